@@ -1,0 +1,184 @@
+/* Open-loop HTTP load for Lotsen's benchmarks: requests are scheduled at a fixed rate and
+ * latency is measured from the scheduled time, so a slow server cannot hide its queueing. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXC 512
+
+struct conn {
+	int fd;          /* socket */
+	int busy;        /* a request is in flight */
+	double sched;    /* when the request in flight was scheduled */
+	char buf[16384]; /* response bytes so far */
+	size_t len;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int dial(const char *host, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	inet_pton(AF_INET, host, &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		perror("connect");
+		exit(1);
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* A whole response is in: headers plus Content-Length bytes. Returns its size or 0. */
+static size_t complete(struct conn *c, int *status)
+{
+	char *hdr_end;
+	char *cl;
+	size_t body = 0, hl;
+
+	c->buf[c->len] = '\0';
+	hdr_end = strstr(c->buf, "\r\n\r\n");
+	if (!hdr_end)
+		return 0;
+	hl = (size_t)(hdr_end - c->buf) + 4;
+	cl = strcasestr(c->buf, "Content-Length:");
+	if (cl && cl < hdr_end)
+		body = strtoul(cl + 15, NULL, 10);
+	if (c->len < hl + body)
+		return 0;
+	*status = (int)strtol(c->buf + 9, NULL, 10);
+	return hl + body;
+}
+
+int main(int argc, char **argv)
+{
+	const char *host = "127.0.0.1", *path = "/api/v1/cases", *token = "", *bodyf = NULL;
+	int port = 8080, nconn = 32, expect = 201;
+	double rate = 1000, duration = 10;
+	char req[8192], body[4096] = "";
+	size_t reqlen, bodylen = 0;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--port"))
+			port = (int)strtol(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--path"))
+			path = argv[i + 1];
+		else if (!strcmp(argv[i], "--token"))
+			token = argv[i + 1];
+		else if (!strcmp(argv[i], "--body"))
+			bodyf = argv[i + 1];
+		else if (!strcmp(argv[i], "--rate"))
+			rate = strtod(argv[i + 1], NULL);
+		else if (!strcmp(argv[i], "--duration"))
+			duration = strtod(argv[i + 1], NULL);
+		else if (!strcmp(argv[i], "--connections"))
+			nconn = (int)strtol(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--expect"))
+			expect = (int)strtol(argv[i + 1], NULL, 10);
+	}
+	if (nconn > MAXC)
+		nconn = MAXC;
+	if (bodyf) {
+		FILE *f = fopen(bodyf, "r");
+		if (!f) {
+			perror(bodyf);
+			return 1;
+		}
+		bodylen = fread(body, 1, sizeof(body) - 1, f);
+		fclose(f);
+	}
+	reqlen = (size_t)snprintf(req, sizeof(req),
+				  "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+				  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+				  bodyf ? "POST" : "GET", path, host, token, bodylen, body);
+
+	struct conn *cs = calloc((size_t)nconn, sizeof(*cs));
+	int ep = epoll_create1(0);
+	for (int i = 0; i < nconn; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+		cs[i].fd = dial(host, port);
+		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+	}
+	size_t total = (size_t)(rate * duration), sent = 0, done = 0, bad = 0;
+	double *lat = calloc(total, sizeof(double));
+	double t0 = now_s();
+
+	while (done < total) {
+		double t = now_s();
+		/* start every request whose time has come on an idle connection */
+		while (sent < total && t0 + (double)sent / rate <= t) {
+			int k = -1;
+			for (int i = 0; i < nconn; i++)
+				if (!cs[i].busy) {
+					k = i;
+					break;
+				}
+			if (k < 0)
+				break;
+			cs[k].busy = 1;
+			cs[k].sched = t0 + (double)sent / rate;
+			cs[k].len = 0;
+			if (write(cs[k].fd, req, reqlen) != (ssize_t)reqlen) {
+				perror("write");
+				return 1;
+			}
+			sent++;
+		}
+		double next = sent < total ? t0 + (double)sent / rate : t + 1;
+		int wait_ms = (int)((next - now_s()) * 1000);
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, wait_ms < 0 ? 0 : wait_ms > 100 ? 100 : wait_ms);
+		for (int e = 0; e < n; e++) {
+			struct conn *c = &cs[evs[e].data.u32];
+			ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+			int status = 0;
+			size_t used;
+			if (r <= 0) {
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				fprintf(stderr, "connection closed by server\n");
+				return 1;
+			}
+			c->len += (size_t)r;
+			used = complete(c, &status);
+			if (!used)
+				continue;
+			lat[done++] = now_s() - c->sched;
+			bad += status != expect;
+			c->busy = 0;
+			c->len = 0;
+		}
+	}
+	double elapsed = now_s() - t0;
+	qsort(lat, done, sizeof(double), cmp_d);
+	printf("rate=%.0f achieved=%.0f requests=%zu errors=%zu p50_ms=%.2f p90_ms=%.2f "
+	       "p99_ms=%.2f max_ms=%.2f\n",
+	       rate, (double)done / elapsed, done, bad, lat[done / 2] * 1e3, lat[done * 9 / 10] * 1e3,
+	       lat[done * 99 / 100] * 1e3, lat[done - 1] * 1e3);
+	free(lat);
+	free(cs);
+	return bad ? 2 : 0;
+}

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|acd|all]
+set -eu
+BUILD=${1:-build}
+WHAT=${2:-all}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/$BUILD/lotsen"
+TMP=$(mktemp -d /tmp/lotsen-bench.XXXXXX)
+trap 'kill $(cat "$TMP/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$TMP"' EXIT
+
+say() { printf '%s\n' "$*"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() {
+	i=0
+	until curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -gt 600 ] && { echo "server did not start" >&2; exit 1; }
+		sleep 0.01
+	done
+}
+
+bench_api() {
+	say "## case API (durability=full, WAL, synchronous=FULL)"
+	say "\$ $BUILD/bench/bench_sqlite_insert $TMP/raw.db full 3000"
+	"$ROOT/$BUILD/bench/bench_sqlite_insert" "$TMP/raw.db" full 3000
+
+	PORT=$(free_port)
+	"$BIN" demo --db "$TMP/api.db" >/dev/null
+	# start-up time on an existing database: exec to first /healthz answer
+	t0=$(date +%s%N)
+	"$BIN" serve --db "$TMP/api.db" --http "127.0.0.1:$PORT" --log-level warn 2>"$TMP/server.log" &
+	echo $! >"$TMP/pid"
+	wait_http "$PORT"
+	t1=$(date +%s%N)
+	say "startup_ms=$(( (t1 - t0) / 1000000 )) (exec to first /healthz 200, existing demo database)"
+	sleep 1
+	say "idle_rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$(cat "$TMP/pid")/status) (after start, demo loaded, no requests)"
+
+	TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/login" \
+		-d '{"username":"anna","password":"lotsen-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+	cat >"$TMP/case.json" <<'JSON'
+{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-123 45 67"}}
+JSON
+	cat >"$TMP/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+local f = io.open("$TMP/case.json"); wrk.body = f:read("*a"); f:close()
+LUA
+	say "\$ wrk -t2 -c16 -d10s --latency -s post.lua http://127.0.0.1:PORT/api/v1/cases"
+	wrk -t2 -c16 -d10s --latency -s "$TMP/post.lua" "http://127.0.0.1:$PORT/api/v1/cases" |
+		grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+	for rate in 500 1000 2000; do
+		say "\$ $BUILD/bench/loadgen --rate $rate --duration 10 --connections 32 --body case.json (open loop)"
+		"$ROOT/$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --body "$TMP/case.json" \
+			--rate "$rate" --duration 10 --connections 32 || true
+	done
+	say "rss_after_load_kb=$(awk '/VmRSS/ {print $2}' /proc/$(cat "$TMP/pid")/status)"
+	kill "$(cat "$TMP/pid")"; wait "$(cat "$TMP/pid")" 2>/dev/null || true
+	rm -f "$TMP/pid"
+}
+
+bench_acd() {
+	if [ -x "$ROOT/$BUILD/bench/bench_acd" ]; then
+		say "## ACD engine"
+		say "\$ $BUILD/bench/bench_acd"
+		"$ROOT/$BUILD/bench/bench_acd"
+	fi
+}
+
+case "$WHAT" in
+api) bench_api ;;
+acd) bench_acd ;;
+*) bench_api; bench_acd ;;
+esac

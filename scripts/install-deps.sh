@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install the Debian packages Lotsen builds and tests with; does nothing when all are present.
+set -eu
+PKGS="build-essential cmake pkg-config python3 curl clang-format
+libre-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
+libcmocka-dev libstemmer-dev libcmark-dev"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,145 @@
+/* Settings from a `key = value` file whose keys mirror the command-line flags. */
+#include "base/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->db, sizeof(c->db), "lotsen.db");
+	snprintf(c->http, sizeof(c->http), "127.0.0.1:8080");
+	snprintf(c->static_dir, sizeof(c->static_dir), "web");
+	snprintf(c->municipality, sizeof(c->municipality), "Lotsens kommun");
+	snprintf(c->log_level, sizeof(c->log_level), "info");
+	snprintf(c->durability, sizeof(c->durability), "full");
+	c->token_ttl_s = 12 * 3600; /* one working day */
+	c->max_body = 1 << 20;
+}
+
+static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
+{
+	if (strlen(v) >= n) {
+		snprintf(err, errlen, "%s: value too long (at most %zu characters)", key, n - 1);
+		return EINVAL;
+	}
+	snprintf(dst, n, "%s", v);
+	return 0;
+}
+
+static int set_long(long *dst, const char *v, long min, long max, char *err, size_t errlen,
+		    const char *key)
+{
+	char *end;
+	long x = strtol(v, &end, 10);
+
+	if (!*v || *end || x < min || x > max) {
+		snprintf(err, errlen, "%s: \"%s\" is not an integer %ld–%ld", key, v, min, max);
+		return EINVAL;
+	}
+	*dst = x;
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (strcmp(key, "db") == 0)
+		return set_str(c->db, sizeof(c->db), value, err, errlen, key);
+	if (strcmp(key, "http") == 0)
+		return set_str(c->http, sizeof(c->http), value, err, errlen, key);
+	if (strcmp(key, "sip") == 0)
+		return set_str(c->sip, sizeof(c->sip), value, err, errlen, key);
+	if (strcmp(key, "static") == 0)
+		return set_str(c->static_dir, sizeof(c->static_dir), value, err, errlen, key);
+	if (strcmp(key, "municipality") == 0)
+		return set_str(c->municipality, sizeof(c->municipality), value, err, errlen, key);
+	if (strcmp(key, "log-level") == 0 || strcmp(key, "log_level") == 0) {
+		if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") &&
+		    strcmp(value, "error")) {
+			snprintf(err, errlen, "%s: use debug, info, warn or error", key);
+			return EINVAL;
+		}
+		return set_str(c->log_level, sizeof(c->log_level), value, err, errlen, key);
+	}
+	if (strcmp(key, "durability") == 0) {
+		if (strcmp(value, "full") && strcmp(value, "normal")) {
+			snprintf(err, errlen, "%s: use full (fsync every commit) or normal", key);
+			return EINVAL;
+		}
+		return set_str(c->durability, sizeof(c->durability), value, err, errlen, key);
+	}
+	if (strcmp(key, "token-ttl") == 0 || strcmp(key, "token_ttl") == 0)
+		return set_long(&c->token_ttl_s, value, 60, 30L * 86400, err, errlen, key);
+	if (strcmp(key, "max-body") == 0 || strcmp(key, "max_body") == 0)
+		return set_long(&c->max_body, value, 1024, 64L << 20, err, errlen, key);
+	if (strcmp(key, "demo") == 0) {
+		if (strcmp(value, "true") && strcmp(value, "false")) {
+			snprintf(err, errlen, "%s: use true or false", key);
+			return EINVAL;
+		}
+		c->demo = strcmp(value, "true") == 0;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "unknown setting \"%s\" (known: db, http, sip, static, municipality, log-level, "
+		 "durability, token-ttl, max-body, demo)",
+		 key);
+	return EINVAL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char line[1024], msg[256];
+	FILE *f = fopen(path, "r");
+	int lineno = 0, rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return ENOENT;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *k, *v, *eq, *hash;
+
+		lineno++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		k = trim(line);
+		if (!*k)
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			rc = EINVAL;
+			break;
+		}
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		if (strlen(v) >= 2 && v[0] == '"' && v[strlen(v) - 1] == '"') {
+			v[strlen(v) - 1] = '\0';
+			v++;
+		}
+		if (config_set(c, k, v, msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			rc = EINVAL;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}

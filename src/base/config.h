@@ -1,0 +1,28 @@
+/* Settings of `lotsen serve`: defaults, then the --config file, then command-line flags. */
+#ifndef LOTSEN_BASE_CONFIG_H
+#define LOTSEN_BASE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+	char db[512];           /* SQLite file */
+	char http[128];         /* ADDR:PORT for HTTP */
+	char sip[128];          /* ADDR:PORT for SIP, empty when telephony is off */
+	char static_dir[512];   /* web files */
+	char municipality[128]; /* the municipality's name on pages and reports */
+	char log_level[16];     /* debug, info, warn, error */
+	char durability[16];    /* full or normal */
+	long token_ttl_s;       /* login lifetime */
+	long max_body;          /* largest accepted request body, bytes */
+	bool demo;              /* load the demo municipality into an empty database */
+};
+
+void config_defaults(struct config *c);
+/* Apply one key = value; the keys are the long flag names (db, http, sip, demo …).
+ * EINVAL with a message in `err` when the key is unknown or the value wrong. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Read a file of `key = value` lines; '#' starts a comment. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+#endif

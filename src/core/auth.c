@@ -1,0 +1,200 @@
+/* Passwords, login sessions and authorization rules for every role. */
+#include "core/auth.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/db.h"
+
+static const struct {
+	enum role role;
+	const char *name;
+} roles[] = {
+	{ROLE_AGENT, "agent"},     {ROLE_GROUP_LEAD, "group_lead"},
+	{ROLE_MANAGER, "manager"}, {ROLE_ADMIN, "admin"},
+	{ROLE_CLIENT_VIEWER, "client_viewer"},
+};
+
+int role_parse(const char *s, enum role *out)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (s && strcmp(s, roles[i].name) == 0) {
+			*out = roles[i].role;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
+const char *role_name(enum role r)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].role == r)
+			return roles[i].name;
+	return "unknown";
+}
+
+int auth_password_hash(const char *password, char out[128])
+{
+	if (sodium_init() < 0)
+		return EIO;
+	/* Interactive limits: a login costs ~64 MiB and well under a second. */
+	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return ENOMEM;
+	return 0;
+}
+
+bool auth_password_verify(const char *hash, const char *password)
+{
+	if (!hash || !password || sodium_init() < 0)
+		return false;
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+/* Sessions store only a hash of the token, so a copy of the database gives no logins. */
+static void token_hash(const char *token, unsigned char out[32])
+{
+	crypto_generichash(out, 32, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+static void principal_from_row(struct stmt *s, int col, struct principal *who)
+{
+	enum role r = ROLE_AGENT;
+
+	who->id = stmt_int(s, col);
+	role_parse(stmt_text(s, col + 1), &r);
+	who->role = r;
+	who->client_id = stmt_is_null(s, col + 2) ? 0 : stmt_int(s, col + 2);
+	who->unit_id = stmt_is_null(s, col + 3) ? 0 : stmt_int(s, col + 3);
+}
+
+int auth_login(struct db *db, const char *username, const char *password, int64_t now,
+	       int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who)
+{
+	static const char q_user[] = "SELECT id, role, client_id, unit_id, password_hash FROM users"
+				     " WHERE username = ? AND active = 1";
+	static const char q_sess[] = "INSERT INTO sessions(token_hash, user_id, created_at, expires_at)"
+				     " VALUES (?, ?, ?, ?)";
+	static const char q_gc[] = "DELETE FROM sessions WHERE expires_at <= ?";
+	struct stmt *s;
+	unsigned char raw[32], h[32];
+	char hash[128] = "";
+	int err;
+
+	if (sodium_init() < 0)
+		return EIO;
+	err = db_prepare(db, &s, q_user, true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, username);
+	if (stmt_step(s) == DB_ROW) {
+		principal_from_row(s, 0, who);
+		if (!stmt_is_null(s, 4))
+			snprintf(hash, sizeof(hash), "%s", stmt_text(s, 4));
+	}
+	stmt_done(s);
+	if (!hash[0]) {
+		/* Spend the same effort for unknown users so timing does not reveal usernames. */
+		char dummy[128];
+		auth_password_hash("lotsen-timing-equaliser", dummy);
+		return EPERM;
+	}
+	if (!auth_password_verify(hash, password))
+		return EPERM;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(token, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	token_hash(token, h);
+	err = db_prepare(db, &s, q_gc, true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, now);
+	stmt_step(s);
+	stmt_done(s);
+	err = db_prepare(db, &s, q_sess, true);
+	if (err)
+		return err;
+	stmt_bind_blob(s, 1, h, sizeof(h));
+	stmt_bind_int(s, 2, who->id);
+	stmt_bind_int(s, 3, now);
+	stmt_bind_int(s, 4, now + ttl_s);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}
+
+int auth_session(struct db *db, const char *token, int64_t now, struct principal *who)
+{
+	static const char q[] = "SELECT u.id, u.role, u.client_id, u.unit_id FROM sessions s"
+				" JOIN users u ON u.id = s.user_id"
+				" WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1";
+	struct stmt *s;
+	unsigned char h[32];
+	int err;
+
+	if (!token || strlen(token) != AUTH_TOKEN_LEN)
+		return ENOENT;
+	token_hash(token, h);
+	err = db_prepare(db, &s, q, true);
+	if (err)
+		return err;
+	stmt_bind_blob(s, 1, h, sizeof(h));
+	stmt_bind_int(s, 2, now);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		principal_from_row(s, 0, who);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+int auth_logout(struct db *db, const char *token)
+{
+	struct stmt *s;
+	unsigned char h[32];
+	int err;
+
+	token_hash(token, h);
+	err = db_prepare(db, &s, "DELETE FROM sessions WHERE token_hash = ?", true);
+	if (err)
+		return err;
+	stmt_bind_blob(s, 1, h, sizeof(h));
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}
+
+bool auth_can_see_client(const struct principal *p, int64_t client_id)
+{
+	if (p->role == ROLE_CLIENT_VIEWER)
+		return p->client_id != 0 && p->client_id == client_id;
+	return (p->role & ROLES_STAFF) != 0;
+}
+
+bool auth_can_read_case(const struct principal *p, const struct case_access *c)
+{
+	switch (p->role) {
+	case ROLE_ADMIN:
+	case ROLE_MANAGER:
+		return true;
+	case ROLE_AGENT:
+	case ROLE_GROUP_LEAD:
+		return !c->confidential || c->member_of_group;
+	case ROLE_CLIENT_VIEWER:
+		/* A department sees the cases handed over to it, never the center's own log. */
+		return c->handed_over && p->client_id != 0 && p->client_id == c->client_id;
+	}
+	return false;
+}
+
+bool auth_can_write_case(const struct principal *p, const struct case_access *c)
+{
+	if (p->role == ROLE_CLIENT_VIEWER)
+		return false;
+	return auth_can_read_case(p, c);
+}

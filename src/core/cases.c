@@ -1,0 +1,1287 @@
+/* The case log: validation against agreements and boundaries, citizens, handovers with
+ * due dates in Swedish working days, history, audit and threat notifications. */
+#include "core/cases.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/calendar.h"
+#include "core/contact.h"
+#include "core/personnummer.h"
+#include "core/resource.h"
+#include "store/db.h"
+
+static const char *const channels[] = {"phone", "email", "letter", "fax",
+				       "visit", "web",   "social", NULL};
+static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
+				       NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* ======================================================================
+ * Small helpers over the store
+ * ====================================================================== */
+
+/* Run a one-parameter query that returns one integer (0 if no row). */
+static int64_t scalar1(struct db *db, const char *sql, int64_t a)
+{
+	struct stmt *s;
+	int64_t r = 0;
+
+	if (db_prepare(db, &s, sql, true))
+		return 0;
+	stmt_bind_int(s, 1, a);
+	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
+		r = stmt_int(s, 0);
+	stmt_done(s);
+	return r;
+}
+
+static int64_t scalar2(struct db *db, const char *sql, int64_t a, int64_t b)
+{
+	struct stmt *s;
+	int64_t r = 0;
+
+	if (db_prepare(db, &s, sql, true))
+		return 0;
+	stmt_bind_int(s, 1, a);
+	stmt_bind_int(s, 2, b);
+	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
+		r = stmt_int(s, 0);
+	stmt_done(s);
+	return r;
+}
+
+static void today_of(int64_t now, struct date *d)
+{
+	struct local_time lt;
+
+	stockholm_from_utc(now, &lt);
+	*d = lt.date;
+}
+
+static int history_add(struct db *db, int64_t case_id, int64_t at, int64_t user, const char *field,
+		       const char *old_v, const char *new_v)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+			     "INSERT INTO case_history(case_id, at, user_id, field, old_value, new_value)"
+			     " VALUES (?,?,?,?,?,?)",
+			     true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, case_id);
+	stmt_bind_int(s, 2, at);
+	if (user)
+		stmt_bind_int(s, 3, user);
+	else
+		stmt_bind_null(s, 3);
+	stmt_bind_text(s, 4, field);
+	stmt_bind_text(s, 5, old_v);
+	stmt_bind_text(s, 6, new_v);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}
+
+/* ======================================================================
+ * Agreement and boundary
+ * ====================================================================== */
+
+struct boundary {
+	int64_t agreement_id; /* the agreement in force, 0 if none */
+	bool has_rule;        /* a rule exists for the category */
+	bool handover;        /* the rule says: hand over (else: resolve here) */
+	int64_t contact_id;   /* the rule's receiving contact, or 0 */
+	int due_days;         /* working days the department has to answer */
+	char instructions[1024];
+};
+
+static int find_boundary(struct db *db, int64_t client, int64_t group, int64_t category,
+			 const struct date *on, struct boundary *b)
+{
+	struct stmt *s;
+	char day[11];
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	b->due_days = 5;
+	date_format(on, day);
+	err = db_prepare(db, &s,
+			 "SELECT a.id FROM agreements a JOIN agreement_groups ag ON ag.agreement_id = a.id"
+			 " WHERE a.client_id = ? AND ag.group_id = ? AND a.valid_from <= ?"
+			 " AND (a.valid_to IS NULL OR a.valid_to >= ?) ORDER BY a.valid_from DESC LIMIT 1",
+			 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, client);
+	stmt_bind_int(s, 2, group);
+	stmt_bind_text(s, 3, day);
+	stmt_bind_text(s, 4, day);
+	if (stmt_step(s) == DB_ROW)
+		b->agreement_id = stmt_int(s, 0);
+	stmt_done(s);
+	if (!b->agreement_id)
+		return 0;
+	err = db_prepare(db, &s,
+			 "SELECT action, contact_id, due_working_days, instructions FROM boundaries"
+			 " WHERE agreement_id = ? AND category_id = ?",
+			 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, b->agreement_id);
+	stmt_bind_int(s, 2, category);
+	if (stmt_step(s) == DB_ROW) {
+		b->has_rule = true;
+		b->handover = strcmp(stmt_text(s, 0), "handover") == 0;
+		b->contact_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
+		b->due_days = (int)stmt_int(s, 2);
+		snprintf(b->instructions, sizeof(b->instructions), "%s",
+			 stmt_is_null(s, 3) ? "" : stmt_text(s, 3));
+	}
+	stmt_done(s);
+	return 0;
+}
+
+/* The outcome must respect the boundary agreed with the department (gränssnittet). */
+static void check_boundary(const struct boundary *b, const char *outcome, struct verrors *v)
+{
+	if (!b->has_rule || !outcome)
+		return;
+	if (b->handover && (strcmp(outcome, "resolved") == 0 || strcmp(outcome, "guided") == 0))
+		verr_add(v, "outcome",
+			 VL(v, "enligt avtalets gränssnitt ska ärenden i den här kategorin lämnas över "
+			       "till förvaltningen (handed_over)%s%s",
+			    "the agreement's boundary says cases in this category are handed over to "
+			    "the department (handed_over)%s%s"),
+			 b->instructions[0] ? ": " : "", b->instructions);
+	if (!b->handover && strcmp(outcome, "handed_over") == 0)
+		verr_add(v, "outcome",
+			 VL(v, "enligt avtalets gränssnitt löser kontaktcentret ärenden i den här "
+			       "kategorin själv (resolved eller guided)%s%s",
+			    "the agreement's boundary says the center resolves cases in this category "
+			    "itself (resolved or guided)%s%s"),
+			 b->instructions[0] ? ": " : "", b->instructions);
+}
+
+/* ======================================================================
+ * Citizens
+ * ====================================================================== */
+
+struct citizen_in {
+	const char *name, *email;
+	char phone[32];
+	char pnr[13];
+	bool any;
+};
+
+static void parse_citizen(const json_t *c, int64_t now, struct citizen_in *ci, struct verrors *v)
+{
+	const char *k;
+	json_t *x;
+	struct date today;
+
+	memset(ci, 0, sizeof(*ci));
+	if (!c || json_is_null(c))
+		return;
+	if (!json_is_object(c)) {
+		verr_add(v, "citizen", "%s",
+			 VL(v, "ska vara ett objekt {name, phone, email, personal_id}",
+			    "must be an object {name, phone, email, personal_id}"));
+		return;
+	}
+	today_of(now, &today);
+	json_object_foreach((json_t *)c, k, x)
+	{
+		const char *s = json_string_value(x);
+		char field[48];
+
+		snprintf(field, sizeof(field), "citizen.%s", k);
+		if (json_is_null(x))
+			continue;
+		if (!in_list((const char *const[]){"name", "phone", "email", "personal_id", NULL}, k)) {
+			verr_add(v, field, "%s",
+				 VL(v, "okänt fält; tillåtna: name, phone, email, personal_id",
+				    "unknown field; accepted: name, phone, email, personal_id"));
+			continue;
+		}
+		if (!s) {
+			verr_add(v, field, "%s", VL(v, "ska vara en text", "must be a string"));
+			continue;
+		}
+		if (strcmp(k, "name") == 0) {
+			if (strlen(s) > 120)
+				verr_add(v, field, "%s",
+					 VL(v, "är för långt (högst 120 tecken)",
+					    "is too long (at most 120 characters)"));
+			ci->name = s;
+		} else if (strcmp(k, "phone") == 0) {
+			if (phone_normalize(s, ci->phone, sizeof(ci->phone)) != 0)
+				verr_add(v, field,
+					 VL(v, "\"%s\" är inget telefonnummer", "\"%s\" is not a phone number"),
+					 s);
+		} else if (strcmp(k, "email") == 0) {
+			if (email_validate(s) != 0)
+				verr_add(v, field,
+					 VL(v, "\"%s\" är ingen e-postadress", "\"%s\" is not an e-mail address"),
+					 s);
+			ci->email = s;
+		} else {
+			enum pnr_error why;
+			if (pnr_parse(s, &today, ci->pnr, &why) != 0)
+				verr_add(v, field, VL(v, "ogiltigt personnummer: %s (format ÅÅÅÅMMDD-NNNN)",
+						      "invalid personal identity number: %s (format "
+						      "YYYYMMDD-NNNN)"),
+					 pnr_error_text(why, v->en ? "en" : "sv"));
+		}
+		ci->any = true;
+	}
+}
+
+/* Link the case to a known citizen: same personnummer, else same phone, else same e-mail. */
+static int upsert_citizen(struct db *db, const struct citizen_in *ci, int64_t *id)
+{
+	struct stmt *s;
+	int err;
+
+	*id = 0;
+	if (!ci->any)
+		return 0;
+	static const char q_pnr[] = "SELECT id FROM citizens WHERE personal_id = ?";
+	static const char q_phone[] = "SELECT id FROM citizens WHERE phone = ? AND personal_id IS NULL"
+				      " ORDER BY id DESC LIMIT 1";
+	static const char q_email[] = "SELECT id FROM citizens WHERE email = ? AND personal_id IS NULL"
+				      " ORDER BY id DESC LIMIT 1";
+	const char *sql = ci->pnr[0] ? q_pnr : ci->phone[0] ? q_phone : ci->email ? q_email : NULL;
+	const char *key = ci->pnr[0] ? ci->pnr : ci->phone[0] ? ci->phone : ci->email;
+
+	if (sql) {
+		err = db_prepare(db, &s, sql, true);
+		if (err)
+			return err;
+		stmt_bind_text(s, 1, key);
+		if (stmt_step(s) == DB_ROW)
+			*id = stmt_int(s, 0);
+		stmt_done(s);
+	}
+	if (*id) {
+		/* Fill in what was missing; never overwrite what an earlier contact gave. */
+		err = db_prepare(db, &s,
+				 "UPDATE citizens SET name = COALESCE(name, ?), phone = COALESCE(phone, ?),"
+				 " email = COALESCE(email, ?) WHERE id = ?",
+				 true);
+		if (err)
+			return err;
+	} else {
+		err = db_prepare(db, &s,
+				 "INSERT INTO citizens(name, phone, email, personal_id) VALUES (?,?,?,?)",
+				 true);
+		if (err)
+			return err;
+		stmt_bind_text(s, 4, ci->pnr[0] ? ci->pnr : NULL);
+	}
+	stmt_bind_text(s, 1, ci->name);
+	stmt_bind_text(s, 2, ci->phone[0] ? ci->phone : NULL);
+	stmt_bind_text(s, 3, ci->email);
+	if (*id)
+		stmt_bind_int(s, 4, *id);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	if (!*id)
+		*id = db_last_id(db);
+	return 0;
+}
+
+/* ======================================================================
+ * Handover
+ * ====================================================================== */
+
+struct handover_in {
+	int64_t contact_id;
+	const char *message;
+	struct date due;
+	bool due_given;
+	bool present;
+};
+
+static void parse_handover(const json_t *h, struct handover_in *hi, struct verrors *v)
+{
+	const char *k;
+	json_t *x;
+
+	memset(hi, 0, sizeof(*hi));
+	if (!h || json_is_null(h))
+		return;
+	hi->present = true;
+	if (!json_is_object(h)) {
+		verr_add(v, "handover", "%s",
+			 VL(v, "ska vara ett objekt {contact_id, message, due_date}",
+			    "must be an object {contact_id, message, due_date}"));
+		return;
+	}
+	json_object_foreach((json_t *)h, k, x)
+	{
+		char field[48];
+		snprintf(field, sizeof(field), "handover.%s", k);
+		if (strcmp(k, "contact_id") == 0) {
+			if (!json_is_integer(x))
+				verr_add(v, field, "%s", VL(v, "ska vara ett heltal", "must be an integer"));
+			else
+				hi->contact_id = json_integer_value(x);
+		} else if (strcmp(k, "message") == 0) {
+			if (!json_is_string(x) || json_string_length(x) == 0 ||
+			    json_string_length(x) > 4000)
+				verr_add(v, field, "%s",
+					 VL(v, "ska vara en text på 1–4000 tecken",
+					    "must be a string of 1–4000 characters"));
+			else
+				hi->message = json_string_value(x);
+		} else if (strcmp(k, "due_date") == 0) {
+			if (!json_is_string(x) || date_parse(json_string_value(x), &hi->due) != 0)
+				verr_add(v, field, "%s",
+					 VL(v, "ska vara ett datum ÅÅÅÅ-MM-DD", "must be a date YYYY-MM-DD"));
+			else
+				hi->due_given = true;
+		} else {
+			verr_add(v, field, "%s",
+				 VL(v, "okänt fält; tillåtna: contact_id, message, due_date",
+				    "unknown field; accepted: contact_id, message, due_date"));
+		}
+	}
+	if (!hi->message && !verr_any(v))
+		verr_add(v, "handover.message", "%s",
+			 VL(v, "måste anges: vad förvaltningen ska göra",
+			    "is required: what the department is asked to do"));
+}
+
+static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
+			   const struct handover_in *hi, const struct boundary *b, int64_t now,
+			   int64_t *hid, struct verrors *v)
+{
+	struct stmt *s;
+	struct date today, due;
+	char due_s[11];
+	int64_t contact = hi->contact_id ? hi->contact_id : b->contact_id;
+	int err;
+
+	if (!contact) {
+		verr_add(v, "handover.contact_id", "%s",
+			 VL(v, "måste anges: vem på förvaltningen som tar emot (avtalet anger ingen)",
+			    "is required: who in the department receives it (the agreement names "
+			    "nobody)"));
+		return EBADMSG;
+	}
+	if (scalar1(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1", contact) !=
+	    client_id) {
+		verr_add(v, "handover.contact_id",
+			 VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
+			    "contact %lld does not exist at the case's client"),
+			 (long long)contact);
+		return EBADMSG;
+	}
+	today_of(now, &today);
+	if (hi->due_given) {
+		if (date_to_days(&hi->due) < date_to_days(&today)) {
+			verr_add(v, "handover.due_date", "%s",
+				 VL(v, "får inte ligga i det förflutna", "may not be in the past"));
+			return EBADMSG;
+		}
+		due = hi->due;
+	} else {
+		calendar_add_working_days(&today, b->due_days, &due);
+	}
+	date_format(&due, due_s);
+	err = db_prepare(db, &s,
+			 "INSERT INTO handovers(case_id, contact_id, client_id, message, instructions,"
+			 " created_at, due_date) VALUES (?,?,?,?,?,?,?)",
+			 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, case_id);
+	stmt_bind_int(s, 2, contact);
+	stmt_bind_int(s, 3, client_id);
+	stmt_bind_text(s, 4, hi->message);
+	stmt_bind_text(s, 5, b->instructions[0] ? b->instructions : NULL);
+	stmt_bind_int(s, 6, now);
+	stmt_bind_text(s, 7, due_s);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	*hid = db_last_id(db);
+	return 0;
+}
+
+/* A threat flag notifies the manager of the group's unit (or every manager if none is set). */
+static int notify_threat(struct db *db, int64_t case_id, int64_t group_id, int64_t now)
+{
+	struct stmt *s;
+	int64_t manager = scalar1(db,
+				  "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
+				  " WHERE g.id = ?",
+				  group_id);
+	char msg[160];
+	int err;
+
+	snprintf(msg, sizeof(msg), "Ärende %lld är hotflaggat och behöver ses över.",
+		 (long long)case_id);
+	err = db_prepare(db, &s,
+			 "INSERT INTO notifications(user_id, kind, case_id, message, created_at)"
+			 " SELECT id, 'threat', ?, ?, ? FROM users WHERE active = 1 AND"
+			 " (id = ? OR (? = 0 AND role = 'manager'))",
+			 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, case_id);
+	stmt_bind_text(s, 2, msg);
+	stmt_bind_int(s, 3, now);
+	stmt_bind_int(s, 4, manager);
+	stmt_bind_int(s, 5, manager);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}
+
+/* ======================================================================
+ * Create
+ * ====================================================================== */
+
+static const char *const case_keys[] = {
+	"group_id", "client_id", "category_id", "channel",  "outcome", "summary", "citizen",
+	"received_at", "confidential", "threat", "call_id", "handover", NULL};
+
+static int64_t req_ref(struct db *db, const json_t *in, const char *key, const char *table,
+		       struct verrors *v)
+{
+	json_t *x = json_object_get(in, key);
+
+	if (!x) {
+		verr_add(v, key, "%s", VL(v, "måste anges", "is required"));
+		return 0;
+	}
+	if (!json_is_integer(x)) {
+		verr_add(v, key, "%s", VL(v, "har fel typ: ska vara ett heltal (id)",
+					  "has the wrong type: must be an integer (id)"));
+		return 0;
+	}
+	if (!record_exists(db, table, json_integer_value(x))) {
+		verr_add(v, key, VL(v, "id %lld finns inte", "id %lld does not exist"),
+			 (long long)json_integer_value(x));
+		return 0;
+	}
+	return json_integer_value(x);
+}
+
+static const char *req_enum(const json_t *in, const char *key, const char *const *values,
+			    const char *accepted, struct verrors *v)
+{
+	json_t *x = json_object_get(in, key);
+
+	if (!x) {
+		verr_add(v, key, VL(v, "måste anges; tillåtna: %s", "is required; accepted: %s"),
+			 accepted);
+		return NULL;
+	}
+	if (!json_is_string(x) || !in_list(values, json_string_value(x))) {
+		verr_add(v, key, VL(v, "är inte tillåtet; tillåtna: %s", "is not accepted; accepted: %s"),
+			 accepted);
+		return NULL;
+	}
+	return json_string_value(x);
+}
+
+static bool opt_bool(const json_t *in, const char *key, struct verrors *v)
+{
+	json_t *x = json_object_get(in, key);
+
+	if (x && !json_is_boolean(x))
+		verr_add(v, key, "%s", VL(v, "ska vara true eller false", "must be true or false"));
+	return json_is_true(x);
+}
+
+/* The category must belong to the case's group and client when it is scoped to them. */
+static void check_category(struct db *db, int64_t cat, int64_t group, int64_t client,
+			   struct verrors *v)
+{
+	int64_t cg = scalar1(db, "SELECT group_id FROM categories WHERE id = ?", cat);
+	int64_t cc = scalar1(db, "SELECT client_id FROM categories WHERE id = ?", cat);
+
+	if (cg && group && cg != group)
+		verr_add(v, "category_id", "%s",
+			 VL(v, "kategorin hör till en annan svarsgrupp",
+			    "the category belongs to another response group"));
+	if (cc && client && cc != client)
+		verr_add(v, "category_id", "%s",
+			 VL(v, "kategorin hör till en annan uppdragsgivare",
+			    "the category belongs to another client"));
+	if (!scalar1(db, "SELECT active FROM categories WHERE id = ?", cat))
+		verr_add(v, "category_id", "%s",
+			 VL(v, "kategorin är inaktiverad", "the category is deactivated"));
+}
+
+int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,
+		int64_t *id, struct verrors *v)
+{
+	struct citizen_in ci;
+	struct handover_in hi;
+	struct boundary b;
+	struct local_time lt;
+	struct stmt *s;
+	const char *k, *channel, *outcome, *summary, *call_id = NULL;
+	json_t *x;
+	int64_t group, client, category, received = now, citizen = 0, hid = 0;
+	bool confidential, threat;
+	int err;
+
+	json_object_foreach((json_t *)in, k, x) if (!in_list(case_keys, k)) verr_add(
+		v, k, "%s",
+		VL(v, "okänt fält; tillåtna: group_id, client_id, category_id, channel, outcome, "
+		      "summary, citizen, received_at, confidential, threat, call_id, handover",
+		   "unknown field; accepted: group_id, client_id, category_id, channel, outcome, "
+		   "summary, citizen, received_at, confidential, threat, call_id, handover"));
+
+	group = req_ref(db, in, "group_id", "groups", v);
+	client = req_ref(db, in, "client_id", "clients", v);
+	category = req_ref(db, in, "category_id", "categories", v);
+	channel = req_enum(in, "channel", channels, "phone, email, letter, fax, visit, web, social", v);
+	outcome = req_enum(in, "outcome", outcomes, "resolved, guided, handed_over, forwarded_urgent",
+			   v);
+	x = json_object_get(in, "summary");
+	summary = json_string_value(x);
+	if (!x)
+		verr_add(v, "summary", "%s", VL(v, "måste anges", "is required"));
+	else if (!summary)
+		verr_add(v, "summary", "%s", VL(v, "ska vara en text", "must be a string"));
+	else if (json_string_length(x) == 0 || json_string_length(x) > 4000)
+		verr_add(v, "summary", "%s",
+			 VL(v, "ska vara 1–4000 tecken", "must be 1–4000 characters"));
+	x = json_object_get(in, "received_at");
+	if (x && (!json_is_string(x) || time_parse_iso8601(json_string_value(x), &received) != 0))
+		verr_add(v, "received_at", "%s",
+			 VL(v, "ska vara en tidpunkt ISO 8601 (t.ex. 2026-05-04T09:30:00Z)",
+			    "must be an ISO 8601 timestamp (e.g. 2026-05-04T09:30:00Z)"));
+	else if (x && received > now + 300)
+		verr_add(v, "received_at", "%s",
+			 VL(v, "får inte ligga i framtiden", "may not be in the future"));
+	x = json_object_get(in, "call_id");
+	if (x && (!json_is_string(x) || json_string_length(x) > 128))
+		verr_add(v, "call_id", "%s",
+			 VL(v, "ska vara en text (högst 128 tecken)", "must be a string (at most 128)"));
+	call_id = json_string_value(x);
+	confidential = opt_bool(in, "confidential", v);
+	threat = opt_bool(in, "threat", v);
+	parse_citizen(json_object_get(in, "citizen"), now, &ci, v);
+	parse_handover(json_object_get(in, "handover"), &hi, v);
+	if (verr_any(v))
+		return EBADMSG;
+
+	check_category(db, category, group, client, v);
+	stockholm_from_utc(received, &lt);
+	err = find_boundary(db, client, group, category, &lt.date, &b);
+	if (err)
+		return err;
+	if (!b.agreement_id) {
+		char day[11];
+		date_format(&lt.date, day);
+		verr_add(v, "client_id",
+			 VL(v, "inget avtal med uppdragsgivaren omfattar svarsgruppen den %s",
+			    "no agreement with the client covers the response group on %s"),
+			 day);
+	}
+	check_boundary(&b, outcome, v);
+	if (strcmp(outcome, "handed_over") == 0 && !hi.present && !b.contact_id)
+		verr_add(v, "handover", "%s",
+			 VL(v, "krävs när outcome är handed_over: {contact_id, message}",
+			    "is required when outcome is handed_over: {contact_id, message}"));
+	if (strcmp(outcome, "handed_over") == 0 && !hi.present && b.contact_id)
+		verr_add(v, "handover.message", "%s",
+			 VL(v, "krävs när outcome är handed_over: vad förvaltningen ska göra",
+			    "is required when outcome is handed_over: what the department is asked "
+			    "to do"));
+	if (strcmp(outcome, "handed_over") != 0 && hi.present)
+		verr_add(v, "handover", "%s",
+			 VL(v, "får bara anges när outcome är handed_over",
+			    "may only be given when outcome is handed_over"));
+	if (verr_any(v))
+		return EBADMSG;
+
+	err = db_begin(db);
+	if (err)
+		return err;
+	err = upsert_citizen(db, &ci, &citizen);
+	if (err)
+		goto out;
+	err = db_prepare(db, &s,
+			 "INSERT INTO cases(channel, group_id, client_id, category_id, outcome, summary,"
+			 " citizen_id, received_at, created_at, updated_at, agent_id, confidential,"
+			 " threat, call_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 true);
+	if (err)
+		goto out;
+	stmt_bind_text(s, 1, channel);
+	stmt_bind_int(s, 2, group);
+	stmt_bind_int(s, 3, client);
+	stmt_bind_int(s, 4, category);
+	stmt_bind_text(s, 5, outcome);
+	stmt_bind_text(s, 6, summary);
+	if (citizen)
+		stmt_bind_int(s, 7, citizen);
+	else
+		stmt_bind_null(s, 7);
+	stmt_bind_int(s, 8, received);
+	stmt_bind_int(s, 9, now);
+	stmt_bind_int(s, 10, now);
+	if (who->id)
+		stmt_bind_int(s, 11, who->id);
+	else
+		stmt_bind_null(s, 11);
+	stmt_bind_int(s, 12, confidential);
+	stmt_bind_int(s, 13, threat);
+	stmt_bind_text(s, 14, call_id);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		goto out;
+	*id = db_last_id(db);
+	err = history_add(db, *id, now, who->id, "created", NULL, outcome);
+	if (!err && strcmp(outcome, "handed_over") == 0)
+		err = insert_handover(db, *id, client, &hi, &b, now, &hid, v);
+	if (!err && threat)
+		err = notify_threat(db, *id, group, now);
+	if (!err)
+		err = audit_record(db, now, who->id, "create", "case", *id,
+				   citizen ? "with citizen data" : NULL);
+	if (!err)
+		err = db_commit(db);
+out:
+	if (err == DB_DONE || err == DB_ROW)
+		err = EIO;
+	if (err)
+		db_rollback(db);
+	return err;
+}
+
+/* ======================================================================
+ * Read
+ * ====================================================================== */
+
+static int access_of(struct db *db, const struct principal *who, int64_t id, struct case_access *a)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+			     "SELECT group_id, client_id, confidential,"
+			     " EXISTS(SELECT 1 FROM handovers h WHERE h.case_id = c.id AND"
+			     "  h.client_id = c.client_id),"
+			     " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
+			     "  ug.group_id = c.group_id)"
+			     " FROM cases c WHERE c.id = ?",
+			     true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, who->id);
+	stmt_bind_int(s, 2, id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		a->group_id = stmt_int(s, 0);
+		a->client_id = stmt_int(s, 1);
+		a->confidential = stmt_int(s, 2) != 0;
+		a->handed_over = stmt_int(s, 3) != 0;
+		a->member_of_group = stmt_int(s, 4) != 0;
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+static json_t *text_or_null(struct stmt *s, int col)
+{
+	return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
+}
+
+static json_t *time_json(int64_t t)
+{
+	char buf[32];
+
+	time_format_iso8601(t, buf);
+	return json_string(buf);
+}
+
+#define CASE_COLUMNS                                                                               \
+	"c.id, c.channel, c.group_id, g.name, c.client_id, cl.name, c.category_id, cat.name,"      \
+	" cat.kind, c.outcome, c.summary, c.citizen_id, c.received_at, c.created_at,"              \
+	" c.updated_at, c.agent_id, c.confidential, c.threat, c.call_id"
+#define CASE_FROM                                                                                  \
+	" FROM cases c JOIN groups g ON g.id = c.group_id JOIN clients cl ON cl.id = c.client_id"  \
+	" JOIN categories cat ON cat.id = c.category_id"
+
+static json_t *case_row(struct stmt *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(stmt_int(s, 0)));
+	json_object_set_new(o, "channel", json_string(stmt_text(s, 1)));
+	json_object_set_new(o, "group_id", json_integer(stmt_int(s, 2)));
+	json_object_set_new(o, "group", json_string(stmt_text(s, 3)));
+	json_object_set_new(o, "client_id", json_integer(stmt_int(s, 4)));
+	json_object_set_new(o, "client", json_string(stmt_text(s, 5)));
+	json_object_set_new(o, "category_id", json_integer(stmt_int(s, 6)));
+	json_object_set_new(o, "category", json_string(stmt_text(s, 7)));
+	json_object_set_new(o, "category_kind", json_string(stmt_text(s, 8)));
+	json_object_set_new(o, "outcome", json_string(stmt_text(s, 9)));
+	json_object_set_new(o, "summary", json_string(stmt_text(s, 10)));
+	json_object_set_new(o, "citizen_id",
+			    stmt_is_null(s, 11) ? json_null() : json_integer(stmt_int(s, 11)));
+	json_object_set_new(o, "received_at", time_json(stmt_int(s, 12)));
+	json_object_set_new(o, "created_at", time_json(stmt_int(s, 13)));
+	json_object_set_new(o, "updated_at", time_json(stmt_int(s, 14)));
+	json_object_set_new(o, "agent_id",
+			    stmt_is_null(s, 15) ? json_null() : json_integer(stmt_int(s, 15)));
+	json_object_set_new(o, "confidential", json_boolean(stmt_int(s, 16)));
+	json_object_set_new(o, "threat", json_boolean(stmt_int(s, 17)));
+	json_object_set_new(o, "call_id", text_or_null(s, 18));
+	return o;
+}
+
+static json_t *handovers_of(struct db *db, int64_t case_id)
+{
+	struct stmt *s;
+	json_t *arr = json_array();
+
+	if (db_prepare(db, &s,
+		       "SELECT h.id, h.contact_id, ct.name, h.message, h.instructions, h.created_at,"
+		       " h.due_date, h.answered_at, h.answer FROM handovers h"
+		       " JOIN contacts ct ON ct.id = h.contact_id WHERE h.case_id = ? ORDER BY h.id",
+		       true))
+		return arr;
+	stmt_bind_int(s, 1, case_id);
+	while (stmt_step(s) == DB_ROW) {
+		json_t *h = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
+				      "contact_id", (json_int_t)stmt_int(s, 1), "contact",
+				      stmt_text(s, 2), "message", stmt_text(s, 3));
+		json_object_set_new(h, "instructions", text_or_null(s, 4));
+		json_object_set_new(h, "created_at", time_json(stmt_int(s, 5)));
+		json_object_set_new(h, "due_date", json_string(stmt_text(s, 6)));
+		json_object_set_new(h, "answered_at",
+				    stmt_is_null(s, 7) ? json_null() : time_json(stmt_int(s, 7)));
+		json_object_set_new(h, "answer", text_or_null(s, 8));
+		json_array_append_new(arr, h);
+	}
+	stmt_done(s);
+	return arr;
+}
+
+static json_t *history_of(struct db *db, int64_t case_id)
+{
+	struct stmt *s;
+	json_t *arr = json_array();
+
+	if (db_prepare(db, &s,
+		       "SELECT h.at, h.user_id, u.username, h.field, h.old_value, h.new_value"
+		       " FROM case_history h LEFT JOIN users u ON u.id = h.user_id"
+		       " WHERE h.case_id = ? ORDER BY h.id",
+		       true))
+		return arr;
+	stmt_bind_int(s, 1, case_id);
+	while (stmt_step(s) == DB_ROW) {
+		json_t *h = json_object();
+		json_object_set_new(h, "at", time_json(stmt_int(s, 0)));
+		json_object_set_new(h, "user_id",
+				    stmt_is_null(s, 1) ? json_null() : json_integer(stmt_int(s, 1)));
+		json_object_set_new(h, "user", text_or_null(s, 2));
+		json_object_set_new(h, "field", json_string(stmt_text(s, 3)));
+		json_object_set_new(h, "old", text_or_null(s, 4));
+		json_object_set_new(h, "new", text_or_null(s, 5));
+		json_array_append_new(arr, h);
+	}
+	stmt_done(s);
+	return arr;
+}
+
+static json_t *citizen_of(struct db *db, int64_t id)
+{
+	struct stmt *s;
+	json_t *o = json_null();
+
+	if (!id || db_prepare(db, &s,
+			      "SELECT id, name, phone, email, personal_id FROM citizens WHERE id = ?",
+			      true))
+		return o;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) == DB_ROW) {
+		o = json_object();
+		json_object_set_new(o, "id", json_integer(stmt_int(s, 0)));
+		json_object_set_new(o, "name", text_or_null(s, 1));
+		json_object_set_new(o, "phone", text_or_null(s, 2));
+		json_object_set_new(o, "email", text_or_null(s, 3));
+		json_object_set_new(o, "personal_id", text_or_null(s, 4));
+	}
+	stmt_done(s);
+	return o;
+}
+
+/* Earlier cases of the same citizen that this principal may see (newest first). */
+static json_t *earlier_of(struct db *db, const struct principal *who, int64_t case_id,
+			  int64_t citizen)
+{
+	struct stmt *s;
+	json_t *arr = json_array();
+
+	if (!citizen || db_prepare(db, &s,
+				   "SELECT c.id, c.received_at, g.name, c.outcome, c.summary, c.confidential,"
+				   " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
+				   "  ug.group_id = c.group_id)"
+				   " FROM cases c JOIN groups g ON g.id = c.group_id"
+				   " WHERE c.citizen_id = ? AND c.id <> ? ORDER BY c.received_at DESC LIMIT 20",
+				   true))
+		return arr;
+	stmt_bind_int(s, 1, who->id);
+	stmt_bind_int(s, 2, citizen);
+	stmt_bind_int(s, 3, case_id);
+	while (stmt_step(s) == DB_ROW) {
+		struct case_access a = {.confidential = stmt_int(s, 5) != 0,
+					.member_of_group = stmt_int(s, 6) != 0};
+		if (who->role == ROLE_CLIENT_VIEWER || !auth_can_read_case(who, &a))
+			continue;
+		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0), "group",
+				      stmt_text(s, 2), "outcome", stmt_text(s, 3));
+		json_object_set_new(o, "received_at", time_json(stmt_int(s, 1)));
+		json_object_set_new(o, "summary", json_string(stmt_text(s, 4)));
+		json_array_append_new(arr, o);
+	}
+	stmt_done(s);
+	return arr;
+}
+
+int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
+{
+	struct case_access a;
+	struct stmt *s;
+	json_t *o = NULL;
+	int err = access_of(db, who, id, &a);
+
+	if (err)
+		return err;
+	if (!auth_can_read_case(who, &a)) {
+		audit_record(db, now, who->id, "read_denied", "case", id, NULL);
+		return EPERM;
+	}
+	err = db_prepare(db, &s, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) == DB_ROW)
+		o = case_row(s);
+	stmt_done(s);
+	if (!o)
+		return ENOENT;
+	int64_t citizen = json_integer_value(json_object_get(o, "citizen_id"));
+	json_object_set_new(o, "citizen", citizen_of(db, citizen));
+	json_object_set_new(o, "handovers", handovers_of(db, id));
+	json_object_set_new(o, "earlier_cases", earlier_of(db, who, id, citizen));
+	json_object_set_new(o, "history", history_of(db, id));
+	err = audit_record(db, now, who->id, "read", "case", id, citizen ? "with citizen data" : NULL);
+	if (err) {
+		json_decref(o);
+		return err;
+	}
+	*out = o;
+	return 0;
+}
+
+/* ======================================================================
+ * Update
+ * ====================================================================== */
+
+int case_update(struct db *db, const struct principal *who, int64_t id, const json_t *in,
+		int64_t now, struct verrors *v)
+{
+	struct case_access a;
+	struct boundary b;
+	struct local_time lt;
+	struct stmt *s;
+	const char *k, *outcome = NULL, *old_outcome = NULL;
+	char old_out[32] = "", old_summary_buf[64] = "";
+	json_t *x;
+	int64_t category = 0, old_category = 0, received = 0;
+	int err;
+
+	err = access_of(db, who, id, &a);
+	if (err)
+		return err;
+	if (!auth_can_write_case(who, &a))
+		return EPERM;
+	json_object_foreach((json_t *)in, k, x) if (!in_list(
+		(const char *const[]){"category_id", "outcome", "summary", "confidential", "threat", NULL},
+		k)) verr_add(v, k, "%s",
+			     VL(v, "kan inte ändras här; ändringsbara fält: category_id, outcome, "
+				   "summary, confidential, threat",
+				"cannot be changed here; changeable fields: category_id, outcome, "
+				"summary, confidential, threat"));
+	if (json_object_get(in, "category_id"))
+		category = req_ref(db, in, "category_id", "categories", v);
+	if (json_object_get(in, "outcome"))
+		outcome = req_enum(in, "outcome", outcomes,
+				   "resolved, guided, handed_over, forwarded_urgent", v);
+	x = json_object_get(in, "summary");
+	if (x && (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 4000))
+		verr_add(v, "summary", "%s",
+			 VL(v, "ska vara en text på 1–4000 tecken", "must be a string of 1–4000 characters"));
+	opt_bool(in, "confidential", v);
+	opt_bool(in, "threat", v);
+	if (verr_any(v))
+		return EBADMSG;
+
+	err = db_prepare(db, &s, "SELECT outcome, category_id, received_at, summary FROM cases WHERE id = ?",
+			 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) == DB_ROW) {
+		snprintf(old_out, sizeof(old_out), "%s", stmt_text(s, 0));
+		old_category = stmt_int(s, 1);
+		received = stmt_int(s, 2);
+		snprintf(old_summary_buf, sizeof(old_summary_buf), "%s", stmt_text(s, 3));
+	}
+	stmt_done(s);
+	old_outcome = old_out;
+	if (!category)
+		category = old_category;
+	if (!outcome)
+		outcome = old_outcome;
+	if (strcmp(outcome, "handed_over") == 0 && strcmp(old_outcome, "handed_over") != 0)
+		verr_add(v, "outcome", "%s",
+			 VL(v, "lämna över med POST /api/v1/cases/{id}/handovers",
+			    "hand over with POST /api/v1/cases/{id}/handovers"));
+	check_category(db, category, a.group_id, a.client_id, v);
+	stockholm_from_utc(received, &lt);
+	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
+	if (err)
+		return err;
+	check_boundary(&b, outcome, v);
+	if (verr_any(v))
+		return EBADMSG;
+
+	err = db_begin(db);
+	if (err)
+		return err;
+	json_object_foreach((json_t *)in, k, x)
+	{
+		char oldv[64] = "", newv[64];
+		const char *newp = newv;
+		static const char *const sql[] = {
+			"UPDATE cases SET category_id = ?, updated_at = ? WHERE id = ?",
+			"UPDATE cases SET outcome = ?, updated_at = ? WHERE id = ?",
+			"UPDATE cases SET summary = ?, updated_at = ? WHERE id = ?",
+			"UPDATE cases SET confidential = ?, updated_at = ? WHERE id = ?",
+			"UPDATE cases SET threat = ?, updated_at = ? WHERE id = ?",
+		};
+		int which = strcmp(k, "category_id") == 0 ? 0
+			    : strcmp(k, "outcome") == 0   ? 1
+			    : strcmp(k, "summary") == 0   ? 2
+			    : strcmp(k, "confidential") == 0 ? 3
+							     : 4;
+		err = db_prepare(db, &s, sql[which], true);
+		if (err)
+			break;
+		if (which == 0) {
+			snprintf(oldv, sizeof(oldv), "%lld", (long long)old_category);
+			snprintf(newv, sizeof(newv), "%lld", (long long)json_integer_value(x));
+			stmt_bind_int(s, 1, json_integer_value(x));
+		} else if (which == 1 || which == 2) {
+			snprintf(oldv, sizeof(oldv), "%s", which == 1 ? old_outcome : old_summary_buf);
+			newp = json_string_value(x);
+			stmt_bind_text(s, 1, newp);
+		} else {
+			snprintf(newv, sizeof(newv), "%s", json_is_true(x) ? "true" : "false");
+			stmt_bind_int(s, 1, json_is_true(x));
+		}
+		stmt_bind_int(s, 2, now);
+		stmt_bind_int(s, 3, id);
+		err = stmt_step(s) == DB_DONE ? 0 : EIO;
+		stmt_done(s);
+		if (!err)
+			err = history_add(db, id, now, who->id, k, which <= 2 ? oldv : NULL, newp);
+		if (!err && which == 4 && json_is_true(x))
+			err = notify_threat(db, id, a.group_id, now);
+		if (err)
+			break;
+	}
+	if (!err)
+		err = audit_record(db, now, who->id, "update", "case", id, NULL);
+	if (!err)
+		err = db_commit(db);
+	if (err)
+		db_rollback(db);
+	return err;
+}
+
+/* ======================================================================
+ * Handover after the fact, and the department's answer
+ * ====================================================================== */
+
+int case_handover(struct db *db, const struct principal *who, int64_t case_id, const json_t *in,
+		  int64_t now, int64_t *hid, struct verrors *v)
+{
+	struct case_access a;
+	struct handover_in hi;
+	struct boundary b;
+	struct local_time lt;
+	int64_t category, received;
+	int err = access_of(db, who, case_id, &a);
+
+	if (err)
+		return err;
+	if (!auth_can_write_case(who, &a))
+		return EPERM;
+	parse_handover(in, &hi, v);
+	if (verr_any(v))
+		return EBADMSG;
+	category = scalar1(db, "SELECT category_id FROM cases WHERE id = ?", case_id);
+	received = scalar1(db, "SELECT received_at FROM cases WHERE id = ?", case_id);
+	stockholm_from_utc(received, &lt);
+	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
+	if (err)
+		return err;
+	if (b.has_rule && !b.handover) {
+		check_boundary(&b, "handed_over", v);
+		return EBADMSG;
+	}
+	err = db_begin(db);
+	if (err)
+		return err;
+	err = insert_handover(db, case_id, a.client_id, &hi, &b, now, hid, v);
+	if (!err && scalar2(db, "SELECT 1 FROM cases WHERE id = ? AND outcome <> 'handed_over' AND ?",
+			    case_id, 1)) {
+		struct stmt *s;
+		err = db_prepare(db, &s,
+				 "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
+				 true);
+		if (!err) {
+			stmt_bind_int(s, 1, now);
+			stmt_bind_int(s, 2, case_id);
+			err = stmt_step(s) == DB_DONE ? 0 : EIO;
+			stmt_done(s);
+		}
+		if (!err)
+			err = history_add(db, case_id, now, who->id, "outcome", NULL, "handed_over");
+	}
+	if (!err)
+		err = history_add(db, case_id, now, who->id, "handover", NULL, hi.message);
+	if (!err)
+		err = audit_record(db, now, who->id, "handover", "case", case_id, NULL);
+	if (!err)
+		err = db_commit(db);
+	if (err)
+		db_rollback(db);
+	return err;
+}
+
+int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
+		    int64_t now, struct verrors *v)
+{
+	struct stmt *s;
+	json_t *ans = json_object_get(in, "answer");
+	const char *k;
+	json_t *x;
+	int64_t client = 0, case_id = 0;
+	bool answered = false;
+	int err;
+
+	json_object_foreach((json_t *)in, k, x) if (strcmp(k, "answer") != 0) verr_add(
+		v, k, "%s", VL(v, "okänt fält; tillåtet: answer", "unknown field; accepted: answer"));
+	if (!json_is_string(ans) || json_string_length(ans) == 0 || json_string_length(ans) > 4000)
+		verr_add(v, "answer", "%s",
+			 VL(v, "måste anges som en text på 1–4000 tecken",
+			    "is required, a string of 1–4000 characters"));
+	err = db_prepare(db, &s, "SELECT client_id, case_id, answered_at FROM handovers WHERE id = ?",
+			 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) == DB_ROW) {
+		client = stmt_int(s, 0);
+		case_id = stmt_int(s, 1);
+		answered = !stmt_is_null(s, 2);
+	}
+	stmt_done(s);
+	if (!case_id)
+		return ENOENT;
+	if (who->role == ROLE_CLIENT_VIEWER && who->client_id != client)
+		return EPERM;
+	if (verr_any(v))
+		return EBADMSG;
+	if (answered)
+		return EEXIST;
+	err = db_begin(db);
+	if (err)
+		return err;
+	err = db_prepare(db, &s,
+			 "UPDATE handovers SET answered_at = ?, answer = ?, answered_by = ?"
+			 " WHERE id = ? AND answered_at IS NULL",
+			 true);
+	if (!err) {
+		stmt_bind_int(s, 1, now);
+		stmt_bind_text(s, 2, json_string_value(ans));
+		stmt_bind_int(s, 3, who->id);
+		stmt_bind_int(s, 4, id);
+		err = stmt_step(s) == DB_DONE ? 0 : EIO;
+		stmt_done(s);
+	}
+	if (!err)
+		err = history_add(db, case_id, now, who->id, "handover_answer", NULL,
+				  json_string_value(ans));
+	if (!err)
+		err = audit_record(db, now, who->id, "answer", "handover", id, NULL);
+	if (!err)
+		err = db_commit(db);
+	if (err)
+		db_rollback(db);
+	return err;
+}
+
+int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
+		  bool open_only, int64_t now, json_t **items)
+{
+	struct stmt *s;
+	struct date today;
+	char day[11];
+	json_t *arr = json_array();
+	int err;
+
+	if (who->role == ROLE_CLIENT_VIEWER)
+		client_id = who->client_id;
+	today_of(now, &today);
+	date_format(&today, day);
+	err = db_prepare(db, &s,
+			 "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
+			 " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
+			 " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
+			 "  ug.group_id = c.group_id)"
+			 " FROM handovers h JOIN cases c ON c.id = h.case_id"
+			 " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
+			 " WHERE (? = 0 OR h.client_id = ?)"
+			 " AND (? = 0 OR h.answered_at IS NULL)"
+			 " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
+			 " ORDER BY h.due_date, h.id LIMIT 1000",
+			 true);
+	if (err) {
+		json_decref(arr);
+		return err;
+	}
+	stmt_bind_int(s, 1, who->id);
+	stmt_bind_int(s, 2, client_id);
+	stmt_bind_int(s, 3, client_id);
+	stmt_bind_int(s, 4, open_only || overdue);
+	stmt_bind_int(s, 5, overdue);
+	stmt_bind_text(s, 6, day);
+	while (stmt_step(s) == DB_ROW) {
+		struct case_access a = {.client_id = stmt_int(s, 2),
+					.confidential = stmt_int(s, 11) != 0,
+					.handed_over = true,
+					.member_of_group = stmt_int(s, 12) != 0};
+		if (!auth_can_read_case(who, &a))
+			continue;
+		json_t *o = json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id",
+				      (json_int_t)stmt_int(s, 0), "case_id", (json_int_t)stmt_int(s, 1),
+				      "client_id", (json_int_t)stmt_int(s, 2), "client",
+				      stmt_text(s, 3), "contact_id", (json_int_t)stmt_int(s, 4),
+				      "contact", stmt_text(s, 5), "message", stmt_text(s, 6));
+		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
+		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
+		json_object_set_new(o, "answered_at",
+				    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
+		json_object_set_new(o, "answer", text_or_null(s, 10));
+		json_object_set_new(o, "overdue",
+				    json_boolean(stmt_is_null(s, 9) && strcmp(stmt_text(s, 8), day) < 0));
+		json_array_append_new(arr, o);
+	}
+	stmt_done(s);
+	*items = arr;
+	return 0;
+}
+
+/* ======================================================================
+ * Search
+ * ====================================================================== */
+
+/* One fixed statement with optional filters: no SQL is built from input. */
+#define CASE_WHERE\
+		" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"\
+		" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"\
+		" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"\
+		" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"\
+		" AND (?9 = 0 OR c.received_at < ?9)"\
+		" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"\
+		" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"\
+		" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"\
+		/* who may see what: the same rules as auth_can_read_case */\
+		" AND (?13 IN ('admin','manager')"\
+		"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"\
+		"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"\
+		"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"\
+		"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
+
+int case_search(struct db *db, const struct principal *who, const struct case_query *q,
+		int64_t now, json_t **items, int64_t *total)
+{
+	static const char q_list[] = "SELECT " CASE_COLUMNS CASE_FROM CASE_WHERE
+				     " ORDER BY c.received_at DESC, c.id DESC LIMIT ?16 OFFSET ?17";
+	static const char q_cnt[] = "SELECT COUNT(*) FROM cases c" CASE_WHERE;
+	struct stmt *s;
+	json_t *arr;
+	int err;
+
+	for (int pass = 0; pass < 2; pass++) {
+		err = db_prepare(db, &s, pass ? q_list : q_cnt, true);
+		if (err)
+			return err;
+		stmt_bind_int(s, 1, q->group_id);
+		stmt_bind_int(s, 2, q->client_id);
+		stmt_bind_int(s, 3, q->category_id);
+		stmt_bind_int(s, 4, q->citizen_id);
+		stmt_bind_int(s, 5, q->agent_id);
+		stmt_bind_text(s, 6, q->outcome);
+		stmt_bind_text(s, 7, q->channel);
+		stmt_bind_int(s, 8, q->from);
+		stmt_bind_int(s, 9, q->to);
+		stmt_bind_text(s, 10, q->text);
+		stmt_bind_text(s, 11, q->personal_id);
+		stmt_bind_text(s, 12, q->phone);
+		stmt_bind_text(s, 13, role_name(who->role));
+		stmt_bind_int(s, 14, who->id);
+		stmt_bind_int(s, 15, who->client_id);
+		if (pass == 0) {
+			*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
+			stmt_done(s);
+			continue;
+		}
+		stmt_bind_int(s, 16, q->limit);
+		stmt_bind_int(s, 17, q->offset);
+		arr = json_array();
+		while ((err = stmt_step(s)) == DB_ROW)
+			json_array_append_new(arr, case_row(s));
+		stmt_done(s);
+		if (err != DB_DONE) {
+			json_decref(arr);
+			return err;
+		}
+		*items = arr;
+	}
+	if (q->personal_id || q->phone || q->citizen_id)
+		audit_record(db, now, who->id, "search", "citizen", q->citizen_id,
+			     q->personal_id ? "by personal_id" : q->phone ? "by phone" : "by citizen_id");
+	return 0;
+}

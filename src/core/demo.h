@@ -1,0 +1,15 @@
+/* The demo municipality: units, groups, clients, agreements, users and a few hundred cases. */
+#ifndef LOTSEN_CORE_DEMO_H
+#define LOTSEN_CORE_DEMO_H
+
+#include <stdint.h>
+
+struct db;
+
+/* Every demo user's password (documented in the README). */
+#define DEMO_PASSWORD "lotsen-demo"
+
+/* Load the demo when the database has no users yet; otherwise do nothing. */
+int demo_load_if_empty(struct db *db, int64_t now);
+
+#endif

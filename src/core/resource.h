@@ -1,0 +1,88 @@
+/* Administrative records (units, groups, clients, …) described as data, so every one of
+ * them is validated, stored, listed and authorized the same way. */
+#ifndef LOTSEN_CORE_RESOURCE_H
+#define LOTSEN_CORE_RESOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/valid.h"
+
+struct db;
+
+enum field_type {
+	FT_TEXT,  /* string, max length in `max` (default 200) */
+	FT_INT,   /* integer within [min, max] */
+	FT_BOOL,  /* true/false, stored 0/1 */
+	FT_REF,   /* id of a row in `ref` */
+	FT_ENUM,  /* one of `values` */
+	FT_REAL,  /* number ≥ 0 (prices) */
+	FT_DATE,  /* "YYYY-MM-DD" */
+	FT_TIME,  /* ISO 8601 timestamp, stored as epoch seconds */
+	FT_JSON,  /* structured value checked by `check`, stored as JSON text */
+	FT_LIST,  /* virtual: kept in a link table by the resource's hooks */
+};
+
+enum {
+	FF_REQUIRED = 1 << 0,  /* must be given on create */
+	FF_READONLY = 1 << 1,  /* output only */
+	FF_WRITEONLY = 1 << 2, /* input only (password) */
+	FF_VIRTUAL = 1 << 3,   /* not a column: handled by the hooks */
+};
+
+/* Checks (and may normalize) one value. Returns 0 or EBADMSG with a message. */
+typedef int(field_check_h)(const json_t *v, json_t **normalized, char *msg, size_t n, bool en);
+
+struct field {
+	const char *name;          /* JSON key, and the column name unless FF_VIRTUAL */
+	enum field_type type;      /* how the value is checked and stored */
+	unsigned flags;            /* FF_* */
+	const char *ref;           /* FT_REF: the referenced table */
+	const char *const *values; /* FT_ENUM: accepted values, NULL-terminated */
+	int64_t min, max;          /* FT_INT range; FT_TEXT max length */
+	field_check_h *check;      /* extra check/normalization, or NULL */
+};
+
+struct resource {
+	const char *name;            /* path segment: /api/v1/<name> */
+	const char *table;           /* SQL table */
+	const char *what_sv, *what_en; /* the record's name in messages */
+	const struct field *fields;  /* described fields */
+	size_t nfields;
+	unsigned read_roles;         /* roles that may list and read */
+	unsigned write_roles;        /* roles that may create and update */
+	bool personal;               /* reads are written to the audit log */
+	const char *order_by;        /* list order (a column name) */
+	/* Cross-field rules; `id` is 0 on create. `in` is the raw input. */
+	void (*validate)(struct db *db, const json_t *in, int64_t id, struct verrors *v);
+	/* Store the virtual fields present in `in` for row `id` (inside the transaction). */
+	int (*write_virtual)(struct db *db, int64_t id, const json_t *in);
+	/* Add the virtual fields to an output object. */
+	int (*read_virtual)(struct db *db, int64_t id, json_t *out);
+};
+
+/* All administrative resources, NULL-terminated. */
+extern const struct resource *const resources[];
+const struct resource *resource_find(const char *name);
+
+/* Validate `in` against `res` (create when id == 0). On success *clean holds the column
+ * values converted for storage (times as integers, JSON as text, booleans as 0/1). */
+int resource_validate(struct db *db, const struct resource *res, const json_t *in, int64_t id,
+		      json_t **clean, struct verrors *v);
+
+/* Create or update inside one transaction: nothing is left behind on failure. */
+int resource_create(struct db *db, const struct resource *res, const json_t *in, int64_t *id,
+		    struct verrors *v);
+int resource_update(struct db *db, const struct resource *res, int64_t id, const json_t *in,
+		    struct verrors *v);
+int resource_get(struct db *db, const struct resource *res, int64_t id, json_t **out);
+/* `filters` maps column names to values that must match (FT_REF/FT_INT/FT_ENUM/FT_BOOL only). */
+int resource_list(struct db *db, const struct resource *res, const json_t *filters, int64_t limit,
+		  int64_t offset, json_t **out, int64_t *total);
+
+bool record_exists(struct db *db, const char *table, int64_t id);
+
+#endif

@@ -1,0 +1,25 @@
+/* Collects field-level validation errors in the user's language. */
+#ifndef LOTSEN_CORE_VALID_H
+#define LOTSEN_CORE_VALID_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+struct verrors {
+	json_t *list; /* [{"field","message"}], NULL while empty (owned) */
+	bool en;      /* English messages instead of Swedish */
+	unsigned status; /* 422 by default; 404/409 when a referenced row is the problem */
+};
+
+void verr_init(struct verrors *v, bool en);
+void verr_add(struct verrors *v, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void verr_free(struct verrors *v);
+static inline bool verr_any(const struct verrors *v)
+{
+	return v->list && json_array_size(v->list) > 0;
+}
+#define VL(v, sv, en_) ((v)->en ? (en_) : (sv))
+
+#endif

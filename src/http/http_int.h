@@ -1,0 +1,92 @@
+/* What the HTTP module's files share: the request, responses, problems and the routes. */
+#ifndef LOTSEN_HTTP_INT_H
+#define LOTSEN_HTTP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/app.h"
+#include "core/auth.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+
+#define REQ_MAX_PARAMS 4
+
+/* One HTTP request, from the first byte of its body to the response. */
+struct req {
+	struct MHD_Connection *conn;      /* libmicrohttpd's connection (borrowed) */
+	struct app *app;                  /* the server (borrowed) */
+	const char *method;               /* GET, POST, PATCH, PUT, DELETE */
+	const char *path;                 /* without the query string */
+	char *body;                       /* the request body, NUL-terminated (owned) */
+	size_t body_len;                  /* bytes in body */
+	bool too_large;                   /* the body exceeded app->max_body */
+	size_t discarded;                 /* oversize body bytes read and dropped */
+	const char *lang;                 /* "sv" (default) or "en" from Accept-Language */
+	struct principal who;             /* the logged-in user; who.id 0 if none */
+	int64_t now;                      /* request time, seconds since the epoch */
+	int64_t params[REQ_MAX_PARAMS];   /* numeric path parameters ({id}) in order */
+	size_t nparams;                   /* how many params were matched */
+	unsigned status;                  /* response status once set */
+	struct MHD_Response *resp;        /* response once set */
+	void *stream;                     /* a streaming response's state (SSE), owned by it */
+};
+
+/* Pick Swedish or English text for the request's language. */
+#define L(r, sv, en) ((r)->lang[0] == 'e' ? (en) : (sv))
+
+/* --- responses --- */
+int resp_json(struct req *r, unsigned status, json_t *body); /* steals body */
+int resp_text(struct req *r, unsigned status, const char *ctype, const char *body, size_t n);
+int resp_empty(struct req *r, unsigned status);
+const char *req_query(struct req *r, const char *key);
+const char *req_header(struct req *r, const char *key);
+
+/* --- problems (RFC 9457) ---
+ * A problem collects field errors; resp_problem sends it as application/problem+json. */
+struct problem {
+	unsigned status;  /* 400, 404, 409, 413, 422 … */
+	const char *type; /* short slug: validation, not-found, forbidden … */
+	const char *title;
+	char detail[512];
+	json_t *errors;   /* [{"field","message"}] or NULL (owned) */
+};
+void problem_init(struct problem *p);
+void problem_field(struct problem *p, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int resp_problem(struct req *r, struct problem *p); /* consumes p */
+int resp_error(struct req *r, unsigned status, const char *type, const char *title,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Map a store error (ENOENT, EEXIST, …) to a response. */
+int resp_store_error(struct req *r, int err, const char *what);
+
+/* Parse the body as a JSON object; on failure the 400 response is already set. */
+int req_json_object(struct req *r, json_t **out);
+
+/* --- routes --- */
+typedef int(route_h)(struct req *r);
+
+struct route {
+	const char *method;  /* "GET" … */
+	const char *pattern; /* "/api/v1/cases/{id}"; {id} matches a positive integer */
+	unsigned roles;      /* roles allowed; 0 means public (no login) */
+	route_h *h;
+};
+
+/* Each api_*.c file exports its table; router.c concatenates them. */
+extern const struct route api_auth_routes[];
+extern const struct route api_resource_routes[];
+extern const struct route api_case_routes[];
+extern const struct route api_acd_routes[];
+extern const struct route api_kb_routes[];
+extern const struct route api_public_routes[];
+
+int router_dispatch(struct req *r);
+/* Serve a file from app->static_dir; ENOENT if there is none. */
+int static_serve(struct req *r);
+
+#endif

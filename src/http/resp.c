@@ -1,0 +1,196 @@
+/* Responses: JSON bodies, RFC 9457 problems, query and header access. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "http/http_int.h"
+
+static void common_headers(struct MHD_Response *resp, const char *ctype)
+{
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static int set_resp(struct req *r, unsigned status, struct MHD_Response *resp)
+{
+	if (!resp)
+		return ENOMEM;
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	r->resp = resp;
+	r->status = status;
+	return 0;
+}
+
+int resp_text(struct req *r, unsigned status, const char *ctype, const char *body, size_t n)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (resp)
+		common_headers(resp, ctype);
+	return set_resp(r, status, resp);
+}
+
+static int resp_json_ctype(struct req *r, unsigned status, json_t *body, const char *ctype)
+{
+	struct MHD_Response *resp;
+	char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+
+	json_decref(body);
+	if (!s)
+		return ENOMEM;
+	resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(s);
+		return ENOMEM;
+	}
+	common_headers(resp, ctype);
+	return set_resp(r, status, resp);
+}
+
+int resp_json(struct req *r, unsigned status, json_t *body)
+{
+	if (!body)
+		return ENOMEM;
+	return resp_json_ctype(r, status, body, "application/json; charset=utf-8");
+}
+
+int resp_empty(struct req *r, unsigned status)
+{
+	return resp_text(r, status, "text/plain; charset=utf-8", "", 0);
+}
+
+const char *req_query(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+void problem_init(struct problem *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->status = 422;
+	p->type = "validation";
+}
+
+void problem_field(struct problem *p, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!p->errors)
+		p->errors = json_array();
+	json_array_append_new(p->errors, json_pack("{s:s,s:s}", "field", field, "message", msg));
+}
+
+int resp_problem(struct req *r, struct problem *p)
+{
+	json_t *o = json_object();
+	char type[96];
+
+	snprintf(type, sizeof(type), "/docs/api.md#problem-%s", p->type ? p->type : "error");
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "title",
+			    json_string(p->title ? p->title
+						 : L(r, "Ogiltiga uppgifter", "Invalid data")));
+	json_object_set_new(o, "status", json_integer(p->status));
+	if (p->detail[0])
+		json_object_set_new(o, "detail", json_string(p->detail));
+	else if (p->errors && json_array_size(p->errors) > 0) {
+		json_t *e0 = json_array_get(p->errors, 0);
+		char d[600];
+		snprintf(d, sizeof(d), "%s: %s", json_string_value(json_object_get(e0, "field")),
+			 json_string_value(json_object_get(e0, "message")));
+		json_object_set_new(o, "detail", json_string(d));
+	}
+	if (p->errors)
+		json_object_set_new(o, "errors", p->errors);
+	p->errors = NULL;
+	return resp_json_ctype(r, p->status, o, "application/problem+json; charset=utf-8");
+}
+
+int resp_error(struct req *r, unsigned status, const char *type, const char *title,
+	       const char *fmt, ...)
+{
+	struct problem p;
+	va_list ap;
+
+	problem_init(&p);
+	p.status = status;
+	p.type = type;
+	p.title = title;
+	va_start(ap, fmt);
+	vsnprintf(p.detail, sizeof(p.detail), fmt, ap);
+	va_end(ap);
+	return resp_problem(r, &p);
+}
+
+int resp_store_error(struct req *r, int err, const char *what)
+{
+	switch (err) {
+	case ENOENT:
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+				  L(r, "%s finns inte.", "%s does not exist."), what);
+	case EEXIST:
+		return resp_error(r, 409, "conflict", L(r, "Finns redan", "Already exists"),
+				  L(r, "%s krockar med en befintlig post (unikt värde).",
+				    "%s conflicts with an existing record (unique value)."),
+				  what);
+	case EPERM:
+		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
+				  L(r, "Din roll får inte komma åt %s.",
+				    "Your role may not access %s."),
+				  what);
+	case EBUSY:
+		return resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
+				  L(r, "Databasen är upptagen, försök igen.",
+				    "The database is busy, try again."));
+	default:
+		return resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"),
+				  L(r, "Lagringen misslyckades (%s).", "Storage failed (%s)."),
+				  what);
+	}
+}
+
+int req_json_object(struct req *r, json_t **out)
+{
+	json_error_t e;
+	json_t *j;
+
+	if (!r->body || r->body_len == 0) {
+		resp_error(r, 400, "malformed-json", L(r, "Felaktig JSON", "Malformed JSON"), "%s",
+			   L(r, "Begäran saknar innehåll; ett JSON-objekt krävs.",
+			     "The request has no body; a JSON object is required."));
+		return EBADMSG;
+	}
+	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (!j) {
+		resp_error(r, 400, "malformed-json", L(r, "Felaktig JSON", "Malformed JSON"),
+			   L(r, "JSON kunde inte läsas på rad %d, kolumn %d: %s",
+			     "JSON could not be parsed at line %d, column %d: %s"),
+			   e.line, e.column, e.text);
+		return EBADMSG;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		resp_error(r, 400, "malformed-json", L(r, "Felaktig JSON", "Malformed JSON"), "%s",
+			   L(r, "Innehållet måste vara ett JSON-objekt {…}.",
+			     "The body must be a JSON object {…}."));
+		return EBADMSG;
+	}
+	*out = j;
+	return 0;
+}

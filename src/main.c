@@ -1,0 +1,313 @@
+/* lotsen: the contact-center server and its command-line tools. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_list.h>
+#include <re_tmr.h>
+#include <re_main.h>
+#include <re_mem.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "core/app.h"
+#include "core/auth.h"
+#include "core/demo.h"
+#include "core/resource.h"
+#include "http/http.h"
+#include "store/db.h"
+#include "store/schema.h"
+
+#define LOTSEN_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Lotsen %s — contact center for Swedish municipalities\n"
+		"\n"
+		"usage: lotsen COMMAND [options]\n"
+		"\n"
+		"  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--demo] [--config FILE]\n"
+		"            [--static DIR] [--municipality NAME] [--log-level L] [--durability full|normal]\n"
+		"  migrate   --db FILE                     create or upgrade the database\n"
+		"  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id N] --db FILE\n"
+		"  demo      --db FILE                     load the demo municipality\n"
+		"  erlang    --calls N --interval S --aht S --target-sl P --target-time S [--json]\n"
+		"  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] [--json]\n"
+		"  version\n",
+		LOTSEN_VERSION);
+}
+
+static int64_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+static int open_db(struct db **db, const char *path, const char *durability)
+{
+	struct db_opts o = {.durability = strcmp(durability, "normal") == 0 ? DB_DURABLE_NORMAL
+									     : DB_DURABLE_FULL};
+	int err = db_open(db, path, &o);
+
+	if (err) {
+		fprintf(stderr, "lotsen: cannot open database %s: %s\n", path, strerror(err));
+		return err;
+	}
+	err = schema_migrate(*db);
+	if (err) {
+		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
+		db_close(*db);
+		*db = NULL;
+	}
+	return err;
+}
+
+/* ======================================================================
+ * serve
+ * ====================================================================== */
+
+static void signal_h(int sig)
+{
+	log_info("server.signal", "signal=%d action=shutdown", sig);
+	re_cancel();
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"db", required_argument, NULL, 'd'},
+		{"http", required_argument, NULL, 'h'},
+		{"sip", required_argument, NULL, 's'},
+		{"static", required_argument, NULL, 'S'},
+		{"municipality", required_argument, NULL, 'm'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"durability", required_argument, NULL, 'D'},
+		{"token-ttl", required_argument, NULL, 't'},
+		{"max-body", required_argument, NULL, 'b'},
+		{"demo", no_argument, NULL, 'x'},
+		{NULL, 0, NULL, 0},
+	};
+	struct config cfg;
+	struct app app = {0};
+	struct http *http = NULL;
+	struct db *db = NULL;
+	enum log_level lvl;
+	char err_msg[300];
+	int c, err;
+
+	config_defaults(&cfg);
+	/* The config file first, so flags given beside it win. */
+	for (int i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--config") == 0 &&
+		    config_load(&cfg, argv[i + 1], err_msg, sizeof(err_msg)) != 0) {
+			fprintf(stderr, "lotsen serve: %s\n", err_msg);
+			return 2;
+		}
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		const char *key = NULL;
+		switch (c) {
+		case 'c':
+			continue;
+		case 'x':
+			cfg.demo = true;
+			continue;
+		case '?':
+			usage(stderr);
+			return 2;
+		default:
+			for (const struct option *o = opts; o->name; o++)
+				if (o->val == c)
+					key = o->name;
+		}
+		if (config_set(&cfg, key, optarg, err_msg, sizeof(err_msg)) != 0) {
+			fprintf(stderr, "lotsen serve: --%s\n", err_msg);
+			return 2;
+		}
+	}
+	log_level_parse(cfg.log_level, &lvl);
+	log_set_level(lvl);
+
+	err = libre_init();
+	if (err) {
+		fprintf(stderr, "lotsen: libre_init failed: %s\n", strerror(err));
+		return 1;
+	}
+	err = open_db(&db, cfg.db, cfg.durability);
+	if (err)
+		goto out;
+	if (cfg.demo) {
+		err = demo_load_if_empty(db, now_s());
+		if (err) {
+			fprintf(stderr, "lotsen: loading the demo municipality failed: %s\n",
+				strerror(err));
+			goto out;
+		}
+	}
+	app.db = db;
+	app.db_path = cfg.db;
+	app.token_ttl_s = cfg.token_ttl_s;
+	app.max_body = (size_t)cfg.max_body;
+	app.municipality = cfg.municipality;
+	app.static_dir = cfg.static_dir;
+
+	err = http_start(&http, &app, cfg.http);
+	if (err) {
+		fprintf(stderr, "lotsen: cannot listen on %s: %s\n", cfg.http, strerror(err));
+		goto out;
+	}
+	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
+		 cfg.demo ? "true" : "false", LOTSEN_VERSION);
+	err = re_main(signal_h);
+	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
+	err = 0;
+out:
+	http_stop(http);
+	db_close(db);
+	libre_close();
+	tmr_debug();
+	mem_debug();
+	if (!err)
+		log_info("server.stopped", "clean=true");
+	return err ? 1 : 0;
+}
+
+/* ======================================================================
+ * migrate, user add, demo
+ * ====================================================================== */
+
+static const char *flag_value(int argc, char **argv, const char *name, const char *def)
+{
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return def;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+	struct db *db;
+
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	db_close(db);
+	printf("database is up to date\n");
+	return 0;
+}
+
+static int cmd_user_add(int argc, char **argv)
+{
+	const char *role = flag_value(argc, argv, "--role", NULL);
+	const char *display = flag_value(argc, argv, "--display-name", NULL);
+	const char *client = flag_value(argc, argv, "--client-id", NULL);
+	char password[256];
+	bool stdin_pw = false;
+	struct verrors v;
+	struct db *db;
+	json_t *in;
+	int64_t id;
+	int err;
+
+	for (int i = 1; i < argc; i++)
+		stdin_pw |= strcmp(argv[i], "--password-stdin") == 0;
+	if (argc < 3 || argv[2][0] == '-' || !role || !stdin_pw) {
+		fprintf(stderr, "usage: lotsen user add NAME --role "
+				"agent|group_lead|manager|admin|client_viewer --password-stdin "
+				"[--display-name TEXT] [--client-id N] [--db FILE]\n");
+		return 2;
+	}
+	if (!fgets(password, sizeof(password), stdin)) {
+		fprintf(stderr, "lotsen user add: no password on standard input\n");
+		return 2;
+	}
+	password[strcspn(password, "\r\n")] = '\0';
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	in = json_pack("{s:s,s:s,s:s,s:s}", "username", argv[2], "display_name",
+		       display ? display : argv[2], "role", role, "password", password);
+	if (client)
+		json_object_set_new(in, "client_id", json_integer(strtoll(client, NULL, 10)));
+	verr_init(&v, true);
+	err = resource_create(db, resource_find("users"), in, &id, &v);
+	explicit_bzero(password, sizeof(password));
+	json_decref(in);
+	if (verr_any(&v)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v.list, i, e)
+			fprintf(stderr, "lotsen user add: %s: %s\n",
+				json_string_value(json_object_get(e, "field")),
+				json_string_value(json_object_get(e, "message")));
+		verr_free(&v);
+		db_close(db);
+		return 2;
+	}
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "lotsen user add: %s\n", strerror(err));
+		return 1;
+	}
+	printf("user %s created with id %lld\n", argv[2], (long long)id);
+	return 0;
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+	struct db *db;
+	int err;
+
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "normal"))
+		return 1;
+	err = demo_load_if_empty(db, now_s());
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "lotsen demo: %s\n", strerror(err));
+		return 1;
+	}
+	printf("demo municipality loaded\n");
+	return 0;
+}
+
+int erlang_cli(int argc, char **argv);
+int simulate_cli(int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "add") == 0)
+		return cmd_user_add(argc - 1, argv + 1);
+	if (strcmp(cmd, "demo") == 0)
+		return cmd_demo(argc - 1, argv + 1);
+	if (strcmp(cmd, "erlang") == 0)
+		return erlang_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "simulate") == 0)
+		return simulate_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("lotsen %s\n", LOTSEN_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

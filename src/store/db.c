@@ -1,0 +1,360 @@
+/* SQLite implementation of the storage connection: WAL, foreign keys, cached statements. */
+#include "store/db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "base/log.h"
+
+#define STMT_CACHE 256 /* open-addressed by the SQL text's address */
+
+struct stmt {
+	sqlite3_stmt *st; /* the prepared statement */
+	const char *key;  /* SQL text address when cached, else NULL */
+	struct db *db;    /* owner */
+};
+
+struct db {
+	sqlite3 *h;                      /* connection */
+	struct stmt cache[STMT_CACHE];   /* statements prepared once, reset after use */
+	int tx_depth;                    /* nested begin() calls share one transaction */
+};
+
+static int map_rc(sqlite3 *h, int rc)
+{
+	/* Extended result codes are on: the primary code is the low byte. */
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EBUSY;
+	case SQLITE_CONSTRAINT:
+		switch (rc == SQLITE_CONSTRAINT ? sqlite3_extended_errcode(h) : rc) {
+		case SQLITE_CONSTRAINT_UNIQUE:
+		case SQLITE_CONSTRAINT_PRIMARYKEY:
+			return EEXIST;
+		case SQLITE_CONSTRAINT_FOREIGNKEY:
+			return ENOENT;
+		default:
+			return EINVAL;
+		}
+	case SQLITE_NOMEM:
+		return ENOMEM;
+	case SQLITE_READONLY:
+		return EROFS;
+	default:
+		return EIO;
+	}
+}
+
+int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
+{
+	struct db *db;
+	int flags, err = 0;
+	char pragma[128];
+
+	if (!dbp || !path)
+		return EINVAL;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return ENOMEM;
+	flags = (opts && opts->readonly) ? SQLITE_OPEN_READONLY
+					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_error("store.open", "path=\"%s\" error=\"%s\"", path,
+			  db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		err = EIO;
+		goto out;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (!(opts && opts->readonly)) {
+		err = db_exec(db, "PRAGMA journal_mode=WAL");
+		if (err)
+			goto out;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
+		 (opts && opts->durability == DB_DURABLE_NORMAL) ? "NORMAL" : "FULL");
+	err = db_exec(db, pragma);
+	if (!err)
+		err = db_exec(db, "PRAGMA foreign_keys=ON");
+	if (!err)
+		err = db_exec(db, "PRAGMA temp_store=MEMORY");
+out:
+	if (err) {
+		db_close(db);
+		return err;
+	}
+	*dbp = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		log_error("store.exec", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return map_rc(db->h, rc);
+	}
+	return 0;
+}
+
+int db_prepare(struct db *db, struct stmt **sp, const char *sql, bool cache)
+{
+	struct stmt *s = NULL;
+	size_t slot = 0;
+	int rc;
+
+	if (cache) {
+		slot = ((uintptr_t)sql >> 3) % STMT_CACHE;
+		for (size_t i = 0; i < STMT_CACHE; i++) {
+			struct stmt *c = &db->cache[(slot + i) % STMT_CACHE];
+			if (c->key == sql) {
+				*sp = c;
+				return 0;
+			}
+			if (!c->key) {
+				s = c;
+				break;
+			}
+		}
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return ENOMEM;
+		cache = false;
+	}
+	rc = sqlite3_prepare_v3(db->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &s->st,
+				NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h), sql);
+		if (!cache)
+			free(s);
+		else
+			s->st = NULL;
+		return map_rc(db->h, rc) ? map_rc(db->h, rc) : EIO;
+	}
+	s->db = db;
+	s->key = cache ? sql : NULL;
+	*sp = s;
+	return 0;
+}
+
+void stmt_done(struct stmt *s)
+{
+	if (!s)
+		return;
+	if (s->key) {
+		sqlite3_reset(s->st);
+		sqlite3_clear_bindings(s->st);
+		return;
+	}
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+int stmt_bind_int(struct stmt *s, int idx, int64_t v)
+{
+	return map_rc(s->db->h, sqlite3_bind_int64(s->st, idx, v));
+}
+
+int stmt_bind_double(struct stmt *s, int idx, double v)
+{
+	return map_rc(s->db->h, sqlite3_bind_double(s->st, idx, v));
+}
+
+int stmt_bind_text(struct stmt *s, int idx, const char *v)
+{
+	if (!v)
+		return stmt_bind_null(s, idx);
+	return map_rc(s->db->h, sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT));
+}
+
+int stmt_bind_blob(struct stmt *s, int idx, const void *p, size_t n)
+{
+	return map_rc(s->db->h, sqlite3_bind_blob(s->st, idx, p, (int)n, SQLITE_TRANSIENT));
+}
+
+int stmt_bind_null(struct stmt *s, int idx)
+{
+	return map_rc(s->db->h, sqlite3_bind_null(s->st, idx));
+}
+
+int stmt_step(struct stmt *s)
+{
+	int rc = sqlite3_step(s->st);
+
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	rc = map_rc(s->db->h, rc);
+	if (rc != EEXIST && rc != ENOENT && rc != EINVAL)
+		log_error("store.step", "error=\"%s\"", sqlite3_errmsg(s->db->h));
+	return rc ? rc : EIO;
+}
+
+int stmt_columns(const struct stmt *s)
+{
+	return sqlite3_column_count(s->st);
+}
+
+const char *stmt_column_name(const struct stmt *s, int col)
+{
+	return sqlite3_column_name(s->st, col);
+}
+
+bool stmt_is_null(const struct stmt *s, int col)
+{
+	return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+}
+
+bool stmt_col_is_int(const struct stmt *s, int col)
+{
+	return sqlite3_column_type(s->st, col) == SQLITE_INTEGER;
+}
+
+bool stmt_col_is_real(const struct stmt *s, int col)
+{
+	return sqlite3_column_type(s->st, col) == SQLITE_FLOAT;
+}
+
+int64_t stmt_int(const struct stmt *s, int col)
+{
+	return sqlite3_column_int64(s->st, col);
+}
+
+double stmt_double(const struct stmt *s, int col)
+{
+	return sqlite3_column_double(s->st, col);
+}
+
+const char *stmt_text(const struct stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s->st, col);
+}
+
+const void *stmt_blob(const struct stmt *s, int col, size_t *n)
+{
+	const void *p = sqlite3_column_blob(s->st, col);
+	*n = (size_t)sqlite3_column_bytes(s->st, col);
+	return p;
+}
+
+int db_begin(struct db *db)
+{
+	if (db->tx_depth++ > 0)
+		return 0;
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(struct db *db)
+{
+	if (db->tx_depth == 0)
+		return EINVAL;
+	if (--db->tx_depth > 0)
+		return 0;
+	return db_exec(db, "COMMIT");
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->tx_depth == 0)
+		return;
+	db->tx_depth = 0;
+	if (!sqlite3_get_autocommit(db->h))
+		db_exec(db, "ROLLBACK");
+}
+
+int64_t db_last_id(const struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+int db_changes(const struct db *db)
+{
+	return sqlite3_changes(db->h);
+}
+
+const char *db_errmsg(const struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+void *db_native(struct db *db)
+{
+	return db->h;
+}
+
+int db_migrate(struct db *db, const char *module, const struct migration *m, size_t n)
+{
+	struct stmt *s;
+	int64_t have = 0;
+	int err;
+
+	err = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			  " module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+			  " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+			  " PRIMARY KEY (module, version)) STRICT");
+	if (err)
+		return err;
+	err = db_prepare(db, &s, "SELECT COALESCE(MAX(version),0) FROM schema_migrations WHERE module=?",
+			 false);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, module);
+	if (stmt_step(s) == DB_ROW)
+		have = stmt_int(s, 0);
+	stmt_done(s);
+
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].version <= have)
+			continue;
+		err = db_begin(db);
+		if (err)
+			return err;
+		err = db_exec(db, m[i].sql);
+		if (!err)
+			err = db_prepare(db, &s,
+					 "INSERT INTO schema_migrations(module,version,name) VALUES(?,?,?)",
+					 false);
+		if (!err) {
+			stmt_bind_text(s, 1, module);
+			stmt_bind_int(s, 2, m[i].version);
+			stmt_bind_text(s, 3, m[i].name);
+			err = stmt_step(s) == DB_DONE ? 0 : EIO;
+			stmt_done(s);
+		}
+		if (!err)
+			err = db_commit(db);
+		if (err) {
+			db_rollback(db);
+			log_error("store.migrate", "module=%s version=%d name=%s failed", module,
+				  m[i].version, m[i].name);
+			return err;
+		}
+		log_info("store.migrate", "module=%s version=%d name=%s", module, m[i].version,
+			 m[i].name);
+	}
+	return 0;
+}

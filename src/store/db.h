@@ -1,0 +1,80 @@
+/* The storage connection: the only door from Lotsen's domain to SQL.
+ *
+ * Domain code speaks SQL only through this interface, with `?` placeholders and bound
+ * values. The SQL it sends is kept portable (no SQLite-only syntax outside store/ and the
+ * knowledge base's search) so that a PostgreSQL backend can implement the same functions.
+ */
+#ifndef LOTSEN_STORE_DB_H
+#define LOTSEN_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct stmt;
+
+enum db_durability {
+	DB_DURABLE_FULL = 0, /* fsync on every commit: an acknowledged write survives power loss */
+	DB_DURABLE_NORMAL,   /* WAL without fsync per commit: survives a crash of Lotsen, not of the OS */
+};
+
+struct db_opts {
+	enum db_durability durability;
+	bool readonly; /* a worker's connection for long reports */
+};
+
+/* Step results besides errno values. */
+enum { DB_ROW = -1, DB_DONE = -2 };
+
+int db_open(struct db **dbp, const char *path, const struct db_opts *opts);
+void db_close(struct db *db);
+
+/* Run statements without parameters (schema, pragmas). */
+int db_exec(struct db *db, const char *sql);
+
+/* Prepare `sql`. Statements whose text is a string literal may be cached by address:
+ * pass `cache` true only for SQL with static storage duration. */
+int db_prepare(struct db *db, struct stmt **sp, const char *sql, bool cache);
+/* Reset a cached statement for reuse, or free an uncached one. */
+void stmt_done(struct stmt *s);
+
+int stmt_bind_int(struct stmt *s, int idx, int64_t v);
+int stmt_bind_double(struct stmt *s, int idx, double v);
+int stmt_bind_text(struct stmt *s, int idx, const char *v); /* NULL binds SQL NULL */
+int stmt_bind_blob(struct stmt *s, int idx, const void *p, size_t n);
+int stmt_bind_null(struct stmt *s, int idx);
+
+/* DB_ROW, DB_DONE, or an errno value: EEXIST (unique), ENOENT (foreign key),
+ * EINVAL (other constraint), EBUSY, EIO. */
+int stmt_step(struct stmt *s);
+
+int stmt_columns(const struct stmt *s);
+const char *stmt_column_name(const struct stmt *s, int col);
+bool stmt_is_null(const struct stmt *s, int col);
+int64_t stmt_int(const struct stmt *s, int col);
+double stmt_double(const struct stmt *s, int col);
+const char *stmt_text(const struct stmt *s, int col); /* borrowed until the next step */
+const void *stmt_blob(const struct stmt *s, int col, size_t *n);
+bool stmt_col_is_int(const struct stmt *s, int col);
+bool stmt_col_is_real(const struct stmt *s, int col);
+
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+int64_t db_last_id(const struct db *db);
+int db_changes(const struct db *db);
+const char *db_errmsg(const struct db *db);
+
+/* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
+void *db_native(struct db *db);
+
+/* Numbered migrations of one module, applied in order inside one transaction each. */
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+int db_migrate(struct db *db, const char *module, const struct migration *m, size_t n);
+
+#endif

@@ -1,0 +1,158 @@
+"""Starts a real `lotsen serve` on loopback with its own SQLite file and speaks HTTP to it."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+BIN = os.environ.get("LOTSEN_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "lotsen"))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMO_PASSWORD = "lotsen-demo"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Server:
+    """One server process. `extra` adds flags; `db` reuses a database file."""
+
+    def __init__(self, demo=True, db=None, extra=()):
+        self.dir = tempfile.mkdtemp(prefix="lotsen-test-")
+        self.db = db or os.path.join(self.dir, "lotsen.db")
+        self.port = free_port()
+        self.demo = demo
+        self.extra = list(extra)
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "server.log")
+
+    def start(self):
+        args = [BIN, "serve", "--db", self.db, "--http", f"127.0.0.1:{self.port}",
+                "--static", os.path.join(ROOT, "web"), "--log-level", "info"] + self.extra
+        if self.demo:
+            args.append("--demo")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start:\n" + self.logs())
+
+    def logs(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop and return the exit code; a clean stop is 0 (sanitizers make leaks non-zero)."""
+        if not self.proc:
+            return 0
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return code
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+    def request(self, method, path, body=None, token=None, raw=None, headers=None):
+        url = f"http://127.0.0.1:{self.port}" + urllib.parse.quote(path, safe="/?&=:%+,")
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return Response(r.status, dict(r.headers), r.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            return Response(e.code, dict(e.headers), e.read().decode("utf-8"))
+
+    def login(self, username, password=DEMO_PASSWORD):
+        r = self.request("POST", "/api/v1/login", {"username": username, "password": password})
+        if r.status != 200:
+            raise AssertionError(f"login {username}: {r}")
+        return r.json["token"]
+
+    def sql(self, query, *params):
+        """Read the database directly, as an operator would with sqlite3."""
+        import sqlite3
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+
+class ServerTest(unittest.TestCase):
+    """One demo server for the whole class; each test logs in as it needs."""
+    demo = True
+    extra = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(demo=cls.demo, extra=cls.extra).start()
+        cls.tokens = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.srv.stop()
+        if code != 0:
+            raise AssertionError(f"server exited with {code}:\n{cls.srv.logs()[-4000:]}")
+
+    def token(self, user):
+        if user not in self.tokens:
+            self.tokens[user] = self.srv.login(user)
+        return self.tokens[user]
+
+    def api(self, method, path, body=None, user="admin", **kw):
+        return self.srv.request(method, path, body, token=self.token(user) if user else None, **kw)
+
+    def assertProblem(self, r, status, field=None):
+        self.assertEqual(r.status, status, r)
+        self.assertTrue(r.headers.get("Content-Type", "").startswith("application/problem+json"), r.headers)
+        self.assertEqual(r.json["status"], status)
+        self.assertIn("title", r.json)
+        if field:
+            fields = [e["field"] for e in r.json.get("errors", [])]
+            self.assertIn(field, fields, r)

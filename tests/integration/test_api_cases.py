@@ -1,0 +1,255 @@
+"""The case log over HTTP: logging, validation, boundaries, handovers, citizens, access, audit."""
+import json
+
+from harness import ServerTest
+
+
+def ids(srv, sql, *p):
+    return [r[0] for r in srv.sql(sql, *p)]
+
+
+class CaseTest(ServerTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        s = cls.srv
+        cls.group = s.sql("SELECT id FROM groups WHERE name='Äldre direkt'")[0][0]
+        cls.client = s.sql("SELECT id FROM clients WHERE name='Äldreförvaltningen'")[0][0]
+        cls.cat_resolve = s.sql("SELECT id FROM categories WHERE name LIKE 'Hemtjänst – ansökan%'")[0][0]
+        cls.cat_handover = s.sql("SELECT id FROM categories WHERE name LIKE 'Biståndsbedömning%'")[0][0]
+        cls.contact = s.sql("SELECT id FROM contacts WHERE client_id=?", cls.client)[0][0]
+        cls.other_group = s.sql("SELECT id FROM groups WHERE name='Förskola'")[0][0]
+
+    def base(self, **kw):
+        c = {"group_id": self.group, "client_id": self.client, "category_id": self.cat_resolve,
+             "channel": "phone", "outcome": "resolved", "summary": "Frågade om hemtjänstavgift."}
+        c.update(kw)
+        return c
+
+    def counts(self):
+        return tuple(self.srv.sql(f"SELECT COUNT(*) FROM {t}")[0][0]
+                     for t in ("cases", "citizens", "handovers", "case_history"))
+
+    def test_create_and_read(self):
+        r = self.api("POST", "/api/v1/cases", self.base(citizen={"name": "Astrid Ek", "phone": "070-111 22 33",
+                                                                 "personal_id": "19811218-9876"}), user="anna")
+        self.assertEqual(r.status, 201, r)
+        c = r.json
+        self.assertIsInstance(c["id"], int)
+        self.assertEqual(c["outcome"], "resolved")
+        self.assertEqual(c["group"], "Äldre direkt")
+        self.assertEqual(c["citizen"]["personal_id"], "198112189876")
+        self.assertEqual(c["citizen"]["phone"], "+46701112233")
+        self.assertEqual(c["history"][0]["field"], "created")
+        g = self.api("GET", f"/api/v1/cases/{c['id']}", user="erik")
+        self.assertEqual(g.status, 200)
+        self.assertEqual(g.json["summary"], "Frågade om hemtjänstavgift.")
+        audit = self.srv.sql("SELECT action FROM audit_log WHERE entity='case' AND entity_id=?", c["id"])
+        self.assertIn(("create",), audit)
+        self.assertIn(("read",), audit)
+
+    def test_same_citizen_links_earlier_cases(self):
+        pnr = "194501011235"
+        a = self.api("POST", "/api/v1/cases", self.base(citizen={"personal_id": "450101-1235"}), user="anna").json
+        b = self.api("POST", "/api/v1/cases", self.base(citizen={"personal_id": pnr, "name": "Olle Dahl"}),
+                     user="sara").json
+        self.assertEqual(a["citizen"]["id"], b["citizen"]["id"])
+        self.assertEqual([e["id"] for e in b["earlier_cases"]], [a["id"]])
+        r = self.api("GET", f"/api/v1/citizens/{a['citizen']['id']}/cases", user="anna")
+        self.assertEqual(r.status, 200)
+        self.assertEqual({c["id"] for c in r.json["items"]}, {a["id"], b["id"]})
+        r = self.api("GET", f"/api/v1/cases?personal_id=19450101-1235", user="anna")
+        self.assertEqual(r.json["total"], 2)
+        self.assertTrue(self.srv.sql("SELECT 1 FROM audit_log WHERE entity='citizen' AND action='search'"))
+
+    def test_invalid_personnummer(self):
+        before = self.counts()
+        for bad, word in (("19811218-9875", "Luhn"), ("19810230-1234", "datum"), ("abc", "")):
+            r = self.api("POST", "/api/v1/cases", self.base(citizen={"personal_id": bad}), user="anna")
+            self.assertProblem(r, 422, "citizen.personal_id")
+            self.assertIn(word, r.json["errors"][0]["message"])
+        self.assertEqual(self.counts(), before)
+
+    def test_malformed_json_and_wrong_types(self):
+        before = self.counts()
+        self.assertProblem(self.api("POST", "/api/v1/cases", raw=b"{not json", user="anna"), 400)
+        self.assertProblem(self.api("POST", "/api/v1/cases", raw=b"", user="anna"), 400)
+        r = self.api("POST", "/api/v1/cases", self.base(group_id="Äldre direkt", channel="brevduva",
+                                                        summary=42, confidential="ja"), user="anna")
+        self.assertProblem(r, 422)
+        fields = {e["field"] for e in r.json["errors"]}
+        self.assertEqual(fields, {"group_id", "channel", "summary", "confidential"})
+        self.assertEqual(self.counts(), before)
+
+    def test_unknown_ids(self):
+        r = self.api("POST", "/api/v1/cases", self.base(category_id=987654), user="anna")
+        self.assertProblem(r, 422, "category_id")
+        self.assertProblem(self.api("GET", "/api/v1/cases/987654", user="anna"), 404)
+        self.assertProblem(self.api("GET", "/api/v1/citizens/987654/cases", user="anna"), 404)
+
+    def test_unknown_field(self):
+        r = self.api("POST", "/api/v1/cases", self.base(utfall="löst"), user="anna")
+        self.assertProblem(r, 422, "utfall")
+
+    def test_oversize_body_is_413(self):
+        before = self.counts()
+        r = self.api("POST", "/api/v1/cases", self.base(summary="x" * (2 << 20)), user="anna")
+        self.assertProblem(r, 413)
+        self.assertEqual(self.counts(), before)
+
+    def test_summary_limits(self):
+        self.assertProblem(self.api("POST", "/api/v1/cases", self.base(summary=""), user="anna"), 422, "summary")
+        self.assertProblem(self.api("POST", "/api/v1/cases", self.base(summary="å" * 4001), user="anna"), 422,
+                           "summary")
+
+    def test_boundary_violations(self):
+        before = self.counts()
+        # the agreement says: the department decides on assistance — the center hands over
+        r = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="resolved"),
+                     user="anna")
+        self.assertProblem(r, 422, "outcome")
+        self.assertIn("handed_over", r.json["errors"][0]["message"])
+        # and a question the center answers itself may not be handed over
+        r = self.api("POST", "/api/v1/cases", self.base(outcome="handed_over",
+                                                        handover={"contact_id": self.contact, "message": "Ring"}),
+                     user="anna")
+        self.assertProblem(r, 422, "outcome")
+        # a category of another group
+        other_cat = self.srv.sql("SELECT id FROM categories WHERE group_id=?", self.other_group)[0][0]
+        r = self.api("POST", "/api/v1/cases", self.base(category_id=other_cat), user="anna")
+        self.assertProblem(r, 422, "category_id")
+        # a client without an agreement covering this group
+        tk = self.srv.sql("SELECT id FROM clients WHERE name='Trafikkontoret'")[0][0]
+        r = self.api("POST", "/api/v1/cases", self.base(client_id=tk), user="anna")
+        self.assertProblem(r, 422, "client_id")
+        self.assertEqual(self.counts(), before)
+
+    def test_handover_with_working_day_due_date_and_answer(self):
+        r = self.api("POST", "/api/v1/cases", self.base(
+            category_id=self.cat_handover, outcome="handed_over", received_at="2026-04-02T10:00:00Z",
+            handover={"message": "Önskar kontakt om utökad hemtjänst."}), user="anna")
+        self.assertEqual(r.status, 201, r)
+        h = r.json["handovers"][0]
+        self.assertEqual(h["contact_id"], self.contact)  # from the boundary rule
+        self.assertIn("två arbetsdagar", h["instructions"])
+        # an overdue one: due date in the past is listed as overdue
+        self.srv.sql  # (read-only helper)
+        import sqlite3
+        con = sqlite3.connect(self.srv.db)
+        con.execute("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", (h["id"],))
+        con.commit()
+        con.close()
+        lst = self.api("GET", "/api/v1/handovers?overdue=true", user="lead.aldre").json["items"]
+        self.assertIn(h["id"], [x["id"] for x in lst])
+        self.assertTrue(all(x["overdue"] for x in lst))
+        # the department answers; a second answer is refused
+        ans = self.api("POST", f"/api/v1/handovers/{h['id']}/answer", {"answer": "Handläggaren har ringt upp."},
+                       user="viewer.aldre")
+        self.assertEqual(ans.status, 200, ans)
+        again = self.api("POST", f"/api/v1/handovers/{h['id']}/answer", {"answer": "Igen"}, user="viewer.aldre")
+        self.assertProblem(again, 409)
+        other = self.api("POST", f"/api/v1/handovers/{h['id']}/answer", {"answer": "x"}, user="viewer.trafik")
+        self.assertProblem(other, 403)
+        lst = self.api("GET", "/api/v1/handovers?overdue=true", user="lead.aldre").json["items"]
+        self.assertNotIn(h["id"], [x["id"] for x in lst])
+        case = self.api("GET", f"/api/v1/cases/{r.json['id']}", user="anna").json
+        self.assertEqual(case["handovers"][0]["answer"], "Handläggaren har ringt upp.")
+        self.assertIn("handover_answer", [x["field"] for x in case["history"]])
+
+    def test_due_date_counts_swedish_working_days(self):
+        # Maundy Thursday 2026-04-02 + 2 working days skips Good Friday and Easter Monday
+        import sqlite3
+        r = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
+                                                        handover={"message": "Test"}), user="anna")
+        hid = r.json["handovers"][0]["id"]
+        created = self.srv.sql("SELECT created_at FROM handovers WHERE id=?", hid)[0][0]
+        self.assertTrue(r.json["handovers"][0]["due_date"] > "2026-01-01")
+        self.assertIsInstance(created, int)
+
+    def test_handover_after_the_fact_and_bad_handover(self):
+        c = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
+                                                        handover={"contact_id": self.contact, "message": "Ring"}),
+                     user="anna").json
+        r = self.api("POST", f"/api/v1/cases/{c['id']}/handovers", {"contact_id": 999999, "message": "x"}, user="anna")
+        self.assertProblem(r, 422, "handover.contact_id")
+        r = self.api("POST", f"/api/v1/cases/{c['id']}/handovers", {"message": "Ny kontakt", "due_date": "2020-01-01"},
+                     user="anna")
+        self.assertProblem(r, 422, "handover.due_date")
+        r = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over"),
+                     user="anna")
+        self.assertProblem(r, 422, "handover.message")
+
+    def test_update_goes_to_history(self):
+        c = self.api("POST", "/api/v1/cases", self.base(), user="anna").json
+        r = self.api("PATCH", f"/api/v1/cases/{c['id']}", {"outcome": "guided", "summary": "Vägledd till 1177."},
+                     user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["outcome"], "guided")
+        fields = [(h["field"], h["old"], h["new"]) for h in r.json["history"]]
+        self.assertIn(("outcome", "resolved", "guided"), fields)
+        self.assertIn(("summary", "Frågade om hemtjänstavgift.", "Vägledd till 1177."), fields)
+        self.assertProblem(self.api("PATCH", f"/api/v1/cases/{c['id']}", {"group_id": 2}, user="anna"), 422, "group_id")
+        self.assertProblem(self.api("PATCH", f"/api/v1/cases/{c['id']}", {"category_id": self.cat_handover},
+                                    user="anna"), 422, "outcome")
+
+    def test_confidential_only_for_group_and_managers(self):
+        c = self.api("POST", "/api/v1/cases", self.base(confidential=True, summary="Skyddad identitet."),
+                     user="anna").json
+        self.assertEqual(self.api("GET", f"/api/v1/cases/{c['id']}", user="erik").status, 200)  # same group
+        self.assertEqual(self.api("GET", f"/api/v1/cases/{c['id']}", user="chef.barn").status, 200)  # manager
+        self.assertProblem(self.api("GET", f"/api/v1/cases/{c['id']}", user="lars"), 403)  # Förskola agent
+        found = self.api("GET", "/api/v1/cases?q=Skyddad", user="lars").json
+        self.assertEqual(found["total"], 0)
+        self.assertEqual(self.api("GET", "/api/v1/cases?q=Skyddad", user="erik").json["total"], 1)
+        self.assertTrue(self.srv.sql("SELECT 1 FROM audit_log WHERE action='read_denied' AND entity_id=?", c["id"]))
+
+    def test_client_viewer_sees_only_own_handed_over_cases(self):
+        own = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
+                                                          handover={"message": "Till förvaltningen"}),
+                       user="anna").json
+        resolved = self.api("POST", "/api/v1/cases", self.base(), user="anna").json
+        self.assertEqual(self.api("GET", f"/api/v1/cases/{own['id']}", user="viewer.aldre").status, 200)
+        self.assertProblem(self.api("GET", f"/api/v1/cases/{resolved['id']}", user="viewer.aldre"), 403)
+        self.assertProblem(self.api("GET", f"/api/v1/cases/{own['id']}", user="viewer.trafik"), 403)
+        lst = self.api("GET", "/api/v1/cases?limit=500", user="viewer.aldre").json["items"]
+        self.assertTrue(lst)
+        self.assertTrue(all(c["client"] == "Äldreförvaltningen" and c["outcome"] == "handed_over" for c in lst))
+        tk = self.api("GET", "/api/v1/cases?limit=500", user="viewer.trafik").json["items"]
+        self.assertTrue(all(c["client"] == "Trafikkontoret" for c in tk))
+        hand = self.api("GET", "/api/v1/handovers", user="viewer.trafik").json["items"]
+        self.assertTrue(all(h["client"] == "Trafikkontoret" for h in hand))
+
+    def test_threat_flag_notifies_unit_manager(self):
+        c = self.api("POST", "/api/v1/cases", self.base(threat=True, summary="Uppringaren hotade personalen."),
+                     user="anna").json
+        n = self.api("GET", "/api/v1/notifications", user="chef.stod").json["items"]
+        self.assertIn(c["id"], [x["case_id"] for x in n if x["kind"] == "threat"])
+        other = self.api("GET", "/api/v1/notifications", user="chef.barn").json["items"]
+        self.assertNotIn(c["id"], [x["case_id"] for x in other])
+        nid = next(x["id"] for x in n if x["case_id"] == c["id"])
+        self.assertEqual(self.api("POST", f"/api/v1/notifications/{nid}/read", user="chef.stod").status, 204)
+        self.assertProblem(self.api("POST", f"/api/v1/notifications/{nid}/read", user="chef.barn"), 404)
+
+    def test_search_filters(self):
+        r = self.api("GET", f"/api/v1/cases?group_id={self.group}&outcome=resolved&limit=500", user="chef.stod")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(all(c["group_id"] == self.group and c["outcome"] == "resolved" for c in r.json["items"]))
+        r = self.api("GET", "/api/v1/cases?from=2026-01-01&to=2026-01-02", user="chef.stod")
+        self.assertEqual(r.status, 200)
+        self.assertProblem(self.api("GET", "/api/v1/cases?from=igår", user="anna"), 400)
+        self.assertProblem(self.api("GET", "/api/v1/cases?personal_id=123", user="anna"), 400)
+        self.assertProblem(self.api("GET", "/api/v1/cases?limit=5000", user="anna"), 400)
+
+    def test_received_at_for_letters(self):
+        r = self.api("POST", "/api/v1/cases", self.base(channel="letter", received_at="2026-03-02T08:00:00+01:00"),
+                     user="anna")
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["received_at"], "2026-03-02T07:00:00Z")
+        r = self.api("POST", "/api/v1/cases", self.base(received_at="2999-01-01T00:00:00Z"), user="anna")
+        self.assertProblem(r, 422, "received_at")
+
+    def test_audit_log_readable_by_managers(self):
+        r = self.api("GET", "/api/v1/audit?entity=case&limit=5", user="chef.stod")
+        self.assertEqual(r.status, 200)
+        self.assertLessEqual(len(r.json["items"]), 5)
+        self.assertTrue(all(x["entity"] == "case" for x in r.json["items"]))

@@ -1,0 +1,125 @@
+"""The server as an operator meets it: CLI, config file, shutdown, crash durability."""
+import os
+import signal
+import subprocess
+import tempfile
+import unittest
+
+from harness import BIN, Server
+
+
+def run(*args, input=None):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, input=input, timeout=120)
+
+
+class LifecycleTest(unittest.TestCase):
+    def test_acknowledged_case_survives_kill_9(self):
+        srv = Server().start()
+        tok = srv.login("anna")
+        g = srv.sql("SELECT id FROM groups WHERE name='Förskola'")[0][0]
+        cl = srv.sql("SELECT id FROM clients WHERE name='Utbildningsförvaltningen'")[0][0]
+        cat = srv.sql("SELECT id FROM categories WHERE name LIKE 'Förskoleplats%'")[0][0]
+        created = []
+        for i in range(20):
+            r = srv.request("POST", "/api/v1/cases", {"group_id": g, "client_id": cl, "category_id": cat,
+                                                      "channel": "phone", "outcome": "resolved",
+                                                      "summary": f"Kötid, samtal {i}"}, token=tok)
+            self.assertEqual(r.status, 201, r)
+            created.append(r.json["id"])
+        srv.kill9()
+        srv2 = Server(db=srv.db, demo=False).start()
+        tok = srv2.login("anna")
+        for cid in created:
+            r = srv2.request("GET", f"/api/v1/cases/{cid}", token=tok)
+            self.assertEqual(r.status, 200, r)
+        self.assertEqual(srv2.request("GET", f"/api/v1/cases/{created[-1]}", token=tok).json["summary"],
+                         "Kötid, samtal 19")
+        self.assertEqual(srv2.stop(), 0)
+
+    def test_sigint_and_sigterm_shut_down_cleanly(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            srv = Server().start()
+            self.assertEqual(srv.request("GET", "/healthz").status, 200)
+            self.assertEqual(srv.stop(sig), 0, srv.logs()[-3000:])
+            self.assertIn("server.stopped", srv.logs())
+
+    def test_structured_log_lines(self):
+        srv = Server().start()
+        srv.stop()
+        lines = [l for l in srv.logs().splitlines() if "event=server.ready" in l]
+        self.assertTrue(lines)
+        self.assertRegex(lines[0], r"^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info event=server\.ready ")
+
+    def test_config_file_keys_mirror_flags(self):
+        d = tempfile.mkdtemp()
+        port = __import__("harness").free_port()
+        cfg = os.path.join(d, "lotsen.conf")
+        with open(cfg, "w") as f:
+            f.write(f"# Lotsen test\ndb = {d}/conf.db\nhttp = 127.0.0.1:{port}\ndemo = true\n"
+                    "municipality = \"Testköpings kommun\"\n")
+        p = subprocess.Popen([BIN, "serve", "--config", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        srv = Server(db=f"{d}/conf.db", demo=False)
+        srv.port = port
+        import socket, time
+        for _ in range(400):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.assertEqual(srv.request("GET", "/healthz").status, 200)
+        self.assertTrue(srv.login("admin"))
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=60), 0)
+
+    def test_bad_config_is_reported(self):
+        d = tempfile.mkdtemp()
+        cfg = os.path.join(d, "bad.conf")
+        with open(cfg, "w") as f:
+            f.write("db = x.db\nhttpport = 8080\n")
+        r = run("serve", "--config", cfg)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("bad.conf:2", r.stderr)
+        self.assertIn("unknown setting", r.stderr)
+        r = run("serve", "--durability", "maybe")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("durability", r.stderr)
+
+    def test_port_in_use_fails_with_message(self):
+        srv = Server().start()
+        r = run("serve", "--db", os.path.join(srv.dir, "other.db"), "--http", f"127.0.0.1:{srv.port}")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot listen", r.stderr)
+        srv.stop()
+
+    def test_migrate_user_add_and_demo_commands(self):
+        d = tempfile.mkdtemp()
+        db = os.path.join(d, "cli.db")
+        r = run("migrate", "--db", db)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("user", "add", "karin", "--role", "manager", "--password-stdin", "--db", db,
+                input="ett-bra-losenord\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("user", "add", "karin", "--role", "manager", "--password-stdin", "--db", db,
+                input="ett-bra-losenord\n")
+        self.assertNotEqual(r.returncode, 0)
+        r = run("user", "add", "bo", "--role", "kung", "--password-stdin", "--db", db, input="ett-bra-losenord\n")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("role", r.stderr)
+        r = run("user", "add", "bo", "--role", "agent", "--password-stdin", "--db", db, input="kort\n")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("password", r.stderr)
+        srv = Server(db=db, demo=False).start()
+        self.assertTrue(srv.login("karin", "ett-bra-losenord"))
+        srv.stop()
+        r = run("demo", "--db", os.path.join(d, "demo.db"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_unknown_command(self):
+        r = run("fly")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
