@@ -1,0 +1,324 @@
+/* Dates, Swedish working days and Stockholm local time, without tzdata. */
+#include "core/calendar.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- dates --------------------------------------------------------------- */
+
+static bool leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int date_days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m < 1 || m > 12)
+		return 0;
+	return days[m - 1] + (m == 2 && leap(y));
+}
+
+bool date_valid(int y, int m, int d)
+{
+	return y >= 1800 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 &&
+	       d <= date_days_in_month(y, m);
+}
+
+/* Reads exactly n digits; -1 if any is not a digit. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int date_parse(const char *s, struct date *out)
+{
+	int y, m, d;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return EINVAL;
+	y = digits(s, 4);
+	m = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (y < 0 || m < 0 || d < 0 || !date_valid(y, m, d))
+		return EINVAL;
+	out->y = y;
+	out->m = m;
+	out->d = d;
+	return 0;
+}
+
+void date_format(const struct date *d, char out[11])
+{
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d->y % 10000u, (unsigned)d->m % 100u,
+		 (unsigned)d->d % 100u);
+}
+
+/* Howard Hinnant's days-from-civil: exact over the proleptic Gregorian calendar. */
+int64_t date_to_days(const struct date *dt)
+{
+	int64_t y = dt->y - (dt->m <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t mp = (dt->m + 9) % 12;
+	int64_t doy = (153 * mp + 2) / 5 + dt->d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+void date_from_days(int64_t z, struct date *out)
+{
+	int64_t era, doe, yoe, doy, mp, y;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	out->d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->y = (int)(y + (out->m <= 2));
+}
+
+void date_add_days(const struct date *from, int n, struct date *out)
+{
+	date_from_days(date_to_days(from) + n, out);
+}
+
+int date_weekday(const struct date *d)
+{
+	int64_t days = date_to_days(d); /* 1970-01-01 was a Thursday (3) */
+	int64_t w = (days + 3) % 7;
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+/* ---- Swedish holidays ------------------------------------------------------ */
+
+/* Easter Sunday by the anonymous Gregorian algorithm (Meeus/Jones/Butcher). */
+static void easter(int y, struct date *out)
+{
+	int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4;
+	int f = (b + 8) / 25, g = (b - f + 1) / 3;
+	int h = (19 * a + b - d - g + 15) % 30;
+	int i = c / 4, k = c % 4;
+	int l = (32 + 2 * e + 2 * i - h - k) % 7;
+	int m = (a + 11 * h + 22 * l) / 451;
+
+	out->y = y;
+	out->m = (h + l - 7 * m + 114) / 31;
+	out->d = (h + l - 7 * m + 114) % 31 + 1;
+}
+
+/* The Saturday in [from, from+6] of month m: midsommardagen and alla helgons dag. */
+static int saturday_between(int y, int m, int from)
+{
+	struct date d = {y, m, from};
+
+	return from + (5 - date_weekday(&d) + 7) % 7;
+}
+
+const char *calendar_holiday_name(const struct date *d)
+{
+	static const struct {
+		int m, d;
+		const char *name;
+	} fixed[] = {
+		{1, 1, "Nyårsdagen"},    {1, 6, "Trettondedag jul"}, {5, 1, "Första maj"},
+		{6, 6, "Sveriges nationaldag"}, {12, 24, "Julafton"},  {12, 25, "Juldagen"},
+		{12, 26, "Annandag jul"}, {12, 31, "Nyårsafton"},
+	};
+	struct date e;
+	int64_t days, ed;
+	int mids, saints_m, saints_d;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i].m == d->m && fixed[i].d == d->d)
+			return fixed[i].name;
+
+	easter(d->y, &e);
+	days = date_to_days(d);
+	ed = date_to_days(&e);
+	if (days == ed - 2)
+		return "Långfredagen";
+	if (days == ed)
+		return "Påskdagen";
+	if (days == ed + 1)
+		return "Annandag påsk";
+	if (days == ed + 39)
+		return "Kristi himmelsfärdsdag";
+	if (days == ed + 49)
+		return "Pingstdagen";
+
+	/* Midsommardagen: the Saturday 20–26 June; its eve is a day off in practice. */
+	mids = saturday_between(d->y, 6, 20);
+	if (d->m == 6 && d->d == mids)
+		return "Midsommardagen";
+	if (d->m == 6 && d->d == mids - 1)
+		return "Midsommarafton";
+
+	/* Alla helgons dag: the Saturday 31 October – 6 November. */
+	saints_d = saturday_between(d->y, 10, 31);
+	saints_m = 10;
+	if (saints_d > 31) {
+		saints_d -= 31;
+		saints_m = 11;
+	}
+	if (d->m == saints_m && d->d == saints_d)
+		return "Alla helgons dag";
+	return NULL;
+}
+
+bool calendar_is_working_day(const struct date *d)
+{
+	return date_weekday(d) < 5 && !calendar_holiday_name(d);
+}
+
+void calendar_add_working_days(const struct date *from, int n, struct date *out)
+{
+	struct date d = *from;
+
+	while (!calendar_is_working_day(&d))
+		date_add_days(&d, 1, &d);
+	while (n > 0) {
+		date_add_days(&d, 1, &d);
+		if (calendar_is_working_day(&d))
+			n--;
+	}
+	*out = d;
+}
+
+/* ---- Stockholm time -------------------------------------------------------- */
+
+/* Last Sunday of month m in year y, as days since the epoch. */
+static int64_t last_sunday(int y, int m)
+{
+	struct date d = {y, m, date_days_in_month(y, m)};
+
+	return date_to_days(&d) - (date_weekday(&d) + 1) % 7;
+}
+
+/* Summer time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+ * last Sunday of October (EU rule, in force since 1996). */
+int stockholm_utc_offset(int64_t t)
+{
+	struct date d;
+	int64_t start, end, days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+
+	date_from_days(days, &d);
+	start = last_sunday(d.y, 3) * 86400 + 3600;
+	end = last_sunday(d.y, 10) * 86400 + 3600;
+	return t >= start && t < end ? 7200 : 3600;
+}
+
+void stockholm_from_utc(int64_t t, struct local_time *out)
+{
+	int off = stockholm_utc_offset(t);
+	int64_t l = t + off;
+	int64_t days = l >= 0 ? l / 86400 : (l - 86399) / 86400;
+	int64_t sec = l - days * 86400;
+
+	date_from_days(days, &out->date);
+	out->hour = (int)(sec / 3600);
+	out->min = (int)(sec / 60 % 60);
+	out->sec = (int)(sec % 60);
+	out->utc_offset_s = off;
+	out->wday = date_weekday(&out->date);
+}
+
+int stockholm_to_utc(const struct date *d, int hour, int min, int64_t *out)
+{
+	int64_t local;
+
+	if (!date_valid(d->y, d->m, d->d) || hour < 0 || hour > 24 || min < 0 || min > 59)
+		return EINVAL;
+	local = date_to_days(d) * 86400 + hour * 3600 + min * 60;
+	/* Summer time first: in the repeated autumn hour the earlier instant wins. */
+	if (stockholm_utc_offset(local - 7200) == 7200)
+		*out = local - 7200;
+	else if (stockholm_utc_offset(local - 3600) == 3600)
+		*out = local - 3600;
+	else
+		*out = local - 3600; /* skipped spring hour: the same wall time an hour on */
+	return 0;
+}
+
+int time_parse_iso8601(const char *s, int64_t *out)
+{
+	struct date d;
+	char day[11];
+	int h = 0, mi = 0, se = 0, off = 0;
+	size_t len, i = 10;
+	bool zone = false;
+	int64_t t;
+
+	if (!s)
+		return EINVAL;
+	len = strlen(s);
+	if (len < 10)
+		return EINVAL;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (date_parse(day, &d) != 0)
+		return EINVAL;
+	if (len > 10) {
+		if ((s[10] != 'T' && s[10] != ' ') || len < 16 || s[13] != ':')
+			return EINVAL;
+		h = digits(s + 11, 2);
+		mi = digits(s + 14, 2);
+		i = 16;
+		if (s[i] == ':') {
+			se = digits(s + i + 1, 2);
+			i += 3;
+			if (s[i] == '.') /* fractions of a second are accepted and dropped */
+				for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+					;
+		}
+		if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+			return EINVAL;
+		if (s[i] == 'Z' && s[i + 1] == '\0') {
+			zone = true;
+		} else if ((s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 && s[i + 3] == ':') {
+			int oh = digits(s + i + 1, 2), om = digits(s + i + 4, 2);
+
+			if (oh < 0 || oh > 14 || om < 0 || om > 59)
+				return EINVAL;
+			off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+			zone = true;
+		} else if (s[i] != '\0') {
+			return EINVAL;
+		}
+	}
+	if (zone) {
+		*out = date_to_days(&d) * 86400 + h * 3600 + mi * 60 + se - off;
+		return 0;
+	}
+	if (stockholm_to_utc(&d, h, mi, &t) != 0)
+		return EINVAL;
+	*out = t + se;
+	return 0;
+}
+
+void time_format_iso8601(int64_t t, char out[21])
+{
+	struct date d;
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t sec = t - days * 86400;
+
+	date_from_days(days, &d);
+	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)d.y % 10000u,
+		 (unsigned)d.m % 100u, (unsigned)d.d % 100u, (unsigned)(sec / 3600) % 100u,
+		 (unsigned)(sec / 60 % 60), (unsigned)(sec % 60));
+}
