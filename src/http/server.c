@@ -18,6 +18,7 @@
 
 #include "base/log.h"
 #include "http/http_int.h"
+#include "store/db.h"
 
 #define DISCARD_MAX (16u << 20) /* oversize bytes read before answering 413 anyway */
 
@@ -27,6 +28,8 @@ struct http {
 	int epfd;             /* MHD's epoll descriptor, watched by re_main */
 	struct tmr tmr;       /* MHD's own timeouts (idle connections) */
 	unsigned port;        /* bound port */
+	struct req **held;    /* requests whose writes wait for this turn's commit */
+	size_t nheld, cap;
 };
 
 static void run_mhd(struct http *h);
@@ -42,15 +45,56 @@ static void mhd_fd_h(int flags, void *arg)
 	run_mhd(arg);
 }
 
+/* Group commit: every request of one loop turn writes inside one transaction (each in its
+ * own savepoint); responses of requests that wrote are held until the commit is on disk,
+ * so an acknowledged case survives a crash while the fsync is shared. */
 static void run_mhd(struct http *h)
 {
+	struct db *db = h->app->db;
 	MHD_UNSIGNED_LONG_LONG timeout;
+	size_t held;
 
-	MHD_run(h->d);
+	/* Repeat while requests were held: the next MHD_run sends their responses
+	 * (and may start the next batch with requests that arrived meanwhile). */
+	do {
+		bool batch = db_tx_depth(db) == 0 && db_begin(db) == 0;
+
+		MHD_run(h->d);
+		if (batch && db_commit(db) != 0) {
+			log_error("http.commit", "held=%zu error=\"%s\"", h->nheld, db_errmsg(db));
+			db_rollback(db);
+			for (size_t i = 0; i < h->nheld; i++) {
+				struct req *r = h->held[i];
+
+				resp_error(r, 503, "storage",
+					   L(r, "Lagringen misslyckades", "Storage failed"), "%s",
+					   L(r, "Inget sparades; försök igen.",
+					     "Nothing was saved; try again."));
+			}
+		}
+		held = h->nheld;
+		for (size_t i = 0; i < h->nheld; i++)
+			MHD_resume_connection(h->held[i]->conn);
+		h->nheld = 0;
+	} while (held > 0);
 	if (MHD_get_timeout(h->d, &timeout) == MHD_YES)
 		tmr_start(&h->tmr, timeout ? timeout : 1, mhd_tmr_h, h);
 	else
 		tmr_cancel(&h->tmr);
+}
+
+static int hold(struct http *h, struct req *r)
+{
+	if (h->nheld == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct req **n = realloc(h->held, cap * sizeof(*n));
+		if (!n)
+			return ENOMEM;
+		h->held = n;
+		h->cap = cap;
+	}
+	h->held[h->nheld++] = r;
+	return 0;
 }
 
 static const char *pick_lang(struct MHD_Connection *c)
@@ -68,8 +112,8 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 {
 	struct http *h = cls;
 	struct req *r = *con_cls;
-	enum MHD_Result ret;
 	struct timespec ts;
+	int64_t changes;
 
 	(void)version;
 	if (!r) {
@@ -115,11 +159,12 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 			return MHD_YES;
 		/* Far too large: answer now and let the connection close. */
 	}
-	if (r->resp) /* already answered (e.g. a resumed stream) */
-		return MHD_YES;
+	if (r->resp) /* resumed after the turn's commit */
+		return MHD_queue_response(conn, r->status, r->resp);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r->now = ts.tv_sec;
+	changes = db_total_changes(h->app->db);
 	if (r->too_large) {
 		resp_error(r, 413, "body-too-large", L(r, "För stor begäran", "Request too large"),
 			   L(r, "Begärans innehåll får vara högst %zu byte.",
@@ -133,8 +178,12 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 			   L(r, "Ett oväntat fel inträffade.", "An unexpected error occurred."));
 	if (r->status == 0) /* a suspended stream: the response comes later */
 		return MHD_YES;
-	ret = MHD_queue_response(conn, r->status, r->resp);
-	return ret;
+	if (db_tx_depth(h->app->db) > 0 && db_total_changes(h->app->db) != changes &&
+	    hold(h, r) == 0) {
+		MHD_suspend_connection(conn);
+		return MHD_YES;
+	}
+	return MHD_queue_response(conn, r->status, r->resp);
 }
 
 static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -256,5 +305,6 @@ void http_stop(struct http *h)
 	tmr_cancel(&h->tmr);
 	fd_close(h->epfd);
 	MHD_stop_daemon(h->d);
+	free(h->held);
 	free(h);
 }

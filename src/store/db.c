@@ -261,29 +261,64 @@ const void *stmt_blob(const struct stmt *s, int col, size_t *n)
 	return p;
 }
 
+/* Nested transactions are savepoints: the HTTP loop wraps a whole turn of requests in one
+ * transaction (group commit), and each request's own begin/rollback touches only its work. */
 int db_begin(struct db *db)
 {
-	if (db->tx_depth++ > 0)
-		return 0;
-	return db_exec(db, "BEGIN IMMEDIATE");
+	char sql[32];
+	int err;
+
+	if (db->tx_depth == 0) {
+		err = db_exec(db, "BEGIN IMMEDIATE");
+	} else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT s%d", db->tx_depth);
+		err = db_exec(db, sql);
+	}
+	if (!err)
+		db->tx_depth++;
+	return err;
 }
 
 int db_commit(struct db *db)
 {
+	char sql[32];
+
 	if (db->tx_depth == 0)
 		return EINVAL;
-	if (--db->tx_depth > 0)
-		return 0;
-	return db_exec(db, "COMMIT");
+	db->tx_depth--;
+	if (db->tx_depth == 0)
+		return db_exec(db, "COMMIT");
+	snprintf(sql, sizeof(sql), "RELEASE s%d", db->tx_depth);
+	return db_exec(db, sql);
 }
 
 void db_rollback(struct db *db)
 {
-	if (db->tx_depth == 0)
+	char sql[64];
+
+	if (db->tx_depth == 0) { /* e.g. after a failed COMMIT that left the transaction open */
+		if (!sqlite3_get_autocommit(db->h))
+			db_exec(db, "ROLLBACK");
 		return;
-	db->tx_depth = 0;
-	if (!sqlite3_get_autocommit(db->h))
-		db_exec(db, "ROLLBACK");
+	}
+	db->tx_depth--;
+	if (db->tx_depth == 0) {
+		if (!sqlite3_get_autocommit(db->h))
+			db_exec(db, "ROLLBACK");
+		return;
+	}
+	snprintf(sql, sizeof(sql), "ROLLBACK TO s%d; RELEASE s%d", db->tx_depth, db->tx_depth);
+	db_exec(db, sql);
+}
+
+int64_t db_total_changes(const struct db *db)
+{
+	return sqlite3_total_changes64(db->h);
+}
+
+int db_tx_depth(const struct db *db)
+{
+	return db->tx_depth;
 }
 
 int64_t db_last_id(const struct db *db)

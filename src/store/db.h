@@ -59,11 +59,15 @@ const void *stmt_blob(const struct stmt *s, int col, size_t *n);
 bool stmt_col_is_int(const struct stmt *s, int col);
 bool stmt_col_is_real(const struct stmt *s, int col);
 
+/* Transactions nest: inner ones are savepoints, rolled back on their own. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 int64_t db_last_id(const struct db *db);
 int db_changes(const struct db *db);
+/* Rows changed since the connection opened: tells whether a request wrote anything. */
+int64_t db_total_changes(const struct db *db);
+int db_tx_depth(const struct db *db);
 const char *db_errmsg(const struct db *db);
 
 /* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
