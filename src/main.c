@@ -22,6 +22,7 @@
 #include "core/demo.h"
 #include "core/resource.h"
 #include "http/http.h"
+#include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"
 
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 		"  migrate   --db FILE                     create or upgrade the database\n"
 		"  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id N] --db FILE\n"
 		"  demo      --db FILE                     load the demo municipality\n"
+		"  kb        import DIR | export DIR | search \"QUERY\" [--json] [--limit N] --db FILE\n"
 		"  erlang    --calls N --interval S --aht S --target-sl P --target-time S [--json]\n"
 		"  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] [--json]\n"
 		"  version\n",
@@ -53,6 +55,24 @@ static int64_t now_s(void)
 	return ts.tv_sec;
 }
 
+/* The demo knowledge base: demo/kb under the working directory (make run), else in
+ * the source tree the binary was built from. */
+static const char *demo_kb_dir(void)
+{
+	return access("demo/kb", R_OK) == 0 ? "demo/kb" : LOTSEN_SOURCE_DIR "/demo/kb";
+}
+
+/* The demo municipality, and its knowledge base when the database was empty. */
+static int load_demo(struct db *db)
+{
+	bool loaded = false;
+	int err = demo_load_if_empty(db, now_s(), &loaded);
+
+	if (!err && loaded)
+		err = kb_demo_load(db, demo_kb_dir());
+	return err;
+}
+
 static int open_db(struct db **db, const char *path, const char *durability)
 {
 	struct db_opts o = {.durability = strcmp(durability, "normal") == 0 ? DB_DURABLE_NORMAL
@@ -64,6 +84,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		return err;
 	}
 	err = schema_migrate(*db);
+	if (!err)
+		err = kb_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -149,7 +171,7 @@ static int cmd_serve(int argc, char **argv)
 	if (err)
 		goto out;
 	if (cfg.demo) {
-		err = demo_load_if_empty(db, now_s());
+		err = load_demo(db);
 		if (err) {
 			fprintf(stderr, "lotsen: loading the demo municipality failed: %s\n",
 				strerror(err));
@@ -270,7 +292,7 @@ static int cmd_demo(int argc, char **argv)
 
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "normal"))
 		return 1;
-	err = demo_load_if_empty(db, now_s());
+	err = load_demo(db);
 	db_close(db);
 	if (err) {
 		fprintf(stderr, "lotsen demo: %s\n", strerror(err));
@@ -279,9 +301,6 @@ static int cmd_demo(int argc, char **argv)
 	printf("demo municipality loaded\n");
 	return 0;
 }
-
-int erlang_cli(int argc, char **argv);
-int simulate_cli(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -296,10 +315,8 @@ int main(int argc, char **argv)
 		return cmd_user_add(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
-	if (strcmp(cmd, "erlang") == 0)
-		return erlang_cli(argc - 1, argv + 1);
-	if (strcmp(cmd, "simulate") == 0)
-		return simulate_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "kb") == 0)
+		return kb_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("lotsen %s\n", LOTSEN_VERSION);
 		return 0;

@@ -449,7 +449,7 @@ static int load(struct db *db, int64_t now)
 	return err;
 }
 
-int demo_load_if_empty(struct db *db, int64_t now)
+int demo_load_if_empty(struct db *db, int64_t now, bool *loaded)
 {
 	struct stmt *s;
 	int64_t users_n = 0;
@@ -460,6 +460,8 @@ int demo_load_if_empty(struct db *db, int64_t now)
 	if (stmt_step(s) == DB_ROW)
 		users_n = stmt_int(s, 0);
 	stmt_done(s);
+	if (loaded)
+		*loaded = false;
 	if (users_n > 0) {
 		log_info("demo.skip", "reason=\"database already has users\"");
 		return 0;
@@ -476,5 +478,7 @@ int demo_load_if_empty(struct db *db, int64_t now)
 	}
 	log_info("demo.loaded", "users=%zu groups=%zu password=\"%s\"", N(users), N(groups),
 		 DEMO_PASSWORD);
+	if (loaded)
+		*loaded = true;
 	return 0;
 }

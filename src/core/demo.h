@@ -2,6 +2,7 @@
 #ifndef LOTSEN_CORE_DEMO_H
 #define LOTSEN_CORE_DEMO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct db;
@@ -10,6 +11,7 @@ struct db;
 #define DEMO_PASSWORD "lotsen-demo"
 
 /* Load the demo when the database has no users yet; otherwise do nothing. */
-int demo_load_if_empty(struct db *db, int64_t now);
+/* `*loaded` (may be NULL) tells whether this call filled an empty database. */
+int demo_load_if_empty(struct db *db, int64_t now, bool *loaded);
 
 #endif

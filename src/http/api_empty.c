@@ -2,5 +2,4 @@
 #include "http/http_int.h"
 
 const struct route api_acd_routes[] = {{NULL, NULL, 0, NULL}};
-const struct route api_kb_routes[] = {{NULL, NULL, 0, NULL}};
 const struct route api_public_routes[] = {{NULL, NULL, 0, NULL}};

@@ -1,0 +1,423 @@
+/* /api/v1/kb: knowledge-base articles, versions, flags, search, notices and statistics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http_int.h"
+#include "kb/kb.h"
+#include "store/db.h"
+
+#define ROLES_EDITORS (ROLES_LEADS | ROLE_CLIENT_VIEWER)
+
+static int send_errors(struct req *r, struct verrors *v)
+{
+	struct problem p;
+
+	problem_init(&p);
+	p.status = v->status;
+	p.errors = v->list;
+	v->list = NULL;
+	return resp_problem(r, &p);
+}
+
+static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
+{
+	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+	                  L(r, "Det finns ingen %s med id %lld.", "There is no %s with id %lld."),
+	                  L(r, sv, en), (long long)id);
+}
+
+static int forbidden(struct req *r, const char *sv, const char *en)
+{
+	return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s", L(r, sv, en));
+}
+
+static int edit_forbidden(struct req *r)
+{
+	return forbidden(
+	        r,
+	        "Bara gruppledare, chefer och administratörer redigerar alla artiklar; en "
+	        "kontaktperson på en förvaltning bara artiklar som gäller den egna förvaltningen.",
+	        "Only group leads, managers and admins edit every article; a department "
+	        "contact only articles scoped to its own department.");
+}
+
+/* An optional non-negative integer query parameter; on error the 400 is already sent. */
+static int query_int(struct req *r, const char *key, int64_t *out)
+{
+	const char *s = req_query(r, key);
+	char *end;
+	long long v;
+
+	*out = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		           L(r, "%s måste vara ett positivt heltal.",
+		             "%s must be a positive integer."),
+		           key);
+		return EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int query_enum(struct req *r, const char *key, const char *const *ok, const char *list,
+                      const char **out)
+{
+	const char *s = req_query(r, key);
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	for (size_t i = 0; ok[i]; i++)
+		if (strcmp(s, ok[i]) == 0) {
+			*out = s;
+			return 0;
+		}
+	resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+	           L(r, "%s måste vara en av: %s.", "%s must be one of: %s."), key, list);
+	return EINVAL;
+}
+
+static int article_response(struct req *r, int64_t id, unsigned status)
+{
+	json_t *o;
+	int err = kb_article_get(r->app->db, &r->who, id, r->now, &o);
+
+	if (err == ENOENT)
+		return not_found(r, "artikel", "article", id);
+	if (err)
+		return resp_store_error(r, err, "article");
+	return resp_json(r, status, o);
+}
+
+static int articles_list(struct req *r)
+{
+	static const char *const kinds[] = {"qa", "routine", "checklist", "news", "notice", NULL};
+	static const char *const statuses[] = {"draft", "published", "archived", NULL};
+	struct kb_filter f = {0};
+	json_t *items;
+	int err;
+
+	if (query_enum(r, "kind", kinds, "qa, routine, checklist, news, notice", &f.kind) ||
+	    query_enum(r, "status", statuses, "draft, published, archived", &f.status) ||
+	    query_int(r, "group_id", &f.group_id) || query_int(r, "client_id", &f.client_id) ||
+	    query_int(r, "category_id", &f.category_id) || query_int(r, "limit", &f.limit) ||
+	    query_int(r, "offset", &f.offset))
+		return 0;
+	if (f.limit > 500)
+		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		                  "%s",
+		                  L(r, "limit får vara högst 500.", "limit may be at most 500."));
+	f.tag = req_query(r, "tag");
+	err = kb_article_list(r->app->db, &r->who, &f, r->now, &items);
+	if (err)
+		return resp_store_error(r, err, "article");
+	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static int articles_create(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int64_t id = 0;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_article_create(r->app->db, &r->who, in, r->now, &id, &v);
+	json_decref(in);
+	if (verr_any(&v))
+		return send_errors(r, &v);
+	if (err == EPERM)
+		return edit_forbidden(r);
+	if (err)
+		return resp_store_error(r, err, "article");
+	return article_response(r, id, 201);
+}
+
+static int articles_get(struct req *r)
+{
+	return article_response(r, r->params[0], 200);
+}
+
+static int articles_update(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_article_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
+	json_decref(in);
+	if (err == ENOENT)
+		return not_found(r, "artikel", "article", r->params[0]);
+	if (err == EPERM)
+		return edit_forbidden(r);
+	if (verr_any(&v))
+		return send_errors(r, &v);
+	if (err)
+		return resp_store_error(r, err, "article");
+	return article_response(r, r->params[0], 200);
+}
+
+static int versions_list(struct req *r)
+{
+	json_t *items;
+	int err = kb_versions_list(r->app->db, &r->who, r->params[0], &items);
+
+	if (err == ENOENT)
+		return not_found(r, "artikel", "article", r->params[0]);
+	if (err)
+		return resp_store_error(r, err, "article");
+	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static int versions_diff(struct req *r)
+{
+	int64_t from, to;
+	char *diff;
+	int err;
+
+	if (query_int(r, "from", &from) || query_int(r, "to", &to))
+		return 0;
+	if (!from || !to || from > 1000000 || to > 1000000)
+		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		                  "%s",
+		                  L(r, "Ange versionerna som from=N&to=M (positiva heltal).",
+		                    "Give the versions as from=N&to=M (positive integers)."));
+	err = kb_versions_diff(r->app->db, &r->who, r->params[0], (int)from, (int)to, &diff);
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Artikel %lld har ingen version %lld eller %lld.",
+		                    "Article %lld has no version %lld or %lld."),
+		                  (long long)r->params[0], (long long)from, (long long)to);
+	if (err)
+		return resp_store_error(r, err, "article");
+	json_t *o = json_pack("{s:I,s:I,s:I,s:s}", "article_id", (json_int_t)r->params[0], "from",
+	                      (json_int_t)from, "to", (json_int_t)to, "diff", diff);
+	free(diff);
+	return resp_json(r, 200, o);
+}
+
+static int flags_create(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int64_t id = 0;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_flag_create(r->app->db, &r->who, r->params[0], in, r->now, &id, &v);
+	json_decref(in);
+	if (err == ENOENT)
+		return not_found(r, "artikel", "article", r->params[0]);
+	if (verr_any(&v))
+		return send_errors(r, &v);
+	if (err)
+		return resp_store_error(r, err, "flag");
+	return resp_json(r, 201,
+	                 json_pack("{s:I,s:I,s:s}", "id", (json_int_t)id, "article_id",
+	                           (json_int_t)r->params[0], "status", "open"));
+}
+
+static int flags_list(struct req *r)
+{
+	static const char *const statuses[] = {"open", "closed", NULL};
+	const char *status;
+	json_t *items;
+	int err;
+
+	if (query_enum(r, "status", statuses, "open, closed", &status))
+		return 0;
+	err = kb_flags_list(r->app->db, &r->who, status, &items);
+	if (err)
+		return resp_store_error(r, err, "flag");
+	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static int flags_close(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_flag_close(r->app->db, &r->who, r->params[0], in, r->now, &v);
+	json_decref(in);
+	if (err == ENOENT)
+		return not_found(r, "flagga", "flag", r->params[0]);
+	if (err == EPERM)
+		return forbidden(
+		        r, "Flaggan stängs av artikelns ägare, en gruppledare eller en chef.",
+		        "The flag is closed by the article's owner, a group lead or a manager.");
+	if (verr_any(&v))
+		return send_errors(r, &v);
+	if (err == EEXIST)
+		return resp_error(r, 409, "already-closed", L(r, "Redan stängd", "Already closed"),
+		                  "%s",
+		                  L(r, "Flaggan är redan stängd.", "The flag is already closed."));
+	if (err)
+		return resp_store_error(r, err, "flag");
+	return resp_json(
+	        r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)r->params[0], "status", "closed"));
+}
+
+static int search(struct req *r)
+{
+	struct kb_query q = {.who = &r->who, .now = r->now};
+	const char *text = req_query(r, "q");
+	int64_t *groups = NULL;
+	size_t ngroups = 0;
+	json_t *hits;
+	int err;
+
+	if (query_int(r, "limit", &q.limit))
+		return 0;
+	if (!text || !*text)
+		return resp_error(
+		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
+		        L(r, "q krävs: det du söker efter.", "q is required: what to search for."));
+	if (strlen(text) > 500 || q.limit > 100)
+		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		                  "%s",
+		                  L(r, "q får vara högst 500 tecken och limit högst 100.",
+		                    "q may be at most 500 characters and limit at most 100."));
+	q.text = text;
+	/* The agent's own groups come first; a failure here only loses that ordering. */
+	if (kb_user_groups(r->app->db, r->who.id, &groups, &ngroups) == 0) {
+		q.group_ids = groups;
+		q.ngroups = ngroups;
+	}
+	err = kb_search(r->app->db, &q, &hits);
+	free(groups);
+	if (err)
+		return resp_store_error(r, err, "search");
+	return resp_json(r, 200, json_pack("{s:s,s:o}", "q", text, "items", hits));
+}
+
+static int notices(struct req *r)
+{
+	int64_t group;
+	json_t *items;
+	int err;
+
+	if (query_int(r, "group_id", &group))
+		return 0;
+	err = kb_notices(r->app->db, &r->who, group, r->now, &items);
+	if (err)
+		return resp_store_error(r, err, "notice");
+	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static int review_due(struct req *r)
+{
+	json_t *items;
+	int err = kb_review_due(r->app->db, &r->who, r->now, &items);
+
+	if (err)
+		return resp_store_error(r, err, "article");
+	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static int missing_create(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int64_t id = 0;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_missing_create(r->app->db, &r->who, in, r->now, &id, &v);
+	json_decref(in);
+	if (verr_any(&v))
+		return send_errors(r, &v);
+	if (err)
+		return resp_store_error(r, err, "question");
+	return resp_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "open"));
+}
+
+static int stats(struct req *r)
+{
+	int64_t from, to;
+	json_t *o;
+	int err;
+
+	if (query_int(r, "from", &from) || query_int(r, "to", &to))
+		return 0;
+	err = kb_stats(r->app->db, &r->who, from, to, &o);
+	if (err)
+		return resp_store_error(r, err, "statistics");
+	return resp_json(r, 200, o);
+}
+
+static int case_article(struct req *r)
+{
+	json_t *in, *a;
+	int64_t article;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	a = json_object_get(in, "article_id");
+	if (!json_is_integer(a) || json_integer_value(a) <= 0 || json_object_size(in) != 1) {
+		json_decref(in);
+		struct problem p;
+		problem_init(&p);
+		p.status = 422;
+		problem_field(
+		        &p, "article_id", "%s",
+		        L(r, "Krävs: id för artikeln som besvarade ärendet (och inga andra fält).",
+		          "Required: the id of the article that answered the case (and no other "
+		          "fields)."));
+		return resp_problem(r, &p);
+	}
+	article = json_integer_value(a);
+	json_decref(in);
+	err = kb_case_link(r->app->db, &r->who, r->params[0], article, r->now);
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Ärende %lld eller artikel %lld finns inte.",
+		                    "Case %lld or article %lld does not exist."),
+		                  (long long)r->params[0], (long long)article);
+	if (err == EPERM)
+		return forbidden(r, "Ärendet är sekretessmarkerat för en annan grupp.",
+		                 "The case is confidential to another group.");
+	if (err)
+		return resp_store_error(r, err, "case article");
+	return resp_json(r, 201,
+	                 json_pack("{s:I,s:I}", "case_id", (json_int_t)r->params[0], "article_id",
+	                           (json_int_t)article));
+}
+
+const struct route api_kb_routes[] = {
+        {"GET", "/api/v1/kb/articles", ROLES_ANY, articles_list},
+        {"POST", "/api/v1/kb/articles", ROLES_EDITORS, articles_create},
+        {"GET", "/api/v1/kb/articles/{id}", ROLES_ANY, articles_get},
+        {"PATCH", "/api/v1/kb/articles/{id}", ROLES_EDITORS, articles_update},
+        {"GET", "/api/v1/kb/articles/{id}/versions", ROLES_ANY, versions_list},
+        {"GET", "/api/v1/kb/articles/{id}/diff", ROLES_ANY, versions_diff},
+        {"POST", "/api/v1/kb/articles/{id}/flags", ROLES_STAFF, flags_create},
+        {"GET", "/api/v1/kb/flags", ROLES_ANY, flags_list},
+        {"PATCH", "/api/v1/kb/flags/{id}", ROLES_ANY, flags_close},
+        {"GET", "/api/v1/kb/search", ROLES_ANY, search},
+        {"GET", "/api/v1/kb/notices", ROLES_ANY, notices},
+        {"GET", "/api/v1/kb/review-due", ROLES_EDITORS, review_due},
+        {"POST", "/api/v1/kb/missing", ROLES_STAFF, missing_create},
+        {"GET", "/api/v1/kb/stats", ROLES_LEADS, stats},
+        {"POST", "/api/v1/cases/{id}/articles", ROLES_STAFF, case_article},
+        {NULL, NULL, 0, NULL},
+};
