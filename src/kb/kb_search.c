@@ -665,7 +665,8 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		err = rc;
 	if (err)
 		goto out;
-	qsort(h, nh, sizeof(*h), cmp_hit);
+	if (nh > 1) /* h is NULL when nothing matched */
+		qsort(h, nh, sizeof(*h), cmp_hit);
 
 	/* Snippets only for the hits shown: highlighting re-reads and re-tokenizes text. */
 	err = db_prepare(db, &s,

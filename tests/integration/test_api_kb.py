@@ -1,0 +1,107 @@
+"""Knowledge base over HTTP: Swedish search, editing rights, versions and diff, Markdown
+safety, flags to the owner and urgent notices."""
+from harness import ServerTest
+
+
+class KnowledgeBaseTest(ServerTest):
+    def api(self, method, path, body=None, user="lead.aldre", **kw):
+        if user not in self.tokens:
+            self.tokens[user] = self.srv.login(user)
+        return self.srv.request(method, path, body, token=self.tokens[user], **kw)
+
+    def test_search_finds_inflected_and_compound_words(self):
+        for q, slug in (("förskoleplatser", "forskoleplats-ansokan"),
+                        ("parkeringstillståndet rörelsehindrad", "p-tillstand-rorelsehindrade"),
+                        ("dagis", None)):
+            r = self.api("GET", f"/api/v1/kb/search?q={q}", user="anna")
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json["items"], q)
+            if slug:
+                self.assertEqual(r.json["items"][0]["slug"], slug, q)
+            self.assertIn("<mark>", r.json["items"][0]["snippet"])
+
+    def test_search_with_a_typo(self):
+        r = self.api("GET", "/api/v1/kb/search?q=hemtjänts", user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(any("hemtjanst" in h["slug"] for h in r.json["items"][:3]), r.json)
+
+    def test_search_needs_a_query_and_a_login(self):
+        self.assertProblem(self.api("GET", "/api/v1/kb/search", user="anna"), 400)
+        self.assertProblem(self.api("GET", "/api/v1/kb/search?q=x&limit=abc", user="anna"), 400)
+        self.assertEqual(self.srv.request("GET", "/api/v1/kb/search?q=förskola").status, 401)
+
+    def create(self, user="lead.aldre", **fields):
+        body = {"title": "Trygghetslarm – felanmälan", "kind": "routine",
+                "body": "Ring larmcentralen.", "groups": [2], "clients": [1],
+                "status": "published"}
+        body.update(fields)
+        return self.api("POST", "/api/v1/kb/articles", body, user=user)
+
+    def test_versions_and_diff(self):
+        r = self.create(slug="trygghetslarm-fel")
+        self.assertEqual(r.status, 201, r)
+        aid = r.json["id"]
+        u = self.api("PATCH", f"/api/v1/kb/articles/{aid}",
+                     {"body": "Ring larmcentralen.\n\nFelanmälan dygnet runt.", "note": "dygnet runt"})
+        self.assertEqual(u.status, 200, u)
+        self.assertEqual(u.json["version"], 2)
+        v = self.api("GET", f"/api/v1/kb/articles/{aid}/versions", user="anna")
+        self.assertEqual([x["version"] for x in v.json["items"]][:2], [2, 1])
+        d = self.api("GET", f"/api/v1/kb/articles/{aid}/diff?from=1&to=2", user="anna")
+        self.assertEqual(d.status, 200, d)
+        self.assertIn("+Felanmälan dygnet runt.", d.json["diff"])
+        self.assertProblem(self.api("GET", f"/api/v1/kb/articles/{aid}/diff?from=1&to=9"), 404)
+        self.assertProblem(self.api("GET", f"/api/v1/kb/articles/{aid}/diff?from=x&to=2"), 400)
+
+    def test_markdown_never_lets_script_out(self):
+        r = self.create(slug="farlig-text", body="Hej <script>alert(1)</script>\n\n"
+                        "[klicka](javascript:alert(1)) ![bild](data:text/html,x)")
+        self.assertEqual(r.status, 201, r)
+        a = self.api("GET", f"/api/v1/kb/articles/{r.json['id']}", user="anna").json
+        self.assertNotIn("<script", a["body_html"])
+        self.assertNotIn("javascript:", a["body_html"])
+        self.assertNotIn("data:text", a["body_html"])
+
+    def test_who_may_edit(self):
+        # An agent reads but does not write.
+        self.assertProblem(self.create(user="anna", slug="agentens"), 403)
+        # A department contact edits its own department's articles only.
+        own = self.create(user="viewer.trafik", slug="trafik-egen", groups=[6], clients=[3])
+        self.assertEqual(own.status, 201, own)
+        self.assertProblem(self.create(user="viewer.trafik", slug="trafik-annan", clients=[1]), 403)
+        other = self.create(slug="aldre-artikel")
+        # Another department's article is not even visible to it.
+        r = self.api("PATCH", f"/api/v1/kb/articles/{other.json['id']}", {"title": "Ändrad"},
+                     user="viewer.trafik")
+        self.assertIn(r.status, (403, 404), r)
+        after = self.api("GET", f"/api/v1/kb/articles/{other.json['id']}").json
+        self.assertEqual(after["title"], "Trygghetslarm – felanmälan")
+        self.assertEqual(after["version"], 1)
+
+    def test_bad_input_is_named(self):
+        self.assertProblem(self.create(slug="utan-typ", kind="roman"), 422, "kind")
+        self.assertProblem(self.create(slug="Fel Slug!"), 422, "slug")
+        self.assertProblem(self.create(slug="utan-titel", title=""), 422, "title")
+        r = self.api("POST", "/api/v1/kb/articles", raw=b'{"title": "x"')
+        self.assertProblem(r, 400)
+        self.assertProblem(self.api("GET", "/api/v1/kb/articles/999999", user="anna"), 404)
+        self.assertProblem(self.api("PATCH", "/api/v1/kb/articles/999999", {"title": "x"}), 404)
+
+    def test_flag_reaches_the_owner_and_is_closed(self):
+        a = self.create(slug="flaggad", owner_id=None)
+        self.assertEqual(a.status, 201, a)
+        f = self.api("POST", f"/api/v1/kb/articles/{a.json['id']}/flags",
+                     {"kind": "outdated", "message": "Numret har bytts."}, user="anna")
+        self.assertEqual(f.status, 201, f)
+        open_flags = self.api("GET", "/api/v1/kb/flags?status=open").json["items"]
+        self.assertIn(f.json["id"], [x["id"] for x in open_flags])
+        c = self.api("PATCH", f"/api/v1/kb/flags/{f.json['id']}", {"status": "closed", "note": "Rättat."})
+        self.assertEqual(c.status, 200, c)
+        self.assertProblem(self.api("POST", f"/api/v1/kb/articles/{a.json['id']}/flags",
+                                    {"kind": "bad"}, user="anna"), 422, "kind")
+
+    def test_urgent_notice_is_on_top(self):
+        r = self.api("GET", "/api/v1/kb/notices?group_id=6", user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["items"])
+        self.assertTrue(all(x["kind"] == "notice" for x in r.json["items"]))
