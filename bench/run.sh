@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|acd|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -70,8 +70,15 @@ bench_acd() {
 	fi
 }
 
+bench_kb() {
+	say "## knowledge-base search (84 demo articles, 87 queries as citizens phrase them)"
+	say "\$ (cd $ROOT && $BUILD/bench/bench_kb demo/kb bench/kb_queries.tsv)"
+	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb" demo/kb bench/kb_queries.tsv)
+}
+
 case "$WHAT" in
 api) bench_api ;;
 acd) bench_acd ;;
-*) bench_api; bench_acd ;;
+kb) bench_kb ;;
+*) bench_api; bench_kb; bench_acd ;;
 esac
