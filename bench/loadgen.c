@@ -110,10 +110,14 @@ int main(int argc, char **argv)
 		bodylen = fread(body, 1, sizeof(body) - 1, f);
 		fclose(f);
 	}
+	/* "#######" in the body is replaced by the request's number, so every request can
+	 * carry its own citizen (as real traffic does) while the length stays the same. */
+	char *slot = strstr(body, "#######");
 	reqlen = (size_t)snprintf(req, sizeof(req),
 				  "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
 				  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
 				  bodyf ? "POST" : "GET", path, host, token, bodylen, body);
+	char *rslot = slot ? req + reqlen - bodylen + (size_t)(slot - body) : NULL;
 
 	struct conn *cs = calloc((size_t)nconn, sizeof(*cs));
 	int ep = epoll_create1(0);
@@ -141,6 +145,11 @@ int main(int argc, char **argv)
 			cs[k].busy = 1;
 			cs[k].sched = t0 + (double)sent / rate;
 			cs[k].len = 0;
+			if (rslot) {
+				char num[8];
+				snprintf(num, sizeof(num), "%07zu", sent % 10000000);
+				memcpy(rslot, num, 7);
+			}
 			if (write(cs[k].fd, req, reqlen) != (ssize_t)reqlen) {
 				perror("write");
 				return 1;

@@ -40,14 +40,24 @@ bench_api() {
 
 	TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/login" \
 		-d '{"username":"anna","password":"lotsen-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+	# Every request carries its own citizen ("#######" becomes the request's number), as
+	# real traffic does; the last run repeats one citizen whose history keeps growing.
 	cat >"$TMP/case.json" <<'JSON'
-{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-123 45 67"}}
+{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-#######"}}
 JSON
+	sed 's/#######/1234567/' "$TMP/case.json" >"$TMP/case-same.json"
 	cat >"$TMP/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
-local f = io.open("$TMP/case.json"); wrk.body = f:read("*a"); f:close()
+local f = io.open("$TMP/case.json"); local body = f:read("*a"); f:close()
+local threads = 0
+function setup(thread) thread:set("base", 5000000 + threads * 1000000); threads = threads + 1 end
+function init(args) n = base end
+function request()
+	n = n + 1
+	return wrk.format(nil, nil, nil, (string.gsub(body, "#######", string.format("%07d", n))))
+end
 LUA
 	say "\$ wrk -t2 -c16 -d10s --latency -s post.lua http://127.0.0.1:PORT/api/v1/cases"
 	wrk -t2 -c16 -d10s --latency -s "$TMP/post.lua" "http://127.0.0.1:$PORT/api/v1/cases" |
@@ -57,6 +67,9 @@ LUA
 		"$ROOT/$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --body "$TMP/case.json" \
 			--rate "$rate" --duration 10 --connections 32 || true
 	done
+	say "\$ $BUILD/bench/loadgen --rate 1000 --duration 10 --connections 32 --body case-same.json (one citizen, 20 earlier cases in every answer)"
+	"$ROOT/$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --body "$TMP/case-same.json" \
+		--rate 1000 --duration 10 --connections 32 || true
 	say "rss_after_load_kb=$(awk '/VmRSS/ {print $2}' /proc/$(cat "$TMP/pid")/status)"
 	kill "$(cat "$TMP/pid")"; wait "$(cat "$TMP/pid")" 2>/dev/null || true
 	rm -f "$TMP/pid"

@@ -198,6 +198,17 @@ static const struct migration core_migrations[] = {
 	 ") STRICT;"
 	 "CREATE INDEX audit_entity ON audit_log(entity, entity_id);"
 	 "CREATE INDEX audit_user ON audit_log(user_id, at);"},
+	/* Found under load: a citizen's earlier cases are listed newest first with every
+	 * case, and without received_at in the index that sort grew with the history; and
+	 * the lookup of a citizen by phone or e-mail (personal_id IS NULL) chose the
+	 * personal_id index, scanning every citizen known only by phone. */
+	{2, "indexes for a citizen's cases and for finding a citizen by phone or e-mail",
+	 "DROP INDEX cases_citizen;"
+	 "CREATE INDEX cases_citizen ON cases(citizen_id, received_at);"
+	 "DROP INDEX citizens_phone;"
+	 "CREATE INDEX citizens_phone ON citizens(phone, personal_id);"
+	 "DROP INDEX citizens_email;"
+	 "CREATE INDEX citizens_email ON citizens(email, personal_id);"},
 };
 
 int schema_migrate(struct db *db)
