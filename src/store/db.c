@@ -2,6 +2,7 @@
 #include "store/db.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,20 @@
 #include "base/log.h"
 
 #define STMT_CACHE 256 /* open-addressed by the SQL text's address */
+#define CKPT_PAGES 1000 /* WAL pages after which the checkpointer is woken */
+
+/* Checkpoints run on a thread of their own with its own connection: copying the WAL
+ * into the database and its fsync took tens of milliseconds inside a commit, and the
+ * loop answered nothing meanwhile. A PASSIVE checkpoint never blocks the writer. */
+struct checkpointer {
+	pthread_t thread;     /* runs ckpt_main */
+	pthread_mutex_t mu;   /* guards wake and stop */
+	pthread_cond_t cv;    /* signalled by the WAL hook and by db_close */
+	bool wake;            /* the WAL passed CKPT_PAGES since the last checkpoint */
+	bool stop;            /* db_close is waiting for the thread */
+	char *path;           /* the database file (owned) */
+	bool full;            /* synchronous=FULL: fsync the checkpoint too */
+};
 
 struct stmt {
 	sqlite3_stmt *st; /* the prepared statement */
@@ -22,6 +37,7 @@ struct db {
 	sqlite3 *h;                      /* connection */
 	struct stmt cache[STMT_CACHE];   /* statements prepared once, reset after use */
 	int tx_depth;                    /* nested begin() calls share one transaction */
+	struct checkpointer *ckpt;       /* NULL for read-only connections */
 };
 
 static int map_rc(sqlite3 *h, int rc)
@@ -51,6 +67,100 @@ static int map_rc(sqlite3 *h, int rc)
 	default:
 		return EIO;
 	}
+}
+
+static void *ckpt_main(void *arg)
+{
+	struct checkpointer *c = arg;
+	sqlite3 *h = NULL;
+
+	if (sqlite3_open_v2(c->path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_error("store.checkpointer", "path=\"%s\" error=\"cannot open\"", c->path);
+		sqlite3_close(h);
+		h = NULL;
+	} else {
+		sqlite3_busy_timeout(h, 1000);
+		sqlite3_exec(h, c->full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+			     NULL, NULL);
+	}
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		int log = 0, done = 0, rc;
+
+		while (!c->wake && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		c->wake = false;
+		pthread_mutex_unlock(&c->mu);
+		if (h) {
+			rc = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+			if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+				log_error("store.checkpoint", "error=\"%s\"", sqlite3_errmsg(h));
+		}
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	sqlite3_close(h);
+	return NULL;
+}
+
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct checkpointer *c = arg;
+
+	(void)h;
+	(void)name;
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&c->mu);
+		c->wake = true;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void ckpt_stop(struct checkpointer *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c->path);
+	free(c);
+}
+
+static int ckpt_start(struct db *db, const char *path, bool full)
+{
+	struct checkpointer *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return ENOMEM;
+	c->path = strdup(path);
+	c->full = full;
+	if (!c->path || pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c->path);
+		free(c);
+		return ENOMEM;
+	}
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+		free(c->path);
+		free(c);
+		return EAGAIN;
+	}
+	db->ckpt = c;
+	/* Replaces SQLite's own automatic checkpoint in the committing thread. */
+	sqlite3_wal_hook(db->h, wal_hook, c);
+	return 0;
 }
 
 int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
@@ -86,6 +196,11 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 		err = db_exec(db, "PRAGMA foreign_keys=ON");
 	if (!err)
 		err = db_exec(db, "PRAGMA temp_store=MEMORY");
+	/* The WAL file shrinks back after a burst instead of keeping its largest size. */
+	if (!err && !(opts && opts->readonly))
+		err = db_exec(db, "PRAGMA journal_size_limit=67108864");
+	if (!err && !(opts && opts->readonly) && strcmp(path, ":memory:") != 0)
+		err = ckpt_start(db, path, !(opts && opts->durability == DB_DURABLE_NORMAL));
 out:
 	if (err) {
 		db_close(db);
@@ -99,6 +214,7 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	ckpt_stop(db->ckpt);
 	for (size_t i = 0; i < STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
