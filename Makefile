@@ -31,6 +31,7 @@ run: deps build
 
 # Every test, in the normal build and again under ASan+UBSan.
 test: deps build build-asan
+	@scripts/check-banned.sh
 	@python3 tests/run.py --build $(BUILD) --build $(ASAN_BUILD)
 
 # Only the normal build (quicker while developing).

@@ -76,17 +76,22 @@ LUA
 }
 
 bench_acd() {
-	if [ -x "$ROOT/$BUILD/bench/bench_acd" ]; then
-		say "## ACD engine"
-		say "\$ $BUILD/bench/bench_acd"
-		"$ROOT/$BUILD/bench/bench_acd"
-	fi
+	say "## ACD engine: routing decisions (1 000 agents, 100 groups) and memory per waiting call"
+	say "\$ $BUILD/bench/bench_acd_route"
+	"$ROOT/$BUILD/bench/bench_acd_route"
+	say "## ACD simulator: a year of Stockholm-sized traffic through the real engine"
+	say "\$ $BUILD/bench/bench_acd_sim"
+	"$ROOT/$BUILD/bench/bench_acd_sim"
 }
 
 bench_kb() {
 	say "## knowledge-base search (84 demo articles, 87 queries as citizens phrase them)"
 	say "\$ (cd $ROOT && $BUILD/bench/bench_kb demo/kb bench/kb_queries.tsv)"
 	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb" demo/kb bench/kb_queries.tsv)
+	say "## knowledge-base search at scale (100 000 generated articles + the 84 demo ones, file database)"
+	say "\$ (cd $ROOT && $BUILD/bench/bench_kb_scale $TMP/kb-scale.db 100000 demo/kb bench/kb_queries.tsv 20)"
+	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb_scale" "$TMP/kb-scale.db" 100000 demo/kb \
+		bench/kb_queries.tsv 20)
 }
 
 case "$WHAT" in

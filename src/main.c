@@ -15,6 +15,8 @@
 #include <re_main.h>
 #include <re_mem.h>
 
+#include "acd/acd_host.h"
+#include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "core/app.h"
@@ -25,6 +27,7 @@
 #include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "wfm/erlang.h"
 
 #define LOTSEN_VERSION "0.1.0"
 
@@ -41,8 +44,10 @@ static void usage(FILE *f)
 		"  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id N] --db FILE\n"
 		"  demo      --db FILE                     load the demo municipality\n"
 		"  kb        import DIR | export DIR | search \"QUERY\" [--json] [--limit N] --db FILE\n"
-		"  erlang    --calls N --interval S --aht S --target-sl P --target-time S [--json]\n"
-		"  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] [--json]\n"
+		"  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
+		"            [--patience S] [--shrinkage 0.3] [--max-occupancy 0.9] [--agents N] [--json]\n"
+		"  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] [--seed K]\n"
+		"            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
 		"  version\n",
 		LOTSEN_VERSION);
 }
@@ -63,12 +68,11 @@ static const char *demo_kb_dir(void)
 }
 
 /* The demo municipality, and its knowledge base when the database was empty. */
-static int load_demo(struct db *db)
+static int load_demo(struct db *db, bool *loaded)
 {
-	bool loaded = false;
-	int err = demo_load_if_empty(db, now_s(), &loaded);
+	int err = demo_load_if_empty(db, now_s(), loaded);
 
-	if (!err && loaded)
+	if (!err && *loaded)
 		err = kb_demo_load(db, demo_kb_dir());
 	return err;
 }
@@ -86,6 +90,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 	err = schema_migrate(*db);
 	if (!err)
 		err = kb_migrate(*db);
+	if (!err)
+		err = acd_store_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -171,7 +177,8 @@ static int cmd_serve(int argc, char **argv)
 	if (err)
 		goto out;
 	if (cfg.demo) {
-		err = load_demo(db);
+		bool loaded;
+		err = load_demo(db, &loaded);
 		if (err) {
 			fprintf(stderr, "lotsen: loading the demo municipality failed: %s\n",
 				strerror(err));
@@ -185,6 +192,12 @@ static int cmd_serve(int argc, char **argv)
 	app.municipality = cfg.municipality;
 	app.static_dir = cfg.static_dir;
 
+	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
+	err = acd_host_alloc(&app.acd, db, acd_now_ms());
+	if (err) {
+		fprintf(stderr, "lotsen: the queue engine did not start: %s\n", strerror(err));
+		goto out;
+	}
 	err = http_start(&http, &app, cfg.http);
 	if (err) {
 		fprintf(stderr, "lotsen: cannot listen on %s: %s\n", cfg.http, strerror(err));
@@ -197,6 +210,7 @@ static int cmd_serve(int argc, char **argv)
 	err = 0;
 out:
 	http_stop(http);
+	acd_host_free(app.acd);
 	db_close(db);
 	libre_close();
 	tmr_debug();
@@ -288,17 +302,19 @@ static int cmd_user_add(int argc, char **argv)
 static int cmd_demo(int argc, char **argv)
 {
 	struct db *db;
+	bool loaded = false;
 	int err;
 
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "normal"))
 		return 1;
-	err = load_demo(db);
+	err = load_demo(db, &loaded);
 	db_close(db);
 	if (err) {
 		fprintf(stderr, "lotsen demo: %s\n", strerror(err));
 		return 1;
 	}
-	printf("demo municipality loaded\n");
+	printf(loaded ? "demo municipality loaded\n"
+		      : "the database already has users: nothing loaded\n");
 	return 0;
 }
 
@@ -317,6 +333,10 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "kb") == 0)
 		return kb_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "erlang") == 0)
+		return erlang_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "simulate") == 0)
+		return simulate_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("lotsen %s\n", LOTSEN_VERSION);
 		return 0;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acd/acd_host.h"
 #include "core/audit.h"
 #include "core/resource.h"
 #include "http/http_int.h"
@@ -155,6 +156,10 @@ static int res_write(struct req *r, bool create)
 		return resp_store_error(r, err, res->name);
 	audit_record(r->app->db, r->now, r->who.id, create ? "create" : "update", res->table, id,
 		     NULL);
+	/* The queue takes new hours, closures, overflow and memberships at once. */
+	if (r->app->acd && (strcmp(res->table, "groups") == 0 || strcmp(res->table, "closures") == 0 ||
+			    strcmp(res->table, "users") == 0))
+		acd_host_reload(r->app->acd, acd_now_ms());
 	if (resource_get(r->app->db, res, id, &row))
 		return resp_store_error(r, EIO, res->name);
 	return resp_json(r, create ? 201 : 200, row);

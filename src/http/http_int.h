@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "acd/acd_host.h"
 #include "core/app.h"
 #include "core/auth.h"
 
@@ -33,7 +34,7 @@ struct req {
 	size_t nparams;                   /* how many params were matched */
 	unsigned status;                  /* response status once set */
 	struct MHD_Response *resp;        /* response once set */
-	void *stream;                     /* a streaming response's state (SSE), owned by it */
+	struct sse_hub *sse;              /* the server's event streams (borrowed) */
 };
 
 /* Pick Swedish or English text for the request's language. */
@@ -86,6 +87,18 @@ extern const struct route api_kb_routes[];
 extern const struct route api_public_routes[];
 
 int router_dispatch(struct req *r);
+
+/* --- Server-Sent Events (sse.c) --- */
+struct sse_hub;
+int sse_hub_alloc(struct sse_hub **hp);
+/* Ask every stream to end (before the daemon stops). */
+void sse_hub_close_all(struct sse_hub *hub);
+void sse_hub_free(struct sse_hub *hub);
+size_t sse_hub_count(const struct sse_hub *hub);
+/* Answer r with a stream that receives the queue's notes meant for r->who. */
+int sse_open(struct req *r, struct sse_hub *hub);
+/* The queue host's listener: fans its notes out to the streams (arg = the hub). */
+void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, void *arg);
 /* Serve a file from app->static_dir; ENOENT if there is none. */
 int static_serve(struct req *r);
 

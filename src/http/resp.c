@@ -158,6 +158,13 @@ int resp_store_error(struct req *r, int err, const char *what)
 		return resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
 				  L(r, "Databasen är upptagen, försök igen.",
 				    "The database is busy, try again."));
+	case ENOSPC:
+	case EIO:
+	case EROFS:
+		/* The disk is full or failing: the same answer as a failed group commit. */
+		return resp_error(r, 503, "storage", L(r, "Lagringen misslyckades", "Storage failed"),
+				  L(r, "Inget sparades (%s); försök igen.", "Nothing was saved (%s); try again."),
+				  what);
 	default:
 		return resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"),
 				  L(r, "Lagringen misslyckades (%s).", "Storage failed (%s)."),

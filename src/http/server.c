@@ -16,6 +16,7 @@
 #include <re_tmr.h>
 #include <re_main.h>
 
+#include "acd/acd_host.h"
 #include "base/log.h"
 #include "http/http_int.h"
 #include "store/db.h"
@@ -30,6 +31,7 @@ struct http {
 	unsigned port;        /* bound port */
 	struct req **held;    /* requests whose writes wait for this turn's commit */
 	size_t nheld, cap;
+	struct sse_hub *sse;  /* open event streams */
 };
 
 static void run_mhd(struct http *h);
@@ -127,6 +129,7 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 		r->method = method;
 		r->path = url;
 		r->lang = pick_lang(conn);
+		r->sse = h->sse;
 		*con_cls = r;
 		/* An announced oversize body is refused, but still read (up to a bound) so
 		 * the client, which is busy sending it, gets to see the 413. */
@@ -176,8 +179,6 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 	if (!r->resp)
 		resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"), "%s",
 			   L(r, "Ett oväntat fel inträffade.", "An unexpected error occurred."));
-	if (r->status == 0) /* a suspended stream: the response comes later */
-		return MHD_YES;
 	if (db_tx_depth(h->app->db) > 0 && db_total_changes(h->app->db) != changes &&
 	    hold(h, r) == 0) {
 		MHD_suspend_connection(conn);
@@ -266,6 +267,11 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		return ENOMEM;
 	h->app = app;
 	tmr_init(&h->tmr);
+	err = sse_hub_alloc(&h->sse);
+	if (err) {
+		free(h);
+		return err;
+	}
 	flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -275,6 +281,7 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
+		sse_hub_free(h->sse);
 		free(h);
 		return EADDRINUSE;
 	}
@@ -283,8 +290,11 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : 0;
 	err = h->epfd >= 0 ? fd_listen(h->epfd, FD_READ, mhd_fd_h, h) : EIO;
+	if (!err && app->acd)
+		err = acd_host_listen(app->acd, sse_acd_note_h, h->sse);
 	if (err) {
 		MHD_stop_daemon(h->d);
+		sse_hub_free(h->sse);
 		free(h);
 		return err;
 	}
@@ -304,7 +314,13 @@ void http_stop(struct http *h)
 		return;
 	tmr_cancel(&h->tmr);
 	fd_close(h->epfd);
+	/* Streams end cleanly; suspended connections must be resumed before the daemon stops. */
+	if (h->app->acd)
+		acd_host_unlisten(h->app->acd, sse_acd_note_h, h->sse);
+	sse_hub_close_all(h->sse);
+	MHD_run(h->d);
 	MHD_stop_daemon(h->d);
+	sse_hub_free(h->sse);
 	free(h->held);
 	free(h);
 }

@@ -64,6 +64,8 @@ static int map_rc(sqlite3 *h, int rc)
 		return ENOMEM;
 	case SQLITE_READONLY:
 		return EROFS;
+	case SQLITE_FULL:
+		return ENOSPC;
 	default:
 		return EIO;
 	}
@@ -500,11 +502,11 @@ int db_migrate(struct db *db, const char *module, const struct migration *m, siz
 			err = db_commit(db);
 		if (err) {
 			db_rollback(db);
-			log_error("store.migrate", "module=%s version=%d name=%s failed", module,
+			log_error("store.migrate", "module=%s version=%d name=\"%s\" failed", module,
 				  m[i].version, m[i].name);
 			return err;
 		}
-		log_info("store.migrate", "module=%s version=%d name=%s", module, m[i].version,
+		log_info("store.migrate", "module=%s version=%d name=\"%s\"", module, m[i].version,
 			 m[i].name);
 	}
 	return 0;

@@ -209,6 +209,18 @@ static const struct migration core_migrations[] = {
 	 "CREATE INDEX citizens_phone ON citizens(phone, personal_id);"
 	 "DROP INDEX citizens_email;"
 	 "CREATE INDEX citizens_email ON citizens(email, personal_id);"},
+	/* What the queue engine needs of a group beyond hours, overflow and max wait
+	 * (NULL means the engine's default, see acd/acd.h). */
+	{3, "queue settings of response groups",
+	 "ALTER TABLE groups ADD COLUMN max_queue INTEGER CHECK (max_queue IS NULL OR max_queue > 0);"
+	 "ALTER TABLE groups ADD COLUMN widen_after_s INTEGER CHECK (widen_after_s IS NULL OR widen_after_s >= 0);"
+	 "ALTER TABLE groups ADD COLUMN offer_timeout_s INTEGER CHECK (offer_timeout_s IS NULL OR offer_timeout_s > 0);"
+	 "ALTER TABLE groups ADD COLUMN callback_retry_s INTEGER CHECK (callback_retry_s IS NULL OR callback_retry_s > 0);"
+	 "ALTER TABLE groups ADD COLUMN callback_attempts INTEGER CHECK (callback_attempts IS NULL OR callback_attempts > 0);"
+	 "ALTER TABLE groups ADD COLUMN aht_s INTEGER CHECK (aht_s IS NULL OR aht_s > 0);"
+	 "ALTER TABLE groups ADD COLUMN announce_every_s INTEGER CHECK (announce_every_s IS NULL OR announce_every_s > 0);"
+	 "ALTER TABLE groups ADD COLUMN urgent_number TEXT;"
+	 "ALTER TABLE groups ADD COLUMN overflow_number TEXT;"},
 };
 
 int schema_migrate(struct db *db)

@@ -4,7 +4,8 @@
 
 #include "store/db.h"
 
-/* Apply every module's migrations in dependency order (core first). */
+/* Apply the core module's migrations; the knowledge base (kb_migrate) and the queue
+ * (acd_store_migrate) run theirs after it. */
 int schema_migrate(struct db *db);
 
 #endif

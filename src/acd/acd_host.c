@@ -1,0 +1,766 @@
+/* The queue engine hosted in the server: clock, configuration, event log, rollups, timers,
+ * listeners. */
+#include "acd/acd_host.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <re_types.h>
+#include <re_list.h>
+#include <re_tmr.h>
+
+#include "acd/acd_host_int.h"
+#include "acd/acd_stats.h"
+#include "base/log.h"
+#include "core/calendar.h"
+#include "core/hours.h"
+#include "store/db.h"
+
+#define DAY_MS (24 * 3600 * 1000LL)
+/* Rollups are written for the last 25 hours: no call stays in the queue longer (a
+ * callback gives up after its last attempt), so older rows are final. */
+#define ROLLUP_WINDOW_MS (25 * 3600 * 1000LL)
+#define SHORT_ABANDON_MS 5000
+#define MAX_DIRTY        256
+
+struct hosted_group {
+	uint32_t id;                  /* groups.id */
+	char name[121];               /* for snapshots */
+	struct hours *hours;          /* owned; the engine borrows it */
+	struct acd_closure *closures; /* owned copy (the engine copies too) */
+	int n_closures;
+};
+
+struct listener {
+	acd_note_h *fn;
+	void *arg;
+};
+
+struct acd_host {
+	struct db *db;               /* borrowed: the loop's connection */
+	struct acd *engine;          /* owned */
+	struct acd_stats *stats;     /* owned: rollups of the recent past and live calls */
+	int64_t call_base;           /* external id = call_base + engine id */
+	struct hosted_group *groups; /* as loaded last */
+	size_t ngroups;
+	struct listener listeners[ACD_HOST_LISTENERS];
+	struct tmr tmr;  /* the engine's next deadline */
+	struct tmr roll; /* rollups written every 15 minutes */
+	uint32_t dirty_groups[MAX_DIRTY];
+	size_t ndirty_groups;
+	uint32_t dirty_agents[MAX_DIRTY];
+	size_t ndirty_agents;
+	bool flushing; /* guards against a listener feeding the engine re-entrantly */
+};
+
+int64_t acd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ======================================================================
+ * Configuration from the database
+ * ====================================================================== */
+
+static void free_groups(struct hosted_group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		hours_free(g[i].hours);
+		free(g[i].closures);
+	}
+	free(g);
+}
+
+static int64_t col_ms(struct stmt *s, int col)
+{
+	return stmt_is_null(s, col) ? 0 : stmt_int(s, col) * 1000;
+}
+
+static void col_text(struct stmt *s, int col, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (!stmt_is_null(s, col))
+		snprintf(out, n, "%s", stmt_text(s, col));
+}
+
+static int load_closures(struct db *db, int64_t now_ms, struct hosted_group *g)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s,
+	        "SELECT starts_at, ends_at FROM closures WHERE group_id = ? AND ends_at > ?"
+	        " ORDER BY starts_at",
+	        true);
+	int cap = 0;
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, g->id);
+	stmt_bind_int(s, 2, now_ms / 1000);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		if (g->n_closures == cap) {
+			int nc = cap ? cap * 2 : 4;
+			struct acd_closure *p = realloc(g->closures, (size_t)nc * sizeof(*p));
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			g->closures = p;
+			cap = nc;
+		}
+		g->closures[g->n_closures].from_ms = stmt_int(s, 0) * 1000;
+		g->closures[g->n_closures].to_ms = stmt_int(s, 1) * 1000;
+		g->n_closures++;
+	}
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+static int load_groups(struct acd_host *h, int64_t now_ms)
+{
+	static const char q[] =
+	        "SELECT id, name, priority, wrapup_s, max_wait_s, max_queue, overflow_group_id,"
+	        " overflow_number, widen_after_s, offer_timeout_s, callback_threshold_s,"
+	        " callback_retry_s, callback_attempts, aht_s, announce_every_s, urgent_number,"
+	        " opening_hours, active FROM groups ORDER BY id";
+	struct hosted_group *gs = NULL, *old = h->groups;
+	size_t n = 0, cap = 0, nold = h->ngroups;
+	struct stmt *s;
+	int err = db_prepare(h->db, &s, q, true);
+
+	if (err)
+		return err;
+	while ((err = stmt_step(s)) == DB_ROW) {
+		struct acd_group_cfg cfg;
+		struct hosted_group *g;
+		char herr[200];
+		json_t *hj = NULL;
+
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct hosted_group *p = realloc(gs, nc * sizeof(*p));
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			gs = p;
+			cap = nc;
+		}
+		g = &gs[n];
+		memset(g, 0, sizeof(*g));
+		g->id = (uint32_t)stmt_int(s, 0);
+		col_text(s, 1, g->name, sizeof(g->name));
+		n++;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.id = g->id;
+		cfg.priority = (int)stmt_int(s, 2);
+		cfg.wrapup_ms = col_ms(s, 3);
+		cfg.max_wait_ms = col_ms(s, 4);
+		cfg.max_queue = (int)stmt_int(s, 5);
+		cfg.overflow_group = (uint32_t)stmt_int(s, 6);
+		col_text(s, 7, cfg.overflow_number, sizeof(cfg.overflow_number));
+		cfg.widen_after_ms = col_ms(s, 8);
+		cfg.offer_timeout_ms = col_ms(s, 9);
+		cfg.callback_offer_ms = col_ms(s, 10);
+		cfg.callback_retry_ms = col_ms(s, 11);
+		cfg.callback_max_attempts = (int)stmt_int(s, 12);
+		cfg.aht_ms = col_ms(s, 13);
+		cfg.announce_every_ms = col_ms(s, 14);
+		col_text(s, 15, cfg.urgent_number, sizeof(cfg.urgent_number));
+		if (!stmt_is_null(s, 16))
+			hj = json_loads(stmt_text(s, 16), 0, NULL);
+		if (stmt_int(s, 17) == 0) {
+			/* An inactive group takes no calls: closed all week, holidays too. */
+			json_t *closed = json_pack("{s:{},s:s}", "weekly", "holidays", "closed");
+			json_decref(hj);
+			hj = closed;
+		}
+		if (hj && hours_parse(&g->hours, hj, herr, sizeof(herr)) != 0) {
+			log_warn("acd.hours", "group=%u error=\"%s\" action=always_open", g->id,
+			         herr);
+			g->hours = NULL;
+		}
+		json_decref(hj);
+		err = load_closures(h->db, now_ms, g);
+		if (err)
+			break;
+		cfg.hours = g->hours;
+		cfg.closures = g->closures;
+		cfg.n_closures = g->n_closures;
+		err = acd_group_set(h->engine, &cfg);
+		if (err) {
+			log_error("acd.group", "group=%u error=%d", g->id, err);
+			break;
+		}
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		/* The engine may already point at some new hours: keep both sets alive. */
+		if (gs) {
+			h->groups = gs;
+			h->ngroups = n;
+			free_groups(old, nold);
+		}
+		return err;
+	}
+	h->groups = gs;
+	h->ngroups = n;
+	free_groups(old, nold);
+	return 0;
+}
+
+static int load_agents(struct acd_host *h)
+{
+	static const char q[] = "SELECT u.id, ug.group_id, ug.skill, u.active, u.role FROM users u"
+	                        " LEFT JOIN user_groups ug ON ug.user_id = u.id ORDER BY u.id";
+	struct acd_membership m[ACD_MAX_MEMBERSHIPS];
+	uint32_t cur = 0;
+	int n = 0, err;
+	struct stmt *s;
+
+	err = db_prepare(h->db, &s, q, true);
+	if (err)
+		return err;
+	for (;;) {
+		int rc = stmt_step(s);
+		uint32_t id = rc == DB_ROW ? (uint32_t)stmt_int(s, 0) : 0;
+
+		if (cur && id != cur) {
+			int e = acd_agent_set(h->engine, cur, m, n);
+			if (e)
+				log_warn("acd.agent", "agent=%u error=%d", cur, e);
+			cur = 0;
+			n = 0;
+		}
+		if (rc != DB_ROW) {
+			err = rc == DB_DONE ? 0 : rc;
+			break;
+		}
+		/* Agents and group leads take calls; an inactive user keeps no groups. */
+		const char *role = stmt_text(s, 4);
+		if (!stmt_int(s, 3) ||
+		    (strcmp(role, "agent") != 0 && strcmp(role, "group_lead") != 0))
+			continue;
+		cur = id;
+		if (!stmt_is_null(s, 1) && n < ACD_MAX_MEMBERSHIPS &&
+		    acd_host_has_group(h, (uint32_t)stmt_int(s, 1))) {
+			m[n].group = (uint32_t)stmt_int(s, 1);
+			m[n].level = (int)stmt_int(s, 2);
+			n++;
+		}
+	}
+	stmt_done(s);
+	return err;
+}
+
+bool acd_host_has_group(const struct acd_host *h, uint32_t group)
+{
+	for (size_t i = 0; i < h->ngroups; i++)
+		if (h->groups[i].id == group)
+			return true;
+	return false;
+}
+
+size_t acd_host_groups(const struct acd_host *h, uint32_t *ids, size_t max)
+{
+	for (size_t i = 0; i < h->ngroups && i < max; i++)
+		ids[i] = h->groups[i].id;
+	return h->ngroups;
+}
+
+static const struct hosted_group *group_of(const struct acd_host *h, uint32_t id)
+{
+	for (size_t i = 0; i < h->ngroups; i++)
+		if (h->groups[i].id == id)
+			return &h->groups[i];
+	return NULL;
+}
+
+int acd_host_reload(struct acd_host *h, int64_t now_ms)
+{
+	int err = load_groups(h, now_ms);
+
+	if (!err)
+		err = load_agents(h);
+	if (!err)
+		err = acd_host_flush(h, now_ms); /* a closed group may now overflow its callers */
+	return err;
+}
+
+/* ======================================================================
+ * Flushing the engine's output
+ * ====================================================================== */
+
+static void mark(uint32_t *set, size_t *n, uint32_t id)
+{
+	if (!id)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (set[i] == id)
+			return;
+	if (*n < MAX_DIRTY)
+		set[(*n)++] = id;
+}
+
+static void tell(struct acd_host *h, enum acd_note_kind kind, uint32_t id, const json_t *j)
+{
+	for (int i = 0; i < ACD_HOST_LISTENERS; i++)
+		if (h->listeners[i].fn)
+			h->listeners[i].fn(kind, id, j, h->listeners[i].arg);
+}
+
+static const char *action_name(enum acd_action_kind k)
+{
+	switch (k) {
+	case ACD_ACT_QUEUED:
+		return "queued";
+	case ACD_ACT_ANNOUNCE:
+		return "announce";
+	case ACD_ACT_OFFER:
+		return "offer";
+	case ACD_ACT_CANCEL_OFFER:
+		return "cancel_offer";
+	case ACD_ACT_CONNECT:
+		return "connect";
+	case ACD_ACT_OFFER_CALLBACK:
+		return "offer_callback";
+	case ACD_ACT_CALLBACK_DIAL:
+		return "callback_dial";
+	case ACD_ACT_CLOSED:
+		return "closed";
+	case ACD_ACT_FORWARD:
+		return "forward";
+	}
+	return "unknown";
+}
+
+static void engine_tmr_h(void *arg);
+
+static void arm(struct acd_host *h, int64_t now_ms)
+{
+	int64_t d = acd_next_deadline(h->engine);
+
+	if (d == INT64_MAX) {
+		tmr_cancel(&h->tmr);
+		return;
+	}
+	tmr_start(&h->tmr, d > now_ms ? (uint64_t)(d - now_ms) : 0, engine_tmr_h, h);
+}
+
+int acd_host_flush(struct acd_host *h, int64_t now_ms)
+{
+	struct acd_event ev;
+	struct acd_action act;
+	bool own = db_tx_depth(h->db) == 0;
+	int err = 0, nerr = 0;
+
+	if (h->flushing)
+		return 0; /* the outer flush drains what this one would */
+	h->flushing = true;
+	if (own)
+		err = db_begin(h->db);
+	while (acd_next_event(h->engine, &ev)) {
+		if (ev.call)
+			ev.call += (uint64_t)h->call_base;
+		if (!err && acd_store_event(h->db, &ev) != 0)
+			nerr++;
+		acd_stats_add(h->stats, &ev);
+		mark(h->dirty_groups, &h->ndirty_groups, ev.group);
+		mark(h->dirty_groups, &h->ndirty_groups, ev.to_group);
+		mark(h->dirty_agents, &h->ndirty_agents, ev.agent);
+	}
+	if (own && !err) {
+		if (nerr) {
+			db_rollback(h->db);
+		} else if (db_commit(h->db) != 0) {
+			nerr++;
+			db_rollback(h->db);
+		}
+	}
+	if (err || nerr)
+		log_error("acd.store", "error=\"%s\" events_lost=%d", db_errmsg(h->db), nerr);
+	while (acd_next_action(h->engine, &act)) {
+		json_t *j = json_pack("{s:s,s:I,s:i,s:i,s:i}", "action", action_name(act.kind),
+		                      "call_id", (json_int_t)(act.call + (uint64_t)h->call_base),
+		                      "group_id", (int)act.group, "position", act.position,
+		                      "agent_id", (int)act.agent);
+		json_object_set_new(j, "ewt_s", json_integer((act.ewt_ms + 999) / 1000));
+		if (act.number[0])
+			json_object_set_new(j, "number", json_string(act.number));
+		tell(h, ACD_NOTE_ACTION, act.agent, j);
+		json_decref(j);
+		mark(h->dirty_groups, &h->ndirty_groups, act.group);
+	}
+	for (size_t i = 0; i < h->ndirty_groups; i++) {
+		json_t *j;
+		if (acd_host_group_json(h, now_ms, h->dirty_groups[i], &j) == 0) {
+			tell(h, ACD_NOTE_GROUP, h->dirty_groups[i], j);
+			json_decref(j);
+		}
+	}
+	for (size_t i = 0; i < h->ndirty_agents; i++) {
+		json_t *j;
+		if (acd_host_agent_json(h, now_ms, h->dirty_agents[i], &j) == 0) {
+			tell(h, ACD_NOTE_AGENT, h->dirty_agents[i], j);
+			json_decref(j);
+		}
+	}
+	h->ndirty_groups = h->ndirty_agents = 0;
+	arm(h, now_ms);
+	h->flushing = false;
+	return err ? err : nerr ? EIO : 0;
+}
+
+static void engine_tmr_h(void *arg)
+{
+	struct acd_host *h = arg;
+	int64_t now = acd_now_ms();
+
+	acd_timer(h->engine, now);
+	acd_host_flush(h, now);
+}
+
+/* ======================================================================
+ * Rollups
+ * ====================================================================== */
+
+int acd_host_store_rollups(struct acd_host *h, int64_t now_ms)
+{
+	bool own = db_tx_depth(h->db) == 0;
+	int err = own ? db_begin(h->db) : 0;
+
+	acd_stats_flush(h->stats, now_ms);
+	if (!err)
+		err = acd_store_rollups(h->db, h->stats, now_ms - ROLLUP_WINDOW_MS);
+	if (!err)
+		err = acd_store_state_set(h->db, "rollups_stored_ms", now_ms);
+	if (own) {
+		if (!err)
+			err = db_commit(h->db);
+		if (err)
+			db_rollback(h->db);
+	}
+	if (err)
+		log_error("acd.rollups", "error=\"%s\"", db_errmsg(h->db));
+	/* Older rows are final and stored; the fold needs no more of them. */
+	acd_stats_prune(h->stats, now_ms - 2 * ROLLUP_WINDOW_MS);
+	return err;
+}
+
+static void roll_tmr_h(void *arg)
+{
+	struct acd_host *h = arg;
+	int64_t now = acd_now_ms();
+
+	acd_host_store_rollups(h, now);
+	/* Just after the next interval boundary. */
+	tmr_start(&h->roll, (uint64_t)(ACD_INTERVAL_MS - now % ACD_INTERVAL_MS + 1000), roll_tmr_h,
+	          h);
+}
+
+/* Calls a stopped run left in the queue or in talk are gone with its process (the
+ * callers were cut off): they end at the last moment the log shows the server alive,
+ * a waiting call as abandoned, a talking one as ended, so no call stays open in the
+ * statistics. Waiting callbacks are lost too; each is logged for the group lead. */
+static int close_lost_calls(struct acd_host *h)
+{
+	struct acd_live_call lc;
+	struct acd_live_call *lost = NULL;
+	size_t i = 0, n = 0, cap = 0;
+	int64_t last = acd_store_last_t(h->db);
+	int err = 0;
+
+	while (acd_stats_next_live(h->stats, &i, &lc)) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct acd_live_call *p = realloc(lost, nc * sizeof(*p));
+			if (!p) {
+				free(lost);
+				return ENOMEM;
+			}
+			lost = p;
+			cap = nc;
+		}
+		lost[n++] = lc;
+	}
+	for (i = 0; !err && i < n; i++) {
+		struct acd_event ev = {.t_ms = last,
+		                       .call = lost[i].call,
+		                       .group = lost[i].group,
+		                       .agent = lost[i].agent};
+		int64_t arrived = acd_store_call_arrival(h->db, (int64_t)lost[i].call);
+
+		if (lost[i].answered_ms >= 0) {
+			ev.kind = ACD_EV_CALL_ENDED;
+			ev.talk_ms = last - lost[i].answered_ms;
+		} else {
+			ev.kind = ACD_EV_CALL_ABANDONED;
+			ev.wait_ms = arrived ? last - arrived : 0;
+		}
+		log_warn("acd.lost_call", "call=%llu group=%u state=%s",
+		         (unsigned long long)lost[i].call, lost[i].group,
+		         lost[i].answered_ms >= 0 ? "talking" : "waiting");
+		err = acd_store_event(h->db, &ev);
+		acd_stats_add(h->stats, &ev);
+	}
+	free(lost);
+	return err;
+}
+
+/* Rebuild the rows a previous run may not have stored from the event log, so a
+ * restart (or a crash) never changes what the statistics say. */
+static int rebuild(struct acd_host *h, int64_t now_ms)
+{
+	int64_t stored = acd_store_state_get(h->db, "rollups_stored_ms");
+	int64_t from = stored ? stored - ROLLUP_WINDOW_MS : 0;
+	int64_t context = stored ? from - ROLLUP_WINDOW_MS : 0;
+	uint32_t *agents;
+	size_t n;
+	int err;
+
+	err = acd_store_fold(h->db, context, h->stats);
+	if (err)
+		return err;
+	/* Agents a stopped run left logged in are logged out now: the engine starts empty. */
+	err = acd_store_logged_in(h->db, &agents, &n);
+	if (err)
+		return err;
+	err = db_begin(h->db);
+	if (!err)
+		err = close_lost_calls(h);
+	for (size_t i = 0; !err && i < n; i++) {
+		struct acd_event ev = {
+		        .t_ms = now_ms, .kind = ACD_EV_AGENT_LOGOUT, .agent = agents[i]};
+		err = acd_store_event(h->db, &ev);
+		acd_stats_add(h->stats, &ev);
+	}
+	free(agents);
+	if (!err)
+		err = acd_store_rollups(h->db, h->stats, from);
+	if (!err)
+		err = acd_store_state_set(h->db, "rollups_stored_ms", now_ms);
+	if (!err)
+		err = db_commit(h->db);
+	else
+		db_rollback(h->db);
+	return err;
+}
+
+/* ======================================================================
+ * Life cycle
+ * ====================================================================== */
+
+int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms)
+{
+	struct acd_host *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (!h)
+		return ENOMEM;
+	h->db = db;
+	tmr_init(&h->tmr);
+	tmr_init(&h->roll);
+	err = acd_alloc(&h->engine);
+	if (!err)
+		err = acd_stats_alloc(&h->stats, SHORT_ABANDON_MS);
+	if (err)
+		goto out;
+	h->call_base = acd_store_max_call(db);
+	err = rebuild(h, now_ms);
+	if (!err)
+		err = load_groups(h, now_ms);
+	if (!err)
+		err = load_agents(h);
+	if (err)
+		goto out;
+	tmr_start(&h->roll, (uint64_t)(ACD_INTERVAL_MS - now_ms % ACD_INTERVAL_MS + 1000),
+	          roll_tmr_h, h);
+	log_info("acd.start", "groups=%zu call_base=%lld", h->ngroups, (long long)h->call_base);
+	*hp = h;
+	return 0;
+out:
+	log_error("acd.start", "error=%d db=\"%s\"", err, db_errmsg(db));
+	acd_host_free(h);
+	return err;
+}
+
+void acd_host_free(struct acd_host *h)
+{
+	if (!h)
+		return;
+	tmr_cancel(&h->tmr);
+	tmr_cancel(&h->roll);
+	if (h->stats && h->engine && h->ngroups)
+		acd_host_store_rollups(h, acd_now_ms());
+	acd_free(h->engine);
+	acd_stats_free(h->stats);
+	free_groups(h->groups, h->ngroups);
+	free(h);
+}
+
+int acd_host_listen(struct acd_host *h, acd_note_h *fn, void *arg)
+{
+	for (int i = 0; i < ACD_HOST_LISTENERS; i++)
+		if (!h->listeners[i].fn) {
+			h->listeners[i].fn = fn;
+			h->listeners[i].arg = arg;
+			return 0;
+		}
+	return ENOSPC;
+}
+
+void acd_host_unlisten(struct acd_host *h, acd_note_h *fn, void *arg)
+{
+	for (int i = 0; i < ACD_HOST_LISTENERS; i++)
+		if (h->listeners[i].fn == fn && h->listeners[i].arg == arg)
+			h->listeners[i].fn = NULL;
+}
+
+struct acd *acd_host_engine(struct acd_host *h, int64_t now_ms)
+{
+	if (acd_next_deadline(h->engine) <= now_ms)
+		acd_timer(h->engine, now_ms);
+	return h->engine;
+}
+
+int acd_host_call_engine_id(const struct acd_host *h, int64_t id, uint64_t *engine_id)
+{
+	if (id <= h->call_base)
+		return ENOENT;
+	*engine_id = (uint64_t)(id - h->call_base);
+	return 0;
+}
+
+int64_t acd_host_call_id(const struct acd_host *h, uint64_t engine_id)
+{
+	return h->call_base + (int64_t)engine_id;
+}
+
+/* ======================================================================
+ * JSON views
+ * ====================================================================== */
+
+static json_t *ms_time(int64_t ms)
+{
+	char buf[21];
+
+	time_format_iso8601(ms / 1000, buf);
+	return json_string(buf);
+}
+
+static int64_t local_midnight_ms(int64_t now_ms)
+{
+	struct local_time lt;
+	int64_t t;
+
+	stockholm_from_utc(now_ms / 1000, &lt);
+	if (stockholm_to_utc(&lt.date, 0, 0, &t) != 0)
+		return now_ms - now_ms % DAY_MS;
+	return t * 1000;
+}
+
+int acd_host_group_json(struct acd_host *h, int64_t now_ms, uint32_t group, json_t **out)
+{
+	const struct hosted_group *hg = group_of(h, group);
+	struct acd_group_snapshot sn;
+	struct acd_group_interval g;
+	struct acd_totals t;
+	int64_t midnight = local_midnight_ms(now_ms);
+	size_t i = 0;
+	json_t *o;
+	int err;
+
+	if (!hg)
+		return ENOENT;
+	err = acd_group_snapshot(h->engine, now_ms, group, &sn);
+	if (err)
+		return err;
+	memset(&t, 0, sizeof(t));
+	while (acd_stats_next_group(h->stats, &i, &g))
+		if (g.group == group && g.start_ms >= midnight)
+			acd_totals_add(&t, &g);
+	acd_totals_finish(&t);
+	o = json_pack("{s:i,s:s,s:b,s:i,s:i,s:i,s:i}", "group_id", (int)group, "name", hg->name,
+	              "open", sn.open, "waiting", sn.waiting, "callbacks_waiting",
+	              sn.callbacks_waiting, "longest_wait_s", (int)(sn.longest_wait_ms / 1000),
+	              "ewt_s", (int)((sn.ewt_ms + 999) / 1000));
+	json_object_set_new(o, "agents",
+	                    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "logged_in", sn.agents_logged_in,
+	                              "ready", sn.agents_by_state[ACD_AGENT_READY], "offered",
+	                              sn.agents_by_state[ACD_AGENT_OFFERED], "talking",
+	                              sn.agents_by_state[ACD_AGENT_TALKING], "wrapup",
+	                              sn.agents_by_state[ACD_AGENT_WRAPUP], "paused",
+	                              sn.agents_by_state[ACD_AGENT_PAUSED]));
+	json_object_set_new(o, "today", acd_totals_json(&t));
+	json_object_set_new(o, "at", ms_time(now_ms));
+	*out = o;
+	return 0;
+}
+
+int acd_host_agent_json(struct acd_host *h, int64_t now_ms, uint32_t agent, json_t **out)
+{
+	struct acd_agent_info ai;
+	json_t *o, *groups;
+	int err = acd_agent_info(h->engine, agent, &ai);
+
+	if (err)
+		return err;
+	groups = json_array();
+	for (int i = 0; i < ai.n_groups; i++)
+		json_array_append_new(groups,
+		                      json_pack("{s:i,s:i}", "group_id", (int)ai.groups[i].group,
+		                                "level", ai.groups[i].level));
+	o = json_pack("{s:i,s:s,s:o,s:o}", "agent_id", (int)agent, "state",
+	              acd_agent_state_name(ai.state), "since",
+	              ai.since_ms ? ms_time(ai.since_ms) : json_null(), "groups", groups);
+	json_object_set_new(o, "pause_reason",
+	                    ai.state == ACD_AGENT_PAUSED
+	                            ? json_string(acd_pause_reason_name(ai.pause))
+	                            : json_null());
+	json_object_set_new(o, "call_id",
+	                    ai.call ? json_integer(acd_host_call_id(h, ai.call)) : json_null());
+	json_object_set_new(o, "seconds_in_state",
+	                    ai.since_ms ? json_integer((now_ms - ai.since_ms) / 1000)
+	                                : json_null());
+	*out = o;
+	return 0;
+}
+
+int acd_host_call_json(struct acd_host *h, int64_t now_ms, int64_t id, json_t **out)
+{
+	struct acd_call_info ci;
+	uint64_t eid;
+	json_t *o, *path;
+	int err = acd_host_call_engine_id(h, id, &eid);
+
+	if (!err)
+		err = acd_call_info(h->engine, eid, &ci);
+	if (err)
+		return err;
+	path = json_array();
+	for (int i = 0; i < ci.n_hops; i++) {
+		const struct hosted_group *g = group_of(h, ci.hops[i].group);
+		const char *kind = ci.hops[i].kind == ACD_HOP_ENTRY      ? "entry"
+		                   : ci.hops[i].kind == ACD_HOP_OVERFLOW ? "overflow"
+		                                                         : "transfer";
+		json_array_append_new(path,
+		                      json_pack("{s:s,s:i,s:s,s:o}", "kind", kind, "group_id",
+		                                (int)ci.hops[i].group, "group", g ? g->name : "",
+		                                "at", ms_time(ci.hops[i].at_ms)));
+	}
+	o = json_pack("{s:I,s:i,s:o,s:b,s:b,s:i,s:s,s:s,s:o}", "call_id", (json_int_t)id,
+	              "group_id", (int)ci.group, "arrived_at", ms_time(ci.arrived_ms), "callback",
+	              ci.callback, "talking", ci.talking, "position", ci.position, "entry",
+	              ci.entry, "ivr", ci.ivr, "path", path);
+	json_object_set_new(o, "agent_id", ci.agent ? json_integer(ci.agent) : json_null());
+	json_object_set_new(o, "caller", ci.caller[0] ? json_string(ci.caller) : json_null());
+	json_object_set_new(o, "waited_s", json_integer((now_ms - ci.arrived_ms) / 1000));
+	*out = o;
+	return 0;
+}

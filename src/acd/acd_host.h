@@ -1,0 +1,85 @@
+/* The queue engine's place in the server.
+ *
+ * The host owns the pure engine (acd.h) and does what the engine may not: it reads
+ * the clock, loads groups and agents from the database, stores every event the engine
+ * reports in the append-only table acd_events (the source of truth for queue
+ * statistics), folds them into 15-minute rollups (acd_stats.h) kept in the database,
+ * runs the engine's timers on libre's loop, and tells listeners (the HTTP streams,
+ * later telephony) what to do and what changed.
+ *
+ * Call ids seen outside are unique for the life of the database: the engine numbers
+ * its calls from 1 at every start, and the host adds the highest id stored before. */
+#ifndef LOTSEN_ACD_ACD_HOST_H
+#define LOTSEN_ACD_ACD_HOST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "acd/acd.h"
+
+struct acd_host;
+struct db;
+
+/* What listeners hear. ACTION: an action for telephony or an agent's desktop (id =
+ * the agent, 0 when none); GROUP: a group's snapshot changed (id = group); AGENT: an
+ * agent's state changed (id = agent). `json` is the object as the API shows it. */
+enum acd_note_kind {
+	ACD_NOTE_ACTION = 1,
+	ACD_NOTE_GROUP,
+	ACD_NOTE_AGENT,
+};
+typedef void(acd_note_h)(enum acd_note_kind kind, uint32_t id, const json_t *json, void *arg);
+
+/* Milliseconds since the epoch, from the real-time clock. */
+int64_t acd_now_ms(void);
+
+/* The acd_* tables (module "acd" migrations). */
+int acd_store_migrate(struct db *db);
+
+/* Start: load groups and agents, rebuild the rollups of the last day from the event
+ * log (so statistics agree with it after a restart), log out agents a previous run
+ * left logged in. `db` is borrowed for the host's life. */
+int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms);
+/* Stop: store the rollups and free. */
+void acd_host_free(struct acd_host *h);
+
+/* Reload groups, hours, closures and agents' memberships after an administrator changed them. */
+int acd_host_reload(struct acd_host *h, int64_t now_ms);
+/* At most ACD_HOST_LISTENERS listeners; ENOSPC beyond. */
+#define ACD_HOST_LISTENERS 4
+int acd_host_listen(struct acd_host *h, acd_note_h *fn, void *arg);
+void acd_host_unlisten(struct acd_host *h, acd_note_h *fn, void *arg);
+
+/* The engine, to feed events into at `now` (deadlines due by then are run first, so
+ * events stay in time order); call acd_host_flush right after. */
+struct acd *acd_host_engine(struct acd_host *h, int64_t now_ms);
+/* Store the engine's new events, fold them into the rollups, hand actions to the
+ * listeners, publish changed snapshots and re-arm the engine's timer. Writes join the
+ * caller's transaction when one is open (an HTTP request's), else use their own. */
+int acd_host_flush(struct acd_host *h, int64_t now_ms);
+
+/* External call ids ↔ the engine's. ENOENT for a call of an earlier run or unknown. */
+int acd_host_call_engine_id(const struct acd_host *h, int64_t id, uint64_t *engine_id);
+int64_t acd_host_call_id(const struct acd_host *h, uint64_t engine_id);
+
+/* JSON views used by the API and the streams (new references). */
+int acd_host_group_json(struct acd_host *h, int64_t now_ms, uint32_t group, json_t **out);
+int acd_host_agent_json(struct acd_host *h, int64_t now_ms, uint32_t agent, json_t **out);
+int acd_host_call_json(struct acd_host *h, int64_t now_ms, int64_t id, json_t **out);
+/* The ids of the groups loaded (at most max); returns how many there are. */
+size_t acd_host_groups(const struct acd_host *h, uint32_t *ids, size_t max);
+/* Is the group known to the engine (active in the database at the last load)? */
+bool acd_host_has_group(const struct acd_host *h, uint32_t group);
+
+/* Write the rollups of the last day to the database (also done every 15 minutes). */
+int acd_host_store_rollups(struct acd_host *h, int64_t now_ms);
+
+/* Rollups from the database for [from_ms, to_ms), one group or all (group 0):
+ * {"intervals":[{group_id, start, offered, answered, …}], "totals":{…}}. */
+int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms,
+                        json_t **out);
+/* Events after `after_id`, at most `limit`, oldest first: {"events":[…],"next_after":N}. */
+int acd_store_events(struct db *db, int64_t after_id, int limit, json_t **out);
+
+#endif

@@ -1,0 +1,506 @@
+/* The queue's tables: the append-only event log, the 15-minute rollups, and reading them back. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd/acd_host.h"
+#include "acd/acd_host_int.h"
+#include "acd/acd_stats.h"
+#include "core/calendar.h"
+#include "store/db.h"
+
+/* Times are milliseconds here (the engine's unit), unlike the seconds of the case log:
+ * waits and service levels are judged to the second and a wait of 60.4 s is not 60. */
+static const struct migration acd_migrations[] = {
+        {1, "queue event log and interval rollups",
+         "CREATE TABLE acd_events ("
+         " id INTEGER PRIMARY KEY,"
+         " t_ms INTEGER NOT NULL,"
+         " kind TEXT NOT NULL,"
+         " call_id INTEGER,"
+         " agent_id INTEGER,"
+         " group_id INTEGER,"
+         " to_group_id INTEGER,"
+         " wait_ms INTEGER,"
+         " talk_ms INTEGER,"
+         " reason INTEGER,"
+         " text TEXT"
+         ") STRICT;"
+         "CREATE INDEX acd_events_t ON acd_events(t_ms);"
+         "CREATE INDEX acd_events_call ON acd_events(call_id);"
+         "CREATE INDEX acd_events_agent ON acd_events(agent_id, id);"
+         "CREATE TABLE acd_group_intervals ("
+         " group_id INTEGER NOT NULL,"
+         " start_ms INTEGER NOT NULL,"
+         " offered INTEGER NOT NULL, answered INTEGER NOT NULL,"
+         " answered_60 INTEGER NOT NULL, answered_180 INTEGER NOT NULL,"
+         " abandoned INTEGER NOT NULL, short_abandoned INTEGER NOT NULL,"
+         " overflowed INTEGER NOT NULL, closed INTEGER NOT NULL, forwarded INTEGER NOT NULL,"
+         " callbacks_requested INTEGER NOT NULL, callbacks_answered INTEGER NOT NULL,"
+         " callbacks_failed INTEGER NOT NULL,"
+         " wait_answered_ms INTEGER NOT NULL, wait_abandoned_ms INTEGER NOT NULL,"
+         " longest_wait_ms INTEGER NOT NULL, handled INTEGER NOT NULL,"
+         " talk_ms INTEGER NOT NULL, wrapup_ms INTEGER NOT NULL,"
+         " PRIMARY KEY (group_id, start_ms)"
+         ") STRICT;"
+         "CREATE INDEX acd_group_intervals_start ON acd_group_intervals(start_ms);"
+         "CREATE TABLE acd_agent_intervals ("
+         " agent_id INTEGER NOT NULL,"
+         " start_ms INTEGER NOT NULL,"
+         " logged_in_ms INTEGER NOT NULL, paused_ms INTEGER NOT NULL, ready_ms INTEGER NOT NULL,"
+         " offered_ms INTEGER NOT NULL, talk_ms INTEGER NOT NULL, wrapup_ms INTEGER NOT NULL,"
+         " no_answers INTEGER NOT NULL,"
+         " PRIMARY KEY (agent_id, start_ms)"
+         ") STRICT;"
+         "CREATE TABLE acd_state ("
+         " key TEXT PRIMARY KEY,"
+         " value INTEGER NOT NULL"
+         ") STRICT;"},
+};
+
+int acd_store_migrate(struct db *db)
+{
+	return db_migrate(db, "acd", acd_migrations,
+	                  sizeof(acd_migrations) / sizeof(acd_migrations[0]));
+}
+
+/* ======================================================================
+ * Writing
+ * ====================================================================== */
+
+static void bind_opt(struct stmt *s, int idx, int64_t v)
+{
+	if (v)
+		stmt_bind_int(s, idx, v);
+	else
+		stmt_bind_null(s, idx);
+}
+
+int acd_store_event(struct db *db, const struct acd_event *ev)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s,
+	        "INSERT INTO acd_events(t_ms, kind, call_id, agent_id, group_id, to_group_id,"
+	        " wait_ms, talk_ms, reason, text) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	        true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, ev->t_ms);
+	stmt_bind_text(s, 2, acd_event_kind_name(ev->kind));
+	bind_opt(s, 3, (int64_t)ev->call);
+	bind_opt(s, 4, ev->agent);
+	bind_opt(s, 5, ev->group);
+	bind_opt(s, 6, ev->to_group);
+	bind_opt(s, 7, ev->wait_ms);
+	bind_opt(s, 8, ev->talk_ms);
+	bind_opt(s, 9, ev->reason);
+	stmt_bind_text(s, 10, ev->text[0] ? ev->text : NULL);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+static int store_group_row(struct db *db, const struct acd_group_interval *g)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s,
+	        "INSERT INTO acd_group_intervals(group_id, start_ms, offered, answered, "
+	        "answered_60,"
+	        " answered_180, abandoned, short_abandoned, overflowed, closed, forwarded,"
+	        " callbacks_requested, callbacks_answered, callbacks_failed, wait_answered_ms,"
+	        " wait_abandoned_ms, longest_wait_ms, handled, talk_ms, wrapup_ms)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	        " ON CONFLICT(group_id, start_ms) DO UPDATE SET offered = excluded.offered,"
+	        " answered = excluded.answered, answered_60 = excluded.answered_60,"
+	        " answered_180 = excluded.answered_180, abandoned = excluded.abandoned,"
+	        " short_abandoned = excluded.short_abandoned, overflowed = excluded.overflowed,"
+	        " closed = excluded.closed, forwarded = excluded.forwarded,"
+	        " callbacks_requested = excluded.callbacks_requested,"
+	        " callbacks_answered = excluded.callbacks_answered,"
+	        " callbacks_failed = excluded.callbacks_failed,"
+	        " wait_answered_ms = excluded.wait_answered_ms,"
+	        " wait_abandoned_ms = excluded.wait_abandoned_ms,"
+	        " longest_wait_ms = excluded.longest_wait_ms, handled = excluded.handled,"
+	        " talk_ms = excluded.talk_ms, wrapup_ms = excluded.wrapup_ms",
+	        true);
+	int64_t v[] = {g->group,
+	               g->start_ms,
+	               g->offered,
+	               g->answered,
+	               g->answered_60,
+	               g->answered_180,
+	               g->abandoned,
+	               g->short_abandoned,
+	               g->overflowed,
+	               g->closed,
+	               g->forwarded,
+	               g->callbacks_requested,
+	               g->callbacks_answered,
+	               g->callbacks_failed,
+	               g->wait_answered_ms,
+	               g->wait_abandoned_ms,
+	               g->longest_wait_ms,
+	               g->handled,
+	               g->talk_ms,
+	               g->wrapup_ms};
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		stmt_bind_int(s, (int)i + 1, v[i]);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+static int store_agent_row(struct db *db, const struct acd_agent_interval *a)
+{
+	struct stmt *s;
+	int err =
+	        db_prepare(db, &s,
+	                   "INSERT INTO acd_agent_intervals(agent_id, start_ms, logged_in_ms, "
+	                   "paused_ms, ready_ms,"
+	                   " offered_ms, talk_ms, wrapup_ms, no_answers) VALUES (?,?,?,?,?,?,?,?,?)"
+	                   " ON CONFLICT(agent_id, start_ms) DO UPDATE SET logged_in_ms = "
+	                   "excluded.logged_in_ms,"
+	                   " paused_ms = excluded.paused_ms, ready_ms = excluded.ready_ms,"
+	                   " offered_ms = excluded.offered_ms, talk_ms = excluded.talk_ms,"
+	                   " wrapup_ms = excluded.wrapup_ms, no_answers = excluded.no_answers",
+	                   true);
+	int64_t v[] = {a->agent,      a->start_ms, a->logged_in_ms, a->paused_ms, a->ready_ms,
+	               a->offered_ms, a->talk_ms,  a->wrapup_ms,    a->no_answers};
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		stmt_bind_int(s, (int)i + 1, v[i]);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int acd_store_state_set(struct db *db, const char *key, int64_t value)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+	                     "INSERT INTO acd_state(key, value) VALUES (?,?)"
+	                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                     true);
+
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, key);
+	stmt_bind_int(s, 2, value);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int64_t acd_store_state_get(struct db *db, const char *key)
+{
+	struct stmt *s;
+	int64_t v = 0;
+
+	if (db_prepare(db, &s, "SELECT value FROM acd_state WHERE key = ?", true))
+		return 0;
+	stmt_bind_text(s, 1, key);
+	if (stmt_step(s) == DB_ROW)
+		v = stmt_int(s, 0);
+	stmt_done(s);
+	return v;
+}
+
+/* Rows starting at or after `from_ms` replace what the table holds for them. */
+int acd_store_rollups(struct db *db, const struct acd_stats *st, int64_t from_ms)
+{
+	struct acd_group_interval g;
+	struct acd_agent_interval a;
+	size_t i = 0;
+	int err = 0;
+
+	while (!err && acd_stats_next_group(st, &i, &g))
+		if (g.start_ms >= from_ms)
+			err = store_group_row(db, &g);
+	i = 0;
+	while (!err && acd_stats_next_agent(st, &i, &a))
+		if (a.start_ms >= from_ms)
+			err = store_agent_row(db, &a);
+	return err;
+}
+
+/* ======================================================================
+ * Reading
+ * ====================================================================== */
+
+static void row_event(struct stmt *s, struct acd_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->t_ms = stmt_int(s, 1);
+	if (acd_event_kind_parse(stmt_text(s, 2), &ev->kind) != 0)
+		ev->kind = 0;
+	ev->call = (uint64_t)stmt_int(s, 3);
+	ev->agent = (uint32_t)stmt_int(s, 4);
+	ev->group = (uint32_t)stmt_int(s, 5);
+	ev->to_group = (uint32_t)stmt_int(s, 6);
+	ev->wait_ms = stmt_int(s, 7);
+	ev->talk_ms = stmt_int(s, 8);
+	ev->reason = (int)stmt_int(s, 9);
+	if (!stmt_is_null(s, 10))
+		snprintf(ev->text, sizeof(ev->text), "%s", stmt_text(s, 10));
+}
+
+#define EVENT_COLUMNS                                                                              \
+	"SELECT id, t_ms, kind, call_id, agent_id, group_id, to_group_id, wait_ms, talk_ms,"       \
+	" reason, text FROM acd_events"
+
+int acd_store_fold(struct db *db, int64_t from_ms, struct acd_stats *st)
+{
+	struct acd_event ev;
+	struct stmt *s;
+	int err = db_prepare(db, &s, EVENT_COLUMNS " WHERE t_ms >= ? ORDER BY id", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, from_ms);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		row_event(s, &ev);
+		if (ev.kind)
+			acd_stats_add(st, &ev);
+	}
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int64_t acd_store_max_call(struct db *db)
+{
+	struct stmt *s;
+	int64_t v = 0;
+
+	if (db_prepare(db, &s, "SELECT MAX(call_id) FROM acd_events", true))
+		return 0;
+	if (stmt_step(s) == DB_ROW)
+		v = stmt_int(s, 0);
+	stmt_done(s);
+	return v;
+}
+
+int64_t acd_store_last_t(struct db *db)
+{
+	struct stmt *s;
+	int64_t v = 0;
+
+	if (db_prepare(db, &s, "SELECT MAX(t_ms) FROM acd_events", true))
+		return 0;
+	if (stmt_step(s) == DB_ROW)
+		v = stmt_int(s, 0);
+	stmt_done(s);
+	return v;
+}
+
+int64_t acd_store_call_arrival(struct db *db, int64_t call)
+{
+	struct stmt *s;
+	int64_t v = 0;
+
+	if (db_prepare(db, &s, "SELECT MIN(t_ms) FROM acd_events WHERE call_id = ?", true))
+		return 0;
+	stmt_bind_int(s, 1, call);
+	if (stmt_step(s) == DB_ROW)
+		v = stmt_int(s, 0);
+	stmt_done(s);
+	return v;
+}
+
+int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
+{
+	struct stmt *s;
+	uint32_t *out = NULL;
+	size_t cnt = 0, cap = 0;
+	int err = db_prepare(db, &s,
+	                     "SELECT e.agent_id, e.kind FROM acd_events e"
+	                     " JOIN (SELECT agent_id, MAX(id) AS last FROM acd_events"
+	                     "  WHERE kind IN ('agent_login','agent_logout') GROUP BY agent_id) l"
+	                     " ON l.last = e.id",
+	                     true);
+
+	*agents = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	while ((err = stmt_step(s)) == DB_ROW) {
+		if (strcmp(stmt_text(s, 1), "agent_login") != 0)
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			uint32_t *p = realloc(out, nc * sizeof(*p));
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			out = p;
+			cap = nc;
+		}
+		out[cnt++] = (uint32_t)stmt_int(s, 0);
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		free(out);
+		return err;
+	}
+	*agents = out;
+	*n = cnt;
+	return 0;
+}
+
+static json_t *ms_time(int64_t ms)
+{
+	char buf[21];
+
+	time_format_iso8601(ms / 1000, buf);
+	return json_string(buf);
+}
+
+/* Rates to four decimals and seconds to milliseconds: what a report shows, without
+ * binary fractions like 1.0409999999999999. */
+static json_t *real4(double v)
+{
+	return json_real(round(v * 10000.0) / 10000.0);
+}
+
+static json_t *totals_json(const struct acd_totals *t)
+{
+	json_t *o = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "offered",
+	                      t->offered, "answered", t->answered, "answered_60", t->answered_60,
+	                      "answered_180", t->answered_180, "abandoned", t->abandoned,
+	                      "short_abandoned", t->short_abandoned, "overflowed", t->overflowed,
+	                      "closed", t->closed, "forwarded", t->forwarded, "callbacks_requested",
+	                      t->callbacks_requested, "callbacks_answered", t->callbacks_answered,
+	                      "handled", t->handled);
+
+	json_object_set_new(o, "service_level_60", real4(t->service_level_60));
+	json_object_set_new(o, "service_level_180", real4(t->service_level_180));
+	json_object_set_new(o, "asa_s", real4(t->asa_s));
+	json_object_set_new(o, "aht_s", real4(t->aht_s));
+	json_object_set_new(o, "abandon_rate", real4(t->abandon_rate));
+	json_object_set_new(o, "longest_wait_s", real4((double)t->longest_wait_ms / 1000.0));
+	return o;
+}
+
+json_t *acd_totals_json(const struct acd_totals *t)
+{
+	return totals_json(t);
+}
+
+int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms, json_t **out)
+{
+	static const char q[] =
+	        "SELECT group_id, start_ms, offered, answered, answered_60, answered_180, "
+	        "abandoned,"
+	        " short_abandoned, overflowed, closed, forwarded, callbacks_requested,"
+	        " callbacks_answered, callbacks_failed, wait_answered_ms, wait_abandoned_ms,"
+	        " longest_wait_ms, handled, talk_ms, wrapup_ms FROM acd_group_intervals"
+	        " WHERE start_ms >= ? AND start_ms < ? AND (? = 0 OR group_id = ?)"
+	        " ORDER BY start_ms, group_id";
+	struct acd_totals t;
+	struct stmt *s;
+	json_t *list = json_array();
+	int err = db_prepare(db, &s, q, true);
+
+	if (err) {
+		json_decref(list);
+		return err;
+	}
+	memset(&t, 0, sizeof(t));
+	stmt_bind_int(s, 1, from_ms);
+	stmt_bind_int(s, 2, to_ms);
+	stmt_bind_int(s, 3, group);
+	stmt_bind_int(s, 4, group);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		struct acd_group_interval g = {
+		        .group = (uint32_t)stmt_int(s, 0),
+		        .start_ms = stmt_int(s, 1),
+		        .offered = (int)stmt_int(s, 2),
+		        .answered = (int)stmt_int(s, 3),
+		        .answered_60 = (int)stmt_int(s, 4),
+		        .answered_180 = (int)stmt_int(s, 5),
+		        .abandoned = (int)stmt_int(s, 6),
+		        .short_abandoned = (int)stmt_int(s, 7),
+		        .overflowed = (int)stmt_int(s, 8),
+		        .closed = (int)stmt_int(s, 9),
+		        .forwarded = (int)stmt_int(s, 10),
+		        .callbacks_requested = (int)stmt_int(s, 11),
+		        .callbacks_answered = (int)stmt_int(s, 12),
+		        .callbacks_failed = (int)stmt_int(s, 13),
+		        .wait_answered_ms = stmt_int(s, 14),
+		        .wait_abandoned_ms = stmt_int(s, 15),
+		        .longest_wait_ms = stmt_int(s, 16),
+		        .handled = (int)stmt_int(s, 17),
+		        .talk_ms = stmt_int(s, 18),
+		        .wrapup_ms = stmt_int(s, 19),
+		};
+		struct acd_totals one;
+		json_t *o;
+
+		acd_totals_add(&t, &g);
+		memset(&one, 0, sizeof(one));
+		acd_totals_add(&one, &g);
+		acd_totals_finish(&one);
+		o = totals_json(&one);
+		json_object_set_new(o, "group_id", json_integer(g.group));
+		json_object_set_new(o, "start", ms_time(g.start_ms));
+		json_object_set_new(o, "callbacks_failed", json_integer(g.callbacks_failed));
+		json_array_append_new(list, o);
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		json_decref(list);
+		return err;
+	}
+	acd_totals_finish(&t);
+	*out = json_pack("{s:o,s:o}", "intervals", list, "totals", totals_json(&t));
+	return 0;
+}
+
+int acd_store_events(struct db *db, int64_t after_id, int limit, json_t **out)
+{
+	struct stmt *s;
+	json_t *list = json_array();
+	int64_t last = after_id;
+	int err = db_prepare(db, &s, EVENT_COLUMNS " WHERE id > ? ORDER BY id LIMIT ?", true);
+
+	if (err) {
+		json_decref(list);
+		return err;
+	}
+	stmt_bind_int(s, 1, after_id);
+	stmt_bind_int(s, 2, limit);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		json_t *o = json_pack("{s:I,s:s}", "id", (json_int_t)stmt_int(s, 0), "kind",
+		                      stmt_text(s, 2));
+		static const char *const names[] = {"call_id",     "agent_id", "group_id",
+		                                    "to_group_id", "wait_ms",  "talk_ms",
+		                                    "reason"};
+
+		last = stmt_int(s, 0);
+		json_object_set_new(o, "at", ms_time(stmt_int(s, 1)));
+		json_object_set_new(o, "t_ms", json_integer(stmt_int(s, 1)));
+		for (int c = 0; c < 7; c++)
+			if (!stmt_is_null(s, 3 + c))
+				json_object_set_new(o, names[c], json_integer(stmt_int(s, 3 + c)));
+		if (!stmt_is_null(s, 10))
+			json_object_set_new(o, "text", json_string(stmt_text(s, 10)));
+		json_array_append_new(list, o);
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		json_decref(list);
+		return err;
+	}
+	*out = json_pack("{s:o,s:I}", "events", list, "next_after", (json_int_t)last);
+	return 0;
+}

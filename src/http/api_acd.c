@@ -1,0 +1,616 @@
+/* /api/v1/acd: agent states, queue snapshots and their event stream, interval statistics,
+ * the event log, and the test entry that lets the web app and the tests drive the queue
+ * with calls before (and besides) SIP. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd/acd.h"
+#include "acd/acd_host.h"
+#include "core/audit.h"
+#include "core/calendar.h"
+#include "core/contact.h"
+#include "http/http_int.h"
+#include "store/db.h"
+
+#define ROLES_PHONES (ROLE_AGENT | ROLE_GROUP_LEAD)
+
+static struct acd_host *host(struct req *r)
+{
+	return r->app->acd;
+}
+
+static int unavailable(struct req *r)
+{
+	return resp_error(r, 503, "queue-unavailable",
+	                  L(r, "Kön är inte igång", "Queue not running"), "%s",
+	                  L(r, "Köhanteringen startade inte; se serverns logg.",
+	                    "The queue engine did not start; see the server log."));
+}
+
+/* Map an engine error for `what` to a response. */
+static int engine_error(struct req *r, int err, const char *what_sv, const char *what_en)
+{
+	switch (err) {
+	case ENOENT:
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Okänt %s.", "Unknown %s."), L(r, what_sv, what_en));
+	case EPERM:
+		return resp_error(r, 409, "wrong-state", L(r, "Går inte nu", "Not possible now"),
+		                  L(r, "Det går inte i det läge %s är i nu.",
+		                    "Not possible in the state the %s is in now."),
+		                  L(r, what_sv, what_en));
+	case EINVAL:
+		return resp_error(r, 422, "validation", L(r, "Ogiltigt värde", "Invalid value"),
+		                  L(r, "Ogiltigt värde för %s.", "Invalid value for %s."),
+		                  L(r, what_sv, what_en));
+	default:
+		return resp_store_error(r, err, "acd");
+	}
+}
+
+/* After feeding the engine: store and publish what it did. */
+static int flushed(struct req *r, int64_t now)
+{
+	int err = acd_host_flush(host(r), now);
+
+	if (err)
+		return resp_error(r, 503, "storage",
+		                  L(r, "Lagringen misslyckades", "Storage failed"), "%s",
+		                  L(r, "Köhändelserna kunde inte sparas.",
+		                    "The queue events could not be stored."));
+	return 0;
+}
+
+/* An optional non-negative integer query parameter; on error the 400 is already sent. */
+static int query_int(struct req *r, const char *key, int64_t *out)
+{
+	const char *s = req_query(r, key);
+	char *end;
+	long long v;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		           L(r, "%s måste vara ett heltal ≥ 0.", "%s must be an integer ≥ 0."),
+		           key);
+		return EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int query_time(struct req *r, const char *key, int64_t *out_ms)
+{
+	const char *s = req_query(r, key);
+	int64_t t;
+
+	if (!s)
+		return 0;
+	if (time_parse_iso8601(s, &t) != 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		           L(r, "%s ska vara en tidpunkt, t.ex. 2026-11-23 eller 2026-11-23T08:00.",
+		             "%s must be a time, e.g. 2026-11-23 or 2026-11-23T08:00."),
+		           key);
+		return EINVAL;
+	}
+	*out_ms = t * 1000;
+	return 0;
+}
+
+/* ======================================================================
+ * Groups
+ * ====================================================================== */
+
+static int groups_list(struct req *r)
+{
+	uint32_t ids[512];
+	size_t n;
+	int64_t now = acd_now_ms();
+	json_t *list;
+
+	if (!host(r))
+		return unavailable(r);
+	n = acd_host_groups(host(r), ids, 512);
+	list = json_array();
+	for (size_t i = 0; i < n && i < 512; i++) {
+		json_t *g;
+		if (acd_host_group_json(host(r), now, ids[i], &g) == 0)
+			json_array_append_new(list, g);
+	}
+	return resp_json(r, 200, json_pack("{s:o}", "groups", list));
+}
+
+static int group_get(struct req *r)
+{
+	json_t *g;
+	int err;
+
+	if (!host(r))
+		return unavailable(r);
+	err = acd_host_group_json(host(r), acd_now_ms(), (uint32_t)r->params[0], &g);
+	if (err)
+		return engine_error(r, err, "svarsgrupp", "group");
+	return resp_json(r, 200, g);
+}
+
+/* ======================================================================
+ * Agents
+ * ====================================================================== */
+
+static int agents_list(struct req *r)
+{
+	struct stmt *s;
+	int64_t now = acd_now_ms();
+	json_t *list = json_array();
+	int err;
+
+	if (!host(r)) {
+		json_decref(list);
+		return unavailable(r);
+	}
+	err = db_prepare(r->app->db, &s,
+	                 "SELECT id, display_name FROM users WHERE active = 1 AND role IN"
+	                 " ('agent','group_lead') ORDER BY display_name",
+	                 true);
+	if (err) {
+		json_decref(list);
+		return resp_store_error(r, err, "users");
+	}
+	while (stmt_step(s) == DB_ROW) {
+		json_t *a;
+		if (acd_host_agent_json(host(r), now, (uint32_t)stmt_int(s, 0), &a) != 0)
+			continue;
+		json_object_set_new(a, "name", json_string(stmt_text(s, 1)));
+		json_array_append_new(list, a);
+	}
+	stmt_done(s);
+	return resp_json(r, 200, json_pack("{s:o}", "agents", list));
+}
+
+static int agent_show(struct req *r, int64_t id)
+{
+	json_t *a;
+	int err = acd_host_agent_json(host(r), acd_now_ms(), (uint32_t)id, &a);
+
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Användare %lld svarar inte i någon svarsgrupp.",
+		                    "User %lld answers in no response group."),
+		                  (long long)id);
+	if (err)
+		return engine_error(r, err, "agent", "agent");
+	return resp_json(r, 200, a);
+}
+
+static int agent_me(struct req *r)
+{
+	if (!host(r))
+		return unavailable(r);
+	return agent_show(r, r->who.id);
+}
+
+static int agent_get(struct req *r)
+{
+	if (!host(r))
+		return unavailable(r);
+	return agent_show(r, r->params[0]);
+}
+
+/* {"state":"logged_in"|"ready"|"paused"|"logged_out", "reason":"meeting"|…} */
+static int agent_set_state(struct req *r, int64_t id)
+{
+	static const char *const states[] = {"logged_in", "ready", "paused", "logged_out", NULL};
+	struct acd *e;
+	enum acd_pause_reason why = ACD_PAUSE_OTHER;
+	const char *st, *reason;
+	int64_t now = acd_now_ms();
+	json_t *in;
+	int err, k;
+
+	if (!host(r))
+		return unavailable(r);
+	if (req_json_object(r, &in))
+		return 0;
+	st = json_string_value(json_object_get(in, "state"));
+	reason = json_string_value(json_object_get(in, "reason"));
+	for (k = 0; st && states[k] && strcmp(states[k], st) != 0; k++)
+		;
+	if (!st || !states[k]) {
+		struct problem p;
+		problem_init(&p);
+		p.status = 422;
+		problem_field(&p, "state", "%s",
+		              L(r, "ska vara logged_in, ready, paused eller logged_out",
+		                "must be logged_in, ready, paused or logged_out"));
+		json_decref(in);
+		return resp_problem(r, &p);
+	}
+	if (json_object_get(in, "reason") &&
+	    (!reason || acd_pause_reason_parse(reason, &why) != 0 || why == ACD_PAUSE_NO_ANSWER)) {
+		struct problem p;
+		problem_init(&p);
+		p.status = 422;
+		problem_field(&p, "reason", "%s",
+		              L(r, "ska vara meeting, training, email, break eller other",
+		                "must be meeting, training, email, break or other"));
+		json_decref(in);
+		return resp_problem(r, &p);
+	}
+	e = acd_host_engine(host(r), now);
+	/* Asking for the state one is in (a second click on "Redo") changes nothing. */
+	struct acd_agent_info ai;
+	if (acd_agent_info(e, (uint32_t)id, &ai) == 0 &&
+	    ((k == 0 && ai.state != ACD_AGENT_LOGGED_OUT) ||
+	     (k == 1 && ai.state == ACD_AGENT_READY) ||
+	     (k == 2 && ai.state == ACD_AGENT_PAUSED && ai.pause == why) ||
+	     (k == 3 && ai.state == ACD_AGENT_LOGGED_OUT))) {
+		json_decref(in);
+		return agent_show(r, id);
+	}
+	switch (k) {
+	case 0:
+		err = acd_agent_login(e, now, (uint32_t)id);
+		break;
+	case 1:
+		err = acd_agent_ready(e, now, (uint32_t)id);
+		break;
+	case 2:
+		err = acd_agent_pause(e, now, (uint32_t)id, why);
+		break;
+	default:
+		err = acd_agent_logout(e, now, (uint32_t)id);
+		break;
+	}
+	json_decref(in);
+	if (err == ENOENT)
+		return agent_show(r, id);
+	if (err)
+		return engine_error(r, err, "agenten", "agent");
+	if (flushed(r, now))
+		return 0;
+	return agent_show(r, id);
+}
+
+static int agent_me_state(struct req *r)
+{
+	return agent_set_state(r, r->who.id);
+}
+
+/* A group lead may log out an agent who left, or put one in pause. */
+static int agent_state(struct req *r)
+{
+	return agent_set_state(r, r->params[0]);
+}
+
+/* ======================================================================
+ * Calls
+ * ====================================================================== */
+
+/* The test entry: {"group_id":N | "entry":"08-…", "ivr":"1,2", "caller":"070-…", "urgent":false} */
+static int call_inject(struct req *r)
+{
+	struct acd_call_in ci;
+	struct problem p;
+	const char *entry, *ivr, *caller;
+	json_t *in, *gid, *urgent;
+	int64_t now = acd_now_ms(), group = 0;
+	uint64_t id;
+	int err;
+
+	if (!host(r))
+		return unavailable(r);
+	if (req_json_object(r, &in))
+		return 0;
+	problem_init(&p);
+	p.status = 422;
+	memset(&ci, 0, sizeof(ci));
+	gid = json_object_get(in, "group_id");
+	entry = json_string_value(json_object_get(in, "entry"));
+	ivr = json_string_value(json_object_get(in, "ivr"));
+	caller = json_string_value(json_object_get(in, "caller"));
+	urgent = json_object_get(in, "urgent");
+	if (gid && (!json_is_integer(gid) ||
+	            !acd_host_has_group(host(r), (uint32_t)json_integer_value(gid))))
+		problem_field(&p, "group_id", "%s",
+		              L(r, "finns inte som svarsgrupp", "is not a response group"));
+	else if (gid)
+		group = json_integer_value(gid);
+	if (json_object_get(in, "entry") && (!entry || strlen(entry) >= ACD_NUMBER_MAX))
+		problem_field(&p, "entry", "%s",
+		              L(r, "ska vara ett telefonnummer", "must be a phone number"));
+	if (entry && !group) {
+		char norm[ACD_NUMBER_MAX];
+		struct stmt *s;
+		if (phone_normalize(entry, norm, sizeof(norm)) == 0 &&
+		    db_prepare(r->app->db, &s,
+		               "SELECT group_id FROM entry_numbers WHERE number = ?", true) == 0) {
+			stmt_bind_text(s, 1, norm);
+			if (stmt_step(s) == DB_ROW)
+				group = stmt_int(s, 0);
+			stmt_done(s);
+		}
+		if (!group)
+			problem_field(&p, "entry", "%s",
+			              L(r, "leder inte till någon svarsgrupp",
+			                "leads to no response group"));
+	}
+	if (!gid && !entry)
+		problem_field(&p, "group_id", "%s",
+		              L(r, "ange group_id eller entry", "give group_id or entry"));
+	if (json_object_get(in, "ivr") && (!ivr || strlen(ivr) >= ACD_IVR_MAX))
+		problem_field(&p, "ivr", "%s",
+		              L(r, "ska vara menyval, t.ex. \"1,2\"",
+		                "must be menu choices, e.g. \"1,2\""));
+	if (json_object_get(in, "caller")) {
+		if (!caller || phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
+			problem_field(&p, "caller", "%s",
+			              L(r, "ska vara ett telefonnummer", "must be a phone number"));
+	}
+	if (urgent && !json_is_boolean(urgent))
+		problem_field(&p, "urgent", "%s",
+		              L(r, "ska vara true eller false", "must be true or false"));
+	if (p.errors) {
+		json_decref(in);
+		return resp_problem(r, &p);
+	}
+	ci.group = (uint32_t)group;
+	if (entry)
+		snprintf(ci.entry, sizeof(ci.entry), "%s", entry);
+	if (ivr)
+		snprintf(ci.ivr, sizeof(ci.ivr), "%s", ivr);
+	ci.urgent = json_is_true(urgent);
+	json_decref(in);
+	err = acd_call_arrive(acd_host_engine(host(r), now), now, &ci, &id);
+	if (err)
+		return engine_error(r, err, "svarsgrupp", "group");
+	if (flushed(r, now))
+		return 0;
+	json_t *o;
+	if (acd_host_call_json(host(r), now, acd_host_call_id(host(r), id), &o) != 0)
+		/* Closed or forwarded at once: the call is already gone. */
+		o = json_pack("{s:I,s:b}", "call_id", (json_int_t)acd_host_call_id(host(r), id),
+		              "ended", 1);
+	return resp_json(r, 201, o);
+}
+
+/* The call and what the engine knows of it; an agent sees only a call offered to or
+ * talking with them. */
+static int call_lookup(struct req *r, int64_t now, uint64_t *eid, struct acd_call_info *ci)
+{
+	if (acd_host_call_engine_id(host(r), r->params[0], eid) != 0 ||
+	    acd_call_info(acd_host_engine(host(r), now), *eid, ci) != 0) {
+		engine_error(r, ENOENT, "samtal", "call");
+		return ENOENT;
+	}
+	if (r->who.role == ROLE_AGENT && ci->agent != (uint32_t)r->who.id) {
+		resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		           L(r, "Samtalet är inte ditt.", "The call is not yours."));
+		return EPERM;
+	}
+	return 0;
+}
+
+static int call_get(struct req *r)
+{
+	struct acd_call_info ci;
+	uint64_t eid;
+	int64_t now = acd_now_ms();
+	json_t *o;
+	int err;
+
+	if (!host(r))
+		return unavailable(r);
+	if (call_lookup(r, now, &eid, &ci))
+		return 0;
+	err = acd_host_call_json(host(r), now, r->params[0], &o);
+	if (err)
+		return engine_error(r, err, "samtal", "call");
+	/* The caller's number is personal data. */
+	if (ci.caller[0] && audit_record(r->app->db, r->now, r->who.id, "read", "call",
+	                                 r->params[0], "caller number")) {
+		json_decref(o);
+		return resp_store_error(r, EIO, "audit");
+	}
+	return resp_json(r, 200, o);
+}
+
+enum call_op { OP_ANSWER, OP_REJECT, OP_HANGUP, OP_TRANSFER, OP_CALLBACK, OP_CALLBACK_RESULT };
+
+static int call_op(struct req *r, enum call_op op)
+{
+	struct acd_call_info ci;
+	struct acd *e;
+	uint64_t eid;
+	int64_t now = acd_now_ms();
+	json_t *in = NULL, *o;
+	int err;
+
+	if (!host(r))
+		return unavailable(r);
+	/* What only the caller's side does (hang up while queued, accept a callback, the
+	 * dialler's result) comes from the test entry: an admin. */
+	if ((op == OP_CALLBACK || op == OP_CALLBACK_RESULT) && r->who.role != ROLE_ADMIN)
+		return resp_error(
+		        r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		        L(r, "Bara testingången (administratör) gör det som uppringaren gör.",
+		          "Only the test entry (an admin) acts for the caller."));
+	if (call_lookup(r, now, &eid, &ci))
+		return 0;
+	if (op == OP_HANGUP && r->who.role != ROLE_ADMIN && !ci.talking)
+		return engine_error(r, EPERM, "samtalet", "call");
+	e = acd_host_engine(host(r), now);
+	if (op == OP_TRANSFER || op == OP_CALLBACK_RESULT) {
+		json_t *x;
+		if (req_json_object(r, &in))
+			return 0;
+		x = json_object_get(in, op == OP_TRANSFER ? "group_id" : "answered");
+		if (op == OP_TRANSFER &&
+		    (!json_is_integer(x) ||
+		     !acd_host_has_group(host(r), (uint32_t)json_integer_value(x)))) {
+			struct problem p;
+			problem_init(&p);
+			p.status = 422;
+			problem_field(&p, "group_id", "%s",
+			              L(r, "finns inte som svarsgrupp", "is not a response group"));
+			json_decref(in);
+			return resp_problem(r, &p);
+		}
+		if (op == OP_CALLBACK_RESULT && !json_is_boolean(x)) {
+			struct problem p;
+			problem_init(&p);
+			p.status = 422;
+			problem_field(&p, "answered", "%s",
+			              L(r, "ska vara true eller false", "must be true or false"));
+			json_decref(in);
+			return resp_problem(r, &p);
+		}
+	}
+	switch (op) {
+	case OP_ANSWER:
+		err = acd_call_answer(e, now, eid);
+		break;
+	case OP_REJECT:
+		err = acd_call_reject(e, now, eid);
+		break;
+	case OP_HANGUP:
+		err = acd_call_hangup(e, now, eid);
+		break;
+	case OP_TRANSFER:
+		err = acd_call_transfer(
+		        e, now, eid, (uint32_t)json_integer_value(json_object_get(in, "group_id")));
+		break;
+	case OP_CALLBACK:
+		err = acd_callback_accept(e, now, eid);
+		break;
+	default:
+		err = acd_callback_result(e, now, eid,
+		                          json_is_true(json_object_get(in, "answered")));
+		break;
+	}
+	json_decref(in);
+	if (err)
+		return engine_error(r, err, "samtalet", "call");
+	if (flushed(r, now))
+		return 0;
+	if (acd_host_call_json(host(r), now, r->params[0], &o) != 0)
+		o = json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0], "ended", 1);
+	return resp_json(r, 200, o);
+}
+
+static int call_answer(struct req *r)
+{
+	return call_op(r, OP_ANSWER);
+}
+static int call_reject(struct req *r)
+{
+	return call_op(r, OP_REJECT);
+}
+static int call_hangup(struct req *r)
+{
+	return call_op(r, OP_HANGUP);
+}
+static int call_transfer(struct req *r)
+{
+	return call_op(r, OP_TRANSFER);
+}
+static int call_callback(struct req *r)
+{
+	return call_op(r, OP_CALLBACK);
+}
+static int call_callback_result(struct req *r)
+{
+	return call_op(r, OP_CALLBACK_RESULT);
+}
+
+/* ======================================================================
+ * Statistics, events, stream
+ * ====================================================================== */
+
+/* ?group_id=&from=&to= (default: today, Stockholm time). */
+static int intervals(struct req *r)
+{
+	int64_t group = 0, now = acd_now_ms(), from, to;
+	struct local_time lt;
+	json_t *o;
+	int err;
+
+	stockholm_from_utc(now / 1000, &lt);
+	if (stockholm_to_utc(&lt.date, 0, 0, &from) != 0)
+		from = now / 1000;
+	from *= 1000;
+	to = from + 24 * 3600 * 1000LL;
+	if (query_int(r, "group_id", &group) || query_time(r, "from", &from) ||
+	    query_time(r, "to", &to))
+		return 0;
+	if (to <= from)
+		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		                  "%s", L(r, "to ska vara efter from.", "to must be after from."));
+	if (host(r))
+		acd_host_store_rollups(host(r), now);
+	err = acd_store_intervals(r->app->db, (uint32_t)group, from, to, &o);
+	if (err)
+		return resp_store_error(r, err, "acd");
+	return resp_json(r, 200, o);
+}
+
+static int events(struct req *r)
+{
+	int64_t after = 0, limit = 500;
+	json_t *o;
+	int err;
+
+	if (query_int(r, "after_id", &after) || query_int(r, "limit", &limit))
+		return 0;
+	if (limit < 1 || limit > 5000)
+		limit = 500;
+	err = acd_store_events(r->app->db, after, (int)limit, &o);
+	if (err)
+		return resp_store_error(r, err, "acd");
+	return resp_json(r, 200, o);
+}
+
+static int stream(struct req *r)
+{
+	if (sse_open(r, r->sse) != 0)
+		return resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
+		                  L(r, "Försök igen.", "Try again."));
+	return 0;
+}
+
+static int reload(struct req *r)
+{
+	int64_t now = acd_now_ms();
+
+	if (!host(r))
+		return unavailable(r);
+	if (acd_host_reload(host(r), now) != 0)
+		return resp_store_error(r, EIO, "acd");
+	return groups_list(r);
+}
+
+const struct route api_acd_routes[] = {
+        {"GET", "/api/v1/acd/groups", ROLES_STAFF, groups_list},
+        {"GET", "/api/v1/acd/groups/{id}", ROLES_STAFF, group_get},
+        {"GET", "/api/v1/acd/agents", ROLES_LEADS, agents_list},
+        {"GET", "/api/v1/acd/agents/me", ROLES_STAFF, agent_me},
+        {"GET", "/api/v1/acd/agents/{id}", ROLES_LEADS, agent_get},
+        {"POST", "/api/v1/acd/agents/me/state", ROLES_PHONES, agent_me_state},
+        {"POST", "/api/v1/acd/agents/{id}/state", ROLES_LEADS, agent_state},
+        {"POST", "/api/v1/acd/calls", ROLE_ADMIN, call_inject},
+        {"GET", "/api/v1/acd/calls/{id}", ROLES_STAFF, call_get},
+        {"POST", "/api/v1/acd/calls/{id}/answer", ROLES_PHONES, call_answer},
+        {"POST", "/api/v1/acd/calls/{id}/reject", ROLES_PHONES, call_reject},
+        {"POST", "/api/v1/acd/calls/{id}/hangup", ROLES_PHONES | ROLE_ADMIN, call_hangup},
+        {"POST", "/api/v1/acd/calls/{id}/transfer", ROLES_PHONES, call_transfer},
+        {"POST", "/api/v1/acd/calls/{id}/callback", ROLE_ADMIN, call_callback},
+        {"POST", "/api/v1/acd/calls/{id}/callback-result", ROLE_ADMIN, call_callback_result},
+        {"GET", "/api/v1/acd/intervals", ROLES_LEADS, intervals},
+        {"GET", "/api/v1/acd/events", ROLE_MANAGER | ROLE_ADMIN, events},
+        {"GET", "/api/v1/acd/stream", ROLES_STAFF, stream},
+        {"POST", "/api/v1/acd/reload", ROLE_ADMIN, reload},
+        {NULL, NULL, 0, NULL},
+};
