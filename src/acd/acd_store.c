@@ -396,6 +396,47 @@ json_t *acd_totals_json(const struct acd_totals *t)
 	return totals_json(t);
 }
 
+/* Agent time over the period, for the group's members (or everyone): occupancy is
+ * talk and wrap-up over time logged in and not paused. Login rate needs scheduled time,
+ * which comes with staffing; until then it is null. */
+static int agent_time(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms, json_t **out)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+			     "SELECT COALESCE(SUM(logged_in_ms),0), COALESCE(SUM(paused_ms),0),"
+			     " COALESCE(SUM(ready_ms),0), COALESCE(SUM(offered_ms),0),"
+			     " COALESCE(SUM(talk_ms),0), COALESCE(SUM(wrapup_ms),0),"
+			     " COALESCE(SUM(no_answers),0) FROM acd_agent_intervals"
+			     " WHERE start_ms >= ? AND start_ms < ? AND (? = 0 OR agent_id IN"
+			     " (SELECT user_id FROM user_groups WHERE group_id = ?))",
+			     true);
+	int64_t v[7] = {0};
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, from_ms);
+	stmt_bind_int(s, 2, to_ms);
+	stmt_bind_int(s, 3, group);
+	stmt_bind_int(s, 4, group);
+	err = stmt_step(s);
+	if (err == DB_ROW)
+		for (int i = 0; i < 7; i++)
+			v[i] = stmt_int(s, i);
+	stmt_done(s);
+	if (err != DB_ROW)
+		return err == DB_DONE ? EIO : err;
+	int64_t available = v[0] - v[1];
+	*out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:n}", "logged_in_s",
+			 real4((double)v[0] / 1000.0), "paused_s", real4((double)v[1] / 1000.0),
+			 "ready_s", real4((double)v[2] / 1000.0), "offered_s",
+			 real4((double)v[3] / 1000.0), "talk_s", real4((double)v[4] / 1000.0),
+			 "wrapup_s", real4((double)v[5] / 1000.0), "no_answers", (json_int_t)v[6],
+			 "occupancy",
+			 available > 0 ? real4((double)(v[4] + v[5]) / (double)available) : json_null(),
+			 "login_rate");
+	return 0;
+}
+
 int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms, json_t **out)
 {
 	static const char q[] =
@@ -462,7 +503,14 @@ int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t 
 		return err;
 	}
 	acd_totals_finish(&t);
-	*out = json_pack("{s:o,s:o}", "intervals", list, "totals", totals_json(&t));
+	json_t *agents = NULL;
+	err = agent_time(db, group, from_ms, to_ms, &agents);
+	if (err) {
+		json_decref(list);
+		return err;
+	}
+	*out = json_pack("{s:o,s:o,s:o}", "intervals", list, "totals", totals_json(&t), "agents",
+			 agents);
 	return 0;
 }
 

@@ -81,6 +81,10 @@ class CallFlowTest(QueueTest):
         self.assertGreaterEqual(t["offered"], 1)
         self.assertEqual(t["answered"], t["answered_60"])
         self.assertEqual(t["service_level_60"], 1.0)
+        a = r.json["agents"]
+        self.assertGreater(a["logged_in_s"], 0, a)
+        self.assertGreater(a["talk_s"], 0, a)
+        self.assertTrue(0 < a["occupancy"] <= 1, a)
         g = self.api("GET", "/api/v1/acd/groups/2", user="anna").json
         self.assertGreaterEqual(g["today"]["answered"], 1)
         self.assertEqual(self.state("anna", "logged_out")["state"], "logged_out")
