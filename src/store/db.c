@@ -12,7 +12,8 @@
 #include "base/log.h"
 
 #define STMT_CACHE 256 /* open-addressed by the SQL text's address */
-#define CKPT_PAGES 1000 /* WAL pages after which the checkpointer is woken */
+#define CKPT_PAGES 1000  /* WAL pages after which the checkpointer is woken */
+#define CKPT_HARD 16000  /* WAL pages (~64 MB) after which the writer checkpoints itself */
 
 /* Checkpoints run on a thread of their own with its own connection: copying the WAL
  * into the database and its fsync took tens of milliseconds inside a commit, and the
@@ -112,8 +113,12 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	struct checkpointer *c = arg;
 
-	(void)h;
-	(void)name;
+	/* Under writes that never pause, the background checkpoint never catches the
+	 * WAL's end and the WAL never starts over; past the hard mark the writer copies it
+	 * back itself (as SQLite's own automatic checkpoint would, rarely now), so the next
+	 * write can restart the WAL and journal_size_limit can shrink it. */
+	if (pages >= CKPT_HARD)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (pages >= CKPT_PAGES) {
 		pthread_mutex_lock(&c->mu);
 		c->wake = true;
