@@ -2,6 +2,7 @@
 #include "store/db.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "base/log.h"
 
 #define STMT_CACHE 256 /* open-addressed by the SQL text's address */
+#define DYN_CACHE 128   /* statements whose text is built at run time, cached by content */
 #define CKPT_PAGES 1000  /* WAL pages after which the checkpointer is woken */
 #define CKPT_HARD 16000  /* WAL pages (~64 MB) after which the writer checkpoints itself */
 
@@ -34,11 +36,23 @@ struct stmt {
 	struct db *db;    /* owner */
 };
 
+/* A statement whose SQL is built at run time (a table name, a savepoint depth): the
+ * same text is parsed once per connection instead of once per use. */
+struct dyn {
+	char *sql;       /* the text (owned); NULL = free slot */
+	uint64_t hash;   /* FNV-1a of the text */
+	bool busy;       /* handed out and not yet done: a second user gets its own */
+	struct stmt st;  /* st.key points at sql */
+};
+
 struct db {
 	sqlite3 *h;                      /* connection */
 	struct stmt cache[STMT_CACHE];   /* statements prepared once, reset after use */
 	int tx_depth;                    /* nested begin() calls share one transaction */
 	struct checkpointer *ckpt;       /* NULL for read-only connections */
+	struct dyn *dyn;                 /* statements cached by their text (DYN_CACHE) */
+	void *slot[DB_SLOTS];            /* other modules' per-connection data (owned) */
+	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
 };
 
 static int map_rc(sqlite3 *h, int rc)
@@ -222,10 +236,34 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	ckpt_stop(db->ckpt);
+	for (int i = 0; i < DB_SLOTS; i++)
+		if (db->slot[i] && db->slot_free[i])
+			db->slot_free[i](db->slot[i]);
 	for (size_t i = 0; i < STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
+	for (size_t i = 0; db->dyn && i < DYN_CACHE; i++) {
+		sqlite3_finalize(db->dyn[i].st.st);
+		free(db->dyn[i].sql);
+	}
+	free(db->dyn);
 	sqlite3_close(db->h);
 	free(db);
+}
+
+void *db_slot_get(const struct db *db, int key)
+{
+	return key >= 0 && key < DB_SLOTS ? db->slot[key] : NULL;
+}
+
+int db_slot_set(struct db *db, int key, void *p, db_slot_free_h *free_h)
+{
+	if (key < 0 || key >= DB_SLOTS)
+		return EINVAL;
+	if (db->slot[key] && db->slot[key] != p && db->slot_free[key])
+		db->slot_free[key](db->slot[key]);
+	db->slot[key] = p;
+	db->slot_free[key] = free_h;
+	return 0;
 }
 
 int db_exec(struct db *db, const char *sql)
@@ -238,6 +276,71 @@ int db_exec(struct db *db, const char *sql)
 		sqlite3_free(msg);
 		return map_rc(db->h, rc);
 	}
+	return 0;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int prepare_dyn(struct db *db, struct stmt **sp, const char *sql)
+{
+	uint64_t h = fnv1a(sql);
+	struct dyn *free_slot = NULL, *d;
+	struct stmt *s;
+	int rc;
+
+	if (!db->dyn) {
+		db->dyn = calloc(DYN_CACHE, sizeof(*db->dyn));
+		if (!db->dyn)
+			return ENOMEM;
+	}
+	for (size_t i = 0; i < DYN_CACHE; i++) {
+		d = &db->dyn[(h + i) % DYN_CACHE];
+		if (!d->sql) {
+			free_slot = d;
+			break;
+		}
+		if (d->hash == h && strcmp(d->sql, sql) == 0) {
+			if (d->busy)
+				break; /* in use further up the stack: an uncached one below */
+			d->busy = true;
+			*sp = &d->st;
+			return 0;
+		}
+	}
+	if (free_slot && (free_slot->sql = strdup(sql)) != NULL) {
+		rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &free_slot->st.st,
+					NULL);
+		if (rc == SQLITE_OK) {
+			free_slot->hash = h;
+			free_slot->busy = true;
+			free_slot->st.db = db;
+			free_slot->st.key = free_slot->sql;
+			*sp = &free_slot->st;
+			return 0;
+		}
+		free(free_slot->sql);
+		free_slot->sql = NULL;
+		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h), sql);
+		return map_rc(db->h, rc) ? map_rc(db->h, rc) : EIO;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+	rc = sqlite3_prepare_v3(db->h, sql, -1, 0, &s->st, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h), sql);
+		free(s);
+		return map_rc(db->h, rc) ? map_rc(db->h, rc) : EIO;
+	}
+	s->db = db;
+	*sp = s;
 	return 0;
 }
 
@@ -261,6 +364,8 @@ int db_prepare(struct db *db, struct stmt **sp, const char *sql, bool cache)
 			}
 		}
 	}
+	if (!s && !cache)
+		return prepare_dyn(db, sp, sql);
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
@@ -290,6 +395,9 @@ void stmt_done(struct stmt *s)
 	if (s->key) {
 		sqlite3_reset(s->st);
 		sqlite3_clear_bindings(s->st);
+		if (s->db->dyn && s >= &s->db->dyn[0].st &&
+		    s <= &s->db->dyn[DYN_CACHE - 1].st)
+			((struct dyn *)((char *)s - offsetof(struct dyn, st)))->busy = false;
 		return;
 	}
 	sqlite3_finalize(s->st);
@@ -386,16 +494,32 @@ const void *stmt_blob(const struct stmt *s, int col, size_t *n)
 
 /* Nested transactions are savepoints: the HTTP loop wraps a whole turn of requests in one
  * transaction (group commit), and each request's own begin/rollback touches only its work. */
+/* One transaction-control statement, parsed once per connection. */
+static int tx_exec(struct db *db, const char *sql)
+{
+	struct stmt *s;
+	int rc, err = prepare_dyn(db, &s, sql);
+
+	if (err)
+		return err;
+	rc = sqlite3_step(s->st);
+	err = rc == SQLITE_DONE ? 0 : map_rc(db->h, rc);
+	if (err)
+		log_error("store.exec", "sql=\"%s\" error=\"%s\"", sql, sqlite3_errmsg(db->h));
+	stmt_done(s);
+	return err;
+}
+
 int db_begin(struct db *db)
 {
 	char sql[32];
 	int err;
 
 	if (db->tx_depth == 0) {
-		err = db_exec(db, "BEGIN IMMEDIATE");
+		err = tx_exec(db, "BEGIN IMMEDIATE");
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT s%d", db->tx_depth);
-		err = db_exec(db, sql);
+		err = tx_exec(db, sql);
 	}
 	if (!err)
 		db->tx_depth++;
@@ -410,9 +534,9 @@ int db_commit(struct db *db)
 		return EINVAL;
 	db->tx_depth--;
 	if (db->tx_depth == 0)
-		return db_exec(db, "COMMIT");
+		return tx_exec(db, "COMMIT");
 	snprintf(sql, sizeof(sql), "RELEASE s%d", db->tx_depth);
-	return db_exec(db, sql);
+	return tx_exec(db, sql);
 }
 
 void db_rollback(struct db *db)
@@ -430,8 +554,10 @@ void db_rollback(struct db *db)
 			db_exec(db, "ROLLBACK");
 		return;
 	}
-	snprintf(sql, sizeof(sql), "ROLLBACK TO s%d; RELEASE s%d", db->tx_depth, db->tx_depth);
-	db_exec(db, sql);
+	snprintf(sql, sizeof(sql), "ROLLBACK TO s%d", db->tx_depth);
+	tx_exec(db, sql);
+	snprintf(sql, sizeof(sql), "RELEASE s%d", db->tx_depth);
+	tx_exec(db, sql);
 }
 
 int64_t db_total_changes(const struct db *db)
