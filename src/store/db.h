@@ -70,6 +70,15 @@ int64_t db_total_changes(const struct db *db);
 int db_tx_depth(const struct db *db);
 const char *db_errmsg(const struct db *db);
 
+/* Per-connection data a module keeps with the connection (the knowledge base's term
+ * dictionary): one slot per key, owned by the connection once set, freed by db_close
+ * (or when the slot is set again) with the `free_h` given. */
+enum { DB_SLOT_KB = 0, DB_SLOTS };
+typedef void(db_slot_free_h)(void *p);
+void *db_slot_get(const struct db *db, int key);
+/* EINVAL for a key out of range (then `p` is not taken). */
+int db_slot_set(struct db *db, int key, void *p, db_slot_free_h *free_h);
+
 /* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
 void *db_native(struct db *db);
 
