@@ -1,4 +1,5 @@
-/* Knowledge-base search at scale: index build time and size, latency and recall on N generated articles. */
+/* Knowledge-base search at scale: index build time and size, latency and recall on N generated
+ * articles. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -303,8 +304,8 @@ static size_t put_sentence(struct buf *b, const struct words *w, size_t n, const
  * Generated articles
  * ================================================================================ */
 
-static const char *const kinds[] = {"qa", "qa", "qa", "routine", "routine", "checklist", "news",
-                                    "notice"};
+static const char *const kinds[] = {"qa",      "qa",        "qa",   "routine",
+                                    "routine", "checklist", "news", "notice"};
 
 /* One article's JSON input, shaped like the demo's: a question and answer, a routine with
  * numbered steps or a checklist, 80–250 words of Markdown, 3–8 title words. */
@@ -331,7 +332,7 @@ static json_t *article_make(const struct words *w, size_t i)
 			/* A list, as routines and checklists have. */
 			size_t items = rng_range(3, 6);
 			for (size_t k = 0; k < items; k++) {
-				char mark[16];
+				char mark[32];
 				snprintf(mark, sizeof(mark), "%s",
 				         strcmp(kind, "checklist") == 0 ? "- [ ] " : "- ");
 				if (strcmp(kind, "routine") == 0)
@@ -391,6 +392,7 @@ static void print_table_sizes(struct db *db)
 {
 	struct stmt *s;
 	double fts = 0, fts_index = 0, fts_content = 0, articles = 0, versions = 0, other = 0;
+	double postings = 0, terms = 0;
 
 	if (db_prepare(db, &s, "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name", false)) {
 		printf("kb_scale_table_sizes=unavailable (no dbstat in this SQLite)\n");
@@ -405,6 +407,10 @@ static void print_table_sizes(struct db *db)
 				fts_index += mb;
 			else if (strcmp(name, "kb_fts_content") == 0)
 				fts_content += mb;
+		} else if (strcmp(name, "kb_postings") == 0) {
+			postings += mb;
+		} else if (strcmp(name, "kb_terms") == 0) {
+			terms += mb;
 		} else if (strncmp(name, "kb_versions", 11) == 0 ||
 		           strncmp(name, "sqlite_autoindex_kb_versions", 28) == 0) {
 			versions += mb;
@@ -419,18 +425,21 @@ static void print_table_sizes(struct db *db)
 	printf("kb_scale_fts_mb=%.1f\n", fts);
 	printf("kb_scale_fts_index_mb=%.1f\n", fts_index);
 	printf("kb_scale_fts_content_mb=%.1f\n", fts_content);
+	printf("kb_scale_postings_mb=%.1f (kb_postings: the terms' best documents)\n", postings);
+	printf("kb_scale_terms_mb=%.1f (kb_terms: the term dictionary)\n", terms);
 	printf("kb_scale_articles_tables_mb=%.1f\n", articles);
 	printf("kb_scale_versions_mb=%.1f\n", versions);
 	printf("kb_scale_other_mb=%.1f\n", other);
 }
 
-/* What every kb_search pays before matching: reading the whole index vocabulary with
- * its document counts (the statement kb_search's vocab_load runs). */
-static int vocab_scan(struct db *db, size_t *terms, int64_t *ns)
+/* Reading the whole vocabulary with document counts: from fts5vocab, as every kb_search
+ * did before the term dictionary, and from kb_terms, as a connection does when the index
+ * changed since it last searched. */
+static int vocab_scan(struct db *db, const char *sql, size_t *terms, int64_t *ns)
 {
 	struct stmt *s;
 	int64_t t0 = now_ns();
-	int rc, err = db_prepare(db, &s, "SELECT term, doc FROM kb_vocab", false);
+	int rc, err = db_prepare(db, &s, sql, false);
 
 	*terms = 0;
 	if (err)
@@ -490,6 +499,11 @@ static int rank_of(const json_t *hits, const char *slug)
 
 int main(int argc, char **argv)
 {
+	/* --reuse: search the database an earlier run built instead of building it again,
+	 * to iterate on search quickly. */
+	bool reuse = argc > 1 && strcmp(argv[1], "--reuse") == 0;
+	argc -= reuse;
+	argv += reuse;
 	const char *path = argc > 1 ? argv[1] : "/tmp/kb-scale.db";
 	const char *dir = argc > 3 ? argv[3] : "demo/kb";
 	const char *qpath = argc > 4 ? argv[4] : "bench/kb_queries.tsv";
@@ -501,20 +515,22 @@ int main(int argc, char **argv)
 	struct kb_io_error e = {{0}};
 	struct principal admin = {.role = ROLE_ADMIN}, agent = {.role = ROLE_AGENT};
 	size_t files = 0, demo = 0, nq = 0, at1 = 0, at5 = 0, nlat = 0, terms = 0;
-	int64_t *lat = NULL, now = (int64_t)time(NULL), t0, t_gen = 0, vocab_ns[5];
+	int64_t *lat = NULL, now = (int64_t)time(NULL), t0, t_gen = 0, vocab_ns[5], dict_ns[5];
 	int err;
 
 	if ((argc > 2 && !parse_size(argv[2], &n)) || (argc > 5 && !parse_size(argv[5], &reps)) ||
 	    (argc > 6 && !parse_size(argv[6], &budget_s))) {
-		fprintf(stderr, "usage: bench_kb_scale DB [N=100000] [DEMO_DIR=demo/kb] "
+		fprintf(stderr, "usage: bench_kb_scale [--reuse] DB [N=100000] [DEMO_DIR=demo/kb] "
 		                "[QUERIES=bench/kb_queries.tsv] [REPS=20] [SEARCH_BUDGET_S=150]\n");
 		return 2;
 	}
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	if (!reuse) {
+		unlink(path);
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+	}
 
 	err = words_harvest(&w, dir, &files);
 	if (err || w.n == 0) {
@@ -522,11 +538,13 @@ int main(int argc, char **argv)
 		        err ? strerror(err) : "no .md files");
 		return 1;
 	}
+	t0 = now_ns();
 	if (db_open(&db, path, NULL) || schema_migrate(db) || kb_migrate(db) ||
-	    db_exec(db, fixture) || db_exec(db, people)) {
+	    (!reuse && (db_exec(db, fixture) || db_exec(db, people)))) {
 		fprintf(stderr, "bench_kb_scale: cannot set up %s\n", path);
 		return 1;
 	}
+	int64_t t_open = now_ns() - t0;
 	{
 		struct stmt *s;
 		if (db_prepare(db, &s, "SELECT id, role FROM users WHERE username LIKE '%.bench'",
@@ -541,9 +559,10 @@ int main(int argc, char **argv)
 		stmt_done(s);
 	}
 
-	/* ---- build: every article through kb_article_create, as an import or the API would ---- */
+	/* ---- build: every article through kb_article_create, as an import or the API would ----
+	 */
 	t0 = now_ns();
-	for (size_t i = 0; i < n; i += BATCH) {
+	for (size_t i = 0; i < n && !reuse; i += BATCH) {
 		int64_t tg;
 		if ((err = db_begin(db)))
 			break;
@@ -561,8 +580,8 @@ int main(int argc, char **argv)
 			err = kb_article_create(db, &admin, a, now, &id, &v);
 			if (err) {
 				char *dump = v.list ? json_dumps(v.list, 0) : NULL;
-				fprintf(stderr, "bench_kb_scale: article %zu: %s %s\n", k, strerror(err),
-				        dump ? dump : "");
+				fprintf(stderr, "bench_kb_scale: article %zu: %s %s\n", k,
+				        strerror(err), dump ? dump : "");
 				free(dump);
 			}
 			verr_free(&v);
@@ -582,7 +601,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now_ns();
-	if (kb_import_dir(db, dir, now, &demo, &e)) {
+	if (!reuse && kb_import_dir(db, dir, now, &demo, &e)) {
 		fprintf(stderr, "bench_kb_scale: import of %s failed: %s\n", dir, e.msg);
 		return 1;
 	}
@@ -590,6 +609,10 @@ int main(int argc, char **argv)
 
 	printf("kb_scale_vocabulary_words=%zu (from %zu files in %s, repeats kept)\n", w.n, files,
 	       dir);
+	if (reuse)
+		printf("kb_scale_reused=%s (built by an earlier run; build figures below are not "
+		       "measured; opening and migrating it took %.1f s)\n",
+		       path, (double)t_open / 1e9);
 	printf("kb_scale_articles=%zu (%zu generated + %zu demo)\n", n + demo, n, demo);
 	printf("kb_scale_build_s=%.1f (kb_article_create incl. versions and FTS5 indexing, %d per "
 	       "transaction; generating the text: %.1f s of it)\n",
@@ -610,15 +633,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof(vocab_ns) / sizeof(vocab_ns[0]); i++)
-		if (vocab_scan(db, &terms, &vocab_ns[i])) {
-			fprintf(stderr, "bench_kb_scale: cannot read kb_vocab\n");
+		if (vocab_scan(db, "SELECT term, doc FROM kb_vocab", &terms, &vocab_ns[i]) ||
+		    vocab_scan(db, "SELECT term, df FROM kb_terms ORDER BY term", &terms,
+		               &dict_ns[i])) {
+			fprintf(stderr, "bench_kb_scale: cannot read kb_vocab or kb_terms\n");
 			return 1;
 		}
 	qsort(vocab_ns, sizeof(vocab_ns) / sizeof(vocab_ns[0]), sizeof(vocab_ns[0]), cmp_i64);
+	qsort(dict_ns, sizeof(dict_ns) / sizeof(dict_ns[0]), sizeof(dict_ns[0]), cmp_i64);
 	printf("kb_scale_vocab_terms=%zu\n", terms);
 	printf("kb_scale_vocab_scan_ms=%.1f (median of 5 'SELECT term, doc FROM kb_vocab', "
-	       "which every kb_search runs first)\n",
+	       "which every kb_search ran before kb_terms)\n",
 	       (double)vocab_ns[2] / 1e6);
+	printf("kb_scale_dict_load_ms=%.1f (median of 5 reads of kb_terms, which a connection "
+	       "does after the index changed)\n",
+	       (double)dict_ns[2] / 1e6);
 
 	lat = calloc(nq * reps, sizeof(*lat));
 	if (!lat)
@@ -631,7 +660,8 @@ int main(int argc, char **argv)
 	size_t done_reps = 0;
 	for (size_t r = 0; r < reps; r++) {
 		for (size_t i = 0; i < nq; i++) {
-			struct kb_query q = {.text = qs[i].text, .limit = 5, .who = &agent, .now = now};
+			struct kb_query q = {
+			        .text = qs[i].text, .limit = 5, .who = &agent, .now = now};
 			json_t *hits;
 			int64_t ts = now_ns();
 			if (kb_search(db, &q, &hits)) {

@@ -558,36 +558,70 @@ char *kb_front_matter(struct db *db, const json_t *art, bool with_title)
  * Writing
  * ================================================================================ */
 
+/* The article's current search row (title, tags, body), NULL if it has none. */
+static int fts_row(struct db *db, int64_t id, char *row[3], bool *found)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT title, tags, body FROM kb_fts WHERE rowid = ?", true);
+
+	*found = false;
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = stmt_step(s);
+	if (err == DB_ROW) {
+		*found = true;
+		err = 0;
+		for (int c = 0; c < 3 && !err; c++) {
+			row[c] = strdup(stmt_is_null(s, c) ? "" : stmt_text(s, c));
+			if (!row[c])
+				err = ENOMEM;
+		}
+	} else if (err == DB_DONE) {
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
 int kb_index_article(struct db *db, int64_t id)
 {
 	struct stmt *s;
-	json_t *art;
+	json_t *art = NULL;
 	struct kb_buf tags = {0};
-	char *text = NULL;
+	char *text = NULL, *old[3] = {NULL, NULL, NULL};
+	const char *cur[3];
 	json_t *x;
 	size_t i;
+	bool had;
 	int err = kb_art_load(db, id, &art);
 
-	if (err)
+	if (err && err != ENOENT)
 		return err;
-	err = kb_markdown_text(json_string_value(json_object_get(art, "body")), &text);
-	json_array_foreach(json_object_get(art, "tags"), i, x)
-	        kb_buf_fmt(&tags, "%s%s", i ? ", " : "", json_string_value(x));
-	kb_buf_add(&tags, "", 0);
-	if (!err && tags.oom)
-		err = ENOMEM;
-	if (!err)
-		err = db_prepare(db, &s, "DELETE FROM kb_fts WHERE rowid = ?", true);
 	if (!err) {
+		err = kb_markdown_text(json_string_value(json_object_get(art, "body")), &text);
+		json_array_foreach(json_object_get(art, "tags"), i, x)
+		        kb_buf_fmt(&tags, "%s%s", i ? ", " : "", json_string_value(x));
+		kb_buf_add(&tags, "", 0);
+		if (!err && tags.oom)
+			err = ENOMEM;
+	} else {
+		err = 0; /* gone: only the old row goes */
+	}
+	if (!err)
+		err = fts_row(db, id, old, &had);
+	if (!err && had)
+		err = db_prepare(db, &s, "DELETE FROM kb_fts WHERE rowid = ?", true);
+	if (!err && had) {
 		stmt_bind_int(s, 1, id);
 		err = stmt_step(s) == DB_DONE ? 0 : EIO;
 		stmt_done(s);
 	}
-	if (!err)
+	if (!err && art)
 		err = db_prepare(db, &s,
 		                 "INSERT INTO kb_fts(rowid, title, tags, body) VALUES (?, ?, ?, ?)",
 		                 true);
-	if (!err) {
+	if (!err && art) {
 		stmt_bind_int(s, 1, id);
 		stmt_bind_text(s, 2, json_string_value(json_object_get(art, "title")));
 		stmt_bind_text(s, 3, tags.p);
@@ -595,6 +629,14 @@ int kb_index_article(struct db *db, int64_t id)
 		err = stmt_step(s) == DB_DONE ? 0 : EIO;
 		stmt_done(s);
 	}
+	cur[0] = art ? json_string_value(json_object_get(art, "title")) : NULL;
+	cur[1] = tags.p;
+	cur[2] = text;
+	if (!err && (had || art))
+		err = kb_terms_change(db, id, had ? (const char *const *)old : NULL,
+		                      art ? cur : NULL);
+	for (int c = 0; c < 3; c++)
+		free(old[c]);
 	free(text);
 	free(tags.p);
 	json_decref(art);

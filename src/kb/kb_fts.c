@@ -317,6 +317,27 @@ static const double col_weight[3] = {4.0, 3.0, 1.0}; /* title, tags, body */
 static const double col_b[3] = {0.3, 0.2, 0.75};
 static const double k1 = 1.2;
 
+/* Column lengths the stored impacts are normalized by: about the demo corpus's averages.
+ * Fixed, so that an impact computed when an article is indexed can be computed again,
+ * to the same value, when it leaves the index. */
+static const double ref_avg[3] = {6.0, 4.0, 120.0};
+
+double kb_impact(const int tf[3], const int len[3])
+{
+	double tfw = 0;
+
+	for (int c = 0; c < 3; c++)
+		if (tf[c])
+			tfw += col_weight[c] * tf[c] /
+			       (1.0 - col_b[c] + col_b[c] * len[c] / ref_avg[c]);
+	return tfw > 0 ? tfw * (k1 + 1.0) / (tfw + k1) : 0.0;
+}
+
+double kb_idf(int64_t docs, int64_t df)
+{
+	return log(1.0 + ((double)docs - (double)df + 0.5) / ((double)df + 0.5));
+}
+
 /* Per query: what each phrase stands for, parsed once from kb_rank's second argument
  * "g,s,w,df;…" (query word, part of a compound or 0 for the whole word, weight, number
  * of documents with the term). */

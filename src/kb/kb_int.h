@@ -28,8 +28,60 @@ void kb_stemmer_free(struct sb_stemmer *s);
 void kb_today(int64_t now, char out[11]);
 bool kb_date_valid(const char *s);
 
-/* Rebuild the search row of one article from its current text. */
+/* Rebuild the search row of one article from its current text, and the term dictionary
+ * with it; an article that no longer exists leaves the index. */
 int kb_index_article(struct db *db, int64_t id);
+
+/* The index's term dictionary (table kb_terms) as one connection caches it, read again
+ * only when kb_meta.gen says the index changed. */
+struct kb_dict {
+	char **term;     /* sorted bytewise, as the index keeps them */
+	int64_t *df;     /* documents holding each term */
+	uint8_t *nchars; /* code points of each term (capped at 255) */
+	uint64_t *mask;  /* the letters each term has, one bit per letter (hashed) */
+	size_t *rev;     /* term indices sorted by the terms' bytes reversed: suffix lookups */
+	char *rpool;     /* the reversed terms, NUL-separated, in the order of rev */
+	size_t *roff;    /* offset in rpool of each entry of rev */
+	size_t n;        /* terms */
+	int64_t docs;    /* rows in the index */
+	char *pool;      /* the terms' text */
+	int64_t gen;     /* kb_meta.gen when read */
+	bool loaded;     /* gen and the arrays are valid */
+};
+/* Index size up to which kb_search ranks every article that matches (see kb_search.c). */
+#define KB_EXACT_MAX_DOCS 1000
+/* Per-connection state of the knowledge base (kept in the connection's DB_SLOT_KB). */
+struct kb_conn {
+	struct kb_dict dict;
+	struct sb_stemmer *stemmer; /* for query words and the dictionary's upkeep */
+	int64_t exact_max_docs;     /* rank every match up to this index size (kb_search.c) */
+};
+/* This connection's state, created on first use; borrowed, lives as long as `db`. */
+int kb_conn_get(struct db *db, struct kb_conn **cp);
+/* The dictionary as of now, re-read if the index changed; borrowed from the connection
+ * and valid until the next change of the index on this connection. */
+int kb_dict_get(struct db *db, const struct kb_dict **dp);
+/* Keep kb_terms, kb_postings and kb_meta in step when the index row of article `id`
+ * changes from `old` to `cur` (title, tags, body; NULL: no row). Call it in the transaction that
+ * changes kb_fts. */
+int kb_terms_change(struct db *db, int64_t id, const char *const *old, const char *const *cur);
+/* kb_rank's score of one term in one document before the term's weight and rarity:
+ * BM25F's saturated term frequency over title, tags and body, normalized by fixed
+ * reference lengths. `tf` and `len` count tokens per column. */
+double kb_impact(const int tf[3], const int len[3]);
+/* BM25's inverse document frequency, as kb_rank weighs a term. */
+double kb_idf(int64_t docs, int64_t df);
+/* A term's impact in a document worth a row of kb_postings, ×1000 as stored there: it is
+ * in the title or tags, or more than once in a body of usual length. */
+#define KB_IMPACT_MIN 1300
+/* The same function of an indexed row and of its postings: (re)compute the postings of
+ * every row (after the migration that created kb_postings). */
+int kb_postings_backfill(struct db *db);
+/* The letters of a UTF-8 word as a bit set: a word one edit away differs in at most two
+ * bits, which lets near-spelling scans skip most of the dictionary. */
+uint64_t kb_letter_mask(const char *w, size_t n);
+/* Count code points. */
+size_t kb_nchars(const char *w, size_t n);
 
 /* A growable byte buffer for building text. */
 struct kb_buf {

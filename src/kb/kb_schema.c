@@ -1,10 +1,12 @@
 /* The knowledge base's schema: numbered migrations of module "kb". */
 #include "kb/kb.h"
+#include "kb/kb_int.h"
 
 #include "store/db.h"
 
 /* Tags, scopes and categories live in link tables so that filters stay plain SQL; the
- * search index (kb_fts) holds rendered text and is kept in step by kb_index_article. */
+ * search index (kb_fts) holds rendered text and, with its term dictionary (kb_terms), is
+ * kept in step by kb_index_article. */
 static const struct migration kb_migrations[] = {
         {1, "articles, versions, flags, case links, search index",
          "CREATE TABLE kb_articles ("
@@ -90,9 +92,38 @@ static const struct migration kb_migrations[] = {
          ") STRICT;"
          "CREATE INDEX kb_case_articles_article ON kb_case_articles(article_id);"
          /* rowid = kb_articles.id; body is the Markdown's plain text. The tokenizer stems
-          * Swedish; compounds and typos are resolved at query time against kb_vocab. */
+          * Swedish; compounds and typos are resolved at query time against the term
+          * dictionary (kb_terms, migration 2). */
          "CREATE VIRTUAL TABLE kb_fts USING fts5(title, tags, body, tokenize = 'lotsen_sv');"
          "CREATE VIRTUAL TABLE kb_vocab USING fts5vocab(kb_fts, 'row');"},
+        /* Reading kb_vocab walks the whole index (half a second at 100 000 articles), so
+         * search reads this dictionary instead: one row per index term with the number
+         * of documents holding it, kept in step by kb_index_article. kb_meta.gen changes
+         * (to a random value, so that a rolled-back change is never mistaken for a later
+         * one) with every change of the index; connections cache the dictionary until it
+         * does. docs counts the index's rows. */
+        {2, "term dictionary of the search index",
+         "CREATE TABLE kb_terms ("
+         " term TEXT PRIMARY KEY,"
+         " df INTEGER NOT NULL CHECK (df > 0)"
+         ") STRICT, WITHOUT ROWID;"
+         "INSERT INTO kb_terms(term, df) SELECT term, doc FROM kb_vocab WHERE doc > 0;"
+         /* The terms' best documents, best first: a term's row per document where its
+          * impact (kb_impact ×1000) reaches KB_IMPACT_MIN. A large index is searched
+          * through these instead of ranking every document that holds a query word. */
+         "CREATE TABLE kb_postings ("
+         " term TEXT NOT NULL,"
+         " impact INTEGER NOT NULL,"
+         " doc INTEGER NOT NULL,"
+         " PRIMARY KEY (term, impact, doc)"
+         ") STRICT, WITHOUT ROWID;"
+         "CREATE TABLE kb_meta ("
+         " id INTEGER PRIMARY KEY CHECK (id = 1),"
+         " gen INTEGER NOT NULL,"
+         " docs INTEGER NOT NULL,"
+         " posted INTEGER NOT NULL" /* 0 until kb_postings_backfill ran */
+         ") STRICT;"
+         "INSERT INTO kb_meta(id, gen, docs, posted) SELECT 1, random(), count(*), 0 FROM kb_fts;"},
 };
 
 int kb_migrate(struct db *db)
@@ -101,6 +132,8 @@ int kb_migrate(struct db *db)
 
 	if (err)
 		return err;
-	return db_migrate(db, "kb", kb_migrations,
-	                  sizeof(kb_migrations) / sizeof(kb_migrations[0]));
+	err = db_migrate(db, "kb", kb_migrations, sizeof(kb_migrations) / sizeof(kb_migrations[0]));
+	if (!err)
+		err = kb_postings_backfill(db);
+	return err;
 }

@@ -1,4 +1,5 @@
-/* Swedish search in the knowledge base: stems, compounds, typos, ranking, own groups, snippets. */
+/* Swedish search in the knowledge base: stems, compounds, typos, ranking, own groups, snippets, the
+ * term dictionary. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,6 +268,143 @@ static void test_drafts_and_empty_queries_give_nothing(void **state)
 	json_decref(hits);
 }
 
+/* ---- the term dictionary and the large-index path ---- */
+
+static int64_t count_of(struct db *db, const char *sql)
+{
+	struct stmt *s;
+	int64_t n = -1;
+
+	assert_int_equal(db_prepare(db, &s, sql, false), 0);
+	if (stmt_step(s) == DB_ROW)
+		n = stmt_int(s, 0);
+	stmt_done(s);
+	return n;
+}
+
+/* kb_terms holds what fts5vocab says, kb_meta.docs the index's rows, and kb_postings
+ * what computing them again from the index gives. */
+static void check_dictionary(struct db *db)
+{
+	assert_int_equal(count_of(db, "SELECT count(*) FROM (SELECT term, doc FROM kb_vocab"
+	                              " WHERE doc > 0 EXCEPT SELECT term, df FROM kb_terms)"),
+	                 0);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM (SELECT term, df FROM kb_terms"
+	                              " EXCEPT SELECT term, doc FROM kb_vocab)"),
+	                 0);
+	assert_int_equal(count_of(db, "SELECT docs - (SELECT count(*) FROM kb_fts) FROM kb_meta"),
+	                 0);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE kept AS SELECT * FROM kb_postings;"
+	                             "DELETE FROM kb_postings; UPDATE kb_meta SET posted = 0"),
+	                 0);
+	assert_int_equal(kb_postings_backfill(db), 0);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM (SELECT * FROM kept"
+	                              " EXCEPT SELECT * FROM kb_postings)"),
+	                 0);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM (SELECT * FROM kb_postings"
+	                              " EXCEPT SELECT * FROM kept)"),
+	                 0);
+	assert_true(count_of(db, "SELECT count(*) FROM kb_postings") > 0);
+	assert_int_equal(db_exec(db, "DROP TABLE temp.kept"), 0);
+}
+
+static void update(struct db *db, int64_t id, json_t *in)
+{
+	const struct principal admin = {.id = 0, .role = ROLE_ADMIN};
+	struct verrors v;
+
+	verr_init(&v, true);
+	assert_int_equal(kb_article_update(db, &admin, id, in, NOW, &v), 0);
+	verr_free(&v);
+	json_decref(in);
+}
+
+static size_t hits_for(struct db *db, const char *text)
+{
+	json_t *hits = search(db, text, NULL, 0);
+	size_t n = json_array_size(hits);
+
+	json_decref(hits);
+	return n;
+}
+
+static void test_dictionary_follows_edits(void **state)
+{
+	struct db *db = *state;
+	int64_t id;
+
+	check_dictionary(db);
+	/* Search before the article exists: the dictionary is cached without its words. */
+	assert_int_equal(hits_for(db, "kvastflygning"), 0);
+	add(db, "kvast", "Kvastflygning över torget", "häxor,påsk",
+	    "Kvastflygning är tillåten på påskafton. Kvastar parkeras vid torget.", 1);
+	assert_int_equal(kb_article_find_slug(db, "kvast", &id), 0);
+	check_dictionary(db);
+	expect_first(db, "kvastflygning", "kvast");
+	expect_first(db, "påskhäxor", "kvast");
+
+	/* An edit: words leave and come. */
+	update(db, id,
+	       json_pack("{s:s,s:s}", "body", "Nu gäller det cykelparkering vid torget.", "title",
+	                 "Cykelparkering på torget"));
+	check_dictionary(db);
+	assert_int_equal(hits_for(db, "kvastflygning"), 0);
+	expect_first(db, "cykelparkeringen", "kvast");
+
+	/* Unpublished: indexed but not found; published again: found. */
+	update(db, id, json_pack("{s:s}", "status", "draft"));
+	check_dictionary(db);
+	assert_int_equal(hits_for(db, "cykelparkeringen"), 0);
+	update(db, id, json_pack("{s:s}", "status", "published"));
+	expect_first(db, "cykelparkeringen", "kvast");
+
+	/* A change rolled back leaves nothing behind, in the tables or in the cache. */
+	assert_int_equal(db_begin(db), 0);
+	add(db, "sparkstotting", "Sparkstöttingar i backen", "", "Sparkstöttingar lånas ut.", 0);
+	expect_first(db, "sparkstötting", "sparkstotting");
+	db_rollback(db);
+	assert_int_equal(hits_for(db, "sparkstötting"), 0);
+	check_dictionary(db);
+
+	/* Gone: its row and its terms leave the index. */
+	struct stmt *s;
+	assert_int_equal(db_prepare(db, &s, "DELETE FROM kb_articles WHERE id = ?", false), 0);
+	stmt_bind_int(s, 1, id);
+	assert_int_equal(stmt_step(s), DB_DONE);
+	stmt_done(s);
+	assert_int_equal(kb_index_article(db, id), 0);
+	check_dictionary(db);
+	assert_int_equal(hits_for(db, "cykelparkeringen"), 0);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM kb_terms WHERE term LIKE 'cykel%'"), 0);
+}
+
+/* What a large index does (kb_postings instead of ranking every match), on the small
+ * corpus by lowering the threshold. */
+static void test_large_index_path(void **state)
+{
+	struct db *db = *state;
+	struct kb_conn *c;
+	const int64_t g1[] = {1};
+
+	assert_int_equal(kb_conn_get(db, &c), 0);
+	c->exact_max_docs = 0;
+	expect_first(db, "parkeringstillståndet", "p-tillstand");
+	expect_first(db, "hemtjänsten", "hemtjanst");
+	expect_first(db, "förskoleplatser", "forskola-ansokan");
+	expect_first(db, "färdtjäsnt", "fardtjanst");
+	expect_first(db, "avgift maxtaxa förskola", "forskola-avgift");
+	assert_int_equal(hits_for(db, "zebraöverlämning"), 0); /* a draft */
+	json_t *hits = search(db, "öppettider växeln", g1, 1);
+	assert_string_equal(slug_at(hits, 0), "oppettider-1");
+	assert_true(json_is_true(json_object_get(json_array_get(hits, 0), "own_group")));
+	json_decref(hits);
+	hits = search(db, "helger", NULL, 0);
+	const char *snip = json_string_value(json_object_get(json_array_get(hits, 0), "snippet"));
+	assert_non_null(strstr(snip, "&amp; <mark>helger</mark>"));
+	json_decref(hits);
+	c->exact_max_docs = KB_EXACT_MAX_DOCS;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +416,8 @@ int main(void)
 	        cmocka_unit_test(test_own_groups_rank_first),
 	        cmocka_unit_test(test_snippets_highlight_and_escape),
 	        cmocka_unit_test(test_drafts_and_empty_queries_give_nothing),
+	        cmocka_unit_test(test_dictionary_follows_edits),
+	        cmocka_unit_test(test_large_index_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
