@@ -14,7 +14,7 @@
 
 #define STMT_CACHE 256 /* open-addressed by the SQL text's address */
 #define DYN_CACHE 128   /* statements whose text is built at run time, cached by content */
-#define CKPT_PAGES 1000  /* WAL pages after which the checkpointer is woken */
+#define CKPT_PAGES 4000  /* WAL pages (~16 MB) after which the checkpointer is woken */
 #define CKPT_HARD 16000  /* WAL pages (~64 MB) after which the writer checkpoints itself */
 
 /* Checkpoints run on a thread of their own with its own connection: copying the WAL
