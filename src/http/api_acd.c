@@ -62,27 +62,6 @@ static int flushed(struct req *r, int64_t now)
 	return 0;
 }
 
-/* An optional non-negative integer query parameter; on error the 400 is already sent. */
-static int query_int(struct req *r, const char *key, int64_t *out)
-{
-	const char *s = req_query(r, key);
-	char *end;
-	long long v;
-
-	if (!s)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s måste vara ett heltal ≥ 0.", "%s must be an integer ≥ 0."),
-		           key);
-		return EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 static int query_time(struct req *r, const char *key, int64_t *out_ms)
 {
 	const char *s = req_query(r, key);
@@ -543,7 +522,7 @@ static int intervals(struct req *r)
 		from = now / 1000;
 	from *= 1000;
 	to = from + 24 * 3600 * 1000LL;
-	if (query_int(r, "group_id", &group) || query_time(r, "from", &from) ||
+	if (req_query_int(r, "group_id", &group) || query_time(r, "from", &from) ||
 	    query_time(r, "to", &to))
 		return 0;
 	if (to <= from)
@@ -563,7 +542,7 @@ static int events(struct req *r)
 	json_t *o;
 	int err;
 
-	if (query_int(r, "after_id", &after) || query_int(r, "limit", &limit))
+	if (req_query_int(r, "after_id", &after) || req_query_int(r, "limit", &limit))
 		return 0;
 	if (limit < 1 || limit > 5000)
 		limit = 500;

@@ -24,8 +24,8 @@ static int send_errors(struct req *r, struct verrors *v)
 static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 {
 	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-			  L(r, "Det finns inget %s med id %lld.", "There is no %s with id %lld."),
-			  L(r, sv, en), (long long)id);
+	                  L(r, "Det finns inget %s med id %lld.", "There is no %s with id %lld."),
+	                  L(r, sv, en), (long long)id);
 }
 
 static int case_response(struct req *r, int64_t id, unsigned status)
@@ -37,9 +37,10 @@ static int case_response(struct req *r, int64_t id, unsigned status)
 		return not_found(r, "ärende", "case", id);
 	if (err == EPERM)
 		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-				  L(r, "Ärendet är sekretessmarkerat eller hör till en annan "
-				       "förvaltning.",
-				    "The case is confidential or belongs to another department."));
+		                  L(r,
+		                    "Ärendet är sekretessmarkerat eller hör till en annan "
+		                    "förvaltning.",
+		                    "The case is confidential or belongs to another department."));
 	if (err)
 		return resp_store_error(r, err, "case");
 	return resp_json(r, status, o);
@@ -110,26 +111,6 @@ static int cases_handover(struct req *r)
 	return case_response(r, r->params[0], 201);
 }
 
-/* Query parameters of the search, each checked with a specific message. */
-static int query_int(struct req *r, const char *key, int64_t *out)
-{
-	const char *s = req_query(r, key);
-	char *end;
-
-	*out = 0;
-	if (!s)
-		return 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v < 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-			   L(r, "%s måste vara ett positivt heltal.", "%s must be a positive integer."),
-			   key);
-		return EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 static int query_time(struct req *r, const char *key, int64_t *out)
 {
 	const char *s = req_query(r, key);
@@ -143,9 +124,9 @@ static int query_time(struct req *r, const char *key, int64_t *out)
 	if (time_parse_iso8601(s, out) == 0)
 		return 0;
 	resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		   L(r, "%s måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601.",
-		     "%s must be a date YYYY-MM-DD or an ISO 8601 timestamp."),
-		   key);
+	           L(r, "%s måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601.",
+	             "%s must be a date YYYY-MM-DD or an ISO 8601 timestamp."),
+	           key);
 	return EINVAL;
 }
 
@@ -157,17 +138,20 @@ static int cases_search(struct req *r)
 	int64_t total;
 	int err;
 
-	if (query_int(r, "group_id", &q.group_id) || query_int(r, "client_id", &q.client_id) ||
-	    query_int(r, "category_id", &q.category_id) ||
-	    query_int(r, "citizen_id", &q.citizen_id) || query_int(r, "agent_id", &q.agent_id) ||
-	    query_time(r, "from", &q.from) || query_time(r, "to", &q.to) ||
-	    query_int(r, "offset", &q.offset) || query_int(r, "limit", &q.limit))
+	if (req_query_int(r, "group_id", &q.group_id) ||
+	    req_query_int(r, "client_id", &q.client_id) ||
+	    req_query_int(r, "category_id", &q.category_id) ||
+	    req_query_int(r, "citizen_id", &q.citizen_id) ||
+	    req_query_int(r, "agent_id", &q.agent_id) || query_time(r, "from", &q.from) ||
+	    query_time(r, "to", &q.to) || req_query_int(r, "offset", &q.offset) ||
+	    req_query_int(r, "limit", &q.limit))
 		return 0;
 	if (!req_query(r, "limit"))
 		q.limit = 50;
 	if (q.limit > 500)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-				  "%s", L(r, "limit får vara högst 500.", "limit may be at most 500."));
+		                  "%s",
+		                  L(r, "limit får vara högst 500.", "limit may be at most 500."));
 	q.outcome = req_query(r, "outcome");
 	q.channel = req_query(r, "channel");
 	q.text = req_query(r, "q");
@@ -178,16 +162,16 @@ static int cases_search(struct req *r)
 		stockholm_from_utc(r->now, &lt);
 		if (pnr_parse(req_query(r, "personal_id"), &lt.date, pnr, &why) != 0)
 			return resp_error(r, 400, "bad-query",
-					  L(r, "Felaktig parameter", "Bad parameter"),
-					  "personal_id: %s", pnr_error_text(why, r->lang));
+			                  L(r, "Felaktig parameter", "Bad parameter"),
+			                  "personal_id: %s", pnr_error_text(why, r->lang));
 		q.personal_id = pnr;
 	}
 	err = case_search(r->app->db, &r->who, &q, r->now, &items, &total);
 	if (err)
 		return resp_store_error(r, err, "case");
 	return resp_json(r, 200,
-			 json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
-				   "limit", (json_int_t)q.limit, "offset", (json_int_t)q.offset));
+	                 json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
+	                           "limit", (json_int_t)q.limit, "offset", (json_int_t)q.offset));
 }
 
 static int64_t count1(struct req *r, const char *sql, int64_t id)
@@ -216,7 +200,8 @@ static int citizen_cases(struct req *r)
 	err = case_search(r->app->db, &r->who, &q, r->now, &items, &total);
 	if (err)
 		return resp_store_error(r, err, "case");
-	return resp_json(r, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)total));
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)total));
 }
 
 static json_t *col_or_null(struct stmt *s, int col)
@@ -228,8 +213,9 @@ static int citizen_get(struct req *r)
 {
 	struct stmt *s;
 	json_t *o = NULL;
-	int err = db_prepare(r->app->db, &s,
-			     "SELECT id, name, phone, email, personal_id FROM citizens WHERE id = ?", true);
+	int err = db_prepare(
+	        r->app->db, &s,
+	        "SELECT id, name, phone, email, personal_id FROM citizens WHERE id = ?", true);
 
 	if (err)
 		return resp_store_error(r, err, "citizen");
@@ -255,10 +241,10 @@ static int handovers_list(struct req *r)
 	const char *overdue = req_query(r, "overdue"), *open = req_query(r, "open");
 	int err;
 
-	if (query_int(r, "client_id", &client))
+	if (req_query_int(r, "client_id", &client))
 		return 0;
 	err = handover_list(r->app->db, &r->who, client, overdue && strcmp(overdue, "true") == 0,
-			    open && strcmp(open, "true") == 0, r->now, &items);
+	                    open && strcmp(open, "true") == 0, r->now, &items);
 	if (err)
 		return resp_store_error(r, err, "handover");
 	return resp_json(r, 200, json_pack("{s:o}", "items", items));
@@ -279,27 +265,30 @@ static int handovers_answer(struct req *r)
 		return not_found(r, "överlämnande", "handover", r->params[0]);
 	if (err == EPERM)
 		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-				  L(r, "Överlämnandet gäller en annan förvaltning.",
-				    "The handover belongs to another department."));
+		                  L(r, "Överlämnandet gäller en annan förvaltning.",
+		                    "The handover belongs to another department."));
 	if (verr_any(&v))
 		return send_errors(r, &v);
 	if (err == EEXIST)
-		return resp_error(r, 409, "already-answered", L(r, "Redan besvarat", "Already answered"),
-				  "%s", L(r, "Förvaltningen har redan svarat på överlämnandet.",
-					  "The department has already answered this handover."));
+		return resp_error(r, 409, "already-answered",
+		                  L(r, "Redan besvarat", "Already answered"), "%s",
+		                  L(r, "Förvaltningen har redan svarat på överlämnandet.",
+		                    "The department has already answered this handover."));
 	if (err)
 		return resp_store_error(r, err, "handover");
-	return resp_json(r, 200, json_pack("{s:I,s:b}", "id", (json_int_t)r->params[0], "answered", 1));
+	return resp_json(r, 200,
+	                 json_pack("{s:I,s:b}", "id", (json_int_t)r->params[0], "answered", 1));
 }
 
 static int notifications_list(struct req *r)
 {
 	struct stmt *s;
 	json_t *arr = json_array();
-	int err = db_prepare(r->app->db, &s,
-			     "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
-			     " WHERE user_id = ? ORDER BY id DESC LIMIT 100",
-			     true);
+	int err = db_prepare(
+	        r->app->db, &s,
+	        "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
+	        " WHERE user_id = ? ORDER BY id DESC LIMIT 100",
+	        true);
 
 	if (err) {
 		json_decref(arr);
@@ -307,11 +296,13 @@ static int notifications_list(struct req *r)
 	}
 	stmt_bind_int(s, 1, r->who.id);
 	while (stmt_step(s) == DB_ROW) {
-		json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)stmt_int(s, 0), "kind",
-				      stmt_text(s, 1), "message", stmt_text(s, 3), "created_at",
-				      (json_int_t)stmt_int(s, 4), "read", !stmt_is_null(s, 5));
+		json_t *o =
+		        json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)stmt_int(s, 0), "kind",
+		                  stmt_text(s, 1), "message", stmt_text(s, 3), "created_at",
+		                  (json_int_t)stmt_int(s, 4), "read", !stmt_is_null(s, 5));
 		json_object_set_new(o, "case_id",
-				    stmt_is_null(s, 2) ? json_null() : json_integer(stmt_int(s, 2)));
+		                    stmt_is_null(s, 2) ? json_null()
+		                                       : json_integer(stmt_int(s, 2)));
 		json_array_append_new(arr, o);
 	}
 	stmt_done(s);
@@ -322,7 +313,8 @@ static int notifications_read(struct req *r)
 {
 	struct stmt *s;
 	int err = db_prepare(r->app->db, &s,
-			     "UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ?", true);
+	                     "UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ?",
+	                     true);
 
 	if (err)
 		return resp_store_error(r, err, "notification");
@@ -344,19 +336,20 @@ static int audit_list(struct req *r)
 	const char *entity = req_query(r, "entity");
 	int err;
 
-	if (query_int(r, "user_id", &user) || query_int(r, "entity_id", &entity_id) ||
-	    query_int(r, "limit", &limit)) {
+	if (req_query_int(r, "user_id", &user) || req_query_int(r, "entity_id", &entity_id) ||
+	    req_query_int(r, "limit", &limit)) {
 		json_decref(arr);
 		return 0;
 	}
 	if (!limit || limit > 1000)
 		limit = 200;
-	err = db_prepare(r->app->db, &s,
-			 "SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity, a.entity_id,"
-			 " a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
-			 " WHERE (?1 = 0 OR a.user_id = ?1) AND (?2 IS NULL OR a.entity = ?2)"
-			 " AND (?3 = 0 OR a.entity_id = ?3) ORDER BY a.id DESC LIMIT ?4",
-			 true);
+	err = db_prepare(
+	        r->app->db, &s,
+	        "SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity, a.entity_id,"
+	        " a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
+	        " WHERE (?1 = 0 OR a.user_id = ?1) AND (?2 IS NULL OR a.entity = ?2)"
+	        " AND (?3 = 0 OR a.entity_id = ?3) ORDER BY a.id DESC LIMIT ?4",
+	        true);
 	if (err) {
 		json_decref(arr);
 		return resp_store_error(r, err, "audit");
@@ -367,13 +360,15 @@ static int audit_list(struct req *r)
 	stmt_bind_int(s, 4, limit);
 	while (stmt_step(s) == DB_ROW) {
 		json_t *o = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0), "at",
-				      (json_int_t)stmt_int(s, 1), "action", stmt_text(s, 4), "entity",
-				      stmt_text(s, 5));
+		                      (json_int_t)stmt_int(s, 1), "action", stmt_text(s, 4),
+		                      "entity", stmt_text(s, 5));
 		json_object_set_new(o, "user_id",
-				    stmt_is_null(s, 2) ? json_null() : json_integer(stmt_int(s, 2)));
+		                    stmt_is_null(s, 2) ? json_null()
+		                                       : json_integer(stmt_int(s, 2)));
 		json_object_set_new(o, "username", col_or_null(s, 3));
 		json_object_set_new(o, "entity_id",
-				    stmt_is_null(s, 6) ? json_null() : json_integer(stmt_int(s, 6)));
+		                    stmt_is_null(s, 6) ? json_null()
+		                                       : json_integer(stmt_int(s, 6)));
 		json_object_set_new(o, "detail", col_or_null(s, 7));
 		json_array_append_new(arr, o);
 	}
@@ -382,17 +377,17 @@ static int audit_list(struct req *r)
 }
 
 const struct route api_case_routes[] = {
-	{"POST", "/api/v1/cases", ROLES_STAFF, cases_create},
-	{"GET", "/api/v1/cases", ROLES_ANY, cases_search},
-	{"GET", "/api/v1/cases/{id}", ROLES_ANY, cases_get},
-	{"PATCH", "/api/v1/cases/{id}", ROLES_STAFF, cases_update},
-	{"POST", "/api/v1/cases/{id}/handovers", ROLES_STAFF, cases_handover},
-	{"GET", "/api/v1/handovers", ROLES_ANY, handovers_list},
-	{"POST", "/api/v1/handovers/{id}/answer", ROLES_ANY, handovers_answer},
-	{"GET", "/api/v1/citizens/{id}", ROLES_STAFF, citizen_get},
-	{"GET", "/api/v1/citizens/{id}/cases", ROLES_STAFF, citizen_cases},
-	{"GET", "/api/v1/notifications", ROLES_ANY, notifications_list},
-	{"POST", "/api/v1/notifications/{id}/read", ROLES_ANY, notifications_read},
-	{"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_MANAGER, audit_list},
-	{NULL, NULL, 0, NULL},
+        {"POST", "/api/v1/cases", ROLES_STAFF, cases_create},
+        {"GET", "/api/v1/cases", ROLES_ANY, cases_search},
+        {"GET", "/api/v1/cases/{id}", ROLES_ANY, cases_get},
+        {"PATCH", "/api/v1/cases/{id}", ROLES_STAFF, cases_update},
+        {"POST", "/api/v1/cases/{id}/handovers", ROLES_STAFF, cases_handover},
+        {"GET", "/api/v1/handovers", ROLES_ANY, handovers_list},
+        {"POST", "/api/v1/handovers/{id}/answer", ROLES_ANY, handovers_answer},
+        {"GET", "/api/v1/citizens/{id}", ROLES_STAFF, citizen_get},
+        {"GET", "/api/v1/citizens/{id}/cases", ROLES_STAFF, citizen_cases},
+        {"GET", "/api/v1/notifications", ROLES_ANY, notifications_list},
+        {"POST", "/api/v1/notifications/{id}/read", ROLES_ANY, notifications_read},
+        {"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_MANAGER, audit_list},
+        {NULL, NULL, 0, NULL},
 };

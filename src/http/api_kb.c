@@ -42,29 +42,6 @@ static int edit_forbidden(struct req *r)
 	        "contact only articles scoped to its own department.");
 }
 
-/* An optional non-negative integer query parameter; on error the 400 is already sent. */
-static int query_int(struct req *r, const char *key, int64_t *out)
-{
-	const char *s = req_query(r, key);
-	char *end;
-	long long v;
-
-	*out = 0;
-	if (!s)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s måste vara ett positivt heltal.",
-		             "%s must be a positive integer."),
-		           key);
-		return EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 static int query_enum(struct req *r, const char *key, const char *const *ok, const char *list,
                       const char **out)
 {
@@ -105,9 +82,9 @@ static int articles_list(struct req *r)
 
 	if (query_enum(r, "kind", kinds, "qa, routine, checklist, news, notice", &f.kind) ||
 	    query_enum(r, "status", statuses, "draft, published, archived", &f.status) ||
-	    query_int(r, "group_id", &f.group_id) || query_int(r, "client_id", &f.client_id) ||
-	    query_int(r, "category_id", &f.category_id) || query_int(r, "limit", &f.limit) ||
-	    query_int(r, "offset", &f.offset))
+	    req_query_int(r, "group_id", &f.group_id) || req_query_int(r, "client_id", &f.client_id) ||
+	    req_query_int(r, "category_id", &f.category_id) || req_query_int(r, "limit", &f.limit) ||
+	    req_query_int(r, "offset", &f.offset))
 		return 0;
 	if (f.limit > 500)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
@@ -186,7 +163,7 @@ static int versions_diff(struct req *r)
 	char *diff;
 	int err;
 
-	if (query_int(r, "from", &from) || query_int(r, "to", &to))
+	if (req_query_int(r, "from", &from) || req_query_int(r, "to", &to))
 		return 0;
 	if (!from || !to || from > 1000000 || to > 1000000)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
@@ -283,7 +260,7 @@ static int search(struct req *r)
 	json_t *hits;
 	int err;
 
-	if (query_int(r, "limit", &q.limit))
+	if (req_query_int(r, "limit", &q.limit))
 		return 0;
 	if (!text || !*text)
 		return resp_error(
@@ -313,7 +290,7 @@ static int notices(struct req *r)
 	json_t *items;
 	int err;
 
-	if (query_int(r, "group_id", &group))
+	if (req_query_int(r, "group_id", &group))
 		return 0;
 	err = kb_notices(r->app->db, &r->who, group, r->now, &items);
 	if (err)
@@ -356,7 +333,7 @@ static int stats(struct req *r)
 	json_t *o;
 	int err;
 
-	if (query_int(r, "from", &from) || query_int(r, "to", &to))
+	if (req_query_int(r, "from", &from) || req_query_int(r, "to", &to))
 		return 0;
 	err = kb_stats(r->app->db, &r->who, from, to, &o);
 	if (err)

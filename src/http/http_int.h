@@ -45,6 +45,9 @@ int resp_json(struct req *r, unsigned status, json_t *body); /* steals body */
 int resp_text(struct req *r, unsigned status, const char *ctype, const char *body, size_t n);
 int resp_empty(struct req *r, unsigned status);
 const char *req_query(struct req *r, const char *key);
+/* An optional integer ≥ 0 in the query string (0 when absent); on a bad value the 400
+ * naming the parameter is already sent and EINVAL returned. */
+int req_query_int(struct req *r, const char *key, int64_t *out);
 const char *req_header(struct req *r, const char *key);
 
 /* --- problems (RFC 9457) ---

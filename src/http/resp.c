@@ -31,7 +31,7 @@ static int set_resp(struct req *r, unsigned status, struct MHD_Response *resp)
 int resp_text(struct req *r, unsigned status, const char *ctype, const char *body, size_t n)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	        MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (resp)
 		common_headers(resp, ctype);
 	return set_resp(r, status, resp);
@@ -103,9 +103,9 @@ int resp_problem(struct req *r, struct problem *p)
 
 	snprintf(type, sizeof(type), "/docs/api.md#problem-%s", p->type ? p->type : "error");
 	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "title",
-			    json_string(p->title ? p->title
-						 : L(r, "Ogiltiga uppgifter", "Invalid data")));
+	json_object_set_new(
+	        o, "title",
+	        json_string(p->title ? p->title : L(r, "Ogiltiga uppgifter", "Invalid data")));
 	json_object_set_new(o, "status", json_integer(p->status));
 	if (p->detail[0])
 		json_object_set_new(o, "detail", json_string(p->detail));
@@ -113,7 +113,7 @@ int resp_problem(struct req *r, struct problem *p)
 		json_t *e0 = json_array_get(p->errors, 0);
 		char d[600];
 		snprintf(d, sizeof(d), "%s: %s", json_string_value(json_object_get(e0, "field")),
-			 json_string_value(json_object_get(e0, "message")));
+		         json_string_value(json_object_get(e0, "message")));
 		json_object_set_new(o, "detail", json_string(d));
 	}
 	if (p->errors)
@@ -122,8 +122,8 @@ int resp_problem(struct req *r, struct problem *p)
 	return resp_json_ctype(r, p->status, o, "application/problem+json; charset=utf-8");
 }
 
-int resp_error(struct req *r, unsigned status, const char *type, const char *title,
-	       const char *fmt, ...)
+int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
+               ...)
 {
 	struct problem p;
 	va_list ap;
@@ -143,33 +143,56 @@ int resp_store_error(struct req *r, int err, const char *what)
 	switch (err) {
 	case ENOENT:
 		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-				  L(r, "%s finns inte.", "%s does not exist."), what);
+		                  L(r, "%s finns inte.", "%s does not exist."), what);
 	case EEXIST:
 		return resp_error(r, 409, "conflict", L(r, "Finns redan", "Already exists"),
-				  L(r, "%s krockar med en befintlig post (unikt värde).",
-				    "%s conflicts with an existing record (unique value)."),
-				  what);
+		                  L(r, "%s krockar med en befintlig post (unikt värde).",
+		                    "%s conflicts with an existing record (unique value)."),
+		                  what);
 	case EPERM:
-		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
-				  L(r, "Din roll får inte komma åt %s.",
-				    "Your role may not access %s."),
-				  what);
+		return resp_error(
+		        r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
+		        L(r, "Din roll får inte komma åt %s.", "Your role may not access %s."),
+		        what);
 	case EBUSY:
 		return resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
-				  L(r, "Databasen är upptagen, försök igen.",
-				    "The database is busy, try again."));
+		                  L(r, "Databasen är upptagen, försök igen.",
+		                    "The database is busy, try again."));
 	case ENOSPC:
 	case EIO:
 	case EROFS:
 		/* The disk is full or failing: the same answer as a failed group commit. */
-		return resp_error(r, 503, "storage", L(r, "Lagringen misslyckades", "Storage failed"),
-				  L(r, "Inget sparades (%s); försök igen.", "Nothing was saved (%s); try again."),
-				  what);
+		return resp_error(r, 503, "storage",
+		                  L(r, "Lagringen misslyckades", "Storage failed"),
+		                  L(r, "Inget sparades (%s); försök igen.",
+		                    "Nothing was saved (%s); try again."),
+		                  what);
 	default:
 		return resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"),
-				  L(r, "Lagringen misslyckades (%s).", "Storage failed (%s)."),
-				  what);
+		                  L(r, "Lagringen misslyckades (%s).", "Storage failed (%s)."),
+		                  what);
 	}
+}
+
+int req_query_int(struct req *r, const char *key, int64_t *out)
+{
+	const char *s = req_query(r, key);
+	char *end;
+	long long v;
+
+	*out = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		           L(r, "%s måste vara ett heltal ≥ 0.", "%s must be an integer ≥ 0."),
+		           key);
+		return EINVAL;
+	}
+	*out = v;
+	return 0;
 }
 
 int req_json_object(struct req *r, json_t **out)
@@ -179,23 +202,23 @@ int req_json_object(struct req *r, json_t **out)
 
 	if (!r->body || r->body_len == 0) {
 		resp_error(r, 400, "malformed-json", L(r, "Felaktig JSON", "Malformed JSON"), "%s",
-			   L(r, "Begäran saknar innehåll; ett JSON-objekt krävs.",
-			     "The request has no body; a JSON object is required."));
+		           L(r, "Begäran saknar innehåll; ett JSON-objekt krävs.",
+		             "The request has no body; a JSON object is required."));
 		return EBADMSG;
 	}
 	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
 	if (!j) {
 		resp_error(r, 400, "malformed-json", L(r, "Felaktig JSON", "Malformed JSON"),
-			   L(r, "JSON kunde inte läsas på rad %d, kolumn %d: %s",
-			     "JSON could not be parsed at line %d, column %d: %s"),
-			   e.line, e.column, e.text);
+		           L(r, "JSON kunde inte läsas på rad %d, kolumn %d: %s",
+		             "JSON could not be parsed at line %d, column %d: %s"),
+		           e.line, e.column, e.text);
 		return EBADMSG;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
 		resp_error(r, 400, "malformed-json", L(r, "Felaktig JSON", "Malformed JSON"), "%s",
-			   L(r, "Innehållet måste vara ett JSON-objekt {…}.",
-			     "The body must be a JSON object {…}."));
+		           L(r, "Innehållet måste vara ett JSON-objekt {…}.",
+		             "The body must be a JSON object {…}."));
 		return EBADMSG;
 	}
 	*out = j;
