@@ -331,7 +331,7 @@ static json_t *article_make(const struct words *w, size_t i)
 			/* A list, as routines and checklists have. */
 			size_t items = rng_range(3, 6);
 			for (size_t k = 0; k < items; k++) {
-				char mark[16];
+				char mark[24]; /* "%zu. " of any size_t: the Debug build checks */
 				snprintf(mark, sizeof(mark), "%s",
 				         strcmp(kind, "checklist") == 0 ? "- [ ] " : "- ");
 				if (strcmp(kind, "routine") == 0)
