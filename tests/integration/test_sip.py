@@ -15,6 +15,7 @@ SIPP = shutil.which("sipp")
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(HERE, "sipp")
 SIP_PORT = free_port()
+SHUTDOWN_SIP_PORT = free_port()
 ENTRY = "0850836000"  # "08-508 360 00", group 2 "Äldre direkt" in the demo
 ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
           "holidays": "ignore"}
@@ -31,14 +32,14 @@ def free_udp_port():
 class Sipp:
     """One sipp process; `wait()` returns its exit code (0: the scenario passed)."""
 
-    def __init__(self, scenario, *args, port=None, media_port=None, remote=True):
+    def __init__(self, scenario, *args, port=None, media_port=None, remote=True, sip_port=None):
         self.dir = tempfile.mkdtemp(prefix="lotsen-sipp-")
         self.port = port or free_udp_port()
         cmd = [SIPP, "-sf", os.path.join(SCEN, scenario), "-m", "1", "-timeout", "20s",
                "-timeout_error", "-i", "127.0.0.1", "-p", str(self.port),
                "-mp", str(media_port or free_udp_port()), "-nostdin", "-trace_err"] + list(args)
         if remote:
-            cmd.append(f"127.0.0.1:{SIP_PORT}")
+            cmd.append(f"127.0.0.1:{sip_port or SIP_PORT}")
         self.proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
@@ -188,6 +189,49 @@ class SipTest(ServerTest):
         self.assertSipp(caller)
         self.assertEqual(self.kinds(mark, call_id, until="call_abandoned")[-1], "call_abandoned")
 
+    def test_g_agent_hangs_up_and_the_caller_gets_bye(self):
+        agent = Sipp("agent_hangup.xml", "-d", "1000", remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller_hungup.xml", "-s", ENTRY)
+        call_id = self.new_call(mark)
+        self.assertSipp(agent)
+        self.assertSipp(caller)
+        self.assertEqual(self.kinds(mark, call_id, until="call_ended"),
+                         ["call_arrived", "call_queued", "call_offered", "call_answered", "call_ended"])
+
+    def test_h_closed_group_answers_and_hangs_up(self):
+        never = {"weekly": {}, "holidays": "closed"}
+        r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": never})
+        self.assertEqual(r.status, 200, r)
+        try:
+            mark = self.last_event_id()
+            caller = Sipp("caller_hungup.xml", "-s", "0850800000")  # Stockholm direkt
+            call_id = self.new_call(mark)
+            self.assertSipp(caller)
+            self.assertIn("call_closed", self.kinds(mark, call_id, until="call_closed"))
+        finally:
+            r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": ALWAYS})
+            self.assertEqual(r.status, 200, r)
+
+    def test_i_closed_group_with_an_outside_number_is_forwarded_by_302(self):
+        never = {"weekly": {}, "holidays": "closed"}
+        r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": never,
+                                                   "overflow_number": "08-508 111 11"})
+        self.assertEqual(r.status, 200, r)
+        try:
+            mark = self.last_event_id()
+            self.assertSipp(Sipp("invite_forwarded.xml", "-s", "0850800000"))
+            call_id = self.new_call(mark)
+            self.assertIn("call_forwarded", self.kinds(mark, call_id, until="call_forwarded"))
+            self.assertRegex(self.srv.logs(), rf"event=tel.forward call={call_id} number=\S+ via=302")
+        finally:
+            r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": ALWAYS, "overflow_number": None})
+            self.assertEqual(r.status, 200, r)
+
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(2)
@@ -230,6 +274,33 @@ class SipTest(ServerTest):
         s.close()
         self.assertSipp(Sipp("options.xml"))
         self.assertEqual(self.api("GET", "/api/v1/acd/groups/2").status, 200)
+
+
+@unittest.skipUnless(SIPP, "sipp is not installed (scripts/install-test-peers.sh)")
+class SipShutdownTest(ServerTest):
+    """Stopping the server with callers on the line hangs them up and leaks nothing."""
+    extra = ("--sip", f"127.0.0.1:{SHUTDOWN_SIP_PORT}")
+    caller = None
+
+    def test_stop_with_a_caller_waiting(self):
+        mark = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["next_after"]
+        caller = Sipp("caller_hungup.xml", "-s", ENTRY, sip_port=SHUTDOWN_SIP_PORT)
+        self.__class__.caller = caller
+        deadline = time.time() + 5
+        arrived = False
+        while not arrived and time.time() < deadline:
+            r = self.api("GET", f"/api/v1/acd/events?after_id={mark}", user="chef.stod")
+            arrived = any(e["kind"] == "call_arrived" for e in r.json["events"])
+            time.sleep(0.05)
+        self.assertTrue(arrived, self.srv.logs()[-2000:])
+        # tearDownClass stops the server and checks its exit code (leaks fail under ASan).
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        # The server's BYE on the way out ended the caller's scenario.
+        if cls.caller:
+            assert cls.caller.wait(timeout=10) == 0, cls.caller.errors()
 
 
 if __name__ == "__main__":
