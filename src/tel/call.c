@@ -470,6 +470,21 @@ void tel_call_connect(struct tel_call *c, uint32_t agent)
 	bridge(c);
 }
 
+void tel_call_recheck(struct tel_call *c)
+{
+	struct acd_call_info info;
+	uint64_t eid;
+
+	if (!c->known)
+		return;
+	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
+	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
+		return;
+	log_info("tel.hangup", "call=%lld side=engine talking=%s", (long long)c->id,
+	         c->talking ? "true" : "false");
+	tel_call_drop(c);
+}
+
 static void close_tmr_h(void *arg)
 {
 	tel_call_drop(arg);

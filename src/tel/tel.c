@@ -98,7 +98,18 @@ void tel_run_actions(struct tel *t)
 
 static void act_tmr_h(void *arg)
 {
-	tel_run_actions(arg);
+	struct tel *t = arg;
+	struct le *le;
+
+	tel_run_actions(t);
+	if (!t->recheck || t->closing)
+		return;
+	t->recheck = false;
+	for (le = t->calls.head; le;) {
+		struct tel_call *c = le->data;
+		le = le->next; /* c may go */
+		tel_call_recheck(c);
+	}
 }
 
 /* The engine's listener: only note what to do; it is done on the next loop step, because
@@ -111,8 +122,14 @@ static void note_h(enum acd_note_kind kind, uint32_t id, const json_t *j, void *
 	size_t i;
 
 	(void)id;
-	if (kind != ACD_NOTE_ACTION)
+	if (kind != ACD_NOTE_ACTION) {
+		/* A hang-up through the API changes an agent or a group and has no action. */
+		if (t->calls.head) {
+			t->recheck = true;
+			tmr_start(&t->act_tmr, 0, act_tmr_h, t);
+		}
 		return;
+	}
 	name = json_string_value(json_object_get(j, "action"));
 	for (i = 0; name && i < sizeof(act_names) / sizeof(act_names[0]); i++)
 		if (!strcmp(act_names[i].name, name))

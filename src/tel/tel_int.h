@@ -33,6 +33,7 @@ struct tel {
 	struct list calls;         /* struct tel_call, the list holds one reference each */
 	struct list acts;          /* struct tel_act: the engine's actions not yet done */
 	struct tmr act_tmr;        /* runs acts on the next loop step */
+	bool recheck;              /* the engine changed: look for calls it ended on its own */
 	bool closing;              /* tel_free is hanging up: no more engine feeding */
 };
 
@@ -86,6 +87,9 @@ void tel_call_cancel_offer(struct tel_call *c, uint32_t agent);
 void tel_call_connect(struct tel_call *c, uint32_t agent);
 void tel_call_closed(struct tel_call *c);
 void tel_call_forward(struct tel_call *c, const char *number);
+/* Hang up the call when the engine no longer has it (an agent or admin ended it through
+ * the API: the engine has no action for that). */
+void tel_call_recheck(struct tel_call *c);
 /* Hang up both legs without telling the engine (it already knows). */
 void tel_call_drop(struct tel_call *c);
 /* Tell the engine the call is over, then hang up both legs. */

@@ -232,6 +232,22 @@ class SipTest(ServerTest):
             r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": ALWAYS, "overflow_number": None})
             self.assertEqual(r.status, 200, r)
 
+    def test_j_hangup_from_the_desktop_ends_both_legs(self):
+        agent = Sipp("agent_answer.xml", remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller_hungup.xml", "-s", ENTRY)
+        call_id = self.new_call(mark)
+        self.assertIn("call_answered", self.kinds(mark, call_id, until="call_answered"))
+        r = self.api("POST", f"/api/v1/acd/calls/{call_id}/hangup", user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertSipp(caller)
+        self.assertSipp(agent)
+        self.assertEqual(self.kinds(mark, call_id)[-1], "call_ended")
+
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(2)
