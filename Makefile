@@ -31,11 +31,13 @@ run: deps build
 
 # Every test, in the normal build and again under ASan+UBSan.
 test: deps build build-asan
+	@scripts/install-test-peers.sh
 	@scripts/check-banned.sh
 	@python3 tests/run.py --build $(BUILD) --build $(ASAN_BUILD)
 
 # Only the normal build (quicker while developing).
 test-fast: build
+	@scripts/install-test-peers.sh
 	@python3 tests/run.py --build $(BUILD)
 
 bench: deps build

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the programs Lotsen's tests and benchmarks talk to (load generators, SIP peers).
+# Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
-PKGS="wrk"
+PKGS="wrk sip-tester"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -27,6 +27,7 @@
 #include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "tel/tel.h"
 #include "wfm/erlang.h"
 
 #define LOTSEN_VERSION "0.1.0"
@@ -129,6 +130,7 @@ static int cmd_serve(int argc, char **argv)
 	struct config cfg;
 	struct app app = {0};
 	struct http *http = NULL;
+	struct tel *tel = NULL;
 	struct db *db = NULL;
 	enum log_level lvl;
 	char err_msg[300];
@@ -203,12 +205,21 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "lotsen: cannot listen on %s: %s\n", cfg.http, strerror(err));
 		goto out;
 	}
+	if (cfg.sip[0]) {
+		err = tel_alloc(&tel, &app, cfg.sip);
+		if (err) {
+			fprintf(stderr, "lotsen: cannot listen for SIP on %s: %s\n", cfg.sip,
+				strerror(err));
+			goto out;
+		}
+	}
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 		 cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	err = re_main(signal_h);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
 out:
+	tel_free(tel);
 	http_stop(http);
 	acd_host_free(app.acd);
 	db_close(db);

@@ -1,0 +1,335 @@
+/* The telephony module: SIP on UDP and TCP, OPTIONS, INVITEs to entry numbers, and the
+ * queue engine's actions carried out on the calls. */
+#include <errno.h>
+#include <string.h>
+
+#include "tel/tel_int.h" /* first: libre headers have no include guards */
+#include <re_mem.h>
+#include <re_net.h>
+#include <re_uri.h>
+#include <re_msg.h>
+#include <re_sip.h>
+#include <re_sipsess.h>
+
+#include "acd/acd_host.h"
+#include "base/log.h"
+#include "core/app.h"
+#include "core/contact.h"
+#include "store/db.h"
+#include "tel/tel.h"
+
+#define SOFTWARE "Lotsen"
+#define USER_MAX 64 /* longest request-URI or From user part taken as a number */
+
+/* An action the engine asked for, kept until the next loop step. */
+struct tel_act {
+	struct le le;
+	enum acd_action_kind kind;
+	int64_t call;                /* the API's call id */
+	uint32_t agent;              /* 0 when none */
+	char number[ACD_NUMBER_MAX]; /* forward */
+};
+
+static const struct {
+	const char *name;
+	enum acd_action_kind kind;
+} act_names[] = {
+        {"queued", ACD_ACT_QUEUED},
+        {"announce", ACD_ACT_ANNOUNCE},
+        {"offer", ACD_ACT_OFFER},
+        {"cancel_offer", ACD_ACT_CANCEL_OFFER},
+        {"connect", ACD_ACT_CONNECT},
+        {"offer_callback", ACD_ACT_OFFER_CALLBACK},
+        {"callback_dial", ACD_ACT_CALLBACK_DIAL},
+        {"closed", ACD_ACT_CLOSED},
+        {"forward", ACD_ACT_FORWARD},
+};
+
+/* ---- the engine's actions ------------------------------------------------ */
+
+static void act_run(struct tel *t, const struct tel_act *a)
+{
+	struct tel_call *c = tel_call_find(t, a->call);
+
+	if (!c)
+		return; /* an HTTP test call, or one that already hung up */
+	mem_ref(c);
+	switch (a->kind) {
+	case ACD_ACT_QUEUED:
+		tel_call_queued(c);
+		break;
+	case ACD_ACT_OFFER:
+		tel_call_offer(c, a->agent);
+		break;
+	case ACD_ACT_CANCEL_OFFER:
+		tel_call_cancel_offer(c, a->agent);
+		break;
+	case ACD_ACT_CONNECT:
+		tel_call_connect(c, a->agent);
+		break;
+	case ACD_ACT_CLOSED:
+		tel_call_closed(c);
+		break;
+	case ACD_ACT_FORWARD:
+		tel_call_forward(c, a->number);
+		break;
+	default:
+		/* announce, callback offers and dialling come with prompts and DTMF. */
+		log_debug("tel.action", "call=%lld kind=%d ignored=true", (long long)a->call,
+		          (int)a->kind);
+		break;
+	}
+	mem_deref(c);
+}
+
+void tel_run_actions(struct tel *t)
+{
+	struct le *le;
+
+	/* Running one may feed the engine, which appends more: take them in order. */
+	while ((le = list_head(&t->acts)) != NULL) {
+		struct tel_act *a = le->data;
+		list_unlink(le);
+		if (!t->closing)
+			act_run(t, a);
+		mem_deref(a);
+	}
+}
+
+static void act_tmr_h(void *arg)
+{
+	struct tel *t = arg;
+	struct le *le;
+
+	tel_run_actions(t);
+	if (!t->recheck || t->closing)
+		return;
+	t->recheck = false;
+	for (le = t->calls.head; le;) {
+		struct tel_call *c = le->data;
+		le = le->next; /* c may go */
+		tel_call_recheck(c);
+	}
+}
+
+/* The engine's listener: only note what to do; it is done on the next loop step, because
+ * doing it may feed the engine, which must not happen inside its flush. */
+static void note_h(enum acd_note_kind kind, uint32_t id, const json_t *j, void *arg)
+{
+	struct tel *t = arg;
+	const char *name, *number;
+	struct tel_act *a;
+	size_t i;
+
+	(void)id;
+	if (kind != ACD_NOTE_ACTION) {
+		/* A hang-up through the API changes an agent or a group and has no action. */
+		if (t->calls.head) {
+			t->recheck = true;
+			tmr_start(&t->act_tmr, 0, act_tmr_h, t);
+		}
+		return;
+	}
+	name = json_string_value(json_object_get(j, "action"));
+	for (i = 0; name && i < sizeof(act_names) / sizeof(act_names[0]); i++)
+		if (!strcmp(act_names[i].name, name))
+			break;
+	if (!name || i == sizeof(act_names) / sizeof(act_names[0]))
+		return;
+	a = mem_zalloc(sizeof(*a), NULL);
+	if (!a)
+		return;
+	a->kind = act_names[i].kind;
+	a->call = json_integer_value(json_object_get(j, "call_id"));
+	a->agent = (uint32_t)json_integer_value(json_object_get(j, "agent_id"));
+	number = json_string_value(json_object_get(j, "number"));
+	if (number)
+		(void)re_snprintf(a->number, sizeof(a->number), "%s", number);
+	list_append(&t->acts, &a->le, a);
+	tmr_start(&t->act_tmr, 0, act_tmr_h, t);
+}
+
+/* ---- SIP requests -------------------------------------------------------- */
+
+static bool options_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel *t = arg;
+
+	if (pl_strcmp(&msg->met, "OPTIONS"))
+		return false;
+	(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 200, "OK",
+	                  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+	                  "Accept: application/sdp\r\n"
+	                  "Content-Length: 0\r\n\r\n");
+	return true;
+}
+
+/* The group an entry number leads to; 0 when none. */
+static uint32_t entry_group(struct tel *t, const char *number)
+{
+	struct stmt *s;
+	uint32_t group = 0;
+
+	if (db_prepare(t->app->db, &s, "SELECT group_id FROM entry_numbers WHERE number = ?",
+	               true) != 0)
+		return 0;
+	stmt_bind_text(s, 1, number);
+	if (stmt_step(s) == DB_ROW)
+		group = (uint32_t)stmt_int(s, 0);
+	stmt_done(s);
+	return group;
+}
+
+/* A user part as a phone number ("0850836000", "+46…"); EINVAL when it is none. */
+static int user_number(const struct pl *user, char *out, size_t n)
+{
+	char buf[USER_MAX];
+
+	if (!pl_isset(user) || user->l >= sizeof(buf))
+		return EINVAL;
+	(void)pl_strcpy(user, buf, sizeof(buf));
+	return phone_normalize(buf, out, n);
+}
+
+static void reply_bad(struct tel *t, const struct sip_msg *msg, const char *why)
+{
+	log_info("tel.invite", "result=400 reason=\"%s\"", why);
+	(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 400, "Bad Request",
+	                  "Warning: 399 lotsen \"%s\"\r\nContent-Length: 0\r\n\r\n", why);
+}
+
+static void invite_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel *t = arg;
+	char entry[ACD_NUMBER_MAX], caller[ACD_NUMBER_MAX] = "";
+	uint32_t group;
+
+	if (!pl_isset(&msg->from.auri) || !pl_isset(&msg->from.tag)) {
+		reply_bad(t, msg, "From with a tag is required");
+		return;
+	}
+	if (!pl_isset(&msg->to.auri)) {
+		reply_bad(t, msg, "To is required");
+		return;
+	}
+	if (!pl_isset(&msg->callid)) {
+		reply_bad(t, msg, "Call-ID is required");
+		return;
+	}
+	if (!sip_msg_hdr(msg, SIP_HDR_CONTACT)) {
+		reply_bad(t, msg, "Contact is required");
+		return;
+	}
+	if (user_number(&msg->uri.user, entry, sizeof(entry)) != 0 ||
+	    (group = entry_group(t, entry)) == 0) {
+		char user[USER_MAX] = "";
+		(void)pl_strcpy(&msg->uri.user, user, sizeof(user));
+		log_info("tel.invite", "result=404 user=\"%s\"", user);
+		(void)sip_treply(NULL, t->sip, msg, 404, "Not Found");
+		return;
+	}
+	if (!acd_host_has_group(t->app->acd, group)) {
+		log_info("tel.invite", "result=480 group=%u reason=inactive", group);
+		(void)sip_treply(NULL, t->sip, msg, 480, "Temporarily Unavailable");
+		return;
+	}
+	if (!msg->mb || mbuf_get_left(msg->mb) == 0 ||
+	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp")) {
+		log_info("tel.invite", "result=488 reason=\"no sdp offer\"");
+		(void)sip_treplyf(
+		        NULL, NULL, t->sip, msg, false, 488, "Not Acceptable Here",
+		        "Warning: 399 lotsen \"an SDP offer in the INVITE is required\"\r\n"
+		        "Content-Length: 0\r\n\r\n");
+		return;
+	}
+	/* A caller whose From is no phone number is treated as withheld. */
+	if (user_number(&msg->from.uri.user, caller, sizeof(caller)) != 0)
+		caller[0] = '\0';
+	tel_call_incoming(t, msg, group, entry, caller);
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+static void tel_destructor(void *arg)
+{
+	struct tel *t = arg;
+	struct le *le;
+
+	t->closing = true;
+	if (t->app && t->app->acd)
+		acd_host_unlisten(t->app->acd, note_h, t);
+	tmr_cancel(&t->act_tmr);
+	list_flush(&t->acts);
+	/* Hang up every call: the engine logs them as abandoned or ended. */
+	while ((le = list_head(&t->calls)) != NULL) {
+		struct tel_call *c = le->data;
+		tel_call_hangup(c);
+	}
+	/* Pending requests (BYEs just sent) are given up; their sessions then go. */
+	sip_close(t->sip, true);
+	mem_deref(t->lsnr);
+	mem_deref(t->sock);
+	mem_deref(t->sip);
+}
+
+int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr)
+{
+	struct tel *t;
+	int err;
+
+	if (!tp || !app || !app->acd || !app->db || !sip_addr)
+		return EINVAL;
+	t = mem_zalloc(sizeof(*t), tel_destructor);
+	if (!t)
+		return ENOMEM;
+	t->app = app;
+	tmr_init(&t->act_tmr);
+	list_init(&t->calls);
+	list_init(&t->acts);
+	err = sa_decode(&t->laddr, sip_addr, strlen(sip_addr));
+	if (err || !sa_port(&t->laddr)) {
+		err = EINVAL;
+		goto out;
+	}
+	/* Media binds where SIP does; a wildcard address announces the default source. */
+	sa_cpy(&t->media_ip, &t->laddr);
+	if (sa_is_any(&t->media_ip)) {
+		err = net_default_source_addr_get(sa_af(&t->laddr), &t->media_ip);
+		if (err)
+			goto out;
+	}
+	sa_set_port(&t->media_ip, 0);
+	err = sip_alloc(&t->sip, NULL, 32, 32, 32, SOFTWARE, NULL, NULL);
+	if (err)
+		goto out;
+	err = sip_transp_add(t->sip, SIP_TRANSP_UDP, &t->laddr);
+	if (!err)
+		err = sip_transp_add(t->sip, SIP_TRANSP_TCP, &t->laddr);
+	if (err)
+		goto out;
+	err = sipsess_listen(&t->sock, t->sip, 32, invite_h, t);
+	if (!err)
+		err = sip_listen(&t->lsnr, t->sip, true, options_h, t);
+	if (!err)
+		err = acd_host_listen(app->acd, note_h, t);
+	if (err)
+		goto out;
+	{
+		char a[64];
+		(void)re_snprintf(a, sizeof(a), "%J", &t->laddr);
+		log_info("tel.ready", "sip=\"%s\" transports=udp,tcp", a);
+	}
+out:
+	if (err) {
+		/* Not listening yet: the destructor must not unlisten someone else's arg. */
+		mem_deref(t);
+	} else {
+		*tp = t;
+	}
+	return err;
+}
+
+void tel_free(struct tel *t)
+{
+	mem_deref(t);
+}

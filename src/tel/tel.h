@@ -1,0 +1,16 @@
+/* Telephony: SIP calls into the queue engine, agents' phones rung over SIP, media anchored here. */
+#ifndef LOTSEN_TEL_TEL_H
+#define LOTSEN_TEL_TEL_H
+
+struct app;
+struct tel;
+
+/* Listen for SIP on `sip_addr` ("127.0.0.1:5060"; UDP and TCP) and take the calls dialled
+ * to the entry numbers into the queue of `app->acd`, which must be running and outlive the
+ * module. Agents' phones are the users' sip_uri. EINVAL for a bad address, EADDRINUSE
+ * and the like when the port cannot be bound. */
+int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr);
+/* Hang up every call (the engine hears of it) and close the sockets. NULL is a no-op. */
+void tel_free(struct tel *t);
+
+#endif

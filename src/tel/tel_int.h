@@ -1,0 +1,98 @@
+/* What the telephony module's files share: the module, its calls and their media. */
+#ifndef LOTSEN_TEL_TEL_INT_H
+#define LOTSEN_TEL_TEL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mbuf.h>
+#include <re_list.h>
+#include <re_sa.h>
+#include <re_tmr.h>
+
+#include "acd/acd.h"
+
+struct app;
+struct sip;
+struct sip_msg;
+struct sipsess_sock;
+struct sip_lsnr;
+
+/* ---- tel.c: the module ------------------------------------------------- */
+
+struct tel {
+	struct app *app;           /* borrowed; app->acd and app->db are used */
+	struct sip *sip;           /* the SIP stack, UDP and TCP on laddr */
+	struct sipsess_sock *sock; /* INVITE/BYE/CANCEL dialogs */
+	struct sip_lsnr *lsnr;     /* OPTIONS */
+	struct sa laddr;           /* where SIP listens */
+	struct sa media_ip;        /* where RTP binds and what SDP announces (port 0) */
+	struct list calls;         /* struct tel_call, the list holds one reference each */
+	struct list acts;          /* struct tel_act: the engine's actions not yet done */
+	struct tmr act_tmr;        /* runs acts on the next loop step */
+	bool recheck;              /* the engine changed: look for calls it ended on its own */
+	bool closing;              /* tel_free is hanging up: no more engine feeding */
+};
+
+/* Do the actions the engine asked for since the last run. Never from a listener. */
+void tel_run_actions(struct tel *t);
+
+/* ---- g711.c: the codecs ------------------------------------------------ */
+
+uint8_t g711_ulaw_encode(int16_t s);
+int16_t g711_ulaw_decode(uint8_t u);
+uint8_t g711_alaw_encode(int16_t s);
+int16_t g711_alaw_decode(uint8_t a);
+uint8_t g711_ulaw_to_alaw(uint8_t u);
+uint8_t g711_alaw_to_ulaw(uint8_t a);
+
+/* ---- media.c: one RTP leg ---------------------------------------------- */
+
+struct media;
+
+/* An RTP socket on `ip` (a free even port) with its SDP: PCMU, PCMA, telephone-event. */
+int media_alloc(struct media **mp, const struct sa *ip);
+/* The caller's offer in, our answer out (*answer is new). EPROTO: no common codec or no
+ * audio; EBADMSG: the SDP does not parse. */
+int media_answer(struct media *m, struct mbuf *offer, struct mbuf **answer);
+/* Our offer (new mbuf) for an outgoing leg, and the answer that came back. */
+int media_offer(struct media *m, struct mbuf **offer);
+int media_accept(struct media *m, struct mbuf *answer);
+/* The 20 ms tone-and-comfort-noise stream to the remote side, while waiting. */
+void media_tone(struct media *m, bool on);
+/* Relay RTP both ways between two legs (transcoding µ-law ↔ A-law when they differ);
+ * stops their tones. Either side's free ends the relay. */
+void media_bridge(struct media *a, struct media *b);
+/* Packets received from the remote side, sent to it, and relayed on to the bridged leg. */
+void media_counts(const struct media *m, uint64_t *rx, uint64_t *tx, uint64_t *relayed);
+const char *media_codec(const struct media *m);
+
+/* ---- call.c: a caller, its agent leg, their state ------------------------ */
+
+struct tel_call;
+
+/* An INVITE to an entry number (the request handler already checked the headers):
+ * answers, feeds the engine. Replies itself on every path. */
+void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group, const char *entry,
+                       const char *caller);
+/* The call with this external (API) id, or NULL. Borrowed. */
+struct tel_call *tel_call_find(struct tel *t, int64_t id);
+/* The engine's actions for one call. */
+void tel_call_queued(struct tel_call *c);
+void tel_call_offer(struct tel_call *c, uint32_t agent);
+void tel_call_cancel_offer(struct tel_call *c, uint32_t agent);
+void tel_call_connect(struct tel_call *c, uint32_t agent);
+void tel_call_closed(struct tel_call *c);
+void tel_call_forward(struct tel_call *c, const char *number);
+/* Hang up the call when the engine no longer has it (an agent or admin ended it through
+ * the API: the engine has no action for that). */
+void tel_call_recheck(struct tel_call *c);
+/* Hang up both legs without telling the engine (it already knows). */
+void tel_call_drop(struct tel_call *c);
+/* Tell the engine the call is over, then hang up both legs. */
+void tel_call_hangup(struct tel_call *c);
+
+#endif

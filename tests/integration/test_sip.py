@@ -1,0 +1,323 @@
+"""Telephony over SIP: sipp plays the citizen's phone and the agent's phone against a real
+server; the queue's event log shows what the engine made of it."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import ServerTest, free_port
+
+SIPP = shutil.which("sipp")
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCEN = os.path.join(HERE, "sipp")
+SIP_PORT = free_port()
+SHUTDOWN_SIP_PORT = free_port()
+ENTRY = "0850836000"  # "08-508 360 00", group 2 "Äldre direkt" in the demo
+ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+          "holidays": "ignore"}
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Sipp:
+    """One sipp process; `wait()` returns its exit code (0: the scenario passed)."""
+
+    def __init__(self, scenario, *args, port=None, media_port=None, remote=True, sip_port=None):
+        self.dir = tempfile.mkdtemp(prefix="lotsen-sipp-")
+        self.port = port or free_udp_port()
+        cmd = [SIPP, "-sf", os.path.join(SCEN, scenario), "-m", "1", "-timeout", "20s",
+               "-timeout_error", "-i", "127.0.0.1", "-p", str(self.port),
+               "-mp", str(media_port or free_udp_port()), "-nostdin", "-trace_err"] + list(args)
+        if remote:
+            cmd.append(f"127.0.0.1:{sip_port or SIP_PORT}")
+        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def wait(self, timeout=30):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return "timeout"
+
+    def errors(self):
+        out = []
+        for name in os.listdir(self.dir):
+            with open(os.path.join(self.dir, name), errors="replace") as f:
+                out.append(f"{name}:\n{f.read()[-2000:]}")
+        return "\n".join(out)
+
+
+@unittest.skipUnless(SIPP, "sipp is not installed (scripts/install-test-peers.sh)")
+class SipTest(ServerTest):
+    extra = ("--sip", f"127.0.0.1:{SIP_PORT}")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        admin = cls.srv.login("admin")
+        for g in range(1, 9):
+            r = cls.srv.request("PATCH", f"/api/v1/groups/{g}",
+                                {"opening_hours": ALWAYS, "wrapup_s": 0}, token=admin)
+            assert r.status == 200, r
+        cls.anna = cls.srv.request("GET", "/api/v1/acd/agents/me",
+                                   token=cls.srv.login("anna")).json["agent_id"]
+
+    def setUp(self):
+        self.state("anna", "logged_out")
+
+    # ---- helpers ---------------------------------------------------------------
+
+    def state(self, user, state):
+        r = self.api("POST", "/api/v1/acd/agents/me/state", {"state": state}, user=user)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def phone(self, port):
+        r = self.api("PATCH", f"/api/v1/users/{self.anna}", {"sip_uri": f"sip:anna@127.0.0.1:{port}"})
+        self.assertEqual(r.status, 200, r)
+
+    def last_event_id(self):
+        r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
+        self.assertEqual(r.status, 200, r)
+        return r.json["next_after"]
+
+    def events_since(self, after):
+        r = self.api("GET", f"/api/v1/acd/events?after_id={after}&limit=5000", user="chef.stod")
+        self.assertEqual(r.status, 200, r)
+        return r.json["events"]
+
+    def new_call(self, after, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for e in self.events_since(after):
+                if e["kind"] == "call_arrived":
+                    return e["call_id"]
+            time.sleep(0.05)
+        self.fail("no call arrived:\n" + self.srv.logs()[-3000:])
+
+    def kinds(self, after, call_id, until=None, timeout=5):
+        deadline = time.time() + timeout
+        while True:
+            k = [e["kind"] for e in self.events_since(after) if e.get("call_id") == call_id]
+            if until is None or until in k or time.time() > deadline:
+                return k
+            time.sleep(0.05)
+
+    def assertSipp(self, p, code=0):
+        self.assertEqual(p.wait(), code, p.errors())
+
+    # ---- tests -----------------------------------------------------------------
+
+    def test_a_options_is_answered(self):
+        self.assertSipp(Sipp("options.xml"))
+
+    def test_b_unknown_number_is_404(self):
+        self.assertSipp(Sipp("invite_unknown.xml", "-s", "0812345678"))
+
+    def test_c_call_is_answered_by_the_agent_phone_with_media_relayed(self):
+        agent = Sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.assertEqual(self.state("anna", "ready")["state"], "ready")
+        time.sleep(0.3)  # the agent's sipp is listening
+        mark = self.last_event_id()
+        caller = Sipp("caller.xml", "-s", ENTRY, "-d", "2500")
+        call_id = self.new_call(mark)
+        deadline = time.time() + 5
+        talking = False
+        while time.time() < deadline and not talking:
+            r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+            talking = r.status == 200 and r.json.get("talking")
+            time.sleep(0.05)
+        self.assertTrue(talking, self.srv.logs()[-3000:])
+        self.assertSipp(caller)
+        self.assertSipp(agent)
+        self.assertEqual(self.kinds(mark, call_id, until="call_ended"),
+                         ["call_arrived", "call_queued", "call_offered", "call_answered", "call_ended"])
+        m = None
+        deadline = time.time() + 5
+        while not m and time.time() < deadline:
+            m = re.search(rf"event=tel.call_end call={call_id} .*caller_relayed=(\d+) .*agent_relayed=(\d+)",
+                          self.srv.logs())
+            time.sleep(0.05)
+        self.assertTrue(m, self.srv.logs()[-3000:])
+        # The caller's audio reached the agent, and the agent's echo came back.
+        self.assertGreater(int(m.group(1)), 10, m.group(0))
+        self.assertGreater(int(m.group(2)), 10, m.group(0))
+        me = self.api("GET", "/api/v1/acd/agents/me", user="anna").json
+        self.assertEqual(me["state"], "ready", me)
+
+    def test_d_caller_hangs_up_while_queued(self):
+        mark = self.last_event_id()
+        caller = Sipp("caller.xml", "-s", ENTRY, "-d", "1000")
+        call_id = self.new_call(mark)
+        self.assertSipp(caller)
+        k = self.kinds(mark, call_id, until="call_abandoned")
+        # With nobody serving the group the wait estimate is long: a callback is offered.
+        self.assertEqual(k[:2], ["call_arrived", "call_queued"], k)
+        self.assertEqual(k[-1], "call_abandoned", k)
+        self.assertNotIn("call_offered", k)
+
+    def test_e_busy_agent_phone_sends_the_call_back_to_the_queue(self):
+        agent = Sipp("agent_busy.xml", remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller.xml", "-s", ENTRY, "-d", "3000")
+        call_id = self.new_call(mark)
+        self.assertSipp(agent)
+        k = self.kinds(mark, call_id, until="call_no_answer")
+        self.assertIn("call_no_answer", k)
+        me = self.api("GET", "/api/v1/acd/agents/me", user="anna").json
+        self.assertEqual((me["state"], me["pause_reason"]), ("paused", "no_answer"), me)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+        self.assertEqual((r.status, r.json.get("talking")), (200, False), r)
+        self.assertSipp(caller)
+        self.assertEqual(self.kinds(mark, call_id, until="call_abandoned")[-1], "call_abandoned")
+
+    def test_g_agent_hangs_up_and_the_caller_gets_bye(self):
+        agent = Sipp("agent_hangup.xml", "-d", "1000", remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller_hungup.xml", "-s", ENTRY)
+        call_id = self.new_call(mark)
+        self.assertSipp(agent)
+        self.assertSipp(caller)
+        self.assertEqual(self.kinds(mark, call_id, until="call_ended"),
+                         ["call_arrived", "call_queued", "call_offered", "call_answered", "call_ended"])
+
+    def test_h_closed_group_answers_and_hangs_up(self):
+        never = {"weekly": {}, "holidays": "closed"}
+        r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": never})
+        self.assertEqual(r.status, 200, r)
+        try:
+            mark = self.last_event_id()
+            caller = Sipp("caller_hungup.xml", "-s", "0850800000")  # Stockholm direkt
+            call_id = self.new_call(mark)
+            self.assertSipp(caller)
+            self.assertIn("call_closed", self.kinds(mark, call_id, until="call_closed"))
+        finally:
+            r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": ALWAYS})
+            self.assertEqual(r.status, 200, r)
+
+    def test_i_closed_group_with_an_outside_number_is_forwarded_by_302(self):
+        never = {"weekly": {}, "holidays": "closed"}
+        r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": never,
+                                                   "overflow_number": "08-508 111 11"})
+        self.assertEqual(r.status, 200, r)
+        try:
+            mark = self.last_event_id()
+            self.assertSipp(Sipp("invite_forwarded.xml", "-s", "0850800000"))
+            call_id = self.new_call(mark)
+            self.assertIn("call_forwarded", self.kinds(mark, call_id, until="call_forwarded"))
+            self.assertRegex(self.srv.logs(), rf"event=tel.forward call={call_id} number=\S+ via=302")
+        finally:
+            r = self.api("PATCH", "/api/v1/groups/1", {"opening_hours": ALWAYS, "overflow_number": None})
+            self.assertEqual(r.status, 200, r)
+
+    def test_j_hangup_from_the_desktop_ends_both_legs(self):
+        agent = Sipp("agent_answer.xml", remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller_hungup.xml", "-s", ENTRY)
+        call_id = self.new_call(mark)
+        self.assertIn("call_answered", self.kinds(mark, call_id, until="call_answered"))
+        r = self.api("POST", f"/api/v1/acd/calls/{call_id}/hangup", user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertSipp(caller)
+        self.assertSipp(agent)
+        self.assertEqual(self.kinds(mark, call_id)[-1], "call_ended")
+
+    def test_f_malformed_sip_does_not_stop_the_server(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.bind(("127.0.0.1", 0))
+        lport = s.getsockname()[1]
+        dst = ("127.0.0.1", SIP_PORT)
+
+        def invite(headers, body=b""):
+            lines = [f"INVITE sip:{ENTRY}@127.0.0.1:{SIP_PORT} SIP/2.0",
+                     f"Via: SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK{time.time_ns()}"]
+            lines += headers + [f"Content-Length: {len(body)}", "", ""]
+            return "\r\n".join(lines).encode() + body
+
+        base = [f"From: <sip:070123@127.0.0.1:{lport}>;tag=f1", f"To: <sip:{ENTRY}@127.0.0.1>",
+                "CSeq: 1 INVITE", "Max-Forwards: 70"]
+        for junk in (b"", b"\x00\xff" * 40, b"INVITE", b"INVITE sip:x SIP/2.0\r\nVia: garbage\r\n\r\n",
+                     invite(base)[:60], b"SIP/2.0 200 OK\r\n\r\n", os.urandom(1400)):
+            s.sendto(junk, dst)
+
+        def status(msg):
+            s.sendto(msg, dst)
+            deadline = time.time() + 3
+            while time.time() < deadline:
+                data = s.recv(65535).decode(errors="replace")
+                code = int(data.split(" ")[1])
+                if code >= 200:
+                    return code
+            return None
+
+        # No Contact, no SDP, no usable codec: refused with the reason, nothing kept.
+        self.assertEqual(status(invite(base + [f"Call-ID: a{time.time_ns()}"])), 400)
+        with_contact = base + [f"Contact: <sip:070123@127.0.0.1:{lport}>"]
+        self.assertEqual(status(invite(with_contact + [f"Call-ID: b{time.time_ns()}"])), 488)
+        sdp = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+               b"m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n")
+        self.assertEqual(status(invite(with_contact + [f"Call-ID: c{time.time_ns()}",
+                                                       "Content-Type: application/sdp"], sdp)), 488)
+        self.assertEqual(status(invite(with_contact + [f"Call-ID: d{time.time_ns()}",
+                                                       "Content-Type: application/sdp"], b"v=0\r\nm=")), 488)
+        s.close()
+        self.assertSipp(Sipp("options.xml"))
+        self.assertEqual(self.api("GET", "/api/v1/acd/groups/2").status, 200)
+
+
+@unittest.skipUnless(SIPP, "sipp is not installed (scripts/install-test-peers.sh)")
+class SipShutdownTest(ServerTest):
+    """Stopping the server with callers on the line hangs them up and leaks nothing."""
+    extra = ("--sip", f"127.0.0.1:{SHUTDOWN_SIP_PORT}")
+    caller = None
+
+    def test_stop_with_a_caller_waiting(self):
+        mark = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["next_after"]
+        caller = Sipp("caller_hungup.xml", "-s", ENTRY, sip_port=SHUTDOWN_SIP_PORT)
+        self.__class__.caller = caller
+        deadline = time.time() + 5
+        arrived = False
+        while not arrived and time.time() < deadline:
+            r = self.api("GET", f"/api/v1/acd/events?after_id={mark}", user="chef.stod")
+            arrived = any(e["kind"] == "call_arrived" for e in r.json["events"])
+            time.sleep(0.05)
+        self.assertTrue(arrived, self.srv.logs()[-2000:])
+        # tearDownClass stops the server and checks its exit code (leaks fail under ASan).
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        # The server's BYE on the way out ended the caller's scenario.
+        if cls.caller:
+            assert cls.caller.wait(timeout=10) == 0, cls.caller.errors()
+
+
+if __name__ == "__main__":
+    unittest.main()
