@@ -5,9 +5,19 @@
 #include <string.h>
 
 #include "kb/kb.h"
+#include "core/calendar.h"
 #include "kb/kb_int.h"
 #include "kb/kb_art.h"
 #include "store/db.h"
+
+
+json_t *kb_time_json(int64_t t)
+{
+	char buf[21];
+
+	time_format_iso8601(t, buf);
+	return json_string(buf);
+}
 
 static const char *const kinds[] = {"qa", "routine", "checklist", "news", "notice"};
 static const char *const statuses[] = {"draft", "published", "archived"};
@@ -126,12 +136,12 @@ int kb_art_load(struct db *db, int64_t id, json_t **out)
 		return err;
 	stmt_bind_int(s, 1, id);
 	if (stmt_step(s) == DB_ROW) {
-		o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "id",
+		o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o}", "id",
 		              (json_int_t)stmt_int(s, 0), "slug", stmt_text(s, 1), "kind",
 		              stmt_text(s, 2), "title", stmt_text(s, 3), "body", stmt_text(s, 4),
 		              "status", stmt_text(s, 5), "version", (json_int_t)stmt_int(s, 10),
-		              "created_at", (json_int_t)stmt_int(s, 11), "updated_at",
-		              (json_int_t)stmt_int(s, 12));
+		              "created_at", kb_time_json(stmt_int(s, 11)), "updated_at",
+		              kb_time_json(stmt_int(s, 12)));
 		if (o) {
 			json_object_set_new(o, "owner_id",
 			                    stmt_is_null(s, 6) ? json_null()
@@ -1122,8 +1132,8 @@ int kb_versions_list(struct db *db, const struct principal *p, int64_t id, json_
 	arr = json_array();
 	stmt_bind_int(s, 1, id);
 	while (stmt_step(s) == DB_ROW) {
-		json_t *o = json_pack("{s:I,s:I,s:s}", "version", (json_int_t)stmt_int(s, 0),
-		                      "created_at", (json_int_t)stmt_int(s, 3), "title",
+		json_t *o = json_pack("{s:I,s:o,s:s}", "version", (json_int_t)stmt_int(s, 0),
+		                      "created_at", kb_time_json(stmt_int(s, 3)), "title",
 		                      stmt_text(s, 5));
 		json_object_set_new(o, "author_id",
 		                    stmt_is_null(s, 1) ? json_null()

@@ -250,9 +250,9 @@ int kb_flags_list(struct db *db, const struct principal *p, const char *status, 
 	while (stmt_step(s) == DB_ROW) {
 		int64_t by = stmt_int(s, 7), owner = stmt_int(s, 10);
 		json_t *o =
-		        json_pack("{s:I,s:s,s:s,s:I,s:s}", "id", (json_int_t)stmt_int(s, 0), "kind",
+		        json_pack("{s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)stmt_int(s, 0), "kind",
 		                  stmt_text(s, 4), "message", stmt_text(s, 5), "created_at",
-		                  (json_int_t)stmt_int(s, 9), "status", stmt_text(s, 11));
+		                  kb_time_json(stmt_int(s, 9)), "status", stmt_text(s, 11));
 #define OPT_INT(key, col)                                                                          \
 	json_object_set_new(o, key,                                                                \
 	                    stmt_is_null(s, col) ? json_null() : json_integer(stmt_int(s, col)))
@@ -267,7 +267,8 @@ int kb_flags_list(struct db *db, const struct principal *p, const char *status, 
 		OPT_STR("created_by_name", 8);
 		OPT_INT("owner_id", 10);
 		OPT_INT("closed_by", 12);
-		OPT_INT("closed_at", 13);
+		json_object_set_new(o, "closed_at",
+		                    stmt_is_null(s, 13) ? json_null() : kb_time_json(stmt_int(s, 13)));
 		OPT_STR("note", 14);
 #undef OPT_INT
 #undef OPT_STR
@@ -447,9 +448,9 @@ int kb_stats(struct db *db, const struct principal *p, int64_t from, int64_t to,
 	stmt_bind_int(s, 2, to);
 	while (stmt_step(s) == DB_ROW)
 		json_array_append_new(missing,
-		                      json_pack("{s:s,s:I,s:I,s:I}", "question", stmt_text(s, 0),
+		                      json_pack("{s:s,s:I,s:o,s:I}", "question", stmt_text(s, 0),
 		                                "count", (json_int_t)stmt_int(s, 1), "last_at",
-		                                (json_int_t)stmt_int(s, 2), "open",
+		                                kb_time_json(stmt_int(s, 2)), "open",
 		                                (json_int_t)stmt_int(s, 3)));
 	stmt_done(s);
 	err = db_prepare(

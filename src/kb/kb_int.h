@@ -95,4 +95,7 @@ void kb_buf_fmt(struct kb_buf *b, const char *fmt, ...) __attribute__((format(pr
 /* The NUL-terminated text, owned by the caller; NULL when out of memory. */
 char *kb_buf_take(struct kb_buf *b);
 
+/* A time as the API shows times: ISO 8601 UTC ("2026-11-23T12:50:43Z"), a new reference. */
+json_t *kb_time_json(int64_t t);
+
 #endif
