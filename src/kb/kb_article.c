@@ -10,7 +10,6 @@
 #include "kb/kb_art.h"
 #include "store/db.h"
 
-
 json_t *kb_time_json(int64_t t)
 {
 	char buf[21];

@@ -268,7 +268,8 @@ int kb_flags_list(struct db *db, const struct principal *p, const char *status, 
 		OPT_INT("owner_id", 10);
 		OPT_INT("closed_by", 12);
 		json_object_set_new(o, "closed_at",
-		                    stmt_is_null(s, 13) ? json_null() : kb_time_json(stmt_int(s, 13)));
+		                    stmt_is_null(s, 13) ? json_null()
+		                                        : kb_time_json(stmt_int(s, 13)));
 		OPT_STR("note", 14);
 #undef OPT_INT
 #undef OPT_STR

@@ -148,9 +148,9 @@ static void test_every_edit_is_a_version(void **state)
 	{
 		char want[21];
 		time_format_iso8601(NOW + 60, want);
-		assert_string_equal(
-		        json_string_value(json_object_get(json_array_get(versions, 0), "created_at")),
-		        want);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(versions, 0),
+		                                                      "created_at")),
+		                    want);
 	}
 	assert_string_equal(json_string_value(json_object_get(json_array_get(versions, 1), "note")),
 	                    "Första versionen");
