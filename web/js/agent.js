@@ -384,6 +384,7 @@ async function start() {
 		if (desk.agent.call_id) loadCall(desk.agent.call_id);
 		applyLang();
 		document.body.dataset.ready = 'true';
+		document.body.dataset.readyMs = String(Math.round(performance.now()));
 	} catch (e) {
 		pageError(e);
 	}

@@ -52,6 +52,7 @@ function connect() {
 		groups.set(g.group_id, { snap: g, got: Date.now() });
 		render();
 		$('updated').textContent = t('Uppdateras direkt när något ändras.', 'Updates as soon as anything changes.');
+		if (!document.body.dataset.ready) document.body.dataset.readyMs = String(Math.round(performance.now()));
 		document.body.dataset.ready = 'true';
 	});
 	es.addEventListener('error', async () => {
