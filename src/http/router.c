@@ -45,8 +45,10 @@ static bool match(const char *pat, const char *path, struct req *r)
  * tokens out of URLs that end up in histories and proxies. */
 static bool token_in_query_allowed(const struct req *r)
 {
-	return strcmp(r->method, "GET") == 0 && (strcmp(r->path, "/api/v1/acd/stream") == 0 ||
-						 strcmp(r->path, "/api/v1/acd/stream/") == 0);
+	if (strcmp(r->method, "GET") != 0)
+		return false;
+	return strcmp(r->path, "/api/v1/acd/stream") == 0 ||
+	       strcmp(r->path, "/api/v1/acd/stream/") == 0;
 }
 
 static int authenticate(struct req *r)
