@@ -112,11 +112,19 @@ class WebTest(ServerTest):
         self.assertEqual(c["handovers"][0]["contact_id"], int(r["form"]["contact"]), c["handovers"])
         self.assertEqual(str(c.get("call_id")), str(r["offerCallId"]), c)
 
+    def test_agent_searches_the_knowledge_base(self):
+        r = self.result
+        self.assertTrue(r["agentOk"], r.get("agentError"))
+        self.assertIn("Ansöka om hemtjänst", r["kbHits"])
+        self.assertGreater(r["kbMarks"], 0)
+
     def test_wallboard_shows_a_waiting_caller_within_a_second(self):
         r = self.result
         self.assertTrue(r["wallboardOk"], r.get("wallboardError"))
         self.assertEqual(r["waitingBefore"], "0")
         self.assertLess(r["wallboardMs"], 1000)
+        # The English switch changes the page's language and the texts written by script.
+        self.assertEqual(r["wallboardEnglish"], {"lang": "en", "heading": "Lotsen – wallboard", "label": "waiting"})
 
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result

@@ -123,6 +123,13 @@ async function agentFlow(browser) {
 	});
 	result.caseId = Number(await page.textContent('#case-id'));
 	result.confirmation = await page.textContent('#case-done');
+	// The knowledge base beside the form: search, hits with their marked snippets.
+	await page.focus('#kb-q');
+	await page.keyboard.type('hemtjänst');
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('#kb-results li');
+	result.kbHits = await page.$$eval('#kb-results li h3', (hs) => hs.map((h) => h.textContent));
+	result.kbMarks = await page.$$eval('#kb-results mark', (ms) => ms.length);
 	await page.click('#btn-hangup');
 	await page.waitForFunction(() => !document.getElementById('call').classList.contains('talking'));
 	await page.click('#btn-logout');
@@ -147,6 +154,9 @@ async function wallboardFlow(browser) {
 	await page.waitForTimeout(1200); // a second of waiting on the screenshot
 	await page.screenshot({ path: join(shots, 'wallboard.png'), fullPage: true });
 	await axe(page, 'wallboard');
+	await page.click('#lang-switch');
+	result.wallboardEnglish = { lang: await page.getAttribute('html', 'lang'), heading: await page.textContent('h1'),
+		label: await page.textContent('[data-group="2"] .lbl') };
 	await need('hangup', { call_id: call.call_id });
 	await ctx.close();
 }
