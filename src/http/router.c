@@ -40,13 +40,30 @@ static bool match(const char *pat, const char *path, struct req *r)
 	return *pat == '\0' && (*path == '\0' || (path[0] == '/' && path[1] == '\0'));
 }
 
+/* A browser's EventSource cannot send headers, so the live stream alone also takes the
+ * token as ?access_token= (RFC 6750 §2.3). Everything else needs the header, which keeps
+ * tokens out of URLs that end up in histories and proxies. */
+static bool token_in_query_allowed(const struct req *r)
+{
+	if (strcmp(r->method, "GET") != 0)
+		return false;
+	return strcmp(r->path, "/api/v1/acd/stream") == 0 ||
+	       strcmp(r->path, "/api/v1/acd/stream/") == 0;
+}
+
 static int authenticate(struct req *r)
 {
 	const char *h = req_header(r, "Authorization");
 
-	if (!h || strncmp(h, "Bearer ", 7) != 0)
-		return ENOENT;
-	return auth_session(r->app->db, h + 7, r->now, &r->who);
+	if (h && strncmp(h, "Bearer ", 7) == 0)
+		return auth_session(r->app->db, h + 7, r->now, &r->who);
+	if (!h && token_in_query_allowed(r)) {
+		const char *t = req_query(r, "access_token");
+
+		if (t && *t)
+			return auth_session(r->app->db, t, r->now, &r->who);
+	}
+	return ENOENT;
 }
 
 int router_dispatch(struct req *r)

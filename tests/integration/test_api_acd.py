@@ -222,6 +222,20 @@ class CallbackTest(QueueTest):
         self.api("POST", f"/api/v1/acd/calls/{c['call_id']}/hangup")
         self.state("peter", "logged_out")
 
+    def test_stream_takes_the_token_in_the_query_and_nothing_else_does(self):
+        # EventSource cannot send headers: the stream alone accepts ?access_token=.
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=10)
+        conn.request("GET", "/api/v1/acd/stream?access_token=" + self.token("anna"))
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith("text/event-stream"))
+        conn.close()
+        self.assertEqual(self.srv.request("GET", "/api/v1/acd/stream?access_token=nonsense").status, 401)
+        self.assertEqual(self.srv.request("GET", "/api/v1/me?access_token=" + self.token("anna")).status, 401)
+        self.assertEqual(self.srv.request("GET", "/api/v1/acd/groups?access_token=" + self.token("anna")).status,
+                         401)
+        self.assertProblem(self.srv.request("GET", "/api/v1/acd/stream?access_token=" + self.token(VIEWER)), 403)
+
 
 class QueueErrorsTest(QueueTest):
     def test_bad_calls_are_refused_with_the_field(self):

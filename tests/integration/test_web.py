@@ -1,0 +1,151 @@
+"""The web application in headless Chromium: the agent desktop from login to a handed-over
+case, the wallboard following the queue live, axe-core's accessibility check of every page,
+and a client viewer refused the desk. tests/web/agent_flow.mjs drives the browser; this test
+starts the server, injects the calls it asks for and checks what the API recorded."""
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+import unittest
+
+from harness import ROOT, ServerTest
+
+ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+          "holidays": "ignore"}
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+NODE = shutil.which("node")
+SCRIPT = os.path.join(ROOT, "tests", "web", "agent_flow.mjs")
+# The screenshots in docs/screenshots are refreshed with LOTSEN_SCREENSHOTS=docs/screenshots;
+# by default they go to the test server's directory so a test run leaves the tree clean.
+SHOTS = os.environ.get("LOTSEN_SCREENSHOTS")
+PEERS = "scripts/install-test-peers.sh installs them"
+
+
+@unittest.skipUnless(os.path.exists(CHROMIUM), f"no {CHROMIUM}; {PEERS}")
+@unittest.skipUnless(NODE, f"no node; {PEERS}")
+@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")) and
+                     os.path.isdir(os.path.join(ROOT, "node_modules", "axe-core")),
+                     f"no playwright-core/axe-core in node_modules; {PEERS}")
+class WebTest(ServerTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        admin = cls.srv.login("admin")
+        for g in range(1, 9):
+            r = cls.srv.request("PATCH", f"/api/v1/groups/{g}", {"opening_hours": ALWAYS, "wrapup_s": 0}, token=admin)
+            assert r.status == 200, r
+        cls.result, cls.calls, cls.stderr = cls.run_browser()
+
+    @classmethod
+    def run_browser(cls):
+        """Run the Node script, answering its NEED lines; return its RESULT."""
+        admin = cls.srv.login("admin")
+        calls = []
+        shots = os.path.join(ROOT, SHOTS) if SHOTS else cls.srv.dir
+        os.makedirs(shots, exist_ok=True)
+        err = open(os.path.join(cls.srv.dir, "browser.log"), "w+")
+        proc = subprocess.Popen([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", shots], cwd=ROOT,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
+        killer = threading.Timer(90, proc.kill)
+        killer.start()
+        result = None
+        try:
+            for line in proc.stdout:
+                if line.startswith("RESULT "):
+                    result = json.loads(line[7:])
+                elif line.startswith("NEED "):
+                    _, what, arg = line.rstrip("\n").split(" ", 2)
+                    arg = json.loads(arg)
+                    if what in ("call", "queued-call"):
+                        r = cls.srv.request("POST", "/api/v1/acd/calls", arg, token=admin)
+                        assert r.status == 201, r
+                        calls.append((what, time.time(), r.json))
+                        reply = r.json
+                    elif what == "hangup":
+                        r = cls.srv.request("POST", f"/api/v1/acd/calls/{arg['call_id']}/hangup", token=admin)
+                        reply = {"status": r.status}
+                    else:
+                        reply = {"error": f"unknown need {what}"}
+                    proc.stdin.write(json.dumps(reply) + "\n")
+                    proc.stdin.flush()
+            proc.wait(timeout=10)
+        finally:
+            proc.stdin.close()
+            proc.stdout.close()
+            killer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err.seek(0)
+        stderr = err.read()
+        err.close()
+        return result, calls, stderr
+
+    def setUp(self):
+        self.assertIsNotNone(self.result, f"the browser script gave no result:\n{self.stderr[-3000:]}")
+
+    def test_agent_takes_an_offered_call_and_hands_over_a_case(self):
+        r = self.result
+        self.assertTrue(r["agentOk"], r.get("agentError"))
+        self.assertEqual(r["landedOn"], "/agent.html")
+        self.assertLess(r["offerMs"], 2000)
+        self.assertIn("Inkommande samtal", r["offerLive"])
+        self.assertIn("+46701234567", r["offerLive"])
+        self.assertIn("Äldre direkt", r["offerLive"])  # "Var är jag?": the call's path
+        self.assertEqual(r["answerFocused"], "btn-answer")
+        self.assertEqual(r["formFocused"], "f-category")
+        self.assertEqual(r["form"]["outcome"], "handed_over", r["form"])
+        self.assertEqual(r["form"]["due"], r["dueWanted"], r["form"])
+        # The first try had a due date in the past: the problem's field got the message.
+        self.assertEqual(r["dueError"], {"text": "får inte ligga i det förflutna", "invalid": "true",
+                                         "focused": "f-due"})
+        self.assertIn(str(r["caseId"]), r["confirmation"])
+        case = self.api("GET", f"/api/v1/cases/{r['caseId']}", user="chef.stod")
+        self.assertEqual(case.status, 200, case)
+        c = case.json
+        self.assertEqual((c["outcome"], c["group_id"], c["client_id"], c["channel"]), ("handed_over", 2, 1, "phone"), c)
+        self.assertTrue(c["summary"].startswith("Anhörig vill ha kontakt"), c)
+        self.assertEqual(len(c["handovers"]), 1, c)
+        self.assertEqual(c["handovers"][0]["due_date"], r["dueWanted"], c["handovers"])
+        self.assertEqual(c["handovers"][0]["contact_id"], int(r["form"]["contact"]), c["handovers"])
+        self.assertEqual(str(c.get("call_id")), str(r["offerCallId"]), c)
+
+    def test_agent_searches_the_knowledge_base(self):
+        r = self.result
+        self.assertTrue(r["agentOk"], r.get("agentError"))
+        self.assertIn("Ansöka om hemtjänst", r["kbHits"])
+        self.assertGreater(r["kbMarks"], 0)
+
+    def test_wallboard_shows_a_waiting_caller_within_a_second(self):
+        r = self.result
+        self.assertTrue(r["wallboardOk"], r.get("wallboardError"))
+        self.assertEqual(r["waitingBefore"], "0")
+        self.assertLess(r["wallboardMs"], 1000)
+        # The English switch changes the page's language and the texts written by script.
+        self.assertEqual(r["wallboardEnglish"], {"lang": "en", "heading": "Lotsen – wallboard", "label": "waiting"})
+
+    def test_no_serious_or_critical_accessibility_violations(self):
+        r = self.result
+        self.assertEqual(sorted(r["axe"]), ["agent", "index", "wallboard"], r["axe"])
+        for page, violations in r["axe"].items():
+            bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+            self.assertEqual(bad, [], f"{page}: {json.dumps(bad, ensure_ascii=False)}")
+
+    def test_client_viewer_gets_a_message_not_the_desk(self):
+        r = self.result
+        self.assertTrue(r["viewerOk"], r.get("viewerError"))
+        self.assertIn("finns inte ännu i webbappen", r["viewerLoginMessage"])
+        self.assertIn(403, r["viewerStatuses"])
+        self.assertIn("inte tillgång till agentskrivbordet", r["viewerMessage"])
+        self.assertTrue(r["viewerDeskHidden"])
+
+    def test_pages_raise_no_script_errors(self):
+        self.assertEqual(self.result["pageErrors"], [])
+        self.assertEqual(self.result["consoleErrors"], [])
+        self.assertLess(self.result["totalMs"], 60000)
+
+
+if __name__ == "__main__":
+    unittest.main()

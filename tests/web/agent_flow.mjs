@@ -1,0 +1,197 @@
+// Drives the web application in headless Chromium for tests/integration/test_web.py.
+// Usage: node agent_flow.mjs BASE_URL SCREENSHOT_DIR
+// Talks to the Python test over a line protocol: prints `NEED <what>` and reads one JSON
+// line back (the test injects calls through the API); ends with `RESULT <json>`.
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const [base, shots] = process.argv.slice(2);
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const result = { pageErrors: [], consoleErrors: [], axe: {} };
+
+async function need(what, arg = {}) {
+	process.stdout.write(`NEED ${what} ${JSON.stringify(arg)}\n`);
+	const { value, done } = await lines.next();
+	if (done) throw new Error('the test closed stdin');
+	return JSON.parse(value);
+}
+
+function watch(page, name) {
+	page.on('pageerror', (e) => result.pageErrors.push(`${name}: ${e.message}`));
+	page.on('console', (m) => {
+		// A refused request is the browser's own console line; the pages handle those.
+		if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) result.consoleErrors.push(`${name}: ${m.text()}`);
+	});
+}
+
+async function login(context, user, name) {
+	const page = await context.newPage();
+	watch(page, name);
+	await page.goto(base + '/');
+	await page.focus('#username');
+	await page.keyboard.type(user);
+	await page.keyboard.press('Tab');
+	await page.keyboard.type('lotsen-demo');
+	await page.keyboard.press('Enter');
+	return page;
+}
+
+// axe-core in the page (evaluated through the DevTools protocol, so the CSP allows it).
+async function axe(page, name) {
+	await page.evaluate(axeSource);
+	const r = await page.evaluate(async () => {
+		const res = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+	});
+	result.axe[name] = r;
+}
+
+function inDays(n) {
+	const d = new Date(Date.now() + n * 86400000);
+	while (d.getDay() === 0 || d.getDay() === 6) d.setDate(d.getDate() + 1);
+	return d.toISOString().slice(0, 10);
+}
+
+async function agentFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1400, height: 1000 } });
+	const page = await login(ctx, 'anna', 'agent');
+	await page.waitForURL('**/agent.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	result.landedOn = new URL(page.url()).pathname;
+	result.agentReadyMs = Number(await page.getAttribute('body', 'data-ready-ms'));
+	await page.click('#btn-login');
+	await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Paus'));
+	await page.click('#btn-ready');
+	await page.waitForFunction(() => document.getElementById('state').textContent === 'Redo');
+
+	const t0 = Date.now();
+	const call = await need('call', { group_id: 2, caller: '070-123 45 67', ivr: '2,1' });
+	await page.waitForSelector('#call.offered', { timeout: 2000 });
+	result.offerMs = Date.now() - t0;
+	result.offerCallId = call.call_id;
+	result.offerLive = await page.textContent('#call-live');
+	result.answerFocused = await page.evaluate(() => document.activeElement.id);
+	await page.screenshot({ path: join(shots, 'agent-desktop.png'), fullPage: true });
+	await axe(page, 'agent');
+
+	await page.keyboard.press('Enter'); // Svara has the focus when a call is offered
+	await page.waitForSelector('#btn-hangup:not([disabled])');
+	result.formFocused = await page.evaluate(() => document.activeElement.id);
+	// The case form by keyboard only: type-ahead in the selects, arrows, Tab, Enter.
+	await page.keyboard.type('Bist');
+	await page.keyboard.press('Tab'); // department: the group's only one is chosen already
+	await page.keyboard.press('Tab'); // outcome
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('Tab'); // summary
+	await page.keyboard.type('Anhörig vill ha kontakt med biståndshandläggare om utökad hemtjänst.');
+	await page.keyboard.press('Tab'); // contact
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('Tab'); // due date, YYYY-MM-DD
+	const due = inDays(7);
+	await page.keyboard.type('2020-01-02'); // in the past: the server's error comes back to this field
+	await page.keyboard.press('Tab'); // message
+	await page.keyboard.type('Ring upp före lunch.');
+	await page.keyboard.press('Enter');
+	await page.waitForFunction(() => document.getElementById('err-handover.due_date').textContent !== '');
+	result.dueError = await page.evaluate(() => ({
+		text: document.getElementById('err-handover.due_date').textContent,
+		invalid: document.getElementById('f-due').getAttribute('aria-invalid'),
+		focused: document.activeElement.id,
+	}));
+	await page.keyboard.press('Control+A'); // the focus is on the field in error
+	await page.keyboard.type(due);
+	result.form = await page.evaluate(() => ({
+		category: document.getElementById('f-category').selectedOptions[0].textContent,
+		client: document.getElementById('f-client').value,
+		outcome: document.getElementById('f-outcome').value,
+		contact: document.getElementById('f-contact').value,
+		due: document.getElementById('f-due').value,
+	}));
+	result.dueWanted = due;
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('#case-id', { timeout: 5000 }).catch(async (e) => {
+		const errors = await page.evaluate(() => [...document.querySelectorAll('#case-form .alert, #case-form .field-error')]
+			.map((p) => `${p.id}: ${p.textContent}`).filter((x) => !x.endsWith(': ')));
+		throw new Error(`no case saved: ${JSON.stringify(result.form)} ${errors.join(' | ')}\n${e.message}`);
+	});
+	result.caseId = Number(await page.textContent('#case-id'));
+	result.confirmation = await page.textContent('#case-done');
+	// The knowledge base beside the form: search, hits with their marked snippets.
+	await page.focus('#kb-q');
+	await page.keyboard.type('hemtjänst');
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('#kb-results li');
+	result.kbHits = await page.$$eval('#kb-results li h3', (hs) => hs.map((h) => h.textContent));
+	result.kbMarks = await page.$$eval('#kb-results mark', (ms) => ms.length);
+	await page.click('#btn-hangup');
+	await page.waitForFunction(() => !document.getElementById('call').classList.contains('talking'));
+	await page.click('#btn-logout');
+	await page.waitForFunction(() => document.getElementById('state').textContent === 'Utloggad');
+	await ctx.close();
+}
+
+async function wallboardFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1400, height: 900 } });
+	const page = await login(ctx, 'lead.aldre', 'lead');
+	await page.waitForURL('**/agent.html');
+	await page.goto(base + '/wallboard.html');
+	const waiting = '[data-group="2"] .waiting';
+	await page.waitForSelector(waiting);
+	result.wallboardReadyMs = Number(await page.getAttribute('body', 'data-ready-ms'));
+	result.waitingBefore = await page.textContent(waiting);
+	const t0 = Date.now();
+	const call = await need('queued-call', { group_id: 2 });
+	await page.waitForFunction((sel) => document.querySelector(sel).textContent === '1', waiting, { timeout: 1000 });
+	result.wallboardMs = Date.now() - t0;
+	result.queuedCallId = call.call_id;
+	await page.waitForTimeout(1200); // a second of waiting on the screenshot
+	await page.screenshot({ path: join(shots, 'wallboard.png'), fullPage: true });
+	await axe(page, 'wallboard');
+	await page.click('#lang-switch');
+	result.wallboardEnglish = { lang: await page.getAttribute('html', 'lang'), heading: await page.textContent('h1'),
+		label: await page.textContent('[data-group="2"] .lbl') };
+	await need('hangup', { call_id: call.call_id });
+	await ctx.close();
+}
+
+async function viewerFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE' });
+	const page = await login(ctx, 'viewer.aldre', 'viewer');
+	await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+	result.viewerLoginMessage = await page.textContent('#login-error');
+	await axe(page, 'index');
+	const statuses = [];
+	page.on('response', (r) => { if (r.url().includes('/api/v1/acd/')) statuses.push(r.status()); });
+	await page.goto(base + '/agent.html');
+	await page.waitForFunction(() => document.getElementById('page-error').textContent !== '');
+	result.viewerMessage = await page.textContent('#page-error');
+	result.viewerDeskHidden = await page.evaluate(() => document.getElementById('desk').hidden);
+	result.viewerStatuses = statuses;
+	await ctx.close();
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+const started = Date.now();
+try {
+	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow]]) {
+		try {
+			await flow(browser);
+			result[name + 'Ok'] = true;
+		} catch (e) {
+			result[name + 'Ok'] = false;
+			result[name + 'Error'] = String(e.stack || e);
+		}
+	}
+} finally {
+	await browser.close();
+}
+result.totalMs = Date.now() - started;
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\n');
+process.exit(0);

@@ -1,0 +1,393 @@
+// The agent desktop: queue status, the offered or current call from the live stream,
+// the case form and a knowledge-base search.
+import { api, requireSession, logout, initLang, applyLang, t, el, seconds, ApiError, roleName } from './api.js';
+
+const s = requireSession();
+const $ = (id) => document.getElementById(id);
+
+const STATES = {
+	logged_out: ['Utloggad', 'Logged out'], ready: ['Redo', 'Ready'], offered: ['Samtal erbjuds', 'Call offered'],
+	talking: ['I samtal', 'Talking'], wrapup: ['Efterarbete', 'Wrap-up'], paused: ['Paus', 'Paused'],
+};
+const REASONS = {
+	meeting: ['möte', 'meeting'], training: ['utbildning', 'training'], email: ['e-post', 'e-mail'],
+	break: ['rast', 'break'], other: ['annat', 'other'], no_answer: ['obesvarat erbjudande', 'offer not answered'],
+};
+
+const desk = {
+	me: null,            // GET /me: the user and their groups
+	agent: null,         // the latest agent snapshot
+	call: null,          // the call offered to or talking with me (GET /acd/calls/{id})
+	lastCallId: null,    // the call the case form refers to (kept after hang-up)
+	agreements: [],      // to find the client of a group
+	clients: new Map(),  // id → name
+	categories: [],      // of the selected group
+	stream: null,
+};
+
+// ---- status -------------------------------------------------------------------------
+
+function renderState() {
+	const a = desk.agent;
+	if (!a) return;
+	const name = STATES[a.state] ? t(...STATES[a.state]) : a.state;
+	const reason = a.state === 'paused' && a.pause_reason && REASONS[a.pause_reason]
+		? ' (' + t(...REASONS[a.pause_reason]) + ')' : '';
+	$('state').textContent = name + reason;
+	const busy = a.state === 'offered' || a.state === 'talking';
+	$('btn-login').disabled = a.state !== 'logged_out';
+	$('btn-ready').disabled = a.state === 'logged_out' || a.state === 'ready' || busy;
+	$('btn-pause').disabled = a.state === 'logged_out' || busy || (a.state === 'paused' && a.pause_reason === $('pause-reason').value);
+	$('btn-logout').disabled = a.state === 'logged_out' || busy;
+}
+
+async function setState(state, reason) {
+	$('state-error').textContent = '';
+	try {
+		const body = reason ? { state, reason } : { state };
+		desk.agent = await api('POST', '/acd/agents/me/state', body);
+		renderState();
+	} catch (e) {
+		$('state-error').textContent = e.message;
+	}
+}
+
+// ---- the call -----------------------------------------------------------------------
+
+function pathItem(p) {
+	const kinds = { entry: ['kom in till', 'entered'], overflow: ['flödade över till', 'overflowed to'],
+		transfer: ['kopplades till', 'transferred to'] };
+	const k = kinds[p.kind] ? t(...kinds[p.kind]) : p.kind;
+	const at = p.at ? new Date(p.at).toLocaleTimeString(t('sv-SE', 'en-GB')) : '';
+	return el('li', { text: `${at} ${k} ${p.group}` });
+}
+
+function renderCall() {
+	const c = desk.call;
+	const box = $('call');
+	box.replaceChildren();
+	box.className = 'call';
+	if (!c) {
+		box.append(el('p', { text: t('Inget samtal.', 'No call.') }));
+		$('btn-answer').disabled = true;
+		$('btn-hangup').disabled = true;
+		return;
+	}
+	box.classList.add(c.talking ? 'talking' : 'offered');
+	box.append(el('p', { class: 'state', id: 'call-title',
+		text: c.talking ? t('Samtal pågår', 'Call in progress') : t('Inkommande samtal', 'Incoming call') }));
+	const dl = el('dl');
+	const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
+	add(t('Nummer', 'Number'), c.caller || t('dolt nummer', 'withheld'));
+	add(t('Grupp', 'Group'), groupName(c.group_id));
+	add(t('Väntade', 'Waited'), seconds(c.waited_s));
+	if (c.ivr) add(t('Knappval', 'Menu choices'), c.ivr);
+	if (c.callback) add(t('Återuppringning', 'Callback'), t('ja', 'yes'));
+	box.append(dl);
+	box.append(el('h3', { text: t('Var är jag? Samtalets väg', 'Where am I? The call\'s path') }));
+	box.append(el('ol', { class: 'path' }, ...(c.path || []).map(pathItem)));
+	$('btn-answer').disabled = c.talking;
+	$('btn-hangup').disabled = !c.talking;
+}
+
+function groupName(id) {
+	const g = desk.me && desk.me.groups.find((x) => x.group_id === id);
+	return g ? g.name : t('grupp ', 'group ') + id;
+}
+
+async function loadCall(id) {
+	try {
+		desk.call = await api('GET', '/acd/calls/' + id);
+		desk.lastCallId = id;
+		renderCall();
+		if (!desk.call.talking) $('btn-answer').focus();
+		if ($('f-group').value !== String(desk.call.group_id)) {
+			$('f-group').value = String(desk.call.group_id);
+			await loadCategories();
+		}
+	} catch (e) {
+		$('call-error').textContent = e.message;
+	}
+}
+
+async function callAction(verb) {
+	if (!desk.call) return;
+	$('call-error').textContent = '';
+	try {
+		const c = await api('POST', `/acd/calls/${desk.call.call_id}/${verb}`);
+		if (verb === 'answer') {
+			desk.call = Object.assign(desk.call, c);
+			renderCall();
+			$('f-category').focus();
+		} else {
+			desk.call = null;
+			renderCall();
+		}
+	} catch (e) {
+		$('call-error').textContent = e.message;
+	}
+}
+
+// ---- the live stream ----------------------------------------------------------------
+
+function connect() {
+	const es = new EventSource('/api/v1/acd/stream?access_token=' + encodeURIComponent(s.token));
+	desk.stream = es;
+	es.addEventListener('agent', (ev) => {
+		const a = JSON.parse(ev.data);
+		if (a.agent_id !== s.user.id) return;
+		desk.agent = a;
+		renderState();
+		if (a.call_id && (!desk.call || desk.call.call_id !== a.call_id)) loadCall(a.call_id);
+		if (!a.call_id && desk.call) {
+			desk.call = null;
+			renderCall();
+		}
+	});
+	es.addEventListener('action', (ev) => {
+		const a = JSON.parse(ev.data);
+		if (a.agent_id !== undefined && a.agent_id !== s.user.id) return;
+		if (a.action === 'offer' || a.action === 'connect') loadCall(a.call_id);
+		else if (a.action === 'cancel_offer' && desk.call && desk.call.call_id === a.call_id) {
+			desk.call = null;
+			renderCall();
+		}
+	});
+	es.addEventListener('error', () => {
+		// EventSource reconnects by itself; CLOSED means the server refused (token gone).
+		if (es.readyState === EventSource.CLOSED)
+			$('page-error').textContent = t('Den levande uppdateringen avbröts. Logga in igen.',
+				'The live updates stopped. Please log in again.');
+	});
+}
+
+// ---- the case form ------------------------------------------------------------------
+
+function option(value, text, selected) {
+	const o = el('option', { value: String(value), text });
+	if (selected) o.selected = true;
+	return o;
+}
+
+// The client: the category's own, else the clients whose agreement covers the group.
+function clientsFor(groupId) {
+	const ids = [...new Set(desk.agreements.filter((a) => (a.group_ids || []).includes(groupId)).map((a) => a.client_id))];
+	return ids.length ? ids : [...desk.clients.keys()];
+}
+
+async function loadCategories() {
+	const gid = Number($('f-group').value);
+	const res = await api('GET', `/categories?group_id=${gid}&active=true&limit=500`);
+	desk.categories = res.items;
+	$('f-category').replaceChildren(option('', t('– välj kategori –', '– choose a category –')),
+		...res.items.map((c) => option(c.id, c.name)));
+	fillClients();
+}
+
+function fillClients() {
+	const gid = Number($('f-group').value);
+	const cat = desk.categories.find((c) => String(c.id) === $('f-category').value);
+	const ids = cat && cat.client_id ? [cat.client_id] : clientsFor(gid);
+	const prev = $('f-client').value;
+	const opts = ids.map((id) => option(id, desk.clients.get(id) || String(id), String(id) === prev));
+	if (ids.length > 1 && !ids.map(String).includes(prev)) opts.unshift(option('', t('– välj uppdragsgivare –', '– choose a department –'), true));
+	$('f-client').replaceChildren(...opts);
+	fillContacts();
+}
+
+async function fillContacts() {
+	const cid = $('f-client').value;
+	if (!cid) {
+		$('f-contact').replaceChildren(option('', t('– välj uppdragsgivare först –', '– choose a department first –')));
+		return;
+	}
+	const res = await api('GET', `/contacts?client_id=${cid}&active=true&limit=500`);
+	$('f-contact').replaceChildren(option('', t('– enligt avtalet –', '– as the agreement says –')),
+		...res.items.map((c) => option(c.id, c.role ? `${c.name} (${c.role})` : c.name)));
+}
+
+function clearErrors() {
+	for (const p of document.querySelectorAll('#case-form .field-error')) p.textContent = '';
+	for (const i of document.querySelectorAll('#case-form [aria-invalid]')) i.removeAttribute('aria-invalid');
+	$('case-error').textContent = '';
+}
+
+const FIELD_INPUT = {
+	group_id: 'f-group', category_id: 'f-category', client_id: 'f-client', outcome: 'f-outcome', summary: 'f-summary',
+	handover: 'f-contact', 'handover.contact_id': 'f-contact', 'handover.due_date': 'f-due', 'handover.message': 'f-message',
+};
+
+function showProblem(e) {
+	const errors = (e.problem && e.problem.errors) || [];
+	let first = null;
+	const rest = [];
+	for (const x of errors) {
+		const input = FIELD_INPUT[x.field] && $(FIELD_INPUT[x.field]);
+		if (!input) {
+			rest.push(`${x.field}: ${x.message}`);
+			continue;
+		}
+		const target = $('err-' + (x.field === 'handover' ? 'handover.contact_id' : x.field));
+		target.textContent = target.textContent ? target.textContent + ' ' + x.message : x.message;
+		input.setAttribute('aria-invalid', 'true');
+		first = first || input;
+	}
+	$('case-error').textContent = rest.length ? rest.join(' ') : (first ? t('Rätta de markerade fälten.', 'Correct the marked fields.') : e.message);
+	if (first) first.focus();
+}
+
+async function submitCase() {
+	clearErrors();
+	$('case-done').textContent = '';
+	const f = $('case-form');
+	const body = { group_id: Number(f.group_id.value), channel: 'phone',
+		outcome: f.outcome.value, summary: f.summary.value.trim() };
+	if (f.category_id.value) body.category_id = Number(f.category_id.value);
+	if (f.client_id.value) body.client_id = Number(f.client_id.value);
+	if (desk.lastCallId) body.call_id = String(desk.lastCallId);
+	if (body.outcome === 'handed_over') {
+		const h = {};
+		if (f.contact_id.value) h.contact_id = Number(f.contact_id.value);
+		if (f.due_date.value) h.due_date = f.due_date.value;
+		if (f.message.value.trim()) h.message = f.message.value.trim();
+		body.handover = h;
+	}
+	// Say what is missing before asking the server, in the same place it would.
+	const missing = [];
+	if (!body.category_id) missing.push({ field: 'category_id', message: t('Välj en kategori.', 'Choose a category.') });
+	if (!body.client_id) missing.push({ field: 'client_id', message: t('Välj uppdragsgivare.', 'Choose the department.') });
+	if (!body.summary) missing.push({ field: 'summary', message: t('Skriv en kort sammanfattning.', 'Write a short summary.') });
+	if (missing.length) {
+		showProblem(new ApiError(422, { errors: missing }));
+		return;
+	}
+	$('case-submit').disabled = true;
+	try {
+		const c = await api('POST', '/cases', body);
+		$('case-done').replaceChildren(
+			el('span', { text: t('Ärendet är sparat: nummer ', 'The case is saved: number ') }),
+			el('strong', { id: 'case-id', text: String(c.id) }),
+			el('span', { text: c.handovers && c.handovers.length ? t(', överlämnat.', ', handed over.') : '.' }));
+		f.summary.value = '';
+		f.message.value = '';
+		f.due_date.value = '';
+		f.category_id.value = '';
+		f.outcome.value = 'resolved';
+		$('handover').hidden = true;
+		desk.lastCallId = desk.call ? desk.call.call_id : null;
+	} catch (e) {
+		showProblem(e);
+	} finally {
+		$('case-submit').disabled = false;
+	}
+}
+
+function wireCaseForm() {
+	const f = $('case-form');
+	f.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		submitCase();
+	});
+	// Enter saves from any field (selects do not submit by themselves); Shift+Enter is a
+	// new line in the summary.
+	f.addEventListener('keydown', (ev) => {
+		if (ev.key !== 'Enter' || ev.isComposing || ev.target.tagName === 'BUTTON') return;
+		if (ev.target.tagName === 'TEXTAREA' && ev.shiftKey) return;
+		ev.preventDefault();
+		f.requestSubmit();
+	});
+	$('f-group').addEventListener('change', () => loadCategories().catch(pageError));
+	$('f-category').addEventListener('change', fillClients);
+	$('f-client').addEventListener('change', () => fillContacts().catch(pageError));
+	$('f-outcome').addEventListener('change', () => {
+		$('handover').hidden = $('f-outcome').value !== 'handed_over';
+	});
+}
+
+// ---- knowledge base -----------------------------------------------------------------
+
+// The snippet marks hits with <mark>; everything else is text.
+function snippet(text) {
+	const p = el('p');
+	(text || '').split(/(<mark>|<\/mark>)/).reduce((inMark, part) => {
+		if (part === '<mark>') return true;
+		if (part === '</mark>') return false;
+		if (part) p.append(inMark ? el('mark', { text: part }) : document.createTextNode(part));
+		return inMark;
+	}, false);
+	return p;
+}
+
+async function searchKb(ev) {
+	ev.preventDefault();
+	const q = $('kb-q').value.trim();
+	if (!q) return;
+	$('kb-status').textContent = t('Söker …', 'Searching …');
+	try {
+		const res = await api('GET', '/kb/search?q=' + encodeURIComponent(q));
+		$('kb-results').replaceChildren(...res.items.map((a) =>
+			el('li', {}, el('h3', { text: a.title }), snippet(a.snippet))));
+		$('kb-status').textContent = res.items.length
+			? t(`${res.items.length} träffar.`, `${res.items.length} results.`)
+			: t('Inga träffar.', 'No results.');
+	} catch (e) {
+		$('kb-status').textContent = e.message;
+	}
+}
+
+// ---- start --------------------------------------------------------------------------
+
+function pageError(e) {
+	$('page-error').textContent = e.message;
+}
+
+function refuse(e) {
+	// A role without the desk (or an expired login): say so, and leave nothing to click.
+	$('desk').hidden = true;
+	$('page-error').textContent = e.status === 403
+		? t(`Din roll (${roleName(s.user.role)}) har inte tillgång till agentskrivbordet.`,
+			`Your role (${roleName(s.user.role)}) has no access to the agent desktop.`)
+		: t('Inloggningen har gått ut. Logga in igen.', 'Your login has expired. Please log in again.');
+}
+
+async function start() {
+	initLang(() => {
+		renderState();
+		renderCall();
+	});
+	$('sign-out').addEventListener('click', logout);
+	$('btn-login').addEventListener('click', () => setState('logged_in'));
+	$('btn-ready').addEventListener('click', () => setState('ready'));
+	$('btn-pause').addEventListener('click', () => setState('paused', $('pause-reason').value));
+	$('btn-logout').addEventListener('click', () => setState('logged_out'));
+	$('pause-reason').addEventListener('change', renderState);
+	$('btn-answer').addEventListener('click', () => callAction('answer'));
+	$('btn-hangup').addEventListener('click', () => callAction('hangup'));
+	$('kb-form').addEventListener('submit', searchKb);
+	wireCaseForm();
+	try {
+		desk.agent = await api('GET', '/acd/agents/me');
+	} catch (e) {
+		if (e instanceof ApiError && (e.status === 403 || e.status === 401)) return refuse(e);
+		return pageError(e);
+	}
+	try {
+		desk.me = await api('GET', '/me');
+		$('who').textContent = `${desk.me.display_name} (${roleName(desk.me.role)})`;
+		renderState();
+		connect();
+		const [agreements, clients] = await Promise.all([api('GET', '/agreements?limit=500'), api('GET', '/clients?limit=500')]);
+		desk.agreements = agreements.items;
+		for (const c of clients.items) desk.clients.set(c.id, c.name);
+		$('f-group').replaceChildren(...desk.me.groups.map((g) => option(g.group_id, g.name)));
+		await loadCategories();
+		if (desk.agent.call_id) loadCall(desk.agent.call_id);
+		applyLang();
+		document.body.dataset.ready = 'true';
+		document.body.dataset.readyMs = String(Math.round(performance.now()));
+	} catch (e) {
+		pageError(e);
+	}
+}
+
+start();
