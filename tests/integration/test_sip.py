@@ -1,9 +1,11 @@
 """Telephony over SIP: sipp plays the citizen's phone and the agent's phone against a real
 server; the queue's event log shows what the engine made of it."""
+import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -247,6 +249,52 @@ class SipTest(ServerTest):
         self.assertSipp(caller)
         self.assertSipp(agent)
         self.assertEqual(self.kinds(mark, call_id)[-1], "call_ended")
+
+    def test_k_menu_digit_1_queues_in_the_chosen_group_with_the_ivr_path(self):
+        # Menus are data on the entry number (no API yet): written as an operator would.
+        menu = {"prompt": "meny_stockholm", "options": {"1": {"group": 2}, "9": {"announcement": "oppettider"}},
+                "timeout_s": 5, "default_group": 1}
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        con.execute("INSERT OR REPLACE INTO entry_numbers(number, group_id, menu) VALUES (?, 1, ?)",
+                    ("+46850899900", json.dumps(menu)))
+        con.commit()
+        con.close()
+        mark = self.last_event_id()
+        caller = Sipp("caller_dtmf.xml", "-s", "0850899900", "-d", "1500")
+        call_id = self.new_call(mark, timeout=8)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["group_id"], r.json["ivr"]), (2, "1"), r.json)
+        self.assertEqual([h["group_id"] for h in r.json["path"]], [2], r.json)
+        self.assertSipp(caller)
+        self.assertEqual(self.kinds(mark, call_id, until="call_abandoned")[-1], "call_abandoned")
+        self.assertRegex(self.srv.logs(), r"event=tel.menu entry=\+46850899900 digit=1")
+
+    def test_l_callback_by_keypress_then_dialled_and_bridged(self):
+        mark = self.last_event_id()
+        caller = Sipp("caller_callback.xml", "-s", ENTRY)
+        call_id = self.new_call(mark)
+        self.assertSipp(caller)  # pressed 1, heard the confirmation, got our BYE
+        k = self.kinds(mark, call_id, until="callback_requested")
+        self.assertIn("callback_offered", k)
+        self.assertIn("callback_requested", k)
+        self.assertNotIn("call_abandoned", k)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+        self.assertEqual((r.status, r.json.get("callback")), (200, True), r)
+        # No trunk yet: the citizen is called at the host and port of the INVITE's Contact,
+        # where sipp now answers as the citizen's phone and hangs up after a while.
+        citizen = Sipp("agent_hangup.xml", "-d", "1500", port=caller.port, remote=False)
+        agent = Sipp("agent_answer.xml", remote=False)
+        self.phone(agent.port)
+        time.sleep(0.3)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        self.assertSipp(citizen)
+        self.assertSipp(agent)
+        k = self.kinds(mark, call_id, until="call_ended")
+        self.assertIn("callback_dialled", k)
+        self.assertIn("callback_answered", k)
+        self.assertEqual(k[-1], "call_ended", k)
 
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
