@@ -17,7 +17,7 @@
 
 #define CUSER          "lotsen" /* our Contact user part */
 #define ALLOW          "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
-#define MENU_TIMEOUT_S 5 /* a menu without timeout_s waits this long for a digit */
+#define MENU_TIMEOUT_S 5      /* a menu without timeout_s waits this long for a digit */
 #define MENU_PROMPT    "meny" /* a menu without prompt plays this */
 
 struct leg {
@@ -42,34 +42,34 @@ enum phase {
 };
 
 struct tel_call {
-	struct le le;             /* in tel->calls, which holds one reference */
-	struct tel *tel;          /* borrowed; outlives its calls */
-	int64_t id;               /* the API's call id, 0 before the engine took the call */
-	bool known;               /* the engine still has the call: tell it when it ends */
-	bool answered;            /* 200 OK sent to the caller */
-	bool talking;             /* the engine connected caller and agent */
-	struct leg caller;        /* the citizen's leg */
-	struct leg agent;         /* the agent's phone, while ringing or talking */
-	uint32_t agent_id;        /* whose phone agent is; 0 when none */
-	struct mbuf *answer;      /* our SDP answer until the 200 OK carries it */
-	struct tmr tmr;           /* hangs up after the closed tone */
-	struct leg_counts cc, ac; /* caller's and agents' packet counts */
-	char host[64];            /* the request URI's host, for 302 Contacts */
-	enum phase phase;         /* what a digit means now */
-	json_t *menu;             /* the entry number's menu while in it; owned */
-	int menu_tries;           /* invalid digits so far */
-	struct tmr menu_tmr;      /* no digit in time: the default group */
-	uint32_t group;           /* the entry number's group */
-	char entry[ACD_NUMBER_MAX];  /* the number dialled */
+	struct le le;                   /* in tel->calls, which holds one reference */
+	struct tel *tel;                /* borrowed; outlives its calls */
+	int64_t id;                     /* the API's call id, 0 before the engine took the call */
+	bool known;                     /* the engine still has the call: tell it when it ends */
+	bool answered;                  /* 200 OK sent to the caller */
+	bool talking;                   /* the engine connected caller and agent */
+	struct leg caller;              /* the citizen's leg */
+	struct leg agent;               /* the agent's phone, while ringing or talking */
+	uint32_t agent_id;              /* whose phone agent is; 0 when none */
+	struct mbuf *answer;            /* our SDP answer until the 200 OK carries it */
+	struct tmr tmr;                 /* after the closed prompt, or the callback confirmation */
+	struct leg_counts cc, ac;       /* caller's and agents' packet counts */
+	char host[64];                  /* the request URI's host, for 302 Contacts */
+	enum phase phase;               /* what a digit means now */
+	json_t *menu;                   /* the entry number's menu while in it; owned */
+	int menu_tries;                 /* invalid digits so far */
+	struct tmr menu_tmr;            /* no digit in time: the default group */
+	uint32_t group;                 /* the entry number's group */
+	char entry[ACD_NUMBER_MAX];     /* the number dialled */
 	char caller_no[ACD_NUMBER_MAX]; /* the caller's number, "" withheld */
-	char contact[80];         /* host:port of the caller's Contact, for callbacks */
-	int said_pos, said_min;   /* the last announcement, not repeated unchanged */
-	bool welcomed;            /* the welcome prompt has played */
-	bool callback;            /* a callback call: the engine is not told of answers */
-	bool cb_offered;          /* the engine offered a callback: "1" accepts */
-	uint32_t cb_agent;        /* the agent reserved for the callback being dialled */
-	char digits[8];           /* received, handled on the next loop step */
-	struct tmr dtmf_tmr;
+	char contact[80];               /* host:port of the caller's Contact, for callbacks */
+	int said_pos, said_min;         /* the last announcement, not repeated unchanged */
+	bool welcomed;                  /* the welcome prompt has played */
+	bool callback;                  /* a callback call: the engine is not told of answers */
+	bool cb_offered;                /* the engine offered a callback: "1" accepts */
+	uint32_t cb_agent;              /* the agent reserved for the callback being dialled */
+	char digits[8];                 /* received, handled on the next loop step */
+	struct tmr dtmf_tmr;            /* runs digits_tmr_h for the digits above */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -250,8 +250,8 @@ static void caller_close_h(int err, const struct sip_msg *msg, void *arg)
 		c->phase = PH_CB_WAIT;
 		c->callback = true;
 		if (dialled) {
-			log_info("tel.callback", "call=%lld answered=false scode=%u", (long long)c->id,
-			         msg ? msg->scode : 0);
+			log_info("tel.callback", "call=%lld answered=false scode=%u",
+			         (long long)c->id, msg ? msg->scode : 0);
 			feed(c, FEED_CB_FAIL);
 		}
 		return;
@@ -722,7 +722,8 @@ static void announce(struct tel_call *c, int pos, int64_t ewt_s, bool welcome)
 	}
 	names[n++] = "vantetid";
 	if (min <= 20) {
-		(void)re_snprintf(min_name, sizeof(min_name), "tal_%d", min);
+		/* "en minut", not "ett minut" */
+		(void)re_snprintf(min_name, sizeof(min_name), min == 1 ? "en" : "tal_%d", min);
 		names[n++] = min_name;
 	} else {
 		names[n++] = "over_20";
@@ -920,8 +921,9 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 		if (!err)
 			err = sipsess_connect(&c->caller.sess, t->sock, uri, "Lotsen", from, CUSER,
 			                      NULL, 0, "application/sdp", desc, NULL, NULL, false,
-			                      caller_offer_h, cb_answer_h, agent_progr_h, cb_estab_h,
-			                      caller_info_h, NULL, caller_close_h, c, ALLOW);
+			                      caller_offer_h, cb_answer_h, agent_progr_h,
+			                      cb_estab_h, caller_info_h, NULL, caller_close_h, c,
+			                      ALLOW);
 		mem_deref(desc);
 	}
 	if (err) {

@@ -43,12 +43,12 @@ struct media {
 	uint64_t rx, tx, relayed; /* counters, logged when the call ends */
 	bool tone_on;             /* the tone plays when no prompt does */
 	struct prompt *play[PLAY_MAX]; /* prompts to play, referenced */
-	size_t nplay, cur, off;   /* how many, which one is playing, its next sample */
-	uint32_t beep;            /* frames of tone left in place of missing prompts */
-	media_done_h *doneh;      /* after the last prompt */
+	size_t nplay, cur, off;        /* how many, which one is playing, its next sample */
+	uint32_t beep;                 /* frames of tone left in place of missing prompts */
+	media_done_h *doneh;           /* after the last prompt */
 	void *done_arg;
-	struct telev *telev;      /* RFC 4733 receiver */
-	media_dtmf_h *dtmfh;      /* digits while not bridged */
+	struct telev *telev; /* RFC 4733 receiver */
+	media_dtmf_h *dtmfh; /* digits while not bridged */
 	void *dtmf_arg;
 };
 

@@ -123,7 +123,8 @@ int prompts_load(struct list *l, const char *dir, int *count)
 		struct prompt *p = NULL;
 		int err;
 
-		if (len < 5 || len - 4 >= sizeof(((struct prompt *)0)->name) || strcmp(de->d_name + len - 4, ".wav"))
+		if (len < 5 || len - 4 >= sizeof(((struct prompt *)0)->name) ||
+		    strcmp(de->d_name + len - 4, ".wav"))
 			continue;
 		(void)re_snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = load_one(&p, path, de->d_name, len - 4);

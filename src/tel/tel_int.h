@@ -112,7 +112,8 @@ const char *media_codec(const struct media *m);
 struct tel_call;
 
 /* An INVITE to an entry number (the request handler already checked the headers):
- * answers, feeds the engine (after the menu when `menu`, which the call takes). Replies itself on every path. */
+ * answers, feeds the engine (after the menu when `menu`, which the call takes). Replies itself on
+ * every path. */
 void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group, const char *entry,
                        const char *caller, json_t *menu);
 /* A digit from the caller (RFC 4733 or SIP INFO): menus and the callback offer. */

@@ -74,8 +74,8 @@ static void test_transcoding(void **state)
 /* A WAV as make-prompts.sh writes it: RIFF, fmt (PCM 1 ch 8000 Hz 16 bit), data. */
 static size_t wav(uint8_t *b, uint16_t channels, uint32_t rate, const int16_t *s, size_t n)
 {
-	static const uint8_t hdr[] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E',
-	                              'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0};
+	static const uint8_t hdr[] = {'R', 'I', 'F', 'F', 0,   0,  0, 0, 'W', 'A', 'V',
+	                              'E', 'f', 'm', 't', ' ', 16, 0, 0, 0,   1,   0};
 	size_t pos = sizeof(hdr);
 
 	memcpy(b, hdr, sizeof(hdr));
