@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"\n"
 		"usage: lotsen COMMAND [options]\n"
 		"\n"
-		"  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--demo] [--config FILE]\n"
+		"  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--prompts DIR] [--demo] [--config FILE]\n"
 		"            [--static DIR] [--municipality NAME] [--log-level L] [--durability full|normal]\n"
 		"  migrate   --db FILE                     create or upgrade the database\n"
 		"  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id N] --db FILE\n"
@@ -118,6 +118,7 @@ static int cmd_serve(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"http", required_argument, NULL, 'h'},
 		{"sip", required_argument, NULL, 's'},
+		{"prompts", required_argument, NULL, 'P'},
 		{"static", required_argument, NULL, 'S'},
 		{"municipality", required_argument, NULL, 'm'},
 		{"log-level", required_argument, NULL, 'l'},
@@ -206,7 +207,7 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.sip[0]) {
-		err = tel_alloc(&tel, &app, cfg.sip);
+		err = tel_alloc(&tel, &app, cfg.sip, cfg.prompts);
 		if (err) {
 			fprintf(stderr, "lotsen: cannot listen for SIP on %s: %s\n", cfg.sip,
 				strerror(err));

@@ -280,6 +280,35 @@ static int set_manager(struct db *db, int64_t unit, int64_t user)
 	return err;
 }
 
+/* A voice menu on a second number of the catch-all group, "08-508 001 00": 1 Äldre
+ * direkt, 2 Skola, 9 the opening hours (docs/telephony.md, prompts/sv/meny_stockholm.txt). */
+static int add_menu(struct db *db, const int64_t *group_ids)
+{
+	json_t *menu = json_pack("{s:s,s:{s:{s:I},s:{s:I},s:{s:s}},s:i,s:I}", "prompt",
+	                         "meny_stockholm", "options", "1", "group", (json_int_t)group_ids[1],
+	                         "2", "group", (json_int_t)group_ids[4], "9", "announcement",
+	                         "oppettider", "timeout_s", 5, "default_group",
+	                         (json_int_t)group_ids[0]);
+	char *text = menu ? json_dumps(menu, JSON_COMPACT) : NULL;
+	struct stmt *s;
+	int err = text ? 0 : ENOMEM;
+
+	if (!err)
+		err = db_prepare(db, &s,
+		                 "INSERT INTO entry_numbers(number, group_id, menu) VALUES (?,?,?)",
+		                 false);
+	if (!err) {
+		stmt_bind_text(s, 1, "+46850800100");
+		stmt_bind_int(s, 2, group_ids[0]);
+		stmt_bind_text(s, 3, text);
+		err = stmt_step(s) == DB_DONE ? 0 : EIO;
+		stmt_done(s);
+	}
+	free(text);
+	json_decref(menu);
+	return err;
+}
+
 static int load(struct db *db, int64_t now)
 {
 	int64_t unit_ids[N(units)], client_ids[N(clients)], group_ids[N(groups)];
@@ -308,6 +337,8 @@ static int load(struct db *db, int64_t now)
 		json_object_set_new(in, "priority", json_integer(i == 1 ? 10 : 0));
 		err = create(db, "groups", in, &group_ids[i]);
 	}
+	if (!err)
+		err = add_menu(db, group_ids);
 	/* One receiving contact per client: a caseworker or registrar with phone hours. */
 	for (size_t i = 0; i < N(clients) && !err; i++) {
 		char email[96], phone[24];

@@ -221,6 +221,10 @@ static const struct migration core_migrations[] = {
 	 "ALTER TABLE groups ADD COLUMN announce_every_s INTEGER CHECK (announce_every_s IS NULL OR announce_every_s > 0);"
 	 "ALTER TABLE groups ADD COLUMN urgent_number TEXT;"
 	 "ALTER TABLE groups ADD COLUMN overflow_number TEXT;"},
+	/* A voice menu (knappval) per entry number, as JSON; NULL: straight to the group.
+	 * See docs/telephony.md for its form. */
+	{4, "voice menus of entry numbers",
+	 "ALTER TABLE entry_numbers ADD COLUMN menu TEXT CHECK (menu IS NULL OR json_valid(menu));"},
 };
 
 int schema_migrate(struct db *db)

@@ -15,9 +15,10 @@
 #include "core/app.h"
 #include "store/db.h"
 
-#define CLOSED_TONE_MS 1500     /* the closed group's tone before we hang up */
 #define CUSER          "lotsen" /* our Contact user part */
-#define ALLOW          "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+#define ALLOW          "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
+#define MENU_TIMEOUT_S 5      /* a menu without timeout_s waits this long for a digit */
+#define MENU_PROMPT    "meny" /* a menu without prompt plays this */
 
 struct leg {
 	struct sipsess *sess; /* the dialog; freeing it sends 486, CANCEL or BYE */
@@ -30,20 +31,45 @@ struct leg_counts {
 	uint64_t rx, tx, relayed;
 };
 
+/* Where the caller is, for what a digit means. */
+enum phase {
+	PH_DIRECT = 0, /* straight to the group (no menu) */
+	PH_MENU,       /* listening to the entry number's menu */
+	PH_QUEUE,      /* in the engine: queued, ringing or talking */
+	PH_CB_CONFIRM, /* callback accepted; the confirmation plays, then we hang up */
+	PH_CB_WAIT,    /* no line: the engine keeps the place */
+	PH_CB_DIAL,    /* we are calling the citizen back */
+};
+
 struct tel_call {
-	struct le le;             /* in tel->calls, which holds one reference */
-	struct tel *tel;          /* borrowed; outlives its calls */
-	int64_t id;               /* the API's call id, 0 before the engine took the call */
-	bool known;               /* the engine still has the call: tell it when it ends */
-	bool answered;            /* 200 OK sent to the caller */
-	bool talking;             /* the engine connected caller and agent */
-	struct leg caller;        /* the citizen's leg */
-	struct leg agent;         /* the agent's phone, while ringing or talking */
-	uint32_t agent_id;        /* whose phone agent is; 0 when none */
-	struct mbuf *answer;      /* our SDP answer until the 200 OK carries it */
-	struct tmr tmr;           /* hangs up after the closed tone */
-	struct leg_counts cc, ac; /* caller's and agents' packet counts */
-	char host[64];            /* the request URI's host, for 302 Contacts */
+	struct le le;                   /* in tel->calls, which holds one reference */
+	struct tel *tel;                /* borrowed; outlives its calls */
+	int64_t id;                     /* the API's call id, 0 before the engine took the call */
+	bool known;                     /* the engine still has the call: tell it when it ends */
+	bool answered;                  /* 200 OK sent to the caller */
+	bool talking;                   /* the engine connected caller and agent */
+	struct leg caller;              /* the citizen's leg */
+	struct leg agent;               /* the agent's phone, while ringing or talking */
+	uint32_t agent_id;              /* whose phone agent is; 0 when none */
+	struct mbuf *answer;            /* our SDP answer until the 200 OK carries it */
+	struct tmr tmr;                 /* after the closed prompt, or the callback confirmation */
+	struct leg_counts cc, ac;       /* caller's and agents' packet counts */
+	char host[64];                  /* the request URI's host, for 302 Contacts */
+	enum phase phase;               /* what a digit means now */
+	json_t *menu;                   /* the entry number's menu while in it; owned */
+	int menu_tries;                 /* invalid digits so far */
+	struct tmr menu_tmr;            /* no digit in time: the default group */
+	uint32_t group;                 /* the entry number's group */
+	char entry[ACD_NUMBER_MAX];     /* the number dialled */
+	char caller_no[ACD_NUMBER_MAX]; /* the caller's number, "" withheld */
+	char contact[80];               /* host:port of the caller's Contact, for callbacks */
+	int said_pos, said_min;         /* the last announcement, not repeated unchanged */
+	bool welcomed;                  /* the welcome prompt has played */
+	bool callback;                  /* a callback call: the engine is not told of answers */
+	bool cb_offered;                /* the engine offered a callback: "1" accepts */
+	uint32_t cb_agent;              /* the agent reserved for the callback being dialled */
+	char digits[8];                 /* received, handled on the next loop step */
+	struct tmr dtmf_tmr;            /* runs digits_tmr_h for the digits above */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -53,6 +79,9 @@ static void call_destructor(void *arg)
 	struct tel_call *c = arg;
 
 	tmr_cancel(&c->tmr);
+	tmr_cancel(&c->menu_tmr);
+	tmr_cancel(&c->dtmf_tmr);
+	json_decref(c->menu);
 	list_unlink(&c->le);
 	mem_deref(c->agent.sess);
 	mem_deref(c->agent.media);
@@ -110,7 +139,10 @@ void tel_call_drop(struct tel_call *c)
 
 /* ---- feeding the engine (never from inside the acd listener) ------------- */
 
-enum { FEED_HANGUP, FEED_REJECT, FEED_ANSWER };
+enum { FEED_HANGUP, FEED_REJECT, FEED_ANSWER, FEED_CB_ACCEPT, FEED_CB_OK, FEED_CB_FAIL };
+
+static const char *const feed_names[] = {"hangup",   "reject",      "answer",
+                                         "callback", "callback_ok", "callback_failed"};
 
 static int feed(struct tel_call *c, int what)
 {
@@ -130,6 +162,13 @@ static int feed(struct tel_call *c, int what)
 	case FEED_REJECT:
 		err = acd_call_reject(e, now, eid);
 		break;
+	case FEED_CB_ACCEPT:
+		err = acd_callback_accept(e, now, eid);
+		break;
+	case FEED_CB_OK:
+	case FEED_CB_FAIL:
+		err = acd_callback_result(e, now, eid, what == FEED_CB_OK);
+		break;
 	default:
 		err = acd_call_answer(e, now, eid);
 		break;
@@ -137,10 +176,7 @@ static int feed(struct tel_call *c, int what)
 	acd_host_flush(host(c), now);
 	if (err)
 		log_info("tel.engine", "call=%lld op=%s error=\"%s\"", (long long)c->id,
-		         what == FEED_HANGUP   ? "hangup"
-		         : what == FEED_REJECT ? "reject"
-		                               : "answer",
-		         strerror(err));
+		         feed_names[what], strerror(err));
 	return err;
 }
 
@@ -204,28 +240,293 @@ static void caller_close_h(int err, const struct sip_msg *msg, void *arg)
 	         err == ECONNRESET ? "bye or cancel"
 	         : err             ? strerror(err)
 	                           : "closed");
+	if (c->phase == PH_CB_CONFIRM || (c->phase == PH_CB_DIAL && !c->caller.up)) {
+		/* Gone before the confirmation ended (the place is kept), or the citizen did
+		 * not answer our callback (busy, declined, no answer: the engine retries). */
+		bool dialled = c->phase == PH_CB_DIAL;
+		add_counts(&c->cc, c->caller.media);
+		c->caller.sess = mem_deref(c->caller.sess);
+		c->caller.media = mem_deref(c->caller.media);
+		c->phase = PH_CB_WAIT;
+		c->callback = true;
+		if (dialled) {
+			log_info("tel.callback", "call=%lld answered=false scode=%u",
+			         (long long)c->id, msg ? msg->scode : 0);
+			feed(c, FEED_CB_FAIL);
+		}
+		return;
+	}
 	feed(c, FEED_HANGUP);
 	tel_call_drop(c);
 }
 
-void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group, const char *entry,
-                       const char *caller)
+/* ---- prompts and digits --------------------------------------------------- */
+
+/* Play prompts by name on the caller's leg; a missing one is skipped (none left: a beep). */
+static void say(struct tel_call *c, const char *const *names, size_t n, bool append,
+                media_done_h *doneh)
 {
+	struct prompt *p[16];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < sizeof(p) / sizeof(p[0]); i++) {
+		p[k] = prompt_find(&c->tel->prompts, names[i]);
+		if (p[k])
+			k++;
+		else
+			log_debug("tel.prompt", "call=%lld name=%s missing=true", (long long)c->id,
+			          names[i]);
+	}
+	media_play(c->caller.media, p, k, append, doneh, c);
+}
+
+static void digits_tmr_h(void *arg)
+{
+	struct tel_call *c = arg;
+
+	mem_ref(c);
+	while (c->digits[0] && c->le.list) {
+		char d = c->digits[0];
+		memmove(c->digits, c->digits + 1, sizeof(c->digits) - 1);
+		tel_call_digit(c, d);
+	}
+	mem_deref(c);
+}
+
+/* From the media's receive handler: the digit is handled on the next loop step, because
+ * handling it may free the media. */
+static void caller_dtmf_h(char digit, void *arg)
+{
+	struct tel_call *c = arg;
+	size_t n = strlen(c->digits);
+
+	if (n + 1 < sizeof(c->digits)) {
+		c->digits[n] = digit;
+		c->digits[n + 1] = '\0';
+	}
+	tmr_start(&c->dtmf_tmr, 0, digits_tmr_h, c);
+}
+
+/* SIP INFO with application/dtmf-relay ("Signal=1"), for phones without RFC 4733. */
+static void caller_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+	const char *b = msg->mb ? (const char *)mbuf_buf(msg->mb) : NULL;
+	size_t n = msg->mb ? mbuf_get_left(msg->mb) : 0, i;
+	char d = 0;
+
+	for (i = 0; b && i + 7 < n; i++) {
+		if (!memcmp(b + i, "Signal=", 7)) {
+			for (i += 7; i < n && b[i] == ' '; i++)
+				;
+			if (i < n && strchr("0123456789*#", b[i]) && b[i])
+				d = b[i];
+			break;
+		}
+	}
+	if (!d || !msg_ctype_cmp(&msg->ctyp, "application", "dtmf-relay")) {
+		(void)sip_treply(NULL, sip, msg, 415, "Unsupported Media Type");
+		return;
+	}
+	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	caller_dtmf_h(d, c);
+}
+
+/* ---- the menu ------------------------------------------------------------ */
+
+static int arrive(struct tel_call *c, uint32_t group, const char *ivr);
+
+static uint32_t menu_default(const struct tel_call *c)
+{
+	json_t *d = json_object_get(c->menu, "default_group");
+
+	return json_is_integer(d) && json_integer_value(d) > 0 ? (uint32_t)json_integer_value(d)
+	                                                       : c->group;
+}
+
+static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
+{
+	int err;
+
+	tmr_cancel(&c->menu_tmr);
+	media_stop(c->caller.media);
+	if (!acd_host_has_group(host(c), group))
+		group = menu_default(c);
+	json_decref(c->menu);
+	c->menu = NULL;
+	mem_ref(c);
+	err = arrive(c, group, ivr);
+	if (err) {
+		log_warn("tel.menu", "entry=%s group=%u error=\"%s\"", c->entry, group,
+		         strerror(err));
+		tel_call_drop(c);
+	}
+	mem_deref(c);
+}
+
+static void menu_timeout_h(void *arg)
+{
+	struct tel_call *c = arg;
+
+	log_info("tel.menu", "entry=%s digit=none", c->entry);
+	menu_route(c, menu_default(c), "");
+}
+
+static void menu_prompt_done_h(void *arg)
+{
+	struct tel_call *c = arg;
+	json_t *t = json_object_get(c->menu, "timeout_s");
+	json_int_t s = json_is_integer(t) ? json_integer_value(t) : MENU_TIMEOUT_S;
+
+	if (s < 1 || s > 60)
+		s = MENU_TIMEOUT_S;
+	tmr_start(&c->menu_tmr, (uint64_t)s * 1000, menu_timeout_h, c);
+}
+
+static void menu_play(struct tel_call *c, const char *first)
+{
+	const char *prompt = json_string_value(json_object_get(c->menu, "prompt"));
+	const char *names[2];
+	size_t n = 0;
+
+	if (first)
+		names[n++] = first;
+	names[n++] = prompt ? prompt : MENU_PROMPT;
+	tmr_cancel(&c->menu_tmr);
+	say(c, names, n, false, menu_prompt_done_h);
+}
+
+static void menu_digit(struct tel_call *c, char d)
+{
+	char key[2] = {d, '\0'};
+	json_t *opt = json_object_get(json_object_get(c->menu, "options"), key);
+	json_t *g = json_object_get(opt, "group"), *a = json_object_get(opt, "announcement");
+
+	log_info("tel.menu", "entry=%s digit=%c", c->entry, d);
+	media_stop(c->caller.media); /* barge-in */
+	if (json_is_integer(g) && json_integer_value(g) > 0) {
+		menu_route(c, (uint32_t)json_integer_value(g), key);
+	} else if (json_is_string(a)) {
+		menu_play(c, json_string_value(a));
+	} else if (c->menu_tries++ == 0) {
+		menu_play(c, "ogiltigt_val");
+	} else {
+		menu_route(c, menu_default(c), "");
+	}
+}
+
+static void callback_confirmed_tmr_h(void *arg)
+{
+	struct tel_call *c = arg;
+
+	/* The engine keeps the place; the line is let go (BYE). */
+	add_counts(&c->cc, c->caller.media);
+	c->caller.sess = mem_deref(c->caller.sess);
+	c->caller.media = mem_deref(c->caller.media);
+	c->caller.up = false;
+	c->answered = false;
+	c->phase = PH_CB_WAIT;
+	c->callback = true;
+	log_info("tel.callback", "call=%lld line=released", (long long)c->id);
+}
+
+static void callback_confirmed_h(void *arg)
+{
+	struct tel_call *c = arg;
+
+	/* Not inside the media's own timer: the media goes. */
+	tmr_start(&c->tmr, 0, callback_confirmed_tmr_h, c);
+}
+
+void tel_call_digit(struct tel_call *c, char digit)
+{
+	static const char *const confirm[] = {"callback_bekraftelse"};
+
+	switch (c->phase) {
+	case PH_MENU:
+		menu_digit(c, digit);
+		break;
+	case PH_QUEUE:
+		if (digit != '1' || !c->cb_offered || c->talking || c->agent.sess)
+			break;
+		if (feed(c, FEED_CB_ACCEPT) != 0)
+			break;
+		log_info("tel.callback", "call=%lld accepted=true contact=\"%s\"", (long long)c->id,
+		         c->contact);
+		c->phase = PH_CB_CONFIRM;
+		say(c, confirm, 1, false, callback_confirmed_h);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Into the engine with the group the entry number or the menu chose; what it decided
+ * (queued, offered, closed, forwarded) is done right away, so a forward can still be a
+ * 302; anything else is answered. */
+static int arrive(struct tel_call *c, uint32_t group, const char *ivr)
+{
+	struct tel *t = c->tel;
 	struct acd_call_in ci;
-	struct tel_call *c;
 	uint64_t eid;
 	int64_t now;
 	int err;
 
+	memset(&ci, 0, sizeof(ci));
+	ci.group = group;
+	(void)re_snprintf(ci.entry, sizeof(ci.entry), "%s", c->entry);
+	(void)re_snprintf(ci.ivr, sizeof(ci.ivr), "%s", ivr);
+	(void)re_snprintf(ci.caller, sizeof(ci.caller), "%s", c->caller_no);
+	now = acd_now_ms();
+	err = acd_call_arrive(acd_host_engine(t->app->acd, now), now, &ci, &eid);
+	if (err)
+		return err;
+	c->id = acd_host_call_id(t->app->acd, eid);
+	c->known = true;
+	c->phase = PH_QUEUE;
+	log_info("tel.invite", "result=accepted call=%lld group=%u entry=%s ivr=\"%s\" codec=%s",
+	         (long long)c->id, group, c->entry, ivr, media_codec(c->caller.media));
+	mem_ref(c);
+	acd_host_flush(t->app->acd, now);
+	tel_run_actions(t);
+	if (c->le.list)
+		answer(c);
+	mem_deref(c);
+	return 0;
+}
+
+void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group, const char *entry,
+                       const char *caller, json_t *menu)
+{
+	const struct sip_hdr *ch = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	struct sip_addr ca;
+	struct tel_call *c;
+	int err;
+
 	c = mem_zalloc(sizeof(*c), call_destructor);
 	if (!c) {
+		json_decref(menu);
 		(void)sip_treply(NULL, t->sip, msg, 500, "Server Internal Error");
 		return;
 	}
 	c->tel = t;
+	c->menu = menu;
+	c->group = group;
 	tmr_init(&c->tmr);
+	tmr_init(&c->menu_tmr);
+	tmr_init(&c->dtmf_tmr);
 	list_append(&t->calls, &c->le, c);
 	(void)pl_strcpy(&msg->uri.host, c->host, sizeof(c->host));
+	(void)re_snprintf(c->entry, sizeof(c->entry), "%s", entry);
+	(void)re_snprintf(c->caller_no, sizeof(c->caller_no), "%s", caller);
+	/* Where a callback goes while there is no trunk: the caller's own host and port. */
+	if (ch && sip_addr_decode(&ca, &ch->val) == 0 && pl_isset(&ca.uri.host)) {
+		if (ca.uri.port)
+			(void)re_snprintf(c->contact, sizeof(c->contact), "%r:%u", &ca.uri.host,
+			                  ca.uri.port);
+		else
+			(void)re_snprintf(c->contact, sizeof(c->contact), "%r", &ca.uri.host);
+	}
 
 	err = media_alloc(&c->caller.media, &t->media_ip);
 	if (err) {
@@ -233,6 +534,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 		(void)sip_treply(NULL, t->sip, msg, 500, "Server Internal Error");
 		goto drop;
 	}
+	media_set_dtmf(c->caller.media, caller_dtmf_h, c);
 	err = media_answer(c->caller.media, msg->mb, &c->answer);
 	if (err) {
 		log_info("tel.invite", "result=488 reason=\"%s\"",
@@ -246,37 +548,33 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 	}
 	err = sipsess_accept(&c->caller.sess, t->sock, msg, 180, "Ringing", CUSER,
 	                     "application/sdp", NULL, NULL, NULL, false, caller_offer_h,
-	                     caller_answer_h, caller_estab_h, NULL, NULL, caller_close_h, c, ALLOW);
+	                     caller_answer_h, caller_estab_h, caller_info_h, NULL, caller_close_h,
+	                     c, ALLOW);
 	if (err) {
 		/* No dialog could be made of it (a From without tag, a bad Contact). */
 		log_info("tel.invite", "result=400 error=\"%s\"", strerror(err));
 		(void)sip_treply(NULL, t->sip, msg, 400, "Bad Request");
 		goto drop;
 	}
-
-	memset(&ci, 0, sizeof(ci));
-	ci.group = group;
-	(void)re_snprintf(ci.entry, sizeof(ci.entry), "%s", entry);
-	(void)re_snprintf(ci.caller, sizeof(ci.caller), "%s", caller);
-	now = acd_now_ms();
-	err = acd_call_arrive(acd_host_engine(t->app->acd, now), now, &ci, &eid);
+	if (c->menu) {
+		/* The menu first: answered at once, the engine hears of the call on a choice. */
+		log_info("tel.invite", "result=menu entry=%s codec=%s", entry,
+		         media_codec(c->caller.media));
+		c->phase = PH_MENU;
+		answer(c);
+		media_tone(c->caller.media, false);
+		if (c->answered)
+			menu_play(c, NULL);
+		else
+			tel_call_drop(c);
+		return;
+	}
+	err = arrive(c, group, "");
 	if (err) {
 		log_warn("tel.invite", "result=480 group=%u error=\"%s\"", group, strerror(err));
 		(void)sipsess_reject(c->caller.sess, 480, "Temporarily Unavailable", NULL);
 		goto drop;
 	}
-	c->id = acd_host_call_id(t->app->acd, eid);
-	c->known = true;
-	log_info("tel.invite", "result=accepted call=%lld group=%u entry=%s codec=%s",
-	         (long long)c->id, group, entry, media_codec(c->caller.media));
-	/* What the engine decided (queued, offered, closed, forwarded) is done right away,
-	 * so a forward can still be a 302; anything else is answered. */
-	mem_ref(c);
-	acd_host_flush(t->app->acd, now);
-	tel_run_actions(t);
-	if (c->le.list)
-		answer(c);
-	mem_deref(c);
 	return;
 drop:
 	tel_call_drop(c);
@@ -334,7 +632,8 @@ static void agent_estab_h(const struct sip_msg *msg, void *arg)
 	c->agent.up = true;
 	log_info("tel.agent", "call=%lld agent=%u answered=true", (long long)c->id, c->agent_id);
 	mem_ref(c);
-	feed(c, FEED_ANSWER);
+	if (!c->callback) /* a callback is connected already, when the citizen answered */
+		feed(c, FEED_ANSWER);
 	/* The engine may have moved on (the offer timed out a moment ago): then this phone
 	 * has no call to take, and is hung up. */
 	if (c->known && acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
@@ -398,11 +697,73 @@ static int agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
 
 /* ---- the engine's actions ----------------------------------------------- */
 
-void tel_call_queued(struct tel_call *c)
+/* "Du är nummer N i kön. Beräknad väntetid är ungefär M minuter." — unless it would say
+ * the same as last time. */
+static void announce(struct tel_call *c, int pos, int64_t ewt_s, bool welcome)
 {
+	const char *names[8];
+	char pos_name[16], min_name[16];
+	int min = (int)((ewt_s + 30) / 60);
+	size_t n = 0;
+
+	if (min < 1)
+		min = 1;
+	if (pos == c->said_pos && min == c->said_min)
+		return;
+	c->said_pos = pos;
+	c->said_min = min;
+	if (welcome)
+		names[n++] = "valkommen";
+	if (pos >= 1 && pos <= 20) {
+		(void)re_snprintf(pos_name, sizeof(pos_name), "tal_%d", pos);
+		names[n++] = "du_ar_nummer";
+		names[n++] = pos_name;
+		names[n++] = "i_kon";
+	}
+	names[n++] = "vantetid";
+	if (min <= 20) {
+		/* "en minut", not "ett minut" */
+		(void)re_snprintf(min_name, sizeof(min_name), min == 1 ? "en" : "tal_%d", min);
+		names[n++] = min_name;
+	} else {
+		names[n++] = "over_20";
+	}
+	names[n++] = min == 1 ? "minut" : "minuter";
+	log_info("tel.announce", "call=%lld position=%d minutes=%d", (long long)c->id, pos, min);
+	say(c, names, n, true, NULL);
+}
+
+void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t ewt_s)
+{
+	bool first = !c->welcomed;
+
 	answer(c);
-	if (!c->agent.sess)
-		media_tone(c->caller.media, true);
+	c->phase = PH_QUEUE;
+	if (c->agent.sess)
+		return;
+	media_tone(c->caller.media, true);
+	if (!tel_group_announces(c->tel, group))
+		return;
+	c->welcomed = true;
+	announce(c, position, ewt_s, first);
+}
+
+void tel_call_announce(struct tel_call *c, int position, int64_t ewt_s)
+{
+	if (c->phase != PH_QUEUE || c->talking || c->agent.sess || !c->caller.media)
+		return;
+	announce(c, position, ewt_s, false);
+}
+
+void tel_call_offer_callback(struct tel_call *c)
+{
+	static const char *const offer[] = {"callback_erbjudande"};
+
+	c->cb_offered = true;
+	if (c->phase != PH_QUEUE || c->talking || !c->caller.media)
+		return;
+	log_info("tel.callback", "call=%lld offered=true", (long long)c->id);
+	say(c, offer, 1, true, NULL);
 }
 
 void tel_call_offer(struct tel_call *c, uint32_t agent)
@@ -490,11 +851,96 @@ static void close_tmr_h(void *arg)
 	tel_call_drop(arg);
 }
 
+static void closed_done_h(void *arg)
+{
+	struct tel_call *c = arg;
+
+	/* Not inside the media's own timer: the media goes. */
+	tmr_start(&c->tmr, 0, close_tmr_h, c);
+}
+
 void tel_call_closed(struct tel_call *c)
 {
+	static const char *const closed[] = {"stangt"};
+
 	c->known = false; /* the engine has ended it */
 	answer(c);
-	tmr_start(&c->tmr, CLOSED_TONE_MS, close_tmr_h, c);
+	if (!c->caller.media) {
+		tmr_start(&c->tmr, 0, close_tmr_h, c);
+		return;
+	}
+	say(c, closed, 1, false, closed_done_h);
+}
+
+/* ---- calling the citizen back -------------------------------------------- */
+
+static int cb_answer_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	return media_accept(c->caller.media, msg->mb);
+}
+
+static void cb_estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	(void)msg;
+	c->caller.up = true;
+	c->answered = true;
+	c->phase = PH_QUEUE;
+	log_info("tel.callback", "call=%lld answered=true agent=%u", (long long)c->id, c->cb_agent);
+	mem_ref(c);
+	/* The engine connects the reserved agent; that agent's phone is rung now. */
+	feed(c, FEED_CB_OK);
+	if (c->le.list) {
+		media_tone(c->caller.media, true);
+		tel_call_offer(c, c->cb_agent);
+	}
+	mem_deref(c);
+}
+
+void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *number)
+{
+	struct tel *t = c->tel;
+	struct mbuf *desc = NULL;
+	char uri[160], from[128];
+	int err = 0;
+
+	if (c->phase != PH_CB_WAIT || c->caller.sess)
+		err = EALREADY;
+	else if (!number || !number[0] || !c->contact[0])
+		err = ENOENT;
+	if (!err) {
+		/* No trunk yet: the number at the host the caller called from. */
+		(void)re_snprintf(uri, sizeof(uri), "sip:%s@%s", number, c->contact);
+		(void)re_snprintf(from, sizeof(from), "sip:%s@%J", c->entry, &t->laddr);
+		err = media_alloc(&c->caller.media, &t->media_ip);
+		if (!err)
+			err = media_offer(c->caller.media, &desc);
+		if (!err)
+			err = sipsess_connect(&c->caller.sess, t->sock, uri, "Lotsen", from, CUSER,
+			                      NULL, 0, "application/sdp", desc, NULL, NULL, false,
+			                      caller_offer_h, cb_answer_h, agent_progr_h,
+			                      cb_estab_h, caller_info_h, NULL, caller_close_h, c,
+			                      ALLOW);
+		mem_deref(desc);
+	}
+	if (err) {
+		log_warn("tel.callback", "call=%lld agent=%u dial=failed error=\"%s\"",
+		         (long long)c->id, agent, strerror(err));
+		if (err == EALREADY)
+			return;
+		c->caller.sess = mem_deref(c->caller.sess);
+		c->caller.media = mem_deref(c->caller.media);
+		feed(c, FEED_CB_FAIL);
+		return;
+	}
+	media_set_dtmf(c->caller.media, caller_dtmf_h, c);
+	c->phase = PH_CB_DIAL;
+	c->cb_agent = agent;
+	c->caller.up = false;
+	log_info("tel.callback", "call=%lld agent=%u dial=\"%s\"", (long long)c->id, agent, uri);
 }
 
 void tel_call_forward(struct tel_call *c, const char *number)

@@ -11,6 +11,7 @@
 #include <re_rtp.h>
 #include <re_sdp.h>
 #include <re_sys.h>
+#include <re_telev.h>
 
 #define FRAME_MS      20
 #define FRAME_SAMPLES 160 /* 20 ms at 8 kHz */
@@ -21,6 +22,8 @@
 #define TONE_ON       10     /* frames of tone (200 ms) … */
 #define TONE_CYCLE    150    /* … every 3 s; the rest is comfort noise */
 #define NOISE_AMPL    24     /* comfort noise, well below speech */
+#define PLAY_MAX      16     /* prompts queued on a leg */
+#define BEEP_FRAMES   50     /* a missing prompt is one second of tone */
 
 struct media {
 	struct rtp_sock *rtp;     /* our RTP socket (no RTCP in this slice) */
@@ -38,7 +41,24 @@ struct media {
 	uint32_t frame;           /* frames sent, for the tone cadence */
 	uint32_t seed;            /* comfort-noise generator */
 	uint64_t rx, tx, relayed; /* counters, logged when the call ends */
+	bool tone_on;             /* the tone plays when no prompt does */
+	struct prompt *play[PLAY_MAX]; /* prompts to play, referenced */
+	size_t nplay, cur, off;        /* how many, which one is playing, its next sample */
+	uint32_t beep;                 /* frames of tone left in place of missing prompts */
+	media_done_h *doneh;           /* after the last prompt */
+	void *done_arg;
+	struct telev *telev; /* RFC 4733 receiver */
+	media_dtmf_h *dtmfh; /* digits while not bridged */
+	void *dtmf_arg;
 };
+
+static void play_clear(struct media *m)
+{
+	for (size_t i = 0; i < m->nplay; i++)
+		m->play[i] = mem_deref(m->play[i]);
+	m->nplay = m->cur = m->off = 0;
+	m->beep = 0;
+}
 
 static void destructor(void *arg)
 {
@@ -47,6 +67,8 @@ static void destructor(void *arg)
 	tmr_cancel(&m->tmr);
 	if (m->peer)
 		m->peer->peer = NULL;
+	play_clear(m);
+	mem_deref(m->telev);
 	mem_deref(m->rtp);
 	mem_deref(m->sdp);
 }
@@ -59,6 +81,17 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 
 	(void)src;
 	m->rx++;
+	if (m->te_pt >= 0 && hdr->pt == m->te_pt && (!p || p->te_pt < 0)) {
+		int event;
+		bool end;
+		/* One report per key (its end); a digit is only for us while not relayed. */
+		if (!p && telev_recv(m->telev, mb, &event, &end) == 0 && end && m->dtmfh) {
+			int d = telev_code2digit(event);
+			if (d > 0)
+				m->dtmfh((char)d, m->dtmf_arg);
+		}
+		return;
+	}
 	if (!p || p->pt < 0 || !sa_isset(&p->raddr, SA_ALL) || m->pt < 0)
 		return;
 	if (m->te_pt >= 0 && hdr->pt == m->te_pt) {
@@ -99,6 +132,9 @@ int media_alloc(struct media **mp, const struct sa *ip)
 	m->marker = true;
 	m->seed = (uint32_t)rand_u32();
 	m->ts = rand_u32();
+	err = telev_alloc(&m->telev, TELEV_PTIME);
+	if (err)
+		goto out;
 	err = rtp_listen(&m->rtp, IPPROTO_UDP, ip, RTP_PORT_MIN, RTP_PORT_MAX, false, recv_h, NULL,
 	                 m);
 	if (err)
@@ -184,56 +220,151 @@ static int16_t noise(struct media *m)
 	return (int16_t)((int)((m->seed >> 16) % (2 * NOISE_AMPL + 1)) - NOISE_AMPL);
 }
 
+static int16_t tone_sample(struct media *m)
+{
+	int16_t s = (int16_t)(noise(m) + TONE_AMPL * sin(m->phase));
+
+	m->phase += 2 * M_PI * TONE_HZ / 8000.0;
+	if (m->phase > 2 * M_PI)
+		m->phase -= 2 * M_PI;
+	return s;
+}
+
+/* One 20 ms frame: the prompt playing, else a beep for a missing one, else the tone. */
 static void tone_tmr_h(void *arg)
 {
 	struct media *m = arg;
 	struct mbuf *mb;
+	bool playing = m->cur < m->nplay || m->beep > 0;
 	bool on = m->frame % TONE_CYCLE < TONE_ON;
+	media_done_h *doneh;
 
+	if (!playing && !m->tone_on)
+		return;
 	tmr_start(&m->tmr, FRAME_MS, tone_tmr_h, m);
 	mb = mbuf_alloc(RTP_HEADER_SIZE + FRAME_SAMPLES);
 	if (!mb)
 		return;
 	mb->pos = mb->end = RTP_HEADER_SIZE;
 	for (int i = 0; i < FRAME_SAMPLES; i++) {
-		int16_t s = noise(m);
-		if (on) {
-			s = (int16_t)(s + TONE_AMPL * sin(m->phase));
-			m->phase += 2 * M_PI * TONE_HZ / 8000.0;
-			if (m->phase > 2 * M_PI)
-				m->phase -= 2 * M_PI;
+		int16_t s;
+		if (m->cur < m->nplay) {
+			const struct prompt *p = m->play[m->cur];
+			s = m->off < p->n ? p->s[m->off++] : noise(m);
+		} else if (m->beep > 0 || (m->tone_on && on)) {
+			s = tone_sample(m);
+		} else {
+			s = noise(m);
 		}
 		(void)mbuf_write_u8(mb, m->alaw ? g711_alaw_encode(s) : g711_ulaw_encode(s));
 	}
 	mb->pos = RTP_HEADER_SIZE;
-	if (rtp_send(m->rtp, &m->raddr, false, m->marker, (uint8_t)m->pt, m->ts, mb) == 0) {
+	if (m->pt >= 0 && sa_isset(&m->raddr, SA_ALL) &&
+	    rtp_send(m->rtp, &m->raddr, false, m->marker, (uint8_t)m->pt, m->ts, mb) == 0) {
 		m->tx++;
 		m->marker = false;
 	}
-	m->ts += FRAME_SAMPLES;
-	m->frame++;
 	mem_deref(mb);
+	m->ts += FRAME_SAMPLES;
+	if (m->cur < m->nplay) {
+		if (m->off >= m->play[m->cur]->n) {
+			m->cur++; /* the next prompt starts on the next frame */
+			m->off = 0;
+		}
+	} else if (m->beep > 0) {
+		m->beep--;
+	} else {
+		m->frame++;
+	}
+	if (!playing || m->cur < m->nplay || m->beep > 0)
+		return;
+	/* The last prompt has played: the tone's cadence starts over; done_h goes last, as it
+	 * may free the media. */
+	play_clear(m);
+	m->frame = 0;
+	doneh = m->doneh;
+	m->doneh = NULL;
+	if (doneh)
+		doneh(m->done_arg);
+}
+
+static void kick(struct media *m)
+{
+	if (!m->tone_on && m->nplay == 0 && m->beep == 0) {
+		tmr_cancel(&m->tmr);
+		return;
+	}
+	if (!tmr_isrunning(&m->tmr)) {
+		m->marker = true;
+		tmr_start(&m->tmr, 0, tone_tmr_h, m);
+	}
 }
 
 void media_tone(struct media *m, bool on)
 {
 	if (!m)
 		return;
-	if (!on || m->pt < 0 || !sa_isset(&m->raddr, SA_ALL)) {
-		tmr_cancel(&m->tmr);
-		return;
-	}
-	if (!tmr_isrunning(&m->tmr)) {
+	if (on && (m->pt < 0 || !sa_isset(&m->raddr, SA_ALL)))
+		on = false;
+	if (on && !m->tone_on)
 		m->frame = 0;
-		m->marker = true;
-		tmr_start(&m->tmr, 0, tone_tmr_h, m);
+	m->tone_on = on;
+	kick(m);
+}
+
+void media_play(struct media *m, struct prompt *const *p, size_t n, bool append,
+                media_done_h *doneh, void *arg)
+{
+	if (!m)
+		return;
+	if (!append || m->cur >= m->nplay) {
+		play_clear(m);
+	} else if (m->cur > 0) {
+		/* Drop what has played so the list has room. */
+		for (size_t i = 0; i < m->cur; i++)
+			m->play[i] = mem_deref(m->play[i]);
+		memmove(m->play, m->play + m->cur, (m->nplay - m->cur) * sizeof(m->play[0]));
+		m->nplay -= m->cur;
+		m->cur = 0;
 	}
+	for (size_t i = 0; i < n && m->nplay < PLAY_MAX; i++)
+		if (p[i])
+			m->play[m->nplay++] = mem_ref(p[i]);
+	if (m->nplay == 0)
+		m->beep = BEEP_FRAMES;
+	m->doneh = doneh;
+	m->done_arg = arg;
+	kick(m);
+}
+
+void media_stop(struct media *m)
+{
+	if (!m)
+		return;
+	play_clear(m);
+	m->doneh = NULL;
+	kick(m);
+}
+
+bool media_playing(const struct media *m)
+{
+	return m && (m->cur < m->nplay || m->beep > 0);
+}
+
+void media_set_dtmf(struct media *m, media_dtmf_h *dtmfh, void *arg)
+{
+	if (!m)
+		return;
+	m->dtmfh = dtmfh;
+	m->dtmf_arg = arg;
 }
 
 void media_bridge(struct media *a, struct media *b)
 {
 	if (!a || !b || a == b)
 		return;
+	media_stop(a);
+	media_stop(b);
 	media_tone(a, false);
 	media_tone(b, false);
 	if (a->peer)

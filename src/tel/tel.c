@@ -27,7 +27,10 @@ struct tel_act {
 	enum acd_action_kind kind;
 	int64_t call;                /* the API's call id */
 	uint32_t agent;              /* 0 when none */
-	char number[ACD_NUMBER_MAX]; /* forward */
+	uint32_t group;              /* the call's group */
+	int position;                /* queued, announce */
+	int64_t ewt_s;               /* queued, announce */
+	char number[ACD_NUMBER_MAX]; /* forward, callback_dial */
 };
 
 static const struct {
@@ -56,7 +59,16 @@ static void act_run(struct tel *t, const struct tel_act *a)
 	mem_ref(c);
 	switch (a->kind) {
 	case ACD_ACT_QUEUED:
-		tel_call_queued(c);
+		tel_call_queued(c, a->group, a->position, a->ewt_s);
+		break;
+	case ACD_ACT_ANNOUNCE:
+		tel_call_announce(c, a->position, a->ewt_s);
+		break;
+	case ACD_ACT_OFFER_CALLBACK:
+		tel_call_offer_callback(c);
+		break;
+	case ACD_ACT_CALLBACK_DIAL:
+		tel_call_callback_dial(c, a->agent, a->number);
 		break;
 	case ACD_ACT_OFFER:
 		tel_call_offer(c, a->agent);
@@ -72,11 +84,6 @@ static void act_run(struct tel *t, const struct tel_act *a)
 		break;
 	case ACD_ACT_FORWARD:
 		tel_call_forward(c, a->number);
-		break;
-	default:
-		/* announce, callback offers and dialling come with prompts and DTMF. */
-		log_debug("tel.action", "call=%lld kind=%d ignored=true", (long long)a->call,
-		          (int)a->kind);
 		break;
 	}
 	mem_deref(c);
@@ -142,6 +149,9 @@ static void note_h(enum acd_note_kind kind, uint32_t id, const json_t *j, void *
 	a->kind = act_names[i].kind;
 	a->call = json_integer_value(json_object_get(j, "call_id"));
 	a->agent = (uint32_t)json_integer_value(json_object_get(j, "agent_id"));
+	a->group = (uint32_t)json_integer_value(json_object_get(j, "group_id"));
+	a->position = (int)json_integer_value(json_object_get(j, "position"));
+	a->ewt_s = json_integer_value(json_object_get(j, "ewt_s"));
 	number = json_string_value(json_object_get(j, "number"));
 	if (number)
 		(void)re_snprintf(a->number, sizeof(a->number), "%s", number);
@@ -158,7 +168,7 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 	if (pl_strcmp(&msg->met, "OPTIONS"))
 		return false;
 	(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 200, "OK",
-	                  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+	                  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
 	                  "Accept: application/sdp\r\n"
 	                  "Content-Length: 0\r\n\r\n");
 	return true;
@@ -178,6 +188,44 @@ static uint32_t entry_group(struct tel *t, const char *number)
 		group = (uint32_t)stmt_int(s, 0);
 	stmt_done(s);
 	return group;
+}
+
+json_t *tel_entry_menu(struct tel *t, const char *number)
+{
+	struct stmt *s;
+	json_t *menu = NULL;
+
+	if (db_prepare(t->app->db, &s, "SELECT menu FROM entry_numbers WHERE number = ?", true) !=
+	    0)
+		return NULL;
+	stmt_bind_text(s, 1, number);
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 0)) {
+		json_error_t je;
+		menu = json_loads(stmt_text(s, 0), 0, &je);
+		if (!json_is_object(menu)) {
+			log_warn("tel.menu", "entry=%s error=\"not a JSON object: %s\"", number,
+			         je.text);
+			json_decref(menu);
+			menu = NULL;
+		}
+	}
+	stmt_done(s);
+	return menu;
+}
+
+bool tel_group_announces(struct tel *t, uint32_t group)
+{
+	struct stmt *s;
+	bool on = false;
+
+	if (db_prepare(t->app->db, &s, "SELECT announce_every_s FROM groups WHERE id = ?", true) !=
+	    0)
+		return false;
+	stmt_bind_int(s, 1, group);
+	if (stmt_step(s) == DB_ROW)
+		on = stmt_int(s, 0) > 0;
+	stmt_done(s);
+	return on;
 }
 
 /* A user part as a phone number ("0850836000", "+46…"); EINVAL when it is none. */
@@ -245,7 +293,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	/* A caller whose From is no phone number is treated as withheld. */
 	if (user_number(&msg->from.uri.user, caller, sizeof(caller)) != 0)
 		caller[0] = '\0';
-	tel_call_incoming(t, msg, group, entry, caller);
+	tel_call_incoming(t, msg, group, entry, caller, tel_entry_menu(t, entry));
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -270,12 +318,13 @@ static void tel_destructor(void *arg)
 	mem_deref(t->lsnr);
 	mem_deref(t->sock);
 	mem_deref(t->sip);
+	list_flush(&t->prompts);
 }
 
-int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr)
+int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir)
 {
 	struct tel *t;
-	int err;
+	int err, n = 0;
 
 	if (!tp || !app || !app->acd || !app->db || !sip_addr)
 		return EINVAL;
@@ -286,6 +335,16 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr)
 	tmr_init(&t->act_tmr);
 	list_init(&t->calls);
 	list_init(&t->acts);
+	list_init(&t->prompts);
+	if (!prompts_dir || !prompts_dir[0])
+		prompts_dir = LOTSEN_PROMPTS_DIR;
+	/* Without prompts calls still work: the tone stands in for each (a beep). */
+	err = prompts_load(&t->prompts, prompts_dir, &n);
+	if (err || n == 0)
+		log_warn("tel.prompts", "dir=\"%s\" loaded=0 error=\"%s\"", prompts_dir,
+		         err ? strerror(err) : "no .wav files");
+	else
+		log_info("tel.prompts", "dir=\"%s\" loaded=%d", prompts_dir, n);
 	err = sa_decode(&t->laddr, sip_addr, strlen(sip_addr));
 	if (err || !sa_port(&t->laddr)) {
 		err = EINVAL;

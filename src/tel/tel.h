@@ -7,9 +7,10 @@ struct tel;
 
 /* Listen for SIP on `sip_addr` ("127.0.0.1:5060"; UDP and TCP) and take the calls dialled
  * to the entry numbers into the queue of `app->acd`, which must be running and outlive the
- * module. Agents' phones are the users' sip_uri. EINVAL for a bad address, EADDRINUSE
- * and the like when the port cannot be bound. */
-int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr);
+ * module. Agents' phones are the users' sip_uri. Prompts are the NAME.wav files of
+ * `prompts_dir` (NULL or "": the ones the build made); none is no error. EINVAL for a bad
+ * address, EADDRINUSE and the like when the port cannot be bound. */
+int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir);
 /* Hang up every call (the engine hears of it) and close the sockets. NULL is a no-op. */
 void tel_free(struct tel *t);
 

@@ -13,6 +13,8 @@
 #include <re_sa.h>
 #include <re_tmr.h>
 
+#include <jansson.h>
+
 #include "acd/acd.h"
 
 struct app;
@@ -35,7 +37,30 @@ struct tel {
 	struct tmr act_tmr;        /* runs acts on the next loop step */
 	bool recheck;              /* the engine changed: look for calls it ended on its own */
 	bool closing;              /* tel_free is hanging up: no more engine feeding */
+	struct list prompts;       /* struct prompt, loaded at start; may be empty */
 };
+
+/* The menu JSON of an entry number (new reference) or NULL; logs a menu that does not parse. */
+json_t *tel_entry_menu(struct tel *t, const char *number);
+/* Does the group announce position and wait (announce_every_s set)? */
+bool tel_group_announces(struct tel *t, uint32_t group);
+
+/* ---- prompt.c: recorded or generated speech ------------------------------ */
+
+struct prompt {
+	struct le le;  /* in tel->prompts */
+	char name[48]; /* the file name without .wav */
+	int16_t *s;    /* 8 kHz linear samples */
+	size_t n;      /* how many */
+};
+
+/* 8 kHz mono 16-bit PCM WAV in, its samples out (*sp new, mem_deref it). EBADMSG: not a
+ * WAV; ENOTSUP: another rate, width or channel count. */
+int prompt_wav_decode(const uint8_t *buf, size_t len, int16_t **sp, size_t *np);
+/* Append every DIR/NAME.wav to `l` (files that do not load are logged and skipped). */
+int prompts_load(struct list *l, const char *dir, int *count);
+/* The prompt called `name`, or NULL. Borrowed. */
+struct prompt *prompt_find(const struct list *l, const char *name);
 
 /* Do the actions the engine asked for since the last run. Never from a listener. */
 void tel_run_actions(struct tel *t);
@@ -63,6 +88,18 @@ int media_offer(struct media *m, struct mbuf **offer);
 int media_accept(struct media *m, struct mbuf *answer);
 /* The 20 ms tone-and-comfort-noise stream to the remote side, while waiting. */
 void media_tone(struct media *m, bool on);
+typedef void(media_done_h)(void *arg);
+typedef void(media_dtmf_h)(char digit, void *arg);
+/* Play prompts one after another (referenced until played), replacing what was playing
+ * unless `append`; then call done_h (it may free the media) and go back to the tone if it
+ * is on. No prompts: one second of tone instead, so a missing file is heard as a beep. */
+void media_play(struct media *m, struct prompt *const *p, size_t n, bool append,
+                media_done_h *doneh, void *arg);
+/* Stop the prompts (barge-in) without calling done_h. */
+void media_stop(struct media *m);
+bool media_playing(const struct media *m);
+/* Digits the remote side sends (RFC 4733) while the leg is not bridged. */
+void media_set_dtmf(struct media *m, media_dtmf_h *dtmfh, void *arg);
 /* Relay RTP both ways between two legs (transcoding µ-law ↔ A-law when they differ);
  * stops their tones. Either side's free ends the relay. */
 void media_bridge(struct media *a, struct media *b);
@@ -75,13 +112,19 @@ const char *media_codec(const struct media *m);
 struct tel_call;
 
 /* An INVITE to an entry number (the request handler already checked the headers):
- * answers, feeds the engine. Replies itself on every path. */
+ * answers, feeds the engine (after the menu when `menu`, which the call takes). Replies itself on
+ * every path. */
 void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group, const char *entry,
-                       const char *caller);
+                       const char *caller, json_t *menu);
+/* A digit from the caller (RFC 4733 or SIP INFO): menus and the callback offer. */
+void tel_call_digit(struct tel_call *c, char digit);
 /* The call with this external (API) id, or NULL. Borrowed. */
 struct tel_call *tel_call_find(struct tel *t, int64_t id);
 /* The engine's actions for one call. */
-void tel_call_queued(struct tel_call *c);
+void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t ewt_s);
+void tel_call_announce(struct tel_call *c, int position, int64_t ewt_s);
+void tel_call_offer_callback(struct tel_call *c);
+void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *number);
 void tel_call_offer(struct tel_call *c, uint32_t agent);
 void tel_call_cancel_offer(struct tel_call *c, uint32_t agent);
 void tel_call_connect(struct tel_call *c, uint32_t agent);

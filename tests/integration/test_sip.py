@@ -1,9 +1,11 @@
 """Telephony over SIP: sipp plays the citizen's phone and the agent's phone against a real
 server; the queue's event log shows what the engine made of it."""
+import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -87,6 +89,19 @@ class SipTest(ServerTest):
     def phone(self, port):
         r = self.api("PATCH", f"/api/v1/users/{self.anna}", {"sip_uri": f"sip:anna@127.0.0.1:{port}"})
         self.assertEqual(r.status, 200, r)
+
+    def menu(self, number, menu):
+        """Menus are data on the entry number (no API yet): written as an operator would."""
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        con.execute("INSERT OR REPLACE INTO entry_numbers(number, group_id, menu) VALUES (?, 1, ?)",
+                    (number, json.dumps(menu)))
+        con.commit()
+        con.close()
+
+    def call_json(self, call_id):
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+        self.assertEqual(r.status, 200, r)
+        return r.json
 
     def last_event_id(self):
         r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
@@ -247,6 +262,83 @@ class SipTest(ServerTest):
         self.assertSipp(caller)
         self.assertSipp(agent)
         self.assertEqual(self.kinds(mark, call_id)[-1], "call_ended")
+
+    def test_k_menu_digit_1_queues_in_the_chosen_group_with_the_ivr_path(self):
+        # The demo's menu number "08-508 001 00": 1 Äldre direkt (2), 2 Skola (5), 9 hours.
+        mark = self.last_event_id()
+        caller = Sipp("caller_dtmf.xml", "-s", "0850800100", "-d", "1500")
+        call_id = self.new_call(mark, timeout=8)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["group_id"], r.json["ivr"]), (2, "1"), r.json)
+        self.assertEqual([h["group_id"] for h in r.json["path"]], [2], r.json)
+        self.assertSipp(caller)
+        self.assertEqual(self.kinds(mark, call_id, until="call_abandoned")[-1], "call_abandoned")
+        self.assertRegex(self.srv.logs(), r"event=tel.menu entry=\+46850800100 digit=1")
+
+    def test_l_callback_by_keypress_then_dialled_and_bridged(self):
+        mark = self.last_event_id()
+        caller = Sipp("caller_callback.xml", "-s", ENTRY)
+        call_id = self.new_call(mark)
+        self.assertSipp(caller)  # pressed 1, heard the confirmation, got our BYE
+        k = self.kinds(mark, call_id, until="callback_requested")
+        self.assertIn("callback_offered", k)
+        self.assertIn("callback_requested", k)
+        self.assertNotIn("call_abandoned", k)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}")
+        self.assertEqual((r.status, r.json.get("callback")), (200, True), r)
+        # No trunk yet: the citizen is called at the host and port of the INVITE's Contact,
+        # where sipp now answers as the citizen's phone and hangs up after a while.
+        citizen = Sipp("agent_hangup.xml", "-d", "1500", port=caller.port, remote=False)
+        agent = Sipp("agent_answer.xml", remote=False)
+        self.phone(agent.port)
+        time.sleep(0.3)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        self.assertSipp(citizen)
+        self.assertSipp(agent)
+        k = self.kinds(mark, call_id, until="call_ended")
+        self.assertIn("callback_dialled", k)
+        self.assertIn("callback_answered", k)
+        self.assertEqual(k[-1], "call_ended", k)
+
+    def test_m_menu_invalid_digits_by_sip_info_end_in_the_default_group(self):
+        # "5" has no option: the menu again, then the default group with an empty path.
+        self.menu("+46850899901", {"prompt": "tal_1", "timeout_s": 10, "default_group": 5,
+                                   "options": {"1": {"group": 2}}})
+        mark = self.last_event_id()
+        caller = Sipp("caller_info.xml", "-s", "0850899901", "-d", "1000")
+        call_id = self.new_call(mark, timeout=8)
+        c = self.call_json(call_id)
+        self.assertEqual((c["group_id"], c["ivr"]), (5, ""), c)
+        self.assertSipp(caller)
+        self.assertEqual(len(re.findall(r"event=tel.menu entry=\+46850899901 digit=5", self.srv.logs())), 2)
+
+    def test_n_menu_without_a_digit_goes_to_the_default_group(self):
+        self.menu("+46850899902", {"prompt": "tal_2", "timeout_s": 1, "options": {"1": {"group": 2}}})
+        mark = self.last_event_id()
+        caller = Sipp("caller.xml", "-s", "0850899902", "-d", "3500")
+        call_id = self.new_call(mark, timeout=8)
+        c = self.call_json(call_id)
+        self.assertEqual((c["group_id"], c["ivr"]), (1, ""), c)  # the number's own group
+        self.assertSipp(caller)
+        self.assertRegex(self.srv.logs(), r"event=tel.menu entry=\+46850899902 digit=none")
+
+    def test_o_queue_announces_position_and_wait(self):
+        r = self.api("PATCH", "/api/v1/groups/4", {"announce_every_s": 15})
+        self.assertEqual(r.status, 200, r)
+        try:
+            mark = self.last_event_id()
+            caller = Sipp("caller.xml", "-s", "0850833500", "-d", "1500")  # Förskola
+            call_id = self.new_call(mark)
+            self.assertSipp(caller)
+            m = re.search(rf"event=tel.announce call={call_id} position=(\d+) minutes=(\d+)", self.srv.logs())
+            self.assertTrue(m, self.srv.logs()[-3000:])
+            self.assertEqual(m.group(1), "1")
+            self.assertGreaterEqual(int(m.group(2)), 1)
+        finally:
+            r = self.api("PATCH", "/api/v1/groups/4", {"announce_every_s": None})
+            self.assertEqual(r.status, 200, r)
 
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
