@@ -19,10 +19,10 @@
 #include "acd/acd.h"
 #include "acd/acd_int.h" /* sizeof(struct call) and friends, for the memory figure */
 
-#define N_AGENTS 1000
-#define N_GROUPS 100
-#define PER_AGENT 5
-#define SIM_S (6 * 3600)       /* simulated seconds */
+#define N_AGENTS      1000
+#define N_GROUPS      100
+#define PER_AGENT     5
+#define SIM_S         (6 * 3600) /* simulated seconds */
 #define WAITING_CALLS 100000
 
 /* ---- a deterministic random source ---------------------------------------- */
@@ -287,7 +287,8 @@ static void memory(void)
 	after = rss_pages();
 	printf("memory: sizeof(struct call) %zu B in slabs of %d; hash slot %zu B at load ≤ 0.5; "
 	       "timer entry %zu B\n",
-	       sizeof(struct call), ACD_CALL_SLAB, sizeof(struct u64map_slot), sizeof(struct timer));
+	       sizeof(struct call), ACD_CALL_SLAB, sizeof(struct u64map_slot),
+	       sizeof(struct timer));
 	printf("  %d waiting callers: RSS +%.1f MiB = %.0f B per waiting call\n", WAITING_CALLS,
 	       (double)(after - before) * (double)page / 1048576.0,
 	       (double)(after - before) * (double)page / WAITING_CALLS);

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	const char *durability = argc > 2 ? argv[2] : "full";
 	int n = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 5000;
 	struct db_opts o = {.durability = strcmp(durability, "normal") == 0 ? DB_DURABLE_NORMAL
-									     : DB_DURABLE_FULL};
+	                                                                    : DB_DURABLE_FULL};
 	struct db *db;
 	struct stmt *s;
 	double t0, t1;
@@ -43,9 +43,9 @@ int main(int argc, char **argv)
 		return 1;
 	/* the rows a case refers to */
 	if (db_exec(db, "INSERT INTO units(name) VALUES ('U');"
-			"INSERT INTO groups(name, unit_id) VALUES ('G', 1);"
-			"INSERT INTO clients(name) VALUES ('C');"
-			"INSERT INTO categories(name, kind) VALUES ('K', 'question');"))
+	                "INSERT INTO groups(name, unit_id) VALUES ('G', 1);"
+	                "INSERT INTO clients(name) VALUES ('C');"
+	                "INSERT INTO categories(name, kind) VALUES ('K', 'question');"))
 		return 1;
 	double *lat = calloc((size_t)n, sizeof(double));
 	if (!lat)
@@ -54,11 +54,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		double c0 = now_s();
 		if (db_begin(db) ||
-		    db_prepare(db, &s,
-			       "INSERT INTO cases(channel, group_id, client_id, category_id, outcome,"
-			       " summary, received_at, created_at, updated_at) VALUES"
-			       " ('phone', 1, 1, 1, 'resolved', ?, ?, ?, ?)",
-			       true))
+		    db_prepare(
+		            db, &s,
+		            "INSERT INTO cases(channel, group_id, client_id, category_id, outcome,"
+		            " summary, received_at, created_at, updated_at) VALUES"
+		            " ('phone', 1, 1, 1, 'resolved', ?, ?, ?, ?)",
+		            true))
 			return 1;
 		stmt_bind_text(s, 1, "Frågade om kötid till förskola.");
 		stmt_bind_int(s, 2, 1760000000 + i);

@@ -114,9 +114,9 @@ int main(int argc, char **argv)
 	 * carry its own citizen (as real traffic does) while the length stays the same. */
 	char *slot = strstr(body, "#######");
 	reqlen = (size_t)snprintf(req, sizeof(req),
-				  "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
-				  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-				  bodyf ? "POST" : "GET", path, host, token, bodylen, body);
+	                          "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+	                          "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	                          bodyf ? "POST" : "GET", path, host, token, bodylen, body);
 	char *rslot = slot ? req + reqlen - bodylen + (size_t)(slot - body) : NULL;
 
 	struct conn *cs = calloc((size_t)nconn, sizeof(*cs));
@@ -185,8 +185,8 @@ int main(int argc, char **argv)
 	qsort(lat, done, sizeof(double), cmp_d);
 	printf("rate=%.0f achieved=%.0f requests=%zu errors=%zu p50_ms=%.2f p90_ms=%.2f "
 	       "p99_ms=%.2f max_ms=%.2f\n",
-	       rate, (double)done / elapsed, done, bad, lat[done / 2] * 1e3, lat[done * 9 / 10] * 1e3,
-	       lat[done * 99 / 100] * 1e3, lat[done - 1] * 1e3);
+	       rate, (double)done / elapsed, done, bad, lat[done / 2] * 1e3,
+	       lat[done * 9 / 10] * 1e3, lat[done * 99 / 100] * 1e3, lat[done - 1] * 1e3);
 	free(lat);
 	free(cs);
 	return bad ? 2 : 0;

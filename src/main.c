@@ -35,22 +35,28 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Lotsen %s — contact center for Swedish municipalities\n"
-		"\n"
-		"usage: lotsen COMMAND [options]\n"
-		"\n"
-		"  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--prompts DIR] [--demo] [--config FILE]\n"
-		"            [--static DIR] [--municipality NAME] [--log-level L] [--durability full|normal]\n"
-		"  migrate   --db FILE                     create or upgrade the database\n"
-		"  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id N] --db FILE\n"
-		"  demo      --db FILE                     load the demo municipality\n"
-		"  kb        import DIR | export DIR | search \"QUERY\" [--json] [--limit N] --db FILE\n"
-		"  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
-		"            [--patience S] [--shrinkage 0.3] [--max-occupancy 0.9] [--agents N] [--json]\n"
-		"  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] [--seed K]\n"
-		"            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
-		"  version\n",
-		LOTSEN_VERSION);
+	        "Lotsen %s — contact center for Swedish municipalities\n"
+	        "\n"
+	        "usage: lotsen COMMAND [options]\n"
+	        "\n"
+	        "  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--prompts DIR] [--demo] "
+	        "[--config FILE]\n"
+	        "            [--static DIR] [--municipality NAME] [--log-level L] [--durability "
+	        "full|normal]\n"
+	        "  migrate   --db FILE                     create or upgrade the database\n"
+	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
+	        "N] --db FILE\n"
+	        "  demo      --db FILE                     load the demo municipality\n"
+	        "  kb        import DIR | export DIR | search \"QUERY\" [--json] [--limit N] --db "
+	        "FILE\n"
+	        "  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
+	        "            [--patience S] [--shrinkage 0.3] [--max-occupancy 0.9] [--agents N] "
+	        "[--json]\n"
+	        "  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] "
+	        "[--seed K]\n"
+	        "            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
+	        "  version\n",
+	        LOTSEN_VERSION);
 }
 
 static int64_t now_s(void)
@@ -81,7 +87,7 @@ static int load_demo(struct db *db, bool *loaded)
 static int open_db(struct db **db, const char *path, const char *durability)
 {
 	struct db_opts o = {.durability = strcmp(durability, "normal") == 0 ? DB_DURABLE_NORMAL
-									     : DB_DURABLE_FULL};
+	                                                                    : DB_DURABLE_FULL};
 	int err = db_open(db, path, &o);
 
 	if (err) {
@@ -114,19 +120,19 @@ static void signal_h(int sig)
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, 'd'},
-		{"http", required_argument, NULL, 'h'},
-		{"sip", required_argument, NULL, 's'},
-		{"prompts", required_argument, NULL, 'P'},
-		{"static", required_argument, NULL, 'S'},
-		{"municipality", required_argument, NULL, 'm'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"durability", required_argument, NULL, 'D'},
-		{"token-ttl", required_argument, NULL, 't'},
-		{"max-body", required_argument, NULL, 'b'},
-		{"demo", no_argument, NULL, 'x'},
-		{NULL, 0, NULL, 0},
+	        {"config", required_argument, NULL, 'c'},
+	        {"db", required_argument, NULL, 'd'},
+	        {"http", required_argument, NULL, 'h'},
+	        {"sip", required_argument, NULL, 's'},
+	        {"prompts", required_argument, NULL, 'P'},
+	        {"static", required_argument, NULL, 'S'},
+	        {"municipality", required_argument, NULL, 'm'},
+	        {"log-level", required_argument, NULL, 'l'},
+	        {"durability", required_argument, NULL, 'D'},
+	        {"token-ttl", required_argument, NULL, 't'},
+	        {"max-body", required_argument, NULL, 'b'},
+	        {"demo", no_argument, NULL, 'x'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct config cfg;
 	struct app app = {0};
@@ -184,7 +190,7 @@ static int cmd_serve(int argc, char **argv)
 		err = load_demo(db, &loaded);
 		if (err) {
 			fprintf(stderr, "lotsen: loading the demo municipality failed: %s\n",
-				strerror(err));
+			        strerror(err));
 			goto out;
 		}
 	}
@@ -210,12 +216,12 @@ static int cmd_serve(int argc, char **argv)
 		err = tel_alloc(&tel, &app, cfg.sip, cfg.prompts);
 		if (err) {
 			fprintf(stderr, "lotsen: cannot listen for SIP on %s: %s\n", cfg.sip,
-				strerror(err));
+			        strerror(err));
 			goto out;
 		}
 	}
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
-		 cfg.demo ? "true" : "false", LOTSEN_VERSION);
+	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	err = re_main(signal_h);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
@@ -272,8 +278,8 @@ static int cmd_user_add(int argc, char **argv)
 		stdin_pw |= strcmp(argv[i], "--password-stdin") == 0;
 	if (argc < 3 || argv[2][0] == '-' || !role || !stdin_pw) {
 		fprintf(stderr, "usage: lotsen user add NAME --role "
-				"agent|group_lead|manager|admin|client_viewer --password-stdin "
-				"[--display-name TEXT] [--client-id N] [--db FILE]\n");
+		                "agent|group_lead|manager|admin|client_viewer --password-stdin "
+		                "[--display-name TEXT] [--client-id N] [--db FILE]\n");
 		return 2;
 	}
 	if (!fgets(password, sizeof(password), stdin)) {
@@ -284,7 +290,7 @@ static int cmd_user_add(int argc, char **argv)
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
 		return 1;
 	in = json_pack("{s:s,s:s,s:s,s:s}", "username", argv[2], "display_name",
-		       display ? display : argv[2], "role", role, "password", password);
+	               display ? display : argv[2], "role", role, "password", password);
 	if (client)
 		json_object_set_new(in, "client_id", json_integer(strtoll(client, NULL, 10)));
 	verr_init(&v, true);
@@ -295,9 +301,9 @@ static int cmd_user_add(int argc, char **argv)
 		size_t i;
 		json_t *e;
 		json_array_foreach(v.list, i, e)
-			fprintf(stderr, "lotsen user add: %s: %s\n",
-				json_string_value(json_object_get(e, "field")),
-				json_string_value(json_object_get(e, "message")));
+		        fprintf(stderr, "lotsen user add: %s: %s\n",
+		                json_string_value(json_object_get(e, "field")),
+		                json_string_value(json_object_get(e, "message")));
 		verr_free(&v);
 		db_close(db);
 		return 2;
@@ -326,7 +332,7 @@ static int cmd_demo(int argc, char **argv)
 		return 1;
 	}
 	printf(loaded ? "demo municipality loaded\n"
-		      : "the database already has users: nothing loaded\n");
+	              : "the database already has users: nothing loaded\n");
 	return 0;
 }
 

@@ -39,7 +39,7 @@ static void dl_unlink(struct dnode *n)
 	n->prev = n->next = n;
 }
 
-#define CALL_OF(n) ACD_CONTAINER(n, struct call, qnode)
+#define CALL_OF(n)   ACD_CONTAINER(n, struct call, qnode)
 #define MEMBER_OF(n) ACD_CONTAINER(n, struct member, node)
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -101,7 +101,7 @@ static int64_t or_default(int64_t v, int64_t def)
 static int64_t group_ewt(const struct group *g, int position)
 {
 	int serving = g->n_state[ACD_AGENT_READY] + g->n_state[ACD_AGENT_OFFERED] +
-		      g->n_state[ACD_AGENT_TALKING] + g->n_state[ACD_AGENT_WRAPUP];
+	              g->n_state[ACD_AGENT_TALKING] + g->n_state[ACD_AGENT_WRAPUP];
 
 	if (position <= 0)
 		return 0;
@@ -133,7 +133,7 @@ static int call_position(const struct call *c)
 /* ---- output --------------------------------------------------------------- */
 
 static void action(struct acd *a, enum acd_action_kind kind, const struct call *c,
-		   const struct agent *ag, int position, int64_t ewt, const char *number)
+                   const struct agent *ag, int position, int64_t ewt, const char *number)
 {
 	struct acd_action x;
 
@@ -150,7 +150,7 @@ static void action(struct acd *a, enum acd_action_kind kind, const struct call *
 }
 
 static void event_init(struct acd_event *e, int64_t now, enum acd_event_kind kind,
-		       const struct call *c, const struct agent *ag)
+                       const struct call *c, const struct agent *ag)
 {
 	memset(e, 0, sizeof(*e));
 	e->t_ms = now;
@@ -166,7 +166,7 @@ static void event_push(struct acd *a, const struct acd_event *e)
 }
 
 static void event(struct acd *a, int64_t now, enum acd_event_kind kind, const struct call *c,
-		  const struct agent *ag)
+                  const struct agent *ag)
 {
 	struct acd_event e;
 
@@ -356,7 +356,7 @@ static void offer(struct acd *a, int64_t now, struct call *c, struct agent *ag)
 	timer_clear(a, &c->t[TIMER_WIDEN]);
 	timer_clear(a, &c->t[TIMER_ANNOUNCE]);
 	timer_set(a, &c->t[TIMER_OFFER], TIMER_OFFER, c,
-		  now + or_default(g->cfg.offer_timeout_ms, ACD_DEFAULT_OFFER_TIMEOUT_MS));
+	          now + or_default(g->cfg.offer_timeout_ms, ACD_DEFAULT_OFFER_TIMEOUT_MS));
 	action(a, ACD_ACT_OFFER, c, ag, 0, 0, NULL);
 	event(a, now, ACD_EV_CALL_OFFERED, c, ag);
 }
@@ -453,7 +453,7 @@ static void enqueue(struct acd *a, int64_t now, struct call *c, struct group *g)
 		timer_set(a, &c->t[TIMER_WIDEN], TIMER_WIDEN, c, now + cfg->widen_after_ms);
 	if (cfg->announce_every_ms > 0)
 		timer_set(a, &c->t[TIMER_ANNOUNCE], TIMER_ANNOUNCE, c,
-			  now + cfg->announce_every_ms);
+		          now + cfg->announce_every_ms);
 	route_group(a, now, g);
 	if (c->state == CALL_QUEUED && !c->cb_offered && cfg->callback_offer_ms > 0 &&
 	    ewt > cfg->callback_offer_ms && c->caller[0]) {
@@ -478,7 +478,7 @@ static void queue_remove(struct call *c)
  * group passes the call to its overflow_number. Returns the group, or NULL
  * with *number set (or NULL when the call has nowhere to go). */
 static struct group *overflow_target(const struct acd *a, int64_t now, const struct call *c,
-				     const struct group *g, const char **number)
+                                     const struct group *g, const char **number)
 {
 	const struct group *visited[ACD_MAX_HOPS + 1];
 	int n_visited = 0;
@@ -487,7 +487,8 @@ static struct group *overflow_target(const struct acd *a, int64_t now, const str
 	*number = NULL;
 	visited[n_visited++] = g;
 	for (;;) {
-		struct group *next = g->cfg.overflow_group ? group_get(a, g->cfg.overflow_group) : NULL;
+		struct group *next =
+		        g->cfg.overflow_group ? group_get(a, g->cfg.overflow_group) : NULL;
 		bool seen = false;
 
 		for (int i = 0; next && i < n_visited; i++)
@@ -506,7 +507,7 @@ static struct group *overflow_target(const struct acd *a, int64_t now, const str
 }
 
 static void overflowed(struct acd *a, int64_t now, struct call *c, const struct group *to,
-		       enum acd_overflow_reason why)
+                       enum acd_overflow_reason why)
 {
 	struct acd_event e;
 
@@ -585,13 +586,13 @@ static void no_answer(struct acd *a, int64_t now, struct call *c)
 	g->n_calls++;
 	if (g->cfg.max_wait_ms > 0)
 		timer_set(a, &c->t[TIMER_MAX_WAIT], TIMER_MAX_WAIT, c,
-			  c->entered_ms + g->cfg.max_wait_ms);
+		          c->entered_ms + g->cfg.max_wait_ms);
 	if (g->cfg.widen_after_ms > 0 && !widened(g, c, now))
 		timer_set(a, &c->t[TIMER_WIDEN], TIMER_WIDEN, c,
-			  c->entered_ms + g->cfg.widen_after_ms);
+		          c->entered_ms + g->cfg.widen_after_ms);
 	if (g->cfg.announce_every_ms > 0)
 		timer_set(a, &c->t[TIMER_ANNOUNCE], TIMER_ANNOUNCE, c,
-			  now + g->cfg.announce_every_ms);
+		          now + g->cfg.announce_every_ms);
 	route_group(a, now, g);
 }
 
@@ -628,7 +629,7 @@ static void announce(struct acd *a, int64_t now, struct call *c)
 	action(a, ACD_ACT_ANNOUNCE, c, NULL, pos, group_ewt(g, pos), NULL);
 	if (g->cfg.announce_every_ms > 0)
 		timer_set(a, &c->t[TIMER_ANNOUNCE], TIMER_ANNOUNCE, c,
-			  now + g->cfg.announce_every_ms);
+		          now + g->cfg.announce_every_ms);
 }
 
 static void run_timer(struct acd *a, int64_t now, const struct timer *t)
@@ -1154,15 +1155,16 @@ int acd_callback_result(struct acd *a, int64_t now, uint64_t call, bool answered
 	c->agent = NULL;
 	ag->call = NULL;
 	c->cb_attempts++;
-	if (c->cb_attempts >= or_default(c->group->cfg.callback_max_attempts,
-					  ACD_DEFAULT_CB_ATTEMPTS)) {
+	if (c->cb_attempts >=
+	    or_default(c->group->cfg.callback_max_attempts, ACD_DEFAULT_CB_ATTEMPTS)) {
 		queue_remove(c);
 		event(a, now, ACD_EV_CALLBACK_FAILED, c, NULL);
 		call_free(a, c);
 	} else {
 		c->cb_retrying = true;
-		timer_set(a, &c->t[TIMER_RETRY], TIMER_RETRY, c,
-			  now + or_default(c->group->cfg.callback_retry_ms, ACD_DEFAULT_CB_RETRY_MS));
+		timer_set(
+		        a, &c->t[TIMER_RETRY], TIMER_RETRY, c,
+		        now + or_default(c->group->cfg.callback_retry_ms, ACD_DEFAULT_CB_RETRY_MS));
 	}
 	agent_to_ready(a, now, ag);
 	return finish(a);
@@ -1218,7 +1220,7 @@ bool acd_next_event(struct acd *a, struct acd_event *out)
 /* ---- looking in ---------------------------------------------------------------- */
 
 int acd_group_snapshot(const struct acd *a, int64_t now, uint32_t group,
-		       struct acd_group_snapshot *out)
+                       struct acd_group_snapshot *out)
 {
 	const struct group *g;
 

@@ -38,10 +38,10 @@
 struct hours;
 struct acd;
 
-#define ACD_MAX_HOPS 16       /* groups a call may pass through */
+#define ACD_MAX_HOPS        16 /* groups a call may pass through */
 #define ACD_MAX_MEMBERSHIPS 32 /* groups an agent may belong to */
-#define ACD_NUMBER_MAX 32     /* phone numbers, NUL included */
-#define ACD_IVR_MAX 32        /* IVR path ("1,3,2"), NUL included */
+#define ACD_NUMBER_MAX      32 /* phone numbers, NUL included */
+#define ACD_IVR_MAX         32 /* IVR path ("1,3,2"), NUL included */
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -51,22 +51,24 @@ struct acd_closure {
 };
 
 struct acd_group_cfg {
-	uint32_t id;                   /* groups.id; nonzero */
-	int priority;                  /* higher is served first by shared agents */
-	int64_t wrapup_ms;             /* wrap-up after each call; 0 = straight to ready */
-	int64_t max_wait_ms;           /* overflow after this wait; 0 = no limit */
-	int max_queue;                 /* callers beyond this overflow at once; 0 = no limit */
-	uint32_t overflow_group;       /* where closed/full/too-long calls go; 0 = none */
-	char overflow_number[ACD_NUMBER_MAX]; /* external switchboard when no overflow group; "" = none */
-	int64_t widen_after_ms;        /* skill levels > 1 eligible after this wait; 0 = at once */
-	int64_t offer_timeout_ms;      /* ring time before no-answer; 0 = 20 000 */
-	int64_t callback_offer_ms;     /* offer a callback when the estimated wait exceeds this; 0 = never */
-	int64_t callback_retry_ms;     /* pause between callback attempts; 0 = 120 000 */
-	int callback_max_attempts;     /* 0 = 3 */
-	int64_t aht_ms;                /* handle time used for the wait estimate; 0 = 180 000 */
-	int64_t announce_every_ms;     /* position/wait announcements while queued; 0 = never */
+	uint32_t id;             /* groups.id; nonzero */
+	int priority;            /* higher is served first by shared agents */
+	int64_t wrapup_ms;       /* wrap-up after each call; 0 = straight to ready */
+	int64_t max_wait_ms;     /* overflow after this wait; 0 = no limit */
+	int max_queue;           /* callers beyond this overflow at once; 0 = no limit */
+	uint32_t overflow_group; /* where closed/full/too-long calls go; 0 = none */
+	char overflow_number[ACD_NUMBER_MAX]; /* external switchboard when no overflow group; "" =
+	                                         none */
+	int64_t widen_after_ms;    /* skill levels > 1 eligible after this wait; 0 = at once */
+	int64_t offer_timeout_ms;  /* ring time before no-answer; 0 = 20 000 */
+	int64_t callback_offer_ms; /* offer a callback when the estimated wait exceeds this; 0 =
+	                              never */
+	int64_t callback_retry_ms; /* pause between callback attempts; 0 = 120 000 */
+	int callback_max_attempts; /* 0 = 3 */
+	int64_t aht_ms;            /* handle time used for the wait estimate; 0 = 180 000 */
+	int64_t announce_every_ms; /* position/wait announcements while queued; 0 = never */
 	char urgent_number[ACD_NUMBER_MAX]; /* on-call number for urgent callers; "" = none */
-	const struct hours *hours;     /* borrowed, must outlive its use; NULL = always open */
+	const struct hours *hours;          /* borrowed, must outlive its use; NULL = always open */
 	const struct acd_closure *closures; /* copied; scheduled closures (meetings) */
 	int n_closures;
 };
@@ -90,7 +92,7 @@ enum acd_pause_reason {
 	ACD_PAUSE_NONE = 0,
 	ACD_PAUSE_MEETING,
 	ACD_PAUSE_TRAINING,
-	ACD_PAUSE_EMAIL,     /* e-mail and letter work */
+	ACD_PAUSE_EMAIL, /* e-mail and letter work */
 	ACD_PAUSE_BREAK,
 	ACD_PAUSE_NO_ANSWER, /* set by the engine after an unanswered offer */
 	ACD_PAUSE_OTHER,
@@ -115,17 +117,17 @@ int acd_agent_set(struct acd *a, uint32_t agent, const struct acd_membership *m,
  * the current state, e.g. answering a call not offered to that agent); on an
  * error nothing changed. Actions and events produced are queued for draining. */
 
-int acd_agent_login(struct acd *a, int64_t now, uint32_t agent);  /* → paused(other) until ready */
+int acd_agent_login(struct acd *a, int64_t now, uint32_t agent); /* → paused(other) until ready */
 int acd_agent_logout(struct acd *a, int64_t now, uint32_t agent); /* EPERM while offered/talking */
 int acd_agent_ready(struct acd *a, int64_t now, uint32_t agent);  /* from paused or wrap-up */
 int acd_agent_pause(struct acd *a, int64_t now, uint32_t agent, enum acd_pause_reason why);
 
 struct acd_call_in {
-	uint32_t group;                /* the group the entry number/IVR led to */
-	char entry[ACD_NUMBER_MAX];    /* the number dialled */
-	char ivr[ACD_IVR_MAX];         /* menu choices, e.g. "2,1" */
-	char caller[ACD_NUMBER_MAX];   /* for callbacks; "" = withheld (no callback offered) */
-	bool urgent;                   /* the caller chose the urgent option */
+	uint32_t group;              /* the group the entry number/IVR led to */
+	char entry[ACD_NUMBER_MAX];  /* the number dialled */
+	char ivr[ACD_IVR_MAX];       /* menu choices, e.g. "2,1" */
+	char caller[ACD_NUMBER_MAX]; /* for callbacks; "" = withheld (no callback offered) */
+	bool urgent;                 /* the caller chose the urgent option */
 };
 
 /* A call arrives; *call gets its id (ids are never reused). */
@@ -168,10 +170,10 @@ enum acd_action_kind {
 struct acd_action {
 	enum acd_action_kind kind;
 	uint64_t call;
-	uint32_t agent;            /* 0 when none */
-	uint32_t group;            /* the call's current group */
-	int position;              /* 1 = next in line; 0 when not queued */
-	int64_t ewt_ms;            /* estimated wait from now */
+	uint32_t agent;              /* 0 when none */
+	uint32_t group;              /* the call's current group */
+	int position;                /* 1 = next in line; 0 when not queued */
+	int64_t ewt_ms;              /* estimated wait from now */
 	char number[ACD_NUMBER_MAX]; /* FORWARD and CALLBACK_DIAL */
 };
 
@@ -200,8 +202,8 @@ enum acd_event_kind {
 	ACD_EV_AGENT_LOGIN,
 	ACD_EV_AGENT_LOGOUT,
 	ACD_EV_AGENT_READY,
-	ACD_EV_AGENT_PAUSED,     /* reason = enum acd_pause_reason */
-	ACD_EV_AGENT_WRAPUP,     /* wrap-up started; group of the call */
+	ACD_EV_AGENT_PAUSED, /* reason = enum acd_pause_reason */
+	ACD_EV_AGENT_WRAPUP, /* wrap-up started; group of the call */
 	ACD_EV_KIND_MAX
 };
 
@@ -215,13 +217,13 @@ enum acd_overflow_reason {
 struct acd_event {
 	int64_t t_ms;
 	enum acd_event_kind kind;
-	uint64_t call;       /* 0 for agent events */
-	uint32_t agent;      /* 0 when none */
-	uint32_t group;      /* the call's group at the time; for agent events 0 */
-	uint32_t to_group;   /* OVERFLOWED, TRANSFERRED */
-	int64_t wait_ms;     /* ANSWERED, ABANDONED, CALLBACK_ANSWERED */
-	int64_t talk_ms;     /* ENDED */
-	int reason;          /* PAUSED: acd_pause_reason; OVERFLOWED: acd_overflow_reason */
+	uint64_t call;             /* 0 for agent events */
+	uint32_t agent;            /* 0 when none */
+	uint32_t group;            /* the call's group at the time; for agent events 0 */
+	uint32_t to_group;         /* OVERFLOWED, TRANSFERRED */
+	int64_t wait_ms;           /* ANSWERED, ABANDONED, CALLBACK_ANSWERED */
+	int64_t talk_ms;           /* ENDED */
+	int reason;                /* PAUSED: acd_pause_reason; OVERFLOWED: acd_overflow_reason */
 	char text[ACD_NUMBER_MAX]; /* ARRIVED: entry number; FORWARDED: number */
 };
 
@@ -234,21 +236,22 @@ const char *acd_event_kind_name(enum acd_event_kind k);
 int acd_event_kind_parse(const char *s, enum acd_event_kind *out);
 const char *acd_pause_reason_name(enum acd_pause_reason r); /* "meeting", … */
 int acd_pause_reason_parse(const char *s, enum acd_pause_reason *out);
-const char *acd_agent_state_name(enum acd_agent_state s);  /* "ready", … */
+const char *acd_agent_state_name(enum acd_agent_state s); /* "ready", … */
 
 /* ---- looking in --------------------------------------------------------- */
 
 struct acd_group_snapshot {
 	uint32_t group;
-	bool open;                 /* by hours and closures at `now` */
-	int waiting;               /* callers on the line */
-	int callbacks_waiting;     /* callbacks keeping a place */
-	int64_t longest_wait_ms;   /* of those waiting (calls and callbacks) */
-	int64_t ewt_ms;            /* estimate for a caller arriving now */
-	int agents_logged_in;      /* members not logged out */
+	bool open;               /* by hours and closures at `now` */
+	int waiting;             /* callers on the line */
+	int callbacks_waiting;   /* callbacks keeping a place */
+	int64_t longest_wait_ms; /* of those waiting (calls and callbacks) */
+	int64_t ewt_ms;          /* estimate for a caller arriving now */
+	int agents_logged_in;    /* members not logged out */
 	int agents_by_state[ACD_AGENT_PAUSED + 1];
 };
-int acd_group_snapshot(const struct acd *a, int64_t now, uint32_t group, struct acd_group_snapshot *out);
+int acd_group_snapshot(const struct acd *a, int64_t now, uint32_t group,
+                       struct acd_group_snapshot *out);
 
 enum acd_hop_kind {
 	ACD_HOP_ENTRY = 1, /* first group, from the entry number / IVR */
@@ -264,12 +267,12 @@ struct acd_hop {
 /* Where a call is and where it has been ("Var är jag?"). */
 struct acd_call_info {
 	uint64_t call;
-	uint32_t group;            /* current */
-	uint32_t agent;            /* offered/talking agent; 0 when none */
-	int64_t arrived_ms;        /* original arrival */
-	bool callback;             /* keeping its place as a callback */
+	uint32_t group;     /* current */
+	uint32_t agent;     /* offered/talking agent; 0 when none */
+	int64_t arrived_ms; /* original arrival */
+	bool callback;      /* keeping its place as a callback */
 	bool talking;
-	int position;              /* 1-based when waiting, else 0 */
+	int position; /* 1-based when waiting, else 0 */
 	char entry[ACD_NUMBER_MAX];
 	char ivr[ACD_IVR_MAX];
 	char caller[ACD_NUMBER_MAX];
@@ -282,8 +285,8 @@ struct acd_agent_info {
 	uint32_t agent;
 	enum acd_agent_state state;
 	enum acd_pause_reason pause;
-	int64_t since_ms;          /* in this state since */
-	uint64_t call;             /* offered/talking call; 0 when none */
+	int64_t since_ms; /* in this state since */
+	uint64_t call;    /* offered/talking call; 0 when none */
 	int n_groups;
 	struct acd_membership groups[ACD_MAX_MEMBERSHIPS];
 };

@@ -8,13 +8,13 @@
 
 #include "acd/acd.h"
 
-#define ACD_LEVELS 9            /* skill levels 1 … 9 */
-#define ACD_HOPS_INLINE 4       /* hops kept in the call; more go to call.more_hops */
-#define ACD_CALL_SLAB 1024      /* calls allocated per slab */
+#define ACD_LEVELS                   9    /* skill levels 1 … 9 */
+#define ACD_HOPS_INLINE              4    /* hops kept in the call; more go to call.more_hops */
+#define ACD_CALL_SLAB                1024 /* calls allocated per slab */
 #define ACD_DEFAULT_OFFER_TIMEOUT_MS 20000
-#define ACD_DEFAULT_CB_RETRY_MS 120000
-#define ACD_DEFAULT_CB_ATTEMPTS 3
-#define ACD_DEFAULT_AHT_MS 180000
+#define ACD_DEFAULT_CB_RETRY_MS      120000
+#define ACD_DEFAULT_CB_ATTEMPTS      3
+#define ACD_DEFAULT_AHT_MS           180000
 
 /* ---- intrusive circular doubly linked list with a sentinel ------------- */
 
@@ -23,7 +23,7 @@ struct dnode {
 	struct dnode *next; /* the sentinel's next is the head */
 };
 
-#define ACD_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define ACD_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---- open-addressing hash map: uint64 key → pointer --------------------- */
 
@@ -55,7 +55,8 @@ struct ring {
 };
 
 int ring_reserve(struct ring *r, size_t more);
-void ring_push(struct ring *r, const void *item); /* grows; drops the item only when out of memory */
+void ring_push(struct ring *r,
+               const void *item); /* grows; drops the item only when out of memory */
 bool ring_pop(struct ring *r, void *out);
 void ring_free(struct ring *r);
 
@@ -69,8 +70,8 @@ enum timer_kind {
 	TIMER_ANNOUNCE,  /* call: tell position and wait */
 	TIMER_CALL_KINDS,
 	TIMER_WRAPUP = TIMER_CALL_KINDS, /* agent: wrap-up over */
-	TIMER_AGENT_KICK, /* agent: groups changed while ready, look for work */
-	TIMER_GROUP_KICK, /* group: configuration changed, route its queue */
+	TIMER_AGENT_KICK,                /* agent: groups changed while ready, look for work */
+	TIMER_GROUP_KICK,                /* group: configuration changed, route its queue */
 };
 
 /* An entry is live while the slot it was made for still holds its token;
@@ -86,7 +87,7 @@ struct timer {
 struct theap {
 	struct timer *v; /* owned */
 	size_t n, cap;
-	size_t live;     /* entries whose slot still holds their token */
+	size_t live; /* entries whose slot still holds their token */
 };
 
 /* ---- engine objects ----------------------------------------------------- */
@@ -97,10 +98,10 @@ struct agent;
 /* An agent's place in one group: the node sits in that group's ready list of
  * its level while the agent is ready. */
 struct member {
-	struct dnode node;    /* in group->ready[level - 1] while ready */
-	struct agent *agent;  /* owner */
-	struct group *group;  /* borrowed */
-	int level;            /* 1 … 9 */
+	struct dnode node;   /* in group->ready[level - 1] while ready */
+	struct agent *agent; /* owner */
+	struct group *group; /* borrowed */
+	int level;           /* 1 … 9 */
 };
 
 struct agent {
@@ -117,20 +118,20 @@ struct agent {
 };
 
 struct group {
-	struct acd_group_cfg cfg;       /* closures points at the owned copy below */
-	struct acd_closure *closures;   /* owned */
-	struct dnode queue;             /* struct call.qnode: waiting calls and callbacks in line order */
-	int n_calls;                    /* callers on the line in the queue */
-	int n_callbacks;                /* callbacks keeping a place (waiting, retrying, dialling) */
-	struct dnode ready[ACD_LEVELS]; /* struct member.node per level, longest idle first */
+	struct acd_group_cfg cfg;     /* closures points at the owned copy below */
+	struct acd_closure *closures; /* owned */
+	struct dnode queue; /* struct call.qnode: waiting calls and callbacks in line order */
+	int n_calls;        /* callers on the line in the queue */
+	int n_callbacks;    /* callbacks keeping a place (waiting, retrying, dialling) */
+	struct dnode ready[ACD_LEVELS];    /* struct member.node per level, longest idle first */
 	int n_state[ACD_AGENT_PAUSED + 1]; /* members per agent state */
-	uint64_t t_kick;                /* timer token; 0 = none */
+	uint64_t t_kick;                   /* timer token; 0 = none */
 };
 
 enum call_state {
-	CALL_QUEUED = 1,  /* in its group's queue (a callback in any of its phases too) */
-	CALL_OFFERED,     /* ringing an agent; out of the queue */
-	CALL_TALKING,     /* connected; out of the queue */
+	CALL_QUEUED = 1, /* in its group's queue (a callback in any of its phases too) */
+	CALL_OFFERED,    /* ringing an agent; out of the queue */
+	CALL_TALKING,    /* connected; out of the queue */
 };
 
 struct hop {
@@ -140,26 +141,26 @@ struct hop {
 };
 
 struct call {
-	uint64_t id;                 /* 0 while on the free list */
-	struct dnode qnode;          /* in group->queue while state == CALL_QUEUED */
-	struct group *group;         /* current group */
-	struct agent *agent;         /* offered/talking agent, or reserved for a callback dial */
+	uint64_t id;         /* 0 while on the free list */
+	struct dnode qnode;  /* in group->queue while state == CALL_QUEUED */
+	struct group *group; /* current group */
+	struct agent *agent; /* offered/talking agent, or reserved for a callback dial */
 	enum call_state state;
-	bool callback;               /* keeping its place as a callback */
-	bool cb_offered;             /* OFFER_CALLBACK already sent (once per call) */
-	bool cb_retrying;            /* callback waiting out callback_retry_ms */
-	int cb_attempts;             /* dials that failed */
-	int64_t arrived_ms;          /* original arrival */
-	int64_t entered_ms;          /* entered the current group's queue */
-	int64_t answered_ms;         /* connected */
+	bool callback;                /* keeping its place as a callback */
+	bool cb_offered;              /* OFFER_CALLBACK already sent (once per call) */
+	bool cb_retrying;             /* callback waiting out callback_retry_ms */
+	int cb_attempts;              /* dials that failed */
+	int64_t arrived_ms;           /* original arrival */
+	int64_t entered_ms;           /* entered the current group's queue */
+	int64_t answered_ms;          /* connected */
 	uint64_t t[TIMER_CALL_KINDS]; /* timer tokens by enum timer_kind; 0 = none */
 	char entry[ACD_NUMBER_MAX];
 	char ivr[ACD_IVR_MAX];
 	char caller[ACD_NUMBER_MAX];
 	int n_hops;
 	struct hop hops[ACD_HOPS_INLINE];
-	struct hop *more_hops;       /* owned; ACD_MAX_HOPS - ACD_HOPS_INLINE, allocated on need */
-	struct call *next_free;      /* free list link */
+	struct hop *more_hops;  /* owned; ACD_MAX_HOPS - ACD_HOPS_INLINE, allocated on need */
+	struct call *next_free; /* free list link */
 };
 
 struct call_slab {
@@ -168,17 +169,17 @@ struct call_slab {
 };
 
 struct acd {
-	struct u64map groups;   /* id → struct group * (owned) */
-	struct u64map agents;   /* id → struct agent * (owned) */
-	struct u64map calls;    /* id → struct call * (in a slab) */
+	struct u64map groups;    /* id → struct group * (owned) */
+	struct u64map agents;    /* id → struct agent * (owned) */
+	struct u64map calls;     /* id → struct call * (in a slab) */
 	struct call_slab *slabs; /* owned */
 	struct call *free_calls;
-	uint64_t next_call_id;  /* ids are sequential from 1 and never reused */
-	uint64_t next_token;    /* timer tokens */
-	int64_t last_now;       /* latest time seen; kicks from calls without a time are due then */
+	uint64_t next_call_id; /* ids are sequential from 1 and never reused */
+	uint64_t next_token;   /* timer tokens */
+	int64_t last_now;      /* latest time seen; kicks from calls without a time are due then */
 	struct theap timers;
-	struct ring actions;    /* struct acd_action */
-	struct ring events;     /* struct acd_event */
+	struct ring actions; /* struct acd_action */
+	struct ring events;  /* struct acd_event */
 };
 
 /* acd_timer.c */

@@ -403,13 +403,13 @@ static int agent_time(struct db *db, uint32_t group, int64_t from_ms, int64_t to
 {
 	struct stmt *s;
 	int err = db_prepare(db, &s,
-			     "SELECT COALESCE(SUM(logged_in_ms),0), COALESCE(SUM(paused_ms),0),"
-			     " COALESCE(SUM(ready_ms),0), COALESCE(SUM(offered_ms),0),"
-			     " COALESCE(SUM(talk_ms),0), COALESCE(SUM(wrapup_ms),0),"
-			     " COALESCE(SUM(no_answers),0) FROM acd_agent_intervals"
-			     " WHERE start_ms >= ? AND start_ms < ? AND (? = 0 OR agent_id IN"
-			     " (SELECT user_id FROM user_groups WHERE group_id = ?))",
-			     true);
+	                     "SELECT COALESCE(SUM(logged_in_ms),0), COALESCE(SUM(paused_ms),0),"
+	                     " COALESCE(SUM(ready_ms),0), COALESCE(SUM(offered_ms),0),"
+	                     " COALESCE(SUM(talk_ms),0), COALESCE(SUM(wrapup_ms),0),"
+	                     " COALESCE(SUM(no_answers),0) FROM acd_agent_intervals"
+	                     " WHERE start_ms >= ? AND start_ms < ? AND (? = 0 OR agent_id IN"
+	                     " (SELECT user_id FROM user_groups WHERE group_id = ?))",
+	                     true);
 	int64_t v[7] = {0};
 
 	if (err)
@@ -426,14 +426,14 @@ static int agent_time(struct db *db, uint32_t group, int64_t from_ms, int64_t to
 	if (err != DB_ROW)
 		return err == DB_DONE ? EIO : err;
 	int64_t available = v[0] - v[1];
-	*out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:n}", "logged_in_s",
-			 real4((double)v[0] / 1000.0), "paused_s", real4((double)v[1] / 1000.0),
-			 "ready_s", real4((double)v[2] / 1000.0), "offered_s",
-			 real4((double)v[3] / 1000.0), "talk_s", real4((double)v[4] / 1000.0),
-			 "wrapup_s", real4((double)v[5] / 1000.0), "no_answers", (json_int_t)v[6],
-			 "occupancy",
-			 available > 0 ? real4((double)(v[4] + v[5]) / (double)available) : json_null(),
-			 "login_rate");
+	*out = json_pack(
+	        "{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:n}", "logged_in_s",
+	        real4((double)v[0] / 1000.0), "paused_s", real4((double)v[1] / 1000.0), "ready_s",
+	        real4((double)v[2] / 1000.0), "offered_s", real4((double)v[3] / 1000.0), "talk_s",
+	        real4((double)v[4] / 1000.0), "wrapup_s", real4((double)v[5] / 1000.0),
+	        "no_answers", (json_int_t)v[6], "occupancy",
+	        available > 0 ? real4((double)(v[4] + v[5]) / (double)available) : json_null(),
+	        "login_rate");
 	return 0;
 }
 
@@ -510,7 +510,7 @@ int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t 
 		return err;
 	}
 	*out = json_pack("{s:o,s:o,s:o}", "intervals", list, "totals", totals_json(&t), "agents",
-			 agents);
+	                 agents);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen,
 }
 
 static int set_long(long *dst, const char *v, long min, long max, char *err, size_t errlen,
-		    const char *key)
+                    const char *key)
 {
 	char *end;
 	long x = strtol(v, &end, 10);
@@ -85,9 +85,9 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "unknown setting \"%s\" (known: db, http, sip, static, municipality, log-level, "
-		 "durability, token-ttl, max-body, demo)",
-		 key);
+	         "unknown setting \"%s\" (known: db, http, sip, static, municipality, log-level, "
+	         "durability, token-ttl, max-body, demo)",
+	         key);
 	return EINVAL;
 }
 

@@ -41,7 +41,7 @@ void log_event(enum log_level lvl, const char *event, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
 	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ level=%s event=%s ", ts.tv_nsec / 1000000,
-		     level_names[lvl], event);
+	             level_names[lvl], event);
 	if (r > 0 && (size_t)r < sizeof(line) - n)
 		n += (size_t)r;
 	va_start(ap, fmt);

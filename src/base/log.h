@@ -10,7 +10,7 @@ int log_level_parse(const char *s, enum log_level *out);
 
 /* `event` is a dotted name (http.request, store.migrate); `fmt` continues with key=value pairs. */
 void log_event(enum log_level lvl, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #define log_info(ev, ...)  log_event(LOG_INFO, ev, __VA_ARGS__)
 #define log_warn(ev, ...)  log_event(LOG_WARN, ev, __VA_ARGS__)

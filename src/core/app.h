@@ -9,13 +9,13 @@
 struct db;
 
 struct app {
-	struct db *db;           /* the loop's read-write connection */
-	const char *db_path;     /* for workers that open their own read-only connection */
-	int64_t token_ttl_s;     /* how long a login token is valid */
-	size_t max_body;         /* largest request body accepted, bytes */
-	const char *municipality;/* shown on citizen pages and reports */
-	const char *static_dir;  /* web files served at / */
-	struct acd_host *acd;    /* the queue engine's host, NULL until started */
+	struct db *db;            /* the loop's read-write connection */
+	const char *db_path;      /* for workers that open their own read-only connection */
+	int64_t token_ttl_s;      /* how long a login token is valid */
+	size_t max_body;          /* largest request body accepted, bytes */
+	const char *municipality; /* shown on citizen pages and reports */
+	const char *static_dir;   /* web files served at / */
+	struct acd_host *acd;     /* the queue engine's host, NULL until started */
 };
 
 #endif

@@ -4,14 +4,14 @@
 
 #include "store/db.h"
 
-int audit_record(struct db *db, int64_t at, int64_t user_id, const char *action,
-		 const char *entity, int64_t entity_id, const char *detail)
+int audit_record(struct db *db, int64_t at, int64_t user_id, const char *action, const char *entity,
+                 int64_t entity_id, const char *detail)
 {
 	struct stmt *s;
 	int err = db_prepare(db, &s,
-			     "INSERT INTO audit_log(at, user_id, action, entity, entity_id, detail)"
-			     " VALUES (?,?,?,?,?,?)",
-			     true);
+	                     "INSERT INTO audit_log(at, user_id, action, entity, entity_id, detail)"
+	                     " VALUES (?,?,?,?,?,?)",
+	                     true);
 
 	if (err)
 		return err;

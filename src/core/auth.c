@@ -12,9 +12,8 @@ static const struct {
 	enum role role;
 	const char *name;
 } roles[] = {
-	{ROLE_AGENT, "agent"},     {ROLE_GROUP_LEAD, "group_lead"},
-	{ROLE_MANAGER, "manager"}, {ROLE_ADMIN, "admin"},
-	{ROLE_CLIENT_VIEWER, "client_viewer"},
+        {ROLE_AGENT, "agent"}, {ROLE_GROUP_LEAD, "group_lead"},       {ROLE_MANAGER, "manager"},
+        {ROLE_ADMIN, "admin"}, {ROLE_CLIENT_VIEWER, "client_viewer"},
 };
 
 int role_parse(const char *s, enum role *out)
@@ -42,7 +41,7 @@ int auth_password_hash(const char *password, char out[128])
 		return EIO;
 	/* Interactive limits: a login costs ~64 MiB and well under a second. */
 	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return ENOMEM;
 	return 0;
 }
@@ -72,12 +71,13 @@ static void principal_from_row(struct stmt *s, int col, struct principal *who)
 }
 
 int auth_login(struct db *db, const char *username, const char *password, int64_t now,
-	       int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who)
+               int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who)
 {
 	static const char q_user[] = "SELECT id, role, client_id, unit_id, password_hash FROM users"
-				     " WHERE username = ? AND active = 1";
-	static const char q_sess[] = "INSERT INTO sessions(token_hash, user_id, created_at, expires_at)"
-				     " VALUES (?, ?, ?, ?)";
+	                             " WHERE username = ? AND active = 1";
+	static const char q_sess[] =
+	        "INSERT INTO sessions(token_hash, user_id, created_at, expires_at)"
+	        " VALUES (?, ?, ?, ?)";
 	static const char q_gc[] = "DELETE FROM sessions WHERE expires_at <= ?";
 	struct stmt *s;
 	unsigned char raw[32], h[32];
@@ -107,7 +107,7 @@ int auth_login(struct db *db, const char *username, const char *password, int64_
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(token, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	token_hash(token, h);
 	err = db_prepare(db, &s, q_gc, true);
 	if (err)
@@ -130,8 +130,8 @@ int auth_login(struct db *db, const char *username, const char *password, int64_
 int auth_session(struct db *db, const char *token, int64_t now, struct principal *who)
 {
 	static const char q[] = "SELECT u.id, u.role, u.client_id, u.unit_id FROM sessions s"
-				" JOIN users u ON u.id = s.user_id"
-				" WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1";
+	                        " JOIN users u ON u.id = s.user_id"
+	                        " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1";
 	struct stmt *s;
 	unsigned char h[32];
 	int err;

@@ -30,7 +30,7 @@ struct principal {
 int role_parse(const char *s, enum role *out);
 const char *role_name(enum role r);
 
-#define AUTH_TOKEN_LEN 43 /* base64url of 32 random bytes, no padding */
+#define AUTH_TOKEN_LEN    43 /* base64url of 32 random bytes, no padding */
 #define AUTH_MIN_PASSWORD 10
 
 int auth_password_hash(const char *password, char out[128]);
@@ -38,7 +38,7 @@ bool auth_password_verify(const char *hash, const char *password);
 
 /* Verify username+password; on success create a session and return its token. */
 int auth_login(struct db *db, const char *username, const char *password, int64_t now,
-	       int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who);
+               int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who);
 /* Resolve a bearer token; ENOENT if unknown or expired. */
 int auth_session(struct db *db, const char *token, int64_t now, struct principal *who);
 int auth_logout(struct db *db, const char *token);

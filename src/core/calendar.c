@@ -60,7 +60,7 @@ int date_parse(const char *s, struct date *out)
 void date_format(const struct date *d, char out[11])
 {
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d->y % 10000u, (unsigned)d->m % 100u,
-		 (unsigned)d->d % 100u);
+	         (unsigned)d->d % 100u);
 }
 
 /* Howard Hinnant's days-from-civil: exact over the proleptic Gregorian calendar. */
@@ -136,9 +136,9 @@ const char *calendar_holiday_name(const struct date *d)
 		int m, d;
 		const char *name;
 	} fixed[] = {
-		{1, 1, "Nyårsdagen"},    {1, 6, "Trettondedag jul"}, {5, 1, "Första maj"},
-		{6, 6, "Sveriges nationaldag"}, {12, 24, "Julafton"},  {12, 25, "Juldagen"},
-		{12, 26, "Annandag jul"}, {12, 31, "Nyårsafton"},
+	        {1, 1, "Nyårsdagen"},           {1, 6, "Trettondedag jul"}, {5, 1, "Första maj"},
+	        {6, 6, "Sveriges nationaldag"}, {12, 24, "Julafton"},       {12, 25, "Juldagen"},
+	        {12, 26, "Annandag jul"},       {12, 31, "Nyårsafton"},
 	};
 	struct date e;
 	int64_t days, ed;
@@ -319,6 +319,6 @@ void time_format_iso8601(int64_t t, char out[21])
 
 	date_from_days(days, &d);
 	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)d.y % 10000u,
-		 (unsigned)d.m % 100u, (unsigned)d.d % 100u, (unsigned)(sec / 3600) % 100u,
-		 (unsigned)(sec / 60 % 60), (unsigned)(sec % 60));
+	         (unsigned)d.m % 100u, (unsigned)d.d % 100u, (unsigned)(sec / 3600) % 100u,
+	         (unsigned)(sec / 60 % 60), (unsigned)(sec % 60));
 }

@@ -15,9 +15,9 @@
 #include "store/db.h"
 
 static const char *const channels[] = {"phone", "email", "letter", "fax",
-				       "visit", "web",   "social", NULL};
+                                       "visit", "web",   "social", NULL};
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
-				       NULL};
+                                       NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -70,13 +70,14 @@ static void today_of(int64_t now, struct date *d)
 }
 
 static int history_add(struct db *db, int64_t case_id, int64_t at, int64_t user, const char *field,
-		       const char *old_v, const char *new_v)
+                       const char *old_v, const char *new_v)
 {
 	struct stmt *s;
-	int err = db_prepare(db, &s,
-			     "INSERT INTO case_history(case_id, at, user_id, field, old_value, new_value)"
-			     " VALUES (?,?,?,?,?,?)",
-			     true);
+	int err = db_prepare(
+	        db, &s,
+	        "INSERT INTO case_history(case_id, at, user_id, field, old_value, new_value)"
+	        " VALUES (?,?,?,?,?,?)",
+	        true);
 
 	if (err)
 		return err;
@@ -108,7 +109,7 @@ struct boundary {
 };
 
 static int find_boundary(struct db *db, int64_t client, int64_t group, int64_t category,
-			 const struct date *on, struct boundary *b)
+                         const struct date *on, struct boundary *b)
 {
 	struct stmt *s;
 	char day[11];
@@ -117,11 +118,12 @@ static int find_boundary(struct db *db, int64_t client, int64_t group, int64_t c
 	memset(b, 0, sizeof(*b));
 	b->due_days = 5;
 	date_format(on, day);
-	err = db_prepare(db, &s,
-			 "SELECT a.id FROM agreements a JOIN agreement_groups ag ON ag.agreement_id = a.id"
-			 " WHERE a.client_id = ? AND ag.group_id = ? AND a.valid_from <= ?"
-			 " AND (a.valid_to IS NULL OR a.valid_to >= ?) ORDER BY a.valid_from DESC LIMIT 1",
-			 true);
+	err = db_prepare(
+	        db, &s,
+	        "SELECT a.id FROM agreements a JOIN agreement_groups ag ON ag.agreement_id = a.id"
+	        " WHERE a.client_id = ? AND ag.group_id = ? AND a.valid_from <= ?"
+	        " AND (a.valid_to IS NULL OR a.valid_to >= ?) ORDER BY a.valid_from DESC LIMIT 1",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, client);
@@ -134,9 +136,9 @@ static int find_boundary(struct db *db, int64_t client, int64_t group, int64_t c
 	if (!b->agreement_id)
 		return 0;
 	err = db_prepare(db, &s,
-			 "SELECT action, contact_id, due_working_days, instructions FROM boundaries"
-			 " WHERE agreement_id = ? AND category_id = ?",
-			 true);
+	                 "SELECT action, contact_id, due_working_days, instructions FROM boundaries"
+	                 " WHERE agreement_id = ? AND category_id = ?",
+	                 true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, b->agreement_id);
@@ -147,7 +149,7 @@ static int find_boundary(struct db *db, int64_t client, int64_t group, int64_t c
 		b->contact_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
 		b->due_days = (int)stmt_int(s, 2);
 		snprintf(b->instructions, sizeof(b->instructions), "%s",
-			 stmt_is_null(s, 3) ? "" : stmt_text(s, 3));
+		         stmt_is_null(s, 3) ? "" : stmt_text(s, 3));
 	}
 	stmt_done(s);
 	return 0;
@@ -159,19 +161,24 @@ static void check_boundary(const struct boundary *b, const char *outcome, struct
 	if (!b->has_rule || !outcome)
 		return;
 	if (b->handover && (strcmp(outcome, "resolved") == 0 || strcmp(outcome, "guided") == 0))
-		verr_add(v, "outcome",
-			 VL(v, "enligt avtalets gränssnitt ska ärenden i den här kategorin lämnas över "
-			       "till förvaltningen (handed_over)%s%s",
-			    "the agreement's boundary says cases in this category are handed over to "
-			    "the department (handed_over)%s%s"),
-			 b->instructions[0] ? ": " : "", b->instructions);
+		verr_add(
+		        v, "outcome",
+		        VL(v,
+		           "enligt avtalets gränssnitt ska ärenden i den här kategorin lämnas över "
+		           "till förvaltningen (handed_over)%s%s",
+		           "the agreement's boundary says cases in this category are handed over "
+		           "to "
+		           "the department (handed_over)%s%s"),
+		        b->instructions[0] ? ": " : "", b->instructions);
 	if (!b->handover && strcmp(outcome, "handed_over") == 0)
 		verr_add(v, "outcome",
-			 VL(v, "enligt avtalets gränssnitt löser kontaktcentret ärenden i den här "
-			       "kategorin själv (resolved eller guided)%s%s",
-			    "the agreement's boundary says the center resolves cases in this category "
-			    "itself (resolved or guided)%s%s"),
-			 b->instructions[0] ? ": " : "", b->instructions);
+		         VL(v,
+		            "enligt avtalets gränssnitt löser kontaktcentret ärenden i den här "
+		            "kategorin själv (resolved eller guided)%s%s",
+		            "the agreement's boundary says the center resolves cases in this "
+		            "category "
+		            "itself (resolved or guided)%s%s"),
+		         b->instructions[0] ? ": " : "", b->instructions);
 }
 
 /* ======================================================================
@@ -196,8 +203,8 @@ static void parse_citizen(const json_t *c, int64_t now, struct citizen_in *ci, s
 		return;
 	if (!json_is_object(c)) {
 		verr_add(v, "citizen", "%s",
-			 VL(v, "ska vara ett objekt {name, phone, email, personal_id}",
-			    "must be an object {name, phone, email, personal_id}"));
+		         VL(v, "ska vara ett objekt {name, phone, email, personal_id}",
+		            "must be an object {name, phone, email, personal_id}"));
 		return;
 	}
 	today_of(now, &today);
@@ -209,10 +216,11 @@ static void parse_citizen(const json_t *c, int64_t now, struct citizen_in *ci, s
 		snprintf(field, sizeof(field), "citizen.%s", k);
 		if (json_is_null(x))
 			continue;
-		if (!in_list((const char *const[]){"name", "phone", "email", "personal_id", NULL}, k)) {
+		if (!in_list((const char *const[]){"name", "phone", "email", "personal_id", NULL},
+		             k)) {
 			verr_add(v, field, "%s",
-				 VL(v, "okänt fält; tillåtna: name, phone, email, personal_id",
-				    "unknown field; accepted: name, phone, email, personal_id"));
+			         VL(v, "okänt fält; tillåtna: name, phone, email, personal_id",
+			            "unknown field; accepted: name, phone, email, personal_id"));
 			continue;
 		}
 		if (!s) {
@@ -222,27 +230,30 @@ static void parse_citizen(const json_t *c, int64_t now, struct citizen_in *ci, s
 		if (strcmp(k, "name") == 0) {
 			if (strlen(s) > 120)
 				verr_add(v, field, "%s",
-					 VL(v, "är för långt (högst 120 tecken)",
-					    "is too long (at most 120 characters)"));
+				         VL(v, "är för långt (högst 120 tecken)",
+				            "is too long (at most 120 characters)"));
 			ci->name = s;
 		} else if (strcmp(k, "phone") == 0) {
 			if (phone_normalize(s, ci->phone, sizeof(ci->phone)) != 0)
 				verr_add(v, field,
-					 VL(v, "\"%s\" är inget telefonnummer", "\"%s\" is not a phone number"),
-					 s);
+				         VL(v, "\"%s\" är inget telefonnummer",
+				            "\"%s\" is not a phone number"),
+				         s);
 		} else if (strcmp(k, "email") == 0) {
 			if (email_validate(s) != 0)
 				verr_add(v, field,
-					 VL(v, "\"%s\" är ingen e-postadress", "\"%s\" is not an e-mail address"),
-					 s);
+				         VL(v, "\"%s\" är ingen e-postadress",
+				            "\"%s\" is not an e-mail address"),
+				         s);
 			ci->email = s;
 		} else {
 			enum pnr_error why;
 			if (pnr_parse(s, &today, ci->pnr, &why) != 0)
-				verr_add(v, field, VL(v, "ogiltigt personnummer: %s (format ÅÅÅÅMMDD-NNNN)",
-						      "invalid personal identity number: %s (format "
-						      "YYYYMMDD-NNNN)"),
-					 pnr_error_text(why, v->en ? "en" : "sv"));
+				verr_add(v, field,
+				         VL(v, "ogiltigt personnummer: %s (format ÅÅÅÅMMDD-NNNN)",
+				            "invalid personal identity number: %s (format "
+				            "YYYYMMDD-NNNN)"),
+				         pnr_error_text(why, v->en ? "en" : "sv"));
 		}
 		ci->any = true;
 	}
@@ -258,10 +269,12 @@ static int upsert_citizen(struct db *db, const struct citizen_in *ci, int64_t *i
 	if (!ci->any)
 		return 0;
 	static const char q_pnr[] = "SELECT id FROM citizens WHERE personal_id = ?";
-	static const char q_phone[] = "SELECT id FROM citizens WHERE phone = ? AND personal_id IS NULL"
-				      " ORDER BY id DESC LIMIT 1";
-	static const char q_email[] = "SELECT id FROM citizens WHERE email = ? AND personal_id IS NULL"
-				      " ORDER BY id DESC LIMIT 1";
+	static const char q_phone[] =
+	        "SELECT id FROM citizens WHERE phone = ? AND personal_id IS NULL"
+	        " ORDER BY id DESC LIMIT 1";
+	static const char q_email[] =
+	        "SELECT id FROM citizens WHERE email = ? AND personal_id IS NULL"
+	        " ORDER BY id DESC LIMIT 1";
 	const char *sql = ci->pnr[0] ? q_pnr : ci->phone[0] ? q_phone : ci->email ? q_email : NULL;
 	const char *key = ci->pnr[0] ? ci->pnr : ci->phone[0] ? ci->phone : ci->email;
 
@@ -276,16 +289,18 @@ static int upsert_citizen(struct db *db, const struct citizen_in *ci, int64_t *i
 	}
 	if (*id) {
 		/* Fill in what was missing; never overwrite what an earlier contact gave. */
-		err = db_prepare(db, &s,
-				 "UPDATE citizens SET name = COALESCE(name, ?), phone = COALESCE(phone, ?),"
-				 " email = COALESCE(email, ?) WHERE id = ?",
-				 true);
+		err = db_prepare(
+		        db, &s,
+		        "UPDATE citizens SET name = COALESCE(name, ?), phone = COALESCE(phone, ?),"
+		        " email = COALESCE(email, ?) WHERE id = ?",
+		        true);
 		if (err)
 			return err;
 	} else {
-		err = db_prepare(db, &s,
-				 "INSERT INTO citizens(name, phone, email, personal_id) VALUES (?,?,?,?)",
-				 true);
+		err = db_prepare(
+		        db, &s,
+		        "INSERT INTO citizens(name, phone, email, personal_id) VALUES (?,?,?,?)",
+		        true);
 		if (err)
 			return err;
 		stmt_bind_text(s, 4, ci->pnr[0] ? ci->pnr : NULL);
@@ -327,8 +342,8 @@ static void parse_handover(const json_t *h, struct handover_in *hi, struct verro
 	hi->present = true;
 	if (!json_is_object(h)) {
 		verr_add(v, "handover", "%s",
-			 VL(v, "ska vara ett objekt {contact_id, message, due_date}",
-			    "must be an object {contact_id, message, due_date}"));
+		         VL(v, "ska vara ett objekt {contact_id, message, due_date}",
+		            "must be an object {contact_id, message, due_date}"));
 		return;
 	}
 	json_object_foreach((json_t *)h, k, x)
@@ -337,38 +352,40 @@ static void parse_handover(const json_t *h, struct handover_in *hi, struct verro
 		snprintf(field, sizeof(field), "handover.%s", k);
 		if (strcmp(k, "contact_id") == 0) {
 			if (!json_is_integer(x))
-				verr_add(v, field, "%s", VL(v, "ska vara ett heltal", "must be an integer"));
+				verr_add(v, field, "%s",
+				         VL(v, "ska vara ett heltal", "must be an integer"));
 			else
 				hi->contact_id = json_integer_value(x);
 		} else if (strcmp(k, "message") == 0) {
 			if (!json_is_string(x) || json_string_length(x) == 0 ||
 			    json_string_length(x) > 4000)
 				verr_add(v, field, "%s",
-					 VL(v, "ska vara en text på 1–4000 tecken",
-					    "must be a string of 1–4000 characters"));
+				         VL(v, "ska vara en text på 1–4000 tecken",
+				            "must be a string of 1–4000 characters"));
 			else
 				hi->message = json_string_value(x);
 		} else if (strcmp(k, "due_date") == 0) {
 			if (!json_is_string(x) || date_parse(json_string_value(x), &hi->due) != 0)
 				verr_add(v, field, "%s",
-					 VL(v, "ska vara ett datum ÅÅÅÅ-MM-DD", "must be a date YYYY-MM-DD"));
+				         VL(v, "ska vara ett datum ÅÅÅÅ-MM-DD",
+				            "must be a date YYYY-MM-DD"));
 			else
 				hi->due_given = true;
 		} else {
 			verr_add(v, field, "%s",
-				 VL(v, "okänt fält; tillåtna: contact_id, message, due_date",
-				    "unknown field; accepted: contact_id, message, due_date"));
+			         VL(v, "okänt fält; tillåtna: contact_id, message, due_date",
+			            "unknown field; accepted: contact_id, message, due_date"));
 		}
 	}
 	if (!hi->message && !verr_any(v))
 		verr_add(v, "handover.message", "%s",
-			 VL(v, "måste anges: vad förvaltningen ska göra",
-			    "is required: what the department is asked to do"));
+		         VL(v, "måste anges: vad förvaltningen ska göra",
+		            "is required: what the department is asked to do"));
 }
 
 static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
-			   const struct handover_in *hi, const struct boundary *b, int64_t now,
-			   int64_t *hid, struct verrors *v)
+                           const struct handover_in *hi, const struct boundary *b, int64_t now,
+                           int64_t *hid, struct verrors *v)
 {
 	struct stmt *s;
 	struct date today, due;
@@ -378,24 +395,25 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 
 	if (!contact) {
 		verr_add(v, "handover.contact_id", "%s",
-			 VL(v, "måste anges: vem på förvaltningen som tar emot (avtalet anger ingen)",
-			    "is required: who in the department receives it (the agreement names "
-			    "nobody)"));
+		         VL(v,
+		            "måste anges: vem på förvaltningen som tar emot (avtalet anger ingen)",
+		            "is required: who in the department receives it (the agreement names "
+		            "nobody)"));
 		return EBADMSG;
 	}
 	if (scalar1(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1", contact) !=
 	    client_id) {
 		verr_add(v, "handover.contact_id",
-			 VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
-			    "contact %lld does not exist at the case's client"),
-			 (long long)contact);
+		         VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
+		            "contact %lld does not exist at the case's client"),
+		         (long long)contact);
 		return EBADMSG;
 	}
 	today_of(now, &today);
 	if (hi->due_given) {
 		if (date_to_days(&hi->due) < date_to_days(&today)) {
 			verr_add(v, "handover.due_date", "%s",
-				 VL(v, "får inte ligga i det förflutna", "may not be in the past"));
+			         VL(v, "får inte ligga i det förflutna", "may not be in the past"));
 			return EBADMSG;
 		}
 		due = hi->due;
@@ -403,10 +421,11 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 		calendar_add_working_days(&today, b->due_days, &due);
 	}
 	date_format(&due, due_s);
-	err = db_prepare(db, &s,
-			 "INSERT INTO handovers(case_id, contact_id, client_id, message, instructions,"
-			 " created_at, due_date) VALUES (?,?,?,?,?,?,?)",
-			 true);
+	err = db_prepare(
+	        db, &s,
+	        "INSERT INTO handovers(case_id, contact_id, client_id, message, instructions,"
+	        " created_at, due_date) VALUES (?,?,?,?,?,?,?)",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, case_id);
@@ -428,20 +447,21 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 static int notify_threat(struct db *db, int64_t case_id, int64_t group_id, int64_t now)
 {
 	struct stmt *s;
-	int64_t manager = scalar1(db,
-				  "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
-				  " WHERE g.id = ?",
-				  group_id);
+	int64_t manager =
+	        scalar1(db,
+	                "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
+	                " WHERE g.id = ?",
+	                group_id);
 	char msg[160];
 	int err;
 
 	snprintf(msg, sizeof(msg), "Ärende %lld är hotflaggat och behöver ses över.",
-		 (long long)case_id);
+	         (long long)case_id);
 	err = db_prepare(db, &s,
-			 "INSERT INTO notifications(user_id, kind, case_id, message, created_at)"
-			 " SELECT id, 'threat', ?, ?, ? FROM users WHERE active = 1 AND"
-			 " (id = ? OR (? = 0 AND role = 'manager'))",
-			 true);
+	                 "INSERT INTO notifications(user_id, kind, case_id, message, created_at)"
+	                 " SELECT id, 'threat', ?, ?, ? FROM users WHERE active = 1 AND"
+	                 " (id = ? OR (? = 0 AND role = 'manager'))",
+	                 true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, case_id);
@@ -459,11 +479,11 @@ static int notify_threat(struct db *db, int64_t case_id, int64_t group_id, int64
  * ====================================================================== */
 
 static const char *const case_keys[] = {
-	"group_id", "client_id", "category_id", "channel",  "outcome", "summary", "citizen",
-	"received_at", "confidential", "threat", "call_id", "handover", NULL};
+        "group_id",    "client_id",    "category_id", "channel", "outcome",  "summary", "citizen",
+        "received_at", "confidential", "threat",      "call_id", "handover", NULL};
 
 static int64_t req_ref(struct db *db, const json_t *in, const char *key, const char *table,
-		       struct verrors *v)
+                       struct verrors *v)
 {
 	json_t *x = json_object_get(in, key);
 
@@ -472,31 +492,33 @@ static int64_t req_ref(struct db *db, const json_t *in, const char *key, const c
 		return 0;
 	}
 	if (!json_is_integer(x)) {
-		verr_add(v, key, "%s", VL(v, "har fel typ: ska vara ett heltal (id)",
-					  "has the wrong type: must be an integer (id)"));
+		verr_add(v, key, "%s",
+		         VL(v, "har fel typ: ska vara ett heltal (id)",
+		            "has the wrong type: must be an integer (id)"));
 		return 0;
 	}
 	if (!record_exists(db, table, json_integer_value(x))) {
 		verr_add(v, key, VL(v, "id %lld finns inte", "id %lld does not exist"),
-			 (long long)json_integer_value(x));
+		         (long long)json_integer_value(x));
 		return 0;
 	}
 	return json_integer_value(x);
 }
 
 static const char *req_enum(const json_t *in, const char *key, const char *const *values,
-			    const char *accepted, struct verrors *v)
+                            const char *accepted, struct verrors *v)
 {
 	json_t *x = json_object_get(in, key);
 
 	if (!x) {
 		verr_add(v, key, VL(v, "måste anges; tillåtna: %s", "is required; accepted: %s"),
-			 accepted);
+		         accepted);
 		return NULL;
 	}
 	if (!json_is_string(x) || !in_list(values, json_string_value(x))) {
-		verr_add(v, key, VL(v, "är inte tillåtet; tillåtna: %s", "is not accepted; accepted: %s"),
-			 accepted);
+		verr_add(v, key,
+		         VL(v, "är inte tillåtet; tillåtna: %s", "is not accepted; accepted: %s"),
+		         accepted);
 		return NULL;
 	}
 	return json_string_value(x);
@@ -513,26 +535,26 @@ static bool opt_bool(const json_t *in, const char *key, struct verrors *v)
 
 /* The category must belong to the case's group and client when it is scoped to them. */
 static void check_category(struct db *db, int64_t cat, int64_t group, int64_t client,
-			   struct verrors *v)
+                           struct verrors *v)
 {
 	int64_t cg = scalar1(db, "SELECT group_id FROM categories WHERE id = ?", cat);
 	int64_t cc = scalar1(db, "SELECT client_id FROM categories WHERE id = ?", cat);
 
 	if (cg && group && cg != group)
 		verr_add(v, "category_id", "%s",
-			 VL(v, "kategorin hör till en annan svarsgrupp",
-			    "the category belongs to another response group"));
+		         VL(v, "kategorin hör till en annan svarsgrupp",
+		            "the category belongs to another response group"));
 	if (cc && client && cc != client)
 		verr_add(v, "category_id", "%s",
-			 VL(v, "kategorin hör till en annan uppdragsgivare",
-			    "the category belongs to another client"));
+		         VL(v, "kategorin hör till en annan uppdragsgivare",
+		            "the category belongs to another client"));
 	if (!scalar1(db, "SELECT active FROM categories WHERE id = ?", cat))
 		verr_add(v, "category_id", "%s",
-			 VL(v, "kategorin är inaktiverad", "the category is deactivated"));
+		         VL(v, "kategorin är inaktiverad", "the category is deactivated"));
 }
 
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,
-		int64_t *id, struct verrors *v)
+                int64_t *id, struct verrors *v)
 {
 	struct citizen_in ci;
 	struct handover_in hi;
@@ -546,18 +568,20 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	int err;
 
 	json_object_foreach((json_t *)in, k, x) if (!in_list(case_keys, k)) verr_add(
-		v, k, "%s",
-		VL(v, "okänt fält; tillåtna: group_id, client_id, category_id, channel, outcome, "
-		      "summary, citizen, received_at, confidential, threat, call_id, handover",
-		   "unknown field; accepted: group_id, client_id, category_id, channel, outcome, "
-		   "summary, citizen, received_at, confidential, threat, call_id, handover"));
+	        v, k, "%s",
+	        VL(v,
+	           "okänt fält; tillåtna: group_id, client_id, category_id, channel, outcome, "
+	           "summary, citizen, received_at, confidential, threat, call_id, handover",
+	           "unknown field; accepted: group_id, client_id, category_id, channel, outcome, "
+	           "summary, citizen, received_at, confidential, threat, call_id, handover"));
 
 	group = req_ref(db, in, "group_id", "groups", v);
 	client = req_ref(db, in, "client_id", "clients", v);
 	category = req_ref(db, in, "category_id", "categories", v);
-	channel = req_enum(in, "channel", channels, "phone, email, letter, fax, visit, web, social", v);
-	outcome = req_enum(in, "outcome", outcomes, "resolved, guided, handed_over, forwarded_urgent",
-			   v);
+	channel = req_enum(in, "channel", channels, "phone, email, letter, fax, visit, web, social",
+	                   v);
+	outcome = req_enum(in, "outcome", outcomes,
+	                   "resolved, guided, handed_over, forwarded_urgent", v);
 	x = json_object_get(in, "summary");
 	summary = json_string_value(x);
 	if (!x)
@@ -566,19 +590,20 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		verr_add(v, "summary", "%s", VL(v, "ska vara en text", "must be a string"));
 	else if (json_string_length(x) == 0 || json_string_length(x) > 4000)
 		verr_add(v, "summary", "%s",
-			 VL(v, "ska vara 1–4000 tecken", "must be 1–4000 characters"));
+		         VL(v, "ska vara 1–4000 tecken", "must be 1–4000 characters"));
 	x = json_object_get(in, "received_at");
 	if (x && (!json_is_string(x) || time_parse_iso8601(json_string_value(x), &received) != 0))
 		verr_add(v, "received_at", "%s",
-			 VL(v, "ska vara en tidpunkt ISO 8601 (t.ex. 2026-05-04T09:30:00Z)",
-			    "must be an ISO 8601 timestamp (e.g. 2026-05-04T09:30:00Z)"));
+		         VL(v, "ska vara en tidpunkt ISO 8601 (t.ex. 2026-05-04T09:30:00Z)",
+		            "must be an ISO 8601 timestamp (e.g. 2026-05-04T09:30:00Z)"));
 	else if (x && received > now + 300)
 		verr_add(v, "received_at", "%s",
-			 VL(v, "får inte ligga i framtiden", "may not be in the future"));
+		         VL(v, "får inte ligga i framtiden", "may not be in the future"));
 	x = json_object_get(in, "call_id");
 	if (x && (!json_is_string(x) || json_string_length(x) > 128))
 		verr_add(v, "call_id", "%s",
-			 VL(v, "ska vara en text (högst 128 tecken)", "must be a string (at most 128)"));
+		         VL(v, "ska vara en text (högst 128 tecken)",
+		            "must be a string (at most 128)"));
 	call_id = json_string_value(x);
 	confidential = opt_bool(in, "confidential", v);
 	threat = opt_bool(in, "threat", v);
@@ -596,24 +621,24 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		char day[11];
 		date_format(&lt.date, day);
 		verr_add(v, "client_id",
-			 VL(v, "inget avtal med uppdragsgivaren omfattar svarsgruppen den %s",
-			    "no agreement with the client covers the response group on %s"),
-			 day);
+		         VL(v, "inget avtal med uppdragsgivaren omfattar svarsgruppen den %s",
+		            "no agreement with the client covers the response group on %s"),
+		         day);
 	}
 	check_boundary(&b, outcome, v);
 	if (strcmp(outcome, "handed_over") == 0 && !hi.present && !b.contact_id)
 		verr_add(v, "handover", "%s",
-			 VL(v, "krävs när outcome är handed_over: {contact_id, message}",
-			    "is required when outcome is handed_over: {contact_id, message}"));
+		         VL(v, "krävs när outcome är handed_over: {contact_id, message}",
+		            "is required when outcome is handed_over: {contact_id, message}"));
 	if (strcmp(outcome, "handed_over") == 0 && !hi.present && b.contact_id)
 		verr_add(v, "handover.message", "%s",
-			 VL(v, "krävs när outcome är handed_over: vad förvaltningen ska göra",
-			    "is required when outcome is handed_over: what the department is asked "
-			    "to do"));
+		         VL(v, "krävs när outcome är handed_over: vad förvaltningen ska göra",
+		            "is required when outcome is handed_over: what the department is asked "
+		            "to do"));
 	if (strcmp(outcome, "handed_over") != 0 && hi.present)
 		verr_add(v, "handover", "%s",
-			 VL(v, "får bara anges när outcome är handed_over",
-			    "may only be given when outcome is handed_over"));
+		         VL(v, "får bara anges när outcome är handed_over",
+		            "may only be given when outcome is handed_over"));
 	if (verr_any(v))
 		return EBADMSG;
 
@@ -623,11 +648,12 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	err = upsert_citizen(db, &ci, &citizen);
 	if (err)
 		goto out;
-	err = db_prepare(db, &s,
-			 "INSERT INTO cases(channel, group_id, client_id, category_id, outcome, summary,"
-			 " citizen_id, received_at, created_at, updated_at, agent_id, confidential,"
-			 " threat, call_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			 true);
+	err = db_prepare(
+	        db, &s,
+	        "INSERT INTO cases(channel, group_id, client_id, category_id, outcome, summary,"
+	        " citizen_id, received_at, created_at, updated_at, agent_id, confidential,"
+	        " threat, call_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        true);
 	if (err)
 		goto out;
 	stmt_bind_text(s, 1, channel);
@@ -662,7 +688,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		err = notify_threat(db, *id, group, now);
 	if (!err)
 		err = audit_record(db, now, who->id, "create", "case", *id,
-				   citizen ? "with citizen data" : NULL);
+		                   citizen ? "with citizen data" : NULL);
 	if (!err)
 		err = db_commit(db);
 out:
@@ -681,13 +707,13 @@ static int access_of(struct db *db, const struct principal *who, int64_t id, str
 {
 	struct stmt *s;
 	int err = db_prepare(db, &s,
-			     "SELECT group_id, client_id, confidential,"
-			     " EXISTS(SELECT 1 FROM handovers h WHERE h.case_id = c.id AND"
-			     "  h.client_id = c.client_id),"
-			     " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-			     "  ug.group_id = c.group_id)"
-			     " FROM cases c WHERE c.id = ?",
-			     true);
+	                     "SELECT group_id, client_id, confidential,"
+	                     " EXISTS(SELECT 1 FROM handovers h WHERE h.case_id = c.id AND"
+	                     "  h.client_id = c.client_id),"
+	                     " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
+	                     "  ug.group_id = c.group_id)"
+	                     " FROM cases c WHERE c.id = ?",
+	                     true);
 
 	if (err)
 		return err;
@@ -743,12 +769,12 @@ static json_t *case_row(struct stmt *s)
 	json_object_set_new(o, "outcome", json_string(stmt_text(s, 9)));
 	json_object_set_new(o, "summary", json_string(stmt_text(s, 10)));
 	json_object_set_new(o, "citizen_id",
-			    stmt_is_null(s, 11) ? json_null() : json_integer(stmt_int(s, 11)));
+	                    stmt_is_null(s, 11) ? json_null() : json_integer(stmt_int(s, 11)));
 	json_object_set_new(o, "received_at", time_json(stmt_int(s, 12)));
 	json_object_set_new(o, "created_at", time_json(stmt_int(s, 13)));
 	json_object_set_new(o, "updated_at", time_json(stmt_int(s, 14)));
 	json_object_set_new(o, "agent_id",
-			    stmt_is_null(s, 15) ? json_null() : json_integer(stmt_int(s, 15)));
+	                    stmt_is_null(s, 15) ? json_null() : json_integer(stmt_int(s, 15)));
 	json_object_set_new(o, "confidential", json_boolean(stmt_int(s, 16)));
 	json_object_set_new(o, "threat", json_boolean(stmt_int(s, 17)));
 	json_object_set_new(o, "call_id", text_or_null(s, 18));
@@ -760,22 +786,23 @@ static json_t *handovers_of(struct db *db, int64_t case_id)
 	struct stmt *s;
 	json_t *arr = json_array();
 
-	if (db_prepare(db, &s,
-		       "SELECT h.id, h.contact_id, ct.name, h.message, h.instructions, h.created_at,"
-		       " h.due_date, h.answered_at, h.answer FROM handovers h"
-		       " JOIN contacts ct ON ct.id = h.contact_id WHERE h.case_id = ? ORDER BY h.id",
-		       true))
+	if (db_prepare(
+	            db, &s,
+	            "SELECT h.id, h.contact_id, ct.name, h.message, h.instructions, h.created_at,"
+	            " h.due_date, h.answered_at, h.answer FROM handovers h"
+	            " JOIN contacts ct ON ct.id = h.contact_id WHERE h.case_id = ? ORDER BY h.id",
+	            true))
 		return arr;
 	stmt_bind_int(s, 1, case_id);
 	while (stmt_step(s) == DB_ROW) {
 		json_t *h = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
-				      "contact_id", (json_int_t)stmt_int(s, 1), "contact",
-				      stmt_text(s, 2), "message", stmt_text(s, 3));
+		                      "contact_id", (json_int_t)stmt_int(s, 1), "contact",
+		                      stmt_text(s, 2), "message", stmt_text(s, 3));
 		json_object_set_new(h, "instructions", text_or_null(s, 4));
 		json_object_set_new(h, "created_at", time_json(stmt_int(s, 5)));
 		json_object_set_new(h, "due_date", json_string(stmt_text(s, 6)));
 		json_object_set_new(h, "answered_at",
-				    stmt_is_null(s, 7) ? json_null() : time_json(stmt_int(s, 7)));
+		                    stmt_is_null(s, 7) ? json_null() : time_json(stmt_int(s, 7)));
 		json_object_set_new(h, "answer", text_or_null(s, 8));
 		json_array_append_new(arr, h);
 	}
@@ -789,17 +816,18 @@ static json_t *history_of(struct db *db, int64_t case_id)
 	json_t *arr = json_array();
 
 	if (db_prepare(db, &s,
-		       "SELECT h.at, h.user_id, u.username, h.field, h.old_value, h.new_value"
-		       " FROM case_history h LEFT JOIN users u ON u.id = h.user_id"
-		       " WHERE h.case_id = ? ORDER BY h.id",
-		       true))
+	               "SELECT h.at, h.user_id, u.username, h.field, h.old_value, h.new_value"
+	               " FROM case_history h LEFT JOIN users u ON u.id = h.user_id"
+	               " WHERE h.case_id = ? ORDER BY h.id",
+	               true))
 		return arr;
 	stmt_bind_int(s, 1, case_id);
 	while (stmt_step(s) == DB_ROW) {
 		json_t *h = json_object();
 		json_object_set_new(h, "at", time_json(stmt_int(s, 0)));
 		json_object_set_new(h, "user_id",
-				    stmt_is_null(s, 1) ? json_null() : json_integer(stmt_int(s, 1)));
+		                    stmt_is_null(s, 1) ? json_null()
+		                                       : json_integer(stmt_int(s, 1)));
 		json_object_set_new(h, "user", text_or_null(s, 2));
 		json_object_set_new(h, "field", json_string(stmt_text(s, 3)));
 		json_object_set_new(h, "old", text_or_null(s, 4));
@@ -815,9 +843,10 @@ static json_t *citizen_of(struct db *db, int64_t id)
 	struct stmt *s;
 	json_t *o = json_null();
 
-	if (!id || db_prepare(db, &s,
-			      "SELECT id, name, phone, email, personal_id FROM citizens WHERE id = ?",
-			      true))
+	if (!id ||
+	    db_prepare(db, &s,
+	               "SELECT id, name, phone, email, personal_id FROM citizens WHERE id = ?",
+	               true))
 		return o;
 	stmt_bind_int(s, 1, id);
 	if (stmt_step(s) == DB_ROW) {
@@ -834,29 +863,30 @@ static json_t *citizen_of(struct db *db, int64_t id)
 
 /* Earlier cases of the same citizen that this principal may see (newest first). */
 static json_t *earlier_of(struct db *db, const struct principal *who, int64_t case_id,
-			  int64_t citizen)
+                          int64_t citizen)
 {
 	struct stmt *s;
 	json_t *arr = json_array();
 
-	if (!citizen || db_prepare(db, &s,
-				   "SELECT c.id, c.received_at, g.name, c.outcome, c.summary, c.confidential,"
-				   " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-				   "  ug.group_id = c.group_id)"
-				   " FROM cases c JOIN groups g ON g.id = c.group_id"
-				   " WHERE c.citizen_id = ? AND c.id <> ? ORDER BY c.received_at DESC LIMIT 20",
-				   true))
+	if (!citizen ||
+	    db_prepare(db, &s,
+	               "SELECT c.id, c.received_at, g.name, c.outcome, c.summary, c.confidential,"
+	               " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
+	               "  ug.group_id = c.group_id)"
+	               " FROM cases c JOIN groups g ON g.id = c.group_id"
+	               " WHERE c.citizen_id = ? AND c.id <> ? ORDER BY c.received_at DESC LIMIT 20",
+	               true))
 		return arr;
 	stmt_bind_int(s, 1, who->id);
 	stmt_bind_int(s, 2, citizen);
 	stmt_bind_int(s, 3, case_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a = {.confidential = stmt_int(s, 5) != 0,
-					.member_of_group = stmt_int(s, 6) != 0};
+		                        .member_of_group = stmt_int(s, 6) != 0};
 		if (who->role == ROLE_CLIENT_VIEWER || !auth_can_read_case(who, &a))
 			continue;
 		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0), "group",
-				      stmt_text(s, 2), "outcome", stmt_text(s, 3));
+		                      stmt_text(s, 2), "outcome", stmt_text(s, 3));
 		json_object_set_new(o, "received_at", time_json(stmt_int(s, 1)));
 		json_object_set_new(o, "summary", json_string(stmt_text(s, 4)));
 		json_array_append_new(arr, o);
@@ -892,7 +922,8 @@ int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now
 	json_object_set_new(o, "handovers", handovers_of(db, id));
 	json_object_set_new(o, "earlier_cases", earlier_of(db, who, id, citizen));
 	json_object_set_new(o, "history", history_of(db, id));
-	err = audit_record(db, now, who->id, "read", "case", id, citizen ? "with citizen data" : NULL);
+	err = audit_record(db, now, who->id, "read", "case", id,
+	                   citizen ? "with citizen data" : NULL);
 	if (err) {
 		json_decref(o);
 		return err;
@@ -906,7 +937,7 @@ int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now
  * ====================================================================== */
 
 int case_update(struct db *db, const struct principal *who, int64_t id, const json_t *in,
-		int64_t now, struct verrors *v)
+                int64_t now, struct verrors *v)
 {
 	struct case_access a;
 	struct boundary b;
@@ -923,29 +954,35 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		return err;
 	if (!auth_can_write_case(who, &a))
 		return EPERM;
-	json_object_foreach((json_t *)in, k, x) if (!in_list(
-		(const char *const[]){"category_id", "outcome", "summary", "confidential", "threat", NULL},
-		k)) verr_add(v, k, "%s",
-			     VL(v, "kan inte ändras här; ändringsbara fält: category_id, outcome, "
-				   "summary, confidential, threat",
-				"cannot be changed here; changeable fields: category_id, outcome, "
-				"summary, confidential, threat"));
+	json_object_foreach(
+	        (json_t *)in, k,
+	        x) if (!in_list((const char *const[]){"category_id", "outcome", "summary",
+	                                              "confidential", "threat", NULL},
+	                        k))
+	        verr_add(v, k, "%s",
+	                 VL(v,
+	                    "kan inte ändras här; ändringsbara fält: category_id, outcome, "
+	                    "summary, confidential, threat",
+	                    "cannot be changed here; changeable fields: category_id, outcome, "
+	                    "summary, confidential, threat"));
 	if (json_object_get(in, "category_id"))
 		category = req_ref(db, in, "category_id", "categories", v);
 	if (json_object_get(in, "outcome"))
 		outcome = req_enum(in, "outcome", outcomes,
-				   "resolved, guided, handed_over, forwarded_urgent", v);
+		                   "resolved, guided, handed_over, forwarded_urgent", v);
 	x = json_object_get(in, "summary");
 	if (x && (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 4000))
 		verr_add(v, "summary", "%s",
-			 VL(v, "ska vara en text på 1–4000 tecken", "must be a string of 1–4000 characters"));
+		         VL(v, "ska vara en text på 1–4000 tecken",
+		            "must be a string of 1–4000 characters"));
 	opt_bool(in, "confidential", v);
 	opt_bool(in, "threat", v);
 	if (verr_any(v))
 		return EBADMSG;
 
-	err = db_prepare(db, &s, "SELECT outcome, category_id, received_at, summary FROM cases WHERE id = ?",
-			 true);
+	err = db_prepare(
+	        db, &s, "SELECT outcome, category_id, received_at, summary FROM cases WHERE id = ?",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, id);
@@ -963,8 +1000,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		outcome = old_outcome;
 	if (strcmp(outcome, "handed_over") == 0 && strcmp(old_outcome, "handed_over") != 0)
 		verr_add(v, "outcome", "%s",
-			 VL(v, "lämna över med POST /api/v1/cases/{id}/handovers",
-			    "hand over with POST /api/v1/cases/{id}/handovers"));
+		         VL(v, "lämna över med POST /api/v1/cases/{id}/handovers",
+		            "hand over with POST /api/v1/cases/{id}/handovers"));
 	check_category(db, category, a.group_id, a.client_id, v);
 	stockholm_from_utc(received, &lt);
 	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
@@ -982,17 +1019,17 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		char oldv[64] = "", newv[64];
 		const char *newp = newv;
 		static const char *const sql[] = {
-			"UPDATE cases SET category_id = ?, updated_at = ? WHERE id = ?",
-			"UPDATE cases SET outcome = ?, updated_at = ? WHERE id = ?",
-			"UPDATE cases SET summary = ?, updated_at = ? WHERE id = ?",
-			"UPDATE cases SET confidential = ?, updated_at = ? WHERE id = ?",
-			"UPDATE cases SET threat = ?, updated_at = ? WHERE id = ?",
+		        "UPDATE cases SET category_id = ?, updated_at = ? WHERE id = ?",
+		        "UPDATE cases SET outcome = ?, updated_at = ? WHERE id = ?",
+		        "UPDATE cases SET summary = ?, updated_at = ? WHERE id = ?",
+		        "UPDATE cases SET confidential = ?, updated_at = ? WHERE id = ?",
+		        "UPDATE cases SET threat = ?, updated_at = ? WHERE id = ?",
 		};
-		int which = strcmp(k, "category_id") == 0 ? 0
-			    : strcmp(k, "outcome") == 0   ? 1
-			    : strcmp(k, "summary") == 0   ? 2
-			    : strcmp(k, "confidential") == 0 ? 3
-							     : 4;
+		int which = strcmp(k, "category_id") == 0    ? 0
+		            : strcmp(k, "outcome") == 0      ? 1
+		            : strcmp(k, "summary") == 0      ? 2
+		            : strcmp(k, "confidential") == 0 ? 3
+		                                             : 4;
 		err = db_prepare(db, &s, sql[which], true);
 		if (err)
 			break;
@@ -1001,7 +1038,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 			snprintf(newv, sizeof(newv), "%lld", (long long)json_integer_value(x));
 			stmt_bind_int(s, 1, json_integer_value(x));
 		} else if (which == 1 || which == 2) {
-			snprintf(oldv, sizeof(oldv), "%s", which == 1 ? old_outcome : old_summary_buf);
+			snprintf(oldv, sizeof(oldv), "%s",
+			         which == 1 ? old_outcome : old_summary_buf);
 			newp = json_string_value(x);
 			stmt_bind_text(s, 1, newp);
 		} else {
@@ -1033,7 +1071,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
  * ====================================================================== */
 
 int case_handover(struct db *db, const struct principal *who, int64_t case_id, const json_t *in,
-		  int64_t now, int64_t *hid, struct verrors *v)
+                  int64_t now, int64_t *hid, struct verrors *v)
 {
 	struct case_access a;
 	struct handover_in hi;
@@ -1063,12 +1101,14 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	if (err)
 		return err;
 	err = insert_handover(db, case_id, a.client_id, &hi, &b, now, hid, v);
-	if (!err && scalar2(db, "SELECT 1 FROM cases WHERE id = ? AND outcome <> 'handed_over' AND ?",
-			    case_id, 1)) {
+	if (!err &&
+	    scalar2(db, "SELECT 1 FROM cases WHERE id = ? AND outcome <> 'handed_over' AND ?",
+	            case_id, 1)) {
 		struct stmt *s;
-		err = db_prepare(db, &s,
-				 "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
-				 true);
+		err = db_prepare(
+		        db, &s,
+		        "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
+		        true);
 		if (!err) {
 			stmt_bind_int(s, 1, now);
 			stmt_bind_int(s, 2, case_id);
@@ -1076,7 +1116,8 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 			stmt_done(s);
 		}
 		if (!err)
-			err = history_add(db, case_id, now, who->id, "outcome", NULL, "handed_over");
+			err = history_add(db, case_id, now, who->id, "outcome", NULL,
+			                  "handed_over");
 	}
 	if (!err)
 		err = history_add(db, case_id, now, who->id, "handover", NULL, hi.message);
@@ -1090,7 +1131,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 }
 
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
-		    int64_t now, struct verrors *v)
+                    int64_t now, struct verrors *v)
 {
 	struct stmt *s;
 	json_t *ans = json_object_get(in, "answer");
@@ -1100,14 +1141,15 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	bool answered = false;
 	int err;
 
-	json_object_foreach((json_t *)in, k, x) if (strcmp(k, "answer") != 0) verr_add(
-		v, k, "%s", VL(v, "okänt fält; tillåtet: answer", "unknown field; accepted: answer"));
+	json_object_foreach((json_t *)in, k, x) if (strcmp(k, "answer") != 0)
+	        verr_add(v, k, "%s",
+	                 VL(v, "okänt fält; tillåtet: answer", "unknown field; accepted: answer"));
 	if (!json_is_string(ans) || json_string_length(ans) == 0 || json_string_length(ans) > 4000)
 		verr_add(v, "answer", "%s",
-			 VL(v, "måste anges som en text på 1–4000 tecken",
-			    "is required, a string of 1–4000 characters"));
-	err = db_prepare(db, &s, "SELECT client_id, case_id, answered_at FROM handovers WHERE id = ?",
-			 true);
+		         VL(v, "måste anges som en text på 1–4000 tecken",
+		            "is required, a string of 1–4000 characters"));
+	err = db_prepare(
+	        db, &s, "SELECT client_id, case_id, answered_at FROM handovers WHERE id = ?", true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, id);
@@ -1129,9 +1171,9 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	if (err)
 		return err;
 	err = db_prepare(db, &s,
-			 "UPDATE handovers SET answered_at = ?, answer = ?, answered_by = ?"
-			 " WHERE id = ? AND answered_at IS NULL",
-			 true);
+	                 "UPDATE handovers SET answered_at = ?, answer = ?, answered_by = ?"
+	                 " WHERE id = ? AND answered_at IS NULL",
+	                 true);
 	if (!err) {
 		stmt_bind_int(s, 1, now);
 		stmt_bind_text(s, 2, json_string_value(ans));
@@ -1142,7 +1184,7 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	}
 	if (!err)
 		err = history_add(db, case_id, now, who->id, "handover_answer", NULL,
-				  json_string_value(ans));
+		                  json_string_value(ans));
 	if (!err)
 		err = audit_record(db, now, who->id, "answer", "handover", id, NULL);
 	if (!err)
@@ -1153,7 +1195,7 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 }
 
 int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-		  bool open_only, int64_t now, json_t **items)
+                  bool open_only, int64_t now, json_t **items)
 {
 	struct stmt *s;
 	struct date today;
@@ -1165,18 +1207,19 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		client_id = who->client_id;
 	today_of(now, &today);
 	date_format(&today, day);
-	err = db_prepare(db, &s,
-			 "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
-			 " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
-			 " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-			 "  ug.group_id = c.group_id)"
-			 " FROM handovers h JOIN cases c ON c.id = h.case_id"
-			 " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
-			 " WHERE (? = 0 OR h.client_id = ?)"
-			 " AND (? = 0 OR h.answered_at IS NULL)"
-			 " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
-			 " ORDER BY h.due_date, h.id LIMIT 1000",
-			 true);
+	err = db_prepare(
+	        db, &s,
+	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
+	        " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
+	        " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
+	        "  ug.group_id = c.group_id)"
+	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
+	        " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
+	        " WHERE (? = 0 OR h.client_id = ?)"
+	        " AND (? = 0 OR h.answered_at IS NULL)"
+	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
+	        " ORDER BY h.due_date, h.id LIMIT 1000",
+	        true);
 	if (err) {
 		json_decref(arr);
 		return err;
@@ -1189,23 +1232,25 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_text(s, 6, day);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a = {.client_id = stmt_int(s, 2),
-					.confidential = stmt_int(s, 11) != 0,
-					.handed_over = true,
-					.member_of_group = stmt_int(s, 12) != 0};
+		                        .confidential = stmt_int(s, 11) != 0,
+		                        .handed_over = true,
+		                        .member_of_group = stmt_int(s, 12) != 0};
 		if (!auth_can_read_case(who, &a))
 			continue;
-		json_t *o = json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id",
-				      (json_int_t)stmt_int(s, 0), "case_id", (json_int_t)stmt_int(s, 1),
-				      "client_id", (json_int_t)stmt_int(s, 2), "client",
-				      stmt_text(s, 3), "contact_id", (json_int_t)stmt_int(s, 4),
-				      "contact", stmt_text(s, 5), "message", stmt_text(s, 6));
+		json_t *o =
+		        json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
+		                  "case_id", (json_int_t)stmt_int(s, 1), "client_id",
+		                  (json_int_t)stmt_int(s, 2), "client", stmt_text(s, 3),
+		                  "contact_id", (json_int_t)stmt_int(s, 4), "contact",
+		                  stmt_text(s, 5), "message", stmt_text(s, 6));
 		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
 		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
 		json_object_set_new(o, "answered_at",
-				    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
+		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));
-		json_object_set_new(o, "overdue",
-				    json_boolean(stmt_is_null(s, 9) && strcmp(stmt_text(s, 8), day) < 0));
+		json_object_set_new(
+		        o, "overdue",
+		        json_boolean(stmt_is_null(s, 9) && strcmp(stmt_text(s, 8), day) < 0));
 		json_array_append_new(arr, o);
 	}
 	stmt_done(s);
@@ -1218,27 +1263,35 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
  * ====================================================================== */
 
 /* One fixed statement with optional filters: no SQL is built from input. */
-#define CASE_WHERE\
-		" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"\
-		" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"\
-		" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"\
-		" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"\
-		" AND (?9 = 0 OR c.received_at < ?9)"\
-		" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"\
-		" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"\
-		" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"\
-		/* who may see what: the same rules as auth_can_read_case */\
-		" AND (?13 IN ('admin','manager')"\
-		"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"\
-		"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"\
-		"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"\
-		"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
+#define CASE_WHERE                                                                                                \
+	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                                     \
+	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                                   \
+	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                                     \
+	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                                 \
+	" AND (?9 = 0 OR c.received_at < ?9)"                                                                     \
+	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                                  \
+	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"                 \
+	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))" /* who                \
+	                                                                                       may                \
+	                                                                                       see                \
+	                                                                                       what:              \
+	                                                                                       the                \
+	                                                                                       same               \
+	                                                                                       rules              \
+	                                                                                       as                 \
+	                                                                                       auth_can_read_case \
+	                                                                                     */                   \
+	" AND (?13 IN ('admin','manager')"                                                                        \
+	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"                            \
+	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                                             \
+	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"                 \
+	"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
 
-int case_search(struct db *db, const struct principal *who, const struct case_query *q,
-		int64_t now, json_t **items, int64_t *total)
+int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
+                json_t **items, int64_t *total)
 {
 	static const char q_list[] = "SELECT " CASE_COLUMNS CASE_FROM CASE_WHERE
-				     " ORDER BY c.received_at DESC, c.id DESC LIMIT ?16 OFFSET ?17";
+	                             " ORDER BY c.received_at DESC, c.id DESC LIMIT ?16 OFFSET ?17";
 	static const char q_cnt[] = "SELECT COUNT(*) FROM cases c" CASE_WHERE;
 	struct stmt *s;
 	json_t *arr;
@@ -1282,6 +1335,8 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 	}
 	if (q->personal_id || q->phone || q->citizen_id)
 		audit_record(db, now, who->id, "search", "citizen", q->citizen_id,
-			     q->personal_id ? "by personal_id" : q->phone ? "by phone" : "by citizen_id");
+		             q->personal_id ? "by personal_id"
+		             : q->phone     ? "by phone"
+		                            : "by citizen_id");
 	return 0;
 }

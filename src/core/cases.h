@@ -14,10 +14,10 @@ struct db;
 /* Create a case from the API's JSON; the case, its citizen, handover, history, audit and
  * notifications are written in one transaction, or nothing is. `now` is epoch seconds. */
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,
-		int64_t *id, struct verrors *v);
+                int64_t *id, struct verrors *v);
 /* Change category, outcome, summary or flags; each change goes to the history. */
 int case_update(struct db *db, const struct principal *who, int64_t id, const json_t *in,
-		int64_t now, struct verrors *v);
+                int64_t now, struct verrors *v);
 /* The case with citizen, handovers, earlier cases and history. ENOENT, or EPERM when the
  * principal may not see it (confidential, another department). The read is audited. */
 int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out);
@@ -30,17 +30,17 @@ struct case_query {
 	const char *personal_id, *phone;      /* find the citizen first */
 	int64_t limit, offset;
 };
-int case_search(struct db *db, const struct principal *who, const struct case_query *q,
-		int64_t now, json_t **items, int64_t *total);
+int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
+                json_t **items, int64_t *total);
 
 /* Hand a case over to a department contact (sets outcome handed_over). */
 int case_handover(struct db *db, const struct principal *who, int64_t case_id, const json_t *in,
-		  int64_t now, int64_t *handover_id, struct verrors *v);
+                  int64_t now, int64_t *handover_id, struct verrors *v);
 /* The department's answer closes the handover. EEXIST if already answered. */
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
-		    int64_t now, struct verrors *v);
+                    int64_t now, struct verrors *v);
 /* Open (or only overdue) handovers, a client viewer's own department only. */
 int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-		  bool open_only, int64_t now, json_t **items);
+                  bool open_only, int64_t now, json_t **items);
 
 #endif

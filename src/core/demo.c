@@ -19,20 +19,22 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char weekday_hours[] =
-	"{\"weekly\":{\"mon\":[[\"08:00\",\"18:00\"]],\"tue\":[[\"08:00\",\"18:00\"]],"
-	"\"wed\":[[\"08:00\",\"18:00\"]],\"thu\":[[\"08:00\",\"18:00\"]],"
-	"\"fri\":[[\"08:00\",\"17:00\"]]},\"seasons\":[{\"name\":\"Sommar\",\"from\":\"06-22\","
-	"\"to\":\"08-14\",\"weekly\":{\"mon\":[[\"08:00\",\"16:00\"]],\"tue\":[[\"08:00\",\"16:00\"]],"
-	"\"wed\":[[\"08:00\",\"16:00\"]],\"thu\":[[\"08:00\",\"16:00\"]],\"fri\":[[\"08:00\",\"15:00\"]]}}]}";
+        "{\"weekly\":{\"mon\":[[\"08:00\",\"18:00\"]],\"tue\":[[\"08:00\",\"18:00\"]],"
+        "\"wed\":[[\"08:00\",\"18:00\"]],\"thu\":[[\"08:00\",\"18:00\"]],"
+        "\"fri\":[[\"08:00\",\"17:00\"]]},\"seasons\":[{\"name\":\"Sommar\",\"from\":\"06-22\","
+        "\"to\":\"08-14\",\"weekly\":{\"mon\":[[\"08:00\",\"16:00\"]],\"tue\":[[\"08:00\",\"16:"
+        "00\"]],"
+        "\"wed\":[[\"08:00\",\"16:00\"]],\"thu\":[[\"08:00\",\"16:00\"]],\"fri\":[[\"08:00\",\"15:"
+        "00\"]]}}]}";
 
 static const char short_hours[] =
-	"{\"weekly\":{\"mon\":[[\"09:00\",\"16:00\"]],\"tue\":[[\"09:00\",\"16:00\"]],"
-	"\"wed\":[[\"09:00\",\"16:00\"]],\"thu\":[[\"09:00\",\"16:00\"]],"
-	"\"fri\":[[\"09:00\",\"15:00\"]]}}";
+        "{\"weekly\":{\"mon\":[[\"09:00\",\"16:00\"]],\"tue\":[[\"09:00\",\"16:00\"]],"
+        "\"wed\":[[\"09:00\",\"16:00\"]],\"thu\":[[\"09:00\",\"16:00\"]],"
+        "\"fri\":[[\"09:00\",\"15:00\"]]}}";
 
 static const char phone_hours[] =
-	"{\"weekly\":{\"mon\":[[\"09:00\",\"10:00\"]],\"tue\":[[\"09:00\",\"10:00\"]],"
-	"\"thu\":[[\"13:00\",\"14:00\"]]}}";
+        "{\"weekly\":{\"mon\":[[\"09:00\",\"10:00\"]],\"tue\":[[\"09:00\",\"10:00\"]],"
+        "\"thu\":[[\"13:00\",\"14:00\"]]}}";
 
 /* Deterministic so every demo is the same and tests can rely on it. */
 static uint64_t rng_next(uint64_t *s)
@@ -71,10 +73,10 @@ static json_t *hours(const char *s)
 
 struct demo_group {
 	const char *name;
-	int unit;          /* index into units */
+	int unit; /* index into units */
 	const char *number;
 	const char *email;
-	int client;        /* the main client */
+	int client; /* the main client */
 	int wrapup;
 	bool short_hours;
 };
@@ -82,24 +84,24 @@ struct demo_group {
 static const char *const units[] = {"Stöd och omsorg", "Barn och ungdom", "Stadsmiljö och teknik"};
 
 static const char *const clients[][2] = {
-	{"Äldreförvaltningen", "ÄLDRE"},
-	{"Utbildningsförvaltningen", "UTB"},
-	{"Trafikkontoret", "TK"},
-	{"Stadsbyggnadskontoret", "SBK"},
-	{"Överförmyndarförvaltningen", "ÖF"},
-	{"Kommunstyrelsen", "KS"},
-	{"Socialförvaltningen", "SOC"},
+        {"Äldreförvaltningen", "ÄLDRE"},
+        {"Utbildningsförvaltningen", "UTB"},
+        {"Trafikkontoret", "TK"},
+        {"Stadsbyggnadskontoret", "SBK"},
+        {"Överförmyndarförvaltningen", "ÖF"},
+        {"Kommunstyrelsen", "KS"},
+        {"Socialförvaltningen", "SOC"},
 };
 
 static const struct demo_group groups[] = {
-	{"Stockholm direkt", 0, "08-508 000 00", "direkt@lotsen.example", 5, 20, false},
-	{"Äldre direkt", 0, "08-508 360 00", "aldredirekt@lotsen.example", 0, 45, false},
-	{"Överförmyndare", 0, "08-508 290 00", "overformyndare@lotsen.example", 4, 60, true},
-	{"Förskola", 1, "08-508 335 00", "forskola@lotsen.example", 1, 30, false},
-	{"Skola", 1, "08-508 336 00", "skola@lotsen.example", 1, 30, false},
-	{"Parkeringstillstånd", 2, "08-508 263 00", "parkering@lotsen.example", 2, 40, true},
-	{"Felanmälan gata och park", 2, "08-508 264 00", "felanmalan@lotsen.example", 2, 20, false},
-	{"Bygglov", 2, "08-508 273 00", "bygglov@lotsen.example", 3, 45, true},
+        {"Stockholm direkt", 0, "08-508 000 00", "direkt@lotsen.example", 5, 20, false},
+        {"Äldre direkt", 0, "08-508 360 00", "aldredirekt@lotsen.example", 0, 45, false},
+        {"Överförmyndare", 0, "08-508 290 00", "overformyndare@lotsen.example", 4, 60, true},
+        {"Förskola", 1, "08-508 335 00", "forskola@lotsen.example", 1, 30, false},
+        {"Skola", 1, "08-508 336 00", "skola@lotsen.example", 1, 30, false},
+        {"Parkeringstillstånd", 2, "08-508 263 00", "parkering@lotsen.example", 2, 40, true},
+        {"Felanmälan gata och park", 2, "08-508 264 00", "felanmalan@lotsen.example", 2, 20, false},
+        {"Bygglov", 2, "08-508 273 00", "bygglov@lotsen.example", 3, 45, true},
 };
 
 struct demo_category {
@@ -112,124 +114,214 @@ struct demo_category {
 };
 
 static const struct demo_category categories[] = {
-	{0, "Allmän fråga om kommunen", "question", "resolve", NULL,
-	 {"Frågade efter öppettider för stadshuset.", "Undrade vem som ansvarar för snöröjning på en privat väg; vägledd till vägföreningen.",
-	  "Frågade hur man söker jobb i kommunen."}},
-	{0, "Synpunkt på kommunens service", "opinion", "handover",
-	 "Registrera synpunkten och lämna över till kommunstyrelsens registrator inom en arbetsdag.",
-	 {"Synpunkt på bemötandet i medborgarkontoret.", "Missnöjd med att e-tjänsten för adressändring låg nere.",
-	  "Tycker att informationen på webben om valet är svår att hitta."}},
-	{1, "Hemtjänst – ansökan och information", "question", "resolve",
-	 "Informera om biståndsbeslut och skicka blankett; biståndshandläggare kontaktas bara vid akuta behov.",
-	 {"Dotter frågade hur man ansöker om hemtjänst för sin mamma.", "Frågade om avgift för hemtjänst och maxtaxa.",
-	  "Undrade hur man byter hemtjänstutförare (LOV)."}},
-	{1, "Biståndsbedömning – kontakt med handläggare", "matter", "handover",
-	 "Lämna över till biståndshandläggare i stadsdelen; handläggaren ringer upp inom två arbetsdagar.",
-	 {"Vill ha kontakt med biståndshandläggare om utökad hemtjänst.", "Anhörig vill diskutera beslut om särskilt boende.",
-	  "Önskar omprövning av beslut om trygghetslarm."}},
-	{1, "Klagomål på äldreomsorg", "complaint", "handover",
-	 "Klagomål registreras och lämnas över till enhetschef för utföraren.",
-	 {"Klagomål: hemtjänsten kom inte på avtalad tid två dagar i rad.", "Klagomål på maten på äldreboendet.",
-	  "Anhörig klagar på att kontaktmannen byts ofta."}},
-	{1, "Akut – hemtjänst uteblev", "matter", NULL, NULL,
-	 {"Brukare utan insats på kvällen, kopplat till jourhavande i stadsdelen.", "Larmet fungerar inte, kopplat till trygghetslarmets jour.",
-	  "Anhörig oroad, ingen öppnar hos brukaren; kopplat till jour."}},
-	{2, "God man – ansökan", "question", "resolve", NULL,
-	 {"Frågade hur man ansöker om god man för sin far.", "Undrade vad en god man får och inte får göra.",
-	  "Frågade om arvode för gode män."}},
-	{2, "Årsräkning", "matter", "handover",
-	 "Komplettering av årsräkning lämnas över till handläggare på överförmyndarförvaltningen.",
-	 {"God man har frågor om komplettering av årsräkningen.", "Årsräkning skickad men ingen bekräftelse.",
-	  "Vill ha anstånd med årsräkningen."}},
-	{3, "Förskoleplats – kö och placering", "question", "resolve", NULL,
-	 {"Förälder frågade om kötid till förskola i Hägersten.", "Undrade hur man tackar ja till erbjuden förskoleplats.",
-	  "Frågade om syskonförtur i förskolekön."}},
-	{3, "Förskoleavgift", "question", "resolve", NULL,
-	 {"Frågade hur förskoleavgiften räknas ut.", "Undrade om avgiften sänks vid föräldraledighet.",
-	  "Faktura för förskola verkar fel; förklarat maxtaxan."}},
-	{3, "Uppsägning av plats", "matter", "handover",
-	 "Uppsägningar registreras och lämnas över till förskolans administratör.",
-	 {"Vill säga upp förskoleplatsen från nästa månad.", "Flyttar till annan kommun, säger upp platsen.",
-	  "Uppsägning av plats på grund av byte till fristående förskola."}},
-	{4, "Skolval", "question", "resolve", NULL,
-	 {"Frågade när skolvalet öppnar.", "Undrade hur närhetsprincipen fungerar.",
-	  "Frågade hur man byter skola mitt i terminen."}},
-	{4, "Skolskjuts", "matter", "handover",
-	 "Ansökan om skolskjuts lämnas över till skolskjutshandläggare.",
-	 {"Ansöker om skolskjuts för barn med funktionsnedsättning.", "Skolskjutsen kom inte i morse.",
-	  "Frågar om skolskjuts vid växelvis boende."}},
-	{5, "Parkeringstillstånd för rörelsehindrade", "question", "resolve",
-	 "Informera om läkarintyg och handläggningstid (ca 6 veckor).",
-	 {"Frågade hur man ansöker om parkeringstillstånd för rörelsehindrade.", "Undrade hur lång handläggningstiden är.",
-	  "Frågade om tillståndet gäller i andra kommuner."}},
-	{5, "Boendeparkering", "question", "resolve", NULL,
-	 {"Frågade hur man ansöker om boendeparkering.", "Undrade vilket område boendeparkeringen gäller i.",
-	  "Frågade om avgiften för boendeparkering."}},
-	{5, "Överklagande av beslut", "matter", "handover",
-	 "Överklaganden lämnas över till trafikkontorets jurist; beslut inom tre veckor.",
-	 {"Vill överklaga avslag på parkeringstillstånd.", "Överklagar beslut om boendeparkering.",
-	  "Har fått avslag och vill veta hur man överklagar; lämnat över."}},
-	{6, "Felanmälan gatubelysning", "fault_report", "handover",
-	 "Felanmälan registreras och lämnas över till driftentreprenören.",
-	 {"Gatlampa släckt på Ringvägen 12.", "Tre lampor ur funktion i gångtunneln vid tunnelbanan.",
-	  "Blinkande gatubelysning på Götgatan."}},
-	{6, "Felanmälan väg och trottoar", "fault_report", "handover",
-	 "Felanmälan registreras och lämnas över till driftentreprenören; akuta hål till jour.",
-	 {"Stort hål i vägen på Hornsgatan.", "Trasig kantsten vid busshållplats.",
-	  "Ishalka på gångbana vid skolan."}},
-	{6, "Beröm till stadsmiljö", "praise", "resolve", NULL,
-	 {"Beröm för snabb snöröjning i parken.", "Tack för de nya bänkarna i parken.", "Beröm för fin blomsterplantering."}},
-	{7, "Bygglov – frågor", "question", "resolve", NULL,
-	 {"Frågade om man behöver bygglov för en altan.", "Undrade om attefallshus kräver anmälan.",
-	  "Frågade om handläggningstid för bygglov."}},
-	{7, "Idé om stadsmiljön", "idea", "handover",
-	 "Idéer lämnas över till stadsbyggnadskontorets registrator.",
-	 {"Förslag om fler cykelställ vid torget.", "Idé om en lekplats i kvarteret.", "Förslag om grönare innergårdar."}},
+        {0,
+         "Allmän fråga om kommunen",
+         "question",
+         "resolve",
+         NULL,
+         {"Frågade efter öppettider för stadshuset.",
+          "Undrade vem som ansvarar för snöröjning på en privat väg; vägledd till vägföreningen.",
+          "Frågade hur man söker jobb i kommunen."}},
+        {0,
+         "Synpunkt på kommunens service",
+         "opinion",
+         "handover",
+         "Registrera synpunkten och lämna över till kommunstyrelsens registrator inom en "
+         "arbetsdag.",
+         {"Synpunkt på bemötandet i medborgarkontoret.",
+          "Missnöjd med att e-tjänsten för adressändring låg nere.",
+          "Tycker att informationen på webben om valet är svår att hitta."}},
+        {1,
+         "Hemtjänst – ansökan och information",
+         "question",
+         "resolve",
+         "Informera om biståndsbeslut och skicka blankett; biståndshandläggare kontaktas bara vid "
+         "akuta behov.",
+         {"Dotter frågade hur man ansöker om hemtjänst för sin mamma.",
+          "Frågade om avgift för hemtjänst och maxtaxa.",
+          "Undrade hur man byter hemtjänstutförare (LOV)."}},
+        {1,
+         "Biståndsbedömning – kontakt med handläggare",
+         "matter",
+         "handover",
+         "Lämna över till biståndshandläggare i stadsdelen; handläggaren ringer upp inom två "
+         "arbetsdagar.",
+         {"Vill ha kontakt med biståndshandläggare om utökad hemtjänst.",
+          "Anhörig vill diskutera beslut om särskilt boende.",
+          "Önskar omprövning av beslut om trygghetslarm."}},
+        {1,
+         "Klagomål på äldreomsorg",
+         "complaint",
+         "handover",
+         "Klagomål registreras och lämnas över till enhetschef för utföraren.",
+         {"Klagomål: hemtjänsten kom inte på avtalad tid två dagar i rad.",
+          "Klagomål på maten på äldreboendet.", "Anhörig klagar på att kontaktmannen byts ofta."}},
+        {1,
+         "Akut – hemtjänst uteblev",
+         "matter",
+         NULL,
+         NULL,
+         {"Brukare utan insats på kvällen, kopplat till jourhavande i stadsdelen.",
+          "Larmet fungerar inte, kopplat till trygghetslarmets jour.",
+          "Anhörig oroad, ingen öppnar hos brukaren; kopplat till jour."}},
+        {2,
+         "God man – ansökan",
+         "question",
+         "resolve",
+         NULL,
+         {"Frågade hur man ansöker om god man för sin far.",
+          "Undrade vad en god man får och inte får göra.", "Frågade om arvode för gode män."}},
+        {2,
+         "Årsräkning",
+         "matter",
+         "handover",
+         "Komplettering av årsräkning lämnas över till handläggare på överförmyndarförvaltningen.",
+         {"God man har frågor om komplettering av årsräkningen.",
+          "Årsräkning skickad men ingen bekräftelse.", "Vill ha anstånd med årsräkningen."}},
+        {3,
+         "Förskoleplats – kö och placering",
+         "question",
+         "resolve",
+         NULL,
+         {"Förälder frågade om kötid till förskola i Hägersten.",
+          "Undrade hur man tackar ja till erbjuden förskoleplats.",
+          "Frågade om syskonförtur i förskolekön."}},
+        {3,
+         "Förskoleavgift",
+         "question",
+         "resolve",
+         NULL,
+         {"Frågade hur förskoleavgiften räknas ut.",
+          "Undrade om avgiften sänks vid föräldraledighet.",
+          "Faktura för förskola verkar fel; förklarat maxtaxan."}},
+        {3,
+         "Uppsägning av plats",
+         "matter",
+         "handover",
+         "Uppsägningar registreras och lämnas över till förskolans administratör.",
+         {"Vill säga upp förskoleplatsen från nästa månad.",
+          "Flyttar till annan kommun, säger upp platsen.",
+          "Uppsägning av plats på grund av byte till fristående förskola."}},
+        {4,
+         "Skolval",
+         "question",
+         "resolve",
+         NULL,
+         {"Frågade när skolvalet öppnar.", "Undrade hur närhetsprincipen fungerar.",
+          "Frågade hur man byter skola mitt i terminen."}},
+        {4,
+         "Skolskjuts",
+         "matter",
+         "handover",
+         "Ansökan om skolskjuts lämnas över till skolskjutshandläggare.",
+         {"Ansöker om skolskjuts för barn med funktionsnedsättning.",
+          "Skolskjutsen kom inte i morse.", "Frågar om skolskjuts vid växelvis boende."}},
+        {5,
+         "Parkeringstillstånd för rörelsehindrade",
+         "question",
+         "resolve",
+         "Informera om läkarintyg och handläggningstid (ca 6 veckor).",
+         {"Frågade hur man ansöker om parkeringstillstånd för rörelsehindrade.",
+          "Undrade hur lång handläggningstiden är.",
+          "Frågade om tillståndet gäller i andra kommuner."}},
+        {5,
+         "Boendeparkering",
+         "question",
+         "resolve",
+         NULL,
+         {"Frågade hur man ansöker om boendeparkering.",
+          "Undrade vilket område boendeparkeringen gäller i.",
+          "Frågade om avgiften för boendeparkering."}},
+        {5,
+         "Överklagande av beslut",
+         "matter",
+         "handover",
+         "Överklaganden lämnas över till trafikkontorets jurist; beslut inom tre veckor.",
+         {"Vill överklaga avslag på parkeringstillstånd.", "Överklagar beslut om boendeparkering.",
+          "Har fått avslag och vill veta hur man överklagar; lämnat över."}},
+        {6,
+         "Felanmälan gatubelysning",
+         "fault_report",
+         "handover",
+         "Felanmälan registreras och lämnas över till driftentreprenören.",
+         {"Gatlampa släckt på Ringvägen 12.",
+          "Tre lampor ur funktion i gångtunneln vid tunnelbanan.",
+          "Blinkande gatubelysning på Götgatan."}},
+        {6,
+         "Felanmälan väg och trottoar",
+         "fault_report",
+         "handover",
+         "Felanmälan registreras och lämnas över till driftentreprenören; akuta hål till jour.",
+         {"Stort hål i vägen på Hornsgatan.", "Trasig kantsten vid busshållplats.",
+          "Ishalka på gångbana vid skolan."}},
+        {6,
+         "Beröm till stadsmiljö",
+         "praise",
+         "resolve",
+         NULL,
+         {"Beröm för snabb snöröjning i parken.", "Tack för de nya bänkarna i parken.",
+          "Beröm för fin blomsterplantering."}},
+        {7,
+         "Bygglov – frågor",
+         "question",
+         "resolve",
+         NULL,
+         {"Frågade om man behöver bygglov för en altan.", "Undrade om attefallshus kräver anmälan.",
+          "Frågade om handläggningstid för bygglov."}},
+        {7,
+         "Idé om stadsmiljön",
+         "idea",
+         "handover",
+         "Idéer lämnas över till stadsbyggnadskontorets registrator.",
+         {"Förslag om fler cykelställ vid torget.", "Idé om en lekplats i kvarteret.",
+          "Förslag om grönare innergårdar."}},
 };
 
 struct demo_user {
 	const char *username;
 	const char *name;
 	const char *role;
-	int unit;       /* -1: none */
-	int groups[4];  /* group indexes +1 (0 ends), skill 1 for the first, 2 for the rest */
-	int client;     /* client viewers: client index, else -1 */
+	int unit;      /* -1: none */
+	int groups[4]; /* group indexes +1 (0 ends), skill 1 for the first, 2 for the rest */
+	int client;    /* client viewers: client index, else -1 */
 };
 
 static const struct demo_user users[] = {
-	{"admin", "Systemförvaltare", "admin", -1, {0}, -1},
-	{"chef.stod", "Maria Eriksson", "manager", 0, {1, 2, 3}, -1},
-	{"chef.barn", "Johan Nilsson", "manager", 1, {4, 5}, -1},
-	{"chef.miljo", "Karin Berg", "manager", 2, {6, 7, 8}, -1},
-	{"lead.aldre", "Elin Sandberg", "group_lead", 0, {2, 1}, -1},
-	{"lead.forskola", "Omar Haddad", "group_lead", 1, {4, 5, 1}, -1},
-	{"anna", "Anna Lindqvist", "agent", 0, {2, 1}, -1},
-	{"erik", "Erik Johansson", "agent", 0, {2, 3, 1}, -1},
-	{"sara", "Sara Ahmed", "agent", 0, {1, 2}, -1},
-	{"lars", "Lars Svensson", "agent", 1, {4, 5}, -1},
-	{"fatima", "Fatima Ali", "agent", 1, {5, 4, 1}, -1},
-	{"peter", "Peter Holm", "agent", 2, {6, 7}, -1},
-	{"linnea", "Linnea Åberg", "agent", 2, {7, 8, 1}, -1},
-	{"mikael", "Mikael Öberg", "agent", 2, {8, 6}, -1},
-	{"viewer.aldre", "Äldreförvaltningen (läsare)", "client_viewer", -1, {0}, 0},
-	{"viewer.trafik", "Trafikkontoret (läsare)", "client_viewer", -1, {0}, 2},
+        {"admin", "Systemförvaltare", "admin", -1, {0}, -1},
+        {"chef.stod", "Maria Eriksson", "manager", 0, {1, 2, 3}, -1},
+        {"chef.barn", "Johan Nilsson", "manager", 1, {4, 5}, -1},
+        {"chef.miljo", "Karin Berg", "manager", 2, {6, 7, 8}, -1},
+        {"lead.aldre", "Elin Sandberg", "group_lead", 0, {2, 1}, -1},
+        {"lead.forskola", "Omar Haddad", "group_lead", 1, {4, 5, 1}, -1},
+        {"anna", "Anna Lindqvist", "agent", 0, {2, 1}, -1},
+        {"erik", "Erik Johansson", "agent", 0, {2, 3, 1}, -1},
+        {"sara", "Sara Ahmed", "agent", 0, {1, 2}, -1},
+        {"lars", "Lars Svensson", "agent", 1, {4, 5}, -1},
+        {"fatima", "Fatima Ali", "agent", 1, {5, 4, 1}, -1},
+        {"peter", "Peter Holm", "agent", 2, {6, 7}, -1},
+        {"linnea", "Linnea Åberg", "agent", 2, {7, 8, 1}, -1},
+        {"mikael", "Mikael Öberg", "agent", 2, {8, 6}, -1},
+        {"viewer.aldre", "Äldreförvaltningen (läsare)", "client_viewer", -1, {0}, 0},
+        {"viewer.trafik", "Trafikkontoret (läsare)", "client_viewer", -1, {0}, 2},
 };
 
-static const char *const first_names[] = {"Astrid", "Bengt", "Camilla", "David", "Eva",
-					  "Farid", "Greta", "Hassan", "Ingrid", "Jonas",
-					  "Kerstin", "Leila", "Magnus", "Nora", "Olle"};
-static const char *const last_names[] = {"Andersson", "Björk", "Carlsson", "Dahl", "Ek",
-					 "Forsberg", "Gustafsson", "Hussein", "Isaksson", "Jansson"};
+static const char *const first_names[] = {"Astrid",  "Bengt", "Camilla", "David",  "Eva",
+                                          "Farid",   "Greta", "Hassan",  "Ingrid", "Jonas",
+                                          "Kerstin", "Leila", "Magnus",  "Nora",   "Olle"};
+static const char *const last_names[] = {"Andersson", "Björk",    "Carlsson",   "Dahl",
+                                         "Ek",        "Forsberg", "Gustafsson", "Hussein",
+                                         "Isaksson",  "Jansson"};
 
 static int insert_user(struct db *db, const struct demo_user *u, const char *hash,
-		       const int64_t *unit_ids, const int64_t *group_ids, const int64_t *client_ids,
-		       int64_t *id)
+                       const int64_t *unit_ids, const int64_t *group_ids, const int64_t *client_ids,
+                       int64_t *id)
 {
 	struct stmt *s;
-	int err = db_prepare(db, &s,
-			     "INSERT INTO users(username, display_name, role, password_hash, client_id,"
-			     " unit_id) VALUES (?,?,?,?,?,?)",
-			     false);
+	int err = db_prepare(
+	        db, &s,
+	        "INSERT INTO users(username, display_name, role, password_hash, client_id,"
+	        " unit_id) VALUES (?,?,?,?,?,?)",
+	        false);
 
 	if (err)
 		return err;
@@ -251,8 +343,9 @@ static int insert_user(struct db *db, const struct demo_user *u, const char *has
 		return err;
 	*id = db_last_id(db);
 	for (int i = 0; i < 4 && u->groups[i]; i++) {
-		err = db_prepare(db, &s, "INSERT INTO user_groups(user_id, group_id, skill) VALUES (?,?,?)",
-				 false);
+		err = db_prepare(db, &s,
+		                 "INSERT INTO user_groups(user_id, group_id, skill) VALUES (?,?,?)",
+		                 false);
 		if (err)
 			return err;
 		stmt_bind_int(s, 1, *id);
@@ -284,11 +377,11 @@ static int set_manager(struct db *db, int64_t unit, int64_t user)
  * direkt, 2 Skola, 9 the opening hours (docs/telephony.md, prompts/sv/meny_stockholm.txt). */
 static int add_menu(struct db *db, const int64_t *group_ids)
 {
-	json_t *menu = json_pack("{s:s,s:{s:{s:I},s:{s:I},s:{s:s}},s:i,s:I}", "prompt",
-	                         "meny_stockholm", "options", "1", "group", (json_int_t)group_ids[1],
-	                         "2", "group", (json_int_t)group_ids[4], "9", "announcement",
-	                         "oppettider", "timeout_s", 5, "default_group",
-	                         (json_int_t)group_ids[0]);
+	json_t *menu =
+	        json_pack("{s:s,s:{s:{s:I},s:{s:I},s:{s:s}},s:i,s:I}", "prompt", "meny_stockholm",
+	                  "options", "1", "group", (json_int_t)group_ids[1], "2", "group",
+	                  (json_int_t)group_ids[4], "9", "announcement", "oppettider", "timeout_s",
+	                  5, "default_group", (json_int_t)group_ids[0]);
 	char *text = menu ? json_dumps(menu, JSON_COMPACT) : NULL;
 	struct stmt *s;
 	int err = text ? 0 : ENOMEM;
@@ -321,16 +414,17 @@ static int load(struct db *db, int64_t now)
 	for (size_t i = 0; i < N(units) && !err; i++)
 		err = create(db, "units", json_pack("{s:s}", "name", units[i]), &unit_ids[i]);
 	for (size_t i = 0; i < N(clients) && !err; i++)
-		err = create(db, "clients",
-			     json_pack("{s:s,s:s}", "name", clients[i][0], "short_name", clients[i][1]),
-			     &client_ids[i]);
+		err = create(
+		        db, "clients",
+		        json_pack("{s:s,s:s}", "name", clients[i][0], "short_name", clients[i][1]),
+		        &client_ids[i]);
 	for (size_t i = 0; i < N(groups) && !err; i++) {
 		const struct demo_group *g = &groups[i];
-		json_t *in = json_pack("{s:s,s:I,s:s,s:o,s:i,s:i,s:[s]}", "name", g->name, "unit_id",
-				       (json_int_t)unit_ids[g->unit], "email", g->email,
-				       "opening_hours", hours(g->short_hours ? short_hours : weekday_hours),
-				       "max_wait_s", 180, "wrapup_s", g->wrapup, "entry_numbers",
-				       g->number);
+		json_t *in =
+		        json_pack("{s:s,s:I,s:s,s:o,s:i,s:i,s:[s]}", "name", g->name, "unit_id",
+		                  (json_int_t)unit_ids[g->unit], "email", g->email, "opening_hours",
+		                  hours(g->short_hours ? short_hours : weekday_hours), "max_wait_s",
+		                  180, "wrapup_s", g->wrapup, "entry_numbers", g->number);
 		if (i > 0) /* everything overflows to the catch-all group, as in Stockholm */
 			json_object_set_new(in, "overflow_group_id", json_integer(group_ids[0]));
 		json_object_set_new(in, "callback_threshold_s", json_integer(120));
@@ -351,18 +445,18 @@ static int load(struct db *db, int64_t now)
 				*p = (char)(*p - 'A' + 'a');
 		snprintf(phone, sizeof(phone), "08-508 %02zu0 00", 10 + i * 7);
 		err = create(db, "contacts",
-			     json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "client_id",
-				       (json_int_t)client_ids[i], "name", first_names[i], "role",
-				       "Handläggare / registrator", "phone", phone, "email", email,
-				       "phone_hours", hours(phone_hours)),
-			     &contact_ids[i]);
+		             json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "client_id",
+		                       (json_int_t)client_ids[i], "name", first_names[i], "role",
+		                       "Handläggare / registrator", "phone", phone, "email", email,
+		                       "phone_hours", hours(phone_hours)),
+		             &contact_ids[i]);
 	}
 	for (size_t i = 0; i < N(categories) && !err; i++)
 		err = create(db, "categories",
-			     json_pack("{s:s,s:s,s:I}", "name", categories[i].name, "kind",
-				       categories[i].kind, "group_id",
-				       (json_int_t)group_ids[categories[i].group]),
-			     &cat_ids[i]);
+		             json_pack("{s:s,s:s,s:I}", "name", categories[i].name, "kind",
+		                       categories[i].kind, "group_id",
+		                       (json_int_t)group_ids[categories[i].group]),
+		             &cat_ids[i]);
 	/* Agreements: each client covers its groups, plus the catch-all group for overflow. */
 	for (size_t c = 0; c < N(clients) && !err; c++) {
 		json_t *gids = json_array();
@@ -371,15 +465,15 @@ static int load(struct db *db, int64_t now)
 				json_array_append_new(gids, json_integer(group_ids[g]));
 		char name[160];
 		snprintf(name, sizeof(name), "Serviceavtal %s 2026", clients[c][0]);
-		json_t *in = json_pack("{s:I,s:s,s:s,s:s,s:o}", "client_id", (json_int_t)client_ids[c],
-				       "name", name, "valid_from", "2025-01-01", "valid_to", "2027-12-31",
-				       "group_ids", gids);
+		json_t *in = json_pack("{s:I,s:s,s:s,s:s,s:o}", "client_id",
+		                       (json_int_t)client_ids[c], "name", name, "valid_from",
+		                       "2025-01-01", "valid_to", "2027-12-31", "group_ids", gids);
 		if (c == 5)
 			json_object_set_new(in, "fixed_annual_price", json_real(1200000.0));
 		else
 			json_object_set_new(in, "prices",
-					    json_pack("{s:f,s:f,s:f,s:f}", "phone", 48.0, "email", 36.0,
-						      "letter", 55.0, "web", 30.0));
+			                    json_pack("{s:f,s:f,s:f,s:f}", "phone", 48.0, "email",
+			                              36.0, "letter", 55.0, "web", 30.0));
 		err = create(db, "agreements", in, &agreement_ids[c]);
 	}
 	for (size_t i = 0; i < N(categories) && !err; i++) {
@@ -387,8 +481,9 @@ static int load(struct db *db, int64_t now)
 		int c = groups[k->group].client;
 		if (!k->boundary)
 			continue;
-		json_t *in = json_pack("{s:I,s:I,s:s}", "agreement_id", (json_int_t)agreement_ids[c],
-				       "category_id", (json_int_t)cat_ids[i], "action", k->boundary);
+		json_t *in =
+		        json_pack("{s:I,s:I,s:s}", "agreement_id", (json_int_t)agreement_ids[c],
+		                  "category_id", (json_int_t)cat_ids[i], "action", k->boundary);
 		if (strcmp(k->boundary, "handover") == 0) {
 			json_object_set_new(in, "contact_id", json_integer(contact_ids[c]));
 			json_object_set_new(in, "due_working_days", json_integer(2));
@@ -400,7 +495,8 @@ static int load(struct db *db, int64_t now)
 	if (!err)
 		err = auth_password_hash(DEMO_PASSWORD, hash);
 	for (size_t i = 0; i < N(users) && !err; i++)
-		err = insert_user(db, &users[i], hash, unit_ids, group_ids, client_ids, &user_ids[i]);
+		err = insert_user(db, &users[i], hash, unit_ids, group_ids, client_ids,
+		                  &user_ids[i]);
 	for (size_t i = 0; i < N(units) && !err; i++)
 		err = set_manager(db, unit_ids[i], user_ids[1 + i]);
 	if (err)
@@ -423,10 +519,11 @@ static int load(struct db *db, int64_t now)
 		d = lt.date;
 		if (!calendar_is_working_day(&d))
 			continue;
-		stockholm_to_utc(&d, 8 + (int)(rng_next(&seed) % 8), (int)(rng_next(&seed) % 60), &t);
+		stockholm_to_utc(&d, 8 + (int)(rng_next(&seed) % 8), (int)(rng_next(&seed) % 60),
+		                 &t);
 		/* an agent of the group's unit */
-		for (size_t u = 6 + rng_next(&seed) % 8, tries = 0; tries < N(users); tries++,
-			    u = 6 + (u - 6 + 1) % 8) {
+		for (size_t u = 6 + rng_next(&seed) % 8, tries = 0; tries < N(users);
+		     tries++, u = 6 + (u - 6 + 1) % 8) {
 			if (users[u].unit == g->unit) {
 				who.id = user_ids[u];
 				break;
@@ -441,29 +538,30 @@ static int load(struct db *db, int64_t now)
 		else
 			outcome = rng_next(&seed) % 6 == 0 ? "guided" : "resolved";
 		in = json_pack("{s:I,s:I,s:I,s:s,s:s,s:s}", "group_id",
-			       (json_int_t)group_ids[k->group], "client_id",
-			       (json_int_t)client_ids[g->client], "category_id",
-			       (json_int_t)cat_ids[k - categories], "channel",
-			       rng_next(&seed) % 5 == 0 ? "email" : "phone", "outcome", outcome,
-			       "summary", k->summaries[rng_next(&seed) % 3]);
+		               (json_int_t)group_ids[k->group], "client_id",
+		               (json_int_t)client_ids[g->client], "category_id",
+		               (json_int_t)cat_ids[k - categories], "channel",
+		               rng_next(&seed) % 5 == 0 ? "email" : "phone", "outcome", outcome,
+		               "summary", k->summaries[rng_next(&seed) % 3]);
 		char ts[32];
 		time_format_iso8601(t, ts);
 		json_object_set_new(in, "received_at", json_string(ts));
 		if (rng_next(&seed) % 3 == 0) {
 			char name[64], phone[24];
 			snprintf(name, sizeof(name), "%s %s",
-				 first_names[rng_next(&seed) % N(first_names)],
-				 last_names[rng_next(&seed) % N(last_names)]);
+			         first_names[rng_next(&seed) % N(first_names)],
+			         last_names[rng_next(&seed) % N(last_names)]);
 			snprintf(phone, sizeof(phone), "070-%03d %02d %02d",
-				 (int)(rng_next(&seed) % 40), (int)(rng_next(&seed) % 100),
-				 (int)(rng_next(&seed) % 100));
+			         (int)(rng_next(&seed) % 40), (int)(rng_next(&seed) % 100),
+			         (int)(rng_next(&seed) % 100));
 			json_object_set_new(in, "citizen",
-					    json_pack("{s:s,s:s}", "name", name, "phone", phone));
+			                    json_pack("{s:s,s:s}", "name", name, "phone", phone));
 		}
 		if (strcmp(outcome, "handed_over") == 0)
-			json_object_set_new(in, "handover",
-					    json_pack("{s:s}", "message",
-						      "Medborgaren vill bli kontaktad, se sammanfattningen."));
+			json_object_set_new(
+			        in, "handover",
+			        json_pack("{s:s}", "message",
+			                  "Medborgaren vill bli kontaktad, se sammanfattningen."));
 		if (n % 97 == 13)
 			json_object_set_new(in, "confidential", json_true());
 		verr_init(&v, true);
@@ -508,7 +606,7 @@ int demo_load_if_empty(struct db *db, int64_t now, bool *loaded)
 		return err;
 	}
 	log_info("demo.loaded", "users=%zu groups=%zu password=\"%s\"", N(users), N(groups),
-		 DEMO_PASSWORD);
+	         DEMO_PASSWORD);
 	if (loaded)
 		*loaded = true;
 	return 0;

@@ -16,13 +16,13 @@ struct season {
 };
 
 struct exception {
-	int64_t day;            /* date_to_days */
+	int64_t day; /* date_to_days */
 	struct day_hours hours;
 };
 
 struct hours {
 	struct week weekly;
-	bool holidays_closed;      /* "holidays": "closed" (the default) */
+	bool holidays_closed; /* "holidays": "closed" (the default) */
 	struct season *seasons;
 	size_t n_seasons;
 	struct exception *exceptions;
@@ -42,8 +42,8 @@ static int parse_hhmm(const char *s, bool end)
 {
 	int h, m;
 
-	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '9' || s[1] < '0' ||
-	    s[1] > '9' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
 		return -1;
 	h = (s[0] - '0') * 10 + (s[1] - '0');
 	m = (s[3] - '0') * 10 + (s[4] - '0');
@@ -55,7 +55,7 @@ static int parse_hhmm(const char *s, bool end)
 }
 
 static int parse_spans(const json_t *v, const char *path, struct day_hours *out, char *err,
-		       size_t n)
+                       size_t n)
 {
 	char p[128];
 	size_t i;
@@ -64,10 +64,11 @@ static int parse_spans(const json_t *v, const char *path, struct day_hours *out,
 	out->n = 0;
 	if (!json_is_array(v))
 		return fail(err, n, "%s: %s", path,
-			    "must be a list of [\"HH:MM\",\"HH:MM\"] spans");
+		            "must be a list of [\"HH:MM\",\"HH:MM\"] spans");
 	if (json_array_size(v) > HOURS_MAX_SPANS)
 		return fail(err, n, "%s: %s", path, "at most 8 spans per day");
-	json_array_foreach(v, i, span) {
+	json_array_foreach(v, i, span)
+	{
 		int t[2];
 
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
@@ -83,7 +84,7 @@ static int parse_spans(const json_t *v, const char *path, struct day_hours *out,
 			t[k] = parse_hhmm(json_string_value(x), k == 1);
 			if (t[k] < 0) {
 				snprintf(err, n, "%s: \"%s\" is not a time HH:MM", q,
-					 json_string_value(x));
+				         json_string_value(x));
 				return EINVAL;
 			}
 		}
@@ -91,7 +92,7 @@ static int parse_spans(const json_t *v, const char *path, struct day_hours *out,
 			return fail(err, n, "%s: %s", p, "the end must come after the start");
 		if (out->n > 0 && t[0] < out->to[out->n - 1])
 			return fail(err, n, "%s: %s", p,
-				    "spans must be in order and must not overlap");
+			            "spans must be in order and must not overlap");
 		out->from[out->n] = t[0];
 		out->to[out->n] = t[1];
 		out->n++;
@@ -108,7 +109,8 @@ static int parse_week(const json_t *v, const char *path, struct week *w, char *e
 	memset(w, 0, sizeof(*w));
 	if (!json_is_object(v))
 		return fail(err, n, "%s: %s", path, "must be an object with mon … sun");
-	json_object_foreach((json_t *)v, key, x) {
+	json_object_foreach((json_t *)v, key, x)
+	{
 		int d = -1;
 
 		for (int i = 0; i < 7; i++)
@@ -117,7 +119,7 @@ static int parse_week(const json_t *v, const char *path, struct week *w, char *e
 		snprintf(p, sizeof(p), "%s.%.16s", path, key);
 		if (d < 0)
 			return fail(err, n, "%s: %s", p,
-				    "unknown day; use mon, tue, wed, thu, fri, sat, sun");
+			            "unknown day; use mon, tue, wed, thu, fri, sat, sun");
 		if (parse_spans(x, p, &w->day[d], err, n) != 0)
 			return EINVAL;
 	}
@@ -151,19 +153,23 @@ static int parse_seasons(const json_t *v, struct hours *h, char *err, size_t n)
 	h->seasons = calloc(json_array_size(v) + 1, sizeof(*h->seasons));
 	if (!h->seasons)
 		return ENOMEM;
-	json_array_foreach(v, i, s) {
+	json_array_foreach(v, i, s)
+	{
 		struct season *se = &h->seasons[i];
 		const char *key;
 		json_t *x;
 
 		snprintf(p, sizeof(p), "seasons[%zu]", i);
 		if (!json_is_object(s))
-			return fail(err, n, "%s: %s", p, "must be an object {name, from, to, weekly}");
-		json_object_foreach(s, key, x) {
+			return fail(err, n, "%s: %s", p,
+			            "must be an object {name, from, to, weekly}");
+		json_object_foreach(s, key, x)
+		{
 			if (strcmp(key, "name") != 0 && strcmp(key, "from") != 0 &&
 			    strcmp(key, "to") != 0 && strcmp(key, "weekly") != 0) {
-				snprintf(err, n, "%s.%.32s: unknown key; use name, from, to, weekly", p,
-					 key);
+				snprintf(err, n,
+				         "%s.%.32s: unknown key; use name, from, to, weekly", p,
+				         key);
 				return EINVAL;
 			}
 		}
@@ -189,14 +195,16 @@ static int parse_exceptions(const json_t *v, struct hours *h, char *err, size_t 
 	h->exceptions = calloc(json_array_size(v) + 1, sizeof(*h->exceptions));
 	if (!h->exceptions)
 		return ENOMEM;
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		struct date d;
 		const json_t *hs;
 
 		snprintf(p, sizeof(p), "exceptions[%zu]", i);
-		if (!json_is_object(e) || date_parse(json_string_value(json_object_get(e, "date")), &d) != 0)
+		if (!json_is_object(e) ||
+		    date_parse(json_string_value(json_object_get(e, "date")), &d) != 0)
 			return fail(err, n, "%s: %s", p,
-				    "must be {\"date\":\"YYYY-MM-DD\",\"hours\":[…]}");
+			            "must be {\"date\":\"YYYY-MM-DD\",\"hours\":[…]}");
 		hs = json_object_get(e, "hours");
 		if (!hs)
 			return fail(err, n, "%s: %s", p, "hours missing; [] means closed");
@@ -224,7 +232,8 @@ int hours_parse(struct hours **out, const json_t *v, char *err, size_t n)
 	if (!h)
 		return ENOMEM;
 	h->holidays_closed = true;
-	json_object_foreach((json_t *)v, key, x) {
+	json_object_foreach((json_t *)v, key, x)
+	{
 		if (strcmp(key, "weekly") == 0) {
 			r = parse_week(x, "weekly", &h->weekly, err, n);
 		} else if (strcmp(key, "holidays") == 0) {
@@ -235,14 +244,16 @@ int hours_parse(struct hours **out, const json_t *v, char *err, size_t n)
 			else if (s && strcmp(s, "ignore") == 0)
 				h->holidays_closed = false;
 			else
-				r = fail(err, n, "%s: %s", "holidays", "must be \"closed\" or \"ignore\"");
+				r = fail(err, n, "%s: %s", "holidays",
+				         "must be \"closed\" or \"ignore\"");
 		} else if (strcmp(key, "seasons") == 0) {
 			r = parse_seasons(x, h, err, n);
 		} else if (strcmp(key, "exceptions") == 0) {
 			r = parse_exceptions(x, h, err, n);
 		} else {
 			snprintf(err, n,
-				 "%.32s: unknown key; use weekly, holidays, seasons, exceptions", key);
+			         "%.32s: unknown key; use weekly, holidays, seasons, exceptions",
+			         key);
 			r = EINVAL;
 		}
 		if (r)

@@ -24,10 +24,10 @@
 struct hours;
 
 struct day_hours {
-	int n;                         /* number of spans; 0 = closed all day */
-	int from[HOURS_MAX_SPANS];     /* minutes after local midnight */
+	int n;                     /* number of spans; 0 = closed all day */
+	int from[HOURS_MAX_SPANS]; /* minutes after local midnight */
 	int to[HOURS_MAX_SPANS];
-	const char *why;               /* "weekly", "season", "holiday", "exception" */
+	const char *why; /* "weekly", "season", "holiday", "exception" */
 };
 
 /* Parse and check. On error returns EINVAL and writes e.g.

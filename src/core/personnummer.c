@@ -52,8 +52,8 @@ int pnr_parse(const char *in, const struct date *today, char out[13], enum pnr_e
 	} else if (len == 12 && all_digits(in, 12)) {
 		memcpy(digits, in, 12);
 	} else if ((len == 11 && (in[6] == '-' || in[6] == '+') && all_digits(in, 6) &&
-		    all_digits(in + 6 + 1, 4)) ||
-		   (len == 10 && all_digits(in, 10))) {
+	            all_digits(in + 6 + 1, 4)) ||
+	           (len == 10 && all_digits(in, 10))) {
 		/* Short form: the century is the one that makes the person at most 99
 		 * years old, or 100+ when written with '+'. */
 		int yy = num(in, 2), base;
@@ -109,16 +109,17 @@ const char *pnr_error_text(enum pnr_error why, const char *lang)
 		return en ? "valid" : "giltigt";
 	case PNR_FORMAT:
 		return en ? "not a personal identity number; write YYYYMMDD-NNNN"
-			  : "inget personnummer; skriv ÅÅÅÅMMDD-NNNN";
+		          : "inget personnummer; skriv ÅÅÅÅMMDD-NNNN";
 	case PNR_DATE:
 		return en ? "the date of birth is not a real date"
-			  : "födelsedatum är inget giltigt datum";
+		          : "födelsedatum är inget giltigt datum";
 	case PNR_FUTURE:
 		return en ? "the date of birth lies in the future"
-			  : "födelsedatum ligger i framtiden";
+		          : "födelsedatum ligger i framtiden";
 	case PNR_CHECKSUM:
 		return en ? "the check digit is wrong (Luhn); check the last four digits"
-			  : "kontrollsiffran stämmer inte (Luhn); kontrollera de fyra sista siffrorna";
+		          : "kontrollsiffran stämmer inte (Luhn); kontrollera de fyra sista "
+		            "siffrorna";
 	}
 	return "?";
 }

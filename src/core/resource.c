@@ -58,7 +58,7 @@ static void store_value(const struct field *f, const json_t *v, json_t *clean)
 
 /* Check one present field; put its storable form in `clean` unless virtual. */
 static void check_field(struct db *db, const struct field *f, const json_t *v, json_t *clean,
-			struct verrors *e)
+                        struct verrors *e)
 {
 	bool en = e->en;
 	char msg[400];
@@ -82,9 +82,10 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 			return;
 		}
 		if ((int64_t)len > max) {
-			verr_add(e, f->name, VL(e, "är för lång (högst %lld tecken)",
-						"is too long (at most %lld characters)"),
-				 (long long)max);
+			verr_add(e, f->name,
+			         VL(e, "är för lång (högst %lld tecken)",
+			            "is too long (at most %lld characters)"),
+			         (long long)max);
 			return;
 		}
 		break;
@@ -94,8 +95,9 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 			goto wrong_type;
 		if (json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
 			verr_add(e, f->name,
-				 VL(e, "måste vara mellan %lld och %lld", "must be between %lld and %lld"),
-				 (long long)f->min, (long long)f->max);
+			         VL(e, "måste vara mellan %lld och %lld",
+			            "must be between %lld and %lld"),
+			         (long long)f->min, (long long)f->max);
 			return;
 		}
 		break;
@@ -103,9 +105,10 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		if (!json_is_integer(v))
 			goto wrong_type;
 		if (!record_exists(db, f->ref, json_integer_value(v))) {
-			verr_add(e, f->name, VL(e, "hänvisar till id %lld som inte finns i %s",
-						"refers to id %lld which does not exist in %s"),
-				 (long long)json_integer_value(v), f->ref);
+			verr_add(e, f->name,
+			         VL(e, "hänvisar till id %lld som inte finns i %s",
+			            "refers to id %lld which does not exist in %s"),
+			         (long long)json_integer_value(v), f->ref);
 			return;
 		}
 		break;
@@ -122,13 +125,15 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		for (const char *const *x = f->values; *x; x++) {
 			if (strcmp(*x, json_string_value(v)) == 0)
 				goto ok;
-			int r = snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "", *x);
+			int r = snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "",
+			                 *x);
 			if (r > 0 && (size_t)r < sizeof(list) - off)
 				off += (size_t)r;
 		}
-		verr_add(e, f->name, VL(e, "\"%s\" är inte tillåtet; välj en av: %s",
-					"\"%s\" is not accepted; use one of: %s"),
-			 json_string_value(v), list);
+		verr_add(e, f->name,
+		         VL(e, "\"%s\" är inte tillåtet; välj en av: %s",
+		            "\"%s\" is not accepted; use one of: %s"),
+		         json_string_value(v), list);
 		return;
 	ok:
 		break;
@@ -137,7 +142,8 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		if (!json_is_number(v))
 			goto wrong_type;
 		if (json_number_value(v) < 0) {
-			verr_add(e, f->name, "%s", VL(e, "får inte vara negativt", "may not be negative"));
+			verr_add(e, f->name, "%s",
+			         VL(e, "får inte vara negativt", "may not be negative"));
 			return;
 		}
 		json_object_set_new(clean, f->name, json_real(json_number_value(v)));
@@ -147,9 +153,10 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		if (!json_is_string(v))
 			goto wrong_type;
 		if (date_parse(json_string_value(v), &d) != 0) {
-			verr_add(e, f->name, VL(e, "\"%s\" är inget datum ÅÅÅÅ-MM-DD",
-						"\"%s\" is not a date YYYY-MM-DD"),
-				 json_string_value(v));
+			verr_add(e, f->name,
+			         VL(e, "\"%s\" är inget datum ÅÅÅÅ-MM-DD",
+			            "\"%s\" is not a date YYYY-MM-DD"),
+			         json_string_value(v));
 			return;
 		}
 		break;
@@ -160,9 +167,12 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 			goto wrong_type;
 		if (time_parse_iso8601(json_string_value(v), &t) != 0) {
 			verr_add(e, f->name,
-				 VL(e, "\"%s\" är ingen tidpunkt (ISO 8601, t.ex. 2026-05-04T09:30:00Z)",
-				    "\"%s\" is not a timestamp (ISO 8601, e.g. 2026-05-04T09:30:00Z)"),
-				 json_string_value(v));
+			         VL(e,
+			            "\"%s\" är ingen tidpunkt (ISO 8601, t.ex. "
+			            "2026-05-04T09:30:00Z)",
+			            "\"%s\" is not a timestamp (ISO 8601, e.g. "
+			            "2026-05-04T09:30:00Z)"),
+			         json_string_value(v));
 			return;
 		}
 		json_object_set_new(clean, f->name, json_integer(t));
@@ -189,11 +199,11 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 	return;
 wrong_type:
 	verr_add(e, f->name, VL(e, "har fel typ: ska vara %s", "has the wrong type: must be %s"),
-		 type_word(f->type, en));
+	         type_word(f->type, en));
 }
 
 int resource_validate(struct db *db, const struct resource *res, const json_t *in, int64_t id,
-		      json_t **clean, struct verrors *v)
+                      json_t **clean, struct verrors *v)
 {
 	const char *k;
 	json_t *val, *out = json_object();
@@ -212,13 +222,14 @@ int resource_validate(struct db *db, const struct resource *res, const json_t *i
 				if (res->fields[i].flags & FF_READONLY)
 					continue;
 				int r = snprintf(list + off, sizeof(list) - off, "%s%s",
-						 off ? ", " : "", res->fields[i].name);
+				                 off ? ", " : "", res->fields[i].name);
 				if (r > 0 && (size_t)r < sizeof(list) - off)
 					off += (size_t)r;
 			}
-			verr_add(v, k, VL(v, "okänt fält för %s; tillåtna fält: %s",
-					  "unknown field for %s; accepted fields: %s"),
-				 what(res, v->en), list);
+			verr_add(v, k,
+			         VL(v, "okänt fält för %s; tillåtna fält: %s",
+			            "unknown field for %s; accepted fields: %s"),
+			         what(res, v->en), list);
 			continue;
 		}
 		if (f->flags & FF_READONLY) {
@@ -232,7 +243,7 @@ int resource_validate(struct db *db, const struct resource *res, const json_t *i
 			if ((res->fields[i].flags & FF_REQUIRED) &&
 			    !json_object_get(in, res->fields[i].name))
 				verr_add(v, res->fields[i].name, "%s",
-					 VL(v, "måste anges", "is required"));
+				         VL(v, "måste anges", "is required"));
 	}
 	if (!verr_any(v) && res->validate)
 		res->validate(db, in, id, v);
@@ -245,7 +256,7 @@ int resource_validate(struct db *db, const struct resource *res, const json_t *i
 }
 
 static int write_record(struct db *db, const struct resource *res, int64_t *id, const json_t *in,
-			struct verrors *v)
+                        struct verrors *v)
 {
 	json_t *clean = NULL;
 	int err;
@@ -257,13 +268,14 @@ static int write_record(struct db *db, const struct resource *res, int64_t *id, 
 	if (err)
 		goto out;
 	err = *id ? records_update(db, res->table, *id, clean)
-		  : records_insert(db, res->table, clean, id);
+	          : records_insert(db, res->table, clean, id);
 	if (!err && res->write_virtual)
 		err = res->write_virtual(db, *id, in);
 	if (err == EEXIST)
-		verr_add(v, "name", VL(v, "det finns redan %s med samma värde",
-				       "there is already a %s with the same value"),
-			 what(res, v->en));
+		verr_add(v, "name",
+		         VL(v, "det finns redan %s med samma värde",
+		            "there is already a %s with the same value"),
+		         what(res, v->en));
 	if (!err)
 		err = db_commit(db);
 out:
@@ -274,14 +286,14 @@ out:
 }
 
 int resource_create(struct db *db, const struct resource *res, const json_t *in, int64_t *id,
-		    struct verrors *v)
+                    struct verrors *v)
 {
 	*id = 0;
 	return write_record(db, res, id, in, v);
 }
 
 int resource_update(struct db *db, const struct resource *res, int64_t id, const json_t *in,
-		    struct verrors *v)
+                    struct verrors *v)
 {
 	if (!record_exists(db, res->table, id))
 		return ENOENT;
@@ -336,14 +348,14 @@ int resource_get(struct db *db, const struct resource *res, int64_t id, json_t *
 }
 
 int resource_list(struct db *db, const struct resource *res, const json_t *filters, int64_t limit,
-		  int64_t offset, json_t **out, int64_t *total)
+                  int64_t offset, json_t **out, int64_t *total)
 {
 	const char *cols[64];
 	size_t n = column_names(res, cols);
 	json_t *row;
 	size_t i;
 	int err = records_list(db, res->table, cols, n, filters, res->order_by, limit, offset, out,
-			       total);
+	                       total);
 
 	if (err)
 		return err;

@@ -14,16 +14,16 @@
 struct db;
 
 enum field_type {
-	FT_TEXT,  /* string, max length in `max` (default 200) */
-	FT_INT,   /* integer within [min, max] */
-	FT_BOOL,  /* true/false, stored 0/1 */
-	FT_REF,   /* id of a row in `ref` */
-	FT_ENUM,  /* one of `values` */
-	FT_REAL,  /* number ≥ 0 (prices) */
-	FT_DATE,  /* "YYYY-MM-DD" */
-	FT_TIME,  /* ISO 8601 timestamp, stored as epoch seconds */
-	FT_JSON,  /* structured value checked by `check`, stored as JSON text */
-	FT_LIST,  /* virtual: kept in a link table by the resource's hooks */
+	FT_TEXT, /* string, max length in `max` (default 200) */
+	FT_INT,  /* integer within [min, max] */
+	FT_BOOL, /* true/false, stored 0/1 */
+	FT_REF,  /* id of a row in `ref` */
+	FT_ENUM, /* one of `values` */
+	FT_REAL, /* number ≥ 0 (prices) */
+	FT_DATE, /* "YYYY-MM-DD" */
+	FT_TIME, /* ISO 8601 timestamp, stored as epoch seconds */
+	FT_JSON, /* structured value checked by `check`, stored as JSON text */
+	FT_LIST, /* virtual: kept in a link table by the resource's hooks */
 };
 
 enum {
@@ -47,15 +47,15 @@ struct field {
 };
 
 struct resource {
-	const char *name;            /* path segment: /api/v1/<name> */
-	const char *table;           /* SQL table */
+	const char *name;              /* path segment: /api/v1/<name> */
+	const char *table;             /* SQL table */
 	const char *what_sv, *what_en; /* the record's name in messages */
-	const struct field *fields;  /* described fields */
+	const struct field *fields;    /* described fields */
 	size_t nfields;
-	unsigned read_roles;         /* roles that may list and read */
-	unsigned write_roles;        /* roles that may create and update */
-	bool personal;               /* reads are written to the audit log */
-	const char *order_by;        /* list order (a column name) */
+	unsigned read_roles;  /* roles that may list and read */
+	unsigned write_roles; /* roles that may create and update */
+	bool personal;        /* reads are written to the audit log */
+	const char *order_by; /* list order (a column name) */
 	/* Cross-field rules; `id` is 0 on create. `in` is the raw input. */
 	void (*validate)(struct db *db, const json_t *in, int64_t id, struct verrors *v);
 	/* Store the virtual fields present in `in` for row `id` (inside the transaction). */
@@ -71,17 +71,17 @@ const struct resource *resource_find(const char *name);
 /* Validate `in` against `res` (create when id == 0). On success *clean holds the column
  * values converted for storage (times as integers, JSON as text, booleans as 0/1). */
 int resource_validate(struct db *db, const struct resource *res, const json_t *in, int64_t id,
-		      json_t **clean, struct verrors *v);
+                      json_t **clean, struct verrors *v);
 
 /* Create or update inside one transaction: nothing is left behind on failure. */
 int resource_create(struct db *db, const struct resource *res, const json_t *in, int64_t *id,
-		    struct verrors *v);
+                    struct verrors *v);
 int resource_update(struct db *db, const struct resource *res, int64_t id, const json_t *in,
-		    struct verrors *v);
+                    struct verrors *v);
 int resource_get(struct db *db, const struct resource *res, int64_t id, json_t **out);
 /* `filters` maps column names to values that must match (FT_REF/FT_INT/FT_ENUM/FT_BOOL only). */
 int resource_list(struct db *db, const struct resource *res, const json_t *filters, int64_t limit,
-		  int64_t offset, json_t **out, int64_t *total);
+                  int64_t offset, json_t **out, int64_t *total);
 
 bool record_exists(struct db *db, const char *table, int64_t id);
 

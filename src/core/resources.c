@@ -23,9 +23,10 @@ static int check_phone(const json_t *v, json_t **norm, char *msg, size_t n, bool
 
 	if (phone_normalize(json_string_value(v), out, sizeof(out)) != 0) {
 		snprintf(msg, n,
-			 en ? "\"%s\" is not a phone number (e.g. 08-508 000 00 or +46850800000)"
-			    : "\"%s\" är inget telefonnummer (t.ex. 08-508 000 00 eller +46850800000)",
-			 json_string_value(v));
+		         en ? "\"%s\" is not a phone number (e.g. 08-508 000 00 or +46850800000)"
+		            : "\"%s\" är inget telefonnummer (t.ex. 08-508 000 00 eller "
+		              "+46850800000)",
+		         json_string_value(v));
 		return EBADMSG;
 	}
 	*norm = json_string(out);
@@ -37,9 +38,9 @@ static int check_email(const json_t *v, json_t **norm, char *msg, size_t n, bool
 	(void)norm;
 	if (email_validate(json_string_value(v)) != 0) {
 		snprintf(msg, n,
-			 en ? "\"%s\" is not an e-mail address (name@example.se)"
-			    : "\"%s\" är ingen e-postadress (namn@exempel.se)",
-			 json_string_value(v));
+		         en ? "\"%s\" is not an e-mail address (name@example.se)"
+		            : "\"%s\" är ingen e-postadress (namn@exempel.se)",
+		         json_string_value(v));
 		return EBADMSG;
 	}
 	return 0;
@@ -60,7 +61,7 @@ static int check_hours(const json_t *v, json_t **norm, char *msg, size_t n, bool
 }
 
 static const char *const channels[] = {"phone", "email", "letter", "fax",
-				       "visit", "web",   "social", NULL};
+                                       "visit", "web",   "social", NULL};
 
 static int check_prices(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
 {
@@ -70,8 +71,8 @@ static int check_prices(const json_t *v, json_t **norm, char *msg, size_t n, boo
 	(void)norm;
 	if (!json_is_object(v)) {
 		snprintf(msg, n, "%s",
-			 en ? "must be an object of channel → price, e.g. {\"phone\": 42.5}"
-			    : "ska vara ett objekt kanal → pris, t.ex. {\"phone\": 42.5}");
+		         en ? "must be an object of channel → price, e.g. {\"phone\": 42.5}"
+		            : "ska vara ett objekt kanal → pris, t.ex. {\"phone\": 42.5}");
 		return EBADMSG;
 	}
 	json_object_foreach((json_t *)v, k, p)
@@ -80,19 +81,21 @@ static int check_prices(const json_t *v, json_t **norm, char *msg, size_t n, boo
 		for (const char *const *c = channels; *c; c++)
 			known |= strcmp(*c, k) == 0;
 		if (!known) {
-			snprintf(msg, n,
-				 en ? "unknown channel \"%s\"; accepted: phone, email, letter, fax, "
-				      "visit, web, social"
-				    : "okänd kanal \"%s\"; tillåtna: phone, email, letter, fax, visit, "
-				      "web, social",
-				 k);
+			snprintf(
+			        msg, n,
+			        en ? "unknown channel \"%s\"; accepted: phone, email, letter, fax, "
+			             "visit, web, social"
+			           : "okänd kanal \"%s\"; tillåtna: phone, email, letter, fax, "
+			             "visit, "
+			             "web, social",
+			        k);
 			return EBADMSG;
 		}
 		if (!json_is_number(p) || json_number_value(p) < 0) {
 			snprintf(msg, n,
-				 en ? "price for \"%s\" must be a number ≥ 0 (SEK)"
-				    : "priset för \"%s\" ska vara ett tal ≥ 0 (kr)",
-				 k);
+			         en ? "price for \"%s\" must be a number ≥ 0 (SEK)"
+			            : "priset för \"%s\" ska vara ett tal ≥ 0 (kr)",
+			         k);
 			return EBADMSG;
 		}
 	}
@@ -106,8 +109,9 @@ static int check_phone_list(const json_t *v, json_t **norm, char *msg, size_t n,
 	json_t *x, *out;
 
 	if (!json_is_array(v)) {
-		snprintf(msg, n, "%s", en ? "must be a list of phone numbers"
-					  : "ska vara en lista med telefonnummer");
+		snprintf(msg, n, "%s",
+		         en ? "must be a list of phone numbers"
+		            : "ska vara en lista med telefonnummer");
 		return EBADMSG;
 	}
 	out = json_array();
@@ -117,8 +121,8 @@ static int check_phone_list(const json_t *v, json_t **norm, char *msg, size_t n,
 		if (!json_is_string(x) || check_phone(x, &one, msg, n, en) != 0) {
 			if (!json_is_string(x))
 				snprintf(msg, n, "%s",
-					 en ? "must be a list of phone numbers (strings)"
-					    : "ska vara en lista med telefonnummer (texter)");
+				         en ? "must be a list of phone numbers (strings)"
+				            : "ska vara en lista med telefonnummer (texter)");
 			json_decref(out);
 			return EBADMSG;
 		}
@@ -139,7 +143,8 @@ static int check_id_list(const json_t *v, json_t **norm, char *msg, size_t n, bo
 	json_array_foreach(v, i, x) if (!json_is_integer(x) || json_integer_value(x) <= 0) goto bad;
 	return 0;
 bad:
-	snprintf(msg, n, "%s", en ? "must be a list of ids (integers)" : "ska vara en lista med id (heltal)");
+	snprintf(msg, n, "%s",
+	         en ? "must be a list of ids (integers)" : "ska vara en lista med id (heltal)");
 	return EBADMSG;
 }
 
@@ -156,14 +161,14 @@ static int check_memberships(const json_t *v, json_t **norm, char *msg, size_t n
 		json_t *g = json_object_get(x, "group_id"), *s = json_object_get(x, "skill");
 		if (!json_is_object(x) || !json_is_integer(g) ||
 		    (s && (!json_is_integer(s) || json_integer_value(s) < 1 ||
-			   json_integer_value(s) > 9)))
+		           json_integer_value(s) > 9)))
 			goto bad;
 	}
 	return 0;
 bad:
 	snprintf(msg, n, "%s",
-		 en ? "must be a list of {\"group_id\": id, \"skill\": 1–9} (1 = best)"
-		    : "ska vara en lista med {\"group_id\": id, \"skill\": 1–9} (1 = bäst)");
+	         en ? "must be a list of {\"group_id\": id, \"skill\": 1–9} (1 = best)"
+	            : "ska vara en lista med {\"group_id\": id, \"skill\": 1–9} (1 = bäst)");
 	return EBADMSG;
 }
 
@@ -179,8 +184,8 @@ static int check_username(const json_t *v, json_t **norm, char *msg, size_t n, b
 			len = 0;
 	if (len < 2 || len > 64) {
 		snprintf(msg, n, "%s",
-			 en ? "2–64 characters: lower-case a–z, digits, . _ -"
-			    : "2–64 tecken: gemena a–z, siffror, . _ -");
+		         en ? "2–64 characters: lower-case a–z, digits, . _ -"
+		            : "2–64 tecken: gemena a–z, siffror, . _ -");
 		return EBADMSG;
 	}
 	return 0;
@@ -204,7 +209,7 @@ static int exec_id(struct db *db, const char *sql, int64_t id)
 }
 
 static int insert_pair(struct db *db, const char *sql, int64_t a, int64_t b, int64_t c,
-		       const char *text)
+                       const char *text)
 {
 	struct stmt *s;
 	int err = db_prepare(db, &s, sql, true);
@@ -234,8 +239,8 @@ static json_t *select_list(struct db *db, const char *sql, int64_t id, bool pair
 	while (stmt_step(s) == DB_ROW) {
 		if (pairs)
 			json_array_append_new(arr, json_pack("{s:I,s:I}", "group_id",
-							     (json_int_t)stmt_int(s, 0), "skill",
-							     (json_int_t)stmt_int(s, 1)));
+			                                     (json_int_t)stmt_int(s, 0), "skill",
+			                                     (json_int_t)stmt_int(s, 1)));
 		else if (stmt_col_is_int(s, 0))
 			json_array_append_new(arr, json_integer(stmt_int(s, 0)));
 		else
@@ -253,8 +258,8 @@ static void group_validate(struct db *db, const json_t *in, int64_t id, struct v
 
 	if (id && json_is_integer(ov) && json_integer_value(ov) == id)
 		verr_add(v, "overflow_group_id", "%s",
-			 VL(v, "en grupp kan inte flöda över till sig själv",
-			    "a group cannot overflow to itself"));
+		         VL(v, "en grupp kan inte flöda över till sig själv",
+		            "a group cannot overflow to itself"));
 }
 
 static int group_write(struct db *db, int64_t id, const json_t *in)
@@ -274,7 +279,7 @@ static int group_write(struct db *db, int64_t id, const json_t *in)
 		if (phone_normalize(json_string_value(x), out, sizeof(out)) != 0)
 			return EINVAL;
 		err = insert_pair(db, "INSERT INTO entry_numbers(number, group_id) VALUES (?,?)", 0,
-				  id, 0, out);
+		                  id, 0, out);
 	}
 	return err;
 }
@@ -282,9 +287,10 @@ static int group_write(struct db *db, int64_t id, const json_t *in)
 static int group_read(struct db *db, int64_t id, json_t *out)
 {
 	json_object_set_new(out, "entry_numbers",
-			    select_list(db, "SELECT number FROM entry_numbers WHERE group_id=?"
-					    " ORDER BY number",
-					id, false));
+	                    select_list(db,
+	                                "SELECT number FROM entry_numbers WHERE group_id=?"
+	                                " ORDER BY number",
+	                                id, false));
 	return 0;
 }
 
@@ -299,16 +305,18 @@ static void agreement_validate(struct db *db, const json_t *in, int64_t id, stru
 
 	if (from && to && strcmp(to, from) < 0)
 		verr_add(v, "valid_to", "%s",
-			 VL(v, "får inte vara före valid_from", "may not be before valid_from"));
+		         VL(v, "får inte vara före valid_from", "may not be before valid_from"));
 	if (id == 0 && !json_object_get(in, "prices") && !json_object_get(in, "fixed_annual_price"))
 		verr_add(v, "prices", "%s",
-			 VL(v, "ett avtal behöver pris per ärende (prices) eller fast årspris "
-			       "(fixed_annual_price)",
-			    "an agreement needs a price per case (prices) or a fixed annual price "
-			    "(fixed_annual_price)"));
+		         VL(v,
+		            "ett avtal behöver pris per ärende (prices) eller fast årspris "
+		            "(fixed_annual_price)",
+		            "an agreement needs a price per case (prices) or a fixed annual price "
+		            "(fixed_annual_price)"));
 	json_array_foreach(gids, i, x) if (!record_exists(db, "groups", json_integer_value(x)))
-		verr_add(v, "group_ids", VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
-			 (long long)json_integer_value(x));
+	        verr_add(v, "group_ids",
+	                 VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
+	                 (long long)json_integer_value(x));
 }
 
 static int agreement_write(struct db *db, int64_t id, const json_t *in)
@@ -325,9 +333,9 @@ static int agreement_write(struct db *db, int64_t id, const json_t *in)
 		if (err)
 			break;
 		err = insert_pair(db,
-				  "INSERT OR IGNORE INTO agreement_groups(agreement_id, group_id)"
-				  " VALUES (?,?)",
-				  id, json_integer_value(x), 0, NULL);
+		                  "INSERT OR IGNORE INTO agreement_groups(agreement_id, group_id)"
+		                  " VALUES (?,?)",
+		                  id, json_integer_value(x), 0, NULL);
 	}
 	return err;
 }
@@ -335,9 +343,10 @@ static int agreement_write(struct db *db, int64_t id, const json_t *in)
 static int agreement_read(struct db *db, int64_t id, json_t *out)
 {
 	json_object_set_new(out, "group_ids",
-			    select_list(db, "SELECT group_id FROM agreement_groups"
-					    " WHERE agreement_id=? ORDER BY group_id",
-					id, false));
+	                    select_list(db,
+	                                "SELECT group_id FROM agreement_groups"
+	                                " WHERE agreement_id=? ORDER BY group_id",
+	                                id, false));
 	return 0;
 }
 
@@ -369,33 +378,35 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 	if (id && !action) {
 		/* keep the stored action when only other fields change */
 		struct stmt *s;
-		if (!db_prepare(db, &s, "SELECT action, contact_id FROM boundaries WHERE id=?", true)) {
+		if (!db_prepare(db, &s, "SELECT action, contact_id FROM boundaries WHERE id=?",
+		                true)) {
 			stmt_bind_int(s, 1, id);
 			if (stmt_step(s) == DB_ROW && strcmp(stmt_text(s, 0), "handover") == 0 &&
 			    !cid && stmt_is_null(s, 1))
 				verr_add(v, "contact_id", "%s",
-					 VL(v, "krävs när action är handover",
-					    "is required when action is handover"));
+				         VL(v, "krävs när action är handover",
+				            "is required when action is handover"));
 			stmt_done(s);
 		}
 	}
 	if (action && strcmp(action, "handover") == 0 && (!cid || json_is_null(cid)) && id == 0)
 		verr_add(v, "contact_id", "%s",
-			 VL(v, "krävs när action är handover: vem på förvaltningen tar emot",
-			    "is required when action is handover: who in the department receives it"));
+		         VL(v, "krävs när action är handover: vem på förvaltningen tar emot",
+		            "is required when action is handover: who in the department receives "
+		            "it"));
 	client = scalar(db, "SELECT client_id FROM agreements WHERE id=?", agr);
-	if (json_is_integer(cid) &&
-	    scalar(db, "SELECT client_id FROM contacts WHERE id=?", json_integer_value(cid)) != client)
+	if (json_is_integer(cid) && scalar(db, "SELECT client_id FROM contacts WHERE id=?",
+	                                   json_integer_value(cid)) != client)
 		verr_add(v, "contact_id", "%s",
-			 VL(v, "kontakten hör inte till avtalets uppdragsgivare",
-			    "the contact does not belong to the agreement's client"));
+		         VL(v, "kontakten hör inte till avtalets uppdragsgivare",
+		            "the contact does not belong to the agreement's client"));
 	if (json_is_integer(json_object_get(in, "category_id"))) {
 		int64_t cc = scalar(db, "SELECT client_id FROM categories WHERE id=?",
-				    json_integer_value(json_object_get(in, "category_id")));
+		                    json_integer_value(json_object_get(in, "category_id")));
 		if (cc && cc != client)
 			verr_add(v, "category_id", "%s",
-				 VL(v, "kategorin hör till en annan uppdragsgivare",
-				    "the category belongs to another client"));
+			         VL(v, "kategorin hör till en annan uppdragsgivare",
+			            "the category belongs to another client"));
 	}
 }
 
@@ -411,7 +422,7 @@ static void closure_validate(struct db *db, const json_t *in, int64_t id, struct
 	(void)id;
 	if (s && e && time_parse_iso8601(s, &a) == 0 && time_parse_iso8601(e, &b) == 0 && b <= a)
 		verr_add(v, "ends_at", "%s",
-			 VL(v, "måste vara efter starts_at", "must be after starts_at"));
+		         VL(v, "måste vara efter starts_at", "must be after starts_at"));
 }
 
 /* --- users: password and group memberships --- */
@@ -427,8 +438,9 @@ static void user_validate(struct db *db, const json_t *in, int64_t id, struct ve
 	if (id == 0 && !json_object_get(in, "password"))
 		verr_add(v, "password", "%s", VL(v, "måste anges", "is required"));
 	if (pw && strlen(pw) < AUTH_MIN_PASSWORD)
-		verr_add(v, "password", VL(v, "måste ha minst %d tecken", "must have at least %d characters"),
-			 AUTH_MIN_PASSWORD);
+		verr_add(v, "password",
+		         VL(v, "måste ha minst %d tecken", "must have at least %d characters"),
+		         AUTH_MIN_PASSWORD);
 	if (id && !role) {
 		struct stmt *s;
 		if (!db_prepare(db, &s, "SELECT role FROM users WHERE id=?", true)) {
@@ -438,21 +450,22 @@ static void user_validate(struct db *db, const json_t *in, int64_t id, struct ve
 			stmt_done(s);
 		}
 	}
-	if (role && strcmp(role, "client_viewer") == 0 && id == 0 &&
-	    (!cid || json_is_null(cid)))
+	if (role && strcmp(role, "client_viewer") == 0 && id == 0 && (!cid || json_is_null(cid)))
 		verr_add(v, "client_id", "%s",
-			 VL(v, "krävs för rollen client_viewer: vilken förvaltning användaren ser",
-			    "is required for the client_viewer role: which department the user sees"));
+		         VL(v, "krävs för rollen client_viewer: vilken förvaltning användaren ser",
+		            "is required for the client_viewer role: which department the user "
+		            "sees"));
 	if (role && strcmp(role, "client_viewer") != 0 && json_is_integer(cid))
 		verr_add(v, "client_id", "%s",
-			 VL(v, "får bara anges för rollen client_viewer",
-			    "may only be set for the client_viewer role"));
+		         VL(v, "får bara anges för rollen client_viewer",
+		            "may only be set for the client_viewer role"));
 	json_array_foreach(groups, i, x)
 	{
 		int64_t g = json_integer_value(json_object_get(x, "group_id"));
 		if (!record_exists(db, "groups", g))
-			verr_add(v, "groups", VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
-				 (long long)g);
+			verr_add(v, "groups",
+			         VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
+			         (long long)g);
 	}
 }
 
@@ -468,7 +481,8 @@ static int user_write(struct db *db, int64_t id, const json_t *in)
 		struct stmt *s;
 		err = auth_password_hash(pw, hash);
 		if (!err)
-			err = db_prepare(db, &s, "UPDATE users SET password_hash=? WHERE id=?", true);
+			err = db_prepare(db, &s, "UPDATE users SET password_hash=? WHERE id=?",
+			                 true);
 		if (!err) {
 			stmt_bind_text(s, 1, hash);
 			stmt_bind_int(s, 2, id);
@@ -489,9 +503,10 @@ static int user_write(struct db *db, int64_t id, const json_t *in)
 		json_t *sk = json_object_get(x, "skill");
 		if (err)
 			break;
-		err = insert_pair(db, "INSERT INTO user_groups(user_id, group_id, skill) VALUES (?,?,?)",
-				  id, json_integer_value(json_object_get(x, "group_id")),
-				  sk ? json_integer_value(sk) : 1, NULL);
+		err = insert_pair(
+		        db, "INSERT INTO user_groups(user_id, group_id, skill) VALUES (?,?,?)", id,
+		        json_integer_value(json_object_get(x, "group_id")),
+		        sk ? json_integer_value(sk) : 1, NULL);
 	}
 	return err;
 }
@@ -499,9 +514,10 @@ static int user_write(struct db *db, int64_t id, const json_t *in)
 static int user_read(struct db *db, int64_t id, json_t *out)
 {
 	json_object_set_new(out, "groups",
-			    select_list(db, "SELECT group_id, skill FROM user_groups WHERE user_id=?"
-					    " ORDER BY skill, group_id",
-					id, true));
+	                    select_list(db,
+	                                "SELECT group_id, skill FROM user_groups WHERE user_id=?"
+	                                " ORDER BY skill, group_id",
+	                                id, true));
 	return 0;
 }
 
@@ -509,147 +525,189 @@ static int user_read(struct db *db, int64_t id, json_t *out)
  * The resources
  * ====================================================================== */
 
-static const char *const kinds[] = {"question", "matter", "opinion", "complaint",
-				    "praise",   "idea",   "fault_report", NULL};
+static const char *const kinds[] = {"question", "matter", "opinion",      "complaint",
+                                    "praise",   "idea",   "fault_report", NULL};
 static const char *const actions[] = {"resolve", "handover", NULL};
-static const char *const role_names[] = {"agent", "group_lead", "manager", "admin",
-					 "client_viewer", NULL};
+static const char *const role_names[] = {"agent", "group_lead",    "manager",
+                                         "admin", "client_viewer", NULL};
 
 static const struct field unit_fields[] = {
-	{"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
-	{"manager_id", FT_REF, 0, "users", NULL, 0, 0, NULL},
-	{"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
+        {"manager_id", FT_REF, 0, "users", NULL, 0, 0, NULL},
+        {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field group_fields[] = {
-	{"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
-	{"unit_id", FT_REF, FF_REQUIRED, "units", NULL, 0, 0, NULL},
-	{"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
-	{"opening_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
-	{"overflow_group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
-	{"max_wait_s", FT_INT, 0, NULL, NULL, 1, 3600, NULL},
-	{"wrapup_s", FT_INT, 0, NULL, NULL, 0, 600, NULL},
-	{"priority", FT_INT, 0, NULL, NULL, -100, 100, NULL},
-	{"callback_threshold_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
-	{"max_queue", FT_INT, 0, NULL, NULL, 1, 10000, NULL},
-	{"widen_after_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
-	{"offer_timeout_s", FT_INT, 0, NULL, NULL, 5, 120, NULL},
-	{"callback_retry_s", FT_INT, 0, NULL, NULL, 30, 3600, NULL},
-	{"callback_attempts", FT_INT, 0, NULL, NULL, 1, 10, NULL},
-	{"aht_s", FT_INT, 0, NULL, NULL, 10, 7200, NULL},
-	{"announce_every_s", FT_INT, 0, NULL, NULL, 15, 600, NULL},
-	{"urgent_number", FT_TEXT, 0, NULL, NULL, 0, 32, check_phone},
-	{"overflow_number", FT_TEXT, 0, NULL, NULL, 0, 32, check_phone},
-	{"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
-	{"entry_numbers", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_phone_list},
-	{"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
+        {"unit_id", FT_REF, FF_REQUIRED, "units", NULL, 0, 0, NULL},
+        {"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
+        {"opening_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
+        {"overflow_group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
+        {"max_wait_s", FT_INT, 0, NULL, NULL, 1, 3600, NULL},
+        {"wrapup_s", FT_INT, 0, NULL, NULL, 0, 600, NULL},
+        {"priority", FT_INT, 0, NULL, NULL, -100, 100, NULL},
+        {"callback_threshold_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
+        {"max_queue", FT_INT, 0, NULL, NULL, 1, 10000, NULL},
+        {"widen_after_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
+        {"offer_timeout_s", FT_INT, 0, NULL, NULL, 5, 120, NULL},
+        {"callback_retry_s", FT_INT, 0, NULL, NULL, 30, 3600, NULL},
+        {"callback_attempts", FT_INT, 0, NULL, NULL, 1, 10, NULL},
+        {"aht_s", FT_INT, 0, NULL, NULL, 10, 7200, NULL},
+        {"announce_every_s", FT_INT, 0, NULL, NULL, 15, 600, NULL},
+        {"urgent_number", FT_TEXT, 0, NULL, NULL, 0, 32, check_phone},
+        {"overflow_number", FT_TEXT, 0, NULL, NULL, 0, 32, check_phone},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"entry_numbers", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_phone_list},
+        {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field closure_fields[] = {
-	{"group_id", FT_REF, FF_REQUIRED, "groups", NULL, 0, 0, NULL},
-	{"starts_at", FT_TIME, FF_REQUIRED, NULL, NULL, 0, 0, NULL},
-	{"ends_at", FT_TIME, FF_REQUIRED, NULL, NULL, 0, 0, NULL},
-	{"reason", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 200, NULL},
+        {"group_id", FT_REF, FF_REQUIRED, "groups", NULL, 0, 0, NULL},
+        {"starts_at", FT_TIME, FF_REQUIRED, NULL, NULL, 0, 0, NULL},
+        {"ends_at", FT_TIME, FF_REQUIRED, NULL, NULL, 0, 0, NULL},
+        {"reason", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 200, NULL},
 };
 
 static const struct field client_fields[] = {
-	{"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
-	{"short_name", FT_TEXT, 0, NULL, NULL, 0, 40, NULL},
-	{"org_number", FT_TEXT, 0, NULL, NULL, 0, 20, NULL},
-	{"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
-	{"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
+        {"short_name", FT_TEXT, 0, NULL, NULL, 0, 40, NULL},
+        {"org_number", FT_TEXT, 0, NULL, NULL, 0, 20, NULL},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field contact_fields[] = {
-	{"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
-	{"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
-	{"role", FT_TEXT, 0, NULL, NULL, 0, 120, NULL},
-	{"phone", FT_TEXT, 0, NULL, NULL, 0, 40, check_phone},
-	{"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
-	{"phone_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
-	{"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
+        {"role", FT_TEXT, 0, NULL, NULL, 0, 120, NULL},
+        {"phone", FT_TEXT, 0, NULL, NULL, 0, 40, check_phone},
+        {"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
+        {"phone_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field category_fields[] = {
-	{"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
-	{"kind", FT_ENUM, FF_REQUIRED, NULL, kinds, 0, 0, NULL},
-	{"group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
-	{"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
-	{"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
+        {"kind", FT_ENUM, FF_REQUIRED, NULL, kinds, 0, 0, NULL},
+        {"group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
+        {"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field agreement_fields[] = {
-	{"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
-	{"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
-	{"valid_from", FT_DATE, FF_REQUIRED, NULL, NULL, 0, 0, NULL},
-	{"valid_to", FT_DATE, 0, NULL, NULL, 0, 0, NULL},
-	{"prices", FT_JSON, 0, NULL, NULL, 0, 0, check_prices},
-	{"fixed_annual_price", FT_REAL, 0, NULL, NULL, 0, 0, NULL},
-	{"notes", FT_TEXT, 0, NULL, NULL, 0, 4000, NULL},
-	{"group_ids", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_id_list},
-	{"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
+        {"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
+        {"valid_from", FT_DATE, FF_REQUIRED, NULL, NULL, 0, 0, NULL},
+        {"valid_to", FT_DATE, 0, NULL, NULL, 0, 0, NULL},
+        {"prices", FT_JSON, 0, NULL, NULL, 0, 0, check_prices},
+        {"fixed_annual_price", FT_REAL, 0, NULL, NULL, 0, 0, NULL},
+        {"notes", FT_TEXT, 0, NULL, NULL, 0, 4000, NULL},
+        {"group_ids", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_id_list},
+        {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field boundary_fields[] = {
-	{"agreement_id", FT_REF, FF_REQUIRED, "agreements", NULL, 0, 0, NULL},
-	{"category_id", FT_REF, FF_REQUIRED, "categories", NULL, 0, 0, NULL},
-	{"action", FT_ENUM, FF_REQUIRED, NULL, actions, 0, 0, NULL},
-	{"contact_id", FT_REF, 0, "contacts", NULL, 0, 0, NULL},
-	{"instructions", FT_TEXT, 0, NULL, NULL, 0, 4000, NULL},
-	{"due_working_days", FT_INT, 0, NULL, NULL, 0, 60, NULL},
+        {"agreement_id", FT_REF, FF_REQUIRED, "agreements", NULL, 0, 0, NULL},
+        {"category_id", FT_REF, FF_REQUIRED, "categories", NULL, 0, 0, NULL},
+        {"action", FT_ENUM, FF_REQUIRED, NULL, actions, 0, 0, NULL},
+        {"contact_id", FT_REF, 0, "contacts", NULL, 0, 0, NULL},
+        {"instructions", FT_TEXT, 0, NULL, NULL, 0, 4000, NULL},
+        {"due_working_days", FT_INT, 0, NULL, NULL, 0, 60, NULL},
 };
 
 static const struct field user_fields[] = {
-	{"username", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 64, check_username},
-	{"display_name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
-	{"role", FT_ENUM, FF_REQUIRED, NULL, role_names, 0, 0, NULL},
-	{"password", FT_TEXT, FF_VIRTUAL | FF_WRITEONLY, NULL, NULL, 0, 200, NULL},
-	{"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
-	{"unit_id", FT_REF, 0, "units", NULL, 0, 0, NULL},
-	{"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
-	{"sip_uri", FT_TEXT, 0, NULL, NULL, 0, 200, NULL},
-	{"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
-	{"groups", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_memberships},
-	{"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
+        {"username", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 64, check_username},
+        {"display_name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 120, NULL},
+        {"role", FT_ENUM, FF_REQUIRED, NULL, role_names, 0, 0, NULL},
+        {"password", FT_TEXT, FF_VIRTUAL | FF_WRITEONLY, NULL, NULL, 0, 200, NULL},
+        {"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
+        {"unit_id", FT_REF, 0, "units", NULL, 0, 0, NULL},
+        {"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
+        {"sip_uri", FT_TEXT, 0, NULL, NULL, 0, 200, NULL},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"groups", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_memberships},
+        {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
 
 #define ADMIN_WRITE (ROLE_ADMIN)
 #define LEADS_WRITE (ROLE_ADMIN | ROLE_MANAGER | ROLE_GROUP_LEAD)
 
 static const struct resource r_units = {
-	"units", "units", "enheten", "unit", unit_fields, N(unit_fields),
-	ROLES_STAFF, ADMIN_WRITE, false, "name", NULL, NULL, NULL};
+        "units", "units", "enheten", "unit", unit_fields, N(unit_fields), ROLES_STAFF, ADMIN_WRITE,
+        false,   "name",  NULL,      NULL,   NULL};
 static const struct resource r_groups = {
-	"groups", "groups", "svarsgruppen", "response group", group_fields, N(group_fields),
-	ROLES_STAFF, ROLE_ADMIN | ROLE_MANAGER, false, "name", group_validate, group_write,
-	group_read};
+        "groups",     "groups",        "svarsgruppen", "response group",
+        group_fields, N(group_fields), ROLES_STAFF,    ROLE_ADMIN | ROLE_MANAGER,
+        false,        "name",          group_validate, group_write,
+        group_read};
 static const struct resource r_closures = {
-	"closures", "closures", "stängningen", "closure", closure_fields, N(closure_fields),
-	ROLES_STAFF, LEADS_WRITE, false, "starts_at", closure_validate, NULL, NULL};
-static const struct resource r_clients = {
-	"clients", "clients", "uppdragsgivaren", "client", client_fields, N(client_fields),
-	ROLES_STAFF, ADMIN_WRITE, false, "name", NULL, NULL, NULL};
-static const struct resource r_contacts = {
-	"contacts", "contacts", "kontakten", "department contact", contact_fields,
-	N(contact_fields), ROLES_STAFF, LEADS_WRITE, true, "name", NULL, NULL, NULL};
-static const struct resource r_categories = {
-	"categories", "categories", "kategorin", "category", category_fields,
-	N(category_fields), ROLES_STAFF, LEADS_WRITE, false, "name", NULL, NULL, NULL};
-static const struct resource r_agreements = {
-	"agreements", "agreements", "avtalet", "agreement", agreement_fields,
-	N(agreement_fields), ROLES_STAFF, ADMIN_WRITE | ROLE_MANAGER, false, "valid_from",
-	agreement_validate, agreement_write, agreement_read};
-static const struct resource r_boundaries = {
-	"boundaries", "boundaries", "gränssnittsregeln", "boundary rule", boundary_fields,
-	N(boundary_fields), ROLES_STAFF, ADMIN_WRITE | ROLE_MANAGER, false, "id",
-	boundary_validate, NULL, NULL};
+        "closures",        "closures",  "stängningen", "closure", closure_fields,
+        N(closure_fields), ROLES_STAFF, LEADS_WRITE,   false,     "starts_at",
+        closure_validate,  NULL,        NULL};
+static const struct resource r_clients = {"clients",   "clients",     "uppdragsgivaren",
+                                          "client",    client_fields, N(client_fields),
+                                          ROLES_STAFF, ADMIN_WRITE,   false,
+                                          "name",      NULL,          NULL,
+                                          NULL};
+static const struct resource r_contacts = {"contacts",
+                                           "contacts",
+                                           "kontakten",
+                                           "department contact",
+                                           contact_fields,
+                                           N(contact_fields),
+                                           ROLES_STAFF,
+                                           LEADS_WRITE,
+                                           true,
+                                           "name",
+                                           NULL,
+                                           NULL,
+                                           NULL};
+static const struct resource r_categories = {"categories",
+                                             "categories",
+                                             "kategorin",
+                                             "category",
+                                             category_fields,
+                                             N(category_fields),
+                                             ROLES_STAFF,
+                                             LEADS_WRITE,
+                                             false,
+                                             "name",
+                                             NULL,
+                                             NULL,
+                                             NULL};
+static const struct resource r_agreements = {"agreements",
+                                             "agreements",
+                                             "avtalet",
+                                             "agreement",
+                                             agreement_fields,
+                                             N(agreement_fields),
+                                             ROLES_STAFF,
+                                             ADMIN_WRITE | ROLE_MANAGER,
+                                             false,
+                                             "valid_from",
+                                             agreement_validate,
+                                             agreement_write,
+                                             agreement_read};
+static const struct resource r_boundaries = {"boundaries",
+                                             "boundaries",
+                                             "gränssnittsregeln",
+                                             "boundary rule",
+                                             boundary_fields,
+                                             N(boundary_fields),
+                                             ROLES_STAFF,
+                                             ADMIN_WRITE | ROLE_MANAGER,
+                                             false,
+                                             "id",
+                                             boundary_validate,
+                                             NULL,
+                                             NULL};
 static const struct resource r_users = {
-	"users", "users", "användaren", "user", user_fields, N(user_fields),
-	ROLES_LEADS, ADMIN_WRITE, true, "username", user_validate, user_write, user_read};
+        "users",     "users", "användaren", "user",        user_fields, N(user_fields), ROLES_LEADS,
+        ADMIN_WRITE, true,    "username",   user_validate, user_write,  user_read};
 
 const struct resource *const resources[] = {
-	&r_units,      &r_groups,     &r_closures,   &r_clients, &r_contacts,
-	&r_categories, &r_agreements, &r_boundaries, &r_users,   NULL,
+        &r_units,      &r_groups,     &r_closures,   &r_clients, &r_contacts,
+        &r_categories, &r_agreements, &r_boundaries, &r_users,   NULL,
 };
 
 const struct resource *resource_find(const char *name)

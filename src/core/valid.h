@@ -7,14 +7,14 @@
 #include <jansson.h>
 
 struct verrors {
-	json_t *list; /* [{"field","message"}], NULL while empty (owned) */
-	bool en;      /* English messages instead of Swedish */
+	json_t *list;    /* [{"field","message"}], NULL while empty (owned) */
+	bool en;         /* English messages instead of Swedish */
 	unsigned status; /* 422 by default; 404/409 when a referenced row is the problem */
 };
 
 void verr_init(struct verrors *v, bool en);
 void verr_add(struct verrors *v, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void verr_free(struct verrors *v);
 static inline bool verr_any(const struct verrors *v)
 {

@@ -14,8 +14,8 @@ static int healthz(struct req *r)
 	if (ok)
 		stmt_done(s);
 	return resp_json(r, ok ? 200 : 503,
-			 json_pack("{s:s,s:s}", "status", ok ? "ok" : "degraded", "database",
-				   ok ? "ok" : "unavailable"));
+	                 json_pack("{s:s,s:s}", "status", ok ? "ok" : "degraded", "database",
+	                           ok ? "ok" : "unavailable"));
 }
 
 static void audit_login(struct req *r, int64_t user_id, const char *username, bool ok)
@@ -23,9 +23,9 @@ static void audit_login(struct req *r, int64_t user_id, const char *username, bo
 	struct stmt *s;
 
 	if (db_prepare(r->app->db, &s,
-		       "INSERT INTO audit_log(at,user_id,action,entity,entity_id,detail)"
-		       " VALUES (?,?,?, 'user', ?, ?)",
-		       true))
+	               "INSERT INTO audit_log(at,user_id,action,entity,entity_id,detail)"
+	               " VALUES (?,?,?, 'user', ?, ?)",
+	               true))
 		return;
 	stmt_bind_int(s, 1, r->now);
 	if (user_id)
@@ -59,10 +59,10 @@ static int login(struct req *r)
 	pass = json_string_value(json_object_get(in, "password"));
 	if (!user || !*user)
 		problem_field(&p, "username", "%s",
-			      L(r, "måste anges som en text", "is required, as a string"));
+		              L(r, "måste anges som en text", "is required, as a string"));
 	if (!pass || !*pass)
 		problem_field(&p, "password", "%s",
-			      L(r, "måste anges som en text", "is required, as a string"));
+		              L(r, "måste anges som en text", "is required, as a string"));
 	if (p.errors) {
 		json_decref(in);
 		return resp_problem(r, &p);
@@ -74,17 +74,17 @@ static int login(struct req *r)
 	json_decref(in);
 	if (err == EPERM) {
 		return resp_error(r, 401, "bad-credentials",
-				  L(r, "Fel inloggningsuppgifter", "Wrong credentials"), "%s",
-				  L(r, "Användarnamn eller lösenord är fel.",
-				    "The username or password is wrong."));
+		                  L(r, "Fel inloggningsuppgifter", "Wrong credentials"), "%s",
+		                  L(r, "Användarnamn eller lösenord är fel.",
+		                    "The username or password is wrong."));
 	}
 	if (err)
 		return resp_store_error(r, err, "session");
 	return resp_json(r, 200,
-			 json_pack("{s:s,s:I,s:s,s:I,s:I}", "token", token, "user_id",
-				   (json_int_t)who.id, "role", role_name(who.role), "expires_in",
-				   (json_int_t)r->app->token_ttl_s, "client_id",
-				   (json_int_t)who.client_id));
+	                 json_pack("{s:s,s:I,s:s,s:I,s:I}", "token", token, "user_id",
+	                           (json_int_t)who.id, "role", role_name(who.role), "expires_in",
+	                           (json_int_t)r->app->token_ttl_s, "client_id",
+	                           (json_int_t)who.client_id));
 }
 
 static int logout(struct req *r)
@@ -102,9 +102,10 @@ static int me(struct req *r)
 	json_t *o, *groups;
 	int err;
 
-	err = db_prepare(r->app->db, &s,
-			 "SELECT username, display_name, role, client_id, unit_id FROM users WHERE id=?",
-			 true);
+	err = db_prepare(
+	        r->app->db, &s,
+	        "SELECT username, display_name, role, client_id, unit_id FROM users WHERE id=?",
+	        true);
 	if (err)
 		return resp_store_error(r, err, "user");
 	stmt_bind_int(s, 1, r->who.id);
@@ -112,25 +113,24 @@ static int me(struct req *r)
 		stmt_done(s);
 		return resp_store_error(r, ENOENT, "user");
 	}
-	o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)r->who.id, "username",
-		      stmt_text(s, 0), "display_name", stmt_text(s, 1), "role", stmt_text(s, 2));
+	o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)r->who.id, "username", stmt_text(s, 0),
+	              "display_name", stmt_text(s, 1), "role", stmt_text(s, 2));
 	json_object_set_new(o, "client_id",
-			    stmt_is_null(s, 3) ? json_null() : json_integer(stmt_int(s, 3)));
+	                    stmt_is_null(s, 3) ? json_null() : json_integer(stmt_int(s, 3)));
 	json_object_set_new(o, "unit_id",
-			    stmt_is_null(s, 4) ? json_null() : json_integer(stmt_int(s, 4)));
+	                    stmt_is_null(s, 4) ? json_null() : json_integer(stmt_int(s, 4)));
 	stmt_done(s);
 	groups = json_array();
 	if (db_prepare(r->app->db, &s,
-		       "SELECT ug.group_id, g.name, ug.skill FROM user_groups ug JOIN groups g"
-		       " ON g.id = ug.group_id WHERE ug.user_id=? ORDER BY g.name",
-		       true) == 0) {
+	               "SELECT ug.group_id, g.name, ug.skill FROM user_groups ug JOIN groups g"
+	               " ON g.id = ug.group_id WHERE ug.user_id=? ORDER BY g.name",
+	               true) == 0) {
 		stmt_bind_int(s, 1, r->who.id);
 		while (stmt_step(s) == DB_ROW)
-			json_array_append_new(groups,
-					      json_pack("{s:I,s:s,s:I}", "group_id",
-							(json_int_t)stmt_int(s, 0), "name",
-							stmt_text(s, 1), "skill",
-							(json_int_t)stmt_int(s, 2)));
+			json_array_append_new(groups, json_pack("{s:I,s:s,s:I}", "group_id",
+			                                        (json_int_t)stmt_int(s, 0), "name",
+			                                        stmt_text(s, 1), "skill",
+			                                        (json_int_t)stmt_int(s, 2)));
 		stmt_done(s);
 	}
 	json_object_set_new(o, "groups", groups);
@@ -138,9 +138,9 @@ static int me(struct req *r)
 }
 
 const struct route api_auth_routes[] = {
-	{"GET", "/healthz", 0, healthz},
-	{"POST", "/api/v1/login", 0, login},
-	{"POST", "/api/v1/logout", ROLES_ANY, logout},
-	{"GET", "/api/v1/me", ROLES_ANY, me},
-	{NULL, NULL, 0, NULL},
+        {"GET", "/healthz", 0, healthz},
+        {"POST", "/api/v1/login", 0, login},
+        {"POST", "/api/v1/logout", ROLES_ANY, logout},
+        {"GET", "/api/v1/me", ROLES_ANY, me},
+        {NULL, NULL, 0, NULL},
 };

@@ -82,9 +82,10 @@ static int articles_list(struct req *r)
 
 	if (query_enum(r, "kind", kinds, "qa, routine, checklist, news, notice", &f.kind) ||
 	    query_enum(r, "status", statuses, "draft, published, archived", &f.status) ||
-	    req_query_int(r, "group_id", &f.group_id) || req_query_int(r, "client_id", &f.client_id) ||
-	    req_query_int(r, "category_id", &f.category_id) || req_query_int(r, "limit", &f.limit) ||
-	    req_query_int(r, "offset", &f.offset))
+	    req_query_int(r, "group_id", &f.group_id) ||
+	    req_query_int(r, "client_id", &f.client_id) ||
+	    req_query_int(r, "category_id", &f.category_id) ||
+	    req_query_int(r, "limit", &f.limit) || req_query_int(r, "offset", &f.offset))
 		return 0;
 	if (f.limit > 500)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),

@@ -25,9 +25,10 @@ static const struct resource *resource_of(struct req *r)
 
 static int forbidden(struct req *r, const struct resource *res)
 {
-	return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
-			  L(r, "Rollen %s får inte ändra %s.", "The role %s may not change the %s."),
-			  role_name(r->who.role), L(r, res->what_sv, res->what_en));
+	return resp_error(
+	        r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
+	        L(r, "Rollen %s får inte ändra %s.", "The role %s may not change the %s."),
+	        role_name(r->who.role), L(r, res->what_sv, res->what_en));
 }
 
 static int send_errors(struct req *r, struct verrors *v)
@@ -52,9 +53,10 @@ static int parse_limit(struct req *r, const char *key, int64_t def, int64_t max,
 		return 0;
 	v = strtoll(s, &end, 10);
 	if (*s == '\0' || *end || v < 0 || v > max) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-			   L(r, "%s måste vara ett heltal 0–%lld.", "%s must be an integer 0–%lld."),
-			   key, (long long)max);
+		resp_error(
+		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		        L(r, "%s måste vara ett heltal 0–%lld.", "%s must be an integer 0–%lld."),
+		        key, (long long)max);
 		return EINVAL;
 	}
 	*out = v;
@@ -70,7 +72,8 @@ static int res_list(struct req *r)
 
 	if (!(res->read_roles & r->who.role))
 		return resp_store_error(r, EPERM, L(r, res->what_sv, res->what_en));
-	if (parse_limit(r, "limit", 100, 1000, &limit) || parse_limit(r, "offset", 0, INT32_MAX, &offset))
+	if (parse_limit(r, "limit", 100, 1000, &limit) ||
+	    parse_limit(r, "offset", 0, INT32_MAX, &offset))
 		return 0;
 	filters = json_object();
 	for (size_t i = 0; i < res->nfields; i++) {
@@ -84,10 +87,11 @@ static int res_list(struct req *r)
 			long long v = strtoll(q, &end, 10);
 			if (!*q || *end) {
 				json_decref(filters);
-				return resp_error(r, 400, "bad-query",
-						  L(r, "Felaktig parameter", "Bad parameter"),
-						  L(r, "%s måste vara ett heltal.", "%s must be an integer."),
-						  f->name);
+				return resp_error(
+				        r, 400, "bad-query",
+				        L(r, "Felaktig parameter", "Bad parameter"),
+				        L(r, "%s måste vara ett heltal.", "%s must be an integer."),
+				        f->name);
 			}
 			json_object_set_new(filters, f->name, json_integer(v));
 		} else if (f->type == FT_BOOL) {
@@ -103,8 +107,8 @@ static int res_list(struct req *r)
 	if (res->personal)
 		audit_record(r->app->db, r->now, r->who.id, "list", res->table, 0, r->path);
 	return resp_json(r, 200,
-			 json_pack("{s:o,s:I,s:I,s:I}", "items", rows, "total", (json_int_t)total,
-				   "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+	                 json_pack("{s:o,s:I,s:I,s:I}", "items", rows, "total", (json_int_t)total,
+	                           "limit", (json_int_t)limit, "offset", (json_int_t)offset));
 }
 
 static int res_get(struct req *r)
@@ -117,9 +121,10 @@ static int res_get(struct req *r)
 		return resp_store_error(r, EPERM, L(r, res->what_sv, res->what_en));
 	err = resource_get(r->app->db, res, r->params[0], &row);
 	if (err == ENOENT)
-		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-				  L(r, "Det finns ingen %s med id %lld.", "There is no %s with id %lld."),
-				  L(r, res->what_sv, res->what_en), (long long)r->params[0]);
+		return resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Det finns ingen %s med id %lld.", "There is no %s with id %lld."),
+		        L(r, res->what_sv, res->what_en), (long long)r->params[0]);
 	if (err)
 		return resp_store_error(r, err, res->name);
 	if (res->personal)
@@ -141,7 +146,7 @@ static int res_write(struct req *r, bool create)
 		return 0;
 	verr_init(&v, r->lang[0] == 'e');
 	err = create ? resource_create(r->app->db, res, in, &id, &v)
-		     : resource_update(r->app->db, res, id, in, &v);
+	             : resource_update(r->app->db, res, id, in, &v);
 	json_decref(in);
 	if (verr_any(&v)) {
 		if (err == EEXIST)
@@ -149,16 +154,18 @@ static int res_write(struct req *r, bool create)
 		return send_errors(r, &v);
 	}
 	if (err == ENOENT)
-		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-				  L(r, "Det finns ingen %s med id %lld.", "There is no %s with id %lld."),
-				  L(r, res->what_sv, res->what_en), (long long)id);
+		return resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Det finns ingen %s med id %lld.", "There is no %s with id %lld."),
+		        L(r, res->what_sv, res->what_en), (long long)id);
 	if (err)
 		return resp_store_error(r, err, res->name);
 	audit_record(r->app->db, r->now, r->who.id, create ? "create" : "update", res->table, id,
-		     NULL);
+	             NULL);
 	/* The queue takes new hours, closures, overflow and memberships at once. */
-	if (r->app->acd && (strcmp(res->table, "groups") == 0 || strcmp(res->table, "closures") == 0 ||
-			    strcmp(res->table, "users") == 0))
+	if (r->app->acd &&
+	    (strcmp(res->table, "groups") == 0 || strcmp(res->table, "closures") == 0 ||
+	     strcmp(res->table, "users") == 0))
 		acd_host_reload(r->app->acd, acd_now_ms());
 	if (resource_get(r->app->db, res, id, &row))
 		return resp_store_error(r, EIO, res->name);
@@ -177,14 +184,16 @@ static int res_update(struct req *r)
 
 #define RESOURCE_ROUTES(name)                                                                      \
 	{"GET", "/api/v1/" name, ROLES_ANY, res_list},                                             \
-		{"POST", "/api/v1/" name, ROLES_ANY, res_create},                                  \
-		{"GET", "/api/v1/" name "/{id}", ROLES_ANY, res_get},                              \
-		{"PATCH", "/api/v1/" name "/{id}", ROLES_ANY, res_update},                         \
-		{"PUT", "/api/v1/" name "/{id}", ROLES_ANY, res_update}
+	        {"POST", "/api/v1/" name, ROLES_ANY, res_create},                                  \
+	        {"GET", "/api/v1/" name "/{id}", ROLES_ANY, res_get},                              \
+	        {"PATCH", "/api/v1/" name "/{id}", ROLES_ANY, res_update},                         \
+	{                                                                                          \
+		"PUT", "/api/v1/" name "/{id}", ROLES_ANY, res_update                              \
+	}
 
 const struct route api_resource_routes[] = {
-	RESOURCE_ROUTES("units"),      RESOURCE_ROUTES("groups"),     RESOURCE_ROUTES("closures"),
-	RESOURCE_ROUTES("clients"),    RESOURCE_ROUTES("contacts"),   RESOURCE_ROUTES("categories"),
-	RESOURCE_ROUTES("agreements"), RESOURCE_ROUTES("boundaries"), RESOURCE_ROUTES("users"),
-	{NULL, NULL, 0, NULL},
+        RESOURCE_ROUTES("units"),      RESOURCE_ROUTES("groups"),     RESOURCE_ROUTES("closures"),
+        RESOURCE_ROUTES("clients"),    RESOURCE_ROUTES("contacts"),   RESOURCE_ROUTES("categories"),
+        RESOURCE_ROUTES("agreements"), RESOURCE_ROUTES("boundaries"), RESOURCE_ROUTES("users"),
+        {NULL, NULL, 0, NULL},
 };

@@ -19,22 +19,22 @@ struct MHD_Response;
 
 /* One HTTP request, from the first byte of its body to the response. */
 struct req {
-	struct MHD_Connection *conn;      /* libmicrohttpd's connection (borrowed) */
-	struct app *app;                  /* the server (borrowed) */
-	const char *method;               /* GET, POST, PATCH, PUT, DELETE */
-	const char *path;                 /* without the query string */
-	char *body;                       /* the request body, NUL-terminated (owned) */
-	size_t body_len;                  /* bytes in body */
-	bool too_large;                   /* the body exceeded app->max_body */
-	size_t discarded;                 /* oversize body bytes read and dropped */
-	const char *lang;                 /* "sv" (default) or "en" from Accept-Language */
-	struct principal who;             /* the logged-in user; who.id 0 if none */
-	int64_t now;                      /* request time, seconds since the epoch */
-	int64_t params[REQ_MAX_PARAMS];   /* numeric path parameters ({id}) in order */
-	size_t nparams;                   /* how many params were matched */
-	unsigned status;                  /* response status once set */
-	struct MHD_Response *resp;        /* response once set */
-	struct sse_hub *sse;              /* the server's event streams (borrowed) */
+	struct MHD_Connection *conn;    /* libmicrohttpd's connection (borrowed) */
+	struct app *app;                /* the server (borrowed) */
+	const char *method;             /* GET, POST, PATCH, PUT, DELETE */
+	const char *path;               /* without the query string */
+	char *body;                     /* the request body, NUL-terminated (owned) */
+	size_t body_len;                /* bytes in body */
+	bool too_large;                 /* the body exceeded app->max_body */
+	size_t discarded;               /* oversize body bytes read and dropped */
+	const char *lang;               /* "sv" (default) or "en" from Accept-Language */
+	struct principal who;           /* the logged-in user; who.id 0 if none */
+	int64_t now;                    /* request time, seconds since the epoch */
+	int64_t params[REQ_MAX_PARAMS]; /* numeric path parameters ({id}) in order */
+	size_t nparams;                 /* how many params were matched */
+	unsigned status;                /* response status once set */
+	struct MHD_Response *resp;      /* response once set */
+	struct sse_hub *sse;            /* the server's event streams (borrowed) */
 };
 
 /* Pick Swedish or English text for the request's language. */
@@ -57,14 +57,14 @@ struct problem {
 	const char *type; /* short slug: validation, not-found, forbidden … */
 	const char *title;
 	char detail[512];
-	json_t *errors;   /* [{"field","message"}] or NULL (owned) */
+	json_t *errors; /* [{"field","message"}] or NULL (owned) */
 };
 void problem_init(struct problem *p);
 void problem_field(struct problem *p, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 int resp_problem(struct req *r, struct problem *p); /* consumes p */
-int resp_error(struct req *r, unsigned status, const char *type, const char *title,
-	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
+               ...) __attribute__((format(printf, 5, 6)));
 /* Map a store error (ENOENT, EEXIST, …) to a response. */
 int resp_store_error(struct req *r, int err, const char *what);
 

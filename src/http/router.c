@@ -6,8 +6,8 @@
 #include "http/http_int.h"
 
 static const struct route *const tables[] = {
-	api_auth_routes, api_resource_routes, api_case_routes,
-	api_acd_routes,  api_kb_routes,       api_public_routes,
+        api_auth_routes, api_resource_routes, api_case_routes,
+        api_acd_routes,  api_kb_routes,       api_public_routes,
 };
 
 /* Match "/api/v1/cases/{id}" against a path, collecting numeric parameters. */
@@ -80,30 +80,34 @@ int router_dispatch(struct req *r)
 			if (rt->roles) {
 				if (authenticate(r) != 0)
 					return resp_error(
-						r, 401, "unauthorized",
-						L(r, "Inloggning krävs", "Login required"), "%s",
-						L(r, "Ange en giltig token: Authorization: Bearer <token> "
-						     "(POST /api/v1/login).",
-						  "Send a valid token: Authorization: Bearer <token> "
-						  "(POST /api/v1/login)."));
+					        r, 401, "unauthorized",
+					        L(r, "Inloggning krävs", "Login required"), "%s",
+					        L(r,
+					          "Ange en giltig token: Authorization: Bearer "
+					          "<token> "
+					          "(POST /api/v1/login).",
+					          "Send a valid token: Authorization: Bearer "
+					          "<token> "
+					          "(POST /api/v1/login)."));
 				if (!(rt->roles & r->who.role))
-					return resp_error(
-						r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
-						L(r, "Rollen %s får inte använda %s %s.",
-						  "The role %s may not use %s %s."),
-						role_name(r->who.role), r->method, rt->pattern);
+					return resp_error(r, 403, "forbidden",
+					                  L(r, "Ej behörig", "Forbidden"),
+					                  L(r, "Rollen %s får inte använda %s %s.",
+					                    "The role %s may not use %s %s."),
+					                  role_name(r->who.role), r->method,
+					                  rt->pattern);
 			}
 			return rt->h(r);
 		}
 	}
 	if (path_known)
 		return resp_error(r, 405, "method-not-allowed",
-				  L(r, "Metoden stöds inte", "Method not allowed"),
-				  L(r, "%s stöds inte för %s.", "%s is not supported for %s."),
-				  r->method, r->path);
+		                  L(r, "Metoden stöds inte", "Method not allowed"),
+		                  L(r, "%s stöds inte för %s.", "%s is not supported for %s."),
+		                  r->method, r->path);
 	if (strcmp(r->method, "GET") == 0 && strncmp(r->path, "/api/", 5) != 0 &&
 	    static_serve(r) == 0)
 		return 0;
 	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-			  L(r, "Ingen resurs på %s.", "Nothing at %s."), r->path);
+	                  L(r, "Ingen resurs på %s.", "Nothing at %s."), r->path);
 }

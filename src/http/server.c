@@ -31,7 +31,7 @@ struct http {
 	unsigned port;        /* bound port */
 	struct req **held;    /* requests whose writes wait for this turn's commit */
 	size_t nheld, cap;
-	struct sse_hub *sse;  /* open event streams */
+	struct sse_hub *sse; /* open event streams */
 };
 
 static void run_mhd(struct http *h);
@@ -69,9 +69,9 @@ static void run_mhd(struct http *h)
 				struct req *r = h->held[i];
 
 				resp_error(r, 503, "storage",
-					   L(r, "Lagringen misslyckades", "Storage failed"), "%s",
-					   L(r, "Inget sparades; försök igen.",
-					     "Nothing was saved; try again."));
+				           L(r, "Lagringen misslyckades", "Storage failed"), "%s",
+				           L(r, "Inget sparades; försök igen.",
+				             "Nothing was saved; try again."));
 			}
 		}
 		held = h->nheld;
@@ -109,8 +109,8 @@ static const char *pick_lang(struct MHD_Connection *c)
 }
 
 static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const char *url,
-				const char *method, const char *version, const char *upload_data,
-				size_t *upload_data_size, void **con_cls)
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
 	struct req *r = *con_cls;
@@ -170,15 +170,15 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 	changes = db_total_changes(h->app->db);
 	if (r->too_large) {
 		resp_error(r, 413, "body-too-large", L(r, "För stor begäran", "Request too large"),
-			   L(r, "Begärans innehåll får vara högst %zu byte.",
-			     "The request body may be at most %zu bytes."),
-			   h->app->max_body);
+		           L(r, "Begärans innehåll får vara högst %zu byte.",
+		             "The request body may be at most %zu bytes."),
+		           h->app->max_body);
 	} else {
 		router_dispatch(r);
 	}
 	if (!r->resp)
 		resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"), "%s",
-			   L(r, "Ett oväntat fel inträffade.", "An unexpected error occurred."));
+		           L(r, "Ett oväntat fel inträffade.", "An unexpected error occurred."));
 	if (db_tx_depth(h->app->db) > 0 && db_total_changes(h->app->db) != changes &&
 	    hold(h, r) == 0) {
 		MHD_suspend_connection(conn);
@@ -188,7 +188,7 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 }
 
 static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
-			enum MHD_RequestTerminationCode toe)
+                        enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
 
@@ -198,7 +198,7 @@ static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (r->status)
 		log_debug("http.request", "method=%s path=\"%s\" status=%u user=%lld", r->method,
-			  r->path, r->status, (long long)r->who.id);
+		          r->path, r->status, (long long)r->who.id);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status)
 		log_debug("http.aborted", "path=\"%s\" code=%d", r->path, (int)toe);
 	if (r->resp)
@@ -276,9 +276,9 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_h, h, MHD_OPTION_SOCK_ADDR, &ss,
-				MHD_OPTION_NOTIFY_COMPLETED, completed_h, h,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_END);
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed_h, h,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
 		sse_hub_free(h->sse);

@@ -14,10 +14,14 @@ static const struct {
 	const char *ext;
 	const char *ctype;
 } types[] = {
-	{".html", "text/html; charset=utf-8"},   {".css", "text/css; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"}, {".json", "application/json"},
-	{".svg", "image/svg+xml"},                {".png", "image/png"},
-	{".ico", "image/x-icon"},                 {".woff2", "font/woff2"},
+        {".html", "text/html; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
 };
 
 static const char *ctype_for(const char *path)
@@ -41,7 +45,7 @@ int static_serve(struct req *r)
 	if (!r->app->static_dir || strstr(p, "..") || strchr(p, '\\'))
 		return ENOENT;
 	n = snprintf(file, sizeof(file), "%s%s%s", r->app->static_dir, p,
-		     p[strlen(p) - 1] == '/' ? "index.html" : "");
+	             p[strlen(p) - 1] == '/' ? "index.html" : "");
 	if (n < 0 || (size_t)n >= sizeof(file))
 		return ENOENT;
 	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -65,7 +69,7 @@ int static_serve(struct req *r)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'self'; img-src 'self' data:; object-src 'none'");
+	                        "default-src 'self'; img-src 'self' data:; object-src 'none'");
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	r->resp = resp;

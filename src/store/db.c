@@ -12,22 +12,22 @@
 
 #include "base/log.h"
 
-#define STMT_CACHE 256 /* open-addressed by the SQL text's address */
-#define DYN_CACHE 128   /* statements whose text is built at run time, cached by content */
+#define STMT_CACHE 256   /* open-addressed by the SQL text's address */
+#define DYN_CACHE  128   /* statements whose text is built at run time, cached by content */
 #define CKPT_PAGES 4000  /* WAL pages (~16 MB) after which the checkpointer is woken */
-#define CKPT_HARD 16000  /* WAL pages (~64 MB) after which the writer checkpoints itself */
+#define CKPT_HARD  16000 /* WAL pages (~64 MB) after which the writer checkpoints itself */
 
 /* Checkpoints run on a thread of their own with its own connection: copying the WAL
  * into the database and its fsync took tens of milliseconds inside a commit, and the
  * loop answered nothing meanwhile. A PASSIVE checkpoint never blocks the writer. */
 struct checkpointer {
-	pthread_t thread;     /* runs ckpt_main */
-	pthread_mutex_t mu;   /* guards wake and stop */
-	pthread_cond_t cv;    /* signalled by the WAL hook and by db_close */
-	bool wake;            /* the WAL passed CKPT_PAGES since the last checkpoint */
-	bool stop;            /* db_close is waiting for the thread */
-	char *path;           /* the database file (owned) */
-	bool full;            /* synchronous=FULL: fsync the checkpoint too */
+	pthread_t thread;   /* runs ckpt_main */
+	pthread_mutex_t mu; /* guards wake and stop */
+	pthread_cond_t cv;  /* signalled by the WAL hook and by db_close */
+	bool wake;          /* the WAL passed CKPT_PAGES since the last checkpoint */
+	bool stop;          /* db_close is waiting for the thread */
+	char *path;         /* the database file (owned) */
+	bool full;          /* synchronous=FULL: fsync the checkpoint too */
 };
 
 struct stmt {
@@ -39,19 +39,19 @@ struct stmt {
 /* A statement whose SQL is built at run time (a table name, a savepoint depth): the
  * same text is parsed once per connection instead of once per use. */
 struct dyn {
-	char *sql;       /* the text (owned); NULL = free slot */
-	uint64_t hash;   /* FNV-1a of the text */
-	bool busy;       /* handed out and not yet done: a second user gets its own */
-	struct stmt st;  /* st.key points at sql */
+	char *sql;      /* the text (owned); NULL = free slot */
+	uint64_t hash;  /* FNV-1a of the text */
+	bool busy;      /* handed out and not yet done: a second user gets its own */
+	struct stmt st; /* st.key points at sql */
 };
 
 struct db {
-	sqlite3 *h;                      /* connection */
-	struct stmt cache[STMT_CACHE];   /* statements prepared once, reset after use */
-	int tx_depth;                    /* nested begin() calls share one transaction */
-	struct checkpointer *ckpt;       /* NULL for read-only connections */
-	struct dyn *dyn;                 /* statements cached by their text (DYN_CACHE) */
-	void *slot[DB_SLOTS];            /* other modules' per-connection data (owned) */
+	sqlite3 *h;                          /* connection */
+	struct stmt cache[STMT_CACHE];       /* statements prepared once, reset after use */
+	int tx_depth;                        /* nested begin() calls share one transaction */
+	struct checkpointer *ckpt;           /* NULL for read-only connections */
+	struct dyn *dyn;                     /* statements cached by their text (DYN_CACHE) */
+	void *slot[DB_SLOTS];                /* other modules' per-connection data (owned) */
 	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
 };
 
@@ -98,8 +98,8 @@ static void *ckpt_main(void *arg)
 		h = NULL;
 	} else {
 		sqlite3_busy_timeout(h, 1000);
-		sqlite3_exec(h, c->full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
-			     NULL, NULL);
+		sqlite3_exec(h, c->full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+		             NULL, NULL, NULL);
 	}
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
@@ -112,7 +112,8 @@ static void *ckpt_main(void *arg)
 		c->wake = false;
 		pthread_mutex_unlock(&c->mu);
 		if (h) {
-			rc = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+			rc = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+			                               &done);
 			if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 				log_error("store.checkpoint", "error=\"%s\"", sqlite3_errmsg(h));
 		}
@@ -196,10 +197,10 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 	if (!db)
 		return ENOMEM;
 	flags = (opts && opts->readonly) ? SQLITE_OPEN_READONLY
-					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		log_error("store.open", "path=\"%s\" error=\"%s\"", path,
-			  db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		          db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		err = EIO;
 		goto out;
 	}
@@ -211,7 +212,7 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 			goto out;
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
-		 (opts && opts->durability == DB_DURABLE_NORMAL) ? "NORMAL" : "FULL");
+	         (opts && opts->durability == DB_DURABLE_NORMAL) ? "NORMAL" : "FULL");
 	err = db_exec(db, pragma);
 	if (!err)
 		err = db_exec(db, "PRAGMA foreign_keys=ON");
@@ -315,8 +316,8 @@ static int prepare_dyn(struct db *db, struct stmt **sp, const char *sql)
 		}
 	}
 	if (free_slot && (free_slot->sql = strdup(sql)) != NULL) {
-		rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &free_slot->st.st,
-					NULL);
+		rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		                        &free_slot->st.st, NULL);
 		if (rc == SQLITE_OK) {
 			free_slot->hash = h;
 			free_slot->busy = true;
@@ -327,7 +328,8 @@ static int prepare_dyn(struct db *db, struct stmt **sp, const char *sql)
 		}
 		free(free_slot->sql);
 		free_slot->sql = NULL;
-		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h), sql);
+		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h),
+		          sql);
 		return map_rc(db->h, rc) ? map_rc(db->h, rc) : EIO;
 	}
 	s = calloc(1, sizeof(*s));
@@ -335,7 +337,8 @@ static int prepare_dyn(struct db *db, struct stmt **sp, const char *sql)
 		return ENOMEM;
 	rc = sqlite3_prepare_v3(db->h, sql, -1, 0, &s->st, NULL);
 	if (rc != SQLITE_OK) {
-		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h), sql);
+		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h),
+		          sql);
 		free(s);
 		return map_rc(db->h, rc) ? map_rc(db->h, rc) : EIO;
 	}
@@ -373,9 +376,10 @@ int db_prepare(struct db *db, struct stmt **sp, const char *sql, bool cache)
 		cache = false;
 	}
 	rc = sqlite3_prepare_v3(db->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &s->st,
-				NULL);
+	                        NULL);
 	if (rc != SQLITE_OK) {
-		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h), sql);
+		log_error("store.prepare", "error=\"%s\" sql=\"%.120s\"", sqlite3_errmsg(db->h),
+		          sql);
 		if (!cache)
 			free(s);
 		else
@@ -395,8 +399,7 @@ void stmt_done(struct stmt *s)
 	if (s->key) {
 		sqlite3_reset(s->st);
 		sqlite3_clear_bindings(s->st);
-		if (s->db->dyn && s >= &s->db->dyn[0].st &&
-		    s <= &s->db->dyn[DYN_CACHE - 1].st)
+		if (s->db->dyn && s >= &s->db->dyn[0].st && s <= &s->db->dyn[DYN_CACHE - 1].st)
 			((struct dyn *)((char *)s - offsetof(struct dyn, st)))->busy = false;
 		return;
 	}
@@ -597,13 +600,14 @@ int db_migrate(struct db *db, const char *module, const struct migration *m, siz
 	int err;
 
 	err = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			  " module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
-			  " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
-			  " PRIMARY KEY (module, version)) STRICT");
+	                  " module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+	                  " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+	                  " PRIMARY KEY (module, version)) STRICT");
 	if (err)
 		return err;
-	err = db_prepare(db, &s, "SELECT COALESCE(MAX(version),0) FROM schema_migrations WHERE module=?",
-			 false);
+	err = db_prepare(db, &s,
+	                 "SELECT COALESCE(MAX(version),0) FROM schema_migrations WHERE module=?",
+	                 false);
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, module);
@@ -619,9 +623,10 @@ int db_migrate(struct db *db, const char *module, const struct migration *m, siz
 			return err;
 		err = db_exec(db, m[i].sql);
 		if (!err)
-			err = db_prepare(db, &s,
-					 "INSERT INTO schema_migrations(module,version,name) VALUES(?,?,?)",
-					 false);
+			err = db_prepare(
+			        db, &s,
+			        "INSERT INTO schema_migrations(module,version,name) VALUES(?,?,?)",
+			        false);
 		if (!err) {
 			stmt_bind_text(s, 1, module);
 			stmt_bind_int(s, 2, m[i].version);
@@ -633,12 +638,12 @@ int db_migrate(struct db *db, const char *module, const struct migration *m, siz
 			err = db_commit(db);
 		if (err) {
 			db_rollback(db);
-			log_error("store.migrate", "module=%s version=%d name=\"%s\" failed", module,
-				  m[i].version, m[i].name);
+			log_error("store.migrate", "module=%s version=%d name=\"%s\" failed",
+			          module, m[i].version, m[i].name);
 			return err;
 		}
 		log_info("store.migrate", "module=%s version=%d name=\"%s\"", module, m[i].version,
-			 m[i].name);
+		         m[i].name);
 	}
 	return 0;
 }

@@ -16,7 +16,8 @@ struct stmt;
 
 enum db_durability {
 	DB_DURABLE_FULL = 0, /* fsync on every commit: an acknowledged write survives power loss */
-	DB_DURABLE_NORMAL,   /* WAL without fsync per commit: survives a crash of Lotsen, not of the OS */
+	DB_DURABLE_NORMAL,   /* WAL without fsync per commit: survives a crash of Lotsen, not of the
+	                        OS */
 };
 
 struct db_opts {

@@ -133,8 +133,7 @@ int records_update(struct db *db, const char *table, int64_t id, const json_t *c
 	return err;
 }
 
-static int select_sql(char *sql, size_t n, const char *table, const char *const *cols,
-		      size_t ncols)
+static int select_sql(char *sql, size_t n, const char *table, const char *const *cols, size_t ncols)
 {
 	size_t off = 0;
 	int err = append(sql, n, &off, "%s", "SELECT id");
@@ -159,8 +158,8 @@ static json_t *row_json(struct stmt *s, const char *const *cols, size_t ncols)
 	return o;
 }
 
-int records_get(struct db *db, const char *table, const char *const *cols, size_t ncols,
-		int64_t id, json_t **row)
+int records_get(struct db *db, const char *table, const char *const *cols, size_t ncols, int64_t id,
+                json_t **row)
 {
 	char sql[2048];
 	struct stmt *s;
@@ -186,8 +185,8 @@ int records_get(struct db *db, const char *table, const char *const *cols, size_
 }
 
 int records_list(struct db *db, const char *table, const char *const *cols, size_t ncols,
-		 const json_t *where, const char *order_by, int64_t limit, int64_t offset,
-		 json_t **rows, int64_t *total)
+                 const json_t *where, const char *order_by, int64_t limit, int64_t offset,
+                 json_t **rows, int64_t *total)
 {
 	char sql[2048], cnt[1024];
 	size_t off, coff = 0;
@@ -205,13 +204,16 @@ int records_list(struct db *db, const char *table, const char *const *cols, size
 	{
 		if (!ident_ok(k))
 			return EINVAL;
-		err = err ? err : append(sql, sizeof(sql), &off, i ? " AND %s=?" : " WHERE %s=?", k);
-		err = err ? err : append(cnt, sizeof(cnt), &coff, i ? " AND %s=?" : " WHERE %s=?", k);
+		err = err ? err
+		          : append(sql, sizeof(sql), &off, i ? " AND %s=?" : " WHERE %s=?", k);
+		err = err ? err
+		          : append(cnt, sizeof(cnt), &coff, i ? " AND %s=?" : " WHERE %s=?", k);
 		i++;
 	}
 	if (order_by && !ident_ok(order_by))
 		return EINVAL;
-	err = err ? err : append(sql, sizeof(sql), &off, " ORDER BY %s", order_by ? order_by : "id");
+	err = err ? err
+	          : append(sql, sizeof(sql), &off, " ORDER BY %s", order_by ? order_by : "id");
 	err = err ? err : append(sql, sizeof(sql), &off, "%s", " LIMIT ? OFFSET ?");
 	if (err)
 		return err;

@@ -13,12 +13,12 @@
 int records_insert(struct db *db, const char *table, const json_t *cols, int64_t *id);
 int records_update(struct db *db, const char *table, int64_t id, const json_t *cols);
 /* One row by id as {column: value}; ENOENT if missing. */
-int records_get(struct db *db, const char *table, const char *const *cols, size_t ncols,
-		int64_t id, json_t **row);
+int records_get(struct db *db, const char *table, const char *const *cols, size_t ncols, int64_t id,
+                json_t **row);
 /* Rows whose columns equal `where` (column → value), ordered, paged. */
 int records_list(struct db *db, const char *table, const char *const *cols, size_t ncols,
-		 const json_t *where, const char *order_by, int64_t limit, int64_t offset,
-		 json_t **rows, int64_t *total);
+                 const json_t *where, const char *order_by, int64_t limit, int64_t offset,
+                 json_t **rows, int64_t *total);
 int records_exists(struct db *db, const char *table, int64_t id);
 
 #endif

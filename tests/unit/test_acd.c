@@ -14,7 +14,7 @@
 #include "core/hours.h"
 
 #define LOG_MAX 8192
-#define T0 INT64_C(1780000000000) /* 2026-05-28, any instant works with no hours */
+#define T0      INT64_C(1780000000000) /* 2026-05-28, any instant works with no hours */
 
 /* What the engine asked for and told, drained after each step. */
 struct fx {
@@ -62,7 +62,8 @@ static void clear(struct fx *f)
 }
 
 /* The n-th (0-based) action / event of a kind for a call (0 = any call). */
-static const struct acd_action *find_act(struct fx *f, enum acd_action_kind k, uint64_t call, int nth)
+static const struct acd_action *find_act(struct fx *f, enum acd_action_kind k, uint64_t call,
+                                         int nth)
 {
 	drain(f);
 	for (int i = 0; i < f->n_act; i++)
@@ -608,11 +609,11 @@ static void expect_open(struct fx *f, uint32_t g, int64_t t, bool open)
 static void test_hours_dst_and_holiday(void **state)
 {
 	struct hours *sun = parse_hours("{\"weekly\":{\"sun\":[[\"00:00\",\"24:00\"]]},"
-					"\"holidays\":\"ignore\"}");
+	                                "\"holidays\":\"ignore\"}");
 	struct hours *office = parse_hours(
-		"{\"weekly\":{\"mon\":[[\"08:00\",\"16:00\"]],\"tue\":[[\"08:00\",\"16:00\"]],"
-		"\"wed\":[[\"08:00\",\"16:00\"]],\"thu\":[[\"08:00\",\"16:00\"]],"
-		"\"fri\":[[\"08:00\",\"16:00\"]]}}");
+	        "{\"weekly\":{\"mon\":[[\"08:00\",\"16:00\"]],\"tue\":[[\"08:00\",\"16:00\"]],"
+	        "\"wed\":[[\"08:00\",\"16:00\"]],\"thu\":[[\"08:00\",\"16:00\"]],"
+	        "\"fri\":[[\"08:00\",\"16:00\"]]}}");
 	struct fx *f = fx_new();
 	struct acd_group_cfg g1 = cfg(1), g2 = cfg(2);
 
@@ -904,7 +905,7 @@ static void test_next_deadline_exact(void **state)
 	assert_int_equal(acd_call_answer(f->a, T0 + 45000, call), 0);
 	assert_int_equal(acd_next_deadline(f->a), INT64_MAX);
 	assert_int_equal(acd_call_hangup(f->a, T0 + 50000, call), 0);
-	assert_int_equal(acd_next_deadline(f->a), T0 + 65000); /* wrap-up */
+	assert_int_equal(acd_next_deadline(f->a), T0 + 65000);     /* wrap-up */
 	assert_int_equal(acd_agent_ready(f->a, T0 + 55000, 1), 0); /* ends wrap-up early */
 	assert_int_equal(acd_next_deadline(f->a), INT64_MAX);
 	fx_free(f);
@@ -972,13 +973,13 @@ static void test_errors_leave_state_unchanged(void **state)
 	memset(&in, 0, sizeof(in));
 	in.group = 42;
 	assert_int_equal(acd_call_arrive(f->a, T0 + 5, &in, &id), ENOENT);
-	assert_int_equal(acd_call_answer(f->a, T0 + 5, waiting), EPERM);  /* not offered */
+	assert_int_equal(acd_call_answer(f->a, T0 + 5, waiting), EPERM); /* not offered */
 	assert_int_equal(acd_call_reject(f->a, T0 + 5, waiting), EPERM);
 	assert_int_equal(acd_call_answer(f->a, T0 + 5, talking), EPERM);
 	assert_int_equal(acd_call_transfer(f->a, T0 + 5, waiting, 1), EPERM);
 	assert_int_equal(acd_callback_result(f->a, T0 + 5, waiting, false), EPERM);
 	assert_int_equal(acd_callback_accept(f->a, T0 + 5, talking), EPERM);
-	assert_int_equal(acd_agent_logout(f->a, T0 + 5, 1), EPERM);       /* talking */
+	assert_int_equal(acd_agent_logout(f->a, T0 + 5, 1), EPERM); /* talking */
 	assert_int_equal(acd_agent_pause(f->a, T0 + 5, 1, ACD_PAUSE_BREAK), EPERM);
 	assert_int_equal(acd_agent_ready(f->a, T0 + 5, 1), EPERM);
 	assert_int_equal(acd_agent_login(f->a, T0 + 5, 1), EPERM);
@@ -1015,7 +1016,8 @@ static void test_names(void **state)
 	assert_string_equal(acd_event_kind_name(ACD_EV_CALLBACK_DIALLED), "callback_dialled");
 	assert_string_equal(acd_event_kind_name(ACD_EV_AGENT_WRAPUP), "agent_wrapup");
 	for (int i = 1; i < ACD_EV_KIND_MAX; i++) {
-		assert_int_equal(acd_event_kind_parse(acd_event_kind_name((enum acd_event_kind)i), &k), 0);
+		assert_int_equal(
+		        acd_event_kind_parse(acd_event_kind_name((enum acd_event_kind)i), &k), 0);
 		assert_int_equal(k, i);
 	}
 	assert_int_equal(acd_event_kind_parse("call_lost", &k), EINVAL);
@@ -1029,8 +1031,8 @@ static void test_names(void **state)
 
 /* ---- randomized run ----------------------------------------------------------- */
 
-#define P_GROUPS 4
-#define P_AGENTS 10
+#define P_GROUPS    4
+#define P_AGENTS    10
 #define P_CALLS_MAX 4096
 
 struct prop {
@@ -1039,7 +1041,7 @@ struct prop {
 	int64_t now;
 	uint64_t live[P_CALLS_MAX]; /* calls not yet ended, by the event log */
 	int n_live;
-	unsigned char *seen;        /* per call id: 1 arrived, 2 answered, 3 ended */
+	unsigned char *seen; /* per call id: 1 arrived, 2 answered, 3 ended */
 	size_t seen_cap;
 	int outcomes;
 	int arrived;
@@ -1155,7 +1157,8 @@ static void prop_check(struct prop *p)
 			assert_int_equal(ci.position, 0); /* never both queued and talking */
 			assert_int_not_equal(ci.agent, 0);
 		} else if (ci.position > 0) {
-			assert_true(ci.agent == 0 || ci.callback); /* a dialled callback keeps its place */
+			assert_true(ci.agent == 0 ||
+			            ci.callback); /* a dialled callback keeps its place */
 			if (ci.callback)
 				cbs[ci.group]++;
 			else
@@ -1166,7 +1169,8 @@ static void prop_check(struct prop *p)
 		if (ci.agent) {
 			assert_int_equal(acd_agent_info(p->a, ci.agent, &ai), 0);
 			assert_int_equal(ai.call, p->live[i]);
-			assert_int_equal(ai.state, ci.talking ? ACD_AGENT_TALKING : ACD_AGENT_OFFERED);
+			assert_int_equal(ai.state,
+			                 ci.talking ? ACD_AGENT_TALKING : ACD_AGENT_OFFERED);
 		}
 	}
 	for (uint32_t g = 1; g <= P_GROUPS; g++) {
@@ -1325,7 +1329,8 @@ static void test_randomized_invariants(void **state)
 	assert_true(p->arrived > 1000);
 	/* The run reached every outcome and path, not just the easy ones. */
 	for (int k = 1; k < ACD_EV_KIND_MAX; k++) {
-		print_message("%-20s %d\n", acd_event_kind_name((enum acd_event_kind)k), p->kinds[k]);
+		print_message("%-20s %d\n", acd_event_kind_name((enum acd_event_kind)k),
+		              p->kinds[k]);
 		assert_true(p->kinds[k] > 0);
 	}
 	acd_free(p->a);
@@ -1336,30 +1341,30 @@ static void test_randomized_invariants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_longest_idle_among_best_level),
-		cmocka_unit_test(test_level2_only_after_widen),
-		cmocka_unit_test(test_group_priority_for_shared_agent),
-		cmocka_unit_test(test_fifo_within_group),
-		cmocka_unit_test(test_no_answer_requeues_front_and_pauses),
-		cmocka_unit_test(test_abandon_waiting),
-		cmocka_unit_test(test_abandon_offered_keeps_idle_place),
-		cmocka_unit_test(test_wrapup_then_next_call),
-		cmocka_unit_test(test_max_wait_overflow),
-		cmocka_unit_test(test_queue_full_overflow),
-		cmocka_unit_test(test_closed_chain),
-		cmocka_unit_test(test_scheduled_closure),
-		cmocka_unit_test(test_hours_dst_and_holiday),
-		cmocka_unit_test(test_urgent_forward),
-		cmocka_unit_test(test_callback_keeps_place),
-		cmocka_unit_test(test_callbacks_never_exceed_ready_agents),
-		cmocka_unit_test(test_callback_retry_and_failure),
-		cmocka_unit_test(test_transfer),
-		cmocka_unit_test(test_estimated_wait),
-		cmocka_unit_test(test_next_deadline_exact),
-		cmocka_unit_test(test_announcements),
-		cmocka_unit_test(test_errors_leave_state_unchanged),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_randomized_invariants),
+	        cmocka_unit_test(test_longest_idle_among_best_level),
+	        cmocka_unit_test(test_level2_only_after_widen),
+	        cmocka_unit_test(test_group_priority_for_shared_agent),
+	        cmocka_unit_test(test_fifo_within_group),
+	        cmocka_unit_test(test_no_answer_requeues_front_and_pauses),
+	        cmocka_unit_test(test_abandon_waiting),
+	        cmocka_unit_test(test_abandon_offered_keeps_idle_place),
+	        cmocka_unit_test(test_wrapup_then_next_call),
+	        cmocka_unit_test(test_max_wait_overflow),
+	        cmocka_unit_test(test_queue_full_overflow),
+	        cmocka_unit_test(test_closed_chain),
+	        cmocka_unit_test(test_scheduled_closure),
+	        cmocka_unit_test(test_hours_dst_and_holiday),
+	        cmocka_unit_test(test_urgent_forward),
+	        cmocka_unit_test(test_callback_keeps_place),
+	        cmocka_unit_test(test_callbacks_never_exceed_ready_agents),
+	        cmocka_unit_test(test_callback_retry_and_failure),
+	        cmocka_unit_test(test_transfer),
+	        cmocka_unit_test(test_estimated_wait),
+	        cmocka_unit_test(test_next_deadline_exact),
+	        cmocka_unit_test(test_announcements),
+	        cmocka_unit_test(test_errors_leave_state_unchanged),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_randomized_invariants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

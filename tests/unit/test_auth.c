@@ -69,7 +69,7 @@ static void test_client_visibility(void **state)
 static void test_role_names_round_trip(void **state)
 {
 	static const char *const names[] = {"agent", "group_lead", "manager", "admin",
-					    "client_viewer"};
+	                                    "client_viewer"};
 	enum role r;
 
 	(void)state;
@@ -100,12 +100,12 @@ static void test_password_hash_is_argon2id_and_salted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ordinary_case_visible_to_staff),
-		cmocka_unit_test(test_confidential_only_group_and_managers),
-		cmocka_unit_test(test_client_viewer_only_own_handed_over),
-		cmocka_unit_test(test_client_visibility),
-		cmocka_unit_test(test_role_names_round_trip),
-		cmocka_unit_test(test_password_hash_is_argon2id_and_salted),
+	        cmocka_unit_test(test_ordinary_case_visible_to_staff),
+	        cmocka_unit_test(test_confidential_only_group_and_managers),
+	        cmocka_unit_test(test_client_viewer_only_own_handed_over),
+	        cmocka_unit_test(test_client_visibility),
+	        cmocka_unit_test(test_role_names_round_trip),
+	        cmocka_unit_test(test_password_hash_is_argon2id_and_salted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,12 +9,12 @@
 
 #include "core/calendar.h"
 
-static struct date D(int y, int m, int d)
-{
+static struct date D(int y, int m, int d) {
 	return (struct date){y, m, d};
 }
 
-static void test_parse_is_strict(void **state)
+static void
+test_parse_is_strict(void **state)
 {
 	struct date d;
 
@@ -55,22 +55,22 @@ static void test_holidays_2026(void **state)
 		struct date d;
 		const char *name;
 	} h[] = {
-		{{2026, 1, 1}, "Nyårsdagen"},
-		{{2026, 1, 6}, "Trettondedag jul"},
-		{{2026, 4, 3}, "Långfredagen"},
-		{{2026, 4, 5}, "Påskdagen"},
-		{{2026, 4, 6}, "Annandag påsk"},
-		{{2026, 5, 1}, "Första maj"},
-		{{2026, 5, 14}, "Kristi himmelsfärdsdag"},
-		{{2026, 5, 24}, "Pingstdagen"},
-		{{2026, 6, 6}, "Sveriges nationaldag"},
-		{{2026, 6, 19}, "Midsommarafton"},
-		{{2026, 6, 20}, "Midsommardagen"},
-		{{2026, 10, 31}, "Alla helgons dag"},
-		{{2026, 12, 24}, "Julafton"},
-		{{2026, 12, 25}, "Juldagen"},
-		{{2026, 12, 26}, "Annandag jul"},
-		{{2026, 12, 31}, "Nyårsafton"},
+	        {{2026, 1, 1}, "Nyårsdagen"},
+	        {{2026, 1, 6}, "Trettondedag jul"},
+	        {{2026, 4, 3}, "Långfredagen"},
+	        {{2026, 4, 5}, "Påskdagen"},
+	        {{2026, 4, 6}, "Annandag påsk"},
+	        {{2026, 5, 1}, "Första maj"},
+	        {{2026, 5, 14}, "Kristi himmelsfärdsdag"},
+	        {{2026, 5, 24}, "Pingstdagen"},
+	        {{2026, 6, 6}, "Sveriges nationaldag"},
+	        {{2026, 6, 19}, "Midsommarafton"},
+	        {{2026, 6, 20}, "Midsommardagen"},
+	        {{2026, 10, 31}, "Alla helgons dag"},
+	        {{2026, 12, 24}, "Julafton"},
+	        {{2026, 12, 25}, "Juldagen"},
+	        {{2026, 12, 26}, "Annandag jul"},
+	        {{2026, 12, 31}, "Nyårsafton"},
 	};
 	struct date plain = D(2026, 4, 7);
 
@@ -89,7 +89,8 @@ static void test_holidays_2026(void **state)
 static void test_moving_holidays_other_years(void **state)
 {
 	struct date e2024 = D(2024, 3, 31), e2025 = D(2025, 4, 20), e2027 = D(2027, 3, 28);
-	struct date mids2025 = D(2025, 6, 20), saints2027 = D(2027, 11, 6), asc2025 = D(2025, 5, 29);
+	struct date mids2025 = D(2025, 6, 20), saints2027 = D(2027, 11, 6),
+	            asc2025 = D(2025, 5, 29);
 
 	(void)state;
 	assert_string_equal(calendar_holiday_name(&e2024), "Påskdagen");
@@ -190,13 +191,13 @@ static void test_iso8601(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_is_strict),
-		cmocka_unit_test(test_days_round_trip),
-		cmocka_unit_test(test_holidays_2026),
-		cmocka_unit_test(test_moving_holidays_other_years),
-		cmocka_unit_test(test_working_days_skip_weekends_and_holidays),
-		cmocka_unit_test(test_stockholm_dst),
-		cmocka_unit_test(test_iso8601),
+	        cmocka_unit_test(test_parse_is_strict),
+	        cmocka_unit_test(test_days_round_trip),
+	        cmocka_unit_test(test_holidays_2026),
+	        cmocka_unit_test(test_moving_holidays_other_years),
+	        cmocka_unit_test(test_working_days_skip_weekends_and_holidays),
+	        cmocka_unit_test(test_stockholm_dst),
+	        cmocka_unit_test(test_iso8601),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

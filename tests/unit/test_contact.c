@@ -64,9 +64,9 @@ static void test_email(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_swedish_forms),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_email),
+	        cmocka_unit_test(test_swedish_forms),
+	        cmocka_unit_test(test_rejects),
+	        cmocka_unit_test(test_email),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,13 +49,13 @@ static int64_t at(int y, int m, int d, int hh, int mm)
 }
 
 static const char *office =
-	"{\"weekly\":{\"mon\":[[\"08:00\",\"16:30\"]],\"tue\":[[\"08:00\",\"16:30\"]],"
-	"\"wed\":[[\"08:00\",\"16:30\"]],\"thu\":[[\"08:00\",\"16:30\"]],"
-	"\"fri\":[[\"08:00\",\"12:00\"],[\"13:00\",\"15:00\"]]},"
-	"\"seasons\":[{\"name\":\"Sommar\",\"from\":\"06-22\",\"to\":\"08-09\","
-	"\"weekly\":{\"mon\":[[\"09:00\",\"15:00\"]],\"fri\":[[\"09:00\",\"12:00\"]]}}],"
-	"\"exceptions\":[{\"date\":\"2026-12-23\",\"hours\":[[\"08:00\",\"12:00\"]]},"
-	"{\"date\":\"2026-12-24\",\"hours\":[[\"09:00\",\"11:00\"]]}]}";
+        "{\"weekly\":{\"mon\":[[\"08:00\",\"16:30\"]],\"tue\":[[\"08:00\",\"16:30\"]],"
+        "\"wed\":[[\"08:00\",\"16:30\"]],\"thu\":[[\"08:00\",\"16:30\"]],"
+        "\"fri\":[[\"08:00\",\"12:00\"],[\"13:00\",\"15:00\"]]},"
+        "\"seasons\":[{\"name\":\"Sommar\",\"from\":\"06-22\",\"to\":\"08-09\","
+        "\"weekly\":{\"mon\":[[\"09:00\",\"15:00\"]],\"fri\":[[\"09:00\",\"12:00\"]]}}],"
+        "\"exceptions\":[{\"date\":\"2026-12-23\",\"hours\":[[\"08:00\",\"12:00\"]]},"
+        "{\"date\":\"2026-12-24\",\"hours\":[[\"09:00\",\"11:00\"]]}]}";
 
 static void test_weekly_and_lunch(void **state)
 {
@@ -100,7 +100,8 @@ static void test_precedence(void **state)
 
 static void test_holidays_ignore(void **state)
 {
-	struct hours *h = parse("{\"weekly\":{\"mon\":[[\"00:00\",\"24:00\"]]},\"holidays\":\"ignore\"}");
+	struct hours *h =
+	        parse("{\"weekly\":{\"mon\":[[\"00:00\",\"24:00\"]]},\"holidays\":\"ignore\"}");
 
 	(void)state;
 	assert_true(hours_is_open(h, at(2026, 4, 6, 3, 0))); /* Annandag påsk, a Monday */
@@ -111,7 +112,8 @@ static void test_holidays_ignore(void **state)
 static void test_dst_days(void **state)
 {
 	/* Open 08–17 on Sundays too: the local hours hold on both DST Sundays. */
-	struct hours *h = parse("{\"weekly\":{\"sun\":[[\"08:00\",\"17:00\"]]},\"holidays\":\"ignore\"}");
+	struct hours *h =
+	        parse("{\"weekly\":{\"sun\":[[\"08:00\",\"17:00\"]]},\"holidays\":\"ignore\"}");
 	struct date d = {2026, 3, 29};
 	int64_t midnight = date_to_days(&d) * 86400;
 
@@ -151,18 +153,19 @@ static void test_errors_name_the_path(void **state)
 {
 	(void)state;
 	expect_error("{\"weekly\":{\"mon\":[[\"08:00\",\"25:00\"]]}}",
-		     "weekly.mon[0][1]: \"25:00\" is not a time HH:MM");
+	             "weekly.mon[0][1]: \"25:00\" is not a time HH:MM");
 	expect_error("{\"weekly\":{\"mon\":[[\"16:00\",\"08:00\"]]}}", "weekly.mon[0]");
 	expect_error("{\"weekly\":{\"mon\":[[\"08:00\",\"12:00\"],[\"11:00\",\"13:00\"]]}}",
-		     "overlap");
+	             "overlap");
 	expect_error("{\"weekly\":{\"mån\":[]}}", "unknown day");
 	expect_error("{\"weekly\":{},\"öppet\":true}", "unknown key");
 	expect_error("{\"weekly\":{},\"holidays\":\"open\"}", "holidays");
 	expect_error("{\"weekly\":{},\"exceptions\":[{\"date\":\"2026-02-30\",\"hours\":[]}]}",
-		     "exceptions[0]");
-	expect_error("{\"weekly\":{},\"seasons\":[{\"name\":\"S\",\"from\":\"13-01\",\"to\":\"01-01\","
-		     "\"weekly\":{}}]}",
-		     "seasons[0]");
+	             "exceptions[0]");
+	expect_error(
+	        "{\"weekly\":{},\"seasons\":[{\"name\":\"S\",\"from\":\"13-01\",\"to\":\"01-01\","
+	        "\"weekly\":{}}]}",
+	        "seasons[0]");
 	expect_error("{\"holidays\":\"closed\"}", "weekly");
 	expect_error("[]", "object");
 }
@@ -170,12 +173,12 @@ static void test_errors_name_the_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_weekly_and_lunch),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_holidays_ignore),
-		cmocka_unit_test(test_dst_days),
-		cmocka_unit_test(test_next_change),
-		cmocka_unit_test(test_errors_name_the_path),
+	        cmocka_unit_test(test_weekly_and_lunch),
+	        cmocka_unit_test(test_precedence),
+	        cmocka_unit_test(test_holidays_ignore),
+	        cmocka_unit_test(test_dst_days),
+	        cmocka_unit_test(test_next_change),
+	        cmocka_unit_test(test_errors_name_the_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,11 +92,9 @@ static void test_mask(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_coordination_number),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_error_texts),
-		cmocka_unit_test(test_mask),
+	        cmocka_unit_test(test_forms),  cmocka_unit_test(test_coordination_number),
+	        cmocka_unit_test(test_errors), cmocka_unit_test(test_error_texts),
+	        cmocka_unit_test(test_mask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
