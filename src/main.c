@@ -28,6 +28,7 @@
 #include "store/db.h"
 #include "store/schema.h"
 #include "tel/tel.h"
+#include "tel/tel_store.h"
 #include "wfm/erlang.h"
 
 #define LOTSEN_VERSION "0.1.0"
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 	        "\n"
 	        "usage: lotsen COMMAND [options]\n"
 	        "\n"
-	        "  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--prompts DIR] [--demo] "
+	        "  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--prompts DIR] "
+	        "[--recordings DIR] [--demo] "
 	        "[--config FILE]\n"
 	        "            [--static DIR] [--municipality NAME] [--log-level L] [--durability "
 	        "full|normal]\n"
@@ -99,6 +101,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = kb_migrate(*db);
 	if (!err)
 		err = acd_store_migrate(*db);
+	if (!err)
+		err = tel_store_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -125,6 +129,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"http", required_argument, NULL, 'h'},
 	        {"sip", required_argument, NULL, 's'},
 	        {"prompts", required_argument, NULL, 'P'},
+	        {"recordings", required_argument, NULL, 'R'},
 	        {"static", required_argument, NULL, 'S'},
 	        {"municipality", required_argument, NULL, 'm'},
 	        {"log-level", required_argument, NULL, 'l'},
@@ -213,19 +218,30 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.sip[0]) {
-		err = tel_alloc(&tel, &app, cfg.sip, cfg.prompts);
+		char rec_dir[600];
+		if (cfg.recordings[0]) {
+			snprintf(rec_dir, sizeof(rec_dir), "%s", cfg.recordings);
+		} else {
+			/* recordings/ next to the database */
+			const char *slash = strrchr(cfg.db, '/');
+			snprintf(rec_dir, sizeof(rec_dir), "%.*srecordings",
+			         slash ? (int)(slash - cfg.db + 1) : 0, cfg.db);
+		}
+		err = tel_alloc(&tel, &app, cfg.sip, cfg.prompts, rec_dir);
 		if (err) {
 			fprintf(stderr, "lotsen: cannot listen for SIP on %s: %s\n", cfg.sip,
 			        strerror(err));
 			goto out;
 		}
 	}
+	app.tel = tel;
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	err = re_main(signal_h);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
 out:
+	app.tel = NULL;
 	tel_free(tel);
 	http_stop(http);
 	acd_host_free(app.acd);

@@ -53,6 +53,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->sip, sizeof(c->sip), value, err, errlen, key);
 	if (strcmp(key, "prompts") == 0)
 		return set_str(c->prompts, sizeof(c->prompts), value, err, errlen, key);
+	if (strcmp(key, "recordings") == 0)
+		return set_str(c->recordings, sizeof(c->recordings), value, err, errlen, key);
 	if (strcmp(key, "static") == 0)
 		return set_str(c->static_dir, sizeof(c->static_dir), value, err, errlen, key);
 	if (strcmp(key, "municipality") == 0)

@@ -16,6 +16,7 @@ struct app {
 	const char *municipality; /* shown on citizen pages and reports */
 	const char *static_dir;   /* web files served at / */
 	struct acd_host *acd;     /* the queue engine's host, NULL until started */
+	struct tel *tel;          /* telephony, NULL without --sip */
 };
 
 #endif

@@ -88,6 +88,7 @@ extern const struct route api_case_routes[];
 extern const struct route api_acd_routes[];
 extern const struct route api_kb_routes[];
 extern const struct route api_public_routes[];
+extern const struct route api_call_routes[];
 
 int router_dispatch(struct req *r);
 

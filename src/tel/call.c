@@ -1,7 +1,9 @@
 /* A call: the caller's SIP leg into the queue, the agent's leg it is offered to, and what
  * the engine is told when either side answers, declines or hangs up. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tel/tel_int.h" /* first: libre headers have no include guards */
 #include <re_mem.h>
@@ -13,7 +15,9 @@
 #include "acd/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
+#include "core/contact.h"
 #include "store/db.h"
+#include "tel/tel_store.h"
 
 #define CUSER          "lotsen" /* our Contact user part */
 #define ALLOW          "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
@@ -70,6 +74,14 @@ struct tel_call {
 	uint32_t cb_agent;              /* the agent reserved for the callback being dialled */
 	char digits[8];                 /* received, handled on the next loop step */
 	struct tmr dtmf_tmr;            /* runs digits_tmr_h for the digits above */
+	char sip_callid[128];           /* the caller leg's SIP Call-ID */
+	char agent_callid[128];         /* the answered agent leg's SIP Call-ID */
+	int64_t arrived_ms;             /* in the queue (or back in it after a transfer) */
+	int64_t answered_ms;            /* the agent's phone answered; 0 not yet */
+	uint32_t talked_agent;          /* who answered, for the call record */
+	const char *end_reason;         /* why the call ends, for its record; NULL: derived */
+	struct recorder *rec;           /* the recording while one runs; owned */
+	char rec_path[512];             /* its file */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -88,6 +100,7 @@ static void call_destructor(void *arg)
 	mem_deref(c->caller.sess);
 	mem_deref(c->caller.media);
 	mem_deref(c->answer);
+	mem_deref(c->rec); /* after both media: they borrow it */
 }
 
 static struct acd_host *host(const struct tel_call *c)
@@ -117,10 +130,82 @@ static void agent_leg_free(struct tel_call *c)
 	c->agent_id = 0;
 }
 
+/* Write the call record of the caller leg and the agent leg it talked to (if any), and
+ * stop the recording; the next pair (after a transfer) starts now. */
+static void record_pair(struct tel_call *c, const char *reason)
+{
+	struct tel_record r;
+	int err;
+
+	if (!c->id)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.call_id = c->id;
+	(void)re_snprintf(r.caller_callid, sizeof(r.caller_callid), "%s", c->sip_callid);
+	(void)re_snprintf(r.agent_callid, sizeof(r.agent_callid), "%s", c->agent_callid);
+	(void)re_snprintf(r.caller, sizeof(r.caller), "%s", c->caller_no);
+	(void)re_snprintf(r.entry, sizeof(r.entry), "%s", c->entry);
+	r.group = c->group;
+	r.agent = c->talked_agent;
+	r.arrived_ms = c->arrived_ms;
+	r.answered_ms = c->answered_ms;
+	r.ended_ms = acd_now_ms();
+	r.end_reason = reason ? reason : c->answered_ms ? "ended" : "abandoned";
+	if (c->rec) {
+		media_record(c->caller.media, NULL, 0);
+		media_record(c->agent.media, NULL, 0);
+		r.recording_ms = recorder_stop(c->rec);
+		c->rec = mem_deref(c->rec);
+		(void)re_snprintf(r.recording, sizeof(r.recording), "%s", c->rec_path);
+	}
+	err = tel_store_record(c->tel->app->db, &r);
+	log_info("tel.record", "call=%lld agent=%u reason=%s recording_ms=%lld error=\"%s\"",
+	         (long long)c->id, r.agent, r.end_reason, (long long)r.recording_ms,
+	         err ? strerror(err) : "none");
+	c->answered_ms = 0;
+	c->talked_agent = 0;
+	c->agent_callid[0] = '\0';
+	c->rec_path[0] = '\0';
+	c->arrived_ms = r.ended_ms;
+}
+
+int tel_call_record(struct tel_call *c, uint32_t agent)
+{
+	int err;
+
+	if (!c->talking || !c->agent.up || !agent || agent != c->agent_id)
+		return EPERM;
+	if (c->rec)
+		return 0;
+	if (mkdir(c->tel->rec_dir, 0750) != 0 && errno != EEXIST)
+		log_warn("tel.record", "dir=\"%s\" error=\"%s\"", c->tel->rec_dir, strerror(errno));
+	(void)re_snprintf(c->rec_path, sizeof(c->rec_path), "%s/call-%lld-%lld.wav",
+	                  c->tel->rec_dir, (long long)c->id, (long long)acd_now_ms());
+	err = recorder_alloc(&c->rec, c->rec_path);
+	if (err) {
+		log_warn("tel.record", "call=%lld file=\"%s\" error=\"%s\"", (long long)c->id,
+		         c->rec_path, strerror(err));
+		c->rec_path[0] = '\0';
+		return EIO;
+	}
+	media_record(c->caller.media, c->rec, 0);
+	media_record(c->agent.media, c->rec, 1);
+	log_info("tel.record", "call=%lld agent=%u file=\"%s\"", (long long)c->id, agent,
+	         c->rec_path);
+	return 0;
+}
+
+void tel_call_end_reason(struct tel_call *c, const char *reason)
+{
+	if (c && !c->end_reason)
+		c->end_reason = reason;
+}
+
 void tel_call_drop(struct tel_call *c)
 {
 	if (!c || !c->le.list)
 		return;
+	record_pair(c, c->end_reason);
 	add_counts(&c->cc, c->caller.media);
 	if (c->agent.media)
 		add_counts(&c->ac, c->agent.media);
@@ -256,6 +341,8 @@ static void caller_close_h(int err, const struct sip_msg *msg, void *arg)
 		}
 		return;
 	}
+	if (!c->end_reason)
+		c->end_reason = c->talking ? "caller_hangup" : "abandoned";
 	feed(c, FEED_HANGUP);
 	tel_call_drop(c);
 }
@@ -483,6 +570,8 @@ static int arrive(struct tel_call *c, uint32_t group, const char *ivr)
 		return err;
 	c->id = acd_host_call_id(t->app->acd, eid);
 	c->known = true;
+	c->group = group;
+	c->arrived_ms = now;
 	c->phase = PH_QUEUE;
 	log_info("tel.invite", "result=accepted call=%lld group=%u entry=%s ivr=\"%s\" codec=%s",
 	         (long long)c->id, group, c->entry, ivr, media_codec(c->caller.media));
@@ -519,6 +608,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 	(void)pl_strcpy(&msg->uri.host, c->host, sizeof(c->host));
 	(void)re_snprintf(c->entry, sizeof(c->entry), "%s", entry);
 	(void)re_snprintf(c->caller_no, sizeof(c->caller_no), "%s", caller);
+	(void)pl_strcpy(&msg->callid, c->sip_callid, sizeof(c->sip_callid));
 	/* Where a callback goes while there is no trunk: the caller's own host and port. */
 	if (ch && sip_addr_decode(&ca, &ch->val) == 0 && pl_isset(&ca.uri.host)) {
 		if (ca.uri.port)
@@ -639,8 +729,18 @@ static void agent_estab_h(const struct sip_msg *msg, void *arg)
 	if (c->known && acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
 	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0 &&
 	    info.talking && info.agent == c->agent_id) {
+		struct tel_policy pol;
 		c->talking = true;
+		c->answered_ms = acd_now_ms();
+		c->talked_agent = c->agent_id;
+		(void)re_snprintf(c->agent_callid, sizeof(c->agent_callid), "%s",
+		                  sip_dialog_callid(sipsess_dialog(c->agent.sess)));
 		bridge(c);
+		if (tel_store_policy(c->tel->app->db, c->group, &pol) == 0) {
+			if (pol.record)
+				(void)tel_call_record(c, c->agent_id);
+			json_decref(pol.survey);
+		}
 	} else if (c->le.list) {
 		agent_leg_free(c);
 		media_tone(c->caller.media, true);
@@ -663,6 +763,7 @@ static void agent_close_h(int err, const struct sip_msg *msg, void *arg)
 	mem_ref(c);
 	if (was_talking) {
 		/* The agent hung up: the call ends (agent to wrap-up) and the caller gets BYE. */
+		c->end_reason = "agent_hangup";
 		feed(c, FEED_HANGUP);
 		tel_call_drop(c);
 	} else {
@@ -673,6 +774,59 @@ static void agent_close_h(int err, const struct sip_msg *msg, void *arg)
 			media_tone(c->caller.media, true);
 	}
 	mem_deref(c);
+}
+
+/* A blind transfer from the agent's phone: Refer-To an entry number or a group id at
+ * Lotsen. There is no trunk, so anything else (an outside number) is declined (603). The
+ * agent's leg gets BYE when the engine queues the call in the new group. */
+static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_REFER_TO);
+	char user[64] = "", num[ACD_NUMBER_MAX];
+	struct sip_addr a;
+	uint32_t group = 0;
+	uint64_t eid;
+	int64_t now = acd_now_ms();
+	int err;
+
+	if (!h || sip_addr_decode(&a, &h->val) != 0 || !pl_isset(&a.uri.user) ||
+	    a.uri.user.l >= sizeof(user)) {
+		(void)sip_treplyf(
+		        NULL, NULL, sip, msg, false, 400, "Bad Request",
+		        "Warning: 399 lotsen \"Refer-To with a user part is required\"\r\n"
+		        "Content-Length: 0\r\n\r\n");
+		return;
+	}
+	(void)pl_strcpy(&a.uri.user, user, sizeof(user));
+	if (phone_normalize(user, num, sizeof(num)) == 0)
+		group = tel_entry_group(c->tel, num);
+	if (!group) {
+		char *end;
+		long g = strtol(user, &end, 10);
+		if (end != user && !*end && g > 0 && g < 100000 &&
+		    acd_host_has_group(host(c), (uint32_t)g))
+			group = (uint32_t)g;
+	}
+	err = !group ? ENOENT : !c->talking ? EPERM : 0;
+	if (!err && acd_host_call_engine_id(host(c), c->id, &eid) != 0)
+		err = ENOENT;
+	if (!err) {
+		err = acd_call_transfer(acd_host_engine(host(c), now), now, eid, group);
+		acd_host_flush(host(c), now);
+	}
+	log_info("tel.refer", "call=%lld agent=%u to=\"%s\" group=%u error=\"%s\"",
+	         (long long)c->id, c->agent_id, user, group, err ? strerror(err) : "none");
+	if (err) {
+		(void)sip_treplyf(NULL, NULL, sip, msg, false, 603, "Decline",
+		                  "Warning: 399 lotsen \"%s\"\r\nContent-Length: 0\r\n\r\n",
+		                  err == ENOENT
+		                          ? "only entry numbers and groups of Lotsen: no trunk"
+		                          : "the call cannot be transferred now");
+		return;
+	}
+	(void)sip_treplyf(NULL, NULL, sip, msg, false, 202, "Accepted",
+	                  "Content-Length: 0\r\n\r\n");
 }
 
 /* The agent's phone from users.sip_uri; ENOENT when none is set. */
@@ -733,10 +887,26 @@ static void announce(struct tel_call *c, int pos, int64_t ewt_s, bool welcome)
 	say(c, names, n, true, NULL);
 }
 
+/* The engine moved a talking call on (a transfer): the pair's record is written, the
+ * agent's phone gets BYE and the caller hears the queue again. */
+static void transferred(struct tel_call *c)
+{
+	if (!c->talking)
+		return;
+	log_info("tel.transfer", "call=%lld agent=%u", (long long)c->id, c->agent_id);
+	record_pair(c, "transferred");
+	c->talking = false;
+	agent_leg_free(c);
+	media_tone(c->caller.media, true);
+}
+
 void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t ewt_s)
 {
 	bool first = !c->welcomed;
 
+	/* A talking call is queued again only by a transfer. */
+	transferred(c);
+	c->group = group;
 	answer(c);
 	c->phase = PH_QUEUE;
 	if (c->agent.sess)
@@ -776,9 +946,13 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 	uint64_t eid;
 	int err;
 
+	transferred(c); /* straight to an agent of the new group */
 	answer(c);
 	if (c->agent.sess)
 		agent_leg_free(c);
+	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
+	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
+		c->group = info.group;
 	err = agent_uri(t, agent, uri, sizeof(uri));
 	if (err) {
 		/* No phone: the agent may still answer from the desktop; the engine's offer
@@ -799,7 +973,7 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 		err = sipsess_connect(&c->agent.sess, t->sock, uri, caller ? caller : "Lotsen",
 		                      from, CUSER, NULL, 0, "application/sdp", desc, NULL, NULL,
 		                      false, agent_offer_h, agent_answer_h, agent_progr_h,
-		                      agent_estab_h, NULL, NULL, agent_close_h, c,
+		                      agent_estab_h, NULL, agent_refer_h, agent_close_h, c,
 		                      "X-Lotsen-Call: %lld\r\n" ALLOW, (long long)c->id);
 	mem_deref(desc);
 	if (err) {
@@ -843,6 +1017,7 @@ void tel_call_recheck(struct tel_call *c)
 		return;
 	log_info("tel.hangup", "call=%lld side=engine talking=%s", (long long)c->id,
 	         c->talking ? "true" : "false");
+	c->end_reason = "api_hangup";
 	tel_call_drop(c);
 }
 
@@ -864,6 +1039,7 @@ void tel_call_closed(struct tel_call *c)
 	static const char *const closed[] = {"stangt"};
 
 	c->known = false; /* the engine has ended it */
+	c->end_reason = "closed";
 	answer(c);
 	if (!c->caller.media) {
 		tmr_start(&c->tmr, 0, close_tmr_h, c);
@@ -946,6 +1122,7 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 void tel_call_forward(struct tel_call *c, const char *number)
 {
 	c->known = false;
+	c->end_reason = "forwarded";
 	if (!c->answered && c->caller.sess && number && number[0]) {
 		int err = sipsess_reject(c->caller.sess, 302, "Moved Temporarily",
 		                         "Contact: <sip:%s@%s>\r\nContent-Length: 0\r\n\r\n",

@@ -47,8 +47,10 @@ struct media {
 	uint32_t beep;                 /* frames of tone left in place of missing prompts */
 	media_done_h *doneh;           /* after the last prompt */
 	void *done_arg;
-	struct telev *telev; /* RFC 4733 receiver */
-	media_dtmf_h *dtmfh; /* digits while not bridged */
+	struct telev *telev;  /* RFC 4733 receiver */
+	media_dtmf_h *dtmfh;  /* digits while not bridged */
+	struct recorder *rec; /* what this leg receives is recorded here (borrowed) */
+	int rec_side;         /* as which side */
 	void *dtmf_arg;
 };
 
@@ -99,6 +101,16 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 			return;
 		pt = (uint8_t)p->te_pt;
 	} else if (hdr->pt == m->pt) {
+		if (m->rec) {
+			int16_t lin[320];
+			size_t n = mbuf_get_left(mb);
+			if (n > 320)
+				n = 320;
+			for (size_t i = 0; i < n; i++)
+				lin[i] = m->alaw ? g711_alaw_decode(mb->buf[mb->pos + i])
+				                 : g711_ulaw_decode(mb->buf[mb->pos + i]);
+			recorder_feed(m->rec, m->rec_side, lin, n);
+		}
 		if (m->alaw != p->alaw) {
 			for (size_t i = mb->pos; i < mb->end; i++)
 				mb->buf[i] = m->alaw ? g711_alaw_to_ulaw(mb->buf[i])
@@ -374,6 +386,14 @@ void media_bridge(struct media *a, struct media *b)
 	a->peer = b;
 	b->peer = a;
 	a->marker = b->marker = true;
+}
+
+void media_record(struct media *m, struct recorder *r, int side)
+{
+	if (!m)
+		return;
+	m->rec = r;
+	m->rec_side = side;
 }
 
 void media_counts(const struct media *m, uint64_t *rx, uint64_t *tx, uint64_t *relayed)

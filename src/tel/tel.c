@@ -17,6 +17,7 @@
 #include "core/contact.h"
 #include "store/db.h"
 #include "tel/tel.h"
+#include "tel/tel_store.h"
 
 #define SOFTWARE "Lotsen"
 #define USER_MAX 64 /* longest request-URI or From user part taken as a number */
@@ -174,8 +175,7 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
-/* The group an entry number leads to; 0 when none. */
-static uint32_t entry_group(struct tel *t, const char *number)
+uint32_t tel_entry_group(struct tel *t, const char *number)
 {
 	struct stmt *s;
 	uint32_t group = 0;
@@ -269,7 +269,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		return;
 	}
 	if (user_number(&msg->uri.user, entry, sizeof(entry)) != 0 ||
-	    (group = entry_group(t, entry)) == 0) {
+	    (group = tel_entry_group(t, entry)) == 0) {
 		char user[USER_MAX] = "";
 		(void)pl_strcpy(&msg->uri.user, user, sizeof(user));
 		log_info("tel.invite", "result=404 user=\"%s\"", user);
@@ -311,6 +311,7 @@ static void tel_destructor(void *arg)
 	/* Hang up every call: the engine logs them as abandoned or ended. */
 	while ((le = list_head(&t->calls)) != NULL) {
 		struct tel_call *c = le->data;
+		tel_call_end_reason(c, "shutdown");
 		tel_call_hangup(c);
 	}
 	/* Pending requests (BYEs just sent) are given up; their sessions then go. */
@@ -321,10 +322,11 @@ static void tel_destructor(void *arg)
 	list_flush(&t->prompts);
 }
 
-int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir)
+int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
+              const char *rec_dir)
 {
 	struct tel *t;
-	int err, n = 0;
+	int err, n = 0, expired = 0;
 
 	if (!tp || !app || !app->acd || !app->db || !sip_addr)
 		return EINVAL;
@@ -336,6 +338,12 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	list_init(&t->calls);
 	list_init(&t->acts);
 	list_init(&t->prompts);
+	(void)re_snprintf(t->rec_dir, sizeof(t->rec_dir), "%s",
+	                  rec_dir && rec_dir[0] ? rec_dir : "recordings");
+	/* Retention: recordings older than their group's recording_days go at start. */
+	err = tel_store_expire_recordings(app->db, acd_now_ms(), &expired);
+	log_info("tel.recordings", "dir=\"%s\" expired=%d error=\"%s\"", t->rec_dir, expired,
+	         err ? strerror(err) : "none");
 	if (!prompts_dir || !prompts_dir[0])
 		prompts_dir = LOTSEN_PROMPTS_DIR;
 	/* Without prompts calls still work: the tone stands in for each (a beep). */
@@ -386,6 +394,15 @@ out:
 		*tp = t;
 	}
 	return err;
+}
+
+int tel_record(struct tel *t, int64_t call_id, uint32_t agent)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	if (!c)
+		return ENOENT;
+	return tel_call_record(c, agent);
 }
 
 void tel_free(struct tel *t)

@@ -38,8 +38,11 @@ struct tel {
 	bool recheck;              /* the engine changed: look for calls it ended on its own */
 	bool closing;              /* tel_free is hanging up: no more engine feeding */
 	struct list prompts;       /* struct prompt, loaded at start; may be empty */
+	char rec_dir[512];         /* where recordings are written */
 };
 
+/* The group an entry number leads to; 0 when none. */
+uint32_t tel_entry_group(struct tel *t, const char *number);
 /* The menu JSON of an entry number (new reference) or NULL; logs a menu that does not parse. */
 json_t *tel_entry_menu(struct tel *t, const char *number);
 /* Does the group announce position and wait (announce_every_s set)? */
@@ -107,6 +110,19 @@ void media_bridge(struct media *a, struct media *b);
 void media_counts(const struct media *m, uint64_t *rx, uint64_t *tx, uint64_t *relayed);
 const char *media_codec(const struct media *m);
 
+/* ---- record.c: a call's recording --------------------------------------- */
+
+struct recorder;
+
+/* Start writing an 8 kHz mono 16-bit WAV at `path`; the two sides are mixed. */
+int recorder_alloc(struct recorder **rp, const char *path);
+/* Samples one side (0 caller, 1 agent) sent. */
+void recorder_feed(struct recorder *r, int side, const int16_t *s, size_t n);
+/* Close the file (the header gets its sizes); the recording's length in ms. Idempotent. */
+int64_t recorder_stop(struct recorder *r);
+/* What a leg receives goes to `r` as side `side` (NULL stops). `r` is borrowed. */
+void media_record(struct media *m, struct recorder *r, int side);
+
 /* ---- call.c: a caller, its agent leg, their state ------------------------ */
 
 struct tel_call;
@@ -135,6 +151,10 @@ void tel_call_forward(struct tel_call *c, const char *number);
 void tel_call_recheck(struct tel_call *c);
 /* Hang up both legs without telling the engine (it already knows). */
 void tel_call_drop(struct tel_call *c);
+/* Start recording the bridged call (the talking agent or the group's policy asked). */
+int tel_call_record(struct tel_call *c, uint32_t agent);
+/* Why the call ends, for its record (a static string). */
+void tel_call_end_reason(struct tel_call *c, const char *reason);
 /* Tell the engine the call is over, then hang up both legs. */
 void tel_call_hangup(struct tel_call *c);
 

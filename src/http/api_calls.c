@@ -1,0 +1,117 @@
+/* /api/v1/calls and /api/v1/surveys: telephony's call records, recording on request, and
+ * post-call survey answers. */
+#include <errno.h>
+#include <string.h>
+
+#include "acd/acd.h"
+#include "acd/acd_host.h"
+#include "core/audit.h"
+#include "core/calendar.h"
+#include "http/http_int.h"
+#include "tel/tel.h"
+#include "tel/tel_store.h"
+
+#define DAY_MS (24 * 3600 * 1000LL)
+
+static int query_time(struct req *r, const char *key, int64_t *out_ms)
+{
+	const char *s = req_query(r, key);
+	int64_t t;
+
+	if (!s)
+		return 0;
+	if (time_parse_iso8601(s, &t) != 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		           L(r, "%s ska vara en tidpunkt, t.ex. 2026-11-23 eller 2026-11-23T08:00.",
+		             "%s must be a time, e.g. 2026-11-23 or 2026-11-23T08:00."),
+		           key);
+		return EINVAL;
+	}
+	*out_ms = t * 1000;
+	return 0;
+}
+
+/* ?from=&to=&group_id= (default: the last 24 hours). */
+static int range(struct req *r, int64_t *from, int64_t *to, int64_t *group)
+{
+	*to = acd_now_ms() + 1000;
+	*from = *to - DAY_MS;
+	*group = 0;
+	if (req_query_int(r, "group_id", group) || query_time(r, "from", from) ||
+	    query_time(r, "to", to))
+		return EINVAL;
+	if (*to <= *from) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
+		           L(r, "to ska vara efter from.", "to must be after from."));
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int calls_list(struct req *r)
+{
+	int64_t from, to, group;
+	json_t *o;
+	int err;
+
+	if (range(r, &from, &to, &group))
+		return 0;
+	err = tel_store_calls_json(r->app->db, from, to, (uint32_t)group, &o);
+	if (err)
+		return resp_store_error(r, err, "calls");
+	/* Caller numbers are personal data. */
+	if (audit_record(r->app->db, r->now, r->who.id, "list", "call", 0, "call records")) {
+		json_decref(o);
+		return resp_store_error(r, EIO, "audit");
+	}
+	return resp_json(r, 200, o);
+}
+
+static int answers_list(struct req *r)
+{
+	int64_t from, to, group;
+	json_t *o;
+	int err;
+
+	if (range(r, &from, &to, &group))
+		return 0;
+	err = tel_store_answers_json(r->app->db, from, to, (uint32_t)group, &o);
+	if (err)
+		return resp_store_error(r, err, "survey answers");
+	return resp_json(r, 200, o);
+}
+
+static int call_record(struct req *r)
+{
+	int err;
+
+	if (!r->app->tel)
+		return resp_error(r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"),
+		                  "%s",
+		                  L(r, "Telefonin är inte igång (--sip).",
+		                    "Telephony is not running (--sip)."));
+	err = tel_record(r->app->tel, r->params[0], (uint32_t)r->who.id);
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Inget telefonsamtal %lld.", "No phone call %lld."),
+		                  (long long)r->params[0]);
+	if (err == EPERM)
+		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		                  L(r, "Bara handläggaren som talar i samtalet kan spela in det.",
+		                    "Only the agent talking in the call may record it."));
+	if (err)
+		return resp_error(r, 500, "recording", L(r, "Inspelningsfel", "Recording error"),
+		                  "%s",
+		                  L(r, "Inspelningsfilen kunde inte skapas.",
+		                    "The recording file could not be created."));
+	return resp_json(
+	        r, 200,
+	        json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0], "recording", 1));
+}
+
+const struct route api_call_routes[] = {
+        {"GET", "/api/v1/calls", ROLES_LEADS, calls_list},
+        {"POST", "/api/v1/calls/{id}/record", ROLE_AGENT | ROLE_GROUP_LEAD, call_record},
+        {"GET", "/api/v1/surveys/answers", ROLES_LEADS, answers_list},
+        {NULL, NULL, 0, NULL},
+};

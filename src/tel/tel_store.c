@@ -1,0 +1,270 @@
+/* Telephony's tables (migration module "tel"): call records, group policies, survey answers. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/db.h"
+#include "tel/tel_store.h"
+
+static const struct migration tel_migrations[] = {
+        {1, "call records, group policies, survey answers",
+         "CREATE TABLE tel_calls ("
+         " id INTEGER PRIMARY KEY,"
+         " call_id INTEGER NOT NULL,"
+         " caller_sip_callid TEXT,"
+         " agent_sip_callid TEXT,"
+         " caller TEXT,"
+         " entry TEXT,"
+         " group_id INTEGER,"
+         " agent_id INTEGER,"
+         " arrived_ms INTEGER,"
+         " answered_ms INTEGER,"
+         " ended_ms INTEGER NOT NULL,"
+         " end_reason TEXT NOT NULL,"
+         " recording_path TEXT,"
+         " recording_ms INTEGER"
+         ") STRICT;"
+         "CREATE INDEX tel_calls_ended ON tel_calls(ended_ms);"
+         "CREATE INDEX tel_calls_call ON tel_calls(call_id);"
+         "CREATE TABLE tel_group_policy ("
+         " group_id INTEGER PRIMARY KEY,"
+         " record INTEGER NOT NULL DEFAULT 0,"
+         " recording_days INTEGER NOT NULL DEFAULT 0,"
+         " survey TEXT,"
+         " survey_calls INTEGER NOT NULL DEFAULT 0"
+         ") STRICT;"
+         "CREATE TABLE tel_survey_answers ("
+         " id INTEGER PRIMARY KEY,"
+         " call_id INTEGER NOT NULL,"
+         " group_id INTEGER NOT NULL,"
+         " agent_id INTEGER,"
+         " question INTEGER NOT NULL,"
+         " prompt TEXT NOT NULL,"
+         " answer INTEGER NOT NULL,"
+         " t_ms INTEGER NOT NULL"
+         ") STRICT;"
+         "CREATE INDEX tel_survey_answers_t ON tel_survey_answers(t_ms);"},
+};
+
+int tel_store_migrate(struct db *db)
+{
+	return db_migrate(db, "tel", tel_migrations,
+	                  sizeof(tel_migrations) / sizeof(tel_migrations[0]));
+}
+
+static void bind_text_opt(struct stmt *s, int idx, const char *v)
+{
+	stmt_bind_text(s, idx, v && v[0] ? v : NULL);
+}
+
+static void bind_int_opt(struct stmt *s, int idx, int64_t v)
+{
+	if (v)
+		stmt_bind_int(s, idx, v);
+	else
+		stmt_bind_null(s, idx);
+}
+
+int tel_store_record(struct db *db, const struct tel_record *rec)
+{
+	struct stmt *s;
+	int err;
+
+	if (!db || !rec || !rec->end_reason)
+		return EINVAL;
+	err = db_prepare(
+	        db, &s,
+	        "INSERT INTO tel_calls(call_id, caller_sip_callid, agent_sip_callid, caller,"
+	        " entry, group_id, agent_id, arrived_ms, answered_ms, ended_ms, end_reason,"
+	        " recording_path, recording_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, rec->call_id);
+	bind_text_opt(s, 2, rec->caller_callid);
+	bind_text_opt(s, 3, rec->agent_callid);
+	bind_text_opt(s, 4, rec->caller);
+	bind_text_opt(s, 5, rec->entry);
+	bind_int_opt(s, 6, rec->group);
+	bind_int_opt(s, 7, rec->agent);
+	bind_int_opt(s, 8, rec->arrived_ms);
+	bind_int_opt(s, 9, rec->answered_ms);
+	stmt_bind_int(s, 10, rec->ended_ms);
+	stmt_bind_text(s, 11, rec->end_reason);
+	bind_text_opt(s, 12, rec->recording);
+	if (rec->recording[0])
+		stmt_bind_int(s, 13, rec->recording_ms);
+	else
+		stmt_bind_null(s, 13);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+/* Every column of a row as a JSON member; NULL columns become null. */
+static json_t *row_json(struct stmt *s)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < stmt_columns(s); i++) {
+		json_t *v;
+		if (stmt_is_null(s, i))
+			v = json_null();
+		else if (stmt_col_is_int(s, i))
+			v = json_integer(stmt_int(s, i));
+		else
+			v = json_string(stmt_text(s, i));
+		json_object_set_new(o, stmt_column_name(s, i), v);
+	}
+	return o;
+}
+
+static int list_json(struct db *db, const char *sql, int64_t from_ms, int64_t to_ms, uint32_t group,
+                     const char *key, json_t **out)
+{
+	struct stmt *s;
+	json_t *a;
+	int err, rc;
+
+	err = db_prepare(db, &s, sql, true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, from_ms);
+	stmt_bind_int(s, 2, to_ms);
+	stmt_bind_int(s, 3, group);
+	a = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(a, row_json(s));
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(a);
+		return rc;
+	}
+	*out = json_pack("{s:o}", key, a);
+	return *out ? 0 : ENOMEM;
+}
+
+int tel_store_calls_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
+                         json_t **out)
+{
+	return list_json(db,
+	                 "SELECT id, call_id, caller_sip_callid, agent_sip_callid, caller, entry,"
+	                 " group_id, agent_id, arrived_ms, answered_ms, ended_ms, end_reason,"
+	                 " recording_path, recording_ms FROM tel_calls"
+	                 " WHERE ended_ms >= ? AND ended_ms < ? AND (?3 = 0 OR group_id = ?3)"
+	                 " ORDER BY ended_ms, id LIMIT 10000",
+	                 from_ms, to_ms, group, "calls", out);
+}
+
+int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
+                           json_t **out)
+{
+	return list_json(db,
+	                 "SELECT id, call_id, group_id, agent_id, question, prompt, answer, t_ms"
+	                 " FROM tel_survey_answers"
+	                 " WHERE t_ms >= ? AND t_ms < ? AND (?3 = 0 OR group_id = ?3)"
+	                 " ORDER BY t_ms, id LIMIT 10000",
+	                 from_ms, to_ms, group, "answers", out);
+}
+
+int tel_store_policy(struct db *db, uint32_t group, struct tel_policy *p)
+{
+	struct stmt *s;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = db_prepare(db, &s,
+	                 "SELECT record, recording_days, survey, survey_calls FROM tel_group_policy"
+	                 " WHERE group_id = ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	if (stmt_step(s) == DB_ROW) {
+		p->record = stmt_int(s, 0) != 0;
+		p->recording_days = (int)stmt_int(s, 1);
+		if (stmt_text(s, 2)) {
+			json_t *j = json_loads(stmt_text(s, 2), 0, NULL);
+			json_t *max = json_object_get(j, "max_answers");
+			if (json_is_array(json_object_get(j, "questions")) &&
+			    (!json_is_integer(max) || stmt_int(s, 3) < json_integer_value(max)))
+				p->survey = j;
+			else
+				json_decref(j);
+		}
+	}
+	stmt_done(s);
+	return 0;
+}
+
+int tel_store_survey_answer(struct db *db, int64_t call_id, uint32_t group, uint32_t agent,
+                            int question, const char *prompt, int answer, int64_t t_ms)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "INSERT INTO tel_survey_answers(call_id, group_id, agent_id, question,"
+	                 " prompt, answer, t_ms) VALUES (?,?,?,?,?,?,?)",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, call_id);
+	stmt_bind_int(s, 2, group);
+	bind_int_opt(s, 3, agent);
+	stmt_bind_int(s, 4, question);
+	stmt_bind_text(s, 5, prompt ? prompt : "");
+	stmt_bind_int(s, 6, answer);
+	stmt_bind_int(s, 7, t_ms);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_survey_done(struct db *db, uint32_t group)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "UPDATE tel_group_policy SET survey_calls = survey_calls + 1"
+	                 " WHERE group_id = ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted)
+{
+	struct stmt *s, *u;
+	int err, rc;
+
+	*deleted = 0;
+	err = db_prepare(db, &s,
+	                 "SELECT c.id, c.recording_path FROM tel_calls c"
+	                 " JOIN tel_group_policy p ON p.group_id = c.group_id"
+	                 " WHERE c.recording_path IS NOT NULL AND p.recording_days > 0"
+	                 " AND c.ended_ms < ? - p.recording_days * 86400000",
+	                 false);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, now_ms);
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		const char *path = stmt_text(s, 1);
+		if (path && unlink(path) == 0)
+			(*deleted)++;
+		if (db_prepare(db, &u, "UPDATE tel_calls SET recording_path = NULL WHERE id = ?",
+		               true) == 0) {
+			stmt_bind_int(u, 1, stmt_int(s, 0));
+			(void)stmt_step(u);
+			stmt_done(u);
+		}
+	}
+	stmt_done(s);
+	return rc == DB_DONE ? 0 : rc;
+}

@@ -1,0 +1,53 @@
+/* Telephony's own tables: call records, group policies (recording, survey) and survey answers. */
+#ifndef LOTSEN_TEL_TEL_STORE_H
+#define LOTSEN_TEL_TEL_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct db;
+
+/* One caller leg with the agent leg it talked to (or none), written when that pair ends. */
+struct tel_record {
+	int64_t call_id;         /* the API's call id */
+	char caller_callid[128]; /* SIP Call-ID of the caller's leg */
+	char agent_callid[128];  /* SIP Call-ID of the agent's leg, "" when none answered */
+	char caller[32];         /* the caller's number, "" withheld */
+	char entry[32];          /* the number dialled */
+	uint32_t group;          /* the group at the end of the pair */
+	uint32_t agent;          /* the agent who talked, 0 none */
+	int64_t arrived_ms;      /* the caller reached the queue (or the agent, after a transfer) */
+	int64_t answered_ms;     /* the agent's phone answered, 0 never */
+	int64_t ended_ms;        /* the pair ended */
+	const char *end_reason;  /* caller_hangup, agent_hangup, transferred, closed, … */
+	char recording[512];     /* the WAV file, "" none */
+	int64_t recording_ms;    /* its length */
+};
+
+/* The "tel" migrations (after the acd ones). */
+int tel_store_migrate(struct db *db);
+int tel_store_record(struct db *db, const struct tel_record *rec);
+/* {"calls":[…]} ended in [from_ms, to_ms), of one group or all (0). */
+int tel_store_calls_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
+                         json_t **out);
+
+/* A group's policy; absent rows mean no recording, no retention limit, no survey. */
+struct tel_policy {
+	bool record;        /* record every bridged call of the group */
+	int recording_days; /* delete recordings older than this at start; 0 keeps them */
+	json_t *survey;     /* the active survey (new reference) or NULL */
+};
+int tel_store_policy(struct db *db, uint32_t group, struct tel_policy *p);
+/* One more answer to the group's survey; the survey ends itself after max_answers calls. */
+int tel_store_survey_answer(struct db *db, int64_t call_id, uint32_t group, uint32_t agent,
+                            int question, const char *prompt, int answer, int64_t t_ms);
+/* A survey call finished: count it against max_answers. */
+int tel_store_survey_done(struct db *db, uint32_t group);
+int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
+                           json_t **out);
+/* Delete recording files older than their group's recording_days; `deleted` counts them. */
+int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
+
+#endif
