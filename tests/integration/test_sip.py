@@ -340,6 +340,92 @@ class SipTest(ServerTest):
             r = self.api("PATCH", "/api/v1/groups/4", {"announce_every_s": None})
             self.assertEqual(r.status, 200, r)
 
+    # ---- third slice: call records, recording, transfer ---------------------------
+
+    def answered_call(self, caller_args=("-d", "2500"), agent_scen="agent_answer.xml", agent_args=("-rtp_echo",)):
+        agent = Sipp(agent_scen, *agent_args, remote=False)
+        self.phone(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller.xml", "-s", ENTRY, *caller_args)
+        call_id = self.new_call(mark)
+        self.assertIn("call_answered", self.kinds(mark, call_id, until="call_answered"))
+        return mark, call_id, caller, agent
+
+    def call_records(self, call_id, n=1, timeout=5, query="?group_id=2"):
+        deadline = time.time() + timeout
+        while True:
+            r = self.api("GET", "/api/v1/calls" + query, user="lead.aldre")
+            self.assertEqual(r.status, 200, r)
+            rows = [c for c in r.json["calls"] if c["call_id"] == call_id]
+            if len(rows) >= n or time.time() > deadline:
+                return rows
+            time.sleep(0.05)
+
+    def test_p_an_answered_call_leaves_one_call_record(self):
+        _, call_id, caller, agent = self.answered_call()
+        self.assertSipp(caller)
+        self.assertSipp(agent)
+        rows = self.call_records(call_id)
+        self.assertEqual(len(rows), 1, rows)
+        c = rows[0]
+        self.assertEqual((c["agent_id"], c["caller"], c["entry"], c["end_reason"]),
+                         (self.anna, "+46701234567", "+46850836000", "caller_hangup"), c)
+        self.assertTrue(c["caller_sip_callid"] and c["agent_sip_callid"], c)
+        self.assertLessEqual(c["arrived_ms"], c["answered_ms"])
+        self.assertLess(c["answered_ms"], c["ended_ms"])
+        self.assertIsNone(c["recording_path"], c)
+        # Caller numbers are personal data: the list read is audited.
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        n = con.execute("SELECT count(*) FROM audit_log WHERE entity = 'call' AND action = 'list'").fetchone()[0]
+        con.close()
+        self.assertGreaterEqual(n, 1)
+        self.assertEqual(self.api("GET", "/api/v1/calls", user="anna").status, 403)
+
+    def test_q_recording_by_group_policy_is_as_long_as_the_talk(self):
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        con.execute("INSERT OR REPLACE INTO tel_group_policy(group_id, record) VALUES (2, 1)")
+        con.commit()
+        try:
+            _, call_id, caller, agent = self.answered_call(caller_args=("-d", "3000"))
+            self.assertSipp(caller)
+            self.assertSipp(agent)
+        finally:
+            con.execute("DELETE FROM tel_group_policy WHERE group_id = 2")
+            con.commit()
+            con.close()
+        c = self.call_records(call_id)[0]
+        path = c["recording_path"]
+        self.assertTrue(path and os.path.exists(path), c)
+        with open(path, "rb") as f:
+            h = f.read(44)
+            data = f.read()
+        self.assertEqual((h[:4], h[8:16], h[36:40]), (b"RIFF", b"WAVEfmt ", b"data"))
+        rate, bits, ch = int.from_bytes(h[24:28], "little"), int.from_bytes(h[34:36], "little"), h[22]
+        self.assertEqual((rate, bits, ch), (8000, 16, 1))
+        size = int.from_bytes(h[40:44], "little")
+        self.assertEqual(size, len(data))
+        talk = (c["ended_ms"] - c["answered_ms"]) / 1000
+        self.assertAlmostEqual(size / 16000, talk, delta=0.5)
+        self.assertAlmostEqual(c["recording_ms"] / 1000, talk, delta=0.5)
+        self.assertTrue(any(data[i] for i in range(0, len(data), 7)), "the recording is silent")
+
+    def test_r_transfer_through_the_api_byes_the_agent_and_requeues(self):
+        _, call_id, caller, agent = self.answered_call(caller_args=("-d", "3000"), agent_args=())
+        r = self.api("POST", f"/api/v1/acd/calls/{call_id}/transfer", {"group_id": 4}, user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertSipp(agent)  # the agent's phone got BYE
+        c = self.call_json(call_id)
+        self.assertEqual((c["group_id"], c["talking"]), (4, False), c)
+        self.assertIn("transfer", [h["kind"] for h in c["path"]], c)
+        self.assertSipp(caller)  # heard the queue of group 4, then hung up
+        rows = self.call_records(call_id, n=2, query="")
+        self.assertEqual([(x["end_reason"], x["group_id"]) for x in rows],
+                         [("transferred", 2), ("abandoned", 4)], rows)
+        self.assertEqual(rows[0]["agent_id"], self.anna, rows)
+
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(2)
