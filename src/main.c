@@ -25,6 +25,7 @@
 #include "core/resource.h"
 #include "http/http.h"
 #include "kb/kb.h"
+#include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "tel/tel.h"
@@ -57,6 +58,10 @@ static void usage(FILE *f)
 	        "  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] "
 	        "[--seed K]\n"
 	        "            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
+	        "  report    monthly --month YYYY-MM [--client N] [--format json|csv] [--out FILE] "
+	        "--db FILE\n"
+	        "  invoice   --month YYYY-MM [--client N] [--format json|csv] [--out FILE] --db "
+	        "FILE\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -352,6 +357,66 @@ static int cmd_demo(int argc, char **argv)
 	return 0;
 }
 
+/* ======================================================================
+ * report monthly, invoice
+ * ====================================================================== */
+
+/* The operator at the database file reads every client, as an admin would. */
+static int cmd_report(int argc, char **argv, const char *what, bool monthly)
+{
+	const char *month = flag_value(argc, argv, "--month", NULL);
+	const char *client = flag_value(argc, argv, "--client", "0");
+	const char *format = flag_value(argc, argv, "--format", "json");
+	const char *path = flag_value(argc, argv, "--out", NULL);
+	struct principal who = {.id = 0, .role = ROLE_ADMIN};
+	struct report_month m;
+	struct db *db;
+	json_t *o = NULL;
+	FILE *f = stdout;
+	char *end;
+	long long client_id;
+	int err;
+
+	errno = 0;
+	client_id = strtoll(client, &end, 10);
+	if (!month || report_month_parse(month, &m) != 0 || *end || errno || client_id < 0 ||
+	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)) {
+		fprintf(stderr,
+		        "usage: lotsen %s --month YYYY-MM [--client N] [--format json|csv] "
+		        "[--out FILE] --db FILE\n",
+		        what);
+		return 2;
+	}
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	err = monthly ? report_monthly(db, &who, month, client_id, &o)
+	              : report_invoice(db, &who, month, client_id, &o);
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "lotsen %s: %s\n", what, strerror(err));
+		return 1;
+	}
+	if (path && !(f = fopen(path, "w"))) {
+		fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path, strerror(errno));
+		json_decref(o);
+		return 1;
+	}
+	if (strcmp(format, "csv") == 0)
+		err = monthly ? report_monthly_csv(o, f) : report_invoice_csv(o, f);
+	else if (json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) !=
+	                 0 ||
+	         fputc('\n', f) == EOF)
+		err = EIO;
+	if (f != stdout && fclose(f) != 0)
+		err = err ? err : EIO;
+	json_decref(o);
+	if (err) {
+		fprintf(stderr, "lotsen %s: writing failed: %s\n", what, strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -365,6 +430,10 @@ int main(int argc, char **argv)
 		return cmd_user_add(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "monthly") == 0)
+		return cmd_report(argc - 2, argv + 2, "report monthly", true);
+	if (strcmp(cmd, "invoice") == 0)
+		return cmd_report(argc - 1, argv + 1, "invoice", false);
 	if (strcmp(cmd, "kb") == 0)
 		return kb_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "erlang") == 0)

@@ -1,0 +1,46 @@
+/* Monthly reports and the invoice basis for the client departments (report/).
+ *
+ * Figures follow the KPI definitions in DESIGN.md: cases and first-contact resolution
+ * from the case log, call figures from the queue's 15-minute rollups. Months are
+ * calendar months in Stockholm local time. Reports hold no citizen data. */
+#ifndef LOTSEN_REPORT_REPORT_H
+#define LOTSEN_REPORT_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "core/auth.h"
+
+struct db;
+
+/* A calendar month and its bounds as UTC instants [from, to). */
+struct report_month {
+	int y, m;     /* year, month 1–12 */
+	int64_t from; /* the 1st at 00:00 Stockholm time, seconds since the epoch */
+	int64_t to;   /* the 1st of the next month at 00:00 Stockholm time */
+};
+
+/* "YYYY-MM", strictly; 0 or EINVAL. */
+int report_month_parse(const char *s, struct report_month *out);
+
+/* Monthly report for one client (client_id) or all (0): rows per group × client, call
+ * figures per group, totals, the previous month and the change. Managers and admins see
+ * every client; a client viewer only its own (client_id 0 means its own; another gives
+ * EPERM). *out is a new reference. */
+int report_monthly(struct db *db, const struct principal *who, const char *month, int64_t client_id,
+                   json_t **out);
+
+/* Invoice basis: per agreement valid in the month, handled cases per channel × the
+ * agreement's price, and the fixed annual price prorated by days; with the case ids
+ * behind each line and totals per client. Same access rules as report_monthly. */
+int report_invoice(struct db *db, const struct principal *who, const char *month, int64_t client_id,
+                   json_t **out);
+
+/* The reports as CSV for Swedish Excel: UTF-8, ';' between fields, decimal comma, a
+ * header row with Swedish column names. */
+int report_monthly_csv(const json_t *report, FILE *f);
+int report_invoice_csv(const json_t *invoice, FILE *f);
+
+#endif

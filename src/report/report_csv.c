@@ -1,0 +1,244 @@
+/* The reports as CSV for Swedish Excel: UTF-8, semicolons, decimal comma. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "report/report.h"
+
+enum col_kind {
+	COL_INT, /* an integer */
+	COL_PCT, /* a ratio 0–1 shown as percent with one decimal */
+	COL_SEC, /* seconds with one decimal */
+	COL_KR,  /* kronor with two decimals */
+};
+
+struct col {
+	const char *title; /* the Swedish column name */
+	const char *key;   /* "a" or "a.b" into the row's JSON */
+	enum col_kind kind;
+};
+
+static const json_t *get_path(const json_t *o, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char head[32];
+
+	if (!dot)
+		return json_object_get(o, key);
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+	return get_path(json_object_get(o, head), dot + 1);
+}
+
+/* A text field, quoted when it holds a separator, a quote or a line break. */
+static void put_text(FILE *f, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ";\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* A number with a decimal comma; empty when absent or null. */
+static void put_num(FILE *f, const json_t *v, enum col_kind kind)
+{
+	char buf[64];
+
+	if (!json_is_number(v))
+		return;
+	if (kind == COL_INT) {
+		fprintf(f, "%lld", (long long)json_integer_value(v));
+		return;
+	}
+	snprintf(buf, sizeof(buf), kind == COL_KR ? "%.2f" : "%.1f",
+	         json_number_value(v) * (kind == COL_PCT ? 100.0 : 1.0));
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = ',';
+	fputs(buf, f);
+}
+
+static void put_header(FILE *f, const char *const *lead, size_t nlead, const struct col *cols,
+                       size_t n)
+{
+	for (size_t i = 0; i < nlead; i++)
+		fprintf(f, "%s%s", i ? ";" : "", lead[i]);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, ";%s", cols[i].title);
+	fputs("\r\n", f);
+}
+
+static void put_cols(FILE *f, const json_t *o, const struct col *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputc(';', f);
+		put_num(f, get_path(o, cols[i].key), cols[i].kind);
+	}
+	fputs("\r\n", f);
+}
+
+static const struct col case_cols[] = {
+        {"Ärenden", "cases", COL_INT},
+        {"Lösta", "resolved", COL_INT},
+        {"Vägledda", "guided", COL_INT},
+        {"Överlämnade", "handed_over", COL_INT},
+        {"Akut vidarebefordrade", "forwarded_urgent", COL_INT},
+        {"Lösningsgrad (%)", "fcr", COL_PCT},
+        {"Lösningsgrad inkl. vägledda (%)", "fcr_incl_guided", COL_PCT},
+        {"Telefon", "channels.phone", COL_INT},
+        {"E-post", "channels.email", COL_INT},
+        {"Brev", "channels.letter", COL_INT},
+        {"Fax", "channels.fax", COL_INT},
+        {"Besök", "channels.visit", COL_INT},
+        {"Webb", "channels.web", COL_INT},
+        {"Sociala medier", "channels.social", COL_INT},
+        {"Klagomål", "complaints", COL_INT},
+        {"Beröm", "praise", COL_INT},
+};
+
+static const struct col call_cols[] = {
+        {"Erbjudna samtal", "calls.offered", COL_INT},
+        {"Besvarade", "calls.answered", COL_INT},
+        {"Besvarade inom 60 s", "calls.answered_60", COL_INT},
+        {"Besvarade inom 180 s", "calls.answered_180", COL_INT},
+        {"Avbrutna", "calls.abandoned", COL_INT},
+        {"Tillgänglighet 60 s (%)", "calls.service_level_60", COL_PCT},
+        {"Tillgänglighet 180 s (%)", "calls.service_level_180", COL_PCT},
+        {"Snittväntetid (s)", "calls.asa_s", COL_SEC},
+        {"Andel avbrutna (%)", "calls.abandon_rate", COL_PCT},
+        {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", COL_SEC},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Two tables: cases per group × client, then calls per group; each ends with totals,
+ * the previous month's totals and the change. */
+int report_monthly_csv(const json_t *rep, FILE *f)
+{
+	static const char *const lead1[] = {"Månad", "Svarsgrupp", "Förvaltning"};
+	static const char *const lead2[] = {"Månad", "Svarsgrupp"};
+	const json_t *prev = json_object_get(rep, "previous");
+	const char *month = json_string_value(json_object_get(rep, "month"));
+	const char *pmonth = json_string_value(json_object_get(prev, "month"));
+	size_t i;
+	json_t *o;
+
+	if (!month || !pmonth)
+		return EINVAL;
+	put_header(f, lead1, N(lead1), case_cols, N(case_cols));
+	json_array_foreach(json_object_get(rep, "rows"), i, o)
+	{
+		fprintf(f, "%s;", month);
+		put_text(f, json_string_value(json_object_get(o, "group_name")));
+		fputc(';', f);
+		put_text(f, json_string_value(json_object_get(o, "client_name")));
+		put_cols(f, o, case_cols, N(case_cols));
+	}
+	fprintf(f, "%s;Totalt;", month);
+	put_cols(f, json_object_get(rep, "totals"), case_cols, N(case_cols));
+	fprintf(f, "%s;Totalt;", pmonth);
+	put_cols(f, json_object_get(prev, "totals"), case_cols, N(case_cols));
+	fprintf(f, "%s;Förändring;", month);
+	put_cols(f, json_object_get(rep, "change"), case_cols, N(case_cols));
+
+	fputs("\r\n", f);
+	put_header(f, lead2, N(lead2), call_cols, N(call_cols));
+	json_array_foreach(json_object_get(rep, "groups"), i, o)
+	{
+		fprintf(f, "%s;", month);
+		put_text(f, json_string_value(json_object_get(o, "group_name")));
+		put_cols(f, o, call_cols, N(call_cols));
+	}
+	fprintf(f, "%s;Totalt", month);
+	put_cols(f, json_object_get(rep, "totals"), call_cols, N(call_cols));
+	fprintf(f, "%s;Totalt", pmonth);
+	put_cols(f, json_object_get(prev, "totals"), call_cols, N(call_cols));
+	fprintf(f, "%s;Förändring", month);
+	put_cols(f, json_object_get(rep, "change"), call_cols, N(call_cols));
+	return ferror(f) ? EIO : 0;
+}
+
+static const char *channel_sv(const char *c)
+{
+	static const char *const names[][2] = {
+	        {"phone", "Telefon"},         {"email", "E-post"},
+	        {"letter", "Brev"},           {"fax", "Fax"},
+	        {"visit", "Besök"},           {"web", "Webb"},
+	        {"social", "Sociala medier"},
+	};
+
+	for (size_t i = 0; i < N(names); i++)
+		if (c && strcmp(c, names[i][0]) == 0)
+			return names[i][1];
+	return c;
+}
+
+/* One line per agreement line, then a sum per client and the grand total. */
+int report_invoice_csv(const json_t *inv, FILE *f)
+{
+	const char *month = json_string_value(json_object_get(inv, "month"));
+	size_t i, j, k;
+	json_t *a, *l, *id;
+
+	if (!month)
+		return EINVAL;
+	fputs("Månad;Förvaltning;Avtal;Rad;Kanal;Antal;Pris (kr);Belopp (kr);Ärenden\r\n", f);
+	json_array_foreach(json_object_get(inv, "agreements"), i, a)
+	{
+		json_array_foreach(json_object_get(a, "lines"), j, l)
+		{
+			bool fixed =
+			        strcmp(json_string_value(json_object_get(l, "kind")), "fixed") == 0;
+
+			fprintf(f, "%s;", month);
+			put_text(f, json_string_value(json_object_get(a, "client_name")));
+			fputc(';', f);
+			put_text(f, json_string_value(json_object_get(a, "name")));
+			if (fixed) {
+				fputs(";Fast årspris;;", f);
+				fprintf(f, "%lld/%lld dagar;",
+				        (long long)json_integer_value(json_object_get(l, "days")),
+				        (long long)json_integer_value(
+				                json_object_get(l, "days_in_year")));
+				put_num(f, json_object_get(l, "annual_price"), COL_KR);
+			} else {
+				fputs(";Ärenden;", f);
+				fputs(channel_sv(json_string_value(json_object_get(l, "channel"))),
+				      f);
+				fputc(';', f);
+				put_num(f, json_object_get(l, "count"), COL_INT);
+				fputc(';', f);
+				put_num(f, json_object_get(l, "price"), COL_KR);
+			}
+			fputc(';', f);
+			put_num(f, json_object_get(l, "amount"), COL_KR);
+			fputc(';', f);
+			json_array_foreach(json_object_get(l, "case_ids"), k, id) fprintf(
+			        f, "%s%lld", k ? " " : "", (long long)json_integer_value(id));
+			fputs("\r\n", f);
+		}
+	}
+	json_array_foreach(json_object_get(inv, "clients"), i, a)
+	{
+		fprintf(f, "%s;", month);
+		put_text(f, json_string_value(json_object_get(a, "client_name")));
+		fputs(";;Summa förvaltning;;", f);
+		put_num(f, json_object_get(a, "cases"), COL_INT);
+		fputs(";;", f);
+		put_num(f, json_object_get(a, "amount"), COL_KR);
+		fputs(";\r\n", f);
+	}
+	fprintf(f, "%s;;;Summa;;;;", month);
+	put_num(f, json_object_get(inv, "amount"), COL_KR);
+	fputs(";\r\n", f);
+	return ferror(f) ? EIO : 0;
+}

@@ -1,0 +1,87 @@
+"""Monthly report and invoice basis over HTTP: who sees which client, bad months, and
+invoice lines that trace back to real cases."""
+import datetime
+import zoneinfo
+
+from harness import ServerTest
+
+VIEWER = "viewer.aldre"  # client viewer of client 1 (Äldreförvaltningen)
+
+
+def this_month():
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
+
+
+class ReportTest(ServerTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The demo's cases are from the last 60 days; one logged now makes sure the
+        # current month has a case for client 1 even on the 1st.
+        g, c, k, ch = cls.srv.sql("SELECT group_id, client_id, category_id, channel FROM cases"
+                                  " WHERE client_id = 1 AND outcome = 'resolved' LIMIT 1")[0]
+        r = cls.srv.request("POST", "/api/v1/cases",
+                            {"group_id": g, "client_id": c, "category_id": k, "channel": ch,
+                             "outcome": "resolved", "summary": "Fråga om hemtjänst"},
+                            token=cls.srv.login("anna"))
+        assert r.status == 201, r
+        cls.month = this_month()
+
+    def test_monthly_for_a_manager_has_rows_and_totals(self):
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}", user="chef.stod")
+        self.assertEqual(r.status, 200, r)
+        rep = r.json
+        self.assertEqual(rep["month"], self.month)
+        self.assertGreater(len(rep["rows"]), 0)
+        self.assertEqual(sum(x["cases"] for x in rep["rows"]), rep["totals"]["cases"])
+        for key in ("fcr", "fcr_incl_guided", "channels", "complaints", "praise", "calls"):
+            self.assertIn(key, rep["totals"])
+        self.assertIn("previous", rep)
+        self.assertEqual(rep["change"]["cases"],
+                         rep["totals"]["cases"] - rep["previous"]["totals"]["cases"])
+        # no citizen data in a report
+        self.assertNotIn("citizen", r.body)
+        self.assertNotIn("summary", r.body)
+
+    def test_client_viewer_sees_only_its_own_client(self):
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}", user=VIEWER)
+        self.assertEqual(r.status, 200, r)
+        self.assertGreater(len(r.json["rows"]), 0)
+        self.assertEqual({x["client_id"] for x in r.json["rows"]}, {1})
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&client_id=1", user=VIEWER)
+        self.assertEqual(r.status, 200, r)
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&client_id=3", user=VIEWER)
+        self.assertProblem(r, 403)
+        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&client_id=3", user=VIEWER)
+        self.assertProblem(r, 403)
+        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}", user=VIEWER)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual({a["client_id"] for a in r.json["agreements"]}, {1})
+
+    def test_agents_may_not_read_reports(self):
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}", user="anna")
+        self.assertProblem(r, 403)
+
+    def test_bad_month_is_400_naming_month(self):
+        for bad in ("2026-13", "2026-3", "mars", ""):
+            r = self.api("GET", f"/api/v1/reports/monthly?month={bad}", user="admin")
+            self.assertProblem(r, 400, "month")
+        r = self.api("GET", "/api/v1/reports/invoice", user="admin")
+        self.assertProblem(r, 400, "month")
+
+    def test_invoice_lines_reference_existing_cases(self):
+        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}", user="admin")
+        self.assertEqual(r.status, 200, r)
+        inv = r.json
+        ids = [i for a in inv["agreements"] for line in a["lines"] for i in line.get("case_ids", [])]
+        self.assertGreater(len(ids), 0)
+        rows = dict(self.srv.sql("SELECT id, client_id FROM cases WHERE id IN (%s)"
+                                 % ",".join("?" * len(ids)), *ids))
+        self.assertEqual(set(rows), set(ids))
+        for a in inv["agreements"]:
+            for line in a["lines"]:
+                for i in line.get("case_ids", []):
+                    self.assertEqual(rows[i], a["client_id"])
+                if line["kind"] == "cases" and line["price"] is not None:
+                    self.assertAlmostEqual(line["amount"], line["count"] * line["price"], places=2)
+        self.assertAlmostEqual(inv["amount"], sum(c["amount"] for c in inv["clients"]), places=2)

@@ -1,0 +1,453 @@
+/* Monthly report and invoice basis over a small fixed data set, every figure checked
+ * against arithmetic done by hand (the comments show it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acd/acd_host.h"
+#include "report/report.h"
+#include "store/db.h"
+#include "store/schema.h"
+
+/* March 2026 in Stockholm: 2026-03-01 00:00 +01:00 = 2026-02-28T23:00Z up to
+ * 2026-04-01 00:00 +02:00 = 2026-03-31T22:00Z (summer time from 29 March). */
+static const char fixture[] =
+        "INSERT INTO units(id, name) VALUES (1, 'Stöd');"
+        "INSERT INTO groups(id, name, unit_id) VALUES (1, 'Äldre direkt', 1), (2, 'Bygglov', 1);"
+        "INSERT INTO clients(id, name) VALUES (1, 'Äldreförvaltningen'),"
+        " (2, 'Stadsbyggnadskontoret');"
+        "INSERT INTO categories(id, name, kind, group_id) VALUES (1, 'Fråga', 'question', 1),"
+        " (2, 'Klagomål', 'complaint', 1), (3, 'Beröm', 'praise', 2), (4, 'Ärende', 'matter', 2);"
+        /* id, channel, group, client, category, outcome, received_at (UTC seconds) */
+        "INSERT INTO cases(id, channel, group_id, client_id, category_id, outcome, summary,"
+        " received_at, created_at, updated_at) VALUES"
+        /* 2026-03-01 00:30 local = 02-28 23:30Z: March */
+        " (1, 'phone', 1, 1, 1, 'resolved', 's', 1772321400, 0, 0),"
+        /* 2026-03-10 10:00 local = 09:00Z */
+        " (2, 'phone', 1, 1, 2, 'guided', 's', 1773133200, 0, 0),"
+        /* 2026-03-15 12:00 local = 11:00Z */
+        " (3, 'email', 1, 1, 1, 'handed_over', 's', 1773572400, 0, 0),"
+        /* 2026-03-20 10:00 local = 09:00Z */
+        " (4, 'phone', 1, 2, 1, 'resolved', 's', 1773997200, 0, 0),"
+        /* 2026-03-31 23:30 local (summer) = 21:30Z: the last evening of March */
+        " (5, 'web', 2, 2, 3, 'resolved', 's', 1774992600, 0, 0),"
+        /* 2026-03-30 08:00 local (summer) = 06:00Z */
+        " (6, 'phone', 2, 2, 4, 'forwarded_urgent', 's', 1774850400, 0, 0),"
+        /* 2026-04-01 00:30 local = 2026-03-31 22:30Z: April, although 31 March in UTC */
+        " (7, 'phone', 1, 1, 1, 'resolved', 's', 1774996200, 0, 0),"
+        /* 2026-02-28 23:30 local = 22:30Z: February */
+        " (8, 'phone', 1, 1, 1, 'resolved', 's', 1772317800, 0, 0),"
+        /* 2026-02-10 10:00 local = 09:00Z */
+        " (9, 'email', 1, 1, 1, 'guided', 's', 1770714000, 0, 0),"
+        /* 2026-03-10 10:00 local = 09:00Z: before agreement 2 starts */
+        " (10, 'visit', 2, 2, 4, 'resolved', 's', 1773133200, 0, 0);"
+        "INSERT INTO agreements(id, client_id, name, valid_from, valid_to, prices,"
+        " fixed_annual_price) VALUES"
+        " (1, 1, 'Avtal Äldre', '2025-01-01', NULL, '{\"phone\":48.0,\"email\":36.5}', NULL),"
+        " (2, 2, 'Avtal SBK', '2026-03-16', '2026-12-31', '{\"phone\":50,\"web\":20}', 365000),"
+        " (3, 2, 'Avtal SBK gammalt', '2025-01-01', '2026-02-28', '{\"phone\":99}', NULL);"
+        "INSERT INTO agreement_groups(agreement_id, group_id) VALUES (1, 1), (2, 1), (2, 2),"
+        " (3, 1);"
+        /* group, start_ms, offered, answered, answered_60, answered_180, abandoned,
+         * short_abandoned, …, wait_answered_ms, wait_abandoned_ms, longest_wait_ms,
+         * handled, talk_ms, wrapup_ms */
+        "INSERT INTO acd_group_intervals VALUES"
+        /* 2026-03-10 09:00Z */
+        " (1, 1773133200000, 10, 8, 6, 8, 2, 1, 0, 0, 0, 0, 0, 0, 240000, 0, 90000, 8,"
+        "  1200000, 240000),"
+        /* 2026-03-31 21:45Z = 23:45 local: March */
+        " (1, 1774993500000, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 20000, 0, 15000, 2, 300000,"
+        "  60000),"
+        /* 2026-03-31 22:00Z = 1 April 00:00 local: April */
+        " (1, 1774994400000, 5, 1, 1, 1, 4, 0, 0, 0, 0, 0, 0, 0, 1000, 0, 1000, 1, 1000, 0),"
+        /* 2026-03-20 10:00Z */
+        " (2, 1774000800000, 4, 3, 2, 3, 1, 0, 0, 0, 0, 0, 0, 0, 90000, 0, 60000, 3, 540000,"
+        "  90000),"
+        /* 2026-02-28 22:45Z = 23:45 local: February */
+        " (1, 1772318700000, 5, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 50000, 0, 20000, 5, 600000,"
+        "  0);";
+
+static const struct principal admin = {.id = 1, .role = ROLE_ADMIN};
+static const struct principal manager = {.id = 2, .role = ROLE_MANAGER};
+static const struct principal agent = {.id = 3, .role = ROLE_AGENT};
+static const struct principal viewer1 = {.id = 4, .role = ROLE_CLIENT_VIEWER, .client_id = 1};
+
+struct fixture {
+	struct db *db;
+	char path[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int fd;
+
+	assert_non_null(f);
+	snprintf(f->path, sizeof(f->path), "/tmp/lotsen-report-XXXXXX");
+	fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(db_open(&f->db, f->path, NULL), 0);
+	assert_int_equal(schema_migrate(f->db), 0);
+	assert_int_equal(acd_store_migrate(f->db), 0);
+	assert_int_equal(db_exec(f->db, fixture), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char side[80];
+
+	db_close(f->db);
+	unlink(f->path);
+	snprintf(side, sizeof(side), "%s-wal", f->path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", f->path);
+	unlink(side);
+	free(f);
+	return 0;
+}
+
+/* "a.b.c" into nested objects, "rows.0.cases" into arrays. */
+static const json_t *at(const json_t *o, const char *path)
+{
+	char buf[128], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = json_is_array(o) ? json_array_get(o, strtoul(k, NULL, 10))
+		                     : json_object_get(o, k);
+	return o;
+}
+
+#define INT_AT(o, path, v)                                                                         \
+	do {                                                                                       \
+		const json_t *x_ = at((o), (path));                                                \
+		if (!json_is_integer(x_))                                                          \
+			fail_msg("%s is not an integer", (path));                                  \
+		assert_int_equal(json_integer_value(x_), (v));                                     \
+	} while (0)
+
+#define NUM_AT(o, path, v)                                                                         \
+	do {                                                                                       \
+		const json_t *x_ = at((o), (path));                                                \
+		if (!json_is_number(x_))                                                           \
+			fail_msg("%s is not a number", (path));                                    \
+		if (fabs(json_number_value(x_) - (v)) > 1e-9)                                      \
+			fail_msg("%s is %.6f, expected %.6f", (path), json_number_value(x_),       \
+			         (double)(v));                                                     \
+	} while (0)
+
+#define STR_AT(o, path, v) assert_string_equal(json_string_value(at((o), (path))), (v))
+
+static void test_month_parse(void **state)
+{
+	struct report_month m;
+
+	(void)state;
+	assert_int_equal(report_month_parse("2026-03", &m), 0);
+	assert_int_equal(m.from, 1772319600); /* 2026-02-28T23:00:00Z */
+	assert_int_equal(m.to, 1774994400);   /* 2026-03-31T22:00:00Z: one hour shorter */
+	assert_int_equal(report_month_parse("2026-12", &m), 0);
+	assert_int_equal(m.to, 1798758000); /* 2026-12-31T23:00:00Z */
+	assert_int_equal(report_month_parse("2026-13", &m), EINVAL);
+	assert_int_equal(report_month_parse("2026-3", &m), EINVAL);
+	assert_int_equal(report_month_parse("2026-03-01", &m), EINVAL);
+	assert_int_equal(report_month_parse("26-03x", &m), EINVAL);
+	assert_int_equal(report_month_parse(NULL, &m), EINVAL);
+}
+
+static void test_monthly_figures(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o;
+
+	assert_int_equal(report_monthly(f->db, &manager, "2026-03", 0, &o), 0);
+	STR_AT(o, "month", "2026-03");
+	STR_AT(o, "from", "2026-02-28T23:00:00Z");
+	STR_AT(o, "to", "2026-03-31T22:00:00Z");
+	assert_int_equal(json_array_size(at(o, "rows")), 3);
+
+	/* group 1 × client 1: cases 1, 2, 3 (case 7 is April, 8 February) */
+	INT_AT(o, "rows.0.group_id", 1);
+	INT_AT(o, "rows.0.client_id", 1);
+	STR_AT(o, "rows.0.group_name", "Äldre direkt");
+	STR_AT(o, "rows.0.client_name", "Äldreförvaltningen");
+	INT_AT(o, "rows.0.cases", 3);
+	INT_AT(o, "rows.0.resolved", 1);
+	INT_AT(o, "rows.0.guided", 1);
+	INT_AT(o, "rows.0.handed_over", 1);
+	INT_AT(o, "rows.0.forwarded_urgent", 0);
+	NUM_AT(o, "rows.0.fcr", 0.3333);             /* 1 / 3 */
+	NUM_AT(o, "rows.0.fcr_incl_guided", 0.6667); /* (1 + 1) / 3 */
+	INT_AT(o, "rows.0.channels.phone", 2);       /* cases 1, 2 */
+	INT_AT(o, "rows.0.channels.email", 1);       /* case 3 */
+	INT_AT(o, "rows.0.channels.web", 0);
+	INT_AT(o, "rows.0.complaints", 1); /* case 2 */
+	INT_AT(o, "rows.0.praise", 0);
+
+	/* group 1 × client 2: case 4 */
+	INT_AT(o, "rows.1.group_id", 1);
+	INT_AT(o, "rows.1.client_id", 2);
+	INT_AT(o, "rows.1.cases", 1);
+	INT_AT(o, "rows.1.resolved", 1);
+	NUM_AT(o, "rows.1.fcr", 1.0);             /* 1 / 1 */
+	NUM_AT(o, "rows.1.fcr_incl_guided", 1.0); /* 1 / 1 */
+	INT_AT(o, "rows.1.channels.phone", 1);
+	INT_AT(o, "rows.1.complaints", 0);
+	INT_AT(o, "rows.1.praise", 0);
+
+	/* group 2 × client 2: cases 5 (31 March 23:30 local), 6, 10 */
+	INT_AT(o, "rows.2.group_id", 2);
+	INT_AT(o, "rows.2.client_id", 2);
+	INT_AT(o, "rows.2.cases", 3);
+	INT_AT(o, "rows.2.resolved", 2); /* 5, 10 */
+	INT_AT(o, "rows.2.guided", 0);
+	INT_AT(o, "rows.2.handed_over", 0);
+	INT_AT(o, "rows.2.forwarded_urgent", 1);     /* 6 */
+	NUM_AT(o, "rows.2.fcr", 0.6667);             /* 2 / 3 */
+	NUM_AT(o, "rows.2.fcr_incl_guided", 0.6667); /* (2 + 0) / 3 */
+	INT_AT(o, "rows.2.channels.phone", 1);
+	INT_AT(o, "rows.2.channels.web", 1);
+	INT_AT(o, "rows.2.channels.visit", 1);
+	INT_AT(o, "rows.2.praise", 1); /* 5 */
+
+	/* totals: 3 + 1 + 3 = 7 cases */
+	INT_AT(o, "totals.cases", 7);
+	INT_AT(o, "totals.resolved", 4);             /* 1 + 1 + 2 */
+	INT_AT(o, "totals.guided", 1);               /* 1 + 0 + 0 */
+	INT_AT(o, "totals.handed_over", 1);          /* 1 + 0 + 0 */
+	INT_AT(o, "totals.forwarded_urgent", 1);     /* 0 + 0 + 1 */
+	NUM_AT(o, "totals.fcr", 0.5714);             /* 4 / 7 */
+	NUM_AT(o, "totals.fcr_incl_guided", 0.7143); /* 5 / 7 */
+	INT_AT(o, "totals.channels.phone", 4);       /* 2 + 1 + 1 */
+	INT_AT(o, "totals.channels.email", 1);
+	INT_AT(o, "totals.channels.letter", 0);
+	INT_AT(o, "totals.channels.fax", 0);
+	INT_AT(o, "totals.channels.visit", 1);
+	INT_AT(o, "totals.channels.web", 1);
+	INT_AT(o, "totals.channels.social", 0);
+	INT_AT(o, "totals.complaints", 1);
+	INT_AT(o, "totals.praise", 1);
+
+	/* group 1 calls: the intervals of 10 March and of 31 March 23:45 local
+	 * (not 1 April 00:00 local) */
+	assert_int_equal(json_array_size(at(o, "groups")), 2);
+	INT_AT(o, "groups.0.group_id", 1);
+	INT_AT(o, "groups.0.calls.offered", 12);               /* 10 + 2 */
+	INT_AT(o, "groups.0.calls.answered", 10);              /* 8 + 2 */
+	INT_AT(o, "groups.0.calls.answered_60", 8);            /* 6 + 2 */
+	INT_AT(o, "groups.0.calls.answered_180", 10);          /* 8 + 2 */
+	INT_AT(o, "groups.0.calls.abandoned", 2);              /* 2 + 0 */
+	INT_AT(o, "groups.0.calls.short_abandoned", 1);        /* 1 + 0 */
+	INT_AT(o, "groups.0.calls.handled", 10);               /* 8 + 2 */
+	NUM_AT(o, "groups.0.calls.service_level_60", 0.6667);  /* 8 / 12 */
+	NUM_AT(o, "groups.0.calls.service_level_180", 0.8333); /* 10 / 12 */
+	NUM_AT(o, "groups.0.calls.asa_s", 26.0);               /* (240 + 20) s / 10 */
+	NUM_AT(o, "groups.0.calls.abandon_rate", 0.1667);      /* 2 / 12 */
+	NUM_AT(o, "groups.0.calls.aht_s", 180.0);              /* (1200 + 240 + 300 + 60) s / 10 */
+	INT_AT(o, "groups.1.group_id", 2);
+	INT_AT(o, "groups.1.calls.offered", 4);
+	INT_AT(o, "groups.1.calls.answered", 3);
+	INT_AT(o, "groups.1.calls.answered_60", 2);
+	INT_AT(o, "groups.1.calls.answered_180", 3);
+	INT_AT(o, "groups.1.calls.abandoned", 1);
+	NUM_AT(o, "groups.1.calls.service_level_60", 0.5);   /* 2 / 4 */
+	NUM_AT(o, "groups.1.calls.service_level_180", 0.75); /* 3 / 4 */
+	NUM_AT(o, "groups.1.calls.asa_s", 30.0);             /* 90 s / 3 */
+	NUM_AT(o, "groups.1.calls.abandon_rate", 0.25);      /* 1 / 4 */
+	NUM_AT(o, "groups.1.calls.aht_s", 210.0);            /* (540 + 90) s / 3 */
+	INT_AT(o, "totals.calls.offered", 16);               /* 12 + 4 */
+	INT_AT(o, "totals.calls.answered", 13);              /* 10 + 3 */
+	INT_AT(o, "totals.calls.answered_60", 10);           /* 8 + 2 */
+	INT_AT(o, "totals.calls.answered_180", 13);          /* 10 + 3 */
+	INT_AT(o, "totals.calls.abandoned", 3);              /* 2 + 1 */
+	NUM_AT(o, "totals.calls.service_level_60", 0.625);   /* 10 / 16 */
+	NUM_AT(o, "totals.calls.service_level_180", 0.8125); /* 13 / 16 */
+	NUM_AT(o, "totals.calls.asa_s", 26.9231);            /* (260 + 90) s / 13 */
+	NUM_AT(o, "totals.calls.abandon_rate", 0.1875);      /* 3 / 16 */
+	NUM_AT(o, "totals.calls.aht_s", 186.9231);           /* (1800 + 630) s / 13 */
+
+	/* February: cases 8 (28 Feb 23:30 local) and 9; the interval of 28 Feb 23:45 local */
+	STR_AT(o, "previous.month", "2026-02");
+	INT_AT(o, "previous.totals.cases", 2);
+	INT_AT(o, "previous.totals.resolved", 1);
+	INT_AT(o, "previous.totals.guided", 1);
+	NUM_AT(o, "previous.totals.fcr", 0.5);             /* 1 / 2 */
+	NUM_AT(o, "previous.totals.fcr_incl_guided", 1.0); /* 2 / 2 */
+	INT_AT(o, "previous.totals.channels.phone", 1);
+	INT_AT(o, "previous.totals.channels.email", 1);
+	INT_AT(o, "previous.totals.calls.offered", 5);
+	NUM_AT(o, "previous.totals.calls.service_level_60", 1.0); /* 5 / 5 */
+	NUM_AT(o, "previous.totals.calls.asa_s", 10.0);           /* 50 s / 5 */
+	NUM_AT(o, "previous.totals.calls.aht_s", 120.0);          /* 600 s / 5 */
+
+	/* the change, March − February */
+	INT_AT(o, "change.cases", 5);                       /* 7 − 2 */
+	INT_AT(o, "change.resolved", 3);                    /* 4 − 1 */
+	INT_AT(o, "change.guided", 0);                      /* 1 − 1 */
+	INT_AT(o, "change.handed_over", 1);                 /* 1 − 0 */
+	INT_AT(o, "change.forwarded_urgent", 1);            /* 1 − 0 */
+	NUM_AT(o, "change.fcr", 0.0714);                    /* 0.5714 − 0.5 */
+	NUM_AT(o, "change.fcr_incl_guided", -0.2857);       /* 0.7143 − 1 */
+	INT_AT(o, "change.channels.phone", 3);              /* 4 − 1 */
+	INT_AT(o, "change.channels.email", 0);              /* 1 − 1 */
+	INT_AT(o, "change.complaints", 1);                  /* 1 − 0 */
+	INT_AT(o, "change.praise", 1);                      /* 1 − 0 */
+	INT_AT(o, "change.calls.offered", 11);              /* 16 − 5 */
+	NUM_AT(o, "change.calls.service_level_60", -0.375); /* 0.625 − 1 */
+	NUM_AT(o, "change.calls.asa_s", 16.9231);           /* 26.9231 − 10 */
+	NUM_AT(o, "change.calls.aht_s", 66.9231);           /* 186.9231 − 120 */
+	json_decref(o);
+}
+
+static void test_monthly_access(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o = NULL;
+
+	/* a client viewer gets its own client, asked for or not */
+	assert_int_equal(report_monthly(f->db, &viewer1, "2026-03", 0, &o), 0);
+	INT_AT(o, "client_id", 1);
+	assert_int_equal(json_array_size(at(o, "rows")), 1);
+	INT_AT(o, "rows.0.client_id", 1);
+	INT_AT(o, "totals.cases", 3);
+	assert_int_equal(json_array_size(at(o, "groups")), 1); /* only group 1 served it */
+	INT_AT(o, "totals.calls.offered", 12);
+	json_decref(o);
+	assert_int_equal(report_monthly(f->db, &viewer1, "2026-03", 1, &o), 0);
+	json_decref(o);
+	assert_int_equal(report_monthly(f->db, &viewer1, "2026-03", 2, &o), EPERM);
+	assert_null(o);
+	assert_int_equal(report_invoice(f->db, &viewer1, "2026-03", 2, &o), EPERM);
+	assert_int_equal(report_monthly(f->db, &agent, "2026-03", 0, &o), EPERM);
+	assert_int_equal(report_monthly(f->db, &admin, "2026-3", 0, &o), EINVAL);
+
+	/* a manager narrows to one client */
+	assert_int_equal(report_monthly(f->db, &manager, "2026-03", 2, &o), 0);
+	assert_int_equal(json_array_size(at(o, "rows")), 2);
+	INT_AT(o, "totals.cases", 4); /* cases 4, 5, 6, 10 */
+	INT_AT(o, "previous.totals.cases", 0);
+	assert_true(json_is_null(at(o, "previous.totals.fcr"))); /* nothing to divide */
+	assert_true(json_is_null(at(o, "change.fcr")));
+	json_decref(o);
+}
+
+static void test_invoice(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o;
+
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	/* agreement 3 ended 28 February */
+	assert_int_equal(json_array_size(at(o, "agreements")), 2);
+
+	/* agreement 1: client 1, group 1, cases 1 and 2 by phone, 3 by e-mail */
+	INT_AT(o, "agreements.0.agreement_id", 1);
+	INT_AT(o, "agreements.0.cases", 3);
+	assert_int_equal(json_array_size(at(o, "agreements.0.lines")), 2);
+	STR_AT(o, "agreements.0.lines.0.channel", "phone");
+	INT_AT(o, "agreements.0.lines.0.count", 2);
+	NUM_AT(o, "agreements.0.lines.0.price", 48.0);
+	NUM_AT(o, "agreements.0.lines.0.amount", 96.0); /* 2 × 48.00 */
+	INT_AT(o, "agreements.0.lines.0.case_ids.0", 1);
+	INT_AT(o, "agreements.0.lines.0.case_ids.1", 2);
+	STR_AT(o, "agreements.0.lines.1.channel", "email");
+	INT_AT(o, "agreements.0.lines.1.count", 1);
+	NUM_AT(o, "agreements.0.lines.1.amount", 36.5); /* 1 × 36.50 */
+	INT_AT(o, "agreements.0.lines.1.case_ids.0", 3);
+	NUM_AT(o, "agreements.0.amount", 132.5); /* 96.00 + 36.50 */
+
+	/* agreement 2: client 2, groups 1 and 2, from 16 March: cases 4 and 6 by phone,
+	 * 5 on the web (10 came on 10 March, before the agreement) */
+	INT_AT(o, "agreements.1.agreement_id", 2);
+	INT_AT(o, "agreements.1.cases", 3);
+	assert_int_equal(json_array_size(at(o, "agreements.1.lines")), 3);
+	STR_AT(o, "agreements.1.lines.0.channel", "phone");
+	INT_AT(o, "agreements.1.lines.0.count", 2);
+	NUM_AT(o, "agreements.1.lines.0.amount", 100.0); /* 2 × 50 */
+	INT_AT(o, "agreements.1.lines.0.case_ids.0", 4);
+	INT_AT(o, "agreements.1.lines.0.case_ids.1", 6);
+	STR_AT(o, "agreements.1.lines.1.channel", "web");
+	INT_AT(o, "agreements.1.lines.1.count", 1);
+	NUM_AT(o, "agreements.1.lines.1.amount", 20.0); /* 1 × 20 */
+	INT_AT(o, "agreements.1.lines.1.case_ids.0", 5);
+	STR_AT(o, "agreements.1.lines.2.kind", "fixed");
+	INT_AT(o, "agreements.1.lines.2.days", 16); /* 16–31 March */
+	INT_AT(o, "agreements.1.lines.2.days_in_year", 365);
+	NUM_AT(o, "agreements.1.lines.2.amount", 16000.0); /* 365 000 × 16 / 365 */
+	NUM_AT(o, "agreements.1.amount", 16120.0);         /* 100 + 20 + 16 000 */
+
+	assert_int_equal(json_array_size(at(o, "clients")), 2);
+	INT_AT(o, "clients.0.client_id", 1);
+	INT_AT(o, "clients.0.cases", 3);
+	NUM_AT(o, "clients.0.amount", 132.5);
+	INT_AT(o, "clients.1.client_id", 2);
+	INT_AT(o, "clients.1.cases", 3);
+	NUM_AT(o, "clients.1.amount", 16120.0);
+	NUM_AT(o, "amount", 16252.5); /* 132.50 + 16 120.00 */
+	json_decref(o);
+
+	/* a client viewer sees its own agreements only */
+	assert_int_equal(report_invoice(f->db, &viewer1, "2026-03", 0, &o), 0);
+	assert_int_equal(json_array_size(at(o, "agreements")), 1);
+	NUM_AT(o, "amount", 132.5);
+	json_decref(o);
+}
+
+static void test_csv(void **state)
+{
+	struct fixture *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	json_t *o;
+
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	assert_int_equal(report_invoice_csv(o, mem), 0);
+	fclose(mem);
+	json_decref(o);
+	assert_non_null(strstr(buf, "Månad;Förvaltning;Avtal;Rad;Kanal;Antal;Pris (kr);Belopp "
+	                            "(kr);Ärenden\r\n"));
+	assert_non_null(strstr(buf, "2026-03;Äldreförvaltningen;Avtal Äldre;Ärenden;E-post;1;36,50;"
+	                            "36,50;3\r\n"));
+	assert_non_null(strstr(buf, ";Fast årspris;;16/365 dagar;365000,00;16000,00;\r\n"));
+	assert_non_null(strstr(buf, "2026-03;;;Summa;;;;16252,50;\r\n"));
+	free(buf);
+
+	buf = NULL;
+	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
+	mem = open_memstream(&buf, &len);
+	assert_int_equal(report_monthly_csv(o, mem), 0);
+	fclose(mem);
+	json_decref(o);
+	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
+	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
+	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_month_parse),
+	        cmocka_unit_test_setup_teardown(test_monthly_figures, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_monthly_access, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invoice, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
