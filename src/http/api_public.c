@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acd/acd_host.h"
 #include "core/audit.h"
 #include "core/calendar.h"
 #include "core/cases.h"
@@ -193,6 +194,9 @@ static int contact_get(struct req *r)
 	int64_t catch_all = catch_all_group(db);
 	int rc, err;
 
+	/* The queue keeps the current intervals in memory; store them so today counts. */
+	if (r->app->acd)
+		acd_host_store_rollups(r->app->acd, acd_now_ms());
 	stockholm_from_utc(r->now, &lt);
 	date_format(&lt.date, today);
 	err = db_prepare(db, &s,
@@ -421,6 +425,19 @@ static int feedback_post(struct req *r)
 	err = case_create(db, &nobody, c, r->now, &id, &v);
 	json_decref(c);
 	if (verr_any(&v)) {
+		size_t i;
+		json_t *e;
+
+		/* Name the form's fields, not the case's (summary is the message, citizen.email
+		 * the e-mail …). */
+		json_array_foreach(v.list, i, e)
+		{
+			const char *f = json_string_value(json_object_get(e, "field"));
+			if (f && strcmp(f, "summary") == 0)
+				json_object_set_new(e, "field", json_string("message"));
+			else if (f && strncmp(f, "citizen.", 8) == 0)
+				json_object_set_new(e, "field", json_string(f + 8));
+		}
 		problem_init(&p);
 		p.status = v.status;
 		p.errors = v.list;

@@ -39,10 +39,10 @@ function shownDays(busy) {
 function chart(g) {
 	const busy = g.busy, days = shownDays(busy), hours = LAST_HOUR - FIRST_HOUR;
 	const max = Math.max(1, ...days.flatMap((d) => busy.offered[d].slice(FIRST_HOUR, LAST_HOUR)));
-	const bw = 10, gap = 2, rowH = 46, left = 70, top = 4;
+	const bw = 18, gap = 4, rowH = 46, left = 70, top = 4;
 	const w = left + hours * (bw + gap) + 10, h = top + days.length * rowH + 18;
 	const id = 'chart-' + g.id;
-	const svg = svgEl('svg', { viewBox: `0 0 ${w} ${h}`, width: w * 1.4, role: 'img', 'aria-labelledby': id + '-t' });
+	const svg = svgEl('svg', { viewBox: `0 0 ${w} ${h}`, width: w * 1.2, role: 'img', 'aria-labelledby': id + '-t' });
 	const title = svgEl('title', { id: id + '-t' });
 	let peak = null;
 	for (const d of days) for (let hr = FIRST_HOUR; hr < LAST_HOUR; hr++)
@@ -93,7 +93,7 @@ function card(g) {
 			+ ' · ' + t('i dag ', 'today ') + spans(today) }),
 		el('h3', { text: t('Öppettider de kommande sju dagarna', 'Opening hours, the next seven days') }),
 		el('ul', { class: 'week' }, ...g.hours.map((d, i) => el('li', { class: i === 0 ? 'today' : null },
-			el('span', { text: cap(day(d.weekday)) + ' ' + d.date.slice(5).replace('-', '/') + (i === 0 ? t(' (i dag)', ' (today)') : '') }),
+			el('span', { text: cap(day(d.weekday)) + ' ' + Number(d.date.slice(8)) + '/' + Number(d.date.slice(5, 7)) + (i === 0 ? t(' (i dag)', ' (today)') : '') }),
 			el('span', { text: spans(d) })))),
 		chart(g));
 }

@@ -17,7 +17,7 @@ const dur = (s) => {
 
 function table(caption, head, rows, foot) {
 	const th = (x) => el('th', { scope: 'col', text: x });
-	const tr = (cells, hd) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el(hd ? 'th' : 'td', { text: c }))));
+	const tr = (cells, hd) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el(hd ? 'th' : 'td', { text: c, class: /^[\d\s:%–.,-]*$/.test(c) ? null : 'text' }))));
 	return el('table', { class: 'data' }, el('caption', { text: caption }), el('thead', {}, el('tr', {}, ...head.map(th))),
 		el('tbody', {}, ...rows.map((r) => tr(r))), foot ? el('tfoot', {}, tr(foot)) : null);
 }
@@ -90,7 +90,7 @@ async function load() {
 	data.overdue = ho.items || [];
 	data.flags = fl.items || [];
 	render();
-	$('updated').textContent = t('Uppdaterad ', 'Updated ') + new Date().toLocaleTimeString('sv-SE');
+	$('updated').textContent = t('Uppdaterad ', 'Updated ') + new Date().toLocaleTimeString('sv-SE', { timeZone: 'Europe/Stockholm' });
 	document.body.dataset.ready = 'true';
 }
 

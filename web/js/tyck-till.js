@@ -54,6 +54,14 @@ function count() {
 
 initLang(() => { renderDone(); count(); });
 $('f-message').addEventListener('input', count);
+// An error goes away once its field is edited.
+form.addEventListener('input', (ev) => {
+	const field = ev.target.name === 'kind' ? 'kind' : Object.keys(FIELDS).find((k) => FIELDS[k] === ev.target.id);
+	if (!field || !$('err-' + field).textContent) return;
+	$('err-' + field).textContent = '';
+	const targets = field === 'kind' ? form.querySelectorAll('input[name=kind]') : [ev.target];
+	for (const x of targets) x.removeAttribute('aria-invalid');
+});
 form.addEventListener('submit', async (ev) => {
 	ev.preventDefault();
 	clearErrors();
