@@ -478,6 +478,17 @@ static int notify_threat(struct db *db, int64_t case_id, int64_t group_id, int64
  * Create
  * ====================================================================== */
 
+/* Characters, not bytes: "4000 tecken" holds for å, ä and ö too. */
+static size_t utf8_length(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
 static const char *const case_keys[] = {
         "group_id",    "client_id",    "category_id", "channel", "outcome",  "summary", "citizen",
         "received_at", "confidential", "threat",      "call_id", "handover", NULL};
@@ -588,7 +599,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		verr_add(v, "summary", "%s", VL(v, "måste anges", "is required"));
 	else if (!summary)
 		verr_add(v, "summary", "%s", VL(v, "ska vara en text", "must be a string"));
-	else if (json_string_length(x) == 0 || json_string_length(x) > 4000)
+	else if (json_string_length(x) == 0 || utf8_length(summary) > 4000)
 		verr_add(v, "summary", "%s",
 		         VL(v, "ska vara 1–4000 tecken", "must be 1–4000 characters"));
 	x = json_object_get(in, "received_at");
@@ -971,7 +982,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		outcome = req_enum(in, "outcome", outcomes,
 		                   "resolved, guided, handed_over, forwarded_urgent", v);
 	x = json_object_get(in, "summary");
-	if (x && (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 4000))
+	if (x && (!json_is_string(x) || json_string_length(x) == 0 ||
+	          utf8_length(json_string_value(x)) > 4000))
 		verr_add(v, "summary", "%s",
 		         VL(v, "ska vara en text på 1–4000 tecken",
 		            "must be a string of 1–4000 characters"));

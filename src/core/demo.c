@@ -402,6 +402,15 @@ static int add_menu(struct db *db, const int64_t *group_ids)
 	return err;
 }
 
+/* The citizens' feedback form (Tyck till) logs into the catch-all group under these; no
+ * boundary binds them, so a web case can be registered without a receiving contact. */
+static const char *const feedback_categories[][2] = {
+        {"Tyck till – klagomål", "complaint"},
+        {"Tyck till – beröm", "praise"},
+        {"Tyck till – idé", "idea"},
+        {"Tyck till – synpunkt", "opinion"},
+};
+
 static int load(struct db *db, int64_t now)
 {
 	int64_t unit_ids[N(units)], client_ids[N(clients)], group_ids[N(groups)];
@@ -575,6 +584,13 @@ static int load(struct db *db, int64_t now)
 		}
 		json_decref(in);
 	}
+	/* After the generated cases, so their random sequence stays as it was. */
+	for (size_t i = 0; i < N(feedback_categories) && !err; i++)
+		err = create(db, "categories",
+		             json_pack("{s:s,s:s,s:I}", "name", feedback_categories[i][0], "kind",
+		                       feedback_categories[i][1], "group_id",
+		                       (json_int_t)group_ids[0]),
+		             NULL);
 	return err;
 }
 

@@ -63,6 +63,8 @@ class WebTest(ServerTest):
                         assert r.status == 201, r
                         calls.append((what, time.time(), r.json))
                         reply = r.json
+                    elif what == "answered-call":
+                        reply = cls.answered_call(admin, arg)
                     elif what == "hangup":
                         r = cls.srv.request("POST", f"/api/v1/acd/calls/{arg['call_id']}/hangup", token=admin)
                         reply = {"status": r.status}
@@ -82,6 +84,29 @@ class WebTest(ServerTest):
         stderr = err.read()
         err.close()
         return result, calls, stderr
+
+    @classmethod
+    def answered_call(cls, admin, arg):
+        """erik gets ready, takes a call in the group and hangs up: today's intervals get one."""
+        erik = cls.srv.login("erik")
+        for state in ("logged_in", "ready"):
+            r = cls.srv.request("POST", "/api/v1/acd/agents/me/state", {"state": state}, token=erik)
+            assert r.status == 200, r
+        r = cls.srv.request("POST", "/api/v1/acd/calls", arg, token=admin)
+        assert r.status == 201, r
+        call_id = r.json["call_id"]
+        for _ in range(50):
+            r = cls.srv.request("POST", f"/api/v1/acd/calls/{call_id}/answer", token=erik)
+            if r.status == 200:
+                break
+            time.sleep(0.05)
+        assert r.status == 200, r
+        time.sleep(0.3)
+        r = cls.srv.request("POST", f"/api/v1/acd/calls/{call_id}/hangup", token=erik)
+        assert r.status == 200, r
+        r = cls.srv.request("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, token=erik)
+        assert r.status == 200, r
+        return {"call_id": call_id}
 
     def setUp(self):
         self.assertIsNotNone(self.result, f"the browser script gave no result:\n{self.stderr[-3000:]}")
@@ -128,7 +153,7 @@ class WebTest(ServerTest):
 
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
-        self.assertEqual(sorted(r["axe"]), ["agent", "index", "wallboard"], r["axe"])
+        self.assertEqual(sorted(r["axe"]), ["agent", "index", "kontakt", "lead", "tyck-till", "wallboard"], r["axe"])
         for page, violations in r["axe"].items():
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
             self.assertEqual(bad, [], f"{page}: {json.dumps(bad, ensure_ascii=False)}")
@@ -140,6 +165,51 @@ class WebTest(ServerTest):
         self.assertIn(403, r["viewerStatuses"])
         self.assertIn("inte tillgång till agentskrivbordet", r["viewerMessage"])
         self.assertTrue(r["viewerDeskHidden"])
+
+    def test_lead_view_shows_todays_intervals(self):
+        r = self.result
+        self.assertTrue(r["leadOk"], r.get("leadError"))
+        self.assertTrue(r["leadLinkVisible"])
+        self.assertEqual(r["leadGroup"], "Äldre direkt")
+        # Totals: label, offered, answered, SL 60, ASA, abandoned. The desk's call, the
+        # queued call the wallboard saw and the answered one: at least two answered.
+        totals = r["leadTotals"]
+        self.assertEqual(totals[0], "Hela dagen", totals)
+        self.assertGreaterEqual(int(totals[1]), 2, totals)
+        self.assertGreaterEqual(int(totals[2]), 2, totals)
+        self.assertTrue(totals[3].endswith("%"), totals)
+        self.assertGreaterEqual(r["leadRows"], 1)
+        self.assertTrue(r["leadOccupancy"].endswith("%") or r["leadOccupancy"] == "–", r["leadOccupancy"])
+        admin = self.token("admin")
+        iv = self.srv.request("GET", "/api/v1/acd/intervals?group_id=2", token=admin).json
+        self.assertEqual(str(iv["totals"]["offered"]), totals[1], (iv["totals"], totals))
+
+    def test_contact_page_lists_groups_numbers_and_a_busy_chart(self):
+        r = self.result
+        self.assertTrue(r["publicOk"], r.get("publicError"))
+        self.assertEqual(r["contactGroups"][:2], ["Stockholm direkt", "Äldre direkt"])
+        self.assertEqual(len(r["contactGroups"]), 8)
+        self.assertIn("08-508 360 00", r["contactNumbers"])
+        self.assertEqual(r["contactCharts"], 8)
+        self.assertGreater(r["contactBars"], 0)  # today's calls in Äldre direkt
+        self.assertIn("flest samtal", r["contactChartTitle"])
+        self.assertGreaterEqual(r["contactTableRows"], 5)
+        self.assertEqual(r["contactEnglish"], {"lang": "en", "heading": "Contact us"})
+
+    def test_feedback_form_creates_a_web_case(self):
+        r = self.result
+        self.assertTrue(r["publicOk"], r.get("publicError"))
+        self.assertEqual(r["feedbackTooLong"]["invalid"], "true", r["feedbackTooLong"])
+        self.assertEqual(r["feedbackTooLong"]["focused"], "f-message")
+        self.assertIn("högst 4000 tecken", r["feedbackTooLong"]["text"])
+        self.assertIn("Tack", r["feedbackDone"])
+        self.assertEqual(r["feedbackFocused"], "h-done")
+        case = self.api("GET", f"/api/v1/cases/{r['feedbackCaseId']}")
+        self.assertEqual(case.status, 200, case)
+        c = case.json
+        self.assertEqual((c["channel"], c["client_id"], c["group_id"], c["summary"]),
+                         ("web", r["feedbackClient"], 1, r["feedbackMessage"]), c)
+        self.assertEqual(c["citizen"]["name"], "Greta Gustafsson", c)
 
     def test_pages_raise_no_script_errors(self):
         self.assertEqual(self.result["pageErrors"], [])

@@ -177,10 +177,81 @@ async function viewerFlow(browser) {
 	await ctx.close();
 }
 
+async function leadFlow(browser) {
+	const call = await need('answered-call', { group_id: 2, caller: '070-765 43 21' });
+	result.leadCall = call;
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1400, height: 1000 } });
+	const page = await login(ctx, 'lead.aldre', 'lead-view');
+	await page.waitForURL('**/agent.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	result.leadLinkVisible = await page.isVisible('a[href="lead.html"]');
+	await page.click('a[href="lead.html"]');
+	await page.waitForURL('**/lead.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	await page.waitForSelector('#intervals table');
+	result.leadGroup = await page.$eval('#group', (s) => s.selectedOptions[0].textContent);
+	result.leadTotals = await page.$$eval('#intervals tfoot th, #intervals tfoot td', (cs) => cs.map((c) => c.textContent));
+	result.leadRows = await page.$$eval('#intervals tbody tr', (rs) => rs.length);
+	result.leadOccupancy = await page.textContent('#ag-occupancy');
+	result.leadOverdue = await page.textContent('#overdue');
+	await page.screenshot({ path: join(shots, 'lead.png'), fullPage: true });
+	await axe(page, 'lead');
+	await ctx.close();
+}
+
+// The citizens' pages, with no login at all.
+async function publicFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1100, height: 1000 } });
+	const page = await ctx.newPage();
+	watch(page, 'kontakt');
+	await page.goto(base + '/kontakt.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	result.contactGroups = await page.$$eval('#groups section h2', (hs) => hs.map((h) => h.textContent));
+	result.contactNumbers = await page.$$eval('#groups .numbers a', (as) => as.map((a) => a.textContent));
+	result.contactCharts = await page.$$eval('.chart svg', (ss) => ss.length);
+	result.contactBars = await page.$$eval('[data-chart="2"] svg rect.bar', (rs) => rs.length);
+	result.contactChartTitle = await page.textContent('[data-chart="2"] svg title');
+	result.contactTableRows = await page.$$eval('[data-chart="2"] table tbody tr', (rs) => rs.length);
+	await page.screenshot({ path: join(shots, 'kontakt.png'), fullPage: false });
+	await axe(page, 'kontakt');
+	await page.click('#lang-switch');
+	result.contactEnglish = { lang: await page.getAttribute('html', 'lang'), heading: await page.textContent('h1') };
+	await page.click('#lang-switch');
+
+	const form = await ctx.newPage();
+	watch(form, 'tyck-till');
+	await form.goto(base + '/tyck-till.html');
+	await form.waitForSelector('body[data-ready="true"]');
+	await form.check('input[name=kind][value=complaint]');
+	await form.selectOption('#f-client', { label: 'Trafikkontoret' });
+	result.feedbackClient = Number(await form.inputValue('#f-client'));
+	await form.fill('#f-message', 'x'.repeat(4001));
+	await form.click('#send');
+	await form.waitForFunction(() => document.getElementById('err-message').textContent !== '');
+	result.feedbackTooLong = await form.evaluate(() => ({
+		text: document.getElementById('err-message').textContent,
+		invalid: document.getElementById('f-message').getAttribute('aria-invalid'),
+		focused: document.activeElement.id,
+	}));
+	const message = 'Gatlampan utanför Storgatan 5 har varit trasig i tre veckor.';
+	result.feedbackMessage = message;
+	await form.fill('#f-message', message);
+	await form.fill('#f-name', 'Greta Gustafsson');
+	await form.fill('#f-email', 'greta@example.se');
+	await form.screenshot({ path: join(shots, 'tyck-till.png'), fullPage: true });
+	await axe(form, 'tyck-till');
+	await form.click('#send');
+	await form.waitForSelector('#done:not([hidden])');
+	result.feedbackDone = await form.textContent('#done-text');
+	result.feedbackFocused = await form.evaluate(() => document.activeElement.id);
+	result.feedbackCaseId = Number(/(\d+)/.exec(result.feedbackDone)[1]);
+	await ctx.close();
+}
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 const started = Date.now();
 try {
-	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow]]) {
+	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow], ['lead', leadFlow], ['public', publicFlow]]) {
 		try {
 			await flow(browser);
 			result[name + 'Ok'] = true;

@@ -95,9 +95,17 @@ export function applyLang(root = document) {
 	}
 }
 
+// Links meant for some roles only (data-roles="group_lead manager") appear for them.
+export function showRoleLinks() {
+	const s = session();
+	for (const e of document.querySelectorAll('[data-roles]'))
+		e.hidden = !(s && e.dataset.roles.split(' ').includes(s.user.role));
+}
+
 // Wires the language button; onChange re-renders what the page wrote from script.
 export function initLang(onChange) {
 	applyLang();
+	showRoleLinks();
 	const sw = document.getElementById('lang-switch');
 	if (sw)
 		sw.addEventListener('click', () => {
