@@ -87,8 +87,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return 0;
 	}
 	snprintf(err, errlen,
-	         "unknown setting \"%s\" (known: db, http, sip, static, municipality, log-level, "
-	         "durability, token-ttl, max-body, demo)",
+	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
+	         "municipality, log-level, durability, token-ttl, max-body, demo)",
 	         key);
 	return EINVAL;
 }
