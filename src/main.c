@@ -58,10 +58,11 @@ static void usage(FILE *f)
 	        "  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] "
 	        "[--seed K]\n"
 	        "            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
-	        "  report    monthly --month YYYY-MM [--client N] [--format json|csv] [--out FILE] "
-	        "--db FILE\n"
-	        "  invoice   --month YYYY-MM [--client N] [--format json|csv] [--out FILE] --db "
-	        "FILE\n"
+	        "  report    monthly --month YYYY-MM [--client N] [--format json|csv|xlsx] [--out "
+	        "FILE]\n"
+	        "            [--municipality NAME] --db FILE   (xlsx needs --out)\n"
+	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx] [--out FILE]\n"
+	        "            [--municipality NAME] --db FILE   (xlsx needs --out)\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -368,6 +369,8 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 	const char *client = flag_value(argc, argv, "--client", "0");
 	const char *format = flag_value(argc, argv, "--format", "json");
 	const char *path = flag_value(argc, argv, "--out", NULL);
+	const char *municipality = flag_value(argc, argv, "--municipality", "Lotsens kommun");
+	bool xlsx = strcmp(format, "xlsx") == 0;
 	struct principal who = {.id = 0, .role = ROLE_ADMIN};
 	struct report_month m;
 	struct db *db;
@@ -380,10 +383,12 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 	errno = 0;
 	client_id = strtoll(client, &end, 10);
 	if (!month || report_month_parse(month, &m) != 0 || *end || errno || client_id < 0 ||
-	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)) {
+	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && !xlsx) ||
+	    (xlsx && !path)) {
 		fprintf(stderr,
-		        "usage: lotsen %s --month YYYY-MM [--client N] [--format json|csv] "
-		        "[--out FILE] --db FILE\n",
+		        "usage: lotsen %s --month YYYY-MM [--client N] [--format json|csv|xlsx] "
+		        "[--out FILE] [--municipality NAME] --db FILE\n"
+		        "(xlsx is written to the file given with --out)\n",
 		        what);
 		return 2;
 	}
@@ -395,6 +400,17 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 	if (err) {
 		fprintf(stderr, "lotsen %s: %s\n", what, strerror(err));
 		return 1;
+	}
+	if (xlsx) {
+		err = monthly ? report_monthly_xlsx(o, municipality, path)
+		              : report_invoice_xlsx(o, municipality, path);
+		json_decref(o);
+		if (err) {
+			fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path,
+			        strerror(err));
+			return 1;
+		}
+		return 0;
 	}
 	if (path && !(f = fopen(path, "w"))) {
 		fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path, strerror(errno));

@@ -43,4 +43,12 @@ int report_invoice(struct db *db, const struct principal *who, const char *month
 int report_monthly_csv(const json_t *report, FILE *f);
 int report_invoice_csv(const json_t *invoice, FILE *f);
 
+/* The reports as XLSX workbooks written to `path`, with the municipality's name and the
+ * period in each sheet's title row. Monthly: sheets "Ärenden" (group × client and totals),
+ * "Samtal" (calls per group and totals) and "Jämförelse" (this month, last month, change).
+ * Invoice: "Fakturaunderlag" (lines, sums per client, total) and "Ärenden" (the case ids
+ * behind each line). 0, EINVAL for a malformed report or EIO. */
+int report_monthly_xlsx(const json_t *report, const char *municipality, const char *path);
+int report_invoice_xlsx(const json_t *invoice, const char *municipality, const char *path);
+
 #endif

@@ -439,6 +439,138 @@ static void test_csv(void **state)
 	free(buf);
 }
 
+/* One member of an XLSX (a zip) as text, read back with `unzip -p`; NULL when missing. */
+static char *unzip_member(const char *zip, const char *member)
+{
+	char cmd[512], *buf = NULL;
+	size_t len = 0, got;
+	char chunk[4096];
+	FILE *p, *mem;
+
+	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, member);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	while ((got = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		fwrite(chunk, 1, got, mem);
+	fclose(mem);
+	pclose(p);
+	if (len == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The value (<v>) of cell `ref` in a sheet's XML, into buf; "" when the cell has none. */
+static const char *cell(const char *xml, const char *ref, char *buf, size_t n)
+{
+	char key[32];
+	const char *c, *end, *v;
+
+	snprintf(key, sizeof(key), "<c r=\"%s\"", ref);
+	buf[0] = '\0';
+	if (!(c = strstr(xml, key)) || !(end = strstr(c, "</c>")) || !(v = strstr(c, "<v>")) ||
+	    v > end)
+		return buf;
+	v += 3;
+	snprintf(buf, n, "%.*s", (int)(strchr(v, '<') - v), v);
+	return buf;
+}
+
+static void test_xlsx(void **state)
+{
+	struct fixture *f = *state;
+	char path[] = "/tmp/lotsen-test-report-XXXXXX";
+	char v[64], *xml;
+	json_t *o;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* monthly: 3 rows (group 1 × client 1, group 1 × client 2, group 2 × client 2) from
+	 * spreadsheet row 4, so the totals are on row 7 */
+	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
+	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), 0);
+	json_decref(o);
+	xml = unzip_member(path, "xl/workbook.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Samtal\" sheetId=\"2\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Jämförelse\" sheetId=\"3\""));
+	free(xml);
+	xml = unzip_member(path, "xl/sharedStrings.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(
+	        xml, "<t>Testkommun – Ärenden per svarsgrupp och förvaltning, mars 2026</t>"));
+	assert_non_null(strstr(xml, "<t>Lösningsgrad inkl. vägledda</t>"));
+	assert_non_null(strstr(xml, "<t>Tillgänglighet 60 s</t>"));
+	assert_non_null(strstr(xml, "<t>Totalt</t>"));
+	assert_non_null(strstr(xml, "<t>februari 2026</t>"));
+	free(xml);
+	xml = unzip_member(path, "xl/styles.xml");
+	assert_non_null(strstr(xml, "formatCode=\"0.0%\""));
+	free(xml);
+	xml = unzip_member(path, "xl/worksheets/sheet1.xml");
+	assert_non_null(xml);
+	assert_string_equal(cell(xml, "C4", v, sizeof(v)), "3"); /* group 1 × client 1 */
+	assert_string_equal(cell(xml, "C7", v, sizeof(v)), "7"); /* totals: 7 cases */
+	assert_string_equal(cell(xml, "D7", v, sizeof(v)), "4"); /* 4 resolved */
+	assert_true(fabs(strtod(cell(xml, "H7", v, sizeof(v)), NULL) - 0.5714) < 1e-4); /* 4/7 */
+	free(xml);
+	xml = unzip_member(path, "xl/worksheets/sheet2.xml"); /* calls: 2 groups, totals row 6 */
+	assert_string_equal(cell(xml, "B6", v, sizeof(v)), "16");
+	assert_true(fabs(strtod(cell(xml, "G6", v, sizeof(v)), NULL) - 0.625) < 1e-4);
+	free(xml);
+	xml = unzip_member(path, "xl/worksheets/sheet3.xml"); /* cases: 7 now, 2 before, +5 */
+	assert_string_equal(cell(xml, "B4", v, sizeof(v)), "7");
+	assert_string_equal(cell(xml, "C4", v, sizeof(v)), "2");
+	assert_string_equal(cell(xml, "D4", v, sizeof(v)), "5");
+	free(xml);
+
+	/* invoice: 5 lines (rows 4–8), a sum per client (9, 10), the total on row 11 */
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	assert_int_equal(report_invoice_xlsx(o, "Testkommun", path), 0);
+	json_decref(o);
+	xml = unzip_member(path, "xl/workbook.xml");
+	assert_non_null(strstr(xml, "<sheet name=\"Fakturaunderlag\" sheetId=\"1\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"2\""));
+	free(xml);
+	xml = unzip_member(path, "xl/styles.xml");
+	assert_non_null(strstr(xml, "formatCode=\"#,##0.00 &quot;kr&quot;\""));
+	free(xml);
+	xml = unzip_member(path, "xl/sharedStrings.xml");
+	assert_non_null(strstr(xml, "<t>Testkommun – Fakturaunderlag, mars 2026</t>"));
+	assert_non_null(strstr(xml, "<t>Summa Stadsbyggnadskontoret</t>"));
+	assert_non_null(strstr(xml, "<t>Fast årspris</t>"));
+	assert_non_null(strstr(xml, "<t>16 av 365</t>"));
+	free(xml);
+	xml = unzip_member(path, "xl/worksheets/sheet1.xml");
+	assert_string_equal(cell(xml, "E4", v, sizeof(v)), "2");     /* 2 phone cases */
+	assert_string_equal(cell(xml, "F4", v, sizeof(v)), "48");    /* at 48 kr */
+	assert_string_equal(cell(xml, "G4", v, sizeof(v)), "96");    /* = 96 kr */
+	assert_string_equal(cell(xml, "G8", v, sizeof(v)), "16000"); /* 365 000 × 16 / 365 */
+	assert_string_equal(cell(xml, "G9", v, sizeof(v)), "132.5");
+	assert_string_equal(cell(xml, "E11", v, sizeof(v)), "6"); /* 3 + 3 cases */
+	assert_string_equal(cell(xml, "G11", v, sizeof(v)), "16252.5");
+	free(xml);
+	xml = unzip_member(path, "xl/worksheets/sheet2.xml"); /* case ids 1, 2, 3, 4, 6, 5 */
+	assert_string_equal(cell(xml, "D4", v, sizeof(v)), "1");
+	assert_string_equal(cell(xml, "D8", v, sizeof(v)), "6");
+	assert_string_equal(cell(xml, "D9", v, sizeof(v)), "5");
+	assert_string_equal(cell(xml, "D10", v, sizeof(v)), "");
+	free(xml);
+
+	/* not a report */
+	o = json_object();
+	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), EINVAL);
+	assert_int_equal(report_invoice_xlsx(o, "Testkommun", path), EINVAL);
+	json_decref(o);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +579,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_monthly_access, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invoice, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_xlsx, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,451 @@
+/* The reports as XLSX workbooks (libxlsxwriter): Swedish headers, a title row with the
+ * municipality and the period, number formats and column widths.
+ *
+ * Format codes in an XLSX file are stored in Excel's locale-neutral form: "#,##0.00 \"kr\""
+ * is shown by Swedish Excel as "1 234,56 kr", "0.0%" as "57,1 %". */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xlsxwriter.h>
+
+#include "report/report.h"
+
+enum kind {
+	K_INT, /* an integer */
+	K_PCT, /* a ratio 0–1 shown as percent */
+	K_SEC, /* seconds with one decimal */
+	K_KR,  /* kronor */
+};
+
+struct col {
+	const char *title; /* Swedish column name */
+	const char *key;   /* "a" or "a.b" into the row's JSON */
+	enum kind kind;
+	double width;
+};
+
+struct book {
+	lxw_workbook *wb;
+	lxw_format *title, *head, *bold;
+	lxw_format *num[4];   /* by enum kind */
+	lxw_format *total[4]; /* the same, bold, for totals rows */
+	lxw_format *change[4];
+};
+
+#define N(a)     (sizeof(a) / sizeof((a)[0]))
+#define HEAD_ROW 2 /* row 0: title, row 1: empty, row 2: column names */
+
+static const struct col case_cols[] = {
+        {"Ärenden", "cases", K_INT, 9},
+        {"Lösta", "resolved", K_INT, 8},
+        {"Vägledda", "guided", K_INT, 10},
+        {"Överlämnade", "handed_over", K_INT, 12},
+        {"Akut vidarebefordrade", "forwarded_urgent", K_INT, 12},
+        {"Lösningsgrad", "fcr", K_PCT, 13},
+        {"Lösningsgrad inkl. vägledda", "fcr_incl_guided", K_PCT, 14},
+        {"Telefon", "channels.phone", K_INT, 9},
+        {"E-post", "channels.email", K_INT, 8},
+        {"Brev", "channels.letter", K_INT, 7},
+        {"Fax", "channels.fax", K_INT, 7},
+        {"Besök", "channels.visit", K_INT, 7},
+        {"Webb", "channels.web", K_INT, 7},
+        {"Sociala medier", "channels.social", K_INT, 9},
+        {"Klagomål", "complaints", K_INT, 10},
+        {"Beröm", "praise", K_INT, 8},
+};
+
+static const struct col call_cols[] = {
+        {"Erbjudna samtal", "calls.offered", K_INT, 10},
+        {"Besvarade", "calls.answered", K_INT, 10},
+        {"Besvarade inom 60 s", "calls.answered_60", K_INT, 11},
+        {"Besvarade inom 180 s", "calls.answered_180", K_INT, 11},
+        {"Avbrutna", "calls.abandoned", K_INT, 9},
+        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT, 12},
+        {"Tillgänglighet 180 s", "calls.service_level_180", K_PCT, 12},
+        {"Snittväntetid (s)", "calls.asa_s", K_SEC, 11},
+        {"Andel avbrutna", "calls.abandon_rate", K_PCT, 10},
+        {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", K_SEC, 14},
+};
+
+static const json_t *get_path(const json_t *o, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char head[32];
+
+	if (!dot)
+		return json_object_get(o, key);
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+	return get_path(json_object_get(o, head), dot + 1);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* "2026-03" → "mars 2026"; the input when it is not a month. */
+static void month_sv(const char *month, char *buf, size_t n)
+{
+	static const char *const names[] = {"januari",   "februari", "mars",     "april",
+	                                    "maj",       "juni",     "juli",     "augusti",
+	                                    "september", "oktober",  "november", "december"};
+	struct report_month m;
+
+	if (month && report_month_parse(month, &m) == 0)
+		snprintf(buf, n, "%s %d", names[m.m - 1], m.y);
+	else
+		snprintf(buf, n, "%s", month ? month : "");
+}
+
+static lxw_format *fmt(lxw_workbook *wb, const char *numfmt, bool bold)
+{
+	lxw_format *f = workbook_add_format(wb);
+
+	if (numfmt)
+		format_set_num_format(f, numfmt);
+	if (bold) {
+		format_set_bold(f);
+		format_set_top(f, LXW_BORDER_THIN);
+	}
+	return f;
+}
+
+static int book_open(struct book *b, const char *path)
+{
+	static const char *const numfmts[] = {"#,##0", "0.0%", "0.0", "#,##0.00 \"kr\""};
+	static const char *const changefmts[] = {"+#,##0;-#,##0;0", "+0.0%;-0.0%;0.0%",
+	                                         "+0.0;-0.0;0.0",
+	                                         "+#,##0.00 \"kr\";-#,##0.00 \"kr\";0.00 \"kr\""};
+
+	memset(b, 0, sizeof(*b));
+	b->wb = workbook_new(path);
+	if (!b->wb)
+		return EIO;
+	b->title = workbook_add_format(b->wb);
+	format_set_bold(b->title);
+	format_set_font_size(b->title, 14);
+	b->head = workbook_add_format(b->wb);
+	format_set_bold(b->head);
+	format_set_text_wrap(b->head);
+	format_set_align(b->head, LXW_ALIGN_VERTICAL_TOP);
+	format_set_bottom(b->head, LXW_BORDER_THIN);
+	format_set_bg_color(b->head, 0xDDEBF7);
+	b->bold = fmt(b->wb, NULL, true);
+	for (size_t i = 0; i < N(numfmts); i++) {
+		b->num[i] = fmt(b->wb, numfmts[i], false);
+		b->total[i] = fmt(b->wb, numfmts[i], true);
+		b->change[i] = fmt(b->wb, changefmts[i], false);
+	}
+	return 0;
+}
+
+static int book_close(struct book *b)
+{
+	return workbook_close(b->wb) == LXW_NO_ERROR ? 0 : EIO;
+}
+
+/* A sheet with the title row ("<municipality> – <what> <period>") and frozen headers. */
+static lxw_worksheet *sheet(struct book *b, const char *name, const char *municipality,
+                            const char *what, const char *month)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+	char period[32], title[256];
+
+	if (!ws)
+		return NULL;
+	month_sv(month, period, sizeof(period));
+	snprintf(title, sizeof(title), "%s – %s %s", municipality, what, period);
+	worksheet_write_string(ws, 0, 0, title, b->title);
+	worksheet_set_row(ws, HEAD_ROW, 45, NULL);
+	worksheet_freeze_panes(ws, HEAD_ROW + 1, 0);
+	return ws;
+}
+
+/* A number in the column's format; a blank cell when absent or null. */
+static void put_num(lxw_worksheet *ws, int row, int col, const json_t *v, lxw_format *f)
+{
+	if (json_is_number(v))
+		worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, json_number_value(v), f);
+	else
+		worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)col, f);
+}
+
+static void put_head(struct book *b, lxw_worksheet *ws, int col, const struct col *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		worksheet_write_string(ws, HEAD_ROW, (lxw_col_t)(col + (int)i), cols[i].title,
+		                       b->head);
+		worksheet_set_column(ws, (lxw_col_t)(col + (int)i), (lxw_col_t)(col + (int)i),
+		                     cols[i].width, NULL);
+	}
+}
+
+static void put_cols(struct book *b, lxw_worksheet *ws, int row, int col, const json_t *o,
+                     const struct col *cols, size_t n, bool total)
+{
+	for (size_t i = 0; i < n; i++)
+		put_num(ws, row, col + (int)i, get_path(o, cols[i].key),
+		        (total ? b->total : b->num)[cols[i].kind]);
+}
+
+static void put_lead(struct book *b, lxw_worksheet *ws, const char *const *titles,
+                     const double *widths, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		worksheet_write_string(ws, HEAD_ROW, (lxw_col_t)i, titles[i], b->head);
+		worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, widths[i], NULL);
+	}
+}
+
+static int monthly_cases(struct book *b, const json_t *rep, const char *muni, const char *month)
+{
+	static const char *const lead[] = {"Svarsgrupp", "Förvaltning"};
+	static const double widths[] = {24, 28};
+	lxw_worksheet *ws =
+	        sheet(b, "Ärenden", muni, "Ärenden per svarsgrupp och förvaltning,", month);
+	int row = HEAD_ROW + 1;
+	size_t i;
+	json_t *o;
+
+	if (!ws)
+		return EIO;
+	put_lead(b, ws, lead, widths, N(lead));
+	put_head(b, ws, (int)N(lead), case_cols, N(case_cols));
+	json_array_foreach(json_object_get(rep, "rows"), i, o)
+	{
+		worksheet_write_string(ws, (lxw_row_t)row, 0, str(o, "group_name"), NULL);
+		worksheet_write_string(ws, (lxw_row_t)row, 1, str(o, "client_name"), NULL);
+		put_cols(b, ws, row++, (int)N(lead), o, case_cols, N(case_cols), false);
+	}
+	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
+	worksheet_write_blank(ws, (lxw_row_t)row, 1, b->bold);
+	put_cols(b, ws, row, (int)N(lead), json_object_get(rep, "totals"), case_cols, N(case_cols),
+	         true);
+	return 0;
+}
+
+static int monthly_calls(struct book *b, const json_t *rep, const char *muni, const char *month)
+{
+	static const char *const lead[] = {"Svarsgrupp"};
+	static const double widths[] = {24};
+	lxw_worksheet *ws = sheet(b, "Samtal", muni, "Samtal per svarsgrupp,", month);
+	int row = HEAD_ROW + 1;
+	size_t i;
+	json_t *o;
+
+	if (!ws)
+		return EIO;
+	put_lead(b, ws, lead, widths, N(lead));
+	put_head(b, ws, (int)N(lead), call_cols, N(call_cols));
+	json_array_foreach(json_object_get(rep, "groups"), i, o)
+	{
+		worksheet_write_string(ws, (lxw_row_t)row, 0, str(o, "group_name"), NULL);
+		put_cols(b, ws, row++, (int)N(lead), o, call_cols, N(call_cols), false);
+	}
+	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
+	put_cols(b, ws, row, (int)N(lead), json_object_get(rep, "totals"), call_cols, N(call_cols),
+	         true);
+	return 0;
+}
+
+/* One row per figure: this month, last month, the change (rates in percentage points). */
+static void compare_rows(struct book *b, lxw_worksheet *ws, int *row, const json_t *rep,
+                         const struct col *cols, size_t n)
+{
+	const json_t *now = json_object_get(rep, "totals");
+	const json_t *prev = json_object_get(json_object_get(rep, "previous"), "totals");
+	const json_t *chg = json_object_get(rep, "change");
+
+	for (size_t i = 0; i < n; i++, (*row)++) {
+		worksheet_write_string(ws, (lxw_row_t)*row, 0, cols[i].title, NULL);
+		put_num(ws, *row, 1, get_path(now, cols[i].key), b->num[cols[i].kind]);
+		put_num(ws, *row, 2, get_path(prev, cols[i].key), b->num[cols[i].kind]);
+		put_num(ws, *row, 3, get_path(chg, cols[i].key), b->change[cols[i].kind]);
+	}
+}
+
+static int monthly_compare(struct book *b, const json_t *rep, const char *muni, const char *month)
+{
+	const char *pmonth = str(json_object_get(rep, "previous"), "month");
+	lxw_worksheet *ws = sheet(b, "Jämförelse", muni, "Jämförelse med föregående månad,", month);
+	char now[32], prev[32];
+	int row = HEAD_ROW + 1;
+
+	if (!ws)
+		return EIO;
+	month_sv(month, now, sizeof(now));
+	month_sv(pmonth, prev, sizeof(prev));
+	worksheet_write_string(ws, HEAD_ROW, 0, "Nyckeltal", b->head);
+	worksheet_write_string(ws, HEAD_ROW, 1, now, b->head);
+	worksheet_write_string(ws, HEAD_ROW, 2, prev, b->head);
+	worksheet_write_string(ws, HEAD_ROW, 3, "Förändring", b->head);
+	worksheet_set_column(ws, 0, 0, 32, NULL);
+	worksheet_set_column(ws, 1, 3, 16, NULL);
+	compare_rows(b, ws, &row, rep, case_cols, N(case_cols));
+	compare_rows(b, ws, &row, rep, call_cols, N(call_cols));
+	return 0;
+}
+
+int report_monthly_xlsx(const json_t *rep, const char *municipality, const char *path)
+{
+	const char *month = json_string_value(json_object_get(rep, "month"));
+	struct book b;
+	int err;
+
+	if (!month || !json_is_object(json_object_get(rep, "previous")) || !path)
+		return EINVAL;
+	if (!municipality)
+		municipality = "";
+	if ((err = book_open(&b, path)))
+		return err;
+	err = monthly_cases(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_calls(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_compare(&b, rep, municipality, month);
+	if (book_close(&b) != 0 && !err)
+		err = EIO;
+	return err;
+}
+
+static const char *channel_sv(const char *c)
+{
+	static const char *const names[][2] = {
+	        {"phone", "Telefon"},         {"email", "E-post"},
+	        {"letter", "Brev"},           {"fax", "Fax"},
+	        {"visit", "Besök"},           {"web", "Webb"},
+	        {"social", "Sociala medier"},
+	};
+
+	for (size_t i = 0; i < N(names); i++)
+		if (c && strcmp(c, names[i][0]) == 0)
+			return names[i][1];
+	return c ? c : "";
+}
+
+static bool is_fixed(const json_t *line)
+{
+	return strcmp(str(line, "kind"), "fixed") == 0;
+}
+
+/* Lines per agreement × channel (and the prorated fixed price), a sum per client and the
+ * grand total. */
+static int invoice_lines(struct book *b, const json_t *inv, const char *muni, const char *month)
+{
+	static const char *const heads[] = {"Förvaltning", "Avtal", "Rad",    "Kanal",
+	                                    "Antal",       "Pris",  "Belopp", "Dagar i månaden"};
+	static const double widths[] = {28, 36, 18, 16, 9, 16, 16, 16};
+	lxw_worksheet *ws = sheet(b, "Fakturaunderlag", muni, "Fakturaunderlag,", month);
+	int row = HEAD_ROW + 1;
+	long long cases = 0;
+	size_t i, j;
+	json_t *a, *l;
+
+	if (!ws)
+		return EIO;
+	put_lead(b, ws, heads, widths, N(heads));
+	json_array_foreach(json_object_get(inv, "agreements"), i, a)
+	{
+		json_array_foreach(json_object_get(a, "lines"), j, l)
+		{
+			char days[48];
+
+			worksheet_write_string(ws, (lxw_row_t)row, 0, str(a, "client_name"), NULL);
+			worksheet_write_string(ws, (lxw_row_t)row, 1, str(a, "name"), NULL);
+			if (is_fixed(l)) {
+				worksheet_write_string(ws, (lxw_row_t)row, 2, "Fast årspris", NULL);
+				put_num(ws, row, 5, json_object_get(l, "annual_price"),
+				        b->num[K_KR]);
+				snprintf(days, sizeof(days), "%lld av %lld",
+				         (long long)json_integer_value(json_object_get(l, "days")),
+				         (long long)json_integer_value(
+				                 json_object_get(l, "days_in_year")));
+				worksheet_write_string(ws, (lxw_row_t)row, 7, days, NULL);
+			} else {
+				worksheet_write_string(ws, (lxw_row_t)row, 2, "Ärenden", NULL);
+				worksheet_write_string(ws, (lxw_row_t)row, 3,
+				                       channel_sv(json_string_value(
+				                               json_object_get(l, "channel"))),
+				                       NULL);
+				put_num(ws, row, 4, json_object_get(l, "count"), b->num[K_INT]);
+				put_num(ws, row, 5, json_object_get(l, "price"), b->num[K_KR]);
+			}
+			put_num(ws, row++, 6, json_object_get(l, "amount"), b->num[K_KR]);
+		}
+	}
+	json_array_foreach(json_object_get(inv, "clients"), i, a)
+	{
+		char label[192];
+
+		snprintf(label, sizeof(label), "Summa %s", str(a, "client_name"));
+		worksheet_write_string(ws, (lxw_row_t)row, 0, label, b->bold);
+		for (lxw_col_t c = 1; c <= 7; c++)
+			worksheet_write_blank(ws, (lxw_row_t)row, c, b->bold);
+		put_num(ws, row, 4, json_object_get(a, "cases"), b->total[K_INT]);
+		put_num(ws, row++, 6, json_object_get(a, "amount"), b->total[K_KR]);
+		cases += json_integer_value(json_object_get(a, "cases"));
+	}
+	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
+	for (lxw_col_t c = 1; c <= 7; c++)
+		worksheet_write_blank(ws, (lxw_row_t)row, c, b->bold);
+	worksheet_write_number(ws, (lxw_row_t)row, 4, (double)cases, b->total[K_INT]);
+	put_num(ws, row, 6, json_object_get(inv, "amount"), b->total[K_KR]);
+	return 0;
+}
+
+/* The case ids behind each line, one per row so they can be filtered and looked up. */
+static int invoice_cases(struct book *b, const json_t *inv, const char *muni, const char *month)
+{
+	static const char *const heads[] = {"Förvaltning", "Avtal", "Kanal", "Ärende-id"};
+	static const double widths[] = {28, 36, 16, 11};
+	lxw_worksheet *ws = sheet(b, "Ärenden", muni, "Ärenden i fakturaunderlaget,", month);
+	int row = HEAD_ROW + 1;
+	size_t i, j, k;
+	json_t *a, *l, *id;
+
+	if (!ws)
+		return EIO;
+	put_lead(b, ws, heads, widths, N(heads));
+	json_array_foreach(json_object_get(inv, "agreements"), i, a)
+	{
+		json_array_foreach(json_object_get(a, "lines"), j, l)
+		{
+			json_array_foreach(json_object_get(l, "case_ids"), k, id)
+			{
+				worksheet_write_string(ws, (lxw_row_t)row, 0, str(a, "client_name"),
+				                       NULL);
+				worksheet_write_string(ws, (lxw_row_t)row, 1, str(a, "name"), NULL);
+				worksheet_write_string(ws, (lxw_row_t)row, 2,
+				                       channel_sv(json_string_value(
+				                               json_object_get(l, "channel"))),
+				                       NULL);
+				put_num(ws, row++, 3, id, NULL);
+			}
+		}
+	}
+	return 0;
+}
+
+int report_invoice_xlsx(const json_t *inv, const char *municipality, const char *path)
+{
+	const char *month = json_string_value(json_object_get(inv, "month"));
+	struct book b;
+	int err;
+
+	if (!month || !path)
+		return EINVAL;
+	if (!municipality)
+		municipality = "";
+	if ((err = book_open(&b, path)))
+		return err;
+	err = invoice_lines(&b, inv, municipality, month);
+	if (!err)
+		err = invoice_cases(&b, inv, municipality, month);
+	if (book_close(&b) != 0 && !err)
+		err = EIO;
+	return err;
+}
