@@ -1,16 +1,92 @@
 /* /api/v1/reports: the monthly report and the invoice basis for the client departments. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
 
 #include "http/http_int.h"
 #include "report/report.h"
 
 typedef int(report_h)(struct db *db, const struct principal *who, const char *month,
                       int64_t client_id, json_t **out);
+typedef int(report_xlsx_h)(const json_t *report, const char *municipality, const char *path);
+
+#define XLSX_CTYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+/* The whole file at `path` into a new buffer; 0 or an errno. */
+static int read_all(const char *path, char **out, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+	int err = 0;
+
+	if (!f)
+		return errno;
+	do {
+		if (len == cap) {
+			char *p = realloc(buf, cap = cap ? cap * 2 : 65536);
+
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			buf = p;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	if (!err && ferror(f))
+		err = EIO;
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	*n = len;
+	return 0;
+}
+
+/* The report as an XLSX attachment, written to a private temporary file that is removed
+ * before the response goes out. */
+static int send_xlsx(struct req *r, const json_t *o, report_xlsx_h *h, const char *name,
+                     const char *month)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[512], disp[128];
+	char *buf = NULL;
+	size_t n = 0;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/lotsen-report-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return resp_store_error(r, EIO, "report");
+	close(fd);
+	err = h(o, r->app->municipality ? r->app->municipality : "", path);
+	if (!err)
+		err = read_all(path, &buf, &n);
+	unlink(path);
+	if (err)
+		return resp_store_error(r, EIO, "report");
+	err = resp_text(r, 200, XLSX_CTYPE, buf, n);
+	free(buf);
+	if (err)
+		return err;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.xlsx\"", name, month);
+	MHD_add_response_header(r->resp, "Content-Disposition", disp);
+	return 0;
+}
 
 /* Reports hold aggregates and case ids, no citizen data: reading one is not audited. */
-static int report_send(struct req *r, report_h *h)
+static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, const char *name)
 {
 	const char *month = req_query(r, "month");
+	const char *format = req_query(r, "format");
 	struct report_month m;
 	int64_t client_id;
 	json_t *o;
@@ -26,6 +102,15 @@ static int report_send(struct req *r, report_h *h)
 		                "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0) {
+		struct problem p;
+
+		problem_init(&p);
+		p.status = 400;
+		problem_field(&p, "format", "%s",
+		              L(r, "ska vara json eller xlsx", "must be json or xlsx"));
+		return resp_problem(r, &p);
+	}
 	if (req_query_int(r, "client_id", &client_id))
 		return 0;
 	err = h(r->app->db, &r->who, month, client_id, &o);
@@ -35,17 +120,22 @@ static int report_send(struct req *r, report_h *h)
 		                    "You may only see reports for your own department."));
 	if (err)
 		return resp_store_error(r, err, "report");
+	if (format && strcmp(format, "xlsx") == 0) {
+		err = send_xlsx(r, o, xh, name, month);
+		json_decref(o);
+		return err;
+	}
 	return resp_json(r, 200, o);
 }
 
 static int reports_monthly(struct req *r)
 {
-	return report_send(r, report_monthly);
+	return report_send(r, report_monthly, report_monthly_xlsx, "manadsrapport");
 }
 
 static int reports_invoice(struct req *r)
 {
-	return report_send(r, report_invoice);
+	return report_send(r, report_invoice, report_invoice_xlsx, "fakturaunderlag");
 }
 
 #define ROLES_REPORTS (ROLE_MANAGER | ROLE_ADMIN | ROLE_CLIENT_VIEWER)

@@ -1,6 +1,11 @@
 """Monthly report and invoice basis over HTTP: who sees which client, bad months, and
 invoice lines that trace back to real cases."""
 import datetime
+import io
+import re
+import urllib.error
+import urllib.request
+import zipfile
 import zoneinfo
 
 from harness import ServerTest
@@ -85,3 +90,58 @@ class ReportTest(ServerTest):
                 if line["kind"] == "cases" and line["price"] is not None:
                     self.assertAlmostEqual(line["amount"], line["count"] * line["price"], places=2)
         self.assertAlmostEqual(inv["amount"], sum(c["amount"] for c in inv["clients"]), places=2)
+
+    def get_bytes(self, path, user="admin"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.srv.port}{path}")
+        req.add_header("Authorization", f"Bearer {self.token(user)}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def test_monthly_as_xlsx(self):
+        rep = self.api("GET", f"/api/v1/reports/monthly?month={self.month}", user="chef.stod").json
+        status, headers, body = self.get_bytes(
+            f"/api/v1/reports/monthly?month={self.month}&format=xlsx", user="chef.stod")
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"],
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        self.assertEqual(headers["Content-Disposition"],
+                         f'attachment; filename="manadsrapport-{self.month}.xlsx"')
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            self.assertIsNone(z.testzip())
+            workbook = z.read("xl/workbook.xml").decode()
+            self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
+                             ["Ärenden", "Samtal", "Jämförelse"])
+            strings = z.read("xl/sharedStrings.xml").decode()
+            self.assertIn("Lotsens kommun – Ärenden per svarsgrupp och förvaltning,", strings)
+            self.assertIn("<t>Totalt</t>", strings)
+            # the totals row comes after the title, an empty row, the header and the rows;
+            # its case count (column C) is the report's
+            sheet = z.read("xl/worksheets/sheet1.xml").decode()
+            row = 3 + len(rep["rows"]) + 1
+            m = re.search(rf'<c r="C{row}"[^>]*><v>([^<]*)</v>', sheet)
+            self.assertIsNotNone(m, sheet[-2000:])
+            self.assertEqual(int(m.group(1)), rep["totals"]["cases"])
+
+    def test_xlsx_for_a_client_viewer_and_the_invoice(self):
+        status, _, _ = self.get_bytes(
+            f"/api/v1/reports/monthly?month={self.month}&client_id=3&format=xlsx", user=VIEWER)
+        self.assertEqual(status, 403)
+        status, headers, body = self.get_bytes(
+            f"/api/v1/reports/invoice?month={self.month}&format=xlsx", user=VIEWER)
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Disposition"],
+                         f'attachment; filename="fakturaunderlag-{self.month}.xlsx"')
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            workbook = z.read("xl/workbook.xml").decode()
+            self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
+                             ["Fakturaunderlag", "Ärenden"])
+            strings = z.read("xl/sharedStrings.xml").decode()
+            self.assertIn("Äldreförvaltningen", strings)
+            self.assertNotIn("Kommunstyrelsen", strings)
+
+    def test_unknown_format_is_400_naming_format(self):
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=pdf", user="admin")
+        self.assertProblem(r, 400, "format")
