@@ -231,7 +231,7 @@ function hoursTable(f, value) {
 		el('p', { class: 'hint', id: 'hint-hours', 'data-en': 'Times as HH:MM; leave both empty for a closed day.', text: 'Tider som TT:MM; lämna båda tomma för en stängd dag.' }),
 		el('table', { class: 'data hours' }, el('caption', { class: 'visually-hidden', 'data-en': 'Weekly hours', text: 'Veckans öppettider' }),
 			el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, lbl('Dag', 'Day')), el('th', { scope: 'col' }, lbl('Från', 'From')),
-				el('th', { scope: 'col' }, lbl('Till', 'Until')), el('th', { scope: 'col' }, lbl('Nu', 'Now')))),
+				el('th', { scope: 'col' }, lbl('Till', 'Until')), el('th', { scope: 'col' }, lbl('Flera tider', 'Several intervals')))),
 			el('tbody', {}, ...rows)),
 		el('label', { for: 'f-holidays', 'data-en': 'Public holidays', text: 'Helgdagar' }), holidays,
 		el('p', { class: 'field-error', id: 'err-opening_hours' }));
@@ -295,11 +295,12 @@ async function openForm(id) {
 	const controls = ty.fields.map((f) => control(f, record ? record[f.name] : f.type === 'bool' ? true : undefined, isNew)).filter(Boolean);
 	const timeHint = ty.fields.some((f) => f.type === 'time')
 		? el('p', { class: 'hint', id: 'hint-time', 'data-en': 'Local time, YYYY-MM-DD HH:MM.', text: 'Lokal tid, ÅÅÅÅ-MM-DD TT:MM.' }) : null;
-	$('edit').replaceChildren(timeHint, ...controls,
+	$('edit').replaceChildren(...[timeHint, ...controls].filter(Boolean),
 		el('p', { class: 'alert', id: 'form-error', role: 'alert' }),
 		el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', id: 'btn-save', 'data-en': 'Save', text: 'Spara' }),
 			el('button', { type: 'button', id: 'btn-cancel', 'data-en': 'Close', text: 'Stäng' })),
-		el('p', { class: 'notice', id: 'saved', role: 'status' }));
+		el('p', { class: 'notice', id: 'saved', role: 'status' }),
+	);
 	$('btn-cancel').addEventListener('click', closeForm);
 	applyLang($('edit'));
 	$('edit-panel').hidden = false;
