@@ -153,7 +153,7 @@ class WebTest(ServerTest):
 
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
-        self.assertEqual(sorted(r["axe"]), ["agent", "index", "kontakt", "lead", "tyck-till", "wallboard"], r["axe"])
+        self.assertEqual(sorted(r["axe"]), ["admin", "agent", "index", "kontakt", "lead", "tyck-till", "wallboard"], r["axe"])
         for page, violations in r["axe"].items():
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
             self.assertEqual(bad, [], f"{page}: {json.dumps(bad, ensure_ascii=False)}")
@@ -210,6 +210,36 @@ class WebTest(ServerTest):
         self.assertEqual((c["channel"], c["client_id"], c["group_id"], c["summary"]),
                          ("web", r["feedbackClient"], 1, r["feedbackMessage"]), c)
         self.assertEqual(c["citizen"]["name"], "Greta Gustafsson", c)
+
+    def test_admin_edits_a_groups_hours_and_max_wait(self):
+        r = self.result
+        self.assertTrue(r["adminOk"], r.get("adminError"))
+        self.assertTrue(r["adminLinkVisible"])
+        self.assertEqual(r["adminEditFocused"], "h-edit")
+        self.assertEqual(r["adminSavedGroup"], 3)
+        g = self.api("GET", "/api/v1/groups/3").json
+        self.assertEqual(g["max_wait_s"], 240, g)
+        self.assertEqual(g["opening_hours"]["weekly"]["tue"], [["08:15", "12:30"]], g["opening_hours"])
+        # The other days and the holiday rule are as they were.
+        self.assertEqual(g["opening_hours"]["weekly"]["mon"], [["00:00", "24:00"]], g["opening_hours"])
+        self.assertEqual(g["opening_hours"]["holidays"], "ignore", g["opening_hours"])
+
+    def test_admin_closure_ending_before_it_starts_shows_the_field_error(self):
+        r = self.result
+        self.assertTrue(r["adminOk"], r.get("adminError"))
+        self.assertEqual(r["adminClosureError"], {"text": "måste vara efter starts_at", "invalid": "true",
+                                                  "focused": "f-ends_at"})
+        closures = self.api("GET", "/api/v1/closures?group_id=3").json
+        self.assertFalse([c for c in closures["items"] if c["reason"] == "Arbetsplatsträff"], closures)
+        self.assertEqual(r["adminEnglish"], {"heading": "Lotsen – administration", "list": "Closures", "save": "Save"})
+
+    def test_agent_is_told_the_administration_is_not_allowed(self):
+        r = self.result
+        self.assertTrue(r["adminOk"], r.get("adminError"))
+        self.assertFalse(r["adminLinkForAgent"])
+        self.assertIn(403, r["adminAgentStatuses"])
+        self.assertIn("inte tillgång till administrationen", r["adminAgentMessage"])
+        self.assertTrue(r["adminAgentHidden"])
 
     def test_pages_raise_no_script_errors(self):
         self.assertEqual(self.result["pageErrors"], [])

@@ -248,10 +248,66 @@ async function publicFlow(browser) {
 	await ctx.close();
 }
 
+// Administration: an admin edits a group's Tuesday hours and maximum wait, a closure that
+// ends before it starts gets the server's field error, and an agent is refused.
+async function adminFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1300, height: 1000 } });
+	const page = await login(ctx, 'admin', 'admin');
+	await page.waitForURL('**/wallboard.html');
+	result.adminLinkVisible = await page.isVisible('a[href="admin.html"]');
+	await page.click('a[href="admin.html"]');
+	await page.waitForURL('**/admin.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	await page.click('#list-table button[data-id="3"]');
+	await page.waitForSelector('#h-tue-from');
+	result.adminEditFocused = await page.evaluate(() => document.activeElement.id);
+	await page.fill('#h-tue-from', '08:15');
+	await page.fill('#h-tue-to', '12:30');
+	await page.fill('#f-max_wait_s', '240');
+	await page.screenshot({ path: join(shots, 'admin.png'), fullPage: true });
+	await axe(page, 'admin');
+	await page.focus('#f-max_wait_s');
+	await page.keyboard.press('Enter');
+	await page.waitForFunction(() => document.getElementById('saved') && document.getElementById('saved').textContent === 'Sparat.');
+	result.adminSavedGroup = Number(await page.getAttribute('#saved', 'data-id'));
+
+	await page.click('#type-closures');
+	await page.waitForFunction(() => document.getElementById('h-list').textContent === 'Stängningar');
+	await page.click('#btn-new');
+	await page.selectOption('#f-group_id', '3');
+	await page.fill('#f-starts_at', '2030-05-06 10:00');
+	await page.fill('#f-ends_at', '2030-05-06 09:00');
+	await page.fill('#f-reason', 'Arbetsplatsträff');
+	await page.click('#btn-save');
+	await page.waitForFunction(() => document.getElementById('err-ends_at').textContent !== '');
+	result.adminClosureError = await page.evaluate(() => ({
+		text: document.getElementById('err-ends_at').textContent,
+		invalid: document.getElementById('f-ends_at').getAttribute('aria-invalid'),
+		focused: document.activeElement.id,
+	}));
+	await page.click('#lang-switch');
+	result.adminEnglish = { heading: await page.textContent('h1'), list: await page.textContent('#h-list'), save: await page.textContent('#btn-save') };
+	await page.click('#lang-switch');
+	await ctx.close();
+
+	const actx = await browser.newContext({ locale: 'sv-SE' });
+	const agent = await login(actx, 'anna', 'admin-agent');
+	await agent.waitForURL('**/agent.html');
+	result.adminLinkForAgent = await agent.isVisible('a[href="admin.html"]');
+	const statuses = [];
+	agent.on('response', (r) => { if (r.url().includes('/api/v1/')) statuses.push(r.status()); });
+	await agent.goto(base + '/admin.html');
+	await agent.waitForFunction(() => document.getElementById('page-error').textContent !== '');
+	result.adminAgentMessage = await agent.textContent('#page-error');
+	result.adminAgentHidden = await agent.evaluate(() => document.getElementById('admin').hidden);
+	result.adminAgentStatuses = statuses;
+	await actx.close();
+}
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 const started = Date.now();
 try {
-	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow], ['lead', leadFlow], ['public', publicFlow]]) {
+	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow], ['lead', leadFlow], ['public', publicFlow], ['admin', adminFlow]]) {
 		try {
 			await flow(browser);
 			result[name + 'Ok'] = true;
