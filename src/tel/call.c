@@ -82,6 +82,10 @@ struct tel_call {
 	const char *end_reason;         /* why the call ends, for its record; NULL: derived */
 	struct recorder *rec;           /* the recording while one runs; owned */
 	char rec_path[512];             /* its file */
+	bool survey_offered;            /* the survey offer has played (once per call) */
+	bool survey_last;               /* it was the last offer: "1" opts in */
+	bool survey_optin;              /* the caller pressed 1: call back after the call */
+	uint32_t survey_agent;          /* the agent who talked last, for the answers */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -201,10 +205,28 @@ void tel_call_end_reason(struct tel_call *c, const char *reason)
 		c->end_reason = reason;
 }
 
+/* The call ends: an opted-in caller who talked to an agent is called back for the survey,
+ * if the group's survey is still running (max_answers not reached). */
+static void survey_after(struct tel_call *c)
+{
+	struct tel_policy pol;
+
+	if (!c->survey_optin || !c->survey_agent || !c->id || c->tel->closing)
+		return;
+	c->survey_optin = false;
+	if (tel_store_policy(c->tel->app->db, c->group, &pol) != 0)
+		return;
+	if (pol.survey)
+		tel_survey_start(c->tel, c->id, c->group, c->survey_agent, c->caller_no, c->contact,
+		                 c->entry, json_object_get(pol.survey, "questions"));
+	json_decref(pol.survey);
+}
+
 void tel_call_drop(struct tel_call *c)
 {
 	if (!c || !c->le.list)
 		return;
+	survey_after(c);
 	record_pair(c, c->end_reason);
 	add_counts(&c->cc, c->caller.media);
 	if (c->agent.media)
@@ -534,6 +556,12 @@ void tel_call_digit(struct tel_call *c, char digit)
 		menu_digit(c, digit);
 		break;
 	case PH_QUEUE:
+		if (digit == '1' && c->survey_last && !c->survey_optin && !c->talking) {
+			c->survey_optin = true;
+			c->survey_last = false;
+			log_info("tel.survey", "call=%lld optin=true", (long long)c->id);
+			break;
+		}
 		if (digit != '1' || !c->cb_offered || c->talking || c->agent.sess)
 			break;
 		if (feed(c, FEED_CB_ACCEPT) != 0)
@@ -733,6 +761,7 @@ static void agent_estab_h(const struct sip_msg *msg, void *arg)
 		c->talking = true;
 		c->answered_ms = acd_now_ms();
 		c->talked_agent = c->agent_id;
+		c->survey_agent = c->agent_id;
 		(void)re_snprintf(c->agent_callid, sizeof(c->agent_callid), "%s",
 		                  sip_dialog_callid(sipsess_dialog(c->agent.sess)));
 		bridge(c);
@@ -900,6 +929,24 @@ static void transferred(struct tel_call *c)
 	media_tone(c->caller.media, true);
 }
 
+/* The group runs a survey: offer it once, after the welcome and announcement. */
+static void survey_offer(struct tel_call *c)
+{
+	static const char *const offer[] = {"enkat_erbjudande"};
+	struct tel_policy pol;
+
+	if (c->survey_offered || !c->caller_no[0] || !c->contact[0] || c->callback ||
+	    tel_store_policy(c->tel->app->db, c->group, &pol) != 0)
+		return;
+	if (pol.survey) {
+		c->survey_offered = true;
+		c->survey_last = true;
+		log_info("tel.survey", "call=%lld offered=true", (long long)c->id);
+		say(c, offer, 1, true, NULL);
+	}
+	json_decref(pol.survey);
+}
+
 void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t ewt_s)
 {
 	bool first = !c->welcomed;
@@ -912,10 +959,11 @@ void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t e
 	if (c->agent.sess)
 		return;
 	media_tone(c->caller.media, true);
-	if (!tel_group_announces(c->tel, group))
-		return;
-	c->welcomed = true;
-	announce(c, position, ewt_s, first);
+	if (tel_group_announces(c->tel, group)) {
+		c->welcomed = true;
+		announce(c, position, ewt_s, first);
+	}
+	survey_offer(c);
 }
 
 void tel_call_announce(struct tel_call *c, int position, int64_t ewt_s)
@@ -930,6 +978,7 @@ void tel_call_offer_callback(struct tel_call *c)
 	static const char *const offer[] = {"callback_erbjudande"};
 
 	c->cb_offered = true;
+	c->survey_last = false; /* "1" now means the callback */
 	if (c->phase != PH_QUEUE || c->talking || !c->caller.media)
 		return;
 	log_info("tel.callback", "call=%lld offered=true", (long long)c->id);

@@ -314,6 +314,7 @@ static void tel_destructor(void *arg)
 		tel_call_end_reason(c, "shutdown");
 		tel_call_hangup(c);
 	}
+	tel_surveys_stop(t);
 	/* Pending requests (BYEs just sent) are given up; their sessions then go. */
 	sip_close(t->sip, true);
 	mem_deref(t->lsnr);
@@ -336,6 +337,7 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	t->app = app;
 	tmr_init(&t->act_tmr);
 	list_init(&t->calls);
+	list_init(&t->surveys);
 	list_init(&t->acts);
 	list_init(&t->prompts);
 	(void)re_snprintf(t->rec_dir, sizeof(t->rec_dir), "%s",

@@ -33,12 +33,13 @@ struct tel {
 	struct sa laddr;           /* where SIP listens */
 	struct sa media_ip;        /* where RTP binds and what SDP announces (port 0) */
 	struct list calls;         /* struct tel_call, the list holds one reference each */
-	struct list acts;          /* struct tel_act: the engine's actions not yet done */
-	struct tmr act_tmr;        /* runs acts on the next loop step */
-	bool recheck;              /* the engine changed: look for calls it ended on its own */
-	bool closing;              /* tel_free is hanging up: no more engine feeding */
-	struct list prompts;       /* struct prompt, loaded at start; may be empty */
-	char rec_dir[512];         /* where recordings are written */
+	struct list surveys; /* struct tel_survey: post-call survey calls, one reference each */
+	struct list acts;    /* struct tel_act: the engine's actions not yet done */
+	struct tmr act_tmr;  /* runs acts on the next loop step */
+	bool recheck;        /* the engine changed: look for calls it ended on its own */
+	bool closing;        /* tel_free is hanging up: no more engine feeding */
+	struct list prompts; /* struct prompt, loaded at start; may be empty */
+	char rec_dir[512];   /* where recordings are written */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -122,6 +123,17 @@ void recorder_feed(struct recorder *r, int side, const int16_t *s, size_t n);
 int64_t recorder_stop(struct recorder *r);
 /* What a leg receives goes to `r` as side `side` (NULL stops). `r` is borrowed. */
 void media_record(struct media *m, struct recorder *r, int side);
+
+/* ---- survey.c: the post-call survey ------------------------------------- */
+
+/* In SURVEY_DELAY_MS, call sip:<number>@<contact> (from the entry number), play each
+ * question of `questions` (prompt names, or {"prompt":…,"max":N}), store one digit per
+ * question for call_id/group/agent, thank and hang up. */
+void tel_survey_start(struct tel *t, int64_t call_id, uint32_t group, uint32_t agent,
+                      const char *number, const char *contact, const char *entry,
+                      json_t *questions);
+/* Hang up every survey call (at shutdown). */
+void tel_surveys_stop(struct tel *t);
 
 /* ---- call.c: a caller, its agent leg, their state ------------------------ */
 

@@ -426,6 +426,59 @@ class SipTest(ServerTest):
                          [("transferred", 2), ("abandoned", 4)], rows)
         self.assertEqual(rows[0]["agent_id"], self.anna, rows)
 
+    # ---- fourth slice: the post-call survey ------------------------------------------
+
+    STOCKHOLM_SURVEY = {"questions": [{"prompt": "enkat_1", "max": 4}, {"prompt": "enkat_2", "max": 3},
+                                      "enkat_3", "enkat_4", "enkat_5", "enkat_6"],
+                        "max_answers": 500}
+
+    def test_s_survey_opt_in_then_called_back_and_answered_by_dtmf(self):
+        g = self.api("GET", "/api/v1/groups/2").json
+        threshold = g.get("callback_threshold_s")
+        # No callback offer in the way: "1" is the survey's.
+        r = self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": 0})
+        self.assertEqual(r.status, 200, r)
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        con.execute("INSERT OR REPLACE INTO tel_group_policy(group_id, survey) VALUES (2, ?)",
+                    (json.dumps(self.STOCKHOLM_SURVEY),))
+        con.commit()
+        try:
+            mark = self.last_event_id()
+            caller = Sipp("caller_survey.xml", "-s", ENTRY)
+            call_id = self.new_call(mark)
+            deadline = time.time() + 6
+            while f"event=tel.survey call={call_id} optin=true" not in self.srv.logs():
+                self.assertLess(time.time(), deadline, self.srv.logs()[-3000:])
+                time.sleep(0.05)
+            agent = Sipp("agent_hangup.xml", "-d", "1000", remote=False)
+            self.phone(agent.port)
+            time.sleep(0.3)
+            self.state("anna", "logged_in")
+            self.state("anna", "ready")
+            self.assertSipp(agent)
+            self.assertSipp(caller)  # the agent's hang-up reached the caller
+            # Lotsen calls back at the caller's Contact, where sipp now answers the survey.
+            citizen = Sipp("survey_answer.xml", port=caller.port, remote=False)
+            self.assertSipp(citizen)
+            deadline = time.time() + 5
+            while True:
+                r = self.api("GET", "/api/v1/surveys/answers?group_id=2", user="lead.aldre")
+                self.assertEqual(r.status, 200, r)
+                rows = [a for a in r.json["answers"] if a["call_id"] == call_id]
+                if len(rows) >= 6 or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual([(a["question"], a["prompt"], a["answer"], a["agent_id"]) for a in rows],
+                             [(i, f"enkat_{i}", 1, self.anna) for i in range(1, 7)], self.srv.logs()[-3000:])
+            n = con.execute("SELECT survey_calls FROM tel_group_policy WHERE group_id = 2").fetchone()[0]
+            self.assertEqual(n, 1)
+        finally:
+            con.execute("DELETE FROM tel_group_policy WHERE group_id = 2")
+            con.commit()
+            con.close()
+            r = self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": threshold})
+            self.assertEqual(r.status, 200, r)
+
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(2)
