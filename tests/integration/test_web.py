@@ -153,7 +153,7 @@ class WebTest(ServerTest):
 
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
-        self.assertEqual(sorted(r["axe"]), ["admin", "agent", "index", "kontakt", "lead", "tyck-till", "wallboard"], r["axe"])
+        self.assertEqual(sorted(r["axe"]), ["admin", "agent", "index", "kb-edit", "kb-list", "kontakt", "lead", "tyck-till", "wallboard"], r["axe"])
         for page, violations in r["axe"].items():
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
             self.assertEqual(bad, [], f"{page}: {json.dumps(bad, ensure_ascii=False)}")
@@ -240,6 +240,42 @@ class WebTest(ServerTest):
         self.assertIn(403, r["adminAgentStatuses"])
         self.assertIn("inte tillgång till administrationen", r["adminAgentMessage"])
         self.assertTrue(r["adminAgentHidden"])
+
+    def test_lead_edits_an_article_and_sees_the_diff(self):
+        r = self.result
+        self.assertTrue(r["kbOk"], r.get("kbError"))
+        self.assertTrue(r["kbLinkVisible"])
+        self.assertGreater(r["kbVersionAfter"], r["kbVersionBefore"])
+        a = self.api("GET", f"/api/v1/kb/articles/{r['kbArticleId']}", user="lead.aldre").json
+        self.assertEqual(a["title"], "Ansöka om hemtjänst", a)
+        self.assertEqual(a["version"], r["kbVersionAfter"], a)
+        self.assertIn(r["kbLine"], a["body"])
+        self.assertIn(r["kbLine"], r["kbPreview"])
+        self.assertIn("+" + r["kbLine"], r["kbDiffAdded"])
+        self.assertGreaterEqual(r["kbVersionRows"], 2)
+        versions = self.api("GET", f"/api/v1/kb/articles/{r['kbArticleId']}/versions", user="lead.aldre").json
+        self.assertEqual(versions["items"][0]["note"], "Tillägg om tider", versions)
+
+    def test_article_html_from_authors_never_runs(self):
+        r = self.result
+        self.assertTrue(r["kbOk"], r.get("kbError"))
+        self.assertEqual(r["kbDialogs"], [])
+        self.assertEqual((r["kbScript"]["scripts"], r["kbScript"]["handlers"], r["kbScript"]["jsLinks"],
+                          r["kbScript"]["owned"]), (0, 0, 0, False), r["kbScript"])
+        self.assertIn("Hej", r["kbScript"]["text"])
+
+    def test_agent_flags_an_article_and_the_lead_sees_it(self):
+        r = self.result
+        self.assertTrue(r["kbOk"], r.get("kbError"))
+        self.assertTrue(r["kbLinkForAgent"])
+        self.assertFalse(r["kbAgentCanEdit"])
+        flags = [f for f in r["kbFlags"] if f["id"] == str(r["kbFlagId"])]
+        self.assertEqual(len(flags), 1, r["kbFlags"])
+        self.assertIn("Ansöka om hemtjänst", flags[0]["text"])
+        self.assertIn("Telefontiderna stämmer inte längre.", flags[0]["text"])
+        self.assertEqual(r["kbEnglish"], {"heading": "Lotsen – knowledge base", "search": "Search"})
+        api = self.api("GET", "/api/v1/kb/flags?status=open", user="lead.aldre").json
+        self.assertIn(r["kbFlagId"], [f["id"] for f in api["items"]])
 
     def test_pages_raise_no_script_errors(self):
         self.assertEqual(self.result["pageErrors"], [])

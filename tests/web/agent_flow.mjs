@@ -304,10 +304,100 @@ async function adminFlow(browser) {
 	await actx.close();
 }
 
+// Knowledge base: lead.aldre edits a published article's body and sees the diff, creates an
+// article whose body holds a script (never run), anna flags the article, the lead sees it.
+async function kbFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1300, height: 1000 } });
+	const page = await login(ctx, 'lead.aldre', 'kb-lead');
+	const dialogs = [];
+	page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+	await page.waitForURL('**/agent.html');
+	result.kbLinkVisible = await page.isVisible('a[href="kb.html"]');
+	await page.click('a[href="kb.html"]');
+	await page.waitForURL('**/kb.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	await page.fill('#q', 'hemtjänst');
+	await page.keyboard.press('Enter');
+	await page.waitForSelector('#result-list li');
+	await axe(page, 'kb-list');
+	await page.click('#result-list button:text-is("Ansöka om hemtjänst")');
+	await page.waitForSelector('#article-view:not([hidden]) #a-body p');
+	result.kbVersionBefore = Number(await page.getAttribute('#a-meta', 'data-version'));
+	await page.click('#btn-edit');
+	await page.waitForSelector('#f-body');
+	const line = 'Testrad från webbtestet: ring före kl. 10.';
+	result.kbLine = line;
+	const body = await page.inputValue('#f-body');
+	await page.fill('#f-body', body.replace(/\s*$/, '') + '\n\n' + line + '\n');
+	await page.fill('#f-note', 'Tillägg om tider');
+	await page.click('#btn-save');
+	await page.waitForFunction(() => document.getElementById('saved') && document.getElementById('saved').dataset.version);
+	result.kbArticleId = Number(await page.getAttribute('#saved', 'data-id'));
+	result.kbVersionAfter = Number(await page.getAttribute('#saved', 'data-version'));
+	result.kbPreview = await page.textContent('#preview');
+	await page.screenshot({ path: join(shots, 'kb.png'), fullPage: true });
+	await axe(page, 'kb-edit');
+	await page.click('#btn-cancel');
+	await page.waitForSelector('#article-view:not([hidden])');
+	await page.click('#btn-versions');
+	await page.waitForSelector('#diff .add');
+	result.kbVersionRows = await page.$$eval('#version-table tbody tr', (rs) => rs.length);
+	result.kbDiffAdded = await page.$$eval('#diff .add', (ls) => ls.map((l) => l.textContent.trim()));
+
+	// A new article whose Markdown holds raw HTML: the rendering never runs it.
+	await page.click('#btn-back-article');
+	await page.click('#btn-back');
+	await page.click('#btn-new');
+	await page.waitForSelector('#f-title');
+	await page.fill('#f-title', 'Skripttest');
+	await page.selectOption('#f-status', 'published');
+	await page.fill('#f-body', 'Hej <script>alert("kb")</script>\n\n<img src="x" onerror="alert(2)">\n\n[länk](javascript:alert(3))\n\n<script>window.kbOwned = 1</script>\n');
+	await page.click('#btn-save');
+	await page.waitForFunction(() => document.getElementById('saved') && document.getElementById('saved').dataset.id);
+	await page.click('#btn-cancel');
+	await page.waitForSelector('#article-view:not([hidden])');
+	await page.waitForTimeout(300);
+	result.kbScript = await page.evaluate(() => ({
+		scripts: document.querySelectorAll('#a-body script, #preview script').length,
+		handlers: document.querySelectorAll('#a-body [onerror], #a-body img').length,
+		jsLinks: [...document.querySelectorAll('#a-body a')].filter((a) => /^javascript:/i.test(a.getAttribute('href') || '')).length,
+		owned: window.kbOwned === 1,
+		text: document.getElementById('a-body').textContent,
+	}));
+	result.kbDialogs = dialogs;
+	await ctx.close();
+
+	const actx = await browser.newContext({ locale: 'sv-SE' });
+	const agent = await login(actx, 'anna', 'kb-agent');
+	await agent.waitForURL('**/agent.html');
+	result.kbLinkForAgent = await agent.isVisible('a[href="kb.html"]');
+	await agent.goto(`${base}/kb.html#article-${result.kbArticleId}`);
+	await agent.waitForSelector('body[data-ready="true"]');
+	await agent.waitForSelector('#article-view:not([hidden])');
+	result.kbAgentCanEdit = await agent.isVisible('#btn-edit');
+	await agent.selectOption('#f-flag-kind', 'wrong');
+	await agent.fill('#f-flag-message', 'Telefontiderna stämmer inte längre.');
+	await agent.click('#btn-flag');
+	await agent.waitForFunction(() => document.getElementById('flag-done').dataset.id);
+	result.kbFlagId = Number(await agent.getAttribute('#flag-done', 'data-id'));
+	await actx.close();
+
+	const lctx = await browser.newContext({ locale: 'sv-SE' });
+	const lead = await login(lctx, 'lead.aldre', 'kb-lead-flags');
+	await lead.waitForURL('**/agent.html');
+	await lead.goto(base + '/kb.html');
+	await lead.waitForSelector('body[data-ready="true"]');
+	result.kbFlags = await lead.$$eval('#flag-list li', (ls) => ls.map((l) => ({ id: l.dataset.flag, text: l.textContent })));
+	await lead.click('#lang-switch');
+	result.kbEnglish = { heading: await lead.textContent('h1'), search: await lead.textContent('#btn-search') };
+	await lead.click('#lang-switch');
+	await lctx.close();
+}
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 const started = Date.now();
 try {
-	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow], ['lead', leadFlow], ['public', publicFlow], ['admin', adminFlow]]) {
+	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow], ['lead', leadFlow], ['public', publicFlow], ['admin', adminFlow], ['kb', kbFlow]]) {
 		try {
 			await flow(browser);
 			result[name + 'Ok'] = true;
