@@ -366,17 +366,17 @@ static const struct {
 	enum kind kind;
 } row_cols[] = {
         {"Ärenden", "cases", K_INT},         {"Lösta", "resolved", K_INT},
-        {"Vägledda", "guided", K_INT},       {"Överlämnade", "handed_over", K_INT},
-        {"Akut", "forwarded_urgent", K_INT}, {"Lösningsgrad", "fcr", K_PCT},
+        {"Vägledda", "guided", K_INT},       {"Överlämn.", "handed_over", K_INT},
+        {"Akut", "forwarded_urgent", K_INT}, {"Lösn.grad", "fcr", K_PCT},
 };
 
 #define ROW_COLS (sizeof(row_cols) / sizeof(row_cols[0]))
-#define NAME_W   105.0
+#define NAME_W   95.0
 #define NUM_W    ((PAGE_W - 2 * MARGIN - 2 * NAME_W) / (double)ROW_COLS)
 
 static void rows_head(struct pdf *p)
 {
-	font(p, 8, true);
+	font(p, 7.5, true);
 	p->y += 14;
 	text(p, MARGIN, p->y, NAME_W - 4, 0, "Svarsgrupp");
 	text(p, MARGIN + NAME_W, p->y, NAME_W - 4, 0, "Förvaltning");
