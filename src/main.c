@@ -58,9 +58,9 @@ static void usage(FILE *f)
 	        "  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] "
 	        "[--seed K]\n"
 	        "            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
-	        "  report    monthly --month YYYY-MM [--client N] [--format json|csv|xlsx] [--out "
-	        "FILE]\n"
-	        "            [--municipality NAME] --db FILE   (xlsx needs --out)\n"
+	        "  report    monthly --month YYYY-MM [--client N] [--format json|csv|xlsx|pdf] "
+	        "[--out FILE]\n"
+	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
 	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx] [--out FILE]\n"
 	        "            [--municipality NAME] --db FILE   (xlsx needs --out)\n"
 	        "  version\n",
@@ -371,6 +371,7 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 	const char *path = flag_value(argc, argv, "--out", NULL);
 	const char *municipality = flag_value(argc, argv, "--municipality", "Lotsens kommun");
 	bool xlsx = strcmp(format, "xlsx") == 0;
+	bool pdf = monthly && strcmp(format, "pdf") == 0;
 	struct principal who = {.id = 0, .role = ROLE_ADMIN};
 	struct report_month m;
 	struct db *db;
@@ -383,13 +384,13 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 	errno = 0;
 	client_id = strtoll(client, &end, 10);
 	if (!month || report_month_parse(month, &m) != 0 || *end || errno || client_id < 0 ||
-	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && !xlsx) ||
-	    (xlsx && !path)) {
+	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && !xlsx && !pdf) ||
+	    ((xlsx || pdf) && !path)) {
 		fprintf(stderr,
-		        "usage: lotsen %s --month YYYY-MM [--client N] [--format json|csv|xlsx] "
+		        "usage: lotsen %s --month YYYY-MM [--client N] [--format json|csv|xlsx%s] "
 		        "[--out FILE] [--municipality NAME] --db FILE\n"
-		        "(xlsx is written to the file given with --out)\n",
-		        what);
+		        "(%s is written to the file given with --out)\n",
+		        what, monthly ? "|pdf" : "", monthly ? "xlsx or pdf" : "xlsx");
 		return 2;
 	}
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
@@ -401,9 +402,10 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 		fprintf(stderr, "lotsen %s: %s\n", what, strerror(err));
 		return 1;
 	}
-	if (xlsx) {
-		err = monthly ? report_monthly_xlsx(o, municipality, path)
-		              : report_invoice_xlsx(o, municipality, path);
+	if (xlsx || pdf) {
+		err = pdf       ? report_monthly_pdf(o, municipality, path)
+		      : monthly ? report_monthly_xlsx(o, municipality, path)
+		                : report_invoice_xlsx(o, municipality, path);
 		json_decref(o);
 		if (err) {
 			fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path,

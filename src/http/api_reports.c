@@ -15,6 +15,7 @@ typedef int(report_h)(struct db *db, const struct principal *who, const char *mo
 typedef int(report_xlsx_h)(const json_t *report, const char *municipality, const char *path);
 
 #define XLSX_CTYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#define PDF_CTYPE  "application/pdf"
 
 /* The whole file at `path` into a new buffer; 0 or an errno. */
 static int read_all(const char *path, char **out, size_t *n)
@@ -51,10 +52,10 @@ static int read_all(const char *path, char **out, size_t *n)
 	return 0;
 }
 
-/* The report as an XLSX attachment, written to a private temporary file that is removed
- * before the response goes out. */
-static int send_xlsx(struct req *r, const json_t *o, report_xlsx_h *h, const char *name,
-                     const char *month)
+/* The report as an XLSX or PDF attachment (`ext`), written to a private temporary file that
+ * is removed before the response goes out. */
+static int send_file(struct req *r, const json_t *o, report_xlsx_h *h, const char *name,
+                     const char *month, const char *ext, const char *ctype)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[512], disp[128];
@@ -73,17 +74,19 @@ static int send_xlsx(struct req *r, const json_t *o, report_xlsx_h *h, const cha
 	unlink(path);
 	if (err)
 		return resp_store_error(r, EIO, "report");
-	err = resp_text(r, 200, XLSX_CTYPE, buf, n);
+	err = resp_text(r, 200, ctype, buf, n);
 	free(buf);
 	if (err)
 		return err;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.xlsx\"", name, month);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.%s\"", name, month, ext);
 	MHD_add_response_header(r->resp, "Content-Disposition", disp);
 	return 0;
 }
 
-/* Reports hold aggregates and case ids, no citizen data: reading one is not audited. */
-static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, const char *name)
+/* Reports hold aggregates and case ids, no citizen data: reading one is not audited.
+ * `ph` writes the PDF; NULL where a report has none. */
+static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xlsx_h *ph,
+                       const char *name)
 {
 	const char *month = req_query(r, "month");
 	const char *format = req_query(r, "format");
@@ -102,13 +105,16 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, const char
 		                "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
-	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0) {
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
+	    (!ph || strcmp(format, "pdf") != 0)) {
 		struct problem p;
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(&p, "format", "%s",
-		              L(r, "ska vara json eller xlsx", "must be json or xlsx"));
+		problem_field(
+		        &p, "format", "%s",
+		        ph ? L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf")
+		           : L(r, "ska vara json eller xlsx", "must be json or xlsx"));
 		return resp_problem(r, &p);
 	}
 	if (req_query_int(r, "client_id", &client_id))
@@ -121,7 +127,12 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, const char
 	if (err)
 		return resp_store_error(r, err, "report");
 	if (format && strcmp(format, "xlsx") == 0) {
-		err = send_xlsx(r, o, xh, name, month);
+		err = send_file(r, o, xh, name, month, "xlsx", XLSX_CTYPE);
+		json_decref(o);
+		return err;
+	}
+	if (format && strcmp(format, "pdf") == 0) {
+		err = send_file(r, o, ph, name, month, "pdf", PDF_CTYPE);
 		json_decref(o);
 		return err;
 	}
@@ -130,12 +141,13 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, const char
 
 static int reports_monthly(struct req *r)
 {
-	return report_send(r, report_monthly, report_monthly_xlsx, "manadsrapport");
+	return report_send(r, report_monthly, report_monthly_xlsx, report_monthly_pdf,
+	                   "manadsrapport");
 }
 
 static int reports_invoice(struct req *r)
 {
-	return report_send(r, report_invoice, report_invoice_xlsx, "fakturaunderlag");
+	return report_send(r, report_invoice, report_invoice_xlsx, NULL, "fakturaunderlag");
 }
 
 #define ROLES_REPORTS (ROLE_MANAGER | ROLE_ADMIN | ROLE_CLIENT_VIEWER)

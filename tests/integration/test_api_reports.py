@@ -2,7 +2,10 @@
 invoice lines that trace back to real cases."""
 import datetime
 import io
+import os
 import re
+import subprocess
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -142,6 +145,30 @@ class ReportTest(ServerTest):
             self.assertIn("Äldreförvaltningen", strings)
             self.assertNotIn("Kommunstyrelsen", strings)
 
+    def test_monthly_as_pdf_renders(self):
+        status, headers, body = self.get_bytes(
+            f"/api/v1/reports/monthly?month={self.month}&format=pdf", user="chef.stod")
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"], "application/pdf")
+        self.assertEqual(headers["Content-Disposition"],
+                         f'attachment; filename="manadsrapport-{self.month}.pdf"')
+        self.assertTrue(body.startswith(b"%PDF-"))
+        with tempfile.TemporaryDirectory() as d:
+            pdf = os.path.join(d, "rapport.pdf")
+            with open(pdf, "wb") as f:
+                f.write(body)
+            subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", pdf,
+                            os.path.join(d, "sida")], check=True, timeout=60)
+            pngs = [n for n in os.listdir(d) if n.endswith(".png")]
+            self.assertEqual(len(pngs), 1, pngs)
+            png = os.path.join(d, pngs[0])
+            self.assertGreater(os.path.getsize(png), 0)
+            with open(png, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
     def test_unknown_format_is_400_naming_format(self):
-        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=pdf", user="admin")
+        r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=docx", user="admin")
+        self.assertProblem(r, 400, "format")
+        # the invoice basis has no PDF
+        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&format=pdf", user="admin")
         self.assertProblem(r, 400, "format")

@@ -1,0 +1,495 @@
+/* The monthly report as a PDF (cairo): A4 pages with a title, the totals against last
+ * month, bar charts of cases and service level per group, and the rows per group × client
+ * as a table across pages.
+ *
+ * Text uses cairo's toy text API with "DejaVu Sans" (fonts-dejavu-core), which has the
+ * Swedish letters; numbers are written the Swedish way (decimal comma, "57,1 %"). */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+
+#include "report/report.h"
+
+#define PAGE_W  595.28 /* A4 in points */
+#define PAGE_H  841.89
+#define MARGIN  50.0
+#define FONT    "DejaVu Sans"
+#define SL_GOAL 0.85 /* the service-level target drawn on the chart */
+
+enum kind {
+	K_INT, /* a count */
+	K_PCT, /* a ratio 0–1 shown as percent; changes in percentage points */
+	K_SEC, /* seconds with one decimal */
+};
+
+struct pdf {
+	cairo_surface_t *surface;
+	cairo_t *cr;
+	const char *footer; /* "<municipality> – Månadsrapport <period>" */
+	int page;
+	double y; /* where the next line goes */
+};
+
+/* "2026-03" → "mars 2026"; the input when it is not a month. */
+static void month_sv(const char *month, char *buf, size_t n)
+{
+	static const char *const names[] = {"januari",   "februari", "mars",     "april",
+	                                    "maj",       "juni",     "juli",     "augusti",
+	                                    "september", "oktober",  "november", "december"};
+	struct report_month m;
+
+	if (month && report_month_parse(month, &m) == 0)
+		snprintf(buf, n, "%s %d", names[m.m - 1], m.y);
+	else
+		snprintf(buf, n, "%s", month ? month : "");
+}
+
+static const json_t *get_path(const json_t *o, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char head[32];
+
+	if (!dot)
+		return json_object_get(o, key);
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+	return get_path(json_object_get(o, head), dot + 1);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* '.' → ',' in place (snprintf writes the C locale's point). */
+static void decimal_comma(char *s)
+{
+	for (; *s; s++)
+		if (*s == '.')
+			*s = ',';
+}
+
+/* A figure in Swedish; "–" for null. With `change`, a sign and percentage points. */
+static void fmt_num(const json_t *v, enum kind k, bool change, char *buf, size_t n)
+{
+	double d;
+
+	if (!json_is_number(v)) {
+		snprintf(buf, n, "–");
+		return;
+	}
+	d = json_number_value(v);
+	switch (k) {
+	case K_INT:
+		snprintf(buf, n, change ? "%+.0f" : "%.0f", d);
+		break;
+	case K_PCT:
+		snprintf(buf, n, change ? "%+.1f" : "%.1f", d * 100.0);
+		break;
+	case K_SEC:
+		snprintf(buf, n, change ? "%+.1f" : "%.1f", d);
+		break;
+	}
+	decimal_comma(buf);
+	if (k != K_INT) /* the unit after the comma, so "p.e." keeps its points */
+		snprintf(buf + strlen(buf), n - strlen(buf), "%s",
+		         k == K_SEC ? " s"
+		         : change   ? " p.e."
+		                    : " %");
+}
+
+static void font(struct pdf *p, double size, bool bold)
+{
+	cairo_select_font_face(p->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+	                       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(p->cr, size);
+}
+
+static double text_width(struct pdf *p, const char *s)
+{
+	cairo_text_extents_t e;
+
+	cairo_text_extents(p->cr, s, &e);
+	return e.x_advance;
+}
+
+/* `s` at (x, y) on the baseline, cut with "…" to fit `w` (0: no limit); align 0 left,
+ * 1 right, 0.5 centred within w. */
+static void text(struct pdf *p, double x, double y, double w, double align, const char *s)
+{
+	char buf[256];
+	size_t len;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	len = strlen(buf);
+	if (w > 0 && text_width(p, buf) > w) {
+		/* drop whole UTF-8 characters until it fits with the ellipsis */
+		while (len > 0) {
+			do
+				len--;
+			while (len > 0 && ((unsigned char)buf[len] & 0xC0) == 0x80);
+			snprintf(buf + len, sizeof(buf) - len, "…");
+			if (text_width(p, buf) <= w)
+				break;
+		}
+	}
+	if (w > 0 && align > 0)
+		x += (w - text_width(p, buf)) * align;
+	cairo_move_to(p->cr, x, y);
+	cairo_show_text(p->cr, buf);
+}
+
+static void rgb(struct pdf *p, unsigned c)
+{
+	cairo_set_source_rgb(p->cr, ((c >> 16) & 0xFF) / 255.0, ((c >> 8) & 0xFF) / 255.0,
+	                     (c & 0xFF) / 255.0);
+}
+
+static void hline(struct pdf *p, double x0, double x1, double y, double width)
+{
+	rgb(p, 0x808080);
+	cairo_set_line_width(p->cr, width);
+	cairo_move_to(p->cr, x0, y);
+	cairo_line_to(p->cr, x1, y);
+	cairo_stroke(p->cr);
+	rgb(p, 0);
+}
+
+/* Ends the page in progress (with its footer) and starts the next. */
+static void new_page(struct pdf *p)
+{
+	char num[32];
+
+	if (p->page > 0) {
+		font(p, 8, false);
+		rgb(p, 0x606060);
+		text(p, MARGIN, PAGE_H - 25, PAGE_W - 2 * MARGIN - 60, 0, p->footer);
+		snprintf(num, sizeof(num), "Sida %d", p->page);
+		text(p, PAGE_W - MARGIN - 60, PAGE_H - 25, 60, 1, num);
+		rgb(p, 0);
+		cairo_show_page(p->cr);
+	}
+	p->page++;
+	p->y = MARGIN;
+}
+
+static void heading(struct pdf *p, const char *s)
+{
+	font(p, 13, true);
+	p->y += 16;
+	text(p, MARGIN, p->y, 0, 0, s);
+	p->y += 10;
+}
+
+/* ---------------------------------------------------------------- totals */
+
+static const struct {
+	const char *title, *key;
+	enum kind kind;
+} total_rows[] = {
+        {"Ärenden", "cases", K_INT},
+        {"Lösta", "resolved", K_INT},
+        {"Vägledda", "guided", K_INT},
+        {"Överlämnade", "handed_over", K_INT},
+        {"Lösningsgrad", "fcr", K_PCT},
+        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT},
+        {"Snittväntetid", "calls.asa_s", K_SEC},
+        {"Andel avbrutna samtal", "calls.abandon_rate", K_PCT},
+};
+
+static void totals_table(struct pdf *p, const json_t *rep, const char *period)
+{
+	const json_t *now = json_object_get(rep, "totals");
+	const json_t *prev = json_object_get(json_object_get(rep, "previous"), "totals");
+	const json_t *chg = json_object_get(rep, "change");
+	const double x[] = {MARGIN, MARGIN + 190, MARGIN + 280, MARGIN + 380};
+	const double w = 90;
+	char prevname[32], buf[64];
+
+	month_sv(str(json_object_get(rep, "previous"), "month"), prevname, sizeof(prevname));
+	heading(p, "Sammanfattning");
+	p->y += 8;
+	font(p, 9.5, true);
+	text(p, x[0], p->y, 180, 0, "Nyckeltal");
+	text(p, x[1], p->y, w, 1, period);
+	text(p, x[2], p->y, w, 1, prevname[0] ? prevname : "Föregående månad");
+	text(p, x[3], p->y, w, 1, "Förändring");
+	hline(p, MARGIN, x[3] + w, p->y + 5, 0.8);
+	p->y += 5;
+	font(p, 9.5, false);
+	for (size_t i = 0; i < sizeof(total_rows) / sizeof(total_rows[0]); i++) {
+		p->y += 17;
+		text(p, x[0], p->y, 180, 0, total_rows[i].title);
+		fmt_num(get_path(now, total_rows[i].key), total_rows[i].kind, false, buf,
+		        sizeof(buf));
+		text(p, x[1], p->y, w, 1, buf);
+		fmt_num(get_path(prev, total_rows[i].key), total_rows[i].kind, false, buf,
+		        sizeof(buf));
+		text(p, x[2], p->y, w, 1, buf);
+		fmt_num(get_path(chg, total_rows[i].key), total_rows[i].kind, true, buf,
+		        sizeof(buf));
+		text(p, x[3], p->y, w, 1, buf);
+		hline(p, MARGIN, x[3] + w, p->y + 5, 0.3);
+	}
+	p->y += 20;
+	font(p, 8, false);
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0,
+	     "Lösningsgrad: lösta ÷ ärenden. Tillgänglighet: besvarade inom 60 s ÷ erbjudna "
+	     "samtal. – = inget att räkna på.");
+	p->y += 10;
+}
+
+/* ---------------------------------------------------------------- charts */
+
+/* Horizontal bars, one per group: values[i] ≥ 0 or NAN for none; max the scale's end. */
+static void bar_chart(struct pdf *p, const char *title, const json_t *groups, const double *values,
+                      double max, enum kind kind, double goal)
+{
+	size_t n = json_array_size(groups);
+	const double label_w = 150, x0 = MARGIN + label_w + 8;
+	const double bar_w = PAGE_W - MARGIN - 50 - x0;
+	double bar_h = n ? fmin(16, 220.0 / (double)n) : 16, top;
+	char buf[64];
+
+	/* the chart on a new page when it does not fit on this one */
+	if (p->y + 32 + (double)n * bar_h + 40 > PAGE_H - MARGIN - 20)
+		new_page(p);
+	heading(p, title);
+	p->y += 6;
+	top = p->y;
+	if (n == 0) {
+		font(p, 9.5, false);
+		p->y += 14;
+		text(p, MARGIN, p->y, 0, 0, "Inga svarsgrupper denna månad.");
+		p->y += 10;
+		return;
+	}
+	if (max <= 0)
+		max = 1;
+	font(p, fmin(9, bar_h * 0.7), false);
+	for (size_t i = 0; i < n; i++) {
+		double y = top + (double)i * bar_h, len;
+
+		rgb(p, 0);
+		text(p, MARGIN, y + bar_h * 0.7, label_w, 0,
+		     str(json_array_get(groups, i), "group_name"));
+		if (isnan(values[i])) {
+			rgb(p, 0x606060);
+			text(p, x0 + 4, y + bar_h * 0.7, 0, 0, "–");
+			continue;
+		}
+		len = bar_w * fmin(values[i], max) / max;
+		rgb(p, kind == K_PCT && goal > 0 && values[i] < goal ? 0xE07B39 : 0x2E75B6);
+		cairo_rectangle(p->cr, x0, y + bar_h * 0.15, len, bar_h * 0.7);
+		cairo_fill(p->cr);
+		rgb(p, 0);
+		if (kind == K_PCT)
+			snprintf(buf, sizeof(buf), "%.1f %%", values[i] * 100.0);
+		else
+			snprintf(buf, sizeof(buf), "%.0f", values[i]);
+		decimal_comma(buf);
+		text(p, x0 + len + 4, y + bar_h * 0.7, 0, 0, buf);
+	}
+	p->y = top + (double)n * bar_h;
+	/* the axis, and the target as a dashed line */
+	rgb(p, 0x404040);
+	cairo_set_line_width(p->cr, 0.8);
+	cairo_move_to(p->cr, x0, top - 2);
+	cairo_line_to(p->cr, x0, p->y + 2);
+	cairo_stroke(p->cr);
+	if (goal > 0) {
+		const double dash[] = {4, 3};
+		double gx = x0 + bar_w * goal / max;
+
+		rgb(p, 0xC00000);
+		cairo_set_dash(p->cr, dash, 2, 0);
+		cairo_set_line_width(p->cr, 1.2);
+		cairo_move_to(p->cr, gx, top - 4);
+		cairo_line_to(p->cr, gx, p->y + 4);
+		cairo_stroke(p->cr);
+		cairo_set_dash(p->cr, NULL, 0, 0);
+		font(p, 8, false);
+		snprintf(buf, sizeof(buf), "Mål %.0f %%", goal * 100.0);
+		text(p, gx - 40, p->y + 14, 80, 0.5, buf);
+		rgb(p, 0);
+		p->y += 6;
+	}
+	p->y += 14;
+}
+
+static int charts(struct pdf *p, const json_t *rep)
+{
+	const json_t *groups = json_object_get(rep, "groups");
+	const json_t *rows = json_object_get(rep, "rows");
+	size_t n = json_array_size(groups), i, j;
+	double *values = calloc(n ? n : 1, sizeof(*values)), max = 0;
+
+	if (!values)
+		return ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		json_int_t gid =
+		        json_integer_value(json_object_get(json_array_get(groups, i), "group_id"));
+
+		values[i] = 0;
+		for (j = 0; j < json_array_size(rows); j++) {
+			const json_t *row = json_array_get(rows, j);
+
+			if (json_integer_value(json_object_get(row, "group_id")) == gid)
+				values[i] += json_number_value(json_object_get(row, "cases"));
+		}
+		max = fmax(max, values[i]);
+	}
+	bar_chart(p, "Ärenden per svarsgrupp", groups, values, max, K_INT, 0);
+	p->y += 10;
+	for (i = 0; i < n; i++) {
+		const json_t *v = get_path(json_array_get(groups, i), "calls.service_level_60");
+
+		values[i] = json_is_number(v) ? json_number_value(v) : NAN;
+	}
+	bar_chart(p, "Tillgänglighet 60 s per svarsgrupp", groups, values, 1.0, K_PCT, SL_GOAL);
+	free(values);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static const struct {
+	const char *title, *key;
+	enum kind kind;
+} row_cols[] = {
+        {"Ärenden", "cases", K_INT},         {"Lösta", "resolved", K_INT},
+        {"Vägledda", "guided", K_INT},       {"Överlämn.", "handed_over", K_INT},
+        {"Akut", "forwarded_urgent", K_INT}, {"Lösn.grad", "fcr", K_PCT},
+};
+
+#define ROW_COLS (sizeof(row_cols) / sizeof(row_cols[0]))
+#define NAME_W   95.0
+#define NUM_W    ((PAGE_W - 2 * MARGIN - 2 * NAME_W) / (double)ROW_COLS)
+
+static void rows_head(struct pdf *p)
+{
+	font(p, 7.5, true);
+	p->y += 14;
+	text(p, MARGIN, p->y, NAME_W - 4, 0, "Svarsgrupp");
+	text(p, MARGIN + NAME_W, p->y, NAME_W - 4, 0, "Förvaltning");
+	for (size_t c = 0; c < ROW_COLS; c++)
+		text(p, MARGIN + 2 * NAME_W + (double)c * NUM_W, p->y, NUM_W - 2, 1,
+		     row_cols[c].title);
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.8);
+	p->y += 5;
+	font(p, 8.5, false);
+}
+
+static void rows_line(struct pdf *p, const json_t *row, const char *group, const char *client)
+{
+	char buf[64];
+
+	p->y += 15;
+	text(p, MARGIN, p->y, NAME_W - 4, 0, group);
+	text(p, MARGIN + NAME_W, p->y, NAME_W - 4, 0, client);
+	for (size_t c = 0; c < ROW_COLS; c++) {
+		fmt_num(json_object_get(row, row_cols[c].key), row_cols[c].kind, false, buf,
+		        sizeof(buf));
+		text(p, MARGIN + 2 * NAME_W + (double)c * NUM_W, p->y, NUM_W - 2, 1, buf);
+	}
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.3);
+}
+
+static void rows_table(struct pdf *p, const json_t *rep)
+{
+	const json_t *rows = json_object_get(rep, "rows");
+	const double bottom = PAGE_H - MARGIN - 20;
+	char buf[64];
+
+	heading(p, "Ärenden per svarsgrupp och förvaltning");
+	rows_head(p);
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		const json_t *row = json_array_get(rows, i);
+
+		if (p->y + 15 > bottom) {
+			new_page(p);
+			heading(p, "Ärenden per svarsgrupp och förvaltning (forts.)");
+			rows_head(p);
+		}
+		rows_line(p, row, str(row, "group_name"), str(row, "client_name"));
+	}
+	if (p->y + 15 > bottom) {
+		new_page(p);
+		rows_head(p);
+	}
+	font(p, 8.5, true); /* the totals row in bold */
+	p->y += 15;
+	text(p, MARGIN, p->y, NAME_W - 4, 0, "Totalt");
+	for (size_t c = 0; c < ROW_COLS; c++) {
+		fmt_num(json_object_get(json_object_get(rep, "totals"), row_cols[c].key),
+		        row_cols[c].kind, false, buf, sizeof(buf));
+		text(p, MARGIN + 2 * NAME_W + (double)c * NUM_W, p->y, NUM_W - 2, 1, buf);
+	}
+}
+
+int report_monthly_pdf(const json_t *rep, const char *municipality, const char *path)
+{
+	const char *month = json_string_value(json_object_get(rep, "month"));
+	char period[32], footer[256];
+	struct pdf p = {0};
+	int err = 0;
+
+	if (!month || !path || !json_is_array(json_object_get(rep, "rows")) ||
+	    !json_is_array(json_object_get(rep, "groups")) ||
+	    !json_is_object(json_object_get(rep, "totals")))
+		return EINVAL;
+	if (!municipality)
+		municipality = "";
+	month_sv(month, period, sizeof(period));
+	snprintf(footer, sizeof(footer), "%s – Månadsrapport %s", municipality, period);
+	p.footer = footer;
+	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+	if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(p.surface);
+		return EIO;
+	}
+	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, footer);
+	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
+	p.cr = cairo_create(p.surface);
+
+	/* page 1: the title, the totals and the cases per group */
+	new_page(&p);
+	font(&p, 11, false);
+	rgb(&p, 0x404040);
+	p.y += 10;
+	text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, 0, municipality);
+	rgb(&p, 0);
+	font(&p, 24, true);
+	p.y += 30;
+	text(&p, MARGIN, p.y, 0, 0, "Månadsrapport");
+	font(&p, 14, false);
+	p.y += 22;
+	text(&p, MARGIN, p.y, 0, 0, period);
+	hline(&p, MARGIN, PAGE_W - MARGIN, p.y + 12, 1.2);
+	p.y += 20;
+	totals_table(&p, rep, period);
+	p.y += 10;
+	err = charts(&p, rep);
+
+	/* then the rows, across as many pages as they need */
+	new_page(&p);
+	rows_table(&p, rep);
+	new_page(&p); /* the last page's footer */
+
+	if (!err && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
+		err = EIO;
+	cairo_destroy(p.cr);
+	cairo_surface_finish(p.surface);
+	if (!err && cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS)
+		err = EIO;
+	cairo_surface_destroy(p.surface);
+	return err;
+}
