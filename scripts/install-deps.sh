@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config python3 curl clang-format
 libre-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libcmocka-dev libstemmer-dev libcmark-dev libxlsxwriter-dev libcairo2-dev fonts-dejavu-core
+libcmocka-dev libstemmer-dev libcmark-dev libxlsxwriter-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core
 espeak-ng sox"
 missing=""
 for p in $PKGS; do

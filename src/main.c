@@ -254,6 +254,7 @@ out:
 	db_close(db);
 	libre_close();
 	tmr_debug();
+	report_pdf_shutdown();
 	mem_debug();
 	if (!err)
 		log_info("server.stopped", "clean=true");
@@ -407,6 +408,7 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 		      : monthly ? report_monthly_xlsx(o, municipality, path)
 		                : report_invoice_xlsx(o, municipality, path);
 		json_decref(o);
+		report_pdf_shutdown();
 		if (err) {
 			fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path,
 			        strerror(err));

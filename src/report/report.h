@@ -56,5 +56,8 @@ int report_invoice_xlsx(const json_t *invoice, const char *municipality, const c
  * charts of cases and of service level (60 s, with the 85 % target) per group; the rows per
  * group × client as a table across pages. 0, EINVAL for a malformed report, ENOMEM or EIO. */
 int report_monthly_pdf(const json_t *report, const char *municipality, const char *path);
+/* Free what cairo and fontconfig keep for the process's life once a PDF was made
+ * (called at exit, so leak checks see only Lotsen's own memory). */
+void report_pdf_shutdown(void);
 
 #endif

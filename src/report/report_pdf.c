@@ -13,6 +13,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include "report/report.h"
 
@@ -435,8 +436,20 @@ static void rows_table(struct pdf *p, const json_t *rep)
 	}
 }
 
+static bool pdf_used; /* a PDF was made: cairo and fontconfig hold caches until shutdown */
+
+void report_pdf_shutdown(void)
+{
+	if (!pdf_used)
+		return;
+	cairo_debug_reset_static_data();
+	FcFini();
+	pdf_used = false;
+}
+
 int report_monthly_pdf(const json_t *rep, const char *municipality, const char *path)
 {
+	pdf_used = true;
 	const char *month = json_string_value(json_object_get(rep, "month"));
 	char period[32], footer[256];
 	struct pdf p = {0};

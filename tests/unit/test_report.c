@@ -628,6 +628,6 @@ int main(void)
 
 	/* cairo keeps its font map and fontconfig patterns cached for the process's lifetime;
 	 * freeing them keeps LeakSanitizer's report to our own leaks (docs/reports.md). */
-	cairo_debug_reset_static_data();
+	report_pdf_shutdown();
 	return failed;
 }
