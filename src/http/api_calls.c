@@ -109,7 +109,43 @@ static int call_record(struct req *r)
 	        json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0], "recording", 1));
 }
 
+#define SIP_SECRET_MIN 12
+
+/* POST /api/v1/users/{id}/sip-secret {"secret": "…"}: the phone's REGISTER password. */
+static int sip_secret(struct req *r)
+{
+	json_t *body;
+	const char *secret;
+	struct problem p;
+	int err;
+
+	if (req_json_object(r, &body))
+		return 0;
+	secret = json_string_value(json_object_get(body, "secret"));
+	if (!secret || strlen(secret) < SIP_SECRET_MIN || strlen(secret) > 200) {
+		json_decref(body);
+		problem_init(&p);
+		p.status = 422;
+		problem_field(&p, "secret",
+		              L(r, "Ska vara en text med %d–200 tecken.",
+		                "Must be a string of %d–200 characters."),
+		              SIP_SECRET_MIN);
+		return resp_problem(r, &p);
+	}
+	err = tel_sip_secret_set(r->app->db, r->params[0], secret, acd_now_ms());
+	json_decref(body);
+	if (err)
+		return resp_store_error(r, err, "user");
+	if (audit_record(r->app->db, r->now, r->who.id, "update", "user", r->params[0],
+	                 "SIP secret set"))
+		return resp_store_error(r, EIO, "audit");
+	return resp_json(
+	        r, 200,
+	        json_pack("{s:I,s:b}", "user_id", (json_int_t)r->params[0], "sip_secret", 1));
+}
+
 const struct route api_call_routes[] = {
+        {"POST", "/api/v1/users/{id}/sip-secret", ROLE_ADMIN, sip_secret},
         {"GET", "/api/v1/calls", ROLES_LEADS, calls_list},
         {"POST", "/api/v1/calls/{id}/record", ROLE_AGENT | ROLE_GROUP_LEAD, call_record},
         {"GET", "/api/v1/surveys/answers", ROLES_LEADS, answers_list},

@@ -858,11 +858,15 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 	                  "Content-Length: 0\r\n\r\n");
 }
 
-/* The agent's phone from users.sip_uri; ENOENT when none is set. */
+/* The agent's phone: the Contact it registered while that binding is live, else
+ * users.sip_uri; ENOENT when neither is set. */
 static int agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
 {
 	struct stmt *s;
 	int err;
+
+	if (tel_binding_uri(t, agent, uri, n) == 0)
+		return 0;
 
 	err = db_prepare(t->app->db, &s, "SELECT sip_uri FROM users WHERE id = ? AND active = 1",
 	                 true);

@@ -169,7 +169,7 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 	if (pl_strcmp(&msg->met, "OPTIONS"))
 		return false;
 	(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 200, "OK",
-	                  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
+	                  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER\r\n"
 	                  "Accept: application/sdp\r\n"
 	                  "Content-Length: 0\r\n\r\n");
 	return true;
@@ -315,6 +315,7 @@ static void tel_destructor(void *arg)
 		tel_call_hangup(c);
 	}
 	tel_surveys_stop(t);
+	tel_registrar_close(t);
 	/* Pending requests (BYEs just sent) are given up; their sessions then go. */
 	sip_close(t->sip, true);
 	mem_deref(t->lsnr);
@@ -340,6 +341,7 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	list_init(&t->surveys);
 	list_init(&t->acts);
 	list_init(&t->prompts);
+	list_init(&t->bindings);
 	(void)re_snprintf(t->rec_dir, sizeof(t->rec_dir), "%s",
 	                  rec_dir && rec_dir[0] ? rec_dir : "recordings");
 	/* Retention: recordings older than their group's recording_days go at start. */
@@ -379,6 +381,8 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	err = sipsess_listen(&t->sock, t->sip, 32, invite_h, t);
 	if (!err)
 		err = sip_listen(&t->lsnr, t->sip, true, options_h, t);
+	if (!err)
+		err = tel_registrar_listen(t);
 	if (!err)
 		err = acd_host_listen(app->acd, note_h, t);
 	if (err)

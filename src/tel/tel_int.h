@@ -40,6 +40,9 @@ struct tel {
 	bool closing;        /* tel_free is hanging up: no more engine feeding */
 	struct list prompts; /* struct prompt, loaded at start; may be empty */
 	char rec_dir[512];   /* where recordings are written */
+	struct sip_lsnr *reg_lsnr; /* REGISTER */
+	struct list bindings;      /* struct binding: registered phones, one per user */
+	uint8_t nonce_key[16];     /* signs the registrar's nonces; random at start */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -48,6 +51,19 @@ uint32_t tel_entry_group(struct tel *t, const char *number);
 json_t *tel_entry_menu(struct tel *t, const char *number);
 /* Does the group announce position and wait (announce_every_s set)? */
 bool tel_group_announces(struct tel *t, uint32_t group);
+
+/* ---- registrar.c: REGISTER with digest auth, bindings in memory -------- */
+
+#define TEL_SIP_REALM "lotsen"
+#define TEL_REG_MIN_S 60   /* shorter: 423 Interval Too Brief */
+#define TEL_REG_MAX_S 3600 /* longer is cut to this; also the default */
+
+/* Answer REGISTER on t->sip (after t->sip exists). */
+int tel_registrar_listen(struct tel *t);
+/* Stop answering and forget every binding. */
+void tel_registrar_close(struct tel *t);
+/* The Contact an agent's phone registered, while the binding is live; ENOENT otherwise. */
+int tel_binding_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
 
 /* ---- prompt.c: recorded or generated speech ------------------------------ */
 

@@ -45,6 +45,12 @@ static const struct migration tel_migrations[] = {
          " t_ms INTEGER NOT NULL"
          ") STRICT;"
          "CREATE INDEX tel_survey_answers_t ON tel_survey_answers(t_ms);"},
+        {2, "SIP registrar secrets (digest HA1, never the secret)",
+         "CREATE TABLE tel_sip_secrets ("
+         " user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+         " ha1 TEXT NOT NULL CHECK (length(ha1) = 32),"
+         " updated_ms INTEGER NOT NULL"
+         ") STRICT;"},
 };
 
 int tel_store_migrate(struct db *db)
@@ -267,4 +273,49 @@ int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted)
 	}
 	stmt_done(s);
 	return rc == DB_DONE ? 0 : rc;
+}
+
+int tel_store_sip_ha1_set(struct db *db, int64_t user_id, const char *ha1, int64_t now_ms)
+{
+	struct stmt *s;
+	int err;
+
+	if (!db || !ha1 || strlen(ha1) != 32)
+		return EINVAL;
+	err = db_prepare(db, &s,
+	                 "INSERT INTO tel_sip_secrets(user_id, ha1, updated_ms) VALUES (?,?,?)"
+	                 " ON CONFLICT(user_id) DO UPDATE SET ha1 = excluded.ha1,"
+	                 " updated_ms = excluded.updated_ms",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user_id);
+	stmt_bind_text(s, 2, ha1);
+	stmt_bind_int(s, 3, now_ms);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_sip_ha1(struct db *db, const char *username, int64_t *user_id, char ha1[33])
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(
+	        db, &s,
+	        "SELECT u.id, s.ha1 FROM users u JOIN tel_sip_secrets s ON s.user_id = u.id"
+	        " WHERE u.username = ? AND u.active = 1",
+	        true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, username);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 1) && strlen(stmt_text(s, 1)) == 32) {
+		*user_id = stmt_int(s, 0);
+		memcpy(ha1, stmt_text(s, 1), 33);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
 }

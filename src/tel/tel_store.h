@@ -50,4 +50,9 @@ int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32
 /* Delete recording files older than their group's recording_days; `deleted` counts them. */
 int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
 
+/* A user's SIP digest secret, stored only as HA1 = hex MD5(username:lotsen:secret). */
+int tel_store_sip_ha1_set(struct db *db, int64_t user_id, const char *ha1, int64_t now_ms);
+/* The HA1 of an active user by username; ENOENT when there is no such user or no secret. */
+int tel_store_sip_ha1(struct db *db, const char *username, int64_t *user_id, char ha1[33]);
+
 #endif

@@ -1,5 +1,6 @@
 """Telephony over SIP: sipp plays the citizen's phone and the agent's phone against a real
 server; the queue's event log shows what the engine made of it."""
+import hashlib
 import json
 import os
 import re
@@ -478,6 +479,50 @@ class SipTest(ServerTest):
             con.close()
             r = self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": threshold})
             self.assertEqual(r.status, 200, r)
+
+    def register(self, scenario, secret, contact_port, expires=3600, user="anna"):
+        return Sipp(scenario, "-s", user, "-au", user, "-ap", secret,
+                    "-key", "contact_port", str(contact_port), "-key", "expires", str(expires))
+
+    def test_t_registered_phone_is_rung_at_its_contact_without_sip_uri(self):
+        secret = "anna-telefon-hemlig"
+        # Setting the secret: admin only, at least 12 characters, stored as HA1 only.
+        r = self.api("POST", f"/api/v1/users/{self.anna}/sip-secret", {"secret": secret}, user="chef.stod")
+        self.assertEqual(r.status, 403, r)
+        r = self.api("POST", f"/api/v1/users/{self.anna}/sip-secret", {"secret": "kort"})
+        self.assertProblem(r, 422, "secret")
+        r = self.api("POST", "/api/v1/users/999999/sip-secret", {"secret": secret})
+        self.assertEqual(r.status, 404, r)
+        r = self.api("POST", f"/api/v1/users/{self.anna}/sip-secret", {"secret": secret})
+        self.assertEqual(r.status, 200, r)
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        (ha1,) = con.execute("SELECT ha1 FROM tel_sip_secrets WHERE user_id = ?", (self.anna,)).fetchone()
+        con.close()
+        self.assertEqual(ha1, hashlib.md5(f"anna:lotsen:{secret}".encode()).hexdigest())
+        # No sip_uri: only the registration can lead to the phone.
+        r = self.api("PATCH", f"/api/v1/users/{self.anna}", {"sip_uri": None})
+        self.assertEqual(r.status, 200, r)
+        agent = Sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        # Wrong secret, unknown user: 403 after the challenge; too short: 423.
+        self.assertSipp(self.register("register_forbidden.xml", "fel-losenord-123", agent.port))
+        self.assertSipp(self.register("register_forbidden.xml", secret, agent.port, user="ingen.alls"))
+        self.assertSipp(self.register("register_brief.xml", secret, agent.port, expires=30))
+        self.assertSipp(self.register("register.xml", secret, agent.port))
+        self.assertIn(f'event=tel.register result=200 user="anna" contact="sip:anna@127.0.0.1:{agent.port}" '
+                      'expires=3600', self.srv.logs())
+        self.state("anna", "logged_in")
+        self.assertEqual(self.state("anna", "ready")["state"], "ready")
+        time.sleep(0.3)
+        mark = self.last_event_id()
+        caller = Sipp("caller.xml", "-s", ENTRY, "-d", "1500")
+        call_id = self.new_call(mark)
+        self.assertSipp(caller)
+        self.assertSipp(agent)
+        self.assertEqual(self.kinds(mark, call_id, until="call_ended"),
+                         ["call_arrived", "call_queued", "call_offered", "call_answered", "call_ended"])
+        # Expires 0 removes the binding.
+        self.assertSipp(self.register("register.xml", secret, agent.port, expires=0))
+        self.assertIn('event=tel.register result=200 user="anna" removed=true', self.srv.logs())
 
     def test_f_malformed_sip_does_not_stop_the_server(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
