@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -94,9 +94,22 @@ bench_kb() {
 		bench/kb_queries.tsv 20)
 }
 
+bench_web() {
+	say "## web pages: weight of what each page loads, and times measured by headless Chromium"
+	for page in agent wallboard; do
+		files="$ROOT/web/$page.html $ROOT/web/css/lotsen.css $ROOT/web/js/$page.js $ROOT/web/js/api.js"
+		bytes=$(cat $files | wc -c)
+		gz=$(cat $files | gzip -9 | wc -c)
+		say "web_${page}_bytes=$bytes gzip9=$gz (cat web/$page.html web/css/lotsen.css web/js/$page.js web/js/api.js | wc -c)"
+	done
+	say "\$ (cd tests/integration && LOTSEN_BIN=../../$BUILD/lotsen python3 -m unittest test_web 2>&1 | grep web_figures)"
+	(cd "$ROOT/tests/integration" && LOTSEN_BIN="$ROOT/$BUILD/lotsen" python3 -m unittest test_web 2>&1 | grep web_figures) || true
+}
+
 case "$WHAT" in
 api) bench_api ;;
 acd) bench_acd ;;
 kb) bench_kb ;;
-*) bench_api; bench_kb; bench_acd ;;
+web) bench_web ;;
+*) bench_api; bench_kb; bench_acd; bench_web ;;
 esac

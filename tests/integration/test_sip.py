@@ -32,6 +32,30 @@ def free_udp_port():
     return port
 
 
+_next_media = [10000 + (os.getpid() % 500) * 32]
+
+
+def free_media_port():
+    """sipp binds its media port and the three after it (RTCP, video RTP/RTCP): pick a
+    block of four free UDP ports below the kernel's ephemeral range, never the same twice
+    in a run, so a port another socket took meanwhile cannot fail a scenario."""
+    while True:
+        base = _next_media[0]
+        _next_media[0] = base + 4 if base + 4 < 30000 else 10000
+        socks = []
+        try:
+            for p in range(base, base + 4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("0.0.0.0", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+
+
 class Sipp:
     """One sipp process; `wait()` returns its exit code (0: the scenario passed)."""
 
@@ -40,7 +64,7 @@ class Sipp:
         self.port = port or free_udp_port()
         cmd = [SIPP, "-sf", os.path.join(SCEN, scenario), "-m", "1", "-timeout", "20s",
                "-timeout_error", "-i", "127.0.0.1", "-p", str(self.port),
-               "-mp", str(media_port or free_udp_port()), "-nostdin", "-trace_err"] + list(args)
+               "-mp", str(media_port or free_media_port()), "-nostdin", "-trace_err"] + list(args)
         if remote:
             cmd.append(f"127.0.0.1:{sip_port or SIP_PORT}")
         self.proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL,

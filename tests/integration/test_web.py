@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import threading
+import sys
 import time
 import unittest
 
@@ -37,6 +38,11 @@ class WebTest(ServerTest):
             r = cls.srv.request("PATCH", f"/api/v1/groups/{g}", {"opening_hours": ALWAYS, "wrapup_s": 0}, token=admin)
             assert r.status == 200, r
         cls.result, cls.calls, cls.stderr = cls.run_browser()
+        if cls.result:
+            # One line for bench/run.sh web: the timings the browser measured.
+            print("web_figures agent_ready_ms=%s offer_ms=%s wallboard_ready_ms=%s" % (
+                cls.result.get("agentReadyMs"), cls.result.get("offerMs"),
+                cls.result.get("wallboardReadyMs")), file=sys.stderr)
 
     @classmethod
     def run_browser(cls):
