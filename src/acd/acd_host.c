@@ -646,14 +646,6 @@ int64_t acd_host_call_id(const struct acd_host *h, uint64_t engine_id)
  * JSON views
  * ====================================================================== */
 
-static json_t *ms_time(int64_t ms)
-{
-	char buf[21];
-
-	time_format_iso8601(ms / 1000, buf);
-	return json_string(buf);
-}
-
 static int64_t local_midnight_ms(int64_t now_ms)
 {
 	struct local_time lt;
@@ -698,7 +690,7 @@ int acd_host_group_json(struct acd_host *h, int64_t now_ms, uint32_t group, json
 	                              sn.agents_by_state[ACD_AGENT_WRAPUP], "paused",
 	                              sn.agents_by_state[ACD_AGENT_PAUSED]));
 	json_object_set_new(o, "today", acd_totals_json(&t));
-	json_object_set_new(o, "at", ms_time(now_ms));
+	json_object_set_new(o, "at", acd_ms_time(now_ms));
 	*out = o;
 	return 0;
 }
@@ -718,7 +710,7 @@ int acd_host_agent_json(struct acd_host *h, int64_t now_ms, uint32_t agent, json
 		                                "level", ai.groups[i].level));
 	o = json_pack("{s:i,s:s,s:o,s:o}", "agent_id", (int)agent, "state",
 	              acd_agent_state_name(ai.state), "since",
-	              ai.since_ms ? ms_time(ai.since_ms) : json_null(), "groups", groups);
+	              ai.since_ms ? acd_ms_time(ai.since_ms) : json_null(), "groups", groups);
 	json_object_set_new(o, "pause_reason",
 	                    ai.state == ACD_AGENT_PAUSED
 	                            ? json_string(acd_pause_reason_name(ai.pause))
@@ -752,12 +744,12 @@ int acd_host_call_json(struct acd_host *h, int64_t now_ms, int64_t id, json_t **
 		json_array_append_new(path,
 		                      json_pack("{s:s,s:i,s:s,s:o}", "kind", kind, "group_id",
 		                                (int)ci.hops[i].group, "group", g ? g->name : "",
-		                                "at", ms_time(ci.hops[i].at_ms)));
+		                                "at", acd_ms_time(ci.hops[i].at_ms)));
 	}
 	o = json_pack("{s:I,s:i,s:o,s:b,s:b,s:i,s:s,s:s,s:o}", "call_id", (json_int_t)id,
-	              "group_id", (int)ci.group, "arrived_at", ms_time(ci.arrived_ms), "callback",
-	              ci.callback, "talking", ci.talking, "position", ci.position, "entry",
-	              ci.entry, "ivr", ci.ivr, "path", path);
+	              "group_id", (int)ci.group, "arrived_at", acd_ms_time(ci.arrived_ms),
+	              "callback", ci.callback, "talking", ci.talking, "position", ci.position,
+	              "entry", ci.entry, "ivr", ci.ivr, "path", path);
 	json_object_set_new(o, "agent_id", ci.agent ? json_integer(ci.agent) : json_null());
 	json_object_set_new(o, "caller", ci.caller[0] ? json_string(ci.caller) : json_null());
 	json_object_set_new(o, "waited_s", json_integer((now_ms - ci.arrived_ms) / 1000));

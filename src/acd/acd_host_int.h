@@ -28,5 +28,7 @@ int64_t acd_store_call_arrival(struct db *db, int64_t call);
 /* Agents whose last login/logout event is a login (a run that stopped without logging them out). */
 int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n);
 json_t *acd_totals_json(const struct acd_totals *t);
+/* A time in ms as the API shows times: ISO 8601 UTC, a new reference. */
+json_t *acd_ms_time(int64_t ms);
 
 #endif

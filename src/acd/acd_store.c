@@ -357,7 +357,7 @@ int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
 	return 0;
 }
 
-static json_t *ms_time(int64_t ms)
+json_t *acd_ms_time(int64_t ms)
 {
 	char buf[21];
 
@@ -493,7 +493,7 @@ int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t 
 		acd_totals_finish(&one);
 		o = totals_json(&one);
 		json_object_set_new(o, "group_id", json_integer(g.group));
-		json_object_set_new(o, "start", ms_time(g.start_ms));
+		json_object_set_new(o, "start", acd_ms_time(g.start_ms));
 		json_object_set_new(o, "callbacks_failed", json_integer(g.callbacks_failed));
 		json_array_append_new(list, o);
 	}
@@ -535,7 +535,7 @@ int acd_store_events(struct db *db, int64_t after_id, int limit, json_t **out)
 		                                    "reason"};
 
 		last = stmt_int(s, 0);
-		json_object_set_new(o, "at", ms_time(stmt_int(s, 1)));
+		json_object_set_new(o, "at", acd_ms_time(stmt_int(s, 1)));
 		json_object_set_new(o, "t_ms", json_integer(stmt_int(s, 1)));
 		for (int c = 0; c < 7; c++)
 			if (!stmt_is_null(s, 3 + c))

@@ -62,24 +62,6 @@ static int flushed(struct req *r, int64_t now)
 	return 0;
 }
 
-static int query_time(struct req *r, const char *key, int64_t *out_ms)
-{
-	const char *s = req_query(r, key);
-	int64_t t;
-
-	if (!s)
-		return 0;
-	if (time_parse_iso8601(s, &t) != 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s ska vara en tidpunkt, t.ex. 2026-11-23 eller 2026-11-23T08:00.",
-		             "%s must be a time, e.g. 2026-11-23 or 2026-11-23T08:00."),
-		           key);
-		return EINVAL;
-	}
-	*out_ms = t * 1000;
-	return 0;
-}
-
 /* ======================================================================
  * Groups
  * ====================================================================== */
@@ -522,8 +504,8 @@ static int intervals(struct req *r)
 		from = now / 1000;
 	from *= 1000;
 	to = from + 24 * 3600 * 1000LL;
-	if (req_query_int(r, "group_id", &group) || query_time(r, "from", &from) ||
-	    query_time(r, "to", &to))
+	if (req_query_int(r, "group_id", &group) || req_query_time_ms(r, "from", &from) ||
+	    req_query_time_ms(r, "to", &to))
 		return 0;
 	if (to <= from)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),

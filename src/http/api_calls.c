@@ -13,32 +13,14 @@
 
 #define DAY_MS (24 * 3600 * 1000LL)
 
-static int query_time(struct req *r, const char *key, int64_t *out_ms)
-{
-	const char *s = req_query(r, key);
-	int64_t t;
-
-	if (!s)
-		return 0;
-	if (time_parse_iso8601(s, &t) != 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s ska vara en tidpunkt, t.ex. 2026-11-23 eller 2026-11-23T08:00.",
-		             "%s must be a time, e.g. 2026-11-23 or 2026-11-23T08:00."),
-		           key);
-		return EINVAL;
-	}
-	*out_ms = t * 1000;
-	return 0;
-}
-
 /* ?from=&to=&group_id= (default: the last 24 hours). */
 static int range(struct req *r, int64_t *from, int64_t *to, int64_t *group)
 {
 	*to = acd_now_ms() + 1000;
 	*from = *to - DAY_MS;
 	*group = 0;
-	if (req_query_int(r, "group_id", group) || query_time(r, "from", from) ||
-	    query_time(r, "to", to))
+	if (req_query_int(r, "group_id", group) || req_query_time_ms(r, "from", from) ||
+	    req_query_time_ms(r, "to", to))
 		return EINVAL;
 	if (*to <= *from) {
 		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",

@@ -111,23 +111,14 @@ static int cases_handover(struct req *r)
 	return case_response(r, r->params[0], 201);
 }
 
-static int query_time(struct req *r, const char *key, int64_t *out)
+/* Case times are seconds. */
+static int query_time_s(struct req *r, const char *key, int64_t *out)
 {
-	const char *s = req_query(r, key);
-	struct date d;
+	int64_t ms = *out * 1000;
+	int err = req_query_time_ms(r, key, &ms);
 
-	*out = 0;
-	if (!s)
-		return 0;
-	if (date_parse(s, &d) == 0)
-		return stockholm_to_utc(&d, 0, 0, out);
-	if (time_parse_iso8601(s, out) == 0)
-		return 0;
-	resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-	           L(r, "%s måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601.",
-	             "%s must be a date YYYY-MM-DD or an ISO 8601 timestamp."),
-	           key);
-	return EINVAL;
+	*out = ms / 1000;
+	return err;
 }
 
 static int cases_search(struct req *r)
@@ -142,8 +133,8 @@ static int cases_search(struct req *r)
 	    req_query_int(r, "client_id", &q.client_id) ||
 	    req_query_int(r, "category_id", &q.category_id) ||
 	    req_query_int(r, "citizen_id", &q.citizen_id) ||
-	    req_query_int(r, "agent_id", &q.agent_id) || query_time(r, "from", &q.from) ||
-	    query_time(r, "to", &q.to) || req_query_int(r, "offset", &q.offset) ||
+	    req_query_int(r, "agent_id", &q.agent_id) || query_time_s(r, "from", &q.from) ||
+	    query_time_s(r, "to", &q.to) || req_query_int(r, "offset", &q.offset) ||
 	    req_query_int(r, "limit", &q.limit))
 		return 0;
 	if (!req_query(r, "limit"))

@@ -48,6 +48,9 @@ const char *req_query(struct req *r, const char *key);
 /* An optional integer ≥ 0 in the query string (0 when absent); on a bad value the 400
  * naming the parameter is already sent and EINVAL returned. */
 int req_query_int(struct req *r, const char *key, int64_t *out);
+/* An optional time in the query string ("2026-11-23" is Stockholm midnight, or ISO 8601),
+ * in ms; *out_ms is left as it was when absent. On a bad value the 400 is sent. */
+int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms);
 const char *req_header(struct req *r, const char *key);
 
 /* --- problems (RFC 9457) ---

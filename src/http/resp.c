@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "core/calendar.h"
 #include "http/http_int.h"
 
 static void common_headers(struct MHD_Response *resp, const char *ctype)
@@ -192,6 +193,24 @@ int req_query_int(struct req *r, const char *key, int64_t *out)
 		return EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms)
+{
+	const char *s = req_query(r, key);
+	int64_t t;
+
+	if (!s)
+		return 0;
+	if (time_parse_iso8601(s, &t) != 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		           L(r, "%s måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601.",
+		             "%s must be a date YYYY-MM-DD or an ISO 8601 timestamp."),
+		           key);
+		return EINVAL;
+	}
+	*out_ms = t * 1000;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "acd/acd_stats.h"
 #include "core/calendar.h"
 #include "report/report.h"
+#include "report/report_int.h"
 #include "store/db.h"
 
 /* The case log's channels, in the order reports show them. */
@@ -618,4 +619,26 @@ int report_invoice(struct db *db, const struct principal *who, const char *month
 	                 client_id ? json_integer(client_id) : json_null(), "agreements",
 	                 agreements, "clients", clients, "amount", money(grand));
 	return 0;
+}
+
+/* ======================================================================
+ * Shared by the exporters
+ * ====================================================================== */
+
+const json_t *report_get_path(const json_t *o, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char head[32];
+
+	if (!dot)
+		return json_object_get(o, key);
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+	return report_get_path(json_object_get(o, head), dot + 1);
+}
+
+const char *report_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/report_int.h"
 
 enum col_kind {
 	COL_INT, /* an integer */
@@ -18,17 +19,6 @@ struct col {
 	const char *key;   /* "a" or "a.b" into the row's JSON */
 	enum col_kind kind;
 };
-
-static const json_t *get_path(const json_t *o, const char *key)
-{
-	const char *dot = strchr(key, '.');
-	char head[32];
-
-	if (!dot)
-		return json_object_get(o, key);
-	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
-	return get_path(json_object_get(o, head), dot + 1);
-}
 
 /* A text field, quoted when it holds a separator, a quote or a line break. */
 static void put_text(FILE *f, const char *s)
@@ -81,7 +71,7 @@ static void put_cols(FILE *f, const json_t *o, const struct col *cols, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		fputc(';', f);
-		put_num(f, get_path(o, cols[i].key), cols[i].kind);
+		put_num(f, report_get_path(o, cols[i].key), cols[i].kind);
 	}
 	fputs("\r\n", f);
 }

@@ -16,6 +16,7 @@
 #include <fontconfig/fontconfig.h>
 
 #include "report/report.h"
+#include "report/report_int.h"
 
 #define PAGE_W  595.28 /* A4 in points */
 #define PAGE_H  841.89
@@ -49,24 +50,6 @@ static void month_sv(const char *month, char *buf, size_t n)
 		snprintf(buf, n, "%s %d", names[m.m - 1], m.y);
 	else
 		snprintf(buf, n, "%s", month ? month : "");
-}
-
-static const json_t *get_path(const json_t *o, const char *key)
-{
-	const char *dot = strchr(key, '.');
-	char head[32];
-
-	if (!dot)
-		return json_object_get(o, key);
-	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
-	return get_path(json_object_get(o, head), dot + 1);
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
 }
 
 /* '.' → ',' in place (snprintf writes the C locale's point). */
@@ -214,7 +197,7 @@ static void totals_table(struct pdf *p, const json_t *rep, const char *period)
 	const double w = 90;
 	char prevname[32], buf[64];
 
-	month_sv(str(json_object_get(rep, "previous"), "month"), prevname, sizeof(prevname));
+	month_sv(report_str(json_object_get(rep, "previous"), "month"), prevname, sizeof(prevname));
 	heading(p, "Sammanfattning");
 	p->y += 8;
 	font(p, 9.5, true);
@@ -228,13 +211,13 @@ static void totals_table(struct pdf *p, const json_t *rep, const char *period)
 	for (size_t i = 0; i < sizeof(total_rows) / sizeof(total_rows[0]); i++) {
 		p->y += 17;
 		text(p, x[0], p->y, 180, 0, total_rows[i].title);
-		fmt_num(get_path(now, total_rows[i].key), total_rows[i].kind, false, buf,
+		fmt_num(report_get_path(now, total_rows[i].key), total_rows[i].kind, false, buf,
 		        sizeof(buf));
 		text(p, x[1], p->y, w, 1, buf);
-		fmt_num(get_path(prev, total_rows[i].key), total_rows[i].kind, false, buf,
+		fmt_num(report_get_path(prev, total_rows[i].key), total_rows[i].kind, false, buf,
 		        sizeof(buf));
 		text(p, x[2], p->y, w, 1, buf);
-		fmt_num(get_path(chg, total_rows[i].key), total_rows[i].kind, true, buf,
+		fmt_num(report_get_path(chg, total_rows[i].key), total_rows[i].kind, true, buf,
 		        sizeof(buf));
 		text(p, x[3], p->y, w, 1, buf);
 		hline(p, MARGIN, x[3] + w, p->y + 5, 0.3);
@@ -280,7 +263,7 @@ static void bar_chart(struct pdf *p, const char *title, const json_t *groups, co
 
 		rgb(p, 0);
 		text(p, MARGIN, y + bar_h * 0.7, label_w, 0,
-		     str(json_array_get(groups, i), "group_name"));
+		     report_str(json_array_get(groups, i), "group_name"));
 		if (isnan(values[i])) {
 			rgb(p, 0x606060);
 			text(p, x0 + 4, y + bar_h * 0.7, 0, 0, "–");
@@ -351,7 +334,8 @@ static int charts(struct pdf *p, const json_t *rep)
 	bar_chart(p, "Ärenden per svarsgrupp", groups, values, max, K_INT, 0);
 	p->y += 10;
 	for (i = 0; i < n; i++) {
-		const json_t *v = get_path(json_array_get(groups, i), "calls.service_level_60");
+		const json_t *v =
+		        report_get_path(json_array_get(groups, i), "calls.service_level_60");
 
 		values[i] = json_is_number(v) ? json_number_value(v) : NAN;
 	}
@@ -420,7 +404,7 @@ static void rows_table(struct pdf *p, const json_t *rep)
 			heading(p, "Ärenden per svarsgrupp och förvaltning (forts.)");
 			rows_head(p);
 		}
-		rows_line(p, row, str(row, "group_name"), str(row, "client_name"));
+		rows_line(p, row, report_str(row, "group_name"), report_str(row, "client_name"));
 	}
 	if (p->y + 15 > bottom) {
 		new_page(p);

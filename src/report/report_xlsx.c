@@ -11,6 +11,7 @@
 #include <xlsxwriter.h>
 
 #include "report/report.h"
+#include "report/report_int.h"
 
 enum kind {
 	K_INT, /* an integer */
@@ -68,24 +69,6 @@ static const struct col call_cols[] = {
         {"Andel avbrutna", "calls.abandon_rate", K_PCT, 10},
         {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", K_SEC, 14},
 };
-
-static const json_t *get_path(const json_t *o, const char *key)
-{
-	const char *dot = strchr(key, '.');
-	char head[32];
-
-	if (!dot)
-		return json_object_get(o, key);
-	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
-	return get_path(json_object_get(o, head), dot + 1);
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 /* "2026-03" → "mars 2026"; the input when it is not a month. */
 static void month_sv(const char *month, char *buf, size_t n)
@@ -188,7 +171,7 @@ static void put_cols(struct book *b, lxw_worksheet *ws, int row, int col, const 
                      const struct col *cols, size_t n, bool total)
 {
 	for (size_t i = 0; i < n; i++)
-		put_num(ws, row, col + (int)i, get_path(o, cols[i].key),
+		put_num(ws, row, col + (int)i, report_get_path(o, cols[i].key),
 		        (total ? b->total : b->num)[cols[i].kind]);
 }
 
@@ -217,8 +200,8 @@ static int monthly_cases(struct book *b, const json_t *rep, const char *muni, co
 	put_head(b, ws, (int)N(lead), case_cols, N(case_cols));
 	json_array_foreach(json_object_get(rep, "rows"), i, o)
 	{
-		worksheet_write_string(ws, (lxw_row_t)row, 0, str(o, "group_name"), NULL);
-		worksheet_write_string(ws, (lxw_row_t)row, 1, str(o, "client_name"), NULL);
+		worksheet_write_string(ws, (lxw_row_t)row, 0, report_str(o, "group_name"), NULL);
+		worksheet_write_string(ws, (lxw_row_t)row, 1, report_str(o, "client_name"), NULL);
 		put_cols(b, ws, row++, (int)N(lead), o, case_cols, N(case_cols), false);
 	}
 	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
@@ -243,7 +226,7 @@ static int monthly_calls(struct book *b, const json_t *rep, const char *muni, co
 	put_head(b, ws, (int)N(lead), call_cols, N(call_cols));
 	json_array_foreach(json_object_get(rep, "groups"), i, o)
 	{
-		worksheet_write_string(ws, (lxw_row_t)row, 0, str(o, "group_name"), NULL);
+		worksheet_write_string(ws, (lxw_row_t)row, 0, report_str(o, "group_name"), NULL);
 		put_cols(b, ws, row++, (int)N(lead), o, call_cols, N(call_cols), false);
 	}
 	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
@@ -262,15 +245,15 @@ static void compare_rows(struct book *b, lxw_worksheet *ws, int *row, const json
 
 	for (size_t i = 0; i < n; i++, (*row)++) {
 		worksheet_write_string(ws, (lxw_row_t)*row, 0, cols[i].title, NULL);
-		put_num(ws, *row, 1, get_path(now, cols[i].key), b->num[cols[i].kind]);
-		put_num(ws, *row, 2, get_path(prev, cols[i].key), b->num[cols[i].kind]);
-		put_num(ws, *row, 3, get_path(chg, cols[i].key), b->change[cols[i].kind]);
+		put_num(ws, *row, 1, report_get_path(now, cols[i].key), b->num[cols[i].kind]);
+		put_num(ws, *row, 2, report_get_path(prev, cols[i].key), b->num[cols[i].kind]);
+		put_num(ws, *row, 3, report_get_path(chg, cols[i].key), b->change[cols[i].kind]);
 	}
 }
 
 static int monthly_compare(struct book *b, const json_t *rep, const char *muni, const char *month)
 {
-	const char *pmonth = str(json_object_get(rep, "previous"), "month");
+	const char *pmonth = report_str(json_object_get(rep, "previous"), "month");
 	lxw_worksheet *ws = sheet(b, "Jämförelse", muni, "Jämförelse med föregående månad,", month);
 	char now[32], prev[32];
 	int row = HEAD_ROW + 1;
@@ -329,7 +312,7 @@ static const char *channel_sv(const char *c)
 
 static bool is_fixed(const json_t *line)
 {
-	return strcmp(str(line, "kind"), "fixed") == 0;
+	return strcmp(report_str(line, "kind"), "fixed") == 0;
 }
 
 /* Lines per agreement × channel (and the prorated fixed price), a sum per client and the
@@ -354,8 +337,9 @@ static int invoice_lines(struct book *b, const json_t *inv, const char *muni, co
 		{
 			char days[48];
 
-			worksheet_write_string(ws, (lxw_row_t)row, 0, str(a, "client_name"), NULL);
-			worksheet_write_string(ws, (lxw_row_t)row, 1, str(a, "name"), NULL);
+			worksheet_write_string(ws, (lxw_row_t)row, 0, report_str(a, "client_name"),
+			                       NULL);
+			worksheet_write_string(ws, (lxw_row_t)row, 1, report_str(a, "name"), NULL);
 			if (is_fixed(l)) {
 				worksheet_write_string(ws, (lxw_row_t)row, 2, "Fast årspris", NULL);
 				put_num(ws, row, 5, json_object_get(l, "annual_price"),
@@ -381,7 +365,7 @@ static int invoice_lines(struct book *b, const json_t *inv, const char *muni, co
 	{
 		char label[192];
 
-		snprintf(label, sizeof(label), "Summa %s", str(a, "client_name"));
+		snprintf(label, sizeof(label), "Summa %s", report_str(a, "client_name"));
 		worksheet_write_string(ws, (lxw_row_t)row, 0, label, b->bold);
 		for (lxw_col_t c = 1; c <= 7; c++)
 			worksheet_write_blank(ws, (lxw_row_t)row, c, b->bold);
@@ -416,9 +400,10 @@ static int invoice_cases(struct book *b, const json_t *inv, const char *muni, co
 		{
 			json_array_foreach(json_object_get(l, "case_ids"), k, id)
 			{
-				worksheet_write_string(ws, (lxw_row_t)row, 0, str(a, "client_name"),
+				worksheet_write_string(ws, (lxw_row_t)row, 0,
+				                       report_str(a, "client_name"), NULL);
+				worksheet_write_string(ws, (lxw_row_t)row, 1, report_str(a, "name"),
 				                       NULL);
-				worksheet_write_string(ws, (lxw_row_t)row, 1, str(a, "name"), NULL);
 				worksheet_write_string(ws, (lxw_row_t)row, 2,
 				                       channel_sv(json_string_value(
 				                               json_object_get(l, "channel"))),
