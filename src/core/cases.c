@@ -1274,29 +1274,22 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
  * Search
  * ====================================================================== */
 
-/* One fixed statement with optional filters: no SQL is built from input. */
-#define CASE_WHERE                                                                                                \
-	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                                     \
-	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                                   \
-	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                                     \
-	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                                 \
-	" AND (?9 = 0 OR c.received_at < ?9)"                                                                     \
-	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                                  \
-	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"                 \
-	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))" /* who                \
-	                                                                                       may                \
-	                                                                                       see                \
-	                                                                                       what:              \
-	                                                                                       the                \
-	                                                                                       same               \
-	                                                                                       rules              \
-	                                                                                       as                 \
-	                                                                                       auth_can_read_case \
-	                                                                                     */                   \
-	" AND (?13 IN ('admin','manager')"                                                                        \
-	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"                            \
-	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                                             \
-	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"                 \
+/* One fixed statement with optional filters: no SQL is built from input. The last part
+ * is who may see what: the same rules as auth_can_read_case. */
+#define CASE_WHERE                                                                                 \
+	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                      \
+	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                    \
+	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                      \
+	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                  \
+	" AND (?9 = 0 OR c.received_at < ?9)"                                                      \
+	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                   \
+	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"  \
+	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"        \
+	" AND (?18 = 0 OR c.threat = 1)"                                                           \
+	" AND (?13 IN ('admin','manager')"                                                         \
+	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"             \
+	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                              \
+	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"  \
 	"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
@@ -1328,6 +1321,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		stmt_bind_text(s, 13, role_name(who->role));
 		stmt_bind_int(s, 14, who->id);
 		stmt_bind_int(s, 15, who->client_id);
+		stmt_bind_int(s, 18, q->threat);
 		if (pass == 0) {
 			*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
 			stmt_done(s);
@@ -1345,6 +1339,10 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		}
 		*items = arr;
 	}
+	/* A list of threat-flagged cases shows their summaries to leads: recorded like a
+	 * search for a citizen. */
+	if (q->threat)
+		audit_record(db, now, who->id, "search", "case", 0, "threat-flagged");
 	if (q->personal_id || q->phone || q->citizen_id)
 		audit_record(db, now, who->id, "search", "citizen", q->citizen_id,
 		             q->personal_id ? "by personal_id"

@@ -2,6 +2,7 @@
 #ifndef LOTSEN_CORE_CASES_H
 #define LOTSEN_CORE_CASES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -28,6 +29,7 @@ struct case_query {
 	const char *outcome, *channel, *text; /* text: words in the summary */
 	int64_t from, to;                     /* received_at range [from, to) */
 	const char *personal_id, *phone;      /* find the citizen first */
+	bool threat;                          /* only threat-flagged cases */
 	int64_t limit, offset;
 };
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,

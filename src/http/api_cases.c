@@ -147,6 +147,15 @@ static int cases_search(struct req *r)
 	q.channel = req_query(r, "channel");
 	q.text = req_query(r, "q");
 	q.phone = req_query(r, "phone");
+	if (req_query(r, "threat")) {
+		const char *th = req_query(r, "threat");
+		if (strcmp(th, "true") != 0 && strcmp(th, "false") != 0)
+			return resp_error(r, 400, "bad-query",
+			                  L(r, "Felaktig parameter", "Bad parameter"), "%s",
+			                  L(r, "threat ska vara true eller false.",
+			                    "threat must be true or false."));
+		q.threat = strcmp(th, "true") == 0;
+	}
 	if (req_query(r, "personal_id")) {
 		enum pnr_error why;
 		struct local_time lt;
