@@ -17,8 +17,8 @@ struct slot {
 };
 
 struct ratelimit {
-	unsigned burst;         /* bucket size */
-	double ms_per_token;    /* refill: one token per this many ms */
+	unsigned burst;      /* bucket size */
+	double ms_per_token; /* refill: one token per this many ms */
 	struct slot slots[SETS * WAYS];
 };
 

@@ -1206,8 +1206,8 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	return err;
 }
 
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-                  bool open_only, int64_t now, json_t **items)
+int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
+                  bool overdue, bool open_only, int64_t now, json_t **items)
 {
 	struct stmt *s;
 	struct date today;
@@ -1224,12 +1224,13 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
 	        " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
 	        " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	        "  ug.group_id = c.group_id)"
+	        "  ug.group_id = c.group_id), c.group_id"
 	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
 	        " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
 	        " WHERE (? = 0 OR h.client_id = ?)"
 	        " AND (? = 0 OR h.answered_at IS NULL)"
 	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
+	        " AND (? = 0 OR c.group_id = ?)"
 	        " ORDER BY h.due_date, h.id LIMIT 1000",
 	        true);
 	if (err) {
@@ -1242,6 +1243,8 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 4, open_only || overdue);
 	stmt_bind_int(s, 5, overdue);
 	stmt_bind_text(s, 6, day);
+	stmt_bind_int(s, 7, group_id);
+	stmt_bind_int(s, 8, group_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a = {.client_id = stmt_int(s, 2),
 		                        .confidential = stmt_int(s, 11) != 0,
@@ -1257,6 +1260,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		                  stmt_text(s, 5), "message", stmt_text(s, 6));
 		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
 		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
+		json_object_set_new(o, "group_id", json_integer(stmt_int(s, 13)));
 		json_object_set_new(o, "answered_at",
 		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));

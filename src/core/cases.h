@@ -41,8 +41,9 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 /* The department's answer closes the handover. EEXIST if already answered. */
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
                     int64_t now, struct verrors *v);
-/* Open (or only overdue) handovers, a client viewer's own department only. */
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-                  bool open_only, int64_t now, json_t **items);
+/* Open (or only overdue) handovers, a client viewer's own department only; client_id and
+ * group_id (of the case) narrow the list when not 0. */
+int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
+                  bool overdue, bool open_only, int64_t now, json_t **items);
 
 #endif

@@ -237,13 +237,14 @@ static int citizen_get(struct req *r)
 static int handovers_list(struct req *r)
 {
 	json_t *items;
-	int64_t client = 0;
+	int64_t client = 0, group = 0;
 	const char *overdue = req_query(r, "overdue"), *open = req_query(r, "open");
 	int err;
 
-	if (req_query_int(r, "client_id", &client))
+	if (req_query_int(r, "client_id", &client) || req_query_int(r, "group_id", &group))
 		return 0;
-	err = handover_list(r->app->db, &r->who, client, overdue && strcmp(overdue, "true") == 0,
+	err = handover_list(r->app->db, &r->who, client, group,
+	                    overdue && strcmp(overdue, "true") == 0,
 	                    open && strcmp(open, "true") == 0, r->now, &items);
 	if (err)
 		return resp_store_error(r, err, "handover");

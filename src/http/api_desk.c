@@ -78,10 +78,11 @@ static int me_today(struct req *r)
 	today_span(r->now, &from, &to);
 	/* The cases this user logged today, whenever the contact arrived (a letter of
 	 * yesterday logged this morning counts today). */
-	err = db_prepare(r->app->db, &s,
-	                 "SELECT outcome, COUNT(*) FROM cases WHERE agent_id = ? AND created_at >= ?"
-	                 " AND created_at < ? GROUP BY outcome",
-	                 true);
+	err = db_prepare(
+	        r->app->db, &s,
+	        "SELECT outcome, COUNT(*) FROM cases WHERE agent_id = ? AND created_at >= ?"
+	        " AND created_at < ? GROUP BY outcome",
+	        true);
 	if (!err) {
 		stmt_bind_int(s, 1, r->who.id);
 		stmt_bind_int(s, 2, from);
@@ -129,8 +130,8 @@ static int me_today(struct req *r)
 	              "calls", "answered", (json_int_t)answered, "aht_s",
 	              answered ? json_real(secs((t[3] + t[4]) / answered)) : json_null(), "time",
 	              "logged_in_s", secs(t[0]), "ready_s", secs(t[1]), "paused_s", secs(t[2]),
-	              "talk_s", secs(t[3]), "wrapup_s", secs(t[4]), "no_answers",
-	              (json_int_t)t[5], "from", iso(from), "at", iso(r->now));
+	              "talk_s", secs(t[3]), "wrapup_s", secs(t[4]), "no_answers", (json_int_t)t[5],
+	              "from", iso(from), "at", iso(r->now));
 	return resp_json(r, 200, o);
 }
 
@@ -176,10 +177,11 @@ static int cases_counts(struct req *r)
 		err = count_into(s, by_outcome, &total);
 	}
 	if (!err)
-		err = db_prepare(r->app->db, &s,
-		                 "SELECT channel, COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
-		                 " AND received_at >= ?2 AND received_at < ?3 GROUP BY channel",
-		                 true);
+		err = db_prepare(
+		        r->app->db, &s,
+		        "SELECT channel, COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
+		        " AND received_at >= ?2 AND received_at < ?3 GROUP BY channel",
+		        true);
 	if (!err) {
 		stmt_bind_int(s, 1, group);
 		stmt_bind_int(s, 2, from);
@@ -187,10 +189,11 @@ static int cases_counts(struct req *r)
 		err = count_into(s, by_channel, NULL);
 	}
 	if (!err)
-		err = db_prepare(r->app->db, &s,
-		                 "SELECT 'threat', COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
-		                 " AND received_at >= ?2 AND received_at < ?3 AND threat = 1",
-		                 true);
+		err = db_prepare(
+		        r->app->db, &s,
+		        "SELECT 'threat', COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
+		        " AND received_at >= ?2 AND received_at < ?3 AND threat = 1",
+		        true);
 	if (!err) {
 		stmt_bind_int(s, 1, group);
 		stmt_bind_int(s, 2, from);
@@ -206,18 +209,16 @@ static int cases_counts(struct req *r)
 	}
 	fcr = json_integer_value(json_object_get(by_outcome, "resolved"));
 	o = json_pack("{s:I,s:o,s:o,s:I,s:o,s:o,s:I}", "group_id", (json_int_t)group, "from",
-	              iso(from), "to", iso(to), "total", (json_int_t)total, "outcomes",
-	              by_outcome, "channels", by_channel, "threat", (json_int_t)threat);
+	              iso(from), "to", iso(to), "total", (json_int_t)total, "outcomes", by_outcome,
+	              "channels", by_channel, "threat", (json_int_t)threat);
 	/* First-contact resolution both ways (docs/statistics.md): resolved, and resolved or
 	 * guided. */
 	json_object_set_new(o, "fcr", total ? json_real((double)fcr / (double)total) : json_null());
-	json_object_set_new(
-	        o, "fcr_with_guided",
-	        total ? json_real(
-	                        (double)(fcr + json_integer_value(
-	                                               json_object_get(by_outcome, "guided"))) /
-	                        (double)total)
-	              : json_null());
+	json_object_set_new(o, "fcr_with_guided",
+	                    total ? json_real((double)(fcr + json_integer_value(json_object_get(
+	                                                             by_outcome, "guided"))) /
+	                                      (double)total)
+	                          : json_null());
 	return resp_json(r, 200, o);
 }
 

@@ -335,3 +335,13 @@ class CaseTest(ServerTest):
         self.assertEqual(self.api("GET", "/api/v1/me/today", user="peter").json["calls"]["answered"], 0)
         self.assertProblem(self.api("GET", "/api/v1/me/today", user="viewer.aldre"), 403)
         self.api("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, user="mikael")
+
+    def test_handovers_of_one_group(self):
+        c = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
+                                                        handover={"message": "Ring upp."}), user="anna").json
+        items = self.api("GET", f"/api/v1/handovers?open=true&group_id={self.group}", user="lead.aldre").json["items"]
+        self.assertIn(c["id"], [h["case_id"] for h in items])
+        self.assertTrue(all(h["group_id"] == self.group for h in items), items)
+        other = self.api("GET", f"/api/v1/handovers?open=true&group_id={self.other_group}", user="lead.aldre").json
+        self.assertNotIn(c["id"], [h["case_id"] for h in other["items"]])
+        self.assertProblem(self.api("GET", "/api/v1/handovers?group_id=x", user="lead.aldre"), 400)
