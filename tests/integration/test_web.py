@@ -59,7 +59,7 @@ class WebTest(ServerTest):
         err = open(os.path.join(cls.srv.dir, "browser.log"), "w+")
         proc = subprocess.Popen([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", shots], cwd=ROOT,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
-        killer = threading.Timer(90, proc.kill)
+        killer = threading.Timer(150, proc.kill)  # eight flows on a shared machine
         killer.start()
         result = None
         try:
@@ -387,7 +387,7 @@ class WebTest(ServerTest):
     def test_pages_raise_no_script_errors(self):
         self.assertEqual(self.result["pageErrors"], [])
         self.assertEqual(self.result["consoleErrors"], [])
-        self.assertLess(self.result["totalMs"], 60000)
+        self.assertLess(self.result["totalMs"], 100000)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ const TYPES = {
 		],
 	},
 	agreements: {
-		sv: 'Avtal', en: 'Agreements', one: ['avtal', 'agreement'], cols: ['name', 'client_id', 'valid_from', 'valid_to'],
+		sv: 'Avtal', en: 'Agreements', one: ['avtal', 'agreement'], fresh: ['Nytt avtal', 'New agreement'], cols: ['name', 'client_id', 'valid_from', 'valid_to'],
 		fields: [
 			{ name: 'client_id', sv: 'Uppdragsgivare', en: 'Department', type: 'ref', ref: 'clients', required: true },
 			{ name: 'name', sv: 'Namn', en: 'Name', type: 'text', required: true },
@@ -404,7 +404,8 @@ async function openForm(id) {
 	const ty = TYPES[kind];
 	record = id ? await api('GET', `/${kind}/${id}`) : null;
 	const isNew = !record;
-	const title = isNew ? t(`Ny ${ty.one[0]}`, `New ${ty.one[1]}`) : t(`Ändra ${ty.one[0]}: `, `Edit ${ty.one[1]}: `) + cell(ty.fields[0], record[ty.fields[0].name]);
+	const named = ty.fields.find((f) => f.name === ty.cols[0]); // the list's first column names the record
+	const title = isNew ? (ty.fresh ? t(...ty.fresh) : t(`Ny ${ty.one[0]}`, `New ${ty.one[1]}`)) : t(`Ändra ${ty.one[0]}: `, `Edit ${ty.one[1]}: `) + cell(named, record[named.name]);
 	$('h-edit').textContent = title;
 	const controls = ty.fields.map((f) => control(f, record ? record[f.name] : f.type === 'bool' ? true : undefined, isNew)).filter(Boolean);
 	const timeHint = ty.fields.some((f) => f.type === 'time')

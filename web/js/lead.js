@@ -74,8 +74,8 @@ const when = (iso) => new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short'
 
 function renderThreats() {
 	const notes = data.notes;
-	$('threat-notes').replaceChildren(notes.length
-		? el('div', { class: 'notice' }, el('h3', { text: t('Meddelanden till dig', 'Notifications for you') }),
+	$('threat-notes').replaceChildren(...(notes.length ? [
+		el('div', { class: 'notice' }, el('h3', { text: t('Meddelanden till dig', 'Notifications for you') }),
 			el('ul', {}, ...notes.map((n) => {
 				const b = el('button', { type: 'button', class: 'link-btn', id: 'note-read-' + n.id, text: t('Markera som läst', 'Mark as read') });
 				b.addEventListener('click', () => markRead(n.id).catch(fail));
@@ -83,8 +83,7 @@ function renderThreats() {
 				return el('li', { id: 'note-' + n.id }, el('span', { text: n.message + ' ' }),
 					shown ? el('a', { href: '#threat-' + n.case_id, text: t(`Visa ärende ${n.case_id}`, `Show case ${n.case_id}`) }) : null,
 					' ', b);
-			})))
-		: null);
+			})))] : []));
 	const head = [t('Ärende', 'Case'), t('Inkom', 'Received'), t('Grupp', 'Group'), t('Kategori', 'Category'),
 		t('Utfall', 'Outcome'), t('Sammanfattning', 'Summary'), t('Sekretess', 'Confidential')];
 	const outcome = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
@@ -96,9 +95,9 @@ function renderThreats() {
 		el('td', { class: 'text', text: c.summary }), el('td', { class: 'text', text: c.confidential ? t('ja', 'yes') : t('nej', 'no') })));
 	$('threats').replaceChildren(data.threats.length
 		? el('table', { class: 'data', id: 'threat-table' },
-			el('caption', { text: t(`${data.threatTotal} hotflaggade ärenden som du får se, senaste först`,
-				`${data.threatTotal} threat-flagged cases you may see, newest first`) }),
-			el('thead', {}, el('tr', {}, ...head.map((x) => el('th', { scope: 'col', text: x })))), el('tbody', {}, ...rows))
+			el('caption', { text: t(`${data.threatTotal} ${data.threatTotal === 1 ? 'hotflaggat ärende' : 'hotflaggade ärenden'} som du får se, senaste först`,
+				`${data.threatTotal} threat-flagged ${data.threatTotal === 1 ? 'case' : 'cases'} you may see, newest first`) }),
+			el('thead', {}, el('tr', {}, ...head.map((x, i) => el('th', { scope: 'col', text: x, class: i > 1 ? 'text' : null })))), el('tbody', {}, ...rows))
 		: el('p', { class: 'hint', id: 'no-threats', text: t('Inga hotflaggade ärenden.', 'No threat-flagged cases.') }));
 }
 
