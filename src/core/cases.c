@@ -1206,8 +1206,8 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	return err;
 }
 
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-                  bool open_only, int64_t now, json_t **items)
+int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
+                  bool overdue, bool open_only, int64_t now, json_t **items)
 {
 	struct stmt *s;
 	struct date today;
@@ -1224,12 +1224,13 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
 	        " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
 	        " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	        "  ug.group_id = c.group_id)"
+	        "  ug.group_id = c.group_id), c.group_id"
 	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
 	        " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
 	        " WHERE (? = 0 OR h.client_id = ?)"
 	        " AND (? = 0 OR h.answered_at IS NULL)"
 	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
+	        " AND (? = 0 OR c.group_id = ?)"
 	        " ORDER BY h.due_date, h.id LIMIT 1000",
 	        true);
 	if (err) {
@@ -1242,6 +1243,8 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 4, open_only || overdue);
 	stmt_bind_int(s, 5, overdue);
 	stmt_bind_text(s, 6, day);
+	stmt_bind_int(s, 7, group_id);
+	stmt_bind_int(s, 8, group_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a = {.client_id = stmt_int(s, 2),
 		                        .confidential = stmt_int(s, 11) != 0,
@@ -1257,6 +1260,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		                  stmt_text(s, 5), "message", stmt_text(s, 6));
 		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
 		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
+		json_object_set_new(o, "group_id", json_integer(stmt_int(s, 13)));
 		json_object_set_new(o, "answered_at",
 		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));
@@ -1274,29 +1278,22 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
  * Search
  * ====================================================================== */
 
-/* One fixed statement with optional filters: no SQL is built from input. */
-#define CASE_WHERE                                                                                                \
-	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                                     \
-	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                                   \
-	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                                     \
-	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                                 \
-	" AND (?9 = 0 OR c.received_at < ?9)"                                                                     \
-	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                                  \
-	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"                 \
-	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))" /* who                \
-	                                                                                       may                \
-	                                                                                       see                \
-	                                                                                       what:              \
-	                                                                                       the                \
-	                                                                                       same               \
-	                                                                                       rules              \
-	                                                                                       as                 \
-	                                                                                       auth_can_read_case \
-	                                                                                     */                   \
-	" AND (?13 IN ('admin','manager')"                                                                        \
-	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"                            \
-	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                                             \
-	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"                 \
+/* One fixed statement with optional filters: no SQL is built from input. The last part
+ * is who may see what: the same rules as auth_can_read_case. */
+#define CASE_WHERE                                                                                 \
+	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                      \
+	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                    \
+	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                      \
+	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                  \
+	" AND (?9 = 0 OR c.received_at < ?9)"                                                      \
+	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                   \
+	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"  \
+	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"        \
+	" AND (?18 = 0 OR c.threat = 1)"                                                           \
+	" AND (?13 IN ('admin','manager')"                                                         \
+	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"             \
+	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                              \
+	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"  \
 	"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
@@ -1328,6 +1325,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		stmt_bind_text(s, 13, role_name(who->role));
 		stmt_bind_int(s, 14, who->id);
 		stmt_bind_int(s, 15, who->client_id);
+		stmt_bind_int(s, 18, q->threat);
 		if (pass == 0) {
 			*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
 			stmt_done(s);
@@ -1345,6 +1343,10 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		}
 		*items = arr;
 	}
+	/* A list of threat-flagged cases shows their summaries to leads: recorded like a
+	 * search for a citizen. */
+	if (q->threat)
+		audit_record(db, now, who->id, "search", "case", 0, "threat-flagged");
 	if (q->personal_id || q->phone || q->citizen_id)
 		audit_record(db, now, who->id, "search", "citizen", q->citizen_id,
 		             q->personal_id ? "by personal_id"
