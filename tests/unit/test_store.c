@@ -46,7 +46,8 @@ static void test_wal_starts_over_under_steady_writes(void **state)
 	for (int i = 0; i < tx; i++) {
 		assert_int_equal(db_begin(db), 0);
 		for (int j = 0; j < per_tx; j++) {
-			assert_int_equal(db_prepare(db, &s, "INSERT INTO t(b) VALUES (?)", true), 0);
+			assert_int_equal(db_prepare(db, &s, "INSERT INTO t(b) VALUES (?)", true),
+			                 0);
 			stmt_bind_blob(s, 1, blob, sizeof(blob));
 			assert_int_equal(stmt_step(s), DB_DONE);
 			stmt_done(s);
