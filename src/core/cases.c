@@ -699,7 +699,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		err = notify_threat(db, *id, group, now);
 	if (!err)
 		err = audit_record(db, now, who->id, "create", "case", *id,
-		                   citizen ? "with citizen data" : NULL);
+		                   citizen ? "with citizen data and earlier cases" : NULL);
 	if (!err)
 		err = db_commit(db);
 out:
@@ -906,20 +906,15 @@ static json_t *earlier_of(struct db *db, const struct principal *who, int64_t ca
 	return arr;
 }
 
-int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
+/* The case with its citizen, handovers, earlier cases and history; `read` adds the
+ * read to the audit log. */
+static int case_load(struct db *db, const struct principal *who, int64_t id, int64_t now, bool read,
+                     json_t **out)
 {
-	struct case_access a;
 	struct stmt *s;
 	json_t *o = NULL;
-	int err = access_of(db, who, id, &a);
+	int err = db_prepare(db, &s, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ?", true);
 
-	if (err)
-		return err;
-	if (!auth_can_read_case(who, &a)) {
-		audit_record(db, now, who->id, "read_denied", "case", id, NULL);
-		return EPERM;
-	}
-	err = db_prepare(db, &s, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ?", true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, id);
@@ -933,14 +928,35 @@ int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now
 	json_object_set_new(o, "handovers", handovers_of(db, id));
 	json_object_set_new(o, "earlier_cases", earlier_of(db, who, id, citizen));
 	json_object_set_new(o, "history", history_of(db, id));
-	err = audit_record(db, now, who->id, "read", "case", id,
-	                   citizen ? "with citizen data" : NULL);
+	err = read ? audit_record(db, now, who->id, "read", "case", id,
+	                          citizen ? "with citizen data" : NULL)
+	           : 0;
 	if (err) {
 		json_decref(o);
 		return err;
 	}
 	*out = o;
 	return 0;
+}
+
+int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
+{
+	struct case_access a;
+	int err = access_of(db, who, id, &a);
+
+	if (err)
+		return err;
+	if (!auth_can_read_case(who, &a)) {
+		audit_record(db, now, who->id, "read_denied", "case", id, NULL);
+		return EPERM;
+	}
+	return case_load(db, who, id, now, true, out);
+}
+
+int case_get_created(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out)
+{
+	return case_load(db, who, id, now, false, out);
 }
 
 /* ======================================================================

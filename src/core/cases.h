@@ -22,6 +22,11 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 /* The case with citizen, handovers, earlier cases and history. ENOENT, or EPERM when the
  * principal may not see it (confidential, another department). The read is audited. */
 int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out);
+/* The case just made by case_create, as its creator gets it back: as case_get shows it,
+ * without a second access check or a read row in the audit log (the create row, written
+ * in the same transaction, records that the creator had the citizen's data). */
+int case_get_created(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out);
 
 /* Search filters; zero/NULL fields are not applied. */
 struct case_query {

@@ -31,7 +31,8 @@ static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 static int case_response(struct req *r, int64_t id, unsigned status)
 {
 	json_t *o;
-	int err = case_get(r->app->db, &r->who, id, r->now, &o);
+	int err = status == 201 ? case_get_created(r->app->db, &r->who, id, r->now, &o)
+	                        : case_get(r->app->db, &r->who, id, r->now, &o);
 
 	if (err == ENOENT)
 		return not_found(r, "ärende", "case", id);
