@@ -109,6 +109,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = acd_store_migrate(*db);
 	if (!err)
 		err = tel_store_migrate(*db);
+	if (!err)
+		err = report_store_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
