@@ -138,7 +138,7 @@ int report_rollup_rebuild(struct db *db, int64_t *ncases);
 
 /* The month whose reports are due at `now`: last month once the first Swedish working day
  * of this month has begun (Stockholm time), else the month before. "YYYY-MM". */
-void report_due_month(int64_t now, char out[8]);
+void report_due_month(int64_t now, char out[16]);
 /* Makes and stores the due month's reports unless stored already: for every client and for
  * all clients together (client 0), as JSON, PDF and XLSX. Idempotent; a server that was
  * down on the first working day catches up at its next run. *made (may be NULL) gets the
@@ -150,7 +150,7 @@ int report_stored_list(struct db *db, const struct principal *who, const char *m
 /* One stored report's bytes (malloc'd, *body owned by the caller) and format. ENOENT for
  * no such report, EPERM for another client's. */
 int report_stored_get(struct db *db, const struct principal *who, int64_t id, char **body,
-                      size_t *n, char format[8], char month[8]);
+                      size_t *n, char format[8], char month[16]);
 
 /* ======================================================================
  * Scale data (report_gen.c)

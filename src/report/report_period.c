@@ -13,8 +13,8 @@
 #include "report/report_int.h"
 #include "store/db.h"
 
-static const char *const kinds[] = {"question",  "matter", "opinion",     "complaint",
-                                    "praise",    "idea",   "fault_report"};
+static const char *const kinds[] = {"question", "matter", "opinion",     "complaint",
+                                    "praise",   "idea",   "fault_report"};
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent"};
 
@@ -170,13 +170,13 @@ struct sat {
 
 /* One row of a breakdown (or of group × client). */
 struct entry {
-	int64_t id, id2;       /* group/client/unit/agent id; the client for group × client */
-	int ki;                /* kind or channel index for those breakdowns */
-	struct counts c;       /* cases */
-	struct acd_totals t;   /* calls (groups and units) */
-	bool calls;            /* t holds the queue's figures */
-	struct sat s;          /* survey answers */
-	bool sats;             /* s applies (groups, units, agents) */
+	int64_t id, id2;     /* group/client/unit/agent id; the client for group × client */
+	int ki;              /* kind or channel index for those breakdowns */
+	struct counts c;     /* cases */
+	struct acd_totals t; /* calls (groups and units) */
+	bool calls;          /* t holds the queue's figures */
+	struct sat s;        /* survey answers */
+	bool sats;           /* s applies (groups, units, agents) */
 };
 
 struct table {
@@ -189,9 +189,9 @@ enum { T_ROWS, T_GROUPS, T_CLIENTS, T_UNITS, T_KINDS, T_CHANNELS, T_AGENTS, NTAB
 /* Everything one period's report adds up. */
 struct agg {
 	struct table t[NTABLES];
-	struct entry total;   /* every case, every listed group's calls and answers */
-	int64_t *unit_of;     /* unit_of[i]: unit of group group_ids[i] */
-	int64_t *group_ids;   /* every group, by id */
+	struct entry total; /* every case, every listed group's calls and answers */
+	int64_t *unit_of;   /* unit_of[i]: unit of group group_ids[i] */
+	int64_t *group_ids; /* every group, by id */
 	size_t ngroups;
 };
 
@@ -305,9 +305,9 @@ static int collect_cases(struct db *db, const struct report_period *p, int64_t c
 		int ch = index_of(report_channels, REPORT_NCHANNELS, stmt_text(s, 3));
 		int oc = index_of(outcomes, 4, stmt_text(s, 4));
 		struct entry *e[6] = {
-		        find(&a->t[T_ROWS], g, c, 0),       find(&a->t[T_GROUPS], g, 0, 0),
-		        find(&a->t[T_CLIENTS], c, 0, 0),    find(&a->t[T_UNITS], unit_of(a, g), 0, 0),
-		        find(&a->t[T_KINDS], 0, 0, ki),     find(&a->t[T_CHANNELS], 0, 0, ch),
+		        find(&a->t[T_ROWS], g, c, 0),    find(&a->t[T_GROUPS], g, 0, 0),
+		        find(&a->t[T_CLIENTS], c, 0, 0), find(&a->t[T_UNITS], unit_of(a, g), 0, 0),
+		        find(&a->t[T_KINDS], 0, 0, ki),  find(&a->t[T_CHANNELS], 0, 0, ch),
 		};
 
 		for (int i = 0; i < 6; i++) {
@@ -476,8 +476,7 @@ static int collect_survey(struct db *db, const struct report_period *p, struct a
 	return err == DB_DONE ? 0 : err;
 }
 
-static int collect(struct db *db, const struct report_period *p, int64_t client_id,
-                   struct agg *a)
+static int collect(struct db *db, const struct report_period *p, int64_t client_id, struct agg *a)
 {
 	int err;
 
@@ -539,10 +538,9 @@ static json_t *calls_json(struct acd_totals t)
 	json_t *o;
 
 	acd_totals_finish(&t);
-	o = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "offered", t.offered, "answered",
-	              t.answered, "answered_60", t.answered_60, "answered_180", t.answered_180,
-	              "abandoned", t.abandoned, "short_abandoned", t.short_abandoned, "handled",
-	              t.handled);
+	o = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "offered", t.offered, "answered", t.answered,
+	              "answered_60", t.answered_60, "answered_180", t.answered_180, "abandoned",
+	              t.abandoned, "short_abandoned", t.short_abandoned, "handled", t.handled);
 	json_object_set_new(o, "service_level_60", ratio(t.answered_60, t.offered));
 	json_object_set_new(o, "service_level_180", ratio(t.answered_180, t.offered));
 	json_object_set_new(o, "abandon_rate", ratio(t.abandoned, t.offered));
@@ -666,20 +664,20 @@ static json_t *period_json(struct db *db, const struct report_period *p, struct 
 	bg = json_object_get(b, "groups");
 	json_array_foreach(bg, i, g)
 	{
-		json_array_append_new(groups, json_pack("{s:O,s:O,s:O,s:O}", "group_id",
-		                                        json_object_get(g, "group_id"),
-		                                        "group_name", json_object_get(g, "group_name"),
-		                                        "calls", json_object_get(g, "calls"),
-		                                        "satisfaction",
-		                                        json_object_get(g, "satisfaction")));
+		json_array_append_new(groups,
+		                      json_pack("{s:O,s:O,s:O,s:O}", "group_id",
+		                                json_object_get(g, "group_id"), "group_name",
+		                                json_object_get(g, "group_name"), "calls",
+		                                json_object_get(g, "calls"), "satisfaction",
+		                                json_object_get(g, "satisfaction")));
 	}
 	totals = counts_json(&a->total.c, true);
 	json_object_set_new(totals, "calls", calls_json(a->total.t));
 	json_object_set_new(totals, "satisfaction", sat_json(&a->total.s));
 	time_format_iso8601(p->from, from);
 	time_format_iso8601(p->to, to);
-	o = json_pack("{s:s,s:s,s:s,s:s}", "month", p->label, "period", p->label, "from", from, "to",
-	              to);
+	o = json_pack("{s:s,s:s,s:s,s:s}", "month", p->label, "period", p->label, "from", from,
+	              "to", to);
 	json_object_set_new(o, "rows", table_json(db, a, T_ROWS));
 	json_object_set_new(o, "groups", groups);
 	json_object_set_new(o, "totals", totals);
@@ -709,7 +707,8 @@ static json_t *difference(const json_t *cur, const json_t *prev)
 			json_object_set_new(
 			        o, k, json_integer(json_integer_value(v) - json_integer_value(p)));
 		else if (json_is_number(v) && json_is_number(p))
-			json_object_set_new(o, k, real4(json_number_value(v) - json_number_value(p)));
+			json_object_set_new(o, k,
+			                    real4(json_number_value(v) - json_number_value(p)));
 		else if (json_is_number(v) || json_is_null(v))
 			json_object_set_new(o, k, json_null());
 	}
@@ -727,11 +726,12 @@ static json_t *vs_target(const json_t *row)
 	json_t *o = json_object();
 
 	if (json_object_get(row, "fcr"))
-		json_object_set_new(o, "fcr", minus(json_object_get(row, "fcr"), REPORT_TARGET_FCR));
+		json_object_set_new(o, "fcr",
+		                    minus(json_object_get(row, "fcr"), REPORT_TARGET_FCR));
 	if (json_object_get(row, "calls"))
-		json_object_set_new(o, "service_level_60",
-		                    minus(report_get_path(row, "calls.service_level_60"),
-		                          REPORT_TARGET_SL60));
+		json_object_set_new(
+		        o, "service_level_60",
+		        minus(report_get_path(row, "calls.service_level_60"), REPORT_TARGET_SL60));
 	if (json_object_get(row, "satisfaction"))
 		json_object_set_new(o, "satisfaction",
 		                    minus(report_get_path(row, "satisfaction.share_4_5"),
@@ -744,9 +744,12 @@ static bool same_key(const json_t *a, const json_t *b)
 	static const char *const keys[] = {"group_id", "client_id", "unit_id",
 	                                   "agent_id", "kind",      "channel"};
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!json_equal(json_object_get(a, keys[i]), json_object_get(b, keys[i])))
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const json_t *x = json_object_get(a, keys[i]), *y = json_object_get(b, keys[i]);
+
+		if ((x || y) && !json_equal(x, y)) /* json_equal is false for two NULLs */
 			return false;
+	}
 	return true;
 }
 
@@ -775,8 +778,8 @@ static void compare_rows(json_t *cur, const json_t *prev)
 	}
 }
 
-int report_period(struct db *db, const struct principal *who, const char *period,
-                  int64_t client_id, json_t **out)
+int report_period(struct db *db, const struct principal *who, const char *period, int64_t client_id,
+                  json_t **out)
 {
 	static const char *const kind_names[] = {"month", "tertial", "year", "range"};
 	struct report_period p, pp;
@@ -808,7 +811,7 @@ int report_period(struct db *db, const struct principal *who, const char *period
 
 	compare_rows(json_object_get(cur, "rows"), json_object_get(prev, "rows"));
 	json_object_foreach(json_object_get(cur, "breakdowns"), k, v)
-	        compare_rows(v, report_get_path(prev, "breakdowns") ? json_object_get(json_object_get(prev, "breakdowns"), k) : NULL);
+	        compare_rows(v, json_object_get(json_object_get(prev, "breakdowns"), k));
 	json_object_set_new(cur, "kind", json_string(kind_names[p.kind]));
 	json_object_set_new(cur, "client_id", client_id ? json_integer(client_id) : json_null());
 	json_object_set_new(
@@ -826,8 +829,8 @@ int report_period(struct db *db, const struct principal *who, const char *period
 	return 0;
 }
 
-int report_monthly(struct db *db, const struct principal *who, const char *month,
-                   int64_t client_id, json_t **out)
+int report_monthly(struct db *db, const struct principal *who, const char *month, int64_t client_id,
+                   json_t **out)
 {
 	struct report_month m;
 
