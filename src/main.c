@@ -72,6 +72,8 @@ static void usage(FILE *f)
 	        LOTSEN_VERSION);
 }
 
+static struct tmr deliver_tmr; /* the scheduled delivery's next run */
+
 static int64_t now_s(void)
 {
 	struct timespec ts;
@@ -127,6 +129,24 @@ static int open_db(struct db **db, const char *path, const char *durability)
 /* ======================================================================
  * serve
  * ====================================================================== */
+
+/* Scheduled delivery: at start and every hour the server stores last month's reports once
+ * the first working day has come (a no-op once they are stored). */
+#define DELIVER_EVERY_MS (3600 * 1000)
+
+static void deliver_h(void *arg)
+{
+	struct app *app = arg;
+	int made = 0;
+	int err = report_deliver_due(app->db, now_s(), app->municipality ? app->municipality : "",
+	                             &made);
+
+	if (err)
+		log_error("report.deliver", "error=\"%s\"", strerror(err));
+	else if (made)
+		log_info("report.deliver", "stored=%d", made);
+	tmr_start(&deliver_tmr, DELIVER_EVERY_MS, deliver_h, app);
+}
 
 static void signal_h(int sig)
 {
@@ -250,7 +270,10 @@ static int cmd_serve(int argc, char **argv)
 	app.tel = tel;
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
+	tmr_init(&deliver_tmr);
+	tmr_start(&deliver_tmr, 0, deliver_h, &app);
 	err = re_main(signal_h);
+	tmr_cancel(&deliver_tmr);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
 out:
