@@ -66,8 +66,9 @@ static void usage(FILE *f)
 	        "  report    rebuild-rollups --db FILE   count every case into the rollups again\n"
 	        "  report    deliver [--now ISO-TIME] --db FILE   store last month's reports if "
 	        "due\n"
-	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx] [--out FILE]\n"
-	        "            [--municipality NAME] --db FILE   (xlsx needs --out)\n"
+	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx|pdf] [--out "
+	        "FILE]\n"
+	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -429,7 +430,7 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 	const char *path = flag_value(argc, argv, "--out", NULL);
 	const char *municipality = flag_value(argc, argv, "--municipality", "Lotsens kommun");
 	bool xlsx = strcmp(format, "xlsx") == 0;
-	bool pdf = monthly && strcmp(format, "pdf") == 0;
+	bool pdf = strcmp(format, "pdf") == 0;
 	struct principal who = {.id = 0, .role = ROLE_ADMIN};
 	struct report_period m;
 	struct db *db;
@@ -448,7 +449,7 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && !xlsx && !pdf) ||
 	    ((xlsx || pdf) && !path)) {
 		fprintf(stderr,
-		        "usage: lotsen %s %s %s [--client N] [--format json|csv|xlsx%s] "
+		        "usage: lotsen %s %s %s [--client N] [--format json|csv|xlsx|pdf] "
 		        "[--out FILE] [--municipality NAME] --db FILE\n"
 		        "(%s is written to the file given with --out)\n",
 		        what, flag,
@@ -456,7 +457,7 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 		        : kind == PERIOD_YEAR  ? "YYYY"
 		        : kind == PERIOD_RANGE ? "YYYY-MM|YYYY-Tn|YYYY|YYYY-MM-DD..YYYY-MM-DD"
 		                               : "YYYY-MM",
-		        monthly ? "|pdf" : "", monthly ? "xlsx or pdf" : "xlsx");
+		        "xlsx or pdf");
 		return 2;
 	}
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
@@ -469,7 +470,8 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 		return 1;
 	}
 	if (xlsx || pdf) {
-		err = pdf       ? report_monthly_pdf(o, municipality, path)
+		err = pdf ? (monthly ? report_monthly_pdf : report_invoice_pdf)(o, municipality,
+		                                                                path)
 		      : monthly ? report_monthly_xlsx(o, municipality, path)
 		                : report_invoice_xlsx(o, municipality, path);
 		json_decref(o);

@@ -226,7 +226,8 @@ static int reports_stored_get(struct req *r)
 
 static int reports_invoice(struct req *r)
 {
-	return report_send(r, report_invoice, report_invoice_xlsx, NULL, "fakturaunderlag");
+	return report_send(r, report_invoice, report_invoice_xlsx, report_invoice_pdf,
+	                   "fakturaunderlag");
 }
 
 #define ROLES_REPORTS (ROLE_MANAGER | ROLE_ADMIN | ROLE_CLIENT_VIEWER)

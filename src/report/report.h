@@ -57,6 +57,10 @@ int report_invoice_xlsx(const json_t *invoice, const char *municipality, const c
  * charts of cases and of service level (60 s, with the 85 % target) per group; the rows per
  * group × client as a table across pages. 0, EINVAL for a malformed report, ENOMEM or EIO. */
 int report_monthly_pdf(const json_t *report, const char *municipality, const char *path);
+/* The invoice basis as a PDF (cairo): the municipality, "Fakturaunderlag" and the month; the
+ * sums per client and the total; then per agreement its lines (cases per channel × price,
+ * the prorated fixed price) each with the ids of the cases behind it, and its sum. */
+int report_invoice_pdf(const json_t *invoice, const char *municipality, const char *path);
 /* Free what cairo and fontconfig keep for the process's life once a PDF was made
  * (called at exit, so leak checks see only Lotsen's own memory). */
 void report_pdf_shutdown(void);

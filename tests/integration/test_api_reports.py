@@ -169,9 +169,34 @@ class ReportTest(ServerTest):
     def test_unknown_format_is_400_naming_format(self):
         r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=docx", user="admin")
         self.assertProblem(r, 400, "format")
-        # the invoice basis has no PDF
-        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&format=pdf", user="admin")
+        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&format=docx", user="admin")
         self.assertProblem(r, 400, "format")
+
+    def test_invoice_as_pdf_renders_with_its_case_ids(self):
+        inv = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&client_id=1",
+                       user=VIEWER).json
+        status, headers, body = self.get_bytes(
+            f"/api/v1/reports/invoice?month={self.month}&format=pdf", user=VIEWER)
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"], "application/pdf")
+        self.assertEqual(headers["Content-Disposition"],
+                         f'attachment; filename="fakturaunderlag-{self.month}.pdf"')
+        with tempfile.TemporaryDirectory() as d:
+            pdf = os.path.join(d, "faktura.pdf")
+            with open(pdf, "wb") as f:
+                f.write(body)
+            subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", pdf,
+                            os.path.join(d, "sida")], check=True, timeout=60)
+            self.assertEqual(len([n for n in os.listdir(d) if n.endswith(".png")]), 1)
+            text = subprocess.run(["pdftotext", pdf, "-"], check=True, timeout=60,
+                                  capture_output=True, text=True).stdout
+        self.assertIn("Fakturaunderlag", text)
+        self.assertIn("Äldreförvaltningen", text)
+        self.assertNotIn("Kommunstyrelsen", text)
+        ids = [i for a in inv["agreements"] for l in a["lines"] for i in l.get("case_ids", [])]
+        self.assertGreater(len(ids), 0)
+        for i in ids:
+            self.assertRegex(text, rf"\b{i}\b")
 
     # --- periods, rollups and stored reports -------------------------------------------
 

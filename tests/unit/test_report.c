@@ -586,7 +586,7 @@ static void test_pdf(void **state)
 {
 	struct fixture *f = *state;
 	char path[] = "/tmp/lotsen-test-report-XXXXXX";
-	char *buf, *p;
+	char *buf, *p, buf5[5];
 	int fd = mkstemp(path), pages = 0;
 	long n;
 	FILE *in;
@@ -615,6 +615,20 @@ static void test_pdf(void **state)
 
 	o = json_object();
 	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), EINVAL);
+	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), EINVAL);
+	json_decref(o);
+
+	/* the invoice basis and a tertial report as PDF */
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), 0);
+	json_decref(o);
+	in = fopen(path, "rb");
+	assert_non_null(in);
+	assert_int_equal(fread(buf5, 1, 5, in), 5);
+	fclose(in);
+	assert_memory_equal(buf5, "%PDF-", 5);
+	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
 	json_decref(o);
 	unlink(path);
 }
