@@ -59,7 +59,8 @@ static int time_report(struct db *db, const char *what, const char *period, int6
 	printf("report_%s period=%s client=%lld cases=%lld offered_calls=%lld survey_answers=%lld "
 	       "first_ms=%.1f",
 	       what, period, (long long)client,
-	       (long long)json_integer_value(json_object_get(json_object_get(o, "totals"), "cases")),
+	       (long long)json_integer_value(
+	               json_object_get(json_object_get(o, "totals"), "cases")),
 	       (long long)json_integer_value(json_object_get(
 	               json_object_get(json_object_get(o, "totals"), "calls"), "offered")),
 	       (long long)json_integer_value(json_object_get(
@@ -67,8 +68,8 @@ static int time_report(struct db *db, const char *what, const char *period, int6
 	       t[0]);
 	qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
 	qsort(cpu, (size_t)runs, sizeof(cpu[0]), cmp_double);
-	printf(" median_ms=%.1f max_ms=%.1f median_cpu_ms=%.1f runs=%d\n", t[runs / 2],
-	       t[runs - 1], cpu[runs / 2], runs);
+	printf(" median_ms=%.1f max_ms=%.1f median_cpu_ms=%.1f runs=%d\n", t[runs / 2], t[runs - 1],
+	       cpu[runs / 2], runs);
 	json_decref(o);
 	return 0;
 }
