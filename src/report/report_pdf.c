@@ -38,27 +38,6 @@ struct pdf {
 	double y; /* where the next line goes */
 };
 
-/* "2026-03" → "mars 2026"; the input when it is not a month. */
-static void month_sv(const char *month, char *buf, size_t n)
-{
-	static const char *const names[] = {"januari",   "februari", "mars",     "april",
-	                                    "maj",       "juni",     "juli",     "augusti",
-	                                    "september", "oktober",  "november", "december"};
-	struct report_period m;
-
-	if (!month || report_period_parse(month, &m) != 0)
-		snprintf(buf, n, "%s", month ? month : "");
-	else if (m.kind == PERIOD_MONTH)
-		snprintf(buf, n, "%s %d", names[m.first.m - 1], m.first.y);
-	else if (m.kind == PERIOD_TERTIAL)
-		snprintf(buf, n, "tertial %d %d", (m.first.m - 1) / 4 + 1, m.first.y);
-	else if (m.kind == PERIOD_YEAR)
-		snprintf(buf, n, "%d", m.first.y);
-	else
-		snprintf(buf, n, "%d %s %d – %d %s %d", m.first.d, names[m.first.m - 1], m.first.y,
-		         m.last.d, names[m.last.m - 1], m.last.y);
-}
-
 /* The report's title by its period: month, tertial, year or a range of dates. */
 static const char *title_of(const json_t *rep)
 {
@@ -215,7 +194,8 @@ static void totals_table(struct pdf *p, const json_t *rep, const char *period)
 	const double w = 90;
 	char prevname[64], buf[64];
 
-	month_sv(report_str(json_object_get(rep, "previous"), "month"), prevname, sizeof(prevname));
+	report_period_sv(report_str(json_object_get(rep, "previous"), "month"), prevname,
+	                 sizeof(prevname));
 	heading(p, "Sammanfattning");
 	p->y += 8;
 	font(p, 9.5, true);
@@ -463,7 +443,7 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 		return EINVAL;
 	if (!municipality)
 		municipality = "";
-	month_sv(month, period, sizeof(period));
+	report_period_sv(month, period, sizeof(period));
 	snprintf(footer, sizeof(footer), "%s – %s %s", municipality, title_of(rep), period);
 	p.footer = footer;
 	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
@@ -681,7 +661,7 @@ int report_invoice_pdf(const json_t *inv, const char *municipality, const char *
 	pdf_used = true;
 	if (!municipality)
 		municipality = "";
-	month_sv(month, period, sizeof(period));
+	report_period_sv(month, period, sizeof(period));
 	snprintf(footer, sizeof(footer), "%s – Fakturaunderlag %s", municipality, period);
 	p.footer = footer;
 	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);

@@ -152,6 +152,26 @@ void report_period_previous(const struct report_period *p, struct report_period 
 		*out = *p; /* only before 1800: nothing to compare with */
 }
 
+void report_period_sv(const char *label, char *buf, size_t n)
+{
+	static const char *const names[] = {"januari",   "februari", "mars",     "april",
+	                                    "maj",       "juni",     "juli",     "augusti",
+	                                    "september", "oktober",  "november", "december"};
+	struct report_period m;
+
+	if (!label || report_period_parse(label, &m) != 0)
+		snprintf(buf, n, "%s", label ? label : "");
+	else if (m.kind == PERIOD_MONTH)
+		snprintf(buf, n, "%s %d", names[m.first.m - 1], m.first.y);
+	else if (m.kind == PERIOD_TERTIAL)
+		snprintf(buf, n, "tertial %d %d", (m.first.m - 1) / 4 + 1, m.first.y);
+	else if (m.kind == PERIOD_YEAR)
+		snprintf(buf, n, "%d", m.first.y);
+	else
+		snprintf(buf, n, "%d %s %d – %d %s %d", m.first.d, names[m.first.m - 1], m.first.y,
+		         m.last.d, names[m.last.m - 1], m.last.y);
+}
+
 /* ======================================================================
  * Collecting the figures
  * ====================================================================== */

@@ -70,20 +70,6 @@ static const struct col call_cols[] = {
         {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", K_SEC, 14},
 };
 
-/* "2026-03" → "mars 2026"; the input when it is not a month. */
-static void month_sv(const char *month, char *buf, size_t n)
-{
-	static const char *const names[] = {"januari",   "februari", "mars",     "april",
-	                                    "maj",       "juni",     "juli",     "augusti",
-	                                    "september", "oktober",  "november", "december"};
-	struct report_month m;
-
-	if (month && report_month_parse(month, &m) == 0)
-		snprintf(buf, n, "%s %d", names[m.m - 1], m.y);
-	else
-		snprintf(buf, n, "%s", month ? month : "");
-}
-
 static lxw_format *fmt(lxw_workbook *wb, const char *numfmt, bool bold)
 {
 	lxw_format *f = workbook_add_format(wb);
@@ -136,11 +122,11 @@ static lxw_worksheet *sheet(struct book *b, const char *name, const char *munici
                             const char *what, const char *month)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
-	char period[32], title[256];
+	char period[64], title[256];
 
 	if (!ws)
 		return NULL;
-	month_sv(month, period, sizeof(period));
+	report_period_sv(month, period, sizeof(period));
 	snprintf(title, sizeof(title), "%s – %s %s", municipality, what, period);
 	worksheet_write_string(ws, 0, 0, title, b->title);
 	worksheet_set_row(ws, HEAD_ROW, 45, NULL);
@@ -255,13 +241,13 @@ static int monthly_compare(struct book *b, const json_t *rep, const char *muni, 
 {
 	const char *pmonth = report_str(json_object_get(rep, "previous"), "month");
 	lxw_worksheet *ws = sheet(b, "Jämförelse", muni, "Jämförelse med föregående månad,", month);
-	char now[32], prev[32];
+	char now[64], prev[64];
 	int row = HEAD_ROW + 1;
 
 	if (!ws)
 		return EIO;
-	month_sv(month, now, sizeof(now));
-	month_sv(pmonth, prev, sizeof(prev));
+	report_period_sv(month, now, sizeof(now));
+	report_period_sv(pmonth, prev, sizeof(prev));
 	worksheet_write_string(ws, HEAD_ROW, 0, "Nyckeltal", b->head);
 	worksheet_write_string(ws, HEAD_ROW, 1, now, b->head);
 	worksheet_write_string(ws, HEAD_ROW, 2, prev, b->head);
