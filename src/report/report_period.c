@@ -662,7 +662,8 @@ static json_t *table_json(struct db *db, struct agg *a, int t)
 	json_t *arr = json_array();
 	struct table *tb = &a->t[t];
 
-	qsort(tb->v, tb->n, sizeof(tb->v[0]), cmp_entry);
+	if (tb->n > 1)
+		qsort(tb->v, tb->n, sizeof(tb->v[0]), cmp_entry);
 	for (size_t i = 0; i < tb->n; i++)
 		json_array_append_new(arr, entry_json(db, t, &tb->v[i]));
 	return arr;
