@@ -240,7 +240,12 @@ static void compare_rows(struct book *b, lxw_worksheet *ws, int *row, const json
 static int monthly_compare(struct book *b, const json_t *rep, const char *muni, const char *month)
 {
 	const char *pmonth = report_str(json_object_get(rep, "previous"), "month");
-	lxw_worksheet *ws = sheet(b, "Jämförelse", muni, "Jämförelse med föregående månad,", month);
+	bool by_month =
+	        strcmp(report_str(rep, "kind"), "month") == 0 || !json_object_get(rep, "kind");
+	lxw_worksheet *ws = sheet(b, "Jämförelse", muni,
+	                          by_month ? "Jämförelse med föregående månad,"
+	                                   : "Jämförelse med föregående period,",
+	                          month);
 	char now[64], prev[64];
 	int row = HEAD_ROW + 1;
 
