@@ -81,9 +81,11 @@ int main(int argc, char **argv)
 	struct stat st;
 	struct db *db;
 	char month[16], tertial[16], year[16];
-	int runs = argc > 2 ? atoi(argv[2]) : 7, y, m, rc = 0;
+	char *end = NULL;
+	long runs_l = argc > 2 ? strtol(argv[2], &end, 10) : 7;
+	int runs = (int)runs_l, y, m, rc = 0;
 
-	if (argc < 2 || runs < 1 || runs > MAX_RUNS) {
+	if (argc < 2 || (end && *end) || runs_l < 1 || runs_l > MAX_RUNS) {
 		fprintf(stderr, "usage: bench_report DB [RUNS 1–%d]\n", MAX_RUNS);
 		return 2;
 	}
