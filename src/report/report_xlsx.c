@@ -264,6 +264,98 @@ static int monthly_compare(struct book *b, const json_t *rep, const char *muni, 
 	return 0;
 }
 
+static const char *channel_sv(const char *c);
+
+/* Columns of the breakdowns: figures, the previous period, the change and the targets. */
+static const struct bcol {
+	const char *title, *key;
+	enum kind kind;
+	bool change; /* a difference: signed, percentage points */
+} breakdown_cols[] = {
+        {"Ärenden", "cases", K_INT, false},
+        {"Lösta", "resolved", K_INT, false},
+        {"Vägledda", "guided", K_INT, false},
+        {"Överlämnade", "handed_over", K_INT, false},
+        {"Akut vidarebefordrade", "forwarded_urgent", K_INT, false},
+        {"Lösningsgrad", "fcr", K_PCT, false},
+        {"Lösningsgrad inkl. vägledda", "fcr_incl_guided", K_PCT, false},
+        {"Ärenden föregående period", "previous.cases", K_INT, false},
+        {"Förändring ärenden", "change.cases", K_INT, true},
+        {"Förändring lösningsgrad", "change.fcr", K_PCT, true},
+        {"Lösningsgrad mot mål 80 %", "vs_target.fcr", K_PCT, true},
+        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT, false},
+        {"Tillgänglighet mot mål 85 %", "vs_target.service_level_60", K_PCT, true},
+        {"Bemötande, svar", "satisfaction.answers", K_INT, false},
+        {"Bemötande 4–5", "satisfaction.share_4_5", K_PCT, false},
+        {"Bemötande mot mål 90 %", "vs_target.satisfaction", K_PCT, true},
+        {"Bemötandeindex (0–100)", "satisfaction.index", K_SEC, false},
+};
+
+/* The breakdowns (a period report's "breakdowns"), one block per dimension. */
+static int monthly_breakdowns(struct book *b, const json_t *rep, const char *muni,
+                              const char *month)
+{
+	static const struct {
+		const char *key, *title, *name;
+	} dims[] = {
+	        {"groups", "Per svarsgrupp", "group_name"},
+	        {"clients", "Per förvaltning", "client_name"},
+	        {"units", "Per enhet", "unit_name"},
+	        {"kinds", "Per ärendetyp", "kind"},
+	        {"channels", "Per kanal", "channel"},
+	        {"agents", "Per handläggare", "agent_name"},
+	};
+	static const char *const kind_sv[][2] = {
+	        {"question", "Fråga"},          {"matter", "Ärende"}, {"opinion", "Synpunkt"},
+	        {"complaint", "Klagomål"},      {"praise", "Beröm"},  {"idea", "Idé"},
+	        {"fault_report", "Felanmälan"},
+	};
+	const json_t *bd = json_object_get(rep, "breakdowns");
+	lxw_worksheet *ws;
+	int row = HEAD_ROW + 1;
+
+	if (!json_is_object(bd))
+		return 0; /* a report without breakdowns: no sheet */
+	ws = sheet(b, "Fördelning", muni, "Fördelning,", month);
+	if (!ws)
+		return EIO;
+	worksheet_write_string(ws, HEAD_ROW, 0, "Namn", b->head);
+	worksheet_set_column(ws, 0, 0, 30, NULL);
+	for (size_t c = 0; c < N(breakdown_cols); c++) {
+		worksheet_write_string(ws, HEAD_ROW, (lxw_col_t)(c + 1), breakdown_cols[c].title,
+		                       b->head);
+		worksheet_set_column(ws, (lxw_col_t)(c + 1), (lxw_col_t)(c + 1), 13, NULL);
+	}
+	for (size_t d = 0; d < N(dims); d++) {
+		size_t i;
+		json_t *o;
+
+		row++;
+		worksheet_write_string(ws, (lxw_row_t)row++, 0, dims[d].title, b->bold);
+		json_array_foreach(json_object_get(bd, dims[d].key), i, o)
+		{
+			const char *name = report_str(o, dims[d].name);
+
+			for (size_t k = 0; d == 3 && k < N(kind_sv); k++)
+				if (strcmp(name, kind_sv[k][0]) == 0)
+					name = kind_sv[k][1];
+			if (d == 4)
+				name = channel_sv(name);
+			worksheet_write_string(ws, (lxw_row_t)row, 0, name, NULL);
+			for (size_t c = 0; c < N(breakdown_cols); c++) {
+				const struct bcol *bc = &breakdown_cols[c];
+				const json_t *v = report_get_path(o, bc->key);
+
+				if (v)
+					put_num(ws, row, (int)c + 1, v,
+					        (bc->change ? b->change : b->num)[bc->kind]);
+			}
+			row++;
+		}
+	}
+	return 0;
+}
+
 int report_monthly_xlsx(const json_t *rep, const char *municipality, const char *path)
 {
 	const char *month = json_string_value(json_object_get(rep, "month"));
@@ -281,6 +373,8 @@ int report_monthly_xlsx(const json_t *rep, const char *municipality, const char 
 		err = monthly_calls(&b, rep, municipality, month);
 	if (!err)
 		err = monthly_compare(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_breakdowns(&b, rep, municipality, month);
 	if (book_close(&b) != 0 && !err)
 		err = EIO;
 	return err;

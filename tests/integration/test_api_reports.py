@@ -116,7 +116,7 @@ class ReportTest(ServerTest):
             self.assertIsNone(z.testzip())
             workbook = z.read("xl/workbook.xml").decode()
             self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
-                             ["Ärenden", "Samtal", "Jämförelse"])
+                             ["Ärenden", "Samtal", "Jämförelse", "Fördelning"])
             strings = z.read("xl/sharedStrings.xml").decode()
             self.assertIn("Lotsens kommun – Ärenden per svarsgrupp och förvaltning,", strings)
             self.assertIn("<t>Totalt</t>", strings)

@@ -509,6 +509,7 @@ static void test_xlsx(void **state)
 	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Samtal\" sheetId=\"2\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Jämförelse\" sheetId=\"3\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Fördelning\" sheetId=\"4\""));
 	free(xml);
 	xml = unzip_member(path, "xl/sharedStrings.xml");
 	assert_non_null(xml);
