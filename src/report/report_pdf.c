@@ -418,6 +418,121 @@ static void rows_table(struct pdf *p, const json_t *rep)
 	}
 }
 
+/* ---------------------------------------------------------------- breakdowns */
+
+static const struct {
+	const char *title, *key;
+	enum kind kind;
+	bool change;
+} bd_cols[] = {
+        {"Ärenden", "cases", K_INT, false},
+        {"Föreg.", "previous.cases", K_INT, false},
+        {"Lösn.grad", "fcr", K_PCT, false},
+        {"Mot mål", "vs_target.fcr", K_PCT, true},
+        {"Tillg. 60 s", "calls.service_level_60", K_PCT, false},
+        {"Bemöt. 4–5", "satisfaction.share_4_5", K_PCT, false},
+};
+
+#define BD_COLS  (sizeof(bd_cols) / sizeof(bd_cols[0]))
+#define BD_NAME  150.0
+#define BD_NUM_W ((PAGE_W - 2 * MARGIN - BD_NAME) / (double)BD_COLS)
+
+static const char *kind_sv(const char *k)
+{
+	static const char *const names[][2] = {
+	        {"question", "Fråga"},
+	        {"matter", "Ärende"},
+	        {"opinion", "Synpunkt"},
+	        {"complaint", "Klagomål"},
+	        {"praise", "Beröm"},
+	        {"idea", "Idé"},
+	        {"fault_report", "Felanmälan"},
+	        {"phone", "Telefon"},
+	        {"email", "E-post"},
+	        {"letter", "Brev"},
+	        {"fax", "Fax"},
+	        {"visit", "Besök"},
+	        {"web", "Webb"},
+	        {"social", "Sociala medier"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(k, names[i][0]) == 0)
+			return names[i][1];
+	return k;
+}
+
+static void bd_head(struct pdf *p, const char *title)
+{
+	font(p, 7.5, true);
+	p->y += 14;
+	text(p, MARGIN, p->y, BD_NAME - 4, 0, title);
+	for (size_t c = 0; c < BD_COLS; c++)
+		text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2, 1,
+		     bd_cols[c].title);
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.8);
+	p->y += 5;
+	font(p, 8.5, false);
+}
+
+/* The breakdowns of a period report: per unit, category kind, channel, client and agent,
+ * with the previous period's cases and the targets. */
+static void breakdowns(struct pdf *p, const json_t *rep)
+{
+	static const struct {
+		const char *key, *title, *name;
+	} dims[] = {
+	        {"units", "Enhet", "unit_name"},         {"kinds", "Ärendetyp", "kind"},
+	        {"channels", "Kanal", "channel"},        {"clients", "Förvaltning", "client_name"},
+	        {"agents", "Handläggare", "agent_name"},
+	};
+	const json_t *bd = json_object_get(rep, "breakdowns");
+	const double bottom = PAGE_H - MARGIN - 20;
+	char buf[64];
+
+	if (!json_is_object(bd))
+		return;
+	new_page(p);
+	heading(p, "Fördelning");
+	font(p, 8, false);
+	rgb(p, 0x404040);
+	p->y += 4;
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0,
+	     "Mot mål: lösningsgrad − 80 % i procentenheter. Föreg.: ärenden föregående period.");
+	rgb(p, 0);
+	for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
+		const json_t *rows = json_object_get(bd, dims[d].key);
+
+		if (p->y + 50 > bottom)
+			new_page(p);
+		p->y += 8;
+		bd_head(p, dims[d].title);
+		for (size_t i = 0; i < json_array_size(rows); i++) {
+			const json_t *row = json_array_get(rows, i);
+
+			if (p->y + 15 > bottom) {
+				new_page(p);
+				bd_head(p, dims[d].title);
+			}
+			p->y += 14;
+			text(p, MARGIN, p->y, BD_NAME - 4, 0,
+			     kind_sv(report_str(row, dims[d].name)));
+			for (size_t c = 0; c < BD_COLS; c++) {
+				const json_t *v = report_get_path(row, bd_cols[c].key);
+
+				if (!v && bd_cols[c].kind != K_INT)
+					snprintf(buf, sizeof(buf), "–");
+				else
+					fmt_num(v, bd_cols[c].kind, bd_cols[c].change, buf,
+					        sizeof(buf));
+				text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2,
+				     1, buf);
+			}
+			hline(p, MARGIN, PAGE_W - MARGIN, p->y + 4, 0.3);
+		}
+	}
+}
+
 static bool pdf_used; /* a PDF was made: cairo and fontconfig hold caches until shutdown */
 
 void report_pdf_shutdown(void)
@@ -477,6 +592,7 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 	/* then the rows, across as many pages as they need */
 	new_page(&p);
 	rows_table(&p, rep);
+	breakdowns(&p, rep);
 	new_page(&p); /* the last page's footer */
 
 	if (!err && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
