@@ -458,10 +458,12 @@ static int collect_calls(struct db *db, const struct report_period *p, int64_t c
 /* The satisfaction question's answers per group and agent, for the groups listed. */
 static int collect_survey(struct db *db, const struct report_period *p, struct agg *a)
 {
+	/* summed here rather than with GROUP BY: the covering index gives the answers in time
+	 * order, and sorting a year of them for SQL's grouping cost more than the sums */
 	static const char q[] =
-	        "SELECT group_id, COALESCE(agent_id, 0), answer, COUNT(*) FROM tel_survey_answers"
-	        " WHERE prompt = ? AND t_ms >= ? AND t_ms < ? AND answer BETWEEN 1 AND 5"
-	        " GROUP BY group_id, COALESCE(agent_id, 0), answer";
+	        "SELECT group_id, COALESCE(agent_id, 0), answer FROM tel_survey_answers"
+	        " WHERE prompt = ? AND t_ms >= ? AND t_ms < ? AND answer BETWEEN 1 AND 5";
+	struct entry *last_g = NULL, *last_a = NULL;
 	struct stmt *s;
 	int err = db_prepare(db, &s, q, true);
 
@@ -471,17 +473,21 @@ static int collect_survey(struct db *db, const struct report_period *p, struct a
 	stmt_bind_int(s, 2, p->from * 1000);
 	stmt_bind_int(s, 3, p->to * 1000);
 	while ((err = stmt_step(s)) == DB_ROW) {
-		int64_t g = stmt_int(s, 0), agent = stmt_int(s, 1), n = stmt_int(s, 3);
+		int64_t g = stmt_int(s, 0), agent = stmt_int(s, 1), n = 1;
 		int ans = (int)stmt_int(s, 2);
-		struct entry *ge = NULL, *ue, *ae;
+		struct entry *ge = last_g && last_g->id == g ? last_g : NULL, *ue, *ae;
 
-		for (size_t j = 0; j < a->t[T_GROUPS].n; j++)
+		for (size_t j = 0; !ge && j < a->t[T_GROUPS].n; j++)
 			if (a->t[T_GROUPS].v[j].id == g)
 				ge = &a->t[T_GROUPS].v[j];
 		if (!ge)
 			continue; /* a group not in this report (another client's) */
+		last_g = ge;
 		ue = find(&a->t[T_UNITS], unit_of(a, g), 0, 0);
-		ae = agent ? find(&a->t[T_AGENTS], agent, 0, 0) : NULL;
+		ae = !agent                          ? NULL
+		     : last_a && last_a->id == agent ? last_a
+		                                     : find(&a->t[T_AGENTS], agent, 0, 0);
+		last_a = ae ? ae : last_a;
 		if (!ue || (agent && !ae)) {
 			err = ENOMEM;
 			break;
