@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	struct local_time lt;
 	struct stat st;
 	struct db *db;
-	char month[16], tertial[16], year[16];
+	char month[16], tertial[16], year[16], range[32];
 	char *end = NULL;
 	long runs_l = argc > 2 ? strtol(argv[2], &end, 10) : 7;
 	int runs = (int)runs_l, y, m, rc = 0;
@@ -111,6 +111,18 @@ int main(int argc, char **argv)
 	rc |= time_report(db, "tertial", tertial, 0, runs);
 	rc |= time_report(db, "yearly", year, 0, runs);
 	rc |= time_report(db, "yearly", year, 1, runs);
+	/* the last 365 days as dates: a year's work also over a 1-year database */
+	{
+		struct date a, b;
+		char fa[11], fb[11];
+
+		date_add_days(&lt.date, -1, &b);
+		date_add_days(&b, -364, &a);
+		date_format(&a, fa);
+		date_format(&b, fb);
+		snprintf(range, sizeof(range), "%s..%s", fa, fb);
+		rc |= time_report(db, "365_days", range, 0, runs);
+	}
 	db_close(db);
 	return rc;
 }
