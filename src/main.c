@@ -50,6 +50,8 @@ static void usage(FILE *f)
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
 	        "  demo      --db FILE                     load the demo municipality\n"
+	        "            [--years N [--contacts-per-year M] [--seed S]]   and N years of "
+	        "generated cases\n"
 	        "  kb        import DIR | export DIR | search \"QUERY\" [--json] [--limit N] --db "
 	        "FILE\n"
 	        "  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
