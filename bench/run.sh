@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -121,10 +121,36 @@ bench_web() {
 	(cd "$ROOT/tests/integration" && LOTSEN_BIN="$ROOT/$BUILD/lotsen" python3 -m unittest test_web 2>&1 | grep web_figures) || true
 }
 
+# Reports at scale over `lotsen demo --years N --contacts-per-year M`: by default 1 year of
+# 1 000 000 cases so that it ends in minutes; REPORT_YEARS=10 REPORT_PER_YEAR=5000000 and
+# REPORT_DB=/work/tmp-bench/big.db (a big disk: about 10 GB) for the full-size run.
+bench_report() {
+	YEARS=${REPORT_YEARS:-1}
+	PER_YEAR=${REPORT_PER_YEAR:-1000000}
+	DB=${REPORT_DB:-$TMP/report.db}
+	if [ -e "$DB" ]; then
+		# a database generated before: generating again would add another N years
+		say "## reports at scale over the existing $DB (not generated again)"
+		"$BIN" migrate --db "$DB" >/dev/null 2>&1
+	else
+		say "## reports at scale: $YEARS years × $PER_YEAR cases a year"
+		say "\$ $BUILD/lotsen demo --years $YEARS --contacts-per-year $PER_YEAR --db $DB"
+		t0=$(date +%s)
+		"$BIN" demo --years "$YEARS" --contacts-per-year "$PER_YEAR" --db "$DB" 2>/dev/null | tail -1
+		t1=$(date +%s)
+		say "generation_s=$((t1 - t0))"
+	fi
+	say "db_bytes=$(du -b "$DB" | cut -f1)"
+	say "\$ $BUILD/bench/bench_report $DB 7"
+	"$ROOT/$BUILD/bench/bench_report" "$DB" 7 2>/dev/null
+	[ -n "${REPORT_DB:-}" ] || rm -f "$DB" "$DB-wal" "$DB-shm"
+}
+
 case "$WHAT" in
 api) bench_api ;;
 acd) bench_acd ;;
 kb) bench_kb ;;
 web) bench_web ;;
-*) bench_api; bench_kb; bench_acd; bench_web ;;
+report) bench_report ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report ;;
 esac

@@ -52,6 +52,8 @@ static void usage(FILE *f)
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
 	        "  demo      --db FILE                     load the demo municipality\n"
+	        "            [--years N [--contacts-per-year M] [--seed S]]   and N years of "
+	        "generated cases\n"
 	        "  kb        import DIR | export DIR | search \"QUERY\" [--json] [--limit N] --db "
 	        "FILE\n"
 	        "  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
@@ -60,14 +62,22 @@ static void usage(FILE *f)
 	        "  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] "
 	        "[--seed K]\n"
 	        "            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
-	        "  report    monthly --month YYYY-MM [--client N] [--format json|csv|xlsx|pdf] "
-	        "[--out FILE]\n"
+	        "  report    monthly --month YYYY-MM | tertial --tertial YYYY-T1..3 | year --year "
+	        "YYYY\n"
+	        "            | period --period YYYY-MM|YYYY-Tn|YYYY|YYYY-MM-DD..YYYY-MM-DD\n"
+	        "            [--client N] [--format json|csv|xlsx|pdf] [--out FILE]\n"
 	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
-	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx] [--out FILE]\n"
-	        "            [--municipality NAME] --db FILE   (xlsx needs --out)\n"
+	        "  report    rebuild-rollups --db FILE   count every case into the rollups again\n"
+	        "  report    deliver [--now ISO-TIME] --db FILE   store last month's reports if "
+	        "due\n"
+	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx|pdf] [--out "
+	        "FILE]\n"
+	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
+
+static struct tmr deliver_tmr; /* the scheduled delivery's next run */
 
 static int64_t now_s(void)
 {
@@ -111,6 +121,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = acd_store_migrate(*db);
 	if (!err)
 		err = tel_store_migrate(*db);
+	if (!err)
+		err = report_store_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -122,6 +134,24 @@ static int open_db(struct db **db, const char *path, const char *durability)
 /* ======================================================================
  * serve
  * ====================================================================== */
+
+/* Scheduled delivery: at start and every hour the server stores last month's reports once
+ * the first working day has come (a no-op once they are stored). */
+#define DELIVER_EVERY_MS (3600 * 1000)
+
+static void deliver_h(void *arg)
+{
+	struct app *app = arg;
+	int made = 0;
+	int err = report_deliver_due(app->db, now_s(), app->municipality ? app->municipality : "",
+	                             &made);
+
+	if (err)
+		log_error("report.deliver", "error=\"%s\"", strerror(err));
+	else if (made)
+		log_info("report.deliver", "stored=%d", made);
+	tmr_start(&deliver_tmr, DELIVER_EVERY_MS, deliver_h, app);
+}
 
 static void signal_h(int sig)
 {
@@ -252,7 +282,10 @@ static int cmd_serve(int argc, char **argv)
 	app.tel = tel;
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
+	tmr_init(&deliver_tmr);
+	tmr_start(&deliver_tmr, 0, deliver_h, &app);
 	err = re_main(signal_h);
+	tmr_cancel(&deliver_tmr);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
 out:
@@ -352,18 +385,44 @@ static int cmd_user_add(int argc, char **argv)
 
 static int cmd_demo(int argc, char **argv)
 {
+	const char *ys = flag_value(argc, argv, "--years", NULL);
+	const char *ns = flag_value(argc, argv, "--contacts-per-year", "5000000");
+	const char *ss = flag_value(argc, argv, "--seed", "20261122");
+	long long years = 0, per_year, seed;
+	char *e1 = NULL, *e2, *e3;
 	struct db *db;
 	bool loaded = false;
 	int err;
 
+	errno = 0;
+	if (ys)
+		years = strtoll(ys, &e1, 10);
+	per_year = strtoll(ns, &e2, 10);
+	seed = strtoll(ss, &e3, 10);
+	if (errno || (ys && (*e1 || years < 1 || years > 50)) || *e2 || per_year < 1 ||
+	    per_year > 100000000 || *e3) {
+		fprintf(stderr, "usage: lotsen demo [--years N [--contacts-per-year M] [--seed S]] "
+		                "--db FILE\n(--years: N years up to yesterday of M cases a year, "
+		                "1–50 years, up to 100 000 000 a year)\n");
+		return 2;
+	}
+
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "normal"))
 		return 1;
 	err = load_demo(db, &loaded);
+	if (!err && years) {
+		err = report_gen(db, (int)years, per_year, seed, now_s(), stdout);
+		if (err == ENOENT)
+			fprintf(stderr,
+			        "lotsen demo: the demo municipality has no cases to copy from\n");
+	}
 	db_close(db);
 	if (err) {
 		fprintf(stderr, "lotsen demo: %s\n", strerror(err));
 		return 1;
 	}
+	if (years)
+		return 0;
 	printf(loaded ? "demo municipality loaded\n"
 	              : "the database already has users: nothing loaded\n");
 	return 0;
@@ -374,17 +433,18 @@ static int cmd_demo(int argc, char **argv)
  * ====================================================================== */
 
 /* The operator at the database file reads every client, as an admin would. */
-static int cmd_report(int argc, char **argv, const char *what, bool monthly)
+static int cmd_report(int argc, char **argv, const char *what, const char *flag, int kind)
 {
-	const char *month = flag_value(argc, argv, "--month", NULL);
+	bool monthly = kind >= 0;
+	const char *month = flag_value(argc, argv, flag, NULL);
 	const char *client = flag_value(argc, argv, "--client", "0");
 	const char *format = flag_value(argc, argv, "--format", "json");
 	const char *path = flag_value(argc, argv, "--out", NULL);
 	const char *municipality = flag_value(argc, argv, "--municipality", "Lotsens kommun");
 	bool xlsx = strcmp(format, "xlsx") == 0;
-	bool pdf = monthly && strcmp(format, "pdf") == 0;
+	bool pdf = strcmp(format, "pdf") == 0;
 	struct principal who = {.id = 0, .role = ROLE_ADMIN};
-	struct report_month m;
+	struct report_period m;
 	struct db *db;
 	json_t *o = NULL;
 	FILE *f = stdout;
@@ -394,19 +454,27 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 
 	errno = 0;
 	client_id = strtoll(client, &end, 10);
-	if (!month || report_month_parse(month, &m) != 0 || *end || errno || client_id < 0 ||
+	if (!month || report_period_parse(month, &m) != 0 ||
+	    (kind != PERIOD_RANGE && (int)m.kind != kind &&
+	     (kind >= 0 || m.kind != PERIOD_MONTH)) ||
+	    *end || errno || client_id < 0 ||
 	    (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && !xlsx && !pdf) ||
 	    ((xlsx || pdf) && !path)) {
 		fprintf(stderr,
-		        "usage: lotsen %s --month YYYY-MM [--client N] [--format json|csv|xlsx%s] "
+		        "usage: lotsen %s %s %s [--client N] [--format json|csv|xlsx|pdf] "
 		        "[--out FILE] [--municipality NAME] --db FILE\n"
 		        "(%s is written to the file given with --out)\n",
-		        what, monthly ? "|pdf" : "", monthly ? "xlsx or pdf" : "xlsx");
+		        what, flag,
+		        kind == PERIOD_TERTIAL ? "YYYY-T1|YYYY-T2|YYYY-T3"
+		        : kind == PERIOD_YEAR  ? "YYYY"
+		        : kind == PERIOD_RANGE ? "YYYY-MM|YYYY-Tn|YYYY|YYYY-MM-DD..YYYY-MM-DD"
+		                               : "YYYY-MM",
+		        "xlsx or pdf");
 		return 2;
 	}
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
 		return 1;
-	err = monthly ? report_monthly(db, &who, month, client_id, &o)
+	err = monthly ? report_period(db, &who, month, client_id, &o)
 	              : report_invoice(db, &who, month, client_id, &o);
 	db_close(db);
 	if (err) {
@@ -414,7 +482,8 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 		return 1;
 	}
 	if (xlsx || pdf) {
-		err = pdf       ? report_monthly_pdf(o, municipality, path)
+		err = pdf ? (monthly ? report_monthly_pdf : report_invoice_pdf)(o, municipality,
+		                                                                path)
 		      : monthly ? report_monthly_xlsx(o, municipality, path)
 		                : report_invoice_xlsx(o, municipality, path);
 		json_decref(o);
@@ -447,6 +516,51 @@ static int cmd_report(int argc, char **argv, const char *what, bool monthly)
 	return 0;
 }
 
+static int cmd_report_rebuild(int argc, char **argv)
+{
+	struct db *db;
+	int64_t n = 0;
+	int err;
+
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	err = report_rollup_rebuild(db, &n);
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "lotsen report rebuild-rollups: %s\n", strerror(err));
+		return 1;
+	}
+	printf("%lld cases counted into the rollups\n", (long long)n);
+	return 0;
+}
+
+/* What `serve` does on the first working day of a month, on demand (and at a given time). */
+static int cmd_report_deliver(int argc, char **argv)
+{
+	const char *at = flag_value(argc, argv, "--now", NULL);
+	const char *municipality = flag_value(argc, argv, "--municipality", "Lotsens kommun");
+	int64_t now = now_s();
+	struct db *db;
+	int made = 0, err;
+
+	if (at && time_parse_iso8601(at, &now) != 0) {
+		fprintf(stderr, "usage: lotsen report deliver [--now YYYY-MM-DDTHH:MM] "
+		                "[--municipality NAME] --db FILE\n");
+		return 2;
+	}
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	err = report_deliver_due(db, now, municipality, &made);
+	db_close(db);
+	report_pdf_shutdown();
+	if (err) {
+		fprintf(stderr, "lotsen report deliver: %s\n", strerror(err));
+		return 1;
+	}
+	printf("%d reports stored\n", made);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -461,9 +575,20 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "monthly") == 0)
-		return cmd_report(argc - 2, argv + 2, "report monthly", true);
+		return cmd_report(argc - 2, argv + 2, "report monthly", "--month", PERIOD_MONTH);
+	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "tertial") == 0)
+		return cmd_report(argc - 2, argv + 2, "report tertial", "--tertial",
+		                  PERIOD_TERTIAL);
+	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "year") == 0)
+		return cmd_report(argc - 2, argv + 2, "report year", "--year", PERIOD_YEAR);
+	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "period") == 0)
+		return cmd_report(argc - 2, argv + 2, "report period", "--period", PERIOD_RANGE);
+	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "rebuild-rollups") == 0)
+		return cmd_report_rebuild(argc - 2, argv + 2);
+	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "deliver") == 0)
+		return cmd_report_deliver(argc - 2, argv + 2);
 	if (strcmp(cmd, "invoice") == 0)
-		return cmd_report(argc - 1, argv + 1, "invoice", false);
+		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
 	if (strcmp(cmd, "kb") == 0)
 		return kb_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "erlang") == 0)

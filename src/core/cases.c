@@ -12,6 +12,7 @@
 #include "core/contact.h"
 #include "core/personnummer.h"
 #include "core/resource.h"
+#include "report/report.h"
 #include "store/db.h"
 
 static const char *const channels[] = {"phone", "email", "letter", "fax",
@@ -692,7 +693,9 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	if (err != DB_DONE)
 		goto out;
 	*id = db_last_id(db);
-	err = history_add(db, *id, now, who->id, "created", NULL, outcome);
+	err = report_rollup_case(db, *id, 1);
+	if (!err)
+		err = history_add(db, *id, now, who->id, "created", NULL, outcome);
 	if (!err && strcmp(outcome, "handed_over") == 0)
 		err = insert_handover(db, *id, client, &hi, &b, now, &hid, v);
 	if (!err && threat)
@@ -1042,6 +1045,12 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	err = db_begin(db);
 	if (err)
 		return err;
+	/* the report rollups: out under the old values, back in under the new */
+	err = report_rollup_case(db, id, -1);
+	if (err) {
+		db_rollback(db);
+		return err;
+	}
 	json_object_foreach((json_t *)in, k, x)
 	{
 		char oldv[64] = "", newv[64];
@@ -1085,6 +1094,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		if (err)
 			break;
 	}
+	if (!err)
+		err = report_rollup_case(db, id, 1);
 	if (!err)
 		err = audit_record(db, now, who->id, "update", "case", id, NULL);
 	if (!err)
@@ -1137,12 +1148,16 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		        db, &s,
 		        "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
 		        true);
+		if (!err)
+			err = report_rollup_case(db, case_id, -1);
 		if (!err) {
 			stmt_bind_int(s, 1, now);
 			stmt_bind_int(s, 2, case_id);
 			err = stmt_step(s) == DB_DONE ? 0 : EIO;
 			stmt_done(s);
 		}
+		if (!err)
+			err = report_rollup_case(db, case_id, 1);
 		if (!err)
 			err = history_add(db, case_id, now, who->id, "outcome", NULL,
 			                  "handed_over");

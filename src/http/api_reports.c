@@ -1,5 +1,6 @@
 /* /api/v1/reports: the monthly report and the invoice basis for the client departments. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,26 +84,45 @@ static int send_file(struct req *r, const json_t *o, report_xlsx_h *h, const cha
 	return 0;
 }
 
+static int forbidden(struct req *r)
+{
+	return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+	                  L(r, "Du kan bara se rapporter för din egen förvaltning.",
+	                    "You may only see reports for your own department."));
+}
+
 /* Reports hold aggregates and case ids, no citizen data: reading one is not audited.
  * `ph` writes the PDF; NULL where a report has none. */
 static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xlsx_h *ph,
                        const char *name)
 {
-	const char *month = req_query(r, "month");
+	bool period = h == report_period;
+	const char *month = req_query(r, period ? "period" : "month");
 	const char *format = req_query(r, "format");
-	struct report_month m;
+	struct report_period m;
 	int64_t client_id;
 	json_t *o;
 	int err;
 
-	if (report_month_parse(month, &m) != 0) {
+	if (report_period_parse(month, &m) != 0 || (!period && m.kind != PERIOD_MONTH)) {
 		struct problem p;
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(&p, "month", "%s",
-		              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
-		                "must be a month YYYY-MM, e.g. 2026-03"));
+		if (period)
+			problem_field(
+			        &p, "period", "%s",
+			        L(r,
+			          "ska vara en månad ÅÅÅÅ-MM, ett tertial ÅÅÅÅ-T1, -T2 eller "
+			          "-T3, ett år ÅÅÅÅ eller datum ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD (högst "
+			          "3700 dagar), t.ex. 2026-T1",
+			          "must be a month YYYY-MM, a tertial YYYY-T1, -T2 or -T3, a year "
+			          "YYYY or dates YYYY-MM-DD..YYYY-MM-DD (at most 3700 days), e.g. "
+			          "2026-T1"));
+		else
+			problem_field(&p, "month", "%s",
+			              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
+			                "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
@@ -121,9 +141,7 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 		return 0;
 	err = h(r->app->db, &r->who, month, client_id, &o);
 	if (err == EPERM)
-		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r, "Du kan bara se rapporter för din egen förvaltning.",
-		                    "You may only see reports for your own department."));
+		return forbidden(r);
 	if (err)
 		return resp_store_error(r, err, "report");
 	if (format && strcmp(format, "xlsx") == 0) {
@@ -145,9 +163,71 @@ static int reports_monthly(struct req *r)
 	                   "manadsrapport");
 }
 
+static int reports_period(struct req *r)
+{
+	return report_send(r, report_period, report_monthly_xlsx, report_monthly_pdf, "rapport");
+}
+
+/* The reports stored on the first working day of each month (newest first). */
+static int reports_stored_list(struct req *r)
+{
+	const char *month = req_query(r, "month");
+	struct report_period m;
+	json_t *o;
+	int err;
+
+	if (month && (report_period_parse(month, &m) != 0 || m.kind != PERIOD_MONTH)) {
+		struct problem p;
+
+		problem_init(&p);
+		p.status = 400;
+		problem_field(&p, "month", "%s",
+		              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
+		                "must be a month YYYY-MM, e.g. 2026-03"));
+		return resp_problem(r, &p);
+	}
+	err = report_stored_list(r->app->db, &r->who, month, &o);
+	if (err == EPERM)
+		return forbidden(r);
+	if (err)
+		return resp_store_error(r, err, "report");
+	return resp_json(r, 200, json_pack("{s:o}", "reports", o));
+}
+
+static int reports_stored_get(struct req *r)
+{
+	static const char *const types[][2] = {
+	        {"json", "application/json"}, {"pdf", PDF_CTYPE}, {"xlsx", XLSX_CTYPE}};
+	const char *ctype = "application/octet-stream";
+	char format[8], month[16], disp[128];
+	char *body = NULL;
+	size_t n = 0;
+	int err;
+
+	err = report_stored_get(r->app->db, &r->who, r->params[0], &body, &n, format, month);
+	if (err == EPERM)
+		return forbidden(r);
+	if (err == ENOENT)
+		return resp_error(r, 404, "not_found", L(r, "Finns inte", "Not found"), "%s",
+		                  L(r, "Ingen sådan rapport.", "No such report."));
+	if (err)
+		return resp_store_error(r, err, "report");
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(format, types[i][0]) == 0)
+			ctype = types[i][1];
+	err = resp_text(r, 200, ctype, body, n);
+	free(body);
+	if (err)
+		return err;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"manadsrapport-%s.%s\"", month, format);
+	MHD_add_response_header(r->resp, "Content-Disposition", disp);
+	return 0;
+}
+
 static int reports_invoice(struct req *r)
 {
-	return report_send(r, report_invoice, report_invoice_xlsx, NULL, "fakturaunderlag");
+	return report_send(r, report_invoice, report_invoice_xlsx, report_invoice_pdf,
+	                   "fakturaunderlag");
 }
 
 #define ROLES_REPORTS (ROLE_MANAGER | ROLE_ADMIN | ROLE_CLIENT_VIEWER)
@@ -155,5 +235,8 @@ static int reports_invoice(struct req *r)
 const struct route api_report_routes[] = {
         {"GET", "/api/v1/reports/monthly", ROLES_REPORTS, reports_monthly},
         {"GET", "/api/v1/reports/invoice", ROLES_REPORTS, reports_invoice},
+        {"GET", "/api/v1/reports/period", ROLES_REPORTS, reports_period},
+        {"GET", "/api/v1/reports/stored", ROLES_REPORTS, reports_stored_list},
+        {"GET", "/api/v1/reports/stored/{id}", ROLES_REPORTS, reports_stored_get},
         {NULL, NULL, 0, NULL},
 };

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/auth.h"
+#include "core/calendar.h"
 
 struct db;
 
@@ -56,8 +57,114 @@ int report_invoice_xlsx(const json_t *invoice, const char *municipality, const c
  * charts of cases and of service level (60 s, with the 85 % target) per group; the rows per
  * group × client as a table across pages. 0, EINVAL for a malformed report, ENOMEM or EIO. */
 int report_monthly_pdf(const json_t *report, const char *municipality, const char *path);
+/* The invoice basis as a PDF (cairo): the municipality, "Fakturaunderlag" and the month; the
+ * sums per client and the total; then per agreement its lines (cases per channel × price,
+ * the prorated fixed price) each with the ids of the cases behind it, and its sum. */
+int report_invoice_pdf(const json_t *invoice, const char *municipality, const char *path);
 /* Free what cairo and fontconfig keep for the process's life once a PDF was made
  * (called at exit, so leak checks see only Lotsen's own memory). */
 void report_pdf_shutdown(void);
+
+/* ======================================================================
+ * Periods: month, tertial, year or any range of dates
+ * ====================================================================== */
+
+enum report_period_kind { PERIOD_MONTH, PERIOD_TERTIAL, PERIOD_YEAR, PERIOD_RANGE };
+
+/* A period of whole Stockholm days and its bounds as UTC instants [from, to). */
+struct report_period {
+	enum report_period_kind kind;
+	char label[32];          /* "2026-03", "2026-T1", "2026", "2026-03-01..2026-05-15" */
+	struct date first, last; /* first and last day, inclusive */
+	int64_t from, to;        /* first day 00:00 and the day after the last 00:00, Stockholm */
+};
+
+/* Longest range of dates a custom period may span. */
+#define REPORT_RANGE_MAX_DAYS 3700
+
+/* "YYYY-MM", "YYYY-T1" … "YYYY-T3" (Jan–Apr, May–Aug, Sep–Dec), "YYYY", or
+ * "YYYY-MM-DD..YYYY-MM-DD" (both days included, at most REPORT_RANGE_MAX_DAYS); 0 or EINVAL. */
+int report_period_parse(const char *s, struct report_period *out);
+/* The period before: the month, tertial or year before, or as many days just before. */
+void report_period_previous(const struct report_period *p, struct report_period *out);
+
+/* Targets the reports compare with (DESIGN.md, Stockholm's): service level 60 s, first-contact
+ * resolution (resolved ÷ cases) and satisfaction (share of answers 4–5). */
+#define REPORT_TARGET_SL60         0.85
+#define REPORT_TARGET_FCR          0.80
+#define REPORT_TARGET_SATISFACTION 0.90
+/* The survey question whose answers are the satisfaction (bemötande) figures: Stockholm's
+ * courtesy question. */
+#define REPORT_SATISFACTION_PROMPT "enkat_4"
+
+/* The report for a period, with the shape of report_monthly plus "period", "kind",
+ * "targets", "breakdowns" (groups, clients, units, kinds, channels, agents; each row with
+ * "previous", "change" and "vs_target") and satisfaction from the post-call survey. Read
+ * from the case rollups, the queue's 15-minute rollups and the survey answers. EINVAL for a
+ * malformed period, EPERM as report_monthly. */
+int report_period(struct db *db, const struct principal *who, const char *period, int64_t client_id,
+                  json_t **out);
+
+/* ======================================================================
+ * Case rollups (report_rollup.c)
+ * ====================================================================== */
+
+/* Creates and upgrades the report module's tables (migration module "report"). */
+int report_store_migrate(struct db *db);
+
+/* The Stockholm day (days since 1970-01-01) of a UTC instant. */
+int64_t report_day_of(int64_t t);
+
+/* What one case counts under in the rollups. */
+struct report_case_key {
+	int64_t day;       /* Stockholm day of received_at */
+	int64_t group_id;  /* the case's group */
+	int64_t client_id; /* the case's client */
+	int64_t agent_id;  /* who logged it, 0 for none */
+	char kind[16];     /* the category's kind */
+	char channel[8];   /* the case's channel */
+	char outcome[20];  /* the case's outcome */
+};
+
+/* Adds n (may be negative) cases under `k`, inside the caller's transaction. */
+int report_rollup_add(struct db *db, const struct report_case_key *k, int64_t n);
+/* Counts case `case_id` as it is now in (sign 1) or out of (sign -1) the rollups; called
+ * by the case log in the transaction that writes the case: +1 after an insert, -1 before
+ * and +1 after an update. ENOENT when there is no such case. */
+int report_rollup_case(struct db *db, int64_t case_id, int sign);
+/* Empties the rollups and counts every case again, in one transaction; *ncases (may be
+ * NULL) gets the number of cases counted. */
+int report_rollup_rebuild(struct db *db, int64_t *ncases);
+
+/* ======================================================================
+ * Stored reports (report_deliver.c)
+ * ====================================================================== */
+
+/* The month whose reports are due at `now`: last month once the first Swedish working day
+ * of this month has begun (Stockholm time), else the month before. "YYYY-MM". */
+void report_due_month(int64_t now, char out[16]);
+/* Makes and stores the due month's reports unless stored already: for every client and for
+ * all clients together (client 0), as JSON, PDF and XLSX. Idempotent; a server that was
+ * down on the first working day catches up at its next run. *made (may be NULL) gets the
+ * number of reports stored by this call. */
+int report_deliver_due(struct db *db, int64_t now, const char *municipality, int *made);
+/* Stored reports, newest first, without their bytes; a client viewer sees only its own
+ * client's. `month` NULL for every month. */
+int report_stored_list(struct db *db, const struct principal *who, const char *month, json_t **out);
+/* One stored report's bytes (malloc'd, *body owned by the caller) and format. ENOENT for
+ * no such report, EPERM for another client's. */
+int report_stored_get(struct db *db, const struct principal *who, int64_t id, char **body,
+                      size_t *n, char format[8], char month[16]);
+
+/* ======================================================================
+ * Scale data (report_gen.c)
+ * ====================================================================== */
+
+/* Generates `years` years (ending yesterday) of `per_year` cases a year over the demo
+ * municipality already loaded: case rows, their rollups, the queue's 15-minute intervals
+ * and survey answers, in big transactions. Deterministic for a seed; prints progress to
+ * `progress` (may be NULL). */
+int report_gen(struct db *db, int years, int64_t per_year, uint64_t seed, int64_t now,
+               FILE *progress);
 
 #endif

@@ -1,7 +1,7 @@
 /* The reports as CSV for Swedish Excel: UTF-8, semicolons, decimal comma. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -114,8 +114,11 @@ static const struct col call_cols[] = {
  * the previous month's totals and the change. */
 int report_monthly_csv(const json_t *rep, FILE *f)
 {
-	static const char *const lead1[] = {"Månad", "Svarsgrupp", "Förvaltning"};
-	static const char *const lead2[] = {"Månad", "Svarsgrupp"};
+	/* a month's report says "Månad", a tertial's, year's or dates' "Period" */
+	bool by_month =
+	        strcmp(report_str(rep, "kind"), "month") == 0 || !json_object_get(rep, "kind");
+	const char *const lead1[] = {by_month ? "Månad" : "Period", "Svarsgrupp", "Förvaltning"};
+	const char *const lead2[] = {by_month ? "Månad" : "Period", "Svarsgrupp"};
 	const json_t *prev = json_object_get(rep, "previous");
 	const char *month = json_string_value(json_object_get(rep, "month"));
 	const char *pmonth = json_string_value(json_object_get(prev, "month"));

@@ -38,18 +38,15 @@ struct pdf {
 	double y; /* where the next line goes */
 };
 
-/* "2026-03" → "mars 2026"; the input when it is not a month. */
-static void month_sv(const char *month, char *buf, size_t n)
+/* The report's title by its period: month, tertial, year or a range of dates. */
+static const char *title_of(const json_t *rep)
 {
-	static const char *const names[] = {"januari",   "februari", "mars",     "april",
-	                                    "maj",       "juni",     "juli",     "augusti",
-	                                    "september", "oktober",  "november", "december"};
-	struct report_month m;
+	const char *kind = report_str(rep, "kind");
 
-	if (month && report_month_parse(month, &m) == 0)
-		snprintf(buf, n, "%s %d", names[m.m - 1], m.y);
-	else
-		snprintf(buf, n, "%s", month ? month : "");
+	return strcmp(kind, "tertial") == 0 ? "Tertialrapport"
+	       : strcmp(kind, "year") == 0  ? "Årsrapport"
+	       : strcmp(kind, "range") == 0 ? "Rapport"
+	                                    : "Månadsrapport";
 }
 
 /* '.' → ',' in place (snprintf writes the C locale's point). */
@@ -195,15 +192,16 @@ static void totals_table(struct pdf *p, const json_t *rep, const char *period)
 	const json_t *chg = json_object_get(rep, "change");
 	const double x[] = {MARGIN, MARGIN + 190, MARGIN + 280, MARGIN + 380};
 	const double w = 90;
-	char prevname[32], buf[64];
+	char prevname[64], buf[64];
 
-	month_sv(report_str(json_object_get(rep, "previous"), "month"), prevname, sizeof(prevname));
+	report_period_sv(report_str(json_object_get(rep, "previous"), "month"), prevname,
+	                 sizeof(prevname));
 	heading(p, "Sammanfattning");
 	p->y += 8;
 	font(p, 9.5, true);
 	text(p, x[0], p->y, 180, 0, "Nyckeltal");
 	text(p, x[1], p->y, w, 1, period);
-	text(p, x[2], p->y, w, 1, prevname[0] ? prevname : "Föregående månad");
+	text(p, x[2], p->y, w, 1, prevname[0] ? prevname : "Föregående period");
 	text(p, x[3], p->y, w, 1, "Förändring");
 	hline(p, MARGIN, x[3] + w, p->y + 5, 0.8);
 	p->y += 5;
@@ -420,6 +418,121 @@ static void rows_table(struct pdf *p, const json_t *rep)
 	}
 }
 
+/* ---------------------------------------------------------------- breakdowns */
+
+static const struct {
+	const char *title, *key;
+	enum kind kind;
+	bool change;
+} bd_cols[] = {
+        {"Ärenden", "cases", K_INT, false},
+        {"Föreg.", "previous.cases", K_INT, false},
+        {"Lösn.grad", "fcr", K_PCT, false},
+        {"Mot mål", "vs_target.fcr", K_PCT, true},
+        {"Tillg. 60 s", "calls.service_level_60", K_PCT, false},
+        {"Bemöt. 4–5", "satisfaction.share_4_5", K_PCT, false},
+};
+
+#define BD_COLS  (sizeof(bd_cols) / sizeof(bd_cols[0]))
+#define BD_NAME  150.0
+#define BD_NUM_W ((PAGE_W - 2 * MARGIN - BD_NAME) / (double)BD_COLS)
+
+static const char *kind_sv(const char *k)
+{
+	static const char *const names[][2] = {
+	        {"question", "Fråga"},
+	        {"matter", "Ärende"},
+	        {"opinion", "Synpunkt"},
+	        {"complaint", "Klagomål"},
+	        {"praise", "Beröm"},
+	        {"idea", "Idé"},
+	        {"fault_report", "Felanmälan"},
+	        {"phone", "Telefon"},
+	        {"email", "E-post"},
+	        {"letter", "Brev"},
+	        {"fax", "Fax"},
+	        {"visit", "Besök"},
+	        {"web", "Webb"},
+	        {"social", "Sociala medier"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(k, names[i][0]) == 0)
+			return names[i][1];
+	return k;
+}
+
+static void bd_head(struct pdf *p, const char *title)
+{
+	font(p, 7.5, true);
+	p->y += 14;
+	text(p, MARGIN, p->y, BD_NAME - 4, 0, title);
+	for (size_t c = 0; c < BD_COLS; c++)
+		text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2, 1,
+		     bd_cols[c].title);
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.8);
+	p->y += 5;
+	font(p, 8.5, false);
+}
+
+/* The breakdowns of a period report: per unit, category kind, channel, client and agent,
+ * with the previous period's cases and the targets. */
+static void breakdowns(struct pdf *p, const json_t *rep)
+{
+	static const struct {
+		const char *key, *title, *name;
+	} dims[] = {
+	        {"units", "Enhet", "unit_name"},         {"kinds", "Ärendetyp", "kind"},
+	        {"channels", "Kanal", "channel"},        {"clients", "Förvaltning", "client_name"},
+	        {"agents", "Handläggare", "agent_name"},
+	};
+	const json_t *bd = json_object_get(rep, "breakdowns");
+	const double bottom = PAGE_H - MARGIN - 20;
+	char buf[64];
+
+	if (!json_is_object(bd))
+		return;
+	new_page(p);
+	heading(p, "Fördelning");
+	font(p, 8, false);
+	rgb(p, 0x404040);
+	p->y += 4;
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0,
+	     "Mot mål: lösningsgrad − 80 % i procentenheter. Föreg.: ärenden föregående period.");
+	rgb(p, 0);
+	for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
+		const json_t *rows = json_object_get(bd, dims[d].key);
+
+		if (p->y + 50 > bottom)
+			new_page(p);
+		p->y += 8;
+		bd_head(p, dims[d].title);
+		for (size_t i = 0; i < json_array_size(rows); i++) {
+			const json_t *row = json_array_get(rows, i);
+
+			if (p->y + 15 > bottom) {
+				new_page(p);
+				bd_head(p, dims[d].title);
+			}
+			p->y += 14;
+			text(p, MARGIN, p->y, BD_NAME - 4, 0,
+			     kind_sv(report_str(row, dims[d].name)));
+			for (size_t c = 0; c < BD_COLS; c++) {
+				const json_t *v = report_get_path(row, bd_cols[c].key);
+
+				if (!v && bd_cols[c].kind != K_INT)
+					snprintf(buf, sizeof(buf), "–");
+				else
+					fmt_num(v, bd_cols[c].kind, bd_cols[c].change, buf,
+					        sizeof(buf));
+				text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2,
+				     1, buf);
+			}
+			hline(p, MARGIN, PAGE_W - MARGIN, p->y + 4, 0.3);
+		}
+	}
+}
+
 static bool pdf_used; /* a PDF was made: cairo and fontconfig hold caches until shutdown */
 
 void report_pdf_shutdown(void)
@@ -435,7 +548,7 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 {
 	pdf_used = true;
 	const char *month = json_string_value(json_object_get(rep, "month"));
-	char period[32], footer[256];
+	char period[64], footer[256];
 	struct pdf p = {0};
 	int err = 0;
 
@@ -445,8 +558,8 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 		return EINVAL;
 	if (!municipality)
 		municipality = "";
-	month_sv(month, period, sizeof(period));
-	snprintf(footer, sizeof(footer), "%s – Månadsrapport %s", municipality, period);
+	report_period_sv(month, period, sizeof(period));
+	snprintf(footer, sizeof(footer), "%s – %s %s", municipality, title_of(rep), period);
 	p.footer = footer;
 	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
 	if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
@@ -466,7 +579,7 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 	rgb(&p, 0);
 	font(&p, 24, true);
 	p.y += 30;
-	text(&p, MARGIN, p.y, 0, 0, "Månadsrapport");
+	text(&p, MARGIN, p.y, 0, 0, title_of(rep));
 	font(&p, 14, false);
 	p.y += 22;
 	text(&p, MARGIN, p.y, 0, 0, period);
@@ -479,9 +592,250 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 	/* then the rows, across as many pages as they need */
 	new_page(&p);
 	rows_table(&p, rep);
+	breakdowns(&p, rep);
 	new_page(&p); /* the last page's footer */
 
 	if (!err && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
+		err = EIO;
+	cairo_destroy(p.cr);
+	cairo_surface_finish(p.surface);
+	if (!err && cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS)
+		err = EIO;
+	cairo_surface_destroy(p.surface);
+	return err;
+}
+
+/* ---------------------------------------------------------------- invoice basis */
+
+/* Öre as Swedish kronor: "12 345,67 kr". */
+static void fmt_money(const json_t *v, char *buf, size_t n)
+{
+	long long ore = llround(json_number_value(v) * 100.0);
+	long long kr = llabs(ore) / 100;
+	char digits[32], grouped[48];
+	size_t len, j = 0;
+
+	snprintf(digits, sizeof(digits), "%lld", kr);
+	len = strlen(digits);
+	for (size_t i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			grouped[j++] = ' ';
+		grouped[j++] = digits[i];
+	}
+	grouped[j] = '\0';
+	snprintf(buf, n, "%s%s,%02lld kr", ore < 0 ? "-" : "", grouped, llabs(ore) % 100);
+}
+
+static const char *channel_sv(const char *c)
+{
+	static const char *const names[][2] = {
+	        {"phone", "Telefon"},         {"email", "E-post"},
+	        {"letter", "Brev"},           {"fax", "Fax"},
+	        {"visit", "Besök"},           {"web", "Webb"},
+	        {"social", "Sociala medier"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(c, names[i][0]) == 0)
+			return names[i][1];
+	return c;
+}
+
+#define INV_X1 (MARGIN + 150)
+#define INV_X2 (MARGIN + 250)
+#define INV_X3 (MARGIN + 345)
+#define INV_W  90.0
+
+static void need(struct pdf *p, double h)
+{
+	if (p->y + h > PAGE_H - MARGIN - 20)
+		new_page(p);
+}
+
+/* The case ids behind a line, as many lines of small text as they need. */
+static void case_ids(struct pdf *p, const json_t *ids)
+{
+	char line[256] = "Ärenden: ";
+	size_t i;
+	json_t *id;
+
+	font(p, 7, false);
+	rgb(p, 0x404040);
+	json_array_foreach(ids, i, id)
+	{
+		char one[32];
+		size_t len = strlen(line);
+
+		snprintf(one, sizeof(one), "%s%lld", i ? ", " : "",
+		         (long long)json_integer_value(id));
+		if (len + strlen(one) >= sizeof(line) - 1 ||
+		    text_width(p, line) + text_width(p, one) > PAGE_W - 2 * MARGIN - 20) {
+			need(p, 10);
+			p->y += 10;
+			text(p, MARGIN + 20, p->y, 0, 0, line);
+			snprintf(line, sizeof(line), "%s", one + (i ? 2 : 0));
+			continue;
+		}
+		snprintf(line + len, sizeof(line) - len, "%s", one);
+	}
+	need(p, 10);
+	p->y += 10;
+	text(p, MARGIN + 20, p->y, 0, 0, line);
+	rgb(p, 0);
+	font(p, 9, false);
+}
+
+static void invoice_head(struct pdf *p)
+{
+	font(p, 8.5, true);
+	p->y += 16;
+	text(p, MARGIN, p->y, 140, 0, "Rad");
+	text(p, INV_X1, p->y, INV_W, 1, "Antal");
+	text(p, INV_X2, p->y, INV_W, 1, "Pris");
+	text(p, INV_X3, p->y, PAGE_W - MARGIN - INV_X3, 1, "Belopp");
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.8);
+	p->y += 5;
+	font(p, 9, false);
+}
+
+static void agreement_block(struct pdf *p, const json_t *a)
+{
+	const json_t *lines = json_object_get(a, "lines");
+	char buf[256], num[64];
+	size_t i;
+	json_t *l;
+
+	need(p, 80);
+	heading(p, report_str(a, "client_name"));
+	font(p, 9, false);
+	p->y += 4;
+	snprintf(buf, sizeof(buf), "%s (giltigt %s – %s)", report_str(a, "name"),
+	         report_str(a, "valid_from"),
+	         json_is_string(json_object_get(a, "valid_to")) ? report_str(a, "valid_to")
+	                                                        : "tills vidare");
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0, buf);
+	invoice_head(p);
+	json_array_foreach(lines, i, l)
+	{
+		bool fixed = strcmp(report_str(l, "kind"), "fixed") == 0;
+
+		need(p, 30);
+		p->y += 14;
+		if (fixed) {
+			text(p, MARGIN, p->y, 140, 0, "Fast årspris");
+			snprintf(num, sizeof(num), "%lld/%lld dagar",
+			         (long long)json_integer_value(json_object_get(l, "days")),
+			         (long long)json_integer_value(json_object_get(l, "days_in_year")));
+			text(p, INV_X1, p->y, INV_W, 1, num);
+			fmt_money(json_object_get(l, "annual_price"), num, sizeof(num));
+			text(p, INV_X2, p->y, INV_W, 1, num);
+		} else {
+			snprintf(buf, sizeof(buf), "Ärenden, %s",
+			         channel_sv(report_str(l, "channel")));
+			text(p, MARGIN, p->y, 140, 0, buf);
+			snprintf(num, sizeof(num), "%lld",
+			         (long long)json_integer_value(json_object_get(l, "count")));
+			text(p, INV_X1, p->y, INV_W, 1, num);
+			if (json_is_number(json_object_get(l, "price")))
+				fmt_money(json_object_get(l, "price"), num, sizeof(num));
+			else
+				snprintf(num, sizeof(num), "inget pris");
+			text(p, INV_X2, p->y, INV_W, 1, num);
+		}
+		fmt_money(json_object_get(l, "amount"), num, sizeof(num));
+		text(p, INV_X3, p->y, PAGE_W - MARGIN - INV_X3, 1, num);
+		if (!fixed)
+			case_ids(p, json_object_get(l, "case_ids"));
+		hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.3);
+	}
+	need(p, 20);
+	font(p, 9, true);
+	p->y += 16;
+	text(p, MARGIN, p->y, 140, 0, "Summa avtal");
+	snprintf(num, sizeof(num), "%lld",
+	         (long long)json_integer_value(json_object_get(a, "cases")));
+	text(p, INV_X1, p->y, INV_W, 1, num);
+	fmt_money(json_object_get(a, "amount"), num, sizeof(num));
+	text(p, INV_X3, p->y, PAGE_W - MARGIN - INV_X3, 1, num);
+	font(p, 9, false);
+	p->y += 10;
+}
+
+int report_invoice_pdf(const json_t *inv, const char *municipality, const char *path)
+{
+	const char *month = json_string_value(json_object_get(inv, "month"));
+	const json_t *agreements = json_object_get(inv, "agreements");
+	const json_t *clients = json_object_get(inv, "clients");
+	char period[64], footer[256], num[64];
+	struct pdf p = {0};
+	size_t i;
+	json_t *x;
+	int err = 0;
+
+	if (!month || !path || !json_is_array(agreements) || !json_is_array(clients))
+		return EINVAL;
+	pdf_used = true;
+	if (!municipality)
+		municipality = "";
+	report_period_sv(month, period, sizeof(period));
+	snprintf(footer, sizeof(footer), "%s – Fakturaunderlag %s", municipality, period);
+	p.footer = footer;
+	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+	if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(p.surface);
+		return EIO;
+	}
+	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, footer);
+	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
+	p.cr = cairo_create(p.surface);
+
+	new_page(&p);
+	font(&p, 11, false);
+	rgb(&p, 0x404040);
+	p.y += 10;
+	text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, 0, municipality);
+	rgb(&p, 0);
+	font(&p, 24, true);
+	p.y += 30;
+	text(&p, MARGIN, p.y, 0, 0, "Fakturaunderlag");
+	font(&p, 14, false);
+	p.y += 22;
+	text(&p, MARGIN, p.y, 0, 0, period);
+	hline(&p, MARGIN, PAGE_W - MARGIN, p.y + 12, 1.2);
+	p.y += 20;
+
+	/* the sums first, then each agreement's lines with the cases behind them */
+	heading(&p, "Summa per förvaltning");
+	font(&p, 8.5, true);
+	p.y += 6;
+	text(&p, MARGIN, p.y, 200, 0, "Förvaltning");
+	text(&p, INV_X1 + 60, p.y, INV_W, 1, "Ärenden");
+	text(&p, INV_X3, p.y, PAGE_W - MARGIN - INV_X3, 1, "Belopp");
+	hline(&p, MARGIN, PAGE_W - MARGIN, p.y + 5, 0.8);
+	p.y += 5;
+	font(&p, 9, false);
+	json_array_foreach(clients, i, x)
+	{
+		need(&p, 15);
+		p.y += 14;
+		text(&p, MARGIN, p.y, 200, 0, report_str(x, "client_name"));
+		snprintf(num, sizeof(num), "%lld",
+		         (long long)json_integer_value(json_object_get(x, "cases")));
+		text(&p, INV_X1 + 60, p.y, INV_W, 1, num);
+		fmt_money(json_object_get(x, "amount"), num, sizeof(num));
+		text(&p, INV_X3, p.y, PAGE_W - MARGIN - INV_X3, 1, num);
+	}
+	need(&p, 15);
+	font(&p, 9, true);
+	p.y += 16;
+	text(&p, MARGIN, p.y, 200, 0, "Totalt");
+	fmt_money(json_object_get(inv, "amount"), num, sizeof(num));
+	text(&p, INV_X3, p.y, PAGE_W - MARGIN - INV_X3, 1, num);
+	p.y += 14;
+	json_array_foreach(agreements, i, x) agreement_block(&p, x);
+	new_page(&p); /* the last page's footer */
+
+	if (cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
 		err = EIO;
 	cairo_destroy(p.cr);
 	cairo_surface_finish(p.surface);

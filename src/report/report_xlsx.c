@@ -70,20 +70,6 @@ static const struct col call_cols[] = {
         {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", K_SEC, 14},
 };
 
-/* "2026-03" → "mars 2026"; the input when it is not a month. */
-static void month_sv(const char *month, char *buf, size_t n)
-{
-	static const char *const names[] = {"januari",   "februari", "mars",     "april",
-	                                    "maj",       "juni",     "juli",     "augusti",
-	                                    "september", "oktober",  "november", "december"};
-	struct report_month m;
-
-	if (month && report_month_parse(month, &m) == 0)
-		snprintf(buf, n, "%s %d", names[m.m - 1], m.y);
-	else
-		snprintf(buf, n, "%s", month ? month : "");
-}
-
 static lxw_format *fmt(lxw_workbook *wb, const char *numfmt, bool bold)
 {
 	lxw_format *f = workbook_add_format(wb);
@@ -136,11 +122,11 @@ static lxw_worksheet *sheet(struct book *b, const char *name, const char *munici
                             const char *what, const char *month)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
-	char period[32], title[256];
+	char period[64], title[256];
 
 	if (!ws)
 		return NULL;
-	month_sv(month, period, sizeof(period));
+	report_period_sv(month, period, sizeof(period));
 	snprintf(title, sizeof(title), "%s – %s %s", municipality, what, period);
 	worksheet_write_string(ws, 0, 0, title, b->title);
 	worksheet_set_row(ws, HEAD_ROW, 45, NULL);
@@ -254,14 +240,19 @@ static void compare_rows(struct book *b, lxw_worksheet *ws, int *row, const json
 static int monthly_compare(struct book *b, const json_t *rep, const char *muni, const char *month)
 {
 	const char *pmonth = report_str(json_object_get(rep, "previous"), "month");
-	lxw_worksheet *ws = sheet(b, "Jämförelse", muni, "Jämförelse med föregående månad,", month);
-	char now[32], prev[32];
+	bool by_month =
+	        strcmp(report_str(rep, "kind"), "month") == 0 || !json_object_get(rep, "kind");
+	lxw_worksheet *ws = sheet(b, "Jämförelse", muni,
+	                          by_month ? "Jämförelse med föregående månad,"
+	                                   : "Jämförelse med föregående period,",
+	                          month);
+	char now[64], prev[64];
 	int row = HEAD_ROW + 1;
 
 	if (!ws)
 		return EIO;
-	month_sv(month, now, sizeof(now));
-	month_sv(pmonth, prev, sizeof(prev));
+	report_period_sv(month, now, sizeof(now));
+	report_period_sv(pmonth, prev, sizeof(prev));
 	worksheet_write_string(ws, HEAD_ROW, 0, "Nyckeltal", b->head);
 	worksheet_write_string(ws, HEAD_ROW, 1, now, b->head);
 	worksheet_write_string(ws, HEAD_ROW, 2, prev, b->head);
@@ -270,6 +261,98 @@ static int monthly_compare(struct book *b, const json_t *rep, const char *muni, 
 	worksheet_set_column(ws, 1, 3, 16, NULL);
 	compare_rows(b, ws, &row, rep, case_cols, N(case_cols));
 	compare_rows(b, ws, &row, rep, call_cols, N(call_cols));
+	return 0;
+}
+
+static const char *channel_sv(const char *c);
+
+/* Columns of the breakdowns: figures, the previous period, the change and the targets. */
+static const struct bcol {
+	const char *title, *key;
+	enum kind kind;
+	bool change; /* a difference: signed, percentage points */
+} breakdown_cols[] = {
+        {"Ärenden", "cases", K_INT, false},
+        {"Lösta", "resolved", K_INT, false},
+        {"Vägledda", "guided", K_INT, false},
+        {"Överlämnade", "handed_over", K_INT, false},
+        {"Akut vidarebefordrade", "forwarded_urgent", K_INT, false},
+        {"Lösningsgrad", "fcr", K_PCT, false},
+        {"Lösningsgrad inkl. vägledda", "fcr_incl_guided", K_PCT, false},
+        {"Ärenden föregående period", "previous.cases", K_INT, false},
+        {"Förändring ärenden", "change.cases", K_INT, true},
+        {"Förändring lösningsgrad", "change.fcr", K_PCT, true},
+        {"Lösningsgrad mot mål 80 %", "vs_target.fcr", K_PCT, true},
+        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT, false},
+        {"Tillgänglighet mot mål 85 %", "vs_target.service_level_60", K_PCT, true},
+        {"Bemötande, svar", "satisfaction.answers", K_INT, false},
+        {"Bemötande 4–5", "satisfaction.share_4_5", K_PCT, false},
+        {"Bemötande mot mål 90 %", "vs_target.satisfaction", K_PCT, true},
+        {"Bemötandeindex (0–100)", "satisfaction.index", K_SEC, false},
+};
+
+/* The breakdowns (a period report's "breakdowns"), one block per dimension. */
+static int monthly_breakdowns(struct book *b, const json_t *rep, const char *muni,
+                              const char *month)
+{
+	static const struct {
+		const char *key, *title, *name;
+	} dims[] = {
+	        {"groups", "Per svarsgrupp", "group_name"},
+	        {"clients", "Per förvaltning", "client_name"},
+	        {"units", "Per enhet", "unit_name"},
+	        {"kinds", "Per ärendetyp", "kind"},
+	        {"channels", "Per kanal", "channel"},
+	        {"agents", "Per handläggare", "agent_name"},
+	};
+	static const char *const kind_sv[][2] = {
+	        {"question", "Fråga"},          {"matter", "Ärende"}, {"opinion", "Synpunkt"},
+	        {"complaint", "Klagomål"},      {"praise", "Beröm"},  {"idea", "Idé"},
+	        {"fault_report", "Felanmälan"},
+	};
+	const json_t *bd = json_object_get(rep, "breakdowns");
+	lxw_worksheet *ws;
+	int row = HEAD_ROW + 1;
+
+	if (!json_is_object(bd))
+		return 0; /* a report without breakdowns: no sheet */
+	ws = sheet(b, "Fördelning", muni, "Fördelning,", month);
+	if (!ws)
+		return EIO;
+	worksheet_write_string(ws, HEAD_ROW, 0, "Namn", b->head);
+	worksheet_set_column(ws, 0, 0, 30, NULL);
+	for (size_t c = 0; c < N(breakdown_cols); c++) {
+		worksheet_write_string(ws, HEAD_ROW, (lxw_col_t)(c + 1), breakdown_cols[c].title,
+		                       b->head);
+		worksheet_set_column(ws, (lxw_col_t)(c + 1), (lxw_col_t)(c + 1), 13, NULL);
+	}
+	for (size_t d = 0; d < N(dims); d++) {
+		size_t i;
+		json_t *o;
+
+		row++;
+		worksheet_write_string(ws, (lxw_row_t)row++, 0, dims[d].title, b->bold);
+		json_array_foreach(json_object_get(bd, dims[d].key), i, o)
+		{
+			const char *name = report_str(o, dims[d].name);
+
+			for (size_t k = 0; d == 3 && k < N(kind_sv); k++)
+				if (strcmp(name, kind_sv[k][0]) == 0)
+					name = kind_sv[k][1];
+			if (d == 4)
+				name = channel_sv(name);
+			worksheet_write_string(ws, (lxw_row_t)row, 0, name, NULL);
+			for (size_t c = 0; c < N(breakdown_cols); c++) {
+				const struct bcol *bc = &breakdown_cols[c];
+				const json_t *v = report_get_path(o, bc->key);
+
+				if (v)
+					put_num(ws, row, (int)c + 1, v,
+					        (bc->change ? b->change : b->num)[bc->kind]);
+			}
+			row++;
+		}
+	}
 	return 0;
 }
 
@@ -290,6 +373,8 @@ int report_monthly_xlsx(const json_t *rep, const char *municipality, const char 
 		err = monthly_calls(&b, rep, municipality, month);
 	if (!err)
 		err = monthly_compare(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_breakdowns(&b, rep, municipality, month);
 	if (book_close(&b) != 0 && !err)
 		err = EIO;
 	return err;

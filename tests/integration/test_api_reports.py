@@ -116,7 +116,7 @@ class ReportTest(ServerTest):
             self.assertIsNone(z.testzip())
             workbook = z.read("xl/workbook.xml").decode()
             self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
-                             ["Ärenden", "Samtal", "Jämförelse"])
+                             ["Ärenden", "Samtal", "Jämförelse", "Fördelning"])
             strings = z.read("xl/sharedStrings.xml").decode()
             self.assertIn("Lotsens kommun – Ärenden per svarsgrupp och förvaltning,", strings)
             self.assertIn("<t>Totalt</t>", strings)
@@ -169,6 +169,123 @@ class ReportTest(ServerTest):
     def test_unknown_format_is_400_naming_format(self):
         r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=docx", user="admin")
         self.assertProblem(r, 400, "format")
-        # the invoice basis has no PDF
-        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&format=pdf", user="admin")
+        r = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&format=docx", user="admin")
         self.assertProblem(r, 400, "format")
+
+    def test_invoice_as_pdf_renders_with_its_case_ids(self):
+        inv = self.api("GET", f"/api/v1/reports/invoice?month={self.month}&client_id=1",
+                       user=VIEWER).json
+        status, headers, body = self.get_bytes(
+            f"/api/v1/reports/invoice?month={self.month}&format=pdf", user=VIEWER)
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"], "application/pdf")
+        self.assertEqual(headers["Content-Disposition"],
+                         f'attachment; filename="fakturaunderlag-{self.month}.pdf"')
+        with tempfile.TemporaryDirectory() as d:
+            pdf = os.path.join(d, "faktura.pdf")
+            with open(pdf, "wb") as f:
+                f.write(body)
+            subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", pdf,
+                            os.path.join(d, "sida")], check=True, timeout=60)
+            self.assertEqual(len([n for n in os.listdir(d) if n.endswith(".png")]), 1)
+            text = subprocess.run(["pdftotext", pdf, "-"], check=True, timeout=60,
+                                  capture_output=True, text=True).stdout
+        self.assertIn("Fakturaunderlag", text)
+        self.assertIn("Äldreförvaltningen", text)
+        self.assertNotIn("Kommunstyrelsen", text)
+        ids = [i for a in inv["agreements"] for l in a["lines"] for i in l.get("case_ids", [])]
+        self.assertGreater(len(ids), 0)
+        for i in ids:
+            self.assertRegex(text, rf"\b{i}\b")
+
+    # --- periods, rollups and stored reports -------------------------------------------
+
+    def test_periods_tertial_year_and_range(self):
+        now = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm"))
+        tertial = f"{now.year}-T{(now.month - 1) // 4 + 1}"
+        monthly = self.api("GET", f"/api/v1/reports/monthly?month={self.month}",
+                           user="chef.stod").json
+        for period, kind in ((tertial, "tertial"), (str(now.year), "year"),
+                             (f"{self.month}-01..{now.strftime('%Y-%m-%d')}", "range"),
+                             (self.month, "month")):
+            r = self.api("GET", f"/api/v1/reports/period?period={period}", user="chef.stod")
+            self.assertEqual(r.status, 200, r)
+            rep = r.json
+            self.assertEqual((rep["period"], rep["kind"]), (period, kind))
+            self.assertEqual(sum(x["cases"] for x in rep["rows"]), rep["totals"]["cases"])
+            self.assertGreaterEqual(rep["totals"]["cases"], monthly["totals"]["cases"])
+            for b in ("groups", "clients", "units", "kinds", "channels", "agents"):
+                self.assertEqual(sum(x["cases"] for x in rep["breakdowns"][b]),
+                                 rep["totals"]["cases"], b)
+            row = rep["breakdowns"]["groups"][0]
+            for key in ("previous", "change", "vs_target", "calls", "satisfaction"):
+                self.assertIn(key, row)
+            self.assertEqual(rep["targets"],
+                             {"service_level_60": 0.85, "fcr": 0.8, "satisfaction": 0.9})
+        # the month as a period is the monthly report
+        r = self.api("GET", f"/api/v1/reports/period?period={self.month}", user="chef.stod")
+        self.assertEqual(r.json["rows"], monthly["rows"])
+
+    def test_bad_period_is_400_naming_period(self):
+        for bad in ("2026-T4", "2026-T0", "26", "2026-02-30..2026-03-01",
+                    "2026-05-01..2026-04-01", "2000-01-01..2026-01-01", "", "T1"):
+            r = self.api("GET", f"/api/v1/reports/period?period={bad}", user="admin")
+            self.assertProblem(r, 400, "period")
+        r = self.api("GET", "/api/v1/reports/period", user="admin")
+        self.assertProblem(r, 400, "period")
+        # a period is not a month for the monthly report
+        r = self.api("GET", "/api/v1/reports/monthly?month=2026-T1", user="admin")
+        self.assertProblem(r, 400, "month")
+
+    def test_period_for_a_client_viewer(self):
+        r = self.api("GET", "/api/v1/reports/period?period=2026", user=VIEWER)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual({x["client_id"] for x in r.json["breakdowns"]["clients"]}, {1})
+        r = self.api("GET", "/api/v1/reports/period?period=2026&client_id=3", user=VIEWER)
+        self.assertProblem(r, 403)
+        r = self.api("GET", "/api/v1/reports/period?period=2026", user="anna")
+        self.assertProblem(r, 403)
+
+    def test_case_update_moves_the_rollup_count(self):
+        token = self.srv.login("anna")
+        g, c, k, ch = self.srv.sql("SELECT group_id, client_id, category_id, channel FROM cases"
+                                   " WHERE client_id = 1 AND outcome = 'resolved' LIMIT 1")[0]
+        r = self.srv.request("POST", "/api/v1/cases",
+                             {"group_id": g, "client_id": c, "category_id": k, "channel": ch,
+                              "outcome": "resolved", "summary": "Fråga om färdtjänst"},
+                             token=token)
+        self.assertEqual(r.status, 201, r)
+        before = self.api("GET", f"/api/v1/reports/period?period={self.month}", user="admin")
+        r = self.srv.request("PATCH", f"/api/v1/cases/{r.json['id']}", {"outcome": "guided"},
+                             token=token)
+        self.assertEqual(r.status, 200, r)
+        after = self.api("GET", f"/api/v1/reports/period?period={self.month}", user="admin")
+        b, a = before.json["totals"], after.json["totals"]
+        self.assertEqual((a["cases"], a["resolved"], a["guided"]),
+                         (b["cases"], b["resolved"] - 1, b["guided"] + 1))
+
+    def test_stored_reports_list_and_download(self):
+        # the server stores last month's reports at start when the first working day has come
+        r = self.api("GET", "/api/v1/reports/stored", user="chef.stod")
+        self.assertEqual(r.status, 200, r)
+        reports = r.json["reports"]
+        self.assertGreater(len(reports), 0)
+        self.assertEqual({x["format"] for x in reports}, {"json", "pdf", "xlsx"})
+        mine = self.api("GET", "/api/v1/reports/stored", user=VIEWER).json["reports"]
+        self.assertGreater(len(mine), 0)
+        self.assertEqual({x["client_id"] for x in mine}, {1})
+        pdf = next(x for x in mine if x["format"] == "pdf")
+        status, headers, body = self.get_bytes(f"/api/v1/reports/stored/{pdf['id']}", user=VIEWER)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "application/pdf")
+        self.assertTrue(body.startswith(b"%PDF-"))
+        self.assertEqual(len(body), pdf["bytes"])
+        other = next(x for x in reports if x["client_id"] not in (None, 1))
+        r = self.api("GET", f"/api/v1/reports/stored/{other['id']}", user=VIEWER)
+        self.assertProblem(r, 403)
+        r = self.api("GET", "/api/v1/reports/stored/999999", user="admin")
+        self.assertEqual(r.status, 404)
+        r = self.api("GET", "/api/v1/reports/stored?month=2026-13", user="admin")
+        self.assertProblem(r, 400, "month")
+        r = self.api("GET", "/api/v1/reports/stored", user="anna")
+        self.assertProblem(r, 403)

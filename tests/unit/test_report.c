@@ -15,9 +15,12 @@
 #include <cairo.h>
 
 #include "acd/acd_host.h"
+#include "core/cases.h"
+#include "core/valid.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "tel/tel_store.h"
 
 /* March 2026 in Stockholm: 2026-03-01 00:00 +01:00 = 2026-02-28T23:00Z up to
  * 2026-04-01 00:00 +02:00 = 2026-03-31T22:00Z (summer time from 29 March). */
@@ -100,7 +103,11 @@ static int setup(void **state)
 	assert_int_equal(db_open(&f->db, f->path, NULL), 0);
 	assert_int_equal(schema_migrate(f->db), 0);
 	assert_int_equal(acd_store_migrate(f->db), 0);
+	assert_int_equal(tel_store_migrate(f->db), 0);
+	assert_int_equal(report_store_migrate(f->db), 0);
 	assert_int_equal(db_exec(f->db, fixture), 0);
+	/* the fixture writes cases with SQL: count them into the rollups */
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
 	*state = f;
 	return 0;
 }
@@ -502,6 +509,7 @@ static void test_xlsx(void **state)
 	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Samtal\" sheetId=\"2\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Jämförelse\" sheetId=\"3\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Fördelning\" sheetId=\"4\""));
 	free(xml);
 	xml = unzip_member(path, "xl/sharedStrings.xml");
 	assert_non_null(xml);
@@ -579,7 +587,7 @@ static void test_pdf(void **state)
 {
 	struct fixture *f = *state;
 	char path[] = "/tmp/lotsen-test-report-XXXXXX";
-	char *buf, *p;
+	char *buf, *p, buf5[5];
 	int fd = mkstemp(path), pages = 0;
 	long n;
 	FILE *in;
@@ -608,8 +616,458 @@ static void test_pdf(void **state)
 
 	o = json_object();
 	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), EINVAL);
+	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), EINVAL);
+	json_decref(o);
+
+	/* the invoice basis and a tertial report as PDF */
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), 0);
+	json_decref(o);
+	in = fopen(path, "rb");
+	assert_non_null(in);
+	assert_int_equal(fread(buf5, 1, 5, in), 5);
+	fclose(in);
+	assert_memory_equal(buf5, "%PDF-", 5);
+	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
 	json_decref(o);
 	unlink(path);
+}
+
+/* ======================================================================
+ * Periods, rollups, satisfaction, scheduled delivery
+ * ====================================================================== */
+
+static void test_period_parse(void **state)
+{
+	struct report_period p, q;
+
+	(void)state;
+	assert_int_equal(report_period_parse("2026-T1", &p), 0);
+	assert_int_equal(p.kind, PERIOD_TERTIAL);
+	assert_int_equal(p.from, 1767222000); /* 2025-12-31T23:00:00Z: 1 January 00:00 +01:00 */
+	assert_int_equal(p.to, 1777586400);   /* 2026-04-30T22:00:00Z: 1 May 00:00 +02:00 */
+	report_period_previous(&p, &q);
+	assert_string_equal(q.label, "2025-T3");
+	assert_int_equal(q.first.m, 9);
+	assert_int_equal(q.last.d, 31);
+	assert_int_equal(report_period_parse("2026-T2", &p), 0);
+	assert_int_equal(p.first.m, 5);
+	assert_int_equal(p.last.m, 8);
+	report_period_previous(&p, &q);
+	assert_string_equal(q.label, "2026-T1");
+	assert_int_equal(report_period_parse("2026", &p), 0);
+	assert_int_equal(p.kind, PERIOD_YEAR);
+	assert_int_equal(p.to, 1798758000); /* 2026-12-31T23:00:00Z */
+	report_period_previous(&p, &q);
+	assert_string_equal(q.label, "2025");
+	assert_int_equal(report_period_parse("2026-03", &p), 0);
+	assert_int_equal(p.kind, PERIOD_MONTH);
+	report_period_previous(&p, &q);
+	assert_string_equal(q.label, "2026-02");
+	assert_int_equal(report_period_parse("2026-01", &p), 0);
+	report_period_previous(&p, &q);
+	assert_string_equal(q.label, "2025-12");
+	/* ten days, and the ten days before */
+	assert_int_equal(report_period_parse("2026-03-01..2026-03-10", &p), 0);
+	assert_int_equal(p.kind, PERIOD_RANGE);
+	assert_int_equal(p.from, 1772319600);
+	report_period_previous(&p, &q);
+	assert_string_equal(q.label, "2026-02-19..2026-02-28");
+	/* the spring DST day has 23 hours */
+	assert_int_equal(report_period_parse("2026-03-29..2026-03-29", &p), 0);
+	assert_int_equal(p.to - p.from, 23 * 3600);
+	assert_int_equal(report_period_parse("2026-T4", &p), EINVAL);
+	assert_int_equal(report_period_parse("2026-T0", &p), EINVAL);
+	assert_int_equal(report_period_parse("2026-13", &p), EINVAL);
+	assert_int_equal(report_period_parse("26", &p), EINVAL);
+	assert_int_equal(report_period_parse("2026-04-01..2026-03-01", &p), EINVAL);
+	assert_int_equal(report_period_parse("2026-02-30..2026-03-01", &p), EINVAL);
+	assert_int_equal(report_period_parse("2010-01-01..2026-01-01", &p), EINVAL);
+	assert_int_equal(report_period_parse("2026-03-01...2026-03-02", &p), EINVAL);
+	assert_int_equal(report_period_parse("", &p), EINVAL);
+	assert_int_equal(report_period_parse(NULL, &p), EINVAL);
+}
+
+/* Survey answers (prompt enkat_4 counts; enkat_6 does not) and an agent on cases 1 and 2. */
+static const char survey_fixture[] =
+        "INSERT INTO users(id, username, display_name, role) VALUES (1, 'admin', 'Admin',"
+        " 'admin'), (7, 'anna', 'Anna Lindqvist', 'agent');"
+        "UPDATE cases SET agent_id = 7 WHERE id IN (1, 2);"
+        "INSERT INTO tel_survey_answers(call_id, group_id, agent_id, question, prompt, answer,"
+        " t_ms) VALUES"
+        /* 2026-03-10 09:00Z, group 1, Anna: 5 4 3 2 1 5 */
+        " (1, 1, 7, 4, 'enkat_4', 5, 1773133200000), (2, 1, 7, 4, 'enkat_4', 4, 1773133200000),"
+        " (3, 1, 7, 4, 'enkat_4', 3, 1773133200000), (4, 1, NULL, 4, 'enkat_4', 2,"
+        " 1773133200000), (5, 1, NULL, 4, 'enkat_4', 1, 1773133200000),"
+        " (6, 1, NULL, 4, 'enkat_4', 5, 1773133200000),"
+        /* another question: not satisfaction */
+        " (6, 1, NULL, 6, 'enkat_6', 1, 1773133200000),"
+        /* 2026-04-15 10:00Z, group 2: April */
+        " (7, 2, NULL, 4, 'enkat_4', 4, 1776247200000);";
+
+static void test_period_figures(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, survey_fixture), 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+
+	/* T1 = January–April: every case of the fixture, 1–10.
+	 * resolved 1 4 5 7 8 10 = 6, guided 2 9 = 2, handed over 3, urgent 6 */
+	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	STR_AT(o, "period", "2026-T1");
+	STR_AT(o, "kind", "tertial");
+	STR_AT(o, "from", "2025-12-31T23:00:00Z");
+	STR_AT(o, "to", "2026-04-30T22:00:00Z");
+	INT_AT(o, "totals.cases", 10);
+	INT_AT(o, "totals.resolved", 6);
+	INT_AT(o, "totals.guided", 2);
+	INT_AT(o, "totals.handed_over", 1);
+	INT_AT(o, "totals.forwarded_urgent", 1);
+	NUM_AT(o, "totals.fcr", 0.6);
+	NUM_AT(o, "totals.fcr_incl_guided", 0.8);
+	NUM_AT(o, "totals.vs_target.fcr", 0.6 - 0.8);
+	/* calls: all five intervals, offered 10+2+5+4+5 = 26, within 60 s 6+2+1+2+5 = 16 */
+	INT_AT(o, "totals.calls.offered", 26);
+	NUM_AT(o, "totals.calls.service_level_60", 0.6154);
+	NUM_AT(o, "totals.vs_target.service_level_60", 0.6154 - 0.85);
+	/* satisfaction: 5 4 3 2 1 5 in March and 4 in April: 7 answers; 3–5: 5; 4–5: 4;
+	 * index (100+75+50+25+0+100+75) ÷ 7 = 425 ÷ 7 = 60.71 */
+	INT_AT(o, "totals.satisfaction.answers", 7);
+	NUM_AT(o, "totals.satisfaction.share_3_5", 0.7143);
+	NUM_AT(o, "totals.satisfaction.share_4_5", 0.5714);
+	NUM_AT(o, "totals.satisfaction.index", 60.71);
+	NUM_AT(o, "totals.vs_target.satisfaction", 0.5714 - 0.9);
+	/* the tertial before (Sep–Dec 2025) had nothing */
+	STR_AT(o, "previous.month", "2025-T3");
+	INT_AT(o, "previous.totals.cases", 0);
+	INT_AT(o, "change.cases", 10);
+	assert_true(json_is_null(at(o, "change.fcr")));
+	/* breakdowns: kinds question 1 3 4 7 8 9, matter 6 10, complaint 2, praise 5 */
+	STR_AT(o, "breakdowns.kinds.0.kind", "question");
+	INT_AT(o, "breakdowns.kinds.0.cases", 6);
+	STR_AT(o, "breakdowns.kinds.1.kind", "matter");
+	INT_AT(o, "breakdowns.kinds.1.cases", 2);
+	STR_AT(o, "breakdowns.kinds.2.kind", "complaint");
+	INT_AT(o, "breakdowns.kinds.2.cases", 1);
+	STR_AT(o, "breakdowns.kinds.3.kind", "praise");
+	INT_AT(o, "breakdowns.kinds.3.cases", 1);
+	/* channels: phone 1 2 4 6 7 8, email 3 9, visit 10, web 5 */
+	STR_AT(o, "breakdowns.channels.0.channel", "phone");
+	INT_AT(o, "breakdowns.channels.0.cases", 6);
+	STR_AT(o, "breakdowns.channels.1.channel", "email");
+	INT_AT(o, "breakdowns.channels.1.cases", 2);
+	STR_AT(o, "breakdowns.channels.2.channel", "visit");
+	INT_AT(o, "breakdowns.channels.2.cases", 1);
+	STR_AT(o, "breakdowns.channels.3.channel", "web");
+	/* clients: 1 has 1 2 3 7 8 9, 2 has 4 5 6 10 */
+	INT_AT(o, "breakdowns.clients.0.cases", 6);
+	INT_AT(o, "breakdowns.clients.1.cases", 4);
+	STR_AT(o, "breakdowns.units.0.unit_name", "Stöd");
+	INT_AT(o, "breakdowns.units.0.cases", 10);
+	INT_AT(o, "breakdowns.units.0.calls.offered", 26);
+	/* agents: none recorded (0) for 3–10; Anna for 1 (resolved) and 2 (guided) */
+	INT_AT(o, "breakdowns.agents.0.agent_id", 0);
+	INT_AT(o, "breakdowns.agents.0.cases", 8);
+	INT_AT(o, "breakdowns.agents.1.agent_id", 7);
+	STR_AT(o, "breakdowns.agents.1.agent_name", "Anna Lindqvist");
+	INT_AT(o, "breakdowns.agents.1.cases", 2);
+	NUM_AT(o, "breakdowns.agents.1.fcr", 0.5);
+	NUM_AT(o, "breakdowns.agents.1.fcr_incl_guided", 1.0);
+	/* Anna's answers 5 4 3: 3–5 all, 4–5 two of three, index (100+75+50) ÷ 3 = 75 */
+	INT_AT(o, "breakdowns.agents.1.satisfaction.answers", 3);
+	NUM_AT(o, "breakdowns.agents.1.satisfaction.share_3_5", 1.0);
+	NUM_AT(o, "breakdowns.agents.1.satisfaction.share_4_5", 0.6667);
+	NUM_AT(o, "breakdowns.agents.1.satisfaction.index", 75.0);
+	/* group 2 (Bygglov): cases 5 6 10, its one answer 4 in April */
+	INT_AT(o, "breakdowns.groups.1.group_id", 2);
+	INT_AT(o, "breakdowns.groups.1.cases", 3);
+	NUM_AT(o, "breakdowns.groups.1.satisfaction.share_4_5", 1.0);
+	NUM_AT(o, "breakdowns.groups.1.satisfaction.index", 75.0);
+	assert_true(json_is_null(at(o, "breakdowns.groups.1.previous")));
+	json_decref(o);
+
+	/* the year is the same ten cases; 2025 had none */
+	assert_int_equal(report_period(f->db, &admin, "2026", 0, &o), 0);
+	STR_AT(o, "kind", "year");
+	INT_AT(o, "totals.cases", 10);
+	STR_AT(o, "previous.month", "2025");
+	json_decref(o);
+
+	/* March: group 1 has the six answers, group 2 none (nulls, not 100 %) */
+	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &o), 0);
+	INT_AT(o, "groups.0.satisfaction.answers", 6);
+	NUM_AT(o, "groups.0.satisfaction.share_3_5", 0.6667);
+	NUM_AT(o, "groups.0.satisfaction.share_4_5", 0.5);
+	NUM_AT(o, "groups.0.satisfaction.index", 58.33); /* 350 ÷ 6 */
+	INT_AT(o, "groups.1.satisfaction.answers", 0);
+	assert_true(json_is_null(at(o, "groups.1.satisfaction.share_3_5")));
+	assert_true(json_is_null(at(o, "groups.1.satisfaction.index")));
+	/* per row: group 1 × client 1 had 3 cases in March (1 2 3), 2 in February (8 9) */
+	INT_AT(o, "rows.0.cases", 3);
+	INT_AT(o, "rows.0.previous.cases", 2);
+	INT_AT(o, "rows.0.change.cases", 1);
+	NUM_AT(o, "rows.0.change.fcr", 0.3333 - 0.5); /* rates to four decimals first */
+	json_decref(o);
+
+	/* 31 March – 1 April around midnight: case 5 (31 March 23:30) and 7 (1 April 00:30);
+	 * calls at 23:45 (2 offered, 2 within 60 s) and 00:00 (5 offered, 1 within 60 s) */
+	assert_int_equal(report_period(f->db, &admin, "2026-03-31..2026-04-01", 0, &o), 0);
+	STR_AT(o, "kind", "range");
+	INT_AT(o, "totals.cases", 2);
+	INT_AT(o, "totals.resolved", 2);
+	INT_AT(o, "totals.calls.offered", 7);
+	NUM_AT(o, "totals.calls.service_level_60", 0.4286);
+	/* the two days before, 29–30 March (29th the 23-hour DST day): case 6 only */
+	STR_AT(o, "previous.month", "2026-03-29..2026-03-30");
+	INT_AT(o, "previous.totals.cases", 1);
+	INT_AT(o, "previous.totals.forwarded_urgent", 1);
+	json_decref(o);
+
+	/* a client viewer gets its own client; another is EPERM; agents none */
+	assert_int_equal(report_period(f->db, &viewer1, "2026-T1", 0, &o), 0);
+	INT_AT(o, "totals.cases", 6);
+	json_decref(o);
+	assert_int_equal(report_period(f->db, &viewer1, "2026-T1", 2, &o), EPERM);
+	assert_int_equal(report_period(f->db, &agent, "2026-T1", 0, &o), EPERM);
+	assert_int_equal(report_period(f->db, &admin, "2026-T5", 0, &o), EINVAL);
+}
+
+/* A case logged on 31 March and changed on 2 April stays in March, under its new outcome. */
+static void test_update_across_month_end(void **state)
+{
+	struct fixture *f = *state;
+	struct verrors v;
+	json_t *o, *in;
+
+	assert_int_equal(db_exec(f->db, survey_fixture), 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	in = json_pack("{s:s}", "outcome", "guided");
+	verr_init(&v, true);
+	/* 2026-04-02 10:00 local */
+	assert_int_equal(case_update(f->db, &admin, 5, in, 1775116800, &v), 0);
+	json_decref(in);
+	verr_free(&v);
+	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &o), 0);
+	INT_AT(o, "totals.cases", 7);
+	INT_AT(o, "totals.resolved", 3); /* 1 4 10 */
+	INT_AT(o, "totals.guided", 2);   /* 2 5 */
+	json_decref(o);
+	assert_int_equal(report_period(f->db, &admin, "2026-04", 0, &o), 0);
+	INT_AT(o, "totals.cases", 1);
+	INT_AT(o, "totals.guided", 0);
+	json_decref(o);
+	/* a new category of another kind moves the count between kinds */
+	in = json_pack("{s:i}", "category_id", 2);
+	verr_init(&v, true);
+	assert_int_equal(case_update(f->db, &admin, 1, in, 1775116800, &v), 0);
+	json_decref(in);
+	verr_free(&v);
+	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &o), 0);
+	INT_AT(o, "totals.complaints", 2); /* 1 and 2 */
+	json_decref(o);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Totals by scanning the case log, the way the reports worked before the rollups. */
+static void scan_totals(struct db *db, const char *period, int64_t client, int64_t out[5])
+{
+	struct report_period p;
+	struct stmt *s;
+
+	assert_int_equal(report_period_parse(period, &p), 0);
+	assert_int_equal(
+	        db_prepare(db, &s,
+	                   "SELECT COUNT(*), SUM(outcome = 'resolved'), SUM(outcome = 'guided'),"
+	                   " SUM(outcome = 'handed_over'), SUM(outcome = 'forwarded_urgent')"
+	                   " FROM cases WHERE received_at >= ? AND received_at < ?"
+	                   " AND (?3 = 0 OR client_id = ?3)",
+	                   false),
+	        0);
+	stmt_bind_int(s, 1, p.from);
+	stmt_bind_int(s, 2, p.to);
+	stmt_bind_int(s, 3, client);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	for (int i = 0; i < 5; i++)
+		out[i] = stmt_int(s, i);
+	stmt_done(s);
+}
+
+/* Random cases (many on DST nights and month ends), counted in one by one and moved by
+ * random updates as the case log does; the reports equal a scan of the case log, and a
+ * rebuild from scratch gives the same reports. */
+static void test_rollup_equivalence(void **state)
+{
+	static const char *const periods[] = {"2025",
+	                                      "2026",
+	                                      "2026-T1",
+	                                      "2025-T3",
+	                                      "2026-03",
+	                                      "2025-10",
+	                                      "2025-10-26..2025-10-26",
+	                                      "2026-03-29..2026-03-31"};
+	static const char *const chans[] = {"phone", "email", "web", "visit"};
+	static const char *const outs[] = {"resolved", "guided", "handed_over", "forwarded_urgent"};
+	struct fixture *f = *state;
+	json_t *inc[8][2];
+	uint64_t seed = 20261123;
+	struct stmt *s;
+
+	assert_int_equal(db_exec(f->db, survey_fixture), 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	assert_int_equal(db_begin(f->db), 0);
+	for (int i = 0; i < 3000; i++) {
+		/* 2025-01-01 … 2026-12-31, every third near a DST change or a month's end */
+		int64_t t = 1735686000 + (int64_t)(rnd(&seed) % (730ULL * 86400));
+		if (i % 3 == 0) {
+			static const int64_t near[] = {1774746000, 1761440400, 1774994400,
+			                               1772319600, 1759269600};
+			t = near[rnd(&seed) % 5] + (int64_t)(rnd(&seed) % 7200) - 3600;
+		}
+		assert_int_equal(
+		        db_prepare(f->db, &s,
+		                   "INSERT INTO cases(channel, group_id, client_id,"
+		                   " category_id, outcome, summary, received_at, created_at,"
+		                   " updated_at, agent_id) VALUES (?,?,?,?,?,'s',?,0,0,?)",
+		                   false),
+		        0);
+		stmt_bind_text(s, 1, chans[rnd(&seed) % 4]);
+		stmt_bind_int(s, 2, 1 + (int64_t)(rnd(&seed) % 2));
+		stmt_bind_int(s, 3, 1 + (int64_t)(rnd(&seed) % 2));
+		stmt_bind_int(s, 4, 1 + (int64_t)(rnd(&seed) % 4));
+		stmt_bind_text(s, 5, outs[rnd(&seed) % 4]);
+		stmt_bind_int(s, 6, t);
+		if (rnd(&seed) % 2)
+			stmt_bind_int(s, 7, 7);
+		else
+			stmt_bind_null(s, 7);
+		assert_int_equal(stmt_step(s), DB_DONE);
+		stmt_done(s);
+		assert_int_equal(report_rollup_case(f->db, db_last_id(f->db), 1), 0);
+	}
+	/* updates: out under the old values, the row changed, in under the new */
+	for (int i = 0; i < 500; i++) {
+		int64_t id = 11 + (int64_t)(rnd(&seed) % 3000);
+
+		assert_int_equal(report_rollup_case(f->db, id, -1), 0);
+		assert_int_equal(db_prepare(f->db, &s,
+		                            "UPDATE cases SET outcome = ?, category_id = ?,"
+		                            " group_id = ?, client_id = ?, channel = ?,"
+		                            " received_at = received_at + ? WHERE id = ?",
+		                            false),
+		                 0);
+		stmt_bind_text(s, 1, outs[rnd(&seed) % 4]);
+		stmt_bind_int(s, 2, 1 + (int64_t)(rnd(&seed) % 4));
+		stmt_bind_int(s, 3, 1 + (int64_t)(rnd(&seed) % 2));
+		stmt_bind_int(s, 4, 1 + (int64_t)(rnd(&seed) % 2));
+		stmt_bind_text(s, 5, chans[rnd(&seed) % 4]);
+		stmt_bind_int(s, 6, (int64_t)(rnd(&seed) % 7200) - 3600);
+		stmt_bind_int(s, 7, id);
+		assert_int_equal(stmt_step(s), DB_DONE);
+		stmt_done(s);
+		assert_int_equal(report_rollup_case(f->db, id, 1), 0);
+	}
+	assert_int_equal(report_rollup_case(f->db, 999999, 1), ENOENT);
+	assert_int_equal(db_commit(f->db), 0);
+
+	for (size_t p = 0; p < 8; p++)
+		for (int c = 0; c < 2; c++) {
+			int64_t want[5];
+
+			assert_int_equal(report_period(f->db, &admin, periods[p], c, &inc[p][c]),
+			                 0);
+			scan_totals(f->db, periods[p], c, want);
+			INT_AT(inc[p][c], "totals.cases", want[0]);
+			INT_AT(inc[p][c], "totals.resolved", want[1]);
+			INT_AT(inc[p][c], "totals.guided", want[2]);
+			INT_AT(inc[p][c], "totals.handed_over", want[3]);
+			INT_AT(inc[p][c], "totals.forwarded_urgent", want[4]);
+		}
+	/* the rollups deleted and rebuilt: the very same reports */
+	assert_int_equal(
+	        db_exec(f->db, "DELETE FROM report_case_days; DELETE FROM report_agent_days;"), 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	for (size_t p = 0; p < 8; p++)
+		for (int c = 0; c < 2; c++) {
+			json_t *o;
+
+			assert_int_equal(report_period(f->db, &admin, periods[p], c, &o), 0);
+			if (!json_equal(o, inc[p][c]))
+				fail_msg("%s client %d differs after the rebuild", periods[p], c);
+			json_decref(o);
+			json_decref(inc[p][c]);
+		}
+}
+
+static void test_deliver(void **state)
+{
+	struct fixture *f = *state;
+	char month[16], format[8];
+	char *body;
+	size_t n;
+	int made;
+	json_t *list;
+
+	/* Tuesday 1 December 2026, 07:00 local, a working day: November is due */
+	report_due_month(1796104800, month);
+	assert_string_equal(month, "2026-11");
+	/* Monday 30 November 2026: October still */
+	report_due_month(1796022000, month);
+	assert_string_equal(month, "2026-10");
+	/* 1–3 January 2027 are a holiday and a weekend: November until Monday the 4th */
+	report_due_month(1798848000, month); /* 2027-01-01T23:00Z = 2 January 00:00 local */
+	assert_string_equal(month, "2026-11");
+	report_due_month(1799020800, month); /* 2027-01-04T00:00Z = 01:00 local */
+	assert_string_equal(month, "2026-12");
+
+	/* the server was down on Wednesday 1 April 2026: it catches up on the 3rd */
+	assert_int_equal(report_deliver_due(f->db, 1775203200, "Testkommun", &made), 0);
+	assert_int_equal(made, 9); /* (all, client 1, client 2) × (json, pdf, xlsx) */
+	assert_int_equal(report_deliver_due(f->db, 1775203200, "Testkommun", &made), 0);
+	assert_int_equal(made, 0);
+	assert_int_equal(report_stored_list(f->db, &viewer1, NULL, &list), 0);
+	assert_int_equal(json_array_size(list), 3);
+	STR_AT(list, "0.month", "2026-03");
+	INT_AT(list, "0.client_id", 1);
+	json_decref(list);
+	assert_int_equal(report_stored_list(f->db, &admin, "2026-03", &list), 0);
+	assert_int_equal(json_array_size(list), 9);
+	/* the stored JSON is the monthly report for all clients: 7 cases in March */
+	assert_int_equal(report_stored_get(f->db, &admin, 1, &body, &n, format, month), 0);
+	assert_string_equal(format, "json");
+	{
+		json_t *rep = json_loadb(body, n, 0, NULL);
+
+		assert_non_null(rep);
+		INT_AT(rep, "totals.cases", 7);
+		json_decref(rep);
+	}
+	free(body);
+	/* client 2's report is not client 1's viewer's */
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *r = json_array_get(list, i);
+		int64_t id = json_integer_value(json_object_get(r, "id"));
+		int64_t c = json_integer_value(json_object_get(r, "client_id"));
+		int err = report_stored_get(f->db, &viewer1, id, &body, &n, format, month);
+
+		assert_int_equal(err, c == 1 ? 0 : EPERM);
+		if (!err) {
+			assert_true(n > 0);
+			free(body);
+		}
+	}
+	json_decref(list);
+	assert_int_equal(report_stored_get(f->db, &admin, 999, &body, &n, format, month), ENOENT);
+	assert_int_equal(report_stored_list(f->db, &agent, NULL, &list), EPERM);
 }
 
 int main(void)
@@ -622,6 +1080,11 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_xlsx, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pdf, setup, teardown),
+	        cmocka_unit_test(test_period_parse),
+	        cmocka_unit_test_setup_teardown(test_period_figures, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
 	};
 
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,262 @@
+/* Scheduled delivery: last month's reports made on the first working day and stored. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/calendar.h"
+#include "base/log.h"
+#include "report/report.h"
+#include "report/report_int.h"
+#include "store/db.h"
+
+static const char *const formats[] = {"json", "pdf", "xlsx"};
+
+void report_due_month(int64_t now, char out[16])
+{
+	struct local_time lt;
+	struct date first, work;
+	int y, m;
+
+	stockholm_from_utc(now, &lt);
+	first = (struct date){lt.date.y, lt.date.m, 1};
+	calendar_add_working_days(&first, 0, &work);
+	y = lt.date.y;
+	m = lt.date.m - (date_to_days(&lt.date) >= date_to_days(&work) ? 1 : 2);
+	if (m < 1) {
+		m += 12;
+		y--;
+	}
+	snprintf(out, 16, "%04d-%02d", y % 10000, m % 100);
+}
+
+static bool stored(struct db *db, const char *month, int64_t client, const char *format)
+{
+	struct stmt *s;
+	bool yes = false;
+
+	if (db_prepare(
+	            db, &s,
+	            "SELECT 1 FROM report_stored WHERE month = ? AND client_id = ? AND format = ?",
+	            true))
+		return false;
+	stmt_bind_text(s, 1, month);
+	stmt_bind_int(s, 2, client);
+	stmt_bind_text(s, 3, format);
+	yes = stmt_step(s) == DB_ROW;
+	stmt_done(s);
+	return yes;
+}
+
+/* The whole file at `path`, malloc'd. */
+static int slurp(const char *path, char **out, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	long len;
+	char *buf;
+
+	if (!f)
+		return errno;
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return EIO;
+	}
+	buf = malloc((size_t)len + 1);
+	if (!buf) {
+		fclose(f);
+		return ENOMEM;
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		fclose(f);
+		return EIO;
+	}
+	fclose(f);
+	*out = buf;
+	*n = (size_t)len;
+	return 0;
+}
+
+/* One report in one format as bytes. */
+static int render(const json_t *rep, const char *format, const char *municipality, char **body,
+                  size_t *n)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[512];
+	int fd, err;
+
+	if (strcmp(format, "json") == 0) {
+		*body = json_dumps(rep, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		*n = *body ? strlen(*body) : 0;
+		return *body ? 0 : ENOMEM;
+	}
+	snprintf(path, sizeof(path), "%s/lotsen-stored-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return EIO;
+	close(fd);
+	err = strcmp(format, "pdf") == 0 ? report_monthly_pdf(rep, municipality, path)
+	                                 : report_monthly_xlsx(rep, municipality, path);
+	if (!err)
+		err = slurp(path, body, n);
+	unlink(path);
+	return err;
+}
+
+static int store(struct db *db, const char *month, int64_t client, const char *format,
+                 const char *body, size_t n, int64_t now)
+{
+	struct stmt *s;
+	int err =
+	        db_prepare(db, &s,
+	                   "INSERT INTO report_stored(month, client_id, format, body, created_at)"
+	                   " VALUES (?,?,?,?,?) ON CONFLICT (month, client_id, format) DO NOTHING",
+	                   true);
+
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, month);
+	stmt_bind_int(s, 2, client);
+	stmt_bind_text(s, 3, format);
+	stmt_bind_blob(s, 4, body, n);
+	stmt_bind_int(s, 5, now);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err == DB_ROW ? EIO : err;
+}
+
+int report_deliver_due(struct db *db, int64_t now, const char *municipality, int *made)
+{
+	static const struct principal system = {.id = 0, .role = ROLE_ADMIN};
+	int64_t clients[256];
+	size_t nclients = 1;
+	char month[16];
+	struct stmt *s;
+	int err;
+
+	if (made)
+		*made = 0;
+	report_due_month(now, month);
+	clients[0] = 0; /* every client together, for the center's managers */
+	err = db_prepare(db, &s, "SELECT id FROM clients WHERE active = 1 ORDER BY id", true);
+	if (err)
+		return err;
+	while ((err = stmt_step(s)) == DB_ROW && nclients < sizeof(clients) / sizeof(clients[0]))
+		clients[nclients++] = stmt_int(s, 0);
+	stmt_done(s);
+	if (err != DB_DONE && err != DB_ROW)
+		return err;
+	err = 0;
+	for (size_t c = 0; c < nclients && !err; c++) {
+		json_t *rep = NULL;
+
+		for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]) && !err; f++) {
+			char *body = NULL;
+			size_t n = 0;
+
+			if (stored(db, month, clients[c], formats[f]))
+				continue;
+			if (!rep)
+				err = report_monthly(db, &system, month, clients[c], &rep);
+			if (!err)
+				err = render(rep, formats[f], municipality, &body, &n);
+			if (!err)
+				err = store(db, month, clients[c], formats[f], body, n, now);
+			free(body);
+			if (!err && made)
+				(*made)++;
+			if (!err)
+				log_info("report.stored",
+				         "month=%s client=%lld format=%s bytes=%zu", month,
+				         (long long)clients[c], formats[f], n);
+		}
+		json_decref(rep);
+	}
+	return err;
+}
+
+int report_stored_list(struct db *db, const struct principal *who, const char *month, json_t **out)
+{
+	static const char q[] =
+	        "SELECT r.id, r.month, r.client_id, cl.name, r.format, length(r.body), r.created_at"
+	        " FROM report_stored r LEFT JOIN clients cl ON cl.id = r.client_id"
+	        " WHERE (?1 IS NULL OR r.month = ?1) AND (?2 = 0 OR r.client_id = ?2)"
+	        " ORDER BY r.month DESC, r.client_id, r.format";
+	int64_t client = 0;
+	json_t *list;
+	struct stmt *s;
+	int err = report_access_check(who, &client);
+
+	*out = NULL;
+	if (err)
+		return err;
+	err = db_prepare(db, &s, q, true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, month);
+	stmt_bind_int(s, 2, client);
+	list = json_array();
+	while ((err = stmt_step(s)) == DB_ROW) {
+		char at[21];
+
+		time_format_iso8601(stmt_int(s, 6), at);
+		json_array_append_new(
+		        list,
+		        json_pack("{s:I,s:s,s:o,s:o,s:s,s:I,s:s}", "id", (json_int_t)stmt_int(s, 0),
+		                  "month", stmt_text(s, 1), "client_id",
+		                  stmt_int(s, 2) ? json_integer(stmt_int(s, 2)) : json_null(),
+		                  "client_name",
+		                  stmt_is_null(s, 3) ? json_null() : json_string(stmt_text(s, 3)),
+		                  "format", stmt_text(s, 4), "bytes", (json_int_t)stmt_int(s, 5),
+		                  "created_at", at));
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		json_decref(list);
+		return err == DB_ROW ? EIO : err;
+	}
+	*out = list;
+	return 0;
+}
+
+int report_stored_get(struct db *db, const struct principal *who, int64_t id, char **body,
+                      size_t *n, char format[8], char month[16])
+{
+	struct stmt *s;
+	int64_t client = 0;
+	int err = report_access_check(who, &client);
+
+	*body = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	err = db_prepare(db, &s,
+	                 "SELECT client_id, format, month, body FROM report_stored WHERE id = ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = stmt_step(s);
+	if (err == DB_ROW) {
+		size_t len = 0;
+		const void *p = stmt_blob(s, 3, &len);
+
+		if (client && stmt_int(s, 0) != client) {
+			err = EPERM;
+		} else if (!(*body = malloc(len ? len : 1))) {
+			err = ENOMEM;
+		} else {
+			if (len)
+				memcpy(*body, p, len);
+			*n = len;
+			snprintf(format, 8, "%s", stmt_text(s, 1));
+			snprintf(month, 16, "%s", stmt_text(s, 2));
+			err = 0;
+		}
+	} else if (err == DB_DONE) {
+		err = ENOENT;
+	}
+	stmt_done(s);
+	return err;
+}
