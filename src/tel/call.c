@@ -60,8 +60,13 @@ struct tel_call {
 	struct leg_counts cc, ac;       /* caller's and agents' packet counts */
 	char host[64];                  /* the request URI's host, for 302 Contacts */
 	enum phase phase;               /* what a digit means now */
-	json_t *menu;                   /* the entry number's menu while in it; owned */
+	json_t *menu_root;              /* the entry number's menu while in it; owned */
+	json_t *menu;                   /* the (sub)menu the caller is in; borrowed from the root */
 	int menu_tries;                 /* invalid digits so far */
+	int menu_silent;                /* times the menu timed out without a digit */
+	char ivr[8];                    /* the digits chosen through the menus */
+	bool greeted;                   /* the crisis message (if on) has played */
+	uint32_t ann_group;             /* the group whose announcement has played */
 	struct tmr menu_tmr;            /* no digit in time: the default group */
 	uint32_t group;                 /* the entry number's group */
 	char entry[ACD_NUMBER_MAX];     /* the number dialled */
@@ -97,7 +102,7 @@ static void call_destructor(void *arg)
 	tmr_cancel(&c->tmr);
 	tmr_cancel(&c->menu_tmr);
 	tmr_cancel(&c->dtmf_tmr);
-	json_decref(c->menu);
+	json_decref(c->menu_root);
 	list_unlink(&c->le);
 	mem_deref(c->agent.sess);
 	mem_deref(c->agent.media);
@@ -371,13 +376,17 @@ static void caller_close_h(int err, const struct sip_msg *msg, void *arg)
 
 /* ---- prompts and digits --------------------------------------------------- */
 
-/* Play prompts by name on the caller's leg; a missing one is skipped (none left: a beep). */
-static void say(struct tel_call *c, const char *const *names, size_t n, bool append,
-                media_done_h *doneh)
+/* Play `pre` (announcements, borrowed) then prompts by name on the caller's leg; a missing
+ * one is skipped (none left: a beep). */
+static void say_with(struct tel_call *c, struct prompt *const *pre, size_t npre,
+                     const char *const *names, size_t n, bool append, media_done_h *doneh)
 {
 	struct prompt *p[16];
 	size_t k = 0;
 
+	for (size_t i = 0; i < npre && k < sizeof(p) / sizeof(p[0]); i++)
+		if (pre[i])
+			p[k++] = pre[i];
 	for (size_t i = 0; i < n && k < sizeof(p) / sizeof(p[0]); i++) {
 		p[k] = prompt_find(&c->tel->prompts, names[i]);
 		if (p[k])
@@ -387,6 +396,21 @@ static void say(struct tel_call *c, const char *const *names, size_t n, bool app
 			          names[i]);
 	}
 	media_play(c->caller.media, p, k, append, doneh, c);
+}
+
+static void say(struct tel_call *c, const char *const *names, size_t n, bool append,
+                media_done_h *doneh)
+{
+	say_with(c, NULL, 0, names, n, append, doneh);
+}
+
+/* The crisis message, once per call, when an administrator has switched it on. */
+static struct prompt *crisis(struct tel_call *c)
+{
+	if (c->greeted)
+		return NULL;
+	c->greeted = true;
+	return tel_announcement(c->tel, 0);
 }
 
 static void digits_tmr_h(void *arg)
@@ -445,12 +469,29 @@ static void caller_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 
 static int arrive(struct tel_call *c, uint32_t group, const char *ivr);
 
+/* A setting of the menu the caller is in, else of the entry number's menu. */
+static json_t *menu_get(const struct tel_call *c, const char *key)
+{
+	json_t *v = json_object_get(c->menu, key);
+
+	return v ? v : json_object_get(c->menu_root, key);
+}
+
+static json_int_t menu_int(const struct tel_call *c, const char *key, json_int_t lo, json_int_t hi,
+                           json_int_t def)
+{
+	json_t *v = menu_get(c, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi
+	               ? json_integer_value(v)
+	               : def;
+}
+
 static uint32_t menu_default(const struct tel_call *c)
 {
-	json_t *d = json_object_get(c->menu, "default_group");
+	json_int_t d = menu_int(c, "default_group", 1, UINT32_MAX, 0);
 
-	return json_is_integer(d) && json_integer_value(d) > 0 ? (uint32_t)json_integer_value(d)
-	                                                       : c->group;
+	return d > 0 ? (uint32_t)d : c->group;
 }
 
 static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
@@ -461,8 +502,8 @@ static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
 	media_stop(c->caller.media);
 	if (!acd_host_has_group(host(c), group))
 		group = menu_default(c);
-	json_decref(c->menu);
-	c->menu = NULL;
+	json_decref(c->menu_root);
+	c->menu_root = c->menu = NULL;
 	mem_ref(c);
 	err = arrive(c, group, ivr);
 	if (err) {
@@ -473,28 +514,33 @@ static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
 	mem_deref(c);
 }
 
+static void menu_play(struct tel_call *c, const char *first);
+
 static void menu_timeout_h(void *arg)
 {
 	struct tel_call *c = arg;
 
 	log_info("tel.menu", "entry=%s digit=none", c->entry);
-	menu_route(c, menu_default(c), "");
+	/* No input: the menu again as often as it says, then the default group. */
+	if (c->menu_silent++ < menu_int(c, "no_input_repeats", 0, 3, 0)) {
+		menu_play(c, NULL);
+		return;
+	}
+	menu_route(c, menu_default(c), c->ivr);
 }
 
 static void menu_prompt_done_h(void *arg)
 {
 	struct tel_call *c = arg;
-	json_t *t = json_object_get(c->menu, "timeout_s");
-	json_int_t s = json_is_integer(t) ? json_integer_value(t) : MENU_TIMEOUT_S;
+	json_int_t s = menu_int(c, "timeout_s", 1, 60, MENU_TIMEOUT_S);
 
-	if (s < 1 || s > 60)
-		s = MENU_TIMEOUT_S;
 	tmr_start(&c->menu_tmr, (uint64_t)s * 1000, menu_timeout_h, c);
 }
 
 static void menu_play(struct tel_call *c, const char *first)
 {
 	const char *prompt = json_string_value(json_object_get(c->menu, "prompt"));
+	struct prompt *pre;
 	const char *names[2];
 	size_t n = 0;
 
@@ -502,7 +548,8 @@ static void menu_play(struct tel_call *c, const char *first)
 		names[n++] = first;
 	names[n++] = prompt ? prompt : MENU_PROMPT;
 	tmr_cancel(&c->menu_tmr);
-	say(c, names, n, false, menu_prompt_done_h);
+	pre = crisis(c);
+	say_with(c, &pre, pre ? 1 : 0, names, n, false, menu_prompt_done_h);
 }
 
 static void menu_digit(struct tel_call *c, char d)
@@ -510,15 +557,30 @@ static void menu_digit(struct tel_call *c, char d)
 	char key[2] = {d, '\0'};
 	json_t *opt = json_object_get(json_object_get(c->menu, "options"), key);
 	json_t *g = json_object_get(opt, "group"), *a = json_object_get(opt, "announcement");
+	json_t *sub = json_object_get(opt, "menu");
+	const char *inv = json_string_value(menu_get(c, "invalid_prompt"));
+	size_t n = strlen(c->ivr);
 
 	log_info("tel.menu", "entry=%s digit=%c", c->entry, d);
 	media_stop(c->caller.media); /* barge-in */
+	if (opt && n + 1 < sizeof(c->ivr)) {
+		c->ivr[n] = d;
+		c->ivr[n + 1] = '\0';
+	}
 	if (json_is_integer(g) && json_integer_value(g) > 0) {
-		menu_route(c, (uint32_t)json_integer_value(g), key);
+		menu_route(c, (uint32_t)json_integer_value(g), c->ivr);
+	} else if (json_is_object(sub)) {
+		c->menu = sub;
+		c->menu_tries = c->menu_silent = 0;
+		menu_play(c, NULL);
+	} else if (json_is_true(json_object_get(opt, "repeat"))) {
+		c->ivr[n] = '\0';
+		menu_play(c, NULL);
 	} else if (json_is_string(a)) {
+		c->ivr[n] = '\0';
 		menu_play(c, json_string_value(a));
-	} else if (c->menu_tries++ == 0) {
-		menu_play(c, "ogiltigt_val");
+	} else if (c->menu_tries++ < menu_int(c, "max_invalid", 1, 5, 1)) {
+		menu_play(c, inv ? inv : "ogiltigt_val");
 	} else {
 		menu_route(c, menu_default(c), "");
 	}
@@ -627,7 +689,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 		return;
 	}
 	c->tel = t;
-	c->menu = menu;
+	c->menu_root = c->menu = menu;
 	c->group = group;
 	tmr_init(&c->tmr);
 	tmr_init(&c->menu_tmr);
@@ -963,6 +1025,26 @@ void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t e
 	if (c->agent.sess)
 		return;
 	media_tone(c->caller.media, true);
+	{
+		/* The crisis message (once), then the group's own announcement (once per group,
+		 * again after a transfer to another group), before anything else. */
+		struct prompt *pre[2];
+		size_t n = 0;
+		pre[n] = crisis(c);
+		if (pre[n])
+			n++;
+		if (c->ann_group != group) {
+			c->ann_group = group;
+			pre[n] = tel_announcement(c->tel, group);
+			if (pre[n]) {
+				log_info("tel.announcement", "call=%lld group=%u played=true",
+				         (long long)c->id, group);
+				n++;
+			}
+		}
+		if (n)
+			say_with(c, pre, n, NULL, 0, true, NULL);
+	}
 	if (tel_group_announces(c->tel, group)) {
 		c->welcomed = true;
 		announce(c, position, ewt_s, first);

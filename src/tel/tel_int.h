@@ -43,6 +43,9 @@ struct tel {
 	struct sip_lsnr *reg_lsnr; /* REGISTER */
 	struct list bindings;      /* struct binding: registered phones, one per user */
 	uint8_t nonce_key[16];     /* signs the registrar's nonces; random at start */
+	struct list dyn;       /* struct prompt: announcements cached from the database ("@N") */
+	struct tmr expire_tmr; /* the recordings' retention job, hourly */
+	struct list listeners; /* struct tel_listen: coaches listening in */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -79,11 +82,19 @@ struct prompt {
 int prompt_wav_decode(const uint8_t *buf, size_t len, int16_t **sp, size_t *np);
 /* Append every DIR/NAME.wav to `l` (files that do not load are logged and skipped). */
 int prompts_load(struct list *l, const char *dir, int *count);
+/* The destructor of a struct prompt (frees its samples, leaves its list). */
+void prompt_destructor(void *arg);
 /* The prompt called `name`, or NULL. Borrowed. */
 struct prompt *prompt_find(const struct list *l, const char *name);
 
 /* Do the actions the engine asked for since the last run. Never from a listener. */
 void tel_run_actions(struct tel *t);
+
+/* ---- announce.c: announcements and the crisis message ------------------ */
+
+/* The group's active announcement (group 0: the crisis message), or NULL. Borrowed: the
+ * cache keeps it until tel_announcement_changed. */
+struct prompt *tel_announcement(struct tel *t, uint32_t group);
 
 /* ---- g711.c: the codecs ------------------------------------------------ */
 

@@ -50,6 +50,31 @@ int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32
 /* Delete recording files older than their group's recording_days; `deleted` counts them. */
 int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
 
+/* ---- administration ---- */
+
+/* {"group_id","record","recording_days","survey","survey_calls"} (defaults when no row). */
+int tel_store_policy_json(struct db *db, uint32_t group, json_t **out);
+/* Write a group's whole policy; `survey` is JSON text or NULL (none); `reset_calls` starts
+ * counting survey calls against max_answers from 0 again. */
+int tel_store_policy_put(struct db *db, uint32_t group, bool record, int recording_days,
+                         const char *survey, bool reset_calls);
+/* A group's announcement (talsvar) or, for group 0, the crisis message: an 8 kHz mono
+ * 16-bit WAV and the text it was spoken from (NULL: uploaded). */
+int tel_store_announcement_set(struct db *db, uint32_t group, const char *text, const void *wav,
+                               size_t n, bool active, int64_t now_ms);
+/* Switch one on or off; ENOENT when there is none. */
+int tel_store_announcement_active(struct db *db, uint32_t group, bool active, int64_t now_ms);
+int tel_store_announcement_delete(struct db *db, uint32_t group);
+/* The active announcement's WAV (*wav malloc'ed, free it) and when it changed; ENOENT none. */
+int tel_store_announcement(struct db *db, uint32_t group, uint8_t **wav, size_t *n,
+                           int64_t *updated_ms);
+/* [{"group_id","text","active","updated_ms","duration_ms","source"}], without the audio. */
+int tel_store_announcements_json(struct db *db, json_t **out);
+/* [{"number","group_id","menu"}] of every entry number. */
+int tel_store_entries_json(struct db *db, json_t **out);
+/* Set (JSON text) or clear (NULL) an entry number's menu; ENOENT: no such number. */
+int tel_store_entry_menu_set(struct db *db, const char *number, const char *menu);
+
 /* A user's SIP digest secret, stored only as HA1 = hex MD5(username:lotsen:secret). */
 int tel_store_sip_ha1_set(struct db *db, int64_t user_id, const char *ha1, int64_t now_ms);
 /* The HA1 of an active user by username; ENOENT when there is no such user or no secret. */
