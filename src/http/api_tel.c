@@ -115,6 +115,7 @@ static int menu_put(struct req *r)
 	const char *num;
 	char number[32];
 	struct verrors v;
+	bool has_menu;
 	int err;
 
 	if (req_json_object(r, &body))
@@ -146,17 +147,19 @@ static int menu_put(struct req *r)
 		err = tel_store_entry_menu_set(r->app->db, number, text);
 		free(text);
 	}
+	has_menu = !json_is_null(menu);
 	json_decref(body);
 	if (err == ENOENT)
-		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-		                  L(r, "%s är inget inringningsnummer (lägg till det på svarsgruppen).",
-		                    "%s is no entry number (add it to the response group)."),
-		                  number);
+		return resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "%s är inget inringningsnummer (lägg till det på svarsgruppen).",
+		          "%s is no entry number (add it to the response group)."),
+		        number);
 	if (err)
 		return resp_store_error(r, err, "entry number");
 	if ((err = audited(r, "update", "entry_menu", 0, number)) != 0)
 		return err;
-	return resp_json(r, 200, json_pack("{s:s,s:b}", "number", number, "menu", !json_is_null(menu)));
+	return resp_json(r, 200, json_pack("{s:s,s:b}", "number", number, "menu", has_menu));
 }
 
 /* ---- survey and recording policy ---------------------------------------- */
@@ -186,7 +189,8 @@ static void check_survey(struct req *r, const json_t *sv, struct verrors *v)
 	}
 	x = json_object_get(sv, "active");
 	if (x && !json_is_boolean(x))
-		verr_add(v, "survey.active", "%s", VL(v, "ska vara true eller false", "must be true or false"));
+		verr_add(v, "survey.active", "%s",
+		         VL(v, "ska vara true eller false", "must be true or false"));
 	max = json_object_get(sv, "max_answers");
 	if (max && !json_is_null(max) &&
 	    (!json_is_integer(max) || json_integer_value(max) < 1 ||
@@ -197,7 +201,8 @@ static void check_survey(struct req *r, const json_t *sv, struct verrors *v)
 		         SURVEY_MAX_ANSWERS);
 	if (!json_is_array(q) || json_array_size(q) < 1 || json_array_size(q) > SURVEY_MAX_Q) {
 		verr_add(v, "survey.questions",
-		         VL(v, "ska vara en lista med 1–%d frågor", "must be a list of 1–%d questions"),
+		         VL(v, "ska vara en lista med 1–%d frågor",
+		            "must be a list of 1–%d questions"),
 		         SURVEY_MAX_Q);
 		return;
 	}
@@ -210,19 +215,22 @@ static void check_survey(struct req *r, const json_t *sv, struct verrors *v)
 		(void)snprintf(f, sizeof(f), "survey.questions[%zu]", i);
 		if (!p || (!json_is_string(x) && !json_is_object(x))) {
 			verr_add(v, f, "%s",
-			         VL(v, "ska vara ett promptnamn eller {\"prompt\": …, \"max\": 1–9}",
+			         VL(v,
+			            "ska vara ett promptnamn eller {\"prompt\": …, \"max\": 1–9}",
 			            "must be a prompt name or {\"prompt\": …, \"max\": 1–9}"));
 			continue;
 		}
 		if (!tel_prompt_known(p, r->app->tel))
 			verr_add(v, f,
-			         VL(v, "prompten \"%s\" finns inte", "there is no prompt \"%s\""), p);
-		if (json_is_object(x) &&
-		    (json_object_size(x) > (m ? 2u : 1u) ||
-		     (m && (!json_is_integer(m) || json_integer_value(m) < 1 ||
-		            json_integer_value(m) > 9))))
+			         VL(v, "prompten \"%s\" finns inte", "there is no prompt \"%s\""),
+			         p);
+		if (json_is_object(x) && (json_object_size(x) > (m ? 2u : 1u) ||
+		                          (m && (!json_is_integer(m) || json_integer_value(m) < 1 ||
+		                                 json_integer_value(m) > 9))))
 			verr_add(v, f, "%s",
-			         VL(v, "max ska vara ett heltal 1–9; inga andra nycklar än prompt och max",
+			         VL(v,
+			            "max ska vara ett heltal 1–9; inga andra nycklar än prompt och "
+			            "max",
 			            "max must be an integer 1–9; no keys but prompt and max"));
 	}
 }
@@ -243,16 +251,19 @@ static int policy_patch(struct req *r)
 	if (req_json_object(r, &body))
 		return 0;
 	verr_init(&v, r->lang[0] == 'e');
-	json_object_foreach(body, key, x) if (strcmp(key, "record") && strcmp(key, "recording_days") &&
-	                                      strcmp(key, "survey") &&
-	                                      strcmp(key, "reset_survey_calls"))
+	json_object_foreach(body, key,
+	                    x) if (strcmp(key, "record") && strcmp(key, "recording_days") &&
+	                           strcmp(key, "survey") && strcmp(key, "reset_survey_calls"))
 	        verr_add(&v, key, "%s",
-	                 VL(&v, "okänt fält; tillåtna: record, recording_days, survey, reset_survey_calls",
+	                 VL(&v,
+	                    "okänt fält; tillåtna: record, recording_days, survey, "
+	                    "reset_survey_calls",
 	                    "unknown field; accepted: record, recording_days, survey, "
 	                    "reset_survey_calls"));
 	x = json_object_get(body, "record");
 	if (x && !json_is_boolean(x))
-		verr_add(&v, "record", "%s", VL(&v, "ska vara true eller false", "must be true or false"));
+		verr_add(&v, "record", "%s",
+		         VL(&v, "ska vara true eller false", "must be true or false"));
 	x = json_object_get(body, "reset_survey_calls");
 	if (x && !json_is_boolean(x))
 		verr_add(&v, "reset_survey_calls", "%s",
@@ -327,7 +338,8 @@ static int announcement_put_group(struct req *r, uint32_t group)
 	act = json_object_get(body, "active");
 	if (act && !json_is_boolean(act)) {
 		json_decref(body);
-		return one_error(r, "active", L(r, "ska vara true eller false", "must be true or false"));
+		return one_error(r, "active",
+		                 L(r, "ska vara true eller false", "must be true or false"));
 	}
 	active = !act || json_is_true(act);
 	if (text && b64) {
@@ -351,9 +363,12 @@ static int announcement_put_group(struct req *r, uint32_t group)
 			                   "text, wav_base64 or active is required"));
 		err = tel_store_announcement_active(r->app->db, group, active, acd_now_ms());
 		if (err == ENOENT)
-			return one_error(r, "active",
-			                 L(r, "det finns inget meddelande att slå på; ange text eller wav_base64",
-			                   "there is no message to switch on; give text or wav_base64"));
+			return one_error(
+			        r, "active",
+			        L(r,
+			          "det finns inget meddelande att slå på; ange text eller "
+			          "wav_base64",
+			          "there is no message to switch on; give text or wav_base64"));
 		if (err)
 			return resp_store_error(r, err, what);
 		goto done;
@@ -362,18 +377,18 @@ static int announcement_put_group(struct req *r, uint32_t group)
 		err = tel_tts(text, &wav, &n);
 		if (err) {
 			json_decref(body);
-			return resp_error(r, 503, "speech", L(r, "Talsyntes saknas", "Speech unavailable"),
-			                  "%s",
-			                  L(r, "Texten kunde inte talas in (espeak-ng och sox krävs).",
-			                    "The text could not be spoken (espeak-ng and sox are needed)."));
+			return resp_error(
+			        r, 503, "speech", L(r, "Talsyntes saknas", "Speech unavailable"),
+			        "%s",
+			        L(r, "Texten kunde inte talas in (espeak-ng och sox krävs).",
+			          "The text could not be spoken (espeak-ng and sox are needed)."));
 		}
 	} else {
 		int64_t ms = 0;
 		err = tel_base64_decode(b64, &wav, &n);
 		if (err) {
 			json_decref(body);
-			return one_error(r, "wav_base64",
-			                 L(r, "är inte base64", "is not base64"));
+			return one_error(r, "wav_base64", L(r, "är inte base64", "is not base64"));
 		}
 		err = tel_wav_check(wav, n, &ms);
 		if (err) {
@@ -381,8 +396,11 @@ static int announcement_put_group(struct req *r, uint32_t group)
 			json_decref(body);
 			return one_error(r, "wav_base64",
 			                 err == ENOTSUP
-			                         ? L(r, "ska vara 8 kHz mono 16-bitars PCM (sox in.wav -r 8000 -c 1 -b 16 ut.wav)",
-			                             "must be 8 kHz mono 16-bit PCM (sox in.wav -r 8000 -c 1 -b 16 out.wav)")
+			                         ? L(r,
+			                             "ska vara 8 kHz mono 16-bitars PCM (sox "
+			                             "in.wav -r 8000 -c 1 -b 16 ut.wav)",
+			                             "must be 8 kHz mono 16-bit PCM (sox in.wav -r "
+			                             "8000 -c 1 -b 16 out.wav)")
 			                         : L(r, "är ingen WAV-fil", "is not a WAV file"));
 		}
 	}
@@ -416,8 +434,9 @@ static int announcement_delete(struct req *r)
 		return no_group(r);
 	err = tel_store_announcement_delete(r->app->db, (uint32_t)r->params[0]);
 	if (err == ENOENT)
-		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"), "%s",
-		                  L(r, "Gruppen har inget talsvar.", "The group has no announcement."));
+		return resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"), "%s",
+		        L(r, "Gruppen har inget talsvar.", "The group has no announcement."));
 	if (err)
 		return resp_store_error(r, err, "announcement");
 	tel_announcement_changed(r->app->tel, (uint32_t)r->params[0]);
@@ -441,7 +460,8 @@ static int listen_post(struct req *r)
 	int err;
 
 	if (!r->app->tel)
-		return resp_error(r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"), "%s",
+		return resp_error(r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"),
+		                  "%s",
 		                  L(r, "Telefonin är inte igång (--sip).",
 		                    "Telephony is not running (--sip)."));
 	if (req_json_object(r, &body))
@@ -460,17 +480,23 @@ static int listen_post(struct req *r)
 		                  L(r, "Inget telefonsamtal %lld.", "No phone call %lld."),
 		                  (long long)r->params[0]);
 	if (err == EBUSY)
-		return resp_error(r, 409, "conflict", L(r, "Går inte nu", "Not now"), "%s",
-		                  L(r, "Samtalet är inte kopplat till en handläggare, eller någon lyssnar redan.",
-		                    "The call is not connected to an agent, or someone listens already."));
+		return resp_error(
+		        r, 409, "conflict", L(r, "Går inte nu", "Not now"), "%s",
+		        L(r,
+		          "Samtalet är inte kopplat till en handläggare, eller någon lyssnar "
+		          "redan.",
+		          "The call is not connected to an agent, or someone listens already."));
 	if (err == EINVAL)
-		return one_error(r, "uri", L(r, "SIP-adressen går inte att ringa", "the SIP URI cannot be called"));
+		return one_error(
+		        r, "uri",
+		        L(r, "SIP-adressen går inte att ringa", "the SIP URI cannot be called"));
 	if (err)
 		return resp_store_error(r, err, "listen");
 	if ((err = audited(r, "listen", "call", r->params[0], "coach listens in")))
 		return err;
-	return resp_json(r, 202, json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0],
-	                                   "listening", 1));
+	return resp_json(
+	        r, 202,
+	        json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0], "listening", 1));
 }
 
 const struct route api_tel_routes[] = {

@@ -117,10 +117,11 @@ int tel_tts(const char *text, uint8_t **wav, size_t *n)
 	(void)snprintf(raw, sizeof(raw), "%s.espeak.wav", txt);
 	(void)snprintf(out, sizeof(out), "%s.8k.wav", txt);
 	if (!err) {
-		char *const espeak[] = {"espeak-ng", "-v", "sv", "-s", "150", "-w", raw, "-f", txt,
-		                        NULL};
-		char *const sox[] = {"sox", "-q",  raw,  "-r", "8000", "-c", "1", "-b",
-		                     "16",  "-e", "signed-integer", out, NULL};
+		char *const espeak[] = {"espeak-ng", "-v", "sv", "-s", "150",
+		                        "-w",        raw,  "-f", txt,  NULL};
+		char *const sox[] = {"sox", "-q", raw,  "-r", "8000",           "-c",
+		                     "1",   "-b", "16", "-e", "signed-integer", out,
+		                     NULL};
 		err = run(espeak);
 		if (!err)
 			err = run(sox);

@@ -407,10 +407,16 @@ static void say(struct tel_call *c, const char *const *names, size_t n, bool app
 /* The crisis message, once per call, when an administrator has switched it on. */
 static struct prompt *crisis(struct tel_call *c)
 {
+	struct prompt *p;
+
 	if (c->greeted)
 		return NULL;
 	c->greeted = true;
-	return tel_announcement(c->tel, 0);
+	p = tel_announcement(c->tel, 0);
+	if (p)
+		log_info("tel.crisis", "call=%lld entry=%s played=true", (long long)c->id,
+		         c->entry);
+	return p;
 }
 
 static void digits_tmr_h(void *arg)

@@ -12,7 +12,7 @@
 
 /* A field's path ("menu.options.1"); a path too long to hold is cut (it is only a name). */
 __attribute__((format(printf, 3, 0))) static void join(char *f, size_t n, const char *fmt,
-                                                     const char *a, const char *b)
+                                                       const char *a, const char *b)
 {
 	if (snprintf(f, n, fmt, a, b) >= (int)n)
 		f[n - 1] = '\0';
@@ -38,7 +38,8 @@ static bool prompt_name_ok(const char *name)
 	if (n == 0 || n > 47)
 		return false;
 	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-'))
 			return false;
 	return true;
 }
@@ -63,7 +64,8 @@ static void check_int(const json_t *v, const char *field, json_int_t lo, json_in
                       struct verrors *e)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		verr_add(e, field, VL(e, "ska vara ett heltal %lld–%lld", "must be an integer %lld–%lld"),
+		verr_add(e, field,
+		         VL(e, "ska vara ett heltal %lld–%lld", "must be an integer %lld–%lld"),
 		         (long long)lo, (long long)hi);
 }
 
@@ -82,8 +84,8 @@ static void check_group(const struct tel_menu_ctx *x, const json_t *v, const cha
 static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char *path, int depth,
                        struct verrors *e);
 
-static void check_option(const struct tel_menu_ctx *x, const json_t *o, const char *path,
-                         int depth, struct verrors *e)
+static void check_option(const struct tel_menu_ctx *x, const json_t *o, const char *path, int depth,
+                         struct verrors *e)
 {
 	static const char *const kinds[] = {"group", "announcement", "menu", "repeat"};
 	const char *key, *kind = NULL;
@@ -132,17 +134,18 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char *path, int depth,
                        struct verrors *e)
 {
-	static const char *const keys[] = {"prompt",        "options",     "timeout_s",
-	                                   "default_group", "invalid_prompt", "max_invalid",
+	static const char *const keys[] = {"prompt",          "options",        "timeout_s",
+	                                   "default_group",   "invalid_prompt", "max_invalid",
 	                                   "no_input_repeats"};
 	const char *key;
 	json_t *v, *opts;
 	char f[256];
 
 	if (depth > TEL_MENU_DEPTH) {
-		verr_add(e, path,
-		         VL(e, "för djupt: högst %d menynivåer", "too deep: at most %d menu levels"),
-		         TEL_MENU_DEPTH);
+		verr_add(
+		        e, path,
+		        VL(e, "för djupt: högst %d menynivåer", "too deep: at most %d menu levels"),
+		        TEL_MENU_DEPTH);
 		return;
 	}
 	if (!json_is_object(m)) {
@@ -159,9 +162,11 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 		if (!known)
 			verr_add(e, f,
 			         VL(e,
-			            "okänd nyckel; tillåtna: prompt, options, timeout_s, default_group, "
+			            "okänd nyckel; tillåtna: prompt, options, timeout_s, "
+			            "default_group, "
 			            "invalid_prompt, max_invalid, no_input_repeats",
-			            "unknown key; accepted: prompt, options, timeout_s, default_group, "
+			            "unknown key; accepted: prompt, options, timeout_s, "
+			            "default_group, "
 			            "invalid_prompt, max_invalid, no_input_repeats"));
 		else if (!strcmp(key, "prompt") || !strcmp(key, "invalid_prompt"))
 			check_prompt(x, v, f, e);
@@ -176,7 +181,8 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 	}
 	if (!json_object_get(m, "prompt"))
 		verr_add(e, path, "%s",
-		         VL(e, "prompt krävs: vad uppringaren hör", "prompt is required: what the caller hears"));
+		         VL(e, "prompt krävs: vad uppringaren hör",
+		            "prompt is required: what the caller hears"));
 	opts = json_object_get(m, "options");
 	join(f, sizeof(f), "%s.%s", path, "options");
 	if (!json_is_object(opts) || json_object_size(opts) == 0) {
@@ -190,7 +196,8 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 		join(f, sizeof(f), "%s.options.%s", path, key);
 		if (strlen(key) != 1 || !strchr(KEYS, key[0])) {
 			verr_add(e, f, "%s",
-			         VL(e, "en knapp är en av 0–9, * och #", "a key is one of 0–9, * and #"));
+			         VL(e, "en knapp är en av 0–9, * och #",
+			            "a key is one of 0–9, * and #"));
 			continue;
 		}
 		check_option(x, v, f, depth, e);
