@@ -963,8 +963,11 @@ static void announce(struct tel_call *c, int pos, int64_t ewt_s, bool welcome)
 
 	if (min < 1)
 		min = 1;
-	if (pos == c->said_pos && min == c->said_min)
+	if (pos == c->said_pos && min == c->said_min) {
+		/* Nothing changed: the caller keeps hearing the tone, not the same words again. */
+		log_info("tel.announce", "call=%lld skipped=unchanged", (long long)c->id);
 		return;
+	}
 	c->said_pos = pos;
 	c->said_min = min;
 	if (welcome)
@@ -1156,9 +1159,15 @@ void tel_call_recheck(struct tel_call *c)
 	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
 	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
 		return;
-	log_info("tel.hangup", "call=%lld side=engine talking=%s", (long long)c->id,
-	         c->talking ? "true" : "false");
-	c->end_reason = "api_hangup";
+	/* Waiting for a callback with no line: the engine gave up after its last attempt. */
+	if (c->phase == PH_CB_WAIT && !c->caller.sess) {
+		log_info("tel.callback", "call=%lld gave_up=true", (long long)c->id);
+		c->end_reason = "callback_failed";
+	} else {
+		log_info("tel.hangup", "call=%lld side=engine talking=%s", (long long)c->id,
+		         c->talking ? "true" : "false");
+		c->end_reason = "api_hangup";
+	}
 	tel_call_drop(c);
 }
 

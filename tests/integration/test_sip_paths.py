@@ -1,0 +1,189 @@
+"""Telephony paths that were not covered: a callback the citizen does not take (busy), tried
+again after the group's retry time and given up after its attempts; position announcements
+not repeated when nothing changed, and repeated when the position did; the survey no longer
+offered once its max_answers are in (and offered again after a reset)."""
+import re
+import sqlite3
+import time
+import unittest
+
+from harness import ServerTest, free_port
+from test_sip import ALWAYS, SIPP, Sipp
+
+SIP_PORT = free_port()
+ENTRY = "0850836000"  # group 2 "Äldre direkt" in the demo
+FORSKOLA = "0850833500"  # group 4 "Förskola"
+
+
+@unittest.skipUnless(SIPP, "sipp is not installed (scripts/install-test-peers.sh)")
+class SipPathsTest(ServerTest):
+    extra = ("--sip", f"127.0.0.1:{SIP_PORT}")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        admin = cls.srv.login("admin")
+        for g in range(1, 9):
+            r = cls.srv.request("PATCH", f"/api/v1/groups/{g}", {"opening_hours": ALWAYS, "wrapup_s": 0}, token=admin)
+            assert r.status == 200, r
+        cls.anna = cls.srv.request("GET", "/api/v1/acd/agents/me", token=cls.srv.login("anna")).json["agent_id"]
+
+    def setUp(self):
+        self.state("logged_out")
+
+    def sipp(self, scenario, *args, **kw):
+        return Sipp(scenario, *args, sip_port=SIP_PORT, **kw)
+
+    def state(self, state):
+        r = self.api("POST", "/api/v1/acd/agents/me/state", {"state": state}, user="anna")
+        self.assertEqual(r.status, 200, r)
+
+    def phone(self, port):
+        r = self.api("PATCH", f"/api/v1/users/{self.anna}", {"sip_uri": f"sip:anna@127.0.0.1:{port}"})
+        self.assertEqual(r.status, 200, r)
+
+    def group_sql(self, group, **cols):
+        """Values the API keeps above what a quick test can wait (retry ≥ 30 s, announcements
+        ≥ 15 s), written as an operator would; a PATCH then makes the engine reload them."""
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        for k, v in cols.items():
+            con.execute(f"UPDATE groups SET {k} = ? WHERE id = ?", (v, group))
+        con.commit()
+        con.close()
+        r = self.api("PATCH", f"/api/v1/groups/{group}", {"wrapup_s": 0})
+        self.assertEqual(r.status, 200, r)
+
+    def events(self, call_id):
+        r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
+        return [e["kind"] for e in r.json["events"] if e.get("call_id") == call_id]
+
+    def wait(self, pattern, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(pattern, self.srv.logs())
+            if m:
+                return m
+            time.sleep(0.05)
+        self.fail(f"no {pattern!r}:\n" + self.srv.logs()[-3000:])
+
+    def new_call(self, start, timeout=5):
+        m = None
+        deadline = time.time() + timeout
+        while not m and time.time() < deadline:
+            m = re.search(r"event=tel.invite result=accepted call=(\d+)", self.srv.logs()[start:])
+            time.sleep(0.05)
+        self.assertTrue(m, self.srv.logs()[-3000:])
+        return int(m.group(1))
+
+    # ---- tests -----------------------------------------------------------------
+
+    def test_a_callback_busy_is_retried_then_given_up(self):
+        g = self.api("GET", "/api/v1/groups/2").json
+        r = self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": 2, "callback_threshold_s": 10})
+        self.assertEqual(r.status, 200, r)
+        self.group_sql(2, callback_retry_s=1)
+        try:
+            start = len(self.srv.logs())
+            caller = self.sipp("caller_callback.xml", "-s", ENTRY)
+            call_id = self.new_call(start)
+            self.assertEqual(caller.wait(), 0, caller.errors())  # pressed 1, got our BYE
+            # The citizen's phone (at the INVITE's Contact) is busy both times it is called.
+            citizen = self.sipp("agent_busy.xml", "-m", "2", port=caller.port, remote=False)
+            agent = self.sipp("agent_answer.xml", remote=False)
+            self.phone(agent.port)
+            time.sleep(0.3)
+            self.state("logged_in")
+            self.state("ready")
+            self.assertEqual(citizen.wait(), 0, citizen.errors())
+            self.wait(rf"event=tel.callback call={call_id} gave_up=true")
+            dials = re.findall(rf"event=tel.callback call={call_id} agent=\d+ dial=", self.srv.logs())
+            fails = re.findall(rf"event=tel.callback call={call_id} answered=false scode=486", self.srv.logs())
+            self.assertEqual((len(dials), len(fails)), (2, 2), self.srv.logs()[-3000:])
+            k = self.events(call_id)
+            self.assertEqual(k.count("callback_dialled"), 2, k)
+            self.assertEqual(k[-1], "callback_failed", k)
+            self.assertNotIn("callback_answered", k)
+            rows = self.srv.sql("SELECT end_reason, agent_id FROM tel_calls WHERE call_id = ?", call_id)
+            self.assertEqual(rows, [("callback_failed", None)])
+            # The reserved agent was let go each time and is free again; her phone never rang.
+            me = self.api("GET", "/api/v1/acd/agents/me", user="anna").json
+            self.assertEqual(me["state"], "ready", me)
+            self.assertNotRegex(self.srv.logs()[start:], rf"event=tel.offer call={call_id} ")
+            agent.proc.kill()
+            agent.wait()
+        finally:
+            r = self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": g.get("callback_attempts"),
+                                                       "callback_threshold_s": g.get("callback_threshold_s"),
+                                                       "callback_retry_s": g.get("callback_retry_s")})
+            self.assertEqual(r.status, 200, r)
+
+    def test_b_position_announcement_is_said_again_only_when_it_changed(self):
+        self.group_sql(4, announce_every_s=1, callback_threshold_s=0)
+        try:
+            start = len(self.srv.logs())
+            first = self.sipp("caller.xml", "-s", FORSKOLA, "-d", "1500")
+            one = self.new_call(start)
+            time.sleep(0.5)
+            start2 = len(self.srv.logs())
+            second = self.sipp("caller.xml", "-s", FORSKOLA, "-d", "4000")
+            two = self.new_call(start2)
+            self.assertEqual(first.wait(), 0, first.errors())  # the first caller leaves: 2 → 1
+            self.assertEqual(second.wait(), 0, second.errors())
+            logs = self.srv.logs()
+            said_one = re.findall(rf"event=tel.announce call={one} position=(\d+)", logs)
+            said_two = re.findall(rf"event=tel.announce call={two} position=(\d+)", logs)
+            skipped_two = re.findall(rf"event=tel.announce call={two} skipped=unchanged", logs)
+            # One announcement while nothing changed for the first caller; the second hears
+            # "number 2" once, then "number 1" once, and the repeats in between are skipped.
+            self.assertEqual(said_one, ["1"], logs[-3000:])
+            self.assertEqual(said_two, ["2", "1"], logs[-3000:])
+            self.assertGreaterEqual(len(skipped_two), 2, logs[-3000:])
+        finally:
+            self.group_sql(4, announce_every_s=None)
+
+    def test_c_survey_is_not_offered_once_max_answers_are_in(self):
+        g = self.api("GET", "/api/v1/groups/2").json
+        self.assertEqual(self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": 0}).status, 200)
+        r = self.api("PATCH", "/api/v1/telephony/groups/2/policy",
+                     {"survey": {"active": True, "questions": ["enkat_3"], "max_answers": 1}})
+        self.assertEqual(r.status, 200, r)
+        try:
+            start = len(self.srv.logs())
+            caller = self.sipp("caller_survey.xml", "-s", ENTRY)
+            call_id = self.new_call(start)
+            self.wait(rf"event=tel.survey call={call_id} optin=true")
+            agent = self.sipp("agent_hangup.xml", "-d", "800", remote=False)
+            self.phone(agent.port)
+            time.sleep(0.3)
+            self.state("logged_in")
+            self.state("ready")
+            self.assertEqual(agent.wait(), 0, agent.errors())
+            self.assertEqual(caller.wait(), 0, caller.errors())
+            citizen = self.sipp("survey_answer_one.xml", port=caller.port, remote=False)
+            self.assertEqual(citizen.wait(), 0, citizen.errors())
+            self.wait(rf"event=tel.survey call={call_id} end=true answered=true answers=1")
+            pol = [p for p in self.api("GET", "/api/v1/telephony").json["policies"] if p["group_id"] == 2][0]
+            self.assertEqual(pol["survey_calls"], 1, pol)
+            self.state("logged_out")
+            # The one answer the survey wanted is in: the next caller is not offered it.
+            start = len(self.srv.logs())
+            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "800")
+            two = self.new_call(start)
+            self.assertEqual(caller.wait(), 0, caller.errors())
+            self.wait(rf"event=tel.call_end call={two} ")
+            self.assertNotRegex(self.srv.logs()[start:], rf"event=tel.survey call={two} offered=true")
+            # Counting again from 0: offered again.
+            r = self.api("PATCH", "/api/v1/telephony/groups/2/policy", {"reset_survey_calls": True})
+            self.assertEqual(r.json["survey_calls"], 0, r)
+            start = len(self.srv.logs())
+            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "800")
+            three = self.new_call(start)
+            self.assertEqual(caller.wait(), 0, caller.errors())
+            self.wait(rf"event=tel.survey call={three} offered=true")
+        finally:
+            self.api("PATCH", "/api/v1/telephony/groups/2/policy", {"survey": None})
+            self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": g.get("callback_threshold_s")})
+
+
+if __name__ == "__main__":
+    unittest.main()
