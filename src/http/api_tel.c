@@ -2,6 +2,7 @@
  * voice menus on entry numbers, announcements per group, the crisis message, the survey
  * and recording policy per group — and listening in on a call. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,6 +458,7 @@ static int listen_post(struct req *r)
 {
 	json_t *body;
 	const char *uri;
+	char u[256] = "";
 	int err;
 
 	if (!r->app->tel)
@@ -467,14 +469,18 @@ static int listen_post(struct req *r)
 	if (req_json_object(r, &body))
 		return 0;
 	uri = json_string_value(json_object_get(body, "uri"));
-	if (!uri || strncmp(uri, "sip:", 4) != 0 || strlen(uri) > 200) {
+	/* Without uri: the coach's own phone (registered, else sip_uri). */
+	if ((json_object_get(body, "uri") && !uri) ||
+	    (uri && (strncmp(uri, "sip:", 4) != 0 || strlen(uri) > 200))) {
 		json_decref(body);
 		return one_error(r, "uri",
 		                 L(r, "ska vara en SIP-adress, t.ex. sip:coach@10.0.0.7:5060",
 		                   "must be a SIP URI, e.g. sip:coach@10.0.0.7:5060"));
 	}
-	err = tel_listen(r->app->tel, r->params[0], (uint32_t)r->who.id, uri);
+	if (uri)
+		(void)snprintf(u, sizeof(u), "%s", uri);
 	json_decref(body);
+	err = tel_listen(r->app->tel, r->params[0], (uint32_t)r->who.id, u[0] ? u : NULL);
 	if (err == ENOENT)
 		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
 		                  L(r, "Inget telefonsamtal %lld.", "No phone call %lld."),
@@ -489,7 +495,10 @@ static int listen_post(struct req *r)
 	if (err == EINVAL)
 		return one_error(
 		        r, "uri",
-		        L(r, "SIP-adressen går inte att ringa", "the SIP URI cannot be called"));
+		        u[0] ? L(r, "SIP-adressen går inte att ringa",
+		                 "the SIP URI cannot be called")
+		             : L(r, "krävs: du har ingen registrerad telefon eller SIP-adress",
+		                 "is required: you have no registered phone or SIP URI"));
 	if (err)
 		return resp_store_error(r, err, "listen");
 	if ((err = audited(r, "listen", "call", r->params[0], "coach listens in")))

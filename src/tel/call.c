@@ -204,6 +204,20 @@ int tel_call_record(struct tel_call *c, uint32_t agent)
 	return 0;
 }
 
+bool tel_call_bridged(const struct tel_call *c)
+{
+	return c->talking && c->agent.up && c->caller.media && c->agent.media;
+}
+
+int tel_call_monitor(struct tel_call *c, struct recorder *mix)
+{
+	if (mix && !tel_call_bridged(c))
+		return EBUSY;
+	media_monitor(c->caller.media, mix, 0);
+	media_monitor(c->agent.media, mix, 1);
+	return 0;
+}
+
 void tel_call_end_reason(struct tel_call *c, const char *reason)
 {
 	if (c && !c->end_reason)
@@ -231,6 +245,7 @@ void tel_call_drop(struct tel_call *c)
 {
 	if (!c || !c->le.list)
 		return;
+	tel_listen_stop(c->tel, c->id);
 	survey_after(c);
 	record_pair(c, c->end_reason);
 	add_counts(&c->cc, c->caller.media);
@@ -928,7 +943,7 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 
 /* The agent's phone: the Contact it registered while that binding is live, else
  * users.sip_uri; ENOENT when neither is set. */
-static int agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
+int tel_agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
 {
 	struct stmt *s;
 	int err;
@@ -998,6 +1013,7 @@ static void transferred(struct tel_call *c)
 	if (!c->talking)
 		return;
 	log_info("tel.transfer", "call=%lld agent=%u", (long long)c->id, c->agent_id);
+	tel_listen_stop(c->tel, c->id);
 	record_pair(c, "transferred");
 	c->talking = false;
 	agent_leg_free(c);
@@ -1097,7 +1113,7 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
 	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
 		c->group = info.group;
-	err = agent_uri(t, agent, uri, sizeof(uri));
+	err = tel_agent_uri(t, agent, uri, sizeof(uri));
 	if (err) {
 		/* No phone: the agent may still answer from the desktop; the engine's offer
 		 * timeout moves the call on otherwise. */

@@ -330,6 +330,7 @@ static void tel_destructor(void *arg)
 		tel_call_end_reason(c, "shutdown");
 		tel_call_hangup(c);
 	}
+	tel_listen_stop_all(t);
 	tel_surveys_stop(t);
 	tel_registrar_close(t);
 	/* Pending requests (BYEs just sent) are given up; their sessions then go. */

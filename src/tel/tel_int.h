@@ -146,10 +146,18 @@ struct recorder;
 int recorder_alloc(struct recorder **rp, const char *path);
 /* Samples one side (0 caller, 1 agent) sent. */
 void recorder_feed(struct recorder *r, int side, const int16_t *s, size_t n);
+/* Mix the two sides the same way but hand each 20 ms frame to `sink` instead of a file
+ * (listening in). The sink must not free the recorder. */
+typedef void(recorder_sink_h)(const int16_t *s, size_t n, void *arg);
+int recorder_alloc_sink(struct recorder **rp, recorder_sink_h *sink, void *arg);
 /* Close the file (the header gets its sizes); the recording's length in ms. Idempotent. */
 int64_t recorder_stop(struct recorder *r);
 /* What a leg receives goes to `r` as side `side` (NULL stops). `r` is borrowed. */
 void media_record(struct media *m, struct recorder *r, int side);
+/* The same for a second mix (a coach listening in); NULL stops. `r` is borrowed. */
+void media_monitor(struct media *m, struct recorder *r, int side);
+/* Send linear samples to the remote side in the leg's codec (a one-way stream). */
+void media_send_pcm(struct media *m, const int16_t *s, size_t n);
 
 /* ---- survey.c: the post-call survey ------------------------------------- */
 
@@ -192,6 +200,21 @@ void tel_call_recheck(struct tel_call *c);
 void tel_call_drop(struct tel_call *c);
 /* Start recording the bridged call (the talking agent or the group's policy asked). */
 int tel_call_record(struct tel_call *c, uint32_t agent);
+/* Put a coach's mix on the bridged call's two legs (NULL takes it off). EBUSY: the call is
+ * not talking with the agent's phone up. */
+int tel_call_monitor(struct tel_call *c, struct recorder *mix);
+/* Talking, with the agent's phone up and both legs' media there. */
+bool tel_call_bridged(const struct tel_call *c);
+/* The agent's phone: the registered Contact, else users.sip_uri. ENOENT: none. */
+int tel_agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
+
+/* ---- listen.c: coaches listening in ------------------------------------ */
+
+/* The call ends or moves on: its listeners are hung up. */
+void tel_listen_stop(struct tel *t, int64_t call_id);
+/* Hang up every listener (at shutdown). */
+void tel_listen_stop_all(struct tel *t);
+
 /* Why the call ends, for its record (a static string). */
 void tel_call_end_reason(struct tel_call *c, const char *reason);
 /* Tell the engine the call is over, then hang up both legs. */

@@ -1,7 +1,8 @@
 """Telephony paths that were not covered: a callback the citizen does not take (busy), tried
 again after the group's retry time and given up after its attempts; position announcements
 not repeated when nothing changed, and repeated when the position did; the survey no longer
-offered once its max_answers are in (and offered again after a reset)."""
+offered once its max_answers are in (and offered again after a reset); a coach listening in
+to a bridged call."""
 import re
 import sqlite3
 import time
@@ -183,6 +184,52 @@ class SipPathsTest(ServerTest):
         finally:
             self.api("PATCH", "/api/v1/telephony/groups/2/policy", {"survey": None})
             self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": g.get("callback_threshold_s")})
+
+    def test_d_coach_listens_in_one_way_to_caller_and_agent_mixed(self):
+        agent = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        self.phone(agent.port)
+        self.state("logged_in")
+        self.state("ready")
+        time.sleep(0.3)
+        self.assertProblem(self.api("POST", "/api/v1/calls/99999/listen", {"uri": "sip:x@127.0.0.1:5"},
+                                    user="lead.aldre"), 404)
+        start = len(self.srv.logs())
+        caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "5000")  # plays speech (g711a.pcap)
+        call_id = self.new_call(start)
+        self.wait(rf"event=tel.agent call={call_id} agent={self.anna} answered=true")
+        path = f"/api/v1/calls/{call_id}/listen"
+        self.assertProblem(self.api("POST", path, {"uri": "sip:coach@127.0.0.1:5"}, user="anna"), 403)
+        self.assertProblem(self.api("POST", path, {"uri": "tel:+4681234"}, user="lead.aldre"), 422, "uri")
+        self.assertProblem(self.api("POST", path, {}, user="lead.aldre"), 422, "uri")  # no phone of her own
+        # The first coach hangs up after a second; the call goes on, and a second coach
+        # listens until the call ends (then Lotsen hangs that coach up: sipp waits for BYE).
+        first = self.sipp("agent_hangup.xml", "-d", "1000", remote=False)
+        r = self.api("POST", path, {"uri": f"sip:coach@127.0.0.1:{first.port}"}, user="lead.aldre")
+        self.assertEqual(r.status, 202, r)
+        self.assertProblem(self.api("POST", path, {"uri": "sip:coach@127.0.0.1:5"}, user="lead.aldre"), 409)
+        self.assertEqual(first.wait(), 0, first.errors())
+        m1 = self.wait(rf'event=tel.listen call={call_id} coach=\d+ end=true reason="coach hung up" '
+                       rf'frames=(\d+) loud=(\d+) tx=(\d+)')
+        second = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        r = self.api("POST", path, {"uri": f"sip:coach@127.0.0.1:{second.port}"}, user="lead.aldre")
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(caller.wait(), 0, caller.errors())
+        self.assertEqual(second.wait(), 0, second.errors())
+        self.assertEqual(agent.wait(), 0, agent.errors())
+        m2 = self.wait(rf'event=tel.listen call={call_id} coach=\d+ end=true reason="call ended" '
+                       rf'frames=(\d+) loud=(\d+) tx=(\d+) rx=(\d+)')
+        frames, loud, tx, rx = map(int, m2.groups())
+        # A frame every 20 ms went to the coach, most of it the caller's speech and the
+        # agent's echo of it; the coach's sipp echoed it back, so it did arrive.
+        self.assertGreater(tx, 50, m2.group(0))
+        self.assertGreater(loud, 20, m2.group(0))
+        self.assertGreater(rx, 20, m2.group(0))
+        self.assertGreater(int(m1.group(3)), 20, m1.group(0))
+        # Nothing the coach sent reached the call: the agent's leg relayed only the caller.
+        end = self.wait(rf"event=tel.call_end call={call_id} .*caller_relayed=(\d+) .*agent_tx=(\d+)")
+        self.assertEqual(end.group(1), end.group(2), end.group(0))
+        audits = self.srv.sql("SELECT action, entity_id FROM audit_log WHERE entity = 'call' AND action = 'listen'")
+        self.assertEqual(audits, [("listen", call_id), ("listen", call_id)])
 
 
 if __name__ == "__main__":
