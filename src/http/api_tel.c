@@ -1,6 +1,7 @@
 /* /api/v1/telephony: what callers hear, set by an administrator while the server runs —
  * voice menus on entry numbers, announcements per group, the crisis message, the survey
  * and recording policy per group — and listening in on a call. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,11 @@ static int overview(struct req *r)
 	json_object_set_new(o, "entries", entries);
 	json_object_set_new(o, "announcements", ann);
 	json_object_set_new(o, "policies", pol);
+	{
+		json_t *tr = NULL;
+		if (tel_store_trunks_json(r->app->db, 0, &tr) == 0)
+			json_object_set_new(o, "trunks", tr);
+	}
 	json_object_set_new(o, "running", json_boolean(r->app->tel != NULL));
 	return resp_json(r, 200, o);
 }
@@ -508,6 +514,273 @@ static int listen_post(struct req *r)
 	        json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0], "listening", 1));
 }
 
+/* ---- trunks ------------------------------------------------------------------ */
+
+static bool ip_literal(const char *s)
+{
+	unsigned char buf[16];
+
+	return s && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
+}
+
+/* "IP:port" or "[IPv6]:port". */
+static bool host_port(const char *s)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	long port;
+	size_t n;
+
+	if (!s || !s[0])
+		return false;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':')
+			return false;
+		n = (size_t)(rb - s - 1);
+		colon = rb + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return false;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	return ip_literal(host) && end != colon + 1 && !*end && port > 0 && port < 65536;
+}
+
+static bool trunk_username_ok(const char *u)
+{
+	size_t n = u ? strlen(u) : 0;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (; *u; u++)
+		if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') ||
+		      (*u >= '0' && *u <= '9') || *u == '.' || *u == '_' || *u == '-'))
+			return false;
+	return true;
+}
+
+/* Check the trunk `m` (the stored one with the request's changes over it); `had_digest`:
+ * the stored trunk has a secret for `old_user`. */
+static void trunk_check(const json_t *in, json_t *m, const char *old_user, bool had_digest,
+                        struct verrors *v)
+{
+	static const char *const keys[] = {"name",     "sources", "username",    "secret",
+	                                   "outbound", "proxy",   "from_number", "active"};
+	const char *key, *name = json_string_value(json_object_get(m, "name"));
+	const char *user = json_string_value(json_object_get(m, "username"));
+	json_t *x, *src = json_object_get(m, "sources");
+	size_t i;
+
+	json_object_foreach((json_t *)in, key, x)
+	{
+		bool known = false;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			known |= !strcmp(key, keys[i]);
+		if (!known)
+			verr_add(v, key, "%s",
+			         VL(v,
+			            "okänt fält; tillåtna: name, sources, username, secret, "
+			            "outbound, "
+			            "proxy, from_number, active",
+			            "unknown field; accepted: name, sources, username, secret, "
+			            "outbound, "
+			            "proxy, from_number, active"));
+	}
+	if (!name || !name[0] || strlen(name) > 80)
+		verr_add(v, "name", "%s",
+		         VL(v, "krävs: en text med 1–80 tecken",
+		            "is required: a text of 1–80 characters"));
+	if (!json_is_array(src) || json_array_size(src) > 32)
+		verr_add(v, "sources", "%s",
+		         VL(v, "ska vara en lista med högst 32 IP-adresser",
+		            "must be a list of at most 32 IP addresses"));
+	else
+		json_array_foreach(src, i, x) if (!ip_literal(json_string_value(x)))
+		{
+			char f[32];
+			(void)snprintf(f, sizeof(f), "sources[%zu]", i);
+			verr_add(v, f, "%s",
+			         VL(v, "ska vara en IP-adress (t.ex. 192.0.2.10 eller 2001:db8::1)",
+			            "must be an IP address (e.g. 192.0.2.10 or 2001:db8::1)"));
+		}
+	x = json_object_get(m, "username");
+	if (x && !json_is_null(x) && !trunk_username_ok(user))
+		verr_add(v, "username", "%s",
+		         VL(v, "1–64 tecken: a–z, A–Z, 0–9, . _ -",
+		            "1–64 characters: a–z, A–Z, 0–9, . _ -"));
+	x = json_object_get(in, "secret");
+	if (x && (!json_is_string(x) || strlen(json_string_value(x)) < 12 ||
+	          strlen(json_string_value(x)) > 200))
+		verr_add(v, "secret", "%s",
+		         VL(v, "ska vara en text med 12–200 tecken",
+		            "must be a string of 12–200 characters"));
+	else if (user && !x && !(had_digest && old_user && !strcmp(old_user, user)))
+		verr_add(v, "secret", "%s",
+		         VL(v, "krävs med username (digest för inkommande samtal)",
+		            "is required with username (digest for calls in)"));
+	else if (x && !user)
+		verr_add(v, "username", "%s", VL(v, "krävs med secret", "is required with secret"));
+	for (i = 0; i < 2; i++) {
+		const char *k = i ? "active" : "outbound";
+		x = json_object_get(m, k);
+		if (!json_is_boolean(x))
+			verr_add(v, k, "%s",
+			         VL(v, "ska vara true eller false", "must be true or false"));
+	}
+	x = json_object_get(m, "proxy");
+	if (x && !json_is_null(x) && !host_port(json_string_value(x)))
+		verr_add(v, "proxy", "%s",
+		         VL(v, "ska vara IP:port, t.ex. 192.0.2.1:5060",
+		            "must be IP:port, e.g. 192.0.2.1:5060"));
+	else if (json_is_true(json_object_get(m, "outbound")) && (!x || json_is_null(x)))
+		verr_add(v, "proxy", "%s",
+		         VL(v, "krävs när outbound är true: vart utgående samtal skickas",
+		            "is required when outbound is true: where calls out are sent"));
+	x = json_object_get(m, "from_number");
+	if (x && !json_is_null(x)) {
+		char num[32];
+		if (!json_is_string(x) ||
+		    phone_normalize(json_string_value(x), num, sizeof(num)) != 0)
+			verr_add(v, "from_number", "%s",
+			         VL(v, "ska vara ett telefonnummer, t.ex. 08-508 000 00",
+			            "must be a phone number, e.g. 08-508 000 00"));
+		else
+			json_object_set_new(m, "from_number", json_string(num));
+	}
+	if (json_is_array(src) && json_array_size(src) == 0 && !user &&
+	    !json_is_true(json_object_get(m, "outbound")))
+		verr_add(v, "sources", "%s",
+		         VL(v, "en trunk behöver källadresser, digest (username) eller outbound",
+		            "a trunk needs source addresses, digest (username) or outbound"));
+}
+
+static int trunk_save(struct req *r, int64_t id)
+{
+	json_t *body, *m = NULL, *x;
+	const char *key, *old_user = NULL;
+	char ha1[33] = "", olduser[72] = "";
+	struct tel_trunk tr;
+	struct verrors v;
+	char *sources = NULL;
+	int err;
+
+	if (id) {
+		err = tel_store_trunks_json(r->app->db, id, &m);
+		if (err == ENOENT)
+			return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+			                  L(r, "Det finns ingen trunk med id %lld.",
+			                    "There is no trunk with id %lld."),
+			                  (long long)id);
+		if (err)
+			return resp_store_error(r, err, "trunk");
+		(void)tel_store_trunk_ha1_of(r->app->db, id, ha1);
+		if (json_string_value(json_object_get(m, "username")))
+			(void)snprintf(olduser, sizeof(olduser), "%s",
+			               json_string_value(json_object_get(m, "username")));
+		old_user = olduser[0] ? olduser : NULL;
+	} else {
+		m = json_pack("{s:[],s:n,s:b,s:n,s:n,s:b}", "sources", "username", "outbound", 0,
+		              "proxy", "from_number", "active", 1);
+	}
+	if (req_json_object(r, &body)) {
+		json_decref(m);
+		return 0;
+	}
+	json_object_foreach(body, key, x) if (strcmp(key, "secret")) json_object_set(m, key, x);
+	verr_init(&v, r->lang[0] == 'e');
+	trunk_check(body, m, old_user, ha1[0] != '\0', &v);
+	if (verr_any(&v)) {
+		json_decref(body);
+		json_decref(m);
+		err = send_errors(r, &v);
+		verr_free(&v);
+		return err;
+	}
+	verr_free(&v);
+	memset(&tr, 0, sizeof(tr));
+	tr.name = json_string_value(json_object_get(m, "name"));
+	sources = json_dumps(json_object_get(m, "sources"), JSON_COMPACT);
+	tr.sources = sources;
+	tr.username = json_string_value(json_object_get(m, "username"));
+	tr.outbound = json_is_true(json_object_get(m, "outbound"));
+	tr.proxy = json_string_value(json_object_get(m, "proxy"));
+	tr.from_number = json_string_value(json_object_get(m, "from_number"));
+	tr.active = json_is_true(json_object_get(m, "active"));
+	if (json_string_value(json_object_get(body, "secret")))
+		(void)tel_digest_ha1(tr.username,
+		                     json_string_value(json_object_get(body, "secret")), ha1);
+	else if (!tr.username)
+		ha1[0] = '\0';
+	memcpy(tr.ha1, ha1, sizeof(tr.ha1));
+	err = tel_store_trunk_put(r->app->db, &id, &tr, acd_now_ms());
+	free(sources);
+	json_decref(body);
+	json_decref(m);
+	if (err == EEXIST) {
+		struct problem p;
+		problem_init(&p);
+		p.status = 409;
+		problem_field(&p, "username", "%s",
+		              L(r, "används redan av en annan trunk",
+		                "is used by another trunk already"));
+		return resp_problem(r, &p);
+	}
+	if (err)
+		return resp_store_error(r, err, "trunk");
+	if ((err = audited(r, r->method[0] == 'P' && r->method[1] == 'A' ? "update" : "create",
+	                   "tel_trunk", id, "trunk")))
+		return err;
+	err = tel_store_trunks_json(r->app->db, id, &m);
+	if (err)
+		return resp_store_error(r, err, "trunk");
+	return resp_json(r, r->method[1] == 'O' ? 201 : 200, m);
+}
+
+static int trunks_list(struct req *r)
+{
+	json_t *a;
+	int err = tel_store_trunks_json(r->app->db, 0, &a);
+
+	if (err)
+		return resp_store_error(r, err, "trunks");
+	return resp_json(r, 200, json_pack("{s:o}", "trunks", a));
+}
+
+static int trunk_create(struct req *r)
+{
+	return trunk_save(r, 0);
+}
+
+static int trunk_patch(struct req *r)
+{
+	return trunk_save(r, r->params[0]);
+}
+
+static int trunk_delete(struct req *r)
+{
+	int err = tel_store_trunk_delete(r->app->db, r->params[0]);
+
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Det finns ingen trunk med id %lld.",
+		                    "There is no trunk with id %lld."),
+		                  (long long)r->params[0]);
+	if (err)
+		return resp_store_error(r, err, "trunk");
+	if ((err = audited(r, "delete", "tel_trunk", r->params[0], "trunk")))
+		return err;
+	return resp_empty(r, 204);
+}
+
 const struct route api_tel_routes[] = {
         {"GET", "/api/v1/telephony", ROLE_ADMIN, overview},
         {"PUT", "/api/v1/telephony/menus", ROLE_ADMIN, menu_put},
@@ -516,5 +789,9 @@ const struct route api_tel_routes[] = {
         {"DELETE", "/api/v1/telephony/groups/{id}/announcement", ROLE_ADMIN, announcement_delete},
         {"PUT", "/api/v1/telephony/crisis", ROLE_ADMIN, crisis_put},
         {"POST", "/api/v1/calls/{id}/listen", ROLES_LEADS, listen_post},
+        {"GET", "/api/v1/telephony/trunks", ROLE_ADMIN, trunks_list},
+        {"POST", "/api/v1/telephony/trunks", ROLE_ADMIN, trunk_create},
+        {"PATCH", "/api/v1/telephony/trunks/{id}", ROLE_ADMIN, trunk_patch},
+        {"DELETE", "/api/v1/telephony/trunks/{id}", ROLE_ADMIN, trunk_delete},
         {NULL, NULL, 0, NULL},
 };

@@ -1026,7 +1026,9 @@ static void survey_offer(struct tel_call *c)
 	static const char *const offer[] = {"enkat_erbjudande"};
 	struct tel_policy pol;
 
-	if (c->survey_offered || !c->caller_no[0] || !c->contact[0] || c->callback ||
+	/* Only when the survey call can be made: back to the caller's host or a trunk. */
+	if (c->survey_offered || !c->caller_no[0] ||
+	    (!c->contact[0] && !tel_trunk_outbound(c->tel)) || c->callback ||
 	    tel_store_policy(c->tel->app->db, c->group, &pol) != 0)
 		return;
 	if (pol.survey) {
@@ -1247,16 +1249,22 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 	struct tel *t = c->tel;
 	struct mbuf *desc = NULL;
 	char uri[160], from[128];
+	int64_t trunk = 0;
 	int err = 0;
 
 	if (c->phase != PH_CB_WAIT || c->caller.sess)
 		err = EALREADY;
-	else if (!number || !number[0] || !c->contact[0])
+	else if (!number || !number[0])
 		err = ENOENT;
 	if (!err) {
-		/* No trunk yet: the number at the host the caller called from. */
-		(void)re_snprintf(uri, sizeof(uri), "sip:%s@%s", number, c->contact);
-		(void)re_snprintf(from, sizeof(from), "sip:%s@%J", c->entry, &t->laddr);
+		/* Through the outbound trunk, else the number at the host the caller called
+		 * from. */
+		tel_trunk_route(t, number, c->contact, c->entry, uri, sizeof(uri), from,
+		                sizeof(from), &trunk);
+		if (!trunk && !c->contact[0])
+			err = ENOENT;
+	}
+	if (!err) {
 		err = media_alloc(&c->caller.media, &t->media_ip);
 		if (!err)
 			err = media_offer(c->caller.media, &desc);
@@ -1282,7 +1290,8 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 	c->phase = PH_CB_DIAL;
 	c->cb_agent = agent;
 	c->caller.up = false;
-	log_info("tel.callback", "call=%lld agent=%u dial=\"%s\"", (long long)c->id, agent, uri);
+	log_info("tel.callback", "call=%lld agent=%u dial=\"%s\" trunk=%lld", (long long)c->id,
+	         agent, uri, (long long)trunk);
 }
 
 void tel_call_forward(struct tel_call *c, const char *number)

@@ -252,6 +252,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	struct tel *t = arg;
 	char entry[ACD_NUMBER_MAX], caller[ACD_NUMBER_MAX] = "";
 	uint32_t group;
+	int64_t trunk;
 
 	if (!pl_isset(&msg->from.auri) || !pl_isset(&msg->from.tag)) {
 		reply_bad(t, msg, "From with a tag is required");
@@ -269,6 +270,9 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		reply_bad(t, msg, "Contact is required");
 		return;
 	}
+	/* With trunks configured, only they may call in (by address or digest). */
+	if (!tel_trunk_admit(t, msg, &trunk))
+		return; /* answered: 407 or 403 */
 	if (user_number(&msg->uri.user, entry, sizeof(entry)) != 0 ||
 	    (group = tel_entry_group(t, entry)) == 0) {
 		char user[USER_MAX] = "";

@@ -66,6 +66,9 @@ int tel_base64_decode(const char *in, uint8_t **out, size_t *n);
  * the new one. NULL t is a no-op. */
 void tel_announcement_changed(struct tel *t, uint32_t group);
 
+/* A trunk's digest HA1, MD5(username:lotsen:secret), as hex. */
+int tel_digest_ha1(const char *username, const char *secret, char ha1[33]);
+
 /* A coach listens to a bridged call: Lotsen calls `uri` and sends it the caller and the
  * agent mixed, one way. ENOENT: no such call on the phone network; EBUSY: not talking
  * (yet) or someone listens already; EINVAL: a bad URI. */

@@ -67,6 +67,24 @@ int tel_registrar_listen(struct tel *t);
 void tel_registrar_close(struct tel *t);
 /* The Contact an agent's phone registered, while the binding is live; ENOENT otherwise. */
 int tel_binding_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
+/* A trunk's INVITE is challenged like a REGISTER, with 407 and Proxy-Authenticate. */
+void tel_digest_challenge(struct tel *t, const struct sip_msg *msg, bool stale);
+/* Check its Proxy-Authorization against the trunks' secrets: 0 (*trunk set); ENOENT: none
+ * or not our nonce; ETIMEDOUT: a stale nonce; EPERM: a wrong user or response. */
+int tel_digest_verify(struct tel *t, const struct sip_msg *msg, int64_t *trunk);
+
+/* ---- trunk.c: operators and PBXs ------------------------------------------ */
+
+/* May this INVITE come in? true: yes (*trunk the trunk, 0 when none is configured); false:
+ * it has been answered (407 challenge or 403). */
+bool tel_trunk_admit(struct tel *t, const struct sip_msg *msg, int64_t *trunk);
+/* Where a call out to `number` goes: through the outbound trunk when there is one (its
+ * proxy and from-number), else to `fallback_host` ("host:port") from `fallback_from`. */
+/* Is there an active outbound trunk? */
+bool tel_trunk_outbound(struct tel *t);
+void tel_trunk_route(struct tel *t, const char *number, const char *fallback_host,
+                     const char *fallback_from, char *uri, size_t nu, char *from, size_t nf,
+                     int64_t *trunk);
 
 /* ---- prompt.c: recorded or generated speech ------------------------------ */
 

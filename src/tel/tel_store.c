@@ -563,3 +563,204 @@ int tel_store_entry_menu_set(struct db *db, const char *number, const char *menu
 		return err;
 	return db_changes(db) ? 0 : ENOENT;
 }
+
+/* ---- trunks ---------------------------------------------------------------- */
+
+static json_t *trunk_row(struct stmt *s)
+{
+	json_t *src = stmt_text(s, 2) ? json_loads(stmt_text(s, 2), 0, NULL) : NULL;
+
+	return json_pack("{s:I,s:s,s:o,s:s?,s:b,s:b,s:s?,s:s?,s:b,s:I}", "id",
+	                 (json_int_t)stmt_int(s, 0), "name", stmt_text(s, 1), "sources",
+	                 json_is_array(src) ? src : (json_decref(src), json_array()), "username",
+	                 stmt_text(s, 3), "digest", !stmt_is_null(s, 4), "outbound",
+	                 stmt_int(s, 5) != 0, "proxy", stmt_text(s, 6), "from_number",
+	                 stmt_text(s, 7), "active", stmt_int(s, 8) != 0, "updated_ms",
+	                 (json_int_t)stmt_int(s, 9));
+}
+
+#define TRUNK_COLS                                                                                 \
+	"id, name, sources, username, ha1, outbound, proxy, from_number, active, updated_ms"
+
+int tel_store_trunks_json(struct db *db, int64_t id, json_t **out)
+{
+	struct stmt *s;
+	json_t *a;
+	int err, rc;
+
+	err = db_prepare(db, &s,
+	                 "SELECT " TRUNK_COLS " FROM tel_trunks WHERE (?1 = 0 OR id = ?1)"
+	                 " ORDER BY id",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	a = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(a, trunk_row(s));
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(a);
+		return rc;
+	}
+	if (id) {
+		json_t *one = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		if (!one)
+			return ENOENT;
+		*out = one;
+		return 0;
+	}
+	*out = a;
+	return 0;
+}
+
+int tel_store_trunk_put(struct db *db, int64_t *id, const struct tel_trunk *tr, int64_t now_ms)
+{
+	struct stmt *s;
+	int err;
+
+	if (*id)
+		err = db_prepare(
+		        db, &s,
+		        "UPDATE tel_trunks SET name = ?1, sources = ?2, username = ?3,"
+		        " ha1 = ?4, outbound = ?5, proxy = ?6, from_number = ?7, active = ?8,"
+		        " updated_ms = ?9 WHERE id = ?10",
+		        true);
+	else
+		err = db_prepare(
+		        db, &s,
+		        "INSERT INTO tel_trunks(name, sources, username, ha1, outbound, proxy,"
+		        " from_number, active, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+		        true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, tr->name);
+	stmt_bind_text(s, 2, tr->sources ? tr->sources : "[]");
+	stmt_bind_text(s, 3, tr->username && tr->username[0] ? tr->username : NULL);
+	stmt_bind_text(s, 4, tr->ha1[0] ? tr->ha1 : NULL);
+	stmt_bind_int(s, 5, tr->outbound ? 1 : 0);
+	stmt_bind_text(s, 6, tr->proxy && tr->proxy[0] ? tr->proxy : NULL);
+	stmt_bind_text(s, 7, tr->from_number && tr->from_number[0] ? tr->from_number : NULL);
+	stmt_bind_int(s, 8, tr->active ? 1 : 0);
+	stmt_bind_int(s, 9, now_ms);
+	if (*id)
+		stmt_bind_int(s, 10, *id);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	if (!*id)
+		*id = db_last_id(db);
+	else if (!db_changes(db))
+		return ENOENT;
+	return 0;
+}
+
+int tel_store_trunk_ha1_of(struct db *db, int64_t id, char ha1[33])
+{
+	struct stmt *s;
+	int err;
+
+	ha1[0] = '\0';
+	err = db_prepare(db, &s, "SELECT ha1 FROM tel_trunks WHERE id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		if (stmt_text(s, 0) && strlen(stmt_text(s, 0)) == 32)
+			memcpy(ha1, stmt_text(s, 0), 33);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+int tel_store_trunk_delete(struct db *db, int64_t id)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s, "DELETE FROM tel_trunks WHERE id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
+int tel_store_trunk_admit(struct db *db, const char *ip, int64_t *id, bool *digest_any)
+{
+	struct stmt *s;
+	int err, rc;
+
+	*id = 0;
+	*digest_any = false;
+	err = db_prepare(db, &s,
+	                 "SELECT (SELECT t.id FROM tel_trunks t, json_each(t.sources) j"
+	                 "  WHERE t.active = 1 AND j.value = ?1 ORDER BY t.id LIMIT 1),"
+	                 " (SELECT count(*) FROM tel_trunks WHERE active = 1),"
+	                 " (SELECT count(*) FROM tel_trunks WHERE active = 1 AND ha1 IS NOT NULL)",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, ip);
+	rc = stmt_step(s);
+	err = ENOENT; /* no trunk configured: everyone is let in */
+	if (rc == DB_ROW && stmt_int(s, 1) > 0) {
+		err = 0;
+		*id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		*digest_any = stmt_int(s, 2) > 0;
+	}
+	stmt_done(s);
+	return rc == DB_ROW ? err : rc;
+}
+
+int tel_store_trunk_digest(struct db *db, const char *username, int64_t *id, char ha1[33])
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "SELECT id, ha1 FROM tel_trunks WHERE username = ? AND active = 1"
+	                 " AND ha1 IS NOT NULL",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, username);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 1) && strlen(stmt_text(s, 1)) == 32) {
+		*id = stmt_int(s, 0);
+		memcpy(ha1, stmt_text(s, 1), 33);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+int tel_store_trunk_outbound(struct db *db, int64_t *id, char *proxy, size_t np, char *from,
+                             size_t nf)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "SELECT id, proxy, from_number FROM tel_trunks WHERE active = 1"
+	                 " AND outbound = 1 AND proxy IS NOT NULL ORDER BY id LIMIT 1",
+	                 true);
+	if (err)
+		return err;
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		*id = stmt_int(s, 0);
+		(void)snprintf(proxy, np, "%s", stmt_text(s, 1));
+		(void)snprintf(from, nf, "%s", stmt_text(s, 2) ? stmt_text(s, 2) : "");
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
