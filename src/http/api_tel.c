@@ -781,6 +781,88 @@ static int trunk_delete(struct req *r)
 	return resp_empty(r, 204);
 }
 
+/* ---- transfer out ------------------------------------------------------------ */
+
+/* POST /api/v1/calls/{id}/transfer-out {"number": "08-508 123 45"} or {"contact_id": 3}: the
+ * talking agent sends the caller to a department contact or any number, through the
+ * outbound trunk. */
+static int transfer_out(struct req *r)
+{
+	json_t *body, *cid;
+	const char *num;
+	char number[32] = "";
+	struct stmt *s;
+	int err;
+
+	if (!r->app->tel)
+		return resp_error(r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"),
+		                  "%s",
+		                  L(r, "Telefonin är inte igång (--sip).",
+		                    "Telephony is not running (--sip)."));
+	if (req_json_object(r, &body))
+		return 0;
+	num = json_string_value(json_object_get(body, "number"));
+	cid = json_object_get(body, "contact_id");
+	if ((num && cid) || (!num && !json_is_integer(cid))) {
+		json_decref(body);
+		return one_error(r, "number",
+		                 L(r, "ange number eller contact_id (en kontakt med telefonnummer)",
+		                   "give number or contact_id (a contact with a phone number)"));
+	}
+	if (num && phone_normalize(num, number, sizeof(number)) != 0) {
+		json_decref(body);
+		return one_error(r, "number",
+		                 L(r, "är inget telefonnummer", "is not a phone number"));
+	}
+	if (cid) {
+		err = db_prepare(r->app->db, &s, "SELECT phone FROM contacts WHERE id = ?", true);
+		if (err) {
+			json_decref(body);
+			return resp_store_error(r, err, "contact");
+		}
+		stmt_bind_int(s, 1, json_integer_value(cid));
+		err = ENOENT;
+		if (stmt_step(s) == DB_ROW) {
+			err = 0;
+			if (!stmt_text(s, 0) ||
+			    phone_normalize(stmt_text(s, 0), number, sizeof(number)) != 0)
+				err = EINVAL;
+		}
+		stmt_done(s);
+		if (err) {
+			json_decref(body);
+			return one_error(r, "contact_id",
+			                 err == ENOENT
+			                         ? L(r, "kontakten finns inte", "no such contact")
+			                         : L(r, "kontakten har inget telefonnummer",
+			                             "the contact has no phone number"));
+		}
+	}
+	json_decref(body);
+	err = tel_transfer_out(r->app->tel, r->params[0], (uint32_t)r->who.id, number);
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Inget telefonsamtal %lld.", "No phone call %lld."),
+		                  (long long)r->params[0]);
+	if (err == EPERM)
+		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		                  L(r,
+		                    "Bara handläggaren som talar i samtalet kan koppla det vidare.",
+		                    "Only the agent talking in the call may transfer it."));
+	if (err == ENOTSUP)
+		return resp_error(r, 409, "conflict", L(r, "Ingen trunk", "No trunk"), "%s",
+		                  L(r,
+		                    "Det finns ingen utgående trunk att koppla ut samtalet genom.",
+		                    "There is no outbound trunk to send the call out through."));
+	if (err)
+		return resp_store_error(r, err, "transfer");
+	if ((err = audited(r, "transfer_out", "call", r->params[0], number)))
+		return err;
+	return resp_json(
+	        r, 202,
+	        json_pack("{s:I,s:s}", "call_id", (json_int_t)r->params[0], "number", number));
+}
+
 const struct route api_tel_routes[] = {
         {"GET", "/api/v1/telephony", ROLE_ADMIN, overview},
         {"PUT", "/api/v1/telephony/menus", ROLE_ADMIN, menu_put},
@@ -789,6 +871,7 @@ const struct route api_tel_routes[] = {
         {"DELETE", "/api/v1/telephony/groups/{id}/announcement", ROLE_ADMIN, announcement_delete},
         {"PUT", "/api/v1/telephony/crisis", ROLE_ADMIN, crisis_put},
         {"POST", "/api/v1/calls/{id}/listen", ROLES_LEADS, listen_post},
+        {"POST", "/api/v1/calls/{id}/transfer-out", ROLE_AGENT | ROLE_GROUP_LEAD, transfer_out},
         {"GET", "/api/v1/telephony/trunks", ROLE_ADMIN, trunks_list},
         {"POST", "/api/v1/telephony/trunks", ROLE_ADMIN, trunk_create},
         {"PATCH", "/api/v1/telephony/trunks/{id}", ROLE_ADMIN, trunk_patch},

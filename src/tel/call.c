@@ -43,6 +43,7 @@ enum phase {
 	PH_CB_CONFIRM, /* callback accepted; the confirmation plays, then we hang up */
 	PH_CB_WAIT,    /* no line: the engine keeps the place */
 	PH_CB_DIAL,    /* we are calling the citizen back */
+	PH_OUTSIDE,    /* transferred out: the agent's leg now goes to an outside number */
 };
 
 struct tel_call {
@@ -91,6 +92,8 @@ struct tel_call {
 	bool survey_last;               /* it was the last offer: "1" opts in */
 	bool survey_optin;              /* the caller pressed 1: call back after the call */
 	uint32_t survey_agent;          /* the agent who talked last, for the answers */
+	char out_number[ACD_NUMBER_MAX]; /* a REFER's outside number, transferred next step */
+	uint32_t out_agent;              /* the agent who asked for it */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -247,7 +250,8 @@ void tel_call_drop(struct tel_call *c)
 		return;
 	tel_listen_stop(c->tel, c->id);
 	survey_after(c);
-	record_pair(c, c->end_reason);
+	if (c->phase != PH_OUTSIDE) /* written when it was transferred out */
+		record_pair(c, c->end_reason);
 	add_counts(&c->cc, c->caller.media);
 	if (c->agent.media)
 		add_counts(&c->ac, c->agent.media);
@@ -888,6 +892,98 @@ static void agent_close_h(int err, const struct sip_msg *msg, void *arg)
 	mem_deref(c);
 }
 
+/* ---- transferred out: to an outside number through the trunk ---------------- */
+
+static int out_answer_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	return media_accept(c->agent.media, msg->mb);
+}
+
+static void out_estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	(void)msg;
+	c->agent.up = true;
+	log_info("tel.transfer_out", "call=%lld answered=true", (long long)c->id);
+	media_bridge(c->caller.media, c->agent.media);
+}
+
+static void out_close_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	/* Answered and hung up, or busy, declined, unreachable: the caller is let go too. */
+	log_info("tel.transfer_out", "call=%lld closed=\"%s\" scode=%u answered=%s",
+	         (long long)c->id,
+	         err == ECONNRESET ? "bye"
+	         : err             ? strerror(err)
+	                           : "final response",
+	         msg ? msg->scode : 0, c->agent.up ? "true" : "false");
+	if (c->agent.media)
+		add_counts(&c->ac, c->agent.media);
+	c->agent.sess = mem_deref(c->agent.sess);
+	c->agent.media = mem_deref(c->agent.media);
+	c->agent.up = false;
+	tel_call_drop(c);
+}
+
+int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number)
+{
+	struct tel *t = c->tel;
+	struct mbuf *desc = NULL;
+	char uri[160], from[128];
+	int64_t trunk = 0;
+	int err;
+
+	if (!c->talking || !c->agent.up || !agent || agent != c->agent_id)
+		return EPERM;
+	tel_trunk_route(t, number, "", c->entry, uri, sizeof(uri), from, sizeof(from), &trunk);
+	if (!trunk)
+		return ENOTSUP; /* no outbound trunk: nowhere to send it */
+	log_info("tel.transfer_out", "call=%lld agent=%u dial=\"%s\" trunk=%lld", (long long)c->id,
+	         agent, uri, (long long)trunk);
+	/* The agent's part ends here: its record, the engine (agent to wrap-up), its phone. */
+	mem_ref(c);
+	tel_listen_stop(t, c->id);
+	record_pair(c, "transferred_out");
+	feed(c, FEED_HANGUP);
+	agent_leg_free(c);
+	c->talking = false;
+	c->phase = PH_OUTSIDE;
+	c->end_reason = "transferred_out";
+	media_tone(c->caller.media, true);
+	err = media_alloc(&c->agent.media, &t->media_ip);
+	if (!err)
+		err = media_offer(c->agent.media, &desc);
+	if (!err)
+		err = sipsess_connect(
+		        &c->agent.sess, t->sock, uri, c->caller_no[0] ? c->caller_no : "Lotsen",
+		        from, CUSER, NULL, 0, "application/sdp", desc, NULL, NULL, false,
+		        agent_offer_h, out_answer_h, agent_progr_h, out_estab_h, NULL, NULL,
+		        out_close_h, c, "X-Lotsen-Call: %lld\r\n" ALLOW, (long long)c->id);
+	mem_deref(desc);
+	if (err) {
+		log_warn("tel.transfer_out", "call=%lld dial=failed error=\"%s\"", (long long)c->id,
+		         strerror(err));
+		tel_call_drop(c);
+	}
+	mem_deref(c);
+	return 0;
+}
+
+static void refer_out_tmr_h(void *arg)
+{
+	struct tel_call *c = arg;
+	int err = tel_call_transfer_out(c, c->out_agent, c->out_number);
+
+	if (err)
+		log_info("tel.refer", "call=%lld outside=failed error=\"%s\"", (long long)c->id,
+		         strerror(err));
+}
+
 /* A blind transfer from the agent's phone: Refer-To an entry number or a group id at
  * Lotsen. There is no trunk, so anything else (an outside number) is declined (603). The
  * agent's leg gets BYE when the engine queues the call in the new group. */
@@ -919,6 +1015,19 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		if (end != user && !*end && g > 0 && g < 100000 &&
 		    acd_host_has_group(host(c), (uint32_t)g))
 			group = (uint32_t)g;
+	}
+	if (!group && phone_normalize(user, num, sizeof(num)) == 0 && c->talking &&
+	    tel_trunk_outbound(c->tel)) {
+		/* An outside number: out through the trunk, after this handler (it frees the
+		 * agent's dialog). */
+		(void)re_snprintf(c->out_number, sizeof(c->out_number), "%s", num);
+		c->out_agent = c->agent_id;
+		tmr_start(&c->tmr, 0, refer_out_tmr_h, c);
+		log_info("tel.refer", "call=%lld agent=%u to=\"%s\" outside=true", (long long)c->id,
+		         c->agent_id, num);
+		(void)sip_treplyf(NULL, NULL, sip, msg, false, 202, "Accepted",
+		                  "Content-Length: 0\r\n\r\n");
+		return;
 	}
 	err = !group ? ENOENT : !c->talking ? EPERM : 0;
 	if (!err && acd_host_call_engine_id(host(c), c->id, &eid) != 0)

@@ -437,6 +437,15 @@ int tel_record(struct tel *t, int64_t call_id, uint32_t agent)
 	return tel_call_record(c, agent);
 }
 
+int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char *number)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	if (!c)
+		return ENOENT;
+	return tel_call_transfer_out(c, agent, number);
+}
+
 void tel_free(struct tel *t)
 {
 	mem_deref(t);

@@ -66,6 +66,11 @@ int tel_base64_decode(const char *in, uint8_t **out, size_t *n);
  * the new one. NULL t is a no-op. */
 void tel_announcement_changed(struct tel *t, uint32_t group);
 
+/* The talking agent sends the call to an outside number (E.164) through the outbound trunk.
+ * ENOENT: no such call on the phone network; EPERM: not the agent talking; ENOTSUP: no
+ * outbound trunk. */
+int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char *number);
+
 /* A trunk's digest HA1, MD5(username:lotsen:secret), as hex. */
 int tel_digest_ha1(const char *username, const char *secret, char ha1[33]);
 

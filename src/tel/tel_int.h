@@ -233,6 +233,11 @@ void tel_listen_stop(struct tel *t, int64_t call_id);
 /* Hang up every listener (at shutdown). */
 void tel_listen_stop_all(struct tel *t);
 
+/* The talking agent sends the caller to an outside number through the outbound trunk: the
+ * agent's part ends (record, engine, BYE) and Lotsen relays caller and outside leg until
+ * either hangs up. EPERM: not this agent's talking call; ENOTSUP: no outbound trunk. */
+int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number);
+
 /* Why the call ends, for its record (a static string). */
 void tel_call_end_reason(struct tel_call *c, const char *reason);
 /* Tell the engine the call is over, then hang up both legs. */

@@ -1,7 +1,8 @@
 """Trunks: with any trunk configured, only calls from a trunk's source address or with a
 trunk's digest credentials (407 challenge) come in, others get 403; calls out (here the
-callback) go through the outbound trunk's proxy showing its from-number. Administered by
-admins through the API, every change audited. sipp plays the operator and the citizen."""
+callback, a transfer to a department contact) go through the outbound trunk's proxy showing
+its from-number. Administered by admins through the API, every change audited. sipp plays
+the operator, the citizen and the department contact."""
 import re
 import time
 import unittest
@@ -40,6 +41,7 @@ class TrunkTest(ServerTest):
         self.fail(f"no {pattern!r}:\n" + self.srv.logs()[-3000:])
 
     def test_trunks_let_in_by_address_or_digest_and_take_calls_out(self):
+        first_audit = self.srv.sql("SELECT coalesce(max(id), 0) FROM audit_log")[0][0]
         self.assertProblem(self.api("GET", T, user="chef.stod"), 403)
         self.assertProblem(self.api("POST", T, {"name": "x", "sources": ["127.0.0.1"]}, user="chef.stod"), 403)
         r = self.api("POST", T, {"name": "", "sources": ["192.0.2.300", "127.0.0.1"], "outbound": True,
@@ -111,11 +113,77 @@ class TrunkTest(ServerTest):
         for tid in (op, pbx, out):
             self.assertEqual(self.api("DELETE", f"{T}/{tid}").status, 204)
         self.assertProblem(self.api("DELETE", f"{T}/{op}"), 404)
-        audit = self.srv.sql("SELECT action, count(*) FROM audit_log WHERE entity = 'tel_trunk' GROUP BY action")
+        audit = self.srv.sql("SELECT action, count(*) FROM audit_log WHERE entity = 'tel_trunk'"
+                             " AND id > ? GROUP BY action", first_audit)
         self.assertEqual(dict(audit), {"create": 3, "update": 3, "delete": 3})
         self.assertEqual(self.api("GET", T).json, {"trunks": []})
         p = self.sipp("caller.xml", "-s", ENTRY, "-d", "300")
         self.assertEqual(p.wait(), 0, p.errors())
+
+    def test_transfer_out_to_a_number_through_the_outbound_trunk(self):
+        proxy_port = free_udp_port()
+        r = self.api("POST", T, {"name": "In och ut", "sources": ["127.0.0.1"], "outbound": True,
+                                 "proxy": f"127.0.0.1:{proxy_port}", "from_number": "08-508 000 00"})
+        self.assertEqual(r.status, 201, r)
+        tid = r.json["id"]
+        try:
+            agent = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
+            self.assertEqual(self.api("PATCH", f"/api/v1/users/{self.anna}",
+                                      {"sip_uri": f"sip:anna@127.0.0.1:{agent.port}"}).status, 200)
+            for s in ("logged_in", "ready"):
+                self.assertEqual(self.api("POST", "/api/v1/acd/agents/me/state", {"state": s}, user="anna").status,
+                                 200)
+            time.sleep(0.3)
+            start = len(self.srv.logs())
+            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "4500")  # speaks for 7 s (g711a.pcap)
+            m = self.wait(r"event=tel.invite result=accepted call=(\d+)")
+            call_id = int(re.findall(r"event=tel.invite result=accepted call=(\d+)", self.srv.logs()[start:])[0])
+            self.wait(rf"event=tel.agent call={call_id} agent={self.anna} answered=true")
+            path = f"/api/v1/calls/{call_id}/transfer-out"
+            self.assertProblem(self.api("POST", path, {"number": "08-508 123 45"}, user="lead.aldre"), 403)
+            self.assertProblem(self.api("POST", path, {"contact_id": 99999}, user="anna"), 422, "contact_id")
+            self.assertProblem(self.api("POST", path, {"number": "ring handläggaren"}, user="anna"), 422, "number")
+            contact = self.sipp("agent_answer.xml", "-rtp_echo", port=proxy_port, remote=False)
+            time.sleep(0.2)
+            r = self.api("POST", path, {"number": "08-508 123 45"}, user="anna")
+            self.assertEqual((r.status, r.json["number"]), (202, "+46850812345"), r)
+            self.assertEqual(agent.wait(), 0, agent.errors())  # Anna's phone got BYE at once
+            self.assertEqual(caller.wait(), 0, caller.errors())
+            self.assertEqual(contact.wait(), 0, contact.errors())  # the caller's BYE reached it
+            self.wait(rf'event=tel.transfer_out call={call_id} agent={self.anna} '
+                      rf'dial="sip:\+46850812345@127.0.0.1:{proxy_port}" trunk={tid}')
+            self.wait(rf"event=tel.transfer_out call={call_id} answered=true")
+            end = self.wait(rf"event=tel.call_end call={call_id} .*caller_relayed=(\d+) .*agent_relayed=(\d+)")
+            # Anna's part and the contact's part together: the caller was heard and the
+            # contact's echo came back.
+            self.assertGreater(int(end.group(2)), 50, end.group(0))
+            rows = self.srv.sql("SELECT end_reason, agent_id FROM tel_calls WHERE call_id = ?", call_id)
+            self.assertEqual(rows, [("transferred_out", self.anna)])
+            audit = self.srv.sql("SELECT detail FROM audit_log WHERE action = 'transfer_out' AND entity_id = ?",
+                                 call_id)
+            self.assertEqual(audit, [("+46850812345",)])
+            me = self.api("GET", "/api/v1/acd/agents/me", user="anna").json
+            self.assertIn(me["state"], ("ready", "wrapup"), me)
+            # The same from the agent's phone: REFER to an outside number → 202, BYE, out.
+            agent = self.sipp("agent_refer_out.xml", "-d", "800", "-key", "to", "0850812399", remote=False)
+            self.assertEqual(self.api("PATCH", f"/api/v1/users/{self.anna}",
+                                      {"sip_uri": f"sip:anna@127.0.0.1:{agent.port}"}).status, 200)
+            self.api("POST", "/api/v1/acd/agents/me/state", {"state": "ready"}, user="anna")
+            time.sleep(0.3)
+            contact = self.sipp("agent_answer.xml", "-rtp_echo", port=proxy_port, remote=False)
+            start = len(self.srv.logs())
+            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "3000")
+            self.assertEqual(agent.wait(), 0, agent.errors())
+            self.assertEqual(caller.wait(), 0, caller.errors())
+            self.assertEqual(contact.wait(), 0, contact.errors())
+            call_id = int(re.findall(r"event=tel.invite result=accepted call=(\d+)", self.srv.logs()[start:])[0])
+            self.wait(rf'event=tel.refer call={call_id} agent={self.anna} to="\+46850812399" outside=true')
+            self.wait(rf"event=tel.transfer_out call={call_id} answered=true")
+            rows = self.srv.sql("SELECT end_reason FROM tel_calls WHERE call_id = ?", call_id)
+            self.assertEqual(rows, [("transferred_out",)])
+        finally:
+            self.assertEqual(self.api("DELETE", f"{T}/{tid}").status, 204)
+            self.api("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, user="anna")
 
 
 if __name__ == "__main__":
