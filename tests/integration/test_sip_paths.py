@@ -1,8 +1,9 @@
-"""Telephony paths that were not covered: a callback the citizen does not take (busy), tried
-again after the group's retry time and given up after its attempts; position announcements
-not repeated when nothing changed, and repeated when the position did; the survey no longer
+"""Telephony paths that were not covered: position announcements not repeated when nothing
+changed, and repeated when the position did (a callback given up after busy retries is in
+test_sip_trunks.py); the survey no longer
 offered once its max_answers are in (and offered again after a reset); a coach listening in
 to a bridged call."""
+import os
 import re
 import sqlite3
 import time
@@ -12,6 +13,13 @@ from harness import ServerTest, free_port
 from test_sip import ALWAYS, SIPP, Sipp
 
 SIP_PORT = free_port()
+
+
+def skip_under_asan(test):
+    """Flows that add no new C paths (queue logic, an existing survey call) run once, in the
+    normal build, to keep the ASan run short."""
+    if os.environ.get("LOTSEN_BUILD", "").rstrip("/").endswith("asan"):
+        test.skipTest("logic only: run in the normal build")
 ENTRY = "0850836000"  # group 2 "Äldre direkt" in the demo
 FORSKOLA = "0850833500"  # group 4 "Förskola"
 
@@ -78,47 +86,8 @@ class SipPathsTest(ServerTest):
 
     # ---- tests -----------------------------------------------------------------
 
-    def test_a_callback_busy_is_retried_then_given_up(self):
-        g = self.api("GET", "/api/v1/groups/2").json
-        r = self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": 2, "callback_threshold_s": 10})
-        self.assertEqual(r.status, 200, r)
-        self.group_sql(2, callback_retry_s=1)
-        try:
-            start = len(self.srv.logs())
-            caller = self.sipp("caller_callback.xml", "-s", ENTRY)
-            call_id = self.new_call(start)
-            self.assertEqual(caller.wait(), 0, caller.errors())  # pressed 1, got our BYE
-            # The citizen's phone (at the INVITE's Contact) is busy both times it is called.
-            citizen = self.sipp("agent_busy.xml", "-m", "2", port=caller.port, remote=False)
-            agent = self.sipp("agent_answer.xml", remote=False)
-            self.phone(agent.port)
-            time.sleep(0.3)
-            self.state("logged_in")
-            self.state("ready")
-            self.assertEqual(citizen.wait(), 0, citizen.errors())
-            self.wait(rf"event=tel.callback call={call_id} gave_up=true")
-            dials = re.findall(rf"event=tel.callback call={call_id} agent=\d+ dial=", self.srv.logs())
-            fails = re.findall(rf"event=tel.callback call={call_id} answered=false scode=486", self.srv.logs())
-            self.assertEqual((len(dials), len(fails)), (2, 2), self.srv.logs()[-3000:])
-            k = self.events(call_id)
-            self.assertEqual(k.count("callback_dialled"), 2, k)
-            self.assertEqual(k[-1], "callback_failed", k)
-            self.assertNotIn("callback_answered", k)
-            rows = self.srv.sql("SELECT end_reason, agent_id FROM tel_calls WHERE call_id = ?", call_id)
-            self.assertEqual(rows, [("callback_failed", None)])
-            # The reserved agent was let go each time and is free again; her phone never rang.
-            me = self.api("GET", "/api/v1/acd/agents/me", user="anna").json
-            self.assertEqual(me["state"], "ready", me)
-            self.assertNotRegex(self.srv.logs()[start:], rf"event=tel.offer call={call_id} ")
-            agent.proc.kill()
-            agent.wait()
-        finally:
-            r = self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": g.get("callback_attempts"),
-                                                       "callback_threshold_s": g.get("callback_threshold_s"),
-                                                       "callback_retry_s": g.get("callback_retry_s")})
-            self.assertEqual(r.status, 200, r)
-
     def test_b_position_announcement_is_said_again_only_when_it_changed(self):
+        skip_under_asan(self)
         self.group_sql(4, announce_every_s=1, callback_threshold_s=0)
         try:
             start = len(self.srv.logs())
@@ -143,10 +112,11 @@ class SipPathsTest(ServerTest):
             self.group_sql(4, announce_every_s=None)
 
     def test_c_survey_is_not_offered_once_max_answers_are_in(self):
+        skip_under_asan(self)
         g = self.api("GET", "/api/v1/groups/2").json
         self.assertEqual(self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": 0}).status, 200)
         r = self.api("PATCH", "/api/v1/telephony/groups/2/policy",
-                     {"survey": {"active": True, "questions": ["enkat_3"], "max_answers": 1}})
+                     {"survey": {"active": True, "questions": ["tal_1"], "max_answers": 1}})
         self.assertEqual(r.status, 200, r)
         try:
             start = len(self.srv.logs())

@@ -1,7 +1,7 @@
 """Trunks: with any trunk configured, only calls from a trunk's source address or with a
 trunk's digest credentials (407 challenge) come in, others get 403; calls out (here the
-callback, a transfer to a department contact) go through the outbound trunk's proxy showing
-its from-number. Administered by admins through the API, every change audited. sipp plays
+callback — here one the citizen is busy for until it is given up —, a transfer to a
+department contact) go through the outbound trunk's proxy showing its from-number. Administered by admins through the API, every change audited. sipp plays
 the operator, the citizen and the department contact."""
 import re
 import time
@@ -86,29 +86,57 @@ class TrunkTest(ServerTest):
         self.assertNotRegex(self.srv.logs()[start:], r"tel.invite result=accepted")
 
         # Calls out through the outbound trunk: the callback goes to its proxy, asking for the
-        # citizen's number and showing the center's number.
+        # citizen's number and showing the center's number. The citizen is busy both times
+        # (the group at 2 attempts, the retry cut to 1 s by SQL, as an operator could): the
+        # callback is given up, and the reserved agent's phone never rang.
         proxy_port = free_udp_port()
         r = self.api("POST", T, {"name": "Utgående", "outbound": True, "proxy": f"127.0.0.1:{proxy_port}",
                                  "from_number": "08-508 000 00"})
         self.assertEqual((r.status, r.json["from_number"]), (201, "+46850800000"), r)
         out = r.json["id"]
         self.assertEqual(self.api("PATCH", f"{T}/{op}", {"sources": ["127.0.0.1"]}).status, 200)
-        start = len(self.srv.logs())
-        caller = self.sipp("caller_callback.xml", "-s", ENTRY)
-        self.assertEqual(caller.wait(), 0, caller.errors())  # pressed 1; hung up by us
-        call_id = int(re.search(r"tel.invite result=accepted call=(\d+)", self.srv.logs()[start:]).group(1))
-        operator = self.sipp("trunk_uas.xml", "-d", "1000", port=proxy_port, remote=False)
-        agent = self.sipp("agent_answer.xml", remote=False)
-        self.assertEqual(self.api("PATCH", f"/api/v1/users/{self.anna}",
-                                  {"sip_uri": f"sip:anna@127.0.0.1:{agent.port}"}).status, 200)
-        time.sleep(0.3)
-        for s in ("logged_in", "ready"):
-            self.assertEqual(self.api("POST", "/api/v1/acd/agents/me/state", {"state": s}, user="anna").status, 200)
-        self.assertEqual(operator.wait(), 0, operator.errors())
-        self.assertEqual(agent.wait(), 0, agent.errors())
-        self.wait(rf'event=tel.callback call={call_id} agent={self.anna} '
-                  rf'dial="sip:\+46701234567@127.0.0.1:{proxy_port}" trunk={out}')
-        self.wait(rf"event=tel.callback call={call_id} answered=true")
+        g = self.api("GET", "/api/v1/groups/2").json
+        self.assertEqual(self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": 2}).status, 200)
+        import sqlite3
+        con = sqlite3.connect(self.srv.db, timeout=5)
+        con.execute("UPDATE groups SET callback_retry_s = 1 WHERE id = 2")
+        con.commit()
+        con.close()
+        self.assertEqual(self.api("PATCH", "/api/v1/groups/2", {"wrapup_s": 0}).status, 200)  # reload
+        try:
+            start = len(self.srv.logs())
+            caller = self.sipp("caller_callback.xml", "-s", ENTRY)
+            self.assertEqual(caller.wait(), 0, caller.errors())  # pressed 1; hung up by us
+            call_id = int(re.search(r"tel.invite result=accepted call=(\d+)", self.srv.logs()[start:]).group(1))
+            operator = self.sipp("trunk_busy.xml", "-m", "2", port=proxy_port, remote=False)
+            agent = self.sipp("agent_answer.xml", remote=False)
+            self.assertEqual(self.api("PATCH", f"/api/v1/users/{self.anna}",
+                                      {"sip_uri": f"sip:anna@127.0.0.1:{agent.port}"}).status, 200)
+            time.sleep(0.3)
+            for s in ("logged_in", "ready"):
+                self.assertEqual(self.api("POST", "/api/v1/acd/agents/me/state", {"state": s}, user="anna").status,
+                                 200)
+            self.assertEqual(operator.wait(), 0, operator.errors())
+            self.wait(rf"event=tel.callback call={call_id} gave_up=true")
+            dials = re.findall(rf'event=tel.callback call={call_id} agent={self.anna} '
+                               rf'dial="sip:\+46701234567@127.0.0.1:{proxy_port}" trunk={out}', self.srv.logs())
+            busy = re.findall(rf"event=tel.callback call={call_id} answered=false scode=486", self.srv.logs())
+            self.assertEqual((len(dials), len(busy)), (2, 2), self.srv.logs()[-3000:])
+            r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
+            k = [e["kind"] for e in r.json["events"] if e.get("call_id") == call_id]
+            self.assertEqual((k.count("callback_dialled"), k[-1]), (2, "callback_failed"), k)
+            self.assertNotIn("callback_answered", k)
+            self.assertEqual(self.srv.sql("SELECT end_reason FROM tel_calls WHERE call_id = ?", call_id),
+                             [("callback_failed",)])
+            self.assertNotRegex(self.srv.logs()[start:], rf"event=tel.offer call={call_id} ")
+            self.assertEqual(self.api("GET", "/api/v1/acd/agents/me", user="anna").json["state"], "ready")
+            agent.proc.kill()
+            agent.wait()
+        finally:
+            self.api("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, user="anna")
+            r = self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": g.get("callback_attempts"),
+                                                       "callback_retry_s": g.get("callback_retry_s")})
+            self.assertEqual(r.status, 200, r)
         # Every change is in the audit log; deleting the trunks lets anyone in again.
         for tid in (op, pbx, out):
             self.assertEqual(self.api("DELETE", f"{T}/{tid}").status, 204)
@@ -135,7 +163,7 @@ class TrunkTest(ServerTest):
                                  200)
             time.sleep(0.3)
             start = len(self.srv.logs())
-            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "4500")  # speaks for 7 s (g711a.pcap)
+            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "3000")  # speaks for 7 s (g711a.pcap)
             m = self.wait(r"event=tel.invite result=accepted call=(\d+)")
             call_id = int(re.findall(r"event=tel.invite result=accepted call=(\d+)", self.srv.logs()[start:])[0])
             self.wait(rf"event=tel.agent call={call_id} agent={self.anna} answered=true")
@@ -172,7 +200,7 @@ class TrunkTest(ServerTest):
             time.sleep(0.3)
             contact = self.sipp("agent_answer.xml", "-rtp_echo", port=proxy_port, remote=False)
             start = len(self.srv.logs())
-            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "3000")
+            caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "2200")
             self.assertEqual(agent.wait(), 0, agent.errors())
             self.assertEqual(caller.wait(), 0, caller.errors())
             self.assertEqual(contact.wait(), 0, contact.errors())
