@@ -21,6 +21,19 @@ wait_http() {
 	done
 }
 
+# The server's own CPU time (user, system) and bytes written per request over one run:
+# figures that, unlike latency, hold when the machine is shared.
+server_use_before() {
+	USE0=$(cut -d' ' -f14,15 "/proc/$(cat "$TMP/pid")/stat")
+	WCHAR0=$(awk '/^wchar/ {print $2}' "/proc/$(cat "$TMP/pid")/io")
+}
+server_use_after() {
+	use=$(cut -d' ' -f14,15 "/proc/$(cat "$TMP/pid")/stat")
+	wchar=$(awk '/^wchar/ {print $2}' "/proc/$(cat "$TMP/pid")/io")
+	say "$(echo "$USE0 $use $WCHAR0 $wchar" | awk -v n="$1" -v hz="$(getconf CLK_TCK)" \
+		'{printf "server_per_request user_ms=%.3f sys_ms=%.3f written_kb=%.1f", ($3 - $1) * 1000 / hz / n, ($4 - $2) * 1000 / hz / n, ($6 - $5) / 1024 / n}')"
+}
+
 bench_api() {
 	say "## case API (durability=full, WAL, synchronous=FULL)"
 	say "\$ $BUILD/bench/bench_sqlite_insert $TMP/raw.db full 3000"
@@ -64,8 +77,10 @@ LUA
 		grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
 	for rate in 500 1000 2000; do
 		say "\$ $BUILD/bench/loadgen --rate $rate --duration 10 --connections 32 --body case.json (open loop)"
+		server_use_before
 		"$ROOT/$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --body "$TMP/case.json" \
 			--rate "$rate" --duration 10 --connections 32 || true
+		server_use_after $((rate * 10))
 	done
 	say "\$ $BUILD/bench/loadgen --rate 1000 --duration 10 --connections 32 --body case-same.json (one citizen, 20 earlier cases in every answer)"
 	"$ROOT/$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --body "$TMP/case-same.json" \

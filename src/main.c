@@ -19,6 +19,7 @@
 #include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
 #include "core/demo.h"
@@ -46,6 +47,7 @@ static void usage(FILE *f)
 	        "[--config FILE]\n"
 	        "            [--static DIR] [--municipality NAME] [--log-level L] [--durability "
 	        "full|normal]\n"
+	        "            [--feedback-limit POSTS/SECONDS|off]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -142,6 +144,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"durability", required_argument, NULL, 'D'},
 	        {"token-ttl", required_argument, NULL, 't'},
 	        {"max-body", required_argument, NULL, 'b'},
+	        {"feedback-limit", required_argument, NULL, 'F'},
 	        {"demo", no_argument, NULL, 'x'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -211,6 +214,12 @@ static int cmd_serve(int argc, char **argv)
 	app.max_body = (size_t)cfg.max_body;
 	app.municipality = cfg.municipality;
 	app.static_dir = cfg.static_dir;
+	if (cfg.feedback_burst) {
+		err = ratelimit_alloc(&app.feedback_limit, cfg.feedback_burst,
+		                      cfg.feedback_period_s);
+		if (err)
+			goto out;
+	}
 
 	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
 	err = acd_host_alloc(&app.acd, db, acd_now_ms());
@@ -251,6 +260,7 @@ out:
 	tel_free(tel);
 	http_stop(http);
 	acd_host_free(app.acd);
+	ratelimit_free(app.feedback_limit);
 	db_close(db);
 	libre_close();
 	tmr_debug();

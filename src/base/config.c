@@ -1,5 +1,6 @@
 /* Settings from a `key = value` file whose keys mirror the command-line flags. */
 #include "base/config.h"
+#include "base/ratelimit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@ void config_defaults(struct config *c)
 	snprintf(c->durability, sizeof(c->durability), "full");
 	c->token_ttl_s = 12 * 3600; /* one working day */
 	c->max_body = 1 << 20;
+	c->feedback_burst = 5; /* feedback posts per address in ten minutes */
+	c->feedback_period_s = 600;
 }
 
 static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
@@ -78,6 +81,14 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->token_ttl_s, value, 60, 30L * 86400, err, errlen, key);
 	if (strcmp(key, "max-body") == 0 || strcmp(key, "max_body") == 0)
 		return set_long(&c->max_body, value, 1024, 64L << 20, err, errlen, key);
+	if (strcmp(key, "feedback-limit") == 0 || strcmp(key, "feedback_limit") == 0) {
+		if (ratelimit_parse(value, &c->feedback_burst, &c->feedback_period_s) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not POSTS/SECONDS (e.g. 5/600) or off",
+			         key, value);
+			return EINVAL;
+		}
+		return 0;
+	}
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -88,7 +99,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	}
 	snprintf(err, errlen,
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
-	         "municipality, log-level, durability, token-ttl, max-body, demo)",
+	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
+	         "demo)",
 	         key);
 	return EINVAL;
 }

@@ -6,18 +6,20 @@
 #include <stddef.h>
 
 struct config {
-	char db[512];           /* SQLite file */
-	char http[128];         /* ADDR:PORT for HTTP */
-	char sip[128];          /* ADDR:PORT for SIP, empty when telephony is off */
-	char prompts[512];      /* directory of NAME.wav prompts; empty: the build's */
-	char recordings[512];   /* where call recordings go; empty: recordings/ beside db */
-	char static_dir[512];   /* web files */
-	char municipality[128]; /* the municipality's name on pages and reports */
-	char log_level[16];     /* debug, info, warn, error */
-	char durability[16];    /* full or normal */
-	long token_ttl_s;       /* login lifetime */
-	long max_body;          /* largest accepted request body, bytes */
-	bool demo;              /* load the demo municipality into an empty database */
+	char db[512];               /* SQLite file */
+	char http[128];             /* ADDR:PORT for HTTP */
+	char sip[128];              /* ADDR:PORT for SIP, empty when telephony is off */
+	char prompts[512];          /* directory of NAME.wav prompts; empty: the build's */
+	char recordings[512];       /* where call recordings go; empty: recordings/ beside db */
+	char static_dir[512];       /* web files */
+	char municipality[128];     /* the municipality's name on pages and reports */
+	char log_level[16];         /* debug, info, warn, error */
+	char durability[16];        /* full or normal */
+	long token_ttl_s;           /* login lifetime */
+	long max_body;              /* largest accepted request body, bytes */
+	bool demo;                  /* load the demo municipality into an empty database */
+	unsigned feedback_burst;    /* Tyck till: posts per address per period, 0: no limit */
+	unsigned feedback_period_s; /* … refilled evenly over this many seconds */
 };
 
 void config_defaults(struct config *c);

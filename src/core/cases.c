@@ -699,7 +699,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		err = notify_threat(db, *id, group, now);
 	if (!err)
 		err = audit_record(db, now, who->id, "create", "case", *id,
-		                   citizen ? "with citizen data" : NULL);
+		                   citizen ? "with citizen data and earlier cases" : NULL);
 	if (!err)
 		err = db_commit(db);
 out:
@@ -906,20 +906,15 @@ static json_t *earlier_of(struct db *db, const struct principal *who, int64_t ca
 	return arr;
 }
 
-int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
+/* The case with its citizen, handovers, earlier cases and history; `read` adds the
+ * read to the audit log. */
+static int case_load(struct db *db, const struct principal *who, int64_t id, int64_t now, bool read,
+                     json_t **out)
 {
-	struct case_access a;
 	struct stmt *s;
 	json_t *o = NULL;
-	int err = access_of(db, who, id, &a);
+	int err = db_prepare(db, &s, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ?", true);
 
-	if (err)
-		return err;
-	if (!auth_can_read_case(who, &a)) {
-		audit_record(db, now, who->id, "read_denied", "case", id, NULL);
-		return EPERM;
-	}
-	err = db_prepare(db, &s, "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = ?", true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, id);
@@ -933,14 +928,35 @@ int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now
 	json_object_set_new(o, "handovers", handovers_of(db, id));
 	json_object_set_new(o, "earlier_cases", earlier_of(db, who, id, citizen));
 	json_object_set_new(o, "history", history_of(db, id));
-	err = audit_record(db, now, who->id, "read", "case", id,
-	                   citizen ? "with citizen data" : NULL);
+	err = read ? audit_record(db, now, who->id, "read", "case", id,
+	                          citizen ? "with citizen data" : NULL)
+	           : 0;
 	if (err) {
 		json_decref(o);
 		return err;
 	}
 	*out = o;
 	return 0;
+}
+
+int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
+{
+	struct case_access a;
+	int err = access_of(db, who, id, &a);
+
+	if (err)
+		return err;
+	if (!auth_can_read_case(who, &a)) {
+		audit_record(db, now, who->id, "read_denied", "case", id, NULL);
+		return EPERM;
+	}
+	return case_load(db, who, id, now, true, out);
+}
+
+int case_get_created(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out)
+{
+	return case_load(db, who, id, now, false, out);
 }
 
 /* ======================================================================
@@ -1206,8 +1222,8 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	return err;
 }
 
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-                  bool open_only, int64_t now, json_t **items)
+int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
+                  bool overdue, bool open_only, int64_t now, json_t **items)
 {
 	struct stmt *s;
 	struct date today;
@@ -1224,12 +1240,13 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
 	        " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
 	        " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	        "  ug.group_id = c.group_id)"
+	        "  ug.group_id = c.group_id), c.group_id"
 	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
 	        " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
 	        " WHERE (? = 0 OR h.client_id = ?)"
 	        " AND (? = 0 OR h.answered_at IS NULL)"
 	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
+	        " AND (? = 0 OR c.group_id = ?)"
 	        " ORDER BY h.due_date, h.id LIMIT 1000",
 	        true);
 	if (err) {
@@ -1242,6 +1259,8 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 4, open_only || overdue);
 	stmt_bind_int(s, 5, overdue);
 	stmt_bind_text(s, 6, day);
+	stmt_bind_int(s, 7, group_id);
+	stmt_bind_int(s, 8, group_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a = {.client_id = stmt_int(s, 2),
 		                        .confidential = stmt_int(s, 11) != 0,
@@ -1257,6 +1276,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		                  stmt_text(s, 5), "message", stmt_text(s, 6));
 		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
 		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
+		json_object_set_new(o, "group_id", json_integer(stmt_int(s, 13)));
 		json_object_set_new(o, "answered_at",
 		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));
@@ -1274,29 +1294,22 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
  * Search
  * ====================================================================== */
 
-/* One fixed statement with optional filters: no SQL is built from input. */
-#define CASE_WHERE                                                                                                \
-	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                                     \
-	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                                   \
-	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                                     \
-	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                                 \
-	" AND (?9 = 0 OR c.received_at < ?9)"                                                                     \
-	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                                  \
-	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"                 \
-	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))" /* who                \
-	                                                                                       may                \
-	                                                                                       see                \
-	                                                                                       what:              \
-	                                                                                       the                \
-	                                                                                       same               \
-	                                                                                       rules              \
-	                                                                                       as                 \
-	                                                                                       auth_can_read_case \
-	                                                                                     */                   \
-	" AND (?13 IN ('admin','manager')"                                                                        \
-	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"                            \
-	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                                             \
-	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"                 \
+/* One fixed statement with optional filters: no SQL is built from input. The last part
+ * is who may see what: the same rules as auth_can_read_case. */
+#define CASE_WHERE                                                                                 \
+	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                      \
+	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                    \
+	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                      \
+	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                  \
+	" AND (?9 = 0 OR c.received_at < ?9)"                                                      \
+	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                   \
+	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"  \
+	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"        \
+	" AND (?18 = 0 OR c.threat = 1)"                                                           \
+	" AND (?13 IN ('admin','manager')"                                                         \
+	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"             \
+	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                              \
+	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"  \
 	"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
@@ -1328,6 +1341,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		stmt_bind_text(s, 13, role_name(who->role));
 		stmt_bind_int(s, 14, who->id);
 		stmt_bind_int(s, 15, who->client_id);
+		stmt_bind_int(s, 18, q->threat);
 		if (pass == 0) {
 			*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
 			stmt_done(s);
@@ -1345,6 +1359,10 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		}
 		*items = arr;
 	}
+	/* A list of threat-flagged cases shows their summaries to leads: recorded like a
+	 * search for a citizen. */
+	if (q->threat)
+		audit_record(db, now, who->id, "search", "case", 0, "threat-flagged");
 	if (q->personal_id || q->phone || q->citizen_id)
 		audit_record(db, now, who->id, "search", "citizen", q->citizen_id,
 		             q->personal_id ? "by personal_id"

@@ -2,6 +2,7 @@
 #ifndef LOTSEN_CORE_CASES_H
 #define LOTSEN_CORE_CASES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -21,6 +22,11 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 /* The case with citizen, handovers, earlier cases and history. ENOENT, or EPERM when the
  * principal may not see it (confidential, another department). The read is audited. */
 int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out);
+/* The case just made by case_create, as its creator gets it back: as case_get shows it,
+ * without a second access check or a read row in the audit log (the create row, written
+ * in the same transaction, records that the creator had the citizen's data). */
+int case_get_created(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out);
 
 /* Search filters; zero/NULL fields are not applied. */
 struct case_query {
@@ -28,6 +34,7 @@ struct case_query {
 	const char *outcome, *channel, *text; /* text: words in the summary */
 	int64_t from, to;                     /* received_at range [from, to) */
 	const char *personal_id, *phone;      /* find the citizen first */
+	bool threat;                          /* only threat-flagged cases */
 	int64_t limit, offset;
 };
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
@@ -39,8 +46,9 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 /* The department's answer closes the handover. EEXIST if already answered. */
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
                     int64_t now, struct verrors *v);
-/* Open (or only overdue) handovers, a client viewer's own department only. */
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, bool overdue,
-                  bool open_only, int64_t now, json_t **items);
+/* Open (or only overdue) handovers, a client viewer's own department only; client_id and
+ * group_id (of the case) narrow the list when not 0. */
+int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
+                  bool overdue, bool open_only, int64_t now, json_t **items);
 
 #endif

@@ -277,6 +277,29 @@ static const struct demo_category categories[] = {
           "Förslag om grönare innergårdar."}},
 };
 
+/* The steps the desk shows for some categories (at most four here). */
+static const struct {
+	const char *category;
+	const char *steps[4];
+} checklists[] = {
+        {"Biståndsbedömning – kontakt med handläggare",
+         {"Fråga efter personnummer och telefonnummer för återuppringning.",
+          "Fråga vilket beslut eller vilken insats det gäller.",
+          "Kontrollera handläggarens telefontid.",
+          "Säg att handläggaren ringer upp inom två arbetsdagar."}},
+        {"Akut – hemtjänst uteblev",
+         {"Fråga om brukaren är i fara just nu; vid fara: be anhörig ringa 112.",
+          "Anteckna adress och vem som ringer.", "Koppla till jourhavande i stadsdelen.",
+          "Markera utfallet Akut, kopplat till jour."}},
+        {"Klagomål på äldreomsorg",
+         {"Låt den som ringer berätta färdigt.", "Anteckna vad som hänt, när och vilken utförare.",
+          "Fråga om personen vill bli kontaktad."}},
+        {"Felanmälan gatubelysning",
+         {"Fråga efter gatuadress eller närmaste korsning.",
+          "Fråga efter stolpens nummer om det syns.",
+          "Fråga om hela gatan är mörk eller en lampa."}},
+};
+
 struct demo_user {
 	const char *username;
 	const char *name;
@@ -460,12 +483,22 @@ static int load(struct db *db, int64_t now)
 		                       "phone_hours", hours(phone_hours)),
 		             &contact_ids[i]);
 	}
-	for (size_t i = 0; i < N(categories) && !err; i++)
-		err = create(db, "categories",
-		             json_pack("{s:s,s:s,s:I}", "name", categories[i].name, "kind",
+	for (size_t i = 0; i < N(categories) && !err; i++) {
+		json_t *in = json_pack("{s:s,s:s,s:I}", "name", categories[i].name, "kind",
 		                       categories[i].kind, "group_id",
-		                       (json_int_t)group_ids[categories[i].group]),
-		             &cat_ids[i]);
+		                       (json_int_t)group_ids[categories[i].group]);
+		for (size_t c = 0; c < N(checklists); c++) {
+			json_t *steps;
+			if (strcmp(checklists[c].category, categories[i].name) != 0)
+				continue;
+			steps = json_array();
+			for (size_t k = 0; k < N(checklists[c].steps) && checklists[c].steps[k];
+			     k++)
+				json_array_append_new(steps, json_string(checklists[c].steps[k]));
+			json_object_set_new(in, "checklist", steps);
+		}
+		err = create(db, "categories", in, &cat_ids[i]);
+	}
 	/* Agreements: each client covers its groups, plus the catch-all group for overflow. */
 	for (size_t c = 0; c < N(clients) && !err; c++) {
 		json_t *gids = json_array();

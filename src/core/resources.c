@@ -102,6 +102,43 @@ static int check_prices(const json_t *v, json_t **norm, char *msg, size_t n, boo
 	return 0;
 }
 
+#define CHECKLIST_STEPS    30
+#define CHECKLIST_STEP_MAX 200
+
+/* A category's checklist: a list of short steps, none empty. */
+static int check_checklist(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
+{
+	size_t i;
+	json_t *x;
+
+	(void)norm;
+	if (!json_is_array(v) || json_array_size(v) > CHECKLIST_STEPS) {
+		snprintf(msg, n,
+		         en ? "must be a list of at most %d steps (texts)"
+		            : "ska vara en lista med högst %d steg (texter)",
+		         CHECKLIST_STEPS);
+		return EBADMSG;
+	}
+	json_array_foreach(v, i, x)
+	{
+		const char *s = json_string_value(x);
+		size_t len = 0;
+		bool blank = true;
+		for (const char *p = s ? s : ""; *p; p++) {
+			len += ((unsigned char)*p & 0xC0) != 0x80;
+			blank &= *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+		}
+		if (!s || blank || len > CHECKLIST_STEP_MAX) {
+			snprintf(msg, n,
+			         en ? "step %zu must be a text of 1–%d characters"
+			            : "steg %zu ska vara en text på 1–%d tecken",
+			         i + 1, CHECKLIST_STEP_MAX);
+			return EBADMSG;
+		}
+	}
+	return 0;
+}
+
 /* A list of phone numbers, normalized. */
 static int check_phone_list(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
 {
@@ -591,6 +628,7 @@ static const struct field category_fields[] = {
         {"kind", FT_ENUM, FF_REQUIRED, NULL, kinds, 0, 0, NULL},
         {"group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
         {"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
+        {"checklist", FT_JSON, 0, NULL, NULL, 0, 0, check_checklist},
         {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
 };
 

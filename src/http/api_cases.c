@@ -31,7 +31,8 @@ static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 static int case_response(struct req *r, int64_t id, unsigned status)
 {
 	json_t *o;
-	int err = case_get(r->app->db, &r->who, id, r->now, &o);
+	int err = status == 201 ? case_get_created(r->app->db, &r->who, id, r->now, &o)
+	                        : case_get(r->app->db, &r->who, id, r->now, &o);
 
 	if (err == ENOENT)
 		return not_found(r, "ärende", "case", id);
@@ -147,6 +148,15 @@ static int cases_search(struct req *r)
 	q.channel = req_query(r, "channel");
 	q.text = req_query(r, "q");
 	q.phone = req_query(r, "phone");
+	if (req_query(r, "threat")) {
+		const char *th = req_query(r, "threat");
+		if (strcmp(th, "true") != 0 && strcmp(th, "false") != 0)
+			return resp_error(r, 400, "bad-query",
+			                  L(r, "Felaktig parameter", "Bad parameter"), "%s",
+			                  L(r, "threat ska vara true eller false.",
+			                    "threat must be true or false."));
+		q.threat = strcmp(th, "true") == 0;
+	}
 	if (req_query(r, "personal_id")) {
 		enum pnr_error why;
 		struct local_time lt;
@@ -228,13 +238,14 @@ static int citizen_get(struct req *r)
 static int handovers_list(struct req *r)
 {
 	json_t *items;
-	int64_t client = 0;
+	int64_t client = 0, group = 0;
 	const char *overdue = req_query(r, "overdue"), *open = req_query(r, "open");
 	int err;
 
-	if (req_query_int(r, "client_id", &client))
+	if (req_query_int(r, "client_id", &client) || req_query_int(r, "group_id", &group))
 		return 0;
-	err = handover_list(r->app->db, &r->who, client, overdue && strcmp(overdue, "true") == 0,
+	err = handover_list(r->app->db, &r->who, client, group,
+	                    overdue && strcmp(overdue, "true") == 0,
 	                    open && strcmp(open, "true") == 0, r->now, &items);
 	if (err)
 		return resp_store_error(r, err, "handover");

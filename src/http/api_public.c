@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acd/acd_host.h"
+#include "base/ratelimit.h"
 #include "core/audit.h"
 #include "core/calendar.h"
 #include "core/cases.h"
@@ -345,6 +346,32 @@ static void check_feedback(struct req *r, const json_t *in, struct problem *p, c
 		              MESSAGE_MAX, utf8_chars(json_string_value(x)));
 }
 
+/* A citizen who sent several messages in a short while is asked to wait: the form is
+ * open to anyone, and each post is a case someone has to read. */
+static int feedback_limited(struct req *r, const char *addr)
+{
+	unsigned retry = 0, min;
+	char secs[16], when[48];
+
+	if (ratelimit_check(r->app->feedback_limit, addr, acd_now_ms(), &retry))
+		return 0;
+	min = (retry + 59) / 60;
+	if (min <= 1)
+		snprintf(when, sizeof(when), "%s", L(r, "en minut", "a minute"));
+	else
+		snprintf(when, sizeof(when), L(r, "%u minuter", "%u minutes"), min);
+	resp_error(r, 429, "too-many-requests", L(r, "För många meddelanden", "Too many messages"),
+	           L(r,
+	             "Du har skickat flera meddelanden på kort tid. Försök igen om %s, eller "
+	             "ring oss.",
+	             "You have sent several messages in a short while. Please try again in %s, "
+	             "or call us."),
+	           when);
+	snprintf(secs, sizeof(secs), "%u", retry);
+	resp_header(r, "Retry-After", secs);
+	return 1;
+}
+
 static int feedback_post(struct req *r)
 {
 	struct db *db = r->app->db;
@@ -356,8 +383,16 @@ static int feedback_post(struct req *r)
 	char today[11], norm[32];
 	json_t *in, *clients = json_array(), *c, *citizen;
 	int64_t group = catch_all_group(db), client = 0, category, id = 0;
+	char addr[64] = "";
 	int err;
 
+	/* Checked first and taken only once a case is made: correcting the form's errors
+	 * costs nothing. */
+	req_client_addr(r, addr, sizeof(addr));
+	if (feedback_limited(r, addr)) {
+		json_decref(clients);
+		return 0;
+	}
 	if (req_json_object(r, &in)) {
 		json_decref(clients);
 		return 0;
@@ -448,6 +483,7 @@ static int feedback_post(struct req *r)
 		err = audit_record(db, r->now, 0, "public_feedback", "case", id, kind);
 	if (err)
 		return resp_store_error(r, err, "case");
+	ratelimit_take(r->app->feedback_limit, addr, acd_now_ms());
 	/* Nothing personal goes back: the citizen knows what they wrote. */
 	return resp_json(r, 201,
 	                 json_pack("{s:I,s:s}", "case_id", (json_int_t)id, "message",

@@ -52,6 +52,10 @@ int req_query_int(struct req *r, const char *key, int64_t *out);
  * in ms; *out_ms is left as it was when absent. On a bad value the 400 is sent. */
 int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms);
 const char *req_header(struct req *r, const char *key);
+/* Add a header to the response already set (Retry-After …). */
+int resp_header(struct req *r, const char *key, const char *value);
+/* The peer's address as text ("192.0.2.7", "2001:db8::7"); ENOENT when unknown. */
+int req_client_addr(struct req *r, char *out, size_t n);
 
 /* --- problems (RFC 9457) ---
  * A problem collects field errors; resp_problem sends it as application/problem+json. */
@@ -93,6 +97,7 @@ extern const struct route api_kb_routes[];
 extern const struct route api_report_routes[];
 extern const struct route api_public_routes[];
 extern const struct route api_call_routes[];
+extern const struct route api_desk_routes[];
 extern const struct route api_tel_routes[];
 
 int router_dispatch(struct req *r);

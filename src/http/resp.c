@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <microhttpd.h>
 
 #include "core/calendar.h"
@@ -75,6 +79,33 @@ const char *req_query(struct req *r, const char *key)
 const char *req_header(struct req *r, const char *key)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+int resp_header(struct req *r, const char *key, const char *value)
+{
+	if (!r->resp)
+		return EINVAL;
+	return MHD_add_response_header(r->resp, key, value) == MHD_YES ? 0 : ENOMEM;
+}
+
+int req_client_addr(struct req *r, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	        r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+	                : NULL;
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (!sa || n == 0)
+		return ENOENT;
+	if (sa->sa_family == AF_INET &&
+	    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+	              (socklen_t)n))
+		return 0;
+	if (sa->sa_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+	              (socklen_t)n))
+		return 0;
+	return ENOENT;
 }
 
 void problem_init(struct problem *p)

@@ -12,19 +12,29 @@
 
 #include "base/log.h"
 
-#define STMT_CACHE 256   /* open-addressed by the SQL text's address */
-#define DYN_CACHE  128   /* statements whose text is built at run time, cached by content */
-#define CKPT_PAGES 4000  /* WAL pages (~16 MB) after which the checkpointer is woken */
-#define CKPT_HARD  16000 /* WAL pages (~64 MB) after which the writer checkpoints itself */
+#define STMT_CACHE  256   /* open-addressed by the SQL text's address */
+#define DYN_CACHE   128   /* statements whose text is built at run time, cached by content */
+#define CKPT_PAGES  4000  /* WAL pages (~16 MB) after which the checkpointer is woken */
+#define CKPT_HARD   16000 /* WAL pages (~64 MB) after which the writer checkpoints itself */
+#define CKPT_FINISH 1000  /* frames the writer copies itself to finish a round of the thread's */
 
 /* Checkpoints run on a thread of their own with its own connection: copying the WAL
  * into the database and its fsync took tens of milliseconds inside a commit, and the
- * loop answered nothing meanwhile. A PASSIVE checkpoint never blocks the writer. */
+ * loop answered nothing meanwhile. A PASSIVE checkpoint never blocks the writer.
+ *
+ * The WAL only starts over when a write transaction begins with every frame already
+ * copied back. Under steady writes the thread never gets there on its own (the loop
+ * commits while it copies), so once the thread has copied what it saw, the writer
+ * copies the few frames committed meanwhile itself, between two transactions, and the
+ * next transaction restarts the WAL. The thread is woken once per round, not after
+ * every commit (that was a checkpoint and an fsync per commit past the mark). */
 struct checkpointer {
 	pthread_t thread;   /* runs ckpt_main */
-	pthread_mutex_t mu; /* guards wake and stop */
+	pthread_mutex_t mu; /* guards the fields below */
 	pthread_cond_t cv;  /* signalled by the WAL hook and by db_close */
-	bool wake;          /* the WAL passed CKPT_PAGES since the last checkpoint */
+	bool wake;          /* the WAL passed CKPT_PAGES: the thread has work */
+	bool busy;          /* woken and not yet finished */
+	int copied;         /* WAL frames the thread's last round copied back, or 0 */
 	bool stop;          /* db_close is waiting for the thread */
 	char *path;         /* the database file (owned) */
 	bool full;          /* synchronous=FULL: fsync the checkpoint too */
@@ -103,7 +113,7 @@ static void *ckpt_main(void *arg)
 	}
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		int log = 0, done = 0, rc;
+		int log = 0, done = 0, rc = SQLITE_ERROR;
 
 		while (!c->wake && !c->stop)
 			pthread_cond_wait(&c->cv, &c->mu);
@@ -118,6 +128,9 @@ static void *ckpt_main(void *arg)
 				log_error("store.checkpoint", "error=\"%s\"", sqlite3_errmsg(h));
 		}
 		pthread_mutex_lock(&c->mu);
+		c->busy = false;
+		/* Everything it saw is copied: the writer finishes the round. */
+		c->copied = (rc == SQLITE_OK && done == log) ? log : 0;
 	}
 	pthread_mutex_unlock(&c->mu);
 	sqlite3_close(h);
@@ -127,19 +140,26 @@ static void *ckpt_main(void *arg)
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	struct checkpointer *c = arg;
+	bool finish = false;
 
-	/* Under writes that never pause, the background checkpoint never catches the
-	 * WAL's end and the WAL never starts over; past the hard mark the writer copies it
-	 * back itself (as SQLite's own automatic checkpoint would, rarely now), so the next
-	 * write can restart the WAL and journal_size_limit can shrink it. */
-	if (pages >= CKPT_HARD)
-		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	if (pages >= CKPT_PAGES) {
-		pthread_mutex_lock(&c->mu);
-		c->wake = true;
+	if (pages < CKPT_PAGES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&c->mu);
+	if (c->copied > 0 && pages - c->copied <= CKPT_FINISH) {
+		finish = true;
+		c->copied = 0;
+	} else if (!c->busy) {
+		c->copied = 0;
+		c->busy = c->wake = true;
 		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
 	}
+	pthread_mutex_unlock(&c->mu);
+	/* The writer copies the rest itself: a few hundred frames when it finishes a round
+	 * of the thread's; the whole WAL past the hard mark, when the thread cannot keep up
+	 * (as SQLite's own automatic checkpoint would). Either way the next transaction
+	 * starts the WAL over and journal_size_limit shrinks the file. */
+	if (finish || pages >= CKPT_HARD)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -185,14 +205,23 @@ static int ckpt_start(struct db *db, const char *path, bool full)
 	return 0;
 }
 
+/* SQLite counts every allocation under a global mutex unless told not to; Lotsen reads
+ * no SQLite memory statistics. Only possible before the library's first use. */
+static void sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct db *db;
 	int flags, err = 0;
 	char pragma[128];
 
 	if (!dbp || !path)
 		return EINVAL;
+	pthread_once(&once, sqlite_configure);
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return ENOMEM;

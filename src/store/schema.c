@@ -233,6 +233,13 @@ static const struct migration core_migrations[] = {
         {4, "voice menus of entry numbers",
          "ALTER TABLE entry_numbers ADD COLUMN menu TEXT CHECK (menu IS NULL OR "
          "json_valid(menu));"},
+        /* The steps an agent goes through for a category (a JSON list of short texts,
+         * shown on the desk when the category is picked), and an index for an agent's own
+         * figures of the day, which count the cases they logged since midnight. */
+        {5, "checklists of case categories; cases by agent",
+         "ALTER TABLE categories ADD COLUMN checklist TEXT CHECK (checklist IS NULL OR "
+         "json_valid(checklist));"
+         "CREATE INDEX cases_agent ON cases(agent_id, created_at);"},
 };
 
 int schema_migrate(struct db *db)

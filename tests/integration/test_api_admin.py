@@ -123,6 +123,29 @@ class AdminTest(ServerTest):
         self.assertProblem(r, 422, "kind")
         self.assertIn("complaint", r.json["errors"][0]["message"])
 
+    def test_category_checklist_is_a_list_of_short_steps(self):
+        r = self.api("POST", "/api/v1/categories", {"name": "Checklisteprov", "kind": "question",
+                                                    "checklist": ["Fråga efter adress.", "Säg när svar kommer."]})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["checklist"], ["Fråga efter adress.", "Säg när svar kommer."])
+        cid = r.json["id"]
+        self.assertProblem(self.api("PATCH", f"/api/v1/categories/{cid}", {"checklist": "Fråga"}), 422, "checklist")
+        r = self.api("PATCH", f"/api/v1/categories/{cid}", {"checklist": ["Ett", " "]})
+        self.assertProblem(r, 422, "checklist")
+        self.assertIn("steg 2", r.json["errors"][0]["message"])
+        self.assertProblem(self.api("PATCH", f"/api/v1/categories/{cid}", {"checklist": ["x" * 201]}), 422, "checklist")
+        self.assertProblem(self.api("PATCH", f"/api/v1/categories/{cid}", {"checklist": ["x"] * 31}), 422, "checklist")
+        r = self.api("PATCH", f"/api/v1/categories/{cid}", {"checklist": None})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json["checklist"])
+        # The demo's categories carry some, and agents read them with the category.
+        demo = self.api("GET", "/api/v1/categories?limit=500", user="anna").json["items"]
+        bist = next(c for c in demo if c["name"].startswith("Biståndsbedömning"))
+        self.assertEqual(len(bist["checklist"]), 4, bist)
+        self.assertProblem(self.api("PATCH", f"/api/v1/categories/{cid}", {"checklist": []}, user="anna"), 403)
+        self.assertEqual({a for (a,) in self.srv.sql("SELECT action FROM audit_log WHERE entity='categories'"
+                                                     " AND entity_id=?", cid)}, {"create", "update"})
+
     def test_closure_must_end_after_start(self):
         r = self.api("POST", "/api/v1/closures", {"group_id": 1, "starts_at": "2026-12-01T10:00:00Z",
                                                    "ends_at": "2026-12-01T09:00:00Z", "reason": "APT"})

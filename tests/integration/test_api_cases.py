@@ -44,9 +44,12 @@ class CaseTest(ServerTest):
         g = self.api("GET", f"/api/v1/cases/{c['id']}", user="erik")
         self.assertEqual(g.status, 200)
         self.assertEqual(g.json["summary"], "Frågade om hemtjänstavgift.")
-        audit = self.srv.sql("SELECT action FROM audit_log WHERE entity='case' AND entity_id=?", c["id"])
-        self.assertIn(("create",), audit)
-        self.assertIn(("read",), audit)
+        # One row for logging it (the answer to the creator is covered by it), one for
+        # erik's read.
+        audit = self.srv.sql("SELECT a.action, u.username FROM audit_log a JOIN users u"
+                             " ON u.id = a.user_id WHERE entity='case' AND entity_id=?"
+                             " ORDER BY a.id", c["id"])
+        self.assertEqual(audit, [("create", "anna"), ("read", "erik")])
 
     def test_same_citizen_links_earlier_cases(self):
         pnr = "194501011235"
@@ -253,3 +256,95 @@ class CaseTest(ServerTest):
         self.assertEqual(r.status, 200)
         self.assertLessEqual(len(r.json["items"]), 5)
         self.assertTrue(all(x["entity"] == "case" for x in r.json["items"]))
+
+    def test_threat_filter_keeps_the_confidential_rule(self):
+        open_threat = self.api("POST", "/api/v1/cases", self.base(threat=True, summary="Hotade att komma hit."),
+                               user="anna").json
+        secret = self.api("POST", "/api/v1/cases", self.base(threat=True, confidential=True,
+                                                             summary="Hot, skyddad identitet."), user="anna").json
+        self.api("POST", "/api/v1/cases", self.base(summary="Vanlig fråga."), user="anna")
+        mine = self.api("GET", "/api/v1/cases?threat=true&limit=500", user="chef.stod")
+        self.assertEqual(mine.status, 200, mine)
+        self.assertTrue(all(c["threat"] for c in mine.json["items"]), mine.json)
+        self.assertTrue({open_threat["id"], secret["id"]} <= {c["id"] for c in mine.json["items"]})
+        self.assertEqual(mine.json["total"], len(mine.json["items"]))
+        # A group lead of another group sees the open one, not the confidential one.
+        other = {c["id"] for c in self.api("GET", "/api/v1/cases?threat=true&limit=500",
+                                           user="lead.forskola").json["items"]}
+        self.assertIn(open_threat["id"], other)
+        self.assertNotIn(secret["id"], other)
+        self.assertIn(secret["id"], {c["id"] for c in self.api("GET", "/api/v1/cases?threat=true&limit=500",
+                                                                 user="lead.aldre").json["items"]})
+        self.assertEqual(self.api("GET", "/api/v1/cases?threat=true", user="viewer.aldre").json["total"], 0)
+        self.assertProblem(self.api("GET", "/api/v1/cases?threat=ja", user="chef.stod"), 400)
+        self.assertTrue(self.srv.sql("SELECT 1 FROM audit_log WHERE action='search' AND entity='case'"
+                                     " AND detail='threat-flagged' AND user_id=(SELECT id FROM users"
+                                     " WHERE username='lead.forskola')"))
+
+    def test_case_counts_of_the_day(self):
+        path = f"/api/v1/cases/counts?group_id={self.group}"
+        before = self.api("GET", path, user="lead.aldre")
+        self.assertEqual(before.status, 200, before)
+        b = before.json
+        self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
+                                                    handover={"message": "Ring upp."}), user="anna")
+        self.api("POST", "/api/v1/cases", self.base(outcome="guided"), user="anna")
+        a = self.api("GET", path, user="lead.aldre").json
+        self.assertEqual(a["total"], b["total"] + 2, (a, b))
+        self.assertEqual(a["outcomes"]["handed_over"], b["outcomes"]["handed_over"] + 1)
+        self.assertEqual(a["outcomes"]["guided"], b["outcomes"]["guided"] + 1)
+        self.assertEqual(a["channels"]["phone"], b["channels"]["phone"] + 2)
+        self.assertAlmostEqual(a["fcr"], a["outcomes"]["resolved"] / a["total"], places=6)
+        self.assertGreaterEqual(a["fcr_with_guided"], a["fcr"])
+        everyone = self.api("GET", "/api/v1/cases/counts", user="chef.stod").json
+        self.assertGreaterEqual(everyone["total"], a["total"])
+        self.assertProblem(self.api("GET", path, user="anna"), 403)
+        self.assertProblem(self.api("GET", path, user="viewer.aldre"), 403)
+        self.assertProblem(self.api("GET", "/api/v1/cases/counts?from=2026-02-02&to=2026-02-01",
+                                    user="chef.stod"), 400)
+
+    def test_my_figures_today(self):
+        always = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                  "holidays": "ignore"}
+        bygglov = self.srv.sql("SELECT id FROM groups WHERE name='Bygglov'")[0][0]
+        self.assertEqual(self.api("PATCH", f"/api/v1/groups/{bygglov}", {"opening_hours": always}).status, 200)
+        before = self.api("GET", "/api/v1/me/today", user="mikael")
+        self.assertEqual(before.status, 200, before)
+        b = before.json
+        for state in ("logged_in", "ready"):
+            self.assertEqual(self.api("POST", "/api/v1/acd/agents/me/state", {"state": state},
+                                      user="mikael").status, 200)
+        call = self.api("POST", "/api/v1/acd/calls", {"group_id": bygglov, "caller": "070-222 33 44"}).json
+        import time
+        for _ in range(50):
+            r = self.api("POST", f"/api/v1/acd/calls/{call['call_id']}/answer", user="mikael")
+            if r.status == 200:
+                break
+            time.sleep(0.05)
+        self.assertEqual(r.status, 200, r)
+        time.sleep(1.1)
+        self.assertEqual(self.api("POST", f"/api/v1/acd/calls/{call['call_id']}/hangup", user="mikael").status, 200)
+        self.api("POST", "/api/v1/cases", self.base(), user="mikael")
+        self.api("POST", "/api/v1/cases", self.base(outcome="guided"), user="mikael")
+        a = self.api("GET", "/api/v1/me/today", user="mikael").json
+        self.assertEqual(a["cases"]["total"], b["cases"]["total"] + 2, a)
+        self.assertEqual(a["cases"]["resolved"], b["cases"]["resolved"] + 1, a)
+        self.assertEqual(a["cases"]["guided"], b["cases"]["guided"] + 1, a)
+        self.assertEqual(a["calls"]["answered"], b["calls"]["answered"] + 1, a)
+        self.assertGreaterEqual(a["time"]["talk_s"], 1.0, a)
+        self.assertGreater(a["time"]["logged_in_s"], 0, a)
+        self.assertGreaterEqual(a["calls"]["aht_s"], 1.0, a)
+        # Only one's own: another agent's figures did not move.
+        self.assertEqual(self.api("GET", "/api/v1/me/today", user="peter").json["calls"]["answered"], 0)
+        self.assertProblem(self.api("GET", "/api/v1/me/today", user="viewer.aldre"), 403)
+        self.api("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, user="mikael")
+
+    def test_handovers_of_one_group(self):
+        c = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
+                                                        handover={"message": "Ring upp."}), user="anna").json
+        items = self.api("GET", f"/api/v1/handovers?open=true&group_id={self.group}", user="lead.aldre").json["items"]
+        self.assertIn(c["id"], [h["case_id"] for h in items])
+        self.assertTrue(all(h["group_id"] == self.group for h in items), items)
+        other = self.api("GET", f"/api/v1/handovers?open=true&group_id={self.other_group}", user="lead.aldre").json
+        self.assertNotIn(c["id"], [h["case_id"] for h in other["items"]])
+        self.assertProblem(self.api("GET", "/api/v1/handovers?group_id=x", user="lead.aldre"), 400)

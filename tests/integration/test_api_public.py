@@ -6,6 +6,9 @@ FEEDBACK = {"kind": "praise", "client_id": 3, "message": "Snabb snöröjning på
 
 
 class PublicApiTest(ServerTest):
+    # These tests send more feedback than a citizen may; FeedbackLimitTest has the limit.
+    extra = ("--feedback-limit", "1000/600")
+
     def post(self, body, **kw):
         return self.srv.request("POST", "/api/v1/public/feedback", body, **kw)
 
@@ -95,3 +98,40 @@ class PublicApiTest(ServerTest):
     def test_staff_endpoints_still_need_a_login(self):
         self.assertProblem(self.srv.request("GET", "/api/v1/cases"), 401)
         self.assertProblem(self.srv.request("GET", "/api/v1/public/contact/1"), 404)
+
+
+class FeedbackLimitTest(ServerTest):
+    """Tyck till is open to anyone: each address may send three messages in ten minutes here
+    (five by default); the fourth is 429 with Retry-After. Corrections cost nothing."""
+    extra = ("--feedback-limit", "3/600")
+
+    def post(self, body, **kw):
+        return self.srv.request("POST", "/api/v1/public/feedback", body, **kw)
+
+    def test_fourth_message_in_ten_minutes_waits(self):
+        for _ in range(4):  # invalid posts are not counted
+            self.assertProblem(self.post(dict(FEEDBACK, kind="rant")), 422, "kind")
+        for i in range(3):
+            r = self.post(dict(FEEDBACK, message=f"Meddelande {i}."))
+            self.assertEqual(r.status, 201, r)
+        r = self.post(dict(FEEDBACK, message="Ett till."))
+        self.assertProblem(r, 429)
+        self.assertTrue(r.json["type"].endswith("too-many-requests"), r.json)
+        retry = int(r.headers["Retry-After"])
+        self.assertTrue(190 <= retry <= 200, retry)  # one message every 200 s
+        self.assertIn("Försök igen om 4 minuter", r.json["detail"])
+        en = self.post(dict(FEEDBACK, message="One more."), headers={"Accept-Language": "en"})
+        self.assertProblem(en, 429)
+        self.assertIn("try again in 4 minutes", en.json["detail"])
+        # Nothing was created by the refused posts, and the contact page still answers.
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM cases WHERE summary IN ('Ett till.', 'One more.')"),
+                         [(0,)])
+        self.assertEqual(self.srv.request("GET", "/api/v1/public/contact").status, 200)
+
+    def test_a_bad_setting_stops_the_server(self):
+        from harness import Server
+        srv = Server(extra=("--feedback-limit", "fem"))
+        with self.assertRaises(RuntimeError) as e:
+            srv.start()
+        srv.log.close()
+        self.assertIn("feedback-limit", str(e.exception))

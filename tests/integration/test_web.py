@@ -30,6 +30,9 @@ PEERS = "scripts/install-test-peers.sh installs them"
                      os.path.isdir(os.path.join(ROOT, "node_modules", "axe-core")),
                      f"no playwright-core/axe-core in node_modules; {PEERS}")
 class WebTest(ServerTest):
+    # One feedback message per address in ten minutes: the form's second message is refused.
+    extra = ("--feedback-limit", "1/600")
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -38,6 +41,8 @@ class WebTest(ServerTest):
             r = cls.srv.request("PATCH", f"/api/v1/groups/{g}", {"opening_hours": ALWAYS, "wrapup_s": 0}, token=admin)
             assert r.status == 200, r
         cls.result, cls.calls, cls.stderr = cls.run_browser()
+        with open(os.path.join(cls.srv.dir, "result.json"), "w") as f:  # for a failing run
+            json.dump(cls.result, f, ensure_ascii=False, indent=1)
         if cls.result:
             # One line for bench/run.sh web: the timings the browser measured.
             print("web_figures agent_ready_ms=%s offer_ms=%s wallboard_ready_ms=%s" % (
@@ -54,7 +59,7 @@ class WebTest(ServerTest):
         err = open(os.path.join(cls.srv.dir, "browser.log"), "w+")
         proc = subprocess.Popen([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", shots], cwd=ROOT,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
-        killer = threading.Timer(90, proc.kill)
+        killer = threading.Timer(150, proc.kill)  # eight flows on a shared machine
         killer.start()
         result = None
         try:
@@ -159,7 +164,9 @@ class WebTest(ServerTest):
 
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
-        self.assertEqual(sorted(r["axe"]), ["admin", "agent", "index", "kb-edit", "kb-list", "kontakt", "lead", "tyck-till", "wallboard"], r["axe"])
+        self.assertEqual(sorted(r["axe"]), ["admin", "admin-agreement", "admin-boundary", "agent", "agent-case", "index",
+                                            "kb-edit", "kb-list", "kontakt", "lead", "lead-manager", "tyck-till",
+                                            "tyck-till-limited", "wallboard"], r["axe"])
         for page, violations in r["axe"].items():
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
             self.assertEqual(bad, [], f"{page}: {json.dumps(bad, ensure_ascii=False)}")
@@ -283,10 +290,104 @@ class WebTest(ServerTest):
         api = self.api("GET", "/api/v1/kb/flags?status=open", user="lead.aldre").json
         self.assertIn(r["kbFlagId"], [f["id"] for f in api["items"]])
 
+    def test_agent_sees_the_categorys_checklist_and_ticks_by_keyboard(self):
+        r = self.result
+        self.assertTrue(r["agentOk"], r.get("agentError"))
+        c = r["checklist"]
+        self.assertEqual(c["title"], "Checklista: Biståndsbedömning – kontakt med handläggare", c)
+        cat = self.api("GET", "/api/v1/categories?limit=500").json["items"]
+        bist = next(x for x in cat if x["name"].startswith("Biståndsbedömning"))
+        self.assertEqual(c["steps"], bist["checklist"])
+        self.assertIn("4 steg", c["live"])
+        self.assertEqual(r["checklistTicked"], [False, True, False, False])
+        self.assertTrue(r["checklistAfterSave"])  # the next case starts without it
+
+    def test_agent_sees_urgent_notices_and_own_figures(self):
+        r = self.result
+        self.assertTrue(r["agentOk"], r.get("agentError"))
+        # The notices of anna's groups (Äldre direkt and Stockholm direkt), each once.
+        titles = {n["title"] for g in (1, 2)
+                  for n in self.api("GET", f"/api/v1/kb/notices?group_id={g}", user="anna").json["items"]}
+        self.assertTrue(titles)
+        self.assertEqual(sorted(r["notices"]), sorted(titles))
+        before, after = r["todayBefore"], r["todayAfter"]
+        self.assertEqual(after["cases"], before["cases"] + 2, r)
+        self.assertEqual(after["handedOver"], before["handedOver"] + 1, r)
+        self.assertEqual(after["answered"], before["answered"] + 1, r)
+        self.assertRegex(after["aht"], r"^\d+:\d\d$")
+        mine = self.api("GET", "/api/v1/me/today", user="anna").json
+        self.assertEqual(mine["cases"]["total"], after["cases"])
+
+    def test_threat_case_logged_by_keyboard(self):
+        r = self.result
+        self.assertTrue(r["agentOk"], r.get("agentError"))
+        c = self.api("GET", f"/api/v1/cases/{r['threatCaseId']}", user="chef.stod").json
+        self.assertTrue(c["threat"], c)
+        self.assertEqual(c["outcome"], "resolved")
+        self.assertLess(r["threatCaseMs"], 10000)  # a typical case in under ten seconds
+
+    def test_manager_sees_the_case_in_todays_figures_and_lists(self):
+        r = self.result
+        self.assertTrue(r["managerOk"], r.get("managerError"))
+        self.assertTrue(r["managerLeadLink"])
+        self.assertEqual(r["managerGroup"], "Äldre direkt")
+        counts = self.api("GET", "/api/v1/cases/counts?group_id=2", user="chef.stod").json
+        m = r["managerCases"]
+        self.assertEqual(int(m["total"]), counts["total"], (m, counts))
+        self.assertGreaterEqual(int(m["total"]), 2)
+        self.assertGreaterEqual(int(m["handed_over"]), 1)
+        self.assertGreaterEqual(int(m["threat"]), 1)
+        self.assertTrue(m["fcr"].endswith("%"), m)
+        row = [h for h in r["managerHandovers"] if h[0] == str(r["caseId"])]
+        self.assertEqual(row, [[str(r["caseId"]), "Äldreförvaltningen", row[0][2] if row else "", r["dueWanted"]]],
+                         r["managerHandovers"])
+        self.assertIn("hotade", r["managerThreat"])
+        self.assertTrue(r["managerNoteLink"])
+        self.assertEqual(r["managerNoteJump"], f"#threat-{r['threatCaseId']}")
+        n = self.api("GET", "/api/v1/notifications", user="chef.stod").json["items"]
+        self.assertTrue(next(x for x in n if x["id"] == r["managerNoteRead"])["read"])
+
+    def test_client_viewer_cannot_see_other_departments_data(self):
+        r = self.result
+        self.assertTrue(r["viewerOk"], r.get("viewerError"))
+        v = r["viewerOther"]
+        self.assertEqual((v["caseStatus"], v["threatStatus"], v["countsStatus"]), (403, 403, 403), v)
+        self.assertEqual(v["threatTotal"], 0, v)
+        self.assertTrue(set(v["clients"]) <= {"Trafikkontoret"}, v)
+        self.assertTrue(set(v["handoverClients"]) <= {"Trafikkontoret"}, v)
+        self.assertIn("inte tillgång till ledningsvyn", r["viewerLeadMessage"])
+
+    def test_feedback_form_says_when_to_try_again(self):
+        r = self.result
+        self.assertTrue(r["publicOk"], r.get("publicError"))
+        f = r["feedbackLimited"]
+        self.assertIn("För många meddelanden", f["text"])
+        self.assertIn("Försök igen om 10 minuter", f["text"])
+        self.assertEqual(f["focused"], "form-error")
+        self.assertEqual(f["kept"], "Fler parkbänkar i Vasaparken.")
+        self.assertTrue(f["formShown"])
+
+    def test_admin_edits_categories_agreements_and_boundaries(self):
+        r = self.result
+        self.assertTrue(r["adminOk"], r.get("adminError"))
+        cat = self.api("GET", f"/api/v1/categories/{r['adminCategoryId']}").json
+        self.assertEqual((cat["name"], cat["kind"], cat["group_id"]), ("Bostadsanpassning – frågor", "question", 2), cat)
+        self.assertEqual(cat["checklist"], ["Fråga vilket hjälpmedel det gäller.", "Fråga om intyg från arbetsterapeut finns."])
+        self.assertEqual(r["adminAgreementSaved"], 1)
+        agr = self.api("GET", "/api/v1/agreements/1").json
+        self.assertEqual(agr["prices"]["phone"], 49.5, agr)
+        self.assertEqual(agr["prices"]["email"], 36.0, agr)  # the others as they were
+        self.assertEqual(r["adminBoundaryError"]["invalid"], "true", r["adminBoundaryError"])
+        self.assertEqual(r["adminBoundaryError"]["focused"], "f-contact_id")
+        self.assertIn("krävs när action är handover", r["adminBoundaryError"]["text"])
+        self.assertEqual(r["adminUnits"], ["Barn och ungdom", "Stadsmiljö och teknik", "Stöd och omsorg"])
+        audit = self.srv.sql("SELECT action FROM audit_log WHERE entity='agreements' AND entity_id=1")
+        self.assertIn(("update",), audit)
+
     def test_pages_raise_no_script_errors(self):
         self.assertEqual(self.result["pageErrors"], [])
         self.assertEqual(self.result["consoleErrors"], [])
-        self.assertLess(self.result["totalMs"], 60000)
+        self.assertLess(self.result["totalMs"], 100000)
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ static bool has_field(const struct verrors *v, const char *field)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(v->list, i, e) if (!strcmp(
-	        json_string_value(json_object_get(e, "field")), field)) return true;
+	json_array_foreach(
+	        v->list, i,
+	        e) if (!strcmp(json_string_value(json_object_get(e, "field")), field)) return true;
 	return false;
 }
 
@@ -59,14 +60,15 @@ static void test_menu_good(void **state)
 	struct verrors v;
 
 	(void)state;
-	assert_int_equal(check(db,
-	                       "{\"prompt\":\"meny\",\"timeout_s\":5,\"default_group\":1,"
-	                       "\"no_input_repeats\":1,\"max_invalid\":2,\"invalid_prompt\":\"meny\","
-	                       "\"options\":{\"1\":{\"group\":2},\"9\":{\"announcement\":\"oppettider\"},"
-	                       "\"0\":{\"repeat\":true},\"#\":{\"menu\":{\"prompt\":\"meny\","
-	                       "\"options\":{\"1\":{\"group\":4}}}}}}",
-	                       &v),
-	                 0);
+	assert_int_equal(
+	        check(db,
+	              "{\"prompt\":\"meny\",\"timeout_s\":5,\"default_group\":1,"
+	              "\"no_input_repeats\":1,\"max_invalid\":2,\"invalid_prompt\":\"meny\","
+	              "\"options\":{\"1\":{\"group\":2},\"9\":{\"announcement\":\"oppettider\"},"
+	              "\"0\":{\"repeat\":true},\"#\":{\"menu\":{\"prompt\":\"meny\","
+	              "\"options\":{\"1\":{\"group\":4}}}}}}",
+	              &v),
+	        0);
 	assert_false(verr_any(&v));
 	verr_free(&v);
 	db_close(db);
@@ -102,12 +104,14 @@ static void test_menu_depth(void **state)
 {
 	struct db *db = groups_db();
 	struct verrors v;
-	const char *three = "{\"prompt\":\"meny\",\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\","
-	                    "\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\",\"options\":{\"1\":"
-	                    "{\"group\":1}}}}}}}}}";
-	const char *four = "{\"prompt\":\"meny\",\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\","
-	                   "\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\",\"options\":{\"1\":"
-	                   "{\"menu\":{\"prompt\":\"meny\",\"options\":{\"1\":{\"group\":1}}}}}}}}}}}}";
+	const char *three =
+	        "{\"prompt\":\"meny\",\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\","
+	        "\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\",\"options\":{\"1\":"
+	        "{\"group\":1}}}}}}}}}";
+	const char *four =
+	        "{\"prompt\":\"meny\",\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\","
+	        "\"options\":{\"1\":{\"menu\":{\"prompt\":\"meny\",\"options\":{\"1\":"
+	        "{\"menu\":{\"prompt\":\"meny\",\"options\":{\"1\":{\"group\":1}}}}}}}}}}}}";
 
 	(void)state;
 	assert_int_equal(check(db, three, &v), 0);

@@ -13,7 +13,7 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const [base, shots] = process.argv.slice(2);
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-const result = { pageErrors: [], consoleErrors: [], axe: {} };
+const result = { pageErrors: [], consoleErrors: [], axe: {}, flowMs: {} };
 
 async function need(what, arg = {}) {
 	process.stdout.write(`NEED ${what} ${JSON.stringify(arg)}\n`);
@@ -65,6 +65,13 @@ async function agentFlow(browser) {
 	await page.waitForSelector('body[data-ready="true"]');
 	result.landedOn = new URL(page.url()).pathname;
 	result.agentReadyMs = Number(await page.getAttribute('body', 'data-ready-ms'));
+	await page.waitForSelector('#today-cases');
+	result.todayBefore = await page.evaluate(() => ({
+		cases: Number(document.getElementById('today-cases').textContent),
+		handedOver: Number(document.getElementById('today-handed_over').textContent),
+		answered: Number(document.getElementById('today-answered').textContent),
+	}));
+	result.notices = await page.$$eval('#notices:not([hidden]) #notice-list h3', (hs) => hs.map((h) => h.textContent));
 	await page.click('#btn-login');
 	await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Paus'));
 	await page.click('#btn-ready');
@@ -85,6 +92,19 @@ async function agentFlow(browser) {
 	result.formFocused = await page.evaluate(() => document.activeElement.id);
 	// The case form by keyboard only: type-ahead in the selects, arrows, Tab, Enter.
 	await page.keyboard.type('Bist');
+	// The category's checklist appears below the form; Space ticks a step.
+	await page.waitForSelector('#checklist:not([hidden]) #cl-0');
+	result.checklist = await page.evaluate(() => ({
+		title: document.getElementById('checklist-title').textContent,
+		steps: [...document.querySelectorAll('#checklist-steps label')].map((l) => l.textContent),
+		live: document.getElementById('checklist-live').textContent,
+	}));
+	await page.screenshot({ path: join(shots, 'agent-checklist.png'), fullPage: true });
+	await axe(page, 'agent-case');
+	await page.focus('#cl-1');
+	await page.keyboard.press('Space');
+	result.checklistTicked = await page.$$eval('#checklist-steps input', (xs) => xs.map((x) => x.checked));
+	await page.focus('#f-category');
 	await page.keyboard.press('Tab'); // department: the group's only one is chosen already
 	await page.keyboard.press('Tab'); // outcome
 	await page.keyboard.press('ArrowDown');
@@ -123,6 +143,24 @@ async function agentFlow(browser) {
 	});
 	result.caseId = Number(await page.textContent('#case-id'));
 	result.confirmation = await page.textContent('#case-done');
+	result.checklistAfterSave = await page.evaluate(() => document.getElementById('checklist').hidden);
+	// A second, quick case flagged as a threat: category, Tab ×3, summary, Tab, Space, Enter.
+	const t1 = Date.now();
+	await page.focus('#f-category');
+	await page.keyboard.type('Hemt');
+	await page.keyboard.press('Tab'); // department
+	await page.keyboard.press('Tab'); // outcome: resolved
+	await page.keyboard.press('Tab'); // summary
+	await page.keyboard.type('Uppringaren hotade att skada hemtjänstens personal.');
+	await page.keyboard.press('Tab'); // threat
+	await page.keyboard.press('Space');
+	await page.keyboard.press('Enter');
+	await page.waitForFunction((prev) => document.getElementById('case-id') && document.getElementById('case-id').textContent !== String(prev),
+		result.caseId, { timeout: 5000 });
+	result.threatCaseMs = Date.now() - t1;
+	result.threatCaseId = Number(await page.textContent('#case-id'));
+	await page.waitForFunction((n) => Number(document.getElementById('today-cases').textContent) >= n,
+		result.todayBefore.cases + 2, { timeout: 5000 });
 	// The knowledge base beside the form: search, hits with their marked snippets.
 	await page.focus('#kb-q');
 	await page.keyboard.type('hemtjänst');
@@ -132,6 +170,15 @@ async function agentFlow(browser) {
 	result.kbMarks = await page.$$eval('#kb-results mark', (ms) => ms.length);
 	await page.click('#btn-hangup');
 	await page.waitForFunction(() => !document.getElementById('call').classList.contains('talking'));
+	// The call just ended: the desk asks for its figures again.
+	await page.waitForFunction((n) => Number(document.getElementById('today-answered').textContent) >= n,
+		result.todayBefore.answered + 1, { timeout: 5000 });
+	result.todayAfter = await page.evaluate(() => ({
+		cases: Number(document.getElementById('today-cases').textContent),
+		handedOver: Number(document.getElementById('today-handed_over').textContent),
+		answered: Number(document.getElementById('today-answered').textContent),
+		aht: document.getElementById('today-aht').textContent,
+	}));
 	await page.click('#btn-logout');
 	await page.waitForFunction(() => document.getElementById('state').textContent === 'Utloggad');
 	await ctx.close();
@@ -161,6 +208,35 @@ async function wallboardFlow(browser) {
 	await ctx.close();
 }
 
+// A manager of the unit opens the lead view: the agent's cases are in the group's figures
+// today, the handover among the open ones, the threat in the list and in a notification.
+async function managerFlow(browser) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1400, height: 1100 } });
+	const page = await login(ctx, 'chef.stod', 'manager');
+	await page.waitForURL('**/wallboard.html');
+	result.managerLeadLink = await page.isVisible('a[href="lead.html"]');
+	await page.goto(base + '/lead.html?group=2');
+	await page.waitForSelector('body[data-ready="true"]');
+	result.managerGroup = await page.$eval('#group', (x) => x.selectedOptions[0].textContent);
+	await page.waitForSelector(`#threat-${result.threatCaseId}`);
+	result.managerCases = await page.evaluate(() => Object.fromEntries(['total', 'resolved', 'handed_over', 'threat', 'fcr']
+		.map((k) => [k, document.getElementById('cases-' + k).textContent])));
+	result.managerHandovers = await page.$$eval('#handovers-open tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+	result.managerThreat = await page.textContent(`#threat-${result.threatCaseId}`);
+	const link = `#threat-notes a[href="#threat-${result.threatCaseId}"]`;
+	result.managerNoteLink = await page.isVisible(link);
+	await axe(page, 'lead-manager');
+	if (result.managerNoteLink) {
+		await page.click(link);
+		result.managerNoteJump = new URL(page.url()).hash;
+		const note = await page.$eval(link, (a) => a.closest('li').id.replace('note-', ''));
+		await page.click('#note-read-' + note);
+		await page.waitForFunction((id) => !document.getElementById('note-' + id), note);
+		result.managerNoteRead = Number(note);
+	}
+	await ctx.close();
+}
+
 async function viewerFlow(browser) {
 	const ctx = await browser.newContext({ locale: 'sv-SE' });
 	const page = await login(ctx, 'viewer.aldre', 'viewer');
@@ -175,6 +251,34 @@ async function viewerFlow(browser) {
 	result.viewerDeskHidden = await page.evaluate(() => document.getElementById('desk').hidden);
 	result.viewerStatuses = statuses;
 	await ctx.close();
+
+	// Trafikkontoret's viewer, with its own token, asks for Äldreförvaltningen's data.
+	const tctx = await browser.newContext({ locale: 'sv-SE' });
+	const tp = await login(tctx, 'viewer.trafik', 'viewer-trafik');
+	await tp.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+	result.viewerOther = await tp.evaluate(async (ids) => {
+		const token = sessionStorage.getItem('lotsen.token');
+		const get = async (path) => {
+			const r = await fetch('/api/v1' + path, { headers: { Authorization: 'Bearer ' + token } });
+			return { status: r.status, body: r.ok ? await r.json() : null };
+		};
+		const handed = await get('/cases/' + ids.caseId);
+		const threat = await get('/cases/' + ids.threatCaseId);
+		const threats = await get('/cases?threat=true&limit=500');
+		const list = await get('/cases?limit=500');
+		const handovers = await get('/handovers');
+		const counts = await get('/cases/counts?group_id=2');
+		return {
+			caseStatus: handed.status, threatStatus: threat.status, countsStatus: counts.status,
+			threatTotal: threats.body.total,
+			clients: [...new Set(list.body.items.map((c) => c.client))],
+			handoverClients: [...new Set(handovers.body.items.map((h) => h.client))],
+		};
+	}, { caseId: result.caseId, threatCaseId: result.threatCaseId });
+	await tp.goto(base + '/lead.html');
+	await tp.waitForFunction(() => document.getElementById('page-error').textContent !== '');
+	result.viewerLeadMessage = await tp.textContent('#page-error');
+	await tctx.close();
 }
 
 async function leadFlow(browser) {
@@ -245,6 +349,21 @@ async function publicFlow(browser) {
 	result.feedbackDone = await form.textContent('#done-text');
 	result.feedbackFocused = await form.evaluate(() => document.activeElement.id);
 	result.feedbackCaseId = Number(/(\d+)/.exec(result.feedbackDone)[1]);
+	// The server lets one address send one message per ten minutes here: the next waits.
+	await form.click('#done a');
+	await form.waitForSelector('body[data-ready="true"]');
+	await form.check('input[name=kind][value=idea]');
+	await form.selectOption('#f-client', { label: 'Trafikkontoret' });
+	await form.fill('#f-message', 'Fler parkbänkar i Vasaparken.');
+	await form.click('#send');
+	await form.waitForFunction(() => document.getElementById('form-error').textContent !== '');
+	result.feedbackLimited = await form.evaluate(() => ({
+		text: document.getElementById('form-error').textContent,
+		focused: document.activeElement.id,
+		kept: document.getElementById('f-message').value,
+		formShown: !document.getElementById('form-panel').hidden,
+	}));
+	await axe(form, 'tyck-till-limited');
 	await ctx.close();
 }
 
@@ -288,6 +407,50 @@ async function adminFlow(browser) {
 	await page.click('#lang-switch');
 	result.adminEnglish = { heading: await page.textContent('h1'), list: await page.textContent('#h-list'), save: await page.textContent('#btn-save') };
 	await page.click('#lang-switch');
+
+	// A category with a checklist (one step per line).
+	await page.click('#type-categories');
+	await page.waitForFunction(() => document.getElementById('h-list').textContent === 'Kategorier');
+	await page.click('#btn-new');
+	await page.fill('#f-name', 'Bostadsanpassning – frågor');
+	await page.selectOption('#f-kind', 'question');
+	await page.selectOption('#f-group_id', '2');
+	await page.fill('#f-checklist', 'Fråga vilket hjälpmedel det gäller.\nFråga om intyg från arbetsterapeut finns.');
+	await page.click('#btn-save');
+	await page.waitForFunction(() => document.getElementById('saved') && document.getElementById('saved').dataset.id);
+	result.adminCategoryId = Number(await page.getAttribute('#saved', 'data-id'));
+
+	// An agreement: prices per channel (a comma decimal) and the groups it covers.
+	await page.click('#type-agreements');
+	await page.waitForFunction(() => document.getElementById('h-list').textContent === 'Avtal');
+	await page.click('#list-table button[data-id="1"]');
+	await page.waitForSelector('#p-phone');
+	await page.fill('#p-phone', '49,50');
+	await page.screenshot({ path: join(shots, 'admin-agreement.png'), fullPage: true });
+	await axe(page, 'admin-agreement');
+	await page.click('#btn-save');
+	await page.waitForFunction(() => document.getElementById('saved') && document.getElementById('saved').textContent === 'Sparat.');
+	result.adminAgreementSaved = Number(await page.getAttribute('#saved', 'data-id'));
+
+	// A boundary that hands over without a receiver: the server's error under the field.
+	await page.click('#type-boundaries');
+	await page.waitForFunction(() => document.getElementById('h-list').textContent === 'Gränssnitt');
+	await page.click('#btn-new');
+	await page.selectOption('#f-agreement_id', '1');
+	await page.selectOption('#f-category_id', String(result.adminCategoryId));
+	await page.selectOption('#f-action', 'handover');
+	await page.fill('#f-instructions', 'Lämna över till bostadsanpassningen.');
+	await page.click('#btn-save');
+	await page.waitForFunction(() => document.getElementById('err-contact_id').textContent !== '');
+	result.adminBoundaryError = await page.evaluate(() => ({
+		text: document.getElementById('err-contact_id').textContent,
+		invalid: document.getElementById('f-contact_id').getAttribute('aria-invalid'),
+		focused: document.activeElement.id,
+	}));
+	await axe(page, 'admin-boundary');
+	await page.click('#type-units');
+	await page.waitForFunction(() => document.getElementById('h-list').textContent === 'Enheter');
+	result.adminUnits = await page.$$eval('#list-table tbody th', (ths) => ths.map((h) => h.textContent));
 	await ctx.close();
 
 	const actx = await browser.newContext({ locale: 'sv-SE' });
@@ -397,7 +560,9 @@ async function kbFlow(browser) {
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 const started = Date.now();
 try {
-	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['viewer', viewerFlow], ['lead', leadFlow], ['public', publicFlow], ['admin', adminFlow], ['kb', kbFlow]]) {
+	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['manager', managerFlow], ['viewer', viewerFlow],
+		['lead', leadFlow], ['public', publicFlow], ['admin', adminFlow], ['kb', kbFlow]]) {
+		const t0 = Date.now();
 		try {
 			await flow(browser);
 			result[name + 'Ok'] = true;
@@ -405,6 +570,7 @@ try {
 			result[name + 'Ok'] = false;
 			result[name + 'Error'] = String(e.stack || e);
 		}
+		result.flowMs[name] = Date.now() - t0;
 	}
 } finally {
 	await browser.close();

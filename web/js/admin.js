@@ -5,10 +5,21 @@ import { api, requireSession, logout, initLang, applyLang, t, el, ApiError } fro
 requireSession();
 const $ = (id) => document.getElementById(id);
 
-// Field types: text, email, phone, int, bool, ref (a select of another record type), enum,
-// list (one value per line), time (date and time, local), hours (the weekly table),
+// Field types: text, textarea, email, phone, int, real (a price), bool, ref (a select of
+// another record type), refs (checkboxes of records), enum, list (one value per line), date
+// (YYYY-MM-DD), time (date and time, local), hours (the weekly table), prices (per channel),
 // members (a user's groups with skill), password (create only).
+const CHANNELS = [['phone', 'Telefon', 'Phone'], ['email', 'E-post', 'E-mail'], ['letter', 'Brev', 'Letter'], ['fax', 'Fax', 'Fax'],
+	['visit', 'Besök', 'Visit'], ['web', 'Webb', 'Web'], ['social', 'Sociala medier', 'Social media']];
 const TYPES = {
+	units: {
+		sv: 'Enheter', en: 'Units', one: ['enhet', 'unit'], cols: ['name', 'manager_id'],
+		fields: [
+			{ name: 'name', sv: 'Namn', en: 'Name', type: 'text', required: true },
+			{ name: 'manager_id', sv: 'Enhetschef', en: 'Manager', type: 'ref', ref: 'users',
+				hint: ['Får meddelande när ett ärende i enhetens grupper hotflaggas.', 'Is notified when a case in the unit\'s groups is flagged as a threat.'] },
+		],
+	},
 	groups: {
 		sv: 'Svarsgrupper', en: 'Response groups', one: ['svarsgrupp', 'response group'], cols: ['name', 'unit_id', 'active'],
 		fields: [
@@ -60,6 +71,50 @@ const TYPES = {
 			{ name: 'active', sv: 'Aktiv', en: 'Active', type: 'bool' },
 		],
 	},
+	agreements: {
+		sv: 'Avtal', en: 'Agreements', one: ['avtal', 'agreement'], fresh: ['Nytt avtal', 'New agreement'], cols: ['name', 'client_id', 'valid_from', 'valid_to'],
+		fields: [
+			{ name: 'client_id', sv: 'Uppdragsgivare', en: 'Department', type: 'ref', ref: 'clients', required: true },
+			{ name: 'name', sv: 'Namn', en: 'Name', type: 'text', required: true },
+			{ name: 'valid_from', sv: 'Gäller från', en: 'Valid from', type: 'date', required: true },
+			{ name: 'valid_to', sv: 'Gäller till och med', en: 'Valid until', type: 'date', hint: ['Tomt: tills vidare.', 'Empty: until further notice.'] },
+			{ name: 'group_ids', sv: 'Svarsgrupper som avtalet täcker', en: 'Response groups covered', type: 'refs', ref: 'groups' },
+			{ name: 'prices', sv: 'Pris per ärende och kanal (kr)', en: 'Price per case and channel (SEK)', type: 'prices' },
+			{ name: 'fixed_annual_price', sv: 'Fast årspris (kr)', en: 'Fixed annual price (SEK)', type: 'real',
+				hint: ['Ett avtal har pris per ärende, fast årspris eller båda.', 'An agreement has a price per case, a fixed annual price or both.'] },
+			{ name: 'notes', sv: 'Anteckningar', en: 'Notes', type: 'textarea' },
+		],
+	},
+	boundaries: {
+		sv: 'Gränssnitt', en: 'Boundaries', one: ['gränssnittsregel', 'boundary rule'], cols: ['category_id', 'agreement_id', 'action', 'contact_id'],
+		fields: [
+			{ name: 'agreement_id', sv: 'Avtal', en: 'Agreement', type: 'ref', ref: 'agreements', required: true },
+			{ name: 'category_id', sv: 'Kategori', en: 'Category', type: 'ref', ref: 'categories', required: true },
+			{ name: 'action', sv: 'Kontaktcenter ska', en: 'The center shall', type: 'enum', required: true, options: [
+				['resolve', 'lösa ärendet självt', 'resolve the case itself'], ['handover', 'lämna över till förvaltningen', 'hand it over to the department']] },
+			{ name: 'contact_id', sv: 'Mottagare vid överlämning', en: 'Receiver of handovers', type: 'ref', ref: 'contacts',
+				hint: ['Krävs vid överlämning; en kontakt hos avtalets uppdragsgivare.', 'Required for handovers; a contact of the agreement\'s department.'] },
+			{ name: 'due_working_days', sv: 'Svar inom (arbetsdagar)', en: 'Answer within (working days)', type: 'int', min: 0, max: 60 },
+			{ name: 'instructions', sv: 'Instruktioner till servicehandläggaren', en: 'Instructions to the agent', type: 'textarea' },
+		],
+	},
+	categories: {
+		sv: 'Kategorier', en: 'Categories', one: ['kategori', 'category'], cols: ['name', 'kind', 'group_id', 'client_id', 'active'],
+		fields: [
+			{ name: 'name', sv: 'Namn', en: 'Name', type: 'text', required: true },
+			{ name: 'kind', sv: 'Slag', en: 'Kind', type: 'enum', required: true, options: [
+				['question', 'fråga', 'question'], ['matter', 'ärende', 'matter'], ['opinion', 'synpunkt', 'opinion'],
+				['complaint', 'klagomål', 'complaint'], ['praise', 'beröm', 'praise'], ['idea', 'idé', 'idea'],
+				['fault_report', 'felanmälan', 'fault report']] },
+			{ name: 'group_id', sv: 'Svarsgrupp', en: 'Response group', type: 'ref', ref: 'groups' },
+			{ name: 'client_id', sv: 'Uppdragsgivare', en: 'Department', type: 'ref', ref: 'clients',
+				hint: ['Tomt: uppdragsgivaren vars avtal täcker gruppen.', 'Empty: the department whose agreement covers the group.'] },
+			{ name: 'checklist', sv: 'Checklista', en: 'Checklist', type: 'list',
+				hint: ['Ett kort steg per rad (högst 30). Visas för servicehandläggaren när kategorin väljs.',
+					'One short step per line (at most 30). Shown to the agent when the category is chosen.'] },
+			{ name: 'active', sv: 'Aktiv', en: 'Active', type: 'bool' },
+		],
+	},
 	contacts: {
 		sv: 'Kontakter', en: 'Contacts', one: ['kontakt', 'contact'], cols: ['name', 'client_id', 'role', 'active'],
 		fields: [
@@ -101,6 +156,7 @@ function cell(f, v) {
 	if (f.type === 'ref') return refLabel(f.ref, v);
 	if (f.type === 'bool') return v === false ? t('nej', 'no') : t('ja', 'yes');
 	if (f.type === 'time') return localTime(v);
+	if (f.type === 'refs') return (v || []).map((id) => refLabel(f.ref, id)).join(', ');
 	if (f.type === 'enum') { const o = f.options.find((x) => x[0] === v); return o ? t(o[1], o[2]) : v; }
 	return v === null || v === undefined ? '' : String(v);
 }
@@ -185,6 +241,13 @@ function control(f, value, isNew) {
 		ta.value = (value || []).join('\n');
 		return wrap(ta);
 	}
+	case 'textarea': {
+		const ta = el('textarea', { ...common, rows: 4 });
+		ta.value = value === null || value === undefined ? '' : String(value);
+		return wrap(ta);
+	}
+	case 'refs': return refsChecks(f, value);
+	case 'prices': return pricesTable(f, value);
 	case 'password':
 		if (!isNew) return null;
 		return wrap(el('input', { ...common, type: 'password', autocomplete: 'new-password' }));
@@ -192,13 +255,19 @@ function control(f, value, isNew) {
 	case 'members': return membersTable(f, value);
 	default: {
 		const types = { email: 'email', phone: 'tel', int: 'text' };
-		const input = el('input', { ...common, type: types[f.type] || 'text', inputmode: f.type === 'int' ? 'numeric' : null,
+		const modes = { int: 'numeric', real: 'decimal', date: 'numeric' };
+		const input = el('input', { ...common, type: types[f.type] || 'text', inputmode: modes[f.type] || null,
 			autocomplete: f.type === 'email' || f.type === 'phone' ? 'off' : null });
 		input.value = f.type === 'time' ? localTime(value) : value === null || value === undefined ? '' : String(value);
 		if (f.type === 'time') {
 			input.setAttribute('aria-describedby', 'hint-time ' + desc);
 			input.placeholder = 'ÅÅÅÅ-MM-DD TT:MM';
 			input.dataset.enPlaceholder = 'YYYY-MM-DD HH:MM';
+		}
+		if (f.type === 'date') {
+			input.placeholder = 'ÅÅÅÅ-MM-DD';
+			input.dataset.enPlaceholder = 'YYYY-MM-DD';
+			input.autocomplete = 'off';
 		}
 		return wrap(input);
 	}
@@ -252,6 +321,43 @@ function readHours(orig) {
 	return out;
 }
 
+// Records chosen by checkboxes (an agreement's groups); the value is their ids.
+function refsChecks(f, value) {
+	const chosen = new Set(value || []);
+	const boxes = (refs[f.ref] || []).map((r) => {
+		const input = el('input', { type: 'checkbox', id: `r-${f.name}-${r.id}`, 'data-id': String(r.id), 'aria-describedby': 'err-' + f.name });
+		input.checked = chosen.has(r.id);
+		return el('div', { class: 'check' }, input, el('label', { for: input.id, text: r.label }));
+	});
+	return el('fieldset', { class: 'field', 'data-field': f.name, id: 'f-' + f.name },
+		el('legend', { 'data-en': f.en, text: f.sv }), el('div', { class: 'checks' }, ...boxes),
+		el('p', { class: 'field-error', id: 'err-' + f.name }));
+}
+
+// Prices per channel: one input each, empty for a channel without a price.
+function pricesTable(f, value) {
+	const rows = CHANNELS.map(([c, sv, en]) => {
+		const v = value && value[c] !== undefined && value[c] !== null ? String(value[c]).replace('.', ',') : '';
+		const input = el('input', { id: `p-${c}`, 'data-channel': c, inputmode: 'decimal', size: 8, 'aria-label': `${sv}, kr per ärende`,
+			'data-en-label': `${en}, SEK per case`, 'aria-describedby': 'err-prices' });
+		input.value = v;
+		return el('tr', {}, el('th', { scope: 'row', 'data-en': en, text: sv }), el('td', {}, input));
+	});
+	return el('fieldset', { class: 'field', 'data-field': f.name, id: 'f-prices' },
+		el('legend', { 'data-en': f.en, text: f.sv }),
+		el('p', { class: 'hint', 'data-en': 'Empty: no price per case in that channel. Decimals with a comma or a point.',
+			text: 'Tomt: inget styckpris i den kanalen. Decimaler med komma eller punkt.' }),
+		el('table', { class: 'data' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, lbl('Kanal', 'Channel')),
+			el('th', { scope: 'col' }, lbl('Kr per ärende', 'SEK per case')))), el('tbody', {}, ...rows)),
+		el('p', { class: 'field-error', id: 'err-prices' }));
+}
+
+// "1 200 000,50" → 1200000.5; anything else goes as written and the server names it.
+function number(text) {
+	const v = text.replace(/[\s\u00a0]/g, '').replace(',', '.');
+	return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : text;
+}
+
 function membersTable(f, value) {
 	const skill = new Map((value || []).map((m) => [m.group_id, m.skill]));
 	const rows = (refs.groups || []).map((g) => {
@@ -274,6 +380,13 @@ function readValue(f) {
 	if (f.type === 'members')
 		return [...document.querySelectorAll('#f-groups select')].filter((s) => s.value)
 			.map((s) => ({ group_id: Number(s.dataset.group), skill: Number(s.value) }));
+	if (f.type === 'refs')
+		return [...document.querySelectorAll(`#f-${f.name} input:checked`)].map((x) => Number(x.dataset.id));
+	if (f.type === 'prices') {
+		const out = {};
+		for (const x of document.querySelectorAll('#f-prices input')) if (x.value.trim()) out[x.dataset.channel] = number(x.value.trim());
+		return Object.keys(out).length ? out : null;
+	}
 	const input = $('f-' + f.name);
 	if (!input) return undefined;
 	if (f.type === 'bool') return input.checked;
@@ -282,6 +395,7 @@ function readValue(f) {
 	if (v === '') return null;
 	if (f.type === 'int') return /^-?\d+$/.test(v) ? Number(v) : v; // the server names a wrong value
 	if (f.type === 'ref') return Number(v);
+	if (f.type === 'real') return number(v);
 	if (f.type === 'time') return isoTime(v);
 	return v;
 }
@@ -290,7 +404,8 @@ async function openForm(id) {
 	const ty = TYPES[kind];
 	record = id ? await api('GET', `/${kind}/${id}`) : null;
 	const isNew = !record;
-	const title = isNew ? t(`Ny ${ty.one[0]}`, `New ${ty.one[1]}`) : t(`Ändra ${ty.one[0]}: `, `Edit ${ty.one[1]}: `) + cell(ty.fields[0], record[ty.fields[0].name]);
+	const named = ty.fields.find((f) => f.name === ty.cols[0]); // the list's first column names the record
+	const title = isNew ? (ty.fresh ? t(...ty.fresh) : t(`Ny ${ty.one[0]}`, `New ${ty.one[1]}`)) : t(`Ändra ${ty.one[0]}: `, `Edit ${ty.one[1]}: `) + cell(named, record[named.name]);
 	$('h-edit').textContent = title;
 	const controls = ty.fields.map((f) => control(f, record ? record[f.name] : f.type === 'bool' ? true : undefined, isNew)).filter(Boolean);
 	const timeHint = ty.fields.some((f) => f.type === 'time')
@@ -334,6 +449,8 @@ function showErrors(problem) {
 			const m = /weekly\.(\w+)\[\d+\]\[(\d)\]/.exec(e.field + ' ' + e.message);
 			target = m ? $(`h-${m[1]}-${m[2] === '0' ? 'from' : 'to'}`) : $('h-mon-from');
 		} else if (base === 'groups') target = document.querySelector('#f-groups select');
+		else if (base === 'prices') target = document.querySelector('#f-prices input');
+		else if (base === 'group_ids') target = document.querySelector('#f-group_ids input');
 		if (target) {
 			target.setAttribute('aria-invalid', 'true');
 			if (!first) first = target;
@@ -353,7 +470,7 @@ async function save(ev) {
 		if (v === undefined) continue;
 		if (!record) {
 			if (v !== null && !(Array.isArray(v) && !v.length)) body[f.name] = v;
-		} else if (JSON.stringify(v) !== JSON.stringify(record[f.name] ?? (f.type === 'list' || f.type === 'members' ? [] : null))) {
+		} else if (JSON.stringify(v) !== JSON.stringify(record[f.name] ?? (f.type === 'list' || f.type === 'members' || f.type === 'refs' ? [] : null))) {
 			body[f.name] = v;
 		}
 	}
@@ -364,7 +481,7 @@ async function save(ev) {
 	try {
 		const saved = record ? await api('PATCH', `/${kind}/${record.id}`, body) : await api('POST', `/${kind}`, body);
 		await loadList();
-		if (kind === 'groups' || kind === 'clients') await loadRefs();
+		if (['groups', 'clients', 'units', 'agreements', 'categories', 'contacts'].includes(kind)) await loadRefs();
 		await openForm(saved.id);
 		$('saved').textContent = t('Sparat.', 'Saved.');
 		$('saved').dataset.id = String(saved.id);

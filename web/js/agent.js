@@ -1,5 +1,6 @@
 // The agent desktop: queue status, the offered or current call from the live stream,
-// the case form and a knowledge-base search.
+// the case form with the category's checklist, a knowledge-base search, urgent notices
+// and the agent's own figures today.
 import { api, requireSession, logout, initLang, applyLang, t, el, seconds, ApiError, roleName } from './api.js';
 
 const s = requireSession();
@@ -23,7 +24,11 @@ const desk = {
 	clients: new Map(),  // id → name
 	categories: [],      // of the selected group
 	stream: null,
+	notices: null,       // ids of the urgent notices shown (null before the first load)
+	noticeItems: [],
+	today: null,         // GET /me/today
 };
+const REFRESH_MS = 60000; // notices and own figures are polled; the stream carries neither
 
 // ---- status -------------------------------------------------------------------------
 
@@ -136,6 +141,8 @@ function connect() {
 	es.addEventListener('agent', (ev) => {
 		const a = JSON.parse(ev.data);
 		if (a.agent_id !== s.user.id) return;
+		const before = desk.agent && desk.agent.state;
+		if ((before === 'talking' || before === 'wrapup') && a.state !== before && a.state !== 'wrapup') loadToday();
 		desk.agent = a;
 		renderState();
 		if (a.call_id && (!desk.call || desk.call.call_id !== a.call_id)) loadCall(a.call_id);
@@ -184,7 +191,30 @@ async function loadCategories() {
 	fillClients();
 }
 
+// ---- the category's checklist -------------------------------------------------------
+
+function renderChecklist(announce) {
+	const cat = desk.categories.find((c) => String(c.id) === $('f-category').value);
+	const steps = (cat && cat.checklist) || [];
+	const box = $('checklist');
+	box.hidden = !steps.length;
+	$('checklist-title').textContent = cat ? t(`Checklista: ${cat.name}`, `Checklist: ${cat.name}`) : t('Checklista', 'Checklist');
+	const ticked = new Set([...box.querySelectorAll('input:checked')].map((x) => x.dataset.step));
+	const same = box.dataset.category === String(cat ? cat.id : '');
+	box.dataset.category = String(cat ? cat.id : '');
+	$('checklist-steps').replaceChildren(...steps.map((text, i) => {
+		const input = el('input', { type: 'checkbox', id: 'cl-' + i, 'data-step': String(i), 'aria-describedby': 'checklist-hint' });
+		if (same && ticked.has(String(i))) input.checked = true;
+		return el('li', {}, input, el('label', { for: 'cl-' + i, text }));
+	}));
+	if (announce)
+		$('checklist-live').textContent = steps.length
+			? t(`Checklista med ${steps.length} steg under formuläret.`, `A checklist of ${steps.length} steps below the form.`)
+			: '';
+}
+
 function fillClients() {
+	renderChecklist(true);
 	const gid = Number($('f-group').value);
 	const cat = desk.categories.find((c) => String(c.id) === $('f-category').value);
 	const ids = cat && cat.client_id ? [cat.client_id] : clientsFor(gid);
@@ -245,6 +275,8 @@ async function submitCase() {
 	if (f.category_id.value) body.category_id = Number(f.category_id.value);
 	if (f.client_id.value) body.client_id = Number(f.client_id.value);
 	if (desk.lastCallId) body.call_id = String(desk.lastCallId);
+	if (f.threat.checked) body.threat = true;
+	if (f.confidential.checked) body.confidential = true;
 	if (body.outcome === 'handed_over') {
 		const h = {};
 		if (f.contact_id.value) h.contact_id = Number(f.contact_id.value);
@@ -273,8 +305,12 @@ async function submitCase() {
 		f.due_date.value = '';
 		f.category_id.value = '';
 		f.outcome.value = 'resolved';
+		f.threat.checked = false;
+		f.confidential.checked = false;
 		$('handover').hidden = true;
+		renderChecklist(false);
 		desk.lastCallId = desk.call ? desk.call.call_id : null;
+		loadToday();
 	} catch (e) {
 		showProblem(e);
 	} finally {
@@ -335,6 +371,75 @@ async function searchKb(ev) {
 	}
 }
 
+// ---- urgent notices -----------------------------------------------------------------
+
+// The notice's body is the server's safe rendering of its Markdown (as on kb.html).
+function renderNotices() {
+	const items = desk.noticeItems;
+	$('notices').hidden = !items.length;
+	$('notice-list').replaceChildren(...items.map((n) => {
+		const body = el('div', { class: 'body' });
+		body.innerHTML = n.body_html || '';
+		return el('li', { id: 'notice-' + n.id }, el('h3', {}, el('a', { href: 'kb.html#article-' + n.id, text: n.title })), body);
+	}));
+}
+
+// The notices of all the agent's groups, newest first, each once.
+async function loadNotices() {
+	const gids = desk.me ? desk.me.groups.map((g) => g.group_id) : [];
+	let lists;
+	try {
+		lists = await Promise.all(gids.map((g) => api('GET', '/kb/notices?group_id=' + g)));
+	} catch {
+		return; // the desk works without them; the next poll tries again
+	}
+	const seen = new Set();
+	const items = lists.flatMap((l) => l.items || []).filter((n) => !seen.has(n.id) && seen.add(n.id))
+		.sort((a, b) => String(b.updated_at || '').localeCompare(String(a.updated_at || '')) || b.id - a.id);
+	const fresh = desk.notices ? items.filter((n) => !desk.notices.has(n.id)) : [];
+	desk.notices = new Set(items.map((n) => n.id));
+	desk.noticeItems = items;
+	renderNotices();
+	if (fresh.length)
+		$('notices-live').textContent = t('Nytt viktigt meddelande: ', 'New urgent notice: ') + fresh.map((n) => n.title).join(', ');
+}
+
+// ---- my figures today -----------------------------------------------------------------
+
+const hm = (x) => {
+	const m = Math.round((x || 0) / 60);
+	return Math.floor(m / 60) + ':' + String(m % 60).padStart(2, '0');
+};
+
+function renderToday() {
+	const d = desk.today;
+	if (!d) return;
+	const c = d.cases, row = (id, sv, en, v) => [el('dt', { text: t(sv, en) }), el('dd', { id: 'today-' + id, text: v })];
+	$('today').replaceChildren(el('dl', { class: 'facts' },
+		...row('cases', 'Ärenden', 'Cases', String(c.total)),
+		...row('resolved', '– lösta direkt', '– resolved at once', String(c.resolved)),
+		...row('guided', '– vägledda', '– guided', String(c.guided)),
+		...row('handed_over', '– överlämnade', '– handed over', String(c.handed_over)),
+		...row('forwarded_urgent', '– akut till jour', '– urgent to on-call', String(c.forwarded_urgent)),
+		...row('answered', 'Besvarade samtal', 'Calls answered', String(d.calls.answered)),
+		...row('aht', 'Snittid per samtal', 'Average handle time', seconds(d.calls.aht_s)),
+		...row('logged', 'Inloggad', 'Logged in', hm(d.time.logged_in_s)),
+		...row('ready', 'Redo', 'Ready', hm(d.time.ready_s)),
+		...row('paused', 'Paus', 'Paused', hm(d.time.paused_s))));
+	$('today-at').textContent = t('Timmar:minuter; snittid i minuter:sekunder (samtal och efterarbete). Uppdaterad ',
+		'Hours:minutes; handle time in minutes:seconds (talk and wrap-up). Updated ')
+		+ new Date(d.at).toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm' }) + '.';
+}
+
+async function loadToday() {
+	try {
+		desk.today = await api('GET', '/me/today');
+		renderToday();
+	} catch {
+		/* the next poll tries again */
+	}
+}
+
 // ---- start --------------------------------------------------------------------------
 
 function pageError(e) {
@@ -354,6 +459,8 @@ async function start() {
 	initLang(() => {
 		renderState();
 		renderCall();
+		renderToday();
+		renderChecklist(false);
 	});
 	$('sign-out').addEventListener('click', logout);
 	$('btn-login').addEventListener('click', () => setState('logged_in'));
@@ -380,7 +487,11 @@ async function start() {
 		desk.agreements = agreements.items;
 		for (const c of clients.items) desk.clients.set(c.id, c.name);
 		$('f-group').replaceChildren(...desk.me.groups.map((g) => option(g.group_id, g.name)));
-		await loadCategories();
+		await Promise.all([loadCategories(), loadNotices(), loadToday()]);
+		setInterval(() => {
+			loadNotices();
+			loadToday();
+		}, REFRESH_MS);
 		if (desk.agent.call_id) loadCall(desk.agent.call_id);
 		applyLang();
 		document.body.dataset.ready = 'true';

@@ -1,11 +1,13 @@
-// The group lead's and manager's view: today's 15-minute intervals of a group, its agents'
-// time, overdue handovers and open knowledge-base flags.
+// The group lead's and manager's view: today's 15-minute intervals of a group, its cases and
+// agents' time today, threat-flagged cases (with the manager's notifications of them), open
+// handovers and open knowledge-base flags.
 import { api, requireSession, logout, initLang, t, el, seconds, ApiError } from './api.js';
 
 requireSession();
 const $ = (id) => document.getElementById(id);
-const SHOW = 25; // overdue handovers listed
-let data = { groups: [], intervals: null, overdue: [], flags: [] };
+const SHOW = 25; // open handovers listed
+const THREAT_DAYS = 30;
+let data = { groups: [], intervals: null, cases: null, overdue: [], flags: [], threats: [], threatTotal: 0, notes: [] };
 
 const pct = (x) => (x === null || x === undefined ? '–' : Math.round(x * 100) + '\u00a0%');
 const hm = (iso) => new Date(iso).toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm' });
@@ -51,14 +53,72 @@ function renderIntervals() {
 		'Hours:minutes. Occupancy = talk and wrap-up ÷ logged-in time not paused.') }));
 }
 
+function renderCases() {
+	const d = data.cases;
+	if (!d) return;
+	const o = d.outcomes || {};
+	const row = (id, sv, en, v) => [el('dt', { text: t(sv, en) }), el('dd', { id: 'cases-' + id, text: v })];
+	$('cases').replaceChildren(el('dl', { class: 'facts' },
+		...row('total', 'Ärenden', 'Cases', String(d.total)),
+		...row('resolved', '– lösta vid första kontakten', '– resolved at first contact', String(o.resolved || 0)),
+		...row('guided', '– vägledda', '– guided', String(o.guided || 0)),
+		...row('handed_over', '– överlämnade', '– handed over', String(o.handed_over || 0)),
+		...row('forwarded_urgent', '– akut till jour', '– urgent to on-call', String(o.forwarded_urgent || 0)),
+		...row('fcr', 'Lösningsgrad', 'First-contact resolution', pct(d.fcr)),
+		...row('fcr-guided', 'Lösningsgrad med vägledda', 'Resolution incl. guided', pct(d.fcr_with_guided)),
+		...row('threat', 'Hotflaggade', 'Threat-flagged', String(d.threat || 0))),
+	el('p', { class: 'hint', text: t('Ärenden som kom in i dag, alla kanaler.', 'Cases received today, all channels.') }));
+}
+
+const when = (iso) => new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Stockholm' });
+
+function renderThreats() {
+	const notes = data.notes;
+	$('threat-notes').replaceChildren(...(notes.length ? [
+		el('div', { class: 'notice' }, el('h3', { text: t('Meddelanden till dig', 'Notifications for you') }),
+			el('ul', {}, ...notes.map((n) => {
+				const b = el('button', { type: 'button', class: 'link-btn', id: 'note-read-' + n.id, text: t('Markera som läst', 'Mark as read') });
+				b.addEventListener('click', () => markRead(n.id).catch(fail));
+				const shown = data.threats.some((c) => c.id === n.case_id);
+				return el('li', { id: 'note-' + n.id }, el('span', { text: n.message + ' ' }),
+					shown ? el('a', { href: '#threat-' + n.case_id, text: t(`Visa ärende ${n.case_id}`, `Show case ${n.case_id}`) }) : null,
+					' ', b);
+			})))] : []));
+	const head = [t('Ärende', 'Case'), t('Inkom', 'Received'), t('Grupp', 'Group'), t('Kategori', 'Category'),
+		t('Utfall', 'Outcome'), t('Sammanfattning', 'Summary'), t('Sekretess', 'Confidential')];
+	const outcome = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
+		forwarded_urgent: ['akut till jour', 'urgent to on-call'] };
+	const rows = data.threats.map((c) => el('tr', { id: 'threat-' + c.id, tabindex: '-1' },
+		el('th', { scope: 'row', text: String(c.id) }), el('td', { text: when(c.received_at) }),
+		el('td', { class: 'text', text: c.group }), el('td', { class: 'text', text: c.category }),
+		el('td', { class: 'text', text: outcome[c.outcome] ? t(...outcome[c.outcome]) : c.outcome }),
+		el('td', { class: 'text', text: c.summary }), el('td', { class: 'text', text: c.confidential ? t('ja', 'yes') : t('nej', 'no') })));
+	$('threats').replaceChildren(data.threats.length
+		? el('table', { class: 'data', id: 'threat-table' },
+			el('caption', { text: t(`${data.threatTotal} ${data.threatTotal === 1 ? 'hotflaggat ärende' : 'hotflaggade ärenden'} som du får se, senaste först`,
+				`${data.threatTotal} threat-flagged ${data.threatTotal === 1 ? 'case' : 'cases'} you may see, newest first`) }),
+			el('thead', {}, el('tr', {}, ...head.map((x, i) => el('th', { scope: 'col', text: x, class: i > 1 ? 'text' : null })))), el('tbody', {}, ...rows))
+		: el('p', { class: 'hint', id: 'no-threats', text: t('Inga hotflaggade ärenden.', 'No threat-flagged cases.') }));
+}
+
+async function markRead(id) {
+	await api('POST', `/notifications/${id}/read`);
+	data.notes = data.notes.filter((n) => n.id !== id);
+	renderThreats();
+	$('h-threats').focus();
+}
+
 function renderLists() {
+	const head = [t('Ärende', 'Case'), t('Förvaltning', 'Department'), t('Mottagare', 'Receiver'), t('Svar senast', 'Due')];
+	const rows = (list) => list.slice(0, SHOW).map((h) => [String(h.case_id), h.client, h.contact, h.due_date]);
+	const late = data.overdue.filter((h) => h.overdue), coming = data.overdue.filter((h) => !h.overdue);
+	const more = (list) => (list.length > SHOW ? el('p', { class: 'hint', text: t(`De ${SHOW} första visas.`, `The first ${SHOW} are shown.`) }) : null);
 	$('overdue').replaceChildren(data.overdue.length
-		? el('div', {}, table(t(`${data.overdue.length} obesvarade överlämningar efter svarsdatum, äldst först`,
-			`${data.overdue.length} unanswered handovers past their due date, oldest first`),
-		[t('Ärende', 'Case'), t('Förvaltning', 'Department'), t('Mottagare', 'Receiver'), t('Svar senast', 'Due')],
-		data.overdue.slice(0, SHOW).map((h) => [String(h.case_id), h.client, h.contact, h.due_date])),
-		data.overdue.length > SHOW ? el('p', { class: 'hint', text: t(`De ${SHOW} äldsta visas.`, `The ${SHOW} oldest are shown.`) }) : null)
-		: el('p', { class: 'hint', text: t('Inga försenade överlämningar.', 'No overdue handovers.') }));
+		? el('div', {},
+			late.length ? el('div', { id: 'handovers-late' }, table(t(`${late.length} försenade, äldst först`, `${late.length} overdue, oldest first`), head, rows(late)), more(late)) : null,
+			coming.length ? el('div', { id: 'handovers-open' }, table(t(`${coming.length} med svarsdatum framåt, tidigast först`,
+				`${coming.length} due later, earliest first`), head, rows(coming)), more(coming)) : null)
+		: el('p', { class: 'hint', text: t('Inga öppna överlämningar i gruppen.', 'No open handovers in the group.') }));
 	$('flags').replaceChildren(data.flags.length
 		? el('ul', { class: 'kb-results' }, ...data.flags.map((f) => el('li', {},
 			el('h3', { text: f.title || f.slug || '#' + f.article_id }),
@@ -68,6 +128,8 @@ function renderLists() {
 
 function render() {
 	renderIntervals();
+	renderCases();
+	renderThreats();
 	renderLists();
 }
 
@@ -79,16 +141,28 @@ function fail(e) {
 	$('lead').hidden = true;
 }
 
-async function load() {
+// The minute's refresh leaves the threat list as it was: each reading of it is audited,
+// so it is read when the page opens and on Uppdatera.
+async function load(periodic = false) {
 	const g = $('group').value;
-	const [iv, ho, fl] = await Promise.all([
+	const since = new Date(Date.now() - THREAT_DAYS * 86400e3).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
+	const [iv, cs, ho, fl, th, no] = await Promise.all([
 		api('GET', '/acd/intervals?group_id=' + encodeURIComponent(g)),
-		api('GET', '/handovers?overdue=true&open=true'),
+		api('GET', '/cases/counts?group_id=' + encodeURIComponent(g)),
+		api('GET', '/handovers?open=true&group_id=' + encodeURIComponent(g)),
 		api('GET', '/kb/flags?status=open'),
+		periodic ? null : api('GET', `/cases?threat=true&from=${since}&limit=50`),
+		periodic ? null : api('GET', '/notifications'),
 	]);
 	data.intervals = iv;
+	data.cases = cs;
 	data.overdue = ho.items || [];
 	data.flags = fl.items || [];
+	if (th) {
+		data.threats = th.items || [];
+		data.threatTotal = th.total || 0;
+		data.notes = (no.items || []).filter((n) => n.kind === 'threat' && !n.read);
+	}
 	render();
 	$('updated').textContent = t('Uppdaterad ', 'Updated ') + new Date().toLocaleTimeString('sv-SE', { timeZone: 'Europe/Stockholm' });
 	document.body.dataset.ready = 'true';
@@ -117,5 +191,5 @@ $('pick').addEventListener('submit', (ev) => {
 	load().catch(fail);
 });
 $('group').addEventListener('change', () => load().catch(fail));
-setInterval(() => load().catch(() => {}), 60000);
+setInterval(() => load(true).catch(() => {}), 60000);
 start();

@@ -84,7 +84,12 @@ form.addEventListener('submit', async (ev) => {
 		$('h-done').focus();
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 422) showErrors(e.problem);
-		else $('form-error').textContent = t('Meddelandet kunde inte skickas just nu. Försök igen om en stund.',
+		else if (e instanceof ApiError && e.status === 429) {
+			// Several messages in a short while: the server says how long to wait (in the
+			// page's language); the form keeps what was written.
+			$('form-error').textContent = (e.problem.title ? e.problem.title + '. ' : '') + (e.problem.detail || '');
+			$('form-error').focus();
+		} else $('form-error').textContent = t('Meddelandet kunde inte skickas just nu. Försök igen om en stund.',
 			'The message could not be sent just now. Please try again shortly.');
 	} finally {
 		$('send').disabled = false;
