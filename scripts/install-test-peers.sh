@@ -5,7 +5,7 @@
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="wrk sip-tester chromium unzip poppler-utils"
+PKGS="wrk sip-tester baresip chromium unzip poppler-utils"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""

@@ -98,6 +98,7 @@ extern const struct route api_report_routes[];
 extern const struct route api_public_routes[];
 extern const struct route api_call_routes[];
 extern const struct route api_desk_routes[];
+extern const struct route api_tel_routes[];
 
 int router_dispatch(struct req *r);
 

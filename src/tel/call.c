@@ -43,6 +43,7 @@ enum phase {
 	PH_CB_CONFIRM, /* callback accepted; the confirmation plays, then we hang up */
 	PH_CB_WAIT,    /* no line: the engine keeps the place */
 	PH_CB_DIAL,    /* we are calling the citizen back */
+	PH_OUTSIDE,    /* transferred out: the agent's leg now goes to an outside number */
 };
 
 struct tel_call {
@@ -60,8 +61,13 @@ struct tel_call {
 	struct leg_counts cc, ac;       /* caller's and agents' packet counts */
 	char host[64];                  /* the request URI's host, for 302 Contacts */
 	enum phase phase;               /* what a digit means now */
-	json_t *menu;                   /* the entry number's menu while in it; owned */
+	json_t *menu_root;              /* the entry number's menu while in it; owned */
+	json_t *menu;                   /* the (sub)menu the caller is in; borrowed from the root */
 	int menu_tries;                 /* invalid digits so far */
+	int menu_silent;                /* times the menu timed out without a digit */
+	char ivr[8];                    /* the digits chosen through the menus */
+	bool greeted;                   /* the crisis message (if on) has played */
+	uint32_t ann_group;             /* the group whose announcement has played */
 	struct tmr menu_tmr;            /* no digit in time: the default group */
 	uint32_t group;                 /* the entry number's group */
 	char entry[ACD_NUMBER_MAX];     /* the number dialled */
@@ -86,6 +92,8 @@ struct tel_call {
 	bool survey_last;               /* it was the last offer: "1" opts in */
 	bool survey_optin;              /* the caller pressed 1: call back after the call */
 	uint32_t survey_agent;          /* the agent who talked last, for the answers */
+	char out_number[ACD_NUMBER_MAX]; /* a REFER's outside number, transferred next step */
+	uint32_t out_agent;              /* the agent who asked for it */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -97,7 +105,7 @@ static void call_destructor(void *arg)
 	tmr_cancel(&c->tmr);
 	tmr_cancel(&c->menu_tmr);
 	tmr_cancel(&c->dtmf_tmr);
-	json_decref(c->menu);
+	json_decref(c->menu_root);
 	list_unlink(&c->le);
 	mem_deref(c->agent.sess);
 	mem_deref(c->agent.media);
@@ -199,6 +207,20 @@ int tel_call_record(struct tel_call *c, uint32_t agent)
 	return 0;
 }
 
+bool tel_call_bridged(const struct tel_call *c)
+{
+	return c->talking && c->agent.up && c->caller.media && c->agent.media;
+}
+
+int tel_call_monitor(struct tel_call *c, struct recorder *mix)
+{
+	if (mix && !tel_call_bridged(c))
+		return EBUSY;
+	media_monitor(c->caller.media, mix, 0);
+	media_monitor(c->agent.media, mix, 1);
+	return 0;
+}
+
 void tel_call_end_reason(struct tel_call *c, const char *reason)
 {
 	if (c && !c->end_reason)
@@ -226,8 +248,10 @@ void tel_call_drop(struct tel_call *c)
 {
 	if (!c || !c->le.list)
 		return;
+	tel_listen_stop(c->tel, c->id);
 	survey_after(c);
-	record_pair(c, c->end_reason);
+	if (c->phase != PH_OUTSIDE) /* written when it was transferred out */
+		record_pair(c, c->end_reason);
 	add_counts(&c->cc, c->caller.media);
 	if (c->agent.media)
 		add_counts(&c->ac, c->agent.media);
@@ -371,13 +395,17 @@ static void caller_close_h(int err, const struct sip_msg *msg, void *arg)
 
 /* ---- prompts and digits --------------------------------------------------- */
 
-/* Play prompts by name on the caller's leg; a missing one is skipped (none left: a beep). */
-static void say(struct tel_call *c, const char *const *names, size_t n, bool append,
-                media_done_h *doneh)
+/* Play `pre` (announcements, borrowed) then prompts by name on the caller's leg; a missing
+ * one is skipped (none left: a beep). */
+static void say_with(struct tel_call *c, struct prompt *const *pre, size_t npre,
+                     const char *const *names, size_t n, bool append, media_done_h *doneh)
 {
 	struct prompt *p[16];
 	size_t k = 0;
 
+	for (size_t i = 0; i < npre && k < sizeof(p) / sizeof(p[0]); i++)
+		if (pre[i])
+			p[k++] = pre[i];
 	for (size_t i = 0; i < n && k < sizeof(p) / sizeof(p[0]); i++) {
 		p[k] = prompt_find(&c->tel->prompts, names[i]);
 		if (p[k])
@@ -387,6 +415,27 @@ static void say(struct tel_call *c, const char *const *names, size_t n, bool app
 			          names[i]);
 	}
 	media_play(c->caller.media, p, k, append, doneh, c);
+}
+
+static void say(struct tel_call *c, const char *const *names, size_t n, bool append,
+                media_done_h *doneh)
+{
+	say_with(c, NULL, 0, names, n, append, doneh);
+}
+
+/* The crisis message, once per call, when an administrator has switched it on. */
+static struct prompt *crisis(struct tel_call *c)
+{
+	struct prompt *p;
+
+	if (c->greeted)
+		return NULL;
+	c->greeted = true;
+	p = tel_announcement(c->tel, 0);
+	if (p)
+		log_info("tel.crisis", "call=%lld entry=%s played=true", (long long)c->id,
+		         c->entry);
+	return p;
 }
 
 static void digits_tmr_h(void *arg)
@@ -445,12 +494,29 @@ static void caller_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 
 static int arrive(struct tel_call *c, uint32_t group, const char *ivr);
 
+/* A setting of the menu the caller is in, else of the entry number's menu. */
+static json_t *menu_get(const struct tel_call *c, const char *key)
+{
+	json_t *v = json_object_get(c->menu, key);
+
+	return v ? v : json_object_get(c->menu_root, key);
+}
+
+static json_int_t menu_int(const struct tel_call *c, const char *key, json_int_t lo, json_int_t hi,
+                           json_int_t def)
+{
+	json_t *v = menu_get(c, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi
+	               ? json_integer_value(v)
+	               : def;
+}
+
 static uint32_t menu_default(const struct tel_call *c)
 {
-	json_t *d = json_object_get(c->menu, "default_group");
+	json_int_t d = menu_int(c, "default_group", 1, UINT32_MAX, 0);
 
-	return json_is_integer(d) && json_integer_value(d) > 0 ? (uint32_t)json_integer_value(d)
-	                                                       : c->group;
+	return d > 0 ? (uint32_t)d : c->group;
 }
 
 static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
@@ -461,8 +527,8 @@ static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
 	media_stop(c->caller.media);
 	if (!acd_host_has_group(host(c), group))
 		group = menu_default(c);
-	json_decref(c->menu);
-	c->menu = NULL;
+	json_decref(c->menu_root);
+	c->menu_root = c->menu = NULL;
 	mem_ref(c);
 	err = arrive(c, group, ivr);
 	if (err) {
@@ -473,28 +539,33 @@ static void menu_route(struct tel_call *c, uint32_t group, const char *ivr)
 	mem_deref(c);
 }
 
+static void menu_play(struct tel_call *c, const char *first);
+
 static void menu_timeout_h(void *arg)
 {
 	struct tel_call *c = arg;
 
 	log_info("tel.menu", "entry=%s digit=none", c->entry);
-	menu_route(c, menu_default(c), "");
+	/* No input: the menu again as often as it says, then the default group. */
+	if (c->menu_silent++ < menu_int(c, "no_input_repeats", 0, 3, 0)) {
+		menu_play(c, NULL);
+		return;
+	}
+	menu_route(c, menu_default(c), c->ivr);
 }
 
 static void menu_prompt_done_h(void *arg)
 {
 	struct tel_call *c = arg;
-	json_t *t = json_object_get(c->menu, "timeout_s");
-	json_int_t s = json_is_integer(t) ? json_integer_value(t) : MENU_TIMEOUT_S;
+	json_int_t s = menu_int(c, "timeout_s", 1, 60, MENU_TIMEOUT_S);
 
-	if (s < 1 || s > 60)
-		s = MENU_TIMEOUT_S;
 	tmr_start(&c->menu_tmr, (uint64_t)s * 1000, menu_timeout_h, c);
 }
 
 static void menu_play(struct tel_call *c, const char *first)
 {
 	const char *prompt = json_string_value(json_object_get(c->menu, "prompt"));
+	struct prompt *pre;
 	const char *names[2];
 	size_t n = 0;
 
@@ -502,7 +573,8 @@ static void menu_play(struct tel_call *c, const char *first)
 		names[n++] = first;
 	names[n++] = prompt ? prompt : MENU_PROMPT;
 	tmr_cancel(&c->menu_tmr);
-	say(c, names, n, false, menu_prompt_done_h);
+	pre = crisis(c);
+	say_with(c, &pre, pre ? 1 : 0, names, n, false, menu_prompt_done_h);
 }
 
 static void menu_digit(struct tel_call *c, char d)
@@ -510,15 +582,30 @@ static void menu_digit(struct tel_call *c, char d)
 	char key[2] = {d, '\0'};
 	json_t *opt = json_object_get(json_object_get(c->menu, "options"), key);
 	json_t *g = json_object_get(opt, "group"), *a = json_object_get(opt, "announcement");
+	json_t *sub = json_object_get(opt, "menu");
+	const char *inv = json_string_value(menu_get(c, "invalid_prompt"));
+	size_t n = strlen(c->ivr);
 
 	log_info("tel.menu", "entry=%s digit=%c", c->entry, d);
 	media_stop(c->caller.media); /* barge-in */
+	if (opt && n + 1 < sizeof(c->ivr)) {
+		c->ivr[n] = d;
+		c->ivr[n + 1] = '\0';
+	}
 	if (json_is_integer(g) && json_integer_value(g) > 0) {
-		menu_route(c, (uint32_t)json_integer_value(g), key);
+		menu_route(c, (uint32_t)json_integer_value(g), c->ivr);
+	} else if (json_is_object(sub)) {
+		c->menu = sub;
+		c->menu_tries = c->menu_silent = 0;
+		menu_play(c, NULL);
+	} else if (json_is_true(json_object_get(opt, "repeat"))) {
+		c->ivr[n] = '\0';
+		menu_play(c, NULL);
 	} else if (json_is_string(a)) {
+		c->ivr[n] = '\0';
 		menu_play(c, json_string_value(a));
-	} else if (c->menu_tries++ == 0) {
-		menu_play(c, "ogiltigt_val");
+	} else if (c->menu_tries++ < menu_int(c, "max_invalid", 1, 5, 1)) {
+		menu_play(c, inv ? inv : "ogiltigt_val");
 	} else {
 		menu_route(c, menu_default(c), "");
 	}
@@ -627,7 +714,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 		return;
 	}
 	c->tel = t;
-	c->menu = menu;
+	c->menu_root = c->menu = menu;
 	c->group = group;
 	tmr_init(&c->tmr);
 	tmr_init(&c->menu_tmr);
@@ -805,6 +892,98 @@ static void agent_close_h(int err, const struct sip_msg *msg, void *arg)
 	mem_deref(c);
 }
 
+/* ---- transferred out: to an outside number through the trunk ---------------- */
+
+static int out_answer_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	return media_accept(c->agent.media, msg->mb);
+}
+
+static void out_estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	(void)msg;
+	c->agent.up = true;
+	log_info("tel.transfer_out", "call=%lld answered=true", (long long)c->id);
+	media_bridge(c->caller.media, c->agent.media);
+}
+
+static void out_close_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	/* Answered and hung up, or busy, declined, unreachable: the caller is let go too. */
+	log_info("tel.transfer_out", "call=%lld closed=\"%s\" scode=%u answered=%s",
+	         (long long)c->id,
+	         err == ECONNRESET ? "bye"
+	         : err             ? strerror(err)
+	                           : "final response",
+	         msg ? msg->scode : 0, c->agent.up ? "true" : "false");
+	if (c->agent.media)
+		add_counts(&c->ac, c->agent.media);
+	c->agent.sess = mem_deref(c->agent.sess);
+	c->agent.media = mem_deref(c->agent.media);
+	c->agent.up = false;
+	tel_call_drop(c);
+}
+
+int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number)
+{
+	struct tel *t = c->tel;
+	struct mbuf *desc = NULL;
+	char uri[160], from[128];
+	int64_t trunk = 0;
+	int err;
+
+	if (!c->talking || !c->agent.up || !agent || agent != c->agent_id)
+		return EPERM;
+	tel_trunk_route(t, number, "", c->entry, uri, sizeof(uri), from, sizeof(from), &trunk);
+	if (!trunk)
+		return ENOTSUP; /* no outbound trunk: nowhere to send it */
+	log_info("tel.transfer_out", "call=%lld agent=%u dial=\"%s\" trunk=%lld", (long long)c->id,
+	         agent, uri, (long long)trunk);
+	/* The agent's part ends here: its record, the engine (agent to wrap-up), its phone. */
+	mem_ref(c);
+	tel_listen_stop(t, c->id);
+	record_pair(c, "transferred_out");
+	feed(c, FEED_HANGUP);
+	agent_leg_free(c);
+	c->talking = false;
+	c->phase = PH_OUTSIDE;
+	c->end_reason = "transferred_out";
+	media_tone(c->caller.media, true);
+	err = media_alloc(&c->agent.media, &t->media_ip);
+	if (!err)
+		err = media_offer(c->agent.media, &desc);
+	if (!err)
+		err = sipsess_connect(
+		        &c->agent.sess, t->sock, uri, c->caller_no[0] ? c->caller_no : "Lotsen",
+		        from, CUSER, NULL, 0, "application/sdp", desc, NULL, NULL, false,
+		        agent_offer_h, out_answer_h, agent_progr_h, out_estab_h, NULL, NULL,
+		        out_close_h, c, "X-Lotsen-Call: %lld\r\n" ALLOW, (long long)c->id);
+	mem_deref(desc);
+	if (err) {
+		log_warn("tel.transfer_out", "call=%lld dial=failed error=\"%s\"", (long long)c->id,
+		         strerror(err));
+		tel_call_drop(c);
+	}
+	mem_deref(c);
+	return 0;
+}
+
+static void refer_out_tmr_h(void *arg)
+{
+	struct tel_call *c = arg;
+	int err = tel_call_transfer_out(c, c->out_agent, c->out_number);
+
+	if (err)
+		log_info("tel.refer", "call=%lld outside=failed error=\"%s\"", (long long)c->id,
+		         strerror(err));
+}
+
 /* A blind transfer from the agent's phone: Refer-To an entry number or a group id at
  * Lotsen. There is no trunk, so anything else (an outside number) is declined (603). The
  * agent's leg gets BYE when the engine queues the call in the new group. */
@@ -837,6 +1016,19 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		    acd_host_has_group(host(c), (uint32_t)g))
 			group = (uint32_t)g;
 	}
+	if (!group && phone_normalize(user, num, sizeof(num)) == 0 && c->talking &&
+	    tel_trunk_outbound(c->tel)) {
+		/* An outside number: out through the trunk, after this handler (it frees the
+		 * agent's dialog). */
+		(void)re_snprintf(c->out_number, sizeof(c->out_number), "%s", num);
+		c->out_agent = c->agent_id;
+		tmr_start(&c->tmr, 0, refer_out_tmr_h, c);
+		log_info("tel.refer", "call=%lld agent=%u to=\"%s\" outside=true", (long long)c->id,
+		         c->agent_id, num);
+		(void)sip_treplyf(NULL, NULL, sip, msg, false, 202, "Accepted",
+		                  "Content-Length: 0\r\n\r\n");
+		return;
+	}
 	err = !group ? ENOENT : !c->talking ? EPERM : 0;
 	if (!err && acd_host_call_engine_id(host(c), c->id, &eid) != 0)
 		err = ENOENT;
@@ -860,7 +1052,7 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 
 /* The agent's phone: the Contact it registered while that binding is live, else
  * users.sip_uri; ENOENT when neither is set. */
-static int agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
+int tel_agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
 {
 	struct stmt *s;
 	int err;
@@ -895,8 +1087,11 @@ static void announce(struct tel_call *c, int pos, int64_t ewt_s, bool welcome)
 
 	if (min < 1)
 		min = 1;
-	if (pos == c->said_pos && min == c->said_min)
+	if (pos == c->said_pos && min == c->said_min) {
+		/* Nothing changed: the caller keeps hearing the tone, not the same words again. */
+		log_info("tel.announce", "call=%lld skipped=unchanged", (long long)c->id);
 		return;
+	}
 	c->said_pos = pos;
 	c->said_min = min;
 	if (welcome)
@@ -927,6 +1122,7 @@ static void transferred(struct tel_call *c)
 	if (!c->talking)
 		return;
 	log_info("tel.transfer", "call=%lld agent=%u", (long long)c->id, c->agent_id);
+	tel_listen_stop(c->tel, c->id);
 	record_pair(c, "transferred");
 	c->talking = false;
 	agent_leg_free(c);
@@ -939,7 +1135,9 @@ static void survey_offer(struct tel_call *c)
 	static const char *const offer[] = {"enkat_erbjudande"};
 	struct tel_policy pol;
 
-	if (c->survey_offered || !c->caller_no[0] || !c->contact[0] || c->callback ||
+	/* Only when the survey call can be made: back to the caller's host or a trunk. */
+	if (c->survey_offered || !c->caller_no[0] ||
+	    (!c->contact[0] && !tel_trunk_outbound(c->tel)) || c->callback ||
 	    tel_store_policy(c->tel->app->db, c->group, &pol) != 0)
 		return;
 	if (pol.survey) {
@@ -963,6 +1161,26 @@ void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t e
 	if (c->agent.sess)
 		return;
 	media_tone(c->caller.media, true);
+	{
+		/* The crisis message (once), then the group's own announcement (once per group,
+		 * again after a transfer to another group), before anything else. */
+		struct prompt *pre[2];
+		size_t n = 0;
+		pre[n] = crisis(c);
+		if (pre[n])
+			n++;
+		if (c->ann_group != group) {
+			c->ann_group = group;
+			pre[n] = tel_announcement(c->tel, group);
+			if (pre[n]) {
+				log_info("tel.announcement", "call=%lld group=%u played=true",
+				         (long long)c->id, group);
+				n++;
+			}
+		}
+		if (n)
+			say_with(c, pre, n, NULL, 0, true, NULL);
+	}
 	if (tel_group_announces(c->tel, group)) {
 		c->welcomed = true;
 		announce(c, position, ewt_s, first);
@@ -1006,7 +1224,7 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
 	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
 		c->group = info.group;
-	err = agent_uri(t, agent, uri, sizeof(uri));
+	err = tel_agent_uri(t, agent, uri, sizeof(uri));
 	if (err) {
 		/* No phone: the agent may still answer from the desktop; the engine's offer
 		 * timeout moves the call on otherwise. */
@@ -1068,9 +1286,15 @@ void tel_call_recheck(struct tel_call *c)
 	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
 	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
 		return;
-	log_info("tel.hangup", "call=%lld side=engine talking=%s", (long long)c->id,
-	         c->talking ? "true" : "false");
-	c->end_reason = "api_hangup";
+	/* Waiting for a callback with no line: the engine gave up after its last attempt. */
+	if (c->phase == PH_CB_WAIT && !c->caller.sess) {
+		log_info("tel.callback", "call=%lld gave_up=true", (long long)c->id);
+		c->end_reason = "callback_failed";
+	} else {
+		log_info("tel.hangup", "call=%lld side=engine talking=%s", (long long)c->id,
+		         c->talking ? "true" : "false");
+		c->end_reason = "api_hangup";
+	}
 	tel_call_drop(c);
 }
 
@@ -1134,16 +1358,22 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 	struct tel *t = c->tel;
 	struct mbuf *desc = NULL;
 	char uri[160], from[128];
+	int64_t trunk = 0;
 	int err = 0;
 
 	if (c->phase != PH_CB_WAIT || c->caller.sess)
 		err = EALREADY;
-	else if (!number || !number[0] || !c->contact[0])
+	else if (!number || !number[0])
 		err = ENOENT;
 	if (!err) {
-		/* No trunk yet: the number at the host the caller called from. */
-		(void)re_snprintf(uri, sizeof(uri), "sip:%s@%s", number, c->contact);
-		(void)re_snprintf(from, sizeof(from), "sip:%s@%J", c->entry, &t->laddr);
+		/* Through the outbound trunk, else the number at the host the caller called
+		 * from. */
+		tel_trunk_route(t, number, c->contact, c->entry, uri, sizeof(uri), from,
+		                sizeof(from), &trunk);
+		if (!trunk && !c->contact[0])
+			err = ENOENT;
+	}
+	if (!err) {
 		err = media_alloc(&c->caller.media, &t->media_ip);
 		if (!err)
 			err = media_offer(c->caller.media, &desc);
@@ -1169,7 +1399,8 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 	c->phase = PH_CB_DIAL;
 	c->cb_agent = agent;
 	c->caller.up = false;
-	log_info("tel.callback", "call=%lld agent=%u dial=\"%s\"", (long long)c->id, agent, uri);
+	log_info("tel.callback", "call=%lld agent=%u dial=\"%s\" trunk=%lld", (long long)c->id,
+	         agent, uri, (long long)trunk);
 }
 
 void tel_call_forward(struct tel_call *c, const char *number)

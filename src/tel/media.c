@@ -51,6 +51,8 @@ struct media {
 	media_dtmf_h *dtmfh;  /* digits while not bridged */
 	struct recorder *rec; /* what this leg receives is recorded here (borrowed) */
 	int rec_side;         /* as which side */
+	struct recorder *mon; /* … and mixed for a coach listening in (borrowed) */
+	int mon_side;
 	void *dtmf_arg;
 };
 
@@ -101,7 +103,7 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 			return;
 		pt = (uint8_t)p->te_pt;
 	} else if (hdr->pt == m->pt) {
-		if (m->rec) {
+		if (m->rec || m->mon) {
 			int16_t lin[320];
 			size_t n = mbuf_get_left(mb);
 			if (n > 320)
@@ -110,6 +112,7 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 				lin[i] = m->alaw ? g711_alaw_decode(mb->buf[mb->pos + i])
 				                 : g711_ulaw_decode(mb->buf[mb->pos + i]);
 			recorder_feed(m->rec, m->rec_side, lin, n);
+			recorder_feed(m->mon, m->mon_side, lin, n);
 		}
 		if (m->alaw != p->alaw) {
 			for (size_t i = mb->pos; i < mb->end; i++)
@@ -394,6 +397,35 @@ void media_record(struct media *m, struct recorder *r, int side)
 		return;
 	m->rec = r;
 	m->rec_side = side;
+}
+
+void media_monitor(struct media *m, struct recorder *r, int side)
+{
+	if (!m)
+		return;
+	m->mon = r;
+	m->mon_side = side;
+}
+
+void media_send_pcm(struct media *m, const int16_t *s, size_t n)
+{
+	struct mbuf *mb;
+
+	if (!m || m->pt < 0 || !sa_isset(&m->raddr, SA_ALL))
+		return;
+	mb = mbuf_alloc(RTP_HEADER_SIZE + n);
+	if (!mb)
+		return;
+	mb->pos = mb->end = RTP_HEADER_SIZE;
+	for (size_t i = 0; i < n; i++)
+		(void)mbuf_write_u8(mb, m->alaw ? g711_alaw_encode(s[i]) : g711_ulaw_encode(s[i]));
+	mb->pos = RTP_HEADER_SIZE;
+	if (rtp_send(m->rtp, &m->raddr, false, m->marker, (uint8_t)m->pt, m->ts, mb) == 0) {
+		m->tx++;
+		m->marker = false;
+	}
+	m->ts += (uint32_t)n;
+	mem_deref(mb);
 }
 
 void media_counts(const struct media *m, uint64_t *rx, uint64_t *tx, uint64_t *relayed)

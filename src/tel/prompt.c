@@ -64,7 +64,7 @@ int prompt_wav_decode(const uint8_t *buf, size_t len, int16_t **sp, size_t *np)
 	return EBADMSG;
 }
 
-static void prompt_destructor(void *arg)
+void prompt_destructor(void *arg)
 {
 	struct prompt *p = arg;
 

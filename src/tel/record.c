@@ -12,12 +12,14 @@
 #define HDR_SIZE 44
 
 struct recorder {
-	FILE *f;            /* the WAV file while open */
-	uint64_t start;     /* tmr_jiffies() when recording began */
-	uint64_t frames;    /* frames written */
-	int16_t q[2][QMAX]; /* samples received from each side, not yet written */
-	size_t qn[2];       /* how many */
-	struct tmr tmr;     /* writes the frames that are due */
+	FILE *f;               /* the WAV file while open */
+	uint64_t start;        /* tmr_jiffies() when recording began */
+	uint64_t frames;       /* frames written */
+	int16_t q[2][QMAX];    /* samples received from each side, not yet written */
+	size_t qn[2];          /* how many */
+	struct tmr tmr;        /* writes the frames that are due */
+	recorder_sink_h *sink; /* instead of a file: each mixed frame goes here (listening in) */
+	void *sink_arg;
 };
 
 static void put_le(uint8_t *p, uint32_t v, int n)
@@ -48,8 +50,9 @@ static void write_due(struct recorder *r, uint64_t now)
 {
 	uint64_t due = (now - r->start) / 20;
 
-	while (r->f && r->frames < due) {
+	while ((r->f || r->sink) && r->frames < due) {
 		uint8_t out[FRAME * 2];
+		int16_t mix[FRAME];
 		for (size_t i = 0; i < FRAME; i++) {
 			int32_t v = 0;
 			for (int s = 0; s < 2; s++)
@@ -59,12 +62,18 @@ static void write_due(struct recorder *r, uint64_t now)
 				v = 32767;
 			if (v < -32768)
 				v = -32768;
+			mix[i] = (int16_t)v;
 			put_le(out + 2 * i, (uint32_t)(uint16_t)(int16_t)v, 2);
 		}
 		for (int s = 0; s < 2; s++) {
 			size_t k = r->qn[s] < FRAME ? r->qn[s] : FRAME;
 			memmove(r->q[s], r->q[s] + k, (r->qn[s] - k) * sizeof(int16_t));
 			r->qn[s] -= k;
+		}
+		if (r->sink) {
+			r->frames++;
+			r->sink(mix, FRAME, r->sink_arg); /* may not free r: it is borrowed there */
+			continue;
 		}
 		if (fwrite(out, 1, sizeof(out), r->f) != sizeof(out))
 			break;
@@ -136,6 +145,24 @@ void recorder_feed(struct recorder *r, int side, const int16_t *s, size_t n)
 		n = QMAX - r->qn[side];
 	memcpy(r->q[side] + r->qn[side], s, n * sizeof(int16_t));
 	r->qn[side] += n;
+}
+
+int recorder_alloc_sink(struct recorder **rp, recorder_sink_h *sink, void *arg)
+{
+	struct recorder *r;
+
+	if (!rp || !sink)
+		return EINVAL;
+	r = mem_zalloc(sizeof(*r), destructor);
+	if (!r)
+		return ENOMEM;
+	tmr_init(&r->tmr);
+	r->sink = sink;
+	r->sink_arg = arg;
+	r->start = tmr_jiffies();
+	tmr_start(&r->tmr, 20, tick_h, r);
+	*rp = r;
+	return 0;
 }
 
 int64_t recorder_stop(struct recorder *r)

@@ -320,3 +320,55 @@ int tel_sip_secret_set(struct db *db, int64_t user_id, const char *secret, int64
 	(void)re_snprintf(ha1, sizeof(ha1), "%w", d, sizeof(d));
 	return tel_store_sip_ha1_set(db, user_id, ha1, now_ms);
 }
+
+/* ---- the same digest for trunks (INVITE with Proxy-Authorization) -------- */
+
+void tel_digest_challenge(struct tel *t, const struct sip_msg *msg, bool stale)
+{
+	char nonce[NONCE_LEN + 1];
+
+	nonce_make(t, nonce);
+	(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 407, "Proxy Authentication Required",
+	                  "Proxy-Authenticate: Digest realm=\"" TEL_SIP_REALM "\", nonce=\"%s\","
+	                  " algorithm=MD5, qop=\"auth\"%s\r\n"
+	                  "Content-Length: 0\r\n\r\n",
+	                  nonce, stale ? ", stale=true" : "");
+}
+
+int tel_digest_verify(struct tel *t, const struct sip_msg *msg, int64_t *trunk)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_PROXY_AUTHORIZATION);
+	struct httpauth_digest_resp resp;
+	char user[64], ha1hex[33];
+	uint8_t ha1[MD5_SIZE];
+	int err;
+
+	if (!h || httpauth_digest_response_decode(&resp, &h->val) != 0 ||
+	    pl_strcmp(&resp.realm, TEL_SIP_REALM))
+		return ENOENT;
+	err = nonce_check(t, &resp.nonce);
+	if (err)
+		return err == ETIMEDOUT ? ETIMEDOUT : ENOENT;
+	if (!pl_isset(&resp.username) || resp.username.l >= sizeof(user))
+		return EPERM;
+	(void)pl_strcpy(&resp.username, user, sizeof(user));
+	if (tel_store_trunk_digest(t->app->db, user, trunk, ha1hex) != 0 ||
+	    hex_bytes(ha1hex, ha1, sizeof(ha1)) != 0 ||
+	    httpauth_digest_response_auth(&resp, &msg->met, ha1) != 0)
+		return EPERM;
+	return 0;
+}
+
+int tel_digest_ha1(const char *username, const char *secret, char ha1[33])
+{
+	uint8_t d[MD5_SIZE];
+	int err;
+
+	if (!username || !secret)
+		return EINVAL;
+	err = md5_printf(d, "%s:" TEL_SIP_REALM ":%s", username, secret);
+	if (err)
+		return err;
+	(void)re_snprintf(ha1, 33, "%w", d, sizeof(d));
+	return 0;
+}

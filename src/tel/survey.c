@@ -268,9 +268,9 @@ void tel_survey_start(struct tel *t, int64_t call_id, uint32_t group, uint32_t a
                       const char *number, const char *contact, const char *entry, json_t *questions)
 {
 	struct tel_survey *s;
+	int64_t trunk = 0;
 
-	if (t->closing || !number || !number[0] || !contact || !contact[0] ||
-	    !json_is_array(questions))
+	if (t->closing || !number || !number[0] || !json_is_array(questions))
 		return;
 	s = mem_zalloc(sizeof(*s), survey_destructor);
 	if (!s)
@@ -282,11 +282,16 @@ void tel_survey_start(struct tel *t, int64_t call_id, uint32_t group, uint32_t a
 	s->questions = json_incref(questions);
 	tmr_init(&s->tmr);
 	tmr_init(&s->dtmf_tmr);
-	(void)re_snprintf(s->uri, sizeof(s->uri), "sip:%s@%s", number, contact);
-	(void)re_snprintf(s->from, sizeof(s->from), "sip:%s@%J", entry, &t->laddr);
+	/* Through the outbound trunk, else back to the host the caller called from. */
+	tel_trunk_route(t, number, contact ? contact : "", entry, s->uri, sizeof(s->uri), s->from,
+	                sizeof(s->from), &trunk);
+	if (!trunk && (!contact || !contact[0])) {
+		mem_deref(s);
+		return;
+	}
 	list_append(&t->surveys, &s->le, s);
-	log_info("tel.survey", "call=%lld group=%u agent=%u questions=%zu", (long long)call_id,
-	         group, agent, json_array_size(questions));
+	log_info("tel.survey", "call=%lld group=%u agent=%u questions=%zu trunk=%lld",
+	         (long long)call_id, group, agent, json_array_size(questions), (long long)trunk);
 	tmr_start(&s->tmr, SURVEY_DELAY_MS, dial_h, s);
 }
 

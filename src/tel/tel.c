@@ -19,8 +19,9 @@
 #include "tel/tel.h"
 #include "tel/tel_store.h"
 
-#define SOFTWARE "Lotsen"
-#define USER_MAX 64 /* longest request-URI or From user part taken as a number */
+#define SOFTWARE            "Lotsen"
+#define TEL_EXPIRE_EVERY_MS (3600 * 1000) /* the retention job's period */
+#define USER_MAX            64 /* longest request-URI or From user part taken as a number */
 
 /* An action the engine asked for, kept until the next loop step. */
 struct tel_act {
@@ -251,6 +252,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	struct tel *t = arg;
 	char entry[ACD_NUMBER_MAX], caller[ACD_NUMBER_MAX] = "";
 	uint32_t group;
+	int64_t trunk;
 
 	if (!pl_isset(&msg->from.auri) || !pl_isset(&msg->from.tag)) {
 		reply_bad(t, msg, "From with a tag is required");
@@ -268,6 +270,9 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		reply_bad(t, msg, "Contact is required");
 		return;
 	}
+	/* With trunks configured, only they may call in (by address or digest). */
+	if (!tel_trunk_admit(t, msg, &trunk))
+		return; /* answered: 407 or 403 */
 	if (user_number(&msg->uri.user, entry, sizeof(entry)) != 0 ||
 	    (group = tel_entry_group(t, entry)) == 0) {
 		char user[USER_MAX] = "";
@@ -296,6 +301,20 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	tel_call_incoming(t, msg, group, entry, caller, tel_entry_menu(t, entry));
 }
 
+/* Retention: recordings older than their group's recording_days are deleted at start and
+ * then every hour. */
+static void expire_h(void *arg)
+{
+	struct tel *t = arg;
+	int expired = 0;
+	int err = tel_store_expire_recordings(t->app->db, acd_now_ms(), &expired);
+
+	if (err || expired)
+		log_info("tel.recordings", "expired=%d error=\"%s\"", expired,
+		         err ? strerror(err) : "none");
+	tmr_start(&t->expire_tmr, TEL_EXPIRE_EVERY_MS, expire_h, t);
+}
+
 /* ---- setup --------------------------------------------------------------- */
 
 static void tel_destructor(void *arg)
@@ -307,6 +326,7 @@ static void tel_destructor(void *arg)
 	if (t->app && t->app->acd)
 		acd_host_unlisten(t->app->acd, note_h, t);
 	tmr_cancel(&t->act_tmr);
+	tmr_cancel(&t->expire_tmr);
 	list_flush(&t->acts);
 	/* Hang up every call: the engine logs them as abandoned or ended. */
 	while ((le = list_head(&t->calls)) != NULL) {
@@ -314,6 +334,7 @@ static void tel_destructor(void *arg)
 		tel_call_end_reason(c, "shutdown");
 		tel_call_hangup(c);
 	}
+	tel_listen_stop_all(t);
 	tel_surveys_stop(t);
 	tel_registrar_close(t);
 	/* Pending requests (BYEs just sent) are given up; their sessions then go. */
@@ -322,6 +343,7 @@ static void tel_destructor(void *arg)
 	mem_deref(t->sock);
 	mem_deref(t->sip);
 	list_flush(&t->prompts);
+	list_flush(&t->dyn);
 }
 
 int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
@@ -342,12 +364,16 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	list_init(&t->acts);
 	list_init(&t->prompts);
 	list_init(&t->bindings);
+	list_init(&t->dyn);
+	list_init(&t->listeners);
+	tmr_init(&t->expire_tmr);
 	(void)re_snprintf(t->rec_dir, sizeof(t->rec_dir), "%s",
 	                  rec_dir && rec_dir[0] ? rec_dir : "recordings");
 	/* Retention: recordings older than their group's recording_days go at start. */
 	err = tel_store_expire_recordings(app->db, acd_now_ms(), &expired);
 	log_info("tel.recordings", "dir=\"%s\" expired=%d error=\"%s\"", t->rec_dir, expired,
 	         err ? strerror(err) : "none");
+	tmr_start(&t->expire_tmr, TEL_EXPIRE_EVERY_MS, expire_h, t);
 	if (!prompts_dir || !prompts_dir[0])
 		prompts_dir = LOTSEN_PROMPTS_DIR;
 	/* Without prompts calls still work: the tone stands in for each (a beep). */
@@ -409,6 +435,15 @@ int tel_record(struct tel *t, int64_t call_id, uint32_t agent)
 	if (!c)
 		return ENOENT;
 	return tel_call_record(c, agent);
+}
+
+int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char *number)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	if (!c)
+		return ENOENT;
+	return tel_call_transfer_out(c, agent, number);
 }
 
 void tel_free(struct tel *t)

@@ -28,4 +28,55 @@ int tel_record(struct tel *t, int64_t call_id, uint32_t agent);
 struct db;
 int tel_sip_secret_set(struct db *db, int64_t user_id, const char *secret, int64_t now_ms);
 
+/* ---- administration (the HTTP API calls these) ---- */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct verrors;
+
+#define TEL_MENU_DEPTH 3 /* a menu, its submenus and theirs */
+
+typedef bool(tel_prompt_known_h)(const char *name, void *arg);
+
+struct tel_menu_ctx {
+	struct db *db;             /* groups named by the menu must exist here */
+	tel_prompt_known_h *known; /* is there a prompt of this name? NULL: any well-formed name */
+	void *arg;
+};
+
+/* Check a voice menu fully (keys, digits, groups that exist, prompts, timeouts, nesting);
+ * every problem is added to `e` with its field ("menu.options.1.group"). EBADMSG when any. */
+int tel_menu_check(const struct tel_menu_ctx *x, const json_t *menu, struct verrors *e);
+/* Is there a prompt called `name`: among the running module's, or (t NULL) among the build's
+ * files? */
+bool tel_prompt_known(const char *name, void *t);
+/* Speak `text` (Swedish, espeak-ng + sox) into an 8 kHz mono 16-bit WAV; *wav malloc'ed.
+ * EINVAL: empty or too long text; ENOEXEC: the programs are missing or failed. */
+int tel_tts(const char *text, uint8_t **wav, size_t *n);
+#define TEL_TTS_MAX 1000 /* characters of text */
+/* Check an uploaded WAV is 8 kHz mono 16-bit PCM. EBADMSG: not a WAV; ENOTSUP: another
+ * format. */
+int tel_wav_check(const uint8_t *wav, size_t n, int64_t *duration_ms);
+/* Base64 text to bytes (*out malloc'ed). EBADMSG: not base64. */
+int tel_base64_decode(const char *in, uint8_t **out, size_t *n);
+/* A group's announcement or the crisis message (group 0) changed: calls from now on hear
+ * the new one. NULL t is a no-op. */
+void tel_announcement_changed(struct tel *t, uint32_t group);
+
+/* The talking agent sends the call to an outside number (E.164) through the outbound trunk.
+ * ENOENT: no such call on the phone network; EPERM: not the agent talking; ENOTSUP: no
+ * outbound trunk. */
+int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char *number);
+
+/* A trunk's digest HA1, MD5(username:lotsen:secret), as hex. */
+int tel_digest_ha1(const char *username, const char *secret, char ha1[33]);
+
+/* A coach listens to a bridged call: Lotsen calls `uri` and sends it the caller and the
+ * agent mixed, one way. ENOENT: no such call on the phone network; EBUSY: not talking
+ * (yet) or someone listens already; EINVAL: a bad URI. */
+int tel_listen(struct tel *t, int64_t call_id, uint32_t coach, const char *uri);
+
 #endif

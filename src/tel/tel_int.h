@@ -43,6 +43,9 @@ struct tel {
 	struct sip_lsnr *reg_lsnr; /* REGISTER */
 	struct list bindings;      /* struct binding: registered phones, one per user */
 	uint8_t nonce_key[16];     /* signs the registrar's nonces; random at start */
+	struct list dyn;       /* struct prompt: announcements cached from the database ("@N") */
+	struct tmr expire_tmr; /* the recordings' retention job, hourly */
+	struct list listeners; /* struct tel_listen: coaches listening in */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -64,6 +67,24 @@ int tel_registrar_listen(struct tel *t);
 void tel_registrar_close(struct tel *t);
 /* The Contact an agent's phone registered, while the binding is live; ENOENT otherwise. */
 int tel_binding_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
+/* A trunk's INVITE is challenged like a REGISTER, with 407 and Proxy-Authenticate. */
+void tel_digest_challenge(struct tel *t, const struct sip_msg *msg, bool stale);
+/* Check its Proxy-Authorization against the trunks' secrets: 0 (*trunk set); ENOENT: none
+ * or not our nonce; ETIMEDOUT: a stale nonce; EPERM: a wrong user or response. */
+int tel_digest_verify(struct tel *t, const struct sip_msg *msg, int64_t *trunk);
+
+/* ---- trunk.c: operators and PBXs ------------------------------------------ */
+
+/* May this INVITE come in? true: yes (*trunk the trunk, 0 when none is configured); false:
+ * it has been answered (407 challenge or 403). */
+bool tel_trunk_admit(struct tel *t, const struct sip_msg *msg, int64_t *trunk);
+/* Where a call out to `number` goes: through the outbound trunk when there is one (its
+ * proxy and from-number), else to `fallback_host` ("host:port") from `fallback_from`. */
+/* Is there an active outbound trunk? */
+bool tel_trunk_outbound(struct tel *t);
+void tel_trunk_route(struct tel *t, const char *number, const char *fallback_host,
+                     const char *fallback_from, char *uri, size_t nu, char *from, size_t nf,
+                     int64_t *trunk);
 
 /* ---- prompt.c: recorded or generated speech ------------------------------ */
 
@@ -79,11 +100,19 @@ struct prompt {
 int prompt_wav_decode(const uint8_t *buf, size_t len, int16_t **sp, size_t *np);
 /* Append every DIR/NAME.wav to `l` (files that do not load are logged and skipped). */
 int prompts_load(struct list *l, const char *dir, int *count);
+/* The destructor of a struct prompt (frees its samples, leaves its list). */
+void prompt_destructor(void *arg);
 /* The prompt called `name`, or NULL. Borrowed. */
 struct prompt *prompt_find(const struct list *l, const char *name);
 
 /* Do the actions the engine asked for since the last run. Never from a listener. */
 void tel_run_actions(struct tel *t);
+
+/* ---- announce.c: announcements and the crisis message ------------------ */
+
+/* The group's active announcement (group 0: the crisis message), or NULL. Borrowed: the
+ * cache keeps it until tel_announcement_changed. */
+struct prompt *tel_announcement(struct tel *t, uint32_t group);
 
 /* ---- g711.c: the codecs ------------------------------------------------ */
 
@@ -135,10 +164,18 @@ struct recorder;
 int recorder_alloc(struct recorder **rp, const char *path);
 /* Samples one side (0 caller, 1 agent) sent. */
 void recorder_feed(struct recorder *r, int side, const int16_t *s, size_t n);
+/* Mix the two sides the same way but hand each 20 ms frame to `sink` instead of a file
+ * (listening in). The sink must not free the recorder. */
+typedef void(recorder_sink_h)(const int16_t *s, size_t n, void *arg);
+int recorder_alloc_sink(struct recorder **rp, recorder_sink_h *sink, void *arg);
 /* Close the file (the header gets its sizes); the recording's length in ms. Idempotent. */
 int64_t recorder_stop(struct recorder *r);
 /* What a leg receives goes to `r` as side `side` (NULL stops). `r` is borrowed. */
 void media_record(struct media *m, struct recorder *r, int side);
+/* The same for a second mix (a coach listening in); NULL stops. `r` is borrowed. */
+void media_monitor(struct media *m, struct recorder *r, int side);
+/* Send linear samples to the remote side in the leg's codec (a one-way stream). */
+void media_send_pcm(struct media *m, const int16_t *s, size_t n);
 
 /* ---- survey.c: the post-call survey ------------------------------------- */
 
@@ -181,6 +218,26 @@ void tel_call_recheck(struct tel_call *c);
 void tel_call_drop(struct tel_call *c);
 /* Start recording the bridged call (the talking agent or the group's policy asked). */
 int tel_call_record(struct tel_call *c, uint32_t agent);
+/* Put a coach's mix on the bridged call's two legs (NULL takes it off). EBUSY: the call is
+ * not talking with the agent's phone up. */
+int tel_call_monitor(struct tel_call *c, struct recorder *mix);
+/* Talking, with the agent's phone up and both legs' media there. */
+bool tel_call_bridged(const struct tel_call *c);
+/* The agent's phone: the registered Contact, else users.sip_uri. ENOENT: none. */
+int tel_agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
+
+/* ---- listen.c: coaches listening in ------------------------------------ */
+
+/* The call ends or moves on: its listeners are hung up. */
+void tel_listen_stop(struct tel *t, int64_t call_id);
+/* Hang up every listener (at shutdown). */
+void tel_listen_stop_all(struct tel *t);
+
+/* The talking agent sends the caller to an outside number through the outbound trunk: the
+ * agent's part ends (record, engine, BYE) and Lotsen relays caller and outside leg until
+ * either hangs up. EPERM: not this agent's talking call; ENOTSUP: no outbound trunk. */
+int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number);
+
 /* Why the call ends, for its record (a static string). */
 void tel_call_end_reason(struct tel_call *c, const char *reason);
 /* Tell the engine the call is over, then hang up both legs. */

@@ -1,6 +1,7 @@
 /* Telephony's tables (migration module "tel"): call records, group policies, survey answers. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,6 +50,26 @@ static const struct migration tel_migrations[] = {
          "CREATE TABLE tel_sip_secrets ("
          " user_id INTEGER PRIMARY KEY REFERENCES users(id),"
          " ha1 TEXT NOT NULL CHECK (length(ha1) = 32),"
+         " updated_ms INTEGER NOT NULL"
+         ") STRICT;"},
+        {3, "announcements per group and the crisis message; trunks",
+         "CREATE TABLE tel_announcements ("
+         " group_id INTEGER PRIMARY KEY," /* 0: the crisis message of every entry number */
+         " text TEXT,"                    /* what was spoken; NULL for an uploaded WAV */
+         " wav BLOB NOT NULL,"            /* 8 kHz mono 16-bit PCM */
+         " active INTEGER NOT NULL DEFAULT 1,"
+         " updated_ms INTEGER NOT NULL"
+         ") STRICT;"
+         "CREATE TABLE tel_trunks ("
+         " id INTEGER PRIMARY KEY,"
+         " name TEXT NOT NULL,"
+         " sources TEXT NOT NULL DEFAULT '[]'," /* JSON list of IP addresses let in */
+         " username TEXT UNIQUE,"               /* digest user for calls in, or NULL */
+         " ha1 TEXT CHECK (ha1 IS NULL OR length(ha1) = 32),"
+         " outbound INTEGER NOT NULL DEFAULT 0," /* calls out go through this trunk */
+         " proxy TEXT,"                          /* host:port calls out are sent to */
+         " from_number TEXT,"                    /* the number calls out show */
+         " active INTEGER NOT NULL DEFAULT 1,"
          " updated_ms INTEGER NOT NULL"
          ") STRICT;"},
 };
@@ -194,6 +215,7 @@ int tel_store_policy(struct db *db, uint32_t group, struct tel_policy *p)
 			json_t *j = json_loads(stmt_text(s, 2), 0, NULL);
 			json_t *max = json_object_get(j, "max_answers");
 			if (json_is_array(json_object_get(j, "questions")) &&
+			    !json_is_false(json_object_get(j, "active")) &&
 			    (!json_is_integer(max) || stmt_int(s, 3) < json_integer_value(max)))
 				p->survey = j;
 			else
@@ -314,6 +336,429 @@ int tel_store_sip_ha1(struct db *db, const char *username, int64_t *user_id, cha
 	if (stmt_step(s) == DB_ROW && stmt_text(s, 1) && strlen(stmt_text(s, 1)) == 32) {
 		*user_id = stmt_int(s, 0);
 		memcpy(ha1, stmt_text(s, 1), 33);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+/* ---- administration: policies, announcements, menus ---------------------- */
+
+int tel_store_policy_json(struct db *db, uint32_t group, json_t **out)
+{
+	struct stmt *s;
+	json_t *o;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "SELECT record, recording_days, survey, survey_calls FROM tel_group_policy"
+	                 " WHERE group_id = ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	o = json_pack("{s:I,s:b,s:i,s:n,s:i}", "group_id", (json_int_t)group, "record", 0,
+	              "recording_days", 0, "survey", "survey_calls", 0);
+	if (o && stmt_step(s) == DB_ROW) {
+		json_object_set_new(o, "record", json_boolean(stmt_int(s, 0) != 0));
+		json_object_set_new(o, "recording_days", json_integer(stmt_int(s, 1)));
+		if (stmt_text(s, 2)) {
+			json_t *j = json_loads(stmt_text(s, 2), 0, NULL);
+			if (j)
+				json_object_set_new(o, "survey", j);
+		}
+		json_object_set_new(o, "survey_calls", json_integer(stmt_int(s, 3)));
+	}
+	stmt_done(s);
+	*out = o;
+	return o ? 0 : ENOMEM;
+}
+
+int tel_store_policy_put(struct db *db, uint32_t group, bool record, int recording_days,
+                         const char *survey, bool reset_calls)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "INSERT INTO tel_group_policy(group_id, record, recording_days, survey)"
+	                 " VALUES (?1,?2,?3,?4) ON CONFLICT(group_id) DO UPDATE SET"
+	                 " record = excluded.record, recording_days = excluded.recording_days,"
+	                 " survey = excluded.survey,"
+	                 " survey_calls = CASE WHEN ?5 THEN 0 ELSE survey_calls END",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	stmt_bind_int(s, 2, record ? 1 : 0);
+	stmt_bind_int(s, 3, recording_days);
+	stmt_bind_text(s, 4, survey);
+	stmt_bind_int(s, 5, reset_calls ? 1 : 0);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_announcement_set(struct db *db, uint32_t group, const char *text, const void *wav,
+                               size_t n, bool active, int64_t now_ms)
+{
+	struct stmt *s;
+	int err;
+
+	if (!wav || !n)
+		return EINVAL;
+	err = db_prepare(db, &s,
+	                 "INSERT INTO tel_announcements(group_id, text, wav, active, updated_ms)"
+	                 " VALUES (?,?,?,?,?) ON CONFLICT(group_id) DO UPDATE SET"
+	                 " text = excluded.text, wav = excluded.wav, active = excluded.active,"
+	                 " updated_ms = excluded.updated_ms",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	stmt_bind_text(s, 2, text);
+	stmt_bind_blob(s, 3, wav, n);
+	stmt_bind_int(s, 4, active ? 1 : 0);
+	stmt_bind_int(s, 5, now_ms);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_announcement_active(struct db *db, uint32_t group, bool active, int64_t now_ms)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(
+	        db, &s,
+	        "UPDATE tel_announcements SET active = ?, updated_ms = ? WHERE group_id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, active ? 1 : 0);
+	stmt_bind_int(s, 2, now_ms);
+	stmt_bind_int(s, 3, group);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
+int tel_store_announcement_delete(struct db *db, uint32_t group)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s, "DELETE FROM tel_announcements WHERE group_id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
+int tel_store_announcement(struct db *db, uint32_t group, uint8_t **wav, size_t *n,
+                           int64_t *updated_ms)
+{
+	struct stmt *s;
+	const void *b;
+	int err;
+
+	*wav = NULL;
+	*n = 0;
+	err = db_prepare(db, &s,
+	                 "SELECT wav, updated_ms FROM tel_announcements"
+	                 " WHERE group_id = ? AND active = 1",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW && (b = stmt_blob(s, 0, n)) != NULL && *n > 0) {
+		*wav = malloc(*n);
+		err = *wav ? 0 : ENOMEM;
+		if (*wav)
+			memcpy(*wav, b, *n);
+		*updated_ms = stmt_int(s, 1);
+	}
+	stmt_done(s);
+	return err;
+}
+
+int tel_store_announcements_json(struct db *db, json_t **out)
+{
+	struct stmt *s;
+	json_t *a;
+	int err, rc;
+
+	err = db_prepare(db, &s,
+	                 "SELECT group_id, text, active, updated_ms, length(wav) FROM"
+	                 " tel_announcements ORDER BY group_id",
+	                 true);
+	if (err)
+		return err;
+	a = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		/* 44 header bytes, 16 000 bytes a second */
+		int64_t ms = (stmt_int(s, 4) - 44) / 16;
+		json_array_append_new(a, json_pack("{s:I,s:s?,s:b,s:I,s:I,s:s}", "group_id",
+		                                   (json_int_t)stmt_int(s, 0), "text",
+		                                   stmt_text(s, 1), "active", stmt_int(s, 2) != 0,
+		                                   "updated_ms", (json_int_t)stmt_int(s, 3),
+		                                   "duration_ms", (json_int_t)(ms > 0 ? ms : 0),
+		                                   "source", stmt_is_null(s, 1) ? "wav" : "text"));
+	}
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+int tel_store_entries_json(struct db *db, json_t **out)
+{
+	struct stmt *s;
+	json_t *a;
+	int err, rc;
+
+	err = db_prepare(db, &s, "SELECT number, group_id, menu FROM entry_numbers ORDER BY number",
+	                 true);
+	if (err)
+		return err;
+	a = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		json_t *m = stmt_text(s, 2) ? json_loads(stmt_text(s, 2), 0, NULL) : NULL;
+		json_array_append_new(a, json_pack("{s:s,s:I,s:o}", "number", stmt_text(s, 0),
+		                                   "group_id", (json_int_t)stmt_int(s, 1), "menu",
+		                                   m ? m : json_null()));
+	}
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+int tel_store_entry_menu_set(struct db *db, const char *number, const char *menu)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s, "UPDATE entry_numbers SET menu = ? WHERE number = ?", true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, menu);
+	stmt_bind_text(s, 2, number);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
+/* ---- trunks ---------------------------------------------------------------- */
+
+static json_t *trunk_row(struct stmt *s)
+{
+	json_t *src = stmt_text(s, 2) ? json_loads(stmt_text(s, 2), 0, NULL) : NULL;
+
+	return json_pack("{s:I,s:s,s:o,s:s?,s:b,s:b,s:s?,s:s?,s:b,s:I}", "id",
+	                 (json_int_t)stmt_int(s, 0), "name", stmt_text(s, 1), "sources",
+	                 json_is_array(src) ? src : (json_decref(src), json_array()), "username",
+	                 stmt_text(s, 3), "digest", !stmt_is_null(s, 4), "outbound",
+	                 stmt_int(s, 5) != 0, "proxy", stmt_text(s, 6), "from_number",
+	                 stmt_text(s, 7), "active", stmt_int(s, 8) != 0, "updated_ms",
+	                 (json_int_t)stmt_int(s, 9));
+}
+
+#define TRUNK_COLS                                                                                 \
+	"id, name, sources, username, ha1, outbound, proxy, from_number, active, updated_ms"
+
+int tel_store_trunks_json(struct db *db, int64_t id, json_t **out)
+{
+	struct stmt *s;
+	json_t *a;
+	int err, rc;
+
+	err = db_prepare(db, &s,
+	                 "SELECT " TRUNK_COLS " FROM tel_trunks WHERE (?1 = 0 OR id = ?1)"
+	                 " ORDER BY id",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	a = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(a, trunk_row(s));
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(a);
+		return rc;
+	}
+	if (id) {
+		json_t *one = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		if (!one)
+			return ENOENT;
+		*out = one;
+		return 0;
+	}
+	*out = a;
+	return 0;
+}
+
+int tel_store_trunk_put(struct db *db, int64_t *id, const struct tel_trunk *tr, int64_t now_ms)
+{
+	struct stmt *s;
+	int err;
+
+	if (*id)
+		err = db_prepare(
+		        db, &s,
+		        "UPDATE tel_trunks SET name = ?1, sources = ?2, username = ?3,"
+		        " ha1 = ?4, outbound = ?5, proxy = ?6, from_number = ?7, active = ?8,"
+		        " updated_ms = ?9 WHERE id = ?10",
+		        true);
+	else
+		err = db_prepare(
+		        db, &s,
+		        "INSERT INTO tel_trunks(name, sources, username, ha1, outbound, proxy,"
+		        " from_number, active, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+		        true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, tr->name);
+	stmt_bind_text(s, 2, tr->sources ? tr->sources : "[]");
+	stmt_bind_text(s, 3, tr->username && tr->username[0] ? tr->username : NULL);
+	stmt_bind_text(s, 4, tr->ha1[0] ? tr->ha1 : NULL);
+	stmt_bind_int(s, 5, tr->outbound ? 1 : 0);
+	stmt_bind_text(s, 6, tr->proxy && tr->proxy[0] ? tr->proxy : NULL);
+	stmt_bind_text(s, 7, tr->from_number && tr->from_number[0] ? tr->from_number : NULL);
+	stmt_bind_int(s, 8, tr->active ? 1 : 0);
+	stmt_bind_int(s, 9, now_ms);
+	if (*id)
+		stmt_bind_int(s, 10, *id);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	if (!*id)
+		*id = db_last_id(db);
+	else if (!db_changes(db))
+		return ENOENT;
+	return 0;
+}
+
+int tel_store_trunk_ha1_of(struct db *db, int64_t id, char ha1[33])
+{
+	struct stmt *s;
+	int err;
+
+	ha1[0] = '\0';
+	err = db_prepare(db, &s, "SELECT ha1 FROM tel_trunks WHERE id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		if (stmt_text(s, 0) && strlen(stmt_text(s, 0)) == 32)
+			memcpy(ha1, stmt_text(s, 0), 33);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+int tel_store_trunk_delete(struct db *db, int64_t id)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s, "DELETE FROM tel_trunks WHERE id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
+int tel_store_trunk_admit(struct db *db, const char *ip, int64_t *id, bool *digest_any)
+{
+	struct stmt *s;
+	int err, rc;
+
+	*id = 0;
+	*digest_any = false;
+	err = db_prepare(db, &s,
+	                 "SELECT (SELECT t.id FROM tel_trunks t, json_each(t.sources) j"
+	                 "  WHERE t.active = 1 AND j.value = ?1 ORDER BY t.id LIMIT 1),"
+	                 " (SELECT count(*) FROM tel_trunks WHERE active = 1),"
+	                 " (SELECT count(*) FROM tel_trunks WHERE active = 1 AND ha1 IS NOT NULL)",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, ip);
+	rc = stmt_step(s);
+	err = ENOENT; /* no trunk configured: everyone is let in */
+	if (rc == DB_ROW && stmt_int(s, 1) > 0) {
+		err = 0;
+		*id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		*digest_any = stmt_int(s, 2) > 0;
+	}
+	stmt_done(s);
+	return rc == DB_ROW ? err : rc;
+}
+
+int tel_store_trunk_digest(struct db *db, const char *username, int64_t *id, char ha1[33])
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "SELECT id, ha1 FROM tel_trunks WHERE username = ? AND active = 1"
+	                 " AND ha1 IS NOT NULL",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, username);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 1) && strlen(stmt_text(s, 1)) == 32) {
+		*id = stmt_int(s, 0);
+		memcpy(ha1, stmt_text(s, 1), 33);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+int tel_store_trunk_outbound(struct db *db, int64_t *id, char *proxy, size_t np, char *from,
+                             size_t nf)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s,
+	                 "SELECT id, proxy, from_number FROM tel_trunks WHERE active = 1"
+	                 " AND outbound = 1 AND proxy IS NOT NULL ORDER BY id LIMIT 1",
+	                 true);
+	if (err)
+		return err;
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		*id = stmt_int(s, 0);
+		(void)snprintf(proxy, np, "%s", stmt_text(s, 1));
+		(void)snprintf(from, nf, "%s", stmt_text(s, 2) ? stmt_text(s, 2) : "");
 		err = 0;
 	}
 	stmt_done(s);

@@ -50,6 +50,59 @@ int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32
 /* Delete recording files older than their group's recording_days; `deleted` counts them. */
 int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
 
+/* ---- administration ---- */
+
+/* {"group_id","record","recording_days","survey","survey_calls"} (defaults when no row). */
+int tel_store_policy_json(struct db *db, uint32_t group, json_t **out);
+/* Write a group's whole policy; `survey` is JSON text or NULL (none); `reset_calls` starts
+ * counting survey calls against max_answers from 0 again. */
+int tel_store_policy_put(struct db *db, uint32_t group, bool record, int recording_days,
+                         const char *survey, bool reset_calls);
+/* A group's announcement (talsvar) or, for group 0, the crisis message: an 8 kHz mono
+ * 16-bit WAV and the text it was spoken from (NULL: uploaded). */
+int tel_store_announcement_set(struct db *db, uint32_t group, const char *text, const void *wav,
+                               size_t n, bool active, int64_t now_ms);
+/* Switch one on or off; ENOENT when there is none. */
+int tel_store_announcement_active(struct db *db, uint32_t group, bool active, int64_t now_ms);
+int tel_store_announcement_delete(struct db *db, uint32_t group);
+/* The active announcement's WAV (*wav malloc'ed, free it) and when it changed; ENOENT none. */
+int tel_store_announcement(struct db *db, uint32_t group, uint8_t **wav, size_t *n,
+                           int64_t *updated_ms);
+/* [{"group_id","text","active","updated_ms","duration_ms","source"}], without the audio. */
+int tel_store_announcements_json(struct db *db, json_t **out);
+/* [{"number","group_id","menu"}] of every entry number. */
+int tel_store_entries_json(struct db *db, json_t **out);
+/* Set (JSON text) or clear (NULL) an entry number's menu; ENOENT: no such number. */
+int tel_store_entry_menu_set(struct db *db, const char *number, const char *menu);
+
+/* ---- trunks: operators and PBXs that send calls in and take calls out ---- */
+
+struct tel_trunk {
+	const char *name;        /* what the administrator calls it */
+	const char *sources;     /* JSON list of IP addresses whose INVITEs are let in */
+	const char *username;    /* digest user for calls in, or NULL */
+	char ha1[33];            /* MD5(username:lotsen:secret), "" none */
+	bool outbound;           /* calls out go through it */
+	const char *proxy;       /* "IP:port" calls out are sent to */
+	const char *from_number; /* the number calls out show, or NULL (the entry number) */
+	bool active;
+};
+/* [{…}] of every trunk (id 0) or the one trunk (ENOENT none); never the HA1. */
+int tel_store_trunks_json(struct db *db, int64_t id, json_t **out);
+/* Create (*id 0: the new id comes back) or replace a trunk. EEXIST: the username is taken. */
+int tel_store_trunk_put(struct db *db, int64_t *id, const struct tel_trunk *tr, int64_t now_ms);
+/* The stored HA1 of a trunk ("" none), to keep it when a change leaves the secret alone. */
+int tel_store_trunk_ha1_of(struct db *db, int64_t id, char ha1[33]);
+int tel_store_trunk_delete(struct db *db, int64_t id);
+/* May an INVITE from `ip` come in? ENOENT: no active trunk at all (everyone may); else 0 with
+ * *id the trunk whose sources hold ip (0 none) and whether any trunk takes digest auth. */
+int tel_store_trunk_admit(struct db *db, const char *ip, int64_t *id, bool *digest_any);
+/* The active trunk with this digest username; ENOENT none. */
+int tel_store_trunk_digest(struct db *db, const char *username, int64_t *id, char ha1[33]);
+/* The active outbound trunk (the lowest id): its proxy and from-number; ENOENT none. */
+int tel_store_trunk_outbound(struct db *db, int64_t *id, char *proxy, size_t np, char *from,
+                             size_t nf);
+
 /* A user's SIP digest secret, stored only as HA1 = hex MD5(username:lotsen:secret). */
 int tel_store_sip_ha1_set(struct db *db, int64_t user_id, const char *ha1, int64_t now_ms);
 /* The HA1 of an active user by username; ENOENT when there is no such user or no secret. */

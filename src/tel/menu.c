@@ -1,0 +1,215 @@
+/* Voice menus (knappval) as data: the full check an administrator's menu must pass before it
+ * is stored on an entry number, so a caller never meets a menu that leads nowhere. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/valid.h"
+#include "store/db.h"
+#include "tel/tel.h"
+
+#define KEYS "0123456789*#"
+
+/* A field's path ("menu.options.1"); a path too long to hold is cut (it is only a name). */
+__attribute__((format(printf, 3, 0))) static void join(char *f, size_t n, const char *fmt,
+                                                       const char *a, const char *b)
+{
+	if (snprintf(f, n, fmt, a, b) >= (int)n)
+		f[n - 1] = '\0';
+}
+
+static bool group_exists(struct db *db, json_int_t id)
+{
+	struct stmt *s;
+	bool yes = false;
+
+	if (id <= 0 || db_prepare(db, &s, "SELECT 1 FROM groups WHERE id = ?", true) != 0)
+		return false;
+	stmt_bind_int(s, 1, id);
+	yes = stmt_step(s) == DB_ROW;
+	stmt_done(s);
+	return yes;
+}
+
+static bool prompt_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 47)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-'))
+			return false;
+	return true;
+}
+
+static void check_prompt(const struct tel_menu_ctx *x, const json_t *v, const char *field,
+                         struct verrors *e)
+{
+	const char *name = json_string_value(v);
+
+	if (!prompt_name_ok(name))
+		verr_add(e, field, "%s",
+		         VL(e, "ska vara ett promptnamn: 1–47 tecken a–z, 0–9, _ eller -",
+		            "must be a prompt name: 1–47 characters a–z, 0–9, _ or -"));
+	else if (x->known && !x->known(name, x->arg))
+		verr_add(e, field,
+		         VL(e, "prompten \"%s\" finns inte (NAME.wav bland prompterna)",
+		            "there is no prompt \"%s\" (NAME.wav among the prompts)"),
+		         name);
+}
+
+static void check_int(const json_t *v, const char *field, json_int_t lo, json_int_t hi,
+                      struct verrors *e)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		verr_add(e, field,
+		         VL(e, "ska vara ett heltal %lld–%lld", "must be an integer %lld–%lld"),
+		         (long long)lo, (long long)hi);
+}
+
+static void check_group(const struct tel_menu_ctx *x, const json_t *v, const char *field,
+                        struct verrors *e)
+{
+	if (!json_is_integer(v))
+		verr_add(e, field, "%s",
+		         VL(e, "ska vara id för en svarsgrupp (heltal)",
+		            "must be the id of a response group (an integer)"));
+	else if (!group_exists(x->db, json_integer_value(v)))
+		verr_add(e, field, VL(e, "svarsgrupp %lld finns inte", "group %lld does not exist"),
+		         (long long)json_integer_value(v));
+}
+
+static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char *path, int depth,
+                       struct verrors *e);
+
+static void check_option(const struct tel_menu_ctx *x, const json_t *o, const char *path, int depth,
+                         struct verrors *e)
+{
+	static const char *const kinds[] = {"group", "announcement", "menu", "repeat"};
+	const char *key, *kind = NULL;
+	char f[256];
+	json_t *v;
+	int n = 0;
+
+	if (!json_is_object(o)) {
+		verr_add(e, path, "%s",
+		         VL(e,
+		            "ska vara ett objekt med ett av group, announcement, menu eller repeat",
+		            "must be an object with one of group, announcement, menu or repeat"));
+		return;
+	}
+	json_object_foreach((json_t *)o, key, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (!strcmp(key, kinds[i]))
+				known = true;
+		join(f, sizeof(f), "%s.%s", path, key);
+		if (!known) {
+			verr_add(e, f,
+			         VL(e, "okänd nyckel; tillåtna: group, announcement, menu, repeat",
+			            "unknown key; accepted: group, announcement, menu, repeat"));
+			continue;
+		}
+		n++;
+		kind = key;
+		if (!strcmp(key, "group"))
+			check_group(x, v, f, e);
+		else if (!strcmp(key, "announcement"))
+			check_prompt(x, v, f, e);
+		else if (!strcmp(key, "menu"))
+			check_menu(x, v, f, depth + 1, e);
+		else if (!json_is_true(v))
+			verr_add(e, f, "%s", VL(e, "ska vara true", "must be true"));
+	}
+	if (n != 1)
+		verr_add(e, path, "%s",
+		         VL(e, "ska ha precis ett av group, announcement, menu eller repeat",
+		            "must have exactly one of group, announcement, menu or repeat"));
+	(void)kind;
+}
+
+static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char *path, int depth,
+                       struct verrors *e)
+{
+	static const char *const keys[] = {"prompt",          "options",        "timeout_s",
+	                                   "default_group",   "invalid_prompt", "max_invalid",
+	                                   "no_input_repeats"};
+	const char *key;
+	json_t *v, *opts;
+	char f[256];
+
+	if (depth > TEL_MENU_DEPTH) {
+		verr_add(
+		        e, path,
+		        VL(e, "för djupt: högst %d menynivåer", "too deep: at most %d menu levels"),
+		        TEL_MENU_DEPTH);
+		return;
+	}
+	if (!json_is_object(m)) {
+		verr_add(e, path, "%s", VL(e, "ska vara ett objekt", "must be an object"));
+		return;
+	}
+	json_object_foreach((json_t *)m, key, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(key, keys[i]))
+				known = true;
+		join(f, sizeof(f), "%s.%s", path, key);
+		if (!known)
+			verr_add(e, f,
+			         VL(e,
+			            "okänd nyckel; tillåtna: prompt, options, timeout_s, "
+			            "default_group, "
+			            "invalid_prompt, max_invalid, no_input_repeats",
+			            "unknown key; accepted: prompt, options, timeout_s, "
+			            "default_group, "
+			            "invalid_prompt, max_invalid, no_input_repeats"));
+		else if (!strcmp(key, "prompt") || !strcmp(key, "invalid_prompt"))
+			check_prompt(x, v, f, e);
+		else if (!strcmp(key, "timeout_s"))
+			check_int(v, f, 1, 60, e);
+		else if (!strcmp(key, "max_invalid"))
+			check_int(v, f, 1, 5, e);
+		else if (!strcmp(key, "no_input_repeats"))
+			check_int(v, f, 0, 3, e);
+		else if (!strcmp(key, "default_group"))
+			check_group(x, v, f, e);
+	}
+	if (!json_object_get(m, "prompt"))
+		verr_add(e, path, "%s",
+		         VL(e, "prompt krävs: vad uppringaren hör",
+		            "prompt is required: what the caller hears"));
+	opts = json_object_get(m, "options");
+	join(f, sizeof(f), "%s.%s", path, "options");
+	if (!json_is_object(opts) || json_object_size(opts) == 0) {
+		verr_add(e, f, "%s",
+		         VL(e, "ska vara ett objekt siffra → val med minst ett val",
+		            "must be an object of digit → option with at least one option"));
+		return;
+	}
+	json_object_foreach(opts, key, v)
+	{
+		join(f, sizeof(f), "%s.options.%s", path, key);
+		if (strlen(key) != 1 || !strchr(KEYS, key[0])) {
+			verr_add(e, f, "%s",
+			         VL(e, "en knapp är en av 0–9, * och #",
+			            "a key is one of 0–9, * and #"));
+			continue;
+		}
+		check_option(x, v, f, depth, e);
+	}
+}
+
+int tel_menu_check(const struct tel_menu_ctx *x, const json_t *menu, struct verrors *e)
+{
+	size_t before = e->list ? json_array_size(e->list) : 0;
+
+	if (!x || !x->db || !menu)
+		return EINVAL;
+	check_menu(x, menu, "menu", 1, e);
+	return (e->list ? json_array_size(e->list) : 0) > before ? EBADMSG : 0;
+}
