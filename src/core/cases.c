@@ -12,8 +12,19 @@
 #include "core/contact.h"
 #include "core/personnummer.h"
 #include "core/resource.h"
-#include "report/report.h"
 #include "store/db.h"
+
+static case_observer_h *observer;
+
+void cases_set_observer(case_observer_h *h)
+{
+	observer = h;
+}
+
+static int observe(struct db *db, int64_t case_id, int sign)
+{
+	return observer ? observer(db, case_id, sign) : 0;
+}
 
 static const char *const channels[] = {"phone", "email", "letter", "fax",
                                        "visit", "web",   "social", NULL};
@@ -693,7 +704,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	if (err != DB_DONE)
 		goto out;
 	*id = db_last_id(db);
-	err = report_rollup_case(db, *id, 1);
+	err = observe(db, *id, 1);
 	if (!err)
 		err = history_add(db, *id, now, who->id, "created", NULL, outcome);
 	if (!err && strcmp(outcome, "handed_over") == 0)
@@ -1045,8 +1056,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	err = db_begin(db);
 	if (err)
 		return err;
-	/* the report rollups: out under the old values, back in under the new */
-	err = report_rollup_case(db, id, -1);
+	/* the observer: out under the old values, back in under the new */
+	err = observe(db, id, -1);
 	if (err) {
 		db_rollback(db);
 		return err;
@@ -1095,7 +1106,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 			break;
 	}
 	if (!err)
-		err = report_rollup_case(db, id, 1);
+		err = observe(db, id, 1);
 	if (!err)
 		err = audit_record(db, now, who->id, "update", "case", id, NULL);
 	if (!err)
@@ -1149,7 +1160,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		        "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
 		        true);
 		if (!err)
-			err = report_rollup_case(db, case_id, -1);
+			err = observe(db, case_id, -1);
 		if (!err) {
 			stmt_bind_int(s, 1, now);
 			stmt_bind_int(s, 2, case_id);
@@ -1157,7 +1168,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 			stmt_done(s);
 		}
 		if (!err)
-			err = report_rollup_case(db, case_id, 1);
+			err = observe(db, case_id, 1);
 		if (!err)
 			err = history_add(db, case_id, now, who->id, "outcome", NULL,
 			                  "handed_over");

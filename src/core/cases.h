@@ -12,6 +12,13 @@
 
 struct db;
 
+/* What is kept in step with the case log (the report module's day rollups): called in
+ * the case's own transaction with +1 after a case is logged or changed and -1 just before
+ * a change, so a count moves from the old values to the new; an error rolls the change
+ * back. One observer per process (set when its tables are migrated); NULL for none. */
+typedef int case_observer_h(struct db *db, int64_t case_id, int sign);
+void cases_set_observer(case_observer_h *h);
+
 /* Create a case from the API's JSON; the case, its citizen, handover, history, audit and
  * notifications are written in one transaction, or nothing is. `now` is epoch seconds. */
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,

@@ -109,7 +109,8 @@ int report_period(struct db *db, const struct principal *who, const char *period
  * Case rollups (report_rollup.c)
  * ====================================================================== */
 
-/* Creates and upgrades the report module's tables (migration module "report"). */
+/* Creates and upgrades the report module's tables (migration module "report") and from
+ * then on keeps the case rollups in step with the case log (cases_set_observer). */
 int report_store_migrate(struct db *db);
 
 /* The Stockholm day (days since 1970-01-01) of a UTC instant. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/calendar.h"
+#include "core/cases.h"
 #include "report/report.h"
 #include "store/db.h"
 
@@ -55,8 +56,13 @@ static const struct migration report_migrations[] = {
 
 int report_store_migrate(struct db *db)
 {
-	return db_migrate(db, "report", report_migrations,
-	                  sizeof(report_migrations) / sizeof(report_migrations[0]));
+	int err = db_migrate(db, "report", report_migrations,
+	                     sizeof(report_migrations) / sizeof(report_migrations[0]));
+
+	/* From here on every change to the case log moves the rollups with it. */
+	if (!err)
+		cases_set_observer(report_rollup_case);
+	return err;
 }
 
 int64_t report_day_of(int64_t t)
