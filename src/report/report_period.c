@@ -805,6 +805,55 @@ static void compare_rows(json_t *cur, const json_t *prev)
 	}
 }
 
+/* When the report's groups are busy: offered calls per weekday (Monday first) and hour
+ * of Stockholm time over the period, summed from the queue's 15-minute intervals — the
+ * profile the contact page shows citizens, here for the period and groups reported. */
+static int busy_hours(struct db *db, const struct report_period *p, const json_t *groups,
+                      json_t **out)
+{
+	int64_t sum[7][24] = {{0}};
+	size_t i;
+	json_t *g, *rows;
+
+	json_array_foreach(groups, i, g)
+	{
+		struct stmt *s;
+		int rc, err = db_prepare(db, &s,
+		                         "SELECT start_ms, offered FROM acd_group_intervals"
+		                         " WHERE group_id = ? AND start_ms >= ? AND start_ms < ?"
+		                         " AND offered > 0",
+		                         true);
+
+		if (err)
+			return err;
+		stmt_bind_int(s, 1, json_integer_value(json_object_get(g, "group_id")));
+		stmt_bind_int(s, 2, p->from * 1000);
+		stmt_bind_int(s, 3, p->to * 1000);
+		while ((rc = stmt_step(s)) == DB_ROW) {
+			struct local_time lt;
+
+			stockholm_from_utc(stmt_int(s, 0) / 1000, &lt);
+			if (lt.wday >= 0 && lt.wday < 7 && lt.hour >= 0 && lt.hour < 24)
+				sum[lt.wday][lt.hour] += stmt_int(s, 1);
+		}
+		stmt_done(s);
+		if (rc != DB_DONE)
+			return EIO;
+	}
+	rows = json_array();
+	for (int d = 0; d < 7; d++) {
+		json_t *row = json_array();
+
+		for (int h = 0; h < 24; h++)
+			json_array_append_new(row, json_integer(sum[d][h]));
+		json_array_append_new(rows, row);
+	}
+	*out = json_pack("{s:i,s:o}", "days",
+	                 (int)(date_to_days(&p->last) - date_to_days(&p->first) + 1), "offered",
+	                 rows);
+	return 0;
+}
+
 int report_period(struct db *db, const struct principal *who, const char *period, int64_t client_id,
                   json_t **out)
 {
@@ -835,6 +884,13 @@ int report_period(struct db *db, const struct principal *who, const char *period
 	prev = period_json(db, &pp, &pa);
 	agg_free(&a);
 	agg_free(&pa);
+	err = busy_hours(db, &p, json_object_get(cur, "groups"), &v);
+	if (err) {
+		json_decref(cur);
+		json_decref(prev);
+		return err;
+	}
+	json_object_set_new(cur, "busy_hours", v);
 
 	compare_rows(json_object_get(cur, "rows"), json_object_get(prev, "rows"));
 	json_object_foreach(json_object_get(cur, "breakdowns"), k, v)

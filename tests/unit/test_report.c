@@ -810,6 +810,27 @@ static void test_period_figures(void **state)
 	INT_AT(o, "rows.0.previous.cases", 2);
 	INT_AT(o, "rows.0.change.cases", 1);
 	NUM_AT(o, "rows.0.change.fcr", 0.3333 - 0.5); /* rates to four decimals first */
+	/* When it is busy, in Stockholm time: group 1 on Tuesday 10 March 10:00 (10 offered)
+	 * and Tuesday 31 March 23:45 (2); group 2 on Friday 20 March 11:00 (4). The
+	 * 00:00 interval of 1 April is April's; February's 23:45 is February's. */
+	INT_AT(o, "busy_hours.days", 31);
+	INT_AT(o, "busy_hours.offered.1.10", 10);
+	INT_AT(o, "busy_hours.offered.1.23", 2);
+	INT_AT(o, "busy_hours.offered.4.11", 4);
+	INT_AT(o, "busy_hours.offered.2.0", 0);
+	{
+		int64_t all = 0;
+		size_t d, h;
+		json_t *row, *x;
+
+		json_array_foreach(at(o, "busy_hours.offered"), d, row)
+		{
+			assert_int_equal(json_array_size(row), 24);
+			json_array_foreach(row, h, x) all += json_integer_value(x);
+		}
+		assert_int_equal(d, 7);
+		assert_int_equal(all, 16);
+	}
 	json_decref(o);
 
 	/* 31 March – 1 April around midnight: case 5 (31 March 23:30) and 7 (1 April 00:30);
