@@ -6,7 +6,7 @@ HTTP       ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 WHAT       ?= all
 
-.PHONY: all deps build run test test-fast test-asan bench format format-check clean
+.PHONY: all deps build build-asan run test test-fast test-asan bench format format-check clean
 
 all: build
 

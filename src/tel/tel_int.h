@@ -40,9 +40,10 @@ struct tel {
 	bool closing;        /* tel_free is hanging up: no more engine feeding */
 	struct list prompts; /* struct prompt, loaded at start; may be empty */
 	char rec_dir[512];   /* where recordings are written */
-	struct sip_lsnr *reg_lsnr; /* REGISTER */
-	struct list bindings;      /* struct binding: registered phones, one per user */
-	uint8_t nonce_key[16];     /* signs the registrar's nonces; random at start */
+	struct sip_lsnr *reg_lsnr;   /* REGISTER */
+	struct list bindings;        /* struct binding: registered phones, one per user */
+	uint8_t nonce_key[16];       /* signs the registrar's nonces; random at start */
+	struct sip_lsnr *check_lsnr; /* refuses malformed requests before any handler */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -51,6 +52,15 @@ uint32_t tel_entry_group(struct tel *t, const char *number);
 json_t *tel_entry_menu(struct tel *t, const char *number);
 /* Does the group announce position and wait (announce_every_s set)? */
 bool tel_group_announces(struct tel *t, uint32_t group);
+
+/* ---- check.c: requests refused before any handler sees them ------------- */
+
+#define TEL_BODY_MAX 16384 /* a larger body is refused with 413 */
+
+/* Refuse what RFC 3261 forbids and libre lets through (400, 413, 416, 420); must be called
+ * before the other listeners are added, as libre asks them in order. */
+int tel_check_listen(struct tel *t);
+void tel_check_close(struct tel *t);
 
 /* ---- registrar.c: REGISTER with digest auth, bindings in memory -------- */
 
