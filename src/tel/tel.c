@@ -360,6 +360,7 @@ static void tel_destructor(void *arg)
 	mem_deref(t->sock);
 	mem_deref(t->sip);
 	list_flush(&t->prompts);
+	mem_deref(t->clock);
 }
 
 int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
@@ -395,6 +396,9 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 		         err ? strerror(err) : "no .wav files");
 	else
 		log_info("tel.prompts", "dir=\"%s\" loaded=%d", prompts_dir, n);
+	err = media_clock_alloc(&t->clock);
+	if (err)
+		goto out;
 	err = sa_decode(&t->laddr, sip_addr, strlen(sip_addr));
 	if (err || !sa_port(&t->laddr)) {
 		err = EINVAL;

@@ -44,6 +44,7 @@ struct tel {
 	struct list bindings;        /* struct binding: registered phones, one per user */
 	uint8_t nonce_key[16];       /* signs the registrar's nonces; random at start */
 	struct sip_lsnr *check_lsnr; /* refuses malformed requests before any handler */
+	struct media_clock *clock;   /* sends every leg's tone and prompt frames */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -107,9 +108,13 @@ uint8_t g711_alaw_to_ulaw(uint8_t a);
 /* ---- media.c: one RTP leg ---------------------------------------------- */
 
 struct media;
+struct media_clock;
 
-/* An RTP socket on `ip` (a free even port) with its SDP: PCMU, PCMA, telephone-event. */
-int media_alloc(struct media **mp, const struct sa *ip);
+/* The one 20 ms timer that sends the frames of every leg playing a tone or prompts. */
+int media_clock_alloc(struct media_clock **cp);
+/* An RTP socket on `ip` (a free even port) with its SDP: PCMU, PCMA, telephone-event; its
+ * frames go out on `clock`'s ticks (referenced). */
+int media_alloc(struct media **mp, const struct sa *ip, struct media_clock *clock);
 /* The caller's offer in, our answer out (*answer is new). EPROTO: no common codec or no
  * audio; EBADMSG: the SDP does not parse. */
 int media_answer(struct media *m, struct mbuf *offer, struct mbuf **answer);
@@ -121,8 +126,9 @@ void media_tone(struct media *m, bool on);
 typedef void(media_done_h)(void *arg);
 typedef void(media_dtmf_h)(char digit, void *arg);
 /* Play prompts one after another (referenced until played), replacing what was playing
- * unless `append`; then call done_h (it may free the media) and go back to the tone if it
- * is on. No prompts: one second of tone instead, so a missing file is heard as a beep. */
+ * unless `append`; then call done_h (after the clock's tick: it may free this media, but
+ * must not free other calls at once) and go back to the tone if it is on. No prompts: one second of
+ * tone instead, so a missing file is heard as a beep. */
 void media_play(struct media *m, struct prompt *const *p, size_t n, bool append,
                 media_done_h *doneh, void *arg);
 /* Stop the prompts (barge-in) without calling done_h. */
