@@ -109,6 +109,9 @@ bench_web() {
 # ---- SIP: calls waiting with hold music, and calls set up and torn down per second -------
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# ns the loop thread waited on the run queue (runnable, no core free): the share of the
+# machine other work took from the server.
+runq_ns() { awk '{print $2}' "/proc/$1/schedstat"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 sip_calls() { curl -fs "http://127.0.0.1:$1/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sip_calls"])'; }
 
@@ -186,37 +189,41 @@ bench_sip_hold() {
 		rc=0
 		sipp -sf "$SCEN" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" -mp 40000 -r "$RAMP" \
 			-l "$N" -m "$N" -d $((HOLD * 1000)) -nostdin -trace_stat -stf hold.csv -fd 1 \
-			-trace_err -error_file hold_err.log "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
+			-trace_err -error_file hold_err.log -trace_screen -screen_file hold_screen.log \
+			"127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
 		echo $rc >hold.rc
 	) &
-	# Ramp up, then measure while all N wait.
-	i=0
-	while [ "$(sip_calls "$HP")" -lt "$N" ] && [ $i -lt $((N / RAMP * 10 + 100)) ]; do
-		sleep 0.1
-		i=$((i + 1))
+	# Ramp up, then measure while they wait (all N, unless some failed to set up).
+	END=$(($(date +%s) + N / RAMP + 5))
+	while [ "$(sip_calls "$HP")" -lt "$N" ] && [ "$(date +%s)" -lt "$END" ]; do
+		sleep 0.2
 	done
 	sleep 2
 	HELD=$(sip_calls "$HP")
 	C0=$(cpu_ticks "$PID")
+	Q0=$(runq_ns "$PID")
 	T0=$(date +%s%N)
 	W=${SIP_WINDOW_S:-15}
 	sleep "$W"
 	C1=$(cpu_ticks "$PID")
+	Q1=$(runq_ns "$PID")
 	T1=$(date +%s%N)
 	RSS=$(rss_kb "$PID")
 	FDS=$(ls "/proc/$PID/fd" | wc -l)
-	python3 - "$HELD" "$C0" "$C1" "$T0" "$T1" "$IDLE" "$RSS" "$(getconf CLK_TCK)" "$FDS" <<'PY'
+	python3 - "$HELD" "$C0" "$C1" "$T0" "$T1" "$IDLE" "$RSS" "$(getconf CLK_TCK)" "$FDS" "$Q0" "$Q1" <<'PY'
 import sys
-held, c0, c1, t0, t1, idle, rss, hz, fds = map(int, sys.argv[1:])
+held, c0, c1, t0, t1, idle, rss, hz, fds, q0, q1 = map(int, sys.argv[1:])
 secs = (t1 - t0) / 1e9
 cpu = (c1 - c0) / hz / secs
 print(f"calls_held={held} window_s={secs:.1f} server_cpu={cpu * 100:.1f}% "
       f"cpu_per_call={cpu * 1000 / max(1, held):.3f}ms_per_s rss_kb={rss} "
       f"rss_per_call_kb={(rss - idle) / max(1, held):.1f} server_fds={fds} "
-      f"load=\"{open('/proc/loadavg').read().split()[0]}\"")
+      f"runq_wait={(q1 - q0) / 1e9 / secs * 100:.1f}% load=\"{open('/proc/loadavg').read().split()[0]}\"")
 PY
 	wait_file "$TMP/hold.rc" $((HOLD + N / RAMP + 60))
 	say "sipp_exit=$(cat "$TMP/hold.rc") $(sipp_result "$TMP/hold.csv")"
+	# sipp's own table: messages, retransmissions and timeouts per step of the scenario
+	grep -E "^ +(INVITE|100|180|200|ACK|Pause|BYE|\[)" "$TMP/hold_screen.log" | head -12 || true
 	tx_per_s "$TMP/sip.log" "$HOLD"
 	i=0
 	until [ "$(sip_calls "$HP")" -eq 0 ] || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -230,6 +237,7 @@ bench_sip_rate() {
 	M=$((RATE * DUR))
 	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r $RATE -m $M -d 1000 -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
 	C0=$(cpu_ticks "$PID")
+	Q0=$(runq_ns "$PID")
 	T0=$(date +%s%N)
 	(
 		cd "$TMP"
@@ -240,15 +248,17 @@ bench_sip_rate() {
 		echo $rc >rate.rc
 	)
 	C1=$(cpu_ticks "$PID")
+	Q1=$(runq_ns "$PID")
 	T1=$(date +%s%N)
 	say "sipp_exit=$(cat "$TMP/rate.rc") $(sipp_result "$TMP/rate.csv")"
-	python3 - "$M" "$C0" "$C1" "$T0" "$T1" "$(getconf CLK_TCK)" <<'PY'
+	python3 - "$M" "$C0" "$C1" "$T0" "$T1" "$(getconf CLK_TCK)" "$Q0" "$Q1" <<'PY'
 import sys
-m, c0, c1, t0, t1, hz = map(int, sys.argv[1:])
+m, c0, c1, t0, t1, hz, q0, q1 = map(int, sys.argv[1:])
 secs = (t1 - t0) / 1e9
 cpu = (c1 - c0) / hz
 print(f"calls={m} run_s={secs:.1f} achieved_calls_per_s={m / secs:.1f} server_cpu={cpu / secs * 100:.1f}% "
-      f"cpu_per_call={cpu * 1000 / m:.2f}ms load=\"{open('/proc/loadavg').read().split()[0]}\"")
+      f"cpu_per_call={cpu * 1000 / m:.2f}ms runq_wait={(q1 - q0) / 1e9 / secs * 100:.1f}% "
+      f"load=\"{open('/proc/loadavg').read().split()[0]}\"")
 PY
 }
 
