@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -144,6 +144,166 @@ bench_report() {
 	say "\$ $BUILD/bench/bench_report $DB 7"
 	"$ROOT/$BUILD/bench/bench_report" "$DB" 7 2>/dev/null
 	[ -n "${REPORT_DB:-}" ] || rm -f "$DB" "$DB-wal" "$DB-shm"
+
+# ---- SIP: calls waiting with hold music, and calls set up and torn down per second -------
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# ns the loop thread waited on the run queue (runnable, no core free): the share of the
+# machine other work took from the server.
+runq_ns() { awk '{print $2}' "/proc/$1/schedstat"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+sip_calls() { curl -fs "http://127.0.0.1:$1/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sip_calls"])'; }
+
+# sipp's statistics file: successful and failed calls at the end of its run.
+sipp_result() {
+	python3 - "$1" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
+h, last = rows[0], rows[-1]
+secs = lambda t: sum(int(x) * m for x, m in zip(t.split(".")[0].split(":"), (3600, 60, 1)))
+# When the last call was set up: the rate calls came in at, without the last calls' hold.
+total = int(last[h.index("OutgoingCall(C)")])
+setup = next(r for r in rows[1:] if int(r[h.index("OutgoingCall(C)")]) >= total)
+print(f"calls_placed={total} all_placed_after_s={secs(setup[h.index('ElapsedTime(C)')])} ", end="")
+print(f"successful={last[h.index('SuccessfulCall(C)')]} failed={last[h.index('FailedCall(C)')]} "
+      f"retransmissions={last[h.index('Retransmissions(C)')]} "
+      f"sipp_elapsed={last[h.index('ElapsedTime(C)')]} sipp_call_rate={float(last[h.index('CallRate(C)')]):.1f}/s")
+PY
+}
+
+# Per call, from the server's tel.call_end lines: RTP packets sent to the caller per second
+# of the call (the hold tone runs at 50), averaged over the calls.
+tx_per_s() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+tx = [int(m) for m in re.findall(r"event=tel.call_end call=\d+ codec=\S+ caller_rx=\d+ caller_tx=(\d+)", open(sys.argv[1], errors="replace").read())]
+hold = float(sys.argv[2])
+print(f"calls_ended={len(tx)} caller_tx_per_call_avg={sum(tx) / max(1, len(tx)):.0f} rtp_per_s_per_call={sum(tx) / max(1, len(tx)) / hold:.1f} min_rtp_per_s={min(tx or [0]) / hold:.1f}")
+PY
+}
+
+bench_sip() {
+	say "## SIP: concurrent calls on hold, and calls per second (sipp, UDP, loopback)"
+	command -v sipp >/dev/null || { say "sipp is missing: scripts/install-test-peers.sh"; return 0; }
+	# Every RTP leg is two descriptors in Lotsen; sipp needs a few too.
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	say "fd_limit=$(ulimit -n) cores=$(nproc) load_at_start=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+	HP=$(free_port)
+	SP=$(free_port)
+	SCEN="$ROOT/bench/sip/caller_hold.xml"
+	"$BIN" demo --db "$TMP/sip.db" >/dev/null 2>&1
+	"$BIN" serve --db "$TMP/sip.db" --http "127.0.0.1:$HP" --sip "127.0.0.1:$SP" \
+		--log-level info 2>"$TMP/sip.log" &
+	echo $! >"$TMP/pid"
+	PID=$(cat "$TMP/pid")
+	wait_http "$HP"
+	until grep -q "event=tel.ready" "$TMP/sip.log"; do sleep 0.05; done
+	TOKEN=$(curl -fs -X POST "http://127.0.0.1:$HP/api/v1/login" \
+		-d '{"username":"admin","password":"lotsen-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+	# Group 2 (0850836000) open around the clock, no agent logged in, no callback offer and
+	# no overflow while the bench runs: every caller waits hearing the tone.
+	curl -fs -X PATCH "http://127.0.0.1:$HP/api/v1/groups/2" -H "Authorization: Bearer $TOKEN" \
+		-H "Content-Type: application/json" -d '{"opening_hours":{"weekly":{"mon":[["00:00","24:00"]],"tue":[["00:00","24:00"]],"wed":[["00:00","24:00"]],"thu":[["00:00","24:00"]],"fri":[["00:00","24:00"]],"sat":[["00:00","24:00"]],"sun":[["00:00","24:00"]]},"holidays":"ignore"},"callback_threshold_s":null,"max_wait_s":null}' >/dev/null
+	sleep 1
+	IDLE=$(rss_kb "$PID")
+	say "idle_rss_kb=$IDLE"
+
+	PARTS=${SIP_PARTS:-hold rate}
+	case " $PARTS " in *" hold "*) bench_sip_hold ;; esac
+	case " $PARTS " in *" rate "*) bench_sip_rate ;; esac
+	say "calls_held_after=$(sip_calls "$HP") rss_after_kb=$(rss_kb "$PID") log_lines=$(wc -l <"$TMP/sip.log")"
+	kill "$PID"
+	wait "$PID" 2>/dev/null || true
+	rm -f "$TMP/pid"
+}
+
+# (a) N callers waiting at once, the hold tone flowing to each.
+bench_sip_hold() {
+	N=${SIP_CALLS:-1000}
+	HOLD=${SIP_HOLD_S:-40}
+	RAMP=${SIP_RAMP:-100}
+	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r $RAMP -l $N -m $N -d $((HOLD * 1000)) -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
+	(
+		cd "$TMP"
+		rc=0
+		sipp -sf "$SCEN" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" -mp 40000 -r "$RAMP" \
+			-l "$N" -m "$N" -d $((HOLD * 1000)) -nostdin -trace_stat -stf hold.csv -fd 1 \
+			-trace_err -error_file hold_err.log -trace_screen -screen_file hold_screen.log \
+			"127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
+		echo $rc >hold.rc
+	) &
+	# Ramp up, then measure while they wait (all N, unless some failed to set up).
+	END=$(($(date +%s) + N / RAMP + 5))
+	while [ "$(sip_calls "$HP")" -lt "$N" ] && [ "$(date +%s)" -lt "$END" ]; do
+		sleep 0.2
+	done
+	sleep 2
+	HELD=$(sip_calls "$HP")
+	C0=$(cpu_ticks "$PID")
+	Q0=$(runq_ns "$PID")
+	T0=$(date +%s%N)
+	W=${SIP_WINDOW_S:-15}
+	sleep "$W"
+	C1=$(cpu_ticks "$PID")
+	Q1=$(runq_ns "$PID")
+	T1=$(date +%s%N)
+	RSS=$(rss_kb "$PID")
+	FDS=$(ls "/proc/$PID/fd" | wc -l)
+	python3 - "$HELD" "$C0" "$C1" "$T0" "$T1" "$IDLE" "$RSS" "$(getconf CLK_TCK)" "$FDS" "$Q0" "$Q1" <<'PY'
+import sys
+held, c0, c1, t0, t1, idle, rss, hz, fds, q0, q1 = map(int, sys.argv[1:])
+secs = (t1 - t0) / 1e9
+cpu = (c1 - c0) / hz / secs
+print(f"calls_held={held} window_s={secs:.1f} server_cpu={cpu * 100:.1f}% "
+      f"cpu_per_call={cpu * 1000 / max(1, held):.3f}ms_per_s rss_kb={rss} "
+      f"rss_per_call_kb={(rss - idle) / max(1, held):.1f} server_fds={fds} "
+      f"runq_wait={(q1 - q0) / 1e9 / secs * 100:.1f}% load=\"{open('/proc/loadavg').read().split()[0]}\"")
+PY
+	wait_file "$TMP/hold.rc" $((HOLD + N / RAMP + 60))
+	say "sipp_exit=$(cat "$TMP/hold.rc") $(sipp_result "$TMP/hold.csv")"
+	# sipp's own table: messages, retransmissions and timeouts per step of the scenario
+	grep -E "^ +(INVITE|100|180|200|ACK|Pause|BYE|\[)" "$TMP/hold_screen.log" | head -12 || true
+	tx_per_s "$TMP/sip.log" "$HOLD"
+	i=0
+	until [ "$(sip_calls "$HP")" -eq 0 ] || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	say "calls_held_after=$(sip_calls "$HP") rss_after_kb=$(rss_kb "$PID")"
+}
+
+# (b) Calls set up, held 1 s and torn down at a steady rate.
+bench_sip_rate() {
+	RATE=${SIP_RATE:-100}
+	DUR=${SIP_RATE_S:-60}
+	M=$((RATE * DUR))
+	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r $RATE -m $M -d 1000 -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
+	C0=$(cpu_ticks "$PID")
+	Q0=$(runq_ns "$PID")
+	T0=$(date +%s%N)
+	(
+		cd "$TMP"
+		rc=0
+		sipp -sf "$SCEN" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" -mp 40100 -r "$RATE" \
+			-m "$M" -d 1000 -nostdin -trace_stat -stf rate.csv -fd 1 -trace_err \
+			-error_file rate_err.log "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
+		echo $rc >rate.rc
+	)
+	C1=$(cpu_ticks "$PID")
+	Q1=$(runq_ns "$PID")
+	T1=$(date +%s%N)
+	say "sipp_exit=$(cat "$TMP/rate.rc") $(sipp_result "$TMP/rate.csv")"
+	python3 - "$M" "$C0" "$C1" "$T0" "$T1" "$(getconf CLK_TCK)" "$Q0" "$Q1" <<'PY'
+import sys
+m, c0, c1, t0, t1, hz, q0, q1 = map(int, sys.argv[1:])
+secs = (t1 - t0) / 1e9
+cpu = (c1 - c0) / hz
+print(f"calls={m} run_s={secs:.1f} achieved_calls_per_s={m / secs:.1f} server_cpu={cpu / secs * 100:.1f}% "
+      f"cpu_per_call={cpu * 1000 / m:.2f}ms runq_wait={(q1 - q0) / 1e9 / secs * 100:.1f}% "
+      f"load=\"{open('/proc/loadavg').read().split()[0]}\"")
+PY
+}
+
+wait_file() {
+	i=0
+	until [ -s "$1" ] || [ $i -gt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 }
 
 case "$WHAT" in
@@ -152,5 +312,6 @@ acd) bench_acd ;;
 kb) bench_kb ;;
 web) bench_web ;;
 report) bench_report ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report ;;
+sip) bench_sip ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip ;;
 esac

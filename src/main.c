@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,32 @@
 #include "wfm/erlang.h"
 
 #define LOTSEN_VERSION "0.1.0"
+#define FDS_MAX        65536 /* descriptors the loop watches at most (two per RTP leg) */
+
+/* libre's loop watches only FD_SETSIZE (1024) descriptors unless told before the first
+ * socket; every RTP leg takes two (RTP and the port above it), so a few hundred calls would
+ * run out. Raise the soft limit to the hard one (at most FDS_MAX) and size the loop to it. */
+static void fds_raise(void)
+{
+	struct rlimit rl;
+	rlim_t want = FDS_MAX;
+	int err;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rlim_t had = rl.rlim_cur;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			want = had;
+	} else {
+		want = rl.rlim_cur < FDS_MAX ? rl.rlim_cur : FDS_MAX;
+	}
+	err = fd_setsize((int)want);
+	log_info("server.fds", "max=%d error=\"%s\"", (int)want, err ? strerror(err) : "none");
+}
 
 static void usage(FILE *f)
 {
@@ -226,6 +253,7 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "lotsen: libre_init failed: %s\n", strerror(err));
 		return 1;
 	}
+	fds_raise();
 	err = open_db(&db, cfg.db, cfg.durability);
 	if (err)
 		goto out;

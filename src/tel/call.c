@@ -733,7 +733,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 			(void)re_snprintf(c->contact, sizeof(c->contact), "%r", &ca.uri.host);
 	}
 
-	err = media_alloc(&c->caller.media, &t->media_ip);
+	err = media_alloc(&c->caller.media, &t->media_ip, t->clock);
 	if (err) {
 		log_error("tel.media", "error=\"%s\"", strerror(err));
 		(void)sip_treply(NULL, t->sip, msg, 500, "Server Internal Error");
@@ -955,7 +955,7 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 	c->phase = PH_OUTSIDE;
 	c->end_reason = "transferred_out";
 	media_tone(c->caller.media, true);
-	err = media_alloc(&c->agent.media, &t->media_ip);
+	err = media_alloc(&c->agent.media, &t->media_ip, t->clock);
 	if (!err)
 		err = media_offer(c->agent.media, &desc);
 	if (!err)
@@ -1237,7 +1237,7 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 		caller = info.caller;
 	(void)re_snprintf(from, sizeof(from), "sip:%s@%J", caller ? caller : "anonymous",
 	                  &t->laddr);
-	err = media_alloc(&c->agent.media, &t->media_ip);
+	err = media_alloc(&c->agent.media, &t->media_ip, t->clock);
 	if (!err)
 		err = media_offer(c->agent.media, &desc);
 	if (!err)
@@ -1374,7 +1374,7 @@ void tel_call_callback_dial(struct tel_call *c, uint32_t agent, const char *numb
 			err = ENOENT;
 	}
 	if (!err) {
-		err = media_alloc(&c->caller.media, &t->media_ip);
+		err = media_alloc(&c->caller.media, &t->media_ip, t->clock);
 		if (!err)
 			err = media_offer(c->caller.media, &desc);
 		if (!err)

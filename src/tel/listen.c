@@ -157,7 +157,7 @@ int tel_listen(struct tel *t, int64_t call_id, uint32_t coach, const char *uri)
 		return EINVAL;
 	}
 	(void)re_snprintf(from, sizeof(from), "sip:lotsen@%J", &t->laddr);
-	err = media_alloc(&l->media, &t->media_ip);
+	err = media_alloc(&l->media, &t->media_ip, t->clock);
 	if (!err)
 		err = media_offer(l->media, &desc);
 	if (!err)

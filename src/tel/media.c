@@ -26,22 +26,24 @@
 #define BEEP_FRAMES   50     /* a missing prompt is one second of tone */
 
 struct media {
-	struct rtp_sock *rtp;     /* our RTP socket (no RTCP in this slice) */
-	struct sdp_session *sdp;  /* offer/answer state; owns sdpm */
-	struct sdp_media *sdpm;   /* the audio stream, borrowed from sdp */
-	struct sa raddr;          /* the remote side's RTP address; unset until SDP */
-	int pt;                   /* agreed audio payload type, -1 before */
-	bool alaw;                /* PCMA (else PCMU) */
-	int te_pt;                /* the remote side's telephone-event type, -1 none */
-	struct media *peer;       /* bridged leg (borrowed; each clears the other when freed) */
-	struct tmr tmr;           /* 20 ms tone frames */
-	uint32_t ts;              /* our RTP timestamp */
-	bool marker;              /* set the marker bit on the next packet sent */
-	double phase;             /* tone oscillator, radians */
-	uint32_t frame;           /* frames sent, for the tone cadence */
-	uint32_t seed;            /* comfort-noise generator */
-	uint64_t rx, tx, relayed; /* counters, logged when the call ends */
-	bool tone_on;             /* the tone plays when no prompt does */
+	struct rtp_sock *rtp;      /* our RTP socket (no RTCP in this slice) */
+	struct sdp_session *sdp;   /* offer/answer state; owns sdpm */
+	struct sdp_media *sdpm;    /* the audio stream, borrowed from sdp */
+	struct sa raddr;           /* the remote side's RTP address; unset until SDP */
+	int pt;                    /* agreed audio payload type, -1 before */
+	bool alaw;                 /* PCMA (else PCMU) */
+	int te_pt;                 /* the remote side's telephone-event type, -1 none */
+	struct media *peer;        /* bridged leg (borrowed; each clears the other when freed) */
+	struct media_clock *clock; /* sends our frames while we stream (referenced) */
+	struct le cle;             /* in clock->legs while streaming */
+	uint64_t next;             /* when the next frame is due (tmr_jiffies) */
+	uint32_t ts;               /* our RTP timestamp */
+	bool marker;               /* set the marker bit on the next packet sent */
+	double phase;              /* tone oscillator, radians */
+	uint32_t frame;            /* frames sent, for the tone cadence */
+	uint32_t seed;             /* comfort-noise generator */
+	uint64_t rx, tx, relayed;  /* counters, logged when the call ends */
+	bool tone_on;              /* the tone plays when no prompt does */
 	struct prompt *play[PLAY_MAX]; /* prompts to play, referenced */
 	size_t nplay, cur, off;        /* how many, which one is playing, its next sample */
 	uint32_t beep;                 /* frames of tone left in place of missing prompts */
@@ -56,6 +58,47 @@ struct media {
 	void *dtmf_arg;
 };
 
+/* One 20 ms timer for every leg that streams. A timer per leg was O(calls) to re-arm:
+ * libre keeps timers in one sorted list, and each answered call puts a 32 s one (the
+ * INVITE transaction's) behind the 20 ms ones, so every re-arm walked past them all. */
+struct media_clock {
+	struct tmr tmr;   /* the 20 ms tick, running while legs stream */
+	struct list legs; /* struct media (cle), not referenced: a leg leaves when freed */
+	uint64_t next;    /* when the next tick is due */
+};
+
+#define DONE_MAX 64 /* prompts that may end in one tick; more wait for the next */
+
+static void clock_destructor(void *arg)
+{
+	struct media_clock *c = arg;
+
+	tmr_cancel(&c->tmr);
+	list_clear(&c->legs); /* empty: every leg holds a reference */
+}
+
+int media_clock_alloc(struct media_clock **cp)
+{
+	struct media_clock *c;
+
+	if (!cp)
+		return EINVAL;
+	c = mem_zalloc(sizeof(*c), clock_destructor);
+	if (!c)
+		return ENOMEM;
+	tmr_init(&c->tmr);
+	list_init(&c->legs);
+	*cp = c;
+	return 0;
+}
+
+static void clock_leave(struct media *m)
+{
+	list_unlink(&m->cle);
+	if (m->clock && !m->clock->legs.head)
+		tmr_cancel(&m->clock->tmr);
+}
+
 static void play_clear(struct media *m)
 {
 	for (size_t i = 0; i < m->nplay; i++)
@@ -68,13 +111,14 @@ static void destructor(void *arg)
 {
 	struct media *m = arg;
 
-	tmr_cancel(&m->tmr);
+	clock_leave(m);
 	if (m->peer)
 		m->peer->peer = NULL;
 	play_clear(m);
 	mem_deref(m->telev);
 	mem_deref(m->rtp);
 	mem_deref(m->sdp);
+	mem_deref(m->clock);
 }
 
 /* Forward what one side sends to the bridged side, translating payload types. */
@@ -132,17 +176,17 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 	}
 }
 
-int media_alloc(struct media **mp, const struct sa *ip)
+int media_alloc(struct media **mp, const struct sa *ip, struct media_clock *clock)
 {
 	struct media *m;
 	int err;
 
-	if (!mp || !ip)
+	if (!mp || !ip || !clock)
 		return EINVAL;
 	m = mem_zalloc(sizeof(*m), destructor);
 	if (!m)
 		return ENOMEM;
-	tmr_init(&m->tmr);
+	m->clock = mem_ref(clock);
 	m->pt = m->te_pt = -1;
 	m->marker = true;
 	m->seed = (uint32_t)rand_u32();
@@ -245,22 +289,21 @@ static int16_t tone_sample(struct media *m)
 	return s;
 }
 
-/* One 20 ms frame: the prompt playing, else a beep for a missing one, else the tone. */
-static void tone_tmr_h(void *arg)
+static bool streaming(const struct media *m)
 {
-	struct media *m = arg;
+	return m->cur < m->nplay || m->beep > 0 || m->tone_on;
+}
+
+/* Send one 20 ms frame: the prompt playing, else a beep for a missing one, else the tone.
+ * true when the last prompt ended: its done_h (NULL when none) is for the caller to run. */
+static bool frame_send(struct media *m, media_done_h **donehp, void **argp)
+{
+	uint8_t enc[FRAME_SAMPLES];
 	struct mbuf *mb;
 	bool playing = m->cur < m->nplay || m->beep > 0;
 	bool on = m->frame % TONE_CYCLE < TONE_ON;
-	media_done_h *doneh;
 
-	if (!playing && !m->tone_on)
-		return;
-	tmr_start(&m->tmr, FRAME_MS, tone_tmr_h, m);
-	mb = mbuf_alloc(RTP_HEADER_SIZE + FRAME_SAMPLES);
-	if (!mb)
-		return;
-	mb->pos = mb->end = RTP_HEADER_SIZE;
+	*donehp = NULL;
 	for (int i = 0; i < FRAME_SAMPLES; i++) {
 		int16_t s;
 		if (m->cur < m->nplay) {
@@ -271,15 +314,20 @@ static void tone_tmr_h(void *arg)
 		} else {
 			s = noise(m);
 		}
-		(void)mbuf_write_u8(mb, m->alaw ? g711_alaw_encode(s) : g711_ulaw_encode(s));
+		enc[i] = m->alaw ? g711_alaw_encode(s) : g711_ulaw_encode(s);
 	}
-	mb->pos = RTP_HEADER_SIZE;
-	if (m->pt >= 0 && sa_isset(&m->raddr, SA_ALL) &&
-	    rtp_send(m->rtp, &m->raddr, false, m->marker, (uint8_t)m->pt, m->ts, mb) == 0) {
-		m->tx++;
-		m->marker = false;
+	mb = mbuf_alloc(RTP_HEADER_SIZE + FRAME_SAMPLES);
+	if (mb) {
+		mb->pos = mb->end = RTP_HEADER_SIZE;
+		(void)mbuf_write_mem(mb, enc, sizeof(enc));
+		mb->pos = RTP_HEADER_SIZE;
+		if (m->pt >= 0 && sa_isset(&m->raddr, SA_ALL) &&
+		    rtp_send(m->rtp, &m->raddr, false, m->marker, (uint8_t)m->pt, m->ts, mb) == 0) {
+			m->tx++;
+			m->marker = false;
+		}
+		mem_deref(mb);
 	}
-	mem_deref(mb);
 	m->ts += FRAME_SAMPLES;
 	if (m->cur < m->nplay) {
 		if (m->off >= m->play[m->cur]->n) {
@@ -292,26 +340,80 @@ static void tone_tmr_h(void *arg)
 		m->frame++;
 	}
 	if (!playing || m->cur < m->nplay || m->beep > 0)
-		return;
-	/* The last prompt has played: the tone's cadence starts over; done_h goes last, as it
-	 * may free the media. */
+		return false;
+	/* The last prompt has played: the tone's cadence starts over; done_h runs after the
+	 * tick, as it may free the media. */
 	play_clear(m);
 	m->frame = 0;
-	doneh = m->doneh;
+	*donehp = m->doneh;
+	*argp = m->done_arg;
 	m->doneh = NULL;
-	if (doneh)
-		doneh(m->done_arg);
+	return true;
+}
+
+/* One tick for one leg: the frames due by the clock (a late tick sends two, so a leg gets
+ * 50 a second however the loop runs); after a stall of more than a few frames the count
+ * starts over rather than bursting. A prompt that ends leaves its done_h in *done. */
+static void leg_tick(struct media *m, uint64_t now, media_done_h **doneh, void **arg)
+{
+	int n = 0;
+
+	*doneh = NULL;
+	if (m->next + 5 * FRAME_MS < now)
+		m->next = now;
+	while (m->next <= now && n++ < 3) {
+		m->next += FRAME_MS;
+		if (frame_send(m, doneh, arg) || !streaming(m))
+			break;
+	}
+	if (!streaming(m))
+		clock_leave(m);
+}
+
+static void clock_tmr_h(void *arg)
+{
+	struct media_clock *c = arg;
+	struct {
+		media_done_h *h;
+		void *arg;
+	} done[DONE_MAX];
+	uint64_t now = tmr_jiffies();
+	size_t nd = 0;
+	struct le *le;
+
+	/* No handler runs inside the walk: a done_h may free legs (its own and others). */
+	for (le = c->legs.head; le && nd < DONE_MAX;) {
+		struct media *m = le->data;
+		le = le->next;
+		leg_tick(m, now, &done[nd].h, &done[nd].arg);
+		if (done[nd].h)
+			nd++;
+	}
+	c->next += FRAME_MS;
+	if (c->next + FRAME_MS < now || c->next > now + FRAME_MS)
+		c->next = now + FRAME_MS;
+	if (c->legs.head)
+		tmr_start(&c->tmr, c->next - now, clock_tmr_h, c);
+	for (size_t i = 0; i < nd; i++)
+		done[i].h(done[i].arg);
 }
 
 static void kick(struct media *m)
 {
-	if (!m->tone_on && m->nplay == 0 && m->beep == 0) {
-		tmr_cancel(&m->tmr);
+	struct media_clock *c = m->clock;
+
+	if (!streaming(m)) {
+		clock_leave(m);
 		return;
 	}
-	if (!tmr_isrunning(&m->tmr)) {
-		m->marker = true;
-		tmr_start(&m->tmr, 0, tone_tmr_h, m);
+	if (m->cle.list)
+		return;
+	m->marker = true;
+	m->next = tmr_jiffies(); /* the first frame is due at the next tick */
+	list_append(&c->legs, &m->cle, m);
+	if (!tmr_isrunning(&c->tmr)) {
+		c->next = m->next;
+		tmr_start(&c->tmr, 0, clock_tmr_h, c);
 	}
 }
 

@@ -245,7 +245,7 @@ static void dial_h(void *arg)
 	struct mbuf *desc = NULL;
 	int err;
 
-	err = media_alloc(&s->media, &t->media_ip);
+	err = media_alloc(&s->media, &t->media_ip, t->clock);
 	if (!err)
 		err = media_offer(s->media, &desc);
 	if (!err)

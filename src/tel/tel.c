@@ -247,6 +247,28 @@ static void reply_bad(struct tel *t, const struct sip_msg *msg, const char *why)
 	                  "Warning: 399 lotsen \"%s\"\r\nContent-Length: 0\r\n\r\n", why);
 }
 
+/* Does the request take an SDP answer? No Accept header means application/sdp
+ * (RFC 3261 20.1). */
+static bool accept_h(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
+{
+	struct pl type, sub;
+
+	(void)msg;
+	(void)arg;
+	/* One pl per bracket group, the blanks' included. */
+	if (re_regex(hdr->val.p, hdr->val.l, "[ \t]*[^ \t/;]+[ \t]*/[ \t]*[^ \t;]+", NULL, &type,
+	             NULL, NULL, &sub))
+		return false;
+	return !pl_strcmp(&type, "*") || (!pl_strcasecmp(&type, "application") &&
+	                                  (!pl_strcmp(&sub, "*") || !pl_strcasecmp(&sub, "sdp")));
+}
+
+static bool accepts_sdp(const struct sip_msg *msg)
+{
+	return !sip_msg_hdr(msg, SIP_HDR_ACCEPT) ||
+	       sip_msg_hdr_apply(msg, true, SIP_HDR_ACCEPT, accept_h, NULL) != NULL;
+}
+
 static void invite_h(const struct sip_msg *msg, void *arg)
 {
 	struct tel *t = arg;
@@ -286,8 +308,23 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		(void)sip_treply(NULL, t->sip, msg, 480, "Temporarily Unavailable");
 		return;
 	}
-	if (!msg->mb || mbuf_get_left(msg->mb) == 0 ||
+	if (msg->mb && mbuf_get_left(msg->mb) > 0 &&
 	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp")) {
+		log_info("tel.invite", "result=415 reason=\"body not sdp\"");
+		(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 415, "Unsupported Media Type",
+		                  "Accept: application/sdp\r\n"
+		                  "Warning: 399 lotsen \"the body must be an SDP offer\"\r\n"
+		                  "Content-Length: 0\r\n\r\n");
+		return;
+	}
+	if (!accepts_sdp(msg)) {
+		log_info("tel.invite", "result=406 reason=\"accept without sdp\"");
+		(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 406, "Not Acceptable",
+		                  "Warning: 399 lotsen \"the answer is SDP, which Accept leaves "
+		                  "out\"\r\nContent-Length: 0\r\n\r\n");
+		return;
+	}
+	if (!msg->mb || mbuf_get_left(msg->mb) == 0) {
 		log_info("tel.invite", "result=488 reason=\"no sdp offer\"");
 		(void)sip_treplyf(
 		        NULL, NULL, t->sip, msg, false, 488, "Not Acceptable Here",
@@ -340,10 +377,12 @@ static void tel_destructor(void *arg)
 	/* Pending requests (BYEs just sent) are given up; their sessions then go. */
 	sip_close(t->sip, true);
 	mem_deref(t->lsnr);
+	tel_check_close(t);
 	mem_deref(t->sock);
 	mem_deref(t->sip);
 	list_flush(&t->prompts);
 	list_flush(&t->dyn);
+	mem_deref(t->clock);
 }
 
 int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
@@ -383,6 +422,9 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 		         err ? strerror(err) : "no .wav files");
 	else
 		log_info("tel.prompts", "dir=\"%s\" loaded=%d", prompts_dir, n);
+	err = media_clock_alloc(&t->clock);
+	if (err)
+		goto out;
 	err = sa_decode(&t->laddr, sip_addr, strlen(sip_addr));
 	if (err || !sa_port(&t->laddr)) {
 		err = EINVAL;
@@ -404,7 +446,9 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 		err = sip_transp_add(t->sip, SIP_TRANSP_TCP, &t->laddr);
 	if (err)
 		goto out;
-	err = sipsess_listen(&t->sock, t->sip, 32, invite_h, t);
+	err = tel_check_listen(t);
+	if (!err)
+		err = sipsess_listen(&t->sock, t->sip, 32, invite_h, t);
 	if (!err)
 		err = sip_listen(&t->lsnr, t->sip, true, options_h, t);
 	if (!err)
@@ -444,6 +488,12 @@ int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char 
 	if (!c)
 		return ENOENT;
 	return tel_call_transfer_out(c, agent, number);
+}
+
+void tel_counts(const struct tel *t, uint32_t *calls, uint32_t *surveys)
+{
+	*calls = t ? list_count(&t->calls) : 0;
+	*surveys = t ? list_count(&t->surveys) : 0;
 }
 
 void tel_free(struct tel *t)

@@ -19,6 +19,10 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 /* Hang up every call (the engine hears of it) and close the sockets. NULL is a no-op. */
 void tel_free(struct tel *t);
 
+/* What the module holds now: calls (caller legs, with their agent legs) and post-call
+ * survey calls. Both are 0 once every caller has hung up; /healthz shows them. */
+void tel_counts(const struct tel *t, uint32_t *calls, uint32_t *surveys);
+
 /* The talking agent asks for the call to be recorded from now on. ENOENT: no such call on
  * the phone network; EPERM: `agent` is not the one talking; EIO: the file cannot be made. */
 int tel_record(struct tel *t, int64_t call_id, uint32_t agent);

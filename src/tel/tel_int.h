@@ -40,9 +40,11 @@ struct tel {
 	bool closing;        /* tel_free is hanging up: no more engine feeding */
 	struct list prompts; /* struct prompt, loaded at start; may be empty */
 	char rec_dir[512];   /* where recordings are written */
-	struct sip_lsnr *reg_lsnr; /* REGISTER */
-	struct list bindings;      /* struct binding: registered phones, one per user */
-	uint8_t nonce_key[16];     /* signs the registrar's nonces; random at start */
+	struct sip_lsnr *reg_lsnr;   /* REGISTER */
+	struct list bindings;        /* struct binding: registered phones, one per user */
+	uint8_t nonce_key[16];       /* signs the registrar's nonces; random at start */
+	struct sip_lsnr *check_lsnr; /* refuses malformed requests before any handler */
+	struct media_clock *clock;   /* sends every leg's tone and prompt frames */
 	struct list dyn;       /* struct prompt: announcements cached from the database ("@N") */
 	struct tmr expire_tmr; /* the recordings' retention job, hourly */
 	struct list listeners; /* struct tel_listen: coaches listening in */
@@ -54,6 +56,15 @@ uint32_t tel_entry_group(struct tel *t, const char *number);
 json_t *tel_entry_menu(struct tel *t, const char *number);
 /* Does the group announce position and wait (announce_every_s set)? */
 bool tel_group_announces(struct tel *t, uint32_t group);
+
+/* ---- check.c: requests refused before any handler sees them ------------- */
+
+#define TEL_BODY_MAX 16384 /* a larger body is refused with 413 */
+
+/* Refuse what RFC 3261 forbids and libre lets through (400, 413, 416, 420); must be called
+ * before the other listeners are added, as libre asks them in order. */
+int tel_check_listen(struct tel *t);
+void tel_check_close(struct tel *t);
 
 /* ---- registrar.c: REGISTER with digest auth, bindings in memory -------- */
 
@@ -126,9 +137,13 @@ uint8_t g711_alaw_to_ulaw(uint8_t a);
 /* ---- media.c: one RTP leg ---------------------------------------------- */
 
 struct media;
+struct media_clock;
 
-/* An RTP socket on `ip` (a free even port) with its SDP: PCMU, PCMA, telephone-event. */
-int media_alloc(struct media **mp, const struct sa *ip);
+/* The one 20 ms timer that sends the frames of every leg playing a tone or prompts. */
+int media_clock_alloc(struct media_clock **cp);
+/* An RTP socket on `ip` (a free even port) with its SDP: PCMU, PCMA, telephone-event; its
+ * frames go out on `clock`'s ticks (referenced). */
+int media_alloc(struct media **mp, const struct sa *ip, struct media_clock *clock);
 /* The caller's offer in, our answer out (*answer is new). EPROTO: no common codec or no
  * audio; EBADMSG: the SDP does not parse. */
 int media_answer(struct media *m, struct mbuf *offer, struct mbuf **answer);
@@ -140,8 +155,9 @@ void media_tone(struct media *m, bool on);
 typedef void(media_done_h)(void *arg);
 typedef void(media_dtmf_h)(char digit, void *arg);
 /* Play prompts one after another (referenced until played), replacing what was playing
- * unless `append`; then call done_h (it may free the media) and go back to the tone if it
- * is on. No prompts: one second of tone instead, so a missing file is heard as a beep. */
+ * unless `append`; then call done_h (after the clock's tick: it may free this media, but
+ * must not free other calls at once) and go back to the tone if it is on. No prompts: one second of
+ * tone instead, so a missing file is heard as a beep. */
 void media_play(struct media *m, struct prompt *const *p, size_t n, bool append,
                 media_done_h *doneh, void *arg);
 /* Stop the prompts (barge-in) without calling done_h. */
