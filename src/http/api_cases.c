@@ -10,17 +10,6 @@
 #include "http/http_int.h"
 #include "store/db.h"
 
-static int send_errors(struct req *r, struct verrors *v)
-{
-	struct problem p;
-
-	problem_init(&p);
-	p.status = v->status;
-	p.errors = v->list;
-	v->list = NULL;
-	return resp_problem(r, &p);
-}
-
 static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 {
 	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
@@ -60,7 +49,7 @@ static int cases_create(struct req *r)
 	err = case_create(r->app->db, &r->who, in, r->now, &id, &v);
 	json_decref(in);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "case");
 	return case_response(r, id, 201);
@@ -83,7 +72,7 @@ static int cases_update(struct req *r)
 	err = case_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err == ENOENT)
 		return not_found(r, "ärende", "case", r->params[0]);
 	if (err)
@@ -104,7 +93,7 @@ static int cases_handover(struct req *r)
 	err = case_handover(r->app->db, &r->who, r->params[0], in, r->now, &hid, &v);
 	json_decref(in);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err == ENOENT)
 		return not_found(r, "ärende", "case", r->params[0]);
 	if (err)
@@ -270,7 +259,7 @@ static int handovers_answer(struct req *r)
 		                  L(r, "Överlämnandet gäller en annan förvaltning.",
 		                    "The handover belongs to another department."));
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err == EEXIST)
 		return resp_error(r, 409, "already-answered",
 		                  L(r, "Redan besvarat", "Already answered"), "%s",

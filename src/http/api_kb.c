@@ -9,17 +9,6 @@
 
 #define ROLES_EDITORS (ROLES_LEADS | ROLE_CLIENT_VIEWER)
 
-static int send_errors(struct req *r, struct verrors *v)
-{
-	struct problem p;
-
-	problem_init(&p);
-	p.status = v->status;
-	p.errors = v->list;
-	v->list = NULL;
-	return resp_problem(r, &p);
-}
-
 static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 {
 	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
@@ -111,7 +100,7 @@ static int articles_create(struct req *r)
 	err = kb_article_create(r->app->db, &r->who, in, r->now, &id, &v);
 	json_decref(in);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err == EPERM)
 		return edit_forbidden(r);
 	if (err)
@@ -140,7 +129,7 @@ static int articles_update(struct req *r)
 	if (err == EPERM)
 		return edit_forbidden(r);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "article");
 	return article_response(r, r->params[0], 200);
@@ -200,7 +189,7 @@ static int flags_create(struct req *r)
 	if (err == ENOENT)
 		return not_found(r, "artikel", "article", r->params[0]);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "flag");
 	return resp_json(r, 201,
@@ -241,7 +230,7 @@ static int flags_close(struct req *r)
 		        r, "Flaggan stängs av artikelns ägare, en gruppledare eller en chef.",
 		        "The flag is closed by the article's owner, a group lead or a manager.");
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err == EEXIST)
 		return resp_error(r, 409, "already-closed", L(r, "Redan stängd", "Already closed"),
 		                  "%s",
@@ -322,7 +311,7 @@ static int missing_create(struct req *r)
 	err = kb_missing_create(r->app->db, &r->who, in, r->now, &id, &v);
 	json_decref(in);
 	if (verr_any(&v))
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "question");
 	return resp_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "open"));

@@ -31,17 +31,6 @@ static int forbidden(struct req *r, const struct resource *res)
 	        role_name(r->who.role), L(r, res->what_sv, res->what_en));
 }
 
-static int send_errors(struct req *r, struct verrors *v)
-{
-	struct problem p;
-
-	problem_init(&p);
-	p.status = v->status;
-	p.errors = v->list;
-	v->list = NULL;
-	return resp_problem(r, &p);
-}
-
 static int parse_limit(struct req *r, const char *key, int64_t def, int64_t max, int64_t *out)
 {
 	const char *s = req_query(r, key);
@@ -151,7 +140,7 @@ static int res_write(struct req *r, bool create)
 	if (verr_any(&v)) {
 		if (err == EEXIST)
 			v.status = 409;
-		return send_errors(r, &v);
+		return resp_field_errors(r, &v);
 	}
 	if (err == ENOENT)
 		return resp_error(

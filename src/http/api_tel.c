@@ -21,17 +21,6 @@
 #define SURVEY_MAX_Q       16
 #define SURVEY_MAX_ANSWERS 1000000
 
-static int send_errors(struct req *r, struct verrors *v)
-{
-	struct problem p;
-
-	problem_init(&p);
-	p.status = v->status;
-	p.errors = v->list;
-	v->list = NULL;
-	return resp_problem(r, &p);
-}
-
 static int one_error(struct req *r, const char *field, const char *msg)
 {
 	struct problem p;
@@ -144,7 +133,7 @@ static int menu_put(struct req *r)
 	}
 	if (verr_any(&v)) {
 		json_decref(body);
-		err = send_errors(r, &v);
+		err = resp_field_errors(r, &v);
 		verr_free(&v);
 		return err;
 	}
@@ -287,7 +276,7 @@ static int policy_patch(struct req *r)
 		check_survey(r, x, &v);
 	if (verr_any(&v)) {
 		json_decref(body);
-		err = send_errors(r, &v);
+		err = resp_field_errors(r, &v);
 		verr_free(&v);
 		return err;
 	}
@@ -701,7 +690,7 @@ static int trunk_save(struct req *r, int64_t id)
 	if (verr_any(&v)) {
 		json_decref(body);
 		json_decref(m);
-		err = send_errors(r, &v);
+		err = resp_field_errors(r, &v);
 		verr_free(&v);
 		return err;
 	}

@@ -70,6 +70,9 @@ void problem_init(struct problem *p);
 void problem_field(struct problem *p, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 int resp_problem(struct req *r, struct problem *p); /* consumes p */
+struct verrors;
+/* The field errors collected by validation, as one problem (takes v's list). */
+int resp_field_errors(struct req *r, struct verrors *v);
 int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
                ...) __attribute__((format(printf, 5, 6)));
 /* Map a store error (ENOENT, EEXIST, …) to a response. */

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "core/calendar.h"
+#include "core/valid.h"
 #include "http/http_int.h"
 
 static void common_headers(struct MHD_Response *resp, const char *ctype)
@@ -273,4 +274,15 @@ int req_json_object(struct req *r, json_t **out)
 	}
 	*out = j;
 	return 0;
+}
+
+int resp_field_errors(struct req *r, struct verrors *v)
+{
+	struct problem p;
+
+	problem_init(&p);
+	p.status = v->status;
+	p.errors = v->list;
+	v->list = NULL;
+	return resp_problem(r, &p);
 }
