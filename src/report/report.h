@@ -46,7 +46,10 @@ int report_invoice_csv(const json_t *invoice, FILE *f);
 
 /* The reports as XLSX workbooks written to `path`, with the municipality's name and the
  * period in each sheet's title row. Monthly: sheets "Ärenden" (group × client and totals),
- * "Samtal" (calls per group and totals) and "Jämförelse" (this month, last month, change).
+ * "Samtal" (calls per group and totals), "Jämförelse" (this month, last month, change),
+ * "Fördelning" (the breakdowns), "Diagram" (cases and service level 60 s per group with the
+ * 85 % target, as charts) and "Belastning" (offered calls per weekday × hour, as a heat map
+ * and two charts).
  * Invoice: "Fakturaunderlag" (lines, sums per client, total) and "Ärenden" (the case ids
  * behind each line). 0, EINVAL for a malformed report or EIO. */
 int report_monthly_xlsx(const json_t *report, const char *municipality, const char *path);

@@ -488,6 +488,96 @@ static const char *cell(const char *xml, const char *ref, char *buf, size_t n)
 	return buf;
 }
 
+/* The "Diagram" and "Belastning" sheets of the March workbook and the charts that read them:
+ * each chart names its sheet's ranges, and every cell of the busy-hours table is the JSON's. */
+static void xlsx_charts(const char *path, const json_t *rep)
+{
+	static const char *const cols = "BCDEFGHIJKLMNOPQRSTUVWXY";
+	char v[64], ref[16], *xml;
+	int64_t per_hour[24] = {0}, all = 0;
+
+	/* Diagram: group 1 has 3 + 1 cases and 8 / 12 within 60 s, group 2 3 cases and 2 / 4 */
+	xml = unzip_member(path, "xl/worksheets/sheet5.xml");
+	assert_non_null(xml);
+	assert_string_equal(cell(xml, "B4", v, sizeof(v)), "4");
+	assert_string_equal(cell(xml, "B5", v, sizeof(v)), "3");
+	assert_true(fabs(strtod(cell(xml, "C4", v, sizeof(v)), NULL) - 0.6667) < 1e-4);
+	assert_true(fabs(strtod(cell(xml, "C5", v, sizeof(v)), NULL) - 0.5) < 1e-4);
+	assert_true(fabs(strtod(cell(xml, "D5", v, sizeof(v)), NULL) - 0.85) < 1e-9);
+	assert_null(strstr(xml, "<c r=\"A6\""));
+	assert_non_null(strstr(xml, "<drawing r:id="));
+	free(xml);
+	/* chart 1: cases per group, names from A4:A5, values B4:B5 */
+	xml = unzip_member(path, "xl/charts/chart1.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:barChart>"));
+	assert_non_null(strstr(xml, "<c:f>Diagram!$A$4:$A$5</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Diagram!$B$4:$B$5</c:f>"));
+	assert_non_null(strstr(xml, "<a:t>Ärenden per svarsgrupp</a:t>"));
+	assert_non_null(strstr(xml, "<a:t>Svarsgrupp</a:t>"));
+	free(xml);
+	/* chart 2: service level (C) and the 85 % target (D), dashed, on a 0–100 % axis */
+	xml = unzip_member(path, "xl/charts/chart2.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:f>Diagram!$C$4:$C$5</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Diagram!$D$4:$D$5</c:f>"));
+	assert_non_null(strstr(xml, "<a:t>Tillgänglighet 60 s per svarsgrupp</a:t>"));
+	assert_non_null(strstr(xml, "<c:v>Mål 85 %</c:v>"));
+	assert_non_null(strstr(xml, "<a:prstDash val=\"dash\"/>"));
+	assert_non_null(strstr(xml, "<c:max val=\"1\"/>"));
+	free(xml);
+
+	/* Belastning: måndag–söndag on rows 4–10, hours 00–23 in B–Y, totals in Z and row 11 */
+	xml = unzip_member(path, "xl/worksheets/sheet6.xml");
+	assert_non_null(xml);
+	for (size_t d = 0; d < 7; d++) {
+		int64_t sum = 0;
+
+		for (size_t h = 0; h < 24; h++) {
+			int64_t want = json_integer_value(json_array_get(
+			        json_array_get(at(rep, "busy_hours.offered"), d), h));
+
+			snprintf(ref, sizeof(ref), "%c%zu", cols[h], d + 4);
+			assert_int_equal(strtoll(cell(xml, ref, v, sizeof(v)), NULL, 10), want);
+			sum += want;
+			per_hour[h] += want;
+		}
+		snprintf(ref, sizeof(ref), "Z%zu", d + 4);
+		assert_int_equal(strtoll(cell(xml, ref, v, sizeof(v)), NULL, 10), sum);
+		all += sum;
+	}
+	for (size_t h = 0; h < 24; h++) {
+		snprintf(ref, sizeof(ref), "%c11", cols[h]);
+		assert_int_equal(strtoll(cell(xml, ref, v, sizeof(v)), NULL, 10), per_hour[h]);
+	}
+	/* by hand: Tuesday 10:00 has 10, Tuesday 23:00 2, Friday 11:00 4; 16 in all */
+	assert_string_equal(cell(xml, "L5", v, sizeof(v)), "10");
+	assert_string_equal(cell(xml, "Y5", v, sizeof(v)), "2");
+	assert_string_equal(cell(xml, "M8", v, sizeof(v)), "4");
+	assert_string_equal(cell(xml, "Z5", v, sizeof(v)), "12");
+	assert_string_equal(cell(xml, "Z11", v, sizeof(v)), "16");
+	assert_int_equal(all, 16);
+	assert_non_null(strstr(xml, "<conditionalFormatting sqref=\"B4:Y10\">"));
+	free(xml);
+	xml = unzip_member(path, "xl/sharedStrings.xml");
+	assert_non_null(strstr(xml, "<t>måndag</t>"));
+	assert_non_null(strstr(xml, "<t>söndag</t>"));
+	free(xml);
+	/* chart 3: per hour, the header's hours and the totals row; chart 4: per weekday */
+	xml = unzip_member(path, "xl/charts/chart3.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:f>Belastning!$B$3:$Y$3</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Belastning!$B$11:$Y$11</c:f>"));
+	assert_non_null(strstr(xml, "<a:t>Timme (kl.)</a:t>"));
+	free(xml);
+	xml = unzip_member(path, "xl/charts/chart4.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:f>Belastning!$A$4:$A$10</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Belastning!$Z$4:$Z$10</c:f>"));
+	free(xml);
+	assert_null(unzip_member(path, "xl/charts/chart5.xml"));
+}
+
 static void test_xlsx(void **state)
 {
 	struct fixture *f = *state;
@@ -503,13 +593,14 @@ static void test_xlsx(void **state)
 	 * spreadsheet row 4, so the totals are on row 7 */
 	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
 	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), 0);
-	json_decref(o);
 	xml = unzip_member(path, "xl/workbook.xml");
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Samtal\" sheetId=\"2\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Jämförelse\" sheetId=\"3\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Fördelning\" sheetId=\"4\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Diagram\" sheetId=\"5\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Belastning\" sheetId=\"6\""));
 	free(xml);
 	xml = unzip_member(path, "xl/sharedStrings.xml");
 	assert_non_null(xml);
@@ -539,6 +630,8 @@ static void test_xlsx(void **state)
 	assert_string_equal(cell(xml, "C4", v, sizeof(v)), "2");
 	assert_string_equal(cell(xml, "D4", v, sizeof(v)), "5");
 	free(xml);
+	xlsx_charts(path, o);
+	json_decref(o);
 
 	/* invoice: 5 lines (rows 4–8), a sum per client (9, 10), the total on row 11 */
 	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
