@@ -445,6 +445,58 @@ static void test_csv(void **state)
 	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
 	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
 	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
+	/* then a table per breakdown, each after an empty line with its own header */
+	assert_non_null(strstr(buf,
+	                       "\r\n\r\nMånad;Svarsgrupp;Ärenden;Lösta;Vägledda;Överlämnade;"
+	                       "Akut vidarebefordrade;Lösningsgrad (%);Lösningsgrad inkl. "
+	                       "vägledda (%);Ärenden föregående period;Förändring ärenden;"
+	                       "Förändring lösningsgrad (p.e.);Lösningsgrad mot mål 80 % (p.e.);"
+	                       "Erbjudna samtal;Tillgänglighet 60 s (%);Tillgänglighet mot mål "
+	                       "85 % (p.e.);Bemötande, svar;Bemötande 4–5 (%);Bemötande mot mål "
+	                       "90 % (p.e.);Bemötandeindex (0–100)\r\n"));
+	/* group 1 in March: cases 1 2 3 4, resolved 1 4, guided 2, handed over 3; FCR 2/4, 3/4;
+	 * February 8 9 (FCR 1/2): +2 cases, +0,0 points; 50 − 80 = −30; calls 12 offered, 8
+	 * within 60 s = 66,7 %, 66,67 − 85 = −18,3; no survey answers */
+	assert_non_null(strstr(buf, "\r\n2026-03;Äldre direkt;4;2;1;1;0;50,0;75,0;2;2;0,0;-30,0;12;"
+	                            "66,7;-18,3;0;;;\r\n"));
+	/* group 2: cases 5 6 10 (resolved 5 10, urgent 6), none in February: previous empty;
+	 * 66,67 − 80 = −13,3; 2/4 = 50 % within 60 s, −35 points */
+	assert_non_null(strstr(
+	        buf, "\r\n2026-03;Bygglov;3;2;0;0;1;66,7;66,7;;;;-13,3;4;50,0;-35,0;0;;;\r\n"));
+	/* client 1: cases 1 2 3 (FCR 1/3), February 8 9 (1/2): 33,33 − 50 = −16,7; − 80 = −46,7;
+	 * clients have no call or survey columns */
+	assert_non_null(strstr(buf, "\r\nMånad;Förvaltning;Ärenden;"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Äldreförvaltningen;3;1;1;1;0;33,3;66,7;2;1;-16,7;"
+	                            "-46,7;;;;;;;\r\n"));
+	/* the unit Stöd has both groups: 7 cases, 16 offered, 10 within 60 s = 62,5 % */
+	assert_non_null(strstr(buf, "\r\n2026-03;Stöd;7;4;1;1;1;57,1;71,4;2;5;7,1;-22,9;16;62,5;"
+	                            "-22,5;0;;;\r\n"));
+	/* kinds in Swedish: questions 1 3 4 (resolved 1 4), February's 8 9: 66,67 − 50 = 16,7;
+	 * the complaint (case 2) was guided */
+	assert_non_null(strstr(buf, "\r\nMånad;Ärendetyp;Ärenden;"));
+	assert_non_null(
+	        strstr(buf, "\r\n2026-03;Fråga;3;2;0;1;0;66,7;66,7;2;1;16,7;-13,3;;;;;;;\r\n"));
+	assert_non_null(
+	        strstr(buf, "\r\n2026-03;Klagomål;1;0;1;0;0;0,0;100,0;;;;-80,0;;;;;;;\r\n"));
+	/* channels in Swedish: phone 1 2 4 6 (resolved 1 4, guided 2, urgent 6), February's
+	 * phone case 8 resolved: 50 − 100 = −50 points */
+	assert_non_null(
+	        strstr(buf, "\r\n2026-03;Telefon;4;2;1;0;1;50,0;75,0;1;3;-50,0;-30,0;;;;;;;\r\n"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Webb;1;1;0;0;0;100,0;100,0;;;;20,0;;;;;;;\r\n"));
+	/* agents: no case has one in this data set */
+	assert_non_null(strstr(buf, "\r\nMånad;Handläggare;Ärenden;"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Ingen handläggare;7;4;1;1;1;57,1;71,4;2;5;7,1;"
+	                            "-22,9;;;;0;;;\r\n"));
+	/* and the busy hours last: Tuesday 10:00 (10) and 23:00 (2), Friday 11:00 (4) */
+	assert_non_null(strstr(buf, "\r\n\r\nMånad;Veckodag;00;01;02;"));
+	assert_non_null(strstr(buf, ";22;23;Totalt\r\n2026-03;måndag;0;"));
+	assert_non_null(strstr(buf, "\r\n2026-03;tisdag;0;0;0;0;0;0;0;0;0;0;10;0;0;0;0;0;0;0;0;0;0;"
+	                            "0;0;2;12\r\n"));
+	assert_non_null(strstr(buf, "\r\n2026-03;fredag;0;0;0;0;0;0;0;0;0;0;0;4;0;0;0;0;0;0;0;0;0;"
+	                            "0;0;0;4\r\n"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Totalt;0;0;0;0;0;0;0;0;0;0;10;4;0;0;0;0;0;0;0;0;0;"
+	                            "0;0;2;16\r\n"));
+	assert_non_null(strstr(buf, "2026-03;söndag;"));
 	free(buf);
 }
 
@@ -949,6 +1001,39 @@ static void test_period_figures(void **state)
 	assert_int_equal(report_period(f->db, &admin, "2026-T5", 0, &o), EINVAL);
 }
 
+/* The breakdowns of a tertial as CSV, with the survey's answers in the satisfaction
+ * columns. */
+static void test_csv_period(void **state)
+{
+	struct fixture *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, survey_fixture), 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	assert_int_equal(report_monthly_csv(o, mem), 0);
+	fclose(mem);
+	json_decref(o);
+	assert_true(strncmp(buf, "Period;Svarsgrupp;Förvaltning;Ärenden;", 40) == 0);
+	assert_non_null(strstr(buf, "\r\nPeriod;Handläggare;Ärenden;"));
+	/* group 1 in T1: cases 1 2 3 4 7 8 9, resolved 1 4 7 8, guided 2 9, handed over 3;
+	 * FCR 4/7 = 57,1 %, 6/7 = 85,7 %; 57,14 − 80 = −22,9; nothing in 2025-T3; calls
+	 * 10+2+5+5 = 22 offered, 6+2+1+5 = 14 within 60 s = 63,6 %, 63,64 − 85 = −21,4;
+	 * answers 5 4 3 2 1 5: 3 of 6 are 4–5 = 50 %, −40 points, index 350/6 = 58,33 */
+	assert_non_null(strstr(buf, "\r\n2026-T1;Äldre direkt;7;4;2;1;0;57,1;85,7;;;;-22,9;22;63,6;"
+	                            "-21,4;6;50,0;-40,0;58,33\r\n"));
+	/* Anna: cases 1 (resolved) 2 (guided); answers 5 4 3: 2 of 3 are 4–5, 66,67 − 90 =
+	 * −23,3, index (100+75+50)/3 = 75 */
+	assert_non_null(strstr(buf, "\r\n2026-T1;Anna Lindqvist;2;1;1;0;0;50,0;100,0;;;;-30,0;;;;3;"
+	                            "66,7;-23,3;75,00\r\n"));
+	free(buf);
+}
+
 /* A case logged on 31 March and changed on 2 April stays in March, under its new outcome. */
 static void test_update_across_month_end(void **state)
 {
@@ -1196,6 +1281,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_pdf, setup, teardown),
 	        cmocka_unit_test(test_period_parse),
 	        cmocka_unit_test_setup_teardown(test_period_figures, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
