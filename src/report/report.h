@@ -57,7 +57,8 @@ int report_invoice_xlsx(const json_t *invoice, const char *municipality, const c
 
 /* The monthly report as a PDF on A4 pages written to `path` (cairo): the municipality,
  * "Månadsrapport" and the month in Swedish; the totals with last month and the change; bar
- * charts of cases and of service level (60 s, with the 85 % target) per group; the rows per
+ * charts of cases and of service level (60 s, with the 85 % target) per group; the page "När
+ * ringer medborgarna?" (the busy hours as a heat map and calls per hour); the rows per
  * group × client as a table across pages. 0, EINVAL for a malformed report, ENOMEM or EIO. */
 int report_monthly_pdf(const json_t *report, const char *municipality, const char *path);
 /* The invoice basis as a PDF (cairo): the municipality, "Fakturaunderlag" and the month; the

@@ -176,6 +176,12 @@ class ReportTest(ServerTest):
             self.assertGreater(os.path.getsize(png), 0)
             with open(png, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+            # page 2 is the busy hours, "När ringer medborgarna?", with every weekday
+            text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", pdf, "-"], check=True,
+                                  timeout=60, capture_output=True, text=True).stdout
+        self.assertIn("När ringer medborgarna?", text)
+        for day in ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"):
+            self.assertIn(day, text)
 
     def test_unknown_format_is_400_naming_format(self):
         r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=docx", user="admin")

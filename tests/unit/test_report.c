@@ -500,15 +500,14 @@ static void test_csv(void **state)
 	free(buf);
 }
 
-/* One member of an XLSX (a zip) as text, read back with `unzip -p`; NULL when missing. */
-static char *unzip_member(const char *zip, const char *member)
+/* What a command writes to its standard output; NULL when nothing. */
+static char *command_output(const char *cmd)
 {
-	char cmd[512], *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0, got;
 	char chunk[4096];
 	FILE *p, *mem;
 
-	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, member);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	mem = open_memstream(&buf, &len);
@@ -522,6 +521,31 @@ static char *unzip_member(const char *zip, const char *member)
 		return NULL;
 	}
 	return buf;
+}
+
+/* One member of an XLSX (a zip) as text, read back with `unzip -p`; NULL when missing. */
+static char *unzip_member(const char *zip, const char *member)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, member);
+	return command_output(cmd);
+}
+
+/* The number of pages of a PDF as pdfinfo (poppler-utils) reads it. */
+static int pdf_pages(const char *path)
+{
+	char cmd[512], *out, *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "pdfinfo '%s'", path);
+	out = command_output(cmd);
+	assert_non_null(out);
+	p = strstr(out, "Pages:");
+	assert_non_null(p);
+	n = (int)strtol(p + 6, NULL, 10);
+	free(out);
+	return n;
 }
 
 /* The value (<v>) of cell `ref` in a sheet's XML, into buf; "" when the cell has none. */
@@ -726,6 +750,55 @@ static void test_xlsx(void **state)
 	unlink(path);
 }
 
+/* The page "När ringer medborgarna?": one page more than the same report without its busy
+ * hours, rendered by pdftoppm and read back by pdftotext with its title, the weekdays and the
+ * busiest hour worked out by hand. */
+static void pdf_busy_hours(struct fixture *f, const char *path)
+{
+	char cmd[512], png[80], *txt;
+	int with, without;
+	json_t *o;
+	FILE *in;
+
+	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
+	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
+	with = pdf_pages(path);
+	snprintf(cmd, sizeof(cmd), "pdftotext -f 2 -l 2 '%s' -", path);
+	txt = command_output(cmd);
+	assert_non_null(txt);
+	assert_non_null(strstr(txt, "När ringer medborgarna?"));
+	assert_non_null(strstr(txt, "måndag"));
+	assert_non_null(strstr(txt, "söndag"));
+	/* Tuesday 10:00 has 10 of the 16 offered calls; Tuesday's total is 10 + 2 */
+	assert_non_null(strstr(txt, "Flest samtal: tisdag kl. 10–11 (10 samtal)."));
+	assert_non_null(strstr(txt, "Totalt 16 samtal"));
+	assert_non_null(strstr(txt, "mars 2026, 31 dagar"));
+	free(txt);
+	snprintf(png, sizeof(png), "%s-sida2", path);
+	snprintf(cmd, sizeof(cmd), "pdftoppm -png -r 40 -f 2 -l 2 -singlefile '%s' '%s'", path,
+	         png);
+	assert_int_equal(system(cmd), 0);
+	snprintf(png + strlen(png), sizeof(png) - strlen(png), ".png");
+	in = fopen(png, "rb");
+	assert_non_null(in);
+	assert_int_equal(fseek(in, 0, SEEK_END), 0);
+	assert_true(ftell(in) > 1000);
+	fclose(in);
+	unlink(png);
+
+	/* without busy hours (a report stored before they were added): no such page */
+	json_object_del(o, "busy_hours");
+	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
+	json_decref(o);
+	without = pdf_pages(path);
+	assert_int_equal(with, without + 1);
+	snprintf(cmd, sizeof(cmd), "pdftotext '%s' -", path);
+	txt = command_output(cmd);
+	assert_non_null(txt);
+	assert_null(strstr(txt, "När ringer medborgarna?"));
+	free(txt);
+}
+
 /* The monthly report as a PDF: a PDF file with at least one page ("/Type /Page" objects,
  * not the "/Type /Pages" tree) for the fixed data set; EINVAL for what is not a report. */
 static void test_pdf(void **state)
@@ -758,6 +831,8 @@ static void test_pdf(void **state)
 		pages += p[11] != 's';
 	assert_true(pages >= 1);
 	free(buf);
+
+	pdf_busy_hours(f, path);
 
 	o = json_object();
 	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), EINVAL);
