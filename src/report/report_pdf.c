@@ -549,6 +549,8 @@ static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period
 	}
 	cairo_stroke(p->cr);
 	p->y = top + 7 * BH_CELL_H;
+	if (max <= 0)
+		return; /* no calls: the empty grid says it, without a scale or a chart of zeros */
 
 	/* the scale: five steps from none to the busiest hour */
 	p->y += 16;
