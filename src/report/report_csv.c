@@ -157,8 +157,11 @@ static void breakdown_tables(FILE *f, const json_t *rep, const char *lead, const
 		put_header(f, head, N(head), breakdown_cols, N(breakdown_cols));
 		json_array_foreach(json_object_get(bd, dims[d].key), i, o)
 		{
+			const char *name = report_str(o, dims[d].name);
+
 			fprintf(f, "%s;", month);
-			put_text(f, report_name_sv(report_str(o, dims[d].name)));
+			/* kinds and channels in Swedish, names of groups, clients… as they are */
+			put_text(f, d == 3 || d == 4 ? report_name_sv(name) : name);
 			put_cols(f, o, breakdown_cols, N(breakdown_cols));
 		}
 	}

@@ -631,31 +631,6 @@ static const struct {
 #define BD_NAME  150.0
 #define BD_NUM_W ((PAGE_W - 2 * MARGIN - BD_NAME) / (double)BD_COLS)
 
-static const char *kind_sv(const char *k)
-{
-	static const char *const names[][2] = {
-	        {"question", "Fråga"},
-	        {"matter", "Ärende"},
-	        {"opinion", "Synpunkt"},
-	        {"complaint", "Klagomål"},
-	        {"praise", "Beröm"},
-	        {"idea", "Idé"},
-	        {"fault_report", "Felanmälan"},
-	        {"phone", "Telefon"},
-	        {"email", "E-post"},
-	        {"letter", "Brev"},
-	        {"fax", "Fax"},
-	        {"visit", "Besök"},
-	        {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(k, names[i][0]) == 0)
-			return names[i][1];
-	return k;
-}
-
 static void bd_head(struct pdf *p, const char *title)
 {
 	font(p, 7.5, true);
@@ -710,7 +685,7 @@ static void breakdowns(struct pdf *p, const json_t *rep)
 			}
 			p->y += 14;
 			text(p, MARGIN, p->y, BD_NAME - 4, 0,
-			     kind_sv(report_str(row, dims[d].name)));
+			     report_name_sv(report_str(row, dims[d].name)));
 			for (size_t c = 0; c < BD_COLS; c++) {
 				const json_t *v = report_get_path(row, bd_cols[c].key);
 
@@ -821,21 +796,6 @@ static void fmt_money(const json_t *v, char *buf, size_t n)
 	snprintf(buf, n, "%s%s,%02lld kr", ore < 0 ? "-" : "", grouped, llabs(ore) % 100);
 }
 
-static const char *channel_sv(const char *c)
-{
-	static const char *const names[][2] = {
-	        {"phone", "Telefon"},         {"email", "E-post"},
-	        {"letter", "Brev"},           {"fax", "Fax"},
-	        {"visit", "Besök"},           {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(c, names[i][0]) == 0)
-			return names[i][1];
-	return c;
-}
-
 #define INV_X1 (MARGIN + 150)
 #define INV_X2 (MARGIN + 250)
 #define INV_X3 (MARGIN + 345)
@@ -926,7 +886,7 @@ static void agreement_block(struct pdf *p, const json_t *a)
 			text(p, INV_X2, p->y, INV_W, 1, num);
 		} else {
 			snprintf(buf, sizeof(buf), "Ärenden, %s",
-			         channel_sv(report_str(l, "channel")));
+			         report_name_sv(report_str(l, "channel")));
 			text(p, MARGIN, p->y, 140, 0, buf);
 			snprintf(num, sizeof(num), "%lld",
 			         (long long)json_integer_value(json_object_get(l, "count")));

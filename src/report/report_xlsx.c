@@ -264,8 +264,6 @@ static int monthly_compare(struct book *b, const json_t *rep, const char *muni, 
 	return 0;
 }
 
-static const char *channel_sv(const char *c);
-
 /* Columns of the breakdowns: figures, the previous period, the change and the targets. */
 static const struct bcol {
 	const char *title, *key;
@@ -305,11 +303,6 @@ static int monthly_breakdowns(struct book *b, const json_t *rep, const char *mun
 	        {"channels", "Per kanal", "channel"},
 	        {"agents", "Per handläggare", "agent_name"},
 	};
-	static const char *const kind_sv[][2] = {
-	        {"question", "Fråga"},          {"matter", "Ärende"}, {"opinion", "Synpunkt"},
-	        {"complaint", "Klagomål"},      {"praise", "Beröm"},  {"idea", "Idé"},
-	        {"fault_report", "Felanmälan"},
-	};
 	const json_t *bd = json_object_get(rep, "breakdowns");
 	lxw_worksheet *ws;
 	int row = HEAD_ROW + 1;
@@ -336,11 +329,9 @@ static int monthly_breakdowns(struct book *b, const json_t *rep, const char *mun
 		{
 			const char *name = report_str(o, dims[d].name);
 
-			for (size_t k = 0; d == 3 && k < N(kind_sv); k++)
-				if (strcmp(name, kind_sv[k][0]) == 0)
-					name = kind_sv[k][1];
-			if (d == 4)
-				name = channel_sv(name);
+			if (d == 3 || d == 4) /* kinds and channels in Swedish */
+				name = report_name_sv(name);
+
 			worksheet_write_string(ws, (lxw_row_t)row, 0, name, NULL);
 			for (size_t c = 0; c < N(breakdown_cols); c++) {
 				const struct bcol *bc = &breakdown_cols[c];
@@ -575,21 +566,6 @@ int report_monthly_xlsx(const json_t *rep, const char *municipality, const char 
 	return err;
 }
 
-static const char *channel_sv(const char *c)
-{
-	static const char *const names[][2] = {
-	        {"phone", "Telefon"},         {"email", "E-post"},
-	        {"letter", "Brev"},           {"fax", "Fax"},
-	        {"visit", "Besök"},           {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < N(names); i++)
-		if (c && strcmp(c, names[i][0]) == 0)
-			return names[i][1];
-	return c ? c : "";
-}
-
 static bool is_fixed(const json_t *line)
 {
 	return strcmp(report_str(line, "kind"), "fixed") == 0;
@@ -632,8 +608,7 @@ static int invoice_lines(struct book *b, const json_t *inv, const char *muni, co
 			} else {
 				worksheet_write_string(ws, (lxw_row_t)row, 2, "Ärenden", NULL);
 				worksheet_write_string(ws, (lxw_row_t)row, 3,
-				                       channel_sv(json_string_value(
-				                               json_object_get(l, "channel"))),
+				                       report_name_sv(report_str(l, "channel")),
 				                       NULL);
 				put_num(ws, row, 4, json_object_get(l, "count"), b->num[K_INT]);
 				put_num(ws, row, 5, json_object_get(l, "price"), b->num[K_KR]);
@@ -685,8 +660,7 @@ static int invoice_cases(struct book *b, const json_t *inv, const char *muni, co
 				worksheet_write_string(ws, (lxw_row_t)row, 1, report_str(a, "name"),
 				                       NULL);
 				worksheet_write_string(ws, (lxw_row_t)row, 2,
-				                       channel_sv(json_string_value(
-				                               json_object_get(l, "channel"))),
+				                       report_name_sv(report_str(l, "channel")),
 				                       NULL);
 				put_num(ws, row++, 3, id, NULL);
 			}
