@@ -40,7 +40,9 @@ int report_invoice(struct db *db, const struct principal *who, const char *month
                    json_t **out);
 
 /* The reports as CSV for Swedish Excel: UTF-8, ';' between fields, decimal comma, a
- * header row with Swedish column names. */
+ * header row with Swedish column names. The monthly (period) report is several tables,
+ * each after an empty line with its own header: cases per group × client, calls per group,
+ * one per breakdown (group, client, unit, kind, channel, agent) and the busy hours. */
 int report_monthly_csv(const json_t *report, FILE *f);
 int report_invoice_csv(const json_t *invoice, FILE *f);
 
