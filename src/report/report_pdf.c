@@ -450,6 +450,42 @@ static double fit_font(struct pdf *p, const char *s, double w, double max)
 	return size;
 }
 
+/* A column per hour with its count on top, under the heat map's columns; hmax the tallest. */
+static void hour_columns(struct pdf *p, const double per_hour[24], double hmax)
+{
+	const double x0 = MARGIN + BH_LABEL_W, height = 170, bottom = p->y + height;
+	const double scale = hmax > 0 ? (height - 14) / hmax : 0;
+	char buf[32];
+
+	for (int h = 0; h < 24; h++) {
+		double len = per_hour[h] * scale, x = x0 + h * BH_CELL_W;
+
+		shade(p, 1);
+		cairo_rectangle(p->cr, x + BH_CELL_W * 0.12, bottom - len, BH_CELL_W * 0.76, len);
+		cairo_fill(p->cr);
+		rgb(p, 0);
+		if (per_hour[h] > 0) {
+			snprintf(buf, sizeof(buf), "%.0f", per_hour[h]);
+			font(p, 7, false);
+			font(p, fit_font(p, buf, BH_CELL_W, 7), false);
+			text(p, x, bottom - len - 3, BH_CELL_W, 0.5, buf);
+		}
+		font(p, 7, false);
+		snprintf(buf, sizeof(buf), "%02d", h);
+		text(p, x, bottom + 10, BH_CELL_W, 0.5, buf);
+	}
+	rgb(p, 0x404040);
+	cairo_set_line_width(p->cr, 0.8);
+	cairo_move_to(p->cr, x0, bottom);
+	cairo_line_to(p->cr, x0 + 24 * BH_CELL_W, bottom);
+	cairo_stroke(p->cr);
+	font(p, 7.5, false);
+	rgb(p, 0);
+	text(p, MARGIN, bottom - height / 2, BH_LABEL_W - 4, 0, "Samtal");
+	text(p, x0, bottom + 22, 24 * BH_CELL_W, 0.5, "Timme (kl.), svensk tid");
+	p->y = bottom + 26;
+}
+
 /* "När ringer medborgarna?": offered calls per weekday × hour as a heat map with the count in
  * each cell, the totals per weekday, and a bar chart of the calls per hour over all weekdays. */
 static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period)
@@ -457,7 +493,8 @@ static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period
 	const json_t *bh = json_object_get(rep, "busy_hours");
 	const json_t *offered = json_object_get(bh, "offered");
 	double v[7][24], per_hour[24] = {0}, per_day[7] = {0}, max = 0, hmax = 0, all = 0;
-	double x0 = MARGIN + BH_LABEL_W, top, size;
+	const double x0 = MARGIN + BH_LABEL_W;
+	double top, size;
 	int peak_d = 0, peak_h = 0;
 	char buf[192];
 
@@ -577,39 +614,7 @@ static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period
 	p->y += 24;
 	heading(p, "Erbjudna samtal per timme, alla veckodagar");
 	p->y += 10;
-	{
-		const double ch = 170, cw = 24 * BH_CELL_W, bottom = p->y + ch;
-		const double scale = hmax > 0 ? (ch - 14) / hmax : 0;
-
-		for (int h = 0; h < 24; h++) {
-			double bh_ = per_hour[h] * scale, x = x0 + h * BH_CELL_W;
-
-			cairo_set_source_rgb(p->cr, 0x1F / 255.0, 0x4E / 255.0, 0x79 / 255.0);
-			cairo_rectangle(p->cr, x + BH_CELL_W * 0.12, bottom - bh_, BH_CELL_W * 0.76,
-			                bh_);
-			cairo_fill(p->cr);
-			rgb(p, 0);
-			if (per_hour[h] > 0) {
-				snprintf(buf, sizeof(buf), "%.0f", per_hour[h]);
-				font(p, 7, false);
-				font(p, fit_font(p, buf, BH_CELL_W, 7), false);
-				text(p, x, bottom - bh_ - 3, BH_CELL_W, 0.5, buf);
-			}
-			font(p, 7, false);
-			snprintf(buf, sizeof(buf), "%02d", h);
-			text(p, x, bottom + 10, BH_CELL_W, 0.5, buf);
-		}
-		rgb(p, 0x404040);
-		cairo_set_line_width(p->cr, 0.8);
-		cairo_move_to(p->cr, x0, bottom);
-		cairo_line_to(p->cr, x0 + cw, bottom);
-		cairo_stroke(p->cr);
-		font(p, 7.5, false);
-		rgb(p, 0);
-		text(p, MARGIN, bottom - ch / 2, BH_LABEL_W - 4, 0, "Samtal");
-		text(p, x0, bottom + 22, cw, 0.5, "Timme (kl.), svensk tid");
-		p->y = bottom + 26;
-	}
+	hour_columns(p, per_hour, hmax);
 }
 
 /* ---------------------------------------------------------------- breakdowns */
