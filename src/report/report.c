@@ -313,3 +313,30 @@ const char *report_str(const json_t *o, const char *key)
 
 	return s ? s : "";
 }
+
+const char *report_name_sv(const char *s)
+{
+	static const char *const names[][2] = {
+	        {"question", "Fråga"},
+	        {"matter", "Ärende"},
+	        {"opinion", "Synpunkt"},
+	        {"complaint", "Klagomål"},
+	        {"praise", "Beröm"},
+	        {"idea", "Idé"},
+	        {"fault_report", "Felanmälan"},
+	        {"phone", "Telefon"},
+	        {"email", "E-post"},
+	        {"letter", "Brev"},
+	        {"fax", "Fax"},
+	        {"visit", "Besök"},
+	        {"web", "Webb"},
+	        {"social", "Sociala medier"},
+	};
+
+	if (!s)
+		return "";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i][0]) == 0)
+			return names[i][1];
+	return s;
+}

@@ -40,13 +40,18 @@ int report_invoice(struct db *db, const struct principal *who, const char *month
                    json_t **out);
 
 /* The reports as CSV for Swedish Excel: UTF-8, ';' between fields, decimal comma, a
- * header row with Swedish column names. */
+ * header row with Swedish column names. The monthly (period) report is several tables,
+ * each after an empty line with its own header: cases per group × client, calls per group,
+ * one per breakdown (group, client, unit, kind, channel, agent) and the busy hours. */
 int report_monthly_csv(const json_t *report, FILE *f);
 int report_invoice_csv(const json_t *invoice, FILE *f);
 
 /* The reports as XLSX workbooks written to `path`, with the municipality's name and the
  * period in each sheet's title row. Monthly: sheets "Ärenden" (group × client and totals),
- * "Samtal" (calls per group and totals) and "Jämförelse" (this month, last month, change).
+ * "Samtal" (calls per group and totals), "Jämförelse" (this month, last month, change),
+ * "Fördelning" (the breakdowns), "Diagram" (cases and service level 60 s per group with the
+ * 85 % target, as charts) and "Belastning" (offered calls per weekday × hour, as a heat map
+ * and two charts).
  * Invoice: "Fakturaunderlag" (lines, sums per client, total) and "Ärenden" (the case ids
  * behind each line). 0, EINVAL for a malformed report or EIO. */
 int report_monthly_xlsx(const json_t *report, const char *municipality, const char *path);
@@ -54,7 +59,8 @@ int report_invoice_xlsx(const json_t *invoice, const char *municipality, const c
 
 /* The monthly report as a PDF on A4 pages written to `path` (cairo): the municipality,
  * "Månadsrapport" and the month in Swedish; the totals with last month and the change; bar
- * charts of cases and of service level (60 s, with the 85 % target) per group; the rows per
+ * charts of cases and of service level (60 s, with the 85 % target) per group; the page "När
+ * ringer medborgarna?" (the busy hours as a heat map and calls per hour); the rows per
  * group × client as a table across pages. 0, EINVAL for a malformed report, ENOMEM or EIO. */
 int report_monthly_pdf(const json_t *report, const char *municipality, const char *path);
 /* The invoice basis as a PDF (cairo): the municipality, "Fakturaunderlag" and the month; the

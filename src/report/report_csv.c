@@ -12,6 +12,7 @@ enum col_kind {
 	COL_PCT, /* a ratio 0–1 shown as percent with one decimal */
 	COL_SEC, /* seconds with one decimal */
 	COL_KR,  /* kronor with two decimals */
+	COL_DEC, /* a number with two decimals (an index 0–100) */
 };
 
 struct col {
@@ -49,7 +50,7 @@ static void put_num(FILE *f, const json_t *v, enum col_kind kind)
 		fprintf(f, "%lld", (long long)json_integer_value(v));
 		return;
 	}
-	snprintf(buf, sizeof(buf), kind == COL_KR ? "%.2f" : "%.1f",
+	snprintf(buf, sizeof(buf), kind == COL_KR || kind == COL_DEC ? "%.2f" : "%.1f",
 	         json_number_value(v) * (kind == COL_PCT ? 100.0 : 1.0));
 	for (char *p = buf; *p; p++)
 		if (*p == '.')
@@ -110,8 +111,101 @@ static const struct col call_cols[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The breakdowns' columns: the figures, the previous period, the change and the distance to
+ * the targets in percentage points ("p.e."); a row without calls or satisfaction (a client,
+ * a kind, a channel) leaves those empty. */
+static const struct col breakdown_cols[] = {
+        {"Ärenden", "cases", COL_INT},
+        {"Lösta", "resolved", COL_INT},
+        {"Vägledda", "guided", COL_INT},
+        {"Överlämnade", "handed_over", COL_INT},
+        {"Akut vidarebefordrade", "forwarded_urgent", COL_INT},
+        {"Lösningsgrad (%)", "fcr", COL_PCT},
+        {"Lösningsgrad inkl. vägledda (%)", "fcr_incl_guided", COL_PCT},
+        {"Ärenden föregående period", "previous.cases", COL_INT},
+        {"Förändring ärenden", "change.cases", COL_INT},
+        {"Förändring lösningsgrad (p.e.)", "change.fcr", COL_PCT},
+        {"Lösningsgrad mot mål 80 % (p.e.)", "vs_target.fcr", COL_PCT},
+        {"Erbjudna samtal", "calls.offered", COL_INT},
+        {"Tillgänglighet 60 s (%)", "calls.service_level_60", COL_PCT},
+        {"Tillgänglighet mot mål 85 % (p.e.)", "vs_target.service_level_60", COL_PCT},
+        {"Bemötande, svar", "satisfaction.answers", COL_INT},
+        {"Bemötande 4–5 (%)", "satisfaction.share_4_5", COL_PCT},
+        {"Bemötande mot mål 90 % (p.e.)", "vs_target.satisfaction", COL_PCT},
+        {"Bemötandeindex (0–100)", "satisfaction.index", COL_DEC},
+};
+
+/* A table per breakdown (group, client, unit, kind, channel, agent), each after an empty
+ * line with its own header, so that each can be cut out as it is. */
+static void breakdown_tables(FILE *f, const json_t *rep, const char *lead, const char *month)
+{
+	static const struct {
+		const char *key, *title, *name;
+	} dims[] = {
+	        {"groups", "Svarsgrupp", "group_name"}, {"clients", "Förvaltning", "client_name"},
+	        {"units", "Enhet", "unit_name"},        {"kinds", "Ärendetyp", "kind"},
+	        {"channels", "Kanal", "channel"},       {"agents", "Handläggare", "agent_name"},
+	};
+	const json_t *bd = json_object_get(rep, "breakdowns");
+
+	for (size_t d = 0; d < N(dims) && json_is_object(bd); d++) {
+		const char *const head[] = {lead, dims[d].title};
+		size_t i;
+		json_t *o;
+
+		fputs("\r\n", f);
+		put_header(f, head, N(head), breakdown_cols, N(breakdown_cols));
+		json_array_foreach(json_object_get(bd, dims[d].key), i, o)
+		{
+			const char *name = report_str(o, dims[d].name);
+
+			fprintf(f, "%s;", month);
+			/* kinds and channels in Swedish, names of groups, clients… as they are */
+			put_text(f, d == 3 || d == 4 ? report_name_sv(name) : name);
+			put_cols(f, o, breakdown_cols, N(breakdown_cols));
+		}
+	}
+}
+
+/* Offered calls per weekday × hour of Stockholm time, with the totals per weekday and per
+ * hour. */
+static void busy_hours_table(FILE *f, const json_t *rep, const char *lead, const char *month)
+{
+	static const char *const days[] = {"måndag", "tisdag", "onsdag", "torsdag",
+	                                   "fredag", "lördag", "söndag"};
+	const json_t *offered = report_get_path(rep, "busy_hours.offered");
+	long long per_hour[24] = {0}, all = 0;
+
+	if (!json_is_array(offered))
+		return;
+	fprintf(f, "\r\n%s;Veckodag", lead);
+	for (int h = 0; h < 24; h++)
+		fprintf(f, ";%02d", h);
+	fputs(";Totalt\r\n", f);
+	for (size_t d = 0; d < 7; d++) {
+		const json_t *row = json_array_get(offered, d);
+		long long sum = 0;
+
+		fprintf(f, "%s;%s", month, days[d]);
+		for (size_t h = 0; h < 24; h++) {
+			long long v = (long long)json_integer_value(json_array_get(row, h));
+
+			fprintf(f, ";%lld", v);
+			sum += v;
+			per_hour[h] += v;
+		}
+		fprintf(f, ";%lld\r\n", sum);
+		all += sum;
+	}
+	fprintf(f, "%s;Totalt", month);
+	for (int h = 0; h < 24; h++)
+		fprintf(f, ";%lld", per_hour[h]);
+	fprintf(f, ";%lld\r\n", all);
+}
+
 /* Two tables: cases per group × client, then calls per group; each ends with totals,
- * the previous month's totals and the change. */
+ * the previous month's totals and the change. Then, for a report with them, a table per
+ * breakdown and the busy hours. Tables are separated by an empty line. */
 int report_monthly_csv(const json_t *rep, FILE *f)
 {
 	/* a month's report says "Månad", a tertial's, year's or dates' "Period" */
@@ -157,22 +251,9 @@ int report_monthly_csv(const json_t *rep, FILE *f)
 	put_cols(f, json_object_get(prev, "totals"), call_cols, N(call_cols));
 	fprintf(f, "%s;Förändring", month);
 	put_cols(f, json_object_get(rep, "change"), call_cols, N(call_cols));
+	breakdown_tables(f, rep, lead1[0], month);
+	busy_hours_table(f, rep, lead1[0], month);
 	return ferror(f) ? EIO : 0;
-}
-
-static const char *channel_sv(const char *c)
-{
-	static const char *const names[][2] = {
-	        {"phone", "Telefon"},         {"email", "E-post"},
-	        {"letter", "Brev"},           {"fax", "Fax"},
-	        {"visit", "Besök"},           {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < N(names); i++)
-		if (c && strcmp(c, names[i][0]) == 0)
-			return names[i][1];
-	return c;
 }
 
 /* One line per agreement line, then a sum per client and the grand total. */
@@ -205,8 +286,7 @@ int report_invoice_csv(const json_t *inv, FILE *f)
 				put_num(f, json_object_get(l, "annual_price"), COL_KR);
 			} else {
 				fputs(";Ärenden;", f);
-				fputs(channel_sv(json_string_value(json_object_get(l, "channel"))),
-				      f);
+				fputs(report_name_sv(report_str(l, "channel")), f);
 				fputc(';', f);
 				put_num(f, json_object_get(l, "count"), COL_INT);
 				fputc(';', f);

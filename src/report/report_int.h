@@ -21,6 +21,10 @@ const json_t *report_get_path(const json_t *o, const char *key);
 /* The string at `key`, or "" (borrowed). */
 const char *report_str(const json_t *o, const char *key);
 
+/* A category kind or a channel in Swedish ("complaint" → "Klagomål", "phone" → "Telefon");
+ * anything else as it is (borrowed, or `s`; "" for NULL). */
+const char *report_name_sv(const char *s);
+
 /* A period's label in Swedish: "2026-03" → "mars 2026", "2026-T1" → "tertial 1 2026",
  * "2026" → "2026", dates → "1 mars 2026 – 15 maj 2026"; anything else as it is. */
 void report_period_sv(const char *label, char *buf, size_t n);

@@ -1,6 +1,6 @@
 /* The monthly report as a PDF (cairo): A4 pages with a title, the totals against last
- * month, bar charts of cases and service level per group, and the rows per group × client
- * as a table across pages.
+ * month, bar charts of cases and service level per group, the busy hours as a heat map, and
+ * the rows per group × client as a table across pages.
  *
  * Text uses cairo's toy text API with "DejaVu Sans" (fonts-dejavu-core), which has the
  * Swedish letters; numbers are written the Swedish way (decimal comma, "57,1 %"). */
@@ -418,6 +418,205 @@ static void rows_table(struct pdf *p, const json_t *rep)
 	}
 }
 
+/* ---------------------------------------------------------------- busy hours */
+
+#define BH_LABEL_W 52.0 /* the weekday names */
+#define BH_TOTAL_W 40.0 /* the totals per weekday */
+#define BH_CELL_W  ((PAGE_W - 2 * MARGIN - BH_LABEL_W - BH_TOTAL_W) / 24.0)
+#define BH_CELL_H  24.0
+
+static const char *const weekdays_sv[] = {"måndag", "tisdag", "onsdag", "torsdag",
+                                          "fredag", "lördag", "söndag"};
+
+/* A shade from white (0) to dark blue (1) whose lightness falls steadily, so the heat map
+ * reads the same printed in grey. */
+static void shade(struct pdf *p, double t)
+{
+	t = fmax(0, fmin(1, t));
+	cairo_set_source_rgb(p->cr, 1 - t * (1 - 0x1F / 255.0), 1 - t * (1 - 0x4E / 255.0),
+	                     1 - t * (1 - 0x79 / 255.0));
+}
+
+/* The largest font size up to `max` at which `s` fits in `w`. */
+static double fit_font(struct pdf *p, const char *s, double w, double max)
+{
+	double size = max;
+
+	for (; size > 4; size -= 0.25) {
+		cairo_set_font_size(p->cr, size);
+		if (text_width(p, s) <= w)
+			break;
+	}
+	return size;
+}
+
+/* A column per hour with its count on top, under the heat map's columns; hmax the tallest. */
+static void hour_columns(struct pdf *p, const double per_hour[24], double hmax)
+{
+	const double x0 = MARGIN + BH_LABEL_W, height = 170, bottom = p->y + height;
+	const double scale = hmax > 0 ? (height - 14) / hmax : 0;
+	char buf[32];
+
+	for (int h = 0; h < 24; h++) {
+		double len = per_hour[h] * scale, x = x0 + h * BH_CELL_W;
+
+		shade(p, 1);
+		cairo_rectangle(p->cr, x + BH_CELL_W * 0.12, bottom - len, BH_CELL_W * 0.76, len);
+		cairo_fill(p->cr);
+		rgb(p, 0);
+		if (per_hour[h] > 0) {
+			snprintf(buf, sizeof(buf), "%.0f", per_hour[h]);
+			font(p, 7, false);
+			font(p, fit_font(p, buf, BH_CELL_W, 7), false);
+			text(p, x, bottom - len - 3, BH_CELL_W, 0.5, buf);
+		}
+		font(p, 7, false);
+		snprintf(buf, sizeof(buf), "%02d", h);
+		text(p, x, bottom + 10, BH_CELL_W, 0.5, buf);
+	}
+	rgb(p, 0x404040);
+	cairo_set_line_width(p->cr, 0.8);
+	cairo_move_to(p->cr, x0, bottom);
+	cairo_line_to(p->cr, x0 + 24 * BH_CELL_W, bottom);
+	cairo_stroke(p->cr);
+	font(p, 7.5, false);
+	rgb(p, 0);
+	text(p, MARGIN, bottom - height / 2, BH_LABEL_W - 4, 0, "Samtal");
+	text(p, x0, bottom + 22, 24 * BH_CELL_W, 0.5, "Timme (kl.), svensk tid");
+	p->y = bottom + 26;
+}
+
+/* "När ringer medborgarna?": offered calls per weekday × hour as a heat map with the count in
+ * each cell, the totals per weekday, and a bar chart of the calls per hour over all weekdays. */
+static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period)
+{
+	const json_t *bh = json_object_get(rep, "busy_hours");
+	const json_t *offered = json_object_get(bh, "offered");
+	double v[7][24], per_hour[24] = {0}, per_day[7] = {0}, max = 0, hmax = 0, all = 0;
+	const double x0 = MARGIN + BH_LABEL_W;
+	double top, size;
+	int peak_d = 0, peak_h = 0;
+	char buf[192];
+
+	if (!json_is_array(offered))
+		return;
+	for (int d = 0; d < 7; d++)
+		for (int h = 0; h < 24; h++) {
+			v[d][h] = json_number_value(
+			        json_array_get(json_array_get(offered, (size_t)d), (size_t)h));
+			per_hour[h] += v[d][h];
+			per_day[d] += v[d][h];
+			all += v[d][h];
+			if (v[d][h] > max) {
+				max = v[d][h];
+				peak_d = d;
+				peak_h = h;
+			}
+		}
+	for (int h = 0; h < 24; h++)
+		hmax = fmax(hmax, per_hour[h]);
+
+	new_page(p);
+	font(p, 20, true);
+	p->y += 14;
+	text(p, MARGIN, p->y, 0, 0, "När ringer medborgarna?");
+	font(p, 9.5, false);
+	p->y += 20;
+	snprintf(buf, sizeof(buf),
+	         "Erbjudna samtal per veckodag och timme (svensk tid), %s, %lld dagar.", period,
+	         (long long)json_integer_value(json_object_get(bh, "days")));
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0, buf);
+	p->y += 14;
+	if (max > 0)
+		snprintf(buf, sizeof(buf),
+		         "Flest samtal: %s kl. %02d–%02d (%.0f samtal). Mörkare ruta: fler samtal.",
+		         weekdays_sv[peak_d], peak_h, (peak_h + 1) % 24, max);
+	else
+		snprintf(buf, sizeof(buf), "Inga erbjudna samtal under perioden.");
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0, buf);
+
+	/* the heat map: hours across, weekdays down, the count in each cell */
+	p->y += 26;
+	font(p, 7, true);
+	for (int h = 0; h < 24; h++) {
+		snprintf(buf, sizeof(buf), "%02d", h);
+		text(p, x0 + h * BH_CELL_W, p->y, BH_CELL_W, 0.5, buf);
+	}
+	text(p, x0 + 24 * BH_CELL_W, p->y, BH_TOTAL_W - 2, 1, "Totalt");
+	p->y += 4;
+	top = p->y;
+	snprintf(buf, sizeof(buf), "%.0f", max);
+	font(p, 6.5, false);
+	size = fit_font(p, buf, BH_CELL_W - 2, 6.5);
+	for (int d = 0; d < 7; d++) {
+		double y = top + d * BH_CELL_H;
+
+		font(p, 8.5, false);
+		rgb(p, 0);
+		text(p, MARGIN, y + BH_CELL_H * 0.62, BH_LABEL_W - 4, 0, weekdays_sv[d]);
+		for (int h = 0; h < 24; h++) {
+			double t = max > 0 ? v[d][h] / max : 0;
+
+			shade(p, t);
+			cairo_rectangle(p->cr, x0 + h * BH_CELL_W, y, BH_CELL_W, BH_CELL_H);
+			cairo_fill(p->cr);
+			if (v[d][h] <= 0)
+				continue;
+			font(p, size, false);
+			rgb(p, t > 0.7 ? 0xFFFFFF : 0); /* dark enough for white text */
+			snprintf(buf, sizeof(buf), "%.0f", v[d][h]);
+			text(p, x0 + h * BH_CELL_W + 1, y + BH_CELL_H * 0.62, BH_CELL_W - 2, 0.5,
+			     buf);
+		}
+		font(p, 8.5, true);
+		rgb(p, 0);
+		snprintf(buf, sizeof(buf), "%.0f", per_day[d]);
+		text(p, x0 + 24 * BH_CELL_W, y + BH_CELL_H * 0.62, BH_TOTAL_W - 2, 1, buf);
+	}
+	/* a grid in light grey so empty cells still read as cells */
+	cairo_set_source_rgb(p->cr, 0.8, 0.8, 0.8);
+	cairo_set_line_width(p->cr, 0.4);
+	for (int d = 0; d <= 7; d++) {
+		cairo_move_to(p->cr, x0, top + d * BH_CELL_H);
+		cairo_line_to(p->cr, x0 + 24 * BH_CELL_W, top + d * BH_CELL_H);
+	}
+	for (int h = 0; h <= 24; h++) {
+		cairo_move_to(p->cr, x0 + h * BH_CELL_W, top);
+		cairo_line_to(p->cr, x0 + h * BH_CELL_W, top + 7 * BH_CELL_H);
+	}
+	cairo_stroke(p->cr);
+	p->y = top + 7 * BH_CELL_H;
+	if (max <= 0)
+		return; /* no calls: the empty grid says it, without a scale or a chart of zeros */
+
+	/* the scale: five steps from none to the busiest hour */
+	p->y += 16;
+	font(p, 7.5, false);
+	rgb(p, 0);
+	text(p, MARGIN, p->y, BH_LABEL_W + 20, 0, "Skala:");
+	for (int i = 0; i < 5; i++) {
+		double x = x0 + 20 + i * 50;
+
+		shade(p, i / 4.0);
+		cairo_rectangle(p->cr, x, p->y - 8, 14, 10);
+		cairo_fill_preserve(p->cr);
+		cairo_set_source_rgb(p->cr, 0.6, 0.6, 0.6);
+		cairo_set_line_width(p->cr, 0.4);
+		cairo_stroke(p->cr);
+		rgb(p, 0);
+		snprintf(buf, sizeof(buf), "%.0f", max * i / 4.0);
+		text(p, x + 17, p->y, 30, 0, buf);
+	}
+	snprintf(buf, sizeof(buf), "Totalt %.0f samtal", all);
+	text(p, x0 + 24 * BH_CELL_W - 100, p->y, 100 + BH_TOTAL_W - 2, 1, buf);
+
+	/* the calls per hour over all weekdays, as columns */
+	p->y += 24;
+	heading(p, "Erbjudna samtal per timme, alla veckodagar");
+	p->y += 10;
+	hour_columns(p, per_hour, hmax);
+}
+
 /* ---------------------------------------------------------------- breakdowns */
 
 static const struct {
@@ -436,31 +635,6 @@ static const struct {
 #define BD_COLS  (sizeof(bd_cols) / sizeof(bd_cols[0]))
 #define BD_NAME  150.0
 #define BD_NUM_W ((PAGE_W - 2 * MARGIN - BD_NAME) / (double)BD_COLS)
-
-static const char *kind_sv(const char *k)
-{
-	static const char *const names[][2] = {
-	        {"question", "Fråga"},
-	        {"matter", "Ärende"},
-	        {"opinion", "Synpunkt"},
-	        {"complaint", "Klagomål"},
-	        {"praise", "Beröm"},
-	        {"idea", "Idé"},
-	        {"fault_report", "Felanmälan"},
-	        {"phone", "Telefon"},
-	        {"email", "E-post"},
-	        {"letter", "Brev"},
-	        {"fax", "Fax"},
-	        {"visit", "Besök"},
-	        {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(k, names[i][0]) == 0)
-			return names[i][1];
-	return k;
-}
 
 static void bd_head(struct pdf *p, const char *title)
 {
@@ -516,7 +690,7 @@ static void breakdowns(struct pdf *p, const json_t *rep)
 			}
 			p->y += 14;
 			text(p, MARGIN, p->y, BD_NAME - 4, 0,
-			     kind_sv(report_str(row, dims[d].name)));
+			     report_name_sv(report_str(row, dims[d].name)));
 			for (size_t c = 0; c < BD_COLS; c++) {
 				const json_t *v = report_get_path(row, bd_cols[c].key);
 
@@ -588,6 +762,7 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 	totals_table(&p, rep, period);
 	p.y += 10;
 	err = charts(&p, rep);
+	busy_hours_page(&p, rep, period);
 
 	/* then the rows, across as many pages as they need */
 	new_page(&p);
@@ -624,21 +799,6 @@ static void fmt_money(const json_t *v, char *buf, size_t n)
 	}
 	grouped[j] = '\0';
 	snprintf(buf, n, "%s%s,%02lld kr", ore < 0 ? "-" : "", grouped, llabs(ore) % 100);
-}
-
-static const char *channel_sv(const char *c)
-{
-	static const char *const names[][2] = {
-	        {"phone", "Telefon"},         {"email", "E-post"},
-	        {"letter", "Brev"},           {"fax", "Fax"},
-	        {"visit", "Besök"},           {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(c, names[i][0]) == 0)
-			return names[i][1];
-	return c;
 }
 
 #define INV_X1 (MARGIN + 150)
@@ -731,7 +891,7 @@ static void agreement_block(struct pdf *p, const json_t *a)
 			text(p, INV_X2, p->y, INV_W, 1, num);
 		} else {
 			snprintf(buf, sizeof(buf), "Ärenden, %s",
-			         channel_sv(report_str(l, "channel")));
+			         report_name_sv(report_str(l, "channel")));
 			text(p, MARGIN, p->y, 140, 0, buf);
 			snprintf(num, sizeof(num), "%lld",
 			         (long long)json_integer_value(json_object_get(l, "count")));

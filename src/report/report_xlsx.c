@@ -264,8 +264,6 @@ static int monthly_compare(struct book *b, const json_t *rep, const char *muni, 
 	return 0;
 }
 
-static const char *channel_sv(const char *c);
-
 /* Columns of the breakdowns: figures, the previous period, the change and the targets. */
 static const struct bcol {
 	const char *title, *key;
@@ -305,11 +303,6 @@ static int monthly_breakdowns(struct book *b, const json_t *rep, const char *mun
 	        {"channels", "Per kanal", "channel"},
 	        {"agents", "Per handläggare", "agent_name"},
 	};
-	static const char *const kind_sv[][2] = {
-	        {"question", "Fråga"},          {"matter", "Ärende"}, {"opinion", "Synpunkt"},
-	        {"complaint", "Klagomål"},      {"praise", "Beröm"},  {"idea", "Idé"},
-	        {"fault_report", "Felanmälan"},
-	};
 	const json_t *bd = json_object_get(rep, "breakdowns");
 	lxw_worksheet *ws;
 	int row = HEAD_ROW + 1;
@@ -336,11 +329,9 @@ static int monthly_breakdowns(struct book *b, const json_t *rep, const char *mun
 		{
 			const char *name = report_str(o, dims[d].name);
 
-			for (size_t k = 0; d == 3 && k < N(kind_sv); k++)
-				if (strcmp(name, kind_sv[k][0]) == 0)
-					name = kind_sv[k][1];
-			if (d == 4)
-				name = channel_sv(name);
+			if (d == 3 || d == 4) /* kinds and channels in Swedish */
+				name = report_name_sv(name);
+
 			worksheet_write_string(ws, (lxw_row_t)row, 0, name, NULL);
 			for (size_t c = 0; c < N(breakdown_cols); c++) {
 				const struct bcol *bc = &breakdown_cols[c];
@@ -353,6 +344,197 @@ static int monthly_breakdowns(struct book *b, const json_t *rep, const char *mun
 			row++;
 		}
 	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- charts */
+
+/* A Swedish title on a chart and on its axes; no legend unless asked for. */
+static void chart_names(lxw_chart *c, const char *title, const char *x, const char *y)
+{
+	chart_title_set_name(c, title);
+	chart_axis_set_name(c->x_axis, x);
+	chart_axis_set_name(c->y_axis, y);
+	chart_legend_set_position(c, LXW_CHART_LEGEND_NONE);
+}
+
+static void chart_fill(lxw_chart_series *s, lxw_color_t color)
+{
+	lxw_chart_fill fill = {.color = color};
+
+	chart_series_set_fill(s, &fill);
+}
+
+/* The figures the charts draw, one row per group, and beside them a column chart of cases
+ * and one of service level 60 s with the target as a dashed outline over each bar. The
+ * charts read this sheet's cells, so they follow any change made to them in Excel. */
+static int monthly_charts(struct book *b, const json_t *rep, const char *muni, const char *month)
+{
+	static const char *const lead[] = {"Svarsgrupp", "Ärenden", "Tillgänglighet 60 s",
+	                                   "Mål tillgänglighet 60 s"};
+	static const double widths[] = {24, 10, 13, 13};
+	const json_t *groups = json_object_get(rep, "groups");
+	const json_t *rows = json_object_get(rep, "rows");
+	lxw_worksheet *ws = sheet(b, "Diagram", muni, "Diagram per svarsgrupp,", month);
+	lxw_chart_line target = {
+	        .color = 0xC00000, .width = 1.5, .dash_type = LXW_CHART_LINE_DASH_DASH};
+	lxw_chart_fill none = {.none = LXW_TRUE};
+	lxw_row_t first = HEAD_ROW + 1, last;
+	lxw_chart *c;
+	lxw_chart_series *s;
+	size_t i, j, n = json_array_size(groups);
+	json_t *g, *r;
+
+	if (!ws)
+		return EIO;
+	put_lead(b, ws, lead, widths, N(lead));
+	if (n == 0) {
+		worksheet_write_string(ws, first, 0, "Inga svarsgrupper under perioden.", NULL);
+		return 0;
+	}
+	json_array_foreach(groups, i, g)
+	{
+		json_int_t id = json_integer_value(json_object_get(g, "group_id"));
+		double cases = 0;
+
+		/* a group's cases are the sum of its rows (one per client) */
+		json_array_foreach(rows, j, r)
+		{
+			if (json_integer_value(json_object_get(r, "group_id")) == id)
+				cases += json_number_value(json_object_get(r, "cases"));
+		}
+		worksheet_write_string(ws, first + (lxw_row_t)i, 0, report_str(g, "group_name"),
+		                       NULL);
+		worksheet_write_number(ws, first + (lxw_row_t)i, 1, cases, b->num[K_INT]);
+		put_num(ws, (int)(first + i), 2, report_get_path(g, "calls.service_level_60"),
+		        b->num[K_PCT]);
+		worksheet_write_number(ws, first + (lxw_row_t)i, 3, REPORT_TARGET_SL60,
+		                       b->num[K_PCT]);
+	}
+	last = first + (lxw_row_t)n - 1;
+
+	c = workbook_add_chart(b->wb, LXW_CHART_COLUMN);
+	if (!c)
+		return EIO;
+	chart_names(c, "Ärenden per svarsgrupp", "Svarsgrupp", "Ärenden");
+	s = chart_add_series(c, NULL, NULL);
+	chart_series_set_categories(s, "Diagram", first, 0, last, 0);
+	chart_series_set_values(s, "Diagram", first, 1, last, 1);
+	chart_series_set_name(s, "Ärenden");
+	chart_series_set_labels(s);
+	chart_fill(s, 0x2E75B6);
+	worksheet_insert_chart(ws, HEAD_ROW, 5, c);
+
+	c = workbook_add_chart(b->wb, LXW_CHART_COLUMN);
+	if (!c)
+		return EIO;
+	chart_names(c, "Tillgänglighet 60 s per svarsgrupp", "Svarsgrupp",
+	            "Besvarade inom 60 s av erbjudna");
+	chart_legend_set_position(c, LXW_CHART_LEGEND_BOTTOM);
+	chart_axis_set_min(c->y_axis, 0);
+	chart_axis_set_max(c->y_axis, 1);
+	chart_axis_set_num_format(c->y_axis, "0%");
+	s = chart_add_series(c, NULL, NULL);
+	chart_series_set_categories(s, "Diagram", first, 0, last, 0);
+	chart_series_set_values(s, "Diagram", first, 2, last, 2);
+	chart_series_set_name(s, "Tillgänglighet 60 s");
+	chart_series_set_labels(s);
+	chart_series_set_labels_num_format(s, "0.0%");
+	chart_fill(s, 0x2E75B6);
+	/* the target: an empty dashed bar at 85 % drawn over each group's bar */
+	s = chart_add_series(c, NULL, NULL);
+	chart_series_set_categories(s, "Diagram", first, 0, last, 0);
+	chart_series_set_values(s, "Diagram", first, 3, last, 3);
+	chart_series_set_name(s, "Mål 85 %");
+	chart_series_set_fill(s, &none);
+	chart_series_set_line(s, &target);
+	chart_set_series_overlap(c, 100);
+	worksheet_insert_chart(ws, HEAD_ROW + 17, 5, c);
+	return 0;
+}
+
+/* The busy-hours table (offered calls per weekday × hour of Stockholm time) shaded as a heat
+ * map, with totals per hour and per weekday and a chart of each. */
+static int monthly_busy_hours(struct book *b, const json_t *rep, const char *muni,
+                              const char *month)
+{
+	static const char *const days[] = {"måndag", "tisdag", "onsdag", "torsdag",
+	                                   "fredag", "lördag", "söndag"};
+	const json_t *bh = json_object_get(rep, "busy_hours");
+	const json_t *offered = json_object_get(bh, "offered");
+	const lxw_row_t first = HEAD_ROW + 1, total = first + 7;
+	lxw_conditional_format heat = {.type = LXW_CONDITIONAL_2_COLOR_SCALE,
+	                               .min_color = 0xFFFFFF,
+	                               .max_color = 0x1F4E79};
+	double per_hour[24] = {0}, all = 0;
+	char buf[160];
+	lxw_worksheet *ws;
+	lxw_chart *c;
+	lxw_chart_series *s;
+
+	if (!json_is_array(offered))
+		return 0; /* a report without the busy hours: no sheet */
+	ws = sheet(b, "Belastning", muni, "Erbjudna samtal per veckodag och timme,", month);
+	if (!ws)
+		return EIO;
+	worksheet_write_string(ws, HEAD_ROW, 0, "Veckodag", b->head);
+	worksheet_set_column(ws, 0, 0, 12, NULL);
+	for (int h = 0; h < 24; h++) {
+		snprintf(buf, sizeof(buf), "%02d", h);
+		worksheet_write_string(ws, HEAD_ROW, (lxw_col_t)(h + 1), buf, b->head);
+	}
+	worksheet_set_column(ws, 1, 24, 5.5, NULL);
+	worksheet_write_string(ws, HEAD_ROW, 25, "Totalt", b->head);
+	worksheet_set_column(ws, 25, 25, 9, NULL);
+	for (int d = 0; d < 7; d++) {
+		const json_t *row = json_array_get(offered, (size_t)d);
+		double sum = 0;
+
+		worksheet_write_string(ws, first + (lxw_row_t)d, 0, days[d], NULL);
+		for (int h = 0; h < 24; h++) {
+			double v = json_number_value(json_array_get(row, (size_t)h));
+
+			worksheet_write_number(ws, first + (lxw_row_t)d, (lxw_col_t)(h + 1), v,
+			                       b->num[K_INT]);
+			sum += v;
+			per_hour[h] += v;
+		}
+		worksheet_write_number(ws, first + (lxw_row_t)d, 25, sum, b->total[K_INT]);
+		all += sum;
+	}
+	worksheet_write_string(ws, total, 0, "Totalt", b->bold);
+	for (int h = 0; h < 24; h++)
+		worksheet_write_number(ws, total, (lxw_col_t)(h + 1), per_hour[h], b->total[K_INT]);
+	worksheet_write_number(ws, total, 25, all, b->total[K_INT]);
+	worksheet_conditional_format_range(ws, first, 1, first + 6, 24, &heat);
+	snprintf(buf, sizeof(buf),
+	         "Svarsgruppernas erbjudna samtal per timme i svensk tid under periodens %lld "
+	         "dagar. Mörkare ruta: fler samtal.",
+	         (long long)json_integer_value(json_object_get(bh, "days")));
+	worksheet_write_string(ws, total + 1, 0, buf, NULL);
+
+	c = workbook_add_chart(b->wb, LXW_CHART_COLUMN);
+	if (!c)
+		return EIO;
+	chart_names(c, "Erbjudna samtal per timme", "Timme (kl.)", "Erbjudna samtal");
+	s = chart_add_series(c, NULL, NULL);
+	chart_series_set_categories(s, "Belastning", HEAD_ROW, 1, HEAD_ROW, 24);
+	chart_series_set_values(s, "Belastning", total, 1, total, 24);
+	chart_series_set_name(s, "Erbjudna samtal");
+	chart_fill(s, 0x2E75B6);
+	worksheet_insert_chart(ws, total + 3, 0, c);
+
+	c = workbook_add_chart(b->wb, LXW_CHART_COLUMN);
+	if (!c)
+		return EIO;
+	chart_names(c, "Erbjudna samtal per veckodag", "Veckodag", "Erbjudna samtal");
+	s = chart_add_series(c, NULL, NULL);
+	chart_series_set_categories(s, "Belastning", first, 0, first + 6, 0);
+	chart_series_set_values(s, "Belastning", first, 25, first + 6, 25);
+	chart_series_set_name(s, "Erbjudna samtal");
+	chart_series_set_labels(s);
+	chart_fill(s, 0x2E75B6);
+	worksheet_insert_chart(ws, total + 3, 14, c);
 	return 0;
 }
 
@@ -375,24 +557,13 @@ int report_monthly_xlsx(const json_t *rep, const char *municipality, const char 
 		err = monthly_compare(&b, rep, municipality, month);
 	if (!err)
 		err = monthly_breakdowns(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_charts(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_busy_hours(&b, rep, municipality, month);
 	if (book_close(&b) != 0 && !err)
 		err = EIO;
 	return err;
-}
-
-static const char *channel_sv(const char *c)
-{
-	static const char *const names[][2] = {
-	        {"phone", "Telefon"},         {"email", "E-post"},
-	        {"letter", "Brev"},           {"fax", "Fax"},
-	        {"visit", "Besök"},           {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	for (size_t i = 0; i < N(names); i++)
-		if (c && strcmp(c, names[i][0]) == 0)
-			return names[i][1];
-	return c ? c : "";
 }
 
 static bool is_fixed(const json_t *line)
@@ -437,8 +608,7 @@ static int invoice_lines(struct book *b, const json_t *inv, const char *muni, co
 			} else {
 				worksheet_write_string(ws, (lxw_row_t)row, 2, "Ärenden", NULL);
 				worksheet_write_string(ws, (lxw_row_t)row, 3,
-				                       channel_sv(json_string_value(
-				                               json_object_get(l, "channel"))),
+				                       report_name_sv(report_str(l, "channel")),
 				                       NULL);
 				put_num(ws, row, 4, json_object_get(l, "count"), b->num[K_INT]);
 				put_num(ws, row, 5, json_object_get(l, "price"), b->num[K_KR]);
@@ -490,8 +660,7 @@ static int invoice_cases(struct book *b, const json_t *inv, const char *muni, co
 				worksheet_write_string(ws, (lxw_row_t)row, 1, report_str(a, "name"),
 				                       NULL);
 				worksheet_write_string(ws, (lxw_row_t)row, 2,
-				                       channel_sv(json_string_value(
-				                               json_object_get(l, "channel"))),
+				                       report_name_sv(report_str(l, "channel")),
 				                       NULL);
 				put_num(ws, row++, 3, id, NULL);
 			}

@@ -116,7 +116,8 @@ class ReportTest(ServerTest):
             self.assertIsNone(z.testzip())
             workbook = z.read("xl/workbook.xml").decode()
             self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
-                             ["Ärenden", "Samtal", "Jämförelse", "Fördelning"])
+                             ["Ärenden", "Samtal", "Jämförelse", "Fördelning", "Diagram",
+                              "Belastning"])
             strings = z.read("xl/sharedStrings.xml").decode()
             self.assertIn("Lotsens kommun – Ärenden per svarsgrupp och förvaltning,", strings)
             self.assertIn("<t>Totalt</t>", strings)
@@ -127,6 +128,16 @@ class ReportTest(ServerTest):
             m = re.search(rf'<c r="C{row}"[^>]*><v>([^<]*)</v>', sheet)
             self.assertIsNotNone(m, sheet[-2000:])
             self.assertEqual(int(m.group(1)), rep["totals"]["cases"])
+            # Belastning: måndag–söndag on rows 4–10, hours 00–23 in columns B–Y, each the
+            # JSON's busy_hours; the charts read the Diagram and Belastning sheets
+            sheet = z.read("xl/worksheets/sheet6.xml").decode()
+            cells = dict(re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*><v>([^<]*)</v>', sheet))
+            for d, hours in enumerate(rep["busy_hours"]["offered"]):
+                for h, n in enumerate(hours):
+                    self.assertEqual(int(cells[f"{chr(ord('B') + h)}{d + 4}"]), n, (d, h))
+            self.assertIn("<c:f>Diagram!$B$4:", z.read("xl/charts/chart1.xml").decode())
+            self.assertIn("<c:f>Belastning!$B$11:$Y$11</c:f>",
+                          z.read("xl/charts/chart3.xml").decode())
 
     def test_xlsx_for_a_client_viewer_and_the_invoice(self):
         status, _, _ = self.get_bytes(
@@ -165,6 +176,12 @@ class ReportTest(ServerTest):
             self.assertGreater(os.path.getsize(png), 0)
             with open(png, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+            # page 2 is the busy hours, "När ringer medborgarna?", with every weekday
+            text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", pdf, "-"], check=True,
+                                  timeout=60, capture_output=True, text=True).stdout
+        self.assertIn("När ringer medborgarna?", text)
+        for day in ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"):
+            self.assertIn(day, text)
 
     def test_unknown_format_is_400_naming_format(self):
         r = self.api("GET", f"/api/v1/reports/monthly?month={self.month}&format=docx", user="admin")

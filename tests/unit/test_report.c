@@ -445,18 +445,69 @@ static void test_csv(void **state)
 	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
 	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
 	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
+	/* then a table per breakdown, each after an empty line with its own header */
+	assert_non_null(strstr(buf,
+	                       "\r\n\r\nMånad;Svarsgrupp;Ärenden;Lösta;Vägledda;Överlämnade;"
+	                       "Akut vidarebefordrade;Lösningsgrad (%);Lösningsgrad inkl. "
+	                       "vägledda (%);Ärenden föregående period;Förändring ärenden;"
+	                       "Förändring lösningsgrad (p.e.);Lösningsgrad mot mål 80 % (p.e.);"
+	                       "Erbjudna samtal;Tillgänglighet 60 s (%);Tillgänglighet mot mål "
+	                       "85 % (p.e.);Bemötande, svar;Bemötande 4–5 (%);Bemötande mot mål "
+	                       "90 % (p.e.);Bemötandeindex (0–100)\r\n"));
+	/* group 1 in March: cases 1 2 3 4, resolved 1 4, guided 2, handed over 3; FCR 2/4, 3/4;
+	 * February 8 9 (FCR 1/2): +2 cases, +0,0 points; 50 − 80 = −30; calls 12 offered, 8
+	 * within 60 s = 66,7 %, 66,67 − 85 = −18,3; no survey answers */
+	assert_non_null(strstr(buf, "\r\n2026-03;Äldre direkt;4;2;1;1;0;50,0;75,0;2;2;0,0;-30,0;12;"
+	                            "66,7;-18,3;0;;;\r\n"));
+	/* group 2: cases 5 6 10 (resolved 5 10, urgent 6), none in February: previous empty;
+	 * 66,67 − 80 = −13,3; 2/4 = 50 % within 60 s, −35 points */
+	assert_non_null(strstr(
+	        buf, "\r\n2026-03;Bygglov;3;2;0;0;1;66,7;66,7;;;;-13,3;4;50,0;-35,0;0;;;\r\n"));
+	/* client 1: cases 1 2 3 (FCR 1/3), February 8 9 (1/2): 33,33 − 50 = −16,7; − 80 = −46,7;
+	 * clients have no call or survey columns */
+	assert_non_null(strstr(buf, "\r\nMånad;Förvaltning;Ärenden;"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Äldreförvaltningen;3;1;1;1;0;33,3;66,7;2;1;-16,7;"
+	                            "-46,7;;;;;;;\r\n"));
+	/* the unit Stöd has both groups: 7 cases, 16 offered, 10 within 60 s = 62,5 % */
+	assert_non_null(strstr(buf, "\r\n2026-03;Stöd;7;4;1;1;1;57,1;71,4;2;5;7,1;-22,9;16;62,5;"
+	                            "-22,5;0;;;\r\n"));
+	/* kinds in Swedish: questions 1 3 4 (resolved 1 4), February's 8 9: 66,67 − 50 = 16,7;
+	 * the complaint (case 2) was guided */
+	assert_non_null(strstr(buf, "\r\nMånad;Ärendetyp;Ärenden;"));
+	assert_non_null(
+	        strstr(buf, "\r\n2026-03;Fråga;3;2;0;1;0;66,7;66,7;2;1;16,7;-13,3;;;;;;;\r\n"));
+	assert_non_null(
+	        strstr(buf, "\r\n2026-03;Klagomål;1;0;1;0;0;0,0;100,0;;;;-80,0;;;;;;;\r\n"));
+	/* channels in Swedish: phone 1 2 4 6 (resolved 1 4, guided 2, urgent 6), February's
+	 * phone case 8 resolved: 50 − 100 = −50 points */
+	assert_non_null(
+	        strstr(buf, "\r\n2026-03;Telefon;4;2;1;0;1;50,0;75,0;1;3;-50,0;-30,0;;;;;;;\r\n"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Webb;1;1;0;0;0;100,0;100,0;;;;20,0;;;;;;;\r\n"));
+	/* agents: no case has one in this data set */
+	assert_non_null(strstr(buf, "\r\nMånad;Handläggare;Ärenden;"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Ingen handläggare;7;4;1;1;1;57,1;71,4;2;5;7,1;"
+	                            "-22,9;;;;0;;;\r\n"));
+	/* and the busy hours last: Tuesday 10:00 (10) and 23:00 (2), Friday 11:00 (4) */
+	assert_non_null(strstr(buf, "\r\n\r\nMånad;Veckodag;00;01;02;"));
+	assert_non_null(strstr(buf, ";22;23;Totalt\r\n2026-03;måndag;0;"));
+	assert_non_null(strstr(buf, "\r\n2026-03;tisdag;0;0;0;0;0;0;0;0;0;0;10;0;0;0;0;0;0;0;0;0;0;"
+	                            "0;0;2;12\r\n"));
+	assert_non_null(strstr(buf, "\r\n2026-03;fredag;0;0;0;0;0;0;0;0;0;0;0;4;0;0;0;0;0;0;0;0;0;"
+	                            "0;0;0;4\r\n"));
+	assert_non_null(strstr(buf, "\r\n2026-03;Totalt;0;0;0;0;0;0;0;0;0;0;10;4;0;0;0;0;0;0;0;0;0;"
+	                            "0;0;2;16\r\n"));
+	assert_non_null(strstr(buf, "2026-03;söndag;"));
 	free(buf);
 }
 
-/* One member of an XLSX (a zip) as text, read back with `unzip -p`; NULL when missing. */
-static char *unzip_member(const char *zip, const char *member)
+/* What a command writes to its standard output; NULL when nothing. */
+static char *command_output(const char *cmd)
 {
-	char cmd[512], *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0, got;
 	char chunk[4096];
 	FILE *p, *mem;
 
-	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, member);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	mem = open_memstream(&buf, &len);
@@ -470,6 +521,31 @@ static char *unzip_member(const char *zip, const char *member)
 		return NULL;
 	}
 	return buf;
+}
+
+/* One member of an XLSX (a zip) as text, read back with `unzip -p`; NULL when missing. */
+static char *unzip_member(const char *zip, const char *member)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, member);
+	return command_output(cmd);
+}
+
+/* The number of pages of a PDF as pdfinfo (poppler-utils) reads it. */
+static int pdf_pages(const char *path)
+{
+	char cmd[512], *out, *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "pdfinfo '%s'", path);
+	out = command_output(cmd);
+	assert_non_null(out);
+	p = strstr(out, "Pages:");
+	assert_non_null(p);
+	n = (int)strtol(p + 6, NULL, 10);
+	free(out);
+	return n;
 }
 
 /* The value (<v>) of cell `ref` in a sheet's XML, into buf; "" when the cell has none. */
@@ -488,6 +564,96 @@ static const char *cell(const char *xml, const char *ref, char *buf, size_t n)
 	return buf;
 }
 
+/* The "Diagram" and "Belastning" sheets of the March workbook and the charts that read them:
+ * each chart names its sheet's ranges, and every cell of the busy-hours table is the JSON's. */
+static void xlsx_charts(const char *path, const json_t *rep)
+{
+	static const char *const cols = "BCDEFGHIJKLMNOPQRSTUVWXY";
+	char v[64], ref[16], *xml;
+	int64_t per_hour[24] = {0}, all = 0;
+
+	/* Diagram: group 1 has 3 + 1 cases and 8 / 12 within 60 s, group 2 3 cases and 2 / 4 */
+	xml = unzip_member(path, "xl/worksheets/sheet5.xml");
+	assert_non_null(xml);
+	assert_string_equal(cell(xml, "B4", v, sizeof(v)), "4");
+	assert_string_equal(cell(xml, "B5", v, sizeof(v)), "3");
+	assert_true(fabs(strtod(cell(xml, "C4", v, sizeof(v)), NULL) - 0.6667) < 1e-4);
+	assert_true(fabs(strtod(cell(xml, "C5", v, sizeof(v)), NULL) - 0.5) < 1e-4);
+	assert_true(fabs(strtod(cell(xml, "D5", v, sizeof(v)), NULL) - 0.85) < 1e-9);
+	assert_null(strstr(xml, "<c r=\"A6\""));
+	assert_non_null(strstr(xml, "<drawing r:id="));
+	free(xml);
+	/* chart 1: cases per group, names from A4:A5, values B4:B5 */
+	xml = unzip_member(path, "xl/charts/chart1.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:barChart>"));
+	assert_non_null(strstr(xml, "<c:f>Diagram!$A$4:$A$5</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Diagram!$B$4:$B$5</c:f>"));
+	assert_non_null(strstr(xml, "<a:t>Ärenden per svarsgrupp</a:t>"));
+	assert_non_null(strstr(xml, "<a:t>Svarsgrupp</a:t>"));
+	free(xml);
+	/* chart 2: service level (C) and the 85 % target (D), dashed, on a 0–100 % axis */
+	xml = unzip_member(path, "xl/charts/chart2.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:f>Diagram!$C$4:$C$5</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Diagram!$D$4:$D$5</c:f>"));
+	assert_non_null(strstr(xml, "<a:t>Tillgänglighet 60 s per svarsgrupp</a:t>"));
+	assert_non_null(strstr(xml, "<c:v>Mål 85 %</c:v>"));
+	assert_non_null(strstr(xml, "<a:prstDash val=\"dash\"/>"));
+	assert_non_null(strstr(xml, "<c:max val=\"1\"/>"));
+	free(xml);
+
+	/* Belastning: måndag–söndag on rows 4–10, hours 00–23 in B–Y, totals in Z and row 11 */
+	xml = unzip_member(path, "xl/worksheets/sheet6.xml");
+	assert_non_null(xml);
+	for (size_t d = 0; d < 7; d++) {
+		int64_t sum = 0;
+
+		for (size_t h = 0; h < 24; h++) {
+			int64_t want = json_integer_value(json_array_get(
+			        json_array_get(at(rep, "busy_hours.offered"), d), h));
+
+			snprintf(ref, sizeof(ref), "%c%zu", cols[h], d + 4);
+			assert_int_equal(strtoll(cell(xml, ref, v, sizeof(v)), NULL, 10), want);
+			sum += want;
+			per_hour[h] += want;
+		}
+		snprintf(ref, sizeof(ref), "Z%zu", d + 4);
+		assert_int_equal(strtoll(cell(xml, ref, v, sizeof(v)), NULL, 10), sum);
+		all += sum;
+	}
+	for (size_t h = 0; h < 24; h++) {
+		snprintf(ref, sizeof(ref), "%c11", cols[h]);
+		assert_int_equal(strtoll(cell(xml, ref, v, sizeof(v)), NULL, 10), per_hour[h]);
+	}
+	/* by hand: Tuesday 10:00 has 10, Tuesday 23:00 2, Friday 11:00 4; 16 in all */
+	assert_string_equal(cell(xml, "L5", v, sizeof(v)), "10");
+	assert_string_equal(cell(xml, "Y5", v, sizeof(v)), "2");
+	assert_string_equal(cell(xml, "M8", v, sizeof(v)), "4");
+	assert_string_equal(cell(xml, "Z5", v, sizeof(v)), "12");
+	assert_string_equal(cell(xml, "Z11", v, sizeof(v)), "16");
+	assert_int_equal(all, 16);
+	assert_non_null(strstr(xml, "<conditionalFormatting sqref=\"B4:Y10\">"));
+	free(xml);
+	xml = unzip_member(path, "xl/sharedStrings.xml");
+	assert_non_null(strstr(xml, "<t>måndag</t>"));
+	assert_non_null(strstr(xml, "<t>söndag</t>"));
+	free(xml);
+	/* chart 3: per hour, the header's hours and the totals row; chart 4: per weekday */
+	xml = unzip_member(path, "xl/charts/chart3.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:f>Belastning!$B$3:$Y$3</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Belastning!$B$11:$Y$11</c:f>"));
+	assert_non_null(strstr(xml, "<a:t>Timme (kl.)</a:t>"));
+	free(xml);
+	xml = unzip_member(path, "xl/charts/chart4.xml");
+	assert_non_null(xml);
+	assert_non_null(strstr(xml, "<c:f>Belastning!$A$4:$A$10</c:f>"));
+	assert_non_null(strstr(xml, "<c:f>Belastning!$Z$4:$Z$10</c:f>"));
+	free(xml);
+	assert_null(unzip_member(path, "xl/charts/chart5.xml"));
+}
+
 static void test_xlsx(void **state)
 {
 	struct fixture *f = *state;
@@ -503,13 +669,14 @@ static void test_xlsx(void **state)
 	 * spreadsheet row 4, so the totals are on row 7 */
 	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
 	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), 0);
-	json_decref(o);
 	xml = unzip_member(path, "xl/workbook.xml");
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Samtal\" sheetId=\"2\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Jämförelse\" sheetId=\"3\""));
 	assert_non_null(strstr(xml, "<sheet name=\"Fördelning\" sheetId=\"4\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Diagram\" sheetId=\"5\""));
+	assert_non_null(strstr(xml, "<sheet name=\"Belastning\" sheetId=\"6\""));
 	free(xml);
 	xml = unzip_member(path, "xl/sharedStrings.xml");
 	assert_non_null(xml);
@@ -539,6 +706,8 @@ static void test_xlsx(void **state)
 	assert_string_equal(cell(xml, "C4", v, sizeof(v)), "2");
 	assert_string_equal(cell(xml, "D4", v, sizeof(v)), "5");
 	free(xml);
+	xlsx_charts(path, o);
+	json_decref(o);
 
 	/* invoice: 5 lines (rows 4–8), a sum per client (9, 10), the total on row 11 */
 	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
@@ -581,6 +750,55 @@ static void test_xlsx(void **state)
 	unlink(path);
 }
 
+/* The page "När ringer medborgarna?": one page more than the same report without its busy
+ * hours, rendered by pdftoppm and read back by pdftotext with its title, the weekdays and the
+ * busiest hour worked out by hand. */
+static void pdf_busy_hours(struct fixture *f, const char *path)
+{
+	char cmd[512], png[80], *txt;
+	int with, without;
+	json_t *o;
+	FILE *in;
+
+	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
+	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
+	with = pdf_pages(path);
+	snprintf(cmd, sizeof(cmd), "pdftotext -f 2 -l 2 '%s' -", path);
+	txt = command_output(cmd);
+	assert_non_null(txt);
+	assert_non_null(strstr(txt, "När ringer medborgarna?"));
+	assert_non_null(strstr(txt, "måndag"));
+	assert_non_null(strstr(txt, "söndag"));
+	/* Tuesday 10:00 has 10 of the 16 offered calls; Tuesday's total is 10 + 2 */
+	assert_non_null(strstr(txt, "Flest samtal: tisdag kl. 10–11 (10 samtal)."));
+	assert_non_null(strstr(txt, "Totalt 16 samtal"));
+	assert_non_null(strstr(txt, "mars 2026, 31 dagar"));
+	free(txt);
+	snprintf(png, sizeof(png), "%s-sida2", path);
+	snprintf(cmd, sizeof(cmd), "pdftoppm -png -r 40 -f 2 -l 2 -singlefile '%s' '%s'", path,
+	         png);
+	assert_int_equal(system(cmd), 0);
+	snprintf(png + strlen(png), sizeof(png) - strlen(png), ".png");
+	in = fopen(png, "rb");
+	assert_non_null(in);
+	assert_int_equal(fseek(in, 0, SEEK_END), 0);
+	assert_true(ftell(in) > 1000);
+	fclose(in);
+	unlink(png);
+
+	/* without busy hours (a report stored before they were added): no such page */
+	json_object_del(o, "busy_hours");
+	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
+	json_decref(o);
+	without = pdf_pages(path);
+	assert_int_equal(with, without + 1);
+	snprintf(cmd, sizeof(cmd), "pdftotext '%s' -", path);
+	txt = command_output(cmd);
+	assert_non_null(txt);
+	assert_null(strstr(txt, "När ringer medborgarna?"));
+	free(txt);
+}
+
 /* The monthly report as a PDF: a PDF file with at least one page ("/Type /Page" objects,
  * not the "/Type /Pages" tree) for the fixed data set; EINVAL for what is not a report. */
 static void test_pdf(void **state)
@@ -613,6 +831,8 @@ static void test_pdf(void **state)
 		pages += p[11] != 's';
 	assert_true(pages >= 1);
 	free(buf);
+
+	pdf_busy_hours(f, path);
 
 	o = json_object();
 	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), EINVAL);
@@ -854,6 +1074,39 @@ static void test_period_figures(void **state)
 	assert_int_equal(report_period(f->db, &viewer1, "2026-T1", 2, &o), EPERM);
 	assert_int_equal(report_period(f->db, &agent, "2026-T1", 0, &o), EPERM);
 	assert_int_equal(report_period(f->db, &admin, "2026-T5", 0, &o), EINVAL);
+}
+
+/* The breakdowns of a tertial as CSV, with the survey's answers in the satisfaction
+ * columns. */
+static void test_csv_period(void **state)
+{
+	struct fixture *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, survey_fixture), 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	assert_int_equal(report_monthly_csv(o, mem), 0);
+	fclose(mem);
+	json_decref(o);
+	assert_true(strncmp(buf, "Period;Svarsgrupp;Förvaltning;Ärenden;", 40) == 0);
+	assert_non_null(strstr(buf, "\r\nPeriod;Handläggare;Ärenden;"));
+	/* group 1 in T1: cases 1 2 3 4 7 8 9, resolved 1 4 7 8, guided 2 9, handed over 3;
+	 * FCR 4/7 = 57,1 %, 6/7 = 85,7 %; 57,14 − 80 = −22,9; nothing in 2025-T3; calls
+	 * 10+2+5+5 = 22 offered, 6+2+1+5 = 14 within 60 s = 63,6 %, 63,64 − 85 = −21,4;
+	 * answers 5 4 3 2 1 5: 3 of 6 are 4–5 = 50 %, −40 points, index 350/6 = 58,33 */
+	assert_non_null(strstr(buf, "\r\n2026-T1;Äldre direkt;7;4;2;1;0;57,1;85,7;;;;-22,9;22;63,6;"
+	                            "-21,4;6;50,0;-40,0;58,33\r\n"));
+	/* Anna: cases 1 (resolved) 2 (guided); answers 5 4 3: 2 of 3 are 4–5, 66,67 − 90 =
+	 * −23,3, index (100+75+50)/3 = 75 */
+	assert_non_null(strstr(buf, "\r\n2026-T1;Anna Lindqvist;2;1;1;0;0;50,0;100,0;;;;-30,0;;;;3;"
+	                            "66,7;-23,3;75,00\r\n"));
+	free(buf);
 }
 
 /* A case logged on 31 March and changed on 2 April stays in March, under its new outcome. */
@@ -1103,6 +1356,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_pdf, setup, teardown),
 	        cmocka_unit_test(test_period_parse),
 	        cmocka_unit_test_setup_teardown(test_period_figures, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
