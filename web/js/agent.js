@@ -24,11 +24,12 @@ const desk = {
 	clients: new Map(),  // id → name
 	categories: [],      // of the selected group
 	stream: null,
+	earlier: null,       // the caller's earlier cases: {callId, items, total}
 	notices: null,       // ids of the urgent notices shown (null before the first load)
 	noticeItems: [],
 	today: null,         // GET /me/today
 };
-const REFRESH_MS = 60000; // notices and own figures are polled; the stream carries neither
+const REFRESH_MS = 60000; // own figures are polled; notices too, besides the stream's notice events
 
 // ---- status -------------------------------------------------------------------------
 
@@ -91,8 +92,43 @@ function renderCall() {
 	box.append(dl);
 	box.append(el('h3', { text: t('Var är jag? Samtalets väg', 'Where am I? The call\'s path') }));
 	box.append(el('ol', { class: 'path' }, ...(c.path || []).map(pathItem)));
+	box.append(earlierCases());
 	$('btn-answer').disabled = c.talking;
 	$('btn-hangup').disabled = !c.talking;
+}
+
+const OUTCOMES = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
+	forwarded_urgent: ['akut till jour', 'urgent to on-call'] };
+
+// The caller's earlier cases (by the number), each a link to the case page.
+function earlierCases() {
+	const list = desk.earlier;
+	const box = el('div', { id: 'earlier' });
+	if (!list || !desk.call || list.callId !== desk.call.call_id) return box;
+	box.append(el('h3', { text: t('Uppringarens tidigare ärenden', 'The caller\'s earlier cases') }));
+	if (!list.items.length) {
+		box.append(el('p', { class: 'hint', text: t('Inga tidigare ärenden från numret.', 'No earlier cases from the number.') }));
+		return box;
+	}
+	const date = (iso) => new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
+	box.append(el('ul', { class: 'earlier' }, ...list.items.map((c) => el('li', {},
+		el('a', { href: 'case.html?id=' + c.id, target: '_blank', text: t(`Ärende ${c.id}`, `Case ${c.id}`) }),
+		el('span', { text: ` ${date(c.received_at)}, ${c.group}, ${OUTCOMES[c.outcome] ? t(...OUTCOMES[c.outcome]) : c.outcome}: ${c.summary}` })))));
+	if (list.total > list.items.length)
+		box.append(el('p', { class: 'hint', text: t(`De ${list.items.length} senaste av ${list.total}.`, `The latest ${list.items.length} of ${list.total}.`) }));
+	return box;
+}
+
+// Searching by the caller's number is audited by the API, like every read of a citizen.
+async function loadEarlier(call) {
+	if (!call.caller) return;
+	try {
+		const res = await api('GET', '/cases?limit=5&phone=' + encodeURIComponent(call.caller));
+		desk.earlier = { callId: call.call_id, items: res.items || [], total: res.total || 0 };
+	} catch {
+		desk.earlier = null; // the call works without them
+	}
+	if (desk.call && desk.call.call_id === call.call_id) $('call').querySelector('#earlier').replaceWith(earlierCases());
 }
 
 function groupName(id) {
@@ -102,9 +138,11 @@ function groupName(id) {
 
 async function loadCall(id) {
 	try {
+		const known = desk.call && desk.call.call_id === id;
 		desk.call = await api('GET', '/acd/calls/' + id);
 		desk.lastCallId = id;
 		renderCall();
+		if (!known) loadEarlier(desk.call);
 		if (!desk.call.talking) $('btn-answer').focus();
 		if ($('f-group').value !== String(desk.call.group_id)) {
 			$('f-group').value = String(desk.call.group_id);
@@ -160,6 +198,9 @@ function connect() {
 			renderCall();
 		}
 	});
+	// An urgent notice was published, changed or withdrawn: the event carries only its id,
+	// the notices endpoint decides what this agent sees.
+	es.addEventListener('notice', () => loadNotices());
 	es.addEventListener('error', () => {
 		// EventSource reconnects by itself; CLOSED means the server refused (token gone).
 		if (es.readyState === EventSource.CLOSED)
