@@ -168,6 +168,8 @@ class WebCaseTest(ServerTest):
         self.assertTrue(r["deskOk"], r.get("deskError"))
         # The desk: the caller's number has both cases.
         self.assertEqual(sorted(r["deskEarlier"]), sorted(f"case.html?id={i}" for i in self.cases.values()))
+        self.assertEqual(r["deskTab"], {"url": f"/case.html?id={self.cases['earlier']}",
+                                         "heading": f"Ärende {self.cases['earlier']}"})
         open_handovers = self.api("GET", "/api/v1/handovers?open=true&group_id=2", user="lead.aldre").json["items"]
         self.assertEqual(sorted(set(r["handoverLinks"])),
                          sorted({f"case.html?id={h['case_id']}" for h in open_handovers[:25]} & set(r["handoverLinks"])))
@@ -182,7 +184,7 @@ class WebCaseTest(ServerTest):
 
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
-        self.assertEqual(sorted(r["axe"]), ["case", "case-en", "case-refused"], r["axe"])
+        self.assertEqual(sorted(r["axe"]), ["case", "case-en", "case-refused", "desk-earlier"], r["axe"])
         for page, violations in r["axe"].items():
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
             self.assertEqual(bad, [], f"{page}: {json.dumps(bad, ensure_ascii=False)}")

@@ -73,6 +73,7 @@ function renderCall() {
 	const box = $('call');
 	box.replaceChildren();
 	box.className = 'call';
+	renderEarlier();
 	if (!c) {
 		box.append(el('p', { text: t('Inget samtal.', 'No call.') }));
 		$('btn-answer').disabled = true;
@@ -92,7 +93,6 @@ function renderCall() {
 	box.append(dl);
 	box.append(el('h3', { text: t('Var är jag? Samtalets väg', 'Where am I? The call\'s path') }));
 	box.append(el('ol', { class: 'path' }, ...(c.path || []).map(pathItem)));
-	box.append(earlierCases());
 	$('btn-answer').disabled = c.talking;
 	$('btn-hangup').disabled = !c.talking;
 }
@@ -100,23 +100,26 @@ function renderCall() {
 const OUTCOMES = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
 	forwarded_urgent: ['akut till jour', 'urgent to on-call'] };
 
-// The caller's earlier cases (by the number), each a link to the case page.
-function earlierCases() {
+// The caller's earlier cases (by the number), each a link to the case page. Outside the
+// call's live region, so the offer is announced once and the list is read when wanted.
+function renderEarlier() {
 	const list = desk.earlier;
-	const box = el('div', { id: 'earlier' });
-	if (!list || !desk.call || list.callId !== desk.call.call_id) return box;
+	const box = $('earlier');
+	box.replaceChildren();
+	if (!list || !desk.call || list.callId !== desk.call.call_id) return;
 	box.append(el('h3', { text: t('Uppringarens tidigare ärenden', 'The caller\'s earlier cases') }));
+	box.append(el('p', { class: 'hint', text: t('Ärendena öppnas i en ny flik.', 'The cases open in a new tab.') }));
 	if (!list.items.length) {
 		box.append(el('p', { class: 'hint', text: t('Inga tidigare ärenden från numret.', 'No earlier cases from the number.') }));
-		return box;
+		return;
 	}
 	const date = (iso) => new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
 	box.append(el('ul', { class: 'earlier' }, ...list.items.map((c) => el('li', {},
-		el('a', { href: 'case.html?id=' + c.id, target: '_blank', text: t(`Ärende ${c.id}`, `Case ${c.id}`) }),
+		// rel=opener: the new tab gets a copy of this tab's login (sessionStorage).
+		el('a', { href: 'case.html?id=' + c.id, target: '_blank', rel: 'opener', text: t(`Ärende ${c.id}`, `Case ${c.id}`) }),
 		el('span', { text: ` ${date(c.received_at)}, ${c.group}, ${OUTCOMES[c.outcome] ? t(...OUTCOMES[c.outcome]) : c.outcome}: ${c.summary}` })))));
 	if (list.total > list.items.length)
 		box.append(el('p', { class: 'hint', text: t(`De ${list.items.length} senaste av ${list.total}.`, `The latest ${list.items.length} of ${list.total}.`) }));
-	return box;
 }
 
 // Searching by the caller's number is audited by the API, like every read of a citizen.
@@ -128,7 +131,7 @@ async function loadEarlier(call) {
 	} catch {
 		desk.earlier = null; // the call works without them
 	}
-	if (desk.call && desk.call.call_id === call.call_id) $('call').querySelector('#earlier').replaceWith(earlierCases());
+	renderEarlier();
 }
 
 function groupName(id) {
