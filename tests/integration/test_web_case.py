@@ -159,6 +159,7 @@ class WebCaseTest(ServerTest):
         self.assertIn("annan förvaltning", v["message"])
         self.assertTrue(v["hidden"])
         self.assertEqual(v["focused"], "page-error")
+        self.assertIn(f"You may not see case {self.cases['threat']}", r["viewerEnglish"])
         self.assertTrue(r["leadOk"], r.get("leadError"))
         self.assertIn("Ärende 999999 finns inte", r["notFound"])
 

@@ -146,6 +146,9 @@ async function viewerFlow(browser) {
 	result.viewer = { message: await page.textContent('#page-error'), status: await page.getAttribute('#page-error', 'data-status'),
 		hidden: await page.evaluate(() => document.getElementById('case').hidden), focused: await page.evaluate(() => document.activeElement.id) };
 	await axe(page, 'case-refused');
+	await page.click('#lang-switch');
+	result.viewerEnglish = await page.textContent('#page-error');
+	await page.click('#lang-switch');
 	await ctx.close();
 }
 

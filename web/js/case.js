@@ -35,6 +35,7 @@ const page = {
 	categories: new Map(),   // id → category, for names in the history
 	groupCategories: [],     // active ones of the case's group, for the form
 	contacts: [],            // of the case's department
+	refused: null,           // the ApiError that refused the case, if one did
 };
 
 // ---- reading ------------------------------------------------------------------------
@@ -266,7 +267,8 @@ function render() {
 	if (!$('forms').hidden) fillEditForm();
 }
 
-function refuse(e) {
+function refuse(e, focus = true) {
+	page.refused = e;
 	$('case').hidden = true;
 	let msg;
 	if (e instanceof ApiError && e.status === 403)
@@ -279,7 +281,7 @@ function refuse(e) {
 	else msg = e.message;
 	$('page-error').textContent = msg;
 	$('page-error').dataset.status = String(e.status || '');
-	$('page-error').focus();
+	if (focus) $('page-error').focus();
 	document.body.dataset.ready = 'true';
 }
 
@@ -319,7 +321,8 @@ async function start() {
 	document.body.dataset.ready = 'true';
 }
 
-initLang(render);
+// The language switch rewrites what the script wrote: the case, or the refusal.
+initLang(() => (page.refused ? refuse(page.refused, false) : render()));
 wire($('edit-form'), saveEdit);
 wire($('handover-form'), saveHandover);
 start();
