@@ -216,7 +216,9 @@ void sse_notice(struct sse_hub *hub, int64_t id)
 	if (!hub || !hub->head)
 		return;
 	/* The id alone: the notice's groups and text stay behind GET /api/v1/kb/notices,
-	 * which decides what each reader sees. */
+	 * which decides what each reader sees. The page's refetch is a later request, so it
+	 * is served after this turn's group commit; should the commit fail, it finds the
+	 * notices as they were, which is what the page showed anyway. */
 	j = json_pack("{s:I}", "id", (json_int_t)id);
 	if (!j)
 		return;
