@@ -985,7 +985,9 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	struct local_time lt;
 	struct stmt *s;
 	const char *k, *outcome = NULL, *old_outcome = NULL;
-	char old_out[32] = "", old_summary_buf[64] = "";
+	/* The history keeps the old summary whole: a summary is at most 4000 characters of
+	 * UTF-8, and a cut one could end inside a character. */
+	char old_out[32] = "", old_summary[4000 * 4 + 1] = "";
 	json_t *x;
 	int64_t category = 0, old_category = 0, received = 0;
 	int err;
@@ -1032,7 +1034,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		snprintf(old_out, sizeof(old_out), "%s", stmt_text(s, 0));
 		old_category = stmt_int(s, 1);
 		received = stmt_int(s, 2);
-		snprintf(old_summary_buf, sizeof(old_summary_buf), "%s", stmt_text(s, 3));
+		snprintf(old_summary, sizeof(old_summary), "%s", stmt_text(s, 3));
 	}
 	stmt_done(s);
 	old_outcome = old_out;
@@ -1065,7 +1067,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	json_object_foreach((json_t *)in, k, x)
 	{
 		char oldv[64] = "", newv[64];
-		const char *newp = newv;
+		const char *oldp = oldv, *newp = newv;
 		static const char *const sql[] = {
 		        "UPDATE cases SET category_id = ?, updated_at = ? WHERE id = ?",
 		        "UPDATE cases SET outcome = ?, updated_at = ? WHERE id = ?",
@@ -1086,8 +1088,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 			snprintf(newv, sizeof(newv), "%lld", (long long)json_integer_value(x));
 			stmt_bind_int(s, 1, json_integer_value(x));
 		} else if (which == 1 || which == 2) {
-			snprintf(oldv, sizeof(oldv), "%s",
-			         which == 1 ? old_outcome : old_summary_buf);
+			oldp = which == 1 ? old_outcome : old_summary;
 			newp = json_string_value(x);
 			stmt_bind_text(s, 1, newp);
 		} else {
@@ -1099,7 +1100,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		err = stmt_step(s) == DB_DONE ? 0 : EIO;
 		stmt_done(s);
 		if (!err)
-			err = history_add(db, id, now, who->id, k, which <= 2 ? oldv : NULL, newp);
+			err = history_add(db, id, now, who->id, k, which <= 2 ? oldp : NULL, newp);
 		if (!err && which == 4 && json_is_true(x))
 			err = notify_threat(db, id, a.group_id, now);
 		if (err)

@@ -105,6 +105,8 @@ static int articles_create(struct req *r)
 		return edit_forbidden(r);
 	if (err)
 		return resp_store_error(r, err, "article");
+	if (kb_notice_live(r->app->db, id))
+		sse_notice(r->sse, id);
 	return article_response(r, id, 201);
 }
 
@@ -117,10 +119,14 @@ static int articles_update(struct req *r)
 {
 	struct verrors v;
 	json_t *in;
+	bool was_notice;
 	int err;
 
 	if (req_json_object(r, &in))
 		return 0;
+	/* A notice published, changed or withdrawn (archived, made another kind) reaches the
+	 * desks at once; a draft is nobody's notice yet. */
+	was_notice = kb_notice_live(r->app->db, r->params[0]);
 	verr_init(&v, r->lang[0] == 'e');
 	err = kb_article_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
@@ -132,6 +138,8 @@ static int articles_update(struct req *r)
 		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "article");
+	if (was_notice || kb_notice_live(r->app->db, r->params[0]))
+		sse_notice(r->sse, r->params[0]);
 	return article_response(r, r->params[0], 200);
 }
 

@@ -1,4 +1,5 @@
-/* Server-Sent Events: long-lived responses the loop writes to (queue snapshots, offers to agents).
+/* Server-Sent Events: long-lived responses the loop writes to (queue snapshots, offers to agents,
+ * urgent notices).
  *
  * A stream is a libmicrohttpd callback response. When its buffer is empty the reader
  * suspends the connection and returns nothing (the pattern libmicrohttpd prescribes, so
@@ -206,6 +207,24 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, vo
 			break;
 		}
 	}
+}
+
+void sse_notice(struct sse_hub *hub, int64_t id)
+{
+	json_t *j;
+
+	if (!hub || !hub->head)
+		return;
+	/* The id alone: the notice's groups and text stay behind GET /api/v1/kb/notices,
+	 * which decides what each reader sees. The page's refetch is a later request, so it
+	 * is served after this turn's group commit; should the commit fail, it finds the
+	 * notices as they were, which is what the page showed anyway. */
+	j = json_pack("{s:I}", "id", (json_int_t)id);
+	if (!j)
+		return;
+	for (struct sse_stream *s = hub->head; s; s = s->next)
+		push_event(s, "notice", j);
+	json_decref(j);
 }
 
 /* GET /api/v1/acd/stream: the snapshot of every group and the caller's own agent

@@ -75,6 +75,9 @@ int kb_diff_text(const char *a, const char *b, const char *name_a, const char *n
 /* Urgent notices valid today for a group (group_id 0: all), newest first. */
 int kb_notices(struct db *db, const struct principal *p, int64_t group_id, int64_t now,
                json_t **items);
+/* Is article `id` a published notice (whatever its dates)? Read before and after a change,
+ * it tells whether the desks' notices may have changed. False for no such article. */
+bool kb_notice_live(struct db *db, int64_t id);
 /* Articles whose review date ("granska senast") is today or past. */
 int kb_review_due(struct db *db, const struct principal *p, int64_t now, json_t **items);
 

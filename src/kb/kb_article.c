@@ -1076,6 +1076,22 @@ int kb_notices(struct db *db, const struct principal *p, int64_t group_id, int64
 	return err;
 }
 
+bool kb_notice_live(struct db *db, int64_t id)
+{
+	struct stmt *s;
+	bool live = false;
+
+	if (db_prepare(db, &s,
+	               "SELECT 1 FROM kb_articles WHERE id = ? AND kind = 'notice'"
+	               " AND status = 'published'",
+	               true))
+		return false;
+	stmt_bind_int(s, 1, id);
+	live = stmt_step(s) == DB_ROW;
+	stmt_done(s);
+	return live;
+}
+
 int kb_review_due(struct db *db, const struct principal *p, int64_t now, json_t **items)
 {
 	struct stmt *s;

@@ -191,6 +191,12 @@ class CaseTest(ServerTest):
         fields = [(h["field"], h["old"], h["new"]) for h in r.json["history"]]
         self.assertIn(("outcome", "resolved", "guided"), fields)
         self.assertIn(("summary", "Frågade om hemtjänstavgift.", "Vägledd till 1177."), fields)
+        # A long summary is kept whole as the old value (å, ä, ö are two bytes each).
+        long = "Åsa på Östermalm frågade länge om hemtjänstens avgifter och fick svar. " * 3
+        c2 = self.api("POST", "/api/v1/cases", self.base(summary=long), user="anna").json
+        r = self.api("PATCH", f"/api/v1/cases/{c2['id']}", {"summary": "Kortare."}, user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn(("summary", long, "Kortare."), [(h["field"], h.get("old"), h["new"]) for h in r.json["history"]])
         self.assertProblem(self.api("PATCH", f"/api/v1/cases/{c['id']}", {"group_id": 2}, user="anna"), 422, "group_id")
         self.assertProblem(self.api("PATCH", f"/api/v1/cases/{c['id']}", {"category_id": self.cat_handover},
                                     user="anna"), 422, "outcome")

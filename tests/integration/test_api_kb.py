@@ -1,5 +1,9 @@
 """Knowledge base over HTTP: Swedish search, editing rights, versions and diff, Markdown
 safety, flags to the owner and urgent notices."""
+import http.client
+import json
+import time
+
 from harness import ServerTest
 
 
@@ -99,6 +103,44 @@ class KnowledgeBaseTest(ServerTest):
         self.assertEqual(c.status, 200, c)
         self.assertProblem(self.api("POST", f"/api/v1/kb/articles/{a.json['id']}/flags",
                                     {"kind": "bad"}, user="anna"), 422, "kind")
+
+    def test_stream_tells_of_notices_published_changed_and_withdrawn(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=10)
+        conn.request("GET", "/api/v1/acd/stream?access_token=" + self.api_token("anna"))
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+
+        def notices_until(marker_id):
+            """The notice events up to the one for marker_id (a published notice)."""
+            seen, ev, deadline = [], None, time.time() + 10
+            while time.time() < deadline:
+                line = resp.fp.readline().decode()
+                if line.startswith("event: "):
+                    ev = line[7:].strip()
+                elif line.startswith("data: ") and ev == "notice":
+                    seen.append(json.loads(line[6:]))
+                    if seen[-1]["id"] == marker_id:
+                        return seen
+            self.fail(f"no notice event for {marker_id}: {seen}")
+
+        # A draft notice and a routine are nobody's notice: no event. Publishing is one.
+        draft = self.create(slug="avbrott-draft", kind="notice", status="draft").json["id"]
+        self.create(slug="rutin-utan-event", kind="routine")
+        live = self.create(slug="avbrott-vatten", kind="notice", title="Vattenavstängning").json["id"]
+        self.assertEqual(notices_until(live), [{"id": live}])
+        # Changed, then withdrawn (archived): an event each; publishing the draft too.
+        self.assertEqual(self.api("PATCH", f"/api/v1/kb/articles/{live}", {"body": "Åter i kväll."}).status, 200)
+        self.assertEqual(notices_until(live), [{"id": live}])
+        self.assertEqual(self.api("PATCH", f"/api/v1/kb/articles/{live}", {"status": "archived"}).status, 200)
+        self.assertEqual(notices_until(live), [{"id": live}])
+        self.assertEqual(self.api("PATCH", f"/api/v1/kb/articles/{draft}", {"status": "published"}).status, 200)
+        self.assertEqual(notices_until(draft), [{"id": draft}])
+        conn.close()
+
+    def api_token(self, user):
+        if user not in self.tokens:
+            self.tokens[user] = self.srv.login(user)
+        return self.tokens[user]
 
     def test_urgent_notice_is_on_top(self):
         r = self.api("GET", "/api/v1/kb/notices?group_id=6", user="anna")

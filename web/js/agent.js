@@ -24,11 +24,12 @@ const desk = {
 	clients: new Map(),  // id → name
 	categories: [],      // of the selected group
 	stream: null,
+	earlier: null,       // the caller's earlier cases: {callId, items, total}
 	notices: null,       // ids of the urgent notices shown (null before the first load)
 	noticeItems: [],
 	today: null,         // GET /me/today
 };
-const REFRESH_MS = 60000; // notices and own figures are polled; the stream carries neither
+const REFRESH_MS = 60000; // own figures are polled; notices too, besides the stream's notice events
 
 // ---- status -------------------------------------------------------------------------
 
@@ -72,6 +73,7 @@ function renderCall() {
 	const box = $('call');
 	box.replaceChildren();
 	box.className = 'call';
+	renderEarlier();
 	if (!c) {
 		box.append(el('p', { text: t('Inget samtal.', 'No call.') }));
 		$('btn-answer').disabled = true;
@@ -95,6 +97,43 @@ function renderCall() {
 	$('btn-hangup').disabled = !c.talking;
 }
 
+const OUTCOMES = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
+	forwarded_urgent: ['akut till jour', 'urgent to on-call'] };
+
+// The caller's earlier cases (by the number), each a link to the case page. Outside the
+// call's live region, so the offer is announced once and the list is read when wanted.
+function renderEarlier() {
+	const list = desk.earlier;
+	const box = $('earlier');
+	box.replaceChildren();
+	if (!list || !desk.call || list.callId !== desk.call.call_id) return;
+	box.append(el('h3', { text: t('Uppringarens tidigare ärenden', 'The caller\'s earlier cases') }));
+	box.append(el('p', { class: 'hint', text: t('Ärendena öppnas i en ny flik.', 'The cases open in a new tab.') }));
+	if (!list.items.length) {
+		box.append(el('p', { class: 'hint', text: t('Inga tidigare ärenden från numret.', 'No earlier cases from the number.') }));
+		return;
+	}
+	const date = (iso) => new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
+	box.append(el('ul', { class: 'earlier' }, ...list.items.map((c) => el('li', {},
+		// rel=opener: the new tab gets a copy of this tab's login (sessionStorage).
+		el('a', { href: 'case.html?id=' + c.id, target: '_blank', rel: 'opener', text: t(`Ärende ${c.id}`, `Case ${c.id}`) }),
+		el('span', { text: ` ${date(c.received_at)}, ${c.group}, ${OUTCOMES[c.outcome] ? t(...OUTCOMES[c.outcome]) : c.outcome}: ${c.summary}` })))));
+	if (list.total > list.items.length)
+		box.append(el('p', { class: 'hint', text: t(`De ${list.items.length} senaste av ${list.total}.`, `The latest ${list.items.length} of ${list.total}.`) }));
+}
+
+// Searching by the caller's number is audited by the API, like every read of a citizen.
+async function loadEarlier(call) {
+	if (!call.caller) return;
+	try {
+		const res = await api('GET', '/cases?limit=5&phone=' + encodeURIComponent(call.caller));
+		desk.earlier = { callId: call.call_id, items: res.items || [], total: res.total || 0 };
+	} catch {
+		desk.earlier = null; // the call works without them
+	}
+	renderEarlier();
+}
+
 function groupName(id) {
 	const g = desk.me && desk.me.groups.find((x) => x.group_id === id);
 	return g ? g.name : t('grupp ', 'group ') + id;
@@ -102,9 +141,11 @@ function groupName(id) {
 
 async function loadCall(id) {
 	try {
+		const known = desk.call && desk.call.call_id === id;
 		desk.call = await api('GET', '/acd/calls/' + id);
 		desk.lastCallId = id;
 		renderCall();
+		if (!known) loadEarlier(desk.call);
 		if (!desk.call.talking) $('btn-answer').focus();
 		if ($('f-group').value !== String(desk.call.group_id)) {
 			$('f-group').value = String(desk.call.group_id);
@@ -160,6 +201,9 @@ function connect() {
 			renderCall();
 		}
 	});
+	// An urgent notice was published, changed or withdrawn: the event carries only its id,
+	// the notices endpoint decides what this agent sees.
+	es.addEventListener('notice', () => loadNotices());
 	es.addEventListener('error', () => {
 		// EventSource reconnects by itself; CLOSED means the server refused (token gone).
 		if (es.readyState === EventSource.CLOSED)

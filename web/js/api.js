@@ -24,7 +24,7 @@ export function clearSession() {
 export function requireSession() {
 	const s = session();
 	if (!s) {
-		location.replace('index.html?next=' + encodeURIComponent(location.pathname.replace(/^\//, '')));
+		location.replace('index.html?next=' + encodeURIComponent(location.pathname.replace(/^\//, '') + location.search));
 		throw new Error('not logged in');
 	}
 	return s;

@@ -1,6 +1,6 @@
 // The group lead's and manager's view: today's 15-minute intervals of a group, its cases and
 // agents' time today, threat-flagged cases (with the manager's notifications of them), open
-// handovers and open knowledge-base flags.
+// handovers and open knowledge-base flags. Case numbers link to the case page.
 import { api, requireSession, logout, initLang, t, el, seconds, ApiError } from './api.js';
 
 requireSession();
@@ -19,7 +19,10 @@ const dur = (s) => {
 
 function table(caption, head, rows, foot) {
 	const th = (x) => el('th', { scope: 'col', text: x });
-	const tr = (cells, hd) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el(hd ? 'th' : 'td', { text: c, class: /^[\d\s:%–.,-]*$/.test(c) ? null : 'text' }))));
+	// A cell is text, or an element (a link) placed as it is.
+	const cell = (tag, c, attrs) => (c instanceof Node ? el(tag, attrs, c) : el(tag, Object.assign({ text: c }, attrs)));
+	const tr = (cells, hd) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? cell('th', c, { scope: 'row' })
+		: cell(hd ? 'th' : 'td', c, { class: c instanceof Node || /^[\d\s:%–.,-]*$/.test(c) ? null : 'text' }))));
 	return el('table', { class: 'data' }, el('caption', { text: caption }), el('thead', {}, el('tr', {}, ...head.map(th))),
 		el('tbody', {}, ...rows.map((r) => tr(r))), foot ? el('tfoot', {}, tr(foot)) : null);
 }
@@ -72,6 +75,10 @@ function renderCases() {
 
 const when = (iso) => new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Stockholm' });
 
+// The case page opens the case itself (its reading is audited there).
+const caseLink = (id) => el('a', { href: 'case.html?id=' + id, text: String(id),
+	'aria-label': t(`Öppna ärende ${id}`, `Open case ${id}`) });
+
 function renderThreats() {
 	const notes = data.notes;
 	$('threat-notes').replaceChildren(...(notes.length ? [
@@ -89,7 +96,7 @@ function renderThreats() {
 	const outcome = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
 		forwarded_urgent: ['akut till jour', 'urgent to on-call'] };
 	const rows = data.threats.map((c) => el('tr', { id: 'threat-' + c.id, tabindex: '-1' },
-		el('th', { scope: 'row', text: String(c.id) }), el('td', { text: when(c.received_at) }),
+		el('th', { scope: 'row' }, caseLink(c.id)), el('td', { text: when(c.received_at) }),
 		el('td', { class: 'text', text: c.group }), el('td', { class: 'text', text: c.category }),
 		el('td', { class: 'text', text: outcome[c.outcome] ? t(...outcome[c.outcome]) : c.outcome }),
 		el('td', { class: 'text', text: c.summary }), el('td', { class: 'text', text: c.confidential ? t('ja', 'yes') : t('nej', 'no') })));
@@ -110,7 +117,7 @@ async function markRead(id) {
 
 function renderLists() {
 	const head = [t('Ärende', 'Case'), t('Förvaltning', 'Department'), t('Mottagare', 'Receiver'), t('Svar senast', 'Due')];
-	const rows = (list) => list.slice(0, SHOW).map((h) => [String(h.case_id), h.client, h.contact, h.due_date]);
+	const rows = (list) => list.slice(0, SHOW).map((h) => [caseLink(h.case_id), h.client, h.contact, h.due_date]);
 	const late = data.overdue.filter((h) => h.overdue), coming = data.overdue.filter((h) => !h.overdue);
 	const more = (list) => (list.length > SHOW ? el('p', { class: 'hint', text: t(`De ${SHOW} första visas.`, `The first ${SHOW} are shown.`) }) : null);
 	$('overdue').replaceChildren(data.overdue.length

@@ -6,7 +6,9 @@ const error = document.getElementById('login-error');
 
 function landing(role) {
 	const next = new URLSearchParams(location.search).get('next');
-	if (next && /^[a-z]+\.html$/.test(next)) return next;
+	// Back to the page that asked, with one numeric parameter at most (case.html?id=12):
+	// never another site.
+	if (next && /^[a-z]+\.html(\?[a-z_]+=\d+)?$/.test(next)) return next;
 	if (role === 'agent' || role === 'group_lead') return 'agent.html';
 	if (role === 'manager' || role === 'admin') return 'wallboard.html';
 	return null;
