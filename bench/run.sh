@@ -144,6 +144,7 @@ bench_report() {
 	say "\$ $BUILD/bench/bench_report $DB 7"
 	"$ROOT/$BUILD/bench/bench_report" "$DB" 7 2>/dev/null
 	[ -n "${REPORT_DB:-}" ] || rm -f "$DB" "$DB-wal" "$DB-shm"
+}
 
 # ---- SIP: calls waiting with hold music, and calls set up and torn down per second -------
 
