@@ -33,6 +33,7 @@ run: deps build
 test: deps build build-asan
 	@scripts/install-test-peers.sh
 	@scripts/check-banned.sh
+	@sh -n bench/run.sh
 	@python3 tests/run.py --build $(BUILD) --build $(ASAN_BUILD)
 
 # Only the normal build (quicker while developing).
