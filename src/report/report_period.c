@@ -811,7 +811,8 @@ static void compare_rows(json_t *cur, const json_t *prev)
 static int busy_hours(struct db *db, const struct report_period *p, const json_t *groups,
                       json_t **out)
 {
-	int64_t sum[7][24] = {{0}};
+	int64_t sum[7][24] = {{0}}, hour = -1;
+	struct local_time lt = {0};
 	size_t i;
 	json_t *g, *rows;
 
@@ -830,9 +831,14 @@ static int busy_hours(struct db *db, const struct report_period *p, const json_t
 		stmt_bind_int(s, 2, p->from * 1000);
 		stmt_bind_int(s, 3, p->to * 1000);
 		while ((rc = stmt_step(s)) == DB_ROW) {
-			struct local_time lt;
+			int64_t t = stmt_int(s, 0) / 1000;
 
-			stockholm_from_utc(stmt_int(s, 0) / 1000, &lt);
+			/* Stockholm is a whole number of hours from UTC: one conversion serves
+			 * the four quarter hours of an hour. */
+			if (t / 3600 != hour) {
+				hour = t / 3600;
+				stockholm_from_utc(t, &lt);
+			}
 			if (lt.wday >= 0 && lt.wday < 7 && lt.hour >= 0 && lt.hour < 24)
 				sum[lt.wday][lt.hour] += stmt_int(s, 1);
 		}
