@@ -335,6 +335,8 @@ void tel_call_rtp_check(struct tel_call *c, uint64_t now, uint64_t limit_ms)
 	                                  : "agent",
 	         (unsigned long long)(by_caller ? caller : agent), c->talking ? "true" : "false",
 	         c->agent_id);
+	if (by_caller)
+		c->survey_optin = false; /* no survey call to a phone that has vanished */
 	tel_call_end_reason(c, "rtp_timeout");
 	tel_call_hangup(c);
 }
