@@ -1310,6 +1310,24 @@ class RtpTimeoutTest(ServerTest):
         self.assertEqual(self.end_reason(call_id), ["rtp_timeout"])
         self.assertNothingHeld(self.fds)
 
+    def test_d_rtcp_alone_keeps_the_call(self):
+        self.begin()
+        ph = self.phone("0705555555")
+        _, call_id = self.call(ph)
+        time.sleep(0.5)
+        ph.talking = False  # silence suppressed, but the phone still sends its reports
+        rtcp = (ph.remote_rtp[0], ph.remote_rtp[1] + 1)
+        rr = bytes([0x80, 201, 0, 1]) + b"\x12\x34\x56\x78"  # an empty receiver report
+        for _ in range(6):
+            ph.rtp.sendto(rr, rtcp)
+            quiet = time.time()
+            time.sleep(1.0)
+        self.assertEqual(self.held(), (1, 0), self.srv.logs()[-3000:])
+        ph.reply(ph.request("BYE", timeout=10), 200, "OK")  # the reports stop too
+        self.assertGreater(time.time() - quiet, 2.5)
+        self.assertEqual(self.end_reason(call_id), ["rtp_timeout"])
+        self.assertNothingHeld(self.fds)
+
     def test_c_a_silent_agent_phone_ends_the_talking_call(self):
         self.begin()
         agent = Sipp("agent_answer.xml", remote=False)  # answers, sends no RTP
