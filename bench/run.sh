@@ -193,7 +193,7 @@ bench_sip() {
 	SP=$(free_port)
 	SCEN="$ROOT/bench/sip/caller_hold.xml"
 	"$BIN" demo --db "$TMP/sip.db" >/dev/null 2>&1
-	"$BIN" serve --db "$TMP/sip.db" --http "127.0.0.1:$HP" --sip "127.0.0.1:$SP" \
+	"$BIN" serve --db "$TMP/sip.db" --http "127.0.0.1:$HP" --sip "127.0.0.1:$SP" --rtp-timeout 3600 \
 		--log-level info 2>"$TMP/sip.log" &
 	echo $! >"$TMP/pid"
 	PID=$(cat "$TMP/pid")

@@ -74,7 +74,7 @@ static void usage(FILE *f)
 	        "[--config FILE]\n"
 	        "            [--static DIR] [--municipality NAME] [--log-level L] [--durability "
 	        "full|normal]\n"
-	        "            [--feedback-limit POSTS/SECONDS|off]\n"
+	        "            [--feedback-limit POSTS/SECONDS|off] [--rtp-timeout SECONDS]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -202,6 +202,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"token-ttl", required_argument, NULL, 't'},
 	        {"max-body", required_argument, NULL, 'b'},
 	        {"feedback-limit", required_argument, NULL, 'F'},
+	        {"rtp-timeout", required_argument, NULL, 'T'},
 	        {"demo", no_argument, NULL, 'x'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -300,7 +301,8 @@ static int cmd_serve(int argc, char **argv)
 			snprintf(rec_dir, sizeof(rec_dir), "%.*srecordings",
 			         slash ? (int)(slash - cfg.db + 1) : 0, cfg.db);
 		}
-		err = tel_alloc(&tel, &app, cfg.sip, cfg.prompts, rec_dir);
+		err = tel_alloc(&tel, &app, cfg.sip, cfg.prompts, rec_dir,
+		                (uint32_t)cfg.rtp_timeout_s);
 		if (err) {
 			fprintf(stderr, "lotsen: cannot listen for SIP on %s: %s\n", cfg.sip,
 			        strerror(err));

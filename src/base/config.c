@@ -20,6 +20,7 @@ void config_defaults(struct config *c)
 	c->max_body = 1 << 20;
 	c->feedback_burst = 5; /* feedback posts per address in ten minutes */
 	c->feedback_period_s = 600;
+	c->rtp_timeout_s = 60; /* well past any hold-free gap a working phone leaves */
 }
 
 static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
@@ -89,6 +90,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		}
 		return 0;
 	}
+	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
+		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -100,7 +103,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	snprintf(err, errlen,
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
 	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
-	         "demo)",
+	         "rtp-timeout, demo)",
 	         key);
 	return EINVAL;
 }

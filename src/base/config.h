@@ -20,6 +20,7 @@ struct config {
 	bool demo;                  /* load the demo municipality into an empty database */
 	unsigned feedback_burst;    /* Tyck till: posts per address per period, 0: no limit */
 	unsigned feedback_period_s; /* … refilled evenly over this many seconds */
+	long rtp_timeout_s;         /* a call leg silent this long is hung up; 0: never */
 };
 
 void config_defaults(struct config *c);

@@ -319,6 +319,28 @@ void tel_call_hangup(struct tel_call *c)
 	mem_deref(c);
 }
 
+void tel_call_rtp_check(struct tel_call *c, uint64_t now, uint64_t limit_ms)
+{
+	uint64_t caller = c->caller.up ? media_silence(c->caller.media, now) : 0;
+	uint64_t agent = c->agent.up ? media_silence(c->agent.media, now) : 0;
+	bool by_caller = caller >= limit_ms;
+
+	/* The callback confirmation ends by itself, and the place is kept then. */
+	if (!limit_ms || c->phase == PH_CB_CONFIRM || (!by_caller && agent < limit_ms))
+		return;
+	log_info("tel.rtp_timeout", "call=%lld side=%s silent_ms=%llu talking=%s agent=%u",
+	         (long long)c->id,
+	         by_caller                ? "caller"
+	         : c->phase == PH_OUTSIDE ? "outside"
+	                                  : "agent",
+	         (unsigned long long)(by_caller ? caller : agent), c->talking ? "true" : "false",
+	         c->agent_id);
+	if (by_caller)
+		c->survey_optin = false; /* no survey call to a phone that has vanished */
+	tel_call_end_reason(c, "rtp_timeout");
+	tel_call_hangup(c);
+}
+
 /* ---- the caller's leg ---------------------------------------------------- */
 
 static void answer(struct tel_call *c)

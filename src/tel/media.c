@@ -43,6 +43,8 @@ struct media {
 	uint32_t frame;            /* frames sent, for the tone cadence */
 	uint32_t seed;             /* comfort-noise generator */
 	uint64_t rx, tx, relayed;  /* counters, logged when the call ends */
+	uint64_t heard_at;         /* tmr_jiffies of the remote's last RTP or RTCP, or of its
+	                            * last SDP (a new offer or answer starts the count again) */
 	bool tone_on;              /* the tone plays when no prompt does */
 	struct prompt *play[PLAY_MAX]; /* prompts to play, referenced */
 	size_t nplay, cur, off;        /* how many, which one is playing, its next sample */
@@ -129,6 +131,7 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 
 	(void)src;
 	m->rx++;
+	m->heard_at = tmr_jiffies();
 	if (m->te_pt >= 0 && hdr->pt == m->te_pt && (!p || p->te_pt < 0)) {
 		int event;
 		bool end;
@@ -176,6 +179,17 @@ static void recv_h(const struct sa *src, const struct rtp_header *hdr, struct mb
 	}
 }
 
+/* RTCP is not otherwise used (no session of our own), but a report proves the remote side
+ * is still there as well as RTP does. */
+static void rtcp_h(const struct sa *src, struct rtcp_msg *msg, void *arg)
+{
+	struct media *m = arg;
+
+	(void)src;
+	(void)msg;
+	m->heard_at = tmr_jiffies();
+}
+
 int media_alloc(struct media **mp, const struct sa *ip, struct media_clock *clock)
 {
 	struct media *m;
@@ -194,8 +208,8 @@ int media_alloc(struct media **mp, const struct sa *ip, struct media_clock *cloc
 	err = telev_alloc(&m->telev, TELEV_PTIME);
 	if (err)
 		goto out;
-	err = rtp_listen(&m->rtp, IPPROTO_UDP, ip, RTP_PORT_MIN, RTP_PORT_MAX, false, recv_h, NULL,
-	                 m);
+	err = rtp_listen(&m->rtp, IPPROTO_UDP, ip, RTP_PORT_MIN, RTP_PORT_MAX, false, recv_h,
+	                 rtcp_h, m);
 	if (err)
 		goto out;
 	err = sdp_session_alloc(&m->sdp, ip);
@@ -251,6 +265,7 @@ int media_answer(struct media *m, struct mbuf *offer, struct mbuf **answer)
 		return EINVAL;
 	if (sdp_decode(m->sdp, offer, true) != 0)
 		return EBADMSG;
+	m->heard_at = tmr_jiffies();
 	err = choose(m);
 	if (err)
 		return err;
@@ -270,6 +285,7 @@ int media_accept(struct media *m, struct mbuf *answer)
 		return EINVAL;
 	if (sdp_decode(m->sdp, answer, false) != 0)
 		return EBADMSG;
+	m->heard_at = tmr_jiffies();
 	return choose(m);
 }
 
@@ -528,6 +544,17 @@ void media_send_pcm(struct media *m, const int16_t *s, size_t n)
 	}
 	m->ts += (uint32_t)n;
 	mem_deref(mb);
+}
+
+uint64_t media_silence(const struct media *m, uint64_t now)
+{
+	/* libre keeps the remote's direction from our side: SDP_SENDRECV is a phone that says
+	 * it sends; sendonly (hold with music from the phone, which many phones send nothing
+	 * for), recvonly and inactive are not held against it. */
+	if (!m || m->pt < 0 || !m->heard_at || sdp_media_rdir(m->sdpm) != SDP_SENDRECV ||
+	    now < m->heard_at)
+		return 0;
+	return now - m->heard_at;
 }
 
 void media_counts(const struct media *m, uint64_t *rx, uint64_t *tx, uint64_t *relayed)

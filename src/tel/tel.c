@@ -352,6 +352,24 @@ static void expire_h(void *arg)
 	tmr_start(&t->expire_tmr, TEL_EXPIRE_EVERY_MS, expire_h, t);
 }
 
+/* Calls whose phone has vanished without BYE (lost network, a NAT binding gone): their
+ * RTP stops. One timer for all calls, once a second, like the media clock. */
+#define RTP_CHECK_MS 1000
+
+static void rtp_check_h(void *arg)
+{
+	struct tel *t = arg;
+	uint64_t now = tmr_jiffies();
+	struct le *le;
+
+	for (le = t->calls.head; le;) {
+		struct tel_call *c = le->data;
+		le = le->next; /* c may go; it frees no other call */
+		tel_call_rtp_check(c, now, t->rtp_timeout_ms);
+	}
+	tmr_start(&t->rtp_tmr, RTP_CHECK_MS, rtp_check_h, t);
+}
+
 /* ---- setup --------------------------------------------------------------- */
 
 static void tel_destructor(void *arg)
@@ -364,6 +382,7 @@ static void tel_destructor(void *arg)
 		acd_host_unlisten(t->app->acd, note_h, t);
 	tmr_cancel(&t->act_tmr);
 	tmr_cancel(&t->expire_tmr);
+	tmr_cancel(&t->rtp_tmr);
 	list_flush(&t->acts);
 	/* Hang up every call: the engine logs them as abandoned or ended. */
 	while ((le = list_head(&t->calls)) != NULL) {
@@ -386,7 +405,7 @@ static void tel_destructor(void *arg)
 }
 
 int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
-              const char *rec_dir)
+              const char *rec_dir, uint32_t rtp_timeout_s)
 {
 	struct tel *t;
 	int err, n = 0, expired = 0;
@@ -406,6 +425,8 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	list_init(&t->dyn);
 	list_init(&t->listeners);
 	tmr_init(&t->expire_tmr);
+	tmr_init(&t->rtp_tmr);
+	t->rtp_timeout_ms = (uint64_t)rtp_timeout_s * 1000;
 	(void)re_snprintf(t->rec_dir, sizeof(t->rec_dir), "%s",
 	                  rec_dir && rec_dir[0] ? rec_dir : "recordings");
 	/* Retention: recordings older than their group's recording_days go at start. */
@@ -460,8 +481,11 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	{
 		char a[64];
 		(void)re_snprintf(a, sizeof(a), "%J", &t->laddr);
-		log_info("tel.ready", "sip=\"%s\" transports=udp,tcp", a);
+		log_info("tel.ready", "sip=\"%s\" transports=udp,tcp rtp_timeout_s=%u", a,
+		         rtp_timeout_s);
 	}
+	if (t->rtp_timeout_ms)
+		tmr_start(&t->rtp_tmr, RTP_CHECK_MS, rtp_check_h, t);
 out:
 	if (err) {
 		/* Not listening yet: the destructor must not unlisten someone else's arg. */

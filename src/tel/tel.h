@@ -12,10 +12,11 @@ struct tel;
  * module. Agents' phones are where they REGISTERed (digest auth with their SIP secret),
  * else the users' sip_uri. Prompts are the NAME.wav files of
  * `prompts_dir` (NULL or "": the ones the build made); none is no error. Recordings are
- * written under `rec_dir` (made when missing). EINVAL for a bad address, EADDRINUSE and the
- * like when the port cannot be bound. */
+ * written under `rec_dir` (made when missing). A call whose caller (or agent) leg has sent
+ * no RTP or RTCP for `rtp_timeout_s` seconds, not on hold, is ended as if hung up (0: never).
+ * EINVAL for a bad address, EADDRINUSE and the like when the port cannot be bound. */
 int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
-              const char *rec_dir);
+              const char *rec_dir, uint32_t rtp_timeout_s);
 /* Hang up every call (the engine hears of it) and close the sockets. NULL is a no-op. */
 void tel_free(struct tel *t);
 

@@ -45,9 +45,11 @@ struct tel {
 	uint8_t nonce_key[16];       /* signs the registrar's nonces; random at start */
 	struct sip_lsnr *check_lsnr; /* refuses malformed requests before any handler */
 	struct media_clock *clock;   /* sends every leg's tone and prompt frames */
-	struct list dyn;       /* struct prompt: announcements cached from the database ("@N") */
-	struct tmr expire_tmr; /* the recordings' retention job, hourly */
-	struct list listeners; /* struct tel_listen: coaches listening in */
+	struct list dyn;         /* struct prompt: announcements cached from the database ("@N") */
+	struct tmr expire_tmr;   /* the recordings' retention job, hourly */
+	struct list listeners;   /* struct tel_listen: coaches listening in */
+	uint64_t rtp_timeout_ms; /* a leg silent this long ends its call; 0: never */
+	struct tmr rtp_tmr;      /* looks for such legs once a second */
 };
 
 /* The group an entry number leads to; 0 when none. */
@@ -168,6 +170,10 @@ void media_set_dtmf(struct media *m, media_dtmf_h *dtmfh, void *arg);
 /* Relay RTP both ways between two legs (transcoding µ-law ↔ A-law when they differ);
  * stops their tones. Either side's free ends the relay. */
 void media_bridge(struct media *a, struct media *b);
+/* How long (ms) the remote side has sent nothing, RTP or RTCP, since its last packet or its
+ * last SDP; 0 while it is not expected to send (no SDP yet, or its SDP says sendonly,
+ * recvonly or inactive: a hold). `now` is tmr_jiffies(). */
+uint64_t media_silence(const struct media *m, uint64_t now);
 /* Packets received from the remote side, sent to it, and relayed on to the bridged leg. */
 void media_counts(const struct media *m, uint64_t *rx, uint64_t *tx, uint64_t *relayed);
 const char *media_codec(const struct media *m);
@@ -258,5 +264,9 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 void tel_call_end_reason(struct tel_call *c, const char *reason);
 /* Tell the engine the call is over, then hang up both legs. */
 void tel_call_hangup(struct tel_call *c);
+/* End the call as if its caller had hung up when a leg that is up (the caller's, or the
+ * agent's or outside number's) has sent no RTP or RTCP for `limit_ms`; holds do not count.
+ * The call may be freed. `now` is tmr_jiffies(). */
+void tel_call_rtp_check(struct tel_call *c, uint64_t now, uint64_t limit_ms);
 
 #endif

@@ -56,7 +56,7 @@ class LifecycleTest(unittest.TestCase):
         cfg = os.path.join(d, "lotsen.conf")
         with open(cfg, "w") as f:
             f.write(f"# Lotsen test\ndb = {d}/conf.db\nhttp = 127.0.0.1:{port}\ndemo = true\n"
-                    "municipality = \"Testköpings kommun\"\n")
+                    "municipality = \"Testköpings kommun\"\nrtp-timeout = 0\n")
         p = subprocess.Popen([BIN, "serve", "--config", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         srv = Server(db=f"{d}/conf.db", demo=False)
         srv.port = port
@@ -84,6 +84,11 @@ class LifecycleTest(unittest.TestCase):
         r = run("serve", "--durability", "maybe")
         self.assertEqual(r.returncode, 2)
         self.assertIn("durability", r.stderr)
+        for bad in ("-1", "soon", "86401"):
+            r = run("serve", "--rtp-timeout", bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn("rtp-timeout", r.stderr)
+            self.assertIn("0–86400", r.stderr)
 
     def test_port_in_use_fails_with_message(self):
         srv = Server().start()

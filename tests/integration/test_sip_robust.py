@@ -19,6 +19,7 @@ from test_sip import ALWAYS, ENTRY, Sipp
 SIPP = shutil.which("sipp")
 SIP_PORT = free_port()
 HANGUP_SIP_PORT = free_port()
+RTP_TIMEOUT_SIP_PORT = free_port()
 CRLF = "\r\n"
 
 SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -708,6 +709,10 @@ class Phone:
         self.stop = False
         self.thread = threading.Thread(target=self._listen, daemon=True)
         self.thread.start()
+        self.remote_rtp = None  # Lotsen's RTP address from its SDP
+        self.talking = False  # a thread sends a µ-law frame every 20 ms while set
+        self.talker = threading.Thread(target=self._talk, daemon=True)
+        self.talker.start()
         self.pending = []
         self.cseq = 1
         self.dialog = None  # (call_id, local tag, remote tag, remote target, we called)
@@ -720,17 +725,37 @@ class Phone:
             except OSError:
                 pass
 
+    def _talk(self):
+        seq, ts = 0, 0
+        while not self.stop:
+            if self.talking and self.remote_rtp:
+                hdr = bytes([0x80, 0]) + seq.to_bytes(2, "big") + ts.to_bytes(4, "big") + b"\x12\x34\x56\x78"
+                try:
+                    self.rtp.sendto(hdr + b"\xff" * 160, self.remote_rtp)
+                except OSError:
+                    pass
+                seq, ts = (seq + 1) & 0xFFFF, (ts + 160) & 0xFFFFFFFF
+            time.sleep(0.02)
+
     def close(self):
         self.stop = True
         self.thread.join()
+        self.talker.join()
         self.rtp.close()
         self.s.close()
 
-    def sdp(self):
-        body = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    def sdp(self, direction=None, version=1):
+        body = (f"v=0\r\no=- 1 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                 f"m=audio {self.rtp_port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
                 "a=rtpmap:101 telephone-event/8000\r\n")
-        return body
+        return body + (f"a={direction}\r\n" if direction else "")
+
+    def learn_rtp(self, sdp):
+        """Where Lotsen wants our RTP: its SDP's c= address and m=audio port."""
+        c = re.search(r"c=IN IP4 (\S+)", sdp)
+        m = re.search(r"m=audio (\d+)", sdp)
+        if c and m:
+            self.remote_rtp = (c.group(1), int(m.group(1)))
 
     def send(self, text):
         self.s.sendto(text.encode(), self.server)
@@ -780,6 +805,7 @@ class Phone:
         call_id, tag = self.dialog[0], self.dialog[1]
         to = m.h("to")
         if m.status == 200:
+            self.learn_rtp(m.body)
             target = re.search(r"<([^>]+)>", m.h("contact")).group(1)
             self.dialog = (call_id, tag, re.search(r"tag=([^;>\s]+)", to).group(1), target, True)
             via = self.via()
@@ -802,6 +828,23 @@ class Phone:
 
     def bye(self):
         return self.in_dialog("BYE")
+
+    def reinvite(self, direction, version):
+        """A re-INVITE in the dialog we started (hold: sendonly or inactive; back: sendrecv),
+        its final response ACKed; returns (status, Lotsen's SDP)."""
+        call_id, tag, rtag, target, _ = self.dialog
+        self.cseq += 1
+        body = self.sdp(direction, version)
+        me = f"<sip:{self.number}@127.0.0.1:{self.port}>;tag={tag}"
+        them = f"{self.invite_to};tag={rtag}"
+        common = f"From: {me}\r\nTo: {them}\r\nCall-ID: {call_id}\r\nMax-Forwards: 70\r\n"
+        self.send(f"INVITE {target} SIP/2.0\r\n{self.via()}\r\n{common}CSeq: {self.cseq} INVITE\r\n"
+                  f"Contact: <sip:{self.number}@127.0.0.1:{self.port}>\r\n"
+                  f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}")
+        m = self.response("INVITE")
+        self.send(f"ACK {target} SIP/2.0\r\n{self.via()}\r\n{common}CSeq: {self.cseq} ACK\r\n"
+                  "Content-Length: 0\r\n\r\n")
+        return m.status, m.body
 
     def key(self, digit):
         return self.in_dialog("INFO", "Content-Type: application/dtmf-relay\r\n",
@@ -834,6 +877,7 @@ class Phone:
                    "\r\nContent-Type: application/sdp", body)
         target = re.search(r"<([^>]+)>", invite.h("contact")).group(1)
         rtag = re.search(r"tag=([^;>\s]+)", invite.h("from")).group(1)
+        self.learn_rtp(invite.body)
         self.dialog = (invite.h("call-id"), tag, rtag, target, False)
         self.request("ACK")
 
@@ -1163,6 +1207,144 @@ class SipRobustTest(ServerTest):
             data = b""
         self.assertEqual(data, b"")
         self.half.close()
+
+
+@unittest.skipUnless(SIPP, "sipp is not installed (scripts/install-test-peers.sh)")
+class RtpTimeoutTest(ServerTest):
+    """A phone that vanishes without BYE: its RTP stops, and after --rtp-timeout (3 s here)
+    Lotsen ends the call as if it had hung up. A phone on hold sends nothing and is kept."""
+    extra = ("--sip", f"127.0.0.1:{RTP_TIMEOUT_SIP_PORT}", "--rtp-timeout", "3")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        wait_sip(cls.srv)
+        admin = cls.srv.login("admin")
+        r = cls.srv.request("PATCH", "/api/v1/groups/2", {"opening_hours": ALWAYS, "wrapup_s": 0},
+                            token=admin)
+        assert r.status == 200, r
+        cls.anna = cls.srv.request("GET", "/api/v1/acd/agents/me",
+                                   token=cls.srv.login("anna")).json["agent_id"]
+
+    state = test_sip.SipTest.state
+    phone_at = test_sip.SipTest.phone
+    call_json = test_sip.SipTest.call_json
+    last_event_id = test_sip.SipTest.last_event_id
+    events_since = test_sip.SipTest.events_since
+    new_call = test_sip.SipTest.new_call
+    kinds = test_sip.SipTest.kinds
+    held = SipRobustTest.held
+    assertNothingHeld = SipRobustTest.assertNothingHeld
+    wait_log = SipRobustTest.wait_log
+
+    def begin(self):
+        self.state("anna", "logged_out")
+        self.assertEqual(self.held(), (0, 0))
+        self.fds = server_sockets(self.srv, "udp")
+
+    def phone(self, number):
+        ph = Phone(RTP_TIMEOUT_SIP_PORT, number)
+        self.addCleanup(ph.close)
+        return ph
+
+    def call(self, ph):
+        mark = self.last_event_id()
+        self.assertEqual(ph.invite(ENTRY), 200)
+        self.assertIsNotNone(ph.remote_rtp, "no RTP address in Lotsen's answer")
+        ph.talking = True
+        return mark, self.new_call(mark)
+
+    def end_reason(self, call_id, timeout=5):
+        deadline = time.time() + timeout
+        while True:
+            rows = self.srv.sql("SELECT end_reason FROM tel_calls WHERE call_id = ?", call_id)
+            if rows or time.time() > deadline:
+                return [r[0] for r in rows]
+            time.sleep(0.05)
+
+    def test_a_silent_caller_is_ended_and_gives_back_its_place(self):
+        self.begin()
+        first, second = self.phone("0701111111"), self.phone("0702222222")
+        mark, gone = self.call(first)
+        _, waiting = self.call(second)
+        self.assertEqual(self.call_json(waiting)["position"], 2)
+        time.sleep(1.0)  # both talk: neither is ended
+        self.assertEqual(self.held(), (2, 0))
+        first.talking = False  # the phone loses its network: no RTP, no BYE
+        quiet = time.time()
+        bye = first.request("BYE", timeout=10)  # had it been there, it would have got this
+        took = time.time() - quiet
+        first.reply(bye, 200, "OK")
+        self.assertGreater(took, 2.5, "ended before the timeout")
+        self.assertLess(took, 6.0)
+        self.wait_log(rf"event=tel.rtp_timeout call={gone} side=caller")
+        self.assertEqual(self.kinds(mark, gone, until="call_abandoned")[-1], "call_abandoned")
+        self.assertEqual(self.end_reason(gone), ["rtp_timeout"])
+        # Its place is given back; the caller who keeps talking stays, now first.
+        self.assertEqual(self.call_json(waiting)["position"], 1)
+        self.assertEqual(self.held(), (1, 0))
+        self.assertEqual(second.bye(), 200)
+        self.assertNothingHeld(self.fds)
+
+    def test_b_a_caller_on_hold_is_kept(self):
+        self.begin()
+        ph = self.phone("0703333333")
+        _, call_id = self.call(ph)
+        time.sleep(0.5)
+        status, sdp = ph.reinvite("sendonly", 2)  # hold: many phones then send nothing
+        self.assertEqual(status, 200)
+        self.assertIn("a=recvonly", sdp)
+        ph.talking = False
+        time.sleep(5.0)
+        status, sdp = ph.reinvite("inactive", 3)
+        self.assertEqual(status, 200)
+        self.assertIn("a=inactive", sdp)
+        time.sleep(4.0)  # 9 s on hold, three times the timeout
+        self.assertEqual(self.held(), (1, 0), self.srv.logs()[-3000:])
+        self.assertNotIn(f"event=tel.rtp_timeout call={call_id} ", self.srv.logs())
+        # Back from hold without sending: the count starts again at the re-INVITE.
+        back = time.time()
+        self.assertEqual(ph.reinvite("sendrecv", 4)[0], 200)
+        ph.reply(ph.request("BYE", timeout=10), 200, "OK")
+        self.assertGreater(time.time() - back, 2.5)
+        self.assertEqual(self.end_reason(call_id), ["rtp_timeout"])
+        self.assertNothingHeld(self.fds)
+
+    def test_d_rtcp_alone_keeps_the_call(self):
+        self.begin()
+        ph = self.phone("0705555555")
+        _, call_id = self.call(ph)
+        time.sleep(0.5)
+        ph.talking = False  # silence suppressed, but the phone still sends its reports
+        rtcp = (ph.remote_rtp[0], ph.remote_rtp[1] + 1)
+        rr = bytes([0x80, 201, 0, 1]) + b"\x12\x34\x56\x78"  # an empty receiver report
+        for _ in range(6):
+            ph.rtp.sendto(rr, rtcp)
+            quiet = time.time()
+            time.sleep(1.0)
+        self.assertEqual(self.held(), (1, 0), self.srv.logs()[-3000:])
+        ph.reply(ph.request("BYE", timeout=10), 200, "OK")  # the reports stop too
+        self.assertGreater(time.time() - quiet, 2.5)
+        self.assertEqual(self.end_reason(call_id), ["rtp_timeout"])
+        self.assertNothingHeld(self.fds)
+
+    def test_c_a_silent_agent_phone_ends_the_talking_call(self):
+        self.begin()
+        agent = Sipp("agent_answer.xml", remote=False)  # answers, sends no RTP
+        self.phone_at(agent.port)
+        self.state("anna", "logged_in")
+        self.state("anna", "ready")
+        time.sleep(0.3)  # sipp listens
+        ph = self.phone("0704444444")
+        mark, call_id = self.call(ph)
+        self.assertIn("call_answered", self.kinds(mark, call_id, until="call_answered"))
+        ph.reply(ph.request("BYE", timeout=10), 200, "OK")  # the caller talks on, and is let go
+        self.assertEqual(agent.wait(), 0, agent.errors())  # the agent's phone got BYE
+        self.wait_log(rf"event=tel.rtp_timeout call={call_id} side=agent")
+        self.assertEqual(self.kinds(mark, call_id, until="call_ended")[-1], "call_ended")
+        self.assertEqual(self.end_reason(call_id), ["rtp_timeout"])
+        self.assertNothingHeld(self.fds)
+        self.state("anna", "logged_out")
 
 
 if __name__ == "__main__":
