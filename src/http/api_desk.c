@@ -59,6 +59,15 @@ static int count_into(struct stmt *s, json_t *into, int64_t *total)
 	return rc == DB_DONE ? 0 : EIO;
 }
 
+/* Adds n to a key the object already has (one of its zeros). */
+static void add_count(json_t *o, const char *k, int64_t n)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (v)
+		json_integer_set(v, json_integer_value(v) + n);
+}
+
 static double secs(int64_t ms)
 {
 	return (double)(ms / 100) / 10.0; /* one decimal */
@@ -165,42 +174,31 @@ static int cases_counts(struct req *r)
 		                  "%s", L(r, "to ska vara efter from.", "to must be after from."));
 	by_outcome = zeros(outcomes);
 	by_channel = zeros(channels);
-	/* Counts only: no case is shown, so confidential ones are counted too. */
-	err = db_prepare(r->app->db, &s,
-	                 "SELECT outcome, COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
-	                 " AND received_at >= ?2 AND received_at < ?3 GROUP BY outcome",
-	                 true);
+	/* Counts only: no case is shown, so confidential ones are counted too. One pass over
+	 * the day's cases, by outcome, channel and threat flag. */
+	err = db_prepare(
+	        r->app->db, &s,
+	        "SELECT outcome, channel, threat, COUNT(*) FROM cases"
+	        " WHERE (?1 = 0 OR group_id = ?1) AND received_at >= ?2 AND received_at < ?3"
+	        " GROUP BY outcome, channel, threat",
+	        true);
 	if (!err) {
+		int rc;
+
 		stmt_bind_int(s, 1, group);
 		stmt_bind_int(s, 2, from);
 		stmt_bind_int(s, 3, to);
-		err = count_into(s, by_outcome, &total);
-	}
-	if (!err)
-		err = db_prepare(
-		        r->app->db, &s,
-		        "SELECT channel, COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
-		        " AND received_at >= ?2 AND received_at < ?3 GROUP BY channel",
-		        true);
-	if (!err) {
-		stmt_bind_int(s, 1, group);
-		stmt_bind_int(s, 2, from);
-		stmt_bind_int(s, 3, to);
-		err = count_into(s, by_channel, NULL);
-	}
-	if (!err)
-		err = db_prepare(
-		        r->app->db, &s,
-		        "SELECT 'threat', COUNT(*) FROM cases WHERE (?1 = 0 OR group_id = ?1)"
-		        " AND received_at >= ?2 AND received_at < ?3 AND threat = 1",
-		        true);
-	if (!err) {
-		stmt_bind_int(s, 1, group);
-		stmt_bind_int(s, 2, from);
-		stmt_bind_int(s, 3, to);
-		if (stmt_step(s) == DB_ROW)
-			threat = stmt_int(s, 1);
+		while ((rc = stmt_step(s)) == DB_ROW) {
+			int64_t n = stmt_int(s, 3);
+
+			add_count(by_outcome, stmt_text(s, 0), n);
+			add_count(by_channel, stmt_text(s, 1), n);
+			if (stmt_int(s, 2))
+				threat += n;
+			total += n;
+		}
 		stmt_done(s);
+		err = rc == DB_DONE ? 0 : EIO;
 	}
 	if (err) {
 		json_decref(by_outcome);
