@@ -12,6 +12,7 @@
 #include "core/contact.h"
 #include "core/hours.h"
 #include "http/http_int.h"
+#include "report/report.h"
 #include "store/db.h"
 
 #define BUSY_WEEKS        8
@@ -97,35 +98,22 @@ static json_t *week_hours(const struct hours *h, const struct date *today)
  * 15-minute intervals. */
 static int busy_of(struct db *db, int64_t group, int64_t now, json_t **out)
 {
-	double sum[7][24] = {{0}};
-	struct stmt *s;
+	int64_t sum[7][24] = {{0}};
 	json_t *rows;
-	int rc, err = db_prepare(db, &s,
-	                         "SELECT start_ms, offered FROM acd_group_intervals"
-	                         " WHERE group_id = ? AND start_ms >= ? AND offered > 0",
-	                         true);
+	/* Up to a day ahead: no interval starts later than the current one. */
+	int err =
+	        report_busy_add(db, group, now - (int64_t)BUSY_WEEKS * 7 * 86400, now + 86400, sum);
 
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, group);
-	stmt_bind_int(s, 2, (now - (int64_t)BUSY_WEEKS * 7 * 86400) * 1000);
-	while ((rc = stmt_step(s)) == DB_ROW) {
-		struct local_time lt;
-
-		stockholm_from_utc(stmt_int(s, 0) / 1000, &lt);
-		if (lt.wday >= 0 && lt.wday < 7 && lt.hour >= 0 && lt.hour < 24)
-			sum[lt.wday][lt.hour] += (double)stmt_int(s, 1);
-	}
-	stmt_done(s);
-	if (rc != DB_DONE)
-		return EIO;
 	rows = json_array();
 	for (int d = 0; d < 7; d++) {
 		json_t *row = json_array();
 		for (int hr = 0; hr < 24; hr++)
 			json_array_append_new(
 			        row,
-			        json_real((double)(int64_t)(sum[d][hr] * 10.0 / BUSY_WEEKS + 0.5) /
+			        json_real((double)(int64_t)((double)sum[d][hr] * 10.0 / BUSY_WEEKS +
+			                                    0.5) /
 			                  10.0));
 		json_array_append_new(rows, row);
 	}

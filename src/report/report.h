@@ -119,6 +119,11 @@ int report_period(struct db *db, const struct principal *who, const char *period
  * then on keeps the case rollups in step with the case log (cases_set_observer). */
 int report_store_migrate(struct db *db);
 
+/* The busy-hours profile: adds a group's offered calls in [from, to) (UTC seconds) to
+ * sum[weekday][hour] of Stockholm time, Monday = 0, from the queue's 15-minute intervals
+ * (the period reports and the citizens' contact page). 0 or a store error. */
+int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int64_t sum[7][24]);
+
 /* The Stockholm day (days since 1970-01-01) of a UTC instant. */
 int64_t report_day_of(int64_t t);
 

@@ -805,46 +805,53 @@ static void compare_rows(json_t *cur, const json_t *prev)
 	}
 }
 
-/* When the report's groups are busy: offered calls per weekday (Monday first) and hour
- * of Stockholm time over the period, summed from the queue's 15-minute intervals — the
- * profile the contact page shows citizens, here for the period and groups reported. */
+int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int64_t sum[7][24])
+{
+	int64_t hour = -1;
+	struct local_time lt = {0};
+	struct stmt *s;
+	int rc, err = db_prepare(db, &s,
+	                         "SELECT start_ms, offered FROM acd_group_intervals"
+	                         " WHERE group_id = ? AND start_ms >= ? AND start_ms < ?"
+	                         " AND offered > 0",
+	                         true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	stmt_bind_int(s, 2, from * 1000);
+	stmt_bind_int(s, 3, to * 1000);
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		int64_t t = stmt_int(s, 0) / 1000;
+
+		/* Stockholm is a whole number of hours from UTC: one conversion serves the
+		 * four quarter hours of an hour. */
+		if (t / 3600 != hour) {
+			hour = t / 3600;
+			stockholm_from_utc(t, &lt);
+		}
+		if (lt.wday >= 0 && lt.wday < 7 && lt.hour >= 0 && lt.hour < 24)
+			sum[lt.wday][lt.hour] += stmt_int(s, 1);
+	}
+	stmt_done(s);
+	return rc == DB_DONE ? 0 : EIO;
+}
+
+/* When the report's groups are busy over the period (report_busy_add per group). */
 static int busy_hours(struct db *db, const struct report_period *p, const json_t *groups,
                       json_t **out)
 {
-	int64_t sum[7][24] = {{0}}, hour = -1;
-	struct local_time lt = {0};
+	int64_t sum[7][24] = {{0}};
 	size_t i;
 	json_t *g, *rows;
 
 	json_array_foreach(groups, i, g)
 	{
-		struct stmt *s;
-		int rc, err = db_prepare(db, &s,
-		                         "SELECT start_ms, offered FROM acd_group_intervals"
-		                         " WHERE group_id = ? AND start_ms >= ? AND start_ms < ?"
-		                         " AND offered > 0",
-		                         true);
+		int err = report_busy_add(db, json_integer_value(json_object_get(g, "group_id")),
+		                          p->from, p->to, sum);
 
 		if (err)
 			return err;
-		stmt_bind_int(s, 1, json_integer_value(json_object_get(g, "group_id")));
-		stmt_bind_int(s, 2, p->from * 1000);
-		stmt_bind_int(s, 3, p->to * 1000);
-		while ((rc = stmt_step(s)) == DB_ROW) {
-			int64_t t = stmt_int(s, 0) / 1000;
-
-			/* Stockholm is a whole number of hours from UTC: one conversion serves
-			 * the four quarter hours of an hour. */
-			if (t / 3600 != hour) {
-				hour = t / 3600;
-				stockholm_from_utc(t, &lt);
-			}
-			if (lt.wday >= 0 && lt.wday < 7 && lt.hour >= 0 && lt.hour < 24)
-				sum[lt.wday][lt.hour] += stmt_int(s, 1);
-		}
-		stmt_done(s);
-		if (rc != DB_DONE)
-			return EIO;
 	}
 	rows = json_array();
 	for (int d = 0; d < 7; d++) {
