@@ -80,6 +80,22 @@ int tel_store_migrate(struct db *db)
 	                  sizeof(tel_migrations) / sizeof(tel_migrations[0]));
 }
 
+/* One row deleted by its key: 0, ENOENT when there was none, or a store error. */
+static int delete_one(struct db *db, const char *sql, int64_t key)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, sql, true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, key);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
 static void bind_text_opt(struct stmt *s, int idx, const char *v)
 {
 	stmt_bind_text(s, idx, v && v[0] ? v : NULL);
@@ -447,18 +463,7 @@ int tel_store_announcement_active(struct db *db, uint32_t group, bool active, in
 
 int tel_store_announcement_delete(struct db *db, uint32_t group)
 {
-	struct stmt *s;
-	int err;
-
-	err = db_prepare(db, &s, "DELETE FROM tel_announcements WHERE group_id = ?", true);
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, group);
-	err = stmt_step(s);
-	stmt_done(s);
-	if (err != DB_DONE)
-		return err;
-	return db_changes(db) ? 0 : ENOENT;
+	return delete_one(db, "DELETE FROM tel_announcements WHERE group_id = ?", group);
 }
 
 int tel_store_announcement(struct db *db, uint32_t group, uint8_t **wav, size_t *n,
@@ -679,18 +684,7 @@ int tel_store_trunk_ha1_of(struct db *db, int64_t id, char ha1[33])
 
 int tel_store_trunk_delete(struct db *db, int64_t id)
 {
-	struct stmt *s;
-	int err;
-
-	err = db_prepare(db, &s, "DELETE FROM tel_trunks WHERE id = ?", true);
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, id);
-	err = stmt_step(s);
-	stmt_done(s);
-	if (err != DB_DONE)
-		return err;
-	return db_changes(db) ? 0 : ENOENT;
+	return delete_one(db, "DELETE FROM tel_trunks WHERE id = ?", id);
 }
 
 int tel_store_trunk_admit(struct db *db, const char *ip, int64_t *id, bool *digest_any)
