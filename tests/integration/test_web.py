@@ -4,31 +4,19 @@ and a client viewer refused the desk. tests/web/agent_flow.mjs drives the browse
 starts the server, injects the calls it asks for and checks what the API recorded."""
 import json
 import os
-import shutil
 import subprocess
 import threading
 import sys
 import time
 import unittest
 
+from browser import ALWAYS, NODE, SHOTS, needs_browser
 from harness import ROOT, ServerTest
 
-ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-          "holidays": "ignore"}
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-NODE = shutil.which("node")
 SCRIPT = os.path.join(ROOT, "tests", "web", "agent_flow.mjs")
-# The screenshots in docs/screenshots are refreshed with LOTSEN_SCREENSHOTS=docs/screenshots;
-# by default they go to the test server's directory so a test run leaves the tree clean.
-SHOTS = os.environ.get("LOTSEN_SCREENSHOTS")
-PEERS = "scripts/install-test-peers.sh installs them"
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM), f"no {CHROMIUM}; {PEERS}")
-@unittest.skipUnless(NODE, f"no node; {PEERS}")
-@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")) and
-                     os.path.isdir(os.path.join(ROOT, "node_modules", "axe-core")),
-                     f"no playwright-core/axe-core in node_modules; {PEERS}")
+@needs_browser
 class WebTest(ServerTest):
     # One feedback message per address in ten minutes: the form's second message is refused.
     extra = ("--feedback-limit", "1/600")

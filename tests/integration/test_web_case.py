@@ -5,28 +5,18 @@ message; the agent desktop links the caller's earlier cases and shows a notice p
 through the API within 2 s, without a reload. tests/web/case_flow.mjs drives the browser."""
 import json
 import os
-import shutil
 import subprocess
 import threading
 import time
 import unittest
 
+from browser import ALWAYS, NODE, SHOTS, needs_browser
 from harness import ROOT, ServerTest
 
-ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-          "holidays": "ignore"}
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-NODE = shutil.which("node")
 SCRIPT = os.path.join(ROOT, "tests", "web", "case_flow.mjs")
-SHOTS = os.environ.get("LOTSEN_SCREENSHOTS")
-PEERS = "scripts/install-test-peers.sh installs them"
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM), f"no {CHROMIUM}; {PEERS}")
-@unittest.skipUnless(NODE, f"no node; {PEERS}")
-@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")) and
-                     os.path.isdir(os.path.join(ROOT, "node_modules", "axe-core")),
-                     f"no playwright-core/axe-core in node_modules; {PEERS}")
+@needs_browser
 class WebCaseTest(ServerTest):
     @classmethod
     def setUpClass(cls):

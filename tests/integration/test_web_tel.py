@@ -4,24 +4,16 @@ message, a group's survey and recording policy and its announcement; axe-core fi
 serious violation; a manager does not see the section. tests/web/tel_admin.mjs drives it."""
 import json
 import os
-import shutil
 import subprocess
 import unittest
 
+from browser import NODE, SHOTS, needs_browser
 from harness import ROOT, ServerTest
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-NODE = shutil.which("node")
 SCRIPT = os.path.join(ROOT, "tests", "web", "tel_admin.mjs")
-SHOTS = os.environ.get("LOTSEN_SCREENSHOTS")
-PEERS = "scripts/install-test-peers.sh installs them"
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM), f"no {CHROMIUM}; {PEERS}")
-@unittest.skipUnless(NODE, f"no node; {PEERS}")
-@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")) and
-                     os.path.isdir(os.path.join(ROOT, "node_modules", "axe-core")),
-                     f"no playwright-core/axe-core in node_modules; {PEERS}")
+@needs_browser
 class WebTelTest(ServerTest):
     @classmethod
     def setUpClass(cls):
