@@ -718,6 +718,41 @@ void report_pdf_shutdown(void)
 	pdf_used = false;
 }
 
+/* A new PDF at `path` whose title (metadata) is also every page's footer. */
+static int doc_open(struct pdf *p, const char *path, const char *footer)
+{
+	p->footer = footer;
+	p->surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+	if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(p->surface);
+		p->surface = NULL;
+		return EIO;
+	}
+	cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, footer);
+	cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
+	p->cr = cairo_create(p->surface);
+	return 0;
+}
+
+/* The first page's head: the municipality, the document's title and the period, ruled. */
+static void title_page(struct pdf *p, const char *municipality, const char *title,
+                       const char *period)
+{
+	new_page(p);
+	font(p, 11, false);
+	rgb(p, 0x404040);
+	p->y += 10;
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0, municipality);
+	rgb(p, 0);
+	font(p, 24, true);
+	p->y += 30;
+	text(p, MARGIN, p->y, 0, 0, title);
+	font(p, 14, false);
+	p->y += 22;
+	text(p, MARGIN, p->y, 0, 0, period);
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 12, 1.2);
+}
+
 int report_monthly_pdf(const json_t *rep, const char *municipality, const char *path)
 {
 	pdf_used = true;
@@ -734,30 +769,11 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 		municipality = "";
 	report_period_sv(month, period, sizeof(period));
 	snprintf(footer, sizeof(footer), "%s – %s %s", municipality, title_of(rep), period);
-	p.footer = footer;
-	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
-	if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(p.surface);
+	if (doc_open(&p, path, footer))
 		return EIO;
-	}
-	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, footer);
-	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
-	p.cr = cairo_create(p.surface);
 
 	/* page 1: the title, the totals and the cases per group */
-	new_page(&p);
-	font(&p, 11, false);
-	rgb(&p, 0x404040);
-	p.y += 10;
-	text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, 0, municipality);
-	rgb(&p, 0);
-	font(&p, 24, true);
-	p.y += 30;
-	text(&p, MARGIN, p.y, 0, 0, title_of(rep));
-	font(&p, 14, false);
-	p.y += 22;
-	text(&p, MARGIN, p.y, 0, 0, period);
-	hline(&p, MARGIN, PAGE_W - MARGIN, p.y + 12, 1.2);
+	title_page(&p, municipality, title_of(rep), period);
 	p.y += 20;
 	totals_table(&p, rep, period);
 	p.y += 10;
@@ -939,29 +955,10 @@ int report_invoice_pdf(const json_t *inv, const char *municipality, const char *
 		municipality = "";
 	report_period_sv(month, period, sizeof(period));
 	snprintf(footer, sizeof(footer), "%s – Fakturaunderlag %s", municipality, period);
-	p.footer = footer;
-	p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
-	if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(p.surface);
+	if (doc_open(&p, path, footer))
 		return EIO;
-	}
-	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, footer);
-	cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
-	p.cr = cairo_create(p.surface);
 
-	new_page(&p);
-	font(&p, 11, false);
-	rgb(&p, 0x404040);
-	p.y += 10;
-	text(&p, MARGIN, p.y, PAGE_W - 2 * MARGIN, 0, municipality);
-	rgb(&p, 0);
-	font(&p, 24, true);
-	p.y += 30;
-	text(&p, MARGIN, p.y, 0, 0, "Fakturaunderlag");
-	font(&p, 14, false);
-	p.y += 22;
-	text(&p, MARGIN, p.y, 0, 0, period);
-	hline(&p, MARGIN, PAGE_W - MARGIN, p.y + 12, 1.2);
+	title_page(&p, municipality, "Fakturaunderlag", period);
 	p.y += 20;
 
 	/* the sums first, then each agreement's lines with the cases behind them */
