@@ -19,26 +19,14 @@ const char *const report_channels[REPORT_NCHANNELS] = {"phone", "email", "letter
 
 int report_month_parse(const char *s, struct report_month *out)
 {
-	struct date d;
+	struct report_period p;
 
-	if (!s || strlen(s) != 7 || s[4] != '-')
+	if (report_period_parse(s, &p) || p.kind != PERIOD_MONTH)
 		return EINVAL;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (s[i] < '0' || s[i] > '9'))
-			return EINVAL;
-	d.y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	d.m = (s[5] - '0') * 10 + (s[6] - '0');
-	d.d = 1;
-	if (!date_valid(d.y, d.m, 1))
-		return EINVAL;
-	out->y = d.y;
-	out->m = d.m;
-	if (stockholm_to_utc(&d, 0, 0, &out->from))
-		return EINVAL;
-	d.y = d.m == 12 ? d.y + 1 : d.y;
-	d.m = d.m == 12 ? 1 : d.m + 1;
-	if (stockholm_to_utc(&d, 0, 0, &out->to))
-		return EINVAL;
+	out->y = p.first.y;
+	out->m = p.first.m;
+	out->from = p.from;
+	out->to = p.to;
 	return 0;
 }
 
