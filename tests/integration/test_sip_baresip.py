@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import tempfile
@@ -21,6 +22,28 @@ MODULES = "/usr/lib/baresip/modules"
 SIP_PORT = free_port()
 ENTRY = "0850836000"  # group 2 "Äldre direkt" in the demo
 SECRET = "anna-telefon-2026"
+
+
+def free_phone_port():
+    """A port for baresip: it listens on UDP and TCP at the port and, for SIP/TLS, on TCP at
+    the port + 1 (it will not start if any of the three is taken)."""
+    for _ in range(50):
+        port = free_udp_port()
+        if port >= 65535:
+            continue
+        socks = []
+        try:
+            for kind, p in ((socket.SOCK_DGRAM, port), (socket.SOCK_STREAM, port), (socket.SOCK_STREAM, port + 1)):
+                s = socket.socket(socket.AF_INET, kind)
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port for baresip")
 
 
 def tone_wav(path, seconds=15.0, rate=8000):
@@ -46,8 +69,18 @@ class BaresipTest(ServerTest):
         r = self.api("POST", f"/api/v1/users/{self.anna}/sip-secret", {"secret": SECRET})
         self.assertEqual(r.status, 200, r)
         self.dir = tempfile.mkdtemp(prefix="lotsen-baresip-")
-        self.phone_port = free_udp_port()
         tone_wav(os.path.join(self.dir, "anna.wav"))
+        self.log = None
+        for _ in range(3):  # a port taken between the check and baresip's bind: try another
+            if self.start_phone():
+                return
+        self.fail(f"baresip did not start:\n{self.phone_log()}")
+
+    def start_phone(self):
+        """Starts baresip on a fresh port; False when it exits at once (a port was taken)."""
+        if self.log:
+            self.log.close()
+        self.phone_port = free_phone_port()
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join([
                 "poll_method epoll",
@@ -68,6 +101,15 @@ class BaresipTest(ServerTest):
         self.log = open(os.path.join(self.dir, "baresip.log"), "w")
         self.proc = subprocess.Popen([BARESIP, "-f", self.dir], stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, cwd=self.dir)
+        deadline = time.time() + 1.0
+        while time.time() < deadline:
+            if self.proc.poll() is not None or "init failed" in self.phone_log():
+                if self.proc.poll() is None:
+                    self.proc.kill()
+                self.proc.wait()
+                return False
+            time.sleep(0.05)
+        return True
 
     def tearDown(self):
         if self.proc.poll() is None:
