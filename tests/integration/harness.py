@@ -16,12 +16,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DEMO_PASSWORD = "lotsen-demo"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+_next_port = [30000 + (os.getpid() % 100) * 27]
+
+
+def free_port(span=1):
+    """A port for a server under test, free for both TCP and UDP (a SIP listener takes both),
+    with `span` free ports from it. Picked below the kernel's ephemeral range and never twice
+    in a run, so a client's outgoing connection cannot take it between the pick and the
+    server's bind."""
+    for _ in range(3000):
+        base = _next_port[0]
+        _next_port[0] = base + span if base + span < 32700 else 30000
+        socks = []
+        try:
+            for p in range(base, base + span):
+                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                    s = socket.socket(socket.AF_INET, kind)
+                    socks.append(s)
+                    s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port between 30000 and 32700")
 
 
 class Response:

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import tempfile
@@ -15,7 +14,7 @@ import time
 import unittest
 
 from harness import ServerTest, free_port
-from test_sip import ALWAYS, SIPP, Sipp, free_udp_port
+from test_sip import ALWAYS, SIPP, Sipp
 
 BARESIP = shutil.which("baresip")
 MODULES = "/usr/lib/baresip/modules"
@@ -26,24 +25,8 @@ SECRET = "anna-telefon-2026"
 
 def free_phone_port():
     """A port for baresip: it listens on UDP and TCP at the port and, for SIP/TLS, on TCP at
-    the port + 1 (it will not start if any of the three is taken)."""
-    for _ in range(50):
-        port = free_udp_port()
-        if port >= 65535:
-            continue
-        socks = []
-        try:
-            for kind, p in ((socket.SOCK_DGRAM, port), (socket.SOCK_STREAM, port), (socket.SOCK_STREAM, port + 1)):
-                s = socket.socket(socket.AF_INET, kind)
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port for baresip")
+    the port + 1 (it will not start if any of them is taken)."""
+    return free_port(span=2)
 
 
 def tone_wav(path, seconds=15.0, rate=8000):
