@@ -29,8 +29,12 @@ struct http {
 	int epfd;             /* MHD's epoll descriptor, watched by re_main */
 	struct tmr tmr;       /* MHD's own timeouts (idle connections) */
 	unsigned port;        /* bound port */
-	struct req **held;    /* requests whose writes wait for this turn's commit */
+	struct req **held;    /* requests whose writes wait for the batch's commit */
 	size_t nheld, cap;
+	struct req **syncing; /* committed requests waiting for the fsync on the sync thread */
+	size_t nsyncing, syncing_cap;
+	bool batch;          /* the batch's transaction is open */
+	int sync_fd;         /* the store's "fsync done" descriptor, or -1 */
 	struct sse_hub *sse; /* open event streams */
 };
 
@@ -47,42 +51,115 @@ static void mhd_fd_h(int flags, void *arg)
 	run_mhd(arg);
 }
 
-/* Group commit: every request of one loop turn writes inside one transaction (each in its
+/* The batch's commit failed (`committed` false: nothing of it was kept), or its fsync did
+ * (the writes are in the database but may not survive a power failure). */
+static void fail_storage(struct req **rs, size_t n, bool committed)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct req *r = rs[i];
+
+		resp_error(r, 503, "storage", L(r, "Lagringen misslyckades", "Storage failed"),
+		           "%s",
+		           committed ? L(r,
+		                         "Disken bekräftade inte skrivningen; kontrollera "
+		                         "ärendet innan du försöker igen.",
+		                         "The disk did not confirm the write; check the case "
+		                         "before trying again.")
+		                     : L(r, "Inget sparades; försök igen.",
+		                         "Nothing was saved; try again."));
+	}
+}
+
+static void resume(struct req **rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		MHD_resume_connection(rs[i]->conn);
+}
+
+/* Ends the batch, unless the disk is still busy with the last one (then the batch goes
+ * on collecting requests). Returns how many requests can be answered right away. */
+static size_t end_batch(struct http *h)
+{
+	struct db *db = h->app->db;
+	size_t n = h->nheld;
+	struct req **t;
+	int err;
+
+	if (h->batch && h->sync_fd >= 0 && db_sync_busy(db))
+		return 0;
+	if (h->batch) {
+		h->batch = false;
+		err = h->sync_fd >= 0 ? db_commit_nosync(db) : db_commit(db);
+		if (err) {
+			log_error("http.commit", "held=%zu error=\"%s\"", n, db_errmsg(db));
+			db_rollback(db);
+			fail_storage(h->held, n, false);
+		} else if (h->sync_fd >= 0) {
+			err = db_sync_start(db);
+			if (err == 0 && n > 0) { /* answered when the fsync is done */
+				t = h->syncing;
+				h->syncing = h->held;
+				h->nsyncing = n;
+				h->held = t;
+				n = h->syncing_cap;
+				h->syncing_cap = h->cap;
+				h->cap = n;
+				h->nheld = 0;
+				return 0;
+			}
+			if (err && err != EALREADY)
+				fail_storage(h->held, n, true);
+		}
+	}
+	resume(h->held, n);
+	h->nheld = 0;
+	return n;
+}
+
+/* Group commit: the requests of a loop turn write inside one transaction (each in its
  * own savepoint); responses of requests that wrote are held until the commit is on disk,
- * so an acknowledged case survives a crash while the fsync is shared. */
+ * so an acknowledged case survives a crash while the fsync is shared. With
+ * durability=full the fsync runs on the store's sync thread: while it does, the loop
+ * goes on and the next batch collects every request that arrives meanwhile. */
 static void run_mhd(struct http *h)
 {
 	struct db *db = h->app->db;
 	MHD_UNSIGNED_LONG_LONG timeout;
-	size_t held;
 
-	/* Repeat while requests were held: the next MHD_run sends their responses
+	/* Repeat while requests were answered: the next MHD_run sends their responses
 	 * (and may start the next batch with requests that arrived meanwhile). */
 	do {
-		bool batch = db_tx_depth(db) == 0 && db_begin(db) == 0;
-
+		if (!h->batch && db_tx_depth(db) == 0)
+			h->batch = db_begin(db) == 0;
 		MHD_run(h->d);
-		if (batch && db_commit(db) != 0) {
-			log_error("http.commit", "held=%zu error=\"%s\"", h->nheld, db_errmsg(db));
-			db_rollback(db);
-			for (size_t i = 0; i < h->nheld; i++) {
-				struct req *r = h->held[i];
-
-				resp_error(r, 503, "storage",
-				           L(r, "Lagringen misslyckades", "Storage failed"), "%s",
-				           L(r, "Inget sparades; försök igen.",
-				             "Nothing was saved; try again."));
-			}
-		}
-		held = h->nheld;
-		for (size_t i = 0; i < h->nheld; i++)
-			MHD_resume_connection(h->held[i]->conn);
-		h->nheld = 0;
-	} while (held > 0);
+	} while (end_batch(h) > 0);
 	if (MHD_get_timeout(h->d, &timeout) == MHD_YES)
 		tmr_start(&h->tmr, timeout ? timeout : 1, mhd_tmr_h, h);
 	else
 		tmr_cancel(&h->tmr);
+}
+
+/* The fsync of the last batch is done: its answers go out, and the batch that collected
+ * meanwhile is committed. */
+static void sync_done(struct http *h, bool wait)
+{
+	int err = db_sync_done(h->app->db, wait);
+
+	if (err == EAGAIN || err == EALREADY)
+		return;
+	if (err)
+		fail_storage(h->syncing, h->nsyncing, true);
+	resume(h->syncing, h->nsyncing);
+	h->nsyncing = 0;
+}
+
+static void sync_fd_h(int flags, void *arg)
+{
+	struct http *h = arg;
+
+	(void)flags;
+	sync_done(h, false);
+	run_mhd(h);
 }
 
 static int hold(struct http *h, struct req *r)
@@ -290,9 +367,16 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : 0;
 	err = h->epfd >= 0 ? fd_listen(h->epfd, FD_READ, mhd_fd_h, h) : EIO;
+	h->sync_fd = db_sync_fd(app->db);
+	if (!err && h->sync_fd >= 0)
+		err = fd_listen(h->sync_fd, FD_READ, sync_fd_h, h);
 	if (!err && app->acd)
 		err = acd_host_listen(app->acd, sse_acd_note_h, h->sse);
 	if (err) {
+		if (h->epfd >= 0)
+			fd_close(h->epfd);
+		if (h->sync_fd >= 0)
+			fd_close(h->sync_fd);
 		MHD_stop_daemon(h->d);
 		sse_hub_free(h->sse);
 		free(h);
@@ -314,6 +398,13 @@ void http_stop(struct http *h)
 		return;
 	tmr_cancel(&h->tmr);
 	fd_close(h->epfd);
+	/* What is on its way to the disk is answered, the open batch committed. */
+	if (h->sync_fd >= 0) {
+		fd_close(h->sync_fd);
+		sync_done(h, true);
+	}
+	h->sync_fd = -1; /* the last batch commits with its own fsync */
+	end_batch(h);
 	/* Streams end cleanly; suspended connections must be resumed before the daemon stops. */
 	if (h->app->acd)
 		acd_host_unlisten(h->app->acd, sse_acd_note_h, h->sse);
@@ -322,5 +413,6 @@ void http_stop(struct http *h)
 	MHD_stop_daemon(h->d);
 	sse_hub_free(h->sse);
 	free(h->held);
+	free(h->syncing);
 	free(h);
 }

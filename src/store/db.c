@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "base/log.h"
+#include "store/wal_sync.h"
 
 #define STMT_CACHE  256   /* open-addressed by the SQL text's address */
 #define DYN_CACHE   128   /* statements whose text is built at run time, cached by content */
@@ -60,6 +61,9 @@ struct db {
 	struct stmt cache[STMT_CACHE];       /* statements prepared once, reset after use */
 	int tx_depth;                        /* nested begin() calls share one transaction */
 	struct checkpointer *ckpt;           /* NULL for read-only connections */
+	struct wal_sync *sync;               /* durability=full: the WAL's fsync, else NULL */
+	bool nosync;                         /* db_commit_nosync is committing */
+	bool unsynced;                       /* committed with db_commit_nosync, not yet synced */
 	struct dyn *dyn;                     /* statements cached by their text (DYN_CACHE) */
 	void *slot[DB_SLOTS];                /* other modules' per-connection data (owned) */
 	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
@@ -137,12 +141,27 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
+/* Called after every commit that wrote WAL frames, explicit or not. With a sync thread
+ * the commit is made durable here (or marked for db_sync_start after db_commit_nosync);
+ * an error makes the commit's statement report it, though the commit stays. Then the
+ * checkpoint rounds. */
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
-	struct checkpointer *c = arg;
+	struct db *db = arg;
+	struct checkpointer *c = db->ckpt;
 	bool finish = false;
 
-	if (pages < CKPT_PAGES)
+	if (db->sync && db->nosync) {
+		db->unsynced = true;
+	} else if (db->sync) {
+		int err = wal_sync_now(db->sync);
+
+		if (err) {
+			log_error("store.sync", "error=\"%s\"", strerror(err));
+			return SQLITE_IOERR_FSYNC;
+		}
+	}
+	if (!c || pages < CKPT_PAGES)
 		return SQLITE_OK;
 	pthread_mutex_lock(&c->mu);
 	if (c->copied > 0 && pages - c->copied <= CKPT_FINISH) {
@@ -201,7 +220,7 @@ static int ckpt_start(struct db *db, const char *path, bool full)
 	}
 	db->ckpt = c;
 	/* Replaces SQLite's own automatic checkpoint in the committing thread. */
-	sqlite3_wal_hook(db->h, wal_hook, c);
+	sqlite3_wal_hook(db->h, wal_hook, db);
 	return 0;
 }
 
@@ -240,8 +259,18 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 		if (err)
 			goto out;
 	}
+	/* durability=full on a file: SQLite commits without an fsync of its own (NORMAL) and
+	 * every commit is synced here instead, right away or on the sync thread. */
+	if (!(opts && opts->readonly) && !(opts && opts->durability == DB_DURABLE_NORMAL) &&
+	    strcmp(path, ":memory:") != 0) {
+		const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
+
+		err = wal && *wal ? wal_sync_start(&db->sync, wal) : EINVAL;
+		if (err)
+			goto out;
+	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s",
-	         (opts && opts->durability == DB_DURABLE_NORMAL) ? "NORMAL" : "FULL");
+	         (db->sync || (opts && opts->durability == DB_DURABLE_NORMAL)) ? "NORMAL" : "FULL");
 	err = db_exec(db, pragma);
 	if (!err)
 		err = db_exec(db, "PRAGMA foreign_keys=ON");
@@ -266,6 +295,7 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	ckpt_stop(db->ckpt);
+	wal_sync_stop(db->sync);
 	for (int i = 0; i < DB_SLOTS; i++)
 		if (db->slot[i] && db->slot_free[i])
 			db->slot_free[i](db->slot[i]);
@@ -569,6 +599,49 @@ int db_commit(struct db *db)
 		return tx_exec(db, "COMMIT");
 	snprintf(sql, sizeof(sql), "RELEASE s%d", db->tx_depth);
 	return tx_exec(db, sql);
+}
+
+int db_commit_nosync(struct db *db)
+{
+	int err;
+
+	db->nosync = db->tx_depth == 1;
+	err = db_commit(db);
+	db->nosync = false;
+	return err;
+}
+
+int db_sync_fd(const struct db *db)
+{
+	return db->sync ? wal_sync_fd(db->sync) : -1;
+}
+
+bool db_sync_busy(const struct db *db)
+{
+	return db->sync && wal_sync_busy(db->sync);
+}
+
+int db_sync_start(struct db *db)
+{
+	int err;
+
+	if (!db->sync || !db->unsynced)
+		return EALREADY;
+	err = wal_sync_kick(db->sync);
+	if (!err)
+		db->unsynced = false;
+	else if (err != EBUSY)
+		log_error("store.sync", "error=\"%s\"", strerror(err));
+	return err;
+}
+
+int db_sync_done(struct db *db, bool wait)
+{
+	int err = db->sync ? wal_sync_done(db->sync, wait) : EALREADY;
+
+	if (err && err != EAGAIN && err != EALREADY)
+		log_error("store.sync", "error=\"%s\"", strerror(err));
+	return err;
 }
 
 void db_rollback(struct db *db)

@@ -69,6 +69,21 @@ int db_changes(const struct db *db);
 /* Rows changed since the connection opened: tells whether a request wrote anything. */
 int64_t db_total_changes(const struct db *db);
 int db_tx_depth(const struct db *db);
+
+/* Group commit off the committing thread (durability=full). db_commit waits for the disk;
+ * db_commit_nosync ends the outermost transaction without waiting, and nothing it wrote
+ * may be acknowledged as stored until db_sync_start has been called after it and
+ * db_sync_done returned 0. The fsync runs on the storage's sync thread; db_sync_fd
+ * becomes readable when it is done. Without a sync thread (durability=normal, read-only
+ * or in-memory connections) db_sync_fd is -1 and db_commit_nosync is db_commit. */
+int db_commit_nosync(struct db *db);
+int db_sync_fd(const struct db *db);
+bool db_sync_busy(const struct db *db);
+/* 0: started; EALREADY: nothing committed since the last one; EBUSY: one is running. */
+int db_sync_start(struct db *db);
+/* The started fsync's result (0 or an errno value); EAGAIN while it runs (unless
+ * `wait`), EALREADY when none was started. */
+int db_sync_done(struct db *db, bool wait);
 const char *db_errmsg(const struct db *db);
 
 /* Per-connection data a module keeps with the connection (the knowledge base's term

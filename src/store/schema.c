@@ -240,6 +240,16 @@ static const struct migration core_migrations[] = {
          "ALTER TABLE categories ADD COLUMN checklist TEXT CHECK (checklist IS NULL OR "
          "json_valid(checklist));"
          "CREATE INDEX cases_agent ON cases(agent_id, created_at);"},
+        /* Every case looks up the agreement in force for its client and group: by client,
+         * newest first, without sorting. A citizen known only by phone (most callers)
+         * writes no e-mail index entry, and one known only by e-mail no phone entry; the
+         * lookups compare with `=`, which the partial indexes answer. */
+        {6, "agreements by client; citizens' phone and e-mail indexes without empty values",
+         "CREATE INDEX agreements_client ON agreements(client_id, valid_from);"
+         "DROP INDEX citizens_phone;"
+         "CREATE INDEX citizens_phone ON citizens(phone, personal_id) WHERE phone IS NOT NULL;"
+         "DROP INDEX citizens_email;"
+         "CREATE INDEX citizens_email ON citizens(email, personal_id) WHERE email IS NOT NULL;"},
 };
 
 int schema_migrate(struct db *db)

@@ -1,5 +1,6 @@
 /* The store on a real SQLite file: the WAL stays bounded under writes that never pause,
- * and what was committed is all there afterwards. */
+ * what was committed is all there afterwards, and a commit whose fsync runs on the sync
+ * thread is announced when it is done. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -74,10 +78,185 @@ static void test_wal_starts_over_under_steady_writes(void **state)
 	rmdir(dir);
 }
 
+struct tmpdb {
+	char dir[32], path[64];
+};
+
+static struct db *open_tmp(struct tmpdb *t, enum db_durability d)
+{
+	struct db_opts opts = {.durability = d};
+	struct db *db;
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/lotsen-store-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/t.db", t->dir);
+	assert_int_equal(db_open(&db, t->path, &opts), 0);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT) STRICT"), 0);
+	return db;
+}
+
+static void remove_tmp(struct tmpdb *t)
+{
+	char f[80];
+
+	snprintf(f, sizeof(f), "%s-wal", t->path);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s-shm", t->path);
+	unlink(f);
+	unlink(t->path);
+	rmdir(t->dir);
+}
+
+static void insert(struct db *db, const char *v)
+{
+	struct stmt *s;
+
+	assert_int_equal(db_prepare(db, &s, "INSERT INTO t(v) VALUES (?)", true), 0);
+	stmt_bind_text(s, 1, v);
+	assert_int_equal(stmt_step(s), DB_DONE);
+	stmt_done(s);
+}
+
+static int64_t count_rows(const char *path)
+{
+	struct db_opts ro = {.readonly = true};
+	struct db *db;
+	struct stmt *s;
+	int64_t n;
+
+	assert_int_equal(db_open(&db, path, &ro), 0);
+	assert_int_equal(db_prepare(db, &s, "SELECT count(*) FROM t", true), 0);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	n = stmt_int(s, 0);
+	stmt_done(s);
+	db_close(db);
+	return n;
+}
+
+/* durability=full: a batch committed without waiting is visible at once, its fsync is
+ * started once, runs on the sync thread and is announced on the descriptor; a second
+ * cannot start before the first is taken. */
+static void test_commit_nosync_then_sync_thread(void **state)
+{
+	struct tmpdb t;
+	struct db *db = open_tmp(&t, DB_DURABLE_FULL);
+	struct pollfd p = {.events = POLLIN};
+
+	(void)state;
+	p.fd = db_sync_fd(db);
+	assert_true(p.fd >= 0);
+	assert_int_equal(db_sync_start(db), EALREADY); /* the table's commit was synced */
+	assert_int_equal(db_begin(db), 0);
+	insert(db, "a");
+	assert_int_equal(db_begin(db), 0); /* a request's savepoint */
+	insert(db, "b");
+	assert_int_equal(db_commit_nosync(db), 0); /* only releases the savepoint */
+	assert_int_equal(db_sync_start(db), EALREADY);
+	assert_int_equal(db_commit_nosync(db), 0);
+	assert_int_equal(count_rows(t.path), 2); /* visible before it is on disk */
+	assert_false(db_sync_busy(db));
+	assert_int_equal(db_sync_start(db), 0);
+	assert_true(db_sync_busy(db));
+	assert_int_equal(db_begin(db), 0);
+	insert(db, "c");
+	assert_int_equal(db_commit_nosync(db), 0);
+	assert_int_equal(db_sync_start(db), EBUSY); /* one at a time */
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_int_equal(db_sync_done(db, false), 0);
+	assert_false(db_sync_busy(db));
+	assert_int_equal(db_sync_done(db, false), EALREADY);
+	assert_int_equal(db_sync_start(db), 0); /* the third row */
+	assert_int_equal(db_sync_done(db, true), 0);
+	assert_int_equal(poll(&p, 1, 0), 0); /* taken: no stale wake-up */
+	db_close(db);
+	assert_int_equal(count_rows(t.path), 3);
+	remove_tmp(&t);
+}
+
+/* Commits that do not go through db_commit_nosync keep their own fsync: an explicit
+ * transaction and a statement outside any transaction leave nothing to sync. */
+static void test_plain_commits_are_synced_at_once(void **state)
+{
+	struct tmpdb t;
+	struct db *db = open_tmp(&t, DB_DURABLE_FULL);
+
+	(void)state;
+	assert_int_equal(db_begin(db), 0);
+	insert(db, "a");
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_sync_start(db), EALREADY);
+	insert(db, "b"); /* autocommit */
+	assert_int_equal(db_sync_start(db), EALREADY);
+	assert_int_equal(db_begin(db), 0);
+	insert(db, "c");
+	db_rollback(db);
+	assert_int_equal(db_sync_start(db), EALREADY);
+	db_close(db);
+	assert_int_equal(count_rows(t.path), 2);
+	remove_tmp(&t);
+}
+
+/* durability=normal has no sync thread: the batch commit is a plain commit. */
+static void test_normal_durability_has_no_sync_thread(void **state)
+{
+	struct tmpdb t;
+	struct db *db = open_tmp(&t, DB_DURABLE_NORMAL);
+
+	(void)state;
+	assert_int_equal(db_sync_fd(db), -1);
+	assert_int_equal(db_begin(db), 0);
+	insert(db, "a");
+	assert_int_equal(db_commit_nosync(db), 0);
+	assert_int_equal(db_sync_start(db), EALREADY);
+	assert_int_equal(db_sync_done(db, true), EALREADY);
+	db_close(db);
+	assert_int_equal(count_rows(t.path), 1);
+	remove_tmp(&t);
+}
+
+/* A process killed right after the sync thread reported its fsync done: the rows are
+ * there when the file is opened again. */
+static void test_synced_batch_survives_a_killed_process(void **state)
+{
+	struct tmpdb t;
+	struct db *db = open_tmp(&t, DB_DURABLE_FULL);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	db_close(db);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct db_opts opts = {.durability = DB_DURABLE_FULL};
+		int bad = db_open(&db, t.path, &opts) != 0 || db_begin(db) != 0;
+
+		for (int i = 0; !bad && i < 100; i++) {
+			struct stmt *s;
+
+			bad = db_prepare(db, &s, "INSERT INTO t(v) VALUES ('x')", true) != 0 ||
+			      stmt_step(s) != DB_DONE;
+			stmt_done(s);
+		}
+		bad = bad || db_commit_nosync(db) != 0 || db_sync_start(db) != 0 ||
+		      db_sync_done(db, true) != 0;
+		_exit(bad ? 1 : 0); /* no db_close: as if killed */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_rows(t.path), 100);
+	remove_tmp(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_wal_starts_over_under_steady_writes),
+	        cmocka_unit_test(test_commit_nosync_then_sync_thread),
+	        cmocka_unit_test(test_plain_commits_are_synced_at_once),
+	        cmocka_unit_test(test_normal_durability_has_no_sync_thread),
+	        cmocka_unit_test(test_synced_batch_survives_a_killed_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
