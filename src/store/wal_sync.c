@@ -37,18 +37,16 @@ struct wal_sync {
 /* The directory entry of a new file is only durable once its directory is synced. */
 static int sync_dir(const char *path)
 {
-	char *dir = strdup(path), *slash;
+	const char *slash = strrchr(path, '/');
+	char *dir;
 	int fd, err = 0;
 
+	if (!slash)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
 	if (!dir)
 		return ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) != 0)
 		err = errno;

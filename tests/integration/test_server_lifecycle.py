@@ -3,6 +3,8 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 from harness import BIN, Server
@@ -35,6 +37,70 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(srv2.request("GET", f"/api/v1/cases/{created[-1]}", token=tok).json["summary"],
                          "Kötid, samtal 19")
         self.assertEqual(srv2.stop(), 0)
+
+    def _writers(self, srv, tok, n_threads, stop):
+        """Threads logging cases back to back; returns the ids acknowledged with 201."""
+        g = srv.sql("SELECT id FROM groups WHERE name='Förskola'")[0][0]
+        cl = srv.sql("SELECT id FROM clients WHERE name='Utbildningsförvaltningen'")[0][0]
+        cat = srv.sql("SELECT id FROM categories WHERE name LIKE 'Förskoleplats%'")[0][0]
+        acked, lock = [], threading.Lock()
+
+        def write(t):
+            i = 0
+            while not stop.is_set():
+                try:
+                    r = srv.request("POST", "/api/v1/cases", {
+                        "group_id": g, "client_id": cl, "category_id": cat, "channel": "phone",
+                        "outcome": "resolved", "summary": f"Skrivare {t}, samtal {i}"}, token=tok)
+                except OSError:
+                    return  # the server is gone
+                if r.status == 201:
+                    with lock:
+                        acked.append((r.json["id"], f"Skrivare {t}, samtal {i}"))
+                i += 1
+
+        threads = [threading.Thread(target=write, args=(t,)) for t in range(n_threads)]
+        for t in threads:
+            t.start()
+        return acked, threads
+
+    def test_cases_acknowledged_under_concurrent_writes_survive_kill_9(self):
+        """Sixteen writers at once: the answers of a batch wait for its fsync on the sync
+        thread, so every 201 names a case that is there after kill -9."""
+        srv = Server().start()
+        tok = srv.login("anna")
+        stop = threading.Event()
+        acked, threads = self._writers(srv, tok, 16, stop)
+        time.sleep(2)
+        srv.kill9()
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertGreater(len(acked), 50)
+        srv2 = Server(db=srv.db, demo=False).start()
+        rows = dict(srv2.sql("SELECT id, summary FROM cases WHERE summary LIKE 'Skrivare %'"))
+        for cid, summary in acked:
+            self.assertEqual(rows.get(cid), summary)
+        self.assertEqual(srv2.stop(), 0)
+
+    def test_sigterm_under_concurrent_writes_keeps_every_acknowledged_case(self):
+        """SIGTERM while writers are busy: the batch on its way to disk and the one collecting
+        are finished and answered, the server exits cleanly, and every 201 is stored."""
+        srv = Server().start()
+        tok = srv.login("anna")
+        stop = threading.Event()
+        acked, threads = self._writers(srv, tok, 16, stop)
+        time.sleep(1.5)
+        code = srv.stop(signal.SIGTERM)
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertEqual(code, 0, srv.logs()[-3000:])
+        self.assertIn("server.stopped", srv.logs())
+        self.assertGreater(len(acked), 20)
+        rows = dict(srv.sql("SELECT id, summary FROM cases WHERE summary LIKE 'Skrivare %'"))
+        for cid, summary in acked:
+            self.assertEqual(rows.get(cid), summary)
 
     def test_sigint_and_sigterm_shut_down_cleanly(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
