@@ -19,6 +19,23 @@ DEMO_PASSWORD = "lotsen-demo"
 _next_port = [30000 + (os.getpid() % 100) * 27]
 
 
+def ports_free(base, span, kinds=(socket.SOCK_STREAM, socket.SOCK_DGRAM), host="127.0.0.1"):
+    """Whether `span` ports from `base` can be bound now, for every socket kind given."""
+    socks = []
+    try:
+        for p in range(base, base + span):
+            for kind in kinds:
+                s = socket.socket(socket.AF_INET, kind)
+                socks.append(s)
+                s.bind((host, p))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port(span=1):
     """A port for a server under test, free for both TCP and UDP (a SIP listener takes both),
     with `span` free ports from it. Picked below the kernel's ephemeral range and never twice
@@ -27,19 +44,8 @@ def free_port(span=1):
     for _ in range(3000):
         base = _next_port[0]
         _next_port[0] = base + span if base + span < 32700 else 30000
-        socks = []
-        try:
-            for p in range(base, base + span):
-                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                    s = socket.socket(socket.AF_INET, kind)
-                    socks.append(s)
-                    s.bind(("127.0.0.1", p))
+        if ports_free(base, span):
             return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
     raise RuntimeError("no free port between 30000 and 32700")
 
 

@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ServerTest, free_port
+from harness import ServerTest, free_port, ports_free
 
 SIPP = shutil.which("sipp")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,18 +38,8 @@ def free_media_port():
     while True:
         base = _next_media[0]
         _next_media[0] = base + 4 if base + 4 < 30000 else 10000
-        socks = []
-        try:
-            for p in range(base, base + 4):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind(("0.0.0.0", p))
+        if ports_free(base, 4, kinds=(socket.SOCK_DGRAM,), host="0.0.0.0"):
             return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
 
 
 class Sipp:
