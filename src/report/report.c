@@ -12,35 +12,8 @@
 #include "report/report_int.h"
 #include "store/db.h"
 
-const char *const report_channels[REPORT_NCHANNELS] = {"phone", "email", "letter", "fax",
-                                                       "visit", "web",   "social"};
 #define channels  report_channels
 #define NCHANNELS REPORT_NCHANNELS
-
-int report_month_parse(const char *s, struct report_month *out)
-{
-	struct report_period p;
-
-	if (report_period_parse(s, &p) || p.kind != PERIOD_MONTH)
-		return EINVAL;
-	out->y = p.first.y;
-	out->m = p.first.m;
-	out->from = p.from;
-	out->to = p.to;
-	return 0;
-}
-
-int report_access_check(const struct principal *who, int64_t *client_id)
-{
-	if (who->role == ROLE_CLIENT_VIEWER) {
-		if (who->client_id <= 0)
-			return EPERM;
-		if (*client_id == 0)
-			*client_id = who->client_id;
-		return *client_id == who->client_id ? 0 : EPERM;
-	}
-	return (who->role & (ROLE_MANAGER | ROLE_ADMIN)) ? 0 : EPERM;
-}
 
 static json_t *money(int64_t ore)
 {
@@ -278,53 +251,4 @@ int report_invoice(struct db *db, const struct principal *who, const char *month
 	                 client_id ? json_integer(client_id) : json_null(), "agreements",
 	                 agreements, "clients", clients, "amount", money(grand));
 	return 0;
-}
-
-/* ======================================================================
- * Shared by the exporters
- * ====================================================================== */
-
-const json_t *report_get_path(const json_t *o, const char *key)
-{
-	const char *dot = strchr(key, '.');
-	char head[32];
-
-	if (!dot)
-		return json_object_get(o, key);
-	snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
-	return report_get_path(json_object_get(o, head), dot + 1);
-}
-
-const char *report_str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-const char *report_name_sv(const char *s)
-{
-	static const char *const names[][2] = {
-	        {"question", "Fråga"},
-	        {"matter", "Ärende"},
-	        {"opinion", "Synpunkt"},
-	        {"complaint", "Klagomål"},
-	        {"praise", "Beröm"},
-	        {"idea", "Idé"},
-	        {"fault_report", "Felanmälan"},
-	        {"phone", "Telefon"},
-	        {"email", "E-post"},
-	        {"letter", "Brev"},
-	        {"fax", "Fax"},
-	        {"visit", "Besök"},
-	        {"web", "Webb"},
-	        {"social", "Sociala medier"},
-	};
-
-	if (!s)
-		return "";
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i][0]) == 0)
-			return names[i][1];
-	return s;
 }

@@ -122,6 +122,20 @@ int report_period_parse(const char *s, struct report_period *out)
 	return EINVAL;
 }
 
+/* A month only ("2026-10"), for the monthly report and the invoice. */
+int report_month_parse(const char *s, struct report_month *out)
+{
+	struct report_period p;
+
+	if (report_period_parse(s, &p) || p.kind != PERIOD_MONTH)
+		return EINVAL;
+	out->y = p.first.y;
+	out->m = p.first.m;
+	out->from = p.from;
+	out->to = p.to;
+	return 0;
+}
+
 void report_period_previous(const struct report_period *p, struct report_period *out)
 {
 	struct date first = p->first, last;
