@@ -35,6 +35,7 @@ struct http {
 	size_t nsyncing, syncing_cap;
 	bool batch;          /* the batch's transaction is open */
 	int sync_fd;         /* the store's "fsync done" descriptor, or -1 */
+	bool stopping;       /* http_stop: no new batch (nothing may stay suspended) */
 	struct sse_hub *sse; /* open event streams */
 };
 
@@ -123,16 +124,13 @@ static size_t end_batch(struct http *h)
  * goes on and the next batch collects every request that arrives meanwhile. */
 static void run_mhd(struct http *h)
 {
-	struct db *db = h->app->db;
 	MHD_UNSIGNED_LONG_LONG timeout;
 
 	/* Repeat while requests were answered: the next MHD_run sends their responses
 	 * (and may start the next batch with requests that arrived meanwhile). */
-	do {
-		if (!h->batch && db_tx_depth(db) == 0)
-			h->batch = db_begin(db) == 0;
+	do
 		MHD_run(h->d);
-	} while (end_batch(h) > 0);
+	while (end_batch(h) > 0);
 	if (MHD_get_timeout(h->d, &timeout) == MHD_YES)
 		tmr_start(&h->tmr, timeout ? timeout : 1, mhd_tmr_h, h);
 	else
@@ -244,6 +242,10 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r->now = ts.tv_sec;
+	/* The batch's transaction opens with its first request (a turn that only sends
+	 * answers opens none). */
+	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
+		h->batch = db_begin(h->app->db) == 0;
 	changes = db_total_changes(h->app->db);
 	if (r->too_large) {
 		resp_error(r, 413, "body-too-large", L(r, "För stor begäran", "Request too large"),
@@ -405,6 +407,7 @@ void http_stop(struct http *h)
 	}
 	h->sync_fd = -1; /* the last batch commits with its own fsync */
 	end_batch(h);
+	h->stopping = true; /* requests from here on commit one by one, unheld */
 	/* Streams end cleanly; suspended connections must be resumed before the daemon stops. */
 	if (h->app->acd)
 		acd_host_unlisten(h->app->acd, sse_acd_note_h, h->sse);
