@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
 const DAYS = [['måndag', 'Monday'], ['tisdag', 'Tuesday'], ['onsdag', 'Wednesday'], ['torsdag', 'Thursday'],
 	['fredag', 'Friday'], ['lördag', 'Saturday'], ['söndag', 'Sunday']];
-const FIRST_HOUR = 7, LAST_HOUR = 19; // the chart's hours: 07–19
+const DAY_FIRST = 7, DAY_LAST = 19; // the chart's hours: 07–19, wider when calls came earlier or later
 let data = null;
 
 const day = (i) => t(DAYS[i][0], DAYS[i][1]);
@@ -36,8 +36,19 @@ function shownDays(busy) {
 	return [0, 1, 2, 3, 4, 5, 6].filter((d) => d < 5 || busy.offered[d].some((x) => x > 0));
 }
 
+// The hours to draw: 07–19, and any hour outside them that had calls (a line open in the
+// evening shows its evenings).
+function shownHours(busy, days) {
+	let first = DAY_FIRST, last = DAY_LAST;
+	for (const d of days) busy.offered[d].forEach((v, hr) => {
+		if (v > 0) { first = Math.min(first, hr); last = Math.max(last, hr + 1); }
+	});
+	return [first, last];
+}
+
 function chart(g) {
-	const busy = g.busy, days = shownDays(busy), hours = LAST_HOUR - FIRST_HOUR;
+	const busy = g.busy, days = shownDays(busy);
+	const [FIRST_HOUR, LAST_HOUR] = shownHours(busy, days), hours = LAST_HOUR - FIRST_HOUR;
 	const max = Math.max(1, ...days.flatMap((d) => busy.offered[d].slice(FIRST_HOUR, LAST_HOUR)));
 	const bw = 18, gap = 4, rowH = 46, left = 70, top = 4;
 	const w = left + hours * (bw + gap) + 10, h = top + days.length * rowH + 18;
@@ -77,8 +88,8 @@ function chart(g) {
 	return el('div', { class: 'chart', 'data-chart': String(g.id) },
 		el('h3', { text: t('När är det mycket att göra?', 'When is it busy?') }),
 		svg,
-		el('p', { class: 'hint', text: t('Staplarna visar hur många som ringer per timme (kl. 7–19), i snitt de senaste åtta veckorna.',
-			'The bars show how many people call per hour (7:00–19:00), on average over the last eight weeks.') }),
+		el('p', { class: 'hint', text: t(`Staplarna visar hur många som ringer per timme (kl. ${FIRST_HOUR}–${LAST_HOUR}), i snitt de senaste åtta veckorna.`,
+			`The bars show how many people call per hour (${FIRST_HOUR}:00–${LAST_HOUR}:00), on average over the last eight weeks.`) }),
 		el('details', {}, el('summary', { text: t('Visa siffrorna som tabell', 'Show the figures as a table') }), el('div', { class: 'scroll' }, table)));
 }
 
