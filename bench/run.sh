@@ -35,7 +35,7 @@ server_use_after() {
 }
 
 bench_api() {
-	say "## case API (durability=full, WAL, synchronous=FULL)"
+	say "## case API (durability=full: WAL, every commit fsynced before it is acknowledged)"
 	say "\$ $BUILD/bench/bench_sqlite_insert $TMP/raw.db full 3000"
 	"$ROOT/$BUILD/bench/bench_sqlite_insert" "$TMP/raw.db" full 3000
 
