@@ -2,54 +2,16 @@
 // Usage: node agent_flow.mjs BASE_URL SCREENSHOT_DIR
 // Talks to the Python test over a line protocol: prints `NEED <what>` and reads one JSON
 // line back (the test injects calls through the API); ends with `RESULT <json>`.
-import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { axeViolations, launch, lineProtocol, pages } from './browser.mjs';
 
 const [base, shots] = process.argv.slice(2);
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const need = lineProtocol();
 const result = { pageErrors: [], consoleErrors: [], axe: {}, flowMs: {} };
+const { watch, login } = pages(base, result);
 
-async function need(what, arg = {}) {
-	process.stdout.write(`NEED ${what} ${JSON.stringify(arg)}\n`);
-	const { value, done } = await lines.next();
-	if (done) throw new Error('the test closed stdin');
-	return JSON.parse(value);
-}
-
-function watch(page, name) {
-	page.on('pageerror', (e) => result.pageErrors.push(`${name}: ${e.message}`));
-	page.on('console', (m) => {
-		// A refused request is the browser's own console line; the pages handle those.
-		if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) result.consoleErrors.push(`${name}: ${m.text()}`);
-	});
-}
-
-async function login(context, user, name) {
-	const page = await context.newPage();
-	watch(page, name);
-	await page.goto(base + '/');
-	await page.focus('#username');
-	await page.keyboard.type(user);
-	await page.keyboard.press('Tab');
-	await page.keyboard.type('lotsen-demo');
-	await page.keyboard.press('Enter');
-	return page;
-}
-
-// axe-core in the page (evaluated through the DevTools protocol, so the CSP allows it).
 async function axe(page, name) {
-	await page.evaluate(axeSource);
-	const r = await page.evaluate(async () => {
-		const res = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
-	});
-	result.axe[name] = r;
+	result.axe[name] = await axeViolations(page);
 }
 
 function inDays(n) {
@@ -557,7 +519,7 @@ async function kbFlow(browser) {
 	await lctx.close();
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launch();
 const started = Date.now();
 try {
 	for (const [name, flow] of [['agent', agentFlow], ['wallboard', wallboardFlow], ['manager', managerFlow], ['viewer', viewerFlow],

@@ -2,54 +2,19 @@
 // tests/integration/test_web_case.py. Usage: node case_flow.mjs BASE_URL SCREENSHOT_DIR CASES_JSON
 // CASES_JSON: {"threat": id, "earlier": id}. Speaks the NEED/RESULT line protocol of
 // agent_flow.mjs: the Python test publishes the notice and injects the call.
-import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { axeViolations, launch, lineProtocol, pages } from './browser.mjs';
 
 const [base, shots, casesJson] = process.argv.slice(2);
 const cases = JSON.parse(casesJson);
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const need = lineProtocol();
 const result = { pageErrors: [], consoleErrors: [], axe: {}, flowMs: {} };
-
-async function need(what, arg = {}) {
-	process.stdout.write(`NEED ${what} ${JSON.stringify(arg)}\n`);
-	const { value, done } = await lines.next();
-	if (done) throw new Error('the test closed stdin');
-	return JSON.parse(value);
-}
-
-function watch(page, name) {
-	// requireSession (api.js) stops a page's script by throwing 'not logged in' as it sends
-	// the browser to the login page: expected when a link is opened without a login.
-	page.on('pageerror', (e) => { if (e.message !== 'not logged in') result.pageErrors.push(`${name}: ${e.message}`); });
-	page.on('console', (m) => {
-		if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) result.consoleErrors.push(`${name}: ${m.text()}`);
-	});
-}
-
-async function login(context, user, name) {
-	const page = await context.newPage();
-	watch(page, name);
-	await page.goto(base + '/');
-	await page.focus('#username');
-	await page.keyboard.type(user);
-	await page.keyboard.press('Tab');
-	await page.keyboard.type('lotsen-demo');
-	await page.keyboard.press('Enter');
-	return page;
-}
+// requireSession (api.js) stops a page's script by throwing 'not logged in' as it sends the
+// browser to the login page: expected when a link is opened without a login.
+const { watch, login } = pages(base, result, (e) => e.message === 'not logged in');
 
 async function axe(page, name) {
-	await page.evaluate(axeSource);
-	result.axe[name] = await page.evaluate(async () => {
-		const res = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
-	});
+	result.axe[name] = await axeViolations(page);
 }
 
 const historyRows = (page) => page.$$eval('#history-table tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
@@ -195,7 +160,7 @@ async function deskFlow(browser) {
 	await ctx.close();
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launch();
 const started = Date.now();
 try {
 	for (const [name, flow] of [['lead', leadFlow], ['viewer', viewerFlow], ['desk', deskFlow]]) {

@@ -1,43 +1,23 @@
 // Drives the telephony section of the administration page in headless Chromium for
 // tests/integration/test_web_tel.py. Usage: node tel_admin.mjs BASE_URL SCREENSHOT_DIR
 // Prints `RESULT <json>` with what the page showed; the Python test checks the server side.
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+import { axeViolations, launch, pages } from './browser.mjs';
 
 const [base, shots] = process.argv.slice(2);
 const result = { pageErrors: [], consoleErrors: [] };
-
-async function axe(page) {
-	await page.evaluate(axeSource);
-	return page.evaluate(async () => {
-		const res = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-		return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
-	});
-}
+const { login } = pages(base, result);
 
 const focused = (page) => page.evaluate(() => document.activeElement.id);
 
 async function flow(browser) {
 	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1300, height: 1000 } });
-	const page = await ctx.newPage();
-	page.on('pageerror', (e) => result.pageErrors.push(e.message));
-	page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) result.consoleErrors.push(m.text()); });
-	await page.goto(base + '/');
-	await page.focus('#username');
-	await page.keyboard.type('admin');
-	await page.keyboard.press('Tab');
-	await page.keyboard.type('lotsen-demo');
-	await page.keyboard.press('Enter');
+	const page = await login(ctx, 'admin', 'admin');
 	await page.waitForURL('**/wallboard.html');
 	await page.goto(base + '/admin.html');
 	await page.waitForSelector('body[data-tel-ready="true"]');
 	result.visible = await page.isVisible('#tel-admin');
-	result.axe = await axe(page);
+	result.axe = await axeViolations(page);
 
 	// A menu naming a group that does not exist: the server's field error shows under the
 	// menu, which gets the focus; all by keyboard.
@@ -82,7 +62,7 @@ async function flow(browser) {
 	await page.waitForFunction(() => document.getElementById('ta-status').textContent !== '');
 	result.announcementSaved = await page.textContent('#ta-status');
 	await page.locator('#tel-admin').screenshot({ path: join(shots, 'admin-telephony.png') });
-	result.axeAfter = await axe(page);
+	result.axeAfter = await axeViolations(page);
 
 	await page.click('#lang-switch');
 	result.english = { heading: await page.textContent('#h-tel'), save: await page.textContent('#tm-save') };
@@ -106,7 +86,7 @@ async function flow(browser) {
 	await mctx.close();
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launch();
 try {
 	await flow(browser);
 	result.ok = true;
