@@ -1,9 +1,13 @@
 """What the browser tests share: the peers they need (Debian chromium, node, and
 playwright-core and axe-core in node_modules, all installed by
 scripts/install-test-peers.sh), a skip when one is missing, and opening hours that keep a
-group open whenever the test runs."""
+group open whenever the test runs, and running a Node flow that asks the test for things
+over the NEED/RESULT line protocol."""
+import json
 import os
 import shutil
+import subprocess
+import threading
 import unittest
 
 from harness import ROOT
@@ -33,3 +37,37 @@ def needs_browser(cls):
     """Skips the test class when a browser peer is missing, saying which."""
     why = _missing()
     return unittest.skip(why)(cls) if why else cls
+
+
+def run_flow(srv, script, args, answer, timeout):
+    """Runs `node script BASE_URL SHOT_DIR *args`, answering each `NEED what {arg}` line with
+    the JSON of `answer(what, arg)`; returns the flow's RESULT (None if it printed none) and
+    its stderr. The flow is killed after `timeout` seconds."""
+    shots = os.path.join(ROOT, SHOTS) if SHOTS else srv.dir
+    os.makedirs(shots, exist_ok=True)
+    err = open(os.path.join(srv.dir, "browser.log"), "w+")
+    proc = subprocess.Popen([NODE, script, f"http://127.0.0.1:{srv.port}", shots, *args], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
+    killer = threading.Timer(timeout, proc.kill)
+    killer.start()
+    result = None
+    try:
+        for line in proc.stdout:
+            if line.startswith("RESULT "):
+                result = json.loads(line[7:])
+            elif line.startswith("NEED "):
+                _, what, arg = line.rstrip("\n").split(" ", 2)
+                proc.stdin.write(json.dumps(answer(what, json.loads(arg))) + "\n")
+                proc.stdin.flush()
+        proc.wait(timeout=10)
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err.seek(0)
+    stderr = err.read()
+    err.close()
+    return result, stderr

@@ -4,13 +4,11 @@ and a client viewer refused the desk. tests/web/agent_flow.mjs drives the browse
 starts the server, injects the calls it asks for and checks what the API recorded."""
 import json
 import os
-import subprocess
-import threading
 import sys
 import time
 import unittest
 
-from browser import ALWAYS, NODE, SHOTS, needs_browser
+from browser import ALWAYS, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "agent_flow.mjs")
@@ -42,46 +40,22 @@ class WebTest(ServerTest):
         """Run the Node script, answering its NEED lines; return its RESULT."""
         admin = cls.srv.login("admin")
         calls = []
-        shots = os.path.join(ROOT, SHOTS) if SHOTS else cls.srv.dir
-        os.makedirs(shots, exist_ok=True)
-        err = open(os.path.join(cls.srv.dir, "browser.log"), "w+")
-        proc = subprocess.Popen([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", shots], cwd=ROOT,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
-        killer = threading.Timer(150, proc.kill)  # eight flows on a shared machine
-        killer.start()
-        result = None
-        try:
-            for line in proc.stdout:
-                if line.startswith("RESULT "):
-                    result = json.loads(line[7:])
-                elif line.startswith("NEED "):
-                    _, what, arg = line.rstrip("\n").split(" ", 2)
-                    arg = json.loads(arg)
-                    if what in ("call", "queued-call"):
-                        r = cls.srv.request("POST", "/api/v1/acd/calls", arg, token=admin)
-                        assert r.status == 201, r
-                        calls.append((what, time.time(), r.json))
-                        reply = r.json
-                    elif what == "answered-call":
-                        reply = cls.answered_call(admin, arg)
-                    elif what == "hangup":
-                        r = cls.srv.request("POST", f"/api/v1/acd/calls/{arg['call_id']}/hangup", token=admin)
-                        reply = {"status": r.status}
-                    else:
-                        reply = {"error": f"unknown need {what}"}
-                    proc.stdin.write(json.dumps(reply) + "\n")
-                    proc.stdin.flush()
-            proc.wait(timeout=10)
-        finally:
-            proc.stdin.close()
-            proc.stdout.close()
-            killer.cancel()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        err.seek(0)
-        stderr = err.read()
-        err.close()
+
+        def answer(what, arg):
+            if what in ("call", "queued-call"):
+                r = cls.srv.request("POST", "/api/v1/acd/calls", arg, token=admin)
+                assert r.status == 201, r
+                calls.append((what, time.time(), r.json))
+                return r.json
+            if what == "answered-call":
+                return cls.answered_call(admin, arg)
+            if what == "hangup":
+                r = cls.srv.request("POST", f"/api/v1/acd/calls/{arg['call_id']}/hangup", token=admin)
+                return {"status": r.status}
+            return {"error": f"unknown need {what}"}
+
+        # eight flows on a shared machine
+        result, stderr = run_flow(cls.srv, SCRIPT, [], answer, timeout=150)
         return result, calls, stderr
 
     @classmethod

@@ -5,12 +5,10 @@ message; the agent desktop links the caller's earlier cases and shows a notice p
 through the API within 2 s, without a reload. tests/web/case_flow.mjs drives the browser."""
 import json
 import os
-import subprocess
-import threading
 import time
 import unittest
 
-from browser import ALWAYS, NODE, SHOTS, needs_browser
+from browser import ALWAYS, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "case_flow.mjs")
@@ -52,51 +50,25 @@ class WebCaseTest(ServerTest):
         admin = cls.srv.login("admin")
         lead = cls.srv.login("lead.aldre")
         needs = {}
-        shots = os.path.join(ROOT, SHOTS) if SHOTS else cls.srv.dir
-        os.makedirs(shots, exist_ok=True)
-        err = open(os.path.join(cls.srv.dir, "browser.log"), "w+")
-        proc = subprocess.Popen([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", shots, json.dumps(cls.cases)],
-                                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
-                                bufsize=1)
-        killer = threading.Timer(90, proc.kill)
-        killer.start()
-        result = None
-        try:
-            for line in proc.stdout:
-                if line.startswith("RESULT "):
-                    result = json.loads(line[7:])
-                    continue
-                if not line.startswith("NEED "):
-                    continue
-                _, what, arg = line.rstrip("\n").split(" ", 2)
-                arg = json.loads(arg)
-                if what == "call":
-                    r = cls.srv.request("POST", "/api/v1/acd/calls", arg, token=admin)
-                elif what == "hangup":
-                    r = cls.srv.request("POST", f"/api/v1/acd/calls/{arg['call_id']}/hangup", token=admin)
-                elif what == "notice":
-                    r = cls.srv.request("POST", "/api/v1/kb/articles",
-                                        {"title": arg["title"], "kind": "notice", "status": "published",
-                                         "body": "Hänvisa till telefon tills vidare.", "groups": arg["groups"]},
-                                        token=lead)
-                elif what == "withdraw":
-                    r = cls.srv.request("PATCH", f"/api/v1/kb/articles/{arg['id']}", {"status": "archived"}, token=lead)
-                else:
-                    r = None
-                needs[what] = (time.time(), r.status if r else None, r.json if r else None)
-                proc.stdin.write(json.dumps(r.json if r and r.json else {"status": r.status if r else 0}) + "\n")
-                proc.stdin.flush()
-            proc.wait(timeout=10)
-        finally:
-            proc.stdin.close()
-            proc.stdout.close()
-            killer.cancel()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        err.seek(0)
-        stderr = err.read()
-        err.close()
+
+        def answer(what, arg):
+            if what == "call":
+                r = cls.srv.request("POST", "/api/v1/acd/calls", arg, token=admin)
+            elif what == "hangup":
+                r = cls.srv.request("POST", f"/api/v1/acd/calls/{arg['call_id']}/hangup", token=admin)
+            elif what == "notice":
+                r = cls.srv.request("POST", "/api/v1/kb/articles",
+                                    {"title": arg["title"], "kind": "notice", "status": "published",
+                                     "body": "Hänvisa till telefon tills vidare.", "groups": arg["groups"]},
+                                    token=lead)
+            elif what == "withdraw":
+                r = cls.srv.request("PATCH", f"/api/v1/kb/articles/{arg['id']}", {"status": "archived"}, token=lead)
+            else:
+                r = None
+            needs[what] = (time.time(), r.status if r else None, r.json if r else None)
+            return r.json if r and r.json else {"status": r.status if r else 0}
+
+        result, stderr = run_flow(cls.srv, SCRIPT, [json.dumps(cls.cases)], answer, timeout=90)
         return result, needs, stderr
 
     def setUp(self):
