@@ -335,27 +335,33 @@ int tel_store_sip_ha1_set(struct db *db, int64_t user_id, const char *ha1, int64
 	return err == DB_DONE ? 0 : err;
 }
 
-int tel_store_sip_ha1(struct db *db, const char *username, int64_t *user_id, char ha1[33])
+/* One row (id, ha1) for a digest user name: the HA1 must be 32 hex characters. */
+static int ha1_lookup(struct db *db, const char *sql, const char *username, int64_t *id,
+                      char ha1[33])
 {
 	struct stmt *s;
-	int err;
+	int err = db_prepare(db, &s, sql, true);
 
-	err = db_prepare(
-	        db, &s,
-	        "SELECT u.id, s.ha1 FROM users u JOIN tel_sip_secrets s ON s.user_id = u.id"
-	        " WHERE u.username = ? AND u.active = 1",
-	        true);
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, username);
 	err = ENOENT;
 	if (stmt_step(s) == DB_ROW && stmt_text(s, 1) && strlen(stmt_text(s, 1)) == 32) {
-		*user_id = stmt_int(s, 0);
+		*id = stmt_int(s, 0);
 		memcpy(ha1, stmt_text(s, 1), 33);
 		err = 0;
 	}
 	stmt_done(s);
 	return err;
+}
+
+int tel_store_sip_ha1(struct db *db, const char *username, int64_t *user_id, char ha1[33])
+{
+	return ha1_lookup(
+	        db,
+	        "SELECT u.id, s.ha1 FROM users u JOIN tel_sip_secrets s ON s.user_id = u.id"
+	        " WHERE u.username = ? AND u.active = 1",
+	        username, user_id, ha1);
 }
 
 /* ---- administration: policies, announcements, menus ---------------------- */
@@ -716,24 +722,10 @@ int tel_store_trunk_admit(struct db *db, const char *ip, int64_t *id, bool *dige
 
 int tel_store_trunk_digest(struct db *db, const char *username, int64_t *id, char ha1[33])
 {
-	struct stmt *s;
-	int err;
-
-	err = db_prepare(db, &s,
-	                 "SELECT id, ha1 FROM tel_trunks WHERE username = ? AND active = 1"
-	                 " AND ha1 IS NOT NULL",
-	                 true);
-	if (err)
-		return err;
-	stmt_bind_text(s, 1, username);
-	err = ENOENT;
-	if (stmt_step(s) == DB_ROW && stmt_text(s, 1) && strlen(stmt_text(s, 1)) == 32) {
-		*id = stmt_int(s, 0);
-		memcpy(ha1, stmt_text(s, 1), 33);
-		err = 0;
-	}
-	stmt_done(s);
-	return err;
+	return ha1_lookup(db,
+	                  "SELECT id, ha1 FROM tel_trunks WHERE username = ? AND active = 1"
+	                  " AND ha1 IS NOT NULL",
+	                  username, id, ha1);
 }
 
 int tel_store_trunk_outbound(struct db *db, int64_t *id, char *proxy, size_t np, char *from,
