@@ -319,6 +319,20 @@ static int load_groups(struct db *db, struct agg *a)
 	return err == DB_DONE ? 0 : err;
 }
 
+/* A rollup query over the period's days: ?1 first day, ?2 last day, ?3 client (0: all). */
+static int rollup_query(struct db *db, struct stmt **sp, const char *q,
+                        const struct report_period *p, int64_t client_id)
+{
+	int err = db_prepare(db, sp, q, true);
+
+	if (err)
+		return err;
+	stmt_bind_int(*sp, 1, date_to_days(&p->first));
+	stmt_bind_int(*sp, 2, date_to_days(&p->last));
+	stmt_bind_int(*sp, 3, client_id);
+	return 0;
+}
+
 static int collect_cases(struct db *db, const struct report_period *p, int64_t client_id,
                          struct agg *a)
 {
@@ -326,13 +340,10 @@ static int collect_cases(struct db *db, const struct report_period *p, int64_t c
 	        "SELECT group_id, client_id, kind, channel, outcome, n FROM report_case_days"
 	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3) AND n <> 0";
 	struct stmt *s;
-	int err = db_prepare(db, &s, q, true);
+	int err = rollup_query(db, &s, q, p, client_id);
 
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, date_to_days(&p->first));
-	stmt_bind_int(s, 2, date_to_days(&p->last));
-	stmt_bind_int(s, 3, client_id);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		int64_t g = stmt_int(s, 0), c = stmt_int(s, 1), n = stmt_int(s, 5);
 		int ki = index_of(kinds, NKINDS, stmt_text(s, 2));
@@ -366,13 +377,10 @@ static int collect_agents(struct db *db, const struct report_period *p, int64_t 
 	                        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
 	                        " AND n <> 0";
 	struct stmt *s;
-	int err = db_prepare(db, &s, q, true);
+	int err = rollup_query(db, &s, q, p, client_id);
 
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, date_to_days(&p->first));
-	stmt_bind_int(s, 2, date_to_days(&p->last));
-	stmt_bind_int(s, 3, client_id);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		struct entry *e = find(&a->t[T_AGENTS], stmt_int(s, 0), 0, 0);
 
