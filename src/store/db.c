@@ -627,11 +627,9 @@ int db_sync_start(struct db *db)
 
 	if (!db->sync || !db->unsynced)
 		return EALREADY;
-	err = wal_sync_kick(db->sync);
+	err = wal_sync_kick(db->sync); /* a WAL it cannot open is logged there */
 	if (!err)
 		db->unsynced = false;
-	else if (err != EBUSY)
-		log_error("store.sync", "error=\"%s\"", strerror(err));
 	return err;
 }
 
