@@ -58,6 +58,8 @@ struct tel_call {
 	uint32_t agent_id;              /* whose phone agent is; 0 when none */
 	struct mbuf *answer;            /* our SDP answer until the 200 OK carries it */
 	struct tmr tmr;                 /* after the closed prompt, or the callback confirmation */
+	void (*gone_h)(void *arg);      /* the watcher (a coach listening in), or NULL */
+	void *gone_arg;                 /* its argument */
 	struct leg_counts cc, ac;       /* caller's and agents' packet counts */
 	char host[64];                  /* the request URI's host, for 302 Contacts */
 	enum phase phase;               /* what a digit means now */
@@ -207,6 +209,31 @@ int tel_call_record(struct tel_call *c, uint32_t agent)
 	return 0;
 }
 
+int tel_call_watch(struct tel_call *c, void (*gone_h)(void *arg), void *arg)
+{
+	if (c->gone_h)
+		return EBUSY;
+	c->gone_h = gone_h;
+	c->gone_arg = arg;
+	return 0;
+}
+
+void tel_call_unwatch(struct tel_call *c, void *arg)
+{
+	if (c->gone_arg == arg)
+		c->gone_h = NULL;
+}
+
+/* The call ends or moves on: its watcher is told, once. */
+static void watchers_gone(struct tel_call *c)
+{
+	void (*h)(void *) = c->gone_h;
+
+	c->gone_h = NULL;
+	if (h)
+		h(c->gone_arg);
+}
+
 bool tel_call_bridged(const struct tel_call *c)
 {
 	return c->talking && c->agent.up && c->caller.media && c->agent.media;
@@ -248,7 +275,7 @@ void tel_call_drop(struct tel_call *c)
 {
 	if (!c || !c->le.list)
 		return;
-	tel_listen_stop(c->tel, c->id);
+	watchers_gone(c);
 	survey_after(c);
 	if (c->phase != PH_OUTSIDE) /* written when it was transferred out */
 		record_pair(c, c->end_reason);
@@ -969,7 +996,7 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 	         agent, uri, (long long)trunk);
 	/* The agent's part ends here: its record, the engine (agent to wrap-up), its phone. */
 	mem_ref(c);
-	tel_listen_stop(t, c->id);
+	watchers_gone(c);
 	record_pair(c, "transferred_out");
 	feed(c, FEED_HANGUP);
 	agent_leg_free(c);
@@ -1030,7 +1057,7 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 	}
 	(void)pl_strcpy(&a.uri.user, user, sizeof(user));
 	if (phone_normalize(user, num, sizeof(num)) == 0)
-		group = tel_entry_group(c->tel, num);
+		group = tel_store_entry_group(c->tel->app->db, num);
 	if (!group) {
 		char *end;
 		long g = strtol(user, &end, 10);
@@ -1144,7 +1171,7 @@ static void transferred(struct tel_call *c)
 	if (!c->talking)
 		return;
 	log_info("tel.transfer", "call=%lld agent=%u", (long long)c->id, c->agent_id);
-	tel_listen_stop(c->tel, c->id);
+	watchers_gone(c);
 	record_pair(c, "transferred");
 	c->talking = false;
 	agent_leg_free(c);
@@ -1203,7 +1230,7 @@ void tel_call_queued(struct tel_call *c, uint32_t group, int position, int64_t e
 		if (n)
 			say_with(c, pre, n, NULL, 0, true, NULL);
 	}
-	if (tel_group_announces(c->tel, group)) {
+	if (tel_store_group_announces(c->tel->app->db, group)) {
 		c->welcomed = true;
 		announce(c, position, ewt_s, first);
 	}
@@ -1440,4 +1467,59 @@ void tel_call_forward(struct tel_call *c, const char *number)
 		         number ? number : "");
 	}
 	tel_call_drop(c);
+}
+
+/* ---- running what the engine asked for, in order ------------------------------ */
+
+static void act_run(struct tel *t, const struct tel_act *a)
+{
+	struct tel_call *c = tel_call_find(t, a->call);
+
+	if (!c)
+		return; /* an HTTP test call, or one that already hung up */
+	mem_ref(c);
+	switch (a->kind) {
+	case ACD_ACT_QUEUED:
+		tel_call_queued(c, a->group, a->position, a->ewt_s);
+		break;
+	case ACD_ACT_ANNOUNCE:
+		tel_call_announce(c, a->position, a->ewt_s);
+		break;
+	case ACD_ACT_OFFER_CALLBACK:
+		tel_call_offer_callback(c);
+		break;
+	case ACD_ACT_CALLBACK_DIAL:
+		tel_call_callback_dial(c, a->agent, a->number);
+		break;
+	case ACD_ACT_OFFER:
+		tel_call_offer(c, a->agent);
+		break;
+	case ACD_ACT_CANCEL_OFFER:
+		tel_call_cancel_offer(c, a->agent);
+		break;
+	case ACD_ACT_CONNECT:
+		tel_call_connect(c, a->agent);
+		break;
+	case ACD_ACT_CLOSED:
+		tel_call_closed(c);
+		break;
+	case ACD_ACT_FORWARD:
+		tel_call_forward(c, a->number);
+		break;
+	}
+	mem_deref(c);
+}
+
+void tel_run_actions(struct tel *t)
+{
+	struct le *le;
+
+	/* Running one may feed the engine, which appends more: take them in order. */
+	while ((le = list_head(&t->acts)) != NULL) {
+		struct tel_act *a = le->data;
+		list_unlink(le);
+		if (!t->closing)
+			act_run(t, a);
+		mem_deref(a);
+	}
 }

@@ -52,8 +52,10 @@ static void listen_end(struct tel_listen *l, const char *why)
 
 	if (!l->le.list)
 		return;
-	if (c)
+	if (c) {
 		(void)tel_call_monitor(c, NULL);
+		tel_call_unwatch(c, l);
+	}
 	media_counts(l->media, &rx, &tx, &rel);
 	log_info("tel.listen",
 	         "call=%lld coach=%u end=true reason=\"%s\" frames=%llu loud=%llu tx=%llu rx=%llu",
@@ -61,6 +63,12 @@ static void listen_end(struct tel_listen *l, const char *why)
 	         (unsigned long long)l->loud, (unsigned long long)tx, (unsigned long long)rx);
 	list_unlink(&l->le);
 	mem_deref(l);
+}
+
+/* The call ended or moved on to another agent. */
+static void gone_h(void *arg)
+{
+	listen_end(arg, "call ended");
 }
 
 static void sink_h(const int16_t *s, size_t n, void *arg)
@@ -173,20 +181,9 @@ int tel_listen(struct tel *t, int64_t call_id, uint32_t coach, const char *uri)
 		return EINVAL;
 	}
 	list_append(&t->listeners, &l->le, l);
+	(void)tel_call_watch(c, gone_h, l); /* the one listener of this call (checked above) */
 	log_info("tel.listen", "call=%lld coach=%u uri=\"%s\"", (long long)call_id, coach, l->uri);
 	return 0;
-}
-
-void tel_listen_stop(struct tel *t, int64_t call_id)
-{
-	struct le *le;
-
-	for (le = t ? t->listeners.head : NULL; le;) {
-		struct tel_listen *l = le->data;
-		le = le->next;
-		if (l->call_id == call_id)
-			listen_end(l, "call ended");
-	}
 }
 
 void tel_listen_stop_all(struct tel *t)

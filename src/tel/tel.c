@@ -1,5 +1,5 @@
 /* The telephony module: SIP on UDP and TCP, OPTIONS, INVITEs to entry numbers, and the
- * queue engine's actions carried out on the calls. */
+ * queue engine's actions noted for the calls (call.c runs them). */
 #include <errno.h>
 #include <string.h>
 
@@ -23,18 +23,6 @@
 #define TEL_EXPIRE_EVERY_MS (3600 * 1000) /* the retention job's period */
 #define USER_MAX            64 /* longest request-URI or From user part taken as a number */
 
-/* An action the engine asked for, kept until the next loop step. */
-struct tel_act {
-	struct le le;
-	enum acd_action_kind kind;
-	int64_t call;                /* the API's call id */
-	uint32_t agent;              /* 0 when none */
-	uint32_t group;              /* the call's group */
-	int position;                /* queued, announce */
-	int64_t ewt_s;               /* queued, announce */
-	char number[ACD_NUMBER_MAX]; /* forward, callback_dial */
-};
-
 static const struct {
 	const char *name;
 	enum acd_action_kind kind;
@@ -51,59 +39,6 @@ static const struct {
 };
 
 /* ---- the engine's actions ------------------------------------------------ */
-
-static void act_run(struct tel *t, const struct tel_act *a)
-{
-	struct tel_call *c = tel_call_find(t, a->call);
-
-	if (!c)
-		return; /* an HTTP test call, or one that already hung up */
-	mem_ref(c);
-	switch (a->kind) {
-	case ACD_ACT_QUEUED:
-		tel_call_queued(c, a->group, a->position, a->ewt_s);
-		break;
-	case ACD_ACT_ANNOUNCE:
-		tel_call_announce(c, a->position, a->ewt_s);
-		break;
-	case ACD_ACT_OFFER_CALLBACK:
-		tel_call_offer_callback(c);
-		break;
-	case ACD_ACT_CALLBACK_DIAL:
-		tel_call_callback_dial(c, a->agent, a->number);
-		break;
-	case ACD_ACT_OFFER:
-		tel_call_offer(c, a->agent);
-		break;
-	case ACD_ACT_CANCEL_OFFER:
-		tel_call_cancel_offer(c, a->agent);
-		break;
-	case ACD_ACT_CONNECT:
-		tel_call_connect(c, a->agent);
-		break;
-	case ACD_ACT_CLOSED:
-		tel_call_closed(c);
-		break;
-	case ACD_ACT_FORWARD:
-		tel_call_forward(c, a->number);
-		break;
-	}
-	mem_deref(c);
-}
-
-void tel_run_actions(struct tel *t)
-{
-	struct le *le;
-
-	/* Running one may feed the engine, which appends more: take them in order. */
-	while ((le = list_head(&t->acts)) != NULL) {
-		struct tel_act *a = le->data;
-		list_unlink(le);
-		if (!t->closing)
-			act_run(t, a);
-		mem_deref(a);
-	}
-}
 
 static void act_tmr_h(void *arg)
 {
@@ -176,59 +111,6 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
-uint32_t tel_entry_group(struct tel *t, const char *number)
-{
-	struct stmt *s;
-	uint32_t group = 0;
-
-	if (db_prepare(t->app->db, &s, "SELECT group_id FROM entry_numbers WHERE number = ?",
-	               true) != 0)
-		return 0;
-	stmt_bind_text(s, 1, number);
-	if (stmt_step(s) == DB_ROW)
-		group = (uint32_t)stmt_int(s, 0);
-	stmt_done(s);
-	return group;
-}
-
-json_t *tel_entry_menu(struct tel *t, const char *number)
-{
-	struct stmt *s;
-	json_t *menu = NULL;
-
-	if (db_prepare(t->app->db, &s, "SELECT menu FROM entry_numbers WHERE number = ?", true) !=
-	    0)
-		return NULL;
-	stmt_bind_text(s, 1, number);
-	if (stmt_step(s) == DB_ROW && stmt_text(s, 0)) {
-		json_error_t je;
-		menu = json_loads(stmt_text(s, 0), 0, &je);
-		if (!json_is_object(menu)) {
-			log_warn("tel.menu", "entry=%s error=\"not a JSON object: %s\"", number,
-			         je.text);
-			json_decref(menu);
-			menu = NULL;
-		}
-	}
-	stmt_done(s);
-	return menu;
-}
-
-bool tel_group_announces(struct tel *t, uint32_t group)
-{
-	struct stmt *s;
-	bool on = false;
-
-	if (db_prepare(t->app->db, &s, "SELECT announce_every_s FROM groups WHERE id = ?", true) !=
-	    0)
-		return false;
-	stmt_bind_int(s, 1, group);
-	if (stmt_step(s) == DB_ROW)
-		on = stmt_int(s, 0) > 0;
-	stmt_done(s);
-	return on;
-}
-
 /* A user part as a phone number ("0850836000", "+46…"); EINVAL when it is none. */
 static int user_number(const struct pl *user, char *out, size_t n)
 {
@@ -296,7 +178,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	if (!tel_trunk_admit(t, msg, &trunk))
 		return; /* answered: 407 or 403 */
 	if (user_number(&msg->uri.user, entry, sizeof(entry)) != 0 ||
-	    (group = tel_entry_group(t, entry)) == 0) {
+	    (group = tel_store_entry_group(t->app->db, entry)) == 0) {
 		char user[USER_MAX] = "";
 		(void)pl_strcpy(&msg->uri.user, user, sizeof(user));
 		log_info("tel.invite", "result=404 user=\"%s\"", user);
@@ -335,7 +217,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	/* A caller whose From is no phone number is treated as withheld. */
 	if (user_number(&msg->from.uri.user, caller, sizeof(caller)) != 0)
 		caller[0] = '\0';
-	tel_call_incoming(t, msg, group, entry, caller, tel_entry_menu(t, entry));
+	tel_call_incoming(t, msg, group, entry, caller, tel_store_entry_menu(t->app->db, entry));
 }
 
 /* Retention: recordings older than their group's recording_days are deleted at start and

@@ -52,13 +52,6 @@ struct tel {
 	struct tmr rtp_tmr;      /* looks for such legs once a second */
 };
 
-/* The group an entry number leads to; 0 when none. */
-uint32_t tel_entry_group(struct tel *t, const char *number);
-/* The menu JSON of an entry number (new reference) or NULL; logs a menu that does not parse. */
-json_t *tel_entry_menu(struct tel *t, const char *number);
-/* Does the group announce position and wait (announce_every_s set)? */
-bool tel_group_announces(struct tel *t, uint32_t group);
-
 /* ---- check.c: requests refused before any handler sees them ------------- */
 
 #define TEL_BODY_MAX 16384 /* a larger body is refused with 413 */
@@ -117,9 +110,6 @@ int prompts_load(struct list *l, const char *dir, int *count);
 void prompt_destructor(void *arg);
 /* The prompt called `name`, or NULL. Borrowed. */
 struct prompt *prompt_find(const struct list *l, const char *name);
-
-/* Do the actions the engine asked for since the last run. Never from a listener. */
-void tel_run_actions(struct tel *t);
 
 /* ---- announce.c: announcements and the crisis message ------------------ */
 
@@ -214,6 +204,21 @@ void tel_surveys_stop(struct tel *t);
 
 struct tel_call;
 
+/* An action the engine asked for, kept until the next loop step. */
+struct tel_act {
+	struct le le;
+	enum acd_action_kind kind;
+	int64_t call;                /* the API's call id */
+	uint32_t agent;              /* 0 when none */
+	uint32_t group;              /* the call's group */
+	int position;                /* queued, announce */
+	int64_t ewt_s;               /* queued, announce */
+	char number[ACD_NUMBER_MAX]; /* forward, callback_dial */
+};
+
+/* Do the actions the engine asked for since the last run (t->acts). Never from a listener. */
+void tel_run_actions(struct tel *t);
+
 /* An INVITE to an entry number (the request handler already checked the headers):
  * answers, feeds the engine (after the menu when `menu`, which the call takes). Replies itself on
  * every path. */
@@ -243,6 +248,11 @@ int tel_call_record(struct tel_call *c, uint32_t agent);
 /* Put a coach's mix on the bridged call's two legs (NULL takes it off). EBUSY: the call is
  * not talking with the agent's phone up. */
 int tel_call_monitor(struct tel_call *c, struct recorder *mix);
+/* Someone follows the call (a coach listening in): `gone_h` is called once when the call
+ * ends or moves on to another agent, unless tel_call_unwatch came first. EBUSY: the call
+ * has a watcher already. */
+int tel_call_watch(struct tel_call *c, void (*gone_h)(void *arg), void *arg);
+void tel_call_unwatch(struct tel_call *c, void *arg);
 /* Talking, with the agent's phone up and both legs' media there. */
 bool tel_call_bridged(const struct tel_call *c);
 /* The agent's phone: the registered Contact, else users.sip_uri. ENOENT: none. */
@@ -250,8 +260,6 @@ int tel_agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
 
 /* ---- listen.c: coaches listening in ------------------------------------ */
 
-/* The call ends or moves on: its listeners are hung up. */
-void tel_listen_stop(struct tel *t, int64_t call_id);
 /* Hang up every listener (at shutdown). */
 void tel_listen_stop_all(struct tel *t);
 

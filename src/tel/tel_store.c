@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "store/db.h"
 #include "tel/tel_store.h"
 
@@ -749,4 +750,54 @@ int tel_store_trunk_outbound(struct db *db, int64_t *id, char *proxy, size_t np,
 	}
 	stmt_done(s);
 	return err;
+}
+
+uint32_t tel_store_entry_group(struct db *db, const char *number)
+{
+	struct stmt *s;
+	uint32_t group = 0;
+
+	if (db_prepare(db, &s, "SELECT group_id FROM entry_numbers WHERE number = ?", true) != 0)
+		return 0;
+	stmt_bind_text(s, 1, number);
+	if (stmt_step(s) == DB_ROW)
+		group = (uint32_t)stmt_int(s, 0);
+	stmt_done(s);
+	return group;
+}
+
+json_t *tel_store_entry_menu(struct db *db, const char *number)
+{
+	struct stmt *s;
+	json_t *menu = NULL;
+
+	if (db_prepare(db, &s, "SELECT menu FROM entry_numbers WHERE number = ?", true) != 0)
+		return NULL;
+	stmt_bind_text(s, 1, number);
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 0)) {
+		json_error_t je;
+		menu = json_loads(stmt_text(s, 0), 0, &je);
+		if (!json_is_object(menu)) {
+			log_warn("tel.menu", "entry=%s error=\"not a JSON object: %s\"", number,
+			         je.text);
+			json_decref(menu);
+			menu = NULL;
+		}
+	}
+	stmt_done(s);
+	return menu;
+}
+
+bool tel_store_group_announces(struct db *db, uint32_t group)
+{
+	struct stmt *s;
+	bool on = false;
+
+	if (db_prepare(db, &s, "SELECT announce_every_s FROM groups WHERE id = ?", true) != 0)
+		return false;
+	stmt_bind_int(s, 1, group);
+	if (stmt_step(s) == DB_ROW)
+		on = stmt_int(s, 0) > 0;
+	stmt_done(s);
+	return on;
 }

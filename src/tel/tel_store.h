@@ -26,6 +26,13 @@ struct tel_record {
 	int64_t recording_ms;    /* its length */
 };
 
+/* The group an entry number leads to; 0 when none. */
+uint32_t tel_store_entry_group(struct db *db, const char *number);
+/* The menu JSON of an entry number (new reference) or NULL; logs a menu that does not parse. */
+json_t *tel_store_entry_menu(struct db *db, const char *number);
+/* Does the group announce position and wait (announce_every_s set)? */
+bool tel_store_group_announces(struct db *db, uint32_t group);
+
 /* The "tel" migrations (after the acd ones). */
 int tel_store_migrate(struct db *db);
 int tel_store_record(struct db *db, const struct tel_record *rec);
