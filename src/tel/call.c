@@ -224,8 +224,8 @@ void tel_call_unwatch(struct tel_call *c, void *arg)
 		c->gone_h = NULL;
 }
 
-/* The call ends or moves on: its watcher is told, once. */
-static void watchers_gone(struct tel_call *c)
+/* The call ends or moves on: its watcher (there is at most one) is told, once. */
+static void tell_watcher(struct tel_call *c)
 {
 	void (*h)(void *) = c->gone_h;
 
@@ -275,7 +275,7 @@ void tel_call_drop(struct tel_call *c)
 {
 	if (!c || !c->le.list)
 		return;
-	watchers_gone(c);
+	tell_watcher(c);
 	survey_after(c);
 	if (c->phase != PH_OUTSIDE) /* written when it was transferred out */
 		record_pair(c, c->end_reason);
@@ -996,7 +996,7 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 	         agent, uri, (long long)trunk);
 	/* The agent's part ends here: its record, the engine (agent to wrap-up), its phone. */
 	mem_ref(c);
-	watchers_gone(c);
+	tell_watcher(c);
 	record_pair(c, "transferred_out");
 	feed(c, FEED_HANGUP);
 	agent_leg_free(c);
@@ -1171,7 +1171,7 @@ static void transferred(struct tel_call *c)
 	if (!c->talking)
 		return;
 	log_info("tel.transfer", "call=%lld agent=%u", (long long)c->id, c->agent_id);
-	watchers_gone(c);
+	tell_watcher(c);
 	record_pair(c, "transferred");
 	c->talking = false;
 	agent_leg_free(c);
