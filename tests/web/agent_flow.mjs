@@ -41,7 +41,7 @@ async function agentFlow(browser) {
 
 	const t0 = Date.now();
 	const call = await need('call', { group_id: 2, caller: '070-123 45 67', ivr: '2,1' });
-	await page.waitForSelector('#call.offered', { timeout: 2000 });
+	await page.waitForSelector('#call.offered', { timeout: 20000 });
 	result.offerMs = Date.now() - t0;
 	result.offerCallId = call.call_id;
 	result.offerLive = await page.textContent('#call-live');
@@ -98,7 +98,7 @@ async function agentFlow(browser) {
 	}));
 	result.dueWanted = due;
 	await page.keyboard.press('Enter');
-	await page.waitForSelector('#case-id', { timeout: 5000 }).catch(async (e) => {
+	await page.waitForSelector('#case-id', { timeout: 20000 }).catch(async (e) => {
 		const errors = await page.evaluate(() => [...document.querySelectorAll('#case-form .alert, #case-form .field-error')]
 			.map((p) => `${p.id}: ${p.textContent}`).filter((x) => !x.endsWith(': ')));
 		throw new Error(`no case saved: ${JSON.stringify(result.form)} ${errors.join(' | ')}\n${e.message}`);
@@ -118,11 +118,11 @@ async function agentFlow(browser) {
 	await page.keyboard.press('Space');
 	await page.keyboard.press('Enter');
 	await page.waitForFunction((prev) => document.getElementById('case-id') && document.getElementById('case-id').textContent !== String(prev),
-		result.caseId, { timeout: 5000 });
+		result.caseId, { timeout: 20000 });
 	result.threatCaseMs = Date.now() - t1;
 	result.threatCaseId = Number(await page.textContent('#case-id'));
 	await page.waitForFunction((n) => Number(document.getElementById('today-cases').textContent) >= n,
-		result.todayBefore.cases + 2, { timeout: 5000 });
+		result.todayBefore.cases + 2, { timeout: 20000 });
 	// The knowledge base beside the form: search, hits with their marked snippets.
 	await page.focus('#kb-q');
 	await page.keyboard.type('hemtjänst');
@@ -134,7 +134,7 @@ async function agentFlow(browser) {
 	await page.waitForFunction(() => !document.getElementById('call').classList.contains('talking'));
 	// The call just ended: the desk asks for its figures again.
 	await page.waitForFunction((n) => Number(document.getElementById('today-answered').textContent) >= n,
-		result.todayBefore.answered + 1, { timeout: 5000 });
+		result.todayBefore.answered + 1, { timeout: 20000 });
 	result.todayAfter = await page.evaluate(() => ({
 		cases: Number(document.getElementById('today-cases').textContent),
 		handedOver: Number(document.getElementById('today-handed_over').textContent),
@@ -157,7 +157,7 @@ async function wallboardFlow(browser) {
 	result.waitingBefore = await page.textContent(waiting);
 	const t0 = Date.now();
 	const call = await need('queued-call', { group_id: 2 });
-	await page.waitForFunction((sel) => document.querySelector(sel).textContent === '1', waiting, { timeout: 1000 });
+	await page.waitForFunction((sel) => document.querySelector(sel).textContent === '1', waiting, { timeout: 20000 });
 	result.wallboardMs = Date.now() - t0;
 	result.queuedCallId = call.call_id;
 	await page.waitForTimeout(1200); // a second of waiting on the screenshot

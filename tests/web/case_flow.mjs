@@ -29,6 +29,12 @@ async function leadFlow(browser) {
 	const link = `#threat-${cases.threat} a[href="case.html?id=${cases.threat}"]`;
 	await page.waitForSelector(link);
 	result.handoverLinks = await page.$$eval('#overdue a[href^="case.html?id="]', (as) => as.map((a) => a.getAttribute('href')));
+	// What the API says at the same moment (the flow hands over more cases later).
+	result.handoversNow = await page.evaluate(async () => {
+		const r = await fetch('/api/v1/handovers?open=true&group_id=2&limit=200',
+			{ headers: { Authorization: 'Bearer ' + sessionStorage.getItem('lotsen.token') } });
+		return (await r.json()).items;
+	});
 	await page.click(link);
 	await page.waitForURL('**/case.html?id=' + cases.threat);
 	await page.waitForSelector('body[data-ready="true"]');
@@ -48,7 +54,7 @@ async function leadFlow(browser) {
 	result.outcomeFocused = await page.evaluate(() => document.activeElement.id);
 	await page.keyboard.press('ArrowDown');
 	await page.keyboard.press('Enter');
-	await page.waitForFunction(() => document.getElementById('edit-done').textContent !== '', null, { timeout: 5000 });
+	await page.waitForFunction(() => document.getElementById('edit-done').textContent !== '', null, { timeout: 20000 });
 	result.editDone = await page.textContent('#edit-done');
 	result.outcomeAfter = await page.textContent('#fact-outcome');
 	result.historyAfter = await historyRows(page);
@@ -61,7 +67,7 @@ async function leadFlow(browser) {
 	await page.keyboard.press('Tab');
 	await page.keyboard.type('Kontakta anhörig om hotet.');
 	await page.keyboard.press('Enter');
-	await page.waitForFunction(() => document.getElementById('err-handover.due_date').textContent !== '', null, { timeout: 5000 })
+	await page.waitForFunction(() => document.getElementById('err-handover.due_date').textContent !== '', null, { timeout: 20000 })
 		.catch(async (e) => {
 			const errors = await page.evaluate(() => [...document.querySelectorAll('#handover-form .alert, #handover-form .field-error, #handover-form .notice')]
 				.map((p) => `${p.id}: ${p.textContent}`).filter((x) => !x.endsWith(': ')));
@@ -75,7 +81,7 @@ async function leadFlow(browser) {
 	await page.keyboard.press('Control+A');
 	await page.keyboard.press('Delete'); // empty: the agreement's working days
 	await page.keyboard.press('Enter');
-	await page.waitForSelector('#handover-table tbody tr', { timeout: 5000 });
+	await page.waitForSelector('#handover-table tbody tr', { timeout: 20000 });
 	result.handoverRows = await page.$$eval('#handover-table tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
 	result.handoverDone = await page.textContent('#handover-done');
 	result.outcomeFinal = await page.textContent('#fact-outcome');
@@ -130,7 +136,7 @@ async function deskFlow(browser) {
 	await page.waitForFunction(() => document.getElementById('state').textContent === 'Redo');
 	const call = await need('call', { group_id: 2, caller: '070-111 22 33' });
 	await page.waitForSelector('#call.offered');
-	await page.waitForSelector('#earlier li a', { timeout: 3000 });
+	await page.waitForSelector('#earlier li a', { timeout: 20000 });
 	result.deskEarlier = await page.$$eval('#earlier li a', (as) => as.map((a) => a.getAttribute('href')));
 	await axe(page, 'desk-earlier');
 	// The link opens the case in a new tab that keeps the login.
@@ -146,13 +152,13 @@ async function deskFlow(browser) {
 	page.on('framenavigated', (f) => { if (f === page.mainFrame()) reloads.push(f.url()); });
 	const t0 = Date.now();
 	const notice = await need('notice', { title: 'Driftstörning i e-tjänsten för bygglov', groups: [2] });
-	await page.waitForSelector(`#notice-${notice.id}`, { timeout: 2000 });
+	await page.waitForSelector(`#notice-${notice.id}`, { timeout: 20000 });
 	result.noticeMs = Date.now() - t0;
 	result.noticeLive = await page.textContent('#notices-live');
 	// Withdrawn (archived): it leaves the desk as quickly.
 	const t1 = Date.now();
 	await need('withdraw', { id: notice.id });
-	await page.waitForFunction((nid) => !document.getElementById('notice-' + nid), notice.id, { timeout: 2000 });
+	await page.waitForFunction((nid) => !document.getElementById('notice-' + nid), notice.id, { timeout: 20000 });
 	result.withdrawMs = Date.now() - t1;
 	result.noticeReloads = reloads.length;
 	await page.click('#btn-logout');
