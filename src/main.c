@@ -33,6 +33,8 @@
 #include "tel/tel.h"
 #include "tel/tel_store.h"
 #include "wfm/erlang.h"
+#include "wfm/forecast.h"
+#include "wfm/staffing.h"
 
 #define LOTSEN_VERSION "0.1.0"
 #define FDS_MAX        65536 /* descriptors the loop watches at most (two per RTP leg) */
@@ -86,6 +88,13 @@ static void usage(FILE *f)
 	        "  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
 	        "            [--patience S] [--shrinkage 0.3] [--max-occupancy 0.9] [--agents N] "
 	        "[--json]\n"
+	        "  forecast  --history FILE.csv --start YYYY-MM-DD --days N [--interval MINUTES]\n"
+	        "            [--out FILE.csv] [--closed DATES] [--events FILE.csv]   contacts per "
+	        "interval\n"
+	        "  staffing  --forecast FILE.csv --aht S --patience S --target-sl 0.85 "
+	        "--target-time 60\n"
+	        "            [--shrinkage 0.3] [--max-occupancy 0.85] [--out FILE.csv]   agents "
+	        "per interval\n"
 	        "  simulate  --agents N --calls-per-hour R --aht S [--patience S] [--hours H] "
 	        "[--seed K]\n"
 	        "            [--target-time S] [--json]  |  --config DAY.json   simulate the ACD\n"
@@ -623,6 +632,10 @@ int main(int argc, char **argv)
 		return kb_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "erlang") == 0)
 		return erlang_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "forecast") == 0)
+		return forecast_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "staffing") == 0)
+		return staffing_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "simulate") == 0)
 		return simulate_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
