@@ -226,6 +226,11 @@ static int read_counts(const char *cmd, const char *path, struct rows *out)
 	if (ferror(f)) {
 		fprintf(stderr, "lotsen %s: cannot read %s: %s\n", cmd, path, strerror(errno));
 		rc = 2;
+	} else if (lineno == 0) {
+		fprintf(stderr,
+		        "lotsen %s: %s is empty; expected the header interval_start,calls\n", cmd,
+		        path);
+		rc = 2;
 	} else if (out->n == 0) {
 		rc = fail(cmd, "%s:%ld: no rows after the header%s", path, lineno, "");
 	}
