@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -332,6 +332,13 @@ print(f"calls={m} run_s={secs:.1f} achieved_calls_per_s={m / secs:.1f} server_cp
 PY
 }
 
+bench_forecast() {
+	say "## forecast and staffing"
+	"$ROOT/bench/forecast_accuracy.sh" "$BUILD"
+	say "\$ $BUILD/bench/bench_wfm 20 8"
+	"$ROOT/$BUILD/bench/bench_wfm" 20 8
+}
+
 wait_file() {
 	i=0
 	until [ -s "$1" ] || [ $i -gt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
@@ -344,5 +351,6 @@ kb) bench_kb ;;
 web) bench_web ;;
 report) bench_report ;;
 sip) bench_sip ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip ;;
+forecast) bench_forecast ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast ;;
 esac
