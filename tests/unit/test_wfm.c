@@ -196,9 +196,9 @@ static void test_holidays_closed_and_the_day_after(void **state)
 	struct forecast_params p;
 	struct forecast_model m;
 	/* 2025: Thu 1 May and Thu 29 May (Kristi himmelsfärd) are holidays. */
-	struct forecast_request rq = {.first_day = day_of("2025-04-28"), .days = 35};
-	double out[35 * SLOTS];
-	bool open[35];
+	struct forecast_request rq = {.first_day = day_of("2025-04-28"), .days = 42};
+	double out[42 * SLOTS];
+	bool open[42];
 	int64_t may1 = day_of("2025-05-01"), may2 = day_of("2025-05-02");
 	int64_t may29 = day_of("2025-05-29"), jun6 = day_of("2025-06-06");
 
@@ -209,7 +209,7 @@ static void test_holidays_closed_and_the_day_after(void **state)
 	assert_false(m.holidays_open);
 	assert_near(m.after_closed, 1.3, 0.12, "after a closed day");
 	assert_near(m.before_closed, 1.0, 0.12, "before a closed day");
-	for (int d = 0; d < 35; d++) {
+	for (int d = 0; d < 42; d++) {
 		int64_t day = rq.first_day + d;
 		bool want = weekday(day) < 5 && !holiday(day);
 		assert_int_equal(open[d], want);
@@ -301,10 +301,12 @@ static void test_low_volume_shrinks_the_profile(void **state)
 	for (int d = 0; d < 5; d++) {
 		int64_t day = rq.first_day + d;
 		double raw[SLOTS] = {0}, n = 0, want_total = 0, got_total = 0;
-		/* The weekday's own share per interval over the last 16 weeks. */
-		for (int k = 1; k <= 16; k++) {
+		/* The weekday's own share per interval over the history's last 16 weeks
+		 * (the forecast starts a week after the history ends). */
+		for (int k = 2; k <= 17; k++) {
 			int64_t hd = day - 7 * k;
 			int i = (int)(hd - sr.h.first_day);
+			assert_true(i >= 0 && i < sr.h.days);
 			if (!sr.open[i])
 				continue;
 			for (int s = 0; s < SLOTS; s++) {
