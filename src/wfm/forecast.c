@@ -336,7 +336,16 @@ int forecast_run(const struct forecast_history *h, const struct forecast_request
 		}
 	}
 
-	/* The forecast. */
+	/* The forecast. The trend's horizon counts the open days from the end of the
+	 * history, also those before rq->first_day. */
+	for (int64_t day = h->first_day + h->days; day < rq->first_day; day++) {
+		if (!rule_open(&c, day))
+			continue;
+		pw *= p->phi;
+		damp += pw;
+		if (pw < 1e-12)
+			break;
+	}
 	for (int d = 0; d < rq->days; d++) {
 		int64_t day = rq->first_day + d;
 		int w = weekday_of(day);

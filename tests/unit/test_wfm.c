@@ -188,6 +188,39 @@ static void test_recovers_seasonality(void **state)
 	series_free(&sr);
 }
 
+/* A growing volume is followed with a damped trend: the forecast lies above the last
+ * weeks and below a straight-line extrapolation. */
+static void test_follows_a_damped_trend(void **state)
+{
+	struct series sr;
+	struct forecast_params p;
+	struct forecast_model m;
+	/* The history ends on Sunday 2025-01-26; Wednesday 2025-02-05 is 8 open days on. */
+	struct forecast_request rq = {.first_day = day_of("2025-02-05"), .days = 1};
+	double out[SLOTS], last_wed, straight;
+	bool open;
+	int last = 0;
+
+	(void)state;
+	series_make(&sr, 56, 200, 1.0, 0, false);
+	for (int d = 0; d < sr.h.days; d++) /* + 0.2 % a day: 200 to about 356 */
+		for (int s = 0; s < SLOTS; s++)
+			sr.calls[(size_t)d * SLOTS + s] *= 1 + 0.002 * d;
+	for (int d = 0; d < sr.h.days; d++)
+		if (sr.open[d] && weekday(sr.h.first_day + d) == 2)
+			last = d;
+	last_wed = day_total(sr.calls + (size_t)last * SLOTS);
+	straight = 200 * weekday_factor[2] * (1 + 0.002 * (double)(rq.first_day - sr.h.first_day));
+	forecast_params_default(&p);
+	assert_int_equal(forecast_run(&sr.h, &rq, &p, out, &open, &m), 0);
+	assert_true(open);
+	assert_true(m.trend > 0);
+	if (!(day_total(out) > last_wed && day_total(out) < straight))
+		fail_msg("forecast %.1f, last Wednesday %.1f, straight line %.1f", day_total(out),
+		         last_wed, straight);
+	series_free(&sr);
+}
+
 /* Holidays the history shows closed are forecast closed; the day after one is as much
  * busier as the history shows. */
 static void test_holidays_closed_and_the_day_after(void **state)
@@ -463,6 +496,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_recovers_seasonality),
+	        cmocka_unit_test(test_follows_a_damped_trend),
 	        cmocka_unit_test(test_holidays_closed_and_the_day_after),
 	        cmocka_unit_test(test_holidays_open_and_low),
 	        cmocka_unit_test(test_closed_dates_and_events),
