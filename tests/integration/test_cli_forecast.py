@@ -94,6 +94,32 @@ class ForecastCliTest(unittest.TestCase):
         days = sorted({row["interval_start"][:10] for row in self.read("fc.csv")})
         self.assertEqual(days, ["2026-01-05", "2026-01-07"])
 
+    def test_closed_dates_and_events(self):
+        base = ["forecast", "--history", self.history(), "--start", "2025-01-13", "--days", "5"]
+        r = self.lotsen(*base, "--out", self.path("plain.csv"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        events = self.write("events.csv", "date,extra_calls\n2025-01-14,40\n")
+        r = self.lotsen(*base, "--closed", "2025-01-15,2025-01-16", "--events", events,
+                        "--out", self.path("fc.csv"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        def per_day(name):
+            out = {}
+            for row in self.read(name):
+                out[row["interval_start"][:10]] = out.get(row["interval_start"][:10], 0) + float(row["calls"])
+            return out
+        plain, fc = per_day("plain.csv"), per_day("fc.csv")
+        self.assertEqual(sorted(fc), ["2025-01-13", "2025-01-14", "2025-01-17"])
+        self.assertAlmostEqual(fc["2025-01-14"] - plain["2025-01-14"], 40, delta=0.1)
+
+        bad = self.write("bad-events.csv", "date,extra_calls\n2025-01-14,lots\n")
+        r = self.lotsen(*base, "--events", bad)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("bad-events.csv:2", r.stderr)
+        r = self.lotsen(*base, "--closed", "2025-01-32")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--closed", r.stderr)
+
     def test_bad_input(self):
         good = history_rows()[:3]
         header = "interval_start,calls\n"
