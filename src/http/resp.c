@@ -209,6 +209,29 @@ int resp_store_error(struct req *r, int err, const char *what)
 
 int req_query_int(struct req *r, const char *key, int64_t *out)
 {
+	return req_query_max(r, key, INT64_MAX, out);
+}
+
+int req_query_bad(struct req *r, const char *key, const char *fmt, ...)
+{
+	struct problem p;
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	problem_init(&p);
+	p.status = 400;
+	p.type = "bad-query";
+	p.title = L(r, "Felaktig parameter", "Bad parameter");
+	problem_field(&p, key, "%s", msg);
+	resp_problem(r, &p);
+	return EINVAL;
+}
+
+int req_query_max(struct req *r, const char *key, int64_t max, int64_t *out)
+{
 	const char *s = req_query(r, key);
 	char *end;
 	long long v;
@@ -218,11 +241,15 @@ int req_query_int(struct req *r, const char *key, int64_t *out)
 		return 0;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s måste vara ett heltal ≥ 0.", "%s must be an integer ≥ 0."),
-		           key);
-		return EINVAL;
+	/* Digits only: no sign, no spaces, nothing after them, nothing beyond max. */
+	if (*s < '0' || *s > '9' || *end || errno || v < 0 || v > max) {
+		if (max == INT64_MAX)
+			return req_query_bad(
+			        r, key, "%s",
+			        L(r, "måste vara ett heltal ≥ 0", "must be an integer ≥ 0"));
+		return req_query_bad(
+		        r, key, L(r, "måste vara ett heltal 0–%lld", "must be an integer 0–%lld"),
+		        (long long)max);
 	}
 	*out = v;
 	return 0;
@@ -236,11 +263,10 @@ int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms)
 	if (!s)
 		return 0;
 	if (time_parse_iso8601(s, &t) != 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601.",
-		             "%s must be a date YYYY-MM-DD or an ISO 8601 timestamp."),
-		           key);
-		return EINVAL;
+		return req_query_bad(r, key, "%s",
+		                     L(r,
+		                       "måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601",
+		                       "must be a date YYYY-MM-DD or an ISO 8601 timestamp"));
 	}
 	*out_ms = t * 1000;
 	return 0;
