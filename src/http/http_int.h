@@ -58,6 +58,9 @@ int req_query_bad(struct req *r, const char *key, const char *fmt, ...)
  * in ms; *out_ms is left as it was when absent. On a bad value the 400 is sent. */
 int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms);
 const char *req_header(struct req *r, const char *key);
+/* Content-Security-Policy (`csp` plus frame-ancestors 'none'; csp may be NULL) and
+ * X-Frame-Options: DENY, which every answer carries. */
+void resp_frame_guard(struct MHD_Response *resp, const char *csp);
 /* Add a header to the response already set (Retry-After …). */
 int resp_header(struct req *r, const char *key, const char *value);
 /* The peer's address as text ("192.0.2.7", "2001:db8::7"); ENOENT when unknown. */
