@@ -21,7 +21,9 @@ static int healthz(struct req *r)
 	/* Reads still work but writes fail: why, so an operator knows where to look. */
 	if (j && werr)
 		json_object_set_new(j, "storage",
-		                    json_string(werr == ENOSPC ? "disk-full" : "write-failed"));
+		                    json_string(werr == ENOSPC  ? "disk-full"
+		                                : werr == EROFS ? "read-only-mount"
+		                                                : "write-failed"));
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every
 		 * hang-up let its call go. */

@@ -72,8 +72,9 @@ struct db {
 	int write_err;                       /* errno of the last write that failed, 0 after one
 	                                        succeeded */
 	int64_t tx_changes;                  /* total changes when the outer transaction began */
-	int64_t space_at;                    /* when (s) the free space was last looked at */
-	bool space_low;                      /* it was below SPACE_MIN then */
+	int64_t fs_at;                       /* when (s) the file system was last looked at */
+	int fs_err;                          /* then: ENOSPC below SPACE_MIN free, EROFS
+	                                        mounted read-only, else 0 */
 };
 
 static int map_rc(sqlite3 *h, int rc)
@@ -703,17 +704,19 @@ int db_writable(struct db *db, int64_t now)
 	const char *path = sqlite3_db_filename(db->h, "main");
 	struct statvfs sv;
 
-	if (path && *path && now != db->space_at) {
-		db->space_at = now;
-		db->space_low =
-		        statvfs(path, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < SPACE_MIN;
+	if (path && *path && now != db->fs_at) {
+		db->fs_at = now;
+		db->fs_err = 0;
+		/* A file system remounted read-only after errors takes no write at all. */
+		if (statvfs(path, &sv) == 0)
+			db->fs_err = (sv.f_flag & ST_RDONLY)                           ? EROFS
+			             : (uint64_t)sv.f_bavail * sv.f_frsize < SPACE_MIN ? ENOSPC
+			                                                               : 0;
 		/* Room again: the writes that failed for want of it would succeed now. */
-		if (!db->space_low && db->write_err == ENOSPC)
+		if (db->fs_err != ENOSPC && db->write_err == ENOSPC)
 			db->write_err = 0;
 	}
-	if (db->space_low)
-		return ENOSPC;
-	return db->write_err;
+	return db->fs_err ? db->fs_err : db->write_err;
 }
 
 int64_t db_total_changes(const struct db *db)

@@ -192,13 +192,20 @@ class HealthzDiskFullTest(unittest.TestCase):
         self.assertEqual(r.json["status"], "degraded")
         self.assertEqual(r.json["database"], "read-only")
         self.assertEqual(r.json["storage"], "disk-full")
-        # Reading still works meanwhile.
+        # Reading still works meanwhile; writing does not.
         self.assertEqual(self.srv.request("GET", "/api/v1/groups", token=token).status, 200)
+        r = self.srv.request("PATCH", "/api/v1/groups/7", {"wrapup_s": 5}, token=token)
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.json["type"], "/docs/api.md#problem-storage")
+        self.assertEqual(self.srv.request("GET", "/healthz").json["storage"], "disk-full")
+        # Once there is room again the probe is green before anything is written.
         os.unlink(self.filler)
         r = self.healthz_until(200)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["database"], "ok")
         self.assertNotIn("storage", r.json)
+        r = self.srv.request("PATCH", "/api/v1/groups/7", {"wrapup_s": 6}, token=token)
+        self.assertEqual(r.status, 200, r)
         self.assertEqual(self.srv.stop(), 0)
 
 
