@@ -66,6 +66,15 @@ static int flushed(struct req *r, int64_t now)
  * Groups
  * ====================================================================== */
 
+/* A group id from a request body: the engine numbers groups in 32 bits, so a larger
+ * value names no group (rather than the one its low bits would). */
+static bool group_known(struct req *r, const json_t *x)
+{
+	json_int_t v = json_is_integer(x) ? json_integer_value(x) : 0;
+
+	return v > 0 && v <= UINT32_MAX && acd_host_has_group(host(r), (uint32_t)v);
+}
+
 static int groups_list(struct req *r)
 {
 	uint32_t ids[512];
@@ -274,8 +283,7 @@ static int call_inject(struct req *r)
 	ivr = json_string_value(json_object_get(in, "ivr"));
 	caller = json_string_value(json_object_get(in, "caller"));
 	urgent = json_object_get(in, "urgent");
-	if (gid && (!json_is_integer(gid) ||
-	            !acd_host_has_group(host(r), (uint32_t)json_integer_value(gid))))
+	if (gid && !group_known(r, gid))
 		problem_field(&p, "group_id", "%s",
 		              L(r, "finns inte som svarsgrupp", "is not a response group"));
 	else if (gid)
@@ -409,9 +417,7 @@ static int call_op(struct req *r, enum call_op op)
 		if (req_json_object(r, &in))
 			return 0;
 		x = json_object_get(in, op == OP_TRANSFER ? "group_id" : "answered");
-		if (op == OP_TRANSFER &&
-		    (!json_is_integer(x) ||
-		     !acd_host_has_group(host(r), (uint32_t)json_integer_value(x)))) {
+		if (op == OP_TRANSFER && !group_known(r, x)) {
 			struct problem p;
 			problem_init(&p);
 			p.status = 422;
@@ -504,8 +510,8 @@ static int intervals(struct req *r)
 		from = now / 1000;
 	from *= 1000;
 	to = from + 24 * 3600 * 1000LL;
-	if (req_query_int(r, "group_id", &group) || req_query_time_ms(r, "from", &from) ||
-	    req_query_time_ms(r, "to", &to))
+	if (req_query_max(r, "group_id", UINT32_MAX, &group) ||
+	    req_query_time_ms(r, "from", &from) || req_query_time_ms(r, "to", &to))
 		return 0;
 	if (to <= from)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
@@ -524,9 +530,9 @@ static int events(struct req *r)
 	json_t *o;
 	int err;
 
-	if (req_query_int(r, "after_id", &after) || req_query_int(r, "limit", &limit))
+	if (req_query_int(r, "after_id", &after) || req_query_max(r, "limit", 5000, &limit))
 		return 0;
-	if (limit < 1 || limit > 5000)
+	if (limit < 1)
 		limit = 500;
 	err = acd_store_events(r->app->db, after, (int)limit, &o);
 	if (err)
@@ -555,12 +561,12 @@ static int reload(struct req *r)
 
 const struct route api_acd_routes[] = {
         {"GET", "/api/v1/acd/groups", ROLES_STAFF, groups_list},
-        {"GET", "/api/v1/acd/groups/{id}", ROLES_STAFF, group_get},
+        {"GET", "/api/v1/acd/groups/{id32}", ROLES_STAFF, group_get},
         {"GET", "/api/v1/acd/agents", ROLES_LEADS, agents_list},
         {"GET", "/api/v1/acd/agents/me", ROLES_STAFF, agent_me},
-        {"GET", "/api/v1/acd/agents/{id}", ROLES_LEADS, agent_get},
+        {"GET", "/api/v1/acd/agents/{id32}", ROLES_LEADS, agent_get},
         {"POST", "/api/v1/acd/agents/me/state", ROLES_PHONES, agent_me_state},
-        {"POST", "/api/v1/acd/agents/{id}/state", ROLES_LEADS, agent_state},
+        {"POST", "/api/v1/acd/agents/{id32}/state", ROLES_LEADS, agent_state},
         {"POST", "/api/v1/acd/calls", ROLE_ADMIN, call_inject},
         {"GET", "/api/v1/acd/calls/{id}", ROLES_STAFF, call_get},
         {"POST", "/api/v1/acd/calls/{id}/answer", ROLES_PHONES, call_answer},

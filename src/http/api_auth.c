@@ -11,12 +11,19 @@ static int healthz(struct req *r)
 {
 	struct stmt *s;
 	int ok = db_prepare(r->app->db, &s, "SELECT 1", true) == 0 && stmt_step(s) == DB_ROW;
+	int werr = ok ? db_writable(r->app->db, r->now) : 0;
+	const char *database = !ok ? "unavailable" : werr ? "read-only" : "ok";
 	json_t *j;
 
 	if (ok)
 		stmt_done(s);
-	j = json_pack("{s:s,s:s}", "status", ok ? "ok" : "degraded", "database",
-	              ok ? "ok" : "unavailable");
+	j = json_pack("{s:s,s:s}", "status", ok && !werr ? "ok" : "degraded", "database", database);
+	/* Reads still work but writes fail: why, so an operator knows where to look. */
+	if (j && werr)
+		json_object_set_new(j, "storage",
+		                    json_string(werr == ENOSPC  ? "disk-full"
+		                                : werr == EROFS ? "read-only-mount"
+		                                                : "write-failed"));
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every
 		 * hang-up let its call go. */
@@ -25,7 +32,7 @@ static int healthz(struct req *r)
 		json_object_set_new(j, "sip_calls", json_integer(calls));
 		json_object_set_new(j, "sip_surveys", json_integer(surveys));
 	}
-	return resp_json(r, ok ? 200 : 503, j);
+	return resp_json(r, ok && !werr ? 200 : 503, j);
 }
 
 static void audit_login(struct req *r, int64_t user_id, const char *username, bool ok)

@@ -19,7 +19,7 @@ static int range(struct req *r, int64_t *from, int64_t *to, int64_t *group)
 	*to = acd_now_ms() + 1000;
 	*from = *to - DAY_MS;
 	*group = 0;
-	if (req_query_int(r, "group_id", group) || req_query_time_ms(r, "from", from) ||
+	if (req_query_max(r, "group_id", UINT32_MAX, group) || req_query_time_ms(r, "from", from) ||
 	    req_query_time_ms(r, "to", to))
 		return EINVAL;
 	if (*to <= *from) {

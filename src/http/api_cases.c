@@ -1,5 +1,6 @@
 /* /api/v1/cases, handovers, citizens, notifications and the audit log. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,33 @@ static int cases_handover(struct req *r)
 	return case_response(r, r->params[0], 201);
 }
 
+/* An optional query value that must be one of `ok` (the 400 names the choices). */
+static int query_one_of(struct req *r, const char *key, const char *const *ok, const char **out)
+{
+	const char *s = req_query(r, key);
+	char list[200];
+	size_t n = 0;
+
+	*out = s;
+	if (!s)
+		return 0;
+	for (size_t i = 0; ok[i]; i++) {
+		if (strcmp(s, ok[i]) == 0)
+			return 0;
+		if (n < sizeof(list))
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+			                      ok[i]);
+	}
+	return req_query_bad(r, key, L(r, "måste vara en av: %s", "must be one of: %s"), list);
+}
+
+static const char *const bools[] = {"true", "false", NULL};
+/* The values a case holds (core/cases.c checks them on write): any other matches none. */
+static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
+                                       NULL};
+static const char *const channels[] = {"phone", "email", "letter", "fax",
+                                       "visit", "web",   "social", NULL};
+
 /* Case times are seconds. */
 static int query_time_s(struct req *r, const char *key, int64_t *out)
 {
@@ -133,8 +161,9 @@ static int cases_search(struct req *r)
 		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
 		                  "%s",
 		                  L(r, "limit får vara högst 500.", "limit may be at most 500."));
-	q.outcome = req_query(r, "outcome");
-	q.channel = req_query(r, "channel");
+	if (query_one_of(r, "outcome", outcomes, &q.outcome) ||
+	    query_one_of(r, "channel", channels, &q.channel))
+		return 0;
 	q.text = req_query(r, "q");
 	q.phone = req_query(r, "phone");
 	if (req_query(r, "threat")) {
@@ -228,10 +257,11 @@ static int handovers_list(struct req *r)
 {
 	json_t *items;
 	int64_t client = 0, group = 0;
-	const char *overdue = req_query(r, "overdue"), *open = req_query(r, "open");
+	const char *overdue, *open;
 	int err;
 
-	if (req_query_int(r, "client_id", &client) || req_query_int(r, "group_id", &group))
+	if (req_query_int(r, "client_id", &client) || req_query_int(r, "group_id", &group) ||
+	    query_one_of(r, "overdue", bools, &overdue) || query_one_of(r, "open", bools, &open))
 		return 0;
 	err = handover_list(r->app->db, &r->who, client, group,
 	                    overdue && strcmp(overdue, "true") == 0,
@@ -328,11 +358,11 @@ static int audit_list(struct req *r)
 	int err;
 
 	if (req_query_int(r, "user_id", &user) || req_query_int(r, "entity_id", &entity_id) ||
-	    req_query_int(r, "limit", &limit)) {
+	    req_query_max(r, "limit", 1000, &limit)) {
 		json_decref(arr);
 		return 0;
 	}
-	if (!limit || limit > 1000)
+	if (!limit)
 		limit = 200;
 	err = db_prepare(
 	        r->app->db, &s,

@@ -1,7 +1,10 @@
 /* /api/v1/<resource>[/{id}]: list, read, create and update every administrative record. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <microhttpd.h>
 
 #include "acd/acd_host.h"
 #include "core/audit.h"
@@ -33,29 +36,114 @@ static int forbidden(struct req *r, const struct resource *res)
 
 static int parse_limit(struct req *r, const char *key, int64_t def, int64_t max, int64_t *out)
 {
-	const char *s = req_query(r, key);
+	if (!req_query(r, key)) {
+		*out = def;
+		return 0;
+	}
+	return req_query_max(r, key, max, out);
+}
+
+/* Whether the list can be filtered by the field: a plain column of a type the store
+ * compares as is. */
+static bool filter_field(const struct field *f)
+{
+	return !(f->flags & (FF_VIRTUAL | FF_WRITEONLY)) &&
+	       (f->type == FT_REF || f->type == FT_INT || f->type == FT_BOOL ||
+	        f->type == FT_ENUM || f->type == FT_TEXT);
+}
+
+static bool param_known(const struct resource *res, const char *key)
+{
+	if (strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0)
+		return true;
+	for (size_t i = 0; i < res->nfields; i++)
+		if (strcmp(res->fields[i].name, key) == 0)
+			return filter_field(&res->fields[i]);
+	return false;
+}
+
+/* The first query parameter a list cannot be filtered by, and the names it can. */
+struct unknown {
+	const struct resource *res; /* the list's resource */
+	const char *key;            /* the parameter (borrowed), NULL until found */
+	char names[400];            /* "limit, offset, name, …" */
+};
+
+static enum MHD_Result unknown_param_h(void *arg, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+	struct unknown *u = arg;
+
+	(void)kind;
+	(void)value;
+	if (param_known(u->res, key))
+		return MHD_YES;
+	u->key = key;
+	return MHD_NO;
+}
+
+static const char *filterable(const struct resource *res, struct unknown *u)
+{
+	size_t n = (size_t)snprintf(u->names, sizeof(u->names), "limit, offset");
+
+	for (size_t i = 0; i < res->nfields && n < sizeof(u->names); i++)
+		if (filter_field(&res->fields[i]))
+			n += (size_t)snprintf(u->names + n, sizeof(u->names) - n, ", %s",
+			                      res->fields[i].name);
+	return u->names;
+}
+
+/* One filter's value as the store compares it; a value that can match nothing the field
+ * may hold (a word for a number, "yes" for true/false, an unknown enum value) is the 400. */
+static int filter_value(struct req *r, const struct field *f, const char *q, json_t **out)
+{
+	char list[300];
+	size_t n = 0;
 	char *end;
 	long long v;
 
-	*out = def;
-	if (!s)
+	switch (f->type) {
+	case FT_REF:
+	case FT_INT:
+		errno = 0;
+		v = strtoll(q, &end, 10);
+		if ((*q < '0' || *q > '9') && !(*q == '-' && q[1] >= '0' && q[1] <= '9'))
+			end = NULL;
+		if (!end || *end || errno)
+			return req_query_bad(r, f->name, "%s",
+			                     L(r, "måste vara ett heltal", "must be an integer"));
+		*out = json_integer(v);
 		return 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end || v < 0 || v > max) {
-		resp_error(
-		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		        L(r, "%s måste vara ett heltal 0–%lld.", "%s must be an integer 0–%lld."),
-		        key, (long long)max);
-		return EINVAL;
+	case FT_BOOL:
+		if (strcmp(q, "true") != 0 && strcmp(q, "false") != 0)
+			return req_query_bad(
+			        r, f->name, "%s",
+			        L(r, "måste vara true eller false", "must be true or false"));
+		*out = json_integer(strcmp(q, "true") == 0);
+		return 0;
+	case FT_ENUM:
+		for (const char *const *x = f->values; x && *x; x++) {
+			if (strcmp(q, *x) == 0) {
+				*out = json_string(q);
+				return 0;
+			}
+			if (n < sizeof(list))
+				n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				                      n ? ", " : "", *x);
+		}
+		return req_query_bad(r, f->name, L(r, "måste vara en av: %s", "must be one of: %s"),
+		                     n ? list : "");
+	default:
+		*out = json_string(q);
+		return 0;
 	}
-	*out = v;
-	return 0;
 }
 
 static int res_list(struct req *r)
 {
 	const struct resource *res = resource_of(r);
 	json_t *filters, *rows = NULL;
+	struct unknown u = {.key = NULL};
 	int64_t limit, offset, total = 0;
 	int err;
 
@@ -64,30 +152,27 @@ static int res_list(struct req *r)
 	if (parse_limit(r, "limit", 100, 1000, &limit) ||
 	    parse_limit(r, "offset", 0, INT32_MAX, &offset))
 		return 0;
+	u.res = res;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, unknown_param_h, &u);
+	if (u.key) {
+		return req_query_bad(r, u.key,
+		                     L(r, "listan kan inte filtreras på det; den kan på: %s",
+		                       "the list cannot be filtered by it; it can by: %s"),
+		                     filterable(res, &u));
+	}
 	filters = json_object();
 	for (size_t i = 0; i < res->nfields; i++) {
 		const struct field *f = &res->fields[i];
 		const char *q = req_query(r, f->name);
-		char *end;
+		json_t *v = NULL;
 
-		if (!q || (f->flags & (FF_VIRTUAL | FF_WRITEONLY)))
+		if (!q)
 			continue;
-		if (f->type == FT_REF || f->type == FT_INT) {
-			long long v = strtoll(q, &end, 10);
-			if (!*q || *end) {
-				json_decref(filters);
-				return resp_error(
-				        r, 400, "bad-query",
-				        L(r, "Felaktig parameter", "Bad parameter"),
-				        L(r, "%s måste vara ett heltal.", "%s must be an integer."),
-				        f->name);
-			}
-			json_object_set_new(filters, f->name, json_integer(v));
-		} else if (f->type == FT_BOOL) {
-			json_object_set_new(filters, f->name, json_integer(strcmp(q, "true") == 0));
-		} else if (f->type == FT_ENUM || f->type == FT_TEXT) {
-			json_object_set_new(filters, f->name, json_string(q));
+		if (filter_value(r, f, q, &v)) {
+			json_decref(filters);
+			return 0;
 		}
+		json_object_set_new(filters, f->name, v);
 	}
 	err = resource_list(r->app->db, res, filters, limit, offset, &rows, &total);
 	json_decref(filters);

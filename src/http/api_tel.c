@@ -855,9 +855,9 @@ static int transfer_out(struct req *r)
 const struct route api_tel_routes[] = {
         {"GET", "/api/v1/telephony", ROLE_ADMIN, overview},
         {"PUT", "/api/v1/telephony/menus", ROLE_ADMIN, menu_put},
-        {"PATCH", "/api/v1/telephony/groups/{id}/policy", ROLE_ADMIN, policy_patch},
-        {"PUT", "/api/v1/telephony/groups/{id}/announcement", ROLE_ADMIN, announcement_put},
-        {"DELETE", "/api/v1/telephony/groups/{id}/announcement", ROLE_ADMIN, announcement_delete},
+        {"PATCH", "/api/v1/telephony/groups/{id32}/policy", ROLE_ADMIN, policy_patch},
+        {"PUT", "/api/v1/telephony/groups/{id32}/announcement", ROLE_ADMIN, announcement_put},
+        {"DELETE", "/api/v1/telephony/groups/{id32}/announcement", ROLE_ADMIN, announcement_delete},
         {"PUT", "/api/v1/telephony/crisis", ROLE_ADMIN, crisis_put},
         {"POST", "/api/v1/calls/{id}/listen", ROLES_LEADS, listen_post},
         {"POST", "/api/v1/calls/{id}/transfer-out", ROLE_AGENT | ROLE_GROUP_LEAD, transfer_out},

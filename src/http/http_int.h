@@ -48,10 +48,19 @@ const char *req_query(struct req *r, const char *key);
 /* An optional integer ≥ 0 in the query string (0 when absent); on a bad value the 400
  * naming the parameter is already sent and EINVAL returned. */
 int req_query_int(struct req *r, const char *key, int64_t *out);
+/* The same, at most `max` (a larger value is the 400, never cut down). */
+int req_query_max(struct req *r, const char *key, int64_t max, int64_t *out);
+/* Answer 400 bad-query naming the query parameter `key` and what is wrong with it;
+ * returns EINVAL. */
+int req_query_bad(struct req *r, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 /* An optional time in the query string ("2026-11-23" is Stockholm midnight, or ISO 8601),
  * in ms; *out_ms is left as it was when absent. On a bad value the 400 is sent. */
 int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms);
 const char *req_header(struct req *r, const char *key);
+/* Content-Security-Policy (`csp` plus frame-ancestors 'none'; csp may be NULL) and
+ * X-Frame-Options: DENY, which every answer carries. */
+void resp_frame_guard(struct MHD_Response *resp, const char *csp);
 /* Add a header to the response already set (Retry-After …). */
 int resp_header(struct req *r, const char *key, const char *value);
 /* The peer's address as text ("192.0.2.7", "2001:db8::7"); ENOENT when unknown. */
@@ -86,7 +95,8 @@ typedef int(route_h)(struct req *r);
 
 struct route {
 	const char *method;  /* "GET" … */
-	const char *pattern; /* "/api/v1/cases/{id}"; {id} matches a positive integer */
+	const char *pattern; /* "/api/v1/cases/{id}"; {id} matches a positive 64-bit
+	                        integer, {id32} one below 2^32 (queue groups, agents) */
 	unsigned roles;      /* roles allowed; 0 means public (no login) */
 	route_h *h;
 };
@@ -103,7 +113,11 @@ extern const struct route api_call_routes[];
 extern const struct route api_desk_routes[];
 extern const struct route api_tel_routes[];
 
+/* Answers 400 to a path or query value that is not UTF-8 text or holds a NUL. */
 int router_dispatch(struct req *r);
+/* libmicrohttpd's unescaper for paths and query strings: a decoded NUL (%00) is kept
+ * visible to router_dispatch instead of cutting the string short. */
+size_t router_unescape_h(void *arg, struct MHD_Connection *conn, char *s);
 
 /* --- Server-Sent Events (sse.c) --- */
 struct sse_hub;

@@ -15,12 +15,27 @@
 #include "core/valid.h"
 #include "http/http_int.h"
 
+void resp_frame_guard(struct MHD_Response *resp, const char *csp)
+{
+	char v[512];
+
+	/* No other site may show a page or an answer in a frame (clickjacking). The CSP
+	 * directive is the standard; X-Frame-Options is for browsers that predate it. */
+	if (csp && *csp)
+		snprintf(v, sizeof(v), "%s; frame-ancestors 'none'", csp);
+	else
+		snprintf(v, sizeof(v), "frame-ancestors 'none'");
+	MHD_add_response_header(resp, "Content-Security-Policy", v);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
 static void common_headers(struct MHD_Response *resp, const char *ctype)
 {
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	resp_frame_guard(resp, NULL);
 }
 
 static int set_resp(struct req *r, unsigned status, struct MHD_Response *resp)
@@ -209,6 +224,29 @@ int resp_store_error(struct req *r, int err, const char *what)
 
 int req_query_int(struct req *r, const char *key, int64_t *out)
 {
+	return req_query_max(r, key, INT64_MAX, out);
+}
+
+int req_query_bad(struct req *r, const char *key, const char *fmt, ...)
+{
+	struct problem p;
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	problem_init(&p);
+	p.status = 400;
+	p.type = "bad-query";
+	p.title = L(r, "Felaktig parameter", "Bad parameter");
+	problem_field(&p, key, "%s", msg);
+	resp_problem(r, &p);
+	return EINVAL;
+}
+
+int req_query_max(struct req *r, const char *key, int64_t max, int64_t *out)
+{
 	const char *s = req_query(r, key);
 	char *end;
 	long long v;
@@ -218,11 +256,15 @@ int req_query_int(struct req *r, const char *key, int64_t *out)
 		return 0;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s måste vara ett heltal ≥ 0.", "%s must be an integer ≥ 0."),
-		           key);
-		return EINVAL;
+	/* Digits only: no sign, no spaces, nothing after them, nothing beyond max. */
+	if (*s < '0' || *s > '9' || *end || errno || v < 0 || v > max) {
+		if (max == INT64_MAX)
+			return req_query_bad(
+			        r, key, "%s",
+			        L(r, "måste vara ett heltal ≥ 0", "must be an integer ≥ 0"));
+		return req_query_bad(
+		        r, key, L(r, "måste vara ett heltal 0–%lld", "must be an integer 0–%lld"),
+		        (long long)max);
 	}
 	*out = v;
 	return 0;
@@ -236,11 +278,10 @@ int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms)
 	if (!s)
 		return 0;
 	if (time_parse_iso8601(s, &t) != 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		           L(r, "%s måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601.",
-		             "%s must be a date YYYY-MM-DD or an ISO 8601 timestamp."),
-		           key);
-		return EINVAL;
+		return req_query_bad(r, key, "%s",
+		                     L(r,
+		                       "måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601",
+		                       "must be a date YYYY-MM-DD or an ISO 8601 timestamp"));
 	}
 	*out_ms = t * 1000;
 	return 0;

@@ -1,7 +1,10 @@
 /* Routes a request: match method and path, authenticate, check the role, call the handler. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <microhttpd.h>
 
 #include "http/http_int.h"
 
@@ -10,19 +13,22 @@ static const struct route *const tables[] = {
         api_report_routes, api_public_routes,   api_call_routes, api_desk_routes, api_tel_routes,
 };
 
-/* Match "/api/v1/cases/{id}" against a path, collecting numeric parameters. */
+/* Match "/api/v1/cases/{id}" against a path, collecting numeric parameters. An id that
+ * does not fit its kind matches nothing (404): {id} is 64 bits, {id32} 32 bits. */
 static bool match(const char *pat, const char *path, struct req *r)
 {
 	r->nparams = 0;
 	while (*pat && *path) {
 		if (pat[0] == '{') {
+			long long max = strncmp(pat, "{id32}", 6) == 0 ? UINT32_MAX : INT64_MAX;
 			char *end;
 			long long v;
 
 			if (path[0] < '0' || path[0] > '9')
 				return false;
+			errno = 0;
 			v = strtoll(path, &end, 10);
-			if (v <= 0 || r->nparams >= REQ_MAX_PARAMS)
+			if (errno || v <= 0 || v > max || r->nparams >= REQ_MAX_PARAMS)
 				return false;
 			r->params[r->nparams++] = v;
 			path = end;
@@ -66,9 +72,114 @@ static int authenticate(struct req *r)
 	return ENOENT;
 }
 
+/* ======================================================================
+ * What every request must be: its path and query in UTF-8, without NUL
+ * ====================================================================== */
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF, no NUL. */
+static bool utf8_text(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+
+	while (p < e) {
+		unsigned c = *p++;
+		size_t more;
+		unsigned long cp, min;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			more = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			more = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			more = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if ((size_t)(e - p) < more)
+			return false;
+		for (; more; more--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (*p & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
+size_t router_unescape_h(void *arg, struct MHD_Connection *conn, char *s)
+{
+	size_t n = MHD_http_unescape(s);
+
+	(void)arg;
+	(void)conn;
+	/* A decoded %00 would end the C string early ("/index.html%00.txt" would serve
+	 * index.html): it becomes a byte that is never UTF-8, which router_dispatch refuses. */
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0')
+			s[i] = (char)0xff;
+	return n;
+}
+
+/* The first query parameter that is not UTF-8 text: its name, or "" when the name is
+ * the bad part. */
+struct bad_arg {
+	const char *key; /* borrowed from the connection; NULL while all are good */
+};
+
+static enum MHD_Result arg_check_h(void *arg, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+	struct bad_arg *bad = arg;
+
+	(void)kind;
+	if (!utf8_text(key, key_size)) {
+		bad->key = "";
+		return MHD_NO;
+	}
+	if (value && !utf8_text(value, value_size)) {
+		bad->key = key;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Refuse a path or query that cannot be read as text, before anything echoes or uses it. */
+static int check_text(struct req *r)
+{
+	struct bad_arg bad = {NULL};
+	const char *field;
+
+	if (r->conn)
+		MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, arg_check_h, &bad);
+	if (!utf8_text(r->path, strlen(r->path)))
+		field = "path";
+	else if (bad.key)
+		field = bad.key[0] ? bad.key : "query";
+	else
+		return 0;
+	return req_query_bad(r, field, "%s",
+	                     L(r, "ska vara text i UTF-8 utan NUL-tecken (%00)",
+	                       "must be UTF-8 text without NUL characters (%00)"));
+}
+
 int router_dispatch(struct req *r)
 {
 	bool path_known = false;
+
+	if (check_text(r))
+		return 0;
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		for (const struct route *rt = tables[t]; rt->pattern; rt++) {

@@ -356,6 +356,7 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_h, h, MHD_OPTION_SOCK_ADDR, &ss,
 	                        MHD_OPTION_NOTIFY_COMPLETED, completed_h, h,
+	                        MHD_OPTION_UNESCAPE_CALLBACK, router_unescape_h, NULL,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_END);
 	if (!h->d) {

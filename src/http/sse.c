@@ -247,6 +247,7 @@ int sse_open(struct req *r, struct sse_hub *hub)
 	MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	resp_frame_guard(resp, NULL);
 	s->next = hub->head;
 	if (hub->head)
 		hub->head->prev = s;

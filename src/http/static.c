@@ -68,8 +68,7 @@ int static_serve(struct req *r)
 	MHD_add_response_header(resp, "Content-Type", ctype_for(file));
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-	                        "default-src 'self'; img-src 'self' data:; object-src 'none'");
+	resp_frame_guard(resp, "default-src 'self'; img-src 'self' data:; object-src 'none'");
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	r->resp = resp;

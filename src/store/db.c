@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include <sqlite3.h>
 
@@ -18,6 +19,7 @@
 #define CKPT_PAGES  4000  /* WAL pages (~16 MB) after which the checkpointer is woken */
 #define CKPT_HARD   16000 /* WAL pages (~64 MB) after which the writer checkpoints itself */
 #define CKPT_FINISH 1000  /* frames the writer copies itself to finish a round of the thread's */
+#define SPACE_MIN   (4u << 20) /* free bytes below which the database counts as not writable */
 
 /* Checkpoints run on a thread of their own with its own connection: copying the WAL
  * into the database and its fsync took tens of milliseconds inside a commit, and the
@@ -67,6 +69,12 @@ struct db {
 	struct dyn *dyn;                     /* statements cached by their text (DYN_CACHE) */
 	void *slot[DB_SLOTS];                /* other modules' per-connection data (owned) */
 	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
+	int write_err;                       /* errno of the last write that failed, 0 after one
+	                                        succeeded */
+	int64_t tx_changes;                  /* total changes when the outer transaction began */
+	int64_t fs_at;                       /* when (s) the file system was last looked at */
+	int fs_err;                          /* then: ENOSPC below SPACE_MIN free, EROFS
+	                                        mounted read-only, else 0 */
 };
 
 static int map_rc(sqlite3 *h, int rc)
@@ -98,6 +106,16 @@ static int map_rc(sqlite3 *h, int rc)
 	default:
 		return EIO;
 	}
+}
+
+/* A write's outcome, for db_writable: a failure the disk caused is remembered until a
+ * write succeeds. */
+static void note_write(struct db *db, int err)
+{
+	if (err == ENOSPC || err == EIO || err == EROFS)
+		db->write_err = err;
+	else if (err == 0)
+		db->write_err = 0;
 }
 
 static void *ckpt_main(void *arg)
@@ -499,9 +517,16 @@ int stmt_step(struct stmt *s)
 
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		/* A write outside a transaction committed itself. */
+		if (sqlite3_get_autocommit(s->db->h) && !sqlite3_stmt_readonly(s->st) &&
+		    sqlite3_changes(s->db->h) > 0)
+			note_write(s->db, 0);
 		return DB_DONE;
+	}
 	rc = map_rc(s->db->h, rc);
+	if (!sqlite3_stmt_readonly(s->st))
+		note_write(s->db, rc);
 	if (rc != EEXIST && rc != ENOENT && rc != EINVAL)
 		log_error("store.step", "error=\"%s\"", sqlite3_errmsg(s->db->h));
 	return rc ? rc : EIO;
@@ -566,8 +591,10 @@ static int tx_exec(struct db *db, const char *sql)
 		return err;
 	rc = sqlite3_step(s->st);
 	err = rc == SQLITE_DONE ? 0 : map_rc(db->h, rc);
-	if (err)
+	if (err) {
 		log_error("store.exec", "sql=\"%s\" error=\"%s\"", sql, sqlite3_errmsg(db->h));
+		note_write(db, err);
+	}
 	stmt_done(s);
 	return err;
 }
@@ -579,6 +606,7 @@ int db_begin(struct db *db)
 
 	if (db->tx_depth == 0) {
 		err = tx_exec(db, "BEGIN IMMEDIATE");
+		db->tx_changes = sqlite3_total_changes64(db->h);
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT s%d", db->tx_depth);
 		err = tx_exec(db, sql);
@@ -591,12 +619,18 @@ int db_begin(struct db *db)
 int db_commit(struct db *db)
 {
 	char sql[32];
+	int err;
 
 	if (db->tx_depth == 0)
 		return EINVAL;
 	db->tx_depth--;
-	if (db->tx_depth == 0)
-		return tx_exec(db, "COMMIT");
+	if (db->tx_depth == 0) {
+		err = tx_exec(db, "COMMIT");
+		/* Only a commit that wrote something tells that the disk takes writes. */
+		if (!err && sqlite3_total_changes64(db->h) != db->tx_changes)
+			note_write(db, 0);
+		return err;
+	}
 	snprintf(sql, sizeof(sql), "RELEASE s%d", db->tx_depth);
 	return tx_exec(db, sql);
 }
@@ -637,8 +671,10 @@ int db_sync_done(struct db *db, bool wait)
 {
 	int err = db->sync ? wal_sync_done(db->sync, wait) : EALREADY;
 
-	if (err && err != EAGAIN && err != EALREADY)
+	if (err && err != EAGAIN && err != EALREADY) {
 		log_error("store.sync", "error=\"%s\"", strerror(err));
+		note_write(db, err);
+	}
 	return err;
 }
 
@@ -661,6 +697,26 @@ void db_rollback(struct db *db)
 	tx_exec(db, sql);
 	snprintf(sql, sizeof(sql), "RELEASE s%d", db->tx_depth);
 	tx_exec(db, sql);
+}
+
+int db_writable(struct db *db, int64_t now)
+{
+	const char *path = sqlite3_db_filename(db->h, "main");
+	struct statvfs sv;
+
+	if (path && *path && now != db->fs_at) {
+		db->fs_at = now;
+		db->fs_err = 0;
+		/* A file system remounted read-only after errors takes no write at all. */
+		if (statvfs(path, &sv) == 0)
+			db->fs_err = (sv.f_flag & ST_RDONLY)                           ? EROFS
+			             : (uint64_t)sv.f_bavail * sv.f_frsize < SPACE_MIN ? ENOSPC
+			                                                               : 0;
+		/* Room again: the writes that failed for want of it would succeed now. */
+		if (db->fs_err != ENOSPC && db->write_err == ENOSPC)
+			db->write_err = 0;
+	}
+	return db->fs_err ? db->fs_err : db->write_err;
 }
 
 int64_t db_total_changes(const struct db *db)

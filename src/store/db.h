@@ -86,6 +86,13 @@ int db_sync_start(struct db *db);
 int db_sync_done(struct db *db, bool wait);
 const char *db_errmsg(const struct db *db);
 
+/* Whether writes can be expected to succeed, without writing: 0; ENOSPC when the
+ * database's file system has less than a few MB free (or the last write failed for want
+ * of space and there is still none); EROFS when it is mounted read-only; EIO or EROFS
+ * when the last write failed so and none succeeded since. The file system is looked at
+ * once per second of `now` (seconds since the epoch). */
+int db_writable(struct db *db, int64_t now);
+
 /* Per-connection data a module keeps with the connection (the knowledge base's term
  * dictionary): one slot per key, owned by the connection once set, freed by db_close
  * (or when the slot is set again) with the `free_h` given. */
