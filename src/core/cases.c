@@ -728,35 +728,6 @@ out:
  * Read
  * ====================================================================== */
 
-static int access_of(struct db *db, const struct principal *who, int64_t id, struct case_access *a)
-{
-	struct stmt *s;
-	int err = db_prepare(db, &s,
-	                     "SELECT group_id, client_id, confidential,"
-	                     " EXISTS(SELECT 1 FROM handovers h WHERE h.case_id = c.id AND"
-	                     "  h.client_id = c.client_id),"
-	                     " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	                     "  ug.group_id = c.group_id)"
-	                     " FROM cases c WHERE c.id = ?",
-	                     true);
-
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, who->id);
-	stmt_bind_int(s, 2, id);
-	err = ENOENT;
-	if (stmt_step(s) == DB_ROW) {
-		a->group_id = stmt_int(s, 0);
-		a->client_id = stmt_int(s, 1);
-		a->confidential = stmt_int(s, 2) != 0;
-		a->handed_over = stmt_int(s, 3) != 0;
-		a->member_of_group = stmt_int(s, 4) != 0;
-		err = 0;
-	}
-	stmt_done(s);
-	return err;
-}
-
 static json_t *text_or_null(struct stmt *s, int col)
 {
 	return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
@@ -890,24 +861,25 @@ static json_t *citizen_of(struct db *db, int64_t id)
 static json_t *earlier_of(struct db *db, const struct principal *who, int64_t case_id,
                           int64_t citizen)
 {
+	static const char q[] = "SELECT c.id, c.received_at, g.name, c.outcome, c.summary,"
+	                        " " AUTH_SQL_CASE_FACTS " FROM cases c"
+	                        " JOIN groups g ON g.id = c.group_id"
+	                        " WHERE c.citizen_id = ?2 AND c.id <> ?3"
+	                        " ORDER BY c.received_at DESC LIMIT 20";
 	struct stmt *s;
 	json_t *arr = json_array();
 
-	if (!citizen ||
-	    db_prepare(db, &s,
-	               "SELECT c.id, c.received_at, g.name, c.outcome, c.summary, c.confidential,"
-	               " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	               "  ug.group_id = c.group_id)"
-	               " FROM cases c JOIN groups g ON g.id = c.group_id"
-	               " WHERE c.citizen_id = ? AND c.id <> ? ORDER BY c.received_at DESC LIMIT 20",
-	               true))
+	if (!citizen || db_prepare(db, &s, q, true))
 		return arr;
 	stmt_bind_int(s, 1, who->id);
 	stmt_bind_int(s, 2, citizen);
 	stmt_bind_int(s, 3, case_id);
 	while (stmt_step(s) == DB_ROW) {
-		struct case_access a = {.confidential = stmt_int(s, 5) != 0,
-		                        .member_of_group = stmt_int(s, 6) != 0};
+		struct case_access a;
+
+		auth_case_access_row(s, 5, &a);
+		/* A department sees the cases handed over to it, never the citizen's other
+		 * contacts with the center. */
 		if (who->role == ROLE_CLIENT_VIEWER || !auth_can_read_case(who, &a))
 			continue;
 		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0), "group",
@@ -956,7 +928,7 @@ static int case_load(struct db *db, const struct principal *who, int64_t id, int
 int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
 {
 	struct case_access a;
-	int err = access_of(db, who, id, &a);
+	int err = auth_case_load(db, who, id, &a);
 
 	if (err)
 		return err;
@@ -992,7 +964,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	int64_t category = 0, old_category = 0, received = 0;
 	int err;
 
-	err = access_of(db, who, id, &a);
+	err = auth_case_load(db, who, id, &a);
 	if (err)
 		return err;
 	if (!auth_can_write_case(who, &a))
@@ -1129,7 +1101,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	struct boundary b;
 	struct local_time lt;
 	int64_t category, received;
-	int err = access_of(db, who, case_id, &a);
+	int err = auth_case_load(db, who, case_id, &a);
 
 	if (err)
 		return err;
@@ -1192,6 +1164,7 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	json_t *ans = json_object_get(in, "answer");
 	const char *k;
 	json_t *x;
+	struct case_access a;
 	int64_t client = 0, case_id = 0;
 	bool answered = false;
 	int err;
@@ -1216,7 +1189,12 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	stmt_done(s);
 	if (!case_id)
 		return ENOENT;
-	if (who->role == ROLE_CLIENT_VIEWER && who->client_id != client)
+	/* The same rule as for the case itself: whoever may not see a confidential case may
+	 * not answer for its department either. */
+	err = auth_case_load(db, who, case_id, &a);
+	if (err)
+		return err;
+	if (!auth_can_answer_handover(who, &a, client))
 		return EPERM;
 	if (verr_any(v))
 		return EBADMSG;
@@ -1252,6 +1230,17 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
                   bool overdue, bool open_only, int64_t now, json_t **items)
 {
+	static const char q[] =
+	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
+	        " h.created_at, h.due_date, h.answered_at, h.answer, " AUTH_SQL_CASE_FACTS
+	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
+	        " JOIN clients cl ON cl.id = h.client_id"
+	        " JOIN contacts ct ON ct.id = h.contact_id"
+	        " WHERE (?2 = 0 OR h.client_id = ?3)"
+	        " AND (?4 = 0 OR h.answered_at IS NULL)"
+	        " AND (?5 = 0 OR (h.answered_at IS NULL AND h.due_date < ?6))"
+	        " AND (?7 = 0 OR c.group_id = ?8)"
+	        " ORDER BY h.due_date, h.id LIMIT 1000";
 	struct stmt *s;
 	struct date today;
 	char day[11];
@@ -1262,20 +1251,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		client_id = who->client_id;
 	today_of(now, &today);
 	date_format(&today, day);
-	err = db_prepare(
-	        db, &s,
-	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
-	        " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
-	        " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	        "  ug.group_id = c.group_id), c.group_id"
-	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
-	        " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
-	        " WHERE (? = 0 OR h.client_id = ?)"
-	        " AND (? = 0 OR h.answered_at IS NULL)"
-	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
-	        " AND (? = 0 OR c.group_id = ?)"
-	        " ORDER BY h.due_date, h.id LIMIT 1000",
-	        true);
+	err = db_prepare(db, &s, q, true);
 	if (err) {
 		json_decref(arr);
 		return err;
@@ -1289,10 +1265,9 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 7, group_id);
 	stmt_bind_int(s, 8, group_id);
 	while (stmt_step(s) == DB_ROW) {
-		struct case_access a = {.client_id = stmt_int(s, 2),
-		                        .confidential = stmt_int(s, 11) != 0,
-		                        .handed_over = true,
-		                        .member_of_group = stmt_int(s, 12) != 0};
+		struct case_access a;
+
+		auth_case_access_row(s, 11, &a);
 		if (!auth_can_read_case(who, &a))
 			continue;
 		json_t *o =
@@ -1303,7 +1278,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		                  stmt_text(s, 5), "message", stmt_text(s, 6));
 		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
 		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
-		json_object_set_new(o, "group_id", json_integer(stmt_int(s, 13)));
+		json_object_set_new(o, "group_id", json_integer(a.group_id));
 		json_object_set_new(o, "answered_at",
 		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));
@@ -1322,7 +1297,8 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
  * ====================================================================== */
 
 /* One fixed statement with optional filters: no SQL is built from input. The last part
- * is who may see what: the same rules as auth_can_read_case. */
+ * is who may see what: auth_can_read_case in SQL (AUTH_SQL_CAN_READ_CASE, checked against
+ * it in test_auth.c). */
 #define CASE_WHERE                                                                                 \
 	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                      \
 	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                    \
@@ -1333,11 +1309,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"  \
 	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"        \
 	" AND (?18 = 0 OR c.threat = 1)"                                                           \
-	" AND (?13 IN ('admin','manager')"                                                         \
-	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"             \
-	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                              \
-	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"  \
-	"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
+	" AND " AUTH_SQL_CAN_READ_CASE("?13", "?14", "?15")
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total)

@@ -256,8 +256,11 @@ static int handovers_answer(struct req *r)
 		return not_found(r, "överlämnande", "handover", r->params[0]);
 	if (err == EPERM)
 		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r, "Överlämnandet gäller en annan förvaltning.",
-		                    "The handover belongs to another department."));
+		                  L(r,
+		                    "Överlämnandet gäller en annan förvaltning eller ett "
+		                    "sekretessmarkerat ärende i en annan grupp.",
+		                    "The handover belongs to another department or to a "
+		                    "confidential case of another group."));
 	if (verr_any(&v))
 		return resp_field_errors(r, &v);
 	if (err == EEXIST)
