@@ -1369,3 +1369,67 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		                            : "by citizen_id");
 	return 0;
 }
+
+/* ======================================================================
+ * Citizens
+ * ====================================================================== */
+
+/* ENOENT if there is no such citizen; EPERM, recorded in the audit log, when the
+ * principal may read none of the citizen's cases. */
+static int citizen_access(struct db *db, const struct principal *who, int64_t id, int64_t now)
+{
+	static const char q[] = "SELECT EXISTS(SELECT 1 FROM citizens WHERE id = ?1),"
+	                        " EXISTS(SELECT 1 FROM cases c WHERE c.citizen_id = ?1"
+	                        "  AND " AUTH_SQL_CAN_READ_CASE("?2", "?3", "?4") ")";
+	struct stmt *s;
+	bool exists = false, through_case = false;
+	int err = db_prepare(db, &s, q, true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	stmt_bind_text(s, 2, role_name(who->role));
+	stmt_bind_int(s, 3, who->id);
+	stmt_bind_int(s, 4, who->client_id);
+	if (stmt_step(s) == DB_ROW) {
+		exists = stmt_int(s, 0) != 0;
+		through_case = stmt_int(s, 1) != 0;
+	}
+	stmt_done(s);
+	if (!exists)
+		return ENOENT;
+	if (!auth_can_read_citizen(who, through_case)) {
+		audit_record(db, now, who->id, "read_denied", "citizen", id, NULL);
+		return EPERM;
+	}
+	return 0;
+}
+
+int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out)
+{
+	int err = citizen_access(db, who, id, now);
+
+	if (err)
+		return err;
+	*out = citizen_of(db, id);
+	if (json_is_null(*out))
+		return ENOENT;
+	err = audit_record(db, now, who->id, "read", "citizen", id, NULL);
+	if (err) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                       json_t **items, int64_t *total)
+{
+	struct case_query q = {.citizen_id = id, .limit = 200};
+	int err = citizen_access(db, who, id, now);
+
+	if (err)
+		return err;
+	return case_search(db, who, &q, now, items, total);
+}
