@@ -6,6 +6,7 @@
 #include "core/audit.h"
 #include "core/calendar.h"
 #include "core/cases.h"
+#include "core/contact.h"
 #include "core/personnummer.h"
 #include "http/http_int.h"
 #include "store/db.h"
@@ -114,7 +115,7 @@ static int query_time_s(struct req *r, const char *key, int64_t *out)
 static int cases_search(struct req *r)
 {
 	struct case_query q = {0};
-	char pnr[13];
+	char pnr[13], phone[32];
 	json_t *items;
 	int64_t total;
 	int err;
@@ -136,7 +137,19 @@ static int cases_search(struct req *r)
 	q.outcome = req_query(r, "outcome");
 	q.channel = req_query(r, "channel");
 	q.text = req_query(r, "q");
-	q.phone = req_query(r, "phone");
+	if (req_query(r, "phone")) {
+		/* Stored phones are E.164 (phone_normalize); the query is read the same way, so
+		 * "070-030 54 22", "0700305422" and "+46700305422" find the same citizen. */
+		if (phone_normalize(req_query(r, "phone"), phone, sizeof(phone)) != 0)
+			return resp_error(r, 400, "bad-query",
+			                  L(r, "Felaktig parameter", "Bad parameter"), "%s",
+			                  L(r,
+			                    "phone: inget telefonnummer (t.ex. 070-123 45 67 eller "
+			                    "+46701234567).",
+			                    "phone: not a phone number (e.g. 070-123 45 67 or "
+			                    "+46701234567)."));
+		q.phone = phone;
+	}
 	if (req_query(r, "threat")) {
 		const char *th = req_query(r, "threat");
 		if (strcmp(th, "true") != 0 && strcmp(th, "false") != 0)
