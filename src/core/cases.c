@@ -58,21 +58,6 @@ static int64_t scalar1(struct db *db, const char *sql, int64_t a)
 	return r;
 }
 
-static int64_t scalar2(struct db *db, const char *sql, int64_t a, int64_t b)
-{
-	struct stmt *s;
-	int64_t r = 0;
-
-	if (db_prepare(db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, a);
-	stmt_bind_int(s, 2, b);
-	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
-		r = stmt_int(s, 0);
-	stmt_done(s);
-	return r;
-}
-
 static void today_of(int64_t now, struct date *d)
 {
 	struct local_time lt;
@@ -962,6 +947,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	char old_out[32] = "", old_summary[4000 * 4 + 1] = "";
 	json_t *x;
 	int64_t category = 0, old_category = 0, received = 0;
+	bool old_confidential = false, old_threat = false;
 	int err;
 
 	err = auth_case_load(db, who, id, &a);
@@ -996,9 +982,10 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	if (verr_any(v))
 		return EBADMSG;
 
-	err = db_prepare(
-	        db, &s, "SELECT outcome, category_id, received_at, summary FROM cases WHERE id = ?",
-	        true);
+	err = db_prepare(db, &s,
+	                 "SELECT outcome, category_id, received_at, summary, confidential, threat"
+	                 " FROM cases WHERE id = ?",
+	                 true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, id);
@@ -1007,6 +994,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		old_category = stmt_int(s, 1);
 		received = stmt_int(s, 2);
 		snprintf(old_summary, sizeof(old_summary), "%s", stmt_text(s, 3));
+		old_confidential = stmt_int(s, 4) != 0;
+		old_threat = stmt_int(s, 5) != 0;
 	}
 	stmt_done(s);
 	old_outcome = old_out;
@@ -1064,6 +1053,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 			newp = json_string_value(x);
 			stmt_bind_text(s, 1, newp);
 		} else {
+			bool old = which == 3 ? old_confidential : old_threat;
+			snprintf(oldv, sizeof(oldv), "%s", old ? "true" : "false");
 			snprintf(newv, sizeof(newv), "%s", json_is_true(x) ? "true" : "false");
 			stmt_bind_int(s, 1, json_is_true(x));
 		}
@@ -1072,7 +1063,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		err = stmt_step(s) == DB_DONE ? 0 : EIO;
 		stmt_done(s);
 		if (!err)
-			err = history_add(db, id, now, who->id, k, which <= 2 ? oldp : NULL, newp);
+			err = history_add(db, id, now, who->id, k, oldp, newp);
 		if (!err && which == 4 && json_is_true(x))
 			err = notify_threat(db, id, a.group_id, now);
 		if (err)
@@ -1100,7 +1091,9 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	struct handover_in hi;
 	struct boundary b;
 	struct local_time lt;
-	int64_t category, received;
+	struct stmt *s;
+	char old_outcome[32] = "";
+	int64_t category = 0, received = 0;
 	int err = auth_case_load(db, who, case_id, &a);
 
 	if (err)
@@ -1110,8 +1103,17 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	parse_handover(in, &hi, v);
 	if (verr_any(v))
 		return EBADMSG;
-	category = scalar1(db, "SELECT category_id FROM cases WHERE id = ?", case_id);
-	received = scalar1(db, "SELECT received_at FROM cases WHERE id = ?", case_id);
+	err = db_prepare(db, &s, "SELECT category_id, received_at, outcome FROM cases WHERE id = ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, case_id);
+	if (stmt_step(s) == DB_ROW) {
+		category = stmt_int(s, 0);
+		received = stmt_int(s, 1);
+		snprintf(old_outcome, sizeof(old_outcome), "%s", stmt_text(s, 2));
+	}
+	stmt_done(s);
 	stockholm_from_utc(received, &lt);
 	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
 	if (err)
@@ -1124,10 +1126,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	if (err)
 		return err;
 	err = insert_handover(db, case_id, a.client_id, &hi, &b, now, hid, v);
-	if (!err &&
-	    scalar2(db, "SELECT 1 FROM cases WHERE id = ? AND outcome <> 'handed_over' AND ?",
-	            case_id, 1)) {
-		struct stmt *s;
+	if (!err && strcmp(old_outcome, "handed_over") != 0) {
 		err = db_prepare(
 		        db, &s,
 		        "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
@@ -1143,7 +1142,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		if (!err)
 			err = observe(db, case_id, 1);
 		if (!err)
-			err = history_add(db, case_id, now, who->id, "outcome", NULL,
+			err = history_add(db, case_id, now, who->id, "outcome", old_outcome,
 			                  "handed_over");
 	}
 	if (!err)
