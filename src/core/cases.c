@@ -561,6 +561,20 @@ static void check_category(struct db *db, int64_t cat, int64_t group, int64_t cl
 		         VL(v, "kategorin är inaktiverad", "the category is deactivated"));
 }
 
+/* A case names the call it came from by the call's id in the ACD's event log, where every
+ * call is recorded from the moment it arrives. */
+static bool call_known(struct db *db, const char *call_id)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(call_id, &end, 10);
+	if (!*call_id || *end || errno || n <= 0)
+		return false;
+	return scalar1(db, "SELECT EXISTS(SELECT 1 FROM acd_events WHERE call_id = ?)", n) != 0;
+}
+
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,
                 int64_t *id, struct verrors *v)
 {
@@ -612,6 +626,11 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		verr_add(v, "call_id", "%s",
 		         VL(v, "ska vara en text (högst 128 tecken)",
 		            "must be a string (at most 128)"));
+	else if (x && !call_known(db, json_string_value(x)))
+		verr_add(v, "call_id",
+		         VL(v, "samtal %s finns inte i samtalsloggen",
+		            "call %s is not in the call records"),
+		         json_string_value(x));
 	call_id = json_string_value(x);
 	confidential = opt_bool(in, "confidential", v);
 	threat = opt_bool(in, "threat", v);
