@@ -198,3 +198,46 @@ bool auth_can_write_case(const struct principal *p, const struct case_access *c)
 		return false;
 	return auth_can_read_case(p, c);
 }
+
+bool auth_can_answer_handover(const struct principal *p, const struct case_access *c,
+                              int64_t handover_client_id)
+{
+	if (p->role == ROLE_CLIENT_VIEWER)
+		return p->client_id == handover_client_id && auth_can_read_case(p, c);
+	return auth_can_write_case(p, c);
+}
+
+bool auth_can_read_citizen(const struct principal *p, bool through_readable_case)
+{
+	if (p->role == ROLE_ADMIN || p->role == ROLE_MANAGER)
+		return true;
+	return through_readable_case;
+}
+
+void auth_case_access_row(struct stmt *s, int col, struct case_access *a)
+{
+	a->group_id = stmt_int(s, col);
+	a->client_id = stmt_int(s, col + 1);
+	a->confidential = stmt_int(s, col + 2) != 0;
+	a->handed_over = stmt_int(s, col + 3) != 0;
+	a->member_of_group = stmt_int(s, col + 4) != 0;
+}
+
+int auth_case_load(struct db *db, const struct principal *p, int64_t case_id, struct case_access *a)
+{
+	static const char q[] = "SELECT " AUTH_SQL_CASE_FACTS " FROM cases c WHERE c.id = ?2";
+	struct stmt *s;
+	int err = db_prepare(db, &s, q, true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, p->id);
+	stmt_bind_int(s, 2, case_id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		auth_case_access_row(s, 0, a);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct db;
+struct stmt;
 
 enum role {
 	ROLE_AGENT = 1 << 0,
@@ -54,8 +55,48 @@ struct case_access {
 	bool member_of_group; /* the principal is a member of group_id */
 };
 
+/* The one rule for who may see a case: every read of a case, its handovers, history and
+ * citizen goes through it; auth_can_write_case is the same rule for changes. */
 bool auth_can_read_case(const struct principal *p, const struct case_access *c);
 bool auth_can_write_case(const struct principal *p, const struct case_access *c);
+/* Answering a handover: the department it was sent to (a client viewer who may read the
+ * case), or staff who may change the case (recording an answer given by phone). */
+bool auth_can_answer_handover(const struct principal *p, const struct case_access *c,
+                              int64_t handover_client_id);
+/* A citizen is seen only through a case the principal may read; managers and admins see
+ * every citizen. */
+bool auth_can_read_citizen(const struct principal *p, bool through_readable_case);
+
+/* The facts of struct case_access in SQL, over a case row named `c`, for the user whose
+ * id is the SQL parameter `user` (e.g. "?3"). Every query that decides access itself
+ * builds on these, so "handed over" and "member of the group" mean the same everywhere. */
+#define AUTH_SQL_HANDED_OVER                                                                       \
+	"EXISTS(SELECT 1 FROM handovers auth_h WHERE auth_h.case_id = c.id"                        \
+	" AND auth_h.client_id = c.client_id)"
+#define AUTH_SQL_MEMBER(user)                                                                      \
+	"EXISTS(SELECT 1 FROM user_groups auth_ug WHERE auth_ug.user_id = " user                   \
+	" AND auth_ug.group_id = c.group_id)"
+/* Five columns, for the user bound to ?1: group_id, client_id, confidential, handed_over,
+ * member_of_group; read them with auth_case_access_row. */
+#define AUTH_SQL_CASE_FACTS                                                                        \
+	"c.group_id, c.client_id, c.confidential, " AUTH_SQL_HANDED_OVER ", " AUTH_SQL_MEMBER("?"  \
+	                                                                                      "1")
+/* auth_can_read_case as an SQL condition on the case row `c`, for lists and searches that
+ * must filter in SQL (LIMIT/OFFSET, COUNT). `role` is the parameter holding role_name(),
+ * `user` the principal's id, `client` its client_id. test_auth.c checks that it agrees
+ * with auth_can_read_case for every combination of the facts. */
+#define AUTH_SQL_CAN_READ_CASE(role, user, client)                                                 \
+	"(" role " IN ('admin','manager')"                                                         \
+	" OR (" role " = 'client_viewer' AND " client " <> 0 AND c.client_id = " client            \
+	" AND " AUTH_SQL_HANDED_OVER ")"                                                           \
+	" OR (" role                                                                               \
+	" IN ('agent','group_lead') AND (c.confidential = 0 OR " AUTH_SQL_MEMBER(user) ")))"
+
+/* Fill `a` from the AUTH_SQL_CASE_FACTS columns starting at `col`. */
+void auth_case_access_row(struct stmt *s, int col, struct case_access *a);
+/* The facts about case `case_id` for principal `p`; ENOENT if there is no such case. */
+int auth_case_load(struct db *db, const struct principal *p, int64_t case_id,
+                   struct case_access *a);
 /* A client viewer sees only its own department; everyone else sees every client. */
 bool auth_can_see_client(const struct principal *p, int64_t client_id);
 

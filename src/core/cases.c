@@ -58,21 +58,6 @@ static int64_t scalar1(struct db *db, const char *sql, int64_t a)
 	return r;
 }
 
-static int64_t scalar2(struct db *db, const char *sql, int64_t a, int64_t b)
-{
-	struct stmt *s;
-	int64_t r = 0;
-
-	if (db_prepare(db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, a);
-	stmt_bind_int(s, 2, b);
-	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
-		r = stmt_int(s, 0);
-	stmt_done(s);
-	return r;
-}
-
 static void today_of(int64_t now, struct date *d)
 {
 	struct local_time lt;
@@ -576,6 +561,20 @@ static void check_category(struct db *db, int64_t cat, int64_t group, int64_t cl
 		         VL(v, "kategorin är inaktiverad", "the category is deactivated"));
 }
 
+/* A case names the call it came from by the call's id in the ACD's event log, where every
+ * call is recorded from the moment it arrives. */
+static bool call_known(struct db *db, const char *call_id)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(call_id, &end, 10);
+	if (!*call_id || *end || errno || n <= 0)
+		return false;
+	return scalar1(db, "SELECT EXISTS(SELECT 1 FROM acd_events WHERE call_id = ?)", n) != 0;
+}
+
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,
                 int64_t *id, struct verrors *v)
 {
@@ -627,6 +626,11 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		verr_add(v, "call_id", "%s",
 		         VL(v, "ska vara en text (högst 128 tecken)",
 		            "must be a string (at most 128)"));
+	else if (x && !call_known(db, json_string_value(x)))
+		verr_add(v, "call_id",
+		         VL(v, "samtal %s finns inte i samtalsloggen",
+		            "call %s is not in the call records"),
+		         json_string_value(x));
 	call_id = json_string_value(x);
 	confidential = opt_bool(in, "confidential", v);
 	threat = opt_bool(in, "threat", v);
@@ -727,35 +731,6 @@ out:
 /* ======================================================================
  * Read
  * ====================================================================== */
-
-static int access_of(struct db *db, const struct principal *who, int64_t id, struct case_access *a)
-{
-	struct stmt *s;
-	int err = db_prepare(db, &s,
-	                     "SELECT group_id, client_id, confidential,"
-	                     " EXISTS(SELECT 1 FROM handovers h WHERE h.case_id = c.id AND"
-	                     "  h.client_id = c.client_id),"
-	                     " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	                     "  ug.group_id = c.group_id)"
-	                     " FROM cases c WHERE c.id = ?",
-	                     true);
-
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, who->id);
-	stmt_bind_int(s, 2, id);
-	err = ENOENT;
-	if (stmt_step(s) == DB_ROW) {
-		a->group_id = stmt_int(s, 0);
-		a->client_id = stmt_int(s, 1);
-		a->confidential = stmt_int(s, 2) != 0;
-		a->handed_over = stmt_int(s, 3) != 0;
-		a->member_of_group = stmt_int(s, 4) != 0;
-		err = 0;
-	}
-	stmt_done(s);
-	return err;
-}
 
 static json_t *text_or_null(struct stmt *s, int col)
 {
@@ -890,24 +865,25 @@ static json_t *citizen_of(struct db *db, int64_t id)
 static json_t *earlier_of(struct db *db, const struct principal *who, int64_t case_id,
                           int64_t citizen)
 {
+	static const char q[] = "SELECT c.id, c.received_at, g.name, c.outcome, c.summary,"
+	                        " " AUTH_SQL_CASE_FACTS " FROM cases c"
+	                        " JOIN groups g ON g.id = c.group_id"
+	                        " WHERE c.citizen_id = ?2 AND c.id <> ?3"
+	                        " ORDER BY c.received_at DESC LIMIT 20";
 	struct stmt *s;
 	json_t *arr = json_array();
 
-	if (!citizen ||
-	    db_prepare(db, &s,
-	               "SELECT c.id, c.received_at, g.name, c.outcome, c.summary, c.confidential,"
-	               " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	               "  ug.group_id = c.group_id)"
-	               " FROM cases c JOIN groups g ON g.id = c.group_id"
-	               " WHERE c.citizen_id = ? AND c.id <> ? ORDER BY c.received_at DESC LIMIT 20",
-	               true))
+	if (!citizen || db_prepare(db, &s, q, true))
 		return arr;
 	stmt_bind_int(s, 1, who->id);
 	stmt_bind_int(s, 2, citizen);
 	stmt_bind_int(s, 3, case_id);
 	while (stmt_step(s) == DB_ROW) {
-		struct case_access a = {.confidential = stmt_int(s, 5) != 0,
-		                        .member_of_group = stmt_int(s, 6) != 0};
+		struct case_access a;
+
+		auth_case_access_row(s, 5, &a);
+		/* A department sees the cases handed over to it, never the citizen's other
+		 * contacts with the center. */
 		if (who->role == ROLE_CLIENT_VIEWER || !auth_can_read_case(who, &a))
 			continue;
 		json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0), "group",
@@ -956,7 +932,7 @@ static int case_load(struct db *db, const struct principal *who, int64_t id, int
 int case_get(struct db *db, const struct principal *who, int64_t id, int64_t now, json_t **out)
 {
 	struct case_access a;
-	int err = access_of(db, who, id, &a);
+	int err = auth_case_load(db, who, id, &a);
 
 	if (err)
 		return err;
@@ -990,9 +966,10 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	char old_out[32] = "", old_summary[4000 * 4 + 1] = "";
 	json_t *x;
 	int64_t category = 0, old_category = 0, received = 0;
+	bool old_confidential = false, old_threat = false;
 	int err;
 
-	err = access_of(db, who, id, &a);
+	err = auth_case_load(db, who, id, &a);
 	if (err)
 		return err;
 	if (!auth_can_write_case(who, &a))
@@ -1024,9 +1001,10 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	if (verr_any(v))
 		return EBADMSG;
 
-	err = db_prepare(
-	        db, &s, "SELECT outcome, category_id, received_at, summary FROM cases WHERE id = ?",
-	        true);
+	err = db_prepare(db, &s,
+	                 "SELECT outcome, category_id, received_at, summary, confidential, threat"
+	                 " FROM cases WHERE id = ?",
+	                 true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, id);
@@ -1035,6 +1013,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		old_category = stmt_int(s, 1);
 		received = stmt_int(s, 2);
 		snprintf(old_summary, sizeof(old_summary), "%s", stmt_text(s, 3));
+		old_confidential = stmt_int(s, 4) != 0;
+		old_threat = stmt_int(s, 5) != 0;
 	}
 	stmt_done(s);
 	old_outcome = old_out;
@@ -1092,6 +1072,8 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 			newp = json_string_value(x);
 			stmt_bind_text(s, 1, newp);
 		} else {
+			bool old = which == 3 ? old_confidential : old_threat;
+			snprintf(oldv, sizeof(oldv), "%s", old ? "true" : "false");
 			snprintf(newv, sizeof(newv), "%s", json_is_true(x) ? "true" : "false");
 			stmt_bind_int(s, 1, json_is_true(x));
 		}
@@ -1100,7 +1082,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		err = stmt_step(s) == DB_DONE ? 0 : EIO;
 		stmt_done(s);
 		if (!err)
-			err = history_add(db, id, now, who->id, k, which <= 2 ? oldp : NULL, newp);
+			err = history_add(db, id, now, who->id, k, oldp, newp);
 		if (!err && which == 4 && json_is_true(x))
 			err = notify_threat(db, id, a.group_id, now);
 		if (err)
@@ -1128,8 +1110,10 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	struct handover_in hi;
 	struct boundary b;
 	struct local_time lt;
-	int64_t category, received;
-	int err = access_of(db, who, case_id, &a);
+	struct stmt *s;
+	char old_outcome[32] = "";
+	int64_t category = 0, received = 0;
+	int err = auth_case_load(db, who, case_id, &a);
 
 	if (err)
 		return err;
@@ -1138,8 +1122,17 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	parse_handover(in, &hi, v);
 	if (verr_any(v))
 		return EBADMSG;
-	category = scalar1(db, "SELECT category_id FROM cases WHERE id = ?", case_id);
-	received = scalar1(db, "SELECT received_at FROM cases WHERE id = ?", case_id);
+	err = db_prepare(db, &s, "SELECT category_id, received_at, outcome FROM cases WHERE id = ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, case_id);
+	if (stmt_step(s) == DB_ROW) {
+		category = stmt_int(s, 0);
+		received = stmt_int(s, 1);
+		snprintf(old_outcome, sizeof(old_outcome), "%s", stmt_text(s, 2));
+	}
+	stmt_done(s);
 	stockholm_from_utc(received, &lt);
 	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
 	if (err)
@@ -1152,10 +1145,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	if (err)
 		return err;
 	err = insert_handover(db, case_id, a.client_id, &hi, &b, now, hid, v);
-	if (!err &&
-	    scalar2(db, "SELECT 1 FROM cases WHERE id = ? AND outcome <> 'handed_over' AND ?",
-	            case_id, 1)) {
-		struct stmt *s;
+	if (!err && strcmp(old_outcome, "handed_over") != 0) {
 		err = db_prepare(
 		        db, &s,
 		        "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
@@ -1171,7 +1161,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		if (!err)
 			err = observe(db, case_id, 1);
 		if (!err)
-			err = history_add(db, case_id, now, who->id, "outcome", NULL,
+			err = history_add(db, case_id, now, who->id, "outcome", old_outcome,
 			                  "handed_over");
 	}
 	if (!err)
@@ -1192,6 +1182,7 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	json_t *ans = json_object_get(in, "answer");
 	const char *k;
 	json_t *x;
+	struct case_access a;
 	int64_t client = 0, case_id = 0;
 	bool answered = false;
 	int err;
@@ -1216,7 +1207,12 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	stmt_done(s);
 	if (!case_id)
 		return ENOENT;
-	if (who->role == ROLE_CLIENT_VIEWER && who->client_id != client)
+	/* The same rule as for the case itself: whoever may not see a confidential case may
+	 * not answer for its department either. */
+	err = auth_case_load(db, who, case_id, &a);
+	if (err)
+		return err;
+	if (!auth_can_answer_handover(who, &a, client))
 		return EPERM;
 	if (verr_any(v))
 		return EBADMSG;
@@ -1252,6 +1248,17 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
                   bool overdue, bool open_only, int64_t now, json_t **items)
 {
+	static const char q[] =
+	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
+	        " h.created_at, h.due_date, h.answered_at, h.answer, " AUTH_SQL_CASE_FACTS
+	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
+	        " JOIN clients cl ON cl.id = h.client_id"
+	        " JOIN contacts ct ON ct.id = h.contact_id"
+	        " WHERE (?2 = 0 OR h.client_id = ?3)"
+	        " AND (?4 = 0 OR h.answered_at IS NULL)"
+	        " AND (?5 = 0 OR (h.answered_at IS NULL AND h.due_date < ?6))"
+	        " AND (?7 = 0 OR c.group_id = ?8)"
+	        " ORDER BY h.due_date, h.id LIMIT 1000";
 	struct stmt *s;
 	struct date today;
 	char day[11];
@@ -1262,20 +1269,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		client_id = who->client_id;
 	today_of(now, &today);
 	date_format(&today, day);
-	err = db_prepare(
-	        db, &s,
-	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
-	        " h.created_at, h.due_date, h.answered_at, h.answer, c.confidential,"
-	        " EXISTS(SELECT 1 FROM user_groups ug WHERE ug.user_id = ? AND"
-	        "  ug.group_id = c.group_id), c.group_id"
-	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
-	        " JOIN clients cl ON cl.id = h.client_id JOIN contacts ct ON ct.id = h.contact_id"
-	        " WHERE (? = 0 OR h.client_id = ?)"
-	        " AND (? = 0 OR h.answered_at IS NULL)"
-	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
-	        " AND (? = 0 OR c.group_id = ?)"
-	        " ORDER BY h.due_date, h.id LIMIT 1000",
-	        true);
+	err = db_prepare(db, &s, q, true);
 	if (err) {
 		json_decref(arr);
 		return err;
@@ -1289,10 +1283,9 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 7, group_id);
 	stmt_bind_int(s, 8, group_id);
 	while (stmt_step(s) == DB_ROW) {
-		struct case_access a = {.client_id = stmt_int(s, 2),
-		                        .confidential = stmt_int(s, 11) != 0,
-		                        .handed_over = true,
-		                        .member_of_group = stmt_int(s, 12) != 0};
+		struct case_access a;
+
+		auth_case_access_row(s, 11, &a);
 		if (!auth_can_read_case(who, &a))
 			continue;
 		json_t *o =
@@ -1303,7 +1296,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 		                  stmt_text(s, 5), "message", stmt_text(s, 6));
 		json_object_set_new(o, "created_at", time_json(stmt_int(s, 7)));
 		json_object_set_new(o, "due_date", json_string(stmt_text(s, 8)));
-		json_object_set_new(o, "group_id", json_integer(stmt_int(s, 13)));
+		json_object_set_new(o, "group_id", json_integer(a.group_id));
 		json_object_set_new(o, "answered_at",
 		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));
@@ -1322,7 +1315,8 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
  * ====================================================================== */
 
 /* One fixed statement with optional filters: no SQL is built from input. The last part
- * is who may see what: the same rules as auth_can_read_case. */
+ * is who may see what: auth_can_read_case in SQL (AUTH_SQL_CAN_READ_CASE, checked against
+ * it in test_auth.c). */
 #define CASE_WHERE                                                                                 \
 	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                      \
 	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                    \
@@ -1333,11 +1327,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"  \
 	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"        \
 	" AND (?18 = 0 OR c.threat = 1)"                                                           \
-	" AND (?13 IN ('admin','manager')"                                                         \
-	"  OR (?13 IN ('agent','group_lead') AND (c.confidential = 0 OR c.group_id IN"             \
-	"   (SELECT group_id FROM user_groups WHERE user_id = ?14)))"                              \
-	"  OR (?13 = 'client_viewer' AND c.client_id = ?15 AND EXISTS (SELECT 1 FROM handovers h"  \
-	"   WHERE h.case_id = c.id AND h.client_id = ?15)))"
+	" AND " AUTH_SQL_CAN_READ_CASE("?13", "?14", "?15")
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total)
@@ -1396,4 +1386,68 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		             : q->phone     ? "by phone"
 		                            : "by citizen_id");
 	return 0;
+}
+
+/* ======================================================================
+ * Citizens
+ * ====================================================================== */
+
+/* ENOENT if there is no such citizen; EPERM, recorded in the audit log, when the
+ * principal may read none of the citizen's cases. */
+static int citizen_access(struct db *db, const struct principal *who, int64_t id, int64_t now)
+{
+	static const char q[] = "SELECT EXISTS(SELECT 1 FROM citizens WHERE id = ?1),"
+	                        " EXISTS(SELECT 1 FROM cases c WHERE c.citizen_id = ?1"
+	                        "  AND " AUTH_SQL_CAN_READ_CASE("?2", "?3", "?4") ")";
+	struct stmt *s;
+	bool exists = false, through_case = false;
+	int err = db_prepare(db, &s, q, true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	stmt_bind_text(s, 2, role_name(who->role));
+	stmt_bind_int(s, 3, who->id);
+	stmt_bind_int(s, 4, who->client_id);
+	if (stmt_step(s) == DB_ROW) {
+		exists = stmt_int(s, 0) != 0;
+		through_case = stmt_int(s, 1) != 0;
+	}
+	stmt_done(s);
+	if (!exists)
+		return ENOENT;
+	if (!auth_can_read_citizen(who, through_case)) {
+		audit_record(db, now, who->id, "read_denied", "citizen", id, NULL);
+		return EPERM;
+	}
+	return 0;
+}
+
+int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out)
+{
+	int err = citizen_access(db, who, id, now);
+
+	if (err)
+		return err;
+	*out = citizen_of(db, id);
+	if (json_is_null(*out))
+		return ENOENT;
+	err = audit_record(db, now, who->id, "read", "citizen", id, NULL);
+	if (err) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                       json_t **items, int64_t *total)
+{
+	struct case_query q = {.citizen_id = id, .limit = 200};
+	int err = citizen_access(db, who, id, now);
+
+	if (err)
+		return err;
+	return case_search(db, who, &q, now, items, total);
 }

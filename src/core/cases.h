@@ -47,6 +47,15 @@ struct case_query {
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total);
 
+/* A citizen's name, phone, e-mail and personnummer, or the cases of a citizen. A citizen
+ * is seen only through a case the principal may read (managers and admins see all):
+ * ENOENT if there is no such citizen, EPERM (and a read_denied row in the audit log) if
+ * it is hidden. The read is audited. */
+int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                     json_t **out);
+int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                       json_t **items, int64_t *total);
+
 /* Hand a case over to a department contact (sets outcome handed_over). */
 int case_handover(struct db *db, const struct principal *who, int64_t case_id, const json_t *in,
                   int64_t now, int64_t *handover_id, struct verrors *v);

@@ -669,6 +669,9 @@ static const struct field user_fields[] = {
 
 #define ADMIN_WRITE (ROLE_ADMIN)
 #define LEADS_WRITE (ROLE_ADMIN | ROLE_MANAGER | ROLE_GROUP_LEAD)
+/* Users carry e-mail addresses and SIP URIs: managers and admins read them; a group lead
+ * sees the agents of the queue through /api/v1/acd/agents, not here. */
+#define USERS_READ (ROLE_ADMIN | ROLE_MANAGER)
 
 static const struct resource r_units = {
         "units", "units", "enheten", "unit", unit_fields, N(unit_fields), ROLES_STAFF, ADMIN_WRITE,
@@ -740,7 +743,7 @@ static const struct resource r_boundaries = {"boundaries",
                                              NULL,
                                              NULL};
 static const struct resource r_users = {
-        "users",     "users", "användaren", "user",        user_fields, N(user_fields), ROLES_LEADS,
+        "users",     "users", "användaren", "user",        user_fields, N(user_fields), USERS_READ,
         ADMIN_WRITE, true,    "username",   user_validate, user_write,  user_read};
 
 const struct resource *const resources[] = {

@@ -7,6 +7,7 @@
 #include "core/audit.h"
 #include "core/calendar.h"
 #include "core/cases.h"
+#include "core/contact.h"
 #include "core/personnummer.h"
 #include "http/http_int.h"
 #include "store/db.h"
@@ -142,7 +143,7 @@ static int query_time_s(struct req *r, const char *key, int64_t *out)
 static int cases_search(struct req *r)
 {
 	struct case_query q = {0};
-	char pnr[13];
+	char pnr[13], phone[32];
 	json_t *items;
 	int64_t total;
 	int err;
@@ -165,7 +166,19 @@ static int cases_search(struct req *r)
 	    query_one_of(r, "channel", channels, &q.channel))
 		return 0;
 	q.text = req_query(r, "q");
-	q.phone = req_query(r, "phone");
+	if (req_query(r, "phone")) {
+		/* Stored phones are E.164 (phone_normalize); the query is read the same way, so
+		 * "070-030 54 22", "0700305422" and "+46700305422" find the same citizen. */
+		if (phone_normalize(req_query(r, "phone"), phone, sizeof(phone)) != 0)
+			return resp_error(r, 400, "bad-query",
+			                  L(r, "Felaktig parameter", "Bad parameter"), "%s",
+			                  L(r,
+			                    "phone: inget telefonnummer (t.ex. 070-123 45 67 eller "
+			                    "+46701234567).",
+			                    "phone: not a phone number (e.g. 070-123 45 67 or "
+			                    "+46701234567)."));
+		q.phone = phone;
+	}
 	if (req_query(r, "threat")) {
 		const char *th = req_query(r, "threat");
 		if (strcmp(th, "true") != 0 && strcmp(th, "false") != 0)
@@ -193,64 +206,37 @@ static int cases_search(struct req *r)
 	                           "limit", (json_int_t)q.limit, "offset", (json_int_t)q.offset));
 }
 
-static int64_t count1(struct req *r, const char *sql, int64_t id)
-{
-	struct stmt *s;
-	int64_t n = 0;
-
-	if (db_prepare(r->app->db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, id);
-	if (stmt_step(s) == DB_ROW)
-		n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
-}
-
-static int citizen_cases(struct req *r)
-{
-	struct case_query q = {.citizen_id = r->params[0], .limit = 200};
-	json_t *items;
-	int64_t total;
-	int err;
-
-	if (!count1(r, "SELECT COUNT(*) FROM citizens WHERE id = ?", r->params[0]))
-		return not_found(r, "medborgare", "citizen", r->params[0]);
-	err = case_search(r->app->db, &r->who, &q, r->now, &items, &total);
-	if (err)
-		return resp_store_error(r, err, "case");
-	return resp_json(r, 200,
-	                 json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)total));
-}
-
 static json_t *col_or_null(struct stmt *s, int col)
 {
 	return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
 }
 
+/* A hidden citizen answers as one that does not exist: walking the ids tells nothing about
+ * who has contacted the center (the refusal is in the audit log). */
 static int citizen_get(struct req *r)
 {
-	struct stmt *s;
-	json_t *o = NULL;
-	int err = db_prepare(
-	        r->app->db, &s,
-	        "SELECT id, name, phone, email, personal_id FROM citizens WHERE id = ?", true);
+	json_t *o;
+	int err = case_citizen_get(r->app->db, &r->who, r->params[0], r->now, &o);
 
+	if (err == ENOENT || err == EPERM)
+		return not_found(r, "medborgare", "citizen", r->params[0]);
 	if (err)
 		return resp_store_error(r, err, "citizen");
-	stmt_bind_int(s, 1, r->params[0]);
-	if (stmt_step(s) == DB_ROW) {
-		o = json_pack("{s:I}", "id", (json_int_t)stmt_int(s, 0));
-		json_object_set_new(o, "name", col_or_null(s, 1));
-		json_object_set_new(o, "phone", col_or_null(s, 2));
-		json_object_set_new(o, "email", col_or_null(s, 3));
-		json_object_set_new(o, "personal_id", col_or_null(s, 4));
-	}
-	stmt_done(s);
-	if (!o)
-		return not_found(r, "medborgare", "citizen", r->params[0]);
-	audit_record(r->app->db, r->now, r->who.id, "read", "citizen", r->params[0], NULL);
 	return resp_json(r, 200, o);
+}
+
+static int citizen_cases(struct req *r)
+{
+	json_t *items;
+	int64_t total;
+	int err = case_citizen_cases(r->app->db, &r->who, r->params[0], r->now, &items, &total);
+
+	if (err == ENOENT || err == EPERM)
+		return not_found(r, "medborgare", "citizen", r->params[0]);
+	if (err)
+		return resp_store_error(r, err, "case");
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)total));
 }
 
 static int handovers_list(struct req *r)
@@ -286,8 +272,11 @@ static int handovers_answer(struct req *r)
 		return not_found(r, "överlämnande", "handover", r->params[0]);
 	if (err == EPERM)
 		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r, "Överlämnandet gäller en annan förvaltning.",
-		                    "The handover belongs to another department."));
+		                  L(r,
+		                    "Överlämnandet gäller en annan förvaltning eller ett "
+		                    "sekretessmarkerat ärende i en annan grupp.",
+		                    "The handover belongs to another department or to a "
+		                    "confidential case of another group."));
 	if (verr_any(&v))
 		return resp_field_errors(r, &v);
 	if (err == EEXIST)
