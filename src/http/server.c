@@ -158,10 +158,17 @@ static void run_mhd(struct http *h)
 	MHD_UNSIGNED_LONG_LONG timeout;
 
 	/* Repeat while requests were answered: the next MHD_run sends their responses
-	 * (and may start the next batch with requests that arrived meanwhile). */
-	do
+	 * (and may start the next batch with requests that arrived meanwhile). At the
+	 * connection limit libmicrohttpd stops watching the listening socket and only looks
+	 * again at its next run: when connections closed meanwhile, that run is now, or the
+	 * clients waiting to be accepted would wait for some other event. */
+	do {
+		unsigned before = h->nconns;
+
 		MHD_run(h->d);
-	while (end_batch(h) > 0);
+		if (before >= CONN_LIMIT && h->nconns < before)
+			MHD_run(h->d);
+	} while (end_batch(h) > 0);
 	if (MHD_get_timeout(h->d, &timeout) == MHD_YES)
 		tmr_start(&h->tmr, timeout ? timeout : 1, mhd_tmr_h, h);
 	else
