@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <re_types.h>
@@ -16,6 +18,7 @@
 #include "http/http_int.h"
 
 #define WORKERS_MAX 8
+#define WORKER_NICE 19 /* the lowest priority */
 
 struct job {
 	struct job *next;
@@ -42,6 +45,10 @@ static void *worker_main(void *arg)
 	struct workers *w = arg;
 	uint64_t one = 1;
 
+	/* The loop thread comes first: on a small machine the workers would otherwise take
+	 * the cores a call's media and the other requests need. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0)
+		log_debug("http.workers", "nice=%d error=\"%s\"", WORKER_NICE, strerror(errno));
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct job *j;
