@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -339,6 +339,28 @@ bench_forecast() {
 	"$ROOT/$BUILD/bench/bench_wfm" 20 8
 }
 
+# /healthz and SIP OPTIONS latency while logins are flooded and slow connections pile up.
+# The login limits are off, so every login of the flood costs a password hash.
+bench_dos() {
+	say "## Abuse: /healthz and SIP OPTIONS during a login flood and slowloris"
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	say "fd_limit=$(ulimit -n) cores=$(nproc) load_at_start=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+	HP=$(free_port)
+	SP=$(free_port)
+	"$BIN" demo --db "$TMP/dos.db" >/dev/null 2>&1
+	"$BIN" serve --db "$TMP/dos.db" --http "127.0.0.1:$HP" --sip "127.0.0.1:$SP" \
+		--login-limit off --login-address-limit off --log-level warn 2>"$TMP/dos.log" &
+	echo $! >"$TMP/pid"
+	wait_http "$HP"
+	sleep 1
+	say "\$ bench/dos.py --http HTTP_PORT --sip SIP_PORT ${DOS_ARGS:-} (server: --login-limit off --login-address-limit off)"
+	# shellcheck disable=SC2086
+	python3 "$ROOT/bench/dos.py" --http "$HP" --sip "$SP" ${DOS_ARGS:-}
+	kill "$(cat "$TMP/pid")"
+	wait "$(cat "$TMP/pid")" 2>/dev/null || true
+	rm -f "$TMP/pid"
+}
+
 wait_file() {
 	i=0
 	until [ -s "$1" ] || [ $i -gt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
@@ -352,5 +374,6 @@ web) bench_web ;;
 report) bench_report ;;
 sip) bench_sip ;;
 forecast) bench_forecast ;;
+dos) bench_dos ;;
 *) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast ;;
 esac

@@ -77,6 +77,9 @@ static void usage(FILE *f)
 	        "            [--static DIR] [--municipality NAME] [--log-level L] [--durability "
 	        "full|normal]\n"
 	        "            [--feedback-limit POSTS/SECONDS|off] [--rtp-timeout SECONDS]\n"
+	        "            [--login-limit N/SECONDS|off] [--login-address-limit N/SECONDS|off]\n"
+	        "            [--http-per-address N] [--http-head-timeout SECONDS] "
+	        "[--http-body-min-rate BYTES]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -212,6 +215,11 @@ static int cmd_serve(int argc, char **argv)
 	        {"max-body", required_argument, NULL, 'b'},
 	        {"feedback-limit", required_argument, NULL, 'F'},
 	        {"rtp-timeout", required_argument, NULL, 'T'},
+	        {"login-limit", required_argument, NULL, 'L'},
+	        {"login-address-limit", required_argument, NULL, 'A'},
+	        {"http-per-address", required_argument, NULL, 'H'},
+	        {"http-head-timeout", required_argument, NULL, 'W'},
+	        {"http-body-min-rate", required_argument, NULL, 'B'},
 	        {"demo", no_argument, NULL, 'x'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -289,6 +297,17 @@ static int cmd_serve(int argc, char **argv)
 			goto out;
 	}
 
+	if (cfg.login_burst)
+		err = ratelimit_alloc(&app.login_user_limit, cfg.login_burst, cfg.login_period_s);
+	if (!err && cfg.login_addr_burst)
+		err = ratelimit_alloc(&app.login_addr_limit, cfg.login_addr_burst,
+		                      cfg.login_addr_period_s);
+	if (err)
+		goto out;
+	app.http_per_address = (unsigned)cfg.http_per_address;
+	app.http_head_timeout_s = (unsigned)cfg.http_head_timeout_s;
+	app.http_body_min_rate = (unsigned)cfg.http_body_min_rate;
+
 	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
 	err = acd_host_alloc(&app.acd, db, acd_now_ms());
 	if (err) {
@@ -333,6 +352,8 @@ out:
 	http_stop(http);
 	acd_host_free(app.acd);
 	ratelimit_free(app.feedback_limit);
+	ratelimit_free(app.login_user_limit);
+	ratelimit_free(app.login_addr_limit);
 	db_close(db);
 	libre_close();
 	tmr_debug();

@@ -21,6 +21,15 @@ void config_defaults(struct config *c)
 	c->feedback_burst = 5; /* feedback posts per address in ten minutes */
 	c->feedback_period_s = 600;
 	c->rtp_timeout_s = 60; /* well past any hold-free gap a working phone leaves */
+	/* A whole office behind one NAT address still fits; one address alone never
+	 * fills the server's 4000 connections. */
+	c->http_per_address = 256;
+	c->http_head_timeout_s = 10;
+	c->http_body_min_rate = 1024;
+	c->login_burst = 10; /* wrong passwords per username, one more every minute */
+	c->login_period_s = 600;
+	c->login_addr_burst = 50; /* per address: an office shares one */
+	c->login_addr_period_s = 600;
 }
 
 static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
@@ -90,6 +99,24 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		}
 		return 0;
 	}
+	if (strcmp(key, "login-limit") == 0 || strcmp(key, "login_limit") == 0 ||
+	    strcmp(key, "login-address-limit") == 0 || strcmp(key, "login_address_limit") == 0) {
+		bool per_user = strstr(key, "address") == NULL;
+		if (ratelimit_parse(value, per_user ? &c->login_burst : &c->login_addr_burst,
+		                    per_user ? &c->login_period_s : &c->login_addr_period_s) != 0) {
+			snprintf(err, errlen,
+			         "%s: \"%s\" is not FAILURES/SECONDS (e.g. 10/600) or off", key,
+			         value);
+			return EINVAL;
+		}
+		return 0;
+	}
+	if (strcmp(key, "http-per-address") == 0 || strcmp(key, "http_per_address") == 0)
+		return set_long(&c->http_per_address, value, 0, 4000, err, errlen, key);
+	if (strcmp(key, "http-head-timeout") == 0 || strcmp(key, "http_head_timeout") == 0)
+		return set_long(&c->http_head_timeout_s, value, 1, 300, err, errlen, key);
+	if (strcmp(key, "http-body-min-rate") == 0 || strcmp(key, "http_body_min_rate") == 0)
+		return set_long(&c->http_body_min_rate, value, 0, 1L << 30, err, errlen, key);
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
 		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
 	if (strcmp(key, "demo") == 0) {
@@ -103,7 +130,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	snprintf(err, errlen,
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
 	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
-	         "rtp-timeout, demo)",
+	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
+	         "http-body-min-rate, rtp-timeout, demo)",
 	         key);
 	return EINVAL;
 }

@@ -21,6 +21,13 @@ struct config {
 	unsigned feedback_burst;    /* Tyck till: posts per address per period, 0: no limit */
 	unsigned feedback_period_s; /* … refilled evenly over this many seconds */
 	long rtp_timeout_s;         /* a call leg silent this long is hung up; 0: never */
+	long http_per_address;      /* open HTTP connections per client address; 0: no cap */
+	long http_head_timeout_s;   /* a request line and headers must arrive within this */
+	long http_body_min_rate;    /* bytes/s a request body must average; 0: any */
+	unsigned login_burst;       /* failed logins per username per period, 0: no limit */
+	unsigned login_period_s;    /* … refilled evenly over this many seconds */
+	unsigned login_addr_burst;  /* failed logins per client address per period, 0: none */
+	unsigned login_addr_period_s;
 };
 
 void config_defaults(struct config *c);

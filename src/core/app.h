@@ -19,6 +19,11 @@ struct app {
 	struct acd_host *acd;             /* the queue engine's host, NULL until started */
 	struct tel *tel;                  /* telephony, NULL without --sip */
 	struct ratelimit *feedback_limit; /* per-address limit of Tyck till, NULL: none */
+	struct ratelimit *login_user_limit; /* failed logins per username, NULL: none */
+	struct ratelimit *login_addr_limit; /* failed logins per client address, NULL: none */
+	unsigned http_per_address;          /* open HTTP connections per client address, 0: any */
+	unsigned http_head_timeout_s;       /* a request's head must be in within this */
+	unsigned http_body_min_rate;        /* bytes/s a body must keep up after the head time */
 };
 
 #endif

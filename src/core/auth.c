@@ -2,6 +2,7 @@
 #include "core/auth.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -70,22 +71,28 @@ static void principal_from_row(struct stmt *s, int col, struct principal *who)
 	who->unit_id = stmt_is_null(s, col + 3) ? 0 : stmt_int(s, col + 3);
 }
 
-int auth_login(struct db *db, const char *username, const char *password, int64_t now,
-               int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who)
+/* A hash that matches no password, verified for unknown users so that a wrong password
+ * for them costs what it costs for a known user and timing does not reveal usernames. */
+static const char *dummy_hash(void)
+{
+	static char h[128];
+
+	if (!h[0] && auth_password_hash("lotsen-timing-equaliser", h) != 0)
+		h[0] = '\0';
+	return h;
+}
+
+int auth_login_lookup(struct db *db, const char *username, char hash[128], struct principal *who)
 {
 	static const char q_user[] = "SELECT id, role, client_id, unit_id, password_hash FROM users"
 	                             " WHERE username = ? AND active = 1";
-	static const char q_sess[] =
-	        "INSERT INTO sessions(token_hash, user_id, created_at, expires_at)"
-	        " VALUES (?, ?, ?, ?)";
-	static const char q_gc[] = "DELETE FROM sessions WHERE expires_at <= ?";
 	struct stmt *s;
-	unsigned char raw[32], h[32];
-	char hash[128] = "";
+	const char *dummy;
 	int err;
 
 	if (sodium_init() < 0)
 		return EIO;
+	hash[0] = '\0';
 	err = db_prepare(db, &s, q_user, true);
 	if (err)
 		return err;
@@ -93,17 +100,27 @@ int auth_login(struct db *db, const char *username, const char *password, int64_
 	if (stmt_step(s) == DB_ROW) {
 		principal_from_row(s, 0, who);
 		if (!stmt_is_null(s, 4))
-			snprintf(hash, sizeof(hash), "%s", stmt_text(s, 4));
+			snprintf(hash, 128, "%s", stmt_text(s, 4));
 	}
 	stmt_done(s);
-	if (!hash[0]) {
-		/* Spend the same effort for unknown users so timing does not reveal usernames. */
-		char dummy[128];
-		auth_password_hash("lotsen-timing-equaliser", dummy);
-		return EPERM;
-	}
-	if (!auth_password_verify(hash, password))
-		return EPERM;
+	if (hash[0])
+		return 0;
+	dummy = dummy_hash();
+	snprintf(hash, 128, "%s", dummy);
+	memset(who, 0, sizeof(*who));
+	return ENOENT;
+}
+
+int auth_login_session(struct db *db, const struct principal *who, int64_t now, int64_t ttl_s,
+                       char token[AUTH_TOKEN_LEN + 1])
+{
+	static const char q_sess[] =
+	        "INSERT INTO sessions(token_hash, user_id, created_at, expires_at)"
+	        " VALUES (?, ?, ?, ?)";
+	static const char q_gc[] = "DELETE FROM sessions WHERE expires_at <= ?";
+	struct stmt *s;
+	unsigned char raw[32], h[32];
+	int err;
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(token, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
@@ -125,6 +142,20 @@ int auth_login(struct db *db, const char *username, const char *password, int64_
 	err = stmt_step(s) == DB_DONE ? 0 : EIO;
 	stmt_done(s);
 	return err;
+}
+
+int auth_login(struct db *db, const char *username, const char *password, int64_t now,
+               int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who)
+{
+	char hash[128];
+	int err = auth_login_lookup(db, username, hash, who);
+
+	if (err && err != ENOENT)
+		return err;
+	/* Unknown users verify against the dummy hash: the same effort either way. */
+	if (!auth_password_verify(hash, password) || err == ENOENT)
+		return EPERM;
+	return auth_login_session(db, who, now, ttl_s, token);
 }
 
 int auth_session(struct db *db, const char *token, int64_t now, struct principal *who)

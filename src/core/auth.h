@@ -37,6 +37,13 @@ const char *role_name(enum role r);
 int auth_password_hash(const char *password, char out[128]);
 bool auth_password_verify(const char *hash, const char *password);
 
+/* The login's two halves, so the costly verification can run off the loop thread:
+ * the user's password hash (ENOENT for an unknown or inactive user, with a dummy hash
+ * that costs as much to verify and matches nothing), then, once auth_password_verify
+ * said yes, a new session and its token. */
+int auth_login_lookup(struct db *db, const char *username, char hash[128], struct principal *who);
+int auth_login_session(struct db *db, const struct principal *who, int64_t now, int64_t ttl_s,
+                       char token[AUTH_TOKEN_LEN + 1]);
 /* Verify username+password; on success create a session and return its token. */
 int auth_login(struct db *db, const char *username, const char *password, int64_t now,
                int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who);

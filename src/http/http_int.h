@@ -17,6 +17,13 @@ struct MHD_Response;
 
 #define REQ_MAX_PARAMS 4
 
+struct http;
+struct req;
+/* Sets a deferred request's answer, on the loop thread. */
+typedef void(req_answer_h)(struct req *r, void *arg);
+/* Work of a request on a worker thread: it touches no database and no libmicrohttpd. */
+typedef void(work_h)(void *arg);
+
 /* One HTTP request, from the first byte of its body to the response. */
 struct req {
 	struct MHD_Connection *conn;    /* libmicrohttpd's connection (borrowed) */
@@ -35,6 +42,10 @@ struct req {
 	unsigned status;                /* response status once set */
 	struct MHD_Response *resp;      /* response once set */
 	struct sse_hub *sse;            /* the server's event streams (borrowed) */
+	struct http *http;              /* the server (borrowed) */
+	work_h *work;                   /* req_defer: runs on a worker thread */
+	req_answer_h *deferred;         /* req_defer: then sets the answer, on the loop */
+	void *deferred_arg;             /* their argument */
 };
 
 /* Pick Swedish or English text for the request's language. */
@@ -84,6 +95,9 @@ struct verrors;
 int resp_field_errors(struct req *r, struct verrors *v);
 int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
                ...) __attribute__((format(printf, 5, 6)));
+/* A problem response on its own, for answers given outside a request (NULL on ENOMEM). */
+struct MHD_Response *resp_problem_response(unsigned status, const char *type, const char *title,
+                                           const char *detail);
 /* Map a store error (ENOENT, EEXIST, …) to a response. */
 int resp_store_error(struct req *r, int err, const char *what);
 
@@ -118,6 +132,24 @@ int router_dispatch(struct req *r);
 /* libmicrohttpd's unescaper for paths and query strings: a decoded NUL (%00) is kept
  * visible to router_dispatch instead of cutting the string short. */
 size_t router_unescape_h(void *arg, struct MHD_Connection *conn, char *s);
+
+/* --- work off the loop (workers.c) --- */
+typedef void(work_done_h)(void *arg); /* afterwards, on the loop thread */
+struct workers;
+/* n (1…8) threads. */
+int workers_alloc(struct workers **wp, unsigned n);
+/* Queue a job; `arg` must live until `done` has run. */
+int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg);
+/* Jobs submitted whose done has not run yet. */
+unsigned workers_queued(const struct workers *w);
+/* Finishes the queued jobs (running their done handlers), then ends the threads. */
+void workers_free(struct workers *w);
+
+/* Answer r later: `work` runs on a worker thread, then `answer` on the loop sets the
+ * response (and may write to the database, inside the turn's group commit). Meanwhile
+ * the connection is suspended. EBUSY when too many jobs wait already (the caller answers
+ * 503 itself). */
+int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg);
 
 /* --- Server-Sent Events (sse.c) --- */
 struct sse_hub;

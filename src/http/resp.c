@@ -170,6 +170,30 @@ int resp_problem(struct req *r, struct problem *p)
 	return resp_json_ctype(r, p->status, o, "application/problem+json; charset=utf-8");
 }
 
+struct MHD_Response *resp_problem_response(unsigned status, const char *type, const char *title,
+                                           const char *detail)
+{
+	char t[96];
+	json_t *o;
+	char *s;
+	struct MHD_Response *resp;
+
+	snprintf(t, sizeof(t), "/docs/api.md#problem-%s", type);
+	o = json_pack("{s:s,s:s,s:i,s:s}", "type", t, "title", title, "status", (int)status,
+	              "detail", detail);
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!s)
+		return NULL;
+	resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(s);
+		return NULL;
+	}
+	common_headers(resp, "application/problem+json; charset=utf-8");
+	return resp;
+}
+
 int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
                ...)
 {

@@ -2,6 +2,7 @@
 #include "http/http.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -21,7 +22,31 @@
 #include "http/http_int.h"
 #include "store/db.h"
 
-#define DISCARD_MAX (16u << 20) /* oversize bytes read before answering 413 anyway */
+#define DISCARD_MAX (16u << 20)      /* an announced body larger than this is refused unread */
+#define CONN_LIMIT  4000u            /* open connections in all */
+#define CONN_SPARE  (CONN_LIMIT / 4) /* kept free by cutting slow heads sooner */
+#define SWEEP_MS    1000             /* how often slow connections are looked for */
+#define DEFER_MAX   32               /* deferred requests waiting for a worker at most */
+#define WORKERS     2                /* threads for password hashing */
+
+/* Where a connection is in its request. */
+enum conn_phase {
+	CONN_HEAD, /* waiting for a request line and headers (also between requests) */
+	CONN_BODY, /* the head is in; the body is arriving */
+	CONN_BUSY, /* the request is in: Lotsen answers it (or streams to it) */
+	CONN_CUT,  /* shut down by the sweep; libmicrohttpd has yet to close it */
+};
+
+/* One open connection, from accept to close (libmicrohttpd's socket context). */
+struct conn {
+	struct le le;             /* in http.conns */
+	struct MHD_Connection *c; /* borrowed */
+	int fd;                   /* its socket (libmicrohttpd's) */
+	enum conn_phase phase;    /* see above */
+	uint64_t since;           /* when the phase began, tmr_jiffies() ms */
+	uint64_t body_bytes;      /* bytes of body received in CONN_BODY */
+	bool refused;             /* libmicrohttpd answered an error itself */
+};
 
 struct http {
 	struct MHD_Daemon *d; /* the daemon, no threads of its own */
@@ -33,10 +58,16 @@ struct http {
 	size_t nheld, cap;
 	struct req **syncing; /* committed requests waiting for the fsync on the sync thread */
 	size_t nsyncing, syncing_cap;
-	bool batch;          /* the batch's transaction is open */
-	int sync_fd;         /* the store's "fsync done" descriptor, or -1 */
-	bool stopping;       /* http_stop: no new batch (nothing may stay suspended) */
-	struct sse_hub *sse; /* open event streams */
+	bool batch;              /* the batch's transaction is open */
+	int sync_fd;             /* the store's "fsync done" descriptor, or -1 */
+	bool stopping;           /* http_stop: no new batch (nothing may stay suspended) */
+	struct sse_hub *sse;     /* open event streams */
+	struct workers *workers; /* password hashing off the loop */
+	struct list conns;       /* every open connection (struct conn) */
+	unsigned nconns;         /* entries in conns */
+	struct tmr sweep;        /* looks for heads and bodies that are too slow */
+	uint64_t head_ms;        /* a head must be complete this long after it may start */
+	uint64_t body_rate;      /* bytes/s a body must average once head_ms has passed; 0: any */
 };
 
 static void run_mhd(struct http *h);
@@ -127,10 +158,17 @@ static void run_mhd(struct http *h)
 	MHD_UNSIGNED_LONG_LONG timeout;
 
 	/* Repeat while requests were answered: the next MHD_run sends their responses
-	 * (and may start the next batch with requests that arrived meanwhile). */
-	do
+	 * (and may start the next batch with requests that arrived meanwhile). At the
+	 * connection limit libmicrohttpd stops watching the listening socket and only looks
+	 * again at its next run: when connections closed meanwhile, that run is now, or the
+	 * clients waiting to be accepted would wait for some other event. */
+	do {
+		unsigned before = h->nconns;
+
 		MHD_run(h->d);
-	while (end_batch(h) > 0);
+		if (before >= CONN_LIMIT && h->nconns < before)
+			MHD_run(h->d);
+	} while (end_batch(h) > 0);
 	if (MHD_get_timeout(h->d, &timeout) == MHD_YES)
 		tmr_start(&h->tmr, timeout ? timeout : 1, mhd_tmr_h, h);
 	else
@@ -174,6 +212,22 @@ static int hold(struct http *h, struct req *r)
 	return 0;
 }
 
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void too_large(struct req *r)
+{
+	resp_error(r, 413, "body-too-large", L(r, "För stor begäran", "Request too large"),
+	           L(r, "Begärans innehåll får vara högst %zu byte.",
+	             "The request body may be at most %zu bytes."),
+	           r->app->max_body);
+}
+
 static const char *pick_lang(struct MHD_Connection *c)
 {
 	const char *al = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
@@ -193,8 +247,24 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 	int64_t changes;
 
 	(void)version;
+	{
+		/* libmicrohttpd 0.9.75 passes on a request whose headers it refused (a bad
+		 * Content-Length): its answer is already on the way. */
+		struct conn *k = conn_of(conn);
+		if (k && k->refused) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+	}
 	if (!r) {
 		const char *cl;
+		struct conn *k = conn_of(conn);
+
+		if (k && k->phase != CONN_CUT) {
+			k->phase = CONN_BODY;
+			k->since = tmr_jiffies();
+			k->body_bytes = 0;
+		}
 
 		r = calloc(1, sizeof(*r));
 		if (!r)
@@ -205,6 +275,7 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 		r->path = url;
 		r->lang = pick_lang(conn);
 		r->sse = h->sse;
+		r->http = h;
 		*con_cls = r;
 		/* An announced oversize body is refused, but still read (up to a bound) so
 		 * the client, which is busy sending it, gets to see the 413. */
@@ -214,11 +285,21 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 			unsigned long long n = strtoull(cl, &end, 10);
 			if (*end == '\0' && n > h->app->max_body)
 				r->too_large = true;
+			/* Far too large: refused before a byte of it is read (libmicrohttpd then
+			 * closes the connection after the answer). */
+			if (*end == '\0' && n > DISCARD_MAX) {
+				too_large(r);
+				return MHD_queue_response(conn, r->status, r->resp);
+			}
 		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		struct conn *k = conn_of(conn);
+
+		if (k)
+			k->body_bytes += n;
 
 		if (!r->too_large && r->body_len + n <= h->app->max_body) {
 			char *nb = realloc(r->body, r->body_len + n + 1);
@@ -232,13 +313,18 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 			r->too_large = true;
 			r->discarded += n;
 		}
+		/* A body of unannounced length is read to its end however large (only its
+		 * first max_body bytes are kept): libmicrohttpd cannot answer in the middle. */
 		*upload_data_size = 0;
-		if (r->discarded <= DISCARD_MAX)
-			return MHD_YES;
-		/* Far too large: answer now and let the connection close. */
+		return MHD_YES;
 	}
-	if (r->resp) /* resumed after the turn's commit */
+	if (r->resp) /* resumed after the turn's commit or the deferred work */
 		return MHD_queue_response(conn, r->status, r->resp);
+	{
+		struct conn *k = conn_of(conn);
+		if (k && k->phase != CONN_CUT)
+			k->phase = CONN_BUSY;
+	}
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r->now = ts.tv_sec;
@@ -247,13 +333,13 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
 		h->batch = db_begin(h->app->db) == 0;
 	changes = db_total_changes(h->app->db);
-	if (r->too_large) {
-		resp_error(r, 413, "body-too-large", L(r, "För stor begäran", "Request too large"),
-		           L(r, "Begärans innehåll får vara högst %zu byte.",
-		             "The request body may be at most %zu bytes."),
-		           h->app->max_body);
-	} else {
+	if (r->too_large)
+		too_large(r);
+	else
 		router_dispatch(r);
+	if (r->deferred && !r->resp) { /* answered when its work is done */
+		MHD_suspend_connection(conn);
+		return MHD_YES;
 	}
 	if (!r->resp)
 		resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"), "%s",
@@ -271,8 +357,13 @@ static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct req *r = *con_cls;
 
+	struct conn *k = conn_of(conn);
+
 	(void)cls;
-	(void)conn;
+	if (k && k->phase != CONN_CUT) { /* a next request may follow on the connection */
+		k->phase = CONN_HEAD;
+		k->since = tmr_jiffies();
+	}
 	if (!r)
 		return;
 	if (r->status)
@@ -285,6 +376,229 @@ static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
+}
+
+/* ---- slow clients ----
+ * A client that trickles its request head (a header line every few seconds) or its body
+ * keeps a connection without ever being idle, so libmicrohttpd's idle timeout does not
+ * end it; thousands of them fill the server. Each connection is timed from accept (and
+ * from the end of its last request): a head not complete within head_ms, or a body slower
+ * than body_rate on average, gets its connection shut down. While the server is nearly
+ * full, heads get a fifth of the time, so clients that send a request at once (health
+ * checks, staff) still find room however many addresses the slow ones come from. */
+
+static void notify_conn_h(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	struct conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return; /* untimed; libmicrohttpd's idle timeout still applies */
+		k->c = c;
+		k->fd = ci ? ci->connect_fd : -1;
+		k->phase = CONN_HEAD;
+		k->since = tmr_jiffies();
+		list_append(&h->conns, &k->le, k);
+		h->nconns++;
+		*socket_context = k;
+		return;
+	}
+	if (k) { /* MHD_CONNECTION_NOTIFY_CLOSED */
+		list_unlink(&k->le);
+		h->nconns--;
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+static void sweep_h(void *arg)
+{
+	struct http *h = arg;
+	uint64_t now = tmr_jiffies();
+	uint64_t head_ms = h->head_ms;
+	unsigned heads = 0, bodies = 0;
+
+	if (h->nconns + CONN_SPARE >= CONN_LIMIT)
+		head_ms = head_ms / 5 > 1000 ? head_ms / 5 : 1000;
+	for (struct le *le = list_head(&h->conns); le; le = le->next) {
+		struct conn *k = le->data;
+		uint64_t age = now - k->since;
+		bool cut = false;
+
+		if (k->phase == CONN_HEAD && age >= head_ms) {
+			cut = true;
+			heads++;
+		} else if (k->phase == CONN_BODY && h->body_rate && age >= h->head_ms &&
+		           k->body_bytes * 1000 < h->body_rate * age) {
+			cut = true;
+			bodies++;
+		}
+		if (cut && k->fd >= 0) {
+			/* libmicrohttpd sees the end of the stream and closes it on its next run.
+			 */
+			shutdown(k->fd, SHUT_RDWR);
+			k->phase = CONN_CUT;
+		}
+	}
+	if (heads || bodies) {
+		log_info("http.slow_closed", "heads=%u bodies=%u open=%u", heads, bodies,
+		         h->nconns);
+		run_mhd(h);
+	}
+	tmr_start(&h->sweep, SWEEP_MS, sweep_h, h);
+}
+
+/* ---- work off the loop ---- */
+
+static void deferred_work_h(void *arg)
+{
+	struct req *r = arg;
+
+	r->work(r->deferred_arg);
+}
+
+/* On the loop: the deferred request's answer, with its writes in the turn's group commit
+ * as in access_h. */
+static void deferred_done_h(void *arg)
+{
+	struct req *r = arg;
+	struct http *h = r->http;
+	req_answer_h *answer = r->deferred;
+	int64_t changes;
+
+	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
+		h->batch = db_begin(h->app->db) == 0;
+	changes = db_total_changes(h->app->db);
+	r->deferred = NULL;
+	answer(r, r->deferred_arg);
+	if (!r->resp)
+		resp_error(r, 500, "internal", L(r, "Internt fel", "Internal error"), "%s",
+		           L(r, "Ett oväntat fel inträffade.", "An unexpected error occurred."));
+	if (!(db_tx_depth(h->app->db) > 0 && db_total_changes(h->app->db) != changes &&
+	      hold(h, r) == 0))
+		MHD_resume_connection(r->conn);
+	if (!h->stopping)
+		run_mhd(h);
+}
+
+int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg)
+{
+	struct http *h = r->http;
+	int err;
+
+	if (!h || !h->workers || !work || !answer)
+		return EINVAL;
+	if (workers_queued(h->workers) >= DEFER_MAX)
+		return EBUSY;
+	r->work = work;
+	r->deferred = answer;
+	r->deferred_arg = arg;
+	err = workers_submit(h->workers, deferred_work_h, deferred_done_h, r);
+	if (err)
+		r->deferred = NULL;
+	return err;
+}
+
+/* ---- libmicrohttpd's own error answers ----
+ * libmicrohttpd answers some requests itself, before Lotsen sees them: a request line or
+ * headers too large for the connection's memory (414, 431), a malformed request line,
+ * header, Content-Length or chunked body (400, 413), an HTTP version other than 1.x
+ * (505), and its internal errors (500). Its bodies are HTML, while every error of
+ * Lotsen's API is a problem (RFC 9457). It queues them with MHD_queue_response through
+ * its dynamic symbol table, so Lotsen's definition below is the one it calls: an error
+ * response without a Content-Type (all of Lotsen's own have one) is swapped for a
+ * problem before being passed on to libmicrohttpd's. */
+
+typedef enum MHD_Result(queue_response_fn)(struct MHD_Connection *, unsigned int,
+                                           struct MHD_Response *);
+
+static queue_response_fn *mhd_queue_response(void)
+{
+	static queue_response_fn *fn;
+
+	if (!fn) {
+		void *p = dlsym(RTLD_NEXT, "MHD_queue_response");
+		memcpy(&fn, &p, sizeof(fn));
+	}
+	return fn;
+}
+
+static struct MHD_Response *mhd_problem(struct MHD_Connection *c, unsigned status)
+{
+	const char *al = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
+	bool en = al && strncmp(al, "en", 2) == 0;
+	const char *type, *title, *detail;
+
+	switch (status) {
+	case 400:
+		type = "bad-request";
+		title = en ? "Bad request" : "Felaktig begäran";
+		detail = en ? "The request does not follow HTTP/1.1: its request line, a header, "
+		              "Content-Length or the chunked body is malformed."
+		            : "Begäran följer inte HTTP/1.1: begäransraden, ett huvud, "
+		              "Content-Length eller den chunkade kroppen är felaktig.";
+		break;
+	case 413:
+		type = "body-too-large";
+		title = en ? "Request too large" : "För stor begäran";
+		detail = en ? "The announced body or one of its chunks is far too large."
+		            : "Den angivna kroppen eller en av dess delar är alldeles för stor.";
+		break;
+	case 414:
+		type = "uri-too-long";
+		title = en ? "Address too long" : "För lång adress";
+		detail = en ? "The request line is too long." : "Begäransraden är för lång.";
+		break;
+	case 431:
+		type = "headers-too-large";
+		title = en ? "Headers too large" : "För stora huvuden";
+		detail = en ? "The request's headers are too large together."
+		            : "Begärans huvuden är tillsammans för stora.";
+		break;
+	case 505:
+		type = "http-version";
+		title = en ? "HTTP version not supported" : "HTTP-versionen stöds inte";
+		detail = en ? "Use HTTP/1.1 or HTTP/1.0." : "Använd HTTP/1.1 eller HTTP/1.0.";
+		break;
+	default:
+		type = "internal";
+		title = en ? "Internal error" : "Internt fel";
+		detail = en ? "The request could not be handled." : "Begäran kunde inte hanteras.";
+		break;
+	}
+	return resp_problem_response(status, type, title, detail);
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+	queue_response_fn *real = mhd_queue_response();
+	struct MHD_Response *p;
+	enum MHD_Result ret;
+
+	if (!real)
+		return MHD_NO;
+	if (status_code < 400 || !response ||
+	    MHD_get_response_header(response, "Content-Type") != NULL)
+		return real(connection, status_code, response);
+	p = mhd_problem(connection, status_code);
+	if (!p)
+		return real(connection, status_code, response);
+	{
+		struct conn *k = conn_of(connection);
+		if (k)
+			k->refused = true;
+	}
+	log_info("http.refused", "status=%u", status_code);
+	ret = real(connection, status_code, p);
+	MHD_destroy_response(p); /* the connection holds its own reference */
+	return ret;
 }
 
 static int parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *len)
@@ -351,16 +665,31 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		free(h);
 		return err;
 	}
+	err = workers_alloc(&h->workers, WORKERS);
+	if (err) {
+		sse_hub_free(h->sse);
+		free(h);
+		return err;
+	}
+	list_init(&h->conns);
+	tmr_init(&h->sweep);
+	h->head_ms = (uint64_t)(app->http_head_timeout_s ? app->http_head_timeout_s : 10) * 1000;
+	h->body_rate = app->http_body_min_rate;
 	flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_h, h, MHD_OPTION_SOCK_ADDR, &ss,
-	                        MHD_OPTION_NOTIFY_COMPLETED, completed_h, h,
-	                        MHD_OPTION_UNESCAPE_CALLBACK, router_unescape_h, NULL,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_END);
+	/* Over the per-address cap, libmicrohttpd closes a new connection right after
+	 * accepting it. */
+	h->d = MHD_start_daemon(
+	        flags, 0, NULL, NULL, access_h, h, MHD_OPTION_SOCK_ADDR, &ss,
+	        MHD_OPTION_NOTIFY_COMPLETED, completed_h, h, MHD_OPTION_UNESCAPE_CALLBACK,
+	        router_unescape_h, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+	        notify_conn_h, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	        MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	        app->http_per_address, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
+		workers_free(h->workers);
 		sse_hub_free(h->sse);
 		free(h);
 		return EADDRINUSE;
@@ -381,11 +710,14 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		if (h->sync_fd >= 0)
 			fd_close(h->sync_fd);
 		MHD_stop_daemon(h->d);
+		workers_free(h->workers);
 		sse_hub_free(h->sse);
 		free(h);
 		return err;
 	}
-	log_info("http.listen", "addr=\"%s\" port=%u", addr, h->port);
+	tmr_start(&h->sweep, SWEEP_MS, sweep_h, h);
+	log_info("http.listen", "addr=\"%s\" port=%u per_address=%u head_timeout_s=%u", addr,
+	         h->port, app->http_per_address, (unsigned)(h->head_ms / 1000));
 	*hp = h;
 	return 0;
 }
@@ -399,6 +731,10 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	/* Logins being verified are answered (their writes join the batch below). */
+	workers_free(h->workers);
+	h->workers = NULL;
+	tmr_cancel(&h->sweep);
 	tmr_cancel(&h->tmr);
 	fd_close(h->epfd);
 	/* What is on its way to the disk is answered, the open batch committed. */

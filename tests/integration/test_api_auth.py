@@ -1,5 +1,9 @@
 """Login, tokens and role checks over real HTTP."""
-from harness import ServerTest
+import http.client
+import json
+import threading
+
+from harness import Response, ServerTest
 
 
 class AuthTest(ServerTest):
@@ -88,3 +92,77 @@ class AuthTest(ServerTest):
         for u in r.json["items"]:
             self.assertNotIn("password", u)
             self.assertNotIn("password_hash", u)
+
+
+def login_from(srv, source, username, password):
+    """A login sent from another loopback address (the whole of 127.0.0.0/8 is ours)."""
+    con = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60, source_address=(source, 0))
+    try:
+        con.request("POST", "/api/v1/login", json.dumps({"username": username, "password": password}),
+                    {"Content-Type": "application/json"})
+        r = con.getresponse()
+        body = r.read().decode()
+        return Response(r.status, dict(r.getheaders()), body)
+    finally:
+        con.close()
+
+
+class LoginThrottleTest(ServerTest):
+    """Wrong passwords are limited per username and per address; the server's own limits
+    are set low here so the tests stay short."""
+    extra = ("--login-limit", "3/600", "--login-address-limit", "4/600")
+
+    def assertThrottled(self, r):
+        self.assertProblem(r, 429)
+        self.assertTrue(r.json["type"].endswith("problem-too-many-logins"), r.json)
+        self.assertGreaterEqual(int(r.headers["Retry-After"]), 1)
+
+    def test_right_password_after_too_many_wrong_ones_is_429(self):
+        for _ in range(3):
+            self.assertProblem(login_from(self.srv, "127.0.2.1", "sara", "fel-lösenord"), 401)
+        self.assertThrottled(login_from(self.srv, "127.0.2.1", "sara", "fel-lösenord"))
+        # The right password too, and from another address: the username is locked for now.
+        self.assertThrottled(login_from(self.srv, "127.0.2.1", "sara", "lotsen-demo"))
+        self.assertThrottled(login_from(self.srv, "127.0.2.2", "sara", "lotsen-demo"))
+        # Other users are not held up.
+        self.assertEqual(login_from(self.srv, "127.0.2.3", "anna", "lotsen-demo").status, 200)
+        logs = self.srv.logs()
+        self.assertIn("auth.login_throttled", logs)
+        self.assertIn('user="sara" addr=127.0.2.1', logs)
+
+    def test_unknown_usernames_count_as_wrong_passwords(self):
+        for i in range(3):
+            self.assertProblem(login_from(self.srv, "127.0.3.1", "finns-inte", f"gissning-{i}"), 401)
+        self.assertThrottled(login_from(self.srv, "127.0.3.1", "finns-inte", "gissning"))
+
+    def test_one_address_trying_many_usernames_is_429(self):
+        for i in range(4):
+            self.assertProblem(login_from(self.srv, "127.0.4.1", f"gissad{i}", "fel-lösenord"), 401)
+        r = login_from(self.srv, "127.0.4.1", "lars", "lotsen-demo")
+        self.assertThrottled(r)
+        self.assertIn("addr=127.0.4.1", self.srv.logs())
+        # Another address is not affected.
+        self.assertEqual(login_from(self.srv, "127.0.4.2", "lars", "lotsen-demo").status, 200)
+
+    def test_concurrent_logins_all_get_their_own_answer(self):
+        """The passwords are checked on worker threads: each answer still matches its login."""
+        users = ["admin", "anna", "erik", "peter"] * 2
+        results = {}
+
+        def one(i, user):
+            pw = "lotsen-demo" if i % 2 == 0 else "fel-men-langt"
+            results[i] = (pw, login_from(self.srv, f"127.0.5.{i + 1}", user, pw))
+
+        threads = [threading.Thread(target=one, args=(i, u)) for i, u in enumerate(users)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        self.assertEqual(len(results), len(users))
+        for i, (pw, r) in results.items():
+            if pw == "lotsen-demo":
+                self.assertEqual(r.status, 200, r)
+                me = self.srv.request("GET", "/api/v1/me", token=r.json["token"])
+                self.assertEqual(me.json["username"], users[i])
+            else:
+                self.assertProblem(r, 401)

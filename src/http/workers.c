@@ -1,0 +1,189 @@
+/* A few threads for CPU-heavy work of requests (password hashing), so the loop thread
+ * goes on serving calls and other requests meanwhile. A job's work runs on a worker and
+ * touches neither the database nor libmicrohttpd; its `done` runs afterwards on the loop,
+ * told through an eventfd the loop watches. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <re_types.h>
+#include <re_main.h>
+
+#include "base/log.h"
+#include "http/http_int.h"
+
+#define WORKERS_MAX 8
+#define WORKER_NICE 19 /* the lowest priority */
+
+struct job {
+	struct job *next;
+	work_h *work;      /* on a worker thread */
+	work_done_h *done; /* on the loop thread */
+	void *arg;         /* the caller's; borrowed */
+};
+
+struct workers {
+	pthread_t threads[WORKERS_MAX];
+	unsigned n;            /* threads started */
+	pthread_mutex_t mu;    /* guards todo, finished, queued, stop */
+	pthread_cond_t cv;     /* a job was queued, or stop was set */
+	struct job *todo;      /* waiting for a worker, oldest first */
+	struct job **todo_end; /* where the next job is linked */
+	struct job *finished;  /* worked, waiting for their done on the loop */
+	unsigned queued;       /* jobs submitted whose done has not run */
+	bool stop;             /* workers_free: the threads end once todo is empty */
+	int efd;               /* eventfd: jobs were finished */
+};
+
+static void *worker_main(void *arg)
+{
+	struct workers *w = arg;
+	uint64_t one = 1;
+
+	/* The loop thread comes first: on a small machine the workers would otherwise take
+	 * the cores a call's media and the other requests need. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0)
+		log_debug("http.workers", "nice=%d error=\"%s\"", WORKER_NICE, strerror(errno));
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!w->todo && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		j = w->todo;
+		if (!j)
+			break;
+		w->todo = j->next;
+		if (!w->todo)
+			w->todo_end = &w->todo;
+		pthread_mutex_unlock(&w->mu);
+		j->work(j->arg);
+		pthread_mutex_lock(&w->mu);
+		j->next = w->finished;
+		w->finished = j;
+		if (write(w->efd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow at our rates; the loop polls it anyway */
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* On the loop: the finished jobs' done handlers, oldest first. */
+static void run_finished(struct workers *w)
+{
+	struct job *list, *rev = NULL;
+
+	pthread_mutex_lock(&w->mu);
+	list = w->finished;
+	w->finished = NULL;
+	pthread_mutex_unlock(&w->mu);
+	while (list) {
+		struct job *j = list;
+		list = j->next;
+		j->next = rev;
+		rev = j;
+	}
+	while (rev) {
+		struct job *j = rev;
+		rev = j->next;
+		w->queued--;
+		j->done(j->arg);
+		free(j);
+	}
+}
+
+static void efd_h(int flags, void *arg)
+{
+	struct workers *w = arg;
+	uint64_t n;
+
+	(void)flags;
+	if (read(w->efd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: another wake-up already drained it */
+	}
+	run_finished(w);
+}
+
+int workers_alloc(struct workers **wp, unsigned n)
+{
+	struct workers *w;
+	int err;
+
+	if (!wp || n == 0 || n > WORKERS_MAX)
+		return EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return ENOMEM;
+	w->todo_end = &w->todo;
+	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->efd < 0) {
+		err = errno;
+		free(w);
+		return err;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	err = fd_listen(w->efd, FD_READ, efd_h, w);
+	for (unsigned i = 0; !err && i < n; i++) {
+		err = pthread_create(&w->threads[i], NULL, worker_main, w);
+		if (!err)
+			w->n++;
+	}
+	if (err) {
+		workers_free(w);
+		return err;
+	}
+	*wp = w;
+	return 0;
+}
+
+unsigned workers_queued(const struct workers *w)
+{
+	return w ? w->queued : 0;
+}
+
+int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg)
+{
+	struct job *j;
+
+	if (!w || !work || !done)
+		return EINVAL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return ENOMEM;
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&w->mu);
+	*w->todo_end = j;
+	w->todo_end = &j->next;
+	w->queued++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+void workers_free(struct workers *w)
+{
+	if (!w)
+		return;
+	/* Jobs already queued are worked and their done handlers run here, on the loop. */
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	for (unsigned i = 0; i < w->n; i++)
+		pthread_join(w->threads[i], NULL);
+	run_finished(w);
+	fd_close(w->efd);
+	close(w->efd);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
