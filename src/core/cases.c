@@ -1249,13 +1249,14 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	return err;
 }
 
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
-                  bool overdue, bool open_only, int64_t now, json_t **items)
+int handover_list(struct db *db, const struct principal *who, const struct handover_query *q,
+                  int64_t now, json_t **items, int64_t *total)
 {
 	struct stmt *s;
 	struct date today;
 	char day[11];
 	json_t *arr = json_array();
+	int64_t client_id = q->client_id, seen = 0;
 	int err;
 
 	if (who->role == ROLE_CLIENT_VIEWER)
@@ -1274,7 +1275,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	        " AND (? = 0 OR h.answered_at IS NULL)"
 	        " AND (? = 0 OR (h.answered_at IS NULL AND h.due_date < ?))"
 	        " AND (? = 0 OR c.group_id = ?)"
-	        " ORDER BY h.due_date, h.id LIMIT 1000",
+	        " ORDER BY h.due_date, h.id",
 	        true);
 	if (err) {
 		json_decref(arr);
@@ -1283,17 +1284,20 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 1, who->id);
 	stmt_bind_int(s, 2, client_id);
 	stmt_bind_int(s, 3, client_id);
-	stmt_bind_int(s, 4, open_only || overdue);
-	stmt_bind_int(s, 5, overdue);
+	stmt_bind_int(s, 4, q->open_only || q->overdue);
+	stmt_bind_int(s, 5, q->overdue);
 	stmt_bind_text(s, 6, day);
-	stmt_bind_int(s, 7, group_id);
-	stmt_bind_int(s, 8, group_id);
+	stmt_bind_int(s, 7, q->group_id);
+	stmt_bind_int(s, 8, q->group_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a = {.client_id = stmt_int(s, 2),
 		                        .confidential = stmt_int(s, 11) != 0,
 		                        .handed_over = true,
 		                        .member_of_group = stmt_int(s, 12) != 0};
 		if (!auth_can_read_case(who, &a))
+			continue;
+		/* Only the page is built; the rest are counted for the total. */
+		if (seen++ < q->offset || seen - q->offset > q->limit)
 			continue;
 		json_t *o =
 		        json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
@@ -1314,6 +1318,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	}
 	stmt_done(s);
 	*items = arr;
+	*total = seen;
 	return 0;
 }
 

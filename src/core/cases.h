@@ -53,9 +53,16 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 /* The department's answer closes the handover. EEXIST if already answered. */
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
                     int64_t now, struct verrors *v);
-/* Open (or only overdue) handovers, a client viewer's own department only; client_id and
- * group_id (of the case) narrow the list when not 0. */
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
-                  bool overdue, bool open_only, int64_t now, json_t **items);
+/* Which handovers handover_list gives: client_id and group_id (of the case) narrow the list
+ * when not 0; `limit` handovers after skipping `offset` of those the reader may see. */
+struct handover_query {
+	int64_t client_id, group_id;
+	bool overdue, open_only;
+	int64_t limit, offset;
+};
+/* Open (or only overdue) handovers, a client viewer's own department only; *total counts
+ * every one the reader may see. */
+int handover_list(struct db *db, const struct principal *who, const struct handover_query *q,
+                  int64_t now, json_t **items, int64_t *total);
 
 #endif

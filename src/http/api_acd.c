@@ -71,8 +71,11 @@ static int groups_list(struct req *r)
 	uint32_t ids[512];
 	size_t n;
 	int64_t now = acd_now_ms();
+	struct page pg;
 	json_t *list;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
 	if (!host(r))
 		return unavailable(r);
 	n = acd_host_groups(host(r), ids, 512);
@@ -82,7 +85,7 @@ static int groups_list(struct req *r)
 		if (acd_host_group_json(host(r), now, ids[i], &g) == 0)
 			json_array_append_new(list, g);
 	}
-	return resp_json(r, 200, json_pack("{s:o}", "groups", list));
+	return resp_list_slice(r, list, &pg);
 }
 
 static int group_get(struct req *r)
@@ -106,13 +109,15 @@ static int agents_list(struct req *r)
 {
 	struct stmt *s;
 	int64_t now = acd_now_ms();
-	json_t *list = json_array();
+	struct page pg;
+	json_t *list;
 	int err;
 
-	if (!host(r)) {
-		json_decref(list);
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	if (!host(r))
 		return unavailable(r);
-	}
+	list = json_array();
 	err = db_prepare(r->app->db, &s,
 	                 "SELECT id, display_name FROM users WHERE active = 1 AND role IN"
 	                 " ('agent','group_lead') ORDER BY display_name",
@@ -129,7 +134,7 @@ static int agents_list(struct req *r)
 		json_array_append_new(list, a);
 	}
 	stmt_done(s);
-	return resp_json(r, 200, json_pack("{s:o}", "agents", list));
+	return resp_list_slice(r, list, &pg);
 }
 
 static int agent_show(struct req *r, int64_t id)
@@ -520,17 +525,19 @@ static int intervals(struct req *r)
 
 static int events(struct req *r)
 {
-	int64_t after = 0, limit = 500;
+	struct page pg;
+	int64_t after = 0;
 	json_t *o;
 	int err;
 
-	if (req_query_int(r, "after_id", &after) || req_query_int(r, "limit", &limit))
+	if (req_query_int(r, "after_id", &after) || req_query_page(r, 500, 5000, &pg))
 		return 0;
-	if (limit < 1 || limit > 5000)
-		limit = 500;
-	err = acd_store_events(r->app->db, after, (int)limit, &o);
+	err = acd_store_events(r->app->db, after, pg.limit, pg.offset, &o, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "acd");
+	json_object_set_new(o, "total", json_integer(pg.total));
+	json_object_set_new(o, "limit", json_integer(pg.limit));
+	json_object_set_new(o, "offset", json_integer(pg.offset));
 	return resp_json(r, 200, o);
 }
 

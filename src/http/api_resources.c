@@ -31,39 +31,23 @@ static int forbidden(struct req *r, const struct resource *res)
 	        role_name(r->who.role), L(r, res->what_sv, res->what_en));
 }
 
-static int parse_limit(struct req *r, const char *key, int64_t def, int64_t max, int64_t *out)
-{
-	const char *s = req_query(r, key);
-	char *end;
-	long long v;
-
-	*out = def;
-	if (!s)
-		return 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end || v < 0 || v > max) {
-		resp_error(
-		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		        L(r, "%s måste vara ett heltal 0–%lld.", "%s must be an integer 0–%lld."),
-		        key, (long long)max);
-		return EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 static int res_list(struct req *r)
 {
 	const struct resource *res = resource_of(r);
+	const char *text = req_query(r, "q");
 	json_t *filters, *rows = NULL;
-	int64_t limit, offset, total = 0;
+	struct page pg;
 	int err;
 
 	if (!(res->read_roles & r->who.role))
 		return resp_store_error(r, EPERM, L(r, res->what_sv, res->what_en));
-	if (parse_limit(r, "limit", 100, 1000, &limit) ||
-	    parse_limit(r, "offset", 0, INT32_MAX, &offset))
+	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
+	if (res->search && text && (!*text || strlen(text) > 200))
+		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		                  "%s",
+		                  L(r, "q ska vara en text med 1–200 tecken.",
+		                    "q must be a text of 1–200 characters."));
 	filters = json_object();
 	for (size_t i = 0; i < res->nfields; i++) {
 		const struct field *f = &res->fields[i];
@@ -89,15 +73,14 @@ static int res_list(struct req *r)
 			json_object_set_new(filters, f->name, json_string(q));
 		}
 	}
-	err = resource_list(r->app->db, res, filters, limit, offset, &rows, &total);
+	err = resource_list(r->app->db, res, filters, res->search ? text : NULL, pg.limit,
+	                    pg.offset, &rows, &pg.total);
 	json_decref(filters);
 	if (err)
 		return resp_store_error(r, err, res->name);
 	if (res->personal)
 		audit_record(r->app->db, r->now, r->who.id, "list", res->table, 0, r->path);
-	return resp_json(r, 200,
-	                 json_pack("{s:o,s:I,s:I,s:I}", "items", rows, "total", (json_int_t)total,
-	                           "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+	return resp_list(r, rows, &pg);
 }
 
 static int res_get(struct req *r)

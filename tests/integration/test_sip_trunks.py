@@ -123,7 +123,7 @@ class TrunkTest(ServerTest):
             busy = re.findall(rf"event=tel.callback call={call_id} answered=false scode=486", self.srv.logs())
             self.assertEqual((len(dials), len(busy)), (2, 2), self.srv.logs()[-3000:])
             r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
-            k = [e["kind"] for e in r.json["events"] if e.get("call_id") == call_id]
+            k = [e["kind"] for e in r.json["items"] if e.get("call_id") == call_id]
             self.assertEqual((k.count("callback_dialled"), k[-1]), (2, "callback_failed"), k)
             self.assertNotIn("callback_answered", k)
             self.assertEqual(self.srv.sql("SELECT end_reason FROM tel_calls WHERE call_id = ?", call_id),
