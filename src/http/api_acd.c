@@ -11,6 +11,7 @@
 #include "core/calendar.h"
 #include "core/contact.h"
 #include "http/http_int.h"
+#include "tel/tel.h"
 #include "store/db.h"
 
 #define ROLES_PHONES (ROLE_AGENT | ROLE_GROUP_LEAD)
@@ -262,7 +263,7 @@ static int call_inject(struct req *r)
 	struct acd_call_in ci;
 	struct problem p;
 	const char *entry, *ivr, *caller;
-	json_t *in, *gid, *urgent;
+	json_t *in, *gid, *urgent, *menu = NULL;
 	int64_t now = acd_now_ms(), group = 0;
 	uint64_t id;
 	int err;
@@ -293,10 +294,14 @@ static int call_inject(struct req *r)
 		struct stmt *s;
 		if (phone_normalize(entry, norm, sizeof(norm)) == 0 &&
 		    db_prepare(r->app->db, &s,
-		               "SELECT group_id FROM entry_numbers WHERE number = ?", true) == 0) {
+		               "SELECT group_id, menu FROM entry_numbers WHERE number = ?",
+		               true) == 0) {
 			stmt_bind_text(s, 1, norm);
-			if (stmt_step(s) == DB_ROW)
+			if (stmt_step(s) == DB_ROW) {
 				group = stmt_int(s, 0);
+				menu = stmt_is_null(s, 1) ? NULL
+				                          : json_loads(stmt_text(s, 1), 0, NULL);
+			}
 			stmt_done(s);
 		}
 		if (!group)
@@ -311,6 +316,25 @@ static int call_inject(struct req *r)
 		problem_field(&p, "ivr", "%s",
 		              L(r, "ska vara menyval, t.ex. \"1,2\"",
 		                "must be menu choices, e.g. \"1,2\""));
+	/* The entry number's menu leads the keys where a caller pressing them would go. */
+	if (menu && !p.errors) {
+		uint32_t to;
+		size_t bad = 0;
+
+		if (tel_menu_follow(menu, ivr ? ivr : "", (uint32_t)group, &to, &bad) != 0) {
+			json_decref(menu);
+			json_decref(in);
+			problem_init(&p);
+			p.status = 400;
+			problem_field(&p, "ivr",
+			              L(r, "menyn har inget val %c (tecken %zu)",
+			                "the menu has no option %c (character %zu)"),
+			              ivr[bad], bad + 1);
+			return resp_problem(r, &p);
+		}
+		group = to;
+	}
+	json_decref(menu);
 	if (json_object_get(in, "caller")) {
 		if (!caller || phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
 			problem_field(&p, "caller", "%s",
