@@ -62,13 +62,6 @@ struct page {
 /* ?limit= (0–max, def when absent) and ?offset= (≥ 0); on a bad value the 400 naming the
  * parameter is already sent and EINVAL returned. */
 int req_query_page(struct req *r, int64_t def, int64_t max, struct page *pg);
-/* Whether the row counted next falls in the page; counts it into pg->total. */
-static inline bool page_take(struct page *pg)
-{
-	int64_t i = pg->total++;
-
-	return i >= pg->offset && i - pg->offset < pg->limit;
-}
 /* The list envelope with items (stolen) already cut to the page. */
 int resp_list(struct req *r, json_t *items, const struct page *pg);
 /* The list envelope for a whole list in memory (stolen): total is its size, and only the
