@@ -322,14 +322,19 @@ static int call_inject(struct req *r)
 		size_t bad = 0;
 
 		if (tel_menu_follow(menu, ivr ? ivr : "", (uint32_t)group, &to, &bad) != 0) {
+			/* ivr lives in `in`: the key is copied out before it goes. */
+			char key = ivr[bad] > ' ' && ivr[bad] < 0x7f ? ivr[bad] : '?';
+
 			json_decref(menu);
 			json_decref(in);
 			problem_init(&p);
 			p.status = 400;
-			problem_field(&p, "ivr",
-			              L(r, "menyn har inget val %c (tecken %zu)",
-			                "the menu has no option %c (character %zu)"),
-			              ivr[bad], bad + 1);
+			problem_field(
+			        &p, "ivr",
+			        L(r, "menyn har inget val för tecken %zu (%c); val är 0–9, * och #",
+			          "the menu has no option for character %zu (%c); keys are 0–9, * "
+			          "and #"),
+			        bad + 1, key);
 			return resp_problem(r, &p);
 		}
 		group = to;
