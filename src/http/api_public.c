@@ -382,6 +382,7 @@ static int feedback_post(struct req *r)
 	struct verrors v;
 	struct local_time lt;
 	const char *kind = NULL, *name, *email, *phone;
+	char kind_copy[16];
 	char today[11], norm[32];
 	json_t *in, *clients = json_array(), *c, *citizen;
 	int64_t group = catch_all_group(db), client = 0, category, id = 0;
@@ -432,6 +433,8 @@ static int feedback_post(struct req *r)
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
+	/* kind lives in `in`, which goes before the audit row is written. */
+	snprintf(kind_copy, sizeof(kind_copy), "%s", kind);
 	category = feedback_category(db, kind, group, client);
 	if (!category) {
 		json_decref(in);
@@ -482,7 +485,7 @@ static int feedback_post(struct req *r)
 		return resp_problem(r, &p);
 	}
 	if (!err)
-		err = audit_record(db, r->now, 0, "public_feedback", "case", id, kind);
+		err = audit_record(db, r->now, 0, "public_feedback", "case", id, kind_copy);
 	if (err)
 		return resp_store_error(r, err, "case");
 	ratelimit_take(r->app->feedback_limit, addr, acd_now_ms());
