@@ -144,7 +144,7 @@ class TrunkTest(ServerTest):
         audit = self.srv.sql("SELECT action, count(*) FROM audit_log WHERE entity = 'tel_trunk'"
                              " AND id > ? GROUP BY action", first_audit)
         self.assertEqual(dict(audit), {"create": 3, "update": 3, "delete": 3})
-        self.assertEqual(self.api("GET", T).json, {"trunks": []})
+        self.assertEqual(self.api("GET", T).json, {"items": [], "total": 0, "limit": 100, "offset": 0})
         p = self.sipp("caller.xml", "-s", ENTRY, "-d", "300")
         self.assertEqual(p.wait(), 0, p.errors())
 
