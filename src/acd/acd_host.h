@@ -79,7 +79,9 @@ int acd_host_store_rollups(struct acd_host *h, int64_t now_ms);
  * {"intervals":[{group_id, start, offered, answered, …}], "totals":{…}}. */
 int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms,
                         json_t **out);
-/* Events after `after_id`, at most `limit`, oldest first: {"events":[…],"next_after":N}. */
-int acd_store_events(struct db *db, int64_t after_id, int limit, json_t **out);
+/* Events after `after_id`, oldest first, `limit` of them after skipping `offset`:
+ * {"items":[…],"next_after":N}; *total counts every event after `after_id`. */
+int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t offset, json_t **out,
+                     int64_t *total);
 
 #endif

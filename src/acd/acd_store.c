@@ -514,19 +514,26 @@ int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t 
 	return 0;
 }
 
-int acd_store_events(struct db *db, int64_t after_id, int limit, json_t **out)
+int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t offset, json_t **out,
+                     int64_t *total)
 {
 	struct stmt *s;
-	json_t *list = json_array();
+	json_t *list;
 	int64_t last = after_id;
-	int err = db_prepare(db, &s, EVENT_COLUMNS " WHERE id > ? ORDER BY id LIMIT ?", true);
+	int err = db_prepare(db, &s, "SELECT COUNT(*) FROM acd_events WHERE id > ?", true);
 
-	if (err) {
-		json_decref(list);
+	if (err)
 		return err;
-	}
+	stmt_bind_int(s, 1, after_id);
+	*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
+	stmt_done(s);
+	err = db_prepare(db, &s, EVENT_COLUMNS " WHERE id > ? ORDER BY id LIMIT ? OFFSET ?", true);
+	if (err)
+		return err;
+	list = json_array();
 	stmt_bind_int(s, 1, after_id);
 	stmt_bind_int(s, 2, limit);
+	stmt_bind_int(s, 3, offset);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		json_t *o = json_pack("{s:I,s:s}", "id", (json_int_t)stmt_int(s, 0), "kind",
 		                      stmt_text(s, 2));
@@ -549,6 +556,6 @@ int acd_store_events(struct db *db, int64_t after_id, int limit, json_t **out)
 		json_decref(list);
 		return err;
 	}
-	*out = json_pack("{s:o,s:I}", "events", list, "next_after", (json_int_t)last);
+	*out = json_pack("{s:o,s:I}", "items", list, "next_after", (json_int_t)last);
 	return 0;
 }

@@ -1245,10 +1245,10 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	return err;
 }
 
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
-                  bool overdue, bool open_only, int64_t now, json_t **items)
+int handover_list(struct db *db, const struct principal *who, const struct handover_query *q,
+                  int64_t now, json_t **items, int64_t *total)
 {
-	static const char q[] =
+	static const char sql[] =
 	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
 	        " h.created_at, h.due_date, h.answered_at, h.answer, " AUTH_SQL_CASE_FACTS
 	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
@@ -1258,18 +1258,19 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	        " AND (?4 = 0 OR h.answered_at IS NULL)"
 	        " AND (?5 = 0 OR (h.answered_at IS NULL AND h.due_date < ?6))"
 	        " AND (?7 = 0 OR c.group_id = ?8)"
-	        " ORDER BY h.due_date, h.id LIMIT 1000";
+	        " ORDER BY h.due_date, h.id";
 	struct stmt *s;
 	struct date today;
 	char day[11];
 	json_t *arr = json_array();
+	int64_t client_id = q->client_id, seen = 0;
 	int err;
 
 	if (who->role == ROLE_CLIENT_VIEWER)
 		client_id = who->client_id;
 	today_of(now, &today);
 	date_format(&today, day);
-	err = db_prepare(db, &s, q, true);
+	err = db_prepare(db, &s, sql, true);
 	if (err) {
 		json_decref(arr);
 		return err;
@@ -1277,16 +1278,19 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	stmt_bind_int(s, 1, who->id);
 	stmt_bind_int(s, 2, client_id);
 	stmt_bind_int(s, 3, client_id);
-	stmt_bind_int(s, 4, open_only || overdue);
-	stmt_bind_int(s, 5, overdue);
+	stmt_bind_int(s, 4, q->open_only || q->overdue);
+	stmt_bind_int(s, 5, q->overdue);
 	stmt_bind_text(s, 6, day);
-	stmt_bind_int(s, 7, group_id);
-	stmt_bind_int(s, 8, group_id);
+	stmt_bind_int(s, 7, q->group_id);
+	stmt_bind_int(s, 8, q->group_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a;
 
 		auth_case_access_row(s, 11, &a);
 		if (!auth_can_read_case(who, &a))
+			continue;
+		/* Only the page is built; the rest are counted for the total. */
+		if (seen++ < q->offset || seen - q->offset > q->limit)
 			continue;
 		json_t *o =
 		        json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
@@ -1307,6 +1311,7 @@ int handover_list(struct db *db, const struct principal *who, int64_t client_id,
 	}
 	stmt_done(s);
 	*items = arr;
+	*total = seen;
 	return 0;
 }
 
@@ -1442,9 +1447,9 @@ int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int
 }
 
 int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
-                       json_t **items, int64_t *total)
+                       int64_t limit, int64_t offset, json_t **items, int64_t *total)
 {
-	struct case_query q = {.citizen_id = id, .limit = 200};
+	struct case_query q = {.citizen_id = id, .limit = limit, .offset = offset};
 	int err = citizen_access(db, who, id, now);
 
 	if (err)

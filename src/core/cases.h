@@ -53,8 +53,9 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
  * it is hidden. The read is audited. */
 int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int64_t now,
                      json_t **out);
+/* The citizen's cases the principal may see, newest first, one page of them. */
 int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
-                       json_t **items, int64_t *total);
+                       int64_t limit, int64_t offset, json_t **items, int64_t *total);
 
 /* Hand a case over to a department contact (sets outcome handed_over). */
 int case_handover(struct db *db, const struct principal *who, int64_t case_id, const json_t *in,
@@ -62,9 +63,16 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 /* The department's answer closes the handover. EEXIST if already answered. */
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
                     int64_t now, struct verrors *v);
-/* Open (or only overdue) handovers, a client viewer's own department only; client_id and
- * group_id (of the case) narrow the list when not 0. */
-int handover_list(struct db *db, const struct principal *who, int64_t client_id, int64_t group_id,
-                  bool overdue, bool open_only, int64_t now, json_t **items);
+/* Which handovers handover_list gives: client_id and group_id (of the case) narrow the list
+ * when not 0; `limit` handovers after skipping `offset` of those the reader may see. */
+struct handover_query {
+	int64_t client_id, group_id;
+	bool overdue, open_only;
+	int64_t limit, offset;
+};
+/* Open (or only overdue) handovers, a client viewer's own department only; *total counts
+ * every one the reader may see. */
+int handover_list(struct db *db, const struct principal *who, const struct handover_query *q,
+                  int64_t now, json_t **items, int64_t *total);
 
 #endif

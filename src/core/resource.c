@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/calendar.h"
+#include "core/contact.h"
 #include "store/records.h"
 
 static const char *what(const struct resource *res, bool en)
@@ -347,15 +348,24 @@ int resource_get(struct db *db, const struct resource *res, int64_t id, json_t *
 	return 0;
 }
 
-int resource_list(struct db *db, const struct resource *res, const json_t *filters, int64_t limit,
-                  int64_t offset, json_t **out, int64_t *total)
+int resource_list(struct db *db, const struct resource *res, const json_t *filters, const char *q,
+                  int64_t limit, int64_t offset, json_t **out, int64_t *total)
 {
 	const char *cols[64];
 	size_t n = column_names(res, cols);
+	char e164[40];
+	struct records_text text = {res->search, q, NULL};
 	json_t *row;
 	size_t i;
-	int err = records_list(db, res->table, cols, n, filters, res->order_by, limit, offset, out,
-	                       total);
+	int err;
+
+	if (q && !res->search)
+		return EINVAL;
+	/* Numbers are stored in E.164: "070-123 45 67" finds "+46701234567". */
+	if (q && (q[0] == '0' || q[0] == '+') && phone_normalize(q, e164, sizeof(e164)) == 0)
+		text.alt = e164;
+	err = records_list(db, res->table, cols, n, filters, q ? &text : NULL, res->order_by, limit,
+	                   offset, out, total);
 
 	if (err)
 		return err;

@@ -62,6 +62,8 @@ struct resource {
 	int (*write_virtual)(struct db *db, int64_t id, const json_t *in);
 	/* Add the virtual fields to an output object. */
 	int (*read_virtual)(struct db *db, int64_t id, json_t *out);
+	/* The columns ?q= searches (NULL-terminated); NULL: the list takes no q. */
+	const char *const *search;
 };
 
 /* All administrative resources, NULL-terminated. */
@@ -79,9 +81,11 @@ int resource_create(struct db *db, const struct resource *res, const json_t *in,
 int resource_update(struct db *db, const struct resource *res, int64_t id, const json_t *in,
                     struct verrors *v);
 int resource_get(struct db *db, const struct resource *res, int64_t id, json_t **out);
-/* `filters` maps column names to values that must match (FT_REF/FT_INT/FT_ENUM/FT_BOOL only). */
-int resource_list(struct db *db, const struct resource *res, const json_t *filters, int64_t limit,
-                  int64_t offset, json_t **out, int64_t *total);
+/* `filters` maps column names to values that must match (FT_REF/FT_INT/FT_ENUM/FT_BOOL only);
+ * `q`, when not NULL, keeps the rows whose res->search columns contain it (a phone number
+ * also in its E.164 form). */
+int resource_list(struct db *db, const struct resource *res, const json_t *filters, const char *q,
+                  int64_t limit, int64_t offset, json_t **out, int64_t *total);
 
 bool record_exists(struct db *db, const char *table, int64_t id);
 

@@ -674,35 +674,33 @@ static const struct field user_fields[] = {
 #define USERS_READ (ROLE_ADMIN | ROLE_MANAGER)
 
 static const struct resource r_units = {
-        "units", "units", "enheten", "unit", unit_fields, N(unit_fields), ROLES_STAFF, ADMIN_WRITE,
-        false,   "name",  NULL,      NULL,   NULL};
-static const struct resource r_groups = {
-        "groups",     "groups",        "svarsgruppen", "response group",
-        group_fields, N(group_fields), ROLES_STAFF,    ROLE_ADMIN | ROLE_MANAGER,
-        false,        "name",          group_validate, group_write,
-        group_read};
+        "units",     "units", "enheten", "unit", unit_fields, N(unit_fields), ROLES_STAFF,
+        ADMIN_WRITE, false,   "name",    NULL,   NULL,        NULL,           NULL};
+static const struct resource r_groups = {"groups",       "groups",
+                                         "svarsgruppen", "response group",
+                                         group_fields,   N(group_fields),
+                                         ROLES_STAFF,    ROLE_ADMIN | ROLE_MANAGER,
+                                         false,          "name",
+                                         group_validate, group_write,
+                                         group_read,     NULL};
 static const struct resource r_closures = {
         "closures",        "closures",  "stängningen", "closure", closure_fields,
         N(closure_fields), ROLES_STAFF, LEADS_WRITE,   false,     "starts_at",
-        closure_validate,  NULL,        NULL};
+        closure_validate,  NULL,        NULL,          NULL};
 static const struct resource r_clients = {"clients",   "clients",     "uppdragsgivaren",
                                           "client",    client_fields, N(client_fields),
                                           ROLES_STAFF, ADMIN_WRITE,   false,
                                           "name",      NULL,          NULL,
-                                          NULL};
-static const struct resource r_contacts = {"contacts",
-                                           "contacts",
-                                           "kontakten",
-                                           "department contact",
-                                           contact_fields,
-                                           N(contact_fields),
-                                           ROLES_STAFF,
-                                           LEADS_WRITE,
-                                           true,
-                                           "name",
-                                           NULL,
-                                           NULL,
-                                           NULL};
+                                          NULL,        NULL};
+/* A contact is found by name, role, phone number or e-mail address. */
+static const char *const contact_search[] = {"name", "role", "phone", "email", NULL};
+static const struct resource r_contacts = {"contacts",     "contacts",
+                                           "kontakten",    "department contact",
+                                           contact_fields, N(contact_fields),
+                                           ROLES_STAFF,    LEADS_WRITE,
+                                           true,           "name",
+                                           NULL,           NULL,
+                                           NULL,           contact_search};
 static const struct resource r_categories = {"categories",
                                              "categories",
                                              "kategorin",
@@ -713,6 +711,7 @@ static const struct resource r_categories = {"categories",
                                              LEADS_WRITE,
                                              false,
                                              "name",
+                                             NULL,
                                              NULL,
                                              NULL,
                                              NULL};
@@ -728,7 +727,8 @@ static const struct resource r_agreements = {"agreements",
                                              "valid_from",
                                              agreement_validate,
                                              agreement_write,
-                                             agreement_read};
+                                             agreement_read,
+                                             NULL};
 static const struct resource r_boundaries = {"boundaries",
                                              "boundaries",
                                              "gränssnittsregeln",
@@ -741,10 +741,11 @@ static const struct resource r_boundaries = {"boundaries",
                                              "id",
                                              boundary_validate,
                                              NULL,
+                                             NULL,
                                              NULL};
 static const struct resource r_users = {
         "users",     "users", "användaren", "user",        user_fields, N(user_fields), USERS_READ,
-        ADMIN_WRITE, true,    "username",   user_validate, user_write,  user_read};
+        ADMIN_WRITE, true,    "username",   user_validate, user_write,  user_read,      NULL};
 
 const struct resource *const resources[] = {
         &r_units,      &r_groups,     &r_closures,   &r_clients, &r_contacts,

@@ -11,6 +11,7 @@
 #include "core/calendar.h"
 #include "core/contact.h"
 #include "http/http_int.h"
+#include "tel/tel.h"
 #include "store/db.h"
 
 #define ROLES_PHONES (ROLE_AGENT | ROLE_GROUP_LEAD)
@@ -80,8 +81,11 @@ static int groups_list(struct req *r)
 	uint32_t ids[512];
 	size_t n;
 	int64_t now = acd_now_ms();
+	struct page pg;
 	json_t *list;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
 	if (!host(r))
 		return unavailable(r);
 	n = acd_host_groups(host(r), ids, 512);
@@ -91,7 +95,7 @@ static int groups_list(struct req *r)
 		if (acd_host_group_json(host(r), now, ids[i], &g) == 0)
 			json_array_append_new(list, g);
 	}
-	return resp_json(r, 200, json_pack("{s:o}", "groups", list));
+	return resp_list_slice(r, list, &pg);
 }
 
 static int group_get(struct req *r)
@@ -115,13 +119,15 @@ static int agents_list(struct req *r)
 {
 	struct stmt *s;
 	int64_t now = acd_now_ms();
-	json_t *list = json_array();
+	struct page pg;
+	json_t *list;
 	int err;
 
-	if (!host(r)) {
-		json_decref(list);
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	if (!host(r))
 		return unavailable(r);
-	}
+	list = json_array();
 	err = db_prepare(r->app->db, &s,
 	                 "SELECT id, display_name FROM users WHERE active = 1 AND role IN"
 	                 " ('agent','group_lead') ORDER BY display_name",
@@ -138,7 +144,7 @@ static int agents_list(struct req *r)
 		json_array_append_new(list, a);
 	}
 	stmt_done(s);
-	return resp_json(r, 200, json_pack("{s:o}", "agents", list));
+	return resp_list_slice(r, list, &pg);
 }
 
 static int agent_show(struct req *r, int64_t id)
@@ -266,7 +272,7 @@ static int call_inject(struct req *r)
 	struct acd_call_in ci;
 	struct problem p;
 	const char *entry, *ivr, *caller;
-	json_t *in, *gid, *urgent;
+	json_t *in, *gid, *urgent, *menu = NULL;
 	int64_t now = acd_now_ms(), group = 0;
 	uint64_t id;
 	int err;
@@ -296,10 +302,14 @@ static int call_inject(struct req *r)
 		struct stmt *s;
 		if (phone_normalize(entry, norm, sizeof(norm)) == 0 &&
 		    db_prepare(r->app->db, &s,
-		               "SELECT group_id FROM entry_numbers WHERE number = ?", true) == 0) {
+		               "SELECT group_id, menu FROM entry_numbers WHERE number = ?",
+		               true) == 0) {
 			stmt_bind_text(s, 1, norm);
-			if (stmt_step(s) == DB_ROW)
+			if (stmt_step(s) == DB_ROW) {
 				group = stmt_int(s, 0);
+				menu = stmt_is_null(s, 1) ? NULL
+				                          : json_loads(stmt_text(s, 1), 0, NULL);
+			}
 			stmt_done(s);
 		}
 		if (!group)
@@ -314,6 +324,30 @@ static int call_inject(struct req *r)
 		problem_field(&p, "ivr", "%s",
 		              L(r, "ska vara menyval, t.ex. \"1,2\"",
 		                "must be menu choices, e.g. \"1,2\""));
+	/* The entry number's menu leads the keys where a caller pressing them would go. */
+	if (menu && !p.errors) {
+		uint32_t to;
+		size_t bad = 0;
+
+		if (tel_menu_follow(menu, ivr ? ivr : "", (uint32_t)group, &to, &bad) != 0) {
+			/* ivr lives in `in`: the key is copied out before it goes. */
+			char key = ivr[bad] > ' ' && ivr[bad] < 0x7f ? ivr[bad] : '?';
+
+			json_decref(menu);
+			json_decref(in);
+			problem_init(&p);
+			p.status = 400;
+			problem_field(
+			        &p, "ivr",
+			        L(r, "menyn har inget val för tecken %zu (%c); val är 0–9, * och #",
+			          "the menu has no option for character %zu (%c); keys are 0–9, * "
+			          "and #"),
+			        bad + 1, key);
+			return resp_problem(r, &p);
+		}
+		group = to;
+	}
+	json_decref(menu);
 	if (json_object_get(in, "caller")) {
 		if (!caller || phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
 			problem_field(&p, "caller", "%s",
@@ -526,17 +560,19 @@ static int intervals(struct req *r)
 
 static int events(struct req *r)
 {
-	int64_t after = 0, limit = 500;
+	struct page pg;
+	int64_t after = 0;
 	json_t *o;
 	int err;
 
-	if (req_query_int(r, "after_id", &after) || req_query_max(r, "limit", 5000, &limit))
+	if (req_query_int(r, "after_id", &after) || req_query_page(r, 500, 5000, &pg))
 		return 0;
-	if (limit < 1)
-		limit = 500;
-	err = acd_store_events(r->app->db, after, (int)limit, &o);
+	err = acd_store_events(r->app->db, after, pg.limit, pg.offset, &o, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "acd");
+	json_object_set_new(o, "total", json_integer(pg.total));
+	json_object_set_new(o, "limit", json_integer(pg.limit));
+	json_object_set_new(o, "offset", json_integer(pg.offset));
 	return resp_json(r, 200, o);
 }
 

@@ -13,54 +13,61 @@
 
 #define DAY_MS (24 * 3600 * 1000LL)
 
-/* ?from=&to=&group_id= (default: the last 24 hours). */
-static int range(struct req *r, int64_t *from, int64_t *to, int64_t *group)
+/* ?from=&to=&group_id= (default: the last 24 hours), ?limit=&offset=. */
+static int range(struct req *r, struct tel_range *q, struct page *pg)
 {
-	*to = acd_now_ms() + 1000;
-	*from = *to - DAY_MS;
-	*group = 0;
-	if (req_query_max(r, "group_id", UINT32_MAX, group) || req_query_time_ms(r, "from", from) ||
-	    req_query_time_ms(r, "to", to))
+	int64_t group = 0;
+
+	q->to_ms = acd_now_ms() + 1000;
+	q->from_ms = q->to_ms - DAY_MS;
+	if (req_query_max(r, "group_id", UINT32_MAX, &group) ||
+	    req_query_time_ms(r, "from", &q->from_ms) || req_query_time_ms(r, "to", &q->to_ms) ||
+	    req_query_page(r, 100, 1000, pg))
 		return EINVAL;
-	if (*to <= *from) {
+	if (q->to_ms <= q->from_ms) {
 		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
 		           L(r, "to ska vara efter from.", "to must be after from."));
 		return EINVAL;
 	}
+	q->group = (uint32_t)group;
+	q->limit = pg->limit;
+	q->offset = pg->offset;
 	return 0;
 }
 
 static int calls_list(struct req *r)
 {
-	int64_t from, to, group;
-	json_t *o;
+	struct tel_range q;
+	struct page pg;
+	json_t *items;
 	int err;
 
-	if (range(r, &from, &to, &group))
+	if (range(r, &q, &pg))
 		return 0;
-	err = tel_store_calls_json(r->app->db, from, to, (uint32_t)group, &o);
+	err = tel_store_calls_json(r->app->db, &q, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "calls");
 	/* Caller numbers are personal data. */
 	if (audit_record(r->app->db, r->now, r->who.id, "list", "call", 0, "call records")) {
-		json_decref(o);
+		json_decref(items);
 		return resp_store_error(r, EIO, "audit");
 	}
-	return resp_json(r, 200, o);
+	return resp_list(r, items, &pg);
 }
 
 static int answers_list(struct req *r)
 {
-	int64_t from, to, group;
-	json_t *o;
+	struct tel_range q;
+	struct page pg;
+	json_t *items;
 	int err;
 
-	if (range(r, &from, &to, &group))
+	if (range(r, &q, &pg))
 		return 0;
-	err = tel_store_answers_json(r->app->db, from, to, (uint32_t)group, &o);
+	err = tel_store_answers_json(r->app->db, &q, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "survey answers");
-	return resp_json(r, 200, o);
+	return resp_list(r, items, &pg);
 }
 
 static int call_record(struct req *r)

@@ -143,9 +143,9 @@ static int query_time_s(struct req *r, const char *key, int64_t *out)
 static int cases_search(struct req *r)
 {
 	struct case_query q = {0};
+	struct page pg;
 	char pnr[13], phone[32];
 	json_t *items;
-	int64_t total;
 	int err;
 
 	if (req_query_int(r, "group_id", &q.group_id) ||
@@ -153,15 +153,10 @@ static int cases_search(struct req *r)
 	    req_query_int(r, "category_id", &q.category_id) ||
 	    req_query_int(r, "citizen_id", &q.citizen_id) ||
 	    req_query_int(r, "agent_id", &q.agent_id) || query_time_s(r, "from", &q.from) ||
-	    query_time_s(r, "to", &q.to) || req_query_int(r, "offset", &q.offset) ||
-	    req_query_int(r, "limit", &q.limit))
+	    query_time_s(r, "to", &q.to) || req_query_page(r, 50, 500, &pg))
 		return 0;
-	if (!req_query(r, "limit"))
-		q.limit = 50;
-	if (q.limit > 500)
-		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		                  "%s",
-		                  L(r, "limit får vara högst 500.", "limit may be at most 500."));
+	q.limit = pg.limit;
+	q.offset = pg.offset;
 	if (query_one_of(r, "outcome", outcomes, &q.outcome) ||
 	    query_one_of(r, "channel", channels, &q.channel))
 		return 0;
@@ -198,12 +193,10 @@ static int cases_search(struct req *r)
 			                  "personal_id: %s", pnr_error_text(why, r->lang));
 		q.personal_id = pnr;
 	}
-	err = case_search(r->app->db, &r->who, &q, r->now, &items, &total);
+	err = case_search(r->app->db, &r->who, &q, r->now, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "case");
-	return resp_json(r, 200,
-	                 json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
-	                           "limit", (json_int_t)q.limit, "offset", (json_int_t)q.offset));
+	return resp_list(r, items, &pg);
 }
 
 static json_t *col_or_null(struct stmt *s, int col)
@@ -227,34 +220,42 @@ static int citizen_get(struct req *r)
 
 static int citizen_cases(struct req *r)
 {
+	struct page pg;
 	json_t *items;
-	int64_t total;
-	int err = case_citizen_cases(r->app->db, &r->who, r->params[0], r->now, &items, &total);
+	int err;
 
+	if (req_query_page(r, 200, 500, &pg))
+		return 0;
+	err = case_citizen_cases(r->app->db, &r->who, r->params[0], r->now, pg.limit, pg.offset,
+	                         &items, &pg.total);
 	if (err == ENOENT || err == EPERM)
 		return not_found(r, "medborgare", "citizen", r->params[0]);
 	if (err)
 		return resp_store_error(r, err, "case");
-	return resp_json(r, 200,
-	                 json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)total));
+	return resp_list(r, items, &pg);
 }
 
 static int handovers_list(struct req *r)
 {
+	struct handover_query q = {0};
+	struct page pg;
 	json_t *items;
-	int64_t client = 0, group = 0;
 	const char *overdue, *open;
 	int err;
 
-	if (req_query_int(r, "client_id", &client) || req_query_int(r, "group_id", &group) ||
-	    query_one_of(r, "overdue", bools, &overdue) || query_one_of(r, "open", bools, &open))
+	if (req_query_int(r, "client_id", &q.client_id) ||
+	    req_query_int(r, "group_id", &q.group_id) ||
+	    query_one_of(r, "overdue", bools, &overdue) || query_one_of(r, "open", bools, &open) ||
+	    req_query_page(r, 100, 1000, &pg))
 		return 0;
-	err = handover_list(r->app->db, &r->who, client, group,
-	                    overdue && strcmp(overdue, "true") == 0,
-	                    open && strcmp(open, "true") == 0, r->now, &items);
+	q.overdue = overdue && strcmp(overdue, "true") == 0;
+	q.open_only = open && strcmp(open, "true") == 0;
+	q.limit = pg.limit;
+	q.offset = pg.offset;
+	err = handover_list(r->app->db, &r->who, &q, r->now, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "handover");
-	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+	return resp_list(r, items, &pg);
 }
 
 static int handovers_answer(struct req *r)
@@ -290,21 +291,40 @@ static int handovers_answer(struct req *r)
 	                 json_pack("{s:I,s:b}", "id", (json_int_t)r->params[0], "answered", 1));
 }
 
+static int64_t count1(struct req *r, const char *sql, int64_t id)
+{
+	struct stmt *s;
+	int64_t n = 0;
+
+	if (db_prepare(r->app->db, &s, sql, true))
+		return 0;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) == DB_ROW)
+		n = stmt_int(s, 0);
+	stmt_done(s);
+	return n;
+}
+
 static int notifications_list(struct req *r)
 {
 	struct stmt *s;
-	json_t *arr = json_array();
-	int err = db_prepare(
-	        r->app->db, &s,
-	        "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
-	        " WHERE user_id = ? ORDER BY id DESC LIMIT 100",
-	        true);
+	struct page pg;
+	json_t *arr;
+	int err;
 
-	if (err) {
-		json_decref(arr);
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	pg.total = count1(r, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", r->who.id);
+	err = db_prepare(r->app->db, &s,
+	                 "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
+	                 " WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+	                 true);
+	if (err)
 		return resp_store_error(r, err, "notification");
-	}
 	stmt_bind_int(s, 1, r->who.id);
+	stmt_bind_int(s, 2, pg.limit);
+	stmt_bind_int(s, 3, pg.offset);
+	arr = json_array();
 	while (stmt_step(s) == DB_ROW) {
 		json_t *o =
 		        json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)stmt_int(s, 0), "kind",
@@ -316,7 +336,7 @@ static int notifications_list(struct req *r)
 		json_array_append_new(arr, o);
 	}
 	stmt_done(s);
-	return resp_json(r, 200, json_pack("{s:o}", "items", arr));
+	return resp_list(r, arr, &pg);
 }
 
 static int notifications_read(struct req *r)
@@ -338,52 +358,64 @@ static int notifications_read(struct req *r)
 	return err ? resp_store_error(r, err, "notification") : resp_empty(r, 204);
 }
 
+/* The filters the count and the page share. */
+#define AUDIT_WHERE                                                                                \
+	" WHERE (?1 = 0 OR a.user_id = ?1) AND (?2 IS NULL OR a.entity = ?2)"                      \
+	" AND (?3 = 0 OR a.entity_id = ?3)"
+
 static int audit_list(struct req *r)
 {
 	struct stmt *s;
-	json_t *arr = json_array();
-	int64_t user = 0, entity_id = 0, limit = 0;
+	struct page pg;
+	json_t *arr = NULL;
+	int64_t user = 0, entity_id = 0;
 	const char *entity = req_query(r, "entity");
-	int err;
+	int err = 0;
 
 	if (req_query_int(r, "user_id", &user) || req_query_int(r, "entity_id", &entity_id) ||
-	    req_query_max(r, "limit", 1000, &limit)) {
-		json_decref(arr);
+	    req_query_page(r, 200, 1000, &pg))
 		return 0;
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		err = db_prepare(
+		        r->app->db, &s,
+		        pass ? "SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity,"
+		               " a.entity_id, a.detail FROM audit_log a"
+		               " LEFT JOIN users u ON u.id = a.user_id" AUDIT_WHERE
+		               " ORDER BY a.id DESC LIMIT ?4 OFFSET ?5"
+		             : "SELECT COUNT(*) FROM audit_log a" AUDIT_WHERE,
+		        true);
+		if (err)
+			break;
+		stmt_bind_int(s, 1, user);
+		stmt_bind_text(s, 2, entity);
+		stmt_bind_int(s, 3, entity_id);
+		if (pass == 0) {
+			pg.total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
+			stmt_done(s);
+			continue;
+		}
+		stmt_bind_int(s, 4, pg.limit);
+		stmt_bind_int(s, 5, pg.offset);
+		arr = json_array();
+		while (stmt_step(s) == DB_ROW) {
+			json_t *o = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
+			                      "at", (json_int_t)stmt_int(s, 1), "action",
+			                      stmt_text(s, 4), "entity", stmt_text(s, 5));
+			json_object_set_new(o, "user_id",
+			                    stmt_is_null(s, 2) ? json_null()
+			                                       : json_integer(stmt_int(s, 2)));
+			json_object_set_new(o, "username", col_or_null(s, 3));
+			json_object_set_new(o, "entity_id",
+			                    stmt_is_null(s, 6) ? json_null()
+			                                       : json_integer(stmt_int(s, 6)));
+			json_object_set_new(o, "detail", col_or_null(s, 7));
+			json_array_append_new(arr, o);
+		}
+		stmt_done(s);
 	}
-	if (!limit)
-		limit = 200;
-	err = db_prepare(
-	        r->app->db, &s,
-	        "SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity, a.entity_id,"
-	        " a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
-	        " WHERE (?1 = 0 OR a.user_id = ?1) AND (?2 IS NULL OR a.entity = ?2)"
-	        " AND (?3 = 0 OR a.entity_id = ?3) ORDER BY a.id DESC LIMIT ?4",
-	        true);
-	if (err) {
-		json_decref(arr);
+	if (err)
 		return resp_store_error(r, err, "audit");
-	}
-	stmt_bind_int(s, 1, user);
-	stmt_bind_text(s, 2, entity);
-	stmt_bind_int(s, 3, entity_id);
-	stmt_bind_int(s, 4, limit);
-	while (stmt_step(s) == DB_ROW) {
-		json_t *o = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0), "at",
-		                      (json_int_t)stmt_int(s, 1), "action", stmt_text(s, 4),
-		                      "entity", stmt_text(s, 5));
-		json_object_set_new(o, "user_id",
-		                    stmt_is_null(s, 2) ? json_null()
-		                                       : json_integer(stmt_int(s, 2)));
-		json_object_set_new(o, "username", col_or_null(s, 3));
-		json_object_set_new(o, "entity_id",
-		                    stmt_is_null(s, 6) ? json_null()
-		                                       : json_integer(stmt_int(s, 6)));
-		json_object_set_new(o, "detail", col_or_null(s, 7));
-		json_array_append_new(arr, o);
-	}
-	stmt_done(s);
-	return resp_json(r, 200, json_pack("{s:o}", "items", arr));
+	return resp_list(r, arr, &pg);
 }
 
 const struct route api_case_routes[] = {

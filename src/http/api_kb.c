@@ -66,6 +66,7 @@ static int articles_list(struct req *r)
 	static const char *const kinds[] = {"qa", "routine", "checklist", "news", "notice", NULL};
 	static const char *const statuses[] = {"draft", "published", "archived", NULL};
 	struct kb_filter f = {0};
+	struct page pg;
 	json_t *items;
 	int err;
 
@@ -73,18 +74,15 @@ static int articles_list(struct req *r)
 	    query_enum(r, "status", statuses, "draft, published, archived", &f.status) ||
 	    req_query_int(r, "group_id", &f.group_id) ||
 	    req_query_int(r, "client_id", &f.client_id) ||
-	    req_query_int(r, "category_id", &f.category_id) ||
-	    req_query_int(r, "limit", &f.limit) || req_query_int(r, "offset", &f.offset))
+	    req_query_int(r, "category_id", &f.category_id) || req_query_page(r, 100, 500, &pg))
 		return 0;
-	if (f.limit > 500)
-		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		                  "%s",
-		                  L(r, "limit får vara högst 500.", "limit may be at most 500."));
+	f.limit = pg.limit;
+	f.offset = pg.offset;
 	f.tag = req_query(r, "tag");
-	err = kb_article_list(r->app->db, &r->who, &f, r->now, &items);
+	err = kb_article_list(r->app->db, &r->who, &f, r->now, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "article");
-	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+	return resp_list(r, items, &pg);
 }
 
 static int articles_create(struct req *r)
@@ -145,14 +143,18 @@ static int articles_update(struct req *r)
 
 static int versions_list(struct req *r)
 {
+	struct page pg;
 	json_t *items;
-	int err = kb_versions_list(r->app->db, &r->who, r->params[0], &items);
+	int err;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	err = kb_versions_list(r->app->db, &r->who, r->params[0], &items);
 	if (err == ENOENT)
 		return not_found(r, "artikel", "article", r->params[0]);
 	if (err)
 		return resp_store_error(r, err, "article");
-	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+	return resp_list_slice(r, items, &pg);
 }
 
 static int versions_diff(struct req *r)
@@ -209,15 +211,17 @@ static int flags_list(struct req *r)
 {
 	static const char *const statuses[] = {"open", "closed", NULL};
 	const char *status;
+	struct page pg;
 	json_t *items;
 	int err;
 
-	if (query_enum(r, "status", statuses, "open, closed", &status))
+	if (query_enum(r, "status", statuses, "open, closed", &status) ||
+	    req_query_page(r, 100, 1000, &pg))
 		return 0;
 	err = kb_flags_list(r->app->db, &r->who, status, &items);
 	if (err)
 		return resp_store_error(r, err, "flag");
-	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+	return resp_list_slice(r, items, &pg);
 }
 
 static int flags_close(struct req *r)
@@ -255,21 +259,24 @@ static int search(struct req *r)
 	const char *text = req_query(r, "q");
 	int64_t *groups = NULL;
 	size_t ngroups = 0;
+	struct page pg;
 	json_t *hits;
 	int err;
 
-	if (req_query_int(r, "limit", &q.limit))
+	if (req_query_page(r, 10, 100, &pg))
 		return 0;
 	if (!text || !*text)
 		return resp_error(
 		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
 		        L(r, "q krävs: det du söker efter.", "q is required: what to search for."));
-	if (strlen(text) > 500 || q.limit > 100)
-		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		                  "%s",
-		                  L(r, "q får vara högst 500 tecken och limit högst 100.",
-		                    "q may be at most 500 characters and limit at most 100."));
+	if (strlen(text) > 500)
+		return resp_error(
+		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
+		        L(r, "q får vara högst 500 tecken.", "q may be at most 500 characters."));
 	q.text = text;
+	/* Ranking needs the best hits up to the page's end; the total counts at most the
+	 * 100 best. */
+	q.limit = 100;
 	/* The agent's own groups come first; a failure here only loses that ordering. */
 	if (kb_user_groups(r->app->db, r->who.id, &groups, &ngroups) == 0) {
 		q.group_ids = groups;
@@ -279,31 +286,36 @@ static int search(struct req *r)
 	free(groups);
 	if (err)
 		return resp_store_error(r, err, "search");
-	return resp_json(r, 200, json_pack("{s:s,s:o}", "q", text, "items", hits));
+	return resp_list_slice(r, hits, &pg);
 }
 
 static int notices(struct req *r)
 {
 	int64_t group;
+	struct page pg;
 	json_t *items;
 	int err;
 
-	if (req_query_int(r, "group_id", &group))
+	if (req_query_int(r, "group_id", &group) || req_query_page(r, 100, 1000, &pg))
 		return 0;
 	err = kb_notices(r->app->db, &r->who, group, r->now, &items);
 	if (err)
 		return resp_store_error(r, err, "notice");
-	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+	return resp_list_slice(r, items, &pg);
 }
 
 static int review_due(struct req *r)
 {
+	struct page pg;
 	json_t *items;
-	int err = kb_review_due(r->app->db, &r->who, r->now, &items);
+	int err;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	err = kb_review_due(r->app->db, &r->who, r->now, &items);
 	if (err)
 		return resp_store_error(r, err, "article");
-	return resp_json(r, 200, json_pack("{s:o}", "items", items));
+	return resp_list_slice(r, items, &pg);
 }
 
 static int missing_create(struct req *r)

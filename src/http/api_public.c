@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acd/acd.h"
 #include "acd/acd_host.h"
 #include "base/ratelimit.h"
 #include "core/audit.h"
@@ -138,6 +139,19 @@ static int group_numbers(struct db *db, int64_t group, json_t *out)
 	return rc == DB_DONE ? 0 : EIO;
 }
 
+/* Whether a call arriving now would be let into the group's queue: the queue's own answer
+ * (opening hours, holidays and scheduled closures); without a queue, the hours alone. */
+static bool open_now(struct req *r, int64_t id, const struct hours *h)
+{
+	struct acd_group_snapshot sn;
+	int64_t now_ms = acd_now_ms();
+
+	if (r->app->acd && acd_group_snapshot(acd_host_engine(r->app->acd, now_ms), now_ms,
+	                                      (uint32_t)id, &sn) == 0)
+		return sn.open;
+	return hours_is_open(h, r->now);
+}
+
 /* One active group as the contact page shows it. Bad stored hours read as "always open",
  * as the queue does. */
 static int group_json(struct req *r, int64_t id, const char *name, const char *email,
@@ -166,7 +180,7 @@ static int group_json(struct req *r, int64_t id, const char *name, const char *e
 		return err;
 	}
 	g = json_pack("{s:I,s:s,s:s?,s:o,s:b,s:o,s:o}", "id", (json_int_t)id, "name", name, "email",
-	              email, "numbers", nums, "open_now", hours_is_open(h, r->now), "hours",
+	              email, "numbers", nums, "open_now", open_now(r, id, h), "hours",
 	              week_hours(h, today), "busy", busy);
 	hours_free(h);
 	*out = g;
@@ -368,6 +382,7 @@ static int feedback_post(struct req *r)
 	struct verrors v;
 	struct local_time lt;
 	const char *kind = NULL, *name, *email, *phone;
+	char kind_copy[16];
 	char today[11], norm[32];
 	json_t *in, *clients = json_array(), *c, *citizen;
 	int64_t group = catch_all_group(db), client = 0, category, id = 0;
@@ -418,6 +433,8 @@ static int feedback_post(struct req *r)
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
+	/* kind lives in `in`, which goes before the audit row is written. */
+	snprintf(kind_copy, sizeof(kind_copy), "%s", kind);
 	category = feedback_category(db, kind, group, client);
 	if (!category) {
 		json_decref(in);
@@ -468,7 +485,7 @@ static int feedback_post(struct req *r)
 		return resp_problem(r, &p);
 	}
 	if (!err)
-		err = audit_record(db, r->now, 0, "public_feedback", "case", id, kind);
+		err = audit_record(db, r->now, 0, "public_feedback", "case", id, kind_copy);
 	if (err)
 		return resp_store_error(r, err, "case");
 	ratelimit_take(r->app->feedback_limit, addr, acd_now_ms());

@@ -173,9 +173,12 @@ static int reports_stored_list(struct req *r)
 {
 	const char *month = req_query(r, "month");
 	struct report_period m;
+	struct page pg;
 	json_t *o;
 	int err;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
 	if (month && (report_period_parse(month, &m) != 0 || m.kind != PERIOD_MONTH)) {
 		struct problem p;
 
@@ -191,7 +194,7 @@ static int reports_stored_list(struct req *r)
 		return forbidden(r);
 	if (err)
 		return resp_store_error(r, err, "report");
-	return resp_json(r, 200, json_pack("{s:o}", "reports", o));
+	return resp_list_slice(r, o, &pg);
 }
 
 static int reports_stored_get(struct req *r)

@@ -34,15 +34,6 @@ static int forbidden(struct req *r, const struct resource *res)
 	        role_name(r->who.role), L(r, res->what_sv, res->what_en));
 }
 
-static int parse_limit(struct req *r, const char *key, int64_t def, int64_t max, int64_t *out)
-{
-	if (!req_query(r, key)) {
-		*out = def;
-		return 0;
-	}
-	return req_query_max(r, key, max, out);
-}
-
 /* Whether the list can be filtered by the field: a plain column of a type the store
  * compares as is. */
 static bool filter_field(const struct field *f)
@@ -54,7 +45,8 @@ static bool filter_field(const struct field *f)
 
 static bool param_known(const struct resource *res, const char *key)
 {
-	if (strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0)
+	if (strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0 ||
+	    (res->search && strcmp(key, "q") == 0))
 		return true;
 	for (size_t i = 0; i < res->nfields; i++)
 		if (strcmp(res->fields[i].name, key) == 0)
@@ -84,7 +76,8 @@ static enum MHD_Result unknown_param_h(void *arg, enum MHD_ValueKind kind, const
 
 static const char *filterable(const struct resource *res, struct unknown *u)
 {
-	size_t n = (size_t)snprintf(u->names, sizeof(u->names), "limit, offset");
+	size_t n = (size_t)snprintf(u->names, sizeof(u->names), "limit, offset%s",
+	                            res->search ? ", q" : "");
 
 	for (size_t i = 0; i < res->nfields && n < sizeof(u->names); i++)
 		if (filter_field(&res->fields[i]))
@@ -142,15 +135,15 @@ static int filter_value(struct req *r, const struct field *f, const char *q, jso
 static int res_list(struct req *r)
 {
 	const struct resource *res = resource_of(r);
+	const char *text = req_query(r, "q");
 	json_t *filters, *rows = NULL;
 	struct unknown u = {.key = NULL};
-	int64_t limit, offset, total = 0;
+	struct page pg;
 	int err;
 
 	if (!(res->read_roles & r->who.role))
 		return resp_store_error(r, EPERM, L(r, res->what_sv, res->what_en));
-	if (parse_limit(r, "limit", 100, 1000, &limit) ||
-	    parse_limit(r, "offset", 0, INT32_MAX, &offset))
+	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
 	u.res = res;
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, unknown_param_h, &u);
@@ -160,6 +153,11 @@ static int res_list(struct req *r)
 		                       "the list cannot be filtered by it; it can by: %s"),
 		                     filterable(res, &u));
 	}
+	if (res->search && text && (!*text || strlen(text) > 200))
+		return resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		                  "%s",
+		                  L(r, "q ska vara en text med 1–200 tecken.",
+		                    "q must be a text of 1–200 characters."));
 	filters = json_object();
 	for (size_t i = 0; i < res->nfields; i++) {
 		const struct field *f = &res->fields[i];
@@ -174,15 +172,14 @@ static int res_list(struct req *r)
 		}
 		json_object_set_new(filters, f->name, v);
 	}
-	err = resource_list(r->app->db, res, filters, limit, offset, &rows, &total);
+	err = resource_list(r->app->db, res, filters, res->search ? text : NULL, pg.limit,
+	                    pg.offset, &rows, &pg.total);
 	json_decref(filters);
 	if (err)
 		return resp_store_error(r, err, res->name);
 	if (res->personal)
 		audit_record(r->app->db, r->now, r->who.id, "list", res->table, 0, r->path);
-	return resp_json(r, 200,
-	                 json_pack("{s:o,s:I,s:I,s:I}", "items", rows, "total", (json_int_t)total,
-	                           "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+	return resp_list(r, rows, &pg);
 }
 
 static int res_get(struct req *r)

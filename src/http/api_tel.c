@@ -736,12 +736,16 @@ static int trunk_save(struct req *r, int64_t id)
 
 static int trunks_list(struct req *r)
 {
+	struct page pg;
 	json_t *a;
-	int err = tel_store_trunks_json(r->app->db, 0, &a);
+	int err;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	err = tel_store_trunks_json(r->app->db, 0, &a);
 	if (err)
 		return resp_store_error(r, err, "trunks");
-	return resp_json(r, 200, json_pack("{s:o}", "trunks", a));
+	return resp_list_slice(r, a, &pg);
 }
 
 static int trunk_create(struct req *r)

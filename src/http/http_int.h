@@ -72,6 +72,22 @@ const char *req_header(struct req *r, const char *key);
 /* Content-Security-Policy (`csp` plus frame-ancestors 'none'; csp may be NULL) and
  * X-Frame-Options: DENY, which every answer carries. */
 void resp_frame_guard(struct MHD_Response *resp, const char *csp);
+/* --- lists ---
+ * Every list answers {"items": […], "total": N, "limit": L, "offset": O}. */
+struct page {
+	int64_t limit;  /* at most this many items (0 gives only the total) */
+	int64_t offset; /* items skipped before the first one sent */
+	int64_t total;  /* items the list holds without limit and offset */
+};
+/* ?limit= (0–max, def when absent) and ?offset= (≥ 0); on a bad value the 400 naming the
+ * parameter is already sent and EINVAL returned. */
+int req_query_page(struct req *r, int64_t def, int64_t max, struct page *pg);
+/* The list envelope with items (stolen) already cut to the page. */
+int resp_list(struct req *r, json_t *items, const struct page *pg);
+/* The list envelope for a whole list in memory (stolen): total is its size, and only the
+ * page's part of it is sent. */
+int resp_list_slice(struct req *r, json_t *all, struct page *pg);
+
 /* Add a header to the response already set (Retry-After …). */
 int resp_header(struct req *r, const char *key, const char *value);
 /* The peer's address as text ("192.0.2.7", "2001:db8::7"); ENOENT when unknown. */

@@ -294,6 +294,57 @@ int req_query_max(struct req *r, const char *key, int64_t max, int64_t *out)
 	return 0;
 }
 
+static int page_param(struct req *r, const char *key, int64_t def, int64_t max, int64_t *out)
+{
+	const char *s = req_query(r, key);
+	char *end;
+	long long v;
+
+	*out = def;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > max) {
+		resp_error(
+		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
+		        L(r, "%s måste vara ett heltal 0–%lld.", "%s must be an integer 0–%lld."),
+		        key, (long long)max);
+		return EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int req_query_page(struct req *r, int64_t def, int64_t max, struct page *pg)
+{
+	pg->total = 0;
+	if (page_param(r, "limit", def, max, &pg->limit) ||
+	    page_param(r, "offset", 0, INT32_MAX, &pg->offset))
+		return EINVAL;
+	return 0;
+}
+
+int resp_list(struct req *r, json_t *items, const struct page *pg)
+{
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:I,s:I,s:I}", "items", items ? items : json_array(),
+	                           "total", (json_int_t)pg->total, "limit", (json_int_t)pg->limit,
+	                           "offset", (json_int_t)pg->offset));
+}
+
+int resp_list_slice(struct req *r, json_t *all, struct page *pg)
+{
+	json_t *items = json_array();
+	size_t n = json_array_size(all);
+
+	pg->total = (int64_t)n;
+	for (int64_t i = pg->offset; i < (int64_t)n && i < pg->offset + pg->limit; i++)
+		json_array_append(items, json_array_get(all, (size_t)i));
+	json_decref(all);
+	return resp_list(r, items, pg);
+}
+
 int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms)
 {
 	const char *s = req_query(r, key);

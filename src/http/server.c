@@ -683,10 +683,10 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	h->d = MHD_start_daemon(
 	        flags, 0, NULL, NULL, access_h, h, MHD_OPTION_SOCK_ADDR, &ss,
 	        MHD_OPTION_NOTIFY_COMPLETED, completed_h, h, MHD_OPTION_UNESCAPE_CALLBACK,
-	        router_unescape_h, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-	        notify_conn_h, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	        MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	        app->http_per_address, MHD_OPTION_END);
+	        router_unescape_h, NULL, MHD_OPTION_NOTIFY_CONNECTION, notify_conn_h, h,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
+	        CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, app->http_per_address,
+	        MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
 		workers_free(h->workers);

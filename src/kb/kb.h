@@ -60,8 +60,10 @@ struct kb_filter {
 	const char *tag;
 	int64_t limit, offset;
 };
+/* The articles p may read that match f, `f->limit` after skipping `f->offset`; *total
+ * counts every one. */
 int kb_article_list(struct db *db, const struct principal *p, const struct kb_filter *f,
-                    int64_t now, json_t **items);
+                    int64_t now, json_t **items, int64_t *total);
 
 /* Versions: [{version, author_id, author, created_at, note, title}] newest first. */
 int kb_versions_list(struct db *db, const struct principal *p, int64_t id, json_t **items);

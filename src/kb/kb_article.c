@@ -997,13 +997,15 @@ static int list_ids(struct db *db, const struct principal *p, struct stmt *s, in
 }
 
 int kb_article_list(struct db *db, const struct principal *p, const struct kb_filter *f,
-                    int64_t now, json_t **items)
+                    int64_t now, json_t **items, int64_t *total)
 {
 	struct stmt *s;
-	int64_t limit = f->limit > 0 && f->limit <= 500 ? f->limit : 100;
+	int64_t *ids = NULL, n = 0, cap = 0;
+	json_t *arr;
 	int err = db_prepare(
 	        db, &s,
-	        "SELECT a.id FROM kb_articles a WHERE (?1 IS NULL OR a.kind = ?1)"
+	        "SELECT a.id, a.status = 'published' FROM kb_articles a WHERE (?1 IS NULL OR "
+	        "a.kind = ?1)"
 	        " AND (?2 IS NULL AND a.status <> 'archived' OR a.status = ?2)"
 	        " AND (?3 = 0 OR EXISTS (SELECT 1 FROM kb_article_groups g WHERE g.article_id = "
 	        "a.id"
@@ -1018,9 +1020,10 @@ int kb_article_list(struct db *db, const struct principal *p, const struct kb_fi
 	        " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM kb_article_tags t WHERE t.article_id = "
 	        "a.id"
 	        "  AND t.tag = ?6))"
-	        " ORDER BY a.kind = 'notice' DESC, a.updated_at DESC, a.id LIMIT 500 OFFSET ?7",
+	        " ORDER BY a.kind = 'notice' DESC, a.updated_at DESC, a.id",
 	        true);
 
+	(void)now;
 	*items = NULL;
 	if (err)
 		return err;
@@ -1030,8 +1033,51 @@ int kb_article_list(struct db *db, const struct principal *p, const struct kb_fi
 	stmt_bind_int(s, 4, f->client_id);
 	stmt_bind_int(s, 5, f->category_id);
 	stmt_bind_text(s, 6, f->tag);
-	stmt_bind_int(s, 7, f->offset);
-	return list_ids(db, p, s, limit, items);
+	/* Who may read an article is known only after loading it, except that staff read
+	 * every published one: the total counts what the reader may see, and only the
+	 * page's articles are built. */
+	while ((err = stmt_step(s)) == DB_ROW) {
+		if (n == cap) {
+			int64_t *grown = realloc(ids, (size_t)(cap ? cap * 2 : 64) * sizeof(*ids));
+			if (!grown)
+				break;
+			ids = grown;
+			cap = cap ? cap * 2 : 64;
+		}
+		/* The id, its sign saying whether the article is published. */
+		ids[n++] = stmt_int(s, 1) ? stmt_int(s, 0) : -stmt_int(s, 0);
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		free(ids);
+		return err == DB_ROW ? ENOMEM : err;
+	}
+	*total = 0;
+	arr = json_array();
+	for (int64_t i = 0; i < n; i++) {
+		int64_t id = ids[i] > 0 ? ids[i] : -ids[i];
+		json_t *o = NULL;
+		bool page;
+
+		if (ids[i] < 0 || !p || p->role == ROLE_CLIENT_VIEWER) {
+			o = summary(db, id);
+			if (!o || !kb_can_read(p, o)) {
+				json_decref(o);
+				continue;
+			}
+		}
+		page = *total >= f->offset && *total - f->offset < f->limit;
+		(*total)++;
+		if (page && !o)
+			o = summary(db, id);
+		if (page && o)
+			json_array_append_new(arr, o);
+		else
+			json_decref(o);
+	}
+	free(ids);
+	*items = arr;
+	return 0;
 }
 
 int kb_notices(struct db *db, const struct principal *p, int64_t group_id, int64_t now,

@@ -2,6 +2,7 @@
 #include "store/records.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,14 +185,73 @@ int records_get(struct db *db, const char *table, const char *const *cols, size_
 	return err;
 }
 
-int records_list(struct db *db, const char *table, const char *const *cols, size_t ncols,
-                 const json_t *where, const char *order_by, int64_t limit, int64_t offset,
-                 json_t **rows, int64_t *total)
+/* "%needle%" with LIKE's own characters escaped by '\' (malloc'ed), or NULL. */
+static char *like_pattern(const char *needle)
 {
-	char sql[2048], cnt[1024];
+	size_t n = strlen(needle), o = 0;
+	char *p = malloc(2 * n + 3);
+
+	if (!p)
+		return NULL;
+	p[o++] = '%';
+	for (size_t i = 0; i < n; i++) {
+		if (needle[i] == '%' || needle[i] == '_' || needle[i] == '\\')
+			p[o++] = '\\';
+		p[o++] = needle[i];
+	}
+	p[o++] = '%';
+	p[o] = '\0';
+	return p;
+}
+
+/* " AND (a LIKE ? ESCAPE '\' OR b LIKE ? …)" for each needle, into both statements. */
+static int append_text(char *sql, size_t n, size_t *off, char *cnt, size_t cn, size_t *coff,
+                       bool where, const struct records_text *text)
+{
+	int err = 0, k = 0;
+
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		char *b = pass ? cnt : sql;
+		size_t bn = pass ? cn : n, *bo = pass ? coff : off;
+
+		err = append(b, bn, bo, "%s", where ? " AND (" : " WHERE (");
+		k = 0;
+		for (int alt = 0; alt < 2 && !err; alt++) {
+			if (alt && !text->alt)
+				break;
+			for (size_t i = 0; text->cols[i] && !err; i++) {
+				if (!ident_ok(text->cols[i]))
+					return EINVAL;
+				err = append(b, bn, bo,
+				             k++ ? " OR %s LIKE ? ESCAPE '\\'"
+				                 : "%s LIKE ? ESCAPE '\\'",
+				             text->cols[i]);
+			}
+		}
+		err = err ? err : append(b, bn, bo, "%s", ")");
+	}
+	return err;
+}
+
+static int bind_text(struct stmt *s, int i, const struct records_text *text, char *const pat[2])
+{
+	for (int alt = 0; alt < 2; alt++) {
+		if (!pat[alt])
+			continue;
+		for (size_t c = 0; text->cols[c]; c++)
+			stmt_bind_text(s, i++, pat[alt]);
+	}
+	return i;
+}
+
+int records_list(struct db *db, const char *table, const char *const *cols, size_t ncols,
+                 const json_t *where, const struct records_text *text, const char *order_by,
+                 int64_t limit, int64_t offset, json_t **rows, int64_t *total)
+{
+	char sql[2048], cnt[1024], *pat[2] = {NULL, NULL};
 	size_t off, coff = 0;
 	const char *k;
-	json_t *v, *arr;
+	json_t *v, *arr = NULL;
 	struct stmt *s;
 	int err, i = 0;
 
@@ -210,27 +270,38 @@ int records_list(struct db *db, const char *table, const char *const *cols, size
 		          : append(cnt, sizeof(cnt), &coff, i ? " AND %s=?" : " WHERE %s=?", k);
 		i++;
 	}
+	if (text && !err) {
+		err = append_text(sql, sizeof(sql), &off, cnt, sizeof(cnt), &coff, i > 0, text);
+		pat[0] = err ? NULL : like_pattern(text->needle);
+		pat[1] = err || !text->alt ? NULL : like_pattern(text->alt);
+		if (!err && (!pat[0] || (text->alt && !pat[1])))
+			err = ENOMEM;
+	}
 	if (order_by && !ident_ok(order_by))
-		return EINVAL;
+		err = err ? err : EINVAL;
 	err = err ? err
 	          : append(sql, sizeof(sql), &off, " ORDER BY %s", order_by ? order_by : "id");
 	err = err ? err : append(sql, sizeof(sql), &off, "%s", " LIMIT ? OFFSET ?");
 	if (err)
-		return err;
+		goto out;
 
 	err = db_prepare(db, &s, cnt, false);
 	if (err)
-		return err;
+		goto out;
 	i = 1;
 	json_object_foreach((json_t *)where, k, v) bind_json(s, i++, v);
+	if (text)
+		bind_text(s, i, text, pat);
 	*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
 	stmt_done(s);
 
 	err = db_prepare(db, &s, sql, false);
 	if (err)
-		return err;
+		goto out;
 	i = 1;
 	json_object_foreach((json_t *)where, k, v) bind_json(s, i++, v);
+	if (text)
+		i = bind_text(s, i, text, pat);
 	stmt_bind_int(s, i++, limit);
 	stmt_bind_int(s, i, offset);
 	arr = json_array();
@@ -239,10 +310,14 @@ int records_list(struct db *db, const char *table, const char *const *cols, size
 	stmt_done(s);
 	if (err != DB_DONE) {
 		json_decref(arr);
-		return err;
+		goto out;
 	}
+	err = 0;
 	*rows = arr;
-	return 0;
+out:
+	free(pat[0]);
+	free(pat[1]);
+	return err;
 }
 
 int records_exists(struct db *db, const char *table, int64_t id)

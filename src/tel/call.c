@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "core/app.h"
 #include "core/contact.h"
+#include "tel/tel.h"
 #include "store/db.h"
 #include "tel/tel_store.h"
 
@@ -628,8 +629,7 @@ static void menu_play(struct tel_call *c, const char *first)
 
 static void menu_digit(struct tel_call *c, char d)
 {
-	char key[2] = {d, '\0'};
-	json_t *opt = json_object_get(json_object_get(c->menu, "options"), key);
+	const json_t *opt = tel_menu_option(c->menu, d);
 	json_t *g = json_object_get(opt, "group"), *a = json_object_get(opt, "announcement");
 	json_t *sub = json_object_get(opt, "menu");
 	const char *inv = json_string_value(menu_get(c, "invalid_prompt"));

@@ -213,3 +213,52 @@ int tel_menu_check(const struct tel_menu_ctx *x, const json_t *menu, struct verr
 	check_menu(x, menu, "menu", 1, e);
 	return (e->list ? json_array_size(e->list) : 0) > before ? EBADMSG : 0;
 }
+
+/* ---- following a menu ---------------------------------------------------- */
+
+const json_t *tel_menu_option(const json_t *menu, char digit)
+{
+	char key[2] = {digit, '\0'};
+
+	return json_object_get(json_object_get(menu, "options"), key);
+}
+
+static uint32_t default_of(const json_t *menu, const json_t *root, uint32_t fallback)
+{
+	const json_t *d = json_object_get(menu, "default_group");
+
+	if (!d)
+		d = json_object_get(root, "default_group");
+	return json_is_integer(d) && json_integer_value(d) > 0 &&
+	                       json_integer_value(d) <= UINT32_MAX
+	               ? (uint32_t)json_integer_value(d)
+	               : fallback;
+}
+
+int tel_menu_follow(const json_t *menu, const char *keys, uint32_t fallback, uint32_t *group,
+                    size_t *bad)
+{
+	const json_t *at = menu;
+
+	*group = 0;
+	for (size_t i = 0; keys[i]; i++) {
+		const json_t *opt, *g, *sub;
+
+		if (keys[i] == ',' || keys[i] == ' ')
+			continue;
+		opt = *group ? NULL : tel_menu_option(at, keys[i]);
+		if (!opt) {
+			*bad = i;
+			return EINVAL;
+		}
+		g = json_object_get(opt, "group");
+		sub = json_object_get(opt, "menu");
+		if (json_is_integer(g) && json_integer_value(g) > 0)
+			*group = (uint32_t)json_integer_value(g);
+		else if (json_is_object(sub))
+			at = sub;
+	}
+	if (!*group)
+		*group = default_of(at, menu, fallback);
+	return 0;
+}

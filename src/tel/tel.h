@@ -55,6 +55,15 @@ struct tel_menu_ctx {
 /* Check a voice menu fully (keys, digits, groups that exist, prompts, timeouts, nesting);
  * every problem is added to `e` with its field ("menu.options.1.group"). EBADMSG when any. */
 int tel_menu_check(const struct tel_menu_ctx *x, const json_t *menu, struct verrors *e);
+/* The option a digit chooses in a menu (borrowed from it), or NULL when there is none. */
+const json_t *tel_menu_option(const json_t *menu, char digit);
+/* Where the digits `keys` lead in an entry number's menu, as a caller pressing them: an
+ * option with `group` ends the walk there, `menu` goes down, `announcement` and `repeat`
+ * stay. Digits that end in a menu give its `default_group` (or the top menu's), else
+ * `fallback`. Commas and spaces between digits are ignored. EINVAL when a digit has no
+ * option (*bad is its index in keys) or a digit follows the group. */
+int tel_menu_follow(const json_t *menu, const char *keys, uint32_t fallback, uint32_t *group,
+                    size_t *bad);
 /* Is there a prompt called `name`: among the running module's, or (t NULL) among the build's
  * files? */
 bool tel_prompt_known(const char *name, void *t);

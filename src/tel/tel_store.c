@@ -164,52 +164,57 @@ static json_t *row_json(struct stmt *s)
 	return o;
 }
 
-static int list_json(struct db *db, const char *sql, int64_t from_ms, int64_t to_ms, uint32_t group,
-                     const char *key, json_t **out)
+/* The rows of `sql` for [from_ms, to_ms) and a group: `limit` after skipping `offset`;
+ * the others are only counted into *total. */
+static int list_json(struct db *db, const char *sql, const struct tel_range *q, json_t **items,
+                     int64_t *total)
 {
 	struct stmt *s;
 	json_t *a;
+	int64_t n = 0;
 	int err, rc;
 
 	err = db_prepare(db, &s, sql, true);
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, from_ms);
-	stmt_bind_int(s, 2, to_ms);
-	stmt_bind_int(s, 3, group);
+	stmt_bind_int(s, 1, q->from_ms);
+	stmt_bind_int(s, 2, q->to_ms);
+	stmt_bind_int(s, 3, q->group);
 	a = json_array();
-	while ((rc = stmt_step(s)) == DB_ROW)
-		json_array_append_new(a, row_json(s));
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		if (n >= q->offset && n - q->offset < q->limit)
+			json_array_append_new(a, row_json(s));
+		n++;
+	}
 	stmt_done(s);
 	if (rc != DB_DONE) {
 		json_decref(a);
 		return rc;
 	}
-	*out = json_pack("{s:o}", key, a);
-	return *out ? 0 : ENOMEM;
+	*items = a;
+	*total = n;
+	return 0;
 }
 
-int tel_store_calls_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
-                         json_t **out)
+int tel_store_calls_json(struct db *db, const struct tel_range *q, json_t **items, int64_t *total)
 {
 	return list_json(db,
 	                 "SELECT id, call_id, caller_sip_callid, agent_sip_callid, caller, entry,"
 	                 " group_id, agent_id, arrived_ms, answered_ms, ended_ms, end_reason,"
 	                 " recording_path, recording_ms FROM tel_calls"
 	                 " WHERE ended_ms >= ? AND ended_ms < ? AND (?3 = 0 OR group_id = ?3)"
-	                 " ORDER BY ended_ms, id LIMIT 10000",
-	                 from_ms, to_ms, group, "calls", out);
+	                 " ORDER BY ended_ms, id",
+	                 q, items, total);
 }
 
-int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
-                           json_t **out)
+int tel_store_answers_json(struct db *db, const struct tel_range *q, json_t **items, int64_t *total)
 {
 	return list_json(db,
 	                 "SELECT id, call_id, group_id, agent_id, question, prompt, answer, t_ms"
 	                 " FROM tel_survey_answers"
 	                 " WHERE t_ms >= ? AND t_ms < ? AND (?3 = 0 OR group_id = ?3)"
-	                 " ORDER BY t_ms, id LIMIT 10000",
-	                 from_ms, to_ms, group, "answers", out);
+	                 " ORDER BY t_ms, id",
+	                 q, items, total);
 }
 
 int tel_store_policy(struct db *db, uint32_t group, struct tel_policy *p)

@@ -36,9 +36,15 @@ bool tel_store_group_announces(struct db *db, uint32_t group);
 /* The "tel" migrations (after the acd ones). */
 int tel_store_migrate(struct db *db);
 int tel_store_record(struct db *db, const struct tel_record *rec);
-/* {"calls":[…]} ended in [from_ms, to_ms), of one group or all (0). */
-int tel_store_calls_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
-                         json_t **out);
+/* Which rows a list of calls or survey answers gives: [from_ms, to_ms) of one group or all
+ * (0), `limit` of them after skipping `offset`. */
+struct tel_range {
+	int64_t from_ms, to_ms;
+	uint32_t group;
+	int64_t limit, offset;
+};
+/* The calls ended in the range, oldest first; *total counts them all. */
+int tel_store_calls_json(struct db *db, const struct tel_range *q, json_t **items, int64_t *total);
 
 /* A group's policy; absent rows mean no recording, no retention limit, no survey. */
 struct tel_policy {
@@ -52,8 +58,9 @@ int tel_store_survey_answer(struct db *db, int64_t call_id, uint32_t group, uint
                             int question, const char *prompt, int answer, int64_t t_ms);
 /* A survey call finished: count it against max_answers. */
 int tel_store_survey_done(struct db *db, uint32_t group);
-int tel_store_answers_json(struct db *db, int64_t from_ms, int64_t to_ms, uint32_t group,
-                           json_t **out);
+/* The survey answers given in the range, oldest first; *total counts them all. */
+int tel_store_answers_json(struct db *db, const struct tel_range *q, json_t **items,
+                           int64_t *total);
 /* Delete recording files older than their group's recording_days; `deleted` counts them. */
 int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
 

@@ -29,7 +29,7 @@ class QueueTest(ServerTest):
             assert r.status == 200, r
         cls.ids = {a["name"]: a["agent_id"] for a in
                    cls.srv.request("GET", "/api/v1/acd/agents",
-                                   token=cls.srv.login("lead.aldre")).json["agents"]}
+                                   token=cls.srv.login("lead.aldre")).json["items"]}
 
     def state(self, user, state, reason=None):
         body = {"state": state}
@@ -47,7 +47,7 @@ class QueueTest(ServerTest):
     def events_of(self, call_id):
         r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
         self.assertEqual(r.status, 200, r)
-        return [e["kind"] for e in r.json["events"] if e.get("call_id") == call_id]
+        return [e["kind"] for e in r.json["items"] if e.get("call_id") == call_id]
 
 
 class CallFlowTest(QueueTest):
@@ -148,7 +148,7 @@ class CallFlowTest(QueueTest):
         c = self.call(group_id=6, urgent=True)
         self.assertTrue(c.get("ended"), c)
         self.assertIn("call_forwarded", self.events_of(c["call_id"]))
-        ev = [e for e in self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["events"]
+        ev = [e for e in self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["items"]
               if e.get("call_id") == c["call_id"] and e["kind"] == "call_forwarded"]
         self.assertEqual(ev[0]["text"], "+46850811111")
 
@@ -323,7 +323,7 @@ class RestartTest(QueueTest):
         self.assertEqual(after["totals"], expected)
         me = self.api("GET", "/api/v1/acd/agents/me", user="mikael").json
         self.assertEqual(me["state"], "logged_out")
-        kinds = [e["kind"] for e in self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["events"]
+        kinds = [e["kind"] for e in self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["items"]
                  if e.get("agent_id") == self.ids["Mikael Öberg"]]
         self.assertEqual(kinds[-1], "agent_logout")
         # New calls get new ids; a call of the earlier run is unknown now.

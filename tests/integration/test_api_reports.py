@@ -285,10 +285,10 @@ class ReportTest(ServerTest):
         # the server stores last month's reports at start when the first working day has come
         r = self.api("GET", "/api/v1/reports/stored", user="chef.stod")
         self.assertEqual(r.status, 200, r)
-        reports = r.json["reports"]
+        reports = r.json["items"]
         self.assertGreater(len(reports), 0)
         self.assertEqual({x["format"] for x in reports}, {"json", "pdf", "xlsx"})
-        mine = self.api("GET", "/api/v1/reports/stored", user=VIEWER).json["reports"]
+        mine = self.api("GET", "/api/v1/reports/stored", user=VIEWER).json["items"]
         self.assertGreater(len(mine), 0)
         self.assertEqual({x["client_id"] for x in mine}, {1})
         pdf = next(x for x in mine if x["format"] == "pdf")

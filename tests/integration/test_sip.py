@@ -122,7 +122,7 @@ class SipTest(ServerTest):
     def events_since(self, after):
         r = self.api("GET", f"/api/v1/acd/events?after_id={after}&limit=5000", user="chef.stod")
         self.assertEqual(r.status, 200, r)
-        return r.json["events"]
+        return r.json["items"]
 
     def new_call(self, after, timeout=5):
         deadline = time.time() + timeout
@@ -370,7 +370,7 @@ class SipTest(ServerTest):
         while True:
             r = self.api("GET", "/api/v1/calls" + query, user="lead.aldre")
             self.assertEqual(r.status, 200, r)
-            rows = [c for c in r.json["calls"] if c["call_id"] == call_id]
+            rows = [c for c in r.json["items"] if c["call_id"] == call_id]
             if len(rows) >= n or time.time() > deadline:
                 return rows
             time.sleep(0.05)
@@ -475,7 +475,7 @@ class SipTest(ServerTest):
             while True:
                 r = self.api("GET", "/api/v1/surveys/answers?group_id=2", user="lead.aldre")
                 self.assertEqual(r.status, 200, r)
-                rows = [a for a in r.json["answers"] if a["call_id"] == call_id]
+                rows = [a for a in r.json["items"] if a["call_id"] == call_id]
                 if len(rows) >= 6 or time.time() > deadline:
                     break
                 time.sleep(0.05)
@@ -592,7 +592,7 @@ class SipShutdownTest(ServerTest):
         arrived = False
         while not arrived and time.time() < deadline:
             r = self.api("GET", f"/api/v1/acd/events?after_id={mark}", user="chef.stod")
-            arrived = any(e["kind"] == "call_arrived" for e in r.json["events"])
+            arrived = any(e["kind"] == "call_arrived" for e in r.json["items"])
             time.sleep(0.05)
         self.assertTrue(arrived, self.srv.logs()[-2000:])
         # tearDownClass stops the server and checks its exit code (leaks fail under ASan).

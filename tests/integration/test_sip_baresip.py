@@ -136,7 +136,7 @@ class BaresipTest(ServerTest):
         self.assertGreater(agent_relayed, 50, end.group(0))
         self.assertGreater(agent_rx, 50, end.group(0))
         r = self.api("GET", "/api/v1/calls")
-        rec = [c for c in r.json["calls"] if c["call_id"] == call_id]
+        rec = [c for c in r.json["items"] if c["call_id"] == call_id]
         self.assertEqual(len(rec), 1, r.json)
         self.assertEqual((rec[0]["agent_id"], rec[0]["end_reason"]), (self.anna, "caller_hangup"), rec[0])
         self.assertTrue(rec[0]["agent_sip_callid"], rec[0])

@@ -64,7 +64,7 @@ class SipPathsTest(ServerTest):
 
     def events(self, call_id):
         r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
-        return [e["kind"] for e in r.json["events"] if e.get("call_id") == call_id]
+        return [e["kind"] for e in r.json["items"] if e.get("call_id") == call_id]
 
     def wait(self, pattern, timeout=10):
         deadline = time.time() + timeout

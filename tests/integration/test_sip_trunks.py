@@ -123,7 +123,7 @@ class TrunkTest(ServerTest):
             busy = re.findall(rf"event=tel.callback call={call_id} answered=false scode=486", self.srv.logs())
             self.assertEqual((len(dials), len(busy)), (2, 2), self.srv.logs()[-3000:])
             r = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod")
-            k = [e["kind"] for e in r.json["events"] if e.get("call_id") == call_id]
+            k = [e["kind"] for e in r.json["items"] if e.get("call_id") == call_id]
             self.assertEqual((k.count("callback_dialled"), k[-1]), (2, "callback_failed"), k)
             self.assertNotIn("callback_answered", k)
             self.assertEqual(self.srv.sql("SELECT end_reason FROM tel_calls WHERE call_id = ?", call_id),
@@ -144,7 +144,7 @@ class TrunkTest(ServerTest):
         audit = self.srv.sql("SELECT action, count(*) FROM audit_log WHERE entity = 'tel_trunk'"
                              " AND id > ? GROUP BY action", first_audit)
         self.assertEqual(dict(audit), {"create": 3, "update": 3, "delete": 3})
-        self.assertEqual(self.api("GET", T).json, {"trunks": []})
+        self.assertEqual(self.api("GET", T).json, {"items": [], "total": 0, "limit": 100, "offset": 0})
         p = self.sipp("caller.xml", "-s", ENTRY, "-d", "300")
         self.assertEqual(p.wait(), 0, p.errors())
 

@@ -43,7 +43,7 @@ async function loadGroups() {
 	for (const path of ['/groups?limit=1000', '/acd/groups']) {
 		try {
 			const r = await api('GET', path);
-			groups = (r.items || r.groups || []).map((g) => ({ id: g.id ?? g.group_id, name: g.name }));
+			groups = (r.items || []).map((g) => ({ id: g.id ?? g.group_id, name: g.name }));
 			if (groups.length) return;
 		} catch { /* agents may not read /groups */ }
 	}

@@ -156,8 +156,8 @@ async function load(periodic = false) {
 	const [iv, cs, ho, fl, th, no] = await Promise.all([
 		api('GET', '/acd/intervals?group_id=' + encodeURIComponent(g)),
 		api('GET', '/cases/counts?group_id=' + encodeURIComponent(g)),
-		api('GET', '/handovers?open=true&group_id=' + encodeURIComponent(g)),
-		api('GET', '/kb/flags?status=open'),
+		api('GET', '/handovers?open=true&limit=1000&group_id=' + encodeURIComponent(g)),
+		api('GET', '/kb/flags?status=open&limit=1000'),
 		periodic ? null : api('GET', `/cases?threat=true&from=${since}&limit=50`),
 		periodic ? null : api('GET', '/notifications'),
 	]);
@@ -178,7 +178,7 @@ async function load(periodic = false) {
 async function start() {
 	try {
 		const [groups, me] = await Promise.all([api('GET', '/acd/groups'), api('GET', '/acd/agents/me').catch(() => null)]);
-		data.groups = groups.groups || [];
+		data.groups = groups.items || [];
 		// The lead's own group: the membership of the first level (1 = primary).
 		const own = me && me.groups && me.groups.length ? [...me.groups].sort((a, b) => a.level - b.level)[0] : null;
 		const mine = own ? String(own.group_id) : null;
