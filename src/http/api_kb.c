@@ -260,7 +260,7 @@ static int search(struct req *r)
 	int64_t *groups = NULL;
 	size_t ngroups = 0;
 	struct page pg;
-	json_t *hits;
+	json_t *hits, *o;
 	int err;
 
 	if (req_query_page(r, 10, 100, &pg))
@@ -286,7 +286,10 @@ static int search(struct req *r)
 	free(groups);
 	if (err)
 		return resp_store_error(r, err, "search");
-	return resp_list_slice(r, hits, &pg);
+	/* The answer repeats what was searched for, as the search box shows it. */
+	o = resp_list_object(hits, &pg);
+	json_object_set_new(o, "q", json_string(text));
+	return resp_json(r, 200, o);
 }
 
 static int notices(struct req *r)

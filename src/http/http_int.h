@@ -87,6 +87,8 @@ int resp_list(struct req *r, json_t *items, const struct page *pg);
 /* The list envelope for a whole list in memory (stolen): total is its size, and only the
  * page's part of it is sent. */
 int resp_list_slice(struct req *r, json_t *all, struct page *pg);
+/* The same envelope as an object (to add to), not yet sent. */
+json_t *resp_list_object(json_t *all, struct page *pg);
 
 /* Add a header to the response already set (Retry-After …). */
 int resp_header(struct req *r, const char *key, const char *value);

@@ -294,26 +294,13 @@ int req_query_max(struct req *r, const char *key, int64_t max, int64_t *out)
 	return 0;
 }
 
+/* Absent: def; present: digits 0–max, or the 400 naming the parameter. */
 static int page_param(struct req *r, const char *key, int64_t def, int64_t max, int64_t *out)
 {
-	const char *s = req_query(r, key);
-	char *end;
-	long long v;
-
 	*out = def;
-	if (!s)
+	if (!req_query(r, key))
 		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 0 || v > max) {
-		resp_error(
-		        r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"),
-		        L(r, "%s måste vara ett heltal 0–%lld.", "%s must be an integer 0–%lld."),
-		        key, (long long)max);
-		return EINVAL;
-	}
-	*out = v;
-	return 0;
+	return req_query_max(r, key, max, out) ? EINVAL : 0;
 }
 
 int req_query_page(struct req *r, int64_t def, int64_t max, struct page *pg)
@@ -333,7 +320,7 @@ int resp_list(struct req *r, json_t *items, const struct page *pg)
 	                           "offset", (json_int_t)pg->offset));
 }
 
-int resp_list_slice(struct req *r, json_t *all, struct page *pg)
+json_t *resp_list_object(json_t *all, struct page *pg)
 {
 	json_t *items = json_array();
 	size_t n = json_array_size(all);
@@ -342,7 +329,13 @@ int resp_list_slice(struct req *r, json_t *all, struct page *pg)
 	for (int64_t i = pg->offset; i < (int64_t)n && i < pg->offset + pg->limit; i++)
 		json_array_append(items, json_array_get(all, (size_t)i));
 	json_decref(all);
-	return resp_list(r, items, pg);
+	return json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)pg->total,
+	                 "limit", (json_int_t)pg->limit, "offset", (json_int_t)pg->offset);
+}
+
+int resp_list_slice(struct req *r, json_t *all, struct page *pg)
+{
+	return resp_json(r, 200, resp_list_object(all, pg));
 }
 
 int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms)
