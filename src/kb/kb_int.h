@@ -119,6 +119,7 @@ int kb_words_suggest(const char *w, size_t n, char *out, size_t outsz);
 /* A synonym: a word people say and the words the articles use, Snowball-stemmed. */
 struct kb_syn {
 	char from[KB_TOKEN_MAX + 1];
+	char from_stem[KB_TOKEN_MAX + 1]; /* `from` Snowball-stemmed, for its inflections */
 	char to[KB_SYN_WORDS][KB_TOKEN_MAX + 1];
 	int nto;
 };

@@ -346,6 +346,8 @@ static void add_fuzzy(struct plan *p, const char *t, size_t n, int group)
 	}
 }
 
+static size_t add_synonym(struct plan *p, const struct kb_syn *y, int group, int sub, double scale);
+
 /* The articles' words for a word people say (the municipality's synonyms, kb_synonyms.c). */
 static size_t add_synonyms(struct plan *p, const char *w, size_t n, int group, int sub,
                            double scale)
@@ -356,10 +358,31 @@ static size_t add_synonyms(struct plan *p, const char *w, size_t n, int group, i
 		const struct kb_syn *y = &p->wl->syn[i];
 		if (strlen(y->from) != n || memcmp(y->from, w, n) != 0)
 			continue;
-		for (int k = 0; k < y->nto; k++)
-			found += add_prefixed(p, y->to[k], strlen(y->to[k]), group, sub,
-			                      0.9 * scale, true);
+		found += add_synonym(p, y, group, sub, scale);
 	}
+	return found;
+}
+
+/* The same for a stemmed word: the synonyms whose word has that stem ("gungställningen"
+ * → "gungställning"), which without the dictionary is the only base form there is. */
+static size_t add_synonyms_stem(struct plan *p, const char *t, size_t n, int group)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < p->wl->nsyn; i++) {
+		const struct kb_syn *y = &p->wl->syn[i];
+		if (strlen(y->from_stem) == n && memcmp(y->from_stem, t, n) == 0)
+			found += add_synonym(p, y, group, 0, 1.0);
+	}
+	return found;
+}
+
+static size_t add_synonym(struct plan *p, const struct kb_syn *y, int group, int sub, double scale)
+{
+	size_t found = 0;
+
+	for (int k = 0; k < y->nto; k++)
+		found += add_prefixed(p, y->to[k], strlen(y->to[k]), group, sub, 0.9 * scale, true);
 	return found;
 }
 
@@ -454,6 +477,7 @@ static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 	query_stem(p, t, n);
 
 	add_synonyms(p, raw, rawn, group, 0, 1.0);
+	add_synonyms_stem(p, t, n, group);
 	known = vocab_find(p->v, t, n) >= 0;
 	/* The dictionary's base form reaches what Snowball leaves apart: definite and plural
 	 * forms of compounds ("sophämtningarna" → "sophämtning"). */

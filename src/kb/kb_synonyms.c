@@ -79,6 +79,11 @@ static int list_read(struct db *db, struct kb_conn *c, struct kb_words_list *l)
 		kb_tokenize(NULL, w, strlen(w), stem_h, &from);
 		kb_tokenize(c->stemmer, m, strlen(m), stem_h, &to);
 		y->nto = to.n;
+		if (from.n == 1) {
+			size_t fn = strlen(y->from);
+			memcpy(y->from_stem, y->from, fn + 1);
+			y->from_stem[kb_stem(c->stemmer, y->from_stem, fn)] = '\0';
+		}
 		if (from.n == 1 && to.n > 0)
 			l->nsyn++;
 	}

@@ -136,6 +136,8 @@ static void test_synonyms_apply_to_compound_parts(void **state)
 	struct db *db = *state;
 	char b[64];
 
+	if (!kb_words_ready())
+		skip(); /* without the dictionary compounds split against the index only */
 	/* "dagis" means "förskola" (a default synonym); "dagis|avgift" is the fee article. */
 	assert_string_equal(first(db, "dagisavgiften", b, sizeof(b)), "forskola-avgift");
 	assert_string_equal(first(db, "dagisplatsen", b, sizeof(b)), "forskola-ansokan");
@@ -147,6 +149,8 @@ static void test_definite_forms_of_compounds(void **state)
 	struct db *db = *state;
 	char b[64];
 
+	if (!kb_words_ready())
+		skip();
 	assert_string_equal(first(db, "sophämtningarna", b, sizeof(b)), "sophamtning");
 	assert_string_equal(first(db, "soptunnorna", b, sizeof(b)), "sophamtning");
 }
