@@ -154,8 +154,8 @@ async function loadReads() {
 async function confirmRead(n) {
 	try {
 		await api('POST', `/kb/articles/${n.id}/read`);
-		$('read-done').textContent = t(`Bekräftat: ${n.title}.`, `Confirmed: ${n.title}.`);
 		await loadReads();
+		$('read-done').textContent = t(`Bekräftat: ${n.title}.`, `Confirmed: ${n.title}.`);
 		$('h-reads').focus();
 	} catch (e) {
 		$('read-done').textContent = e.message;
@@ -209,10 +209,11 @@ async function addSynonym(ev) {
 	}
 	try {
 		const r = await api('POST', '/kb/synonyms', { word: $('f-word').value.trim(), means: $('f-means').value.trim() });
-		$('synonym-done').textContent = t('Sparat. ', 'Saved. ') + effectText(r.word, r.hits);
 		$('f-word').value = '';
 		$('f-means').value = '';
 		await loadSynonyms();
+		// Said once the list shows it.
+		$('synonym-done').textContent = t('Sparat. ', 'Saved. ') + effectText(r.word, r.hits);
 	} catch (e) {
 		const errs = (e instanceof ApiError && e.problem.errors) || [{ field: 'word', message: e.message }];
 		let first = null;
@@ -229,8 +230,8 @@ async function addSynonym(ev) {
 async function removeSynonym(x) {
 	try {
 		await api('DELETE', '/kb/synonyms/' + x.id);
-		$('synonym-done').textContent = t(`Synonymen ${x.word} är borttagen.`, `The synonym ${x.word} is removed.`);
 		await loadSynonyms();
+		$('synonym-done').textContent = t(`Synonymen ${x.word} är borttagen.`, `The synonym ${x.word} is removed.`);
 		$('h-words').focus();
 	} catch (e) {
 		$('synonym-done').textContent = e.message;
@@ -262,8 +263,8 @@ async function connectMiss(m, sel) {
 	}
 	try {
 		const r = await api('POST', '/kb/missing/connect', { question: m.question, article_id: Number(sel.value) });
-		$('miss-done').textContent = t('Kopplat. ', 'Connected. ') + effectText(m.question, r.hits);
 		await loadMisses();
+		$('miss-done').textContent = t('Kopplat. ', 'Connected. ') + effectText(m.question, r.hits);
 		$('h-misses').focus();
 	} catch (e) {
 		$('miss-done').textContent = e.message;
