@@ -104,12 +104,13 @@ struct kb_lex {
 	char lemma[KB_TOKEN_MAX + 1];              /* base form; the word when unknown */
 	char part[KB_LEX_PARTS][KB_TOKEN_MAX + 1]; /* a compound's parts in base form */
 	int nparts;                                /* 0: not a compound the dictionary knows */
+	bool split;                                /* parts looked for */
 };
 /* Is the dictionary loaded (it is tried once per process, on first use)? Without it
  * search splits compounds against the index's own words only. */
 bool kb_words_ready(void);
-/* Base form and compound parts of a word. ENOENT without a dictionary. */
-int kb_words_analyze(const char *w, size_t n, struct kb_lex *out);
+/* Base form of a word and, with `parts`, a compound's parts. ENOENT without a dictionary. */
+int kb_words_analyze(const char *w, size_t n, bool parts, struct kb_lex *out);
 /* The dictionary's best correction of a misspelt word into `out`. ENOENT: none. */
 int kb_words_suggest(const char *w, size_t n, char *out, size_t outsz);
 

@@ -480,8 +480,9 @@ static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 	add_synonyms_stem(p, t, n, group);
 	known = vocab_find(p->v, t, n) >= 0;
 	/* The dictionary's base form reaches what Snowball leaves apart: definite and plural
-	 * forms of compounds ("sophämtningarna" → "sophämtning"). */
-	lexed = kb_words_analyze(raw, rawn, &lx) == 0;
+	 * forms of compounds ("sophämtningarna" → "sophämtning"). A compound the index holds
+	 * whole needs no parts ("klotter" is no "klot|ter"). */
+	lexed = kb_words_analyze(raw, rawn, !known, &lx) == 0;
 	if (lexed && strcmp(lx.lemma, raw) != 0) {
 		char l[KB_TOKEN_MAX + 1];
 		size_t ln = strlen(lx.lemma);
@@ -496,7 +497,6 @@ static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 	size_t pre = add_prefixed(p, t, n, group, 0, 1.0, true);
 	add_slack(p, t, n, group);
 	add_suffixed(p, t, n, group);
-	/* A compound the index holds whole needs no parts ("klotter" is no "klot|ter"). */
 	if (lexed && lx.nparts >= 2 && !known)
 		np = plan_parts(p, &lx, group);
 	/* Without the dictionary, or when its parts are not in the index: the index's own
@@ -1192,7 +1192,7 @@ static bool word_found(struct plan *p, const char *w, size_t n)
 	add_slack(p, t, tn, 0);
 	bool found = p->n > 0;
 	struct kb_lex lx;
-	if (!found && kb_words_analyze(w, n, &lx) == 0) {
+	if (!found && kb_words_analyze(w, n, true, &lx) == 0) {
 		size_t ln = strlen(lx.lemma);
 		add_synonyms(p, lx.lemma, ln, 0, 0, 1.0);
 		/* Every part, not a stray one: "snö|rjning" is no word. */

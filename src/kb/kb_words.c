@@ -150,13 +150,26 @@ static void part_add(struct kb_lex *x, const char *w, size_t n)
 /* Split a word the dictionary knows into two words it knows, the first part as long as
  * possible, with Swedish joining letters ("bygglov|s|ansökan", "gat|u|lykta") and a
  * triple consonant written double ("handikapp|parkering" → "handikapparkering"). */
-static bool split2(const char *w, size_t n, size_t *ln, size_t *roff)
+static bool split2(const char *w, size_t n, size_t *ln, size_t *roff, bool *plus_a)
 {
 	static const char *const links[] = {"", "s", "e", "u", "a", "o"};
 
+	*plus_a = false;
 	for (size_t i = n - 2; i >= 3; i--) {
 		if (((unsigned char)w[i] & 0xc0) == 0x80)
 			continue;
+		/* A first part in -a joins with -e-: "förskol|e|plats" is "förskola" + "plats". */
+		if (w[i] == 'e' && i + 3 <= n && i < KB_TOKEN_MAX) {
+			char a[KB_TOKEN_MAX + 1];
+			memcpy(a, w, i);
+			a[i] = 'a';
+			if (known(w + i + 1, n - i - 1, 2) && known(a, i + 1, 3)) {
+				*ln = i;
+				*roff = i + 1;
+				*plus_a = true;
+				return true;
+			}
+		}
 		if (!known(w, i, 3))
 			continue;
 		for (size_t l = 0; l < sizeof(links) / sizeof(links[0]); l++) {
@@ -182,22 +195,26 @@ static bool split2(const char *w, size_t n, size_t *ln, size_t *roff)
 	return false;
 }
 
-static void analyze(const char *w, struct kb_lex *x)
+/* The parts of `w`, whose base form x->lemma already holds. */
+static void analyze_parts(const char *w, struct kb_lex *x)
 {
 	char **l;
 	int k;
 	size_t ln, roff;
+	bool plus_a;
 
-	*x = (struct kb_lex){0};
-	lemma_of(w, x->lemma);
-	if (!x->lemma[0])
-		snprintf(x->lemma, sizeof(x->lemma), "%s", w);
+	x->split = true;
+	x->nparts = 0;
 	/* Two words the dictionary lists, the first as long as possible: "färdtjänst|bil",
 	 * which is what an article names, rather than "färd|tjänst|bil". */
 	size_t n = strlen(x->lemma);
-	if (kb_nchars(x->lemma, n) >= 6 && split2(x->lemma, n, &ln, &roff)) {
+	if (kb_nchars(x->lemma, n) >= 6 && split2(x->lemma, n, &ln, &roff, &plus_a)) {
 		part_add(x, x->lemma, ln);
 		part_add(x, x->lemma + roff, n - roff);
+		if (plus_a && ln < KB_TOKEN_MAX) {
+			x->part[0][ln] = 'a';
+			x->part[0][ln + 1] = '\0';
+		}
 		return;
 	}
 	/* Else the parts of a compound the affix rules formed: "pa:sop st:sop
@@ -222,7 +239,17 @@ static void analyze(const char *w, struct kb_lex *x)
 		x->nparts = 0;
 }
 
-int kb_words_analyze(const char *w, size_t n, struct kb_lex *out)
+static void analyze(const char *w, bool parts, struct kb_lex *x)
+{
+	*x = (struct kb_lex){0};
+	lemma_of(w, x->lemma);
+	if (!x->lemma[0])
+		snprintf(x->lemma, sizeof(x->lemma), "%s", w);
+	if (parts)
+		analyze_parts(w, x);
+}
+
+int kb_words_analyze(const char *w, size_t n, bool parts, struct kb_lex *out)
 {
 	char word[KB_TOKEN_MAX + 1];
 	struct entry *e;
@@ -238,6 +265,9 @@ int kb_words_analyze(const char *w, size_t n, struct kb_lex *out)
 	     i = (i + 1) % CACHE_SLOTS, probes++) {
 		e = &lex.cache[i];
 		if (e->used && strcmp(e->word, word) == 0) {
+			/* Splitting costs most (a spelling check per cut): only when asked. */
+			if (parts && !e->lex.split)
+				analyze_parts(word, &e->lex);
 			*out = e->lex;
 			pthread_mutex_unlock(&lex.lock);
 			return 0;
@@ -245,7 +275,7 @@ int kb_words_analyze(const char *w, size_t n, struct kb_lex *out)
 		if (!e->used)
 			break;
 	}
-	analyze(word, out);
+	analyze(word, parts, out);
 	if (lex.ncache >= CACHE_SLOTS / 2) {
 		memset(lex.cache, 0, CACHE_SLOTS * sizeof(*lex.cache));
 		lex.ncache = 0;

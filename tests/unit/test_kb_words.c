@@ -107,26 +107,41 @@ static void test_dictionary_splits_compounds(void **state)
 	(void)state;
 	if (!kb_words_ready())
 		skip(); /* hunspell-sv is not installed: search falls back to its own splitting */
-	assert_int_equal(kb_words_analyze("dagisavgiften", 13, &x), 0);
+	assert_int_equal(kb_words_analyze("dagisavgiften", 13, true, &x), 0);
 	assert_string_equal(x.lemma, "dagisavgift");
+	assert_true(x.split);
 	assert_int_equal(x.nparts, 2);
 	assert_string_equal(x.part[0], "dagis");
 	assert_string_equal(x.part[1], "avgift");
 	/* A joining s, and a genitive first part, leave the parts as words. */
-	assert_int_equal(kb_words_analyze("bygglovsansökan", strlen("bygglovsansökan"), &x), 0);
+	assert_int_equal(kb_words_analyze("bygglovsansökan", strlen("bygglovsansökan"), true, &x),
+	                 0);
 	assert_int_equal(x.nparts, 2);
 	assert_string_equal(x.part[0], "bygglov");
 	assert_string_equal(x.part[1], "ansökan");
-	assert_int_equal(kb_words_analyze("hemhjälpsavgiften", strlen("hemhjälpsavgiften"), &x), 0);
+	assert_int_equal(
+	        kb_words_analyze("hemhjälpsavgiften", strlen("hemhjälpsavgiften"), true, &x), 0);
 	assert_int_equal(x.nparts, 2);
 	assert_string_equal(x.part[0], "hemhjälp");
 	/* Definite and plural forms of a compound have their base form. */
-	assert_int_equal(kb_words_analyze("sophämtningarna", strlen("sophämtningarna"), &x), 0);
+	assert_int_equal(kb_words_analyze("sophämtningarna", strlen("sophämtningarna"), true, &x),
+	                 0);
 	assert_string_equal(x.lemma, "sophämtning");
-	assert_int_equal(kb_words_analyze("parkeringskortet", strlen("parkeringskortet"), &x), 0);
+	assert_int_equal(kb_words_analyze("parkeringskortet", strlen("parkeringskortet"), true, &x),
+	                 0);
 	assert_string_equal(x.part[1], "kortet");
+	/* Without parts asked for, the base form only; asked later, they come. */
+	assert_int_equal(
+	        kb_words_analyze("förskoleplatserna", strlen("förskoleplatserna"), false, &x), 0);
+	assert_false(x.split);
+	assert_int_equal(x.nparts, 0);
+	assert_int_equal(
+	        kb_words_analyze("förskoleplatserna", strlen("förskoleplatserna"), true, &x), 0);
+	assert_true(x.split);
+	assert_int_equal(x.nparts, 2);
+	assert_string_equal(x.part[0], "förskola"); /* förskol|e|plats */
 	/* A short last part: "dagis|kö". */
-	assert_int_equal(kb_words_analyze("dagiskön", strlen("dagiskön"), &x), 0);
+	assert_int_equal(kb_words_analyze("dagiskön", strlen("dagiskön"), true, &x), 0);
 	assert_int_equal(x.nparts, 2);
 	assert_string_equal(x.part[1], "kö");
 }
