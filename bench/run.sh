@@ -130,13 +130,17 @@ bench_acd() {
 }
 
 bench_kb() {
-	say "## knowledge-base search (84 demo articles, 87 queries as citizens phrase them)"
-	say "\$ (cd $ROOT && $BUILD/bench/bench_kb demo/kb bench/kb_queries.tsv)"
-	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb" demo/kb bench/kb_queries.tsv)
+	say "## knowledge-base search (84 demo articles; 87 queries as citizens phrase them, then 72 colloquial ones)"
+	say "\$ (cd $ROOT && $BUILD/bench/bench_kb demo/kb bench/kb_queries.tsv bench/kb_queries_colloquial.tsv)"
+	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb" demo/kb bench/kb_queries.tsv \
+		bench/kb_queries_colloquial.tsv)
 	say "## knowledge-base search at scale (100 000 generated articles + the 84 demo ones, file database)"
 	say "\$ (cd $ROOT && $BUILD/bench/bench_kb_scale $TMP/kb-scale.db 100000 demo/kb bench/kb_queries.tsv 20)"
 	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb_scale" "$TMP/kb-scale.db" 100000 demo/kb \
 		bench/kb_queries.tsv 20)
+	say "\$ (cd $ROOT && $BUILD/bench/bench_kb_scale --reuse $TMP/kb-scale.db 100000 demo/kb bench/kb_queries_colloquial.tsv 20)"
+	(cd "$ROOT" && "$ROOT/$BUILD/bench/bench_kb_scale" --reuse "$TMP/kb-scale.db" 100000 demo/kb \
+		bench/kb_queries_colloquial.tsv 20)
 }
 
 bench_web() {

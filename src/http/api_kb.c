@@ -289,6 +289,11 @@ static int search(struct req *r)
 	/* The answer repeats what was searched for, as the search box shows it. */
 	o = resp_list_object(hits, &pg);
 	json_object_set_new(o, "q", json_string(text));
+	/* "Menade du …?": the query with the words the index does not know corrected. */
+	char *better = NULL;
+	if (kb_suggest(r->app->db, text, &better) == 0 && better)
+		json_object_set_new(o, "did_you_mean", json_string(better));
+	free(better);
 	return resp_json(r, 200, o);
 }
 
@@ -393,6 +398,231 @@ static int case_article(struct req *r)
 	                           (json_int_t)article));
 }
 
+/* ---- the municipality's own words ---- */
+
+static int words_forbidden(struct req *r)
+{
+	return forbidden(r,
+	                 "Bara gruppledare, chefer, administratörer och artikelägare ändrar "
+	                 "synonymer och sökord.",
+	                 "Only group leads, managers, admins and article owners change synonyms "
+	                 "and search words.");
+}
+
+static int page_query(struct req *r, int64_t *limit, int64_t *offset)
+{
+	if (req_query_int(r, "limit", limit) || req_query_int(r, "offset", offset))
+		return EINVAL;
+	if (*limit == 0)
+		*limit = 100;
+	if (*limit < 0 || *limit > 500 || *offset < 0) {
+		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
+		           L(r, "limit måste vara 1–500 och offset 0 eller mer.",
+		             "limit must be 1–500 and offset 0 or more."));
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int envelope(struct req *r, json_t *items, int64_t total, int64_t limit, int64_t offset)
+{
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
+	                           "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+}
+
+static int synonyms_list(struct req *r)
+{
+	int64_t limit, offset, total;
+	json_t *items;
+	int err;
+
+	if (page_query(r, &limit, &offset))
+		return 0;
+	err = kb_synonyms_list(r->app->db, limit, offset, &items, &total);
+	if (err)
+		return resp_store_error(r, err, "synonym");
+	return envelope(r, items, total, limit, offset);
+}
+
+/* What a search for `text` now finds first, to show the change's effect. */
+static json_t *effect(struct req *r, const char *text)
+{
+	struct kb_query q = {.text = text, .limit = 5, .who = &r->who, .now = r->now};
+	json_t *hits = NULL, *out = json_array();
+	size_t i;
+	json_t *h;
+
+	if (kb_search(r->app->db, &q, &hits) == 0)
+		json_array_foreach(hits, i, h)
+		{
+			json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "id",
+			                                     json_object_get(h, "id"), "slug",
+			                                     json_object_get(h, "slug"), "title",
+			                                     json_object_get(h, "title")));
+		}
+	json_decref(hits);
+	return out;
+}
+
+static int synonyms_create(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int64_t id = 0;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_synonym_put(r->app->db, &r->who, in, r->now, &id, &v);
+	if (verr_any(&v)) {
+		json_decref(in);
+		return resp_field_errors(r, &v);
+	}
+	if (err) {
+		json_decref(in);
+		return err == EPERM ? words_forbidden(r) : resp_store_error(r, err, "synonym");
+	}
+	json_t *o = json_pack("{s:I,s:O,s:O}", "id", (json_int_t)id, "word",
+	                      json_object_get(in, "word"), "means", json_object_get(in, "means"));
+	json_object_set_new(o, "hits", effect(r, json_string_value(json_object_get(in, "word"))));
+	json_decref(in);
+	return resp_json(r, 201, o);
+}
+
+static int synonyms_delete(struct req *r)
+{
+	int err = kb_synonym_delete(r->app->db, &r->who, r->params[0]);
+
+	if (err == ENOENT)
+		return not_found(r, "synonym", "synonym", r->params[0]);
+	if (err == EPERM)
+		return words_forbidden(r);
+	if (err)
+		return resp_store_error(r, err, "synonym");
+	return resp_empty(r, 204);
+}
+
+static int keywords_list(struct req *r)
+{
+	int64_t limit, offset, total;
+	json_t *items;
+	int err;
+
+	if (page_query(r, &limit, &offset))
+		return 0;
+	err = kb_keywords_list(r->app->db, limit, offset, &items, &total);
+	if (err)
+		return resp_store_error(r, err, "search word");
+	return envelope(r, items, total, limit, offset);
+}
+
+static int keywords_create(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	int64_t id = 0;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_keyword_create(r->app->db, &r->who, in, r->now, &id, &v);
+	if (verr_any(&v)) {
+		json_decref(in);
+		return resp_field_errors(r, &v);
+	}
+	if (err) {
+		json_int_t art = json_integer_value(json_object_get(in, "article_id"));
+		json_decref(in);
+		if (err == ENOENT)
+			return not_found(r, "artikel", "article", art);
+		return err == EPERM ? edit_forbidden(r) : resp_store_error(r, err, "search word");
+	}
+	json_t *o = json_pack("{s:I,s:O,s:O}", "id", (json_int_t)id, "phrase",
+	                      json_object_get(in, "phrase"), "article_id",
+	                      json_object_get(in, "article_id"));
+	json_object_set_new(o, "hits", effect(r, json_string_value(json_object_get(in, "phrase"))));
+	json_decref(in);
+	return resp_json(r, 201, o);
+}
+
+static int keywords_delete(struct req *r)
+{
+	int err = kb_keyword_delete(r->app->db, &r->who, r->params[0]);
+
+	if (err == ENOENT)
+		return not_found(r, "sökord", "search word", r->params[0]);
+	if (err == EPERM)
+		return edit_forbidden(r);
+	if (err)
+		return resp_store_error(r, err, "search word");
+	return resp_empty(r, 204);
+}
+
+static int misses_connect(struct req *r)
+{
+	struct verrors v;
+	json_t *in, *o = NULL;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	err = kb_miss_connect(r->app->db, &r->who, in, r->now, &o, &v);
+	if (verr_any(&v)) {
+		json_decref(in);
+		return resp_field_errors(r, &v);
+	}
+	if (err) {
+		json_int_t art = json_integer_value(json_object_get(in, "article_id"));
+		json_decref(in);
+		if (err == ENOENT)
+			return not_found(r, "artikel", "article", art);
+		return err == EPERM ? words_forbidden(r) : resp_store_error(r, err, "search word");
+	}
+	json_object_set_new(o, "hits",
+	                    effect(r, json_string_value(json_object_get(in, "question"))));
+	json_decref(in);
+	return resp_json(r, 201, o);
+}
+
+/* ---- read receipts of notices ---- */
+
+static int read_confirm(struct req *r)
+{
+	int err = kb_read_confirm(r->app->db, &r->who, r->params[0], r->now);
+
+	if (err == ENOENT)
+		return not_found(r, "gällande driftinformation", "current notice", r->params[0]);
+	if (err)
+		return resp_store_error(r, err, "read receipt");
+	return resp_json(r, 200,
+	                 json_pack("{s:I,s:b}", "id", (json_int_t)r->params[0], "confirmed", 1));
+}
+
+static int reads_mine(struct req *r)
+{
+	json_t *ids;
+	int err = kb_reads_mine(r->app->db, &r->who, r->now, &ids);
+
+	if (err)
+		return resp_store_error(r, err, "read receipt");
+	return envelope(r, ids, (int64_t)json_array_size(ids), (int64_t)json_array_size(ids), 0);
+}
+
+static int reads_missing(struct req *r)
+{
+	json_t *items;
+	int err = kb_reads_missing(r->app->db, &r->who, r->now, &items);
+
+	if (err)
+		return resp_store_error(r, err, "read receipt");
+	return envelope(r, items, (int64_t)json_array_size(items), (int64_t)json_array_size(items),
+	                0);
+}
+
 const struct route api_kb_routes[] = {
         {"GET", "/api/v1/kb/articles", ROLES_ANY, articles_list},
         {"POST", "/api/v1/kb/articles", ROLES_EDITORS, articles_create},
@@ -409,5 +639,15 @@ const struct route api_kb_routes[] = {
         {"POST", "/api/v1/kb/missing", ROLES_STAFF, missing_create},
         {"GET", "/api/v1/kb/stats", ROLES_LEADS, stats},
         {"POST", "/api/v1/cases/{id}/articles", ROLES_STAFF, case_article},
+        {"GET", "/api/v1/kb/synonyms", ROLES_EDITORS, synonyms_list},
+        {"POST", "/api/v1/kb/synonyms", ROLES_EDITORS, synonyms_create},
+        {"DELETE", "/api/v1/kb/synonyms/{id}", ROLES_EDITORS, synonyms_delete},
+        {"GET", "/api/v1/kb/keywords", ROLES_EDITORS, keywords_list},
+        {"POST", "/api/v1/kb/keywords", ROLES_EDITORS, keywords_create},
+        {"DELETE", "/api/v1/kb/keywords/{id}", ROLES_EDITORS, keywords_delete},
+        {"POST", "/api/v1/kb/missing/connect", ROLES_EDITORS, misses_connect},
+        {"POST", "/api/v1/kb/articles/{id}/read", ROLES_STAFF, read_confirm},
+        {"GET", "/api/v1/kb/reads/mine", ROLES_STAFF, reads_mine},
+        {"GET", "/api/v1/kb/reads", ROLES_LEADS, reads_missing},
         {NULL, NULL, 0, NULL},
 };

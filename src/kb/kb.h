@@ -119,6 +119,46 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits);
 /* The groups a user belongs to, for kb_query.group_ids; *ids malloc'ed. */
 int kb_user_groups(struct db *db, int64_t user_id, int64_t **ids, size_t *n);
 
+/* "Did you mean": the query with its words the index does not know replaced by the
+ * dictionary's nearest words that it does, or NULL when there is nothing to correct.
+ * `*out` is malloc'ed. Slow (up to a tenth of a second per unknown word, then cached):
+ * ask only when a search found nothing good. */
+int kb_suggest(struct db *db, const char *text, char **out);
+
+/* --- the municipality's own words (synonyms and search words) ---
+ * A synonym {id, word, means} leads a word people say to the articles' words; a search
+ * word (sökord) {id, phrase, article_id} leads a query holding all its words to one
+ * article. Search applies both at once, without re-indexing. Leads, managers, admins and
+ * article owners edit synonyms; search words whoever may edit the article. EPERM. */
+int kb_synonyms_list(struct db *db, int64_t limit, int64_t offset, json_t **items, int64_t *total);
+/* Add, or change what an existing word means: in {word, means}. EBADMSG (errors in v). */
+int kb_synonym_put(struct db *db, const struct principal *p, const json_t *in, int64_t now,
+                   int64_t *idp, struct verrors *v);
+int kb_synonym_delete(struct db *db, const struct principal *p, int64_t id);
+int kb_keywords_list(struct db *db, int64_t limit, int64_t offset, json_t **items, int64_t *total);
+/* in {phrase, article_id}; ENOENT: no such article. */
+int kb_keyword_create(struct db *db, const struct principal *p, const json_t *in, int64_t now,
+                      int64_t *idp, struct verrors *v);
+int kb_keyword_delete(struct db *db, const struct principal *p, int64_t id);
+/* Connect a question agents reported missing to the article that answers it, in
+ * {question, article_id, as: "keyword" (default) | "synonym"}: a search word, or for a
+ * one-word question a synonym meaning the article's title. The question's open reports
+ * are closed. *out {as, id, article_id, question, closed}. */
+int kb_miss_connect(struct db *db, const struct principal *p, const json_t *in, int64_t now,
+                    json_t **out, struct verrors *v);
+
+/* --- read receipts of notices --- */
+
+/* The agent confirms having read notice `id` as of its current version. ENOENT: no
+ * published notice `id` that p may read. */
+int kb_read_confirm(struct db *db, const struct principal *p, int64_t id, int64_t now);
+/* Notices valid today with, for each, the staff of its groups (all agents when it has
+ * none) who have not confirmed its current version:
+ * [{id, slug, title, version, confirmed, unread: [{id, display_name}]}]. */
+int kb_reads_missing(struct db *db, const struct principal *p, int64_t now, json_t **items);
+/* The notice ids valid today that p has confirmed as of their current version. */
+int kb_reads_mine(struct db *db, const struct principal *p, int64_t now, json_t **ids);
+
 /* --- Markdown --- */
 
 /* Render author Markdown to HTML without raw HTML and without javascript:, vbscript:,

@@ -53,8 +53,9 @@ struct kb_dict {
 /* Per-connection state of the knowledge base (kept in the connection's DB_SLOT_KB). */
 struct kb_conn {
 	struct kb_dict dict;
-	struct sb_stemmer *stemmer; /* for query words and the dictionary's upkeep */
-	int64_t exact_max_docs;     /* rank every match up to this index size (kb_search.c) */
+	struct sb_stemmer *stemmer;  /* for query words and the dictionary's upkeep */
+	int64_t exact_max_docs;      /* rank every match up to this index size (kb_search.c) */
+	struct kb_words_list *words; /* synonyms and search words (kb_synonyms.c); NULL: unread */
 };
 /* This connection's state, created on first use; borrowed, lives as long as `db`. */
 int kb_conn_get(struct db *db, struct kb_conn **cp);
@@ -94,6 +95,53 @@ void kb_buf_str(struct kb_buf *b, const char *s);
 void kb_buf_fmt(struct kb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The NUL-terminated text, owned by the caller; NULL when out of memory. */
 char *kb_buf_take(struct kb_buf *b);
+
+/* --- the Swedish dictionary (kb_words.c) --- */
+
+#define KB_LEX_PARTS 4
+/* What the dictionary says about one lower-case word. */
+struct kb_lex {
+	char lemma[KB_TOKEN_MAX + 1];              /* base form; the word when unknown */
+	char part[KB_LEX_PARTS][KB_TOKEN_MAX + 1]; /* a compound's parts in base form */
+	int nparts;                                /* 0: not a compound the dictionary knows */
+	bool split;                                /* parts looked for */
+};
+/* Is the dictionary loaded (it is tried once per process, on first use)? Without it
+ * search splits compounds against the index's own words only. */
+bool kb_words_ready(void);
+/* Base form of a word and, with `parts`, a compound's parts. ENOENT without a dictionary. */
+int kb_words_analyze(const char *w, size_t n, bool parts, struct kb_lex *out);
+/* The dictionary's best correction of a misspelt word into `out`. ENOENT: none. */
+int kb_words_suggest(const char *w, size_t n, char *out, size_t outsz);
+
+/* --- the municipality's own words (kb_synonyms.c) --- */
+
+#define KB_SYN_WORDS 6
+/* A synonym: a word people say and the words the articles use, Snowball-stemmed. */
+struct kb_syn {
+	char from[KB_TOKEN_MAX + 1];
+	char from_stem[KB_TOKEN_MAX + 1]; /* `from` Snowball-stemmed, for its inflections */
+	char to[KB_SYN_WORDS][KB_TOKEN_MAX + 1];
+	int nto;
+};
+/* A search word (sökord) that leads to one article: every word of it in the query. */
+struct kb_keyword {
+	char word[KB_SYN_WORDS][KB_TOKEN_MAX + 1];
+	int nwords;
+	int64_t article_id;
+};
+struct kb_words_list {
+	struct kb_syn *syn;
+	size_t nsyn;
+	struct kb_keyword *kw;
+	size_t nkw;
+	int64_t gen; /* kb_words_meta.gen when read */
+	bool loaded;
+};
+/* The synonyms and search words as of now, re-read when an owner changed them; borrowed
+ * from the connection. */
+int kb_words_list_get(struct db *db, const struct kb_words_list **lp);
+void kb_words_list_clear(struct kb_words_list *l);
 
 /* A time as the API shows times: ISO 8601 UTC ("2026-11-23T12:50:43Z"), a new reference. */
 json_t *kb_time_json(int64_t t);

@@ -29,58 +29,6 @@
 #define POST_SUBS       5    /* the whole word and up to four parts of a compound */
 #define POST_MAX_CHECKS 1000 /* candidates checked for visibility, best first */
 
-/* Words agents and citizens use for what the articles call otherwise. The value is
- * stemmed like the text; keep it to one word. */
-static const char *const synonyms[][2] = {
-        {"dagis", "förskola"},
-        {"dagmamma", "pedagogisk"},
-        {"fritids", "fritidshem"},
-        {"sopor", "avfall"},
-        {"soporna", "avfall"},
-        {"soptunna", "avfallskärl"},
-        {"soptunnan", "avfallskärl"},
-        {"sophämtning", "avfall"},
-        {"hemhjälp", "hemtjänst"},
-        {"ålderdomshem", "äldreboende"},
-        {"servicehus", "äldreboende"},
-        {"gatlykta", "gatubelysning"},
-        {"gatlampa", "gatubelysning"},
-        {"lyktstolpe", "gatubelysning"},
-        {"hål", "potthål"},
-        {"gropar", "potthål"},
-        {"grop", "potthål"},
-        {"handikapptillstånd", "rörelsehindrade"},
-        {"handikapparkering", "rörelsehindrade"},
-        {"förmyndare", "förmyndare"},
-        {"taxi", "färdtjänst"},
-        {"sjukresa", "färdtjänst"},
-        {"friggebo", "friggebod"},
-        {"plogning", "snöröjning"},
-        {"snöplogning", "snöröjning"},
-        {"sandning", "halkbekämpning"},
-        {"klotter", "klotter"},
-        {"graffiti", "klotter"},
-        {"lekpark", "lekplats"},
-        {"bostadsbidrag", "bostadsanpassning"},
-        {"ramp", "bostadsanpassning"},
-        {"trygghetsknapp", "trygghetslarm"},
-        {"larmknapp", "trygghetslarm"},
-        {"matlåda", "matdistribution"},
-        {"mat", "matdistribution"},
-        {"betyg", "betyg"},
-        {"rektor", "rektor"},
-        {"skolbuss", "skolskjuts"},
-        {"busskort", "skolkort"},
-        {"rivning", "rivningslov"},
-        {"riva", "rivningslov"},
-        {"altan", "altan"},
-        {"kostar", "avgift"},
-        {"kosta", "avgift"},
-        {"pris", "avgift"},
-        {"orolig", "orosanmälan"},
-        {"oro", "orosanmälan"},
-};
-
 /* ---- the vocabulary of the index (kb_terms, cached per connection) ---- */
 
 /* First index whose term is >= key (bytewise). */
@@ -126,7 +74,10 @@ struct phrase {
 
 struct plan {
 	const struct kb_dict *v;
+	const struct kb_words_list *wl; /* the municipality's synonyms and search words */
 	struct sb_stemmer *stemmer;
+	char qs[2 * MAX_WORDS][KB_TOKEN_MAX + 1]; /* the query's stems and base forms' stems */
+	int nqs;
 	struct phrase ph[MAX_PHRASES];
 	size_t n;
 	int ngroups;
@@ -395,37 +346,166 @@ static void add_fuzzy(struct plan *p, const char *t, size_t n, int group)
 	}
 }
 
+static size_t add_synonym(struct plan *p, const struct kb_syn *y, int group, int sub, double scale);
+
+/* The articles' words for a word people say (the municipality's synonyms, kb_synonyms.c). */
+static size_t add_synonyms(struct plan *p, const char *w, size_t n, int group, int sub,
+                           double scale)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < p->wl->nsyn; i++) {
+		const struct kb_syn *y = &p->wl->syn[i];
+		if (strlen(y->from) != n || memcmp(y->from, w, n) != 0)
+			continue;
+		found += add_synonym(p, y, group, sub, scale);
+	}
+	return found;
+}
+
+/* The same for a stemmed word: the synonyms whose word has that stem ("gungställningen"
+ * → "gungställning"), which without the dictionary is the only base form there is. */
+static size_t add_synonyms_stem(struct plan *p, const char *t, size_t n, int group)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < p->wl->nsyn; i++) {
+		const struct kb_syn *y = &p->wl->syn[i];
+		if (strlen(y->from_stem) == n && memcmp(y->from_stem, t, n) == 0)
+			found += add_synonym(p, y, group, 0, 1.0);
+	}
+	return found;
+}
+
+static size_t add_synonym(struct plan *p, const struct kb_syn *y, int group, int sub, double scale)
+{
+	size_t found = 0;
+
+	for (int k = 0; k < y->nto; k++)
+		found += add_prefixed(p, y->to[k], strlen(y->to[k]), group, sub, 0.9 * scale, true);
+	return found;
+}
+
+static void query_stem(struct plan *p, const char *t, size_t n)
+{
+	for (int i = 0; i < p->nqs; i++)
+		if (strlen(p->qs[i]) == n && memcmp(p->qs[i], t, n) == 0)
+			return;
+	if (p->nqs < 2 * MAX_WORDS && n <= KB_TOKEN_MAX) {
+		memcpy(p->qs[p->nqs], t, n);
+		p->qs[p->nqs++][n] = '\0';
+	}
+}
+
+/* The index's compounds of `head` (a stem) that end in `tail` (a stem): "förskol" +
+ * "avgift" → "förskoleavgift", what an article calls a "dagisavgift". */
+static void add_recompound(struct plan *p, const char *head, const char *tail, int group)
+{
+	const struct kb_dict *v = p->v;
+	size_t hn = strlen(head), tn = strlen(tail), found = 0;
+
+	if (kb_nchars(head, hn) < 3 || kb_nchars(tail, tn) < 2)
+		return;
+	for (size_t i = lower_bound(v, head, hn), k = 0;
+	     i < v->n && k < MAX_SUFFIX_SCAN && found < MAX_FUZZY; i++, k++) {
+		const char *term = v->term[i];
+		size_t n = strlen(term);
+		if (strncmp(term, head, hn) != 0)
+			break;
+		/* Only joining letters between the parts. */
+		if (n < hn + tn || n > hn + tn + 2 || memcmp(term + n - tn, tail, tn) != 0)
+			continue;
+		add(p, i, group, 0, 0.9);
+		found++;
+	}
+}
+
+/* A compound's parts as the dictionary splits it: each part's own terms and its
+ * synonyms ("dagis|avgift" → "förskol…" and "avgift"), and the index's compounds of a
+ * synonym of the first part with the last. The number of parts found. */
+static int plan_parts(struct plan *p, const struct kb_lex *lx, int group)
+{
+	int hit = 0;
+
+	if (lx->nparts == 2) {
+		char tail[KB_TOKEN_MAX + 1];
+		size_t tn = strlen(lx->part[1]);
+		memcpy(tail, lx->part[1], tn + 1);
+		tn = kb_stem(p->stemmer, tail, tn);
+		tail[tn] = '\0';
+		for (size_t i = 0; i < p->wl->nsyn; i++)
+			if (strncmp(p->wl->syn[i].from, lx->part[0], strlen(lx->part[0])) == 0 &&
+			    strlen(p->wl->syn[i].from) <= strlen(lx->part[0]) + 1)
+				for (int k = 0; k < p->wl->syn[i].nto; k++)
+					add_recompound(p, p->wl->syn[i].to[k], tail, group);
+	}
+
+	for (int k = 0; k < lx->nparts && k + 1 < POST_SUBS; k++) {
+		char s[KB_TOKEN_MAX + 1];
+		size_t n = strlen(lx->part[k]), sn, f = 0;
+		f += add_synonyms(p, lx->part[k], n, group, k + 1, 0.7);
+		if (n + 1 <= KB_TOKEN_MAX) { /* a first part's word ends in s: "fritids|avgift" */
+			char g[KB_TOKEN_MAX + 2];
+			memcpy(g, lx->part[k], n);
+			g[n] = 's';
+			f += add_synonyms(p, g, n + 1, group, k + 1, 0.7);
+		}
+		memcpy(s, lx->part[k], n + 1);
+		sn = kb_stem(p->stemmer, s, n);
+		s[sn] = '\0';
+		if (kb_nchars(s, sn) >= 3)
+			f += add_prefixed(p, s, sn, group, k + 1, 0.6, false);
+		hit += f > 0;
+	}
+	return hit;
+}
+
 static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 {
 	char t[KB_TOKEN_MAX + 1];
 	size_t n;
 	struct part parts[4];
-	int np;
-	bool known;
+	struct kb_lex lx;
+	int np = 0;
+	bool known, lexed;
 
 	if (kb_stopword(raw, rawn) || rawn > KB_TOKEN_MAX)
 		return;
 	memcpy(t, raw, rawn);
 	n = kb_stem(p->stemmer, t, rawn);
 	t[n] = '\0';
+	query_stem(p, t, n);
 
-	for (size_t i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++) {
-		if (strlen(synonyms[i][0]) != rawn || memcmp(synonyms[i][0], raw, rawn) != 0)
-			continue;
-		char s[KB_TOKEN_MAX + 1];
-		size_t sn = strlen(synonyms[i][1]);
-		memcpy(s, synonyms[i][1], sn);
-		sn = kb_stem(p->stemmer, s, sn);
-		s[sn] = '\0';
-		add_prefixed(p, s, sn, group, 0, 0.9, true);
-	}
+	add_synonyms(p, raw, rawn, group, 0, 1.0);
+	add_synonyms_stem(p, t, n, group);
 	known = vocab_find(p->v, t, n) >= 0;
+	/* The dictionary's base form reaches what Snowball leaves apart: definite and plural
+	 * forms of compounds ("sophämtningarna" → "sophämtning"). A compound the index holds
+	 * whole needs no parts ("klotter" is no "klot|ter"). */
+	lexed = kb_words_analyze(raw, rawn, !known, &lx) == 0;
+	if (lexed && strcmp(lx.lemma, raw) != 0) {
+		char l[KB_TOKEN_MAX + 1];
+		size_t ln = strlen(lx.lemma);
+		add_synonyms(p, lx.lemma, ln, group, 0, 1.0);
+		memcpy(l, lx.lemma, ln + 1);
+		ln = kb_stem(p->stemmer, l, ln);
+		l[ln] = '\0';
+		query_stem(p, l, ln);
+		if (!known && (ln != n || memcmp(l, t, n) != 0))
+			add_prefixed(p, l, ln, group, 0, 0.95, true);
+	}
 	size_t pre = add_prefixed(p, t, n, group, 0, 1.0, true);
 	add_slack(p, t, n, group);
 	add_suffixed(p, t, n, group);
-	np = nchars(t, n) >= 6 ? split(p, t, 0, n, 0, parts, 4) : 0;
-	for (int k = 0; k < np; k++)
-		add_prefixed(p, t + parts[k].off, parts[k].n, group, k + 1, 0.6, false);
+	if (lexed && lx.nparts >= 2 && !known)
+		np = plan_parts(p, &lx, group);
+	/* Without the dictionary, or when its parts are not in the index: the index's own
+	 * words as parts. */
+	if (np == 0) {
+		np = nchars(t, n) >= 6 ? split(p, t, 0, n, 0, parts, 4) : 0;
+		for (int k = 0; k < np; k++)
+			add_prefixed(p, t + parts[k].off, parts[k].n, group, k + 1, 0.6, false);
+	}
 	if (!known && (pre == 0 || np == 0))
 		add_fuzzy(p, t, n, group);
 }
@@ -811,6 +891,78 @@ static json_t *snippet_html(const char *s)
 	return j;
 }
 
+/* ---- the municipality's search words (sökord) ---- */
+
+static bool keyword_matches(const struct plan *p, const struct kb_keyword *k)
+{
+	for (int w = 0; w < k->nwords; w++) {
+		bool seen = false;
+		for (int i = 0; i < p->nqs && !seen; i++)
+			seen = strcmp(p->qs[i], k->word[w]) == 0;
+		if (!seen)
+			return false;
+	}
+	return true;
+}
+
+static bool keyword_any(const struct plan *p)
+{
+	for (size_t i = 0; i < p->wl->nkw; i++)
+		if (keyword_matches(p, &p->wl->kw[i]))
+			return true;
+	return false;
+}
+
+/* An article a search word leads to comes first, if the searcher may see it today: an
+ * owner connected exactly these words to it. `*hp` is sorted, before and after. */
+static int keywords_apply(struct db *db, const struct plan *p, const char *today, int64_t client,
+                          struct hit **hp, size_t *nhp)
+{
+	struct stmt *s = NULL;
+	int err = 0;
+
+	for (size_t i = 0; i < p->wl->nkw && !err; i++) {
+		const struct kb_keyword *k = &p->wl->kw[i];
+		double top = *nhp ? (*hp)[0].score : 1.0;
+		size_t at = *nhp;
+		if (!keyword_matches(p, k))
+			continue;
+		for (size_t j = 0; j < *nhp; j++)
+			if ((*hp)[j].id == k->article_id)
+				at = j;
+		if (at == *nhp) {
+			err = db_prepare(
+			        db, &s,
+			        "SELECT 1 FROM kb_articles a WHERE a.id = ?1"
+			        " AND a.status = 'published'"
+			        " AND (a.valid_from IS NULL OR a.valid_from <= ?2)"
+			        " AND (a.valid_to IS NULL OR a.valid_to >= ?2)"
+			        " AND (?3 = 0 OR EXISTS (SELECT 1 FROM kb_article_clients c"
+			        "  WHERE c.article_id = a.id AND c.client_id = ?3))",
+			        true);
+			if (err)
+				break;
+			stmt_bind_int(s, 1, k->article_id);
+			stmt_bind_text(s, 2, today);
+			stmt_bind_int(s, 3, client);
+			bool visible = stmt_step(s) == DB_ROW;
+			stmt_done(s);
+			if (!visible)
+				continue;
+			struct hit *x = realloc(*hp, (*nhp + 1) * sizeof(**hp));
+			if (!x) {
+				err = ENOMEM;
+				break;
+			}
+			*hp = x;
+			(*hp)[(*nhp)++] = (struct hit){k->article_id, 0, false};
+		}
+		(*hp)[at].score = top + 1.0;
+		qsort(*hp, *nhp, sizeof(**hp), cmp_hit);
+	}
+	return err;
+}
+
 int kb_user_groups(struct db *db, int64_t user_id, int64_t **ids, size_t *n)
 {
 	struct stmt *s;
@@ -850,6 +1002,7 @@ int kb_user_groups(struct db *db, int64_t user_id, int64_t **ids, size_t *n)
 int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 {
 	const struct kb_dict *v;
+	const struct kb_words_list *wl;
 	struct kb_conn *conn;
 	struct plan *p = NULL;
 	struct words ws = {0};
@@ -867,6 +1020,8 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		limit = 100;
 	err = kb_conn_get(db, &conn);
 	if (!err)
+		err = kb_words_list_get(db, &wl);
+	if (!err)
 		err = kb_dict_get(db, &v);
 	if (err)
 		return err;
@@ -877,6 +1032,7 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		goto out;
 	}
 	p->v = v;
+	p->wl = wl;
 	p->stemmer = conn->stemmer;
 	if (q->text)
 		kb_tokenize(NULL, q->text, strlen(q->text), word_h, &ws);
@@ -886,7 +1042,7 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		if (p->n > before || !kb_stopword(ws.w[i], strlen(ws.w[i])))
 			p->ngroups++;
 	}
-	if (p->n == 0)
+	if (p->n == 0 && !keyword_any(p))
 		goto out;
 	if (v->docs > conn->exact_max_docs)
 		plan_trim(p);
@@ -910,6 +1066,14 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 	                 : 0;
 	if (v->docs > conn->exact_max_docs) {
 		err = search_postings(db, p, groups.p, today, client, limit, &h, &nh);
+		if (!err)
+			err = keywords_apply(db, p, today, client, &h, &nh);
+		if (err)
+			goto out;
+		goto snippets;
+	}
+	if (p->n == 0) {
+		err = keywords_apply(db, p, today, client, &h, &nh);
 		if (err)
 			goto out;
 		goto snippets;
@@ -958,6 +1122,9 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		goto out;
 	if (nh > 1) /* h is NULL when nothing matched */
 		qsort(h, nh, sizeof(*h), cmp_hit);
+	err = keywords_apply(db, p, today, client, &h, &nh);
+	if (err)
+		goto out;
 
 snippets:
 	/* Snippets only for the hits shown: highlighting re-reads and re-tokenizes text. */
@@ -1001,5 +1168,93 @@ out:
 		return err;
 	}
 	*hits = out;
+	return 0;
+}
+
+/* ---- did you mean ---- */
+
+/* Does the index, or the municipality's synonyms, know the word in some form? */
+static bool word_found(struct plan *p, const char *w, size_t n)
+{
+	char t[KB_TOKEN_MAX + 1];
+	size_t tn;
+	size_t before = p->n;
+
+	memcpy(t, w, n);
+	tn = kb_stem(p->stemmer, t, n);
+	t[tn] = '\0';
+	if (vocab_find(p->v, t, tn) >= 0)
+		return true;
+	/* Everything search would make of it but near spellings. */
+	p->n = 0;
+	add_synonyms(p, w, n, 0, 0, 1.0);
+	add_prefixed(p, t, tn, 0, 0, 1.0, true);
+	add_slack(p, t, tn, 0);
+	bool found = p->n > 0;
+	struct kb_lex lx;
+	if (!found && kb_words_analyze(w, n, true, &lx) == 0) {
+		size_t ln = strlen(lx.lemma);
+		add_synonyms(p, lx.lemma, ln, 0, 0, 1.0);
+		/* Every part, not a stray one: "snö|rjning" is no word. */
+		found = p->n > 0 || (lx.nparts >= 2 && plan_parts(p, &lx, 0) == lx.nparts);
+	}
+	p->n = before;
+	return found;
+}
+
+int kb_suggest(struct db *db, const char *text, char **out)
+{
+	const struct kb_dict *v;
+	const struct kb_words_list *wl;
+	struct kb_conn *conn;
+	struct plan *p = NULL;
+	struct words ws = {0};
+	struct kb_buf b = {0};
+	bool changed = false;
+	int err;
+
+	*out = NULL;
+	if (!text)
+		return 0;
+	err = kb_conn_get(db, &conn);
+	if (!err)
+		err = kb_words_list_get(db, &wl);
+	if (!err)
+		err = kb_dict_get(db, &v);
+	if (err)
+		return err;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	p->v = v;
+	p->wl = wl;
+	p->stemmer = conn->stemmer;
+	kb_tokenize(NULL, text, strlen(text), word_h, &ws);
+	for (size_t i = 0; i < ws.n; i++) {
+		const char *w = ws.w[i];
+		size_t n = strlen(w);
+		char best[KB_TOKEN_MAX + 1];
+		if (!kb_stopword(w, n) && !word_found(p, w, n) &&
+		    kb_words_suggest(w, n, best, sizeof(best)) == 0) {
+			/* Only a correction that search will find something for. */
+			for (char *c = best; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c + 32);
+			if (word_found(p, best, strlen(best))) {
+				w = best;
+				changed = true;
+			}
+		}
+		kb_buf_fmt(&b, "%s%s", i ? " " : "", w);
+	}
+	free(p);
+	if (b.oom) {
+		free(b.p);
+		return ENOMEM;
+	}
+	if (changed)
+		*out = kb_buf_take(&b);
+	else
+		free(b.p);
 	return 0;
 }

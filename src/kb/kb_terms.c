@@ -30,6 +30,9 @@ static void conn_free(void *p)
 	struct kb_conn *c = p;
 
 	dict_clear(&c->dict);
+	if (c->words)
+		kb_words_list_clear(c->words);
+	free(c->words);
 	kb_stemmer_free(c->stemmer);
 	free(c);
 }

@@ -147,3 +147,58 @@ class KnowledgeBaseTest(ServerTest):
         self.assertEqual(r.status, 200, r)
         self.assertTrue(r.json["items"])
         self.assertTrue(all(x["kind"] == "notice" for x in r.json["items"]))
+
+    def test_synonyms_are_edited_by_leads_and_apply_at_once(self):
+        r = self.api("GET", "/api/v1/kb/synonyms?limit=5")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(set(r.json), {"items", "total", "limit", "offset"})
+        self.assertEqual((len(r.json["items"]), r.json["limit"], r.json["offset"]), (5, 5, 0))
+        self.assertGreater(r.json["total"], 50)  # the defaults
+        self.assertProblem(self.api("POST", "/api/v1/kb/synonyms", {"word": "x", "means": "y"}, user="anna"), 403)
+        self.assertProblem(self.api("POST", "/api/v1/kb/synonyms", {"word": "två ord", "means": ""}), 422, "word")
+        before = self.api("GET", "/api/v1/kb/search?q=rutschkanan", user="anna").json["items"]
+        self.assertNotIn("lekplats-parkbank", [h["slug"] for h in before[:1]])
+        c = self.api("POST", "/api/v1/kb/synonyms", {"word": "rutschkana", "means": "lekplats gunga"})
+        self.assertEqual(c.status, 201, c)
+        self.assertEqual(c.json["hits"][0]["slug"], "lekplats-parkbank")
+        after = self.api("GET", "/api/v1/kb/search?q=rutschkanan", user="anna").json["items"]
+        self.assertEqual(after[0]["slug"], "lekplats-parkbank")
+        self.assertEqual(self.api("DELETE", f"/api/v1/kb/synonyms/{c.json['id']}").status, 204)
+        self.assertProblem(self.api("DELETE", f"/api/v1/kb/synonyms/{c.json['id']}"), 404)
+
+    def test_missed_question_becomes_a_search_word(self):
+        q = "katten har fastnat i trädet"
+        self.assertEqual(self.api("POST", "/api/v1/kb/missing", {"question": q}, user="anna").status, 201)
+        art = self.srv.sql("SELECT id FROM kb_articles WHERE slug = 'trad-beskarning'")[0][0]
+        self.assertProblem(self.api("POST", "/api/v1/kb/missing/connect",
+                                    {"question": q, "article_id": art}, user="anna"), 403)
+        r = self.api("POST", "/api/v1/kb/missing/connect", {"question": q, "article_id": art})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["as"], r.json["closed"]), ("keyword", 1))
+        self.assertEqual(r.json["hits"][0]["slug"], "trad-beskarning")
+        k = self.api("GET", "/api/v1/kb/keywords")
+        self.assertIn(q, [x["phrase"] for x in k.json["items"]])
+        self.assertEqual(self.api("GET", "/api/v1/kb/search?q=trädet+katten+fastnat",
+                                  user="anna").json["items"][0]["slug"], "trad-beskarning")
+        self.assertProblem(self.api("POST", "/api/v1/kb/missing/connect", {"question": q, "article_id": 999999}), 404)
+
+    def test_did_you_mean(self):
+        r = self.api("GET", "/api/v1/kb/search?q=avgfit+förskola", user="anna")
+        self.assertEqual(r.json.get("did_you_mean"), "avgift förskola")
+        r = self.api("GET", "/api/v1/kb/search?q=avgift+förskola", user="anna")
+        self.assertNotIn("did_you_mean", r.json)
+
+    def test_notice_read_receipts(self):
+        notice = self.create(slug="avbrott-el", kind="notice", title="Strömavbrott", groups=[2]).json["id"]
+        other = self.srv.sql("SELECT id FROM kb_articles WHERE slug = 'friggebod'")[0][0]
+        r = self.api("GET", "/api/v1/kb/reads")
+        self.assertEqual(r.status, 200, r)
+        row = [x for x in r.json["items"] if x["id"] == notice][0]
+        self.assertIn("Anna Lindqvist", [u["display_name"] for u in row["unread"]])
+        self.assertProblem(self.api("GET", "/api/v1/kb/reads", user="anna"), 403)
+        self.assertProblem(self.api("POST", f"/api/v1/kb/articles/{other}/read", user="anna"), 404)
+        self.assertEqual(self.api("POST", f"/api/v1/kb/articles/{notice}/read", user="anna").status, 200)
+        self.assertIn(notice, self.api("GET", "/api/v1/kb/reads/mine", user="anna").json["items"])
+        row = [x for x in self.api("GET", "/api/v1/kb/reads").json["items"] if x["id"] == notice][0]
+        self.assertNotIn("Anna Lindqvist", [u["display_name"] for u in row["unread"]])
+        self.assertEqual(row["confirmed"], 1)

@@ -64,11 +64,17 @@ async function search(ev) {
 		const params = new URLSearchParams({ limit: '200' });
 		if (group) params.set('group_id', group);
 		if (kind) params.set('kind', kind);
+		$('did-you-mean').hidden = true;
 		if (q) {
 			const [hits, scoped] = await Promise.all([api('GET', '/kb/search?limit=50&q=' + encodeURIComponent(q)),
 				group ? api('GET', '/kb/articles?' + params) : null]);
 			const allowed = scoped ? new Set(scoped.items.map((a) => a.id)) : null;
 			items = hits.items.filter((a) => (!kind || a.kind === kind) && (!allowed || allowed.has(a.id)));
+			// "Menade du …?": the server's correction of words no article uses.
+			if (hits.did_you_mean) {
+				$('btn-did-you-mean').textContent = hits.did_you_mean;
+				$('did-you-mean').hidden = false;
+			}
 		} else {
 			items = (await api('GET', '/kb/articles?' + params)).items;
 		}
@@ -121,6 +127,147 @@ async function reportMissing(ev) {
 		$('err-question').textContent = err ? err.message : e.message;
 		$('f-question').setAttribute('aria-invalid', 'true');
 		$('f-question').focus();
+	}
+}
+
+// ---- read receipts of urgent notices -------------------------------------------------
+
+async function loadReads() {
+	const [notices, mine] = await Promise.all([api('GET', '/kb/notices'), api('GET', '/kb/reads/mine')]);
+	const read = new Set(mine.items);
+	$('reads-panel').hidden = !notices.items.length;
+	$('read-list').replaceChildren(...notices.items.map((n) => {
+		const open = el('button', { type: 'button', class: 'link-btn', text: n.title });
+		open.addEventListener('click', () => openArticle(n.id));
+		let action;
+		if (read.has(n.id)) {
+			action = el('p', { class: 'hint', id: 'read-state-' + n.id }, lbl('Du har bekräftat att du läst det.', 'You have confirmed reading it.'));
+		} else {
+			action = el('button', { type: 'button', id: 'btn-read-' + n.id, 'aria-describedby': 'read-title-' + n.id }, lbl('Jag har läst det', 'I have read it'));
+			action.addEventListener('click', () => confirmRead(n));
+		}
+		return el('li', { 'data-notice': String(n.id) }, el('h3', { id: 'read-title-' + n.id }, open), action);
+	}));
+	applyLang($('reads-panel'));
+}
+
+async function confirmRead(n) {
+	try {
+		await api('POST', `/kb/articles/${n.id}/read`);
+		await loadReads();
+		$('read-done').textContent = t(`Bekräftat: ${n.title}.`, `Confirmed: ${n.title}.`);
+		$('h-reads').focus();
+	} catch (e) {
+		$('read-done').textContent = e.message;
+	}
+}
+
+async function loadUnread() {
+	if (!['group_lead', 'manager', 'admin'].includes(me.role)) return;
+	const r = await api('GET', '/kb/reads');
+	$('unread').replaceChildren(r.items.length ? el('table', { class: 'data', id: 'unread-table' },
+		el('caption', {}, lbl('Gällande viktiga meddelanden', 'Current urgent notices')),
+		el('thead', {}, el('tr', {}, ...[['Meddelande', 'Notice'], ['Har bekräftat', 'Confirmed'], ['Har inte läst', 'Not read by']]
+			.map(([sv, en]) => el('th', { scope: 'col' }, lbl(sv, en))))),
+		el('tbody', {}, ...r.items.map((n) => el('tr', { 'data-notice': String(n.id) },
+			el('th', { scope: 'row', class: 'text', text: n.title }),
+			el('td', { text: String(n.confirmed) }),
+			el('td', { class: 'text unread-names', text: n.unread.map((u) => u.display_name).join(', ') || t('Alla har läst.', 'Everyone has read it.') })))))
+		: el('p', {}, lbl('Inga gällande viktiga meddelanden.', 'No current urgent notices.')));
+	applyLang($('unread'));
+}
+
+// ---- the municipality's own words: synonyms and missed questions ----------------------
+
+async function loadSynonyms() {
+	if (!EDITORS.includes(me.role)) return;
+	const r = await api('GET', '/kb/synonyms?limit=500');
+	$('synonyms').replaceChildren(el('table', { class: 'data', id: 'synonym-table' },
+		el('caption', {}, lbl(`Synonymer (${r.total})`, `Synonyms (${r.total})`)),
+		el('thead', {}, el('tr', {}, ...[['Ord', 'Word'], ['Betyder', 'Means'], ['Ta bort', 'Remove']]
+			.map(([sv, en]) => el('th', { scope: 'col' }, lbl(sv, en))))),
+		el('tbody', {}, ...r.items.map((x) => {
+			// The row's word describes its button: "Ta bort" of which synonym.
+			const del = el('button', { type: 'button', class: 'link-btn', 'aria-describedby': 'syn-' + x.id }, lbl('Ta bort', 'Remove'));
+			del.addEventListener('click', () => removeSynonym(x));
+			return el('tr', { 'data-word': x.word }, el('th', { scope: 'row', class: 'text', id: 'syn-' + x.id, text: x.word }),
+				el('td', { class: 'text', text: x.means }), el('td', {}, del));
+		}))));
+	applyLang($('synonyms'));
+}
+
+function effectText(word, hits) {
+	return hits.length ? t(`Sökningen på ”${word}” hittar nu först: ${hits[0].title}.`, `A search for “${word}” now finds first: ${hits[0].title}.`)
+		: t(`Sökningen på ”${word}” hittar ännu ingen artikel.`, `A search for “${word}” finds no article yet.`);
+}
+
+async function addSynonym(ev) {
+	ev.preventDefault();
+	for (const f of ['word', 'means']) {
+		$('err-' + f).textContent = '';
+		$('f-' + f).removeAttribute('aria-invalid');
+	}
+	try {
+		const r = await api('POST', '/kb/synonyms', { word: $('f-word').value.trim(), means: $('f-means').value.trim() });
+		$('f-word').value = '';
+		$('f-means').value = '';
+		await loadSynonyms();
+		// Said once the list shows it.
+		$('synonym-done').textContent = t('Sparat. ', 'Saved. ') + effectText(r.word, r.hits);
+	} catch (e) {
+		const errs = (e instanceof ApiError && e.problem.errors) || [{ field: 'word', message: e.message }];
+		let first = null;
+		for (const x of errs) {
+			const f = $('err-' + x.field) ? x.field : 'word';
+			$('err-' + f).textContent = x.message;
+			$('f-' + f).setAttribute('aria-invalid', 'true');
+			first = first || $('f-' + f);
+		}
+		first.focus();
+	}
+}
+
+async function removeSynonym(x) {
+	try {
+		await api('DELETE', '/kb/synonyms/' + x.id);
+		await loadSynonyms();
+		$('synonym-done').textContent = t(`Synonymen ${x.word} är borttagen.`, `The synonym ${x.word} is removed.`);
+		$('h-words').focus();
+	} catch (e) {
+		$('synonym-done').textContent = e.message;
+	}
+}
+
+async function loadMisses() {
+	if (!['group_lead', 'manager', 'admin'].includes(me.role)) return;
+	const [stats, arts] = await Promise.all([api('GET', '/kb/stats'), api('GET', '/kb/articles?status=published&limit=500')]);
+	const open = stats.missing.filter((m) => m.open > 0);
+	const options = () => [el('option', { value: '', 'data-en': 'Choose an article', text: 'Välj en artikel' }),
+		...arts.items.map((a) => el('option', { value: String(a.id), text: a.title }))];
+	$('misses').replaceChildren(open.length ? el('ul', { class: 'kb-results', id: 'miss-list' }, ...open.map((m, i) => {
+		const sel = el('select', { id: 'miss-art-' + i }, ...options());
+		const btn = el('button', { type: 'button', id: 'btn-miss-' + i }, lbl('Koppla', 'Connect'));
+		btn.addEventListener('click', () => connectMiss(m, sel));
+		return el('li', { 'data-question': m.question }, el('h3', { id: 'miss-q-' + i, text: m.question }),
+			el('p', { class: 'hint' }, lbl(`Frågad ${m.count} gånger`, `Asked ${m.count} times`)),
+			el('div', { class: 'row' }, el('div', {}, el('label', { for: 'miss-art-' + i }, lbl('Artikeln som svarar', 'The article that answers')), sel), btn));
+	})) : el('p', {}, lbl('Inga obesvarade frågor.', 'No unanswered questions.')));
+	applyLang($('misses'));
+}
+
+async function connectMiss(m, sel) {
+	if (!sel.value) {
+		$('miss-done').textContent = t('Välj först artikeln som svarar på frågan.', 'First choose the article that answers the question.');
+		sel.focus();
+		return;
+	}
+	try {
+		const r = await api('POST', '/kb/missing/connect', { question: m.question, article_id: Number(sel.value) });
+		await loadMisses();
+		$('miss-done').textContent = t('Kopplat. ', 'Connected. ') + effectText(m.question, r.hits);
+		$('h-misses').focus();
+	} catch (e) {
+		$('miss-done').textContent = e.message;
 	}
 }
 
@@ -366,6 +513,9 @@ async function start() {
 		applyLang();
 		await search();
 		await loadFlags();
+		// Each panel on its own: one that fails says so and leaves the rest of the page.
+		await Promise.all([[loadReads, 'read-done'], [loadUnread, 'unread'], [loadSynonyms, 'synonym-done'], [loadMisses, 'miss-done']]
+			.map(([f, where]) => f().catch((e) => { $(where).textContent = e.message; })));
 		const m = /^#article-(\d+)$/.exec(location.hash);
 		if (m) await openArticle(Number(m[1]));
 		document.body.dataset.ready = 'true';
@@ -380,6 +530,8 @@ initLang(() => {
 });
 $('sign-out').addEventListener('click', logout);
 $('search').addEventListener('submit', search);
+$('btn-did-you-mean').addEventListener('click', () => { $('q').value = $('btn-did-you-mean').textContent; search(); });
+$('synonym-form').addEventListener('submit', addSynonym);
 $('btn-new').addEventListener('click', () => { article = null; openEdit(true); });
 $('missing').addEventListener('submit', reportMissing);
 $('btn-back').addEventListener('click', backToList);
