@@ -30,6 +30,11 @@ static int healthz(struct req *r)
 		                    json_string(werr == ENOSPC  ? "disk-full"
 		                                : werr == EROFS ? "read-only-mount"
 		                                                : "write-failed"));
+	/* The loop's longest callback lately: a long read on it would stall every call. */
+	if (j && r->http) {
+		json_object_set_new(j, "loop_max_ms", json_real(http_loop_max_ms(r->http)));
+		json_object_set_new(j, "loop_probe_ms", json_real(http_loop_probe_ms(r->http)));
+	}
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every
 		 * hang-up let its call go. */
