@@ -35,9 +35,11 @@ static int healthz(struct req *r)
 		/* to a tenth of a millisecond */
 		double lag = (double)(int64_t)(http_loop_max_ms(r->http) * 10 + 0.5) / 10;
 		double probe = (double)(int64_t)(http_loop_probe_ms(r->http) * 10 + 0.5) / 10;
+		double cpu = (double)(int64_t)(http_loop_cpu_ms(r->http) * 10 + 0.5) / 10;
 
 		json_object_set_new(j, "loop_max_ms", json_real(lag));
 		json_object_set_new(j, "loop_probe_ms", json_real(probe));
+		json_object_set_new(j, "loop_max_cpu_ms", json_real(cpu));
 	}
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every

@@ -196,6 +196,8 @@ double http_loop_max_ms(const struct http *h);
 /* How late the loop's probe timer fired at most, over the same window, in ms: it shows a
  * callback outside the HTTP front (SIP, the queue) holding the loop too. */
 double http_loop_probe_ms(const struct http *h);
+/* The most CPU time the loop thread spent in one such callback, same window, in ms. */
+double http_loop_cpu_ms(const struct http *h);
 
 /* --- Server-Sent Events (sse.c) --- */
 struct sse_hub;

@@ -86,6 +86,8 @@ struct http {
 	uint64_t lag_window;  /* the current window's start, monotonic ms */
 	double lag_max;       /* the current window's longest callback, ms */
 	double lag_prev;      /* the last full window's */
+	double cpu_max;       /* the current window's most CPU time in one callback, ms */
+	double cpu_prev;      /* the last full window's */
 	double probe_max;     /* the current window's largest probe lateness, ms */
 	double probe_prev;    /* the last full window's */
 	uint64_t lag_calls;   /* callbacks timed since the last log line */
@@ -98,12 +100,29 @@ static void run_mhd(struct http *h);
 
 /* ---- loop lag ---- */
 
-static uint64_t mono_us(void)
+static uint64_t clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+/* A callback's start: the wall clock and the loop thread's CPU time. */
+struct lag_mark {
+	uint64_t wall, cpu;
+};
+
+static struct lag_mark lag_start(void)
+{
+	struct lag_mark m = {clock_us(CLOCK_MONOTONIC), clock_us(CLOCK_THREAD_CPUTIME_ID)};
+
+	return m;
 }
 
 /* Closes the windows that have ended by `now_ms`, and logs once a minute when the loop
@@ -115,7 +134,9 @@ static void lag_roll(struct http *h, uint64_t now_ms)
 
 		h->lag_prev = idle ? 0 : h->lag_max;
 		h->probe_prev = idle ? 0 : h->probe_max;
+		h->cpu_prev = idle ? 0 : h->cpu_max;
 		h->lag_max = 0;
+		h->cpu_max = 0;
 		h->probe_max = 0;
 		h->lag_window = now_ms;
 	}
@@ -131,13 +152,18 @@ static void lag_roll(struct http *h, uint64_t now_ms)
 	}
 }
 
-static void lag_note(struct http *h, uint64_t t0_us)
+/* The wall time counts what the loop made others wait; the CPU time tells a callback that
+ * worked long from one whose thread the machine did not run meanwhile. */
+static void lag_note(struct http *h, struct lag_mark t0)
 {
 	uint64_t t1 = mono_us();
-	double ms = (double)(t1 - t0_us) / 1000.0;
+	double ms = (double)(t1 - t0.wall) / 1000.0;
+	double cpu = (double)(clock_us(CLOCK_THREAD_CPUTIME_ID) - t0.cpu) / 1000.0;
 
 	lag_roll(h, t1 / 1000);
 	h->lag_calls++;
+	if (cpu > h->cpu_max)
+		h->cpu_max = cpu;
 	if (ms > h->lag_max)
 		h->lag_max = ms;
 	if (ms > h->lag_log_max)
@@ -166,6 +192,11 @@ double http_loop_max_ms(const struct http *h)
 	return m;
 }
 
+double http_loop_cpu_ms(const struct http *h)
+{
+	return h->cpu_max > h->cpu_prev ? h->cpu_max : h->cpu_prev;
+}
+
 double http_loop_probe_ms(const struct http *h)
 {
 	return h->probe_max > h->probe_prev ? h->probe_max : h->probe_prev;
@@ -173,7 +204,7 @@ double http_loop_probe_ms(const struct http *h)
 
 static void mhd_tmr_h(void *arg)
 {
-	uint64_t t0 = mono_us();
+	struct lag_mark t0 = lag_start();
 
 	run_mhd(arg);
 	lag_note(arg, t0);
@@ -181,7 +212,7 @@ static void mhd_tmr_h(void *arg)
 
 static void mhd_fd_h(int flags, void *arg)
 {
-	uint64_t t0 = mono_us();
+	struct lag_mark t0 = lag_start();
 
 	(void)flags;
 	run_mhd(arg);
@@ -297,7 +328,7 @@ static void sync_done(struct http *h, bool wait)
 static void sync_fd_h(int flags, void *arg)
 {
 	struct http *h = arg;
-	uint64_t t0 = mono_us();
+	struct lag_mark t0 = lag_start();
 
 	(void)flags;
 	sync_done(h, false);
@@ -527,7 +558,8 @@ static void notify_conn_h(void *cls, struct MHD_Connection *c, void **socket_con
 static void sweep_h(void *arg)
 {
 	struct http *h = arg;
-	uint64_t now = tmr_jiffies(), t0 = mono_us();
+	uint64_t now = tmr_jiffies();
+	struct lag_mark t0 = lag_start();
 	uint64_t head_ms = h->head_ms;
 	unsigned heads = 0, bodies = 0;
 
@@ -586,7 +618,7 @@ static void deferred_done_h(void *arg)
 	struct http *h = r->http;
 	req_answer_h *answer = r->deferred;
 	int64_t changes;
-	uint64_t t0 = mono_us();
+	struct lag_mark t0 = lag_start();
 
 	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
 		h->batch = db_begin(h->app->db) == 0;
