@@ -418,7 +418,15 @@ reads_run() {
 			-fd 1 -trace_err -error_file "reads-$2-err.log" "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
 		echo $rc >"reads-$2.rc"
 	) &
+	LP=$(cat "$TMP/pid")
+	Q0=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
+	T0=$(date +%s%N)
 	python3 "$ROOT/bench/reads.py" --http "$HP" --sip "$SP" --token "$TOKEN" --clients 8 --phase-s "$PS"
+	Q1=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
+	T1=$(date +%s%N)
+	# The loop thread's own time on a core and waiting for one over the phase: waiting
+	# much means the machine, not Lotsen, made the probes late.
+	echo "$Q0 $Q1 $T0 $T1" | awk '{s = ($6 - $5) / 1e9; printf "loop_thread: on_cpu=%.1f%% runq_wait=%.1f%% load=\"%s\"\n", ($3 - $1) / 1e9 / s * 100, ($4 - $2) / 1e9 / s * 100, "'"$(cut -d' ' -f1 /proc/loadavg)"'"}'
 	wait_file "$TMP/reads-$2.rc" 60
 	say "sipp_exit=$(cat "$TMP/reads-$2.rc") $(sipp_result "$TMP/reads-$2.csv")"
 	grep "event=loop.lag" "$TMP/reads-$2.log" | tail -3 || true
