@@ -450,5 +450,5 @@ sip) bench_sip ;;
 forecast) bench_forecast ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads ;;
 esac
