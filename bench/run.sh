@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -365,6 +365,80 @@ bench_dos() {
 	rm -f "$TMP/pid"
 }
 
+# Long reads beside calls: 8 clients search the case log back to back (text, no hit, phone,
+# a deep offset) while /healthz and SIP OPTIONS are probed and calls wait in a queue; the
+# loop's longest callback comes from /healthz. The demo database (READS_YEARS years of
+# READS_CONTACTS contacts) is made once and kept in bench/.cache (LOTSEN_BENCH_CACHE);
+# each run gets a copy. READS_BEFORE=/path/to/an/older/lotsen runs the same against it first.
+bench_reads() {
+	say "## Reads beside calls: searches, /healthz, SIP OPTIONS and queued calls"
+	command -v sipp >/dev/null || { say "sipp is missing: scripts/install-test-peers.sh"; return 0; }
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	RY=${READS_YEARS:-1}
+	RC=${READS_CONTACTS:-1000000}
+	CACHE=${LOTSEN_BENCH_CACHE:-$ROOT/bench/.cache}
+	mkdir -p "$CACHE"
+	RDB="$CACHE/reads-${RY}y-${RC}.db"
+	if [ ! -s "$RDB" ]; then
+		t0=$(date +%s)
+		"$BIN" demo --db "$RDB.tmp" --years "$RY" --contacts-per-year "$RC" >/dev/null 2>&1
+		mv "$RDB.tmp" "$RDB"
+		say "\$ $BUILD/lotsen demo --years $RY --contacts-per-year $RC: $(($(date +%s) - t0)) s"
+	fi
+	say "db=$RDB cases=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM cases").fetchone()[0])' "$RDB") size_mb=$(($(stat -c %s "$RDB") / 1048576)) cores=$(nproc) load_at_start=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+	if [ -n "${READS_BEFORE:-}" ]; then
+		reads_run "$READS_BEFORE" before
+	fi
+	reads_run "$BIN" after
+}
+
+reads_run() {
+	HP=$(free_port)
+	SP=$(free_port)
+	cp "$RDB" "$TMP/reads.db"
+	rm -f "$TMP/reads.db-wal" "$TMP/reads.db-shm"
+	"$1" serve --db "$TMP/reads.db" --http "127.0.0.1:$HP" --sip "127.0.0.1:$SP" \
+		--rtp-timeout 3600 --log-level info 2>"$TMP/reads-$2.log" &
+	echo $! >"$TMP/pid"
+	wait_http "$HP"
+	until grep -q "event=tel.ready" "$TMP/reads-$2.log"; do sleep 0.05; done
+	TOKEN=$(curl -fs -X POST "http://127.0.0.1:$HP/api/v1/login" \
+		-d '{"username":"admin","password":"lotsen-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+	curl -fs -X PATCH "http://127.0.0.1:$HP/api/v1/groups/2" -H "Authorization: Bearer $TOKEN" \
+		-H "Content-Type: application/json" -d '{"opening_hours":{"weekly":{"mon":[["00:00","24:00"]],"tue":[["00:00","24:00"]],"wed":[["00:00","24:00"]],"thu":[["00:00","24:00"]],"fri":[["00:00","24:00"]],"sat":[["00:00","24:00"]],"sun":[["00:00","24:00"]]},"holidays":"ignore"},"callback_threshold_s":null,"max_wait_s":null}' >/dev/null
+	# Start-up work (the monthly reports' delivery) out of the way of the figures: the
+	# loop figures of /healthz cover the current and the last 10 s window.
+	sleep 21
+	PS=${READS_PHASE_S:-30}
+	say "### $2: $1"
+	say "\$ bench/reads.py --http HTTP_PORT --sip SIP_PORT --token T --clients 0 --phase-s $PS"
+	python3 "$ROOT/bench/reads.py" --http "$HP" --sip "$SP" --token "$TOKEN" --clients 0 --phase-s "$PS"
+	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r 2 -m $((PS * 2 - 6)) -d 5000 127.0.0.1:SIP_PORT & bench/reads.py … --clients 8 --phase-s $PS"
+	(
+		cd "$TMP"
+		rc=0
+		sipp -sf "$ROOT/bench/sip/caller_hold.xml" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" \
+			-mp 40200 -r 2 -m $((PS * 2 - 6)) -d 5000 -nostdin -trace_stat -stf "reads-$2.csv" \
+			-fd 1 -trace_err -error_file "reads-$2-err.log" "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
+		echo $rc >"reads-$2.rc"
+	) &
+	LP=$(cat "$TMP/pid")
+	Q0=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
+	T0=$(date +%s%N)
+	python3 "$ROOT/bench/reads.py" --http "$HP" --sip "$SP" --token "$TOKEN" --clients 8 --phase-s "$PS"
+	Q1=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
+	T1=$(date +%s%N)
+	# The loop thread's own time on a core and waiting for one over the phase: waiting
+	# much means the machine, not Lotsen, made the probes late.
+	echo "$Q0 $Q1 $T0 $T1" | awk '{s = ($6 - $5) / 1e9; printf "loop_thread: on_cpu=%.1f%% runq_wait=%.1f%% load=\"%s\"\n", ($3 - $1) / 1e9 / s * 100, ($4 - $2) / 1e9 / s * 100, "'"$(cut -d' ' -f1 /proc/loadavg)"'"}'
+	wait_file "$TMP/reads-$2.rc" 60
+	say "sipp_exit=$(cat "$TMP/reads-$2.rc") $(sipp_result "$TMP/reads-$2.csv")"
+	grep "event=loop.lag" "$TMP/reads-$2.log" | tail -3 || true
+	kill "$(cat "$TMP/pid")"
+	wait "$(cat "$TMP/pid")" 2>/dev/null || true
+	rm -f "$TMP/pid" "$TMP/reads.db" "$TMP/reads.db-wal" "$TMP/reads.db-shm"
+}
+
 wait_file() {
 	i=0
 	until [ -s "$1" ] || [ $i -gt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
@@ -379,5 +453,6 @@ report) bench_report ;;
 sip) bench_sip ;;
 forecast) bench_forecast ;;
 dos) bench_dos ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast ;;
+reads) bench_reads ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads ;;
 esac

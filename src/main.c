@@ -80,6 +80,7 @@ static void usage(FILE *f)
 	        "            [--login-limit N/SECONDS|off] [--login-address-limit N/SECONDS|off]\n"
 	        "            [--http-per-address N] [--http-head-timeout SECONDS] "
 	        "[--http-body-min-rate BYTES]\n"
+	        "            [--read-workers N]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -220,6 +221,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"http-per-address", required_argument, NULL, 'H'},
 	        {"http-head-timeout", required_argument, NULL, 'W'},
 	        {"http-body-min-rate", required_argument, NULL, 'B'},
+	        {"read-workers", required_argument, NULL, 'r'},
 	        {"demo", no_argument, NULL, 'x'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -307,6 +309,7 @@ static int cmd_serve(int argc, char **argv)
 	app.http_per_address = (unsigned)cfg.http_per_address;
 	app.http_head_timeout_s = (unsigned)cfg.http_head_timeout_s;
 	app.http_body_min_rate = (unsigned)cfg.http_body_min_rate;
+	app.read_workers = (unsigned)cfg.read_workers;
 
 	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
 	err = acd_host_alloc(&app.acd, db, acd_now_ms());

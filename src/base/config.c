@@ -26,6 +26,7 @@ void config_defaults(struct config *c)
 	c->http_per_address = 256;
 	c->http_head_timeout_s = 10;
 	c->http_body_min_rate = 1024;
+	c->read_workers = 2; /* searches and reports beside each other, one core left */
 	c->login_burst = 10; /* wrong passwords per username, one more every minute */
 	c->login_period_s = 600;
 	c->login_addr_burst = 50; /* per address: an office shares one */
@@ -117,6 +118,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->http_head_timeout_s, value, 1, 300, err, errlen, key);
 	if (strcmp(key, "http-body-min-rate") == 0 || strcmp(key, "http_body_min_rate") == 0)
 		return set_long(&c->http_body_min_rate, value, 0, 1L << 30, err, errlen, key);
+	if (strcmp(key, "read-workers") == 0 || strcmp(key, "read_workers") == 0)
+		return set_long(&c->read_workers, value, 0, 8, err, errlen, key);
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
 		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
 	if (strcmp(key, "demo") == 0) {
@@ -131,7 +134,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
 	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
-	         "http-body-min-rate, rtp-timeout, demo)",
+	         "http-body-min-rate, read-workers, rtp-timeout, demo)",
 	         key);
 	return EINVAL;
 }

@@ -24,6 +24,7 @@ struct config {
 	long http_per_address;      /* open HTTP connections per client address; 0: no cap */
 	long http_head_timeout_s;   /* a request line and headers must arrive within this */
 	long http_body_min_rate;    /* bytes/s a request body must average; 0: any */
+	long read_workers;          /* threads with read-only connections for long reads; 0: loop */
 	unsigned login_burst;       /* failed logins per username per period, 0: no limit */
 	unsigned login_period_s;    /* … refilled evenly over this many seconds */
 	unsigned login_addr_burst;  /* failed logins per client address per period, 0: none */

@@ -24,6 +24,7 @@ struct app {
 	unsigned http_per_address;          /* open HTTP connections per client address, 0: any */
 	unsigned http_head_timeout_s;       /* a request's head must be in within this */
 	unsigned http_body_min_rate;        /* bytes/s a body must keep up after the head time */
+	unsigned read_workers;              /* threads for searches, lists and reports; 0: loop */
 };
 
 #endif

@@ -44,8 +44,14 @@ struct case_query {
 	bool threat;                          /* only threat-flagged cases */
 	int64_t limit, offset;
 };
+/* Only reads (it may run on a read-only connection off the loop): the audit rows a search
+ * leaves are written by case_search_audit afterwards, on the writing connection. */
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total);
+/* The audit log's rows for a search done (a citizen looked up, threat-flagged cases
+ * listed). */
+void case_search_audit(struct db *db, const struct principal *who, const struct case_query *q,
+                       int64_t now);
 
 /* A citizen's name, phone, e-mail and personnummer, or the cases of a citizen. A citizen
  * is seen only through a case the principal may read (managers and admins see all):

@@ -30,6 +30,17 @@ static int healthz(struct req *r)
 		                    json_string(werr == ENOSPC  ? "disk-full"
 		                                : werr == EROFS ? "read-only-mount"
 		                                                : "write-failed"));
+	/* The loop's longest callback lately: a long read on it would stall every call. */
+	if (j && r->http) {
+		/* to a tenth of a millisecond */
+		double lag = (double)(int64_t)(http_loop_max_ms(r->http) * 10 + 0.5) / 10;
+		double probe = (double)(int64_t)(http_loop_probe_ms(r->http) * 10 + 0.5) / 10;
+		double cpu = (double)(int64_t)(http_loop_cpu_ms(r->http) * 10 + 0.5) / 10;
+
+		json_object_set_new(j, "loop_max_ms", json_real(lag));
+		json_object_set_new(j, "loop_probe_ms", json_real(probe));
+		json_object_set_new(j, "loop_max_cpu_ms", json_real(cpu));
+	}
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every
 		 * hang-up let its call go. */

@@ -140,13 +140,117 @@ static int query_time_s(struct req *r, const char *key, int64_t *out)
 	return err;
 }
 
+/* ---- reads off the loop ----
+ * A search or list runs on a read worker with its own read-only connection; the handler
+ * copies what the read needs (the query's values, the principal, the time) into a job,
+ * and the answer, with the audit rows the read leaves, is given on the loop. */
+
+/* A copy of an optional query value that outlives the request's own (NULL stays NULL). */
+static int dup_opt(const char *s, char **out)
+{
+	*out = NULL;
+	if (!s)
+		return 0;
+	*out = strdup(s);
+	return *out ? 0 : ENOMEM;
+}
+
+/* The answer to a failed defer: 503 when the read workers are all taken. */
+static int defer_failed(struct req *r, int err, const char *what)
+{
+	if (err == EBUSY)
+		return req_read_busy(r);
+	return resp_store_error(r, err, what);
+}
+
+struct search_job {
+	struct case_query q; /* its strings point into the job */
+	struct principal who;
+	int64_t now;
+	struct page pg;
+	char *text, *outcome, *channel; /* copies of the query values (owned) */
+	char pnr[13], phone[32];
+	json_t *items; /* the read's page (owned until answered) */
+	int err;       /* the read's result */
+};
+
+static void search_job_free(struct search_job *j)
+{
+	if (!j)
+		return;
+	free(j->text);
+	free(j->outcome);
+	free(j->channel);
+	json_decref(j->items);
+	free(j);
+}
+
+static void search_read_h(struct db *db, void *arg)
+{
+	struct search_job *j = arg;
+
+	j->err = case_search(db, &j->who, &j->q, j->now, &j->items, &j->pg.total);
+}
+
+static void search_answer_h(struct req *r, void *arg)
+{
+	struct search_job *j = arg;
+
+	if (j->err) {
+		resp_store_error(r, j->err, "case");
+	} else {
+		case_search_audit(r->app->db, &j->who, &j->q, j->now);
+		resp_list(r, j->items, &j->pg);
+		j->items = NULL;
+	}
+	search_job_free(j);
+}
+
+/* Runs q for r off the loop; the strings q points to are copied. */
+static int search_defer(struct req *r, const struct case_query *q, struct page *pg)
+{
+	struct search_job *j = calloc(1, sizeof(*j));
+	int err;
+
+	if (!j)
+		return resp_store_error(r, ENOMEM, "case");
+	j->q = *q;
+	j->who = r->who;
+	j->now = r->now;
+	j->pg = *pg;
+	err = dup_opt(q->text, &j->text);
+	if (!err)
+		err = dup_opt(q->outcome, &j->outcome);
+	if (!err)
+		err = dup_opt(q->channel, &j->channel);
+	if (err) {
+		search_job_free(j);
+		return resp_store_error(r, err, "case");
+	}
+	j->q.text = j->text;
+	j->q.outcome = j->outcome;
+	j->q.channel = j->channel;
+	if (q->personal_id) {
+		snprintf(j->pnr, sizeof(j->pnr), "%s", q->personal_id);
+		j->q.personal_id = j->pnr;
+	}
+	if (q->phone) {
+		snprintf(j->phone, sizeof(j->phone), "%s", q->phone);
+		j->q.phone = j->phone;
+	}
+	err = req_defer_read(r, search_read_h, search_answer_h, j);
+	if (err) {
+		search_job_free(j);
+		return defer_failed(r, err, "case");
+	}
+	return 0;
+}
+
 static int cases_search(struct req *r)
 {
 	struct case_query q = {0};
 	struct page pg;
 	char pnr[13], phone[32];
-	json_t *items;
-	int err;
 
 	if (req_query_int(r, "group_id", &q.group_id) ||
 	    req_query_int(r, "client_id", &q.client_id) ||
@@ -193,10 +297,7 @@ static int cases_search(struct req *r)
 			                  "personal_id: %s", pnr_error_text(why, r->lang));
 		q.personal_id = pnr;
 	}
-	err = case_search(r->app->db, &r->who, &q, r->now, &items, &pg.total);
-	if (err)
-		return resp_store_error(r, err, "case");
-	return resp_list(r, items, &pg);
+	return search_defer(r, &q, &pg);
 }
 
 static json_t *col_or_null(struct stmt *s, int col)
@@ -235,11 +336,38 @@ static int citizen_cases(struct req *r)
 	return resp_list(r, items, &pg);
 }
 
+struct handover_job {
+	struct handover_query q;
+	struct principal who;
+	int64_t now;
+	struct page pg;
+	json_t *items; /* the read's page (owned until answered) */
+	int err;       /* the read's result */
+};
+
+static void handover_read_h(struct db *db, void *arg)
+{
+	struct handover_job *j = arg;
+
+	j->err = handover_list(db, &j->who, &j->q, j->now, &j->items, &j->pg.total);
+}
+
+static void handover_answer_h(struct req *r, void *arg)
+{
+	struct handover_job *j = arg;
+
+	if (j->err)
+		resp_store_error(r, j->err, "handover");
+	else
+		resp_list(r, j->items, &j->pg);
+	free(j);
+}
+
 static int handovers_list(struct req *r)
 {
 	struct handover_query q = {0};
+	struct handover_job *j;
 	struct page pg;
-	json_t *items;
 	const char *overdue, *open;
 	int err;
 
@@ -252,10 +380,19 @@ static int handovers_list(struct req *r)
 	q.open_only = open && strcmp(open, "true") == 0;
 	q.limit = pg.limit;
 	q.offset = pg.offset;
-	err = handover_list(r->app->db, &r->who, &q, r->now, &items, &pg.total);
-	if (err)
-		return resp_store_error(r, err, "handover");
-	return resp_list(r, items, &pg);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return resp_store_error(r, ENOMEM, "handover");
+	j->q = q;
+	j->who = r->who;
+	j->now = r->now;
+	j->pg = pg;
+	err = req_defer_read(r, handover_read_h, handover_answer_h, j);
+	if (err) {
+		free(j);
+		return defer_failed(r, err, "handover");
+	}
+	return 0;
 }
 
 static int handovers_answer(struct req *r)
@@ -363,21 +500,24 @@ static int notifications_read(struct req *r)
 	" WHERE (?1 = 0 OR a.user_id = ?1) AND (?2 IS NULL OR a.entity = ?2)"                      \
 	" AND (?3 = 0 OR a.entity_id = ?3)"
 
-static int audit_list(struct req *r)
-{
-	struct stmt *s;
+struct audit_job {
+	int64_t user, entity_id;
+	char *entity; /* copy of the query value (owned), or NULL */
 	struct page pg;
+	json_t *items; /* the read's page (owned until answered) */
+	int err;       /* the read's result */
+};
+
+static void audit_read_h(struct db *db, void *arg)
+{
+	struct audit_job *j = arg;
+	struct stmt *s;
 	json_t *arr = NULL;
-	int64_t user = 0, entity_id = 0;
-	const char *entity = req_query(r, "entity");
 	int err = 0;
 
-	if (req_query_int(r, "user_id", &user) || req_query_int(r, "entity_id", &entity_id) ||
-	    req_query_page(r, 200, 1000, &pg))
-		return 0;
 	for (int pass = 0; pass < 2 && !err; pass++) {
 		err = db_prepare(
-		        r->app->db, &s,
+		        db, &s,
 		        pass ? "SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity,"
 		               " a.entity_id, a.detail FROM audit_log a"
 		               " LEFT JOIN users u ON u.id = a.user_id" AUDIT_WHERE
@@ -386,16 +526,16 @@ static int audit_list(struct req *r)
 		        true);
 		if (err)
 			break;
-		stmt_bind_int(s, 1, user);
-		stmt_bind_text(s, 2, entity);
-		stmt_bind_int(s, 3, entity_id);
+		stmt_bind_int(s, 1, j->user);
+		stmt_bind_text(s, 2, j->entity);
+		stmt_bind_int(s, 3, j->entity_id);
 		if (pass == 0) {
-			pg.total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
+			j->pg.total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
 			stmt_done(s);
 			continue;
 		}
-		stmt_bind_int(s, 4, pg.limit);
-		stmt_bind_int(s, 5, pg.offset);
+		stmt_bind_int(s, 4, j->pg.limit);
+		stmt_bind_int(s, 5, j->pg.offset);
 		arr = json_array();
 		while (stmt_step(s) == DB_ROW) {
 			json_t *o = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
@@ -413,9 +553,47 @@ static int audit_list(struct req *r)
 		}
 		stmt_done(s);
 	}
-	if (err)
-		return resp_store_error(r, err, "audit");
-	return resp_list(r, arr, &pg);
+	j->items = arr;
+	j->err = err;
+}
+
+static void audit_answer_h(struct req *r, void *arg)
+{
+	struct audit_job *j = arg;
+
+	if (j->err)
+		resp_store_error(r, j->err, "audit");
+	else
+		resp_list(r, j->items, &j->pg);
+	free(j->entity);
+	free(j);
+}
+
+static int audit_list(struct req *r)
+{
+	struct audit_job *j;
+	struct page pg;
+	int64_t user = 0, entity_id = 0;
+	int err;
+
+	if (req_query_int(r, "user_id", &user) || req_query_int(r, "entity_id", &entity_id) ||
+	    req_query_page(r, 200, 1000, &pg))
+		return 0;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return resp_store_error(r, ENOMEM, "audit");
+	j->user = user;
+	j->entity_id = entity_id;
+	j->pg = pg;
+	err = dup_opt(req_query(r, "entity"), &j->entity);
+	if (!err)
+		err = req_defer_read(r, audit_read_h, audit_answer_h, j);
+	if (err) {
+		free(j->entity);
+		free(j);
+		return defer_failed(r, err, "audit");
+	}
+	return 0;
 }
 
 const struct route api_case_routes[] = {

@@ -53,35 +53,77 @@ static int read_all(const char *path, char **out, size_t *n)
 	return 0;
 }
 
-/* The report as an XLSX or PDF attachment (`ext`), written to a private temporary file that
- * is removed before the response goes out. */
-static int send_file(struct req *r, const json_t *o, report_xlsx_h *h, const char *name,
-                     const char *month, const char *ext, const char *ctype)
+/* The report as an XLSX or PDF file's bytes, written to a private temporary file that is
+ * removed at once. */
+static int make_file(const json_t *o, report_xlsx_h *h, const char *municipality, char **buf,
+                     size_t *n)
 {
 	const char *dir = getenv("TMPDIR");
-	char path[512], disp[128];
-	char *buf = NULL;
-	size_t n = 0;
+	char path[512];
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/lotsen-report-XXXXXX", dir && *dir ? dir : "/tmp");
 	fd = mkstemp(path);
 	if (fd < 0)
-		return resp_store_error(r, EIO, "report");
+		return EIO;
 	close(fd);
-	err = h(o, r->app->municipality ? r->app->municipality : "", path);
+	err = h(o, municipality ? municipality : "", path);
 	if (!err)
-		err = read_all(path, &buf, &n);
+		err = read_all(path, buf, n);
 	unlink(path);
-	if (err)
-		return resp_store_error(r, EIO, "report");
-	err = resp_text(r, 200, ctype, buf, n);
-	free(buf);
-	if (err)
-		return err;
-	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.%s\"", name, month, ext);
-	MHD_add_response_header(r->resp, "Content-Disposition", disp);
-	return 0;
+	return err ? EIO : 0;
+}
+
+/* A report is computed, and its file made, on a read worker: what it needs is copied
+ * here from the request. */
+struct report_job {
+	report_h *h;              /* the report */
+	report_xlsx_h *fh;        /* its file's writer, NULL: JSON */
+	const char *name, *ext;   /* the attachment's name and extension (static) */
+	const char *ctype;        /* its content type (static) */
+	const char *municipality; /* the server's setting (borrowed, lives as long) */
+	struct principal who;     /* the reader */
+	char month[64];           /* the month or period asked for */
+	int64_t client_id;        /* 0: all the reader may see */
+	json_t *report;           /* the report (owned until answered) */
+	char *file;               /* the file's bytes (owned), or NULL */
+	size_t file_len;          /* bytes in file */
+	int err;                  /* the read's result */
+};
+
+static void report_read_h(struct db *db, void *arg)
+{
+	struct report_job *j = arg;
+
+	j->err = j->h(db, &j->who, j->month, j->client_id, &j->report);
+	if (!j->err && j->fh)
+		j->err = make_file(j->report, j->fh, j->municipality, &j->file, &j->file_len);
+}
+
+static int forbidden(struct req *r);
+
+static void report_answer_h(struct req *r, void *arg)
+{
+	struct report_job *j = arg;
+	char disp[160];
+
+	if (j->err == EPERM) {
+		forbidden(r);
+	} else if (j->err) {
+		resp_store_error(r, j->err, "report");
+	} else if (j->fh) {
+		if (resp_text(r, 200, j->ctype, j->file, j->file_len) == 0) {
+			snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.%s\"", j->name,
+			         j->month, j->ext);
+			MHD_add_response_header(r->resp, "Content-Disposition", disp);
+		}
+	} else {
+		resp_json(r, 200, j->report);
+		j->report = NULL;
+	}
+	json_decref(j->report);
+	free(j->file);
+	free(j);
 }
 
 static int forbidden(struct req *r)
@@ -100,8 +142,8 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 	const char *month = req_query(r, period ? "period" : "month");
 	const char *format = req_query(r, "format");
 	struct report_period m;
+	struct report_job *j;
 	int64_t client_id;
-	json_t *o;
 	int err;
 
 	if (report_period_parse(month, &m) != 0 || (!period && m.kind != PERIOD_MONTH)) {
@@ -139,22 +181,32 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 	}
 	if (req_query_int(r, "client_id", &client_id))
 		return 0;
-	err = h(r->app->db, &r->who, month, client_id, &o);
-	if (err == EPERM)
-		return forbidden(r);
-	if (err)
-		return resp_store_error(r, err, "report");
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return resp_store_error(r, ENOMEM, "report");
+	j->h = h;
+	j->name = name;
+	j->municipality = r->app->municipality;
+	j->who = r->who;
+	j->client_id = client_id;
+	snprintf(j->month, sizeof(j->month), "%s", month); /* a valid period is short */
 	if (format && strcmp(format, "xlsx") == 0) {
-		err = send_file(r, o, xh, name, month, "xlsx", XLSX_CTYPE);
-		json_decref(o);
-		return err;
+		j->fh = xh;
+		j->ext = "xlsx";
+		j->ctype = XLSX_CTYPE;
+	} else if (format && strcmp(format, "pdf") == 0) {
+		j->fh = ph;
+		j->ext = "pdf";
+		j->ctype = PDF_CTYPE;
 	}
-	if (format && strcmp(format, "pdf") == 0) {
-		err = send_file(r, o, ph, name, month, "pdf", PDF_CTYPE);
-		json_decref(o);
-		return err;
+	err = req_defer_read(r, report_read_h, report_answer_h, j);
+	if (err) {
+		free(j);
+		if (err == EBUSY)
+			return req_read_busy(r);
+		return resp_store_error(r, err, "report");
 	}
-	return resp_json(r, 200, o);
+	return 0;
 }
 
 static int reports_monthly(struct req *r)

@@ -23,6 +23,13 @@ struct req;
 typedef void(req_answer_h)(struct req *r, void *arg);
 /* Work of a request on a worker thread: it touches no database and no libmicrohttpd. */
 typedef void(work_h)(void *arg);
+/* The same, given the worker's own context (for the read workers: their struct db). */
+typedef void(work_ctx_h)(void *ctx, void *arg);
+struct db;
+/* A read of a request on a read worker, with the worker's own read-only connection: it
+ * touches neither the loop's connection nor libmicrohttpd nor the request (only what the
+ * job carries); it may take long. */
+typedef void(read_h)(struct db *db, void *arg);
 
 /* One HTTP request, from the first byte of its body to the response. */
 struct req {
@@ -44,6 +51,7 @@ struct req {
 	struct sse_hub *sse;            /* the server's event streams (borrowed) */
 	struct http *http;              /* the server (borrowed) */
 	work_h *work;                   /* req_defer: runs on a worker thread */
+	read_h *read;                   /* req_defer_read: runs on a read worker */
 	req_answer_h *deferred;         /* req_defer: then sets the answer, on the loop */
 	void *deferred_arg;             /* their argument */
 };
@@ -156,8 +164,12 @@ typedef void(work_done_h)(void *arg); /* afterwards, on the loop thread */
 struct workers;
 /* n (1…8) threads. */
 int workers_alloc(struct workers **wp, unsigned n);
+/* The same, thread i given ctx[i] (borrowed: it must outlive workers_free). */
+int workers_alloc_ctx(struct workers **wp, unsigned n, void *const *ctx);
 /* Queue a job; `arg` must live until `done` has run. */
 int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg);
+/* The same for work that is given its worker's context. */
+int workers_submit_ctx(struct workers *w, work_ctx_h *work, work_done_h *done, void *arg);
 /* Jobs submitted whose done has not run yet. */
 unsigned workers_queued(const struct workers *w);
 /* Finishes the queued jobs (running their done handlers), then ends the threads. */
@@ -168,6 +180,24 @@ void workers_free(struct workers *w);
  * the connection is suspended. EBUSY when too many jobs wait already (the caller answers
  * 503 itself). */
 int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg);
+/* Answer r after a read on a read worker (`read` gets the worker's read-only connection),
+ * then `answer` on the loop, as req_defer. The handler copies into `arg` all the read
+ * needs (query values, the principal, the time): r is not to be touched by `read`. Without
+ * read workers (an in-memory database) `read` runs at once on the loop with the loop's
+ * connection. EBUSY when too many reads wait already (the caller answers 503 itself, or
+ * calls req_read_busy). */
+int req_defer_read(struct req *r, read_h *read, req_answer_h *answer, void *arg);
+/* The 503 for EBUSY from req_defer_read (Retry-After: 1). */
+int req_read_busy(struct req *r);
+/* The loop's longest busy stretch in one callback of the HTTP front (libmicrohttpd's
+ * socket and timers, the workers' answers, the commit's fsync) and of the loop as seen
+ * by a probe timer, over the last full 10 s window, in ms. */
+double http_loop_max_ms(const struct http *h);
+/* How late the loop's probe timer fired at most, over the same window, in ms: it shows a
+ * callback outside the HTTP front (SIP, the queue) holding the loop too. */
+double http_loop_probe_ms(const struct http *h);
+/* The most CPU time the loop thread spent in one such callback, same window, in ms. */
+double http_loop_cpu_ms(const struct http *h);
 
 /* --- Server-Sent Events (sse.c) --- */
 struct sse_hub;

@@ -20,14 +20,21 @@
 #include "acd/acd_host.h"
 #include "base/log.h"
 #include "http/http_int.h"
+#include "kb/kb.h"
 #include "store/db.h"
 
-#define DISCARD_MAX (16u << 20)      /* an announced body larger than this is refused unread */
-#define CONN_LIMIT  4000u            /* open connections in all */
-#define CONN_SPARE  (CONN_LIMIT / 4) /* kept free by cutting slow heads sooner */
-#define SWEEP_MS    1000             /* how often slow connections are looked for */
-#define DEFER_MAX   32               /* deferred requests waiting for a worker at most */
-#define WORKERS     2                /* threads for password hashing */
+#define DISCARD_MAX   (16u << 20)      /* an announced body larger than this is refused unread */
+#define CONN_LIMIT    4000u            /* open connections in all */
+#define CONN_SPARE    (CONN_LIMIT / 4) /* kept free by cutting slow heads sooner */
+#define SWEEP_MS      1000             /* how often slow connections are looked for */
+#define DEFER_MAX     32               /* deferred requests waiting for a worker at most */
+#define WORKERS       2                /* threads for password hashing */
+#define READERS_MAX   8                /* read workers at most (read-workers) */
+#define READ_MAX      64               /* reads waiting for a read worker at most */
+#define LAG_WINDOW_MS 10000            /* the loop's longest callback is kept per window */
+#define LAG_LOG_MS    60000            /* and logged this often when above LAG_LOG_OVER */
+#define LAG_LOG_OVER  5.0              /* ms */
+#define LAG_PROBE_MS  50               /* the probe timer's period */
 
 /* Where a connection is in its request. */
 enum conn_phase {
@@ -68,19 +75,148 @@ struct http {
 	struct tmr sweep;        /* looks for heads and bodies that are too slow */
 	uint64_t head_ms;        /* a head must be complete this long after it may start */
 	uint64_t body_rate;      /* bytes/s a body must average once head_ms has passed; 0: any */
+	struct workers *readers; /* reads off the loop, NULL: reads run on the loop */
+	struct db *rdb[READERS_MAX]; /* each read worker's read-only connection */
+	unsigned nreaders;           /* entries in rdb */
+	/* How long the loop stays in one callback: the HTTP front's own callbacks are timed,
+	 * and a probe timer's lateness shows any other callback (SIP, the queue) that held
+	 * the loop. */
+	struct tmr lag_probe; /* every LAG_PROBE_MS */
+	uint64_t probe_due;   /* when the probe should fire, monotonic ms */
+	uint64_t lag_window;  /* the current window's start, monotonic ms */
+	double lag_max;       /* the current window's longest callback, ms */
+	double lag_prev;      /* the last full window's */
+	double cpu_max;       /* the current window's most CPU time in one callback, ms */
+	double cpu_prev;      /* the last full window's */
+	double probe_max;     /* the current window's largest probe lateness, ms */
+	double probe_prev;    /* the last full window's */
+	uint64_t lag_calls;   /* callbacks timed since the last log line */
+	double lag_log_max;   /* the longest callback since the last log line */
+	double probe_log_max; /* the largest probe lateness since the last log line */
+	uint64_t lag_log_at;  /* when the last log line was due, monotonic ms */
 };
 
 static void run_mhd(struct http *h);
 
+/* ---- loop lag ---- */
+
+static uint64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+/* A callback's start: the wall clock and the loop thread's CPU time. */
+struct lag_mark {
+	uint64_t wall, cpu;
+};
+
+static struct lag_mark lag_start(void)
+{
+	struct lag_mark m = {clock_us(CLOCK_MONOTONIC), clock_us(CLOCK_THREAD_CPUTIME_ID)};
+
+	return m;
+}
+
+/* Closes the windows that have ended by `now_ms`, and logs once a minute when the loop
+ * was held longer than LAG_LOG_OVER. */
+static void lag_roll(struct http *h, uint64_t now_ms)
+{
+	if (now_ms - h->lag_window >= LAG_WINDOW_MS) {
+		bool idle = now_ms - h->lag_window >= 2 * LAG_WINDOW_MS;
+
+		h->lag_prev = idle ? 0 : h->lag_max;
+		h->probe_prev = idle ? 0 : h->probe_max;
+		h->cpu_prev = idle ? 0 : h->cpu_max;
+		h->lag_max = 0;
+		h->cpu_max = 0;
+		h->probe_max = 0;
+		h->lag_window = now_ms;
+	}
+	if (now_ms - h->lag_log_at >= LAG_LOG_MS) {
+		if (h->lag_log_max > LAG_LOG_OVER || h->probe_log_max > LAG_LOG_OVER)
+			log_info("loop.lag", "max_ms=%.1f probe_late_ms=%.1f callbacks=%llu",
+			         h->lag_log_max, h->probe_log_max,
+			         (unsigned long long)h->lag_calls);
+		h->lag_log_at = now_ms;
+		h->lag_log_max = 0;
+		h->probe_log_max = 0;
+		h->lag_calls = 0;
+	}
+}
+
+/* The wall time counts what the loop made others wait; the CPU time tells a callback that
+ * worked long from one whose thread the machine did not run meanwhile. */
+static void lag_note(struct http *h, struct lag_mark t0)
+{
+	uint64_t t1 = mono_us();
+	double ms = (double)(t1 - t0.wall) / 1000.0;
+	double cpu = (double)(clock_us(CLOCK_THREAD_CPUTIME_ID) - t0.cpu) / 1000.0;
+
+	lag_roll(h, t1 / 1000);
+	h->lag_calls++;
+	if (cpu > h->cpu_max)
+		h->cpu_max = cpu;
+	if (ms > h->lag_max)
+		h->lag_max = ms;
+	if (ms > h->lag_log_max)
+		h->lag_log_max = ms;
+}
+
+static void lag_probe_h(void *arg)
+{
+	struct http *h = arg;
+	uint64_t now = mono_us();
+	double late = now / 1000 > h->probe_due ? (double)(now / 1000 - h->probe_due) : 0;
+
+	lag_roll(h, now / 1000);
+	if (late > h->probe_max)
+		h->probe_max = late;
+	if (late > h->probe_log_max)
+		h->probe_log_max = late;
+	h->probe_due = now / 1000 + LAG_PROBE_MS;
+	tmr_start(&h->lag_probe, LAG_PROBE_MS, lag_probe_h, h);
+}
+
+double http_loop_max_ms(const struct http *h)
+{
+	double m = h->lag_max > h->lag_prev ? h->lag_max : h->lag_prev;
+
+	return m;
+}
+
+double http_loop_cpu_ms(const struct http *h)
+{
+	return h->cpu_max > h->cpu_prev ? h->cpu_max : h->cpu_prev;
+}
+
+double http_loop_probe_ms(const struct http *h)
+{
+	return h->probe_max > h->probe_prev ? h->probe_max : h->probe_prev;
+}
+
 static void mhd_tmr_h(void *arg)
 {
+	struct lag_mark t0 = lag_start();
+
 	run_mhd(arg);
+	lag_note(arg, t0);
 }
 
 static void mhd_fd_h(int flags, void *arg)
 {
+	struct lag_mark t0 = lag_start();
+
 	(void)flags;
 	run_mhd(arg);
+	lag_note(arg, t0);
 }
 
 /* The batch's commit failed (`committed` false: nothing of it was kept), or its fsync did
@@ -192,10 +328,12 @@ static void sync_done(struct http *h, bool wait)
 static void sync_fd_h(int flags, void *arg)
 {
 	struct http *h = arg;
+	struct lag_mark t0 = lag_start();
 
 	(void)flags;
 	sync_done(h, false);
 	run_mhd(h);
+	lag_note(h, t0);
 }
 
 static int hold(struct http *h, struct req *r)
@@ -421,6 +559,7 @@ static void sweep_h(void *arg)
 {
 	struct http *h = arg;
 	uint64_t now = tmr_jiffies();
+	struct lag_mark t0 = lag_start();
 	uint64_t head_ms = h->head_ms;
 	unsigned heads = 0, bodies = 0;
 
@@ -452,6 +591,7 @@ static void sweep_h(void *arg)
 		run_mhd(h);
 	}
 	tmr_start(&h->sweep, SWEEP_MS, sweep_h, h);
+	lag_note(h, t0);
 }
 
 /* ---- work off the loop ---- */
@@ -463,6 +603,13 @@ static void deferred_work_h(void *arg)
 	r->work(r->deferred_arg);
 }
 
+static void deferred_read_h(void *ctx, void *arg)
+{
+	struct req *r = arg;
+
+	r->read(ctx, r->deferred_arg);
+}
+
 /* On the loop: the deferred request's answer, with its writes in the turn's group commit
  * as in access_h. */
 static void deferred_done_h(void *arg)
@@ -471,6 +618,7 @@ static void deferred_done_h(void *arg)
 	struct http *h = r->http;
 	req_answer_h *answer = r->deferred;
 	int64_t changes;
+	struct lag_mark t0 = lag_start();
 
 	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
 		h->batch = db_begin(h->app->db) == 0;
@@ -485,6 +633,7 @@ static void deferred_done_h(void *arg)
 		MHD_resume_connection(r->conn);
 	if (!h->stopping)
 		run_mhd(h);
+	lag_note(h, t0);
 }
 
 int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg)
@@ -503,6 +652,76 @@ int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg)
 	if (err)
 		r->deferred = NULL;
 	return err;
+}
+
+int req_defer_read(struct req *r, read_h *read, req_answer_h *answer, void *arg)
+{
+	struct http *h = r->http;
+	int err;
+
+	if (!h || !read || !answer)
+		return EINVAL;
+	if (!h->readers) {
+		read(h->app->db, arg);
+		answer(r, arg);
+		return 0;
+	}
+	if (workers_queued(h->readers) >= READ_MAX)
+		return EBUSY;
+	r->read = read;
+	r->deferred = answer;
+	r->deferred_arg = arg;
+	err = workers_submit_ctx(h->readers, deferred_read_h, deferred_done_h, r);
+	if (err)
+		r->deferred = NULL;
+	return err;
+}
+
+int req_read_busy(struct req *r)
+{
+	resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
+	           L(r, "Många sökningar pågår just nu; försök igen om en sekund.",
+	             "Many searches are running right now; try again in a second."));
+	return resp_header(r, "Retry-After", "1");
+}
+
+/* One read-only connection per read worker; none for an in-memory database (its data
+ * is the loop connection's alone). */
+static int readers_start(struct http *h)
+{
+	const char *path = h->app->db_path;
+	struct db_opts o = {.readonly = true};
+	void *ctx[READERS_MAX];
+	unsigned n = h->app->read_workers;
+	int err = 0;
+
+	if (n == 0 || !path || strcmp(path, ":memory:") == 0 || path[0] == '\0')
+		return 0;
+	if (n > READERS_MAX)
+		n = READERS_MAX;
+	for (unsigned i = 0; !err && i < n; i++) {
+		err = db_open(&h->rdb[i], path, &o);
+		if (!err) {
+			h->nreaders++;
+			/* The same search functions as the loop's connection (FTS5 tokenizer). */
+			err = kb_search_init(h->rdb[i]);
+		}
+		ctx[i] = h->rdb[i];
+	}
+	if (!err)
+		err = workers_alloc_ctx(&h->readers, n, ctx);
+	if (err)
+		log_error("http.readers", "n=%u error=\"%s\"", n, strerror(err));
+	return err;
+}
+
+static void readers_stop(struct http *h)
+{
+	workers_free(h->readers);
+	h->readers = NULL;
+	for (unsigned i = 0; i < h->nreaders; i++)
+		db_close(h->rdb[i]);
+	h->nreaders = 0;
 }
 
 /* ---- libmicrohttpd's own error answers ----
@@ -666,6 +885,13 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		return err;
 	}
 	err = workers_alloc(&h->workers, WORKERS);
+	if (!err) {
+		err = readers_start(h);
+		if (err) {
+			readers_stop(h);
+			workers_free(h->workers);
+		}
+	}
 	if (err) {
 		sse_hub_free(h->sse);
 		free(h);
@@ -689,6 +915,7 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	        MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
+		readers_stop(h);
 		workers_free(h->workers);
 		sse_hub_free(h->sse);
 		free(h);
@@ -710,14 +937,20 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		if (h->sync_fd >= 0)
 			fd_close(h->sync_fd);
 		MHD_stop_daemon(h->d);
+		readers_stop(h);
 		workers_free(h->workers);
 		sse_hub_free(h->sse);
 		free(h);
 		return err;
 	}
 	tmr_start(&h->sweep, SWEEP_MS, sweep_h, h);
-	log_info("http.listen", "addr=\"%s\" port=%u per_address=%u head_timeout_s=%u", addr,
-	         h->port, app->http_per_address, (unsigned)(h->head_ms / 1000));
+	tmr_init(&h->lag_probe);
+	h->lag_window = h->lag_log_at = mono_us() / 1000;
+	h->probe_due = h->lag_window + LAG_PROBE_MS;
+	tmr_start(&h->lag_probe, LAG_PROBE_MS, lag_probe_h, h);
+	log_info("http.listen",
+	         "addr=\"%s\" port=%u per_address=%u head_timeout_s=%u read_workers=%u", addr,
+	         h->port, app->http_per_address, (unsigned)(h->head_ms / 1000), h->nreaders);
 	*hp = h;
 	return 0;
 }
@@ -731,10 +964,13 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	/* Logins being verified are answered (their writes join the batch below). */
+	/* Logins being verified and reads under way are answered (their writes join the
+	 * batch below). */
 	workers_free(h->workers);
 	h->workers = NULL;
+	readers_stop(h);
 	tmr_cancel(&h->sweep);
+	tmr_cancel(&h->lag_probe);
 	tmr_cancel(&h->tmr);
 	fd_close(h->epfd);
 	/* What is on its way to the disk is answered, the open batch committed. */

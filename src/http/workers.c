@@ -1,7 +1,9 @@
-/* A few threads for CPU-heavy work of requests (password hashing), so the loop thread
- * goes on serving calls and other requests meanwhile. A job's work runs on a worker and
- * touches neither the database nor libmicrohttpd; its `done` runs afterwards on the loop,
- * told through an eventfd the loop watches. */
+/* A few threads for work of requests that would hold up the loop thread (password
+ * hashing, long reads of the database), so the loop goes on serving calls and other
+ * requests meanwhile. A job's work runs on a worker and touches neither libmicrohttpd nor
+ * anything else the loop owns, only what its job carries and its worker's own context (a
+ * read-only database connection); its `done` runs afterwards on the loop, told through an
+ * eventfd the loop watches. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -22,13 +24,23 @@
 
 struct job {
 	struct job *next;
-	work_h *work;      /* on a worker thread */
+	work_h *work;      /* on a worker thread, or */
+	work_ctx_h *cwork; /* the same, given the worker's context */
 	work_done_h *done; /* on the loop thread */
 	void *arg;         /* the caller's; borrowed */
 };
 
+struct workers;
+
+/* One thread's own part. */
+struct worker {
+	struct workers *w; /* the pool */
+	void *ctx;         /* its context, given to cwork (borrowed) */
+};
+
 struct workers {
 	pthread_t threads[WORKERS_MAX];
+	struct worker each[WORKERS_MAX];
 	unsigned n;            /* threads started */
 	pthread_mutex_t mu;    /* guards todo, finished, queued, stop */
 	pthread_cond_t cv;     /* a job was queued, or stop was set */
@@ -42,7 +54,8 @@ struct workers {
 
 static void *worker_main(void *arg)
 {
-	struct workers *w = arg;
+	struct worker *me = arg;
+	struct workers *w = me->w;
 	uint64_t one = 1;
 
 	/* The loop thread comes first: on a small machine the workers would otherwise take
@@ -62,7 +75,10 @@ static void *worker_main(void *arg)
 		if (!w->todo)
 			w->todo_end = &w->todo;
 		pthread_mutex_unlock(&w->mu);
-		j->work(j->arg);
+		if (j->cwork)
+			j->cwork(me->ctx, j->arg);
+		else
+			j->work(j->arg);
 		pthread_mutex_lock(&w->mu);
 		j->next = w->finished;
 		w->finished = j;
@@ -112,6 +128,11 @@ static void efd_h(int flags, void *arg)
 
 int workers_alloc(struct workers **wp, unsigned n)
 {
+	return workers_alloc_ctx(wp, n, NULL);
+}
+
+int workers_alloc_ctx(struct workers **wp, unsigned n, void *const *ctx)
+{
 	struct workers *w;
 	int err;
 
@@ -131,7 +152,9 @@ int workers_alloc(struct workers **wp, unsigned n)
 	pthread_cond_init(&w->cv, NULL);
 	err = fd_listen(w->efd, FD_READ, efd_h, w);
 	for (unsigned i = 0; !err && i < n; i++) {
-		err = pthread_create(&w->threads[i], NULL, worker_main, w);
+		w->each[i].w = w;
+		w->each[i].ctx = ctx ? ctx[i] : NULL;
+		err = pthread_create(&w->threads[i], NULL, worker_main, &w->each[i]);
 		if (!err)
 			w->n++;
 	}
@@ -148,16 +171,17 @@ unsigned workers_queued(const struct workers *w)
 	return w ? w->queued : 0;
 }
 
-int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg)
+static int submit(struct workers *w, work_h *work, work_ctx_h *cwork, work_done_h *done, void *arg)
 {
 	struct job *j;
 
-	if (!w || !work || !done)
+	if (!w || !(work || cwork) || !done)
 		return EINVAL;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return ENOMEM;
 	j->work = work;
+	j->cwork = cwork;
 	j->done = done;
 	j->arg = arg;
 	pthread_mutex_lock(&w->mu);
@@ -167,6 +191,16 @@ int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg)
+{
+	return submit(w, work, NULL, done, arg);
+}
+
+int workers_submit_ctx(struct workers *w, work_ctx_h *work, work_done_h *done, void *arg)
+{
+	return submit(w, NULL, work, done, arg);
 }
 
 void workers_free(struct workers *w)

@@ -707,7 +707,8 @@ static void breakdowns(struct pdf *p, const json_t *rep)
 	}
 }
 
-static bool pdf_used; /* a PDF was made: cairo and fontconfig hold caches until shutdown */
+/* a PDF was made: cairo and fontconfig hold caches until shutdown (set on read workers) */
+static _Atomic bool pdf_used;
 
 void report_pdf_shutdown(void)
 {
