@@ -38,14 +38,30 @@ int case_get_created(struct db *db, const struct principal *who, int64_t id, int
 /* Search filters; zero/NULL fields are not applied. */
 struct case_query {
 	int64_t group_id, client_id, category_id, citizen_id, agent_id;
-	const char *outcome, *channel, *text; /* text: words in the summary */
-	int64_t from, to;                     /* received_at range [from, to) */
-	const char *personal_id, *phone;      /* find the citizen first */
-	bool threat;                          /* only threat-flagged cases */
+	const char *outcome, *channel;
+	const char *text;                /* words in the summary or the citizen's name, each
+	                                    matched as the start of a word, stemmed (Swedish) */
+	int64_t from, to;                /* received_at range [from, to) */
+	const char *personal_id, *phone; /* find the citizen first */
+	bool threat;                     /* only threat-flagged cases */
+	int64_t after_at, after_id;      /* the cursor: only cases older than (received_at, id);
+	                                    after_id 0 = from the newest */
 	int64_t limit, offset;
 };
+/* The count of a search stops here: *total is CASE_COUNT_MAX + 1 when more cases match. */
+#define CASE_COUNT_MAX 10000
+/* A search that runs longer (ms) stops: ETIMEDOUT. */
+#define CASE_SEARCH_BUDGET_MS 250
+/* Cases newest first (received_at, then id). EBADMSG when `text` holds no word to search
+ * for (stop words and one-letter words are not indexed); ETIMEDOUT when the search ran
+ * past CASE_SEARCH_BUDGET_MS. */
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total);
+/* The opaque cursor of a search's `after`: URL-safe base64 of "received_at:id". */
+#define CASE_CURSOR_MAX 48
+int case_cursor_encode(int64_t received_at, int64_t id, char out[CASE_CURSOR_MAX]);
+/* EBADMSG when `s` is not such a cursor. */
+int case_cursor_decode(const char *s, int64_t *received_at, int64_t *id);
 
 /* A citizen's name, phone, e-mail and personnummer, or the cases of a citizen. A citizen
  * is seen only through a case the principal may read (managers and admins see all):

@@ -140,6 +140,29 @@ static int query_time_s(struct req *r, const char *key, int64_t *out)
 	return err;
 }
 
+/* The list envelope plus total_exact (false: more than CASE_COUNT_MAX match, total says
+ * CASE_COUNT_MAX) and next, the cursor after the page's last case (null after a short
+ * page). */
+static int cases_search_answer(struct req *r, json_t *items, struct page *pg)
+{
+	size_t n = json_array_size(items);
+	bool exact = pg->total <= CASE_COUNT_MAX;
+	json_t *o, *last = n ? json_array_get(items, n - 1) : NULL;
+	char cursor[CASE_CURSOR_MAX];
+	int64_t at = 0;
+
+	o = json_pack("{s:o,s:I,s:b,s:I,s:I}", "items", items, "total",
+	              (json_int_t)(exact ? pg->total : CASE_COUNT_MAX), "total_exact", exact,
+	              "limit", (json_int_t)pg->limit, "offset", (json_int_t)pg->offset);
+	if (last && (int64_t)n == pg->limit &&
+	    time_parse_iso8601(json_string_value(json_object_get(last, "received_at")), &at) == 0 &&
+	    case_cursor_encode(at, json_integer_value(json_object_get(last, "id")), cursor) == 0)
+		json_object_set_new(o, "next", json_string(cursor));
+	else
+		json_object_set_new(o, "next", json_null());
+	return resp_json(r, 200, o);
+}
+
 static int cases_search(struct req *r)
 {
 	struct case_query q = {0};
@@ -157,10 +180,24 @@ static int cases_search(struct req *r)
 		return 0;
 	q.limit = pg.limit;
 	q.offset = pg.offset;
+	/* Skipping rows costs as much as reading them: deep pages go by the cursor. */
+	if (q.offset > CASE_COUNT_MAX)
+		return req_query_bad(r, "offset",
+		                     L(r,
+		                       "högst %d; bläddra vidare med after= (värdet next i svaret)",
+		                       "at most %d; page further with after= (the answer's next)"),
+		                     CASE_COUNT_MAX);
+	if (req_query(r, "after") &&
+	    case_cursor_decode(req_query(r, "after"), &q.after_at, &q.after_id) != 0)
+		return req_query_bad(r, "after", "%s",
+		                     L(r, "ingen markör från ett tidigare svar (next)",
+		                       "not a cursor from an earlier answer (next)"));
 	if (query_one_of(r, "outcome", outcomes, &q.outcome) ||
 	    query_one_of(r, "channel", channels, &q.channel))
 		return 0;
 	q.text = req_query(r, "q");
+	if (q.text && !q.text[0])
+		q.text = NULL;
 	if (req_query(r, "phone")) {
 		/* Stored phones are E.164 (phone_normalize); the query is read the same way, so
 		 * "070-030 54 22", "0700305422" and "+46700305422" find the same citizen. */
@@ -194,9 +231,25 @@ static int cases_search(struct req *r)
 		q.personal_id = pnr;
 	}
 	err = case_search(r->app->db, &r->who, &q, r->now, &items, &pg.total);
+	if (err == EBADMSG)
+		return req_query_bad(r, "q", "%s",
+		                     L(r,
+		                       "inget ord att söka på: ange minst ett ord med två tecken "
+		                       "eller fler (vanliga småord som \"och\" söks inte)",
+		                       "no word to search for: give at least one word of two "
+		                       "characters or more (common words such as \"och\" are "
+		                       "not searched)"));
+	if (err == ETIMEDOUT)
+		return resp_error(r, 400, "search-too-broad",
+		                  L(r, "För bred sökning", "Search too broad"), "%s",
+		                  L(r,
+		                    "Sökningen tog för lång tid. Begränsa den med fler eller "
+		                    "längre ord, en grupp, en kategori eller ett datumintervall.",
+		                    "The search took too long. Narrow it with more or longer "
+		                    "words, a group, a category or a date range."));
 	if (err)
 		return resp_store_error(r, err, "case");
-	return resp_list(r, items, &pg);
+	return cases_search_answer(r, items, &pg);
 }
 
 static json_t *col_or_null(struct stmt *s, int col)
