@@ -1481,7 +1481,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		goto out;
 	}
 	search_sql_build(q, who, sql);
-	db_budget_set(db, CASE_SEARCH_BUDGET_MS);
+	db_budget_set(db, q->budget_ms ? q->budget_ms : CASE_SEARCH_BUDGET_MS);
 	err = db_prepare(db, &s, sql->count, false);
 	if (err)
 		goto out;

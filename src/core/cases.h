@@ -47,6 +47,7 @@ struct case_query {
 	int64_t after_at, after_id;      /* the cursor: only cases older than (received_at, id);
 	                                    after_id 0 = from the newest */
 	int64_t limit, offset;
+	int64_t budget_ms; /* time budget; 0: CASE_SEARCH_BUDGET_MS, < 0: none */
 };
 /* The count of a search stops here: *total is CASE_COUNT_MAX + 1 when more cases match. */
 #define CASE_COUNT_MAX 10000

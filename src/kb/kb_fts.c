@@ -499,6 +499,9 @@ static int term_h(void *arg, const char *tok, size_t n, size_t start, size_t end
 
 	(void)start;
 	(void)end;
+	/* A one-character start ("5") is the start of too many words to be a search. */
+	if (n < 2)
+		return 0;
 	/* Tokens are letters and digits only (fold() drops everything else), so a quoted
 	 * token needs no escaping. */
 	kb_buf_str(c->b, c->n++ ? " \"" : "\"");
