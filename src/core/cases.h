@@ -40,7 +40,7 @@ struct case_query {
 	int64_t group_id, client_id, category_id, citizen_id, agent_id;
 	const char *outcome, *channel;
 	const char *text;                /* words in the summary or the citizen's name, each
-	                                    matched as the start of a word, stemmed (Swedish) */
+	                                    matched by its stem (Swedish) */
 	int64_t from, to;                /* received_at range [from, to) */
 	const char *personal_id, *phone; /* find the citizen first */
 	bool threat;                     /* only threat-flagged cases */
@@ -49,8 +49,11 @@ struct case_query {
 	int64_t limit, offset;
 	int64_t budget_ms; /* time budget; 0: CASE_SEARCH_BUDGET_MS, < 0: none */
 };
-/* The count of a search stops here: *total is CASE_COUNT_MAX + 1 when more cases match. */
-#define CASE_COUNT_MAX 10000
+/* The count of a search stops here: *total is CASE_COUNT_MAX + 1 when more cases match.
+ * Counting further would read every matching case. */
+#define CASE_COUNT_MAX 1000
+/* Skipping rows costs as much as reading them: deeper pages go by the cursor. */
+#define CASE_OFFSET_MAX 1000
 /* A search that runs longer (ms) stops: ETIMEDOUT. */
 #define CASE_SEARCH_BUDGET_MS 250
 /* Cases newest first (received_at, then id). EBADMSG when `text` holds no word to search

@@ -181,12 +181,12 @@ static int cases_search(struct req *r)
 	q.limit = pg.limit;
 	q.offset = pg.offset;
 	/* Skipping rows costs as much as reading them: deep pages go by the cursor. */
-	if (q.offset > CASE_COUNT_MAX)
+	if (q.offset > CASE_OFFSET_MAX)
 		return req_query_bad(r, "offset",
 		                     L(r,
 		                       "högst %d; bläddra vidare med after= (värdet next i svaret)",
 		                       "at most %d; page further with after= (the answer's next)"),
-		                     CASE_COUNT_MAX);
+		                     CASE_OFFSET_MAX);
 	if (req_query(r, "after") &&
 	    case_cursor_decode(req_query(r, "after"), &q.after_at, &q.after_id) != 0)
 		return req_query_bad(r, "after", "%s",

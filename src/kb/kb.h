@@ -27,11 +27,12 @@ int kb_search_init(struct db *db);
  * that use "lotsen_sv". Cheap: a stemmer is made only when a table opens. */
 int kb_fts_register(void *handle);
 /* An FTS5 MATCH expression for text searched over a "lotsen_sv" table: every word of
- * `text` stemmed as documents are, each to be the start of a word in the row
- * ("hemtjänsten" finds "hemtjänst" and "hemtjänstens"). *match is malloc'ed; *nterms the
- * number of words. ENOENT if no word is left (stop words and one-letter words are not
- * indexed). */
-int kb_fts_prefix_query(const char *text, char **match, size_t *nterms);
+ * `text` stemmed as documents are, each to be a word of the row ("hemtjänsten" finds
+ * "hemtjänst" and "hemtjänstens"; whole words: a part of a compound is not a word of it,
+ * and prefixes are not searched, since FTS5 gathers every row of every word a prefix
+ * starts before it can return the first). *match is malloc'ed; *nterms the number of
+ * words. ENOENT if no word is left (stop words and one-character words are not searched). */
+int kb_fts_query(const char *text, char **match, size_t *nterms);
 
 /* --- the rules --- */
 

@@ -499,18 +499,18 @@ static int term_h(void *arg, const char *tok, size_t n, size_t start, size_t end
 
 	(void)start;
 	(void)end;
-	/* A one-character start ("5") is the start of too many words to be a search. */
+	/* A one-character word ("5") is in too many rows to be a search. */
 	if (n < 2)
 		return 0;
 	/* Tokens are letters and digits only (fold() drops everything else), so a quoted
 	 * token needs no escaping. */
 	kb_buf_str(c->b, c->n++ ? " \"" : "\"");
 	kb_buf_add(c->b, tok, n);
-	kb_buf_str(c->b, "\"*");
+	kb_buf_str(c->b, "\"");
 	return 0;
 }
 
-int kb_fts_prefix_query(const char *text, char **match, size_t *nterms)
+int kb_fts_query(const char *text, char **match, size_t *nterms)
 {
 	struct kb_buf b = {0};
 	struct terms_ctx c = {&b, 0};

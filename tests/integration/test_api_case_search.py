@@ -82,10 +82,10 @@ class CaseSearchTest(ServerTest):
                              [c["id"] for c in whole["items"]])
 
     def test_refused(self):
-        r = self.api("GET", "/api/v1/cases?offset=10001", user="anna")
+        r = self.api("GET", "/api/v1/cases?offset=1001", user="anna")
         self.assertProblem(r, 400, "offset")
         self.assertIn("after", r.body)
-        self.assertEqual(self.api("GET", "/api/v1/cases?offset=10000", user="anna").status, 200)
+        self.assertEqual(self.api("GET", "/api/v1/cases?offset=1000", user="anna").status, 200)
         self.assertProblem(self.api("GET", "/api/v1/cases?after=inte-en-mark%C3%B6r", user="anna"), 400, "after")
         for q in ("a", "och", "5", " "):
             self.assertProblem(self.api("GET", "/api/v1/cases?q=" + urllib.parse.quote(q), user="anna"), 400, "q")

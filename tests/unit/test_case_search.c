@@ -184,7 +184,7 @@ static void stems(const char *text, struct words *ws)
 	kb_stemmer_free(st);
 }
 
-/* Every word of the query (stemmed, two bytes or more) starts some word of the case. */
+/* Every word of the query (stemmed, two bytes or more) is a word of the case. */
 static bool text_matches(const struct words *q, const char *text)
 {
 	static struct words d;
@@ -195,7 +195,7 @@ static bool text_matches(const struct words *q, const char *text)
 		if (strlen(q->w[i]) < 2)
 			continue;
 		for (size_t j = 0; j < d.n && !found; j++)
-			found = strncmp(d.w[j], q->w[i], strlen(q->w[i])) == 0;
+			found = strcmp(d.w[j], q->w[i]) == 0;
 		if (!found)
 			return false;
 	}
