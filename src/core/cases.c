@@ -1493,7 +1493,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 	if (err)
 		goto out;
 	search_bind(s, q, who, match);
-	stmt_bind_int(s, 20, CASE_COUNT_MAX + 1);
+	stmt_bind_int(s, 20, q->count_all ? -1 : CASE_COUNT_MAX + 1);
 	err = stmt_step(s);
 	if (err == DB_ROW) {
 		*total = stmt_int(s, 0);
@@ -1629,7 +1629,8 @@ int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int
 int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
                        int64_t limit, int64_t offset, json_t **items, int64_t *total)
 {
-	struct case_query q = {.citizen_id = id, .limit = limit, .offset = offset};
+	struct case_query q = {
+	        .citizen_id = id, .limit = limit, .offset = offset, .count_all = true};
 	int err = citizen_access(db, who, id, now);
 
 	if (err)

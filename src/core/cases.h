@@ -48,6 +48,7 @@ struct case_query {
 	                                    after_id 0 = from the newest */
 	int64_t limit, offset;
 	int64_t budget_ms; /* time budget; 0: CASE_SEARCH_BUDGET_MS, < 0: none */
+	bool count_all;    /* count past CASE_COUNT_MAX (a citizen's cases: few) */
 };
 /* The count of a search stops here: *total is CASE_COUNT_MAX + 1 when more cases match.
  * Counting further would read every matching case. */
