@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|search|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -439,6 +439,118 @@ reads_run() {
 	rm -f "$TMP/pid" "$TMP/reads.db" "$TMP/reads.db-wal" "$TMP/reads.db-shm"
 }
 
+# ---- Case search at scale -------------------------------------------------------------
+# `lotsen demo --years 4 --contacts-per-year 1000000` (4 M cases) is generated once, by the
+# binary given as SEARCH_OLD_BIN (main before the search indexes; default: this build) into
+# $SEARCH_CACHE/demo-4y-before.db (default /tmp/lotsen-bench-cache, about 0.7 GB); a copy
+# migrated by this build (the backfill of the text index, timed) is demo-4y.db (1.1 GB).
+# Each query shape then runs for SEARCH_S seconds on one connection (wrk, closed loop),
+# as the agent anna, with 50-row answers; with SEARCH_OLD_BIN the same shapes run against
+# the old binary first. Case creation (the api section's POST) runs on fresh demo
+# databases with both binaries, one after the other.
+search_token() {
+	curl -fs -X POST "http://127.0.0.1:$1/api/v1/login" \
+		-d '{"username":"anna","password":"lotsen-demo"}' |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+search_shapes() { # PORT TOKEN LABEL
+	# A citizen with a personnummer, and the cursor of a page deep in the list.
+	curl -fs -X POST -H "Authorization: Bearer $2" "http://127.0.0.1:$1/api/v1/cases" \
+		-d '{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om parkering vid äldreboendet.","citizen":{"personal_id":"19811218-9876","phone":"070-111 22 33"}}' >/dev/null
+	after=$(curl -fs -H "Authorization: Bearer $2" "http://127.0.0.1:$1/api/v1/cases?limit=50&to=2024-06-01" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("next") or "")')
+	for shape in "q=genererat" "q=genererat&group_id=3" "q=parkering" "q=zzzz" "q=hemtj%C3%A4nsten" "q=parkering&group_id=6" \
+		"q=avgift&from=2025-01-01&to=2025-02-01" "phone=070-037%2066%2079" \
+		"personal_id=198112189876" "group_id=4" "category_id=3" "agent_id=9" \
+		"client_id=1&channel=email" "group_id=2&outcome=handed_over&from=2024-01-01&to=2025-01-01" \
+		"threat=true" "" "offset=1000" "offset=1000000" "after=$after"; do
+		url="http://127.0.0.1:$1/api/v1/cases?limit=50&$shape"
+		code=$(curl -s -o "$TMP/shape.json" -w '%{http_code}' -H "Authorization: Bearer $2" "$url")
+		n=$(python3 -c 'import json,sys
+try: print(len(json.load(open(sys.argv[1])).get("items", [])))
+except Exception: print("-")' "$TMP/shape.json")
+		lat=$(wrk -t1 -c1 -d"${SEARCH_S:-5}s" --timeout 30s --latency -H "Authorization: Bearer $2" "$url" |
+			awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {rps=$2} END {printf "p50=%s p99=%s req_s=%s", p50, p99, rps}')
+		say "$3 GET /api/v1/cases?limit=50&$shape status=$code rows=$n $lat"
+	done
+}
+
+search_serve() { # BIN DB
+	PORT=$(free_port)
+	"$1" serve --db "$2" --http "127.0.0.1:$PORT" --log-level warn 2>>"$TMP/server.log" &
+	echo $! >"$TMP/pid"
+	wait_http "$PORT"
+}
+
+search_stop() {
+	kill "$(cat "$TMP/pid")"; wait "$(cat "$TMP/pid")" 2>/dev/null || true
+	rm -f "$TMP/pid"
+}
+
+search_create() { # BIN LABEL [DB to copy instead of a fresh demo]
+	if [ -n "${3:-}" ]; then
+		cp "$3" "$TMP/create-$2.db"
+	else
+		"$1" demo --db "$TMP/create-$2.db" >/dev/null 2>&1
+	fi
+	search_serve "$1" "$TMP/create-$2.db"
+	tok=$(search_token "$PORT")
+	cat >"$TMP/create.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $tok"
+local body = '{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-#######"}}'
+local threads = 0
+function setup(thread) thread:set("base", 5000000 + threads * 1000000); threads = threads + 1 end
+function init(args) n = base end
+function request()
+	n = n + 1
+	return wrk.format(nil, nil, nil, (string.gsub(body, "#######", string.format("%07d", n))))
+end
+LUA
+	say "$2 \$ wrk -t2 -c16 -d10s --latency -s create.lua http://127.0.0.1:PORT/api/v1/cases ($2 binary, ${3:-fresh demo database})"
+	wrk -t2 -c16 -d10s --latency -s "$TMP/create.lua" "http://127.0.0.1:$PORT/api/v1/cases" |
+		grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" | sed "s/^/$2 /" || true
+	search_stop
+	rm -f "$TMP/create-$2.db"*
+}
+
+bench_search() {
+	CACHE=${SEARCH_CACHE:-/tmp/lotsen-bench-cache}
+	OLD=${SEARCH_OLD_BIN:-}
+	GEN=${OLD:-$BIN}
+	mkdir -p "$CACHE"
+	say "## case search at scale: 4 years × 1 000 000 cases (cached in $CACHE)"
+	if [ ! -e "$CACHE/demo-4y-before.db" ]; then
+		say "\$ $GEN demo --years 4 --contacts-per-year 1000000 --db $CACHE/demo-4y-before.db"
+		t0=$(date +%s)
+		"$GEN" demo --years 4 --contacts-per-year 1000000 --db "$CACHE/demo-4y-before.db" 2>/dev/null | tail -1
+		say "generation_s=$(( $(date +%s) - t0 ))"
+	fi
+	if [ ! -e "$CACHE/demo-4y.db" ]; then
+		cp "$CACHE/demo-4y-before.db" "$CACHE/demo-4y.db"
+		say "\$ $BUILD/lotsen migrate --db $CACHE/demo-4y.db (adds the text index and the filter indexes)"
+		t0=$(date +%s%N)
+		"$BIN" migrate --db "$CACHE/demo-4y.db" >/dev/null 2>&1
+		say "migration_s=$(( ($(date +%s%N) - t0) / 1000000000 )) db_bytes_before=$(du -b "$CACHE/demo-4y-before.db" | cut -f1) db_bytes_after=$(du -b "$CACHE/demo-4y.db" | cut -f1)"
+	fi
+	if [ -n "$OLD" ] && [ -z "${SEARCH_AFTER_ONLY:-}" ]; then
+		search_serve "$OLD" "$CACHE/demo-4y-before.db"
+		search_shapes "$PORT" "$(search_token "$PORT")" before
+		search_stop
+	fi
+	search_serve "$BIN" "$CACHE/demo-4y.db"
+	search_shapes "$PORT" "$(search_token "$PORT")" after
+	search_stop
+	say "## case creation with and without the search indexes"
+	[ -z "$OLD" ] || search_create "$OLD" before
+	search_create "$BIN" after
+	# The same on copies of the 4 M databases: every index is deep there.
+	[ -z "$OLD" ] || search_create "$OLD" before "$CACHE/demo-4y-before.db"
+	search_create "$BIN" after "$CACHE/demo-4y.db"
+}
+
 wait_file() {
 	i=0
 	until [ -s "$1" ] || [ $i -gt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
@@ -454,5 +566,6 @@ sip) bench_sip ;;
 forecast) bench_forecast ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
+search) bench_search ;;
 *) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads ;;
 esac

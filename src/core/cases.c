@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "core/audit.h"
 #include "core/calendar.h"
 #include "core/contact.h"
 #include "core/personnummer.h"
 #include "core/resource.h"
+#include "kb/kb.h"
 #include "store/db.h"
 
 static case_observer_h *observer;
@@ -1319,68 +1322,208 @@ int handover_list(struct db *db, const struct principal *who, const struct hando
  * Search
  * ====================================================================== */
 
-/* One fixed statement with optional filters: no SQL is built from input. The last part
- * is who may see what: auth_can_read_case in SQL (AUTH_SQL_CAN_READ_CASE, checked against
- * it in test_auth.c). */
-#define CASE_WHERE                                                                                 \
-	" WHERE (?1 = 0 OR c.group_id = ?1) AND (?2 = 0 OR c.client_id = ?2)"                      \
-	" AND (?3 = 0 OR c.category_id = ?3) AND (?4 = 0 OR c.citizen_id = ?4)"                    \
-	" AND (?5 = 0 OR c.agent_id = ?5) AND (?6 IS NULL OR c.outcome = ?6)"                      \
-	" AND (?7 IS NULL OR c.channel = ?7) AND (?8 = 0 OR c.received_at >= ?8)"                  \
-	" AND (?9 = 0 OR c.received_at < ?9)"                                                      \
-	" AND (?10 IS NULL OR c.summary LIKE '%' || ?10 || '%')"                                   \
-	" AND (?11 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11))"  \
-	" AND (?12 IS NULL OR c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12))"        \
-	" AND (?18 = 0 OR c.threat = 1)"                                                           \
-	" AND " AUTH_SQL_CAN_READ_CASE("?13", "?14", "?15")
+/* The statement is put together from fixed pieces, one per filter given, so that SQLite
+ * sees only the filters that apply and can answer each from its index (migration 7 in
+ * store/schema.c); every value is a bound parameter, no input becomes SQL. Parameters:
+ * ?1 group, ?2 client, ?3 category, ?4 citizen, ?5 agent, ?6 outcome, ?7 channel, ?8 from,
+ * ?9 to, ?10 the text's MATCH expression, ?11 personnummer, ?12 phone, ?13–?15 the
+ * principal, ?16 limit, ?17 offset, ?18–?19 the cursor (received_at, id), ?20 where the
+ * count stops.
+ *
+ * Two shapes. Text without a citizen: the text index drives, newest key first (its rowid
+ * orders as received_at, id), and the other filters check each hit; a page stops after
+ * `limit` hits. Everything else: the cases table drives through the index of the most
+ * selective filter given, newest first, and text (if any) is a lookup of the case's key
+ * in the text index. */
+#define SEARCH_KEY_BITS 30
+#define SEARCH_ID_MASK  "1073741823"
+
+struct search_sql {
+	char list[2048], count[2048];
+};
+
+static void sql_add(char *buf, size_t cap, const char *piece)
+{
+	size_t n = strlen(buf), m = strlen(piece);
+
+	if (n + m < cap)
+		memcpy(buf + n, piece, m + 1);
+}
+
+/* The WHERE pieces shared by the page and the count, into `w`. */
+static void search_where(const struct case_query *q, const struct principal *who, bool fts_drives,
+                         char *w, size_t cap)
+{
+	/* The equality filters, the most selective kind first. Only the first one given is
+	 * offered to SQLite as an index, the others are checked on its rows (a unary + hides
+	 * a column's index): without statistics SQLite cannot tell a citizen (tens of cases)
+	 * from an outcome (a quarter of all of them). A department contact sees only its
+	 * own department's cases: said as a filter too, the client index answers it. */
+	const struct {
+		bool on;
+		const char *expr;
+	} eq[] = {
+	        {q->threat, "c.threat = 1"},
+	        {q->citizen_id != 0, "c.citizen_id = ?4"},
+	        {q->personal_id != NULL,
+	         "c.citizen_id IN (SELECT id FROM citizens WHERE personal_id = ?11)"},
+	        {q->phone != NULL, "c.citizen_id IN (SELECT id FROM citizens WHERE phone = ?12)"},
+	        {q->agent_id != 0, "c.agent_id = ?5"},
+	        {q->category_id != 0, "c.category_id = ?3"},
+	        {q->group_id != 0, "c.group_id = ?1"},
+	        {q->client_id != 0, "c.client_id = ?2"},
+	        {who->role == ROLE_CLIENT_VIEWER, "c.client_id = ?15"},
+	        {q->channel != NULL, "c.channel = ?7"},
+	        {q->outcome != NULL, "c.outcome = ?6"},
+	};
+	bool indexed = false;
+
+	w[0] = '\0';
+	sql_add(w, cap, " WHERE 1");
+	for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++) {
+		if (!eq[i].on)
+			continue;
+		sql_add(w, cap, indexed ? " AND +" : " AND ");
+		sql_add(w, cap, eq[i].expr);
+		indexed = true;
+	}
+	if (fts_drives) {
+		if (q->from)
+			sql_add(w, cap, " AND f.rowid >= (?8 << 30)");
+		if (q->to)
+			sql_add(w, cap, " AND f.rowid < (?9 << 30)");
+		if (q->after_id)
+			sql_add(w, cap, " AND f.rowid < ((?18 << 30) | ?19)");
+	} else {
+		if (q->from)
+			sql_add(w, cap, " AND c.received_at >= ?8");
+		if (q->to)
+			sql_add(w, cap, " AND c.received_at < ?9");
+		if (q->after_id)
+			sql_add(w, cap,
+			        " AND c.received_at <= ?18 AND (c.received_at < ?18 OR c.id < "
+			        "?19)");
+		if (q->text)
+			sql_add(w, cap,
+			        " AND EXISTS(SELECT 1 FROM cases_fts(?10) f"
+			        " WHERE f.rowid = ((c.received_at << 30) | c.id))");
+	}
+	sql_add(w, cap, " AND " AUTH_SQL_CAN_READ_CASE("?13", "?14", "?15"));
+}
+
+static void search_sql_build(const struct case_query *q, const struct principal *who,
+                             struct search_sql *out)
+{
+	/* A citizen has few cases: found through the citizen's index, each checked
+	 * against the text, beats walking every case that has the word. */
+	bool fts_drives = q->text && !q->citizen_id && !q->personal_id && !q->phone;
+	char w[1536];
+	const char *from = fts_drives ? " FROM cases_fts(?10) f CROSS JOIN cases c"
+	                                " ON c.id = (f.rowid & " SEARCH_ID_MASK ")"
+	                              : " FROM cases c";
+
+	search_where(q, who, fts_drives, w, sizeof(w));
+	out->list[0] = out->count[0] = '\0';
+	sql_add(out->list, sizeof(out->list), "SELECT " CASE_COLUMNS);
+	sql_add(out->list, sizeof(out->list), from);
+	sql_add(out->list, sizeof(out->list),
+	        " JOIN groups g ON g.id = c.group_id JOIN clients cl ON cl.id = c.client_id"
+	        " JOIN categories cat ON cat.id = c.category_id");
+	sql_add(out->list, sizeof(out->list), w);
+	sql_add(out->list, sizeof(out->list),
+	        fts_drives ? " ORDER BY f.rowid DESC LIMIT ?16 OFFSET ?17"
+	                   : " ORDER BY c.received_at DESC, c.id DESC LIMIT ?16 OFFSET ?17");
+	/* Counting stops one past CASE_COUNT_MAX: past it the answer says "more than". */
+	sql_add(out->count, sizeof(out->count), "SELECT count(*) FROM (SELECT 1");
+	sql_add(out->count, sizeof(out->count), from);
+	sql_add(out->count, sizeof(out->count), w);
+	sql_add(out->count, sizeof(out->count), " LIMIT ?20)");
+}
+
+static void search_bind(struct stmt *s, const struct case_query *q, const struct principal *who,
+                        const char *match)
+{
+	/* Parameters a statement does not hold refuse their value, harmlessly. */
+	stmt_bind_int(s, 1, q->group_id);
+	stmt_bind_int(s, 2, q->client_id);
+	stmt_bind_int(s, 3, q->category_id);
+	stmt_bind_int(s, 4, q->citizen_id);
+	stmt_bind_int(s, 5, q->agent_id);
+	stmt_bind_text(s, 6, q->outcome);
+	stmt_bind_text(s, 7, q->channel);
+	stmt_bind_int(s, 8, q->from);
+	stmt_bind_int(s, 9, q->to);
+	stmt_bind_text(s, 10, match);
+	stmt_bind_text(s, 11, q->personal_id);
+	stmt_bind_text(s, 12, q->phone);
+	stmt_bind_text(s, 13, role_name(who->role));
+	stmt_bind_int(s, 14, who->id);
+	stmt_bind_int(s, 15, who->client_id);
+	stmt_bind_int(s, 18, q->after_at);
+	stmt_bind_int(s, 19, q->after_id);
+}
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total)
 {
-	static const char q_list[] = "SELECT " CASE_COLUMNS CASE_FROM CASE_WHERE
-	                             " ORDER BY c.received_at DESC, c.id DESC LIMIT ?16 OFFSET ?17";
-	static const char q_cnt[] = "SELECT COUNT(*) FROM cases c" CASE_WHERE;
+	struct search_sql *sql = NULL;
 	struct stmt *s;
-	json_t *arr;
+	json_t *arr = NULL;
+	char *match = NULL;
+	size_t nterms = 0;
 	int err;
 
-	for (int pass = 0; pass < 2; pass++) {
-		err = db_prepare(db, &s, pass ? q_list : q_cnt, true);
+	*items = NULL;
+	*total = 0;
+	if (q->text) {
+		err = kb_fts_query(q->text, &match, &nterms);
+		if (err == ENOENT)
+			err = EBADMSG;
 		if (err)
-			return err;
-		stmt_bind_int(s, 1, q->group_id);
-		stmt_bind_int(s, 2, q->client_id);
-		stmt_bind_int(s, 3, q->category_id);
-		stmt_bind_int(s, 4, q->citizen_id);
-		stmt_bind_int(s, 5, q->agent_id);
-		stmt_bind_text(s, 6, q->outcome);
-		stmt_bind_text(s, 7, q->channel);
-		stmt_bind_int(s, 8, q->from);
-		stmt_bind_int(s, 9, q->to);
-		stmt_bind_text(s, 10, q->text);
-		stmt_bind_text(s, 11, q->personal_id);
-		stmt_bind_text(s, 12, q->phone);
-		stmt_bind_text(s, 13, role_name(who->role));
-		stmt_bind_int(s, 14, who->id);
-		stmt_bind_int(s, 15, who->client_id);
-		stmt_bind_int(s, 18, q->threat);
-		if (pass == 0) {
-			*total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
-			stmt_done(s);
-			continue;
-		}
-		stmt_bind_int(s, 16, q->limit);
-		stmt_bind_int(s, 17, q->offset);
-		arr = json_array();
-		while ((err = stmt_step(s)) == DB_ROW)
-			json_array_append_new(arr, case_row(s));
-		stmt_done(s);
-		if (err != DB_DONE) {
-			json_decref(arr);
-			return err;
-		}
-		*items = arr;
+			goto out;
 	}
+	sql = malloc(sizeof(*sql));
+	if (!sql) {
+		err = ENOMEM;
+		goto out;
+	}
+	search_sql_build(q, who, sql);
+	db_budget_set(db, q->budget_ms ? q->budget_ms : CASE_SEARCH_BUDGET_MS);
+	err = db_prepare(db, &s, sql->count, false);
+	if (err)
+		goto out;
+	search_bind(s, q, who, match);
+	stmt_bind_int(s, 20, q->count_all ? -1 : CASE_COUNT_MAX + 1);
+	err = stmt_step(s);
+	if (err == DB_ROW) {
+		*total = stmt_int(s, 0);
+		err = 0;
+	}
+	stmt_done(s);
+	if (err)
+		goto out;
+	err = db_prepare(db, &s, sql->list, false);
+	if (err)
+		goto out;
+	search_bind(s, q, who, match);
+	stmt_bind_int(s, 16, q->limit);
+	stmt_bind_int(s, 17, q->offset);
+	arr = json_array();
+	while ((err = stmt_step(s)) == DB_ROW)
+		json_array_append_new(arr, case_row(s));
+	stmt_done(s);
+	if (err != DB_DONE)
+		goto out;
+	err = 0;
+	*items = arr;
+	arr = NULL;
+out:
+	db_budget_set(db, 0);
+	json_decref(arr);
+	free(match);
+	free(sql);
+	if (err)
+		return err;
 	(void)now;
 	return 0;
 }
@@ -1397,6 +1540,43 @@ void case_search_audit(struct db *db, const struct principal *who, const struct 
 		             q->personal_id ? "by personal_id"
 		             : q->phone     ? "by phone"
 		                            : "by citizen_id");
+}
+
+int case_cursor_encode(int64_t received_at, int64_t id, char out[CASE_CURSOR_MAX])
+{
+	char raw[48];
+	int n = snprintf(raw, sizeof(raw), "%lld:%lld", (long long)received_at, (long long)id);
+
+	if (n < 0 || (size_t)n >= sizeof(raw) ||
+	    sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING) >
+	            CASE_CURSOR_MAX)
+		return EINVAL;
+	sodium_bin2base64(out, CASE_CURSOR_MAX, (const unsigned char *)raw, (size_t)n,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
+int case_cursor_decode(const char *s, int64_t *received_at, int64_t *id)
+{
+	unsigned char raw[48];
+	size_t n = 0;
+	char *end;
+	long long at, cid;
+
+	if (!s || sodium_base642bin(raw, sizeof(raw) - 1, s, strlen(s), NULL, &n, NULL,
+	                            sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return EBADMSG;
+	raw[n] = '\0';
+	errno = 0;
+	at = strtoll((const char *)raw, &end, 10);
+	if (errno || end == (char *)raw || *end != ':' || at < 0)
+		return EBADMSG;
+	cid = strtoll(end + 1, &end, 10);
+	if (errno || *end || cid <= 0)
+		return EBADMSG;
+	*received_at = at;
+	*id = cid;
+	return 0;
 }
 
 /* ======================================================================
@@ -1455,7 +1635,8 @@ int case_citizen_get(struct db *db, const struct principal *who, int64_t id, int
 int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, int64_t now,
                        int64_t limit, int64_t offset, json_t **items, int64_t *total)
 {
-	struct case_query q = {.citizen_id = id, .limit = limit, .offset = offset};
+	struct case_query q = {
+	        .citizen_id = id, .limit = limit, .offset = offset, .count_all = true};
 	int err = citizen_access(db, who, id, now);
 
 	if (!err)

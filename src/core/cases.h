@@ -38,20 +38,41 @@ int case_get_created(struct db *db, const struct principal *who, int64_t id, int
 /* Search filters; zero/NULL fields are not applied. */
 struct case_query {
 	int64_t group_id, client_id, category_id, citizen_id, agent_id;
-	const char *outcome, *channel, *text; /* text: words in the summary */
-	int64_t from, to;                     /* received_at range [from, to) */
-	const char *personal_id, *phone;      /* find the citizen first */
-	bool threat;                          /* only threat-flagged cases */
+	const char *outcome, *channel;
+	const char *text;                /* words in the summary or the citizen's name, each
+	                                    matched by its stem (Swedish) */
+	int64_t from, to;                /* received_at range [from, to) */
+	const char *personal_id, *phone; /* find the citizen first */
+	bool threat;                     /* only threat-flagged cases */
+	int64_t after_at, after_id;      /* the cursor: only cases older than (received_at, id);
+	                                    after_id 0 = from the newest */
 	int64_t limit, offset;
+	int64_t budget_ms; /* time budget; 0: CASE_SEARCH_BUDGET_MS, < 0: none */
+	bool count_all;    /* count past CASE_COUNT_MAX (a citizen's cases: few) */
 };
-/* Only reads (it may run on a read-only connection off the loop): the audit rows a search
- * leaves are written by case_search_audit afterwards, on the writing connection. */
+/* The count of a search stops here: *total is CASE_COUNT_MAX + 1 when more cases match.
+ * Counting further would read every matching case. */
+#define CASE_COUNT_MAX 1000
+/* Skipping rows costs as much as reading them: deeper pages go by the cursor. */
+#define CASE_OFFSET_MAX 1000
+/* A search that runs longer (ms) stops: ETIMEDOUT. */
+#define CASE_SEARCH_BUDGET_MS 250
+/* Cases newest first (received_at, then id). EBADMSG when `text` holds no word to search
+ * for (stop words and one-letter words are not indexed); ETIMEDOUT when the search ran
+ * past CASE_SEARCH_BUDGET_MS. Only reads (it may run on a read-only connection off the
+ * loop): the audit rows a search leaves are written by case_search_audit afterwards, on
+ * the writing connection. */
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
                 json_t **items, int64_t *total);
 /* The audit log's rows for a search done (a citizen looked up, threat-flagged cases
  * listed). */
 void case_search_audit(struct db *db, const struct principal *who, const struct case_query *q,
                        int64_t now);
+/* The opaque cursor of a search's `after`: URL-safe base64 of "received_at:id". */
+#define CASE_CURSOR_MAX 48
+int case_cursor_encode(int64_t received_at, int64_t id, char out[CASE_CURSOR_MAX]);
+/* EBADMSG when `s` is not such a cursor. */
+int case_cursor_decode(const char *s, int64_t *received_at, int64_t *id);
 
 /* A citizen's name, phone, e-mail and personnummer, or the cases of a citizen. A citizen
  * is seen only through a case the principal may read (managers and admins see all):

@@ -163,6 +163,51 @@ static int defer_failed(struct req *r, int err, const char *what)
 	return resp_store_error(r, err, what);
 }
 
+/* The list envelope plus total_exact (false: more than CASE_COUNT_MAX match, total says
+ * CASE_COUNT_MAX) and next, the cursor after the page's last case (null after a short
+ * page). */
+static int cases_search_answer(struct req *r, json_t *items, struct page *pg)
+{
+	size_t n = json_array_size(items);
+	bool exact = pg->total <= CASE_COUNT_MAX;
+	json_t *o, *last = n ? json_array_get(items, n - 1) : NULL;
+	char cursor[CASE_CURSOR_MAX];
+	int64_t at = 0;
+
+	o = json_pack("{s:o,s:I,s:b,s:I,s:I}", "items", items, "total",
+	              (json_int_t)(exact ? pg->total : CASE_COUNT_MAX), "total_exact", exact,
+	              "limit", (json_int_t)pg->limit, "offset", (json_int_t)pg->offset);
+	if (last && (int64_t)n == pg->limit &&
+	    time_parse_iso8601(json_string_value(json_object_get(last, "received_at")), &at) == 0 &&
+	    case_cursor_encode(at, json_integer_value(json_object_get(last, "id")), cursor) == 0)
+		json_object_set_new(o, "next", json_string(cursor));
+	else
+		json_object_set_new(o, "next", json_null());
+	return resp_json(r, 200, o);
+}
+
+/* A search that could not be made: no word to search for, or over its time budget. */
+static int search_error(struct req *r, int err)
+{
+	if (err == EBADMSG)
+		return req_query_bad(r, "q", "%s",
+		                     L(r,
+		                       "inget ord att söka på: ange minst ett ord med två tecken "
+		                       "eller fler (vanliga småord som \"och\" söks inte)",
+		                       "no word to search for: give at least one word of two "
+		                       "characters or more (common words such as \"och\" are "
+		                       "not searched)"));
+	if (err == ETIMEDOUT)
+		return resp_error(r, 400, "search-too-broad",
+		                  L(r, "För bred sökning", "Search too broad"), "%s",
+		                  L(r,
+		                    "Sökningen tog för lång tid. Begränsa den med fler eller "
+		                    "längre ord, en grupp, en kategori eller ett datumintervall.",
+		                    "The search took too long. Narrow it with more or longer "
+		                    "words, a group, a category or a date range."));
+	return resp_store_error(r, err, "case");
+}
+
 struct search_job {
 	struct case_query q; /* its strings point into the job */
 	struct principal who;
@@ -197,10 +242,10 @@ static void search_answer_h(struct req *r, void *arg)
 	struct search_job *j = arg;
 
 	if (j->err) {
-		resp_store_error(r, j->err, "case");
+		search_error(r, j->err);
 	} else {
 		case_search_audit(r->app->db, &j->who, &j->q, j->now);
-		resp_list(r, j->items, &j->pg);
+		cases_search_answer(r, j->items, &j->pg);
 		j->items = NULL;
 	}
 	search_job_free(j);
@@ -261,10 +306,24 @@ static int cases_search(struct req *r)
 		return 0;
 	q.limit = pg.limit;
 	q.offset = pg.offset;
+	/* Skipping rows costs as much as reading them: deep pages go by the cursor. */
+	if (q.offset > CASE_OFFSET_MAX)
+		return req_query_bad(r, "offset",
+		                     L(r,
+		                       "högst %d; bläddra vidare med after= (värdet next i svaret)",
+		                       "at most %d; page further with after= (the answer's next)"),
+		                     CASE_OFFSET_MAX);
+	if (req_query(r, "after") &&
+	    case_cursor_decode(req_query(r, "after"), &q.after_at, &q.after_id) != 0)
+		return req_query_bad(r, "after", "%s",
+		                     L(r, "ingen markör från ett tidigare svar (next)",
+		                       "not a cursor from an earlier answer (next)"));
 	if (query_one_of(r, "outcome", outcomes, &q.outcome) ||
 	    query_one_of(r, "channel", channels, &q.channel))
 		return 0;
 	q.text = req_query(r, "q");
+	if (q.text && !q.text[0])
+		q.text = NULL;
 	if (req_query(r, "phone")) {
 		/* Stored phones are E.164 (phone_normalize); the query is read the same way, so
 		 * "070-030 54 22", "0700305422" and "+46700305422" find the same citizen. */

@@ -463,10 +463,10 @@ static fts5_api *fts5_api_get(sqlite3 *h)
 	return api;
 }
 
-int kb_search_init(struct db *db)
+int kb_fts_register(void *handle)
 {
 	static const fts5_tokenizer tok = {sv_create, sv_delete, sv_tokenize};
-	sqlite3 *h = db_native(db);
+	sqlite3 *h = handle;
 	fts5_api *api = h ? fts5_api_get(h) : NULL;
 	void *ud = NULL;
 	fts5_tokenizer have;
@@ -481,6 +481,60 @@ int kb_search_init(struct db *db)
 	if (api->xCreateFunction(api, "kb_rank", NULL, rank_fn, NULL) != SQLITE_OK)
 		return EIO;
 	return 0;
+}
+
+int kb_search_init(struct db *db)
+{
+	return kb_fts_register(db_native(db));
+}
+
+struct terms_ctx {
+	struct kb_buf *b;
+	size_t n;
+};
+
+static int term_h(void *arg, const char *tok, size_t n, size_t start, size_t end)
+{
+	struct terms_ctx *c = arg;
+
+	(void)start;
+	(void)end;
+	/* A one-character word ("5") is in too many rows to be a search. */
+	if (n < 2)
+		return 0;
+	/* Tokens are letters and digits only (fold() drops everything else), so a quoted
+	 * token needs no escaping. */
+	kb_buf_str(c->b, c->n++ ? " \"" : "\"");
+	kb_buf_add(c->b, tok, n);
+	kb_buf_str(c->b, "\"");
+	return 0;
+}
+
+int kb_fts_query(const char *text, char **match, size_t *nterms)
+{
+	struct kb_buf b = {0};
+	struct terms_ctx c = {&b, 0};
+	struct sb_stemmer *st;
+	int err;
+
+	*match = NULL;
+	*nterms = 0;
+	if (!text)
+		return EINVAL;
+	st = kb_stemmer_new();
+	if (!st)
+		return ENOMEM;
+	err = kb_tokenize(st, text, strlen(text), term_h, &c);
+	kb_stemmer_free(st);
+	if (!err && c.n == 0)
+		err = ENOENT;
+	if (err) {
+		free(kb_buf_take(&b));
+		return err;
+	}
+	*match = kb_buf_take(&b);
+	*nterms = c.n;
+	return *match ? 0 : ENOMEM;
 }
 
 /* ================================================================================

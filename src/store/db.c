@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
 #include "base/log.h"
+#include "kb/kb.h"
 #include "store/wal_sync.h"
 
 #define STMT_CACHE  256   /* open-addressed by the SQL text's address */
@@ -72,6 +74,7 @@ struct db {
 	int write_err;                       /* errno of the last write that failed, 0 after one
 	                                        succeeded */
 	int64_t tx_changes;                  /* total changes when the outer transaction began */
+	int64_t deadline_ns;                 /* db_budget_set: CLOCK_MONOTONIC end, or 0 */
 	int64_t fs_at;                       /* when (s) the file system was last looked at */
 	int fs_err;                          /* then: ENOSPC below SPACE_MIN free, EROFS
 	                                        mounted read-only, else 0 */
@@ -103,6 +106,8 @@ static int map_rc(sqlite3 *h, int rc)
 		return EROFS;
 	case SQLITE_FULL:
 		return ENOSPC;
+	case SQLITE_INTERRUPT:
+		return ETIMEDOUT;
 	default:
 		return EIO;
 	}
@@ -272,6 +277,11 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 	}
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_extended_result_codes(db->h, 1);
+	/* Tables of every module may use the Swedish tokenizer (the case index does, in
+	 * the core schema), so every connection has it from the start. */
+	err = kb_fts_register(db->h);
+	if (err)
+		goto out;
 	if (!(opts && opts->readonly)) {
 		err = db_exec(db, "PRAGMA journal_mode=WAL");
 		if (err)
@@ -527,7 +537,7 @@ int stmt_step(struct stmt *s)
 	rc = map_rc(s->db->h, rc);
 	if (!sqlite3_stmt_readonly(s->st))
 		note_write(s->db, rc);
-	if (rc != EEXIST && rc != ENOENT && rc != EINVAL)
+	if (rc != EEXIST && rc != ENOENT && rc != EINVAL && rc != ETIMEDOUT)
 		log_error("store.step", "error=\"%s\"", sqlite3_errmsg(s->db->h));
 	return rc ? rc : EIO;
 }
@@ -802,4 +812,35 @@ int db_migrate(struct db *db, const char *module, const struct migration *m, siz
 		         m[i].name);
 	}
 	return 0;
+}
+
+/* ======================================================================
+ * Time budget
+ * ====================================================================== */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int budget_h(void *arg)
+{
+	const struct db *db = arg;
+
+	return db->deadline_ns && mono_ns() > db->deadline_ns;
+}
+
+void db_budget_set(struct db *db, int64_t ms)
+{
+	if (ms <= 0) {
+		db->deadline_ns = 0;
+		sqlite3_progress_handler(db->h, 0, NULL, NULL);
+		return;
+	}
+	db->deadline_ns = mono_ns() + ms * 1000000;
+	/* Some thousand virtual machine steps take well under a millisecond. */
+	sqlite3_progress_handler(db->h, 4000, budget_h, db);
 }

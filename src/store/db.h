@@ -102,6 +102,11 @@ void *db_slot_get(const struct db *db, int key);
 /* EINVAL for a key out of range (then `p` is not taken). */
 int db_slot_set(struct db *db, int key, void *p, db_slot_free_h *free_h);
 
+/* A time budget for what this connection runs next: once `ms` milliseconds have passed,
+ * a running statement stops and stmt_step returns ETIMEDOUT (a read; a write inside a
+ * transaction is rolled back by its caller as on any error). 0 removes the budget. */
+void db_budget_set(struct db *db, int64_t ms);
+
 /* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
 void *db_native(struct db *db);
 

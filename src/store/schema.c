@@ -250,6 +250,58 @@ static const struct migration core_migrations[] = {
          "CREATE INDEX citizens_phone ON citizens(phone, personal_id) WHERE phone IS NOT NULL;"
          "DROP INDEX citizens_email;"
          "CREATE INDEX citizens_email ON citizens(email, personal_id) WHERE email IS NOT NULL;"},
+        /* Case search without scanning the case log. Text: an FTS5 index over each case's
+         * summary and its citizen's name, with the knowledge base's Swedish tokenizer (stems,
+         * so "hemtjänsten" finds "hemtjänst"). Its content stays in cases and citizens
+         * (external content through a view: no second copy of the text); its rowid is the
+         * case's search key, received_at * 2^30 + id, so FTS5 hands matches over newest
+         * first and a page of the commonest word stops after 50 rows. Triggers keep it in
+         * the case's own transaction. More text (e-mail bodies) goes in as a further column
+         * by a migration that recreates the table and rebuilds it. Filters: one index per
+         * field a search narrows by, each ending in received_at for the newest-first order.
+         * The key holds case ids below 2^30 (a thousand times Stockholm's ten years). */
+        {7, "case search index: text, filters and newest-first order",
+         "CREATE VIEW cases_fts_source AS"
+         " SELECT (c.received_at << 30) | c.id AS search_key, c.summary AS summary,"
+         " ci.name AS citizen FROM cases c LEFT JOIN citizens ci ON ci.id = c.citizen_id;"
+         "CREATE VIRTUAL TABLE cases_fts USING fts5(summary, citizen,"
+         " content='cases_fts_source', content_rowid='search_key', tokenize='lotsen_sv',"
+         " detail='none');"
+         "CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN"
+         " SELECT RAISE(ABORT, 'case id beyond the search key') WHERE new.id >= 1073741824;"
+         " INSERT INTO cases_fts(rowid, summary, citizen) VALUES"
+         " ((new.received_at << 30) | new.id, new.summary,"
+         " (SELECT name FROM citizens WHERE id = new.citizen_id));"
+         " END;"
+         "CREATE TRIGGER cases_fts_update AFTER UPDATE OF summary, citizen_id, received_at"
+         " ON cases BEGIN"
+         " INSERT INTO cases_fts(cases_fts, rowid, summary, citizen) VALUES"
+         " ('delete', (old.received_at << 30) | old.id, old.summary,"
+         " (SELECT name FROM citizens WHERE id = old.citizen_id));"
+         " INSERT INTO cases_fts(rowid, summary, citizen) VALUES"
+         " ((new.received_at << 30) | new.id, new.summary,"
+         " (SELECT name FROM citizens WHERE id = new.citizen_id));"
+         " END;"
+         "CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN"
+         " INSERT INTO cases_fts(cases_fts, rowid, summary, citizen) VALUES"
+         " ('delete', (old.received_at << 30) | old.id, old.summary,"
+         " (SELECT name FROM citizens WHERE id = old.citizen_id));"
+         " END;"
+         "CREATE TRIGGER citizens_fts_name AFTER UPDATE OF name ON citizens"
+         " WHEN old.name IS NOT new.name BEGIN"
+         " INSERT INTO cases_fts(cases_fts, rowid, summary, citizen)"
+         " SELECT 'delete', (received_at << 30) | id, summary, old.name FROM cases"
+         " WHERE citizen_id = new.id;"
+         " INSERT INTO cases_fts(rowid, summary, citizen)"
+         " SELECT (received_at << 30) | id, summary, new.name FROM cases"
+         " WHERE citizen_id = new.id;"
+         " END;"
+         "INSERT INTO cases_fts(cases_fts) VALUES ('rebuild');"
+         "CREATE INDEX cases_category ON cases(category_id, received_at);"
+         "CREATE INDEX cases_agent_received ON cases(agent_id, received_at);"
+         "CREATE INDEX cases_outcome ON cases(outcome, received_at);"
+         "CREATE INDEX cases_channel ON cases(channel, received_at);"
+         "CREATE INDEX cases_threat ON cases(received_at) WHERE threat = 1;"},
 };
 
 int schema_migrate(struct db *db)
