@@ -669,7 +669,7 @@ const struct route api_kb_routes[] = {
         {"GET", "/api/v1/kb/flags", ROLES_ANY, flags_list},
         {"PATCH", "/api/v1/kb/flags/{id}", ROLES_ANY, flags_close},
         {"GET", "/api/v1/kb/search", ROLES_ANY, search},
-        {"POST", "/api/v1/kb/search/abandon", ROLES_STAFF, search_abandon},
+        {"POST", "/api/v1/kb/search/abandon", ROLES_ANY, search_abandon},
         {"GET", "/api/v1/kb/notices", ROLES_ANY, notices},
         {"GET", "/api/v1/kb/review-due", ROLES_EDITORS, review_due},
         {"POST", "/api/v1/kb/missing", ROLES_STAFF, missing_create},
