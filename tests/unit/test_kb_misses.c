@@ -57,7 +57,7 @@ static int teardown(void **state)
 
 static void test_normalize(void **state)
 {
-	char out[KB_MISS_QUERY_MAX * 4 + 1], big[600];
+	char out[KB_MISS_QUERY_MAX * 4 + 1], big[2 * 300 + 1];
 
 	(void)state;
 	assert_int_equal(
