@@ -286,6 +286,10 @@ static int search(struct req *r)
 	free(groups);
 	if (err)
 		return resp_store_error(r, err, "search");
+	/* A first page with nothing on it is a miss the owners should see; a query with
+	 * personal data in it is not kept, and a failure to count loses only the count. */
+	if (json_array_size(hits) == 0 && pg.offset == 0)
+		(void)kb_miss_record(r->app->db, text, KB_MISS_NO_HIT, r->now);
 	/* The answer repeats what was searched for, as the search box shows it. */
 	o = resp_list_object(hits, &pg);
 	json_object_set_new(o, "q", json_string(text));
@@ -295,6 +299,37 @@ static int search(struct req *r)
 		json_object_set_new(o, "did_you_mean", json_string(better));
 	free(better);
 	return resp_json(r, 200, o);
+}
+
+/* The page reports a search whose hits the agent left without opening one: when a new
+ * search starts or the page is left. in {q}. */
+static int search_abandon(struct req *r)
+{
+	struct verrors v;
+	json_t *in;
+	const json_t *q;
+	int err = 0;
+
+	if (req_json_object(r, &in))
+		return 0;
+	verr_init(&v, r->lang[0] == 'e');
+	v.status = 400; /* a bad q, as for the search itself */
+	q = json_object_get(in, "q");
+	if (!json_is_string(q) || json_string_length(q) == 0 || json_string_length(q) > 500)
+		verr_add(&v, "q", "%s",
+		         L(r, "Krävs: det som söktes, 1–500 tecken.",
+		           "Required: what was searched for, 1–500 characters."));
+	else if (json_object_size(in) != 1)
+		verr_add(&v, "q", "%s", L(r, "Bara q tas emot.", "Only q is accepted."));
+	if (!verr_any(&v))
+		err = kb_miss_record(r->app->db, json_string_value(q), KB_MISS_NO_CLICK, r->now);
+	json_decref(in);
+	if (verr_any(&v))
+		return resp_field_errors(r, &v);
+	/* EINVAL (only spaces) and EPERM (personal data) are not errors: nothing is kept. */
+	if (err && err != EINVAL && err != EPERM)
+		return resp_store_error(r, err, "search");
+	return resp_json(r, 200, json_pack("{s:b}", "recorded", err == 0));
 }
 
 static int notices(struct req *r)
@@ -634,6 +669,7 @@ const struct route api_kb_routes[] = {
         {"GET", "/api/v1/kb/flags", ROLES_ANY, flags_list},
         {"PATCH", "/api/v1/kb/flags/{id}", ROLES_ANY, flags_close},
         {"GET", "/api/v1/kb/search", ROLES_ANY, search},
+        {"POST", "/api/v1/kb/search/abandon", ROLES_ANY, search_abandon},
         {"GET", "/api/v1/kb/notices", ROLES_ANY, notices},
         {"GET", "/api/v1/kb/review-due", ROLES_EDITORS, review_due},
         {"POST", "/api/v1/kb/missing", ROLES_STAFF, missing_create},

@@ -111,7 +111,8 @@ int kb_flag_close(struct db *db, const struct principal *p, int64_t flag_id, con
 int kb_case_link(struct db *db, const struct principal *p, int64_t case_id, int64_t article_id,
                  int64_t now);
 /* {most_used: [{id, slug, title, uses}], missing: [{question, count, last_at}],
- *  open_flags: n} for cases received in [from, to) (0: unbounded). */
+ *  missed_searches: [{query, count, no_hit, no_click, first_at, last_at}], open_flags: n}
+ * for cases received in [from, to) (0: unbounded); searches by their last miss. */
 int kb_stats(struct db *db, const struct principal *p, int64_t from, int64_t to, json_t **out);
 
 /* --- search --- */
@@ -154,9 +155,28 @@ int kb_keyword_delete(struct db *db, const struct principal *p, int64_t id);
 /* Connect a question agents reported missing to the article that answers it, in
  * {question, article_id, as: "keyword" (default) | "synonym"}: a search word, or for a
  * one-word question a synonym meaning the article's title. The question's open reports
- * are closed. *out {as, id, article_id, question, closed}. */
+ * are closed and a search that missed with it is resolved.
+ * *out {as, id, article_id, question, closed, resolved_searches}. */
 int kb_miss_connect(struct db *db, const struct principal *p, const json_t *in, int64_t now,
                     json_t **out, struct verrors *v);
+
+/* --- searches that missed ---
+ * Counted per normalized query, never per user: a search that found nothing (no hit),
+ * or whose hits the agent left without opening one (no click). Connecting the query to
+ * an article (kb_miss_connect) marks it resolved; it is kept but no longer listed. */
+#define KB_MISS_QUERY_MAX 200 /* characters kept of a query */
+enum kb_miss_kind { KB_MISS_NO_HIT, KB_MISS_NO_CLICK };
+/* Lower case, trimmed, whitespace collapsed, cut at KB_MISS_QUERY_MAX characters, into
+ * out[n]. EINVAL: nothing left; EPERM: it holds a personnummer or a phone number (`now`
+ * decides a short personnummer's century), and is not to be stored. */
+int kb_miss_normalize(const char *in, int64_t now, char *out, size_t n);
+/* Count one miss of query q; EINVAL or EPERM as kb_miss_normalize, then nothing is kept. */
+int kb_miss_record(struct db *db, const char *q, enum kb_miss_kind kind, int64_t now);
+/* The unresolved queries that missed most, last missed in [from, to) (0: unbounded):
+ * [{query, count, no_hit, no_click, first_at, last_at}]. */
+int kb_misses_top(struct db *db, int64_t from, int64_t to, int64_t limit, json_t **items);
+/* Mark query q resolved by article_id; *n: 1 when it was listed, else 0. */
+int kb_misses_resolve(struct db *db, const char *q, int64_t article_id, int64_t now, int *n);
 
 /* --- read receipts of notices --- */
 

@@ -396,7 +396,7 @@ int kb_case_link(struct db *db, const struct principal *p, int64_t case_id, int6
 int kb_stats(struct db *db, const struct principal *p, int64_t from, int64_t to, json_t **out)
 {
 	struct stmt *s;
-	json_t *used = json_array(), *missing = json_array();
+	json_t *used = json_array(), *missing = json_array(), *searches = NULL;
 	int64_t open = 0;
 	int err;
 
@@ -445,12 +445,16 @@ int kb_stats(struct db *db, const struct principal *p, int64_t from, int64_t to,
 	if (stmt_step(s) == DB_ROW)
 		open = stmt_int(s, 0);
 	stmt_done(s);
-	*out = json_pack("{s:O,s:O,s:I}", "most_used", used, "missing", missing, "open_flags",
-	                 (json_int_t)open);
+	err = kb_misses_top(db, from, to, 20, &searches);
+	if (err)
+		goto out;
+	*out = json_pack("{s:O,s:O,s:O,s:I}", "most_used", used, "missing", missing,
+	                 "missed_searches", searches, "open_flags", (json_int_t)open);
 	if (!*out)
 		err = ENOMEM;
 out:
 	json_decref(used);
 	json_decref(missing);
+	json_decref(searches);
 	return err;
 }

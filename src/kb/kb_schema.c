@@ -234,6 +234,21 @@ static const struct migration kb_migrations[] = {
          "('dröjer', 'handläggningstid', 0),"
          "('dröja', 'handläggningstid', 0)"
          ";"},
+        /* Searches that missed, per normalized query and never per user: the query is
+         * lower-cased and cut at 200 characters, and one holding a personnummer or a
+         * phone number is not kept. A resolved query (connected to article_id) stays
+         * for history. */
+        {4, "searches that missed",
+         "CREATE TABLE kb_search_misses ("
+         " query TEXT PRIMARY KEY,"
+         " no_hit INTEGER NOT NULL DEFAULT 0,"
+         " no_click INTEGER NOT NULL DEFAULT 0,"
+         " first_at INTEGER NOT NULL,"
+         " last_at INTEGER NOT NULL,"
+         " resolved_at INTEGER,"
+         " article_id INTEGER REFERENCES kb_articles(id) ON DELETE SET NULL"
+         ") STRICT;"
+         "CREATE INDEX kb_search_misses_open ON kb_search_misses(resolved_at, last_at);"},
 };
 
 int kb_migrate(struct db *db)

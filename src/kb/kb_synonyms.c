@@ -467,7 +467,7 @@ int kb_miss_connect(struct db *db, const struct principal *p, const json_t *in, 
 	int64_t article = json_is_integer(a) ? json_integer_value(a) : 0, id = 0;
 	json_t *row = NULL, *art = NULL;
 	struct stmt *s;
-	int err;
+	int err, closed, resolved = 0;
 
 	*out = NULL;
 	if (!as)
@@ -517,7 +517,13 @@ int kb_miss_connect(struct db *db, const struct principal *p, const json_t *in, 
 	stmt_done(s);
 	if (err != DB_DONE)
 		return err;
-	*out = json_pack("{s:s,s:I,s:I,s:s,s:I}", "as", as, "id", (json_int_t)id, "article_id",
-	                 (json_int_t)article, "question", q, "closed", (json_int_t)db_changes(db));
+	closed = db_changes(db);
+	/* A search that missed with the same words is answered too. */
+	err = kb_misses_resolve(db, q, article, now, &resolved);
+	if (err)
+		return err;
+	*out = json_pack("{s:s,s:I,s:I,s:s,s:I,s:I}", "as", as, "id", (json_int_t)id, "article_id",
+	                 (json_int_t)article, "question", q, "closed", (json_int_t)closed,
+	                 "resolved_searches", (json_int_t)resolved);
 	return *out ? 0 : ENOMEM;
 }

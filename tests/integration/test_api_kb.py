@@ -182,6 +182,52 @@ class KnowledgeBaseTest(ServerTest):
                                   user="anna").json["items"][0]["slug"], "trad-beskarning")
         self.assertProblem(self.api("POST", "/api/v1/kb/missing/connect", {"question": q, "article_id": 999999}), 404)
 
+    def missed(self, user="lead.aldre"):
+        r = self.api("GET", "/api/v1/kb/stats", user=user)
+        self.assertEqual(r.status, 200, r)
+        return {m["query"]: m for m in r.json["missed_searches"]}
+
+    def test_search_with_no_hit_is_listed_until_connected(self):
+        q = "Zqxjv  Qwpzk"
+        r = self.api("GET", "/api/v1/kb/search?q=" + q.replace(" ", "+"), user="anna")
+        self.assertEqual((r.status, r.json["items"]), (200, []), r)
+        self.api("GET", "/api/v1/kb/search?q=zqxjv+qwpzk", user="anna")
+        m = self.missed()["zqxjv qwpzk"]
+        self.assertEqual((m["no_hit"], m["no_click"], m["count"]), (2, 0, 2))
+        self.assertIn("last_at", m)
+        self.assertNotIn("user_id", m)
+        # Agents neither read the statistics nor connect.
+        self.assertProblem(self.api("GET", "/api/v1/kb/stats", user="anna"), 403)
+        art = self.srv.sql("SELECT id FROM kb_articles WHERE slug = 'trad-beskarning'")[0][0]
+        self.assertProblem(self.api("POST", "/api/v1/kb/missing/connect",
+                                    {"question": m["query"], "article_id": art}, user="anna"), 403)
+        r = self.api("POST", "/api/v1/kb/missing/connect", {"question": m["query"], "article_id": art})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json["resolved_searches"], r.json["hits"][0]["slug"]), (1, "trad-beskarning"))
+        self.assertNotIn("zqxjv qwpzk", self.missed())
+        r = self.api("GET", "/api/v1/kb/search?q=zqxjv+qwpzk", user="anna")
+        self.assertEqual(r.json["items"][0]["slug"], "trad-beskarning")
+        self.assertEqual(self.srv.sql("SELECT count(*) FROM kb_search_misses"
+                                      " WHERE query = 'zqxjv qwpzk' AND resolved_at IS NOT NULL")[0][0], 1)
+
+    def test_unopened_hits_are_counted_and_personal_data_is_not_kept(self):
+        r = self.api("POST", "/api/v1/kb/search/abandon", {"q": "Förskola  avgift "}, user="anna")
+        self.assertEqual((r.status, r.json), (200, {"recorded": True}), r)
+        m = self.missed()["förskola avgift"]
+        self.assertEqual((m["no_hit"], m["no_click"]), (0, 1))
+        for q in ("811218-9876", "ring 070-123 45 67"):
+            r = self.api("POST", "/api/v1/kb/search/abandon", {"q": q}, user="anna")
+            self.assertEqual(r.json, {"recorded": False}, q)
+            self.api("GET", "/api/v1/kb/search?q=" + q.replace(" ", "+"), user="anna")
+        self.assertEqual(self.srv.sql("SELECT count(*) FROM kb_search_misses"
+                                      " WHERE query LIKE '%9876%' OR query LIKE '%070%'")[0][0], 0)
+
+    def test_abandon_checks_its_input(self):
+        for body, field in (({}, "q"), ({"q": ""}, "q"), ({"q": 5}, "q"), ({"q": "x" * 501}, "q"),
+                            ({"q": "förskola", "user": 2}, "q")):
+            self.assertProblem(self.api("POST", "/api/v1/kb/search/abandon", body, user="anna"), 400, field)
+        self.assertEqual(self.srv.request("POST", "/api/v1/kb/search/abandon", {"q": "x"}).status, 401)
+
     def test_did_you_mean(self):
         r = self.api("GET", "/api/v1/kb/search?q=avgfit+förskola", user="anna")
         self.assertEqual(r.json.get("did_you_mean"), "avgift förskola")

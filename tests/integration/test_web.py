@@ -114,6 +114,10 @@ class WebTest(ServerTest):
         self.assertTrue(r["agentOk"], r.get("agentError"))
         self.assertIn("Ansöka om hemtjänst", r["kbHits"])
         self.assertGreater(r["kbMarks"], 0)
+        self.assertTrue(all(h.startswith("kb.html#article-") for h in r["kbLinks"]), r["kbLinks"])
+        # Its hits left unopened when the next search began: counted for the owners.
+        rows = self.srv.sql("SELECT no_click FROM kb_search_misses WHERE query = 'hemtjänst'")
+        self.assertEqual(rows, [(1,)])
 
     def test_wallboard_shows_a_waiting_caller_within_a_second(self):
         r = self.result

@@ -1,7 +1,7 @@
 """The knowledge-base page's own words in headless Chromium: a lead adds a synonym and an
 agent's next search finds the article by it; "Menade du …?" corrects a misspelt word; an
 agent confirms an urgent notice and the lead sees who has not; a lead connects a missed
-question to its article in one step. tests/web/kb_flow.mjs drives the browser."""
+question, and a search that found nothing, to its article in one step. tests/web/kb_flow.mjs drives the browser."""
 import json
 import os
 
@@ -61,8 +61,22 @@ class WebKnowledgeBaseTest(ServerTest):
         self.assertIn(SYNPUNKT, r["missDone"])
         self.assertNotIn("vill ge beröm till personalen", r["missLeft"])
         self.assertEqual(r["after2"][0], SYNPUNKT)
-        self.assertEqual(r["english"], {"words": "Our own words: synonyms", "misses": "Questions without an article",
+        self.assertEqual(r["english"], {"words": "Our own words: synonyms", "misses": "Questions and searches without an article",
                                         "unread": "Who has not read the urgent notices"})
+
+    def test_lead_connects_a_search_that_found_nothing(self):
+        r = self.result
+        self.assertEqual(r["noHit"], [])
+        self.assertIn("Utan träff: 1", r["searchMissCounts"])
+        self.assertIn("Kopplat", r["searchMissDone"])
+        self.assertIn(SYNPUNKT, r["searchMissDone"])
+        self.assertNotIn("zqxjv qwpzk", r["searchMissLeft"])
+        self.assertEqual(r["after3"][0], SYNPUNKT)
+        rows = self.srv.sql("SELECT no_hit, resolved_at IS NOT NULL FROM kb_search_misses WHERE query = 'zqxjv qwpzk'")
+        self.assertEqual(rows, [(1, 1)])
+        # The agent's search whose hits were shown but not opened, once a new search began.
+        rows = self.srv.sql("SELECT no_click FROM kb_search_misses WHERE query = 'klätterställningen'")
+        self.assertEqual(rows, [(1,)])
 
     def test_pages_are_accessible_and_error_free(self):
         r = self.result

@@ -130,6 +130,11 @@ async function agentFlow(browser) {
 	await page.waitForSelector('#kb-results li');
 	result.kbHits = await page.$$eval('#kb-results li h3', (hs) => hs.map((h) => h.textContent));
 	result.kbMarks = await page.$$eval('#kb-results mark', (ms) => ms.length);
+	result.kbLinks = await page.$$eval('#kb-results li h3 a', (as) => as.map((a) => a.getAttribute('href')));
+	// A new search: the hits of the first, none opened, are reported as such.
+	await page.fill('#kb-q', 'förskola');
+	await page.press('#kb-q', 'Enter');
+	await page.waitForFunction(() => /träffar|results/.test(document.getElementById('kb-status').textContent));
 	await page.click('#btn-hangup');
 	await page.waitForFunction(() => !document.getElementById('call').classList.contains('talking'));
 	// The call just ended: the desk asks for its figures again.

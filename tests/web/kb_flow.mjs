@@ -1,7 +1,7 @@
 // Drives the knowledge-base page in headless Chromium for tests/integration/test_web_kb.py:
 // a lead adds a synonym and an agent's next search finds the article by it; "Menade du …?";
 // an agent confirms an urgent notice and the lead sees who has not; the lead connects a
-// missed question to its article. Usage: node kb_flow.mjs BASE_URL SCREENSHOT_DIR
+// missed question, and a search that found nothing, to its article. Usage: node kb_flow.mjs BASE_URL SCREENSHOT_DIR
 import { join } from 'node:path';
 import { axeViolations, launch, pages } from './browser.mjs';
 
@@ -55,6 +55,9 @@ async function flow(browser) {
 	result.followed = { q: await agent.inputValue('#q'), hidden: await agent.isHidden('#did-you-mean') };
 	result.axe.agent = await axeViolations(agent);
 
+	// A search that finds nothing is counted for the lead.
+	result.noHit = await searchFor(agent, 'Zqxjv  qwpzk');
+
 	// The agent confirms the first urgent notice.
 	result.notices = await agent.$$eval('#read-list li', (ls) => ls.map((l) => Number(l.dataset.notice)));
 	const nid = result.notices[0];
@@ -78,6 +81,16 @@ async function flow(browser) {
 	await lead.waitForFunction(() => document.getElementById('miss-done').textContent !== '', null, { timeout: 20000 });
 	result.missDone = await lead.textContent('#miss-done');
 	result.missLeft = await lead.$$eval('#miss-list li', (ls) => ls.map((l) => l.dataset.question)).catch(() => []);
+	// The agent's search with no hit is listed beside the questions; the lead connects it.
+	const sitem = await lead.waitForSelector('#search-miss-list li[data-question="zqxjv qwpzk"]');
+	result.searchMissCounts = await sitem.$eval('p.hint', (p) => p.textContent);
+	const ssel = await sitem.$('select');
+	await ssel.selectOption(art);
+	await lead.evaluate(() => { document.getElementById('miss-done').textContent = ''; });
+	await (await sitem.$('button')).click();
+	await lead.waitForFunction(() => document.getElementById('miss-done').textContent !== '', null, { timeout: 20000 });
+	result.searchMissDone = await lead.textContent('#miss-done');
+	result.searchMissLeft = await lead.$$eval('#search-miss-list li', (ls) => ls.map((l) => l.dataset.question)).catch(() => []);
 	await lead.screenshot({ path: join(shots, 'kb-words.png'), fullPage: true });
 	result.axe.lead = await axeViolations(lead);
 	await lead.click('#lang-switch');
@@ -85,6 +98,7 @@ async function flow(browser) {
 	result.axe['lead-en'] = await axeViolations(lead);
 	await lead.click('#lang-switch');
 	result.after2 = await searchFor(agent, 'vill ge beröm till personalen');
+	result.after3 = await searchFor(agent, 'zqxjv qwpzk');
 	await leadCtx.close();
 	await agentCtx.close();
 }

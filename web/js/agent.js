@@ -1,7 +1,7 @@
 // The agent desktop: queue status, the offered or current call from the live stream,
 // the case form with the category's checklist, a knowledge-base search, urgent notices
 // and the agent's own figures today.
-import { api, requireSession, logout, initLang, applyLang, t, el, seconds, ApiError, roleName } from './api.js';
+import { api, apiKeepalive, requireSession, logout, initLang, applyLang, t, el, seconds, ApiError, roleName } from './api.js';
 
 const s = requireSession();
 const $ = (id) => document.getElementById(id);
@@ -398,15 +398,29 @@ function snippet(text) {
 	return p;
 }
 
+// A search whose hits the agent left without opening one is reported once, when the next
+// search starts or the desk is left; the server counts it per query ("no click").
+let kbUnopened = null;
+function kbSearchLeft() {
+	if (kbUnopened) apiKeepalive('POST', '/kb/search/abandon', { q: kbUnopened });
+	kbUnopened = null;
+}
+
 async function searchKb(ev) {
 	ev.preventDefault();
 	const q = $('kb-q').value.trim();
 	if (!q) return;
+	kbSearchLeft();
 	$('kb-status').textContent = t('Söker …', 'Searching …');
 	try {
 		const res = await api('GET', '/kb/search?q=' + encodeURIComponent(q));
-		$('kb-results').replaceChildren(...res.items.map((a) =>
-			el('li', {}, el('h3', { text: a.title }), snippet(a.snippet))));
+		// An article opens in its own tab, so that the desk and its call stay.
+		$('kb-results').replaceChildren(...res.items.map((a) => {
+			const link = el('a', { href: 'kb.html#article-' + a.id, target: '_blank', rel: 'noopener', text: a.title });
+			link.addEventListener('click', () => { kbUnopened = null; });
+			return el('li', {}, el('h3', {}, link), snippet(a.snippet));
+		}));
+		if (res.items.length) kbUnopened = q;
 		$('kb-status').textContent = res.items.length
 			? t(`${res.items.length} träffar.`, `${res.items.length} results.`)
 			: t('Inga träffar.', 'No results.');
@@ -515,6 +529,7 @@ async function start() {
 	$('btn-answer').addEventListener('click', () => callAction('answer'));
 	$('btn-hangup').addEventListener('click', () => callAction('hangup'));
 	$('kb-form').addEventListener('submit', searchKb);
+	window.addEventListener('pagehide', kbSearchLeft);
 	wireCaseForm();
 	try {
 		desk.agent = await api('GET', '/acd/agents/me');

@@ -56,6 +56,18 @@ export async function api(method, path, body) {
 	return data;
 }
 
+// A report that must reach the server even when the page is being left: fetch with
+// keepalive (navigator.sendBeacon cannot send the Authorization header). Failures are
+// ignored: such reports are statistics, never the user's work.
+export function apiKeepalive(method, path, body) {
+	const s = session();
+	if (!s) return;
+	try {
+		fetch('/api/v1' + path, { method, keepalive: true, headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + s.token },
+			body: JSON.stringify(body) }).catch(() => {});
+	} catch { /* a page being torn down may refuse */ }
+}
+
 export async function logout() {
 	try { await api('POST', '/logout'); } catch { /* the token may already be gone */ }
 	clearSession();

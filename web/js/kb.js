@@ -1,6 +1,6 @@
 // The knowledge base for staff (docs/knowledge-base.md): browse and search articles, read
 // one (the server's rendered, sanitized HTML), edit it, its versions and their diff, flags.
-import { api, requireSession, logout, initLang, applyLang, t, el, ApiError } from './api.js';
+import { api, apiKeepalive, requireSession, logout, initLang, applyLang, t, el, ApiError } from './api.js';
 
 const me = requireSession().user;
 const $ = (id) => document.getElementById(id);
@@ -14,6 +14,14 @@ let groups = []; // [{id, name}]
 let items = []; // the list shown
 let article = null; // the article open (GET /kb/articles/{id})
 let versions = [];
+let unopened = null; // the last search whose hits are shown and none opened yet
+
+// A search whose hits the agent left without opening one is reported once, when the next
+// search starts or the page is left; the server counts it per query ("no click").
+function searchLeft() {
+	if (unopened) apiKeepalive('POST', '/kb/search/abandon', { q: unopened });
+	unopened = null;
+}
 
 const lbl = (sv, en) => el('span', { 'data-en': en, text: sv });
 const label = (list, v) => { const o = list.find((x) => x[0] === v); return o ? t(o[1], o[2]) : v; };
@@ -59,6 +67,7 @@ async function search(ev) {
 	const q = $('q').value.trim();
 	const group = $('filter-group').value;
 	const kind = $('filter-kind').value;
+	searchLeft();
 	$('list-status').textContent = t('Söker …', 'Searching …');
 	try {
 		const params = new URLSearchParams({ limit: '200' });
@@ -75,6 +84,7 @@ async function search(ev) {
 				$('btn-did-you-mean').textContent = hits.did_you_mean;
 				$('did-you-mean').hidden = false;
 			}
+			if (items.length) unopened = q;
 		} else {
 			items = (await api('GET', '/kb/articles?' + params)).items;
 		}
@@ -87,7 +97,7 @@ async function search(ev) {
 function renderList() {
 	$('results').replaceChildren(el('ul', { class: 'kb-results', id: 'result-list' }, ...items.map((a) => {
 		const open = el('button', { type: 'button', class: 'link-btn', 'data-id': String(a.id), text: a.title });
-		open.addEventListener('click', () => openArticle(a.id));
+		open.addEventListener('click', () => { unopened = null; openArticle(a.id); });
 		const meta = [label(KINDS, a.kind)];
 		if (a.status) meta.push(label(STATUSES, a.status));
 		if (a.groups && a.groups.length) meta.push(a.groups.map(groupName).join(', '));
@@ -238,33 +248,51 @@ async function removeSynonym(x) {
 	}
 }
 
+// Questions agents reported and searches that missed, each with the article to connect it
+// to: connected, it becomes a search word of the article and leaves the list.
+function missList(id, list, prefix, text, count) {
+	if (!list.length) return null;
+	return el('ul', { class: 'kb-results', id }, ...list.map((m, i) => {
+		const sel = el('select', { id: prefix + '-art-' + i }, el('option', { value: '', 'data-en': 'Choose an article', text: 'Välj en artikel' }),
+			...missArticles.map((a) => el('option', { value: String(a.id), text: a.title })));
+		const btn = el('button', { type: 'button', id: 'btn-' + prefix + '-' + i }, lbl('Koppla', 'Connect'));
+		btn.addEventListener('click', () => connectMiss(text(m), sel));
+		return el('li', { 'data-question': text(m) }, el('h3', { id: prefix + '-q-' + i, text: text(m) }),
+			el('p', { class: 'hint' }, count(m)),
+			el('div', { class: 'row' }, el('div', {}, el('label', { for: prefix + '-art-' + i }, lbl('Artikeln som svarar', 'The article that answers')), sel), btn));
+	}));
+}
+
+let missArticles = [];
+
 async function loadMisses() {
 	if (!['group_lead', 'manager', 'admin'].includes(me.role)) return;
 	const [stats, arts] = await Promise.all([api('GET', '/kb/stats'), api('GET', '/kb/articles?status=published&limit=500')]);
 	const open = stats.missing.filter((m) => m.open > 0);
-	const options = () => [el('option', { value: '', 'data-en': 'Choose an article', text: 'Välj en artikel' }),
-		...arts.items.map((a) => el('option', { value: String(a.id), text: a.title }))];
-	$('misses').replaceChildren(open.length ? el('ul', { class: 'kb-results', id: 'miss-list' }, ...open.map((m, i) => {
-		const sel = el('select', { id: 'miss-art-' + i }, ...options());
-		const btn = el('button', { type: 'button', id: 'btn-miss-' + i }, lbl('Koppla', 'Connect'));
-		btn.addEventListener('click', () => connectMiss(m, sel));
-		return el('li', { 'data-question': m.question }, el('h3', { id: 'miss-q-' + i, text: m.question }),
-			el('p', { class: 'hint' }, lbl(`Frågad ${m.count} gånger`, `Asked ${m.count} times`)),
-			el('div', { class: 'row' }, el('div', {}, el('label', { for: 'miss-art-' + i }, lbl('Artikeln som svarar', 'The article that answers')), sel), btn));
-	})) : el('p', {}, lbl('Inga obesvarade frågor.', 'No unanswered questions.')));
+	const searches = stats.missed_searches || [];
+	missArticles = arts.items;
+	$('misses').replaceChildren(
+		missList('miss-list', open, 'miss', (m) => m.question, (m) => lbl(`Frågad ${m.count} gånger`, `Asked ${m.count} times`))
+			|| el('p', {}, lbl('Inga obesvarade frågor.', 'No unanswered questions.')));
+	$('search-misses').replaceChildren(
+		missList('search-miss-list', searches, 'smiss', (m) => m.query, (m) => lbl(
+			`Utan träff: ${m.no_hit}, träffar men ingen öppnad: ${m.no_click}`,
+			`No hit: ${m.no_hit}, hits but none opened: ${m.no_click}`))
+			|| el('p', {}, lbl('Inga missade sökningar.', 'No missed searches.')));
 	applyLang($('misses'));
+	applyLang($('search-misses'));
 }
 
-async function connectMiss(m, sel) {
+async function connectMiss(question, sel) {
 	if (!sel.value) {
 		$('miss-done').textContent = t('Välj först artikeln som svarar på frågan.', 'First choose the article that answers the question.');
 		sel.focus();
 		return;
 	}
 	try {
-		const r = await api('POST', '/kb/missing/connect', { question: m.question, article_id: Number(sel.value) });
+		const r = await api('POST', '/kb/missing/connect', { question, article_id: Number(sel.value) });
 		await loadMisses();
-		$('miss-done').textContent = t('Kopplat. ', 'Connected. ') + effectText(m.question, r.hits);
+		$('miss-done').textContent = t('Kopplat. ', 'Connected. ') + effectText(question, r.hits);
 		$('h-misses').focus();
 	} catch (e) {
 		$('miss-done').textContent = e.message;
@@ -529,6 +557,7 @@ initLang(() => {
 	if (!$('article-view').hidden && article) renderArticle();
 });
 $('sign-out').addEventListener('click', logout);
+window.addEventListener('pagehide', searchLeft);
 $('search').addEventListener('submit', search);
 $('btn-did-you-mean').addEventListener('click', () => { $('q').value = $('btn-did-you-mean').textContent; search(); });
 $('synonym-form').addEventListener('submit', addSynonym);
