@@ -23,7 +23,8 @@ SEARCHES = [
     "/api/v1/cases?q=parkering&limit=50",
     "/api/v1/cases?q=zzzz&limit=50",
     "/api/v1/cases?phone=0701234567&limit=50",
-    "/api/v1/cases?limit=1&offset=100000",
+    "/api/v1/cases?limit=50&offset=950",  # the deepest offset (past it: the after= cursor)
+    "/api/v1/cases?group_id=2&channel=phone&limit=50",
 ]
 
 
