@@ -23,6 +23,7 @@
 #include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/calendar.h"
 #include "core/demo.h"
 #include "core/resource.h"
 #include "http/http.h"
@@ -605,6 +606,9 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Stockholm time for the whole process, set before any thread starts. */
+	if (calendar_tz_init() != 0)
+		log_warn("calendar.tz", "zone=Europe/Stockholm tzdata=missing rule=builtin-eu");
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)
