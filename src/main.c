@@ -110,6 +110,8 @@ static void usage(FILE *f)
 	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx|pdf] [--out "
 	        "FILE]\n"
 	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
+	        "  backup    --db FILE --out FILE [--force]   a consistent copy of a live "
+	        "database\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -574,6 +576,33 @@ static int cmd_report_rebuild(int argc, char **argv)
 	return 0;
 }
 
+/* A consistent copy of a live database: `lotsen backup --db FILE --out FILE [--force]`. */
+static int cmd_backup(int argc, char **argv)
+{
+	const char *src = flag_value(argc, argv, "--db", NULL);
+	const char *dst = flag_value(argc, argv, "--out", NULL);
+	struct db_backup_info info;
+	bool force = false;
+	char why[600];
+	int err;
+
+	for (int i = 1; i < argc; i++)
+		force |= strcmp(argv[i], "--force") == 0;
+	if (!src || !dst || !*src || !*dst) {
+		fprintf(stderr, "usage: lotsen backup --db FILE --out FILE [--force]\n"
+		                "(--force replaces an existing FILE given with --out)\n");
+		return 2;
+	}
+	err = db_backup(src, dst, force, &info, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "lotsen backup: %s\n", why[0] ? why : strerror(err));
+		return 1;
+	}
+	printf("backup of %s written to %s: %lld pages, %lld bytes, integrity_check ok\n", src, dst,
+	       (long long)info.pages, (long long)info.bytes);
+	return 0;
+}
+
 /* What `serve` does on the first working day of a month, on demand (and at a given time). */
 static int cmd_report_deliver(int argc, char **argv)
 {
@@ -630,6 +659,8 @@ int main(int argc, char **argv)
 		return cmd_report_rebuild(argc - 2, argv + 2);
 	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "deliver") == 0)
 		return cmd_report_deliver(argc - 2, argv + 2);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(argc - 1, argv + 1);
 	if (strcmp(cmd, "invoice") == 0)
 		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
 	if (strcmp(cmd, "kb") == 0)
