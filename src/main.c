@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,10 +127,36 @@ static int64_t now_s(void)
 	return ts.tv_sec;
 }
 
-/* The demo knowledge base: demo/kb under the working directory (make run), else in
- * the source tree the binary was built from. */
+/* Installed, the binary's data is in PREFIX/share/lotsen beside PREFIX/bin/lotsen: found
+ * from /proc/self/exe, so a copy under a DESTDIR or another prefix finds its own. Sets
+ * `out` to that directory's `what` and returns true when it is there. */
+static bool share_dir(const char *what, char *out, size_t n)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	struct stat st;
+
+	if (len <= 0)
+		return false;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	if ((size_t)snprintf(out, n, "%s/../share/lotsen/%s", exe, what) >= n)
+		return false;
+	return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The demo knowledge base: the installed one, else demo/kb under the working directory
+ * (make run), else in the source tree the binary was built from. */
 static const char *demo_kb_dir(void)
 {
+	static char dir[4200];
+
+	if (share_dir("demo/kb", dir, sizeof(dir)))
+		return dir;
 	return access("demo/kb", R_OK) == 0 ? "demo/kb" : LOTSEN_SOURCE_DIR "/demo/kb";
 }
 
@@ -260,6 +287,12 @@ static int cmd_serve(int argc, char **argv)
 	}
 	log_level_parse(cfg.log_level, &lvl);
 	log_set_level(lvl);
+	/* Web files and prompts not given: the installed ones (PREFIX/share/lotsen), else
+	 * web/ in the working directory and the build's prompts (make run). */
+	if (!cfg.static_dir[0] && !share_dir("web", cfg.static_dir, sizeof(cfg.static_dir)))
+		snprintf(cfg.static_dir, sizeof(cfg.static_dir), "web");
+	if (!cfg.prompts[0] && !share_dir("prompts/sv", cfg.prompts, sizeof(cfg.prompts)))
+		cfg.prompts[0] = '\0';
 
 	err = libre_init();
 	if (err) {
