@@ -4,7 +4,8 @@
 # BUILD_DIR/fuzz/corpus/NAME (the seeds in fuzz/corpus/NAME stay small), crashes to
 # BUILD_DIR/fuzz/crashes/NAME/, each run's log to BUILD_DIR/fuzz/NAME.log; the last
 # status line of every run is printed (executions, cov:, ft:). With SECONDS 0 every
-# harness only replays its seeds once (a quick regression check).
+# harness only replays its seeds once (a quick regression check). fuzz/NAME.dict, when
+# there, is the harness's dictionary (libFuzzer -dict).
 set -eu
 build=$1
 secs=$2
@@ -17,12 +18,14 @@ for n in $names; do
 	seeds=$src/fuzz/corpus/$n
 	work=$build/fuzz/corpus/$n
 	crashes=$build/fuzz/crashes/$n
+	dict=""
+	[ -f "$src/fuzz/$n.dict" ] && dict="-dict=$src/fuzz/$n.dict"
 	mkdir -p "$work" "$crashes"
 	if [ "$secs" = 0 ]; then
 		"$bin" -runs=0 "$seeds" >"$build/fuzz/$n.log" 2>&1 || failed=1
 	else
 		nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-			-artifact_prefix="$crashes/" -print_final_stats=1 "$work" "$seeds" \
+			-artifact_prefix="$crashes/" -print_final_stats=1 $dict "$work" "$seeds" \
 			>"$build/fuzz/$n.log" 2>&1 || failed=1
 	fi
 	echo "$n: $(grep -E '^#[0-9]+' "$build/fuzz/$n.log" | tail -1)"
