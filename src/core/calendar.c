@@ -318,6 +318,8 @@ int time_parse_iso8601(const char *s, int64_t *out)
 		i = 16;
 		if (s[i] == ':') {
 			se = digits(s + i + 1, 2);
+			if (se < 0) /* before stepping past a string that ends after the ':' */
+				return EINVAL;
 			i += 3;
 			if (s[i] == '.') /* fractions of a second are accepted and dropped */
 				for (i++; s[i] >= '0' && s[i] <= '9'; i++)

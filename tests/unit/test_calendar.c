@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -259,6 +261,24 @@ static void test_iso8601(void **state)
 	assert_int_not_equal(time_parse_iso8601("igår", &t), 0);
 }
 
+/* Found by fuzzing: a time ending right after the seconds' ':' was read past its end. The
+ * strings are copied to the heap at their exact size so ASan sees such a read. */
+static void test_iso8601_cut_short(void **state)
+{
+	static const char *const bad[] = {"2026-10-24T02:02:", "2026-10-24T02:02:5",
+	                                  "2026-10-24T02:02:.", "2026-10-24T02:02:+01:00"};
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *s = strdup(bad[i]);
+
+		assert_non_null(s);
+		assert_int_equal(time_parse_iso8601(s, &t), EINVAL);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +291,7 @@ int main(void)
 	        cmocka_unit_test(test_stockholm_dst_2027),
 	        cmocka_unit_test(test_stockholm_far_years),
 	        cmocka_unit_test(test_iso8601),
+	        cmocka_unit_test(test_iso8601_cut_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
