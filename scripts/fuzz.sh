@@ -5,7 +5,8 @@
 # BUILD_DIR/fuzz/crashes/NAME/, each run's log to BUILD_DIR/fuzz/NAME.log; the last
 # status line of every run is printed (executions, cov:, ft:). With SECONDS 0 every
 # harness only replays its seeds once (a quick regression check). fuzz/NAME.dict, when
-# there, is the harness's dictionary (libFuzzer -dict).
+# there, is the harness's dictionary (libFuzzer -dict). BUILD_DIR/fuzz/NAME.cpu: the CPU
+# time the run took (GNU time).
 set -eu
 build=$1
 secs=$2
@@ -24,11 +25,13 @@ for n in $names; do
 	if [ "$secs" = 0 ]; then
 		"$bin" -runs=0 "$seeds" >"$build/fuzz/$n.log" 2>&1 || failed=1
 	else
-		nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		/usr/bin/time -o "$build/fuzz/$n.cpu" -f "cpu: user %U s, system %S s, wall %e s" \
+			nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 			-artifact_prefix="$crashes/" -print_final_stats=1 $dict "$work" "$seeds" \
 			>"$build/fuzz/$n.log" 2>&1 || failed=1
 	fi
 	echo "$n: $(grep -E '^#[0-9]+' "$build/fuzz/$n.log" | tail -1)"
 	grep -E 'stat::number_of_executed_units|ERROR: |SUMMARY' "$build/fuzz/$n.log" || true
+	cat "$build/fuzz/$n.cpu" 2>/dev/null || true
 done
 exit $failed
