@@ -5,8 +5,13 @@ DB         ?= lotsen-demo.db
 HTTP       ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 WHAT       ?= all
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan run test test-fast test-asan bench format format-check clean
+.PHONY: all deps build build-asan run test test-fast test-asan bench format format-check clean \
+	install fuzz fuzz-build fuzz-replay
 
 all: build
 
@@ -45,11 +50,32 @@ bench: deps build
 	@scripts/install-test-peers.sh
 	@bench/run.sh $(BUILD) $(WHAT)
 
+# The program, web files, prompts, systemd unit, sysusers.d user and /etc/lotsen/lotsen.conf
+# (kept when present) under DESTDIR/PREFIX; see docs/operations.md.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS, one after the other, niced.
+$(FUZZ_BUILD)/CMakeCache.txt:
+	@scripts/install-fuzz-deps.sh
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOTSEN_FUZZ=ON \
+		-DLOTSEN_WERROR=OFF
+
+fuzz-build: $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: deps fuzz-build
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Every harness over its seed corpus once (the crashes found so far are seeds too).
+fuzz-replay: deps fuzz-build
+	@scripts/fuzz.sh $(FUZZ_BUILD) 0
+
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c' 'fuzz/*.c' 'fuzz/*.h')
 
 format-check:
-	clang-format --dry-run --Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c' 'fuzz/*.c' 'fuzz/*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

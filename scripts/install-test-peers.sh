@@ -1,11 +1,12 @@
 #!/bin/sh
 # Install the programs Lotsen's tests and benchmarks talk to (load generators, SIP peers,
 # headless Chromium with playwright-core and axe-core for the web application's tests, unzip
-# to read XLSX exports back, poppler-utils to render PDF exports).
+# to read XLSX exports back, poppler-utils to render PDF exports, systemd for systemd-analyze
+# verify of the installed unit).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="wrk sip-tester baresip chromium unzip poppler-utils"
+PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/calendar.h"
 #include "core/demo.h"
 #include "core/resource.h"
 #include "http/http.h"
@@ -113,6 +115,8 @@ static void usage(FILE *f)
 	        "  invoice   --month YYYY-MM [--client N] [--format json|csv|xlsx|pdf] [--out "
 	        "FILE]\n"
 	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
+	        "  backup    --db FILE --out FILE [--force]   a consistent copy of a live "
+	        "database\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -127,10 +131,36 @@ static int64_t now_s(void)
 	return ts.tv_sec;
 }
 
-/* The demo knowledge base: demo/kb under the working directory (make run), else in
- * the source tree the binary was built from. */
+/* Installed, the binary's data is in PREFIX/share/lotsen beside PREFIX/bin/lotsen: found
+ * from /proc/self/exe, so a copy under a DESTDIR or another prefix finds its own. Sets
+ * `out` to that directory's `what` and returns true when it is there. */
+static bool share_dir(const char *what, char *out, size_t n)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	struct stat st;
+
+	if (len <= 0)
+		return false;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	if ((size_t)snprintf(out, n, "%s/../share/lotsen/%s", exe, what) >= n)
+		return false;
+	return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The demo knowledge base: the installed one, else demo/kb under the working directory
+ * (make run), else in the source tree the binary was built from. */
 static const char *demo_kb_dir(void)
 {
+	static char dir[4200];
+
+	if (share_dir("demo/kb", dir, sizeof(dir)))
+		return dir;
 	return access("demo/kb", R_OK) == 0 ? "demo/kb" : LOTSEN_SOURCE_DIR "/demo/kb";
 }
 
@@ -267,6 +297,12 @@ static int cmd_serve(int argc, char **argv)
 	}
 	log_level_parse(cfg.log_level, &lvl);
 	log_set_level(lvl);
+	/* Web files and prompts not given: the installed ones (PREFIX/share/lotsen), else
+	 * web/ in the working directory and the build's prompts (make run). */
+	if (!cfg.static_dir[0] && !share_dir("web", cfg.static_dir, sizeof(cfg.static_dir)))
+		snprintf(cfg.static_dir, sizeof(cfg.static_dir), "web");
+	if (!cfg.prompts[0] && !share_dir("prompts/sv", cfg.prompts, sizeof(cfg.prompts)))
+		cfg.prompts[0] = '\0';
 
 	err = libre_init();
 	if (err) {
@@ -597,6 +633,33 @@ static int cmd_report_rebuild(int argc, char **argv)
 	return 0;
 }
 
+/* A consistent copy of a live database: `lotsen backup --db FILE --out FILE [--force]`. */
+static int cmd_backup(int argc, char **argv)
+{
+	const char *src = flag_value(argc, argv, "--db", NULL);
+	const char *dst = flag_value(argc, argv, "--out", NULL);
+	struct db_backup_info info;
+	bool force = false;
+	char why[600];
+	int err;
+
+	for (int i = 1; i < argc; i++)
+		force |= strcmp(argv[i], "--force") == 0;
+	if (!src || !dst || !*src || !*dst) {
+		fprintf(stderr, "usage: lotsen backup --db FILE --out FILE [--force]\n"
+		                "(--force replaces an existing FILE given with --out)\n");
+		return 2;
+	}
+	err = db_backup(src, dst, force, &info, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "lotsen backup: %s\n", why[0] ? why : strerror(err));
+		return 1;
+	}
+	printf("backup of %s written to %s: %lld pages, %lld bytes, integrity_check ok\n", src, dst,
+	       (long long)info.pages, (long long)info.bytes);
+	return 0;
+}
+
 /* What `serve` does on the first working day of a month, on demand (and at a given time). */
 static int cmd_report_deliver(int argc, char **argv)
 {
@@ -629,6 +692,9 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Stockholm time for the whole process, set before any thread starts. */
+	if (calendar_tz_init() != 0)
+		log_warn("calendar.tz", "zone=Europe/Stockholm tzdata=missing rule=builtin-eu");
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)
@@ -650,6 +716,8 @@ int main(int argc, char **argv)
 		return cmd_report_rebuild(argc - 2, argv + 2);
 	if (strcmp(cmd, "report") == 0 && argc > 2 && strcmp(argv[2], "deliver") == 0)
 		return cmd_report_deliver(argc - 2, argv + 2);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(argc - 1, argv + 1);
 	if (strcmp(cmd, "invoice") == 0)
 		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
 	if (strcmp(cmd, "kb") == 0)

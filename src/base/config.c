@@ -12,7 +12,6 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->db, sizeof(c->db), "lotsen.db");
 	snprintf(c->http, sizeof(c->http), "127.0.0.1:8080");
-	snprintf(c->static_dir, sizeof(c->static_dir), "web");
 	snprintf(c->municipality, sizeof(c->municipality), "Lotsens kommun");
 	snprintf(c->log_level, sizeof(c->log_level), "info");
 	snprintf(c->durability, sizeof(c->durability), "full");

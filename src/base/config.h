@@ -11,7 +11,7 @@ struct config {
 	char sip[128];              /* ADDR:PORT for SIP, empty when telephony is off */
 	char prompts[512];          /* directory of NAME.wav prompts; empty: the build's */
 	char recordings[512];       /* where call recordings go; empty: recordings/ beside db */
-	char static_dir[512];       /* web files */
+	char static_dir[512];       /* web files; empty: the installed ones, else web/ */
 	char municipality[128];     /* the municipality's name on pages and reports */
 	char log_level[16];         /* debug, info, warn, error */
 	char durability[16];        /* full or normal */

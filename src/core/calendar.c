@@ -1,9 +1,13 @@
-/* Dates, Swedish working days and Stockholm local time, without tzdata. */
+/* Dates, Swedish working days and Stockholm local time from the system's tz database. */
 #include "core/calendar.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ---- dates --------------------------------------------------------------- */
 
@@ -202,25 +206,49 @@ void calendar_add_working_days(const struct date *from, int n, struct date *out)
 
 /* ---- Stockholm time -------------------------------------------------------- */
 
-/* Last Sunday of month m in year y, as days since the epoch. */
-static int64_t last_sunday(int y, int m)
-{
-	struct date d = {y, m, date_days_in_month(y, m)};
+/* libc knows one zone per process, named by TZ. Lotsen serves one Swedish municipality,
+ * so the process runs on Stockholm time: TZ is set once, before any thread starts
+ * (setenv is not thread-safe), and every conversion uses localtime_r. A change of the
+ * daylight-saving rule then comes with the tzdata package, not with Lotsen. */
+#define STOCKHOLM_ZONE "Europe/Stockholm"
+/* Only when tzdata is missing: today's EU rule, in the POSIX TZ form. */
+#define STOCKHOLM_FALLBACK "CET-1CEST,M3.5.0,M10.5.0/3"
 
-	return date_to_days(&d) - (date_weekday(&d) + 1) % 7;
+static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
+static int tz_status; /* written once under tz_once, read only after it */
+
+static void tz_set(void)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo",
+	         STOCKHOLM_ZONE);
+	if (access(path, R_OK) == 0) {
+		setenv("TZ", ":" STOCKHOLM_ZONE, 1);
+		tz_status = 0;
+	} else {
+		setenv("TZ", STOCKHOLM_FALLBACK, 1);
+		tz_status = ENOENT;
+	}
+	tzset();
 }
 
-/* Summer time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
- * last Sunday of October (EU rule, in force since 1996). */
+int calendar_tz_init(void)
+{
+	pthread_once(&tz_once, tz_set);
+	return tz_status;
+}
+
 int stockholm_utc_offset(int64_t t)
 {
-	struct date d;
-	int64_t start, end, days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	time_t tt = (time_t)t;
+	struct tm tm;
 
-	date_from_days(days, &d);
-	start = last_sunday(d.y, 3) * 86400 + 3600;
-	end = last_sunday(d.y, 10) * 86400 + 3600;
-	return t >= start && t < end ? 7200 : 3600;
+	calendar_tz_init();
+	if (!localtime_r(&tt, &tm))
+		return 3600; /* beyond what struct tm holds: standard time */
+	return (int)tm.tm_gmtoff;
 }
 
 void stockholm_from_utc(int64_t t, struct local_time *out)
@@ -238,20 +266,29 @@ void stockholm_from_utc(int64_t t, struct local_time *out)
 	out->wday = date_weekday(&out->date);
 }
 
+/* A wall time has the offset in force half a day before or the one half a day after
+ * (zones change at most once a day); each that holds at its own instant is a reading. */
 int stockholm_to_utc(const struct date *d, int hour, int min, int64_t *out)
 {
-	int64_t local;
+	int64_t local, before, after;
+	int ob, oa;
+	bool b_ok, a_ok;
 
 	if (!date_valid(d->y, d->m, d->d) || hour < 0 || hour > 24 || min < 0 || min > 59)
 		return EINVAL;
 	local = date_to_days(d) * 86400 + hour * 3600 + min * 60;
-	/* Summer time first: in the repeated autumn hour the earlier instant wins. */
-	if (stockholm_utc_offset(local - 7200) == 7200)
-		*out = local - 7200;
-	else if (stockholm_utc_offset(local - 3600) == 3600)
-		*out = local - 3600;
+	ob = stockholm_utc_offset(local - 43200);
+	oa = stockholm_utc_offset(local + 43200);
+	before = local - ob;
+	after = local - oa;
+	b_ok = stockholm_utc_offset(before) == ob;
+	a_ok = stockholm_utc_offset(after) == oa;
+	if (b_ok && a_ok) /* the autumn hour that occurs twice: the earlier */
+		*out = before < after ? before : after;
+	else if (a_ok)
+		*out = after;
 	else
-		*out = local - 3600; /* skipped spring hour: the same wall time an hour on */
+		*out = before; /* skipped in spring: read with the old offset, an hour on */
 	return 0;
 }
 
@@ -281,6 +318,8 @@ int time_parse_iso8601(const char *s, int64_t *out)
 		i = 16;
 		if (s[i] == ':') {
 			se = digits(s + i + 1, 2);
+			if (se < 0) /* before stepping past a string that ends after the ':' */
+				return EINVAL;
 			i += 3;
 			if (s[i] == '.') /* fractions of a second are accepted and dropped */
 				for (i++; s[i] >= '0' && s[i] <= '9'; i++)

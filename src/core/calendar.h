@@ -2,9 +2,8 @@
  *
  * Handovers are due in working days, opening hours are kept in local time and
  * reports group by local day; all of it runs through here. The Swedish public
- * holidays are computed per year (Easter by the Gregorian computus), and the
- * Stockholm offset follows the EU rule (last Sunday of March / October, 01:00 UTC),
- * so no tzdata is needed. */
+ * holidays are computed per year (Easter by the Gregorian computus); the Stockholm
+ * offset comes from the system's tz database (the tzdata package, Europe/Stockholm). */
 #ifndef LOTSEN_CORE_CALENDAR_H
 #define LOTSEN_CORE_CALENDAR_H
 
@@ -42,6 +41,12 @@ bool calendar_is_working_day(const struct date *d);
 /* The date n working days after `from`; when `from` is not a working day the
  * count starts from the next one (n = 0 gives that next working day). */
 void calendar_add_working_days(const struct date *from, int n, struct date *out);
+
+/* Make the process run on Stockholm time (TZ=Europe/Stockholm). Call it at start,
+ * before any thread: setenv is not thread-safe. The conversions below call it too, so
+ * tools and tests need not. 0, or ENOENT when tzdata lacks the zone (then today's EU
+ * rule is used: last Sunday of March / October at 01:00 UTC). */
+int calendar_tz_init(void);
 
 /* Stockholm local time for a UTC instant (seconds since the epoch). */
 void stockholm_from_utc(int64_t t, struct local_time *out);

@@ -42,7 +42,8 @@ int static_serve(struct req *r)
 	const char *p = r->path;
 	int fd, n;
 
-	if (!r->app->static_dir || strstr(p, "..") || strchr(p, '\\'))
+	/* Only "/…": an empty path has no last character to look at. */
+	if (!r->app->static_dir || p[0] != '/' || strstr(p, "..") || strchr(p, '\\'))
 		return ENOENT;
 	n = snprintf(file, sizeof(file), "%s%s%s", r->app->static_dir, p,
 	             p[strlen(p) - 1] == '/' ? "index.html" : "");

@@ -10,6 +10,7 @@
 #include <libstemmer.h>
 #include <sqlite3.h>
 
+#include "core/calendar.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "store/db.h"
@@ -541,38 +542,13 @@ int kb_fts_query(const char *text, char **match, size_t *nterms)
  * Small helpers
  * ================================================================================ */
 
-/* Central European time without a time-zone database: the last Sunday of March and of
- * October at 01:00 UTC switch between +1 and +2 hours, as they do in Sweden. */
-static int last_sunday(int year, int month)
-{
-	/* Day of week of the 31st by Sakamoto's method; both months have 31 days. */
-	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
-	int y = year - (month < 3);
-	int dow = (y + y / 4 - y / 100 + y / 400 + t[month - 1] + 31) % 7;
-
-	return 31 - dow;
-}
-
+/* Today in Stockholm, as "YYYY-MM-DD". */
 void kb_today(int64_t now, char out[11])
 {
-	time_t t = (time_t)now;
-	struct tm tm;
+	struct local_time lt;
 
-	gmtime_r(&t, &tm);
-	int y = tm.tm_year + 1900, mon = tm.tm_mon + 1;
-	bool summer = false;
-	if (mon > 3 && mon < 10)
-		summer = true;
-	else if (mon == 3 || mon == 10) {
-		int ls = last_sunday(y, mon);
-		bool after = tm.tm_mday > ls || (tm.tm_mday == ls && tm.tm_hour >= 1);
-		summer = mon == 3 ? after : !after;
-	}
-	t = (time_t)(now + (summer ? 7200 : 3600));
-	gmtime_r(&t, &tm);
-	unsigned yy = (unsigned)(tm.tm_year + 1900) % 10000u, mm = (unsigned)(tm.tm_mon + 1) % 100u,
-	         dd = (unsigned)tm.tm_mday % 100u;
-	snprintf(out, 11, "%04u-%02u-%02u", yy, mm, dd);
+	stockholm_from_utc(now, &lt);
+	date_format(&lt.date, out);
 }
 
 bool kb_date_valid(const char *s)

@@ -110,6 +110,20 @@ void db_budget_set(struct db *db, int64_t ms);
 /* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
 void *db_native(struct db *db);
 
+/* A copy of the database file at `src` into the new file `dst` while the server keeps
+ * writing (`lotsen backup`). SQLite's online backup copies the pages in steps from one
+ * read snapshot (WAL: writers are never blocked), the copy must pass PRAGMA
+ * integrity_check, and only then is it renamed to `dst`, so `dst` is never a partial
+ * file. Errors: ENOENT (no database at src), EEXIST (dst exists and !force), EBADMSG
+ * (src is not a database or the copy fails the check), EIO (reading or writing);
+ * `why` says what, in English, for the operator. */
+struct db_backup_info {
+	int64_t pages; /* pages copied */
+	int64_t bytes; /* size of the copy */
+};
+int db_backup(const char *src, const char *dst, bool force, struct db_backup_info *info, char *why,
+              size_t whylen);
+
 /* Numbered migrations of one module, applied in order inside one transaction each. */
 struct migration {
 	int version;

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -162,6 +164,77 @@ static void test_stockholm_dst(void **state)
 	assert_int_equal(lt.hour * 100 + lt.min, 330);
 }
 
+/* The switches of another year, wall clock and offsets on either side. */
+static void test_stockholm_dst_2027(void **state)
+{
+	struct local_time lt;
+	struct date d;
+	int64_t t;
+
+	(void)state;
+	/* Spring, 2027-03-28: 02:00 becomes 03:00 at 01:00 UTC. */
+	d = D(2027, 3, 28);
+	t = date_to_days(&d) * 86400 + 3600;
+	assert_int_equal(stockholm_utc_offset(t - 1), 3600);
+	assert_int_equal(stockholm_utc_offset(t), 7200);
+	stockholm_from_utc(t - 60, &lt);
+	assert_int_equal(lt.hour * 100 + lt.min, 159);
+	stockholm_from_utc(t, &lt);
+	assert_int_equal(lt.hour * 100 + lt.min, 300);
+	assert_int_equal(lt.wday, 6);
+	/* The Sunday before is still winter all day. */
+	d = D(2027, 3, 21);
+	assert_int_equal(stockholm_utc_offset(date_to_days(&d) * 86400 + 12 * 3600), 3600);
+
+	/* Autumn, 2027-10-31: 03:00 becomes 02:00 at 01:00 UTC. */
+	d = D(2027, 10, 31);
+	t = date_to_days(&d) * 86400 + 3600;
+	stockholm_from_utc(t - 1, &lt);
+	assert_int_equal(lt.hour * 10000 + lt.min * 100 + lt.sec, 25959);
+	assert_int_equal(lt.utc_offset_s, 7200);
+	stockholm_from_utc(t, &lt);
+	assert_int_equal(lt.hour * 100 + lt.min, 200);
+	assert_int_equal(lt.utc_offset_s, 3600);
+	/* The repeated 02:15 is read as the first (summer) one; 03:15 happens once. */
+	assert_int_equal(stockholm_to_utc(&d, 2, 15, &t), 0);
+	assert_int_equal(t, date_to_days(&d) * 86400 + 15 * 60);
+	assert_int_equal(stockholm_to_utc(&d, 3, 15, &t), 0);
+	assert_int_equal(t, date_to_days(&d) * 86400 + 2 * 3600 + 15 * 60);
+	/* The Sunday before is summer. */
+	d = D(2027, 10, 24);
+	assert_int_equal(stockholm_utc_offset(date_to_days(&d) * 86400 + 12 * 3600), 7200);
+}
+
+/* Far from today the tz database's rule still holds, and its history is Sweden's. */
+static void test_stockholm_far_years(void **state)
+{
+	struct local_time lt;
+	struct date d;
+	int64_t t;
+
+	(void)state;
+	/* 2150: last Sundays are 29 March and 25 October. */
+	d = D(2150, 3, 29);
+	t = date_to_days(&d) * 86400 + 3600;
+	assert_int_equal(stockholm_utc_offset(t - 1), 3600);
+	assert_int_equal(stockholm_utc_offset(t), 7200);
+	d = D(2150, 10, 25);
+	t = date_to_days(&d) * 86400 + 3600;
+	assert_int_equal(stockholm_utc_offset(t - 1), 7200);
+	assert_int_equal(stockholm_utc_offset(t), 3600);
+	d = D(2150, 7, 1);
+	assert_int_equal(stockholm_to_utc(&d, 12, 0, &t), 0);
+	stockholm_from_utc(t, &lt);
+	assert_int_equal(lt.hour, 12);
+	assert_int_equal(lt.utc_offset_s, 7200);
+	/* Until 1995 Swedish summer time ended on the last Sunday of September: mid-October
+	 * 1990 was winter time (a rule written for today's EU would say summer). */
+	d = D(1990, 10, 15);
+	assert_int_equal(stockholm_utc_offset(date_to_days(&d) * 86400 + 12 * 3600), 3600);
+	d = D(1990, 9, 15);
+	assert_int_equal(stockholm_utc_offset(date_to_days(&d) * 86400 + 12 * 3600), 7200);
+}
+
 static void test_iso8601(void **state)
 {
 	int64_t t;
@@ -188,6 +261,24 @@ static void test_iso8601(void **state)
 	assert_int_not_equal(time_parse_iso8601("igår", &t), 0);
 }
 
+/* Found by fuzzing: a time ending right after the seconds' ':' was read past its end. The
+ * strings are copied to the heap at their exact size so ASan sees such a read. */
+static void test_iso8601_cut_short(void **state)
+{
+	static const char *const bad[] = {"2026-10-24T02:02:", "2026-10-24T02:02:5",
+	                                  "2026-10-24T02:02:.", "2026-10-24T02:02:+01:00"};
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *s = strdup(bad[i]);
+
+		assert_non_null(s);
+		assert_int_equal(time_parse_iso8601(s, &t), EINVAL);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,7 +288,10 @@ int main(void)
 	        cmocka_unit_test(test_moving_holidays_other_years),
 	        cmocka_unit_test(test_working_days_skip_weekends_and_holidays),
 	        cmocka_unit_test(test_stockholm_dst),
+	        cmocka_unit_test(test_stockholm_dst_2027),
+	        cmocka_unit_test(test_stockholm_far_years),
 	        cmocka_unit_test(test_iso8601),
+	        cmocka_unit_test(test_iso8601_cut_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

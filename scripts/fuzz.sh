@@ -1,0 +1,37 @@
+#!/bin/sh
+# Run every libFuzzer harness for SECONDS each, one at a time and niced (the machine is
+# shared): `scripts/fuzz.sh BUILD_DIR SECONDS [NAME…]`. New inputs go to
+# BUILD_DIR/fuzz/corpus/NAME (the seeds in fuzz/corpus/NAME stay small), crashes to
+# BUILD_DIR/fuzz/crashes/NAME/, each run's log to BUILD_DIR/fuzz/NAME.log; the last
+# status line of every run is printed (executions, cov:, ft:). With SECONDS 0 every
+# harness only replays its seeds once (a quick regression check). fuzz/NAME.dict, when
+# there, is the harness's dictionary (libFuzzer -dict). BUILD_DIR/fuzz/NAME.cpu: the CPU
+# time the run took (GNU time).
+set -eu
+build=$1
+secs=$2
+shift 2
+src=$(cd "$(dirname "$0")/.." && pwd)
+names=${*:-$(cd "$src/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
+failed=0
+for n in $names; do
+	bin=$build/fuzz/fuzz_$n
+	seeds=$src/fuzz/corpus/$n
+	work=$build/fuzz/corpus/$n
+	crashes=$build/fuzz/crashes/$n
+	dict=""
+	[ -f "$src/fuzz/$n.dict" ] && dict="-dict=$src/fuzz/$n.dict"
+	mkdir -p "$work" "$crashes"
+	if [ "$secs" = 0 ]; then
+		"$bin" -runs=0 "$seeds" >"$build/fuzz/$n.log" 2>&1 || failed=1
+	else
+		/usr/bin/time -o "$build/fuzz/$n.cpu" -f "cpu: user %U s, system %S s, wall %e s" \
+			nice -n 10 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix="$crashes/" -print_final_stats=1 $dict "$work" "$seeds" \
+			>"$build/fuzz/$n.log" 2>&1 || failed=1
+	fi
+	echo "$n: $(grep -E '^#[0-9]+' "$build/fuzz/$n.log" | tail -1)"
+	grep -E 'stat::number_of_executed_units|ERROR: |SUMMARY' "$build/fuzz/$n.log" || true
+	cat "$build/fuzz/$n.cpu" 2>/dev/null || true
+done
+exit $failed
