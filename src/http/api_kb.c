@@ -444,40 +444,18 @@ static int words_forbidden(struct req *r)
 	                 "and search words.");
 }
 
-static int page_query(struct req *r, int64_t *limit, int64_t *offset)
-{
-	if (req_query_int(r, "limit", limit) || req_query_int(r, "offset", offset))
-		return EINVAL;
-	if (*limit == 0)
-		*limit = 100;
-	if (*limit < 0 || *limit > 500 || *offset < 0) {
-		resp_error(r, 400, "bad-query", L(r, "Felaktig parameter", "Bad parameter"), "%s",
-		           L(r, "limit måste vara 1–500 och offset 0 eller mer.",
-		             "limit must be 1–500 and offset 0 or more."));
-		return EINVAL;
-	}
-	return 0;
-}
-
-static int envelope(struct req *r, json_t *items, int64_t total, int64_t limit, int64_t offset)
-{
-	return resp_json(r, 200,
-	                 json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
-	                           "limit", (json_int_t)limit, "offset", (json_int_t)offset));
-}
-
 static int synonyms_list(struct req *r)
 {
-	int64_t limit, offset, total;
+	struct page pg;
 	json_t *items;
 	int err;
 
-	if (page_query(r, &limit, &offset))
+	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
-	err = kb_synonyms_list(r->app->db, limit, offset, &items, &total);
+	err = kb_synonyms_list(r->app->db, pg.limit, pg.offset, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "synonym");
-	return envelope(r, items, total, limit, offset);
+	return resp_list(r, items, &pg);
 }
 
 /* What a search for `text` now finds first, to show the change's effect. */
@@ -541,16 +519,16 @@ static int synonyms_delete(struct req *r)
 
 static int keywords_list(struct req *r)
 {
-	int64_t limit, offset, total;
+	struct page pg;
 	json_t *items;
 	int err;
 
-	if (page_query(r, &limit, &offset))
+	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
-	err = kb_keywords_list(r->app->db, limit, offset, &items, &total);
+	err = kb_keywords_list(r->app->db, pg.limit, pg.offset, &items, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "search word");
-	return envelope(r, items, total, limit, offset);
+	return resp_list(r, items, &pg);
 }
 
 static int keywords_create(struct req *r)
@@ -639,23 +617,30 @@ static int read_confirm(struct req *r)
 
 static int reads_mine(struct req *r)
 {
+	struct page pg;
 	json_t *ids;
-	int err = kb_reads_mine(r->app->db, &r->who, r->now, &ids);
+	int err;
 
+	if (req_query_page(r, 1000, 1000, &pg))
+		return 0;
+	err = kb_reads_mine(r->app->db, &r->who, r->now, &ids);
 	if (err)
 		return resp_store_error(r, err, "read receipt");
-	return envelope(r, ids, (int64_t)json_array_size(ids), (int64_t)json_array_size(ids), 0);
+	return resp_list_slice(r, ids, &pg);
 }
 
 static int reads_missing(struct req *r)
 {
+	struct page pg;
 	json_t *items;
-	int err = kb_reads_missing(r->app->db, &r->who, r->now, &items);
+	int err;
 
+	if (req_query_page(r, 100, 1000, &pg))
+		return 0;
+	err = kb_reads_missing(r->app->db, &r->who, r->now, &items);
 	if (err)
 		return resp_store_error(r, err, "read receipt");
-	return envelope(r, items, (int64_t)json_array_size(items), (int64_t)json_array_size(items),
-	                0);
+	return resp_list_slice(r, items, &pg);
 }
 
 const struct route api_kb_routes[] = {
