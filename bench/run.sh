@@ -413,26 +413,30 @@ reads_run() {
 	say "### $2: $1"
 	say "\$ bench/reads.py --http HTTP_PORT --sip SIP_PORT --token T --clients 0 --phase-s $PS"
 	python3 "$ROOT/bench/reads.py" --http "$HP" --sip "$SP" --token "$TOKEN" --clients 0 --phase-s "$PS"
-	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r 2 -m $((PS * 2 - 6)) -d 5000 127.0.0.1:SIP_PORT & bench/reads.py … --clients 8 --phase-s $PS"
-	(
-		cd "$TMP"
-		rc=0
-		sipp -sf "$ROOT/bench/sip/caller_hold.xml" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" \
-			-mp 40200 -r 2 -m $((PS * 2 - 6)) -d 5000 -nostdin -trace_stat -stf "reads-$2.csv" \
-			-fd 1 -trace_err -error_file "reads-$2-err.log" "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
-		echo $rc >"reads-$2.rc"
-	) &
-	LP=$(cat "$TMP/pid")
-	Q0=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
-	T0=$(date +%s%N)
-	python3 "$ROOT/bench/reads.py" --http "$HP" --sip "$SP" --token "$TOKEN" --clients 8 --phase-s "$PS"
-	Q1=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
-	T1=$(date +%s%N)
-	# The loop thread's own time on a core and waiting for one over the phase: waiting
-	# much means the machine, not Lotsen, made the probes late.
-	echo "$Q0 $Q1 $T0 $T1" | awk '{s = ($6 - $5) / 1e9; printf "loop_thread: on_cpu=%.1f%% runq_wait=%.1f%% load=\"%s\"\n", ($3 - $1) / 1e9 / s * 100, ($4 - $2) / 1e9 / s * 100, "'"$(cut -d' ' -f1 /proc/loadavg)"'"}'
-	wait_file "$TMP/reads-$2.rc" 60
-	say "sipp_exit=$(cat "$TMP/reads-$2.rc") $(sipp_result "$TMP/reads-$2.csv")"
+	# The searching clients at nice 0 (they share the server's cores as equals) and at
+	# nice 10 (standing in for clients on other machines, as agents' browsers are).
+	for LN in ${READS_LOAD_NICE:-0 10}; do
+		say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r 2 -m $((PS * 2 - 6)) -d 5000 127.0.0.1:SIP_PORT & bench/reads.py … --clients 8 --load-nice $LN --phase-s $PS"
+		(
+			cd "$TMP"
+			rc=0
+			sipp -sf "$ROOT/bench/sip/caller_hold.xml" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" \
+				-mp 40200 -r 2 -m $((PS * 2 - 6)) -d 5000 -nostdin -trace_stat -stf "reads-$2-$LN.csv" \
+				-fd 1 -trace_err -error_file "reads-$2-$LN-err.log" "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
+			echo $rc >"reads-$2-$LN.rc"
+		) &
+		LP=$(cat "$TMP/pid")
+		Q0=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
+		T0=$(date +%s%N)
+		python3 "$ROOT/bench/reads.py" --http "$HP" --sip "$SP" --token "$TOKEN" --clients 8 --load-nice "$LN" --phase-s "$PS"
+		Q1=$(awk '{print $1, $2}' "/proc/$LP/task/$LP/schedstat")
+		T1=$(date +%s%N)
+		# The loop thread's own time on a core and waiting for one over the phase: waiting
+		# much means the machine, not Lotsen, made the probes late.
+		echo "$Q0 $Q1 $T0 $T1" | awk '{s = ($6 - $5) / 1e9; printf "loop_thread: on_cpu=%.1f%% runq_wait=%.1f%% load=\"%s\"\n", ($3 - $1) / 1e9 / s * 100, ($4 - $2) / 1e9 / s * 100, "'"$(cut -d' ' -f1 /proc/loadavg)"'"}'
+		wait_file "$TMP/reads-$2-$LN.rc" 60
+		say "sipp_exit=$(cat "$TMP/reads-$2-$LN.rc") $(sipp_result "$TMP/reads-$2-$LN.csv")"
+	done
 	grep "event=loop.lag" "$TMP/reads-$2.log" | tail -3 || true
 	kill "$(cat "$TMP/pid")"
 	wait "$(cat "$TMP/pid")" 2>/dev/null || true

@@ -209,18 +209,58 @@ static int open_db(struct db **db, const char *path, const char *durability)
  * the first working day has come (a no-op once they are stored). */
 #define DELIVER_EVERY_MS (3600 * 1000)
 
-static void deliver_h(void *arg)
-{
-	struct app *app = arg;
-	int made = 0;
-	int err = report_deliver_due(app->db, now_s(), app->municipality ? app->municipality : "",
-	                             &made);
+/* One run of the delivery: the reports are made on a read worker and stored on the loop,
+ * so making a year's PDFs does not hold up the calls. */
+static struct delivery {
+	struct app *app;
+	struct http *http;
+	bool running;
+	int64_t now;
+	int err;
+	struct report_batch *batch;
+} delivery;
 
+static void deliver_read_h(struct db *db, void *arg)
+{
+	struct delivery *d = arg;
+
+	d->err = report_deliver_render(db, d->now, d->app->municipality ? d->app->municipality : "",
+	                               &d->batch);
+}
+
+static void deliver_done_h(void *arg)
+{
+	struct delivery *d = arg;
+	int made = 0;
+	int err = d->err;
+
+	if (!err)
+		err = report_deliver_store(d->app->db, d->batch, d->now, &made);
 	if (err)
 		log_error("report.deliver", "error=\"%s\"", strerror(err));
 	else if (made)
 		log_info("report.deliver", "stored=%d", made);
-	tmr_start(&deliver_tmr, DELIVER_EVERY_MS, deliver_h, app);
+	report_batch_free(d->batch);
+	d->batch = NULL;
+	d->running = false;
+}
+
+static void deliver_h(void *arg)
+{
+	struct delivery *d = arg;
+	int err;
+
+	tmr_start(&deliver_tmr, DELIVER_EVERY_MS, deliver_h, d);
+	if (d->running)
+		return;
+	d->running = true;
+	d->now = now_s();
+	d->err = 0;
+	err = http_run_read(d->http, deliver_read_h, deliver_done_h, d);
+	if (err) {
+		d->running = false;
+		log_error("report.deliver", "error=\"%s\"", strerror(err));
+	}
 }
 
 static void signal_h(int sig)
@@ -380,7 +420,8 @@ static int cmd_serve(int argc, char **argv)
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	tmr_init(&deliver_tmr);
-	tmr_start(&deliver_tmr, 0, deliver_h, &app);
+	delivery = (struct delivery){.app = &app, .http = http};
+	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);
 	err = re_main(signal_h);
 	tmr_cancel(&deliver_tmr);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");

@@ -12,4 +12,12 @@ void http_stop(struct http *h);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http *h);
 
+struct db;
+typedef void(http_read_h)(struct db *db, void *arg);
+typedef void(http_done_h)(void *arg);
+/* Runs read(db, arg) on a read worker with its read-only connection (on the loop with the
+ * loop's connection when there are no read workers), then done(arg) on the loop, which
+ * may write. done runs even when the server stops meanwhile. */
+int http_run_read(struct http *h, http_read_h *read, http_done_h *done, void *arg);
+
 #endif

@@ -677,6 +677,50 @@ int req_defer_read(struct req *r, read_h *read, req_answer_h *answer, void *arg)
 	return err;
 }
 
+/* Work of the server's own (not a request's) on a read worker. */
+struct bg_read {
+	http_read_h *read;
+	http_done_h *done;
+	void *arg;
+};
+
+static void bg_read_h(void *ctx, void *arg)
+{
+	struct bg_read *b = arg;
+
+	b->read(ctx, b->arg);
+}
+
+static void bg_done_h(void *arg)
+{
+	struct bg_read *b = arg;
+
+	b->done(b->arg);
+	free(b);
+}
+
+int http_run_read(struct http *h, http_read_h *read, http_done_h *done, void *arg)
+{
+	struct bg_read *b;
+	int err;
+
+	if (!h || !read || !done)
+		return EINVAL;
+	if (!h->readers) {
+		read(h->app->db, arg);
+		done(arg);
+		return 0;
+	}
+	b = malloc(sizeof(*b));
+	if (!b)
+		return ENOMEM;
+	*b = (struct bg_read){read, done, arg};
+	err = workers_submit_ctx(h->readers, bg_read_h, bg_done_h, b);
+	if (err)
+		free(b);
+	return err;
+}
+
 int req_read_busy(struct req *r)
 {
 	resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",

@@ -160,6 +160,14 @@ void report_due_month(int64_t now, char out[16]);
  * down on the first working day catches up at its next run. *made (may be NULL) gets the
  * number of reports stored by this call. */
 int report_deliver_due(struct db *db, int64_t now, const char *municipality, int *made);
+/* The same in two steps, so the server can make the reports on a read-only connection off
+ * the loop and store them on the loop: render what is due and not yet stored ... */
+struct report_batch;
+int report_deliver_render(struct db *db, int64_t now, const char *municipality,
+                          struct report_batch **out);
+/* ... then store it (a report stored meanwhile by another run is kept as it was). */
+int report_deliver_store(struct db *db, const struct report_batch *b, int64_t now, int *made);
+void report_batch_free(struct report_batch *b);
 /* Stored reports, newest first, without their bytes; a client viewer sees only its own
  * client's. `month` NULL for every month. */
 int report_stored_list(struct db *db, const struct principal *who, const char *month, json_t **out);

@@ -126,27 +126,80 @@ static int store(struct db *db, const char *month, int64_t client, const char *f
 	return err == DB_DONE ? 0 : err == DB_ROW ? EIO : err;
 }
 
-int report_deliver_due(struct db *db, int64_t now, const char *municipality, int *made)
+/* One report made and waiting to be stored. */
+struct report_made {
+	char month[16];
+	int64_t client;
+	const char *format;
+	char *body;
+	size_t n;
+};
+
+struct report_batch {
+	struct report_made *items;
+	size_t n, cap;
+};
+
+void report_batch_free(struct report_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->items[i].body);
+	free(b->items);
+	free(b);
+}
+
+static int batch_add(struct report_batch *b, const char *month, int64_t client, const char *format,
+                     char *body, size_t n)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct report_made *items = realloc(b->items, cap * sizeof(*items));
+
+		if (!items)
+			return ENOMEM;
+		b->items = items;
+		b->cap = cap;
+	}
+	struct report_made *m = &b->items[b->n++];
+	snprintf(m->month, sizeof(m->month), "%s", month);
+	m->client = client;
+	m->format = format;
+	m->body = body;
+	m->n = n;
+	return 0;
+}
+
+int report_deliver_render(struct db *db, int64_t now, const char *municipality,
+                          struct report_batch **out)
 {
 	static const struct principal system = {.id = 0, .role = ROLE_ADMIN};
 	int64_t clients[256];
 	size_t nclients = 1;
 	char month[16];
+	struct report_batch *b;
 	struct stmt *s;
 	int err;
 
-	if (made)
-		*made = 0;
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return ENOMEM;
 	report_due_month(now, month);
 	clients[0] = 0; /* every client together, for the center's managers */
 	err = db_prepare(db, &s, "SELECT id FROM clients WHERE active = 1 ORDER BY id", true);
-	if (err)
+	if (err) {
+		report_batch_free(b);
 		return err;
+	}
 	while ((err = stmt_step(s)) == DB_ROW && nclients < sizeof(clients) / sizeof(clients[0]))
 		clients[nclients++] = stmt_int(s, 0);
 	stmt_done(s);
-	if (err != DB_DONE && err != DB_ROW)
+	if (err != DB_DONE && err != DB_ROW) {
+		report_batch_free(b);
 		return err;
+	}
 	err = 0;
 	for (size_t c = 0; c < nclients && !err; c++) {
 		json_t *rep = NULL;
@@ -162,17 +215,51 @@ int report_deliver_due(struct db *db, int64_t now, const char *municipality, int
 			if (!err)
 				err = render(rep, formats[f], municipality, &body, &n);
 			if (!err)
-				err = store(db, month, clients[c], formats[f], body, n, now);
-			free(body);
-			if (!err && made)
-				(*made)++;
-			if (!err)
-				log_info("report.stored",
-				         "month=%s client=%lld format=%s bytes=%zu", month,
-				         (long long)clients[c], formats[f], n);
+				err = batch_add(b, month, clients[c], formats[f], body, n);
+			if (err)
+				free(body);
 		}
 		json_decref(rep);
 	}
+	if (err) {
+		report_batch_free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
+int report_deliver_store(struct db *db, const struct report_batch *b, int64_t now, int *made)
+{
+	int err = 0;
+
+	if (made)
+		*made = 0;
+	for (size_t i = 0; b && i < b->n && !err; i++) {
+		const struct report_made *m = &b->items[i];
+
+		err = store(db, m->month, m->client, m->format, m->body, m->n, now);
+		if (err)
+			break;
+		if (made)
+			(*made)++;
+		log_info("report.stored", "month=%s client=%lld format=%s bytes=%zu", m->month,
+		         (long long)m->client, m->format, m->n);
+	}
+	return err;
+}
+
+int report_deliver_due(struct db *db, int64_t now, const char *municipality, int *made)
+{
+	struct report_batch *b;
+	int err;
+
+	if (made)
+		*made = 0;
+	err = report_deliver_render(db, now, municipality, &b);
+	if (!err)
+		err = report_deliver_store(db, b, now, made);
+	report_batch_free(b);
 	return err;
 }
 

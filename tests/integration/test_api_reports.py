@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -282,8 +283,14 @@ class ReportTest(ServerTest):
                          (b["cases"], b["resolved"] - 1, b["guided"] + 1))
 
     def test_stored_reports_list_and_download(self):
-        # the server stores last month's reports at start when the first working day has come
-        r = self.api("GET", "/api/v1/reports/stored", user="chef.stod")
+        # the server stores last month's reports at start when the first working day has come;
+        # they are made off the loop and stored all at once, so wait for the first to appear
+        deadline = time.monotonic() + 120
+        while True:
+            r = self.api("GET", "/api/v1/reports/stored", user="chef.stod")
+            if r.status != 200 or r.json["items"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         self.assertEqual(r.status, 200, r)
         reports = r.json["items"]
         self.assertGreater(len(reports), 0)
