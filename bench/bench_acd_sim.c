@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "acd/sim.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 #define GROUPS 30
 #define AGENTS 70

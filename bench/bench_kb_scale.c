@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "core/auth.h"
-#include "core/valid.h"
+#include "base/valid.h"
 #include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"

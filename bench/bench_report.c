@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "store/db.h"
 

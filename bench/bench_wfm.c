@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"
 

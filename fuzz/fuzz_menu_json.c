@@ -2,7 +2,7 @@
  * groups (which must exist in the demo municipality), prompts, timeouts and nesting. */
 #include <jansson.h>
 
-#include "core/valid.h"
+#include "base/valid.h"
 #include "fuzz_db.h"
 #include "tel/tel.h"
 

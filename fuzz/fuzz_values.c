@@ -9,9 +9,9 @@
 #include "base/log.h"
 #include "base/ratelimit.h"
 #include "core/auth.h"
-#include "core/calendar.h"
-#include "core/contact.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/contact.h"
+#include "base/hours.h"
 #include "report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -24,7 +24,7 @@
 #include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/demo.h"
 #include "core/resource.h"
 #include "http/http.h"

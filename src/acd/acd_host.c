@@ -15,8 +15,8 @@
 #include "acd/acd_host_int.h"
 #include "acd/acd_stats.h"
 #include "base/log.h"
-#include "core/calendar.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/hours.h"
 #include "store/db.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)

@@ -8,7 +8,7 @@
 #include "acd/acd_host.h"
 #include "acd/acd_host_int.h"
 #include "acd/acd_stats.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "store/db.h"
 
 /* Times are milliseconds here (the engine's unit), unlike the seconds of the case log:

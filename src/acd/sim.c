@@ -11,8 +11,8 @@
 #include "acd/acd.h"
 #include "acd/acd_stats.h"
 #include "acd/sim.h"
-#include "core/calendar.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/hours.h"
 
 #define SIM_T0               1767225600000LL /* 2026-01-01 00:00 UTC: where model runs start */
 #define SIM_MAX_GROUPS       256

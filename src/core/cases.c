@@ -10,8 +10,8 @@
 #include <sodium.h>
 
 #include "core/audit.h"
-#include "core/calendar.h"
-#include "core/contact.h"
+#include "base/calendar.h"
+#include "base/contact.h"
 #include "core/personnummer.h"
 #include "core/resource.h"
 #include "kb/kb.h"

@@ -11,7 +11,7 @@
 
 #include "base/log.h"
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
 #include "core/resource.h"
 #include "store/db.h"

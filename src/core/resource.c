@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
-#include "core/contact.h"
+#include "base/calendar.h"
+#include "base/contact.h"
 #include "store/records.h"
 
 static const char *what(const struct resource *res, bool en)

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "core/auth.h"
-#include "core/calendar.h"
-#include "core/contact.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/contact.h"
+#include "base/hours.h"
 #include "core/resource.h"
 #include "store/db.h"
 

@@ -6,7 +6,7 @@
 #include "acd/acd.h"
 #include "acd/acd_host.h"
 #include "core/audit.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "http/http_int.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"

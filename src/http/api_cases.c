@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "core/audit.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/personnummer.h"
 #include "http/http_int.h"
 #include "store/db.h"

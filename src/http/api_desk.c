@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "acd/acd_host.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "http/http_int.h"
 #include "store/db.h"
 

@@ -9,9 +9,9 @@
 
 #include "acd/acd.h"
 #include "core/audit.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/resource.h"
-#include "core/valid.h"
+#include "base/valid.h"
 #include "http/http_int.h"
 #include "store/db.h"
 #include "tel/tel.h"

@@ -11,8 +11,8 @@
 
 #include <microhttpd.h>
 
-#include "core/calendar.h"
-#include "core/valid.h"
+#include "base/calendar.h"
+#include "base/valid.h"
 #include "http/http_int.h"
 
 void resp_frame_guard(struct MHD_Response *resp, const char *csp)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "kb/kb.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "kb/kb_int.h"
 #include "kb/kb_art.h"
 #include "store/db.h"

@@ -10,7 +10,7 @@
 #include <libstemmer.h>
 #include <sqlite3.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "store/db.h"

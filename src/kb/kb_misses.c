@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/personnummer.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"

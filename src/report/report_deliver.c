@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "base/log.h"
 #include "report/report.h"
 #include "report/report_int.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/db.h"

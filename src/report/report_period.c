@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "acd/acd_stats.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/db.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
 #include "report/report.h"
 #include "store/db.h"

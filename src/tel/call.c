@@ -15,7 +15,7 @@
 #include "acd/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "tel/tel.h"
 #include "store/db.h"
 #include "tel/tel_store.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/valid.h"
+#include "base/valid.h"
 #include "store/db.h"
 #include "tel/tel.h"
 

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/forecast.h"
 
 enum day_kind { K_NORMAL, K_AFTER, K_BEFORE, K_HOLIDAY, K_COUNT };

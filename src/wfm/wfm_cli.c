@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/erlang.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"

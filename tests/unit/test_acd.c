@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "core/hours.h"
+#include "base/hours.h"
 
 #define LOG_MAX 8192
 #define T0      INT64_C(1780000000000) /* 2026-05-28, any instant works with no hours */

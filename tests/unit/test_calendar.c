@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 static struct date D(int y, int m, int d) {
 	return (struct date){y, m, d};

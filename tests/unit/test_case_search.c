@@ -15,7 +15,7 @@
 
 #include "core/auth.h"
 #include "core/cases.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/demo.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/contact.h"
+#include "base/contact.h"
 
 static void expect_phone(const char *in, const char *want)
 {

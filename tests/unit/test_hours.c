@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/hours.h"
+#include "base/hours.h"
 
 static struct hours *parse(const char *text)
 {

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"

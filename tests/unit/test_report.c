@@ -16,7 +16,7 @@
 
 #include "acd/acd_host.h"
 #include "core/cases.h"
-#include "core/valid.h"
+#include "base/valid.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"

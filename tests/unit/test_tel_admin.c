@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/valid.h"
+#include "base/valid.h"
 #include "store/db.h"
 #include "tel/tel.h"
 

@@ -1,5 +1,5 @@
 /* Field-level validation errors, gathered so a user sees every problem at once. */
-#include "core/valid.h"
+#include "base/valid.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Phone numbers and e-mail addresses as citizens and departments write them. */
-#ifndef LOTSEN_CORE_CONTACT_H
-#define LOTSEN_CORE_CONTACT_H
+#ifndef LOTSEN_BASE_CONTACT_H
+#define LOTSEN_BASE_CONTACT_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * reports group by local day; all of it runs through here. The Swedish public
  * holidays are computed per year (Easter by the Gregorian computus); the Stockholm
  * offset comes from the system's tz database (the tzdata package, Europe/Stockholm). */
-#ifndef LOTSEN_CORE_CALENDAR_H
-#define LOTSEN_CORE_CALENDAR_H
+#ifndef LOTSEN_BASE_CALENDAR_H
+#define LOTSEN_BASE_CALENDAR_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Collects field-level validation errors in the user's language. */
-#ifndef LOTSEN_CORE_VALID_H
-#define LOTSEN_CORE_VALID_H
+#ifndef LOTSEN_BASE_VALID_H
+#define LOTSEN_BASE_VALID_H
 
 #include <stdbool.h>
 

@@ -1,5 +1,5 @@
 /* Phone numbers to E.164 and a plausibility check for e-mail addresses. */
-#include "core/contact.h"
+#include "base/contact.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* Opening hours: parse the group's JSON once, answer "open now?" many times. */
-#include "core/hours.h"
+#include "base/hours.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Dates, Swedish working days and Stockholm local time from the system's tz database. */
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 #include <errno.h>
 #include <pthread.h>
