@@ -651,8 +651,8 @@ static int64_t local_midnight_ms(int64_t now_ms)
 	struct local_time lt;
 	int64_t t;
 
-	stockholm_from_utc(now_ms / 1000, &lt);
-	if (stockholm_to_utc(&lt.date, 0, 0, &t) != 0)
+	calendar_local_from_utc(now_ms / 1000, &lt);
+	if (calendar_local_to_utc(&lt.date, 0, 0, &t) != 0)
 		return now_ms - now_ms % DAY_MS;
 	return t * 1000;
 }

@@ -361,7 +361,7 @@ json_t *acd_ms_time(int64_t ms)
 {
 	char buf[21];
 
-	time_format_iso8601(ms / 1000, buf);
+	calendar_format_iso8601(ms / 1000, buf);
 	return json_string(buf);
 }
 

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-int phone_normalize(const char *in, char *out, size_t n)
+int contact_phone_normalize(const char *in, char *out, size_t n)
 {
 	char digits[32];
 	size_t nd = 0;
@@ -71,7 +71,7 @@ int phone_normalize(const char *in, char *out, size_t n)
 	return 0;
 }
 
-int email_validate(const char *s)
+int contact_email_validate(const char *s)
 {
 	const char *at, *dot;
 	size_t len;

@@ -119,7 +119,7 @@ static int user_number(const struct pl *user, char *out, size_t n)
 	if (!pl_isset(user) || user->l >= sizeof(buf))
 		return EINVAL;
 	(void)pl_strcpy(user, buf, sizeof(buf));
-	return phone_normalize(buf, out, n);
+	return contact_phone_normalize(buf, out, n);
 }
 
 static void reply_bad(struct tel *t, const struct sip_msg *msg, const char *why)

@@ -27,7 +27,7 @@ static bool is_holiday(int64_t day)
 {
 	struct date d;
 
-	date_from_days(day, &d);
+	calendar_date_from_days(day, &d);
 	return calendar_holiday_name(&d) != NULL;
 }
 

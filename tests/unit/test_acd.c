@@ -182,7 +182,7 @@ static int64_t at(int y, int m, int d, int hh, int mm)
 	struct date dt = {y, m, d};
 	int64_t t;
 
-	assert_int_equal(stockholm_to_utc(&dt, hh, mm, &t), 0);
+	assert_int_equal(calendar_local_to_utc(&dt, hh, mm, &t), 0);
 	return t * 1000;
 }
 
