@@ -17,7 +17,8 @@
 #include <re_main.h>
 #include <re_mem.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"

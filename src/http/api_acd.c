@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "core/audit.h"
 #include "base/calendar.h"
 #include "base/contact.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "core/audit.h"
 #include "base/calendar.h"
 #include "http/http_int.h"

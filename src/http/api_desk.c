@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/calendar.h"
 #include "http/http_int.h"
 #include "store/db.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/ratelimit.h"
 #include "core/audit.h"
 #include "base/calendar.h"

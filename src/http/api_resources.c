@@ -6,7 +6,7 @@
 
 #include <microhttpd.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "core/audit.h"
 #include "core/resource.h"
 #include "http/http_int.h"

@@ -14,7 +14,8 @@
 
 #include <cairo.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "core/cases.h"
 #include "base/valid.h"
 #include "report/report.h"

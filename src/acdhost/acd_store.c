@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd/acd_host.h"
-#include "acd/acd_host_int.h"
+#include "acdhost/acd_store.h"
+#include "acdhost/acd_host_int.h"
 #include "acd/acd_stats.h"
 #include "base/calendar.h"
 #include "store/db.h"

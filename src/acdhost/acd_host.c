@@ -1,6 +1,6 @@
 /* The queue engine hosted in the server: clock, configuration, event log, rollups, timers,
  * listeners. */
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <re_list.h>
 #include <re_tmr.h>
 
-#include "acd/acd_host_int.h"
+#include "acdhost/acd_host_int.h"
 #include "acd/acd_stats.h"
 #include "base/log.h"
 #include "base/calendar.h"
