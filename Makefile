@@ -38,6 +38,8 @@ run: deps build
 test: deps build build-asan
 	@scripts/install-test-peers.sh
 	@scripts/check-banned.sh
+	@scripts/check-layers.sh
+	@$(MAKE) --no-print-directory format-check
 	@sh -n bench/run.sh
 	@python3 tests/run.py --build $(BUILD) --build $(ASAN_BUILD)
 

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "acd/sim.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 #define GROUPS 30
 #define AGENTS 70
@@ -87,21 +87,21 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Working days of 2026. */
-	for (struct date x = d; x.y == 2026; date_add_days(&x, 1, &x))
+	for (struct date x = d; x.y == 2026; calendar_add_days(&x, 1, &x))
 		days += calendar_is_working_day(&x);
 	conf = year_config(per_year / days / 8.0);
 	if (!conf)
 		return 1;
 
 	t0 = now_s();
-	for (int day = 0; d.y == 2026; date_add_days(&d, 1, &d)) {
+	for (int day = 0; d.y == 2026; calendar_add_days(&d, 1, &d)) {
 		struct acd_sim_group_result *r = NULL;
 		char date[11], err[200];
 		int n = 0, e;
 
 		if (!calendar_is_working_day(&d))
 			continue;
-		date_format(&d, date);
+		calendar_date_format(&d, date);
 		json_object_set_new(conf, "date", json_string(date));
 		e = acd_sim_replay(conf, (uint64_t)++day, &r, &n, err, sizeof(err));
 		if (e) {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "core/auth.h"
-#include "core/valid.h"
+#include "base/valid.h"
 #include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -576,7 +576,7 @@ int main(int argc, char **argv)
 				err = ENOMEM;
 				break;
 			}
-			verr_init(&v, true);
+			valid_init(&v, true);
 			err = kb_article_create(db, &admin, a, now, &id, &v);
 			if (err) {
 				char *dump = v.list ? json_dumps(v.list, 0) : NULL;
@@ -584,7 +584,7 @@ int main(int argc, char **argv)
 				        strerror(err), dump ? dump : "");
 				free(dump);
 			}
-			verr_free(&v);
+			valid_free(&v);
 			json_decref(a);
 		}
 		if (err || (err = db_commit(db))) {

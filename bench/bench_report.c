@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "store/db.h"
 
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	if (stat(argv[1], &st) == 0)
 		printf("db=%s bytes=%lld\n", argv[1], (long long)st.st_size);
 	/* last month, the last whole tertial and last year, as the board asks for them */
-	stockholm_from_utc((int64_t)time(NULL), &lt);
+	calendar_local_from_utc((int64_t)time(NULL), &lt);
 	y = lt.date.m == 1 ? lt.date.y - 1 : lt.date.y;
 	m = lt.date.m == 1 ? 12 : lt.date.m - 1;
 	snprintf(month, sizeof(month), "%04d-%02d", y % 10000, m % 100);
@@ -116,10 +116,10 @@ int main(int argc, char **argv)
 		struct date a, b;
 		char fa[11], fb[11];
 
-		date_add_days(&lt.date, -1, &b);
-		date_add_days(&b, -364, &a);
-		date_format(&a, fa);
-		date_format(&b, fb);
+		calendar_add_days(&lt.date, -1, &b);
+		calendar_add_days(&b, -364, &a);
+		calendar_date_format(&a, fa);
+		calendar_date_format(&b, fb);
 		snprintf(range, sizeof(range), "%s..%s", fa, fb);
 		rc |= time_report(db, "365_days", range, 0, runs);
 	}

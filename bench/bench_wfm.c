@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"
 
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	wall0 = wall_ms();
 	for (int g = 0; g < groups; g++) {
 		double per_day = 50 * pow(60, (double)g / (groups > 1 ? groups - 1 : 1));
-		struct forecast_history h = {.first_day = date_to_days(&start),
+		struct forecast_history h = {.first_day = calendar_date_to_days(&start),
 		                             .days = HISTORY_DAYS,
 		                             .slots = SLOTS,
 		                             .calls = hist,
@@ -123,11 +123,11 @@ int main(int argc, char **argv)
 
 		for (int d = 0; d < HISTORY_DAYS; d++) {
 			struct date dt;
-			date_from_days(h.first_day + d, &dt);
+			calendar_date_from_days(h.first_day + d, &dt);
 			open[d] = calendar_holiday_name(&dt) == NULL;
 			for (int s = 0; s < SLOTS; s++)
 				hist[(size_t)d * SLOTS + s] =
-				        open[d] ? poisson(per_day * weekday[date_weekday(&dt)] *
+				        open[d] ? poisson(per_day * weekday[calendar_weekday(&dt)] *
 				                          shape[s] / shape_sum)
 				                : 0;
 		}

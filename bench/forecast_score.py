@@ -101,7 +101,7 @@ def score(name, lotsen, days, test_n, closed, tmp, truth=None):
     return w, best
 
 
-# Swedish holidays and the eves taken as days off, as core/calendar.c counts them.
+# Swedish holidays and the eves taken as days off, as base/calendar.c counts them.
 def easter(y):
     a, b, c = y % 19, y // 100, y % 100
     d, e = b // 4, b % 4

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "core/demo.h"
 #include "kb/kb.h"
 #include "report/report.h"

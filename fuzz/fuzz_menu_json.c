@@ -2,7 +2,7 @@
  * groups (which must exist in the demo municipality), prompts, timeouts and nesting. */
 #include <jansson.h>
 
-#include "core/valid.h"
+#include "base/valid.h"
 #include "fuzz_db.h"
 #include "tel/tel.h"
 
@@ -19,9 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	menu = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
 	if (!menu)
 		return 0;
-	verr_init(&e, data[0] & 1);
+	valid_init(&e, data[0] & 1);
 	(void)tel_menu_check(&x, menu, &e);
-	verr_free(&e);
+	valid_free(&e);
 	json_decref(menu);
 	return 0;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/personnummer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,9 +9,9 @@
 #include "base/log.h"
 #include "base/ratelimit.h"
 #include "core/auth.h"
-#include "core/calendar.h"
-#include "core/contact.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/contact.h"
+#include "base/hours.h"
 #include "report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,12 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size - 1] = '\0';
 	switch (data[0] % 9) {
 	case 0:
-		if (date_parse(s, &d) == 0)
+		if (calendar_date_parse(s, &d) == 0)
 			(void)calendar_holiday_name(&d);
 		break;
 	case 1:
-		if (time_parse_iso8601(s, &t) == 0)
-			stockholm_from_utc(t, &lt);
+		if (calendar_parse_iso8601(s, &t) == 0)
+			calendar_local_from_utc(t, &lt);
 		break;
 	case 2:
 		if (report_period_parse(s, &p) == 0)
@@ -61,10 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)log_level_parse(s, &lvl);
 		break;
 	case 6:
-		(void)email_validate(s);
+		(void)contact_email_validate(s);
 		break;
 	case 7:
-		(void)phone_normalize(s, phone, sizeof(phone));
+		(void)contact_phone_normalize(s, phone, sizeof(phone));
 		break;
 	case 8:
 		j = json_loads(s, JSON_DECODE_ANY, NULL);

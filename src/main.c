@@ -17,14 +17,15 @@
 #include <re_main.h>
 #include <re_mem.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/demo.h"
 #include "core/resource.h"
 #include "http/http.h"
@@ -499,18 +500,18 @@ static int cmd_user_add(int argc, char **argv)
 	               display ? display : argv[2], "role", role, "password", password);
 	if (client)
 		json_object_set_new(in, "client_id", json_integer(strtoll(client, NULL, 10)));
-	verr_init(&v, true);
+	valid_init(&v, true);
 	err = resource_create(db, resource_find("users"), in, &id, &v);
 	explicit_bzero(password, sizeof(password));
 	json_decref(in);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		size_t i;
 		json_t *e;
 		json_array_foreach(v.list, i, e)
 		        fprintf(stderr, "lotsen user add: %s: %s\n",
 		                json_string_value(json_object_get(e, "field")),
 		                json_string_value(json_object_get(e, "message")));
-		verr_free(&v);
+		valid_free(&v);
 		db_close(db);
 		return 2;
 	}
@@ -710,7 +711,7 @@ static int cmd_report_deliver(int argc, char **argv)
 	struct db *db;
 	int made = 0, err;
 
-	if (at && time_parse_iso8601(at, &now) != 0) {
+	if (at && calendar_parse_iso8601(at, &now) != 0) {
 		fprintf(stderr, "usage: lotsen report deliver [--now YYYY-MM-DDTHH:MM] "
 		                "[--municipality NAME] --db FILE\n");
 		return 2;

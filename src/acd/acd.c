@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hours.h"
+#include "base/hours.h"
 
 /* Room every public entry point makes before it changes anything, so pushing
  * actions, events and timers cannot fail half-way; loops that may produce more

@@ -7,7 +7,7 @@
  * simulator drive it exactly.
  *
  * Time is milliseconds since the Unix epoch (UTC); opening hours are looked up
- * through core/hours.h with that time divided by 1000.
+ * through base/hours.h with that time divided by 1000.
  *
  * Routing rules, in the order they apply:
  *  - a call for a closed group (weekly hours, holidays, date exceptions, a

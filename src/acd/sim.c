@@ -11,8 +11,8 @@
 #include "acd/acd.h"
 #include "acd/acd_stats.h"
 #include "acd/sim.h"
-#include "core/calendar.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/hours.h"
 
 #define SIM_T0               1767225600000LL /* 2026-01-01 00:00 UTC: where model runs start */
 #define SIM_MAX_GROUPS       256
@@ -678,10 +678,10 @@ static int local_ms(const struct date *d, int minutes, int64_t *out)
 	int err;
 
 	if (minutes == 24 * 60) {
-		date_add_days(d, 1, &next);
-		err = stockholm_to_utc(&next, 0, 0, &t);
+		calendar_add_days(d, 1, &next);
+		err = calendar_local_to_utc(&next, 0, 0, &t);
 	} else {
-		err = stockholm_to_utc(d, minutes / 60, minutes % 60, &t);
+		err = calendar_local_to_utc(d, minutes / 60, minutes % 60, &t);
 	}
 	*out = t * 1000;
 	return err;
@@ -876,7 +876,7 @@ int acd_sim_replay(const json_t *conf, uint64_t seed, struct acd_sim_group_resul
 		goto out;
 	}
 	v = json_object_get(conf, "date");
-	if (!json_is_string(v) || date_parse(json_string_value(v), &day)) {
+	if (!json_is_string(v) || calendar_date_parse(json_string_value(v), &day)) {
 		e = cfg_err(err, errlen, "%s: expected %s", "date", "a date \"YYYY-MM-DD\"");
 		goto out;
 	}

@@ -10,8 +10,8 @@
 #include <sodium.h>
 
 #include "core/audit.h"
-#include "core/calendar.h"
-#include "core/contact.h"
+#include "base/calendar.h"
+#include "base/contact.h"
 #include "core/personnummer.h"
 #include "core/resource.h"
 #include "kb/kb.h"
@@ -65,7 +65,7 @@ static void today_of(int64_t now, struct date *d)
 {
 	struct local_time lt;
 
-	stockholm_from_utc(now, &lt);
+	calendar_local_from_utc(now, &lt);
 	*d = lt.date;
 }
 
@@ -117,7 +117,7 @@ static int find_boundary(struct db *db, int64_t client, int64_t group, int64_t c
 
 	memset(b, 0, sizeof(*b));
 	b->due_days = 5;
-	date_format(on, day);
+	calendar_date_format(on, day);
 	err = db_prepare(
 	        db, &s,
 	        "SELECT a.id FROM agreements a JOIN agreement_groups ag ON ag.agreement_id = a.id"
@@ -161,7 +161,7 @@ static void check_boundary(const struct boundary *b, const char *outcome, struct
 	if (!b->has_rule || !outcome)
 		return;
 	if (b->handover && (strcmp(outcome, "resolved") == 0 || strcmp(outcome, "guided") == 0))
-		verr_add(
+		valid_add(
 		        v, "outcome",
 		        VL(v,
 		           "enligt avtalets gränssnitt ska ärenden i den här kategorin lämnas över "
@@ -171,14 +171,14 @@ static void check_boundary(const struct boundary *b, const char *outcome, struct
 		           "the department (handed_over)%s%s"),
 		        b->instructions[0] ? ": " : "", b->instructions);
 	if (!b->handover && strcmp(outcome, "handed_over") == 0)
-		verr_add(v, "outcome",
-		         VL(v,
-		            "enligt avtalets gränssnitt löser kontaktcentret ärenden i den här "
-		            "kategorin själv (resolved eller guided)%s%s",
-		            "the agreement's boundary says the center resolves cases in this "
-		            "category "
-		            "itself (resolved or guided)%s%s"),
-		         b->instructions[0] ? ": " : "", b->instructions);
+		valid_add(v, "outcome",
+		          VL(v,
+		             "enligt avtalets gränssnitt löser kontaktcentret ärenden i den här "
+		             "kategorin själv (resolved eller guided)%s%s",
+		             "the agreement's boundary says the center resolves cases in this "
+		             "category "
+		             "itself (resolved or guided)%s%s"),
+		          b->instructions[0] ? ": " : "", b->instructions);
 }
 
 /* ======================================================================
@@ -202,9 +202,9 @@ static void parse_citizen(const json_t *c, int64_t now, struct citizen_in *ci, s
 	if (!c || json_is_null(c))
 		return;
 	if (!json_is_object(c)) {
-		verr_add(v, "citizen", "%s",
-		         VL(v, "ska vara ett objekt {name, phone, email, personal_id}",
-		            "must be an object {name, phone, email, personal_id}"));
+		valid_add(v, "citizen", "%s",
+		          VL(v, "ska vara ett objekt {name, phone, email, personal_id}",
+		             "must be an object {name, phone, email, personal_id}"));
 		return;
 	}
 	today_of(now, &today);
@@ -218,42 +218,42 @@ static void parse_citizen(const json_t *c, int64_t now, struct citizen_in *ci, s
 			continue;
 		if (!in_list((const char *const[]){"name", "phone", "email", "personal_id", NULL},
 		             k)) {
-			verr_add(v, field, "%s",
-			         VL(v, "okänt fält; tillåtna: name, phone, email, personal_id",
-			            "unknown field; accepted: name, phone, email, personal_id"));
+			valid_add(v, field, "%s",
+			          VL(v, "okänt fält; tillåtna: name, phone, email, personal_id",
+			             "unknown field; accepted: name, phone, email, personal_id"));
 			continue;
 		}
 		if (!s) {
-			verr_add(v, field, "%s", VL(v, "ska vara en text", "must be a string"));
+			valid_add(v, field, "%s", VL(v, "ska vara en text", "must be a string"));
 			continue;
 		}
 		if (strcmp(k, "name") == 0) {
 			if (strlen(s) > 120)
-				verr_add(v, field, "%s",
-				         VL(v, "är för långt (högst 120 tecken)",
-				            "is too long (at most 120 characters)"));
+				valid_add(v, field, "%s",
+				          VL(v, "är för långt (högst 120 tecken)",
+				             "is too long (at most 120 characters)"));
 			ci->name = s;
 		} else if (strcmp(k, "phone") == 0) {
-			if (phone_normalize(s, ci->phone, sizeof(ci->phone)) != 0)
-				verr_add(v, field,
-				         VL(v, "\"%s\" är inget telefonnummer",
-				            "\"%s\" is not a phone number"),
-				         s);
+			if (contact_phone_normalize(s, ci->phone, sizeof(ci->phone)) != 0)
+				valid_add(v, field,
+				          VL(v, "\"%s\" är inget telefonnummer",
+				             "\"%s\" is not a phone number"),
+				          s);
 		} else if (strcmp(k, "email") == 0) {
-			if (email_validate(s) != 0)
-				verr_add(v, field,
-				         VL(v, "\"%s\" är ingen e-postadress",
-				            "\"%s\" is not an e-mail address"),
-				         s);
+			if (contact_email_validate(s) != 0)
+				valid_add(v, field,
+				          VL(v, "\"%s\" är ingen e-postadress",
+				             "\"%s\" is not an e-mail address"),
+				          s);
 			ci->email = s;
 		} else {
 			enum pnr_error why;
 			if (pnr_parse(s, &today, ci->pnr, &why) != 0)
-				verr_add(v, field,
-				         VL(v, "ogiltigt personnummer: %s (format ÅÅÅÅMMDD-NNNN)",
-				            "invalid personal identity number: %s (format "
-				            "YYYYMMDD-NNNN)"),
-				         pnr_error_text(why, v->en ? "en" : "sv"));
+				valid_add(v, field,
+				          VL(v, "ogiltigt personnummer: %s (format ÅÅÅÅMMDD-NNNN)",
+				             "invalid personal identity number: %s (format "
+				             "YYYYMMDD-NNNN)"),
+				          pnr_error_text(why, v->en ? "en" : "sv"));
 		}
 		ci->any = true;
 	}
@@ -341,9 +341,9 @@ static void parse_handover(const json_t *h, struct handover_in *hi, struct verro
 		return;
 	hi->present = true;
 	if (!json_is_object(h)) {
-		verr_add(v, "handover", "%s",
-		         VL(v, "ska vara ett objekt {contact_id, message, due_date}",
-		            "must be an object {contact_id, message, due_date}"));
+		valid_add(v, "handover", "%s",
+		          VL(v, "ska vara ett objekt {contact_id, message, due_date}",
+		             "must be an object {contact_id, message, due_date}"));
 		return;
 	}
 	json_object_foreach((json_t *)h, k, x)
@@ -352,35 +352,36 @@ static void parse_handover(const json_t *h, struct handover_in *hi, struct verro
 		snprintf(field, sizeof(field), "handover.%s", k);
 		if (strcmp(k, "contact_id") == 0) {
 			if (!json_is_integer(x))
-				verr_add(v, field, "%s",
-				         VL(v, "ska vara ett heltal", "must be an integer"));
+				valid_add(v, field, "%s",
+				          VL(v, "ska vara ett heltal", "must be an integer"));
 			else
 				hi->contact_id = json_integer_value(x);
 		} else if (strcmp(k, "message") == 0) {
 			if (!json_is_string(x) || json_string_length(x) == 0 ||
 			    json_string_length(x) > 4000)
-				verr_add(v, field, "%s",
-				         VL(v, "ska vara en text på 1–4000 tecken",
-				            "must be a string of 1–4000 characters"));
+				valid_add(v, field, "%s",
+				          VL(v, "ska vara en text på 1–4000 tecken",
+				             "must be a string of 1–4000 characters"));
 			else
 				hi->message = json_string_value(x);
 		} else if (strcmp(k, "due_date") == 0) {
-			if (!json_is_string(x) || date_parse(json_string_value(x), &hi->due) != 0)
-				verr_add(v, field, "%s",
-				         VL(v, "ska vara ett datum ÅÅÅÅ-MM-DD",
-				            "must be a date YYYY-MM-DD"));
+			if (!json_is_string(x) ||
+			    calendar_date_parse(json_string_value(x), &hi->due) != 0)
+				valid_add(v, field, "%s",
+				          VL(v, "ska vara ett datum ÅÅÅÅ-MM-DD",
+				             "must be a date YYYY-MM-DD"));
 			else
 				hi->due_given = true;
 		} else {
-			verr_add(v, field, "%s",
-			         VL(v, "okänt fält; tillåtna: contact_id, message, due_date",
-			            "unknown field; accepted: contact_id, message, due_date"));
+			valid_add(v, field, "%s",
+			          VL(v, "okänt fält; tillåtna: contact_id, message, due_date",
+			             "unknown field; accepted: contact_id, message, due_date"));
 		}
 	}
-	if (!hi->message && !verr_any(v))
-		verr_add(v, "handover.message", "%s",
-		         VL(v, "måste anges: vad förvaltningen ska göra",
-		            "is required: what the department is asked to do"));
+	if (!hi->message && !valid_has_errors(v))
+		valid_add(v, "handover.message", "%s",
+		          VL(v, "måste anges: vad förvaltningen ska göra",
+		             "is required: what the department is asked to do"));
 }
 
 static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
@@ -394,33 +395,34 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	int err;
 
 	if (!contact) {
-		verr_add(v, "handover.contact_id", "%s",
-		         VL(v,
-		            "måste anges: vem på förvaltningen som tar emot (avtalet anger ingen)",
-		            "is required: who in the department receives it (the agreement names "
-		            "nobody)"));
+		valid_add(v, "handover.contact_id", "%s",
+		          VL(v,
+		             "måste anges: vem på förvaltningen som tar emot (avtalet anger ingen)",
+		             "is required: who in the department receives it (the agreement names "
+		             "nobody)"));
 		return EBADMSG;
 	}
 	if (scalar1(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1", contact) !=
 	    client_id) {
-		verr_add(v, "handover.contact_id",
-		         VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
-		            "contact %lld does not exist at the case's client"),
-		         (long long)contact);
+		valid_add(v, "handover.contact_id",
+		          VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
+		             "contact %lld does not exist at the case's client"),
+		          (long long)contact);
 		return EBADMSG;
 	}
 	today_of(now, &today);
 	if (hi->due_given) {
-		if (date_to_days(&hi->due) < date_to_days(&today)) {
-			verr_add(v, "handover.due_date", "%s",
-			         VL(v, "får inte ligga i det förflutna", "may not be in the past"));
+		if (calendar_date_to_days(&hi->due) < calendar_date_to_days(&today)) {
+			valid_add(
+			        v, "handover.due_date", "%s",
+			        VL(v, "får inte ligga i det förflutna", "may not be in the past"));
 			return EBADMSG;
 		}
 		due = hi->due;
 	} else {
 		calendar_add_working_days(&today, b->due_days, &due);
 	}
-	date_format(&due, due_s);
+	calendar_date_format(&due, due_s);
 	err = db_prepare(
 	        db, &s,
 	        "INSERT INTO handovers(case_id, contact_id, client_id, message, instructions,"
@@ -499,18 +501,18 @@ static int64_t req_ref(struct db *db, const json_t *in, const char *key, const c
 	json_t *x = json_object_get(in, key);
 
 	if (!x) {
-		verr_add(v, key, "%s", VL(v, "måste anges", "is required"));
+		valid_add(v, key, "%s", VL(v, "måste anges", "is required"));
 		return 0;
 	}
 	if (!json_is_integer(x)) {
-		verr_add(v, key, "%s",
-		         VL(v, "har fel typ: ska vara ett heltal (id)",
-		            "has the wrong type: must be an integer (id)"));
+		valid_add(v, key, "%s",
+		          VL(v, "har fel typ: ska vara ett heltal (id)",
+		             "has the wrong type: must be an integer (id)"));
 		return 0;
 	}
 	if (!record_exists(db, table, json_integer_value(x))) {
-		verr_add(v, key, VL(v, "id %lld finns inte", "id %lld does not exist"),
-		         (long long)json_integer_value(x));
+		valid_add(v, key, VL(v, "id %lld finns inte", "id %lld does not exist"),
+		          (long long)json_integer_value(x));
 		return 0;
 	}
 	return json_integer_value(x);
@@ -522,14 +524,14 @@ static const char *req_enum(const json_t *in, const char *key, const char *const
 	json_t *x = json_object_get(in, key);
 
 	if (!x) {
-		verr_add(v, key, VL(v, "måste anges; tillåtna: %s", "is required; accepted: %s"),
-		         accepted);
+		valid_add(v, key, VL(v, "måste anges; tillåtna: %s", "is required; accepted: %s"),
+		          accepted);
 		return NULL;
 	}
 	if (!json_is_string(x) || !in_list(values, json_string_value(x))) {
-		verr_add(v, key,
-		         VL(v, "är inte tillåtet; tillåtna: %s", "is not accepted; accepted: %s"),
-		         accepted);
+		valid_add(v, key,
+		          VL(v, "är inte tillåtet; tillåtna: %s", "is not accepted; accepted: %s"),
+		          accepted);
 		return NULL;
 	}
 	return json_string_value(x);
@@ -540,7 +542,8 @@ static bool opt_bool(const json_t *in, const char *key, struct verrors *v)
 	json_t *x = json_object_get(in, key);
 
 	if (x && !json_is_boolean(x))
-		verr_add(v, key, "%s", VL(v, "ska vara true eller false", "must be true or false"));
+		valid_add(v, key, "%s",
+		          VL(v, "ska vara true eller false", "must be true or false"));
 	return json_is_true(x);
 }
 
@@ -552,16 +555,16 @@ static void check_category(struct db *db, int64_t cat, int64_t group, int64_t cl
 	int64_t cc = scalar1(db, "SELECT client_id FROM categories WHERE id = ?", cat);
 
 	if (cg && group && cg != group)
-		verr_add(v, "category_id", "%s",
-		         VL(v, "kategorin hör till en annan svarsgrupp",
-		            "the category belongs to another response group"));
+		valid_add(v, "category_id", "%s",
+		          VL(v, "kategorin hör till en annan svarsgrupp",
+		             "the category belongs to another response group"));
 	if (cc && client && cc != client)
-		verr_add(v, "category_id", "%s",
-		         VL(v, "kategorin hör till en annan uppdragsgivare",
-		            "the category belongs to another client"));
+		valid_add(v, "category_id", "%s",
+		          VL(v, "kategorin hör till en annan uppdragsgivare",
+		             "the category belongs to another client"));
 	if (!scalar1(db, "SELECT active FROM categories WHERE id = ?", cat))
-		verr_add(v, "category_id", "%s",
-		         VL(v, "kategorin är inaktiverad", "the category is deactivated"));
+		valid_add(v, "category_id", "%s",
+		          VL(v, "kategorin är inaktiverad", "the category is deactivated"));
 }
 
 /* A case names the call it came from by the call's id in the ACD's event log, where every
@@ -592,7 +595,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	bool confidential, threat;
 	int err;
 
-	json_object_foreach((json_t *)in, k, x) if (!in_list(case_keys, k)) verr_add(
+	json_object_foreach((json_t *)in, k, x) if (!in_list(case_keys, k)) valid_add(
 	        v, k, "%s",
 	        VL(v,
 	           "okänt fält; tillåtna: group_id, client_id, category_id, channel, outcome, "
@@ -610,66 +613,68 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	x = json_object_get(in, "summary");
 	summary = json_string_value(x);
 	if (!x)
-		verr_add(v, "summary", "%s", VL(v, "måste anges", "is required"));
+		valid_add(v, "summary", "%s", VL(v, "måste anges", "is required"));
 	else if (!summary)
-		verr_add(v, "summary", "%s", VL(v, "ska vara en text", "must be a string"));
+		valid_add(v, "summary", "%s", VL(v, "ska vara en text", "must be a string"));
 	else if (json_string_length(x) == 0 || utf8_length(summary) > 4000)
-		verr_add(v, "summary", "%s",
-		         VL(v, "ska vara 1–4000 tecken", "must be 1–4000 characters"));
+		valid_add(v, "summary", "%s",
+		          VL(v, "ska vara 1–4000 tecken", "must be 1–4000 characters"));
 	x = json_object_get(in, "received_at");
-	if (x && (!json_is_string(x) || time_parse_iso8601(json_string_value(x), &received) != 0))
-		verr_add(v, "received_at", "%s",
-		         VL(v, "ska vara en tidpunkt ISO 8601 (t.ex. 2026-05-04T09:30:00Z)",
-		            "must be an ISO 8601 timestamp (e.g. 2026-05-04T09:30:00Z)"));
+	if (x &&
+	    (!json_is_string(x) || calendar_parse_iso8601(json_string_value(x), &received) != 0))
+		valid_add(v, "received_at", "%s",
+		          VL(v, "ska vara en tidpunkt ISO 8601 (t.ex. 2026-05-04T09:30:00Z)",
+		             "must be an ISO 8601 timestamp (e.g. 2026-05-04T09:30:00Z)"));
 	else if (x && received > now + 300)
-		verr_add(v, "received_at", "%s",
-		         VL(v, "får inte ligga i framtiden", "may not be in the future"));
+		valid_add(v, "received_at", "%s",
+		          VL(v, "får inte ligga i framtiden", "may not be in the future"));
 	x = json_object_get(in, "call_id");
 	if (x && (!json_is_string(x) || json_string_length(x) > 128))
-		verr_add(v, "call_id", "%s",
-		         VL(v, "ska vara en text (högst 128 tecken)",
-		            "must be a string (at most 128)"));
+		valid_add(v, "call_id", "%s",
+		          VL(v, "ska vara en text (högst 128 tecken)",
+		             "must be a string (at most 128)"));
 	else if (x && !call_known(db, json_string_value(x)))
-		verr_add(v, "call_id",
-		         VL(v, "samtal %s finns inte i samtalsloggen",
-		            "call %s is not in the call records"),
-		         json_string_value(x));
+		valid_add(v, "call_id",
+		          VL(v, "samtal %s finns inte i samtalsloggen",
+		             "call %s is not in the call records"),
+		          json_string_value(x));
 	call_id = json_string_value(x);
 	confidential = opt_bool(in, "confidential", v);
 	threat = opt_bool(in, "threat", v);
 	parse_citizen(json_object_get(in, "citizen"), now, &ci, v);
 	parse_handover(json_object_get(in, "handover"), &hi, v);
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 
 	check_category(db, category, group, client, v);
-	stockholm_from_utc(received, &lt);
+	calendar_local_from_utc(received, &lt);
 	err = find_boundary(db, client, group, category, &lt.date, &b);
 	if (err)
 		return err;
 	if (!b.agreement_id) {
 		char day[11];
-		date_format(&lt.date, day);
-		verr_add(v, "client_id",
-		         VL(v, "inget avtal med uppdragsgivaren omfattar svarsgruppen den %s",
-		            "no agreement with the client covers the response group on %s"),
-		         day);
+		calendar_date_format(&lt.date, day);
+		valid_add(v, "client_id",
+		          VL(v, "inget avtal med uppdragsgivaren omfattar svarsgruppen den %s",
+		             "no agreement with the client covers the response group on %s"),
+		          day);
 	}
 	check_boundary(&b, outcome, v);
 	if (strcmp(outcome, "handed_over") == 0 && !hi.present && !b.contact_id)
-		verr_add(v, "handover", "%s",
-		         VL(v, "krävs när outcome är handed_over: {contact_id, message}",
-		            "is required when outcome is handed_over: {contact_id, message}"));
+		valid_add(v, "handover", "%s",
+		          VL(v, "krävs när outcome är handed_over: {contact_id, message}",
+		             "is required when outcome is handed_over: {contact_id, message}"));
 	if (strcmp(outcome, "handed_over") == 0 && !hi.present && b.contact_id)
-		verr_add(v, "handover.message", "%s",
-		         VL(v, "krävs när outcome är handed_over: vad förvaltningen ska göra",
-		            "is required when outcome is handed_over: what the department is asked "
-		            "to do"));
+		valid_add(
+		        v, "handover.message", "%s",
+		        VL(v, "krävs när outcome är handed_over: vad förvaltningen ska göra",
+		           "is required when outcome is handed_over: what the department is asked "
+		           "to do"));
 	if (strcmp(outcome, "handed_over") != 0 && hi.present)
-		verr_add(v, "handover", "%s",
-		         VL(v, "får bara anges när outcome är handed_over",
-		            "may only be given when outcome is handed_over"));
-	if (verr_any(v))
+		valid_add(v, "handover", "%s",
+		          VL(v, "får bara anges när outcome är handed_over",
+		             "may only be given when outcome is handed_over"));
+	if (valid_has_errors(v))
 		return EBADMSG;
 
 	err = db_begin(db);
@@ -744,7 +749,7 @@ static json_t *time_json(int64_t t)
 {
 	char buf[32];
 
-	time_format_iso8601(t, buf);
+	calendar_format_iso8601(t, buf);
 	return json_string(buf);
 }
 
@@ -982,12 +987,12 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	        x) if (!in_list((const char *const[]){"category_id", "outcome", "summary",
 	                                              "confidential", "threat", NULL},
 	                        k))
-	        verr_add(v, k, "%s",
-	                 VL(v,
-	                    "kan inte ändras här; ändringsbara fält: category_id, outcome, "
-	                    "summary, confidential, threat",
-	                    "cannot be changed here; changeable fields: category_id, outcome, "
-	                    "summary, confidential, threat"));
+	        valid_add(v, k, "%s",
+	                  VL(v,
+	                     "kan inte ändras här; ändringsbara fält: category_id, outcome, "
+	                     "summary, confidential, threat",
+	                     "cannot be changed here; changeable fields: category_id, outcome, "
+	                     "summary, confidential, threat"));
 	if (json_object_get(in, "category_id"))
 		category = req_ref(db, in, "category_id", "categories", v);
 	if (json_object_get(in, "outcome"))
@@ -996,12 +1001,12 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	x = json_object_get(in, "summary");
 	if (x && (!json_is_string(x) || json_string_length(x) == 0 ||
 	          utf8_length(json_string_value(x)) > 4000))
-		verr_add(v, "summary", "%s",
-		         VL(v, "ska vara en text på 1–4000 tecken",
-		            "must be a string of 1–4000 characters"));
+		valid_add(v, "summary", "%s",
+		          VL(v, "ska vara en text på 1–4000 tecken",
+		             "must be a string of 1–4000 characters"));
 	opt_bool(in, "confidential", v);
 	opt_bool(in, "threat", v);
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 
 	err = db_prepare(db, &s,
@@ -1026,16 +1031,16 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	if (!outcome)
 		outcome = old_outcome;
 	if (strcmp(outcome, "handed_over") == 0 && strcmp(old_outcome, "handed_over") != 0)
-		verr_add(v, "outcome", "%s",
-		         VL(v, "lämna över med POST /api/v1/cases/{id}/handovers",
-		            "hand over with POST /api/v1/cases/{id}/handovers"));
+		valid_add(v, "outcome", "%s",
+		          VL(v, "lämna över med POST /api/v1/cases/{id}/handovers",
+		             "hand over with POST /api/v1/cases/{id}/handovers"));
 	check_category(db, category, a.group_id, a.client_id, v);
-	stockholm_from_utc(received, &lt);
+	calendar_local_from_utc(received, &lt);
 	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
 	if (err)
 		return err;
 	check_boundary(&b, outcome, v);
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 
 	err = db_begin(db);
@@ -1123,7 +1128,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	if (!auth_can_write_case(who, &a))
 		return EPERM;
 	parse_handover(in, &hi, v);
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 	err = db_prepare(db, &s, "SELECT category_id, received_at, outcome FROM cases WHERE id = ?",
 	                 true);
@@ -1136,7 +1141,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		snprintf(old_outcome, sizeof(old_outcome), "%s", stmt_text(s, 2));
 	}
 	stmt_done(s);
-	stockholm_from_utc(received, &lt);
+	calendar_local_from_utc(received, &lt);
 	err = find_boundary(db, a.client_id, a.group_id, category, &lt.date, &b);
 	if (err)
 		return err;
@@ -1191,12 +1196,12 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	int err;
 
 	json_object_foreach((json_t *)in, k, x) if (strcmp(k, "answer") != 0)
-	        verr_add(v, k, "%s",
-	                 VL(v, "okänt fält; tillåtet: answer", "unknown field; accepted: answer"));
+	        valid_add(v, k, "%s",
+	                  VL(v, "okänt fält; tillåtet: answer", "unknown field; accepted: answer"));
 	if (!json_is_string(ans) || json_string_length(ans) == 0 || json_string_length(ans) > 4000)
-		verr_add(v, "answer", "%s",
-		         VL(v, "måste anges som en text på 1–4000 tecken",
-		            "is required, a string of 1–4000 characters"));
+		valid_add(v, "answer", "%s",
+		          VL(v, "måste anges som en text på 1–4000 tecken",
+		             "is required, a string of 1–4000 characters"));
 	err = db_prepare(
 	        db, &s, "SELECT client_id, case_id, answered_at FROM handovers WHERE id = ?", true);
 	if (err)
@@ -1217,7 +1222,7 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 		return err;
 	if (!auth_can_answer_handover(who, &a, client))
 		return EPERM;
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 	if (answered)
 		return EEXIST;
@@ -1272,7 +1277,7 @@ int handover_list(struct db *db, const struct principal *who, const struct hando
 	if (who->role == ROLE_CLIENT_VIEWER)
 		client_id = who->client_id;
 	today_of(now, &today);
-	date_format(&today, day);
+	calendar_date_format(&today, day);
 	err = db_prepare(db, &s, sql, true);
 	if (err) {
 		json_decref(arr);

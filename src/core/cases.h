@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "core/auth.h"
-#include "core/valid.h"
+#include "base/valid.h"
 
 struct db;
 

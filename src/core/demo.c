@@ -11,7 +11,7 @@
 
 #include "base/log.h"
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
 #include "core/resource.h"
 #include "store/db.h"
@@ -51,13 +51,13 @@ static int create(struct db *db, const char *res, json_t *in, int64_t *id)
 	int64_t tmp;
 	int err;
 
-	verr_init(&v, true);
+	valid_init(&v, true);
 	err = resource_create(db, resource_find(res), in, id ? id : &tmp, &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		char *s = json_dumps(v.list, JSON_COMPACT);
 		log_error("demo.invalid", "resource=%s errors=%s", res, s ? s : "?");
 		free(s);
-		verr_free(&v);
+		valid_free(&v);
 		err = err ? err : EINVAL;
 	}
 	json_decref(in);
@@ -557,12 +557,12 @@ static int load(struct db *db, int64_t now)
 		json_t *in;
 		int days = 1 + (int)(rng_next(&seed) % 60);
 
-		stockholm_from_utc(now - (int64_t)days * 86400, &lt);
+		calendar_local_from_utc(now - (int64_t)days * 86400, &lt);
 		d = lt.date;
 		if (!calendar_is_working_day(&d))
 			continue;
-		stockholm_to_utc(&d, 8 + (int)(rng_next(&seed) % 8), (int)(rng_next(&seed) % 60),
-		                 &t);
+		calendar_local_to_utc(&d, 8 + (int)(rng_next(&seed) % 8),
+		                      (int)(rng_next(&seed) % 60), &t);
 		/* an agent of the group's unit */
 		for (size_t u = 6 + rng_next(&seed) % 8, tries = 0; tries < N(users);
 		     tries++, u = 6 + (u - 6 + 1) % 8) {
@@ -586,7 +586,7 @@ static int load(struct db *db, int64_t now)
 		               rng_next(&seed) % 5 == 0 ? "email" : "phone", "outcome", outcome,
 		               "summary", k->summaries[rng_next(&seed) % 3]);
 		char ts[32];
-		time_format_iso8601(t, ts);
+		calendar_format_iso8601(t, ts);
 		json_object_set_new(in, "received_at", json_string(ts));
 		if (rng_next(&seed) % 3 == 0) {
 			char name[64], phone[24];
@@ -606,13 +606,13 @@ static int load(struct db *db, int64_t now)
 			                  "Medborgaren vill bli kontaktad, se sammanfattningen."));
 		if (n % 97 == 13)
 			json_object_set_new(in, "confidential", json_true());
-		verr_init(&v, true);
+		valid_init(&v, true);
 		err = case_create(db, &who, in, t, &id, &v);
-		if (verr_any(&v)) {
+		if (valid_has_errors(&v)) {
 			char *s = json_dumps(v.list, JSON_COMPACT);
 			log_error("demo.case_invalid", "errors=%s", s ? s : "?");
 			free(s);
-			verr_free(&v);
+			valid_free(&v);
 			err = err ? err : EINVAL;
 		}
 		json_decref(in);

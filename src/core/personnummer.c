@@ -80,12 +80,12 @@ int pnr_parse(const char *in, const struct date *today, char out[13], enum pnr_e
 	day = num(digits + 6, 2);
 	if (day > 60) /* samordningsnummer: the day plus 60 */
 		day -= 60;
-	if (!date_valid(year, month, day)) {
+	if (!calendar_date_valid(year, month, day)) {
 		e = PNR_DATE;
 		goto out;
 	}
 	born = (struct date){year, month, day};
-	if (date_to_days(&born) > date_to_days(today)) {
+	if (calendar_date_to_days(&born) > calendar_date_to_days(today)) {
 		e = PNR_FUTURE;
 		goto out;
 	}

@@ -5,7 +5,7 @@
 #ifndef LOTSEN_CORE_PERSONNUMMER_H
 #define LOTSEN_CORE_PERSONNUMMER_H
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 enum pnr_error {
 	PNR_OK = 0,

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
-#include "core/contact.h"
+#include "base/calendar.h"
+#include "base/contact.h"
 #include "store/records.h"
 
 static const char *what(const struct resource *res, bool en)
@@ -66,7 +66,7 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 
 	if (json_is_null(v)) {
 		if (f->flags & FF_REQUIRED)
-			verr_add(e, f->name, "%s", VL(e, "får inte vara null", "may not be null"));
+			valid_add(e, f->name, "%s", VL(e, "får inte vara null", "may not be null"));
 		else if (!(f->flags & FF_VIRTUAL))
 			json_object_set_new(clean, f->name, json_null());
 		return;
@@ -79,14 +79,14 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 			goto wrong_type;
 		len = json_string_length(v);
 		if ((f->flags & FF_REQUIRED) && len == 0) {
-			verr_add(e, f->name, "%s", VL(e, "får inte vara tom", "may not be empty"));
+			valid_add(e, f->name, "%s", VL(e, "får inte vara tom", "may not be empty"));
 			return;
 		}
 		if ((int64_t)len > max) {
-			verr_add(e, f->name,
-			         VL(e, "är för lång (högst %lld tecken)",
-			            "is too long (at most %lld characters)"),
-			         (long long)max);
+			valid_add(e, f->name,
+			          VL(e, "är för lång (högst %lld tecken)",
+			             "is too long (at most %lld characters)"),
+			          (long long)max);
 			return;
 		}
 		break;
@@ -95,10 +95,10 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		if (!json_is_integer(v))
 			goto wrong_type;
 		if (json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
-			verr_add(e, f->name,
-			         VL(e, "måste vara mellan %lld och %lld",
-			            "must be between %lld and %lld"),
-			         (long long)f->min, (long long)f->max);
+			valid_add(e, f->name,
+			          VL(e, "måste vara mellan %lld och %lld",
+			             "must be between %lld and %lld"),
+			          (long long)f->min, (long long)f->max);
 			return;
 		}
 		break;
@@ -106,10 +106,10 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		if (!json_is_integer(v))
 			goto wrong_type;
 		if (!record_exists(db, f->ref, json_integer_value(v))) {
-			verr_add(e, f->name,
-			         VL(e, "hänvisar till id %lld som inte finns i %s",
-			            "refers to id %lld which does not exist in %s"),
-			         (long long)json_integer_value(v), f->ref);
+			valid_add(e, f->name,
+			          VL(e, "hänvisar till id %lld som inte finns i %s",
+			             "refers to id %lld which does not exist in %s"),
+			          (long long)json_integer_value(v), f->ref);
 			return;
 		}
 		break;
@@ -131,10 +131,10 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 			if (r > 0 && (size_t)r < sizeof(list) - off)
 				off += (size_t)r;
 		}
-		verr_add(e, f->name,
-		         VL(e, "\"%s\" är inte tillåtet; välj en av: %s",
-		            "\"%s\" is not accepted; use one of: %s"),
-		         json_string_value(v), list);
+		valid_add(e, f->name,
+		          VL(e, "\"%s\" är inte tillåtet; välj en av: %s",
+		             "\"%s\" is not accepted; use one of: %s"),
+		          json_string_value(v), list);
 		return;
 	ok:
 		break;
@@ -143,8 +143,8 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		if (!json_is_number(v))
 			goto wrong_type;
 		if (json_number_value(v) < 0) {
-			verr_add(e, f->name, "%s",
-			         VL(e, "får inte vara negativt", "may not be negative"));
+			valid_add(e, f->name, "%s",
+			          VL(e, "får inte vara negativt", "may not be negative"));
 			return;
 		}
 		json_object_set_new(clean, f->name, json_real(json_number_value(v)));
@@ -153,11 +153,11 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		struct date d;
 		if (!json_is_string(v))
 			goto wrong_type;
-		if (date_parse(json_string_value(v), &d) != 0) {
-			verr_add(e, f->name,
-			         VL(e, "\"%s\" är inget datum ÅÅÅÅ-MM-DD",
-			            "\"%s\" is not a date YYYY-MM-DD"),
-			         json_string_value(v));
+		if (calendar_date_parse(json_string_value(v), &d) != 0) {
+			valid_add(e, f->name,
+			          VL(e, "\"%s\" är inget datum ÅÅÅÅ-MM-DD",
+			             "\"%s\" is not a date YYYY-MM-DD"),
+			          json_string_value(v));
 			return;
 		}
 		break;
@@ -166,14 +166,14 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 		int64_t t;
 		if (!json_is_string(v))
 			goto wrong_type;
-		if (time_parse_iso8601(json_string_value(v), &t) != 0) {
-			verr_add(e, f->name,
-			         VL(e,
-			            "\"%s\" är ingen tidpunkt (ISO 8601, t.ex. "
-			            "2026-05-04T09:30:00Z)",
-			            "\"%s\" is not a timestamp (ISO 8601, e.g. "
-			            "2026-05-04T09:30:00Z)"),
-			         json_string_value(v));
+		if (calendar_parse_iso8601(json_string_value(v), &t) != 0) {
+			valid_add(e, f->name,
+			          VL(e,
+			             "\"%s\" är ingen tidpunkt (ISO 8601, t.ex. "
+			             "2026-05-04T09:30:00Z)",
+			             "\"%s\" is not a timestamp (ISO 8601, e.g. "
+			             "2026-05-04T09:30:00Z)"),
+			          json_string_value(v));
 			return;
 		}
 		json_object_set_new(clean, f->name, json_integer(t));
@@ -186,7 +186,7 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 	if (f->check) {
 		json_t *norm = NULL;
 		if (f->check(v, &norm, msg, sizeof(msg), en) != 0) {
-			verr_add(e, f->name, "%s", msg);
+			valid_add(e, f->name, "%s", msg);
 			json_decref(norm);
 			return;
 		}
@@ -199,8 +199,8 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 	store_value(f, v, clean);
 	return;
 wrong_type:
-	verr_add(e, f->name, VL(e, "har fel typ: ska vara %s", "has the wrong type: must be %s"),
-	         type_word(f->type, en));
+	valid_add(e, f->name, VL(e, "har fel typ: ska vara %s", "has the wrong type: must be %s"),
+	          type_word(f->type, en));
 }
 
 int resource_validate(struct db *db, const struct resource *res, const json_t *in, int64_t id,
@@ -227,14 +227,14 @@ int resource_validate(struct db *db, const struct resource *res, const json_t *i
 				if (r > 0 && (size_t)r < sizeof(list) - off)
 					off += (size_t)r;
 			}
-			verr_add(v, k,
-			         VL(v, "okänt fält för %s; tillåtna fält: %s",
-			            "unknown field for %s; accepted fields: %s"),
-			         what(res, v->en), list);
+			valid_add(v, k,
+			          VL(v, "okänt fält för %s; tillåtna fält: %s",
+			             "unknown field for %s; accepted fields: %s"),
+			          what(res, v->en), list);
 			continue;
 		}
 		if (f->flags & FF_READONLY) {
-			verr_add(v, k, "%s", VL(v, "kan inte ändras", "is read-only"));
+			valid_add(v, k, "%s", VL(v, "kan inte ändras", "is read-only"));
 			continue;
 		}
 		check_field(db, f, val, out, v);
@@ -243,12 +243,12 @@ int resource_validate(struct db *db, const struct resource *res, const json_t *i
 		for (size_t i = 0; i < res->nfields; i++)
 			if ((res->fields[i].flags & FF_REQUIRED) &&
 			    !json_object_get(in, res->fields[i].name))
-				verr_add(v, res->fields[i].name, "%s",
-				         VL(v, "måste anges", "is required"));
+				valid_add(v, res->fields[i].name, "%s",
+				          VL(v, "måste anges", "is required"));
 	}
-	if (!verr_any(v) && res->validate)
+	if (!valid_has_errors(v) && res->validate)
 		res->validate(db, in, id, v);
-	if (verr_any(v)) {
+	if (valid_has_errors(v)) {
 		json_decref(out);
 		return EBADMSG;
 	}
@@ -273,10 +273,10 @@ static int write_record(struct db *db, const struct resource *res, int64_t *id, 
 	if (!err && res->write_virtual)
 		err = res->write_virtual(db, *id, in);
 	if (err == EEXIST)
-		verr_add(v, "name",
-		         VL(v, "det finns redan %s med samma värde",
-		            "there is already a %s with the same value"),
-		         what(res, v->en));
+		valid_add(v, "name",
+		          VL(v, "det finns redan %s med samma värde",
+		             "there is already a %s with the same value"),
+		          what(res, v->en));
 	if (!err)
 		err = db_commit(db);
 out:
@@ -323,7 +323,7 @@ static void present(const struct resource *res, json_t *row)
 			json_object_set_new(row, f->name, json_boolean(json_integer_value(v)));
 		else if (f->type == FT_TIME) {
 			char buf[32];
-			time_format_iso8601(json_integer_value(v), buf);
+			calendar_format_iso8601(json_integer_value(v), buf);
 			json_object_set_new(row, f->name, json_string(buf));
 		} else if (f->type == FT_JSON && json_is_string(v)) {
 			json_t *doc = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
@@ -362,7 +362,8 @@ int resource_list(struct db *db, const struct resource *res, const json_t *filte
 	if (q && !res->search)
 		return EINVAL;
 	/* Numbers are stored in E.164: "070-123 45 67" finds "+46701234567". */
-	if (q && (q[0] == '0' || q[0] == '+') && phone_normalize(q, e164, sizeof(e164)) == 0)
+	if (q && (q[0] == '0' || q[0] == '+') &&
+	    contact_phone_normalize(q, e164, sizeof(e164)) == 0)
 		text.alt = e164;
 	err = records_list(db, res->table, cols, n, filters, q ? &text : NULL, res->order_by, limit,
 	                   offset, out, total);

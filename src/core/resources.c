@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "core/auth.h"
-#include "core/calendar.h"
-#include "core/contact.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/contact.h"
+#include "base/hours.h"
 #include "core/resource.h"
 #include "store/db.h"
 
@@ -21,7 +21,7 @@ static int check_phone(const json_t *v, json_t **norm, char *msg, size_t n, bool
 {
 	char out[32];
 
-	if (phone_normalize(json_string_value(v), out, sizeof(out)) != 0) {
+	if (contact_phone_normalize(json_string_value(v), out, sizeof(out)) != 0) {
 		snprintf(msg, n,
 		         en ? "\"%s\" is not a phone number (e.g. 08-508 000 00 or +46850800000)"
 		            : "\"%s\" är inget telefonnummer (t.ex. 08-508 000 00 eller "
@@ -36,7 +36,7 @@ static int check_phone(const json_t *v, json_t **norm, char *msg, size_t n, bool
 static int check_email(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
 {
 	(void)norm;
-	if (email_validate(json_string_value(v)) != 0) {
+	if (contact_email_validate(json_string_value(v)) != 0) {
 		snprintf(msg, n,
 		         en ? "\"%s\" is not an e-mail address (name@example.se)"
 		            : "\"%s\" är ingen e-postadress (namn@exempel.se)",
@@ -294,9 +294,9 @@ static void group_validate(struct db *db, const json_t *in, int64_t id, struct v
 	json_t *ov = json_object_get(in, "overflow_group_id");
 
 	if (id && json_is_integer(ov) && json_integer_value(ov) == id)
-		verr_add(v, "overflow_group_id", "%s",
-		         VL(v, "en grupp kan inte flöda över till sig själv",
-		            "a group cannot overflow to itself"));
+		valid_add(v, "overflow_group_id", "%s",
+		          VL(v, "en grupp kan inte flöda över till sig själv",
+		             "a group cannot overflow to itself"));
 }
 
 static int group_write(struct db *db, int64_t id, const json_t *in)
@@ -313,7 +313,7 @@ static int group_write(struct db *db, int64_t id, const json_t *in)
 		char out[32];
 		if (err)
 			break;
-		if (phone_normalize(json_string_value(x), out, sizeof(out)) != 0)
+		if (contact_phone_normalize(json_string_value(x), out, sizeof(out)) != 0)
 			return EINVAL;
 		err = insert_pair(db, "INSERT INTO entry_numbers(number, group_id) VALUES (?,?)", 0,
 		                  id, 0, out);
@@ -341,19 +341,19 @@ static void agreement_validate(struct db *db, const json_t *in, int64_t id, stru
 	size_t i;
 
 	if (from && to && strcmp(to, from) < 0)
-		verr_add(v, "valid_to", "%s",
-		         VL(v, "får inte vara före valid_from", "may not be before valid_from"));
+		valid_add(v, "valid_to", "%s",
+		          VL(v, "får inte vara före valid_from", "may not be before valid_from"));
 	if (id == 0 && !json_object_get(in, "prices") && !json_object_get(in, "fixed_annual_price"))
-		verr_add(v, "prices", "%s",
-		         VL(v,
-		            "ett avtal behöver pris per ärende (prices) eller fast årspris "
-		            "(fixed_annual_price)",
-		            "an agreement needs a price per case (prices) or a fixed annual price "
-		            "(fixed_annual_price)"));
+		valid_add(v, "prices", "%s",
+		          VL(v,
+		             "ett avtal behöver pris per ärende (prices) eller fast årspris "
+		             "(fixed_annual_price)",
+		             "an agreement needs a price per case (prices) or a fixed annual price "
+		             "(fixed_annual_price)"));
 	json_array_foreach(gids, i, x) if (!record_exists(db, "groups", json_integer_value(x)))
-	        verr_add(v, "group_ids",
-	                 VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
-	                 (long long)json_integer_value(x));
+	        valid_add(v, "group_ids",
+	                  VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
+	                  (long long)json_integer_value(x));
 }
 
 static int agreement_write(struct db *db, int64_t id, const json_t *in)
@@ -420,30 +420,30 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 			stmt_bind_int(s, 1, id);
 			if (stmt_step(s) == DB_ROW && strcmp(stmt_text(s, 0), "handover") == 0 &&
 			    !cid && stmt_is_null(s, 1))
-				verr_add(v, "contact_id", "%s",
-				         VL(v, "krävs när action är handover",
-				            "is required when action is handover"));
+				valid_add(v, "contact_id", "%s",
+				          VL(v, "krävs när action är handover",
+				             "is required when action is handover"));
 			stmt_done(s);
 		}
 	}
 	if (action && strcmp(action, "handover") == 0 && (!cid || json_is_null(cid)) && id == 0)
-		verr_add(v, "contact_id", "%s",
-		         VL(v, "krävs när action är handover: vem på förvaltningen tar emot",
-		            "is required when action is handover: who in the department receives "
-		            "it"));
+		valid_add(v, "contact_id", "%s",
+		          VL(v, "krävs när action är handover: vem på förvaltningen tar emot",
+		             "is required when action is handover: who in the department receives "
+		             "it"));
 	client = scalar(db, "SELECT client_id FROM agreements WHERE id=?", agr);
 	if (json_is_integer(cid) && scalar(db, "SELECT client_id FROM contacts WHERE id=?",
 	                                   json_integer_value(cid)) != client)
-		verr_add(v, "contact_id", "%s",
-		         VL(v, "kontakten hör inte till avtalets uppdragsgivare",
-		            "the contact does not belong to the agreement's client"));
+		valid_add(v, "contact_id", "%s",
+		          VL(v, "kontakten hör inte till avtalets uppdragsgivare",
+		             "the contact does not belong to the agreement's client"));
 	if (json_is_integer(json_object_get(in, "category_id"))) {
 		int64_t cc = scalar(db, "SELECT client_id FROM categories WHERE id=?",
 		                    json_integer_value(json_object_get(in, "category_id")));
 		if (cc && cc != client)
-			verr_add(v, "category_id", "%s",
-			         VL(v, "kategorin hör till en annan uppdragsgivare",
-			            "the category belongs to another client"));
+			valid_add(v, "category_id", "%s",
+			          VL(v, "kategorin hör till en annan uppdragsgivare",
+			             "the category belongs to another client"));
 	}
 }
 
@@ -457,9 +457,10 @@ static void closure_validate(struct db *db, const json_t *in, int64_t id, struct
 
 	(void)db;
 	(void)id;
-	if (s && e && time_parse_iso8601(s, &a) == 0 && time_parse_iso8601(e, &b) == 0 && b <= a)
-		verr_add(v, "ends_at", "%s",
-		         VL(v, "måste vara efter starts_at", "must be after starts_at"));
+	if (s && e && calendar_parse_iso8601(s, &a) == 0 && calendar_parse_iso8601(e, &b) == 0 &&
+	    b <= a)
+		valid_add(v, "ends_at", "%s",
+		          VL(v, "måste vara efter starts_at", "must be after starts_at"));
 }
 
 /* --- users: password and group memberships --- */
@@ -473,11 +474,11 @@ static void user_validate(struct db *db, const json_t *in, int64_t id, struct ve
 	size_t i;
 
 	if (id == 0 && !json_object_get(in, "password"))
-		verr_add(v, "password", "%s", VL(v, "måste anges", "is required"));
+		valid_add(v, "password", "%s", VL(v, "måste anges", "is required"));
 	if (pw && strlen(pw) < AUTH_MIN_PASSWORD)
-		verr_add(v, "password",
-		         VL(v, "måste ha minst %d tecken", "must have at least %d characters"),
-		         AUTH_MIN_PASSWORD);
+		valid_add(v, "password",
+		          VL(v, "måste ha minst %d tecken", "must have at least %d characters"),
+		          AUTH_MIN_PASSWORD);
 	if (id && !role) {
 		struct stmt *s;
 		if (!db_prepare(db, &s, "SELECT role FROM users WHERE id=?", true)) {
@@ -488,21 +489,21 @@ static void user_validate(struct db *db, const json_t *in, int64_t id, struct ve
 		}
 	}
 	if (role && strcmp(role, "client_viewer") == 0 && id == 0 && (!cid || json_is_null(cid)))
-		verr_add(v, "client_id", "%s",
-		         VL(v, "krävs för rollen client_viewer: vilken förvaltning användaren ser",
-		            "is required for the client_viewer role: which department the user "
-		            "sees"));
+		valid_add(v, "client_id", "%s",
+		          VL(v, "krävs för rollen client_viewer: vilken förvaltning användaren ser",
+		             "is required for the client_viewer role: which department the user "
+		             "sees"));
 	if (role && strcmp(role, "client_viewer") != 0 && json_is_integer(cid))
-		verr_add(v, "client_id", "%s",
-		         VL(v, "får bara anges för rollen client_viewer",
-		            "may only be set for the client_viewer role"));
+		valid_add(v, "client_id", "%s",
+		          VL(v, "får bara anges för rollen client_viewer",
+		             "may only be set for the client_viewer role"));
 	json_array_foreach(groups, i, x)
 	{
 		int64_t g = json_integer_value(json_object_get(x, "group_id"));
 		if (!record_exists(db, "groups", g))
-			verr_add(v, "groups",
-			         VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
-			         (long long)g);
+			valid_add(v, "groups",
+			          VL(v, "svarsgrupp %lld finns inte", "group %lld does not exist"),
+			          (long long)g);
 	}
 }
 

@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "core/audit.h"
-#include "core/calendar.h"
-#include "core/contact.h"
+#include "base/calendar.h"
+#include "base/contact.h"
 #include "http/http_int.h"
 #include "tel/tel.h"
 #include "store/db.h"
@@ -300,7 +301,7 @@ static int call_inject(struct req *r)
 	if (entry && !group) {
 		char norm[ACD_NUMBER_MAX];
 		struct stmt *s;
-		if (phone_normalize(entry, norm, sizeof(norm)) == 0 &&
+		if (contact_phone_normalize(entry, norm, sizeof(norm)) == 0 &&
 		    db_prepare(r->app->db, &s,
 		               "SELECT group_id, menu FROM entry_numbers WHERE number = ?",
 		               true) == 0) {
@@ -349,7 +350,7 @@ static int call_inject(struct req *r)
 	}
 	json_decref(menu);
 	if (json_object_get(in, "caller")) {
-		if (!caller || phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
+		if (!caller || contact_phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
 			problem_field(&p, "caller", "%s",
 			              L(r, "ska vara ett telefonnummer", "must be a phone number"));
 	}
@@ -539,8 +540,8 @@ static int intervals(struct req *r)
 	json_t *o;
 	int err;
 
-	stockholm_from_utc(now / 1000, &lt);
-	if (stockholm_to_utc(&lt.date, 0, 0, &from) != 0)
+	calendar_local_from_utc(now / 1000, &lt);
+	if (calendar_local_to_utc(&lt.date, 0, 0, &from) != 0)
 		from = now / 1000;
 	from *= 1000;
 	to = from + 24 * 3600 * 1000LL;

@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
 #include "http/http_int.h"

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "core/audit.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "http/http_int.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "core/audit.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/personnummer.h"
 #include "http/http_int.h"
 #include "store/db.h"
@@ -47,10 +47,10 @@ static int cases_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = case_create(r->app->db, &r->who, in, r->now, &id, &v);
 	json_decref(in);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "case");
@@ -70,10 +70,10 @@ static int cases_update(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = case_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err == ENOENT)
 		return not_found(r, "ärende", "case", r->params[0]);
@@ -91,10 +91,10 @@ static int cases_handover(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = case_handover(r->app->db, &r->who, r->params[0], in, r->now, &hid, &v);
 	json_decref(in);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err == ENOENT)
 		return not_found(r, "ärende", "case", r->params[0]);
@@ -178,7 +178,8 @@ static int cases_search_answer(struct req *r, json_t *items, struct page *pg)
 	              (json_int_t)(exact ? pg->total : CASE_COUNT_MAX), "total_exact", exact,
 	              "limit", (json_int_t)pg->limit, "offset", (json_int_t)pg->offset);
 	if (last && (int64_t)n == pg->limit &&
-	    time_parse_iso8601(json_string_value(json_object_get(last, "received_at")), &at) == 0 &&
+	    calendar_parse_iso8601(json_string_value(json_object_get(last, "received_at")), &at) ==
+	            0 &&
 	    case_cursor_encode(at, json_integer_value(json_object_get(last, "id")), cursor) == 0)
 		json_object_set_new(o, "next", json_string(cursor));
 	else
@@ -325,9 +326,10 @@ static int cases_search(struct req *r)
 	if (q.text && !q.text[0])
 		q.text = NULL;
 	if (req_query(r, "phone")) {
-		/* Stored phones are E.164 (phone_normalize); the query is read the same way, so
-		 * "070-030 54 22", "0700305422" and "+46700305422" find the same citizen. */
-		if (phone_normalize(req_query(r, "phone"), phone, sizeof(phone)) != 0)
+		/* Stored phones are E.164 (contact_phone_normalize); the query is read the same
+		 * way, so "070-030 54 22", "0700305422" and "+46700305422" find the same citizen.
+		 */
+		if (contact_phone_normalize(req_query(r, "phone"), phone, sizeof(phone)) != 0)
 			return resp_error(r, 400, "bad-query",
 			                  L(r, "Felaktig parameter", "Bad parameter"), "%s",
 			                  L(r,
@@ -349,7 +351,7 @@ static int cases_search(struct req *r)
 	if (req_query(r, "personal_id")) {
 		enum pnr_error why;
 		struct local_time lt;
-		stockholm_from_utc(r->now, &lt);
+		calendar_local_from_utc(r->now, &lt);
 		if (pnr_parse(req_query(r, "personal_id"), &lt.date, pnr, &why) != 0)
 			return resp_error(r, 400, "bad-query",
 			                  L(r, "Felaktig parameter", "Bad parameter"),
@@ -462,7 +464,7 @@ static int handovers_answer(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = handover_answer(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
 	if (err == ENOENT)
@@ -474,7 +476,7 @@ static int handovers_answer(struct req *r)
 		                    "sekretessmarkerat ärende i en annan grupp.",
 		                    "The handover belongs to another department or to a "
 		                    "confidential case of another group."));
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err == EEXIST)
 		return resp_error(r, 409, "already-answered",

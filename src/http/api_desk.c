@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "acd/acd_host.h"
-#include "core/calendar.h"
+#include "acdhost/acd_host.h"
+#include "base/calendar.h"
 #include "http/http_int.h"
 #include "store/db.h"
 
@@ -18,8 +18,8 @@ static void today_span(int64_t now, int64_t *from, int64_t *to)
 {
 	struct local_time lt;
 
-	stockholm_from_utc(now, &lt);
-	if (stockholm_to_utc(&lt.date, 0, 0, from) != 0)
+	calendar_local_from_utc(now, &lt);
+	if (calendar_local_to_utc(&lt.date, 0, 0, from) != 0)
 		*from = now - now % 86400;
 	/* 24 hours ahead is enough: the DST days end at most an hour off, after closing. */
 	*to = *from + 24 * 3600;
@@ -29,7 +29,7 @@ static json_t *iso(int64_t t)
 {
 	char buf[32];
 
-	time_format_iso8601(t, buf);
+	calendar_format_iso8601(t, buf);
 	return json_string(buf);
 }
 

@@ -94,10 +94,10 @@ static int articles_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_article_create(r->app->db, &r->who, in, r->now, &id, &v);
 	json_decref(in);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err == EPERM)
 		return edit_forbidden(r);
@@ -125,14 +125,14 @@ static int articles_update(struct req *r)
 	/* A notice published, changed or withdrawn (archived, made another kind) reaches the
 	 * desks at once; a draft is nobody's notice yet. */
 	was_notice = kb_notice_live(r->app->db, r->params[0]);
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_article_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
 	if (err == ENOENT)
 		return not_found(r, "artikel", "article", r->params[0]);
 	if (err == EPERM)
 		return edit_forbidden(r);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "article");
@@ -193,12 +193,12 @@ static int flags_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_flag_create(r->app->db, &r->who, r->params[0], in, r->now, &id, &v);
 	json_decref(in);
 	if (err == ENOENT)
 		return not_found(r, "artikel", "article", r->params[0]);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "flag");
@@ -232,7 +232,7 @@ static int flags_close(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_flag_close(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
 	if (err == ENOENT)
@@ -241,7 +241,7 @@ static int flags_close(struct req *r)
 		return forbidden(
 		        r, "Flaggan stängs av artikelns ägare, en gruppledare eller en chef.",
 		        "The flag is closed by the article's owner, a group lead or a manager.");
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err == EEXIST)
 		return resp_error(r, 409, "already-closed", L(r, "Redan stängd", "Already closed"),
@@ -312,19 +312,19 @@ static int search_abandon(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	v.status = 400; /* a bad q, as for the search itself */
 	q = json_object_get(in, "q");
 	if (!json_is_string(q) || json_string_length(q) == 0 || json_string_length(q) > 500)
-		verr_add(&v, "q", "%s",
-		         L(r, "Krävs: det som söktes, 1–500 tecken.",
-		           "Required: what was searched for, 1–500 characters."));
+		valid_add(&v, "q", "%s",
+		          L(r, "Krävs: det som söktes, 1–500 tecken.",
+		            "Required: what was searched for, 1–500 characters."));
 	else if (json_object_size(in) != 1)
-		verr_add(&v, "q", "%s", L(r, "Bara q tas emot.", "Only q is accepted."));
-	if (!verr_any(&v))
+		valid_add(&v, "q", "%s", L(r, "Bara q tas emot.", "Only q is accepted."));
+	if (!valid_has_errors(&v))
 		err = kb_miss_record(r->app->db, json_string_value(q), KB_MISS_NO_CLICK, r->now);
 	json_decref(in);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	/* EINVAL (only spaces) and EPERM (personal data) are not errors: nothing is kept. */
 	if (err && err != EINVAL && err != EPERM)
@@ -370,10 +370,10 @@ static int missing_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_missing_create(r->app->db, &r->who, in, r->now, &id, &v);
 	json_decref(in);
-	if (verr_any(&v))
+	if (valid_has_errors(&v))
 		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "question");
@@ -487,9 +487,9 @@ static int synonyms_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_synonym_put(r->app->db, &r->who, in, r->now, &id, &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_decref(in);
 		return resp_field_errors(r, &v);
 	}
@@ -540,9 +540,9 @@ static int keywords_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_keyword_create(r->app->db, &r->who, in, r->now, &id, &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_decref(in);
 		return resp_field_errors(r, &v);
 	}
@@ -582,9 +582,9 @@ static int misses_connect(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = kb_miss_connect(r->app->db, &r->who, in, r->now, &o, &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_decref(in);
 		return resp_field_errors(r, &v);
 	}

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/ratelimit.h"
 #include "core/audit.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
-#include "core/contact.h"
-#include "core/hours.h"
+#include "base/contact.h"
+#include "base/hours.h"
 #include "http/http_int.h"
 #include "report/report.h"
 #include "store/db.h"
@@ -80,16 +80,16 @@ static json_t *week_hours(const struct hours *h, const struct date *today)
 		const char *holiday;
 		json_t *spans = json_array();
 
-		date_add_days(today, i, &d);
+		calendar_add_days(today, i, &d);
 		hours_for_date(h, &d, &dh);
 		for (int k = 0; k < dh.n; k++)
 			json_array_append_new(spans,
 			                      json_pack("[o,o]", hhmm(dh.from[k]), hhmm(dh.to[k])));
-		date_format(&d, day);
+		calendar_date_format(&d, day);
 		holiday = calendar_holiday_name(&d);
 		json_array_append_new(days,
 		                      json_pack("{s:s,s:i,s:o,s:s,s:s?}", "date", day, "weekday",
-		                                date_weekday(&d), "spans", spans, "why",
+		                                calendar_weekday(&d), "spans", spans, "why",
 		                                dh.why ? dh.why : "weekly", "holiday", holiday));
 	}
 	return days;
@@ -200,8 +200,8 @@ static int contact_get(struct req *r)
 	/* The queue keeps the current intervals in memory; store them so today counts. */
 	if (r->app->acd)
 		acd_host_store_rollups(r->app->acd, acd_now_ms());
-	stockholm_from_utc(r->now, &lt);
-	date_format(&lt.date, today);
+	calendar_local_from_utc(r->now, &lt);
+	calendar_date_format(&lt.date, today);
 	err = db_prepare(db, &s,
 	                 "SELECT id, name, email, opening_hours FROM groups WHERE active = 1"
 	                 " ORDER BY id",
@@ -227,7 +227,7 @@ out:
 		json_decref(clients);
 		return resp_store_error(r, err, "contact");
 	}
-	time_format_iso8601(r->now, at);
+	calendar_format_iso8601(r->now, at);
 	o = json_pack("{s:o,s:{s:o,s:[s,s,s,s]},s:s,s:s}", "groups", groups, "feedback", "clients",
 	              clients, "kinds", "complaint", "praise", "idea", "opinion", "today", today,
 	              "at", at);
@@ -400,8 +400,8 @@ static int feedback_post(struct req *r)
 		json_decref(clients);
 		return 0;
 	}
-	stockholm_from_utc(r->now, &lt);
-	date_format(&lt.date, today);
+	calendar_local_from_utc(r->now, &lt);
+	calendar_date_format(&lt.date, today);
 	if (!group || feedback_clients(db, group, today, clients) != 0) {
 		json_decref(in);
 		json_decref(clients);
@@ -421,11 +421,11 @@ static int feedback_post(struct req *r)
 		problem_field(&p, "name",
 		              L(r, "får vara högst %d tecken", "may be at most %d characters"),
 		              FEEDBACK_NAME_MAX);
-	if (email && email_validate(email) != 0)
+	if (email && contact_email_validate(email) != 0)
 		problem_field(&p, "email", "%s",
 		              L(r, "är ingen e-postadress (t.ex. namn@exempel.se)",
 		                "is not an e-mail address (e.g. name@example.com)"));
-	if (phone && phone_normalize(phone, norm, sizeof(norm)) != 0)
+	if (phone && contact_phone_normalize(phone, norm, sizeof(norm)) != 0)
 		problem_field(&p, "phone", "%s",
 		              L(r, "är inget telefonnummer (t.ex. 070-123 45 67)",
 		                "is not a phone number (e.g. 070-123 45 67)"));
@@ -461,10 +461,10 @@ static int feedback_post(struct req *r)
 		json_object_set(c, "citizen", citizen);
 	json_decref(citizen);
 	json_decref(in);
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = case_create(db, &nobody, c, r->now, &id, &v);
 	json_decref(c);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		size_t i;
 		json_t *e;
 

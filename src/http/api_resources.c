@@ -6,7 +6,7 @@
 
 #include <microhttpd.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "core/audit.h"
 #include "core/resource.h"
 #include "http/http_int.h"
@@ -215,11 +215,11 @@ static int res_write(struct req *r, bool create)
 		return forbidden(r, res);
 	if (req_json_object(r, &in))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	err = create ? resource_create(r->app->db, res, in, &id, &v)
 	             : resource_update(r->app->db, res, id, in, &v);
 	json_decref(in);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		if (err == EEXIST)
 			v.status = 409;
 		return resp_field_errors(r, &v);

@@ -9,9 +9,9 @@
 
 #include "acd/acd.h"
 #include "core/audit.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/resource.h"
-#include "core/valid.h"
+#include "base/valid.h"
 #include "http/http_int.h"
 #include "store/db.h"
 #include "tel/tel.h"
@@ -118,26 +118,26 @@ static int menu_put(struct req *r)
 		return 0;
 	num = json_string_value(json_object_get(body, "number"));
 	menu = json_object_get(body, "menu");
-	verr_init(&v, r->lang[0] == 'e');
-	if (!num || phone_normalize(num, number, sizeof(number)) != 0)
-		verr_add(&v, "number", "%s",
-		         VL(&v, "ska vara ett inringningsnummer, t.ex. 08-508 001 00",
-		            "must be an entry number, e.g. 08-508 001 00"));
+	valid_init(&v, r->lang[0] == 'e');
+	if (!num || contact_phone_normalize(num, number, sizeof(number)) != 0)
+		valid_add(&v, "number", "%s",
+		          VL(&v, "ska vara ett inringningsnummer, t.ex. 08-508 001 00",
+		             "must be an entry number, e.g. 08-508 001 00"));
 	if (!menu)
-		verr_add(&v, "menu", "%s",
-		         VL(&v, "krävs: en meny eller null för ingen",
-		            "is required: a menu, or null for none"));
+		valid_add(&v, "menu", "%s",
+		          VL(&v, "krävs: en meny eller null för ingen",
+		             "is required: a menu, or null for none"));
 	else if (!json_is_null(menu)) {
 		struct tel_menu_ctx x = {r->app->db, tel_prompt_known, r->app->tel};
 		(void)tel_menu_check(&x, menu, &v);
 	}
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_decref(body);
 		err = resp_field_errors(r, &v);
-		verr_free(&v);
+		valid_free(&v);
 		return err;
 	}
-	verr_free(&v);
+	valid_free(&v);
 	{
 		char *text = json_is_null(menu) ? NULL : json_dumps(menu, JSON_COMPACT);
 		err = tel_store_entry_menu_set(r->app->db, number, text);
@@ -167,9 +167,9 @@ static void check_survey(struct req *r, const json_t *sv, struct verrors *v)
 	size_t i;
 
 	if (!json_is_object(sv)) {
-		verr_add(v, "survey", "%s",
-		         VL(v, "ska vara ett objekt {active, questions, max_answers} eller null",
-		            "must be an object {active, questions, max_answers} or null"));
+		valid_add(v, "survey", "%s",
+		          VL(v, "ska vara ett objekt {active, questions, max_answers} eller null",
+		             "must be an object {active, questions, max_answers} or null"));
 		return;
 	}
 	json_object_foreach((json_t *)sv, key, x) if (strcmp(key, "active") &&
@@ -179,27 +179,27 @@ static void check_survey(struct req *r, const json_t *sv, struct verrors *v)
 		char f[80];
 		if (snprintf(f, sizeof(f), "survey.%s", key) >= (int)sizeof(f))
 			f[sizeof(f) - 1] = '\0';
-		verr_add(v, f, "%s",
-		         VL(v, "okänd nyckel; tillåtna: active, questions, max_answers",
-		            "unknown key; accepted: active, questions, max_answers"));
+		valid_add(v, f, "%s",
+		          VL(v, "okänd nyckel; tillåtna: active, questions, max_answers",
+		             "unknown key; accepted: active, questions, max_answers"));
 	}
 	x = json_object_get(sv, "active");
 	if (x && !json_is_boolean(x))
-		verr_add(v, "survey.active", "%s",
-		         VL(v, "ska vara true eller false", "must be true or false"));
+		valid_add(v, "survey.active", "%s",
+		          VL(v, "ska vara true eller false", "must be true or false"));
 	max = json_object_get(sv, "max_answers");
 	if (max && !json_is_null(max) &&
 	    (!json_is_integer(max) || json_integer_value(max) < 1 ||
 	     json_integer_value(max) > SURVEY_MAX_ANSWERS))
-		verr_add(v, "survey.max_answers",
-		         VL(v, "ska vara ett heltal 1–%d (eller null: ingen gräns)",
-		            "must be an integer 1–%d (or null: no limit)"),
-		         SURVEY_MAX_ANSWERS);
+		valid_add(v, "survey.max_answers",
+		          VL(v, "ska vara ett heltal 1–%d (eller null: ingen gräns)",
+		             "must be an integer 1–%d (or null: no limit)"),
+		          SURVEY_MAX_ANSWERS);
 	if (!json_is_array(q) || json_array_size(q) < 1 || json_array_size(q) > SURVEY_MAX_Q) {
-		verr_add(v, "survey.questions",
-		         VL(v, "ska vara en lista med 1–%d frågor",
-		            "must be a list of 1–%d questions"),
-		         SURVEY_MAX_Q);
+		valid_add(v, "survey.questions",
+		          VL(v, "ska vara en lista med 1–%d frågor",
+		             "must be a list of 1–%d questions"),
+		          SURVEY_MAX_Q);
 		return;
 	}
 	json_array_foreach(q, i, x)
@@ -210,24 +210,25 @@ static void check_survey(struct req *r, const json_t *sv, struct verrors *v)
 		json_t *m = json_object_get(x, "max");
 		(void)snprintf(f, sizeof(f), "survey.questions[%zu]", i);
 		if (!p || (!json_is_string(x) && !json_is_object(x))) {
-			verr_add(v, f, "%s",
-			         VL(v,
-			            "ska vara ett promptnamn eller {\"prompt\": …, \"max\": 1–9}",
-			            "must be a prompt name or {\"prompt\": …, \"max\": 1–9}"));
+			valid_add(v, f, "%s",
+			          VL(v,
+			             "ska vara ett promptnamn eller {\"prompt\": …, \"max\": 1–9}",
+			             "must be a prompt name or {\"prompt\": …, \"max\": 1–9}"));
 			continue;
 		}
 		if (!tel_prompt_known(p, r->app->tel))
-			verr_add(v, f,
-			         VL(v, "prompten \"%s\" finns inte", "there is no prompt \"%s\""),
-			         p);
+			valid_add(v, f,
+			          VL(v, "prompten \"%s\" finns inte", "there is no prompt \"%s\""),
+			          p);
 		if (json_is_object(x) && (json_object_size(x) > (m ? 2u : 1u) ||
 		                          (m && (!json_is_integer(m) || json_integer_value(m) < 1 ||
 		                                 json_integer_value(m) > 9))))
-			verr_add(v, f, "%s",
-			         VL(v,
-			            "max ska vara ett heltal 1–9; inga andra nycklar än prompt och "
-			            "max",
-			            "max must be an integer 1–9; no keys but prompt and max"));
+			valid_add(
+			        v, f, "%s",
+			        VL(v,
+			           "max ska vara ett heltal 1–9; inga andra nycklar än prompt och "
+			           "max",
+			           "max must be an integer 1–9; no keys but prompt and max"));
 	}
 }
 
@@ -246,41 +247,41 @@ static int policy_patch(struct req *r)
 		return no_group(r);
 	if (req_json_object(r, &body))
 		return 0;
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	json_object_foreach(body, key,
 	                    x) if (strcmp(key, "record") && strcmp(key, "recording_days") &&
 	                           strcmp(key, "survey") && strcmp(key, "reset_survey_calls"))
-	        verr_add(&v, key, "%s",
-	                 VL(&v,
-	                    "okänt fält; tillåtna: record, recording_days, survey, "
-	                    "reset_survey_calls",
-	                    "unknown field; accepted: record, recording_days, survey, "
-	                    "reset_survey_calls"));
+	        valid_add(&v, key, "%s",
+	                  VL(&v,
+	                     "okänt fält; tillåtna: record, recording_days, survey, "
+	                     "reset_survey_calls",
+	                     "unknown field; accepted: record, recording_days, survey, "
+	                     "reset_survey_calls"));
 	x = json_object_get(body, "record");
 	if (x && !json_is_boolean(x))
-		verr_add(&v, "record", "%s",
-		         VL(&v, "ska vara true eller false", "must be true or false"));
+		valid_add(&v, "record", "%s",
+		          VL(&v, "ska vara true eller false", "must be true or false"));
 	x = json_object_get(body, "reset_survey_calls");
 	if (x && !json_is_boolean(x))
-		verr_add(&v, "reset_survey_calls", "%s",
-		         VL(&v, "ska vara true eller false", "must be true or false"));
+		valid_add(&v, "reset_survey_calls", "%s",
+		          VL(&v, "ska vara true eller false", "must be true or false"));
 	x = json_object_get(body, "recording_days");
 	if (x && (!json_is_integer(x) || json_integer_value(x) < 0 ||
 	          json_integer_value(x) > RETENTION_MAX_DAYS))
-		verr_add(&v, "recording_days",
-		         VL(&v, "ska vara ett heltal 0–%d (0: sparas tills vidare)",
-		            "must be an integer 0–%d (0: kept until further notice)"),
-		         RETENTION_MAX_DAYS);
+		valid_add(&v, "recording_days",
+		          VL(&v, "ska vara ett heltal 0–%d (0: sparas tills vidare)",
+		             "must be an integer 0–%d (0: kept until further notice)"),
+		          RETENTION_MAX_DAYS);
 	x = json_object_get(body, "survey");
 	if (x && !json_is_null(x))
 		check_survey(r, x, &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_decref(body);
 		err = resp_field_errors(r, &v);
-		verr_free(&v);
+		valid_free(&v);
 		return err;
 	}
-	verr_free(&v);
+	valid_free(&v);
 	err = tel_store_policy_json(r->app->db, (uint32_t)r->params[0], &cur);
 	if (err) {
 		json_decref(body);
@@ -575,81 +576,83 @@ static void trunk_check(const json_t *in, json_t *m, const char *old_user, bool 
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			known |= !strcmp(key, keys[i]);
 		if (!known)
-			verr_add(v, key, "%s",
-			         VL(v,
-			            "okänt fält; tillåtna: name, sources, username, secret, "
-			            "outbound, "
-			            "proxy, from_number, active",
-			            "unknown field; accepted: name, sources, username, secret, "
-			            "outbound, "
-			            "proxy, from_number, active"));
+			valid_add(v, key, "%s",
+			          VL(v,
+			             "okänt fält; tillåtna: name, sources, username, secret, "
+			             "outbound, "
+			             "proxy, from_number, active",
+			             "unknown field; accepted: name, sources, username, secret, "
+			             "outbound, "
+			             "proxy, from_number, active"));
 	}
 	if (!name || !name[0] || strlen(name) > 80)
-		verr_add(v, "name", "%s",
-		         VL(v, "krävs: en text med 1–80 tecken",
-		            "is required: a text of 1–80 characters"));
+		valid_add(v, "name", "%s",
+		          VL(v, "krävs: en text med 1–80 tecken",
+		             "is required: a text of 1–80 characters"));
 	if (!json_is_array(src) || json_array_size(src) > 32)
-		verr_add(v, "sources", "%s",
-		         VL(v, "ska vara en lista med högst 32 IP-adresser",
-		            "must be a list of at most 32 IP addresses"));
+		valid_add(v, "sources", "%s",
+		          VL(v, "ska vara en lista med högst 32 IP-adresser",
+		             "must be a list of at most 32 IP addresses"));
 	else
 		json_array_foreach(src, i, x) if (!ip_literal(json_string_value(x)))
 		{
 			char f[32];
 			(void)snprintf(f, sizeof(f), "sources[%zu]", i);
-			verr_add(v, f, "%s",
-			         VL(v, "ska vara en IP-adress (t.ex. 192.0.2.10 eller 2001:db8::1)",
-			            "must be an IP address (e.g. 192.0.2.10 or 2001:db8::1)"));
+			valid_add(v, f, "%s",
+			          VL(v,
+			             "ska vara en IP-adress (t.ex. 192.0.2.10 eller 2001:db8::1)",
+			             "must be an IP address (e.g. 192.0.2.10 or 2001:db8::1)"));
 		}
 	x = json_object_get(m, "username");
 	if (x && !json_is_null(x) && !trunk_username_ok(user))
-		verr_add(v, "username", "%s",
-		         VL(v, "1–64 tecken: a–z, A–Z, 0–9, . _ -",
-		            "1–64 characters: a–z, A–Z, 0–9, . _ -"));
+		valid_add(v, "username", "%s",
+		          VL(v, "1–64 tecken: a–z, A–Z, 0–9, . _ -",
+		             "1–64 characters: a–z, A–Z, 0–9, . _ -"));
 	x = json_object_get(in, "secret");
 	if (x && (!json_is_string(x) || strlen(json_string_value(x)) < 12 ||
 	          strlen(json_string_value(x)) > 200))
-		verr_add(v, "secret", "%s",
-		         VL(v, "ska vara en text med 12–200 tecken",
-		            "must be a string of 12–200 characters"));
+		valid_add(v, "secret", "%s",
+		          VL(v, "ska vara en text med 12–200 tecken",
+		             "must be a string of 12–200 characters"));
 	else if (user && !x && !(had_digest && old_user && !strcmp(old_user, user)))
-		verr_add(v, "secret", "%s",
-		         VL(v, "krävs med username (digest för inkommande samtal)",
-		            "is required with username (digest for calls in)"));
+		valid_add(v, "secret", "%s",
+		          VL(v, "krävs med username (digest för inkommande samtal)",
+		             "is required with username (digest for calls in)"));
 	else if (x && !user)
-		verr_add(v, "username", "%s", VL(v, "krävs med secret", "is required with secret"));
+		valid_add(v, "username", "%s",
+		          VL(v, "krävs med secret", "is required with secret"));
 	for (i = 0; i < 2; i++) {
 		const char *k = i ? "active" : "outbound";
 		x = json_object_get(m, k);
 		if (!json_is_boolean(x))
-			verr_add(v, k, "%s",
-			         VL(v, "ska vara true eller false", "must be true or false"));
+			valid_add(v, k, "%s",
+			          VL(v, "ska vara true eller false", "must be true or false"));
 	}
 	x = json_object_get(m, "proxy");
 	if (x && !json_is_null(x) && !host_port(json_string_value(x)))
-		verr_add(v, "proxy", "%s",
-		         VL(v, "ska vara IP:port, t.ex. 192.0.2.1:5060",
-		            "must be IP:port, e.g. 192.0.2.1:5060"));
+		valid_add(v, "proxy", "%s",
+		          VL(v, "ska vara IP:port, t.ex. 192.0.2.1:5060",
+		             "must be IP:port, e.g. 192.0.2.1:5060"));
 	else if (json_is_true(json_object_get(m, "outbound")) && (!x || json_is_null(x)))
-		verr_add(v, "proxy", "%s",
-		         VL(v, "krävs när outbound är true: vart utgående samtal skickas",
-		            "is required when outbound is true: where calls out are sent"));
+		valid_add(v, "proxy", "%s",
+		          VL(v, "krävs när outbound är true: vart utgående samtal skickas",
+		             "is required when outbound is true: where calls out are sent"));
 	x = json_object_get(m, "from_number");
 	if (x && !json_is_null(x)) {
 		char num[32];
 		if (!json_is_string(x) ||
-		    phone_normalize(json_string_value(x), num, sizeof(num)) != 0)
-			verr_add(v, "from_number", "%s",
-			         VL(v, "ska vara ett telefonnummer, t.ex. 08-508 000 00",
-			            "must be a phone number, e.g. 08-508 000 00"));
+		    contact_phone_normalize(json_string_value(x), num, sizeof(num)) != 0)
+			valid_add(v, "from_number", "%s",
+			          VL(v, "ska vara ett telefonnummer, t.ex. 08-508 000 00",
+			             "must be a phone number, e.g. 08-508 000 00"));
 		else
 			json_object_set_new(m, "from_number", json_string(num));
 	}
 	if (json_is_array(src) && json_array_size(src) == 0 && !user &&
 	    !json_is_true(json_object_get(m, "outbound")))
-		verr_add(v, "sources", "%s",
-		         VL(v, "en trunk behöver källadresser, digest (username) eller outbound",
-		            "a trunk needs source addresses, digest (username) or outbound"));
+		valid_add(v, "sources", "%s",
+		          VL(v, "en trunk behöver källadresser, digest (username) eller outbound",
+		             "a trunk needs source addresses, digest (username) or outbound"));
 }
 
 static int trunk_save(struct req *r, int64_t id)
@@ -685,16 +688,16 @@ static int trunk_save(struct req *r, int64_t id)
 		return 0;
 	}
 	json_object_foreach(body, key, x) if (strcmp(key, "secret")) json_object_set(m, key, x);
-	verr_init(&v, r->lang[0] == 'e');
+	valid_init(&v, r->lang[0] == 'e');
 	trunk_check(body, m, old_user, ha1[0] != '\0', &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_decref(body);
 		json_decref(m);
 		err = resp_field_errors(r, &v);
-		verr_free(&v);
+		valid_free(&v);
 		return err;
 	}
-	verr_free(&v);
+	valid_free(&v);
 	memset(&tr, 0, sizeof(tr));
 	tr.name = json_string_value(json_object_get(m, "name"));
 	sources = json_dumps(json_object_get(m, "sources"), JSON_COMPACT);
@@ -802,7 +805,7 @@ static int transfer_out(struct req *r)
 		                 L(r, "ange number eller contact_id (en kontakt med telefonnummer)",
 		                   "give number or contact_id (a contact with a phone number)"));
 	}
-	if (num && phone_normalize(num, number, sizeof(number)) != 0) {
+	if (num && contact_phone_normalize(num, number, sizeof(number)) != 0) {
 		json_decref(body);
 		return one_error(r, "number",
 		                 L(r, "är inget telefonnummer", "is not a phone number"));
@@ -818,7 +821,7 @@ static int transfer_out(struct req *r)
 		if (stmt_step(s) == DB_ROW) {
 			err = 0;
 			if (!stmt_text(s, 0) ||
-			    phone_normalize(stmt_text(s, 0), number, sizeof(number)) != 0)
+			    contact_phone_normalize(stmt_text(s, 0), number, sizeof(number)) != 0)
 				err = EINVAL;
 		}
 		stmt_done(s);

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "core/app.h"
 #include "core/auth.h"
 

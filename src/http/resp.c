@@ -11,8 +11,8 @@
 
 #include <microhttpd.h>
 
-#include "core/calendar.h"
-#include "core/valid.h"
+#include "base/calendar.h"
+#include "base/valid.h"
 #include "http/http_int.h"
 
 void resp_frame_guard(struct MHD_Response *resp, const char *csp)
@@ -345,7 +345,7 @@ int req_query_time_ms(struct req *r, const char *key, int64_t *out_ms)
 
 	if (!s)
 		return 0;
-	if (time_parse_iso8601(s, &t) != 0) {
+	if (calendar_parse_iso8601(s, &t) != 0) {
 		return req_query_bad(r, key, "%s",
 		                     L(r,
 		                       "måste vara ett datum ÅÅÅÅ-MM-DD eller en tidpunkt ISO 8601",

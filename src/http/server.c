@@ -17,7 +17,7 @@
 #include <re_tmr.h>
 #include <re_main.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "http/http_int.h"
 #include "kb/kb.h"

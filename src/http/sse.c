@@ -16,7 +16,7 @@
 #include <re_list.h>
 #include <re_tmr.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "http/http_int.h"
 
 #define SSE_MAX_BUFFER (256u * 1024)

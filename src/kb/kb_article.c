@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "kb/kb.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "kb/kb_int.h"
 #include "kb/kb_art.h"
 #include "store/db.h"
@@ -14,7 +14,7 @@ json_t *kb_time_json(int64_t t)
 {
 	char buf[21];
 
-	time_format_iso8601(t, buf);
+	calendar_format_iso8601(t, buf);
 	return json_string(buf);
 }
 
@@ -280,26 +280,26 @@ static void check_ids(struct db *db, struct verrors *v, json_t *next, const json
 	if (!a)
 		return;
 	if (!json_is_array(a)) {
-		verr_add(v, field, "%s",
-		         VL(v, "Ska vara en lista med id, t.ex. [1, 2].",
-		            "Must be a list of ids, e.g. [1, 2]."));
+		valid_add(v, field, "%s",
+		          VL(v, "Ska vara en lista med id, t.ex. [1, 2].",
+		             "Must be a list of ids, e.g. [1, 2]."));
 		return;
 	}
 	out = json_array();
 	json_array_foreach(a, i, x)
 	{
 		if (!json_is_integer(x) || json_integer_value(x) <= 0) {
-			verr_add(v, field,
-			         VL(v, "Element %zu är inget positivt heltal.",
-			            "Element %zu is not a positive integer."),
-			         i);
+			valid_add(v, field,
+			          VL(v, "Element %zu är inget positivt heltal.",
+			             "Element %zu is not a positive integer."),
+			          i);
 			continue;
 		}
 		if (!row_exists(db, sql, json_integer_value(x))) {
-			verr_add(v, field,
-			         VL(v, "Det finns ingen %s med id %lld.",
-			            "There is no %s with id %lld."),
-			         VL(v, sv_what, en_what), (long long)json_integer_value(x));
+			valid_add(v, field,
+			          VL(v, "Det finns ingen %s med id %lld.",
+			             "There is no %s with id %lld."),
+			          VL(v, sv_what, en_what), (long long)json_integer_value(x));
 			continue;
 		}
 		bool dup = false;
@@ -332,9 +332,9 @@ static void check_date(struct verrors *v, json_t *next, const json_t *in, const 
 		return;
 	}
 	if (!json_is_string(x) || !kb_date_valid(json_string_value(x))) {
-		verr_add(v, field, "%s",
-		         VL(v, "Ska vara ett datum ÅÅÅÅ-MM-DD eller null.",
-		            "Must be a date YYYY-MM-DD or null."));
+		valid_add(v, field, "%s",
+		          VL(v, "Ska vara ett datum ÅÅÅÅ-MM-DD eller null.",
+		             "Must be a date YYYY-MM-DD or null."));
 		return;
 	}
 	json_object_set(next, field, (json_t *)x);
@@ -381,23 +381,24 @@ static void validate(struct db *db, struct verrors *v, json_t *next, const json_
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			ok |= strcmp(key, known[i]) == 0;
 		if (!ok)
-			verr_add(v, key,
-			         VL(v, "Okänt fält. Tillåtna: %s.", "Unknown field. Accepted: %s."),
-			         "slug, title, kind, status, body, groups, clients, categories, "
-			         "tags, "
-			         "owner_id, review_date, valid_from, valid_to, note");
+			valid_add(
+			        v, key,
+			        VL(v, "Okänt fält. Tillåtna: %s.", "Unknown field. Accepted: %s."),
+			        "slug, title, kind, status, body, groups, clients, categories, "
+			        "tags, "
+			        "owner_id, review_date, valid_from, valid_to, note");
 	}
 	if ((x = json_object_get(in, "title")) || create) {
 		if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 200)
-			verr_add(v, "title", "%s",
-			         VL(v, "Rubriken krävs, 1–200 tecken.",
-			            "The title is required, 1–200 characters."));
+			valid_add(v, "title", "%s",
+			          VL(v, "Rubriken krävs, 1–200 tecken.",
+			             "The title is required, 1–200 characters."));
 		else
 			json_object_set(next, "title", x);
 	}
 	if ((x = json_object_get(in, "slug"))) {
 		if (!json_is_string(x) || !slug_valid(json_string_value(x)))
-			verr_add(
+			valid_add(
 			        v, "slug", "%s",
 			        VL(v, "Ska bestå av a–z, 0–9 och bindestreck, högst 80 tecken.",
 			           "Must consist of a–z, 0–9 and hyphens, at most 80 characters."));
@@ -406,23 +407,23 @@ static void validate(struct db *db, struct verrors *v, json_t *next, const json_
 	}
 	if ((x = json_object_get(in, "kind")) || create) {
 		if (!json_is_string(x) || !kb_kind_valid(json_string_value(x)))
-			verr_add(v, "kind", "%s",
-			         VL(v, "Tillåtna typer: qa, routine, checklist, news, notice.",
-			            "Accepted kinds: qa, routine, checklist, news, notice."));
+			valid_add(v, "kind", "%s",
+			          VL(v, "Tillåtna typer: qa, routine, checklist, news, notice.",
+			             "Accepted kinds: qa, routine, checklist, news, notice."));
 		else
 			json_object_set(next, "kind", x);
 	}
 	if ((x = json_object_get(in, "status"))) {
 		if (!json_is_string(x) || !kb_status_valid(json_string_value(x)))
-			verr_add(v, "status", "%s",
-			         VL(v, "Tillåtna: draft, published, archived.",
-			            "Accepted: draft, published, archived."));
+			valid_add(v, "status", "%s",
+			          VL(v, "Tillåtna: draft, published, archived.",
+			             "Accepted: draft, published, archived."));
 		else
 			json_object_set(next, "status", x);
 	}
 	if ((x = json_object_get(in, "body")) || create) {
 		if (!json_is_string(x) || json_string_length(x) > 200000)
-			verr_add(
+			valid_add(
 			        v, "body", "%s",
 			        VL(v, "Texten (Markdown) krävs, högst 200 000 tecken.",
 			           "The body (Markdown) is required, at most 200,000 characters."));
@@ -439,17 +440,17 @@ static void validate(struct db *db, struct verrors *v, json_t *next, const json_
 		json_t *tags = json_array(), *t;
 		size_t i;
 		if (!json_is_array(x) || json_array_size(x) > 30)
-			verr_add(v, "tags", "%s",
-			         VL(v, "Ska vara en lista med högst 30 ord.",
-			            "Must be a list of at most 30 words."));
+			valid_add(v, "tags", "%s",
+			          VL(v, "Ska vara en lista med högst 30 ord.",
+			             "Must be a list of at most 30 words."));
 		json_array_foreach(x, i, t)
 		{
 			if (!json_is_string(t) || json_string_length(t) == 0 ||
 			    json_string_length(t) > 60 || strpbrk(json_string_value(t), ",\n\r")) {
-				verr_add(v, "tags",
-				         VL(v, "Element %zu: 1–60 tecken utan kommatecken.",
-				            "Element %zu: 1–60 characters without commas."),
-				         i);
+				valid_add(v, "tags",
+				          VL(v, "Element %zu: 1–60 tecken utan kommatecken.",
+				             "Element %zu: 1–60 characters without commas."),
+				          i);
 				continue;
 			}
 			bool dup = false;
@@ -465,8 +466,8 @@ static void validate(struct db *db, struct verrors *v, json_t *next, const json_
 		if (json_is_null(x))
 			json_object_set_new(next, "owner_id", json_null());
 		else if (!json_is_integer(x))
-			verr_add(v, "owner_id", "%s",
-			         VL(v, "Ska vara ett användar-id.", "Must be a user id."));
+			valid_add(v, "owner_id", "%s",
+			          VL(v, "Ska vara ett användar-id.", "Must be a user id."));
 		else
 			json_object_set(next, "owner_id", x);
 	}
@@ -474,24 +475,25 @@ static void validate(struct db *db, struct verrors *v, json_t *next, const json_
 	check_date(v, next, in, "valid_from");
 	check_date(v, next, in, "valid_to");
 	if ((x = json_object_get(in, "note")) && !json_is_string(x) && !json_is_null(x))
-		verr_add(v, "note", "%s", VL(v, "Ska vara en text.", "Must be a string."));
+		valid_add(v, "note", "%s", VL(v, "Ska vara en text.", "Must be a string."));
 
 	/* Rules across fields, once each field is well formed. */
 	const char *from = json_string_value(json_object_get(next, "valid_from"));
 	const char *to = json_string_value(json_object_get(next, "valid_to"));
 	if (from && to && strcmp(to, from) < 0)
-		verr_add(v, "valid_to", "%s",
-		         VL(v, "Får inte vara före valid_from.", "Must not be before valid_from."));
+		valid_add(
+		        v, "valid_to", "%s",
+		        VL(v, "Får inte vara före valid_from.", "Must not be before valid_from."));
 	json_t *owner = json_object_get(next, "owner_id");
 	if (json_is_integer(owner) && json_object_get(in, "owner_id") &&
 	    !owner_ok(db, json_integer_value(owner), json_object_get(next, "clients")))
-		verr_add(v, "owner_id", "%s",
-		         VL(v,
-		            "Ägaren ska vara en aktiv gruppledare, chef, administratör eller en "
-		            "kontaktperson på artikelns förvaltning.",
-		            "The owner must be an active group lead, manager, admin or a contact "
-		            "of the "
-		            "article's department."));
+		valid_add(v, "owner_id", "%s",
+		          VL(v,
+		             "Ägaren ska vara en aktiv gruppledare, chef, administratör eller en "
+		             "kontaktperson på artikelns förvaltning.",
+		             "The owner must be an active group lead, manager, admin or a contact "
+		             "of the "
+		             "article's department."));
 }
 
 /* ================================================================================
@@ -783,7 +785,7 @@ int kb_article_create(struct db *db, const struct principal *p, const json_t *in
 	if (p && p->role == ROLE_CLIENT_VIEWER && !json_object_get(in, "clients") && p->client_id)
 		json_array_append_new(json_object_get(next, "clients"), json_integer(p->client_id));
 	validate(db, v, next, in, true);
-	if (verr_any(v)) {
+	if (valid_has_errors(v)) {
 		err = EBADMSG;
 		goto out;
 	}
@@ -827,10 +829,10 @@ int kb_article_create(struct db *db, const struct principal *p, const json_t *in
 		db_rollback(db);
 		*idp = 0;
 		if (err == EEXIST)
-			verr_add(v, "slug",
-			         VL(v, "Det finns redan en artikel med namnet \"%s\".",
-			            "An article named \"%s\" already exists."),
-			         json_string_value(json_object_get(next, "slug")));
+			valid_add(v, "slug",
+			          VL(v, "Det finns redan en artikel med namnet \"%s\".",
+			             "An article named \"%s\" already exists."),
+			          json_string_value(json_object_get(next, "slug")));
 	}
 out:
 	json_decref(next);
@@ -877,7 +879,7 @@ int kb_article_update(struct db *db, const struct principal *p, int64_t id, cons
 		goto out;
 	}
 	validate(db, v, next, in, false);
-	if (verr_any(v)) {
+	if (valid_has_errors(v)) {
 		err = EBADMSG;
 		goto out;
 	}
@@ -919,10 +921,10 @@ int kb_article_update(struct db *db, const struct principal *p, int64_t id, cons
 	if (err) {
 		db_rollback(db);
 		if (err == EEXIST)
-			verr_add(v, "slug",
-			         VL(v, "Det finns redan en artikel med namnet \"%s\".",
-			            "An article named \"%s\" already exists."),
-			         json_string_value(json_object_get(next, "slug")));
+			valid_add(v, "slug",
+			          VL(v, "Det finns redan en artikel med namnet \"%s\".",
+			             "An article named \"%s\" already exists."),
+			          json_string_value(json_object_get(next, "slug")));
 	}
 out:
 	json_decref(cur);

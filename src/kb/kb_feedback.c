@@ -47,8 +47,8 @@ static const char *text_field(struct verrors *v, const json_t *in, const char *f
 	const json_t *x = json_object_get(in, field);
 
 	if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > max) {
-		verr_add(v, field, VL(v, "Krävs, 1–%zu tecken.", "Required, 1–%zu characters."),
-		         max);
+		valid_add(v, field, VL(v, "Krävs, 1–%zu tecken.", "Required, 1–%zu characters."),
+		          max);
 		return NULL;
 	}
 	return json_string_value(x);
@@ -66,9 +66,10 @@ static void unknown_fields(struct verrors *v, const json_t *in, const char *cons
 		for (size_t i = 0; known[i]; i++)
 			ok |= strcmp(key, known[i]) == 0;
 		if (!ok)
-			verr_add(v, key,
-			         VL(v, "Okänt fält. Tillåtna: %s.", "Unknown field. Accepted: %s."),
-			         list);
+			valid_add(
+			        v, key,
+			        VL(v, "Okänt fält. Tillåtna: %s.", "Unknown field. Accepted: %s."),
+			        list);
 	}
 }
 
@@ -81,8 +82,8 @@ static int64_t group_field(struct db *db, struct verrors *v, const json_t *in)
 	if (!g || json_is_null(g))
 		return 0;
 	if (!json_is_integer(g)) {
-		verr_add(v, "group_id", "%s",
-		         VL(v, "Ska vara ett grupp-id.", "Must be a group id."));
+		valid_add(v, "group_id", "%s",
+		          VL(v, "Ska vara ett grupp-id.", "Must be a group id."));
 		return 0;
 	}
 	if (!db_prepare(db, &s, "SELECT 1 FROM groups WHERE id = ?", true)) {
@@ -91,10 +92,10 @@ static int64_t group_field(struct db *db, struct verrors *v, const json_t *in)
 		stmt_done(s);
 	}
 	if (!found) {
-		verr_add(v, "group_id",
-		         VL(v, "Det finns ingen svarsgrupp med id %lld.",
-		            "There is no group with id %lld."),
-		         (long long)json_integer_value(g));
+		valid_add(v, "group_id",
+		          VL(v, "Det finns ingen svarsgrupp med id %lld.",
+		             "There is no group with id %lld."),
+		          (long long)json_integer_value(g));
 		return 0;
 	}
 	return json_integer_value(g);
@@ -122,14 +123,14 @@ int kb_flag_create(struct db *db, const struct principal *p, int64_t article_id,
 	kind = json_string_value(json_object_get(in, "kind"));
 	if (!kind || !(strcmp(kind, "wrong") == 0 || strcmp(kind, "incomplete") == 0 ||
 	               strcmp(kind, "outdated") == 0))
-		verr_add(v, "kind", "%s",
-		         VL(v,
-		            "Tillåtna: wrong (fel), incomplete (saknar något), outdated "
-		            "(inaktuell).",
-		            "Accepted: wrong, incomplete, outdated."));
+		valid_add(v, "kind", "%s",
+		          VL(v,
+		             "Tillåtna: wrong (fel), incomplete (saknar något), outdated "
+		             "(inaktuell).",
+		             "Accepted: wrong, incomplete, outdated."));
 	message = text_field(v, in, "message", 2000);
 	group = group_field(db, v, in);
-	if (verr_any(v)) {
+	if (valid_has_errors(v)) {
 		json_decref(art);
 		return EBADMSG;
 	}
@@ -182,7 +183,7 @@ int kb_missing_create(struct db *db, const struct principal *p, const json_t *in
 	unknown_fields(v, in, known, "question, group_id");
 	q = text_field(v, in, "question", 1000);
 	group = group_field(db, v, in);
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 	err = db_prepare(
 	        db, &s,
@@ -336,11 +337,11 @@ int kb_flag_close(struct db *db, const struct principal *p, int64_t flag_id, con
 	unknown_fields(v, in, known, "status, note");
 	const char *st = json_string_value(json_object_get(in, "status"));
 	if (!st || strcmp(st, "closed") != 0)
-		verr_add(v, "status", "%s",
-		         VL(v, "Ange \"closed\" för att stänga flaggan.",
-		            "Give \"closed\" to close the flag."));
+		valid_add(v, "status", "%s",
+		          VL(v, "Ange \"closed\" för att stänga flaggan.",
+		             "Give \"closed\" to close the flag."));
 	note = text_field(v, in, "note", 2000);
-	if (verr_any(v))
+	if (valid_has_errors(v))
 		return EBADMSG;
 	if (!open)
 		return EEXIST;

@@ -10,7 +10,7 @@
 #include <libstemmer.h>
 #include <sqlite3.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "store/db.h"
@@ -547,8 +547,8 @@ void kb_today(int64_t now, char out[11])
 {
 	struct local_time lt;
 
-	stockholm_from_utc(now, &lt);
-	date_format(&lt.date, out);
+	calendar_local_from_utc(now, &lt);
+	calendar_date_format(&lt.date, out);
 }
 
 bool kb_date_valid(const char *s)

@@ -372,7 +372,7 @@ static int import_one(struct db *db, const char *dir, const char *name, int64_t 
 	size_t len = strlen(name) - 3;
 	int err;
 
-	verr_init(&v, true);
+	valid_init(&v, true);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (len >= sizeof(slug))
 		return fail(e, EBADMSG, name, 0, "file name too long for a slug");
@@ -392,7 +392,7 @@ static int import_one(struct db *db, const char *dir, const char *name, int64_t 
 		err = kb_article_update(db, NULL, id, art, now, &v);
 	else
 		err = kb_article_create(db, NULL, art, now, &id, &v);
-	if (verr_any(&v)) {
+	if (valid_has_errors(&v)) {
 		json_t *first = json_array_get(v.list, 0);
 		const char *field = json_string_value(json_object_get(first, "field"));
 		err = fail(e, EBADMSG, name,
@@ -404,7 +404,7 @@ static int import_one(struct db *db, const char *dir, const char *name, int64_t 
 		fail(e, err, name, 0, "storing failed: %s", strerror(err));
 	}
 out:
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(art);
 	free(text);
 	return err;

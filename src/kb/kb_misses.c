@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/personnummer.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
@@ -70,7 +70,7 @@ static bool looks_like_phone(const char *q)
 			continue;
 		memcpy(run, start, n);
 		run[n] = '\0';
-		if (phone_normalize(run, e164, sizeof(e164)) == 0)
+		if (contact_phone_normalize(run, e164, sizeof(e164)) == 0)
 			return true;
 	}
 	return false;
@@ -124,7 +124,7 @@ int kb_miss_normalize(const char *in, int64_t now, char *out, size_t n)
 	lower(out);
 	/* Personal data is never stored: a query holding a personnummer or a phone number
 	 * is dropped whole. */
-	date_from_days(now / 86400, &today);
+	calendar_date_from_days(now / 86400, &today);
 	if (looks_like_phone(out))
 		goto personal;
 	for (const char *p = out; *p;) {

@@ -295,16 +295,17 @@ int kb_synonym_put(struct db *db, const struct principal *p, const json_t *in, i
 	if (w)
 		lower(word);
 	if (!w || !one_word(word))
-		verr_add(v, "word",
-		         v->en ? "Required: one word (letters, digits or -, at most %d characters)."
-		               : "Krävs: ett ord (bokstäver, siffror eller -, högst %d tecken).",
-		         WORD_MAX);
+		valid_add(
+		        v, "word",
+		        v->en ? "Required: one word (letters, digits or -, at most %d characters)."
+		              : "Krävs: ett ord (bokstäver, siffror eller -, högst %d tecken).",
+		        WORD_MAX);
 	if (!m || !*m || kb_nchars(m, strlen(m)) > MEANS_MAX)
-		verr_add(v, "means",
-		         v->en ? "Required: the articles' words it means (at most %d characters)."
-		               : "Krävs: artiklarnas ord som det betyder (högst %d tecken).",
-		         MEANS_MAX);
-	if (verr_any(v))
+		valid_add(v, "means",
+		          v->en ? "Required: the articles' words it means (at most %d characters)."
+		                : "Krävs: artiklarnas ord som det betyder (högst %d tecken).",
+		          MEANS_MAX);
+	if (valid_has_errors(v))
 		return EBADMSG;
 	err = db_prepare(db, &s,
 	                 "INSERT INTO kb_synonyms(word, means, created_by, created_at)"
@@ -392,7 +393,7 @@ int kb_keyword_create(struct db *db, const struct principal *p, const json_t *in
 	int err;
 
 	if (!ph || !*ph || kb_nchars(ph, strlen(ph)) > PHRASE_MAX || !phrase_ok(ph))
-		verr_add(
+		valid_add(
 		        v, "phrase",
 		        v->en ? "Required: the words people search with (at most %d characters and "
 		                "%d words besides little words such as \"och\", \"på\")."
@@ -400,10 +401,10 @@ int kb_keyword_create(struct db *db, const struct principal *p, const json_t *in
 		                "småord som \"och\", \"på\").",
 		        PHRASE_MAX, KB_SYN_WORDS);
 	if (article <= 0)
-		verr_add(v, "article_id", "%s",
-		         v->en ? "Required: the id of the article the words lead to."
-		               : "Krävs: id för artikeln som orden leder till.");
-	if (verr_any(v))
+		valid_add(v, "article_id", "%s",
+		          v->en ? "Required: the id of the article the words lead to."
+		                : "Krävs: id för artikeln som orden leder till.");
+	if (valid_has_errors(v))
 		return EBADMSG;
 	err = db_prepare(db, &s, "SELECT 1 FROM kb_articles WHERE id = ?", true);
 	if (err)
@@ -473,13 +474,13 @@ int kb_miss_connect(struct db *db, const struct principal *p, const json_t *in, 
 	if (!as)
 		as = "keyword";
 	if (strcmp(as, "keyword") != 0 && strcmp(as, "synonym") != 0) {
-		verr_add(v, "as", "%s",
-		         v->en ? "Must be keyword (the question leads to the article) or synonym "
-		                 "(its "
-		                 "one word means the article's title)."
-		               : "Måste vara keyword (frågan leder till artikeln) eller synonym "
-		                 "(dess "
-		                 "enda ord betyder artikelns titel).");
+		valid_add(v, "as", "%s",
+		          v->en ? "Must be keyword (the question leads to the article) or synonym "
+		                  "(its "
+		                  "one word means the article's title)."
+		                : "Måste vara keyword (frågan leder till artikeln) eller synonym "
+		                  "(dess "
+		                  "enda ord betyder artikelns titel).");
 		return EBADMSG;
 	}
 	if (strcmp(as, "keyword") == 0) {
@@ -487,9 +488,9 @@ int kb_miss_connect(struct db *db, const struct principal *p, const json_t *in, 
 		err = kb_keyword_create(db, p, row, now, &id, v);
 	} else {
 		if (article <= 0 || kb_art_load(db, article, &art) != 0) {
-			verr_add(v, "article_id", "%s",
-			         v->en ? "Required: the id of an existing article."
-			               : "Krävs: id för en artikel som finns.");
+			valid_add(v, "article_id", "%s",
+			          v->en ? "Required: the id of an existing article."
+			                : "Krävs: id för en artikel som finns.");
 			return EBADMSG;
 		}
 		row = json_pack("{s:s?,s:O}", "word", q, "means", json_object_get(art, "title"));

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "acd/acd_stats.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/db.h"
@@ -24,7 +24,7 @@ static json_t *time_json(int64_t t)
 {
 	char buf[21];
 
-	time_format_iso8601(t, buf);
+	calendar_format_iso8601(t, buf);
 	return json_string(buf);
 }
 
@@ -52,7 +52,8 @@ static int read_agreements(struct db *db, const struct report_month *m, int64_t 
 	        " AND (? = 0 OR a.client_id = ?) ORDER BY a.client_id, a.id";
 	struct agreement_row *list = NULL;
 	size_t cnt = 0, cap = 0;
-	struct date first = {m->y, m->m, 1}, last = {m->y, m->m, date_days_in_month(m->y, m->m)};
+	struct date first = {m->y, m->m, 1},
+	            last = {m->y, m->m, calendar_days_in_month(m->y, m->m)};
 	char first_s[11], last_s[11];
 	struct stmt *s;
 	int err = db_prepare(db, &s, q, true);
@@ -61,8 +62,8 @@ static int read_agreements(struct db *db, const struct report_month *m, int64_t 
 	*n = 0;
 	if (err)
 		return err;
-	date_format(&first, first_s);
-	date_format(&last, last_s);
+	calendar_date_format(&first, first_s);
+	calendar_date_format(&last, last_s);
 	stmt_bind_text(s, 1, last_s);
 	stmt_bind_text(s, 2, first_s);
 	stmt_bind_int(s, 3, client_id);
@@ -86,11 +87,12 @@ static int read_agreements(struct db *db, const struct report_month *m, int64_t 
 		a->client_id = stmt_int(s, 1);
 		snprintf(a->client_name, sizeof(a->client_name), "%s", stmt_text(s, 2));
 		snprintf(a->name, sizeof(a->name), "%s", stmt_text(s, 3));
-		if (date_parse(stmt_text(s, 4), &a->valid_from) != 0) {
+		if (calendar_date_parse(stmt_text(s, 4), &a->valid_from) != 0) {
 			err = EBADMSG;
 			break;
 		}
-		if (!stmt_is_null(s, 5) && date_parse(stmt_text(s, 5), &a->valid_to) != 0) {
+		if (!stmt_is_null(s, 5) &&
+		    calendar_date_parse(stmt_text(s, 5), &a->valid_to) != 0) {
 			err = EBADMSG;
 			break;
 		}
@@ -121,7 +123,8 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 	        "SELECT c.id, c.channel FROM cases c WHERE c.client_id = ?"
 	        " AND c.group_id IN (SELECT group_id FROM agreement_groups WHERE agreement_id = ?)"
 	        " AND c.received_at >= ? AND c.received_at < ? ORDER BY c.id";
-	struct date first = {m->y, m->m, 1}, last = {m->y, m->m, date_days_in_month(m->y, m->m)};
+	struct date first = {m->y, m->m, 1},
+	            last = {m->y, m->m, calendar_days_in_month(m->y, m->m)};
 	struct date from = first, to = last, next;
 	json_t *ids[NCHANNELS];
 	int64_t t_from, t_to;
@@ -129,12 +132,13 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 	int err;
 
 	/* the days of the month the agreement is valid, and those days as UTC instants */
-	if (date_to_days(&a->valid_from) > date_to_days(&from))
+	if (calendar_date_to_days(&a->valid_from) > calendar_date_to_days(&from))
 		from = a->valid_from;
-	if (a->valid_to.y && date_to_days(&a->valid_to) < date_to_days(&to))
+	if (a->valid_to.y && calendar_date_to_days(&a->valid_to) < calendar_date_to_days(&to))
 		to = a->valid_to;
-	date_add_days(&to, 1, &next);
-	if (stockholm_to_utc(&from, 0, 0, &t_from) || stockholm_to_utc(&next, 0, 0, &t_to))
+	calendar_add_days(&to, 1, &next);
+	if (calendar_local_to_utc(&from, 0, 0, &t_from) ||
+	    calendar_local_to_utc(&next, 0, 0, &t_to))
 		return EINVAL;
 
 	err = db_prepare(db, &s, q, true);
@@ -174,8 +178,8 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 		                                       "amount", money(ore), "case_ids", ids[i]));
 	}
 	if (!err && a->has_fixed) {
-		int days = (int)(date_to_days(&to) - date_to_days(&from)) + 1;
-		int year_days = date_valid(m->y, 2, 29) ? 366 : 365;
+		int days = (int)(calendar_date_to_days(&to) - calendar_date_to_days(&from)) + 1;
+		int year_days = calendar_date_valid(m->y, 2, 29) ? 366 : 365;
 		int64_t ore = llround(a->fixed_annual_price * 100.0 * days / year_days);
 
 		*total += ore;
@@ -212,9 +216,9 @@ int report_invoice(struct db *db, const struct principal *who, const char *month
 		char vf[11], vt[11];
 
 		err = agreement_lines(db, &m, a, lines, &total, &ncases);
-		date_format(&a->valid_from, vf);
+		calendar_date_format(&a->valid_from, vf);
 		if (a->valid_to.y)
-			date_format(&a->valid_to, vt);
+			calendar_date_format(&a->valid_to, vt);
 		json_array_append_new(
 		        agreements,
 		        json_pack("{s:I,s:s,s:I,s:s,s:s,s:o,s:I,s:o,s:o}", "agreement_id",

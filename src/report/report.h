@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "core/auth.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 struct db;
 

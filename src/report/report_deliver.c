@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "base/log.h"
 #include "report/report.h"
 #include "report/report_int.h"
@@ -19,11 +19,11 @@ void report_due_month(int64_t now, char out[16])
 	struct date first, work;
 	int y, m;
 
-	stockholm_from_utc(now, &lt);
+	calendar_local_from_utc(now, &lt);
 	first = (struct date){lt.date.y, lt.date.m, 1};
 	calendar_add_working_days(&first, 0, &work);
 	y = lt.date.y;
-	m = lt.date.m - (date_to_days(&lt.date) >= date_to_days(&work) ? 1 : 2);
+	m = lt.date.m - (calendar_date_to_days(&lt.date) >= calendar_date_to_days(&work) ? 1 : 2);
 	if (m < 1) {
 		m += 12;
 		y--;
@@ -287,7 +287,7 @@ int report_stored_list(struct db *db, const struct principal *who, const char *m
 	while ((err = stmt_step(s)) == DB_ROW) {
 		char at[21];
 
-		time_format_iso8601(stmt_int(s, 6), at);
+		calendar_format_iso8601(stmt_int(s, 6), at);
 		json_array_append_new(
 		        list,
 		        json_pack("{s:I,s:s,s:o,s:o,s:s,s:I,s:s}", "id", (json_int_t)stmt_int(s, 0),

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/db.h"
@@ -198,7 +198,7 @@ static int flush_day(struct db *db, struct gen *g, const struct date *d, int64_t
 					stmt_bind_int(s, 6, n);
 					err = step_done(s);
 				}
-	if (stockholm_to_utc(d, OPEN_H, 0, &open_t))
+	if (calendar_local_to_utc(d, OPEN_H, 0, &open_t))
 		return EINVAL;
 	/* the queue's view of the phone cases: a few more offered than answered, most within
 	 * 60 s */
@@ -330,13 +330,14 @@ int report_gen(struct db *db, int years, int64_t per_year, uint64_t seed, int64_
 		free(g);
 		return err;
 	}
-	stockholm_from_utc(now, &lt);
-	date_add_days(&lt.date, -1, &last);
+	calendar_local_from_utc(now, &lt);
+	calendar_add_days(&lt.date, -1, &last);
 	first = last;
 	first.y -= years;
-	date_add_days(&first, 1, &first);
+	calendar_add_days(&first, 1, &first);
 	err = db_begin(db);
-	for (d = first; !err && date_to_days(&d) <= date_to_days(&last); date_add_days(&d, 1, &d)) {
+	for (d = first; !err && calendar_date_to_days(&d) <= calendar_date_to_days(&last);
+	     calendar_add_days(&d, 1, &d)) {
 		int64_t open_t, n;
 
 		if (d.y != year) {
@@ -346,25 +347,25 @@ int report_gen(struct db *db, int years, int64_t per_year, uint64_t seed, int64_
 			year = d.y;
 			year_n = 0;
 			working = 0;
-			for (struct date x = {d.y, 1, 1}; x.y == d.y; date_add_days(&x, 1, &x))
+			for (struct date x = {d.y, 1, 1}; x.y == d.y; calendar_add_days(&x, 1, &x))
 				working += calendar_is_working_day(&x);
 		}
 		if (!calendar_is_working_day(&d))
 			continue;
 		/* the year's cases spread over its working days, Mondays busier */
 		n = per_year / working;
-		if (date_weekday(&d) == 0)
+		if (calendar_weekday(&d) == 0)
 			n += n / 5;
-		else if (date_weekday(&d) == 4)
+		else if (calendar_weekday(&d) == 4)
 			n -= n / 5;
-		if (stockholm_to_utc(&d, OPEN_H, 0, &open_t)) {
+		if (calendar_local_to_utc(&d, OPEN_H, 0, &open_t)) {
 			err = EINVAL;
 			break;
 		}
 		for (int64_t i = 0; i < n && !err; i++)
 			err = gen_case(db, g, open_t, &survey_id);
 		if (!err)
-			err = flush_day(db, g, &d, date_to_days(&d));
+			err = flush_day(db, g, &d, calendar_date_to_days(&d));
 		total += n;
 		year_n += n;
 		in_tx += n;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "acd/acd_stats.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/db.h"
@@ -46,13 +46,14 @@ static int period_set(struct report_period *p, enum report_period_kind kind,
 	struct date next;
 	char a[11], b[11];
 
-	if (date_to_days(last) < date_to_days(first))
+	if (calendar_date_to_days(last) < calendar_date_to_days(first))
 		return EINVAL;
 	p->kind = kind;
 	p->first = *first;
 	p->last = *last;
-	date_add_days(last, 1, &next);
-	if (stockholm_to_utc(first, 0, 0, &p->from) || stockholm_to_utc(&next, 0, 0, &p->to))
+	calendar_add_days(last, 1, &next);
+	if (calendar_local_to_utc(first, 0, 0, &p->from) ||
+	    calendar_local_to_utc(&next, 0, 0, &p->to))
 		return EINVAL;
 	switch (kind) {
 	case PERIOD_MONTH:
@@ -66,8 +67,8 @@ static int period_set(struct report_period *p, enum report_period_kind kind,
 		snprintf(p->label, sizeof(p->label), "%04d", first->y % 10000);
 		break;
 	default:
-		date_format(first, a);
-		date_format(last, b);
+		calendar_date_format(first, a);
+		calendar_date_format(last, b);
 		snprintf(p->label, sizeof(p->label), "%s..%s", a, b);
 	}
 	return 0;
@@ -85,7 +86,7 @@ int report_period_parse(const char *s, struct report_period *out)
 		first.m = first.d = 1;
 		last.m = 12;
 		last.d = 31;
-		if (!date_valid(first.y, 1, 1) || !date_valid(first.y + 1, 1, 1))
+		if (!calendar_date_valid(first.y, 1, 1) || !calendar_date_valid(first.y + 1, 1, 1))
 			return EINVAL;
 		return period_set(out, PERIOD_YEAR, &first, &last);
 	}
@@ -93,17 +94,19 @@ int report_period_parse(const char *s, struct report_period *out)
 		first.m = (s[6] - '1') * 4 + 1;
 		first.d = 1;
 		last.m = first.m + 3;
-		last.d = date_days_in_month(last.y, last.m);
-		if (!date_valid(first.y, first.m, 1) || !date_valid(first.y + 1, 1, 1))
+		last.d = calendar_days_in_month(last.y, last.m);
+		if (!calendar_date_valid(first.y, first.m, 1) ||
+		    !calendar_date_valid(first.y + 1, 1, 1))
 			return EINVAL;
 		return period_set(out, PERIOD_TERTIAL, &first, &last);
 	}
 	if (n == 7 && s[4] == '-' && digits(s + 5, 2)) {
 		first.m = last.m = num(s + 5, 2);
 		first.d = 1;
-		if (!date_valid(first.y, first.m, 1) || !date_valid(first.y + 1, 1, 1))
+		if (!calendar_date_valid(first.y, first.m, 1) ||
+		    !calendar_date_valid(first.y + 1, 1, 1))
 			return EINVAL;
-		last.d = date_days_in_month(last.y, last.m);
+		last.d = calendar_days_in_month(last.y, last.m);
 		return period_set(out, PERIOD_MONTH, &first, &last);
 	}
 	if (n == 22 && s[10] == '.' && s[11] == '.') {
@@ -113,9 +116,10 @@ int report_period_parse(const char *s, struct report_period *out)
 		a[10] = '\0';
 		memcpy(b, s + 12, 10);
 		b[10] = '\0';
-		if (date_parse(a, &first) || date_parse(b, &last) ||
-		    date_to_days(&last) < date_to_days(&first) ||
-		    date_to_days(&last) - date_to_days(&first) >= REPORT_RANGE_MAX_DAYS)
+		if (calendar_date_parse(a, &first) || calendar_date_parse(b, &last) ||
+		    calendar_date_to_days(&last) < calendar_date_to_days(&first) ||
+		    calendar_date_to_days(&last) - calendar_date_to_days(&first) >=
+		            REPORT_RANGE_MAX_DAYS)
 			return EINVAL;
 		return period_set(out, PERIOD_RANGE, &first, &last);
 	}
@@ -144,22 +148,24 @@ void report_period_previous(const struct report_period *p, struct report_period 
 	case PERIOD_MONTH:
 		first.y = p->first.m == 1 ? p->first.y - 1 : p->first.y;
 		first.m = p->first.m == 1 ? 12 : p->first.m - 1;
-		date_add_days(&p->first, -1, &last);
+		calendar_add_days(&p->first, -1, &last);
 		break;
 	case PERIOD_TERTIAL:
 		first.y = p->first.m == 1 ? p->first.y - 1 : p->first.y;
 		first.m = p->first.m == 1 ? 9 : p->first.m - 4;
-		date_add_days(&p->first, -1, &last);
+		calendar_add_days(&p->first, -1, &last);
 		break;
 	case PERIOD_YEAR:
 		first.y = p->first.y - 1;
-		date_add_days(&p->first, -1, &last);
+		calendar_add_days(&p->first, -1, &last);
 		break;
 	default: {
-		int days = (int)(date_to_days(&p->last) - date_to_days(&p->first)) + 1;
+		int days =
+		        (int)(calendar_date_to_days(&p->last) - calendar_date_to_days(&p->first)) +
+		        1;
 
-		date_add_days(&p->first, -1, &last);
-		date_add_days(&p->first, -days, &first);
+		calendar_add_days(&p->first, -1, &last);
+		calendar_add_days(&p->first, -days, &first);
 	}
 	}
 	if (period_set(out, p->kind, &first, &last))
@@ -327,8 +333,8 @@ static int rollup_query(struct db *db, struct stmt **sp, const char *q,
 
 	if (err)
 		return err;
-	stmt_bind_int(*sp, 1, date_to_days(&p->first));
-	stmt_bind_int(*sp, 2, date_to_days(&p->last));
+	stmt_bind_int(*sp, 1, calendar_date_to_days(&p->first));
+	stmt_bind_int(*sp, 2, calendar_date_to_days(&p->last));
 	stmt_bind_int(*sp, 3, client_id);
 	return 0;
 }
@@ -723,8 +729,8 @@ static json_t *period_json(struct db *db, const struct report_period *p, struct 
 	totals = counts_json(&a->total.c, true);
 	json_object_set_new(totals, "calls", calls_json(a->total.t));
 	json_object_set_new(totals, "satisfaction", sat_json(&a->total.s));
-	time_format_iso8601(p->from, from);
-	time_format_iso8601(p->to, to);
+	calendar_format_iso8601(p->from, from);
+	calendar_format_iso8601(p->to, to);
 	o = json_pack("{s:s,s:s,s:s,s:s}", "month", p->label, "period", p->label, "from", from,
 	              "to", to);
 	json_object_set_new(o, "rows", table_json(db, a, T_ROWS));
@@ -850,7 +856,7 @@ int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int6
 		 * four quarter hours of an hour. */
 		if (t / 3600 != hour) {
 			hour = t / 3600;
-			stockholm_from_utc(t, &lt);
+			calendar_local_from_utc(t, &lt);
 		}
 		if (lt.wday >= 0 && lt.wday < 7 && lt.hour >= 0 && lt.hour < 24)
 			sum[lt.wday][lt.hour] += stmt_int(s, 1);
@@ -883,9 +889,10 @@ static int busy_hours(struct db *db, const struct report_period *p, const json_t
 			json_array_append_new(row, json_integer(sum[d][h]));
 		json_array_append_new(rows, row);
 	}
-	*out = json_pack("{s:i,s:o}", "days",
-	                 (int)(date_to_days(&p->last) - date_to_days(&p->first) + 1), "offered",
-	                 rows);
+	*out = json_pack(
+	        "{s:i,s:o}", "days",
+	        (int)(calendar_date_to_days(&p->last) - calendar_date_to_days(&p->first) + 1),
+	        "offered", rows);
 	return 0;
 }
 

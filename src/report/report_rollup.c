@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "core/cases.h"
 #include "report/report.h"
 #include "store/db.h"
 
-/* Days are Stockholm local dates as days since 1970-01-01 (date_to_days), so that a
+/* Days are Stockholm local dates as days since 1970-01-01 (calendar_date_to_days), so that a
  * month, tertial, year or any range of dates is a range of days. Kinds, channels and
  * outcomes are the case log's own words. Rows whose count falls to 0 are kept: they sum
  * to nothing. */
@@ -69,8 +69,8 @@ int64_t report_day_of(int64_t t)
 {
 	struct local_time lt;
 
-	stockholm_from_utc(t, &lt);
-	return date_to_days(&lt.date);
+	calendar_local_from_utc(t, &lt);
+	return calendar_date_to_days(&lt.date);
 }
 
 int report_rollup_add(struct db *db, const struct report_case_key *k, int64_t n)

@@ -12,10 +12,10 @@
 #include <re_sip.h>
 #include <re_sipsess.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "tel/tel.h"
 #include "store/db.h"
 #include "tel/tel_store.h"
@@ -1056,7 +1056,7 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		return;
 	}
 	(void)pl_strcpy(&a.uri.user, user, sizeof(user));
-	if (phone_normalize(user, num, sizeof(num)) == 0)
+	if (contact_phone_normalize(user, num, sizeof(num)) == 0)
 		group = tel_store_entry_group(c->tel->app->db, num);
 	if (!group) {
 		char *end;
@@ -1065,7 +1065,7 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		    acd_host_has_group(host(c), (uint32_t)g))
 			group = (uint32_t)g;
 	}
-	if (!group && phone_normalize(user, num, sizeof(num)) == 0 && c->talking &&
+	if (!group && contact_phone_normalize(user, num, sizeof(num)) == 0 && c->talking &&
 	    tel_trunk_outbound(c->tel)) {
 		/* An outside number: out through the trunk, after this handler (it frees the
 		 * agent's dialog). */

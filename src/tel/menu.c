@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/valid.h"
+#include "base/valid.h"
 #include "store/db.h"
 #include "tel/tel.h"
 
@@ -50,35 +50,36 @@ static void check_prompt(const struct tel_menu_ctx *x, const json_t *v, const ch
 	const char *name = json_string_value(v);
 
 	if (!prompt_name_ok(name))
-		verr_add(e, field, "%s",
-		         VL(e, "ska vara ett promptnamn: 1–47 tecken a–z, 0–9, _ eller -",
-		            "must be a prompt name: 1–47 characters a–z, 0–9, _ or -"));
+		valid_add(e, field, "%s",
+		          VL(e, "ska vara ett promptnamn: 1–47 tecken a–z, 0–9, _ eller -",
+		             "must be a prompt name: 1–47 characters a–z, 0–9, _ or -"));
 	else if (x->known && !x->known(name, x->arg))
-		verr_add(e, field,
-		         VL(e, "prompten \"%s\" finns inte (NAME.wav bland prompterna)",
-		            "there is no prompt \"%s\" (NAME.wav among the prompts)"),
-		         name);
+		valid_add(e, field,
+		          VL(e, "prompten \"%s\" finns inte (NAME.wav bland prompterna)",
+		             "there is no prompt \"%s\" (NAME.wav among the prompts)"),
+		          name);
 }
 
 static void check_int(const json_t *v, const char *field, json_int_t lo, json_int_t hi,
                       struct verrors *e)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		verr_add(e, field,
-		         VL(e, "ska vara ett heltal %lld–%lld", "must be an integer %lld–%lld"),
-		         (long long)lo, (long long)hi);
+		valid_add(e, field,
+		          VL(e, "ska vara ett heltal %lld–%lld", "must be an integer %lld–%lld"),
+		          (long long)lo, (long long)hi);
 }
 
 static void check_group(const struct tel_menu_ctx *x, const json_t *v, const char *field,
                         struct verrors *e)
 {
 	if (!json_is_integer(v))
-		verr_add(e, field, "%s",
-		         VL(e, "ska vara id för en svarsgrupp (heltal)",
-		            "must be the id of a response group (an integer)"));
+		valid_add(e, field, "%s",
+		          VL(e, "ska vara id för en svarsgrupp (heltal)",
+		             "must be the id of a response group (an integer)"));
 	else if (!group_exists(x->db, json_integer_value(v)))
-		verr_add(e, field, VL(e, "svarsgrupp %lld finns inte", "group %lld does not exist"),
-		         (long long)json_integer_value(v));
+		valid_add(e, field,
+		          VL(e, "svarsgrupp %lld finns inte", "group %lld does not exist"),
+		          (long long)json_integer_value(v));
 }
 
 static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char *path, int depth,
@@ -94,10 +95,11 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 	int n = 0;
 
 	if (!json_is_object(o)) {
-		verr_add(e, path, "%s",
-		         VL(e,
-		            "ska vara ett objekt med ett av group, announcement, menu eller repeat",
-		            "must be an object with one of group, announcement, menu or repeat"));
+		valid_add(
+		        e, path, "%s",
+		        VL(e,
+		           "ska vara ett objekt med ett av group, announcement, menu eller repeat",
+		           "must be an object with one of group, announcement, menu or repeat"));
 		return;
 	}
 	json_object_foreach((json_t *)o, key, v)
@@ -108,9 +110,9 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 				known = true;
 		join(f, sizeof(f), "%s.%s", path, key);
 		if (!known) {
-			verr_add(e, f,
-			         VL(e, "okänd nyckel; tillåtna: group, announcement, menu, repeat",
-			            "unknown key; accepted: group, announcement, menu, repeat"));
+			valid_add(e, f,
+			          VL(e, "okänd nyckel; tillåtna: group, announcement, menu, repeat",
+			             "unknown key; accepted: group, announcement, menu, repeat"));
 			continue;
 		}
 		n++;
@@ -122,12 +124,12 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 		else if (!strcmp(key, "menu"))
 			check_menu(x, v, f, depth + 1, e);
 		else if (!json_is_true(v))
-			verr_add(e, f, "%s", VL(e, "ska vara true", "must be true"));
+			valid_add(e, f, "%s", VL(e, "ska vara true", "must be true"));
 	}
 	if (n != 1)
-		verr_add(e, path, "%s",
-		         VL(e, "ska ha precis ett av group, announcement, menu eller repeat",
-		            "must have exactly one of group, announcement, menu or repeat"));
+		valid_add(e, path, "%s",
+		          VL(e, "ska ha precis ett av group, announcement, menu eller repeat",
+		             "must have exactly one of group, announcement, menu or repeat"));
 	(void)kind;
 }
 
@@ -142,14 +144,14 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 	char f[256];
 
 	if (depth > TEL_MENU_DEPTH) {
-		verr_add(
+		valid_add(
 		        e, path,
 		        VL(e, "för djupt: högst %d menynivåer", "too deep: at most %d menu levels"),
 		        TEL_MENU_DEPTH);
 		return;
 	}
 	if (!json_is_object(m)) {
-		verr_add(e, path, "%s", VL(e, "ska vara ett objekt", "must be an object"));
+		valid_add(e, path, "%s", VL(e, "ska vara ett objekt", "must be an object"));
 		return;
 	}
 	json_object_foreach((json_t *)m, key, v)
@@ -160,14 +162,14 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 				known = true;
 		join(f, sizeof(f), "%s.%s", path, key);
 		if (!known)
-			verr_add(e, f,
-			         VL(e,
-			            "okänd nyckel; tillåtna: prompt, options, timeout_s, "
-			            "default_group, "
-			            "invalid_prompt, max_invalid, no_input_repeats",
-			            "unknown key; accepted: prompt, options, timeout_s, "
-			            "default_group, "
-			            "invalid_prompt, max_invalid, no_input_repeats"));
+			valid_add(e, f,
+			          VL(e,
+			             "okänd nyckel; tillåtna: prompt, options, timeout_s, "
+			             "default_group, "
+			             "invalid_prompt, max_invalid, no_input_repeats",
+			             "unknown key; accepted: prompt, options, timeout_s, "
+			             "default_group, "
+			             "invalid_prompt, max_invalid, no_input_repeats"));
 		else if (!strcmp(key, "prompt") || !strcmp(key, "invalid_prompt"))
 			check_prompt(x, v, f, e);
 		else if (!strcmp(key, "timeout_s"))
@@ -180,24 +182,24 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 			check_group(x, v, f, e);
 	}
 	if (!json_object_get(m, "prompt"))
-		verr_add(e, path, "%s",
-		         VL(e, "prompt krävs: vad uppringaren hör",
-		            "prompt is required: what the caller hears"));
+		valid_add(e, path, "%s",
+		          VL(e, "prompt krävs: vad uppringaren hör",
+		             "prompt is required: what the caller hears"));
 	opts = json_object_get(m, "options");
 	join(f, sizeof(f), "%s.%s", path, "options");
 	if (!json_is_object(opts) || json_object_size(opts) == 0) {
-		verr_add(e, f, "%s",
-		         VL(e, "ska vara ett objekt siffra → val med minst ett val",
-		            "must be an object of digit → option with at least one option"));
+		valid_add(e, f, "%s",
+		          VL(e, "ska vara ett objekt siffra → val med minst ett val",
+		             "must be an object of digit → option with at least one option"));
 		return;
 	}
 	json_object_foreach(opts, key, v)
 	{
 		join(f, sizeof(f), "%s.options.%s", path, key);
 		if (strlen(key) != 1 || !strchr(KEYS, key[0])) {
-			verr_add(e, f, "%s",
-			         VL(e, "en knapp är en av 0–9, * och #",
-			            "a key is one of 0–9, * and #"));
+			valid_add(e, f, "%s",
+			          VL(e, "en knapp är en av 0–9, * och #",
+			             "a key is one of 0–9, * and #"));
 			continue;
 		}
 		check_option(x, v, f, depth, e);

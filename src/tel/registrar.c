@@ -13,7 +13,7 @@
 #include <re_md5.h>
 #include <re_sys.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
 #include "store/db.h"

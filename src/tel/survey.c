@@ -11,7 +11,7 @@
 #include <re_sip.h>
 #include <re_sipsess.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
 #include "tel/tel_store.h"

@@ -11,10 +11,10 @@
 #include <re_sip.h>
 #include <re_sipsess.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "store/db.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
@@ -119,7 +119,7 @@ static int user_number(const struct pl *user, char *out, size_t n)
 	if (!pl_isset(user) || user->l >= sizeof(buf))
 		return EINVAL;
 	(void)pl_strcpy(user, buf, sizeof(buf));
-	return phone_normalize(buf, out, n);
+	return contact_phone_normalize(buf, out, n);
 }
 
 static void reply_bad(struct tel *t, const struct sip_msg *msg, const char *why)

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/forecast.h"
 
 enum day_kind { K_NORMAL, K_AFTER, K_BEFORE, K_HOLIDAY, K_COUNT };
@@ -27,7 +27,7 @@ static bool is_holiday(int64_t day)
 {
 	struct date d;
 
-	date_from_days(day, &d);
+	calendar_date_from_days(day, &d);
 	return calendar_holiday_name(&d) != NULL;
 }
 

@@ -4,7 +4,7 @@
  * the days before and after closed days, and known events.
  *
  * Pure: no I/O, no clock; arrays in, arrays out. Days are counted as in
- * core/calendar.h (days since 1970-01-01); a day is divided into `slots` intervals of
+ * base/calendar.h (days since 1970-01-01); a day is divided into `slots` intervals of
  * 1440 / slots minutes from midnight, local wall-clock time. See docs/wfm.md. */
 #ifndef LOTSEN_WFM_FORECAST_H
 #define LOTSEN_WFM_FORECAST_H
@@ -69,7 +69,7 @@ void forecast_params_default(struct forecast_params *p);
 /* Forecast rq->days days into calls_out (rq->days × h->slots, row-major) and open_out
  * (per day). A day is open when its weekday is open in the history's last `weeks`
  * weeks (rows on more than half of its non-holiday dates there), it is not in
- * rq->closed, and it is not a Swedish holiday or a closed eve (core/calendar.h) —
+ * rq->closed, and it is not a Swedish holiday or a closed eve (base/calendar.h) —
  * unless the history shows the center open on most of its holidays. Closed days get
  * zeros. Events on closed days are not applied. `model`, when not NULL, receives what
  * was learned.

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/erlang.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"
@@ -103,7 +103,7 @@ static bool parse_time(const char *s, int64_t *day, int *minute)
 		return false;
 	memcpy(date, s, 10);
 	date[10] = '\0';
-	if (date_parse(date, &d) || !parse_two(s + 11, &hh) || s[13] != ':' ||
+	if (calendar_date_parse(date, &d) || !parse_two(s + 11, &hh) || s[13] != ':' ||
 	    !parse_two(s + 14, &mm) || hh > 23 || mm > 59)
 		return false;
 	p = s + 16;
@@ -119,7 +119,7 @@ static bool parse_time(const char *s, int64_t *day, int *minute)
 		p += 6;
 	if (*p || ss != 0)
 		return false;
-	*day = date_to_days(&d);
+	*day = calendar_date_to_days(&d);
 	*minute = hh * 60 + mm;
 	return true;
 }
@@ -375,8 +375,8 @@ static void print_time(FILE *f, int64_t day, int minute)
 	struct date d;
 	char buf[11];
 
-	date_from_days(day, &d);
-	date_format(&d, buf);
+	calendar_date_from_days(day, &d);
+	calendar_date_format(&d, buf);
 	fprintf(f, "%sT%02d:%02d:00", buf, minute / 60, minute % 60);
 }
 
@@ -405,13 +405,13 @@ static int parse_closed(const char *s, int64_t **out, int *n)
 		}
 		memcpy(buf, s, 10);
 		buf[10] = '\0';
-		if (date_parse(buf, &d)) {
+		if (calendar_date_parse(buf, &d)) {
 			fprintf(stderr,
 			        "lotsen forecast: --closed: \"%s\" is not a date YYYY-MM-DD\n",
 			        buf);
 			return EINVAL;
 		}
-		(*out)[(*n)++] = date_to_days(&d);
+		(*out)[(*n)++] = calendar_date_to_days(&d);
 		s += len + (comma ? 1 : 0);
 	}
 	return 0;
@@ -451,7 +451,7 @@ static int read_events(const char *path, struct forecast_event **out, int *n)
 		comma = strchr(line, ',');
 		if (comma)
 			*comma = '\0';
-		if (!comma || date_parse(line, &d)) {
+		if (!comma || calendar_date_parse(line, &d)) {
 			rc = fail("forecast",
 			          "%s:%ld: \"%s\" is not a date YYYY-MM-DD followed by ,N", path,
 			          lineno, line);
@@ -474,7 +474,8 @@ static int read_events(const char *path, struct forecast_event **out, int *n)
 			*out = v;
 			have = c2;
 		}
-		(*out)[(*n)++] = (struct forecast_event){.day = date_to_days(&d), .extra_calls = x};
+		(*out)[(*n)++] =
+		        (struct forecast_event){.day = calendar_date_to_days(&d), .extra_calls = x};
 	}
 out:
 	free(line);
@@ -508,7 +509,7 @@ int forecast_cli(int argc, char **argv)
 	for (int k = O_HISTORY; k <= O_DAYS; k++)
 		if (need("forecast", &o[k]))
 			return 2;
-	if (date_parse(o[O_START].value, &start)) {
+	if (calendar_date_parse(o[O_START].value, &start)) {
 		fprintf(stderr, "lotsen forecast: --start: \"%s\" is not a date YYYY-MM-DD\n",
 		        o[O_START].value);
 		return 2;
@@ -556,7 +557,7 @@ int forecast_cli(int argc, char **argv)
 	h.slots = S;
 	calls = calloc((size_t)h.days * S, sizeof(*calls));
 	open = calloc((size_t)h.days, sizeof(*open));
-	rq.first_day = date_to_days(&start);
+	rq.first_day = calendar_date_to_days(&start);
 	rq.days = (int)days_d;
 	fc = calloc((size_t)rq.days * S, sizeof(*fc));
 	fc_open = calloc((size_t)rq.days, sizeof(*fc_open));

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "acd/acd.h"
-#include "core/hours.h"
+#include "base/hours.h"
 
 #define LOG_MAX 8192
 #define T0      INT64_C(1780000000000) /* 2026-05-28, any instant works with no hours */
@@ -182,7 +182,7 @@ static int64_t at(int y, int m, int d, int hh, int mm)
 	struct date dt = {y, m, d};
 	int64_t t;
 
-	assert_int_equal(stockholm_to_utc(&dt, hh, mm, &t), 0);
+	assert_int_equal(calendar_local_to_utc(&dt, hh, mm, &t), 0);
 	return t * 1000;
 }
 

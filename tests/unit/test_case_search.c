@@ -15,7 +15,7 @@
 
 #include "core/auth.h"
 #include "core/cases.h"
-#include "core/contact.h"
+#include "base/contact.h"
 #include "core/demo.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
@@ -343,7 +343,7 @@ static void test_phone_forms(void **state)
 	(void)state;
 	access_load(m);
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		assert_int_equal(phone_normalize(forms[i], phone, sizeof(phone)), 0);
+		assert_int_equal(contact_phone_normalize(forms[i], phone, sizeof(phone)), 0);
 		assert_int_equal(check(m, &(struct case_query){.phone = phone}), 3);
 	}
 }

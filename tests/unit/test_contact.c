@@ -7,13 +7,13 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/contact.h"
+#include "base/contact.h"
 
 static void expect_phone(const char *in, const char *want)
 {
 	char out[24];
 
-	assert_int_equal(phone_normalize(in, out, sizeof(out)), 0);
+	assert_int_equal(contact_phone_normalize(in, out, sizeof(out)), 0);
 	assert_string_equal(out, want);
 }
 
@@ -35,30 +35,31 @@ static void test_rejects(void **state)
 	char out[24];
 
 	(void)state;
-	assert_int_not_equal(phone_normalize("ring mig", out, sizeof(out)), 0);
-	assert_int_not_equal(phone_normalize("070-123 45 6x", out, sizeof(out)), 0);
-	assert_int_not_equal(phone_normalize("112", out, sizeof(out)), 0);
-	assert_int_not_equal(phone_normalize("", out, sizeof(out)), 0);
-	assert_int_not_equal(phone_normalize("+46 8 5083 6000 0000 000", out, sizeof(out)), 0);
-	assert_int_not_equal(phone_normalize("++4685083600", out, sizeof(out)), 0);
-	assert_int_not_equal(phone_normalize(NULL, out, sizeof(out)), 0);
+	assert_int_not_equal(contact_phone_normalize("ring mig", out, sizeof(out)), 0);
+	assert_int_not_equal(contact_phone_normalize("070-123 45 6x", out, sizeof(out)), 0);
+	assert_int_not_equal(contact_phone_normalize("112", out, sizeof(out)), 0);
+	assert_int_not_equal(contact_phone_normalize("", out, sizeof(out)), 0);
+	assert_int_not_equal(contact_phone_normalize("+46 8 5083 6000 0000 000", out, sizeof(out)),
+	                     0);
+	assert_int_not_equal(contact_phone_normalize("++4685083600", out, sizeof(out)), 0);
+	assert_int_not_equal(contact_phone_normalize(NULL, out, sizeof(out)), 0);
 	/* A buffer too small is an error, never a truncated number. */
-	assert_int_not_equal(phone_normalize("08-508 360 00", out, 8), 0);
+	assert_int_not_equal(contact_phone_normalize("08-508 360 00", out, 8), 0);
 }
 
 static void test_email(void **state)
 {
 	(void)state;
-	assert_int_equal(email_validate("kontaktcenter@stockholm.se"), 0);
-	assert_int_equal(email_validate("anna.ek+test@lotsen.example"), 0);
-	assert_int_not_equal(email_validate("anna"), 0);
-	assert_int_not_equal(email_validate("anna@"), 0);
-	assert_int_not_equal(email_validate("@stockholm.se"), 0);
-	assert_int_not_equal(email_validate("anna@stockholm"), 0);
-	assert_int_not_equal(email_validate("anna@@stockholm.se"), 0);
-	assert_int_not_equal(email_validate("anna ek@stockholm.se"), 0);
-	assert_int_not_equal(email_validate("anna@stockholm..se"), 0);
-	assert_int_not_equal(email_validate(NULL), 0);
+	assert_int_equal(contact_email_validate("kontaktcenter@stockholm.se"), 0);
+	assert_int_equal(contact_email_validate("anna.ek+test@lotsen.example"), 0);
+	assert_int_not_equal(contact_email_validate("anna"), 0);
+	assert_int_not_equal(contact_email_validate("anna@"), 0);
+	assert_int_not_equal(contact_email_validate("@stockholm.se"), 0);
+	assert_int_not_equal(contact_email_validate("anna@stockholm"), 0);
+	assert_int_not_equal(contact_email_validate("anna@@stockholm.se"), 0);
+	assert_int_not_equal(contact_email_validate("anna ek@stockholm.se"), 0);
+	assert_int_not_equal(contact_email_validate("anna@stockholm..se"), 0);
+	assert_int_not_equal(contact_email_validate(NULL), 0);
 }
 
 int main(void)

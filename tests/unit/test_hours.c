@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/hours.h"
+#include "base/hours.h"
 
 static struct hours *parse(const char *text)
 {
@@ -44,7 +44,7 @@ static int64_t at(int y, int m, int d, int hh, int mm)
 	struct date dt = {y, m, d};
 	int64_t t;
 
-	assert_int_equal(stockholm_to_utc(&dt, hh, mm, &t), 0);
+	assert_int_equal(calendar_local_to_utc(&dt, hh, mm, &t), 0);
 	return t;
 }
 
@@ -115,14 +115,14 @@ static void test_dst_days(void **state)
 	struct hours *h =
 	        parse("{\"weekly\":{\"sun\":[[\"08:00\",\"17:00\"]]},\"holidays\":\"ignore\"}");
 	struct date d = {2026, 3, 29};
-	int64_t midnight = date_to_days(&d) * 86400;
+	int64_t midnight = calendar_date_to_days(&d) * 86400;
 
 	(void)state;
 	/* 06:00 UTC = 08:00 summer time on 29 March. */
 	assert_true(hours_is_open(h, midnight + 6 * 3600));
 	assert_false(hours_is_open(h, midnight + 6 * 3600 - 1));
 	d = (struct date){2026, 10, 25};
-	midnight = date_to_days(&d) * 86400;
+	midnight = calendar_date_to_days(&d) * 86400;
 	/* 07:00 UTC = 08:00 winter time on 25 October. */
 	assert_true(hours_is_open(h, midnight + 7 * 3600));
 	assert_false(hours_is_open(h, midnight + 7 * 3600 - 1));

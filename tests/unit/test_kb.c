@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "kb/kb.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -73,9 +73,9 @@ static int create(struct db *db, const struct principal *p, const char *json, in
 	int err;
 
 	assert_non_null(in);
-	verr_init(&v, true);
+	valid_init(&v, true);
 	err = kb_article_create(db, p, in, NOW, id, &v);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	return err;
 }
@@ -87,9 +87,9 @@ static int update(struct db *db, const struct principal *p, int64_t id, const ch
 	int err;
 
 	assert_non_null(in);
-	verr_init(&v, true);
+	valid_init(&v, true);
 	err = kb_article_update(db, p, id, in, NOW + 60, &v);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	return err;
 }
@@ -147,7 +147,7 @@ static void test_every_edit_is_a_version(void **state)
 	        "Omar Haddad");
 	{
 		char want[21];
-		time_format_iso8601(NOW + 60, want);
+		calendar_format_iso8601(NOW + 60, want);
 		assert_string_equal(json_string_value(json_object_get(json_array_get(versions, 0),
 		                                                      "created_at")),
 		                    want);
@@ -245,7 +245,7 @@ static void test_validation_names_fields(void **state)
 	size_t i;
 	json_t *e;
 
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(kb_article_create(db, &lead, in, NOW, &id, &v), EBADMSG);
 	json_array_foreach(v.list, i, e)
 	{
@@ -254,7 +254,7 @@ static void test_validation_names_fields(void **state)
 		         json_string_value(json_object_get(e, "field")));
 	}
 	assert_string_equal(fields, "färg title kind groups review_date ");
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 }
 
@@ -335,14 +335,14 @@ static void test_flags_reach_the_owner_and_close(void **state)
 	                        "\"status\":\"published\"}",
 	                        &id),
 	                 0);
-	verr_init(&v, true);
+	valid_init(&v, true);
 	in = json_pack("{s:s,s:s}", "kind", "outdated", "message", "Avgiften ändrades i januari.");
 	assert_int_equal(kb_flag_create(db, &agent, id, in, NOW, &flag, &v), 0);
 	json_decref(in);
 	in = json_pack("{s:s}", "kind", "rolig");
 	assert_int_equal(kb_flag_create(db, &agent, id, in, NOW, &other, &v), EBADMSG);
 	json_decref(in);
-	verr_free(&v);
+	valid_free(&v);
 	/* The owner (the department contact) has a notification. */
 	assert_int_equal(
 	        db_prepare(db, &s, "SELECT COUNT(*) FROM notifications WHERE user_id = 3", false),
@@ -357,7 +357,7 @@ static void test_flags_reach_the_owner_and_close(void **state)
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 	/* Another department cannot close it; the owner can, once, with a note. */
-	verr_init(&v, true);
+	valid_init(&v, true);
 	in = json_pack("{s:s,s:s}", "status", "closed", "note", "Uppdaterad med 2026 års taxa.");
 	assert_int_equal(kb_flag_close(db, &trafik, flag, in, NOW, &v), EPERM);
 	assert_int_equal(kb_flag_close(db, &utb, flag, in, NOW, &v), 0);
@@ -367,7 +367,7 @@ static void test_flags_reach_the_owner_and_close(void **state)
 	assert_int_equal(kb_missing_create(db, &agent, in, NOW, &missing, &v), 0);
 	assert_int_equal(kb_missing_create(db, &agent, in, NOW, &missing, &v), 0);
 	json_decref(in);
-	verr_free(&v);
+	valid_free(&v);
 	/* A case records the article that answered it; statistics count both. */
 	assert_int_equal(kb_case_link(db, &agent, 1, id, NOW), 0);
 	assert_int_equal(kb_case_link(db, &agent, 1, id, NOW), 0); /* idempotent */

@@ -40,10 +40,10 @@ static int setup(void **state)
 	if (db_open(&db, ":memory:", NULL) || schema_migrate(db) || kb_migrate(db) ||
 	    db_exec(db, fixture))
 		return -1;
-	verr_init(&v, true);
+	valid_init(&v, true);
 	if (kb_article_create(db, NULL, in, NOW, &id, &v))
 		return -1;
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	*state = db;
 	return 0;
@@ -165,9 +165,9 @@ static void test_connect_resolves(void **state)
 	assert_int_equal(kb_miss_record(db, "Beröm till personalen", KB_MISS_NO_HIT, NOW), 0);
 	in = json_pack("{s:s,s:I}", "question", "beröm till personalen", "article_id",
 	               (json_int_t)art);
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_equal(kb_miss_connect(db, &lead, in, NOW + 10, &out, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	assert_int_equal(json_integer_value(json_object_get(out, "resolved_searches")), 1);
 	json_decref(out);

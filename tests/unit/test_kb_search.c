@@ -41,9 +41,9 @@ static void add(struct db *db, const char *slug, const char *title, const char *
 	json_object_set_new(in, "tags", t);
 	if (group)
 		json_object_set_new(in, "groups", json_pack("[I]", (json_int_t)group));
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(kb_article_create(db, NULL, in, NOW, &id, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 }
 
@@ -257,7 +257,7 @@ static void test_drafts_and_empty_queries_give_nothing(void **state)
 	int64_t id;
 	json_t *hits;
 
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(kb_article_create(*state, NULL, in, NOW, &id, &v), 0);
 	json_decref(in);
 	hits = search(*state, "zebraöverlämning", NULL, 0);
@@ -313,9 +313,9 @@ static void update(struct db *db, int64_t id, json_t *in)
 	const struct principal admin = {.id = 0, .role = ROLE_ADMIN};
 	struct verrors v;
 
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(kb_article_update(db, &admin, id, in, NOW, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 }
 

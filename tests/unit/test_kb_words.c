@@ -47,9 +47,9 @@ static int64_t add(struct db *db, const char *slug, const char *kind, const char
 		p = c ? c + 1 : p + n;
 	}
 	json_object_set_new(in, "tags", t);
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(kb_article_create(db, NULL, in, NOW, &id, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	return id;
 }
@@ -180,9 +180,9 @@ static void test_edited_synonym_applies_at_once(void **state)
 
 	assert_string_equal(first(db, "klätterställningen", b, sizeof(b)), "");
 	in = json_pack("{s:s,s:s}", "word", "Klätterställning", "means", "lekplats gunga");
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_equal(kb_synonym_put(db, &lead, in, NOW, &id, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	assert_true(id > 0);
 	/* No re-index: the next search reads the list again. Stored in lower case. */
@@ -213,15 +213,15 @@ static void test_synonym_rules(void **state)
 	int64_t id = 0;
 
 	in = json_pack("{s:s,s:s}", "word", "gungan", "means", "lekplats");
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_equal(kb_synonym_put(db, &anna, in, NOW, &id, &v), EPERM);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	in = json_pack("{s:s,s:s}", "word", "två ord", "means", "");
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(kb_synonym_put(db, &lead, in, NOW, &id, &v), EBADMSG);
 	assert_int_equal(json_array_size(v.list), 2);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 }
 
@@ -235,7 +235,7 @@ static void test_missed_question_leads_to_article(void **state)
 
 	assert_int_equal(kb_article_find_slug(db, "klagomal", &art), 0);
 	in = json_pack("{s:s}", "question", "vill ge beröm till personalen");
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_equal(kb_missing_create(db, &anna, in, NOW, &flag, &v), 0);
 	json_decref(in);
 	assert_string_not_equal(first(db, "vill ge beröm till personalen", b, sizeof(b)),
@@ -243,7 +243,7 @@ static void test_missed_question_leads_to_article(void **state)
 	in = json_pack("{s:s,s:I}", "question", "vill ge beröm till personalen", "article_id",
 	               (json_int_t)art);
 	assert_int_equal(kb_miss_connect(db, &lead, in, NOW, &out, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	assert_int_equal(json_integer_value(json_object_get(out, "closed")), 1);
 	json_decref(out);
@@ -298,9 +298,9 @@ static void test_read_receipts(void **state)
 	/* A changed notice is to be read again. */
 	struct verrors v;
 	json_t *in = json_pack("{s:s}", "body", "Vattnet är avstängt i centrum till kl. 18.");
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_equal(kb_article_update(db, &lead, notice, in, NOW + 2, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 	assert_int_equal(kb_reads_mine(db, &anna, NOW, &mine), 0);
 	assert_int_equal(json_array_size(mine), 0);

@@ -14,9 +14,10 @@
 
 #include <cairo.h>
 
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "core/cases.h"
-#include "core/valid.h"
+#include "base/valid.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -1119,11 +1120,11 @@ static void test_update_across_month_end(void **state)
 	assert_int_equal(db_exec(f->db, survey_fixture), 0);
 	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
 	in = json_pack("{s:s}", "outcome", "guided");
-	verr_init(&v, true);
+	valid_init(&v, true);
 	/* 2026-04-02 10:00 local */
 	assert_int_equal(case_update(f->db, &admin, 5, in, 1775116800, &v), 0);
 	json_decref(in);
-	verr_free(&v);
+	valid_free(&v);
 	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &o), 0);
 	INT_AT(o, "totals.cases", 7);
 	INT_AT(o, "totals.resolved", 3); /* 1 4 10 */
@@ -1135,10 +1136,10 @@ static void test_update_across_month_end(void **state)
 	json_decref(o);
 	/* a new category of another kind moves the count between kinds */
 	in = json_pack("{s:i}", "category_id", 2);
-	verr_init(&v, true);
+	valid_init(&v, true);
 	assert_int_equal(case_update(f->db, &admin, 1, in, 1775116800, &v), 0);
 	json_decref(in);
-	verr_free(&v);
+	valid_free(&v);
 	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &o), 0);
 	INT_AT(o, "totals.complaints", 2); /* 1 and 2 */
 	json_decref(o);

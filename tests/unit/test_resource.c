@@ -44,9 +44,9 @@ static void test_valid_group_is_stored(void **state)
 	json_t *out;
 	int64_t id;
 
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_equal(resource_create(*state, resource_find("groups"), in, &id, &v), 0);
-	assert_false(verr_any(&v));
+	assert_false(valid_has_errors(&v));
 	assert_int_equal(resource_get(*state, resource_find("groups"), id, &out), 0);
 	assert_string_equal(json_string_value(json_object_get(out, "name")), "Äldre direkt");
 	assert_true(json_is_true(json_object_get(out, "active")));
@@ -64,11 +64,11 @@ static void expect_error(struct db *db, const char *res, const char *json, const
 	int64_t id;
 
 	assert_non_null(in);
-	verr_init(&v, false);
+	valid_init(&v, false);
 	assert_int_not_equal(resource_create(db, resource_find(res), in, &id, &v), 0);
-	assert_true(verr_any(&v));
+	assert_true(valid_has_errors(&v));
 	assert_string_equal(first_field(&v), field);
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 }
 
@@ -112,16 +112,16 @@ static void test_english_messages(void **state)
 	int64_t id;
 	const char *msg;
 
-	verr_init(&v, true);
+	valid_init(&v, true);
 	resource_create(*state, resource_find("groups"), in, &id, &v);
 	msg = json_string_value(json_object_get(json_array_get(v.list, 0), "message"));
 	assert_non_null(strstr(msg, "wrong type"));
-	verr_free(&v);
-	verr_init(&v, false);
+	valid_free(&v);
+	valid_init(&v, false);
 	resource_create(*state, resource_find("groups"), in, &id, &v);
 	msg = json_string_value(json_object_get(json_array_get(v.list, 0), "message"));
 	assert_non_null(strstr(msg, "fel typ"));
-	verr_free(&v);
+	valid_free(&v);
 	json_decref(in);
 }
 

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/valid.h"
+#include "base/valid.h"
 #include "store/db.h"
 #include "tel/tel.h"
 
@@ -48,7 +48,7 @@ static int check(struct db *db, const char *menu_json, struct verrors *v)
 	int err;
 
 	assert_non_null(m);
-	verr_init(v, true);
+	valid_init(v, true);
 	err = tel_menu_check(&x, m, v);
 	json_decref(m);
 	return err;
@@ -69,8 +69,8 @@ static void test_menu_good(void **state)
 	              "\"options\":{\"1\":{\"group\":4}}}}}}",
 	              &v),
 	        0);
-	assert_false(verr_any(&v));
-	verr_free(&v);
+	assert_false(valid_has_errors(&v));
+	valid_free(&v);
 	db_close(db);
 }
 
@@ -96,7 +96,7 @@ static void test_menu_every_fault_named(void **state)
 	assert_true(has_field(&v, "menu.options.3.repeat"));
 	assert_true(has_field(&v, "menu.options.4"));
 	assert_true(has_field(&v, "menu.options.5.announcement"));
-	verr_free(&v);
+	valid_free(&v);
 	db_close(db);
 }
 
@@ -115,14 +115,14 @@ static void test_menu_depth(void **state)
 
 	(void)state;
 	assert_int_equal(check(db, three, &v), 0);
-	verr_free(&v);
+	valid_free(&v);
 	assert_int_equal(check(db, four, &v), EBADMSG);
 	assert_true(has_field(&v, "menu.options.1.menu.options.1.menu.options.1.menu"));
-	verr_free(&v);
+	valid_free(&v);
 	assert_int_equal(check(db, "{\"options\":{}}", &v), EBADMSG);
 	assert_true(has_field(&v, "menu"));
 	assert_true(has_field(&v, "menu.options"));
-	verr_free(&v);
+	valid_free(&v);
 	db_close(db);
 }
 

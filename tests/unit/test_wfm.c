@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"
 
@@ -37,23 +37,23 @@ static int64_t day_of(const char *s)
 {
 	struct date d;
 
-	assert_int_equal(date_parse(s, &d), 0);
-	return date_to_days(&d);
+	assert_int_equal(calendar_date_parse(s, &d), 0);
+	return calendar_date_to_days(&d);
 }
 
 static int weekday(int64_t day)
 {
 	struct date d;
 
-	date_from_days(day, &d);
-	return date_weekday(&d);
+	calendar_date_from_days(day, &d);
+	return calendar_weekday(&d);
 }
 
 static bool holiday(int64_t day)
 {
 	struct date d;
 
-	date_from_days(day, &d);
+	calendar_date_from_days(day, &d);
 	return calendar_holiday_name(&d) != NULL;
 }
 

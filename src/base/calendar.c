@@ -1,5 +1,5 @@
 /* Dates, Swedish working days and Stockholm local time from the system's tz database. */
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,7 +16,7 @@ static bool leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int date_days_in_month(int y, int m)
+int calendar_days_in_month(int y, int m)
 {
 	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
@@ -25,10 +25,10 @@ int date_days_in_month(int y, int m)
 	return days[m - 1] + (m == 2 && leap(y));
 }
 
-bool date_valid(int y, int m, int d)
+bool calendar_date_valid(int y, int m, int d)
 {
 	return y >= 1800 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 &&
-	       d <= date_days_in_month(y, m);
+	       d <= calendar_days_in_month(y, m);
 }
 
 /* Reads exactly n digits; -1 if any is not a digit. */
@@ -44,7 +44,7 @@ static int digits(const char *s, int n)
 	return v;
 }
 
-int date_parse(const char *s, struct date *out)
+int calendar_date_parse(const char *s, struct date *out)
 {
 	int y, m, d;
 
@@ -53,7 +53,7 @@ int date_parse(const char *s, struct date *out)
 	y = digits(s, 4);
 	m = digits(s + 5, 2);
 	d = digits(s + 8, 2);
-	if (y < 0 || m < 0 || d < 0 || !date_valid(y, m, d))
+	if (y < 0 || m < 0 || d < 0 || !calendar_date_valid(y, m, d))
 		return EINVAL;
 	out->y = y;
 	out->m = m;
@@ -61,14 +61,14 @@ int date_parse(const char *s, struct date *out)
 	return 0;
 }
 
-void date_format(const struct date *d, char out[11])
+void calendar_date_format(const struct date *d, char out[11])
 {
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d->y % 10000u, (unsigned)d->m % 100u,
 	         (unsigned)d->d % 100u);
 }
 
 /* Howard Hinnant's days-from-civil: exact over the proleptic Gregorian calendar. */
-int64_t date_to_days(const struct date *dt)
+int64_t calendar_date_to_days(const struct date *dt)
 {
 	int64_t y = dt->y - (dt->m <= 2);
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -80,7 +80,7 @@ int64_t date_to_days(const struct date *dt)
 	return era * 146097 + doe - 719468;
 }
 
-void date_from_days(int64_t z, struct date *out)
+void calendar_date_from_days(int64_t z, struct date *out)
 {
 	int64_t era, doe, yoe, doy, mp, y;
 
@@ -96,14 +96,14 @@ void date_from_days(int64_t z, struct date *out)
 	out->y = (int)(y + (out->m <= 2));
 }
 
-void date_add_days(const struct date *from, int n, struct date *out)
+void calendar_add_days(const struct date *from, int n, struct date *out)
 {
-	date_from_days(date_to_days(from) + n, out);
+	calendar_date_from_days(calendar_date_to_days(from) + n, out);
 }
 
-int date_weekday(const struct date *d)
+int calendar_weekday(const struct date *d)
 {
-	int64_t days = date_to_days(d); /* 1970-01-01 was a Thursday (3) */
+	int64_t days = calendar_date_to_days(d); /* 1970-01-01 was a Thursday (3) */
 	int64_t w = (days + 3) % 7;
 
 	return (int)(w < 0 ? w + 7 : w);
@@ -131,7 +131,7 @@ static int saturday_between(int y, int m, int from)
 {
 	struct date d = {y, m, from};
 
-	return from + (5 - date_weekday(&d) + 7) % 7;
+	return from + (5 - calendar_weekday(&d) + 7) % 7;
 }
 
 const char *calendar_holiday_name(const struct date *d)
@@ -153,8 +153,8 @@ const char *calendar_holiday_name(const struct date *d)
 			return fixed[i].name;
 
 	easter(d->y, &e);
-	days = date_to_days(d);
-	ed = date_to_days(&e);
+	days = calendar_date_to_days(d);
+	ed = calendar_date_to_days(&e);
 	if (days == ed - 2)
 		return "Långfredagen";
 	if (days == ed)
@@ -187,7 +187,7 @@ const char *calendar_holiday_name(const struct date *d)
 
 bool calendar_is_working_day(const struct date *d)
 {
-	return date_weekday(d) < 5 && !calendar_holiday_name(d);
+	return calendar_weekday(d) < 5 && !calendar_holiday_name(d);
 }
 
 void calendar_add_working_days(const struct date *from, int n, struct date *out)
@@ -195,9 +195,9 @@ void calendar_add_working_days(const struct date *from, int n, struct date *out)
 	struct date d = *from;
 
 	while (!calendar_is_working_day(&d))
-		date_add_days(&d, 1, &d);
+		calendar_add_days(&d, 1, &d);
 	while (n > 0) {
-		date_add_days(&d, 1, &d);
+		calendar_add_days(&d, 1, &d);
 		if (calendar_is_working_day(&d))
 			n--;
 	}
@@ -240,7 +240,7 @@ int calendar_tz_init(void)
 	return tz_status;
 }
 
-int stockholm_utc_offset(int64_t t)
+int calendar_utc_offset(int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -251,38 +251,38 @@ int stockholm_utc_offset(int64_t t)
 	return (int)tm.tm_gmtoff;
 }
 
-void stockholm_from_utc(int64_t t, struct local_time *out)
+void calendar_local_from_utc(int64_t t, struct local_time *out)
 {
-	int off = stockholm_utc_offset(t);
+	int off = calendar_utc_offset(t);
 	int64_t l = t + off;
 	int64_t days = l >= 0 ? l / 86400 : (l - 86399) / 86400;
 	int64_t sec = l - days * 86400;
 
-	date_from_days(days, &out->date);
+	calendar_date_from_days(days, &out->date);
 	out->hour = (int)(sec / 3600);
 	out->min = (int)(sec / 60 % 60);
 	out->sec = (int)(sec % 60);
 	out->utc_offset_s = off;
-	out->wday = date_weekday(&out->date);
+	out->wday = calendar_weekday(&out->date);
 }
 
 /* A wall time has the offset in force half a day before or the one half a day after
  * (zones change at most once a day); each that holds at its own instant is a reading. */
-int stockholm_to_utc(const struct date *d, int hour, int min, int64_t *out)
+int calendar_local_to_utc(const struct date *d, int hour, int min, int64_t *out)
 {
 	int64_t local, before, after;
 	int ob, oa;
 	bool b_ok, a_ok;
 
-	if (!date_valid(d->y, d->m, d->d) || hour < 0 || hour > 24 || min < 0 || min > 59)
+	if (!calendar_date_valid(d->y, d->m, d->d) || hour < 0 || hour > 24 || min < 0 || min > 59)
 		return EINVAL;
-	local = date_to_days(d) * 86400 + hour * 3600 + min * 60;
-	ob = stockholm_utc_offset(local - 43200);
-	oa = stockholm_utc_offset(local + 43200);
+	local = calendar_date_to_days(d) * 86400 + hour * 3600 + min * 60;
+	ob = calendar_utc_offset(local - 43200);
+	oa = calendar_utc_offset(local + 43200);
 	before = local - ob;
 	after = local - oa;
-	b_ok = stockholm_utc_offset(before) == ob;
-	a_ok = stockholm_utc_offset(after) == oa;
+	b_ok = calendar_utc_offset(before) == ob;
+	a_ok = calendar_utc_offset(after) == oa;
 	if (b_ok && a_ok) /* the autumn hour that occurs twice: the earlier */
 		*out = before < after ? before : after;
 	else if (a_ok)
@@ -292,7 +292,7 @@ int stockholm_to_utc(const struct date *d, int hour, int min, int64_t *out)
 	return 0;
 }
 
-int time_parse_iso8601(const char *s, int64_t *out)
+int calendar_parse_iso8601(const char *s, int64_t *out)
 {
 	struct date d;
 	char day[11];
@@ -308,7 +308,7 @@ int time_parse_iso8601(const char *s, int64_t *out)
 		return EINVAL;
 	memcpy(day, s, 10);
 	day[10] = '\0';
-	if (date_parse(day, &d) != 0)
+	if (calendar_date_parse(day, &d) != 0)
 		return EINVAL;
 	if (len > 10) {
 		if ((s[10] != 'T' && s[10] != ' ') || len < 16 || s[13] != ':')
@@ -341,22 +341,22 @@ int time_parse_iso8601(const char *s, int64_t *out)
 		}
 	}
 	if (zone) {
-		*out = date_to_days(&d) * 86400 + h * 3600 + mi * 60 + se - off;
+		*out = calendar_date_to_days(&d) * 86400 + h * 3600 + mi * 60 + se - off;
 		return 0;
 	}
-	if (stockholm_to_utc(&d, h, mi, &t) != 0)
+	if (calendar_local_to_utc(&d, h, mi, &t) != 0)
 		return EINVAL;
 	*out = t + se;
 	return 0;
 }
 
-void time_format_iso8601(int64_t t, char out[21])
+void calendar_format_iso8601(int64_t t, char out[21])
 {
 	struct date d;
 	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
 	int64_t sec = t - days * 86400;
 
-	date_from_days(days, &d);
+	calendar_date_from_days(days, &d);
 	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)d.y % 10000u,
 	         (unsigned)d.m % 100u, (unsigned)d.d % 100u, (unsigned)(sec / 3600) % 100u,
 	         (unsigned)(sec / 60 % 60), (unsigned)(sec % 60));

@@ -1,11 +1,11 @@
 /* Phone numbers to E.164 and a plausibility check for e-mail addresses. */
-#include "core/contact.h"
+#include "base/contact.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
-int phone_normalize(const char *in, char *out, size_t n)
+int contact_phone_normalize(const char *in, char *out, size_t n)
 {
 	char digits[32];
 	size_t nd = 0;
@@ -71,7 +71,7 @@ int phone_normalize(const char *in, char *out, size_t n)
 	return 0;
 }
 
-int email_validate(const char *s)
+int contact_email_validate(const char *s)
 {
 	const char *at, *dot;
 	size_t len;

@@ -1,6 +1,6 @@
 /* Collects field-level validation errors in the user's language. */
-#ifndef LOTSEN_CORE_VALID_H
-#define LOTSEN_CORE_VALID_H
+#ifndef LOTSEN_BASE_VALID_H
+#define LOTSEN_BASE_VALID_H
 
 #include <stdbool.h>
 
@@ -12,11 +12,11 @@ struct verrors {
 	unsigned status; /* 422 by default; 404/409 when a referenced row is the problem */
 };
 
-void verr_init(struct verrors *v, bool en);
-void verr_add(struct verrors *v, const char *field, const char *fmt, ...)
+void valid_init(struct verrors *v, bool en);
+void valid_add(struct verrors *v, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-void verr_free(struct verrors *v);
-static inline bool verr_any(const struct verrors *v)
+void valid_free(struct verrors *v);
+static inline bool valid_has_errors(const struct verrors *v)
 {
 	return v->list && json_array_size(v->list) > 0;
 }

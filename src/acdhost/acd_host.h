@@ -3,14 +3,14 @@
  * The host owns the pure engine (acd.h) and does what the engine may not: it reads
  * the clock, loads groups and agents from the database, stores every event the engine
  * reports in the append-only table acd_events (the source of truth for queue
- * statistics), folds them into 15-minute rollups (acd_stats.h) kept in the database,
- * runs the engine's timers on libre's loop, and tells listeners (the HTTP streams,
- * later telephony) what to do and what changed.
+ * statistics; the tables are acd_store.h's), folds them into 15-minute rollups
+ * (acd_stats.h) kept in the database, runs the engine's timers on libre's loop, and
+ * tells listeners (the HTTP streams, later telephony) what to do and what changed.
  *
  * Call ids seen outside are unique for the life of the database: the engine numbers
  * its calls from 1 at every start, and the host adds the highest id stored before. */
-#ifndef LOTSEN_ACD_ACD_HOST_H
-#define LOTSEN_ACD_ACD_HOST_H
+#ifndef LOTSEN_ACDHOST_ACD_HOST_H
+#define LOTSEN_ACDHOST_ACD_HOST_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -33,9 +33,6 @@ typedef void(acd_note_h)(enum acd_note_kind kind, uint32_t id, const json_t *jso
 
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t acd_now_ms(void);
-
-/* The acd_* tables (module "acd" migrations). */
-int acd_store_migrate(struct db *db);
 
 /* Start: load groups and agents, rebuild the rollups of the last day from the event
  * log (so statistics agree with it after a restart), log out agents a previous run
@@ -74,14 +71,5 @@ bool acd_host_has_group(const struct acd_host *h, uint32_t group);
 
 /* Write the rollups of the last day to the database (also done every 15 minutes). */
 int acd_host_store_rollups(struct acd_host *h, int64_t now_ms);
-
-/* Rollups from the database for [from_ms, to_ms), one group or all (group 0):
- * {"intervals":[{group_id, start, offered, answered, …}], "totals":{…}}. */
-int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms,
-                        json_t **out);
-/* Events after `after_id`, oldest first, `limit` of them after skipping `offset`:
- * {"items":[…],"next_after":N}; *total counts every event after `after_id`. */
-int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t offset, json_t **out,
-                     int64_t *total);
 
 #endif

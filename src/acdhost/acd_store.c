@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd/acd_host.h"
-#include "acd/acd_host_int.h"
+#include "acdhost/acd_store.h"
+#include "acdhost/acd_host_int.h"
 #include "acd/acd_stats.h"
-#include "core/calendar.h"
+#include "base/calendar.h"
 #include "store/db.h"
 
 /* Times are milliseconds here (the engine's unit), unlike the seconds of the case log:
@@ -361,7 +361,7 @@ json_t *acd_ms_time(int64_t ms)
 {
 	char buf[21];
 
-	time_format_iso8601(ms / 1000, buf);
+	calendar_format_iso8601(ms / 1000, buf);
 	return json_string(buf);
 }
 

@@ -1,17 +1,17 @@
 /* Field-level validation errors, gathered so a user sees every problem at once. */
-#include "core/valid.h"
+#include "base/valid.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-void verr_init(struct verrors *v, bool en)
+void valid_init(struct verrors *v, bool en)
 {
 	v->list = NULL;
 	v->en = en;
 	v->status = 422;
 }
 
-void verr_add(struct verrors *v, const char *field, const char *fmt, ...)
+void valid_add(struct verrors *v, const char *field, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -24,7 +24,7 @@ void verr_add(struct verrors *v, const char *field, const char *fmt, ...)
 	json_array_append_new(v->list, json_pack("{s:s,s:s}", "field", field, "message", msg));
 }
 
-void verr_free(struct verrors *v)
+void valid_free(struct verrors *v)
 {
 	json_decref(v->list);
 	v->list = NULL;

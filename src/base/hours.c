@@ -1,5 +1,5 @@
 /* Opening hours: parse the group's JSON once, answer "open now?" many times. */
-#include "core/hours.h"
+#include "base/hours.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@ struct season {
 };
 
 struct exception {
-	int64_t day; /* date_to_days */
+	int64_t day; /* calendar_date_to_days */
 	struct day_hours hours;
 };
 
@@ -137,7 +137,7 @@ static int parse_md(const char *s)
 		return -1;
 	m = (s[0] - '0') * 10 + (s[1] - '0');
 	d = (s[3] - '0') * 10 + (s[4] - '0');
-	if (!date_valid(2000, m, d)) /* a leap year, so 02-29 is allowed */
+	if (!calendar_date_valid(2000, m, d)) /* a leap year, so 02-29 is allowed */
 		return -1;
 	return m * 100 + d;
 }
@@ -202,7 +202,7 @@ static int parse_exceptions(const json_t *v, struct hours *h, char *err, size_t 
 
 		snprintf(p, sizeof(p), "exceptions[%zu]", i);
 		if (!json_is_object(e) ||
-		    date_parse(json_string_value(json_object_get(e, "date")), &d) != 0)
+		    calendar_date_parse(json_string_value(json_object_get(e, "date")), &d) != 0)
 			return fail(err, n, "%s: %s", p,
 			            "must be {\"date\":\"YYYY-MM-DD\",\"hours\":[…]}");
 		hs = json_object_get(e, "hours");
@@ -211,7 +211,7 @@ static int parse_exceptions(const json_t *v, struct hours *h, char *err, size_t 
 		snprintf(p, sizeof(p), "exceptions[%zu].hours", i);
 		if (parse_spans(hs, p, &h->exceptions[i].hours, err, n) != 0)
 			return EINVAL;
-		h->exceptions[i].day = date_to_days(&d);
+		h->exceptions[i].day = calendar_date_to_days(&d);
 		h->n_exceptions++;
 	}
 	return 0;
@@ -303,8 +303,8 @@ static bool in_season(const struct season *s, int md)
 
 void hours_for_date(const struct hours *h, const struct date *d, struct day_hours *out)
 {
-	int64_t day = date_to_days(d);
-	int wd = date_weekday(d), md = d->m * 100 + d->d;
+	int64_t day = calendar_date_to_days(d);
+	int wd = calendar_weekday(d), md = d->m * 100 + d->d;
 
 	for (size_t i = 0; i < h->n_exceptions; i++) {
 		if (h->exceptions[i].day == day) {
@@ -337,7 +337,7 @@ bool hours_is_open(const struct hours *h, int64_t t)
 
 	if (!h)
 		return true;
-	stockholm_from_utc(t, &lt);
+	calendar_local_from_utc(t, &lt);
 	hours_for_date(h, &lt.date, &dh);
 	min = lt.hour * 60 + lt.min;
 	for (int i = 0; i < dh.n; i++)
@@ -354,7 +354,7 @@ int64_t hours_next_change(const struct hours *h, int64_t t)
 
 	if (!h)
 		return 0;
-	stockholm_from_utc(t, &lt);
+	calendar_local_from_utc(t, &lt);
 	d = lt.date;
 	/* Candidate instants are span edges; check them in order for up to 400 days. */
 	for (int k = 0; k < 400; k++) {
@@ -373,15 +373,15 @@ int64_t hours_next_change(const struct hours *h, int64_t t)
 			int m = edges[i];
 
 			if (m == 24 * 60) {
-				date_add_days(&d, 1, &dd);
+				calendar_add_days(&d, 1, &dd);
 				m = 0;
 			}
-			if (stockholm_to_utc(&dd, m / 60, m % 60, &at) != 0 || at <= t)
+			if (calendar_local_to_utc(&dd, m / 60, m % 60, &at) != 0 || at <= t)
 				continue;
 			if (hours_is_open(h, at) != now)
 				return at;
 		}
-		date_add_days(&d, 1, &d);
+		calendar_add_days(&d, 1, &d);
 	}
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* The queue engine hosted in the server: clock, configuration, event log, rollups, timers,
  * listeners. */
-#include "acd/acd_host.h"
+#include "acdhost/acd_host.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +12,11 @@
 #include <re_list.h>
 #include <re_tmr.h>
 
-#include "acd/acd_host_int.h"
+#include "acdhost/acd_host_int.h"
 #include "acd/acd_stats.h"
 #include "base/log.h"
-#include "core/calendar.h"
-#include "core/hours.h"
+#include "base/calendar.h"
+#include "base/hours.h"
 #include "store/db.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)
@@ -651,8 +651,8 @@ static int64_t local_midnight_ms(int64_t now_ms)
 	struct local_time lt;
 	int64_t t;
 
-	stockholm_from_utc(now_ms / 1000, &lt);
-	if (stockholm_to_utc(&lt.date, 0, 0, &t) != 0)
+	calendar_local_from_utc(now_ms / 1000, &lt);
+	if (calendar_local_to_utc(&lt.date, 0, 0, &t) != 0)
 		return now_ms - now_ms % DAY_MS;
 	return t * 1000;
 }

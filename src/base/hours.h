@@ -9,15 +9,15 @@
  * Which rule decides a day: a date exception, then a holiday (closed), then a
  * season covering the day, then the weekly hours. Times are Stockholm local
  * time; "24:00" may end a span. */
-#ifndef LOTSEN_CORE_HOURS_H
-#define LOTSEN_CORE_HOURS_H
+#ifndef LOTSEN_BASE_HOURS_H
+#define LOTSEN_BASE_HOURS_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/calendar.h"
+#include "base/calendar.h"
 
 #define HOURS_MAX_SPANS 8
 

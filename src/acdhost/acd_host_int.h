@@ -1,6 +1,6 @@
 /* What the host's files share: the event log and rollup tables (acd_store.c). */
-#ifndef LOTSEN_ACD_ACD_HOST_INT_H
-#define LOTSEN_ACD_ACD_HOST_INT_H
+#ifndef LOTSEN_ACDHOST_ACD_HOST_INT_H
+#define LOTSEN_ACDHOST_ACD_HOST_INT_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,0 +1,24 @@
+/* The queue's tables in the database: the append-only event log acd_events (the source
+ * of truth for queue statistics), the 15-minute rollups, and reading them back for the
+ * API. What only the host writes (events, rollups, state) is in acd_host_int.h. */
+#ifndef LOTSEN_ACDHOST_ACD_STORE_H
+#define LOTSEN_ACDHOST_ACD_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct db;
+
+/* The acd_* tables (module "acd" migrations). */
+int acd_store_migrate(struct db *db);
+
+/* Rollups from the database for [from_ms, to_ms), one group or all (group 0):
+ * {"intervals":[{group_id, start, offered, answered, …}], "totals":{…}}. */
+int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms,
+                        json_t **out);
+/* Events after `after_id`, oldest first, `limit` of them after skipping `offset`:
+ * {"items":[…],"next_after":N}; *total counts every event after `after_id`. */
+int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t offset, json_t **out,
+                     int64_t *total);
+
+#endif
