@@ -87,8 +87,8 @@ double schedule_reforecast_factor(double actual, double forecast, double day_for
 {
 	double k, f;
 
-	if (!(day_forecast > 0) || !isfinite(day_forecast) || !(actual >= 0) ||
-	    !(forecast >= 0) || !isfinite(actual) || !isfinite(forecast))
+	if (!(day_forecast > 0) || !isfinite(day_forecast) || !(actual >= 0) || !(forecast >= 0) ||
+	    !isfinite(actual) || !isfinite(forecast))
 		return 1.0;
 	k = SCHEDULE_DAMPING * day_forecast + SCHEDULE_DAMPING_MIN;
 	f = (actual + k) / (forecast + k);

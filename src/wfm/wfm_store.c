@@ -143,9 +143,10 @@ static int breaks_write(struct db *db, const struct wfm_entry *e)
 	stmt_bind_int(s, 1, e->id);
 	err = done(s);
 	for (int i = 0; !err && i < e->n_breaks; i++) {
-		err = db_prepare(db, &s,
-		                 "INSERT INTO wfm_breaks(entry_id, starts_at, ends_at) VALUES (?,?,?)",
-		                 true);
+		err = db_prepare(
+		        db, &s,
+		        "INSERT INTO wfm_breaks(entry_id, starts_at, ends_at) VALUES (?,?,?)",
+		        true);
 		if (err)
 			break;
 		stmt_bind_int(s, 1, e->id);
@@ -171,13 +172,14 @@ static int entry_write(struct db *db, struct wfm_entry *e, bool insert)
 		e->closure = 0;
 	}
 	if (!err)
-		err = db_prepare(db, &s,
-		                 insert ? "INSERT INTO wfm_entries(kind, user_id, group_id, starts_at,"
-		                          " ends_at, closure_id, note) VALUES (?,?,?,?,?,?,?)"
-		                        : "UPDATE wfm_entries SET kind = ?, user_id = ?, group_id = ?,"
-		                          " starts_at = ?, ends_at = ?, closure_id = ?, note = ?"
-		                          " WHERE id = ?",
-		                 true);
+		err = db_prepare(
+		        db, &s,
+		        insert ? "INSERT INTO wfm_entries(kind, user_id, group_id, starts_at,"
+		                 " ends_at, closure_id, note) VALUES (?,?,?,?,?,?,?)"
+		               : "UPDATE wfm_entries SET kind = ?, user_id = ?, group_id = ?,"
+		                 " starts_at = ?, ends_at = ?, closure_id = ?, note = ?"
+		                 " WHERE id = ?",
+		        true);
 	if (!err) {
 		stmt_bind_text(s, 1, wfm_kind_name(e->kind));
 		bind_opt(s, 2, e->user);
@@ -239,8 +241,9 @@ int wfm_entry_delete(struct db *db, int64_t id)
 	return err;
 }
 
-#define ENTRY_COLS "id, kind, COALESCE(user_id, 0), group_id, starts_at, ends_at," \
-	           " COALESCE(closure_id, 0), COALESCE(note, '')"
+#define ENTRY_COLS                                                                                 \
+	"id, kind, COALESCE(user_id, 0), group_id, starts_at, ends_at,"                            \
+	" COALESCE(closure_id, 0), COALESCE(note, '')"
 
 static void entry_row(struct stmt *s, struct wfm_entry *e)
 {
@@ -272,8 +275,8 @@ static int breaks_read(struct db *db, struct wfm_entry *e)
 	e->n_breaks = 0;
 	while ((err = stmt_step(s)) == DB_ROW)
 		if (e->n_breaks < WFM_MAX_BREAKS)
-			e->breaks[e->n_breaks++] = (struct sched_span){e->user, stmt_int(s, 0),
-			                                               stmt_int(s, 1)};
+			e->breaks[e->n_breaks++] =
+			        (struct sched_span){e->user, stmt_int(s, 0), stmt_int(s, 1)};
 	stmt_done(s);
 	return err == DB_DONE ? 0 : err;
 }
@@ -308,8 +311,9 @@ json_t *wfm_entry_json(const struct wfm_entry *e)
 	json_t *breaks = json_array();
 
 	for (int i = 0; i < e->n_breaks; i++)
-		json_array_append_new(breaks, json_pack("{s:o,s:o}", "start", iso(e->breaks[i].from),
-		                                        "end", iso(e->breaks[i].to)));
+		json_array_append_new(breaks,
+		                      json_pack("{s:o,s:o}", "start", iso(e->breaks[i].from), "end",
+		                                iso(e->breaks[i].to)));
 	return json_pack("{s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:b,s:o,s:o}", "id", (json_int_t)e->id,
 	                 "kind", wfm_kind_name(e->kind), "user_id",
 	                 e->user ? json_integer(e->user) : json_null(), "group_id",
@@ -326,14 +330,14 @@ int wfm_entries_json(struct db *db, int64_t group, int64_t user, int64_t from, i
 	json_t *list = json_array();
 	struct wfm_entry *v = NULL;
 	size_t n = 0, cap = 0;
-	int err = db_prepare(
-	        db, &s,
-	        "SELECT " ENTRY_COLS " FROM wfm_entries WHERE starts_at < ? AND ends_at > ?"
-	        " AND (? = 0 OR group_id = ?)"
-	        " AND (? = 0 OR user_id = ? OR (user_id IS NULL AND group_id IN"
-	        " (SELECT group_id FROM user_groups WHERE user_id = ?)))"
-	        " ORDER BY starts_at, id",
-	        true);
+	int err = db_prepare(db, &s,
+	                     "SELECT " ENTRY_COLS
+	                     " FROM wfm_entries WHERE starts_at < ? AND ends_at > ?"
+	                     " AND (? = 0 OR group_id = ?)"
+	                     " AND (? = 0 OR user_id = ? OR (user_id IS NULL AND group_id IN"
+	                     " (SELECT group_id FROM user_groups WHERE user_id = ?)))"
+	                     " ORDER BY starts_at, id",
+	                     true);
 
 	if (err) {
 		json_decref(list);
@@ -521,13 +525,14 @@ int wfm_spans(struct db *db, int64_t group, int64_t from, int64_t to, struct sch
 {
 	struct spans sh = {0}, of = {0};
 	struct stmt *s;
-	int err = db_prepare(db, &s,
-	                     "SELECT kind, COALESCE(user_id, 0), starts_at, ends_at FROM wfm_entries"
-	                     " WHERE group_id = ? AND starts_at < ? AND ends_at > ?"
-	                     " UNION ALL SELECT 'break', e.user_id, b.starts_at, b.ends_at"
-	                     " FROM wfm_breaks b JOIN wfm_entries e ON e.id = b.entry_id"
-	                     " WHERE e.group_id = ? AND b.starts_at < ? AND b.ends_at > ?",
-	                     true);
+	int err =
+	        db_prepare(db, &s,
+	                   "SELECT kind, COALESCE(user_id, 0), starts_at, ends_at FROM wfm_entries"
+	                   " WHERE group_id = ? AND starts_at < ? AND ends_at > ?"
+	                   " UNION ALL SELECT 'break', e.user_id, b.starts_at, b.ends_at"
+	                   " FROM wfm_breaks b JOIN wfm_entries e ON e.id = b.entry_id"
+	                   " WHERE e.group_id = ? AND b.starts_at < ? AND b.ends_at > ?",
+	                   true);
 
 	if (err)
 		return err;

@@ -33,16 +33,16 @@ int wfm_kind_parse(const char *s);
 
 /* One entry of a schedule, times in seconds since the epoch. */
 struct wfm_entry {
-	int64_t id;           /* 0 before it is stored */
-	enum wfm_kind kind;   /* shift, meeting, absence */
-	int64_t user;         /* users.id; 0 = the whole group (meetings only) */
-	int64_t group;        /* groups.id */
-	int64_t from, to;     /* to > from */
-	int n_breaks;         /* breaks within a shift */
+	int64_t id;         /* 0 before it is stored */
+	enum wfm_kind kind; /* shift, meeting, absence */
+	int64_t user;       /* users.id; 0 = the whole group (meetings only) */
+	int64_t group;      /* groups.id */
+	int64_t from, to;   /* to > from */
+	int n_breaks;       /* breaks within a shift */
 	struct sched_span breaks[WFM_MAX_BREAKS];
-	bool closes_group;    /* a meeting that closes the group's queue (a closure) */
-	int64_t closure;      /* closures.id it created, 0 if none */
-	char note[201];       /* free text, may be empty */
+	bool closes_group; /* a meeting that closes the group's queue (a closure) */
+	int64_t closure;   /* closures.id it created, 0 if none */
+	char note[201];    /* free text, may be empty */
 };
 
 int wfm_store_migrate(struct db *db);

@@ -34,7 +34,8 @@ static void test_shifts_count_per_interval(void **state)
 {
 	int64_t t = day0();
 	/* Anna 08:00–12:00, Erik 10:15–16:00: 30-minute intervals from 08:00. */
-	struct sched_span shifts[] = {{1, t + 8 * H, t + 12 * H}, {2, t + 10 * H + 15 * M, t + 16 * H}};
+	struct sched_span shifts[] = {{1, t + 8 * H, t + 12 * H},
+	                              {2, t + 10 * H + 15 * M, t + 16 * H}};
 	double out[16];
 
 	(void)state;
