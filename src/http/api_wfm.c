@@ -20,9 +20,9 @@
 
 #define SLOT_MIN   15
 #define SLOTS      (1440 / SLOT_MIN)
-#define MAX_SHIFT  (16 * 3600)      /* a shift or a meeting */
-#define MAX_ABSENT (31 * 86400)     /* a stretch of absence */
-#define MAX_PUT    2000             /* entries in one week's PUT */
+#define MAX_SHIFT  (16 * 3600)  /* a shift or a meeting */
+#define MAX_ABSENT (31 * 86400) /* a stretch of absence */
+#define MAX_PUT    2000         /* entries in one week's PUT */
 
 /* May the principal plan (and see the plans of) `group`? Managers and admins every
  * group, a lead the groups they are a member of. */
@@ -52,9 +52,10 @@ static int64_t query_group(struct req *r, bool required)
 		return 0;
 	}
 	if (g && !wfm_group_exists(r->app->db, g)) {
-		resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-		           L(r, "Svarsgrupp %lld finns inte.", "Response group %lld does not exist."),
-		           (long long)g);
+		resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Svarsgrupp %lld finns inte.", "Response group %lld does not exist."),
+		        (long long)g);
 		return 0;
 	}
 	return g;
@@ -135,10 +136,12 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 	}
 	if (json_object_get(in, "start") && !get_time(in, "start", &e->from))
 		problem_field(p, FIELD("start"), "%s",
-		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM", "must be a time YYYY-MM-DDTHH:MM"));
+		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
+		                "must be a time YYYY-MM-DDTHH:MM"));
 	if (json_object_get(in, "end") && !get_time(in, "end", &e->to))
 		problem_field(p, FIELD("end"), "%s",
-		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM", "must be a time YYYY-MM-DDTHH:MM"));
+		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
+		                "must be a time YYYY-MM-DDTHH:MM"));
 	if ((v = json_object_get(in, "note"))) {
 		const char *s = json_string_value(v);
 		if (!json_is_null(v) && (!s || strlen(s) >= sizeof(e->note)))
@@ -159,8 +162,9 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 		size_t i;
 		json_t *b;
 		if (!json_is_array(v) || json_array_size(v) > WFM_MAX_BREAKS) {
-			problem_field(p, FIELD("breaks"), L(r, "ska vara en lista med högst %d raster",
-			                                    "must be a list of at most %d breaks"),
+			problem_field(p, FIELD("breaks"),
+			              L(r, "ska vara en lista med högst %d raster",
+			                "must be a list of at most %d breaks"),
 			              WFM_MAX_BREAKS);
 		} else {
 			e->n_breaks = 0;
@@ -171,9 +175,10 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 				snprintf(bf, sizeof(bf), "breaks[%zu]", i);
 				if (!json_is_object(b) || !get_time(b, "start", &sp.from) ||
 				    !get_time(b, "end", &sp.to) || sp.to <= sp.from)
-					problem_field(p, FIELD(bf), "%s",
-					              L(r, "ska ha start och end, end efter start",
-					                "must have start and end, end after start"));
+					problem_field(
+					        p, FIELD(bf), "%s",
+					        L(r, "ska ha start och end, end efter start",
+					          "must have start and end, end after start"));
 				else
 					e->breaks[e->n_breaks++] = sp;
 			}
@@ -195,9 +200,10 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 	if (p->errors)
 		return;
 	if (e->to <= e->from)
-		problem_field(p, FIELD("end"), "%s", L(r, "måste vara efter start", "must be after start"));
-	else if (e->to - e->from > (e->kind == WFM_SHIFT || e->kind == WFM_MEETING ? MAX_SHIFT
-	                                                                             : MAX_ABSENT))
+		problem_field(p, FIELD("end"), "%s",
+		              L(r, "måste vara efter start", "must be after start"));
+	else if (e->to - e->from >
+	         (e->kind == WFM_SHIFT || e->kind == WFM_MEETING ? MAX_SHIFT : MAX_ABSENT))
 		problem_field(p, FIELD("end"), "%s",
 		              e->kind == WFM_SHIFT || e->kind == WFM_MEETING
 		                      ? L(r, "högst 16 timmar efter start",
@@ -206,7 +212,8 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 		                          "at most 31 days after start"));
 	if (e->user && e->group && !wfm_is_member(db, e->user, e->group))
 		problem_field(p, FIELD("user_id"), "%s",
-		              L(r, "är inte med i svarsgruppen", "is not a member of the response group"));
+		              L(r, "är inte med i svarsgruppen",
+		                "is not a member of the response group"));
 	if (e->n_breaks && e->kind != WFM_SHIFT)
 		problem_field(p, FIELD("breaks"), "%s",
 		              L(r, "bara ett arbetspass har raster", "only a shift has breaks"));
@@ -219,8 +226,9 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 			              L(r, "måste ligga inom passet", "must lie within the shift"));
 	}
 	if (e->closes_group && e->kind != WFM_MEETING)
-		problem_field(p, FIELD("closes_group"), "%s",
-		              L(r, "bara ett möte stänger gruppen", "only a meeting closes the group"));
+		problem_field(
+		        p, FIELD("closes_group"), "%s",
+		        L(r, "bara ett möte stänger gruppen", "only a meeting closes the group"));
 #undef FIELD
 }
 
@@ -442,8 +450,9 @@ static int schedules_put(struct req *r)
 	problem_init(&p);
 	p.status = 422;
 	if (!json_is_array(list) || json_array_size(list) > MAX_PUT) {
-		problem_field(&p, "shifts", L(r, "ska vara en lista med högst %d poster",
-		                              "must be a list of at most %d entries"),
+		problem_field(&p, "shifts",
+		              L(r, "ska vara en lista med högst %d poster",
+		                "must be a list of at most %d entries"),
 		              MAX_PUT);
 		json_decref(in);
 		return resp_problem(r, &p);
@@ -463,7 +472,8 @@ static int schedules_put(struct req *r)
 		snprintf(prefix, sizeof(prefix), "shifts[%zu].", i);
 		v[i].group = group;
 		if (!json_is_object(x)) {
-			problem_field(&p, prefix, "%s", L(r, "ska vara ett objekt", "must be an object"));
+			problem_field(&p, prefix, "%s",
+			              L(r, "ska vara ett objekt", "must be an object"));
 			continue;
 		}
 		entry_parse(r, x, &v[i], &p, prefix);
@@ -475,7 +485,8 @@ static int schedules_put(struct req *r)
 			problem_field(&p, prefix, "%s",
 			              L(r, "ska börja under veckan", "must start within the week"));
 		spans[i] = (struct sched_span){v[i].kind == WFM_SHIFT ? v[i].user : -(int64_t)i - 1,
-		                               v[i].from, v[i].to > v[i].from ? v[i].to : v[i].from + 1};
+		                               v[i].from,
+		                               v[i].to > v[i].from ? v[i].to : v[i].from + 1};
 	}
 	json_decref(in);
 	if (p.errors) {
@@ -487,10 +498,11 @@ static int schedules_put(struct req *r)
 	if (schedule_overlap(spans, (int)n, &a, &b)) {
 		free(v);
 		free(spans);
-		return resp_error(r, 409, "overlap", L(r, "Passen krockar", "Shifts overlap"),
-		                  L(r, "shifts[%d] och shifts[%d] är samma agents pass samtidigt.",
-		                    "shifts[%d] and shifts[%d] are the same agent's shifts at once."),
-		                  a, b);
+		return resp_error(
+		        r, 409, "overlap", L(r, "Passen krockar", "Shifts overlap"),
+		        L(r, "shifts[%d] och shifts[%d] är samma agents pass samtidigt.",
+		          "shifts[%d] and shifts[%d] are the same agent's shifts at once."),
+		        a, b);
 	}
 	free(spans);
 	err = db_begin(r->app->db);
@@ -527,15 +539,15 @@ static int schedules_put(struct req *r)
  * ====================================================================== */
 
 struct plan {
-	int64_t day;     /* days since 1970-01-01 */
-	int64_t from;    /* its local midnight, epoch s */
+	int64_t day;  /* days since 1970-01-01 */
+	int64_t from; /* its local midnight, epoch s */
 	double fc[SLOTS];
 	double needed[SLOTS];
 	double needed_c[SLOTS];
 	double sched[SLOTS];
 	struct staffing_params p;
-	bool forecast;   /* there was history to forecast from */
-	bool open;       /* the forecast has the day open */
+	bool forecast; /* there was history to forecast from */
+	bool open;     /* the forecast has the day open */
 };
 
 static int plan_day(struct db *db, int64_t group, int64_t day, int64_t now, struct plan *pl)
@@ -573,9 +585,11 @@ static int plan_day(struct db *db, int64_t group, int64_t day, int64_t now, stru
 			pl->needed_c[i] = st[i].agents_erlang_c;
 		}
 	}
-	err = wfm_spans(db, group, pl->from, pl->from + SLOTS * SLOT_MIN * 60, &sh, &nsh, &of, &nof);
+	err = wfm_spans(db, group, pl->from, pl->from + SLOTS * SLOT_MIN * 60, &sh, &nsh, &of,
+	                &nof);
 	if (!err)
-		err = schedule_coverage(sh, nsh, of, nof, pl->from, SLOTS, SLOT_MIN * 60, pl->sched);
+		err = schedule_coverage(sh, nsh, of, nof, pl->from, SLOTS, SLOT_MIN * 60,
+		                        pl->sched);
 	free(sh);
 	free(of);
 	return err;
@@ -620,12 +634,15 @@ static json_t *coverage_json(const struct plan *pl, int64_t group)
 	for (int i = a; i <= b; i++) {
 		double gap = pl->sched[i] - pl->needed[i];
 		json_array_append_new(
-		        list, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "start",
-		                        iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast",
-		                        num(pl->fc[i]), "needed", json_integer((json_int_t)pl->needed[i]),
-		                        "needed_erlang_c", json_integer((json_int_t)pl->needed_c[i]),
-		                        "scheduled", num(pl->sched[i]), "gap", num(gap), "status",
-		                        gap < -0.005 ? "short" : gap > 0.995 ? "over" : "ok"));
+		        list,
+		        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "start",
+		                  iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast",
+		                  num(pl->fc[i]), "needed", json_integer((json_int_t)pl->needed[i]),
+		                  "needed_erlang_c", json_integer((json_int_t)pl->needed_c[i]),
+		                  "scheduled", num(pl->sched[i]), "gap", num(gap), "status",
+		                  gap < -0.005  ? "short"
+		                  : gap > 0.995 ? "over"
+		                                : "ok"));
 		tf += pl->fc[i];
 		tn += pl->needed[i];
 		ts += pl->sched[i];
@@ -635,11 +652,11 @@ static json_t *coverage_json(const struct plan *pl, int64_t group)
 	date_from_days(pl->day, &d);
 	date_format(&d, ds);
 	return json_pack("{s:I,s:s,s:i,s:b,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o}}", "group_id",
-	                 (json_int_t)group, "date", ds, "interval_min", SLOT_MIN, "forecast_available",
-	                 pl->forecast, "open", pl->open, "params", params_json(&pl->p), "intervals",
-	                 list, "totals", "forecast", num(tf), "needed_hours",
-	                 num(tn * SLOT_MIN / 60.0), "scheduled_hours", num(ts * SLOT_MIN / 60.0),
-	                 "short_hours", num(short_h));
+	                 (json_int_t)group, "date", ds, "interval_min", SLOT_MIN,
+	                 "forecast_available", pl->forecast, "open", pl->open, "params",
+	                 params_json(&pl->p), "intervals", list, "totals", "forecast", num(tf),
+	                 "needed_hours", num(tn * SLOT_MIN / 60.0), "scheduled_hours",
+	                 num(ts * SLOT_MIN / 60.0), "short_hours", num(short_h));
 }
 
 /* ?group_id=&date= (default today) for coverage and its exports. */
@@ -656,9 +673,9 @@ static int coverage_query(struct req *r, int64_t *group, int64_t *day)
 	*day = today(r->now);
 	if (ds) {
 		if (date_parse(ds, &d) != 0)
-			return req_query_bad(r, "date", "%s",
-			                     L(r, "ska vara ett datum YYYY-MM-DD",
-			                       "must be a date YYYY-MM-DD"));
+			return req_query_bad(
+			        r, "date", "%s",
+			        L(r, "ska vara ett datum YYYY-MM-DD", "must be a date YYYY-MM-DD"));
 		*day = date_to_days(&d);
 	}
 	return 0;
@@ -765,7 +782,8 @@ static int today_get(struct req *r)
 		return resp_store_error(r, ENOMEM, "today");
 	err = plan_day(r->app->db, group, today(now), now, pl);
 	if (!err)
-		err = wfm_actuals(r->app->db, group, pl->from, SLOTS, SLOT_MIN, offered, ans60, logged);
+		err = wfm_actuals(r->app->db, group, pl->from, SLOTS, SLOT_MIN, offered, ans60,
+		                  logged);
 	if (err) {
 		free(pl);
 		return resp_store_error(r, err, L(r, "dagens plan", "today's plan"));
@@ -807,14 +825,14 @@ static int today_get(struct req *r)
 	list = json_array();
 	for (int i = a; i <= b; i++) {
 		bool started = i <= cur;
-		json_t *row = json_pack(
-		        "{s:o,s:o,s:o,s:I,s:o,s:b}", "start",
-		        iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast", num(pl->fc[i]),
-		        "reforecast", i >= cur ? num(refc[i]) : json_null(), "needed",
-		        (json_int_t)(i >= cur ? st[i].agents : (int)pl->needed[i]), "scheduled",
-		        num(pl->sched[i]), "current", i == cur);
-		json_object_set_new(row, "actual", started ? json_integer((json_int_t)offered[i])
-		                                           : json_null());
+		json_t *row = json_pack("{s:o,s:o,s:o,s:I,s:o,s:b}", "start",
+		                        iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast",
+		                        num(pl->fc[i]), "reforecast",
+		                        i >= cur ? num(refc[i]) : json_null(), "needed",
+		                        (json_int_t)(i >= cur ? st[i].agents : (int)pl->needed[i]),
+		                        "scheduled", num(pl->sched[i]), "current", i == cur);
+		json_object_set_new(row, "actual",
+		                    started ? json_integer((json_int_t)offered[i]) : json_null());
 		json_object_set_new(row, "logged_in", started ? num(logged[i]) : json_null());
 		json_object_set_new(row, "service_level",
 		                    started && offered[i] > 0 ? num(ans60[i] / offered[i])
@@ -834,14 +852,15 @@ static int today_get(struct req *r)
 			tot_a += offered[i];
 			tot_60 += ans60[i];
 		}
-		o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}", "group_id",
-		              (json_int_t)group, "at", iso(now), "interval_min", SLOT_MIN,
-		              "forecast_available", pl->forecast, "params", params_json(&pl->p),
-		              "intervals", list, "totals", "forecast_day", num(day_f),
-		              "forecast_so_far", num(sum_f), "actual_so_far",
+		o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}",
+		              "group_id", (json_int_t)group, "at", iso(now), "interval_min",
+		              SLOT_MIN, "forecast_available", pl->forecast, "params",
+		              params_json(&pl->p), "intervals", list, "totals", "forecast_day",
+		              num(day_f), "forecast_so_far", num(sum_f), "actual_so_far",
 		              json_integer((json_int_t)sum_a), "reforecast_factor", num(factor),
-		              "reforecast_day", num(sum_a + (day_f - sum_f) * factor), "service_level",
-		              tot_a > 0 ? num(tot_60 / tot_a) : json_null(), "login_rate",
+		              "reforecast_day", num(sum_a + (day_f - sum_f) * factor),
+		              "service_level", tot_a > 0 ? num(tot_60 / tot_a) : json_null(),
+		              "login_rate",
 		              sum_sched > 0.005 ? num(sum_logged / sum_sched) : json_null());
 	}
 	free(pl);

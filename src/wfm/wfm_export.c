@@ -13,12 +13,12 @@
 
 #define NCOLS 6
 
-static const char *const heads_sv[NCOLS] = {"Intervall",         "Prognos (kontakter)",
-                                            "Behov (agenter)",   "Schemalagda (agenter)",
-                                            "Differens",         "Läge"};
-static const char *const heads_en[NCOLS] = {"Interval",          "Forecast (contacts)",
-                                            "Needed (agents)",   "Scheduled (agents)",
-                                            "Difference",        "Status"};
+static const char *const heads_sv[NCOLS] = {"Intervall",       "Prognos (kontakter)",
+                                            "Behov (agenter)", "Schemalagda (agenter)",
+                                            "Differens",       "Läge"};
+static const char *const heads_en[NCOLS] = {"Interval",        "Forecast (contacts)",
+                                            "Needed (agents)", "Scheduled (agents)",
+                                            "Difference",      "Status"};
 
 static const char *status_text(const char *s, bool en)
 {
@@ -113,7 +113,8 @@ int wfm_coverage_csv(const json_t *cov, bool en, char **buf, size_t *n)
 		put_num(&b, json_number_value(json_object_get(v, "scheduled")));
 		put(&b, ";");
 		put_num(&b, json_number_value(json_object_get(v, "gap")));
-		put(&b, ";%s\r\n", status_text(json_string_value(json_object_get(v, "status")), en));
+		put(&b, ";%s\r\n",
+		    status_text(json_string_value(json_object_get(v, "status")), en));
 	}
 	if (b.err) {
 		free(b.p);
@@ -187,7 +188,9 @@ int wfm_coverage_xlsx(const json_t *cov, bool en, char **buf, size_t *n)
 	format_set_bg_color(shortf, 0xFFC7CE);
 	snprintf(title, sizeof(title), "%s %lld, %s", en ? "Coverage, group" : "Täckning, grupp",
 	         (long long)json_integer_value(json_object_get(cov, "group_id")),
-	         json_string_value(json_object_get(cov, "date")) ? json_string_value(json_object_get(cov, "date")) : "");
+	         json_string_value(json_object_get(cov, "date"))
+	                 ? json_string_value(json_object_get(cov, "date"))
+	                 : "");
 	worksheet_write_string(ws, 0, 0, title, bold);
 	for (int c = 0; c < NCOLS; c++) {
 		worksheet_write_string(ws, 1, (lxw_col_t)c, heads[c], head);
@@ -208,7 +211,8 @@ int wfm_coverage_xlsx(const json_t *cov, bool en, char **buf, size_t *n)
 		worksheet_write_number(ws, (lxw_row_t)row, 3,
 		                       json_number_value(json_object_get(v, "scheduled")), dec);
 		worksheet_write_number(ws, (lxw_row_t)row, 4,
-		                       json_number_value(json_object_get(v, "gap")), sh ? shortf : dec);
+		                       json_number_value(json_object_get(v, "gap")),
+		                       sh ? shortf : dec);
 		worksheet_write_string(ws, (lxw_row_t)row, 5, status_text(st ? st : "", en),
 		                       sh ? shortf : NULL);
 		row++;
