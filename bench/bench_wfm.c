@@ -18,6 +18,7 @@
 
 #include "base/calendar.h"
 #include "wfm/forecast.h"
+#include "wfm/schedule.h"
 #include "wfm/staffing.h"
 
 #define SLOTS        96
@@ -67,8 +68,13 @@ static double wall_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+#define MAX_AGENTS 512
+
 int main(int argc, char **argv)
 {
+	static struct sched_span sh[MAX_AGENTS], off[MAX_AGENTS + 1];
+	double cov[SLOTS], cov_ms = 0;
+	long short_intervals = 0;
 	static const double weekday[7] = {1.3, 1.1, 1.0, 1.0, 0.85, 0.4, 0.35};
 	int groups = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 20;
 	int weeks = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 8;
@@ -150,6 +156,46 @@ int main(int argc, char **argv)
 			fprintf(stderr, "staffing: %s\n", strerror(err));
 			return 1;
 		}
+		/* Schedules that roughly follow the need: per open day as many 8-hour shifts as
+		 * the day's peak needs, staggered from 07:00 every 2 hours, each with a 30-minute
+		 * break after 4 hours, and a group meeting on Wednesdays 13–14; then the
+		 * coverage of every day's 96 intervals. */
+		{
+			int k = 0;
+			for (int d = 0; d < days; d++) {
+				int peak = 0, na = 0;
+				int64_t day0 = (rq.first_day + d) * 86400;
+				struct date dt;
+				if (!fc_open[d])
+					continue;
+				for (int s2 = 0; s2 < SLOTS; s2++)
+					if (plan[k + s2].agents > peak)
+						peak = plan[k + s2].agents;
+				if (peak > MAX_AGENTS)
+					peak = MAX_AGENTS;
+				for (int a = 0; a < peak; a++) {
+					int64_t st = day0 + 7 * 3600 + (a % 4) * 2 * 3600;
+					sh[a] = (struct sched_span){a + 1, st, st + 8 * 3600};
+					off[na++] = (struct sched_span){a + 1, st + 4 * 3600,
+					                                st + 4 * 3600 + 1800};
+				}
+				calendar_date_from_days(rq.first_day + d, &dt);
+				if (calendar_weekday(&dt) == 2)
+					off[na++] = (struct sched_span){0, day0 + 13 * 3600,
+					                                day0 + 14 * 3600};
+				t0 = cpu_ms();
+				err = schedule_coverage(sh, peak, off, na, day0, SLOTS, 900, cov);
+				cov_ms += cpu_ms() - t0;
+				if (err) {
+					fprintf(stderr, "coverage: %s\n", strerror(err));
+					return 1;
+				}
+				for (int s2 = 0; s2 < SLOTS; s2++)
+					if (cov[s2] < plan[k + s2].agents)
+						short_intervals++;
+				k += SLOTS;
+			}
+		}
 		intervals += n;
 		for (int i = 0; i < n; i++) {
 			calls_total += fc[i];
@@ -160,9 +206,9 @@ int main(int argc, char **argv)
 	printf("groups=%d weeks=%d intervals=%ld (96 a day, open days only) calls=%.0f "
 	       "scheduled_agent_intervals_erlang_a=%ld erlang_c=%ld\n",
 	       groups, weeks, intervals, calls_total, agents, agents_c);
-	printf("forecast_cpu_ms=%.1f staffing_cpu_ms=%.1f total_cpu_ms=%.1f wall_ms=%.1f "
-	       "(wall includes generating the history)\n",
-	       fc_ms, st_ms, fc_ms + st_ms, wall_ms() - wall0);
+	printf("forecast_cpu_ms=%.1f staffing_cpu_ms=%.1f coverage_cpu_ms=%.1f total_cpu_ms=%.1f "
+	       "wall_ms=%.1f (wall includes generating the history) short_intervals=%ld\n",
+	       fc_ms, st_ms, cov_ms, fc_ms + st_ms + cov_ms, wall_ms() - wall0, short_intervals);
 	free(hist);
 	free(open);
 	free(fc);

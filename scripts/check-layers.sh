@@ -13,7 +13,7 @@ TABLE='
 base:
 store: base
 acd: base
-wfm: base
+wfm: store base
 core: store base
 kb: core store base
 acdhost: acd store base

@@ -38,6 +38,7 @@
 #include "wfm/erlang.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"
+#include "wfm/wfm_store.h"
 
 #define LOTSEN_VERSION "0.1.0"
 #define FDS_MAX        65536 /* descriptors the loop watches at most (two per RTP leg) */
@@ -95,7 +96,8 @@ static void usage(FILE *f)
 	        "  erlang    --calls N --interval S --aht S --target-sl 0.85 --target-time 60\n"
 	        "            [--patience S] [--shrinkage 0.3] [--max-occupancy 0.9] [--agents N] "
 	        "[--json]\n"
-	        "  forecast  --history FILE.csv --start YYYY-MM-DD --days N [--interval MINUTES]\n"
+	        "  forecast  --history FILE.csv | --db FILE --group N  --start YYYY-MM-DD --days N "
+	        "[--interval MINUTES]\n"
 	        "            [--out FILE.csv] [--closed DATES] [--events FILE.csv]   contacts per "
 	        "interval\n"
 	        "  staffing  --forecast FILE.csv --aht S --patience S --target-sl 0.85 "
@@ -194,6 +196,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = tel_store_migrate(*db);
 	if (!err)
 		err = report_store_migrate(*db);
+	if (!err)
+		err = wfm_store_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);

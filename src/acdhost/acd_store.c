@@ -398,7 +398,7 @@ json_t *acd_totals_json(const struct acd_totals *t)
 
 /* Agent time over the period, for the group's members (or everyone): occupancy is
  * talk and wrap-up over time logged in and not paused. Login rate needs scheduled time,
- * which comes with staffing; until then it is null. */
+ * which the schedules (wfm/) hold: the API fills it in; null here. */
 static int agent_time(struct db *db, uint32_t group, int64_t from_ms, int64_t to_ms, json_t **out)
 {
 	struct stmt *s;

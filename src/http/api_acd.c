@@ -2,6 +2,7 @@
  * the event log, and the test entry that lets the web app and the tests drive the queue
  * with calls before (and besides) SIP. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "http/http_int.h"
 #include "tel/tel.h"
 #include "store/db.h"
+#include "wfm/wfm_store.h"
 
 #define ROLES_PHONES (ROLE_AGENT | ROLE_GROUP_LEAD)
 
@@ -556,6 +558,20 @@ static int intervals(struct req *r)
 	err = acd_store_intervals(r->app->db, (uint32_t)group, from, to, &o);
 	if (err)
 		return resp_store_error(r, err, "acd");
+	/* Login rate: agent time logged in over the time the schedules put on the phones
+	 * (shifts minus breaks, meetings and absence); null without scheduled time. */
+	{
+		json_t *ag = json_object_get(o, "agents");
+		double sched = 0;
+		if (ag &&
+		    wfm_scheduled_seconds(r->app->db, group, from / 1000, to / 1000, &sched) == 0 &&
+		    sched > 0.5)
+			json_object_set_new(ag, "login_rate",
+			                    json_real(round(json_number_value(json_object_get(
+			                                            ag, "logged_in_s")) /
+			                                    sched * 10000) /
+			                              10000));
+	}
 	return resp_json(r, 200, o);
 }
 

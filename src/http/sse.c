@@ -189,11 +189,21 @@ static bool is_lead(const struct principal *p)
 void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, void *arg)
 {
 	struct sse_hub *hub = arg;
+	json_t *wfm = NULL;
 
+	/* The steering board's figures of an interval changed with the group's: leads hear
+	 * a `wfm` event naming the group and refetch /api/v1/wfm/today. */
+	if (kind == ACD_NOTE_GROUP)
+		wfm = json_pack("{s:i,s:O,s:O,s:O}", "group_id", (int)id, "at",
+		                json_object_get(json, "at"), "today",
+		                json_object_get(json, "today"), "agents",
+		                json_object_get(json, "agents"));
 	for (struct sse_stream *s = hub->head; s; s = s->next) {
 		switch (kind) {
 		case ACD_NOTE_GROUP:
 			push_event(s, "group", json);
+			if (wfm && is_lead(&s->who))
+				push_event(s, "wfm", wfm);
 			break;
 		case ACD_NOTE_AGENT:
 			if (s->who.id == (int64_t)id || is_lead(&s->who))
@@ -207,6 +217,7 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, vo
 			break;
 		}
 	}
+	json_decref(wfm);
 }
 
 void sse_notice(struct sse_hub *hub, int64_t id)

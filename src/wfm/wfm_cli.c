@@ -7,16 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/calendar.h"
+#include "store/db.h"
 #include "wfm/erlang.h"
 #include "wfm/forecast.h"
 #include "wfm/staffing.h"
+#include "wfm/wfm_store.h"
 
 static const char forecast_usage[] =
         "usage: lotsen forecast --history FILE.csv --start YYYY-MM-DD --days N\n"
         "                       [--interval MINUTES] [--out FILE.csv]\n"
         "                       [--closed YYYY-MM-DD,...] [--events FILE.csv]\n"
+        "       lotsen forecast --db FILE --group N [--channel phone] --start YYYY-MM-DD\n"
+        "                       --days N [--interval MINUTES] [--out FILE.csv] ...\n"
         "\n"
         "Forecasts contacts per interval for every open day from --start on, from a history\n"
         "of counts. Open days: weekdays with rows on more than half of their dates in the\n"
@@ -27,6 +32,11 @@ static const char forecast_usage[] =
         "                  YYYY-MM-DDTHH:MM[:SS] (a zone suffix is ignored), rows in time\n"
         "                  order, any interval of 5 minutes or more; days without rows are\n"
         "                  closed days\n"
+        "  --db FILE       instead of --history: Lotsen's own database; the history is the\n"
+        "                  group's calls offered per 15 minutes (the queue's rollups) up to\n"
+        "                  the day before --start, closed days by the group's opening hours\n"
+        "  --group N       the response group's id (with --db)\n"
+        "  --channel C     phone (the queue's history holds calls only)\n"
         "  --start DATE    first day to forecast\n"
         "  --days N        days to forecast, 1 to 3660\n"
         "  --interval M    minutes per output interval, 5 to 1440 dividing a day (default 30)\n"
@@ -483,12 +493,73 @@ out:
 	return rc;
 }
 
+/* The history of group `group` in the database at `path`, on a grid of `minutes`;
+ * prints the error and returns 2 (or 1) on failure. */
+static int db_history(const char *path, int64_t group, const struct date *start, int minutes,
+                      struct forecast_history *h)
+{
+	struct db_opts dopts = {.durability = DB_DURABLE_NORMAL};
+	struct db *db = NULL;
+	int err;
+
+	if (minutes % 15) {
+		fprintf(stderr,
+		        "lotsen forecast: --interval: %d minutes; with --db the history is in "
+		        "15-minute intervals, so 15, 30, 45, 60, …\n",
+		        minutes);
+		return 2;
+	}
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "lotsen forecast: cannot read %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	err = db_open(&db, path, &dopts);
+	if (err) {
+		fprintf(stderr, "lotsen forecast: cannot open database %s: %s\n", path,
+		        strerror(err));
+		return 2;
+	}
+	if (!wfm_group_exists(db, group)) {
+		fprintf(stderr, "lotsen forecast: --group: %s has no response group %lld\n", path,
+		        (long long)group);
+		db_close(db);
+		return 2;
+	}
+	err = wfm_history(db, group, calendar_date_to_days(start), 1440 / minutes, h);
+	db_close(db);
+	if (err == ENOENT) {
+		fprintf(stderr,
+		        "lotsen forecast: %s: group %lld has no queue history before --start\n",
+		        path, (long long)group);
+		return 2;
+	}
+	if (err) {
+		fprintf(stderr, "lotsen forecast: reading %s: %s\n", path, strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
 int forecast_cli(int argc, char **argv)
 {
-	enum { O_HISTORY, O_START, O_DAYS, O_INTERVAL, O_OUT, O_CLOSED, O_EVENTS, O_COUNT };
+	enum {
+		O_HISTORY,
+		O_START,
+		O_DAYS,
+		O_INTERVAL,
+		O_OUT,
+		O_CLOSED,
+		O_EVENTS,
+		O_DB,
+		O_GROUP,
+		O_CHANNEL,
+		O_COUNT
+	};
 	struct opt o[O_COUNT] = {{"--history", NULL},  {"--start", NULL}, {"--days", NULL},
 	                         {"--interval", NULL}, {"--out", NULL},   {"--closed", NULL},
-	                         {"--events", NULL}};
+	                         {"--events", NULL},   {"--db", NULL},    {"--group", NULL},
+	                         {"--channel", NULL}};
+	double group_d = 0;
 	struct rows rows = {0};
 	struct forecast_history h = {0};
 	struct forecast_request rq = {0};
@@ -506,9 +577,35 @@ int forecast_cli(int argc, char **argv)
 	rc = parse_opts("forecast", argc, argv, o, O_COUNT, forecast_usage, &help);
 	if (rc || help)
 		return rc;
-	for (int k = O_HISTORY; k <= O_DAYS; k++)
+	if (o[O_DB].value && o[O_HISTORY].value) {
+		fprintf(stderr, "lotsen forecast: give --history or --db, not both\n");
+		return 2;
+	}
+	for (int k = o[O_DB].value ? O_START : O_HISTORY; k <= O_DAYS; k++)
 		if (need("forecast", &o[k]))
 			return 2;
+	if (o[O_DB].value) {
+		if (need("forecast", &o[O_GROUP]) ||
+		    number_opt("forecast", &o[O_GROUP], 1, 4294967295.0, false, false,
+		               "a response group's id", &group_d))
+			return 2;
+		if (group_d != floor(group_d)) {
+			fprintf(stderr, "lotsen forecast: --group: \"%s\" is not a group id\n",
+			        o[O_GROUP].value);
+			return 2;
+		}
+		if (o[O_CHANNEL].value && strcmp(o[O_CHANNEL].value, "phone") != 0) {
+			fprintf(stderr,
+			        "lotsen forecast: --channel: \"%s\": only phone; the queue's "
+			        "history "
+			        "holds calls\n",
+			        o[O_CHANNEL].value);
+			return 2;
+		}
+	} else if (o[O_GROUP].value || o[O_CHANNEL].value) {
+		fprintf(stderr, "lotsen forecast: --group and --channel go with --db\n");
+		return 2;
+	}
 	if (calendar_date_parse(o[O_START].value, &start)) {
 		fprintf(stderr, "lotsen forecast: --start: \"%s\" is not a date YYYY-MM-DD\n",
 		        o[O_START].value);
@@ -532,6 +629,24 @@ int forecast_cli(int argc, char **argv)
 		rc = read_events(o[O_EVENTS].value, &events, &rq.n_events);
 		if (rc)
 			goto out;
+	}
+	if (o[O_DB].value) {
+		rc = db_history(o[O_DB].value, (int64_t)group_d, &start, minutes, &h);
+		if (rc)
+			goto out;
+		calls = (double *)h.calls;
+		open = (bool *)h.open;
+		S = h.slots;
+		rq.first_day = calendar_date_to_days(&start);
+		rq.days = (int)days_d;
+		fc = calloc((size_t)rq.days * S, sizeof(*fc));
+		fc_open = calloc((size_t)rq.days, sizeof(*fc_open));
+		if (!fc || !fc_open) {
+			fprintf(stderr, "lotsen forecast: out of memory\n");
+			rc = 1;
+			goto out;
+		}
+		goto run;
 	}
 	rc = read_counts("forecast", o[O_HISTORY].value, &rows);
 	if (rc)
@@ -582,13 +697,14 @@ int forecast_cli(int argc, char **argv)
 	}
 	h.calls = calls;
 	h.open = open;
+run:
 	rq.closed = closed;
 	rq.events = events;
 	forecast_params_default(&p);
 	err = forecast_run(&h, &rq, &p, fc, fc_open, &model);
 	if (err) {
 		fprintf(stderr, "lotsen forecast: %s: the history has no open day to learn from\n",
-		        o[O_HISTORY].value);
+		        o[O_DB].value ? o[O_DB].value : o[O_HISTORY].value);
 		rc = 2;
 		goto out;
 	}

@@ -177,5 +177,62 @@ class ForecastCliTest(unittest.TestCase):
                 self.assertIn(flag, r.stderr)
 
 
+class ForecastFromDatabaseTest(unittest.TestCase):
+    """`lotsen forecast --db`: the history is the queue's own rollups in a database made by
+    `lotsen demo` (a year of generated traffic on weekdays 08–16)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.db = os.path.join(cls.tmp.name, "demo.db")
+        r = subprocess.run([BIN, "demo", "--db", cls.db, "--years", "1", "--contacts-per-year", "30000"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def lotsen(self, *args):
+        return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
+
+    def test_forecast_from_the_queue_history(self):
+        today = dt.date.today()
+        start = today + dt.timedelta(days=7 - today.weekday())  # next Monday
+        out = os.path.join(self.tmp.name, "fc.csv")
+        r = self.lotsen("forecast", "--db", self.db, "--group", "2", "--channel", "phone",
+                        "--start", start.isoformat(), "--days", "7", "--interval", "30", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            rows = list(csv.DictReader(f))
+        days = sorted({row["interval_start"][:10] for row in rows})
+        # Weekdays only (the demo's groups are closed at weekends), 08:00–16:00.
+        self.assertTrue(all(dt.date.fromisoformat(d).weekday() < 5 for d in days), days)
+        self.assertGreaterEqual(len(days), 4)
+        times = {row["interval_start"][11:16] for row in rows}
+        self.assertEqual(min(times), "08:00")
+        self.assertEqual(max(times), "15:30")
+        self.assertGreater(sum(float(row["calls"]) for row in rows), 0)
+
+    def test_bad_database_input(self):
+        cases = [(("--db", self.db, "--group", "99"), "no response group 99"),
+                 (("--db", self.db, "--group", "x"), "--group"),
+                 (("--db", self.db), "--group is required"),
+                 (("--db", os.path.join(self.tmp.name, "none.db"), "--group", "2"), "cannot read"),
+                 (("--db", self.db, "--group", "2", "--channel", "email"), "only phone"),
+                 (("--db", self.db, "--group", "2", "--interval", "10"), "15-minute"),
+                 (("--db", self.db, "--history", "x.csv", "--group", "2"), "not both"),
+                 (("--history", "x.csv", "--group", "2"), "go with --db")]
+        for args, msg in cases:
+            with self.subTest(args=args):
+                r = self.lotsen("forecast", *args, "--start", "2030-01-07", "--days", "5")
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(msg, r.stderr)
+        # Before any history: a clear error.
+        r = self.lotsen("forecast", "--db", self.db, "--group", "2", "--start", "2000-01-03", "--days", "5")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no queue history", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,884 @@
+/* /api/v1/schedules, /shifts, /coverage and /wfm/today: schedules of a group's agents,
+ * coverage of the forecast's needs by them, its exports, and the daily steering board. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acdhost/acd_host.h"
+#include "core/audit.h"
+#include "base/calendar.h"
+#include "http/http_int.h"
+#include "store/db.h"
+#include "wfm/forecast.h"
+#include "wfm/schedule.h"
+#include "wfm/staffing.h"
+#include "wfm/wfm_export.h"
+#include "wfm/wfm_store.h"
+
+#define SLOT_MIN   15
+#define SLOTS      (1440 / SLOT_MIN)
+#define MAX_SHIFT  (16 * 3600)  /* a shift or a meeting */
+#define MAX_ABSENT (31 * 86400) /* a stretch of absence */
+#define MAX_PUT    2000         /* entries in one week's PUT */
+
+/* May the principal plan (and see the plans of) `group`? Managers and admins every
+ * group, a lead the groups they are a member of. */
+static bool may_plan(struct req *r, int64_t group)
+{
+	if (r->who.role == ROLE_ADMIN || r->who.role == ROLE_MANAGER)
+		return true;
+	return r->who.role == ROLE_GROUP_LEAD && wfm_is_member(r->app->db, r->who.id, group);
+}
+
+static int forbidden_group(struct req *r)
+{
+	return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+	                  L(r, "Du planerar inte den här svarsgruppen.",
+	                    "You do not plan this response group."));
+}
+
+/* ?group_id= required, an existing group the principal may plan. 0 when answered. */
+static int64_t query_group(struct req *r, bool required)
+{
+	int64_t g = 0;
+
+	if (req_query_max(r, "group_id", UINT32_MAX, &g))
+		return 0;
+	if (!g && required) {
+		req_query_bad(r, "group_id", "%s", L(r, "måste anges", "is required"));
+		return 0;
+	}
+	if (g && !wfm_group_exists(r->app->db, g)) {
+		resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Svarsgrupp %lld finns inte.", "Response group %lld does not exist."),
+		        (long long)g);
+		return 0;
+	}
+	return g;
+}
+
+static int64_t midnight(int64_t day)
+{
+	struct date d;
+	int64_t t;
+
+	calendar_date_from_days(day, &d);
+	if (calendar_local_to_utc(&d, 0, 0, &t) != 0)
+		t = day * 86400;
+	return t;
+}
+
+static int64_t today(int64_t now)
+{
+	struct local_time lt;
+
+	calendar_local_from_utc(now, &lt);
+	return calendar_date_to_days(&lt.date);
+}
+
+static json_t *iso(int64_t t)
+{
+	char buf[32];
+
+	calendar_format_iso8601(t, buf);
+	return json_string(buf);
+}
+
+/* ======================================================================
+ * An entry from JSON
+ * ====================================================================== */
+
+static bool get_time(const json_t *in, const char *key, int64_t *out)
+{
+	const char *s = json_string_value(json_object_get(in, key));
+
+	return s && calendar_parse_iso8601(s, out) == 0;
+}
+
+/* Fill e from `in` over what e holds (PATCH) and check it; field errors go to p with
+ * `prefix` ("shifts[3].") before the field names. */
+static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, struct problem *p,
+                        const char *prefix)
+{
+	struct db *db = r->app->db;
+	json_t *v;
+	char f[64];
+
+#define FIELD(name) (snprintf(f, sizeof(f), "%s%s", prefix, name), f)
+	if ((v = json_object_get(in, "kind"))) {
+		int k = wfm_kind_parse(json_string_value(v));
+		if (k < 0)
+			problem_field(p, FIELD("kind"), "%s",
+			              L(r, "ska vara shift, meeting, sick, vacation eller training",
+			                "must be shift, meeting, sick, vacation or training"));
+		else
+			e->kind = (enum wfm_kind)k;
+	}
+	if ((v = json_object_get(in, "group_id"))) {
+		if (!json_is_integer(v) || !wfm_group_exists(db, json_integer_value(v)))
+			problem_field(p, FIELD("group_id"), "%s",
+			              L(r, "finns inte som svarsgrupp", "is not a response group"));
+		else
+			e->group = json_integer_value(v);
+	}
+	if ((v = json_object_get(in, "user_id"))) {
+		if (json_is_null(v))
+			e->user = 0;
+		else if (!json_is_integer(v) || !wfm_user_exists(db, json_integer_value(v)))
+			problem_field(p, FIELD("user_id"), "%s",
+			              L(r, "finns inte som användare", "is not a user"));
+		else
+			e->user = json_integer_value(v);
+	}
+	if (json_object_get(in, "start") && !get_time(in, "start", &e->from))
+		problem_field(p, FIELD("start"), "%s",
+		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
+		                "must be a time YYYY-MM-DDTHH:MM"));
+	if (json_object_get(in, "end") && !get_time(in, "end", &e->to))
+		problem_field(p, FIELD("end"), "%s",
+		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
+		                "must be a time YYYY-MM-DDTHH:MM"));
+	if ((v = json_object_get(in, "note"))) {
+		const char *s = json_string_value(v);
+		if (!json_is_null(v) && (!s || strlen(s) >= sizeof(e->note)))
+			problem_field(p, FIELD("note"), "%s",
+			              L(r, "ska vara text, högst 200 tecken",
+			                "must be text of at most 200 characters"));
+		else
+			snprintf(e->note, sizeof(e->note), "%s", s ? s : "");
+	}
+	if ((v = json_object_get(in, "closes_group"))) {
+		if (!json_is_boolean(v))
+			problem_field(p, FIELD("closes_group"), "%s",
+			              L(r, "ska vara true eller false", "must be true or false"));
+		else
+			e->closes_group = json_is_true(v);
+	}
+	if ((v = json_object_get(in, "breaks"))) {
+		size_t i;
+		json_t *b;
+		if (!json_is_array(v) || json_array_size(v) > WFM_MAX_BREAKS) {
+			problem_field(p, FIELD("breaks"),
+			              L(r, "ska vara en lista med högst %d raster",
+			                "must be a list of at most %d breaks"),
+			              WFM_MAX_BREAKS);
+		} else {
+			e->n_breaks = 0;
+			json_array_foreach(v, i, b)
+			{
+				struct sched_span sp = {0, 0, 0};
+				char bf[48];
+				snprintf(bf, sizeof(bf), "breaks[%zu]", i);
+				if (!json_is_object(b) || !get_time(b, "start", &sp.from) ||
+				    !get_time(b, "end", &sp.to) || sp.to <= sp.from)
+					problem_field(
+					        p, FIELD(bf), "%s",
+					        L(r, "ska ha start och end, end efter start",
+					          "must have start and end, end after start"));
+				else
+					e->breaks[e->n_breaks++] = sp;
+			}
+		}
+	}
+	if (p->errors)
+		return;
+	/* The entry as a whole. */
+	if (!e->group)
+		problem_field(p, FIELD("group_id"), "%s", L(r, "måste anges", "is required"));
+	if (!e->from)
+		problem_field(p, FIELD("start"), "%s", L(r, "måste anges", "is required"));
+	if (!e->to)
+		problem_field(p, FIELD("end"), "%s", L(r, "måste anges", "is required"));
+	if (!e->user && e->kind != WFM_MEETING)
+		problem_field(p, FIELD("user_id"), "%s",
+		              L(r, "måste anges (bara ett möte kan gälla hela gruppen)",
+		                "is required (only a meeting may be for the whole group)"));
+	if (p->errors)
+		return;
+	if (e->to <= e->from)
+		problem_field(p, FIELD("end"), "%s",
+		              L(r, "måste vara efter start", "must be after start"));
+	else if (e->to - e->from >
+	         (e->kind == WFM_SHIFT || e->kind == WFM_MEETING ? MAX_SHIFT : MAX_ABSENT))
+		problem_field(p, FIELD("end"), "%s",
+		              e->kind == WFM_SHIFT || e->kind == WFM_MEETING
+		                      ? L(r, "högst 16 timmar efter start",
+		                          "at most 16 hours after start")
+		                      : L(r, "högst 31 dagar efter start",
+		                          "at most 31 days after start"));
+	if (e->user && e->group && !wfm_is_member(db, e->user, e->group))
+		problem_field(p, FIELD("user_id"), "%s",
+		              L(r, "är inte med i svarsgruppen",
+		                "is not a member of the response group"));
+	if (e->n_breaks && e->kind != WFM_SHIFT)
+		problem_field(p, FIELD("breaks"), "%s",
+		              L(r, "bara ett arbetspass har raster", "only a shift has breaks"));
+	for (int i = 0; i < e->n_breaks; i++) {
+		char bf[48];
+		e->breaks[i].user = e->user;
+		snprintf(bf, sizeof(bf), "breaks[%d]", i);
+		if (e->breaks[i].from < e->from || e->breaks[i].to > e->to)
+			problem_field(p, FIELD(bf), "%s",
+			              L(r, "måste ligga inom passet", "must lie within the shift"));
+	}
+	if (e->closes_group && e->kind != WFM_MEETING)
+		problem_field(
+		        p, FIELD("closes_group"), "%s",
+		        L(r, "bara ett möte stänger gruppen", "only a meeting closes the group"));
+#undef FIELD
+}
+
+static int overlap_conflict(struct req *r, int64_t other)
+{
+	return resp_error(r, 409, "overlap", L(r, "Passen krockar", "Shifts overlap"),
+	                  L(r, "Agenten har redan ett arbetspass då (pass %lld).",
+	                    "The agent already has a shift then (shift %lld)."),
+	                  (long long)other);
+}
+
+/* The queue follows closures a meeting created or changed. */
+static void closures_changed(struct req *r)
+{
+	if (r->app->acd)
+		acd_host_reload(r->app->acd, acd_now_ms());
+}
+
+/* ======================================================================
+ * /shifts
+ * ====================================================================== */
+
+static int shift_create(struct req *r)
+{
+	struct wfm_entry e;
+	struct problem p;
+	json_t *in;
+	int64_t other;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	memset(&e, 0, sizeof(e));
+	problem_init(&p);
+	p.status = 422;
+	entry_parse(r, in, &e, &p, "");
+	json_decref(in);
+	if (p.errors)
+		return resp_problem(r, &p);
+	problem_init(&p);
+	if (!may_plan(r, e.group))
+		return forbidden_group(r);
+	err = wfm_shift_overlapping(r->app->db, &e, &other);
+	if (!err && other)
+		return overlap_conflict(r, other);
+	if (!err)
+		err = wfm_entry_insert(r->app->db, &e);
+	if (err)
+		return resp_store_error(r, err, L(r, "passet", "the shift"));
+	if (e.closure)
+		closures_changed(r);
+	return resp_json(r, 201, wfm_entry_json(&e));
+}
+
+/* The entry {id} the principal may see (agents: their own or their group's meeting). */
+static int load_entry(struct req *r, struct wfm_entry *e, bool write)
+{
+	int err = wfm_entry_get(r->app->db, r->params[0], e);
+
+	if (err == ENOENT)
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"), "%s",
+		                  L(r, "Passet finns inte.", "The shift does not exist.")),
+		       ENOENT;
+	if (err)
+		return resp_store_error(r, err, L(r, "passet", "the shift")), err;
+	if (r->who.role == ROLE_AGENT && !write &&
+	    (e->user == r->who.id || (!e->user && wfm_is_member(r->app->db, r->who.id, e->group))))
+		return 0;
+	if (!may_plan(r, e->group))
+		return forbidden_group(r), EPERM;
+	return 0;
+}
+
+static int shift_get(struct req *r)
+{
+	struct wfm_entry e;
+
+	if (load_entry(r, &e, false))
+		return 0;
+	if (e.kind != WFM_SHIFT && e.kind != WFM_MEETING &&
+	    audit_record(r->app->db, r->now, r->who.id, "read", "absence", e.id, NULL))
+		return resp_store_error(r, EIO, "audit");
+	return resp_json(r, 200, wfm_entry_json(&e));
+}
+
+static int shift_update(struct req *r)
+{
+	struct wfm_entry e;
+	struct problem p;
+	json_t *in;
+	int64_t other;
+	int err;
+
+	if (load_entry(r, &e, true))
+		return 0;
+	if (req_json_object(r, &in))
+		return 0;
+	problem_init(&p);
+	p.status = 422;
+	entry_parse(r, in, &e, &p, "");
+	json_decref(in);
+	if (p.errors)
+		return resp_problem(r, &p);
+	problem_init(&p);
+	if (!may_plan(r, e.group))
+		return forbidden_group(r);
+	err = wfm_shift_overlapping(r->app->db, &e, &other);
+	if (!err && other)
+		return overlap_conflict(r, other);
+	if (!err)
+		err = wfm_entry_update(r->app->db, &e);
+	if (err)
+		return resp_store_error(r, err, L(r, "passet", "the shift"));
+	closures_changed(r);
+	return resp_json(r, 200, wfm_entry_json(&e));
+}
+
+static int shift_delete(struct req *r)
+{
+	struct wfm_entry e;
+	int err;
+
+	if (load_entry(r, &e, true))
+		return 0;
+	err = wfm_entry_delete(r->app->db, e.id);
+	if (err)
+		return resp_store_error(r, err, L(r, "passet", "the shift"));
+	if (e.closure)
+		closures_changed(r);
+	return resp_empty(r, 204);
+}
+
+/* ======================================================================
+ * /schedules
+ * ====================================================================== */
+
+/* ?week=2026-W50 (default: this week): [from, to) in epoch seconds. */
+static int query_week(struct req *r, char week[16], int64_t *from, int64_t *to)
+{
+	const char *w = req_query(r, "week");
+	int64_t monday;
+
+	if (w) {
+		if (schedule_week_parse(w, &monday) != 0)
+			return req_query_bad(r, "week", "%s",
+			                     L(r, "ska vara en ISO-vecka som 2026-W50",
+			                       "must be an ISO week such as 2026-W50"));
+		snprintf(week, 16, "%s", w);
+	} else {
+		struct date d, jan4 = {0, 1, 4};
+		int64_t t = today(r->now);
+		calendar_date_from_days(t, &d);
+		monday = t - calendar_weekday(&d);
+		/* The ISO week's year is its Thursday's. */
+		calendar_date_from_days(monday + 3, &d);
+		jan4.y = d.y;
+		snprintf(week, 16, "%04d-W%02d", d.y,
+		         (int)((monday - (calendar_date_to_days(&jan4) - calendar_weekday(&jan4))) /
+		                       7 +
+		               1));
+	}
+	*from = midnight(monday);
+	*to = midnight(monday + 7);
+	return 0;
+}
+
+static int schedules_get(struct req *r)
+{
+	int64_t group = query_group(r, r->who.role != ROLE_AGENT), from, to;
+	int64_t user = r->who.role == ROLE_AGENT ? r->who.id : 0;
+	char week[16];
+	json_t *entries = NULL, *members = NULL, *o;
+	int err;
+
+	if (r->resp)
+		return 0;
+	if (query_week(r, week, &from, &to))
+		return 0;
+	if (user && group && !wfm_is_member(r->app->db, user, group))
+		return forbidden_group(r);
+	if (!user && !may_plan(r, group))
+		return forbidden_group(r);
+	err = wfm_entries_json(r->app->db, group, user, from, to, &entries);
+	if (!err && group && !user)
+		err = wfm_members_json(r->app->db, group, &members);
+	if (!err)
+		err = audit_record(r->app->db, r->now, r->who.id, "list", "schedule", group, week);
+	if (err) {
+		json_decref(entries);
+		json_decref(members);
+		return resp_store_error(r, err, L(r, "schemat", "the schedule"));
+	}
+	o = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o}", "group_id",
+	              group ? json_integer(group) : json_null(), "week", week, "from", iso(from),
+	              "to", iso(to), "agents", members ? members : json_array(), "shifts", entries);
+	return resp_json(r, 200, o);
+}
+
+/* PUT: the week's entries of the group replaced by {"shifts":[…]}, all or nothing. */
+static int schedules_put(struct req *r)
+{
+	int64_t group = query_group(r, true), from, to, other = 0;
+	struct wfm_entry *v = NULL;
+	struct sched_span *spans = NULL;
+	struct problem p;
+	char week[16];
+	json_t *in = NULL, *list, *x, *entries;
+	size_t i, n;
+	int err = 0, a, b;
+	bool closures = false;
+
+	if (r->resp)
+		return 0;
+	if (query_week(r, week, &from, &to))
+		return 0;
+	if (!may_plan(r, group))
+		return forbidden_group(r);
+	if (req_json_object(r, &in))
+		return 0;
+	list = json_object_get(in, "shifts");
+	problem_init(&p);
+	p.status = 422;
+	if (!json_is_array(list) || json_array_size(list) > MAX_PUT) {
+		problem_field(&p, "shifts",
+		              L(r, "ska vara en lista med högst %d poster",
+		                "must be a list of at most %d entries"),
+		              MAX_PUT);
+		json_decref(in);
+		return resp_problem(r, &p);
+	}
+	n = json_array_size(list);
+	v = calloc(n ? n : 1, sizeof(*v));
+	spans = calloc(n ? n : 1, sizeof(*spans));
+	if (!v || !spans) {
+		free(v);
+		free(spans);
+		json_decref(in);
+		return resp_store_error(r, ENOMEM, "schedule");
+	}
+	json_array_foreach(list, i, x)
+	{
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "shifts[%zu].", i);
+		v[i].group = group;
+		if (!json_is_object(x)) {
+			problem_field(&p, prefix, "%s",
+			              L(r, "ska vara ett objekt", "must be an object"));
+			continue;
+		}
+		entry_parse(r, x, &v[i], &p, prefix);
+		if (!p.errors && v[i].group != group)
+			problem_field(&p, prefix, "%s",
+			              L(r, "group_id ska vara veckans grupp",
+			                "group_id must be the week's group"));
+		if (!p.errors && (v[i].from < from || v[i].from >= to))
+			problem_field(&p, prefix, "%s",
+			              L(r, "ska börja under veckan", "must start within the week"));
+		spans[i] = (struct sched_span){v[i].kind == WFM_SHIFT ? v[i].user : -(int64_t)i - 1,
+		                               v[i].from,
+		                               v[i].to > v[i].from ? v[i].to : v[i].from + 1};
+	}
+	json_decref(in);
+	if (p.errors) {
+		free(v);
+		free(spans);
+		return resp_problem(r, &p);
+	}
+	problem_init(&p);
+	if (schedule_overlap(spans, (int)n, &a, &b)) {
+		free(v);
+		free(spans);
+		return resp_error(
+		        r, 409, "overlap", L(r, "Passen krockar", "Shifts overlap"),
+		        L(r, "shifts[%d] och shifts[%d] är samma agents pass samtidigt.",
+		          "shifts[%d] and shifts[%d] are the same agent's shifts at once."),
+		        a, b);
+	}
+	free(spans);
+	err = db_begin(r->app->db);
+	if (!err)
+		err = wfm_entries_clear(r->app->db, group, from, to);
+	for (i = 0; !err && i < n; i++) {
+		err = wfm_shift_overlapping(r->app->db, &v[i], &other);
+		if (!err && other)
+			break;
+		err = wfm_entry_insert(r->app->db, &v[i]);
+		closures |= v[i].closure != 0;
+	}
+	if (!err && !other)
+		err = db_commit(r->app->db);
+	if (err || other)
+		db_rollback(r->app->db);
+	free(v);
+	if (other)
+		return overlap_conflict(r, other);
+	if (err)
+		return resp_store_error(r, err, L(r, "schemat", "the schedule"));
+	closures_changed(r);
+	(void)closures;
+	err = wfm_entries_json(r->app->db, group, 0, from, to, &entries);
+	if (err)
+		return resp_store_error(r, err, L(r, "schemat", "the schedule"));
+	return resp_json(r, 200,
+	                 json_pack("{s:I,s:s,s:o,s:o,s:o}", "group_id", (json_int_t)group, "week",
+	                           week, "from", iso(from), "to", iso(to), "shifts", entries));
+}
+
+/* ======================================================================
+ * The plan of a day: forecast, needed, scheduled
+ * ====================================================================== */
+
+struct plan {
+	int64_t day;  /* days since 1970-01-01 */
+	int64_t from; /* its local midnight, epoch s */
+	double fc[SLOTS];
+	double needed[SLOTS];
+	double needed_c[SLOTS];
+	double sched[SLOTS];
+	struct staffing_params p;
+	bool forecast; /* there was history to forecast from */
+	bool open;     /* the forecast has the day open */
+};
+
+static int plan_day(struct db *db, int64_t group, int64_t day, int64_t now, struct plan *pl)
+{
+	struct forecast_history h = {0};
+	struct forecast_request rq = {.first_day = day, .days = 1};
+	struct forecast_params fp;
+	struct staffing_interval st[SLOTS];
+	struct sched_span *sh = NULL, *of = NULL;
+	int nsh = 0, nof = 0, err;
+	int64_t t = today(now);
+
+	memset(pl, 0, sizeof(*pl));
+	pl->day = day;
+	pl->from = midnight(day);
+	err = wfm_group_params(db, group, now, SLOT_MIN, &pl->p);
+	if (err)
+		return err;
+	err = wfm_history(db, group, day < t ? day : t, SLOTS, &h);
+	if (!err) {
+		forecast_params_default(&fp);
+		if (forecast_run(&h, &rq, &fp, pl->fc, &pl->open, NULL) == 0)
+			pl->forecast = true;
+		free((void *)h.calls);
+		free((void *)h.open);
+	} else if (err != ENOENT) {
+		return err;
+	}
+	if (pl->forecast) {
+		err = staffing_plan(pl->fc, SLOTS, &pl->p, st);
+		if (err && err != ERANGE)
+			return err;
+		for (int i = 0; i < SLOTS; i++) {
+			pl->needed[i] = st[i].agents;
+			pl->needed_c[i] = st[i].agents_erlang_c;
+		}
+	}
+	err = wfm_spans(db, group, pl->from, pl->from + SLOTS * SLOT_MIN * 60, &sh, &nsh, &of,
+	                &nof);
+	if (!err)
+		err = schedule_coverage(sh, nsh, of, nof, pl->from, SLOTS, SLOT_MIN * 60,
+		                        pl->sched);
+	free(sh);
+	free(of);
+	return err;
+}
+
+/* The intervals worth showing: from the first to the last with a forecast, a need or a
+ * shift. */
+static void plan_span(const struct plan *pl, int *a, int *b)
+{
+	*a = SLOTS;
+	*b = -1;
+	for (int i = 0; i < SLOTS; i++)
+		if (pl->fc[i] >= 0.005 || pl->needed[i] > 0 || pl->sched[i] > 0) {
+			if (*a == SLOTS)
+				*a = i;
+			*b = i;
+		}
+}
+
+static json_t *num(double x)
+{
+	return json_real(round(x * 100) / 100);
+}
+
+static json_t *params_json(const struct staffing_params *p)
+{
+	return json_pack("{s:o,s:o,s:o,s:i,s:o,s:o}", "aht_s", num(p->aht_s), "patience_s",
+	                 num(p->patience_s), "target_sl", num(p->target_sl), "target_time_s",
+	                 (int)p->target_time_s, "shrinkage", num(p->shrinkage), "max_occupancy",
+	                 num(p->max_occupancy));
+}
+
+static json_t *coverage_json(const struct plan *pl, int64_t group)
+{
+	json_t *list = json_array();
+	double tf = 0, tn = 0, ts = 0, short_h = 0;
+	int a, b;
+	struct date d;
+	char ds[11];
+
+	plan_span(pl, &a, &b);
+	for (int i = a; i <= b; i++) {
+		double gap = pl->sched[i] - pl->needed[i];
+		json_array_append_new(
+		        list,
+		        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "start",
+		                  iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast",
+		                  num(pl->fc[i]), "needed", json_integer((json_int_t)pl->needed[i]),
+		                  "needed_erlang_c", json_integer((json_int_t)pl->needed_c[i]),
+		                  "scheduled", num(pl->sched[i]), "gap", num(gap), "status",
+		                  gap < -0.005  ? "short"
+		                  : gap > 0.995 ? "over"
+		                                : "ok"));
+		tf += pl->fc[i];
+		tn += pl->needed[i];
+		ts += pl->sched[i];
+		if (gap < -0.005)
+			short_h -= gap * SLOT_MIN / 60.0;
+	}
+	calendar_date_from_days(pl->day, &d);
+	calendar_date_format(&d, ds);
+	return json_pack("{s:I,s:s,s:i,s:b,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o}}", "group_id",
+	                 (json_int_t)group, "date", ds, "interval_min", SLOT_MIN,
+	                 "forecast_available", pl->forecast, "open", pl->open, "params",
+	                 params_json(&pl->p), "intervals", list, "totals", "forecast", num(tf),
+	                 "needed_hours", num(tn * SLOT_MIN / 60.0), "scheduled_hours",
+	                 num(ts * SLOT_MIN / 60.0), "short_hours", num(short_h));
+}
+
+/* ?group_id=&date= (default today) for coverage and its exports. */
+static int coverage_query(struct req *r, int64_t *group, int64_t *day)
+{
+	const char *ds = req_query(r, "date");
+	struct date d;
+
+	*group = query_group(r, true);
+	if (r->resp)
+		return EINVAL;
+	if (!may_plan(r, *group))
+		return forbidden_group(r), EPERM;
+	*day = today(r->now);
+	if (ds) {
+		if (calendar_date_parse(ds, &d) != 0)
+			return req_query_bad(
+			        r, "date", "%s",
+			        L(r, "ska vara ett datum YYYY-MM-DD", "must be a date YYYY-MM-DD"));
+		*day = calendar_date_to_days(&d);
+	}
+	return 0;
+}
+
+static int coverage_build(struct req *r, json_t **out)
+{
+	struct plan *pl;
+	int64_t group, day;
+	int err;
+
+	if (coverage_query(r, &group, &day))
+		return EINVAL;
+	pl = malloc(sizeof(*pl));
+	if (!pl)
+		return resp_store_error(r, ENOMEM, "coverage"), ENOMEM;
+	err = plan_day(r->app->db, group, day, r->now, pl);
+	if (err) {
+		free(pl);
+		return resp_store_error(r, err, L(r, "täckningen", "the coverage")), err;
+	}
+	*out = coverage_json(pl, group);
+	free(pl);
+	return 0;
+}
+
+static int coverage_get(struct req *r)
+{
+	json_t *o;
+
+	if (coverage_build(r, &o))
+		return 0;
+	return resp_json(r, 200, o);
+}
+
+static int coverage_file(struct req *r, bool xlsx)
+{
+	char *buf = NULL, name[96], disp[128];
+	size_t n = 0;
+	json_t *o;
+	int err;
+
+	if (coverage_build(r, &o))
+		return 0;
+	err = xlsx ? wfm_coverage_xlsx(o, r->lang[0] == 'e', &buf, &n)
+	           : wfm_coverage_csv(o, r->lang[0] == 'e', &buf, &n);
+	snprintf(name, sizeof(name), "tackning-%lld-%s.%s",
+	         (long long)json_integer_value(json_object_get(o, "group_id")),
+	         json_string_value(json_object_get(o, "date")), xlsx ? "xlsx" : "csv");
+	json_decref(o);
+	if (err)
+		return resp_store_error(r, EIO, "export");
+	err = resp_text(r, 200,
+	                xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	                     : "text/csv; charset=utf-8",
+	                buf, n);
+	free(buf);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
+	if (!err)
+		resp_header(r, "Content-Disposition", disp);
+	return err;
+}
+
+static int coverage_csv(struct req *r)
+{
+	return coverage_file(r, false);
+}
+
+static int coverage_xlsx(struct req *r)
+{
+	return coverage_file(r, true);
+}
+
+/* ======================================================================
+ * /wfm/today: the daily steering board
+ * ====================================================================== */
+
+static int today_get(struct req *r)
+{
+	int64_t group = query_group(r, true), now_ms = acd_now_ms(), now = r->now;
+	double offered[SLOTS], ans60[SLOTS], logged[SLOTS], sum_a = 0, sum_f = 0, day_f = 0;
+	double sum_logged = 0, sum_sched = 0, factor, refc[SLOTS];
+	struct staffing_interval st[SLOTS];
+	struct plan *pl;
+	json_t *list, *o, *live = NULL;
+	int cur, a, b, err;
+	double live_logged = -1;
+
+	if (r->resp)
+		return 0;
+	if (!may_plan(r, group))
+		return forbidden_group(r);
+	if (r->app->acd) {
+		acd_host_store_rollups(r->app->acd, now_ms);
+		if (group <= UINT32_MAX &&
+		    acd_host_group_json(r->app->acd, now_ms, (uint32_t)group, &live) == 0) {
+			json_t *ag = json_object_get(live, "agents");
+			live_logged = (double)json_integer_value(json_object_get(ag, "logged_in"));
+			json_decref(live);
+		}
+	}
+	pl = malloc(sizeof(*pl));
+	if (!pl)
+		return resp_store_error(r, ENOMEM, "today");
+	err = plan_day(r->app->db, group, today(now), now, pl);
+	if (!err)
+		err = wfm_actuals(r->app->db, group, pl->from, SLOTS, SLOT_MIN, offered, ans60,
+		                  logged);
+	if (err) {
+		free(pl);
+		return resp_store_error(r, err, L(r, "dagens plan", "today's plan"));
+	}
+	cur = (int)((now - pl->from) / (SLOT_MIN * 60));
+	if (cur < 0)
+		cur = 0;
+	if (cur >= SLOTS)
+		cur = SLOTS - 1;
+	if (live_logged >= 0)
+		logged[cur] = live_logged;
+	/* The re-forecast weighs the intervals already over against their forecast. */
+	for (int i = 0; i < SLOTS; i++) {
+		day_f += pl->fc[i];
+		if (i < cur) {
+			sum_a += offered[i];
+			sum_f += pl->fc[i];
+		}
+	}
+	factor = schedule_reforecast_factor(sum_a, sum_f, day_f);
+	for (int i = 0; i < SLOTS; i++)
+		refc[i] = i >= cur ? pl->fc[i] * factor : pl->fc[i];
+	memset(st, 0, sizeof(st));
+	if (pl->forecast) {
+		err = staffing_plan(refc, SLOTS, &pl->p, st);
+		if (err && err != ERANGE) {
+			free(pl);
+			return resp_store_error(r, err, L(r, "dagens plan", "today's plan"));
+		}
+	}
+	plan_span(pl, &a, &b);
+	for (int i = 0; i < SLOTS; i++)
+		if (offered[i] > 0 || logged[i] > 0.005) {
+			if (a == SLOTS || i < a)
+				a = i;
+			if (i > b)
+				b = i;
+		}
+	list = json_array();
+	for (int i = a; i <= b; i++) {
+		bool started = i <= cur;
+		json_t *row = json_pack("{s:o,s:o,s:o,s:I,s:o,s:b}", "start",
+		                        iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast",
+		                        num(pl->fc[i]), "reforecast",
+		                        i >= cur ? num(refc[i]) : json_null(), "needed",
+		                        (json_int_t)(i >= cur ? st[i].agents : (int)pl->needed[i]),
+		                        "scheduled", num(pl->sched[i]), "current", i == cur);
+		json_object_set_new(row, "actual",
+		                    started ? json_integer((json_int_t)offered[i]) : json_null());
+		json_object_set_new(row, "logged_in", started ? num(logged[i]) : json_null());
+		json_object_set_new(row, "service_level",
+		                    started && offered[i] > 0 ? num(ans60[i] / offered[i])
+		                                              : json_null());
+		json_object_set_new(row, "login_rate",
+		                    started && pl->sched[i] > 0.005 ? num(logged[i] / pl->sched[i])
+		                                                    : json_null());
+		json_array_append_new(list, row);
+		if (started) {
+			sum_logged += logged[i];
+			sum_sched += pl->sched[i];
+		}
+	}
+	{
+		double tot_a = 0, tot_60 = 0;
+		for (int i = 0; i <= cur; i++) {
+			tot_a += offered[i];
+			tot_60 += ans60[i];
+		}
+		o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}",
+		              "group_id", (json_int_t)group, "at", iso(now), "interval_min",
+		              SLOT_MIN, "forecast_available", pl->forecast, "params",
+		              params_json(&pl->p), "intervals", list, "totals", "forecast_day",
+		              num(day_f), "forecast_so_far", num(sum_f), "actual_so_far",
+		              json_integer((json_int_t)sum_a), "reforecast_factor", num(factor),
+		              "reforecast_day", num(sum_a + (day_f - sum_f) * factor),
+		              "service_level", tot_a > 0 ? num(tot_60 / tot_a) : json_null(),
+		              "login_rate",
+		              sum_sched > 0.005 ? num(sum_logged / sum_sched) : json_null());
+	}
+	free(pl);
+	return resp_json(r, 200, o);
+}
+
+const struct route api_wfm_routes[] = {
+        {"GET", "/api/v1/schedules", ROLES_STAFF, schedules_get},
+        {"PUT", "/api/v1/schedules", ROLES_LEADS, schedules_put},
+        {"POST", "/api/v1/shifts", ROLES_LEADS, shift_create},
+        {"GET", "/api/v1/shifts/{id}", ROLES_STAFF, shift_get},
+        {"PATCH", "/api/v1/shifts/{id}", ROLES_LEADS, shift_update},
+        {"DELETE", "/api/v1/shifts/{id}", ROLES_LEADS, shift_delete},
+        {"GET", "/api/v1/coverage", ROLES_LEADS, coverage_get},
+        {"GET", "/api/v1/coverage.csv", ROLES_LEADS, coverage_csv},
+        {"GET", "/api/v1/coverage.xlsx", ROLES_LEADS, coverage_xlsx},
+        {"GET", "/api/v1/wfm/today", ROLES_LEADS, today_get},
+        {NULL, NULL, 0, NULL},
+};
