@@ -414,9 +414,58 @@ static void test_invoice(void **state)
 	json_decref(o);
 }
 
+/* The report for a period as the writers take it. */
+static struct report *built(struct fixture *f, const char *period)
+{
+	struct report *rep = NULL;
+
+	assert_int_equal(report_build(f->db, &admin, period, 0, &rep), 0);
+	assert_non_null(rep);
+	return rep;
+}
+
+/* Bytes made in memory, put in `path` for the tools that read files (unzip, pdftotext). */
+static void put_file(const char *path, char *buf, size_t n)
+{
+	FILE *out = fopen(path, "wb");
+
+	assert_non_null(out);
+	assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_int_equal(fclose(out), 0);
+	free(buf);
+}
+
+/* A period's report as XLSX or PDF (made in memory) in `path`. */
+static int monthly_file(const struct report *rep, bool pdf, const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	int err = pdf ? report_monthly_pdf(rep, "Testkommun", &buf, &n)
+	              : report_monthly_xlsx(rep, "Testkommun", &buf, &n);
+
+	if (!err)
+		put_file(path, buf, n);
+	return err;
+}
+
+static int invoice_file(const json_t *inv, bool pdf, const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	int err = pdf ? report_invoice_pdf(inv, "Testkommun", &buf, &n)
+	              : report_invoice_xlsx(inv, "Testkommun", &buf, &n);
+
+	if (!err)
+		put_file(path, buf, n);
+	else
+		assert_null(buf);
+	return err;
+}
+
 static void test_csv(void **state)
 {
 	struct fixture *f = *state;
+	struct report *rep;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -437,11 +486,11 @@ static void test_csv(void **state)
 	free(buf);
 
 	buf = NULL;
-	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
+	rep = built(f, "2026-03");
 	mem = open_memstream(&buf, &len);
-	assert_int_equal(report_monthly_csv(o, mem), 0);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
-	json_decref(o);
+	report_free(rep);
 	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
 	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
 	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
@@ -657,6 +706,7 @@ static void xlsx_charts(const char *path, const json_t *rep)
 static void test_xlsx(void **state)
 {
 	struct fixture *f = *state;
+	struct report *rep;
 	char path[] = "/tmp/lotsen-test-report-XXXXXX";
 	char v[64], *xml;
 	json_t *o;
@@ -668,7 +718,9 @@ static void test_xlsx(void **state)
 	/* monthly: 3 rows (group 1 × client 1, group 1 × client 2, group 2 × client 2) from
 	 * spreadsheet row 4, so the totals are on row 7 */
 	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), 0);
+	rep = built(f, "2026-03");
+	assert_int_equal(monthly_file(rep, false, path), 0);
+	report_free(rep);
 	xml = unzip_member(path, "xl/workbook.xml");
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
@@ -711,7 +763,7 @@ static void test_xlsx(void **state)
 
 	/* invoice: 5 lines (rows 4–8), a sum per client (9, 10), the total on row 11 */
 	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_invoice_xlsx(o, "Testkommun", path), 0);
+	assert_int_equal(invoice_file(o, false, path), 0);
 	json_decref(o);
 	xml = unzip_member(path, "xl/workbook.xml");
 	assert_non_null(strstr(xml, "<sheet name=\"Fakturaunderlag\" sheetId=\"1\""));
@@ -742,10 +794,9 @@ static void test_xlsx(void **state)
 	assert_string_equal(cell(xml, "D10", v, sizeof(v)), "");
 	free(xml);
 
-	/* not a report */
+	/* not an invoice basis: nothing made */
 	o = json_object();
-	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), EINVAL);
-	assert_int_equal(report_invoice_xlsx(o, "Testkommun", path), EINVAL);
+	assert_int_equal(invoice_file(o, false, path), EINVAL);
 	json_decref(o);
 	unlink(path);
 }
@@ -757,11 +808,11 @@ static void pdf_busy_hours(struct fixture *f, const char *path)
 {
 	char cmd[512], png[80], *txt;
 	int with, without;
-	json_t *o;
+	struct report *rep;
 	FILE *in;
 
-	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
+	rep = built(f, "2026-03");
+	assert_int_equal(monthly_file(rep, true, path), 0);
 	with = pdf_pages(path);
 	snprintf(cmd, sizeof(cmd), "pdftotext -f 2 -l 2 '%s' -", path);
 	txt = command_output(cmd);
@@ -787,9 +838,9 @@ static void pdf_busy_hours(struct fixture *f, const char *path)
 	unlink(png);
 
 	/* without busy hours (a report stored before they were added): no such page */
-	json_object_del(o, "busy_hours");
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
-	json_decref(o);
+	rep->busy = false;
+	assert_int_equal(monthly_file(rep, true, path), 0);
+	report_free(rep);
 	without = pdf_pages(path);
 	assert_int_equal(with, without + 1);
 	snprintf(cmd, sizeof(cmd), "pdftotext '%s' -", path);
@@ -809,13 +860,14 @@ static void test_pdf(void **state)
 	int fd = mkstemp(path), pages = 0;
 	long n;
 	FILE *in;
+	struct report *rep;
 	json_t *o;
 
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
-	json_decref(o);
+	rep = built(f, "2026-03");
+	assert_int_equal(monthly_file(rep, true, path), 0);
+	report_free(rep);
 	in = fopen(path, "rb");
 	assert_non_null(in);
 	assert_int_equal(fseek(in, 0, SEEK_END), 0);
@@ -835,22 +887,21 @@ static void test_pdf(void **state)
 	pdf_busy_hours(f, path);
 
 	o = json_object();
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), EINVAL);
-	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), EINVAL);
+	assert_int_equal(invoice_file(o, true, path), EINVAL);
 	json_decref(o);
 
 	/* the invoice basis and a tertial report as PDF */
 	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), 0);
+	assert_int_equal(invoice_file(o, true, path), 0);
 	json_decref(o);
 	in = fopen(path, "rb");
 	assert_non_null(in);
 	assert_int_equal(fread(buf5, 1, 5, in), 5);
 	fclose(in);
 	assert_memory_equal(buf5, "%PDF-", 5);
-	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
-	json_decref(o);
+	rep = built(f, "2026-T1");
+	assert_int_equal(monthly_file(rep, true, path), 0);
+	report_free(rep);
 	unlink(path);
 }
 
@@ -1084,16 +1135,16 @@ static void test_csv_period(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem;
-	json_t *o;
+	struct report *rep;
 
 	assert_int_equal(db_exec(f->db, survey_fixture), 0);
 	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
-	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	rep = built(f, "2026-T1");
 	mem = open_memstream(&buf, &len);
 	assert_non_null(mem);
-	assert_int_equal(report_monthly_csv(o, mem), 0);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
-	json_decref(o);
+	report_free(rep);
 	assert_true(strncmp(buf, "Period;Svarsgrupp;Förvaltning;Ärenden;", 40) == 0);
 	assert_non_null(strstr(buf, "\r\nPeriod;Handläggare;Ärenden;"));
 	/* group 1 in T1: cases 1 2 3 4 7 8 9, resolved 1 4 7 8, guided 2 9, handed over 3;
