@@ -590,10 +590,12 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 	bool pdf = strcmp(format, "pdf") == 0;
 	struct principal who = {.id = 0, .role = ROLE_ADMIN};
 	struct report_period m;
+	struct report *rep = NULL;
 	struct db *db;
 	json_t *o = NULL;
 	FILE *f = stdout;
-	char *end;
+	char *end, *buf = NULL;
+	size_t n = 0;
 	long long client_id;
 	int err;
 
@@ -619,20 +621,31 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 	}
 	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
 		return 1;
-	err = monthly ? report_period(db, &who, month, client_id, &o)
+	err = monthly ? report_build(db, &who, month, client_id, &rep)
 	              : report_invoice(db, &who, month, client_id, &o);
+	if (!err && monthly && !xlsx && !pdf && strcmp(format, "csv") != 0)
+		err = report_json(rep, &o);
 	db_close(db);
 	if (err) {
 		fprintf(stderr, "lotsen %s: %s\n", what, strerror(err));
+		report_free(rep);
+		json_decref(o);
 		return 1;
 	}
 	if (xlsx || pdf) {
-		err = pdf ? (monthly ? report_monthly_pdf : report_invoice_pdf)(o, municipality,
-		                                                                path)
-		      : monthly ? report_monthly_xlsx(o, municipality, path)
-		                : report_invoice_xlsx(o, municipality, path);
+		/* made in memory, then written where asked */
+		err = pdf       ? (monthly ? report_monthly_pdf(rep, municipality, &buf, &n)
+		                           : report_invoice_pdf(o, municipality, &buf, &n))
+		      : monthly ? report_monthly_xlsx(rep, municipality, &buf, &n)
+		                : report_invoice_xlsx(o, municipality, &buf, &n);
+		report_free(rep);
 		json_decref(o);
 		report_pdf_shutdown();
+		if (!err && (!(f = fopen(path, "wb")) || fwrite(buf, 1, n, f) != n))
+			err = errno ? errno : EIO;
+		if (f && f != stdout && fclose(f) != 0 && !err)
+			err = EIO;
+		free(buf);
 		if (err) {
 			fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path,
 			        strerror(err));
@@ -642,17 +655,19 @@ static int cmd_report(int argc, char **argv, const char *what, const char *flag,
 	}
 	if (path && !(f = fopen(path, "w"))) {
 		fprintf(stderr, "lotsen %s: cannot write %s: %s\n", what, path, strerror(errno));
+		report_free(rep);
 		json_decref(o);
 		return 1;
 	}
 	if (strcmp(format, "csv") == 0)
-		err = monthly ? report_monthly_csv(o, f) : report_invoice_csv(o, f);
+		err = monthly ? report_monthly_csv(rep, f) : report_invoice_csv(o, f);
 	else if (json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) !=
 	                 0 ||
 	         fputc('\n', f) == EOF)
 		err = EIO;
 	if (f != stdout && fclose(f) != 0)
 		err = err ? err : EIO;
+	report_free(rep);
 	json_decref(o);
 	if (err) {
 		fprintf(stderr, "lotsen %s: writing failed: %s\n", what, strerror(err));

@@ -166,6 +166,9 @@ enum acd_action_kind {
 	ACD_ACT_CLOSED,         /* play the closed message of `group`, then hang up */
 	ACD_ACT_FORWARD,        /* forward the call to `number` (urgent, external overflow) */
 };
+/* One past the last kind, for tables indexed by kind (not an enumerator, so switches
+ * over the kinds stay complete without it). */
+#define ACD_ACT_KIND_MAX (ACD_ACT_FORWARD + 1)
 
 struct acd_action {
 	enum acd_action_kind kind;
@@ -179,6 +182,10 @@ struct acd_action {
 
 /* Take the oldest pending action; false when there is none. */
 bool acd_next_action(struct acd *a, struct acd_action *out);
+
+/* Stable lower-case names of action kinds ("queued", "offer", …), the one table the
+ * event stream's JSON and log lines use; "unknown" for a value outside the enum. */
+const char *acd_action_name(enum acd_action_kind k);
 
 /* ---- events out: the log that statistics are folded from ----------------- */
 

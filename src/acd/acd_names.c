@@ -1,8 +1,21 @@
-/* Stable names of ACD event kinds, pause reasons and agent states (database and API). */
+/* Stable names of ACD action kinds, event kinds, pause reasons and agent states (database,
+ * API, event streams and log lines). */
 #include "acd/acd.h"
 
 #include <errno.h>
 #include <string.h>
+
+static const char *const action_names[ACD_ACT_KIND_MAX] = {
+        [ACD_ACT_QUEUED] = "queued",
+        [ACD_ACT_ANNOUNCE] = "announce",
+        [ACD_ACT_OFFER] = "offer",
+        [ACD_ACT_CANCEL_OFFER] = "cancel_offer",
+        [ACD_ACT_CONNECT] = "connect",
+        [ACD_ACT_OFFER_CALLBACK] = "offer_callback",
+        [ACD_ACT_CALLBACK_DIAL] = "callback_dial",
+        [ACD_ACT_CLOSED] = "closed",
+        [ACD_ACT_FORWARD] = "forward",
+};
 
 static const char *const event_names[ACD_EV_KIND_MAX] = {
         [ACD_EV_CALL_ARRIVED] = "call_arrived",
@@ -40,6 +53,13 @@ static const char *const state_names[ACD_AGENT_PAUSED + 1] = {
         [ACD_AGENT_OFFERED] = "offered",       [ACD_AGENT_TALKING] = "talking",
         [ACD_AGENT_WRAPUP] = "wrapup",         [ACD_AGENT_PAUSED] = "paused",
 };
+
+const char *acd_action_name(enum acd_action_kind k)
+{
+	if ((int)k <= 0 || (int)k >= ACD_ACT_KIND_MAX)
+		return "unknown";
+	return action_names[k];
+}
 
 const char *acd_event_kind_name(enum acd_event_kind k)
 {

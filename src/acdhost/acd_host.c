@@ -308,36 +308,12 @@ static void mark(uint32_t *set, size_t *n, uint32_t id)
 		set[(*n)++] = id;
 }
 
-static void tell(struct acd_host *h, enum acd_note_kind kind, uint32_t id, const json_t *j)
+static void tell(struct acd_host *h, enum acd_note_kind kind, uint32_t id,
+                 const struct acd_action *act, const json_t *j)
 {
 	for (int i = 0; i < ACD_HOST_LISTENERS; i++)
 		if (h->listeners[i].fn)
-			h->listeners[i].fn(kind, id, j, h->listeners[i].arg);
-}
-
-static const char *action_name(enum acd_action_kind k)
-{
-	switch (k) {
-	case ACD_ACT_QUEUED:
-		return "queued";
-	case ACD_ACT_ANNOUNCE:
-		return "announce";
-	case ACD_ACT_OFFER:
-		return "offer";
-	case ACD_ACT_CANCEL_OFFER:
-		return "cancel_offer";
-	case ACD_ACT_CONNECT:
-		return "connect";
-	case ACD_ACT_OFFER_CALLBACK:
-		return "offer_callback";
-	case ACD_ACT_CALLBACK_DIAL:
-		return "callback_dial";
-	case ACD_ACT_CLOSED:
-		return "closed";
-	case ACD_ACT_FORWARD:
-		return "forward";
-	}
-	return "unknown";
+			h->listeners[i].fn(kind, id, act, j, h->listeners[i].arg);
 }
 
 static void engine_tmr_h(void *arg);
@@ -386,28 +362,21 @@ int acd_host_flush(struct acd_host *h, int64_t now_ms)
 	if (err || nerr)
 		log_error("acd.store", "error=\"%s\" events_lost=%d", db_errmsg(h->db), nerr);
 	while (acd_next_action(h->engine, &act)) {
-		json_t *j = json_pack("{s:s,s:I,s:i,s:i,s:i}", "action", action_name(act.kind),
-		                      "call_id", (json_int_t)(act.call + (uint64_t)h->call_base),
-		                      "group_id", (int)act.group, "position", act.position,
-		                      "agent_id", (int)act.agent);
-		json_object_set_new(j, "ewt_s", json_integer((act.ewt_ms + 999) / 1000));
-		if (act.number[0])
-			json_object_set_new(j, "number", json_string(act.number));
-		tell(h, ACD_NOTE_ACTION, act.agent, j);
-		json_decref(j);
+		act.call += (uint64_t)h->call_base; /* listeners see the outside id */
+		tell(h, ACD_NOTE_ACTION, act.agent, &act, NULL);
 		mark(h->dirty_groups, &h->ndirty_groups, act.group);
 	}
 	for (size_t i = 0; i < h->ndirty_groups; i++) {
 		json_t *j;
 		if (acd_host_group_json(h, now_ms, h->dirty_groups[i], &j) == 0) {
-			tell(h, ACD_NOTE_GROUP, h->dirty_groups[i], j);
+			tell(h, ACD_NOTE_GROUP, h->dirty_groups[i], NULL, j);
 			json_decref(j);
 		}
 	}
 	for (size_t i = 0; i < h->ndirty_agents; i++) {
 		json_t *j;
 		if (acd_host_agent_json(h, now_ms, h->dirty_agents[i], &j) == 0) {
-			tell(h, ACD_NOTE_AGENT, h->dirty_agents[i], j);
+			tell(h, ACD_NOTE_AGENT, h->dirty_agents[i], NULL, j);
 			json_decref(j);
 		}
 	}

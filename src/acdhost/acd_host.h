@@ -23,13 +23,18 @@ struct db;
 
 /* What listeners hear. ACTION: an action for telephony or an agent's desktop (id =
  * the agent, 0 when none); GROUP: a group's snapshot changed (id = group); AGENT: an
- * agent's state changed (id = agent). `json` is the object as the API shows it. */
+ * agent's state changed (id = agent). */
 enum acd_note_kind {
 	ACD_NOTE_ACTION = 1,
 	ACD_NOTE_GROUP,
 	ACD_NOTE_AGENT,
 };
-typedef void(acd_note_h)(enum acd_note_kind kind, uint32_t id, const json_t *json, void *arg);
+/* For ACTION, `act` is the engine's action with `call` the id as seen outside and
+ * `json` is NULL: a listener that needs JSON (the event stream) makes it. For GROUP and
+ * AGENT, `act` is NULL and `json` the snapshot as the API shows it. Both are borrowed
+ * for the call only. */
+typedef void(acd_note_h)(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                         const json_t *json, void *arg);
 
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t acd_now_ms(void);

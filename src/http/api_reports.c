@@ -4,100 +4,72 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "http/http_int.h"
 #include "report/report.h"
 
-typedef int(report_h)(struct db *db, const struct principal *who, const char *month,
-                      int64_t client_id, json_t **out);
-typedef int(report_xlsx_h)(const json_t *report, const char *municipality, const char *path);
-
 #define XLSX_CTYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define PDF_CTYPE  "application/pdf"
 
-/* The whole file at `path` into a new buffer; 0 or an errno. */
-static int read_all(const char *path, char **out, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-	int err = 0;
+enum report_what { WHAT_MONTHLY, WHAT_PERIOD, WHAT_INVOICE };
+enum report_format { FMT_JSON, FMT_XLSX, FMT_PDF };
 
-	if (!f)
-		return errno;
-	do {
-		if (len == cap) {
-			char *p = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!p) {
-				err = ENOMEM;
-				break;
-			}
-			buf = p;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	if (!err && ferror(f))
-		err = EIO;
-	fclose(f);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	*n = len;
-	return 0;
-}
-
-/* The report as an XLSX or PDF file's bytes, written to a private temporary file that is
- * removed at once. */
-static int make_file(const json_t *o, report_xlsx_h *h, const char *municipality, char **buf,
-                     size_t *n)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[512];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/lotsen-report-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return EIO;
-	close(fd);
-	err = h(o, municipality ? municipality : "", path);
-	if (!err)
-		err = read_all(path, buf, n);
-	unlink(path);
-	return err ? EIO : 0;
-}
-
-/* A report is computed, and its file made, on a read worker: what it needs is copied
- * here from the request. */
+/* A report is computed, and its file made in memory, on a read worker: what it needs is
+ * copied here from the request. */
 struct report_job {
-	report_h *h;              /* the report */
-	report_xlsx_h *fh;        /* its file's writer, NULL: JSON */
+	enum report_what what;
+	enum report_format format;
 	const char *name, *ext;   /* the attachment's name and extension (static) */
 	const char *ctype;        /* its content type (static) */
 	const char *municipality; /* the server's setting (borrowed, lives as long) */
 	struct principal who;     /* the reader */
 	char month[64];           /* the month or period asked for */
 	int64_t client_id;        /* 0: all the reader may see */
-	json_t *report;           /* the report (owned until answered) */
+	json_t *report;           /* the JSON answer (owned until answered), or NULL */
 	char *file;               /* the file's bytes (owned), or NULL */
 	size_t file_len;          /* bytes in file */
 	int err;                  /* the read's result */
 };
 
+/* The invoice basis is JSON that its writers read; the monthly and period reports are a
+ * struct report that the JSON and the writers are made from. */
+static int invoice_read(struct db *db, struct report_job *j)
+{
+	const char *muni = j->municipality ? j->municipality : "";
+	int err = report_invoice(db, &j->who, j->month, j->client_id, &j->report);
+
+	if (err || j->format == FMT_JSON)
+		return err;
+	err = j->format == FMT_XLSX ? report_invoice_xlsx(j->report, muni, &j->file, &j->file_len)
+	                            : report_invoice_pdf(j->report, muni, &j->file, &j->file_len);
+	return err ? EIO : 0;
+}
+
+static int period_read(struct db *db, struct report_job *j)
+{
+	const char *muni = j->municipality ? j->municipality : "";
+	struct report *rep;
+	int err = report_build(db, &j->who, j->month, j->client_id, &rep);
+
+	if (err)
+		return err;
+	if (j->format == FMT_JSON)
+		err = report_json(rep, &j->report);
+	else if ((j->format == FMT_XLSX
+	                  ? report_monthly_xlsx(rep, muni, &j->file, &j->file_len)
+	                  : report_monthly_pdf(rep, muni, &j->file, &j->file_len)) != 0)
+		err = EIO;
+	report_free(rep);
+	return err;
+}
+
 static void report_read_h(struct db *db, void *arg)
 {
 	struct report_job *j = arg;
 
-	j->err = j->h(db, &j->who, j->month, j->client_id, &j->report);
-	if (!j->err && j->fh)
-		j->err = make_file(j->report, j->fh, j->municipality, &j->file, &j->file_len);
+	j->err = j->what == WHAT_INVOICE ? invoice_read(db, j) : period_read(db, j);
 }
 
 static int forbidden(struct req *r);
@@ -111,7 +83,7 @@ static void report_answer_h(struct req *r, void *arg)
 		forbidden(r);
 	} else if (j->err) {
 		resp_store_error(r, j->err, "report");
-	} else if (j->fh) {
+	} else if (j->format != FMT_JSON) {
 		if (resp_text(r, 200, j->ctype, j->file, j->file_len) == 0) {
 			snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.%s\"", j->name,
 			         j->month, j->ext);
@@ -133,12 +105,10 @@ static int forbidden(struct req *r)
 	                    "You may only see reports for your own department."));
 }
 
-/* Reports hold aggregates and case ids, no citizen data: reading one is not audited.
- * `ph` writes the PDF; NULL where a report has none. */
-static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xlsx_h *ph,
-                       const char *name)
+/* Reports hold aggregates and case ids, no citizen data: reading one is not audited. */
+static int report_send(struct req *r, enum report_what what, const char *name)
 {
-	bool period = h == report_period;
+	bool period = what == WHAT_PERIOD;
 	const char *month = req_query(r, period ? "period" : "month");
 	const char *format = req_query(r, "format");
 	struct report_period m;
@@ -168,15 +138,13 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 		return resp_problem(r, &p);
 	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
-	    (!ph || strcmp(format, "pdf") != 0)) {
+	    strcmp(format, "pdf") != 0) {
 		struct problem p;
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(
-		        &p, "format", "%s",
-		        ph ? L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf")
-		           : L(r, "ska vara json eller xlsx", "must be json or xlsx"));
+		problem_field(&p, "format", "%s",
+		              L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf"));
 		return resp_problem(r, &p);
 	}
 	if (req_query_int(r, "client_id", &client_id))
@@ -184,18 +152,18 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return resp_store_error(r, ENOMEM, "report");
-	j->h = h;
+	j->what = what;
 	j->name = name;
 	j->municipality = r->app->municipality;
 	j->who = r->who;
 	j->client_id = client_id;
 	snprintf(j->month, sizeof(j->month), "%s", month); /* a valid period is short */
 	if (format && strcmp(format, "xlsx") == 0) {
-		j->fh = xh;
+		j->format = FMT_XLSX;
 		j->ext = "xlsx";
 		j->ctype = XLSX_CTYPE;
 	} else if (format && strcmp(format, "pdf") == 0) {
-		j->fh = ph;
+		j->format = FMT_PDF;
 		j->ext = "pdf";
 		j->ctype = PDF_CTYPE;
 	}
@@ -211,13 +179,12 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 
 static int reports_monthly(struct req *r)
 {
-	return report_send(r, report_monthly, report_monthly_xlsx, report_monthly_pdf,
-	                   "manadsrapport");
+	return report_send(r, WHAT_MONTHLY, "manadsrapport");
 }
 
 static int reports_period(struct req *r)
 {
-	return report_send(r, report_period, report_monthly_xlsx, report_monthly_pdf, "rapport");
+	return report_send(r, WHAT_PERIOD, "rapport");
 }
 
 /* The reports stored on the first working day of each month (newest first). */
@@ -281,8 +248,7 @@ static int reports_stored_get(struct req *r)
 
 static int reports_invoice(struct req *r)
 {
-	return report_send(r, report_invoice, report_invoice_xlsx, report_invoice_pdf,
-	                   "fakturaunderlag");
+	return report_send(r, WHAT_INVOICE, "fakturaunderlag");
 }
 
 #define ROLES_REPORTS (ROLE_MANAGER | ROLE_ADMIN | ROLE_CLIENT_VIEWER)

@@ -210,7 +210,8 @@ size_t sse_hub_count(const struct sse_hub *hub);
 /* Answer r with a stream that receives the queue's notes meant for r->who. */
 int sse_open(struct req *r, struct sse_hub *hub);
 /* The queue host's listener: fans its notes out to the streams (arg = the hub). */
-void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, void *arg);
+void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                    const json_t *json, void *arg);
 /* Tell every stream that urgent notice `id` was published, changed or withdrawn: a
  * `notice` event carrying only the id, so each page refetches what its reader may see. */
 void sse_notice(struct sse_hub *hub, int64_t id);

@@ -186,10 +186,25 @@ static bool is_lead(const struct principal *p)
 	return (p->role & ROLES_LEADS) != 0;
 }
 
-void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, void *arg)
+/* An action as the stream shows it; the stream is the only place actions become JSON. */
+static json_t *action_json(const struct acd_action *act)
+{
+	json_t *j = json_pack("{s:s,s:I,s:i,s:i,s:i,s:I}", "action", acd_action_name(act->kind),
+	                      "call_id", (json_int_t)act->call, "group_id", (int)act->group,
+	                      "position", act->position, "agent_id", (int)act->agent, "ewt_s",
+	                      (json_int_t)((act->ewt_ms + 999) / 1000));
+
+	if (j && act->number[0])
+		json_object_set_new(j, "number", json_string(act->number));
+	return j;
+}
+
+void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                    const json_t *json, void *arg)
 {
 	struct sse_hub *hub = arg;
 	json_t *wfm = NULL;
+	json_t *aj = NULL;
 
 	/* The steering board's figures of an interval changed with the group's: leads hear
 	 * a `wfm` event naming the group and refetch /api/v1/wfm/today. */
@@ -212,12 +227,18 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const json_t *json, vo
 		case ACD_NOTE_ACTION:
 			/* An agent hears what concerns them; an admin (a test driver, a
 			 * telephony observer) hears every action. */
-			if ((id && s->who.id == (int64_t)id) || s->who.role == ROLE_ADMIN)
-				push_event(s, "action", json);
+			if (!((id && s->who.id == (int64_t)id) || s->who.role == ROLE_ADMIN))
+				break;
+			if (!aj)
+				aj = action_json(
+				        act); /* once, for the first stream that hears it */
+			if (aj)
+				push_event(s, "action", aj);
 			break;
 		}
 	}
 	json_decref(wfm);
+	json_decref(aj);
 }
 
 void sse_notice(struct sse_hub *hub, int64_t id)

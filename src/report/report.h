@@ -6,6 +6,8 @@
 #ifndef LOTSEN_REPORT_REPORT_H
 #define LOTSEN_REPORT_REPORT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,34 +41,145 @@ int report_monthly(struct db *db, const struct principal *who, const char *month
 int report_invoice(struct db *db, const struct principal *who, const char *month, int64_t client_id,
                    json_t **out);
 
+enum report_period_kind { PERIOD_MONTH, PERIOD_TERTIAL, PERIOD_YEAR, PERIOD_RANGE };
+
+/* ======================================================================
+ * The period report as data
+ * ====================================================================== */
+
+/* Built once from the rollups (report_build); the API's JSON (report_json) and the CSV,
+ * XLSX and PDF writers all read this, never each other's output. A rate of nothing (no
+ * cases, nothing offered, no answers) is NAN, shown as null in the JSON and left empty in
+ * the files. */
+
+#define REPORT_NKINDS    7 /* category kinds, in the order report_kinds lists them */
+#define REPORT_NOUTCOMES 4 /* resolved, guided, handed_over, forwarded_urgent */
+#define REPORT_NCHANNEL  7 /* = REPORT_NCHANNELS of report_int.h */
+
+/* Case figures of a row. */
+struct report_cases {
+	int64_t cases;                     /* every case */
+	int64_t outcome[REPORT_NOUTCOMES]; /* per outcome, in the order above */
+	double fcr;                        /* resolved ÷ cases, 4 decimals; NAN: no cases */
+	double fcr_incl_guided;            /* (resolved + guided) ÷ cases */
+	int64_t channel[REPORT_NCHANNEL];  /* per channel, in report_channels' order */
+	int64_t complaints, praise;        /* cases of kind complaint and praise */
+};
+
+/* Call figures of a row from the queue's 15-minute rollups (DESIGN.md's definitions). */
+struct report_calls {
+	int64_t offered, answered, answered_60, answered_180, abandoned, short_abandoned, handled;
+	double service_level_60;  /* answered within 60 s ÷ offered; NAN: nothing offered */
+	double service_level_180; /* answered within 180 s ÷ offered */
+	double abandon_rate;      /* abandoned ÷ offered */
+	double asa_s;             /* mean wait of the answered, s; NAN: none answered */
+	double aht_s;             /* mean talk + wrap-up, s; NAN: none handled */
+};
+
+/* The satisfaction question's answers (REPORT_SATISFACTION_PROMPT). */
+struct report_sat {
+	int64_t answers;  /* answers 1–5 */
+	double share_3_5; /* share of answers 3–5; NAN: no answers */
+	double share_4_5; /* share of answers 4–5 */
+	double index;     /* SKR's 0–100 index (1→0 … 5→100), 2 decimals */
+};
+
+struct report_figures {
+	struct report_cases c;
+	struct report_calls calls; /* meaningful when the row's `calls` is set */
+	struct report_sat sat;     /* meaningful when the row's `sat` is set */
+};
+
+/* The tables of a period: group × client, then one per breakdown. */
+enum report_table {
+	REPORT_ROWS,     /* group × client */
+	REPORT_GROUPS,   /* with calls and satisfaction */
+	REPORT_CLIENTS,  /* cases only */
+	REPORT_UNITS,    /* with calls and satisfaction */
+	REPORT_KINDS,    /* cases only; `ki` indexes report_kinds */
+	REPORT_CHANNELS, /* cases only; `ki` indexes report_channels */
+	REPORT_AGENTS,   /* outcomes and satisfaction, no channels */
+	REPORT_NTABLES
+};
+
+struct report_row {
+	int64_t id;      /* group, client, unit or agent id (the group for ROWS); 0 for kinds… */
+	int64_t id2;     /* ROWS: the client; else 0 */
+	int ki;          /* KINDS, CHANNELS: the index; else 0 */
+	char name[160];  /* the group's, client's, unit's or agent's name; "" for kinds… */
+	char name2[160]; /* ROWS: the client's name */
+	bool full;       /* the channels, complaints and praise apply (all but agents) */
+	bool calls;      /* the call figures apply (groups, units, totals) */
+	bool sat;        /* the satisfaction figures apply (groups, units, agents, totals) */
+	struct report_figures f;
+	/* Only in the current period: */
+	const struct report_row *prev;  /* the same row in the previous period; NULL: none */
+	struct report_figures change;   /* f − prev->f (rates: NAN where either is); with prev */
+	double vs_fcr, vs_sl60, vs_sat; /* fcr, service level 60 s and share 4–5 less their
+	                                   targets; NAN where the figure is */
+};
+
+/* One period's figures. */
+struct report_part {
+	char label[32];   /* the period as asked ("2026-03", "2026-T1", …) */
+	int64_t from, to; /* its bounds, UTC seconds */
+	struct {
+		struct report_row *v;
+		size_t n;
+	} t[REPORT_NTABLES];     /* each sorted by id, id2, ki */
+	struct report_row total; /* every case, the listed groups' calls and answers */
+};
+
+struct report {
+	enum report_period_kind kind;
+	int64_t client_id;         /* 0: every client */
+	struct report_part cur;    /* the period asked for; rows with prev, change, vs_* */
+	struct report_part prev;   /* the period before, as a plain comparison */
+	bool busy;                 /* busy_hours holds the period's profile */
+	int busy_days;             /* days in the period */
+	int64_t busy_hours[7][24]; /* offered calls per Stockholm weekday (Monday 0) × hour */
+};
+
+/* The category kinds' names in the database ("question", …, "fault_report"). */
+extern const char *const report_kinds[REPORT_NKINDS];
+
+/* Builds the report for a period (as report_period's arguments and errors); *out is the
+ * caller's, free it with report_free. */
+int report_build(struct db *db, const struct principal *who, const char *period, int64_t client_id,
+                 struct report **out);
+void report_free(struct report *rep);
+/* The report as the API answers it (report_period's JSON); *out a new reference. */
+int report_json(const struct report *rep, json_t **out);
+
 /* The reports as CSV for Swedish Excel: UTF-8, ';' between fields, decimal comma, a
  * header row with Swedish column names. The monthly (period) report is several tables,
  * each after an empty line with its own header: cases per group × client, calls per group,
  * one per breakdown (group, client, unit, kind, channel, agent) and the busy hours. */
-int report_monthly_csv(const json_t *report, FILE *f);
+int report_monthly_csv(const struct report *rep, FILE *f);
 int report_invoice_csv(const json_t *invoice, FILE *f);
 
-/* The reports as XLSX workbooks written to `path`, with the municipality's name and the
- * period in each sheet's title row. Monthly: sheets "Ärenden" (group × client and totals),
- * "Samtal" (calls per group and totals), "Jämförelse" (this month, last month, change),
- * "Fördelning" (the breakdowns), "Diagram" (cases and service level 60 s per group with the
- * 85 % target, as charts) and "Belastning" (offered calls per weekday × hour, as a heat map
- * and two charts).
+/* The reports as XLSX workbooks, the bytes in *buf (malloc'd, the caller's) and *n, with
+ * the municipality's name and the period in each sheet's title row. Monthly: sheets
+ * "Ärenden" (group × client and totals), "Samtal" (calls per group and totals),
+ * "Jämförelse" (this month, last month, change), "Fördelning" (the breakdowns), "Diagram"
+ * (cases and service level 60 s per group with the 85 % target, as charts) and
+ * "Belastning" (offered calls per weekday × hour, as a heat map and two charts).
  * Invoice: "Fakturaunderlag" (lines, sums per client, total) and "Ärenden" (the case ids
- * behind each line). 0, EINVAL for a malformed report or EIO. */
-int report_monthly_xlsx(const json_t *report, const char *municipality, const char *path);
-int report_invoice_xlsx(const json_t *invoice, const char *municipality, const char *path);
+ * behind each line). 0, EINVAL for a malformed invoice, ENOMEM or EIO. */
+int report_monthly_xlsx(const struct report *rep, const char *municipality, char **buf, size_t *n);
+int report_invoice_xlsx(const json_t *invoice, const char *municipality, char **buf, size_t *n);
 
-/* The monthly report as a PDF on A4 pages written to `path` (cairo): the municipality,
- * "Månadsrapport" and the month in Swedish; the totals with last month and the change; bar
- * charts of cases and of service level (60 s, with the 85 % target) per group; the page "När
- * ringer medborgarna?" (the busy hours as a heat map and calls per hour); the rows per
- * group × client as a table across pages. 0, EINVAL for a malformed report, ENOMEM or EIO. */
-int report_monthly_pdf(const json_t *report, const char *municipality, const char *path);
+/* The monthly report as a PDF on A4 pages (cairo), the bytes in *buf (malloc'd) and *n:
+ * the municipality, "Månadsrapport" and the month in Swedish; the totals with last month
+ * and the change; bar charts of cases and of service level (60 s, with the 85 % target) per
+ * group; the page "När ringer medborgarna?" (the busy hours as a heat map and calls per
+ * hour); the rows per group × client as a table across pages. 0, ENOMEM or EIO. */
+int report_monthly_pdf(const struct report *rep, const char *municipality, char **buf, size_t *n);
 /* The invoice basis as a PDF (cairo): the municipality, "Fakturaunderlag" and the month; the
  * sums per client and the total; then per agreement its lines (cases per channel × price,
- * the prorated fixed price) each with the ids of the cases behind it, and its sum. */
-int report_invoice_pdf(const json_t *invoice, const char *municipality, const char *path);
+ * the prorated fixed price) each with the ids of the cases behind it, and its sum. EINVAL
+ * for a malformed invoice. */
+int report_invoice_pdf(const json_t *invoice, const char *municipality, char **buf, size_t *n);
 /* Free what cairo and fontconfig keep for the process's life once a PDF was made
  * (called at exit, so leak checks see only Lotsen's own memory). */
 void report_pdf_shutdown(void);
@@ -74,8 +187,6 @@ void report_pdf_shutdown(void);
 /* ======================================================================
  * Periods: month, tertial, year or any range of dates
  * ====================================================================== */
-
-enum report_period_kind { PERIOD_MONTH, PERIOD_TERTIAL, PERIOD_YEAR, PERIOD_RANGE };
 
 /* A period of whole Stockholm days and its bounds as UTC instants [from, to). */
 struct report_period {

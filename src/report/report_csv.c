@@ -16,8 +16,9 @@ enum col_kind {
 };
 
 struct col {
-	const char *title; /* the Swedish column name */
-	const char *key;   /* "a" or "a.b" into the row's JSON */
+	const char *title;   /* the Swedish column name */
+	enum report_of of;   /* whose figure: the row's, its previous row's, the change */
+	enum report_fig fig; /* which */
 	enum col_kind kind;
 };
 
@@ -58,6 +59,27 @@ static void put_num(FILE *f, const json_t *v, enum col_kind kind)
 	fputs(buf, f);
 }
 
+/* A row's figure as put_num shows it; empty when the row has none. */
+static void put_fig(FILE *f, const struct report_row *r, enum report_of of, enum report_fig k,
+                    enum col_kind kind)
+{
+	char buf[64];
+	double v;
+
+	if (!report_fig(r, of, k, &v))
+		return;
+	if (kind == COL_INT) {
+		fprintf(f, "%lld", (long long)v);
+		return;
+	}
+	snprintf(buf, sizeof(buf), kind == COL_KR || kind == COL_DEC ? "%.2f" : "%.1f",
+	         v * (kind == COL_PCT ? 100.0 : 1.0));
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = ',';
+	fputs(buf, f);
+}
+
 static void put_header(FILE *f, const char *const *lead, size_t nlead, const struct col *cols,
                        size_t n)
 {
@@ -68,45 +90,48 @@ static void put_header(FILE *f, const char *const *lead, size_t nlead, const str
 	fputs("\r\n", f);
 }
 
-static void put_cols(FILE *f, const json_t *o, const struct col *cols, size_t n)
+/* The columns of row `r`; `of` other than OF_NOW takes every column from the previous
+ * row or the change (the totals' comparison lines). */
+static void put_cols(FILE *f, const struct report_row *r, enum report_of of, const struct col *cols,
+                     size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		fputc(';', f);
-		put_num(f, report_get_path(o, cols[i].key), cols[i].kind);
+		put_fig(f, r, of == OF_NOW ? cols[i].of : of, cols[i].fig, cols[i].kind);
 	}
 	fputs("\r\n", f);
 }
 
 static const struct col case_cols[] = {
-        {"Ärenden", "cases", COL_INT},
-        {"Lösta", "resolved", COL_INT},
-        {"Vägledda", "guided", COL_INT},
-        {"Överlämnade", "handed_over", COL_INT},
-        {"Akut vidarebefordrade", "forwarded_urgent", COL_INT},
-        {"Lösningsgrad (%)", "fcr", COL_PCT},
-        {"Lösningsgrad inkl. vägledda (%)", "fcr_incl_guided", COL_PCT},
-        {"Telefon", "channels.phone", COL_INT},
-        {"E-post", "channels.email", COL_INT},
-        {"Brev", "channels.letter", COL_INT},
-        {"Fax", "channels.fax", COL_INT},
-        {"Besök", "channels.visit", COL_INT},
-        {"Webb", "channels.web", COL_INT},
-        {"Sociala medier", "channels.social", COL_INT},
-        {"Klagomål", "complaints", COL_INT},
-        {"Beröm", "praise", COL_INT},
+        {"Ärenden", OF_NOW, RF_CASES, COL_INT},
+        {"Lösta", OF_NOW, RF_RESOLVED, COL_INT},
+        {"Vägledda", OF_NOW, RF_GUIDED, COL_INT},
+        {"Överlämnade", OF_NOW, RF_HANDED_OVER, COL_INT},
+        {"Akut vidarebefordrade", OF_NOW, RF_FORWARDED_URGENT, COL_INT},
+        {"Lösningsgrad (%)", OF_NOW, RF_FCR, COL_PCT},
+        {"Lösningsgrad inkl. vägledda (%)", OF_NOW, RF_FCR_INCL_GUIDED, COL_PCT},
+        {"Telefon", OF_NOW, RF_PHONE, COL_INT},
+        {"E-post", OF_NOW, RF_EMAIL, COL_INT},
+        {"Brev", OF_NOW, RF_LETTER, COL_INT},
+        {"Fax", OF_NOW, RF_FAX, COL_INT},
+        {"Besök", OF_NOW, RF_VISIT, COL_INT},
+        {"Webb", OF_NOW, RF_WEB, COL_INT},
+        {"Sociala medier", OF_NOW, RF_SOCIAL, COL_INT},
+        {"Klagomål", OF_NOW, RF_COMPLAINTS, COL_INT},
+        {"Beröm", OF_NOW, RF_PRAISE, COL_INT},
 };
 
 static const struct col call_cols[] = {
-        {"Erbjudna samtal", "calls.offered", COL_INT},
-        {"Besvarade", "calls.answered", COL_INT},
-        {"Besvarade inom 60 s", "calls.answered_60", COL_INT},
-        {"Besvarade inom 180 s", "calls.answered_180", COL_INT},
-        {"Avbrutna", "calls.abandoned", COL_INT},
-        {"Tillgänglighet 60 s (%)", "calls.service_level_60", COL_PCT},
-        {"Tillgänglighet 180 s (%)", "calls.service_level_180", COL_PCT},
-        {"Snittväntetid (s)", "calls.asa_s", COL_SEC},
-        {"Andel avbrutna (%)", "calls.abandon_rate", COL_PCT},
-        {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", COL_SEC},
+        {"Erbjudna samtal", OF_NOW, RF_OFFERED, COL_INT},
+        {"Besvarade", OF_NOW, RF_ANSWERED, COL_INT},
+        {"Besvarade inom 60 s", OF_NOW, RF_ANSWERED_60, COL_INT},
+        {"Besvarade inom 180 s", OF_NOW, RF_ANSWERED_180, COL_INT},
+        {"Avbrutna", OF_NOW, RF_ABANDONED, COL_INT},
+        {"Tillgänglighet 60 s (%)", OF_NOW, RF_SL60, COL_PCT},
+        {"Tillgänglighet 180 s (%)", OF_NOW, RF_SL180, COL_PCT},
+        {"Snittväntetid (s)", OF_NOW, RF_ASA_S, COL_SEC},
+        {"Andel avbrutna (%)", OF_NOW, RF_ABANDON_RATE, COL_PCT},
+        {"Samtalstid inkl. efterarbete (s)", OF_NOW, RF_AHT_S, COL_SEC},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -115,80 +140,80 @@ static const struct col call_cols[] = {
  * the targets in percentage points ("p.e."); a row without calls or satisfaction (a client,
  * a kind, a channel) leaves those empty. */
 static const struct col breakdown_cols[] = {
-        {"Ärenden", "cases", COL_INT},
-        {"Lösta", "resolved", COL_INT},
-        {"Vägledda", "guided", COL_INT},
-        {"Överlämnade", "handed_over", COL_INT},
-        {"Akut vidarebefordrade", "forwarded_urgent", COL_INT},
-        {"Lösningsgrad (%)", "fcr", COL_PCT},
-        {"Lösningsgrad inkl. vägledda (%)", "fcr_incl_guided", COL_PCT},
-        {"Ärenden föregående period", "previous.cases", COL_INT},
-        {"Förändring ärenden", "change.cases", COL_INT},
-        {"Förändring lösningsgrad (p.e.)", "change.fcr", COL_PCT},
-        {"Lösningsgrad mot mål 80 % (p.e.)", "vs_target.fcr", COL_PCT},
-        {"Erbjudna samtal", "calls.offered", COL_INT},
-        {"Tillgänglighet 60 s (%)", "calls.service_level_60", COL_PCT},
-        {"Tillgänglighet mot mål 85 % (p.e.)", "vs_target.service_level_60", COL_PCT},
-        {"Bemötande, svar", "satisfaction.answers", COL_INT},
-        {"Bemötande 4–5 (%)", "satisfaction.share_4_5", COL_PCT},
-        {"Bemötande mot mål 90 % (p.e.)", "vs_target.satisfaction", COL_PCT},
-        {"Bemötandeindex (0–100)", "satisfaction.index", COL_DEC},
+        {"Ärenden", OF_NOW, RF_CASES, COL_INT},
+        {"Lösta", OF_NOW, RF_RESOLVED, COL_INT},
+        {"Vägledda", OF_NOW, RF_GUIDED, COL_INT},
+        {"Överlämnade", OF_NOW, RF_HANDED_OVER, COL_INT},
+        {"Akut vidarebefordrade", OF_NOW, RF_FORWARDED_URGENT, COL_INT},
+        {"Lösningsgrad (%)", OF_NOW, RF_FCR, COL_PCT},
+        {"Lösningsgrad inkl. vägledda (%)", OF_NOW, RF_FCR_INCL_GUIDED, COL_PCT},
+        {"Ärenden föregående period", OF_PREV, RF_CASES, COL_INT},
+        {"Förändring ärenden", OF_CHANGE, RF_CASES, COL_INT},
+        {"Förändring lösningsgrad (p.e.)", OF_CHANGE, RF_FCR, COL_PCT},
+        {"Lösningsgrad mot mål 80 % (p.e.)", OF_NOW, RF_VS_FCR, COL_PCT},
+        {"Erbjudna samtal", OF_NOW, RF_OFFERED, COL_INT},
+        {"Tillgänglighet 60 s (%)", OF_NOW, RF_SL60, COL_PCT},
+        {"Tillgänglighet mot mål 85 % (p.e.)", OF_NOW, RF_VS_SL60, COL_PCT},
+        {"Bemötande, svar", OF_NOW, RF_SAT_ANSWERS, COL_INT},
+        {"Bemötande 4–5 (%)", OF_NOW, RF_SAT_4_5, COL_PCT},
+        {"Bemötande mot mål 90 % (p.e.)", OF_NOW, RF_VS_SAT, COL_PCT},
+        {"Bemötandeindex (0–100)", OF_NOW, RF_SAT_INDEX, COL_DEC},
 };
 
 /* A table per breakdown (group, client, unit, kind, channel, agent), each after an empty
  * line with its own header, so that each can be cut out as it is. */
-static void breakdown_tables(FILE *f, const json_t *rep, const char *lead, const char *month)
+static void breakdown_tables(FILE *f, const struct report *rep, const char *lead, const char *month)
 {
 	static const struct {
-		const char *key, *title, *name;
+		enum report_table t;
+		const char *title;
 	} dims[] = {
-	        {"groups", "Svarsgrupp", "group_name"}, {"clients", "Förvaltning", "client_name"},
-	        {"units", "Enhet", "unit_name"},        {"kinds", "Ärendetyp", "kind"},
-	        {"channels", "Kanal", "channel"},       {"agents", "Handläggare", "agent_name"},
+	        {REPORT_GROUPS, "Svarsgrupp"}, {REPORT_CLIENTS, "Förvaltning"},
+	        {REPORT_UNITS, "Enhet"},       {REPORT_KINDS, "Ärendetyp"},
+	        {REPORT_CHANNELS, "Kanal"},    {REPORT_AGENTS, "Handläggare"},
 	};
-	const json_t *bd = json_object_get(rep, "breakdowns");
 
-	for (size_t d = 0; d < N(dims) && json_is_object(bd); d++) {
+	for (size_t d = 0; d < N(dims); d++) {
 		const char *const head[] = {lead, dims[d].title};
-		size_t i;
-		json_t *o;
 
 		fputs("\r\n", f);
 		put_header(f, head, N(head), breakdown_cols, N(breakdown_cols));
-		json_array_foreach(json_object_get(bd, dims[d].key), i, o)
-		{
-			const char *name = report_str(o, dims[d].name);
+		for (size_t i = 0; i < rep->cur.t[dims[d].t].n; i++) {
+			const struct report_row *r = &rep->cur.t[dims[d].t].v[i];
 
 			fprintf(f, "%s;", month);
 			/* kinds and channels in Swedish, names of groups, clients… as they are */
-			put_text(f, d == 3 || d == 4 ? report_name_sv(name) : name);
-			put_cols(f, o, breakdown_cols, N(breakdown_cols));
+			if (dims[d].t == REPORT_KINDS)
+				put_text(f, report_name_sv(report_kinds[r->ki]));
+			else if (dims[d].t == REPORT_CHANNELS)
+				put_text(f, report_name_sv(report_channels[r->ki]));
+			else
+				put_text(f, r->name);
+			put_cols(f, r, OF_NOW, breakdown_cols, N(breakdown_cols));
 		}
 	}
 }
 
 /* Offered calls per weekday × hour of Stockholm time, with the totals per weekday and per
  * hour. */
-static void busy_hours_table(FILE *f, const json_t *rep, const char *lead, const char *month)
+static void busy_hours_table(FILE *f, const struct report *rep, const char *lead, const char *month)
 {
 	static const char *const days[] = {"måndag", "tisdag", "onsdag", "torsdag",
 	                                   "fredag", "lördag", "söndag"};
-	const json_t *offered = report_get_path(rep, "busy_hours.offered");
 	long long per_hour[24] = {0}, all = 0;
 
-	if (!json_is_array(offered))
+	if (!rep->busy)
 		return;
 	fprintf(f, "\r\n%s;Veckodag", lead);
 	for (int h = 0; h < 24; h++)
 		fprintf(f, ";%02d", h);
 	fputs(";Totalt\r\n", f);
 	for (size_t d = 0; d < 7; d++) {
-		const json_t *row = json_array_get(offered, d);
 		long long sum = 0;
 
 		fprintf(f, "%s;%s", month, days[d]);
 		for (size_t h = 0; h < 24; h++) {
-			long long v = (long long)json_integer_value(json_array_get(row, h));
+			long long v = (long long)rep->busy_hours[d][h];
 
 			fprintf(f, ";%lld", v);
 			sum += v;
@@ -204,53 +229,49 @@ static void busy_hours_table(FILE *f, const json_t *rep, const char *lead, const
 }
 
 /* Two tables: cases per group × client, then calls per group; each ends with totals,
- * the previous month's totals and the change. Then, for a report with them, a table per
- * breakdown and the busy hours. Tables are separated by an empty line. */
-int report_monthly_csv(const json_t *rep, FILE *f)
+ * the previous month's totals and the change. Then a table per breakdown and the busy
+ * hours. Tables are separated by an empty line. */
+int report_monthly_csv(const struct report *rep, FILE *f)
 {
 	/* a month's report says "Månad", a tertial's, year's or dates' "Period" */
-	bool by_month =
-	        strcmp(report_str(rep, "kind"), "month") == 0 || !json_object_get(rep, "kind");
+	bool by_month = rep->kind == PERIOD_MONTH;
 	const char *const lead1[] = {by_month ? "Månad" : "Period", "Svarsgrupp", "Förvaltning"};
 	const char *const lead2[] = {by_month ? "Månad" : "Period", "Svarsgrupp"};
-	const json_t *prev = json_object_get(rep, "previous");
-	const char *month = json_string_value(json_object_get(rep, "month"));
-	const char *pmonth = json_string_value(json_object_get(prev, "month"));
-	size_t i;
-	json_t *o;
+	const char *month = rep->cur.label, *pmonth = rep->prev.label;
+	const struct report_row *total = &rep->cur.total;
 
-	if (!month || !pmonth)
-		return EINVAL;
 	put_header(f, lead1, N(lead1), case_cols, N(case_cols));
-	json_array_foreach(json_object_get(rep, "rows"), i, o)
-	{
+	for (size_t i = 0; i < rep->cur.t[REPORT_ROWS].n; i++) {
+		const struct report_row *r = &rep->cur.t[REPORT_ROWS].v[i];
+
 		fprintf(f, "%s;", month);
-		put_text(f, json_string_value(json_object_get(o, "group_name")));
+		put_text(f, r->name);
 		fputc(';', f);
-		put_text(f, json_string_value(json_object_get(o, "client_name")));
-		put_cols(f, o, case_cols, N(case_cols));
+		put_text(f, r->name2);
+		put_cols(f, r, OF_NOW, case_cols, N(case_cols));
 	}
 	fprintf(f, "%s;Totalt;", month);
-	put_cols(f, json_object_get(rep, "totals"), case_cols, N(case_cols));
+	put_cols(f, total, OF_NOW, case_cols, N(case_cols));
 	fprintf(f, "%s;Totalt;", pmonth);
-	put_cols(f, json_object_get(prev, "totals"), case_cols, N(case_cols));
+	put_cols(f, total, OF_PREV, case_cols, N(case_cols));
 	fprintf(f, "%s;Förändring;", month);
-	put_cols(f, json_object_get(rep, "change"), case_cols, N(case_cols));
+	put_cols(f, total, OF_CHANGE, case_cols, N(case_cols));
 
 	fputs("\r\n", f);
 	put_header(f, lead2, N(lead2), call_cols, N(call_cols));
-	json_array_foreach(json_object_get(rep, "groups"), i, o)
-	{
+	for (size_t i = 0; i < rep->cur.t[REPORT_GROUPS].n; i++) {
+		const struct report_row *r = &rep->cur.t[REPORT_GROUPS].v[i];
+
 		fprintf(f, "%s;", month);
-		put_text(f, json_string_value(json_object_get(o, "group_name")));
-		put_cols(f, o, call_cols, N(call_cols));
+		put_text(f, r->name);
+		put_cols(f, r, OF_NOW, call_cols, N(call_cols));
 	}
 	fprintf(f, "%s;Totalt", month);
-	put_cols(f, json_object_get(rep, "totals"), call_cols, N(call_cols));
+	put_cols(f, total, OF_NOW, call_cols, N(call_cols));
 	fprintf(f, "%s;Totalt", pmonth);
-	put_cols(f, json_object_get(prev, "totals"), call_cols, N(call_cols));
+	put_cols(f, total, OF_PREV, call_cols, N(call_cols));
 	fprintf(f, "%s;Förändring", month);
-	put_cols(f, json_object_get(rep, "change"), call_cols, N(call_cols));
+	put_cols(f, total, OF_CHANGE, call_cols, N(call_cols));
 	breakdown_tables(f, rep, lead1[0], month);
 	busy_hours_table(f, rep, lead1[0], month);
 	return ferror(f) ? EIO : 0;

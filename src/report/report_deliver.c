@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/calendar.h"
 #include "base/log.h"
@@ -49,59 +48,23 @@ static bool stored(struct db *db, const char *month, int64_t client, const char 
 	return yes;
 }
 
-/* The whole file at `path`, malloc'd. */
-static int slurp(const char *path, char **out, size_t *n)
+/* One report in one format as bytes, made in memory. */
+static int render(const struct report *rep, const char *format, const char *municipality,
+                  char **body, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	long len;
-	char *buf;
+	json_t *o;
+	int err;
 
-	if (!f)
-		return errno;
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return EIO;
-	}
-	buf = malloc((size_t)len + 1);
-	if (!buf) {
-		fclose(f);
-		return ENOMEM;
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return EIO;
-	}
-	fclose(f);
-	*out = buf;
-	*n = (size_t)len;
-	return 0;
-}
-
-/* One report in one format as bytes. */
-static int render(const json_t *rep, const char *format, const char *municipality, char **body,
-                  size_t *n)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[512];
-	int fd, err;
-
-	if (strcmp(format, "json") == 0) {
-		*body = json_dumps(rep, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		*n = *body ? strlen(*body) : 0;
-		return *body ? 0 : ENOMEM;
-	}
-	snprintf(path, sizeof(path), "%s/lotsen-stored-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return EIO;
-	close(fd);
-	err = strcmp(format, "pdf") == 0 ? report_monthly_pdf(rep, municipality, path)
-	                                 : report_monthly_xlsx(rep, municipality, path);
-	if (!err)
-		err = slurp(path, body, n);
-	unlink(path);
-	return err;
+	if (strcmp(format, "json") != 0)
+		return strcmp(format, "pdf") == 0 ? report_monthly_pdf(rep, municipality, body, n)
+		                                  : report_monthly_xlsx(rep, municipality, body, n);
+	err = report_json(rep, &o);
+	if (err)
+		return err;
+	*body = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	*n = *body ? strlen(*body) : 0;
+	json_decref(o);
+	return *body ? 0 : ENOMEM;
 }
 
 static int store(struct db *db, const char *month, int64_t client, const char *format,
@@ -202,7 +165,7 @@ int report_deliver_render(struct db *db, int64_t now, const char *municipality,
 	}
 	err = 0;
 	for (size_t c = 0; c < nclients && !err; c++) {
-		json_t *rep = NULL;
+		struct report *rep = NULL;
 
 		for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]) && !err; f++) {
 			char *body = NULL;
@@ -211,7 +174,7 @@ int report_deliver_render(struct db *db, int64_t now, const char *municipality,
 			if (stored(db, month, clients[c], formats[f]))
 				continue;
 			if (!rep)
-				err = report_monthly(db, &system, month, clients[c], &rep);
+				err = report_build(db, &system, month, clients[c], &rep);
 			if (!err)
 				err = render(rep, formats[f], municipality, &body, &n);
 			if (!err)
@@ -219,7 +182,7 @@ int report_deliver_render(struct db *db, int64_t now, const char *municipality,
 			if (err)
 				free(body);
 		}
-		json_decref(rep);
+		report_free(rep);
 	}
 	if (err) {
 		report_batch_free(b);

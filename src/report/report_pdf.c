@@ -31,6 +31,9 @@ enum kind {
 };
 
 struct pdf {
+	FILE *out; /* the PDF's bytes, in memory (open_memstream) */
+	char *buf; /* … which end up here */
+	size_t len;
 	cairo_surface_t *surface;
 	cairo_t *cr;
 	const char *footer; /* "<municipality> – Månadsrapport <period>" */
@@ -39,14 +42,12 @@ struct pdf {
 };
 
 /* The report's title by its period: month, tertial, year or a range of dates. */
-static const char *title_of(const json_t *rep)
+static const char *title_of(const struct report *rep)
 {
-	const char *kind = report_str(rep, "kind");
-
-	return strcmp(kind, "tertial") == 0 ? "Tertialrapport"
-	       : strcmp(kind, "year") == 0  ? "Årsrapport"
-	       : strcmp(kind, "range") == 0 ? "Rapport"
-	                                    : "Månadsrapport";
+	return rep->kind == PERIOD_TERTIAL ? "Tertialrapport"
+	       : rep->kind == PERIOD_YEAR  ? "Årsrapport"
+	       : rep->kind == PERIOD_RANGE ? "Rapport"
+	                                   : "Månadsrapport";
 }
 
 /* '.' → ',' in place (snprintf writes the C locale's point). */
@@ -57,16 +58,17 @@ static void decimal_comma(char *s)
 			*s = ',';
 }
 
-/* A figure in Swedish; "–" for null. With `change`, a sign and percentage points. */
-static void fmt_num(const json_t *v, enum kind k, bool change, char *buf, size_t n)
+/* A row's figure in Swedish; "–" when it has none. With `change`, a sign and percentage
+ * points. */
+static void fmt_num(const struct report_row *r, enum report_of of, enum report_fig fig, enum kind k,
+                    bool change, char *buf, size_t n)
 {
 	double d;
 
-	if (!json_is_number(v)) {
+	if (!report_fig(r, of, fig, &d)) {
 		snprintf(buf, n, "–");
 		return;
 	}
-	d = json_number_value(v);
 	switch (k) {
 	case K_INT:
 		snprintf(buf, n, change ? "%+.0f" : "%.0f", d);
@@ -172,30 +174,24 @@ static void heading(struct pdf *p, const char *s)
 /* ---------------------------------------------------------------- totals */
 
 static const struct {
-	const char *title, *key;
+	const char *title;
+	enum report_fig fig;
 	enum kind kind;
 } total_rows[] = {
-        {"Ärenden", "cases", K_INT},
-        {"Lösta", "resolved", K_INT},
-        {"Vägledda", "guided", K_INT},
-        {"Överlämnade", "handed_over", K_INT},
-        {"Lösningsgrad", "fcr", K_PCT},
-        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT},
-        {"Snittväntetid", "calls.asa_s", K_SEC},
-        {"Andel avbrutna samtal", "calls.abandon_rate", K_PCT},
+        {"Ärenden", RF_CASES, K_INT},       {"Lösta", RF_RESOLVED, K_INT},
+        {"Vägledda", RF_GUIDED, K_INT},     {"Överlämnade", RF_HANDED_OVER, K_INT},
+        {"Lösningsgrad", RF_FCR, K_PCT},    {"Tillgänglighet 60 s", RF_SL60, K_PCT},
+        {"Snittväntetid", RF_ASA_S, K_SEC}, {"Andel avbrutna samtal", RF_ABANDON_RATE, K_PCT},
 };
 
-static void totals_table(struct pdf *p, const json_t *rep, const char *period)
+static void totals_table(struct pdf *p, const struct report *rep, const char *period)
 {
-	const json_t *now = json_object_get(rep, "totals");
-	const json_t *prev = json_object_get(json_object_get(rep, "previous"), "totals");
-	const json_t *chg = json_object_get(rep, "change");
+	const struct report_row *t = &rep->cur.total;
 	const double x[] = {MARGIN, MARGIN + 190, MARGIN + 280, MARGIN + 380};
 	const double w = 90;
 	char prevname[64], buf[64];
 
-	report_period_sv(report_str(json_object_get(rep, "previous"), "month"), prevname,
-	                 sizeof(prevname));
+	report_period_sv(rep->prev.label, prevname, sizeof(prevname));
 	heading(p, "Sammanfattning");
 	p->y += 8;
 	font(p, 9.5, true);
@@ -209,13 +205,11 @@ static void totals_table(struct pdf *p, const json_t *rep, const char *period)
 	for (size_t i = 0; i < sizeof(total_rows) / sizeof(total_rows[0]); i++) {
 		p->y += 17;
 		text(p, x[0], p->y, 180, 0, total_rows[i].title);
-		fmt_num(report_get_path(now, total_rows[i].key), total_rows[i].kind, false, buf,
-		        sizeof(buf));
+		fmt_num(t, OF_NOW, total_rows[i].fig, total_rows[i].kind, false, buf, sizeof(buf));
 		text(p, x[1], p->y, w, 1, buf);
-		fmt_num(report_get_path(prev, total_rows[i].key), total_rows[i].kind, false, buf,
-		        sizeof(buf));
+		fmt_num(t, OF_PREV, total_rows[i].fig, total_rows[i].kind, false, buf, sizeof(buf));
 		text(p, x[2], p->y, w, 1, buf);
-		fmt_num(report_get_path(chg, total_rows[i].key), total_rows[i].kind, true, buf,
+		fmt_num(t, OF_CHANGE, total_rows[i].fig, total_rows[i].kind, true, buf,
 		        sizeof(buf));
 		text(p, x[3], p->y, w, 1, buf);
 		hline(p, MARGIN, x[3] + w, p->y + 5, 0.3);
@@ -231,10 +225,9 @@ static void totals_table(struct pdf *p, const json_t *rep, const char *period)
 /* ---------------------------------------------------------------- charts */
 
 /* Horizontal bars, one per group: values[i] ≥ 0 or NAN for none; max the scale's end. */
-static void bar_chart(struct pdf *p, const char *title, const json_t *groups, const double *values,
-                      double max, enum kind kind, double goal)
+static void bar_chart(struct pdf *p, const char *title, const struct report_row *groups, size_t n,
+                      const double *values, double max, enum kind kind, double goal)
 {
-	size_t n = json_array_size(groups);
 	const double label_w = 150, x0 = MARGIN + label_w + 8;
 	const double bar_w = PAGE_W - MARGIN - 50 - x0;
 	double bar_h = n ? fmin(16, 220.0 / (double)n) : 16, top;
@@ -260,8 +253,7 @@ static void bar_chart(struct pdf *p, const char *title, const json_t *groups, co
 		double y = top + (double)i * bar_h, len;
 
 		rgb(p, 0);
-		text(p, MARGIN, y + bar_h * 0.7, label_w, 0,
-		     report_str(json_array_get(groups, i), "group_name"));
+		text(p, MARGIN, y + bar_h * 0.7, label_w, 0, groups[i].name);
 		if (isnan(values[i])) {
 			rgb(p, 0x606060);
 			text(p, x0 + 4, y + bar_h * 0.7, 0, 0, "–");
@@ -306,38 +298,29 @@ static void bar_chart(struct pdf *p, const char *title, const json_t *groups, co
 	p->y += 14;
 }
 
-static int charts(struct pdf *p, const json_t *rep)
+static int charts(struct pdf *p, const struct report *rep)
 {
-	const json_t *groups = json_object_get(rep, "groups");
-	const json_t *rows = json_object_get(rep, "rows");
-	size_t n = json_array_size(groups), i, j;
+	const struct report_row *groups = rep->cur.t[REPORT_GROUPS].v;
+	size_t n = rep->cur.t[REPORT_GROUPS].n, i, j;
 	double *values = calloc(n ? n : 1, sizeof(*values)), max = 0;
 
 	if (!values)
 		return ENOMEM;
 
 	for (i = 0; i < n; i++) {
-		json_int_t gid =
-		        json_integer_value(json_object_get(json_array_get(groups, i), "group_id"));
-
 		values[i] = 0;
-		for (j = 0; j < json_array_size(rows); j++) {
-			const json_t *row = json_array_get(rows, j);
-
-			if (json_integer_value(json_object_get(row, "group_id")) == gid)
-				values[i] += json_number_value(json_object_get(row, "cases"));
-		}
+		/* a group's cases are the sum of its rows (one per client) */
+		for (j = 0; j < rep->cur.t[REPORT_ROWS].n; j++)
+			if (rep->cur.t[REPORT_ROWS].v[j].id == groups[i].id)
+				values[i] += (double)rep->cur.t[REPORT_ROWS].v[j].f.c.cases;
 		max = fmax(max, values[i]);
 	}
-	bar_chart(p, "Ärenden per svarsgrupp", groups, values, max, K_INT, 0);
+	bar_chart(p, "Ärenden per svarsgrupp", groups, n, values, max, K_INT, 0);
 	p->y += 10;
-	for (i = 0; i < n; i++) {
-		const json_t *v =
-		        report_get_path(json_array_get(groups, i), "calls.service_level_60");
-
-		values[i] = json_is_number(v) ? json_number_value(v) : NAN;
-	}
-	bar_chart(p, "Tillgänglighet 60 s per svarsgrupp", groups, values, 1.0, K_PCT, SL_GOAL);
+	for (i = 0; i < n; i++)
+		if (!report_fig(&groups[i], OF_NOW, RF_SL60, &values[i]))
+			values[i] = NAN;
+	bar_chart(p, "Tillgänglighet 60 s per svarsgrupp", groups, n, values, 1.0, K_PCT, SL_GOAL);
 	free(values);
 	return 0;
 }
@@ -345,12 +328,13 @@ static int charts(struct pdf *p, const json_t *rep)
 /* ---------------------------------------------------------------- rows */
 
 static const struct {
-	const char *title, *key;
+	const char *title;
+	enum report_fig fig;
 	enum kind kind;
 } row_cols[] = {
-        {"Ärenden", "cases", K_INT},         {"Lösta", "resolved", K_INT},
-        {"Vägledda", "guided", K_INT},       {"Överlämn.", "handed_over", K_INT},
-        {"Akut", "forwarded_urgent", K_INT}, {"Lösn.grad", "fcr", K_PCT},
+        {"Ärenden", RF_CASES, K_INT},         {"Lösta", RF_RESOLVED, K_INT},
+        {"Vägledda", RF_GUIDED, K_INT},       {"Överlämn.", RF_HANDED_OVER, K_INT},
+        {"Akut", RF_FORWARDED_URGENT, K_INT}, {"Lösn.grad", RF_FCR, K_PCT},
 };
 
 #define ROW_COLS (sizeof(row_cols) / sizeof(row_cols[0]))
@@ -371,7 +355,8 @@ static void rows_head(struct pdf *p)
 	font(p, 8.5, false);
 }
 
-static void rows_line(struct pdf *p, const json_t *row, const char *group, const char *client)
+static void rows_line(struct pdf *p, const struct report_row *row, const char *group,
+                      const char *client)
 {
 	char buf[64];
 
@@ -379,30 +364,28 @@ static void rows_line(struct pdf *p, const json_t *row, const char *group, const
 	text(p, MARGIN, p->y, NAME_W - 4, 0, group);
 	text(p, MARGIN + NAME_W, p->y, NAME_W - 4, 0, client);
 	for (size_t c = 0; c < ROW_COLS; c++) {
-		fmt_num(json_object_get(row, row_cols[c].key), row_cols[c].kind, false, buf,
-		        sizeof(buf));
+		fmt_num(row, OF_NOW, row_cols[c].fig, row_cols[c].kind, false, buf, sizeof(buf));
 		text(p, MARGIN + 2 * NAME_W + (double)c * NUM_W, p->y, NUM_W - 2, 1, buf);
 	}
 	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.3);
 }
 
-static void rows_table(struct pdf *p, const json_t *rep)
+static void rows_table(struct pdf *p, const struct report *rep)
 {
-	const json_t *rows = json_object_get(rep, "rows");
 	const double bottom = PAGE_H - MARGIN - 20;
 	char buf[64];
 
 	heading(p, "Ärenden per svarsgrupp och förvaltning");
 	rows_head(p);
-	for (size_t i = 0; i < json_array_size(rows); i++) {
-		const json_t *row = json_array_get(rows, i);
+	for (size_t i = 0; i < rep->cur.t[REPORT_ROWS].n; i++) {
+		const struct report_row *row = &rep->cur.t[REPORT_ROWS].v[i];
 
 		if (p->y + 15 > bottom) {
 			new_page(p);
 			heading(p, "Ärenden per svarsgrupp och förvaltning (forts.)");
 			rows_head(p);
 		}
-		rows_line(p, row, report_str(row, "group_name"), report_str(row, "client_name"));
+		rows_line(p, row, row->name, row->name2);
 	}
 	if (p->y + 15 > bottom) {
 		new_page(p);
@@ -412,8 +395,8 @@ static void rows_table(struct pdf *p, const json_t *rep)
 	p->y += 15;
 	text(p, MARGIN, p->y, NAME_W - 4, 0, "Totalt");
 	for (size_t c = 0; c < ROW_COLS; c++) {
-		fmt_num(json_object_get(json_object_get(rep, "totals"), row_cols[c].key),
-		        row_cols[c].kind, false, buf, sizeof(buf));
+		fmt_num(&rep->cur.total, OF_NOW, row_cols[c].fig, row_cols[c].kind, false, buf,
+		        sizeof(buf));
 		text(p, MARGIN + 2 * NAME_W + (double)c * NUM_W, p->y, NUM_W - 2, 1, buf);
 	}
 }
@@ -488,22 +471,19 @@ static void hour_columns(struct pdf *p, const double per_hour[24], double hmax)
 
 /* "När ringer medborgarna?": offered calls per weekday × hour as a heat map with the count in
  * each cell, the totals per weekday, and a bar chart of the calls per hour over all weekdays. */
-static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period)
+static void busy_hours_page(struct pdf *p, const struct report *rep, const char *period)
 {
-	const json_t *bh = json_object_get(rep, "busy_hours");
-	const json_t *offered = json_object_get(bh, "offered");
 	double v[7][24], per_hour[24] = {0}, per_day[7] = {0}, max = 0, hmax = 0, all = 0;
 	const double x0 = MARGIN + BH_LABEL_W;
 	double top, size;
 	int peak_d = 0, peak_h = 0;
 	char buf[192];
 
-	if (!json_is_array(offered))
+	if (!rep->busy)
 		return;
 	for (int d = 0; d < 7; d++)
 		for (int h = 0; h < 24; h++) {
-			v[d][h] = json_number_value(
-			        json_array_get(json_array_get(offered, (size_t)d), (size_t)h));
+			v[d][h] = (double)rep->busy_hours[d][h];
 			per_hour[h] += v[d][h];
 			per_day[d] += v[d][h];
 			all += v[d][h];
@@ -524,7 +504,7 @@ static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period
 	p->y += 20;
 	snprintf(buf, sizeof(buf),
 	         "Erbjudna samtal per veckodag och timme (svensk tid), %s, %lld dagar.", period,
-	         (long long)json_integer_value(json_object_get(bh, "days")));
+	         (long long)rep->busy_days);
 	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0, buf);
 	p->y += 14;
 	if (max > 0)
@@ -620,16 +600,18 @@ static void busy_hours_page(struct pdf *p, const json_t *rep, const char *period
 /* ---------------------------------------------------------------- breakdowns */
 
 static const struct {
-	const char *title, *key;
+	const char *title;
+	enum report_of of;
+	enum report_fig fig;
 	enum kind kind;
 	bool change;
 } bd_cols[] = {
-        {"Ärenden", "cases", K_INT, false},
-        {"Föreg.", "previous.cases", K_INT, false},
-        {"Lösn.grad", "fcr", K_PCT, false},
-        {"Mot mål", "vs_target.fcr", K_PCT, true},
-        {"Tillg. 60 s", "calls.service_level_60", K_PCT, false},
-        {"Bemöt. 4–5", "satisfaction.share_4_5", K_PCT, false},
+        {"Ärenden", OF_NOW, RF_CASES, K_INT, false},
+        {"Föreg.", OF_PREV, RF_CASES, K_INT, false},
+        {"Lösn.grad", OF_NOW, RF_FCR, K_PCT, false},
+        {"Mot mål", OF_NOW, RF_VS_FCR, K_PCT, true},
+        {"Tillg. 60 s", OF_NOW, RF_SL60, K_PCT, false},
+        {"Bemöt. 4–5", OF_NOW, RF_SAT_4_5, K_PCT, false},
 };
 
 #define BD_COLS  (sizeof(bd_cols) / sizeof(bd_cols[0]))
@@ -651,21 +633,19 @@ static void bd_head(struct pdf *p, const char *title)
 
 /* The breakdowns of a period report: per unit, category kind, channel, client and agent,
  * with the previous period's cases and the targets. */
-static void breakdowns(struct pdf *p, const json_t *rep)
+static void breakdowns(struct pdf *p, const struct report *rep)
 {
 	static const struct {
-		const char *key, *title, *name;
+		enum report_table t;
+		const char *title;
 	} dims[] = {
-	        {"units", "Enhet", "unit_name"},         {"kinds", "Ärendetyp", "kind"},
-	        {"channels", "Kanal", "channel"},        {"clients", "Förvaltning", "client_name"},
-	        {"agents", "Handläggare", "agent_name"},
+	        {REPORT_UNITS, "Enhet"},        {REPORT_KINDS, "Ärendetyp"},
+	        {REPORT_CHANNELS, "Kanal"},     {REPORT_CLIENTS, "Förvaltning"},
+	        {REPORT_AGENTS, "Handläggare"},
 	};
-	const json_t *bd = json_object_get(rep, "breakdowns");
 	const double bottom = PAGE_H - MARGIN - 20;
 	char buf[64];
 
-	if (!json_is_object(bd))
-		return;
 	new_page(p);
 	heading(p, "Fördelning");
 	font(p, 8, false);
@@ -675,30 +655,27 @@ static void breakdowns(struct pdf *p, const json_t *rep)
 	     "Mot mål: lösningsgrad − 80 % i procentenheter. Föreg.: ärenden föregående period.");
 	rgb(p, 0);
 	for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
-		const json_t *rows = json_object_get(bd, dims[d].key);
+		const struct report_row *rows = rep->cur.t[dims[d].t].v;
 
 		if (p->y + 50 > bottom)
 			new_page(p);
 		p->y += 8;
 		bd_head(p, dims[d].title);
-		for (size_t i = 0; i < json_array_size(rows); i++) {
-			const json_t *row = json_array_get(rows, i);
+		for (size_t i = 0; i < rep->cur.t[dims[d].t].n; i++) {
+			const struct report_row *row = &rows[i];
+			const char *name = dims[d].t == REPORT_KINDS      ? report_kinds[row->ki]
+			                   : dims[d].t == REPORT_CHANNELS ? report_channels[row->ki]
+			                                                  : row->name;
 
 			if (p->y + 15 > bottom) {
 				new_page(p);
 				bd_head(p, dims[d].title);
 			}
 			p->y += 14;
-			text(p, MARGIN, p->y, BD_NAME - 4, 0,
-			     report_name_sv(report_str(row, dims[d].name)));
+			text(p, MARGIN, p->y, BD_NAME - 4, 0, report_name_sv(name));
 			for (size_t c = 0; c < BD_COLS; c++) {
-				const json_t *v = report_get_path(row, bd_cols[c].key);
-
-				if (!v && bd_cols[c].kind != K_INT)
-					snprintf(buf, sizeof(buf), "–");
-				else
-					fmt_num(v, bd_cols[c].kind, bd_cols[c].change, buf,
-					        sizeof(buf));
+				fmt_num(row, bd_cols[c].of, bd_cols[c].fig, bd_cols[c].kind,
+				        bd_cols[c].change, buf, sizeof(buf));
 				text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2,
 				     1, buf);
 			}
@@ -719,19 +696,53 @@ void report_pdf_shutdown(void)
 	pdf_used = false;
 }
 
-/* A new PDF at `path` whose title (metadata) is also every page's footer. */
-static int doc_open(struct pdf *p, const char *path, const char *footer)
+/* cairo's output: the bytes go to the memory stream. */
+static cairo_status_t write_h(void *arg, const unsigned char *data, unsigned int n)
+{
+	struct pdf *p = arg;
+
+	return fwrite(data, 1, n, p->out) == n ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* A new PDF, written to memory, whose title (metadata) is also every page's footer. */
+static int doc_open(struct pdf *p, const char *footer)
 {
 	p->footer = footer;
-	p->surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+	p->out = open_memstream(&p->buf, &p->len);
+	if (!p->out)
+		return ENOMEM;
+	p->surface = cairo_pdf_surface_create_for_stream(write_h, p, PAGE_W, PAGE_H);
 	if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(p->surface);
 		p->surface = NULL;
+		fclose(p->out);
+		free(p->buf);
 		return EIO;
 	}
 	cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, footer);
 	cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
 	p->cr = cairo_create(p->surface);
+	return 0;
+}
+
+/* Finish the document: *buf (malloc'd) and *n get its bytes unless `err` (then NULL). */
+static int doc_close(struct pdf *p, int err, char **buf, size_t *n)
+{
+	if (!err && cairo_status(p->cr) != CAIRO_STATUS_SUCCESS)
+		err = EIO;
+	cairo_destroy(p->cr);
+	cairo_surface_finish(p->surface);
+	if (!err && cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS)
+		err = EIO;
+	cairo_surface_destroy(p->surface);
+	if (fclose(p->out) != 0 && !err)
+		err = EIO;
+	if (err) {
+		free(p->buf);
+		return err;
+	}
+	*buf = p->buf;
+	*n = p->len;
 	return 0;
 }
 
@@ -754,24 +765,24 @@ static void title_page(struct pdf *p, const char *municipality, const char *titl
 	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 12, 1.2);
 }
 
-int report_monthly_pdf(const json_t *rep, const char *municipality, const char *path)
+int report_monthly_pdf(const struct report *rep, const char *municipality, char **buf, size_t *n)
 {
-	pdf_used = true;
-	const char *month = json_string_value(json_object_get(rep, "month"));
 	char period[64], footer[256];
 	struct pdf p = {0};
 	int err = 0;
 
-	if (!month || !path || !json_is_array(json_object_get(rep, "rows")) ||
-	    !json_is_array(json_object_get(rep, "groups")) ||
-	    !json_is_object(json_object_get(rep, "totals")))
+	*buf = NULL;
+	*n = 0;
+	if (!rep)
 		return EINVAL;
+	pdf_used = true;
 	if (!municipality)
 		municipality = "";
-	report_period_sv(month, period, sizeof(period));
+	report_period_sv(rep->cur.label, period, sizeof(period));
 	snprintf(footer, sizeof(footer), "%s – %s %s", municipality, title_of(rep), period);
-	if (doc_open(&p, path, footer))
-		return EIO;
+	err = doc_open(&p, footer);
+	if (err)
+		return err;
 
 	/* page 1: the title, the totals and the cases per group */
 	title_page(&p, municipality, title_of(rep), period);
@@ -786,15 +797,7 @@ int report_monthly_pdf(const json_t *rep, const char *municipality, const char *
 	rows_table(&p, rep);
 	breakdowns(&p, rep);
 	new_page(&p); /* the last page's footer */
-
-	if (!err && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
-		err = EIO;
-	cairo_destroy(p.cr);
-	cairo_surface_finish(p.surface);
-	if (!err && cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS)
-		err = EIO;
-	cairo_surface_destroy(p.surface);
-	return err;
+	return doc_close(&p, err, buf, n);
 }
 
 /* ---------------------------------------------------------------- invoice basis */
@@ -938,7 +941,7 @@ static void agreement_block(struct pdf *p, const json_t *a)
 	p->y += 10;
 }
 
-int report_invoice_pdf(const json_t *inv, const char *municipality, const char *path)
+int report_invoice_pdf(const json_t *inv, const char *municipality, char **buf, size_t *n)
 {
 	const char *month = json_string_value(json_object_get(inv, "month"));
 	const json_t *agreements = json_object_get(inv, "agreements");
@@ -949,15 +952,18 @@ int report_invoice_pdf(const json_t *inv, const char *municipality, const char *
 	json_t *x;
 	int err = 0;
 
-	if (!month || !path || !json_is_array(agreements) || !json_is_array(clients))
+	*buf = NULL;
+	*n = 0;
+	if (!month || !json_is_array(agreements) || !json_is_array(clients))
 		return EINVAL;
 	pdf_used = true;
 	if (!municipality)
 		municipality = "";
 	report_period_sv(month, period, sizeof(period));
 	snprintf(footer, sizeof(footer), "%s – Fakturaunderlag %s", municipality, period);
-	if (doc_open(&p, path, footer))
-		return EIO;
+	err = doc_open(&p, footer);
+	if (err)
+		return err;
 
 	title_page(&p, municipality, "Fakturaunderlag", period);
 	p.y += 20;
@@ -992,13 +998,5 @@ int report_invoice_pdf(const json_t *inv, const char *municipality, const char *
 	p.y += 14;
 	json_array_foreach(agreements, i, x) agreement_block(&p, x);
 	new_page(&p); /* the last page's footer */
-
-	if (cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
-		err = EIO;
-	cairo_destroy(p.cr);
-	cairo_surface_finish(p.surface);
-	if (!err && cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS)
-		err = EIO;
-	cairo_surface_destroy(p.surface);
-	return err;
+	return doc_close(&p, 0, buf, n);
 }

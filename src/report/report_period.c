@@ -13,9 +13,8 @@
 #include "report/report_int.h"
 #include "store/db.h"
 
-static const char *const kinds[] = {"question", "matter", "opinion",     "complaint",
-                                    "praise",   "idea",   "fault_report"};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define kinds  report_kinds
+#define NKINDS REPORT_NKINDS
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent"};
 
 /* ======================================================================
@@ -550,70 +549,66 @@ static int collect(struct db *db, const struct report_period *p, int64_t client_
 }
 
 /* ======================================================================
- * JSON
+ * The report as data (struct report)
  * ====================================================================== */
 
-static json_t *ratio(int64_t num_, int64_t den)
+static double ratio(int64_t num_, int64_t den)
 {
-	return den > 0 ? json_real(round((double)num_ / (double)den * 10000.0) / 10000.0)
-	               : json_null();
+	return den > 0 ? round((double)num_ / (double)den * 10000.0) / 10000.0 : NAN;
 }
 
-static json_t *real4(double v)
+static double real4(double v)
 {
-	return json_real(round(v * 10000.0) / 10000.0);
+	return round(v * 10000.0) / 10000.0;
 }
 
-static json_t *counts_json(const struct counts *c, bool full)
+static void cases_set(struct report_cases *o, const struct counts *c)
 {
-	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "cases", (json_int_t)c->cases,
-	                      "resolved", (json_int_t)c->outcome[0], "guided",
-	                      (json_int_t)c->outcome[1], "handed_over", (json_int_t)c->outcome[2],
-	                      "forwarded_urgent", (json_int_t)c->outcome[3], "fcr",
-	                      ratio(c->outcome[0], c->cases), "fcr_incl_guided",
-	                      ratio(c->outcome[0] + c->outcome[1], c->cases));
-
-	if (full) {
-		json_t *ch = json_object();
-
-		for (size_t i = 0; i < REPORT_NCHANNELS; i++)
-			json_object_set_new(ch, report_channels[i], json_integer(c->channel[i]));
-		json_object_set_new(o, "channels", ch);
-		json_object_set_new(o, "complaints", json_integer(c->complaints));
-		json_object_set_new(o, "praise", json_integer(c->praise));
-	}
-	return o;
+	o->cases = c->cases;
+	memcpy(o->outcome, c->outcome, sizeof(o->outcome));
+	o->fcr = ratio(c->outcome[0], c->cases);
+	o->fcr_incl_guided = ratio(c->outcome[0] + c->outcome[1], c->cases);
+	memcpy(o->channel, c->channel, sizeof(o->channel));
+	o->complaints = c->complaints;
+	o->praise = c->praise;
 }
 
-/* Call figures per DESIGN.md; rates are null when nothing was offered (or answered, or
- * handled) rather than the queue's "100 % of nothing". */
-static json_t *calls_json(struct acd_totals t)
+/* Rates are NAN when nothing was offered (or answered, or handled) rather than the queue's
+ * "100 % of nothing". */
+static void calls_set(struct report_calls *o, struct acd_totals t)
 {
-	json_t *o;
-
 	acd_totals_finish(&t);
-	o = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "offered", t.offered, "answered", t.answered,
-	              "answered_60", t.answered_60, "answered_180", t.answered_180, "abandoned",
-	              t.abandoned, "short_abandoned", t.short_abandoned, "handled", t.handled);
-	json_object_set_new(o, "service_level_60", ratio(t.answered_60, t.offered));
-	json_object_set_new(o, "service_level_180", ratio(t.answered_180, t.offered));
-	json_object_set_new(o, "abandon_rate", ratio(t.abandoned, t.offered));
-	json_object_set_new(o, "asa_s", t.answered > 0 ? real4(t.asa_s) : json_null());
-	json_object_set_new(o, "aht_s", t.handled > 0 ? real4(t.aht_s) : json_null());
-	return o;
+	o->offered = t.offered;
+	o->answered = t.answered;
+	o->answered_60 = t.answered_60;
+	o->answered_180 = t.answered_180;
+	o->abandoned = t.abandoned;
+	o->short_abandoned = t.short_abandoned;
+	o->handled = t.handled;
+	o->service_level_60 = ratio(t.answered_60, t.offered);
+	o->service_level_180 = ratio(t.answered_180, t.offered);
+	o->abandon_rate = ratio(t.abandoned, t.offered);
+	o->asa_s = t.answered > 0 ? real4(t.asa_s) : NAN;
+	o->aht_s = t.handled > 0 ? real4(t.aht_s) : NAN;
 }
 
-/* Shares 3–5 and 4–5 and SKR's 0–100 index (1→0 … 5→100); null without answers. */
-static json_t *sat_json(const struct sat *s)
+/* Shares 3–5 and 4–5 and SKR's 0–100 index (1→0 … 5→100). */
+static void sat_set(struct report_sat *o, const struct sat *s)
 {
 	int64_t n = s->n[1] + s->n[2] + s->n[3] + s->n[4] + s->n[5];
 	int64_t pts = s->n[2] * 25 + s->n[3] * 50 + s->n[4] * 75 + s->n[5] * 100;
 
-	return json_pack("{s:I,s:o,s:o,s:o}", "answers", (json_int_t)n, "share_3_5",
-	                 ratio(s->n[3] + s->n[4] + s->n[5], n), "share_4_5",
-	                 ratio(s->n[4] + s->n[5], n), "index",
-	                 n > 0 ? json_real(round((double)pts / (double)n * 100.0) / 100.0)
-	                       : json_null());
+	o->answers = n;
+	o->share_3_5 = ratio(s->n[3] + s->n[4] + s->n[5], n);
+	o->share_4_5 = ratio(s->n[4] + s->n[5], n);
+	o->index = n > 0 ? round((double)pts / (double)n * 100.0) / 100.0 : NAN;
+}
+
+static void figures_set(struct report_figures *f, const struct entry *e)
+{
+	cases_set(&f->c, &e->c);
+	calls_set(&f->calls, e->t);
+	sat_set(&f->sat, &e->s);
 }
 
 static const char *name_of(struct db *db, int table, int64_t id, char *buf, size_t n)
@@ -647,190 +642,113 @@ static int cmp_entry(const void *x, const void *y)
 	return a->ki - b->ki;
 }
 
-/* The figures of one entry of table `t` with its keys and names. */
-static json_t *entry_json(struct db *db, int t, const struct entry *e)
+static void row_shape(struct report_row *r, int t)
 {
-	char name[160];
-	json_t *o;
-
-	switch (t) {
-	case T_ROWS:
-		o = json_pack("{s:I,s:s}", "group_id", (json_int_t)e->id, "group_name",
-		              name_of(db, 0, e->id, name, sizeof(name)));
-		json_object_set_new(o, "client_id", json_integer(e->id2));
-		json_object_set_new(o, "client_name",
-		                    json_string(name_of(db, 1, e->id2, name, sizeof(name))));
-		break;
-	case T_GROUPS:
-		o = json_pack("{s:I,s:s}", "group_id", (json_int_t)e->id, "group_name",
-		              name_of(db, 0, e->id, name, sizeof(name)));
-		break;
-	case T_CLIENTS:
-		o = json_pack("{s:I,s:s}", "client_id", (json_int_t)e->id, "client_name",
-		              name_of(db, 1, e->id, name, sizeof(name)));
-		break;
-	case T_UNITS:
-		o = json_pack("{s:I,s:s}", "unit_id", (json_int_t)e->id, "unit_name",
-		              name_of(db, 2, e->id, name, sizeof(name)));
-		break;
-	case T_KINDS:
-		o = json_pack("{s:s}", "kind", kinds[e->ki]);
-		break;
-	case T_CHANNELS:
-		o = json_pack("{s:s}", "channel", report_channels[e->ki]);
-		break;
-	default:
-		o = json_pack("{s:I,s:s}", "agent_id", (json_int_t)e->id, "agent_name",
-		              name_of(db, 3, e->id, name, sizeof(name)));
-	}
-	json_object_update_new(o, counts_json(&e->c, t != T_AGENTS));
-	if (t == T_GROUPS || t == T_UNITS)
-		json_object_set_new(o, "calls", calls_json(e->t));
-	if (t == T_GROUPS || t == T_UNITS || t == T_AGENTS)
-		json_object_set_new(o, "satisfaction", sat_json(&e->s));
-	return o;
+	r->full = t != T_AGENTS;
+	r->calls = t == T_GROUPS || t == T_UNITS;
+	r->sat = t == T_GROUPS || t == T_UNITS || t == T_AGENTS;
 }
 
-static json_t *table_json(struct db *db, struct agg *a, int t)
+/* One period's tables, sorted, with their names, from what collect added up. */
+static int part_set(struct db *db, const struct report_period *p, struct agg *a,
+                    struct report_part *out)
 {
-	json_t *arr = json_array();
-	struct table *tb = &a->t[t];
+	static const int name_table[NTABLES] = {0, 0, 1, 2, -1, -1, 3};
 
-	if (tb->n > 1)
-		qsort(tb->v, tb->n, sizeof(tb->v[0]), cmp_entry);
-	for (size_t i = 0; i < tb->n; i++)
-		json_array_append_new(arr, entry_json(db, t, &tb->v[i]));
-	return arr;
-}
+	snprintf(out->label, sizeof(out->label), "%s", p->label);
+	out->from = p->from;
+	out->to = p->to;
+	for (int t = 0; t < NTABLES; t++) {
+		struct table *tb = &a->t[t];
 
-/* One period's figures: rows, groups (calls and satisfaction), totals and breakdowns. */
-static json_t *period_json(struct db *db, const struct report_period *p, struct agg *a)
-{
-	static const char *const names[] = {"rows",  "groups",   "clients", "units",
-	                                    "kinds", "channels", "agents"};
-	json_t *b = json_object(), *groups = json_array(), *totals, *o, *bg;
-	char from[21], to[21];
-	size_t i;
-	json_t *g;
+		if (tb->n > 1)
+			qsort(tb->v, tb->n, sizeof(tb->v[0]), cmp_entry);
+		out->t[t].v = tb->n ? calloc(tb->n, sizeof(out->t[t].v[0])) : NULL;
+		if (tb->n && !out->t[t].v)
+			return ENOMEM;
+		out->t[t].n = tb->n;
+		for (size_t i = 0; i < tb->n; i++) {
+			struct report_row *r = &out->t[t].v[i];
+			const struct entry *e = &tb->v[i];
 
-	for (int t = T_GROUPS; t < NTABLES; t++)
-		json_object_set_new(b, names[t], table_json(db, a, t));
-	/* the monthly report's "groups": calls and satisfaction of the groups listed */
-	bg = json_object_get(b, "groups");
-	json_array_foreach(bg, i, g)
-	{
-		json_array_append_new(groups,
-		                      json_pack("{s:O,s:O,s:O,s:O}", "group_id",
-		                                json_object_get(g, "group_id"), "group_name",
-		                                json_object_get(g, "group_name"), "calls",
-		                                json_object_get(g, "calls"), "satisfaction",
-		                                json_object_get(g, "satisfaction")));
-	}
-	totals = counts_json(&a->total.c, true);
-	json_object_set_new(totals, "calls", calls_json(a->total.t));
-	json_object_set_new(totals, "satisfaction", sat_json(&a->total.s));
-	calendar_format_iso8601(p->from, from);
-	calendar_format_iso8601(p->to, to);
-	o = json_pack("{s:s,s:s,s:s,s:s}", "month", p->label, "period", p->label, "from", from,
-	              "to", to);
-	json_object_set_new(o, "rows", table_json(db, a, T_ROWS));
-	json_object_set_new(o, "groups", groups);
-	json_object_set_new(o, "totals", totals);
-	json_object_set_new(o, "breakdowns", b);
-	return o;
-}
-
-/* cur − prev for every number both hold, recursively; null where either is null. */
-static json_t *difference(const json_t *cur, const json_t *prev)
-{
-	json_t *o = json_object();
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)cur, k, v)
-	{
-		json_t *p = json_object_get(prev, k);
-
-		if (strcmp(k, "previous") == 0 || strcmp(k, "change") == 0 ||
-		    strcmp(k, "vs_target") == 0 || strcmp(k, "group_id") == 0 ||
-		    strcmp(k, "client_id") == 0 || strcmp(k, "unit_id") == 0 ||
-		    strcmp(k, "agent_id") == 0)
-			continue;
-		if (json_is_object(v))
-			json_object_set_new(o, k, difference(v, p));
-		else if (json_is_integer(v) && json_is_integer(p))
-			json_object_set_new(
-			        o, k, json_integer(json_integer_value(v) - json_integer_value(p)));
-		else if (json_is_number(v) && json_is_number(p))
-			json_object_set_new(o, k,
-			                    real4(json_number_value(v) - json_number_value(p)));
-		else if (json_is_number(v) || json_is_null(v))
-			json_object_set_new(o, k, json_null());
-	}
-	return o;
-}
-
-static json_t *minus(const json_t *v, double target)
-{
-	return json_is_number(v) ? real4(json_number_value(v) - target) : json_null();
-}
-
-/* How far a row is from the targets, in fraction points; only what the row has. */
-static json_t *vs_target(const json_t *row)
-{
-	json_t *o = json_object();
-
-	if (json_object_get(row, "fcr"))
-		json_object_set_new(o, "fcr",
-		                    minus(json_object_get(row, "fcr"), REPORT_TARGET_FCR));
-	if (json_object_get(row, "calls"))
-		json_object_set_new(
-		        o, "service_level_60",
-		        minus(report_get_path(row, "calls.service_level_60"), REPORT_TARGET_SL60));
-	if (json_object_get(row, "satisfaction"))
-		json_object_set_new(o, "satisfaction",
-		                    minus(report_get_path(row, "satisfaction.share_4_5"),
-		                          REPORT_TARGET_SATISFACTION));
-	return o;
-}
-
-static bool same_key(const json_t *a, const json_t *b)
-{
-	static const char *const keys[] = {"group_id", "client_id", "unit_id",
-	                                   "agent_id", "kind",      "channel"};
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const json_t *x = json_object_get(a, keys[i]), *y = json_object_get(b, keys[i]);
-
-		if ((x || y) && !json_equal(x, y)) /* json_equal is false for two NULLs */
-			return false;
-	}
-	return true;
-}
-
-/* Each row of `cur` gets its row of `prev` (or null), the change and the distance to the
- * targets. */
-static void compare_rows(json_t *cur, const json_t *prev)
-{
-	size_t i, j;
-	json_t *r, *p;
-
-	json_array_foreach(cur, i, r)
-	{
-		json_t *match = NULL, *pc;
-
-		json_array_foreach(prev, j, p)
-		{
-			if (same_key(r, p)) {
-				match = p;
-				break;
-			}
+			r->id = e->id;
+			r->id2 = e->id2;
+			r->ki = e->ki;
+			if (name_table[t] >= 0)
+				name_of(db, name_table[t], e->id, r->name, sizeof(r->name));
+			if (t == T_ROWS)
+				name_of(db, 1, e->id2, r->name2, sizeof(r->name2));
+			row_shape(r, t);
+			figures_set(&r->f, e);
+			r->vs_fcr = r->vs_sl60 = r->vs_sat = NAN;
 		}
-		json_object_set_new(r, "change", difference(r, match));
-		json_object_set_new(r, "vs_target", vs_target(r));
-		pc = match ? json_deep_copy(match) : json_null();
-		json_object_set_new(r, "previous", pc);
 	}
+	out->total.full = out->total.calls = out->total.sat = true;
+	figures_set(&out->total.f, &a->total);
+	out->total.vs_fcr = out->total.vs_sl60 = out->total.vs_sat = NAN;
+	return 0;
+}
+
+static double minus(double v, double w)
+{
+	return isnan(v) || isnan(w) ? NAN : real4(v - w);
+}
+
+/* cur − prev for every figure; a rate where either is NAN stays NAN. */
+static void change_set(struct report_figures *d, const struct report_figures *c,
+                       const struct report_figures *p)
+{
+	d->c.cases = c->c.cases - p->c.cases;
+	for (int i = 0; i < REPORT_NOUTCOMES; i++)
+		d->c.outcome[i] = c->c.outcome[i] - p->c.outcome[i];
+	d->c.fcr = minus(c->c.fcr, p->c.fcr);
+	d->c.fcr_incl_guided = minus(c->c.fcr_incl_guided, p->c.fcr_incl_guided);
+	for (int i = 0; i < REPORT_NCHANNEL; i++)
+		d->c.channel[i] = c->c.channel[i] - p->c.channel[i];
+	d->c.complaints = c->c.complaints - p->c.complaints;
+	d->c.praise = c->c.praise - p->c.praise;
+	d->calls.offered = c->calls.offered - p->calls.offered;
+	d->calls.answered = c->calls.answered - p->calls.answered;
+	d->calls.answered_60 = c->calls.answered_60 - p->calls.answered_60;
+	d->calls.answered_180 = c->calls.answered_180 - p->calls.answered_180;
+	d->calls.abandoned = c->calls.abandoned - p->calls.abandoned;
+	d->calls.short_abandoned = c->calls.short_abandoned - p->calls.short_abandoned;
+	d->calls.handled = c->calls.handled - p->calls.handled;
+	d->calls.service_level_60 = minus(c->calls.service_level_60, p->calls.service_level_60);
+	d->calls.service_level_180 = minus(c->calls.service_level_180, p->calls.service_level_180);
+	d->calls.abandon_rate = minus(c->calls.abandon_rate, p->calls.abandon_rate);
+	d->calls.asa_s = minus(c->calls.asa_s, p->calls.asa_s);
+	d->calls.aht_s = minus(c->calls.aht_s, p->calls.aht_s);
+	d->sat.answers = c->sat.answers - p->sat.answers;
+	d->sat.share_3_5 = minus(c->sat.share_3_5, p->sat.share_3_5);
+	d->sat.share_4_5 = minus(c->sat.share_4_5, p->sat.share_4_5);
+	d->sat.index = minus(c->sat.index, p->sat.index);
+}
+
+/* The row's previous one, its change and its distance to the targets. */
+static void compare_row(struct report_row *r, const struct report_row *prev)
+{
+	r->prev = prev;
+	if (prev)
+		change_set(&r->change, &r->f, &prev->f);
+	r->vs_fcr = minus(r->f.c.fcr, REPORT_TARGET_FCR);
+	r->vs_sl60 = r->calls ? minus(r->f.calls.service_level_60, REPORT_TARGET_SL60) : NAN;
+	r->vs_sat = r->sat ? minus(r->f.sat.share_4_5, REPORT_TARGET_SATISFACTION) : NAN;
+}
+
+static void part_free(struct report_part *p)
+{
+	for (int t = 0; t < REPORT_NTABLES; t++)
+		free(p->t[t].v);
+}
+
+void report_free(struct report *rep)
+{
+	if (!rep)
+		return;
+	part_free(&rep->cur);
+	part_free(&rep->prev);
+	free(rep);
 }
 
 int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int64_t sum[7][24])
@@ -865,46 +783,12 @@ int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int6
 	return rc == DB_DONE ? 0 : EIO;
 }
 
-/* When the report's groups are busy over the period (report_busy_add per group). */
-static int busy_hours(struct db *db, const struct report_period *p, const json_t *groups,
-                      json_t **out)
+int report_build(struct db *db, const struct principal *who, const char *period, int64_t client_id,
+                 struct report **out)
 {
-	int64_t sum[7][24] = {{0}};
-	size_t i;
-	json_t *g, *rows;
-
-	json_array_foreach(groups, i, g)
-	{
-		int err = report_busy_add(db, json_integer_value(json_object_get(g, "group_id")),
-		                          p->from, p->to, sum);
-
-		if (err)
-			return err;
-	}
-	rows = json_array();
-	for (int d = 0; d < 7; d++) {
-		json_t *row = json_array();
-
-		for (int h = 0; h < 24; h++)
-			json_array_append_new(row, json_integer(sum[d][h]));
-		json_array_append_new(rows, row);
-	}
-	*out = json_pack(
-	        "{s:i,s:o}", "days",
-	        (int)(calendar_date_to_days(&p->last) - calendar_date_to_days(&p->first) + 1),
-	        "offered", rows);
-	return 0;
-}
-
-int report_period(struct db *db, const struct principal *who, const char *period, int64_t client_id,
-                  json_t **out)
-{
-	static const char *const kind_names[] = {"month", "tertial", "year", "range"};
 	struct report_period p, pp;
+	struct report *rep;
 	struct agg a, pa;
-	json_t *cur, *prev, *targets;
-	const char *k;
-	json_t *v;
 	int err;
 
 	*out = NULL;
@@ -914,44 +798,294 @@ int report_period(struct db *db, const struct principal *who, const char *period
 	if (err)
 		return err;
 	report_period_previous(&p, &pp);
+	rep = calloc(1, sizeof(*rep));
+	if (!rep)
+		return ENOMEM;
+	rep->kind = p.kind;
+	rep->client_id = client_id;
 	err = collect(db, &p, client_id, &a);
-	if (err)
+	if (err) {
+		free(rep);
 		return err;
+	}
 	err = collect(db, &pp, client_id, &pa);
 	if (err) {
 		agg_free(&a);
+		free(rep);
 		return err;
 	}
-	cur = period_json(db, &p, &a);
-	prev = period_json(db, &pp, &pa);
+	err = part_set(db, &p, &a, &rep->cur);
+	if (!err)
+		err = part_set(db, &pp, &pa, &rep->prev);
 	agg_free(&a);
 	agg_free(&pa);
-	err = busy_hours(db, &p, json_object_get(cur, "groups"), &v);
+	/* every row of the period with its row of the period before (same table and keys) */
+	for (int t = 0; !err && t < REPORT_NTABLES; t++) {
+		for (size_t i = 0; i < rep->cur.t[t].n; i++) {
+			struct report_row *r = &rep->cur.t[t].v[i];
+			const struct report_row *match = NULL;
+
+			for (size_t j = 0; !match && j < rep->prev.t[t].n; j++) {
+				const struct report_row *q = &rep->prev.t[t].v[j];
+
+				if (q->id == r->id && q->id2 == r->id2 && q->ki == r->ki)
+					match = q;
+			}
+			compare_row(r, match);
+		}
+	}
+	if (!err) {
+		compare_row(&rep->cur.total, &rep->prev.total);
+		/* when the report's groups are busy over the period */
+		for (size_t i = 0; !err && i < rep->cur.t[REPORT_GROUPS].n; i++)
+			err = report_busy_add(db, rep->cur.t[REPORT_GROUPS].v[i].id, p.from, p.to,
+			                      rep->busy_hours);
+		rep->busy = true;
+		rep->busy_days =
+		        (int)(calendar_date_to_days(&p.last) - calendar_date_to_days(&p.first) + 1);
+	}
 	if (err) {
-		json_decref(cur);
-		json_decref(prev);
+		report_free(rep);
 		return err;
 	}
-	json_object_set_new(cur, "busy_hours", v);
-
-	compare_rows(json_object_get(cur, "rows"), json_object_get(prev, "rows"));
-	json_object_foreach(json_object_get(cur, "breakdowns"), k, v)
-	        compare_rows(v, json_object_get(json_object_get(prev, "breakdowns"), k));
-	json_object_set_new(cur, "kind", json_string(kind_names[p.kind]));
-	json_object_set_new(cur, "client_id", client_id ? json_integer(client_id) : json_null());
-	json_object_set_new(
-	        cur, "change",
-	        difference(json_object_get(cur, "totals"), json_object_get(prev, "totals")));
-	json_object_set_new(json_object_get(cur, "totals"), "vs_target",
-	                    vs_target(json_object_get(cur, "totals")));
-	targets = json_pack("{s:f,s:f,s:f}", "service_level_60", REPORT_TARGET_SL60, "fcr",
-	                    REPORT_TARGET_FCR, "satisfaction", REPORT_TARGET_SATISFACTION);
-	json_object_set_new(cur, "targets", targets);
-	/* the previous period keeps its figures, not its own breakdowns */
-	json_object_del(prev, "breakdowns");
-	json_object_set_new(cur, "previous", prev);
-	*out = cur;
+	*out = rep;
 	return 0;
+}
+
+/* ======================================================================
+ * JSON, from the struct
+ * ====================================================================== */
+
+static json_t *real_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+/* An integer, or null where a change has no previous row to be a change from. */
+static json_t *int_or_null(int64_t v, bool null)
+{
+	return null ? json_null() : json_integer(v);
+}
+
+/* The figures in the order the API has always shown them; `null`: every one null (a row's
+ * change when the previous period has no such row). */
+static void figures_json(json_t *o, const struct report_row *r, const struct report_figures *f,
+                         bool null)
+{
+	static const char *const outcome_keys[] = {"resolved", "guided", "handed_over",
+	                                           "forwarded_urgent"};
+	json_t *x;
+
+	json_object_set_new(o, "cases", int_or_null(f->c.cases, null));
+	for (int i = 0; i < REPORT_NOUTCOMES; i++)
+		json_object_set_new(o, outcome_keys[i], int_or_null(f->c.outcome[i], null));
+	json_object_set_new(o, "fcr", null ? json_null() : real_or_null(f->c.fcr));
+	json_object_set_new(o, "fcr_incl_guided",
+	                    null ? json_null() : real_or_null(f->c.fcr_incl_guided));
+	if (r->full) {
+		x = json_object();
+		for (int i = 0; i < REPORT_NCHANNELS; i++)
+			json_object_set_new(x, report_channels[i],
+			                    int_or_null(f->c.channel[i], null));
+		json_object_set_new(o, "channels", x);
+		json_object_set_new(o, "complaints", int_or_null(f->c.complaints, null));
+		json_object_set_new(o, "praise", int_or_null(f->c.praise, null));
+	}
+	if (r->calls) {
+		const struct report_calls *c = &f->calls;
+
+		x = json_object();
+		json_object_set_new(x, "offered", int_or_null(c->offered, null));
+		json_object_set_new(x, "answered", int_or_null(c->answered, null));
+		json_object_set_new(x, "answered_60", int_or_null(c->answered_60, null));
+		json_object_set_new(x, "answered_180", int_or_null(c->answered_180, null));
+		json_object_set_new(x, "abandoned", int_or_null(c->abandoned, null));
+		json_object_set_new(x, "short_abandoned", int_or_null(c->short_abandoned, null));
+		json_object_set_new(x, "handled", int_or_null(c->handled, null));
+		json_object_set_new(x, "service_level_60",
+		                    null ? json_null() : real_or_null(c->service_level_60));
+		json_object_set_new(x, "service_level_180",
+		                    null ? json_null() : real_or_null(c->service_level_180));
+		json_object_set_new(x, "abandon_rate",
+		                    null ? json_null() : real_or_null(c->abandon_rate));
+		json_object_set_new(x, "asa_s", null ? json_null() : real_or_null(c->asa_s));
+		json_object_set_new(x, "aht_s", null ? json_null() : real_or_null(c->aht_s));
+		json_object_set_new(o, "calls", x);
+	}
+	if (r->sat) {
+		const struct report_sat *s = &f->sat;
+
+		x = json_object();
+		json_object_set_new(x, "answers", int_or_null(s->answers, null));
+		json_object_set_new(x, "share_3_5",
+		                    null ? json_null() : real_or_null(s->share_3_5));
+		json_object_set_new(x, "share_4_5",
+		                    null ? json_null() : real_or_null(s->share_4_5));
+		json_object_set_new(x, "index", null ? json_null() : real_or_null(s->index));
+		json_object_set_new(o, "satisfaction", x);
+	}
+}
+
+/* A row of table `t` with its keys and names and its figures. */
+static json_t *row_json(int t, const struct report_row *r)
+{
+	json_t *o = json_object();
+
+	switch (t) {
+	case REPORT_ROWS:
+		json_object_set_new(o, "group_id", json_integer(r->id));
+		json_object_set_new(o, "group_name", json_string(r->name));
+		json_object_set_new(o, "client_id", json_integer(r->id2));
+		json_object_set_new(o, "client_name", json_string(r->name2));
+		break;
+	case REPORT_GROUPS:
+		json_object_set_new(o, "group_id", json_integer(r->id));
+		json_object_set_new(o, "group_name", json_string(r->name));
+		break;
+	case REPORT_CLIENTS:
+		json_object_set_new(o, "client_id", json_integer(r->id));
+		json_object_set_new(o, "client_name", json_string(r->name));
+		break;
+	case REPORT_UNITS:
+		json_object_set_new(o, "unit_id", json_integer(r->id));
+		json_object_set_new(o, "unit_name", json_string(r->name));
+		break;
+	case REPORT_KINDS:
+		json_object_set_new(o, "kind", json_string(report_kinds[r->ki]));
+		break;
+	case REPORT_CHANNELS:
+		json_object_set_new(o, "channel", json_string(report_channels[r->ki]));
+		break;
+	default:
+		json_object_set_new(o, "agent_id", json_integer(r->id));
+		json_object_set_new(o, "agent_name", json_string(r->name));
+	}
+	figures_json(o, r, &r->f, false);
+	return o;
+}
+
+/* How far a row is from the targets, in fraction points; only what the row has. */
+static json_t *vs_target_json(const struct report_row *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "fcr", real_or_null(r->vs_fcr));
+	if (r->calls)
+		json_object_set_new(o, "service_level_60", real_or_null(r->vs_sl60));
+	if (r->sat)
+		json_object_set_new(o, "satisfaction", real_or_null(r->vs_sat));
+	return o;
+}
+
+/* A table's rows; in the current period each with its change, distance to the targets and
+ * previous row (or null). */
+static json_t *table_json(const struct report_part *p, int t, bool compared)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < p->t[t].n; i++) {
+		const struct report_row *r = &p->t[t].v[i];
+		json_t *o = row_json(t, r), *chg;
+
+		if (compared) {
+			chg = json_object();
+			figures_json(chg, r, &r->change, !r->prev);
+			json_object_set_new(o, "change", chg);
+			json_object_set_new(o, "vs_target", vs_target_json(r));
+			json_object_set_new(o, "previous",
+			                    r->prev ? row_json(t, r->prev) : json_null());
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* One period's figures: rows, groups (calls and satisfaction), totals. */
+static json_t *part_json(const struct report_part *p, bool compared)
+{
+	json_t *o = json_object(), *groups = json_array(), *totals = json_object();
+	char from[21], to[21];
+
+	calendar_format_iso8601(p->from, from);
+	calendar_format_iso8601(p->to, to);
+	json_object_set_new(o, "month", json_string(p->label));
+	json_object_set_new(o, "period", json_string(p->label));
+	json_object_set_new(o, "from", json_string(from));
+	json_object_set_new(o, "to", json_string(to));
+	json_object_set_new(o, "rows", table_json(p, REPORT_ROWS, compared));
+	/* the monthly report's "groups": calls and satisfaction of the groups listed */
+	for (size_t i = 0; i < p->t[REPORT_GROUPS].n; i++) {
+		const struct report_row *r = &p->t[REPORT_GROUPS].v[i];
+		json_t *g = row_json(REPORT_GROUPS, r);
+
+		json_array_append_new(groups,
+		                      json_pack("{s:O,s:O,s:O,s:O}", "group_id",
+		                                json_object_get(g, "group_id"), "group_name",
+		                                json_object_get(g, "group_name"), "calls",
+		                                json_object_get(g, "calls"), "satisfaction",
+		                                json_object_get(g, "satisfaction")));
+		json_decref(g);
+	}
+	json_object_set_new(o, "groups", groups);
+	figures_json(totals, &p->total, &p->total.f, false);
+	json_object_set_new(o, "totals", totals);
+	return o;
+}
+
+int report_json(const struct report *rep, json_t **out)
+{
+	static const char *const kind_names[] = {"month", "tertial", "year", "range"};
+	static const char *const names[] = {"rows",  "groups",   "clients", "units",
+	                                    "kinds", "channels", "agents"};
+	json_t *o, *b = json_object(), *chg = json_object();
+
+	o = part_json(&rep->cur, true);
+	for (int t = REPORT_GROUPS; t < REPORT_NTABLES; t++)
+		json_object_set_new(b, names[t], table_json(&rep->cur, t, true));
+	json_object_set_new(o, "breakdowns", b);
+	if (rep->busy) {
+		json_t *rows = json_array();
+
+		for (int d = 0; d < 7; d++) {
+			json_t *row = json_array();
+
+			for (int h = 0; h < 24; h++)
+				json_array_append_new(row, json_integer(rep->busy_hours[d][h]));
+			json_array_append_new(rows, row);
+		}
+		json_object_set_new(
+		        o, "busy_hours",
+		        json_pack("{s:i,s:o}", "days", rep->busy_days, "offered", rows));
+	}
+	json_object_set_new(o, "kind", json_string(kind_names[rep->kind]));
+	json_object_set_new(o, "client_id",
+	                    rep->client_id ? json_integer(rep->client_id) : json_null());
+	figures_json(chg, &rep->cur.total, &rep->cur.total.change, false);
+	json_object_set_new(o, "change", chg);
+	json_object_set_new(json_object_get(o, "totals"), "vs_target",
+	                    vs_target_json(&rep->cur.total));
+	json_object_set_new(o, "targets",
+	                    json_pack("{s:f,s:f,s:f}", "service_level_60", REPORT_TARGET_SL60,
+	                              "fcr", REPORT_TARGET_FCR, "satisfaction",
+	                              REPORT_TARGET_SATISFACTION));
+	/* the previous period keeps its figures, not its own breakdowns */
+	json_object_set_new(o, "previous", part_json(&rep->prev, false));
+	*out = o;
+	return o ? 0 : ENOMEM;
+}
+
+int report_period(struct db *db, const struct principal *who, const char *period, int64_t client_id,
+                  json_t **out)
+{
+	struct report *rep;
+	int err;
+
+	*out = NULL;
+	err = report_build(db, who, period, client_id, &rep);
+	if (!err)
+		err = report_json(rep, out);
+	report_free(rep);
+	return err;
 }
 
 int report_monthly(struct db *db, const struct principal *who, const char *month, int64_t client_id,

@@ -21,13 +21,15 @@ enum kind {
 };
 
 struct col {
-	const char *title; /* Swedish column name */
-	const char *key;   /* "a" or "a.b" into the row's JSON */
+	const char *title;   /* Swedish column name */
+	enum report_fig fig; /* the row's figure */
 	enum kind kind;
 	double width;
 };
 
 struct book {
+	int fd;        /* the memory file the workbook is written to */
+	char path[64]; /* its name for libxlsxwriter */
 	lxw_workbook *wb;
 	lxw_format *title, *head, *bold;
 	lxw_format *num[4];   /* by enum kind */
@@ -39,35 +41,35 @@ struct book {
 #define HEAD_ROW 2 /* row 0: title, row 1: empty, row 2: column names */
 
 static const struct col case_cols[] = {
-        {"Ärenden", "cases", K_INT, 9},
-        {"Lösta", "resolved", K_INT, 8},
-        {"Vägledda", "guided", K_INT, 10},
-        {"Överlämnade", "handed_over", K_INT, 12},
-        {"Akut vidarebefordrade", "forwarded_urgent", K_INT, 12},
-        {"Lösningsgrad", "fcr", K_PCT, 13},
-        {"Lösningsgrad inkl. vägledda", "fcr_incl_guided", K_PCT, 14},
-        {"Telefon", "channels.phone", K_INT, 9},
-        {"E-post", "channels.email", K_INT, 8},
-        {"Brev", "channels.letter", K_INT, 7},
-        {"Fax", "channels.fax", K_INT, 7},
-        {"Besök", "channels.visit", K_INT, 7},
-        {"Webb", "channels.web", K_INT, 7},
-        {"Sociala medier", "channels.social", K_INT, 9},
-        {"Klagomål", "complaints", K_INT, 10},
-        {"Beröm", "praise", K_INT, 8},
+        {"Ärenden", RF_CASES, K_INT, 9},
+        {"Lösta", RF_RESOLVED, K_INT, 8},
+        {"Vägledda", RF_GUIDED, K_INT, 10},
+        {"Överlämnade", RF_HANDED_OVER, K_INT, 12},
+        {"Akut vidarebefordrade", RF_FORWARDED_URGENT, K_INT, 12},
+        {"Lösningsgrad", RF_FCR, K_PCT, 13},
+        {"Lösningsgrad inkl. vägledda", RF_FCR_INCL_GUIDED, K_PCT, 14},
+        {"Telefon", RF_PHONE, K_INT, 9},
+        {"E-post", RF_EMAIL, K_INT, 8},
+        {"Brev", RF_LETTER, K_INT, 7},
+        {"Fax", RF_FAX, K_INT, 7},
+        {"Besök", RF_VISIT, K_INT, 7},
+        {"Webb", RF_WEB, K_INT, 7},
+        {"Sociala medier", RF_SOCIAL, K_INT, 9},
+        {"Klagomål", RF_COMPLAINTS, K_INT, 10},
+        {"Beröm", RF_PRAISE, K_INT, 8},
 };
 
 static const struct col call_cols[] = {
-        {"Erbjudna samtal", "calls.offered", K_INT, 10},
-        {"Besvarade", "calls.answered", K_INT, 10},
-        {"Besvarade inom 60 s", "calls.answered_60", K_INT, 11},
-        {"Besvarade inom 180 s", "calls.answered_180", K_INT, 11},
-        {"Avbrutna", "calls.abandoned", K_INT, 9},
-        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT, 12},
-        {"Tillgänglighet 180 s", "calls.service_level_180", K_PCT, 12},
-        {"Snittväntetid (s)", "calls.asa_s", K_SEC, 11},
-        {"Andel avbrutna", "calls.abandon_rate", K_PCT, 10},
-        {"Samtalstid inkl. efterarbete (s)", "calls.aht_s", K_SEC, 14},
+        {"Erbjudna samtal", RF_OFFERED, K_INT, 10},
+        {"Besvarade", RF_ANSWERED, K_INT, 10},
+        {"Besvarade inom 60 s", RF_ANSWERED_60, K_INT, 11},
+        {"Besvarade inom 180 s", RF_ANSWERED_180, K_INT, 11},
+        {"Avbrutna", RF_ABANDONED, K_INT, 9},
+        {"Tillgänglighet 60 s", RF_SL60, K_PCT, 12},
+        {"Tillgänglighet 180 s", RF_SL180, K_PCT, 12},
+        {"Snittväntetid (s)", RF_ASA_S, K_SEC, 11},
+        {"Andel avbrutna", RF_ABANDON_RATE, K_PCT, 10},
+        {"Samtalstid inkl. efterarbete (s)", RF_AHT_S, K_SEC, 14},
 };
 
 static lxw_format *fmt(lxw_workbook *wb, const char *numfmt, bool bold)
@@ -83,17 +85,24 @@ static lxw_format *fmt(lxw_workbook *wb, const char *numfmt, bool bold)
 	return f;
 }
 
-static int book_open(struct book *b, const char *path)
+static int book_open(struct book *b)
 {
 	static const char *const numfmts[] = {"#,##0", "0.0%", "0.0", "#,##0.00 \"kr\""};
 	static const char *const changefmts[] = {"+#,##0;-#,##0;0", "+0.0%;-0.0%;0.0%",
 	                                         "+0.0;-0.0;0.0",
 	                                         "+#,##0.00 \"kr\";-#,##0.00 \"kr\";0.00 \"kr\""};
 
+	int err;
+
 	memset(b, 0, sizeof(*b));
-	b->wb = workbook_new(path);
-	if (!b->wb)
+	err = report_memfile_open(&b->fd, b->path, sizeof(b->path));
+	if (err)
+		return err;
+	b->wb = workbook_new(b->path);
+	if (!b->wb) {
+		report_memfile_take(b->fd, NULL, NULL);
 		return EIO;
+	}
 	b->title = workbook_add_format(b->wb);
 	format_set_bold(b->title);
 	format_set_font_size(b->title, 14);
@@ -112,9 +121,16 @@ static int book_open(struct book *b, const char *path)
 	return 0;
 }
 
-static int book_close(struct book *b)
+/* Close the workbook; *buf (malloc'd) and *n get its bytes unless `err` (then NULL). */
+static int book_close(struct book *b, int err, char **buf, size_t *n)
 {
-	return workbook_close(b->wb) == LXW_NO_ERROR ? 0 : EIO;
+	if (workbook_close(b->wb) != LXW_NO_ERROR && !err)
+		err = EIO;
+	if (err) {
+		report_memfile_take(b->fd, NULL, NULL);
+		return err;
+	}
+	return report_memfile_take(b->fd, buf, n);
 }
 
 /* A sheet with the title row ("<municipality> – <what> <period>") and frozen headers. */
@@ -153,11 +169,23 @@ static void put_head(struct book *b, lxw_worksheet *ws, int col, const struct co
 	}
 }
 
-static void put_cols(struct book *b, lxw_worksheet *ws, int row, int col, const json_t *o,
-                     const struct col *cols, size_t n, bool total)
+/* A row's figure in the column's format; a blank cell when the row has none. */
+static void put_fig(lxw_worksheet *ws, int row, int col, const struct report_row *r,
+                    enum report_of of, enum report_fig k, lxw_format *f)
+{
+	double v;
+
+	if (report_fig(r, of, k, &v))
+		worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, v, f);
+	else
+		worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)col, f);
+}
+
+static void put_cols(struct book *b, lxw_worksheet *ws, int row, int col,
+                     const struct report_row *r, const struct col *cols, size_t n, bool total)
 {
 	for (size_t i = 0; i < n; i++)
-		put_num(ws, row, col + (int)i, report_get_path(o, cols[i].key),
+		put_fig(ws, row, col + (int)i, r, OF_NOW, cols[i].fig,
 		        (total ? b->total : b->num)[cols[i].kind]);
 }
 
@@ -170,78 +198,74 @@ static void put_lead(struct book *b, lxw_worksheet *ws, const char *const *title
 	}
 }
 
-static int monthly_cases(struct book *b, const json_t *rep, const char *muni, const char *month)
+static int monthly_cases(struct book *b, const struct report *rep, const char *muni,
+                         const char *month)
 {
 	static const char *const lead[] = {"Svarsgrupp", "Förvaltning"};
 	static const double widths[] = {24, 28};
 	lxw_worksheet *ws =
 	        sheet(b, "Ärenden", muni, "Ärenden per svarsgrupp och förvaltning,", month);
 	int row = HEAD_ROW + 1;
-	size_t i;
-	json_t *o;
 
 	if (!ws)
 		return EIO;
 	put_lead(b, ws, lead, widths, N(lead));
 	put_head(b, ws, (int)N(lead), case_cols, N(case_cols));
-	json_array_foreach(json_object_get(rep, "rows"), i, o)
-	{
-		worksheet_write_string(ws, (lxw_row_t)row, 0, report_str(o, "group_name"), NULL);
-		worksheet_write_string(ws, (lxw_row_t)row, 1, report_str(o, "client_name"), NULL);
-		put_cols(b, ws, row++, (int)N(lead), o, case_cols, N(case_cols), false);
+	for (size_t i = 0; i < rep->cur.t[REPORT_ROWS].n; i++) {
+		const struct report_row *r = &rep->cur.t[REPORT_ROWS].v[i];
+
+		worksheet_write_string(ws, (lxw_row_t)row, 0, r->name, NULL);
+		worksheet_write_string(ws, (lxw_row_t)row, 1, r->name2, NULL);
+		put_cols(b, ws, row++, (int)N(lead), r, case_cols, N(case_cols), false);
 	}
 	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
 	worksheet_write_blank(ws, (lxw_row_t)row, 1, b->bold);
-	put_cols(b, ws, row, (int)N(lead), json_object_get(rep, "totals"), case_cols, N(case_cols),
-	         true);
+	put_cols(b, ws, row, (int)N(lead), &rep->cur.total, case_cols, N(case_cols), true);
 	return 0;
 }
 
-static int monthly_calls(struct book *b, const json_t *rep, const char *muni, const char *month)
+static int monthly_calls(struct book *b, const struct report *rep, const char *muni,
+                         const char *month)
 {
 	static const char *const lead[] = {"Svarsgrupp"};
 	static const double widths[] = {24};
 	lxw_worksheet *ws = sheet(b, "Samtal", muni, "Samtal per svarsgrupp,", month);
 	int row = HEAD_ROW + 1;
-	size_t i;
-	json_t *o;
 
 	if (!ws)
 		return EIO;
 	put_lead(b, ws, lead, widths, N(lead));
 	put_head(b, ws, (int)N(lead), call_cols, N(call_cols));
-	json_array_foreach(json_object_get(rep, "groups"), i, o)
-	{
-		worksheet_write_string(ws, (lxw_row_t)row, 0, report_str(o, "group_name"), NULL);
-		put_cols(b, ws, row++, (int)N(lead), o, call_cols, N(call_cols), false);
+	for (size_t i = 0; i < rep->cur.t[REPORT_GROUPS].n; i++) {
+		const struct report_row *r = &rep->cur.t[REPORT_GROUPS].v[i];
+
+		worksheet_write_string(ws, (lxw_row_t)row, 0, r->name, NULL);
+		put_cols(b, ws, row++, (int)N(lead), r, call_cols, N(call_cols), false);
 	}
 	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
-	put_cols(b, ws, row, (int)N(lead), json_object_get(rep, "totals"), call_cols, N(call_cols),
-	         true);
+	put_cols(b, ws, row, (int)N(lead), &rep->cur.total, call_cols, N(call_cols), true);
 	return 0;
 }
 
 /* One row per figure: this month, last month, the change (rates in percentage points). */
-static void compare_rows(struct book *b, lxw_worksheet *ws, int *row, const json_t *rep,
+static void compare_rows(struct book *b, lxw_worksheet *ws, int *row, const struct report *rep,
                          const struct col *cols, size_t n)
 {
-	const json_t *now = json_object_get(rep, "totals");
-	const json_t *prev = json_object_get(json_object_get(rep, "previous"), "totals");
-	const json_t *chg = json_object_get(rep, "change");
+	const struct report_row *t = &rep->cur.total;
 
 	for (size_t i = 0; i < n; i++, (*row)++) {
 		worksheet_write_string(ws, (lxw_row_t)*row, 0, cols[i].title, NULL);
-		put_num(ws, *row, 1, report_get_path(now, cols[i].key), b->num[cols[i].kind]);
-		put_num(ws, *row, 2, report_get_path(prev, cols[i].key), b->num[cols[i].kind]);
-		put_num(ws, *row, 3, report_get_path(chg, cols[i].key), b->change[cols[i].kind]);
+		put_fig(ws, *row, 1, t, OF_NOW, cols[i].fig, b->num[cols[i].kind]);
+		put_fig(ws, *row, 2, t, OF_PREV, cols[i].fig, b->num[cols[i].kind]);
+		put_fig(ws, *row, 3, t, OF_CHANGE, cols[i].fig, b->change[cols[i].kind]);
 	}
 }
 
-static int monthly_compare(struct book *b, const json_t *rep, const char *muni, const char *month)
+static int monthly_compare(struct book *b, const struct report *rep, const char *muni,
+                           const char *month)
 {
-	const char *pmonth = report_str(json_object_get(rep, "previous"), "month");
-	bool by_month =
-	        strcmp(report_str(rep, "kind"), "month") == 0 || !json_object_get(rep, "kind");
+	const char *pmonth = rep->prev.label;
+	bool by_month = rep->kind == PERIOD_MONTH;
 	lxw_worksheet *ws = sheet(b, "Jämförelse", muni,
 	                          by_month ? "Jämförelse med föregående månad,"
 	                                   : "Jämförelse med föregående period,",
@@ -266,49 +290,46 @@ static int monthly_compare(struct book *b, const json_t *rep, const char *muni, 
 
 /* Columns of the breakdowns: figures, the previous period, the change and the targets. */
 static const struct bcol {
-	const char *title, *key;
+	const char *title;
+	enum report_of of;
+	enum report_fig fig;
 	enum kind kind;
 	bool change; /* a difference: signed, percentage points */
 } breakdown_cols[] = {
-        {"Ärenden", "cases", K_INT, false},
-        {"Lösta", "resolved", K_INT, false},
-        {"Vägledda", "guided", K_INT, false},
-        {"Överlämnade", "handed_over", K_INT, false},
-        {"Akut vidarebefordrade", "forwarded_urgent", K_INT, false},
-        {"Lösningsgrad", "fcr", K_PCT, false},
-        {"Lösningsgrad inkl. vägledda", "fcr_incl_guided", K_PCT, false},
-        {"Ärenden föregående period", "previous.cases", K_INT, false},
-        {"Förändring ärenden", "change.cases", K_INT, true},
-        {"Förändring lösningsgrad", "change.fcr", K_PCT, true},
-        {"Lösningsgrad mot mål 80 %", "vs_target.fcr", K_PCT, true},
-        {"Tillgänglighet 60 s", "calls.service_level_60", K_PCT, false},
-        {"Tillgänglighet mot mål 85 %", "vs_target.service_level_60", K_PCT, true},
-        {"Bemötande, svar", "satisfaction.answers", K_INT, false},
-        {"Bemötande 4–5", "satisfaction.share_4_5", K_PCT, false},
-        {"Bemötande mot mål 90 %", "vs_target.satisfaction", K_PCT, true},
-        {"Bemötandeindex (0–100)", "satisfaction.index", K_SEC, false},
+        {"Ärenden", OF_NOW, RF_CASES, K_INT, false},
+        {"Lösta", OF_NOW, RF_RESOLVED, K_INT, false},
+        {"Vägledda", OF_NOW, RF_GUIDED, K_INT, false},
+        {"Överlämnade", OF_NOW, RF_HANDED_OVER, K_INT, false},
+        {"Akut vidarebefordrade", OF_NOW, RF_FORWARDED_URGENT, K_INT, false},
+        {"Lösningsgrad", OF_NOW, RF_FCR, K_PCT, false},
+        {"Lösningsgrad inkl. vägledda", OF_NOW, RF_FCR_INCL_GUIDED, K_PCT, false},
+        {"Ärenden föregående period", OF_PREV, RF_CASES, K_INT, false},
+        {"Förändring ärenden", OF_CHANGE, RF_CASES, K_INT, true},
+        {"Förändring lösningsgrad", OF_CHANGE, RF_FCR, K_PCT, true},
+        {"Lösningsgrad mot mål 80 %", OF_NOW, RF_VS_FCR, K_PCT, true},
+        {"Tillgänglighet 60 s", OF_NOW, RF_SL60, K_PCT, false},
+        {"Tillgänglighet mot mål 85 %", OF_NOW, RF_VS_SL60, K_PCT, true},
+        {"Bemötande, svar", OF_NOW, RF_SAT_ANSWERS, K_INT, false},
+        {"Bemötande 4–5", OF_NOW, RF_SAT_4_5, K_PCT, false},
+        {"Bemötande mot mål 90 %", OF_NOW, RF_VS_SAT, K_PCT, true},
+        {"Bemötandeindex (0–100)", OF_NOW, RF_SAT_INDEX, K_SEC, false},
 };
 
 /* The breakdowns (a period report's "breakdowns"), one block per dimension. */
-static int monthly_breakdowns(struct book *b, const json_t *rep, const char *muni,
+static int monthly_breakdowns(struct book *b, const struct report *rep, const char *muni,
                               const char *month)
 {
 	static const struct {
-		const char *key, *title, *name;
+		enum report_table t;
+		const char *title;
 	} dims[] = {
-	        {"groups", "Per svarsgrupp", "group_name"},
-	        {"clients", "Per förvaltning", "client_name"},
-	        {"units", "Per enhet", "unit_name"},
-	        {"kinds", "Per ärendetyp", "kind"},
-	        {"channels", "Per kanal", "channel"},
-	        {"agents", "Per handläggare", "agent_name"},
+	        {REPORT_GROUPS, "Per svarsgrupp"}, {REPORT_CLIENTS, "Per förvaltning"},
+	        {REPORT_UNITS, "Per enhet"},       {REPORT_KINDS, "Per ärendetyp"},
+	        {REPORT_CHANNELS, "Per kanal"},    {REPORT_AGENTS, "Per handläggare"},
 	};
-	const json_t *bd = json_object_get(rep, "breakdowns");
 	lxw_worksheet *ws;
 	int row = HEAD_ROW + 1;
 
-	if (!json_is_object(bd))
-		return 0; /* a report without breakdowns: no sheet */
 	ws = sheet(b, "Fördelning", muni, "Fördelning,", month);
 	if (!ws)
 		return EIO;
@@ -320,25 +341,25 @@ static int monthly_breakdowns(struct book *b, const json_t *rep, const char *mun
 		worksheet_set_column(ws, (lxw_col_t)(c + 1), (lxw_col_t)(c + 1), 13, NULL);
 	}
 	for (size_t d = 0; d < N(dims); d++) {
-		size_t i;
-		json_t *o;
-
 		row++;
 		worksheet_write_string(ws, (lxw_row_t)row++, 0, dims[d].title, b->bold);
-		json_array_foreach(json_object_get(bd, dims[d].key), i, o)
-		{
-			const char *name = report_str(o, dims[d].name);
+		for (size_t i = 0; i < rep->cur.t[dims[d].t].n; i++) {
+			const struct report_row *r = &rep->cur.t[dims[d].t].v[i];
+			const char *name = r->name;
 
-			if (d == 3 || d == 4) /* kinds and channels in Swedish */
-				name = report_name_sv(name);
-
+			/* kinds and channels in Swedish */
+			if (dims[d].t == REPORT_KINDS)
+				name = report_name_sv(report_kinds[r->ki]);
+			else if (dims[d].t == REPORT_CHANNELS)
+				name = report_name_sv(report_channels[r->ki]);
 			worksheet_write_string(ws, (lxw_row_t)row, 0, name, NULL);
 			for (size_t c = 0; c < N(breakdown_cols); c++) {
 				const struct bcol *bc = &breakdown_cols[c];
-				const json_t *v = report_get_path(o, bc->key);
 
-				if (v)
-					put_num(ws, row, (int)c + 1, v,
+				/* no cell where the row has no such figure at all (a client's
+				 * calls, a new row's previous period); blank where it is null */
+				if (report_fig_applies(r, bc->of, bc->fig))
+					put_fig(ws, row, (int)c + 1, r, bc->of, bc->fig,
 					        (bc->change ? b->change : b->num)[bc->kind]);
 			}
 			row++;
@@ -368,13 +389,13 @@ static void chart_fill(lxw_chart_series *s, lxw_color_t color)
 /* The figures the charts draw, one row per group, and beside them a column chart of cases
  * and one of service level 60 s with the target as a dashed outline over each bar. The
  * charts read this sheet's cells, so they follow any change made to them in Excel. */
-static int monthly_charts(struct book *b, const json_t *rep, const char *muni, const char *month)
+static int monthly_charts(struct book *b, const struct report *rep, const char *muni,
+                          const char *month)
 {
 	static const char *const lead[] = {"Svarsgrupp", "Ärenden", "Tillgänglighet 60 s",
 	                                   "Mål tillgänglighet 60 s"};
 	static const double widths[] = {24, 10, 13, 13};
-	const json_t *groups = json_object_get(rep, "groups");
-	const json_t *rows = json_object_get(rep, "rows");
+	const struct report_row *groups = rep->cur.t[REPORT_GROUPS].v;
 	lxw_worksheet *ws = sheet(b, "Diagram", muni, "Diagram per svarsgrupp,", month);
 	lxw_chart_line target = {
 	        .color = 0xC00000, .width = 1.5, .dash_type = LXW_CHART_LINE_DASH_DASH};
@@ -382,8 +403,7 @@ static int monthly_charts(struct book *b, const json_t *rep, const char *muni, c
 	lxw_row_t first = HEAD_ROW + 1, last;
 	lxw_chart *c;
 	lxw_chart_series *s;
-	size_t i, j, n = json_array_size(groups);
-	json_t *g, *r;
+	size_t n = rep->cur.t[REPORT_GROUPS].n;
 
 	if (!ws)
 		return EIO;
@@ -392,22 +412,16 @@ static int monthly_charts(struct book *b, const json_t *rep, const char *muni, c
 		worksheet_write_string(ws, first, 0, "Inga svarsgrupper under perioden.", NULL);
 		return 0;
 	}
-	json_array_foreach(groups, i, g)
-	{
-		json_int_t id = json_integer_value(json_object_get(g, "group_id"));
+	for (size_t i = 0; i < n; i++) {
 		double cases = 0;
 
 		/* a group's cases are the sum of its rows (one per client) */
-		json_array_foreach(rows, j, r)
-		{
-			if (json_integer_value(json_object_get(r, "group_id")) == id)
-				cases += json_number_value(json_object_get(r, "cases"));
-		}
-		worksheet_write_string(ws, first + (lxw_row_t)i, 0, report_str(g, "group_name"),
-		                       NULL);
+		for (size_t j = 0; j < rep->cur.t[REPORT_ROWS].n; j++)
+			if (rep->cur.t[REPORT_ROWS].v[j].id == groups[i].id)
+				cases += (double)rep->cur.t[REPORT_ROWS].v[j].f.c.cases;
+		worksheet_write_string(ws, first + (lxw_row_t)i, 0, groups[i].name, NULL);
 		worksheet_write_number(ws, first + (lxw_row_t)i, 1, cases, b->num[K_INT]);
-		put_num(ws, (int)(first + i), 2, report_get_path(g, "calls.service_level_60"),
-		        b->num[K_PCT]);
+		put_fig(ws, (int)(first + i), 2, &groups[i], OF_NOW, RF_SL60, b->num[K_PCT]);
 		worksheet_write_number(ws, first + (lxw_row_t)i, 3, REPORT_TARGET_SL60,
 		                       b->num[K_PCT]);
 	}
@@ -455,13 +469,11 @@ static int monthly_charts(struct book *b, const json_t *rep, const char *muni, c
 
 /* The busy-hours table (offered calls per weekday × hour of Stockholm time) shaded as a heat
  * map, with totals per hour and per weekday and a chart of each. */
-static int monthly_busy_hours(struct book *b, const json_t *rep, const char *muni,
+static int monthly_busy_hours(struct book *b, const struct report *rep, const char *muni,
                               const char *month)
 {
 	static const char *const days[] = {"måndag", "tisdag", "onsdag", "torsdag",
 	                                   "fredag", "lördag", "söndag"};
-	const json_t *bh = json_object_get(rep, "busy_hours");
-	const json_t *offered = json_object_get(bh, "offered");
 	const lxw_row_t first = HEAD_ROW + 1, total = first + 7;
 	lxw_conditional_format heat = {.type = LXW_CONDITIONAL_2_COLOR_SCALE,
 	                               .min_color = 0xFFFFFF,
@@ -472,7 +484,7 @@ static int monthly_busy_hours(struct book *b, const json_t *rep, const char *mun
 	lxw_chart *c;
 	lxw_chart_series *s;
 
-	if (!json_is_array(offered))
+	if (!rep->busy)
 		return 0; /* a report without the busy hours: no sheet */
 	ws = sheet(b, "Belastning", muni, "Erbjudna samtal per veckodag och timme,", month);
 	if (!ws)
@@ -487,12 +499,11 @@ static int monthly_busy_hours(struct book *b, const json_t *rep, const char *mun
 	worksheet_write_string(ws, HEAD_ROW, 25, "Totalt", b->head);
 	worksheet_set_column(ws, 25, 25, 9, NULL);
 	for (int d = 0; d < 7; d++) {
-		const json_t *row = json_array_get(offered, (size_t)d);
 		double sum = 0;
 
 		worksheet_write_string(ws, first + (lxw_row_t)d, 0, days[d], NULL);
 		for (int h = 0; h < 24; h++) {
-			double v = json_number_value(json_array_get(row, (size_t)h));
+			double v = (double)rep->busy_hours[d][h];
 
 			worksheet_write_number(ws, first + (lxw_row_t)d, (lxw_col_t)(h + 1), v,
 			                       b->num[K_INT]);
@@ -510,7 +521,7 @@ static int monthly_busy_hours(struct book *b, const json_t *rep, const char *mun
 	snprintf(buf, sizeof(buf),
 	         "Svarsgruppernas erbjudna samtal per timme i svensk tid under periodens %lld "
 	         "dagar. Mörkare ruta: fler samtal.",
-	         (long long)json_integer_value(json_object_get(bh, "days")));
+	         (long long)rep->busy_days);
 	worksheet_write_string(ws, total + 1, 0, buf, NULL);
 
 	c = workbook_add_chart(b->wb, LXW_CHART_COLUMN);
@@ -538,17 +549,19 @@ static int monthly_busy_hours(struct book *b, const json_t *rep, const char *mun
 	return 0;
 }
 
-int report_monthly_xlsx(const json_t *rep, const char *municipality, const char *path)
+int report_monthly_xlsx(const struct report *rep, const char *municipality, char **buf, size_t *n)
 {
-	const char *month = json_string_value(json_object_get(rep, "month"));
+	const char *month = rep ? rep->cur.label : NULL;
 	struct book b;
 	int err;
 
-	if (!month || !json_is_object(json_object_get(rep, "previous")) || !path)
+	*buf = NULL;
+	*n = 0;
+	if (!month)
 		return EINVAL;
 	if (!municipality)
 		municipality = "";
-	if ((err = book_open(&b, path)))
+	if ((err = book_open(&b)))
 		return err;
 	err = monthly_cases(&b, rep, municipality, month);
 	if (!err)
@@ -561,9 +574,7 @@ int report_monthly_xlsx(const json_t *rep, const char *municipality, const char 
 		err = monthly_charts(&b, rep, municipality, month);
 	if (!err)
 		err = monthly_busy_hours(&b, rep, municipality, month);
-	if (book_close(&b) != 0 && !err)
-		err = EIO;
-	return err;
+	return book_close(&b, err, buf, n);
 }
 
 static bool is_fixed(const json_t *line)
@@ -669,22 +680,22 @@ static int invoice_cases(struct book *b, const json_t *inv, const char *muni, co
 	return 0;
 }
 
-int report_invoice_xlsx(const json_t *inv, const char *municipality, const char *path)
+int report_invoice_xlsx(const json_t *inv, const char *municipality, char **buf, size_t *n)
 {
 	const char *month = json_string_value(json_object_get(inv, "month"));
 	struct book b;
 	int err;
 
-	if (!month || !path)
+	*buf = NULL;
+	*n = 0;
+	if (!month)
 		return EINVAL;
 	if (!municipality)
 		municipality = "";
-	if ((err = book_open(&b, path)))
+	if ((err = book_open(&b)))
 		return err;
 	err = invoice_lines(&b, inv, municipality, month);
 	if (!err)
 		err = invoice_cases(&b, inv, municipality, month);
-	if (book_close(&b) != 0 && !err)
-		err = EIO;
-	return err;
+	return book_close(&b, err, buf, n);
 }

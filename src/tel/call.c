@@ -17,7 +17,6 @@
 #include "core/app.h"
 #include "base/contact.h"
 #include "tel/tel.h"
-#include "store/db.h"
 #include "tel/tel_store.h"
 
 #define CUSER          "lotsen" /* our Contact user part */
@@ -1103,24 +1102,9 @@ static void agent_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
  * users.sip_uri; ENOENT when neither is set. */
 int tel_agent_uri(struct tel *t, uint32_t agent, char *uri, size_t n)
 {
-	struct stmt *s;
-	int err;
-
 	if (tel_binding_uri(t, agent, uri, n) == 0)
 		return 0;
-
-	err = db_prepare(t->app->db, &s, "SELECT sip_uri FROM users WHERE id = ? AND active = 1",
-	                 true);
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, agent);
-	err = ENOENT;
-	if (stmt_step(s) == DB_ROW && stmt_text(s, 0) && stmt_text(s, 0)[0]) {
-		(void)re_snprintf(uri, n, "%s", stmt_text(s, 0));
-		err = 0;
-	}
-	stmt_done(s);
-	return err;
+	return tel_store_user_sip_uri(t->app->db, agent, uri, n);
 }
 
 /* ---- the engine's actions ----------------------------------------------- */
@@ -1471,19 +1455,20 @@ void tel_call_forward(struct tel_call *c, const char *number)
 
 /* ---- running what the engine asked for, in order ------------------------------ */
 
-static void act_run(struct tel *t, const struct tel_act *a)
+static void act_run(struct tel *t, const struct acd_action *a)
 {
-	struct tel_call *c = tel_call_find(t, a->call);
+	struct tel_call *c = tel_call_find(t, (int64_t)a->call);
+	int64_t ewt_s = (a->ewt_ms + 999) / 1000; /* rounded up, as the event stream shows it */
 
 	if (!c)
 		return; /* an HTTP test call, or one that already hung up */
 	mem_ref(c);
 	switch (a->kind) {
 	case ACD_ACT_QUEUED:
-		tel_call_queued(c, a->group, a->position, a->ewt_s);
+		tel_call_queued(c, a->group, a->position, ewt_s);
 		break;
 	case ACD_ACT_ANNOUNCE:
-		tel_call_announce(c, a->position, a->ewt_s);
+		tel_call_announce(c, a->position, ewt_s);
 		break;
 	case ACD_ACT_OFFER_CALLBACK:
 		tel_call_offer_callback(c);
@@ -1519,7 +1504,7 @@ void tel_run_actions(struct tel *t)
 		struct tel_act *a = le->data;
 		list_unlink(le);
 		if (!t->closing)
-			act_run(t, a);
+			act_run(t, &a->act);
 		mem_deref(a);
 	}
 }

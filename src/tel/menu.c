@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "base/valid.h"
-#include "store/db.h"
 #include "tel/tel.h"
+#include "tel/tel_store.h"
 
 #define KEYS "0123456789*#"
 
@@ -16,19 +16,6 @@ __attribute__((format(printf, 3, 0))) static void join(char *f, size_t n, const 
 {
 	if (snprintf(f, n, fmt, a, b) >= (int)n)
 		f[n - 1] = '\0';
-}
-
-static bool group_exists(struct db *db, json_int_t id)
-{
-	struct stmt *s;
-	bool yes = false;
-
-	if (id <= 0 || db_prepare(db, &s, "SELECT 1 FROM groups WHERE id = ?", true) != 0)
-		return false;
-	stmt_bind_int(s, 1, id);
-	yes = stmt_step(s) == DB_ROW;
-	stmt_done(s);
-	return yes;
 }
 
 static bool prompt_name_ok(const char *name)
@@ -76,7 +63,7 @@ static void check_group(const struct tel_menu_ctx *x, const json_t *v, const cha
 		valid_add(e, field, "%s",
 		          VL(e, "ska vara id för en svarsgrupp (heltal)",
 		             "must be the id of a response group (an integer)"));
-	else if (!group_exists(x->db, json_integer_value(v)))
+	else if (!tel_store_group_exists(x->db, json_integer_value(v)))
 		valid_add(e, field,
 		          VL(e, "svarsgrupp %lld finns inte", "group %lld does not exist"),
 		          (long long)json_integer_value(v));

@@ -2,6 +2,7 @@
  * challenge (realm "lotsen", qop=auth) with their SIP secret, and are then rung at the
  * registered Contact. Bindings live in memory only, one per user, and expire. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tel/tel_int.h" /* first: libre headers have no include guards */
@@ -16,7 +17,6 @@
 #include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
-#include "store/db.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
 
@@ -300,21 +300,17 @@ void tel_registrar_close(struct tel *t)
 
 int tel_sip_secret_set(struct db *db, int64_t user_id, const char *secret, int64_t now_ms)
 {
-	struct stmt *s;
 	uint8_t d[MD5_SIZE];
 	char ha1[33];
+	char *username = NULL;
 	int err;
 
 	if (!db || !secret)
 		return EINVAL;
-	err = db_prepare(db, &s, "SELECT username FROM users WHERE id = ?", true);
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, user_id);
-	err = ENOENT;
-	if (stmt_step(s) == DB_ROW && stmt_text(s, 0))
-		err = md5_printf(d, "%s:" TEL_SIP_REALM ":%s", stmt_text(s, 0), secret);
-	stmt_done(s);
+	err = tel_store_username(db, user_id, &username);
+	if (!err)
+		err = md5_printf(d, "%s:" TEL_SIP_REALM ":%s", username, secret);
+	free(username);
 	if (err)
 		return err;
 	(void)re_snprintf(ha1, sizeof(ha1), "%w", d, sizeof(d));

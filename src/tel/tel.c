@@ -15,28 +15,12 @@
 #include "base/log.h"
 #include "core/app.h"
 #include "base/contact.h"
-#include "store/db.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
 
 #define SOFTWARE            "Lotsen"
 #define TEL_EXPIRE_EVERY_MS (3600 * 1000) /* the retention job's period */
 #define USER_MAX            64 /* longest request-URI or From user part taken as a number */
-
-static const struct {
-	const char *name;
-	enum acd_action_kind kind;
-} act_names[] = {
-        {"queued", ACD_ACT_QUEUED},
-        {"announce", ACD_ACT_ANNOUNCE},
-        {"offer", ACD_ACT_OFFER},
-        {"cancel_offer", ACD_ACT_CANCEL_OFFER},
-        {"connect", ACD_ACT_CONNECT},
-        {"offer_callback", ACD_ACT_OFFER_CALLBACK},
-        {"callback_dial", ACD_ACT_CALLBACK_DIAL},
-        {"closed", ACD_ACT_CLOSED},
-        {"forward", ACD_ACT_FORWARD},
-};
 
 /* ---- the engine's actions ------------------------------------------------ */
 
@@ -58,14 +42,14 @@ static void act_tmr_h(void *arg)
 
 /* The engine's listener: only note what to do; it is done on the next loop step, because
  * doing it may feed the engine, which must not happen inside its flush. */
-static void note_h(enum acd_note_kind kind, uint32_t id, const json_t *j, void *arg)
+static void note_h(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                   const json_t *j, void *arg)
 {
 	struct tel *t = arg;
-	const char *name, *number;
 	struct tel_act *a;
-	size_t i;
 
 	(void)id;
+	(void)j;
 	if (kind != ACD_NOTE_ACTION) {
 		/* A hang-up through the API changes an agent or a group and has no action. */
 		if (t->calls.head) {
@@ -74,24 +58,10 @@ static void note_h(enum acd_note_kind kind, uint32_t id, const json_t *j, void *
 		}
 		return;
 	}
-	name = json_string_value(json_object_get(j, "action"));
-	for (i = 0; name && i < sizeof(act_names) / sizeof(act_names[0]); i++)
-		if (!strcmp(act_names[i].name, name))
-			break;
-	if (!name || i == sizeof(act_names) / sizeof(act_names[0]))
-		return;
 	a = mem_zalloc(sizeof(*a), NULL);
 	if (!a)
 		return;
-	a->kind = act_names[i].kind;
-	a->call = json_integer_value(json_object_get(j, "call_id"));
-	a->agent = (uint32_t)json_integer_value(json_object_get(j, "agent_id"));
-	a->group = (uint32_t)json_integer_value(json_object_get(j, "group_id"));
-	a->position = (int)json_integer_value(json_object_get(j, "position"));
-	a->ewt_s = json_integer_value(json_object_get(j, "ewt_s"));
-	number = json_string_value(json_object_get(j, "number"));
-	if (number)
-		(void)re_snprintf(a->number, sizeof(a->number), "%s", number);
+	a->act = *act;
 	list_append(&t->acts, &a->le, a);
 	tmr_start(&t->act_tmr, 0, act_tmr_h, t);
 }

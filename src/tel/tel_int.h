@@ -207,13 +207,7 @@ struct tel_call;
 /* An action the engine asked for, kept until the next loop step. */
 struct tel_act {
 	struct le le;
-	enum acd_action_kind kind;
-	int64_t call;                /* the API's call id */
-	uint32_t agent;              /* 0 when none */
-	uint32_t group;              /* the call's group */
-	int position;                /* queued, announce */
-	int64_t ewt_s;               /* queued, announce */
-	char number[ACD_NUMBER_MAX]; /* forward, callback_dial */
+	struct acd_action act; /* copied from the host's note; `call` is the API's call id */
 };
 
 /* Do the actions the engine asked for since the last run (t->acts). Never from a listener. */

@@ -370,6 +370,57 @@ int tel_store_sip_ha1(struct db *db, const char *username, int64_t *user_id, cha
 	        username, user_id, ha1);
 }
 
+/* ---- users and groups as the SIP side reads them ------------------------- */
+
+int tel_store_user_sip_uri(struct db *db, uint32_t user, char *uri, size_t n)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT sip_uri FROM users WHERE id = ? AND active = 1", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 0) && stmt_text(s, 0)[0]) {
+		if (snprintf(uri, n, "%s", stmt_text(s, 0)) < 0)
+			err = EINVAL;
+		else
+			err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+int tel_store_username(struct db *db, int64_t user_id, char **name)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT username FROM users WHERE id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user_id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 0)) {
+		*name = strdup(stmt_text(s, 0));
+		err = *name ? 0 : ENOMEM;
+	}
+	stmt_done(s);
+	return err;
+}
+
+bool tel_store_group_exists(struct db *db, int64_t group)
+{
+	struct stmt *s;
+	bool yes;
+
+	if (group <= 0 || db_prepare(db, &s, "SELECT 1 FROM groups WHERE id = ?", true) != 0)
+		return false;
+	stmt_bind_int(s, 1, group);
+	yes = stmt_step(s) == DB_ROW;
+	stmt_done(s);
+	return yes;
+}
+
 /* ---- administration: policies, announcements, menus ---------------------- */
 
 int tel_store_policy_json(struct db *db, uint32_t group, json_t **out)

@@ -3,6 +3,7 @@
 #define LOTSEN_TEL_TEL_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -63,6 +64,15 @@ int tel_store_answers_json(struct db *db, const struct tel_range *q, json_t **it
                            int64_t *total);
 /* Delete recording files older than their group's recording_days; `deleted` counts them. */
 int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
+
+/* ---- users and groups as the SIP side reads them ---- */
+
+/* An active user's users.sip_uri into uri (cut to n); ENOENT when inactive, unknown or unset. */
+int tel_store_user_sip_uri(struct db *db, uint32_t user, char *uri, size_t n);
+/* A user's username (*name malloc'ed, free it); ENOENT when there is no such user. */
+int tel_store_username(struct db *db, int64_t user_id, char **name);
+/* Is there a group with this id (active or not)? false also for ids <= 0. */
+bool tel_store_group_exists(struct db *db, int64_t group);
 
 /* ---- administration ---- */
 

@@ -1029,6 +1029,30 @@ static void test_names(void **state)
 	assert_string_equal(acd_agent_state_name(ACD_AGENT_WRAPUP), "wrapup");
 }
 
+/* Every action kind has its own name (the event stream's "action" and the log lines
+ * carry it, and telephony no longer keeps a table of its own); outside the enum: "unknown". */
+static void test_action_names(void **state)
+{
+	(void)state;
+	for (int i = ACD_ACT_QUEUED; i < ACD_ACT_KIND_MAX; i++) {
+		const char *n = acd_action_name((enum acd_action_kind)i);
+
+		assert_non_null(n);
+		assert_true(n[0] != '\0');
+		assert_string_not_equal(n, "unknown");
+		for (int j = ACD_ACT_QUEUED; j < i; j++)
+			assert_string_not_equal(n, acd_action_name((enum acd_action_kind)j));
+	}
+	/* the names the event stream has always shown */
+	assert_string_equal(acd_action_name(ACD_ACT_QUEUED), "queued");
+	assert_string_equal(acd_action_name(ACD_ACT_CANCEL_OFFER), "cancel_offer");
+	assert_string_equal(acd_action_name(ACD_ACT_OFFER_CALLBACK), "offer_callback");
+	assert_string_equal(acd_action_name(ACD_ACT_CALLBACK_DIAL), "callback_dial");
+	assert_string_equal(acd_action_name(ACD_ACT_FORWARD), "forward");
+	assert_string_equal(acd_action_name((enum acd_action_kind)0), "unknown");
+	assert_string_equal(acd_action_name((enum acd_action_kind)ACD_ACT_KIND_MAX), "unknown");
+}
+
 /* ---- randomized run ----------------------------------------------------------- */
 
 #define P_GROUPS    4
@@ -1364,6 +1388,7 @@ int main(void)
 	        cmocka_unit_test(test_announcements),
 	        cmocka_unit_test(test_errors_leave_state_unchanged),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_action_names),
 	        cmocka_unit_test(test_randomized_invariants),
 	};
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <dirent.h>
 
 #include "acdhost/acd_host.h"
 #include "acdhost/acd_store.h"
@@ -415,9 +416,58 @@ static void test_invoice(void **state)
 	json_decref(o);
 }
 
+/* The report for a period as the writers take it. */
+static struct report *built(struct fixture *f, const char *period)
+{
+	struct report *rep = NULL;
+
+	assert_int_equal(report_build(f->db, &admin, period, 0, &rep), 0);
+	assert_non_null(rep);
+	return rep;
+}
+
+/* Bytes made in memory, put in `path` for the tools that read files (unzip, pdftotext). */
+static void put_file(const char *path, char *buf, size_t n)
+{
+	FILE *out = fopen(path, "wb");
+
+	assert_non_null(out);
+	assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_int_equal(fclose(out), 0);
+	free(buf);
+}
+
+/* A period's report as XLSX or PDF (made in memory) in `path`. */
+static int monthly_file(const struct report *rep, bool pdf, const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	int err = pdf ? report_monthly_pdf(rep, "Testkommun", &buf, &n)
+	              : report_monthly_xlsx(rep, "Testkommun", &buf, &n);
+
+	if (!err)
+		put_file(path, buf, n);
+	return err;
+}
+
+static int invoice_file(const json_t *inv, bool pdf, const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	int err = pdf ? report_invoice_pdf(inv, "Testkommun", &buf, &n)
+	              : report_invoice_xlsx(inv, "Testkommun", &buf, &n);
+
+	if (!err)
+		put_file(path, buf, n);
+	else
+		assert_null(buf);
+	return err;
+}
+
 static void test_csv(void **state)
 {
 	struct fixture *f = *state;
+	struct report *rep;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -438,11 +488,11 @@ static void test_csv(void **state)
 	free(buf);
 
 	buf = NULL;
-	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
+	rep = built(f, "2026-03");
 	mem = open_memstream(&buf, &len);
-	assert_int_equal(report_monthly_csv(o, mem), 0);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
-	json_decref(o);
+	report_free(rep);
 	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
 	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
 	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
@@ -658,6 +708,7 @@ static void xlsx_charts(const char *path, const json_t *rep)
 static void test_xlsx(void **state)
 {
 	struct fixture *f = *state;
+	struct report *rep;
 	char path[] = "/tmp/lotsen-test-report-XXXXXX";
 	char v[64], *xml;
 	json_t *o;
@@ -669,7 +720,9 @@ static void test_xlsx(void **state)
 	/* monthly: 3 rows (group 1 × client 1, group 1 × client 2, group 2 × client 2) from
 	 * spreadsheet row 4, so the totals are on row 7 */
 	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), 0);
+	rep = built(f, "2026-03");
+	assert_int_equal(monthly_file(rep, false, path), 0);
+	report_free(rep);
 	xml = unzip_member(path, "xl/workbook.xml");
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "<sheet name=\"Ärenden\" sheetId=\"1\""));
@@ -712,7 +765,7 @@ static void test_xlsx(void **state)
 
 	/* invoice: 5 lines (rows 4–8), a sum per client (9, 10), the total on row 11 */
 	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_invoice_xlsx(o, "Testkommun", path), 0);
+	assert_int_equal(invoice_file(o, false, path), 0);
 	json_decref(o);
 	xml = unzip_member(path, "xl/workbook.xml");
 	assert_non_null(strstr(xml, "<sheet name=\"Fakturaunderlag\" sheetId=\"1\""));
@@ -743,10 +796,9 @@ static void test_xlsx(void **state)
 	assert_string_equal(cell(xml, "D10", v, sizeof(v)), "");
 	free(xml);
 
-	/* not a report */
+	/* not an invoice basis: nothing made */
 	o = json_object();
-	assert_int_equal(report_monthly_xlsx(o, "Testkommun", path), EINVAL);
-	assert_int_equal(report_invoice_xlsx(o, "Testkommun", path), EINVAL);
+	assert_int_equal(invoice_file(o, false, path), EINVAL);
 	json_decref(o);
 	unlink(path);
 }
@@ -758,11 +810,11 @@ static void pdf_busy_hours(struct fixture *f, const char *path)
 {
 	char cmd[512], png[80], *txt;
 	int with, without;
-	json_t *o;
+	struct report *rep;
 	FILE *in;
 
-	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
+	rep = built(f, "2026-03");
+	assert_int_equal(monthly_file(rep, true, path), 0);
 	with = pdf_pages(path);
 	snprintf(cmd, sizeof(cmd), "pdftotext -f 2 -l 2 '%s' -", path);
 	txt = command_output(cmd);
@@ -788,9 +840,9 @@ static void pdf_busy_hours(struct fixture *f, const char *path)
 	unlink(png);
 
 	/* without busy hours (a report stored before they were added): no such page */
-	json_object_del(o, "busy_hours");
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
-	json_decref(o);
+	rep->busy = false;
+	assert_int_equal(monthly_file(rep, true, path), 0);
+	report_free(rep);
 	without = pdf_pages(path);
 	assert_int_equal(with, without + 1);
 	snprintf(cmd, sizeof(cmd), "pdftotext '%s' -", path);
@@ -810,13 +862,14 @@ static void test_pdf(void **state)
 	int fd = mkstemp(path), pages = 0;
 	long n;
 	FILE *in;
+	struct report *rep;
 	json_t *o;
 
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(report_monthly(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
-	json_decref(o);
+	rep = built(f, "2026-03");
+	assert_int_equal(monthly_file(rep, true, path), 0);
+	report_free(rep);
 	in = fopen(path, "rb");
 	assert_non_null(in);
 	assert_int_equal(fseek(in, 0, SEEK_END), 0);
@@ -836,22 +889,21 @@ static void test_pdf(void **state)
 	pdf_busy_hours(f, path);
 
 	o = json_object();
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), EINVAL);
-	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), EINVAL);
+	assert_int_equal(invoice_file(o, true, path), EINVAL);
 	json_decref(o);
 
 	/* the invoice basis and a tertial report as PDF */
 	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
-	assert_int_equal(report_invoice_pdf(o, "Testkommun", path), 0);
+	assert_int_equal(invoice_file(o, true, path), 0);
 	json_decref(o);
 	in = fopen(path, "rb");
 	assert_non_null(in);
 	assert_int_equal(fread(buf5, 1, 5, in), 5);
 	fclose(in);
 	assert_memory_equal(buf5, "%PDF-", 5);
-	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
-	assert_int_equal(report_monthly_pdf(o, "Testkommun", path), 0);
-	json_decref(o);
+	rep = built(f, "2026-T1");
+	assert_int_equal(monthly_file(rep, true, path), 0);
+	report_free(rep);
 	unlink(path);
 }
 
@@ -1085,16 +1137,16 @@ static void test_csv_period(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem;
-	json_t *o;
+	struct report *rep;
 
 	assert_int_equal(db_exec(f->db, survey_fixture), 0);
 	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
-	assert_int_equal(report_period(f->db, &admin, "2026-T1", 0, &o), 0);
+	rep = built(f, "2026-T1");
 	mem = open_memstream(&buf, &len);
 	assert_non_null(mem);
-	assert_int_equal(report_monthly_csv(o, mem), 0);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
-	json_decref(o);
+	report_free(rep);
 	assert_true(strncmp(buf, "Period;Svarsgrupp;Förvaltning;Ärenden;", 40) == 0);
 	assert_non_null(strstr(buf, "\r\nPeriod;Handläggare;Ärenden;"));
 	/* group 1 in T1: cases 1 2 3 4 7 8 9, resolved 1 4 7 8, guided 2 9, handed over 3;
@@ -1345,6 +1397,217 @@ static void test_deliver(void **state)
 	assert_int_equal(report_stored_list(f->db, &agent, NULL, &list), EPERM);
 }
 
+/* ======================================================================
+ * The typed report: the JSON and the files are made from one struct
+ * ====================================================================== */
+
+/* A JSON number equal to v exactly, or null where v is NAN (a rate of nothing). */
+static void num_eq(const json_t *x, double v, const char *what)
+{
+	if (isnan(v)) {
+		if (!json_is_null(x))
+			fail_msg("%s should be null", what);
+		return;
+	}
+	if (!json_is_number(x))
+		fail_msg("%s is not a number", what);
+	if (json_number_value(x) != v)
+		fail_msg("%s is %.10f in the JSON, %.10f in the struct", what, json_number_value(x),
+		         v);
+}
+
+static void int_eq(const json_t *x, int64_t v, const char *what)
+{
+	if (!json_is_integer(x))
+		fail_msg("%s is not an integer", what);
+	assert_int_equal(json_integer_value(x), v);
+}
+
+/* Every figure of struct row `r` against its JSON object `o`. */
+static void figures_eq(const struct report_row *r, const struct report_figures *f, const json_t *o)
+{
+	static const char *const outs[] = {"resolved", "guided", "handed_over", "forwarded_urgent"};
+	const json_t *c = json_object_get(o, "calls"), *sat = json_object_get(o, "satisfaction");
+
+	int_eq(json_object_get(o, "cases"), f->c.cases, "cases");
+	for (int i = 0; i < REPORT_NOUTCOMES; i++)
+		int_eq(json_object_get(o, outs[i]), f->c.outcome[i], outs[i]);
+	num_eq(json_object_get(o, "fcr"), f->c.fcr, "fcr");
+	num_eq(json_object_get(o, "fcr_incl_guided"), f->c.fcr_incl_guided, "fcr_incl_guided");
+	assert_int_equal(json_object_get(o, "channels") != NULL, r->full);
+	if (r->full) {
+		static const char *const ch[] = {"phone", "email", "letter", "fax",
+		                                 "visit", "web",   "social"};
+
+		for (int i = 0; i < REPORT_NCHANNEL; i++)
+			int_eq(json_object_get(json_object_get(o, "channels"), ch[i]),
+			       f->c.channel[i], ch[i]);
+		int_eq(json_object_get(o, "complaints"), f->c.complaints, "complaints");
+		int_eq(json_object_get(o, "praise"), f->c.praise, "praise");
+	}
+	assert_int_equal(c != NULL, r->calls);
+	if (r->calls) {
+		int_eq(json_object_get(c, "offered"), f->calls.offered, "offered");
+		int_eq(json_object_get(c, "answered"), f->calls.answered, "answered");
+		int_eq(json_object_get(c, "answered_60"), f->calls.answered_60, "answered_60");
+		int_eq(json_object_get(c, "abandoned"), f->calls.abandoned, "abandoned");
+		int_eq(json_object_get(c, "handled"), f->calls.handled, "handled");
+		num_eq(json_object_get(c, "service_level_60"), f->calls.service_level_60, "sl60");
+		num_eq(json_object_get(c, "service_level_180"), f->calls.service_level_180,
+		       "sl180");
+		num_eq(json_object_get(c, "abandon_rate"), f->calls.abandon_rate, "abandon_rate");
+		num_eq(json_object_get(c, "asa_s"), f->calls.asa_s, "asa_s");
+		num_eq(json_object_get(c, "aht_s"), f->calls.aht_s, "aht_s");
+	}
+	assert_int_equal(sat != NULL, r->sat);
+	if (r->sat) {
+		int_eq(json_object_get(sat, "answers"), f->sat.answers, "answers");
+		num_eq(json_object_get(sat, "share_3_5"), f->sat.share_3_5, "share_3_5");
+		num_eq(json_object_get(sat, "share_4_5"), f->sat.share_4_5, "share_4_5");
+		num_eq(json_object_get(sat, "index"), f->sat.index, "index");
+	}
+}
+
+/* A row of the period asked for: its figures, previous row, change and distances. */
+static void row_eq(const struct report_row *r, const json_t *o)
+{
+	const json_t *prev = json_object_get(o, "previous");
+	const json_t *chg = json_object_get(o, "change"), *vs = json_object_get(o, "vs_target");
+
+	figures_eq(r, &r->f, o);
+	assert_int_equal(json_is_null(prev), r->prev == NULL);
+	if (r->prev) {
+		figures_eq(r, &r->prev->f, prev);
+		figures_eq(r, &r->change, chg);
+	} else {
+		assert_true(json_is_null(json_object_get(chg, "cases")));
+		assert_true(json_is_null(json_object_get(chg, "fcr")));
+	}
+	num_eq(json_object_get(vs, "fcr"), r->vs_fcr, "vs_target.fcr");
+	if (r->calls)
+		num_eq(json_object_get(vs, "service_level_60"), r->vs_sl60, "vs_target.sl60");
+	if (r->sat)
+		num_eq(json_object_get(vs, "satisfaction"), r->vs_sat, "vs_target.satisfaction");
+}
+
+/* A month of generated traffic (report_gen over the fixture's categories): every figure the
+ * struct holds is the one the API's JSON shows, table by table and row by row. */
+static void test_struct_is_json(void **state)
+{
+	static const char *const tables[] = {"rows",  "groups",   "clients", "units",
+	                                     "kinds", "channels", "agents"};
+	struct fixture *f = *state;
+	struct report *rep;
+	json_t *o, *direct;
+	size_t rows = 0;
+
+	/* a year up to 2026-04-14 of 20 000 cases a year, spread by the fixed seed */
+	assert_int_equal(report_gen(f->db, 1, 20000, 2026, 1776153600, NULL), 0);
+	rep = built(f, "2026-03");
+	assert_int_equal(report_json(rep, &o), 0);
+	/* the API's answer is this JSON */
+	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &direct), 0);
+	assert_true(json_equal(o, direct));
+	json_decref(direct);
+
+	STR_AT(o, "period", rep->cur.label);
+	STR_AT(o, "previous.period", rep->prev.label);
+	assert_true(rep->cur.total.f.c.cases > 1000); /* a real month, not the 7 fixture cases */
+	for (int t = 0; t < REPORT_NTABLES; t++) {
+		const json_t *arr = t == REPORT_ROWS ? json_object_get(o, "rows")
+		                    : at(o, "breakdowns")
+		                            ? json_object_get(at(o, "breakdowns"), tables[t])
+		                            : NULL;
+
+		assert_int_equal(json_array_size(arr), rep->cur.t[t].n);
+		for (size_t i = 0; i < rep->cur.t[t].n; i++)
+			row_eq(&rep->cur.t[t].v[i], json_array_get(arr, i));
+		rows += rep->cur.t[t].n;
+	}
+	assert_true(rows >= 12); /* 2 rows, 2 groups, 2 clients, 1 unit, 4 kinds, 5 channels */
+	figures_eq(&rep->cur.total, &rep->cur.total.f, json_object_get(o, "totals"));
+	figures_eq(&rep->cur.total, &rep->prev.total.f, at(o, "previous.totals"));
+	figures_eq(&rep->cur.total, &rep->cur.total.change, json_object_get(o, "change"));
+	num_eq(at(o, "totals.vs_target.fcr"), rep->cur.total.vs_fcr, "totals.vs_target.fcr");
+	assert_int_equal(json_array_size(json_object_get(o, "groups")),
+	                 rep->cur.t[REPORT_GROUPS].n);
+	INT_AT(o, "busy_hours.days", rep->busy_days);
+	for (int d = 0; d < 7; d++)
+		for (int h = 0; h < 24; h++)
+			assert_int_equal(
+			        json_integer_value(json_array_get(
+			                json_array_get(at(o, "busy_hours.offered"), (size_t)d),
+			                (size_t)h)),
+			        rep->busy_hours[d][h]);
+	json_decref(o);
+	report_free(rep);
+}
+
+/* The files come out of memory: a PDF, an XLSX (a zip holding xl/workbook.xml) and the CSV,
+ * and not one file is left in (or written to) TMPDIR while making them. */
+static void test_exports_in_memory(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/lotsen-report-tmp-XXXXXX", *buf = NULL, *old = getenv("TMPDIR");
+	char *keep = old ? strdup(old) : NULL;
+	struct report *rep = built(f, "2026-03");
+	size_t n = 0;
+	json_t *inv;
+	FILE *mem;
+	DIR *d;
+	struct dirent *e;
+	int files = 0;
+
+	assert_non_null(mkdtemp(dir));
+	setenv("TMPDIR", dir, 1);
+
+	assert_int_equal(report_monthly_pdf(rep, "Testkommun", &buf, &n), 0);
+	assert_true(n > 1000);
+	assert_memory_equal(buf, "%PDF-", 5);
+	assert_non_null(memmem(buf, n, "%%EOF", 5));
+	free(buf);
+
+	assert_int_equal(report_monthly_xlsx(rep, "Testkommun", &buf, &n), 0);
+	assert_true(n > 1000);
+	assert_memory_equal(buf, "PK\x03\x04", 4); /* a zip's first local file header */
+	assert_non_null(memmem(buf, n, "xl/workbook.xml", 15));
+	assert_non_null(memmem(buf, n, "xl/worksheets/sheet6.xml", 24)); /* Belastning */
+	free(buf);
+
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &inv), 0);
+	assert_int_equal(report_invoice_pdf(inv, "Testkommun", &buf, &n), 0);
+	assert_memory_equal(buf, "%PDF-", 5);
+	free(buf);
+	assert_int_equal(report_invoice_xlsx(inv, "Testkommun", &buf, &n), 0);
+	assert_memory_equal(buf, "PK\x03\x04", 4);
+	assert_non_null(memmem(buf, n, "xl/workbook.xml", 15));
+	free(buf);
+	json_decref(inv);
+
+	/* the CSV as it has always been: the header row first, no byte order mark */
+	buf = NULL;
+	mem = open_memstream(&buf, &n);
+	assert_non_null(mem);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
+	fclose(mem);
+	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
+	free(buf);
+	report_free(rep);
+
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		files += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(files, 0);
+	rmdir(dir);
+	if (keep)
+		setenv("TMPDIR", keep, 1);
+	else
+		unsetenv("TMPDIR");
+	free(keep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1361,6 +1624,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_struct_is_json, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_exports_in_memory, setup, teardown),
 	};
 
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
