@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mail_init();
 		if (mail_migrate(db) ||
 		    db_exec(db, "INSERT INTO mailboxes(address, group_id, receipt_reply) SELECT"
-		                " 'kontaktcenter@lotsen.example', id, 1 FROM groups ORDER BY id LIMIT 1"))
+		                " 'kontaktcenter@lotsen.example', id, 1 FROM groups ORDER BY id "
+		                "LIMIT 1"))
 			abort();
 		box = 1;
 	}

@@ -12,9 +12,10 @@
 static int mail_error(struct req *r, int err, const char *what_sv, const char *what_en, int64_t id)
 {
 	if (err == ENOENT)
-		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-		                  L(r, "Det finns inget %s med id %lld.", "There is no %s with id %lld."),
-		                  L(r, what_sv, what_en), (long long)id);
+		return resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Det finns inget %s med id %lld.", "There is no %s with id %lld."),
+		        L(r, what_sv, what_en), (long long)id);
 	if (err == EPERM)
 		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
 		                  L(r,
@@ -22,12 +23,13 @@ static int mail_error(struct req *r, int err, const char *what_sv, const char *w
 		                    "förvaltning.",
 		                    "The case is confidential or belongs to another department."));
 	if (err == ENODATA)
-		return resp_error(r, 404, "not-stored", L(r, "Inte sparad", "Not stored"), "%s",
-		                  L(r,
-		                    "Innehållet sparades inte (större än gränsen för bilagor) eller "
-		                    "finns inte längre.",
-		                    "The content was not kept (larger than the attachment limit) or "
-		                    "is gone."));
+		return resp_error(
+		        r, 404, "not-stored", L(r, "Inte sparad", "Not stored"), "%s",
+		        L(r,
+		          "Innehållet sparades inte (större än gränsen för bilagor) eller "
+		          "finns inte längre.",
+		          "The content was not kept (larger than the attachment limit) or "
+		          "is gone."));
 	return resp_store_error(r, err, "mail");
 }
 
@@ -38,8 +40,9 @@ static int case_mails(struct req *r)
 
 	if (err)
 		return mail_error(r, err, "ärende", "case", r->params[0]);
-	return resp_json(r, 200, json_pack("{s:o,s:I}", "items", items, "total",
-	                                   (json_int_t)json_array_size(items)));
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:I}", "items", items, "total",
+	                           (json_int_t)json_array_size(items)));
 }
 
 static int mail_one(struct req *r)
@@ -78,9 +81,10 @@ static void disposition(const char *name, char *out, size_t n)
 
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if (a + 1 < sizeof(ascii))
-			ascii[a++] = (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '%')
-			                     ? (char)*p
-			                     : '_';
+			ascii[a++] =
+			        (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '%')
+			                ? (char)*p
+			                : '_';
 		if (e + 4 < sizeof(enc)) {
 			if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 			    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
@@ -125,8 +129,8 @@ static int answer(struct req *r)
 		return 0;
 	problem_init(&p);
 	p.status = 422;
-	json_object_foreach(in, k, x) if (strcmp(k, "text") != 0)
-	        problem_field(&p, k, "%s", L(r, "okänt fält; tillåtna: text", "unknown field; accepted: text"));
+	json_object_foreach(in, k, x) if (strcmp(k, "text") != 0) problem_field(
+	        &p, k, "%s", L(r, "okänt fält; tillåtna: text", "unknown field; accepted: text"));
 	text = json_object_get(in, "text");
 	if (!text)
 		problem_field(&p, "text", "%s", L(r, "måste anges", "is required"));
@@ -144,15 +148,17 @@ static int answer(struct req *r)
 	err = mail_answer(r->app->db, &r->who, r->params[0], json_string_value(text), r->now, &row);
 	json_decref(in);
 	if (err == ENOMSG)
-		return resp_error(r, 400, "no-mail", L(r, "Inget e-postmeddelande", "No e-mail"), "%s",
+		return resp_error(r, 400, "no-mail", L(r, "Inget e-postmeddelande", "No e-mail"),
+		                  "%s",
 		                  L(r, "Ärendet har inget inkommet e-postmeddelande att svara på.",
 		                    "The case has no incoming e-mail to answer."));
 	if (err == EDESTADDRREQ || err == ENXIO)
 		return resp_error(r, 409, "no-address", L(r, "Ingen adress", "No address"), "%s",
-		                  err == ENXIO ? L(r, "Det finns ingen brevlåda att skicka från.",
-		                                   "There is no mailbox to send from.")
-		                               : L(r, "Ärendet har ingen e-postadress att svara till.",
-		                                   "The case has no e-mail address to answer to."));
+		                  err == ENXIO
+		                          ? L(r, "Det finns ingen brevlåda att skicka från.",
+		                              "There is no mailbox to send from.")
+		                          : L(r, "Ärendet har ingen e-postadress att svara till.",
+		                              "The case has no e-mail address to answer to."));
 	if (err == EINVAL)
 		return resp_error(r, 422, "validation", L(r, "Ogiltig text", "Invalid text"), "%s",
 		                  L(r, "Texten ska vara giltig UTF-8 och inte tom.",

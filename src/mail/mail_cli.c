@@ -70,7 +70,8 @@ static void import_file(struct db *db, int64_t box, const char *path, struct cou
 	int err = read_file(path, &raw, &n);
 
 	if (!err)
-		err = mail_intake_ex(db, box, raw, n, (int64_t)time(NULL), NULL, &case_id, &row, &info);
+		err = mail_intake_ex(db, box, raw, n, (int64_t)time(NULL), NULL, &case_id, &row,
+		                     &info);
 	free(raw);
 	if (err == EEXIST) {
 		c->duplicates++;
@@ -142,7 +143,8 @@ int mail_cli(struct db *db, int argc, char **argv)
 	if (!address || !files)
 		return usage();
 	if (mail_store_box_by_address(db, address, &box) != 0) {
-		fprintf(stderr, "lotsen mail import: no mailbox %s (add it with POST /api/v1/mailboxes)\n",
+		fprintf(stderr,
+		        "lotsen mail import: no mailbox %s (add it with POST /api/v1/mailboxes)\n",
 		        address);
 		return 1;
 	}
@@ -162,7 +164,8 @@ int mail_cli(struct db *db, int argc, char **argv)
 			import_file(db, box.id, argv[i], &c);
 		}
 	}
-	printf("taken %ld (threaded %ld, raw only %ld, for review %ld), duplicates %ld, failed %ld\n",
+	printf("taken %ld (threaded %ld, raw only %ld, for review %ld), duplicates %ld, failed "
+	       "%ld\n",
 	       c.taken, c.threaded, c.raw_only, c.review, c.duplicates, c.failed);
 	return c.failed ? 1 : 0;
 }

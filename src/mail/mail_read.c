@@ -61,8 +61,8 @@ int mail_get(struct db *db, const struct principal *who, int64_t row, int64_t no
 	return err;
 }
 
-int mail_raw_get(struct db *db, const struct principal *who, int64_t row, int64_t now,
-                 char **data, size_t *n)
+int mail_raw_get(struct db *db, const struct principal *who, int64_t row, int64_t now, char **data,
+                 size_t *n)
 {
 	struct mail_cfg cfg;
 	char path[256];
