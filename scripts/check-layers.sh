@@ -20,7 +20,7 @@ acdhost: acd store base
 report: acd core store base
 tel: acdhost acd core store base
 mail: acdhost acd core store base
-http: acdhost acd kb report tel wfm core store base
+http: mail acdhost acd kb report tel wfm core store base
 main: http mail tel report kb acdhost acd wfm core store base
 '
 

@@ -30,6 +30,7 @@
 #include "core/resource.h"
 #include "http/http.h"
 #include "kb/kb.h"
+#include "mail/mail.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -84,7 +85,8 @@ static void usage(FILE *f)
 	        "            [--login-limit N/SECONDS|off] [--login-address-limit N/SECONDS|off]\n"
 	        "            [--http-per-address N] [--http-head-timeout SECONDS] "
 	        "[--http-body-min-rate BYTES]\n"
-	        "            [--read-workers N]\n"
+	        "            [--read-workers N] [--mail-max-bytes N] [--mail-max-attachment N]\n"
+	        "            [--mail-files DIR] [--mail-domain DOMAIN]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -120,6 +122,8 @@ static void usage(FILE *f)
 	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
 	        "  backup    --db FILE --out FILE [--force]   a consistent copy of a live "
 	        "database\n"
+	        "  mail      import --mailbox ADDRESS --db FILE FILE.eml|MAILDIR…   take mail "
+	        "into cases\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -198,6 +202,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = report_store_migrate(*db);
 	if (!err)
 		err = wfm_store_migrate(*db);
+	if (!err)
+		err = mail_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -297,6 +303,10 @@ static int cmd_serve(int argc, char **argv)
 	        {"http-head-timeout", required_argument, NULL, 'W'},
 	        {"http-body-min-rate", required_argument, NULL, 'B'},
 	        {"read-workers", required_argument, NULL, 'r'},
+	        {"mail-max-bytes", required_argument, NULL, 'X'},
+	        {"mail-max-attachment", required_argument, NULL, 'Q'},
+	        {"mail-files", required_argument, NULL, 'Y'},
+	        {"mail-domain", required_argument, NULL, 'Z'},
 	        {"demo", no_argument, NULL, 'x'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -367,6 +377,13 @@ static int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	err = mail_setup(db,
+	                 &(struct mail_config){.max_bytes = (size_t)cfg.mail_max_bytes,
+	                                       .max_attachment = (size_t)cfg.mail_max_attachment,
+	                                       .files = cfg.mail_files,
+	                                       .domain = cfg.mail_domain});
+	if (err)
+		goto out;
 	app.db = db;
 	app.db_path = cfg.db;
 	app.token_ttl_s = cfg.token_ttl_s;
@@ -721,6 +738,23 @@ static int cmd_backup(int argc, char **argv)
 	return 0;
 }
 
+/* `lotsen mail import …`: the same intake as the IMAP fetcher, on files. */
+static int cmd_mail(int argc, char **argv)
+{
+	struct db *db;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "import") != 0)
+		return mail_cli(NULL, argc, argv); /* prints the usage */
+	/* The files stay where they are: a crash of the machine loses nothing an import
+	 * run again (duplicates are recognised) cannot redo. */
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "normal"))
+		return 1;
+	rc = mail_cli(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 /* What `serve` does on the first working day of a month, on demand (and at a given time). */
 static int cmd_report_deliver(int argc, char **argv)
 {
@@ -753,6 +787,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	mail_init();
 	/* Stockholm time for the whole process, set before any thread starts. */
 	if (calendar_tz_init() != 0)
 		log_warn("calendar.tz", "zone=Europe/Stockholm tzdata=missing rule=builtin-eu");
@@ -783,6 +818,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
 	if (strcmp(cmd, "kb") == 0)
 		return kb_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "mail") == 0)
+		return cmd_mail(argc - 1, argv + 1);
 	if (strcmp(cmd, "erlang") == 0)
 		return erlang_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "forecast") == 0)

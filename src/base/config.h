@@ -29,6 +29,10 @@ struct config {
 	unsigned login_period_s;    /* … refilled evenly over this many seconds */
 	unsigned login_addr_burst;  /* failed logins per client address per period, 0: none */
 	unsigned login_addr_period_s;
+	long mail_max_bytes;      /* a larger e-mail is kept raw, not parsed */
+	long mail_max_attachment; /* a larger attachment is named, not stored */
+	char mail_files[512];     /* mail files; empty: `<db>.files` */
+	char mail_domain[256];    /* right-hand side of our Message-IDs; empty: the mailbox's */
 };
 
 void config_defaults(struct config *c);
