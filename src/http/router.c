@@ -180,7 +180,7 @@ size_t router_body_max(struct req *r)
 	size_t max = r->app->max_body;
 
 	if (strcmp(r->method, "POST") == 0 && match("/api/v1/cases/{id}/attachments", r->path, r) &&
-	    r->app->attachment_max > max)
+	    r->app->attachment_max)
 		max = r->app->attachment_max;
 	r->nparams = 0;
 	return max;

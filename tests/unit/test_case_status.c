@@ -152,7 +152,8 @@ static void close_reopen_and_history(void **state)
 	                 0);
 	status_of(case_id, st);
 	assert_string_equal(st, "closed");
-	text1("SELECT citizen_informed FROM cases WHERE id = ?", case_id, informed, sizeof(informed));
+	text1("SELECT citizen_informed FROM cases WHERE id = ?", case_id, informed,
+	      sizeof(informed));
 	assert_string_equal(informed, "letter");
 	assert_int_equal(q1("SELECT closed_at FROM cases WHERE id = ?", case_id), NOW);
 	assert_int_equal(q1("SELECT closed_by FROM cases WHERE id = ?", case_id), admin.id);
@@ -161,17 +162,19 @@ static void close_reopen_and_history(void **state)
 	assert_string_equal(st, "withdrawn");
 	assert_int_equal(case_version(db, case_id, &v1), 0);
 	assert_true(v1 > v0);
-	assert_int_equal(q1("SELECT COUNT(*) FROM case_history WHERE case_id = ? AND field = 'status'"
-	                    " AND old_value = 'waiting_for_department' AND new_value = 'closed'",
-	                    case_id),
-	                 1);
+	assert_int_equal(
+	        q1("SELECT COUNT(*) FROM case_history WHERE case_id = ? AND field = 'status'"
+	           " AND old_value = 'waiting_for_department' AND new_value = 'closed'",
+	           case_id),
+	        1);
 	/* twice: a conflict, and the history is unchanged */
 	int64_t rows = q1("SELECT COUNT(*) FROM case_history WHERE case_id = ?", case_id);
 	assert_int_equal(act(case_set_status, &admin, case_id,
 	                     "{\"status\":\"closed\",\"reason\":\"Igen\"}"),
 	                 EALREADY);
-	assert_int_equal(act(case_set_status, &admin, case_id, "{\"status\":\"waiting_for_citizen\"}"),
-	                 ENOTSUP);
+	assert_int_equal(
+	        act(case_set_status, &admin, case_id, "{\"status\":\"waiting_for_citizen\"}"),
+	        ENOTSUP);
 	assert_int_equal(q1("SELECT COUNT(*) FROM case_history WHERE case_id = ?", case_id), rows);
 	/* the withdrawn handover cannot be answered */
 	struct principal dept = {.id = 15, .role = ROLE_CLIENT_VIEWER, .client_id = client};
@@ -210,8 +213,10 @@ static void department_answers_and_closes(void **state)
 	/* the next one: a question, the center's reply, then an answer that closes */
 	open_handover(&hid, &case_id, &client);
 	dept.client_id = client;
-	assert_int_equal(act(handover_reply, &admin, hid, "{\"reply\":\"Ingen fråga än\"}"), EEXIST);
-	assert_int_equal(act(handover_question, &dept, hid, "{\"question\":\"Vilken adress?\"}"), 0);
+	assert_int_equal(act(handover_reply, &admin, hid, "{\"reply\":\"Ingen fråga än\"}"),
+	                 EEXIST);
+	assert_int_equal(act(handover_question, &dept, hid, "{\"question\":\"Vilken adress?\"}"),
+	                 0);
 	status_of(case_id, st);
 	assert_string_equal(st, "open");
 	assert_int_equal(act(handover_reply, &dept, hid, "{\"reply\":\"Storgatan 1\"}"), EPERM);
