@@ -224,7 +224,7 @@ async function viewerFlow(browser) {
 	// Trafikkontoret's viewer, with its own token, asks for Äldreförvaltningen's data.
 	const tctx = await browser.newContext({ locale: 'sv-SE' });
 	const tp = await login(tctx, 'viewer.trafik', 'viewer-trafik');
-	await tp.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+	await tp.waitForURL('**/forvaltning.html');
 	result.viewerOther = await tp.evaluate(async (ids) => {
 		const token = sessionStorage.getItem('lotsen.token');
 		const get = async (path) => {
