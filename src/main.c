@@ -85,7 +85,8 @@ static void usage(FILE *f)
 	        "            [--login-limit N/SECONDS|off] [--login-address-limit N/SECONDS|off]\n"
 	        "            [--http-per-address N] [--http-head-timeout SECONDS] "
 	        "[--http-body-min-rate BYTES]\n"
-	        "            [--read-workers N] [--mail-max-bytes N] [--mail-max-attachment N]\n"
+	        "            [--read-workers N] [--max-body BYTES] [--attachment-max-bytes BYTES]\n"
+	        "            [--mail-max-bytes N] [--mail-max-attachment N]\n"
 	        "            [--mail-files DIR] [--mail-domain DOMAIN]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
@@ -295,6 +296,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"durability", required_argument, NULL, 'D'},
 	        {"token-ttl", required_argument, NULL, 't'},
 	        {"max-body", required_argument, NULL, 'b'},
+	        {"attachment-max-bytes", required_argument, NULL, 'a'},
 	        {"feedback-limit", required_argument, NULL, 'F'},
 	        {"rtp-timeout", required_argument, NULL, 'T'},
 	        {"login-limit", required_argument, NULL, 'L'},
@@ -316,7 +318,7 @@ static int cmd_serve(int argc, char **argv)
 	struct tel *tel = NULL;
 	struct db *db = NULL;
 	enum log_level lvl;
-	char err_msg[300];
+	char err_msg[300], files_dir[600];
 	int c, err;
 
 	config_defaults(&cfg);
@@ -388,6 +390,11 @@ static int cmd_serve(int argc, char **argv)
 	app.db_path = cfg.db;
 	app.token_ttl_s = cfg.token_ttl_s;
 	app.max_body = (size_t)cfg.max_body;
+	app.attachment_max = (size_t)cfg.attachment_max;
+	/* Attachments live beside the database file: backed up and moved with it. */
+	if (strcmp(cfg.db, ":memory:") != 0 &&
+	    snprintf(files_dir, sizeof(files_dir), "%s.files", cfg.db) < (int)sizeof(files_dir))
+		app.files_dir = files_dir;
 	app.municipality = cfg.municipality;
 	app.static_dir = cfg.static_dir;
 	if (cfg.feedback_burst) {

@@ -17,7 +17,8 @@ void config_defaults(struct config *c)
 	snprintf(c->durability, sizeof(c->durability), "full");
 	c->token_ttl_s = 12 * 3600; /* one working day */
 	c->max_body = 1 << 20;
-	c->feedback_burst = 5; /* feedback posts per address in ten minutes */
+	c->attachment_max = 10L << 20; /* a scanned letter or a phone's photo */
+	c->feedback_burst = 5;         /* feedback posts per address in ten minutes */
 	c->feedback_period_s = 600;
 	c->rtp_timeout_s = 60; /* well past any hold-free gap a working phone leaves */
 	/* A whole office behind one NAT address still fits; one address alone never
@@ -93,6 +94,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->token_ttl_s, value, 60, 30L * 86400, err, errlen, key);
 	if (strcmp(key, "max-body") == 0 || strcmp(key, "max_body") == 0)
 		return set_long(&c->max_body, value, 1024, 64L << 20, err, errlen, key);
+	if (strcmp(key, "attachment-max-bytes") == 0 || strcmp(key, "attachment_max_bytes") == 0)
+		return set_long(&c->attachment_max, value, 1024, 64L << 20, err, errlen, key);
 	if (strcmp(key, "feedback-limit") == 0 || strcmp(key, "feedback_limit") == 0) {
 		if (ratelimit_parse(value, &c->feedback_burst, &c->feedback_period_s) != 0) {
 			snprintf(err, errlen, "%s: \"%s\" is not POSTS/SECONDS (e.g. 5/600) or off",
@@ -141,7 +144,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	}
 	snprintf(err, errlen,
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
-	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
+	         "municipality, log-level, durability, token-ttl, max-body, attachment-max-bytes, "
+	         "feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
 	         "http-body-min-rate, read-workers, rtp-timeout, mail-max-bytes, "
 	         "mail-max-attachment, mail-files, mail-domain, demo)",

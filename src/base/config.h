@@ -17,6 +17,7 @@ struct config {
 	char durability[16];        /* full or normal */
 	long token_ttl_s;           /* login lifetime */
 	long max_body;              /* largest accepted request body, bytes */
+	long attachment_max;        /* largest file attached to a case, bytes */
 	bool demo;                  /* load the demo municipality into an empty database */
 	unsigned feedback_burst;    /* Tyck till: posts per address per period, 0: no limit */
 	unsigned feedback_period_s; /* … refilled evenly over this many seconds */

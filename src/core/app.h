@@ -14,6 +14,8 @@ struct app {
 	const char *db_path;              /* for workers that open their own read-only connection */
 	int64_t token_ttl_s;              /* how long a login token is valid */
 	size_t max_body;                  /* largest request body accepted, bytes */
+	size_t attachment_max;            /* largest attachment (its own body limit), bytes */
+	const char *files_dir;            /* attachments: <db>.files, NULL for an in-memory db */
 	const char *municipality;         /* shown on citizen pages and reports */
 	const char *static_dir;           /* web files served at / */
 	struct acd_host *acd;             /* the queue engine's host, NULL until started */

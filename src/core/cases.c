@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "core/attachments.h"
 #include "core/audit.h"
 #include "base/calendar.h"
 #include "base/contact.h"
@@ -325,6 +326,7 @@ static int upsert_citizen(struct db *db, const struct citizen_in *ci, int64_t *i
 
 struct handover_in {
 	int64_t contact_id;
+	int64_t client_unit_id; /* the department's sub-unit, 0: the contact's own */
 	const char *message;
 	struct date due;
 	bool due_given;
@@ -356,6 +358,13 @@ static void parse_handover(const json_t *h, struct handover_in *hi, struct verro
 				          VL(v, "ska vara ett heltal", "must be an integer"));
 			else
 				hi->contact_id = json_integer_value(x);
+		} else if (strcmp(k, "client_unit_id") == 0) {
+			if (!json_is_integer(x) || json_integer_value(x) <= 0)
+				valid_add(v, field, "%s",
+				          VL(v, "ska vara ett heltal (id)",
+				             "must be an integer (id)"));
+			else
+				hi->client_unit_id = json_integer_value(x);
 		} else if (strcmp(k, "message") == 0) {
 			if (!json_is_string(x) || json_string_length(x) == 0 ||
 			    json_string_length(x) > 4000)
@@ -373,9 +382,13 @@ static void parse_handover(const json_t *h, struct handover_in *hi, struct verro
 			else
 				hi->due_given = true;
 		} else {
-			valid_add(v, field, "%s",
-			          VL(v, "okänt fält; tillåtna: contact_id, message, due_date",
-			             "unknown field; accepted: contact_id, message, due_date"));
+			valid_add(
+			        v, field, "%s",
+			        VL(v,
+			           "okänt fält; tillåtna: contact_id, client_unit_id, message, "
+			           "due_date",
+			           "unknown field; accepted: contact_id, client_unit_id, message, "
+			           "due_date"));
 		}
 	}
 	if (!hi->message && !valid_has_errors(v))
@@ -410,6 +423,19 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 		          (long long)contact);
 		return EBADMSG;
 	}
+	int64_t unit =
+	        hi->client_unit_id
+	                ? hi->client_unit_id
+	                : scalar1(db, "SELECT client_unit_id FROM contacts WHERE id = ?", contact);
+	if (hi->client_unit_id &&
+	    scalar1(db, "SELECT client_id FROM client_units WHERE id = ? AND active = 1", unit) !=
+	            client_id) {
+		valid_add(v, "handover.client_unit_id",
+		          VL(v, "enhet %lld finns inte hos ärendets uppdragsgivare",
+		             "sub-unit %lld does not exist at the case's client"),
+		          (long long)unit);
+		return EBADMSG;
+	}
 	today_of(now, &today);
 	if (hi->due_given) {
 		if (calendar_date_to_days(&hi->due) < calendar_date_to_days(&today)) {
@@ -426,7 +452,7 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	err = db_prepare(
 	        db, &s,
 	        "INSERT INTO handovers(case_id, contact_id, client_id, message, instructions,"
-	        " created_at, due_date) VALUES (?,?,?,?,?,?,?)",
+	        " created_at, due_date, client_unit_id) VALUES (?,?,?,?,?,?,?,?)",
 	        true);
 	if (err)
 		return err;
@@ -437,12 +463,29 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	stmt_bind_text(s, 5, b->instructions[0] ? b->instructions : NULL);
 	stmt_bind_int(s, 6, now);
 	stmt_bind_text(s, 7, due_s);
+	if (unit)
+		stmt_bind_int(s, 8, unit);
+	else
+		stmt_bind_null(s, 8);
 	err = stmt_step(s);
 	stmt_done(s);
 	if (err != DB_DONE)
 		return err;
 	*hid = db_last_id(db);
-	return 0;
+	/* The case waits for the department (and names its sub-unit, for lists and reports). */
+	err = db_prepare(
+	        db, &s,
+	        "UPDATE cases SET client_unit_id = COALESCE(?, client_unit_id) WHERE id = ?", true);
+	if (err)
+		return err;
+	if (unit)
+		stmt_bind_int(s, 1, unit);
+	else
+		stmt_bind_null(s, 1);
+	stmt_bind_int(s, 2, case_id);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	return err;
 }
 
 /* A threat flag notifies the manager of the group's unit (or every manager if none is set). */
@@ -493,7 +536,7 @@ static size_t utf8_length(const char *s)
 
 static const char *const case_keys[] = {
         "group_id",    "client_id",    "category_id", "channel", "outcome",  "summary", "citizen",
-        "received_at", "confidential", "threat",      "call_id", "handover", NULL};
+        "received_at", "confidential", "threat",      "call_id", "handover", "status",  NULL};
 
 static int64_t req_ref(struct db *db, const json_t *in, const char *key, const char *table,
                        struct verrors *v)
@@ -589,7 +632,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	struct boundary b;
 	struct local_time lt;
 	struct stmt *s;
-	const char *k, *channel, *outcome, *summary, *call_id = NULL;
+	const char *k, *channel, *outcome, *summary, *call_id = NULL, *status = NULL;
 	json_t *x;
 	int64_t group, client, category, received = now, citizen = 0, hid = 0;
 	bool confidential, threat;
@@ -599,9 +642,11 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	        v, k, "%s",
 	        VL(v,
 	           "okänt fält; tillåtna: group_id, client_id, category_id, channel, outcome, "
-	           "summary, citizen, received_at, confidential, threat, call_id, handover",
+	           "summary, citizen, received_at, confidential, threat, call_id, handover, "
+	           "status",
 	           "unknown field; accepted: group_id, client_id, category_id, channel, outcome, "
-	           "summary, citizen, received_at, confidential, threat, call_id, handover"));
+	           "summary, citizen, received_at, confidential, threat, call_id, handover, "
+	           "status"));
 
 	group = req_ref(db, in, "group_id", "groups", v);
 	client = req_ref(db, in, "client_id", "clients", v);
@@ -643,8 +688,24 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	threat = opt_bool(in, "threat", v);
 	parse_citizen(json_object_get(in, "citizen"), now, &ci, v);
 	parse_handover(json_object_get(in, "handover"), &hi, v);
+	/* A first contact ends resolved (closed), open (the center has more to do) or waiting
+	 * for the citizen; a handover makes the case wait for the department. */
+	x = json_object_get(in, "status");
+	if (x && (!json_is_string(x) ||
+	          !in_list((const char *const[]){"open", "waiting_for_citizen", "closed", NULL},
+	                   json_string_value(x))))
+		valid_add(v, "status", "%s",
+		          VL(v, "är inte tillåtet; tillåtna: open, waiting_for_citizen, closed",
+		             "is not accepted; accepted: open, waiting_for_citizen, closed"));
+	else if (x && outcome && strcmp(outcome, "handed_over") == 0)
+		valid_add(v, "status", "%s",
+		          VL(v, "anges inte för ett överlämnat ärende: det väntar på förvaltningen",
+		             "is not given for a handed-over case: it waits for the department"));
+	status = json_string_value(x);
 	if (valid_has_errors(v))
 		return EBADMSG;
+	if (!status)
+		status = strcmp(outcome, "handed_over") == 0 ? "waiting_for_department" : "closed";
 
 	check_category(db, category, group, client, v);
 	calendar_local_from_utc(received, &lt);
@@ -687,7 +748,8 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	        db, &s,
 	        "INSERT INTO cases(channel, group_id, client_id, category_id, outcome, summary,"
 	        " citizen_id, received_at, created_at, updated_at, agent_id, confidential,"
-	        " threat, call_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        " threat, call_id, status, status_changed_at, status_changed_by, closed_at,"
+	        " closed_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        true);
 	if (err)
 		goto out;
@@ -711,6 +773,21 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	stmt_bind_int(s, 12, confidential);
 	stmt_bind_int(s, 13, threat);
 	stmt_bind_text(s, 14, call_id);
+	stmt_bind_text(s, 15, status);
+	stmt_bind_int(s, 16, now);
+	if (who->id) {
+		stmt_bind_int(s, 17, who->id);
+		stmt_bind_int(s, 19, who->id);
+	} else {
+		stmt_bind_null(s, 17);
+		stmt_bind_null(s, 19);
+	}
+	if (strcmp(status, "closed") == 0) {
+		stmt_bind_int(s, 18, now);
+	} else {
+		stmt_bind_null(s, 18);
+		stmt_bind_null(s, 19);
+	}
 	err = stmt_step(s);
 	stmt_done(s);
 	if (err != DB_DONE)
@@ -719,6 +796,8 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	err = observe(db, *id, 1);
 	if (!err)
 		err = history_add(db, *id, now, who->id, "created", NULL, outcome);
+	if (!err)
+		err = history_add(db, *id, now, who->id, "status", NULL, status);
 	if (!err && strcmp(outcome, "handed_over") == 0)
 		err = insert_handover(db, *id, client, &hi, &b, now, &hid, v);
 	if (!err && threat)
@@ -756,10 +835,14 @@ static json_t *time_json(int64_t t)
 #define CASE_COLUMNS                                                                               \
 	"c.id, c.channel, c.group_id, g.name, c.client_id, cl.name, c.category_id, cat.name,"      \
 	" cat.kind, c.outcome, c.summary, c.citizen_id, c.received_at, c.created_at,"              \
-	" c.updated_at, c.agent_id, c.confidential, c.threat, c.call_id"
-#define CASE_FROM                                                                                  \
-	" FROM cases c JOIN groups g ON g.id = c.group_id JOIN clients cl ON cl.id = c.client_id"  \
-	" JOIN categories cat ON cat.id = c.category_id"
+	" c.updated_at, c.agent_id, c.confidential, c.threat, c.call_id, c.status,"                \
+	" c.status_changed_at, c.status_changed_by, c.closed_at, c.closed_by, c.closing_reason,"   \
+	" c.citizen_informed, c.version, c.client_unit_id, cu.name"
+#define CASE_JOINS                                                                                 \
+	" JOIN groups g ON g.id = c.group_id JOIN clients cl ON cl.id = c.client_id"               \
+	" JOIN categories cat ON cat.id = c.category_id"                                           \
+	" LEFT JOIN client_units cu ON cu.id = c.client_unit_id"
+#define CASE_FROM " FROM cases c" CASE_JOINS
 
 static json_t *case_row(struct stmt *s)
 {
@@ -786,6 +869,21 @@ static json_t *case_row(struct stmt *s)
 	json_object_set_new(o, "confidential", json_boolean(stmt_int(s, 16)));
 	json_object_set_new(o, "threat", json_boolean(stmt_int(s, 17)));
 	json_object_set_new(o, "call_id", text_or_null(s, 18));
+	json_object_set_new(o, "status", json_string(stmt_text(s, 19)));
+	json_object_set_new(o, "status_changed_at",
+	                    stmt_is_null(s, 20) ? json_null() : time_json(stmt_int(s, 20)));
+	json_object_set_new(o, "status_changed_by",
+	                    stmt_is_null(s, 21) ? json_null() : json_integer(stmt_int(s, 21)));
+	json_object_set_new(o, "closed_at",
+	                    stmt_is_null(s, 22) ? json_null() : time_json(stmt_int(s, 22)));
+	json_object_set_new(o, "closed_by",
+	                    stmt_is_null(s, 23) ? json_null() : json_integer(stmt_int(s, 23)));
+	json_object_set_new(o, "closing_reason", text_or_null(s, 24));
+	json_object_set_new(o, "citizen_informed", text_or_null(s, 25));
+	json_object_set_new(o, "version", json_integer(stmt_int(s, 26)));
+	json_object_set_new(o, "client_unit_id",
+	                    stmt_is_null(s, 27) ? json_null() : json_integer(stmt_int(s, 27)));
+	json_object_set_new(o, "client_unit", text_or_null(s, 28));
 	return o;
 }
 
@@ -797,8 +895,11 @@ static json_t *handovers_of(struct db *db, int64_t case_id)
 	if (db_prepare(
 	            db, &s,
 	            "SELECT h.id, h.contact_id, ct.name, h.message, h.instructions, h.created_at,"
-	            " h.due_date, h.answered_at, h.answer FROM handovers h"
-	            " JOIN contacts ct ON ct.id = h.contact_id WHERE h.case_id = ? ORDER BY h.id",
+	            " h.due_date, h.answered_at, h.answer, h.status, h.question, h.question_at,"
+	            " h.reply, h.answered_via, h.answered_by, h.client_unit_id, cu.name"
+	            " FROM handovers h JOIN contacts ct ON ct.id = h.contact_id"
+	            " LEFT JOIN client_units cu ON cu.id = h.client_unit_id"
+	            " WHERE h.case_id = ? ORDER BY h.id",
 	            true))
 		return arr;
 	stmt_bind_int(s, 1, case_id);
@@ -812,6 +913,19 @@ static json_t *handovers_of(struct db *db, int64_t case_id)
 		json_object_set_new(h, "answered_at",
 		                    stmt_is_null(s, 7) ? json_null() : time_json(stmt_int(s, 7)));
 		json_object_set_new(h, "answer", text_or_null(s, 8));
+		json_object_set_new(h, "status", json_string(stmt_text(s, 9)));
+		json_object_set_new(h, "question", text_or_null(s, 10));
+		json_object_set_new(h, "question_at",
+		                    stmt_is_null(s, 11) ? json_null() : time_json(stmt_int(s, 11)));
+		json_object_set_new(h, "reply", text_or_null(s, 12));
+		json_object_set_new(h, "answered_via", text_or_null(s, 13));
+		json_object_set_new(h, "answered_by",
+		                    stmt_is_null(s, 14) ? json_null()
+		                                        : json_integer(stmt_int(s, 14)));
+		json_object_set_new(h, "client_unit_id",
+		                    stmt_is_null(s, 15) ? json_null()
+		                                        : json_integer(stmt_int(s, 15)));
+		json_object_set_new(h, "client_unit", text_or_null(s, 16));
 		json_array_append_new(arr, h);
 	}
 	stmt_done(s);
@@ -926,6 +1040,7 @@ static int case_load(struct db *db, const struct principal *who, int64_t id, int
 	json_object_set_new(o, "handovers", handovers_of(db, id));
 	json_object_set_new(o, "earlier_cases", earlier_of(db, who, id, citizen));
 	json_object_set_new(o, "history", history_of(db, id));
+	json_object_set_new(o, "attachments", attachments_of(db, id));
 	err = read ? audit_record(db, now, who->id, "read", "case", id,
 	                          citizen ? "with citizen data" : NULL)
 	           : 0;
@@ -1175,6 +1290,9 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	if (!err)
 		err = history_add(db, case_id, now, who->id, "handover", NULL, hi.message);
 	if (!err)
+		err = case_status_write(db, case_id, who->id, now, "waiting_for_department", NULL,
+		                        NULL);
+	if (!err)
 		err = audit_record(db, now, who->id, "handover", "case", case_id, NULL);
 	if (!err)
 		err = db_commit(db);
@@ -1183,74 +1301,23 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	return err;
 }
 
-int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
-                    int64_t now, struct verrors *v)
+/* Working days from `today` to `due`: how many working days are left (the due day
+ * counted), or, once it has passed, minus the working days since. */
+static int64_t working_days_left(const struct date *today, const struct date *due)
 {
-	struct stmt *s;
-	json_t *ans = json_object_get(in, "answer");
-	const char *k;
-	json_t *x;
-	struct case_access a;
-	int64_t client = 0, case_id = 0;
-	bool answered = false;
-	int err;
+	int64_t a = calendar_date_to_days(today), b = calendar_date_to_days(due), n = 0;
+	/* A year either way is plenty: beyond it the sign is what matters. */
+	int64_t lo = a < b ? a : b, hi = a < b ? b : a;
 
-	json_object_foreach((json_t *)in, k, x) if (strcmp(k, "answer") != 0)
-	        valid_add(v, k, "%s",
-	                  VL(v, "okänt fält; tillåtet: answer", "unknown field; accepted: answer"));
-	if (!json_is_string(ans) || json_string_length(ans) == 0 || json_string_length(ans) > 4000)
-		valid_add(v, "answer", "%s",
-		          VL(v, "måste anges som en text på 1–4000 tecken",
-		             "is required, a string of 1–4000 characters"));
-	err = db_prepare(
-	        db, &s, "SELECT client_id, case_id, answered_at FROM handovers WHERE id = ?", true);
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, id);
-	if (stmt_step(s) == DB_ROW) {
-		client = stmt_int(s, 0);
-		case_id = stmt_int(s, 1);
-		answered = !stmt_is_null(s, 2);
+	if (hi - lo > 366)
+		hi = lo + 366;
+	for (int64_t d = lo + 1; d <= hi; d++) {
+		struct date x;
+		calendar_date_from_days(d, &x);
+		if (calendar_is_working_day(&x))
+			n++;
 	}
-	stmt_done(s);
-	if (!case_id)
-		return ENOENT;
-	/* The same rule as for the case itself: whoever may not see a confidential case may
-	 * not answer for its department either. */
-	err = auth_case_load(db, who, case_id, &a);
-	if (err)
-		return err;
-	if (!auth_can_answer_handover(who, &a, client))
-		return EPERM;
-	if (valid_has_errors(v))
-		return EBADMSG;
-	if (answered)
-		return EEXIST;
-	err = db_begin(db);
-	if (err)
-		return err;
-	err = db_prepare(db, &s,
-	                 "UPDATE handovers SET answered_at = ?, answer = ?, answered_by = ?"
-	                 " WHERE id = ? AND answered_at IS NULL",
-	                 true);
-	if (!err) {
-		stmt_bind_int(s, 1, now);
-		stmt_bind_text(s, 2, json_string_value(ans));
-		stmt_bind_int(s, 3, who->id);
-		stmt_bind_int(s, 4, id);
-		err = stmt_step(s) == DB_DONE ? 0 : EIO;
-		stmt_done(s);
-	}
-	if (!err)
-		err = history_add(db, case_id, now, who->id, "handover_answer", NULL,
-		                  json_string_value(ans));
-	if (!err)
-		err = audit_record(db, now, who->id, "answer", "handover", id, NULL);
-	if (!err)
-		err = db_commit(db);
-	if (err)
-		db_rollback(db);
-	return err;
+	return b >= a ? n : -n;
 }
 
 int handover_list(struct db *db, const struct principal *who, const struct handover_query *q,
@@ -1258,14 +1325,20 @@ int handover_list(struct db *db, const struct principal *who, const struct hando
 {
 	static const char sql[] =
 	        "SELECT h.id, h.case_id, h.client_id, cl.name, h.contact_id, ct.name, h.message,"
-	        " h.created_at, h.due_date, h.answered_at, h.answer, " AUTH_SQL_CASE_FACTS
+	        " h.created_at, h.due_date, h.answered_at, h.answer, " AUTH_SQL_CASE_FACTS ","
+	        " h.status, h.question, h.reply, h.client_unit_id, cu.name, c.status, c.summary,"
+	        " cat.name"
 	        " FROM handovers h JOIN cases c ON c.id = h.case_id"
 	        " JOIN clients cl ON cl.id = h.client_id"
 	        " JOIN contacts ct ON ct.id = h.contact_id"
+	        " JOIN categories cat ON cat.id = c.category_id"
+	        " LEFT JOIN client_units cu ON cu.id = h.client_unit_id"
 	        " WHERE (?2 = 0 OR h.client_id = ?3)"
-	        " AND (?4 = 0 OR h.answered_at IS NULL)"
-	        " AND (?5 = 0 OR (h.answered_at IS NULL AND h.due_date < ?6))"
+	        " AND (?4 = 0 OR h.status IN ('open','question'))"
+	        " AND (?5 = 0 OR (h.status IN ('open','question') AND h.due_date < ?6))"
 	        " AND (?7 = 0 OR c.group_id = ?8)"
+	        " AND (?9 IS NULL OR h.status = ?9)"
+	        " AND (?10 = 0 OR h.client_unit_id = ?10)"
 	        " ORDER BY h.due_date, h.id";
 	struct stmt *s;
 	struct date today;
@@ -1284,15 +1357,20 @@ int handover_list(struct db *db, const struct principal *who, const struct hando
 		return err;
 	}
 	stmt_bind_int(s, 1, who->id);
-	stmt_bind_int(s, 2, client_id);
-	stmt_bind_int(s, 3, client_id);
+	/* A client viewer without a department sees nothing (-1 matches no client). */
+	stmt_bind_int(s, 2, who->role == ROLE_CLIENT_VIEWER ? 1 : client_id);
+	stmt_bind_int(s, 3, who->role == ROLE_CLIENT_VIEWER && !client_id ? -1 : client_id);
 	stmt_bind_int(s, 4, q->open_only || q->overdue);
 	stmt_bind_int(s, 5, q->overdue);
 	stmt_bind_text(s, 6, day);
 	stmt_bind_int(s, 7, q->group_id);
 	stmt_bind_int(s, 8, q->group_id);
+	stmt_bind_text(s, 9, q->status);
+	stmt_bind_int(s, 10, q->client_unit_id);
 	while (stmt_step(s) == DB_ROW) {
 		struct case_access a;
+		struct date due;
+		bool waiting;
 
 		auth_case_access_row(s, 11, &a);
 		if (!auth_can_read_case(who, &a))
@@ -1312,9 +1390,25 @@ int handover_list(struct db *db, const struct principal *who, const struct hando
 		json_object_set_new(o, "answered_at",
 		                    stmt_is_null(s, 9) ? json_null() : time_json(stmt_int(s, 9)));
 		json_object_set_new(o, "answer", text_or_null(s, 10));
-		json_object_set_new(
-		        o, "overdue",
-		        json_boolean(stmt_is_null(s, 9) && strcmp(stmt_text(s, 8), day) < 0));
+		json_object_set_new(o, "status", json_string(stmt_text(s, 16)));
+		json_object_set_new(o, "question", text_or_null(s, 17));
+		json_object_set_new(o, "reply", text_or_null(s, 18));
+		json_object_set_new(o, "client_unit_id",
+		                    stmt_is_null(s, 19) ? json_null()
+		                                        : json_integer(stmt_int(s, 19)));
+		json_object_set_new(o, "client_unit", text_or_null(s, 20));
+		json_object_set_new(o, "case_status", json_string(stmt_text(s, 21)));
+		json_object_set_new(o, "case_summary", json_string(stmt_text(s, 22)));
+		json_object_set_new(o, "category", json_string(stmt_text(s, 23)));
+		waiting = strcmp(stmt_text(s, 16), "open") == 0 ||
+		          strcmp(stmt_text(s, 16), "question") == 0;
+		json_object_set_new(o, "overdue",
+		                    json_boolean(waiting && strcmp(stmt_text(s, 8), day) < 0));
+		if (waiting && calendar_date_parse(stmt_text(s, 8), &due) == 0)
+			json_object_set_new(o, "working_days_left",
+			                    json_integer(working_days_left(&today, &due)));
+		else
+			json_object_set_new(o, "working_days_left", json_null());
 		json_array_append_new(arr, o);
 	}
 	stmt_done(s);
@@ -1333,7 +1427,7 @@ int handover_list(struct db *db, const struct principal *who, const struct hando
  * ?1 group, ?2 client, ?3 category, ?4 citizen, ?5 agent, ?6 outcome, ?7 channel, ?8 from,
  * ?9 to, ?10 the text's MATCH expression, ?11 personnummer, ?12 phone, ?13–?15 the
  * principal, ?16 limit, ?17 offset, ?18–?19 the cursor (received_at, id), ?20 where the
- * count stops.
+ * count stops, ?21 status, ?22 the department's sub-unit.
  *
  * Two shapes. Text without a citizen: the text index drives, newest key first (its rowid
  * orders as received_at, id), and the other filters check each hit; a page stops after
@@ -1378,8 +1472,11 @@ static void search_where(const struct case_query *q, const struct principal *who
 	        {q->group_id != 0, "c.group_id = ?1"},
 	        {q->client_id != 0, "c.client_id = ?2"},
 	        {who->role == ROLE_CLIENT_VIEWER, "c.client_id = ?15"},
+	        {q->client_unit_id != 0, "c.client_unit_id = ?22"},
 	        {q->channel != NULL, "c.channel = ?7"},
 	        {q->outcome != NULL, "c.outcome = ?6"},
+	        {q->status != NULL && strcmp(q->status, "active") != 0, "c.status = ?21"},
+	        {q->status != NULL && strcmp(q->status, "active") == 0, "c.status <> 'closed'"},
 	};
 	bool indexed = false;
 
@@ -1431,9 +1528,7 @@ static void search_sql_build(const struct case_query *q, const struct principal 
 	out->list[0] = out->count[0] = '\0';
 	sql_add(out->list, sizeof(out->list), "SELECT " CASE_COLUMNS);
 	sql_add(out->list, sizeof(out->list), from);
-	sql_add(out->list, sizeof(out->list),
-	        " JOIN groups g ON g.id = c.group_id JOIN clients cl ON cl.id = c.client_id"
-	        " JOIN categories cat ON cat.id = c.category_id");
+	sql_add(out->list, sizeof(out->list), CASE_JOINS);
 	sql_add(out->list, sizeof(out->list), w);
 	sql_add(out->list, sizeof(out->list),
 	        fts_drives ? " ORDER BY f.rowid DESC LIMIT ?16 OFFSET ?17"
@@ -1466,6 +1561,8 @@ static void search_bind(struct stmt *s, const struct case_query *q, const struct
 	stmt_bind_int(s, 15, who->client_id);
 	stmt_bind_int(s, 18, q->after_at);
 	stmt_bind_int(s, 19, q->after_id);
+	stmt_bind_text(s, 21, q->status);
+	stmt_bind_int(s, 22, q->client_unit_id);
 }
 
 int case_search(struct db *db, const struct principal *who, const struct case_query *q, int64_t now,
@@ -1649,4 +1746,10 @@ int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, i
 	if (!err)
 		case_search_audit(db, who, &q, now);
 	return err;
+}
+
+int case_history_add(struct db *db, int64_t case_id, int64_t at, int64_t user, const char *field,
+                     const char *old_v, const char *new_v)
+{
+	return history_add(db, case_id, at, user, field, old_v, new_v);
 }

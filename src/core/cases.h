@@ -39,9 +39,11 @@ int case_get_created(struct db *db, const struct principal *who, int64_t id, int
 struct case_query {
 	int64_t group_id, client_id, category_id, citizen_id, agent_id;
 	const char *outcome, *channel;
-	const char *text;                /* words in the summary or the citizen's name, each
-	                                    matched by its stem (Swedish) */
-	int64_t from, to;                /* received_at range [from, to) */
+	const char *status;     /* one of case_statuses, or "active" (every one but closed) */
+	int64_t client_unit_id; /* the department's sub-unit named on the case */
+	const char *text;       /* words in the summary or the citizen's name, each
+	                           matched by its stem (Swedish) */
+	int64_t from, to;       /* received_at range [from, to) */
 	const char *personal_id, *phone; /* find the citizen first */
 	bool threat;                     /* only threat-flagged cases */
 	int64_t after_at, after_id;      /* the cursor: only cases older than (received_at, id);
@@ -87,19 +89,75 @@ int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, i
 /* Hand a case over to a department contact (sets outcome handed_over). */
 int case_handover(struct db *db, const struct principal *who, int64_t case_id, const json_t *in,
                   int64_t now, int64_t *handover_id, struct verrors *v);
-/* The department's answer closes the handover. EEXIST if already answered. */
+/* The department's answer ({answer, via, close, citizen_informed}). It ends the handover:
+ * the case goes back to the center (status open) or, with close true, is closed with the
+ * answer as its reason. `via` "phone" is staff recording an answer given by phone (only
+ * staff may); a department answers "web" (the default). EEXIST when the handover is no
+ * longer waiting for the department (answered, taken over, closed) or its case is closed. */
 int handover_answer(struct db *db, const struct principal *who, int64_t id, const json_t *in,
                     int64_t now, struct verrors *v);
+/* The department asks the center back ({question}): the handover waits for the center
+ * (status question) and the case is open again; EEXIST when it is not waiting for the
+ * department. */
+int handover_question(struct db *db, const struct principal *who, int64_t id, const json_t *in,
+                      int64_t now, struct verrors *v);
+/* The center's reply to a question ({reply}, staff who may change the case): the handover
+ * waits for the department again. EEXIST when no question is open. */
+int handover_reply(struct db *db, const struct principal *who, int64_t id, const json_t *in,
+                   int64_t now, struct verrors *v);
+/* The department takes the case over ({text}): the handover ends as taken_over and the case
+ * leaves the center (closed, with the text as reason). EEXIST as for handover_answer. */
+int handover_takeover(struct db *db, const struct principal *who, int64_t id, const json_t *in,
+                      int64_t now, struct verrors *v);
+/* The case a handover belongs to; ENOENT if there is no such handover. */
+int handover_case(struct db *db, int64_t id, int64_t *case_id);
 /* Which handovers handover_list gives: client_id and group_id (of the case) narrow the list
  * when not 0; `limit` handovers after skipping `offset` of those the reader may see. */
 struct handover_query {
 	int64_t client_id, group_id;
-	bool overdue, open_only;
+	bool overdue, open_only; /* open: waiting for the department or for the center */
+	const char *status;      /* one handover status, or NULL */
+	int64_t client_unit_id;  /* the department's sub-unit, or 0 */
 	int64_t limit, offset;
 };
 /* Open (or only overdue) handovers, a client viewer's own department only; *total counts
  * every one the reader may see. */
 int handover_list(struct db *db, const struct principal *who, const struct handover_query *q,
                   int64_t now, json_t **items, int64_t *total);
+
+/* ======================================================================
+ * The case's life: status, version (ETag), what has waited longest
+ * ====================================================================== */
+
+/* open, waiting_for_department, waiting_for_citizen, closed; NULL-terminated. */
+extern const char *const case_statuses[];
+/* How the citizen was told the case was closed: phone, email, letter, visit. */
+extern const char *const case_informed_ways[];
+/* Whether POST /cases/{id}/status may move a case from `from` to `to` (pure): 0; EALREADY
+ * when it is in `to` already; ENOTSUP when a closed case is to go anywhere but open (it is
+ * reopened first); EINVAL when `to` is no status set by hand (waiting_for_department comes
+ * with a handover). */
+int case_status_check(const char *from, const char *to);
+/* Set the status by hand ({status, reason, citizen_informed}): reason is required to close;
+ * closing withdraws the handovers still waiting for the department. Errors as
+ * case_status_check (EALREADY, ENOTSUP), EBADMSG with field errors, ENOENT, EPERM. */
+int case_set_status(struct db *db, const struct principal *who, int64_t id, const json_t *in,
+                    int64_t now, struct verrors *v);
+/* Write a status change with its history rows (inside the caller's transaction). `reason`
+ * and `informed` may be NULL; closing records closed_at/by. */
+int case_status_write(struct db *db, int64_t case_id, int64_t user_id, int64_t now,
+                      const char *status, const char *reason, const char *informed);
+/* The case's version: it grows with every change of the case (its ETag); ENOENT. */
+int case_version(struct db *db, int64_t id, int64_t *version);
+/* The cases that are not closed, the one whose status is oldest first: what has waited
+ * longest (the lead view). Only cases the principal may read. */
+int case_waiting_list(struct db *db, const struct principal *who, int64_t now, int64_t limit,
+                      json_t **items);
+/* A case history row (inside the caller's transaction). */
+int case_history_add(struct db *db, int64_t case_id, int64_t at, int64_t user, const char *field,
+                     const char *old_v, const char *new_v);
+/* Tell the agent who logged the case (if any) what happened to it (a notification). */
+int case_notify_agent(struct db *db, int64_t case_id, const char *kind, const char *message,
+                      int64_t now);
 
 #endif

@@ -447,6 +447,25 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 	}
 }
 
+/* --- contacts --- */
+
+/* A contact's sub-unit belongs to the contact's own department. */
+static void contact_validate(struct db *db, const json_t *in, int64_t id, struct verrors *v)
+{
+	json_t *u = json_object_get(in, "client_unit_id"), *c = json_object_get(in, "client_id");
+	int64_t client;
+
+	if (!json_is_integer(u))
+		return;
+	client = json_is_integer(c) ? json_integer_value(c)
+	                            : scalar(db, "SELECT client_id FROM contacts WHERE id=?", id);
+	if (scalar(db, "SELECT client_id FROM client_units WHERE id=?", json_integer_value(u)) !=
+	    client)
+		valid_add(v, "client_unit_id", "%s",
+		          VL(v, "enheten hör till en annan uppdragsgivare",
+		             "the sub-unit belongs to another client"));
+}
+
 /* --- closures --- */
 
 static void closure_validate(struct db *db, const json_t *in, int64_t id, struct verrors *v)
@@ -621,6 +640,15 @@ static const struct field contact_fields[] = {
         {"phone", FT_TEXT, 0, NULL, NULL, 0, 40, check_phone},
         {"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
         {"phone_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
+        {"client_unit_id", FT_REF, 0, "client_units", NULL, 0, 0, NULL},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+};
+
+/* A department's sub-units (enheter på förvaltningen): a contact, a handover and a case may
+ * name one, and lists filter by it. */
+static const struct field client_unit_fields[] = {
+        {"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
         {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
 };
 
@@ -695,13 +723,34 @@ static const struct resource r_clients = {"clients",   "clients",     "uppdragsg
                                           NULL,        NULL};
 /* A contact is found by name, role, phone number or e-mail address. */
 static const char *const contact_search[] = {"name", "role", "phone", "email", NULL};
-static const struct resource r_contacts = {"contacts",     "contacts",
-                                           "kontakten",    "department contact",
-                                           contact_fields, N(contact_fields),
-                                           ROLES_STAFF,    LEADS_WRITE,
-                                           true,           "name",
-                                           NULL,           NULL,
-                                           NULL,           contact_search};
+static const struct resource r_client_units = {"client_units",
+                                               "client_units",
+                                               "förvaltningens enhet",
+                                               "department sub-unit",
+                                               client_unit_fields,
+                                               N(client_unit_fields),
+                                               ROLES_STAFF,
+                                               ADMIN_WRITE | ROLE_MANAGER,
+                                               false,
+                                               "name",
+                                               NULL,
+                                               NULL,
+                                               NULL,
+                                               NULL};
+static const struct resource r_contacts = {"contacts",
+                                           "contacts",
+                                           "kontakten",
+                                           "department contact",
+                                           contact_fields,
+                                           N(contact_fields),
+                                           ROLES_STAFF,
+                                           LEADS_WRITE,
+                                           true,
+                                           "name",
+                                           contact_validate,
+                                           NULL,
+                                           NULL,
+                                           contact_search};
 static const struct resource r_categories = {"categories",
                                              "categories",
                                              "kategorin",
@@ -749,8 +798,8 @@ static const struct resource r_users = {
         ADMIN_WRITE, true,    "username",   user_validate, user_write,  user_read,      NULL};
 
 const struct resource *const resources[] = {
-        &r_units,      &r_groups,     &r_closures,   &r_clients, &r_contacts,
-        &r_categories, &r_agreements, &r_boundaries, &r_users,   NULL,
+        &r_units,      &r_groups,     &r_closures, &r_clients,      &r_contacts, &r_categories,
+        &r_agreements, &r_boundaries, &r_users,    &r_client_units, NULL,
 };
 
 const struct resource *resource_find(const char *name)

@@ -19,8 +19,9 @@ static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 	                  L(r, sv, en), (long long)id);
 }
 
-static int case_response(struct req *r, int64_t id, unsigned status)
+int api_case_response(struct req *r, int64_t id, unsigned status)
 {
+	char etag[32];
 	json_t *o;
 	int err = status == 201 ? case_get_created(r->app->db, &r->who, id, r->now, &o)
 	                        : case_get(r->app->db, &r->who, id, r->now, &o);
@@ -35,7 +36,11 @@ static int case_response(struct req *r, int64_t id, unsigned status)
 		                    "The case is confidential or belongs to another department."));
 	if (err)
 		return resp_store_error(r, err, "case");
-	return resp_json(r, status, o);
+	req_etag_format(json_integer_value(json_object_get(o, "version")), etag);
+	err = resp_json(r, status, o);
+	if (!err)
+		resp_header(r, "ETag", etag);
+	return err;
 }
 
 static int cases_create(struct req *r)
@@ -54,12 +59,12 @@ static int cases_create(struct req *r)
 		return resp_field_errors(r, &v);
 	if (err)
 		return resp_store_error(r, err, "case");
-	return case_response(r, id, 201);
+	return api_case_response(r, id, 201);
 }
 
 static int cases_get(struct req *r)
 {
-	return case_response(r, r->params[0], 200);
+	return api_case_response(r, r->params[0], 200);
 }
 
 static int cases_update(struct req *r)
@@ -70,6 +75,10 @@ static int cases_update(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
+	if (req_if_match_case(r, r->params[0])) {
+		json_decref(in);
+		return 0;
+	}
 	valid_init(&v, r->lang[0] == 'e');
 	err = case_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
@@ -79,7 +88,7 @@ static int cases_update(struct req *r)
 		return not_found(r, "ärende", "case", r->params[0]);
 	if (err)
 		return resp_store_error(r, err, "case");
-	return case_response(r, r->params[0], 200);
+	return api_case_response(r, r->params[0], 200);
 }
 
 static int cases_handover(struct req *r)
@@ -100,7 +109,7 @@ static int cases_handover(struct req *r)
 		return not_found(r, "ärende", "case", r->params[0]);
 	if (err)
 		return resp_store_error(r, err, "case");
-	return case_response(r, r->params[0], 201);
+	return api_case_response(r, r->params[0], 201);
 }
 
 /* An optional query value that must be one of `ok` (the 400 names the choices). */
@@ -129,6 +138,10 @@ static const char *const outcomes[] = {"resolved", "guided", "handed_over", "for
                                        NULL};
 static const char *const channels[] = {"phone", "email", "letter", "fax",
                                        "visit", "web",   "social", NULL};
+static const char *const statuses[] = {
+        "open", "waiting_for_department", "waiting_for_citizen", "closed", "active", NULL};
+static const char *const handover_statuses[] = {"open",   "question",  "answered", "taken_over",
+                                                "closed", "withdrawn", NULL};
 
 /* Case times are seconds. */
 static int query_time_s(struct req *r, const char *key, int64_t *out)
@@ -214,7 +227,7 @@ struct search_job {
 	struct principal who;
 	int64_t now;
 	struct page pg;
-	char *text, *outcome, *channel; /* copies of the query values (owned) */
+	char *text, *outcome, *channel, *status; /* copies of the query values (owned) */
 	char pnr[13], phone[32];
 	json_t *items; /* the read's page (owned until answered) */
 	int err;       /* the read's result */
@@ -227,6 +240,7 @@ static void search_job_free(struct search_job *j)
 	free(j->text);
 	free(j->outcome);
 	free(j->channel);
+	free(j->status);
 	json_decref(j->items);
 	free(j);
 }
@@ -269,6 +283,8 @@ static int search_defer(struct req *r, const struct case_query *q, struct page *
 		err = dup_opt(q->outcome, &j->outcome);
 	if (!err)
 		err = dup_opt(q->channel, &j->channel);
+	if (!err)
+		err = dup_opt(q->status, &j->status);
 	if (err) {
 		search_job_free(j);
 		return resp_store_error(r, err, "case");
@@ -276,6 +292,7 @@ static int search_defer(struct req *r, const struct case_query *q, struct page *
 	j->q.text = j->text;
 	j->q.outcome = j->outcome;
 	j->q.channel = j->channel;
+	j->q.status = j->status;
 	if (q->personal_id) {
 		snprintf(j->pnr, sizeof(j->pnr), "%s", q->personal_id);
 		j->q.personal_id = j->pnr;
@@ -302,8 +319,10 @@ static int cases_search(struct req *r)
 	    req_query_int(r, "client_id", &q.client_id) ||
 	    req_query_int(r, "category_id", &q.category_id) ||
 	    req_query_int(r, "citizen_id", &q.citizen_id) ||
-	    req_query_int(r, "agent_id", &q.agent_id) || query_time_s(r, "from", &q.from) ||
-	    query_time_s(r, "to", &q.to) || req_query_page(r, 50, 500, &pg))
+	    req_query_int(r, "agent_id", &q.agent_id) ||
+	    req_query_int(r, "client_unit_id", &q.client_unit_id) ||
+	    query_time_s(r, "from", &q.from) || query_time_s(r, "to", &q.to) ||
+	    req_query_page(r, 50, 500, &pg))
 		return 0;
 	q.limit = pg.limit;
 	q.offset = pg.offset;
@@ -320,7 +339,8 @@ static int cases_search(struct req *r)
 		                     L(r, "ingen markör från ett tidigare svar (next)",
 		                       "not a cursor from an earlier answer (next)"));
 	if (query_one_of(r, "outcome", outcomes, &q.outcome) ||
-	    query_one_of(r, "channel", channels, &q.channel))
+	    query_one_of(r, "channel", channels, &q.channel) ||
+	    query_one_of(r, "status", statuses, &q.status))
 		return 0;
 	q.text = req_query(r, "q");
 	if (q.text && !q.text[0])
@@ -434,9 +454,15 @@ static int handovers_list(struct req *r)
 
 	if (req_query_int(r, "client_id", &q.client_id) ||
 	    req_query_int(r, "group_id", &q.group_id) ||
+	    req_query_int(r, "client_unit_id", &q.client_unit_id) ||
 	    query_one_of(r, "overdue", bools, &overdue) || query_one_of(r, "open", bools, &open) ||
+	    query_one_of(r, "status", handover_statuses, &q.status) ||
 	    req_query_page(r, 100, 1000, &pg))
 		return 0;
+	/* The job outlives nothing of the request: the status as one of the fixed strings. */
+	for (size_t i = 0; q.status && handover_statuses[i]; i++)
+		if (strcmp(q.status, handover_statuses[i]) == 0)
+			q.status = handover_statuses[i];
 	q.overdue = overdue && strcmp(overdue, "true") == 0;
 	q.open_only = open && strcmp(open, "true") == 0;
 	q.limit = pg.limit;
@@ -454,39 +480,6 @@ static int handovers_list(struct req *r)
 		return defer_failed(r, err, "handover");
 	}
 	return 0;
-}
-
-static int handovers_answer(struct req *r)
-{
-	struct verrors v;
-	json_t *in;
-	int err;
-
-	if (req_json_object(r, &in))
-		return 0;
-	valid_init(&v, r->lang[0] == 'e');
-	err = handover_answer(r->app->db, &r->who, r->params[0], in, r->now, &v);
-	json_decref(in);
-	if (err == ENOENT)
-		return not_found(r, "överlämnande", "handover", r->params[0]);
-	if (err == EPERM)
-		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r,
-		                    "Överlämnandet gäller en annan förvaltning eller ett "
-		                    "sekretessmarkerat ärende i en annan grupp.",
-		                    "The handover belongs to another department or to a "
-		                    "confidential case of another group."));
-	if (valid_has_errors(&v))
-		return resp_field_errors(r, &v);
-	if (err == EEXIST)
-		return resp_error(r, 409, "already-answered",
-		                  L(r, "Redan besvarat", "Already answered"), "%s",
-		                  L(r, "Förvaltningen har redan svarat på överlämnandet.",
-		                    "The department has already answered this handover."));
-	if (err)
-		return resp_store_error(r, err, "handover");
-	return resp_json(r, 200,
-	                 json_pack("{s:I,s:b}", "id", (json_int_t)r->params[0], "answered", 1));
 }
 
 static int64_t count1(struct req *r, const char *sql, int64_t id)
@@ -664,7 +657,7 @@ const struct route api_case_routes[] = {
         {"PATCH", "/api/v1/cases/{id}", ROLES_STAFF, cases_update},
         {"POST", "/api/v1/cases/{id}/handovers", ROLES_STAFF, cases_handover},
         {"GET", "/api/v1/handovers", ROLES_ANY, handovers_list},
-        {"POST", "/api/v1/handovers/{id}/answer", ROLES_ANY, handovers_answer},
+        {"POST", "/api/v1/handovers/{id}/answer", ROLES_ANY, api_handover_answer},
         {"GET", "/api/v1/citizens/{id}", ROLES_STAFF, citizen_get},
         {"GET", "/api/v1/citizens/{id}/cases", ROLES_STAFF, citizen_cases},
         {"GET", "/api/v1/notifications", ROLES_ANY, notifications_list},

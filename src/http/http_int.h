@@ -39,7 +39,8 @@ struct req {
 	const char *path;               /* without the query string */
 	char *body;                     /* the request body, NUL-terminated (owned) */
 	size_t body_len;                /* bytes in body */
-	bool too_large;                 /* the body exceeded app->max_body */
+	size_t body_max;                /* largest body this request may have (router_body_max) */
+	bool too_large;                 /* the body exceeded body_max */
 	size_t discarded;               /* oversize body bytes read and dropped */
 	const char *lang;               /* "sv" (default) or "en" from Accept-Language */
 	struct principal who;           /* the logged-in user; who.id 0 if none */
@@ -63,6 +64,8 @@ struct req {
 int resp_json(struct req *r, unsigned status, json_t *body); /* steals body */
 int resp_text(struct req *r, unsigned status, const char *ctype, const char *body, size_t n);
 int resp_empty(struct req *r, unsigned status);
+/* A file's content from `fd` (taken over: closed when sent), `size` bytes, as `ctype`. */
+int resp_fd(struct req *r, unsigned status, const char *ctype, int fd, size_t size);
 const char *req_query(struct req *r, const char *key);
 /* An optional integer ≥ 0 in the query string (0 when absent); on a bad value the 400
  * naming the parameter is already sent and EINVAL returned. */
@@ -154,9 +157,25 @@ extern const struct route api_desk_routes[];
 extern const struct route api_tel_routes[];
 extern const struct route api_wfm_routes[];
 extern const struct route api_mail_routes[];
+extern const struct route api_case_life_routes[];
+
+/* --- the case's version (api_case_life.c) --- */
+/* The ETag of a case version: "12" (quotes included). */
+void req_etag_format(int64_t version, char out[32]);
+/* If-Match on a case: 0 without the header, with * or with the case's current ETag (or when
+ * there is no such case: the handler's 404 follows). Otherwise the 412 is set and EAGAIN
+ * returned. */
+int req_if_match_case(struct req *r, int64_t case_id);
+/* The case as its reader may see it, with its ETag (api_cases.c). */
+int api_case_response(struct req *r, int64_t id, unsigned status);
+/* POST /api/v1/handovers/{id}/answer (api_case_life.c). */
+int api_handover_answer(struct req *r);
 
 /* Answers 400 to a path or query value that is not UTF-8 text or holds a NUL. */
 int router_dispatch(struct req *r);
+/* The largest body the request may send: app->max_body, or app->attachment_max for an
+ * upload of an attachment (known from method and path, before the body is read). */
+size_t router_body_max(struct req *r);
 /* libmicrohttpd's unescaper for paths and query strings: a decoded NUL (%00) is kept
  * visible to router_dispatch instead of cutting the string short. */
 size_t router_unescape_h(void *arg, struct MHD_Connection *conn, char *s);

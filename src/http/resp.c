@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -80,6 +81,18 @@ int resp_json(struct req *r, unsigned status, json_t *body)
 	if (!body)
 		return ENOMEM;
 	return resp_json_ctype(r, status, body, "application/json; charset=utf-8");
+}
+
+int resp_fd(struct req *r, unsigned status, const char *ctype, int fd, size_t size)
+{
+	struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+
+	if (!resp) {
+		close(fd);
+		return ENOMEM;
+	}
+	common_headers(resp, ctype);
+	return set_resp(r, status, resp);
 }
 
 int resp_empty(struct req *r, unsigned status)

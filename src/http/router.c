@@ -9,9 +9,10 @@
 #include "http/http_int.h"
 
 static const struct route *const tables[] = {
-        api_auth_routes, api_resource_routes, api_case_routes,   api_acd_routes,
-        api_kb_routes,   api_report_routes,   api_public_routes, api_call_routes,
-        api_desk_routes, api_tel_routes,      api_wfm_routes,    api_mail_routes,
+        api_auth_routes,      api_resource_routes, api_case_routes,   api_acd_routes,
+        api_kb_routes,        api_report_routes,   api_public_routes, api_call_routes,
+        api_desk_routes,      api_tel_routes,      api_wfm_routes,    api_mail_routes,
+        api_case_life_routes,
 };
 
 /* Match "/api/v1/cases/{id}" against a path, collecting numeric parameters. An id that
@@ -173,6 +174,17 @@ static int check_text(struct req *r)
 	return req_query_bad(r, field, "%s",
 	                     L(r, "ska vara text i UTF-8 utan NUL-tecken (%00)",
 	                       "must be UTF-8 text without NUL characters (%00)"));
+}
+
+size_t router_body_max(struct req *r)
+{
+	size_t max = r->app->max_body;
+
+	if (strcmp(r->method, "POST") == 0 && match("/api/v1/cases/{id}/attachments", r->path, r) &&
+	    r->app->attachment_max)
+		max = r->app->attachment_max;
+	r->nparams = 0;
+	return max;
 }
 
 int router_dispatch(struct req *r)

@@ -363,7 +363,7 @@ static void too_large(struct req *r)
 	resp_error(r, 413, "body-too-large", L(r, "För stor begäran", "Request too large"),
 	           L(r, "Begärans innehåll får vara högst %zu byte.",
 	             "The request body may be at most %zu bytes."),
-	           r->app->max_body);
+	           r->body_max);
 }
 
 static const char *pick_lang(struct MHD_Connection *c)
@@ -414,6 +414,7 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 		r->lang = pick_lang(conn);
 		r->sse = h->sse;
 		r->http = h;
+		r->body_max = router_body_max(r);
 		*con_cls = r;
 		/* An announced oversize body is refused, but still read (up to a bound) so
 		 * the client, which is busy sending it, gets to see the 413. */
@@ -421,11 +422,11 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 		if (cl) {
 			char *end;
 			unsigned long long n = strtoull(cl, &end, 10);
-			if (*end == '\0' && n > h->app->max_body)
+			if (*end == '\0' && n > r->body_max)
 				r->too_large = true;
 			/* Far too large: refused before a byte of it is read (libmicrohttpd then
 			 * closes the connection after the answer). */
-			if (*end == '\0' && n > DISCARD_MAX) {
+			if (*end == '\0' && n > DISCARD_MAX && n > r->body_max) {
 				too_large(r);
 				return MHD_queue_response(conn, r->status, r->resp);
 			}
@@ -439,7 +440,7 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 		if (k)
 			k->body_bytes += n;
 
-		if (!r->too_large && r->body_len + n <= h->app->max_body) {
+		if (!r->too_large && r->body_len + n <= r->body_max) {
 			char *nb = realloc(r->body, r->body_len + n + 1);
 			if (!nb)
 				return MHD_NO;

@@ -302,6 +302,71 @@ static const struct migration core_migrations[] = {
          "CREATE INDEX cases_outcome ON cases(outcome, received_at);"
          "CREATE INDEX cases_channel ON cases(channel, received_at);"
          "CREATE INDEX cases_threat ON cases(received_at) WHERE threat = 1;"},
+        /* The case's life after the first contact (issue 15). The outcome stays the
+         * center's measure of the first contact; status is what happens after it: open (the
+         * center has work), waiting for the department or the citizen, closed (with who,
+         * when, why and how the citizen was told). `version` counts every change of the
+         * case row (a trigger bumps it) and is the case's ETag. Existing cases: handed over
+         * and not yet answered → waiting_for_department; every other one was finished at
+         * the first contact → closed. Handovers gain their own state (the department may
+         * ask back, take the case over or close it), the sub-units of a department
+         * (client_units) may be named by a contact, a handover and a case, and files may be
+         * attached to a case (stored beside the database, see core/attachments.c). */
+        {8, "case status and version, handover states, department sub-units, attachments",
+         "CREATE TABLE client_units ("
+         " id INTEGER PRIMARY KEY,"
+         " client_id INTEGER NOT NULL REFERENCES clients(id),"
+         " name TEXT NOT NULL,"
+         " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0,1)),"
+         " UNIQUE (client_id, name)"
+         ") STRICT;"
+         "ALTER TABLE contacts ADD COLUMN client_unit_id INTEGER REFERENCES client_units(id);"
+         "ALTER TABLE cases ADD COLUMN status TEXT NOT NULL DEFAULT 'closed' CHECK (status IN"
+         " ('open','waiting_for_department','waiting_for_citizen','closed'));"
+         "ALTER TABLE cases ADD COLUMN status_changed_at INTEGER;"
+         "ALTER TABLE cases ADD COLUMN status_changed_by INTEGER REFERENCES users(id);"
+         "ALTER TABLE cases ADD COLUMN closed_at INTEGER;"
+         "ALTER TABLE cases ADD COLUMN closed_by INTEGER REFERENCES users(id);"
+         "ALTER TABLE cases ADD COLUMN closing_reason TEXT;"
+         "ALTER TABLE cases ADD COLUMN citizen_informed TEXT CHECK (citizen_informed IS NULL OR"
+         " citizen_informed IN ('phone','email','letter','visit'));"
+         "ALTER TABLE cases ADD COLUMN client_unit_id INTEGER REFERENCES client_units(id);"
+         "ALTER TABLE cases ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+         "ALTER TABLE handovers ADD COLUMN status TEXT NOT NULL DEFAULT 'open' CHECK (status IN"
+         " ('open','question','answered','taken_over','closed','withdrawn'));"
+         "ALTER TABLE handovers ADD COLUMN question TEXT;"
+         "ALTER TABLE handovers ADD COLUMN question_at INTEGER;"
+         "ALTER TABLE handovers ADD COLUMN reply TEXT;"
+         "ALTER TABLE handovers ADD COLUMN answered_via TEXT CHECK (answered_via IS NULL OR"
+         " answered_via IN ('web','phone'));"
+         "ALTER TABLE handovers ADD COLUMN client_unit_id INTEGER REFERENCES client_units(id);"
+         "UPDATE handovers SET status = 'answered', answered_via = 'web'"
+         " WHERE answered_at IS NOT NULL;"
+         "UPDATE cases SET status_changed_at = updated_at, closed_at = updated_at;"
+         "UPDATE cases SET status = 'waiting_for_department', closed_at = NULL,"
+         " status_changed_at = (SELECT MAX(h.created_at) FROM handovers h WHERE h.case_id = "
+         "cases.id)"
+         " WHERE EXISTS(SELECT 1 FROM handovers h WHERE h.case_id = cases.id"
+         " AND h.answered_at IS NULL);"
+         "CREATE TRIGGER cases_version AFTER UPDATE ON cases WHEN new.version = old.version BEGIN"
+         " UPDATE cases SET version = old.version + 1 WHERE id = new.id;"
+         " END;"
+         "CREATE INDEX cases_status ON cases(status, status_changed_at) WHERE status <> 'closed';"
+         "CREATE INDEX cases_client_unit ON cases(client_unit_id, received_at)"
+         " WHERE client_unit_id IS NOT NULL;"
+         "DROP INDEX handovers_open;"
+         "CREATE INDEX handovers_open ON handovers(status, due_date);"
+         "CREATE TABLE attachments ("
+         " id INTEGER PRIMARY KEY,"
+         " case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,"
+         " filename TEXT NOT NULL,"
+         " content_type TEXT NOT NULL,"
+         " size INTEGER NOT NULL CHECK (size >= 0),"
+         " stored_name TEXT NOT NULL UNIQUE,"
+         " created_at INTEGER NOT NULL,"
+         " created_by INTEGER REFERENCES users(id)"
+         ") STRICT;"
+         "CREATE INDEX attachments_case ON attachments(case_id);"},
 };
 
 int schema_migrate(struct db *db)

@@ -1,6 +1,6 @@
 """The web application in headless Chromium: the agent desktop from login to a handed-over
 case, the wallboard following the queue live, axe-core's accessibility check of every page,
-and a client viewer refused the desk. tests/web/agent_flow.mjs drives the browser; this test
+and a client viewer sent to the department's page and refused the desk. tests/web/agent_flow.mjs drives the browser; this test
 starts the server, injects the calls it asks for and checks what the API recorded."""
 import json
 import os
@@ -138,7 +138,7 @@ class WebTest(ServerTest):
     def test_client_viewer_gets_a_message_not_the_desk(self):
         r = self.result
         self.assertTrue(r["viewerOk"], r.get("viewerError"))
-        self.assertIn("finns inte ännu i webbappen", r["viewerLoginMessage"])
+        self.assertEqual(r["viewerLanding"], "/forvaltning.html")
         self.assertIn(403, r["viewerStatuses"])
         self.assertIn("inte tillgång till agentskrivbordet", r["viewerMessage"])
         self.assertTrue(r["viewerDeskHidden"])

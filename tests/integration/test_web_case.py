@@ -107,7 +107,8 @@ class WebCaseTest(ServerTest):
         self.assertEqual(r["outcomeFinal"], "Överlämnat till förvaltningen")
         c = self.api("GET", f"/api/v1/cases/{self.cases['threat']}", user="chef.stod").json
         self.assertEqual(c["outcome"], "handed_over", c)
-        self.assertEqual([h["field"] for h in c["history"]][-3:], ["outcome", "outcome", "handover"], c["history"])
+        self.assertEqual([h["field"] for h in c["history"]][-4:], ["outcome", "outcome", "handover", "status"],
+                         c["history"])
         self.assertEqual(c["handovers"][0]["due_date"], r["handoverRows"][0][3])
         self.assertEqual(r["caseEnglish"], {"heading": f"Case {self.cases['threat']}", "history": "History",
                                             "outcome": "Handed over to the department"})

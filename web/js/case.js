@@ -24,6 +24,15 @@ const FIELDS = {
 	created: ['Registrerat', 'Logged'], category_id: ['Kategori', 'Category'], outcome: ['Utfall', 'Outcome'],
 	summary: ['Sammanfattning', 'Summary'], confidential: ['Sekretess', 'Confidential'], threat: ['Hot eller våld', 'Threat or violence'],
 	handover: ['Överlämnat', 'Handed over'], handover_answer: ['Förvaltningens svar', 'The department\'s answer'],
+	handover_answer_phone: ['Förvaltningens svar per telefon', 'The department\'s answer by phone'],
+	handover_question: ['Förvaltningens fråga', 'The department\'s question'], handover_reply: ['Svar till förvaltningen', 'Reply to the department'],
+	handover_takeover: ['Övertaget av förvaltningen', 'Taken over by the department'], status: ['Status', 'Status'],
+	closing_reason: ['Skäl till avslut', 'Reason for closing'], citizen_informed: ['Medborgaren informerad', 'Citizen informed'],
+	status_reason: ['Skäl', 'Reason'], attachment: ['Bilaga', 'Attachment'],
+};
+const STATUSES = {
+	open: ['Öppet', 'Open'], waiting_for_department: ['Väntar på förvaltningen', 'Waiting for the department'],
+	waiting_for_citizen: ['Väntar på medborgaren', 'Waiting for the citizen'], closed: ['Avslutat', 'Closed'],
 };
 const word = (map, k) => (map[k] ? t(...map[k]) : k);
 const when = (iso) => (iso ? new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Stockholm' }) : '–');
@@ -67,6 +76,7 @@ function renderFacts() {
 		...row('client', 'Uppdragsgivare', 'Department', c.client),
 		...row('category', 'Kategori', 'Category', `${c.category} (${word(KINDS, c.category_kind)})`),
 		...row('outcome', 'Utfall', 'Outcome', word(OUTCOMES, c.outcome)),
+		...row('status', 'Status', 'Status', word(STATUSES, c.status)),
 		...row('summary', 'Sammanfattning', 'Summary', c.summary),
 		...row('threat', 'Hot eller våld', 'Threat or violence', c.threat ? t('ja', 'yes') : t('nej', 'no')),
 		...row('confidential', 'Sekretess', 'Confidential', c.confidential ? t('ja', 'yes') : t('nej', 'no')),

@@ -133,7 +133,25 @@ function renderLists() {
 		: el('p', { class: 'hint', text: t('Inga öppna flaggor.', 'No open flags.') }));
 }
 
+const caseStatus = {
+	open: ['öppet', 'open'], waiting_for_department: ['väntar på förvaltningen', 'waiting for the department'],
+	waiting_for_citizen: ['väntar på medborgaren', 'waiting for the citizen'],
+};
+
+// What has waited longest since its status last changed, all groups the lead may see.
+function renderWaiting() {
+	const list = data.waiting || [];
+	const days = (s) => Math.floor(s / 86400);
+	$('waiting').replaceChildren(list.length
+		? table(t(`De ${list.length} som väntat längst, äldst först`, `The ${list.length} that waited longest, oldest first`),
+			[t('Ärende', 'Case'), t('Status', 'Status'), t('Sedan', 'Since'), t('Dagar', 'Days'), t('Svarsgrupp', 'Group'), t('Förvaltning', 'Department')],
+			list.map((c) => [caseLink(c.id), caseStatus[c.status] ? t(...caseStatus[c.status]) : c.status,
+				c.status_changed_at.slice(0, 10), String(days(c.waited_s)), c.group, c.client]))
+		: el('p', { class: 'hint', text: t('Inga öppna eller väntande ärenden.', 'No open or waiting cases.') }));
+}
+
 function render() {
+	renderWaiting();
 	renderIntervals();
 	renderCases();
 	renderThreats();
@@ -153,14 +171,16 @@ function fail(e) {
 async function load(periodic = false) {
 	const g = $('group').value;
 	const since = new Date(Date.now() - THREAT_DAYS * 86400e3).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
-	const [iv, cs, ho, fl, th, no] = await Promise.all([
+	const [iv, cs, ho, fl, th, no, wt] = await Promise.all([
 		api('GET', '/acd/intervals?group_id=' + encodeURIComponent(g)),
 		api('GET', '/cases/counts?group_id=' + encodeURIComponent(g)),
 		api('GET', '/handovers?open=true&limit=1000&group_id=' + encodeURIComponent(g)),
 		api('GET', '/kb/flags?status=open&limit=1000'),
 		periodic ? null : api('GET', `/cases?threat=true&from=${since}&limit=50`),
 		periodic ? null : api('GET', '/notifications'),
+		api('GET', '/cases/waiting?limit=10').catch(() => ({ items: [] })),
 	]);
+	data.waiting = wt.items || [];
 	data.intervals = iv;
 	data.cases = cs;
 	data.overdue = ho.items || [];

@@ -11,6 +11,7 @@ function landing(role) {
 	if (next && /^[a-z]+\.html(\?[a-z_]+=\d+)?$/.test(next)) return next;
 	if (role === 'agent' || role === 'group_lead') return 'agent.html';
 	if (role === 'manager' || role === 'admin') return 'wallboard.html';
+	if (role === 'client_viewer') return 'forvaltning.html';
 	return null;
 }
 
@@ -34,8 +35,8 @@ form.addEventListener('submit', async (ev) => {
 			location.href = to;
 			return;
 		}
-		error.textContent = t(`Inloggad som ${roleName(login.role)}. Förvaltningarnas sidor finns inte ännu i webbappen.`,
-			`Logged in as ${roleName(login.role)}. The departments' pages are not in the web app yet.`);
+		error.textContent = t(`Inloggad som ${roleName(login.role)}, men rollen har ingen sida i webbappen.`,
+			`Logged in as ${roleName(login.role)}, but the role has no page in the web app.`);
 	} catch (e) {
 		error.textContent = e instanceof ApiError && e.status === 401
 			? t('Fel användarnamn eller lösenord.', 'Wrong username or password.')
