@@ -70,14 +70,6 @@ int acd_store_migrate(struct db *db)
  * Writing
  * ====================================================================== */
 
-static void bind_opt(struct stmt *s, int idx, int64_t v)
-{
-	if (v)
-		stmt_bind_int(s, idx, v);
-	else
-		stmt_bind_null(s, idx);
-}
-
 int acd_store_event(struct db *db, const struct acd_event *ev)
 {
 	struct stmt *s;
@@ -91,13 +83,13 @@ int acd_store_event(struct db *db, const struct acd_event *ev)
 		return err;
 	stmt_bind_int(s, 1, ev->t_ms);
 	stmt_bind_text(s, 2, acd_event_kind_name(ev->kind));
-	bind_opt(s, 3, (int64_t)ev->call);
-	bind_opt(s, 4, ev->agent);
-	bind_opt(s, 5, ev->group);
-	bind_opt(s, 6, ev->to_group);
-	bind_opt(s, 7, ev->wait_ms);
-	bind_opt(s, 8, ev->talk_ms);
-	bind_opt(s, 9, ev->reason);
+	stmt_bind_id(s, 3, (int64_t)ev->call);
+	stmt_bind_id(s, 4, ev->agent);
+	stmt_bind_id(s, 5, ev->group);
+	stmt_bind_id(s, 6, ev->to_group);
+	stmt_bind_id(s, 7, ev->wait_ms);
+	stmt_bind_id(s, 8, ev->talk_ms);
+	stmt_bind_id(s, 9, ev->reason);
 	stmt_bind_text(s, 10, ev->text[0] ? ev->text : NULL);
 	err = stmt_step(s);
 	stmt_done(s);

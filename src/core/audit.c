@@ -16,16 +16,10 @@ int audit_record(struct db *db, int64_t at, int64_t user_id, const char *action,
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, at);
-	if (user_id)
-		stmt_bind_int(s, 2, user_id);
-	else
-		stmt_bind_null(s, 2);
+	stmt_bind_id(s, 2, user_id);
 	stmt_bind_text(s, 3, action);
 	stmt_bind_text(s, 4, entity);
-	if (entity_id)
-		stmt_bind_int(s, 5, entity_id);
-	else
-		stmt_bind_null(s, 5);
+	stmt_bind_id(s, 5, entity_id);
 	stmt_bind_text(s, 6, detail);
 	err = stmt_step(s) == DB_DONE ? 0 : EIO;
 	stmt_done(s);

@@ -46,21 +46,6 @@ static bool in_list(const char *const *list, const char *s)
  * Small helpers over the store
  * ====================================================================== */
 
-/* Run a one-parameter query that returns one integer (0 if no row). */
-static int64_t scalar1(struct db *db, const char *sql, int64_t a)
-{
-	struct stmt *s;
-	int64_t r = 0;
-
-	if (db_prepare(db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, a);
-	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
-		r = stmt_int(s, 0);
-	stmt_done(s);
-	return r;
-}
-
 static void today_of(int64_t now, struct date *d)
 {
 	struct local_time lt;
@@ -401,8 +386,8 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 		            "nobody)"));
 		return EBADMSG;
 	}
-	if (scalar1(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1", contact) !=
-	    client_id) {
+	if (db_scalar_int(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1",
+	                  contact) != client_id) {
 		verr_add(v, "handover.contact_id",
 		         VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
 		            "contact %lld does not exist at the case's client"),
@@ -448,10 +433,10 @@ static int notify_threat(struct db *db, int64_t case_id, int64_t group_id, int64
 {
 	struct stmt *s;
 	int64_t manager =
-	        scalar1(db,
-	                "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
-	                " WHERE g.id = ?",
-	                group_id);
+	        db_scalar_int(db,
+	                      "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
+	                      " WHERE g.id = ?",
+	                      group_id);
 	char msg[160];
 	int err;
 
@@ -548,8 +533,8 @@ static bool opt_bool(const json_t *in, const char *key, struct verrors *v)
 static void check_category(struct db *db, int64_t cat, int64_t group, int64_t client,
                            struct verrors *v)
 {
-	int64_t cg = scalar1(db, "SELECT group_id FROM categories WHERE id = ?", cat);
-	int64_t cc = scalar1(db, "SELECT client_id FROM categories WHERE id = ?", cat);
+	int64_t cg = db_scalar_int(db, "SELECT group_id FROM categories WHERE id = ?", cat);
+	int64_t cc = db_scalar_int(db, "SELECT client_id FROM categories WHERE id = ?", cat);
 
 	if (cg && group && cg != group)
 		verr_add(v, "category_id", "%s",
@@ -559,7 +544,7 @@ static void check_category(struct db *db, int64_t cat, int64_t group, int64_t cl
 		verr_add(v, "category_id", "%s",
 		         VL(v, "kategorin hör till en annan uppdragsgivare",
 		            "the category belongs to another client"));
-	if (!scalar1(db, "SELECT active FROM categories WHERE id = ?", cat))
+	if (!db_scalar_int(db, "SELECT active FROM categories WHERE id = ?", cat))
 		verr_add(v, "category_id", "%s",
 		         VL(v, "kategorin är inaktiverad", "the category is deactivated"));
 }
@@ -575,7 +560,8 @@ static bool call_known(struct db *db, const char *call_id)
 	n = strtoll(call_id, &end, 10);
 	if (!*call_id || *end || errno || n <= 0)
 		return false;
-	return scalar1(db, "SELECT EXISTS(SELECT 1 FROM acd_events WHERE call_id = ?)", n) != 0;
+	return db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM acd_events WHERE call_id = ?)", n) !=
+	       0;
 }
 
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,

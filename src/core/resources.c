@@ -389,20 +389,6 @@ static int agreement_read(struct db *db, int64_t id, json_t *out)
 
 /* --- boundaries: handover needs a contact of the agreement's own client --- */
 
-static int64_t scalar(struct db *db, const char *sql, int64_t id)
-{
-	struct stmt *s;
-	int64_t r = 0;
-
-	if (db_prepare(db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, id);
-	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
-		r = stmt_int(s, 0);
-	stmt_done(s);
-	return r;
-}
-
 static void boundary_validate(struct db *db, const json_t *in, int64_t id, struct verrors *v)
 {
 	const char *action = json_string_value(json_object_get(in, "action"));
@@ -411,7 +397,7 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 	int64_t client;
 
 	if (id && !agr)
-		agr = scalar(db, "SELECT agreement_id FROM boundaries WHERE id=?", id);
+		agr = db_scalar_int(db, "SELECT agreement_id FROM boundaries WHERE id=?", id);
 	if (id && !action) {
 		/* keep the stored action when only other fields change */
 		struct stmt *s;
@@ -431,15 +417,15 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 		         VL(v, "krävs när action är handover: vem på förvaltningen tar emot",
 		            "is required when action is handover: who in the department receives "
 		            "it"));
-	client = scalar(db, "SELECT client_id FROM agreements WHERE id=?", agr);
-	if (json_is_integer(cid) && scalar(db, "SELECT client_id FROM contacts WHERE id=?",
-	                                   json_integer_value(cid)) != client)
+	client = db_scalar_int(db, "SELECT client_id FROM agreements WHERE id=?", agr);
+	if (json_is_integer(cid) && db_scalar_int(db, "SELECT client_id FROM contacts WHERE id=?",
+	                                          json_integer_value(cid)) != client)
 		verr_add(v, "contact_id", "%s",
 		         VL(v, "kontakten hör inte till avtalets uppdragsgivare",
 		            "the contact does not belong to the agreement's client"));
 	if (json_is_integer(json_object_get(in, "category_id"))) {
-		int64_t cc = scalar(db, "SELECT client_id FROM categories WHERE id=?",
-		                    json_integer_value(json_object_get(in, "category_id")));
+		int64_t cc = db_scalar_int(db, "SELECT client_id FROM categories WHERE id=?",
+		                           json_integer_value(json_object_get(in, "category_id")));
 		if (cc && cc != client)
 			verr_add(v, "category_id", "%s",
 			         VL(v, "kategorin hör till en annan uppdragsgivare",
