@@ -745,3 +745,65 @@ const struct resource *resource_find(const char *name)
 			return *r;
 	return NULL;
 }
+
+/* ======================================================================
+ * Records as other modules read them
+ * ====================================================================== */
+
+int resource_groups_each(struct db *db, bool active_only, group_row_h *h, void *arg)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(db, &s,
+	                         "SELECT id, name, email, opening_hours FROM groups"
+	                         " WHERE (?1 = 0 OR active = 1) ORDER BY id",
+	                         false);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, active_only);
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		struct group_row g = {stmt_int(s, 0), stmt_text(s, 1), stmt_text(s, 2),
+		                      stmt_text(s, 3)};
+		err = h(&g, arg);
+		if (err)
+			break;
+	}
+	stmt_done(s);
+	if (!err && rc != DB_DONE)
+		err = EIO;
+	return err;
+}
+
+int resource_group_numbers(struct db *db, int64_t group, json_t *out)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(
+	                db, &s,
+	                "SELECT number FROM entry_numbers WHERE group_id = ? ORDER BY number",
+	                true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(out, json_string(stmt_text(s, 0)));
+	stmt_done(s);
+	return rc == DB_DONE ? 0 : EIO;
+}
+
+int resource_contact_phone(struct db *db, int64_t contact, char *out, size_t n)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT phone FROM contacts WHERE id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, contact);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		err = 0;
+		snprintf(out, n, "%s", stmt_text(s, 0) ? stmt_text(s, 0) : "");
+	}
+	stmt_done(s);
+	return err;
+}

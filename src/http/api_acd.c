@@ -199,9 +199,9 @@ static int agent_set_state(struct req *r, int64_t id)
 		struct problem p;
 		problem_init(&p);
 		p.status = 422;
-		problem_field(&p, "state", "%s",
-		              L(r, "ska vara logged_in, ready, paused eller logged_out",
-		                "must be logged_in, ready, paused or logged_out"));
+		verr_add(&p.errors, "state", "%s",
+		         L(r, "ska vara logged_in, ready, paused eller logged_out",
+		           "must be logged_in, ready, paused or logged_out"));
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -210,9 +210,9 @@ static int agent_set_state(struct req *r, int64_t id)
 		struct problem p;
 		problem_init(&p);
 		p.status = 422;
-		problem_field(&p, "reason", "%s",
-		              L(r, "ska vara meeting, training, email, break eller other",
-		                "must be meeting, training, email, break or other"));
+		verr_add(&p.errors, "reason", "%s",
+		         L(r, "ska vara meeting, training, email, break eller other",
+		           "must be meeting, training, email, break or other"));
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -290,13 +290,13 @@ static int call_inject(struct req *r)
 	caller = json_string_value(json_object_get(in, "caller"));
 	urgent = json_object_get(in, "urgent");
 	if (gid && !group_known(r, gid))
-		problem_field(&p, "group_id", "%s",
-		              L(r, "finns inte som svarsgrupp", "is not a response group"));
+		verr_add(&p.errors, "group_id", "%s",
+		         L(r, "finns inte som svarsgrupp", "is not a response group"));
 	else if (gid)
 		group = json_integer_value(gid);
 	if (json_object_get(in, "entry") && (!entry || strlen(entry) >= ACD_NUMBER_MAX))
-		problem_field(&p, "entry", "%s",
-		              L(r, "ska vara ett telefonnummer", "must be a phone number"));
+		verr_add(&p.errors, "entry", "%s",
+		         L(r, "ska vara ett telefonnummer", "must be a phone number"));
 	if (entry && !group) {
 		char norm[ACD_NUMBER_MAX];
 		struct stmt *s;
@@ -313,19 +313,19 @@ static int call_inject(struct req *r)
 			stmt_done(s);
 		}
 		if (!group)
-			problem_field(&p, "entry", "%s",
-			              L(r, "leder inte till någon svarsgrupp",
-			                "leads to no response group"));
+			verr_add(&p.errors, "entry", "%s",
+			         L(r, "leder inte till någon svarsgrupp",
+			           "leads to no response group"));
 	}
 	if (!gid && !entry)
-		problem_field(&p, "group_id", "%s",
-		              L(r, "ange group_id eller entry", "give group_id or entry"));
+		verr_add(&p.errors, "group_id", "%s",
+		         L(r, "ange group_id eller entry", "give group_id or entry"));
 	if (json_object_get(in, "ivr") && (!ivr || strlen(ivr) >= ACD_IVR_MAX))
-		problem_field(&p, "ivr", "%s",
-		              L(r, "ska vara menyval, t.ex. \"1,2\"",
-		                "must be menu choices, e.g. \"1,2\""));
+		verr_add(&p.errors, "ivr", "%s",
+		         L(r, "ska vara menyval, t.ex. \"1,2\"",
+		           "must be menu choices, e.g. \"1,2\""));
 	/* The entry number's menu leads the keys where a caller pressing them would go. */
-	if (menu && !p.errors) {
+	if (menu && !verr_any(&p.errors)) {
 		uint32_t to;
 		size_t bad = 0;
 
@@ -337,12 +337,12 @@ static int call_inject(struct req *r)
 			json_decref(in);
 			problem_init(&p);
 			p.status = 400;
-			problem_field(
-			        &p, "ivr",
-			        L(r, "menyn har inget val för tecken %zu (%c); val är 0–9, * och #",
-			          "the menu has no option for character %zu (%c); keys are 0–9, * "
-			          "and #"),
-			        bad + 1, key);
+			verr_add(&p.errors, "ivr",
+			         L(r,
+			           "menyn har inget val för tecken %zu (%c); val är 0–9, * och #",
+			           "the menu has no option for character %zu (%c); keys are 0–9, * "
+			           "and #"),
+			         bad + 1, key);
 			return resp_problem(r, &p);
 		}
 		group = to;
@@ -350,13 +350,13 @@ static int call_inject(struct req *r)
 	json_decref(menu);
 	if (json_object_get(in, "caller")) {
 		if (!caller || phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
-			problem_field(&p, "caller", "%s",
-			              L(r, "ska vara ett telefonnummer", "must be a phone number"));
+			verr_add(&p.errors, "caller", "%s",
+			         L(r, "ska vara ett telefonnummer", "must be a phone number"));
 	}
 	if (urgent && !json_is_boolean(urgent))
-		problem_field(&p, "urgent", "%s",
-		              L(r, "ska vara true eller false", "must be true or false"));
-	if (p.errors) {
+		verr_add(&p.errors, "urgent", "%s",
+		         L(r, "ska vara true eller false", "must be true or false"));
+	if (verr_any(&p.errors)) {
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -455,8 +455,8 @@ static int call_op(struct req *r, enum call_op op)
 			struct problem p;
 			problem_init(&p);
 			p.status = 422;
-			problem_field(&p, "group_id", "%s",
-			              L(r, "finns inte som svarsgrupp", "is not a response group"));
+			verr_add(&p.errors, "group_id", "%s",
+			         L(r, "finns inte som svarsgrupp", "is not a response group"));
 			json_decref(in);
 			return resp_problem(r, &p);
 		}
@@ -464,8 +464,8 @@ static int call_op(struct req *r, enum call_op op)
 			struct problem p;
 			problem_init(&p);
 			p.status = 422;
-			problem_field(&p, "answered", "%s",
-			              L(r, "ska vara true eller false", "must be true or false"));
+			verr_add(&p.errors, "answered", "%s",
+			         L(r, "ska vara true eller false", "must be true or false"));
 			json_decref(in);
 			return resp_problem(r, &p);
 		}

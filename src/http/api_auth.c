@@ -184,12 +184,12 @@ static int login(struct req *r)
 	user = json_string_value(json_object_get(in, "username"));
 	pass = json_string_value(json_object_get(in, "password"));
 	if (!user || !*user)
-		problem_field(&p, "username", "%s",
-		              L(r, "måste anges som en text", "is required, as a string"));
+		verr_add(&p.errors, "username", "%s",
+		         L(r, "måste anges som en text", "is required, as a string"));
 	if (!pass || !*pass)
-		problem_field(&p, "password", "%s",
-		              L(r, "måste anges som en text", "is required, as a string"));
-	if (p.errors) {
+		verr_add(&p.errors, "password", "%s",
+		         L(r, "måste anges som en text", "is required, as a string"));
+	if (verr_any(&p.errors)) {
 		json_decref(in);
 		return resp_problem(r, &p);
 	}

@@ -408,11 +408,10 @@ static int case_article(struct req *r)
 		struct problem p;
 		problem_init(&p);
 		p.status = 422;
-		problem_field(
-		        &p, "article_id", "%s",
-		        L(r, "Krävs: id för artikeln som besvarade ärendet (och inga andra fält).",
-		          "Required: the id of the article that answered the case (and no other "
-		          "fields)."));
+		verr_add(&p.errors, "article_id", "%s",
+		         L(r, "Krävs: id för artikeln som besvarade ärendet (och inga andra fält).",
+		           "Required: the id of the article that answered the case (and no other "
+		           "fields)."));
 		return resp_problem(r, &p);
 	}
 	article = json_integer_value(a);

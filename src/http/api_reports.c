@@ -152,19 +152,18 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 		problem_init(&p);
 		p.status = 400;
 		if (period)
-			problem_field(
-			        &p, "period", "%s",
-			        L(r,
-			          "ska vara en månad ÅÅÅÅ-MM, ett tertial ÅÅÅÅ-T1, -T2 eller "
-			          "-T3, ett år ÅÅÅÅ eller datum ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD (högst "
-			          "3700 dagar), t.ex. 2026-T1",
-			          "must be a month YYYY-MM, a tertial YYYY-T1, -T2 or -T3, a year "
-			          "YYYY or dates YYYY-MM-DD..YYYY-MM-DD (at most 3700 days), e.g. "
-			          "2026-T1"));
+			verr_add(&p.errors, "period", "%s",
+			         L(r,
+			           "ska vara en månad ÅÅÅÅ-MM, ett tertial ÅÅÅÅ-T1, -T2 eller "
+			           "-T3, ett år ÅÅÅÅ eller datum ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD (högst "
+			           "3700 dagar), t.ex. 2026-T1",
+			           "must be a month YYYY-MM, a tertial YYYY-T1, -T2 or -T3, a year "
+			           "YYYY or dates YYYY-MM-DD..YYYY-MM-DD (at most 3700 days), e.g. "
+			           "2026-T1"));
 		else
-			problem_field(&p, "month", "%s",
-			              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
-			                "must be a month YYYY-MM, e.g. 2026-03"));
+			verr_add(&p.errors, "month", "%s",
+			         L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
+			           "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
@@ -173,10 +172,9 @@ static int report_send(struct req *r, report_h *h, report_xlsx_h *xh, report_xls
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(
-		        &p, "format", "%s",
-		        ph ? L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf")
-		           : L(r, "ska vara json eller xlsx", "must be json or xlsx"));
+		verr_add(&p.errors, "format", "%s",
+		         ph ? L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf")
+		            : L(r, "ska vara json eller xlsx", "must be json or xlsx"));
 		return resp_problem(r, &p);
 	}
 	if (req_query_int(r, "client_id", &client_id))
@@ -236,9 +234,9 @@ static int reports_stored_list(struct req *r)
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(&p, "month", "%s",
-		              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
-		                "must be a month YYYY-MM, e.g. 2026-03"));
+		verr_add(&p.errors, "month", "%s",
+		         L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
+		           "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
 	err = report_stored_list(r->app->db, &r->who, month, &o);

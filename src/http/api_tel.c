@@ -26,7 +26,7 @@ static int one_error(struct req *r, const char *field, const char *msg)
 	struct problem p;
 
 	problem_init(&p);
-	problem_field(&p, field, "%s", msg);
+	verr_add(&p.errors, field, "%s", msg);
 	return resp_problem(r, &p);
 }
 
@@ -718,9 +718,9 @@ static int trunk_save(struct req *r, int64_t id)
 		struct problem p;
 		problem_init(&p);
 		p.status = 409;
-		problem_field(&p, "username", "%s",
-		              L(r, "används redan av en annan trunk",
-		                "is used by another trunk already"));
+		verr_add(&p.errors, "username", "%s",
+		         L(r, "används redan av en annan trunk",
+		           "is used by another trunk already"));
 		return resp_problem(r, &p);
 	}
 	if (err)

@@ -11,6 +11,7 @@
 #include "acd/acd_host.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/valid.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -104,20 +105,19 @@ int resp_header(struct req *r, const char *key, const char *value);
 int req_client_addr(struct req *r, char *out, size_t n);
 
 /* --- problems (RFC 9457) ---
- * A problem collects field errors; resp_problem sends it as application/problem+json. */
+ * A problem collects field errors (the domain's own type, core/valid.h: verr_add(&p.errors,
+ * field, fmt, …)); resp_problem sends it as application/problem+json. */
 struct problem {
 	unsigned status;  /* 400, 404, 409, 413, 422 … */
 	const char *type; /* short slug: validation, not-found, forbidden … */
 	const char *title;
 	char detail[512];
-	json_t *errors; /* [{"field","message"}] or NULL (owned) */
+	struct verrors errors; /* rendered as "errors": [{"field","message"}] (owned) */
 };
 void problem_init(struct problem *p);
-void problem_field(struct problem *p, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
 int resp_problem(struct req *r, struct problem *p); /* consumes p */
-struct verrors;
-/* The field errors collected by validation, as one problem (takes v's list). */
+/* The field errors collected by validation, as one problem with v->status (takes v's
+ * list). */
 int resp_field_errors(struct req *r, struct verrors *v);
 int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
                ...) __attribute__((format(printf, 5, 6)));

@@ -129,19 +129,7 @@ void problem_init(struct problem *p)
 	memset(p, 0, sizeof(*p));
 	p->status = 422;
 	p->type = "validation";
-}
-
-void problem_field(struct problem *p, const char *field, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!p->errors)
-		p->errors = json_array();
-	json_array_append_new(p->errors, json_pack("{s:s,s:s}", "field", field, "message", msg));
+	verr_init(&p->errors, false);
 }
 
 int resp_problem(struct req *r, struct problem *p)
@@ -157,16 +145,16 @@ int resp_problem(struct req *r, struct problem *p)
 	json_object_set_new(o, "status", json_integer(p->status));
 	if (p->detail[0])
 		json_object_set_new(o, "detail", json_string(p->detail));
-	else if (p->errors && json_array_size(p->errors) > 0) {
-		json_t *e0 = json_array_get(p->errors, 0);
+	else if (verr_any(&p->errors)) {
+		json_t *e0 = json_array_get(p->errors.list, 0);
 		char d[600];
 		snprintf(d, sizeof(d), "%s: %s", json_string_value(json_object_get(e0, "field")),
 		         json_string_value(json_object_get(e0, "message")));
 		json_object_set_new(o, "detail", json_string(d));
 	}
-	if (p->errors)
-		json_object_set_new(o, "errors", p->errors);
-	p->errors = NULL;
+	if (p->errors.list)
+		json_object_set_new(o, "errors", p->errors.list);
+	p->errors.list = NULL;
 	return resp_json_ctype(r, p->status, o, "application/problem+json; charset=utf-8");
 }
 
@@ -264,7 +252,7 @@ int req_query_bad(struct req *r, const char *key, const char *fmt, ...)
 	p.status = 400;
 	p.type = "bad-query";
 	p.title = L(r, "Felaktig parameter", "Bad parameter");
-	problem_field(&p, key, "%s", msg);
+	verr_add(&p.errors, key, "%s", msg);
 	resp_problem(r, &p);
 	return EINVAL;
 }
@@ -391,7 +379,7 @@ int resp_field_errors(struct req *r, struct verrors *v)
 
 	problem_init(&p);
 	p.status = v->status;
-	p.errors = v->list;
+	p.errors.list = v->list;
 	v->list = NULL;
 	return resp_problem(r, &p);
 }
