@@ -551,3 +551,46 @@ int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t off
 	*out = json_pack("{s:o,s:I}", "items", list, "next_after", (json_int_t)last);
 	return 0;
 }
+
+int acd_store_agent_sums(struct db *db, int64_t agent, int64_t from_ms, int64_t to_ms,
+                         struct acd_agent_sums *out)
+{
+	struct stmt *s;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = db_prepare(db, &s,
+	                 "SELECT COUNT(*) FROM acd_events WHERE agent_id = ? AND"
+	                 " kind = 'call_answered' AND t_ms >= ? AND t_ms < ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, agent);
+	stmt_bind_int(s, 2, from_ms);
+	stmt_bind_int(s, 3, to_ms);
+	if (stmt_step(s) == DB_ROW)
+		out->answered = stmt_int(s, 0);
+	stmt_done(s);
+	err = db_prepare(db, &s,
+	                 "SELECT COALESCE(SUM(logged_in_ms),0), COALESCE(SUM(ready_ms),0),"
+	                 " COALESCE(SUM(paused_ms),0), COALESCE(SUM(talk_ms),0),"
+	                 " COALESCE(SUM(wrapup_ms),0), COALESCE(SUM(no_answers),0)"
+	                 " FROM acd_agent_intervals WHERE agent_id = ? AND start_ms >= ?"
+	                 " AND start_ms < ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, agent);
+	stmt_bind_int(s, 2, from_ms);
+	stmt_bind_int(s, 3, to_ms);
+	if (stmt_step(s) == DB_ROW) {
+		out->logged_in_ms = stmt_int(s, 0);
+		out->ready_ms = stmt_int(s, 1);
+		out->paused_ms = stmt_int(s, 2);
+		out->talk_ms = stmt_int(s, 3);
+		out->wrapup_ms = stmt_int(s, 4);
+		out->no_answers = stmt_int(s, 5);
+	}
+	stmt_done(s);
+	return 0;
+}

@@ -1631,3 +1631,107 @@ int case_citizen_cases(struct db *db, const struct principal *who, int64_t id, i
 		case_search_audit(db, who, &q, now);
 	return err;
 }
+
+/* ======================================================================
+ * Counts of the day
+ * ====================================================================== */
+
+int case_count_logged(struct db *db, int64_t agent_id, int64_t from, int64_t to, case_count_h *h,
+                      void *arg)
+{
+	struct stmt *s;
+	int rc = DB_DONE,
+	    err = db_prepare(
+	            db, &s,
+	            "SELECT outcome, COUNT(*) FROM cases WHERE agent_id = ? AND created_at >= ?"
+	            " AND created_at < ? GROUP BY outcome",
+	            true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, agent_id);
+	stmt_bind_int(s, 2, from);
+	stmt_bind_int(s, 3, to);
+	while (!err && (rc = stmt_step(s)) == DB_ROW)
+		err = h(stmt_text(s, 0), NULL, false, stmt_int(s, 1), arg);
+	stmt_done(s);
+	return err ? err : rc == DB_DONE ? 0 : EIO;
+}
+
+int case_count_received(struct db *db, int64_t group_id, int64_t from, int64_t to, case_count_h *h,
+                        void *arg)
+{
+	struct stmt *s;
+	int rc = DB_DONE,
+	    err = db_prepare(
+	            db, &s,
+	            "SELECT outcome, channel, threat, COUNT(*) FROM cases"
+	            " WHERE (?1 = 0 OR group_id = ?1) AND received_at >= ?2 AND received_at < ?3"
+	            " GROUP BY outcome, channel, threat",
+	            true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group_id);
+	stmt_bind_int(s, 2, from);
+	stmt_bind_int(s, 3, to);
+	while (!err && (rc = stmt_step(s)) == DB_ROW)
+		err = h(stmt_text(s, 0), stmt_text(s, 1), stmt_int(s, 2) != 0, stmt_int(s, 3), arg);
+	stmt_done(s);
+	return err ? err : rc == DB_DONE ? 0 : EIO;
+}
+
+/* ======================================================================
+ * Notifications
+ * ====================================================================== */
+
+int notification_list(struct db *db, int64_t user_id, int64_t limit, int64_t offset, json_t **items,
+                      int64_t *total)
+{
+	struct stmt *s;
+	json_t *arr;
+	int err;
+
+	*total = db_scalar_int(db, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", user_id);
+	err = db_prepare(db, &s,
+	                 "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
+	                 " WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user_id);
+	stmt_bind_int(s, 2, limit);
+	stmt_bind_int(s, 3, offset);
+	arr = json_array();
+	while (stmt_step(s) == DB_ROW) {
+		json_t *o =
+		        json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)stmt_int(s, 0), "kind",
+		                  stmt_text(s, 1), "message", stmt_text(s, 3), "created_at",
+		                  (json_int_t)stmt_int(s, 4), "read", !stmt_is_null(s, 5));
+		json_object_set_new(o, "case_id",
+		                    stmt_is_null(s, 2) ? json_null()
+		                                       : json_integer(stmt_int(s, 2)));
+		json_array_append_new(arr, o);
+	}
+	stmt_done(s);
+	*items = arr;
+	return 0;
+}
+
+int notification_read(struct db *db, int64_t user_id, int64_t id, int64_t now)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s, "UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, now);
+	stmt_bind_int(s, 2, id);
+	stmt_bind_int(s, 3, user_id);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	if (!err && db_changes(db) == 0)
+		err = ENOENT;
+	return err;
+}

@@ -12,7 +12,7 @@
 #include "core/contact.h"
 #include "http/http_int.h"
 #include "tel/tel.h"
-#include "store/db.h"
+#include "tel/tel_store.h"
 
 #define ROLES_PHONES (ROLE_AGENT | ROLE_GROUP_LEAD)
 
@@ -115,36 +115,41 @@ static int group_get(struct req *r)
  * Agents
  * ====================================================================== */
 
+struct agents_walk {
+	struct acd_host *host;
+	int64_t now;
+	json_t *list;
+};
+
+static int agent_h(int64_t id, const char *display_name, void *arg)
+{
+	struct agents_walk *w = arg;
+	json_t *a;
+
+	if (acd_host_agent_json(w->host, w->now, (uint32_t)id, &a) != 0)
+		return 0;
+	json_object_set_new(a, "name", json_string(display_name));
+	json_array_append_new(w->list, a);
+	return 0;
+}
+
 static int agents_list(struct req *r)
 {
-	struct stmt *s;
-	int64_t now = acd_now_ms();
+	struct agents_walk w = {host(r), acd_now_ms(), NULL};
 	struct page pg;
-	json_t *list;
 	int err;
 
 	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
 	if (!host(r))
 		return unavailable(r);
-	list = json_array();
-	err = db_prepare(r->app->db, &s,
-	                 "SELECT id, display_name FROM users WHERE active = 1 AND role IN"
-	                 " ('agent','group_lead') ORDER BY display_name",
-	                 true);
+	w.list = json_array();
+	err = auth_phone_users_each(r->app->db, agent_h, &w);
 	if (err) {
-		json_decref(list);
+		json_decref(w.list);
 		return resp_store_error(r, err, "users");
 	}
-	while (stmt_step(s) == DB_ROW) {
-		json_t *a;
-		if (acd_host_agent_json(host(r), now, (uint32_t)stmt_int(s, 0), &a) != 0)
-			continue;
-		json_object_set_new(a, "name", json_string(stmt_text(s, 1)));
-		json_array_append_new(list, a);
-	}
-	stmt_done(s);
-	return resp_list_slice(r, list, &pg);
+	return resp_list_slice(r, w.list, &pg);
 }
 
 static int agent_show(struct req *r, int64_t id)
@@ -299,18 +304,9 @@ static int call_inject(struct req *r)
 		         L(r, "ska vara ett telefonnummer", "must be a phone number"));
 	if (entry && !group) {
 		char norm[ACD_NUMBER_MAX];
-		struct stmt *s;
-		if (phone_normalize(entry, norm, sizeof(norm)) == 0 &&
-		    db_prepare(r->app->db, &s,
-		               "SELECT group_id, menu FROM entry_numbers WHERE number = ?",
-		               true) == 0) {
-			stmt_bind_text(s, 1, norm);
-			if (stmt_step(s) == DB_ROW) {
-				group = stmt_int(s, 0);
-				menu = stmt_is_null(s, 1) ? NULL
-				                          : json_loads(stmt_text(s, 1), 0, NULL);
-			}
-			stmt_done(s);
+		if (phone_normalize(entry, norm, sizeof(norm)) == 0) {
+			group = tel_store_entry_group(r->app->db, norm);
+			menu = group ? tel_store_entry_menu(r->app->db, norm) : NULL;
 		}
 		if (!group)
 			verr_add(&p.errors, "entry", "%s",

@@ -124,7 +124,8 @@ static void check(const struct intake *in, const json_t *clients, struct verrors
 		            "may be at most %d characters (now %zu)"),
 		         INTAKE_MESSAGE_MAX, utf8_chars(in->message));
 	if (name && utf8_chars(name) > INTAKE_NAME_MAX)
-		verr_add(fe, "name", VL(fe, "får vara högst %d tecken", "may be at most %d characters"),
+		verr_add(fe, "name",
+		         VL(fe, "får vara högst %d tecken", "may be at most %d characters"),
 		         INTAKE_NAME_MAX);
 	if (email && email_validate(email) != 0)
 		verr_add(fe, "email", "%s",
@@ -210,8 +211,9 @@ int intake_create(struct db *db, const struct intake *in, int64_t now, struct ve
 	}
 	if (!err)
 		err = audit_record(db, now, 0,
-		                   in->channel && strcmp(in->channel, "web") == 0 ? "public_feedback"
-		                                                                  : "intake",
+		                   in->channel && strcmp(in->channel, "web") == 0
+		                           ? "public_feedback"
+		                           : "intake",
 		                   "case", id, in->kind);
 	if (!err)
 		*case_id = id;

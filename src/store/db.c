@@ -541,6 +541,18 @@ int64_t db_scalar_intv(struct db *db, const char *sql, const int64_t *args, size
 	return v;
 }
 
+int db_ping(struct db *db)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT 1", true);
+
+	if (err)
+		return err;
+	err = stmt_step(s) == DB_ROW ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}
+
 int stmt_step(struct stmt *s)
 {
 	int rc = sqlite3_step(s->st);

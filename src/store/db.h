@@ -98,6 +98,9 @@ int db_sync_start(struct db *db);
 int db_sync_done(struct db *db, bool wait);
 const char *db_errmsg(const struct db *db);
 
+/* Whether the connection answers a query at all: 0, or the error (the health check). */
+int db_ping(struct db *db);
+
 /* Whether writes can be expected to succeed, without writing: 0; ENOSPC when the
  * database's file system has less than a few MB free (or the last write failed for want
  * of space and there is still none); EROFS when it is mounted read-only; EIO or EROFS
