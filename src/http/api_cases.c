@@ -11,11 +11,10 @@
 #include "core/personnummer.h"
 #include "http/http_int.h"
 
-static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
+/* A case as resp_domain names it. */
+static struct domain_ref case_ref(int64_t id)
 {
-	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-	                  L(r, "Det finns inget %s med id %lld.", "There is no %s with id %lld."),
-	                  L(r, sv, en), (long long)id);
+	return (struct domain_ref){"case", "inget ärende", "case", id, NULL, NULL};
 }
 
 static int case_response(struct req *r, int64_t id, unsigned status)
@@ -24,16 +23,12 @@ static int case_response(struct req *r, int64_t id, unsigned status)
 	int err = status == 201 ? case_get_created(r->app->db, &r->who, id, r->now, &o)
 	                        : case_get(r->app->db, &r->who, id, r->now, &o);
 
-	if (err == ENOENT)
-		return not_found(r, "ärende", "case", id);
-	if (err == EPERM)
-		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r,
-		                    "Ärendet är sekretessmarkerat eller hör till en annan "
-		                    "förvaltning.",
-		                    "The case is confidential or belongs to another department."));
+	struct domain_ref ref = case_ref(id);
+
+	ref.denied_sv = "Ärendet är sekretessmarkerat eller hör till en annan förvaltning.";
+	ref.denied_en = "The case is confidential or belongs to another department.";
 	if (err)
-		return resp_store_error(r, err, "case");
+		return resp_domain(r, err, &ref, NULL);
 	return resp_json(r, status, o);
 }
 
@@ -72,12 +67,10 @@ static int cases_update(struct req *r)
 	verr_init(&v, r->lang[0] == 'e');
 	err = case_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
-	if (verr_any(&v))
-		return resp_field_errors(r, &v);
-	if (err == ENOENT)
-		return not_found(r, "ärende", "case", r->params[0]);
-	if (err)
-		return resp_store_error(r, err, "case");
+	if (err || verr_any(&v)) {
+		struct domain_ref ref = case_ref(r->params[0]);
+		return resp_domain(r, err, &ref, &v);
+	}
 	return case_response(r, r->params[0], 200);
 }
 
@@ -93,12 +86,10 @@ static int cases_handover(struct req *r)
 	verr_init(&v, r->lang[0] == 'e');
 	err = case_handover(r->app->db, &r->who, r->params[0], in, r->now, &hid, &v);
 	json_decref(in);
-	if (verr_any(&v))
-		return resp_field_errors(r, &v);
-	if (err == ENOENT)
-		return not_found(r, "ärende", "case", r->params[0]);
-	if (err)
-		return resp_store_error(r, err, "case");
+	if (err || verr_any(&v)) {
+		struct domain_ref ref = case_ref(r->params[0]);
+		return resp_domain(r, err, &ref, &v);
+	}
 	return case_response(r, r->params[0], 201);
 }
 
@@ -362,18 +353,20 @@ static int cases_search(struct req *r)
  * who has contacted the center (the refusal is in the audit log). */
 static int citizen_get(struct req *r)
 {
+	const struct domain_ref citizen_ref = {
+	        "citizen", "inget medborgare", "citizen", r->params[0], NULL, NULL};
 	json_t *o;
 	int err = case_citizen_get(r->app->db, &r->who, r->params[0], r->now, &o);
 
-	if (err == ENOENT || err == EPERM)
-		return not_found(r, "medborgare", "citizen", r->params[0]);
 	if (err)
-		return resp_store_error(r, err, "citizen");
+		return resp_domain(r, err == EPERM ? ENOENT : err, &citizen_ref, NULL);
 	return resp_json(r, 200, o);
 }
 
 static int citizen_cases(struct req *r)
 {
+	const struct domain_ref citizen_ref = {
+	        "citizen", "inget medborgare", "citizen", r->params[0], NULL, NULL};
 	struct page pg;
 	json_t *items;
 	int err;
@@ -383,7 +376,7 @@ static int citizen_cases(struct req *r)
 	err = case_citizen_cases(r->app->db, &r->who, r->params[0], r->now, pg.limit, pg.offset,
 	                         &items, &pg.total);
 	if (err == ENOENT || err == EPERM)
-		return not_found(r, "medborgare", "citizen", r->params[0]);
+		return resp_domain(r, ENOENT, &citizen_ref, NULL);
 	if (err)
 		return resp_store_error(r, err, "case");
 	return resp_list(r, items, &pg);
@@ -459,17 +452,16 @@ static int handovers_answer(struct req *r)
 	verr_init(&v, r->lang[0] == 'e');
 	err = handover_answer(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
-	if (err == ENOENT)
-		return not_found(r, "överlämnande", "handover", r->params[0]);
-	if (err == EPERM)
-		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r,
-		                    "Överlämnandet gäller en annan förvaltning eller ett "
-		                    "sekretessmarkerat ärende i en annan grupp.",
-		                    "The handover belongs to another department or to a "
-		                    "confidential case of another group."));
-	if (verr_any(&v))
-		return resp_field_errors(r, &v);
+	if (err == ENOENT || err == EPERM || verr_any(&v))
+		return resp_domain(
+		        r, err,
+		        &(struct domain_ref){"handover", "inget överlämnande", "handover",
+		                             r->params[0],
+		                             "Överlämnandet gäller en annan förvaltning eller ett "
+		                             "sekretessmarkerat ärende i en annan grupp.",
+		                             "The handover belongs to another department or to a "
+		                             "confidential case of another group."},
+		        &v);
 	if (err == EEXIST)
 		return resp_error(r, 409, "already-answered",
 		                  L(r, "Redan besvarat", "Already answered"), "%s",
@@ -499,9 +491,12 @@ static int notifications_read(struct req *r)
 {
 	int err = notification_read(r->app->db, r->who.id, r->params[0], r->now);
 
-	if (err == ENOENT)
-		return not_found(r, "meddelande", "notification", r->params[0]);
-	return err ? resp_store_error(r, err, "notification") : resp_empty(r, 204);
+	if (err)
+		return resp_domain(r, err,
+		                   &(struct domain_ref){"notification", "inget meddelande",
+		                                        "notification", r->params[0], NULL, NULL},
+		                   NULL);
+	return resp_empty(r, 204);
 }
 
 struct audit_job {

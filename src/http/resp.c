@@ -234,6 +234,28 @@ int resp_store_error(struct req *r, int err, const char *what)
 	}
 }
 
+int resp_domain(struct req *r, int err, const struct domain_ref *ref, struct verrors *fe)
+{
+	if (fe && verr_any(fe) && err != ENOENT && err != EPERM && err != EACCES)
+		return resp_field_errors(r, fe);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Det finns %s med id %lld.", "There is no %s with id %lld."),
+		                  L(r, ref->none_sv, ref->none_en), (long long)ref->id);
+	case EPERM:
+	case EACCES:
+		if (ref->denied_sv)
+			return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
+			                  "%s", L(r, ref->denied_sv, ref->denied_en));
+		return resp_store_error(r, EPERM, ref->what);
+	default:
+		return resp_store_error(r, err, ref->what);
+	}
+}
+
 int req_query_int(struct req *r, const char *key, int64_t *out)
 {
 	return req_query_max(r, key, INT64_MAX, out);
