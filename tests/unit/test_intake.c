@@ -37,9 +37,10 @@ static const char fixture_sql[] =
         "INSERT INTO boundaries(agreement_id, category_id, action, contact_id) VALUES"
         " (1, 1, 'handover', 1);";
 
+static char path[64];
+
 static int setup(void **state)
 {
-	static char path[64];
 	struct db *db;
 	int fd;
 
@@ -51,7 +52,6 @@ static int setup(void **state)
 	if (db_open(&db, path, &(struct db_opts){.durability = DB_DURABLE_NORMAL}) ||
 	    schema_migrate(db) || db_exec(db, fixture_sql))
 		return -1;
-	unlink(path); /* the open connection keeps the file until it is closed */
 	cases_set_observer(NULL);
 	*state = db;
 	return 0;
@@ -59,7 +59,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	char p[80];
+
 	db_close(*state);
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
 	return 0;
 }
 
