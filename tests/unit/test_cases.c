@@ -310,8 +310,10 @@ static void test_confidential_case_refused_to_others(void **state)
 	                               " AND entity_id = ? AND user_id = 2",
 	                               id),
 	                 1);
-	assert_int_equal(db_scalar_int(f->db, "SELECT COUNT(*) FROM cases WHERE id = ?"
-	                                      " AND outcome = 'resolved'", id),
+	assert_int_equal(db_scalar_int(f->db,
+	                               "SELECT COUNT(*) FROM cases WHERE id = ?"
+	                               " AND outcome = 'resolved'",
+	                               id),
 	                 1);
 	/* The group's own agent and a manager read it. */
 	assert_int_equal(case_get(f->db, &anna, id, NOW, &o), 0);
@@ -377,8 +379,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_create_then_read, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_create_refuses_every_bad_field_and_writes_nothing,
-	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_create_refuses_every_bad_field_and_writes_nothing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_keeps_history, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_handover_and_the_departments_answer, setup,
 	                                        teardown),

@@ -126,14 +126,15 @@ static void test_creates_a_web_case_in_the_catch_all_group(void **state)
 	/* Group 3, the general complaint category (the department's own one is bound to a
 	 * handover), channel web, outcome resolved, no agent, the citizen with their e-mail. */
 	assert_int_equal(
-	        db_scalar_int(db,
-	                      "SELECT COUNT(*) FROM cases c JOIN citizens ci ON ci.id = c.citizen_id"
-	                      " WHERE c.id = ? AND c.group_id = 3 AND c.client_id = 7"
-	                      " AND c.category_id = 2 AND c.channel = 'web'"
-	                      " AND c.outcome = 'resolved' AND c.agent_id IS NULL"
-	                      " AND c.summary = 'Hemtjänsten kom inte i morse.'"
-	                      " AND ci.name = 'Astrid Ek' AND ci.email = 'astrid@example.se'",
-	                      id),
+	        db_scalar_int(
+	                db,
+	                "SELECT COUNT(*) FROM cases c JOIN citizens ci ON ci.id = c.citizen_id"
+	                " WHERE c.id = ? AND c.group_id = 3 AND c.client_id = 7"
+	                " AND c.category_id = 2 AND c.channel = 'web'"
+	                " AND c.outcome = 'resolved' AND c.agent_id IS NULL"
+	                " AND c.summary = 'Hemtjänsten kom inte i morse.'"
+	                " AND ci.name = 'Astrid Ek' AND ci.email = 'astrid@example.se'",
+	                id),
 	        1);
 	assert_int_equal(db_scalar_int(db,
 	                               "SELECT COUNT(*) FROM audit_log WHERE action ="
@@ -216,8 +217,9 @@ static void test_the_channels_own_errors_stop_it_too(void **state)
 	                    "colour");
 	assert_true(names(&fe, "client_id"));
 	assert_true(names(&fe, "message"));
-	assert_true(strstr(json_string_value(json_object_get(json_array_get(fe.list, 1), "message")),
-	                   "choose") != NULL);
+	assert_true(
+	        strstr(json_string_value(json_object_get(json_array_get(fe.list, 1), "message")),
+	               "choose") != NULL);
 	verr_free(&fe);
 	verr_init(&fe, false);
 	verr_add(&fe, "colour", "okänt fält");
