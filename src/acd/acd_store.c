@@ -270,42 +270,17 @@ int acd_store_fold(struct db *db, int64_t from_ms, struct acd_stats *st)
 
 int64_t acd_store_max_call(struct db *db)
 {
-	struct stmt *s;
-	int64_t v = 0;
-
-	if (db_prepare(db, &s, "SELECT MAX(call_id) FROM acd_events", true))
-		return 0;
-	if (stmt_step(s) == DB_ROW)
-		v = stmt_int(s, 0);
-	stmt_done(s);
-	return v;
+	return db_scalar_intv(db, "SELECT MAX(call_id) FROM acd_events", NULL, 0);
 }
 
 int64_t acd_store_last_t(struct db *db)
 {
-	struct stmt *s;
-	int64_t v = 0;
-
-	if (db_prepare(db, &s, "SELECT MAX(t_ms) FROM acd_events", true))
-		return 0;
-	if (stmt_step(s) == DB_ROW)
-		v = stmt_int(s, 0);
-	stmt_done(s);
-	return v;
+	return db_scalar_intv(db, "SELECT MAX(t_ms) FROM acd_events", NULL, 0);
 }
 
 int64_t acd_store_call_arrival(struct db *db, int64_t call)
 {
-	struct stmt *s;
-	int64_t v = 0;
-
-	if (db_prepare(db, &s, "SELECT MIN(t_ms) FROM acd_events WHERE call_id = ?", true))
-		return 0;
-	stmt_bind_int(s, 1, call);
-	if (stmt_step(s) == DB_ROW)
-		v = stmt_int(s, 0);
-	stmt_done(s);
-	return v;
+	return db_scalar_int(db, "SELECT MIN(t_ms) FROM acd_events WHERE call_id = ?", call);
 }
 
 int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
