@@ -9,3 +9,12 @@ if [ -n "$hits" ]; then
 	echo "$hits"
 	exit 1
 fi
+# http/ parses, authorizes, calls the domain and answers: its SQL lives in the domain's
+# modules (core/, intake/, the *_store.c files), never here.
+sql=$(git ls-files 'src/http/*.c' 'src/http/*.h' |
+	xargs grep -nE '"[^"]*\b(SELECT|INSERT[[:space:]]+INTO|UPDATE[[:space:]]+[a-z_]+[[:space:]]+SET|DELETE[[:space:]]+FROM|REPLACE[[:space:]]+INTO|CREATE[[:space:]]+(TABLE|INDEX))\b' || true)
+if [ -n "$sql" ]; then
+	echo "SQL in src/http/ (move it behind a domain function):"
+	echo "$sql"
+	exit 1
+fi

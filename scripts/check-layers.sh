@@ -19,9 +19,10 @@ kb: core store base
 acdhost: acd store base
 report: acd core store base
 tel: acdhost acd core store base
+intake: core store base
 mail: acdhost acd core store base
-http: mail acdhost acd kb report tel wfm core store base
-main: http mail tel report kb acdhost acd wfm core store base
+http: intake mail acdhost acd kb report tel wfm core store base
+main: http intake mail tel report kb acdhost acd wfm core store base
 '
 
 # Headers only their own folder may include (besides these, every *_int.h).

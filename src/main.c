@@ -26,6 +26,7 @@
 #include "core/app.h"
 #include "core/auth.h"
 #include "base/calendar.h"
+#include "core/cases.h"
 #include "core/demo.h"
 #include "core/resource.h"
 #include "http/http.h"
@@ -205,6 +206,10 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = wfm_store_migrate(*db);
 	if (!err)
 		err = mail_migrate(*db);
+	/* Every command that opens the database (serve, demo, the reports) keeps the reports'
+	 * day rollups in step with the case log from here on. */
+	if (!err)
+		cases_set_observer(report_rollup_case);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);

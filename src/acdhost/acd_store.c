@@ -70,14 +70,6 @@ int acd_store_migrate(struct db *db)
  * Writing
  * ====================================================================== */
 
-static void bind_opt(struct stmt *s, int idx, int64_t v)
-{
-	if (v)
-		stmt_bind_int(s, idx, v);
-	else
-		stmt_bind_null(s, idx);
-}
-
 int acd_store_event(struct db *db, const struct acd_event *ev)
 {
 	struct stmt *s;
@@ -91,13 +83,13 @@ int acd_store_event(struct db *db, const struct acd_event *ev)
 		return err;
 	stmt_bind_int(s, 1, ev->t_ms);
 	stmt_bind_text(s, 2, acd_event_kind_name(ev->kind));
-	bind_opt(s, 3, (int64_t)ev->call);
-	bind_opt(s, 4, ev->agent);
-	bind_opt(s, 5, ev->group);
-	bind_opt(s, 6, ev->to_group);
-	bind_opt(s, 7, ev->wait_ms);
-	bind_opt(s, 8, ev->talk_ms);
-	bind_opt(s, 9, ev->reason);
+	stmt_bind_id(s, 3, (int64_t)ev->call);
+	stmt_bind_id(s, 4, ev->agent);
+	stmt_bind_id(s, 5, ev->group);
+	stmt_bind_id(s, 6, ev->to_group);
+	stmt_bind_id(s, 7, ev->wait_ms);
+	stmt_bind_id(s, 8, ev->talk_ms);
+	stmt_bind_id(s, 9, ev->reason);
 	stmt_bind_text(s, 10, ev->text[0] ? ev->text : NULL);
 	err = stmt_step(s);
 	stmt_done(s);
@@ -278,42 +270,17 @@ int acd_store_fold(struct db *db, int64_t from_ms, struct acd_stats *st)
 
 int64_t acd_store_max_call(struct db *db)
 {
-	struct stmt *s;
-	int64_t v = 0;
-
-	if (db_prepare(db, &s, "SELECT MAX(call_id) FROM acd_events", true))
-		return 0;
-	if (stmt_step(s) == DB_ROW)
-		v = stmt_int(s, 0);
-	stmt_done(s);
-	return v;
+	return db_scalar_intv(db, "SELECT MAX(call_id) FROM acd_events", NULL, 0);
 }
 
 int64_t acd_store_last_t(struct db *db)
 {
-	struct stmt *s;
-	int64_t v = 0;
-
-	if (db_prepare(db, &s, "SELECT MAX(t_ms) FROM acd_events", true))
-		return 0;
-	if (stmt_step(s) == DB_ROW)
-		v = stmt_int(s, 0);
-	stmt_done(s);
-	return v;
+	return db_scalar_intv(db, "SELECT MAX(t_ms) FROM acd_events", NULL, 0);
 }
 
 int64_t acd_store_call_arrival(struct db *db, int64_t call)
 {
-	struct stmt *s;
-	int64_t v = 0;
-
-	if (db_prepare(db, &s, "SELECT MIN(t_ms) FROM acd_events WHERE call_id = ?", true))
-		return 0;
-	stmt_bind_int(s, 1, call);
-	if (stmt_step(s) == DB_ROW)
-		v = stmt_int(s, 0);
-	stmt_done(s);
-	return v;
+	return db_scalar_int(db, "SELECT MIN(t_ms) FROM acd_events WHERE call_id = ?", call);
 }
 
 int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
@@ -557,5 +524,48 @@ int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t off
 		return err;
 	}
 	*out = json_pack("{s:o,s:I}", "items", list, "next_after", (json_int_t)last);
+	return 0;
+}
+
+int acd_store_agent_sums(struct db *db, int64_t agent, int64_t from_ms, int64_t to_ms,
+                         struct acd_agent_sums *out)
+{
+	struct stmt *s;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = db_prepare(db, &s,
+	                 "SELECT COUNT(*) FROM acd_events WHERE agent_id = ? AND"
+	                 " kind = 'call_answered' AND t_ms >= ? AND t_ms < ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, agent);
+	stmt_bind_int(s, 2, from_ms);
+	stmt_bind_int(s, 3, to_ms);
+	if (stmt_step(s) == DB_ROW)
+		out->answered = stmt_int(s, 0);
+	stmt_done(s);
+	err = db_prepare(db, &s,
+	                 "SELECT COALESCE(SUM(logged_in_ms),0), COALESCE(SUM(ready_ms),0),"
+	                 " COALESCE(SUM(paused_ms),0), COALESCE(SUM(talk_ms),0),"
+	                 " COALESCE(SUM(wrapup_ms),0), COALESCE(SUM(no_answers),0)"
+	                 " FROM acd_agent_intervals WHERE agent_id = ? AND start_ms >= ?"
+	                 " AND start_ms < ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, agent);
+	stmt_bind_int(s, 2, from_ms);
+	stmt_bind_int(s, 3, to_ms);
+	if (stmt_step(s) == DB_ROW) {
+		out->logged_in_ms = stmt_int(s, 0);
+		out->ready_ms = stmt_int(s, 1);
+		out->paused_ms = stmt_int(s, 2);
+		out->talk_ms = stmt_int(s, 3);
+		out->wrapup_ms = stmt_int(s, 4);
+		out->no_answers = stmt_int(s, 5);
+	}
+	stmt_done(s);
 	return 0;
 }

@@ -21,4 +21,18 @@ int acd_store_intervals(struct db *db, uint32_t group, int64_t from_ms, int64_t 
 int acd_store_events(struct db *db, int64_t after_id, int64_t limit, int64_t offset, json_t **out,
                      int64_t *total);
 
+/* An agent's time on the phones in [from_ms, to_ms), from the stored event log and rollups
+ * (store the rollups first to count the current interval). */
+struct acd_agent_sums {
+	int64_t answered;     /* calls answered */
+	int64_t logged_in_ms; /* logged in */
+	int64_t ready_ms;     /* ready for calls */
+	int64_t paused_ms;    /* paused */
+	int64_t talk_ms;      /* talking */
+	int64_t wrapup_ms;    /* in wrap-up */
+	int64_t no_answers;   /* calls offered and not answered */
+};
+int acd_store_agent_sums(struct db *db, int64_t agent, int64_t from_ms, int64_t to_ms,
+                         struct acd_agent_sums *out);
+
 #endif

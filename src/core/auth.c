@@ -200,6 +200,64 @@ int auth_logout(struct db *db, const char *token)
 	return err;
 }
 
+int auth_user_json(struct db *db, int64_t id, json_t **out)
+{
+	struct stmt *s;
+	json_t *o, *groups;
+	int err;
+
+	err = db_prepare(
+	        db, &s,
+	        "SELECT username, display_name, role, client_id, unit_id FROM users WHERE id=?",
+	        true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) != DB_ROW) {
+		stmt_done(s);
+		return ENOENT;
+	}
+	o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "username", stmt_text(s, 0),
+	              "display_name", stmt_text(s, 1), "role", stmt_text(s, 2));
+	json_object_set_new(o, "client_id",
+	                    stmt_is_null(s, 3) ? json_null() : json_integer(stmt_int(s, 3)));
+	json_object_set_new(o, "unit_id",
+	                    stmt_is_null(s, 4) ? json_null() : json_integer(stmt_int(s, 4)));
+	stmt_done(s);
+	groups = json_array();
+	if (db_prepare(db, &s,
+	               "SELECT ug.group_id, g.name, ug.skill FROM user_groups ug JOIN groups g"
+	               " ON g.id = ug.group_id WHERE ug.user_id=? ORDER BY g.name",
+	               true) == 0) {
+		stmt_bind_int(s, 1, id);
+		while (stmt_step(s) == DB_ROW)
+			json_array_append_new(groups, json_pack("{s:I,s:s,s:I}", "group_id",
+			                                        (json_int_t)stmt_int(s, 0), "name",
+			                                        stmt_text(s, 1), "skill",
+			                                        (json_int_t)stmt_int(s, 2)));
+		stmt_done(s);
+	}
+	json_object_set_new(o, "groups", groups);
+	*out = o;
+	return 0;
+}
+
+int auth_phone_users_each(struct db *db, auth_user_h *h, void *arg)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+	                     "SELECT id, display_name FROM users WHERE active = 1 AND role IN"
+	                     " ('agent','group_lead') ORDER BY display_name",
+	                     true);
+
+	if (err)
+		return err;
+	while (!err && stmt_step(s) == DB_ROW)
+		err = h(stmt_int(s, 0), stmt_text(s, 1), arg);
+	stmt_done(s);
+	return err;
+}
+
 bool auth_can_see_client(const struct principal *p, int64_t client_id)
 {
 	if (p->role == ROLE_CLIENT_VIEWER)

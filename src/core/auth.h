@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct db;
 struct stmt;
 
@@ -50,6 +52,14 @@ int auth_login(struct db *db, const char *username, const char *password, int64_
 /* Resolve a bearer token; ENOENT if unknown or expired. */
 int auth_session(struct db *db, const char *token, int64_t now, struct principal *who);
 int auth_logout(struct db *db, const char *token);
+
+/* A user as they see themselves: {"id","username","display_name","role","client_id",
+ * "unit_id","groups":[{"group_id","name","skill"}]}; ENOENT: no such user. */
+int auth_user_json(struct db *db, int64_t id, json_t **out);
+/* Called per user; a non-zero return stops the walk and is returned. */
+typedef int(auth_user_h)(int64_t id, const char *display_name, void *arg);
+/* The active users who answer phones (agents and group leads), by display name. */
+int auth_phone_users_each(struct db *db, auth_user_h *h, void *arg);
 
 /* --- The rules, pure so they can be tested exactly. --- */
 

@@ -47,21 +47,6 @@ static bool in_list(const char *const *list, const char *s)
  * Small helpers over the store
  * ====================================================================== */
 
-/* Run a one-parameter query that returns one integer (0 if no row). */
-static int64_t scalar1(struct db *db, const char *sql, int64_t a)
-{
-	struct stmt *s;
-	int64_t r = 0;
-
-	if (db_prepare(db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, a);
-	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
-		r = stmt_int(s, 0);
-	stmt_done(s);
-	return r;
-}
-
 static void today_of(int64_t now, struct date *d)
 {
 	struct local_time lt;
@@ -415,8 +400,8 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 		             "nobody)"));
 		return EBADMSG;
 	}
-	if (scalar1(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1", contact) !=
-	    client_id) {
+	if (db_scalar_int(db, "SELECT client_id FROM contacts WHERE id = ? AND active = 1",
+	                  contact) != client_id) {
 		valid_add(v, "handover.contact_id",
 		          VL(v, "kontakt %lld finns inte hos ärendets uppdragsgivare",
 		             "contact %lld does not exist at the case's client"),
@@ -426,10 +411,11 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	int64_t unit =
 	        hi->client_unit_id
 	                ? hi->client_unit_id
-	                : scalar1(db, "SELECT client_unit_id FROM contacts WHERE id = ?", contact);
+	                : db_scalar_int(db, "SELECT client_unit_id FROM contacts WHERE id = ?",
+	                                contact);
 	if (hi->client_unit_id &&
-	    scalar1(db, "SELECT client_id FROM client_units WHERE id = ? AND active = 1", unit) !=
-	            client_id) {
+	    db_scalar_int(db, "SELECT client_id FROM client_units WHERE id = ? AND active = 1",
+	                  unit) != client_id) {
 		valid_add(v, "handover.client_unit_id",
 		          VL(v, "enhet %lld finns inte hos ärendets uppdragsgivare",
 		             "sub-unit %lld does not exist at the case's client"),
@@ -493,10 +479,10 @@ static int notify_threat(struct db *db, int64_t case_id, int64_t group_id, int64
 {
 	struct stmt *s;
 	int64_t manager =
-	        scalar1(db,
-	                "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
-	                " WHERE g.id = ?",
-	                group_id);
+	        db_scalar_int(db,
+	                      "SELECT u.manager_id FROM groups g JOIN units u ON u.id = g.unit_id"
+	                      " WHERE g.id = ?",
+	                      group_id);
 	char msg[160];
 	int err;
 
@@ -594,8 +580,8 @@ static bool opt_bool(const json_t *in, const char *key, struct verrors *v)
 static void check_category(struct db *db, int64_t cat, int64_t group, int64_t client,
                            struct verrors *v)
 {
-	int64_t cg = scalar1(db, "SELECT group_id FROM categories WHERE id = ?", cat);
-	int64_t cc = scalar1(db, "SELECT client_id FROM categories WHERE id = ?", cat);
+	int64_t cg = db_scalar_int(db, "SELECT group_id FROM categories WHERE id = ?", cat);
+	int64_t cc = db_scalar_int(db, "SELECT client_id FROM categories WHERE id = ?", cat);
 
 	if (cg && group && cg != group)
 		valid_add(v, "category_id", "%s",
@@ -605,7 +591,7 @@ static void check_category(struct db *db, int64_t cat, int64_t group, int64_t cl
 		valid_add(v, "category_id", "%s",
 		          VL(v, "kategorin hör till en annan uppdragsgivare",
 		             "the category belongs to another client"));
-	if (!scalar1(db, "SELECT active FROM categories WHERE id = ?", cat))
+	if (!db_scalar_int(db, "SELECT active FROM categories WHERE id = ?", cat))
 		valid_add(v, "category_id", "%s",
 		          VL(v, "kategorin är inaktiverad", "the category is deactivated"));
 }
@@ -621,7 +607,8 @@ static bool call_known(struct db *db, const char *call_id)
 	n = strtoll(call_id, &end, 10);
 	if (!*call_id || *end || errno || n <= 0)
 		return false;
-	return scalar1(db, "SELECT EXISTS(SELECT 1 FROM acd_events WHERE call_id = ?)", n) != 0;
+	return db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM acd_events WHERE call_id = ?)", n) !=
+	       0;
 }
 
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,
@@ -1752,4 +1739,108 @@ int case_history_add(struct db *db, int64_t case_id, int64_t at, int64_t user, c
                      const char *old_v, const char *new_v)
 {
 	return history_add(db, case_id, at, user, field, old_v, new_v);
+}
+
+/* ======================================================================
+ * Counts of the day
+ * ====================================================================== */
+
+int case_count_logged(struct db *db, int64_t agent_id, int64_t from, int64_t to, case_count_h *h,
+                      void *arg)
+{
+	struct stmt *s;
+	int rc = DB_DONE,
+	    err = db_prepare(
+	            db, &s,
+	            "SELECT outcome, COUNT(*) FROM cases WHERE agent_id = ? AND created_at >= ?"
+	            " AND created_at < ? GROUP BY outcome",
+	            true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, agent_id);
+	stmt_bind_int(s, 2, from);
+	stmt_bind_int(s, 3, to);
+	while (!err && (rc = stmt_step(s)) == DB_ROW)
+		err = h(stmt_text(s, 0), NULL, false, stmt_int(s, 1), arg);
+	stmt_done(s);
+	return err ? err : rc == DB_DONE ? 0 : EIO;
+}
+
+int case_count_received(struct db *db, int64_t group_id, int64_t from, int64_t to, case_count_h *h,
+                        void *arg)
+{
+	struct stmt *s;
+	int rc = DB_DONE,
+	    err = db_prepare(
+	            db, &s,
+	            "SELECT outcome, channel, threat, COUNT(*) FROM cases"
+	            " WHERE (?1 = 0 OR group_id = ?1) AND received_at >= ?2 AND received_at < ?3"
+	            " GROUP BY outcome, channel, threat",
+	            true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group_id);
+	stmt_bind_int(s, 2, from);
+	stmt_bind_int(s, 3, to);
+	while (!err && (rc = stmt_step(s)) == DB_ROW)
+		err = h(stmt_text(s, 0), stmt_text(s, 1), stmt_int(s, 2) != 0, stmt_int(s, 3), arg);
+	stmt_done(s);
+	return err ? err : rc == DB_DONE ? 0 : EIO;
+}
+
+/* ======================================================================
+ * Notifications
+ * ====================================================================== */
+
+int notification_list(struct db *db, int64_t user_id, int64_t limit, int64_t offset, json_t **items,
+                      int64_t *total)
+{
+	struct stmt *s;
+	json_t *arr;
+	int err;
+
+	*total = db_scalar_int(db, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", user_id);
+	err = db_prepare(db, &s,
+	                 "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
+	                 " WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user_id);
+	stmt_bind_int(s, 2, limit);
+	stmt_bind_int(s, 3, offset);
+	arr = json_array();
+	while (stmt_step(s) == DB_ROW) {
+		json_t *o =
+		        json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)stmt_int(s, 0), "kind",
+		                  stmt_text(s, 1), "message", stmt_text(s, 3), "created_at",
+		                  (json_int_t)stmt_int(s, 4), "read", !stmt_is_null(s, 5));
+		json_object_set_new(o, "case_id",
+		                    stmt_is_null(s, 2) ? json_null()
+		                                       : json_integer(stmt_int(s, 2)));
+		json_array_append_new(arr, o);
+	}
+	stmt_done(s);
+	*items = arr;
+	return 0;
+}
+
+int notification_read(struct db *db, int64_t user_id, int64_t id, int64_t now)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s, "UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, now);
+	stmt_bind_int(s, 2, id);
+	stmt_bind_int(s, 3, user_id);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	if (!err && db_changes(db) == 0)
+		err = ENOENT;
+	return err;
 }

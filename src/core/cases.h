@@ -160,4 +160,25 @@ int case_history_add(struct db *db, int64_t case_id, int64_t at, int64_t user, c
 int case_notify_agent(struct db *db, int64_t case_id, const char *kind, const char *message,
                       int64_t now);
 
+/* One count of cases: outcome, and for case_count_received channel and threat flag too
+ * (channel NULL and threat false for case_count_logged). A non-zero return stops. */
+typedef int(case_count_h)(const char *outcome, const char *channel, bool threat, int64_t n,
+                          void *arg);
+/* The cases an agent logged with created_at in [from, to) (whenever the contact arrived),
+ * per outcome. */
+int case_count_logged(struct db *db, int64_t agent_id, int64_t from, int64_t to, case_count_h *h,
+                      void *arg);
+/* The cases received in [from, to) by a group (0: every group), per outcome, channel and
+ * threat flag. Counts only: confidential cases are counted too. */
+int case_count_received(struct db *db, int64_t group_id, int64_t from, int64_t to, case_count_h *h,
+                        void *arg);
+
+/* A user's notifications (a case handed over to them, a threat …), newest first: one page
+ * of them as [{"id","kind","case_id","message","created_at","read"}] and how many there
+ * are. */
+int notification_list(struct db *db, int64_t user_id, int64_t limit, int64_t offset, json_t **items,
+                      int64_t *total);
+/* Mark a notification of the user read at `now`; ENOENT when the user has no such one. */
+int notification_read(struct db *db, int64_t user_id, int64_t id, int64_t now);
+
 #endif

@@ -89,4 +89,23 @@ int resource_list(struct db *db, const struct resource *res, const json_t *filte
 
 bool record_exists(struct db *db, const char *table, int64_t id);
 
+/* --- records as other modules read them --- */
+
+/* One response group; the texts are borrowed for the callback only. */
+struct group_row {
+	int64_t id;
+	const char *name;
+	const char *email;         /* NULL: none */
+	const char *opening_hours; /* JSON text (core/hours.h); NULL: none stored */
+};
+/* Called per group; a non-zero return stops the walk and is returned. */
+typedef int(group_row_h)(const struct group_row *g, void *arg);
+/* The response groups by id, only the active ones when `active_only`. */
+int resource_groups_each(struct db *db, bool active_only, group_row_h *h, void *arg);
+/* A group's entry numbers in order, appended to `out` as strings. */
+int resource_group_numbers(struct db *db, int64_t group, json_t *out);
+/* A department contact's phone number as stored ("" when it has none); ENOENT: no such
+ * contact. */
+int resource_contact_phone(struct db *db, int64_t contact, char *out, size_t n);
+
 #endif

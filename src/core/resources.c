@@ -389,20 +389,6 @@ static int agreement_read(struct db *db, int64_t id, json_t *out)
 
 /* --- boundaries: handover needs a contact of the agreement's own client --- */
 
-static int64_t scalar(struct db *db, const char *sql, int64_t id)
-{
-	struct stmt *s;
-	int64_t r = 0;
-
-	if (db_prepare(db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, id);
-	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
-		r = stmt_int(s, 0);
-	stmt_done(s);
-	return r;
-}
-
 static void boundary_validate(struct db *db, const json_t *in, int64_t id, struct verrors *v)
 {
 	const char *action = json_string_value(json_object_get(in, "action"));
@@ -411,7 +397,7 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 	int64_t client;
 
 	if (id && !agr)
-		agr = scalar(db, "SELECT agreement_id FROM boundaries WHERE id=?", id);
+		agr = db_scalar_int(db, "SELECT agreement_id FROM boundaries WHERE id=?", id);
 	if (id && !action) {
 		/* keep the stored action when only other fields change */
 		struct stmt *s;
@@ -431,15 +417,15 @@ static void boundary_validate(struct db *db, const json_t *in, int64_t id, struc
 		          VL(v, "krävs när action är handover: vem på förvaltningen tar emot",
 		             "is required when action is handover: who in the department receives "
 		             "it"));
-	client = scalar(db, "SELECT client_id FROM agreements WHERE id=?", agr);
-	if (json_is_integer(cid) && scalar(db, "SELECT client_id FROM contacts WHERE id=?",
-	                                   json_integer_value(cid)) != client)
+	client = db_scalar_int(db, "SELECT client_id FROM agreements WHERE id=?", agr);
+	if (json_is_integer(cid) && db_scalar_int(db, "SELECT client_id FROM contacts WHERE id=?",
+	                                          json_integer_value(cid)) != client)
 		valid_add(v, "contact_id", "%s",
 		          VL(v, "kontakten hör inte till avtalets uppdragsgivare",
 		             "the contact does not belong to the agreement's client"));
 	if (json_is_integer(json_object_get(in, "category_id"))) {
-		int64_t cc = scalar(db, "SELECT client_id FROM categories WHERE id=?",
-		                    json_integer_value(json_object_get(in, "category_id")));
+		int64_t cc = db_scalar_int(db, "SELECT client_id FROM categories WHERE id=?",
+		                           json_integer_value(json_object_get(in, "category_id")));
 		if (cc && cc != client)
 			valid_add(v, "category_id", "%s",
 			          VL(v, "kategorin hör till en annan uppdragsgivare",
@@ -457,10 +443,11 @@ static void contact_validate(struct db *db, const json_t *in, int64_t id, struct
 
 	if (!json_is_integer(u))
 		return;
-	client = json_is_integer(c) ? json_integer_value(c)
-	                            : scalar(db, "SELECT client_id FROM contacts WHERE id=?", id);
-	if (scalar(db, "SELECT client_id FROM client_units WHERE id=?", json_integer_value(u)) !=
-	    client)
+	client = json_is_integer(c)
+	                 ? json_integer_value(c)
+	                 : db_scalar_int(db, "SELECT client_id FROM contacts WHERE id=?", id);
+	if (db_scalar_int(db, "SELECT client_id FROM client_units WHERE id=?",
+	                  json_integer_value(u)) != client)
 		valid_add(v, "client_unit_id", "%s",
 		          VL(v, "enheten hör till en annan uppdragsgivare",
 		             "the sub-unit belongs to another client"));
@@ -808,4 +795,66 @@ const struct resource *resource_find(const char *name)
 		if (strcmp((*r)->name, name) == 0)
 			return *r;
 	return NULL;
+}
+
+/* ======================================================================
+ * Records as other modules read them
+ * ====================================================================== */
+
+int resource_groups_each(struct db *db, bool active_only, group_row_h *h, void *arg)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(db, &s,
+	                         "SELECT id, name, email, opening_hours FROM groups"
+	                         " WHERE (?1 = 0 OR active = 1) ORDER BY id",
+	                         false);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, active_only);
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		struct group_row g = {stmt_int(s, 0), stmt_text(s, 1), stmt_text(s, 2),
+		                      stmt_text(s, 3)};
+		err = h(&g, arg);
+		if (err)
+			break;
+	}
+	stmt_done(s);
+	if (!err && rc != DB_DONE)
+		err = EIO;
+	return err;
+}
+
+int resource_group_numbers(struct db *db, int64_t group, json_t *out)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(
+	                db, &s,
+	                "SELECT number FROM entry_numbers WHERE group_id = ? ORDER BY number",
+	                true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(out, json_string(stmt_text(s, 0)));
+	stmt_done(s);
+	return rc == DB_DONE ? 0 : EIO;
+}
+
+int resource_contact_phone(struct db *db, int64_t contact, char *out, size_t n)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT phone FROM contacts WHERE id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, contact);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		err = 0;
+		snprintf(out, n, "%s", stmt_text(s, 0) ? stmt_text(s, 0) : "");
+	}
+	stmt_done(s);
+	return err;
 }

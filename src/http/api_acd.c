@@ -16,6 +16,7 @@
 #include "tel/tel.h"
 #include "store/db.h"
 #include "wfm/wfm_store.h"
+#include "tel/tel_store.h"
 
 #define ROLES_PHONES (ROLE_AGENT | ROLE_GROUP_LEAD)
 
@@ -118,36 +119,41 @@ static int group_get(struct req *r)
  * Agents
  * ====================================================================== */
 
+struct agents_walk {
+	struct acd_host *host;
+	int64_t now;
+	json_t *list;
+};
+
+static int agent_h(int64_t id, const char *display_name, void *arg)
+{
+	struct agents_walk *w = arg;
+	json_t *a;
+
+	if (acd_host_agent_json(w->host, w->now, (uint32_t)id, &a) != 0)
+		return 0;
+	json_object_set_new(a, "name", json_string(display_name));
+	json_array_append_new(w->list, a);
+	return 0;
+}
+
 static int agents_list(struct req *r)
 {
-	struct stmt *s;
-	int64_t now = acd_now_ms();
+	struct agents_walk w = {host(r), acd_now_ms(), NULL};
 	struct page pg;
-	json_t *list;
 	int err;
 
 	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
 	if (!host(r))
 		return unavailable(r);
-	list = json_array();
-	err = db_prepare(r->app->db, &s,
-	                 "SELECT id, display_name FROM users WHERE active = 1 AND role IN"
-	                 " ('agent','group_lead') ORDER BY display_name",
-	                 true);
+	w.list = json_array();
+	err = auth_phone_users_each(r->app->db, agent_h, &w);
 	if (err) {
-		json_decref(list);
+		json_decref(w.list);
 		return resp_store_error(r, err, "users");
 	}
-	while (stmt_step(s) == DB_ROW) {
-		json_t *a;
-		if (acd_host_agent_json(host(r), now, (uint32_t)stmt_int(s, 0), &a) != 0)
-			continue;
-		json_object_set_new(a, "name", json_string(stmt_text(s, 1)));
-		json_array_append_new(list, a);
-	}
-	stmt_done(s);
-	return resp_list_slice(r, list, &pg);
+	return resp_list_slice(r, w.list, &pg);
 }
 
 static int agent_show(struct req *r, int64_t id)
@@ -202,9 +208,9 @@ static int agent_set_state(struct req *r, int64_t id)
 		struct problem p;
 		problem_init(&p);
 		p.status = 422;
-		problem_field(&p, "state", "%s",
-		              L(r, "ska vara logged_in, ready, paused eller logged_out",
-		                "must be logged_in, ready, paused or logged_out"));
+		valid_add(&p.errors, "state", "%s",
+		          L(r, "ska vara logged_in, ready, paused eller logged_out",
+		            "must be logged_in, ready, paused or logged_out"));
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -213,9 +219,9 @@ static int agent_set_state(struct req *r, int64_t id)
 		struct problem p;
 		problem_init(&p);
 		p.status = 422;
-		problem_field(&p, "reason", "%s",
-		              L(r, "ska vara meeting, training, email, break eller other",
-		                "must be meeting, training, email, break or other"));
+		valid_add(&p.errors, "reason", "%s",
+		          L(r, "ska vara meeting, training, email, break eller other",
+		            "must be meeting, training, email, break or other"));
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -293,42 +299,33 @@ static int call_inject(struct req *r)
 	caller = json_string_value(json_object_get(in, "caller"));
 	urgent = json_object_get(in, "urgent");
 	if (gid && !group_known(r, gid))
-		problem_field(&p, "group_id", "%s",
-		              L(r, "finns inte som svarsgrupp", "is not a response group"));
+		valid_add(&p.errors, "group_id", "%s",
+		          L(r, "finns inte som svarsgrupp", "is not a response group"));
 	else if (gid)
 		group = json_integer_value(gid);
 	if (json_object_get(in, "entry") && (!entry || strlen(entry) >= ACD_NUMBER_MAX))
-		problem_field(&p, "entry", "%s",
-		              L(r, "ska vara ett telefonnummer", "must be a phone number"));
+		valid_add(&p.errors, "entry", "%s",
+		          L(r, "ska vara ett telefonnummer", "must be a phone number"));
 	if (entry && !group) {
 		char norm[ACD_NUMBER_MAX];
-		struct stmt *s;
-		if (contact_phone_normalize(entry, norm, sizeof(norm)) == 0 &&
-		    db_prepare(r->app->db, &s,
-		               "SELECT group_id, menu FROM entry_numbers WHERE number = ?",
-		               true) == 0) {
-			stmt_bind_text(s, 1, norm);
-			if (stmt_step(s) == DB_ROW) {
-				group = stmt_int(s, 0);
-				menu = stmt_is_null(s, 1) ? NULL
-				                          : json_loads(stmt_text(s, 1), 0, NULL);
-			}
-			stmt_done(s);
+		if (contact_phone_normalize(entry, norm, sizeof(norm)) == 0) {
+			group = tel_store_entry_group(r->app->db, norm);
+			menu = group ? tel_store_entry_menu(r->app->db, norm) : NULL;
 		}
 		if (!group)
-			problem_field(&p, "entry", "%s",
-			              L(r, "leder inte till någon svarsgrupp",
-			                "leads to no response group"));
+			valid_add(&p.errors, "entry", "%s",
+			          L(r, "leder inte till någon svarsgrupp",
+			            "leads to no response group"));
 	}
 	if (!gid && !entry)
-		problem_field(&p, "group_id", "%s",
-		              L(r, "ange group_id eller entry", "give group_id or entry"));
+		valid_add(&p.errors, "group_id", "%s",
+		          L(r, "ange group_id eller entry", "give group_id or entry"));
 	if (json_object_get(in, "ivr") && (!ivr || strlen(ivr) >= ACD_IVR_MAX))
-		problem_field(&p, "ivr", "%s",
-		              L(r, "ska vara menyval, t.ex. \"1,2\"",
-		                "must be menu choices, e.g. \"1,2\""));
+		valid_add(&p.errors, "ivr", "%s",
+		          L(r, "ska vara menyval, t.ex. \"1,2\"",
+		            "must be menu choices, e.g. \"1,2\""));
 	/* The entry number's menu leads the keys where a caller pressing them would go. */
-	if (menu && !p.errors) {
+	if (menu && !valid_has_errors(&p.errors)) {
 		uint32_t to;
 		size_t bad = 0;
 
@@ -340,8 +337,8 @@ static int call_inject(struct req *r)
 			json_decref(in);
 			problem_init(&p);
 			p.status = 400;
-			problem_field(
-			        &p, "ivr",
+			valid_add(
+			        &p.errors, "ivr",
 			        L(r, "menyn har inget val för tecken %zu (%c); val är 0–9, * och #",
 			          "the menu has no option for character %zu (%c); keys are 0–9, * "
 			          "and #"),
@@ -353,13 +350,13 @@ static int call_inject(struct req *r)
 	json_decref(menu);
 	if (json_object_get(in, "caller")) {
 		if (!caller || contact_phone_normalize(caller, ci.caller, sizeof(ci.caller)) != 0)
-			problem_field(&p, "caller", "%s",
-			              L(r, "ska vara ett telefonnummer", "must be a phone number"));
+			valid_add(&p.errors, "caller", "%s",
+			          L(r, "ska vara ett telefonnummer", "must be a phone number"));
 	}
 	if (urgent && !json_is_boolean(urgent))
-		problem_field(&p, "urgent", "%s",
-		              L(r, "ska vara true eller false", "must be true or false"));
-	if (p.errors) {
+		valid_add(&p.errors, "urgent", "%s",
+		          L(r, "ska vara true eller false", "must be true or false"));
+	if (valid_has_errors(&p.errors)) {
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -458,8 +455,8 @@ static int call_op(struct req *r, enum call_op op)
 			struct problem p;
 			problem_init(&p);
 			p.status = 422;
-			problem_field(&p, "group_id", "%s",
-			              L(r, "finns inte som svarsgrupp", "is not a response group"));
+			valid_add(&p.errors, "group_id", "%s",
+			          L(r, "finns inte som svarsgrupp", "is not a response group"));
 			json_decref(in);
 			return resp_problem(r, &p);
 		}
@@ -467,8 +464,8 @@ static int call_op(struct req *r, enum call_op op)
 			struct problem p;
 			problem_init(&p);
 			p.status = 422;
-			problem_field(&p, "answered", "%s",
-			              L(r, "ska vara true eller false", "must be true or false"));
+			valid_add(&p.errors, "answered", "%s",
+			          L(r, "ska vara true eller false", "must be true or false"));
 			json_decref(in);
 			return resp_problem(r, &p);
 		}

@@ -9,20 +9,18 @@
 #include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
+#include "core/audit.h"
 #include "http/http_int.h"
 #include "store/db.h"
 #include "tel/tel.h"
 
 static int healthz(struct req *r)
 {
-	struct stmt *s;
-	int ok = db_prepare(r->app->db, &s, "SELECT 1", true) == 0 && stmt_step(s) == DB_ROW;
+	int ok = db_ping(r->app->db) == 0;
 	int werr = ok ? db_writable(r->app->db, r->now) : 0;
 	const char *database = !ok ? "unavailable" : werr ? "read-only" : "ok";
 	json_t *j;
 
-	if (ok)
-		stmt_done(s);
 	j = json_pack("{s:s,s:s}", "status", ok && !werr ? "ok" : "degraded", "database", database);
 	/* Reads still work but writes fail: why, so an operator knows where to look. */
 	if (j && werr)
@@ -54,26 +52,8 @@ static int healthz(struct req *r)
 
 static void audit_login(struct req *r, int64_t user_id, const char *username, bool ok)
 {
-	struct stmt *s;
-
-	if (db_prepare(r->app->db, &s,
-	               "INSERT INTO audit_log(at,user_id,action,entity,entity_id,detail)"
-	               " VALUES (?,?,?, 'user', ?, ?)",
-	               true))
-		return;
-	stmt_bind_int(s, 1, r->now);
-	if (user_id)
-		stmt_bind_int(s, 2, user_id);
-	else
-		stmt_bind_null(s, 2);
-	stmt_bind_text(s, 3, ok ? "login" : "login_failed");
-	if (user_id)
-		stmt_bind_int(s, 4, user_id);
-	else
-		stmt_bind_null(s, 4);
-	stmt_bind_text(s, 5, username);
-	stmt_step(s);
-	stmt_done(s);
+	(void)audit_record(r->app->db, r->now, user_id, ok ? "login" : "login_failed", "user",
+	                   user_id, username);
 }
 
 /* A login on its way: looked up on the loop, verified on a worker, answered on the loop. */
@@ -184,12 +164,12 @@ static int login(struct req *r)
 	user = json_string_value(json_object_get(in, "username"));
 	pass = json_string_value(json_object_get(in, "password"));
 	if (!user || !*user)
-		problem_field(&p, "username", "%s",
-		              L(r, "måste anges som en text", "is required, as a string"));
+		valid_add(&p.errors, "username", "%s",
+		          L(r, "måste anges som en text", "is required, as a string"));
 	if (!pass || !*pass)
-		problem_field(&p, "password", "%s",
-		              L(r, "måste anges som en text", "is required, as a string"));
-	if (p.errors) {
+		valid_add(&p.errors, "password", "%s",
+		          L(r, "måste anges som en text", "is required, as a string"));
+	if (valid_has_errors(&p.errors)) {
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -236,42 +216,11 @@ static int logout(struct req *r)
 
 static int me(struct req *r)
 {
-	struct stmt *s;
-	json_t *o, *groups;
-	int err;
+	json_t *o;
+	int err = auth_user_json(r->app->db, r->who.id, &o);
 
-	err = db_prepare(
-	        r->app->db, &s,
-	        "SELECT username, display_name, role, client_id, unit_id FROM users WHERE id=?",
-	        true);
 	if (err)
 		return resp_store_error(r, err, "user");
-	stmt_bind_int(s, 1, r->who.id);
-	if (stmt_step(s) != DB_ROW) {
-		stmt_done(s);
-		return resp_store_error(r, ENOENT, "user");
-	}
-	o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)r->who.id, "username", stmt_text(s, 0),
-	              "display_name", stmt_text(s, 1), "role", stmt_text(s, 2));
-	json_object_set_new(o, "client_id",
-	                    stmt_is_null(s, 3) ? json_null() : json_integer(stmt_int(s, 3)));
-	json_object_set_new(o, "unit_id",
-	                    stmt_is_null(s, 4) ? json_null() : json_integer(stmt_int(s, 4)));
-	stmt_done(s);
-	groups = json_array();
-	if (db_prepare(r->app->db, &s,
-	               "SELECT ug.group_id, g.name, ug.skill FROM user_groups ug JOIN groups g"
-	               " ON g.id = ug.group_id WHERE ug.user_id=? ORDER BY g.name",
-	               true) == 0) {
-		stmt_bind_int(s, 1, r->who.id);
-		while (stmt_step(s) == DB_ROW)
-			json_array_append_new(groups, json_pack("{s:I,s:s,s:I}", "group_id",
-			                                        (json_int_t)stmt_int(s, 0), "name",
-			                                        stmt_text(s, 1), "skill",
-			                                        (json_int_t)stmt_int(s, 2)));
-		stmt_done(s);
-	}
-	json_object_set_new(o, "groups", groups);
 	return resp_json(r, 200, o);
 }
 

@@ -115,10 +115,10 @@ static int sip_secret(struct req *r)
 		json_decref(body);
 		problem_init(&p);
 		p.status = 422;
-		problem_field(&p, "secret",
-		              L(r, "Ska vara en text med %d–200 tecken.",
-		                "Must be a string of %d–200 characters."),
-		              SIP_SECRET_MIN);
+		valid_add(&p.errors, "secret",
+		          L(r, "Ska vara en text med %d–200 tecken.",
+		            "Must be a string of %d–200 characters."),
+		          SIP_SECRET_MIN);
 		return resp_problem(r, &p);
 	}
 	err = tel_sip_secret_set(r->app->db, r->params[0], secret, acd_now_ms());

@@ -10,13 +10,11 @@
 #include "base/contact.h"
 #include "core/personnummer.h"
 #include "http/http_int.h"
-#include "store/db.h"
 
-static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
+/* A case as resp_domain names it. */
+static struct domain_ref case_ref(int64_t id)
 {
-	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-	                  L(r, "Det finns inget %s med id %lld.", "There is no %s with id %lld."),
-	                  L(r, sv, en), (long long)id);
+	return (struct domain_ref){"case", "inget ärende", "case", id, NULL, NULL};
 }
 
 int api_case_response(struct req *r, int64_t id, unsigned status)
@@ -26,16 +24,12 @@ int api_case_response(struct req *r, int64_t id, unsigned status)
 	int err = status == 201 ? case_get_created(r->app->db, &r->who, id, r->now, &o)
 	                        : case_get(r->app->db, &r->who, id, r->now, &o);
 
-	if (err == ENOENT)
-		return not_found(r, "ärende", "case", id);
-	if (err == EPERM)
-		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
-		                  L(r,
-		                    "Ärendet är sekretessmarkerat eller hör till en annan "
-		                    "förvaltning.",
-		                    "The case is confidential or belongs to another department."));
+	struct domain_ref ref = case_ref(id);
+
+	ref.denied_sv = "Ärendet är sekretessmarkerat eller hör till en annan förvaltning.";
+	ref.denied_en = "The case is confidential or belongs to another department.";
 	if (err)
-		return resp_store_error(r, err, "case");
+		return resp_domain(r, err, &ref, NULL);
 	req_etag_format(json_integer_value(json_object_get(o, "version")), etag);
 	err = resp_json(r, status, o);
 	if (!err)
@@ -82,12 +76,10 @@ static int cases_update(struct req *r)
 	valid_init(&v, r->lang[0] == 'e');
 	err = case_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
-	if (valid_has_errors(&v))
-		return resp_field_errors(r, &v);
-	if (err == ENOENT)
-		return not_found(r, "ärende", "case", r->params[0]);
-	if (err)
-		return resp_store_error(r, err, "case");
+	if (err || valid_has_errors(&v)) {
+		struct domain_ref ref = case_ref(r->params[0]);
+		return resp_domain(r, err, &ref, &v);
+	}
 	return api_case_response(r, r->params[0], 200);
 }
 
@@ -103,12 +95,10 @@ static int cases_handover(struct req *r)
 	valid_init(&v, r->lang[0] == 'e');
 	err = case_handover(r->app->db, &r->who, r->params[0], in, r->now, &hid, &v);
 	json_decref(in);
-	if (valid_has_errors(&v))
-		return resp_field_errors(r, &v);
-	if (err == ENOENT)
-		return not_found(r, "ärende", "case", r->params[0]);
-	if (err)
-		return resp_store_error(r, err, "case");
+	if (err || valid_has_errors(&v)) {
+		struct domain_ref ref = case_ref(r->params[0]);
+		return resp_domain(r, err, &ref, &v);
+	}
 	return api_case_response(r, r->params[0], 201);
 }
 
@@ -381,27 +371,24 @@ static int cases_search(struct req *r)
 	return search_defer(r, &q, &pg);
 }
 
-static json_t *col_or_null(struct stmt *s, int col)
-{
-	return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
-}
-
 /* A hidden citizen answers as one that does not exist: walking the ids tells nothing about
  * who has contacted the center (the refusal is in the audit log). */
 static int citizen_get(struct req *r)
 {
+	const struct domain_ref citizen_ref = {
+	        "citizen", "inget medborgare", "citizen", r->params[0], NULL, NULL};
 	json_t *o;
 	int err = case_citizen_get(r->app->db, &r->who, r->params[0], r->now, &o);
 
-	if (err == ENOENT || err == EPERM)
-		return not_found(r, "medborgare", "citizen", r->params[0]);
 	if (err)
-		return resp_store_error(r, err, "citizen");
+		return resp_domain(r, err == EPERM ? ENOENT : err, &citizen_ref, NULL);
 	return resp_json(r, 200, o);
 }
 
 static int citizen_cases(struct req *r)
 {
+	const struct domain_ref citizen_ref = {
+	        "citizen", "inget medborgare", "citizen", r->params[0], NULL, NULL};
 	struct page pg;
 	json_t *items;
 	int err;
@@ -411,7 +398,7 @@ static int citizen_cases(struct req *r)
 	err = case_citizen_cases(r->app->db, &r->who, r->params[0], r->now, pg.limit, pg.offset,
 	                         &items, &pg.total);
 	if (err == ENOENT || err == EPERM)
-		return not_found(r, "medborgare", "citizen", r->params[0]);
+		return resp_domain(r, ENOENT, &citizen_ref, NULL);
 	if (err)
 		return resp_store_error(r, err, "case");
 	return resp_list(r, items, &pg);
@@ -482,77 +469,31 @@ static int handovers_list(struct req *r)
 	return 0;
 }
 
-static int64_t count1(struct req *r, const char *sql, int64_t id)
-{
-	struct stmt *s;
-	int64_t n = 0;
-
-	if (db_prepare(r->app->db, &s, sql, true))
-		return 0;
-	stmt_bind_int(s, 1, id);
-	if (stmt_step(s) == DB_ROW)
-		n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
-}
-
 static int notifications_list(struct req *r)
 {
-	struct stmt *s;
 	struct page pg;
 	json_t *arr;
 	int err;
 
 	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
-	pg.total = count1(r, "SELECT COUNT(*) FROM notifications WHERE user_id = ?", r->who.id);
-	err = db_prepare(r->app->db, &s,
-	                 "SELECT id, kind, case_id, message, created_at, read_at FROM notifications"
-	                 " WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-	                 true);
+	err = notification_list(r->app->db, r->who.id, pg.limit, pg.offset, &arr, &pg.total);
 	if (err)
 		return resp_store_error(r, err, "notification");
-	stmt_bind_int(s, 1, r->who.id);
-	stmt_bind_int(s, 2, pg.limit);
-	stmt_bind_int(s, 3, pg.offset);
-	arr = json_array();
-	while (stmt_step(s) == DB_ROW) {
-		json_t *o =
-		        json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)stmt_int(s, 0), "kind",
-		                  stmt_text(s, 1), "message", stmt_text(s, 3), "created_at",
-		                  (json_int_t)stmt_int(s, 4), "read", !stmt_is_null(s, 5));
-		json_object_set_new(o, "case_id",
-		                    stmt_is_null(s, 2) ? json_null()
-		                                       : json_integer(stmt_int(s, 2)));
-		json_array_append_new(arr, o);
-	}
-	stmt_done(s);
 	return resp_list(r, arr, &pg);
 }
 
 static int notifications_read(struct req *r)
 {
-	struct stmt *s;
-	int err = db_prepare(r->app->db, &s,
-	                     "UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ?",
-	                     true);
+	int err = notification_read(r->app->db, r->who.id, r->params[0], r->now);
 
 	if (err)
-		return resp_store_error(r, err, "notification");
-	stmt_bind_int(s, 1, r->now);
-	stmt_bind_int(s, 2, r->params[0]);
-	stmt_bind_int(s, 3, r->who.id);
-	err = stmt_step(s) == DB_DONE ? 0 : EIO;
-	stmt_done(s);
-	if (!err && db_changes(r->app->db) == 0)
-		return not_found(r, "meddelande", "notification", r->params[0]);
-	return err ? resp_store_error(r, err, "notification") : resp_empty(r, 204);
+		return resp_domain(r, err,
+		                   &(struct domain_ref){"notification", "inget meddelande",
+		                                        "notification", r->params[0], NULL, NULL},
+		                   NULL);
+	return resp_empty(r, 204);
 }
-
-/* The filters the count and the page share. */
-#define AUDIT_WHERE                                                                                \
-	" WHERE (?1 = 0 OR a.user_id = ?1) AND (?2 IS NULL OR a.entity = ?2)"                      \
-	" AND (?3 = 0 OR a.entity_id = ?3)"
 
 struct audit_job {
 	int64_t user, entity_id;
@@ -565,50 +506,10 @@ struct audit_job {
 static void audit_read_h(struct db *db, void *arg)
 {
 	struct audit_job *j = arg;
-	struct stmt *s;
-	json_t *arr = NULL;
-	int err = 0;
+	struct audit_query q = {j->user, j->entity, j->entity_id, j->pg.limit, j->pg.offset};
 
-	for (int pass = 0; pass < 2 && !err; pass++) {
-		err = db_prepare(
-		        db, &s,
-		        pass ? "SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity,"
-		               " a.entity_id, a.detail FROM audit_log a"
-		               " LEFT JOIN users u ON u.id = a.user_id" AUDIT_WHERE
-		               " ORDER BY a.id DESC LIMIT ?4 OFFSET ?5"
-		             : "SELECT COUNT(*) FROM audit_log a" AUDIT_WHERE,
-		        true);
-		if (err)
-			break;
-		stmt_bind_int(s, 1, j->user);
-		stmt_bind_text(s, 2, j->entity);
-		stmt_bind_int(s, 3, j->entity_id);
-		if (pass == 0) {
-			j->pg.total = stmt_step(s) == DB_ROW ? stmt_int(s, 0) : 0;
-			stmt_done(s);
-			continue;
-		}
-		stmt_bind_int(s, 4, j->pg.limit);
-		stmt_bind_int(s, 5, j->pg.offset);
-		arr = json_array();
-		while (stmt_step(s) == DB_ROW) {
-			json_t *o = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)stmt_int(s, 0),
-			                      "at", (json_int_t)stmt_int(s, 1), "action",
-			                      stmt_text(s, 4), "entity", stmt_text(s, 5));
-			json_object_set_new(o, "user_id",
-			                    stmt_is_null(s, 2) ? json_null()
-			                                       : json_integer(stmt_int(s, 2)));
-			json_object_set_new(o, "username", col_or_null(s, 3));
-			json_object_set_new(o, "entity_id",
-			                    stmt_is_null(s, 6) ? json_null()
-			                                       : json_integer(stmt_int(s, 6)));
-			json_object_set_new(o, "detail", col_or_null(s, 7));
-			json_array_append_new(arr, o);
-		}
-		stmt_done(s);
-	}
-	j->items = arr;
-	j->err = err;
+	j->items = NULL;
+	j->err = audit_list(db, &q, &j->items, &j->pg.total);
 }
 
 static void audit_answer_h(struct req *r, void *arg)
@@ -623,7 +524,7 @@ static void audit_answer_h(struct req *r, void *arg)
 	free(j);
 }
 
-static int audit_list(struct req *r)
+static int audit_log_list(struct req *r)
 {
 	struct audit_job *j;
 	struct page pg;
@@ -662,6 +563,6 @@ const struct route api_case_routes[] = {
         {"GET", "/api/v1/citizens/{id}/cases", ROLES_STAFF, citizen_cases},
         {"GET", "/api/v1/notifications", ROLES_ANY, notifications_list},
         {"POST", "/api/v1/notifications/{id}/read", ROLES_ANY, notifications_read},
-        {"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_MANAGER, audit_list},
+        {"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_MANAGER, audit_log_list},
         {NULL, NULL, 0, NULL},
 };

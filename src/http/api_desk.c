@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "base/calendar.h"
+#include "core/cases.h"
 #include "http/http_int.h"
-#include "store/db.h"
 
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
                                        NULL};
@@ -42,21 +43,23 @@ static json_t *zeros(const char *const *keys)
 	return o;
 }
 
-/* Step `s` (rows of key, count) into `into`, whose keys are preset; s is finished. */
-static int count_into(struct stmt *s, json_t *into, int64_t *total)
-{
-	int rc;
+/* The counts per outcome go into the object's preset keys (case_count_logged). */
+struct outcome_count {
+	json_t *into;
+	int64_t total;
+};
 
-	while ((rc = stmt_step(s)) == DB_ROW) {
-		const char *k = stmt_text(s, 0);
-		int64_t n = stmt_int(s, 1);
-		if (json_object_get(into, k))
-			json_object_set_new(into, k, json_integer(n));
-		if (total)
-			*total += n;
-	}
-	stmt_done(s);
-	return rc == DB_DONE ? 0 : EIO;
+static int outcome_count_h(const char *outcome, const char *channel, bool threat, int64_t n,
+                           void *arg)
+{
+	struct outcome_count *c = arg;
+
+	(void)channel;
+	(void)threat;
+	if (json_object_get(c->into, outcome))
+		json_object_set_new(c->into, outcome, json_integer(n));
+	c->total += n;
+	return 0;
 }
 
 /* Adds n to a key the object already has (one of its zeros). */
@@ -79,68 +82,34 @@ static double secs(int64_t ms)
 
 static int me_today(struct req *r)
 {
-	int64_t from, to, total = 0, answered = 0, t[6] = {0};
-	json_t *cases = zeros(outcomes), *o;
-	struct stmt *s;
+	struct outcome_count c = {zeros(outcomes), 0};
+	struct acd_agent_sums t;
+	int64_t from, to;
+	json_t *o;
 	int err;
 
 	today_span(r->now, &from, &to);
 	/* The cases this user logged today, whenever the contact arrived (a letter of
 	 * yesterday logged this morning counts today). */
-	err = db_prepare(
-	        r->app->db, &s,
-	        "SELECT outcome, COUNT(*) FROM cases WHERE agent_id = ? AND created_at >= ?"
-	        " AND created_at < ? GROUP BY outcome",
-	        true);
-	if (!err) {
-		stmt_bind_int(s, 1, r->who.id);
-		stmt_bind_int(s, 2, from);
-		stmt_bind_int(s, 3, to);
-		err = count_into(s, cases, &total);
-	}
+	err = case_count_logged(r->app->db, r->who.id, from, to, outcome_count_h, &c);
 	/* The queue's figures: the rollups are brought up to this moment first. */
 	if (!err && r->app->acd)
 		err = acd_host_store_rollups(r->app->acd, acd_now_ms());
 	if (!err)
-		err = db_prepare(r->app->db, &s,
-		                 "SELECT COUNT(*) FROM acd_events WHERE agent_id = ? AND"
-		                 " kind = 'call_answered' AND t_ms >= ? AND t_ms < ?",
-		                 true);
-	if (!err) {
-		stmt_bind_int(s, 1, r->who.id);
-		stmt_bind_int(s, 2, from * 1000);
-		stmt_bind_int(s, 3, to * 1000);
-		if (stmt_step(s) == DB_ROW)
-			answered = stmt_int(s, 0);
-		stmt_done(s);
-		err = db_prepare(r->app->db, &s,
-		                 "SELECT COALESCE(SUM(logged_in_ms),0), COALESCE(SUM(ready_ms),0),"
-		                 " COALESCE(SUM(paused_ms),0), COALESCE(SUM(talk_ms),0),"
-		                 " COALESCE(SUM(wrapup_ms),0), COALESCE(SUM(no_answers),0)"
-		                 " FROM acd_agent_intervals WHERE agent_id = ? AND start_ms >= ?"
-		                 " AND start_ms < ?",
-		                 true);
-	}
-	if (!err) {
-		stmt_bind_int(s, 1, r->who.id);
-		stmt_bind_int(s, 2, from * 1000);
-		stmt_bind_int(s, 3, to * 1000);
-		if (stmt_step(s) == DB_ROW)
-			for (int i = 0; i < 6; i++)
-				t[i] = stmt_int(s, i);
-		stmt_done(s);
-	}
+		err = acd_store_agent_sums(r->app->db, r->who.id, from * 1000, to * 1000, &t);
 	if (err) {
-		json_decref(cases);
+		json_decref(c.into);
 		return resp_store_error(r, err, "figures");
 	}
-	json_object_set_new(cases, "total", json_integer(total));
-	o = json_pack("{s:o,s:{s:I,s:o},s:{s:f,s:f,s:f,s:f,s:f},s:I,s:o,s:o}", "cases", cases,
-	              "calls", "answered", (json_int_t)answered, "aht_s",
-	              answered ? json_real(secs((t[3] + t[4]) / answered)) : json_null(), "time",
-	              "logged_in_s", secs(t[0]), "ready_s", secs(t[1]), "paused_s", secs(t[2]),
-	              "talk_s", secs(t[3]), "wrapup_s", secs(t[4]), "no_answers", (json_int_t)t[5],
-	              "from", iso(from), "at", iso(r->now));
+	json_object_set_new(c.into, "total", json_integer(c.total));
+	o = json_pack("{s:o,s:{s:I,s:o},s:{s:f,s:f,s:f,s:f,s:f},s:I,s:o,s:o}", "cases", c.into,
+	              "calls", "answered", (json_int_t)t.answered, "aht_s",
+	              t.answered ? json_real(secs((t.talk_ms + t.wrapup_ms) / t.answered))
+	                         : json_null(),
+	              "time", "logged_in_s", secs(t.logged_in_ms), "ready_s", secs(t.ready_ms),
+	              "paused_s", secs(t.paused_ms), "talk_s", secs(t.talk_ms), "wrapup_s",
+	              secs(t.wrapup_ms), "no_answers", (json_int_t)t.no_answers, "from", iso(from),
+	              "at", iso(r->now));
 	return resp_json(r, 200, o);
 }
 
@@ -158,11 +127,29 @@ static int query_time_s(struct req *r, const char *key, int64_t *out)
 	return err;
 }
 
+/* The day's cases by outcome, channel and threat flag (case_count_received). */
+struct day_count {
+	json_t *by_outcome, *by_channel;
+	int64_t total, threat;
+};
+
+static int day_count_h(const char *outcome, const char *channel, bool threat, int64_t n, void *arg)
+{
+	struct day_count *c = arg;
+
+	add_count(c->by_outcome, outcome, n);
+	add_count(c->by_channel, channel, n);
+	if (threat)
+		c->threat += n;
+	c->total += n;
+	return 0;
+}
+
 static int cases_counts(struct req *r)
 {
-	int64_t group = 0, from, to, total = 0, fcr = 0, threat = 0;
+	int64_t group = 0, from, to, total, fcr = 0, threat;
+	struct day_count c = {NULL, NULL, 0, 0};
 	json_t *by_outcome, *by_channel, *o;
-	struct stmt *s;
 	int err;
 
 	today_span(r->now, &from, &to);
@@ -176,30 +163,11 @@ static int cases_counts(struct req *r)
 	by_channel = zeros(channels);
 	/* Counts only: no case is shown, so confidential ones are counted too. One pass over
 	 * the day's cases, by outcome, channel and threat flag. */
-	err = db_prepare(
-	        r->app->db, &s,
-	        "SELECT outcome, channel, threat, COUNT(*) FROM cases"
-	        " WHERE (?1 = 0 OR group_id = ?1) AND received_at >= ?2 AND received_at < ?3"
-	        " GROUP BY outcome, channel, threat",
-	        true);
-	if (!err) {
-		int rc;
-
-		stmt_bind_int(s, 1, group);
-		stmt_bind_int(s, 2, from);
-		stmt_bind_int(s, 3, to);
-		while ((rc = stmt_step(s)) == DB_ROW) {
-			int64_t n = stmt_int(s, 3);
-
-			add_count(by_outcome, stmt_text(s, 0), n);
-			add_count(by_channel, stmt_text(s, 1), n);
-			if (stmt_int(s, 2))
-				threat += n;
-			total += n;
-		}
-		stmt_done(s);
-		err = rc == DB_DONE ? 0 : EIO;
-	}
+	c.by_outcome = by_outcome;
+	c.by_channel = by_channel;
+	err = case_count_received(r->app->db, group, from, to, day_count_h, &c);
+	total = c.total;
+	threat = c.threat;
 	if (err) {
 		json_decref(by_outcome);
 		json_decref(by_channel);

@@ -9,6 +9,20 @@
 
 #define ROLES_EDITORS (ROLES_LEADS | ROLE_CLIENT_VIEWER)
 
+#define EDIT_DENIED_SV                                                                             \
+	"Bara gruppledare, chefer och administratörer redigerar alla artiklar; en "               \
+	"kontaktperson på en förvaltning bara artiklar som gäller den egna förvaltningen."
+#define EDIT_DENIED_EN                                                                             \
+	"Only group leads, managers and admins edit every article; a department "                  \
+	"contact only articles scoped to its own department."
+
+/* An article as resp_domain names it (`what` in store errors), with the editors' rule. */
+static struct domain_ref article_ref(int64_t id, const char *what)
+{
+	return (struct domain_ref){what, "ingen artikel", "article",
+	                           id,   EDIT_DENIED_SV,  EDIT_DENIED_EN};
+}
+
 static int not_found(struct req *r, const char *sv, const char *en, int64_t id)
 {
 	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
@@ -23,12 +37,7 @@ static int forbidden(struct req *r, const char *sv, const char *en)
 
 static int edit_forbidden(struct req *r)
 {
-	return forbidden(
-	        r,
-	        "Bara gruppledare, chefer och administratörer redigerar alla artiklar; en "
-	        "kontaktperson på en förvaltning bara artiklar som gäller den egna förvaltningen.",
-	        "Only group leads, managers and admins edit every article; a department "
-	        "contact only articles scoped to its own department.");
+	return forbidden(r, EDIT_DENIED_SV, EDIT_DENIED_EN);
 }
 
 static int query_enum(struct req *r, const char *key, const char *const *ok, const char *list,
@@ -53,11 +62,12 @@ static int article_response(struct req *r, int64_t id, unsigned status)
 {
 	json_t *o;
 	int err = kb_article_get(r->app->db, &r->who, id, r->now, &o);
+	struct domain_ref ref = article_ref(id, "article");
 
-	if (err == ENOENT)
-		return not_found(r, "artikel", "article", id);
+	/* A reader refused an article is told by the store's rule, not the editors'. */
+	ref.denied_sv = ref.denied_en = NULL;
 	if (err)
-		return resp_store_error(r, err, "article");
+		return resp_domain(r, err, &ref, NULL);
 	return resp_json(r, status, o);
 }
 
@@ -128,14 +138,10 @@ static int articles_update(struct req *r)
 	valid_init(&v, r->lang[0] == 'e');
 	err = kb_article_update(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
-	if (err == ENOENT)
-		return not_found(r, "artikel", "article", r->params[0]);
-	if (err == EPERM)
-		return edit_forbidden(r);
-	if (valid_has_errors(&v))
-		return resp_field_errors(r, &v);
-	if (err)
-		return resp_store_error(r, err, "article");
+	if (err || valid_has_errors(&v)) {
+		struct domain_ref ref = article_ref(r->params[0], "article");
+		return resp_domain(r, err, &ref, &v);
+	}
 	if (was_notice || kb_notice_live(r->app->db, r->params[0]))
 		sse_notice(r->sse, r->params[0]);
 	return article_response(r, r->params[0], 200);
@@ -150,10 +156,11 @@ static int versions_list(struct req *r)
 	if (req_query_page(r, 100, 1000, &pg))
 		return 0;
 	err = kb_versions_list(r->app->db, &r->who, r->params[0], &items);
-	if (err == ENOENT)
-		return not_found(r, "artikel", "article", r->params[0]);
-	if (err)
-		return resp_store_error(r, err, "article");
+	if (err) {
+		struct domain_ref ref = article_ref(r->params[0], "article");
+		ref.denied_sv = ref.denied_en = NULL;
+		return resp_domain(r, err, &ref, NULL);
+	}
 	return resp_list_slice(r, items, &pg);
 }
 
@@ -196,12 +203,11 @@ static int flags_create(struct req *r)
 	valid_init(&v, r->lang[0] == 'e');
 	err = kb_flag_create(r->app->db, &r->who, r->params[0], in, r->now, &id, &v);
 	json_decref(in);
-	if (err == ENOENT)
-		return not_found(r, "artikel", "article", r->params[0]);
-	if (valid_has_errors(&v))
-		return resp_field_errors(r, &v);
-	if (err)
-		return resp_store_error(r, err, "flag");
+	if (err || valid_has_errors(&v)) {
+		struct domain_ref ref = article_ref(r->params[0], "flag");
+		ref.denied_sv = ref.denied_en = NULL;
+		return resp_domain(r, err, &ref, &v);
+	}
 	return resp_json(r, 201,
 	                 json_pack("{s:I,s:I,s:s}", "id", (json_int_t)id, "article_id",
 	                           (json_int_t)r->params[0], "status", "open"));
@@ -235,14 +241,15 @@ static int flags_close(struct req *r)
 	valid_init(&v, r->lang[0] == 'e');
 	err = kb_flag_close(r->app->db, &r->who, r->params[0], in, r->now, &v);
 	json_decref(in);
-	if (err == ENOENT)
-		return not_found(r, "flagga", "flag", r->params[0]);
-	if (err == EPERM)
-		return forbidden(
-		        r, "Flaggan stängs av artikelns ägare, en gruppledare eller en chef.",
-		        "The flag is closed by the article's owner, a group lead or a manager.");
-	if (valid_has_errors(&v))
-		return resp_field_errors(r, &v);
+	if (err == ENOENT || err == EPERM || valid_has_errors(&v))
+		return resp_domain(
+		        r, err,
+		        &(struct domain_ref){
+		                "flag", "ingen flagga", "flag", r->params[0],
+		                "Flaggan stängs av artikelns ägare, en gruppledare eller en chef.",
+		                "The flag is closed by the article's owner, a group lead or a "
+		                "manager."},
+		        &v);
 	if (err == EEXIST)
 		return resp_error(r, 409, "already-closed", L(r, "Redan stängd", "Already closed"),
 		                  "%s",
@@ -408,11 +415,11 @@ static int case_article(struct req *r)
 		struct problem p;
 		problem_init(&p);
 		p.status = 422;
-		problem_field(
-		        &p, "article_id", "%s",
-		        L(r, "Krävs: id för artikeln som besvarade ärendet (och inga andra fält).",
-		          "Required: the id of the article that answered the case (and no other "
-		          "fields)."));
+		valid_add(&p.errors, "article_id", "%s",
+		          L(r,
+		            "Krävs: id för artikeln som besvarade ärendet (och inga andra fält).",
+		            "Required: the id of the article that answered the case (and no other "
+		            "fields)."));
 		return resp_problem(r, &p);
 	}
 	article = json_integer_value(a);
@@ -435,13 +442,14 @@ static int case_article(struct req *r)
 
 /* ---- the municipality's own words ---- */
 
+#define WORDS_DENIED_SV                                                                            \
+	"Bara gruppledare, chefer, administratörer och artikelägare ändrar synonymer och sökord."
+#define WORDS_DENIED_EN                                                                            \
+	"Only group leads, managers, admins and article owners change synonyms and search words."
+
 static int words_forbidden(struct req *r)
 {
-	return forbidden(r,
-	                 "Bara gruppledare, chefer, administratörer och artikelägare ändrar "
-	                 "synonymer och sökord.",
-	                 "Only group leads, managers, admins and article owners change synonyms "
-	                 "and search words.");
+	return forbidden(r, WORDS_DENIED_SV, WORDS_DENIED_EN);
 }
 
 static int synonyms_list(struct req *r)
@@ -508,12 +516,12 @@ static int synonyms_delete(struct req *r)
 {
 	int err = kb_synonym_delete(r->app->db, &r->who, r->params[0]);
 
-	if (err == ENOENT)
-		return not_found(r, "synonym", "synonym", r->params[0]);
-	if (err == EPERM)
-		return words_forbidden(r);
 	if (err)
-		return resp_store_error(r, err, "synonym");
+		return resp_domain(r, err,
+		                   &(struct domain_ref){"synonym", "ingen synonym", "synonym",
+		                                        r->params[0], WORDS_DENIED_SV,
+		                                        WORDS_DENIED_EN},
+		                   NULL);
 	return resp_empty(r, 204);
 }
 
@@ -565,12 +573,12 @@ static int keywords_delete(struct req *r)
 {
 	int err = kb_keyword_delete(r->app->db, &r->who, r->params[0]);
 
-	if (err == ENOENT)
-		return not_found(r, "sökord", "search word", r->params[0]);
-	if (err == EPERM)
-		return edit_forbidden(r);
 	if (err)
-		return resp_store_error(r, err, "search word");
+		return resp_domain(r, err,
+		                   &(struct domain_ref){"search word", "ingen sökord",
+		                                        "search word", r->params[0], EDIT_DENIED_SV,
+		                                        EDIT_DENIED_EN},
+		                   NULL);
 	return resp_empty(r, 204);
 }
 
@@ -607,10 +615,12 @@ static int read_confirm(struct req *r)
 {
 	int err = kb_read_confirm(r->app->db, &r->who, r->params[0], r->now);
 
-	if (err == ENOENT)
-		return not_found(r, "gällande driftinformation", "current notice", r->params[0]);
 	if (err)
-		return resp_store_error(r, err, "read receipt");
+		return resp_domain(r, err,
+		                   &(struct domain_ref){"read receipt",
+		                                        "ingen gällande driftinformation",
+		                                        "current notice", r->params[0], NULL, NULL},
+		                   NULL);
 	return resp_json(r, 200,
 	                 json_pack("{s:I,s:b}", "id", (json_int_t)r->params[0], "confirmed", 1));
 }

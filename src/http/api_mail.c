@@ -129,19 +129,20 @@ static int answer(struct req *r)
 		return 0;
 	problem_init(&p);
 	p.status = 422;
-	json_object_foreach(in, k, x) if (strcmp(k, "text") != 0) problem_field(
-	        &p, k, "%s", L(r, "okänt fält; tillåtna: text", "unknown field; accepted: text"));
+	json_object_foreach(in, k, x) if (strcmp(k, "text") != 0)
+	        valid_add(&p.errors, k, "%s",
+	                  L(r, "okänt fält; tillåtna: text", "unknown field; accepted: text"));
 	text = json_object_get(in, "text");
 	if (!text)
-		problem_field(&p, "text", "%s", L(r, "måste anges", "is required"));
+		valid_add(&p.errors, "text", "%s", L(r, "måste anges", "is required"));
 	else if (!json_is_string(text))
-		problem_field(&p, "text", "%s", L(r, "ska vara en text", "must be a string"));
+		valid_add(&p.errors, "text", "%s", L(r, "ska vara en text", "must be a string"));
 	else if (json_string_length(text) > 256 * 1024)
-		problem_field(&p, "text", "%s",
-		              L(r, "är för lång (högst 256 kB)", "is too long (at most 256 kB)"));
+		valid_add(&p.errors, "text", "%s",
+		          L(r, "är för lång (högst 256 kB)", "is too long (at most 256 kB)"));
 	else if (!json_string_value(text)[strspn(json_string_value(text), " \t\r\n")])
-		problem_field(&p, "text", "%s", L(r, "får inte vara tom", "may not be empty"));
-	if (p.errors) {
+		valid_add(&p.errors, "text", "%s", L(r, "får inte vara tom", "may not be empty"));
+	if (valid_has_errors(&p.errors)) {
 		json_decref(in);
 		return resp_problem(r, &p);
 	}

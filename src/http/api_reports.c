@@ -122,8 +122,8 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 		problem_init(&p);
 		p.status = 400;
 		if (period)
-			problem_field(
-			        &p, "period", "%s",
+			valid_add(
+			        &p.errors, "period", "%s",
 			        L(r,
 			          "ska vara en månad ÅÅÅÅ-MM, ett tertial ÅÅÅÅ-T1, -T2 eller "
 			          "-T3, ett år ÅÅÅÅ eller datum ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD (högst "
@@ -132,9 +132,9 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 			          "YYYY or dates YYYY-MM-DD..YYYY-MM-DD (at most 3700 days), e.g. "
 			          "2026-T1"));
 		else
-			problem_field(&p, "month", "%s",
-			              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
-			                "must be a month YYYY-MM, e.g. 2026-03"));
+			valid_add(&p.errors, "month", "%s",
+			          L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
+			            "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
@@ -143,8 +143,8 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(&p, "format", "%s",
-		              L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf"));
+		valid_add(&p.errors, "format", "%s",
+		          L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf"));
 		return resp_problem(r, &p);
 	}
 	if (req_query_int(r, "client_id", &client_id))
@@ -203,9 +203,9 @@ static int reports_stored_list(struct req *r)
 
 		problem_init(&p);
 		p.status = 400;
-		problem_field(&p, "month", "%s",
-		              L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
-		                "must be a month YYYY-MM, e.g. 2026-03"));
+		valid_add(&p.errors, "month", "%s",
+		          L(r, "ska vara en månad ÅÅÅÅ-MM, t.ex. 2026-03",
+		            "must be a month YYYY-MM, e.g. 2026-03"));
 		return resp_problem(r, &p);
 	}
 	err = report_stored_list(r->app->db, &r->who, month, &o);

@@ -13,7 +13,6 @@
 #include "core/resource.h"
 #include "base/valid.h"
 #include "http/http_int.h"
-#include "store/db.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
 
@@ -26,7 +25,7 @@ static int one_error(struct req *r, const char *field, const char *msg)
 	struct problem p;
 
 	problem_init(&p);
-	problem_field(&p, field, "%s", msg);
+	valid_add(&p.errors, field, "%s", msg);
 	return resp_problem(r, &p);
 }
 
@@ -48,25 +47,32 @@ static int no_group(struct req *r)
 
 /* ---- overview ------------------------------------------------------------ */
 
+struct policy_walk {
+	struct db *db;
+	json_t *policies;
+};
+
+static int policy_h(const struct group_row *g, void *arg)
+{
+	struct policy_walk *w = arg;
+	json_t *p;
+
+	if (tel_store_policy_json(w->db, (uint32_t)g->id, &p) == 0)
+		json_array_append_new(w->policies, p);
+	return 0;
+}
+
 static int overview(struct req *r)
 {
 	json_t *o = json_object(), *entries = NULL, *ann = NULL, *pol = json_array();
-	struct stmt *s;
+	struct policy_walk pw = {r->app->db, pol};
 	int err;
 
 	err = tel_store_entries_json(r->app->db, &entries);
 	if (!err)
 		err = tel_store_announcements_json(r->app->db, &ann);
 	if (!err)
-		err = db_prepare(r->app->db, &s, "SELECT id FROM groups ORDER BY id", true);
-	if (!err) {
-		while (stmt_step(s) == DB_ROW) {
-			json_t *p;
-			if (tel_store_policy_json(r->app->db, (uint32_t)stmt_int(s, 0), &p) == 0)
-				json_array_append_new(pol, p);
-		}
-		stmt_done(s);
-	}
+		err = resource_groups_each(r->app->db, false, policy_h, &pw);
 	if (err) {
 		json_decref(o);
 		json_decref(entries);
@@ -721,9 +727,9 @@ static int trunk_save(struct req *r, int64_t id)
 		struct problem p;
 		problem_init(&p);
 		p.status = 409;
-		problem_field(&p, "username", "%s",
-		              L(r, "används redan av en annan trunk",
-		                "is used by another trunk already"));
+		valid_add(&p.errors, "username", "%s",
+		          L(r, "används redan av en annan trunk",
+		            "is used by another trunk already"));
 		return resp_problem(r, &p);
 	}
 	if (err)
@@ -787,7 +793,6 @@ static int transfer_out(struct req *r)
 	json_t *body, *cid;
 	const char *num;
 	char number[32] = "";
-	struct stmt *s;
 	int err;
 
 	if (!r->app->tel)
@@ -811,20 +816,17 @@ static int transfer_out(struct req *r)
 		                 L(r, "är inget telefonnummer", "is not a phone number"));
 	}
 	if (cid) {
-		err = db_prepare(r->app->db, &s, "SELECT phone FROM contacts WHERE id = ?", true);
-		if (err) {
+		char phone[128];
+
+		err = resource_contact_phone(r->app->db, json_integer_value(cid), phone,
+		                             sizeof(phone));
+		if (err && err != ENOENT) {
 			json_decref(body);
 			return resp_store_error(r, err, "contact");
 		}
-		stmt_bind_int(s, 1, json_integer_value(cid));
-		err = ENOENT;
-		if (stmt_step(s) == DB_ROW) {
-			err = 0;
-			if (!stmt_text(s, 0) ||
-			    contact_phone_normalize(stmt_text(s, 0), number, sizeof(number)) != 0)
-				err = EINVAL;
-		}
-		stmt_done(s);
+		if (!err &&
+		    (!phone[0] || contact_phone_normalize(phone, number, sizeof(number)) != 0))
+			err = EINVAL;
 		if (err) {
 			json_decref(body);
 			return one_error(r, "contact_id",

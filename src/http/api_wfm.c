@@ -112,16 +112,16 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 	if ((v = json_object_get(in, "kind"))) {
 		int k = wfm_kind_parse(json_string_value(v));
 		if (k < 0)
-			problem_field(p, FIELD("kind"), "%s",
-			              L(r, "ska vara shift, meeting, sick, vacation eller training",
-			                "must be shift, meeting, sick, vacation or training"));
+			valid_add(&p->errors, FIELD("kind"), "%s",
+			          L(r, "ska vara shift, meeting, sick, vacation eller training",
+			            "must be shift, meeting, sick, vacation or training"));
 		else
 			e->kind = (enum wfm_kind)k;
 	}
 	if ((v = json_object_get(in, "group_id"))) {
 		if (!json_is_integer(v) || !wfm_group_exists(db, json_integer_value(v)))
-			problem_field(p, FIELD("group_id"), "%s",
-			              L(r, "finns inte som svarsgrupp", "is not a response group"));
+			valid_add(&p->errors, FIELD("group_id"), "%s",
+			          L(r, "finns inte som svarsgrupp", "is not a response group"));
 		else
 			e->group = json_integer_value(v);
 	}
@@ -129,32 +129,32 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 		if (json_is_null(v))
 			e->user = 0;
 		else if (!json_is_integer(v) || !wfm_user_exists(db, json_integer_value(v)))
-			problem_field(p, FIELD("user_id"), "%s",
-			              L(r, "finns inte som användare", "is not a user"));
+			valid_add(&p->errors, FIELD("user_id"), "%s",
+			          L(r, "finns inte som användare", "is not a user"));
 		else
 			e->user = json_integer_value(v);
 	}
 	if (json_object_get(in, "start") && !get_time(in, "start", &e->from))
-		problem_field(p, FIELD("start"), "%s",
-		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
-		                "must be a time YYYY-MM-DDTHH:MM"));
+		valid_add(&p->errors, FIELD("start"), "%s",
+		          L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
+		            "must be a time YYYY-MM-DDTHH:MM"));
 	if (json_object_get(in, "end") && !get_time(in, "end", &e->to))
-		problem_field(p, FIELD("end"), "%s",
-		              L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
-		                "must be a time YYYY-MM-DDTHH:MM"));
+		valid_add(&p->errors, FIELD("end"), "%s",
+		          L(r, "ska vara en tid YYYY-MM-DDTHH:MM",
+		            "must be a time YYYY-MM-DDTHH:MM"));
 	if ((v = json_object_get(in, "note"))) {
 		const char *s = json_string_value(v);
 		if (!json_is_null(v) && (!s || strlen(s) >= sizeof(e->note)))
-			problem_field(p, FIELD("note"), "%s",
-			              L(r, "ska vara text, högst 200 tecken",
-			                "must be text of at most 200 characters"));
+			valid_add(&p->errors, FIELD("note"), "%s",
+			          L(r, "ska vara text, högst 200 tecken",
+			            "must be text of at most 200 characters"));
 		else
 			snprintf(e->note, sizeof(e->note), "%s", s ? s : "");
 	}
 	if ((v = json_object_get(in, "closes_group"))) {
 		if (!json_is_boolean(v))
-			problem_field(p, FIELD("closes_group"), "%s",
-			              L(r, "ska vara true eller false", "must be true or false"));
+			valid_add(&p->errors, FIELD("closes_group"), "%s",
+			          L(r, "ska vara true eller false", "must be true or false"));
 		else
 			e->closes_group = json_is_true(v);
 	}
@@ -162,10 +162,10 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 		size_t i;
 		json_t *b;
 		if (!json_is_array(v) || json_array_size(v) > WFM_MAX_BREAKS) {
-			problem_field(p, FIELD("breaks"),
-			              L(r, "ska vara en lista med högst %d raster",
-			                "must be a list of at most %d breaks"),
-			              WFM_MAX_BREAKS);
+			valid_add(&p->errors, FIELD("breaks"),
+			          L(r, "ska vara en lista med högst %d raster",
+			            "must be a list of at most %d breaks"),
+			          WFM_MAX_BREAKS);
 		} else {
 			e->n_breaks = 0;
 			json_array_foreach(v, i, b)
@@ -175,60 +175,58 @@ static void entry_parse(struct req *r, const json_t *in, struct wfm_entry *e, st
 				snprintf(bf, sizeof(bf), "breaks[%zu]", i);
 				if (!json_is_object(b) || !get_time(b, "start", &sp.from) ||
 				    !get_time(b, "end", &sp.to) || sp.to <= sp.from)
-					problem_field(
-					        p, FIELD(bf), "%s",
-					        L(r, "ska ha start och end, end efter start",
-					          "must have start and end, end after start"));
+					valid_add(&p->errors, FIELD(bf), "%s",
+					          L(r, "ska ha start och end, end efter start",
+					            "must have start and end, end after start"));
 				else
 					e->breaks[e->n_breaks++] = sp;
 			}
 		}
 	}
-	if (p->errors)
+	if (valid_has_errors(&p->errors))
 		return;
 	/* The entry as a whole. */
 	if (!e->group)
-		problem_field(p, FIELD("group_id"), "%s", L(r, "måste anges", "is required"));
+		valid_add(&p->errors, FIELD("group_id"), "%s", L(r, "måste anges", "is required"));
 	if (!e->from)
-		problem_field(p, FIELD("start"), "%s", L(r, "måste anges", "is required"));
+		valid_add(&p->errors, FIELD("start"), "%s", L(r, "måste anges", "is required"));
 	if (!e->to)
-		problem_field(p, FIELD("end"), "%s", L(r, "måste anges", "is required"));
+		valid_add(&p->errors, FIELD("end"), "%s", L(r, "måste anges", "is required"));
 	if (!e->user && e->kind != WFM_MEETING)
-		problem_field(p, FIELD("user_id"), "%s",
-		              L(r, "måste anges (bara ett möte kan gälla hela gruppen)",
-		                "is required (only a meeting may be for the whole group)"));
-	if (p->errors)
+		valid_add(&p->errors, FIELD("user_id"), "%s",
+		          L(r, "måste anges (bara ett möte kan gälla hela gruppen)",
+		            "is required (only a meeting may be for the whole group)"));
+	if (valid_has_errors(&p->errors))
 		return;
 	if (e->to <= e->from)
-		problem_field(p, FIELD("end"), "%s",
-		              L(r, "måste vara efter start", "must be after start"));
+		valid_add(&p->errors, FIELD("end"), "%s",
+		          L(r, "måste vara efter start", "must be after start"));
 	else if (e->to - e->from >
 	         (e->kind == WFM_SHIFT || e->kind == WFM_MEETING ? MAX_SHIFT : MAX_ABSENT))
-		problem_field(p, FIELD("end"), "%s",
-		              e->kind == WFM_SHIFT || e->kind == WFM_MEETING
-		                      ? L(r, "högst 16 timmar efter start",
-		                          "at most 16 hours after start")
-		                      : L(r, "högst 31 dagar efter start",
-		                          "at most 31 days after start"));
+		valid_add(&p->errors, FIELD("end"), "%s",
+		          e->kind == WFM_SHIFT || e->kind == WFM_MEETING
+		                  ? L(r, "högst 16 timmar efter start",
+		                      "at most 16 hours after start")
+		                  : L(r, "högst 31 dagar efter start",
+		                      "at most 31 days after start"));
 	if (e->user && e->group && !wfm_is_member(db, e->user, e->group))
-		problem_field(p, FIELD("user_id"), "%s",
-		              L(r, "är inte med i svarsgruppen",
-		                "is not a member of the response group"));
+		valid_add(&p->errors, FIELD("user_id"), "%s",
+		          L(r, "är inte med i svarsgruppen",
+		            "is not a member of the response group"));
 	if (e->n_breaks && e->kind != WFM_SHIFT)
-		problem_field(p, FIELD("breaks"), "%s",
-		              L(r, "bara ett arbetspass har raster", "only a shift has breaks"));
+		valid_add(&p->errors, FIELD("breaks"), "%s",
+		          L(r, "bara ett arbetspass har raster", "only a shift has breaks"));
 	for (int i = 0; i < e->n_breaks; i++) {
 		char bf[48];
 		e->breaks[i].user = e->user;
 		snprintf(bf, sizeof(bf), "breaks[%d]", i);
 		if (e->breaks[i].from < e->from || e->breaks[i].to > e->to)
-			problem_field(p, FIELD(bf), "%s",
-			              L(r, "måste ligga inom passet", "must lie within the shift"));
+			valid_add(&p->errors, FIELD(bf), "%s",
+			          L(r, "måste ligga inom passet", "must lie within the shift"));
 	}
 	if (e->closes_group && e->kind != WFM_MEETING)
-		problem_field(
-		        p, FIELD("closes_group"), "%s",
-		        L(r, "bara ett möte stänger gruppen", "only a meeting closes the group"));
+		valid_add(&p->errors, FIELD("closes_group"), "%s",
+		          L(r, "bara ett möte stänger gruppen", "only a meeting closes the group"));
 #undef FIELD
 }
 
@@ -266,7 +264,7 @@ static int shift_create(struct req *r)
 	p.status = 422;
 	entry_parse(r, in, &e, &p, "");
 	json_decref(in);
-	if (p.errors)
+	if (valid_has_errors(&p.errors))
 		return resp_problem(r, &p);
 	problem_init(&p);
 	if (!may_plan(r, e.group))
@@ -330,7 +328,7 @@ static int shift_update(struct req *r)
 	p.status = 422;
 	entry_parse(r, in, &e, &p, "");
 	json_decref(in);
-	if (p.errors)
+	if (valid_has_errors(&p.errors))
 		return resp_problem(r, &p);
 	problem_init(&p);
 	if (!may_plan(r, e.group))
@@ -452,10 +450,10 @@ static int schedules_put(struct req *r)
 	problem_init(&p);
 	p.status = 422;
 	if (!json_is_array(list) || json_array_size(list) > MAX_PUT) {
-		problem_field(&p, "shifts",
-		              L(r, "ska vara en lista med högst %d poster",
-		                "must be a list of at most %d entries"),
-		              MAX_PUT);
+		valid_add(&p.errors, "shifts",
+		          L(r, "ska vara en lista med högst %d poster",
+		            "must be a list of at most %d entries"),
+		          MAX_PUT);
 		json_decref(in);
 		return resp_problem(r, &p);
 	}
@@ -474,24 +472,24 @@ static int schedules_put(struct req *r)
 		snprintf(prefix, sizeof(prefix), "shifts[%zu].", i);
 		v[i].group = group;
 		if (!json_is_object(x)) {
-			problem_field(&p, prefix, "%s",
-			              L(r, "ska vara ett objekt", "must be an object"));
+			valid_add(&p.errors, prefix, "%s",
+			          L(r, "ska vara ett objekt", "must be an object"));
 			continue;
 		}
 		entry_parse(r, x, &v[i], &p, prefix);
-		if (!p.errors && v[i].group != group)
-			problem_field(&p, prefix, "%s",
-			              L(r, "group_id ska vara veckans grupp",
-			                "group_id must be the week's group"));
-		if (!p.errors && (v[i].from < from || v[i].from >= to))
-			problem_field(&p, prefix, "%s",
-			              L(r, "ska börja under veckan", "must start within the week"));
+		if (!valid_has_errors(&p.errors) && v[i].group != group)
+			valid_add(&p.errors, prefix, "%s",
+			          L(r, "group_id ska vara veckans grupp",
+			            "group_id must be the week's group"));
+		if (!valid_has_errors(&p.errors) && (v[i].from < from || v[i].from >= to))
+			valid_add(&p.errors, prefix, "%s",
+			          L(r, "ska börja under veckan", "must start within the week"));
 		spans[i] = (struct sched_span){v[i].kind == WFM_SHIFT ? v[i].user : -(int64_t)i - 1,
 		                               v[i].from,
 		                               v[i].to > v[i].from ? v[i].to : v[i].from + 1};
 	}
 	json_decref(in);
-	if (p.errors) {
+	if (valid_has_errors(&p.errors)) {
 		free(v);
 		free(spans);
 		return resp_problem(r, &p);

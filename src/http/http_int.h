@@ -11,6 +11,7 @@
 #include "acdhost/acd_host.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "base/valid.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -107,20 +108,19 @@ int resp_header(struct req *r, const char *key, const char *value);
 int req_client_addr(struct req *r, char *out, size_t n);
 
 /* --- problems (RFC 9457) ---
- * A problem collects field errors; resp_problem sends it as application/problem+json. */
+ * A problem collects field errors (the domain's own type, core/valid.h: valid_add(&p.errors,
+ * field, fmt, …)); resp_problem sends it as application/problem+json. */
 struct problem {
 	unsigned status;  /* 400, 404, 409, 413, 422 … */
 	const char *type; /* short slug: validation, not-found, forbidden … */
 	const char *title;
 	char detail[512];
-	json_t *errors; /* [{"field","message"}] or NULL (owned) */
+	struct verrors errors; /* rendered as "errors": [{"field","message"}] (owned) */
 };
 void problem_init(struct problem *p);
-void problem_field(struct problem *p, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
 int resp_problem(struct req *r, struct problem *p); /* consumes p */
-struct verrors;
-/* The field errors collected by validation, as one problem (takes v's list). */
+/* The field errors collected by validation, as one problem with v->status (takes v's
+ * list). */
 int resp_field_errors(struct req *r, struct verrors *v);
 int resp_error(struct req *r, unsigned status, const char *type, const char *title, const char *fmt,
                ...) __attribute__((format(printf, 5, 6)));
@@ -129,6 +129,22 @@ struct MHD_Response *resp_problem_response(unsigned status, const char *type, co
                                            const char *detail);
 /* Map a store error (ENOENT, EEXIST, …) to a response. */
 int resp_store_error(struct req *r, int err, const char *what);
+/* What a domain call was about, as resp_domain names it. */
+struct domain_ref {
+	const char *what;    /* the record in English as store errors name it: "case" */
+	const char *none_sv; /* the 404's words: "inget ärende" → "Det finns inget ärende med
+	                        id 7." */
+	const char *none_en; /* "case" → "There is no case with id 7." */
+	int64_t id;          /* the record's id */
+	const char *denied_sv, *denied_en; /* why a 403; NULL: "Your role may not access
+	                                      <what>." */
+};
+/* The answer to a domain function's errno `err` (0: nothing is set, 0 returned), checked
+ * in this order: ENOENT → 404 not-found naming ref; EPERM or EACCES → 403 forbidden with
+ * ref's reason; field errors in `fe` (NULL: none) → their problem with fe->status (422, or
+ * 404/409 when the domain said so; the list is taken); EEXIST → 409 conflict; anything
+ * else as resp_store_error (EBUSY from the store is the database busy: 503). */
+int resp_domain(struct req *r, int err, const struct domain_ref *ref, struct verrors *fe);
 
 /* Parse the body as a JSON object; on failure the 400 response is already set. */
 int req_json_object(struct req *r, json_t **out);

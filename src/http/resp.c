@@ -142,19 +142,7 @@ void problem_init(struct problem *p)
 	memset(p, 0, sizeof(*p));
 	p->status = 422;
 	p->type = "validation";
-}
-
-void problem_field(struct problem *p, const char *field, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!p->errors)
-		p->errors = json_array();
-	json_array_append_new(p->errors, json_pack("{s:s,s:s}", "field", field, "message", msg));
+	valid_init(&p->errors, false);
 }
 
 int resp_problem(struct req *r, struct problem *p)
@@ -170,16 +158,16 @@ int resp_problem(struct req *r, struct problem *p)
 	json_object_set_new(o, "status", json_integer(p->status));
 	if (p->detail[0])
 		json_object_set_new(o, "detail", json_string(p->detail));
-	else if (p->errors && json_array_size(p->errors) > 0) {
-		json_t *e0 = json_array_get(p->errors, 0);
+	else if (valid_has_errors(&p->errors)) {
+		json_t *e0 = json_array_get(p->errors.list, 0);
 		char d[600];
 		snprintf(d, sizeof(d), "%s: %s", json_string_value(json_object_get(e0, "field")),
 		         json_string_value(json_object_get(e0, "message")));
 		json_object_set_new(o, "detail", json_string(d));
 	}
-	if (p->errors)
-		json_object_set_new(o, "errors", p->errors);
-	p->errors = NULL;
+	if (p->errors.list)
+		json_object_set_new(o, "errors", p->errors.list);
+	p->errors.list = NULL;
 	return resp_json_ctype(r, p->status, o, "application/problem+json; charset=utf-8");
 }
 
@@ -259,6 +247,28 @@ int resp_store_error(struct req *r, int err, const char *what)
 	}
 }
 
+int resp_domain(struct req *r, int err, const struct domain_ref *ref, struct verrors *fe)
+{
+	if (fe && valid_has_errors(fe) && err != ENOENT && err != EPERM && err != EACCES)
+		return resp_field_errors(r, fe);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Det finns %s med id %lld.", "There is no %s with id %lld."),
+		                  L(r, ref->none_sv, ref->none_en), (long long)ref->id);
+	case EPERM:
+	case EACCES:
+		if (ref->denied_sv)
+			return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"),
+			                  "%s", L(r, ref->denied_sv, ref->denied_en));
+		return resp_store_error(r, EPERM, ref->what);
+	default:
+		return resp_store_error(r, err, ref->what);
+	}
+}
+
 int req_query_int(struct req *r, const char *key, int64_t *out)
 {
 	return req_query_max(r, key, INT64_MAX, out);
@@ -277,7 +287,7 @@ int req_query_bad(struct req *r, const char *key, const char *fmt, ...)
 	p.status = 400;
 	p.type = "bad-query";
 	p.title = L(r, "Felaktig parameter", "Bad parameter");
-	problem_field(&p, key, "%s", msg);
+	valid_add(&p.errors, key, "%s", msg);
 	resp_problem(r, &p);
 	return EINVAL;
 }
@@ -404,7 +414,7 @@ int resp_field_errors(struct req *r, struct verrors *v)
 
 	problem_init(&p);
 	p.status = v->status;
-	p.errors = v->list;
+	p.errors.list = v->list;
 	v->list = NULL;
 	return resp_problem(r, &p);
 }

@@ -18,14 +18,6 @@ static int step_done(struct stmt *s)
 	return rc == DB_DONE ? 0 : rc;
 }
 
-static void bind_opt(struct stmt *s, int idx, int64_t v)
-{
-	if (v)
-		stmt_bind_int(s, idx, v);
-	else
-		stmt_bind_null(s, idx);
-}
-
 static int notify(struct db *db, int64_t user_id, const char *message, int64_t now)
 {
 	struct stmt *s;
@@ -146,10 +138,10 @@ int kb_flag_create(struct db *db, const struct principal *p, int64_t article_id,
 		stmt_bind_int(s, 1, article_id);
 		stmt_bind_text(s, 2, kind);
 		stmt_bind_text(s, 3, message);
-		bind_opt(s, 4, group);
-		bind_opt(s, 5, p ? p->id : 0);
+		stmt_bind_id(s, 4, group);
+		stmt_bind_id(s, 5, p ? p->id : 0);
 		stmt_bind_int(s, 6, now);
-		bind_opt(s, 7, owner);
+		stmt_bind_id(s, 7, owner);
 		err = step_done(s);
 	}
 	if (!err)
@@ -193,8 +185,8 @@ int kb_missing_create(struct db *db, const struct principal *p, const json_t *in
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, q);
-	bind_opt(s, 2, group);
-	bind_opt(s, 3, p ? p->id : 0);
+	stmt_bind_id(s, 2, group);
+	stmt_bind_id(s, 3, p ? p->id : 0);
 	stmt_bind_int(s, 4, now);
 	err = step_done(s);
 	if (!err)
@@ -352,7 +344,7 @@ int kb_flag_close(struct db *db, const struct principal *p, int64_t flag_id, con
 	        true);
 	if (err)
 		return err;
-	bind_opt(s, 1, p ? p->id : 0);
+	stmt_bind_id(s, 1, p ? p->id : 0);
 	stmt_bind_int(s, 2, now);
 	stmt_bind_text(s, 3, note);
 	stmt_bind_int(s, 4, flag_id);
@@ -389,7 +381,7 @@ int kb_case_link(struct db *db, const struct principal *p, int64_t case_id, int6
 		return err;
 	stmt_bind_int(s, 1, case_id);
 	stmt_bind_int(s, 2, article_id);
-	bind_opt(s, 3, p ? p->id : 0);
+	stmt_bind_id(s, 3, p ? p->id : 0);
 	stmt_bind_int(s, 4, now);
 	return step_done(s);
 }

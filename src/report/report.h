@@ -226,8 +226,9 @@ int report_period(struct db *db, const struct principal *who, const char *period
  * Case rollups (report_rollup.c)
  * ====================================================================== */
 
-/* Creates and upgrades the report module's tables (migration module "report") and from
- * then on keeps the case rollups in step with the case log (cases_set_observer). */
+/* Creates and upgrades the report module's tables (migration module "report"). The case
+ * rollups follow the case log once report_rollup_case is registered as the case log's
+ * observer (cases_set_observer, done by main.c at start-up). */
 int report_store_migrate(struct db *db);
 
 /* The busy-hours profile: adds a group's offered calls in [from, to) (UTC seconds) to

@@ -56,13 +56,8 @@ static const struct migration report_migrations[] = {
 
 int report_store_migrate(struct db *db)
 {
-	int err = db_migrate(db, "report", report_migrations,
-	                     sizeof(report_migrations) / sizeof(report_migrations[0]));
-
-	/* From here on every change to the case log moves the rollups with it. */
-	if (!err)
-		cases_set_observer(report_rollup_case);
-	return err;
+	return db_migrate(db, "report", report_migrations,
+	                  sizeof(report_migrations) / sizeof(report_migrations[0]));
 }
 
 int64_t report_day_of(int64_t t)

@@ -521,6 +521,38 @@ int stmt_bind_null(struct stmt *s, int idx)
 	return map_rc(s->db->h, sqlite3_bind_null(s->st, idx));
 }
 
+int stmt_bind_id(struct stmt *s, int idx, int64_t id)
+{
+	return id ? stmt_bind_int(s, idx, id) : stmt_bind_null(s, idx);
+}
+
+int64_t db_scalar_intv(struct db *db, const char *sql, const int64_t *args, size_t n)
+{
+	struct stmt *s;
+	int64_t v = 0;
+
+	if (db_prepare(db, &s, sql, true))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		stmt_bind_int(s, (int)i + 1, args[i]);
+	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
+		v = stmt_int(s, 0);
+	stmt_done(s);
+	return v;
+}
+
+int db_ping(struct db *db)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT 1", true);
+
+	if (err)
+		return err;
+	err = stmt_step(s) == DB_ROW ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}
+
 int stmt_step(struct stmt *s)
 {
 	int rc = sqlite3_step(s->st);

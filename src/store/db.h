@@ -45,10 +45,22 @@ int stmt_bind_double(struct stmt *s, int idx, double v);
 int stmt_bind_text(struct stmt *s, int idx, const char *v); /* NULL binds SQL NULL */
 int stmt_bind_blob(struct stmt *s, int idx, const void *p, size_t n);
 int stmt_bind_null(struct stmt *s, int idx);
+/* A nullable reference (or optional count): 0 binds SQL NULL ("none"), else the value. */
+int stmt_bind_id(struct stmt *s, int idx, int64_t id);
 
 /* DB_ROW, DB_DONE, or an errno value: EEXIST (unique), ENOENT (foreign key),
  * EINVAL (other constraint), EBUSY, EIO. */
 int stmt_step(struct stmt *s);
+
+/* One integer: the first column of the first row of `sql` with the integer parameters
+ * bound in order, for lookups where "none" reads as 0 (no row, a NULL value, or a failed
+ * query all give 0). `sql` must have static storage duration (the statement is cached).
+ * db_scalar_int(db, "SELECT client_id FROM contacts WHERE id = ?", contact) binds each
+ * argument as an int64_t; db_scalar_intv takes them as an array (n may be 0). */
+int64_t db_scalar_intv(struct db *db, const char *sql, const int64_t *args, size_t n);
+#define db_scalar_int(db, sql, ...)                                                                \
+	db_scalar_intv((db), (sql), (const int64_t[]){__VA_ARGS__},                                \
+	               sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
 int stmt_columns(const struct stmt *s);
 const char *stmt_column_name(const struct stmt *s, int col);
@@ -85,6 +97,9 @@ int db_sync_start(struct db *db);
  * `wait`), EALREADY when none was started. */
 int db_sync_done(struct db *db, bool wait);
 const char *db_errmsg(const struct db *db);
+
+/* Whether the connection answers a query at all: 0, or the error (the health check). */
+int db_ping(struct db *db);
 
 /* Whether writes can be expected to succeed, without writing: 0; ENOSPC when the
  * database's file system has less than a few MB free (or the last write failed for want

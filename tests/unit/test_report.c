@@ -107,6 +107,7 @@ static int setup(void **state)
 	assert_int_equal(acd_store_migrate(f->db), 0);
 	assert_int_equal(tel_store_migrate(f->db), 0);
 	assert_int_equal(report_store_migrate(f->db), 0);
+	cases_set_observer(report_rollup_case); /* as main.c registers it at start-up */
 	assert_int_equal(db_exec(f->db, fixture), 0);
 	/* the fixture writes cases with SQL: count them into the rollups */
 	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);

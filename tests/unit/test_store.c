@@ -214,6 +214,38 @@ static void test_normal_durability_has_no_sync_thread(void **state)
 	remove_tmp(&t);
 }
 
+/* One-value lookups read "none" as 0; a nullable id of 0 is stored as NULL. */
+static void test_scalar_and_nullable_ids(void **state)
+{
+	struct tmpdb t;
+	struct db *db = open_tmp(&t, DB_DURABLE_NORMAL);
+	struct stmt *s;
+
+	(void)state;
+	assert_int_equal(db_ping(db), 0);
+	assert_int_equal(db_exec(db, "CREATE TABLE refs (id INTEGER PRIMARY KEY, ref INTEGER)"), 0);
+	assert_int_equal(db_prepare(db, &s, "INSERT INTO refs(id, ref) VALUES (?, ?)", true), 0);
+	for (int64_t i = 1; i <= 3; i++) {
+		stmt_bind_int(s, 1, i);
+		stmt_bind_id(s, 2, i == 2 ? 0 : i * 10);
+		assert_int_equal(stmt_step(s), DB_DONE);
+		stmt_done(s);
+	}
+	assert_int_equal(db_scalar_intv(db, "SELECT COUNT(*) FROM refs WHERE ref IS NULL", NULL, 0),
+	                 1);
+	assert_int_equal(db_scalar_int(db, "SELECT ref FROM refs WHERE id = ?", 3), 30);
+	/* A NULL value, no row and a failing query all read as 0. */
+	assert_int_equal(db_scalar_int(db, "SELECT ref FROM refs WHERE id = ?", 2), 0);
+	assert_int_equal(db_scalar_int(db, "SELECT ref FROM refs WHERE id = ?", 99), 0);
+	assert_int_equal(db_scalar_intv(db, "SELECT nothing FROM nowhere", NULL, 0), 0);
+	/* Several parameters, bound as 64-bit integers in order. */
+	assert_int_equal(db_scalar_int(db, "SELECT COUNT(*) FROM refs WHERE id >= ? AND ref < ?", 1,
+	                               (int64_t)1 << 40),
+	                 2);
+	db_close(db);
+	remove_tmp(&t);
+}
+
 /* A process killed right after the sync thread reported its fsync done: the rows are
  * there when the file is opened again. */
 static void test_synced_batch_survives_a_killed_process(void **state)
@@ -256,6 +288,7 @@ int main(void)
 	        cmocka_unit_test(test_commit_nosync_then_sync_thread),
 	        cmocka_unit_test(test_plain_commits_are_synced_at_once),
 	        cmocka_unit_test(test_normal_durability_has_no_sync_thread),
+	        cmocka_unit_test(test_scalar_and_nullable_ids),
 	        cmocka_unit_test(test_synced_batch_survives_a_killed_process),
 	};
 
