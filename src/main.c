@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_list.h>
@@ -21,6 +23,7 @@
 #include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/proxy.h"
 #include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
@@ -30,6 +33,7 @@
 #include "http/http.h"
 #include "kb/kb.h"
 #include "report/report.h"
+#include "sso/sso.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "tel/tel.h"
@@ -193,6 +197,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = tel_store_migrate(*db);
 	if (!err)
 		err = report_store_migrate(*db);
+	if (!err)
+		err = sso_store_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -293,6 +299,16 @@ static int cmd_serve(int argc, char **argv)
 	        {"http-body-min-rate", required_argument, NULL, 'B'},
 	        {"read-workers", required_argument, NULL, 'r'},
 	        {"demo", no_argument, NULL, 'x'},
+	        {"oidc-issuer", required_argument, NULL, 1001},
+	        {"oidc-client-id", required_argument, NULL, 1002},
+	        {"oidc-client-secret", required_argument, NULL, 1003},
+	        {"oidc-redirect", required_argument, NULL, 1004},
+	        {"oidc-scopes", required_argument, NULL, 1005},
+	        {"oidc-groups-claim", required_argument, NULL, 1006},
+	        {"oidc-role-map", required_argument, NULL, 1007},
+	        {"oidc-jwks-refresh", required_argument, NULL, 1008},
+	        {"local-passwords", required_argument, NULL, 1009},
+	        {"trusted-proxies", required_argument, NULL, 1010},
 	        {NULL, 0, NULL, 0},
 	};
 	struct config cfg;
@@ -300,6 +316,7 @@ static int cmd_serve(int argc, char **argv)
 	struct http *http = NULL;
 	struct tel *tel = NULL;
 	struct db *db = NULL;
+	struct proxy_list *proxies = NULL;
 	enum log_level lvl;
 	char err_msg[300];
 	int c, err;
@@ -386,6 +403,38 @@ static int cmd_serve(int argc, char **argv)
 	app.http_head_timeout_s = (unsigned)cfg.http_head_timeout_s;
 	app.http_body_min_rate = (unsigned)cfg.http_body_min_rate;
 	app.read_workers = (unsigned)cfg.read_workers;
+	err = proxy_list_parse(&proxies, cfg.trusted_proxies, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "lotsen serve: trusted-proxies: %s\n", err_msg);
+		goto out;
+	}
+	app.trusted_proxies = proxies;
+	{
+		enum sso_passwords pw = SSO_PASSWORDS_ON;
+		sso_passwords_parse(cfg.local_passwords, &pw);
+		app.local_passwords = (int)pw;
+	}
+	if (cfg.oidc_issuer[0]) {
+		struct sso_conf sc = {
+		        .issuer = cfg.oidc_issuer,
+		        .client_id = cfg.oidc_client_id,
+		        .client_secret = cfg.oidc_client_secret,
+		        .redirect = cfg.oidc_redirect,
+		        .scopes = cfg.oidc_scopes,
+		        .groups_claim = cfg.oidc_groups_claim,
+		        .role_map = cfg.oidc_role_map,
+		        .jwks_refresh_s = cfg.oidc_jwks_refresh_s,
+		};
+		err = sso_alloc(&app.sso, &sc, err_msg, sizeof(err_msg));
+		if (err) {
+			fprintf(stderr, "lotsen serve: %s\n",
+			        err == EINVAL ? err_msg : strerror(err));
+			goto out;
+		}
+		log_info("sso.configured", "issuer=\"%s\" client_id=\"%s\" local_passwords=%s",
+		         cfg.oidc_issuer, cfg.oidc_client_id, cfg.local_passwords);
+	}
+	sodium_memzero(cfg.oidc_client_secret, sizeof(cfg.oidc_client_secret));
 
 	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
 	err = acd_host_alloc(&app.acd, db, acd_now_ms());
@@ -434,6 +483,8 @@ out:
 	ratelimit_free(app.feedback_limit);
 	ratelimit_free(app.login_user_limit);
 	ratelimit_free(app.login_addr_limit);
+	sso_free(app.sso);
+	proxy_list_free(proxies);
 	db_close(db);
 	libre_close();
 	tmr_debug();
