@@ -361,9 +361,46 @@ static int cmd_serve(int argc, char **argv)
 	if (!cfg.prompts[0] && !share_dir("prompts/sv", cfg.prompts, sizeof(cfg.prompts)))
 		cfg.prompts[0] = '\0';
 
+	/* Settings checked before anything starts: a wrong one is exit code 2. */
+	err = proxy_list_parse(&proxies, cfg.trusted_proxies, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "lotsen serve: trusted-proxies: %s\n", err_msg);
+		return 2;
+	}
+	app.trusted_proxies = proxies;
+	{
+		enum sso_passwords pw = SSO_PASSWORDS_ON;
+		sso_passwords_parse(cfg.local_passwords, &pw);
+		app.local_passwords = (int)pw;
+	}
+	if (cfg.oidc_issuer[0]) {
+		struct sso_conf sc = {
+		        .issuer = cfg.oidc_issuer,
+		        .client_id = cfg.oidc_client_id,
+		        .client_secret = cfg.oidc_client_secret,
+		        .redirect = cfg.oidc_redirect,
+		        .scopes = cfg.oidc_scopes,
+		        .groups_claim = cfg.oidc_groups_claim,
+		        .role_map = cfg.oidc_role_map,
+		        .jwks_refresh_s = cfg.oidc_jwks_refresh_s,
+		};
+		err = sso_alloc(&app.sso, &sc, err_msg, sizeof(err_msg));
+		if (err) {
+			fprintf(stderr, "lotsen serve: %s\n",
+			        err == EINVAL ? err_msg : strerror(err));
+			proxy_list_free(proxies);
+			return 2;
+		}
+		log_info("sso.configured", "issuer=\"%s\" client_id=\"%s\" local_passwords=%s",
+		         cfg.oidc_issuer, cfg.oidc_client_id, cfg.local_passwords);
+	}
+	sodium_memzero(cfg.oidc_client_secret, sizeof(cfg.oidc_client_secret));
+
 	err = libre_init();
 	if (err) {
 		fprintf(stderr, "lotsen: libre_init failed: %s\n", strerror(err));
+		sso_free(app.sso);
+		proxy_list_free(proxies);
 		return 1;
 	}
 	fds_raise();
@@ -403,38 +440,6 @@ static int cmd_serve(int argc, char **argv)
 	app.http_head_timeout_s = (unsigned)cfg.http_head_timeout_s;
 	app.http_body_min_rate = (unsigned)cfg.http_body_min_rate;
 	app.read_workers = (unsigned)cfg.read_workers;
-	err = proxy_list_parse(&proxies, cfg.trusted_proxies, err_msg, sizeof(err_msg));
-	if (err) {
-		fprintf(stderr, "lotsen serve: trusted-proxies: %s\n", err_msg);
-		goto out;
-	}
-	app.trusted_proxies = proxies;
-	{
-		enum sso_passwords pw = SSO_PASSWORDS_ON;
-		sso_passwords_parse(cfg.local_passwords, &pw);
-		app.local_passwords = (int)pw;
-	}
-	if (cfg.oidc_issuer[0]) {
-		struct sso_conf sc = {
-		        .issuer = cfg.oidc_issuer,
-		        .client_id = cfg.oidc_client_id,
-		        .client_secret = cfg.oidc_client_secret,
-		        .redirect = cfg.oidc_redirect,
-		        .scopes = cfg.oidc_scopes,
-		        .groups_claim = cfg.oidc_groups_claim,
-		        .role_map = cfg.oidc_role_map,
-		        .jwks_refresh_s = cfg.oidc_jwks_refresh_s,
-		};
-		err = sso_alloc(&app.sso, &sc, err_msg, sizeof(err_msg));
-		if (err) {
-			fprintf(stderr, "lotsen serve: %s\n",
-			        err == EINVAL ? err_msg : strerror(err));
-			goto out;
-		}
-		log_info("sso.configured", "issuer=\"%s\" client_id=\"%s\" local_passwords=%s",
-		         cfg.oidc_issuer, cfg.oidc_client_id, cfg.local_passwords);
-	}
-	sodium_memzero(cfg.oidc_client_secret, sizeof(cfg.oidc_client_secret));
 
 	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
 	err = acd_host_alloc(&app.acd, db, acd_now_ms());

@@ -127,10 +127,11 @@ int proxy_list_parse(struct proxy_list **lp, const char *spec, char *err, size_t
 			break;
 		}
 		if (entry_parse(p, len, &l->nets[l->n]) != 0) {
-			snprintf(err, errlen,
-			         "\"%.*s\" is not an address or network (e.g. 10.0.0.5, 10.0.0.0/8, "
-			         "fd00::/8)",
-			         (int)(len > 64 ? 64 : len), p);
+			snprintf(
+			        err, errlen,
+			        "\"%.*s\" is not an address or network (e.g. 10.0.0.5, 10.0.0.0/8, "
+			        "fd00::/8)",
+			        (int)(len > 64 ? 64 : len), p);
 			free(l);
 			return EINVAL;
 		}

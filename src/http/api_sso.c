@@ -68,7 +68,8 @@ static int to_login_page(struct req *r, const char *ticket, const char *reason, 
 		size_t o = 0;
 		for (const char *p = next; *p && o + 4 < sizeof(enc); p++) {
 			if (*p == '?' || *p == '=') {
-				o += (size_t)snprintf(enc + o, sizeof(enc) - o, "%%%02X", (unsigned)*p);
+				o += (size_t)snprintf(enc + o, sizeof(enc) - o, "%%%02X",
+				                      (unsigned)*p);
 			} else {
 				enc[o++] = *p;
 				enc[o] = '\0';
@@ -78,7 +79,8 @@ static int to_login_page(struct req *r, const char *ticket, const char *reason, 
 	if (ticket)
 		snprintf(loc, sizeof(loc), "/?sso=%s%s%s", ticket, enc[0] ? "&next=" : "", enc);
 	else
-		snprintf(loc, sizeof(loc), "/?sso_error=%s%s%s", reason, enc[0] ? "&next=" : "", enc);
+		snprintf(loc, sizeof(loc), "/?sso_error=%s%s%s", reason, enc[0] ? "&next=" : "",
+		         enc);
 	return redirect(r, loc);
 }
 
@@ -146,15 +148,15 @@ static int sso_off(struct req *r)
  * GET /api/v1/sso/start */
 
 struct start {
-	struct sso *sso;     /* borrowed */
-	int64_t now;         /* the request's time */
-	char state[44];      /* the new login's state, nonce and PKCE verifier */
+	struct sso *sso; /* borrowed */
+	int64_t now;     /* the request's time */
+	char state[44];  /* the new login's state, nonce and PKCE verifier */
 	char nonce[44];
 	char verifier[44];
-	char challenge[44];  /* S256 of the verifier */
-	char next[128];      /* the page to come back to, or "" */
-	char *url;           /* the provider's authorize URL (owned) */
-	char why[300];       /* why there is none, for the log */
+	char challenge[44]; /* S256 of the verifier */
+	char next[128];     /* the page to come back to, or "" */
+	char *url;          /* the provider's authorize URL (owned) */
+	char why[300];      /* why there is none, for the log */
 	int err;
 };
 
@@ -217,15 +219,15 @@ static int sso_start(struct req *r)
  * GET /api/v1/sso/callback */
 
 struct callback {
-	struct sso *sso;         /* borrowed */
-	int64_t now;             /* the request's time */
-	char *code;              /* the provider's code (owned) */
-	char nonce[64];          /* of the login under way */
+	struct sso *sso; /* borrowed */
+	int64_t now;     /* the request's time */
+	char *code;      /* the provider's code (owned) */
+	char nonce[64];  /* of the login under way */
 	char verifier[64];
 	char next[128];
-	struct sso_identity id;  /* who the provider says it is (owned) */
-	const char *reason;      /* SSO_REFUSED_* when refused */
-	char why[300];           /* for the log */
+	struct sso_identity id; /* who the provider says it is (owned) */
+	const char *reason;     /* SSO_REFUSED_* when refused */
+	char why[300];          /* for the log */
 	int err;
 };
 
@@ -299,8 +301,9 @@ static void callback_answer_h(struct req *r, void *arg)
 	if (!err)
 		err = sso_ticket_put(r->app->db, who.id, r->now, ticket);
 	if (err) {
-		log_error("sso.login", "sub=\"%.64s\" error=\"%s\" (a client or group of the role "
-		                       "map that does not exist?)",
+		log_error("sso.login",
+		          "sub=\"%.64s\" error=\"%s\" (a client or group of the role "
+		          "map that does not exist?)",
 		          cb->id.sub, strerror(err));
 		to_login_page(r, NULL, "storage", cb->next);
 		goto out;
@@ -380,7 +383,8 @@ static int sso_session(struct req *r)
 	if (err == ENOENT)
 		return resp_error(r, 401, "sso-ticket",
 		                  L(r, "Inloggningen gick ut", "The login expired"), "%s",
-		                  L(r, "Inloggningen är redan använd eller för gammal. Logga in igen.",
+		                  L(r,
+		                    "Inloggningen är redan använd eller för gammal. Logga in igen.",
 		                    "The login was used already or is too old. Log in again."));
 	if (!err)
 		err = auth_login_session(r->app->db, &who, r->now, r->app->token_ttl_s, token);

@@ -35,11 +35,11 @@ void sso_map_free(struct sso_map *m);
 
 /* What a login is given. */
 struct sso_grant {
-	enum role role;                  /* the highest role any of the user's groups maps to */
-	int64_t client_id;               /* client_viewer: the department; else 0 */
-	int64_t groups[SSO_GROUPS_MAX];  /* response groups of every matching staff entry */
-	size_t ngroups;                  /* entries in groups */
-	const char *idp_group;           /* the IdP group that gave the role (borrowed) */
+	enum role role;                 /* the highest role any of the user's groups maps to */
+	int64_t client_id;              /* client_viewer: the department; else 0 */
+	int64_t groups[SSO_GROUPS_MAX]; /* response groups of every matching staff entry */
+	size_t ngroups;                 /* entries in groups */
+	const char *idp_group;          /* the IdP group that gave the role (borrowed) */
 };
 /* Apply the map to the user's IdP groups. ENOENT when none of them maps to a role.
  * Ranks: admin > manager > group_lead > agent > client_viewer. */
@@ -79,13 +79,14 @@ const char *sso_issuer(const struct sso *s);
 #define SSO_REFUSED_ISSUER    "issuer"    /* iss is not the configured issuer */
 #define SSO_REFUSED_AUDIENCE  "audience"  /* the token is not for Lotsen's client */
 #define SSO_REFUSED_EXPIRED   "expired"   /* exp passed, or iat in the future */
-#define SSO_REFUSED_SIGNATURE "signature" /* no key, a bad signature or an algorithm not allowed */
-#define SSO_REFUSED_NONCE     "nonce"     /* not the nonce of this login */
-#define SSO_REFUSED_CLAIMS    "claims"    /* sub missing, or the token is not a JWS */
-#define SSO_REFUSED_STATE     "state"     /* unknown, used or stale login state */
-#define SSO_REFUSED_DENIED    "denied"    /* the provider said no (or the user cancelled) */
-#define SSO_REFUSED_NO_ROLE   "no-role"   /* none of the user's groups maps to a role */
-#define SSO_REFUSED_ACCOUNT   "account"   /* the name belongs to a local account, or inactive */
+#define SSO_REFUSED_SIGNATURE "signature" /* no key, a bad signature or an algorithm not allowed   \
+	                                   */
+#define SSO_REFUSED_NONCE   "nonce"       /* not the nonce of this login */
+#define SSO_REFUSED_CLAIMS  "claims"      /* sub missing, or the token is not a JWS */
+#define SSO_REFUSED_STATE   "state"       /* unknown, used or stale login state */
+#define SSO_REFUSED_DENIED  "denied"      /* the provider said no (or the user cancelled) */
+#define SSO_REFUSED_NO_ROLE "no-role"     /* none of the user's groups maps to a role */
+#define SSO_REFUSED_ACCOUNT "account"     /* the name belongs to a local account, or inactive */
 
 /* Who the provider says logged in. */
 struct sso_identity {

@@ -15,8 +15,8 @@
 #include "base/log.h"
 #include "sso/sso.h"
 
-#define FETCH_MAX      (1 << 20) /* bytes accepted from the provider in one answer */
-#define FETCH_TIMEOUT  10L       /* seconds for one request to the provider */
+#define FETCH_MAX       (1 << 20) /* bytes accepted from the provider in one answer */
+#define FETCH_TIMEOUT   10L       /* seconds for one request to the provider */
 #define CONNECT_TIMEOUT 5L
 #define DISCOVERY_TTL_S 3600 /* endpoints are fetched again after an hour */
 #define JWKS_TTL_S      3600 /* keys too, besides the refetch for an unknown kid */
@@ -26,14 +26,14 @@ struct sso {
 	/* the settings (owned copies) */
 	char *issuer, *client_id, *client_secret, *redirect, *scopes, *groups_claim;
 	long jwks_refresh_s;
-	struct sso_map *map;  /* owned */
-	pthread_mutex_t mu;   /* guards everything below */
-	char *authorize_ep;   /* from discovery, or NULL (owned) */
-	char *token_ep;       /* (owned) */
-	char *jwks_uri;       /* (owned) */
+	struct sso_map *map; /* owned */
+	pthread_mutex_t mu;  /* guards everything below */
+	char *authorize_ep;  /* from discovery, or NULL (owned) */
+	char *token_ep;      /* (owned) */
+	char *jwks_uri;      /* (owned) */
 	int64_t discovered_at;
-	char *jwks;           /* the provider's keys as JSON text, or NULL (owned) */
-	int64_t jwks_at;      /* when they were fetched */
+	char *jwks;      /* the provider's keys as JSON text, or NULL (owned) */
+	int64_t jwks_at; /* when they were fetched */
 };
 
 /* https, or http to the machine itself (a test provider, a local proxy). */
@@ -67,8 +67,10 @@ int sso_alloc(struct sso **sp, const struct sso_conf *c, char *err, size_t errle
 	if (!c->issuer || !*c->issuer)
 		return EINVAL;
 	if (!url_allowed(c->issuer)) {
-		snprintf(err, errlen, "oidc-issuer: \"%.200s\" is not an https URL (http only to "
-		                      "127.0.0.1, localhost or ::1)", c->issuer);
+		snprintf(err, errlen,
+		         "oidc-issuer: \"%.200s\" is not an https URL (http only to "
+		         "127.0.0.1, localhost or ::1)",
+		         c->issuer);
 		return EINVAL;
 	}
 	if (!c->client_id || !*c->client_id) {
@@ -76,8 +78,9 @@ int sso_alloc(struct sso **sp, const struct sso_conf *c, char *err, size_t errle
 		return EINVAL;
 	}
 	if (!url_allowed(c->redirect)) {
-		snprintf(err, errlen, "oidc-redirect: required with oidc-issuer, the public https URL "
-		                      "of /api/v1/sso/callback");
+		snprintf(err, errlen,
+		         "oidc-redirect: required with oidc-issuer, the public https URL "
+		         "of /api/v1/sso/callback");
 		return EINVAL;
 	}
 	if (!strstr(c->redirect, "/api/v1/sso/callback")) {
@@ -265,7 +268,8 @@ static int fetch_json(const struct sso *s, const char *url, const char *form, js
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	if (cc != CURLE_OK) {
-		snprintf(why, whylen, "%s: %s", url, b.over ? "answer too large" : curl_easy_strerror(cc));
+		snprintf(why, whylen, "%s: %s", url,
+		         b.over ? "answer too large" : curl_easy_strerror(cc));
 		rc = EIO;
 	} else if (!b.p || !(*out = json_loadb(b.p, b.len, 0, &jerr)) || !json_is_object(*out)) {
 		snprintf(why, whylen, "%s: HTTP %ld, not a JSON object", url, *status);
@@ -318,7 +322,8 @@ static int discover(struct sso *s, int64_t now, char **authorize, char **token, 
 		         iss ? iss : "");
 		rc = EIO;
 	} else if (!url_allowed(a) || !url_allowed(t) || !url_allowed(j)) {
-		snprintf(why, whylen, "discovery lacks https authorization, token or jwks endpoints");
+		snprintf(why, whylen,
+		         "discovery lacks https authorization, token or jwks endpoints");
 		rc = EIO;
 	}
 	if (!rc) {
@@ -348,7 +353,8 @@ static int discover(struct sso *s, int64_t now, char **authorize, char **token, 
 static bool append_enc(char *out, size_t n, size_t *len, const char *key, const char *v)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	int w = snprintf(out + *len, n - *len, "%s%s=", *len && out[*len - 1] != '?' ? "&" : "", key);
+	int w = snprintf(out + *len, n - *len, "%s%s=", *len && out[*len - 1] != '?' ? "&" : "",
+	                 key);
 
 	if (w < 0 || (size_t)w >= n - *len)
 		return false;
@@ -414,8 +420,7 @@ out:
 
 /* The provider's keys as JSON text (a copy), fetched when missing or stale, or when
  * `refetch` asks (an unknown kid) and the last fetch is jwks_refresh_s old. */
-static int jwks_get(struct sso *s, int64_t now, bool refetch, char **out, char *why,
-                    size_t whylen)
+static int jwks_get(struct sso *s, int64_t now, bool refetch, char **out, char *why, size_t whylen)
 {
 	char *a = NULL, *t = NULL, *uri = NULL;
 	json_t *doc = NULL;
@@ -504,8 +509,8 @@ static cjose_jwk_t *jwk_find(const char *jwks, const char *alg, const char *kid)
 	return jwk;
 }
 
-static int refuse(const char **reason, const char *code, char *why, size_t whylen,
-                  const char *fmt, const char *arg)
+static int refuse(const char **reason, const char *code, char *why, size_t whylen, const char *fmt,
+                  const char *arg)
 {
 	*reason = code;
 	if (fmt) /* NULL: `why` says it already */
@@ -600,8 +605,8 @@ int sso_verify_id_token(struct sso *s, const char *jwt, const char *nonce, int64
 	if (!cjose_jws_get_plaintext(jws, &plain, &plain_len, &e) ||
 	    !(claims = json_loadb((const char *)plain, plain_len, 0, NULL)) ||
 	    !json_is_object(claims)) {
-		rc = refuse(reason, SSO_REFUSED_CLAIMS, why, whylen, "the claims are no JSON object%s",
-		            "");
+		rc = refuse(reason, SSO_REFUSED_CLAIMS, why, whylen,
+		            "the claims are no JSON object%s", "");
 		goto out;
 	}
 	iss = json_string_value(json_object_get(claims, "iss"));
@@ -614,7 +619,8 @@ int sso_verify_id_token(struct sso *s, const char *jwt, const char *nonce, int64
 	if (!aud_ok(aud, s->client_id) || (azp && strcmp(azp, s->client_id) != 0) ||
 	    (json_is_array(aud) && json_array_size(aud) > 1 && !azp)) {
 		char *a = json_dumps(aud, JSON_ENCODE_ANY | JSON_COMPACT);
-		rc = refuse(reason, SSO_REFUSED_AUDIENCE, why, whylen, "aud %.200s", a ? a : "none");
+		rc = refuse(reason, SSO_REFUSED_AUDIENCE, why, whylen, "aud %.200s",
+		            a ? a : "none");
 		free(a);
 		goto out;
 	}
@@ -642,7 +648,8 @@ int sso_verify_id_token(struct sso *s, const char *jwt, const char *nonce, int64
 	}
 	sub = json_string_value(json_object_get(claims, "sub"));
 	if (!sub || !*sub || strlen(sub) >= sizeof(id->sub)) {
-		rc = refuse(reason, SSO_REFUSED_CLAIMS, why, whylen, "sub missing or too long%s", "");
+		rc = refuse(reason, SSO_REFUSED_CLAIMS, why, whylen, "sub missing or too long%s",
+		            "");
 		goto out;
 	}
 	snprintf(id->sub, sizeof(id->sub), "%s", sub);
@@ -732,7 +739,8 @@ int sso_exchange(struct sso *s, const char *code, const char *verifier, const ch
 
 		snprintf(st, sizeof(st), "%ld", status);
 		*reason = SSO_REFUSED_TOKEN;
-		snprintf(why, whylen, "token endpoint: HTTP %s, error \"%.100s\"", st, err ? err : "");
+		snprintf(why, whylen, "token endpoint: HTTP %s, error \"%.100s\"", st,
+		         err ? err : "");
 		rc = EPERM;
 		goto out;
 	}

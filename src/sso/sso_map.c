@@ -111,7 +111,8 @@ static int entry_parse(char *text, struct entry *e, char *err, size_t errlen)
 		                                : role_parse(role, &e->role);
 		if (bad) {
 			snprintf(err, errlen,
-			         "\"%.60s\": unknown role \"%.30s\" (agent, group_lead, manager, admin, "
+			         "\"%.60s\": unknown role \"%.30s\" (agent, group_lead, manager, "
+			         "admin, "
 			         "client_viewer)",
 			         e->idp_group, role);
 			free(role);
@@ -137,10 +138,11 @@ static int entry_parse(char *text, struct entry *e, char *err, size_t errlen)
 		           !e->client_id) {
 			e->client_id = v;
 		} else {
-			snprintf(err, errlen,
-			         "\"%.60s\": \"%.40s\" is not group=ID or client=ID (a positive id, "
-			         "client once)",
-			         e->idp_group, opt);
+			snprintf(
+			        err, errlen,
+			        "\"%.60s\": \"%.40s\" is not group=ID or client=ID (a positive id, "
+			        "client once)",
+			        e->idp_group, opt);
 			return EINVAL;
 		}
 		colon = next;
@@ -150,7 +152,8 @@ static int entry_parse(char *text, struct entry *e, char *err, size_t errlen)
 		return EINVAL;
 	}
 	if (e->role != ROLE_CLIENT_VIEWER && e->client_id) {
-		snprintf(err, errlen, "\"%.60s\": only client_viewer takes :client=ID", e->idp_group);
+		snprintf(err, errlen, "\"%.60s\": only client_viewer takes :client=ID",
+		         e->idp_group);
 		return EINVAL;
 	}
 	if (e->role == ROLE_CLIENT_VIEWER && e->ngroups) {

@@ -38,7 +38,8 @@ static const struct migration sso_migrations[] = {
 
 int sso_store_migrate(struct db *db)
 {
-	return db_migrate(db, "sso", sso_migrations, sizeof(sso_migrations) / sizeof(sso_migrations[0]));
+	return db_migrate(db, "sso", sso_migrations,
+	                  sizeof(sso_migrations) / sizeof(sso_migrations[0]));
 }
 
 /* States and tickets are kept hashed: a copy of the database finishes nobody's login. */
@@ -123,8 +124,8 @@ static int principal_load(struct db *db, int64_t user_id, struct principal *who,
 {
 	struct stmt *s;
 	enum role r = ROLE_AGENT;
-	int err = db_prepare(db, &s, "SELECT role, client_id, unit_id, active FROM users WHERE id = ?",
-	                     true);
+	int err = db_prepare(
+	        db, &s, "SELECT role, client_id, unit_id, active FROM users WHERE id = ?", true);
 
 	if (err)
 		return err;
@@ -157,11 +158,12 @@ static int groups_sync(struct db *db, const struct sso_map *m, int64_t user_id,
 
 		for (size_t k = 0; k < g->ngroups && !member; k++)
 			member = g->groups[k] == named[i];
-		err = db_prepare(db, &s,
-		                 member ? "INSERT OR IGNORE INTO user_groups(user_id, group_id)"
-		                          " SELECT ?1, id FROM groups WHERE id = ?2"
-		                        : "DELETE FROM user_groups WHERE user_id = ?1 AND group_id = ?2",
-		                 true);
+		err = db_prepare(
+		        db, &s,
+		        member ? "INSERT OR IGNORE INTO user_groups(user_id, group_id)"
+		                 " SELECT ?1, id FROM groups WHERE id = ?2"
+		               : "DELETE FROM user_groups WHERE user_id = ?1 AND group_id = ?2",
+		        true);
 		if (err)
 			break;
 		stmt_bind_int(s, 1, user_id);
@@ -184,7 +186,8 @@ int sso_user_login(struct db *db, const struct sso_map *m, const char *issuer,
 	err = db_begin(db);
 	if (err)
 		return err;
-	err = db_prepare(db, &s, "SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?",
+	err = db_prepare(db, &s,
+	                 "SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?",
 	                 true);
 	if (err)
 		goto out;
@@ -231,10 +234,11 @@ int sso_user_login(struct db *db, const struct sso_map *m, const char *issuer,
 		goto out; /* EEXIST: the username is someone else's; ENOENT: no such client */
 	if (!user_id) {
 		user_id = db_last_id(db);
-		err = db_prepare(db, &s,
-		                 "INSERT INTO sso_identities(user_id, issuer, subject, first_login_at,"
-		                 " last_login_at) VALUES (?, ?, ?, ?, ?)",
-		                 true);
+		err = db_prepare(
+		        db, &s,
+		        "INSERT INTO sso_identities(user_id, issuer, subject, first_login_at,"
+		        " last_login_at) VALUES (?, ?, ?, ?, ?)",
+		        true);
 		if (err)
 			goto out;
 		stmt_bind_int(s, 1, user_id);
@@ -243,7 +247,8 @@ int sso_user_login(struct db *db, const struct sso_map *m, const char *issuer,
 		stmt_bind_int(s, 4, now);
 		stmt_bind_int(s, 5, now);
 	} else {
-		err = db_prepare(db, &s, "UPDATE sso_identities SET last_login_at = ? WHERE user_id = ?",
+		err = db_prepare(db, &s,
+		                 "UPDATE sso_identities SET last_login_at = ? WHERE user_id = ?",
 		                 true);
 		if (err)
 			goto out;
@@ -275,9 +280,9 @@ int sso_ticket_put(struct db *db, int64_t user_id, int64_t now, char ticket[44])
 		return err;
 	sso_random(ticket);
 	secret_hash(ticket, h);
-	err = db_prepare(db, &s,
-	                 "INSERT INTO sso_tickets(ticket_hash, user_id, expires_at) VALUES (?, ?, ?)",
-	                 true);
+	err = db_prepare(
+	        db, &s,
+	        "INSERT INTO sso_tickets(ticket_hash, user_id, expires_at) VALUES (?, ?, ?)", true);
 	if (err)
 		return err;
 	stmt_bind_blob(s, 1, h, sizeof(h));
@@ -299,9 +304,10 @@ int sso_ticket_take(struct db *db, const char *ticket, int64_t now, struct princ
 	if (!ticket || strlen(ticket) != 43)
 		return ENOENT;
 	secret_hash(ticket, h);
-	err = db_prepare(db, &s,
-	                 "DELETE FROM sso_tickets WHERE ticket_hash = ? RETURNING user_id, expires_at",
-	                 true);
+	err = db_prepare(
+	        db, &s,
+	        "DELETE FROM sso_tickets WHERE ticket_hash = ? RETURNING user_id, expires_at",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_blob(s, 1, h, sizeof(h));
