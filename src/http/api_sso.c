@@ -8,7 +8,9 @@
 
 #include <sodium.h>
 
+#include "acd/acd_host.h"
 #include "base/log.h"
+#include "base/ratelimit.h"
 #include "core/audit.h"
 #include "http/http_int.h"
 #include "sso/sso.h"
@@ -261,6 +263,9 @@ static void refused(struct req *r, const char *reason, const char *sub, const ch
 		snprintf(addr, sizeof(addr), "unknown");
 	log_warn("sso.login_refused", "reason=%s sub=\"%.64s\" addr=%s why=\"%s\"", reason,
 	         sub ? sub : "", addr, why ? why : "");
+	/* A refusal counts as a wrong password of the address (login-address-limit), so
+	 * made-up callbacks cannot fill the audit log. */
+	ratelimit_take(r->app->login_addr_limit, addr, acd_now_ms());
 	audit_sso(r, 0, false, "reason=%s sub=%.128s", reason, sub ? sub : "");
 	to_login_page(r, NULL, reason, next);
 }
@@ -327,6 +332,17 @@ static int sso_callback(struct req *r)
 
 	if (!r->app->sso)
 		return sso_off(r);
+	{
+		char addr[64];
+		unsigned retry = 0;
+
+		if (req_client_addr(r, addr, sizeof(addr)) != 0)
+			snprintf(addr, sizeof(addr), "unknown");
+		if (!ratelimit_check(r->app->login_addr_limit, addr, acd_now_ms(), &retry)) {
+			log_warn("sso.login_throttled", "addr=%s retry_s=%u", addr, retry);
+			return to_login_page(r, NULL, "throttled", NULL);
+		}
+	}
 	cb = calloc(1, sizeof(*cb));
 	if (!cb)
 		return resp_store_error(r, ENOMEM, "sso");

@@ -74,19 +74,20 @@ const char *sso_issuer(const struct sso *s);
 
 /* Why a login through the provider was refused: a short code the login page turns into a
  * sentence (web/js/login.js), also in the audit log. */
-#define SSO_REFUSED_IDP       "idp"       /* the provider could not be reached or answered wrong */
-#define SSO_REFUSED_TOKEN     "token"     /* the token endpoint refused the code */
-#define SSO_REFUSED_ISSUER    "issuer"    /* iss is not the configured issuer */
-#define SSO_REFUSED_AUDIENCE  "audience"  /* the token is not for Lotsen's client */
-#define SSO_REFUSED_EXPIRED   "expired"   /* exp passed, or iat in the future */
-#define SSO_REFUSED_SIGNATURE "signature" /* no key, a bad signature or an algorithm not allowed   \
-	                                   */
-#define SSO_REFUSED_NONCE   "nonce"       /* not the nonce of this login */
-#define SSO_REFUSED_CLAIMS  "claims"      /* sub missing, or the token is not a JWS */
-#define SSO_REFUSED_STATE   "state"       /* unknown, used or stale login state */
-#define SSO_REFUSED_DENIED  "denied"      /* the provider said no (or the user cancelled) */
-#define SSO_REFUSED_NO_ROLE "no-role"     /* none of the user's groups maps to a role */
-#define SSO_REFUSED_ACCOUNT "account"     /* the name belongs to a local account, or inactive */
+#define SSO_REFUSED_IDP      "idp"      /* the provider could not be reached or answered wrong */
+#define SSO_REFUSED_TOKEN    "token"    /* the token endpoint refused the code */
+#define SSO_REFUSED_ISSUER   "issuer"   /* iss is not the configured issuer */
+#define SSO_REFUSED_AUDIENCE "audience" /* the token is not for Lotsen's client */
+#define SSO_REFUSED_EXPIRED  "expired"  /* exp passed, or iat in the future */
+#define SSO_REFUSED_SIGNATURE                                                                      \
+	"signature"                   /* no key, a bad signature or an algorithm not allowed       \
+	                               */
+#define SSO_REFUSED_NONCE   "nonce"   /* not the nonce of this login */
+#define SSO_REFUSED_CLAIMS  "claims"  /* sub missing, or the token is not a JWS */
+#define SSO_REFUSED_STATE   "state"   /* unknown, used or stale login state */
+#define SSO_REFUSED_DENIED  "denied"  /* the provider said no (or the user cancelled) */
+#define SSO_REFUSED_NO_ROLE "no-role" /* none of the user's groups maps to a role */
+#define SSO_REFUSED_ACCOUNT "account" /* the name belongs to a local account, or inactive */
 
 /* Who the provider says logged in. */
 struct sso_identity {

@@ -323,7 +323,7 @@ class LocalPasswordsTest(unittest.TestCase):
         srv = Server()
         srv.extra = ["--oidc-issuer", "http://127.0.0.1:9", "--oidc-client-id", "lotsen",
                      "--oidc-redirect", f"http://127.0.0.1:{srv.port}/api/v1/sso/callback",
-                     "--oidc-role-map", ROLE_MAP]
+                     "--oidc-role-map", ROLE_MAP, "--login-address-limit", "2/600"]
         srv.start()
         self.addCleanup(lambda: self.assertEqual(srv.stop(), 0))
         st, h, _ = get(f"http://127.0.0.1:{srv.port}/api/v1/sso/start")
@@ -332,6 +332,14 @@ class LocalPasswordsTest(unittest.TestCase):
         self.assertIn("sso.provider_unreachable", srv.logs())
         # the loop answered meanwhile and after
         self.assertEqual(srv.request("GET", "/healthz").status, 200)
+        # made-up callbacks count as failed logins of the address: past the limit they are
+        # refused at once, without filling the audit log
+        for _ in range(2):
+            st, h, _ = get(f"http://127.0.0.1:{srv.port}/api/v1/sso/callback?state=x&code=y")
+            self.assertEqual(query(h["Location"]), {"sso_error": "state"})
+        st, h, _ = get(f"http://127.0.0.1:{srv.port}/api/v1/sso/callback?state=x&code=y")
+        self.assertEqual(query(h["Location"]), {"sso_error": "throttled"})
+        self.assertEqual(srv.sql("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'"), [(2,)])
 
 
 @needs_provider

@@ -93,8 +93,9 @@ static void test_ipv4(void **state)
 	                    "198.51.100.7");
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", NULL, "for=198.51.100.7;proto=https"),
 	                    "198.51.100.7");
-	assert_string_equal(client("127.0.0.1", "127.0.0.1", NULL, "proto=https;For=\"198.51.100.7:80\""),
-	                    "198.51.100.7");
+	assert_string_equal(
+	        client("127.0.0.1", "127.0.0.1", NULL, "proto=https;For=\"198.51.100.7:80\""),
+	        "198.51.100.7");
 }
 
 static void test_ipv6(void **state)
@@ -114,9 +115,9 @@ static void test_several_hops(void **state)
 {
 	(void)state;
 	/* Client → CDN (10.1.0.9, trusted) → nginx (127.0.0.1): the rightmost untrusted. */
-	assert_string_equal(client("127.0.0.1, 10.1.0.0/16", "127.0.0.1", "198.51.100.7, 10.1.0.9",
-	                           NULL),
-	                    "198.51.100.7");
+	assert_string_equal(
+	        client("127.0.0.1, 10.1.0.0/16", "127.0.0.1", "198.51.100.7, 10.1.0.9", NULL),
+	        "198.51.100.7");
 	/* A client that writes its own X-Forwarded-For: its forged hops are to the left of
 	 * its real address, which the proxy appended. */
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", "1.2.3.4, 203.0.113.9", NULL),
@@ -128,8 +129,9 @@ static void test_several_hops(void **state)
 	                           "for=198.51.100.7, for=10.1.0.9;by=10.1.0.1"),
 	                    "198.51.100.7");
 	/* Every hop trusted: the leftmost one. */
-	assert_string_equal(client("127.0.0.1, 10.1.0.0/16", "127.0.0.1", "10.1.0.3, 10.1.0.9", NULL),
-	                    "10.1.0.3");
+	assert_string_equal(
+	        client("127.0.0.1, 10.1.0.0/16", "127.0.0.1", "10.1.0.3, 10.1.0.9", NULL),
+	        "10.1.0.3");
 	/* X-Forwarded-For wins over Forwarded when both came. */
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", "203.0.113.9", "for=1.2.3.4"),
 	                    "203.0.113.9");
@@ -140,10 +142,11 @@ static void test_garbage(void **state)
 	(void)state;
 	/* A hop that is no address ends the walk at the last trusted hop. */
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", "unknown", NULL), "127.0.0.1");
-	assert_string_equal(client("127.0.0.1, 10.1.0.0/16", "127.0.0.1", "198.51.100.7, junk, 10.1.0.9",
-	                           NULL),
-	                    "10.1.0.9");
-	assert_string_equal(client("127.0.0.1", "127.0.0.1", "198.51.100.7:port", NULL), "127.0.0.1");
+	assert_string_equal(
+	        client("127.0.0.1, 10.1.0.0/16", "127.0.0.1", "198.51.100.7, junk, 10.1.0.9", NULL),
+	        "10.1.0.9");
+	assert_string_equal(client("127.0.0.1", "127.0.0.1", "198.51.100.7:port", NULL),
+	                    "127.0.0.1");
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", "[2001:db8::7", NULL), "127.0.0.1");
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", "[198.51.100.7]", NULL), "127.0.0.1");
 	assert_string_equal(client("127.0.0.1", "127.0.0.1", "[2001:db8::7]x", NULL), "127.0.0.1");
@@ -168,9 +171,9 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse),         cmocka_unit_test(test_untrusted_peer_ignored),
-	        cmocka_unit_test(test_ipv4),          cmocka_unit_test(test_ipv6),
-	        cmocka_unit_test(test_several_hops),  cmocka_unit_test(test_garbage),
+	        cmocka_unit_test(test_parse),        cmocka_unit_test(test_untrusted_peer_ignored),
+	        cmocka_unit_test(test_ipv4),         cmocka_unit_test(test_ipv6),
+	        cmocka_unit_test(test_several_hops), cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

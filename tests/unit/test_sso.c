@@ -130,7 +130,8 @@ static void test_pkce_and_randoms(void **state)
 	sso_random(b);
 	assert_int_equal(strlen(a), 43);
 	assert_string_not_equal(a, b);
-	assert_int_equal(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), 43);
+	assert_int_equal(
+	        strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), 43);
 	assert_int_equal(sso_passwords_parse("admins", &pw), 0);
 	assert_int_equal(pw, SSO_PASSWORDS_ADMINS);
 	assert_int_equal(sso_passwords_parse("yes", &pw), EINVAL);

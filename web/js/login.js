@@ -32,6 +32,7 @@ const SSO_ERRORS = {
 	denied: ['Inloggningen avbröts hos kommunens inloggningstjänst.', 'The login was cancelled at the municipality\'s login service.'],
 	'no-role': ['Ditt konto har ingen behörighet i Lotsen. Be din chef eller IT om rätt grupp.', 'Your account has no access to Lotsen. Ask your manager or IT for the right group.'],
 	account: ['Ditt konto kan inte användas i Lotsen (avstängt eller krock med ett lokalt konto). Kontakta en administratör.', 'Your account cannot be used in Lotsen (deactivated, or its name is a local account\'s). Contact an administrator.'],
+	throttled: ['För många misslyckade inloggningar härifrån på kort tid. Vänta några minuter och försök igen.', 'Too many failed logins from here in a short while. Wait a few minutes and try again.'],
 	storage: ['Inloggningen kunde inte sparas. Försök igen.', 'The login could not be saved. Try again.'],
 };
 const ssoError = document.getElementById('sso-error');
