@@ -20,9 +20,10 @@ acdhost: acd store base
 report: acd core store base
 tel: acdhost acd core store base
 intake: core store base
+sso: core store base
 mail: acdhost acd core store base
-http: intake mail acdhost acd kb report tel wfm core store base
-main: http intake mail tel report kb acdhost acd wfm core store base
+http: sso intake mail acdhost acd kb report tel wfm core store base
+main: http sso intake mail tel report kb acdhost acd wfm core store base
 '
 
 # Headers only their own folder may include (besides these, every *_int.h).

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Install the programs Lotsen's tests and benchmarks talk to (load generators, SIP peers,
-# headless Chromium with playwright-core and axe-core for the web application's tests, unzip
+# headless Chromium with playwright-core and axe-core for the web application's tests, the
+# OpenID provider oidc-provider for the login with the municipality's account, unzip
 # to read XLSX exports back, poppler-utils to render PDF exports, systemd for systemd-analyze
-# verify of the installed unit).
+# verify of the installed unit, nginx and openssl for TLS in front of Lotsen).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd"
+PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
@@ -24,7 +25,8 @@ fi
 # npm packages pinned by package-lock.json; npm ci only when node_modules is older than the
 # lock (npm writes node_modules/.package-lock.json after each install).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
-	[ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+	[ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] ||
+	[ ! -d node_modules/oidc-provider ]; then
 	echo "install-test-peers: npm ci"
 	npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_list.h>
@@ -22,6 +24,7 @@
 #include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/proxy.h"
 #include "base/ratelimit.h"
 #include "core/app.h"
 #include "core/auth.h"
@@ -33,6 +36,7 @@
 #include "kb/kb.h"
 #include "mail/mail.h"
 #include "report/report.h"
+#include "sso/sso.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "tel/tel.h"
@@ -206,6 +210,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = wfm_store_migrate(*db);
 	if (!err)
 		err = mail_migrate(*db);
+	if (!err)
+		err = sso_store_migrate(*db);
 	/* Every command that opens the database (serve, demo, the reports) keeps the reports'
 	 * day rollups in step with the case log from here on. */
 	if (!err)
@@ -315,6 +321,16 @@ static int cmd_serve(int argc, char **argv)
 	        {"mail-files", required_argument, NULL, 'Y'},
 	        {"mail-domain", required_argument, NULL, 'Z'},
 	        {"demo", no_argument, NULL, 'x'},
+	        {"oidc-issuer", required_argument, NULL, 1001},
+	        {"oidc-client-id", required_argument, NULL, 1002},
+	        {"oidc-client-secret", required_argument, NULL, 1003},
+	        {"oidc-redirect", required_argument, NULL, 1004},
+	        {"oidc-scopes", required_argument, NULL, 1005},
+	        {"oidc-groups-claim", required_argument, NULL, 1006},
+	        {"oidc-role-map", required_argument, NULL, 1007},
+	        {"oidc-jwks-refresh", required_argument, NULL, 1008},
+	        {"local-passwords", required_argument, NULL, 1009},
+	        {"trusted-proxies", required_argument, NULL, 1010},
 	        {NULL, 0, NULL, 0},
 	};
 	struct config cfg;
@@ -322,6 +338,7 @@ static int cmd_serve(int argc, char **argv)
 	struct http *http = NULL;
 	struct tel *tel = NULL;
 	struct db *db = NULL;
+	struct proxy_list *proxies = NULL;
 	enum log_level lvl;
 	char err_msg[300], files_dir[600];
 	int c, err;
@@ -366,9 +383,46 @@ static int cmd_serve(int argc, char **argv)
 	if (!cfg.prompts[0] && !share_dir("prompts/sv", cfg.prompts, sizeof(cfg.prompts)))
 		cfg.prompts[0] = '\0';
 
+	/* Settings checked before anything starts: a wrong one is exit code 2. */
+	err = proxy_list_parse(&proxies, cfg.trusted_proxies, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "lotsen serve: trusted-proxies: %s\n", err_msg);
+		return 2;
+	}
+	app.trusted_proxies = proxies;
+	{
+		enum sso_passwords pw = SSO_PASSWORDS_ON;
+		sso_passwords_parse(cfg.local_passwords, &pw);
+		app.local_passwords = (int)pw;
+	}
+	if (cfg.oidc_issuer[0]) {
+		struct sso_conf sc = {
+		        .issuer = cfg.oidc_issuer,
+		        .client_id = cfg.oidc_client_id,
+		        .client_secret = cfg.oidc_client_secret,
+		        .redirect = cfg.oidc_redirect,
+		        .scopes = cfg.oidc_scopes,
+		        .groups_claim = cfg.oidc_groups_claim,
+		        .role_map = cfg.oidc_role_map,
+		        .jwks_refresh_s = cfg.oidc_jwks_refresh_s,
+		};
+		err = sso_alloc(&app.sso, &sc, err_msg, sizeof(err_msg));
+		if (err) {
+			fprintf(stderr, "lotsen serve: %s\n",
+			        err == EINVAL ? err_msg : strerror(err));
+			proxy_list_free(proxies);
+			return 2;
+		}
+		log_info("sso.configured", "issuer=\"%s\" client_id=\"%s\" local_passwords=%s",
+		         cfg.oidc_issuer, cfg.oidc_client_id, cfg.local_passwords);
+	}
+	sodium_memzero(cfg.oidc_client_secret, sizeof(cfg.oidc_client_secret));
+
 	err = libre_init();
 	if (err) {
 		fprintf(stderr, "lotsen: libre_init failed: %s\n", strerror(err));
+		sso_free(app.sso);
+		proxy_list_free(proxies);
 		return 1;
 	}
 	fds_raise();
@@ -468,6 +522,8 @@ out:
 	ratelimit_free(app.feedback_limit);
 	ratelimit_free(app.login_user_limit);
 	ratelimit_free(app.login_addr_limit);
+	sso_free(app.sso);
+	proxy_list_free(proxies);
 	db_close(db);
 	libre_close();
 	tmr_debug();

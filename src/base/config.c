@@ -1,5 +1,6 @@
 /* Settings from a `key = value` file whose keys mirror the command-line flags. */
 #include "base/config.h"
+#include "base/proxy.h"
 #include "base/ratelimit.h"
 
 #include <errno.h>
@@ -33,6 +34,11 @@ void config_defaults(struct config *c)
 	c->login_period_s = 600;
 	c->login_addr_burst = 50; /* per address: an office shares one */
 	c->login_addr_period_s = 600;
+	snprintf(c->oidc_scopes, sizeof(c->oidc_scopes), "openid profile email groups");
+	snprintf(c->oidc_groups_claim, sizeof(c->oidc_groups_claim), "groups");
+	c->oidc_jwks_refresh_s = 60; /* a rotation is seen within a minute, a flood of forged
+	                                key ids costs the IdP one fetch a minute */
+	snprintf(c->local_passwords, sizeof(c->local_passwords), "on");
 }
 
 static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
@@ -134,6 +140,49 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->mail_domain, sizeof(c->mail_domain), value, err, errlen, key);
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
 		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
+	if (strcmp(key, "oidc-issuer") == 0)
+		return set_str(c->oidc_issuer, sizeof(c->oidc_issuer), value, err, errlen, key);
+	if (strcmp(key, "oidc-client-id") == 0)
+		return set_str(c->oidc_client_id, sizeof(c->oidc_client_id), value, err, errlen,
+		               key);
+	if (strcmp(key, "oidc-client-secret") == 0)
+		return set_str(c->oidc_client_secret, sizeof(c->oidc_client_secret), value, err,
+		               errlen, key);
+	if (strcmp(key, "oidc-redirect") == 0)
+		return set_str(c->oidc_redirect, sizeof(c->oidc_redirect), value, err, errlen, key);
+	if (strcmp(key, "oidc-scopes") == 0)
+		return set_str(c->oidc_scopes, sizeof(c->oidc_scopes), value, err, errlen, key);
+	if (strcmp(key, "oidc-groups-claim") == 0)
+		return set_str(c->oidc_groups_claim, sizeof(c->oidc_groups_claim), value, err,
+		               errlen, key);
+	if (strcmp(key, "oidc-role-map") == 0)
+		return set_str(c->oidc_role_map, sizeof(c->oidc_role_map), value, err, errlen, key);
+	if (strcmp(key, "oidc-jwks-refresh") == 0)
+		return set_long(&c->oidc_jwks_refresh_s, value, 0, 86400, err, errlen, key);
+	if (strcmp(key, "local-passwords") == 0) {
+		if (strcmp(value, "on") && strcmp(value, "off") && strcmp(value, "admins")) {
+			snprintf(err, errlen,
+			         "%s: use on, off, or admins (only administrators log in by "
+			         "password)",
+			         key);
+			return EINVAL;
+		}
+		return set_str(c->local_passwords, sizeof(c->local_passwords), value, err, errlen,
+		               key);
+	}
+	if (strcmp(key, "trusted-proxies") == 0) {
+		struct proxy_list *l = NULL;
+		char why[200];
+		int e = proxy_list_parse(&l, value, why, sizeof(why));
+
+		proxy_list_free(l);
+		if (e) {
+			snprintf(err, errlen, "%s: %s", key, e == EINVAL ? why : "out of memory");
+			return EINVAL;
+		}
+		return set_str(c->trusted_proxies, sizeof(c->trusted_proxies), value, err, errlen,
+		               key);
+	}
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -148,7 +197,10 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
 	         "http-body-min-rate, read-workers, rtp-timeout, mail-max-bytes, "
-	         "mail-max-attachment, mail-files, mail-domain, demo)",
+	         "mail-max-attachment, mail-files, mail-domain, demo, oidc-issuer, "
+	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
+	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
+	         "trusted-proxies)",
 	         key);
 	return EINVAL;
 }
@@ -167,7 +219,7 @@ static char *trim(char *s)
 
 int config_load(struct config *c, const char *path, char *err, size_t errlen)
 {
-	char line[1024], msg[256];
+	char line[4096], msg[300];
 	FILE *f = fopen(path, "r");
 	int lineno = 0, rc = 0;
 

@@ -34,6 +34,17 @@ struct config {
 	long mail_max_attachment; /* a larger attachment is named, not stored */
 	char mail_files[512];     /* mail files; empty: `<db>.files` */
 	char mail_domain[256];    /* right-hand side of our Message-IDs; empty: the mailbox's */
+	/* OpenID Connect login (empty issuer: off); see docs/operations.md */
+	char oidc_issuer[512];        /* the IdP's issuer URL, as its discovery document says */
+	char oidc_client_id[256];     /* Lotsen's client at the IdP */
+	char oidc_client_secret[512]; /* its secret: never logged, never answered */
+	char oidc_redirect[512];      /* public URL of GET /api/v1/sso/callback */
+	char oidc_scopes[256];        /* asked for at the authorize endpoint */
+	char oidc_groups_claim[64];   /* the ID token's claim listing the user's groups */
+	char oidc_role_map[2048]; /* IdP group → role[:group=N…][:client=N], comma-separated */
+	long oidc_jwks_refresh_s; /* least seconds between refetches for an unknown key id */
+	char local_passwords[16]; /* on, off, or admins (only admins log in by password) */
+	char trusted_proxies[1024]; /* addresses/networks whose X-Forwarded-For is believed */
 };
 
 void config_defaults(struct config *c);

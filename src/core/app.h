@@ -8,6 +8,8 @@
 
 struct db;
 struct ratelimit;
+struct sso;
+struct proxy_list;
 
 struct app {
 	struct db *db;                    /* the loop's read-write connection */
@@ -27,6 +29,10 @@ struct app {
 	unsigned http_head_timeout_s;       /* a request's head must be in within this */
 	unsigned http_body_min_rate;        /* bytes/s a body must keep up after the head time */
 	unsigned read_workers;              /* threads for searches, lists and reports; 0: loop */
+	struct sso *sso;                    /* OpenID Connect login, NULL when not configured */
+	int local_passwords;                /* enum sso_passwords: on, off, admins only */
+	const struct proxy_list
+	        *trusted_proxies; /* peers whose X-Forwarded-For counts, NULL: none */
 };
 
 #endif

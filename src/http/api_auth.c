@@ -119,6 +119,10 @@ static void login_answer_h(struct req *r, void *arg)
 	char token[AUTH_TOKEN_LEN + 1];
 	int err = 0;
 
+	if (l->verified && l->who.id && sso_password_refused(r, &l->who)) {
+		login_free(l);
+		return;
+	}
 	if (l->verified && l->who.id)
 		err = auth_login_session(r->app->db, &l->who, r->now, r->app->token_ttl_s, token);
 	else
@@ -172,6 +176,10 @@ static int login(struct req *r)
 	if (valid_has_errors(&p.errors)) {
 		json_decref(in);
 		return resp_problem(r, &p);
+	}
+	if (sso_password_refused(r, NULL)) {
+		json_decref(in);
+		return 0;
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l || !(l->password = strdup(pass))) {

@@ -104,7 +104,9 @@ json_t *resp_list_object(json_t *all, struct page *pg);
 
 /* Add a header to the response already set (Retry-After …). */
 int resp_header(struct req *r, const char *key, const char *value);
-/* The peer's address as text ("192.0.2.7", "2001:db8::7"); ENOENT when unknown. */
+/* The client's address as text ("192.0.2.7", "2001:db8::7"): the TCP peer's, or, when the
+ * peer is one of the `trusted-proxies`, the one its X-Forwarded-For / Forwarded names
+ * (base/proxy.h). ENOENT when unknown. Rate limits and the audit log take it from here. */
 int req_client_addr(struct req *r, char *out, size_t n);
 
 /* --- problems (RFC 9457) ---
@@ -186,6 +188,12 @@ int req_if_match_case(struct req *r, int64_t case_id);
 int api_case_response(struct req *r, int64_t id, unsigned status);
 /* POST /api/v1/handovers/{id}/answer (api_case_life.c). */
 int api_handover_answer(struct req *r);
+extern const struct route api_sso_routes[];
+
+/* Password login under `local-passwords` (api_sso.c): 1 with the 403 already set when
+ * password logins are refused, for everyone (who NULL: before the lookup) or for `who`
+ * (after the password was found right: only administrators under "admins"); else 0. */
+int sso_password_refused(struct req *r, const struct principal *who);
 
 /* Answers 400 to a path or query value that is not UTF-8 text or holds a NUL. */
 int router_dispatch(struct req *r);
@@ -217,6 +225,9 @@ void workers_free(struct workers *w);
  * the connection is suspended. EBUSY when too many jobs wait already (the caller answers
  * 503 itself). */
 int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg);
+/* The same on the threads that wait for other servers (the OpenID provider), so a slow
+ * provider holds up neither the loop nor the password checks. */
+int req_defer_net(struct req *r, work_h *work, req_answer_h *answer, void *arg);
 /* Answer r after a read on a read worker (`read` gets the worker's read-only connection),
  * then `answer` on the loop, as req_defer. The handler copies into `arg` all the read
  * needs (query values, the principal, the time): r is not to be touched by `read`. Without

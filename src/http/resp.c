@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 
 #include "base/calendar.h"
 #include "base/valid.h"
+#include "base/proxy.h"
 #include "http/http_int.h"
 
 void resp_frame_guard(struct MHD_Response *resp, const char *csp)
@@ -117,24 +119,70 @@ int resp_header(struct req *r, const char *key, const char *value)
 	return MHD_add_response_header(r->resp, key, value) == MHD_YES ? 0 : ENOMEM;
 }
 
+/* Every line of a header, joined by commas (a proxy may add its own line). */
+struct joined {
+	const char *key; /* the header's name */
+	char buf[1024];  /* the lines so far */
+	size_t len;      /* bytes in buf */
+	bool cut;        /* too long: the last hops are missing, so believe none */
+};
+
+static enum MHD_Result join_h(void *arg, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
+{
+	struct joined *j = arg;
+	int w;
+
+	(void)kind;
+	if (!key || strcasecmp(key, j->key) != 0 || !value || j->cut)
+		return MHD_YES;
+	w = snprintf(j->buf + j->len, sizeof(j->buf) - j->len, "%s%s", j->len ? "," : "", value);
+	if (w < 0 || (size_t)w >= sizeof(j->buf) - j->len)
+		j->cut = true;
+	else
+		j->len += (size_t)w;
+	return MHD_YES;
+}
+
+static const char *header_joined(struct MHD_Connection *conn, const char *key, struct joined *j)
+{
+	j->key = key;
+	j->len = 0;
+	j->cut = false;
+	j->buf[0] = '\0';
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, join_h, j);
+	return j->cut ? "garbage" : j->len ? j->buf : NULL;
+}
+
 int req_client_addr(struct req *r, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
 	        r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
 	                : NULL;
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	char peer[INET6_ADDRSTRLEN];
 
 	if (!sa || n == 0)
 		return ENOENT;
-	if (sa->sa_family == AF_INET &&
-	    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-	              (socklen_t)n))
+	if (!(sa->sa_family == AF_INET &&
+	      inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+	                sizeof(peer))) &&
+	    !(sa->sa_family == AF_INET6 &&
+	      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+	                sizeof(peer))))
+		return ENOENT;
+	/* The one place the client's address is decided: behind a trusted proxy, the one it
+	 * forwarded for. */
+	if (r->app && proxy_list_has(r->app->trusted_proxies, peer)) {
+		struct joined xff, fwd;
+
+		proxy_client_addr(r->app->trusted_proxies, peer,
+		                  header_joined(r->conn, "X-Forwarded-For", &xff),
+		                  header_joined(r->conn, "Forwarded", &fwd), out, n);
 		return 0;
-	if (sa->sa_family == AF_INET6 &&
-	    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-	              (socklen_t)n))
-		return 0;
-	return ENOENT;
+	}
+	snprintf(out, n, "%s", peer);
+	return 0;
 }
 
 void problem_init(struct problem *p)

@@ -29,6 +29,7 @@
 #define SWEEP_MS      1000             /* how often slow connections are looked for */
 #define DEFER_MAX     32               /* deferred requests waiting for a worker at most */
 #define WORKERS       2                /* threads for password hashing */
+#define NET_WORKERS   2                /* threads for requests to other servers (the IdP) */
 #define READERS_MAX   8                /* read workers at most (read-workers) */
 #define READ_MAX      64               /* reads waiting for a read worker at most */
 #define LAG_WINDOW_MS 10000            /* the loop's longest callback is kept per window */
@@ -70,6 +71,7 @@ struct http {
 	bool stopping;           /* http_stop: no new batch (nothing may stay suspended) */
 	struct sse_hub *sse;     /* open event streams */
 	struct workers *workers; /* password hashing off the loop */
+	struct workers *net;     /* requests to other servers (OpenID provider) off the loop */
 	struct list conns;       /* every open connection (struct conn) */
 	unsigned nconns;         /* entries in conns */
 	struct tmr sweep;        /* looks for heads and bodies that are too slow */
@@ -655,6 +657,24 @@ int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg)
 	return err;
 }
 
+int req_defer_net(struct req *r, work_h *work, req_answer_h *answer, void *arg)
+{
+	struct http *h = r->http;
+	int err;
+
+	if (!h || !h->net || !work || !answer)
+		return EINVAL;
+	if (workers_queued(h->net) >= DEFER_MAX)
+		return EBUSY;
+	r->work = work;
+	r->deferred = answer;
+	r->deferred_arg = arg;
+	err = workers_submit(h->net, deferred_work_h, deferred_done_h, r);
+	if (err)
+		r->deferred = NULL;
+	return err;
+}
+
 int req_defer_read(struct req *r, read_h *read, req_answer_h *answer, void *arg)
 {
 	struct http *h = r->http;
@@ -931,9 +951,15 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	}
 	err = workers_alloc(&h->workers, WORKERS);
 	if (!err) {
+		err = workers_alloc(&h->net, NET_WORKERS);
+		if (err)
+			workers_free(h->workers);
+	}
+	if (!err) {
 		err = readers_start(h);
 		if (err) {
 			readers_stop(h);
+			workers_free(h->net);
 			workers_free(h->workers);
 		}
 	}
@@ -961,6 +987,7 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
 		readers_stop(h);
+		workers_free(h->net);
 		workers_free(h->workers);
 		sse_hub_free(h->sse);
 		free(h);
@@ -983,6 +1010,7 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 			fd_close(h->sync_fd);
 		MHD_stop_daemon(h->d);
 		readers_stop(h);
+		workers_free(h->net);
 		workers_free(h->workers);
 		sse_hub_free(h->sse);
 		free(h);
@@ -1013,6 +1041,8 @@ void http_stop(struct http *h)
 	 * batch below). */
 	workers_free(h->workers);
 	h->workers = NULL;
+	workers_free(h->net);
+	h->net = NULL;
 	readers_stop(h);
 	tmr_cancel(&h->sweep);
 	tmr_cancel(&h->lag_probe);
