@@ -899,14 +899,15 @@ static int today_get(struct req *r)
 		tot_a += bd->offered[i];
 		tot_60 += bd->ans60[i];
 	}
-	o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}", "group_id",
+	o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}}", "group_id",
 	              (json_int_t)group, "at", iso(r->now), "interval_min", SLOT_MIN,
 	              "forecast_available", bd->pl.forecast, "params", params_json(&bd->pl.p),
 	              "intervals", list, "totals", "forecast_day", num(bd->day_f),
 	              "forecast_so_far", num(bd->sum_f), "actual_so_far",
-	              json_integer((json_int_t)bd->sum_a), "reforecast_factor", frac(bd->factor),
-	              "reforecast_day", num(bd->sum_a + (bd->day_f - bd->sum_f) * bd->factor),
-	              "service_level", tot_a > 0 ? frac(tot_60 / tot_a) : json_null(), "login_rate",
+	              json_integer((json_int_t)bd->sum_a), "actual_today", (json_int_t)tot_a,
+	              "reforecast_factor", frac(bd->factor), "reforecast_day",
+	              num(bd->sum_a + (bd->day_f - bd->sum_f) * bd->factor), "service_level",
+	              tot_a > 0 ? frac(tot_60 / tot_a) : json_null(), "login_rate",
 	              sum_sched > 0.005 ? frac(sum_logged / sum_sched) : json_null());
 	free(bd);
 	return resp_json(r, 200, o);
@@ -955,8 +956,8 @@ static int summary_get(struct req *r)
 		        list,
 		        json_pack("{s:I,s:b,s:o,s:o,s:I,s:o,s:I,s:o,s:o,s:o}", "group_id",
 		                  (json_int_t)ids[k], "forecast_available", bd->pl.forecast,
-		                  "forecast_day", num(bd->day_f), "forecast_so_far",
-		                  num(bd->sum_f + bd->pl.fc[cur] * part), "actual_so_far",
+		                  "forecast_day", num(bd->day_f), "forecast_to_now",
+		                  num(bd->sum_f + bd->pl.fc[cur] * part), "actual_today",
 		                  (json_int_t)(bd->sum_a + bd->offered[cur]), "reforecast_day",
 		                  num(bd->sum_a + (bd->day_f - bd->sum_f) * bd->factor),
 		                  "needed_now", (json_int_t)board_needed(bd, cur), "scheduled_now",
