@@ -609,17 +609,25 @@ static void plan_span(const struct plan *pl, int *a, int *b)
 		}
 }
 
+/* Calls, agents and seconds to two decimals, fractions (service level, rates, targets)
+ * to four: the answers read 0.85, not the binary 0.84999999999999998 (the writer prints
+ * 15 significant digits, see resp.c). */
 static json_t *num(double x)
 {
 	return json_real(round(x * 100) / 100);
 }
 
+static json_t *frac(double x)
+{
+	return json_real(round(x * 10000) / 10000);
+}
+
 static json_t *params_json(const struct staffing_params *p)
 {
 	return json_pack("{s:o,s:o,s:o,s:i,s:o,s:o}", "aht_s", num(p->aht_s), "patience_s",
-	                 num(p->patience_s), "target_sl", num(p->target_sl), "target_time_s",
-	                 (int)p->target_time_s, "shrinkage", num(p->shrinkage), "max_occupancy",
-	                 num(p->max_occupancy));
+	                 num(p->patience_s), "target_sl", frac(p->target_sl), "target_time_s",
+	                 (int)p->target_time_s, "shrinkage", frac(p->shrinkage), "max_occupancy",
+	                 frac(p->max_occupancy));
 }
 
 static json_t *coverage_json(const struct plan *pl, int64_t group)
@@ -753,70 +761,106 @@ static int coverage_xlsx(struct req *r)
  * /wfm/today: the daily steering board
  * ====================================================================== */
 
+/* Today of one group: the plan, the actuals so far and the re-forecast of the rest. */
+struct board {
+	struct plan pl;
+	double offered[SLOTS]; /* calls offered per interval (so far) */
+	double ans60[SLOTS];   /* of them answered within 60 s */
+	double logged[SLOTS];  /* logged-in agents (average; the current: live) */
+	double refc[SLOTS];    /* the forecast, re-forecast from the current interval on */
+	struct staffing_interval st[SLOTS]; /* needed on the re-forecast */
+	int cur;                            /* the current interval */
+	double factor;                      /* re-forecast factor */
+	double sum_a, sum_f; /* actual and forecast calls of the intervals already over */
+	double day_f;        /* the day's forecast */
+};
+
+/* The queue's live count of logged-in agents of `group`, -1 when unknown. */
+static double live_logged_in(struct req *r, int64_t group, int64_t now_ms)
+{
+	json_t *live = NULL;
+	double n = -1;
+
+	if (r->app->acd && group <= UINT32_MAX &&
+	    acd_host_group_json(r->app->acd, now_ms, (uint32_t)group, &live) == 0) {
+		n = (double)json_integer_value(
+		        json_object_get(json_object_get(live, "agents"), "logged_in"));
+		json_decref(live);
+	}
+	return n;
+}
+
+static int board_build(struct req *r, int64_t group, int64_t now_ms, struct board *bd)
+{
+	int64_t now = r->now;
+	double live = live_logged_in(r, group, now_ms);
+	int err;
+
+	memset(bd, 0, sizeof(*bd));
+	err = plan_day(r->app->db, group, today(now), now, &bd->pl);
+	if (!err)
+		err = wfm_actuals(r->app->db, group, bd->pl.from, SLOTS, SLOT_MIN, bd->offered,
+		                  bd->ans60, bd->logged);
+	if (err)
+		return err;
+	bd->cur = (int)((now - bd->pl.from) / (SLOT_MIN * 60));
+	if (bd->cur < 0)
+		bd->cur = 0;
+	if (bd->cur >= SLOTS)
+		bd->cur = SLOTS - 1;
+	if (live >= 0)
+		bd->logged[bd->cur] = live;
+	/* The re-forecast weighs the intervals already over against their forecast. */
+	for (int i = 0; i < SLOTS; i++) {
+		bd->day_f += bd->pl.fc[i];
+		if (i < bd->cur) {
+			bd->sum_a += bd->offered[i];
+			bd->sum_f += bd->pl.fc[i];
+		}
+	}
+	bd->factor = schedule_reforecast_factor(bd->sum_a, bd->sum_f, bd->day_f);
+	for (int i = 0; i < SLOTS; i++)
+		bd->refc[i] = i >= bd->cur ? bd->pl.fc[i] * bd->factor : bd->pl.fc[i];
+	if (bd->pl.forecast) {
+		err = staffing_plan(bd->refc, SLOTS, &bd->pl.p, bd->st);
+		if (err && err != ERANGE)
+			return err;
+	}
+	return 0;
+}
+
+/* Needed agents of interval i: staffed on the re-forecast from the current one on. */
+static int board_needed(const struct board *bd, int i)
+{
+	return i >= bd->cur ? bd->st[i].agents : (int)bd->pl.needed[i];
+}
+
 static int today_get(struct req *r)
 {
-	int64_t group = query_group(r, true), now_ms = acd_now_ms(), now = r->now;
-	double offered[SLOTS], ans60[SLOTS], logged[SLOTS], sum_a = 0, sum_f = 0, day_f = 0;
-	double sum_logged = 0, sum_sched = 0, factor, refc[SLOTS];
-	struct staffing_interval st[SLOTS];
-	struct plan *pl;
-	json_t *list, *o, *live = NULL;
+	int64_t group = query_group(r, true), now_ms = acd_now_ms();
+	double sum_logged = 0, sum_sched = 0, tot_a = 0, tot_60 = 0;
+	struct board *bd;
+	json_t *list, *o;
 	int cur, a, b, err;
-	double live_logged = -1;
 
 	if (r->resp)
 		return 0;
 	if (!may_plan(r, group))
 		return forbidden_group(r);
-	if (r->app->acd) {
+	if (r->app->acd)
 		acd_host_store_rollups(r->app->acd, now_ms);
-		if (group <= UINT32_MAX &&
-		    acd_host_group_json(r->app->acd, now_ms, (uint32_t)group, &live) == 0) {
-			json_t *ag = json_object_get(live, "agents");
-			live_logged = (double)json_integer_value(json_object_get(ag, "logged_in"));
-			json_decref(live);
-		}
-	}
-	pl = malloc(sizeof(*pl));
-	if (!pl)
+	bd = malloc(sizeof(*bd));
+	if (!bd)
 		return resp_store_error(r, ENOMEM, "today");
-	err = plan_day(r->app->db, group, today(now), now, pl);
-	if (!err)
-		err = wfm_actuals(r->app->db, group, pl->from, SLOTS, SLOT_MIN, offered, ans60,
-		                  logged);
+	err = board_build(r, group, now_ms, bd);
 	if (err) {
-		free(pl);
+		free(bd);
 		return resp_store_error(r, err, L(r, "dagens plan", "today's plan"));
 	}
-	cur = (int)((now - pl->from) / (SLOT_MIN * 60));
-	if (cur < 0)
-		cur = 0;
-	if (cur >= SLOTS)
-		cur = SLOTS - 1;
-	if (live_logged >= 0)
-		logged[cur] = live_logged;
-	/* The re-forecast weighs the intervals already over against their forecast. */
-	for (int i = 0; i < SLOTS; i++) {
-		day_f += pl->fc[i];
-		if (i < cur) {
-			sum_a += offered[i];
-			sum_f += pl->fc[i];
-		}
-	}
-	factor = schedule_reforecast_factor(sum_a, sum_f, day_f);
+	cur = bd->cur;
+	plan_span(&bd->pl, &a, &b);
 	for (int i = 0; i < SLOTS; i++)
-		refc[i] = i >= cur ? pl->fc[i] * factor : pl->fc[i];
-	memset(st, 0, sizeof(st));
-	if (pl->forecast) {
-		err = staffing_plan(refc, SLOTS, &pl->p, st);
-		if (err && err != ERANGE) {
-			free(pl);
-			return resp_store_error(r, err, L(r, "dagens plan", "today's plan"));
-		}
-	}
-	plan_span(pl, &a, &b);
-	for (int i = 0; i < SLOTS; i++)
-		if (offered[i] > 0 || logged[i] > 0.005) {
+		if (bd->offered[i] > 0 || bd->logged[i] > 0.005) {
 			if (a == SLOTS || i < a)
 				a = i;
 			if (i > b)
@@ -825,46 +869,237 @@ static int today_get(struct req *r)
 	list = json_array();
 	for (int i = a; i <= b; i++) {
 		bool started = i <= cur;
+		const double *logged = bd->logged, *sched = bd->pl.sched;
 		json_t *row = json_pack("{s:o,s:o,s:o,s:I,s:o,s:b}", "start",
-		                        iso(pl->from + (int64_t)i * SLOT_MIN * 60), "forecast",
-		                        num(pl->fc[i]), "reforecast",
-		                        i >= cur ? num(refc[i]) : json_null(), "needed",
-		                        (json_int_t)(i >= cur ? st[i].agents : (int)pl->needed[i]),
-		                        "scheduled", num(pl->sched[i]), "current", i == cur);
+		                        iso(bd->pl.from + (int64_t)i * SLOT_MIN * 60), "forecast",
+		                        num(bd->pl.fc[i]), "reforecast",
+		                        i >= cur ? num(bd->refc[i]) : json_null(), "needed",
+		                        (json_int_t)board_needed(bd, i), "scheduled", num(sched[i]),
+		                        "current", i == cur);
 		json_object_set_new(row, "actual",
-		                    started ? json_integer((json_int_t)offered[i]) : json_null());
+		                    started ? json_integer((json_int_t)bd->offered[i])
+		                            : json_null());
 		json_object_set_new(row, "logged_in", started ? num(logged[i]) : json_null());
 		json_object_set_new(row, "service_level",
-		                    started && offered[i] > 0 ? num(ans60[i] / offered[i])
-		                                              : json_null());
+		                    started && bd->offered[i] > 0
+		                            ? frac(bd->ans60[i] / bd->offered[i])
+		                            : json_null());
 		json_object_set_new(row, "login_rate",
-		                    started && pl->sched[i] > 0.005 ? num(logged[i] / pl->sched[i])
-		                                                    : json_null());
+		                    started && sched[i] > 0.005 ? frac(logged[i] / sched[i])
+		                                                : json_null());
 		json_array_append_new(list, row);
 		if (started) {
 			sum_logged += logged[i];
-			sum_sched += pl->sched[i];
+			sum_sched += sched[i];
 		}
 	}
-	{
-		double tot_a = 0, tot_60 = 0;
-		for (int i = 0; i <= cur; i++) {
-			tot_a += offered[i];
-			tot_60 += ans60[i];
-		}
-		o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o}}",
-		              "group_id", (json_int_t)group, "at", iso(now), "interval_min",
-		              SLOT_MIN, "forecast_available", pl->forecast, "params",
-		              params_json(&pl->p), "intervals", list, "totals", "forecast_day",
-		              num(day_f), "forecast_so_far", num(sum_f), "actual_so_far",
-		              json_integer((json_int_t)sum_a), "reforecast_factor", num(factor),
-		              "reforecast_day", num(sum_a + (day_f - sum_f) * factor),
-		              "service_level", tot_a > 0 ? num(tot_60 / tot_a) : json_null(),
-		              "login_rate",
-		              sum_sched > 0.005 ? num(sum_logged / sum_sched) : json_null());
+	for (int i = 0; i <= cur; i++) {
+		tot_a += bd->offered[i];
+		tot_60 += bd->ans60[i];
 	}
-	free(pl);
+	o = json_pack("{s:I,s:o,s:i,s:b,s:o,s:o,s:{s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}}", "group_id",
+	              (json_int_t)group, "at", iso(r->now), "interval_min", SLOT_MIN,
+	              "forecast_available", bd->pl.forecast, "params", params_json(&bd->pl.p),
+	              "intervals", list, "totals", "forecast_day", num(bd->day_f),
+	              "forecast_so_far", num(bd->sum_f), "actual_so_far",
+	              json_integer((json_int_t)bd->sum_a), "actual_today", (json_int_t)tot_a,
+	              "reforecast_factor", frac(bd->factor), "reforecast_day",
+	              num(bd->sum_a + (bd->day_f - bd->sum_f) * bd->factor), "service_level",
+	              tot_a > 0 ? frac(tot_60 / tot_a) : json_null(), "login_rate",
+	              sum_sched > 0.005 ? frac(sum_logged / sum_sched) : json_null());
+	free(bd);
 	return resp_json(r, 200, o);
+}
+
+/* GET /api/v1/wfm/summary: the board of every group in a line for the wallboard: the
+ * forecast against the actual calls so far today, the agents needed against those logged
+ * in now, and the day's login rate. Counts only, no person: every staff member's
+ * wallboard shows it. */
+static int summary_get(struct req *r)
+{
+	int64_t now_ms = acd_now_ms();
+	uint32_t ids[512];
+	size_t n = 0;
+	struct board *bd;
+	json_t *list = json_array();
+	int err = 0;
+
+	if (r->app->acd) {
+		acd_host_store_rollups(r->app->acd, now_ms);
+		n = acd_host_groups(r->app->acd, ids, 512);
+	}
+	bd = malloc(sizeof(*bd));
+	if (!bd || !list) {
+		free(bd);
+		json_decref(list);
+		return resp_store_error(r, ENOMEM, "summary");
+	}
+	for (size_t k = 0; k < n && !err; k++) {
+		double sum_logged = 0, sum_sched = 0, part;
+		int cur;
+
+		err = board_build(r, ids[k], now_ms, bd);
+		if (err)
+			break;
+		cur = bd->cur;
+		for (int i = 0; i <= cur; i++) {
+			sum_logged += bd->logged[i];
+			sum_sched += bd->pl.sched[i];
+		}
+		/* The current interval's calls so far count against its forecast pro rata. */
+		part = (double)(r->now - bd->pl.from - (int64_t)cur * SLOT_MIN * 60) /
+		       (SLOT_MIN * 60);
+		part = part < 0 ? 0 : part > 1 ? 1 : part;
+		json_array_append_new(
+		        list,
+		        json_pack("{s:I,s:b,s:o,s:o,s:I,s:o,s:I,s:o,s:o,s:o}", "group_id",
+		                  (json_int_t)ids[k], "forecast_available", bd->pl.forecast,
+		                  "forecast_day", num(bd->day_f), "forecast_to_now",
+		                  num(bd->sum_f + bd->pl.fc[cur] * part), "actual_today",
+		                  (json_int_t)(bd->sum_a + bd->offered[cur]), "reforecast_day",
+		                  num(bd->sum_a + (bd->day_f - bd->sum_f) * bd->factor),
+		                  "needed_now", (json_int_t)board_needed(bd, cur), "scheduled_now",
+		                  num(bd->pl.sched[cur]), "logged_in_now", num(bd->logged[cur]),
+		                  "login_rate",
+		                  sum_sched > 0.005 ? frac(sum_logged / sum_sched) : json_null()));
+	}
+	free(bd);
+	if (err) {
+		json_decref(list);
+		return resp_store_error(r, err, L(r, "dagens plan", "today's plan"));
+	}
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:i,s:o}", "at", iso(r->now), "interval_min", SLOT_MIN,
+	                           "groups", list));
+}
+
+/* ======================================================================
+ * /groups/{id}/wfm-targets
+ * ====================================================================== */
+
+static const struct staffing_params target_defaults = {
+        .target_sl = 0.85, .target_time_s = 60, .shrinkage = 0.15, .max_occupancy = 0.85};
+
+static json_t *targets_json(int64_t group, const struct staffing_params *p, bool stored)
+{
+	return json_pack("{s:I,s:o,s:i,s:o,s:o,s:b}", "group_id", (json_int_t)group, "target_sl",
+	                 frac(p->target_sl), "target_time_s", (int)p->target_time_s,
+	                 "max_occupancy", frac(p->max_occupancy), "shrinkage", frac(p->shrinkage),
+	                 "default", !stored);
+}
+
+/* The group {id}, 404 when there is none; 0 when answered. */
+static int64_t path_group(struct req *r)
+{
+	int64_t g = r->params[0];
+
+	if (!wfm_group_exists(r->app->db, g)) {
+		resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Svarsgrupp %lld finns inte.", "Response group %lld does not exist."),
+		        (long long)g);
+		return 0;
+	}
+	return g;
+}
+
+static int targets_get(struct req *r)
+{
+	struct staffing_params p = target_defaults;
+	int64_t group = path_group(r);
+	bool stored;
+	int err;
+
+	if (!group)
+		return 0;
+	err = wfm_targets_get(r->app->db, group, &p, &stored);
+	if (err)
+		return resp_store_error(r, err, L(r, "målen", "the targets"));
+	return resp_json(r, 200, targets_json(group, &p, stored));
+}
+
+/* A number in [lo, hi] (an integer when `integer`); false with a field error otherwise. */
+static bool target_field(struct req *r, const json_t *in, const char *key, double lo, double hi,
+                         bool integer, const char *sv, const char *en, struct problem *p,
+                         double *out)
+{
+	const json_t *v = json_object_get(in, key);
+	double x;
+
+	if (!v)
+		return true;
+	x = json_number_value(v);
+	if ((integer ? !json_is_integer(v) : !json_is_number(v)) || !(x >= lo && x <= hi)) {
+		valid_add(&p->errors, key, "%s", L(r, sv, en));
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
+/* PUT {target_sl, target_time_s, max_occupancy, shrinkage}: what is left out keeps its
+ * value (or the default). */
+static int targets_put(struct req *r)
+{
+	struct staffing_params p = target_defaults;
+	int64_t group = path_group(r);
+	struct problem pr;
+	const char *key;
+	json_t *in, *v;
+	bool stored;
+	int err;
+
+	if (!group)
+		return 0;
+	if (!may_plan(r, group))
+		return forbidden_group(r);
+	if (req_json_object(r, &in))
+		return 0;
+	err = wfm_targets_get(r->app->db, group, &p, &stored);
+	if (err) {
+		json_decref(in);
+		return resp_store_error(r, err, L(r, "målen", "the targets"));
+	}
+	problem_init(&pr);
+	pr.status = 422;
+	json_object_foreach(in, key, v)
+	{
+		if (strcmp(key, "target_sl") && strcmp(key, "target_time_s") &&
+		    strcmp(key, "max_occupancy") && strcmp(key, "shrinkage"))
+			valid_add(&pr.errors, key, "%s",
+			          L(r,
+			            "okänt fält; tillåtna: target_sl, target_time_s, "
+			            "max_occupancy, shrinkage",
+			            "unknown field; accepted: target_sl, target_time_s, "
+			            "max_occupancy, shrinkage"));
+	}
+	/* Service level 50–99 %: 100 % cannot be staffed for; shrinkage below 90 % so the
+	 * scheduled count stays finite. */
+	target_field(r, in, "target_sl", 0.5, 0.99, false,
+	             "ska vara en andel 0,5–0,99 (50–99 % besvarade inom måltiden)",
+	             "must be a fraction 0.5–0.99 (50–99 % answered within the target time)", &pr,
+	             &p.target_sl);
+	target_field(r, in, "target_time_s", 1, 3600, true, "ska vara ett heltal 1–3600 sekunder",
+	             "must be an integer 1–3600 seconds", &pr, &p.target_time_s);
+	target_field(r, in, "max_occupancy", 0.5, 1, false, "ska vara en andel 0,5–1",
+	             "must be a fraction 0.5–1", &pr, &p.max_occupancy);
+	target_field(r, in, "shrinkage", 0, 0.9, false, "ska vara en andel 0–0,9",
+	             "must be a fraction 0–0.9", &pr, &p.shrinkage);
+	json_decref(in);
+	if (valid_has_errors(&pr.errors))
+		return resp_problem(r, &pr);
+	problem_init(&pr);
+	/* Four decimals, as the answers show them. */
+	p.target_sl = round(p.target_sl * 10000) / 10000;
+	p.max_occupancy = round(p.max_occupancy * 10000) / 10000;
+	p.shrinkage = round(p.shrinkage * 10000) / 10000;
+	err = wfm_targets_put(r->app->db, group, &p);
+	if (!err)
+		err = audit_record(r->app->db, r->now, r->who.id, "update", "wfm_targets", group,
+		                   NULL);
+	if (err)
+		return resp_store_error(r, err, L(r, "målen", "the targets"));
+	return resp_json(r, 200, targets_json(group, &p, true));
 }
 
 const struct route api_wfm_routes[] = {
@@ -878,5 +1113,8 @@ const struct route api_wfm_routes[] = {
         {"GET", "/api/v1/coverage.csv", ROLES_LEADS, coverage_csv},
         {"GET", "/api/v1/coverage.xlsx", ROLES_LEADS, coverage_xlsx},
         {"GET", "/api/v1/wfm/today", ROLES_LEADS, today_get},
+        {"GET", "/api/v1/wfm/summary", ROLES_STAFF, summary_get},
+        {"GET", "/api/v1/groups/{id}/wfm-targets", ROLES_LEADS, targets_get},
+        {"PUT", "/api/v1/groups/{id}/wfm-targets", ROLES_LEADS, targets_put},
         {NULL, NULL, 0, NULL},
 };

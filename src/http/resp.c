@@ -64,7 +64,9 @@ int resp_text(struct req *r, unsigned status, const char *ctype, const char *bod
 static int resp_json_ctype(struct req *r, unsigned status, json_t *body, const char *ctype)
 {
 	struct MHD_Response *resp;
-	char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+	/* 15 significant digits (DBL_DIG): a figure rounded to a few decimals prints as
+	 * written (0.85), not as its binary neighbour 0.84999999999999998. */
+	char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII * 0 | JSON_REAL_PRECISION(15));
 
 	json_decref(body);
 	if (!s)
@@ -230,7 +232,7 @@ struct MHD_Response *resp_problem_response(unsigned status, const char *type, co
 	snprintf(t, sizeof(t), "/docs/api.md#problem-%s", type);
 	o = json_pack("{s:s,s:s,s:i,s:s}", "type", t, "title", title, "status", (int)status,
 	              "detail", detail);
-	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(o);
 	if (!s)
 		return NULL;

@@ -78,7 +78,7 @@ static void push(struct sse_stream *s, const char *text, size_t n)
 
 static void push_event(struct sse_stream *s, const char *event, const json_t *data)
 {
-	char *js = json_dumps(data, JSON_COMPACT);
+	char *js = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15)); /* as resp.c */
 	char head[64];
 	int hn;
 

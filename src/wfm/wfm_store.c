@@ -746,19 +746,12 @@ int wfm_history(struct db *db, int64_t group, int64_t before_day, int slots,
 	return 0;
 }
 
-int wfm_group_params(struct db *db, int64_t group, int64_t now, int slot_min,
-                     struct staffing_params *p)
+int wfm_targets_get(struct db *db, int64_t group, struct staffing_params *p, bool *stored)
 {
 	struct stmt *s;
 	int err;
 
-	*p = (struct staffing_params){.interval_s = slot_min * 60.0,
-	                              .aht_s = 240,
-	                              .patience_s = 120,
-	                              .target_sl = 0.85,
-	                              .target_time_s = 60,
-	                              .shrinkage = 0.15,
-	                              .max_occupancy = 0.85};
+	*stored = false;
 	err = db_prepare(db, &s,
 	                 "SELECT service_level, target_time_s, shrinkage, max_occupancy"
 	                 " FROM wfm_targets WHERE group_id = ?",
@@ -771,8 +764,52 @@ int wfm_group_params(struct db *db, int64_t group, int64_t now, int slot_min,
 		p->target_time_s = (double)stmt_int(s, 1);
 		p->shrinkage = stmt_double(s, 2);
 		p->max_occupancy = stmt_double(s, 3);
+		*stored = true;
 	}
 	stmt_done(s);
+	return 0;
+}
+
+int wfm_targets_put(struct db *db, int64_t group, const struct staffing_params *p)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(
+	        db, &s,
+	        "INSERT INTO wfm_targets (group_id, service_level, target_time_s,"
+	        " shrinkage, max_occupancy) VALUES (?, ?, ?, ?, ?)"
+	        " ON CONFLICT (group_id) DO UPDATE SET service_level = excluded.service_level,"
+	        " target_time_s = excluded.target_time_s, shrinkage = excluded.shrinkage,"
+	        " max_occupancy = excluded.max_occupancy",
+	        true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	stmt_bind_double(s, 2, p->target_sl);
+	stmt_bind_int(s, 3, (int64_t)p->target_time_s);
+	stmt_bind_double(s, 4, p->shrinkage);
+	stmt_bind_double(s, 5, p->max_occupancy);
+	return done(s);
+}
+
+int wfm_group_params(struct db *db, int64_t group, int64_t now, int slot_min,
+                     struct staffing_params *p)
+{
+	struct stmt *s;
+	bool stored;
+	int err;
+
+	*p = (struct staffing_params){.interval_s = slot_min * 60.0,
+	                              .aht_s = 240,
+	                              .patience_s = 120,
+	                              .target_sl = 0.85,
+	                              .target_time_s = 60,
+	                              .shrinkage = 0.15,
+	                              .max_occupancy = 0.85};
+	err = wfm_targets_get(db, group, p, &stored);
+	if (err)
+		return err;
 	err = db_prepare(db, &s, "SELECT aht_s FROM groups WHERE id = ?", true);
 	if (err)
 		return err;

@@ -100,6 +100,11 @@ int wfm_history(struct db *db, int64_t group, int64_t before_day, int slots,
  * weeks of its history before `now` (else the group's aht_s, else 240 s; patience 120 s). */
 int wfm_group_params(struct db *db, int64_t group, int64_t now, int slot_min,
                      struct staffing_params *p);
+/* The group's stored targets into p's target_sl, target_time_s, shrinkage and
+ * max_occupancy; *stored false (p untouched) when the group has none. */
+int wfm_targets_get(struct db *db, int64_t group, struct staffing_params *p, bool *stored);
+/* Store the group's targets (insert or replace). */
+int wfm_targets_put(struct db *db, int64_t group, const struct staffing_params *p);
 /* Per interval of slot_min minutes from `from` (epoch s), `slots` of them: offered,
  * answered within 60 s (of those offered), and the members' logged-in agents (average
  * over the interval). Arrays of `slots`. */

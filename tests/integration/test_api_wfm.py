@@ -1,10 +1,15 @@
 """Schedules, coverage and the daily steering board over HTTP: shifts with breaks,
 meetings that close the group, absence; who may plan which group; coverage of the
 forecast's need by the schedule and its CSV/XLSX exports; today's figures following a call
-and the agents logged in."""
+and the agents logged in; the `wfm` event on the stream; the groups' staffing targets and
+the wallboard's summary."""
 import datetime as dt
+import http.client
 import io
+import json
+import re
 import sqlite3
+import time
 import urllib.request
 import zipfile
 import zoneinfo
@@ -31,6 +36,24 @@ def next_monday(weeks=1):
 def iso_week(day):
     y, w, _ = day.isocalendar()
     return f"{y}-W{w:02d}"
+
+
+def add_history(srv, group, calls=6):
+    """Twelve weeks of history: `calls` calls per 15 minutes, 08–16 on weekdays."""
+    today = dt.datetime.now(STO).date()
+    con = sqlite3.connect(srv.db, timeout=10)
+    with con:
+        for back in range(1, 85):
+            d = today - dt.timedelta(days=back)
+            if d.weekday() >= 5:
+                continue
+            for q in range(32):
+                t = dt.datetime(d.year, d.month, d.day, 8, tzinfo=STO) + dt.timedelta(minutes=15 * q)
+                con.execute("INSERT OR REPLACE INTO acd_group_intervals VALUES"
+                            " (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 60000, 0, 20000, ?,"
+                            " ?, ?)", (group, int(t.timestamp() * 1000), calls, calls, calls, calls,
+                                       calls, calls * 180000, calls * 30000))
+    con.close()
 
 
 class WfmTest(ServerTest):
@@ -230,19 +253,7 @@ class WfmTest(ServerTest):
 
     def test_coverage_needs_from_history_and_exports(self):
         # Twelve weeks of history for group 3: 6 calls per 15 minutes, 08–16 on weekdays.
-        today = dt.datetime.now(STO).date()
-        con = sqlite3.connect(self.srv.db, timeout=10)
-        with con:
-            for back in range(1, 85):
-                d = today - dt.timedelta(days=back)
-                if d.weekday() >= 5:
-                    continue
-                for q in range(32):
-                    t = dt.datetime(d.year, d.month, d.day, 8, tzinfo=STO) + dt.timedelta(minutes=15 * q)
-                    con.execute("INSERT OR REPLACE INTO acd_group_intervals VALUES"
-                                " (3, ?, 6, 6, 6, 6, 0, 0, 0, 0, 0, 0, 0, 0, 60000, 0, 20000, 6,"
-                                " 1080000, 180000)", (int(t.timestamp() * 1000),))
-        con.close()
+        add_history(self.srv, 3)
         day = next_monday(6) + dt.timedelta(days=1)  # a Tuesday
         r = self.api("POST", "/api/v1/shifts", self.shift("erik", day, (8, 0), (12, 0), group=3), user="admin")
         self.assertEqual(r.status, 201, r)
@@ -326,3 +337,185 @@ class WfmTest(ServerTest):
         r = self.api("GET", "/api/v1/acd/intervals?group_id=6", user="admin")
         self.assertIsNone(r.json["agents"]["login_rate"])
         self.api("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, user="fatima")
+
+    # ---- the stream ----------------------------------------------------------------
+
+    def stream(self, user):
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30)
+        conn.request("GET", "/api/v1/acd/stream", headers={"Authorization": "Bearer " + self.token(user)})
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        return conn, resp
+
+    def events(self, resp, until, deadline_s=20):
+        """Reads (event, data) pairs until `until(event, data)` is true; returns all read.
+        The deadline is generous: the test waits for what must come, it does not time it."""
+        seen, ev = [], None
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            line = resp.fp.readline().decode()
+            if line.startswith("event: "):
+                ev = line[7:].strip()
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+                seen.append((ev, data))
+                if until(ev, data):
+                    return seen
+        self.fail(f"the stream did not bring what was awaited; it brought {[e for e, _ in seen]}")
+
+    def offered_today(self, group):
+        r = self.api("GET", f"/api/v1/acd/groups/{group}", user="admin")
+        self.assertEqual(r.status, 200, r)
+        return r.json["today"]["offered"]
+
+    def test_lead_hears_the_wfm_event_when_a_call_is_offered(self):
+        conn, resp = self.stream("lead.forskola")
+        before = self.offered_today(1)
+        # The snapshot of every group comes first; then the call.
+        self.events(resp, lambda e, d: e == "group" and d["group_id"] == 1)
+        r = self.api("POST", "/api/v1/acd/calls", {"group_id": 1}, user="admin")
+        self.assertEqual(r.status, 201, r)
+        seen = self.events(resp, lambda e, d: e == "wfm" and d["group_id"] == 1
+                           and d["today"]["offered"] == before + 1)
+        wfm = seen[-1][1]
+        self.assertEqual(set(wfm), {"group_id", "at", "today", "agents"}, wfm)
+        self.assertIn("logged_in", wfm["agents"])
+        self.assertRegex(wfm["at"], r"^\d{4}-\d\d-\d\dT")
+        # The event comes right after the group's own snapshot of the same moment.
+        self.assertEqual(seen[-2][0], "group")
+        self.assertEqual(seen[-2][1]["today"], wfm["today"])
+        conn.close()
+        # …and the board it tells the lead to refetch counts the call.
+        board = self.api("GET", "/api/v1/wfm/today?group_id=1", user="lead.forskola").json
+        self.assertEqual(board["totals"]["actual_today"], wfm["today"]["offered"], board["totals"])
+        self.api("POST", f"/api/v1/acd/calls/{r.json['call_id']}/hangup", user="admin")
+
+    def test_agents_get_no_wfm_events(self):
+        conn, resp = self.stream("sara")
+        self.events(resp, lambda e, d: e == "group" and d["group_id"] == 1)
+        calls = []
+        for _ in range(2):
+            n = self.offered_today(1)
+            r = self.api("POST", "/api/v1/acd/calls", {"group_id": 1}, user="admin")
+            self.assertEqual(r.status, 201, r)
+            calls.append(r.json["call_id"])
+            seen = self.events(resp, lambda e, d: e == "group" and d["group_id"] == 1
+                               and d["today"]["offered"] >= n + 1)
+            # For a lead the wfm event follows the group event at once; here, between the
+            # first call's snapshot and the second's, there is none.
+            self.assertNotIn("wfm", [e for e, _ in seen])
+        conn.close()
+        for c in calls:
+            self.api("POST", f"/api/v1/acd/calls/{c}/hangup", user="admin")
+
+    # ---- targets -------------------------------------------------------------------
+
+    def test_targets_roles_and_bad_input(self):
+        path = "/api/v1/groups/4/wfm-targets"
+        r = self.api("GET", path, user="chef.barn")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {"group_id": 4, "target_sl": 0.85, "target_time_s": 60, "max_occupancy": 0.85,
+                                  "shrinkage": 0.15, "default": True})
+        # The lead of another group reads but may not change them; agents and departments
+        # neither.
+        self.assertEqual(self.api("GET", path, user="lead.aldre").status, 200)
+        for user in ("lead.aldre", "sara"):
+            with self.subTest(user=user):
+                self.assertProblem(self.api("PUT", path, {"target_sl": 0.8}, user=user), 403)
+        for user in ("sara", "viewer.aldre"):
+            with self.subTest(user=user):
+                self.assertProblem(self.api("GET", path, user=user), 403)
+        self.assertEqual(self.api("PUT", path, {"target_sl": 0.8}, user=None).status, 401)
+        bad = [({"target_sl": 1}, "target_sl"), ({"target_sl": 0.2}, "target_sl"), ({"target_sl": "0.8"}, "target_sl"),
+               ({"target_sl": None}, "target_sl"), ({"target_time_s": 0}, "target_time_s"),
+               ({"target_time_s": 20.5}, "target_time_s"), ({"target_time_s": 3601}, "target_time_s"),
+               ({"max_occupancy": 1.2}, "max_occupancy"), ({"max_occupancy": 0.1}, "max_occupancy"),
+               ({"shrinkage": -0.1}, "shrinkage"), ({"shrinkage": 0.95}, "shrinkage"),
+               ({"shrinkage": True}, "shrinkage"), ({"service_level": 0.8}, "service_level")]
+        for body, field in bad:
+            with self.subTest(body=body):
+                self.assertProblem(self.api("PUT", path, body, user="chef.barn"), 422, field)
+        # Two bad fields name both, and nothing is stored.
+        r = self.api("PUT", path, {"target_sl": 2, "shrinkage": 0.1, "max_occupancy": "hög"}, user="chef.barn")
+        self.assertProblem(r, 422)
+        self.assertEqual(sorted(e["field"] for e in r.json["errors"]), ["max_occupancy", "target_sl"])
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM wfm_targets WHERE group_id = 4"), [(0,)])
+        self.assertProblem(self.api("PUT", path, raw=b"{\"target_sl\": 0.8", user="chef.barn"), 400)
+        self.assertProblem(self.api("PUT", path, [0.8], user="chef.barn"), 400)
+        self.assertProblem(self.api("PUT", "/api/v1/groups/999/wfm-targets", {"target_sl": 0.8}, user="admin"), 404)
+        self.assertProblem(self.api("GET", "/api/v1/groups/999/wfm-targets", user="admin"), 404)
+        # Only what is given changes.
+        r = self.api("PUT", path, {"target_sl": 0.8, "target_time_s": 30}, user="chef.barn")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {"group_id": 4, "target_sl": 0.8, "target_time_s": 30, "max_occupancy": 0.85,
+                                  "shrinkage": 0.15, "default": False})
+        r = self.api("PUT", path, {"shrinkage": 0.3}, user="lead.forskola")  # the group's lead
+        self.assertEqual((r.json["target_sl"], r.json["shrinkage"]), (0.8, 0.3), r.json)
+        self.assertEqual(self.srv.sql("SELECT service_level, target_time_s, shrinkage, max_occupancy"
+                                      " FROM wfm_targets WHERE group_id = 4"), [(0.8, 30, 0.3, 0.85)])
+        self.assertIn(("update",), self.srv.sql("SELECT action FROM audit_log WHERE entity = 'wfm_targets'"
+                                                " AND entity_id = 4"))
+
+    def test_coverage_and_board_staff_to_the_groups_targets(self):
+        add_history(self.srv, 5, calls=20)
+        day = next_monday(7) + dt.timedelta(days=2)  # a Wednesday
+
+        def needed():
+            r = self.api("GET", f"/api/v1/coverage?group_id=5&date={day}", user="admin")
+            self.assertEqual(r.status, 200, r)
+            self.assertTrue(r.json["forecast_available"], r.json)
+            return r.json["params"], {i["start"]: i["needed"] for i in r.json["intervals"]}
+
+        params, before = needed()
+        self.assertEqual((params["target_sl"], params["shrinkage"]), (0.85, 0.15))
+        r = self.api("PUT", "/api/v1/groups/5/wfm-targets",
+                     {"target_sl": 0.95, "target_time_s": 20, "shrinkage": 0.4, "max_occupancy": 0.7},
+                     user="lead.forskola")  # the group's lead
+        self.assertEqual(r.status, 200, r)
+        params, after = needed()
+        self.assertEqual((params["target_sl"], params["target_time_s"], params["shrinkage"], params["max_occupancy"]),
+                         (0.95, 20, 0.4, 0.7))
+        self.assertEqual(before.keys(), after.keys())
+        self.assertTrue(all(after[k] >= before[k] for k in before), (before, after))
+        self.assertGreater(sum(after.values()), sum(before.values()))
+        board = self.api("GET", "/api/v1/wfm/today?group_id=5", user="admin").json
+        self.assertEqual(board["params"]["target_sl"], 0.95, board["params"])
+
+    # ---- numbers and the wallboard's summary ---------------------------------------
+
+    def test_fractions_read_cleanly(self):
+        add_history(self.srv, 6, calls=7)
+        self.api("PUT", "/api/v1/groups/6/wfm-targets", {"target_sl": 0.85, "shrinkage": 0.07,
+                                                        "max_occupancy": 0.83}, user="admin")
+        day = next_monday(2) + dt.timedelta(days=1)
+        noise = re.compile(rb"\d\.\d{5,}")
+        for path in (f"/api/v1/coverage?group_id=6&date={day}", "/api/v1/wfm/today?group_id=6",
+                     "/api/v1/groups/6/wfm-targets", "/api/v1/wfm/summary"):
+            with self.subTest(path=path):
+                r = self.api("GET", path, user="admin")
+                self.assertEqual(r.status, 200, r)
+                raw = r.body if isinstance(r.body, bytes) else r.body.encode()
+                self.assertIsNone(noise.search(raw), raw[:2000])
+        raw = self.api("GET", "/api/v1/groups/6/wfm-targets", user="admin").body
+        raw = raw if isinstance(raw, bytes) else raw.encode()
+        self.assertIn(b'"target_sl":0.85', raw)
+        self.assertIn(b'"shrinkage":0.07', raw)
+
+    def test_wallboard_summary_counts_the_days_calls(self):
+        def group1(user="sara"):
+            r = self.api("GET", "/api/v1/wfm/summary", user=user)
+            self.assertEqual(r.status, 200, r)
+            return [g for g in r.json["groups"] if g["group_id"] == 1][0], r.json
+
+        g, whole = group1()
+        self.assertEqual(len(whole["groups"]), len(self.srv.sql("SELECT id FROM groups")))
+        self.assertEqual(set(g), {"group_id", "forecast_available", "forecast_day", "forecast_to_now",
+                                  "actual_today", "reforecast_day", "needed_now", "scheduled_now",
+                                  "logged_in_now", "login_rate"})
+        r = self.api("POST", "/api/v1/acd/calls", {"group_id": 1}, user="admin")
+        self.assertEqual(r.status, 201, r)
+        after, _ = group1()
+        self.assertEqual(after["actual_today"], g["actual_today"] + 1)
+        self.api("POST", f"/api/v1/acd/calls/{r.json['call_id']}/hangup", user="admin")
+        self.assertProblem(self.api("GET", "/api/v1/wfm/summary", user="viewer.aldre"), 403)
+        self.assertEqual(self.api("GET", "/api/v1/wfm/summary", user=None).status, 401)

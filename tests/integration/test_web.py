@@ -123,6 +123,13 @@ class WebTest(ServerTest):
         r = self.result
         self.assertTrue(r["wallboardOk"], r.get("wallboardError"))
         self.assertEqual(r["waitingBefore"], "0")
+        # The steering line counts the day's calls in the group as the queue's line does.
+        calls, agents, rate = r["wallboardBa"]
+        offered = int(r["wallboardToday"].split(":")[1].split()[0])
+        self.assertGreaterEqual(offered, 1, r["wallboardToday"])
+        self.assertTrue(calls.startswith(f"{offered}\u00a0/"), (calls, r["wallboardToday"]))
+        self.assertIn("inloggade / behov nu", agents)
+        self.assertIn("inloggningsgrad", rate)
         # The English switch changes the page's language and the texts written by script.
         self.assertEqual(r["wallboardEnglish"], {"lang": "en", "heading": "Lotsen – wallboard", "label": "waiting"})
 

@@ -165,6 +165,15 @@ async function wallboardFlow(browser) {
 	await page.waitForFunction((sel) => document.querySelector(sel).textContent === '1', waiting, { timeout: 20000 });
 	result.wallboardMs = Date.now() - t0;
 	result.queuedCallId = call.call_id;
+	// The steering line (GET /api/v1/wfm/summary, refetched a few seconds after events).
+	// It counts the waiting call with the day's others, as the queue's own line does.
+	await page.waitForFunction(() => {
+		const ba = document.querySelector('[data-group="2"] .ba-calls .pair');
+		const q = document.querySelector('[data-group="2"] p.hint');
+		return ba && q && parseInt(ba.textContent, 10) === parseInt(q.textContent.replace(/^\D*/, ''), 10);
+	}, null, { timeout: 20000 });
+	result.wallboardBa = await page.$$eval('[data-group="2"] .ba > div', (ds) => ds.map((d) => d.textContent));
+	result.wallboardToday = await page.textContent('[data-group="2"] p.hint');
 	await page.waitForTimeout(1200); // a second of waiting on the screenshot
 	await page.screenshot({ path: join(shots, 'wallboard.png'), fullPage: true });
 	await axe(page, 'wallboard');

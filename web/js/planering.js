@@ -186,8 +186,9 @@ function renderBoard() {
 	const tt = b.totals;
 	$('board-totals').replaceChildren(el('dl', { class: 'facts' },
 		el('dt', { text: t('Prognos hela dagen', 'Forecast, whole day') }), el('dd', { text: n2(tt.forecast_day) }),
-		el('dt', { text: t('Utfall hittills', 'Actual so far') }), el('dd', { id: 'ba-actual', text: String(tt.actual_so_far) }),
-		el('dt', { text: t('Prognos hittills', 'Forecast so far') }), el('dd', { text: n2(tt.forecast_so_far) }),
+		el('dt', { text: t('Samtal i dag hittills', 'Calls today so far') }), el('dd', { id: 'ba-actual', text: String(tt.actual_today) }),
+		el('dt', { text: t('Avslutade kvartar: utfall mot prognos', 'Intervals over: actual against forecast') }),
+		el('dd', { text: t(`${tt.actual_so_far} mot ${n2(tt.forecast_so_far)}`, `${tt.actual_so_far} against ${n2(tt.forecast_so_far)}`) }),
 		el('dt', { text: t('Omprognos hela dagen', 'Re-forecast, whole day') }), el('dd', { text: `${n2(tt.reforecast_day)} (× ${n2(tt.reforecast_factor)})` }),
 		el('dt', { text: t('Servicenivå i dag', 'Service level today') }), el('dd', { text: pct(tt.service_level) }),
 		el('dt', { text: t('Inloggningsgrad', 'Login rate') }), el('dd', { id: 'ba-login-rate', text: pct(tt.login_rate) })));

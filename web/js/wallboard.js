@@ -1,9 +1,17 @@
-// The wallboard: each response group's queue and agents, live from the stream's group events.
-import { requireSession, logout, initLang, t, el, seconds } from './api.js';
+// The wallboard: each response group's queue and agents, live from the stream's group events,
+// and the daily steering (BA) in brief: forecast against actual calls so far today, agents
+// needed against logged in now, and the login rate (GET /api/v1/wfm/summary).
+import { api, requireSession, logout, initLang, t, el, seconds } from './api.js';
 
 const s = requireSession();
 const $ = (id) => document.getElementById(id);
 const groups = new Map(); // group_id → { snap, got: ms when received }
+const plan = new Map(); // group_id → the summary's line for the group
+// The summary forecasts every group, so it is fetched at most every few seconds after
+// the queue's events, and once a minute without them (the forecast moves with the clock).
+const PLAN_AFTER_EVENT_MS = 3000;
+const PLAN_EVERY_MS = 60000;
+let planTimer = null;
 
 function percent(x) {
 	return x === null || x === undefined ? '–' : Math.round(x * 100) + '\u00a0%';
@@ -11,6 +19,22 @@ function percent(x) {
 
 function big(cls, value, label) {
 	return el('div', {}, el('span', { class: 'num ' + cls, text: value }), el('span', { class: 'lbl', text: label }));
+}
+
+const whole = (x) => (x === null || x === undefined ? '–' : String(Math.round(x)));
+
+// Forecast vs actual, needed vs logged in, login rate: three pairs in large type.
+function baLine(p) {
+	if (!p) return null;
+	const pair = (cls, a, b, label) => el('div', { class: cls },
+		el('span', { class: 'pair', text: `${a}\u00a0/\u00a0${b}` }), el('span', { class: 'lbl', text: label }));
+	return el('div', { class: 'ba', role: 'group', 'aria-label': t('Dagens styrning', "Today's steering") },
+		p.forecast_available
+			? pair('ba-calls', String(p.actual_today), whole(p.forecast_to_now), t('samtal i dag / prognos hittills', 'calls today / forecast so far'))
+			: pair('ba-calls', String(p.actual_today), '–', t('samtal i dag / ingen prognos', 'calls today / no forecast')),
+		pair('ba-agents', whole(p.logged_in_now), String(p.needed_now), t('inloggade / behov nu', 'logged in / needed now')),
+		el('div', { class: 'ba-rate' }, el('span', { class: 'pair', text: percent(p.login_rate) }),
+			el('span', { class: 'lbl', text: t('inloggningsgrad', 'login rate') })));
 }
 
 function tile(g, got) {
@@ -34,7 +58,8 @@ function tile(g, got) {
 		el('li', {}, el('strong', { text: String(a.paused || 0) }), ' ' + t('paus', 'paused')),
 		el('li', {}, el('strong', { text: String(a.logged_in || 0) }), ' ' + t('inloggade', 'logged in'))),
 	el('p', { class: 'hint', text: t(`I dag: ${today.offered || 0} erbjudna, ${today.answered || 0} besvarade, ${today.abandoned || 0} avbrutna`,
-		`Today: ${today.offered || 0} offered, ${today.answered || 0} answered, ${today.abandoned || 0} abandoned`) }));
+		`Today: ${today.offered || 0} offered, ${today.answered || 0} answered, ${today.abandoned || 0} abandoned`) }),
+	baLine(plan.get(g.group_id)));
 	return node;
 }
 
@@ -45,12 +70,28 @@ function render() {
 	$('clock').textContent = now.toLocaleTimeString(t('sv-SE', 'en-GB'), { hour: '2-digit', minute: '2-digit' });
 }
 
+async function loadPlan() {
+	planTimer = null;
+	try {
+		const sum = await api('GET', '/wfm/summary');
+		plan.clear();
+		for (const p of sum.groups) plan.set(p.group_id, p);
+		document.body.dataset.planAt = sum.at;
+		render();
+	} catch { /* the queue's figures stand alone; the next event tries again */ }
+}
+
+function planSoon() {
+	if (!planTimer) planTimer = setTimeout(loadPlan, PLAN_AFTER_EVENT_MS);
+}
+
 function connect() {
 	const es = new EventSource('/api/v1/acd/stream?access_token=' + encodeURIComponent(s.token));
 	es.addEventListener('group', (ev) => {
 		const g = JSON.parse(ev.data);
 		groups.set(g.group_id, { snap: g, got: Date.now() });
 		render();
+		planSoon();
 		$('updated').textContent = t('Uppdateras direkt när något ändras.', 'Updates as soon as anything changes.');
 		if (!document.body.dataset.ready) document.body.dataset.readyMs = String(Math.round(performance.now()));
 		document.body.dataset.ready = 'true';
@@ -72,4 +113,6 @@ function connect() {
 initLang(render);
 $('sign-out').addEventListener('click', logout);
 connect();
+loadPlan();
 setInterval(render, 1000);
+setInterval(planSoon, PLAN_EVERY_MS);
