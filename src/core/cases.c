@@ -15,8 +15,8 @@
 #include "base/contact.h"
 #include "core/personnummer.h"
 #include "core/resource.h"
-#include "kb/kb.h"
 #include "store/db.h"
+#include "text/text.h"
 
 static case_observer_h *observer;
 
@@ -1565,7 +1565,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 	*items = NULL;
 	*total = 0;
 	if (q->text) {
-		err = kb_fts_query(q->text, &match, &nterms);
+		err = text_fts_query(q->text, &match, &nterms);
 		if (err == ENOENT)
 			err = EBADMSG;
 		if (err)

@@ -22,17 +22,6 @@ int kb_migrate(struct db *db);
  * connection. Every connection that searches or writes articles needs it once;
  * kb_migrate does it for the connection it runs on. Idempotent. */
 int kb_search_init(struct db *db);
-/* The same for a bare SQLite handle (sqlite3 *): store/db.c calls it for every connection
- * it opens, read-only ones included, so any connection can read and write FTS5 tables
- * that use "lotsen_sv". Cheap: a stemmer is made only when a table opens. */
-int kb_fts_register(void *handle);
-/* An FTS5 MATCH expression for text searched over a "lotsen_sv" table: every word of
- * `text` stemmed as documents are, each to be a word of the row ("hemtjänsten" finds
- * "hemtjänst" and "hemtjänstens"; whole words: a part of a compound is not a word of it,
- * and prefixes are not searched, since FTS5 gathers every row of every word a prefix
- * starts before it can return the first). *match is malloc'ed; *nterms the number of
- * words. ENOENT if no word is left (stop words and one-character words are not searched). */
-int kb_fts_query(const char *text, char **match, size_t *nterms);
 
 /* --- the rules --- */
 

@@ -3,6 +3,7 @@
 #include "kb/kb_int.h"
 
 #include "store/db.h"
+#include "text/text.h"
 
 /* Tags, scopes and categories live in link tables so that filters stay plain SQL; the
  * search index (kb_fts) holds rendered text and, with its term dictionary (kb_terms), is
@@ -109,7 +110,7 @@ static const struct migration kb_migrations[] = {
          ") STRICT, WITHOUT ROWID;"
          "INSERT INTO kb_terms(term, df) SELECT term, doc FROM kb_vocab WHERE doc > 0;"
          /* The terms' best documents, best first: a term's row per document where its
-          * impact (kb_impact ×1000) reaches KB_IMPACT_MIN. A large index is searched
+          * impact (text_impact ×1000) reaches KB_IMPACT_MIN. A large index is searched
           * through these instead of ranking every document that holds a query word. */
          "CREATE TABLE kb_postings ("
          " term TEXT NOT NULL,"

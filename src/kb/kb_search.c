@@ -10,6 +10,7 @@
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "store/db.h"
+#include "text/text.h"
 
 #define MAX_WORDS       16  /* query words considered */
 #define MAX_PHRASES     400 /* terms in one MATCH expression */
@@ -76,7 +77,7 @@ struct plan {
 	const struct kb_dict *v;
 	const struct kb_words_list *wl; /* the municipality's synonyms and search words */
 	struct sb_stemmer *stemmer;
-	char qs[2 * MAX_WORDS][KB_TOKEN_MAX + 1]; /* the query's stems and base forms' stems */
+	char qs[2 * MAX_WORDS][TEXT_TOKEN_MAX + 1]; /* the query's stems and base forms' stems */
 	int nqs;
 	struct phrase ph[MAX_PHRASES];
 	size_t n;
@@ -166,9 +167,9 @@ static void add_suffixed(struct plan *p, const char *t, size_t n, int group)
 	const struct kb_dict *v = p->v;
 	size_t tc = nchars(t, n), lo = 0, hi = v->n, found = 0;
 	size_t hits[MAX_SUFFIX_SCAN];
-	char r[KB_TOKEN_MAX + 1];
+	char r[TEXT_TOKEN_MAX + 1];
 
-	if (tc < 4 || n > KB_TOKEN_MAX)
+	if (tc < 4 || n > TEXT_TOKEN_MAX)
 		return;
 	for (size_t k = 0; k < n; k++)
 		r[k] = t[n - 1 - k];
@@ -194,17 +195,17 @@ static void add_suffixed(struct plan *p, const char *t, size_t n, int group)
 /* Is `r` a word of the index, allowing the stemmer's and inflections' slack? */
 static bool part_ok(const struct plan *p, const char *r, size_t n)
 {
-	char buf[KB_TOKEN_MAX + 1];
+	char buf[TEXT_TOKEN_MAX + 1];
 	size_t i;
 
-	if (nchars(r, n) < 3 || n > KB_TOKEN_MAX)
+	if (nchars(r, n) < 3 || n > TEXT_TOKEN_MAX)
 		return false;
 	i = lower_bound(p->v, r, n);
 	if (i < p->v->n && strncmp(p->v->term[i], r, n) == 0 &&
 	    nchars(p->v->term[i], strlen(p->v->term[i])) <= nchars(r, n) + 2)
 		return true;
 	memcpy(buf, r, n);
-	return vocab_find(p->v, buf, kb_stem(p->stemmer, buf, n)) >= 0;
+	return vocab_find(p->v, buf, text_stem(p->stemmer, buf, n)) >= 0;
 }
 
 struct part {
@@ -251,11 +252,11 @@ static int split(const struct plan *p, const char *t, size_t off, size_t n, int 
 /* Damerau-Levenshtein distance over code points, giving up beyond `max`. */
 static int distance(const char *a, size_t an, const char *b, size_t bn, int max)
 {
-	uint32_t ca[KB_TOKEN_MAX], cb[KB_TOKEN_MAX];
-	int d[KB_TOKEN_MAX + 1][KB_TOKEN_MAX + 1];
+	uint32_t ca[TEXT_TOKEN_MAX], cb[TEXT_TOKEN_MAX];
+	int d[TEXT_TOKEN_MAX + 1][TEXT_TOKEN_MAX + 1];
 	size_t n = 0, m = 0;
 
-	for (size_t i = 0; i < an && n < KB_TOKEN_MAX;) {
+	for (size_t i = 0; i < an && n < TEXT_TOKEN_MAX;) {
 		unsigned char c = (unsigned char)a[i];
 		size_t l = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 		uint32_t x = 0;
@@ -264,7 +265,7 @@ static int distance(const char *a, size_t an, const char *b, size_t bn, int max)
 		ca[n++] = x;
 		i += l;
 	}
-	for (size_t i = 0; i < bn && m < KB_TOKEN_MAX;) {
+	for (size_t i = 0; i < bn && m < TEXT_TOKEN_MAX;) {
 		unsigned char c = (unsigned char)b[i];
 		size_t l = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 		uint32_t x = 0;
@@ -391,7 +392,7 @@ static void query_stem(struct plan *p, const char *t, size_t n)
 	for (int i = 0; i < p->nqs; i++)
 		if (strlen(p->qs[i]) == n && memcmp(p->qs[i], t, n) == 0)
 			return;
-	if (p->nqs < 2 * MAX_WORDS && n <= KB_TOKEN_MAX) {
+	if (p->nqs < 2 * MAX_WORDS && n <= TEXT_TOKEN_MAX) {
 		memcpy(p->qs[p->nqs], t, n);
 		p->qs[p->nqs++][n] = '\0';
 	}
@@ -428,10 +429,10 @@ static int plan_parts(struct plan *p, const struct kb_lex *lx, int group)
 	int hit = 0;
 
 	if (lx->nparts == 2) {
-		char tail[KB_TOKEN_MAX + 1];
+		char tail[TEXT_TOKEN_MAX + 1];
 		size_t tn = strlen(lx->part[1]);
 		memcpy(tail, lx->part[1], tn + 1);
-		tn = kb_stem(p->stemmer, tail, tn);
+		tn = text_stem(p->stemmer, tail, tn);
 		tail[tn] = '\0';
 		for (size_t i = 0; i < p->wl->nsyn; i++)
 			if (strncmp(p->wl->syn[i].from, lx->part[0], strlen(lx->part[0])) == 0 &&
@@ -441,17 +442,17 @@ static int plan_parts(struct plan *p, const struct kb_lex *lx, int group)
 	}
 
 	for (int k = 0; k < lx->nparts && k + 1 < POST_SUBS; k++) {
-		char s[KB_TOKEN_MAX + 1];
+		char s[TEXT_TOKEN_MAX + 1];
 		size_t n = strlen(lx->part[k]), sn, f = 0;
 		f += add_synonyms(p, lx->part[k], n, group, k + 1, 0.7);
-		if (n + 1 <= KB_TOKEN_MAX) { /* a first part's word ends in s: "fritids|avgift" */
-			char g[KB_TOKEN_MAX + 2];
+		if (n + 1 <= TEXT_TOKEN_MAX) { /* a first part's word ends in s: "fritids|avgift" */
+			char g[TEXT_TOKEN_MAX + 2];
 			memcpy(g, lx->part[k], n);
 			g[n] = 's';
 			f += add_synonyms(p, g, n + 1, group, k + 1, 0.7);
 		}
 		memcpy(s, lx->part[k], n + 1);
-		sn = kb_stem(p->stemmer, s, n);
+		sn = text_stem(p->stemmer, s, n);
 		s[sn] = '\0';
 		if (kb_nchars(s, sn) >= 3)
 			f += add_prefixed(p, s, sn, group, k + 1, 0.6, false);
@@ -462,17 +463,17 @@ static int plan_parts(struct plan *p, const struct kb_lex *lx, int group)
 
 static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 {
-	char t[KB_TOKEN_MAX + 1];
+	char t[TEXT_TOKEN_MAX + 1];
 	size_t n;
 	struct part parts[4];
 	struct kb_lex lx;
 	int np = 0;
 	bool known, lexed;
 
-	if (kb_stopword(raw, rawn) || rawn > KB_TOKEN_MAX)
+	if (text_stopword(raw, rawn) || rawn > TEXT_TOKEN_MAX)
 		return;
 	memcpy(t, raw, rawn);
-	n = kb_stem(p->stemmer, t, rawn);
+	n = text_stem(p->stemmer, t, rawn);
 	t[n] = '\0';
 	query_stem(p, t, n);
 
@@ -484,11 +485,11 @@ static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 	 * whole needs no parts ("klotter" is no "klot|ter"). */
 	lexed = kb_words_analyze(raw, rawn, !known, &lx) == 0;
 	if (lexed && strcmp(lx.lemma, raw) != 0) {
-		char l[KB_TOKEN_MAX + 1];
+		char l[TEXT_TOKEN_MAX + 1];
 		size_t ln = strlen(lx.lemma);
 		add_synonyms(p, lx.lemma, ln, group, 0, 1.0);
 		memcpy(l, lx.lemma, ln + 1);
-		ln = kb_stem(p->stemmer, l, ln);
+		ln = text_stem(p->stemmer, l, ln);
 		l[ln] = '\0';
 		query_stem(p, l, ln);
 		if (!known && (ln != n || memcmp(l, t, n) != 0))
@@ -511,7 +512,7 @@ static void plan_word(struct plan *p, const char *raw, size_t rawn, int group)
 }
 
 struct words {
-	char w[MAX_WORDS][KB_TOKEN_MAX + 1];
+	char w[MAX_WORDS][TEXT_TOKEN_MAX + 1];
 	size_t n;
 };
 
@@ -519,7 +520,7 @@ static int word_h(void *arg, const char *tok, size_t n, size_t start, size_t end
 {
 	struct words *ws = arg;
 
-	if (ws->n >= MAX_WORDS || n > KB_TOKEN_MAX)
+	if (ws->n >= MAX_WORDS || n > TEXT_TOKEN_MAX)
 		return 0;
 	for (size_t i = 0; i < ws->n; i++)
 		if (strlen(ws->w[i]) == n && memcmp(ws->w[i], tok, n) == 0)
@@ -584,7 +585,8 @@ static void plan_trim(struct plan *p)
 	if (p->n <= POST_PHRASES)
 		return;
 	for (size_t i = 0; i < p->n; i++)
-		r[i] = (struct ranked){i, p->ph[i].w * kb_idf(p->v->docs, p->v->df[p->ph[i].term])};
+		r[i] = (struct ranked){i,
+		                       p->ph[i].w * text_idf(p->v->docs, p->v->df[p->ph[i].term])};
 	qsort(r, p->n, sizeof(r[0]), cmp_ranked);
 	for (size_t i = 0; i < POST_PHRASES; i++)
 		keep[r[i].i] = true;
@@ -650,7 +652,7 @@ static int search_postings(struct db *db, const struct plan *p, const char *grou
 	}
 	for (size_t i = 0; i < p->n && !err; i++) {
 		const struct phrase *ph = &p->ph[i];
-		double w = ph->w * kb_idf(p->v->docs, p->v->df[ph->term]) / 1000.0;
+		double w = ph->w * text_idf(p->v->docs, p->v->df[ph->term]) / 1000.0;
 		int sub = ph->sub < POST_SUBS ? ph->sub : POST_SUBS - 1;
 		err = db_prepare(db, &s,
 		                 "SELECT doc, impact FROM kb_postings WHERE term = ?"
@@ -800,7 +802,7 @@ static char *snippet_make(const struct plan *p, struct sb_stemmer *st, const cha
 
 	if (!body)
 		body = "";
-	if (kb_tokenize(st, body, strlen(body), snip_h, &sn)) {
+	if (text_tokenize(st, body, strlen(body), snip_h, &sn)) {
 		free(sn.t);
 		return NULL;
 	}
@@ -1035,11 +1037,11 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 	p->wl = wl;
 	p->stemmer = conn->stemmer;
 	if (q->text)
-		kb_tokenize(NULL, q->text, strlen(q->text), word_h, &ws);
+		text_tokenize(NULL, q->text, strlen(q->text), word_h, &ws);
 	for (size_t i = 0; i < ws.n; i++) {
 		size_t before = p->n;
 		plan_word(p, ws.w[i], strlen(ws.w[i]), p->ngroups);
-		if (p->n > before || !kb_stopword(ws.w[i], strlen(ws.w[i])))
+		if (p->n > before || !text_stopword(ws.w[i], strlen(ws.w[i])))
 			p->ngroups++;
 	}
 	if (p->n == 0 && !keyword_any(p))
@@ -1176,12 +1178,12 @@ out:
 /* Does the index, or the municipality's synonyms, know the word in some form? */
 static bool word_found(struct plan *p, const char *w, size_t n)
 {
-	char t[KB_TOKEN_MAX + 1];
+	char t[TEXT_TOKEN_MAX + 1];
 	size_t tn;
 	size_t before = p->n;
 
 	memcpy(t, w, n);
-	tn = kb_stem(p->stemmer, t, n);
+	tn = text_stem(p->stemmer, t, n);
 	t[tn] = '\0';
 	if (vocab_find(p->v, t, tn) >= 0)
 		return true;
@@ -1229,12 +1231,12 @@ int kb_suggest(struct db *db, const char *text, char **out)
 	p->v = v;
 	p->wl = wl;
 	p->stemmer = conn->stemmer;
-	kb_tokenize(NULL, text, strlen(text), word_h, &ws);
+	text_tokenize(NULL, text, strlen(text), word_h, &ws);
 	for (size_t i = 0; i < ws.n; i++) {
 		const char *w = ws.w[i];
 		size_t n = strlen(w);
-		char best[KB_TOKEN_MAX + 1];
-		if (!kb_stopword(w, n) && !word_found(p, w, n) &&
+		char best[TEXT_TOKEN_MAX + 1];
+		if (!text_stopword(w, n) && !word_found(p, w, n) &&
 		    kb_words_suggest(w, n, best, sizeof(best)) == 0) {
 			/* Only a correction that search will find something for. */
 			for (char *c = best; *c; c++)

@@ -8,6 +8,7 @@
 #include "kb/kb_art.h"
 #include "kb/kb_int.h"
 #include "store/db.h"
+#include "text/text.h"
 
 #define WORD_MAX   60  /* characters of a synonym's word */
 #define PHRASE_MAX 200 /* characters of a search word (a missed question, often) */
@@ -23,7 +24,7 @@ void kb_words_list_clear(struct kb_words_list *l)
 }
 
 struct stems {
-	char (*w)[KB_TOKEN_MAX + 1];
+	char (*w)[TEXT_TOKEN_MAX + 1];
 	int n, max;
 };
 
@@ -31,7 +32,7 @@ static int stem_h(void *arg, const char *tok, size_t n, size_t start, size_t end
 {
 	struct stems *s = arg;
 
-	if (s->n < s->max && n <= KB_TOKEN_MAX) {
+	if (s->n < s->max && n <= TEXT_TOKEN_MAX) {
 		memcpy(s->w[s->n], tok, n);
 		s->w[s->n++][n] = '\0';
 	}
@@ -71,18 +72,18 @@ static int list_read(struct db *db, struct kb_conn *c, struct kb_words_list *l)
 			l->syn = x;
 		}
 		struct kb_syn *y = &l->syn[l->nsyn];
-		struct stems from = {(char(*)[KB_TOKEN_MAX + 1]) y->from, 0, 1};
+		struct stems from = {(char(*)[TEXT_TOKEN_MAX + 1]) y->from, 0, 1};
 		struct stems to = {y->to, 0, KB_SYN_WORDS};
 		const char *w = stmt_text(s, 0), *m = stmt_text(s, 1);
 		*y = (struct kb_syn){0};
 		/* Unstemmed, so that stop words and short words still count as said. */
-		kb_tokenize(NULL, w, strlen(w), stem_h, &from);
-		kb_tokenize(c->stemmer, m, strlen(m), stem_h, &to);
+		text_tokenize(NULL, w, strlen(w), stem_h, &from);
+		text_tokenize(c->stemmer, m, strlen(m), stem_h, &to);
 		y->nto = to.n;
 		if (from.n == 1) {
 			size_t fn = strlen(y->from);
 			memcpy(y->from_stem, y->from, fn + 1);
-			y->from_stem[kb_stem(c->stemmer, y->from_stem, fn)] = '\0';
+			y->from_stem[text_stem(c->stemmer, y->from_stem, fn)] = '\0';
 		}
 		if (from.n == 1 && to.n > 0)
 			l->nsyn++;
@@ -108,7 +109,7 @@ static int list_read(struct db *db, struct kb_conn *c, struct kb_words_list *l)
 		struct stems ws = {k->word, 0, KB_SYN_WORDS};
 		const char *ph = stmt_text(s, 0);
 		*k = (struct kb_keyword){0};
-		kb_tokenize(c->stemmer, ph, strlen(ph), stem_h, &ws);
+		text_tokenize(c->stemmer, ph, strlen(ph), stem_h, &ws);
 		k->nwords = ws.n;
 		k->article_id = stmt_int(s, 1);
 		if (k->nwords > 0)
@@ -372,13 +373,13 @@ static int count_h(void *arg, const char *tok, size_t n, size_t start, size_t en
 /* Between one and KB_SYN_WORDS words that are not stop words. */
 static bool phrase_ok(const char *ph)
 {
-	struct sb_stemmer *st = kb_stemmer_new();
+	struct sb_stemmer *st = text_stemmer_new();
 	int n = 0;
 
 	if (!st)
 		return false;
-	kb_tokenize(st, ph, strlen(ph), count_h, &n);
-	kb_stemmer_free(st);
+	text_tokenize(st, ph, strlen(ph), count_h, &n);
+	text_stemmer_free(st);
 	return n >= 1 && n <= KB_SYN_WORDS;
 }
 

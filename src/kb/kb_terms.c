@@ -7,6 +7,7 @@
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "store/db.h"
+#include "text/text.h"
 
 /* ================================================================================
  * Per-connection state
@@ -33,7 +34,7 @@ static void conn_free(void *p)
 	if (c->words)
 		kb_words_list_clear(c->words);
 	free(c->words);
-	kb_stemmer_free(c->stemmer);
+	text_stemmer_free(c->stemmer);
 	free(c);
 }
 
@@ -45,10 +46,10 @@ int kb_conn_get(struct db *db, struct kb_conn **cp)
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return ENOMEM;
-		c->stemmer = kb_stemmer_new();
+		c->stemmer = text_stemmer_new();
 		c->exact_max_docs = KB_EXACT_MAX_DOCS;
 		if (!c->stemmer || db_slot_set(db, DB_SLOT_KB, c, conn_free)) {
-			kb_stemmer_free(c->stemmer);
+			text_stemmer_free(c->stemmer);
 			free(c);
 			return ENOMEM;
 		}
@@ -280,7 +281,7 @@ static int termset_fill(struct termset *ts, struct sb_stemmer *st, const char *c
 
 	for (ts->col = 0; ts->col < 3 && !err; ts->col++)
 		if (cols[ts->col])
-			err = kb_tokenize(st, cols[ts->col], strlen(cols[ts->col]), term_h, ts);
+			err = text_tokenize(st, cols[ts->col], strlen(cols[ts->col]), term_h, ts);
 	if (err || ts->ntok == 0)
 		return err;
 	all = calloc(ts->ntok, sizeof(*all));
@@ -367,7 +368,7 @@ static int postings_put(struct db *db, int64_t id, const struct termset *ts, boo
 
 	kb_buf_str(&b, "[");
 	for (size_t i = 0; i < ts->n; i++) {
-		int64_t imp = (int64_t)(kb_impact(ts->term[i].tf, ts->len) * 1000.0 + 0.5);
+		int64_t imp = (int64_t)(text_impact(ts->term[i].tf, ts->len) * 1000.0 + 0.5);
 		if (imp < KB_IMPACT_MIN || !term_plain(ts->term[i].t))
 			continue;
 		kb_buf_str(&b, b.n > 1 ? ",[" : "[");

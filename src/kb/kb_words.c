@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "kb/kb_int.h"
+#include "text/text.h"
 
 /* Where Debian and others put the dictionary; LOTSEN_DICT_DIR comes first. */
 static const char *const dict_dirs[] = {"/usr/share/hunspell", "/usr/share/myspell/dicts",
@@ -20,14 +21,14 @@ static const char *const dict_dirs[] = {"/usr/share/hunspell", "/usr/share/myspe
 #define CACHE_SLOTS 4096 /* words remembered; the cache starts over when it is full */
 
 struct entry {
-	char word[KB_TOKEN_MAX + 1];
+	char word[TEXT_TOKEN_MAX + 1];
 	struct kb_lex lex;
 	bool used;
 };
 
 struct sugg {
-	char word[KB_TOKEN_MAX + 1];
-	char best[KB_TOKEN_MAX + 1]; /* "" when the dictionary had nothing */
+	char word[TEXT_TOKEN_MAX + 1];
+	char best[TEXT_TOKEN_MAX + 1]; /* "" when the dictionary had nothing */
 	bool used;
 };
 
@@ -98,11 +99,11 @@ static size_t hash(const char *w)
 /* Is this a word of the dictionary on its own (not a part only compounds allow)? */
 static bool known(const char *w, size_t n, size_t min)
 {
-	char buf[KB_TOKEN_MAX + 1];
+	char buf[TEXT_TOKEN_MAX + 1];
 	char **l;
 	int k;
 
-	if (kb_nchars(w, n) < min || n > KB_TOKEN_MAX)
+	if (kb_nchars(w, n) < min || n > TEXT_TOKEN_MAX)
 		return false;
 	memcpy(buf, w, n);
 	buf[n] = '\0';
@@ -129,10 +130,10 @@ static void lemma_of(const char *w, char *out)
 		size_t c = 0, ln = strlen(l[i]);
 		while (l[i][c] && l[i][c] == w[c])
 			c++;
-		if (ln > KB_TOKEN_MAX || strchr(l[i], ' ') != NULL || c < 3 || c + 3 < ln)
+		if (ln > TEXT_TOKEN_MAX || strchr(l[i], ' ') != NULL || c < 3 || c + 3 < ln)
 			continue; /* "matavfallspåsarna" → "matpåse" loses the word */
 		if (!out[0] || c > best || (c == best && ln < strlen(out))) {
-			snprintf(out, KB_TOKEN_MAX + 1, "%s", l[i]);
+			snprintf(out, TEXT_TOKEN_MAX + 1, "%s", l[i]);
 			best = c;
 		}
 	}
@@ -141,7 +142,7 @@ static void lemma_of(const char *w, char *out)
 
 static void part_add(struct kb_lex *x, const char *w, size_t n)
 {
-	if (x->nparts < KB_LEX_PARTS && n <= KB_TOKEN_MAX) {
+	if (x->nparts < KB_LEX_PARTS && n <= TEXT_TOKEN_MAX) {
 		memcpy(x->part[x->nparts], w, n);
 		x->part[x->nparts++][n] = '\0';
 	}
@@ -159,8 +160,8 @@ static bool split2(const char *w, size_t n, size_t *ln, size_t *roff, bool *plus
 		if (((unsigned char)w[i] & 0xc0) == 0x80)
 			continue;
 		/* A first part in -a joins with -e-: "förskol|e|plats" is "förskola" + "plats". */
-		if (w[i] == 'e' && i + 3 <= n && i < KB_TOKEN_MAX) {
-			char a[KB_TOKEN_MAX + 1];
+		if (w[i] == 'e' && i + 3 <= n && i < TEXT_TOKEN_MAX) {
+			char a[TEXT_TOKEN_MAX + 1];
 			memcpy(a, w, i);
 			a[i] = 'a';
 			if (known(w + i + 1, n - i - 1, 2) && known(a, i + 1, 3)) {
@@ -211,7 +212,7 @@ static void analyze_parts(const char *w, struct kb_lex *x)
 	if (kb_nchars(x->lemma, n) >= 6 && split2(x->lemma, n, &ln, &roff, &plus_a)) {
 		part_add(x, x->lemma, ln);
 		part_add(x, x->lemma + roff, n - roff);
-		if (plus_a && ln < KB_TOKEN_MAX) {
+		if (plus_a && ln < TEXT_TOKEN_MAX) {
 			x->part[0][ln] = 'a';
 			x->part[0][ln + 1] = '\0';
 		}
@@ -251,10 +252,10 @@ static void analyze(const char *w, bool parts, struct kb_lex *x)
 
 int kb_words_analyze(const char *w, size_t n, bool parts, struct kb_lex *out)
 {
-	char word[KB_TOKEN_MAX + 1];
+	char word[TEXT_TOKEN_MAX + 1];
 	struct entry *e;
 
-	if (n == 0 || n > KB_TOKEN_MAX)
+	if (n == 0 || n > TEXT_TOKEN_MAX)
 		return EINVAL;
 	if (!kb_words_ready())
 		return ENOENT;
@@ -295,12 +296,12 @@ int kb_words_analyze(const char *w, size_t n, bool parts, struct kb_lex *out)
 
 int kb_words_suggest(const char *w, size_t n, char *out, size_t outsz)
 {
-	char word[KB_TOKEN_MAX + 1];
+	char word[TEXT_TOKEN_MAX + 1];
 	char **l;
 	int k;
 	size_t slots = CACHE_SLOTS / 8;
 
-	if (n == 0 || n > KB_TOKEN_MAX || outsz == 0)
+	if (n == 0 || n > TEXT_TOKEN_MAX || outsz == 0)
 		return EINVAL;
 	out[0] = '\0';
 	if (!kb_words_ready())

@@ -13,8 +13,8 @@
 #include <sqlite3.h>
 
 #include "base/log.h"
-#include "kb/kb.h"
 #include "store/wal_sync.h"
+#include "text/text.h"
 
 #define STMT_CACHE  256   /* open-addressed by the SQL text's address */
 #define DYN_CACHE   128   /* statements whose text is built at run time, cached by content */
@@ -279,7 +279,7 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Tables of every module may use the Swedish tokenizer (the case index does, in
 	 * the core schema), so every connection has it from the start. */
-	err = kb_fts_register(db->h);
+	err = text_fts_register(db->h);
 	if (err)
 		goto out;
 	if (!(opts && opts->readonly)) {

@@ -1,4 +1,6 @@
-/* Swedish text for FTS5: the "lotsen_sv" tokenizer (Snowball stems) and "kb_rank" (BM25F). */
+/* Swedish text for FTS5: the "lotsen_sv" tokenizer (Snowball stems), the "kb_rank"
+ * ranking function (BM25F over a title, tags and body) and MATCH queries built the same
+ * way; used by the knowledge base and by case search. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,10 +12,7 @@
 #include <libstemmer.h>
 #include <sqlite3.h>
 
-#include "base/calendar.h"
-#include "kb/kb.h"
-#include "kb/kb_int.h"
-#include "store/db.h"
+#include "text/text.h"
 
 /* ================================================================================
  * Words
@@ -42,12 +41,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-bool kb_stopword(const char *w, size_t n)
+bool text_stopword(const char *w, size_t n)
 {
-	char key[KB_TOKEN_MAX + 1];
+	char key[TEXT_TOKEN_MAX + 1];
 	const char *k = key;
 
-	if (n > KB_TOKEN_MAX)
+	if (n > TEXT_TOKEN_MAX)
 		return false;
 	memcpy(key, w, n);
 	key[n] = '\0';
@@ -55,12 +54,12 @@ bool kb_stopword(const char *w, size_t n)
 	               sizeof(stopwords[0]), cmp_str) != NULL;
 }
 
-struct sb_stemmer *kb_stemmer_new(void)
+struct sb_stemmer *text_stemmer_new(void)
 {
 	return sb_stemmer_new("swedish", "UTF_8");
 }
 
-void kb_stemmer_free(struct sb_stemmer *s)
+void text_stemmer_free(struct sb_stemmer *s)
 {
 	if (s)
 		sb_stemmer_delete(s);
@@ -188,7 +187,7 @@ static size_t snowball(struct sb_stemmer *stemmer, char *w, size_t n)
  * "bygglovet") and removes a final s only when no other ending went first ("platser" →
  * "plats" but "plats" → "plat"). Cutting those too brings the forms of one word to one
  * stem; the cost is a few collisions between short words. */
-size_t kb_stem(struct sb_stemmer *stemmer, char *w, size_t n)
+size_t text_stem(struct sb_stemmer *stemmer, char *w, size_t n)
 {
 	static const char s_ending[] = "bcdfghjklmnoprtvy"; /* Snowball's valid s-endings */
 
@@ -202,21 +201,22 @@ size_t kb_stem(struct sb_stemmer *stemmer, char *w, size_t n)
 }
 
 static int emit(struct sb_stemmer *stemmer, char *w, size_t n, size_t nchars, size_t start,
-                size_t end, kb_token_h *h, void *arg)
+                size_t end, text_token_h *h, void *arg)
 {
 	if (nchars < 2 && !has_digit(w, n))
 		return 0;
 	if (!stemmer || has_digit(w, n))
 		return h(arg, w, n, start, end);
-	if (kb_stopword(w, n))
+	if (text_stopword(w, n))
 		return 0;
-	return h(arg, w, kb_stem(stemmer, w, n), start, end);
+	return h(arg, w, text_stem(stemmer, w, n), start, end);
 }
 
-int kb_tokenize(struct sb_stemmer *stemmer, const char *text, size_t len, kb_token_h *h, void *arg)
+int text_tokenize(struct sb_stemmer *stemmer, const char *text, size_t len, text_token_h *h,
+                  void *arg)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	char w[KB_TOKEN_MAX + 4];
+	char w[TEXT_TOKEN_MAX + 4];
 	size_t i = 0, n = 0, nchars = 0, start = 0, end = 0;
 	int err;
 
@@ -227,7 +227,7 @@ int kb_tokenize(struct sb_stemmer *stemmer, const char *text, size_t len, kb_tok
 		if (c) {
 			if (n == 0)
 				start = i;
-			if (n + 4 <= KB_TOKEN_MAX) {
+			if (n + 4 <= TEXT_TOKEN_MAX) {
 				n += utf8_put(c, w + n);
 				nchars++;
 			}
@@ -264,7 +264,7 @@ static int sv_create(void *ud, const char **args, int nargs, Fts5Tokenizer **out
 
 	if (!t)
 		return SQLITE_NOMEM;
-	t->stemmer = kb_stemmer_new();
+	t->stemmer = text_stemmer_new();
 	if (!t->stemmer) {
 		free(t);
 		return SQLITE_ERROR;
@@ -277,7 +277,7 @@ static void sv_delete(Fts5Tokenizer *tok)
 {
 	struct sv_tokenizer *t = (struct sv_tokenizer *)tok;
 
-	kb_stemmer_free(t->stemmer);
+	text_stemmer_free(t->stemmer);
 	free(t);
 }
 
@@ -298,7 +298,7 @@ static int sv_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *tex
 	bool query = (flags & FTS5_TOKENIZE_QUERY) != 0;
 	int err;
 
-	err = kb_tokenize(query ? NULL : t->stemmer, text, (size_t)n, sv_token_h, &c);
+	err = text_tokenize(query ? NULL : t->stemmer, text, (size_t)n, sv_token_h, &c);
 	if (err == ENOMEM)
 		return SQLITE_NOMEM;
 	return err;
@@ -323,7 +323,7 @@ static const double k1 = 1.2;
  * to the same value, when it leaves the index. */
 static const double ref_avg[3] = {6.0, 4.0, 120.0};
 
-double kb_impact(const int tf[3], const int len[3])
+double text_impact(const int tf[3], const int len[3])
 {
 	double tfw = 0;
 
@@ -334,7 +334,7 @@ double kb_impact(const int tf[3], const int len[3])
 	return tfw > 0 ? tfw * (k1 + 1.0) / (tfw + k1) : 0.0;
 }
 
-double kb_idf(int64_t docs, int64_t df)
+double text_idf(int64_t docs, int64_t df)
 {
 	return log(1.0 + ((double)docs - (double)df + 0.5) / ((double)df + 0.5));
 }
@@ -464,7 +464,7 @@ static fts5_api *fts5_api_get(sqlite3 *h)
 	return api;
 }
 
-int kb_fts_register(void *handle)
+int text_fts_register(void *handle)
 {
 	static const fts5_tokenizer tok = {sv_create, sv_delete, sv_tokenize};
 	sqlite3 *h = handle;
@@ -484,13 +484,8 @@ int kb_fts_register(void *handle)
 	return 0;
 }
 
-int kb_search_init(struct db *db)
-{
-	return kb_fts_register(db_native(db));
-}
-
 struct terms_ctx {
-	struct kb_buf *b;
+	FILE *f; /* the MATCH expression being written (open_memstream) */
 	size_t n;
 };
 
@@ -505,137 +500,43 @@ static int term_h(void *arg, const char *tok, size_t n, size_t start, size_t end
 		return 0;
 	/* Tokens are letters and digits only (fold() drops everything else), so a quoted
 	 * token needs no escaping. */
-	kb_buf_str(c->b, c->n++ ? " \"" : "\"");
-	kb_buf_add(c->b, tok, n);
-	kb_buf_str(c->b, "\"");
+	if (fprintf(c->f, "%s\"%.*s\"", c->n++ ? " " : "", (int)n, tok) < 0)
+		return ENOMEM;
 	return 0;
 }
 
-int kb_fts_query(const char *text, char **match, size_t *nterms)
+int text_fts_query(const char *text, char **match, size_t *nterms)
 {
-	struct kb_buf b = {0};
-	struct terms_ctx c = {&b, 0};
+	struct terms_ctx c = {NULL, 0};
 	struct sb_stemmer *st;
+	char *buf = NULL;
+	size_t len = 0;
 	int err;
 
 	*match = NULL;
 	*nterms = 0;
 	if (!text)
 		return EINVAL;
-	st = kb_stemmer_new();
-	if (!st)
+	c.f = open_memstream(&buf, &len);
+	if (!c.f)
 		return ENOMEM;
-	err = kb_tokenize(st, text, strlen(text), term_h, &c);
-	kb_stemmer_free(st);
+	st = text_stemmer_new();
+	if (!st) {
+		fclose(c.f);
+		free(buf);
+		return ENOMEM;
+	}
+	err = text_tokenize(st, text, strlen(text), term_h, &c);
+	text_stemmer_free(st);
+	if (fclose(c.f) != 0 && !err)
+		err = ENOMEM;
 	if (!err && c.n == 0)
 		err = ENOENT;
 	if (err) {
-		free(kb_buf_take(&b));
+		free(buf);
 		return err;
 	}
-	*match = kb_buf_take(&b);
+	*match = buf;
 	*nterms = c.n;
-	return *match ? 0 : ENOMEM;
-}
-
-/* ================================================================================
- * Small helpers
- * ================================================================================ */
-
-/* Today in Stockholm, as "YYYY-MM-DD". */
-void kb_today(int64_t now, char out[11])
-{
-	struct local_time lt;
-
-	calendar_local_from_utc(now, &lt);
-	calendar_date_format(&lt.date, out);
-}
-
-bool kb_date_valid(const char *s)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d;
-
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return false;
-	return true;
-}
-
-void kb_buf_add(struct kb_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-void kb_buf_str(struct kb_buf *b, const char *s)
-{
-	kb_buf_add(b, s, strlen(s));
-}
-
-void kb_buf_fmt(struct kb_buf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		kb_buf_add(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	kb_buf_add(b, big, (size_t)n);
-	free(big);
-}
-
-char *kb_buf_take(struct kb_buf *b)
-{
-	char *p;
-
-	if (b->oom) {
-		free(b->p);
-		*b = (struct kb_buf){0};
-		return NULL;
-	}
-	if (!b->p)
-		kb_buf_add(b, "", 0);
-	p = b->p;
-	*b = (struct kb_buf){0};
-	return p;
+	return 0;
 }
