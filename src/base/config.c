@@ -30,6 +30,20 @@ void config_defaults(struct config *c)
 	c->login_period_s = 600;
 	c->login_addr_burst = 50; /* per address: an office shares one */
 	c->login_addr_period_s = 600;
+	c->mail_poll_s = 60;
+}
+
+static int set_yes_no(bool *dst, const char *v, char *err, size_t errlen, const char *key)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+		*dst = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+		*dst = false;
+	else {
+		snprintf(err, errlen, "%s: use yes or no", key);
+		return EINVAL;
+	}
+	return 0;
 }
 
 static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
@@ -121,6 +135,33 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->read_workers, value, 0, 8, err, errlen, key);
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
 		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
+	if (strcmp(key, "smtp-url") == 0) {
+		if (*value && strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0) {
+			snprintf(err, errlen, "%s: use smtp://HOST:PORT or smtps://HOST:PORT", key);
+			return EINVAL;
+		}
+		return set_str(c->smtp_url, sizeof(c->smtp_url), value, err, errlen, key);
+	}
+	if (strcmp(key, "smtp-user") == 0)
+		return set_str(c->smtp_user, sizeof(c->smtp_user), value, err, errlen, key);
+	if (strcmp(key, "smtp-password") == 0)
+		return set_str(c->smtp_password, sizeof(c->smtp_password), value, err, errlen, key);
+	if (strcmp(key, "smtp-starttls") == 0)
+		return set_yes_no(&c->smtp_starttls, value, err, errlen, key);
+	if (strcmp(key, "mail-domain") == 0)
+		return set_str(c->mail_domain, sizeof(c->mail_domain), value, err, errlen, key);
+	if (strcmp(key, "mail-files") == 0)
+		return set_str(c->mail_files, sizeof(c->mail_files), value, err, errlen, key);
+	if (strcmp(key, "mail-poll-seconds") == 0)
+		return set_long(&c->mail_poll_s, value, 1, 86400, err, errlen, key);
+	if (strcmp(key, "mail-test-crash") == 0) {
+		if (*value && strcmp(value, "before-store") && strcmp(value, "after-store")) {
+			snprintf(err, errlen, "%s: use before-store or after-store", key);
+			return EINVAL;
+		}
+		return set_str(c->mail_test_crash, sizeof(c->mail_test_crash), value, err, errlen,
+		               key);
+	}
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -133,7 +174,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
 	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
-	         "http-body-min-rate, read-workers, rtp-timeout, demo)",
+	         "http-body-min-rate, read-workers, rtp-timeout, smtp-url, smtp-user, "
+	         "smtp-password, smtp-starttls, mail-domain, mail-files, mail-poll-seconds, demo)",
 	         key);
 	return EINVAL;
 }
