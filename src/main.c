@@ -29,6 +29,7 @@
 #include "core/resource.h"
 #include "http/http.h"
 #include "kb/kb.h"
+#include "mail/mail.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -193,6 +194,8 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = tel_store_migrate(*db);
 	if (!err)
 		err = report_store_migrate(*db);
+	if (!err)
+		err = mail_migrate(*db);
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -692,6 +695,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	mail_init();
 	/* Stockholm time for the whole process, set before any thread starts. */
 	if (calendar_tz_init() != 0)
 		log_warn("calendar.tz", "zone=Europe/Stockholm tzdata=missing rule=builtin-eu");

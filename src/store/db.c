@@ -759,6 +759,13 @@ void *db_native(struct db *db)
 	return db->h;
 }
 
+const char *db_filename(const struct db *db)
+{
+	const char *f = sqlite3_db_filename(db->h, "main");
+
+	return f ? f : "";
+}
+
 int db_migrate(struct db *db, const char *module, const struct migration *m, size_t n)
 {
 	struct stmt *s;

@@ -96,7 +96,7 @@ int db_writable(struct db *db, int64_t now);
 /* Per-connection data a module keeps with the connection (the knowledge base's term
  * dictionary): one slot per key, owned by the connection once set, freed by db_close
  * (or when the slot is set again) with the `free_h` given. */
-enum { DB_SLOT_KB = 0, DB_SLOTS };
+enum { DB_SLOT_KB = 0, DB_SLOT_MAIL, DB_SLOTS };
 typedef void(db_slot_free_h)(void *p);
 void *db_slot_get(const struct db *db, int key);
 /* EINVAL for a key out of range (then `p` is not taken). */
@@ -106,6 +106,10 @@ int db_slot_set(struct db *db, int key, void *p, db_slot_free_h *free_h);
  * a running statement stops and stmt_step returns ETIMEDOUT (a read; a write inside a
  * transaction is rolled back by its caller as on any error). 0 removes the budget. */
 void db_budget_set(struct db *db, int64_t ms);
+
+/* The database file's path ("" for an in-memory database): where files kept beside the
+ * database (mail, attachments) go by default. */
+const char *db_filename(const struct db *db);
 
 /* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
 void *db_native(struct db *db);

@@ -1,0 +1,121 @@
+/* E-mail: group mailboxes in (parse, store, thread into cases), answers and notices out.
+ *
+ * Intake is the same for IMAP and `lotsen mail import`: the raw RFC 5322 message goes to
+ * mail_intake, which parses it with GMime, stores the message, its raw file and its
+ * attachments, threads it into a case or opens one (channel email, the mailbox's group)
+ * and records the fetcher's exactly-once key, all in one transaction. Answers are
+ * composed into mail_outbox, which the sender (mail_smtp.c) empties. See docs/mail.md.
+ */
+#ifndef LOTSEN_MAIL_MAIL_H
+#define LOTSEN_MAIL_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* GMime's one-time set-up: call once at start-up before any other mail function (and
+ * before threads that parse mail start). mail_shutdown undoes it at exit. */
+void mail_init(void);
+void mail_shutdown(void);
+
+/* The "mail" migrations: mailboxes, messages, attachments, seen UIDs, outbox. */
+int mail_migrate(struct db *db);
+
+/* Limits and places, kept with the database connection (mail_setup). A connection that
+ * was never set up uses the defaults and `<db file>.files` (none for :memory:). */
+#define MAIL_MAX_BYTES_DEFAULT      (25 * 1024 * 1024) /* setting mail-max-bytes */
+#define MAIL_MAX_ATTACHMENT_DEFAULT (20 * 1024 * 1024) /* larger: named, not stored */
+#define MAIL_MAX_PARTS_DEFAULT      500                /* more: kept raw, parsed = 0 */
+struct mail_config {
+	size_t max_bytes;      /* a larger message is kept raw (parsed = 0), not parsed */
+	size_t max_attachment; /* a larger attachment is recorded by name and size only */
+	size_t max_parts;      /* MIME parts a message may have before it is kept raw */
+	const char *files;     /* directory for message and attachment files (setting
+	                          mail-files); NULL or "": `<db file>.files` */
+	const char *domain;    /* right-hand side of our Message-IDs (setting mail-domain);
+	                          NULL or "": the mailbox address's domain */
+};
+/* Copy `c` into the connection (0 fields: defaults). ENOMEM. */
+int mail_setup(struct db *db, const struct mail_config *c);
+
+/* The fetcher's exactly-once key of a message in a mailbox's folder. */
+struct mail_seen_key {
+	int64_t uidvalidity;
+	int64_t uid;
+};
+
+/* Take one raw message that arrived in mailbox `mailbox_id`: parse, store, thread into a
+ * case or open one, record `seen` (NULL for an import), all in one transaction.
+ * Returns 0 (*case_id and *message_row set); EEXIST when `seen` was recorded before, or
+ * (import) this very message (same Message-ID and bytes) is already stored in the
+ * mailbox: nothing written, *case_id and *message_row name the earlier one; ENOENT for an
+ * unknown or inactive mailbox or when no agreement covers the mailbox's group (nothing
+ * written: the message stays where it was); or another errno value. A message that
+ * cannot be parsed is stored raw (parsed = 0) and still gets a case. */
+int mail_intake(struct db *db, int64_t mailbox_id, const char *raw, size_t len, int64_t now,
+                const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row);
+
+/* What mail_intake did, for counts (the import's summary, the fetcher's log). */
+struct mail_intake_info {
+	bool threaded;     /* joined an existing case (else a new case was opened) */
+	bool parsed;       /* false: kept raw only */
+	bool needs_review; /* referred to a case the sender has no link to: a new case was
+	                      opened and marked for a human */
+	bool receipt;      /* a receipt auto-reply was queued */
+};
+int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t len, int64_t now,
+                   const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row,
+                   struct mail_intake_info *info);
+
+/* The headers the loop and bulk rules look at (borrowed strings, NULL when absent). */
+struct mail_head {
+	const char *from_addr;      /* the sender's address */
+	const char *auto_submitted; /* Auto-Submitted */
+	const char *precedence;     /* Precedence */
+	const char *list_id;        /* List-Id */
+	const char *list_unsubscribe;
+	const char *message_id; /* without <> */
+	const char *own_domain; /* our Message-ID domain: mail from it is ours */
+};
+/* Whether an automatic reply (a receipt) may go to this sender: not to Auto-Submitted
+ * other than "no", Precedence bulk/list/junk, mailing lists, mailer-daemon, postmaster or
+ * no-reply senders, an empty sender, or our own messages. The daily cap per address is
+ * checked by the caller (mail_autoreply_take). */
+bool mail_may_autoreply(const struct mail_head *h);
+#define MAIL_AUTOREPLIES_PER_DAY 3
+
+/* Compose an agent's answer to the latest incoming mail of case `case_id`: Message-ID,
+ * In-Reply-To, References, "[Lotsen #case]" in the subject, the mailbox's signature,
+ * UTF-8 quoted-printable. Queued in mail_outbox and kept on the case as an outgoing
+ * message, in one transaction. ENOENT: no such case; ENOMSG: the case has no incoming
+ * mail to answer; EDESTADDRREQ: no address to answer to; EINVAL: empty text. */
+int mail_compose_answer(struct db *db, int64_t case_id, int64_t user_id, const char *text,
+                        int64_t now, int64_t *outbox_id);
+
+/* One queued message for the sender (owned strings; mail_out_reset frees them). */
+struct mail_out {
+	int64_t id;       /* mail_outbox.id */
+	int64_t case_id;  /* 0 if none */
+	char kind[16];    /* answer, receipt, notice, report */
+	char *from_addr;  /* envelope sender: the mailbox's address */
+	char *to_addr;    /* envelope recipient */
+	char *raw;        /* the composed RFC 5322 message, CRLF line ends */
+	size_t raw_len;   /* bytes of raw */
+	int64_t attempts; /* sends tried before this one */
+};
+void mail_out_reset(struct mail_out *o);
+/* The next queued message due at `now` (status becomes 'sending'); ENOENT if none. */
+int mail_outbox_next(struct db *db, int64_t now, struct mail_out *out);
+/* The sender's result: err 0 → sent; else retried after 1, 5, 15, 60 minutes and then
+ * every 4 hours, and 'failed' (kept and shown) once 24 hours have passed since it was
+ * queued. `error` is the server's answer (no password in it). */
+int mail_outbox_done(struct db *db, int64_t id, int err, const char *error, int64_t now);
+/* Rows left 'sending' by a process that stopped go back to 'queued' (at start-up). */
+int mail_outbox_recover(struct db *db);
+
+/* `lotsen mail import --mailbox ADDRESS --db FILE FILE.eml|MAILDIR…` */
+int mail_cli(int argc, char **argv);
+
+#endif
