@@ -30,6 +30,7 @@
 #include "http/http.h"
 #include "kb/kb.h"
 #include "mail/mail.h"
+#include "mail/mail_net.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -263,6 +264,7 @@ static int cmd_serve(int argc, char **argv)
 	struct http *http = NULL;
 	struct tel *tel = NULL;
 	struct db *db = NULL;
+	struct mail_net_config mail_cfg;
 	enum log_level lvl;
 	char err_msg[300];
 	int c, err;
@@ -380,6 +382,26 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 	app.tel = tel;
+	/* Mail after the loop's other parts: the fetchers hand their messages to the loop. */
+	{
+		struct mail_config mc = {.files = cfg.mail_files, .domain = cfg.mail_domain};
+		err = mail_setup(db, &mc);
+	}
+	mail_cfg = (struct mail_net_config){
+	        .smtp_url = cfg.smtp_url,
+	        .smtp_user = cfg.smtp_user,
+	        .smtp_password = cfg.smtp_password,
+	        .smtp_starttls = cfg.smtp_starttls,
+	        .poll_s = (unsigned)cfg.mail_poll_s,
+	        .test_crash = cfg.mail_test_crash,
+	};
+	if (!err)
+		err = mail_net_start(&app.mail, db, &mail_cfg);
+	if (err) {
+		fprintf(stderr, "lotsen: the mail fetchers and sender did not start: %s\n",
+		        strerror(err));
+		goto out;
+	}
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	tmr_init(&deliver_tmr);
@@ -389,6 +411,9 @@ static int cmd_serve(int argc, char **argv)
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
 out:
+	/* The mail threads first: they hand work to the loop and its database. */
+	mail_net_stop(app.mail);
+	app.mail = NULL;
 	app.tel = NULL;
 	tel_free(tel);
 	http_stop(http);

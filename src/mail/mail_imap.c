@@ -399,7 +399,7 @@ static int session(struct mail_fetcher *f, bool *was_connected, char *why, size_
 	r = tls ? mailimap_ssl_connect(imap, bx->host, port)
 	        : mailimap_socket_connect(imap, bx->host, port);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
-		snprintf(why, whylen, "cannot connect to %s:%u%s", bx->host, port,
+		snprintf(why, whylen, "cannot connect to %.100s:%u%s", bx->host, port,
 		         tls ? " with TLS" : "");
 		err = ECONNREFUSED;
 		goto out;
@@ -416,7 +416,7 @@ static int session(struct mail_fetcher *f, bool *was_connected, char *why, size_
 	}
 	r = mailimap_login(imap, bx->user, bx->password);
 	if (r != MAILIMAP_NO_ERROR) {
-		snprintf(why, whylen, "LOGIN as %s refused: %s", bx->user, server_said(imap));
+		snprintf(why, whylen, "LOGIN as %.80s refused: %.80s", bx->user, server_said(imap));
 		err = EACCES;
 		goto out;
 	}
@@ -425,7 +425,7 @@ static int session(struct mail_fetcher *f, bool *was_connected, char *why, size_
 	idle = mailimap_has_idle(imap);
 	r = mailimap_select(imap, bx->folder);
 	if (r != MAILIMAP_NO_ERROR || !imap->imap_selection_info) {
-		snprintf(why, whylen, "SELECT %s failed: %s", bx->folder, server_said(imap));
+		snprintf(why, whylen, "SELECT %.60s failed: %.100s", bx->folder, server_said(imap));
 		err = ENOENT;
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <re_types.h>
+#include <re_list.h>
 #include <re_main.h>
 #include <re_tmr.h>
 

@@ -135,3 +135,58 @@ int mail_store_box_delete(struct db *db, int64_t id)
 		db_rollback(db);
 	return err;
 }
+
+int mail_store_outbox_list(struct db *db, const char *status, int64_t limit, int64_t offset,
+                           json_t **rows, int64_t *total)
+{
+	struct stmt *s;
+	json_t *arr;
+	int rc, err;
+
+	*rows = NULL;
+	*total = 0;
+	err = db_prepare(db, &s, "SELECT count(*) FROM mail_outbox WHERE ?1 IS NULL OR status = ?1",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, status);
+	rc = stmt_step(s);
+	if (rc == DB_ROW)
+		*total = stmt_int(s, 0);
+	stmt_done(s);
+	if (rc != DB_ROW)
+		return rc;
+	err = db_prepare(db, &s,
+	                 "SELECT id, case_id, kind, from_addr, to_addr, subject, message_id, status,"
+	                 " attempts, next_attempt_at, last_error, created_at, sent_at"
+	                 " FROM mail_outbox WHERE ?1 IS NULL OR status = ?1"
+	                 " ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, status);
+	stmt_bind_int(s, 2, limit);
+	stmt_bind_int(s, 3, offset);
+	arr = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		json_t *o = json_object();
+
+		for (int c = 0; c < stmt_columns(s); c++) {
+			const char *name = stmt_column_name(s, c);
+			if (stmt_is_null(s, c))
+				json_object_set_new(o, name, json_null());
+			else if (stmt_col_is_int(s, c))
+				json_object_set_new(o, name, json_integer(stmt_int(s, c)));
+			else
+				json_object_set_new(o, name, json_string(stmt_text(s, c)));
+		}
+		json_array_append_new(arr, o);
+	}
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(arr);
+		return rc;
+	}
+	*rows = arr;
+	return 0;
+}
