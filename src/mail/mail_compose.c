@@ -45,7 +45,8 @@ static int build(const struct compose *c, char **raw, size_t *len)
 	GMimeMessage *msg = g_mime_message_new(TRUE);
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
 	GMimeStream *body = g_mime_stream_mem_new_with_buffer(c->text, strlen(c->text));
-	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(body, GMIME_CONTENT_ENCODING_DEFAULT);
+	GMimeDataWrapper *w =
+	        g_mime_data_wrapper_new_with_stream(body, GMIME_CONTENT_ENCODING_DEFAULT);
 	GMimeFormatOptions *fo = g_mime_format_options_new();
 	GDateTime *dt = g_date_time_new_from_unix_utc(c->now);
 	char *s;
@@ -71,7 +72,8 @@ static int build(const struct compose *c, char **raw, size_t *len)
 	}
 	g_mime_object_set_header((GMimeObject *)msg, "Auto-Submitted", c->auto_submitted, NULL);
 	if (strcmp(c->auto_submitted, "no") != 0)
-		g_mime_object_set_header((GMimeObject *)msg, "X-Auto-Response-Suppress", "All", NULL);
+		g_mime_object_set_header((GMimeObject *)msg, "X-Auto-Response-Suppress", "All",
+		                         NULL);
 	g_mime_part_set_content((GMimePart *)part, w);
 	g_mime_object_set_content_type_parameter((GMimeObject *)part, "charset", "utf-8");
 	g_mime_part_set_content_encoding((GMimePart *)part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
@@ -119,7 +121,8 @@ static char *answer_subject(const char *orig, int64_t case_id)
 
 	if (!orig || !*orig)
 		g_string_append(g, "Svar från kontaktcenter");
-	else if (g_ascii_strncasecmp(orig, "re:", 3) == 0 || g_ascii_strncasecmp(orig, "sv:", 3) == 0)
+	else if (g_ascii_strncasecmp(orig, "re:", 3) == 0 ||
+	         g_ascii_strncasecmp(orig, "sv:", 3) == 0)
 		g_string_append(g, orig);
 	else
 		g_string_append_printf(g, "Re: %s", orig);
@@ -272,7 +275,7 @@ int mail_compose_answer(struct db *db, int64_t case_id, int64_t user_id, const c
 	err = mail_store_reply_src(db, case_id, &src);
 	if (err)
 		return err;
-	to = email_validate(src.reply_addr) == 0       ? src.reply_addr
+	to = email_validate(src.reply_addr) == 0      ? src.reply_addr
 	     : email_validate(src.citizen_email) == 0 ? src.citizen_email
 	                                              : NULL;
 	if (!to)

@@ -9,7 +9,7 @@
 struct out {
 	char *s;
 	size_t n, cap;
-	bool space;  /* a space is pending (collapsed whitespace) */
+	bool space;   /* a space is pending (collapsed whitespace) */
 	int newlines; /* line breaks at the end of the text so far (at most 2 kept) */
 };
 
@@ -91,16 +91,16 @@ static const struct {
 	const char *name;
 	unsigned long cp;
 } entities[] = {
-        {"amp", '&'},     {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
-        {"apos", '\''},   {"nbsp", 0xA0},    {"aring", 0xE5},   {"Aring", 0xC5},
-        {"auml", 0xE4},   {"Auml", 0xC4},    {"ouml", 0xF6},    {"Ouml", 0xD6},
-        {"eacute", 0xE9}, {"Eacute", 0xC9},  {"uuml", 0xFC},    {"Uuml", 0xDC},
-        {"egrave", 0xE8}, {"aacute", 0xE1},  {"oslash", 0xF8},  {"Oslash", 0xD8},
-        {"aelig", 0xE6},  {"AElig", 0xC6},   {"copy", 0xA9},    {"reg", 0xAE},
-        {"euro", 0x20AC}, {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026},
-        {"laquo", 0xAB},  {"raquo", 0xBB},   {"rsquo", 0x2019}, {"lsquo", 0x2018},
+        {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
+        {"apos", '\''},    {"nbsp", 0xA0},    {"aring", 0xE5},   {"Aring", 0xC5},
+        {"auml", 0xE4},    {"Auml", 0xC4},    {"ouml", 0xF6},    {"Ouml", 0xD6},
+        {"eacute", 0xE9},  {"Eacute", 0xC9},  {"uuml", 0xFC},    {"Uuml", 0xDC},
+        {"egrave", 0xE8},  {"aacute", 0xE1},  {"oslash", 0xF8},  {"Oslash", 0xD8},
+        {"aelig", 0xE6},   {"AElig", 0xC6},   {"copy", 0xA9},    {"reg", 0xAE},
+        {"euro", 0x20AC},  {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026},
+        {"laquo", 0xAB},   {"raquo", 0xBB},   {"rsquo", 0x2019}, {"lsquo", 0x2018},
         {"rdquo", 0x201D}, {"ldquo", 0x201C}, {"bull", 0x2022},  {"middot", 0xB7},
-        {"shy", 0xAD},    {"zwnj", 0x200C},  {"sect", 0xA7},    {"deg", 0xB0},
+        {"shy", 0xAD},     {"zwnj", 0x200C},  {"sect", 0xA7},    {"deg", 0xB0},
 };
 
 /* An entity at p ('&'): its length in the input and the code point, or 0. */
@@ -176,10 +176,10 @@ static const char *skip_to_close(const char *p, const char *end, const char *nam
 
 static bool is_block(const char *t)
 {
-	static const char *const blocks[] = {"p",  "div", "tr", "table", "ul", "ol", "h1",
-	                                     "h2", "h3",  "h4", "h5",    "h6", "blockquote",
-	                                     "pre", "hr", "section", "article", "header",
-	                                     "footer", "address", "center", NULL};
+	static const char *const blocks[] = {
+	        "p",       "div",    "tr",     "table",   "ul",         "ol",  "h1", "h2",
+	        "h3",      "h4",     "h5",     "h6",      "blockquote", "pre", "hr", "section",
+	        "article", "header", "footer", "address", "center",     NULL};
 	for (const char *const *b = blocks; *b; b++)
 		if (strcmp(*b, t) == 0)
 			return true;
@@ -217,11 +217,12 @@ char *mail_html_to_text(const char *html, size_t len)
 				continue;
 			}
 			p = gt ? gt + 1 : end;
-			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
-			                 strcmp(name, "head") == 0 || strcmp(name, "title") == 0 ||
-			                 strcmp(name, "noscript") == 0 || strcmp(name, "template") == 0 ||
-			                 strcmp(name, "iframe") == 0 || strcmp(name, "object") == 0 ||
-			                 strcmp(name, "svg") == 0)) {
+			if (!closing &&
+			    (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
+			     strcmp(name, "head") == 0 || strcmp(name, "title") == 0 ||
+			     strcmp(name, "noscript") == 0 || strcmp(name, "template") == 0 ||
+			     strcmp(name, "iframe") == 0 || strcmp(name, "object") == 0 ||
+			     strcmp(name, "svg") == 0)) {
 				if (gt && gt[-1] != '/') {
 					const char *after = skip_to_close(p, end, name);
 					/* an unclosed head is only a missing tag: its text is read;
@@ -237,7 +238,9 @@ char *mail_html_to_text(const char *html, size_t len)
 			else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
 				o.space = true;
 			else if (is_block(name))
-				ok = newline(&o, strcmp(name, "tr") == 0 || strcmp(name, "div") == 0 ? 1 : 2);
+				ok = newline(&o, strcmp(name, "tr") == 0 || strcmp(name, "div") == 0
+				                         ? 1
+				                         : 2);
 			if (strcmp(name, "pre") == 0)
 				pre = !closing;
 			continue;

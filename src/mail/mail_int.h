@@ -25,10 +25,10 @@ void mail_cfg_get(struct db *db, struct mail_cfg *out);
 
 /* One attachment or inline part. */
 struct mail_att {
-	char *filename;     /* sanitized: no path, no control characters, never empty */
-	char *content_type; /* "type/subtype", lower case */
-	char *content_id;   /* for inline images (without <>), or NULL */
-	size_t size;        /* decoded bytes */
+	char *filename;      /* sanitized: no path, no control characters, never empty */
+	char *content_type;  /* "type/subtype", lower case */
+	char *content_id;    /* for inline images (without <>), or NULL */
+	size_t size;         /* decoded bytes */
 	unsigned char *data; /* decoded content; NULL when larger than max_attachment */
 	bool inline_part;    /* shown in the body (Content-Disposition inline, Content-ID) */
 };
@@ -53,9 +53,9 @@ struct mail_msg {
 	char *precedence;
 	char *list_id;
 	char *list_unsubscribe;
-	int64_t date;         /* the Date header, epoch seconds, 0 if absent or unreadable */
-	size_t parts;         /* MIME parts seen */
-	size_t size;          /* bytes of the raw message */
+	int64_t date; /* the Date header, epoch seconds, 0 if absent or unreadable */
+	size_t parts; /* MIME parts seen */
+	size_t size;  /* bytes of the raw message */
 	struct mail_att *atts;
 	size_t n_atts;
 };

@@ -36,7 +36,8 @@ int mail_setup(struct db *db, const struct mail_config *c)
 	if (!x)
 		return ENOMEM;
 	x->max_bytes = c && c->max_bytes ? c->max_bytes : MAIL_MAX_BYTES_DEFAULT;
-	x->max_attachment = c && c->max_attachment ? c->max_attachment : MAIL_MAX_ATTACHMENT_DEFAULT;
+	x->max_attachment =
+	        c && c->max_attachment ? c->max_attachment : MAIL_MAX_ATTACHMENT_DEFAULT;
 	x->max_parts = c && c->max_parts ? c->max_parts : MAIL_MAX_PARTS_DEFAULT;
 	if (c && c->files && *c->files)
 		snprintf(x->files, sizeof(x->files), "%s", c->files);
@@ -80,9 +81,9 @@ static bool ieq(const char *a, const char *b)
 
 bool mail_may_autoreply(const struct mail_head *h)
 {
-	static const char *const robots[] = {"mailer-daemon", "postmaster", "noreply", "no-reply",
-	                                     "no_reply", "donotreply", "do-not-reply", "do_not_reply",
-	                                     "bounce", "bounces", NULL};
+	static const char *const robots[] = {
+	        "mailer-daemon", "postmaster",   "noreply", "no-reply", "no_reply", "donotreply",
+	        "do-not-reply",  "do_not_reply", "bounce",  "bounces",  NULL};
 	const char *at;
 	char local[65];
 	size_t n;
@@ -418,7 +419,8 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
 		err = mail_store_case_note(
 		        db, *case_id, 0, now, "mail_review",
 		        "Meddelandet hänvisar till ett annat ärende som avsändaren inte är kopplad "
-		        "till. Det kopplades inte dit; en handläggare behöver avgöra vart det hör.");
+		        "till. Det kopplades inte dit; en handläggare behöver avgöra vart det "
+		        "hör.");
 	if (!err && thread)
 		err = mail_store_case_note(db, *case_id, 0, now, "mail", "Nytt e-postmeddelande");
 	if (!err && !thread && !m->parsed)
@@ -459,11 +461,12 @@ out:
 out_free:
 	forget(&files, cfg.files, false);
 	if (!err)
-		log_debug("mail.intake", "mailbox=%lld case=%lld row=%lld threaded=%s parsed=%s "
-		                        "review=%s attachments=%zu bytes=%zu",
-		         (long long)mailbox_id, (long long)*case_id, (long long)*message_row,
-		         info->threaded ? "yes" : "no", m->parsed ? "yes" : "no",
-		         claimed ? "yes" : "no", m->n_atts, len);
+		log_debug("mail.intake",
+		          "mailbox=%lld case=%lld row=%lld threaded=%s parsed=%s "
+		          "review=%s attachments=%zu bytes=%zu",
+		          (long long)mailbox_id, (long long)*case_id, (long long)*message_row,
+		          info->threaded ? "yes" : "no", m->parsed ? "yes" : "no",
+		          claimed ? "yes" : "no", m->n_atts, len);
 	mail_msg_free(m);
 	return err;
 }

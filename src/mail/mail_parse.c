@@ -9,8 +9,8 @@
 
 #include "mail/mail_int.h"
 
-#define DEPTH_MAX    32              /* nesting of multiparts and forwarded messages */
-#define BODY_MAX     (2 * 1024 * 1024) /* bytes of body text kept in the database */
+#define DEPTH_MAX          32                /* nesting of multiparts and forwarded messages */
+#define BODY_MAX           (2 * 1024 * 1024) /* bytes of body text kept in the database */
 #define FILENAME_MAX_BYTES 200
 
 void mail_init(void)
@@ -75,7 +75,8 @@ static char *to_utf8(const unsigned char *data, size_t len, const char *cs)
 		             g_ascii_strcasecmp(name, "us-ascii") == 0))
 			name = "WINDOWS-1252";
 	}
-	if (!name || g_ascii_strcasecmp(name, "utf-8") == 0 || g_ascii_strcasecmp(name, "utf8") == 0) {
+	if (!name || g_ascii_strcasecmp(name, "utf-8") == 0 ||
+	    g_ascii_strcasecmp(name, "utf8") == 0) {
 		if (g_utf8_validate(tmp, (gssize)len, NULL)) {
 			out = tmp;
 			return out;
@@ -161,9 +162,9 @@ static char *first_mailbox(InternetAddressList *l, char **name)
 		InternetAddress *a = internet_address_list_get_address(l, i);
 		if (!INTERNET_ADDRESS_IS_MAILBOX(a))
 			continue;
-		if (mail_addr_normalize(internet_address_mailbox_get_addr(
-		                                (InternetAddressMailbox *)a),
-		                        buf, sizeof(buf)) != 0)
+		if (mail_addr_normalize(
+		            internet_address_mailbox_get_addr((InternetAddressMailbox *)a), buf,
+		            sizeof(buf)) != 0)
 			continue;
 		if (name && internet_address_get_name(a) && *internet_address_get_name(a))
 			*name = hdr_clean(internet_address_get_name(a));
@@ -375,8 +376,7 @@ static int att_add(struct walk *w, GMimePart *p, bool inline_part)
 	}
 	g_byte_array_unref(ba);
 	m->n_atts++;
-	if (!a->filename || !a->content_type ||
-	    (!a->data && a->size <= w->lim->max_attachment))
+	if (!a->filename || !a->content_type || (!a->data && a->size <= w->lim->max_attachment))
 		return ENOMEM;
 	return 0;
 }
@@ -493,7 +493,8 @@ static int walk_object(struct walk *w, GMimeObject *o, int depth, GString *body,
 			for (int i = 0; i < n; i++) {
 				GMimeObject *c = g_mime_multipart_get_part(mp, i);
 				GMimeContentType *cc = g_mime_object_get_content_type(c);
-				if (GMIME_IS_PART(c) && cc && g_mime_content_type_is_type(cc, "text", "plain")) {
+				if (GMIME_IS_PART(c) && cc &&
+				    g_mime_content_type_is_type(cc, "text", "plain")) {
 					pick = c;
 					break;
 				}
@@ -501,7 +502,8 @@ static int walk_object(struct walk *w, GMimeObject *o, int depth, GString *body,
 			return walk_object(w, pick, depth + 1, body, html);
 		}
 		for (int i = 0; i < n && !err; i++)
-			err = walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, body, html);
+			err = walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, body,
+			                  html);
 		return err;
 	}
 	if (GMIME_IS_PART(o))
@@ -601,6 +603,19 @@ static size_t header_block(const char *raw, size_t len)
 /* Lines that start a MIME boundary (or a signature): more parts than this are impossible,
  * so a message with far fewer passes without being built; one with many more is kept raw
  * without building its tree. */
+/* The shown text of a raw body: at most BODY_MAX bytes, cut on a character boundary. */
+static void utf8_trim_body(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n <= BODY_MAX)
+		return;
+	n = BODY_MAX;
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	s[n] = '\0';
+}
+
 static size_t dash_lines(const char *raw, size_t len)
 {
 	size_t n = raw && len >= 2 && raw[0] == '-' && raw[1] == '-';
@@ -683,7 +698,8 @@ int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struc
 	g_mime_parser_options_set_rfc2047_compliance_mode(w.opts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_parameter_compliance_mode(w.opts, GMIME_RFC_COMPLIANCE_LOOSE);
 	m->size = len;
-	full = raw && len > 0 && len <= lim->max_bytes && dash_lines(raw, len) <= 4 * lim->max_parts;
+	full = raw && len > 0 && len <= lim->max_bytes &&
+	       dash_lines(raw, len) <= 4 * lim->max_parts;
 	if (full)
 		msg = construct(w.opts, raw, len);
 	if (msg) {
@@ -714,6 +730,21 @@ int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struc
 	if (msg)
 		g_object_unref(msg);
 	g_mime_parser_options_free(w.opts);
+	if (!err && (!m->parsed || (!*m->body_text && !m->n_atts)) && raw &&
+	    len <= lim->max_bytes) {
+		/* Nothing readable came out of the MIME structure (no boundary, a broken
+		 * header): the text after the headers is shown as it came. */
+		size_t h = header_block(raw, len);
+		char *t = to_utf8((const unsigned char *)raw + h, len - h, NULL);
+		if (t && *t && strspn(t, " \r\n\t") < strlen(t)) {
+			free(m->body_text);
+			m->body_text = t;
+			m->parsed = false;
+			utf8_trim_body(m->body_text);
+		} else {
+			free(t);
+		}
+	}
 	if (!m->subject)
 		m->subject = strdup("");
 	if (!m->body_text)

@@ -132,7 +132,7 @@ static void copy_text(char *dst, size_t n, struct stmt *s, int col)
  * ====================================================================== */
 
 #define BOX_COLS                                                                                   \
-	"SELECT b.id, b.group_id, b.address, g.name, b.signature, b.receipt_reply, b.active"      \
+	"SELECT b.id, b.group_id, b.address, g.name, b.signature, b.receipt_reply, b.active"       \
 	" FROM mailboxes b JOIN groups g ON g.id = b.group_id"
 
 static int box_load(struct stmt *s, struct mail_box *b)
@@ -291,13 +291,14 @@ bool mail_store_addr_linked(struct db *db, int64_t case_id, const char *addr)
 
 	if (!addr || !*addr)
 		return false;
-	if (db_prepare(db, &s,
-	               "SELECT EXISTS(SELECT 1 FROM cases c JOIN citizens ci ON ci.id = c.citizen_id"
-	               "  WHERE c.id = ?1 AND lower(ci.email) = ?2)"
-	               " OR EXISTS(SELECT 1 FROM mail_messages m WHERE m.case_id = ?1 AND"
-	               "  ((m.direction = 'in' AND (m.from_addr = ?2 OR m.reply_to = ?2)) OR"
-	               "   (m.direction = 'out' AND m.to_addrs = ?2)))",
-	               true))
+	if (db_prepare(
+	            db, &s,
+	            "SELECT EXISTS(SELECT 1 FROM cases c JOIN citizens ci ON ci.id = c.citizen_id"
+	            "  WHERE c.id = ?1 AND lower(ci.email) = ?2)"
+	            " OR EXISTS(SELECT 1 FROM mail_messages m WHERE m.case_id = ?1 AND"
+	            "  ((m.direction = 'in' AND (m.from_addr = ?2 OR m.reply_to = ?2)) OR"
+	            "   (m.direction = 'out' AND m.to_addrs = ?2)))",
+	            true))
 		return false;
 	stmt_bind_int(s, 1, case_id);
 	stmt_bind_text(s, 2, addr);
@@ -399,8 +400,7 @@ int mail_store_message_add(struct db *db, const struct mail_row *r, int64_t *row
 	return err;
 }
 
-int mail_store_message_set_id(struct db *db, int64_t row, const char *message_id,
-                              int64_t outbox_id)
+int mail_store_message_set_id(struct db *db, int64_t row, const char *message_id, int64_t outbox_id)
 {
 	struct stmt *s;
 	int err = db_prepare(db, &s,
@@ -444,8 +444,8 @@ int mail_store_autoreply_take(struct db *db, const char *addr, const char *day)
 {
 	struct stmt *s;
 	int64_t n = 0;
-	int err = db_prepare(db, &s, "SELECT count FROM mail_autoreplies WHERE address = ? AND day = ?",
-	                     true);
+	int err = db_prepare(
+	        db, &s, "SELECT count FROM mail_autoreplies WHERE address = ? AND day = ?", true);
 
 	if (err)
 		return err;
@@ -511,11 +511,12 @@ int mail_outbox_next(struct db *db, int64_t now, struct mail_out *out)
 	size_t n = 0;
 
 	memset(out, 0, sizeof(*out));
-	err = db_prepare(db, &s,
-	                 "SELECT id, case_id, kind, from_addr, to_addr, raw, attempts FROM mail_outbox"
-	                 " WHERE status = 'queued' AND next_attempt_at <= ?"
-	                 " ORDER BY next_attempt_at, id LIMIT 1",
-	                 true);
+	err = db_prepare(
+	        db, &s,
+	        "SELECT id, case_id, kind, from_addr, to_addr, raw, attempts FROM mail_outbox"
+	        " WHERE status = 'queued' AND next_attempt_at <= ?"
+	        " ORDER BY next_attempt_at, id LIMIT 1",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, now);
