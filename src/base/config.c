@@ -136,7 +136,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
 		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
 	if (strcmp(key, "smtp-url") == 0) {
-		if (*value && strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0) {
+		if (*value && strncmp(value, "smtp://", 7) != 0 &&
+		    strncmp(value, "smtps://", 8) != 0) {
 			snprintf(err, errlen, "%s: use smtp://HOST:PORT or smtps://HOST:PORT", key);
 			return EINVAL;
 		}

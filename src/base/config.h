@@ -29,14 +29,15 @@ struct config {
 	unsigned login_period_s;    /* … refilled evenly over this many seconds */
 	unsigned login_addr_burst;  /* failed logins per client address per period, 0: none */
 	unsigned login_addr_period_s;
-	char smtp_url[256];         /* smtp://host:port or smtps://…; empty: mail is not sent */
-	char smtp_user[128];        /* SMTP AUTH user; empty: no AUTH */
-	char smtp_password[256];    /* never logged */
-	bool smtp_starttls;         /* demand STARTTLS on smtp:// */
-	char mail_domain[128];      /* right-hand side of our Message-IDs; empty: the mailbox's */
-	char mail_files[512];       /* mail files; empty: <db>.files */
-	long mail_poll_s;           /* seconds between IMAP polls where there is no IDLE */
-	char mail_test_crash[16];   /* test hook (with LOTSEN_TEST_HOOKS=1): before-store, after-store */
+	char smtp_url[256];       /* smtp://host:port or smtps://…; empty: mail is not sent */
+	char smtp_user[128];      /* SMTP AUTH user; empty: no AUTH */
+	char smtp_password[256];  /* never logged */
+	bool smtp_starttls;       /* demand STARTTLS on smtp:// */
+	char mail_domain[128];    /* right-hand side of our Message-IDs; empty: the mailbox's */
+	char mail_files[512];     /* mail files; empty: <db>.files */
+	long mail_poll_s;         /* seconds between IMAP polls where there is no IDLE */
+	char mail_test_crash[16]; /* test hook (with LOTSEN_TEST_HOOKS=1): before-store, after-store
+	                           */
 };
 
 void config_defaults(struct config *c);

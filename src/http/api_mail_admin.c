@@ -110,8 +110,7 @@ static void mailbox_validate(struct db *db, const json_t *in, int64_t id, struct
 	const char *processed = json_string_value(json_object_get(in, "processed_folder"));
 	json_t *cur = NULL;
 
-	if (id && (!folder || !processed) &&
-	    resource_get(db, &mailbox_resource, id, &cur) == 0) {
+	if (id && (!folder || !processed) && resource_get(db, &mailbox_resource, id, &cur) == 0) {
 		if (!folder && !json_object_get(in, "folder"))
 			folder = json_string_value(json_object_get(cur, "folder"));
 		if (!processed && !json_object_get(in, "processed_folder"))
@@ -133,8 +132,8 @@ static void mailbox_validate(struct db *db, const json_t *in, int64_t id, struct
 			low[i] = (char)tolower((unsigned char)addr[i]);
 		low[i] = '\0';
 		json_object_set_new(where, "address", json_string(low));
-		if (records_list(db, "mailboxes", cols, 1, where, NULL, "id", 1, 0, &rows, &total) ==
-		            0 &&
+		if (records_list(db, "mailboxes", cols, 1, where, NULL, "id", 1, 0, &rows,
+		                 &total) == 0 &&
 		    json_array_size(rows) > 0 &&
 		    json_integer_value(json_object_get(json_array_get(rows, 0), "id")) != id) {
 			verr_add(v, "address",
@@ -198,10 +197,10 @@ static void add_status(struct req *r, json_t *row)
 
 static int not_found(struct req *r, int64_t id)
 {
-	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
-	                  L(r, "Det finns ingen brevlåda med id %lld.",
-	                    "There is no mailbox with id %lld."),
-	                  (long long)id);
+	return resp_error(
+	        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+	        L(r, "Det finns ingen brevlåda med id %lld.", "There is no mailbox with id %lld."),
+	        (long long)id);
 }
 
 static int mailboxes_list(struct req *r)

@@ -28,14 +28,14 @@
 #define IO_TIMEOUT_S 60
 
 struct mail_fetcher {
-	struct mail_net *n;         /* the network side (borrowed) */
-	struct mail_box_net box;    /* the account (owned copy; the password is wiped at free) */
-	pthread_t thread;           /* the fetcher */
-	atomic_bool stop;           /* mail_fetcher_cancel was called */
-	int wake;                   /* eventfd: stop, wakes a wait */
-	pthread_mutex_t mu;         /* guards sock and st */
-	int sock;                   /* the connection's descriptor while connected, else -1 */
-	struct mail_net_status st;  /* for the admin API */
+	struct mail_net *n;        /* the network side (borrowed) */
+	struct mail_box_net box;   /* the account (owned copy; the password is wiped at free) */
+	pthread_t thread;          /* the fetcher */
+	atomic_bool stop;          /* mail_fetcher_cancel was called */
+	int wake;                  /* eventfd: stop, wakes a wait */
+	pthread_mutex_t mu;        /* guards sock and st */
+	int sock;                  /* the connection's descriptor while connected, else -1 */
+	struct mail_net_status st; /* for the admin API */
 };
 
 /* ----------------------------------------------------------------------
@@ -308,7 +308,8 @@ static int take_new(struct mail_fetcher *f, mailimap *imap, uint32_t uidvalidity
 			int res = b->items[i].result;
 			if (res == 0 || res == EEXIST) {
 				if (done_set)
-					mailimap_set_add_single(done_set, (uint32_t)b->items[i].uid);
+					mailimap_set_add_single(done_set,
+					                        (uint32_t)b->items[i].uid);
 				ndone++;
 			} else {
 				uint32_t *s = realloc(*skip, (*nskip + 1) * sizeof(**skip));
@@ -435,10 +436,11 @@ static int session(struct mail_fetcher *f, bool *was_connected, char *why, size_
 	f->st.connected = true;
 	f->st.last_error[0] = '\0';
 	pthread_mutex_unlock(&f->mu);
-	log_info("mail.fetch", "mailbox=%lld host=%s port=%u security=%s folder=\"%s\" idle=%s "
+	log_info("mail.fetch",
+	         "mailbox=%lld host=%s port=%u security=%s folder=\"%s\" idle=%s "
 	         "uidvalidity=%u",
-	         (long long)bx->id, bx->host, port, bx->security, bx->folder,
-	         idle ? "yes" : "no", uidvalidity);
+	         (long long)bx->id, bx->host, port, bx->security, bx->folder, idle ? "yes" : "no",
+	         uidvalidity);
 	while (!atomic_load(&f->stop)) {
 		size_t taken = 0;
 

@@ -33,26 +33,26 @@
 enum crash_hook { CRASH_NONE = 0, CRASH_BEFORE_STORE, CRASH_AFTER_STORE };
 
 struct mail_net {
-	struct db *db;                     /* the loop's connection (borrowed) */
-	struct mail_net_config cfg;        /* strings borrowed from the caller */
-	int efd;                           /* eventfd: threads → loop */
-	pthread_mutex_t mu;                /* guards inbox, results and the batches' done and
-	                                      abandoned once handed over */
-	struct mail_batch *inbox;          /* handed over, not yet taken by the loop */
+	struct db *db;              /* the loop's connection (borrowed) */
+	struct mail_net_config cfg; /* strings borrowed from the caller */
+	int efd;                    /* eventfd: threads → loop */
+	pthread_mutex_t mu;         /* guards inbox, results and the batches' done and
+	                               abandoned once handed over */
+	struct mail_batch *inbox;   /* handed over, not yet taken by the loop */
 	struct mail_batch **inbox_end;
-	struct sent *results;              /* the sender's answers, newest first */
-	pthread_cond_t cv;                 /* a batch was stored, or a fetcher was cancelled */
-	struct mail_batch *todo;           /* loop only: batches to store, oldest first */
-	struct mail_batch **todo_end;      /* where the next batch is linked */
-	struct tmr store_tmr;              /* continues storing in a later turn */
-	struct mail_fetcher **fetchers;    /* one per active mailbox */
+	struct sent *results;           /* the sender's answers, newest first */
+	pthread_cond_t cv;              /* a batch was stored, or a fetcher was cancelled */
+	struct mail_batch *todo;        /* loop only: batches to store, oldest first */
+	struct mail_batch **todo_end;   /* where the next batch is linked */
+	struct tmr store_tmr;           /* continues storing in a later turn */
+	struct mail_fetcher **fetchers; /* one per active mailbox */
 	size_t nfetchers;
-	struct mail_fetcher **retired;     /* cancelled by a reload, joined at stop */
+	struct mail_fetcher **retired; /* cancelled by a reload, joined at stop */
 	size_t nretired;
-	struct mail_sender *sender;        /* NULL without smtp-url */
-	bool sending;                      /* the sender has a message */
-	struct tmr send_tmr;               /* the outbox's tick */
-	enum crash_hook crash;             /* test hook */
+	struct mail_sender *sender; /* NULL without smtp-url */
+	bool sending;               /* the sender has a message */
+	struct tmr send_tmr;        /* the outbox's tick */
+	enum crash_hook crash;      /* test hook */
 };
 
 /* One answer of the sender. */
@@ -178,7 +178,8 @@ static void store_some(struct mail_net *n)
 			         (long long)b->mailbox_id, (long long)b->uidvalidity,
 			         (long long)it->uid, (long long)case_id);
 		else
-			log_warn("mail.intake", "mailbox=%lld uidvalidity=%lld uid=%lld error=\"%s\"",
+			log_warn("mail.intake",
+			         "mailbox=%lld uidvalidity=%lld uid=%lld error=\"%s\"",
 			         (long long)b->mailbox_id, (long long)b->uidvalidity,
 			         (long long)it->uid, strerror(it->result));
 		stored++;

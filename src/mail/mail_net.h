@@ -46,12 +46,12 @@ void mail_net_stop(struct mail_net *n);
 
 /* What one mailbox's fetcher is doing, for the admin API (copied out). */
 struct mail_net_status {
-	bool running;          /* a fetcher thread exists for it */
-	bool connected;        /* logged in and the folder selected */
-	bool idle;             /* waiting with IDLE (else polling) */
-	int64_t fetched;       /* messages stored (or found stored) since start */
-	int64_t last_ok;       /* epoch seconds of the last good round, 0: none yet */
-	char last_error[200];  /* the last failure (no password in it), "" when none */
+	bool running;         /* a fetcher thread exists for it */
+	bool connected;       /* logged in and the folder selected */
+	bool idle;            /* waiting with IDLE (else polling) */
+	int64_t fetched;      /* messages stored (or found stored) since start */
+	int64_t last_ok;      /* epoch seconds of the last good round, 0: none yet */
+	char last_error[200]; /* the last failure (no password in it), "" when none */
 };
 /* ENOENT when no fetcher runs for the mailbox. */
 int mail_net_status(struct mail_net *n, int64_t mailbox_id, struct mail_net_status *st);

@@ -20,12 +20,12 @@ struct mail_box_net {
 	int64_t id;
 	char address[256];
 	char host[256];
-	unsigned port;          /* 0: the security's default (993 or 143) */
-	char security[16];      /* tls, starttls or none */
+	unsigned port;     /* 0: the security's default (993 or 143) */
+	char security[16]; /* tls, starttls or none */
 	char user[256];
-	char password[256];     /* never logged */
-	char folder[256];       /* where new mail arrives */
-	char processed[256];    /* where taken mail goes; "": flag \Seen $Lotsen instead */
+	char password[256];  /* never logged */
+	char folder[256];    /* where new mail arrives */
+	char processed[256]; /* where taken mail goes; "": flag \Seen $Lotsen instead */
 };
 
 /* ----------------------------------------------------------------------
@@ -61,14 +61,14 @@ struct mail_fetched {
  * handed over; then whoever sees it last (the fetcher after `done`, or the loop when
  * the fetcher gave up on it) frees it with mail_batch_free. */
 struct mail_batch {
-	struct mail_batch *next;  /* in the loop's list of batches to store */
+	struct mail_batch *next; /* in the loop's list of batches to store */
 	int64_t mailbox_id;
 	int64_t uidvalidity;
 	struct mail_fetched *items;
-	size_t n;                 /* items filled */
-	size_t stored;            /* items the loop has gone through */
-	bool done;                /* the loop has stored them all, on disk */
-	bool abandoned;           /* the fetcher stopped waiting: the loop frees it */
+	size_t n;       /* items filled */
+	size_t stored;  /* items the loop has gone through */
+	bool done;      /* the loop has stored them all, on disk */
+	bool abandoned; /* the fetcher stopped waiting: the loop frees it */
 };
 void mail_batch_free(struct mail_batch *b);
 

@@ -12,16 +12,16 @@
 #include "mail/mail_net_int.h"
 
 /* A server that does not take a message within this long has failed this attempt. */
-#define SEND_TIMEOUT_S 120
+#define SEND_TIMEOUT_S    120
 #define CONNECT_TIMEOUT_S 20
 
 struct mail_sender {
-	struct mail_net *n;                 /* where results go (borrowed) */
-	const struct mail_net_config *cfg;  /* settings (borrowed) */
+	struct mail_net *n;                /* where results go (borrowed) */
+	const struct mail_net_config *cfg; /* settings (borrowed) */
 	pthread_t thread;
-	pthread_mutex_t mu;                 /* guards job, has_job, stop */
-	pthread_cond_t cv;                  /* a job was given, or stop */
-	struct mail_out job;                /* the message being sent (owned) */
+	pthread_mutex_t mu;  /* guards job, has_job, stop */
+	pthread_cond_t cv;   /* a job was given, or stop */
+	struct mail_out job; /* the message being sent (owned) */
 	bool has_job;
 	atomic_bool stop;
 };
@@ -108,8 +108,8 @@ static int send_one(struct mail_sender *s, const struct mail_out *o, char *why, 
 
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 		if (code)
-			snprintf(why, whylen, "%s (SMTP %ld)", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-			         code);
+			snprintf(why, whylen, "%s (SMTP %ld)",
+			         errbuf[0] ? errbuf : curl_easy_strerror(rc), code);
 		else
 			snprintf(why, whylen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		err = rc == CURLE_COULDNT_CONNECT       ? ECONNREFUSED

@@ -156,12 +156,13 @@ int mail_store_outbox_list(struct db *db, const char *status, int64_t limit, int
 	stmt_done(s);
 	if (rc != DB_ROW)
 		return rc;
-	err = db_prepare(db, &s,
-	                 "SELECT id, case_id, kind, from_addr, to_addr, subject, message_id, status,"
-	                 " attempts, next_attempt_at, last_error, created_at, sent_at"
-	                 " FROM mail_outbox WHERE ?1 IS NULL OR status = ?1"
-	                 " ORDER BY id DESC LIMIT ?2 OFFSET ?3",
-	                 true);
+	err = db_prepare(
+	        db, &s,
+	        "SELECT id, case_id, kind, from_addr, to_addr, subject, message_id, status,"
+	        " attempts, next_attempt_at, last_error, created_at, sent_at"
+	        " FROM mail_outbox WHERE ?1 IS NULL OR status = ?1"
+	        " ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, status);

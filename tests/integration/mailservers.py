@@ -177,9 +177,10 @@ mail_max_userip_connections = 50
         self.conf = os.path.join(d, "dovecot.conf")
         with open(self.conf, "w") as f:
             f.write(conf)
+        self.dovecot_out = open(os.path.join(d, "dovecot.out"), "w")
         self.dovecot = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
-                                        stdout=open(os.path.join(d, "dovecot.out"), "w"),
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stdout=self.dovecot_out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
         _wait_port(self.imap_port, self.dovecot)
         _wait_port(self.lmtp_port, self.dovecot)
         # A first login makes each user's Maildir with the processed folder.
@@ -293,6 +294,9 @@ postlog   unix-dgram n  -       n       -       1       postlogd
                 os.killpg(self.dovecot.pid, signal.SIGKILL)
                 self.dovecot.wait()
         self.dovecot = None
+        if getattr(self, "dovecot_out", None):
+            self.dovecot_out.close()
+            self.dovecot_out = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---------------------------------------------------------------- use
@@ -306,6 +310,12 @@ postlog   unix-dgram n  -       n       -       1       postlogd
             raw = raw.encode()
         subprocess.run(["doveadm", "-c", self.conf, "save", "-u", self.addr(user), "-m", folder],
                        input=raw, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def expunge(self, user, folder="INBOX"):
+        """Remove every message of a folder."""
+        subprocess.run(["doveadm", "-c", self.conf, "expunge", "-u", self.addr(user),
+                        "mailbox", folder, "all"], check=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
 
     def send(self, sender, rcpts, raw):
         """Submit a message to Postfix over SMTP (delivered to Dovecot over LMTP)."""
