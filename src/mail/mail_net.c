@@ -344,7 +344,8 @@ static int fetchers_start(struct mail_net *n)
 		}
 		n->nfetchers++;
 	}
-	explicit_bzero(boxes, nb * sizeof(*boxes)); /* the passwords */
+	if (boxes)
+		explicit_bzero(boxes, nb * sizeof(*boxes)); /* the passwords */
 	free(boxes);
 	log_info("mail.fetch", "fetchers=%zu", n->nfetchers);
 	return 0;
