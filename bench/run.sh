@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|search|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|search|mail|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -556,6 +556,12 @@ wait_file() {
 	until [ -s "$1" ] || [ $i -gt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 }
 
+bench_mail() {
+	say "## mail intake (parse with GMime, files, case, threading; one transaction a message)"
+	say "command: $BUILD/bench/mail_intake 10000 normal"
+	"$ROOT/$BUILD/bench/mail_intake" 10000 normal 2>/dev/null
+}
+
 case "$WHAT" in
 api) bench_api ;;
 acd) bench_acd ;;
@@ -564,6 +570,7 @@ web) bench_web ;;
 report) bench_report ;;
 sip) bench_sip ;;
 forecast) bench_forecast ;;
+mail) bench_mail ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
 search) bench_search ;;

@@ -84,7 +84,8 @@ static void usage(FILE *f)
 	        "            [--login-limit N/SECONDS|off] [--login-address-limit N/SECONDS|off]\n"
 	        "            [--http-per-address N] [--http-head-timeout SECONDS] "
 	        "[--http-body-min-rate BYTES]\n"
-	        "            [--read-workers N]\n"
+	        "            [--read-workers N] [--mail-max-bytes N] [--mail-max-attachment N]\n"
+	        "            [--mail-files DIR] [--mail-domain DOMAIN]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -119,6 +120,8 @@ static void usage(FILE *f)
 	        "            [--municipality NAME] --db FILE   (xlsx, pdf need --out)\n"
 	        "  backup    --db FILE --out FILE [--force]   a consistent copy of a live "
 	        "database\n"
+	        "  mail      import --mailbox ADDRESS --db FILE FILE.eml|MAILDIR…   take mail "
+	        "into cases\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -256,6 +259,10 @@ static int cmd_serve(int argc, char **argv)
 	        {"http-head-timeout", required_argument, NULL, 'W'},
 	        {"http-body-min-rate", required_argument, NULL, 'B'},
 	        {"read-workers", required_argument, NULL, 'r'},
+	        {"mail-max-bytes", required_argument, NULL, 'X'},
+	        {"mail-max-attachment", required_argument, NULL, 'Q'},
+	        {"mail-files", required_argument, NULL, 'Y'},
+	        {"mail-domain", required_argument, NULL, 'Z'},
 	        {"demo", no_argument, NULL, 'x'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -327,6 +334,13 @@ static int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	err = mail_setup(db,
+	                 &(struct mail_config){.max_bytes = (size_t)cfg.mail_max_bytes,
+	                                       .max_attachment = (size_t)cfg.mail_max_attachment,
+	                                       .files = cfg.mail_files,
+	                                       .domain = cfg.mail_domain});
+	if (err)
+		goto out;
 	app.db = db;
 	app.db_path = cfg.db;
 	app.token_ttl_s = cfg.token_ttl_s;
@@ -383,10 +397,6 @@ static int cmd_serve(int argc, char **argv)
 	}
 	app.tel = tel;
 	/* Mail after the loop's other parts: the fetchers hand their messages to the loop. */
-	{
-		struct mail_config mc = {.files = cfg.mail_files, .domain = cfg.mail_domain};
-		err = mail_setup(db, &mc);
-	}
 	mail_cfg = (struct mail_net_config){
 	        .smtp_url = cfg.smtp_url,
 	        .smtp_user = cfg.smtp_user,
@@ -395,8 +405,7 @@ static int cmd_serve(int argc, char **argv)
 	        .poll_s = (unsigned)cfg.mail_poll_s,
 	        .test_crash = cfg.mail_test_crash,
 	};
-	if (!err)
-		err = mail_net_start(&app.mail, db, &mail_cfg);
+	err = mail_net_start(&app.mail, db, &mail_cfg);
 	if (err) {
 		fprintf(stderr, "lotsen: the mail fetchers and sender did not start: %s\n",
 		        strerror(err));
@@ -688,6 +697,23 @@ static int cmd_backup(int argc, char **argv)
 	return 0;
 }
 
+/* `lotsen mail import …`: the same intake as the IMAP fetcher, on files. */
+static int cmd_mail(int argc, char **argv)
+{
+	struct db *db;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "import") != 0)
+		return mail_cli(NULL, argc, argv); /* prints the usage */
+	/* The files stay where they are: a crash of the machine loses nothing an import
+	 * run again (duplicates are recognised) cannot redo. */
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "normal"))
+		return 1;
+	rc = mail_cli(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 /* What `serve` does on the first working day of a month, on demand (and at a given time). */
 static int cmd_report_deliver(int argc, char **argv)
 {
@@ -751,6 +777,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
 	if (strcmp(cmd, "kb") == 0)
 		return kb_cli(argc - 1, argv + 1);
+	if (strcmp(cmd, "mail") == 0)
+		return cmd_mail(argc - 1, argv + 1);
 	if (strcmp(cmd, "erlang") == 0)
 		return erlang_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "forecast") == 0)

@@ -25,6 +25,8 @@ void config_defaults(struct config *c)
 	c->http_per_address = 256;
 	c->http_head_timeout_s = 10;
 	c->http_body_min_rate = 1024;
+	c->mail_max_bytes = 25L << 20;
+	c->mail_max_attachment = 20L << 20;
 	c->read_workers = 2; /* searches and reports beside each other, one core left */
 	c->login_burst = 10; /* wrong passwords per username, one more every minute */
 	c->login_period_s = 600;
@@ -133,6 +135,14 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->http_body_min_rate, value, 0, 1L << 30, err, errlen, key);
 	if (strcmp(key, "read-workers") == 0 || strcmp(key, "read_workers") == 0)
 		return set_long(&c->read_workers, value, 0, 8, err, errlen, key);
+	if (strcmp(key, "mail-max-bytes") == 0 || strcmp(key, "mail_max_bytes") == 0)
+		return set_long(&c->mail_max_bytes, value, 64L << 10, 1L << 30, err, errlen, key);
+	if (strcmp(key, "mail-max-attachment") == 0 || strcmp(key, "mail_max_attachment") == 0)
+		return set_long(&c->mail_max_attachment, value, 1024, 1L << 30, err, errlen, key);
+	if (strcmp(key, "mail-files") == 0 || strcmp(key, "mail_files") == 0)
+		return set_str(c->mail_files, sizeof(c->mail_files), value, err, errlen, key);
+	if (strcmp(key, "mail-domain") == 0 || strcmp(key, "mail_domain") == 0)
+		return set_str(c->mail_domain, sizeof(c->mail_domain), value, err, errlen, key);
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
 		return set_long(&c->rtp_timeout_s, value, 0, 86400, err, errlen, key);
 	if (strcmp(key, "smtp-url") == 0) {
@@ -149,10 +159,6 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->smtp_password, sizeof(c->smtp_password), value, err, errlen, key);
 	if (strcmp(key, "smtp-starttls") == 0)
 		return set_yes_no(&c->smtp_starttls, value, err, errlen, key);
-	if (strcmp(key, "mail-domain") == 0)
-		return set_str(c->mail_domain, sizeof(c->mail_domain), value, err, errlen, key);
-	if (strcmp(key, "mail-files") == 0)
-		return set_str(c->mail_files, sizeof(c->mail_files), value, err, errlen, key);
 	if (strcmp(key, "mail-poll-seconds") == 0)
 		return set_long(&c->mail_poll_s, value, 1, 86400, err, errlen, key);
 	if (strcmp(key, "mail-test-crash") == 0) {
@@ -175,8 +181,9 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
 	         "municipality, log-level, durability, token-ttl, max-body, feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
-	         "http-body-min-rate, read-workers, rtp-timeout, smtp-url, smtp-user, "
-	         "smtp-password, smtp-starttls, mail-domain, mail-files, mail-poll-seconds, demo)",
+	         "http-body-min-rate, read-workers, rtp-timeout, mail-max-bytes, "
+	         "mail-max-attachment, mail-files, mail-domain, smtp-url, smtp-user, "
+	         "smtp-password, smtp-starttls, mail-poll-seconds, demo)",
 	         key);
 	return EINVAL;
 }

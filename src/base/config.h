@@ -29,15 +29,17 @@ struct config {
 	unsigned login_period_s;    /* … refilled evenly over this many seconds */
 	unsigned login_addr_burst;  /* failed logins per client address per period, 0: none */
 	unsigned login_addr_period_s;
+	long mail_max_bytes;      /* a larger e-mail is kept raw, not parsed */
+	long mail_max_attachment; /* a larger attachment is named, not stored */
+	char mail_files[512];     /* mail files; empty: `<db>.files` */
+	char mail_domain[256];    /* right-hand side of our Message-IDs; empty: the mailbox's */
 	char smtp_url[256];       /* smtp://host:port or smtps://…; empty: mail is not sent */
 	char smtp_user[128];      /* SMTP AUTH user; empty: no AUTH */
 	char smtp_password[256];  /* never logged */
 	bool smtp_starttls;       /* demand STARTTLS on smtp:// */
-	char mail_domain[128];    /* right-hand side of our Message-IDs; empty: the mailbox's */
-	char mail_files[512];     /* mail files; empty: <db>.files */
 	long mail_poll_s;         /* seconds between IMAP polls where there is no IDLE */
-	char mail_test_crash[16]; /* test hook (with LOTSEN_TEST_HOOKS=1): before-store, after-store
-	                           */
+	char mail_test_crash[16]; /* test hook, only with LOTSEN_TEST_HOOKS=1 in the environment:
+	                             before-store or after-store */
 };
 
 void config_defaults(struct config *c);

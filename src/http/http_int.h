@@ -152,6 +152,7 @@ extern const struct route api_public_routes[];
 extern const struct route api_call_routes[];
 extern const struct route api_desk_routes[];
 extern const struct route api_tel_routes[];
+extern const struct route api_mail_routes[];
 extern const struct route api_mail_admin_routes[];
 
 /* Answers 400 to a path or query value that is not UTF-8 text or holds a NUL. */

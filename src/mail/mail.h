@@ -115,7 +115,28 @@ int mail_outbox_done(struct db *db, int64_t id, int err, const char *error, int6
 /* Rows left 'sending' by a process that stopped go back to 'queued' (at start-up). */
 int mail_outbox_recover(struct db *db);
 
-/* `lotsen mail import --mailbox ADDRESS --db FILE FILE.eml|MAILDIR…` */
-int mail_cli(int argc, char **argv);
+/* --- Reads and the answer for the API: the case access rule (core/auth.h) decides, every
+ * read is audited. ENOENT (no such row or case), EPERM (the case is hidden from `who`),
+ * ENODATA (the raw file or the attachment was not kept). Borrowed `who`. --- */
+struct principal;
+#include <jansson.h>
+/* The case's mails, oldest first (bodies included, attachments counted). */
+int mail_case_list(struct db *db, const struct principal *who, int64_t case_id, int64_t now,
+                   json_t **items);
+/* One mail with its attachments listed. */
+int mail_get(struct db *db, const struct principal *who, int64_t row, int64_t now, json_t **out);
+/* The message as it arrived (or as it was composed), malloc'ed. */
+int mail_raw_get(struct db *db, const struct principal *who, int64_t row, int64_t now, char **data,
+                 size_t *n);
+int mail_attachment_get(struct db *db, const struct principal *who, int64_t id, int64_t now,
+                        char **data, size_t *n, char filename[256], char ctype[128]);
+/* An answer by `who` (who must be allowed to change the case): mail_compose_answer's
+ * errors, and the outbox row as JSON. */
+int mail_answer(struct db *db, const struct principal *who, int64_t case_id, const char *text,
+                int64_t now, json_t **outbox_row);
+
+/* `lotsen mail import --mailbox ADDRESS --db FILE FILE.eml|MAILDIR…` on a database the
+ * caller opened and migrated (argv[0] is "mail"). Returns the exit status. */
+int mail_cli(struct db *db, int argc, char **argv);
 
 #endif

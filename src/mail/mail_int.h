@@ -177,6 +177,18 @@ int mail_store_reply_src(struct db *db, int64_t case_id, struct mail_reply_src *
 int mail_store_case_note(struct db *db, int64_t case_id, int64_t user_id, int64_t now,
                          const char *field, const char *value);
 
+/* Reads for the API; the caller decides access by the returned case. */
+#include <jansson.h>
+int mail_store_case_mails(struct db *db, int64_t case_id, json_t **items);
+int mail_store_mail(struct db *db, int64_t row, json_t **out, int64_t *case_id);
+/* The raw message: `path` of its file (incoming) or the composed bytes (outgoing). */
+int mail_store_raw_ref(struct db *db, int64_t row, int64_t *case_id, char *path, size_t pathn,
+                       char **raw, size_t *rawn);
+/* `path` "" when the attachment was too large to be kept. */
+int mail_store_attachment_ref(struct db *db, int64_t id, int64_t *case_id, char *path, size_t pathn,
+                              char *filename, size_t fn, char *ctype, size_t cn);
+int mail_store_outbox_json(struct db *db, int64_t id, json_t **out);
+
 /* ----------------------------------------------------------------------
  * Composing (mail_compose.c)
  * ---------------------------------------------------------------------- */

@@ -384,6 +384,12 @@ static void send_next(struct mail_net *n)
 
 	if (!n->sender || n->sending)
 		return;
+	/* A row queued by a request is taken only once the request's batch is committed:
+	 * nothing is sent that the database might yet lose. */
+	if (db_tx_depth(n->db) > 0) {
+		tmr_start(&n->send_tmr, STORE_RETRY_MS, send_tmr_h, n);
+		return;
+	}
 	memset(&out, 0, sizeof(out));
 	err = mail_outbox_next(n->db, (int64_t)time(NULL), &out);
 	if (err == 0) {

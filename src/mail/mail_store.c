@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "mail/mail_int.h"
 #include "store/db.h"
 
@@ -675,4 +677,218 @@ int mail_store_case_note(struct db *db, int64_t case_id, int64_t user_id, int64_
 	stmt_bind_text(s, 4, field);
 	stmt_bind_text(s, 5, value);
 	return step_done(s);
+}
+
+/* ======================================================================
+ * Reads for the API (access is decided by the caller, mail_read.c)
+ * ====================================================================== */
+
+#define MSG_COLS                                                                                   \
+	"SELECT m.id, m.case_id, m.mailbox_id, b.address, m.direction, m.kind, m.message_id,"      \
+	" m.in_reply_to, m.from_addr, m.from_name, m.to_addrs, m.subject, m.body_text,"            \
+	" m.body_was_html, m.parsed, m.auto_submitted, m.needs_review, m.size, m.sent_at,"         \
+	" m.received_at, o.status, o.last_error,"                                                  \
+	" (SELECT count(*) FROM mail_attachments a WHERE a.message_row = m.id)"                    \
+	" FROM mail_messages m LEFT JOIN mailboxes b ON b.id = m.mailbox_id"                       \
+	" LEFT JOIN mail_outbox o ON o.id = m.outbox_id"
+
+static json_t *opt_text(struct stmt *s, int col)
+{
+	return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
+}
+
+static json_t *opt_int(struct stmt *s, int col)
+{
+	return stmt_is_null(s, col) ? json_null() : json_integer(stmt_int(s, col));
+}
+
+static json_t *msg_json(struct stmt *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(stmt_int(s, 0)));
+	json_object_set_new(o, "case_id", opt_int(s, 1));
+	json_object_set_new(o, "mailbox_id", opt_int(s, 2));
+	json_object_set_new(o, "mailbox", opt_text(s, 3));
+	json_object_set_new(o, "direction", json_string(stmt_text(s, 4)));
+	json_object_set_new(o, "kind", opt_text(s, 5));
+	json_object_set_new(o, "message_id", opt_text(s, 6));
+	json_object_set_new(o, "in_reply_to", opt_text(s, 7));
+	json_object_set_new(o, "from", opt_text(s, 8));
+	json_object_set_new(o, "from_name", opt_text(s, 9));
+	json_object_set_new(o, "to", opt_text(s, 10));
+	json_object_set_new(o, "subject", json_string(stmt_text(s, 11)));
+	json_object_set_new(o, "text", json_string(stmt_text(s, 12)));
+	json_object_set_new(o, "body_was_html", json_boolean(stmt_int(s, 13)));
+	json_object_set_new(o, "parsed", json_boolean(stmt_int(s, 14)));
+	json_object_set_new(o, "auto_submitted", json_boolean(stmt_int(s, 15)));
+	json_object_set_new(o, "needs_review", json_boolean(stmt_int(s, 16)));
+	json_object_set_new(o, "size", json_integer(stmt_int(s, 17)));
+	json_object_set_new(o, "sent_at", opt_int(s, 18));
+	json_object_set_new(o, "received_at", json_integer(stmt_int(s, 19)));
+	json_object_set_new(o, "outbox_status", opt_text(s, 20));
+	json_object_set_new(o, "outbox_error", opt_text(s, 21));
+	json_object_set_new(o, "attachments_count", json_integer(stmt_int(s, 22)));
+	return o;
+}
+
+int mail_store_case_mails(struct db *db, int64_t case_id, json_t **items)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(
+	                db, &s, MSG_COLS " WHERE m.case_id = ? ORDER BY m.received_at, m.id", true);
+
+	*items = NULL;
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, case_id);
+	*items = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(*items, msg_json(s));
+	stmt_done(s);
+	if (rc != DB_DONE) {
+		json_decref(*items);
+		*items = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+int mail_store_mail(struct db *db, int64_t row, json_t **out, int64_t *case_id)
+{
+	struct stmt *s;
+	json_t *atts;
+	int rc, err = db_prepare(db, &s, MSG_COLS " WHERE m.id = ?", true);
+
+	*out = NULL;
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, row);
+	rc = stmt_step(s);
+	if (rc == DB_ROW) {
+		*out = msg_json(s);
+		*case_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
+	}
+	stmt_done(s);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? ENOENT : rc;
+	err = db_prepare(
+	        db, &s,
+	        "SELECT id, filename, content_type, size, path IS NOT NULL, inline, content_id"
+	        " FROM mail_attachments WHERE message_row = ? ORDER BY id",
+	        true);
+	if (err) {
+		json_decref(*out);
+		*out = NULL;
+		return err;
+	}
+	stmt_bind_int(s, 1, row);
+	atts = json_array();
+	while ((rc = stmt_step(s)) == DB_ROW)
+		json_array_append_new(
+		        atts,
+		        json_pack("{s:I,s:s,s:s,s:I,s:b,s:b,s:o}", "id", (json_int_t)stmt_int(s, 0),
+		                  "filename", stmt_text(s, 1), "content_type", stmt_text(s, 2),
+		                  "size", (json_int_t)stmt_int(s, 3), "stored", (int)stmt_int(s, 4),
+		                  "inline", (int)stmt_int(s, 5), "content_id", opt_text(s, 6)));
+	stmt_done(s);
+	json_object_set_new(*out, "attachments", atts);
+	return rc == DB_DONE ? 0 : rc;
+}
+
+int mail_store_raw_ref(struct db *db, int64_t row, int64_t *case_id, char *path, size_t pathn,
+                       char **raw, size_t *rawn)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(db, &s,
+	                         "SELECT m.case_id, m.raw_path, o.raw FROM mail_messages m"
+	                         " LEFT JOIN mail_outbox o ON o.id = m.outbox_id WHERE m.id = ?",
+	                         true);
+
+	*raw = NULL;
+	*rawn = 0;
+	path[0] = '\0';
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, row);
+	rc = stmt_step(s);
+	if (rc == DB_ROW) {
+		*case_id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		copy_text(path, pathn, s, 1);
+		if (!stmt_is_null(s, 2)) {
+			size_t n = 0;
+			const void *b = stmt_blob(s, 2, &n);
+			*raw = malloc(n + 1);
+			if (*raw) {
+				if (n)
+					memcpy(*raw, b, n);
+				*rawn = n;
+			} else {
+				rc = ENOMEM;
+			}
+		}
+	}
+	stmt_done(s);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+}
+
+int mail_store_attachment_ref(struct db *db, int64_t id, int64_t *case_id, char *path, size_t pathn,
+                              char *filename, size_t fn, char *ctype, size_t cn)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(
+	                db, &s,
+	                "SELECT m.case_id, a.path, a.filename, a.content_type"
+	                " FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_row"
+	                " WHERE a.id = ?",
+	                true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == DB_ROW) {
+		*case_id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		copy_text(path, pathn, s, 1);
+		copy_text(filename, fn, s, 2);
+		copy_text(ctype, cn, s, 3);
+	}
+	stmt_done(s);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+}
+
+int mail_store_outbox_json(struct db *db, int64_t id, json_t **out)
+{
+	struct stmt *s;
+	int rc, err = db_prepare(
+	                db, &s,
+	                "SELECT id, case_id, kind, from_addr, to_addr, subject, message_id,"
+	                " status, attempts, next_attempt_at, last_error, created_at, sent_at"
+	                " FROM mail_outbox WHERE id = ?",
+	                true);
+
+	*out = NULL;
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == DB_ROW) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_integer(stmt_int(s, 0)));
+		json_object_set_new(o, "case_id", opt_int(s, 1));
+		json_object_set_new(o, "kind", json_string(stmt_text(s, 2)));
+		json_object_set_new(o, "from", json_string(stmt_text(s, 3)));
+		json_object_set_new(o, "to", json_string(stmt_text(s, 4)));
+		json_object_set_new(o, "subject", opt_text(s, 5));
+		json_object_set_new(o, "message_id", opt_text(s, 6));
+		json_object_set_new(o, "status", json_string(stmt_text(s, 7)));
+		json_object_set_new(o, "attempts", json_integer(stmt_int(s, 8)));
+		json_object_set_new(o, "next_attempt_at", json_integer(stmt_int(s, 9)));
+		json_object_set_new(o, "last_error", opt_text(s, 10));
+		json_object_set_new(o, "created_at", json_integer(stmt_int(s, 11)));
+		json_object_set_new(o, "sent_at", opt_int(s, 12));
+		*out = o;
+	}
+	stmt_done(s);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
 }
