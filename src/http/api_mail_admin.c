@@ -13,7 +13,6 @@
 #include "core/resource.h"
 #include "http/http_int.h"
 #include "mail/mail_net.h"
-#include "mail/mail_net_int.h"
 #include "store/db.h"
 #include "store/records.h"
 

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct db;
 struct mail_net;
 
@@ -55,5 +57,17 @@ struct mail_net_status {
 };
 /* ENOENT when no fetcher runs for the mailbox. */
 int mail_net_status(struct mail_net *n, int64_t mailbox_id, struct mail_net_status *st);
+
+/* For the mailbox administration (SQL in mail_store_net.c). */
+/* Whether the mailbox has an IMAP password stored. ENOENT: no such mailbox. */
+int mail_store_box_password_set(struct db *db, int64_t id, bool *set);
+/* Remove a mailbox and its fetch keys. ENOENT; EBUSY when messages were taken from it
+ * (they keep naming it: deactivate it instead). */
+int mail_store_box_delete(struct db *db, int64_t id);
+
+/* The outbox for the admin API: rows with `status` (NULL: all), newest first, without
+ * the message itself; *rows a JSON array (jansson's json_t, owned by the caller). */
+int mail_store_outbox_list(struct db *db, const char *status, int64_t limit, int64_t offset,
+                           json_t **rows, int64_t *total);
 
 #endif

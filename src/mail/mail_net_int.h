@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "mail/mail.h"
 #include "mail/mail_net.h"
 
@@ -34,17 +32,6 @@ struct mail_box_net {
 
 /* The active mailboxes that have an IMAP host (malloc'ed array, *n entries). */
 int mail_store_net_boxes(struct db *db, struct mail_box_net **out, size_t *n);
-/* Whether the mailbox has an IMAP password stored. ENOENT: no such mailbox. */
-int mail_store_box_password_set(struct db *db, int64_t id, bool *set);
-/* Remove a mailbox and its fetch keys. ENOENT; EBUSY when messages were taken from it
- * (they keep naming it: deactivate it instead). */
-int mail_store_box_delete(struct db *db, int64_t id);
-
-/* The outbox for the admin API: rows with `status` (NULL: all), newest first, without
- * the message itself; *rows a JSON array (jansson's json_t, owned by the caller). */
-int mail_store_outbox_list(struct db *db, const char *status, int64_t limit, int64_t offset,
-                           json_t **rows, int64_t *total);
-
 /* ----------------------------------------------------------------------
  * A fetcher's hand-over to the loop (mail_net.c)
  * ---------------------------------------------------------------------- */
