@@ -40,15 +40,14 @@ static size_t make(char *buf, size_t cap, int i)
 	int who = (i % 4 == 3 ? i - 3 : i) % 997, kind = i % 3;
 	size_t n = 0;
 
-	n += (size_t)snprintf(
-	        buf + n, cap - n,
-	        "From: %s <person%d@example.se>\r\nTo: kontaktcenter@lotsen.example\r\n"
-	        "Subject: %s%s\r\nDate: Mon, 23 Nov 2026 09:%02d:00 +0100\r\n"
-	        "Message-ID: <bench-%d@example.se>\r\n",
-	        names[who % 5], who, i % 4 == 3 ? "Re: " : "", subjects[who % 5], i % 60, i);
+	n += (size_t)snprintf(buf + n, cap - n,
+	                      "From: %s <person%d@example.se>\r\nTo: kontaktcenter@lotsen.example\r\n"
+	                      "Subject: %s%s\r\nDate: Mon, 23 Nov 2026 09:%02d:00 +0100\r\n"
+	                      "Message-ID: <bench-%d@example.se>\r\n",
+	                      names[who % 5], who, i % 4 == 3 ? "Re: " : "", subjects[who % 5],
+	                      i % 60, i);
 	if (i % 4 == 3)
-		n += (size_t)snprintf(buf + n, cap - n, "In-Reply-To: <bench-%d@example.se>\r\n",
-		                      i - 3);
+		n += (size_t)snprintf(buf + n, cap - n, "In-Reply-To: <bench-%d@example.se>\r\n", i - 3);
 	n += (size_t)snprintf(buf + n, cap - n, "MIME-Version: 1.0\r\n");
 	if (i % 5 == 0 || kind == 1) {
 		n += (size_t)snprintf(
@@ -61,23 +60,20 @@ static size_t make(char *buf, size_t cap, int i)
 		        "<html><body><p>Hej!</p><p>Jag undrar hur det g&aring;r med mitt "
 		        "&auml;rende.</p></body></html>\r\n--a--\r\n");
 		if (i % 5 == 0) {
-			n += (size_t)snprintf(
-			        buf + n, cap - n,
-			        "--m\r\nContent-Type: application/pdf\r\n"
-			        "Content-Disposition: attachment; filename=\"intyg.pdf\"\r\n"
-			        "Content-Transfer-Encoding: base64\r\n\r\n");
+			n += (size_t)snprintf(buf + n, cap - n,
+			                      "--m\r\nContent-Type: application/pdf\r\n"
+			                      "Content-Disposition: attachment; filename=\"intyg.pdf\"\r\n"
+			                      "Content-Transfer-Encoding: base64\r\n\r\n");
 			for (int l = 0; l < 720; l++)
 				n += (size_t)snprintf(buf + n, cap - n, "%s\r\n",
-				                      "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGgg"
-				                      "NiAwIFIvRmlsdGVy");
+				                      "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVy");
 		}
 		n += (size_t)snprintf(buf + n, cap - n, "--m--\r\n");
 	} else {
-		n += (size_t)snprintf(
-		        buf + n, cap - n,
-		        "Content-Type: text/plain; charset=utf-8\r\n\r\nHej!\r\n\r\nJag har "
-		        "en fråga om %s. Kan ni höra av er?\r\n\r\nMvh\r\n%s\r\n",
-		        subjects[who % 5], names[who % 5]);
+		n += (size_t)snprintf(buf + n, cap - n,
+		                      "Content-Type: text/plain; charset=utf-8\r\n\r\nHej!\r\n\r\nJag har "
+		                      "en fråga om %s. Kan ni höra av er?\r\n\r\nMvh\r\n%s\r\n",
+		                      subjects[who % 5], names[who % 5]);
 	}
 	return n;
 }
@@ -100,8 +96,8 @@ int main(int argc, char **argv)
 	mail_init();
 	if (db_open(&db, path,
 	            &(struct db_opts){.durability = full ? DB_DURABLE_FULL : DB_DURABLE_NORMAL}) ||
-	    schema_migrate(db) || kb_migrate(db) || acd_store_migrate(db) ||
-	    tel_store_migrate(db) || report_store_migrate(db) || mail_migrate(db) ||
+	    schema_migrate(db) || kb_migrate(db) || acd_store_migrate(db) || tel_store_migrate(db) ||
+	    report_store_migrate(db) || mail_migrate(db) ||
 	    demo_load_if_empty(db, NOW - 86400, &loaded) ||
 	    db_exec(db, "INSERT INTO mailboxes(address, group_id) SELECT"
 	                " 'kontaktcenter@lotsen.example', id FROM groups ORDER BY id LIMIT 1"))
