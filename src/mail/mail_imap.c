@@ -250,13 +250,59 @@ static int put_away(struct mail_fetcher *f, mailimap *imap, struct mailimap_set 
 	return 0;
 }
 
-/* Take what is new. *taken: messages stored (or found stored) and put away. UIDs the loop
- * could not store go into `skip` until the next wait, so one bad message does not spin. */
+/* Wait for a handed-over batch, then move or flag what the loop stored. UIDs it could not
+ * store go into `skip` until the next wait, so one bad message does not spin. */
+static int finish_batch(struct mail_fetcher *f, mailimap *imap, struct mail_batch *b, size_t *taken,
+                        uint32_t **skip, size_t *nskip, char *why, size_t whylen)
+{
+	struct mailimap_set *done_set;
+	size_t ndone = 0;
+	int err = mail_net_wait(f->n, b, &f->stop);
+
+	if (err) /* stopping: the batch is the loop's now */
+		return err;
+	done_set = mailimap_set_new_empty();
+	for (size_t i = 0; i < b->n; i++) {
+		int res = b->items[i].result;
+		if (res == 0 || res == EEXIST) {
+			if (done_set)
+				mailimap_set_add_single(done_set, (uint32_t)b->items[i].uid);
+			ndone++;
+		} else {
+			uint32_t *s = realloc(*skip, (*nskip + 1) * sizeof(**skip));
+			if (s) {
+				*skip = s;
+				s[(*nskip)++] = (uint32_t)b->items[i].uid;
+			}
+		}
+	}
+	mail_batch_free(b);
+	if (!done_set)
+		return ENOMEM;
+	if (ndone) {
+		err = put_away(f, imap, done_set);
+		if (err)
+			snprintf(why, whylen, "moving or flagging taken mail failed: %s",
+			         server_said(imap));
+	}
+	mailimap_set_free(done_set);
+	if (err)
+		return err;
+	*taken += ndone;
+	pthread_mutex_lock(&f->mu);
+	f->st.fetched += (int64_t)ndone;
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+/* Take what is new. *taken: messages stored (or found stored) and put away. While the loop
+ * stores one batch, the next is fetched: the network and the loop work side by side. */
 static int take_new(struct mail_fetcher *f, mailimap *imap, uint32_t uidvalidity, size_t *taken,
                     uint32_t **skip, size_t *nskip, char *why, size_t whylen)
 {
 	uint32_t *uids = NULL, todo[BATCH_MAX];
 	size_t nuids = 0, pos = 0;
+	struct mail_batch *prev = NULL; /* handed over, not yet put away */
 	int err;
 
 	*taken = 0;
@@ -267,8 +313,7 @@ static int take_new(struct mail_fetcher *f, mailimap *imap, uint32_t uidvalidity
 	}
 	while (pos < nuids && !atomic_load(&f->stop)) {
 		struct mail_batch *b;
-		struct mailimap_set *done_set;
-		size_t nt = 0, ndone = 0;
+		size_t nt = 0;
 
 		while (pos < nuids && nt < BATCH_MAX) {
 			bool skipped = false;
@@ -300,40 +345,29 @@ static int take_new(struct mail_fetcher *f, mailimap *imap, uint32_t uidvalidity
 			mail_batch_free(b);
 			continue;
 		}
-		err = mail_net_handoff(f->n, b, &f->stop);
-		if (err) /* stopping: the batch is the loop's now */
+		err = mail_net_push(f->n, b, &f->stop);
+		if (err) {
+			mail_batch_free(b);
 			break;
-		done_set = mailimap_set_new_empty();
-		for (size_t i = 0; i < b->n; i++) {
-			int res = b->items[i].result;
-			if (res == 0 || res == EEXIST) {
-				if (done_set)
-					mailimap_set_add_single(done_set,
-					                        (uint32_t)b->items[i].uid);
-				ndone++;
-			} else {
-				uint32_t *s = realloc(*skip, (*nskip + 1) * sizeof(**skip));
-				if (s) {
-					*skip = s;
-					s[(*nskip)++] = (uint32_t)b->items[i].uid;
-				}
+		}
+		if (prev) {
+			err = finish_batch(f, imap, prev, taken, skip, nskip, why, whylen);
+			prev = NULL;
+			if (err) {
+				if (mail_net_wait(f->n, b, &f->stop) == 0)
+					mail_batch_free(b); /* stored; moved in a later round */
+				break;
 			}
 		}
-		mail_batch_free(b);
-		if (ndone && done_set) {
-			err = put_away(f, imap, done_set);
-			if (err)
-				snprintf(why, whylen, "moving or flagging taken mail failed: %s",
-				         server_said(imap));
+		prev = b;
+	}
+	if (prev) {
+		if (err) {
+			if (mail_net_wait(f->n, prev, &f->stop) == 0)
+				mail_batch_free(prev);
+		} else {
+			err = finish_batch(f, imap, prev, taken, skip, nskip, why, whylen);
 		}
-		if (done_set)
-			mailimap_set_free(done_set);
-		if (err)
-			break;
-		*taken += ndone;
-		pthread_mutex_lock(&f->mu);
-		f->st.fetched += (int64_t)ndone;
-		pthread_mutex_unlock(&f->mu);
 	}
 	free(uids);
 	return err;

@@ -82,14 +82,12 @@ unsigned mail_net_poll_s(const struct mail_net *n)
  * Fetched mail: hand-over and storing
  * ---------------------------------------------------------------------- */
 
-int mail_net_handoff(struct mail_net *n, struct mail_batch *b, atomic_bool *stop)
+int mail_net_push(struct mail_net *n, struct mail_batch *b, atomic_bool *stop)
 {
-	int err = 0;
+	uint64_t one = 1;
 
 	if (atomic_load(stop))
 		return ECANCELED;
-	uint64_t one = 1;
-
 	b->done = b->abandoned = false;
 	b->stored = 0;
 	b->next = NULL;
@@ -99,6 +97,15 @@ int mail_net_handoff(struct mail_net *n, struct mail_batch *b, atomic_bool *stop
 	if (write(n->efd, &one, sizeof(one)) < 0) {
 		/* cannot overflow at our rates */
 	}
+	pthread_mutex_unlock(&n->mu);
+	return 0;
+}
+
+int mail_net_wait(struct mail_net *n, struct mail_batch *b, atomic_bool *stop)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&n->mu);
 	while (!b->done && !atomic_load(stop))
 		pthread_cond_wait(&n->cv, &n->mu);
 	if (!b->done) {

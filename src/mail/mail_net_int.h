@@ -59,14 +59,18 @@ struct mail_batch {
 };
 void mail_batch_free(struct mail_batch *b);
 
-/* On a fetcher thread: hand `b` to the loop and wait until it is stored (0; then the
- * results are in b->items and b is the caller's again) or `stop` is set (ECANCELED; b
- * is no longer the caller's). */
-int mail_net_handoff(struct mail_net *n, struct mail_batch *b, atomic_bool *stop);
+/* On a fetcher thread: hand `b` to the loop to be stored (0), or ECANCELED when `stop` is
+ * set (b is still the caller's). After 0, the caller may fetch more meanwhile but must
+ * call mail_net_wait before it touches b again. */
+int mail_net_push(struct mail_net *n, struct mail_batch *b, atomic_bool *stop);
+/* Wait until the loop has stored b and its commit is on disk (0: the results are in
+ * b->items and b is the caller's again) or `stop` is set (ECANCELED: b is the loop's,
+ * which frees it). */
+int mail_net_wait(struct mail_net *n, struct mail_batch *b, atomic_bool *stop);
 /* On the sender thread: message `outbox_id` was sent (err 0) or not (`error` says why, in
  * the server's words; no password in it). The loop records it. */
 void mail_net_post_sent(struct mail_net *n, int64_t outbox_id, int err, const char *error);
-/* Wake whoever waits in mail_net_handoff (their stop flag was set). */
+/* Wake whoever waits in mail_net_wait (their stop flag was set). */
 void mail_net_wake(struct mail_net *n);
 /* The poll interval where a server has no IDLE. */
 unsigned mail_net_poll_s(const struct mail_net *n);
