@@ -54,6 +54,7 @@ class MailServers:
         os.chmod(self.dir, 0o755)
         self.users = list(users)
         self.imap_port = free_port()
+        self.imaps_port = free_port()
         self.lmtp_port = free_port()
         self.smtp_port = free_port()
         self.with_postfix = postfix
@@ -139,7 +140,9 @@ service imap-login {{
     port = {self.imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port}
+    ssl = yes
   }}
 }}
 service lmtp {{
@@ -358,7 +361,8 @@ postlog   unix-dgram n  -       n       -       1       postlogd
     def mailbox_settings(self, user, security="starttls", **extra):
         """The JSON of POST /api/v1/mailboxes for `user`'s account here."""
         body = {"address": self.addr(user), "imap_host": "127.0.0.1",
-                "imap_port": self.imap_port, "imap_security": security,
+                "imap_port": self.imaps_port if security == "tls" else self.imap_port,
+                "imap_security": security,
                 "imap_user": self.addr(user), "imap_password": PASSWORD}
         body.update(extra)
         return body

@@ -154,6 +154,15 @@ class FetchTest(MailNetBase):
         time.sleep(1.5)  # a few more polling rounds
         self.assertEqual(len(self.incoming()), 2)
 
+    def test_imap_over_tls_with_a_custom_folder(self):
+        self.start(smtp=False)
+        self.add_mailbox(imap_security="tls", folder="Behandlat", processed_folder="INBOX")
+        self.mail.save("kontaktcenter", message("medborgare", "TLS", "Hej", "tls-1"),
+                       folder="Behandlat")
+        wait_for(self.incoming, "the message stored")
+        wait_for(lambda: len(self.mail.messages("kontaktcenter")) == 1, "moved to INBOX")
+        self.assertEqual(self.mail.messages("kontaktcenter", "Behandlat"), [])
+
     def test_wrong_password_is_shown_on_the_mailbox_and_retried(self):
         self.start()
         body = self.mail.mailbox_settings("kontaktcenter", group_id=1)
