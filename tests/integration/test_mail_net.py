@@ -67,6 +67,14 @@ class MailNetBase(unittest.TestCase):
             if code != 0:
                 raise AssertionError(f"server exited with {code}:\n{self.srv.logs()[-4000:]}")
 
+    def wait_for(self, pred, what, timeout=DEADLINE):
+        """wait_for, with the server's mail log lines when it fails."""
+        try:
+            return wait_for(pred, what, timeout)
+        except AssertionError as e:
+            mail_log = "\n".join(l for l in self.srv.logs().splitlines() if "event=mail." in l)
+            raise AssertionError(f"{e}\n{mail_log[-3000:]}") from None
+
     def conf(self, smtp=True, **extra):
         path = os.path.join(self.mail.dir, f"lotsen-{self.id().split('.')[-1]}.conf")
         lines = ["mail-poll-seconds = 1", f"mail-domain = {OWN_DOMAIN}"]
@@ -98,8 +106,9 @@ class MailNetBase(unittest.TestCase):
             self.token_cache[user] = self.srv.login(user)
         return self.srv.request(method, path, body, token=self.token_cache[user])
 
-    def add_mailbox(self, **extra):
-        body = self.mail.mailbox_settings("kontaktcenter", group_id=1, **extra)
+    def add_mailbox(self, imap_security="starttls", **extra):
+        body = self.mail.mailbox_settings("kontaktcenter", security=imap_security, group_id=1,
+                                          **extra)
         r = self.api("POST", "/api/v1/mailboxes", body)
         self.assertEqual(r.status, 201, r)
         return r.json
@@ -124,7 +133,7 @@ class FetchTest(MailNetBase):
         self.mail.send("medborgare", "kontaktcenter",
                        message("medborgare", "Fråga om förskoleplats", "Hej! När får vi besked?",
                                "fetch-1"))
-        rows = wait_for(self.incoming, "the message stored")
+        rows = self.wait_for(self.incoming, "the message stored")
         self.assertEqual(len(rows), 1)
         case_id = rows[0][1]
         case = self.api("GET", f"/api/v1/cases/{case_id}")
@@ -132,7 +141,7 @@ class FetchTest(MailNetBase):
         self.assertEqual(case.json["channel"], "email")
         self.assertEqual(case.json["group_id"], 1)
         # Taken from the inbox into the processed folder on the server.
-        wait_for(lambda: len(self.mail.messages("kontaktcenter", "Behandlat")) == 1,
+        self.wait_for(lambda: len(self.mail.messages("kontaktcenter", "Behandlat")) == 1,
                  "the message moved to Behandlat")
         self.assertEqual(self.mail.messages("kontaktcenter"), [])
         st = self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]
@@ -144,13 +153,13 @@ class FetchTest(MailNetBase):
         self.start()
         self.add_mailbox(imap_security="none")
         self.mail.save("kontaktcenter", message("medborgare", "Parkering", "Hej", "flag-1"))
-        wait_for(self.incoming, "the message stored")
-        msgs = wait_for(lambda: [m for m in self.mail.messages("kontaktcenter")
+        self.wait_for(self.incoming, "the message stored")
+        msgs = self.wait_for(lambda: [m for m in self.mail.messages("kontaktcenter")
                                  if "$Lotsen" in m[0]], "the message flagged")
         self.assertIn("\\Seen", msgs[0][0])
         # A second message: the first is not taken again.
         self.mail.save("kontaktcenter", message("medborgare", "Parkering 2", "Hej igen", "flag-2"))
-        wait_for(lambda: len(self.incoming()) == 2, "the second message stored")
+        self.wait_for(lambda: len(self.incoming()) == 2, "the second message stored")
         time.sleep(1.5)  # a few more polling rounds
         self.assertEqual(len(self.incoming()), 2)
 
@@ -159,8 +168,8 @@ class FetchTest(MailNetBase):
         self.add_mailbox(imap_security="tls", folder="Behandlat", processed_folder="INBOX")
         self.mail.save("kontaktcenter", message("medborgare", "TLS", "Hej", "tls-1"),
                        folder="Behandlat")
-        wait_for(self.incoming, "the message stored")
-        wait_for(lambda: len(self.mail.messages("kontaktcenter")) == 1, "moved to INBOX")
+        self.wait_for(self.incoming, "the message stored")
+        self.wait_for(lambda: len(self.mail.messages("kontaktcenter")) == 1, "moved to INBOX")
         self.assertEqual(self.mail.messages("kontaktcenter", "Behandlat"), [])
 
     def test_wrong_password_is_shown_on_the_mailbox_and_retried(self):
@@ -168,7 +177,7 @@ class FetchTest(MailNetBase):
         body = self.mail.mailbox_settings("kontaktcenter", group_id=1)
         body["imap_password"] = "fel-lösenord"
         box = self.api("POST", "/api/v1/mailboxes", body).json
-        st = wait_for(lambda: self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]
+        st = self.wait_for(lambda: self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]
                       if self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]
                       ["last_error"] else None, "the login failure shown")
         self.assertIn("LOGIN", st["last_error"])
@@ -177,7 +186,7 @@ class FetchTest(MailNetBase):
         self.mail.save("kontaktcenter", message("medborgare", "Rätt nu", "Hej", "pw-1"))
         r = self.api("PATCH", f"/api/v1/mailboxes/{box['id']}", {"imap_password": PASSWORD})
         self.assertEqual(r.status, 200, r)
-        wait_for(self.incoming, "the message stored after the fix")
+        self.wait_for(self.incoming, "the message stored after the fix")
         self.assertNotIn("fel-lösenord", self.srv.logs())
 
 
@@ -198,7 +207,7 @@ class CrashTest(MailNetBase):
         # Nothing was moved: the message is still in the inbox.
         self.assertEqual(len(self.mail.messages("kontaktcenter")), 1)
         self.start(db=db)
-        wait_for(lambda: len(self.mail.messages("kontaktcenter", "Behandlat")) == 1,
+        self.wait_for(lambda: len(self.mail.messages("kontaktcenter", "Behandlat")) == 1,
                  "the message moved after the restart")
         time.sleep(1.0)
         rows = self.incoming()
@@ -218,7 +227,7 @@ class CrashTest(MailNetBase):
         self.start(mail_test_crash="after-store")
         self.add_mailbox(processed_folder="Behandlat")
         self.mail.save("kontaktcenter", message("medborgare", "Ingen krasch", "Hej", "nohook"))
-        wait_for(lambda: len(self.mail.messages("kontaktcenter", "Behandlat")) == 1,
+        self.wait_for(lambda: len(self.mail.messages("kontaktcenter", "Behandlat")) == 1,
                  "the message moved")
         self.assertIsNone(self.srv.proc.poll())
 
@@ -247,8 +256,8 @@ class SendTest(MailNetBase):
                                "Auto-Submitted: auto-replied\r\n"))
         self.mail.send("forskola", "kontaktcenter",
                        message("forskola", "Nyhetsbrev", "Nytt", "bulk-1", "Precedence: bulk\r\n"))
-        wait_for(lambda: len(self.incoming()) == 3, "all three stored")
-        wait_for(lambda: not self.api("GET", "/api/v1/mail/outbox?status=queued").json["items"],
+        self.wait_for(lambda: len(self.incoming()) == 3, "all three stored")
+        self.wait_for(lambda: not self.api("GET", "/api/v1/mail/outbox?status=queued").json["items"],
                  "the outbox empty")
         time.sleep(1.0)
         self.assertEqual(self.mail.messages("handlaggare"), [])
@@ -265,7 +274,7 @@ class SendTest(MailNetBase):
         try:
             self.add_mailbox(processed_folder="Behandlat", receipt_reply=True)
             self.mail.save("kontaktcenter", message("medborgare", "Fråga", "Hej", "down-1"))
-            row = wait_for(lambda: [o for o in self.api("GET", "/api/v1/mail/outbox").json["items"]
+            row = self.wait_for(lambda: [o for o in self.api("GET", "/api/v1/mail/outbox").json["items"]
                                     if o["attempts"] >= 1 and o["last_error"]],
                            "the failed attempt shown")[0]
             self.assertEqual(row["status"], "queued")
@@ -282,7 +291,7 @@ class SendTest(MailNetBase):
         with con:
             con.execute("UPDATE mail_outbox SET next_attempt_at = 0 WHERE id = ?", (row["id"],))
         con.close()
-        wait_for(lambda: self.api("GET", "/api/v1/mail/outbox?status=sent").json["total"] == 1,
+        self.wait_for(lambda: self.api("GET", "/api/v1/mail/outbox?status=sent").json["total"] == 1,
                  "sent once the server is back")
         self.assertEqual(len(self.mail.wait_messages("medborgare", 1)), 1)
         self.assertNotIn(PASSWORD, self.srv.logs())
@@ -301,7 +310,7 @@ class AnswerTest(MailNetBase):
         self.add_mailbox(processed_folder="Behandlat")
         self.mail.send("medborgare", "kontaktcenter",
                        message("medborgare", "Snöröjning", "När plogas vår gata?", "ans-1"))
-        rows = wait_for(self.incoming, "the message stored")
+        rows = self.wait_for(self.incoming, "the message stored")
         case_id = rows[0][1]
         r = self.api("POST", f"/api/v1/cases/{case_id}/mails",
                      {"text": "Hej! Er gata plogas i morgon."}, user="anna")
@@ -325,7 +334,7 @@ class AnswerTest(MailNetBase):
                  f"References: <ans-1@{DOMAIN}> {ans['Message-ID']}\r\n"
                  "Content-Type: text/plain; charset=utf-8\r\n\r\nTack!\r\n")
         self.mail.send("medborgare", "kontaktcenter", reply)
-        rows = wait_for(lambda: len(self.incoming()) == 2 and self.incoming(), "the reply stored")
+        rows = self.wait_for(lambda: len(self.incoming()) == 2 and self.incoming(), "the reply stored")
         self.assertEqual({r[1] for r in rows}, {case_id})
 
 
@@ -388,7 +397,7 @@ class MailboxAdminTest(MailNetBase):
         self.start(smtp=False)
         box = self.add_mailbox(processed_folder="Behandlat")
         self.mail.save("kontaktcenter", message("medborgare", "Hej", "Hej", "del-1"))
-        wait_for(self.incoming, "the message stored")
+        self.wait_for(self.incoming, "the message stored")
         r = self.api("DELETE", f"/api/v1/mailboxes/{box['id']}")
         self.assertEqual(r.status, 409, r)
         r = self.api("PATCH", f"/api/v1/mailboxes/{box['id']}", {"active": False})
