@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,6 +515,13 @@ static void *fetch_main(void *arg)
 {
 	struct mail_fetcher *f = arg;
 	unsigned backoff = 1;
+	sigset_t pipe;
+
+	/* A server that closed the connection must not end the process: the write fails
+	 * with EPIPE instead (SIGPIPE is the writing thread's, and stays blocked here). */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	while (!atomic_load(&f->stop)) {
 		char why[200] = "";

@@ -2,6 +2,7 @@
  * one at a time, and posts each result back to the loop. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,13 @@ static int send_one(struct mail_sender *s, const struct mail_out *o, char *why, 
 static void *send_main(void *arg)
 {
 	struct mail_sender *s = arg;
+	sigset_t pipe;
+
+	/* A server that closed the connection must not end the process: the write fails
+	 * with EPIPE instead (SIGPIPE is the writing thread's, and stays blocked here). */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {

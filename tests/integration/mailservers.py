@@ -197,6 +197,23 @@ mail_max_userip_connections = 50
         for u in self.users:
             self.imap(u).logout()
 
+    def stop_dovecot(self):
+        if self.dovecot and self.dovecot.poll() is None:
+            self.dovecot.send_signal(signal.SIGTERM)
+            try:
+                self.dovecot.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.dovecot.pid, signal.SIGKILL)
+                self.dovecot.wait()
+        self.dovecot = None
+
+    def start_dovecot_again(self):
+        """Dovecot again with the same configuration, ports and mail (after stop_dovecot)."""
+        self.dovecot = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
+                                        stdout=self.dovecot_out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        _wait_port(self.imap_port, self.dovecot)
+
     def start_postfix(self):
         if os.getuid() != 0:
             import unittest
@@ -299,14 +316,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
     def stop(self):
         self.stop_postfix()
-        if self.dovecot and self.dovecot.poll() is None:
-            self.dovecot.send_signal(signal.SIGTERM)
-            try:
-                self.dovecot.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.dovecot.pid, signal.SIGKILL)
-                self.dovecot.wait()
-        self.dovecot = None
+        self.stop_dovecot()
         if getattr(self, "dovecot_out", None):
             self.dovecot_out.close()
             self.dovecot_out = None

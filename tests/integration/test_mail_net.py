@@ -172,6 +172,25 @@ class FetchTest(MailNetBase):
         self.wait_for(lambda: len(self.mail.messages("kontaktcenter")) == 1, "moved to INBOX")
         self.assertEqual(self.mail.messages("kontaktcenter", "Behandlat"), [])
 
+    def test_imap_server_restarted_the_fetcher_reconnects(self):
+        self.start(smtp=False)
+        box = self.add_mailbox(processed_folder="Behandlat")
+        self.wait_for(lambda: self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]
+                      ["idle"], "idling")
+        self.mail.stop_dovecot()
+        try:
+            st = self.wait_for(
+                lambda: (lambda f: f if f["last_error"] else None)(
+                    self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]),
+                "the lost connection shown")
+            self.assertFalse(st["connected"])
+            self.assertIsNone(self.srv.proc.poll())  # no SIGPIPE or other end
+        finally:
+            self.mail.start_dovecot_again()
+        self.mail.save("kontaktcenter", message("medborgare", "Efter omstart", "Hej", "restart-1"))
+        self.wait_for(self.incoming, "the message stored after the reconnect", timeout=60)
+        self.assertIsNone(self.srv.proc.poll())
+
     def test_wrong_password_is_shown_on_the_mailbox_and_retried(self):
         self.start()
         body = self.mail.mailbox_settings("kontaktcenter", group_id=1)

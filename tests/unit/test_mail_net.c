@@ -66,17 +66,16 @@ static int setup(void **state)
 	/* Three mailboxes: fetched over STARTTLS with its own user, fetched with the defaults
 	 * (user = address), turned off; and one without an IMAP host (import only). */
 	assert_int_equal(
-	        db_exec(db,
-	                "INSERT INTO mailboxes(id, address, group_id, imap_host, imap_port,"
-	                " imap_security, imap_user, imap_password, folder, processed_folder)"
-	                " VALUES (1, 'kontaktcenter@lotsen.example', 1, 'imap.lotsen.example',"
-	                " 143, 'starttls', 'kc', 'hemligt', 'INBOX', 'Behandlat');"
-	                "INSERT INTO mailboxes(id, address, group_id, imap_host)"
-	                " VALUES (2, 'forskola@lotsen.example', 4, '192.0.2.10');"
-	                "INSERT INTO mailboxes(id, address, group_id, imap_host, active)"
-	                " VALUES (3, 'av@lotsen.example', 1, 'imap.lotsen.example', 0);"
-	                "INSERT INTO mailboxes(id, address, group_id)"
-	                " VALUES (4, 'import@lotsen.example', 1);"),
+	        db_exec(db, "INSERT INTO mailboxes(id, address, group_id, imap_host, imap_port,"
+	                    " imap_security, imap_user, imap_password, folder, processed_folder)"
+	                    " VALUES (1, 'kontaktcenter@lotsen.example', 1, 'imap.lotsen.example',"
+	                    " 143, 'starttls', 'kc', 'hemligt', 'INBOX', 'Behandlat');"
+	                    "INSERT INTO mailboxes(id, address, group_id, imap_host)"
+	                    " VALUES (2, 'forskola@lotsen.example', 4, '192.0.2.10');"
+	                    "INSERT INTO mailboxes(id, address, group_id, imap_host, active)"
+	                    " VALUES (3, 'av@lotsen.example', 1, 'imap.lotsen.example', 0);"
+	                    "INSERT INTO mailboxes(id, address, group_id)"
+	                    " VALUES (4, 'import@lotsen.example', 1);"),
 	        0);
 	return 0;
 }
@@ -111,11 +110,11 @@ static void test_boxes_for_fetchers(void **state)
 	assert_string_equal(b[0].folder, "INBOX");
 	assert_string_equal(b[0].processed, "Behandlat");
 	assert_int_equal(b[1].id, 2);
-	assert_int_equal(b[1].port, 0);               /* the security's default */
-	assert_string_equal(b[1].security, "tls");    /* the schema's default */
+	assert_int_equal(b[1].port, 0);            /* the security's default */
+	assert_string_equal(b[1].security, "tls"); /* the schema's default */
 	assert_string_equal(b[1].user, "forskola@lotsen.example");
 	assert_string_equal(b[1].password, "");
-	assert_string_equal(b[1].processed, "");      /* flag instead of moving */
+	assert_string_equal(b[1].processed, ""); /* flag instead of moving */
 	free(b);
 }
 
@@ -161,18 +160,20 @@ static void test_outbox_list(void **state)
 
 	(void)state;
 	assert_int_equal(
-	        db_exec(db, "INSERT INTO mail_outbox(kind, from_addr, to_addr, subject, raw, status,"
-	                    " attempts, next_attempt_at, last_error, created_at) VALUES"
-	                    " ('receipt', 'a@lotsen.example', 'b@exempel.se', 'Kvitto', x'41',"
-	                    "  'queued', 1, 1795428060, 'Connection refused', 1795428000),"
-	                    " ('answer', 'a@lotsen.example', 'c@exempel.se', 'Svar', x'41',"
-	                    "  'sent', 1, 1795428000, NULL, 1795428001);"),
+	        db_exec(db,
+	                "INSERT INTO mail_outbox(kind, from_addr, to_addr, subject, raw, status,"
+	                " attempts, next_attempt_at, last_error, created_at) VALUES"
+	                " ('receipt', 'a@lotsen.example', 'b@exempel.se', 'Kvitto', x'41',"
+	                "  'queued', 1, 1795428060, 'Connection refused', 1795428000),"
+	                " ('answer', 'a@lotsen.example', 'c@exempel.se', 'Svar', x'41',"
+	                "  'sent', 1, 1795428000, NULL, 1795428001);"),
 	        0);
 	assert_int_equal(mail_store_outbox_list(db, "queued", 10, 0, &rows, &total), 0);
 	assert_int_equal(total, 1);
 	assert_int_equal(json_array_size(rows), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "last_error")),
-	                    "Connection refused");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(rows, 0), "last_error")),
+	        "Connection refused");
 	assert_null(json_object_get(json_array_get(rows, 0), "raw"));
 	json_decref(rows);
 	assert_int_equal(mail_store_outbox_list(db, NULL, 1, 0, &rows, &total), 0);
