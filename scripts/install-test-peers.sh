@@ -3,11 +3,14 @@
 # headless Chromium with playwright-core and axe-core for the web application's tests, the
 # OpenID provider oidc-provider for the login with the municipality's account, unzip
 # to read XLSX exports back, poppler-utils to render PDF exports, systemd for systemd-analyze
-# verify of the installed unit, nginx and openssl for TLS in front of Lotsen).
+# verify of the installed unit, nginx and openssl for TLS in front of Lotsen, Dovecot and Postfix as the mail tests' IMAP, LMTP and SMTP
+# servers: tests/integration/mailservers.py runs them as ordinary processes with their own
+# configuration in a temp directory; the system-wide services are never started).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl"
+PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl
+dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
@@ -19,8 +22,19 @@ if [ -n "$missing" ]; then
 	SUDO=""
 	[ "$(id -u)" -ne 0 ] && SUDO=sudo
 	$SUDO apt-get update -q
+	# Postfix asks how to configure the system's mail: not at all (the tests bring their own).
+	echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q \
 		--no-install-recommends $missing
+	# The packages start the system's Dovecot and Postfix where there is an init system; the
+	# tests need neither, so the ones installed just now are stopped and left disabled.
+	for svc in dovecot postfix; do
+		case "$missing" in *" $svc"*|*" $svc-core"*)
+			if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+				$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+			fi ;;
+		esac
+	done
 fi
 # npm packages pinned by package-lock.json; npm ci only when node_modules is older than the
 # lock (npm writes node_modules/.package-lock.json after each install).

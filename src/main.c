@@ -35,6 +35,7 @@
 #include "http/http.h"
 #include "kb/kb.h"
 #include "mail/mail.h"
+#include "mail/mail_net.h"
 #include "report/report.h"
 #include "sso/sso.h"
 #include "store/db.h"
@@ -339,6 +340,7 @@ static int cmd_serve(int argc, char **argv)
 	struct tel *tel = NULL;
 	struct db *db = NULL;
 	struct proxy_list *proxies = NULL;
+	struct mail_net_config mail_cfg;
 	enum log_level lvl;
 	char err_msg[300], files_dir[600];
 	int c, err;
@@ -505,6 +507,21 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 	app.tel = tel;
+	/* Mail after the loop's other parts: the fetchers hand their messages to the loop. */
+	mail_cfg = (struct mail_net_config){
+	        .smtp_url = cfg.smtp_url,
+	        .smtp_user = cfg.smtp_user,
+	        .smtp_password = cfg.smtp_password,
+	        .smtp_starttls = cfg.smtp_starttls,
+	        .poll_s = (unsigned)cfg.mail_poll_s,
+	        .test_crash = cfg.mail_test_crash,
+	};
+	err = mail_net_start(&app.mail, db, &mail_cfg);
+	if (err) {
+		fprintf(stderr, "lotsen: the mail fetchers and sender did not start: %s\n",
+		        strerror(err));
+		goto out;
+	}
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
 	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	tmr_init(&deliver_tmr);
@@ -515,6 +532,9 @@ static int cmd_serve(int argc, char **argv)
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
 out:
+	/* The mail threads first: they hand work to the loop and its database. */
+	mail_net_stop(app.mail);
+	app.mail = NULL;
 	app.tel = NULL;
 	tel_free(tel);
 	http_stop(http);

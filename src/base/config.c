@@ -39,6 +39,20 @@ void config_defaults(struct config *c)
 	c->oidc_jwks_refresh_s = 60; /* a rotation is seen within a minute, a flood of forged
 	                                key ids costs the IdP one fetch a minute */
 	snprintf(c->local_passwords, sizeof(c->local_passwords), "on");
+	c->mail_poll_s = 60;
+}
+
+static int set_yes_no(bool *dst, const char *v, char *err, size_t errlen, const char *key)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+		*dst = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+		*dst = false;
+	else {
+		snprintf(err, errlen, "%s: use yes or no", key);
+		return EINVAL;
+	}
+	return 0;
 }
 
 static int set_str(char *dst, size_t n, const char *v, char *err, size_t errlen, const char *key)
@@ -183,6 +197,30 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->trusted_proxies, sizeof(c->trusted_proxies), value, err, errlen,
 		               key);
 	}
+	if (strcmp(key, "smtp-url") == 0) {
+		if (*value && strncmp(value, "smtp://", 7) != 0 &&
+		    strncmp(value, "smtps://", 8) != 0) {
+			snprintf(err, errlen, "%s: use smtp://HOST:PORT or smtps://HOST:PORT", key);
+			return EINVAL;
+		}
+		return set_str(c->smtp_url, sizeof(c->smtp_url), value, err, errlen, key);
+	}
+	if (strcmp(key, "smtp-user") == 0)
+		return set_str(c->smtp_user, sizeof(c->smtp_user), value, err, errlen, key);
+	if (strcmp(key, "smtp-password") == 0)
+		return set_str(c->smtp_password, sizeof(c->smtp_password), value, err, errlen, key);
+	if (strcmp(key, "smtp-starttls") == 0)
+		return set_yes_no(&c->smtp_starttls, value, err, errlen, key);
+	if (strcmp(key, "mail-poll-seconds") == 0)
+		return set_long(&c->mail_poll_s, value, 1, 86400, err, errlen, key);
+	if (strcmp(key, "mail-test-crash") == 0) {
+		if (*value && strcmp(value, "before-store") && strcmp(value, "after-store")) {
+			snprintf(err, errlen, "%s: use before-store or after-store", key);
+			return EINVAL;
+		}
+		return set_str(c->mail_test_crash, sizeof(c->mail_test_crash), value, err, errlen,
+		               key);
+	}
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -200,7 +238,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "mail-max-attachment, mail-files, mail-domain, demo, oidc-issuer, "
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
-	         "trusted-proxies)",
+	         "trusted-proxies, smtp-url, smtp-user, smtp-password, smtp-starttls, "
+	         "mail-poll-seconds)",
 	         key);
 	return EINVAL;
 }

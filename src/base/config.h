@@ -45,6 +45,13 @@ struct config {
 	long oidc_jwks_refresh_s; /* least seconds between refetches for an unknown key id */
 	char local_passwords[16]; /* on, off, or admins (only admins log in by password) */
 	char trusted_proxies[1024]; /* addresses/networks whose X-Forwarded-For is believed */
+	char smtp_url[256];         /* smtp://host:port or smtps://…; empty: mail is not sent */
+	char smtp_user[128];        /* SMTP AUTH user; empty: no AUTH */
+	char smtp_password[256];    /* never logged */
+	bool smtp_starttls;         /* demand STARTTLS on smtp:// */
+	long mail_poll_s;           /* seconds between IMAP polls where there is no IDLE */
+	char mail_test_crash[16];   /* test hook, only with LOTSEN_TEST_HOOKS=1 in the environment:
+	                               before-store or after-store */
 };
 
 void config_defaults(struct config *c);

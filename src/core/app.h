@@ -22,6 +22,7 @@ struct app {
 	const char *static_dir;           /* web files served at / */
 	struct acd_host *acd;             /* the queue engine's host, NULL until started */
 	struct tel *tel;                  /* telephony, NULL without --sip */
+	struct mail_net *mail;            /* mail fetchers and sender, NULL until started */
 	struct ratelimit *feedback_limit; /* per-address limit of Tyck till, NULL: none */
 	struct ratelimit *login_user_limit; /* failed logins per username, NULL: none */
 	struct ratelimit *login_addr_limit; /* failed logins per client address, NULL: none */

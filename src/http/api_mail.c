@@ -8,6 +8,7 @@
 
 #include "http/http_int.h"
 #include "mail/mail.h"
+#include "mail/mail_net.h"
 
 static int mail_error(struct req *r, int err, const char *what_sv, const char *what_en, int64_t id)
 {
@@ -166,6 +167,7 @@ static int answer(struct req *r)
 		                    "The text must be valid UTF-8 and not empty."));
 	if (err)
 		return mail_error(r, err, "ärende", "case", r->params[0]);
+	mail_net_kick(r->app->mail); /* sent once the request's batch is committed */
 	return resp_json(r, 201, row);
 }
 

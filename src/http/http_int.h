@@ -194,6 +194,7 @@ extern const struct route api_sso_routes[];
  * password logins are refused, for everyone (who NULL: before the lookup) or for `who`
  * (after the password was found right: only administrators under "admins"); else 0. */
 int sso_password_refused(struct req *r, const struct principal *who);
+extern const struct route api_mail_admin_routes[];
 
 /* Answers 400 to a path or query value that is not UTF-8 text or holds a NUL. */
 int router_dispatch(struct req *r);

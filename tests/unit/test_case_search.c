@@ -21,6 +21,7 @@
 #include "kb/kb_int.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "text/text.h"
 
 #define NOW     1780000000 /* 2026-05-28 */
 #define ALL     1000000
@@ -158,7 +159,7 @@ static int teardown(void **state)
 /* ----- the scan ----- */
 
 struct words {
-	char w[256][KB_TOKEN_MAX + 1];
+	char w[256][TEXT_TOKEN_MAX + 1];
 	size_t n;
 };
 
@@ -177,11 +178,11 @@ static int word_h(void *arg, const char *tok, size_t n, size_t start, size_t end
 
 static void stems(const char *text, struct words *ws)
 {
-	struct sb_stemmer *st = kb_stemmer_new();
+	struct sb_stemmer *st = text_stemmer_new();
 
 	ws->n = 0;
-	kb_tokenize(st, text, strlen(text), word_h, ws);
-	kb_stemmer_free(st);
+	text_tokenize(st, text, strlen(text), word_h, ws);
+	text_stemmer_free(st);
 }
 
 /* Every word of the query (stemmed, two bytes or more) is a word of the case. */

@@ -13,6 +13,7 @@
 #include "kb/kb_int.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "text/text.h"
 
 #define NOW 1780000000 /* 2026-05-28 */
 
@@ -108,7 +109,7 @@ static void expect_first(struct db *db, const char *text, const char *slug)
 }
 
 struct toks {
-	char out[8][KB_TOKEN_MAX + 1];
+	char out[8][TEXT_TOKEN_MAX + 1];
 	size_t n;
 };
 
@@ -123,18 +124,18 @@ static int tok_h(void *arg, const char *tok, size_t n, size_t start, size_t end)
 	return 0;
 }
 
-static void stem_of(struct sb_stemmer *st, const char *word, char out[KB_TOKEN_MAX + 1])
+static void stem_of(struct sb_stemmer *st, const char *word, char out[TEXT_TOKEN_MAX + 1])
 {
 	struct toks t = {0};
 
-	assert_int_equal(kb_tokenize(st, word, strlen(word), tok_h, &t), 0);
+	assert_int_equal(text_tokenize(st, word, strlen(word), tok_h, &t), 0);
 	assert_int_equal(t.n, 1);
-	memcpy(out, t.out[0], KB_TOKEN_MAX + 1);
+	memcpy(out, t.out[0], TEXT_TOKEN_MAX + 1);
 }
 
 static void same_stem(struct sb_stemmer *st, const char *a, const char *b)
 {
-	char x[KB_TOKEN_MAX + 1], y[KB_TOKEN_MAX + 1];
+	char x[TEXT_TOKEN_MAX + 1], y[TEXT_TOKEN_MAX + 1];
 
 	stem_of(st, a, x);
 	stem_of(st, b, y);
@@ -144,7 +145,7 @@ static void same_stem(struct sb_stemmer *st, const char *a, const char *b)
 
 static void test_inflections_share_a_stem(void **state)
 {
-	struct sb_stemmer *st = kb_stemmer_new();
+	struct sb_stemmer *st = text_stemmer_new();
 	struct toks t = {0};
 
 	assert_non_null(st);
@@ -159,12 +160,12 @@ static void test_inflections_share_a_stem(void **state)
 	same_stem(st, "avgifter", "avgiften");
 	/* Stop words go, å ä ö stay letters of their own, other accents fold. */
 	const char *text = "Hur ansöker jag om en idé för Åsa?";
-	assert_int_equal(kb_tokenize(st, text, strlen(text), tok_h, &t), 0);
+	assert_int_equal(text_tokenize(st, text, strlen(text), tok_h, &t), 0);
 	assert_int_equal(t.n, 3);
 	assert_string_equal(t.out[0], "ansök");
 	assert_string_equal(t.out[1], "ide");
 	assert_string_equal(t.out[2], "åsa");
-	kb_stemmer_free(st);
+	text_stemmer_free(st);
 }
 
 static void test_inflected_queries_find_the_article(void **state)
