@@ -95,34 +95,38 @@ static int case_parts(struct db *db, json_t *c, bool mail, bool tel)
 		               " WHERE h.case_id = ? ORDER BY h.id",
 		               id);
 	if (!err)
-		err = add_list(db, c, "attachments",
-		               "SELECT id, filename, content_type, size, created_at FROM attachments"
-		               " WHERE case_id = ? ORDER BY id",
-		               id);
+		err = add_list(
+		        db, c, "attachments",
+		        "SELECT id, filename, content_type, size, created_at FROM attachments"
+		        " WHERE case_id = ? ORDER BY id",
+		        id);
 	if (!err && mail)
-		err = add_list(db, c, "emails",
-		               "SELECT id, direction, from_addr, from_name, to_addrs, subject,"
-		               " body_text, received_at, sent_at,"
-		               " (SELECT COUNT(*) FROM mail_attachments a WHERE a.message_row = m.id)"
-		               " AS attachments FROM mail_messages m WHERE case_id = ?"
-		               " ORDER BY received_at, id",
-		               id);
+		err = add_list(
+		        db, c, "emails",
+		        "SELECT id, direction, from_addr, from_name, to_addrs, subject,"
+		        " body_text, received_at, sent_at,"
+		        " (SELECT COUNT(*) FROM mail_attachments a WHERE a.message_row = m.id)"
+		        " AS attachments FROM mail_messages m WHERE case_id = ?"
+		        " ORDER BY received_at, id",
+		        id);
 	if (!err && tel) {
 		char *end = NULL;
 		long long cid = call ? strtoll(call, &end, 10) : 0;
 
 		if (!call || *end)
 			cid = 0;
-		err = add_list(db, c, "calls",
-		               "SELECT caller, entry, arrived_ms, answered_ms, ended_ms, end_reason,"
-		               " recording_path IS NOT NULL AS recorded FROM tel_calls"
-		               " WHERE call_id = ? AND call_id > 0 ORDER BY id",
-		               cid);
+		err = add_list(
+		        db, c, "calls",
+		        "SELECT caller, entry, arrived_ms, answered_ms, ended_ms, end_reason,"
+		        " recording_path IS NOT NULL AS recorded FROM tel_calls"
+		        " WHERE call_id = ? AND call_id > 0 ORDER BY id",
+		        cid);
 		if (!err)
-			err = add_list(db, c, "survey_answers",
-			               "SELECT question, prompt, answer, t_ms FROM tel_survey_answers"
-			               " WHERE call_id = ? AND call_id > 0 ORDER BY t_ms, id",
-			               cid);
+			err = add_list(
+			        db, c, "survey_answers",
+			        "SELECT question, prompt, answer, t_ms FROM tel_survey_answers"
+			        " WHERE call_id = ? AND call_id > 0 ORDER BY t_ms, id",
+			        cid);
 	}
 	return err;
 }

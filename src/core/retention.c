@@ -140,10 +140,11 @@ static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t
 	int64_t n;
 	int err, rc;
 
-	err = db_prepare(db, &s,
-	                 "SELECT m.raw_path, a.path FROM mail_messages m LEFT JOIN mail_attachments a"
-	                 " ON a.message_row = m.id WHERE m.case_id = ?",
-	                 true);
+	err = db_prepare(
+	        db, &s,
+	        "SELECT m.raw_path, a.path FROM mail_messages m LEFT JOIN mail_attachments a"
+	        " ON a.message_row = m.id WHERE m.case_id = ?",
+	        true);
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, case_id);
@@ -164,20 +165,22 @@ static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t
 	               case_id, 0);
 	if (n < 0)
 		return (int)-n;
-	n = exec_count(db,
-	               "UPDATE mail_messages SET from_addr = NULL, from_name = NULL, reply_to = NULL,"
-	               " to_addrs = NULL, subject = '', body_text = '', raw_path = NULL, digest = NULL"
-	               " WHERE case_id = ?",
-	               case_id, 0);
+	n = exec_count(
+	        db,
+	        "UPDATE mail_messages SET from_addr = NULL, from_name = NULL, reply_to = NULL,"
+	        " to_addrs = NULL, subject = '', body_text = '', raw_path = NULL, digest = NULL"
+	        " WHERE case_id = ?",
+	        case_id, 0);
 	if (n < 0)
 		return (int)-n;
 	st->mails += n;
-	n = exec_count(db,
-	               "UPDATE mail_outbox SET to_addr = '', subject = NULL, raw = x'',"
-	               " status = CASE WHEN status IN ('queued','sending') THEN 'failed' ELSE status END,"
-	               " last_error = CASE WHEN status IN ('queued','sending') THEN 'gallrad'"
-	               " ELSE last_error END WHERE case_id = ?",
-	               case_id, 0);
+	n = exec_count(
+	        db,
+	        "UPDATE mail_outbox SET to_addr = '', subject = NULL, raw = x'',"
+	        " status = CASE WHEN status IN ('queued','sending') THEN 'failed' ELSE status END,"
+	        " last_error = CASE WHEN status IN ('queued','sending') THEN 'gallrad'"
+	        " ELSE last_error END WHERE case_id = ?",
+	        case_id, 0);
 	if (n < 0)
 		return (int)-n;
 	st->mails += n;
@@ -230,11 +233,12 @@ static int anonymize_case(struct db *db, const struct retention_opts *o, const s
 	               id, now);
 	if (n < 0)
 		return (int)-n;
-	n = exec_count(db,
-	               "UPDATE case_history SET old_value = NULL, new_value = NULL WHERE case_id = ?"
-	               " AND field NOT IN " HISTORY_KEPT
-	               " AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
-	               id, 0);
+	n = exec_count(
+	        db,
+	        "UPDATE case_history SET old_value = NULL, new_value = NULL WHERE case_id = ?"
+	        " AND field NOT IN " HISTORY_KEPT
+	        " AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
+	        id, 0);
 	if (n < 0)
 		return (int)-n;
 	st->history += n;
@@ -301,8 +305,7 @@ static int drop_citizen(struct db *db, int64_t citizen, int64_t now, struct rete
 	if (n == 0)
 		return 0;
 	st->citizens++;
-	return audit_record(db, now, 0, "retention", "citizen", citizen,
-	                    "deleted: no cases left");
+	return audit_record(db, now, 0, "retention", "citizen", citizen, "deleted: no cases left");
 }
 
 /* ======================================================================
@@ -468,8 +471,8 @@ int retention_hold_set(struct db *db, const struct principal *who, int64_t case_
 		return EPERM;
 	if (!reason || !*reason || strlen(reason) > 1000)
 		return EBADMSG;
-	if (case_id > 0 && !db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?)",
-	                                  case_id))
+	if (case_id > 0 &&
+	    !db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?)", case_id))
 		return ENOENT;
 	if (citizen_id > 0 &&
 	    !db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM citizens WHERE id = ?)", citizen_id))
@@ -501,8 +504,7 @@ int retention_hold_set(struct db *db, const struct principal *who, int64_t case_
 	return err;
 }
 
-int retention_hold_release(struct db *db, const struct principal *who, int64_t hold_id,
-                           int64_t now)
+int retention_hold_release(struct db *db, const struct principal *who, int64_t hold_id, int64_t now)
 {
 	int64_t case_id, citizen_id, n;
 	int err;
@@ -553,7 +555,8 @@ int retention_holds(struct db *db, json_t **items)
 	while ((rc = stmt_step(s)) == DB_ROW)
 		json_array_append_new(
 		        *items,
-		        json_pack("{sI so so ss so sI}", "id", (json_int_t)stmt_int(s, 0), "case_id",
+		        json_pack("{sI so so ss so sI}", "id", (json_int_t)stmt_int(s, 0),
+		                  "case_id",
 		                  stmt_is_null(s, 1) ? json_null() : json_integer(stmt_int(s, 1)),
 		                  "citizen_id",
 		                  stmt_is_null(s, 2) ? json_null() : json_integer(stmt_int(s, 2)),

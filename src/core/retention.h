@@ -25,14 +25,14 @@ struct retention_opts {
 
 /* What a run did (or, dry, would do). Counts only: never the content. */
 struct retention_stats {
-	int64_t scanned;     /* cases looked at */
-	int64_t cases;       /* cases anonymized */
-	int64_t held;        /* cases past their period kept by a legal hold */
-	int64_t citizens;    /* citizens deleted, left without cases */
-	int64_t history;     /* case history values blanked */
-	int64_t handovers;   /* handovers whose texts were blanked */
-	int64_t mails;       /* e-mails (in and out) whose addresses, subject and body were blanked */
-	int64_t files;       /* e-mail files, attachments and recordings removed from disk */
+	int64_t scanned;   /* cases looked at */
+	int64_t cases;     /* cases anonymized */
+	int64_t held;      /* cases past their period kept by a legal hold */
+	int64_t citizens;  /* citizens deleted, left without cases */
+	int64_t history;   /* case history values blanked */
+	int64_t handovers; /* handovers whose texts were blanked */
+	int64_t mails;     /* e-mails (in and out) whose addresses, subject and body were blanked */
+	int64_t files;     /* e-mail files, attachments and recordings removed from disk */
 	int64_t attachments; /* attachments removed (rows) */
 	int64_t recordings;  /* call records whose caller and recording were removed */
 };
