@@ -25,7 +25,7 @@
 #include "store/schema.h"
 #include "tel/tel_store.h"
 
-#define NOW   1780000000          /* 2026-05-28: the demo's cases are from around then */
+#define NOW   1780000000           /* 2026-05-28: the demo's cases are from around then */
 #define LATER (NOW + 3 * 31557600) /* three years on: every demo case is past 24 months */
 
 static struct db *db;
@@ -132,9 +132,9 @@ static void test_retention_run(void **state)
 	                    kept),
 	                 60);
 	/* A held case whose category shares the period of the anonymized one. */
-	assert_int_equal(retention_hold_set(db, &admin, held, 0, "tvist i förvaltningsrätten", NOW,
-	                                    &hold),
-	                 0);
+	assert_int_equal(
+	        retention_hold_set(db, &admin, held, 0, "tvist i förvaltningsrätten", NOW, &hold),
+	        0);
 	assert_int_equal(retention_hold_set(db, &admin, held, 0, "", NOW, &hold), EBADMSG);
 	assert_int_equal(retention_hold_set(db, &admin, 99999999, 0, "x", NOW, &hold), ENOENT);
 	assert_int_equal(retention_hold_set(db, &(struct principal){.id = 2, .role = ROLE_AGENT},
@@ -160,9 +160,8 @@ static void test_retention_run(void **state)
 	o.dry_run = true;
 	assert_int_equal(retention_run(db, &o, LATER, &dry), 0);
 	assert_true(dry.cases > 0);
-	assert_int_equal(q1("SELECT COUNT(*) FROM cases WHERE anonymized_at IS NOT NULL AND id > ?",
-	                    0),
-	                 0);
+	assert_int_equal(
+	        q1("SELECT COUNT(*) FROM cases WHERE anonymized_at IS NOT NULL AND id > ?", 0), 0);
 	assert_int_equal(stat(file, &sb), 0);
 
 	o.dry_run = false;
@@ -263,6 +262,7 @@ static void test_citizen_export(void **state)
 		assert_int_equal(report_citizen_pdf(doc, "Demo kommun", &pdf, &n), 0);
 		assert_true(n > 1000 && memcmp(pdf, "%PDF", 4) == 0);
 		free(pdf);
+		report_pdf_shutdown(); /* fontconfig's caches, as main.c frees them at exit */
 	}
 	json_decref(doc);
 	doc = NULL;
