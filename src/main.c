@@ -31,6 +31,7 @@
 #include "base/calendar.h"
 #include "core/cases.h"
 #include "core/demo.h"
+#include "core/retention.h"
 #include "core/resource.h"
 #include "http/http.h"
 #include "kb/kb.h"
@@ -131,6 +132,11 @@ static void usage(FILE *f)
 	        "database\n"
 	        "  mail      import --mailbox ADDRESS --db FILE FILE.eml|MAILDIR…   take mail "
 	        "into cases\n"
+	        "  retention run --db FILE [--dry-run] [--now ISO-TIME] [--months N]   gallring "
+	        "by the records plan\n"
+	        "  retention hold --db FILE (--case N | --citizen N) --reason TEXT | --release "
+	        "HOLD\n"
+	        "  citizen   export --db FILE --id N --out FILE.json|FILE.pdf   registerutdrag\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -285,6 +291,48 @@ static void deliver_h(void *arg)
 		d->running = false;
 		log_error("report.deliver", "error=\"%s\"", strerror(err));
 	}
+}
+
+/* Retention (gallring) once a day, in batches of a few ms each with the loop free between
+ * them; the first run an hour after start, so a restart does not delay the desks. */
+#define RETENTION_EVERY_MS (24LL * 3600 * 1000)
+#define RETENTION_FIRST_MS (3600LL * 1000)
+#define RETENTION_BATCH    50
+static struct tmr retention_tmr;
+static struct retention_job {
+	struct db *db;
+	struct retention_opts opts;
+	struct retention_cursor cur;
+	struct retention_stats st;
+	int64_t now; /* the run's "now", fixed for all its batches */
+	bool running;
+} retention;
+
+static void retention_h(void *arg)
+{
+	struct retention_job *j = arg;
+	int err;
+
+	if (!j->running) {
+		j->running = true;
+		j->now = now_s();
+		j->cur = (struct retention_cursor){0};
+		j->st = (struct retention_stats){0};
+	}
+	err = retention_batch(j->db, &j->opts, j->now, &j->cur, &j->st);
+	if (!err && !j->cur.done) {
+		tmr_start(&retention_tmr, 1, retention_h, j);
+		return;
+	}
+	j->running = false;
+	if (err)
+		log_error("retention.run", "error=\"%s\"", strerror(err));
+	else
+		log_info("retention.run",
+		         "scanned=%lld anonymized=%lld held=%lld citizens_deleted=%lld files=%lld",
+		         (long long)j->st.scanned, (long long)j->st.cases, (long long)j->st.held,
+		         (long long)j->st.citizens, (long long)j->st.files);
+	tmr_start(&retention_tmr, RETENTION_EVERY_MS, retention_h, j);
 }
 
 static void signal_h(int sig)
@@ -527,7 +575,16 @@ static int cmd_serve(int argc, char **argv)
 	tmr_init(&deliver_tmr);
 	delivery = (struct delivery){.app = &app, .http = http};
 	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);
+	tmr_init(&retention_tmr);
+	retention = (struct retention_job){
+	        .db = db,
+	        .opts = {.default_months = (int)cfg.retention_months,
+	                 .files_dir = app.files_dir,
+	                 .mail_files = cfg.mail_files[0] ? cfg.mail_files : NULL,
+	                 .batch = RETENTION_BATCH}};
+	tmr_start(&retention_tmr, RETENTION_FIRST_MS, retention_h, &retention);
 	err = re_main(signal_h);
+	tmr_cancel(&retention_tmr);
 	tmr_cancel(&deliver_tmr);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
@@ -870,6 +927,161 @@ static int cmd_report_deliver(int argc, char **argv)
 	return 0;
 }
 
+/* ======================================================================
+ * retention, citizen export
+ * ====================================================================== */
+
+/* <db>.files beside a database file (attachments, mail files), as serve uses. */
+static const char *files_beside(const char *db, char *buf, size_t n)
+{
+	if (strcmp(db, ":memory:") == 0 || snprintf(buf, n, "%s.files", db) >= (int)n)
+		return NULL;
+	return buf;
+}
+
+static int cmd_retention(int argc, char **argv)
+{
+	const char *dbp = flag_value(argc, argv, "--db", "lotsen.db");
+	const char *nows = flag_value(argc, argv, "--now", NULL);
+	const char *ms = flag_value(argc, argv, "--months", "24");
+	const char *mail = flag_value(argc, argv, "--mail-files", NULL);
+	struct retention_opts o = {0};
+	struct retention_stats st = {0};
+	char files[600], *end = NULL;
+	int64_t now = now_s();
+	struct db *db;
+	long months;
+	int err;
+
+	for (int i = 1; i < argc; i++)
+		o.dry_run |= strcmp(argv[i], "--dry-run") == 0;
+	errno = 0;
+	months = strtol(ms, &end, 10);
+	if (argc < 2 || strcmp(argv[1], "run") != 0 || errno || *end || months < 0 ||
+	    months > 1200 || (nows && calendar_parse_iso8601(nows, &now) != 0)) {
+		fprintf(stderr, "usage: lotsen retention run --db FILE [--dry-run] [--now ISO-8601]"
+		                " [--months N (categories without their own period; 0: keep; "
+		                "default 24)] [--mail-files DIR]\n");
+		return 2;
+	}
+	if (open_db(&db, dbp, "full"))
+		return 1;
+	o.default_months = (int)months;
+	o.files_dir = files_beside(dbp, files, sizeof(files));
+	o.mail_files = mail;
+	err = retention_run(db, &o, now, &st);
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "lotsen retention: %s\n", strerror(err));
+		return 1;
+	}
+	printf("%s: %lld cases looked at, %lld anonymized, %lld kept by a legal hold, "
+	       "%lld citizens deleted, %lld history values, %lld handovers, %lld e-mails, "
+	       "%lld attachments, %lld call records, %lld files removed\n",
+	       o.dry_run ? "dry run (nothing changed)" : "retention", (long long)st.scanned,
+	       (long long)st.cases, (long long)st.held, (long long)st.citizens,
+	       (long long)st.history, (long long)st.handovers, (long long)st.mails,
+	       (long long)st.attachments, (long long)st.recordings, (long long)st.files);
+	return 0;
+}
+
+static int cmd_hold(int argc, char **argv)
+{
+	const struct principal op = {.id = 0, .role = ROLE_ADMIN};
+	const char *cs = flag_value(argc, argv, "--case", "0");
+	const char *zs = flag_value(argc, argv, "--citizen", "0");
+	const char *reason = flag_value(argc, argv, "--reason", NULL);
+	const char *rel = flag_value(argc, argv, "--release", "0");
+	char *e1 = NULL, *e2 = NULL, *e3 = NULL;
+	long long case_id, citizen_id, release;
+	int64_t id = 0;
+	struct db *db;
+	int err;
+
+	errno = 0;
+	case_id = strtoll(cs, &e1, 10);
+	citizen_id = strtoll(zs, &e2, 10);
+	release = strtoll(rel, &e3, 10);
+	if (errno || *e1 || *e2 || *e3 || case_id < 0 || citizen_id < 0 || release < 0 ||
+	    (!release && ((case_id > 0) == (citizen_id > 0) || !reason))) {
+		fprintf(stderr, "usage: lotsen retention hold --db FILE (--case N | --citizen N) "
+		                "--reason TEXT\n       lotsen retention hold --db FILE --release "
+		                "HOLD\n");
+		return 2;
+	}
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	if (release)
+		err = retention_hold_release(db, &op, release, now_s());
+	else
+		err = retention_hold_set(db, &op, case_id, citizen_id, reason, now_s(), &id);
+	db_close(db);
+	if (err) {
+		fprintf(stderr, "lotsen retention hold: %s\n", strerror(err));
+		return 1;
+	}
+	if (!release)
+		printf("legal hold %lld\n", (long long)id);
+	return 0;
+}
+
+static int cmd_citizen_export(int argc, char **argv)
+{
+	const struct principal op = {.id = 0, .role = ROLE_ADMIN};
+	const char *ids = flag_value(argc, argv, "--id", NULL);
+	const char *out = flag_value(argc, argv, "--out", NULL);
+	const char *muni = flag_value(argc, argv, "--municipality", "");
+	size_t len = out ? strlen(out) : 0, n = 0;
+	bool pdf = len > 4 && strcmp(out + len - 4, ".pdf") == 0;
+	char *end = NULL, *buf = NULL;
+	json_t *doc = NULL;
+	long long id = 0;
+	struct db *db;
+	FILE *f;
+	int err;
+
+	errno = 0;
+	if (ids)
+		id = strtoll(ids, &end, 10);
+	if (!ids || errno || *end || id <= 0 || !out ||
+	    (!pdf && !(len > 5 && strcmp(out + len - 5, ".json") == 0))) {
+		fprintf(stderr, "usage: lotsen citizen export --db FILE --id N --out FILE.json|"
+		                "FILE.pdf [--municipality NAME]\n");
+		return 2;
+	}
+	if (open_db(&db, flag_value(argc, argv, "--db", "lotsen.db"), "full"))
+		return 1;
+	err = citizen_export(db, &op, id, now_s(), &doc);
+	if (!err)
+		err = citizen_export_audit(db, &op, id, now_s(),
+		                           pdf ? "registerutdrag pdf (cli)"
+		                               : "registerutdrag json (cli)");
+	db_close(db);
+	if (!err && pdf)
+		err = report_citizen_pdf(doc, muni, &buf, &n);
+	else if (!err) {
+		buf = json_dumps(doc, JSON_INDENT(2));
+		n = buf ? strlen(buf) : 0;
+		err = buf ? 0 : ENOMEM;
+	}
+	json_decref(doc);
+	if (!err) {
+		f = fopen(out, "wb");
+		if (!f || fwrite(buf, 1, n, f) != n)
+			err = f ? EIO : errno;
+		if (f && fclose(f) != 0 && !err)
+			err = EIO;
+	}
+	free(buf);
+	report_pdf_shutdown();
+	if (err) {
+		fprintf(stderr, "lotsen citizen export: %s\n",
+		        err == ENOENT ? "no such citizen" : strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -902,6 +1114,12 @@ int main(int argc, char **argv)
 		return cmd_report_deliver(argc - 2, argv + 2);
 	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(argc - 1, argv + 1);
+	if (strcmp(cmd, "retention") == 0 && argc > 2 && strcmp(argv[2], "hold") == 0)
+		return cmd_hold(argc - 2, argv + 2);
+	if (strcmp(cmd, "retention") == 0)
+		return cmd_retention(argc - 1, argv + 1);
+	if (strcmp(cmd, "citizen") == 0 && argc > 2 && strcmp(argv[2], "export") == 0)
+		return cmd_citizen_export(argc - 2, argv + 2);
 	if (strcmp(cmd, "invoice") == 0)
 		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
 	if (strcmp(cmd, "kb") == 0)

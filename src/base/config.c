@@ -19,6 +19,7 @@ void config_defaults(struct config *c)
 	c->token_ttl_s = 12 * 3600; /* one working day */
 	c->max_body = 1 << 20;
 	c->attachment_max = 10L << 20; /* a scanned letter or a phone's photo */
+	c->retention_months = 24;      /* the records plan's usual two years */
 	c->feedback_burst = 5;         /* feedback posts per address in ten minutes */
 	c->feedback_period_s = 600;
 	c->rtp_timeout_s = 60; /* well past any hold-free gap a working phone leaves */
@@ -116,6 +117,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->max_body, value, 1024, 64L << 20, err, errlen, key);
 	if (strcmp(key, "attachment-max-bytes") == 0 || strcmp(key, "attachment_max_bytes") == 0)
 		return set_long(&c->attachment_max, value, 1024, 64L << 20, err, errlen, key);
+	if (strcmp(key, "retention-months") == 0 || strcmp(key, "retention_months") == 0)
+		return set_long(&c->retention_months, value, 0, 1200, err, errlen, key);
 	if (strcmp(key, "feedback-limit") == 0 || strcmp(key, "feedback_limit") == 0) {
 		if (ratelimit_parse(value, &c->feedback_burst, &c->feedback_period_s) != 0) {
 			snprintf(err, errlen, "%s: \"%s\" is not POSTS/SECONDS (e.g. 5/600) or off",
@@ -232,6 +235,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	snprintf(err, errlen,
 	         "unknown setting \"%s\" (known: db, http, sip, static, prompts, recordings, "
 	         "municipality, log-level, durability, token-ttl, max-body, attachment-max-bytes, "
+	         "retention-months, "
 	         "feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
 	         "http-body-min-rate, read-workers, rtp-timeout, mail-max-bytes, "

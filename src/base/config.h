@@ -18,6 +18,7 @@ struct config {
 	long token_ttl_s;           /* login lifetime */
 	long max_body;              /* largest accepted request body, bytes */
 	long attachment_max;        /* largest file attached to a case, bytes */
+	long retention_months;      /* period of categories without their own; 0: keep */
 	bool demo;                  /* load the demo municipality into an empty database */
 	unsigned feedback_burst;    /* Tyck till: posts per address per period, 0: no limit */
 	unsigned feedback_period_s; /* … refilled evenly over this many seconds */

@@ -9,6 +9,7 @@
 #include "core/cases.h"
 #include "base/contact.h"
 #include "core/personnummer.h"
+#include "core/retention.h"
 #include "http/http_int.h"
 
 /* A case as resp_domain names it. */
@@ -551,6 +552,62 @@ static int audit_log_list(struct req *r)
 	return 0;
 }
 
+struct export_job {
+	struct principal who;
+	int64_t id, now;
+	json_t *doc; /* the read's document (owned until answered) */
+	int err;     /* the read's result */
+};
+
+static void export_read_h(struct db *db, void *arg)
+{
+	struct export_job *j = arg;
+
+	j->err = citizen_export(db, &j->who, j->id, j->now, &j->doc);
+}
+
+/* The export is audited on the loop once it is made, before it is answered. */
+static void export_answer_h(struct req *r, void *arg)
+{
+	struct export_job *j = arg;
+	const struct domain_ref citizen_ref = {
+	        "citizen", "inget medborgare", "citizen", j->id, NULL, NULL};
+	int err = j->err;
+
+	if (!err)
+		err = citizen_export_audit(r->app->db, &j->who, j->id, r->now,
+		                           "registerutdrag json");
+	if (err == ENOENT || err == EPERM)
+		resp_domain(r, err, &citizen_ref, NULL);
+	else if (err)
+		resp_store_error(r, err, "citizen");
+	else {
+		resp_json(r, 200, j->doc);
+		j->doc = NULL;
+	}
+	json_decref(j->doc);
+	free(j);
+}
+
+/* GET /api/v1/citizens/{id}/export: the registerutdrag (managers, admins). */
+static int citizen_export_get(struct req *r)
+{
+	struct export_job *j = calloc(1, sizeof(*j));
+	int err;
+
+	if (!j)
+		return resp_store_error(r, ENOMEM, "citizen");
+	j->who = r->who;
+	j->id = r->params[0];
+	j->now = r->now;
+	err = req_defer_read(r, export_read_h, export_answer_h, j);
+	if (err) {
+		free(j);
+		return defer_failed(r, err, "citizen");
+	}
+	return 0;
+}
+
 const struct route api_case_routes[] = {
         {"POST", "/api/v1/cases", ROLES_STAFF, cases_create},
         {"GET", "/api/v1/cases", ROLES_ANY, cases_search},
@@ -561,6 +618,7 @@ const struct route api_case_routes[] = {
         {"POST", "/api/v1/handovers/{id}/answer", ROLES_ANY, api_handover_answer},
         {"GET", "/api/v1/citizens/{id}", ROLES_STAFF, citizen_get},
         {"GET", "/api/v1/citizens/{id}/cases", ROLES_STAFF, citizen_cases},
+        {"GET", "/api/v1/citizens/{id}/export", ROLE_ADMIN | ROLE_MANAGER, citizen_export_get},
         {"GET", "/api/v1/notifications", ROLES_ANY, notifications_list},
         {"POST", "/api/v1/notifications/{id}/read", ROLES_ANY, notifications_read},
         {"GET", "/api/v1/audit", ROLE_ADMIN | ROLE_MANAGER, audit_log_list},

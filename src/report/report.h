@@ -182,6 +182,9 @@ int report_monthly_pdf(const struct report *rep, const char *municipality, char 
 int report_invoice_pdf(const json_t *invoice, const char *municipality, char **buf, size_t *n);
 /* Free what cairo and fontconfig keep for the process's life once a PDF was made
  * (called at exit, so leak checks see only Lotsen's own memory). */
+/* The citizen's export (core/retention.h, citizen_export) as a PDF for a registerutdrag:
+ * *buf (malloc'd) and *n, as report_monthly_pdf. */
+int report_citizen_pdf(const json_t *doc, const char *municipality, char **buf, size_t *n);
 void report_pdf_shutdown(void);
 
 /* ======================================================================

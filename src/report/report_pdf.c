@@ -1000,3 +1000,141 @@ int report_invoice_pdf(const json_t *inv, const char *municipality, char **buf, 
 	new_page(&p); /* the last page's footer */
 	return doc_close(&p, 0, buf, n);
 }
+
+/* ---------------------------------------------------------------- registerutdrag */
+
+/* `s` in lines that fit the page's width, broken at spaces (a word too long is cut). */
+static void wrapped(struct pdf *p, double x, const char *s)
+{
+	const double w = PAGE_W - MARGIN - x;
+	char line[256];
+
+	while (s && *s) {
+		size_t len = 0, fit = 0;
+
+		while (s[len] && s[len] != '\n' && len < sizeof(line) - 1) {
+			len++;
+			if (s[len] == ' ' || s[len] == '\n' || !s[len]) {
+				memcpy(line, s, len);
+				line[len] = '\0';
+				if (text_width(p, line) > w && fit > 0)
+					break;
+				fit = len;
+			}
+		}
+		if (fit == 0)
+			fit = len;
+		memcpy(line, s, fit);
+		line[fit] = '\0';
+		need(p, 12);
+		p->y += 12;
+		text(p, x, p->y, w, 0, line);
+		s += fit;
+		while (*s == ' ' || *s == '\n')
+			s++;
+	}
+}
+
+/* Every field of an object as "name: value" lines (lists are shown by the caller). */
+static void fields(struct pdf *p, double x, const json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	font(p, 9, false);
+	json_object_foreach((json_t *)o, k, v)
+	{
+		char buf[2048];
+
+		if (json_is_array(v) || json_is_object(v))
+			continue;
+		if (json_is_string(v))
+			snprintf(buf, sizeof(buf), "%s: %s", k, json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(buf, sizeof(buf), "%s: %lld", k, (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(buf, sizeof(buf), "%s: %g", k, json_real_value(v));
+		else if (json_is_boolean(v))
+			snprintf(buf, sizeof(buf), "%s: %s", k, json_is_true(v) ? "ja" : "nej");
+		else
+			snprintf(buf, sizeof(buf), "%s: –", k);
+		wrapped(p, x, buf);
+	}
+}
+
+static void sub_list(struct pdf *p, const json_t *c, const char *key, const char *title)
+{
+	const json_t *arr = json_object_get(c, key);
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(arr) == 0)
+		return;
+	need(p, 30);
+	font(p, 10, true);
+	p->y += 16;
+	text(p, MARGIN + 10, p->y, 0, 0, title);
+	json_array_foreach(arr, i, v)
+	{
+		fields(p, MARGIN + 20, v);
+		p->y += 4;
+	}
+}
+
+int report_citizen_pdf(const json_t *doc, const char *municipality, char **buf, size_t *n)
+{
+	const json_t *cases = json_object_get(doc, "cases");
+	char footer[256], line[128];
+	struct pdf p = {0};
+	size_t i;
+	json_t *c;
+	int err;
+
+	*buf = NULL;
+	*n = 0;
+	if (!doc)
+		return EINVAL;
+	pdf_used = true;
+	if (!municipality)
+		municipality = "";
+	snprintf(footer, sizeof(footer), "%s – Registerutdrag (medborgare %lld)", municipality,
+	         (long long)json_integer_value(
+	                 json_object_get(json_object_get(doc, "citizen"), "id")));
+	err = doc_open(&p, footer);
+	if (err)
+		return err;
+	snprintf(line, sizeof(line), "Utdrag gjort %s",
+	         json_string_value(json_object_get(doc, "exported_at"))
+	                 ? json_string_value(json_object_get(doc, "exported_at"))
+	                 : "");
+	title_page(&p, municipality, "Registerutdrag", line);
+	p.y += 20;
+	heading(&p, "Personuppgifter");
+	fields(&p, MARGIN, json_object_get(doc, "citizen"));
+	snprintf(line, sizeof(line), "Ärenden (%zu)", json_array_size(cases));
+	heading(&p, line);
+	json_array_foreach(cases, i, c)
+	{
+		need(&p, 60);
+		font(&p, 11, true);
+		p.y += 18;
+		snprintf(line, sizeof(line), "Ärende %lld",
+		         (long long)json_integer_value(json_object_get(c, "id")));
+		text(&p, MARGIN, p.y, 0, 0, line);
+		fields(&p, MARGIN + 10, c);
+		sub_list(&p, c, "history", "Historik");
+		sub_list(&p, c, "handovers", "Överlämningar");
+		sub_list(&p, c, "emails", "E-post");
+		sub_list(&p, c, "attachments", "Bilagor");
+		sub_list(&p, c, "calls", "Samtal");
+		sub_list(&p, c, "survey_answers", "Enkätsvar");
+	}
+	need(&p, 40);
+	heading(&p, "Spärrar mot gallring");
+	json_array_foreach(json_object_get(doc, "legal_holds"), i, c) fields(&p, MARGIN, c);
+	need(&p, 40);
+	heading(&p, "Vem har läst uppgifterna (loggen)");
+	json_array_foreach(json_object_get(doc, "audit"), i, c) fields(&p, MARGIN, c);
+	new_page(&p); /* the last page's footer */
+	return doc_close(&p, 0, buf, n);
+}

@@ -367,6 +367,30 @@ static const struct migration core_migrations[] = {
          " created_by INTEGER REFERENCES users(id)"
          ") STRICT;"
          "CREATE INDEX attachments_case ON attachments(case_id);"},
+        /* Retention by the records plan (gallring, issue 18). A category's period in months
+         * (NULL: the setting retention-months; 0: kept for good); once a closed case is
+         * older than its period, core/retention.c anonymizes it and stamps anonymized_at.
+         * The partial index holds only cases not yet anonymized, by age, so the daily job
+         * reads only what it may still have to do. A legal hold on a case or on a citizen
+         * (all their cases) keeps it whatever the period, with who set it and why. */
+        {9, "retention periods of categories, anonymized cases, legal holds",
+         "ALTER TABLE categories ADD COLUMN retention_months INTEGER CHECK (retention_months IS"
+         " NULL OR retention_months BETWEEN 0 AND 1200);"
+         "ALTER TABLE cases ADD COLUMN anonymized_at INTEGER;"
+         "CREATE INDEX cases_retention ON cases(received_at) WHERE anonymized_at IS NULL;"
+         "CREATE TABLE legal_holds ("
+         " id INTEGER PRIMARY KEY,"
+         " case_id INTEGER REFERENCES cases(id),"
+         " citizen_id INTEGER REFERENCES citizens(id),"
+         " reason TEXT NOT NULL CHECK (length(reason) > 0),"
+         " set_by INTEGER REFERENCES users(id),"
+         " set_at INTEGER NOT NULL,"
+         " released_at INTEGER,"
+         " released_by INTEGER REFERENCES users(id),"
+         " CHECK ((case_id IS NULL) <> (citizen_id IS NULL))"
+         ") STRICT;"
+         "CREATE INDEX legal_holds_case ON legal_holds(case_id) WHERE released_at IS NULL;"
+         "CREATE INDEX legal_holds_citizen ON legal_holds(citizen_id) WHERE released_at IS NULL;"},
 };
 
 int schema_migrate(struct db *db)
