@@ -3,11 +3,14 @@
 # headless Chromium with playwright-core and axe-core for the web application's tests, the
 # OpenID provider oidc-provider for the login with the municipality's account, unzip
 # to read XLSX exports back, poppler-utils to render PDF exports, systemd for systemd-analyze
-# verify of the installed unit, nginx and openssl for TLS in front of Lotsen).
+# verify of the installed unit, nginx and openssl for TLS in front of Lotsen, prometheus for
+# `promtool check metrics` on GET /metrics: only promtool is used; the Prometheus service the
+# package installs is neither needed nor started by the tests, and its recommended
+# node-exporter is left out by --no-install-recommends).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl"
+PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl prometheus"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""

@@ -183,6 +183,14 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->trusted_proxies, sizeof(c->trusted_proxies), value, err, errlen,
 		               key);
 	}
+	if (strcmp(key, "metrics-token") == 0) {
+		/* Compared in full on every scrape; short ones would be guessed. */
+		if (value[0] && strlen(value) < 16) {
+			snprintf(err, errlen, "%s: use at least 16 characters", key);
+			return EINVAL;
+		}
+		return set_str(c->metrics_token, sizeof(c->metrics_token), value, err, errlen, key);
+	}
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -200,7 +208,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "mail-max-attachment, mail-files, mail-domain, demo, oidc-issuer, "
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
-	         "trusted-proxies)",
+	         "trusted-proxies, metrics-token)",
 	         key);
 	return EINVAL;
 }

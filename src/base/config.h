@@ -45,6 +45,7 @@ struct config {
 	long oidc_jwks_refresh_s; /* least seconds between refetches for an unknown key id */
 	char local_passwords[16]; /* on, off, or admins (only admins log in by password) */
 	char trusted_proxies[1024]; /* addresses/networks whose X-Forwarded-For is believed */
+	char metrics_token[256];    /* bearer token for GET /metrics from beyond loopback */
 };
 
 void config_defaults(struct config *c);

@@ -11,6 +11,7 @@
 #include "acdhost/acd_host.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "base/metric.h"
 #include "base/valid.h"
 
 struct MHD_Connection;
@@ -54,6 +55,8 @@ struct req {
 	struct http *http;              /* the server (borrowed) */
 	work_h *work;                   /* req_defer: runs on a worker thread */
 	read_h *read;                   /* req_defer_read: runs on a read worker */
+	const char *route;              /* the matched route's pattern, "static", or NULL */
+	uint64_t start_us;              /* when its head arrived, monotonic µs (for /metrics) */
 	req_answer_h *deferred;         /* req_defer: then sets the answer, on the loop */
 	void *deferred_arg;             /* their argument */
 };
@@ -189,6 +192,21 @@ int api_case_response(struct req *r, int64_t id, unsigned status);
 /* POST /api/v1/handovers/{id}/answer (api_case_life.c). */
 int api_handover_answer(struct req *r);
 extern const struct route api_sso_routes[];
+extern const struct route api_metrics_routes[];
+
+/* The route tables router.c walks, in order, ending with NULL (for the API description). */
+extern const struct route *const router_tables[];
+
+/* Finished requests by method, route pattern and status since the server started, each
+ * with its latency from the request head to the last byte sent (server.c). */
+struct http_req_count {
+	const char *method; /* "GET" … or "other" (static text) */
+	const char *route;  /* the route's pattern, "static" or "unmatched" (borrowed, static) */
+	unsigned status;    /* the HTTP status sent */
+	struct metric_hist hist; /* latencies; hist.count is the number of requests */
+};
+/* The counters (borrowed: valid until the next request finishes), how many there are. */
+size_t http_req_counts(const struct http *h, const struct http_req_count **out);
 
 /* Password login under `local-passwords` (api_sso.c): 1 with the 403 already set when
  * password logins are refused, for everyone (who NULL: before the lookup) or for `who`
