@@ -170,7 +170,8 @@ static void render_acd(FILE *f, struct acd_host *acd)
 	         "Callers who hung up while waiting in the group (short abandons included), "
 	         "since the server started."},
 	        {"lotsen_acd_calls_waiting", "gauge", "Callers waiting in the group's queue now."},
-	        {"lotsen_acd_callbacks_waiting", "gauge", "Callbacks keeping a place in the queue now."},
+	        {"lotsen_acd_callbacks_waiting", "gauge",
+	         "Callbacks keeping a place in the queue now."},
 	};
 	uint32_t *ids = NULL;
 	struct acd_host_group_metrics *gm = NULL;
@@ -192,11 +193,12 @@ static void render_acd(FILE *f, struct acd_host *acd)
 	for (size_t s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
 		head(f, series[s].name, series[s].type, series[s].help);
 		for (size_t i = 0; i < ng; i++) {
-			unsigned long long v = s == 0   ? gm[i].offered
-			                       : s == 1 ? gm[i].answered
-			                       : s == 2 ? gm[i].abandoned
-			                       : s == 3 ? (unsigned long long)gm[i].waiting
-			                                : (unsigned long long)gm[i].callbacks_waiting;
+			unsigned long long v =
+			        s == 0   ? gm[i].offered
+			        : s == 1 ? gm[i].answered
+			        : s == 2 ? gm[i].abandoned
+			        : s == 3 ? (unsigned long long)gm[i].waiting
+			                 : (unsigned long long)gm[i].callbacks_waiting;
 			fprintf(f, "%s{group=\"%u\"} %llu\n", series[s].name, gm[i].group, v);
 		}
 	}
@@ -205,7 +207,8 @@ static void render_acd(FILE *f, struct acd_host *acd)
 	for (size_t i = 0; i < ng; i++)
 		for (int st = ACD_AGENT_LOGGED_OUT; st <= ACD_AGENT_PAUSED; st++)
 			fprintf(f, "lotsen_acd_agents{group=\"%u\",state=\"%s\"} %d\n", gm[i].group,
-			        acd_agent_state_name((enum acd_agent_state)st), gm[i].agents_by_state[st]);
+			        acd_agent_state_name((enum acd_agent_state)st),
+			        gm[i].agents_by_state[st]);
 	free(ids);
 	free(gm);
 }
@@ -214,10 +217,12 @@ static void render_mail(FILE *f, const struct mail_waiting *mw, bool ok)
 {
 	head(f, "lotsen_mail_outbox", "gauge", "Outgoing e-mails by status (sent ones left out).");
 	if (ok) {
-		fprintf(f, "lotsen_mail_outbox{status=\"queued\"} %lld\n", (long long)mw->outbox_queued);
+		fprintf(f, "lotsen_mail_outbox{status=\"queued\"} %lld\n",
+		        (long long)mw->outbox_queued);
 		fprintf(f, "lotsen_mail_outbox{status=\"sending\"} %lld\n",
 		        (long long)mw->outbox_sending);
-		fprintf(f, "lotsen_mail_outbox{status=\"failed\"} %lld\n", (long long)mw->outbox_failed);
+		fprintf(f, "lotsen_mail_outbox{status=\"failed\"} %lld\n",
+		        (long long)mw->outbox_failed);
 	}
 	head(f, "lotsen_mail_cases_open", "gauge", "E-mail cases no agent has taken on yet.");
 	if (ok)
@@ -238,7 +243,8 @@ static void render_loop(FILE *f, struct req *r)
 	if (r->http) {
 		head(f, "lotsen_loop_callback_max_seconds", "gauge",
 		     "The loop's longest callback in the HTTP front over the last 10 s window.");
-		fprintf(f, "lotsen_loop_callback_max_seconds %.6f\n", http_loop_max_ms(r->http) / 1000);
+		fprintf(f, "lotsen_loop_callback_max_seconds %.6f\n",
+		        http_loop_max_ms(r->http) / 1000);
 		head(f, "lotsen_loop_probe_late_seconds", "gauge",
 		     "How late the loop's probe timer fired at most over the last 10 s window.");
 		fprintf(f, "lotsen_loop_probe_late_seconds %.6f\n",

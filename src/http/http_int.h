@@ -183,6 +183,9 @@ extern const struct route api_case_life_routes[];
 /* --- the case's version (api_case_life.c) --- */
 /* The ETag of a case version: "12" (quotes included). */
 void req_etag_format(int64_t version, char out[32]);
+/* Whether the If-Match header `h` lets a write go on for the current entity tag `tag`: *
+ * or the tag in its list (strong comparison: W/ tags never match). */
+bool req_if_match_ok(const char *h, const char *tag);
 /* If-Match on a case: 0 without the header, with * or with the case's current ETag (or when
  * there is no such case: the handler's 404 follows). Otherwise the 412 is set and EAGAIN
  * returned. */
