@@ -6,7 +6,8 @@
 # verify of the installed unit, nginx and openssl for TLS in front of Lotsen, prometheus for
 # `promtool check metrics` on GET /metrics: only promtool is used; the Prometheus service the
 # package installs is neither needed nor started by the tests, and its recommended
-# node-exporter is left out by --no-install-recommends).
+# node-exporter is left out by --no-install-recommends; @seriousme/openapi-schema-validator
+# from npm validates GET /api/v1/openapi.json).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
@@ -29,7 +30,7 @@ fi
 # lock (npm writes node_modules/.package-lock.json after each install).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
 	[ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] ||
-	[ ! -d node_modules/oidc-provider ]; then
+	[ ! -d node_modules/oidc-provider ] || [ ! -d node_modules/@seriousme/openapi-schema-validator ]; then
 	echo "install-test-peers: npm ci"
 	npm ci --no-audit --no-fund --loglevel=error
 fi

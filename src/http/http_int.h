@@ -196,6 +196,9 @@ int api_case_response(struct req *r, int64_t id, unsigned status);
 int api_handover_answer(struct req *r);
 extern const struct route api_sso_routes[];
 extern const struct route api_metrics_routes[];
+extern const struct route api_openapi_routes[];
+/* The OpenAPI 3.1 document (a new reference) served at /api/v1/openapi.json. */
+int api_openapi_document(json_t **out);
 
 /* The route tables router.c walks, in order, ending with NULL (for the API description). */
 extern const struct route *const router_tables[];
