@@ -154,8 +154,7 @@ static json_t *roles_of(unsigned roles)
 	return a;
 }
 
-static json_t *operation(const struct route *rt, const char *path, char names[][8],
-                         size_t nparams)
+static json_t *operation(const struct route *rt, const char *path, char names[][8], size_t nparams)
 {
 	const struct op_doc *d = doc_of(rt->method, rt->pattern);
 	char id[320], m[16];
@@ -165,17 +164,18 @@ static json_t *operation(const struct route *rt, const char *path, char names[][
 	snprintf(id, sizeof(id), "%s %s", m, path);
 	json_object_set_new(op, "operationId", json_string(id));
 	json_object_set_new(op, "summary",
-	                    json_string(d ? d->summary : rt->roles ? "Staff API" : "Public"));
+	                    json_string(d           ? d->summary
+	                                : rt->roles ? "Staff API"
+	                                            : "Public"));
 	json_object_set_new(op, "x-roles", roles_of(rt->roles));
 	if (rt->roles)
 		json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
 	else
 		json_object_set_new(op, "security", json_array());
 	for (size_t i = 0; i < nparams; i++)
-		json_array_append_new(params,
-		                      json_pack("{s:s,s:s,s:b,s:{s:s,s:i}}", "name", names[i], "in",
-		                                "path", "required", 1, "schema", "type", "integer",
-		                                "minimum", 1));
+		json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s,s:i}}", "name",
+		                                        names[i], "in", "path", "required", 1,
+		                                        "schema", "type", "integer", "minimum", 1));
 	if (nparams)
 		json_object_set_new(op, "parameters", params);
 	else
@@ -185,10 +185,10 @@ static json_t *operation(const struct route *rt, const char *path, char names[][
 
 		snprintf(ref, sizeof(ref), "#/components/schemas/%s", d->schema);
 		if (strcmp(rt->method, "GET") != 0)
-			json_object_set_new(
-			        op, "requestBody",
-			        json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
-			                  "application/json", "schema", "$ref", ref));
+			json_object_set_new(op, "requestBody",
+			                    json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1,
+			                              "content", "application/json", "schema",
+			                              "$ref", ref));
 		json_object_set_new(resp, strcmp(rt->method, "POST") == 0 ? "201" : "200",
 		                    json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "The record",
 		                              "content", "application/json", "schema", "$ref",
@@ -197,9 +197,9 @@ static json_t *operation(const struct route *rt, const char *path, char names[][
 		json_object_set_new(resp, "2XX", json_pack("{s:s}", "description", "Success"));
 	}
 	json_object_set_new(resp, "default",
-	                    json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "A problem (RFC 9457)",
-	                              "content", "application/problem+json", "schema", "$ref",
-	                              "#/components/schemas/Problem"));
+	                    json_pack("{s:s,s:{s:{s:{s:s}}}}", "description",
+	                              "A problem (RFC 9457)", "content", "application/problem+json",
+	                              "schema", "$ref", "#/components/schemas/Problem"));
 	json_object_set_new(op, "responses", resp);
 	return op;
 }
@@ -233,8 +233,7 @@ int api_openapi_document(json_t **out)
 		}
 	}
 	doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:o,s:{s:{s:s,s:s}}}}", "openapi", "3.1.0",
-	                "info", "title", "Lotsen API", "version", "1",
-	                "description",
+	                "info", "title", "Lotsen API", "version", "1", "description",
 	                "Lotsen's HTTP API. Paths come from the server's route tables; x-roles "
 	                "lists the roles that may call each (empty: no login). Errors are RFC 9457 "
 	                "problems. See docs/api.md.",
