@@ -5,12 +5,15 @@
 # to read XLSX exports back, poppler-utils to render PDF exports, systemd for systemd-analyze
 # verify of the installed unit, nginx and openssl for TLS in front of Lotsen, Dovecot and Postfix as the mail tests' IMAP, LMTP and SMTP
 # servers: tests/integration/mailservers.py runs them as ordinary processes with their own
-# configuration in a temp directory; the system-wide services are never started).
+# configuration in a temp directory; the system-wide services are never started; prometheus
+# for `promtool check metrics` on GET /metrics: only promtool is used, the service is neither
+# needed nor started, node-exporter is left out by --no-install-recommends;
+# @seriousme/openapi-schema-validator from npm validates GET /api/v1/openapi.json).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl
-dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix"
+dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
@@ -40,7 +43,7 @@ fi
 # lock (npm writes node_modules/.package-lock.json after each install).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
 	[ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] ||
-	[ ! -d node_modules/oidc-provider ]; then
+	[ ! -d node_modules/oidc-provider ] || [ ! -d node_modules/@seriousme/openapi-schema-validator ]; then
 	echo "install-test-peers: npm ci"
 	npm ci --no-audit --no-fund --loglevel=error
 fi

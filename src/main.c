@@ -95,6 +95,7 @@ static void usage(FILE *f)
 	        "            [--read-workers N] [--max-body BYTES] [--attachment-max-bytes BYTES]\n"
 	        "            [--mail-max-bytes N] [--mail-max-attachment N]\n"
 	        "            [--mail-files DIR] [--mail-domain DOMAIN]\n"
+	        "            [--trusted-proxies LIST] [--metrics-token TOKEN]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
 	        "N] --db FILE\n"
@@ -380,6 +381,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"oidc-jwks-refresh", required_argument, NULL, 1008},
 	        {"local-passwords", required_argument, NULL, 1009},
 	        {"trusted-proxies", required_argument, NULL, 1010},
+	        {"metrics-token", required_argument, NULL, 1011},
 	        {NULL, 0, NULL, 0},
 	};
 	struct config cfg;
@@ -440,6 +442,7 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	app.trusted_proxies = proxies;
+	app.metrics_token = cfg.metrics_token[0] ? cfg.metrics_token : NULL;
 	{
 		enum sso_passwords pw = SSO_PASSWORDS_ON;
 		sso_passwords_parse(cfg.local_passwords, &pw);

@@ -34,6 +34,12 @@ struct hosted_group {
 	int n_closures;
 };
 
+/* Calls of one group since the server started, for GET /metrics (monotonic counters). */
+struct group_count {
+	uint32_t group;
+	uint64_t offered, answered, abandoned;
+};
+
 struct listener {
 	acd_note_h *fn;
 	void *arg;
@@ -53,7 +59,9 @@ struct acd_host {
 	size_t ndirty_groups;
 	uint32_t dirty_agents[MAX_DIRTY];
 	size_t ndirty_agents;
-	bool flushing; /* guards against a listener feeding the engine re-entrantly */
+	bool flushing;              /* guards against a listener feeding the engine re-entrantly */
+	struct group_count *counts; /* per group ever seen in an event since start (owned) */
+	size_t ncounts, capcounts;
 };
 
 int64_t acd_now_ms(void)
@@ -308,6 +316,46 @@ static void mark(uint32_t *set, size_t *n, uint32_t id)
 		set[(*n)++] = id;
 }
 
+static struct group_count *count_of(struct acd_host *h, uint32_t group, bool add)
+{
+	for (size_t i = 0; i < h->ncounts; i++)
+		if (h->counts[i].group == group)
+			return &h->counts[i];
+	if (!add || !group)
+		return NULL;
+	if (h->ncounts == h->capcounts) {
+		size_t nc = h->capcounts ? h->capcounts * 2 : 16;
+		struct group_count *p = realloc(h->counts, nc * sizeof(*p));
+
+		if (!p)
+			return NULL; /* the counters then miss this event; the rollups do not */
+		h->counts = p;
+		h->capcounts = nc;
+	}
+	h->counts[h->ncounts] = (struct group_count){.group = group};
+	return &h->counts[h->ncounts++];
+}
+
+/* The counters follow the rollups' words: offered is queued while open; abandoned
+ * includes short abandons (the rollups keep those apart). */
+static void count_event(struct acd_host *h, const struct acd_event *ev)
+{
+	struct group_count *c;
+
+	if (ev->kind != ACD_EV_CALL_QUEUED && ev->kind != ACD_EV_CALL_ANSWERED &&
+	    ev->kind != ACD_EV_CALL_ABANDONED)
+		return;
+	c = count_of(h, ev->group, true);
+	if (!c)
+		return;
+	if (ev->kind == ACD_EV_CALL_QUEUED)
+		c->offered++;
+	else if (ev->kind == ACD_EV_CALL_ANSWERED)
+		c->answered++;
+	else
+		c->abandoned++;
+}
+
 static void tell(struct acd_host *h, enum acd_note_kind kind, uint32_t id,
                  const struct acd_action *act, const json_t *j)
 {
@@ -347,6 +395,7 @@ int acd_host_flush(struct acd_host *h, int64_t now_ms)
 		if (!err && acd_store_event(h->db, &ev) != 0)
 			nerr++;
 		acd_stats_add(h->stats, &ev);
+		count_event(h, &ev);
 		mark(h->dirty_groups, &h->ndirty_groups, ev.group);
 		mark(h->dirty_groups, &h->ndirty_groups, ev.to_group);
 		mark(h->dirty_agents, &h->ndirty_agents, ev.agent);
@@ -570,6 +619,7 @@ void acd_host_free(struct acd_host *h)
 	acd_free(h->engine);
 	acd_stats_free(h->stats);
 	free_groups(h->groups, h->ngroups);
+	free(h->counts);
 	free(h);
 }
 
@@ -723,5 +773,30 @@ int acd_host_call_json(struct acd_host *h, int64_t now_ms, int64_t id, json_t **
 	json_object_set_new(o, "caller", ci.caller[0] ? json_string(ci.caller) : json_null());
 	json_object_set_new(o, "waited_s", json_integer((now_ms - ci.arrived_ms) / 1000));
 	*out = o;
+	return 0;
+}
+
+int acd_host_group_metrics(struct acd_host *h, int64_t now_ms, uint32_t group,
+                           struct acd_host_group_metrics *out)
+{
+	const struct group_count *c = count_of(h, group, false);
+	struct acd_group_snapshot sn;
+	int err;
+
+	if (!group_of(h, group))
+		return ENOENT;
+	err = acd_group_snapshot(h->engine, now_ms, group, &sn);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->group = group;
+	if (c) {
+		out->offered = c->offered;
+		out->answered = c->answered;
+		out->abandoned = c->abandoned;
+	}
+	out->waiting = sn.waiting;
+	out->callbacks_waiting = sn.callbacks_waiting;
+	memcpy(out->agents_by_state, sn.agents_by_state, sizeof(out->agents_by_state));
 	return 0;
 }

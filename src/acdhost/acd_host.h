@@ -74,6 +74,20 @@ size_t acd_host_groups(const struct acd_host *h, uint32_t *ids, size_t max);
 /* Is the group known to the engine (active in the database at the last load)? */
 bool acd_host_has_group(const struct acd_host *h, uint32_t group);
 
+/* A group's figures for GET /metrics: counters since the server started and the queue
+ * now. ENOENT for a group not loaded. */
+struct acd_host_group_metrics {
+	uint32_t group;
+	uint64_t offered;      /* calls queued while open */
+	uint64_t answered;     /* calls answered by an agent */
+	uint64_t abandoned;    /* callers who hung up while waiting (short abandons too) */
+	int waiting;           /* callers on the line now */
+	int callbacks_waiting; /* callbacks keeping a place now */
+	int agents_by_state[ACD_AGENT_PAUSED + 1]; /* the group's members per state now */
+};
+int acd_host_group_metrics(struct acd_host *h, int64_t now_ms, uint32_t group,
+                           struct acd_host_group_metrics *out);
+
 /* Write the rollups of the last day to the database (also done every 15 minutes). */
 int acd_host_store_rollups(struct acd_host *h, int64_t now_ms);
 

@@ -224,6 +224,14 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->mail_test_crash, sizeof(c->mail_test_crash), value, err, errlen,
 		               key);
 	}
+	if (strcmp(key, "metrics-token") == 0) {
+		/* Compared in full on every scrape; short ones would be guessed. */
+		if (value[0] && strlen(value) < 16) {
+			snprintf(err, errlen, "%s: use at least 16 characters", key);
+			return EINVAL;
+		}
+		return set_str(c->metrics_token, sizeof(c->metrics_token), value, err, errlen, key);
+	}
 	if (strcmp(key, "demo") == 0) {
 		if (strcmp(value, "true") && strcmp(value, "false")) {
 			snprintf(err, errlen, "%s: use true or false", key);
@@ -243,7 +251,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
 	         "trusted-proxies, smtp-url, smtp-user, smtp-password, smtp-starttls, "
-	         "mail-poll-seconds)",
+	         "mail-poll-seconds, metrics-token)",
 	         key);
 	return EINVAL;
 }

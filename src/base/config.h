@@ -53,6 +53,7 @@ struct config {
 	long mail_poll_s;           /* seconds between IMAP polls where there is no IDLE */
 	char mail_test_crash[16];   /* test hook, only with LOTSEN_TEST_HOOKS=1 in the environment:
 	                               before-store or after-store */
+	char metrics_token[256];    /* bearer token for GET /metrics from beyond loopback */
 };
 
 void config_defaults(struct config *c);

@@ -33,7 +33,8 @@ struct app {
 	struct sso *sso;                    /* OpenID Connect login, NULL when not configured */
 	int local_passwords;                /* enum sso_passwords: on, off, admins only */
 	const struct proxy_list
-	        *trusted_proxies; /* peers whose X-Forwarded-For counts, NULL: none */
+	        *trusted_proxies;  /* peers whose X-Forwarded-For counts, NULL: none */
+	const char *metrics_token; /* bearer token for GET /metrics beyond loopback, NULL: none */
 };
 
 #endif

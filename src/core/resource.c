@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/calendar.h"
 #include "base/contact.h"
 #include "store/records.h"
@@ -376,5 +378,28 @@ int resource_list(struct db *db, const struct resource *res, const json_t *filte
 		if (res->read_virtual)
 			res->read_virtual(db, json_integer_value(json_object_get(row, "id")), row);
 	}
+	return 0;
+}
+
+int resource_etag(const json_t *row, char out[RESOURCE_ETAG_SIZE])
+{
+	unsigned char h[16];
+	char *text;
+	int rc;
+
+	if (!row)
+		return EINVAL;
+	text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (!text)
+		return ENOMEM;
+	rc = crypto_generichash(h, sizeof(h), (const unsigned char *)text, strlen(text), NULL, 0);
+	free(text);
+	if (rc)
+		return EINVAL;
+	out[0] = '"';
+	out[1] = 'r';
+	sodium_bin2hex(out + 2, RESOURCE_ETAG_SIZE - 2, h, sizeof(h));
+	out[34] = '"';
+	out[35] = '\0';
 	return 0;
 }

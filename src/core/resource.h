@@ -81,6 +81,11 @@ int resource_create(struct db *db, const struct resource *res, const json_t *in,
 int resource_update(struct db *db, const struct resource *res, int64_t id, const json_t *in,
                     struct verrors *v);
 int resource_get(struct db *db, const struct resource *res, int64_t id, json_t **out);
+/* The entity tag of a record as resource_get gives it: "r" and 32 hex digits of a BLAKE2b
+ * hash of its JSON with sorted keys, quotes included ("\"r1f…\""). Any change to what a
+ * reader sees changes it; records need no version column. EINVAL/ENOMEM on failure. */
+#define RESOURCE_ETAG_SIZE 40
+int resource_etag(const json_t *row, char out[RESOURCE_ETAG_SIZE]);
 /* `filters` maps column names to values that must match (FT_REF/FT_INT/FT_ENUM/FT_BOOL only);
  * `q`, when not NULL, keeps the rows whose res->search columns contain it (a phone number
  * also in its E.164 form). */

@@ -20,12 +20,29 @@ void req_etag_format(int64_t version, char out[32])
 	snprintf(out, 32, "\"%lld\"", (long long)version);
 }
 
+bool req_if_match_ok(const char *h, const char *tag)
+{
+	/* A list of entity tags ("3", "4") or *; strong comparison (RFC 9110 §13.1.1): a weak
+	 * tag W/"3" never matches. */
+	for (const char *p = h; *p;) {
+		size_t n;
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		n = strcspn(p, ", \t");
+		if (n == 1 && p[0] == '*')
+			return true;
+		if (n == strlen(tag) && strncmp(p, tag, n) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 int req_if_match_case(struct req *r, int64_t case_id)
 {
 	const char *h = req_header(r, "If-Match");
 	char tag[32];
 	int64_t version = 0;
-	const char *p;
 
 	if (!h)
 		return 0;
@@ -33,19 +50,8 @@ int req_if_match_case(struct req *r, int64_t case_id)
 	if (case_version(r->app->db, case_id, &version) != 0)
 		return 0;
 	req_etag_format(version, tag);
-	/* A list of entity tags ("3", "4") or *; strong comparison (RFC 9110 §13.1.1): a weak
-	 * tag W/"3" never matches. */
-	for (p = h; *p;) {
-		size_t n;
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		n = strcspn(p, ", \t");
-		if (n == 1 && p[0] == '*')
-			return 0;
-		if (n == strlen(tag) && strncmp(p, tag, n) == 0)
-			return 0;
-		p += n;
-	}
+	if (req_if_match_ok(h, tag))
+		return 0;
 	resp_error(r, 412, "precondition-failed",
 	           L(r, "Ärendet har ändrats", "The case has changed"),
 	           L(r,

@@ -182,6 +182,48 @@ static int res_list(struct req *r)
 	return resp_list(r, rows, &pg);
 }
 
+/* The record's answer with its ETag. */
+static int resp_record(struct req *r, unsigned status, json_t *row)
+{
+	char tag[RESOURCE_ETAG_SIZE];
+	bool tagged = resource_etag(row, tag) == 0;
+	int err = resp_json(r, status, row);
+
+	if (!err && tagged)
+		resp_header(r, "ETag", tag);
+	return err;
+}
+
+/* If-Match on a record: 0 without the header, with * or the record's current ETag, or when
+ * there is no such record (the 404 follows). Otherwise the 412 is set and EAGAIN returned.
+ * On the loop inside the turn's transaction, so nothing writes between check and write. */
+static int if_match_record(struct req *r, const struct resource *res, int64_t id)
+{
+	const char *h = req_header(r, "If-Match");
+	char tag[RESOURCE_ETAG_SIZE];
+	json_t *row;
+	int err;
+
+	if (!h)
+		return 0;
+	if (resource_get(r->app->db, res, id, &row) != 0)
+		return 0;
+	err = resource_etag(row, tag);
+	json_decref(row);
+	if (err || req_if_match_ok(h, tag))
+		return 0;
+	resp_error(r, 412, "precondition-failed",
+	           L(r, "Posten har ändrats", "The record has changed"),
+	           L(r,
+	             "Någon annan har ändrat %s %lld sedan du hämtade den. Hämta den igen och "
+	             "gör om din ändring.",
+	             "Someone else changed %s %lld since you fetched it. Fetch it again and redo "
+	             "your change."),
+	           L(r, res->what_sv, res->what_en), (long long)id);
+	resp_header(r, "ETag", tag);
+	return EAGAIN;
+}
+
 static int res_get(struct req *r)
 {
 	const struct resource *res = resource_of(r);
@@ -200,7 +242,7 @@ static int res_get(struct req *r)
 		return resp_store_error(r, err, res->name);
 	if (res->personal)
 		audit_record(r->app->db, r->now, r->who.id, "read", res->table, r->params[0], NULL);
-	return resp_json(r, 200, row);
+	return resp_record(r, 200, row);
 }
 
 static int res_write(struct req *r, bool create)
@@ -215,6 +257,10 @@ static int res_write(struct req *r, bool create)
 		return forbidden(r, res);
 	if (req_json_object(r, &in))
 		return 0;
+	if (!create && if_match_record(r, res, id)) {
+		json_decref(in);
+		return 0;
+	}
 	valid_init(&v, r->lang[0] == 'e');
 	err = create ? resource_create(r->app->db, res, in, &id, &v)
 	             : resource_update(r->app->db, res, id, in, &v);
@@ -240,7 +286,7 @@ static int res_write(struct req *r, bool create)
 		acd_host_reload(r->app->acd, acd_now_ms());
 	if (resource_get(r->app->db, res, id, &row))
 		return resp_store_error(r, EIO, res->name);
-	return resp_json(r, create ? 201 : 200, row);
+	return resp_record(r, create ? 201 : 200, row);
 }
 
 static int res_create(struct req *r)

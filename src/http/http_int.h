@@ -11,6 +11,7 @@
 #include "acdhost/acd_host.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "base/metric.h"
 #include "base/valid.h"
 
 struct MHD_Connection;
@@ -54,6 +55,8 @@ struct req {
 	struct http *http;              /* the server (borrowed) */
 	work_h *work;                   /* req_defer: runs on a worker thread */
 	read_h *read;                   /* req_defer_read: runs on a read worker */
+	const char *route;              /* the matched route's pattern, "static", or NULL */
+	uint64_t start_us;              /* when its head arrived, monotonic µs (for /metrics) */
 	req_answer_h *deferred;         /* req_defer: then sets the answer, on the loop */
 	void *deferred_arg;             /* their argument */
 };
@@ -180,6 +183,9 @@ extern const struct route api_case_life_routes[];
 /* --- the case's version (api_case_life.c) --- */
 /* The ETag of a case version: "12" (quotes included). */
 void req_etag_format(int64_t version, char out[32]);
+/* Whether the If-Match header `h` lets a write go on for the current entity tag `tag`: *
+ * or the tag in its list (strong comparison: W/ tags never match). */
+bool req_if_match_ok(const char *h, const char *tag);
 /* If-Match on a case: 0 without the header, with * or with the case's current ETag (or when
  * there is no such case: the handler's 404 follows). Otherwise the 412 is set and EAGAIN
  * returned. */
@@ -189,6 +195,24 @@ int api_case_response(struct req *r, int64_t id, unsigned status);
 /* POST /api/v1/handovers/{id}/answer (api_case_life.c). */
 int api_handover_answer(struct req *r);
 extern const struct route api_sso_routes[];
+extern const struct route api_metrics_routes[];
+extern const struct route api_openapi_routes[];
+/* The OpenAPI 3.1 document (a new reference) served at /api/v1/openapi.json. */
+int api_openapi_document(json_t **out);
+
+/* The route tables router.c walks, in order, ending with NULL (for the API description). */
+extern const struct route *const router_tables[];
+
+/* Finished requests by method, route pattern and status since the server started, each
+ * with its latency from the request head to the last byte sent (server.c). */
+struct http_req_count {
+	const char *method; /* "GET" … or "other" (static text) */
+	const char *route;  /* the route's pattern, "static" or "unmatched" (borrowed, static) */
+	unsigned status;    /* the HTTP status sent */
+	struct metric_hist hist; /* latencies; hist.count is the number of requests */
+};
+/* The counters (borrowed: valid until the next request finishes), how many there are. */
+size_t http_req_counts(const struct http *h, const struct http_req_count **out);
 
 /* Password login under `local-passwords` (api_sso.c): 1 with the 403 already set when
  * password logins are refused, for everyone (who NULL: before the lookup) or for `who`

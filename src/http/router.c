@@ -8,11 +8,13 @@
 
 #include "http/http_int.h"
 
-static const struct route *const tables[] = {
-        api_auth_routes,      api_resource_routes, api_case_routes,       api_acd_routes,
-        api_kb_routes,        api_report_routes,   api_public_routes,     api_call_routes,
-        api_desk_routes,      api_tel_routes,      api_wfm_routes,        api_mail_routes,
+const struct route *const router_tables[] = {
+        api_auth_routes,      api_resource_routes, api_case_routes,
+        api_acd_routes,       api_kb_routes,       api_report_routes,
+        api_public_routes,    api_call_routes,     api_desk_routes,
+        api_tel_routes,       api_wfm_routes,      api_mail_routes,
         api_case_life_routes, api_sso_routes,      api_mail_admin_routes,
+        api_metrics_routes,   api_openapi_routes,  NULL,
 };
 
 /* Match "/api/v1/cases/{id}" against a path, collecting numeric parameters. An id that
@@ -194,11 +196,12 @@ int router_dispatch(struct req *r)
 	if (check_text(r))
 		return 0;
 
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		for (const struct route *rt = tables[t]; rt->pattern; rt++) {
+	for (size_t t = 0; router_tables[t]; t++) {
+		for (const struct route *rt = router_tables[t]; rt->pattern; rt++) {
 			if (!match(rt->pattern, r->path, r))
 				continue;
 			path_known = true;
+			r->route = rt->pattern;
 			if (strcmp(rt->method, r->method) != 0)
 				continue;
 			if (rt->roles) {
@@ -230,8 +233,10 @@ int router_dispatch(struct req *r)
 		                  L(r, "%s stöds inte för %s.", "%s is not supported for %s."),
 		                  r->method, r->path);
 	if (strcmp(r->method, "GET") == 0 && strncmp(r->path, "/api/", 5) != 0 &&
-	    static_serve(r) == 0)
+	    static_serve(r) == 0) {
+		r->route = "static";
 		return 0;
+	}
 	return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
 	                  L(r, "Ingen resurs på %s.", "Nothing at %s."), r->path);
 }

@@ -19,6 +19,7 @@
 
 #include "acdhost/acd_host.h"
 #include "base/log.h"
+#include "base/metric.h"
 #include "http/http_int.h"
 #include "kb/kb.h"
 #include "store/db.h"
@@ -83,19 +84,21 @@ struct http {
 	/* How long the loop stays in one callback: the HTTP front's own callbacks are timed,
 	 * and a probe timer's lateness shows any other callback (SIP, the queue) that held
 	 * the loop. */
-	struct tmr lag_probe; /* every LAG_PROBE_MS */
-	uint64_t probe_due;   /* when the probe should fire, monotonic ms */
-	uint64_t lag_window;  /* the current window's start, monotonic ms */
-	double lag_max;       /* the current window's longest callback, ms */
-	double lag_prev;      /* the last full window's */
-	double cpu_max;       /* the current window's most CPU time in one callback, ms */
-	double cpu_prev;      /* the last full window's */
-	double probe_max;     /* the current window's largest probe lateness, ms */
-	double probe_prev;    /* the last full window's */
-	uint64_t lag_calls;   /* callbacks timed since the last log line */
-	double lag_log_max;   /* the longest callback since the last log line */
-	double probe_log_max; /* the largest probe lateness since the last log line */
-	uint64_t lag_log_at;  /* when the last log line was due, monotonic ms */
+	struct tmr lag_probe;          /* every LAG_PROBE_MS */
+	uint64_t probe_due;            /* when the probe should fire, monotonic ms */
+	uint64_t lag_window;           /* the current window's start, monotonic ms */
+	double lag_max;                /* the current window's longest callback, ms */
+	double lag_prev;               /* the last full window's */
+	double cpu_max;                /* the current window's most CPU time in one callback, ms */
+	double cpu_prev;               /* the last full window's */
+	double probe_max;              /* the current window's largest probe lateness, ms */
+	double probe_prev;             /* the last full window's */
+	uint64_t lag_calls;            /* callbacks timed since the last log line */
+	double lag_log_max;            /* the longest callback since the last log line */
+	double probe_log_max;          /* the largest probe lateness since the last log line */
+	uint64_t lag_log_at;           /* when the last log line was due, monotonic ms */
+	struct http_req_count *counts; /* requests by method, route and status (owned) */
+	size_t ncounts, capcounts;
 };
 
 static void run_mhd(struct http *h);
@@ -416,6 +419,7 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 		r->lang = pick_lang(conn);
 		r->sse = h->sse;
 		r->http = h;
+		r->start_us = mono_us();
 		r->body_max = router_body_max(r);
 		*con_cls = r;
 		/* An announced oversize body is refused, but still read (up to a bound) so
@@ -493,20 +497,71 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 	return MHD_queue_response(conn, r->status, r->resp);
 }
 
+/* The method as a label: one of a few known words, so a client cannot make up labels. */
+static const char *method_label(const char *m)
+{
+	static const char *const known[] = {"GET",   "HEAD",   "POST",   "PUT",
+	                                    "PATCH", "DELETE", "OPTIONS"};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (m && strcmp(m, known[i]) == 0)
+			return known[i];
+	return "other";
+}
+
+/* Count a finished request under its route's pattern (never the raw path: ids and made-up
+ * paths would make a label per request). */
+static void count_request(struct http *h, const struct req *r)
+{
+	const char *method = method_label(r->method);
+	const char *route = r->route ? r->route : "unmatched";
+	struct http_req_count *c = NULL;
+
+	for (size_t i = 0; i < h->ncounts; i++) {
+		struct http_req_count *e = &h->counts[i];
+
+		if (e->status == r->status && e->method == method && strcmp(e->route, route) == 0) {
+			c = e;
+			break;
+		}
+	}
+	if (!c) {
+		if (h->ncounts == h->capcounts) {
+			size_t nc = h->capcounts ? h->capcounts * 2 : 64;
+			struct http_req_count *p = realloc(h->counts, nc * sizeof(*p));
+
+			if (!p)
+				return;
+			h->counts = p;
+			h->capcounts = nc;
+		}
+		c = &h->counts[h->ncounts++];
+		*c = (struct http_req_count){.method = method, .route = route, .status = r->status};
+	}
+	metric_hist_observe(&c->hist, (double)(mono_us() - r->start_us) / 1e6);
+}
+
+size_t http_req_counts(const struct http *h, const struct http_req_count **out)
+{
+	*out = h->counts;
+	return h->ncounts;
+}
+
 static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
-
+	struct http *h = cls;
 	struct conn *k = conn_of(conn);
 
-	(void)cls;
 	if (k && k->phase != CONN_CUT) { /* a next request may follow on the connection */
 		k->phase = CONN_HEAD;
 		k->since = tmr_jiffies();
 	}
 	if (!r)
 		return;
+	if (r->status)
+		count_request(h, r);
 	if (r->status)
 		log_debug("http.request", "method=%s path=\"%s\" status=%u user=%lld", r->method,
 		          r->path, r->status, (long long)r->who.id);
@@ -1065,5 +1120,6 @@ void http_stop(struct http *h)
 	sse_hub_free(h->sse);
 	free(h->held);
 	free(h->syncing);
+	free(h->counts);
 	free(h);
 }

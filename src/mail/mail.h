@@ -115,6 +115,15 @@ int mail_outbox_done(struct db *db, int64_t id, int err, const char *error, int6
 /* Rows left 'sending' by a process that stopped go back to 'queued' (at start-up). */
 int mail_outbox_recover(struct db *db);
 
+/* E-mail waiting, for GET /metrics: counts only, nothing about anyone. */
+struct mail_waiting {
+	int64_t outbox_queued;  /* answers and notices not yet sent (retries included) */
+	int64_t outbox_sending; /* handed to the sender now */
+	int64_t outbox_failed;  /* given up after 24 hours, kept and shown */
+	int64_t cases_open;     /* e-mail cases no agent has taken on (status open) */
+};
+int mail_waiting(struct db *db, struct mail_waiting *out);
+
 /* --- Reads and the answer for the API: the case access rule (core/auth.h) decides, every
  * read is audited. ENOENT (no such row or case), EPERM (the case is hidden from `who`),
  * ENODATA (the raw file or the attachment was not kept). Borrowed `who`. --- */

@@ -613,6 +613,35 @@ int mail_outbox_recover(struct db *db)
 	return db_exec(db, "UPDATE mail_outbox SET status = 'queued' WHERE status = 'sending'");
 }
 
+int mail_waiting(struct db *db, struct mail_waiting *out)
+{
+	struct stmt *s;
+	int rc, err;
+
+	memset(out, 0, sizeof(*out));
+	err = db_prepare(
+	        db, &s,
+	        "SELECT (SELECT count(*) FROM mail_outbox WHERE status = 'queued'),"
+	        " (SELECT count(*) FROM mail_outbox WHERE status = 'sending'),"
+	        " (SELECT count(*) FROM mail_outbox WHERE status = 'failed'),"
+	        " (SELECT count(*) FROM cases WHERE channel = 'email' AND status = 'open')",
+	        true);
+	if (err)
+		return err;
+	rc = stmt_step(s);
+	if (rc == DB_ROW) {
+		out->outbox_queued = stmt_int(s, 0);
+		out->outbox_sending = stmt_int(s, 1);
+		out->outbox_failed = stmt_int(s, 2);
+		out->cases_open = stmt_int(s, 3);
+		err = 0;
+	} else {
+		err = rc == DB_DONE ? ENOENT : rc;
+	}
+	stmt_done(s);
+	return err;
+}
+
 /* ======================================================================
  * Answers and case notes
  * ====================================================================== */

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "base/log.h"
+#include "base/metric.h"
 #include "store/wal_sync.h"
 #include "text/text.h"
 
@@ -71,6 +72,7 @@ struct db {
 	struct dyn *dyn;                     /* statements cached by their text (DYN_CACHE) */
 	void *slot[DB_SLOTS];                /* other modules' per-connection data (owned) */
 	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
+	struct metric_hist commit_hist;      /* durations of the outermost COMMITs */
 	int write_err;                       /* errno of the last write that failed, 0 after one
 	                                        succeeded */
 	int64_t tx_changes;                  /* total changes when the outer transaction began */
@@ -667,7 +669,14 @@ int db_commit(struct db *db)
 		return EINVAL;
 	db->tx_depth--;
 	if (db->tx_depth == 0) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		err = tx_exec(db, "COMMIT");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metric_hist_observe(&db->commit_hist,
+		                    (double)(t1.tv_sec - t0.tv_sec) +
+		                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		/* Only a commit that wrote something tells that the disk takes writes. */
 		if (!err && sqlite3_total_changes64(db->h) != db->tx_changes)
 			note_write(db, 0);
@@ -685,6 +694,15 @@ int db_commit_nosync(struct db *db)
 	err = db_commit(db);
 	db->nosync = false;
 	return err;
+}
+
+void db_metrics(struct db *db, struct metric_hist *commit, struct metric_hist *fsync)
+{
+	*commit = db->commit_hist;
+	if (db->sync)
+		wal_sync_hist(db->sync, fsync);
+	else
+		memset(fsync, 0, sizeof(*fsync));
 }
 
 int db_sync_fd(const struct db *db)

@@ -97,6 +97,11 @@ int db_sync_start(struct db *db);
  * `wait`), EALREADY when none was started. */
 int db_sync_done(struct db *db, bool wait);
 const char *db_errmsg(const struct db *db);
+/* Copies of how long this connection's outermost COMMITs took and (durability=full) the
+ * WAL's fsyncs, since it opened; the fsyncs stay empty without durability=full, where
+ * SQLite syncs inside its checkpoints. For GET /metrics. */
+struct metric_hist;
+void db_metrics(struct db *db, struct metric_hist *commit, struct metric_hist *fsync);
 
 /* Whether the connection answers a query at all: 0, or the error (the health check). */
 int db_ping(struct db *db);

@@ -16,9 +16,11 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/metric.h"
 
 struct wal_sync {
 	pthread_t thread;
@@ -32,6 +34,7 @@ struct wal_sync {
 	int fd;             /* the WAL file, or -1 until it exists (writer opens, thread reads) */
 	int efd;            /* eventfd: a kicked fsync finished */
 	char *path;         /* the WAL file's path (owned) */
+	struct metric_hist hist; /* every fsync's duration (guarded by mu) */
 };
 
 /* The directory entry of a new file is only durable once its directory is synced. */
@@ -75,13 +78,30 @@ static int open_wal(struct wal_sync *w)
 	return sync_dir(w->path);
 }
 
-static int fsync_fd(int fd)
+static double mono_s(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* fdatasync, its duration added to w's histogram (from the loop or the sync thread). */
+static int fsync_fd(struct wal_sync *w, int fd)
+{
+	double t0 = mono_s();
+	int rc = 0;
+
 	while (fdatasync(fd) != 0) {
-		if (errno != EINTR)
-			return errno;
+		if (errno != EINTR) {
+			rc = errno;
+			break;
+		}
 	}
-	return 0;
+	pthread_mutex_lock(&w->mu);
+	metric_hist_observe(&w->hist, mono_s() - t0);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
 }
 
 static void *sync_main(void *arg)
@@ -100,7 +120,7 @@ static void *sync_main(void *arg)
 		w->go = false;
 		fd = w->fd;
 		pthread_mutex_unlock(&w->mu);
-		rc = fsync_fd(fd);
+		rc = fsync_fd(w, fd);
 		pthread_mutex_lock(&w->mu);
 		w->result = rc;
 		w->finished = true;
@@ -167,7 +187,7 @@ int wal_sync_now(struct wal_sync *w)
 	 * fsync from two threads at once is fine. */
 	if (!err && w->fd < 0)
 		err = ENOENT;
-	return err ? err : fsync_fd(w->fd);
+	return err ? err : fsync_fd(w, w->fd);
 }
 
 int wal_sync_kick(struct wal_sync *w)
@@ -219,4 +239,11 @@ int wal_sync_done(struct wal_sync *w, bool wait)
 		log_error("store.sync", "error=\"eventfd: %s\"", strerror(errno));
 	w->busy = false;
 	return rc;
+}
+
+void wal_sync_hist(struct wal_sync *w, struct metric_hist *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = w->hist;
+	pthread_mutex_unlock(&w->mu);
 }

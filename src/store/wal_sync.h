@@ -24,4 +24,8 @@ int wal_sync_fd(const struct wal_sync *w);
  * runs, EALREADY when none was kicked. With `wait`, blocks until it has finished. */
 int wal_sync_done(struct wal_sync *w, bool wait);
 
+/* A copy of the durations of every fsync so far (either thread's). */
+struct metric_hist;
+void wal_sync_hist(struct wal_sync *w, struct metric_hist *out);
+
 #endif

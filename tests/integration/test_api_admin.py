@@ -34,6 +34,44 @@ class AdminTest(ServerTest):
         self.assertEqual(p.json["max_wait_s"], 240)
         self.assertEqual(p.json["email"], "fardtjanst@lotsen.example")
 
+    def test_etag_and_if_match_on_records(self):
+        """Two administrators edit the same client: the second one's stale write is refused
+        with 412 and changes nothing; with the fresh ETag it goes through."""
+        c = self.api("POST", "/api/v1/clients", {"name": "Kulturförvaltningen"})
+        self.assertEqual(c.status, 201, c)
+        url = f"/api/v1/clients/{c.json['id']}"
+        self.assertTrue(c.headers.get("ETag", "").startswith('"'), c.headers)
+        first = self.api("GET", url)
+        tag = first.headers["ETag"]
+        self.assertEqual(tag, c.headers["ETag"])
+        self.assertEqual(self.api("GET", url).headers["ETag"], tag)  # stable while unchanged
+        # The first editor writes with the tag she read: accepted, a new tag comes back.
+        p = self.api("PATCH", url, {"name": "Kultur och fritid"}, headers={"If-Match": tag})
+        self.assertEqual(p.status, 200, p)
+        self.assertNotEqual(p.headers["ETag"], tag)
+        self.assertEqual(self.api("GET", url).headers["ETag"], p.headers["ETag"])
+        # The second editor still holds the old tag: 412, and the name stays the first one's.
+        for method in ("PATCH", "PUT"):
+            r = self.api(method, url, {"name": "Kulturen"}, headers={"If-Match": tag})
+            self.assertProblem(r, 412)
+            self.assertEqual(r.headers["ETag"], p.headers["ETag"])
+        self.assertEqual(self.api("GET", url).json["name"], "Kultur och fritid")
+        # A weak tag never matches; * and a list holding the current tag do.
+        self.assertProblem(self.api("PATCH", url, {"name": "x y"}, headers={"If-Match": "W/" + p.headers["ETag"]}), 412)
+        r = self.api("PATCH", url, {"name": "Kultur"}, headers={"If-Match": f'"r0", {p.headers["ETag"]}'})
+        self.assertEqual(r.status, 200, r)
+        r = self.api("PATCH", url, {"name": "Kultur och fritid"}, headers={"If-Match": "*"})
+        self.assertEqual(r.status, 200, r)
+        # Without If-Match a write goes through as before; an unknown id stays 404.
+        self.assertEqual(self.api("PATCH", url, {"name": "Kulturförvaltningen"}).status, 200)
+        self.assertProblem(self.api("PATCH", "/api/v1/clients/424242", {"name": "x"},
+                                    headers={"If-Match": tag}), 404)
+        # Other kinds of records carry tags too (users, groups).
+        for kind in ("users", "groups", "units", "categories"):
+            r = self.api("GET", f"/api/v1/{kind}/1")
+            self.assertEqual(r.status, 200, r)
+            self.assertRegex(r.headers.get("ETag", ""), r'^"r[0-9a-f]{32}"$')
+
     def test_unknown_field_lists_accepted_ones(self):
         r = self.api("POST", "/api/v1/units", {"name": "X", "namn": "Y"})
         self.assertProblem(r, 422, "namn")
