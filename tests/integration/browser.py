@@ -42,7 +42,10 @@ def needs_browser(cls):
 def run_flow(srv, script, args, answer, timeout):
     """Runs `node script BASE_URL SHOT_DIR *args`, answering each `NEED what {arg}` line with
     the JSON of `answer(what, arg)`; returns the flow's RESULT (None if it printed none) and
-    its stderr. The flow is killed after `timeout` seconds."""
+    its stderr. The flow is killed after `timeout` seconds times LOTSEN_HANG_FACTOR (default
+    4): a guard against a hung browser, never a measure of speed — on a shared, busy CI
+    machine a flow may take several times as long as on a quiet one."""
+    timeout *= float(os.environ.get("LOTSEN_HANG_FACTOR", "4"))
     shots = os.path.join(ROOT, SHOTS) if SHOTS else srv.dir
     os.makedirs(shots, exist_ok=True)
     err = open(os.path.join(srv.dir, "browser.log"), "w+")
