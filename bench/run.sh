@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|search|mail|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -348,10 +348,8 @@ bench_sip_peer() {
 	M=$((RATE * DUR))
 	UP=$(free_port)
 	say "\$ sipp -sn uas -p UAS_PORT & sipp -sn uac -r $RATE -m $M -d $RHOLD 127.0.0.1:UAS_PORT"
-	(
-		cd "$TMP"
-		sipp -sn uas -i 127.0.0.1 -p "$UP" -nostdin -bg >/dev/null 2>&1
-	)
+	(cd "$TMP" && exec sipp -sn uas -i 127.0.0.1 -p "$UP" -nostdin >/dev/null 2>&1) &
+	UASPID=$!
 	sleep 0.5
 	(
 		cd "$TMP"
@@ -361,9 +359,8 @@ bench_sip_peer() {
 		echo $rc >peer.rc
 	)
 	say "sipp_exit=$(cat "$TMP/peer.rc") $(sipp_result "$TMP/peer.csv")"
-	# The uas runs in the background (-bg): it is this bench's, found by its port.
-	UASPID=$(ss -lunp "sport = :$UP" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-	[ -n "$UASPID" ] && kill "$UASPID" 2>/dev/null || true
+	kill "$UASPID" 2>/dev/null || true
+	wait "$UASPID" 2>/dev/null || true
 }
 
 bench_forecast() {

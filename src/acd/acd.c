@@ -1278,6 +1278,11 @@ int acd_call_info(const struct acd *a, uint64_t call, struct acd_call_info *out)
 	return 0;
 }
 
+bool acd_call_exists(const struct acd *a, uint64_t call)
+{
+	return a && call_get(a, call) != NULL;
+}
+
 int acd_agent_info(const struct acd *a, uint32_t agent, struct acd_agent_info *out)
 {
 	const struct agent *ag;

@@ -287,6 +287,9 @@ struct acd_call_info {
 	struct acd_hop hops[ACD_MAX_HOPS];
 };
 int acd_call_info(const struct acd *a, uint64_t call, struct acd_call_info *out);
+/* Whether the engine still has the call, in constant time (acd_call_info computes the
+ * queue position, which walks the queue). */
+bool acd_call_exists(const struct acd *a, uint64_t call);
 
 struct acd_agent_info {
 	uint32_t agent;

@@ -20,13 +20,13 @@ struct waiters {
 };
 
 struct db_batch {
-	struct db *db;           /* borrowed: the loop's connection */
-	bool open;               /* the batch's transaction is open */
-	bool stopping;           /* db_batch_stop: no new batch */
-	int sync_fd;             /* the store's "fsync done" descriptor, or -1 */
-	struct tmr turn;         /* ends an open batch once the loop's turn is over */
-	struct waiters held;     /* wrote in the open batch */
-	struct waiters syncing;  /* committed, waiting for the fsync on the sync thread */
+	struct db *db;          /* borrowed: the loop's connection */
+	bool open;              /* the batch's transaction is open */
+	bool stopping;          /* db_batch_stop: no new batch */
+	int sync_fd;            /* the store's "fsync done" descriptor, or -1 */
+	struct tmr turn;        /* ends an open batch once the loop's turn is over */
+	struct waiters held;    /* wrote in the open batch */
+	struct waiters syncing; /* committed, waiting for the fsync on the sync thread */
 };
 
 static int push(struct waiters *w, db_batch_done_h *done, void *arg)

@@ -1363,13 +1363,13 @@ void tel_call_connect(struct tel_call *c, uint32_t agent)
 
 void tel_call_recheck(struct tel_call *c)
 {
-	struct acd_call_info info;
 	uint64_t eid;
 
 	if (!c->known)
 		return;
+	/* Every call is rechecked after each change of a group or an agent: constant time. */
 	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
-	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
+	    acd_call_exists(acd_host_engine(host(c), acd_now_ms()), eid))
 		return;
 	/* Waiting for a callback with no line: the engine gave up after its last attempt. */
 	if (c->phase == PH_CB_WAIT && !c->caller.sess) {
