@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|forecast|dos|reads|search|mail|mailnet|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -304,12 +304,13 @@ PY
 	say "calls_held_after=$(sip_calls "$HP") rss_after_kb=$(rss_kb "$PID")"
 }
 
-# (b) Calls set up, held 1 s and torn down at a steady rate.
+# (b) Calls set up, held SIP_RATE_HOLD_MS (default 1 s) and torn down at a steady rate.
 bench_sip_rate() {
 	RATE=${SIP_RATE:-100}
 	DUR=${SIP_RATE_S:-60}
+	RHOLD=${SIP_RATE_HOLD_MS:-1000}
 	M=$((RATE * DUR))
-	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r $RATE -m $M -d 1000 -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
+	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r $RATE -m $M -d $RHOLD -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
 	C0=$(cpu_ticks "$PID")
 	Q0=$(runq_ns "$PID")
 	T0=$(date +%s%N)
@@ -317,7 +318,7 @@ bench_sip_rate() {
 		cd "$TMP"
 		rc=0
 		sipp -sf "$SCEN" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" -mp 40100 -r "$RATE" \
-			-m "$M" -d 1000 -nostdin -trace_stat -stf rate.csv -fd 1 -trace_err \
+			-m "$M" -d "$RHOLD" -nostdin -trace_stat -stf rate.csv -fd 1 -trace_err \
 			-error_file rate_err.log "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
 		echo $rc >rate.rc
 	)
@@ -334,6 +335,32 @@ print(f"calls={m} run_s={secs:.1f} achieved_calls_per_s={m / secs:.1f} server_cp
       f"cpu_per_call={cpu * 1000 / m:.2f}ms runq_wait={(q1 - q0) / 1e9 / secs * 100:.1f}% "
       f"load=\"{open('/proc/loadavg').read().split()[0]}\"")
 PY
+}
+
+# (c) The same rate from sipp to sipp (uac -> uas) on this machine: what the machine and
+# sipp itself manage, for comparison with (b). No Lotsen involved.
+bench_sip_peer() {
+	say "## SIP: sipp -> sipp (uac -> uas, UDP, loopback) for comparison"
+	command -v sipp >/dev/null || { say "sipp is missing: scripts/install-test-peers.sh"; return 0; }
+	RATE=${SIP_RATE:-100}
+	DUR=${SIP_RATE_S:-60}
+	RHOLD=${SIP_RATE_HOLD_MS:-1000}
+	M=$((RATE * DUR))
+	UP=$(free_port)
+	say "\$ sipp -sn uas -p UAS_PORT & sipp -sn uac -r $RATE -m $M -d $RHOLD 127.0.0.1:UAS_PORT"
+	(cd "$TMP" && exec sipp -sn uas -i 127.0.0.1 -p "$UP" -nostdin >/dev/null 2>&1) &
+	UASPID=$!
+	sleep 0.5
+	(
+		cd "$TMP"
+		rc=0
+		sipp -sn uac -i 127.0.0.1 -p "$(free_port)" -r "$RATE" -m "$M" -d "$RHOLD" -nostdin \
+			-trace_stat -stf peer.csv -fd 1 "127.0.0.1:$UP" >/dev/null 2>&1 || rc=$?
+		echo $rc >peer.rc
+	)
+	say "sipp_exit=$(cat "$TMP/peer.rc") $(sipp_result "$TMP/peer.csv")"
+	kill "$UASPID" 2>/dev/null || true
+	wait "$UASPID" 2>/dev/null || true
 }
 
 bench_forecast() {
@@ -582,6 +609,7 @@ kb) bench_kb ;;
 web) bench_web ;;
 report) bench_report ;;
 sip) bench_sip ;;
+sip-peer) bench_sip_peer ;;
 forecast) bench_forecast ;;
 mail) bench_mail ;;
 mailnet) bench_mailnet ;;

@@ -39,6 +39,7 @@
 #include "mail/mail_net.h"
 #include "report/report.h"
 #include "sso/sso.h"
+#include "store/batch.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "tel/tel.h"
@@ -529,11 +530,18 @@ static int cmd_serve(int argc, char **argv)
 	app.read_workers = (unsigned)cfg.read_workers;
 
 	/* The queue runs without telephony too: the API's test entry and the web app drive it. */
+	/* One group commit for everything the loop writes: HTTP, the queue, the telephony. */
+	err = db_batch_alloc(&app.batch, db);
+	if (err) {
+		fprintf(stderr, "lotsen: the group commit did not start: %s\n", strerror(err));
+		goto out;
+	}
 	err = acd_host_alloc(&app.acd, db, acd_now_ms());
 	if (err) {
 		fprintf(stderr, "lotsen: the queue engine did not start: %s\n", strerror(err));
 		goto out;
 	}
+	acd_host_set_batch(app.acd, app.batch);
 	err = http_start(&http, &app, cfg.http);
 	if (err) {
 		fprintf(stderr, "lotsen: cannot listen on %s: %s\n", cfg.http, strerror(err));
@@ -598,7 +606,9 @@ out:
 	app.tel = NULL;
 	tel_free(tel);
 	http_stop(http);
+	db_batch_stop(app.batch);
 	acd_host_free(app.acd);
+	db_batch_free(app.batch);
 	ratelimit_free(app.feedback_limit);
 	ratelimit_free(app.login_user_limit);
 	ratelimit_free(app.login_addr_limit);

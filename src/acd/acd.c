@@ -324,15 +324,60 @@ static struct call *first_candidate(const struct group *g)
 	return NULL;
 }
 
+/* The next entry after `c` an agent may take (see first_candidate). */
+static struct call *next_candidate(const struct group *g, const struct call *c)
+{
+	for (const struct dnode *n = c->qnode.next; n != &g->queue; n = n->next) {
+		struct call *k = CALL_OF(n);
+		if (!k->callback || (!k->cb_retrying && !k->agent))
+			return k;
+	}
+	return NULL;
+}
+
+static bool speaks(const struct agent *ag, const char *lang)
+{
+	for (int i = 0; i < ag->n_langs; i++)
+		if (strcmp(ag->langs[i], lang) == 0)
+			return true;
+	return false;
+}
+
+static int64_t lang_widen_ms(const struct group *g)
+{
+	return or_default(g->cfg.language_widen_ms, ACD_DEFAULT_LANG_WIDEN_MS);
+}
+
+/* Whether the call still waits for an agent who speaks its language. */
+static bool lang_bound(const struct group *g, const struct call *c, int64_t now)
+{
+	return c->lang[0] && now - c->entered_ms < lang_widen_ms(g);
+}
+
+/* The longest-idle ready agent of the best level the call may reach, among those who
+ * speak its language while it is bound to it. */
 static struct agent *pick_agent(const struct group *g, const struct call *c, int64_t now)
 {
+	bool bound = lang_bound(g, c, now);
+
 	for (int l = 0; l < ACD_LEVELS; l++) {
 		if (l > 0 && !widened(g, c, now))
 			break;
-		if (!dl_empty(&g->ready[l]))
-			return MEMBER_OF(g->ready[l].next)->agent;
+		for (const struct dnode *n = g->ready[l].next; n != &g->ready[l]; n = n->next) {
+			struct agent *ag = MEMBER_OF(n)->agent;
+			if (!bound || speaks(ag, c->lang))
+				return ag;
+		}
 	}
 	return NULL;
+}
+
+static bool any_ready(const struct group *g)
+{
+	for (int l = 0; l < ACD_LEVELS; l++)
+		if (!dl_empty(&g->ready[l]))
+			return true;
+	return false;
 }
 
 static void offer(struct acd *a, int64_t now, struct call *c, struct agent *ag)
@@ -354,6 +399,7 @@ static void offer(struct acd *a, int64_t now, struct call *c, struct agent *ag)
 	c->state = CALL_OFFERED;
 	timer_clear(a, &c->t[TIMER_MAX_WAIT]);
 	timer_clear(a, &c->t[TIMER_WIDEN]);
+	timer_clear(a, &c->t[TIMER_LANG]);
 	timer_clear(a, &c->t[TIMER_ANNOUNCE]);
 	timer_set(a, &c->t[TIMER_OFFER], TIMER_OFFER, c,
 	          now + or_default(g->cfg.offer_timeout_ms, ACD_DEFAULT_OFFER_TIMEOUT_MS));
@@ -370,10 +416,17 @@ static void route_group(struct acd *a, int64_t now, struct group *g)
 
 		if (reserve(a, 8) != 0)
 			return; /* the calls keep waiting; the next event routes them */
-		c = first_candidate(g);
-		if (!c)
+		if (!any_ready(g))
 			return;
-		ag = pick_agent(g, c, now);
+		/* Oldest first; a call waiting for its language does not hold up the calls
+		 * behind it. The first unbound call no agent can take ends the walk: none
+		 * behind it (less widened) could be taken either. */
+		ag = NULL;
+		for (c = first_candidate(g); c; c = next_candidate(g, c)) {
+			ag = pick_agent(g, c, now);
+			if (ag || !lang_bound(g, c, now))
+				break;
+		}
 		if (!ag)
 			return;
 		offer(a, now, c, ag);
@@ -390,6 +443,8 @@ static void take_next(struct acd *a, int64_t now, struct agent *ag)
 		const struct member *m = &ag->members[i];
 		struct call *c = first_candidate(m->group);
 
+		while (c && lang_bound(m->group, c, now) && !speaks(ag, c->lang))
+			c = next_candidate(m->group, c);
 		if (!c || (m->level > 1 && !widened(m->group, c, now)))
 			continue;
 		if (!best || m->group->cfg.priority > best->group->cfg.priority ||
@@ -451,6 +506,8 @@ static void enqueue(struct acd *a, int64_t now, struct call *c, struct group *g)
 		timer_set(a, &c->t[TIMER_MAX_WAIT], TIMER_MAX_WAIT, c, now + cfg->max_wait_ms);
 	if (cfg->widen_after_ms > 0)
 		timer_set(a, &c->t[TIMER_WIDEN], TIMER_WIDEN, c, now + cfg->widen_after_ms);
+	if (c->lang[0])
+		timer_set(a, &c->t[TIMER_LANG], TIMER_LANG, c, now + lang_widen_ms(g));
 	if (cfg->announce_every_ms > 0)
 		timer_set(a, &c->t[TIMER_ANNOUNCE], TIMER_ANNOUNCE, c,
 		          now + cfg->announce_every_ms);
@@ -590,6 +647,8 @@ static void no_answer(struct acd *a, int64_t now, struct call *c)
 	if (g->cfg.widen_after_ms > 0 && !widened(g, c, now))
 		timer_set(a, &c->t[TIMER_WIDEN], TIMER_WIDEN, c,
 		          c->entered_ms + g->cfg.widen_after_ms);
+	if (lang_bound(g, c, now))
+		timer_set(a, &c->t[TIMER_LANG], TIMER_LANG, c, c->entered_ms + lang_widen_ms(g));
 	if (g->cfg.announce_every_ms > 0)
 		timer_set(a, &c->t[TIMER_ANNOUNCE], TIMER_ANNOUNCE, c,
 		          now + g->cfg.announce_every_ms);
@@ -608,6 +667,7 @@ static void max_wait_over(struct acd *a, int64_t now, struct call *c)
 		return; /* nowhere to go: the caller keeps waiting here */
 	queue_remove(c);
 	timer_clear(a, &c->t[TIMER_WIDEN]);
+	timer_clear(a, &c->t[TIMER_LANG]);
 	timer_clear(a, &c->t[TIMER_ANNOUNCE]);
 	overflowed(a, now, c, to, ACD_OVERFLOW_MAX_WAIT);
 	if (to) {
@@ -645,6 +705,7 @@ static void run_timer(struct acd *a, int64_t now, const struct timer *t)
 		max_wait_over(a, now, c);
 		break;
 	case TIMER_WIDEN:
+	case TIMER_LANG:
 		if (c->state == CALL_QUEUED)
 			route_group(a, now, c->group);
 		break;
@@ -774,6 +835,35 @@ int acd_group_set(struct acd *a, const struct acd_group_cfg *cfg)
 	if (!dl_empty(&g->queue))
 		timer_set(a, &g->t_kick, TIMER_GROUP_KICK, g, a->last_now);
 	theap_trim(&a->timers);
+	return 0;
+}
+
+static bool lang_code(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 2 || n >= ACD_LANG_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return false;
+	return true;
+}
+
+int acd_agent_languages(struct acd *a, uint32_t agent, const char *const *langs, int n)
+{
+	struct agent *ag;
+
+	if (!a || n < 0 || n > ACD_MAX_LANGS || (n > 0 && !langs))
+		return EINVAL;
+	for (int i = 0; i < n; i++)
+		if (!lang_code(langs[i]))
+			return EINVAL;
+	if (!(ag = agent_get(a, agent)))
+		return ENOENT;
+	for (int i = 0; i < n; i++)
+		copy_str(ag->langs[i], langs[i], sizeof(ag->langs[i]));
+	ag->n_langs = n;
 	return 0;
 }
 
@@ -951,7 +1041,8 @@ int acd_call_arrive(struct acd *a, int64_t now, const struct acd_call_in *in, ui
 	int err;
 
 	if (!a || !in || !call || !terminated(in->entry, sizeof(in->entry)) ||
-	    !terminated(in->ivr, sizeof(in->ivr)) || !terminated(in->caller, sizeof(in->caller)))
+	    !terminated(in->ivr, sizeof(in->ivr)) || !terminated(in->caller, sizeof(in->caller)) ||
+	    !terminated(in->lang, sizeof(in->lang)))
 		return EINVAL;
 	if (!(g = group_get(a, in->group)))
 		return ENOENT;
@@ -964,6 +1055,7 @@ int acd_call_arrive(struct acd *a, int64_t now, const struct acd_call_in *in, ui
 	copy_str(c->entry, in->entry, sizeof(c->entry));
 	copy_str(c->ivr, in->ivr, sizeof(c->ivr));
 	copy_str(c->caller, in->caller, sizeof(c->caller));
+	copy_str(c->lang, in->lang, sizeof(c->lang));
 	hop_add(c, ACD_HOP_ENTRY, g, now);
 	event_init(&e, now, ACD_EV_CALL_ARRIVED, c, NULL);
 	copy_str(e.text, in->entry, sizeof(e.text));
@@ -1145,6 +1237,7 @@ int acd_callback_result(struct acd *a, int64_t now, uint64_t call, bool answered
 		c->state = CALL_TALKING;
 		c->answered_ms = now;
 		timer_clear(a, &c->t[TIMER_WIDEN]);
+		timer_clear(a, &c->t[TIMER_LANG]);
 		agent_state(ag, ACD_AGENT_TALKING, now);
 		action(a, ACD_ACT_CONNECT, c, ag, 0, 0, NULL);
 		event_init(&e, now, ACD_EV_CALLBACK_ANSWERED, c, ag);
@@ -1276,6 +1369,11 @@ int acd_call_info(const struct acd *a, uint64_t call, struct acd_call_info *out)
 		out->hops[i].at_ms = h->at_ms;
 	}
 	return 0;
+}
+
+bool acd_call_exists(const struct acd *a, uint64_t call)
+{
+	return a && call_get(a, call) != NULL;
 }
 
 int acd_agent_info(const struct acd *a, uint32_t agent, struct acd_agent_info *out)

@@ -41,6 +41,8 @@ struct acd;
 #define ACD_MAX_HOPS        16 /* groups a call may pass through */
 #define ACD_MAX_MEMBERSHIPS 32 /* groups an agent may belong to */
 #define ACD_NUMBER_MAX      32 /* phone numbers, NUL included */
+#define ACD_LANG_MAX        4  /* a language code and its NUL */
+#define ACD_MAX_LANGS       8  /* languages per agent */
 #define ACD_IVR_MAX         32 /* IVR path ("1,3,2"), NUL included */
 
 /* ---- configuration ------------------------------------------------------ */
@@ -60,6 +62,8 @@ struct acd_group_cfg {
 	char overflow_number[ACD_NUMBER_MAX]; /* external switchboard when no overflow group; "" =
 	                                         none */
 	int64_t widen_after_ms;    /* skill levels > 1 eligible after this wait; 0 = at once */
+	int64_t language_widen_ms; /* a call asking for a language waits this long for an agent
+	                              who speaks it, then any agent may take it; 0 = 60 000 */
 	int64_t offer_timeout_ms;  /* ring time before no-answer; 0 = 20 000 */
 	int64_t callback_offer_ms; /* offer a callback when the estimated wait exceeds this; 0 =
 	                              never */
@@ -128,7 +132,14 @@ struct acd_call_in {
 	char ivr[ACD_IVR_MAX];       /* menu choices, e.g. "2,1" */
 	char caller[ACD_NUMBER_MAX]; /* for callbacks; "" = withheld (no callback offered) */
 	bool urgent;                 /* the caller chose the urgent option */
+	char lang[ACD_LANG_MAX];     /* language asked for ("fi"); "" = any */
 };
+
+/* An agent's languages ("sv", "fi", "ar", "so", "en" …: 2 or 3 lowercase letters),
+ * replacing earlier ones; n = 0 clears them. EINVAL for a malformed code or n >
+ * ACD_MAX_LANGS, ENOENT for an unknown agent. A call asking for a language is offered
+ * only to agents who speak it until the group's language_widen_ms has passed. */
+int acd_agent_languages(struct acd *a, uint32_t agent, const char *const *langs, int n);
 
 /* A call arrives; *call gets its id (ids are never reused). */
 int acd_call_arrive(struct acd *a, int64_t now, const struct acd_call_in *in, uint64_t *call);
@@ -287,6 +298,9 @@ struct acd_call_info {
 	struct acd_hop hops[ACD_MAX_HOPS];
 };
 int acd_call_info(const struct acd *a, uint64_t call, struct acd_call_info *out);
+/* Whether the engine still has the call, in constant time (acd_call_info computes the
+ * queue position, which walks the queue). */
+bool acd_call_exists(const struct acd *a, uint64_t call);
 
 struct acd_agent_info {
 	uint32_t agent;

@@ -8,9 +8,10 @@
 
 #include "acd/acd.h"
 
-#define ACD_LEVELS                   9    /* skill levels 1 … 9 */
-#define ACD_HOPS_INLINE              4    /* hops kept in the call; more go to call.more_hops */
-#define ACD_CALL_SLAB                1024 /* calls allocated per slab */
+#define ACD_LEVELS                   9     /* skill levels 1 … 9 */
+#define ACD_DEFAULT_LANG_WIDEN_MS    60000 /* language_widen_ms when 0 */
+#define ACD_HOPS_INLINE              4     /* hops kept in the call; more go to call.more_hops */
+#define ACD_CALL_SLAB                1024  /* calls allocated per slab */
 #define ACD_DEFAULT_OFFER_TIMEOUT_MS 20000
 #define ACD_DEFAULT_CB_RETRY_MS      120000
 #define ACD_DEFAULT_CB_ATTEMPTS      3
@@ -68,6 +69,7 @@ enum timer_kind {
 	TIMER_WIDEN,     /* call: levels > 1 become eligible */
 	TIMER_RETRY,     /* call: a callback may be dialled again */
 	TIMER_ANNOUNCE,  /* call: tell position and wait */
+	TIMER_LANG,      /* call: any agent may take it, whatever language it asked for */
 	TIMER_CALL_KINDS,
 	TIMER_WRAPUP = TIMER_CALL_KINDS, /* agent: wrap-up over */
 	TIMER_AGENT_KICK,                /* agent: groups changed while ready, look for work */
@@ -115,6 +117,8 @@ struct agent {
 	uint64_t t_kick;
 	int n_members;
 	struct member members[ACD_MAX_MEMBERSHIPS];
+	int n_langs;                             /* entries in langs */
+	char langs[ACD_MAX_LANGS][ACD_LANG_MAX]; /* languages spoken */
 };
 
 struct group {
@@ -157,6 +161,7 @@ struct call {
 	char entry[ACD_NUMBER_MAX];
 	char ivr[ACD_IVR_MAX];
 	char caller[ACD_NUMBER_MAX];
+	char lang[ACD_LANG_MAX]; /* language asked for; "" = any */
 	int n_hops;
 	struct hop hops[ACD_HOPS_INLINE];
 	struct hop *more_hops;  /* owned; ACD_MAX_HOPS - ACD_HOPS_INLINE, allocated on need */

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/calendar.h"
 #include "base/hours.h"
+#include "store/batch.h"
 #include "store/db.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)
@@ -62,6 +63,7 @@ struct acd_host {
 	bool flushing;              /* guards against a listener feeding the engine re-entrantly */
 	struct group_count *counts; /* per group ever seen in an event since start (owned) */
 	size_t ncounts, capcounts;
+	struct db_batch *batch; /* borrowed: the loop's group commit, or NULL */
 };
 
 int64_t acd_now_ms(void)
@@ -377,16 +379,24 @@ static void arm(struct acd_host *h, int64_t now_ms)
 	tmr_start(&h->tmr, d > now_ms ? (uint64_t)(d - now_ms) : 0, engine_tmr_h, h);
 }
 
+void acd_host_set_batch(struct acd_host *h, struct db_batch *b)
+{
+	h->batch = b;
+}
+
 int acd_host_flush(struct acd_host *h, int64_t now_ms)
 {
 	struct acd_event ev;
 	struct acd_action act;
-	bool own = db_tx_depth(h->db) == 0;
+	bool own;
 	int err = 0, nerr = 0;
 
 	if (h->flushing)
 		return 0; /* the outer flush drains what this one would */
 	h->flushing = true;
+	if (db_tx_depth(h->db) == 0)
+		(void)db_batch_join(h->batch);
+	own = db_tx_depth(h->db) == 0;
 	if (own)
 		err = db_begin(h->db);
 	while (acd_next_event(h->engine, &ev)) {
@@ -450,8 +460,13 @@ static void engine_tmr_h(void *arg)
 
 int acd_host_store_rollups(struct acd_host *h, int64_t now_ms)
 {
-	bool own = db_tx_depth(h->db) == 0;
-	int err = own ? db_begin(h->db) : 0;
+	bool own;
+	int err;
+
+	if (db_tx_depth(h->db) == 0)
+		(void)db_batch_join(h->batch);
+	own = db_tx_depth(h->db) == 0;
+	err = own ? db_begin(h->db) : 0;
 
 	acd_stats_flush(h->stats, now_ms);
 	if (!err)

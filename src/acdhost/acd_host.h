@@ -20,6 +20,7 @@
 
 struct acd_host;
 struct db;
+struct db_batch;
 
 /* What listeners hear. ACTION: an action for telephony or an agent's desktop (id =
  * the agent, 0 when none); GROUP: a group's snapshot changed (id = group); AGENT: an
@@ -45,6 +46,12 @@ int64_t acd_now_ms(void);
 int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms);
 /* Stop: store the rollups and free. */
 void acd_host_free(struct acd_host *h);
+
+/* The loop's group commit (borrowed, NULL: none): the engine's writes outside any
+ * transaction (its timers, the telephony) join the turn's batch instead of waiting for
+ * the disk on the loop. Nothing the host writes is acknowledged by the host itself; who
+ * acknowledges (a SIP 200) waits with db_batch_wait. */
+void acd_host_set_batch(struct acd_host *h, struct db_batch *b);
 
 /* Reload groups, hours, closures and agents' memberships after an administrator changed them. */
 int acd_host_reload(struct acd_host *h, int64_t now_ms);

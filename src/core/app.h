@@ -7,12 +7,14 @@
 #include <stdint.h>
 
 struct db;
+struct db_batch;
 struct ratelimit;
 struct sso;
 struct proxy_list;
 
 struct app {
 	struct db *db;                    /* the loop's read-write connection */
+	struct db_batch *batch;           /* the loop's group commit on db (store/batch.h) */
 	const char *db_path;              /* for workers that open their own read-only connection */
 	int64_t token_ttl_s;              /* how long a login token is valid */
 	size_t max_body;                  /* largest request body accepted, bytes */

@@ -22,6 +22,7 @@
 #include "base/metric.h"
 #include "http/http_int.h"
 #include "kb/kb.h"
+#include "store/batch.h"
 #include "store/db.h"
 
 #define DISCARD_MAX   (16u << 20)      /* an announced body larger than this is refused unread */
@@ -58,17 +59,15 @@ struct conn {
 };
 
 struct http {
-	struct MHD_Daemon *d; /* the daemon, no threads of its own */
-	struct app *app;      /* borrowed */
-	int epfd;             /* MHD's epoll descriptor, watched by re_main */
-	struct tmr tmr;       /* MHD's own timeouts (idle connections) */
-	unsigned port;        /* bound port */
-	struct req **held;    /* requests whose writes wait for the batch's commit */
-	size_t nheld, cap;
-	struct req **syncing; /* committed requests waiting for the fsync on the sync thread */
-	size_t nsyncing, syncing_cap;
-	bool batch;              /* the batch's transaction is open */
-	int sync_fd;             /* the store's "fsync done" descriptor, or -1 */
+	struct MHD_Daemon *d;    /* the daemon, no threads of its own */
+	struct app *app;         /* borrowed */
+	int epfd;                /* MHD's epoll descriptor, watched by re_main */
+	struct tmr tmr;          /* MHD's own timeouts (idle connections) */
+	unsigned port;           /* bound port */
+	struct db_batch *batch;  /* the loop's group commit (app's, or our own without one) */
+	bool own_batch;          /* batch is ours to free */
+	size_t resumed;          /* requests resumed since run_mhd last looked */
+	bool in_run;             /* inside run_mhd: it runs MHD again itself */
 	bool stopping;           /* http_stop: no new batch (nothing may stay suspended) */
 	struct sse_hub *sse;     /* open event streams */
 	struct workers *workers; /* password hashing off the loop */
@@ -226,74 +225,51 @@ static void mhd_fd_h(int flags, void *arg)
 
 /* The batch's commit failed (`committed` false: nothing of it was kept), or its fsync did
  * (the writes are in the database but may not survive a power failure). */
-static void fail_storage(struct req **rs, size_t n, bool committed)
+static void fail_storage(struct req *r, bool committed)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct req *r = rs[i];
-
-		resp_error(r, 503, "storage", L(r, "Lagringen misslyckades", "Storage failed"),
-		           "%s",
-		           committed ? L(r,
-		                         "Disken bekräftade inte skrivningen; kontrollera "
-		                         "ärendet innan du försöker igen.",
-		                         "The disk did not confirm the write; check the case "
-		                         "before trying again.")
-		                     : L(r, "Inget sparades; försök igen.",
-		                         "Nothing was saved; try again."));
-	}
+	resp_error(r, 503, "storage", L(r, "Lagringen misslyckades", "Storage failed"), "%s",
+	           committed
+	                   ? L(r,
+	                       "Disken bekräftade inte skrivningen; kontrollera "
+	                       "ärendet innan du försöker igen.",
+	                       "The disk did not confirm the write; check the case "
+	                       "before trying again.")
+	                   : L(r, "Inget sparades; försök igen.", "Nothing was saved; try again."));
 }
 
-static void resume(struct req **rs, size_t n)
+/* A held request's writes are on disk (or failed): its answer goes out with the next
+ * MHD_run, which run_mhd does itself or a zero timer starts. */
+static void stored_h(int err, bool committed, void *arg)
 {
-	for (size_t i = 0; i < n; i++)
-		MHD_resume_connection(rs[i]->conn);
+	struct req *r = arg;
+	struct http *h = r->http;
+
+	if (err)
+		fail_storage(r, committed);
+	MHD_resume_connection(r->conn);
+	h->resumed++;
+	if (!h->in_run && !h->stopping)
+		tmr_start(&h->tmr, 0, mhd_tmr_h, h);
 }
 
 /* Ends the batch, unless the disk is still busy with the last one (then the batch goes
  * on collecting requests). Returns how many requests can be answered right away. */
 static size_t end_batch(struct http *h)
 {
-	struct db *db = h->app->db;
-	size_t n = h->nheld;
-	struct req **t;
-	int err;
+	size_t n;
 
-	if (h->batch && h->sync_fd >= 0 && db_sync_busy(db))
-		return 0;
-	if (h->batch) {
-		h->batch = false;
-		err = h->sync_fd >= 0 ? db_commit_nosync(db) : db_commit(db);
-		if (err) {
-			log_error("http.commit", "held=%zu error=\"%s\"", n, db_errmsg(db));
-			db_rollback(db);
-			fail_storage(h->held, n, false);
-		} else if (h->sync_fd >= 0) {
-			err = db_sync_start(db);
-			if (err == 0 && n > 0) { /* answered when the fsync is done */
-				t = h->syncing;
-				h->syncing = h->held;
-				h->nsyncing = n;
-				h->held = t;
-				n = h->syncing_cap;
-				h->syncing_cap = h->cap;
-				h->cap = n;
-				h->nheld = 0;
-				return 0;
-			}
-			if (err && err != EALREADY)
-				fail_storage(h->held, n, true);
-		}
-	}
-	resume(h->held, n);
-	h->nheld = 0;
+	db_batch_end(h->batch);
+	n = h->resumed;
+	h->resumed = 0;
 	return n;
 }
 
 /* Group commit: the requests of a loop turn write inside one transaction (each in its
- * own savepoint); responses of requests that wrote are held until the commit is on disk,
- * so an acknowledged case survives a crash while the fsync is shared. With
- * durability=full the fsync runs on the store's sync thread: while it does, the loop
- * goes on and the next batch collects every request that arrives meanwhile. */
+ * own savepoint), shared with the telephony's writes of the same turn (store/batch.c);
+ * responses of requests that wrote are held until the commit is on disk, so an
+ * acknowledged case survives a crash while the fsync is shared. With durability=full the
+ * fsync runs on the store's sync thread: while it does, the loop goes on and the next
+ * batch collects every request that arrives meanwhile. */
 static void run_mhd(struct http *h)
 {
 	MHD_UNSIGNED_LONG_LONG timeout;
@@ -303,6 +279,8 @@ static void run_mhd(struct http *h)
 	 * connection limit libmicrohttpd stops watching the listening socket and only looks
 	 * again at its next run: when connections closed meanwhile, that run is now, or the
 	 * clients waiting to be accepted would wait for some other event. */
+	h->in_run = true;
+	h->resumed = 0;
 	do {
 		unsigned before = h->nconns;
 
@@ -310,49 +288,18 @@ static void run_mhd(struct http *h)
 		if (before >= CONN_LIMIT && h->nconns < before)
 			MHD_run(h->d);
 	} while (end_batch(h) > 0);
+	h->in_run = false;
 	if (MHD_get_timeout(h->d, &timeout) == MHD_YES)
 		tmr_start(&h->tmr, timeout ? timeout : 1, mhd_tmr_h, h);
 	else
 		tmr_cancel(&h->tmr);
 }
 
-/* The fsync of the last batch is done: its answers go out, and the batch that collected
- * meanwhile is committed. */
-static void sync_done(struct http *h, bool wait)
-{
-	int err = db_sync_done(h->app->db, wait);
-
-	if (err == EAGAIN || err == EALREADY)
-		return;
-	if (err)
-		fail_storage(h->syncing, h->nsyncing, true);
-	resume(h->syncing, h->nsyncing);
-	h->nsyncing = 0;
-}
-
-static void sync_fd_h(int flags, void *arg)
-{
-	struct http *h = arg;
-	struct lag_mark t0 = lag_start();
-
-	(void)flags;
-	sync_done(h, false);
-	run_mhd(h);
-	lag_note(h, t0);
-}
-
 static int hold(struct http *h, struct req *r)
 {
-	if (h->nheld == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct req **n = realloc(h->held, cap * sizeof(*n));
-		if (!n)
-			return ENOMEM;
-		h->held = n;
-		h->cap = cap;
-	}
-	h->held[h->nheld++] = r;
-	return 0;
+	if (!db_batch_open(h->batch))
+		return EALREADY; /* its own transaction committed it */
+	return db_batch_wait(h->batch, stored_h, r);
 }
 
 static struct conn *conn_of(struct MHD_Connection *c)
@@ -475,8 +422,8 @@ static enum MHD_Result access_h(void *cls, struct MHD_Connection *conn, const ch
 	r->now = ts.tv_sec;
 	/* The batch's transaction opens with its first request (a turn that only sends
 	 * answers opens none). */
-	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
-		h->batch = db_begin(h->app->db) == 0;
+	if (!h->stopping)
+		(void)db_batch_join(h->batch);
 	changes = db_total_changes(h->app->db);
 	if (r->too_large)
 		too_large(r);
@@ -678,8 +625,8 @@ static void deferred_done_h(void *arg)
 	int64_t changes;
 	struct lag_mark t0 = lag_start();
 
-	if (!h->batch && !h->stopping && db_tx_depth(h->app->db) == 0)
-		h->batch = db_begin(h->app->db) == 0;
+	if (!h->stopping)
+		(void)db_batch_join(h->batch);
 	changes = db_total_changes(h->app->db);
 	r->deferred = NULL;
 	answer(r, r->deferred_arg);
@@ -1053,16 +1000,18 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : 0;
 	err = h->epfd >= 0 ? fd_listen(h->epfd, FD_READ, mhd_fd_h, h) : EIO;
-	h->sync_fd = db_sync_fd(app->db);
-	if (!err && h->sync_fd >= 0)
-		err = fd_listen(h->sync_fd, FD_READ, sync_fd_h, h);
+	h->batch = app->batch;
+	if (!err && !h->batch) {
+		err = db_batch_alloc(&h->batch, app->db);
+		h->own_batch = err == 0;
+	}
 	if (!err && app->acd)
 		err = acd_host_listen(app->acd, sse_acd_note_h, h->sse);
 	if (err) {
 		if (h->epfd >= 0)
 			fd_close(h->epfd);
-		if (h->sync_fd >= 0)
-			fd_close(h->sync_fd);
+		if (h->own_batch)
+			db_batch_free(h->batch);
 		MHD_stop_daemon(h->d);
 		readers_stop(h);
 		workers_free(h->net);
@@ -1104,12 +1053,8 @@ void http_stop(struct http *h)
 	tmr_cancel(&h->tmr);
 	fd_close(h->epfd);
 	/* What is on its way to the disk is answered, the open batch committed. */
-	if (h->sync_fd >= 0) {
-		fd_close(h->sync_fd);
-		sync_done(h, true);
-	}
-	h->sync_fd = -1; /* the last batch commits with its own fsync */
-	end_batch(h);
+	h->in_run = true; /* the answers go out with the MHD_run below */
+	db_batch_stop(h->batch);
 	h->stopping = true; /* requests from here on commit one by one, unheld */
 	/* Streams end cleanly; suspended connections must be resumed before the daemon stops. */
 	if (h->app->acd)
@@ -1118,8 +1063,8 @@ void http_stop(struct http *h)
 	MHD_run(h->d);
 	MHD_stop_daemon(h->d);
 	sse_hub_free(h->sse);
-	free(h->held);
-	free(h->syncing);
 	free(h->counts);
+	if (h->own_batch)
+		db_batch_free(h->batch);
 	free(h);
 }

@@ -15,6 +15,7 @@
 #include "acdhost/acd_host.h"
 #include "base/log.h"
 #include "core/app.h"
+#include "store/batch.h"
 #include "base/contact.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
@@ -52,6 +53,7 @@ struct tel_call {
 	int64_t id;                     /* the API's call id, 0 before the engine took the call */
 	bool known;                     /* the engine still has the call: tell it when it ends */
 	bool answered;                  /* 200 OK sent to the caller */
+	bool answering;                 /* the 200 OK waits for the turn's writes on disk */
 	bool talking;                   /* the engine connected caller and agent */
 	struct leg caller;              /* the citizen's leg */
 	struct leg agent;               /* the agent's phone, while ringing or talking */
@@ -172,6 +174,9 @@ static void record_pair(struct tel_call *c, const char *reason)
 		c->rec = mem_deref(c->rec);
 		(void)re_snprintf(r.recording, sizeof(r.recording), "%s", c->rec_path);
 	}
+	/* Acknowledged to nobody (the BYE's 200 went out from libre already): it joins the
+	 * turn's batch rather than waiting for the disk on the loop. */
+	(void)db_batch_join(c->tel->app->batch);
 	err = tel_store_record(c->tel->app->db, &r);
 	log_info("tel.record", "call=%lld agent=%u reason=%s recording_ms=%lld error=\"%s\"",
 	         (long long)c->id, r.agent, r.end_reason, (long long)r.recording_ms,
@@ -370,10 +375,11 @@ void tel_call_rtp_check(struct tel_call *c, uint64_t now, uint64_t limit_ms)
 
 /* ---- the caller's leg ---------------------------------------------------- */
 
-static void answer(struct tel_call *c)
+static void answer_now(struct tel_call *c)
 {
 	int err;
 
+	c->answering = false;
 	if (c->answered || !c->caller.sess)
 		return;
 	err = sipsess_answer(c->caller.sess, 200, "OK", c->answer, ALLOW);
@@ -383,7 +389,53 @@ static void answer(struct tel_call *c)
 		return;
 	}
 	c->answered = true;
+}
+
+/* The turn's writes (the call's arrival in the event log) are on disk, or failed. */
+static void answer_stored_h(int err, bool committed, void *arg)
+{
+	struct tel_call *c = arg;
+
+	if (c->answering && c->le.list) {
+		if (!err) {
+			answer_now(c);
+		} else {
+			/* The caller is not told the call was taken when its arrival was not
+			 * stored: 503, and the engine lets it go. */
+			log_error("tel.answer", "call=%lld stored=false committed=%s error=\"%s\"",
+			          (long long)c->id, committed ? "true" : "false", strerror(err));
+			c->answering = false;
+			if (c->caller.sess)
+				(void)sipsess_reject(c->caller.sess, 503, "Service Unavailable",
+				                     NULL);
+			tel_call_end_reason(c, "storage");
+			tel_call_hangup(c);
+		}
+	}
+	mem_deref(c);
+}
+
+/* The caller's 200 OK. What the engine wrote for the call this turn (its arrival, its
+ * queueing) is in the loop's open batch: the 200 goes out once the batch's fsync is done,
+ * so an answered call is never missing from the event log after a crash. The media
+ * (tone, prompts) starts at once, as the caller may hear it before the 200 arrives. */
+static void answer(struct tel_call *c)
+{
+	struct db_batch *b = c->tel->app->batch;
+
+	if (c->answered || c->answering || !c->caller.sess)
+		return;
 	media_tone(c->caller.media, true);
+	if (!db_batch_open(b)) {
+		answer_now(c);
+		return;
+	}
+	c->answering = true;
+	mem_ref(c);
+	if (db_batch_wait(b, answer_stored_h, c) != 0) {
+		mem_deref(c);
+		answer_now(c);
+	}
 }
 
 static int caller_offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
@@ -814,7 +866,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 		log_info("tel.invite", "result=menu entry=%s codec=%s", entry,
 		         media_codec(c->caller.media));
 		c->phase = PH_MENU;
-		answer(c);
+		answer_now(c); /* nothing written: the engine has not heard of the call */
 		media_tone(c->caller.media, false);
 		if (c->answered)
 			menu_play(c, NULL);
@@ -1311,13 +1363,13 @@ void tel_call_connect(struct tel_call *c, uint32_t agent)
 
 void tel_call_recheck(struct tel_call *c)
 {
-	struct acd_call_info info;
 	uint64_t eid;
 
 	if (!c->known)
 		return;
+	/* Every call is rechecked after each change of a group or an agent: constant time. */
 	if (acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
-	    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
+	    acd_call_exists(acd_host_engine(host(c), acd_now_ms()), eid))
 		return;
 	/* Waiting for a callback with no line: the engine gave up after its last attempt. */
 	if (c->phase == PH_CB_WAIT && !c->caller.sess) {
@@ -1440,6 +1492,7 @@ void tel_call_forward(struct tel_call *c, const char *number)
 {
 	c->known = false;
 	c->end_reason = "forwarded";
+	c->answering = false;
 	if (!c->answered && c->caller.sess && number && number[0]) {
 		int err = sipsess_reject(c->caller.sess, 302, "Moved Temporarily",
 		                         "Contact: <sip:%s@%s>\r\nContent-Length: 0\r\n\r\n",

@@ -22,6 +22,8 @@
 #define TEL_EXPIRE_EVERY_MS (3600 * 1000) /* the retention job's period */
 #define USER_MAX            64 /* longest request-URI or From user part taken as a number */
 
+enum { TEL_HASH_SIZE = 4096 }; /* buckets of libre's SIP tables (a power of two) */
+
 /* ---- the engine's actions ------------------------------------------------ */
 
 static void act_tmr_h(void *arg)
@@ -311,7 +313,10 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 			goto out;
 	}
 	sa_set_port(&t->media_ip, 0);
-	err = sip_alloc(&t->sip, NULL, 32, 32, 32, SOFTWARE, NULL, NULL);
+	/* Transactions, dialogs and sessions are looked up by hash on every message: with
+	 * a thousand calls waiting, 32 buckets made each lookup a walk of a long list. */
+	err = sip_alloc(&t->sip, NULL, TEL_HASH_SIZE, TEL_HASH_SIZE, TEL_HASH_SIZE, SOFTWARE, NULL,
+	                NULL);
 	if (err)
 		goto out;
 	err = sip_transp_add(t->sip, SIP_TRANSP_UDP, &t->laddr);
@@ -321,7 +326,7 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 		goto out;
 	err = tel_check_listen(t);
 	if (!err)
-		err = sipsess_listen(&t->sock, t->sip, 32, invite_h, t);
+		err = sipsess_listen(&t->sock, t->sip, TEL_HASH_SIZE, invite_h, t);
 	if (!err)
 		err = sip_listen(&t->lsnr, t->sip, true, options_h, t);
 	if (!err)

@@ -253,6 +253,90 @@ static void test_level2_only_after_widen(void **state)
 	fx_free(f);
 }
 
+/* Language routing: a call asking for Finnish goes to the agent who speaks it even when
+ * a Swedish-only agent has been idle longer; a Swedish call behind a Finnish one nobody
+ * ready speaks is not held up; the Finnish call is widened to any agent exactly at the
+ * group's language_widen_ms (the injected clock), and the default is 60 s. */
+static uint64_t arrive_lang(struct fx *f, int64_t now, uint32_t g, const char *lang)
+{
+	struct acd_call_in in;
+	uint64_t id = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.group = g;
+	memcpy(in.entry, "0850836000", 11);
+	memcpy(in.lang, lang, strlen(lang) + 1);
+	assert_int_equal(acd_call_arrive(f->a, now, &in, &id), 0);
+	return id;
+}
+
+static void test_language_preferred_then_widened(void **state)
+{
+	static const char *const sv[] = {"sv"}, *const sv_fi[] = {"sv", "fi"};
+	struct fx *f = fx_new();
+	struct acd_group_cfg c = cfg(1);
+	uint64_t fi1, sv1, fi2;
+
+	(void)state;
+	c.language_widen_ms = 30000;
+	set_group(f, &c);
+	agent1(f, T0, 7, 1, 1); /* idle longest, Swedish only */
+	assert_int_equal(acd_agent_languages(f->a, 7, sv, 1), 0);
+	agent1(f, T0 + 5000, 8, 1, 1); /* Swedish and Finnish */
+	assert_int_equal(acd_agent_languages(f->a, 8, sv_fi, 2), 0);
+
+	fi1 = arrive_lang(f, T0 + 10000, 1, "fi");
+	assert_int_equal(offered_to(f, fi1), 8); /* not 7, though 7 waited longer */
+
+	/* Nobody ready speaks Finnish now: the next Finnish call waits, a Swedish call
+	 * behind it goes to 7 at once. */
+	fi2 = arrive_lang(f, T0 + 11000, 1, "fi");
+	assert_int_equal(offered_to(f, fi2), 0);
+	sv1 = arrive_lang(f, T0 + 12000, 1, "");
+	assert_int_equal(offered_to(f, sv1), 7);
+	assert_int_equal(position(f, fi2), 1);
+	fx_free(f);
+
+	/* Widened exactly at the group's setting: any ready agent may take it then. */
+	f = fx_new();
+	set_group(f, &c);
+	agent1(f, T0, 7, 1, 1);
+	assert_int_equal(acd_agent_languages(f->a, 7, sv, 1), 0);
+	fi2 = arrive_lang(f, T0 + 1000, 1, "fi");
+	assert_int_equal(offered_to(f, fi2), 0);
+	assert_int_equal(acd_next_deadline(f->a), T0 + 31000);
+	assert_int_equal(acd_timer(f->a, T0 + 30999), 0);
+	assert_int_equal(offered_to(f, fi2), 0);
+	assert_int_equal(acd_timer(f->a, T0 + 31000), 0);
+	assert_int_equal(offered_to(f, fi2), 7);
+	assert_int_equal(find_ev(f, ACD_EV_CALL_OFFERED, fi2, 0)->t_ms, T0 + 31000);
+
+	/* An agent who speaks both, getting ready, takes the oldest call first. */
+	c = cfg(2);
+	set_group(f, &c); /* language_widen_ms 0: the default, 60 s */
+	{
+		struct acd_membership m = {2, 1};
+		assert_int_equal(acd_agent_set(f->a, 9, &m, 1), 0);
+		assert_int_equal(acd_agent_languages(f->a, 9, sv_fi, 2), 0);
+	}
+	sv1 = arrive_lang(f, T0 + 40000, 2, "sv");
+	fi1 = arrive_lang(f, T0 + 41000, 2, "fi");
+	assert_int_equal(acd_agent_login(f->a, T0 + 42000, 9), 0);
+	assert_int_equal(acd_agent_ready(f->a, T0 + 42000, 9), 0);
+	assert_int_equal(offered_to(f, sv1), 9); /* speaks Swedish too: oldest first */
+	assert_int_equal(acd_next_deadline(f->a) <= T0 + 41000 + 60000, true);
+
+	/* Malformed codes and unknown agents are refused; nothing changes. */
+	{
+		static const char *const bad[] = {"FI"}, *const longc[] = {"finn"};
+		assert_int_equal(acd_agent_languages(f->a, 7, bad, 1), EINVAL);
+		assert_int_equal(acd_agent_languages(f->a, 7, longc, 1), EINVAL);
+		assert_int_equal(acd_agent_languages(f->a, 99, sv, 1), ENOENT);
+		assert_int_equal(acd_agent_languages(f->a, 7, sv, ACD_MAX_LANGS + 1), EINVAL);
+	}
+	fx_free(f);
+}
+
 static void test_group_priority_for_shared_agent(void **state)
 {
 	struct fx *f = fx_new();
@@ -1367,6 +1451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_longest_idle_among_best_level),
 	        cmocka_unit_test(test_level2_only_after_widen),
+	        cmocka_unit_test(test_language_preferred_then_widened),
 	        cmocka_unit_test(test_group_priority_for_shared_agent),
 	        cmocka_unit_test(test_fifo_within_group),
 	        cmocka_unit_test(test_no_answer_requeues_front_and_pauses),

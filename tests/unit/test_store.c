@@ -16,6 +16,9 @@
 
 #include <cmocka.h>
 
+#include <re.h>
+
+#include "store/batch.h"
 #include "store/db.h"
 
 static off_t file_size(const char *path)
@@ -281,6 +284,94 @@ static void test_synced_batch_survives_a_killed_process(void **state)
 	remove_tmp(&t);
 }
 
+/* The loop's group commit (store/batch.c): writers of one turn (an HTTP request, a
+ * call's events, a call record written outside any transaction) land in one transaction;
+ * the waiters hear of it only once the fsync on the sync thread is done, in the order
+ * they waited, and the rows are in the file then. A turn that wrote nothing leaves nothing
+ * to wait for; another transaction already open is not joined. */
+struct heard {
+	int n;                   /* waiters called so far */
+	int err[4];              /* each one's result */
+	int64_t rows_when_first; /* rows a second connection saw when the first was called */
+	const char *path;
+};
+
+static void heard_h(int err, bool committed, void *arg)
+{
+	struct heard *h = arg;
+
+	(void)committed;
+	if (h->n == 0)
+		h->rows_when_first = count_rows(h->path);
+	h->err[h->n++] = err;
+	if (h->n == 2)
+		re_cancel();
+}
+
+static void guard_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+static void test_batch_one_commit_per_turn(void **state)
+{
+	struct tmpdb t;
+	struct db *db;
+	struct db_batch *b;
+	struct heard h = {0};
+	struct tmr guard;
+
+	(void)state;
+	assert_int_equal(libre_init(), 0);
+	tmr_init(&guard);
+	db = open_tmp(&t, DB_DURABLE_FULL);
+	h.path = t.path;
+	assert_int_equal(db_batch_alloc(&b, db), 0);
+	assert_false(db_batch_open(b));
+	assert_int_equal(db_batch_wait(b, heard_h, &h), 0); /* nothing open: at once */
+	assert_int_equal(h.n, 1);
+	h.n = 0;
+
+	assert_true(db_batch_join(b));     /* an HTTP request */
+	assert_int_equal(db_begin(db), 0); /* its own transaction: a savepoint */
+	insert(db, "case");
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_batch_wait(b, heard_h, &h), 0);
+	assert_true(db_batch_join(b)); /* the telephony in the same turn: the same batch */
+	assert_int_equal(db_tx_depth(db), 1);
+	insert(db, "call record"); /* outside any transaction of its own */
+	assert_int_equal(db_batch_wait(b, heard_h, &h), 0);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(count_rows(t.path), 0); /* not committed before the turn ends */
+	/* The turn ends (the batch's zero timer), the fsync runs, the waiters are called. */
+	tmr_start(&guard, 10000, guard_h, NULL); /* a hung batch fails the test, not CI */
+	assert_int_equal(re_main(NULL), 0);
+	tmr_cancel(&guard);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(h.err[0], 0);
+	assert_int_equal(h.err[1], 0);
+	assert_int_equal(h.rows_when_first, 2);
+	assert_false(db_batch_open(b));
+
+	/* Someone else's transaction is not joined. */
+	assert_int_equal(db_begin(db), 0);
+	assert_false(db_batch_join(b));
+	db_rollback(db);
+
+	/* Stopped: no new batch, writes commit by themselves. */
+	assert_true(db_batch_join(b));
+	insert(db, "last");
+	db_batch_stop(b);
+	assert_false(db_batch_open(b));
+	assert_false(db_batch_join(b));
+	assert_int_equal(count_rows(t.path), 3);
+	db_batch_free(b);
+	db_close(db);
+	remove_tmp(&t);
+	libre_close();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +381,7 @@ int main(void)
 	        cmocka_unit_test(test_normal_durability_has_no_sync_thread),
 	        cmocka_unit_test(test_scalar_and_nullable_ids),
 	        cmocka_unit_test(test_synced_batch_survives_a_killed_process),
+	        cmocka_unit_test(test_batch_one_commit_per_turn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
