@@ -216,7 +216,8 @@ int report_invoice_csv(const json_t *invoice, FILE *f);
  * "Ärenden" (group × client and totals), "Samtal" (calls per group and totals),
  * "Jämförelse" (this month, last month, change), "Fördelning" (the breakdowns), "Diagram"
  * (cases and service level 60 s per group with the 85 % target, as charts) and
- * "Belastning" (offered calls per weekday × hour, as a heat map and two charts).
+ * "Belastning" (offered calls per weekday × hour, as a heat map and two charts) and "E-post"
+ * (the e-mail answer times, struct report_mail).
  * Invoice: "Fakturaunderlag" (lines, sums per client, total) and "Ärenden" (the case ids
  * behind each line). 0, EINVAL for a malformed invoice, ENOMEM or EIO. */
 int report_monthly_xlsx(const struct report *rep, const char *municipality, char **buf, size_t *n);

@@ -187,9 +187,10 @@ static bool have_mail_tables(struct db *db)
 	struct stmt *s;
 	bool yes = false;
 
-	if (db_prepare(db, &s,
-	               "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mail_messages'",
-	               true))
+	if (db_prepare(
+	            db, &s,
+	            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mail_messages'",
+	            true))
 		return false;
 	yes = stmt_step(s) == DB_ROW;
 	stmt_done(s);
@@ -262,8 +263,8 @@ int report_mail_collect(struct db *db, int64_t from, int64_t to, int64_t client_
 			r->group_id = a[t].v[i].group_id;
 			r->client_id = a[t].v[i].client_id;
 			snprintf(r->month, sizeof(r->month), "%s", a[t].v[i].month);
-			name_of(db, "SELECT name FROM groups WHERE id = ?", r->group_id, r->group_name,
-			        sizeof(r->group_name));
+			name_of(db, "SELECT name FROM groups WHERE id = ?", r->group_id,
+			        r->group_name, sizeof(r->group_name));
 			name_of(db, "SELECT name FROM clients WHERE id = ?", r->client_id,
 			        r->client_name, sizeof(r->client_name));
 			fig_set(&r->f, &a[t].v[i]);
@@ -387,7 +388,7 @@ static void put_fig(FILE *f, const struct report_mail_fig *x)
 }
 
 #define MAIL_COLS                                                                                  \
-	";E-postärenden;Besvarade;Obesvarade;Inom 24 h;Inom 1 arbetsdag;Inom 2 arbetsdagar;"       \
+	";E-postärenden;Besvarade;Obesvarade;Inom 24 h;Inom 1 arbetsdag;Inom 2 arbetsdagar;"      \
 	"Andel inom 24 h (%);Andel inom 1 arbetsdag (%);Andel inom 2 arbetsdagar (%);"             \
 	"Svarstid medel (h);Svarstid median (h);Svarstid medel (arbetsdagar)\r\n"
 
