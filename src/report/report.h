@@ -130,6 +130,58 @@ struct report_part {
 	struct report_row total; /* every case, the listed groups' calls and answers */
 };
 
+/* E-mail answer times (report_mail.c): per e-mail case, from its first incoming mail to the
+ * first answer sent after it. A case counts in the period (and month) in which its first
+ * mail arrived; one not answered yet counts in `cases` and `unanswered`, and in the shares'
+ * denominators as not answered in time. Working time counts only the hours of Swedish
+ * working days (Stockholm dates; weekends, public holidays and the eves off do not count);
+ * a working day is 24 such hours, so a mail of Friday 15:00 answered Monday 09:00 took 66 h
+ * and 0.75 working days. */
+struct report_mail_fig {
+	int64_t cases;            /* e-mail cases whose first mail arrived in the period */
+	int64_t answered;         /* of those, answered (now) */
+	int64_t unanswered;       /* cases − answered */
+	int64_t within_24h;       /* answered within 24 hours */
+	int64_t within_1wd;       /* answered within 1 working day */
+	int64_t within_2wd;       /* answered within 2 working days */
+	double share_24h;         /* within_24h ÷ cases; NAN: no cases */
+	double share_1wd;         /* within_1wd ÷ cases (KKiK) */
+	double share_2wd;         /* within_2wd ÷ cases (KKiK) */
+	double mean_hours;        /* mean time to first answer of the answered, hours; NAN: none */
+	double mean_working_days; /* the same in working days */
+	double median_hours;      /* median of the answered, hours; NAN: none */
+};
+
+/* The e-mail tables: group × client × month, then per group, client and month. */
+enum report_mail_table {
+	REPORT_MAIL_ROWS,
+	REPORT_MAIL_GROUPS,
+	REPORT_MAIL_CLIENTS,
+	REPORT_MAIL_MONTHS,
+	REPORT_MAIL_NTABLES
+};
+
+struct report_mail_row {
+	int64_t group_id;      /* ROWS, GROUPS; else 0 */
+	int64_t client_id;     /* ROWS, CLIENTS; else 0 */
+	char month[12];        /* ROWS, MONTHS: "YYYY-MM" (Stockholm); else "" */
+	char group_name[160];  /* "" where group_id is 0 */
+	char client_name[160]; /* "" where client_id is 0 */
+	struct report_mail_fig f;
+};
+
+struct report_mail {
+	struct {
+		struct report_mail_row *v;
+		size_t n;
+	} t[REPORT_MAIL_NTABLES]; /* each sorted by group, client, month */
+	struct report_mail_fig total;
+};
+
+/* Working time between two instants (from ≤ to, UTC seconds): the seconds of [from, to)
+ * that fall on Swedish working days (Stockholm dates). */
+int64_t report_working_seconds(int64_t from, int64_t to);
+
 struct report {
 	enum report_period_kind kind;
 	int64_t client_id;         /* 0: every client */
@@ -138,6 +190,7 @@ struct report {
 	bool busy;                 /* busy_hours holds the period's profile */
 	int busy_days;             /* days in the period */
 	int64_t busy_hours[7][24]; /* offered calls per Stockholm weekday (Monday 0) × hour */
+	struct report_mail mail;   /* the period's e-mail answer times */
 };
 
 /* The category kinds' names in the database ("question", …, "fault_report"). */
@@ -163,7 +216,8 @@ int report_invoice_csv(const json_t *invoice, FILE *f);
  * "Ärenden" (group × client and totals), "Samtal" (calls per group and totals),
  * "Jämförelse" (this month, last month, change), "Fördelning" (the breakdowns), "Diagram"
  * (cases and service level 60 s per group with the 85 % target, as charts) and
- * "Belastning" (offered calls per weekday × hour, as a heat map and two charts).
+ * "Belastning" (offered calls per weekday × hour, as a heat map and two charts) and "E-post"
+ * (the e-mail answer times, struct report_mail).
  * Invoice: "Fakturaunderlag" (lines, sums per client, total) and "Ärenden" (the case ids
  * behind each line). 0, EINVAL for a malformed invoice, ENOMEM or EIO. */
 int report_monthly_xlsx(const struct report *rep, const char *municipality, char **buf, size_t *n);

@@ -274,6 +274,7 @@ int report_monthly_csv(const struct report *rep, FILE *f)
 	put_cols(f, total, OF_CHANGE, call_cols, N(call_cols));
 	breakdown_tables(f, rep, lead1[0], month);
 	busy_hours_table(f, rep, lead1[0], month);
+	report_mail_csv(rep, f);
 	return ferror(f) ? EIO : 0;
 }
 

@@ -91,4 +91,14 @@ const char *report_name_sv(const char *s);
  * "2026" → "2026", dates → "1 mars 2026 – 15 maj 2026"; anything else as it is. */
 void report_period_sv(const char *label, char *buf, size_t n);
 
+/* The e-mail answer times of period [from, to) for a client (0: all) into *out
+ * (report_mail.c); no mail tables (a database without the mail module) gives none. */
+int report_mail_collect(struct db *db, int64_t from, int64_t to, int64_t client_id,
+                        struct report_mail *out);
+void report_mail_free(struct report_mail *m);
+/* The "mail" object of the report's JSON (a new reference). */
+json_t *report_mail_json(const struct report_mail *m);
+/* The e-mail tables of the CSV (each after an empty line). */
+void report_mail_csv(const struct report *rep, FILE *f);
+
 #endif

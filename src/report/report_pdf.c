@@ -684,6 +684,106 @@ static void breakdowns(struct pdf *p, const struct report *rep)
 	}
 }
 
+/* ---------------------------------------------------------------- e-mail */
+
+#define ML_NAME  160.0
+#define ML_COLS  7
+#define ML_NUM_W ((PAGE_W - 2 * MARGIN - ML_NAME) / (double)ML_COLS)
+
+static void mail_head(struct pdf *p, const char *title)
+{
+	static const char *const cols[ML_COLS] = {"E-post",    "Obesv.",  "Inom 24 h", "Inom 1 ad",
+	                                          "Inom 2 ad", "Medel h", "Medel ad"};
+
+	font(p, 7.5, true);
+	p->y += 14;
+	text(p, MARGIN, p->y, ML_NAME - 4, 0, title);
+	for (int c = 0; c < ML_COLS; c++)
+		text(p, MARGIN + ML_NAME + c * ML_NUM_W, p->y, ML_NUM_W - 2, 1, cols[c]);
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.8);
+	p->y += 5;
+	font(p, 8.5, false);
+}
+
+static void mail_cell(char *buf, size_t n, double v, bool pct)
+{
+	if (isnan(v))
+		snprintf(buf, n, "–");
+	else if (pct)
+		snprintf(buf, n, "%.1f %%", v * 100.0);
+	else
+		snprintf(buf, n, "%.1f", v);
+	decimal_comma(buf);
+}
+
+static void mail_line(struct pdf *p, const char *name, const struct report_mail_fig *f, bool bold)
+{
+	char buf[7][32];
+
+	snprintf(buf[0], sizeof(buf[0]), "%lld", (long long)f->cases);
+	snprintf(buf[1], sizeof(buf[1]), "%lld", (long long)f->unanswered);
+	mail_cell(buf[2], sizeof(buf[2]), f->share_24h, true);
+	mail_cell(buf[3], sizeof(buf[3]), f->share_1wd, true);
+	mail_cell(buf[4], sizeof(buf[4]), f->share_2wd, true);
+	mail_cell(buf[5], sizeof(buf[5]), f->mean_hours, false);
+	mail_cell(buf[6], sizeof(buf[6]), f->mean_working_days, false);
+	font(p, 8.5, bold);
+	p->y += 14;
+	text(p, MARGIN, p->y, ML_NAME - 4, 0, name);
+	for (int c = 0; c < ML_COLS; c++)
+		text(p, MARGIN + ML_NAME + c * ML_NUM_W, p->y, ML_NUM_W - 2, 1, buf[c]);
+	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 4, 0.3);
+}
+
+/* "Svarstider för e-post": per group, client and month, and the totals. */
+static void mail_page(struct pdf *p, const struct report *rep)
+{
+	static const struct {
+		enum report_mail_table t;
+		const char *title;
+	} dims[] = {
+	        {REPORT_MAIL_GROUPS, "Svarsgrupp"},
+	        {REPORT_MAIL_CLIENTS, "Förvaltning"},
+	        {REPORT_MAIL_MONTHS, "Månad"},
+	};
+	const double bottom = PAGE_H - MARGIN - 20;
+	const struct report_mail *m = &rep->mail;
+
+	new_page(p);
+	heading(p, "Svarstider för e-post");
+	font(p, 8, false);
+	rgb(p, 0x404040);
+	p->y += 4;
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0,
+	     "Tid från första inkomna e-post till första svar. ad: arbetsdagar (helger och röda"
+	     " dagar räknas inte).");
+	p->y += 12;
+	text(p, MARGIN, p->y, PAGE_W - 2 * MARGIN, 0,
+	     "Andelarna räknas på alla e-postärenden; obesvarade räknas som inte besvarade i tid.");
+	rgb(p, 0);
+	for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
+		if (p->y + 50 > bottom)
+			new_page(p);
+		p->y += 8;
+		mail_head(p, dims[d].title);
+		for (size_t i = 0; i < m->t[dims[d].t].n; i++) {
+			const struct report_mail_row *r = &m->t[dims[d].t].v[i];
+			const char *name = dims[d].t == REPORT_MAIL_GROUPS    ? r->group_name
+			                   : dims[d].t == REPORT_MAIL_CLIENTS ? r->client_name
+			                                                      : r->month;
+
+			if (p->y + 15 > bottom) {
+				new_page(p);
+				mail_head(p, dims[d].title);
+			}
+			mail_line(p, name, &r->f, false);
+		}
+	}
+	if (p->y + 20 > bottom)
+		new_page(p);
+	mail_line(p, "Totalt", &m->total, true);
+}
+
 /* a PDF was made: cairo and fontconfig hold caches until shutdown (set on read workers) */
 static _Atomic bool pdf_used;
 
@@ -796,6 +896,7 @@ int report_monthly_pdf(const struct report *rep, const char *municipality, char 
 	new_page(&p);
 	rows_table(&p, rep);
 	breakdowns(&p, rep);
+	mail_page(&p, rep);
 	new_page(&p); /* the last page's footer */
 	return doc_close(&p, err, buf, n);
 }

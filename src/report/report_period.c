@@ -748,6 +748,7 @@ void report_free(struct report *rep)
 		return;
 	part_free(&rep->cur);
 	part_free(&rep->prev);
+	report_mail_free(&rep->mail);
 	free(rep);
 }
 
@@ -843,6 +844,7 @@ int report_build(struct db *db, const struct principal *who, const char *period,
 		rep->busy = true;
 		rep->busy_days =
 		        (int)(calendar_date_to_days(&p.last) - calendar_date_to_days(&p.first) + 1);
+		err = report_mail_collect(db, p.from, p.to, client_id, &rep->mail);
 	}
 	if (err) {
 		report_free(rep);
@@ -1070,6 +1072,7 @@ int report_json(const struct report *rep, json_t **out)
 	                              REPORT_TARGET_SATISFACTION));
 	/* the previous period keeps its figures, not its own breakdowns */
 	json_object_set_new(o, "previous", part_json(&rep->prev, false));
+	json_object_set_new(o, "mail", report_mail_json(&rep->mail));
 	*out = o;
 	return o ? 0 : ENOMEM;
 }

@@ -4,6 +4,7 @@
  * Format codes in an XLSX file are stored in Excel's locale-neutral form: "#,##0.00 \"kr\""
  * is shown by Swedish Excel as "1 234,56 kr", "0.0%" as "57,1 %". */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,6 +245,76 @@ static int monthly_calls(struct book *b, const struct report *rep, const char *m
 	}
 	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
 	put_cols(b, ws, row, (int)N(lead), &rep->cur.total, call_cols, N(call_cols), true);
+	return 0;
+}
+
+/* The e-mail answer times: group × client × month, then per group, client and month, and the
+ * totals; shares as per cent, times in hours and working days. */
+static void mail_figs(struct book *b, lxw_worksheet *ws, int row, int col,
+                      const struct report_mail_fig *f, bool total)
+{
+	lxw_format **fm = total ? b->total : b->num;
+	const double v[] = {(double)f->cases,      (double)f->answered,   (double)f->unanswered,
+	                    (double)f->within_24h, (double)f->within_1wd, (double)f->within_2wd,
+	                    f->share_24h,          f->share_1wd,          f->share_2wd,
+	                    f->mean_hours,         f->median_hours,       f->mean_working_days};
+	const enum kind k[] = {K_INT, K_INT, K_INT, K_INT, K_INT, K_INT,
+	                       K_PCT, K_PCT, K_PCT, K_SEC, K_SEC, K_SEC};
+
+	for (size_t i = 0; i < N(v); i++) {
+		if (isnan(v[i]))
+			worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)(col + (int)i),
+			                      fm[k[i]]);
+		else
+			worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)(col + (int)i), v[i],
+			                       fm[k[i]]);
+	}
+}
+
+static int monthly_mail(struct book *b, const struct report *rep, const char *muni,
+                        const char *month)
+{
+	static const char *const titles[] = {"Månad",
+	                                     "Svarsgrupp",
+	                                     "Förvaltning",
+	                                     "E-postärenden",
+	                                     "Besvarade",
+	                                     "Obesvarade",
+	                                     "Inom 24 h",
+	                                     "Inom 1 arbetsdag",
+	                                     "Inom 2 arbetsdagar",
+	                                     "Andel inom 24 h",
+	                                     "Andel inom 1 arbetsdag",
+	                                     "Andel inom 2 arbetsdagar",
+	                                     "Svarstid medel (h)",
+	                                     "Svarstid median (h)",
+	                                     "Svarstid medel (arbetsdagar)"};
+	static const double widths[] = {10, 24, 28, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 14};
+	static const char *const sums[] = {"", "Per svarsgrupp", "Per förvaltning", "Per månad"};
+	const struct report_mail *m = &rep->mail;
+	lxw_worksheet *ws = sheet(b, "E-post", muni, "Svarstider för e-post,", month);
+	int row = HEAD_ROW + 1;
+
+	if (!ws)
+		return EIO;
+	put_lead(b, ws, titles, widths, N(titles));
+	for (int t = REPORT_MAIL_ROWS; t < REPORT_MAIL_NTABLES; t++) {
+		if (t != REPORT_MAIL_ROWS) {
+			row++;
+			worksheet_write_string(ws, (lxw_row_t)row++, 0, sums[t], b->bold);
+		}
+		for (size_t i = 0; i < m->t[t].n; i++) {
+			const struct report_mail_row *r = &m->t[t].v[i];
+
+			worksheet_write_string(ws, (lxw_row_t)row, 0, r->month, NULL);
+			worksheet_write_string(ws, (lxw_row_t)row, 1, r->group_name, NULL);
+			worksheet_write_string(ws, (lxw_row_t)row, 2, r->client_name, NULL);
+			mail_figs(b, ws, row++, 3, &r->f, false);
+		}
+	}
+	row++;
+	worksheet_write_string(ws, (lxw_row_t)row, 0, "Totalt", b->bold);
+	mail_figs(b, ws, row, 3, &m->total, true);
 	return 0;
 }
 
@@ -574,6 +645,8 @@ int report_monthly_xlsx(const struct report *rep, const char *municipality, char
 		err = monthly_charts(&b, rep, municipality, month);
 	if (!err)
 		err = monthly_busy_hours(&b, rep, municipality, month);
+	if (!err)
+		err = monthly_mail(&b, rep, municipality, month);
 	return book_close(&b, err, buf, n);
 }
 

@@ -118,7 +118,7 @@ class ReportTest(ServerTest):
             workbook = z.read("xl/workbook.xml").decode()
             self.assertEqual(re.findall(r'<sheet name="([^"]+)"', workbook),
                              ["Ärenden", "Samtal", "Jämförelse", "Fördelning", "Diagram",
-                              "Belastning"])
+                              "Belastning", "E-post"])
             strings = z.read("xl/sharedStrings.xml").decode()
             self.assertIn("Lotsens kommun – Ärenden per svarsgrupp och förvaltning,", strings)
             self.assertIn("<t>Totalt</t>", strings)

@@ -22,6 +22,7 @@
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "mail/mail.h"
 #include "tel/tel_store.h"
 
 /* March 2026 in Stockholm: 2026-03-01 00:00 +01:00 = 2026-02-28T23:00Z up to
@@ -1609,6 +1610,170 @@ static void test_exports_in_memory(void **state)
 	free(keep);
 }
 
+/* E-mail answer times, by hand. Stockholm summer time (+02:00); Easter 2026: Good Friday
+ * 3 April and Easter Monday 6 April are holidays, 1 May (a Friday) too. */
+static const char mail_fixture[] =
+        "INSERT INTO cases(id, channel, group_id, client_id, category_id, outcome, summary,"
+        " received_at, created_at, updated_at, status) VALUES"
+        " (101, 'email', 1, 1, 1, 'resolved', 'm', 1775030400, 0, 0, 'open'),"
+        " (102, 'email', 1, 1, 1, 'resolved', 'm', 1775134800, 0, 0, 'open'),"
+        " (103, 'email', 2, 2, 4, 'resolved', 'm', 1775815200, 0, 0, 'open'),"
+        " (104, 'email', 2, 2, 4, 'resolved', 'm', 1776060000, 0, 0, 'open'),"
+        " (105, 'email', 1, 1, 1, 'resolved', 'm', 1777557600, 0, 0, 'open'),"
+        " (106, 'email', 1, 1, 1, 'resolved', 'm', 1778223600, 0, 0, 'open');"
+        "INSERT INTO mail_messages(case_id, direction, kind, received_at, created_at) VALUES"
+        /* 101: Wed 1 Apr 10:00 → 14:00 the same day: 4 h, 4/24 working day; a second mail
+         * the next day changes nothing */
+        " (101, 'in', NULL, 1775030400, 0), (101, 'out', 'answer', 1775044800, 0),"
+        " (101, 'in', NULL, 1775120400, 0),"
+        /* 102: Thu 2 Apr 15:00 → Tue 7 Apr 09:00 over Easter: 114 h; working 9 h + 9 h =
+         * 0.75 working days */
+        " (102, 'in', NULL, 1775134800, 0), (102, 'out', 'answer', 1775545200, 0),"
+        /* 103: Fri 10 Apr 12:00 → Tue 14 Apr 12:00: 96 h; 12 + 24 + 12 h = 2.0 wd */
+        " (103, 'in', NULL, 1775815200, 0), (103, 'out', 'answer', 1776160800, 0),"
+        /* 104: Mon 13 Apr 08:00, only a receipt went out: unanswered */
+        " (104, 'in', NULL, 1776060000, 0), (104, 'out', 'receipt', 1776060060, 0),"
+        /* 105: Thu 30 Apr 16:00 → Mon 4 May 10:00 over 1 May: 90 h; 8 + 10 h = 0.75 wd;
+         * April by its first mail */
+        " (105, 'in', NULL, 1777557600, 0), (105, 'out', 'answer', 1777881600, 0),"
+        /* 106: Fri 8 May 09:00 → 09:30: 0.5 h, 0.5/24 wd */
+        " (106, 'in', NULL, 1778223600, 0), (106, 'out', 'answer', 1778225400, 0);";
+
+#define NEAR_AT(o, path, v)                                                                        \
+	do {                                                                                       \
+		const json_t *x_ = at((o), (path));                                                \
+		if (!json_is_number(x_))                                                           \
+			fail_msg("%s is not a number", (path));                                    \
+		if (fabs(json_number_value(x_) - (v)) > 0.00006)                                   \
+			fail_msg("%s is %.6f, expected %.6f", (path), json_number_value(x_),       \
+			         (double)(v));                                                     \
+	} while (0)
+
+static void test_mail_measures(void **state)
+{
+	struct fixture *f = *state;
+	struct report *rep;
+	json_t *o, *m;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *csv;
+
+	/* working time alone: Fri 17 Apr 15:00 → Mon 20 Apr 09:00 is 9 + 9 h */
+	assert_int_equal(report_working_seconds(1776430800, 1776668400), 18 * 3600);
+	/* Good Friday to Easter Monday counts nothing */
+	assert_int_equal(report_working_seconds(1775167200, 1775512800), 0);
+
+	/* no mail tables yet: an empty e-mail section */
+	assert_int_equal(report_period(f->db, &manager, "2026-04-01..2026-05-31", 0, &o), 0);
+	INT_AT(o, "mail.totals.cases", 0);
+	assert_true(json_is_null(at(o, "mail.totals.share_1wd")));
+	json_decref(o);
+
+	assert_int_equal(mail_migrate(f->db), 0);
+	if (db_exec(f->db, mail_fixture))
+		fail_msg("%s", db_errmsg(f->db));
+	assert_int_equal(report_period(f->db, &manager, "2026-04-01..2026-05-31", 0, &o), 0);
+	m = json_object_get(o, "mail");
+	/* all six: answered 101, 102, 103, 105, 106; within 24 h 101, 106; within one working
+	 * day also 102, 105; within two also 103 */
+	INT_AT(m, "totals.cases", 6);
+	INT_AT(m, "totals.answered", 5);
+	INT_AT(m, "totals.unanswered", 1);
+	INT_AT(m, "totals.answered_24h", 2);
+	INT_AT(m, "totals.answered_1wd", 4);
+	INT_AT(m, "totals.answered_2wd", 5);
+	NEAR_AT(m, "totals.share_24h", 0.3333);
+	NEAR_AT(m, "totals.share_1wd", 0.6667);
+	NEAR_AT(m, "totals.share_2wd", 0.8333);
+	/* (4 + 114 + 96 + 90 + 0.5) / 5; median of 0.5, 4, 90, 96, 114 */
+	NEAR_AT(m, "totals.mean_hours", 60.9);
+	NEAR_AT(m, "totals.median_hours", 90.0);
+	/* (4/24 + 0.75 + 2 + 0.75 + 0.5/24) / 5 = 3.6875 / 5 */
+	NEAR_AT(m, "totals.mean_working_days", 0.7375);
+	/* groups: 1 has 101, 102, 105, 106; 2 has 103 and the unanswered 104 */
+	INT_AT(m, "groups.0.group_id", 1);
+	STR_AT(m, "groups.0.group_name", "Äldre direkt");
+	INT_AT(m, "groups.0.cases", 4);
+	INT_AT(m, "groups.0.answered_24h", 2);
+	INT_AT(m, "groups.0.answered_1wd", 4);
+	NEAR_AT(m, "groups.0.share_1wd", 1.0);
+	NEAR_AT(m, "groups.0.mean_hours", 52.125);
+	NEAR_AT(m, "groups.0.median_hours", 47.0);
+	INT_AT(m, "groups.1.group_id", 2);
+	INT_AT(m, "groups.1.cases", 2);
+	INT_AT(m, "groups.1.unanswered", 1);
+	INT_AT(m, "groups.1.answered_1wd", 0);
+	INT_AT(m, "groups.1.answered_2wd", 1);
+	NEAR_AT(m, "groups.1.share_2wd", 0.5);
+	NEAR_AT(m, "groups.1.mean_working_days", 2.0);
+	/* clients follow the groups here */
+	INT_AT(m, "clients.1.client_id", 2);
+	STR_AT(m, "clients.1.client_name", "Stadsbyggnadskontoret");
+	INT_AT(m, "clients.1.cases", 2);
+	/* months by the first mail: 105 (30 April) is April */
+	STR_AT(m, "months.0.month", "2026-04");
+	INT_AT(m, "months.0.cases", 5);
+	INT_AT(m, "months.0.answered_24h", 1);
+	INT_AT(m, "months.0.answered_1wd", 3);
+	INT_AT(m, "months.0.answered_2wd", 4);
+	STR_AT(m, "months.1.month", "2026-05");
+	INT_AT(m, "months.1.cases", 1);
+	/* group × client × month */
+	assert_int_equal(json_array_size(json_object_get(m, "rows")), 3);
+	STR_AT(m, "rows.0.month", "2026-04");
+	INT_AT(m, "rows.0.cases", 3);
+	NEAR_AT(m, "rows.0.mean_hours", 69.3333);
+	STR_AT(m, "rows.1.month", "2026-05");
+	INT_AT(m, "rows.2.group_id", 2);
+	INT_AT(m, "rows.2.client_id", 2);
+	assert_true(json_is_null(at(m, "rows.2.share_24h")) == false);
+	NEAR_AT(m, "rows.2.share_24h", 0.0);
+	json_decref(o);
+
+	/* one client: only its cases; April alone leaves 106 out */
+	assert_int_equal(report_period(f->db, &manager, "2026-04", 2, &o), 0);
+	INT_AT(o, "mail.totals.cases", 2);
+	json_decref(o);
+	assert_int_equal(report_period(f->db, &manager, "2026-04", 0, &o), 0);
+	INT_AT(o, "mail.totals.cases", 5);
+	json_decref(o);
+
+	/* the CSV's e-mail tables */
+	assert_int_equal(report_build(f->db, &manager, "2026-04", 0, &rep), 0);
+	csv = open_memstream(&buf, &n);
+	assert_non_null(csv);
+	assert_int_equal(report_monthly_csv(rep, csv), 0);
+	fclose(csv);
+	assert_non_null(strstr(buf, ";Andel inom 1 arbetsdag (%);"));
+	/* group 1 × client 1 in April: 3 cases, all answered; 101 within 24 h */
+	assert_non_null(strstr(buf, "2026-04;2026-04;Äldre direkt;Äldreförvaltningen;3;3;0;1;3;3;"
+	                            "33,3;100,0;100,0;69,33;90,00;0,"));
+	assert_non_null(strstr(buf, "2026-04;;Totalt;;5;4;1;1;3;4;20,0;60,0;80,0;"));
+	free(buf);
+	/* the workbook gets its "E-post" sheet, the PDF its page */
+	{
+		char path[] = "/tmp/lotsen-mailrep-XXXXXX", cmd[160], *out;
+		int fd = mkstemp(path);
+
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(monthly_file(rep, false, path), 0);
+		out = unzip_member(path, "xl/workbook.xml");
+		assert_non_null(out);
+		assert_non_null(strstr(out, "name=\"E-post\""));
+		free(out);
+		assert_int_equal(monthly_file(rep, true, path), 0);
+		snprintf(cmd, sizeof(cmd), "pdftotext '%s' -", path);
+		out = command_output(cmd);
+		assert_non_null(out);
+		assert_non_null(strstr(out, "Svarstider för e-post"));
+		assert_non_null(strstr(out, "Inom 1 ad"));
+		free(out);
+		unlink(path);
+	}
+	report_free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1627,6 +1792,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_struct_is_json, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_exports_in_memory, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_mail_measures, setup, teardown),
 	};
 
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
