@@ -287,6 +287,30 @@ static void deliver_h(void *arg)
 	}
 }
 
+/* Overdue handovers: every notice-check-seconds the loop reminds those not reminded
+ * today (on working days). The test hook notice-test-now fixes the reminders' "now". */
+static struct reminders {
+	struct app *app;
+	struct tmr tmr;
+	uint64_t every_ms;
+	int64_t fixed_now; /* 0: the clock */
+} reminders;
+
+static void reminders_h(void *arg)
+{
+	struct reminders *r = arg;
+	int sent = 0, err;
+
+	tmr_start(&r->tmr, r->every_ms, reminders_h, r);
+	err = mail_notice_reminders(r->app->db, r->fixed_now ? r->fixed_now : now_s(), &sent);
+	if (err)
+		log_error("mail.reminders", "error=\"%s\"", strerror(err));
+	else if (sent)
+		log_info("mail.reminders", "queued=%d", sent);
+	if (sent)
+		mail_net_kick(r->app->mail);
+}
+
 static void signal_h(int sig)
 {
 	log_info("server.signal", "signal=%d action=shutdown", sig);
@@ -444,9 +468,12 @@ static int cmd_serve(int argc, char **argv)
 	                 &(struct mail_config){.max_bytes = (size_t)cfg.mail_max_bytes,
 	                                       .max_attachment = (size_t)cfg.mail_max_attachment,
 	                                       .files = cfg.mail_files,
-	                                       .domain = cfg.mail_domain});
+	                                       .domain = cfg.mail_domain,
+	                                       .public_url = cfg.public_url});
 	if (err)
 		goto out;
+	/* The server sends the notices of handovers (the other commands leave them in-app). */
+	cases_set_notice(mail_notice_handover);
 	app.db = db;
 	app.db_path = cfg.db;
 	app.token_ttl_s = cfg.token_ttl_s;
@@ -527,7 +554,19 @@ static int cmd_serve(int argc, char **argv)
 	tmr_init(&deliver_tmr);
 	delivery = (struct delivery){.app = &app, .http = http};
 	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);
+	reminders.app = &app;
+	reminders.every_ms = (uint64_t)cfg.notice_every_s * 1000;
+	reminders.fixed_now = 0;
+	if (cfg.notice_test_now[0]) {
+		const char *hooks = getenv("LOTSEN_TEST_HOOKS");
+		if (hooks && strcmp(hooks, "1") == 0 &&
+		    calendar_parse_iso8601(cfg.notice_test_now, &reminders.fixed_now) != 0)
+			reminders.fixed_now = 0;
+	}
+	tmr_init(&reminders.tmr);
+	tmr_start(&reminders.tmr, 0, reminders_h, &reminders);
 	err = re_main(signal_h);
+	tmr_cancel(&reminders.tmr);
 	tmr_cancel(&deliver_tmr);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;
