@@ -302,7 +302,7 @@ static void reminders_h(void *arg)
 	int sent = 0, err;
 
 	tmr_start(&r->tmr, r->every_ms, reminders_h, r);
-	err = mail_notice_reminders(r->app->db, r->fixed_now ? r->fixed_now : now_s(), &sent);
+	err = mail_notice_reminders(r->app->db, now_s(), r->fixed_now, &sent);
 	if (err)
 		log_error("mail.reminders", "error=\"%s\"", strerror(err));
 	else if (sent)

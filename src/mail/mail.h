@@ -105,9 +105,10 @@ int mail_compose_answer(struct db *db, int64_t case_id, int64_t user_id, const c
 /* The handler core calls for a handover (cases_set_notice(mail_notice_handover)). */
 
 int mail_notice_handover(struct db *db, enum case_notice what, int64_t handover_id, int64_t now);
-/* Remind the contact and the group leads of each handover overdue at `now` that was not
- * reminded today (only on working days); *sent reminders queued. */
-int mail_notice_reminders(struct db *db, int64_t now, int *sent);
+/* Remind the contact and the group leads of each handover overdue on the Stockholm day of
+ * `day_of` (0: of `now`) that was not reminded that day (only on working days); queued
+ * and recorded at `now`; *sent reminders queued. */
+int mail_notice_reminders(struct db *db, int64_t now, int64_t day_of, int *sent);
 
 /* One queued message for the sender (owned strings; mail_out_reset frees them). */
 struct mail_out {

@@ -176,7 +176,7 @@ static int remind(struct db *db, int64_t handover_id, const char *today, int64_t
 	return 0;
 }
 
-int mail_notice_reminders(struct db *db, int64_t now, int *sent)
+int mail_notice_reminders(struct db *db, int64_t now, int64_t day_of, int *sent)
 {
 	struct local_time lt;
 	struct mail_overdue *list = NULL;
@@ -185,7 +185,7 @@ int mail_notice_reminders(struct db *db, int64_t now, int *sent)
 	int err;
 
 	*sent = 0;
-	calendar_local_from_utc(now, &lt);
+	calendar_local_from_utc(day_of ? day_of : now, &lt);
 	calendar_date_format(&lt.date, today);
 	if (!calendar_is_working_day(&lt.date))
 		return 0;

@@ -163,8 +163,7 @@ int mail_store_overdue(struct db *db, const char *today, struct mail_overdue **l
 	return 0;
 }
 
-int mail_store_reminder_put(struct db *db, int64_t id, const char *day, int64_t now,
-                            int recipients)
+int mail_store_reminder_put(struct db *db, int64_t id, const char *day, int64_t now, int recipients)
 {
 	struct stmt *s;
 	int rc, err = db_prepare(db, &s,

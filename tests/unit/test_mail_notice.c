@@ -83,10 +83,10 @@ static int setup(void **state)
 	assert_int_equal(mail_migrate(db), 0);
 	assert_int_equal(demo_load_if_empty(db, NOW - DAY, &loaded), 0);
 	assert_true(loaded);
-	assert_int_equal(mail_setup(db, &(struct mail_config){.domain = "kc.lotsen.example",
-	                                                      .public_url =
-	                                                              "https://lotsen.kommun.se/"}),
-	                 0);
+	assert_int_equal(
+	        mail_setup(db, &(struct mail_config){.domain = "kc.lotsen.example",
+	                                             .public_url = "https://lotsen.kommun.se/"}),
+	        0);
 	assert_int_equal(db_exec(db, "INSERT INTO mailboxes(address, group_id) SELECT"
 	                             " 'kontaktcenter@lotsen.example', id FROM groups"
 	                             " WHERE name = 'Stockholm direkt'"),
@@ -169,10 +169,9 @@ static void test_handover_notice_to_contact(void **state)
 	snprintf(want, sizeof(want), "%s", qt("SELECT due_date FROM handovers WHERE id = ?", hid));
 	assert_non_null(strstr(qt("SELECT subject FROM mail_outbox WHERE id = ?", ob), want));
 	snprintf(want, sizeof(want), "https://lotsen.kommun.se/case.html?id=%lld", (long long)c);
-	assert_non_null(strstr(qt("SELECT body_text FROM mail_messages WHERE outbox_id = ?", ob),
-	                       want));
-	assert_string_equal(qt("SELECT kind FROM mail_messages WHERE outbox_id = ?", ob),
-	                    "notice");
+	assert_non_null(
+	        strstr(qt("SELECT body_text FROM mail_messages WHERE outbox_id = ?", ob), want));
+	assert_string_equal(qt("SELECT kind FROM mail_messages WHERE outbox_id = ?", ob), "notice");
 	users_after = q1("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id"
 	                 " WHERE u.username = 'hl'",
 	                 0);
@@ -218,8 +217,8 @@ static void test_answer_notice_agent_else_group(void **state)
 	ob = q1("SELECT MAX(id) FROM mail_outbox", 0);
 	assert_string_equal(qt("SELECT to_addr FROM mail_outbox WHERE id = ?", ob),
 	                    "agenten@lotsen.example");
-	assert_non_null(strstr(qt("SELECT subject FROM mail_outbox WHERE id = ?", ob),
-	                       "har svarat"));
+	assert_non_null(
+	        strstr(qt("SELECT subject FROM mail_outbox WHERE id = ?", ob), "har svarat"));
 	/* without the agent's address: the group's */
 	assert_int_equal(db_exec(db, "UPDATE users SET email = NULL"
 	                             " WHERE email = 'agenten@lotsen.example'"),
@@ -247,7 +246,7 @@ static void test_overdue_reminded_once_per_working_day(void **state)
 	                             " 'open'"),
 	                 0);
 	n0 = q1("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'notice'", 0);
-	assert_int_equal(mail_notice_reminders(db, NOW, &sent), 0);
+	assert_int_equal(mail_notice_reminders(db, NOW, 0, &sent), 0);
 	assert_int_equal(sent, 1); /* the contact (the group has no lead with an address) */
 	n1 = q1("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'notice'", 0);
 	assert_int_equal(n1, n0 + 1);
@@ -256,7 +255,7 @@ static void test_overdue_reminded_once_per_working_day(void **state)
 	                          0),
 	                       "Påminnelse"));
 	/* later the same day: nothing */
-	assert_int_equal(mail_notice_reminders(db, NOW + 3600, &sent), 0);
+	assert_int_equal(mail_notice_reminders(db, NOW + 3600, 0, &sent), 0);
 	assert_int_equal(sent, 0);
 	assert_int_equal(q1("SELECT COUNT(*) FROM mail_reminders WHERE handover_id = ?", hid), 1);
 	/* a group lead with an address is reminded too, the next working day */
@@ -268,7 +267,7 @@ static void test_overdue_reminded_once_per_working_day(void **state)
 	                             " u.username = 'lead1' AND c.id = h.case_id AND h.status ="
 	                             " 'open'"),
 	                 0);
-	assert_int_equal(mail_notice_reminders(db, NOW + DAY, &sent), 0);
+	assert_int_equal(mail_notice_reminders(db, NOW + DAY, 0, &sent), 0);
 	assert_int_equal(sent, 2);
 	assert_string_equal(qt("SELECT to_addr FROM mail_outbox WHERE id ="
 	                       " (SELECT MAX(id) FROM mail_outbox)",
@@ -278,11 +277,11 @@ static void test_overdue_reminded_once_per_working_day(void **state)
 	               " WHERE u.username = 'lead1' AND n.kind = 'handover_overdue'",
 	               0) == 1);
 	/* Saturday: a day off */
-	assert_int_equal(mail_notice_reminders(db, NOW + 5 * DAY, &sent), 0);
+	assert_int_equal(mail_notice_reminders(db, NOW + 5 * DAY, 0, &sent), 0);
 	assert_int_equal(sent, 0);
 	/* answered: no more reminders */
 	assert_int_equal(db_exec(db, "UPDATE handovers SET status = 'answered'"), 0);
-	assert_int_equal(mail_notice_reminders(db, NOW + 7 * DAY, &sent), 0);
+	assert_int_equal(mail_notice_reminders(db, NOW + 7 * DAY, 0, &sent), 0);
 	assert_int_equal(sent, 0);
 }
 
