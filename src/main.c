@@ -540,6 +540,8 @@ static int cmd_serve(int argc, char **argv)
 	        .smtp_user = cfg.smtp_user,
 	        .smtp_password = cfg.smtp_password,
 	        .smtp_starttls = cfg.smtp_starttls,
+	        .smtp_ca_file = cfg.smtp_ca_file,
+	        .mail_ca_file = cfg.mail_ca_file,
 	        .poll_s = (unsigned)cfg.mail_poll_s,
 	        .test_crash = cfg.mail_test_crash,
 	};

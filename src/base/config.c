@@ -222,6 +222,10 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		}
 		return set_str(c->public_url, sizeof(c->public_url), value, err, errlen, key);
 	}
+	if (strcmp(key, "mail-ca-file") == 0)
+		return set_str(c->mail_ca_file, sizeof(c->mail_ca_file), value, err, errlen, key);
+	if (strcmp(key, "smtp-ca-file") == 0)
+		return set_str(c->smtp_ca_file, sizeof(c->smtp_ca_file), value, err, errlen, key);
 	if (strcmp(key, "notice-check-seconds") == 0)
 		return set_long(&c->notice_every_s, value, 1, 86400, err, errlen, key);
 	if (strcmp(key, "notice-test-now") == 0)
@@ -253,7 +257,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
 	         "trusted-proxies, smtp-url, smtp-user, smtp-password, smtp-starttls, "
-	         "mail-poll-seconds, public-url, notice-check-seconds)",
+	         "mail-poll-seconds, public-url, notice-check-seconds, mail-ca-file, "
+	         "smtp-ca-file)",
 	         key);
 	return EINVAL;
 }

@@ -50,6 +50,8 @@ struct config {
 	char smtp_password[256];    /* never logged */
 	bool smtp_starttls;         /* demand STARTTLS on smtp:// */
 	long mail_poll_s;           /* seconds between IMAP polls where there is no IDLE */
+	char mail_ca_file[512];     /* trusted CAs (PEM) for the IMAP servers; empty: system */
+	char smtp_ca_file[512];     /* trusted CAs (PEM) for the SMTP server; empty: system */
 	char public_url[512];       /* base of the case links in notices (https://…) */
 	long notice_every_s;        /* seconds between looks for overdue handovers */
 	char notice_test_now[32];   /* test hook, only with LOTSEN_TEST_HOOKS=1: the reminders'

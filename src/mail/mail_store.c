@@ -115,6 +115,10 @@ static const struct migration mail_migrations[] = {
          " recipients INTEGER NOT NULL,"
          " PRIMARY KEY (handover_id, day)"
          ") STRICT;"},
+        /* IMAP over TLS checks the server's certificate unless a mailbox says not to. */
+        {3, "mailboxes: tls_verify",
+         "ALTER TABLE mailboxes ADD COLUMN tls_verify INTEGER NOT NULL DEFAULT 1"
+         " CHECK (tls_verify IN (0,1));"},
 };
 
 int mail_migrate(struct db *db)

@@ -126,3 +126,61 @@ class OverdueReminderTest(NoticeBase):
         finally:
             con.close()
         self.assertLessEqual(rounds(), 1)
+
+
+class TlsCheckedTest(NoticeBase):
+    """The servers' certificate is self-signed: refused unless Lotsen is given it."""
+
+    def fetch_state(self, box):
+        return self.api("GET", f"/api/v1/mailboxes/{box['id']}").json["fetch"]
+
+    def test_imap_self_signed_refused_without_the_ca_and_taken_with_it(self):
+        for security in ("starttls", "tls"):
+            with self.subTest(security=security):
+                self.start(ca=False)
+                box = self.add_mailbox(imap_security=security)
+                self.assertTrue(box["tls_verify"])
+                self.mail.save("kontaktcenter", (
+                    "From: medborgare@example.se\r\nSubject: Hej\r\n"
+                    f"Message-ID: <tls-{security}@example.se>\r\n\r\nHej!\r\n"))
+                st = self.wait_for(lambda: (lambda f: f if f["last_error"] else None)(
+                    self.fetch_state(box)), "the certificate refused")
+                self.assertIn("certificate", st["last_error"])
+                self.assertFalse(st["connected"])
+                self.assertEqual(self.incoming(), [])
+                self.assertEqual(self.srv.stop(), 0)
+                # with the CA: taken
+                self.start(db=self.srv.db, ca=True)
+                self.wait_for(self.incoming, "the message taken with the CA given")
+                self.srv.stop()
+                self.srv = None
+                self.mail.expunge("kontaktcenter")
+
+    def test_tls_verify_off_per_mailbox(self):
+        self.start(ca=False)
+        box = self.add_mailbox(tls_verify=False)
+        self.assertFalse(box["tls_verify"])
+        self.mail.save("kontaktcenter", ("From: medborgare@example.se\r\nSubject: Hej\r\n"
+                                         "Message-ID: <tls-off@example.se>\r\n\r\nHej!\r\n"))
+        self.wait_for(self.incoming, "the message taken without the check")
+
+    def test_smtp_starttls_refused_without_the_ca_and_sent_with_it(self):
+        self.start(ca=False, smtp_starttls="yes")
+        self.add_mailbox()
+        self.setup_people()
+        self.handover()
+        con = lambda: sqlite3.connect(self.srv.db, timeout=10)
+        row = self.wait_for(lambda: (lambda c: (c.execute(
+            "SELECT attempts, last_error FROM mail_outbox WHERE kind='notice'"
+            " AND attempts > 0").fetchone(), c.close())[0])(con()),
+            "the send tried and refused")
+        self.assertRegex(row[1] or "", r"(?i)certificate|SSL|TLS")
+        self.assertEqual(self.mail.messages("handlaggare"), [])
+        self.assertEqual(self.srv.stop(), 0)
+        # with the CA the queued notice goes out (its retry made due now)
+        c = con()
+        with c:
+            c.execute("UPDATE mail_outbox SET next_attempt_at = 0 WHERE status = 'queued'")
+        c.close()
+        self.start(db=self.srv.db, ca=True, smtp_starttls="yes")
+        self.inbox("handlaggare", 1)
