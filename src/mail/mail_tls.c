@@ -17,9 +17,8 @@ int mail_tls_check(const unsigned char *der, size_t len, const char *host, const
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_x509_trust_list_t tl = NULL;
 	gnutls_datum_t d = {(unsigned char *)der, (unsigned)len};
-	gnutls_typed_vdata_st vd = {.type = GNUTLS_DT_DNS_HOSTNAME,
-	                            .data = (unsigned char *)host,
-	                            .size = 0};
+	gnutls_typed_vdata_st vd = {
+	        .type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)host, .size = 0};
 	unsigned status = 0;
 	int r, err = EBADMSG;
 
