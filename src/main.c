@@ -337,6 +337,30 @@ static void retention_h(void *arg)
 	tmr_start(&retention_tmr, RETENTION_EVERY_MS, retention_h, j);
 }
 
+/* Overdue handovers: every notice-check-seconds the loop reminds those not reminded
+ * today (on working days). The test hook notice-test-now fixes the reminders' "now". */
+static struct reminders {
+	struct app *app;
+	struct tmr tmr;
+	uint64_t every_ms;
+	int64_t fixed_now; /* 0: the clock */
+} reminders;
+
+static void reminders_h(void *arg)
+{
+	struct reminders *r = arg;
+	int sent = 0, err;
+
+	tmr_start(&r->tmr, r->every_ms, reminders_h, r);
+	err = mail_notice_reminders(r->app->db, now_s(), r->fixed_now, &sent);
+	if (err)
+		log_error("mail.reminders", "error=\"%s\"", strerror(err));
+	else if (sent)
+		log_info("mail.reminders", "queued=%d", sent);
+	if (sent)
+		mail_net_kick(r->app->mail);
+}
+
 static void signal_h(int sig)
 {
 	log_info("server.signal", "signal=%d action=shutdown", sig);
@@ -496,9 +520,12 @@ static int cmd_serve(int argc, char **argv)
 	                 &(struct mail_config){.max_bytes = (size_t)cfg.mail_max_bytes,
 	                                       .max_attachment = (size_t)cfg.mail_max_attachment,
 	                                       .files = cfg.mail_files,
-	                                       .domain = cfg.mail_domain});
+	                                       .domain = cfg.mail_domain,
+	                                       .public_url = cfg.public_url});
 	if (err)
 		goto out;
+	/* The server sends the notices of handovers (the other commands leave them in-app). */
+	cases_set_notice(mail_notice_handover);
 	app.db = db;
 	app.db_path = cfg.db;
 	app.token_ttl_s = cfg.token_ttl_s;
@@ -572,6 +599,8 @@ static int cmd_serve(int argc, char **argv)
 	        .smtp_user = cfg.smtp_user,
 	        .smtp_password = cfg.smtp_password,
 	        .smtp_starttls = cfg.smtp_starttls,
+	        .smtp_ca_file = cfg.smtp_ca_file,
+	        .mail_ca_file = cfg.mail_ca_file,
 	        .poll_s = (unsigned)cfg.mail_poll_s,
 	        .test_crash = cfg.mail_test_crash,
 	};
@@ -594,8 +623,20 @@ static int cmd_serve(int argc, char **argv)
 	                 .mail_files = cfg.mail_files[0] ? cfg.mail_files : NULL,
 	                 .batch = RETENTION_BATCH}};
 	tmr_start(&retention_tmr, RETENTION_FIRST_MS, retention_h, &retention);
+	reminders.app = &app;
+	reminders.every_ms = (uint64_t)cfg.notice_every_s * 1000;
+	reminders.fixed_now = 0;
+	if (cfg.notice_test_now[0]) {
+		const char *hooks = getenv("LOTSEN_TEST_HOOKS");
+		if (hooks && strcmp(hooks, "1") == 0 &&
+		    calendar_parse_iso8601(cfg.notice_test_now, &reminders.fixed_now) != 0)
+			reminders.fixed_now = 0;
+	}
+	tmr_init(&reminders.tmr);
+	tmr_start(&reminders.tmr, 0, reminders_h, &reminders);
 	err = re_main(signal_h);
 	tmr_cancel(&retention_tmr);
+	tmr_cancel(&reminders.tmr);
 	tmr_cancel(&deliver_tmr);
 	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
 	err = 0;

@@ -41,6 +41,7 @@ void config_defaults(struct config *c)
 	                                key ids costs the IdP one fetch a minute */
 	snprintf(c->local_passwords, sizeof(c->local_passwords), "on");
 	c->mail_poll_s = 60;
+	c->notice_every_s = 600;
 }
 
 static int set_yes_no(bool *dst, const char *v, char *err, size_t errlen, const char *key)
@@ -216,6 +217,23 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_yes_no(&c->smtp_starttls, value, err, errlen, key);
 	if (strcmp(key, "mail-poll-seconds") == 0)
 		return set_long(&c->mail_poll_s, value, 1, 86400, err, errlen, key);
+	if (strcmp(key, "public-url") == 0) {
+		if (*value && strncmp(value, "https://", 8) != 0 &&
+		    strncmp(value, "http://", 7) != 0) {
+			snprintf(err, errlen, "%s: use https://HOST[/PATH]", key);
+			return EINVAL;
+		}
+		return set_str(c->public_url, sizeof(c->public_url), value, err, errlen, key);
+	}
+	if (strcmp(key, "mail-ca-file") == 0)
+		return set_str(c->mail_ca_file, sizeof(c->mail_ca_file), value, err, errlen, key);
+	if (strcmp(key, "smtp-ca-file") == 0)
+		return set_str(c->smtp_ca_file, sizeof(c->smtp_ca_file), value, err, errlen, key);
+	if (strcmp(key, "notice-check-seconds") == 0)
+		return set_long(&c->notice_every_s, value, 1, 86400, err, errlen, key);
+	if (strcmp(key, "notice-test-now") == 0)
+		return set_str(c->notice_test_now, sizeof(c->notice_test_now), value, err, errlen,
+		               key);
 	if (strcmp(key, "mail-test-crash") == 0) {
 		if (*value && strcmp(value, "before-store") && strcmp(value, "after-store")) {
 			snprintf(err, errlen, "%s: use before-store or after-store", key);
@@ -251,7 +269,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
 	         "trusted-proxies, smtp-url, smtp-user, smtp-password, smtp-starttls, "
-	         "mail-poll-seconds, metrics-token)",
+	         "mail-poll-seconds, metrics-token, public-url, notice-check-seconds, "
+	         "mail-ca-file, smtp-ca-file)",
 	         key);
 	return EINVAL;
 }

@@ -51,6 +51,12 @@ struct config {
 	char smtp_password[256];    /* never logged */
 	bool smtp_starttls;         /* demand STARTTLS on smtp:// */
 	long mail_poll_s;           /* seconds between IMAP polls where there is no IDLE */
+	char mail_ca_file[512];     /* trusted CAs (PEM) for the IMAP servers; empty: system */
+	char smtp_ca_file[512];     /* trusted CAs (PEM) for the SMTP server; empty: system */
+	char public_url[512];       /* base of the case links in notices (https://…) */
+	long notice_every_s;        /* seconds between looks for overdue handovers */
+	char notice_test_now[32];   /* test hook, only with LOTSEN_TEST_HOOKS=1: the reminders'
+	                               "now" (ISO 8601) */
 	char mail_test_crash[16];   /* test hook, only with LOTSEN_TEST_HOOKS=1 in the environment:
 	                               before-store or after-store */
 	char metrics_token[256];    /* bearer token for GET /metrics from beyond loopback */

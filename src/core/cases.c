@@ -30,6 +30,18 @@ static int observe(struct db *db, int64_t case_id, int sign)
 	return observer ? observer(db, case_id, sign) : 0;
 }
 
+static case_notice_h *noticer;
+
+void cases_set_notice(case_notice_h *h)
+{
+	noticer = h;
+}
+
+int case_notice(struct db *db, enum case_notice what, int64_t handover_id, int64_t now)
+{
+	return noticer ? noticer(db, what, handover_id, now) : 0;
+}
+
 static const char *const channels[] = {"phone", "email", "letter", "fax",
                                        "visit", "web",   "social", NULL};
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
@@ -471,6 +483,9 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	stmt_bind_int(s, 2, case_id);
 	err = stmt_step(s) == DB_DONE ? 0 : EIO;
 	stmt_done(s);
+	/* The department contact hears of it (by e-mail where notices are sent). */
+	if (!err)
+		err = case_notice(db, CASE_NOTICE_HANDOVER, *hid, now);
 	return err;
 }
 

@@ -19,6 +19,20 @@ struct db;
 typedef int case_observer_h(struct db *db, int64_t case_id, int sign);
 void cases_set_observer(case_observer_h *h);
 
+/* Notices: what happened to a handover is told, in the handover's own transaction, to
+ * whoever sends notices (the mail module, registered by `lotsen serve`); core only keeps
+ * its in-app notifications itself. An error rolls the change back, so a handler that
+ * cannot send (no address, no mailbox) returns 0. NULL for none. */
+enum case_notice {
+	CASE_NOTICE_HANDOVER, /* a case was handed over: tell the department contact */
+	CASE_NOTICE_ANSWER,   /* the department answered (or took the case over) */
+	CASE_NOTICE_QUESTION, /* the department asks the center back */
+};
+typedef int case_notice_h(struct db *db, enum case_notice what, int64_t handover_id, int64_t now);
+void cases_set_notice(case_notice_h *h);
+/* Tell the registered handler (0 when there is none). */
+int case_notice(struct db *db, enum case_notice what, int64_t handover_id, int64_t now);
+
 /* Create a case from the API's JSON; the case, its citizen, handover, history, audit and
  * notifications are written in one transaction, or nothing is. `now` is epoch seconds. */
 int case_create(struct db *db, const struct principal *who, const json_t *in, int64_t now,

@@ -247,6 +247,8 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 	         (long long)f.case_id);
 	if (!err && who->role == ROLE_CLIENT_VIEWER)
 		err = case_notify_agent(db, f.case_id, "handover_answer", msg, now);
+	if (!err && who->role == ROLE_CLIENT_VIEWER)
+		err = case_notice(db, CASE_NOTICE_ANSWER, id, now);
 	if (!err)
 		err = audit_record(db, now, who->id, close ? "answer_close" : "answer", "handover",
 		                   id, strcmp(via, "phone") == 0 ? "by phone" : NULL);
@@ -289,6 +291,8 @@ int handover_question(struct db *db, const struct principal *who, int64_t id, co
 	         (long long)f.case_id);
 	if (!err)
 		err = case_notify_agent(db, f.case_id, "handover_question", msg, now);
+	if (!err)
+		err = case_notice(db, CASE_NOTICE_QUESTION, id, now);
 	if (!err)
 		err = audit_record(db, now, who->id, "question", "handover", id, NULL);
 	return finish(db, err);
@@ -364,6 +368,8 @@ int handover_takeover(struct db *db, const struct principal *who, int64_t id, co
 	         (long long)f.case_id);
 	if (!err && who->role == ROLE_CLIENT_VIEWER)
 		err = case_notify_agent(db, f.case_id, "handover_takeover", msg, now);
+	if (!err && who->role == ROLE_CLIENT_VIEWER)
+		err = case_notice(db, CASE_NOTICE_ANSWER, id, now);
 	if (!err)
 		err = audit_record(db, now, who->id, "takeover", "handover", id, NULL);
 	return finish(db, err);

@@ -96,6 +96,7 @@ static const struct field mailbox_fields[] = {
         {"processed_folder", FT_TEXT, 0, NULL, NULL, 0, 200, check_folder},
         {"signature", FT_TEXT, 0, NULL, NULL, 0, 2000, NULL},
         {"receipt_reply", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"tls_verify", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
         {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
         {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct db;
+#include "core/cases.h" /* enum case_notice */
 
 /* GMime's one-time set-up: call once at start-up before any other mail function (and
  * before threads that parse mail start). mail_shutdown undoes it at exit. */
@@ -29,13 +30,16 @@ int mail_migrate(struct db *db);
 #define MAIL_MAX_ATTACHMENT_DEFAULT (20 * 1024 * 1024) /* larger: named, not stored */
 #define MAIL_MAX_PARTS_DEFAULT      500                /* more: kept raw, parsed = 0 */
 struct mail_config {
-	size_t max_bytes;      /* a larger message is kept raw (parsed = 0), not parsed */
-	size_t max_attachment; /* a larger attachment is recorded by name and size only */
-	size_t max_parts;      /* MIME parts a message may have before it is kept raw */
-	const char *files;     /* directory for message and attachment files (setting
-	                          mail-files); NULL or "": `<db file>.files` */
-	const char *domain;    /* right-hand side of our Message-IDs (setting mail-domain);
-	                          NULL or "": the mailbox address's domain */
+	size_t max_bytes;       /* a larger message is kept raw (parsed = 0), not parsed */
+	size_t max_attachment;  /* a larger attachment is recorded by name and size only */
+	size_t max_parts;       /* MIME parts a message may have before it is kept raw */
+	const char *files;      /* directory for message and attachment files (setting
+	                           mail-files); NULL or "": `<db file>.files` */
+	const char *domain;     /* right-hand side of our Message-IDs (setting mail-domain);
+	                           NULL or "": the mailbox address's domain */
+	const char *public_url; /* where staff and departments reach Lotsen (setting
+	                           public-url, e.g. https://lotsen.kommun.se): the base of
+	                           the case links in notices; NULL or "": no link */
 };
 /* Copy `c` into the connection (0 fields: defaults). ENOMEM. */
 int mail_setup(struct db *db, const struct mail_config *c);
@@ -93,6 +97,18 @@ bool mail_may_autoreply(const struct mail_head *h);
  * mail to answer; EDESTADDRREQ: no address to answer to; EINVAL: empty text. */
 int mail_compose_answer(struct db *db, int64_t case_id, int64_t user_id, const char *text,
                         int64_t now, int64_t *outbox_id);
+
+/* --- Notices by e-mail (mail_notice.c). Each is queued in the outbox (kind notice,
+ * Auto-Submitted: auto-generated) from the case group's mailbox, kept on the case, and
+ * also kept in-app (notifications), in the caller's transaction. No e-mail where there is
+ * no address or no active mailbox to send from. --- */
+/* The handler core calls for a handover (cases_set_notice(mail_notice_handover)). */
+
+int mail_notice_handover(struct db *db, enum case_notice what, int64_t handover_id, int64_t now);
+/* Remind the contact and the group leads of each handover overdue on the Stockholm day of
+ * `day_of` (0: of `now`) that was not reminded that day (only on working days); queued
+ * and recorded at `now`; *sent reminders queued. */
+int mail_notice_reminders(struct db *db, int64_t now, int64_t day_of, int *sent);
 
 /* One queued message for the sender (owned strings; mail_out_reset frees them). */
 struct mail_out {

@@ -149,6 +149,15 @@ static char *with_signature(const char *text, const char *signature)
 	return s;
 }
 
+static const char *queued_note(const char *kind)
+{
+	if (strcmp(kind, "answer") == 0)
+		return "Svar per e-post lagt i kö för att skickas";
+	if (strcmp(kind, "notice") == 0)
+		return "Avisering per e-post lagd i kö för att skickas";
+	return "Mottagningskvitto lagt i kö för att skickas";
+}
+
 /* Keep the composed message on the case and in the outbox, one transaction. */
 static int queue(struct db *db, const struct mail_box *box, int64_t case_id, int64_t user_id,
                  const char *kind, struct compose *c, const char *domain, int64_t *outbox_id)
@@ -199,10 +208,7 @@ static int queue(struct db *db, const struct mail_box *box, int64_t case_id, int
 	if (!err)
 		err = mail_store_message_set_id(db, msg_row, mid, ob);
 	if (!err)
-		err = mail_store_case_note(db, case_id, user_id, c->now, "mail",
-		                           strcmp(kind, "answer") == 0
-		                                   ? "Svar per e-post lagt i kö för att skickas"
-		                                   : "Mottagningskvitto lagt i kö för att skickas");
+		err = mail_store_case_note(db, case_id, user_id, c->now, "mail", queued_note(kind));
 	if (!err)
 		err = db_commit(db);
 out:
@@ -302,6 +308,33 @@ int mail_compose_answer(struct db *db, int64_t case_id, int64_t user_id, const c
 	err = queue(db, &box, case_id, user_id, "answer", &c, domain_of(db, &cfg, &box), outbox_id);
 out:
 	free(subject);
+	free(body);
+	return err;
+}
+
+int mail_compose_notice(struct db *db, const struct mail_box *box, int64_t case_id, const char *to,
+                        const char *subject, const char *text, int64_t now)
+{
+	struct mail_cfg cfg;
+	struct compose c = {0};
+	char *body;
+	int err;
+
+	/* Never to an empty or broken address: the notice stays in-app only. */
+	if (!to || contact_email_validate(to) != 0)
+		return EDESTADDRREQ;
+	mail_cfg_get(db, &cfg);
+	body = with_signature(text, box->signature);
+	if (!body)
+		return ENOMEM;
+	c.from_addr = box->address;
+	c.from_name = box->group_name;
+	c.to_addr = to;
+	c.subject = subject;
+	c.text = body;
+	c.auto_submitted = "auto-generated";
+	c.now = now;
+	err = queue(db, box, case_id, 0, "notice", &c, domain_of(db, &cfg, box), NULL);
 	free(body);
 	return err;
 }

@@ -416,6 +416,26 @@ static int wait_news(struct mail_fetcher *f, mailimap *imap, bool idle, char *wh
 	return 0;
 }
 
+/* The TLS server's certificate, checked unless the mailbox's tls_verify is off. */
+static int verify_server(mailimap *imap, const struct mail_box_net *bx, char *why, size_t whylen)
+{
+	unsigned char *der = NULL;
+	ssize_t len;
+	int err;
+
+	if (!bx->tls_verify)
+		return 0;
+	len = mailstream_ssl_get_certificate(imap->imap_stream, &der);
+	if (len <= 0 || !der) {
+		snprintf(why, whylen, "%.100s presented no certificate", bx->host);
+		free(der);
+		return EBADMSG;
+	}
+	err = mail_tls_check(der, (size_t)len, bx->host, bx->ca_file, why, whylen);
+	free(der);
+	return err;
+}
+
 static int session(struct mail_fetcher *f, bool *was_connected, char *why, size_t whylen)
 {
 	const struct mail_box_net *bx = &f->box;
@@ -449,6 +469,12 @@ static int session(struct mail_fetcher *f, bool *was_connected, char *why, size_
 			goto out;
 		}
 		set_sock(f, imap);
+	}
+	/* Before the password goes over it: is this the server we meant? */
+	if (tls || strcmp(bx->security, "starttls") == 0) {
+		err = verify_server(imap, bx, why, whylen);
+		if (err)
+			goto out;
 	}
 	r = mailimap_login(imap, bx->user, bx->password);
 	if (r != MAILIMAP_NO_ERROR) {

@@ -13,8 +13,9 @@ struct db;
 /* The effective settings of a connection (defaults filled in; strings owned). */
 struct mail_cfg {
 	size_t max_bytes, max_attachment, max_parts;
-	char files[1024]; /* "" when there is nowhere to write files (in-memory database) */
-	char domain[256]; /* "" to use the mailbox's domain */
+	char files[1024];     /* "" when there is nowhere to write files (in-memory database) */
+	char domain[256];     /* "" to use the mailbox's domain */
+	char public_url[512]; /* base of the links in notices, no trailing '/'; "" none */
 };
 /* The connection's settings: those given to mail_setup, else the defaults. */
 void mail_cfg_get(struct db *db, struct mail_cfg *out);
@@ -105,6 +106,9 @@ struct mail_box {
 /* ENOENT when there is no such mailbox. */
 int mail_store_box(struct db *db, int64_t id, struct mail_box *b);
 int mail_store_box_by_address(struct db *db, const char *address, struct mail_box *b);
+/* The mailbox notices of group `group_id` go out from: the group's active mailbox, else
+ * the first active one. ENOENT when there is none. */
+int mail_store_notice_box(struct db *db, int64_t group_id, struct mail_box *b);
 
 /* The message row and case recorded for `seen` before; ENOENT if none. */
 int mail_store_seen_get(struct db *db, int64_t mailbox_id, const struct mail_seen_key *k,
@@ -197,5 +201,53 @@ int mail_store_outbox_json(struct db *db, int64_t id, json_t **out);
  * caller's transaction, and keep it on the case. */
 int mail_compose_receipt(struct db *db, const struct mail_box *box, int64_t case_id,
                          const struct mail_msg *m, const char *to, int64_t now);
+
+/* Queue a notice (Auto-Submitted: auto-generated) from `box` to `to` about case
+ * `case_id`, in the caller's transaction, and keep it on the case. */
+int mail_compose_notice(struct db *db, const struct mail_box *box, int64_t case_id, const char *to,
+                        const char *subject, const char *text, int64_t now);
+
+/* ----------------------------------------------------------------------
+ * Notices (mail_notice.c, SQL in mail_store_notice.c)
+ * ---------------------------------------------------------------------- */
+
+/* What a notice about a handover needs (strings "" when absent). */
+struct mail_notice_facts {
+	int64_t handover_id, case_id, group_id, client_id, agent_id;
+	char status[16];      /* the handover's */
+	char case_status[32]; /* its case's */
+	char due_date[11];    /* YYYY-MM-DD */
+	char group_name[128], group_email[256];
+	char contact_name[256], contact_email[256];
+	char agent_email[256];
+};
+/* ENOENT when there is no such handover. */
+int mail_store_notice_facts(struct db *db, int64_t handover_id, struct mail_notice_facts *f);
+/* In-app notifications (kind, message) for the department's users who are the contact
+ * (client_viewer of the client with the contact's e-mail), in the caller's transaction. */
+int mail_store_notify_contact_users(struct db *db, const struct mail_notice_facts *f,
+                                    const char *kind, const char *message, int64_t now);
+/* … and for the group leads of the case's group. */
+int mail_store_notify_group_leads(struct db *db, const struct mail_notice_facts *f,
+                                  const char *kind, const char *message, int64_t now);
+/* The e-mail addresses of the active group leads of group `group_id` (", " separated,
+ * at most `n` bytes; "" when none). */
+int mail_store_group_lead_emails(struct db *db, int64_t group_id, char *out, size_t n);
+/* Handovers waiting for the department whose due date is before `today` (YYYY-MM-DD),
+ * with the last day each was reminded ("" never), in id order; *n of them (malloc'ed). */
+struct mail_overdue {
+	int64_t handover_id;
+	char due_date[11];
+	char last_day[11];
+};
+int mail_store_overdue(struct db *db, const char *today, struct mail_overdue **list, size_t *n);
+/* Record that handover `id` was reminded on `day` (EEXIST: it was already). */
+int mail_store_reminder_put(struct db *db, int64_t id, const char *day, int64_t now,
+                            int recipients);
+
+/* Whether an overdue reminder is due today: the due date (YYYY-MM-DD) is before `today`,
+ * today is a working day, and the last reminder ("" none) was not today. Pure. */
+bool mail_reminder_due(const char *due_date, const char *last_day, const char *today,
+                       bool working_day);
 
 #endif

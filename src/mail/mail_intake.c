@@ -45,6 +45,13 @@ int mail_setup(struct db *db, const struct mail_config *c)
 		snprintf(x->files, sizeof(x->files), "%s.files", db_filename(db));
 	if (c && c->domain)
 		snprintf(x->domain, sizeof(x->domain), "%s", c->domain);
+	if (c && c->public_url) {
+		size_t n;
+		snprintf(x->public_url, sizeof(x->public_url), "%s", c->public_url);
+		n = strlen(x->public_url);
+		while (n && x->public_url[n - 1] == '/')
+			x->public_url[--n] = '\0';
+	}
 	return db_slot_set(db, DB_SLOT_MAIL, x, cfg_free);
 }
 

@@ -343,6 +343,8 @@ static int fetchers_start(struct mail_net *n)
 		}
 	}
 	for (size_t i = 0; i < nb; i++) {
+		snprintf(boxes[i].ca_file, sizeof(boxes[i].ca_file), "%s",
+		         n->cfg.mail_ca_file ? n->cfg.mail_ca_file : "");
 		err = mail_fetcher_start(&n->fetchers[n->nfetchers], n, &boxes[i]);
 		if (err) {
 			log_error("mail.fetch", "mailbox=%lld error=\"thread: %s\"",

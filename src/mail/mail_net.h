@@ -27,6 +27,10 @@ struct mail_net_config {
 	const char *smtp_user;     /* AUTH user; NULL or "": no AUTH */
 	const char *smtp_password; /* never logged */
 	bool smtp_starttls;        /* demand STARTTLS on smtp:// */
+	const char *smtp_ca_file;  /* trusted CAs for the SMTP server (PEM); NULL or "": the
+	                              system's store. The certificate is always checked. */
+	const char *mail_ca_file;  /* the same for the IMAP servers of mailboxes whose
+	                              tls_verify is on (the default) */
 	unsigned poll_s;           /* seconds between polls where the server has no IDLE */
 	/* Test hook, honoured only with LOTSEN_TEST_HOOKS=1 in the environment: the process
 	 * kills itself (SIGKILL) "before-store" or "after-store" of the first fetched message.

@@ -24,6 +24,8 @@ struct mail_box_net {
 	char password[256];  /* never logged */
 	char folder[256];    /* where new mail arrives */
 	char processed[256]; /* where taken mail goes; "": flag \Seen $Lotsen instead */
+	bool tls_verify;     /* check the server's certificate and name (tls, starttls) */
+	char ca_file[512];   /* trusted CAs (PEM, setting mail-ca-file); "": the system's */
 };
 
 /* ----------------------------------------------------------------------
@@ -32,6 +34,12 @@ struct mail_box_net {
 
 /* The active mailboxes that have an IMAP host (malloc'ed array, *n entries). */
 int mail_store_net_boxes(struct db *db, struct mail_box_net **out, size_t *n);
+
+/* Check the certificate a TLS server presented (DER) for `host`: signed by a CA of
+ * `ca_file` (PEM; NULL or "": the system's store), valid now, naming `host`. 0, or
+ * EBADMSG with the reason in `why`. */
+int mail_tls_check(const unsigned char *der, size_t len, const char *host, const char *ca_file,
+                   char *why, size_t whylen);
 /* ----------------------------------------------------------------------
  * A fetcher's hand-over to the loop (mail_net.c)
  * ---------------------------------------------------------------------- */

@@ -99,6 +99,11 @@ static int send_one(struct mail_sender *s, const struct mail_out *o, char *why, 
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	if (c->smtp_starttls)
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	/* libcurl checks the certificate and the name; against these CAs when given. */
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->smtp_ca_file && *c->smtp_ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->smtp_ca_file);
 	if (c->smtp_user && c->smtp_user[0]) {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, c->smtp_user);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, c->smtp_password ? c->smtp_password : "");

@@ -106,6 +106,19 @@ static const struct migration mail_migrations[] = {
          " count INTEGER NOT NULL,"
          " PRIMARY KEY (address, day)"
          ") STRICT;"},
+        /* Overdue handovers are reminded once per working day: the days they were. */
+        {2, "reminders of overdue handovers",
+         "CREATE TABLE mail_reminders ("
+         " handover_id INTEGER NOT NULL REFERENCES handovers(id),"
+         " day TEXT NOT NULL," /* YYYY-MM-DD, Stockholm */
+         " sent_at INTEGER NOT NULL,"
+         " recipients INTEGER NOT NULL,"
+         " PRIMARY KEY (handover_id, day)"
+         ") STRICT;"},
+        /* IMAP over TLS checks the server's certificate unless a mailbox says not to. */
+        {3, "mailboxes: tls_verify",
+         "ALTER TABLE mailboxes ADD COLUMN tls_verify INTEGER NOT NULL DEFAULT 1"
+         " CHECK (tls_verify IN (0,1));"},
 };
 
 int mail_migrate(struct db *db)
@@ -173,6 +186,20 @@ int mail_store_box_by_address(struct db *db, const char *address, struct mail_bo
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, address);
+	return box_load(s, b);
+}
+
+/* The group's own active mailbox, else the first active one: notices go out from it. */
+int mail_store_notice_box(struct db *db, int64_t group_id, struct mail_box *b)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+	                     BOX_COLS " WHERE b.active = 1 ORDER BY b.group_id <> ?, b.id LIMIT 1",
+	                     true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group_id);
 	return box_load(s, b);
 }
 

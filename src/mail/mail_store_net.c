@@ -26,7 +26,7 @@ int mail_store_net_boxes(struct db *db, struct mail_box_net **out, size_t *n)
 	err = db_prepare(db, &s,
 	                 "SELECT id, address, imap_host, coalesce(imap_port, 0), imap_security,"
 	                 " coalesce(imap_user, address), coalesce(imap_password, ''),"
-	                 " coalesce(folder, 'INBOX'), coalesce(processed_folder, '')"
+	                 " coalesce(folder, 'INBOX'), coalesce(processed_folder, ''), tls_verify"
 	                 " FROM mailboxes WHERE active = 1 AND coalesce(imap_host, '') <> ''"
 	                 " ORDER BY id",
 	                 true);
@@ -56,6 +56,7 @@ int mail_store_net_boxes(struct db *db, struct mail_box_net **out, size_t *n)
 		copy_col(s, 6, b->password, sizeof(b->password));
 		copy_col(s, 7, b->folder, sizeof(b->folder));
 		copy_col(s, 8, b->processed, sizeof(b->processed));
+		b->tls_verify = stmt_int(s, 9) != 0;
 	}
 	stmt_done(s);
 	if (rc != DB_DONE) {

@@ -83,9 +83,17 @@ class MailServers:
         key = os.path.join(self.dir, "key.pem")
         crt = os.path.join(self.dir, "cert.pem")
         _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-              "-subj", "/CN=localhost", "-keyout", key, "-out", crt])
+              "-subj", "/CN=localhost",
+              # Lotsen checks the name: the fetchers connect to 127.0.0.1
+              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+              "-keyout", key, "-out", crt])
         os.chmod(key, 0o600)
         return key, crt
+
+    @property
+    def cert(self):
+        """The servers' self-signed certificate (PEM): Lotsen's mail-ca-file in the tests."""
+        return os.path.join(self.dir, "cert.pem")
 
     def _start_dovecot(self):
         d = self.dir

@@ -75,9 +75,11 @@ class MailNetBase(unittest.TestCase):
             mail_log = "\n".join(l for l in self.srv.logs().splitlines() if "event=mail." in l)
             raise AssertionError(f"{e}\n{mail_log[-3000:]}") from None
 
-    def conf(self, smtp=True, **extra):
+    def conf(self, smtp=True, ca=True, **extra):
         path = os.path.join(self.mail.dir, f"lotsen-{self.id().split('.')[-1]}.conf")
         lines = ["mail-poll-seconds = 1", f"mail-domain = {OWN_DOMAIN}"]
+        if ca:  # the test servers' certificate is self-signed: trust it by name
+            lines += [f"mail-ca-file = {self.mail.cert}", f"smtp-ca-file = {self.mail.cert}"]
         if smtp:
             lines += [f"smtp-url = smtp://127.0.0.1:{self.mail.smtp_port}",
                       f"smtp-user = kontaktcenter@{DOMAIN}", f"smtp-password = {PASSWORD}"]
