@@ -122,7 +122,8 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 	static const char q[] =
 	        "SELECT c.id, c.channel FROM cases c WHERE c.client_id = ?"
 	        " AND c.group_id IN (SELECT group_id FROM agreement_groups WHERE agreement_id = ?)"
-	        " AND c.received_at >= ? AND c.received_at < ? ORDER BY c.id";
+	        " AND c.received_at >= ? AND c.received_at < ? AND c.outcome IS NOT NULL"
+	        " ORDER BY c.id";
 	struct date first = {m->y, m->m, 1},
 	            last = {m->y, m->m, calendar_days_in_month(m->y, m->m)};
 	struct date from = first, to = last, next;

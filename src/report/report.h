@@ -35,9 +35,10 @@ int report_month_parse(const char *s, struct report_month *out);
 int report_monthly(struct db *db, const struct principal *who, const char *month, int64_t client_id,
                    json_t **out);
 
-/* Invoice basis: per agreement valid in the month, handled cases per channel × the
- * agreement's price, and the fixed annual price prorated by days; with the case ids
- * behind each line and totals per client. Same access rules as report_monthly. */
+/* Invoice basis: per agreement valid in the month, handled cases (outcome set: a case that
+ * came in without an agent counts once an agent has handled it, in the month it was
+ * received) per channel × the agreement's price, and the fixed annual price prorated by days; with
+ * the case ids behind each line and totals per client. Same access rules as report_monthly. */
 int report_invoice(struct db *db, const struct principal *who, const char *month, int64_t client_id,
                    json_t **out);
 
@@ -254,10 +255,11 @@ struct report_case_key {
 int report_rollup_add(struct db *db, const struct report_case_key *k, int64_t n);
 /* Counts case `case_id` as it is now in (sign 1) or out of (sign -1) the rollups; called
  * by the case log in the transaction that writes the case: +1 after an insert, -1 before
- * and +1 after an update. ENOENT when there is no such case. */
+ * and +1 after an update. A case not yet handled (outcome NULL: it came in without an
+ * agent) counts nowhere until its outcome is set. ENOENT when there is no such case. */
 int report_rollup_case(struct db *db, int64_t case_id, int sign);
-/* Empties the rollups and counts every case again, in one transaction; *ncases (may be
- * NULL) gets the number of cases counted. */
+/* Empties the rollups and counts every handled case again, in one transaction; *ncases
+ * (may be NULL) gets the number of cases counted. */
 int report_rollup_rebuild(struct db *db, int64_t *ncases);
 
 /* ======================================================================

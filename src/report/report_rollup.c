@@ -1,6 +1,7 @@
 /* The report module's tables (migration module "report"): case rollups per Stockholm day,
  * kept in step with the case log, rebuilt from it on demand; and the stored reports. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,6 +128,7 @@ static void key_of(struct stmt *s, struct report_case_key *k)
 int report_rollup_case(struct db *db, int64_t case_id, int sign)
 {
 	static const char q[] = "SELECT " CASE_KEY_COLS " WHERE c.id = ?";
+	bool unhandled = false;
 	struct report_case_key k;
 	struct stmt *s;
 	int err;
@@ -138,17 +140,22 @@ int report_rollup_case(struct db *db, int64_t case_id, int sign)
 		return err;
 	stmt_bind_int(s, 1, case_id);
 	err = stmt_step(s);
-	if (err == DB_ROW)
+	if (err == DB_ROW) {
+		unhandled = stmt_is_null(s, 5);
 		key_of(s, &k);
+	}
 	stmt_done(s);
 	if (err != DB_ROW)
 		return err == DB_DONE ? ENOENT : err;
-	return report_rollup_add(db, &k, sign);
+	/* A case not yet handled by an agent (no outcome) counts nowhere: it comes in when
+	 * the outcome is set (-1 before that change finds it unhandled, +1 after counts it). */
+	return unhandled ? 0 : report_rollup_add(db, &k, sign);
 }
 
 int report_rollup_rebuild(struct db *db, int64_t *ncases)
 {
-	static const char q[] = "SELECT " CASE_KEY_COLS " ORDER BY c.received_at";
+	static const char q[] = "SELECT " CASE_KEY_COLS " WHERE c.outcome IS NOT NULL"
+	                        " ORDER BY c.received_at";
 	struct stmt *s;
 	int64_t n = 0;
 	int err = db_begin(db);

@@ -1198,6 +1198,224 @@ static void test_update_across_month_end(void **state)
 	json_decref(o);
 }
 
+/* Contacts that came in without an agent (Tyck till on the web, e-mail): open, no outcome,
+ * counted nowhere until an agent sets the outcome. Four of them in March, logged as the
+ * intake does (no principal): 11 web 20 March and 12 e-mail 18 March stay unhandled; 13 web
+ * 21 March is resolved and 14 e-mail 22 March (a complaint) guided by agent 3 on 25 March.
+ * Every figure below by hand from test_monthly_figures' and test_invoice's. */
+static int count_h(const char *outcome, const char *channel, bool threat, int64_t n, void *arg)
+{
+	(void)channel;
+	(void)threat;
+	assert_non_null(outcome); /* an unhandled case is never handed to a counter */
+	*(int64_t *)arg += n;
+	return 0;
+}
+
+static int64_t logged(struct fixture *f, const char *sql_check, int64_t id)
+{
+	return db_scalar_int(f->db, sql_check, id);
+}
+
+static void intake_case(struct fixture *f, const char *channel, int group, int client, int category,
+                        const char *received, int64_t expect_id)
+{
+	static const struct principal nobody = {0};
+	struct verrors v;
+	int64_t id = 0;
+	json_t *in = json_pack("{s:i,s:i,s:i,s:s,s:s,s:s}", "group_id", group, "client_id", client,
+	                       "category_id", category, "channel", channel, "summary",
+	                       "Meddelande utan handläggare", "received_at", received);
+
+	valid_init(&v, true);
+	assert_int_equal(case_create(f->db, &nobody, in, 1774425600 /* 25 March */, &id, &v), 0);
+	assert_false(valid_has_errors(&v));
+	valid_free(&v);
+	json_decref(in);
+	assert_int_equal(id, expect_id);
+	assert_int_equal(logged(f,
+	                        "SELECT COUNT(*) FROM cases WHERE id = ? AND outcome IS NULL"
+	                        " AND status = 'open' AND agent_id IS NULL",
+	                        id),
+	                 1);
+}
+
+static void handle(struct fixture *f, int64_t id, const char *outcome)
+{
+	static const struct principal agent3 = {.id = 3, .role = ROLE_AGENT};
+	struct verrors v;
+	json_t *in = json_pack("{s:s}", "outcome", outcome);
+
+	valid_init(&v, true);
+	assert_int_equal(case_update(f->db, &agent3, id, in, 1774425600, &v), 0);
+	valid_free(&v);
+	json_decref(in);
+}
+
+static void march_figures(struct fixture *f, bool handled)
+{
+	int64_t received = 0, by_agent = 0;
+	json_t *o;
+
+	assert_int_equal(report_monthly(f->db, &manager, "2026-03", 0, &o), 0);
+	assert_int_equal(json_array_size(at(o, "rows")), 3);
+	if (!handled) {
+		/* nothing moves: the figures of test_monthly_figures */
+		INT_AT(o, "rows.0.cases", 3);
+		INT_AT(o, "rows.0.channels.email", 1);
+		INT_AT(o, "rows.2.cases", 3);
+		INT_AT(o, "rows.2.channels.web", 1);
+		INT_AT(o, "totals.cases", 7);
+		INT_AT(o, "totals.resolved", 4);
+		INT_AT(o, "totals.guided", 1);
+		NUM_AT(o, "totals.fcr", 0.5714);             /* 4 / 7 */
+		NUM_AT(o, "totals.fcr_incl_guided", 0.7143); /* 5 / 7 */
+		INT_AT(o, "totals.channels.web", 1);
+		INT_AT(o, "totals.channels.email", 1);
+		INT_AT(o, "totals.complaints", 1);
+		INT_AT(o, "totals.praise", 1);
+	} else {
+		/* group 1 × client 1: 1, 2, 3 and 14 (guided, e-mail, complaint) */
+		INT_AT(o, "rows.0.cases", 4);
+		INT_AT(o, "rows.0.resolved", 1);
+		INT_AT(o, "rows.0.guided", 2);             /* 2, 14 */
+		NUM_AT(o, "rows.0.fcr", 0.25);             /* 1 / 4 */
+		NUM_AT(o, "rows.0.fcr_incl_guided", 0.75); /* 3 / 4 */
+		INT_AT(o, "rows.0.channels.email", 2);     /* 3, 14 */
+		INT_AT(o, "rows.0.complaints", 2);         /* 2, 14 */
+		/* group 2 × client 2: 5, 6, 10 and 13 (resolved, web, praise) */
+		INT_AT(o, "rows.2.cases", 4);
+		INT_AT(o, "rows.2.resolved", 3);     /* 5, 10, 13 */
+		NUM_AT(o, "rows.2.fcr", 0.75);       /* 3 / 4 */
+		INT_AT(o, "rows.2.channels.web", 2); /* 5, 13 */
+		INT_AT(o, "rows.2.praise", 2);       /* 5, 13 */
+		INT_AT(o, "totals.cases", 9);        /* 7 + 2 */
+		INT_AT(o, "totals.resolved", 5);     /* 4 + 1 */
+		INT_AT(o, "totals.guided", 2);       /* 1 + 1 */
+		INT_AT(o, "totals.handed_over", 1);
+		INT_AT(o, "totals.forwarded_urgent", 1);
+		NUM_AT(o, "totals.fcr", 0.5556);             /* 5 / 9 */
+		NUM_AT(o, "totals.fcr_incl_guided", 0.7778); /* 7 / 9 */
+		INT_AT(o, "totals.channels.phone", 4);
+		INT_AT(o, "totals.channels.web", 2);
+		INT_AT(o, "totals.channels.email", 2);
+		INT_AT(o, "totals.complaints", 2);
+		INT_AT(o, "totals.praise", 2);
+	}
+	json_decref(o);
+	/* the first tertial (January–April): + February's 8 and 9, April's 7 */
+	assert_int_equal(report_period(f->db, &manager, "2026-T1", 0, &o), 0);
+	INT_AT(o, "totals.cases", handled ? 12 : 10);
+	json_decref(o);
+
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	if (!handled) {
+		/* test_invoice's figures: 132.50 + 16 120.00 */
+		INT_AT(o, "agreements.0.cases", 3);
+		INT_AT(o, "agreements.0.lines.1.count", 1);
+		INT_AT(o, "agreements.1.cases", 3);
+		INT_AT(o, "agreements.1.lines.1.count", 1);
+		NUM_AT(o, "amount", 16252.5);
+	} else {
+		/* agreement 1: e-mail 3 and 14 at 36.50 */
+		INT_AT(o, "agreements.0.cases", 4);
+		STR_AT(o, "agreements.0.lines.1.channel", "email");
+		INT_AT(o, "agreements.0.lines.1.count", 2);
+		NUM_AT(o, "agreements.0.lines.1.amount", 73.0); /* 2 × 36.50 */
+		INT_AT(o, "agreements.0.lines.1.case_ids.0", 3);
+		INT_AT(o, "agreements.0.lines.1.case_ids.1", 14);
+		NUM_AT(o, "agreements.0.amount", 169.0); /* 96.00 + 73.00 */
+		/* agreement 2: web 5 and 13 at 20 */
+		INT_AT(o, "agreements.1.cases", 4);
+		STR_AT(o, "agreements.1.lines.1.channel", "web");
+		INT_AT(o, "agreements.1.lines.1.count", 2);
+		NUM_AT(o, "agreements.1.lines.1.amount", 40.0); /* 2 × 20 */
+		INT_AT(o, "agreements.1.lines.1.case_ids.0", 5);
+		INT_AT(o, "agreements.1.lines.1.case_ids.1", 13);
+		NUM_AT(o, "agreements.1.amount", 16140.0); /* 100 + 40 + 16 000 */
+		INT_AT(o, "clients.0.cases", 4);
+		INT_AT(o, "clients.1.cases", 4);
+		NUM_AT(o, "amount", 16309.0); /* 169.00 + 16 140.00 */
+	}
+	/* the unhandled 11 and 12 are on no line */
+	{
+		char *dump = json_dumps(o, JSON_COMPACT);
+		assert_non_null(dump);
+		assert_null(strstr(dump, "[11"));
+		assert_null(strstr(dump, ",11"));
+		assert_null(strstr(dump, "[12"));
+		assert_null(strstr(dump, ",12"));
+		free(dump);
+	}
+	json_decref(o);
+
+	/* the desk's figures: the month's cases received, and what agent 3 logged */
+	assert_int_equal(case_count_received(f->db, 0, 1772319600, 1774994400, count_h, &received),
+	                 0);
+	assert_int_equal(received, handled ? 9 : 7);
+	assert_int_equal(case_count_logged(f->db, 3, 0, 1800000000, count_h, &by_agent), 0);
+	assert_int_equal(by_agent, handled ? 2 : 0); /* 13 and 14, once handled */
+}
+
+static void test_unhandled_intake(void **state)
+{
+	struct fixture *f = *state;
+	struct case_query q = {.outcome = "none"};
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO users(id, username, display_name, role)"
+	                                " VALUES (1, 'admin', 'Admin', 'admin'),"
+	                                " (3, 'agent', 'Agent', 'agent');"),
+	                 0);
+	intake_case(f, "web", 2, 2, 3, "2026-03-20T09:00:00Z", 11);
+	intake_case(f, "email", 1, 1, 1, "2026-03-18T09:00:00Z", 12);
+	intake_case(f, "web", 2, 2, 3, "2026-03-21T09:00:00Z", 13);
+	intake_case(f, "email", 1, 1, 2, "2026-03-22T09:00:00Z", 14);
+	march_figures(f, false);
+	/* the list of unhandled work (outcome=none): the four, newest first */
+	{
+		json_t *items = NULL;
+		int64_t total = 0;
+
+		q.limit = 50;
+		assert_int_equal(case_search(f->db, &admin, &q, 1774425600, &items, &total), 0);
+		assert_int_equal(total, 4);
+		INT_AT(items, "0.id", 14);
+		INT_AT(items, "3.id", 12);
+		assert_true(json_is_null(at(items, "0.outcome")));
+		json_decref(items);
+	}
+
+	handle(f, 13, "resolved");
+	handle(f, 14, "guided");
+	assert_int_equal(logged(f,
+	                        "SELECT COUNT(*) FROM cases WHERE id = ? AND outcome = 'guided' "
+	                        "AND agent_id = 3",
+	                        14),
+	                 1);
+	assert_int_equal(logged(f,
+	                        "SELECT COUNT(*) FROM case_history WHERE case_id = ? AND"
+	                        " field = 'handled' AND new_value = 'guided' AND user_id = 3",
+	                        14),
+	                 1);
+	march_figures(f, true);
+	{
+		json_t *items = NULL;
+		int64_t total = 0;
+
+		assert_int_equal(case_search(f->db, &admin, &q, 1774425600, &items, &total), 0);
+		assert_int_equal(total, 2); /* 11 and 12 */
+		json_decref(items);
+	}
+	/* a rebuild from the case log gives the same figures */
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	march_figures(f, true);
+	/* April is untouched by cases received in March and handled later */
+	assert_int_equal(report_monthly(f->db, &manager, "2026-04", 0, &o), 0);
+	INT_AT(o, "totals.cases", 1); /* case 7 */
+	json_decref(o);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -1623,6 +1841,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_period_figures, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unhandled_intake, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_struct_is_json, setup, teardown),
