@@ -458,10 +458,14 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	if (err != DB_DONE)
 		return err;
 	*hid = db_last_id(db);
-	/* The case waits for the department (and names its sub-unit, for lists and reports). */
-	err = db_prepare(
-	        db, &s,
-	        "UPDATE cases SET client_unit_id = COALESCE(?, client_unit_id) WHERE id = ?", true);
+	/* The case waits for the department (and names its sub-unit, for lists and reports:
+	 * the observer moves its count to the sub-unit). */
+	err = observe(db, case_id, -1);
+	if (!err)
+		err = db_prepare(db, &s,
+		                 "UPDATE cases SET client_unit_id = COALESCE(?, client_unit_id)"
+		                 " WHERE id = ?",
+		                 true);
 	if (err)
 		return err;
 	if (unit)
@@ -471,6 +475,8 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	stmt_bind_int(s, 2, case_id);
 	err = stmt_step(s) == DB_DONE ? 0 : EIO;
 	stmt_done(s);
+	if (!err)
+		err = observe(db, case_id, 1);
 	return err;
 }
 

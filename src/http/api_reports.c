@@ -21,16 +21,17 @@ enum report_format { FMT_JSON, FMT_XLSX, FMT_PDF };
 struct report_job {
 	enum report_what what;
 	enum report_format format;
-	const char *name, *ext;   /* the attachment's name and extension (static) */
-	const char *ctype;        /* its content type (static) */
-	const char *municipality; /* the server's setting (borrowed, lives as long) */
-	struct principal who;     /* the reader */
-	char month[64];           /* the month or period asked for */
-	int64_t client_id;        /* 0: all the reader may see */
-	json_t *report;           /* the JSON answer (owned until answered), or NULL */
-	char *file;               /* the file's bytes (owned), or NULL */
-	size_t file_len;          /* bytes in file */
-	int err;                  /* the read's result */
+	const char *name, *ext;      /* the attachment's name and extension (static) */
+	const char *ctype;           /* its content type (static) */
+	const char *municipality;    /* the server's setting (borrowed, lives as long) */
+	struct principal who;        /* the reader */
+	char month[64];              /* the month or period asked for */
+	int64_t client_id;           /* 0: all the reader may see */
+	struct report_filter filter; /* category, department sub-unit (0: any) */
+	json_t *report;              /* the JSON answer (owned until answered), or NULL */
+	char *file;                  /* the file's bytes (owned), or NULL */
+	size_t file_len;             /* bytes in file */
+	int err;                     /* the read's result */
 };
 
 /* The invoice basis is JSON that its writers read; the monthly and period reports are a
@@ -51,7 +52,7 @@ static int period_read(struct db *db, struct report_job *j)
 {
 	const char *muni = j->municipality ? j->municipality : "";
 	struct report *rep;
-	int err = report_build(db, &j->who, j->month, j->client_id, &rep);
+	int err = report_build_filtered(db, &j->who, j->month, j->client_id, &j->filter, &rep);
 
 	if (err)
 		return err;
@@ -81,6 +82,13 @@ static void report_answer_h(struct req *r, void *arg)
 
 	if (j->err == EPERM) {
 		forbidden(r);
+	} else if (j->err == ENOENT && j->what != WHAT_INVOICE) {
+		resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"), "%s",
+		        L(r,
+		          "Kategorin eller underenheten (category_id, client_unit_id) finns inte.",
+		          "The category or sub-unit (category_id, client_unit_id) does not "
+		          "exist."));
 	} else if (j->err) {
 		resp_store_error(r, j->err, "report");
 	} else if (j->format != FMT_JSON) {
@@ -147,7 +155,12 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 		          L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf"));
 		return resp_problem(r, &p);
 	}
+	struct report_filter filter = {0};
+
 	if (req_query_int(r, "client_id", &client_id))
+		return 0;
+	if (what != WHAT_INVOICE && (req_query_int(r, "category_id", &filter.category_id) ||
+	                             req_query_int(r, "client_unit_id", &filter.client_unit_id)))
 		return 0;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -157,6 +170,7 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 	j->municipality = r->app->municipality;
 	j->who = r->who;
 	j->client_id = client_id;
+	j->filter = filter;
 	snprintf(j->month, sizeof(j->month), "%s", month); /* a valid period is short */
 	if (format && strcmp(format, "xlsx") == 0) {
 		j->format = FMT_XLSX;

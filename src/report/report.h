@@ -93,13 +93,15 @@ struct report_figures {
 
 /* The tables of a period: group × client, then one per breakdown. */
 enum report_table {
-	REPORT_ROWS,     /* group × client */
-	REPORT_GROUPS,   /* with calls and satisfaction */
-	REPORT_CLIENTS,  /* cases only */
-	REPORT_UNITS,    /* with calls and satisfaction */
-	REPORT_KINDS,    /* cases only; `ki` indexes report_kinds */
-	REPORT_CHANNELS, /* cases only; `ki` indexes report_channels */
-	REPORT_AGENTS,   /* outcomes and satisfaction, no channels */
+	REPORT_ROWS,         /* group × client */
+	REPORT_GROUPS,       /* with calls and satisfaction */
+	REPORT_CLIENTS,      /* cases only */
+	REPORT_UNITS,        /* with calls and satisfaction */
+	REPORT_KINDS,        /* cases only; `ki` indexes report_kinds */
+	REPORT_CHANNELS,     /* cases only; `ki` indexes report_channels */
+	REPORT_AGENTS,       /* outcomes and satisfaction, no channels */
+	REPORT_CATEGORIES,   /* cases only, per category (id: the category) */
+	REPORT_CLIENT_UNITS, /* cases only, per department sub-unit (id 0: none named) */
 	REPORT_NTABLES
 };
 
@@ -131,14 +133,23 @@ struct report_part {
 	struct report_row total; /* every case, the listed groups' calls and answers */
 };
 
+/* What a period report may be narrowed to besides the client: one category, one sub-unit
+ * of the department (client_units). 0: not narrowed. Cases only: the queue's call figures
+ * and the survey answers are per group and stay as they are. */
+struct report_filter {
+	int64_t category_id;
+	int64_t client_unit_id;
+};
+
 struct report {
 	enum report_period_kind kind;
-	int64_t client_id;         /* 0: every client */
-	struct report_part cur;    /* the period asked for; rows with prev, change, vs_* */
-	struct report_part prev;   /* the period before, as a plain comparison */
-	bool busy;                 /* busy_hours holds the period's profile */
-	int busy_days;             /* days in the period */
-	int64_t busy_hours[7][24]; /* offered calls per Stockholm weekday (Monday 0) × hour */
+	int64_t client_id;           /* 0: every client */
+	struct report_filter filter; /* as asked */
+	struct report_part cur;      /* the period asked for; rows with prev, change, vs_* */
+	struct report_part prev;     /* the period before, as a plain comparison */
+	bool busy;                   /* busy_hours holds the period's profile */
+	int busy_days;               /* days in the period */
+	int64_t busy_hours[7][24];   /* offered calls per Stockholm weekday (Monday 0) × hour */
 };
 
 /* The category kinds' names in the database ("question", …, "fault_report"). */
@@ -148,6 +159,11 @@ extern const char *const report_kinds[REPORT_NKINDS];
  * caller's, free it with report_free. */
 int report_build(struct db *db, const struct principal *who, const char *period, int64_t client_id,
                  struct report **out);
+/* As report_build, narrowed by `f` (NULL: not narrowed). A sub-unit must belong to the
+ * client the reader may see: a client viewer naming another department's sub-unit gets
+ * EPERM; an unknown category or sub-unit is ENOENT. */
+int report_build_filtered(struct db *db, const struct principal *who, const char *period,
+                          int64_t client_id, const struct report_filter *f, struct report **out);
 void report_free(struct report *rep);
 /* The report as the API answers it (report_period's JSON); *out a new reference. */
 int report_json(const struct report *rep, json_t **out);
@@ -242,13 +258,15 @@ int64_t report_day_of(int64_t t);
 
 /* What one case counts under in the rollups. */
 struct report_case_key {
-	int64_t day;       /* Stockholm day of received_at */
-	int64_t group_id;  /* the case's group */
-	int64_t client_id; /* the case's client */
-	int64_t agent_id;  /* who logged it, 0 for none */
-	char kind[16];     /* the category's kind */
-	char channel[8];   /* the case's channel */
-	char outcome[20];  /* the case's outcome */
+	int64_t day;            /* Stockholm day of received_at */
+	int64_t group_id;       /* the case's group */
+	int64_t client_id;      /* the case's client */
+	int64_t agent_id;       /* who logged it, 0 for none */
+	int64_t category_id;    /* the case's category (report_detail_days) */
+	int64_t client_unit_id; /* the department's sub-unit named on the case, 0 for none */
+	char kind[16];          /* the category's kind */
+	char channel[8];        /* the case's channel */
+	char outcome[20];       /* the case's outcome */
 };
 
 /* Adds n (may be negative) cases under `k`, inside the caller's transaction. */

@@ -168,9 +168,10 @@ static void breakdown_tables(FILE *f, const struct report *rep, const char *lead
 		enum report_table t;
 		const char *title;
 	} dims[] = {
-	        {REPORT_GROUPS, "Svarsgrupp"}, {REPORT_CLIENTS, "Förvaltning"},
-	        {REPORT_UNITS, "Enhet"},       {REPORT_KINDS, "Ärendetyp"},
-	        {REPORT_CHANNELS, "Kanal"},    {REPORT_AGENTS, "Handläggare"},
+	        {REPORT_GROUPS, "Svarsgrupp"},   {REPORT_CLIENTS, "Förvaltning"},
+	        {REPORT_UNITS, "Enhet"},         {REPORT_KINDS, "Ärendetyp"},
+	        {REPORT_CHANNELS, "Kanal"},      {REPORT_AGENTS, "Handläggare"},
+	        {REPORT_CATEGORIES, "Kategori"}, {REPORT_CLIENT_UNITS, "Underenhet"},
 	};
 
 	for (size_t d = 0; d < N(dims); d++) {

@@ -1416,6 +1416,94 @@ static void test_unhandled_intake(void **state)
 	json_decref(o);
 }
 
+/* Breakdowns per category and per department sub-unit, and a report narrowed to one of
+ * them. Sub-unit 1 "Hemtjänst norr" of client 1 is named on cases 1 and 3. March's cases
+ * (1–6, 10) by category: 1 → 1, 3, 4; 2 → 2; 3 → 5; 4 → 6, 10. */
+static void test_category_and_unit_breakdowns(void **state)
+{
+	struct fixture *f = *state;
+	struct report_filter cat1 = {.category_id = 1}, unit1 = {.client_unit_id = 1},
+	                     unit2 = {.client_unit_id = 2}, nocat = {.category_id = 99};
+	struct report *rep = NULL;
+	char *csv = NULL;
+	size_t csv_n = 0;
+	FILE *mem;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO client_units(id, client_id, name) VALUES"
+	                                " (1, 1, 'Hemtjänst norr'), (2, 2, 'Bygglov city');"
+	                                "UPDATE cases SET client_unit_id = 1 WHERE id IN (1, 3);"),
+	                 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	assert_int_equal(report_period(f->db, &manager, "2026-03", 0, &o), 0);
+	assert_int_equal(json_array_size(at(o, "breakdowns.categories")), 4);
+	INT_AT(o, "breakdowns.categories.0.category_id", 1);
+	STR_AT(o, "breakdowns.categories.0.category_name", "Fråga");
+	INT_AT(o, "breakdowns.categories.0.cases", 3);    /* 1, 3, 4 */
+	INT_AT(o, "breakdowns.categories.0.resolved", 2); /* 1, 4 */
+	INT_AT(o, "breakdowns.categories.0.handed_over", 1);
+	INT_AT(o, "breakdowns.categories.0.previous.cases", 2); /* February's 8 and 9 */
+	INT_AT(o, "breakdowns.categories.1.cases", 1);          /* 2 */
+	INT_AT(o, "breakdowns.categories.1.complaints", 1);
+	INT_AT(o, "breakdowns.categories.2.praise", 1); /* 5 */
+	INT_AT(o, "breakdowns.categories.3.cases", 2);  /* 6, 10 */
+	INT_AT(o, "breakdowns.categories.3.forwarded_urgent", 1);
+	assert_int_equal(json_array_size(at(o, "breakdowns.client_units")), 2);
+	assert_true(json_is_null(at(o, "breakdowns.client_units.0.client_unit_id")));
+	STR_AT(o, "breakdowns.client_units.0.client_unit_name", "Ingen underenhet angiven");
+	INT_AT(o, "breakdowns.client_units.0.cases", 5); /* 2, 4, 5, 6, 10 */
+	INT_AT(o, "breakdowns.client_units.1.client_unit_id", 1);
+	STR_AT(o, "breakdowns.client_units.1.client_unit_name", "Hemtjänst norr");
+	INT_AT(o, "breakdowns.client_units.1.cases", 2); /* 1, 3 */
+	assert_true(json_is_null(at(o, "category_id")));
+	json_decref(o);
+
+	/* narrowed to category 1: rows, totals and agents count its cases only */
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-03", 0, &cat1, &rep), 0);
+	assert_int_equal(report_json(rep, &o), 0);
+	INT_AT(o, "category_id", 1);
+	INT_AT(o, "totals.cases", 3);
+	INT_AT(o, "totals.resolved", 2);
+	INT_AT(o, "totals.handed_over", 1);
+	NUM_AT(o, "totals.fcr", 0.6667); /* 2 / 3 */
+	INT_AT(o, "rows.0.cases", 2);    /* group 1 × client 1: 1, 3 */
+	INT_AT(o, "rows.1.cases", 1);    /* group 1 × client 2: 4 */
+	INT_AT(o, "previous.totals.cases", 2);
+	INT_AT(o, "breakdowns.agents.0.cases", 3); /* no agent on the fixture's cases */
+	assert_int_equal(json_array_size(at(o, "breakdowns.categories")), 1);
+	json_decref(o);
+	/* CSV: the two new tables, in Swedish */
+	mem = open_memstream(&csv, &csv_n);
+	assert_non_null(mem);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
+	fclose(mem);
+	assert_non_null(strstr(csv, ";Kategori;"));
+	assert_non_null(strstr(csv, ";Underenhet;"));
+	assert_non_null(strstr(csv, "\r\n2026-03;Fråga;3;"));
+	free(csv);
+	report_free(rep);
+
+	/* narrowed to sub-unit 1: cases 1 (resolved) and 3 (handed over) */
+	assert_int_equal(report_build_filtered(f->db, &viewer1, "2026-03", 0, &unit1, &rep), 0);
+	assert_int_equal(report_json(rep, &o), 0);
+	INT_AT(o, "client_unit_id", 1);
+	INT_AT(o, "totals.cases", 2);
+	INT_AT(o, "totals.resolved", 1);
+	INT_AT(o, "totals.handed_over", 1);
+	NUM_AT(o, "totals.fcr", 0.5);
+	json_decref(o);
+	report_free(rep);
+	/* another department's sub-unit, unknown ids */
+	rep = NULL;
+	assert_int_equal(report_build_filtered(f->db, &viewer1, "2026-03", 0, &unit2, &rep), EPERM);
+	assert_null(rep);
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-03", 0, &nocat, &rep),
+	                 ENOENT);
+	unit2.client_unit_id = 99;
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-03", 0, &unit2, &rep),
+	                 ENOENT);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -1713,8 +1801,9 @@ static void row_eq(const struct report_row *r, const json_t *o)
  * struct holds is the one the API's JSON shows, table by table and row by row. */
 static void test_struct_is_json(void **state)
 {
-	static const char *const tables[] = {"rows",  "groups",   "clients", "units",
-	                                     "kinds", "channels", "agents"};
+	static const char *const tables[] = {"rows",   "groups",     "clients",
+	                                     "units",  "kinds",      "channels",
+	                                     "agents", "categories", "client_units"};
 	struct fixture *f = *state;
 	struct report *rep;
 	json_t *o, *direct;
@@ -1842,6 +1931,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unhandled_intake, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_category_and_unit_breakdowns, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_struct_is_json, setup, teardown),
