@@ -12,9 +12,28 @@
 
 #define XLSX_CTYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define PDF_CTYPE  "application/pdf"
+#define CSV_CTYPE  "text/csv; charset=utf-8"
 
 enum report_what { WHAT_MONTHLY, WHAT_PERIOD, WHAT_INVOICE };
-enum report_format { FMT_JSON, FMT_XLSX, FMT_PDF };
+enum report_format { FMT_JSON, FMT_XLSX, FMT_PDF, FMT_CSV };
+
+/* The CSV writers write to a FILE: here one in memory, into the job's file. */
+static int csv_of(const struct report *rep, const json_t *invoice, char **buf, size_t *n)
+{
+	FILE *f = open_memstream(buf, n);
+	int err;
+
+	if (!f)
+		return ENOMEM;
+	err = rep ? report_monthly_csv(rep, f) : report_invoice_csv(invoice, f);
+	if (fclose(f) != 0 && !err)
+		err = EIO;
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
+}
 
 /* A report is computed, and its file made in memory, on a read worker: what it needs is
  * copied here from the request. */
@@ -43,8 +62,9 @@ static int invoice_read(struct db *db, struct report_job *j)
 
 	if (err || j->format == FMT_JSON)
 		return err;
-	err = j->format == FMT_XLSX ? report_invoice_xlsx(j->report, muni, &j->file, &j->file_len)
-	                            : report_invoice_pdf(j->report, muni, &j->file, &j->file_len);
+	err = j->format == FMT_CSV    ? csv_of(NULL, j->report, &j->file, &j->file_len)
+	      : j->format == FMT_XLSX ? report_invoice_xlsx(j->report, muni, &j->file, &j->file_len)
+	                              : report_invoice_pdf(j->report, muni, &j->file, &j->file_len);
 	return err ? EIO : 0;
 }
 
@@ -58,6 +78,8 @@ static int period_read(struct db *db, struct report_job *j)
 		return err;
 	if (j->format == FMT_JSON)
 		err = report_json(rep, &j->report);
+	else if (j->format == FMT_CSV)
+		err = csv_of(rep, NULL, &j->file, &j->file_len) ? EIO : 0;
 	else if ((j->format == FMT_XLSX
 	                  ? report_monthly_xlsx(rep, muni, &j->file, &j->file_len)
 	                  : report_monthly_pdf(rep, muni, &j->file, &j->file_len)) != 0)
@@ -146,13 +168,14 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 		return resp_problem(r, &p);
 	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
-	    strcmp(format, "pdf") != 0) {
+	    strcmp(format, "pdf") != 0 && strcmp(format, "csv") != 0) {
 		struct problem p;
 
 		problem_init(&p);
 		p.status = 400;
 		valid_add(&p.errors, "format", "%s",
-		          L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf"));
+		          L(r, "ska vara json, csv, xlsx eller pdf",
+		            "must be json, csv, xlsx or pdf"));
 		return resp_problem(r, &p);
 	}
 	struct report_filter filter = {0};
@@ -180,6 +203,10 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 		j->format = FMT_PDF;
 		j->ext = "pdf";
 		j->ctype = PDF_CTYPE;
+	} else if (format && strcmp(format, "csv") == 0) {
+		j->format = FMT_CSV;
+		j->ext = "csv";
+		j->ctype = CSV_CTYPE;
 	}
 	err = req_defer_read(r, report_read_h, report_answer_h, j);
 	if (err) {

@@ -168,9 +168,12 @@ void report_free(struct report *rep);
 /* The report as the API answers it (report_period's JSON); *out a new reference. */
 int report_json(const struct report *rep, json_t **out);
 
-/* The reports as CSV for Swedish Excel: UTF-8, ';' between fields, decimal comma, a
- * header row with Swedish column names. The monthly (period) report is several tables,
- * each after an empty line with its own header: cases per group × client, calls per group,
+/* The byte order mark the CSV files begin with: without it Excel reads UTF-8 as
+ * Windows-1252 ("MÃ¥nad"). */
+#define REPORT_CSV_BOM "\xEF\xBB\xBF"
+/* The reports as CSV for Swedish Excel: UTF-8 with a byte order mark, ';' between fields,
+ * decimal comma, a header row with Swedish column names. The monthly (period) report is several
+ * tables, each after an empty line with its own header: cases per group × client, calls per group,
  * one per breakdown (group, client, unit, kind, channel, agent) and the busy hours. */
 int report_monthly_csv(const struct report *rep, FILE *f);
 int report_invoice_csv(const json_t *invoice, FILE *f);

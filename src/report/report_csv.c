@@ -241,6 +241,7 @@ int report_monthly_csv(const struct report *rep, FILE *f)
 	const char *month = rep->cur.label, *pmonth = rep->prev.label;
 	const struct report_row *total = &rep->cur.total;
 
+	fputs(REPORT_CSV_BOM, f);
 	put_header(f, lead1, N(lead1), case_cols, N(case_cols));
 	for (size_t i = 0; i < rep->cur.t[REPORT_ROWS].n; i++) {
 		const struct report_row *r = &rep->cur.t[REPORT_ROWS].v[i];
@@ -287,6 +288,7 @@ int report_invoice_csv(const json_t *inv, FILE *f)
 
 	if (!month)
 		return EINVAL;
+	fputs(REPORT_CSV_BOM, f);
 	fputs("Månad;Förvaltning;Avtal;Rad;Kanal;Antal;Pris (kr);Belopp (kr);Ärenden\r\n", f);
 	json_array_foreach(json_object_get(inv, "agreements"), i, a)
 	{

@@ -480,6 +480,9 @@ static void test_csv(void **state)
 	assert_int_equal(report_invoice_csv(o, mem), 0);
 	fclose(mem);
 	json_decref(o);
+	/* UTF-8 with a byte order mark, for Swedish Excel */
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Månad;Förvaltning;Avtal;Rad;Kanal;Antal;", 45) ==
+	            0);
 	assert_non_null(strstr(buf, "Månad;Förvaltning;Avtal;Rad;Kanal;Antal;Pris (kr);Belopp "
 	                            "(kr);Ärenden\r\n"));
 	assert_non_null(strstr(buf, "2026-03;Äldreförvaltningen;Avtal Äldre;Ärenden;E-post;1;36,50;"
@@ -494,7 +497,7 @@ static void test_csv(void **state)
 	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
 	report_free(rep);
-	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Månad;Svarsgrupp;Förvaltning;Ärenden;", 41) == 0);
 	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
 	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
 	/* then a table per breakdown, each after an empty line with its own header */
@@ -1148,7 +1151,7 @@ static void test_csv_period(void **state)
 	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
 	report_free(rep);
-	assert_true(strncmp(buf, "Period;Svarsgrupp;Förvaltning;Ärenden;", 40) == 0);
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Period;Svarsgrupp;Förvaltning;Ärenden;", 43) == 0);
 	assert_non_null(strstr(buf, "\r\nPeriod;Handläggare;Ärenden;"));
 	/* group 1 in T1: cases 1 2 3 4 7 8 9, resolved 1 4 7 8, guided 2 9, handed over 3;
 	 * FCR 4/7 = 57,1 %, 6/7 = 85,7 %; 57,14 − 80 = −22,9; nothing in 2025-T3; calls
@@ -1898,7 +1901,7 @@ static void test_exports_in_memory(void **state)
 	assert_non_null(mem);
 	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
-	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Månad;Svarsgrupp;Förvaltning;Ärenden;", 41) == 0);
 	free(buf);
 	report_free(rep);
 
