@@ -61,7 +61,8 @@ function barChart(id, title, items, fmt = num, max = null) {
 }
 
 function table(caption, head, rows) {
-	return el('div', { class: 'scroll' }, el('table', {},
+	// a table wider than the screen scrolls in its own region, reachable by keyboard
+	return el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption }, el('table', {},
 		el('caption', { text: caption }),
 		el('thead', {}, el('tr', {}, ...head.map((x, i) => el('th', { scope: 'col', class: i ? null : 'text', text: x })))),
 		el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c, i) => (i ? el('td', { text: c }) : el('th', { scope: 'row', class: 'text', text: c }))))))));
