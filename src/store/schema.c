@@ -386,6 +386,10 @@ static const struct migration core_migrations[] = {
          "ALTER TABLE cases ADD COLUMN place_lon REAL CHECK (place_lon IS NULL OR"
          " place_lon BETWEEN -180 AND 180);"
          "CREATE INDEX cases_unhandled ON cases(received_at) WHERE outcome IS NULL;"},
+        /* Prices by complexity (issue 15): an agreement may price a category kind or a
+         * named price class ("enkel", "komplex") besides a channel; a category names its
+         * class. See report.c's invoice for which price applies. */
+        {10, "price class of a category", "ALTER TABLE categories ADD COLUMN price_class TEXT;"},
 };
 
 int schema_migrate(struct db *db)

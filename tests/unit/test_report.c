@@ -1507,6 +1507,44 @@ static void test_category_and_unit_breakdowns(void **state)
 	                 ENOENT);
 }
 
+/* Prices by complexity: agreement 1 prices category kind "complaint" at 60 kr and the price
+ * class "komplex" (category 1) at 120 kr besides its channels. March's cases 1 (category 1,
+ * phone), 2 (complaint, phone) and 3 (category 1, e-mail): 2 × 120 + 60 = 300 kr, and each
+ * line says which price applied. */
+static void test_prices_by_complexity(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db,
+	                         "UPDATE categories SET price_class = 'komplex' WHERE id = 1;"
+	                         "UPDATE agreements SET prices = '{\"phone\":48.0,\"email\":36.5,"
+	                         "\"kinds\":{\"complaint\":60},\"classes\":{\"komplex\":120}}'"
+	                         " WHERE id = 1;"),
+	                 0);
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 1, &o), 0);
+	assert_int_equal(json_array_size(at(o, "agreements.0.lines")), 2);
+	STR_AT(o, "agreements.0.lines.0.price_basis", "category_kind");
+	STR_AT(o, "agreements.0.lines.0.price_key", "complaint");
+	INT_AT(o, "agreements.0.lines.0.count", 1);
+	NUM_AT(o, "agreements.0.lines.0.price", 60.0);
+	INT_AT(o, "agreements.0.lines.0.case_ids.0", 2);
+	STR_AT(o, "agreements.0.lines.1.price_basis", "price_class");
+	STR_AT(o, "agreements.0.lines.1.price_key", "komplex");
+	INT_AT(o, "agreements.0.lines.1.count", 2);
+	NUM_AT(o, "agreements.0.lines.1.amount", 240.0); /* 2 × 120 */
+	INT_AT(o, "agreements.0.lines.1.case_ids.0", 1);
+	INT_AT(o, "agreements.0.lines.1.case_ids.1", 3);
+	INT_AT(o, "agreements.0.cases", 3);
+	NUM_AT(o, "amount", 300.0); /* 60 + 240 */
+	json_decref(o);
+	/* a channel line still says its basis */
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 2, &o), 0);
+	STR_AT(o, "agreements.0.lines.0.price_basis", "channel");
+	STR_AT(o, "agreements.0.lines.0.price_key", "phone");
+	json_decref(o);
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -1934,6 +1972,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unhandled_intake, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prices_by_complexity, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_category_and_unit_breakdowns, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
