@@ -158,7 +158,7 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 	stmt_bind_int(s, 2, a->id);
 	stmt_bind_int(s, 3, t_from);
 	stmt_bind_int(s, 4, t_to);
-	/* Which price a case gets (prices by complexity): its category's price class if the
+	/* The price a case is billed at (prices by complexity): its category's price class if the
 	 * agreement prices that class, else its category kind if priced, else its channel. */
 	while ((err = stmt_step(s)) == DB_ROW) {
 		const char *kind = stmt_text(s, 2), *cls = stmt_text(s, 3);
