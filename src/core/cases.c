@@ -470,10 +470,14 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	if (err != DB_DONE)
 		return err;
 	*hid = db_last_id(db);
-	/* The case waits for the department (and names its sub-unit, for lists and reports). */
-	err = db_prepare(
-	        db, &s,
-	        "UPDATE cases SET client_unit_id = COALESCE(?, client_unit_id) WHERE id = ?", true);
+	/* The case waits for the department (and names its sub-unit, for lists and reports:
+	 * the observer moves its count to the sub-unit). */
+	err = observe(db, case_id, -1);
+	if (!err)
+		err = db_prepare(db, &s,
+		                 "UPDATE cases SET client_unit_id = COALESCE(?, client_unit_id)"
+		                 " WHERE id = ?",
+		                 true);
 	if (err)
 		return err;
 	if (unit)
@@ -486,6 +490,8 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	/* The department contact hears of it (by e-mail where notices are sent). */
 	if (!err)
 		err = case_notice(db, CASE_NOTICE_HANDOVER, *hid, now);
+	if (!err)
+		err = observe(db, case_id, 1);
 	return err;
 }
 
@@ -535,9 +541,77 @@ static size_t utf8_length(const char *s)
 	return n;
 }
 
-static const char *const case_keys[] = {
-        "group_id",    "client_id",    "category_id", "channel", "outcome",  "summary", "citizen",
-        "received_at", "confidential", "threat",      "call_id", "handover", "status",  NULL};
+static const char *const case_keys[] = {"group_id",     "client_id", "category_id", "channel",
+                                        "outcome",      "summary",   "citizen",     "received_at",
+                                        "confidential", "threat",    "call_id",     "handover",
+                                        "status",       "place",     NULL};
+
+/* Where a fault report points (case_create's "place"): an address, and optionally WGS 84
+ * coordinates, both or neither. */
+struct place_in {
+	const char *address; /* NULL: none given */
+	bool has_coords;
+	double lat, lon;
+};
+
+static void parse_place(const json_t *x, struct place_in *p, struct verrors *v)
+{
+	const char *k;
+	json_t *y, *lat, *lon;
+
+	memset(p, 0, sizeof(*p));
+	if (!x || json_is_null(x))
+		return;
+	if (!json_is_object(x)) {
+		valid_add(v, "place", "%s",
+		          VL(v, "ska vara ett objekt {address, latitude, longitude}",
+		             "must be an object {address, latitude, longitude}"));
+		return;
+	}
+	json_object_foreach(
+	        (json_t *)x, k,
+	        y) if (!in_list((const char *const[]){"address", "latitude", "longitude", NULL}, k))
+	        valid_add(v, "place", "%s",
+	                  VL(v, "okänt fält; tillåtna: address, latitude, longitude",
+	                     "unknown field; accepted: address, latitude, longitude"));
+	y = json_object_get(x, "address");
+	if (y && !json_is_null(y)) {
+		if (!json_is_string(y) || json_string_length(y) == 0 ||
+		    utf8_length(json_string_value(y)) > 200)
+			valid_add(v, "place.address", "%s",
+			          VL(v, "ska vara en text på 1–200 tecken",
+			             "must be a string of 1–200 characters"));
+		else
+			p->address = json_string_value(y);
+	}
+	lat = json_object_get(x, "latitude");
+	lon = json_object_get(x, "longitude");
+	if (lat && json_is_null(lat))
+		lat = NULL;
+	if (lon && json_is_null(lon))
+		lon = NULL;
+	if (!lat != !lon) {
+		valid_add(v, lat ? "place.longitude" : "place.latitude", "%s",
+		          VL(v, "anges tillsammans med den andra koordinaten",
+		             "is given together with the other coordinate"));
+		return;
+	}
+	if (!lat)
+		return;
+	if (!json_is_number(lat) || json_number_value(lat) < -90 || json_number_value(lat) > 90)
+		valid_add(v, "place.latitude", "%s",
+		          VL(v, "ska vara ett tal mellan -90 och 90 (WGS 84)",
+		             "must be a number between -90 and 90 (WGS 84)"));
+	if (!json_is_number(lon) || json_number_value(lon) < -180 || json_number_value(lon) > 180)
+		valid_add(v, "place.longitude", "%s",
+		          VL(v, "ska vara ett tal mellan -180 och 180 (WGS 84)",
+		             "must be a number between -180 and 180 (WGS 84)"));
+	if (json_is_number(lat) && json_is_number(lon)) {
+		p->has_coords = true;
+		p->lat = json_number_value(lat);
+		p->lon = json_number_value(lon);
+	}
+}
 
 static int64_t req_ref(struct db *db, const json_t *in, const char *key, const char *table,
                        struct verrors *v)
@@ -631,13 +705,14 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 {
 	struct citizen_in ci;
 	struct handover_in hi;
+	struct place_in pl;
 	struct boundary b;
 	struct local_time lt;
 	struct stmt *s;
-	const char *k, *channel, *outcome, *summary, *call_id = NULL, *status = NULL;
+	const char *k, *channel, *outcome = NULL, *summary, *call_id = NULL, *status = NULL;
 	json_t *x;
 	int64_t group, client, category, received = now, citizen = 0, hid = 0;
-	bool confidential, threat;
+	bool confidential, threat, outcome_none = false;
 	int err;
 
 	json_object_foreach((json_t *)in, k, x) if (!in_list(case_keys, k)) valid_add(
@@ -645,18 +720,21 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	        VL(v,
 	           "okänt fält; tillåtna: group_id, client_id, category_id, channel, outcome, "
 	           "summary, citizen, received_at, confidential, threat, call_id, handover, "
-	           "status",
+	           "status, place",
 	           "unknown field; accepted: group_id, client_id, category_id, channel, outcome, "
 	           "summary, citizen, received_at, confidential, threat, call_id, handover, "
-	           "status"));
+	           "status, place"));
 
 	group = req_ref(db, in, "group_id", "groups", v);
 	client = req_ref(db, in, "client_id", "clients", v);
 	category = req_ref(db, in, "category_id", "categories", v);
 	channel = req_enum(in, "channel", channels, "phone, email, letter, fax, visit, web, social",
 	                   v);
-	outcome = req_enum(in, "outcome", outcomes,
-	                   "resolved, guided, handed_over, forwarded_urgent", v);
+	/* A contact that came in without an agent (an intake: no principal) has no outcome
+	 * until an agent handles it; an agent's case always has one. */
+	if (who->id || json_object_get(in, "outcome"))
+		outcome = req_enum(in, "outcome", outcomes,
+		                   "resolved, guided, handed_over, forwarded_urgent", v);
 	x = json_object_get(in, "summary");
 	summary = json_string_value(x);
 	if (!x)
@@ -690,6 +768,7 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	threat = opt_bool(in, "threat", v);
 	parse_citizen(json_object_get(in, "citizen"), now, &ci, v);
 	parse_handover(json_object_get(in, "handover"), &hi, v);
+	parse_place(json_object_get(in, "place"), &pl, v);
 	/* A first contact ends resolved (closed), open (the center has more to do) or waiting
 	 * for the citizen; a handover makes the case wait for the department. */
 	x = json_object_get(in, "status");
@@ -707,7 +786,9 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	if (valid_has_errors(v))
 		return EBADMSG;
 	if (!status)
-		status = strcmp(outcome, "handed_over") == 0 ? "waiting_for_department" : "closed";
+		status = !outcome                              ? "open"
+		         : strcmp(outcome, "handed_over") == 0 ? "waiting_for_department"
+		                                               : "closed";
 
 	check_category(db, category, group, client, v);
 	calendar_local_from_utc(received, &lt);
@@ -723,6 +804,8 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		          day);
 	}
 	check_boundary(&b, outcome, v);
+	if (!outcome)
+		outcome_none = true, outcome = "";
 	if (strcmp(outcome, "handed_over") == 0 && !hi.present && !b.contact_id)
 		valid_add(v, "handover", "%s",
 		          VL(v, "krävs när outcome är handed_over: {contact_id, message}",
@@ -751,7 +834,8 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	        "INSERT INTO cases(channel, group_id, client_id, category_id, outcome, summary,"
 	        " citizen_id, received_at, created_at, updated_at, agent_id, confidential,"
 	        " threat, call_id, status, status_changed_at, status_changed_by, closed_at,"
-	        " closed_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        " closed_by, place_address, place_lat, place_lon)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        true);
 	if (err)
 		goto out;
@@ -759,7 +843,10 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	stmt_bind_int(s, 2, group);
 	stmt_bind_int(s, 3, client);
 	stmt_bind_int(s, 4, category);
-	stmt_bind_text(s, 5, outcome);
+	if (outcome_none)
+		stmt_bind_null(s, 5);
+	else
+		stmt_bind_text(s, 5, outcome);
 	stmt_bind_text(s, 6, summary);
 	if (citizen)
 		stmt_bind_int(s, 7, citizen);
@@ -790,6 +877,14 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 		stmt_bind_null(s, 18);
 		stmt_bind_null(s, 19);
 	}
+	stmt_bind_text(s, 20, pl.address);
+	if (pl.has_coords) {
+		stmt_bind_double(s, 21, pl.lat);
+		stmt_bind_double(s, 22, pl.lon);
+	} else {
+		stmt_bind_null(s, 21);
+		stmt_bind_null(s, 22);
+	}
 	err = stmt_step(s);
 	stmt_done(s);
 	if (err != DB_DONE)
@@ -797,7 +892,8 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	*id = db_last_id(db);
 	err = observe(db, *id, 1);
 	if (!err)
-		err = history_add(db, *id, now, who->id, "created", NULL, outcome);
+		err = history_add(db, *id, now, who->id, "created", NULL,
+		                  outcome_none ? NULL : outcome);
 	if (!err)
 		err = history_add(db, *id, now, who->id, "status", NULL, status);
 	if (!err && strcmp(outcome, "handed_over") == 0)
@@ -839,7 +935,8 @@ static json_t *time_json(int64_t t)
 	" cat.kind, c.outcome, c.summary, c.citizen_id, c.received_at, c.created_at,"              \
 	" c.updated_at, c.agent_id, c.confidential, c.threat, c.call_id, c.status,"                \
 	" c.status_changed_at, c.status_changed_by, c.closed_at, c.closed_by, c.closing_reason,"   \
-	" c.citizen_informed, c.version, c.client_unit_id, cu.name"
+	" c.citizen_informed, c.version, c.client_unit_id, cu.name, c.place_address, c.place_lat," \
+	" c.place_lon"
 #define CASE_JOINS                                                                                 \
 	" JOIN groups g ON g.id = c.group_id JOIN clients cl ON cl.id = c.client_id"               \
 	" JOIN categories cat ON cat.id = c.category_id"                                           \
@@ -859,7 +956,9 @@ static json_t *case_row(struct stmt *s)
 	json_object_set_new(o, "category_id", json_integer(stmt_int(s, 6)));
 	json_object_set_new(o, "category", json_string(stmt_text(s, 7)));
 	json_object_set_new(o, "category_kind", json_string(stmt_text(s, 8)));
-	json_object_set_new(o, "outcome", json_string(stmt_text(s, 9)));
+	/* NULL: came in without an agent and not yet handled (open work, not counted) */
+	json_object_set_new(o, "outcome", text_or_null(s, 9));
+	json_object_set_new(o, "handled", json_boolean(!stmt_is_null(s, 9)));
 	json_object_set_new(o, "summary", json_string(stmt_text(s, 10)));
 	json_object_set_new(o, "citizen_id",
 	                    stmt_is_null(s, 11) ? json_null() : json_integer(stmt_int(s, 11)));
@@ -886,6 +985,14 @@ static json_t *case_row(struct stmt *s)
 	json_object_set_new(o, "client_unit_id",
 	                    stmt_is_null(s, 27) ? json_null() : json_integer(stmt_int(s, 27)));
 	json_object_set_new(o, "client_unit", text_or_null(s, 28));
+	if (!stmt_is_null(s, 29) || !stmt_is_null(s, 30))
+		json_object_set_new(
+		        o, "place",
+		        json_pack("{s:o,s:o,s:o}", "address", text_or_null(s, 29), "latitude",
+		                  stmt_is_null(s, 30) ? json_null() : json_real(stmt_double(s, 30)),
+		                  "longitude",
+		                  stmt_is_null(s, 31) ? json_null()
+		                                      : json_real(stmt_double(s, 31))));
 	return o;
 }
 
@@ -1091,7 +1198,7 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 	char old_out[32] = "", old_summary[4000 * 4 + 1] = "";
 	json_t *x;
 	int64_t category = 0, old_category = 0, received = 0;
-	bool old_confidential = false, old_threat = false;
+	bool old_confidential = false, old_threat = false, unhandled = false;
 	int err;
 
 	err = auth_case_load(db, who, id, &a);
@@ -1134,7 +1241,9 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		return err;
 	stmt_bind_int(s, 1, id);
 	if (stmt_step(s) == DB_ROW) {
-		snprintf(old_out, sizeof(old_out), "%s", stmt_text(s, 0));
+		unhandled = stmt_is_null(s, 0);
+		if (!unhandled)
+			snprintf(old_out, sizeof(old_out), "%s", stmt_text(s, 0));
 		old_category = stmt_int(s, 1);
 		received = stmt_int(s, 2);
 		snprintf(old_summary, sizeof(old_summary), "%s", stmt_text(s, 3));
@@ -1142,11 +1251,11 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		old_threat = stmt_int(s, 5) != 0;
 	}
 	stmt_done(s);
-	old_outcome = old_out;
+	old_outcome = unhandled ? NULL : old_out;
 	if (!category)
 		category = old_category;
 	if (!outcome)
-		outcome = old_outcome;
+		outcome = old_out; /* "" when still unhandled */
 	if (strcmp(outcome, "handed_over") == 0 && strcmp(old_outcome, "handed_over") != 0)
 		valid_add(v, "outcome", "%s",
 		          VL(v, "lämna över med POST /api/v1/cases/{id}/handovers",
@@ -1208,6 +1317,22 @@ int case_update(struct db *db, const struct principal *who, int64_t id, const js
 		stmt_done(s);
 		if (!err)
 			err = history_add(db, id, now, who->id, k, oldp, newp);
+		/* Setting the outcome of a case that came in without an agent is handling it:
+		 * the agent who did becomes the case's agent (their figures count it). */
+		if (!err && which == 1 && unhandled && who->id) {
+			err = db_prepare(
+			        db, &s,
+			        "UPDATE cases SET agent_id = ? WHERE id = ? AND agent_id IS NULL",
+			        true);
+			if (!err) {
+				stmt_bind_int(s, 1, who->id);
+				stmt_bind_int(s, 2, id);
+				err = stmt_step(s) == DB_DONE ? 0 : EIO;
+				stmt_done(s);
+			}
+			if (!err)
+				err = history_add(db, id, now, who->id, "handled", NULL, newp);
+		}
 		if (!err && which == 4 && json_is_true(x))
 			err = notify_threat(db, id, a.group_id, now);
 		if (err)
@@ -1255,7 +1380,8 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 	if (stmt_step(s) == DB_ROW) {
 		category = stmt_int(s, 0);
 		received = stmt_int(s, 1);
-		snprintf(old_outcome, sizeof(old_outcome), "%s", stmt_text(s, 2));
+		if (!stmt_is_null(s, 2))
+			snprintf(old_outcome, sizeof(old_outcome), "%s", stmt_text(s, 2));
 	}
 	stmt_done(s);
 	calendar_local_from_utc(received, &lt);
@@ -1271,23 +1397,27 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		return err;
 	err = insert_handover(db, case_id, a.client_id, &hi, &b, now, hid, v);
 	if (!err && strcmp(old_outcome, "handed_over") != 0) {
-		err = db_prepare(
-		        db, &s,
-		        "UPDATE cases SET outcome = 'handed_over', updated_at = ? WHERE id = ?",
-		        true);
+		err = db_prepare(db, &s,
+		                 "UPDATE cases SET outcome = 'handed_over', updated_at = ?1,"
+		                 " agent_id = COALESCE(agent_id, ?3) WHERE id = ?2",
+		                 true);
 		if (!err)
 			err = observe(db, case_id, -1);
 		if (!err) {
 			stmt_bind_int(s, 1, now);
 			stmt_bind_int(s, 2, case_id);
+			if (who->id)
+				stmt_bind_int(s, 3, who->id);
+			else
+				stmt_bind_null(s, 3);
 			err = stmt_step(s) == DB_DONE ? 0 : EIO;
 			stmt_done(s);
 		}
 		if (!err)
 			err = observe(db, case_id, 1);
 		if (!err)
-			err = history_add(db, case_id, now, who->id, "outcome", old_outcome,
-			                  "handed_over");
+			err = history_add(db, case_id, now, who->id, "outcome",
+			                  *old_outcome ? old_outcome : NULL, "handed_over");
 	}
 	if (!err)
 		err = history_add(db, case_id, now, who->id, "handover", NULL, hi.message);
@@ -1476,7 +1606,8 @@ static void search_where(const struct case_query *q, const struct principal *who
 	        {who->role == ROLE_CLIENT_VIEWER, "c.client_id = ?15"},
 	        {q->client_unit_id != 0, "c.client_unit_id = ?22"},
 	        {q->channel != NULL, "c.channel = ?7"},
-	        {q->outcome != NULL, "c.outcome = ?6"},
+	        {q->outcome != NULL && strcmp(q->outcome, "none") != 0, "c.outcome = ?6"},
+	        {q->outcome != NULL && strcmp(q->outcome, "none") == 0, "c.outcome IS NULL"},
 	        {q->status != NULL && strcmp(q->status, "active") != 0, "c.status = ?21"},
 	        {q->status != NULL && strcmp(q->status, "active") == 0, "c.status <> 'closed'"},
 	};
@@ -1768,7 +1899,7 @@ int case_count_logged(struct db *db, int64_t agent_id, int64_t from, int64_t to,
 	    err = db_prepare(
 	            db, &s,
 	            "SELECT outcome, COUNT(*) FROM cases WHERE agent_id = ? AND created_at >= ?"
-	            " AND created_at < ? GROUP BY outcome",
+	            " AND created_at < ? AND outcome IS NOT NULL GROUP BY outcome",
 	            true);
 
 	if (err)
@@ -1791,7 +1922,7 @@ int case_count_received(struct db *db, int64_t group_id, int64_t from, int64_t t
 	            db, &s,
 	            "SELECT outcome, channel, threat, COUNT(*) FROM cases"
 	            " WHERE (?1 = 0 OR group_id = ?1) AND received_at >= ?2 AND received_at < ?3"
-	            " GROUP BY outcome, channel, threat",
+	            " AND outcome IS NOT NULL GROUP BY outcome, channel, threat",
 	            true);
 
 	if (err)

@@ -52,7 +52,7 @@ int case_get_created(struct db *db, const struct principal *who, int64_t id, int
 /* Search filters; zero/NULL fields are not applied. */
 struct case_query {
 	int64_t group_id, client_id, category_id, citizen_id, agent_id;
-	const char *outcome, *channel;
+	const char *outcome, *channel; /* outcome "none": not yet handled (outcome NULL) */
 	const char *status;     /* one of case_statuses, or "active" (every one but closed) */
 	int64_t client_unit_id; /* the department's sub-unit named on the case */
 	const char *text;       /* words in the summary or the citizen's name, each
@@ -179,11 +179,12 @@ int case_notify_agent(struct db *db, int64_t case_id, const char *kind, const ch
 typedef int(case_count_h)(const char *outcome, const char *channel, bool threat, int64_t n,
                           void *arg);
 /* The cases an agent logged with created_at in [from, to) (whenever the contact arrived),
- * per outcome. */
+ * per outcome. Cases not yet handled (no outcome) are not counted. */
 int case_count_logged(struct db *db, int64_t agent_id, int64_t from, int64_t to, case_count_h *h,
                       void *arg);
 /* The cases received in [from, to) by a group (0: every group), per outcome, channel and
- * threat flag. Counts only: confidential cases are counted too. */
+ * threat flag. Counts only: confidential cases are counted too; cases not yet handled (no
+ * outcome: Tyck till, e-mail waiting for an agent) are not. */
 int case_count_received(struct db *db, int64_t group_id, int64_t from, int64_t to, case_count_h *h,
                         void *arg);
 

@@ -426,12 +426,14 @@ static int add_menu(struct db *db, const int64_t *group_ids)
 }
 
 /* The citizens' feedback form (Tyck till) logs into the catch-all group under these; no
- * boundary binds them, so a web case can be registered without a receiving contact. */
+ * boundary binds them, so the agent who handles such a case may resolve it or hand it
+ * over (a fault report usually goes on to the department's contractor). */
 static const char *const feedback_categories[][2] = {
         {"Tyck till – klagomål", "complaint"},
         {"Tyck till – beröm", "praise"},
         {"Tyck till – idé", "idea"},
         {"Tyck till – synpunkt", "opinion"},
+        {"Tyck till – felanmälan", "fault_report"},
 };
 
 static int load(struct db *db, int64_t now)

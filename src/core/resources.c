@@ -63,6 +63,46 @@ static int check_hours(const json_t *v, json_t **norm, char *msg, size_t n, bool
 static const char *const channels[] = {"phone", "email", "letter", "fax",
                                        "visit", "web",   "social", NULL};
 
+static const char *const price_kinds[] = {"question", "matter", "opinion",      "complaint",
+                                          "praise",   "idea",   "fault_report", NULL};
+
+/* {name: price ≥ 0}; `names` NULL accepts any name of 1–60 bytes. */
+static int check_price_map(const char *what, const json_t *v, const char *const *names, char *msg,
+                           size_t n, bool en)
+{
+	const char *k;
+	json_t *p;
+
+	if (!json_is_object(v)) {
+		snprintf(msg, n,
+		         en ? "\"%s\" must be an object of name → price"
+		            : "\"%s\" ska vara ett objekt namn → pris",
+		         what);
+		return EBADMSG;
+	}
+	json_object_foreach((json_t *)v, k, p)
+	{
+		bool known = names == NULL && *k && strlen(k) <= 60;
+		for (const char *const *c = names; c && *c; c++)
+			known |= strcmp(*c, k) == 0;
+		if (!known) {
+			snprintf(msg, n,
+			         en ? "unknown name \"%s\" in \"%s\""
+			            : "okänt namn \"%s\" i \"%s\"",
+			         k, what);
+			return EBADMSG;
+		}
+		if (!json_is_number(p) || json_number_value(p) < 0) {
+			snprintf(msg, n,
+			         en ? "price for \"%s\" must be a number ≥ 0 (SEK)"
+			            : "priset för \"%s\" ska vara ett tal ≥ 0 (kr)",
+			         k);
+			return EBADMSG;
+		}
+	}
+	return 0;
+}
+
 static int check_prices(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
 {
 	const char *k;
@@ -78,6 +118,13 @@ static int check_prices(const json_t *v, json_t **norm, char *msg, size_t n, boo
 	json_object_foreach((json_t *)v, k, p)
 	{
 		bool known = false;
+		/* prices by complexity: per category kind, per named price class */
+		if (strcmp(k, "kinds") == 0 || strcmp(k, "classes") == 0) {
+			if (check_price_map(k, p, strcmp(k, "kinds") == 0 ? price_kinds : NULL, msg,
+			                    n, en))
+				return EBADMSG;
+			continue;
+		}
 		for (const char *const *c = channels; *c; c++)
 			known |= strcmp(*c, k) == 0;
 		if (!known) {
@@ -645,6 +692,7 @@ static const struct field category_fields[] = {
         {"group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
         {"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
         {"checklist", FT_JSON, 0, NULL, NULL, 0, 0, check_checklist},
+        {"price_class", FT_TEXT, 0, NULL, NULL, 0, 60, NULL},
         {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
 };
 

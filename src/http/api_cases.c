@@ -125,8 +125,9 @@ static int query_one_of(struct req *r, const char *key, const char *const *ok, c
 
 static const char *const bools[] = {"true", "false", NULL};
 /* The values a case holds (core/cases.c checks them on write): any other matches none. */
-static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
-                                       NULL};
+/* "none": cases that came in without an agent and are not yet handled (outcome unset). */
+static const char *const outcomes[] = {"resolved",         "guided", "handed_over",
+                                       "forwarded_urgent", "none",   NULL};
 static const char *const channels[] = {"phone", "email", "letter", "fax",
                                        "visit", "web",   "social", NULL};
 static const char *const statuses[] = {

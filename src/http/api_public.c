@@ -169,9 +169,9 @@ static int contact_get(struct req *r)
 		return resp_store_error(r, err, "contact");
 	}
 	calendar_format_iso8601(r->now, at);
-	o = json_pack("{s:o,s:{s:o,s:[s,s,s,s]},s:s,s:s}", "groups", groups, "feedback", "clients",
-	              clients, "kinds", "complaint", "praise", "idea", "opinion", "today", today,
-	              "at", at);
+	o = json_pack("{s:o,s:{s:o,s:[s,s,s,s,s]},s:s,s:s}", "groups", groups, "feedback",
+	              "clients", clients, "kinds", "complaint", "praise", "idea", "opinion",
+	              "fault_report", "today", today, "at", at);
 	return resp_json(r, 200, o);
 }
 
@@ -179,8 +179,8 @@ static int contact_get(struct req *r)
  * Tyck till: the feedback form
  * ====================================================================== */
 
-static const char *const feedback_keys[] = {"kind",  "client_id", "message", "name",
-                                            "email", "phone",     NULL};
+static const char *const feedback_keys[] = {"kind",  "client_id", "message",  "name",      "email",
+                                            "phone", "address",   "latitude", "longitude", NULL};
 
 static bool listed(const char *const *list, const char *s)
 {
@@ -255,9 +255,9 @@ static int feedback_post(struct req *r)
 			        &fe, k, "%s",
 			        L(r,
 			          "okänt fält; tillåtna: kind, client_id, message, name, email, "
-			          "phone",
+			          "phone, address, latitude, longitude",
 			          "unknown field; accepted: kind, client_id, message, name, email, "
-			          "phone"));
+			          "phone, address, latitude, longitude"));
 	}
 	in.kind = json_string_value(json_object_get(body, "kind"));
 	x = json_object_get(body, "client_id");
@@ -266,6 +266,29 @@ static int feedback_post(struct req *r)
 	in.name = opt_text(body, "name", &fe, r);
 	in.email = opt_text(body, "email", &fe, r);
 	in.phone = opt_text(body, "phone", &fe, r);
+	in.address = opt_text(body, "address", &fe, r);
+	/* Coordinates (a fault report's point on the map): both numbers or neither. */
+	{
+		json_t *lat = json_object_get(body, "latitude"),
+		       *lon = json_object_get(body, "longitude");
+		bool has_lat = lat && !json_is_null(lat), has_lon = lon && !json_is_null(lon);
+
+		if (has_lat && !json_is_number(lat))
+			valid_add(&fe, "latitude", "%s",
+			          L(r, "ska vara ett tal", "must be a number"));
+		if (has_lon && !json_is_number(lon))
+			valid_add(&fe, "longitude", "%s",
+			          L(r, "ska vara ett tal", "must be a number"));
+		if (has_lat != has_lon)
+			valid_add(&fe, has_lat ? "longitude" : "latitude", "%s",
+			          L(r, "anges tillsammans med den andra koordinaten",
+			            "is given together with the other coordinate"));
+		if (has_lat && has_lon && json_is_number(lat) && json_is_number(lon)) {
+			in.has_coords = true;
+			in.latitude = json_number_value(lat);
+			in.longitude = json_number_value(lon);
+		}
+	}
 	err = intake_create(r->app->db, &in, r->now, &fe, &id);
 	if (err == ENOENT)
 		resp_error(r, 503, "unavailable", L(r, "Tyck till är stängt", "Feedback closed"),

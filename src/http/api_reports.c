@@ -12,25 +12,45 @@
 
 #define XLSX_CTYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define PDF_CTYPE  "application/pdf"
+#define CSV_CTYPE  "text/csv; charset=utf-8"
 
 enum report_what { WHAT_MONTHLY, WHAT_PERIOD, WHAT_INVOICE };
-enum report_format { FMT_JSON, FMT_XLSX, FMT_PDF };
+enum report_format { FMT_JSON, FMT_XLSX, FMT_PDF, FMT_CSV };
+
+/* The CSV writers write to a FILE: here one in memory, into the job's file. */
+static int csv_of(const struct report *rep, const json_t *invoice, char **buf, size_t *n)
+{
+	FILE *f = open_memstream(buf, n);
+	int err;
+
+	if (!f)
+		return ENOMEM;
+	err = rep ? report_monthly_csv(rep, f) : report_invoice_csv(invoice, f);
+	if (fclose(f) != 0 && !err)
+		err = EIO;
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
+}
 
 /* A report is computed, and its file made in memory, on a read worker: what it needs is
  * copied here from the request. */
 struct report_job {
 	enum report_what what;
 	enum report_format format;
-	const char *name, *ext;   /* the attachment's name and extension (static) */
-	const char *ctype;        /* its content type (static) */
-	const char *municipality; /* the server's setting (borrowed, lives as long) */
-	struct principal who;     /* the reader */
-	char month[64];           /* the month or period asked for */
-	int64_t client_id;        /* 0: all the reader may see */
-	json_t *report;           /* the JSON answer (owned until answered), or NULL */
-	char *file;               /* the file's bytes (owned), or NULL */
-	size_t file_len;          /* bytes in file */
-	int err;                  /* the read's result */
+	const char *name, *ext;      /* the attachment's name and extension (static) */
+	const char *ctype;           /* its content type (static) */
+	const char *municipality;    /* the server's setting (borrowed, lives as long) */
+	struct principal who;        /* the reader */
+	char month[64];              /* the month or period asked for */
+	int64_t client_id;           /* 0: all the reader may see */
+	struct report_filter filter; /* category, department sub-unit (0: any) */
+	json_t *report;              /* the JSON answer (owned until answered), or NULL */
+	char *file;                  /* the file's bytes (owned), or NULL */
+	size_t file_len;             /* bytes in file */
+	int err;                     /* the read's result */
 };
 
 /* The invoice basis is JSON that its writers read; the monthly and period reports are a
@@ -42,8 +62,9 @@ static int invoice_read(struct db *db, struct report_job *j)
 
 	if (err || j->format == FMT_JSON)
 		return err;
-	err = j->format == FMT_XLSX ? report_invoice_xlsx(j->report, muni, &j->file, &j->file_len)
-	                            : report_invoice_pdf(j->report, muni, &j->file, &j->file_len);
+	err = j->format == FMT_CSV    ? csv_of(NULL, j->report, &j->file, &j->file_len)
+	      : j->format == FMT_XLSX ? report_invoice_xlsx(j->report, muni, &j->file, &j->file_len)
+	                              : report_invoice_pdf(j->report, muni, &j->file, &j->file_len);
 	return err ? EIO : 0;
 }
 
@@ -51,12 +72,14 @@ static int period_read(struct db *db, struct report_job *j)
 {
 	const char *muni = j->municipality ? j->municipality : "";
 	struct report *rep;
-	int err = report_build(db, &j->who, j->month, j->client_id, &rep);
+	int err = report_build_filtered(db, &j->who, j->month, j->client_id, &j->filter, &rep);
 
 	if (err)
 		return err;
 	if (j->format == FMT_JSON)
 		err = report_json(rep, &j->report);
+	else if (j->format == FMT_CSV)
+		err = csv_of(rep, NULL, &j->file, &j->file_len) ? EIO : 0;
 	else if ((j->format == FMT_XLSX
 	                  ? report_monthly_xlsx(rep, muni, &j->file, &j->file_len)
 	                  : report_monthly_pdf(rep, muni, &j->file, &j->file_len)) != 0)
@@ -81,6 +104,13 @@ static void report_answer_h(struct req *r, void *arg)
 
 	if (j->err == EPERM) {
 		forbidden(r);
+	} else if (j->err == ENOENT && j->what != WHAT_INVOICE) {
+		resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"), "%s",
+		        L(r,
+		          "Kategorin eller underenheten (category_id, client_unit_id) finns inte.",
+		          "The category or sub-unit (category_id, client_unit_id) does not "
+		          "exist."));
 	} else if (j->err) {
 		resp_store_error(r, j->err, "report");
 	} else if (j->format != FMT_JSON) {
@@ -138,16 +168,22 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 		return resp_problem(r, &p);
 	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0 &&
-	    strcmp(format, "pdf") != 0) {
+	    strcmp(format, "pdf") != 0 && strcmp(format, "csv") != 0) {
 		struct problem p;
 
 		problem_init(&p);
 		p.status = 400;
 		valid_add(&p.errors, "format", "%s",
-		          L(r, "ska vara json, xlsx eller pdf", "must be json, xlsx or pdf"));
+		          L(r, "ska vara json, csv, xlsx eller pdf",
+		            "must be json, csv, xlsx or pdf"));
 		return resp_problem(r, &p);
 	}
+	struct report_filter filter = {0};
+
 	if (req_query_int(r, "client_id", &client_id))
+		return 0;
+	if (what != WHAT_INVOICE && (req_query_int(r, "category_id", &filter.category_id) ||
+	                             req_query_int(r, "client_unit_id", &filter.client_unit_id)))
 		return 0;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -157,6 +193,7 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 	j->municipality = r->app->municipality;
 	j->who = r->who;
 	j->client_id = client_id;
+	j->filter = filter;
 	snprintf(j->month, sizeof(j->month), "%s", month); /* a valid period is short */
 	if (format && strcmp(format, "xlsx") == 0) {
 		j->format = FMT_XLSX;
@@ -166,6 +203,10 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 		j->format = FMT_PDF;
 		j->ext = "pdf";
 		j->ctype = PDF_CTYPE;
+	} else if (format && strcmp(format, "csv") == 0) {
+		j->format = FMT_CSV;
+		j->ext = "csv";
+		j->ctype = CSV_CTYPE;
 	}
 	err = req_defer_read(r, report_read_h, report_answer_h, j);
 	if (err) {

@@ -10,7 +10,7 @@
 #include "base/contact.h"
 #include "store/db.h"
 
-const char *const intake_kinds[] = {"complaint", "praise", "idea", "opinion", NULL};
+const char *const intake_kinds[] = {"complaint", "praise", "idea", "opinion", "fault_report", NULL};
 
 int64_t intake_catch_all_group(struct db *db)
 {
@@ -46,15 +46,16 @@ int64_t intake_category(struct db *db, const char *kind, int64_t group, int64_t 
 	struct stmt *s;
 	int64_t id = 0;
 
-	if (db_prepare(db, &s,
-	               "SELECT c.id FROM categories c WHERE c.active = 1 AND c.kind = ?"
-	               " AND (c.group_id IS NULL OR c.group_id = ?)"
-	               " AND (c.client_id IS NULL OR c.client_id = ?)"
-	               " AND NOT EXISTS (SELECT 1 FROM boundaries b"
-	               "  JOIN agreements a ON a.id = b.agreement_id"
-	               "  WHERE b.category_id = c.id AND a.client_id = ? AND b.action = 'handover')"
-	               " ORDER BY c.id LIMIT 1",
-	               true))
+	if (db_prepare(
+	            db, &s,
+	            "SELECT c.id FROM categories c WHERE c.active = 1 AND c.kind = ?"
+	            " AND (c.group_id IS NULL OR c.group_id = ?)"
+	            " AND (c.client_id IS NULL OR c.client_id = ?)"
+	            " ORDER BY EXISTS (SELECT 1 FROM boundaries b"
+	            "  JOIN agreements a ON a.id = b.agreement_id"
+	            "  WHERE b.category_id = c.id AND a.client_id = ? AND b.action = 'handover'),"
+	            " c.id LIMIT 1",
+	            true))
 		return 0;
 	stmt_bind_text(s, 1, kind);
 	stmt_bind_int(s, 2, group);
@@ -109,9 +110,17 @@ static void check(const struct intake *in, const json_t *clients, struct verrors
 	char norm[32];
 
 	if (!listed(intake_kinds, in->kind))
-		valid_add(fe, "kind", "%s",
-		          VL(fe, "välj vad det gäller: complaint, praise, idea eller opinion",
-		             "choose what it is: complaint, praise, idea or opinion"));
+		valid_add(
+		        fe, "kind", "%s",
+		        VL(fe,
+		           "välj vad det gäller: complaint, praise, idea, opinion eller "
+		           "fault_report",
+		           "choose what it is: complaint, praise, idea, opinion or fault_report"));
+	if (in->kind && strcmp(in->kind, "fault_report") != 0 &&
+	    (given(in->address) || in->has_coords))
+		valid_add(fe, given(in->address) ? "address" : "latitude", "%s",
+		          VL(fe, "anges bara i en felanmälan (kind fault_report)",
+		             "is only given in a fault report (kind fault_report)"));
 	if (!in_array_id(clients, in->client_id))
 		valid_add(
 		        fe, "client_id", "%s",
@@ -138,10 +147,11 @@ static void check(const struct intake *in, const json_t *clients, struct verrors
 		             "is not a phone number (e.g. 070-123 45 67)"));
 }
 
-/* The case's JSON as case_create takes it (new reference). */
+/* The case's JSON as case_create takes it (new reference): no outcome, so the case is
+ * open and unhandled until an agent sets one. */
 static json_t *case_of(const struct intake *in, int64_t group, int64_t category)
 {
-	json_t *c, *citizen = json_object();
+	json_t *c, *citizen = json_object(), *place = json_object();
 
 	if (given(in->name))
 		json_object_set_new(citizen, "name", json_string(in->name));
@@ -149,14 +159,21 @@ static json_t *case_of(const struct intake *in, int64_t group, int64_t category)
 		json_object_set_new(citizen, "email", json_string(in->email));
 	if (given(in->phone))
 		json_object_set_new(citizen, "phone", json_string(in->phone));
-	/* No boundary binds the category chosen, so "resolved" always passes. */
-	c = json_pack("{s:I,s:I,s:I,s:s,s:s,s:s}", "group_id", (json_int_t)group, "client_id",
+	if (given(in->address))
+		json_object_set_new(place, "address", json_string(in->address));
+	if (in->has_coords) {
+		json_object_set_new(place, "latitude", json_real(in->latitude));
+		json_object_set_new(place, "longitude", json_real(in->longitude));
+	}
+	c = json_pack("{s:I,s:I,s:I,s:s,s:s}", "group_id", (json_int_t)group, "client_id",
 	              (json_int_t)in->client_id, "category_id", (json_int_t)category, "channel",
-	              in->channel ? in->channel : "", "outcome", "resolved", "summary",
-	              in->message);
+	              in->channel ? in->channel : "", "summary", in->message);
 	if (c && json_object_size(citizen))
 		json_object_set(c, "citizen", citizen);
+	if (c && json_object_size(place))
+		json_object_set(c, "place", place);
 	json_decref(citizen);
+	json_decref(place);
 	return c;
 }
 
@@ -174,6 +191,8 @@ static void rename_fields(struct verrors *fe)
 			json_object_set_new(e, "field", json_string("message"));
 		else if (f && strncmp(f, "citizen.", 8) == 0)
 			json_object_set_new(e, "field", json_string(f + 8));
+		else if (f && strncmp(f, "place.", 6) == 0)
+			json_object_set_new(e, "field", json_string(f + 6));
 	}
 }
 

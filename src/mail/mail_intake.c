@@ -195,11 +195,11 @@ static int open_case(struct db *db, const struct mail_box *box, const struct mai
 		if (!summary)
 			return ENOMEM;
 	}
-	/* Not yet handled by an agent: no agent, and "resolved" only because the case log
-	 * requires an outcome today (as Tyck till does); see docs/mail.md. */
-	in = json_pack("{s:I,s:I,s:I,s:s,s:s,s:s}", "group_id", (json_int_t)box->group_id,
-	               "client_id", (json_int_t)client, "category_id", (json_int_t)category,
-	               "channel", "email", "outcome", "resolved", "summary", summary);
+	/* Not yet handled by an agent: no agent and no outcome, an open case that counts in
+	 * reports and invoices once an agent sets its outcome; see docs/mail.md. */
+	in = json_pack("{s:I,s:I,s:I,s:s,s:s}", "group_id", (json_int_t)box->group_id, "client_id",
+	               (json_int_t)client, "category_id", (json_int_t)category, "channel", "email",
+	               "summary", summary);
 	free(summary);
 	if (!in)
 		return ENOMEM;

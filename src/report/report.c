@@ -120,13 +120,17 @@ static int agreement_lines(struct db *db, const struct report_month *m,
                            int64_t *ncases)
 {
 	static const char q[] =
-	        "SELECT c.id, c.channel FROM cases c WHERE c.client_id = ?"
+	        "SELECT c.id, c.channel, k.kind, k.price_class FROM cases c"
+	        " JOIN categories k ON k.id = c.category_id WHERE c.client_id = ?"
 	        " AND c.group_id IN (SELECT group_id FROM agreement_groups WHERE agreement_id = ?)"
-	        " AND c.received_at >= ? AND c.received_at < ? ORDER BY c.id";
+	        " AND c.received_at >= ? AND c.received_at < ? AND c.outcome IS NOT NULL"
+	        " ORDER BY c.id";
 	struct date first = {m->y, m->m, 1},
 	            last = {m->y, m->m, calendar_days_in_month(m->y, m->m)};
 	struct date from = first, to = last, next;
-	json_t *ids[NCHANNELS];
+	json_t *ids[NCHANNELS], *kind_ids[REPORT_NKINDS], *class_ids = json_object();
+	const json_t *kind_prices = json_object_get(a->prices, "kinds"),
+	             *class_prices = json_object_get(a->prices, "classes");
 	int64_t t_from, t_to;
 	struct stmt *s;
 	int err;
@@ -142,18 +146,45 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 		return EINVAL;
 
 	err = db_prepare(db, &s, q, true);
-	if (err)
+	if (err) {
+		json_decref(class_ids);
 		return err;
+	}
 	for (size_t i = 0; i < NCHANNELS; i++)
 		ids[i] = json_array();
+	for (size_t i = 0; i < REPORT_NKINDS; i++)
+		kind_ids[i] = json_array();
 	stmt_bind_int(s, 1, a->client_id);
 	stmt_bind_int(s, 2, a->id);
 	stmt_bind_int(s, 3, t_from);
 	stmt_bind_int(s, 4, t_to);
-	while ((err = stmt_step(s)) == DB_ROW)
+	/* The price a case is billed at (prices by complexity): its category's price class if the
+	 * agreement prices that class, else its category kind if priced, else its channel. */
+	while ((err = stmt_step(s)) == DB_ROW) {
+		const char *kind = stmt_text(s, 2), *cls = stmt_text(s, 3);
+		json_t *id = json_integer(stmt_int(s, 0));
+
+		if (cls && json_is_number(json_object_get(class_prices, cls))) {
+			json_t *arr = json_object_get(class_ids, cls);
+			if (!arr) {
+				arr = json_array();
+				json_object_set_new(class_ids, cls, arr);
+			}
+			json_array_append_new(arr, id);
+			continue;
+		}
+		if (json_is_number(json_object_get(kind_prices, kind))) {
+			for (size_t i = 0; i < REPORT_NKINDS; i++)
+				if (strcmp(kind, report_kinds[i]) == 0)
+					json_array_append(kind_ids[i], id);
+			json_decref(id);
+			continue;
+		}
 		for (size_t i = 0; i < NCHANNELS; i++)
 			if (strcmp(stmt_text(s, 1), channels[i]) == 0)
-				json_array_append_new(ids[i], json_integer(stmt_int(s, 0)));
+				json_array_append(ids[i], id);
+		json_decref(id);
+	}
 	stmt_done(s);
 	err = err == DB_DONE ? 0 : err;
 
@@ -171,12 +202,55 @@ static int agreement_lines(struct db *db, const struct report_month *m,
 			ore = llround(json_number_value(price) * 100.0) * (int64_t)count;
 		*total += ore;
 		*ncases += (int64_t)count;
-		json_array_append_new(lines, json_pack("{s:s,s:s,s:I,s:O,s:o,s:o}", "kind", "cases",
-		                                       "channel", channels[i], "count",
-		                                       (json_int_t)count, "price",
-		                                       json_is_number(price) ? price : json_null(),
-		                                       "amount", money(ore), "case_ids", ids[i]));
+		json_array_append_new(
+		        lines, json_pack("{s:s,s:s,s:s,s:s,s:I,s:O,s:o,s:o}", "kind", "cases",
+		                         "channel", channels[i], "price_basis", "channel",
+		                         "price_key", channels[i], "count", (json_int_t)count,
+		                         "price", json_is_number(price) ? price : json_null(),
+		                         "amount", money(ore), "case_ids", ids[i]));
 	}
+	/* then the cases priced by category kind, then by price class; `channel` names the
+	 * basis's key so the files' "Kanal" column says what was priced */
+	for (size_t i = 0; i < REPORT_NKINDS; i++) {
+		size_t count = json_array_size(kind_ids[i]);
+		json_t *price = json_object_get(kind_prices, report_kinds[i]);
+		int64_t ore;
+
+		if (err || count == 0) {
+			json_decref(kind_ids[i]);
+			continue;
+		}
+		ore = llround(json_number_value(price) * 100.0) * (int64_t)count;
+		*total += ore;
+		*ncases += (int64_t)count;
+		json_array_append_new(lines,
+		                      json_pack("{s:s,s:s,s:s,s:s,s:I,s:O,s:o,s:o}", "kind",
+		                                "cases", "channel", report_kinds[i], "price_basis",
+		                                "category_kind", "price_key", report_kinds[i],
+		                                "count", (json_int_t)count, "price", price,
+		                                "amount", money(ore), "case_ids", kind_ids[i]));
+	}
+	if (!err) {
+		const char *cls;
+		json_t *arr;
+
+		json_object_foreach(class_ids, cls, arr)
+		{
+			size_t count = json_array_size(arr);
+			json_t *price = json_object_get(class_prices, cls);
+			int64_t ore = llround(json_number_value(price) * 100.0) * (int64_t)count;
+
+			*total += ore;
+			*ncases += (int64_t)count;
+			json_array_append_new(lines,
+			                      json_pack("{s:s,s:s,s:s,s:s,s:I,s:O,s:o,s:O}", "kind",
+			                                "cases", "channel", cls, "price_basis",
+			                                "price_class", "price_key", cls, "count",
+			                                (json_int_t)count, "price", price, "amount",
+			                                money(ore), "case_ids", arr));
+		}
+	}
+	json_decref(class_ids);
 	if (!err && a->has_fixed) {
 		int days = (int)(calendar_date_to_days(&to) - calendar_date_to_days(&from)) + 1;
 		int year_days = calendar_date_valid(m->y, 2, 29) ? 366 : 365;

@@ -35,9 +35,10 @@ int report_month_parse(const char *s, struct report_month *out);
 int report_monthly(struct db *db, const struct principal *who, const char *month, int64_t client_id,
                    json_t **out);
 
-/* Invoice basis: per agreement valid in the month, handled cases per channel × the
- * agreement's price, and the fixed annual price prorated by days; with the case ids
- * behind each line and totals per client. Same access rules as report_monthly. */
+/* Invoice basis: per agreement valid in the month, handled cases (outcome set: a case that
+ * came in without an agent counts once an agent has handled it, in the month it was
+ * received) per channel × the agreement's price, and the fixed annual price prorated by days; with
+ * the case ids behind each line and totals per client. Same access rules as report_monthly. */
 int report_invoice(struct db *db, const struct principal *who, const char *month, int64_t client_id,
                    json_t **out);
 
@@ -92,13 +93,15 @@ struct report_figures {
 
 /* The tables of a period: group × client, then one per breakdown. */
 enum report_table {
-	REPORT_ROWS,     /* group × client */
-	REPORT_GROUPS,   /* with calls and satisfaction */
-	REPORT_CLIENTS,  /* cases only */
-	REPORT_UNITS,    /* with calls and satisfaction */
-	REPORT_KINDS,    /* cases only; `ki` indexes report_kinds */
-	REPORT_CHANNELS, /* cases only; `ki` indexes report_channels */
-	REPORT_AGENTS,   /* outcomes and satisfaction, no channels */
+	REPORT_ROWS,         /* group × client */
+	REPORT_GROUPS,       /* with calls and satisfaction */
+	REPORT_CLIENTS,      /* cases only */
+	REPORT_UNITS,        /* with calls and satisfaction */
+	REPORT_KINDS,        /* cases only; `ki` indexes report_kinds */
+	REPORT_CHANNELS,     /* cases only; `ki` indexes report_channels */
+	REPORT_AGENTS,       /* outcomes and satisfaction, no channels */
+	REPORT_CATEGORIES,   /* cases only, per category (id: the category) */
+	REPORT_CLIENT_UNITS, /* cases only, per department sub-unit (id 0: none named) */
 	REPORT_NTABLES
 };
 
@@ -182,15 +185,24 @@ struct report_mail {
  * that fall on Swedish working days (Stockholm dates). */
 int64_t report_working_seconds(int64_t from, int64_t to);
 
+/* What a period report may be narrowed to besides the client: one category, one sub-unit
+ * of the department (client_units). 0: not narrowed. Cases only: the queue's call figures
+ * and the survey answers are per group and stay as they are. */
+struct report_filter {
+	int64_t category_id;
+	int64_t client_unit_id;
+};
+
 struct report {
 	enum report_period_kind kind;
-	int64_t client_id;         /* 0: every client */
-	struct report_part cur;    /* the period asked for; rows with prev, change, vs_* */
-	struct report_part prev;   /* the period before, as a plain comparison */
-	bool busy;                 /* busy_hours holds the period's profile */
-	int busy_days;             /* days in the period */
-	int64_t busy_hours[7][24]; /* offered calls per Stockholm weekday (Monday 0) × hour */
-	struct report_mail mail;   /* the period's e-mail answer times */
+	int64_t client_id;           /* 0: every client */
+	struct report_filter filter; /* as asked */
+	struct report_part cur;      /* the period asked for; rows with prev, change, vs_* */
+	struct report_part prev;     /* the period before, as a plain comparison */
+	bool busy;                   /* busy_hours holds the period's profile */
+	int busy_days;               /* days in the period */
+	int64_t busy_hours[7][24];   /* offered calls per Stockholm weekday (Monday 0) × hour */
+	struct report_mail mail;     /* the period's e-mail answer times */
 };
 
 /* The category kinds' names in the database ("question", …, "fault_report"). */
@@ -200,13 +212,21 @@ extern const char *const report_kinds[REPORT_NKINDS];
  * caller's, free it with report_free. */
 int report_build(struct db *db, const struct principal *who, const char *period, int64_t client_id,
                  struct report **out);
+/* As report_build, narrowed by `f` (NULL: not narrowed). A sub-unit must belong to the
+ * client the reader may see: a client viewer naming another department's sub-unit gets
+ * EPERM; an unknown category or sub-unit is ENOENT. */
+int report_build_filtered(struct db *db, const struct principal *who, const char *period,
+                          int64_t client_id, const struct report_filter *f, struct report **out);
 void report_free(struct report *rep);
 /* The report as the API answers it (report_period's JSON); *out a new reference. */
 int report_json(const struct report *rep, json_t **out);
 
-/* The reports as CSV for Swedish Excel: UTF-8, ';' between fields, decimal comma, a
- * header row with Swedish column names. The monthly (period) report is several tables,
- * each after an empty line with its own header: cases per group × client, calls per group,
+/* The byte order mark the CSV files begin with: without it Excel reads UTF-8 as
+ * Windows-1252 ("MÃ¥nad"). */
+#define REPORT_CSV_BOM "\xEF\xBB\xBF"
+/* The reports as CSV for Swedish Excel: UTF-8 with a byte order mark, ';' between fields,
+ * decimal comma, a header row with Swedish column names. The monthly (period) report is several
+ * tables, each after an empty line with its own header: cases per group × client, calls per group,
  * one per breakdown (group, client, unit, kind, channel, agent) and the busy hours. */
 int report_monthly_csv(const struct report *rep, FILE *f);
 int report_invoice_csv(const json_t *invoice, FILE *f);
@@ -298,23 +318,26 @@ int64_t report_day_of(int64_t t);
 
 /* What one case counts under in the rollups. */
 struct report_case_key {
-	int64_t day;       /* Stockholm day of received_at */
-	int64_t group_id;  /* the case's group */
-	int64_t client_id; /* the case's client */
-	int64_t agent_id;  /* who logged it, 0 for none */
-	char kind[16];     /* the category's kind */
-	char channel[8];   /* the case's channel */
-	char outcome[20];  /* the case's outcome */
+	int64_t day;            /* Stockholm day of received_at */
+	int64_t group_id;       /* the case's group */
+	int64_t client_id;      /* the case's client */
+	int64_t agent_id;       /* who logged it, 0 for none */
+	int64_t category_id;    /* the case's category (report_detail_days) */
+	int64_t client_unit_id; /* the department's sub-unit named on the case, 0 for none */
+	char kind[16];          /* the category's kind */
+	char channel[8];        /* the case's channel */
+	char outcome[20];       /* the case's outcome */
 };
 
 /* Adds n (may be negative) cases under `k`, inside the caller's transaction. */
 int report_rollup_add(struct db *db, const struct report_case_key *k, int64_t n);
 /* Counts case `case_id` as it is now in (sign 1) or out of (sign -1) the rollups; called
  * by the case log in the transaction that writes the case: +1 after an insert, -1 before
- * and +1 after an update. ENOENT when there is no such case. */
+ * and +1 after an update. A case not yet handled (outcome NULL: it came in without an
+ * agent) counts nowhere until its outcome is set. ENOENT when there is no such case. */
 int report_rollup_case(struct db *db, int64_t case_id, int sign);
-/* Empties the rollups and counts every case again, in one transaction; *ncases (may be
- * NULL) gets the number of cases counted. */
+/* Empties the rollups and counts every handled case again, in one transaction; *ncases
+ * (may be NULL) gets the number of cases counted. */
 int report_rollup_rebuild(struct db *db, int64_t *ncases);
 
 /* ======================================================================

@@ -168,9 +168,10 @@ static void breakdown_tables(FILE *f, const struct report *rep, const char *lead
 		enum report_table t;
 		const char *title;
 	} dims[] = {
-	        {REPORT_GROUPS, "Svarsgrupp"}, {REPORT_CLIENTS, "Förvaltning"},
-	        {REPORT_UNITS, "Enhet"},       {REPORT_KINDS, "Ärendetyp"},
-	        {REPORT_CHANNELS, "Kanal"},    {REPORT_AGENTS, "Handläggare"},
+	        {REPORT_GROUPS, "Svarsgrupp"},   {REPORT_CLIENTS, "Förvaltning"},
+	        {REPORT_UNITS, "Enhet"},         {REPORT_KINDS, "Ärendetyp"},
+	        {REPORT_CHANNELS, "Kanal"},      {REPORT_AGENTS, "Handläggare"},
+	        {REPORT_CATEGORIES, "Kategori"}, {REPORT_CLIENT_UNITS, "Underenhet"},
 	};
 
 	for (size_t d = 0; d < N(dims); d++) {
@@ -240,6 +241,7 @@ int report_monthly_csv(const struct report *rep, FILE *f)
 	const char *month = rep->cur.label, *pmonth = rep->prev.label;
 	const struct report_row *total = &rep->cur.total;
 
+	fputs(REPORT_CSV_BOM, f);
 	put_header(f, lead1, N(lead1), case_cols, N(case_cols));
 	for (size_t i = 0; i < rep->cur.t[REPORT_ROWS].n; i++) {
 		const struct report_row *r = &rep->cur.t[REPORT_ROWS].v[i];
@@ -287,6 +289,7 @@ int report_invoice_csv(const json_t *inv, FILE *f)
 
 	if (!month)
 		return EINVAL;
+	fputs(REPORT_CSV_BOM, f);
 	fputs("Månad;Förvaltning;Avtal;Rad;Kanal;Antal;Pris (kr);Belopp (kr);Ärenden\r\n", f);
 	json_array_foreach(json_object_get(inv, "agreements"), i, a)
 	{

@@ -223,7 +223,18 @@ struct table {
 	size_t n, cap;
 };
 
-enum { T_ROWS, T_GROUPS, T_CLIENTS, T_UNITS, T_KINDS, T_CHANNELS, T_AGENTS, NTABLES };
+enum {
+	T_ROWS,
+	T_GROUPS,
+	T_CLIENTS,
+	T_UNITS,
+	T_KINDS,
+	T_CHANNELS,
+	T_AGENTS,
+	T_CATEGORIES,
+	T_CLIENT_UNITS,
+	NTABLES
+};
 
 /* Everything one period's report adds up. */
 struct agg {
@@ -338,17 +349,69 @@ static int rollup_query(struct db *db, struct stmt **sp, const char *q,
 	return 0;
 }
 
-static int collect_cases(struct db *db, const struct report_period *p, int64_t client_id,
-                         struct agg *a)
+/* Narrowed to a category or a sub-unit: ?4 category, ?5 sub-unit (0: any). */
+static bool narrowed(const struct report_filter *f)
+{
+	return f->category_id || f->client_unit_id;
+}
+
+static void bind_filter(struct stmt *s, const struct report_filter *f)
+{
+	stmt_bind_int(s, 4, f->category_id);
+	stmt_bind_int(s, 5, f->client_unit_id);
+}
+
+/* Per category and per sub-unit, from the detail rollup. */
+static int collect_details(struct db *db, const struct report_period *p, int64_t client_id,
+                           const struct report_filter *f, struct agg *a)
 {
 	static const char q[] =
-	        "SELECT group_id, client_id, kind, channel, outcome, n FROM report_case_days"
-	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3) AND n <> 0";
+	        "SELECT category_id, client_unit_id, kind, channel, outcome, SUM(n)"
+	        " FROM report_detail_days WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = "
+	        "?3)"
+	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0"
+	        " GROUP BY category_id, client_unit_id, kind, channel, outcome";
 	struct stmt *s;
 	int err = rollup_query(db, &s, q, p, client_id);
 
 	if (err)
 		return err;
+	bind_filter(s, f);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		int ki = index_of(kinds, NKINDS, stmt_text(s, 2));
+		int ch = index_of(report_channels, REPORT_NCHANNELS, stmt_text(s, 3));
+		int oc = index_of(outcomes, 4, stmt_text(s, 4));
+		struct entry *e1 = find(&a->t[T_CATEGORIES], stmt_int(s, 0), 0, 0),
+		             *e2 = e1 ? find(&a->t[T_CLIENT_UNITS], stmt_int(s, 1), 0, 0) : NULL;
+
+		if (!e2) {
+			err = ENOMEM;
+			break;
+		}
+		counts_add(&e1->c, oc, ch, ki, stmt_int(s, 5));
+		counts_add(&e2->c, oc, ch, ki, stmt_int(s, 5));
+	}
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+static int collect_cases(struct db *db, const struct report_period *p, int64_t client_id,
+                         const struct report_filter *f, struct agg *a)
+{
+	static const char q_all[] =
+	        "SELECT group_id, client_id, kind, channel, outcome, n FROM report_case_days"
+	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3) AND n <> 0";
+	static const char q_narrow[] =
+	        "SELECT group_id, client_id, kind, channel, outcome, n FROM report_detail_days"
+	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
+	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0";
+	struct stmt *s;
+	int err = rollup_query(db, &s, narrowed(f) ? q_narrow : q_all, p, client_id);
+
+	if (err)
+		return err;
+	if (narrowed(f))
+		bind_filter(s, f);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		int64_t g = stmt_int(s, 0), c = stmt_int(s, 1), n = stmt_int(s, 5);
 		int ki = index_of(kinds, NKINDS, stmt_text(s, 2));
@@ -376,16 +439,22 @@ static int collect_cases(struct db *db, const struct report_period *p, int64_t c
 }
 
 static int collect_agents(struct db *db, const struct report_period *p, int64_t client_id,
-                          struct agg *a)
+                          const struct report_filter *f, struct agg *a)
 {
-	static const char q[] = "SELECT agent_id, outcome, n FROM report_agent_days"
-	                        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
-	                        " AND n <> 0";
+	static const char q_all[] = "SELECT agent_id, outcome, n FROM report_agent_days"
+	                            " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
+	                            " AND n <> 0";
+	static const char q_narrow[] =
+	        "SELECT agent_id, outcome, n FROM report_detail_days"
+	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
+	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0";
 	struct stmt *s;
-	int err = rollup_query(db, &s, q, p, client_id);
+	int err = rollup_query(db, &s, narrowed(f) ? q_narrow : q_all, p, client_id);
 
 	if (err)
 		return err;
+	if (narrowed(f))
+		bind_filter(s, f);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		struct entry *e = find(&a->t[T_AGENTS], stmt_int(s, 0), 0, 0);
 
@@ -529,16 +598,19 @@ static int collect_survey(struct db *db, const struct report_period *p, struct a
 	return err == DB_DONE ? 0 : err;
 }
 
-static int collect(struct db *db, const struct report_period *p, int64_t client_id, struct agg *a)
+static int collect(struct db *db, const struct report_period *p, int64_t client_id,
+                   const struct report_filter *f, struct agg *a)
 {
 	int err;
 
 	memset(a, 0, sizeof(*a));
 	err = load_groups(db, a);
 	if (!err)
-		err = collect_cases(db, p, client_id, a);
+		err = collect_cases(db, p, client_id, f, a);
 	if (!err)
-		err = collect_agents(db, p, client_id, a);
+		err = collect_agents(db, p, client_id, f, a);
+	if (!err)
+		err = collect_details(db, p, client_id, f, a);
 	if (!err)
 		err = collect_calls(db, p, client_id, a);
 	if (!err)
@@ -618,10 +690,15 @@ static const char *name_of(struct db *db, int table, int64_t id, char *buf, size
 	        "SELECT name FROM clients WHERE id = ?",
 	        "SELECT name FROM units WHERE id = ?",
 	        "SELECT display_name FROM users WHERE id = ?",
+	        "SELECT name FROM categories WHERE id = ?",
+	        "SELECT name FROM client_units WHERE id = ?",
 	};
 	struct stmt *s;
 
-	snprintf(buf, n, "%s", table == 3 && id == 0 ? "Ingen handläggare" : "");
+	snprintf(buf, n, "%s",
+	         table == 3 && id == 0   ? "Ingen handläggare"
+	         : table == 5 && id == 0 ? "Ingen underenhet angiven"
+	                                 : "");
 	if (db_prepare(db, &s, q[table], true))
 		return buf;
 	stmt_bind_int(s, 1, id);
@@ -653,7 +730,7 @@ static void row_shape(struct report_row *r, int t)
 static int part_set(struct db *db, const struct report_period *p, struct agg *a,
                     struct report_part *out)
 {
-	static const int name_table[NTABLES] = {0, 0, 1, 2, -1, -1, 3};
+	static const int name_table[NTABLES] = {0, 0, 1, 2, -1, -1, 3, 4, 5};
 
 	snprintf(out->label, sizeof(out->label), "%s", p->label);
 	out->from = p->from;
@@ -787,6 +864,15 @@ int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int6
 int report_build(struct db *db, const struct principal *who, const char *period, int64_t client_id,
                  struct report **out)
 {
+	return report_build_filtered(db, who, period, client_id, NULL, out);
+}
+
+int report_build_filtered(struct db *db, const struct principal *who, const char *period,
+                          int64_t client_id, const struct report_filter *filter,
+                          struct report **out)
+{
+	static const struct report_filter none = {0};
+	const struct report_filter *f = filter ? filter : &none;
 	struct report_period p, pp;
 	struct report *rep;
 	struct agg a, pa;
@@ -798,18 +884,32 @@ int report_build(struct db *db, const struct principal *who, const char *period,
 	err = report_access_check(who, &client_id);
 	if (err)
 		return err;
+	if (f->category_id &&
+	    db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM categories WHERE id = ?)",
+	                  f->category_id) != 1)
+		return ENOENT;
+	if (f->client_unit_id) {
+		int64_t owner = db_scalar_int(db, "SELECT client_id FROM client_units WHERE id = ?",
+		                              f->client_unit_id);
+		if (owner <= 0)
+			return ENOENT;
+		/* a department sees its own sub-units only */
+		if (who->role == ROLE_CLIENT_VIEWER && owner != who->client_id)
+			return EPERM;
+	}
 	report_period_previous(&p, &pp);
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return ENOMEM;
 	rep->kind = p.kind;
 	rep->client_id = client_id;
-	err = collect(db, &p, client_id, &a);
+	rep->filter = *f;
+	err = collect(db, &p, client_id, f, &a);
 	if (err) {
 		free(rep);
 		return err;
 	}
-	err = collect(db, &pp, client_id, &pa);
+	err = collect(db, &pp, client_id, f, &pa);
 	if (err) {
 		agg_free(&a);
 		free(rep);
@@ -958,6 +1058,14 @@ static json_t *row_json(int t, const struct report_row *r)
 	case REPORT_CHANNELS:
 		json_object_set_new(o, "channel", json_string(report_channels[r->ki]));
 		break;
+	case REPORT_CATEGORIES:
+		json_object_set_new(o, "category_id", json_integer(r->id));
+		json_object_set_new(o, "category_name", json_string(r->name));
+		break;
+	case REPORT_CLIENT_UNITS:
+		json_object_set_new(o, "client_unit_id", r->id ? json_integer(r->id) : json_null());
+		json_object_set_new(o, "client_unit_name", json_string(r->name));
+		break;
 	default:
 		json_object_set_new(o, "agent_id", json_integer(r->id));
 		json_object_set_new(o, "agent_name", json_string(r->name));
@@ -1037,8 +1145,9 @@ static json_t *part_json(const struct report_part *p, bool compared)
 int report_json(const struct report *rep, json_t **out)
 {
 	static const char *const kind_names[] = {"month", "tertial", "year", "range"};
-	static const char *const names[] = {"rows",  "groups",   "clients", "units",
-	                                    "kinds", "channels", "agents"};
+	static const char *const names[] = {"rows",   "groups",     "clients",
+	                                    "units",  "kinds",      "channels",
+	                                    "agents", "categories", "client_units"};
 	json_t *o, *b = json_object(), *chg = json_object();
 
 	o = part_json(&rep->cur, true);
@@ -1062,6 +1171,12 @@ int report_json(const struct report *rep, json_t **out)
 	json_object_set_new(o, "kind", json_string(kind_names[rep->kind]));
 	json_object_set_new(o, "client_id",
 	                    rep->client_id ? json_integer(rep->client_id) : json_null());
+	json_object_set_new(o, "category_id",
+	                    rep->filter.category_id ? json_integer(rep->filter.category_id)
+	                                            : json_null());
+	json_object_set_new(o, "client_unit_id",
+	                    rep->filter.client_unit_id ? json_integer(rep->filter.client_unit_id)
+	                                               : json_null());
 	figures_json(chg, &rep->cur.total, &rep->cur.total.change, false);
 	json_object_set_new(o, "change", chg);
 	json_object_set_new(json_object_get(o, "totals"), "vs_target",

@@ -1,6 +1,7 @@
 /* The report module's tables (migration module "report"): case rollups per Stockholm day,
  * kept in step with the case log, rebuilt from it on demand; and the stored reports. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,12 +53,39 @@ static const struct migration report_migrations[] = {
          " wait_answered_ms, longest_wait_ms, handled, talk_ms, wrapup_ms);"
          "CREATE INDEX report_survey_answers ON tel_survey_answers(prompt, t_ms, group_id,"
          " agent_id, answer);"},
+        /* Reports per category and per department sub-unit (issue 15), and any report
+         * narrowed to one of them: the case rollup with both named, and the agent (a
+         * narrowed report's agents table). Filled from the case log right after the
+         * migration (report_store_migrate), kept by the same observer. */
+        {3, "case rollups per category and department sub-unit",
+         "CREATE TABLE report_detail_days ("
+         " day INTEGER NOT NULL,"
+         " group_id INTEGER NOT NULL,"
+         " client_id INTEGER NOT NULL,"
+         " client_unit_id INTEGER NOT NULL," /* 0: none named */
+         " category_id INTEGER NOT NULL,"
+         " kind TEXT NOT NULL,"
+         " channel TEXT NOT NULL,"
+         " outcome TEXT NOT NULL,"
+         " agent_id INTEGER NOT NULL,"
+         " n INTEGER NOT NULL,"
+         " PRIMARY KEY (day, group_id, client_id, client_unit_id, category_id, kind, channel,"
+         " outcome, agent_id)"
+         ") STRICT, WITHOUT ROWID;"},
 };
 
 int report_store_migrate(struct db *db)
 {
-	return db_migrate(db, "report", report_migrations,
-	                  sizeof(report_migrations) / sizeof(report_migrations[0]));
+	int err = db_migrate(db, "report", report_migrations,
+	                     sizeof(report_migrations) / sizeof(report_migrations[0]));
+
+	/* the detail rollup arrived after cases were counted: count them again, once */
+	if (!err &&
+	    db_scalar_intv(db, "SELECT EXISTS(SELECT 1 FROM report_detail_days)", NULL, 0) == 0 &&
+	    db_scalar_intv(db, "SELECT EXISTS(SELECT 1 FROM report_case_days WHERE n <> 0)", NULL,
+	                   0) == 1)
+		err = report_rollup_rebuild(db, NULL);
+	return err;
 }
 
 int64_t report_day_of(int64_t t)
@@ -78,6 +106,11 @@ int report_rollup_add(struct db *db, const struct report_case_key *k, int64_t n)
 	        "INSERT INTO report_agent_days(day, agent_id, group_id, client_id, outcome, n)"
 	        " VALUES (?,?,?,?,?,?) ON CONFLICT (day, agent_id, group_id, client_id, outcome)"
 	        " DO UPDATE SET n = n + excluded.n";
+	static const char q3[] =
+	        "INSERT INTO report_detail_days(day, group_id, client_id, client_unit_id,"
+	        " category_id, kind, channel, outcome, agent_id, n) VALUES (?,?,?,?,?,?,?,?,?,?)"
+	        " ON CONFLICT (day, group_id, client_id, client_unit_id, category_id, kind,"
+	        " channel, outcome, agent_id) DO UPDATE SET n = n + excluded.n";
 	struct stmt *s;
 	int err = db_prepare(db, &s, q1, true);
 
@@ -105,13 +138,31 @@ int report_rollup_add(struct db *db, const struct report_case_key *k, int64_t n)
 	stmt_bind_int(s, 6, n);
 	err = stmt_step(s);
 	stmt_done(s);
+	if (err != DB_DONE)
+		return err == DB_ROW ? EIO : err;
+	err = db_prepare(db, &s, q3, true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, k->day);
+	stmt_bind_int(s, 2, k->group_id);
+	stmt_bind_int(s, 3, k->client_id);
+	stmt_bind_int(s, 4, k->client_unit_id);
+	stmt_bind_int(s, 5, k->category_id);
+	stmt_bind_text(s, 6, k->kind);
+	stmt_bind_text(s, 7, k->channel);
+	stmt_bind_text(s, 8, k->outcome);
+	stmt_bind_int(s, 9, k->agent_id);
+	stmt_bind_int(s, 10, n);
+	err = stmt_step(s);
+	stmt_done(s);
 	return err == DB_DONE ? 0 : err == DB_ROW ? EIO : err;
 }
 
 /* The rollup key of the row the statement stands on (columns as in CASE_KEY_COLS). */
 #define CASE_KEY_COLS                                                                              \
 	"c.received_at, c.group_id, c.client_id, k.kind, c.channel, c.outcome,"                    \
-	" COALESCE(c.agent_id, 0) FROM cases c JOIN categories k ON k.id = c.category_id"
+	" COALESCE(c.agent_id, 0), c.category_id, COALESCE(c.client_unit_id, 0)"                   \
+	" FROM cases c JOIN categories k ON k.id = c.category_id"
 
 static void key_of(struct stmt *s, struct report_case_key *k)
 {
@@ -122,11 +173,14 @@ static void key_of(struct stmt *s, struct report_case_key *k)
 	snprintf(k->channel, sizeof(k->channel), "%s", stmt_text(s, 4));
 	snprintf(k->outcome, sizeof(k->outcome), "%s", stmt_text(s, 5));
 	k->agent_id = stmt_int(s, 6);
+	k->category_id = stmt_int(s, 7);
+	k->client_unit_id = stmt_int(s, 8);
 }
 
 int report_rollup_case(struct db *db, int64_t case_id, int sign)
 {
 	static const char q[] = "SELECT " CASE_KEY_COLS " WHERE c.id = ?";
+	bool unhandled = false;
 	struct report_case_key k;
 	struct stmt *s;
 	int err;
@@ -138,24 +192,30 @@ int report_rollup_case(struct db *db, int64_t case_id, int sign)
 		return err;
 	stmt_bind_int(s, 1, case_id);
 	err = stmt_step(s);
-	if (err == DB_ROW)
+	if (err == DB_ROW) {
+		unhandled = stmt_is_null(s, 5);
 		key_of(s, &k);
+	}
 	stmt_done(s);
 	if (err != DB_ROW)
 		return err == DB_DONE ? ENOENT : err;
-	return report_rollup_add(db, &k, sign);
+	/* A case not yet handled by an agent (no outcome) counts nowhere: it comes in when
+	 * the outcome is set (-1 before that change finds it unhandled, +1 after counts it). */
+	return unhandled ? 0 : report_rollup_add(db, &k, sign);
 }
 
 int report_rollup_rebuild(struct db *db, int64_t *ncases)
 {
-	static const char q[] = "SELECT " CASE_KEY_COLS " ORDER BY c.received_at";
+	static const char q[] = "SELECT " CASE_KEY_COLS " WHERE c.outcome IS NOT NULL"
+	                        " ORDER BY c.received_at";
 	struct stmt *s;
 	int64_t n = 0;
 	int err = db_begin(db);
 
 	if (err)
 		return err;
-	err = db_exec(db, "DELETE FROM report_case_days; DELETE FROM report_agent_days;");
+	err = db_exec(db, "DELETE FROM report_case_days; DELETE FROM report_agent_days;"
+	                  " DELETE FROM report_detail_days;");
 	if (!err)
 		err = db_prepare(db, &s, q, false);
 	if (err) {

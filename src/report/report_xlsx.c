@@ -394,9 +394,10 @@ static int monthly_breakdowns(struct book *b, const struct report *rep, const ch
 		enum report_table t;
 		const char *title;
 	} dims[] = {
-	        {REPORT_GROUPS, "Per svarsgrupp"}, {REPORT_CLIENTS, "Per förvaltning"},
-	        {REPORT_UNITS, "Per enhet"},       {REPORT_KINDS, "Per ärendetyp"},
-	        {REPORT_CHANNELS, "Per kanal"},    {REPORT_AGENTS, "Per handläggare"},
+	        {REPORT_GROUPS, "Per svarsgrupp"},   {REPORT_CLIENTS, "Per förvaltning"},
+	        {REPORT_UNITS, "Per enhet"},         {REPORT_KINDS, "Per ärendetyp"},
+	        {REPORT_CHANNELS, "Per kanal"},      {REPORT_AGENTS, "Per handläggare"},
+	        {REPORT_CATEGORIES, "Per kategori"}, {REPORT_CLIENT_UNITS, "Per underenhet"},
 	};
 	lxw_worksheet *ws;
 	int row = HEAD_ROW + 1;

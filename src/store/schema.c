@@ -391,6 +391,29 @@ static const struct migration core_migrations[] = {
          ") STRICT;"
          "CREATE INDEX legal_holds_case ON legal_holds(case_id) WHERE released_at IS NULL;"
          "CREATE INDEX legal_holds_citizen ON legal_holds(citizen_id) WHERE released_at IS NULL;"},
+        /* A contact that arrives without an agent (Tyck till, e-mail) is open work with no
+         * outcome until an agent handles it (issue 15): cases.outcome becomes nullable.
+         * SQLite cannot drop a NOT NULL by ALTER TABLE, and rebuilding the case log would
+         * cascade into attachments and every table that names a case; removing a NOT NULL
+         * is the one schema edit SQLite documents as safe through writable_schema (no stored
+         * row becomes invalid; RESET reloads the schema in this connection and bumps the
+         * schema cookie for the others). A fault report may name a place: an address and
+         * optionally WGS 84 coordinates (both or neither). */
+        {10, "unhandled cases (outcome NULL); the place of a fault report",
+         "PRAGMA writable_schema=ON;"
+         "UPDATE sqlite_schema SET sql = replace(sql, ' outcome TEXT NOT NULL CHECK',"
+         " ' outcome TEXT CHECK') WHERE type = 'table' AND name = 'cases';"
+         "PRAGMA writable_schema=RESET;"
+         "ALTER TABLE cases ADD COLUMN place_address TEXT;"
+         "ALTER TABLE cases ADD COLUMN place_lat REAL CHECK (place_lat IS NULL OR"
+         " place_lat BETWEEN -90 AND 90);"
+         "ALTER TABLE cases ADD COLUMN place_lon REAL CHECK (place_lon IS NULL OR"
+         " place_lon BETWEEN -180 AND 180);"
+         "CREATE INDEX cases_unhandled ON cases(received_at) WHERE outcome IS NULL;"},
+        /* Prices by complexity (issue 15): an agreement may price a category kind or a
+         * named price class ("enkel", "komplex") besides a channel; a category names its
+         * class. See report.c's invoice for which price applies. */
+        {11, "price class of a category", "ALTER TABLE categories ADD COLUMN price_class TEXT;"},
 };
 
 int schema_migrate(struct db *db)

@@ -196,6 +196,34 @@ class DeptTest(ServerTest):
         self.assertProblem(r, 422, "handover.client_unit_id")
         self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM cases")[0][0], before)
 
+        # the department's report per sub-unit and per category, and narrowed to either
+        import datetime
+        import zoneinfo
+        month = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
+        r = self.api("GET", f"/api/v1/reports/period?period={month}", user="viewer.aldre")
+        self.assertEqual(r.status, 200, r)
+        units = {u["client_unit_id"]: u for u in r.json["breakdowns"]["client_units"]}
+        self.assertEqual((units[unit]["client_unit_name"], units[unit]["cases"]), ("Hemtjänst norr", 1))
+        cats = {x["category_id"]: x["cases"] for x in r.json["breakdowns"]["categories"]}
+        self.assertEqual(sum(cats.values()), r.json["totals"]["cases"])
+        self.assertEqual(sum(u["cases"] for u in units.values()), r.json["totals"]["cases"])
+        r = self.api("GET", f"/api/v1/reports/period?period={month}&client_unit_id={unit}", user="viewer.aldre")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["client_unit_id"], r.json["totals"]["cases"], r.json["totals"]["handed_over"]),
+                         (unit, 1, 1))
+        r = self.api("GET", f"/api/v1/reports/period?period={month}&category_id={self.cat_handover}",
+                     user="viewer.aldre")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["totals"]["cases"], cats[self.cat_handover])
+        self.assertEqual([x["category_id"] for x in r.json["breakdowns"]["categories"]], [self.cat_handover])
+        # another department's sub-unit, unknown and bad ids
+        self.assertProblem(self.api("GET", f"/api/v1/reports/period?period={month}&client_unit_id={r2.json['id']}",
+                                    user="viewer.aldre"), 403)
+        self.assertProblem(self.api("GET", f"/api/v1/reports/period?period={month}&client_unit_id=99999"), 404)
+        self.assertProblem(self.api("GET", f"/api/v1/reports/period?period={month}&category_id=99999"), 404)
+        self.assertProblem(self.api("GET", f"/api/v1/reports/period?period={month}&category_id=x"), 400,
+                           "category_id")
+
     def test_lead_sees_what_waited_longest(self):
         self.create()
         r = self.api("GET", "/api/v1/cases/waiting?limit=5", user="lead.aldre")

@@ -28,7 +28,8 @@ class PublicApiTest(ServerTest):
         self.assertEqual(aldre["busy"]["weeks"], 8)
         self.assertEqual([len(row) for row in aldre["busy"]["offered"]], [24] * 7)
         self.assertIn("Trafikkontoret", [c["name"] for c in r.json["feedback"]["clients"]])
-        self.assertEqual(r.json["feedback"]["kinds"], ["complaint", "praise", "idea", "opinion"])
+        self.assertEqual(r.json["feedback"]["kinds"],
+                         ["complaint", "praise", "idea", "opinion", "fault_report"])
 
     def test_busy_chart_counts_offered_calls(self):
         admin, peter = self.srv.login("admin"), self.srv.login("peter")
@@ -63,7 +64,8 @@ class PublicApiTest(ServerTest):
             self.assertNotIn(personal, r.body)
         case = self.api("GET", f"/api/v1/cases/{r.json['case_id']}").json
         self.assertEqual((case["channel"], case["group_id"], case["client_id"], case["summary"], case["outcome"]),
-                         ("web", 1, 3, FEEDBACK["message"], "resolved"), case)
+                         ("web", 1, 3, FEEDBACK["message"], None), case)
+        self.assertEqual((case["status"], case["handled"], case["agent_id"]), ("open", False, None), case)
         self.assertEqual(case["citizen"]["email"], "nora@example.se", case)
         cat = self.srv.sql("SELECT kind FROM categories WHERE id = ?", case["category_id"])
         self.assertEqual(cat, [("praise",)])
@@ -71,8 +73,70 @@ class PublicApiTest(ServerTest):
                              " ORDER BY id", r.json["case_id"])
         self.assertEqual(audit[:2], [("create", None), ("public_feedback", None)], audit)
 
+    def test_feedback_is_open_and_unbilled_until_an_agent_handles_it(self):
+        import datetime
+        import zoneinfo
+        month = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
+
+        def figures():
+            rep = self.api("GET", f"/api/v1/reports/monthly?month={month}&client_id=3").json
+            inv = self.api("GET", f"/api/v1/reports/invoice?month={month}&client_id=3").json
+            billed = [i for a in inv["agreements"] for ln in a["lines"] for i in ln.get("case_ids", [])]
+            return rep["totals"]["cases"], rep["totals"]["channels"]["web"], inv["amount"], billed
+
+        before = figures()
+        r = self.post(dict(FEEDBACK, message="Synpunkt som ingen har läst än."))
+        self.assertEqual(r.status, 201, r)
+        cid = r.json["case_id"]
+        case = self.api("GET", f"/api/v1/cases/{cid}").json
+        self.assertEqual((case["status"], case["outcome"], case["handled"]), ("open", None, False))
+        # open work: listed as unhandled, not counted, not billed
+        unhandled = self.api("GET", "/api/v1/cases?outcome=none&limit=200").json["items"]
+        self.assertIn(cid, [c["id"] for c in unhandled])
+        self.assertTrue(all(c["outcome"] is None for c in unhandled), unhandled)
+        handled = self.api("GET", "/api/v1/cases?outcome=resolved&limit=200").json["items"]
+        self.assertNotIn(cid, [c["id"] for c in handled])
+        after = figures()
+        self.assertEqual(after[:3], before[:3])
+        self.assertNotIn(cid, after[3])
+        # an agent handles it: now it counts once and is billed at the web price (30 kr)
+        r = self.api("PATCH", f"/api/v1/cases/{cid}", {"outcome": "resolved"}, user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["outcome"], r.json["handled"]), ("resolved", True))
+        self.assertIsNotNone(r.json["agent_id"])
+        cases, web, amount, billed = figures()
+        self.assertEqual((cases, web), (before[0] + 1, before[1] + 1))
+        self.assertAlmostEqual(amount, before[2] + 30.0)
+        self.assertIn(cid, billed)
+        # the outcome cannot be unset again
+        self.assertProblem(self.api("PATCH", f"/api/v1/cases/{cid}", {"outcome": None}), 422, "outcome")
+
+    def test_fault_report_keeps_its_place(self):
+        r = self.post({"kind": "fault_report", "client_id": 3, "message": "Gatlampan är trasig.",
+                       "address": "Ringvägen 12, Stockholm", "latitude": 59.3105, "longitude": 18.0712})
+        self.assertEqual(r.status, 201, r)
+        case = self.api("GET", f"/api/v1/cases/{r.json['case_id']}").json
+        self.assertEqual(case["category_kind"], "fault_report")
+        self.assertEqual(case["place"], {"address": "Ringvägen 12, Stockholm", "latitude": 59.3105,
+                                         "longitude": 18.0712})
+        self.assertIsNone(case["outcome"])
+        # coordinates are optional; an address without a fault report, half a point, or a
+        # point off the globe is refused and nothing is created
+        r = self.post({"kind": "fault_report", "client_id": 3, "message": "Hål i gatan.",
+                       "address": "Hornsgatan 1"})
+        self.assertEqual(r.status, 201, r)
+        n = self.srv.sql("SELECT COUNT(*) FROM cases")[0][0]
+        self.assertProblem(self.post(dict(FEEDBACK, address="Hornsgatan 1")), 422, "address")
+        self.assertProblem(self.post({"kind": "fault_report", "client_id": 3, "message": "x",
+                                      "latitude": 59.3}), 422, "longitude")
+        self.assertProblem(self.post({"kind": "fault_report", "client_id": 3, "message": "x",
+                                      "latitude": 95, "longitude": 18}), 422, "latitude")
+        self.assertProblem(self.post({"kind": "fault_report", "client_id": 3, "message": "x",
+                                      "latitude": "norr", "longitude": 18}), 422, "latitude")
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM cases")[0][0], n)
+
     def test_anonymous_feedback_of_every_kind(self):
-        for kind in ("complaint", "praise", "idea", "opinion"):
+        for kind in ("complaint", "praise", "idea", "opinion", "fault_report"):
             r = self.post({"kind": kind, "client_id": 1, "message": f"Anonym {kind}."})
             self.assertEqual(r.status, 201, (kind, r))
             case = self.api("GET", f"/api/v1/cases/{r.json['case_id']}").json

@@ -157,6 +157,26 @@ class ReportTest(ServerTest):
             self.assertIn("Äldreförvaltningen", strings)
             self.assertNotIn("Kommunstyrelsen", strings)
 
+    def test_csv_opens_in_swedish_excel(self):
+        # UTF-8 with a byte order mark, ';' between fields, decimal comma; as a file
+        status, headers, body = self.get_bytes(
+            f"/api/v1/reports/period?period={self.month}&format=csv", user=VIEWER)
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"], "text/csv; charset=utf-8")
+        self.assertEqual(headers["Content-Disposition"], f'attachment; filename="rapport-{self.month}.csv"')
+        self.assertTrue(body.startswith(b"\xef\xbb\xbfM\xc3\xa5nad;Svarsgrupp;F\xc3\xb6rvaltning;"), body[:60])
+        text = body[3:].decode("utf-8")
+        self.assertIn("Äldreförvaltningen", text)
+        self.assertNotIn("Kommunstyrelsen", text)
+        self.assertRegex(text, r";\d+,\d;")  # a share such as 57,1
+        self.assertIn(";Kategori;", text)
+        status, _, body = self.get_bytes(f"/api/v1/reports/invoice?month={self.month}&format=csv", user=VIEWER)
+        self.assertEqual(status, 200)
+        self.assertTrue(body.startswith("\ufeffMånad;Förvaltning;Avtal;".encode()), body[:60])
+        status, _, _ = self.get_bytes(f"/api/v1/reports/period?period={self.month}&client_id=3&format=csv",
+                                      user=VIEWER)
+        self.assertEqual(status, 403)
+
     def test_monthly_as_pdf_renders(self):
         status, headers, body = self.get_bytes(
             f"/api/v1/reports/monthly?month={self.month}&format=pdf", user="chef.stod")

@@ -124,14 +124,15 @@ static void test_creates_a_web_case_in_the_catch_all_group(void **state)
 	assert_false(valid_has_errors(&fe));
 	assert_true(id > 0);
 	/* Group 3, the general complaint category (the department's own one is bound to a
-	 * handover), channel web, outcome resolved, no agent, the citizen with their e-mail. */
+	 * handover), channel web, open with no outcome (not yet handled), no agent, the
+	 * citizen with their e-mail. */
 	assert_int_equal(
 	        db_scalar_int(
 	                db,
 	                "SELECT COUNT(*) FROM cases c JOIN citizens ci ON ci.id = c.citizen_id"
 	                " WHERE c.id = ? AND c.group_id = 3 AND c.client_id = 7"
 	                " AND c.category_id = 2 AND c.channel = 'web'"
-	                " AND c.outcome = 'resolved' AND c.agent_id IS NULL"
+	                " AND c.outcome IS NULL AND c.status = 'open' AND c.agent_id IS NULL"
 	                " AND c.summary = 'Hemtjänsten kom inte i morse.'"
 	                " AND ci.name = 'Astrid Ek' AND ci.email = 'astrid@example.se'",
 	                id),

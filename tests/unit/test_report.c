@@ -481,6 +481,9 @@ static void test_csv(void **state)
 	assert_int_equal(report_invoice_csv(o, mem), 0);
 	fclose(mem);
 	json_decref(o);
+	/* UTF-8 with a byte order mark, for Swedish Excel */
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Månad;Förvaltning;Avtal;Rad;Kanal;Antal;", 45) ==
+	            0);
 	assert_non_null(strstr(buf, "Månad;Förvaltning;Avtal;Rad;Kanal;Antal;Pris (kr);Belopp "
 	                            "(kr);Ärenden\r\n"));
 	assert_non_null(strstr(buf, "2026-03;Äldreförvaltningen;Avtal Äldre;Ärenden;E-post;1;36,50;"
@@ -495,7 +498,7 @@ static void test_csv(void **state)
 	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
 	report_free(rep);
-	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Månad;Svarsgrupp;Förvaltning;Ärenden;", 41) == 0);
 	/* 7 cases, 4 resolved, 57,1 % (4 / 7), 71,4 % (5 / 7) */
 	assert_non_null(strstr(buf, "2026-03;Totalt;;7;4;1;1;1;57,1;71,4;4;1;0;0;1;1;0;1;1\r\n"));
 	/* then a table per breakdown, each after an empty line with its own header */
@@ -1149,7 +1152,7 @@ static void test_csv_period(void **state)
 	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
 	report_free(rep);
-	assert_true(strncmp(buf, "Period;Svarsgrupp;Förvaltning;Ärenden;", 40) == 0);
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Period;Svarsgrupp;Förvaltning;Ärenden;", 43) == 0);
 	assert_non_null(strstr(buf, "\r\nPeriod;Handläggare;Ärenden;"));
 	/* group 1 in T1: cases 1 2 3 4 7 8 9, resolved 1 4 7 8, guided 2 9, handed over 3;
 	 * FCR 4/7 = 57,1 %, 6/7 = 85,7 %; 57,14 − 80 = −22,9; nothing in 2025-T3; calls
@@ -1196,6 +1199,350 @@ static void test_update_across_month_end(void **state)
 	valid_free(&v);
 	assert_int_equal(report_period(f->db, &admin, "2026-03", 0, &o), 0);
 	INT_AT(o, "totals.complaints", 2); /* 1 and 2 */
+	json_decref(o);
+}
+
+/* Contacts that came in without an agent (Tyck till on the web, e-mail): open, no outcome,
+ * counted nowhere until an agent sets the outcome. Four of them in March, logged as the
+ * intake does (no principal): 11 web 20 March and 12 e-mail 18 March stay unhandled; 13 web
+ * 21 March is resolved and 14 e-mail 22 March (a complaint) guided by agent 3 on 25 March.
+ * Every figure below by hand from test_monthly_figures' and test_invoice's. */
+static int count_h(const char *outcome, const char *channel, bool threat, int64_t n, void *arg)
+{
+	(void)channel;
+	(void)threat;
+	assert_non_null(outcome); /* an unhandled case is never handed to a counter */
+	*(int64_t *)arg += n;
+	return 0;
+}
+
+static int64_t logged(struct fixture *f, const char *sql_check, int64_t id)
+{
+	return db_scalar_int(f->db, sql_check, id);
+}
+
+static void intake_case(struct fixture *f, const char *channel, int group, int client, int category,
+                        const char *received, int64_t expect_id)
+{
+	static const struct principal nobody = {0};
+	struct verrors v;
+	int64_t id = 0;
+	json_t *in = json_pack("{s:i,s:i,s:i,s:s,s:s,s:s}", "group_id", group, "client_id", client,
+	                       "category_id", category, "channel", channel, "summary",
+	                       "Meddelande utan handläggare", "received_at", received);
+
+	valid_init(&v, true);
+	assert_int_equal(case_create(f->db, &nobody, in, 1774425600 /* 25 March */, &id, &v), 0);
+	assert_false(valid_has_errors(&v));
+	valid_free(&v);
+	json_decref(in);
+	assert_int_equal(id, expect_id);
+	assert_int_equal(logged(f,
+	                        "SELECT COUNT(*) FROM cases WHERE id = ? AND outcome IS NULL"
+	                        " AND status = 'open' AND agent_id IS NULL",
+	                        id),
+	                 1);
+}
+
+static void handle(struct fixture *f, int64_t id, const char *outcome)
+{
+	static const struct principal agent3 = {.id = 3, .role = ROLE_AGENT};
+	struct verrors v;
+	json_t *in = json_pack("{s:s}", "outcome", outcome);
+
+	valid_init(&v, true);
+	assert_int_equal(case_update(f->db, &agent3, id, in, 1774425600, &v), 0);
+	valid_free(&v);
+	json_decref(in);
+}
+
+static void march_figures(struct fixture *f, bool handled)
+{
+	int64_t received = 0, by_agent = 0;
+	json_t *o;
+
+	assert_int_equal(report_monthly(f->db, &manager, "2026-03", 0, &o), 0);
+	assert_int_equal(json_array_size(at(o, "rows")), 3);
+	if (!handled) {
+		/* nothing moves: the figures of test_monthly_figures */
+		INT_AT(o, "rows.0.cases", 3);
+		INT_AT(o, "rows.0.channels.email", 1);
+		INT_AT(o, "rows.2.cases", 3);
+		INT_AT(o, "rows.2.channels.web", 1);
+		INT_AT(o, "totals.cases", 7);
+		INT_AT(o, "totals.resolved", 4);
+		INT_AT(o, "totals.guided", 1);
+		NUM_AT(o, "totals.fcr", 0.5714);             /* 4 / 7 */
+		NUM_AT(o, "totals.fcr_incl_guided", 0.7143); /* 5 / 7 */
+		INT_AT(o, "totals.channels.web", 1);
+		INT_AT(o, "totals.channels.email", 1);
+		INT_AT(o, "totals.complaints", 1);
+		INT_AT(o, "totals.praise", 1);
+	} else {
+		/* group 1 × client 1: 1, 2, 3 and 14 (guided, e-mail, complaint) */
+		INT_AT(o, "rows.0.cases", 4);
+		INT_AT(o, "rows.0.resolved", 1);
+		INT_AT(o, "rows.0.guided", 2);             /* 2, 14 */
+		NUM_AT(o, "rows.0.fcr", 0.25);             /* 1 / 4 */
+		NUM_AT(o, "rows.0.fcr_incl_guided", 0.75); /* 3 / 4 */
+		INT_AT(o, "rows.0.channels.email", 2);     /* 3, 14 */
+		INT_AT(o, "rows.0.complaints", 2);         /* 2, 14 */
+		/* group 2 × client 2: 5, 6, 10 and 13 (resolved, web, praise) */
+		INT_AT(o, "rows.2.cases", 4);
+		INT_AT(o, "rows.2.resolved", 3);     /* 5, 10, 13 */
+		NUM_AT(o, "rows.2.fcr", 0.75);       /* 3 / 4 */
+		INT_AT(o, "rows.2.channels.web", 2); /* 5, 13 */
+		INT_AT(o, "rows.2.praise", 2);       /* 5, 13 */
+		INT_AT(o, "totals.cases", 9);        /* 7 + 2 */
+		INT_AT(o, "totals.resolved", 5);     /* 4 + 1 */
+		INT_AT(o, "totals.guided", 2);       /* 1 + 1 */
+		INT_AT(o, "totals.handed_over", 1);
+		INT_AT(o, "totals.forwarded_urgent", 1);
+		NUM_AT(o, "totals.fcr", 0.5556);             /* 5 / 9 */
+		NUM_AT(o, "totals.fcr_incl_guided", 0.7778); /* 7 / 9 */
+		INT_AT(o, "totals.channels.phone", 4);
+		INT_AT(o, "totals.channels.web", 2);
+		INT_AT(o, "totals.channels.email", 2);
+		INT_AT(o, "totals.complaints", 2);
+		INT_AT(o, "totals.praise", 2);
+	}
+	json_decref(o);
+	/* the first tertial (January–April): + February's 8 and 9, April's 7 */
+	assert_int_equal(report_period(f->db, &manager, "2026-T1", 0, &o), 0);
+	INT_AT(o, "totals.cases", handled ? 12 : 10);
+	json_decref(o);
+
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 0, &o), 0);
+	if (!handled) {
+		/* test_invoice's figures: 132.50 + 16 120.00 */
+		INT_AT(o, "agreements.0.cases", 3);
+		INT_AT(o, "agreements.0.lines.1.count", 1);
+		INT_AT(o, "agreements.1.cases", 3);
+		INT_AT(o, "agreements.1.lines.1.count", 1);
+		NUM_AT(o, "amount", 16252.5);
+	} else {
+		/* agreement 1: e-mail 3 and 14 at 36.50 */
+		INT_AT(o, "agreements.0.cases", 4);
+		STR_AT(o, "agreements.0.lines.1.channel", "email");
+		INT_AT(o, "agreements.0.lines.1.count", 2);
+		NUM_AT(o, "agreements.0.lines.1.amount", 73.0); /* 2 × 36.50 */
+		INT_AT(o, "agreements.0.lines.1.case_ids.0", 3);
+		INT_AT(o, "agreements.0.lines.1.case_ids.1", 14);
+		NUM_AT(o, "agreements.0.amount", 169.0); /* 96.00 + 73.00 */
+		/* agreement 2: web 5 and 13 at 20 */
+		INT_AT(o, "agreements.1.cases", 4);
+		STR_AT(o, "agreements.1.lines.1.channel", "web");
+		INT_AT(o, "agreements.1.lines.1.count", 2);
+		NUM_AT(o, "agreements.1.lines.1.amount", 40.0); /* 2 × 20 */
+		INT_AT(o, "agreements.1.lines.1.case_ids.0", 5);
+		INT_AT(o, "agreements.1.lines.1.case_ids.1", 13);
+		NUM_AT(o, "agreements.1.amount", 16140.0); /* 100 + 40 + 16 000 */
+		INT_AT(o, "clients.0.cases", 4);
+		INT_AT(o, "clients.1.cases", 4);
+		NUM_AT(o, "amount", 16309.0); /* 169.00 + 16 140.00 */
+	}
+	/* the unhandled 11 and 12 are on no line */
+	{
+		char *dump = json_dumps(o, JSON_COMPACT);
+		assert_non_null(dump);
+		assert_null(strstr(dump, "[11"));
+		assert_null(strstr(dump, ",11"));
+		assert_null(strstr(dump, "[12"));
+		assert_null(strstr(dump, ",12"));
+		free(dump);
+	}
+	json_decref(o);
+
+	/* the desk's figures: the month's cases received, and what agent 3 logged */
+	assert_int_equal(case_count_received(f->db, 0, 1772319600, 1774994400, count_h, &received),
+	                 0);
+	assert_int_equal(received, handled ? 9 : 7);
+	assert_int_equal(case_count_logged(f->db, 3, 0, 1800000000, count_h, &by_agent), 0);
+	assert_int_equal(by_agent, handled ? 2 : 0); /* 13 and 14, once handled */
+}
+
+static void test_unhandled_intake(void **state)
+{
+	struct fixture *f = *state;
+	struct case_query q = {.outcome = "none"};
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO users(id, username, display_name, role)"
+	                                " VALUES (1, 'admin', 'Admin', 'admin'),"
+	                                " (3, 'agent', 'Agent', 'agent');"),
+	                 0);
+	intake_case(f, "web", 2, 2, 3, "2026-03-20T09:00:00Z", 11);
+	intake_case(f, "email", 1, 1, 1, "2026-03-18T09:00:00Z", 12);
+	intake_case(f, "web", 2, 2, 3, "2026-03-21T09:00:00Z", 13);
+	intake_case(f, "email", 1, 1, 2, "2026-03-22T09:00:00Z", 14);
+	march_figures(f, false);
+	/* the list of unhandled work (outcome=none): the four, newest first */
+	{
+		json_t *items = NULL;
+		int64_t total = 0;
+
+		q.limit = 50;
+		assert_int_equal(case_search(f->db, &admin, &q, 1774425600, &items, &total), 0);
+		assert_int_equal(total, 4);
+		INT_AT(items, "0.id", 14);
+		INT_AT(items, "3.id", 12);
+		assert_true(json_is_null(at(items, "0.outcome")));
+		json_decref(items);
+	}
+
+	handle(f, 13, "resolved");
+	handle(f, 14, "guided");
+	assert_int_equal(logged(f,
+	                        "SELECT COUNT(*) FROM cases WHERE id = ? AND outcome = 'guided' "
+	                        "AND agent_id = 3",
+	                        14),
+	                 1);
+	assert_int_equal(logged(f,
+	                        "SELECT COUNT(*) FROM case_history WHERE case_id = ? AND"
+	                        " field = 'handled' AND new_value = 'guided' AND user_id = 3",
+	                        14),
+	                 1);
+	march_figures(f, true);
+	{
+		json_t *items = NULL;
+		int64_t total = 0;
+
+		assert_int_equal(case_search(f->db, &admin, &q, 1774425600, &items, &total), 0);
+		assert_int_equal(total, 2); /* 11 and 12 */
+		json_decref(items);
+	}
+	/* a rebuild from the case log gives the same figures */
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	march_figures(f, true);
+	/* April is untouched by cases received in March and handled later */
+	assert_int_equal(report_monthly(f->db, &manager, "2026-04", 0, &o), 0);
+	INT_AT(o, "totals.cases", 1); /* case 7 */
+	json_decref(o);
+}
+
+/* Breakdowns per category and per department sub-unit, and a report narrowed to one of
+ * them. Sub-unit 1 "Hemtjänst norr" of client 1 is named on cases 1 and 3. March's cases
+ * (1–6, 10) by category: 1 → 1, 3, 4; 2 → 2; 3 → 5; 4 → 6, 10. */
+static void test_category_and_unit_breakdowns(void **state)
+{
+	struct fixture *f = *state;
+	struct report_filter cat1 = {.category_id = 1}, unit1 = {.client_unit_id = 1},
+	                     unit2 = {.client_unit_id = 2}, nocat = {.category_id = 99};
+	struct report *rep = NULL;
+	char *csv = NULL;
+	size_t csv_n = 0;
+	FILE *mem;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO client_units(id, client_id, name) VALUES"
+	                                " (1, 1, 'Hemtjänst norr'), (2, 2, 'Bygglov city');"
+	                                "UPDATE cases SET client_unit_id = 1 WHERE id IN (1, 3);"),
+	                 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+	assert_int_equal(report_period(f->db, &manager, "2026-03", 0, &o), 0);
+	assert_int_equal(json_array_size(at(o, "breakdowns.categories")), 4);
+	INT_AT(o, "breakdowns.categories.0.category_id", 1);
+	STR_AT(o, "breakdowns.categories.0.category_name", "Fråga");
+	INT_AT(o, "breakdowns.categories.0.cases", 3);    /* 1, 3, 4 */
+	INT_AT(o, "breakdowns.categories.0.resolved", 2); /* 1, 4 */
+	INT_AT(o, "breakdowns.categories.0.handed_over", 1);
+	INT_AT(o, "breakdowns.categories.0.previous.cases", 2); /* February's 8 and 9 */
+	INT_AT(o, "breakdowns.categories.1.cases", 1);          /* 2 */
+	INT_AT(o, "breakdowns.categories.1.complaints", 1);
+	INT_AT(o, "breakdowns.categories.2.praise", 1); /* 5 */
+	INT_AT(o, "breakdowns.categories.3.cases", 2);  /* 6, 10 */
+	INT_AT(o, "breakdowns.categories.3.forwarded_urgent", 1);
+	assert_int_equal(json_array_size(at(o, "breakdowns.client_units")), 2);
+	assert_true(json_is_null(at(o, "breakdowns.client_units.0.client_unit_id")));
+	STR_AT(o, "breakdowns.client_units.0.client_unit_name", "Ingen underenhet angiven");
+	INT_AT(o, "breakdowns.client_units.0.cases", 5); /* 2, 4, 5, 6, 10 */
+	INT_AT(o, "breakdowns.client_units.1.client_unit_id", 1);
+	STR_AT(o, "breakdowns.client_units.1.client_unit_name", "Hemtjänst norr");
+	INT_AT(o, "breakdowns.client_units.1.cases", 2); /* 1, 3 */
+	assert_true(json_is_null(at(o, "category_id")));
+	json_decref(o);
+
+	/* narrowed to category 1: rows, totals and agents count its cases only */
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-03", 0, &cat1, &rep), 0);
+	assert_int_equal(report_json(rep, &o), 0);
+	INT_AT(o, "category_id", 1);
+	INT_AT(o, "totals.cases", 3);
+	INT_AT(o, "totals.resolved", 2);
+	INT_AT(o, "totals.handed_over", 1);
+	NUM_AT(o, "totals.fcr", 0.6667); /* 2 / 3 */
+	INT_AT(o, "rows.0.cases", 2);    /* group 1 × client 1: 1, 3 */
+	INT_AT(o, "rows.1.cases", 1);    /* group 1 × client 2: 4 */
+	INT_AT(o, "previous.totals.cases", 2);
+	INT_AT(o, "breakdowns.agents.0.cases", 3); /* no agent on the fixture's cases */
+	assert_int_equal(json_array_size(at(o, "breakdowns.categories")), 1);
+	json_decref(o);
+	/* CSV: the two new tables, in Swedish */
+	mem = open_memstream(&csv, &csv_n);
+	assert_non_null(mem);
+	assert_int_equal(report_monthly_csv(rep, mem), 0);
+	fclose(mem);
+	assert_non_null(strstr(csv, ";Kategori;"));
+	assert_non_null(strstr(csv, ";Underenhet;"));
+	assert_non_null(strstr(csv, "\r\n2026-03;Fråga;3;"));
+	free(csv);
+	report_free(rep);
+
+	/* narrowed to sub-unit 1: cases 1 (resolved) and 3 (handed over) */
+	assert_int_equal(report_build_filtered(f->db, &viewer1, "2026-03", 0, &unit1, &rep), 0);
+	assert_int_equal(report_json(rep, &o), 0);
+	INT_AT(o, "client_unit_id", 1);
+	INT_AT(o, "totals.cases", 2);
+	INT_AT(o, "totals.resolved", 1);
+	INT_AT(o, "totals.handed_over", 1);
+	NUM_AT(o, "totals.fcr", 0.5);
+	json_decref(o);
+	report_free(rep);
+	/* another department's sub-unit, unknown ids */
+	rep = NULL;
+	assert_int_equal(report_build_filtered(f->db, &viewer1, "2026-03", 0, &unit2, &rep), EPERM);
+	assert_null(rep);
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-03", 0, &nocat, &rep),
+	                 ENOENT);
+	unit2.client_unit_id = 99;
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-03", 0, &unit2, &rep),
+	                 ENOENT);
+}
+
+/* Prices by complexity: agreement 1 prices category kind "complaint" at 60 kr and the price
+ * class "komplex" (category 1) at 120 kr besides its channels. March's cases 1 (category 1,
+ * phone), 2 (complaint, phone) and 3 (category 1, e-mail): 2 × 120 + 60 = 300 kr, and each
+ * line says which price applied. */
+static void test_prices_by_complexity(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db,
+	                         "UPDATE categories SET price_class = 'komplex' WHERE id = 1;"
+	                         "UPDATE agreements SET prices = '{\"phone\":48.0,\"email\":36.5,"
+	                         "\"kinds\":{\"complaint\":60},\"classes\":{\"komplex\":120}}'"
+	                         " WHERE id = 1;"),
+	                 0);
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 1, &o), 0);
+	assert_int_equal(json_array_size(at(o, "agreements.0.lines")), 2);
+	STR_AT(o, "agreements.0.lines.0.price_basis", "category_kind");
+	STR_AT(o, "agreements.0.lines.0.price_key", "complaint");
+	INT_AT(o, "agreements.0.lines.0.count", 1);
+	NUM_AT(o, "agreements.0.lines.0.price", 60.0);
+	INT_AT(o, "agreements.0.lines.0.case_ids.0", 2);
+	STR_AT(o, "agreements.0.lines.1.price_basis", "price_class");
+	STR_AT(o, "agreements.0.lines.1.price_key", "komplex");
+	INT_AT(o, "agreements.0.lines.1.count", 2);
+	NUM_AT(o, "agreements.0.lines.1.amount", 240.0); /* 2 × 120 */
+	INT_AT(o, "agreements.0.lines.1.case_ids.0", 1);
+	INT_AT(o, "agreements.0.lines.1.case_ids.1", 3);
+	INT_AT(o, "agreements.0.cases", 3);
+	NUM_AT(o, "amount", 300.0); /* 60 + 240 */
+	json_decref(o);
+	/* a channel line still says its basis */
+	assert_int_equal(report_invoice(f->db, &admin, "2026-03", 2, &o), 0);
+	STR_AT(o, "agreements.0.lines.0.price_basis", "channel");
+	STR_AT(o, "agreements.0.lines.0.price_key", "phone");
 	json_decref(o);
 }
 
@@ -1496,8 +1843,9 @@ static void row_eq(const struct report_row *r, const json_t *o)
  * struct holds is the one the API's JSON shows, table by table and row by row. */
 static void test_struct_is_json(void **state)
 {
-	static const char *const tables[] = {"rows",  "groups",   "clients", "units",
-	                                     "kinds", "channels", "agents"};
+	static const char *const tables[] = {"rows",   "groups",     "clients",
+	                                     "units",  "kinds",      "channels",
+	                                     "agents", "categories", "client_units"};
 	struct fixture *f = *state;
 	struct report *rep;
 	json_t *o, *direct;
@@ -1592,7 +1940,7 @@ static void test_exports_in_memory(void **state)
 	assert_non_null(mem);
 	assert_int_equal(report_monthly_csv(rep, mem), 0);
 	fclose(mem);
-	assert_true(strncmp(buf, "Månad;Svarsgrupp;Förvaltning;Ärenden;", 38) == 0);
+	assert_true(strncmp(buf, REPORT_CSV_BOM "Månad;Svarsgrupp;Förvaltning;Ärenden;", 41) == 0);
 	free(buf);
 	report_free(rep);
 
@@ -1788,6 +2136,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_period_figures, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unhandled_intake, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prices_by_complexity, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_category_and_unit_breakdowns, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollup_equivalence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_struct_is_json, setup, teardown),

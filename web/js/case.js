@@ -21,7 +21,7 @@ const KINDS = {
 	praise: ['beröm', 'praise'], idea: ['idé', 'idea'], fault_report: ['felanmälan', 'fault report'],
 };
 const FIELDS = {
-	created: ['Registrerat', 'Logged'], category_id: ['Kategori', 'Category'], outcome: ['Utfall', 'Outcome'],
+	created: ['Registrerat', 'Logged'], category_id: ['Kategori', 'Category'], outcome: ['Utfall', 'Outcome'], handled: ['Hanterat', 'Handled'],
 	summary: ['Sammanfattning', 'Summary'], confidential: ['Sekretess', 'Confidential'], threat: ['Hot eller våld', 'Threat or violence'],
 	handover: ['Överlämnat', 'Handed over'], handover_answer: ['Förvaltningens svar', 'The department\'s answer'],
 	handover_answer_phone: ['Förvaltningens svar per telefon', 'The department\'s answer by phone'],
@@ -35,6 +35,8 @@ const STATUSES = {
 	waiting_for_citizen: ['Väntar på medborgaren', 'Waiting for the citizen'], closed: ['Avslutat', 'Closed'],
 };
 const word = (map, k) => (map[k] ? t(...map[k]) : k);
+// A contact that came in without an agent (Tyck till, e-mail) has no outcome until handled.
+const outcomeWord = (k) => (k == null ? t('Ej hanterat ännu', 'Not handled yet') : word(OUTCOMES, k));
 const when = (iso) => (iso ? new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Stockholm' }) : '–');
 const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
 
@@ -75,7 +77,7 @@ function renderFacts() {
 		...row('group', 'Svarsgrupp', 'Response group', c.group),
 		...row('client', 'Uppdragsgivare', 'Department', c.client),
 		...row('category', 'Kategori', 'Category', `${c.category} (${word(KINDS, c.category_kind)})`),
-		...row('outcome', 'Utfall', 'Outcome', word(OUTCOMES, c.outcome)),
+		...row('outcome', 'Utfall', 'Outcome', outcomeWord(c.outcome)),
 		...row('status', 'Status', 'Status', word(STATUSES, c.status)),
 		...row('summary', 'Sammanfattning', 'Summary', c.summary),
 		...row('threat', 'Hot eller våld', 'Threat or violence', c.threat ? t('ja', 'yes') : t('nej', 'no')),
@@ -98,7 +100,7 @@ function renderCitizen() {
 	$('earlier').replaceChildren(earlier.length
 		? el('ul', { class: 'earlier', id: 'earlier-list' }, ...earlier.map((e) => el('li', {},
 			el('a', { href: 'case.html?id=' + e.id, text: t(`Ärende ${e.id}`, `Case ${e.id}`) }),
-			el('span', { text: ` ${when(e.received_at)}, ${e.group}, ${word(OUTCOMES, e.outcome).toLowerCase()}: ${e.summary}` }))))
+			el('span', { text: ` ${when(e.received_at)}, ${e.group}, ${outcomeWord(e.outcome).toLowerCase()}: ${e.summary}` }))))
 		: el('p', { class: 'hint', text: z ? t('Inga andra ärenden som du får se.', 'No other cases you may see.') : t('–', '–') }));
 }
 
@@ -126,7 +128,7 @@ function renderHandovers() {
 
 function historyValue(field, v) {
 	if (v === null || v === undefined || v === '') return '–';
-	if (field === 'outcome' || field === 'created') return word(OUTCOMES, v);
+	if (field === 'outcome' || field === 'created' || field === 'handled') return v == null ? '–' : word(OUTCOMES, v);
 	if (field === 'category_id') return categoryName(v);
 	if (field === 'threat' || field === 'confidential') return v === 'true' ? t('ja', 'yes') : t('nej', 'no');
 	return v;
@@ -161,6 +163,7 @@ function fillEditForm() {
 	// when the case already is handed over.
 	$('e-outcome').replaceChildren(...Object.keys(OUTCOMES).filter((k) => k !== 'handed_over' || c.outcome === 'handed_over')
 		.map((k) => option(k, word(OUTCOMES, k), k === c.outcome)));
+	if (c.outcome == null) $('e-outcome').prepend(option('', t('– ej hanterat: välj utfall –', '– not handled: choose an outcome –'), true));
 	f.summary.value = c.summary;
 	f.threat.checked = c.threat;
 	f.confidential.checked = c.confidential;
@@ -205,7 +208,7 @@ async function saveEdit() {
 	$('edit-done').textContent = '';
 	const body = {};
 	if (Number(f.category_id.value) !== c.category_id) body.category_id = Number(f.category_id.value);
-	if (f.outcome.value !== c.outcome) body.outcome = f.outcome.value;
+	if (f.outcome.value && f.outcome.value !== c.outcome) body.outcome = f.outcome.value;
 	if (f.summary.value.trim() !== c.summary) body.summary = f.summary.value.trim();
 	if (f.threat.checked !== c.threat) body.threat = f.threat.checked;
 	if (f.confidential.checked !== c.confidential) body.confidential = f.confidential.checked;

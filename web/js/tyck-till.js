@@ -4,7 +4,7 @@ import { api, initLang, t, el, ApiError } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('feedback');
-const FIELDS = { kind: 'f-kind', client_id: 'f-client', message: 'f-message', name: 'f-name', email: 'f-email', phone: 'f-phone' };
+const FIELDS = { kind: 'f-kind', client_id: 'f-client', message: 'f-message', address: 'f-address', name: 'f-name', email: 'f-email', phone: 'f-phone' };
 let clients = [];
 let receipt = null;
 
@@ -56,6 +56,8 @@ initLang(() => { renderDone(); count(); });
 $('f-message').addEventListener('input', count);
 // An error goes away once its field is edited.
 form.addEventListener('input', (ev) => {
+	// A fault report may say where: the address field shows only for it.
+	if (ev.target.name === 'kind') $('place').hidden = ev.target.value !== 'fault_report';
 	const field = ev.target.name === 'kind' ? 'kind' : Object.keys(FIELDS).find((k) => FIELDS[k] === ev.target.id);
 	if (!field || !$('err-' + field).textContent) return;
 	$('err-' + field).textContent = '';
@@ -71,6 +73,7 @@ form.addEventListener('submit', async (ev) => {
 		client_id: $('f-client').value ? Number($('f-client').value) : null,
 		message: $('f-message').value,
 	};
+	if (body.kind === 'fault_report' && $('f-address').value.trim()) body.address = $('f-address').value.trim();
 	for (const k of ['name', 'email', 'phone']) {
 		const v = $('f-' + k).value.trim();
 		if (v) body[k] = v;
