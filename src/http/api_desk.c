@@ -7,6 +7,7 @@
 #include "acdhost/acd_store.h"
 #include "base/calendar.h"
 #include "core/cases.h"
+#include "core/directory.h"
 #include "http/http_int.h"
 
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
@@ -188,7 +189,71 @@ static int cases_counts(struct req *r)
 	return resp_json(r, 200, o);
 }
 
+/* ======================================================================
+ * The switchboard's directory: GET /api/v1/directory?q=, PUT /api/v1/directory/me/presence
+ * ====================================================================== */
+
+static int directory_get(struct req *r)
+{
+	const char *q = req_query(r, "q");
+	int64_t limit = 20, offset = 0, total = 0;
+	json_t *items = NULL;
+	int err;
+
+	if (!q || !*q || strlen(q) > 200)
+		return req_query_bad(r, "q", "%s", "1–200 tecken / 1–200 characters");
+	if (req_query_max(r, "limit", 100, &limit) ||
+	    req_query_max(r, "offset", INT32_MAX, &offset))
+		return 0;
+	err = directory_search(r->app->db, q, limit, offset, &items, &total);
+	if (err == EINVAL)
+		return req_query_bad(r, "q", "%s", "för lång / too long");
+	if (err)
+		return resp_store_error(r, err, "directory");
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
+	                           "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+}
+
+static int presence_put(struct req *r)
+{
+	json_t *in, *st, *until;
+	int64_t until_s = 0;
+	struct problem p;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	problem_init(&p);
+	st = json_object_get(in, "status");
+	until = json_object_get(in, "until");
+	if (!json_is_string(st) || (strcmp(json_string_value(st), "in") != 0 &&
+	                            strcmp(json_string_value(st), "away") != 0 &&
+	                            strcmp(json_string_value(st), "meeting") != 0))
+		valid_add(&p.errors, "status", "%s",
+		          "in, away eller meeting / in, away or meeting");
+	if (until && !json_is_null(until) &&
+	    (!json_is_string(until) ||
+	     calendar_parse_iso8601(json_string_value(until), &until_s) != 0))
+		valid_add(&p.errors, "until", "%s", "ISO 8601");
+	if (valid_has_errors(&p.errors)) {
+		json_decref(in);
+		p.status = 422;
+		p.type = "validation";
+		p.title = "Ogiltiga uppgifter";
+		return resp_problem(r, &p);
+	}
+	err = directory_set_presence(r->app->db, r->who.id, json_string_value(st), until_s, r->now);
+	json_decref(in);
+	valid_free(&p.errors);
+	if (err)
+		return resp_store_error(r, err, "presence");
+	return resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
 const struct route api_desk_routes[] = {
+        {"GET", "/api/v1/directory", ROLES_STAFF, directory_get},
+        {"PUT", "/api/v1/directory/me/presence", ROLES_STAFF, presence_put},
         {"GET", "/api/v1/me/today", ROLES_STAFF, me_today},
         {"GET", "/api/v1/cases/counts", ROLES_LEADS, cases_counts},
         {NULL, NULL, 0, NULL},

@@ -367,6 +367,15 @@ static const struct migration core_migrations[] = {
          " created_by INTEGER REFERENCES users(id)"
          ") STRICT;"
          "CREATE INDEX attachments_case ON attachments(case_id);"},
+        /* The switchboard's directory (issue 16): presence set by the person or a lead. */
+        {9, "presence of staff in the switchboard's directory",
+         "CREATE TABLE directory_presence ("
+         " user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+         " status TEXT NOT NULL CHECK (status IN ('in','away','meeting')),"
+         " until INTEGER,"
+         " set_at INTEGER NOT NULL"
+         ") STRICT;"
+         "CREATE INDEX contacts_name ON contacts(name);"},
 };
 
 int schema_migrate(struct db *db)
