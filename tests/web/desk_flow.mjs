@@ -95,12 +95,16 @@ async function narrowFlow(browser) {
 		await page.waitForTimeout(300);
 		result.narrow[p] = await page.evaluate(() => document.documentElement.scrollWidth);
 	}
-	await page.goto(base + '/agent.html');
-	await page.waitForSelector('body[data-ready="true"]');
-	await axe(page, 'desk-390');
 	await ctx.close();
+	const c1 = await browser.newContext({ locale: 'sv-SE', viewport: { width: 390, height: 844 } });
+	const a = await login(c1, 'anna', 'narrow-agent');
+	await a.waitForURL('**/agent.html');
+	await a.waitForSelector('body[data-ready="true"]');
+	result.narrow['agent.html (agent)'] = await a.evaluate(() => document.documentElement.scrollWidth);
+	await axe(a, 'desk-390');
+	await c1.close();
 	const c2 = await browser.newContext({ locale: 'sv-SE', viewport: { width: 390, height: 844 } });
-	const v = await login(c2, 'stod.viewer', 'narrow-viewer');
+	const v = await login(c2, 'viewer.aldre', 'narrow-viewer');
 	await v.waitForURL('**/forvaltning.html');
 	await v.waitForLoadState('networkidle');
 	result.narrow['forvaltning.html'] = await v.evaluate(() => document.documentElement.scrollWidth);
