@@ -9,19 +9,19 @@
 
 /* ?1 the pattern (%q% in lower case), ?2 limit, ?3 offset. Staff are the active users
  * other than client viewers; their presence is their own row, else unknown. */
-#define DIRECTORY_ROWS                                                                         \
-	"SELECT 'contact' AS kind, c.id, c.name, COALESCE(cu.name, cl.name) AS unit, c.role,"  \
-	" c.phone, c.phone_hours, NULL AS presence, NULL AS until"                             \
-	" FROM contacts c JOIN clients cl ON cl.id = c.client_id"                              \
-	" LEFT JOIN client_units cu ON cu.id = c.client_unit_id WHERE c.active = 1"            \
-	" UNION ALL"                                                                           \
-	" SELECT 'staff', u.id, u.display_name, un.name, u.role, NULL, NULL, p.status, p.until" \
-	" FROM users u LEFT JOIN units un ON un.id = u.unit_id"                                \
-	" LEFT JOIN directory_presence p ON p.user_id = u.id"                                  \
+#define DIRECTORY_ROWS                                                                             \
+	"SELECT 'contact' AS kind, c.id, c.name, COALESCE(cu.name, cl.name) AS unit, c.role,"      \
+	" c.phone, c.phone_hours, NULL AS presence, NULL AS until"                                 \
+	" FROM contacts c JOIN clients cl ON cl.id = c.client_id"                                  \
+	" LEFT JOIN client_units cu ON cu.id = c.client_unit_id WHERE c.active = 1"                \
+	" UNION ALL"                                                                               \
+	" SELECT 'staff', u.id, u.display_name, un.name, u.role, NULL, NULL, p.status, p.until"    \
+	" FROM users u LEFT JOIN units un ON un.id = u.unit_id"                                    \
+	" LEFT JOIN directory_presence p ON p.user_id = u.id"                                      \
 	" WHERE u.active = 1 AND u.role <> 'client_viewer'"
 
-#define DIRECTORY_MATCH                                                                        \
-	" WHERE lower(name) LIKE ?1 OR lower(COALESCE(unit,'')) LIKE ?1"                       \
+#define DIRECTORY_MATCH                                                                            \
+	" WHERE lower(name) LIKE ?1 OR lower(COALESCE(unit,'')) LIKE ?1"                           \
 	" OR lower(COALESCE(role,'')) LIKE ?1 OR COALESCE(phone,'') LIKE ?1"
 
 static int like_pattern(const char *q, char *out, size_t cap)
@@ -82,13 +82,20 @@ int directory_search(struct db *db, const char *q, int64_t limit, int64_t offset
 		json_object_set_new(o, "kind", json_string(stmt_text(s, 0)));
 		json_object_set_new(o, "id", json_integer(stmt_int(s, 1)));
 		json_object_set_new(o, "name", json_string(stmt_text(s, 2)));
-		json_object_set_new(o, "unit", stmt_is_null(s, 3) ? json_null() : json_string(stmt_text(s, 3)));
-		json_object_set_new(o, "role", stmt_is_null(s, 4) ? json_null() : json_string(stmt_text(s, 4)));
-		json_object_set_new(o, "phone", stmt_is_null(s, 5) ? json_null() : json_string(stmt_text(s, 5)));
-		json_object_set_new(o, "phone_hours", hours ? json_loads(hours, 0, NULL) : json_null());
+		json_object_set_new(
+		        o, "unit", stmt_is_null(s, 3) ? json_null() : json_string(stmt_text(s, 3)));
+		json_object_set_new(
+		        o, "role", stmt_is_null(s, 4) ? json_null() : json_string(stmt_text(s, 4)));
+		json_object_set_new(o, "phone",
+		                    stmt_is_null(s, 5) ? json_null()
+		                                       : json_string(stmt_text(s, 5)));
+		json_object_set_new(o, "phone_hours",
+		                    hours ? json_loads(hours, 0, NULL) : json_null());
 		if (!json_object_get(o, "phone_hours"))
 			json_object_set_new(o, "phone_hours", json_null());
-		json_object_set_new(o, "presence", stmt_is_null(s, 7) ? json_null() : json_string(stmt_text(s, 7)));
+		json_object_set_new(o, "presence",
+		                    stmt_is_null(s, 7) ? json_null()
+		                                       : json_string(stmt_text(s, 7)));
 		if (!stmt_is_null(s, 8) && stmt_int(s, 8) > 0) {
 			char buf[32];
 			calendar_format_iso8601(stmt_int(s, 8), buf);
