@@ -2,62 +2,101 @@
 #include "core/directory.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/calendar.h"
+#include "core/auth.h"
 #include "store/db.h"
 
-/* ?1 the pattern (%q% in lower case), ?2 limit, ?3 offset. Staff are the active users
- * other than client viewers; their presence is their own row, else unknown. */
-#define DIRECTORY_ROWS                                                                             \
-	"SELECT 'contact' AS kind, c.id, c.name, COALESCE(cu.name, cl.name) AS unit, c.role,"      \
-	" c.phone, c.phone_hours, NULL AS presence, NULL AS until"                                 \
-	" FROM contacts c JOIN clients cl ON cl.id = c.client_id"                                  \
-	" LEFT JOIN client_units cu ON cu.id = c.client_unit_id WHERE c.active = 1"                \
-	" UNION ALL"                                                                               \
-	" SELECT 'staff', u.id, u.display_name, un.name, u.role, NULL, NULL, p.status, p.until"    \
-	" FROM users u LEFT JOIN units un ON un.id = u.unit_id"                                    \
-	" LEFT JOIN directory_presence p ON p.user_id = u.id"                                      \
-	" WHERE u.active = 1 AND u.role <> 'client_viewer'"
-
-#define DIRECTORY_MATCH                                                                            \
-	" WHERE lower(name) LIKE ?1 OR lower(COALESCE(unit,'')) LIKE ?1"                           \
-	" OR lower(COALESCE(role,'')) LIKE ?1 OR COALESCE(phone,'') LIKE ?1"
-
-static int like_pattern(const char *q, char *out, size_t cap)
+/* The FTS5 query for what someone typed: a number (digits with spaces, dashes, plus,
+ * parentheses) is a prefix of the `phone` column's digits; anything else is one prefix term
+ * per word (letters and digits; bytes from 0x80 up are letters, so å, ä and ö stay in their
+ * word), all of which must match. EINVAL when nothing searchable is left or it is too long. */
+static int fts_query(const char *q, char *out, size_t cap)
 {
+	bool number = false, word = false;
 	size_t n = 0;
+	int w;
 
-	if (cap < 3)
-		return EINVAL;
-	out[n++] = '%';
 	for (const char *p = q; *p; p++) {
-		char c = *p;
-		if (c == '%' || c == '_')
-			continue; /* no wildcards from the searcher */
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (n + 2 >= cap)
-			return EINVAL;
-		out[n++] = c;
+		if (*p >= '0' && *p <= '9')
+			number = true;
+		else if (!strchr(" -+()/", *p))
+			break;
+		if (p[1] == '\0' && number) {
+			w = snprintf(out, cap, "phone : \"");
+			n = (size_t)w;
+			for (const char *d = q; *d; d++) {
+				if (*d < '0' || *d > '9')
+					continue;
+				if (n + 4 >= cap)
+					return EINVAL;
+				out[n++] = *d;
+			}
+			memcpy(out + n, "\"*", 3);
+			return 0;
+		}
 	}
-	out[n++] = '%';
+	for (const char *p = q;; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool in = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		          (c >= 'A' && c <= 'Z');
+
+		if (in && !word) {
+			const char *sep = n ? " AND \"" : "\"";
+			if (n + strlen(sep) + 4 >= cap)
+				return EINVAL;
+			memcpy(out + n, sep, strlen(sep));
+			n += strlen(sep);
+			word = true;
+		}
+		if (!in && word) {
+			memcpy(out + n, "\"*", 2);
+			n += 2;
+			word = false;
+		}
+		if (!c)
+			break;
+		if (in) {
+			if (n + 4 >= cap)
+				return EINVAL;
+			out[n++] = (char)c;
+		}
+	}
+	if (!n)
+		return EINVAL;
 	out[n] = '\0';
 	return 0;
 }
 
+/* ?1 the FTS5 query, ?2 limit, ?3 offset. The page is chosen from the hits' rowids and
+ * directory_entries' (kind, name) alone; only its rows then read their text from the index,
+ * their phone hours and their presence (rowid 2·id is a contact, 2·id + 1 a user). */
+#define DIRECTORY_PAGE                                                                             \
+	"SELECT CASE e.kind WHEN 0 THEN 'contact' ELSE 'staff' END, e.id / 2, e.name, f.unit,"     \
+	" f.role, c.phone, c.phone_hours, p.status, p.until FROM (SELECT id, kind, name"           \
+	" FROM directory_entries WHERE id IN"                                                      \
+	" (SELECT rowid FROM directory_fts WHERE directory_fts MATCH ?1)"                          \
+	" ORDER BY kind, name, id LIMIT ?2 OFFSET ?3) e"                                           \
+	" JOIN directory_fts f ON f.rowid = e.id"                                                  \
+	" LEFT JOIN contacts c ON e.kind = 0 AND c.id = e.id / 2"                                  \
+	" LEFT JOIN directory_presence p ON e.kind = 1 AND p.user_id = e.id / 2"                   \
+	" ORDER BY e.kind, e.name, e.id"
+
 int directory_search(struct db *db, const char *q, int64_t limit, int64_t offset, json_t **items,
                      int64_t *total)
 {
-	static const char sql[] = "SELECT * FROM (" DIRECTORY_ROWS ")" DIRECTORY_MATCH
-	                          " ORDER BY kind, name, id LIMIT ?2 OFFSET ?3";
-	static const char count[] = "SELECT COUNT(*) FROM (" DIRECTORY_ROWS ")" DIRECTORY_MATCH;
+	static const char sql[] = DIRECTORY_PAGE;
+	static const char count[] =
+	        "SELECT COUNT(*) FROM directory_fts WHERE directory_fts MATCH ?1";
 	char pat[512];
 	struct stmt *s;
 	json_t *a;
 	int err;
 
-	err = like_pattern(q, pat, sizeof(pat));
+	err = fts_query(q, pat, sizeof(pat));
 	if (err)
 		return err;
 	err = db_prepare(db, &s, count, true);
@@ -137,4 +176,23 @@ int directory_set_presence(struct db *db, int64_t user_id, const char *status, i
 	err = stmt_step(s);
 	stmt_done(s);
 	return err == DB_DONE ? 0 : err;
+}
+
+int directory_presence_allowed(struct db *db, const struct principal *who, int64_t user_id)
+{
+	if (!db_scalar_int(db,
+	                   "SELECT 1 FROM users WHERE id = ? AND active = 1"
+	                   " AND role <> 'client_viewer'",
+	                   user_id))
+		return ENOENT;
+	if (who->id == user_id || who->role == ROLE_MANAGER || who->role == ROLE_ADMIN)
+		return 0;
+	if (who->role != ROLE_GROUP_LEAD)
+		return EPERM;
+	return db_scalar_int(db,
+	                     "SELECT 1 FROM user_groups l JOIN user_groups a"
+	                     " ON a.group_id = l.group_id WHERE l.user_id = ? AND a.user_id = ?",
+	                     who->id, user_id)
+	               ? 0
+	               : EPERM;
 }
