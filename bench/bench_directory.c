@@ -14,20 +14,19 @@
 
 #define ROUNDS 200 /* searches per query */
 
-static const char *const first[] = {"Anna",  "Erik",   "Åsa",    "Lars",  "Maria", "Örjan",
-                                    "Karin", "Ahmed",  "Fatima", "Johan", "Elin",  "Ärla",
-                                    "Sven",  "Leyla",  "Olof",   "Ingrid", "Mats", "Hodan",
-                                    "Pia",   "Kalle"};
-static const char *const last[] = {"Andersson", "Berg",     "Öberg",  "Lindqvist", "Nilsson",
-                                   "Haddad",    "Åkesson",  "Ek",     "Sandberg",  "Ström",
-                                   "Warsame",   "Holm",     "Björk",  "Eriksson",  "Virtanen",
-                                   "Jönsson",   "Lund",     "Sjöberg", "Mohamed",  "Dahl"};
-static const char *const roles[] = {"Handläggare", "Registrator", "Jourhavande", "Biståndshandläggare",
-                                    "Bygglovshandläggare", "Enhetschef", "Växeltelefonist"};
-static const char *const queries[] = {"a",     "an",     "anna",   "anna berg", "å",
-                                      "åke",   "ös",     "öberg",  "hand",      "bygglov",
-                                      "jour",  "08",     "08-508", "0850812",   "+46850",
-                                      "virt",  "k",      "enhet",  "ström",     "zzz"};
+static const char *const first[] = {"Anna",  "Erik",   "Åsa",   "Lars",  "Maria", "Örjan", "Karin",
+                                    "Ahmed", "Fatima", "Johan", "Elin",  "Ärla",  "Sven",  "Leyla",
+                                    "Olof",  "Ingrid", "Mats",  "Hodan", "Pia",   "Kalle"};
+static const char *const last[] = {"Andersson", "Berg",    "Öberg",   "Lindqvist", "Nilsson",
+                                   "Haddad",    "Åkesson", "Ek",      "Sandberg",  "Ström",
+                                   "Warsame",   "Holm",    "Björk",   "Eriksson",  "Virtanen",
+                                   "Jönsson",   "Lund",    "Sjöberg", "Mohamed",   "Dahl"};
+static const char *const roles[] = {"Handläggare",         "Registrator",         "Jourhavande",
+                                    "Biståndshandläggare", "Bygglovshandläggare", "Enhetschef",
+                                    "Växeltelefonist"};
+static const char *const queries[] = {
+        "a",    "an", "anna",   "anna berg", "å",      "åke",  "ös", "öberg", "hand",  "bygglov",
+        "jour", "08", "08-508", "0850812",   "+46850", "virt", "k",  "enhet", "ström", "zzz"};
 
 /* Wall clock, and this thread's CPU time: the figure that holds on a shared machine. */
 static double clock_ms(clockid_t id)
@@ -62,8 +61,9 @@ static int fill(struct db *db, int n)
 		char name[96], phone[32];
 		snprintf(name, sizeof(name), "%s %s %d", first[i % 20], last[(i / 20) % 20], i);
 		if (i % 5 == 4) { /* one in five is staff */
-			static const char sql[] = "INSERT INTO users(username, display_name, role, unit_id)"
-			                          " VALUES (?, ?, 'agent', ?)";
+			static const char sql[] =
+			        "INSERT INTO users(username, display_name, role, unit_id)"
+			        " VALUES (?, ?, 'agent', ?)";
 			char user[32];
 			snprintf(user, sizeof(user), "u%d", i);
 			err = db_prepare(db, &s, sql, true);
@@ -73,8 +73,9 @@ static int fill(struct db *db, int n)
 			stmt_bind_text(s, 2, name);
 			stmt_bind_int(s, 3, 1 + i % 3);
 		} else {
-			static const char sql[] = "INSERT INTO contacts(client_id, name, role, phone)"
-			                          " VALUES (?, ?, ?, ?)";
+			static const char sql[] =
+			        "INSERT INTO contacts(client_id, name, role, phone)"
+			        " VALUES (?, ?, ?, ?)";
 			snprintf(phone, sizeof(phone), "+468508%05d", i);
 			err = db_prepare(db, &s, sql, true);
 			if (err)
@@ -126,7 +127,8 @@ int main(int argc, char **argv)
 			double t = clock_ms(CLOCK_MONOTONIC), c = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 			err = directory_search(db, queries[q], 20, 0, &items, &total);
 			lat[i] = all[q * ROUNDS + (size_t)i] = clock_ms(CLOCK_MONOTONIC) - t;
-			cpu[i] = allcpu[q * ROUNDS + (size_t)i] = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c;
+			cpu[i] = allcpu[q * ROUNDS + (size_t)i] =
+			        clock_ms(CLOCK_THREAD_CPUTIME_ID) - c;
 			json_decref(items);
 			if (err) {
 				fprintf(stderr, "%s: %s\n", queries[q], strerror(err));
@@ -138,7 +140,8 @@ int main(int argc, char **argv)
 		if (lat[ROUNDS * 99 / 100] > worst_p99)
 			worst_p99 = lat[ROUNDS * 99 / 100];
 		printf("q=\"%s\" hits=%lld p50_ms=%.2f p99_ms=%.2f cpu_p99_ms=%.2f\n", queries[q],
-		       (long long)total, lat[ROUNDS / 2], lat[ROUNDS * 99 / 100], cpu[ROUNDS * 99 / 100]);
+		       (long long)total, lat[ROUNDS / 2], lat[ROUNDS * 99 / 100],
+		       cpu[ROUNDS * 99 / 100]);
 	}
 	qsort(all, nq * ROUNDS, sizeof(double), cmp_double);
 	qsort(allcpu, nq * ROUNDS, sizeof(double), cmp_double);
