@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -602,8 +602,15 @@ bench_mailnet() {
 	python3 "$ROOT/bench/mailnet.py" "$BUILD" "${MAILNET_N:-10000}"
 }
 
+bench_directory() {
+	say "## switchboard directory: GET /api/v1/directory's query at 20 000 entries (goal p99 < 50 ms)"
+	say "\$ $BUILD/bench/bench_directory $TMP/directory.db 20000"
+	"$ROOT/$BUILD/bench/bench_directory" "$TMP/directory.db" 20000 2>/dev/null
+}
+
 case "$WHAT" in
 api) bench_api ;;
+directory) bench_directory ;;
 acd) bench_acd ;;
 kb) bench_kb ;;
 web) bench_web ;;
@@ -616,5 +623,5 @@ mailnet) bench_mailnet ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
 search) bench_search ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_directory ;;
 esac

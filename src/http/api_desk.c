@@ -6,7 +6,9 @@
 #include "acdhost/acd_host.h"
 #include "acdhost/acd_store.h"
 #include "base/calendar.h"
+#include "core/audit.h"
 #include "core/cases.h"
+#include "core/directory.h"
 #include "http/http_int.h"
 
 static const char *const outcomes[] = {"resolved", "guided", "handed_over", "forwarded_urgent",
@@ -188,7 +190,99 @@ static int cases_counts(struct req *r)
 	return resp_json(r, 200, o);
 }
 
+/* ======================================================================
+ * The switchboard's directory: GET /api/v1/directory?q=, PUT /api/v1/directory/me/presence
+ * ====================================================================== */
+
+static int directory_get(struct req *r)
+{
+	const char *q = req_query(r, "q");
+	struct page pg;
+	json_t *items = NULL;
+	int err;
+
+	if (!q || !*q || strlen(q) > 200)
+		return req_query_bad(r, "q", "%s", "1–200 tecken / 1–200 characters");
+	if (req_query_page(r, 20, 100, &pg))
+		return 0;
+	err = directory_search(r->app->db, q, pg.limit, pg.offset, &items, &pg.total);
+	if (err == EINVAL)
+		return req_query_bad(
+		        r, "q", "%s",
+		        "minst en bokstav eller siffra / at least one letter or digit");
+	if (err)
+		return resp_store_error(r, err, "directory");
+	return resp_list(r, items, &pg);
+}
+
+static int presence_set(struct req *r, int64_t user_id)
+{
+	json_t *in, *st, *until;
+	int64_t until_s = 0;
+	struct problem p;
+	int err;
+
+	if (req_json_object(r, &in))
+		return 0;
+	problem_init(&p);
+	st = json_object_get(in, "status");
+	until = json_object_get(in, "until");
+	if (!json_is_string(st) || (strcmp(json_string_value(st), "in") != 0 &&
+	                            strcmp(json_string_value(st), "away") != 0 &&
+	                            strcmp(json_string_value(st), "meeting") != 0))
+		valid_add(&p.errors, "status", "%s",
+		          "in, away eller meeting / in, away or meeting");
+	if (until && !json_is_null(until) &&
+	    (!json_is_string(until) ||
+	     calendar_parse_iso8601(json_string_value(until), &until_s) != 0))
+		valid_add(&p.errors, "until", "%s", "ISO 8601");
+	if (valid_has_errors(&p.errors)) {
+		json_decref(in);
+		p.status = 422;
+		p.type = "validation";
+		p.title = "Ogiltiga uppgifter";
+		return resp_problem(r, &p);
+	}
+	err = directory_set_presence(r->app->db, user_id, json_string_value(st), until_s, r->now);
+	json_decref(in);
+	valid_free(&p.errors);
+	if (err)
+		return resp_store_error(r, err, "presence");
+	if (user_id != r->who.id)
+		audit_record(r->app->db, r->now, r->who.id, "presence", "users", user_id, NULL);
+	return resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static int presence_put(struct req *r)
+{
+	return presence_set(r, r->who.id);
+}
+
+/* PUT /api/v1/directory/staff/{id}/presence: a lead for the members of their groups. The
+ * id is checked before the body, so an unknown one is 404 whatever was sent. */
+static int presence_put_staff(struct req *r)
+{
+	int err = directory_presence_allowed(r->app->db, &r->who, r->params[0]);
+
+	if (err == ENOENT)
+		return resp_error(
+		        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		        L(r, "Medarbetare %lld finns inte.", "Staff member %lld does not exist."),
+		        (long long)r->params[0]);
+	if (err == EPERM)
+		return resp_error(
+		        r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		        L(r, "Du får ange närvaro för dig själv och för medlemmar i dina grupper.",
+		          "You may set the presence of yourself and of members of your groups."));
+	if (err)
+		return resp_store_error(r, err, "presence");
+	return presence_set(r, r->params[0]);
+}
+
 const struct route api_desk_routes[] = {
+        {"GET", "/api/v1/directory", ROLES_STAFF, directory_get},
+        {"PUT", "/api/v1/directory/me/presence", ROLES_STAFF, presence_put},
+        {"PUT", "/api/v1/directory/staff/{id}/presence", ROLES_STAFF, presence_put_staff},
         {"GET", "/api/v1/me/today", ROLES_STAFF, me_today},
         {"GET", "/api/v1/cases/counts", ROLES_LEADS, cases_counts},
         {NULL, NULL, 0, NULL},

@@ -414,6 +414,88 @@ static const struct migration core_migrations[] = {
          * named price class ("enkel", "komplex") besides a channel; a category names its
          * class. See report.c's invoice for which price applies. */
         {11, "price class of a category", "ALTER TABLE categories ADD COLUMN price_class TEXT;"},
+        /* The switchboard's directory (issue 16): presence set by the person or a lead. */
+        {12, "presence of staff in the switchboard's directory",
+         "CREATE TABLE directory_presence ("
+         " user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+         " status TEXT NOT NULL CHECK (status IN ('in','away','meeting')),"
+         " until INTEGER,"
+         " set_at INTEGER NOT NULL"
+         ") STRICT;"
+         "CREATE INDEX contacts_name ON contacts(name);"},
+/* The directory's search index (issue 16): one FTS5 row per active contact (rowid 2·id) and
+ * per staff member (rowid 2·id + 1), kept by triggers. unicode61 folds case also for å, ä
+ * and ö and, with remove_diacritics 0, keeps them apart from a and o; the prefix indexes
+ * answer the first letters someone types. `phone` holds the number's digits as written and
+ * in the other form (0850899900 46850899900), so both find it by prefix. */
+#define DIR_DIGITS(x)                                                                              \
+	"replace(replace(replace(replace(replace(replace(" x ",' ',''),'-',''),'+',''),'(',''),"   \
+	"')',''),'/','')"
+#define DIR_PHONE(x)                                                                                                                \
+	"CASE WHEN " x " IS NULL THEN NULL WHEN " DIR_DIGITS(x) " LIKE '0%' THEN " DIR_DIGITS(x) " || ' 46' || substr(" DIR_DIGITS( \
+	        x) ",2) WHEN " DIR_DIGITS(x) " LIKE '46%' THEN " DIR_DIGITS(x) " || ' 0' || "                                       \
+	                                                                       "substr"                                             \
+	                                                                       "(" DIR_DIGITS(                                      \
+	                                                                               x) ",3) "                                    \
+	                                                                                  "ELSE"                                    \
+	                                                                                  " " DIR_DIGITS(                           \
+	                                                                                          x) " END"
+/* The same row in the index and in directory_entries, whose (kind, name) index gives the
+ * page of a broad search in order without reading every hit's text. */
+#define DIR_ADD(select)                                                                            \
+	"INSERT INTO directory_fts(rowid, name, unit, role, phone) " select ";"                    \
+	"INSERT INTO directory_entries(id, kind, name) SELECT rowid, rowid % 2, name FROM "        \
+	"(" select ");"
+#define DIR_DEL(ids)                                                                               \
+	"DELETE FROM directory_fts WHERE rowid " ids ";"                                           \
+	"DELETE FROM directory_entries WHERE id " ids ";"
+#define DIR_CONTACT(c)                                                                             \
+	DIR_ADD("SELECT 2*c.id AS rowid, c.name AS name, COALESCE(cu.name, cl.name), "             \
+	        "c.role, " DIR_PHONE(                                                              \
+	                "c.phone") " FROM contacts c JOIN clients cl ON cl.id = c.client_id"       \
+	                           " LEFT JOIN client_units cu ON cu.id = c.client_unit_id WHERE " \
+	                           "c.active = 1 AND " c)
+#define DIR_STAFF(c)                                                                               \
+	DIR_ADD("SELECT 2*u.id+1 AS rowid, u.display_name AS name, un.name, u.role, NULL"          \
+	        " FROM users u LEFT JOIN units un ON un.id = u.unit_id"                            \
+	        " WHERE u.active = 1 AND u.role <> 'client_viewer' AND " c)
+        {13, "search index of the switchboard's directory",
+         "CREATE VIRTUAL TABLE directory_fts USING fts5(name, unit, role, phone,"
+         " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');"
+         "CREATE TABLE directory_entries ("
+         " id INTEGER PRIMARY KEY," /* the FTS rowid: 2·contact id, 2·user id + 1 */
+         " kind INTEGER NOT NULL,"  /* 0 contact, 1 staff: contacts come first */
+         " name TEXT NOT NULL"
+         ") STRICT;"
+         "CREATE INDEX directory_entries_order ON directory_entries(kind, name, id);" DIR_CONTACT("1") DIR_STAFF("1") "CREATE TRIGGER directory_contact_ins AFTER INSERT ON contacts BEGIN " DIR_CONTACT(
+                 "c.id = new.id") " END;"
+                                  "CREATE TRIGGER directory_contact_upd AFTER UPDATE ON contacts "
+                                  "BEGIN " DIR_DEL("= 2*old.id") DIR_CONTACT(
+                                          "c.id = new.id") " END;"
+                                                           "CREATE TRIGGER directory_contact_del "
+                                                           "AFTER DELETE ON contacts "
+                                                           "BEGIN " DIR_DEL(
+                                                                   "= 2*old.id") " END;"
+                                                                                 "CREATE TRIGGER "
+                                                                                 "directory_user_"
+                                                                                 "ins AFTER INSERT "
+                                                                                 "ON users "
+                                                                                 "BEGIN " DIR_STAFF(
+                                                                                         "u.id = "
+                                                                                         "new.id") " END;"
+                                                                                                   "CREATE TRIGGER directory_user_upd AFTER UPDATE OF display_name, role, unit_id, active"
+                                                                                                   " ON users BEGIN " DIR_DEL(
+                                                                                                           "= 2*old.id+1")
+                                                                                                           DIR_STAFF(
+                                                                                                                   "u.id = new.id") " END;"
+                                                                                                                                    "CREATE TRIGGER directory_user_del AFTER DELETE ON users BEGIN " DIR_DEL(
+                                                                                                                                            "= 2*old.id+1") " END;"
+                                                                                                                                                            "CREATE TRIGGER directory_unit_upd AFTER UPDATE OF name ON units BEGIN " DIR_DEL("IN (SELECT 2*id+1 FROM users WHERE unit_id = new.id)") DIR_STAFF("u.unit_id = new.id") " END;"
+                                                                                                                                                                                                                                                                                                                                     "CREATE TRIGGER directory_client_upd AFTER UPDATE OF name ON clients BEGIN " DIR_DEL("IN (SELECT 2*id FROM contacts WHERE client_id = new.id)") DIR_CONTACT("c.client_id = new.id") " END;"
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "CREATE TRIGGER directory_client_unit_upd AFTER UPDATE OF name ON client_units BEGIN " DIR_DEL(
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 "IN (SELECT 2*id FROM contacts WHERE client_unit_id = new.id)")
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 DIR_CONTACT(
+                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                         "c.client_unit_id = new.id") " END;"},
 };
 
 int schema_migrate(struct db *db)

@@ -1,6 +1,8 @@
-// The agent desktop: queue status, the offered or current call from the live stream,
-// the case form with the category's checklist, a knowledge-base search, urgent notices
-// and the agent's own figures today.
+// The agent desktop, built around the call: a call bar pinned on top (caller, entry number,
+// the path, waiting and talk time, Svara / Lägg på / Parkera / Koppla / Återuppringning with
+// their keyboard shortcuts, and the agent's queue status), the case form beside it (channel,
+// the citizen looked up as they are typed, the category's checklist right there), the
+// knowledge base, the switchboard's directory, urgent notices and the agent's own figures.
 import { api, apiKeepalive, requireSession, logout, initLang, applyLang, t, el, seconds, ApiError, roleName } from './api.js';
 
 const s = requireSession();
@@ -28,6 +30,9 @@ const desk = {
 	notices: null,       // ids of the urgent notices shown (null before the first load)
 	noticeItems: [],
 	today: null,         // GET /me/today
+	seenAt: 0,           // when the desk saw the call (ms), to count its waiting time on
+	talkFrom: 0,         // when the desk saw the call answered (ms): the talk timer
+	prefilled: '',       // the phone number the call put in the citizen's phone field
 };
 const REFRESH_MS = 60000; // own figures are polled; notices too, besides the stream's notice events
 
@@ -78,16 +83,21 @@ function renderCall() {
 		box.append(el('p', { text: t('Inget samtal.', 'No call.') }));
 		$('btn-answer').disabled = true;
 		$('btn-hangup').disabled = true;
+		$('btn-transfer').disabled = true;
+		showTransfer(false);
+		desk.talkFrom = 0;
+		renderDirectory();
+		tick();
 		return;
 	}
 	box.classList.add(c.talking ? 'talking' : 'offered');
 	box.append(el('p', { class: 'state', id: 'call-title',
 		text: c.talking ? t('Samtal pågår', 'Call in progress') : t('Inkommande samtal', 'Incoming call') }));
 	const dl = el('dl');
-	const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
-	add(t('Nummer', 'Number'), c.caller || t('dolt nummer', 'withheld'));
+	const add = (k, v, id) => dl.append(el('dt', { text: k }), el('dd', id ? { id, text: v } : { text: v }));
+	add(t('Nummer', 'Number'), c.caller || t('dolt nummer', 'withheld'), 'call-caller');
+	if (c.entry) add(t('Inkommet på', 'Entry number'), c.entry, 'call-entry');
 	add(t('Grupp', 'Group'), groupName(c.group_id));
-	add(t('Väntade', 'Waited'), seconds(c.waited_s));
 	if (c.ivr) add(t('Knappval', 'Menu choices'), c.ivr);
 	if (c.callback) add(t('Återuppringning', 'Callback'), t('ja', 'yes'));
 	box.append(dl);
@@ -95,6 +105,30 @@ function renderCall() {
 	box.append(el('ol', { class: 'path' }, ...(c.path || []).map(pathItem)));
 	$('btn-answer').disabled = c.talking;
 	$('btn-hangup').disabled = !c.talking;
+	$('btn-transfer').disabled = !c.talking;
+	if (!c.talking) showTransfer(false);
+	renderDirectory();
+	tick();
+}
+
+// Waiting time (the server's, counted on while offered) and talk time (since the desk saw
+// the answer), once a second.
+function mmss(sec) {
+	const v = Math.max(0, Math.floor(sec));
+	return Math.floor(v / 60) + ':' + String(v % 60).padStart(2, '0');
+}
+
+function tick() {
+	const c = desk.call;
+	if (!c) {
+		$('t-wait').textContent = '–';
+		$('t-talk').textContent = '–';
+		return;
+	}
+	const now = Date.now();
+	const waited = (c.waited_s || 0) + (c.talking ? 0 : (now - desk.seenAt) / 1000);
+	$('t-wait').textContent = mmss(waited);
+	$('t-talk').textContent = c.talking && desk.talkFrom ? mmss((now - desk.talkFrom) / 1000) : '–';
 }
 
 const OUTCOMES = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
@@ -106,11 +140,14 @@ function renderEarlier() {
 	const list = desk.earlier;
 	const box = $('earlier');
 	box.replaceChildren();
-	if (!list || !desk.call || list.callId !== desk.call.call_id) return;
-	box.append(el('h3', { text: t('Uppringarens tidigare ärenden', 'The caller\'s earlier cases') }));
+	if (!list) return;
+	if (list.callId && (!desk.call || list.callId !== desk.call.call_id)) return;
+	box.append(el('h3', { text: list.callId ? t('Uppringarens tidigare ärenden', 'The caller\'s earlier cases')
+		: t('Medborgarens tidigare ärenden', 'The citizen\'s earlier cases') }));
 	box.append(el('p', { class: 'hint', text: t('Ärendena öppnas i en ny flik.', 'The cases open in a new tab.') }));
 	if (!list.items.length) {
-		box.append(el('p', { class: 'hint', text: t('Inga tidigare ärenden från numret.', 'No earlier cases from the number.') }));
+		box.append(el('p', { class: 'hint', text: list.callId ? t('Inga tidigare ärenden från numret.', 'No earlier cases from the number.')
+			: t('Inga tidigare ärenden.', 'No earlier cases.') }));
 		return;
 	}
 	const date = (iso) => new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
@@ -134,6 +171,166 @@ async function loadEarlier(call) {
 	renderEarlier();
 }
 
+// The call puts the caller's number in the citizen's phone field, unless the agent typed
+// another; a new call replaces what the previous one put there.
+function prefillCaller(call) {
+	const f = $('f-cphone');
+	if (!call.caller || (f.value && f.value !== desk.prefilled)) return;
+	f.value = call.caller;
+	desk.prefilled = call.caller;
+	$('f-channel').value = 'phone';
+	channelChanged();
+}
+
+// ---- transfer: to a group's queue, or (the directory) out to a person ---------------
+
+function showTransfer(open) {
+	$('transfer').hidden = !open;
+	$('btn-transfer').setAttribute('aria-expanded', String(open));
+}
+
+async function transferToGroup() {
+	if (!desk.call) return;
+	$('call-error').textContent = '';
+	try {
+		await api('POST', `/acd/calls/${desk.call.call_id}/transfer`, { group_id: Number($('tr-group').value) });
+		desk.call = null;
+		renderCall();
+	} catch (e) {
+		$('call-error').textContent = e.message;
+	}
+}
+
+// The directory: department contacts and staff with their phone hours and presence.
+let dirItems = [];
+const PRESENCE = { in: ['inne', 'in'], away: ['borta', 'away'], meeting: ['i möte', 'in a meeting'] };
+
+const DAYS = { mon: ['mån', 'Mon'], tue: ['tis', 'Tue'], wed: ['ons', 'Wed'], thu: ['tor', 'Thu'], fri: ['fre', 'Fri'],
+	sat: ['lör', 'Sat'], sun: ['sön', 'Sun'] };
+
+// Phone hours {"weekly": {"mon": [["08:00","16:00"]]}} as "mån 08:00–16:00, …".
+function hoursText(h) {
+	if (!h || typeof h !== 'object' || !h.weekly) return typeof h === 'string' ? h : '';
+	return Object.entries(h.weekly).filter(([, spans]) => spans && spans.length)
+		.map(([d, spans]) => (DAYS[d] ? t(...DAYS[d]) : d) + ' ' + spans.map((x) => x.join('–')).join(', ')).join('; ');
+}
+
+function presenceText(d) {
+	const p = PRESENCE[d.presence] ? t(...PRESENCE[d.presence]) : t('okänt', 'unknown');
+	if (d.presence !== 'in' && d.presence_until)
+		return p + t(' till ', ' until ') + new Date(d.presence_until).toLocaleString('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short' });
+	return p;
+}
+
+function renderDirectory() {
+	const talking = !!(desk.call && desk.call.talking);
+	$('dir-results').replaceChildren(...dirItems.map((d) => {
+		const id = `dir-${d.kind}-${d.id}`;
+		const line = [d.unit, d.role].filter(Boolean).join(', ');
+		const li = el('li', { id },
+			el('h3', { text: d.name }),
+			el('p', { text: line }),
+			el('p', { text: [d.phone || t('inget nummer', 'no number'), hoursText(d.phone_hours)].filter(Boolean).join(' · ') }),
+			el('p', { class: 'presence presence-' + (d.presence || 'unknown'), text: presenceText(d) }));
+		if (d.phone) {
+			const b = el('button', { type: 'button', class: 'dir-transfer', text: t('Koppla', 'Transfer'),
+				'aria-label': t(`Koppla till ${d.name}`, `Transfer to ${d.name}`) });
+			b.disabled = !talking;
+			if (!talking) b.title = t('Koppla när du är i samtal', 'Transfer while talking');
+			b.addEventListener('click', () => transferOut(d));
+			li.append(b);
+		}
+		return li;
+	}));
+}
+
+async function searchDirectory(ev) {
+	if (ev) ev.preventDefault();
+	const q = $('dir-q').value.trim();
+	if (!q) return;
+	$('dir-status').textContent = t('Söker …', 'Searching …');
+	try {
+		const res = await api('GET', '/directory?limit=10&q=' + encodeURIComponent(q));
+		dirItems = res.items || [];
+		renderDirectory();
+		$('dir-status').textContent = dirItems.length
+			? t(`${res.total} träffar.`, `${res.total} results.`) : t('Inga träffar.', 'No results.');
+	} catch (e) {
+		$('dir-status').textContent = e.message;
+	}
+}
+
+// Out through the outbound trunk: a department contact by its id, a colleague by number.
+async function transferOut(d) {
+	if (!desk.call) return;
+	$('call-error').textContent = '';
+	const body = d.kind === 'contact' ? { contact_id: d.id } : { number: d.phone };
+	try {
+		await api('POST', `/calls/${desk.call.call_id}/transfer-out`, body);
+		$('dir-status').textContent = t(`Kopplat till ${d.name}.`, `Transferred to ${d.name}.`);
+	} catch (e) {
+		$('call-error').textContent = t(`Kunde inte koppla till ${d.name}: `, `Could not transfer to ${d.name}: `) + e.message;
+	}
+}
+
+// ---- keyboard shortcuts (shown on the buttons) ----------------------------------------
+
+const SHORTCUTS = { KeyS: 'btn-answer', KeyL: 'btn-hangup', KeyP: 'btn-hold', KeyK: 'btn-transfer', KeyU: 'btn-callback' };
+
+function shortcut(ev) {
+	if (!ev.altKey || ev.ctrlKey || ev.metaKey) return;
+	if (ev.code === 'KeyD') {
+		ev.preventDefault();
+		$('dir-q').focus();
+		return;
+	}
+	const b = SHORTCUTS[ev.code] && $(SHORTCUTS[ev.code]);
+	if (!b) return;
+	ev.preventDefault();
+	if (!b.disabled) b.click();
+}
+
+// ---- the citizen, looked up as typed ---------------------------------------------------
+
+let lookupTimer = null;
+let lookupSeq = 0;
+
+function lookupSoon() {
+	clearTimeout(lookupTimer);
+	lookupTimer = setTimeout(lookupCitizen, 350);
+}
+
+// Their earlier cases by personnummer, else by phone (audited by the API as a search).
+async function lookupCitizen() {
+	const pnr = $('f-cpnr').value.trim();
+	const phone = $('f-cphone').value.trim();
+	const seq = ++lookupSeq;
+	let query = null;
+	if (/^(\d{6}|\d{8})[-+]?\d{4}$/.test(pnr)) query = 'personal_id=' + encodeURIComponent(pnr);
+	else if (phone.replace(/\D/g, '').length >= 7) query = 'phone=' + encodeURIComponent(phone);
+	if (!query) {
+		$('citizen-found').textContent = '';
+		return;
+	}
+	try {
+		const res = await api('GET', '/cases?limit=5&' + query);
+		if (seq !== lookupSeq) return;
+		const items = res.items || [];
+		desk.earlier = { callId: null, items, total: res.total || 0 };
+		$('citizen-found').textContent = items.length
+			? t(`Känd: ${res.total} tidigare ärenden – det nya kopplas till dem.`, `Known: ${res.total} earlier cases – the new one is linked to them.`)
+			: t('Ingen tidigare kontakt.', 'No earlier contact.');
+		renderEarlier();
+	} catch {
+		if (seq === lookupSeq) $('citizen-found').textContent = ''; // a malformed number: the form says it on save
+	}
+}
+
+function channelChanged() {
+	const letter = $('f-channel').value === 'letter';
+	$('received-box').hidden = !letter;
+}
+
 function groupName(id) {
 	const g = desk.me && desk.me.groups.find((x) => x.group_id === id);
 	return g ? g.name : t('grupp ', 'group ') + id;
@@ -143,6 +340,11 @@ async function loadCall(id) {
 	try {
 		const known = desk.call && desk.call.call_id === id;
 		desk.call = await api('GET', '/acd/calls/' + id);
+		if (!known) {
+			desk.seenAt = Date.now();
+			desk.talkFrom = desk.call.talking ? Date.now() : 0;
+			prefillCaller(desk.call);
+		}
 		desk.lastCallId = id;
 		renderCall();
 		if (!known) loadEarlier(desk.call);
@@ -163,6 +365,7 @@ async function callAction(verb) {
 		const c = await api('POST', `/acd/calls/${desk.call.call_id}/${verb}`);
 		if (verb === 'answer') {
 			desk.call = Object.assign(desk.call, c);
+			desk.talkFrom = Date.now();
 			renderCall();
 			$('f-category').focus();
 		} else {
@@ -287,6 +490,8 @@ function clearErrors() {
 }
 
 const FIELD_INPUT = {
+	channel: 'f-channel', received_at: 'f-received', 'citizen.name': 'f-cname', 'citizen.phone': 'f-cphone',
+	'citizen.personal_id': 'f-cpnr', 'citizen.email': 'f-cemail', citizen: 'f-cname',
 	group_id: 'f-group', category_id: 'f-category', client_id: 'f-client', outcome: 'f-outcome', summary: 'f-summary',
 	handover: 'f-contact', 'handover.contact_id': 'f-contact', 'handover.due_date': 'f-due', 'handover.message': 'f-message',
 };
@@ -301,7 +506,7 @@ function showProblem(e) {
 			rest.push(`${x.field}: ${x.message}`);
 			continue;
 		}
-		const target = $('err-' + (x.field === 'handover' ? 'handover.contact_id' : x.field));
+		const target = $('err-' + (x.field === 'handover' ? 'handover.contact_id' : x.field === 'citizen' ? 'citizen.name' : x.field));
 		target.textContent = target.textContent ? target.textContent + ' ' + x.message : x.message;
 		input.setAttribute('aria-invalid', 'true');
 		first = first || input;
@@ -314,11 +519,22 @@ async function submitCase() {
 	clearErrors();
 	$('case-done').textContent = '';
 	const f = $('case-form');
-	const body = { group_id: Number(f.group_id.value), channel: 'phone',
+	const channel = f.channel.value;
+	const body = { group_id: Number(f.group_id.value), channel,
 		outcome: f.outcome.value, summary: f.summary.value.trim() };
 	if (f.category_id.value) body.category_id = Number(f.category_id.value);
 	if (f.client_id.value) body.client_id = Number(f.client_id.value);
-	if (desk.lastCallId) body.call_id = String(desk.lastCallId);
+	if (channel === 'phone' && desk.lastCallId) body.call_id = String(desk.lastCallId);
+	// The citizen: the case is linked to their earlier ones (same personnummer, else phone).
+	const citizen = {};
+	for (const [k, input] of [['name', 'f-cname'], ['phone', 'f-cphone'], ['personal_id', 'f-cpnr'], ['email', 'f-cemail']])
+		if ($(input).value.trim()) citizen[k] = $(input).value.trim();
+	if (Object.keys(citizen).length) body.citizen = citizen;
+	// A letter's date stamp: the day it came in, from midnight (never in the future).
+	if (channel === 'letter' && f.received.value) {
+		const d = new Date(f.received.value + 'T00:00:00');
+		if (!Number.isNaN(d.getTime())) body.received_at = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+	}
 	if (f.threat.checked) body.threat = true;
 	if (f.confidential.checked) body.confidential = true;
 	if (body.outcome === 'handed_over') {
@@ -333,6 +549,8 @@ async function submitCase() {
 	if (!body.category_id) missing.push({ field: 'category_id', message: t('Välj en kategori.', 'Choose a category.') });
 	if (!body.client_id) missing.push({ field: 'client_id', message: t('Välj uppdragsgivare.', 'Choose the department.') });
 	if (!body.summary) missing.push({ field: 'summary', message: t('Skriv en kort sammanfattning.', 'Write a short summary.') });
+	if (channel === 'letter' && !body.received_at)
+		missing.push({ field: 'received_at', message: t('Ange brevets datumstämpel.', 'Enter the letter\'s date stamp.') });
 	if (missing.length) {
 		showProblem(new ApiError(422, { errors: missing }));
 		return;
@@ -351,6 +569,11 @@ async function submitCase() {
 		f.outcome.value = 'resolved';
 		f.threat.checked = false;
 		f.confidential.checked = false;
+		for (const id of ['f-cname', 'f-cphone', 'f-cpnr', 'f-cemail', 'f-received']) $(id).value = '';
+		desk.prefilled = '';
+		$('citizen-found').textContent = '';
+		if (!desk.call) desk.earlier = null;
+		renderEarlier();
 		$('handover').hidden = true;
 		renderChecklist(false);
 		desk.lastCallId = desk.call ? desk.call.call_id : null;
@@ -377,6 +600,9 @@ function wireCaseForm() {
 		f.requestSubmit();
 	});
 	$('f-group').addEventListener('change', () => loadCategories().catch(pageError));
+	$('f-channel').addEventListener('change', channelChanged);
+	$('f-cphone').addEventListener('input', lookupSoon);
+	$('f-cpnr').addEventListener('input', lookupSoon);
 	$('f-category').addEventListener('change', fillClients);
 	$('f-client').addEventListener('change', () => fillContacts().catch(pageError));
 	$('f-outcome').addEventListener('change', () => {
@@ -435,6 +661,7 @@ async function searchKb(ev) {
 function renderNotices() {
 	const items = desk.noticeItems;
 	$('notices').hidden = !items.length;
+	$('notice-count').textContent = `(${items.length})`;
 	$('notice-list').replaceChildren(...items.map((n) => {
 		const body = el('div', { class: 'body' });
 		body.innerHTML = n.body_html || '';
@@ -528,6 +755,11 @@ async function start() {
 	$('pause-reason').addEventListener('change', renderState);
 	$('btn-answer').addEventListener('click', () => callAction('answer'));
 	$('btn-hangup').addEventListener('click', () => callAction('hangup'));
+	$('btn-transfer').addEventListener('click', () => showTransfer($('transfer').hidden));
+	$('tr-group-go').addEventListener('click', transferToGroup);
+	$('dir-form').addEventListener('submit', searchDirectory);
+	document.addEventListener('keydown', shortcut);
+	setInterval(tick, 1000);
 	$('kb-form').addEventListener('submit', searchKb);
 	window.addEventListener('pagehide', kbSearchLeft);
 	wireCaseForm();
@@ -542,7 +774,9 @@ async function start() {
 		$('who').textContent = `${desk.me.display_name} (${roleName(desk.me.role)})`;
 		renderState();
 		connect();
-		const [agreements, clients] = await Promise.all([api('GET', '/agreements?limit=500'), api('GET', '/clients?limit=500')]);
+		const [agreements, clients, groups] = await Promise.all([api('GET', '/agreements?limit=500'), api('GET', '/clients?limit=500'),
+			api('GET', '/groups?active=true&limit=500')]);
+		$('tr-group').replaceChildren(...groups.items.map((g) => option(g.id, g.name)));
 		desk.agreements = agreements.items;
 		for (const c of clients.items) desk.clients.set(c.id, c.name);
 		$('f-group').replaceChildren(...desk.me.groups.map((g) => option(g.group_id, g.name)));

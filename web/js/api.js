@@ -100,6 +100,10 @@ export function applyLang(root = document) {
 		if (!el.dataset.svLabel) el.dataset.svLabel = el.getAttribute('aria-label');
 		el.setAttribute('aria-label', l === 'en' ? el.dataset.enLabel : el.dataset.svLabel);
 	}
+	for (const el of root.querySelectorAll('[data-en-title]')) {
+		if (!el.dataset.svTitle) el.dataset.svTitle = el.title;
+		el.title = l === 'en' ? el.dataset.enTitle : el.dataset.svTitle;
+	}
 	const sw = document.getElementById('lang-switch');
 	if (sw) {
 		sw.textContent = l === 'en' ? 'Svenska' : 'English';

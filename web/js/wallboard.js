@@ -110,6 +110,18 @@ function connect() {
 	});
 }
 
+// Kiosk mode (wallboard.html?kiosk=1) for a screen on the wall: no navigation, the board
+// across the whole screen, numbers that grow with it; a button asks for full screen (the
+// browser allows that only after a press, or with its own kiosk flag).
+const kiosk = new URLSearchParams(location.search).get('kiosk') === '1';
+if (kiosk) {
+	document.body.classList.add('kiosk');
+	const fs = $('btn-fullscreen');
+	fs.hidden = !document.documentElement.requestFullscreen;
+	fs.addEventListener('click', () => document.documentElement.requestFullscreen().catch(() => {}));
+	document.addEventListener('fullscreenchange', () => { fs.hidden = !!document.fullscreenElement; });
+}
+
 initLang(render);
 $('sign-out').addEventListener('click', logout);
 connect();
