@@ -87,185 +87,126 @@ static void free_groups(struct hosted_group *g, size_t n)
 	free(g);
 }
 
-static int64_t col_ms(struct stmt *s, int col)
-{
-	return stmt_is_null(s, col) ? 0 : stmt_int(s, col) * 1000;
-}
+/* The group being loaded: the new array and what failed on the way. */
+struct load_ctx {
+	struct acd_host *h;
+	int64_t now_ms;
+	struct hosted_group *gs;
+	size_t n, cap;
+};
 
-static void col_text(struct stmt *s, int col, char *out, size_t n)
+static int group_row_h(const struct acd_store_group *row, void *arg)
 {
-	out[0] = '\0';
-	if (!stmt_is_null(s, col))
-		snprintf(out, n, "%s", stmt_text(s, col));
-}
+	struct load_ctx *c = arg;
+	struct acd_group_cfg cfg = row->cfg;
+	struct hosted_group *g;
+	char herr[200];
+	json_t *hj = NULL;
+	int err;
 
-static int load_closures(struct db *db, int64_t now_ms, struct hosted_group *g)
-{
-	struct stmt *s;
-	int err = db_prepare(
-	        db, &s,
-	        "SELECT starts_at, ends_at FROM closures WHERE group_id = ? AND ends_at > ?"
-	        " ORDER BY starts_at",
-	        true);
-	int cap = 0;
-
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 16;
+		struct hosted_group *p = realloc(c->gs, nc * sizeof(*p));
+		if (!p)
+			return ENOMEM;
+		c->gs = p;
+		c->cap = nc;
+	}
+	g = &c->gs[c->n];
+	memset(g, 0, sizeof(*g));
+	g->id = cfg.id;
+	snprintf(g->name, sizeof(g->name), "%s", row->name);
+	c->n++;
+	if (row->hours)
+		hj = json_loads(row->hours, 0, NULL);
+	if (!row->active) {
+		/* An inactive group takes no calls: closed all week, holidays too. */
+		json_t *closed = json_pack("{s:{},s:s}", "weekly", "holidays", "closed");
+		json_decref(hj);
+		hj = closed;
+	}
+	if (hj && hours_parse(&g->hours, hj, herr, sizeof(herr)) != 0) {
+		log_warn("acd.hours", "group=%u error=\"%s\" action=always_open", g->id, herr);
+		g->hours = NULL;
+	}
+	json_decref(hj);
+	err = acd_store_closures(c->h->db, g->id, c->now_ms, &g->closures, &g->n_closures);
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, g->id);
-	stmt_bind_int(s, 2, now_ms / 1000);
-	while ((err = stmt_step(s)) == DB_ROW) {
-		if (g->n_closures == cap) {
-			int nc = cap ? cap * 2 : 4;
-			struct acd_closure *p = realloc(g->closures, (size_t)nc * sizeof(*p));
-			if (!p) {
-				err = ENOMEM;
-				break;
-			}
-			g->closures = p;
-			cap = nc;
-		}
-		g->closures[g->n_closures].from_ms = stmt_int(s, 0) * 1000;
-		g->closures[g->n_closures].to_ms = stmt_int(s, 1) * 1000;
-		g->n_closures++;
-	}
-	stmt_done(s);
-	return err == DB_DONE ? 0 : err;
+	cfg.hours = g->hours;
+	cfg.closures = g->closures;
+	cfg.n_closures = g->n_closures;
+	err = acd_group_set(c->h->engine, &cfg);
+	if (err)
+		log_error("acd.group", "group=%u error=%d", g->id, err);
+	return err;
 }
 
 static int load_groups(struct acd_host *h, int64_t now_ms)
 {
-	static const char q[] =
-	        "SELECT id, name, priority, wrapup_s, max_wait_s, max_queue, overflow_group_id,"
-	        " overflow_number, widen_after_s, offer_timeout_s, callback_threshold_s,"
-	        " callback_retry_s, callback_attempts, aht_s, announce_every_s, urgent_number,"
-	        " opening_hours, active FROM groups ORDER BY id";
-	struct hosted_group *gs = NULL, *old = h->groups;
-	size_t n = 0, cap = 0, nold = h->ngroups;
-	struct stmt *s;
-	int err = db_prepare(h->db, &s, q, true);
+	struct load_ctx c = {.h = h, .now_ms = now_ms};
+	struct hosted_group *old = h->groups;
+	size_t nold = h->ngroups;
+	int err = acd_store_groups_each(h->db, group_row_h, &c);
 
-	if (err)
-		return err;
-	while ((err = stmt_step(s)) == DB_ROW) {
-		struct acd_group_cfg cfg;
-		struct hosted_group *g;
-		char herr[200];
-		json_t *hj = NULL;
-
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct hosted_group *p = realloc(gs, nc * sizeof(*p));
-			if (!p) {
-				err = ENOMEM;
-				break;
-			}
-			gs = p;
-			cap = nc;
-		}
-		g = &gs[n];
-		memset(g, 0, sizeof(*g));
-		g->id = (uint32_t)stmt_int(s, 0);
-		col_text(s, 1, g->name, sizeof(g->name));
-		n++;
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.id = g->id;
-		cfg.priority = (int)stmt_int(s, 2);
-		cfg.wrapup_ms = col_ms(s, 3);
-		cfg.max_wait_ms = col_ms(s, 4);
-		cfg.max_queue = (int)stmt_int(s, 5);
-		cfg.overflow_group = (uint32_t)stmt_int(s, 6);
-		col_text(s, 7, cfg.overflow_number, sizeof(cfg.overflow_number));
-		cfg.widen_after_ms = col_ms(s, 8);
-		cfg.offer_timeout_ms = col_ms(s, 9);
-		cfg.callback_offer_ms = col_ms(s, 10);
-		cfg.callback_retry_ms = col_ms(s, 11);
-		cfg.callback_max_attempts = (int)stmt_int(s, 12);
-		cfg.aht_ms = col_ms(s, 13);
-		cfg.announce_every_ms = col_ms(s, 14);
-		col_text(s, 15, cfg.urgent_number, sizeof(cfg.urgent_number));
-		if (!stmt_is_null(s, 16))
-			hj = json_loads(stmt_text(s, 16), 0, NULL);
-		if (stmt_int(s, 17) == 0) {
-			/* An inactive group takes no calls: closed all week, holidays too. */
-			json_t *closed = json_pack("{s:{},s:s}", "weekly", "holidays", "closed");
-			json_decref(hj);
-			hj = closed;
-		}
-		if (hj && hours_parse(&g->hours, hj, herr, sizeof(herr)) != 0) {
-			log_warn("acd.hours", "group=%u error=\"%s\" action=always_open", g->id,
-			         herr);
-			g->hours = NULL;
-		}
-		json_decref(hj);
-		err = load_closures(h->db, now_ms, g);
-		if (err)
-			break;
-		cfg.hours = g->hours;
-		cfg.closures = g->closures;
-		cfg.n_closures = g->n_closures;
-		err = acd_group_set(h->engine, &cfg);
-		if (err) {
-			log_error("acd.group", "group=%u error=%d", g->id, err);
-			break;
-		}
-	}
-	stmt_done(s);
-	if (err != DB_DONE) {
+	if (err) {
 		/* The engine may already point at some new hours: keep both sets alive. */
-		if (gs) {
-			h->groups = gs;
-			h->ngroups = n;
+		if (c.gs) {
+			h->groups = c.gs;
+			h->ngroups = c.n;
 			free_groups(old, nold);
 		}
 		return err;
 	}
-	h->groups = gs;
-	h->ngroups = n;
+	h->groups = c.gs;
+	h->ngroups = c.n;
 	free_groups(old, nold);
+	return 0;
+}
+
+/* One agent's memberships as they are read, handed to the engine at the next agent. */
+struct agents_ctx {
+	struct acd_host *h;
+	struct acd_membership m[ACD_MAX_MEMBERSHIPS];
+	uint32_t cur;
+	int n;
+};
+
+static void agent_flush(struct agents_ctx *c)
+{
+	if (c->cur) {
+		int e = acd_agent_set(c->h->engine, c->cur, c->m, c->n);
+		if (e)
+			log_warn("acd.agent", "agent=%u error=%d", c->cur, e);
+	}
+	c->cur = 0;
+	c->n = 0;
+}
+
+static int member_row_h(const struct acd_store_member *row, void *arg)
+{
+	struct agents_ctx *c = arg;
+
+	if (c->cur && row->user != c->cur)
+		agent_flush(c);
+	/* Agents and group leads take calls; an inactive user keeps no groups. */
+	if (!row->takes_calls)
+		return 0;
+	c->cur = row->user;
+	if (row->group && c->n < ACD_MAX_MEMBERSHIPS && acd_host_has_group(c->h, row->group)) {
+		c->m[c->n].group = row->group;
+		c->m[c->n].level = row->level;
+		c->n++;
+	}
 	return 0;
 }
 
 static int load_agents(struct acd_host *h)
 {
-	static const char q[] = "SELECT u.id, ug.group_id, ug.skill, u.active, u.role FROM users u"
-	                        " LEFT JOIN user_groups ug ON ug.user_id = u.id ORDER BY u.id";
-	struct acd_membership m[ACD_MAX_MEMBERSHIPS];
-	uint32_t cur = 0;
-	int n = 0, err;
-	struct stmt *s;
+	struct agents_ctx c = {.h = h};
+	int err = acd_store_members_each(h->db, member_row_h, &c);
 
-	err = db_prepare(h->db, &s, q, true);
-	if (err)
-		return err;
-	for (;;) {
-		int rc = stmt_step(s);
-		uint32_t id = rc == DB_ROW ? (uint32_t)stmt_int(s, 0) : 0;
-
-		if (cur && id != cur) {
-			int e = acd_agent_set(h->engine, cur, m, n);
-			if (e)
-				log_warn("acd.agent", "agent=%u error=%d", cur, e);
-			cur = 0;
-			n = 0;
-		}
-		if (rc != DB_ROW) {
-			err = rc == DB_DONE ? 0 : rc;
-			break;
-		}
-		/* Agents and group leads take calls; an inactive user keeps no groups. */
-		const char *role = stmt_text(s, 4);
-		if (!stmt_int(s, 3) ||
-		    (strcmp(role, "agent") != 0 && strcmp(role, "group_lead") != 0))
-			continue;
-		cur = id;
-		if (!stmt_is_null(s, 1) && n < ACD_MAX_MEMBERSHIPS &&
-		    acd_host_has_group(h, (uint32_t)stmt_int(s, 1))) {
-			m[n].group = (uint32_t)stmt_int(s, 1);
-			m[n].level = (int)stmt_int(s, 2);
-			n++;
-		}
-	}
-	stmt_done(s);
+	agent_flush(&c);
 	return err;
 }
 

@@ -31,4 +31,30 @@ json_t *acd_totals_json(const struct acd_totals *t);
 /* A time in ms as the API shows times: ISO 8601 UTC, a new reference. */
 json_t *acd_ms_time(int64_t ms);
 
+/* One group as the queue host loads it: the engine's settings without hours and closures,
+ * the opening hours' JSON text (NULL: always open; valid during the call) and whether the
+ * group is active. */
+struct acd_store_group {
+	struct acd_group_cfg cfg;
+	char name[121];
+	const char *hours;
+	bool active;
+};
+typedef int(acd_store_group_h)(const struct acd_store_group *g, void *arg);
+/* Every group by id; a non-zero return of h stops and is returned. */
+int acd_store_groups_each(struct db *db, acd_store_group_h *h, void *arg);
+/* The group's closures that have not ended at now_ms, by start: *out malloc'ed. */
+int acd_store_closures(struct db *db, uint32_t group, int64_t now_ms, struct acd_closure **out,
+                       int *n);
+/* One user's membership of a group, rows ordered by user: group 0 when the user has none;
+ * takes_calls for active agents and group leads. */
+struct acd_store_member {
+	uint32_t user;
+	uint32_t group;
+	int level;
+	bool takes_calls;
+};
+typedef int(acd_store_member_h)(const struct acd_store_member *m, void *arg);
+int acd_store_members_each(struct db *db, acd_store_member_h *h, void *arg);
+
 #endif

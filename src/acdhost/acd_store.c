@@ -569,3 +569,129 @@ int acd_store_agent_sums(struct db *db, int64_t agent, int64_t from_ms, int64_t 
 	stmt_done(s);
 	return 0;
 }
+
+/* ======================================================================
+ * What the queue host loads: groups, closures, agents' memberships
+ * ====================================================================== */
+
+static int64_t col_ms(struct stmt *s, int col)
+{
+	return stmt_is_null(s, col) ? 0 : stmt_int(s, col) * 1000;
+}
+
+static void col_text(struct stmt *s, int col, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (!stmt_is_null(s, col))
+		snprintf(out, n, "%s", stmt_text(s, col));
+}
+
+int acd_store_groups_each(struct db *db, acd_store_group_h *h, void *arg)
+{
+	static const char q[] =
+	        "SELECT id, name, priority, wrapup_s, max_wait_s, max_queue, overflow_group_id,"
+	        " overflow_number, widen_after_s, offer_timeout_s, callback_threshold_s,"
+	        " callback_retry_s, callback_attempts, aht_s, announce_every_s, urgent_number,"
+	        " opening_hours, active FROM groups ORDER BY id";
+	struct stmt *s;
+	int err = db_prepare(db, &s, q, true), rc = DB_DONE;
+
+	if (err)
+		return err;
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		struct acd_store_group g;
+
+		memset(&g, 0, sizeof(g));
+		g.cfg.id = (uint32_t)stmt_int(s, 0);
+		col_text(s, 1, g.name, sizeof(g.name));
+		g.cfg.priority = (int)stmt_int(s, 2);
+		g.cfg.wrapup_ms = col_ms(s, 3);
+		g.cfg.max_wait_ms = col_ms(s, 4);
+		g.cfg.max_queue = (int)stmt_int(s, 5);
+		g.cfg.overflow_group = (uint32_t)stmt_int(s, 6);
+		col_text(s, 7, g.cfg.overflow_number, sizeof(g.cfg.overflow_number));
+		g.cfg.widen_after_ms = col_ms(s, 8);
+		g.cfg.offer_timeout_ms = col_ms(s, 9);
+		g.cfg.callback_offer_ms = col_ms(s, 10);
+		g.cfg.callback_retry_ms = col_ms(s, 11);
+		g.cfg.callback_max_attempts = (int)stmt_int(s, 12);
+		g.cfg.aht_ms = col_ms(s, 13);
+		g.cfg.announce_every_ms = col_ms(s, 14);
+		col_text(s, 15, g.cfg.urgent_number, sizeof(g.cfg.urgent_number));
+		g.hours = stmt_is_null(s, 16) ? NULL : stmt_text(s, 16);
+		g.active = stmt_int(s, 17) != 0;
+		err = h(&g, arg);
+		if (err)
+			break;
+	}
+	stmt_done(s);
+	if (err)
+		return err;
+	return rc == DB_DONE ? 0 : rc;
+}
+
+int acd_store_closures(struct db *db, uint32_t group, int64_t now_ms, struct acd_closure **out,
+                       int *n)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s,
+	        "SELECT starts_at, ends_at FROM closures WHERE group_id = ? AND ends_at > ?"
+	        " ORDER BY starts_at",
+	        true);
+	int cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, group);
+	stmt_bind_int(s, 2, now_ms / 1000);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		if (*n == cap) {
+			int nc = cap ? cap * 2 : 4;
+			struct acd_closure *p = realloc(*out, (size_t)nc * sizeof(*p));
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			*out = p;
+			cap = nc;
+		}
+		(*out)[*n].from_ms = stmt_int(s, 0) * 1000;
+		(*out)[*n].to_ms = stmt_int(s, 1) * 1000;
+		(*n)++;
+	}
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int acd_store_members_each(struct db *db, acd_store_member_h *h, void *arg)
+{
+	static const char q[] = "SELECT u.id, ug.group_id, ug.skill, u.active, u.role FROM users u"
+	                        " LEFT JOIN user_groups ug ON ug.user_id = u.id ORDER BY u.id";
+	struct stmt *s;
+	int err = db_prepare(db, &s, q, true), rc = DB_DONE;
+
+	if (err)
+		return err;
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		const char *role = stmt_text(s, 4);
+		struct acd_store_member m = {
+		        .user = (uint32_t)stmt_int(s, 0),
+		        .group = stmt_is_null(s, 1) ? 0 : (uint32_t)stmt_int(s, 1),
+		        .level = (int)stmt_int(s, 2),
+		        .takes_calls =
+		                stmt_int(s, 3) && role &&
+		                (strcmp(role, "agent") == 0 || strcmp(role, "group_lead") == 0),
+		};
+
+		err = h(&m, arg);
+		if (err)
+			break;
+	}
+	stmt_done(s);
+	if (err)
+		return err;
+	return rc == DB_DONE ? 0 : rc;
+}
