@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|wfm-board|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -608,6 +608,21 @@ bench_directory() {
 	"$ROOT/$BUILD/bench/bench_directory" "$TMP/directory.db" 20000 2>/dev/null
 }
 
+# The steering board: a call offered through the test entry, then the `wfm` event on a lead's
+# stream and the board's figures fetched again, as the planning page does (goal: within 1 s).
+bench_wfm_board() {
+	say "## Steering board: a call to the board's figures"
+	HP=$(free_port)
+	"$BIN" serve --db "$TMP/board.db" --http "127.0.0.1:$HP" --demo --log-level warn 2>"$TMP/board.log" &
+	echo $! >"$TMP/pid"
+	wait_http "$HP"
+	say "\$ bench/wfm_board.py --http HTTP_PORT --calls 50 (server: lotsen serve --demo)"
+	python3 "$ROOT/bench/wfm_board.py" --http "$HP" --calls 50
+	kill "$(cat "$TMP/pid")"
+	wait "$(cat "$TMP/pid")" 2>/dev/null || true
+	rm -f "$TMP/pid"
+}
+
 case "$WHAT" in
 api) bench_api ;;
 directory) bench_directory ;;
@@ -620,6 +635,7 @@ sip-peer) bench_sip_peer ;;
 forecast) bench_forecast ;;
 mail) bench_mail ;;
 mailnet) bench_mailnet ;;
+wfm-board) bench_wfm_board ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
 search) bench_search ;;
