@@ -82,10 +82,7 @@ int case_status_write(struct db *db, int64_t case_id, int64_t user_id, int64_t n
 		return err;
 	stmt_bind_text(s, 1, status);
 	stmt_bind_int(s, 2, now);
-	if (user_id)
-		stmt_bind_int(s, 3, user_id);
-	else
-		stmt_bind_null(s, 3);
+	stmt_bind_id(s, 3, user_id);
 	stmt_bind_text(s, 4, reason);
 	stmt_bind_text(s, 5, informed);
 	stmt_bind_int(s, 6, case_id);

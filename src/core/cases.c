@@ -81,10 +81,7 @@ static int history_add(struct db *db, int64_t case_id, int64_t at, int64_t user,
 		return err;
 	stmt_bind_int(s, 1, case_id);
 	stmt_bind_int(s, 2, at);
-	if (user)
-		stmt_bind_int(s, 3, user);
-	else
-		stmt_bind_null(s, 3);
+	stmt_bind_id(s, 3, user);
 	stmt_bind_text(s, 4, field);
 	stmt_bind_text(s, 5, old_v);
 	stmt_bind_text(s, 6, new_v);
@@ -461,10 +458,7 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 	stmt_bind_text(s, 5, b->instructions[0] ? b->instructions : NULL);
 	stmt_bind_int(s, 6, now);
 	stmt_bind_text(s, 7, due_s);
-	if (unit)
-		stmt_bind_int(s, 8, unit);
-	else
-		stmt_bind_null(s, 8);
+	stmt_bind_id(s, 8, unit);
 	err = stmt_step(s);
 	stmt_done(s);
 	if (err != DB_DONE)
@@ -480,10 +474,7 @@ static int insert_handover(struct db *db, int64_t case_id, int64_t client_id,
 		                 true);
 	if (err)
 		return err;
-	if (unit)
-		stmt_bind_int(s, 1, unit);
-	else
-		stmt_bind_null(s, 1);
+	stmt_bind_id(s, 1, unit);
 	stmt_bind_int(s, 2, case_id);
 	err = stmt_step(s) == DB_DONE ? 0 : EIO;
 	stmt_done(s);
@@ -848,17 +839,11 @@ int case_create(struct db *db, const struct principal *who, const json_t *in, in
 	else
 		stmt_bind_text(s, 5, outcome);
 	stmt_bind_text(s, 6, summary);
-	if (citizen)
-		stmt_bind_int(s, 7, citizen);
-	else
-		stmt_bind_null(s, 7);
+	stmt_bind_id(s, 7, citizen);
 	stmt_bind_int(s, 8, received);
 	stmt_bind_int(s, 9, now);
 	stmt_bind_int(s, 10, now);
-	if (who->id)
-		stmt_bind_int(s, 11, who->id);
-	else
-		stmt_bind_null(s, 11);
+	stmt_bind_id(s, 11, who->id);
 	stmt_bind_int(s, 12, confidential);
 	stmt_bind_int(s, 13, threat);
 	stmt_bind_text(s, 14, call_id);
@@ -1406,10 +1391,7 @@ int case_handover(struct db *db, const struct principal *who, int64_t case_id, c
 		if (!err) {
 			stmt_bind_int(s, 1, now);
 			stmt_bind_int(s, 2, case_id);
-			if (who->id)
-				stmt_bind_int(s, 3, who->id);
-			else
-				stmt_bind_null(s, 3);
+			stmt_bind_id(s, 3, who->id);
 			err = stmt_step(s) == DB_DONE ? 0 : EIO;
 			stmt_done(s);
 		}

@@ -220,10 +220,7 @@ int sso_user_login(struct db *db, const struct sso_map *m, const char *issuer,
 		stmt_bind_int(s, 1, user_id);
 	stmt_bind_text(s, 2, id->display_name);
 	stmt_bind_text(s, 3, role_name(g->role));
-	if (g->client_id)
-		stmt_bind_int(s, 4, g->client_id);
-	else
-		stmt_bind_null(s, 4);
+	stmt_bind_id(s, 4, g->client_id);
 	stmt_bind_text(s, 5, id->email[0] ? id->email : NULL);
 	if (!user_id)
 		stmt_bind_text(s, 6, id->username);
