@@ -5,8 +5,11 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "tel/tel_int.h" /* first: libre headers have no include guards */
+#include <re_main.h>
 #include <re_mem.h>
 #include <re_rtp.h>
 #include <re_sdp.h>
@@ -60,24 +63,44 @@ struct media {
 	void *dtmf_arg;
 };
 
-/* One 20 ms timer for every leg that streams. A timer per leg was O(calls) to re-arm:
- * libre keeps timers in one sorted list, and each answered call puts a 32 s one (the
- * INVITE transaction's) behind the 20 ms ones, so every re-arm walked past them all. */
+/* One 20 ms tick for every leg that streams, from a timerfd of its own. A timer per leg
+ * was O(calls) to re-arm: libre keeps its timers in one sorted list, and each call leaves
+ * a 32 s one (its INVITE and BYE transactions') behind, so a 20 ms timer re-armed fifty
+ * times a second walked past them all. A periodic timerfd is never re-armed. */
 struct media_clock {
-	struct tmr tmr;   /* the 20 ms tick, running while legs stream */
+	int fd;           /* the timerfd, listened to on the loop */
+	bool armed;       /* ticking: some leg streams */
 	struct list legs; /* struct media (cle), not referenced: a leg leaves when freed */
-	uint64_t next;    /* when the next tick is due */
 };
 
 #define DONE_MAX 64 /* prompts that may end in one tick; more wait for the next */
+
+static void clock_arm(struct media_clock *c, bool on)
+{
+	struct itimerspec its = {0};
+
+	if (c->armed == on || c->fd < 0)
+		return;
+	if (on) {
+		its.it_value.tv_nsec = 1; /* the first tick now, then every 20 ms */
+		its.it_interval.tv_nsec = FRAME_MS * 1000000L;
+	}
+	if (timerfd_settime(c->fd, 0, &its, NULL) == 0)
+		c->armed = on;
+}
 
 static void clock_destructor(void *arg)
 {
 	struct media_clock *c = arg;
 
-	tmr_cancel(&c->tmr);
+	if (c->fd >= 0) {
+		fd_close(c->fd);
+		(void)close(c->fd);
+	}
 	list_clear(&c->legs); /* empty: every leg holds a reference */
 }
+
+static void clock_fd_h(int flags, void *arg);
 
 int media_clock_alloc(struct media_clock **cp)
 {
@@ -88,8 +111,18 @@ int media_clock_alloc(struct media_clock **cp)
 	c = mem_zalloc(sizeof(*c), clock_destructor);
 	if (!c)
 		return ENOMEM;
-	tmr_init(&c->tmr);
 	list_init(&c->legs);
+	c->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->fd < 0) {
+		int err = errno;
+		mem_deref(c);
+		return err;
+	}
+	int err = fd_listen(c->fd, FD_READ, clock_fd_h, c);
+	if (err) {
+		mem_deref(c);
+		return err;
+	}
 	*cp = c;
 	return 0;
 }
@@ -98,7 +131,7 @@ static void clock_leave(struct media *m)
 {
 	list_unlink(&m->cle);
 	if (m->clock && !m->clock->legs.head)
-		tmr_cancel(&m->clock->tmr);
+		clock_arm(m->clock, false);
 }
 
 static void play_clear(struct media *m)
@@ -386,17 +419,22 @@ static void leg_tick(struct media *m, uint64_t now, media_done_h **doneh, void *
 		clock_leave(m);
 }
 
-static void clock_tmr_h(void *arg)
+static void clock_fd_h(int flags, void *arg)
 {
 	struct media_clock *c = arg;
 	struct {
 		media_done_h *h;
 		void *arg;
 	} done[DONE_MAX];
+	uint64_t ticks;
 	uint64_t now = tmr_jiffies();
 	size_t nd = 0;
 	struct le *le;
 
+	(void)flags;
+	/* How many ticks passed does not matter: each leg counts its own frames by the clock. */
+	if (read(c->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+		return;
 	/* No handler runs inside the walk: a done_h may free legs (its own and others). */
 	for (le = c->legs.head; le && nd < DONE_MAX;) {
 		struct media *m = le->data;
@@ -405,11 +443,8 @@ static void clock_tmr_h(void *arg)
 		if (done[nd].h)
 			nd++;
 	}
-	c->next += FRAME_MS;
-	if (c->next + FRAME_MS < now || c->next > now + FRAME_MS)
-		c->next = now + FRAME_MS;
-	if (c->legs.head)
-		tmr_start(&c->tmr, c->next - now, clock_tmr_h, c);
+	if (!c->legs.head)
+		clock_arm(c, false);
 	for (size_t i = 0; i < nd; i++)
 		done[i].h(done[i].arg);
 }
@@ -427,10 +462,7 @@ static void kick(struct media *m)
 	m->marker = true;
 	m->next = tmr_jiffies(); /* the first frame is due at the next tick */
 	list_append(&c->legs, &m->cle, m);
-	if (!tmr_isrunning(&c->tmr)) {
-		c->next = m->next;
-		tmr_start(&c->tmr, 0, clock_tmr_h, c);
-	}
+	clock_arm(c, true);
 }
 
 void media_tone(struct media *m, bool on)
