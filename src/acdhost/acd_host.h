@@ -55,6 +55,8 @@ void acd_host_set_batch(struct acd_host *h, struct db_batch *b);
 
 /* Reload groups, hours, closures and agents' memberships after an administrator changed them. */
 int acd_host_reload(struct acd_host *h, int64_t now_ms);
+/* Hand an agent's stored languages to the engine (after they changed). */
+int acd_host_agent_languages(struct acd_host *h, uint32_t agent);
 /* At most ACD_HOST_LISTENERS listeners; ENOSPC beyond. */
 #define ACD_HOST_LISTENERS 4
 int acd_host_listen(struct acd_host *h, acd_note_h *fn, void *arg);
