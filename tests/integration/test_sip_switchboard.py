@@ -254,6 +254,40 @@ class SwitchboardTest(ServerTest):
                              " ORDER BY id", call_id)
         self.assertEqual(audit, [("consult",), ("consult_cancel",)])
 
+    # ---- every new route × every role ----------------------------------------------
+
+    def test_e_route_role_matrix(self):
+        roles = {"agent": "anna", "group_lead": "lead.aldre", "manager": "chef.stod", "admin": "admin",
+                 "client_viewer": "viewer.aldre"}
+        phones = {"agent", "group_lead"}
+        erik = self.ids["erik"]
+        # (method, path, body, roles let past the route's role check); bodies and ids that
+        # change nothing (unknown calls, invalid codes).
+        routes = [
+            ("GET", f"/api/v1/agents/{erik}/languages", None, {"group_lead", "manager", "admin"}),
+            ("PUT", f"/api/v1/agents/{erik}/languages", {"languages": ["X"]}, {"group_lead", "admin"}),
+            ("POST", "/api/v1/calls/999999/consult", {"number": "0850800099"}, phones),
+            ("POST", "/api/v1/calls/999999/consult/complete", None, phones),
+            ("POST", "/api/v1/calls/999999/consult/cancel", None, phones),
+        ]
+        before = self.srv.sql("SELECT count(*) FROM agent_languages")
+        for method, path, body, allowed in routes:
+            self.assertProblem(self.srv.request(method, path, body), 401)
+            for role, user in roles.items():
+                r = self.api(method, path, body, user=user)
+                if role in allowed:
+                    self.assertNotIn(r.status, (401, 403, 405), (method, path, role, r))
+                else:
+                    self.assertProblem(r, 403)
+        self.assertProblem(self.api("POST", "/api/v1/calls/999999/consult/cancel", None, user="anna"), 404)
+        self.assertEqual(self.srv.sql("SELECT count(*) FROM agent_languages"), before)
+        doc = self.api("GET", "/api/v1/openapi.json").json
+        op = doc["paths"]["/api/v1/calls/{id}/consult"]["post"]
+        self.assertEqual(sorted(op["x-roles"]), ["agent", "group_lead"])
+        self.assertEqual(op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                         "#/components/schemas/Consult")
+        self.assertIn("language_widen_s", doc["components"]["schemas"]["Group"]["properties"])
+
 
 if __name__ == "__main__":
     unittest.main()
