@@ -412,6 +412,7 @@ static int call_get(struct req *r)
 	err = acd_host_call_json(host(r), now, r->params[0], &o);
 	if (err)
 		return engine_error(r, err, "samtal", "call");
+	tel_call_json(r->app->tel, r->params[0], o); /* the language asked for, the note */
 	/* The caller's number is personal data. */
 	if (ci.caller[0] && audit_record(r->app->db, r->now, r->who.id, "read", "call",
 	                                 r->params[0], "caller number")) {

@@ -1170,6 +1170,17 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 
 /* ---- consultative transfer: the agent calls someone while the caller holds ---------- */
 
+void tel_call_describe(const struct tel_call *c, json_t *o)
+{
+	if (c->lang[0])
+		json_object_set_new(o, "lang", json_string(c->lang));
+	if (c->note[0])
+		json_object_set_new(o, "note", json_string(c->note));
+	if (c->urgent)
+		json_object_set_new(o, "urgent", json_true());
+	json_object_set_new(o, "consulting", json_boolean(c->consult.sess != NULL));
+}
+
 static void offer_headers(const struct tel_call *c, char *h, size_t n);
 
 void tel_call_note(struct tel_call *c, const char *note)

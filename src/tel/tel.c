@@ -390,6 +390,14 @@ int tel_consult_end(struct tel *t, int64_t call_id, uint32_t agent, bool complet
 	return tel_call_consult_end(c, agent, complete);
 }
 
+void tel_call_json(struct tel *t, int64_t call_id, json_t *o)
+{
+	struct tel_call *c = t && o ? tel_call_find(t, call_id) : NULL;
+
+	if (c)
+		tel_call_describe(c, o);
+}
+
 int tel_note(struct tel *t, int64_t call_id, const char *note)
 {
 	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;

@@ -102,6 +102,9 @@ int tel_consult(struct tel *t, int64_t call_id, uint32_t agent, uint32_t target_
  * the caller). ENOENT: no such call; EALREADY: no consultation; EPERM: not this agent's;
  * EBUSY (complete): the target has not answered yet. */
 int tel_consult_end(struct tel *t, int64_t call_id, uint32_t agent, bool complete);
+/* Add what the phone network knows of a call to its JSON: "lang" (asked for), "note" (the
+ * transfer note), "urgent", "consulting". Nothing when the call is not on the network. */
+void tel_call_json(struct tel *t, int64_t call_id, json_t *o);
 /* A note that follows the call from now on (a blind transfer's). ENOENT: no such call on
  * the phone network (a call of the test entry: nothing to carry it). */
 int tel_note(struct tel *t, int64_t call_id, const char *note);

@@ -275,6 +275,9 @@ int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, 
  * (the consulted party's leg ends, caller and agent talk again). EALREADY: no
  * consultation; EPERM: not this agent's; EBUSY (complete): the target has not answered. */
 int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete);
+/* What the phone network knows of the call beyond the queue (lang, note, urgent,
+ * consulting), added to `o`. */
+void tel_call_describe(const struct tel_call *c, json_t *o);
 /* The note that follows the call from now on (a blind transfer's): shown to the next
  * agent's phone and kept on the call's record. */
 void tel_call_note(struct tel_call *c, const char *note);

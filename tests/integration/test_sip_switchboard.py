@@ -120,6 +120,8 @@ class SwitchboardTest(ServerTest):
         m = self.wait(r"event=tel.invite result=accepted call=(\d+) .*lang=fi", start)
         call_id = int(m.group(1))
         self.wait(rf"event=tel.agent call={call_id} agent={self.ids['erik']} answered=true", start)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}", user="erik")  # what Erik's desk shows
+        self.assertEqual((r.status, r.json.get("lang")), (200, "fi"), r)
         self.assertSipp(caller)
         self.assertSipp(erik)  # the offer said Finnish; answered, BYE at the end
         self.assertNotRegex(self.srv.logs()[start:], rf"event=tel.offer call={call_id} agent={self.ids['anna']}")
@@ -212,6 +214,8 @@ class SwitchboardTest(ServerTest):
         r = self.api("POST", path, {"agent_id": self.ids["erik"], "note": NOTE}, user="anna")
         self.assertEqual((r.status, r.json["state"]), (202, "consulting"), r)
         self.assertProblem(self.api("POST", path, {"number": "0850800099"}, user="anna"), 409)
+        r = self.api("GET", f"/api/v1/acd/calls/{call_id}", user="anna")
+        self.assertEqual((r.json.get("note"), r.json.get("consulting")), (NOTE, True), r)
         self.wait(rf"event=tel.consult call={call_id} agent={self.ids['anna']} answered=true", start)
         self.assertProblem(self.api("POST", path + "/complete", None, user="erik"), 403)
         r = self.api("POST", path + "/complete", None, user="anna")
