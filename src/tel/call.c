@@ -704,37 +704,26 @@ static void out_close_h(int err, const struct sip_msg *msg, void *arg);
 static int agent_offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg);
 static void agent_progr_h(const struct sip_msg *msg, void *arg);
 
-/* A menu option to an outside number (the switchboard, an on-call line): the caller is
- * relayed to it through the outbound trunk and never queues. Without a trunk the caller
- * goes to the menu's default group instead. */
-static void menu_outside(struct tel_call *c, const char *number)
+/* Relay the answered caller to an outside number through the outbound trunk; the outside
+ * leg is the call's own and the call's record, written when it ends, says where it went.
+ * ENOTSUP: no outbound trunk (nothing changed); the call may be dropped on other errors. */
+static int relay_outside(struct tel_call *c, const char *num, const char *what)
 {
 	struct tel *t = c->tel;
 	struct mbuf *desc = NULL;
-	char uri[160], from[128], num[ACD_NUMBER_MAX];
+	char uri[160], from[128];
 	int64_t trunk = 0;
 	int err;
 
-	if (contact_phone_normalize(number, num, sizeof(num)) != 0) {
-		menu_route(c, menu_default(c), c->ivr);
-		return;
-	}
 	tel_trunk_route(t, num, "", c->entry, uri, sizeof(uri), from, sizeof(from), &trunk);
-	if (!trunk) {
-		log_warn("tel.menu", "entry=%s outside=\"%s\" trunk=none", c->entry, num);
-		menu_route(c, menu_default(c), c->ivr);
-		return;
-	}
-	tmr_cancel(&c->menu_tmr);
-	media_stop(c->caller.media);
-	json_decref(c->menu_root);
-	c->menu_root = c->menu = NULL;
+	if (!trunk)
+		return ENOTSUP;
 	c->phase = PH_OUTSIDE;
 	c->menu_out = true;
 	c->arrived_ms = acd_now_ms();
 	(void)re_snprintf(c->outside, sizeof(c->outside), "%s", num);
-	log_info("tel.menu_outside", "entry=%s ivr=\"%s\" dial=\"%s\" trunk=%lld", c->entry, c->ivr,
-	         uri, (long long)trunk);
+	log_info(what, "call=%lld entry=%s ivr=\"%s\" dial=\"%s\" trunk=%lld", (long long)c->id,
+	         c->entry, c->ivr, uri, (long long)trunk);
 	media_tone(c->caller.media, true);
 	err = media_alloc(&c->agent.media, &t->media_ip, t->clock);
 	if (!err)
@@ -747,11 +736,31 @@ static void menu_outside(struct tel_call *c, const char *number)
 		                      out_close_h, c, "X-Lotsen-Entry: %s\r\n" ALLOW, c->entry);
 	mem_deref(desc);
 	if (err) {
-		log_warn("tel.menu_outside", "entry=%s dial=failed error=\"%s\"", c->entry,
-		         strerror(err));
+		log_warn(what, "call=%lld entry=%s dial=failed error=\"%s\"", (long long)c->id,
+		         c->entry, strerror(err));
 		tel_call_end_reason(c, "outside_failed");
 		tel_call_drop(c);
 	}
+	return 0;
+}
+
+/* A menu option to an outside number (the switchboard, an on-call line): the caller is
+ * relayed to it and never queues. Without a trunk the caller goes to the menu's default
+ * group instead. */
+static void menu_outside(struct tel_call *c, const char *number)
+{
+	char num[ACD_NUMBER_MAX];
+
+	tmr_cancel(&c->menu_tmr);
+	media_stop(c->caller.media);
+	if (contact_phone_normalize(number, num, sizeof(num)) != 0 ||
+	    relay_outside(c, num, "tel.menu_outside") == ENOTSUP) {
+		log_warn("tel.menu", "entry=%s outside=\"%s\" trunk=none", c->entry, number);
+		menu_route(c, menu_default(c), c->ivr);
+		return;
+	}
+	json_decref(c->menu_root);
+	c->menu_root = c->menu = NULL;
 }
 
 static void menu_digit(struct tel_call *c, char d)
@@ -1802,6 +1811,10 @@ void tel_call_forward(struct tel_call *c, const char *number)
 		                         number, c->host);
 		log_info("tel.forward", "call=%lld number=%s via=302 error=\"%s\"",
 		         (long long)c->id, number, err ? strerror(err) : "none");
+	} else if (c->answered && c->caller.media && number && number[0] &&
+	           relay_outside(c, number, "tel.forward") == 0) {
+		/* Answered already (a menu came first): relayed through the trunk instead. */
+		return;
 	} else {
 		log_info("tel.forward", "call=%lld number=%s via=bye", (long long)c->id,
 		         number ? number : "");

@@ -164,7 +164,8 @@ class SwitchboardTest(ServerTest):
         self.assertEqual({e["field"] for e in bad.json["errors"]},
                          {"menu.options.1.outside", "menu.options.2.lang", "menu.options.3.urgent"}, bad.json)
         r = self.api("PUT", "/api/v1/telephony/menus", {"number": MENU_ENTRY, "menu": {
-            "prompt": "meny_stockholm", "options": {"1": {"outside": "08-508 000 99"}, "3": {"group": 2, "urgent": True}}}})
+            "prompt": "meny_stockholm", "options": {"1": {"outside": "08-508 000 99"},
+                                                     "3": {"group": 2, "urgent": True}}}})
         self.assertEqual(r.status, 200, r)
         proxy_port = free_udp_port()
         tid = self.trunk(proxy_port)
@@ -174,8 +175,8 @@ class SwitchboardTest(ServerTest):
         caller = self.sipp("caller_dtmf.xml", "-s", MENU_ENTRY, "-d", "2000")
         self.assertSipp(caller)  # pressed 1, talked, hung up
         self.assertSipp(switchboard)  # the INVITE asked for the number; the caller's BYE reached it
-        self.wait(rf'event=tel.menu_outside entry=\+46850836022 ivr="1" dial="sip:\+46850800099@127.0.0.1:{proxy_port}"'
-                  rf' trunk={tid}', start)
+        self.wait(rf'event=tel.menu_outside call=0 entry=\+46850836022 ivr="1" '
+                  rf'dial="sip:\+46850800099@127.0.0.1:{proxy_port}" trunk={tid}', start)
         self.assertNotRegex(self.srv.logs()[start:], r"event=tel.invite result=accepted")  # never queued
         rows = []
         deadline = time.time() + 5
@@ -184,6 +185,24 @@ class SwitchboardTest(ServerTest):
                                 " WHERE entry = '+46850836022' AND outside_number IS NOT NULL")
             time.sleep(0.05)
         self.assertEqual(rows, [("caller_hangup", "+46850800099", 1)])
+        # Key 3 marks the call urgent: the group sends urgent callers to its on-call line, and
+        # the caller, answered by the menu already, is relayed there through the trunk.
+        g = self.api("GET", "/api/v1/groups/2").json
+        self.assertEqual(self.api("PATCH", "/api/v1/groups/2", {"urgent_number": "08-508 000 98"}).status, 200)
+        self.addCleanup(lambda: self.api("PATCH", "/api/v1/groups/2", {"urgent_number": g.get("urgent_number")}))
+        oncall = self.sipp("urgent_answer.xml", "-rtp_echo", port=proxy_port, remote=False)
+        time.sleep(0.3)
+        start = len(self.srv.logs())
+        caller = self.sipp("caller_dtmf3.xml", "-s", MENU_ENTRY, "-d", "2000")
+        self.assertSipp(caller)
+        self.assertSipp(oncall)
+        m = self.wait(r"event=tel.invite result=accepted call=(\d+) group=2 .*urgent=true", start)
+        call_id = int(m.group(1))
+        self.wait(rf"event=tel.call_end call={call_id} ", start)
+        self.assertEqual(self.srv.sql("SELECT end_reason, outside_number FROM tel_calls WHERE call_id = ?", call_id),
+                         [("forwarded", "+46850800098")])
+        ev = self.api("GET", "/api/v1/acd/events?limit=5000", user="chef.stod").json["items"]
+        self.assertIn("call_forwarded", [e["kind"] for e in ev if e.get("call_id") == call_id])
 
     # ---- consultative transfer --------------------------------------------------
 
