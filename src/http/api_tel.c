@@ -1028,7 +1028,7 @@ static int consult_post(struct req *r)
 	cid = json_object_get(body, "contact_id");
 	nt = json_object_get(body, "note");
 	note = json_string_value(nt);
-	targets = (num != NULL) + (aid != NULL) + (cid != NULL);
+	targets = (json_object_get(body, "number") != NULL) + (aid != NULL) + (cid != NULL);
 	if (json_object_get(body, "group_id")) {
 		json_decref(body);
 		return one_error(r, "group_id",
@@ -1059,8 +1059,8 @@ static int consult_post(struct req *r)
 			                   "must be the id of an agent (an integer)"));
 		}
 		target = (uint32_t)json_integer_value(aid);
-	} else if (num) {
-		if (contact_phone_normalize(num, number, sizeof(number)) != 0) {
+	} else if (json_object_get(body, "number")) {
+		if (!num || contact_phone_normalize(num, number, sizeof(number)) != 0) {
 			json_decref(body);
 			return one_error(r, "number",
 			                 L(r, "är inget telefonnummer", "is not a phone number"));

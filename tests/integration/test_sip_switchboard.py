@@ -228,6 +228,10 @@ class SwitchboardTest(ServerTest):
         self.assertProblem(self.api("POST", path, {"agent_id": self.ids["erik"], "note": "x" * 600},
                                     user="anna"), 422, "note")
         self.assertProblem(self.api("POST", path, {"group_id": 2}, user="anna"), 422, "group_id")
+        self.assertProblem(self.api("POST", path, {"number": 850800099}, user="anna"), 422, "number")
+        self.assertProblem(self.api("POST", path, {"number": "0850800099", "agent_id": self.ids["erik"]},
+                                    user="anna"), 422, "agent_id")
+        self.assertProblem(self.api("POST", path, {"contact_id": 987654}, user="anna"), 422, "contact_id")
         self.assertProblem(self.api("POST", path, {"number": "0850800099"}, user="viewer.aldre"), 403)
         # Anna holds the caller and calls Erik with a note; she hears him, then hands over.
         r = self.api("POST", path, {"agent_id": self.ids["erik"], "note": NOTE}, user="anna")
