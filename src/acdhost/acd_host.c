@@ -248,6 +248,43 @@ static int load_agents(struct acd_host *h)
 	return err;
 }
 
+/* The member of a group ready longest, for a consultation with the group. */
+struct pick_ctx {
+	struct acd_host *h;
+	uint32_t group, except, best;
+	int64_t since;
+};
+
+static int pick_h(const struct acd_store_member *m, void *arg)
+{
+	struct pick_ctx *c = arg;
+	struct acd_agent_info info;
+
+	if (!m->takes_calls || m->group != c->group || m->user == c->except)
+		return 0;
+	if (acd_agent_info(c->h->engine, m->user, &info) == 0 && info.state == ACD_AGENT_READY &&
+	    (!c->best || info.since_ms < c->since)) {
+		c->best = m->user;
+		c->since = info.since_ms;
+	}
+	return 0;
+}
+
+int acd_host_ready_agent(struct acd_host *h, uint32_t group, uint32_t except, uint32_t *agent)
+{
+	struct pick_ctx c = {.h = h, .group = group, .except = except};
+	int err;
+
+	*agent = 0;
+	if (!acd_host_has_group(h, group))
+		return ENOENT;
+	err = acd_store_members_each(h->db, pick_h, &c);
+	if (err)
+		return err;
+	*agent = c.best;
+	return c.best ? 0 : EAGAIN;
+}
+
 int acd_host_agent_languages(struct acd_host *h, uint32_t agent)
 {
 	struct langs_ctx lc = {.h = h, .cur = agent};

@@ -1009,11 +1009,12 @@ static int consult_error(struct req *r, int err)
 	}
 }
 
-/* POST /api/v1/calls/{id}/consult {"agent_id":N | "number":"08-…" | "contact_id":N,
- * "note":"…"}: the talking agent holds the caller and calls the target. */
+/* POST /api/v1/calls/{id}/consult {"agent_id":N | "group_id":N | "number":"08-…" |
+ * "contact_id":N, "note":"…"}: the talking agent holds the caller and calls the target (for
+ * a group, its member ready longest). */
 static int consult_post(struct req *r)
 {
-	json_t *body, *aid, *cid, *nt;
+	json_t *body, *aid, *cid, *nt, *gid;
 	const char *num, *note;
 	char number[32] = "";
 	int targets, err;
@@ -1029,20 +1030,13 @@ static int consult_post(struct req *r)
 	nt = json_object_get(body, "note");
 	note = json_string_value(nt);
 	targets = (json_object_get(body, "number") != NULL) + (aid != NULL) + (cid != NULL);
-	if (json_object_get(body, "group_id")) {
-		json_decref(body);
-		return one_error(r, "group_id",
-		                 L(r,
-		                   "konsultation med en svarsgrupp stöds inte än; koppla blint "
-		                   "(transfer) med anteckning",
-		                   "consulting a response group is not supported yet; use a blind "
-		                   "transfer with a note"));
-	}
+	gid = json_object_get(body, "group_id");
+	targets += gid != NULL;
 	if (targets != 1) {
 		json_decref(body);
 		return one_error(r, "agent_id",
-		                 L(r, "ange ett av agent_id, number eller contact_id",
-		                   "give one of agent_id, number or contact_id"));
+		                 L(r, "ange ett av agent_id, group_id, number eller contact_id",
+		                   "give one of agent_id, group_id, number or contact_id"));
 	}
 	if (nt && (!note || strlen(note) >= TEL_NOTE_MAX)) {
 		json_decref(body);
@@ -1050,7 +1044,28 @@ static int consult_post(struct req *r)
 		        r, "note",
 		        L(r, "ska vara text, högst 511 byte", "must be text, at most 511 bytes"));
 	}
-	if (aid) {
+	if (gid) {
+		/* A group: the member ready longest is called. */
+		err = json_is_integer(gid) && json_integer_value(gid) > 0 &&
+		                      json_integer_value(gid) <= UINT32_MAX && r->app->acd
+		              ? acd_host_ready_agent(r->app->acd, (uint32_t)json_integer_value(gid),
+		                                     (uint32_t)r->who.id, &target)
+		              : ENOENT;
+		if (err) {
+			json_decref(body);
+			if (err == EAGAIN)
+				return resp_error(
+				        r, 409, "conflict", L(r, "Ingen ledig", "Nobody free"),
+				        "%s",
+				        L(r, "Ingen i svarsgruppen är ledig just nu.",
+				          "Nobody in the response group is free right now."));
+			if (err == ENOENT)
+				return one_error(r, "group_id",
+				                 L(r, "finns inte som svarsgrupp",
+				                   "is not a response group"));
+			return resp_store_error(r, err, "consult");
+		}
+	} else if (aid) {
 		if (!json_is_integer(aid) || json_integer_value(aid) <= 0 ||
 		    json_integer_value(aid) > UINT32_MAX) {
 			json_decref(body);

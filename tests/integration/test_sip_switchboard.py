@@ -210,7 +210,7 @@ class SwitchboardTest(ServerTest):
         proxy_port = free_udp_port()
         self.trunk(proxy_port)
         erik_phone = self.sipp("consult_answer.xml", "-rtp_echo", remote=False)
-        self.phone("erik", erik_phone.port)  # Erik is logged out: consulted, not queued for
+        self.phone("erik", erik_phone.port)  # Erik logs in once Anna talks with the caller
         anna = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
         self.phone("anna", anna.port)
         self.ready("anna")
@@ -227,14 +227,17 @@ class SwitchboardTest(ServerTest):
         self.assertProblem(self.api("POST", path, {"note": NOTE}, user="anna"), 422, "agent_id")
         self.assertProblem(self.api("POST", path, {"agent_id": self.ids["erik"], "note": "x" * 600},
                                     user="anna"), 422, "note")
-        self.assertProblem(self.api("POST", path, {"group_id": 2}, user="anna"), 422, "group_id")
+        self.assertProblem(self.api("POST", path, {"group_id": 2}, user="anna"), 409)  # nobody else ready
+        self.assertProblem(self.api("POST", path, {"group_id": 999}, user="anna"), 422, "group_id")
         self.assertProblem(self.api("POST", path, {"number": 850800099}, user="anna"), 422, "number")
         self.assertProblem(self.api("POST", path, {"number": "0850800099", "agent_id": self.ids["erik"]},
                                     user="anna"), 422, "agent_id")
         self.assertProblem(self.api("POST", path, {"contact_id": 987654}, user="anna"), 422, "contact_id")
         self.assertProblem(self.api("POST", path, {"number": "0850800099"}, user="viewer.aldre"), 403)
-        # Anna holds the caller and calls Erik with a note; she hears him, then hands over.
-        r = self.api("POST", path, {"agent_id": self.ids["erik"], "note": NOTE}, user="anna")
+        # Anna holds the caller and calls her group, where Erik is free, with a note; she
+        # hears him, then hands over.
+        self.ready("erik")
+        r = self.api("POST", path, {"group_id": 2, "note": NOTE}, user="anna")
         self.assertEqual((r.status, r.json["state"]), (202, "consulting"), r)
         self.assertProblem(self.api("POST", path, {"number": "0850800099"}, user="anna"), 409)
         r = self.api("GET", f"/api/v1/acd/calls/{call_id}", user="anna")
@@ -254,6 +257,7 @@ class SwitchboardTest(ServerTest):
                                 (self.ids["erik"], "caller_hangup", NOTE)])
         me = self.api("GET", "/api/v1/acd/agents/me", user="anna").json
         self.assertIn(me["state"], ("ready", "wrapup"), me)
+        self.api("POST", "/api/v1/acd/agents/me/state", {"state": "logged_out"}, user="erik")
 
         # Cancelled: the switchboard (through the trunk) is rung, then let go; Anna talks on.
         switchboard = self.sipp("agent_answer.xml", "-rtp_echo", port=proxy_port, remote=False)
