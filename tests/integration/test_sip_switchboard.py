@@ -24,6 +24,8 @@ class SwitchboardTest(ServerTest):
     def setUpClass(cls):
         super().setUpClass()
         admin = cls.srv.login("admin")
+        r = cls.srv.request("PATCH", "/api/v1/groups/1", {"opening_hours": ALWAYS, "wrapup_s": 0}, token=admin)
+        assert r.status == 200, r
         r = cls.srv.request("PATCH", "/api/v1/groups/2",
                             {"opening_hours": ALWAYS, "wrapup_s": 0,
                              "entry_numbers": [ENTRY, FI_ENTRY, MENU_ENTRY]}, token=admin)
@@ -284,6 +286,30 @@ class SwitchboardTest(ServerTest):
         audit = self.srv.sql("SELECT action FROM audit_log WHERE entity = 'call' AND entity_id = ?"
                              " ORDER BY id", call_id)
         self.assertEqual(audit, [("consult",), ("consult_cancel",)])
+
+    def test_f_a_blind_transfer_carries_its_note_to_the_next_agent(self):
+        anna = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        erik = self.sipp("agent_answer_note.xml", "-rtp_echo", remote=False)
+        self.phone("anna", anna.port)
+        self.phone("erik", erik.port)
+        self.ready("anna")
+        time.sleep(0.3)
+        start = len(self.srv.logs())
+        caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "4000")
+        call_id = self.talking_call(start)
+        self.ready("erik")  # Erik also answers group 1
+        path = f"/api/v1/acd/calls/{call_id}/transfer"
+        self.assertProblem(self.api("POST", path, {"group_id": 1, "note": ["lista"]}, user="anna"), 422, "note")
+        self.assertProblem(self.api("POST", path, {"group_id": 1, "note": "x" * 512}, user="anna"), 422, "note")
+        r = self.api("POST", path, {"group_id": 1, "note": NOTE}, user="anna")
+        self.assertEqual(r.status, 200, r)
+        self.wait(rf"event=tel.agent call={call_id} agent={self.ids['erik']} answered=true", start)
+        self.assertSipp(anna)
+        self.assertSipp(caller)
+        self.assertSipp(erik)  # the offer carried the note
+        self.wait(rf"event=tel.call_end call={call_id} ", start)
+        rows = self.srv.sql("SELECT agent_id, end_reason, note FROM tel_calls WHERE call_id = ? ORDER BY id", call_id)
+        self.assertEqual(rows, [(self.ids["anna"], "transferred", NOTE), (self.ids["erik"], "caller_hangup", NOTE)])
 
     # ---- every new route × every role ----------------------------------------------
 
