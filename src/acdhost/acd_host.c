@@ -13,6 +13,7 @@
 #include <re_tmr.h>
 
 #include "acdhost/acd_host_int.h"
+#include "acdhost/acd_store.h"
 #include "acd/acd_stats.h"
 #include "base/log.h"
 #include "base/calendar.h"
@@ -201,13 +202,106 @@ static int member_row_h(const struct acd_store_member *row, void *arg)
 	return 0;
 }
 
+/* One agent's languages as they are read, handed to the engine at the next agent. */
+struct langs_ctx {
+	struct acd_host *h;
+	char l[ACD_MAX_LANGS][ACD_LANG_MAX];
+	uint32_t cur;
+	int n;
+};
+
+static void langs_flush(struct langs_ctx *c)
+{
+	const char *p[ACD_MAX_LANGS];
+
+	for (int i = 0; i < c->n; i++)
+		p[i] = c->l[i];
+	/* ENOENT: a user who takes no calls (not in the engine). */
+	if (c->cur && acd_agent_languages(c->h->engine, c->cur, p, c->n) == EINVAL)
+		log_warn("acd.agent", "agent=%u languages=invalid", c->cur);
+	c->cur = 0;
+	c->n = 0;
+}
+
+static int lang_row_h(uint32_t user, const char *lang, void *arg)
+{
+	struct langs_ctx *c = arg;
+
+	if (c->cur && user != c->cur)
+		langs_flush(c);
+	c->cur = user;
+	if (c->n < ACD_MAX_LANGS)
+		(void)snprintf(c->l[c->n++], ACD_LANG_MAX, "%s", lang);
+	return 0;
+}
+
 static int load_agents(struct acd_host *h)
 {
 	struct agents_ctx c = {.h = h};
+	struct langs_ctx lc = {.h = h};
 	int err = acd_store_members_each(h->db, member_row_h, &c);
 
 	agent_flush(&c);
+	if (!err)
+		err = acd_store_languages_each(h->db, lang_row_h, &lc);
+	langs_flush(&lc);
 	return err;
+}
+
+/* The member of a group ready longest, for a consultation with the group. */
+struct pick_ctx {
+	struct acd_host *h;
+	uint32_t group, except, best;
+	int64_t since;
+};
+
+static int pick_h(const struct acd_store_member *m, void *arg)
+{
+	struct pick_ctx *c = arg;
+	struct acd_agent_info info;
+
+	if (!m->takes_calls || m->group != c->group || m->user == c->except)
+		return 0;
+	if (acd_agent_info(c->h->engine, m->user, &info) == 0 && info.state == ACD_AGENT_READY &&
+	    (!c->best || info.since_ms < c->since)) {
+		c->best = m->user;
+		c->since = info.since_ms;
+	}
+	return 0;
+}
+
+int acd_host_ready_agent(struct acd_host *h, uint32_t group, uint32_t except, uint32_t *agent)
+{
+	struct pick_ctx c = {.h = h, .group = group, .except = except};
+	int err;
+
+	*agent = 0;
+	if (!acd_host_has_group(h, group))
+		return ENOENT;
+	err = acd_store_members_each(h->db, pick_h, &c);
+	if (err)
+		return err;
+	*agent = c.best;
+	return c.best ? 0 : EAGAIN;
+}
+
+int acd_host_agent_languages(struct acd_host *h, uint32_t agent)
+{
+	struct langs_ctx lc = {.h = h, .cur = agent};
+	json_t *a = NULL, *v;
+	size_t i;
+	int err = acd_store_agent_languages(h->db, agent, &a);
+
+	if (err)
+		return err;
+	json_array_foreach(a, i, v)
+	{
+		if (lc.n < ACD_MAX_LANGS)
+			(void)snprintf(lc.l[lc.n++], ACD_LANG_MAX, "%s", json_string_value(v));
+	}
+	json_decref(a);
+	langs_flush(&lc);
+	return 0;
 }
 
 bool acd_host_has_group(const struct acd_host *h, uint32_t group)

@@ -55,6 +55,11 @@ void acd_host_set_batch(struct acd_host *h, struct db_batch *b);
 
 /* Reload groups, hours, closures and agents' memberships after an administrator changed them. */
 int acd_host_reload(struct acd_host *h, int64_t now_ms);
+/* The group's member who has been ready longest, other than `except` (a consultation with
+ * the group calls that agent). ENOENT: no such group; EAGAIN: nobody is ready. */
+int acd_host_ready_agent(struct acd_host *h, uint32_t group, uint32_t except, uint32_t *agent);
+/* Hand an agent's stored languages to the engine (after they changed). */
+int acd_host_agent_languages(struct acd_host *h, uint32_t agent);
 /* At most ACD_HOST_LISTENERS listeners; ENOSPC beyond. */
 #define ACD_HOST_LISTENERS 4
 int acd_host_listen(struct acd_host *h, acd_note_h *fn, void *arg);

@@ -60,10 +60,130 @@ static const struct migration acd_migrations[] = {
          ") STRICT;"},
 };
 
+/* Languages have their own migration module, so the queue's own numbering stays free. */
+static const struct migration lang_migrations[] = {
+        {1, "agents' languages and how long a group's calls wait for one",
+         "CREATE TABLE agent_languages ("
+         " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+         " lang TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 3 AND lang NOT GLOB '*[^a-z]*'),"
+         " PRIMARY KEY (user_id, lang)"
+         ") STRICT;"
+         "ALTER TABLE groups ADD COLUMN language_widen_s INTEGER CHECK (language_widen_s IS NULL"
+         " OR language_widen_s >= 0);"},
+};
+
 int acd_store_migrate(struct db *db)
 {
-	return db_migrate(db, "acd", acd_migrations,
-	                  sizeof(acd_migrations) / sizeof(acd_migrations[0]));
+	int err = db_migrate(db, "acd", acd_migrations,
+	                     sizeof(acd_migrations) / sizeof(acd_migrations[0]));
+
+	if (!err)
+		err = db_migrate(db, "acd_lang", lang_migrations,
+		                 sizeof(lang_migrations) / sizeof(lang_migrations[0]));
+	return err;
+}
+
+/* ======================================================================
+ * Agents' languages
+ * ====================================================================== */
+
+bool acd_store_lang_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 2 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return false;
+	return true;
+}
+
+int acd_store_agent_languages_set(struct db *db, int64_t user, const char *const *langs, int n)
+{
+	struct stmt *s;
+	int err;
+
+	if (!db || n < 0 || n > ACD_MAX_LANGS || (n && !langs))
+		return EINVAL;
+	for (int i = 0; i < n; i++)
+		if (!acd_store_lang_ok(langs[i]))
+			return EINVAL;
+	if (!db_scalar_int(db, "SELECT count(*) FROM users WHERE id = ?", user))
+		return ENOENT;
+	if ((err = db_begin(db)) != 0)
+		return err;
+	err = db_prepare(db, &s, "DELETE FROM agent_languages WHERE user_id = ?", true);
+	if (!err) {
+		stmt_bind_int(s, 1, user);
+		err = stmt_step(s);
+		stmt_done(s);
+		err = err == DB_DONE ? 0 : err;
+	}
+	for (int i = 0; !err && i < n; i++) {
+		err = db_prepare(
+		        db, &s, "INSERT OR IGNORE INTO agent_languages(user_id, lang) VALUES (?,?)",
+		        true);
+		if (err)
+			break;
+		stmt_bind_int(s, 1, user);
+		stmt_bind_text(s, 2, langs[i]);
+		err = stmt_step(s);
+		stmt_done(s);
+		err = err == DB_DONE ? 0 : err;
+	}
+	if (err) {
+		db_rollback(db);
+		return err;
+	}
+	return db_commit(db);
+}
+
+int acd_store_agent_languages(struct db *db, int64_t user, json_t **out)
+{
+	struct stmt *s;
+	int err = db_prepare(
+	        db, &s, "SELECT lang FROM agent_languages WHERE user_id = ? ORDER BY rowid", true);
+
+	*out = NULL;
+	if (err)
+		return err;
+	if (!db_scalar_int(db, "SELECT count(*) FROM users WHERE id = ?", user)) {
+		stmt_done(s);
+		return ENOENT;
+	}
+	*out = json_array();
+	stmt_bind_int(s, 1, user);
+	while ((err = stmt_step(s)) == DB_ROW)
+		json_array_append_new(*out, json_string(stmt_text(s, 0)));
+	stmt_done(s);
+	if (err != DB_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return err;
+	}
+	return 0;
+}
+
+int acd_store_languages_each(struct db *db, acd_store_lang_h *h, void *arg)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+	                     "SELECT user_id, lang FROM agent_languages ORDER BY user_id, rowid",
+	                     true),
+	    rc;
+
+	if (err)
+		return err;
+	while ((rc = stmt_step(s)) == DB_ROW) {
+		err = h((uint32_t)stmt_int(s, 0), stmt_text(s, 1), arg);
+		if (err)
+			break;
+	}
+	stmt_done(s);
+	if (err)
+		return err;
+	return rc == DB_DONE ? 0 : rc;
 }
 
 /* ======================================================================
@@ -592,7 +712,7 @@ int acd_store_groups_each(struct db *db, acd_store_group_h *h, void *arg)
 	        "SELECT id, name, priority, wrapup_s, max_wait_s, max_queue, overflow_group_id,"
 	        " overflow_number, widen_after_s, offer_timeout_s, callback_threshold_s,"
 	        " callback_retry_s, callback_attempts, aht_s, announce_every_s, urgent_number,"
-	        " opening_hours, active FROM groups ORDER BY id";
+	        " opening_hours, active, language_widen_s FROM groups ORDER BY id";
 	struct stmt *s;
 	int err = db_prepare(db, &s, q, true), rc = DB_DONE;
 
@@ -620,6 +740,7 @@ int acd_store_groups_each(struct db *db, acd_store_group_h *h, void *arg)
 		col_text(s, 15, g.cfg.urgent_number, sizeof(g.cfg.urgent_number));
 		g.hours = stmt_is_null(s, 16) ? NULL : stmt_text(s, 16);
 		g.active = stmt_int(s, 17) != 0;
+		g.cfg.language_widen_ms = col_ms(s, 18);
 		err = h(&g, arg);
 		if (err)
 			break;

@@ -5,6 +5,7 @@
 #define LOTSEN_ACDHOST_ACD_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct db;
@@ -34,5 +35,19 @@ struct acd_agent_sums {
 };
 int acd_store_agent_sums(struct db *db, int64_t agent, int64_t from_ms, int64_t to_ms,
                          struct acd_agent_sums *out);
+
+/* ---- agents' languages (agent_languages; module "acd_lang" migrations) ---- */
+
+/* A language code as agents and calls carry it: 2 or 3 lowercase letters ("sv", "fi"). */
+bool acd_store_lang_ok(const char *s);
+/* Replace a user's languages (n = 0 clears them; duplicates are kept once). EINVAL: a bad
+ * code or more than ACD_MAX_LANGS; ENOENT: no such user. */
+int acd_store_agent_languages_set(struct db *db, int64_t user, const char *const *langs, int n);
+/* A user's languages as a JSON array of codes, in the order given (new reference).
+ * ENOENT: no such user. */
+int acd_store_agent_languages(struct db *db, int64_t user, json_t **out);
+/* Every stored (user, language), by user; a non-zero return of h stops and is returned. */
+typedef int(acd_store_lang_h)(uint32_t user, const char *lang, void *arg);
+int acd_store_languages_each(struct db *db, acd_store_lang_h *h, void *arg);
 
 #endif

@@ -412,6 +412,7 @@ static int call_get(struct req *r)
 	err = acd_host_call_json(host(r), now, r->params[0], &o);
 	if (err)
 		return engine_error(r, err, "samtal", "call");
+	tel_call_json(r->app->tel, r->params[0], o); /* the language asked for, the note */
 	/* The caller's number is personal data. */
 	if (ci.caller[0] && audit_record(r->app->db, r->now, r->who.id, "read", "call",
 	                                 r->params[0], "caller number")) {
@@ -460,6 +461,19 @@ static int call_op(struct req *r, enum call_op op)
 			json_decref(in);
 			return resp_problem(r, &p);
 		}
+		x = json_object_get(in, "note");
+		if (op == OP_TRANSFER && x &&
+		    (!json_is_string(x) || strlen(json_string_value(x)) >= TEL_NOTE_MAX)) {
+			struct problem p;
+			problem_init(&p);
+			p.status = 422;
+			valid_add(&p.errors, "note", "%s",
+			          L(r, "ska vara text, högst 511 byte",
+			            "must be text, at most 511 bytes"));
+			json_decref(in);
+			return resp_problem(r, &p);
+		}
+		x = json_object_get(in, op == OP_TRANSFER ? "group_id" : "answered");
 		if (op == OP_CALLBACK_RESULT && !json_is_boolean(x)) {
 			struct problem p;
 			problem_init(&p);
@@ -483,6 +497,10 @@ static int call_op(struct req *r, enum call_op op)
 	case OP_TRANSFER:
 		err = acd_call_transfer(
 		        e, now, eid, (uint32_t)json_integer_value(json_object_get(in, "group_id")));
+		/* The note follows the call to the next agent's phone and its record. */
+		if (!err && r->app->tel)
+			(void)tel_note(r->app->tel, r->params[0],
+			               json_string_value(json_object_get(in, "note")));
 		break;
 	case OP_CALLBACK:
 		err = acd_callback_accept(e, now, eid);

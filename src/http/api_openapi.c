@@ -55,6 +55,17 @@ static const struct op_doc docs[] = {
          "Client"},
         {"POST", "/api/v1/acd/calls", "A test call into the queue", NULL},
         {"POST", "/api/v1/acd/agents/me/state", "The agent's own state", NULL},
+        {"GET", "/api/v1/agents/{id32}/languages", "The languages an agent takes calls in",
+         "AgentLanguages"},
+        {"PUT", "/api/v1/agents/{id32}/languages",
+         "Set the languages an agent takes calls in (the queue uses them at once)",
+         "AgentLanguages"},
+        {"POST", "/api/v1/calls/{id}/consult",
+         "Hold the caller and call an agent or a number (consultative transfer)", "Consult"},
+        {"POST", "/api/v1/calls/{id}/consult/complete",
+         "Hand the caller over to the consulted party; the agent is released", "ConsultState"},
+        {"POST", "/api/v1/calls/{id}/consult/cancel",
+         "End the consultation; caller and agent talk again", "ConsultState"},
 };
 
 /* The schemas named above, as JSON text. */
@@ -90,7 +101,26 @@ static const char schemas[] =
         "\"unit_id\":{\"type\":\"integer\"},\"email\":{\"type\":\"string\"},"
         "\"entry_numbers\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
         "\"max_wait_s\":{\"type\":\"integer\"},\"wrapup_s\":{\"type\":\"integer\"},"
+        "\"language_widen_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,"
+        "\"description\":\"How long a call asking for a language waits for an agent who "
+        "speaks it (null: 60)\"},"
         "\"opening_hours\":{\"type\":\"object\"},\"active\":{\"type\":\"boolean\"}}},"
+        "\"AgentLanguages\":{\"type\":\"object\",\"properties\":{"
+        "\"agent_id\":{\"type\":\"integer\",\"readOnly\":true},"
+        "\"languages\":{\"type\":\"array\",\"maxItems\":8,\"items\":{\"type\":\"string\","
+        "\"pattern\":\"^[a-z]{2,3}$\"}}},\"required\":[\"languages\"]},"
+        "\"Consult\":{\"type\":\"object\",\"description\":\"One of agent_id, group_id (its "
+        "member ready longest), number, contact_id\",\"properties\":{"
+        "\"agent_id\":{\"type\":\"integer\"},\"group_id\":{\"type\":\"integer\"},\"number\":{"
+        "\"type\":\"string\"},"
+        "\"contact_id\":{\"type\":\"integer\"},"
+        "\"note\":{\"type\":\"string\",\"maxLength\":511,\"description\":\"Follows the call "
+        "to the target and onto its record\"},"
+        "\"call_id\":{\"type\":\"integer\",\"readOnly\":true},"
+        "\"state\":{\"enum\":[\"consulting\"],\"readOnly\":true}}},"
+        "\"ConsultState\":{\"type\":\"object\",\"properties\":{"
+        "\"call_id\":{\"type\":\"integer\"},"
+        "\"state\":{\"enum\":[\"transferred\",\"talking\"]}}},"
         "\"Client\":{\"type\":\"object\",\"properties\":{"
         "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"}}}"
         "}";

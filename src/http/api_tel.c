@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "acd/acd.h"
+#include "acdhost/acd_host.h"
+#include "acdhost/acd_store.h"
 #include "core/audit.h"
 #include "base/contact.h"
 #include "core/resource.h"
@@ -113,7 +115,7 @@ static int overview(struct req *r)
 /* PUT /api/v1/telephony/menus {"number": "08-508 001 00", "menu": {…} | null} */
 static int menu_put(struct req *r)
 {
-	json_t *body, *menu;
+	json_t *body, *menu, *lang;
 	const char *num;
 	char number[32];
 	struct verrors v;
@@ -129,6 +131,11 @@ static int menu_put(struct req *r)
 		valid_add(&v, "number", "%s",
 		          VL(&v, "ska vara ett inringningsnummer, t.ex. 08-508 001 00",
 		             "must be an entry number, e.g. 08-508 001 00"));
+	lang = json_object_get(body, "language");
+	if (lang && !json_is_null(lang) && !tel_lang_ok(json_string_value(lang)))
+		valid_add(&v, "language", "%s",
+		          VL(&v, "ska vara en språkkod (2–3 små bokstäver, t.ex. fi) eller null",
+		             "must be a language code (2–3 lowercase letters, e.g. fi) or null"));
 	if (!menu)
 		valid_add(&v, "menu", "%s",
 		          VL(&v, "krävs: en meny eller null för ingen",
@@ -149,6 +156,8 @@ static int menu_put(struct req *r)
 		err = tel_store_entry_menu_set(r->app->db, number, text);
 		free(text);
 	}
+	if (!err && lang)
+		err = tel_store_entry_language_set(r->app->db, number, json_string_value(lang));
 	has_menu = !json_is_null(menu);
 	json_decref(body);
 	if (err == ENOENT)
@@ -161,7 +170,13 @@ static int menu_put(struct req *r)
 		return resp_store_error(r, err, "entry number");
 	if ((err = audited(r, "update", "entry_menu", 0, number)) != 0)
 		return err;
-	return resp_json(r, 200, json_pack("{s:s,s:b}", "number", number, "menu", has_menu));
+	{
+		char l[4];
+		tel_store_entry_language(r->app->db, number, l, sizeof(l));
+		return resp_json(r, 200,
+		                 json_pack("{s:s,s:b,s:o}", "number", number, "menu", has_menu,
+		                           "language", l[0] ? json_string(l) : json_null()));
+	}
 }
 
 /* ---- survey and recording policy ---------------------------------------- */
@@ -861,6 +876,279 @@ static int transfer_out(struct req *r)
 	        json_pack("{s:I,s:s}", "call_id", (json_int_t)r->params[0], "number", number));
 }
 
+/* ---- agents' languages ------------------------------------------------------ */
+
+static int no_user(struct req *r)
+{
+	return resp_error(
+	        r, 404, "not-found", L(r, "Finns inte", "Not found"),
+	        L(r, "Det finns ingen användare med id %lld.", "There is no user with id %lld."),
+	        (long long)r->params[0]);
+}
+
+static int languages_get(struct req *r)
+{
+	json_t *a;
+	int err;
+
+	err = acd_store_agent_languages(r->app->db, r->params[0], &a);
+	if (err == ENOENT)
+		return no_user(r);
+	if (err)
+		return resp_store_error(r, err, "languages");
+	return resp_json(
+	        r, 200,
+	        json_pack("{s:I,s:o}", "agent_id", (json_int_t)r->params[0], "languages", a));
+}
+
+/* PUT /api/v1/agents/{id}/languages {"languages":["sv","fi"]}: the languages an agent takes
+ * calls in; the queue uses them at once. */
+static int languages_put(struct req *r)
+{
+	const char *codes[ACD_MAX_LANGS];
+	json_t *body, *a, *x;
+	struct verrors v;
+	char detail[64] = "";
+	size_t i, n;
+	int err;
+
+	if (req_json_object(r, &body))
+		return 0;
+	a = json_object_get(body, "languages");
+	valid_init(&v, r->lang[0] == 'e');
+	n = json_array_size(a);
+	if (!json_is_array(a) || n > ACD_MAX_LANGS)
+		valid_add(&v, "languages",
+		          VL(&v, "ska vara en lista med högst %d språkkoder, t.ex. [\"sv\",\"fi\"]",
+		             "must be a list of at most %d language codes, e.g. [\"sv\",\"fi\"]"),
+		          ACD_MAX_LANGS);
+	else
+		json_array_foreach(a, i, x)
+		{
+			char f[32];
+			(void)snprintf(f, sizeof(f), "languages[%zu]", i);
+			if (!tel_lang_ok(json_string_value(x)))
+				valid_add(&v, f, "%s",
+				          VL(&v,
+				             "ska vara en språkkod: 2–3 små bokstäver, t.ex. fi",
+				             "must be a language code: 2–3 lowercase letters, e.g. "
+				             "fi"));
+			else
+				codes[i] = json_string_value(x);
+		}
+	if (valid_has_errors(&v)) {
+		json_decref(body);
+		err = resp_field_errors(r, &v);
+		valid_free(&v);
+		return err;
+	}
+	valid_free(&v);
+	err = acd_store_agent_languages_set(r->app->db, r->params[0], codes, (int)n);
+	for (i = 0; !err && i < n; i++) {
+		size_t k = strlen(detail);
+		(void)snprintf(detail + k, sizeof(detail) - k, "%s%s", i ? "," : "", codes[i]);
+	}
+	json_decref(body);
+	if (err == ENOENT)
+		return no_user(r);
+	if (err)
+		return resp_store_error(r, err, "languages");
+	if ((err = audited(r, "update", "agent_languages", r->params[0], detail)) != 0)
+		return err;
+	if (r->app->acd)
+		(void)acd_host_agent_languages(r->app->acd, (uint32_t)r->params[0]);
+	return languages_get(r);
+}
+
+/* ---- consultative transfer --------------------------------------------------- */
+
+static int tel_down(struct req *r)
+{
+	return resp_error(
+	        r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"), "%s",
+	        L(r, "Telefonin är inte igång (--sip).", "Telephony is not running (--sip)."));
+}
+
+/* A consult or its end failed: the problem a desk shows. */
+static int consult_error(struct req *r, int err)
+{
+	switch (err) {
+	case ENOENT:
+		return resp_error(r, 404, "not-found", L(r, "Finns inte", "Not found"),
+		                  L(r, "Inget telefonsamtal %lld.", "No phone call %lld."),
+		                  (long long)r->params[0]);
+	case EPERM:
+		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		                  L(r, "Bara handläggaren som talar i samtalet kan koppla det.",
+		                    "Only the agent talking in the call may transfer it."));
+	case EBUSY:
+		return resp_error(
+		        r, 409, "conflict", L(r, "Konflikt", "Conflict"), "%s",
+		        L(r,
+		          "En konsultation pågår redan, eller den som söks har inte svarat "
+		          "än.",
+		          "A consultation runs already, or the target has not answered "
+		          "yet."));
+	case EALREADY:
+		return resp_error(r, 409, "conflict", L(r, "Konflikt", "Conflict"), "%s",
+		                  L(r, "Ingen konsultation pågår i samtalet.",
+		                    "No consultation runs in the call."));
+	case ENOTSUP:
+		return resp_error(r, 409, "conflict", L(r, "Ingen trunk", "No trunk"), "%s",
+		                  L(r, "Det finns ingen utgående trunk att ringa numret genom.",
+		                    "There is no outbound trunk to call the number through."));
+	case EHOSTUNREACH:
+		return one_error(r, "agent_id",
+		                 L(r, "handläggaren har ingen telefon registrerad",
+		                   "the agent has no phone registered"));
+	case EINVAL:
+		return one_error(r, "agent_id",
+		                 L(r, "kan inte vara du själv", "cannot be yourself"));
+	default:
+		return resp_store_error(r, err, "consult");
+	}
+}
+
+/* POST /api/v1/calls/{id}/consult {"agent_id":N | "group_id":N | "number":"08-…" |
+ * "contact_id":N, "note":"…"}: the talking agent holds the caller and calls the target (for
+ * a group, its member ready longest). */
+static int consult_post(struct req *r)
+{
+	json_t *body, *aid, *cid, *nt, *gid;
+	const char *num, *note;
+	char number[32] = "";
+	int targets, err;
+	uint32_t target = 0;
+
+	if (!r->app->tel)
+		return tel_down(r);
+	if (req_json_object(r, &body))
+		return 0;
+	num = json_string_value(json_object_get(body, "number"));
+	aid = json_object_get(body, "agent_id");
+	cid = json_object_get(body, "contact_id");
+	nt = json_object_get(body, "note");
+	note = json_string_value(nt);
+	targets = (json_object_get(body, "number") != NULL) + (aid != NULL) + (cid != NULL);
+	gid = json_object_get(body, "group_id");
+	targets += gid != NULL;
+	if (targets != 1) {
+		json_decref(body);
+		return one_error(r, "agent_id",
+		                 L(r, "ange ett av agent_id, group_id, number eller contact_id",
+		                   "give one of agent_id, group_id, number or contact_id"));
+	}
+	if (nt && (!note || strlen(note) >= TEL_NOTE_MAX)) {
+		json_decref(body);
+		return one_error(
+		        r, "note",
+		        L(r, "ska vara text, högst 511 byte", "must be text, at most 511 bytes"));
+	}
+	if (gid) {
+		/* A group: the member ready longest is called. */
+		err = json_is_integer(gid) && json_integer_value(gid) > 0 &&
+		                      json_integer_value(gid) <= UINT32_MAX && r->app->acd
+		              ? acd_host_ready_agent(r->app->acd, (uint32_t)json_integer_value(gid),
+		                                     (uint32_t)r->who.id, &target)
+		              : ENOENT;
+		if (err) {
+			json_decref(body);
+			if (err == EAGAIN)
+				return resp_error(
+				        r, 409, "conflict", L(r, "Ingen ledig", "Nobody free"),
+				        "%s",
+				        L(r, "Ingen i svarsgruppen är ledig just nu.",
+				          "Nobody in the response group is free right now."));
+			if (err == ENOENT)
+				return one_error(r, "group_id",
+				                 L(r, "finns inte som svarsgrupp",
+				                   "is not a response group"));
+			return resp_store_error(r, err, "consult");
+		}
+	} else if (aid) {
+		if (!json_is_integer(aid) || json_integer_value(aid) <= 0 ||
+		    json_integer_value(aid) > UINT32_MAX) {
+			json_decref(body);
+			return one_error(r, "agent_id",
+			                 L(r, "ska vara id för en handläggare (heltal)",
+			                   "must be the id of an agent (an integer)"));
+		}
+		target = (uint32_t)json_integer_value(aid);
+	} else if (json_object_get(body, "number")) {
+		if (!num || contact_phone_normalize(num, number, sizeof(number)) != 0) {
+			json_decref(body);
+			return one_error(r, "number",
+			                 L(r, "är inget telefonnummer", "is not a phone number"));
+		}
+	} else {
+		char phone[128];
+		err = json_is_integer(cid)
+		              ? resource_contact_phone(r->app->db, json_integer_value(cid), phone,
+		                                       sizeof(phone))
+		              : ENOENT;
+		if (err && err != ENOENT) {
+			json_decref(body);
+			return resp_store_error(r, err, "contact");
+		}
+		if (!err &&
+		    (!phone[0] || contact_phone_normalize(phone, number, sizeof(number)) != 0))
+			err = EINVAL;
+		if (err) {
+			json_decref(body);
+			return one_error(r, "contact_id",
+			                 err == ENOENT
+			                         ? L(r, "kontakten finns inte", "no such contact")
+			                         : L(r, "kontakten har inget telefonnummer",
+			                             "the contact has no phone number"));
+		}
+	}
+	err = tel_consult(r->app->tel, r->params[0], (uint32_t)r->who.id, target, number, note);
+	json_decref(body);
+	if (err)
+		return consult_error(r, err);
+	{
+		char detail[64];
+		if (target)
+			(void)snprintf(detail, sizeof(detail), "agent %u", target);
+		else
+			(void)snprintf(detail, sizeof(detail), "%s", number);
+		if ((err = audited(r, "consult", "call", r->params[0], detail)))
+			return err;
+		return resp_json(r, 202,
+		                 json_pack("{s:I,s:s,s:o,s:o}", "call_id", (json_int_t)r->params[0],
+		                           "state", "consulting", "agent_id",
+		                           target ? json_integer(target) : json_null(), "number",
+		                           target ? json_null() : json_string(number)));
+	}
+}
+
+static int consult_end(struct req *r, bool complete)
+{
+	int err;
+
+	if (!r->app->tel)
+		return tel_down(r);
+	err = tel_consult_end(r->app->tel, r->params[0], (uint32_t)r->who.id, complete);
+	if (err)
+		return consult_error(r, err);
+	if ((err = audited(r, complete ? "consult_complete" : "consult_cancel", "call",
+	                   r->params[0], NULL)))
+		return err;
+	return resp_json(r, 200,
+	                 json_pack("{s:I,s:s}", "call_id", (json_int_t)r->params[0], "state",
+	                           complete ? "transferred" : "talking"));
+}
+
+static int consult_complete(struct req *r)
+{
+	return consult_end(r, true);
+}
+
+static int consult_cancel(struct req *r)
+{
+	return consult_end(r, false);
+}
+
 const struct route api_tel_routes[] = {
         {"GET", "/api/v1/telephony", ROLE_ADMIN, overview},
         {"PUT", "/api/v1/telephony/menus", ROLE_ADMIN, menu_put},
@@ -870,6 +1158,12 @@ const struct route api_tel_routes[] = {
         {"PUT", "/api/v1/telephony/crisis", ROLE_ADMIN, crisis_put},
         {"POST", "/api/v1/calls/{id}/listen", ROLES_LEADS, listen_post},
         {"POST", "/api/v1/calls/{id}/transfer-out", ROLE_AGENT | ROLE_GROUP_LEAD, transfer_out},
+        {"POST", "/api/v1/calls/{id}/consult", ROLE_AGENT | ROLE_GROUP_LEAD, consult_post},
+        {"POST", "/api/v1/calls/{id}/consult/complete", ROLE_AGENT | ROLE_GROUP_LEAD,
+         consult_complete},
+        {"POST", "/api/v1/calls/{id}/consult/cancel", ROLE_AGENT | ROLE_GROUP_LEAD, consult_cancel},
+        {"GET", "/api/v1/agents/{id32}/languages", ROLES_LEADS, languages_get},
+        {"PUT", "/api/v1/agents/{id32}/languages", ROLE_ADMIN | ROLE_GROUP_LEAD, languages_put},
         {"GET", "/api/v1/telephony/trunks", ROLE_ADMIN, trunks_list},
         {"POST", "/api/v1/telephony/trunks", ROLE_ADMIN, trunk_create},
         {"PATCH", "/api/v1/telephony/trunks/{id}", ROLE_ADMIN, trunk_patch},

@@ -98,6 +98,16 @@ struct tel_call {
 	uint32_t survey_agent;          /* the agent who talked last, for the answers */
 	char out_number[ACD_NUMBER_MAX]; /* a REFER's outside number, transferred next step */
 	uint32_t out_agent;              /* the agent who asked for it */
+	char lang[ACD_LANG_MAX];         /* the language asked for (entry number, menu); "" any */
+	bool urgent;                     /* the caller chose an urgent menu option */
+	bool menu_out;                   /* the menu sent the caller to an outside number */
+	char outside[ACD_NUMBER_MAX];    /* the outside number the call went to, for its record */
+	char note[TEL_NOTE_MAX];         /* the transfer note that follows the call */
+	struct leg consult;              /* the consulted party while the agent consults */
+	uint32_t consult_agent;          /* the agent consulted; 0: an outside number */
+	char consult_number[ACD_NUMBER_MAX]; /* the outside number consulted, "" an agent */
+	int64_t consult_answered_ms;         /* the consulted party answered */
+	bool consult_done;                   /* completed: `agent` is now the consulted party */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -111,6 +121,8 @@ static void call_destructor(void *arg)
 	tmr_cancel(&c->dtmf_tmr);
 	json_decref(c->menu_root);
 	list_unlink(&c->le);
+	mem_deref(c->consult.sess);
+	mem_deref(c->consult.media);
 	mem_deref(c->agent.sess);
 	mem_deref(c->agent.media);
 	mem_deref(c->caller.sess);
@@ -153,7 +165,7 @@ static void record_pair(struct tel_call *c, const char *reason)
 	struct tel_record r;
 	int err;
 
-	if (!c->id)
+	if (!c->id && !c->menu_out) /* a menu's outside call never had a queue id */
 		return;
 	memset(&r, 0, sizeof(r));
 	r.call_id = c->id;
@@ -167,6 +179,9 @@ static void record_pair(struct tel_call *c, const char *reason)
 	r.answered_ms = c->answered_ms;
 	r.ended_ms = acd_now_ms();
 	r.end_reason = reason ? reason : c->answered_ms ? "ended" : "abandoned";
+	(void)re_snprintf(r.outside, sizeof(r.outside), "%s", c->outside);
+	(void)re_snprintf(r.note, sizeof(r.note), "%s", c->note);
+	(void)re_snprintf(r.lang, sizeof(r.lang), "%s", c->lang);
 	if (c->rec) {
 		media_record(c->caller.media, NULL, 0);
 		media_record(c->agent.media, NULL, 0);
@@ -282,8 +297,12 @@ void tel_call_drop(struct tel_call *c)
 		return;
 	tell_watcher(c);
 	survey_after(c);
-	if (c->phase != PH_OUTSIDE) /* written when it was transferred out */
+	/* Written when it was transferred out, unless the outside party is the call's own
+	 * (the menu's number, the consulted party). */
+	if (c->phase != PH_OUTSIDE || c->menu_out || c->consult_done)
 		record_pair(c, c->end_reason);
+	if (c->consult.media)
+		add_counts(&c->ac, c->consult.media);
 	add_counts(&c->cc, c->caller.media);
 	if (c->agent.media)
 		add_counts(&c->ac, c->agent.media);
@@ -489,7 +508,8 @@ static void caller_close_h(int err, const struct sip_msg *msg, void *arg)
 		return;
 	}
 	if (!c->end_reason)
-		c->end_reason = c->talking ? "caller_hangup" : "abandoned";
+		c->end_reason = c->talking || c->consult_done || c->menu_out ? "caller_hangup"
+		                                                             : "abandoned";
 	feed(c, FEED_HANGUP);
 	tel_call_drop(c);
 }
@@ -678,6 +698,71 @@ static void menu_play(struct tel_call *c, const char *first)
 	say_with(c, &pre, pre ? 1 : 0, names, n, false, menu_prompt_done_h);
 }
 
+static int out_answer_h(const struct sip_msg *msg, void *arg);
+static void out_estab_h(const struct sip_msg *msg, void *arg);
+static void out_close_h(int err, const struct sip_msg *msg, void *arg);
+static int agent_offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg);
+static void agent_progr_h(const struct sip_msg *msg, void *arg);
+
+/* Relay the answered caller to an outside number through the outbound trunk; the outside
+ * leg is the call's own and the call's record, written when it ends, says where it went.
+ * ENOTSUP: no outbound trunk (nothing changed); the call may be dropped on other errors. */
+static int relay_outside(struct tel_call *c, const char *num, const char *what)
+{
+	struct tel *t = c->tel;
+	struct mbuf *desc = NULL;
+	char uri[160], from[128];
+	int64_t trunk = 0;
+	int err;
+
+	tel_trunk_route(t, num, "", c->entry, uri, sizeof(uri), from, sizeof(from), &trunk);
+	if (!trunk)
+		return ENOTSUP;
+	c->phase = PH_OUTSIDE;
+	c->menu_out = true;
+	c->arrived_ms = acd_now_ms();
+	(void)re_snprintf(c->outside, sizeof(c->outside), "%s", num);
+	log_info(what, "call=%lld entry=%s ivr=\"%s\" dial=\"%s\" trunk=%lld", (long long)c->id,
+	         c->entry, c->ivr, uri, (long long)trunk);
+	media_tone(c->caller.media, true);
+	err = media_alloc(&c->agent.media, &t->media_ip, t->clock);
+	if (!err)
+		err = media_offer(c->agent.media, &desc);
+	if (!err)
+		err = sipsess_connect(&c->agent.sess, t->sock, uri,
+		                      c->caller_no[0] ? c->caller_no : "Lotsen", from, CUSER, NULL,
+		                      0, "application/sdp", desc, NULL, NULL, false, agent_offer_h,
+		                      out_answer_h, agent_progr_h, out_estab_h, NULL, NULL,
+		                      out_close_h, c, "X-Lotsen-Entry: %s\r\n" ALLOW, c->entry);
+	mem_deref(desc);
+	if (err) {
+		log_warn(what, "call=%lld entry=%s dial=failed error=\"%s\"", (long long)c->id,
+		         c->entry, strerror(err));
+		tel_call_end_reason(c, "outside_failed");
+		tel_call_drop(c);
+	}
+	return 0;
+}
+
+/* A menu option to an outside number (the switchboard, an on-call line): the caller is
+ * relayed to it and never queues. Without a trunk the caller goes to the menu's default
+ * group instead. */
+static void menu_outside(struct tel_call *c, const char *number)
+{
+	char num[ACD_NUMBER_MAX];
+
+	tmr_cancel(&c->menu_tmr);
+	media_stop(c->caller.media);
+	if (contact_phone_normalize(number, num, sizeof(num)) != 0 ||
+	    relay_outside(c, num, "tel.menu_outside") == ENOTSUP) {
+		log_warn("tel.menu", "entry=%s outside=\"%s\" trunk=none", c->entry, number);
+		menu_route(c, menu_default(c), c->ivr);
+		return;
+	}
+	json_decref(c->menu_root);
+	c->menu_root = c->menu = NULL;
+}
+
 static void menu_digit(struct tel_call *c, char d)
 {
 	const json_t *opt = tel_menu_option(c->menu, d);
@@ -693,7 +778,14 @@ static void menu_digit(struct tel_call *c, char d)
 		c->ivr[n + 1] = '\0';
 	}
 	if (json_is_integer(g) && json_integer_value(g) > 0) {
+		const char *lang = json_string_value(json_object_get(opt, "lang"));
+		if (lang && tel_lang_ok(lang))
+			(void)re_snprintf(c->lang, sizeof(c->lang), "%s", lang);
+		if (json_is_true(json_object_get(opt, "urgent")))
+			c->urgent = true;
 		menu_route(c, (uint32_t)json_integer_value(g), c->ivr);
+	} else if (json_is_string(json_object_get(opt, "outside"))) {
+		menu_outside(c, json_string_value(json_object_get(opt, "outside")));
 	} else if (json_is_object(sub)) {
 		c->menu = sub;
 		c->menu_tries = c->menu_silent = 0;
@@ -779,6 +871,8 @@ static int arrive(struct tel_call *c, uint32_t group, const char *ivr)
 	(void)re_snprintf(ci.entry, sizeof(ci.entry), "%s", c->entry);
 	(void)re_snprintf(ci.ivr, sizeof(ci.ivr), "%s", ivr);
 	(void)re_snprintf(ci.caller, sizeof(ci.caller), "%s", c->caller_no);
+	(void)re_snprintf(ci.lang, sizeof(ci.lang), "%s", c->lang);
+	ci.urgent = c->urgent;
 	now = acd_now_ms();
 	err = acd_call_arrive(acd_host_engine(t->app->acd, now), now, &ci, &eid);
 	if (err)
@@ -788,8 +882,11 @@ static int arrive(struct tel_call *c, uint32_t group, const char *ivr)
 	c->group = group;
 	c->arrived_ms = now;
 	c->phase = PH_QUEUE;
-	log_info("tel.invite", "result=accepted call=%lld group=%u entry=%s ivr=\"%s\" codec=%s",
-	         (long long)c->id, group, c->entry, ivr, media_codec(c->caller.media));
+	log_info(
+	        "tel.invite",
+	        "result=accepted call=%lld group=%u entry=%s ivr=\"%s\" codec=%s lang=%s urgent=%s",
+	        (long long)c->id, group, c->entry, ivr, media_codec(c->caller.media),
+	        c->lang[0] ? c->lang : "any", c->urgent ? "true" : "false");
 	mem_ref(c);
 	acd_host_flush(t->app->acd, now);
 	tel_run_actions(t);
@@ -824,6 +921,7 @@ void tel_call_incoming(struct tel *t, const struct sip_msg *msg, uint32_t group,
 	(void)re_snprintf(c->entry, sizeof(c->entry), "%s", entry);
 	(void)re_snprintf(c->caller_no, sizeof(c->caller_no), "%s", caller);
 	(void)pl_strcpy(&msg->callid, c->sip_callid, sizeof(c->sip_callid));
+	tel_store_entry_language(t->app->db, c->entry, c->lang, sizeof(c->lang));
 	/* Where a callback goes while there is no trunk: the caller's own host and port. */
 	if (ch && sip_addr_decode(&ca, &ch->val) == 0 && pl_isset(&ca.uri.host)) {
 		if (ca.uri.port)
@@ -1007,6 +1105,8 @@ static void out_estab_h(const struct sip_msg *msg, void *arg)
 
 	(void)msg;
 	c->agent.up = true;
+	if (c->menu_out)
+		c->answered_ms = acd_now_ms();
 	log_info("tel.transfer_out", "call=%lld answered=true", (long long)c->id);
 	media_bridge(c->caller.media, c->agent.media);
 }
@@ -1027,6 +1127,8 @@ static void out_close_h(int err, const struct sip_msg *msg, void *arg)
 	c->agent.sess = mem_deref(c->agent.sess);
 	c->agent.media = mem_deref(c->agent.media);
 	c->agent.up = false;
+	if (c->menu_out)
+		tel_call_end_reason(c, c->answered_ms ? "outside_hangup" : "outside_unanswered");
 	tel_call_drop(c);
 }
 
@@ -1048,6 +1150,7 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 	/* The agent's part ends here: its record, the engine (agent to wrap-up), its phone. */
 	mem_ref(c);
 	tell_watcher(c);
+	(void)re_snprintf(c->outside, sizeof(c->outside), "%s", number);
 	record_pair(c, "transferred_out");
 	feed(c, FEED_HANGUP);
 	agent_leg_free(c);
@@ -1070,6 +1173,199 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 		         strerror(err));
 		tel_call_drop(c);
 	}
+	mem_deref(c);
+	return 0;
+}
+
+/* ---- consultative transfer: the agent calls someone while the caller holds ---------- */
+
+void tel_call_describe(const struct tel_call *c, json_t *o)
+{
+	if (c->lang[0])
+		json_object_set_new(o, "lang", json_string(c->lang));
+	if (c->note[0])
+		json_object_set_new(o, "note", json_string(c->note));
+	if (c->urgent)
+		json_object_set_new(o, "urgent", json_true());
+	json_object_set_new(o, "consulting", json_boolean(c->consult.sess != NULL));
+}
+
+static void offer_headers(const struct tel_call *c, char *h, size_t n);
+
+void tel_call_note(struct tel_call *c, const char *note)
+{
+	size_t i;
+
+	if (!note || !note[0])
+		return;
+	(void)re_snprintf(c->note, sizeof(c->note), "%s", note);
+	/* It travels in a SIP header: one line. */
+	for (i = 0; c->note[i]; i++)
+		if ((unsigned char)c->note[i] < 0x20 || c->note[i] == 0x7f)
+			c->note[i] = ' ';
+}
+
+static void consult_leg_free(struct tel_call *c)
+{
+	if (c->consult.media)
+		add_counts(&c->ac, c->consult.media);
+	c->consult.sess = mem_deref(c->consult.sess);
+	c->consult.media = mem_deref(c->consult.media);
+	c->consult.up = false;
+	c->consult_agent = 0;
+	c->consult_answered_ms = 0;
+	c->consult_number[0] = '\0';
+}
+
+/* The consultation ended without a transfer: caller and agent talk again. */
+static void consult_back(struct tel_call *c)
+{
+	if (c->talking && c->agent.up && c->caller.media && c->agent.media)
+		media_bridge(c->caller.media, c->agent.media);
+	else if (c->caller.media)
+		media_tone(c->caller.media, true);
+}
+
+static int consult_answer_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	return media_accept(c->consult_done ? c->agent.media : c->consult.media, msg->mb);
+}
+
+static void consult_estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	(void)msg;
+	c->consult.up = true;
+	c->consult_answered_ms = acd_now_ms();
+	log_info("tel.consult", "call=%lld agent=%u answered=true target_agent=%u",
+	         (long long)c->id, c->agent_id, c->consult_agent);
+	if (c->agent.media)
+		media_bridge(c->agent.media, c->consult.media);
+}
+
+static void consult_close_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct tel_call *c = arg;
+
+	log_info("tel.consult", "call=%lld closed=\"%s\" scode=%u completed=%s", (long long)c->id,
+	         err == ECONNRESET ? "bye"
+	         : err             ? strerror(err)
+	                           : "final response",
+	         msg ? msg->scode : 0, c->consult_done ? "true" : "false");
+	if (c->consult_done) {
+		/* The party the caller was transferred to hung up: the call ends. */
+		if (c->agent.media)
+			add_counts(&c->ac, c->agent.media);
+		c->agent.sess = mem_deref(c->agent.sess);
+		c->agent.media = mem_deref(c->agent.media);
+		c->agent.up = false;
+		tel_call_end_reason(c, "agent_hangup");
+		tel_call_drop(c);
+		return;
+	}
+	/* Busy, declined, unanswered, or hung up before the transfer: back to the caller. */
+	consult_leg_free(c);
+	consult_back(c);
+}
+
+int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, const char *number,
+                     const char *note)
+{
+	struct tel *t = c->tel;
+	struct mbuf *desc = NULL;
+	char uri[256], from[128], hdrs[TEL_NOTE_MAX + 64];
+	const char *show = c->caller_no[0] ? c->caller_no : "Lotsen";
+	int64_t trunk = 0;
+	int err;
+
+	if (!c->talking || !c->agent.up || !agent || agent != c->agent_id)
+		return EPERM;
+	if (c->consult.sess)
+		return EBUSY;
+	if (target_agent == agent)
+		return EINVAL;
+	if (target_agent) {
+		if (tel_agent_uri(t, target_agent, uri, sizeof(uri)) != 0)
+			return EHOSTUNREACH;
+		(void)re_snprintf(from, sizeof(from), "sip:%s@%J",
+		                  c->caller_no[0] ? c->caller_no : "anonymous", &t->laddr);
+	} else {
+		tel_trunk_route(t, number, "", c->entry, uri, sizeof(uri), from, sizeof(from),
+		                &trunk);
+		if (!trunk)
+			return ENOTSUP;
+	}
+	tel_call_note(c, note);
+	offer_headers(c, hdrs, sizeof(hdrs));
+	err = media_alloc(&c->consult.media, &t->media_ip, t->clock);
+	if (!err)
+		err = media_offer(c->consult.media, &desc);
+	if (!err)
+		err = sipsess_connect(&c->consult.sess, t->sock, uri, show, from, CUSER, NULL, 0,
+		                      "application/sdp", desc, NULL, NULL, false, agent_offer_h,
+		                      consult_answer_h, agent_progr_h, consult_estab_h, NULL, NULL,
+		                      consult_close_h, c,
+		                      "X-Lotsen-Call: %lld\r\nX-Lotsen-Consult: %u\r\n%s" ALLOW,
+		                      (long long)c->id, agent, hdrs);
+	mem_deref(desc);
+	if (err) {
+		log_warn("tel.consult", "call=%lld dial=failed error=\"%s\"", (long long)c->id,
+		         strerror(err));
+		consult_leg_free(c);
+		return err;
+	}
+	c->consult_agent = target_agent;
+	(void)re_snprintf(c->consult_number, sizeof(c->consult_number), "%s",
+	                  target_agent ? "" : number);
+	/* The caller holds, hearing the tone; the agent hears the target ring out. */
+	media_unbridge(c->caller.media);
+	media_tone(c->caller.media, true);
+	log_info("tel.consult", "call=%lld agent=%u dial=\"%s\" target_agent=%u trunk=%lld note=%s",
+	         (long long)c->id, agent, uri, target_agent, (long long)trunk,
+	         c->note[0] ? "true" : "false");
+	return 0;
+}
+
+int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete)
+{
+	if (!c->consult.sess)
+		return EALREADY;
+	if (!agent || agent != c->agent_id)
+		return EPERM;
+	if (!complete) {
+		log_info("tel.consult", "call=%lld agent=%u cancelled=true", (long long)c->id,
+		         agent);
+		consult_leg_free(c);
+		consult_back(c);
+		return 0;
+	}
+	if (!c->consult.up)
+		return EBUSY;
+	log_info("tel.consult", "call=%lld agent=%u completed=true target_agent=%u",
+	         (long long)c->id, agent, c->consult_agent);
+	mem_ref(c);
+	tell_watcher(c);
+	record_pair(c, "consult_transferred");
+	feed(c, FEED_HANGUP); /* the agent to wrap-up; the queue is done with the call */
+	agent_leg_free(c);
+	c->talking = false;
+	c->phase = PH_OUTSIDE;
+	c->consult_done = true;
+	/* The consulted party becomes the caller's other side, with its own record. */
+	c->agent = c->consult;
+	memset(&c->consult, 0, sizeof(c->consult));
+	c->agent_id = c->consult_agent;
+	c->talked_agent = c->consult_agent;
+	c->answered_ms = c->consult_answered_ms;
+	c->arrived_ms = c->consult_answered_ms;
+	c->consult_agent = 0;
+	(void)re_snprintf(c->outside, sizeof(c->outside), "%s", c->consult_number);
+	(void)re_snprintf(c->agent_callid, sizeof(c->agent_callid), "%s",
+	                  sip_dialog_callid(sipsess_dialog(c->agent.sess)));
+	media_bridge(c->caller.media, c->agent.media);
 	mem_deref(c);
 	return 0;
 }
@@ -1292,12 +1588,27 @@ void tel_call_offer_callback(struct tel_call *c)
 	say(c, offer, 1, true, NULL);
 }
 
+/* What the agent's phone shows beside the caller: the language asked for and the note that
+ * followed the call (one header line each; control characters become spaces). */
+static void offer_headers(const struct tel_call *c, char *h, size_t n)
+{
+	size_t k;
+
+	h[0] = '\0';
+	if (c->lang[0])
+		(void)re_snprintf(h, n, "X-Lotsen-Lang: %s\r\n", c->lang);
+	if (c->note[0]) {
+		k = strlen(h);
+		(void)re_snprintf(h + k, n - k, "X-Lotsen-Note: %s\r\n", c->note);
+	}
+}
+
 void tel_call_offer(struct tel_call *c, uint32_t agent)
 {
 	struct tel *t = c->tel;
 	struct mbuf *desc = NULL;
 	const char *caller = NULL;
-	char uri[256], from[128];
+	char uri[256], from[128], hdrs[TEL_NOTE_MAX + 64];
 	struct acd_call_info info;
 	uint64_t eid;
 	int err;
@@ -1322,6 +1633,7 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 		caller = info.caller;
 	(void)re_snprintf(from, sizeof(from), "sip:%s@%J", caller ? caller : "anonymous",
 	                  &t->laddr);
+	offer_headers(c, hdrs, sizeof(hdrs));
 	err = media_alloc(&c->agent.media, &t->media_ip, t->clock);
 	if (!err)
 		err = media_offer(c->agent.media, &desc);
@@ -1330,7 +1642,7 @@ void tel_call_offer(struct tel_call *c, uint32_t agent)
 		                      from, CUSER, NULL, 0, "application/sdp", desc, NULL, NULL,
 		                      false, agent_offer_h, agent_answer_h, agent_progr_h,
 		                      agent_estab_h, NULL, agent_refer_h, agent_close_h, c,
-		                      "X-Lotsen-Call: %lld\r\n" ALLOW, (long long)c->id);
+		                      "X-Lotsen-Call: %lld\r\n%s" ALLOW, (long long)c->id, hdrs);
 	mem_deref(desc);
 	if (err) {
 		log_warn("tel.offer", "call=%lld agent=%u uri=\"%s\" error=\"%s\"",
@@ -1499,6 +1811,10 @@ void tel_call_forward(struct tel_call *c, const char *number)
 		                         number, c->host);
 		log_info("tel.forward", "call=%lld number=%s via=302 error=\"%s\"",
 		         (long long)c->id, number, err ? strerror(err) : "none");
+	} else if (c->answered && c->caller.media && number && number[0] &&
+	           relay_outside(c, number, "tel.forward") == 0) {
+		/* Answered already (a menu came first): relayed through the trunk instead. */
+		return;
 	} else {
 		log_info("tel.forward", "call=%lld number=%s via=bye", (long long)c->id,
 		         number ? number : "");

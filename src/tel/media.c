@@ -541,6 +541,14 @@ void media_bridge(struct media *a, struct media *b)
 	a->marker = b->marker = true;
 }
 
+void media_unbridge(struct media *m)
+{
+	if (!m || !m->peer)
+		return;
+	m->peer->peer = NULL;
+	m->peer = NULL;
+}
+
 void media_record(struct media *m, struct recorder *r, int side)
 {
 	if (!m)

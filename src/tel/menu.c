@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/contact.h"
 #include "base/valid.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
@@ -75,7 +76,7 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 static void check_option(const struct tel_menu_ctx *x, const json_t *o, const char *path, int depth,
                          struct verrors *e)
 {
-	static const char *const kinds[] = {"group", "announcement", "menu", "repeat"};
+	static const char *const kinds[] = {"group", "announcement", "menu", "repeat", "outside"};
 	const char *key, *kind = NULL;
 	char f[256];
 	json_t *v;
@@ -85,8 +86,10 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 		valid_add(
 		        e, path, "%s",
 		        VL(e,
-		           "ska vara ett objekt med ett av group, announcement, menu eller repeat",
-		           "must be an object with one of group, announcement, menu or repeat"));
+		           "ska vara ett objekt med ett av group, announcement, menu, repeat eller "
+		           "outside",
+		           "must be an object with one of group, announcement, menu, repeat or "
+		           "outside"));
 		return;
 	}
 	json_object_foreach((json_t *)o, key, v)
@@ -96,10 +99,32 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 			if (!strcmp(key, kinds[i]))
 				known = true;
 		join(f, sizeof(f), "%s.%s", path, key);
+		if (!strcmp(key, "lang") || !strcmp(key, "urgent")) {
+			/* What the queue is told along with the group. */
+			if (!json_object_get(o, "group"))
+				valid_add(e, f, "%s",
+				          VL(e, "gäller bara ett val med group",
+				             "only goes with an option that has group"));
+			else if (!strcmp(key, "urgent") && !json_is_boolean(v))
+				valid_add(e, f, "%s",
+				          VL(e, "ska vara true eller false",
+				             "must be true or false"));
+			else if (!strcmp(key, "lang") && !tel_lang_ok(json_string_value(v)))
+				valid_add(e, f, "%s",
+				          VL(e, "ska vara en språkkod: 2–3 små bokstäver, t.ex. fi",
+				             "must be a language code: 2–3 lowercase letters, e.g. "
+				             "fi"));
+			continue;
+		}
 		if (!known) {
 			valid_add(e, f,
-			          VL(e, "okänd nyckel; tillåtna: group, announcement, menu, repeat",
-			             "unknown key; accepted: group, announcement, menu, repeat"));
+			          VL(e,
+			             "okänd nyckel; tillåtna: group (med lang, urgent), "
+			             "announcement, "
+			             "menu, repeat, outside",
+			             "unknown key; accepted: group (with lang, urgent), "
+			             "announcement, "
+			             "menu, repeat, outside"));
 			continue;
 		}
 		n++;
@@ -110,13 +135,22 @@ static void check_option(const struct tel_menu_ctx *x, const json_t *o, const ch
 			check_prompt(x, v, f, e);
 		else if (!strcmp(key, "menu"))
 			check_menu(x, v, f, depth + 1, e);
-		else if (!json_is_true(v))
+		else if (!strcmp(key, "outside")) {
+			char num[32];
+			if (!json_is_string(v) ||
+			    contact_phone_normalize(json_string_value(v), num, sizeof(num)) != 0)
+				valid_add(e, f, "%s",
+				          VL(e, "ska vara ett telefonnummer, t.ex. 08-508 000 00",
+				             "must be a phone number, e.g. 08-508 000 00"));
+		} else if (!json_is_true(v))
 			valid_add(e, f, "%s", VL(e, "ska vara true", "must be true"));
 	}
 	if (n != 1)
 		valid_add(e, path, "%s",
-		          VL(e, "ska ha precis ett av group, announcement, menu eller repeat",
-		             "must have exactly one of group, announcement, menu or repeat"));
+		          VL(e,
+		             "ska ha precis ett av group, announcement, menu, repeat eller outside",
+		             "must have exactly one of group, announcement, menu, repeat or "
+		             "outside"));
 	(void)kind;
 }
 
@@ -191,6 +225,18 @@ static void check_menu(const struct tel_menu_ctx *x, const json_t *m, const char
 		}
 		check_option(x, v, f, depth, e);
 	}
+}
+
+bool tel_lang_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 2 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return false;
+	return true;
 }
 
 int tel_menu_check(const struct tel_menu_ctx *x, const json_t *menu, struct verrors *e)

@@ -371,6 +371,43 @@ int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char 
 	return tel_call_transfer_out(c, agent, number);
 }
 
+int tel_consult(struct tel *t, int64_t call_id, uint32_t agent, uint32_t target_agent,
+                const char *number, const char *note)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	if (!c)
+		return ENOENT;
+	return tel_call_consult(c, agent, target_agent, number, note);
+}
+
+int tel_consult_end(struct tel *t, int64_t call_id, uint32_t agent, bool complete)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	if (!c)
+		return ENOENT;
+	return tel_call_consult_end(c, agent, complete);
+}
+
+void tel_call_json(struct tel *t, int64_t call_id, json_t *o)
+{
+	struct tel_call *c = t && o ? tel_call_find(t, call_id) : NULL;
+
+	if (c)
+		tel_call_describe(c, o);
+}
+
+int tel_note(struct tel *t, int64_t call_id, const char *note)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	if (!c)
+		return ENOENT;
+	tel_call_note(c, note);
+	return 0;
+}
+
 void tel_counts(const struct tel *t, uint32_t *calls, uint32_t *surveys)
 {
 	*calls = t ? list_count(&t->calls) : 0;

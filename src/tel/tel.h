@@ -85,6 +85,30 @@ void tel_announcement_changed(struct tel *t, uint32_t group);
  * outbound trunk. */
 int tel_transfer_out(struct tel *t, int64_t call_id, uint32_t agent, const char *number);
 
+/* The note a transfer carries (bytes, NUL not counted, less than this). */
+#define TEL_NOTE_MAX 512
+/* A language code: 2 or 3 lowercase letters ("fi", "sv", "ar"). */
+bool tel_lang_ok(const char *s);
+
+/* Consultative (announced) transfer, for the agent talking in the call: hold the caller and
+ * call `target_agent`'s phone, or when 0 `number` (E.164) through the outbound trunk; the
+ * note (NULL: none) follows the call to the target's phone and the call's record. ENOENT:
+ * no such call on the phone network; EPERM: not this agent's talking call; EBUSY: a
+ * consultation runs already; ENOTSUP: no outbound trunk; EHOSTUNREACH: the agent has no
+ * phone; EINVAL: the agent itself. */
+int tel_consult(struct tel *t, int64_t call_id, uint32_t agent, uint32_t target_agent,
+                const char *number, const char *note);
+/* Complete (caller bridged to the target, the agent released to wrap-up) or cancel (back to
+ * the caller). ENOENT: no such call; EALREADY: no consultation; EPERM: not this agent's;
+ * EBUSY (complete): the target has not answered yet. */
+int tel_consult_end(struct tel *t, int64_t call_id, uint32_t agent, bool complete);
+/* Add what the phone network knows of a call to its JSON: "lang" (asked for), "note" (the
+ * transfer note), "urgent", "consulting". Nothing when the call is not on the network. */
+void tel_call_json(struct tel *t, int64_t call_id, json_t *o);
+/* A note that follows the call from now on (a blind transfer's). ENOENT: no such call on
+ * the phone network (a call of the test entry: nothing to carry it). */
+int tel_note(struct tel *t, int64_t call_id, const char *note);
+
 /* A trunk's digest HA1, MD5(username:lotsen:secret), as hex. */
 int tel_digest_ha1(const char *username, const char *secret, char ha1[33]);
 

@@ -160,6 +160,8 @@ void media_set_dtmf(struct media *m, media_dtmf_h *dtmfh, void *arg);
 /* Relay RTP both ways between two legs (transcoding µ-law ↔ A-law when they differ);
  * stops their tones. Either side's free ends the relay. */
 void media_bridge(struct media *a, struct media *b);
+/* End the relay between this leg and its bridged leg (a hold); both stay. */
+void media_unbridge(struct media *m);
 /* How long (ms) the remote side has sent nothing, RTP or RTCP, since its last packet or its
  * last SDP; 0 while it is not expected to send (no SDP yet, or its SDP says sendonly,
  * recvonly or inactive: a hold). `now` is tmr_jiffies(). */
@@ -261,6 +263,24 @@ void tel_listen_stop_all(struct tel *t);
  * agent's part ends (record, engine, BYE) and Lotsen relays caller and outside leg until
  * either hangs up. EPERM: not this agent's talking call; ENOTSUP: no outbound trunk. */
 int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number);
+
+/* Consultative transfer. The talking agent puts the caller on hold (the tone) and calls
+ * `target_agent`'s phone or, when 0, `number` through the outbound trunk; the note (may be
+ * NULL) goes with the call. EPERM: not this agent's talking call; EBUSY: a consultation
+ * runs already; ENOTSUP: no outbound trunk; EHOSTUNREACH: the agent has no phone; EINVAL:
+ * the agent consults itself. */
+int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, const char *number,
+                     const char *note);
+/* Complete (the caller is bridged to the consulted party, the agent released) or cancel
+ * (the consulted party's leg ends, caller and agent talk again). EALREADY: no
+ * consultation; EPERM: not this agent's; EBUSY (complete): the target has not answered. */
+int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete);
+/* What the phone network knows of the call beyond the queue (lang, note, urgent,
+ * consulting), added to `o`. */
+void tel_call_describe(const struct tel_call *c, json_t *o);
+/* The note that follows the call from now on (a blind transfer's): shown to the next
+ * agent's phone and kept on the call's record. */
+void tel_call_note(struct tel_call *c, const char *note);
 
 /* Why the call ends, for its record (a static string). */
 void tel_call_end_reason(struct tel_call *c, const char *reason);

@@ -73,6 +73,14 @@ static const struct migration tel_migrations[] = {
          " active INTEGER NOT NULL DEFAULT 1,"
          " updated_ms INTEGER NOT NULL"
          ") STRICT;"},
+        {4,
+         "where a call went out, the transfer note and the language asked for; an entry "
+         "number's language",
+         "ALTER TABLE tel_calls ADD COLUMN outside_number TEXT;"
+         "ALTER TABLE tel_calls ADD COLUMN note TEXT;"
+         "ALTER TABLE tel_calls ADD COLUMN lang TEXT;"
+         "ALTER TABLE entry_numbers ADD COLUMN language TEXT CHECK (language IS NULL OR"
+         " (length(language) BETWEEN 2 AND 3 AND language NOT GLOB '*[^a-z]*'));"},
 };
 
 int tel_store_migrate(struct db *db)
@@ -121,7 +129,8 @@ int tel_store_record(struct db *db, const struct tel_record *rec)
 	        db, &s,
 	        "INSERT INTO tel_calls(call_id, caller_sip_callid, agent_sip_callid, caller,"
 	        " entry, group_id, agent_id, arrived_ms, answered_ms, ended_ms, end_reason,"
-	        " recording_path, recording_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        " recording_path, recording_ms, outside_number, note, lang)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        true);
 	if (err)
 		return err;
@@ -141,6 +150,9 @@ int tel_store_record(struct db *db, const struct tel_record *rec)
 		stmt_bind_int(s, 13, rec->recording_ms);
 	else
 		stmt_bind_null(s, 13);
+	bind_text_opt(s, 14, rec->outside);
+	bind_text_opt(s, 15, rec->note);
+	bind_text_opt(s, 16, rec->lang);
 	err = stmt_step(s);
 	stmt_done(s);
 	return err == DB_DONE ? 0 : err;
@@ -595,16 +607,19 @@ int tel_store_entries_json(struct db *db, json_t **out)
 	json_t *a;
 	int err, rc;
 
-	err = db_prepare(db, &s, "SELECT number, group_id, menu FROM entry_numbers ORDER BY number",
-	                 true);
+	err = db_prepare(
+	        db, &s,
+	        "SELECT number, group_id, menu, language FROM entry_numbers ORDER BY number", true);
 	if (err)
 		return err;
 	a = json_array();
 	while ((rc = stmt_step(s)) == DB_ROW) {
 		json_t *m = stmt_text(s, 2) ? json_loads(stmt_text(s, 2), 0, NULL) : NULL;
-		json_array_append_new(a, json_pack("{s:s,s:I,s:o}", "number", stmt_text(s, 0),
-		                                   "group_id", (json_int_t)stmt_int(s, 1), "menu",
-		                                   m ? m : json_null()));
+		json_array_append_new(
+		        a, json_pack("{s:s,s:I,s:o,s:o}", "number", stmt_text(s, 0), "group_id",
+		                     (json_int_t)stmt_int(s, 1), "menu", m ? m : json_null(),
+		                     "language",
+		                     stmt_text(s, 3) ? json_string(stmt_text(s, 3)) : json_null()));
 	}
 	stmt_done(s);
 	if (rc != DB_DONE) {
@@ -630,6 +645,36 @@ int tel_store_entry_menu_set(struct db *db, const char *number, const char *menu
 	if (err != DB_DONE)
 		return err;
 	return db_changes(db) ? 0 : ENOENT;
+}
+
+int tel_store_entry_language_set(struct db *db, const char *number, const char *lang)
+{
+	struct stmt *s;
+	int err;
+
+	err = db_prepare(db, &s, "UPDATE entry_numbers SET language = ? WHERE number = ?", true);
+	if (err)
+		return err;
+	stmt_bind_text(s, 1, lang && lang[0] ? lang : NULL);
+	stmt_bind_text(s, 2, number);
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	return db_changes(db) ? 0 : ENOENT;
+}
+
+void tel_store_entry_language(struct db *db, const char *number, char *lang, size_t n)
+{
+	struct stmt *s;
+
+	lang[0] = '\0';
+	if (db_prepare(db, &s, "SELECT language FROM entry_numbers WHERE number = ?", true) != 0)
+		return;
+	stmt_bind_text(s, 1, number);
+	if (stmt_step(s) == DB_ROW && stmt_text(s, 0))
+		(void)snprintf(lang, n, "%s", stmt_text(s, 0));
+	stmt_done(s);
 }
 
 /* ---- trunks ---------------------------------------------------------------- */

@@ -25,10 +25,17 @@ struct tel_record {
 	const char *end_reason;  /* caller_hangup, agent_hangup, transferred, closed, … */
 	char recording[512];     /* the WAV file, "" none */
 	int64_t recording_ms;    /* its length */
+	char outside[32];        /* the outside number the call was sent to, "" none */
+	char note[512];          /* the transfer note that followed the call, "" none */
+	char lang[4];            /* the language the caller asked for, "" any */
 };
 
 /* The group an entry number leads to; 0 when none. */
 uint32_t tel_store_entry_group(struct db *db, const char *number);
+/* An entry number's language ("fi"; "" when none asked for), and setting it (NULL or ""
+ * clears; ENOENT: no such number). */
+void tel_store_entry_language(struct db *db, const char *number, char *lang, size_t n);
+int tel_store_entry_language_set(struct db *db, const char *number, const char *lang);
 /* The menu JSON of an entry number (new reference) or NULL; logs a menu that does not parse. */
 json_t *tel_store_entry_menu(struct db *db, const char *number);
 /* Does the group announce position and wait (announce_every_s set)? */

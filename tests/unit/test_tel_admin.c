@@ -126,6 +126,47 @@ static void test_menu_depth(void **state)
 	db_close(db);
 }
 
+/* Options to an outside number, and a group option's language and urgency. */
+static void test_menu_outside_lang_urgent(void **state)
+{
+	struct db *db = groups_db();
+	struct verrors v;
+
+	(void)state;
+	assert_int_equal(check(db,
+	                       "{\"prompt\":\"meny\",\"options\":{"
+	                       "\"0\":{\"outside\":\"08-508 000 00\"},"
+	                       "\"1\":{\"group\":2,\"lang\":\"fi\"},"
+	                       "\"2\":{\"group\":2,\"lang\":\"som\",\"urgent\":true}}}",
+	                       &v),
+	                 0);
+	valid_free(&v);
+	assert_int_equal(check(db,
+	                       "{\"prompt\":\"meny\",\"options\":{"
+	                       "\"0\":{\"outside\":\"växeln\"},"
+	                       "\"1\":{\"group\":2,\"lang\":\"Finska\"},"
+	                       "\"2\":{\"group\":2,\"urgent\":\"ja\"},"
+	                       "\"3\":{\"announcement\":\"meny\",\"lang\":\"fi\"},"
+	                       "\"4\":{\"outside\":\"0850800000\",\"group\":1},"
+	                       "\"5\":{\"lang\":\"fi\"}}}",
+	                       &v),
+	                 EBADMSG);
+	assert_true(has_field(&v, "menu.options.0.outside"));
+	assert_true(has_field(&v, "menu.options.1.lang"));
+	assert_true(has_field(&v, "menu.options.2.urgent"));
+	assert_true(has_field(&v, "menu.options.3.lang"));
+	assert_true(has_field(&v, "menu.options.4"));
+	assert_true(has_field(&v, "menu.options.5"));
+	valid_free(&v);
+	assert_true(tel_lang_ok("fi"));
+	assert_true(tel_lang_ok("som"));
+	assert_false(tel_lang_ok("f"));
+	assert_false(tel_lang_ok("FI"));
+	assert_false(tel_lang_ok("finn"));
+	assert_false(tel_lang_ok(NULL));
+	db_close(db);
+}
+
 static void put_le(uint8_t *p, uint32_t v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -179,8 +220,11 @@ static void test_digest_ha1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_menu_good),  cmocka_unit_test(test_menu_every_fault_named),
-	        cmocka_unit_test(test_menu_depth), cmocka_unit_test(test_wav_check),
+	        cmocka_unit_test(test_menu_good),
+	        cmocka_unit_test(test_menu_every_fault_named),
+	        cmocka_unit_test(test_menu_depth),
+	        cmocka_unit_test(test_wav_check),
+	        cmocka_unit_test(test_menu_outside_lang_urgent),
 	        cmocka_unit_test(test_digest_ha1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,9 @@ function renderCall() {
 	add(t('Grupp', 'Group'), groupName(c.group_id));
 	if (c.ivr) add(t('Knappval', 'Menu choices'), c.ivr);
 	if (c.callback) add(t('Återuppringning', 'Callback'), t('ja', 'yes'));
+	if (c.lang) add(t('Språk', 'Language'), c.lang, 'call-lang');
+	if (c.urgent) add(t('Brådskande', 'Urgent'), t('ja', 'yes'));
+	if (c.note) add(t('Anteckning', 'Note'), c.note, 'call-note');
 	box.append(dl);
 	box.append(el('h3', { text: t('Var är jag? Samtalets väg', 'Where am I? The call\'s path') }));
 	box.append(el('ol', { class: 'path' }, ...(c.path || []).map(pathItem)));
