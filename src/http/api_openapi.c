@@ -144,8 +144,8 @@ static void lower(const char *s, char *out, size_t n)
 
 static json_t *roles_of(unsigned roles)
 {
-	static const enum role all[] = {ROLE_AGENT, ROLE_GROUP_LEAD, ROLE_MANAGER, ROLE_ADMIN,
-	                                ROLE_CLIENT_VIEWER};
+	static const enum role all[] = {ROLE_AGENT, ROLE_GROUP_LEAD,    ROLE_MANAGER,
+	                                ROLE_ADMIN, ROLE_CLIENT_VIEWER, ROLE_WALLBOARD};
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
