@@ -55,6 +55,11 @@ static const struct op_doc docs[] = {
          "Client"},
         {"POST", "/api/v1/acd/calls", "A test call into the queue", NULL},
         {"POST", "/api/v1/acd/agents/me/state", "The agent's own state", NULL},
+        {"GET", "/api/v1/wallboard", "The wallboard's figures: targets, agents per state, e-mail",
+         "Wallboard"},
+        {"POST", "/api/v1/displays", "Issue a display login (its token shown once)", "Display"},
+        {"GET", "/api/v1/displays", "Display logins (never their tokens)", NULL},
+        {"DELETE", "/api/v1/displays/{id}", "Revoke a display login", NULL},
 };
 
 /* The schemas named above, as JSON text. */
@@ -90,7 +95,34 @@ static const char schemas[] =
         "\"unit_id\":{\"type\":\"integer\"},\"email\":{\"type\":\"string\"},"
         "\"entry_numbers\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
         "\"max_wait_s\":{\"type\":\"integer\"},\"wrapup_s\":{\"type\":\"integer\"},"
-        "\"opening_hours\":{\"type\":\"object\"},\"active\":{\"type\":\"boolean\"}}},"
+        "\"opening_hours\":{\"type\":\"object\"},\"active\":{\"type\":\"boolean\"},"
+        "\"target_sl_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,\"maximum\":100},"
+        "\"target_sl_s\":{\"enum\":[60,180,null]},"
+        "\"wait_warn_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1},"
+        "\"wait_alarm_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1},"
+        "\"abandon_warn_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,\"maximum\":100},"
+        "\"abandon_alarm_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,"
+        "\"maximum\":100}}},"
+        "\"Display\":{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{"
+        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+        "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":120},"
+        "\"groups\":{\"type\":[\"array\",\"null\"],\"items\":{\"type\":\"integer\"},"
+        "\"maxItems\":64,\"description\":\"response groups shown; null: all\"},"
+        "\"token\":{\"type\":\"string\",\"readOnly\":true,\"description\":\"only in the "
+        "answer to POST\"},"
+        "\"login_path\":{\"type\":\"string\",\"readOnly\":true,"
+        "\"description\":\"/wallboard.html?kiosk=1#token=…, only in the answer to POST\"}}},"
+        "\"Wallboard\":{\"type\":\"object\",\"readOnly\":true,\"properties\":{"
+        "\"display\":{\"type\":[\"object\",\"null\"],\"properties\":{"
+        "\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"}}},"
+        "\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+        "\"group_id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},"
+        "\"targets\":{\"type\":\"object\"},\"agent_states\":{\"type\":\"object\","
+        "\"additionalProperties\":{\"type\":\"object\",\"properties\":{"
+        "\"count\":{\"type\":\"integer\"},\"longest_s\":{\"type\":\"integer\"}}}}}}},"
+        "\"email\":{\"type\":\"object\",\"properties\":{\"waiting\":{\"type\":\"integer\"},"
+        "\"oldest_received_at\":{\"type\":[\"integer\",\"null\"]}}},"
+        "\"at\":{\"type\":\"integer\"}}},"
         "\"Client\":{\"type\":\"object\",\"properties\":{"
         "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"}}}"
         "}";
