@@ -69,7 +69,8 @@ static void test_token_resolves_until_revoked(void **state)
 	bool all;
 
 	valid_init(&v, false);
-	assert_int_equal(auth_display_create(db, &admin, "Väggen", groups, 1000, token, &id, &v), 0);
+	assert_int_equal(auth_display_create(db, &admin, "Väggen", groups, 1000, token, &id, &v),
+	                 0);
 	valid_free(&v);
 	json_decref(groups);
 	assert_int_equal(strlen(token), AUTH_TOKEN_LEN);
@@ -97,8 +98,9 @@ static void test_token_resolves_until_revoked(void **state)
 	                           " AND action='revoke'"),
 	                 1);
 	/* a token of the right length that no one issued */
-	assert_int_equal(auth_session(db, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1200, &who),
-	                 ENOENT);
+	assert_int_equal(
+	        auth_session(db, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1200, &who),
+	        ENOENT);
 }
 
 static void test_bad_input_writes_nothing(void **state)

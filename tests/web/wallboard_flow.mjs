@@ -66,7 +66,6 @@ async function flow(browser) {
 	result.waitBorder = await wall.$eval('[data-group="2"] .fig:has(.longest)', (f) => getComputedStyle(f).borderTopColor);
 	result.agentStates = await wall.$$eval('[data-group="2"] .agents li', (ls) => ls.map((l) => l.textContent));
 	result.axe['wallboard-kiosk-1920'] = await axeViolations(wall);
-	await wall.screenshot({ path: join(shots, 'wallboard-kiosk-1920x1080.png') });
 	await need('hangup', { call_id: call.call_id });
 
 	// --- revoked: the screen says so at once -------------------------------------------
@@ -78,6 +77,22 @@ async function flow(browser) {
 	result.axe['wallboard-revoked'] = await axeViolations(wall);
 	await dctx.close();
 	await actx.close();
+
+	// --- a display of every group, agents at work: the kiosk board's screenshot ---------
+	const all = await need('display-all', {});
+	const kctx = await browser.newContext({ locale: 'sv-SE', timezoneId: 'Europe/Stockholm', viewport: FULL_HD });
+	const kiosk = await kctx.newPage();
+	watch(kiosk, 'kiosk');
+	await kiosk.goto(base + all.login_path);
+	await kiosk.waitForSelector('body[data-ready="true"] .tile[data-group] .agents li[data-state]', LONG);
+	await kiosk.waitForTimeout(1200); // a second of waiting on the screenshot
+	result.kioskTiles = await kiosk.$$eval('.tile[data-group]', (ts) => ts.length);
+	result.kioskOverflow = await kiosk.evaluate(() => [...document.querySelectorAll('.tile .num')]
+		.filter((n) => n.scrollWidth > n.parentElement.clientWidth + 1).map((n) => n.textContent));
+	result.axe['wallboard-kiosk-all'] = await axeViolations(kiosk);
+	await kiosk.screenshot({ path: join(shots, 'wallboard-kiosk-1920x1080.png') });
+	await need('done-all', {});
+	await kctx.close();
 
 	// --- the lead view's charts --------------------------------------------------------
 	const lctx = await browser.newContext({ locale: 'sv-SE', timezoneId: 'Europe/Stockholm', viewport: { width: 1366, height: 768 } });
