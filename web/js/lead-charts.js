@@ -17,12 +17,13 @@ function node(tag, attrs, text) {
 export function columns(id, title, labels, series, opts = {}) {
 	const fmt = opts.fmt || ((v) => (v === null || v === undefined ? '–' : String(v)));
 	const left = 44, top = 12, h = 160, bottom = 34;
-	const step = Math.max(22, 8 + 12 * series.length);
+	// Columns a little wider when there are few intervals, never the whole width for one.
+	const step = Math.max(22, 8 + 12 * series.length, Math.min(60, 320 / Math.max(1, labels.length)));
 	const width = left + labels.length * step + 12;
 	const max = Math.max(opts.max || 0, 1, ...series.flatMap((s) => s.values.map((v) => v || 0)));
 	const y = (v) => top + h - ((v || 0) / max) * h;
 	const svg = node('svg', { viewBox: `0 0 ${width} ${top + h + bottom}`, role: 'img', 'aria-labelledby': `${id}-title ${id}-desc`,
-		class: 'chart', id, width: String(width), height: String(top + h + bottom) });
+		class: 'lead-chart', id, width: String(width), height: String(top + h + bottom) });
 	svg.append(node('title', { id: `${id}-title` }, title));
 	svg.append(node('desc', { id: `${id}-desc` }, labels.map((l, i) => `${l}: ` + series.map((s) => `${s.name} ${fmt(s.values[i])}`).join(', ')).join('; ')));
 	const defs = node('defs', {});
