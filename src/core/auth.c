@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "core/audit.h"
+#include "base/valid.h"
 #include "store/db.h"
 
 static const struct {
@@ -14,7 +17,7 @@ static const struct {
 	const char *name;
 } roles[] = {
         {ROLE_AGENT, "agent"}, {ROLE_GROUP_LEAD, "group_lead"},       {ROLE_MANAGER, "manager"},
-        {ROLE_ADMIN, "admin"}, {ROLE_CLIENT_VIEWER, "client_viewer"},
+        {ROLE_ADMIN, "admin"}, {ROLE_CLIENT_VIEWER, "client_viewer"}, {ROLE_WALLBOARD, "wallboard"},
 };
 
 int role_parse(const char *s, enum role *out)
@@ -69,6 +72,7 @@ static void principal_from_row(struct stmt *s, int col, struct principal *who)
 	who->role = r;
 	who->client_id = stmt_is_null(s, col + 2) ? 0 : stmt_int(s, col + 2);
 	who->unit_id = stmt_is_null(s, col + 3) ? 0 : stmt_int(s, col + 3);
+	who->display_id = 0;
 }
 
 /* A hash that matches no password, verified for unknown users so that a wrong password
@@ -181,6 +185,23 @@ int auth_session(struct db *db, const char *token, int64_t now, struct principal
 		err = 0;
 	}
 	stmt_done(s);
+	if (err != ENOENT)
+		return err;
+	/* Not a user's session: a display's login, until it is revoked. */
+	err = db_prepare(db, &s,
+	                 "SELECT id FROM displays WHERE token_hash = ? AND revoked_at IS NULL",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_blob(s, 1, h, sizeof(h));
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		memset(who, 0, sizeof(*who));
+		who->role = ROLE_WALLBOARD;
+		who->display_id = stmt_int(s, 0);
+		err = 0;
+	}
+	stmt_done(s);
 	return err;
 }
 
@@ -277,6 +298,8 @@ bool auth_can_read_case(const struct principal *p, const struct case_access *c)
 	case ROLE_CLIENT_VIEWER:
 		/* A department sees the cases handed over to it, never the center's own log. */
 		return c->handed_over && p->client_id != 0 && p->client_id == c->client_id;
+	case ROLE_WALLBOARD:
+		return false; /* a wall screen never sees a case */
 	}
 	return false;
 }
@@ -325,6 +348,226 @@ int auth_case_load(struct db *db, const struct principal *p, int64_t case_id, st
 	err = ENOENT;
 	if (stmt_step(s) == DB_ROW) {
 		auth_case_access_row(s, 0, a);
+		err = 0;
+	}
+	stmt_done(s);
+	return err;
+}
+
+/* ======================================================================
+ * Displays: a wall screen's login with the wallboard role
+ * ====================================================================== */
+
+static int display_groups_check(struct db *db, const json_t *groups, struct verrors *v)
+{
+	size_t i;
+	json_t *x;
+
+	if (!groups || json_is_null(groups))
+		return 0;
+	if (!json_is_array(groups) || json_array_size(groups) > 64) {
+		valid_add(v, "groups", "%s",
+		          VL(v, "ska vara en lista med högst 64 svarsgruppers id",
+		             "must be a list of at most 64 response group ids"));
+		return EBADMSG;
+	}
+	json_array_foreach(groups, i, x)
+	{
+		struct stmt *s;
+		bool found = false;
+
+		if (!json_is_integer(x) || json_integer_value(x) <= 0) {
+			valid_add(v, "groups", "%s",
+			          VL(v, "ska bara innehålla svarsgruppers id (heltal)",
+			             "must hold only response group ids (integers)"));
+			return EBADMSG;
+		}
+		if (db_prepare(db, &s, "SELECT 1 FROM groups WHERE id = ?", true) != 0)
+			return EIO;
+		stmt_bind_int(s, 1, json_integer_value(x));
+		found = stmt_step(s) == DB_ROW;
+		stmt_done(s);
+		if (!found) {
+			valid_add(v, "groups",
+			          VL(v, "svarsgrupp %lld finns inte",
+			             "response group %lld does not exist"),
+			          (long long)json_integer_value(x));
+			return EBADMSG;
+		}
+	}
+	return 0;
+}
+
+int auth_display_create(struct db *db, const struct principal *who, const char *name,
+                        const json_t *groups, int64_t now, char token[AUTH_TOKEN_LEN + 1],
+                        int64_t *id, struct verrors *v)
+{
+	struct stmt *s;
+	unsigned char raw[32], h[32];
+	char *gtext = NULL;
+	int err;
+
+	if (sodium_init() < 0)
+		return EIO;
+	if (!name || !*name || strlen(name) > 120)
+		valid_add(v, "name", "%s",
+		          VL(v, "krävs: skärmens namn, 1–120 tecken",
+		             "is required: the display's name, 1–120 characters"));
+	err = display_groups_check(db, groups, v);
+	if (err && err != EBADMSG)
+		return err;
+	if (valid_has_errors(v))
+		return EBADMSG;
+	if (groups && json_is_array(groups))
+		gtext = json_dumps(groups, JSON_COMPACT);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(token, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	token_hash(token, h);
+	err = db_begin(db);
+	if (err)
+		goto out;
+	err = db_prepare(db, &s,
+	                 "INSERT INTO displays(name, groups, token_hash, created_at, created_by)"
+	                 " VALUES (?, ?, ?, ?, ?)",
+	                 true);
+	if (!err) {
+		stmt_bind_text(s, 1, name);
+		if (gtext)
+			stmt_bind_text(s, 2, gtext);
+		else
+			stmt_bind_null(s, 2);
+		stmt_bind_blob(s, 3, h, sizeof(h));
+		stmt_bind_int(s, 4, now);
+		stmt_bind_int(s, 5, who->id);
+		err = stmt_step(s) == DB_DONE ? 0 : EIO;
+		stmt_done(s);
+	}
+	if (!err) {
+		*id = db_last_id(db);
+		err = audit_record(db, now, who->id, "create", "display", *id, name);
+	}
+	if (err)
+		db_rollback(db);
+	else
+		err = db_commit(db);
+out:
+	free(gtext);
+	sodium_memzero(raw, sizeof(raw));
+	if (err)
+		sodium_memzero(token, AUTH_TOKEN_LEN + 1);
+	return err;
+}
+
+int auth_display_list(struct db *db, json_t **items)
+{
+	struct stmt *s;
+	json_t *list;
+	int err = db_prepare(db, &s,
+	                     "SELECT id, name, groups, created_at, created_by, revoked_at"
+	                     " FROM displays ORDER BY id DESC",
+	                     true);
+
+	if (err)
+		return err;
+	list = json_array();
+	while (stmt_step(s) == DB_ROW) {
+		json_t *g = stmt_is_null(s, 2) ? json_null() : json_loads(stmt_text(s, 2), 0, NULL);
+		json_t *o = json_pack("{s:I,s:s,s:o,s:I}", "id", (json_int_t)stmt_int(s, 0), "name",
+		                      stmt_text(s, 1), "groups", g ? g : json_null(), "created_at",
+		                      (json_int_t)stmt_int(s, 3));
+
+		json_object_set_new(o, "created_by",
+		                    stmt_is_null(s, 4) ? json_null()
+		                                       : json_integer(stmt_int(s, 4)));
+		json_object_set_new(o, "revoked_at",
+		                    stmt_is_null(s, 5) ? json_null()
+		                                       : json_integer(stmt_int(s, 5)));
+		json_array_append_new(list, o);
+	}
+	stmt_done(s);
+	*items = list;
+	return 0;
+}
+
+int auth_display_revoke(struct db *db, const struct principal *who, int64_t id, int64_t now)
+{
+	struct stmt *s;
+	int err, rc;
+	bool revoked = false;
+
+	err = db_prepare(db, &s, "SELECT revoked_at FROM displays WHERE id = ?", true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	rc = stmt_step(s);
+	if (rc == DB_ROW)
+		revoked = !stmt_is_null(s, 0);
+	stmt_done(s);
+	if (rc != DB_ROW)
+		return ENOENT;
+	if (revoked)
+		return EALREADY;
+	err = db_begin(db);
+	if (err)
+		return err;
+	err = db_prepare(db, &s, "UPDATE displays SET revoked_at = ?, revoked_by = ? WHERE id = ?",
+	                 true);
+	if (!err) {
+		stmt_bind_int(s, 1, now);
+		stmt_bind_int(s, 2, who->id);
+		stmt_bind_int(s, 3, id);
+		err = stmt_step(s) == DB_DONE ? 0 : EIO;
+		stmt_done(s);
+	}
+	if (!err)
+		err = audit_record(db, now, who->id, "revoke", "display", id, NULL);
+	if (err) {
+		db_rollback(db);
+		return err;
+	}
+	return db_commit(db);
+}
+
+int auth_display_groups(struct db *db, int64_t id, int64_t *ids, size_t max, size_t *n, bool *all)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT groups FROM displays WHERE id = ?", true);
+
+	*n = 0;
+	*all = true;
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		err = 0;
+		if (!stmt_is_null(s, 0)) {
+			json_t *g = json_loads(stmt_text(s, 0), 0, NULL);
+			size_t i;
+			json_t *x;
+
+			*all = false;
+			json_array_foreach(g, i, x) if (*n < max) ids[(*n)++] =
+			        json_integer_value(x);
+			json_decref(g);
+		}
+	}
+	stmt_done(s);
+	return err;
+}
+
+int auth_display_name(struct db *db, int64_t id, char *out, size_t n)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "SELECT name FROM displays WHERE id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	err = ENOENT;
+	if (stmt_step(s) == DB_ROW) {
+		snprintf(out, n, "%s", stmt_text(s, 0));
 		err = 0;
 	}
 	stmt_done(s);

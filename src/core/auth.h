@@ -10,6 +10,7 @@
 
 struct db;
 struct stmt;
+struct verrors;
 
 enum role {
 	ROLE_AGENT = 1 << 0,
@@ -17,6 +18,7 @@ enum role {
 	ROLE_MANAGER = 1 << 2,
 	ROLE_ADMIN = 1 << 3,
 	ROLE_CLIENT_VIEWER = 1 << 4,
+	ROLE_WALLBOARD = 1 << 5, /* a display on the wall: reads the wallboard's figures only */
 };
 #define ROLES_STAFF (ROLE_AGENT | ROLE_GROUP_LEAD | ROLE_MANAGER | ROLE_ADMIN)
 #define ROLES_LEADS (ROLE_GROUP_LEAD | ROLE_MANAGER | ROLE_ADMIN)
@@ -24,10 +26,11 @@ enum role {
 
 /* Who is making a request. id 0 means nobody is logged in. */
 struct principal {
-	int64_t id;        /* users.id */
-	enum role role;    /* exactly one role */
-	int64_t client_id; /* for client viewers: the department they belong to */
-	int64_t unit_id;   /* the unit an agent, lead or manager works in, or 0 */
+	int64_t id;         /* users.id */
+	enum role role;     /* exactly one role */
+	int64_t client_id;  /* for client viewers: the department they belong to */
+	int64_t unit_id;    /* the unit an agent, lead or manager works in, or 0 */
+	int64_t display_id; /* for the wallboard role: displays.id (then id is 0), else 0 */
 };
 
 int role_parse(const char *s, enum role *out);
@@ -49,9 +52,30 @@ int auth_login_session(struct db *db, const struct principal *who, int64_t now, 
 /* Verify username+password; on success create a session and return its token. */
 int auth_login(struct db *db, const char *username, const char *password, int64_t now,
                int64_t ttl_s, char token[AUTH_TOKEN_LEN + 1], struct principal *who);
-/* Resolve a bearer token; ENOENT if unknown or expired. */
+/* Resolve a bearer token: a user's session, or a display's login (role wallboard, id 0,
+ * display_id set) that lasts until it is revoked; ENOENT if unknown, expired or revoked. */
 int auth_session(struct db *db, const char *token, int64_t now, struct principal *who);
 int auth_logout(struct db *db, const char *token);
+
+/* --- Displays: the wall screens' logins (role wallboard), issued and revoked by admins. */
+
+/* A new display named `name` (1–120 characters) showing `groups` (a JSON array of group
+ * ids, borrowed; NULL: every group); its token is written to `token` once, only its hash
+ * is kept. Audited as `who`. EBADMSG with field errors in `v`. */
+int auth_display_create(struct db *db, const struct principal *who, const char *name,
+                        const json_t *groups, int64_t now, char token[AUTH_TOKEN_LEN + 1],
+                        int64_t *id, struct verrors *v);
+/* [{"id","name","groups","created_at","created_by","revoked_at"}], newest first; never
+ * the token or its hash. */
+int auth_display_list(struct db *db, json_t **items);
+/* Revoke: the display's token stops working. ENOENT: no such display; EALREADY: it was
+ * revoked before (nothing written). Audited as `who`. */
+int auth_display_revoke(struct db *db, const struct principal *who, int64_t id, int64_t now);
+/* The group ids display `id` shows, at most `max`, into ids; *n = 0 and *all = true when it
+ * shows every group. */
+int auth_display_groups(struct db *db, int64_t id, int64_t *ids, size_t max, size_t *n, bool *all);
+/* The display's name, into out. */
+int auth_display_name(struct db *db, int64_t id, char *out, size_t n);
 
 /* A user as they see themselves: {"id","username","display_name","role","client_id",
  * "unit_id","groups":[{"group_id","name","skill"}]}; ENOENT: no such user. */

@@ -463,6 +463,14 @@ static int load(struct db *db, int64_t now)
 			json_object_set_new(in, "overflow_group_id", json_integer(group_ids[0]));
 		json_object_set_new(in, "callback_threshold_s", json_integer(120));
 		json_object_set_new(in, "priority", json_integer(i == 1 ? 10 : 0));
+		/* The wallboard's targets: Stockholm's 85 % within 60 s, a warning after a
+		 * minute's wait and an alarm after two, 10 and 20 % abandoned. */
+		json_object_set_new(in, "target_sl_pct", json_integer(85));
+		json_object_set_new(in, "target_sl_s", json_integer(60));
+		json_object_set_new(in, "wait_warn_s", json_integer(60));
+		json_object_set_new(in, "wait_alarm_s", json_integer(120));
+		json_object_set_new(in, "abandon_warn_pct", json_integer(10));
+		json_object_set_new(in, "abandon_alarm_pct", json_integer(20));
 		err = create(db, "groups", in, &group_ids[i]);
 	}
 	if (!err)

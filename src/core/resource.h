@@ -107,6 +107,10 @@ struct group_row {
 typedef int(group_row_h)(const struct group_row *g, void *arg);
 /* The response groups by id, only the active ones when `active_only`. */
 int resource_groups_each(struct db *db, bool active_only, group_row_h *h, void *arg);
+/* The active groups' wallboard targets, by id: [{"group_id","name","targets":
+ * {"target_sl_pct","target_sl_s","wait_warn_s","wait_alarm_s","abandon_warn_pct",
+ * "abandon_alarm_pct"}}], each null when not set. Only reads. */
+int resource_group_targets(struct db *db, json_t **out);
 /* A group's entry numbers in order, appended to `out` as strings. */
 int resource_group_numbers(struct db *db, int64_t group, json_t *out);
 /* A department contact's phone number as stored ("" when it has none); ENOENT: no such

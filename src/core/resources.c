@@ -336,14 +336,62 @@ static json_t *select_list(struct db *db, const char *sql, int64_t id, bool pair
 
 /* --- groups: entry numbers --- */
 
+/* A target's value after this write: the input's, else the stored one (-1: none). */
+static int64_t target_after(struct db *db, const json_t *in, int64_t id, const char *col)
+{
+	char q[96];
+	struct stmt *s;
+	json_t *x = json_object_get(in, col);
+	int64_t val = -1;
+
+	if (x)
+		return json_is_integer(x) ? json_integer_value(x) : -1;
+	if (!id)
+		return -1;
+	/* col is one of the two pairs' names below, never the client's text. */
+	snprintf(q, sizeof(q), "SELECT %s FROM groups WHERE id=?", col);
+	if (db_prepare(db, &s, q, false) != 0)
+		return -1;
+	stmt_bind_int(s, 1, id);
+	if (stmt_step(s) == DB_ROW && !stmt_is_null(s, 0))
+		val = stmt_int(s, 0);
+	stmt_done(s);
+	return val;
+}
+
+/* A wallboard's warning comes before its alarm: warn ≤ alarm when both are set. */
+static void target_order(struct db *db, const json_t *in, int64_t id, const char *warn,
+                         const char *alarm, struct verrors *v)
+{
+	int64_t w = target_after(db, in, id, warn), a = target_after(db, in, id, alarm);
+
+	if (w >= 0 && a >= 0 && w > a)
+		valid_add(
+		        v, json_object_get(in, warn) ? warn : alarm,
+		        VL(v,
+		           "varningsnivån (%s = %lld) får inte vara högre än larmnivån (%s = %lld)",
+		           "the warning level (%s = %lld) may not be above the alarm level (%s = "
+		           "%lld)"),
+		        warn, (long long)w, alarm, (long long)a);
+}
+
 static void group_validate(struct db *db, const json_t *in, int64_t id, struct verrors *v)
 {
-	json_t *ov = json_object_get(in, "overflow_group_id");
+	json_t *ov = json_object_get(in, "overflow_group_id"), *x;
 
 	if (id && json_is_integer(ov) && json_integer_value(ov) == id)
 		valid_add(v, "overflow_group_id", "%s",
 		          VL(v, "en grupp kan inte flöda över till sig själv",
 		             "a group cannot overflow to itself"));
+	x = json_object_get(in, "target_sl_s");
+	if (json_is_integer(x) && json_integer_value(x) != 60 && json_integer_value(x) != 180)
+		valid_add(
+		        v, "target_sl_s", "%s",
+		        VL(v, "ska vara 60 eller 180: köns statistik räknar svar inom 60 och 180 s",
+		           "must be 60 or 180: the queue's statistics count answers within 60 and "
+		           "180 s"));
+	target_order(db, in, id, "wait_warn_s", "wait_alarm_s", v);
+	target_order(db, in, id, "abandon_warn_pct", "abandon_alarm_pct", v);
 }
 
 static int group_write(struct db *db, int64_t id, const json_t *in)
@@ -648,6 +696,12 @@ static const struct field group_fields[] = {
         {"announce_every_s", FT_INT, 0, NULL, NULL, 15, 600, NULL},
         {"urgent_number", FT_TEXT, 0, NULL, NULL, 0, 32, check_phone},
         {"overflow_number", FT_TEXT, 0, NULL, NULL, 0, 32, check_phone},
+        {"target_sl_pct", FT_INT, 0, NULL, NULL, 1, 100, NULL},
+        {"target_sl_s", FT_INT, 0, NULL, NULL, 1, 3600, NULL},
+        {"wait_warn_s", FT_INT, 0, NULL, NULL, 1, 86400, NULL},
+        {"wait_alarm_s", FT_INT, 0, NULL, NULL, 1, 86400, NULL},
+        {"abandon_warn_pct", FT_INT, 0, NULL, NULL, 0, 100, NULL},
+        {"abandon_alarm_pct", FT_INT, 0, NULL, NULL, 0, 100, NULL},
         {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
         {"entry_numbers", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_phone_list},
         {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
@@ -906,4 +960,38 @@ int resource_contact_phone(struct db *db, int64_t contact, char *out, size_t n)
 	}
 	stmt_done(s);
 	return err;
+}
+
+int resource_group_targets(struct db *db, json_t **out)
+{
+	static const char *const cols[] = {"target_sl_pct",    "target_sl_s",
+	                                   "wait_warn_s",      "wait_alarm_s",
+	                                   "abandon_warn_pct", "abandon_alarm_pct"};
+	struct stmt *s;
+	json_t *list;
+	int err =
+	        db_prepare(db, &s,
+	                   "SELECT id, name, target_sl_pct, target_sl_s, wait_warn_s, wait_alarm_s,"
+	                   " abandon_warn_pct, abandon_alarm_pct FROM groups WHERE active = 1"
+	                   " ORDER BY id",
+	                   true);
+
+	if (err)
+		return err;
+	list = json_array();
+	while (stmt_step(s) == DB_ROW) {
+		json_t *t = json_object();
+
+		for (int i = 0; i < 6; i++)
+			json_object_set_new(t, cols[i],
+			                    stmt_is_null(s, i + 2)
+			                            ? json_null()
+			                            : json_integer(stmt_int(s, i + 2)));
+		json_array_append_new(list, json_pack("{s:I,s:s,s:o}", "group_id",
+		                                      (json_int_t)stmt_int(s, 0), "name",
+		                                      stmt_text(s, 1), "targets", t));
+	}
+	stmt_done(s);
+	*out = list;
+	return 0;
 }

@@ -645,7 +645,7 @@ const struct route api_acd_routes[] = {
         {"POST", "/api/v1/acd/calls/{id}/callback-result", ROLE_ADMIN, call_callback_result},
         {"GET", "/api/v1/acd/intervals", ROLES_LEADS, intervals},
         {"GET", "/api/v1/acd/events", ROLE_MANAGER | ROLE_ADMIN, events},
-        {"GET", "/api/v1/acd/stream", ROLES_STAFF, stream},
+        {"GET", "/api/v1/acd/stream", ROLES_STAFF | ROLE_WALLBOARD, stream},
         {"POST", "/api/v1/acd/reload", ROLE_ADMIN, reload},
         {NULL, NULL, 0, NULL},
 };

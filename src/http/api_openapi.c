@@ -66,6 +66,11 @@ static const struct op_doc docs[] = {
          "Hand the caller over to the consulted party; the agent is released", "ConsultState"},
         {"POST", "/api/v1/calls/{id}/consult/cancel",
          "End the consultation; caller and agent talk again", "ConsultState"},
+        {"GET", "/api/v1/wallboard", "The wallboard's figures: targets, agents per state, e-mail",
+         "Wallboard"},
+        {"POST", "/api/v1/displays", "Issue a display login (its token shown once)", "Display"},
+        {"GET", "/api/v1/displays", "Display logins (never their tokens)", NULL},
+        {"DELETE", "/api/v1/displays/{id}", "Revoke a display login", NULL},
 };
 
 /* The schemas named above, as JSON text. */
@@ -104,7 +109,14 @@ static const char schemas[] =
         "\"language_widen_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,"
         "\"description\":\"How long a call asking for a language waits for an agent who "
         "speaks it (null: 60)\"},"
-        "\"opening_hours\":{\"type\":\"object\"},\"active\":{\"type\":\"boolean\"}}},"
+        "\"opening_hours\":{\"type\":\"object\"},\"active\":{\"type\":\"boolean\"},"
+        "\"target_sl_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,\"maximum\":100},"
+        "\"target_sl_s\":{\"enum\":[60,180,null]},"
+        "\"wait_warn_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1},"
+        "\"wait_alarm_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1},"
+        "\"abandon_warn_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,\"maximum\":100},"
+        "\"abandon_alarm_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,"
+        "\"maximum\":100}}},"
         "\"AgentLanguages\":{\"type\":\"object\",\"properties\":{"
         "\"agent_id\":{\"type\":\"integer\",\"readOnly\":true},"
         "\"languages\":{\"type\":\"array\",\"maxItems\":8,\"items\":{\"type\":\"string\","
@@ -121,6 +133,26 @@ static const char schemas[] =
         "\"ConsultState\":{\"type\":\"object\",\"properties\":{"
         "\"call_id\":{\"type\":\"integer\"},"
         "\"state\":{\"enum\":[\"transferred\",\"talking\"]}}},"
+        "\"Display\":{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{"
+        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+        "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":120},"
+        "\"groups\":{\"type\":[\"array\",\"null\"],\"items\":{\"type\":\"integer\"},"
+        "\"maxItems\":64,\"description\":\"response groups shown; null: all\"},"
+        "\"token\":{\"type\":\"string\",\"readOnly\":true,\"description\":\"only in the "
+        "answer to POST\"},"
+        "\"login_path\":{\"type\":\"string\",\"readOnly\":true,"
+        "\"description\":\"/wallboard.html?kiosk=1#token=…, only in the answer to POST\"}}},"
+        "\"Wallboard\":{\"type\":\"object\",\"readOnly\":true,\"properties\":{"
+        "\"display\":{\"type\":[\"object\",\"null\"],\"properties\":{"
+        "\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"}}},"
+        "\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+        "\"group_id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},"
+        "\"targets\":{\"type\":\"object\"},\"agent_states\":{\"type\":\"object\","
+        "\"additionalProperties\":{\"type\":\"object\",\"properties\":{"
+        "\"count\":{\"type\":\"integer\"},\"longest_s\":{\"type\":\"integer\"}}}}}}},"
+        "\"email\":{\"type\":\"object\",\"properties\":{\"waiting\":{\"type\":\"integer\"},"
+        "\"oldest_received_at\":{\"type\":[\"integer\",\"null\"]}}},"
+        "\"at\":{\"type\":\"integer\"}}},"
         "\"Client\":{\"type\":\"object\",\"properties\":{"
         "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"}}}"
         "}";
@@ -174,8 +206,8 @@ static void lower(const char *s, char *out, size_t n)
 
 static json_t *roles_of(unsigned roles)
 {
-	static const enum role all[] = {ROLE_AGENT, ROLE_GROUP_LEAD, ROLE_MANAGER, ROLE_ADMIN,
-	                                ROLE_CLIENT_VIEWER};
+	static const enum role all[] = {ROLE_AGENT, ROLE_GROUP_LEAD,    ROLE_MANAGER,
+	                                ROLE_ADMIN, ROLE_CLIENT_VIEWER, ROLE_WALLBOARD};
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

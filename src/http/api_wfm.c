@@ -1113,7 +1113,7 @@ const struct route api_wfm_routes[] = {
         {"GET", "/api/v1/coverage.csv", ROLES_LEADS, coverage_csv},
         {"GET", "/api/v1/coverage.xlsx", ROLES_LEADS, coverage_xlsx},
         {"GET", "/api/v1/wfm/today", ROLES_LEADS, today_get},
-        {"GET", "/api/v1/wfm/summary", ROLES_STAFF, summary_get},
+        {"GET", "/api/v1/wfm/summary", ROLES_STAFF | ROLE_WALLBOARD, summary_get},
         {"GET", "/api/v1/groups/{id}/wfm-targets", ROLES_LEADS, targets_get},
         {"PUT", "/api/v1/groups/{id}/wfm-targets", ROLES_LEADS, targets_put},
         {NULL, NULL, 0, NULL},

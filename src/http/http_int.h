@@ -219,6 +219,7 @@ size_t http_req_counts(const struct http *h, const struct http_req_count **out);
  * (after the password was found right: only administrators under "admins"); else 0. */
 int sso_password_refused(struct req *r, const struct principal *who);
 extern const struct route api_mail_admin_routes[];
+extern const struct route api_wallboard_routes[];
 
 /* Answers 400 to a path or query value that is not UTF-8 text or holds a NUL. */
 int router_dispatch(struct req *r);
@@ -287,6 +288,9 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_actio
 /* Tell every stream that urgent notice `id` was published, changed or withdrawn: a
  * `notice` event carrying only the id, so each page refetches what its reader may see. */
 void sse_notice(struct sse_hub *hub, int64_t id);
+/* End the open streams of display `display_id` (its login was revoked): the browser's
+ * reconnection then meets the 401. */
+void sse_close_display(struct sse_hub *hub, int64_t display_id);
 /* Serve a file from app->static_dir; ENOENT if there is none. */
 int static_serve(struct req *r);
 

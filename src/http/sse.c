@@ -29,8 +29,11 @@ struct sse_stream {
 	struct principal who;           /* whose stream: decides what it receives */
 	char *buf;                      /* bytes not yet handed to libmicrohttpd (owned) */
 	size_t len, off, cap;
-	bool suspended; /* the reader found nothing and parked the connection */
-	bool closing;   /* end the response at the next read */
+	int64_t groups[64]; /* a display's groups: the only group events it hears */
+	size_t ngroups;     /* how many; with all_groups false and 0, it hears none */
+	bool all_groups;    /* every group event (everyone but a display naming groups) */
+	bool suspended;     /* the reader found nothing and parked the connection */
+	bool closing;       /* end the response at the next read */
 };
 
 struct sse_hub {
@@ -181,6 +184,28 @@ size_t sse_hub_count(const struct sse_hub *hub)
  * The queue's notes to streams
  * ====================================================================== */
 
+static bool hears_group(const struct sse_stream *s, uint32_t group)
+{
+	if (s->all_groups)
+		return true;
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (s->groups[i] == (int64_t)group)
+			return true;
+	return false;
+}
+
+void sse_close_display(struct sse_hub *hub, int64_t display_id)
+{
+	if (!hub || display_id <= 0)
+		return;
+	for (struct sse_stream *s = hub->head; s; s = s->next) {
+		if (s->who.display_id != display_id)
+			continue;
+		s->closing = true;
+		wake(s);
+	}
+}
+
 static bool is_lead(const struct principal *p)
 {
 	return (p->role & ROLES_LEADS) != 0;
@@ -216,6 +241,8 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_actio
 	for (struct sse_stream *s = hub->head; s; s = s->next) {
 		switch (kind) {
 		case ACD_NOTE_GROUP:
+			if (!hears_group(s, id))
+				break;
 			push_event(s, "group", json);
 			if (wfm && is_lead(&s->who))
 				push_event(s, "wfm", wfm);
@@ -271,6 +298,12 @@ int sse_open(struct req *r, struct sse_hub *hub)
 	s->hub = hub;
 	s->conn = r->conn;
 	s->who = r->who;
+	s->all_groups = true;
+	if (r->who.display_id && auth_display_groups(r->app->db, r->who.display_id, s->groups, 64,
+	                                             &s->ngroups, &s->all_groups) != 0) {
+		free(s);
+		return EIO;
+	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, s, stream_free);
 	if (!resp) {
 		free(s);
@@ -294,12 +327,14 @@ int sse_open(struct req *r, struct sse_hub *hub)
 		size_t n = acd_host_groups(r->app->acd, ids, 512);
 
 		for (size_t i = 0; i < n; i++) {
-			if (acd_host_group_json(r->app->acd, now, ids[i], &j) == 0) {
+			if (hears_group(s, ids[i]) &&
+			    acd_host_group_json(r->app->acd, now, ids[i], &j) == 0) {
 				push_event(s, "group", j);
 				json_decref(j);
 			}
 		}
-		if (acd_host_agent_json(r->app->acd, now, (uint32_t)r->who.id, &j) == 0) {
+		if (r->who.id &&
+		    acd_host_agent_json(r->app->acd, now, (uint32_t)r->who.id, &j) == 0) {
 			push_event(s, "agent", j);
 			json_decref(j);
 		}

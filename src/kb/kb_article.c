@@ -58,6 +58,7 @@ bool kb_can_edit(const struct principal *p, const int64_t *client_ids, size_t n)
 				return false;
 		return true;
 	case ROLE_AGENT:
+	case ROLE_WALLBOARD:
 		return false;
 	}
 	return false;

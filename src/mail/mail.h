@@ -131,12 +131,13 @@ int mail_outbox_done(struct db *db, int64_t id, int err, const char *error, int6
 /* Rows left 'sending' by a process that stopped go back to 'queued' (at start-up). */
 int mail_outbox_recover(struct db *db);
 
-/* E-mail waiting, for GET /metrics: counts only, nothing about anyone. */
+/* E-mail waiting, for GET /metrics and the wallboard: counts only, nothing about anyone. */
 struct mail_waiting {
 	int64_t outbox_queued;  /* answers and notices not yet sent (retries included) */
 	int64_t outbox_sending; /* handed to the sender now */
 	int64_t outbox_failed;  /* given up after 24 hours, kept and shown */
 	int64_t cases_open;     /* e-mail cases no agent has taken on (status open) */
+	int64_t oldest_open_at; /* when the oldest of them arrived (epoch s), 0 when none */
 };
 int mail_waiting(struct db *db, struct mail_waiting *out);
 

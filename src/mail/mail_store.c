@@ -651,7 +651,8 @@ int mail_waiting(struct db *db, struct mail_waiting *out)
 	        "SELECT (SELECT count(*) FROM mail_outbox WHERE status = 'queued'),"
 	        " (SELECT count(*) FROM mail_outbox WHERE status = 'sending'),"
 	        " (SELECT count(*) FROM mail_outbox WHERE status = 'failed'),"
-	        " (SELECT count(*) FROM cases WHERE channel = 'email' AND status = 'open')",
+	        " (SELECT count(*) FROM cases WHERE channel = 'email' AND status = 'open'),"
+	        " (SELECT min(received_at) FROM cases WHERE channel = 'email' AND status = 'open')",
 	        true);
 	if (err)
 		return err;
@@ -661,6 +662,7 @@ int mail_waiting(struct db *db, struct mail_waiting *out)
 		out->outbox_sending = stmt_int(s, 1);
 		out->outbox_failed = stmt_int(s, 2);
 		out->cases_open = stmt_int(s, 3);
+		out->oldest_open_at = stmt_is_null(s, 4) ? 0 : stmt_int(s, 4);
 		err = 0;
 	} else {
 		err = rc == DB_DONE ? ENOENT : rc;

@@ -109,6 +109,8 @@ static int entry_parse(char *text, struct entry *e, char *err, size_t errlen)
 			return ENOMEM;
 		bad = strcmp(role, "lead") == 0 ? (e->role = ROLE_GROUP_LEAD, 0)
 		                                : role_parse(role, &e->role);
+		if (!bad && e->role == ROLE_WALLBOARD)
+			bad = EINVAL; /* displays log in with their own token, never by SSO */
 		if (bad) {
 			snprintf(err, errlen,
 			         "\"%.60s\": unknown role \"%.30s\" (agent, group_lead, manager, "
@@ -223,6 +225,8 @@ static int rank(enum role r)
 		return 2;
 	case ROLE_CLIENT_VIEWER:
 		return 1;
+	case ROLE_WALLBOARD:
+		return 0; /* a display's role, never a person's */
 	}
 	return 0;
 }

@@ -496,6 +496,35 @@ static const struct migration core_migrations[] = {
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                  "IN (SELECT 2*id FROM contacts WHERE client_unit_id = new.id)")
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                  DIR_CONTACT(
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                          "c.client_unit_id = new.id") " END;"},
+        /* The wallboard (issue 16). A group's targets colour its tile: service level (share
+         * answered within target_sl_s, at least target_sl_pct %), the longest wait and the
+         * abandon rate each with a warning and an alarm level (NULL: not judged). A display
+         * is a screen's long-lived login with the `wallboard` role: only a hash of its token
+         * is kept; revoked_at ends it; groups (a JSON array of ids, NULL: every group) are
+         * the tiles it shows. */
+        {14, "targets of response groups; wallboard displays",
+         "ALTER TABLE groups ADD COLUMN target_sl_pct INTEGER CHECK (target_sl_pct IS NULL OR"
+         " target_sl_pct BETWEEN 1 AND 100);"
+         "ALTER TABLE groups ADD COLUMN target_sl_s INTEGER CHECK (target_sl_s IS NULL OR"
+         " target_sl_s BETWEEN 1 AND 3600);"
+         "ALTER TABLE groups ADD COLUMN wait_warn_s INTEGER CHECK (wait_warn_s IS NULL OR"
+         " wait_warn_s > 0);"
+         "ALTER TABLE groups ADD COLUMN wait_alarm_s INTEGER CHECK (wait_alarm_s IS NULL OR"
+         " wait_alarm_s > 0);"
+         "ALTER TABLE groups ADD COLUMN abandon_warn_pct INTEGER CHECK (abandon_warn_pct IS NULL"
+         " OR abandon_warn_pct BETWEEN 0 AND 100);"
+         "ALTER TABLE groups ADD COLUMN abandon_alarm_pct INTEGER CHECK (abandon_alarm_pct IS"
+         " NULL OR abandon_alarm_pct BETWEEN 0 AND 100);"
+         "CREATE TABLE displays ("
+         " id INTEGER PRIMARY KEY,"
+         " name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 120),"
+         " groups TEXT,"
+         " token_hash BLOB NOT NULL UNIQUE,"
+         " created_at INTEGER NOT NULL,"
+         " created_by INTEGER REFERENCES users(id),"
+         " revoked_at INTEGER,"
+         " revoked_by INTEGER REFERENCES users(id)"
+         ") STRICT;"},
 };
 
 int schema_migrate(struct db *db)

@@ -302,7 +302,15 @@ class DeptTest(ServerTest):
             ("DELETE", "/api/v1/attachments/987654", None, staff),
             ("POST", f"/api/v1/cases/{h['id']}/attachments?filename=a.txt", None, staff),
             ("GET", "/api/v1/client_units", None, staff),
+            ("GET", "/api/v1/wallboard", None, staff | {"wallboard"}),
+            ("GET", "/api/v1/wfm/summary", None, staff | {"wallboard"}),
+            ("POST", "/api/v1/displays", {"name": ""}, {"admin"}),
+            ("GET", "/api/v1/displays", None, {"admin"}),
+            ("DELETE", "/api/v1/displays/987654", None, {"admin"}),
         ]
+        # The wallboard role is a wall screen's display login, not a user's.
+        display = self.api("POST", "/api/v1/displays", {"name": "Matrisens skärm"})
+        self.assertEqual(display.status, 201, display)
         for method, path, body, allowed in routes:
             r = self.srv.request(method, path, body)
             self.assertProblem(r, 401)
@@ -312,6 +320,11 @@ class DeptTest(ServerTest):
                     self.assertNotIn(r.status, (401, 403, 405), (method, path, role, r))
                 else:
                     self.assertProblem(r, 403)
+            r = self.srv.request(method, path, body, token=display.json["token"])
+            if "wallboard" in allowed:
+                self.assertNotIn(r.status, (401, 403, 405), (method, path, "wallboard", r))
+            else:
+                self.assertProblem(r, 403)
         # nothing above changed the handover or wrote an attachment
         self.assertEqual(self.srv.sql("SELECT status FROM handovers WHERE id=?", hid), [("open",)])
         self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM attachments WHERE case_id=?", h["id"]), [(1,)])

@@ -2,6 +2,7 @@
 // agents' time today, threat-flagged cases (with the manager's notifications of them), open
 // handovers and open knowledge-base flags. Case numbers link to the case page.
 import { api, requireSession, logout, initLang, t, el, seconds, ApiError } from './api.js';
+import { columns } from './lead-charts.js';
 
 requireSession();
 const $ = (id) => document.getElementById(id);
@@ -43,6 +44,7 @@ function renderIntervals() {
 	$('intervals').replaceChildren(list.length
 		? table(caption, head, list.map((i) => row(hm(i.start), i)), row(t('Hela dagen', 'Whole day'), d.totals || {}))
 		: el('p', { class: 'hint', id: 'no-intervals', text: t('Inga samtal ännu i dag.', 'No calls yet today.') }));
+	renderCharts(d.intervals || [], group);
 	const a = d.agents || {};
 	$('agents').replaceChildren(el('dl', { class: 'facts' },
 		el('dt', { text: t('Inloggad tid', 'Logged in') }), el('dd', { id: 'ag-logged', text: dur(a.logged_in_s) }),
@@ -54,6 +56,29 @@ function renderIntervals() {
 		el('dt', { text: t('Beläggning', 'Occupancy') }), el('dd', { id: 'ag-occupancy', text: pct(a.occupancy) })),
 	el('p', { class: 'hint', text: t('Timmar:minuter. Beläggning = samtal och efterarbete ÷ inloggad tid utan paus.',
 		'Hours:minutes. Occupancy = talk and wrap-up ÷ logged-in time not paused.') }));
+}
+
+// Charts of the same intervals, from the first with calls to the last: offered and answered
+// side by side, and the service level within 60 s against the group's target when it has one.
+function renderCharts(all, group) {
+	const busy = all.map((i, k) => (i.offered || i.answered || i.abandoned ? k : -1)).filter((k) => k >= 0);
+	if (!busy.length) {
+		$('charts').replaceChildren();
+		return;
+	}
+	const list = all.slice(busy[0], busy[busy.length - 1] + 1);
+	const labels = list.map((i) => hm(i.start));
+	const name = group ? group.name + ': ' : '';
+	const target = data.targets && data.targets.target_sl_pct ? data.targets.target_sl_pct : null;
+	const pctText = (v) => (v === null || v === undefined ? '–' : Math.round(v) + '\u00a0%');
+	$('charts').replaceChildren(
+		columns('chart-calls', t(`${name}erbjudna och besvarade samtal per kvart i dag`, `${name}calls offered and answered per 15 minutes today`), labels,
+			[{ name: t('Erbjudna', 'Offered'), values: list.map((i) => i.offered || 0) },
+				{ name: t('Besvarade', 'Answered'), values: list.map((i) => i.answered || 0), hatch: true }]),
+		columns('chart-sl', t(`${name}svar inom 60 s per kvart i dag`, `${name}answered within 60 s per 15 minutes today`), labels,
+			[{ name: t('Svar inom 60 s', 'SL 60 s'), values: list.map((i) => (i.offered ? Math.round(i.service_level_60 * 100) : null)) }],
+			{ max: 100, fmt: pctText, target, targetName: t(`mål ${target} %`, `target ${target} %`) }),
+		el('p', { class: 'hint', text: t('Samma siffror finns i tabellen.', 'The table holds the same figures.') }));
 }
 
 function renderCases() {
@@ -171,7 +196,7 @@ function fail(e) {
 async function load(periodic = false) {
 	const g = $('group').value;
 	const since = new Date(Date.now() - THREAT_DAYS * 86400e3).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
-	const [iv, cs, ho, fl, th, no, wt] = await Promise.all([
+	const [iv, cs, ho, fl, th, no, wt, tg] = await Promise.all([
 		api('GET', '/acd/intervals?group_id=' + encodeURIComponent(g)),
 		api('GET', '/cases/counts?group_id=' + encodeURIComponent(g)),
 		api('GET', '/handovers?open=true&limit=1000&group_id=' + encodeURIComponent(g)),
@@ -179,8 +204,10 @@ async function load(periodic = false) {
 		periodic ? null : api('GET', `/cases?threat=true&from=${since}&limit=50`),
 		periodic ? null : api('GET', '/notifications'),
 		api('GET', '/cases/waiting?limit=10').catch(() => ({ items: [] })),
+		api('GET', '/groups/' + encodeURIComponent(g)).catch(() => null),
 	]);
 	data.waiting = wt.items || [];
+	data.targets = tg;
 	data.intervals = iv;
 	data.cases = cs;
 	data.overdue = ho.items || [];
