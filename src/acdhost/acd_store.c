@@ -7,6 +7,7 @@
 
 #include "acdhost/acd_store.h"
 #include "acdhost/acd_host_int.h"
+#include "acdhost/acd_mail_int.h"
 #include "acd/acd_stats.h"
 #include "base/calendar.h"
 #include "store/db.h"
@@ -62,8 +63,10 @@ static const struct migration acd_migrations[] = {
 
 int acd_store_migrate(struct db *db)
 {
-	return db_migrate(db, "acd", acd_migrations,
-	                  sizeof(acd_migrations) / sizeof(acd_migrations[0]));
+	int err = db_migrate(db, "acd", acd_migrations,
+	                     sizeof(acd_migrations) / sizeof(acd_migrations[0]));
+
+	return err ? err : acd_mail_store_migrate(db); /* e-mail in the queue: acd_mail_store.c */
 }
 
 /* ======================================================================
