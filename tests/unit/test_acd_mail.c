@@ -126,8 +126,7 @@ static int mail_in(struct fx *f, int64_t now, uint64_t ref, int64_t due)
 	return acd_mail_arrive(f->a, now, &in);
 }
 
-static enum acd_agent_state state_of(struct fx *f, uint32_t agent, uint64_t *mail,
-                                     uint64_t *call)
+static enum acd_agent_state state_of(struct fx *f, uint32_t agent, uint64_t *mail, uint64_t *call)
 {
 	struct acd_agent_info ai;
 
@@ -151,8 +150,8 @@ static void test_channels_checked(void **state)
 	assert_int_equal(acd_agent_channels(f->a, 10, 4), EINVAL);
 	assert_int_equal(acd_agent_channels(f->a, 99, ACD_CHANNEL_EMAIL), ENOENT);
 	assert_int_equal(acd_agent_channels_get(f->a, 99), 0);
-	assert_int_equal(mail_in(f, T0, 0, T0 + HOUR), EINVAL);     /* no ref */
-	assert_int_equal(mail_in(f, T0, 5, 0), EINVAL);             /* no due time */
+	assert_int_equal(mail_in(f, T0, 0, T0 + HOUR), EINVAL); /* no ref */
+	assert_int_equal(mail_in(f, T0, 5, 0), EINVAL);         /* no due time */
 	{
 		struct acd_mail_in in = {.group = 7, .ref = 5, .due_ms = T0};
 		assert_int_equal(acd_mail_arrive(f->a, T0, &in), ENOENT); /* unknown group */
@@ -397,8 +396,11 @@ static void test_edges(void **state)
 {
 	struct hours *h;
 	struct fx *f = fx_new(false, &h);
-	struct acd_mail_in in = {
-	        .group = 1, .ref = 600, .due_ms = T0 + HOUR, .restored = true, .taken_before = true};
+	struct acd_mail_in in = {.group = 1,
+	                         .ref = 600,
+	                         .due_ms = T0 + HOUR,
+	                         .restored = true,
+	                         .taken_before = true};
 	struct acd_group_interval gi;
 	size_t i = 0;
 
