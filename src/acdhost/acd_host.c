@@ -689,6 +689,12 @@ int acd_host_group_json(struct acd_host *h, int64_t now_ms, uint32_t group, json
 	                              sn.agents_by_state[ACD_AGENT_PAUSED]));
 	json_object_set_new(o, "today", acd_totals_json(&t));
 	json_object_set_new(o, "emails_waiting", json_integer(sn.emails_waiting));
+	json_object_set_new(
+	        o, "emails_today",
+	        json_pack("{s:i,s:i,s:f,s:f}", "queued", t.emails_queued, "taken", t.emails_taken,
+	                  "average_wait_s",
+	                  t.emails_taken ? (double)t.email_wait_ms / t.emails_taken / 1000.0 : 0.0,
+	                  "longest_wait_s", (double)t.email_longest_wait_ms / 1000.0));
 	json_object_set_new(o, "email_longest_wait_s",
 	                    json_integer(sn.email_longest_wait_ms / 1000));
 	json_object_set_new(o, "at", acd_ms_time(now_ms));

@@ -270,8 +270,7 @@ static json_t *ms_or_null(int64_t ms)
 	return ms ? acd_ms_time(ms) : json_null();
 }
 
-static int item_json(struct acd_host *h, const struct acd_mail_row *r, int64_t now_ms,
-                     json_t **out)
+static int item_json(struct acd_host *h, const struct acd_mail_row *r, int64_t now_ms, json_t **out)
 {
 	struct acd_mail_info mi;
 	const char *state = "waiting";

@@ -36,7 +36,7 @@ struct acd_mail_row {
 	bool taken_before;
 	bool done;
 };
-int acd_mail_store_get(struct db *db, int64_t id, struct acd_mail_row *out);      /* ENOENT */
+int acd_mail_store_get(struct db *db, int64_t id, struct acd_mail_row *out); /* ENOENT */
 int acd_mail_store_open_of_case(struct db *db, int64_t case_id, struct acd_mail_row *out);
 int acd_mail_store_insert(struct db *db, struct acd_mail_row *r); /* sets r->id */
 /* agent 0: back to waiting (taken_before is then set). */

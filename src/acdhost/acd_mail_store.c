@@ -74,10 +74,10 @@ int acd_mail_store_channels_set(struct db *db, int64_t user, unsigned channels)
 	if (db_scalar_intv(db, "SELECT count(*) FROM users WHERE id = ?", args, 1) <= 0)
 		return ENOENT;
 	err = db_prepare(db, &s,
-	                     "INSERT INTO acd_agent_channels(user_id, voice, email) VALUES (?,?,?)"
-	                     " ON CONFLICT(user_id) DO UPDATE SET voice = excluded.voice,"
-	                     " email = excluded.email",
-	                     true);
+	                 "INSERT INTO acd_agent_channels(user_id, voice, email) VALUES (?,?,?)"
+	                 " ON CONFLICT(user_id) DO UPDATE SET voice = excluded.voice,"
+	                 " email = excluded.email",
+	                 true);
 
 	if (err)
 		return err;
@@ -223,9 +223,9 @@ int acd_mail_store_hold(struct db *db, int64_t id, int64_t agent, int64_t now_ms
 int acd_mail_store_done(struct db *db, int64_t id, int64_t now_ms)
 {
 	struct stmt *s;
-	int err = db_prepare(db, &s,
-	                     "UPDATE acd_mail_items SET done_ms = ? WHERE id = ? AND done_ms IS NULL",
-	                     true);
+	int err = db_prepare(
+	        db, &s, "UPDATE acd_mail_items SET done_ms = ? WHERE id = ? AND done_ms IS NULL",
+	        true);
 
 	if (err)
 		return err;
@@ -243,7 +243,7 @@ int acd_mail_store_done(struct db *db, int64_t id, int64_t now_ms)
 	" (SELECT min(m.received_at) FROM mail_messages m WHERE m.case_id = c.id"                  \
 	"   AND m.direction = 'in' AND m.auto_submitted = 0 AND m.id > coalesce((SELECT max(o.id)" \
 	"   FROM mail_messages o WHERE o.case_id = c.id AND o.direction = 'out'"                   \
-	"   AND o.kind = 'answer'), 0))"                                                          \
+	"   AND o.kind = 'answer'), 0))"                                                           \
 	" FROM cases c WHERE c.channel = 'email' AND c.status <> 'closed'"
 
 static int pending_rows(struct db *db, const char *sql, int64_t key, acd_mail_pending_h *h,
@@ -322,11 +322,13 @@ int acd_mail_store_view(struct db *db, const struct acd_mail_row *r, json_t **ou
 	              (json_int_t)r->case_id, "message_id", (json_int_t)r->message_id, "group_id",
 	              (json_int_t)r->group);
 	if (stmt_step(s) == DB_ROW) {
-		json_object_set_new(o, "subject", json_string(stmt_text(s, 0) ? stmt_text(s, 0) : ""));
-		json_object_set_new(o, "from",
-		                    stmt_is_null(s, 1) ? json_null() : json_string(stmt_text(s, 1)));
+		json_object_set_new(o, "subject",
+		                    json_string(stmt_text(s, 0) ? stmt_text(s, 0) : ""));
+		json_object_set_new(
+		        o, "from", stmt_is_null(s, 1) ? json_null() : json_string(stmt_text(s, 1)));
 		json_object_set_new(o, "from_name",
-		                    stmt_is_null(s, 2) ? json_null() : json_string(stmt_text(s, 2)));
+		                    stmt_is_null(s, 2) ? json_null()
+		                                       : json_string(stmt_text(s, 2)));
 	} else {
 		json_object_set_new(o, "subject", json_string(""));
 		json_object_set_new(o, "from", json_null());
@@ -350,13 +352,14 @@ int acd_mail_store_rollups(struct db *db, const struct acd_stats *st, int64_t fr
 
 		if (g.start_ms < from_ms || !(g.emails_queued || g.emails_taken))
 			continue;
-		err = db_prepare(db, &s,
-		                 "INSERT INTO acd_mail_intervals(group_id, start_ms, queued, taken,"
-		                 " wait_ms, longest_wait_ms) VALUES (?,?,?,?,?,?)"
-		                 " ON CONFLICT(group_id, start_ms) DO UPDATE SET"
-		                 " queued = excluded.queued, taken = excluded.taken,"
-		                 " wait_ms = excluded.wait_ms, longest_wait_ms = excluded.longest_wait_ms",
-		                 true);
+		err = db_prepare(
+		        db, &s,
+		        "INSERT INTO acd_mail_intervals(group_id, start_ms, queued, taken,"
+		        " wait_ms, longest_wait_ms) VALUES (?,?,?,?,?,?)"
+		        " ON CONFLICT(group_id, start_ms) DO UPDATE SET"
+		        " queued = excluded.queued, taken = excluded.taken,"
+		        " wait_ms = excluded.wait_ms, longest_wait_ms = excluded.longest_wait_ms",
+		        true);
 		if (err)
 			break;
 		stmt_bind_int(s, 1, g.group);

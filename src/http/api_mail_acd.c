@@ -40,9 +40,9 @@ static int item_error(struct req *r, int err, int64_t item)
 		                    "The e-mail is taken by someone else, or you have a call or "
 		                    "another e-mail now."));
 	case EALREADY:
-		return resp_error(r, 409, "answered", L(r, "Redan besvarad", "Already answered"),
-		                  "%s",
-		                  L(r, "Ärendet är redan besvarat.", "The case is already answered."));
+		return resp_error(
+		        r, 409, "answered", L(r, "Redan besvarad", "Already answered"), "%s",
+		        L(r, "Ärendet är redan besvarat.", "The case is already answered."));
 	case EPERM:
 		return resp_error(r, 409, "wrong-state", L(r, "Går inte nu", "Not possible now"),
 		                  "%s",
@@ -72,7 +72,8 @@ static int queue(struct req *r)
 		                       "give the response group's id, ?group=ID"));
 	if (!r->app->acd)
 		return unavailable(r);
-	if ((r->who.role & ROLES_LEADS) == 0 && !acd_host_mail_member(r->app->acd, r->who.id, group))
+	if ((r->who.role & ROLES_LEADS) == 0 &&
+	    !acd_host_mail_member(r->app->acd, r->who.id, group))
 		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
 		                  L(r, "Du hör inte till den svarsgruppen.",
 		                    "You are not in that response group."));
@@ -170,8 +171,7 @@ static int item_release(struct req *r)
 		return 0;
 	if (!r->app->acd)
 		return unavailable(r);
-	err = acd_host_mail_release(r->app->acd, r->params[0], (uint32_t)r->who.id,
-	                            acd_now_ms());
+	err = acd_host_mail_release(r->app->acd, r->params[0], (uint32_t)r->who.id, acd_now_ms());
 	if (err)
 		return item_error(r, err, r->params[0]);
 	return item_answer(r, r->params[0]);

@@ -207,6 +207,9 @@ class MailQueueTest(unittest.TestCase):
             taken = [e for e in ev if e["kind"] == "email_taken" and e.get("call_id") == first["item_id"]]
             self.assertEqual(len(taken), 1, ev[-10:])
             self.assertGreater(taken[0]["wait_ms"], 0)
+            today = self.api("GET", f"/api/v1/acd/groups/{FORSKOLA}", user="lars").json["emails_today"]
+            self.assertEqual((today["queued"], today["taken"]), (3, 1), today)
+            self.assertGreater(today["average_wait_s"], 0)
             # put back: it waits again, and Lars (ready again) is offered the next one
             r = self.api("POST", f"/api/v1/mail/items/{first['item_id']}/release", user="lars")
             self.assertEqual((r.status, r.json["state"]), (200, "waiting"), r)
