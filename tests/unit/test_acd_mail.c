@@ -422,6 +422,113 @@ static void test_edges(void **state)
 	fx_free(f, h);
 }
 
+/* A seeded random run of calls, e-mails and agents: after every step each agent holds at
+ * most one piece of work (a call or an e-mail, never both), its state agrees with it, and
+ * every item's holder holds it back. */
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static void check_agents(struct fx *f)
+{
+	for (uint32_t id = 10; id <= 12; id++) {
+		struct acd_agent_info ai;
+		bool busy;
+
+		assert_int_equal(acd_agent_info(f->a, id, &ai), 0);
+		assert_false(ai.call && ai.mail);
+		busy = ai.state == ACD_AGENT_OFFERED || ai.state == ACD_AGENT_TALKING;
+		assert_int_equal(busy, ai.call != 0 || ai.mail != 0);
+		if (ai.mail) {
+			struct acd_mail_info mi;
+			assert_int_equal(acd_mail_info(f->a, ai.mail, &mi), 0);
+			assert_int_equal(mi.agent, id);
+			assert_int_equal(mi.taken, ai.state == ACD_AGENT_TALKING);
+		}
+	}
+}
+
+static void test_randomized_one_thing_at_a_time(void **state)
+{
+	struct hours *h;
+	struct fx *f = fx_new(false, &h);
+	struct acd_call_in ci = {.group = 1};
+	uint64_t calls[64];
+	int n_calls = 0, offers = 0, mail_offers = 0;
+	uint64_t next_ref = 1000;
+	int64_t now = T0;
+
+	(void)state;
+	for (int step = 0; step < 20000; step++) {
+		uint32_t ag = 10 + rnd(3);
+		uint64_t ref = next_ref - 1 - rnd(8); /* one of the newest items */
+
+		now += rnd(5000);
+		if (acd_next_deadline(f->a) <= now)
+			assert_int_equal(acd_timer(f->a, now), 0);
+		switch (rnd(14)) {
+		case 0:
+		case 1:
+			if (n_calls < 64 && acd_call_arrive(f->a, now, &ci, &calls[n_calls]) == 0)
+				n_calls++;
+			break;
+		case 2:
+			(void)mail_in(f, now, next_ref++, now + rnd(4) * HOUR + HOUR);
+			break;
+		case 3:
+		case 4:
+		case 5:
+			(void)acd_agent_ready(f->a, now, ag);
+			break;
+		case 6:
+			(void)acd_agent_pause(f->a, now, ag, ACD_PAUSE_BREAK);
+			break;
+		case 7:
+			if (n_calls)
+				(void)acd_call_answer(f->a, now, calls[rnd((uint32_t)n_calls)]);
+			break;
+		case 8:
+			if (n_calls) {
+				int i = (int)rnd((uint32_t)n_calls);
+				if (acd_call_hangup(f->a, now, calls[i]) == 0)
+					calls[i] = calls[--n_calls];
+			}
+			break;
+		case 9:
+		case 10:
+			(void)acd_mail_take(f->a, now, ref, ag);
+			break;
+		case 11:
+			(void)acd_mail_release(f->a, now, ref);
+			break;
+		case 12:
+			(void)acd_mail_done(f->a, now, ref);
+			break;
+		default:
+			(void)acd_agent_channels(f->a, ag, 1 + rnd(3));
+			break;
+		}
+		drain(f);
+		for (int i = 0; i < f->n_act; i++) {
+			offers += f->act[i].kind == ACD_ACT_OFFER;
+			mail_offers += f->act[i].kind == ACD_ACT_MAIL_OFFER;
+		}
+		f->n_act = f->n_ev = 0;
+		check_agents(f);
+	}
+	print_message("offers %d, e-mail offers %d\n", offers, mail_offers);
+	/* the run reached both kinds of offer */
+	assert_true(offers > 20);
+	assert_true(mail_offers > 10);
+	fx_free(f, h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +540,7 @@ int main(void)
 	        cmocka_unit_test(test_take_twice_and_wait_measured),
 	        cmocka_unit_test(test_offer_timeout_and_decline),
 	        cmocka_unit_test(test_edges),
+	        cmocka_unit_test(test_randomized_one_thing_at_a_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
