@@ -569,6 +569,7 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	acd_host_set_batch(app.acd, app.batch);
+	mail_set_stored_observer(acd_host_mail_stored, app.acd); /* e-mail becomes queue items */
 	err = http_start(&http, &app, cfg.http);
 	if (err) {
 		fprintf(stderr, "lotsen: cannot listen on %s: %s\n", cfg.http, strerror(err));
@@ -648,6 +649,7 @@ out:
 	tel_free(tel);
 	http_stop(http);
 	db_batch_stop(app.batch);
+	mail_set_stored_observer(NULL, NULL);
 	acd_host_free(app.acd);
 	db_batch_free(app.batch);
 	ratelimit_free(app.feedback_limit);

@@ -75,9 +75,28 @@ static struct agent *agent_get(const struct acd *a, uint32_t id)
 	return u64map_get(&a->agents, id);
 }
 
+/* A call (never an e-mail item: those are reached by their ref, mail_get). */
 static struct call *call_get(const struct acd *a, uint64_t id)
 {
-	return u64map_get(&a->calls, id);
+	struct call *c = u64map_get(&a->calls, id);
+
+	return c && c->channel != ACD_CHANNEL_EMAIL ? c : NULL;
+}
+
+static struct call *mail_get(const struct acd *a, uint64_t ref)
+{
+	return ref ? u64map_get(&a->mails, ref) : NULL;
+}
+
+static bool is_mail(const struct call *c)
+{
+	return c->channel == ACD_CHANNEL_EMAIL;
+}
+
+/* The id the outside knows: a call's engine id, an e-mail item's ref. */
+static uint64_t outside_id(const struct call *c)
+{
+	return is_mail(c) ? c->ref : c->id;
 }
 
 static bool group_open(const struct group *g, int64_t now)
@@ -139,7 +158,7 @@ static void action(struct acd *a, enum acd_action_kind kind, const struct call *
 
 	memset(&x, 0, sizeof(x));
 	x.kind = kind;
-	x.call = c->id;
+	x.call = outside_id(c);
 	x.agent = ag ? ag->id : 0;
 	x.group = c->group ? (uint32_t)c->group->cfg.id : 0;
 	x.position = position;
@@ -155,7 +174,7 @@ static void event_init(struct acd_event *e, int64_t now, enum acd_event_kind kin
 	memset(e, 0, sizeof(*e));
 	e->t_ms = now;
 	e->kind = kind;
-	e->call = c ? c->id : 0;
+	e->call = c ? outside_id(c) : 0;
 	e->agent = ag ? ag->id : 0;
 	e->group = c && c->group ? c->group->cfg.id : 0;
 }
@@ -365,6 +384,8 @@ static struct agent *pick_agent(const struct group *g, const struct call *c, int
 			break;
 		for (const struct dnode *n = g->ready[l].next; n != &g->ready[l]; n = n->next) {
 			struct agent *ag = MEMBER_OF(n)->agent;
+			if (!(ag->channels & ACD_CHANNEL_VOICE))
+				continue;
 			if (!bound || speaks(ag, c->lang))
 				return ag;
 		}
@@ -379,6 +400,10 @@ static bool any_ready(const struct group *g)
 			return true;
 	return false;
 }
+
+static void route_mail(struct acd *a, int64_t now, struct group *g);
+static struct call *best_mail(const struct agent *ag);
+static void offer_mail(struct acd *a, int64_t now, struct call *c, struct agent *ag);
 
 static void offer(struct acd *a, int64_t now, struct call *c, struct agent *ag)
 {
@@ -439,7 +464,7 @@ static void take_next(struct acd *a, int64_t now, struct agent *ag)
 {
 	struct call *best = NULL;
 
-	for (int i = 0; i < ag->n_members; i++) {
+	for (int i = 0; i < ag->n_members && (ag->channels & ACD_CHANNEL_VOICE); i++) {
 		const struct member *m = &ag->members[i];
 		struct call *c = first_candidate(m->group);
 
@@ -452,8 +477,13 @@ static void take_next(struct acd *a, int64_t now, struct agent *ag)
 		     c->arrived_ms < best->arrived_ms))
 			best = c;
 	}
-	if (best)
+	if (best) {
 		offer(a, now, best, ag);
+		return;
+	}
+	/* No call for this agent: an e-mail, if they take e-mail. */
+	if ((ag->channels & ACD_CHANNEL_EMAIL) && (best = best_mail(ag)))
+		offer_mail(a, now, best, ag);
 }
 
 /* The agent becomes ready now: last in idle order. */
@@ -692,13 +722,17 @@ static void announce(struct acd *a, int64_t now, struct call *c)
 		          now + g->cfg.announce_every_ms);
 }
 
+static void mail_no_answer(struct acd *a, int64_t now, struct call *c);
+
 static void run_timer(struct acd *a, int64_t now, const struct timer *t)
 {
 	struct call *c = t->kind < TIMER_CALL_KINDS ? t->obj : NULL;
 
 	switch (t->kind) {
 	case TIMER_OFFER:
-		if (c->state == CALL_OFFERED)
+		if (c->state == CALL_OFFERED && is_mail(c))
+			mail_no_answer(a, now, c);
+		else if (c->state == CALL_OFFERED)
 			no_answer(a, now, c);
 		break;
 	case TIMER_MAX_WAIT:
@@ -725,6 +759,7 @@ static void run_timer(struct acd *a, int64_t now, const struct timer *t)
 		break;
 	case TIMER_GROUP_KICK:
 		route_group(a, now, t->obj);
+		route_mail(a, now, t->obj);
 		break;
 	default:
 		break;
@@ -773,6 +808,7 @@ void acd_free(struct acd *a)
 	u64map_free(&a->groups);
 	u64map_free(&a->agents);
 	u64map_free(&a->calls);
+	u64map_free(&a->mails);
 	theap_free(&a->timers);
 	ring_free(&a->actions);
 	ring_free(&a->events);
@@ -822,6 +858,7 @@ int acd_group_set(struct acd *a, const struct acd_group_cfg *cfg)
 			return ENOMEM;
 		}
 		dl_init(&g->queue);
+		dl_init(&g->mailq);
 		for (int l = 0; l < ACD_LEVELS; l++)
 			dl_init(&g->ready[l]);
 		u64map_put(&a->groups, cfg->id, g);
@@ -898,6 +935,7 @@ int acd_agent_set(struct acd *a, uint32_t agent, const struct acd_membership *m,
 			return ENOMEM;
 		ag->id = agent;
 		ag->state = ACD_AGENT_LOGGED_OUT;
+		ag->channels = ACD_CHANNEL_VOICE;
 		u64map_put(&a->agents, agent, ag);
 	}
 	if (ag->state == ACD_AGENT_READY)
@@ -1050,6 +1088,7 @@ int acd_call_arrive(struct acd *a, int64_t now, const struct acd_call_in *in, ui
 		return err;
 	c = call_new(a);
 	*call = c->id;
+	c->channel = ACD_CHANNEL_VOICE;
 	c->arrived_ms = now;
 	c->group = g;
 	copy_str(c->entry, in->entry, sizeof(c->entry));
@@ -1334,6 +1373,12 @@ int acd_group_snapshot(const struct acd *a, int64_t now, uint32_t group,
 			out->longest_wait_ms = w;
 	}
 	out->ewt_ms = group_ewt(g, g->n_calls + g->n_callbacks + 1);
+	out->emails_waiting = g->n_mails;
+	for (const struct dnode *n = g->mailq.next; n != &g->mailq; n = n->next) {
+		int64_t w = now - CALL_OF(n)->arrived_ms;
+		if (w > out->email_longest_wait_ms)
+			out->email_longest_wait_ms = w;
+	}
 	for (int s = 0; s <= ACD_AGENT_PAUSED; s++) {
 		out->agents_by_state[s] = g->n_state[s];
 		if (s != ACD_AGENT_LOGGED_OUT)
@@ -1389,7 +1434,9 @@ int acd_agent_info(const struct acd *a, uint32_t agent, struct acd_agent_info *o
 	out->state = ag->state;
 	out->pause = ag->state == ACD_AGENT_PAUSED ? ag->pause : ACD_PAUSE_NONE;
 	out->since_ms = ag->since_ms;
-	out->call = ag->call ? ag->call->id : 0;
+	out->call = ag->call && !is_mail(ag->call) ? ag->call->id : 0;
+	out->mail = ag->call && is_mail(ag->call) ? ag->call->ref : 0;
+	out->channels = ag->channels;
 	out->n_groups = ag->n_members;
 	for (int i = 0; i < ag->n_members; i++) {
 		out->groups[i].group = ag->members[i].group->cfg.id;
@@ -1403,4 +1450,379 @@ int64_t acd_estimated_wait(const struct acd *a, uint32_t group, int position)
 	const struct group *g = a ? group_get(a, group) : NULL;
 
 	return g ? group_ewt(g, position) : 0;
+}
+
+/* ---- e-mail items ----------------------------------------------------------------- */
+
+/* Whether item x goes before item y in a line: due first, then arrival, then ref. */
+static bool mail_before(const struct call *x, const struct call *y)
+{
+	if (x->due_ms != y->due_ms)
+		return x->due_ms < y->due_ms;
+	if (x->arrived_ms != y->arrived_ms)
+		return x->arrived_ms < y->arrived_ms;
+	return x->ref < y->ref;
+}
+
+/* Into g's line at its place, found from the tail: new mail is mostly due last. */
+static void mail_enqueue(struct group *g, struct call *c)
+{
+	struct dnode *p = g->mailq.prev;
+
+	while (p != &g->mailq && mail_before(c, CALL_OF(p)))
+		p = p->prev;
+	dl_insert_after(p, &c->qnode);
+	g->n_mails++;
+	c->state = CALL_QUEUED;
+	c->agent = NULL;
+	c->group = g;
+}
+
+static void mail_unqueue(struct call *c)
+{
+	dl_unlink(&c->qnode);
+	c->group->n_mails--;
+}
+
+static bool member_of(const struct agent *ag, const struct group *g)
+{
+	for (int i = 0; i < ag->n_members; i++)
+		if (ag->members[i].group == g)
+			return true;
+	return false;
+}
+
+static bool takes_mail(const struct agent *ag, const struct call *c)
+{
+	return (ag->channels & ACD_CHANNEL_EMAIL) && ag->id != c->released_by;
+}
+
+/* The longest-idle ready e-mail agent of the best level, or NULL. */
+static struct agent *pick_mail_agent(const struct group *g, const struct call *c)
+{
+	for (int l = 0; l < ACD_LEVELS; l++)
+		for (const struct dnode *n = g->ready[l].next; n != &g->ready[l]; n = n->next)
+			if (takes_mail(MEMBER_OF(n)->agent, c))
+				return MEMBER_OF(n)->agent;
+	return NULL;
+}
+
+static bool any_mail_agent_ready(const struct group *g)
+{
+	for (int l = 0; l < ACD_LEVELS; l++)
+		for (const struct dnode *n = g->ready[l].next; n != &g->ready[l]; n = n->next)
+			if (MEMBER_OF(n)->agent->channels & ACD_CHANNEL_EMAIL)
+				return true;
+	return false;
+}
+
+/* The item the agent should get next: higher group priority, then due, then arrival. */
+static struct call *best_mail(const struct agent *ag)
+{
+	struct call *best = NULL;
+
+	for (int i = 0; i < ag->n_members; i++) {
+		const struct group *g = ag->members[i].group;
+		struct call *c = NULL;
+
+		for (const struct dnode *n = g->mailq.next; n != &g->mailq; n = n->next)
+			if (takes_mail(ag, CALL_OF(n))) {
+				c = CALL_OF(n);
+				break;
+			}
+		if (!c)
+			continue;
+		if (!best || g->cfg.priority > best->group->cfg.priority ||
+		    (g->cfg.priority == best->group->cfg.priority && mail_before(c, best)))
+			best = c;
+	}
+	return best;
+}
+
+static void offer_mail(struct acd *a, int64_t now, struct call *c, struct agent *ag)
+{
+	struct group *g = c->group;
+
+	agent_unlist(ag);
+	ag->mail_prev = ACD_AGENT_READY;
+	ag->mail_prev_why = ACD_PAUSE_NONE;
+	agent_state(ag, ACD_AGENT_OFFERED, now);
+	ag->call = c;
+	mail_unqueue(c);
+	c->agent = ag;
+	c->state = CALL_OFFERED;
+	timer_set(a, &c->t[TIMER_OFFER], TIMER_OFFER, c,
+	          now + or_default(g->cfg.mail_offer_ms, ACD_DEFAULT_MAIL_OFFER_MS));
+	action(a, ACD_ACT_MAIL_OFFER, c, ag, 0, 0, NULL);
+	event(a, now, ACD_EV_MAIL_OFFERED, c, ag);
+}
+
+/* Offer g's waiting items to its ready e-mail agents, first in line first. */
+static void route_mail(struct acd *a, int64_t now, struct group *g)
+{
+	for (;;) {
+		struct call *c = NULL;
+		struct agent *ag = NULL;
+
+		if (reserve(a, 8) != 0 || !any_mail_agent_ready(g))
+			return;
+		for (const struct dnode *n = g->mailq.next; n != &g->mailq; n = n->next) {
+			c = CALL_OF(n);
+			if ((ag = pick_mail_agent(g, c)))
+				break;
+		}
+		if (!ag)
+			return;
+		offer_mail(a, now, c, ag);
+	}
+}
+
+/* The agent's e-mail left them: back to what they did before it. `withdrawn`: an offer
+ * they had no part in ending, so they keep their place in idle order. */
+static void mail_agent_back(struct acd *a, int64_t now, struct agent *ag, bool withdrawn)
+{
+	struct acd_event e;
+
+	ag->call = NULL;
+	if (ag->mail_prev == ACD_AGENT_PAUSED) {
+		agent_state(ag, ACD_AGENT_PAUSED, now);
+		ag->pause = ag->mail_prev_why;
+		event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
+		e.reason = ag->pause;
+		event_push(a, &e);
+		return;
+	}
+	if (!withdrawn) {
+		agent_to_ready(a, now, ag);
+		return;
+	}
+	agent_state(ag, ACD_AGENT_READY, now);
+	agent_list(ag);
+	event(a, now, ACD_EV_AGENT_READY, NULL, ag);
+	take_next(a, now, ag);
+}
+
+static void mail_no_answer(struct acd *a, int64_t now, struct call *c)
+{
+	struct agent *ag = c->agent;
+	struct group *g = c->group;
+	struct acd_event e;
+
+	timer_clear(a, &c->t[TIMER_OFFER]);
+	action(a, ACD_ACT_MAIL_CANCEL, c, ag, 0, 0, NULL);
+	event(a, now, ACD_EV_MAIL_NO_ANSWER, c, ag);
+	ag->call = NULL;
+	agent_state(ag, ACD_AGENT_PAUSED, now);
+	ag->pause = ACD_PAUSE_NO_ANSWER;
+	event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
+	e.reason = ACD_PAUSE_NO_ANSWER;
+	event_push(a, &e);
+	mail_enqueue(g, c);
+	route_mail(a, now, g);
+}
+
+int acd_agent_channels(struct acd *a, uint32_t agent, unsigned channels)
+{
+	struct agent *ag;
+	int err;
+
+	if (!a || !channels || (channels & ~(unsigned)ACD_CHANNELS_ALL))
+		return EINVAL;
+	if (!(ag = agent_get(a, agent)))
+		return ENOENT;
+	if ((err = theap_reserve(&a->timers, 1)))
+		return err;
+	ag->channels = channels;
+	/* A ready agent may now take what waits; routing needs a time: the latest seen. */
+	if (ag->state == ACD_AGENT_READY)
+		timer_set(a, &ag->t_kick, TIMER_AGENT_KICK, ag, a->last_now);
+	theap_trim(&a->timers);
+	return 0;
+}
+
+unsigned acd_agent_channels_get(const struct acd *a, uint32_t agent)
+{
+	const struct agent *ag = a ? agent_get(a, agent) : NULL;
+
+	return ag ? ag->channels : 0;
+}
+
+int acd_mail_arrive(struct acd *a, int64_t now, const struct acd_mail_in *in)
+{
+	struct group *g;
+	struct call *c;
+	struct acd_event e;
+	int err;
+
+	if (!a || !in || !in->ref || !in->due_ms)
+		return EINVAL;
+	if (!(g = group_get(a, in->group)))
+		return ENOENT;
+	if (mail_get(a, in->ref))
+		return EEXIST;
+	if ((err = begin(a, now)) || (err = call_reserve(a)) ||
+	    (err = u64map_reserve(&a->mails, 1)))
+		return err;
+	c = call_new(a);
+	c->channel = ACD_CHANNEL_EMAIL;
+	c->ref = in->ref;
+	c->arrived_ms = in->arrived_ms ? in->arrived_ms : now;
+	c->entered_ms = now;
+	c->due_ms = in->due_ms;
+	c->taken_before = in->taken_before;
+	u64map_put(&a->mails, c->ref, c);
+	mail_enqueue(g, c);
+	event_init(&e, now, ACD_EV_MAIL_QUEUED, c, NULL);
+	e.reason = in->restored ? 1 : 0;
+	event_push(a, &e);
+	route_mail(a, now, g);
+	return finish(a);
+}
+
+int acd_mail_take(struct acd *a, int64_t now, uint64_t ref, uint32_t agent)
+{
+	struct call *c;
+	struct agent *ag;
+	struct acd_event e;
+	int err;
+
+	if (!a)
+		return EINVAL;
+	if (!(c = mail_get(a, ref)) || !(ag = agent_get(a, agent)))
+		return ENOENT;
+	if (!member_of(ag, c->group))
+		return EACCES;
+	if (c->state == CALL_OFFERED && c->agent == ag) {
+		if ((err = begin(a, now)))
+			return err;
+		timer_clear(a, &c->t[TIMER_OFFER]);
+	} else {
+		if (c->state != CALL_QUEUED || ag->call)
+			return EBUSY;
+		if (ag->state == ACD_AGENT_LOGGED_OUT)
+			return EPERM;
+		if ((err = begin(a, now)))
+			return err;
+		ag->mail_prev = ag->state == ACD_AGENT_PAUSED ? ACD_AGENT_PAUSED : ACD_AGENT_READY;
+		ag->mail_prev_why = ag->state == ACD_AGENT_PAUSED ? ag->pause : ACD_PAUSE_NONE;
+		if (ag->state == ACD_AGENT_READY)
+			agent_unlist(ag);
+		timer_clear(a, &ag->t_wrapup);
+		mail_unqueue(c);
+	}
+	c->state = CALL_TALKING;
+	c->agent = ag;
+	c->answered_ms = now;
+	ag->call = c;
+	agent_state(ag, ACD_AGENT_TALKING, now);
+	event_init(&e, now, ACD_EV_MAIL_TAKEN, c, ag);
+	e.wait_ms = now - c->arrived_ms;
+	e.reason = c->taken_before ? 1 : 0;
+	event_push(a, &e);
+	c->taken_before = true;
+	return finish(a);
+}
+
+int acd_mail_release(struct acd *a, int64_t now, uint64_t ref)
+{
+	struct call *c;
+	struct agent *ag;
+	struct group *g;
+	bool offered;
+	int err;
+
+	if (!a)
+		return EINVAL;
+	if (!(c = mail_get(a, ref)))
+		return ENOENT;
+	if (c->state == CALL_QUEUED)
+		return EPERM;
+	if ((err = begin(a, now)))
+		return err;
+	ag = c->agent;
+	g = c->group;
+	offered = c->state == CALL_OFFERED;
+	if (offered) {
+		timer_clear(a, &c->t[TIMER_OFFER]);
+		action(a, ACD_ACT_MAIL_CANCEL, c, ag, 0, 0, NULL);
+	}
+	event(a, now, ACD_EV_MAIL_RELEASED, c, ag);
+	c->released_by = ag->id;
+	mail_enqueue(g, c);
+	mail_agent_back(a, now, ag, false);
+	route_mail(a, now, g);
+	return finish(a);
+}
+
+int acd_mail_done(struct acd *a, int64_t now, uint64_t ref)
+{
+	struct call *c;
+	struct agent *ag;
+	struct acd_event e;
+	bool offered;
+	int err;
+
+	if (!a)
+		return EINVAL;
+	if (!(c = mail_get(a, ref)))
+		return ENOENT;
+	if ((err = begin(a, now)))
+		return err;
+	ag = c->agent;
+	offered = c->state == CALL_OFFERED;
+	if (c->state == CALL_QUEUED)
+		mail_unqueue(c);
+	if (offered)
+		action(a, ACD_ACT_MAIL_CANCEL, c, ag, 0, 0, NULL);
+	event_init(&e, now, ACD_EV_MAIL_DONE, c, offered ? NULL : ag);
+	if (c->state == CALL_TALKING)
+		e.talk_ms = now - c->answered_ms;
+	event_push(a, &e);
+	u64map_del(&a->mails, c->ref);
+	call_free(a, c);
+	if (ag)
+		mail_agent_back(a, now, ag, offered);
+	return finish(a);
+}
+
+static void mail_info_of(const struct call *c, int position, struct acd_mail_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ref = c->ref;
+	out->group = c->group->cfg.id;
+	out->agent = c->agent ? c->agent->id : 0;
+	out->taken = c->state == CALL_TALKING;
+	out->arrived_ms = c->arrived_ms;
+	out->due_ms = c->due_ms;
+	out->position = position;
+}
+
+int acd_mail_info(const struct acd *a, uint64_t ref, struct acd_mail_info *out)
+{
+	const struct call *c;
+	int pos = 0;
+
+	if (!a || !out)
+		return EINVAL;
+	if (!(c = mail_get(a, ref)))
+		return ENOENT;
+	if (c->state == CALL_QUEUED) {
+		const struct dnode *n = &c->qnode;
+		for (pos = 1; n->prev != &c->group->mailq; n = n->prev)
+			pos++;
+	}
+	mail_info_of(c, pos, out);
+	return 0;
+}
+
+size_t acd_mail_waiting(const struct acd *a, uint32_t group, struct acd_mail_info *out, size_t max)
+{
+	const struct group *g = a ? group_get(a, group) : NULL;
+	size_t i = 0;
+
+	if (!g)
+		return 0;
+	for (const struct dnode *n = g->mailq.next; n != &g->mailq && i < max; n = n->next, i++)
+		mail_info_of(CALL_OF(n), (int)i + 1, &out[i]);
+	return (size_t)g->n_mails;
 }

@@ -27,7 +27,16 @@
  *    and, when it reaches the front and an agent is free, that agent is
  *    reserved and the caller dialled (so callbacks in progress never exceed
  *    free agents); unanswered, it is retried after callback_retry_ms up to
- *    callback_max_attempts, keeping its original arrival time. */
+ *    callback_max_attempts, keeping its original arrival time.
+ *
+ * E-mail items (channel email) wait in their group's own line, ordered by due time (the
+ * working-day answer target the host computed), then arrival; opening hours, closures,
+ * overflow and skill widening do not apply to them. They are offered only to agents with
+ * the e-mail channel enabled (acd_agent_channels; voice only by default), best skill
+ * level first, longest idle first. Blended agents: an agent offered or talking a call
+ * is not ready, so gets no e-mail; an agent offered or working an e-mail is offered no
+ * call until the e-mail is released (taken back, put back, declined, timed out) or done.
+ * A ready agent with both channels takes a waiting call before a waiting e-mail. */
 #ifndef LOTSEN_ACD_ACD_H
 #define LOTSEN_ACD_ACD_H
 
@@ -65,6 +74,7 @@ struct acd_group_cfg {
 	int64_t language_widen_ms; /* a call asking for a language waits this long for an agent
 	                              who speaks it, then any agent may take it; 0 = 60 000 */
 	int64_t offer_timeout_ms;  /* ring time before no-answer; 0 = 20 000 */
+	int64_t mail_offer_ms;     /* an e-mail offer stands this long; 0 = 60 000 */
 	int64_t callback_offer_ms; /* offer a callback when the estimated wait exceeds this; 0 =
 	                              never */
 	int64_t callback_retry_ms; /* pause between callback attempts; 0 = 120 000 */
@@ -116,6 +126,18 @@ int acd_group_set(struct acd *a, const struct acd_group_cfg *cfg);
  * ENOENT for an unknown group. */
 int acd_agent_set(struct acd *a, uint32_t agent, const struct acd_membership *m, int n);
 
+/* The channels an agent takes work from (a set of bits). */
+enum acd_channel {
+	ACD_CHANNEL_VOICE = 1,
+	ACD_CHANNEL_EMAIL = 2,
+};
+#define ACD_CHANNELS_ALL (ACD_CHANNEL_VOICE | ACD_CHANNEL_EMAIL)
+
+/* Set an agent's channels (an agent starts with voice only). EINVAL for 0 or unknown
+ * bits, ENOENT for an unknown agent. Work already offered or taken stays. */
+int acd_agent_channels(struct acd *a, uint32_t agent, unsigned channels);
+unsigned acd_agent_channels_get(const struct acd *a, uint32_t agent); /* 0: unknown */
+
 /* ---- events in ---------------------------------------------------------- */
 /* Each returns 0, ENOENT (unknown call/agent/group) or EPERM (not allowed in
  * the current state, e.g. answering a call not offered to that agent); on an
@@ -158,6 +180,49 @@ int acd_callback_accept(struct acd *a, int64_t now, uint64_t call);
 /* Result of an ACD_ACT_CALLBACK_DIAL: the citizen answered (agent and citizen
  * are connected, talking) or did not (retry later, agent ready again). */
 int acd_callback_result(struct acd *a, int64_t now, uint64_t call, bool answered);
+/* ---- e-mail items ---- */
+
+/* An e-mail waiting for an agent. `ref` names it (nonzero, unique among the engine's
+ * items: the host's row id); arrived_ms is when the message came (0: now), the wait is
+ * measured from it. `restored`: the item was waiting before a restart (not counted as
+ * queued again); `taken_before`: an agent took it once already (its wait was counted). */
+struct acd_mail_in {
+	uint32_t group;
+	uint64_t ref;
+	int64_t arrived_ms;
+	int64_t due_ms;
+	bool restored;
+	bool taken_before;
+};
+/* EINVAL (ref 0, due 0), ENOENT (unknown group), EEXIST (ref already in the engine). */
+int acd_mail_arrive(struct acd *a, int64_t now, const struct acd_mail_in *in);
+/* The agent takes the item: accepts the offer made to them, or takes it from the
+ * group's line. ENOENT (unknown item or agent), EACCES (the agent is not a member of
+ * the item's group), EBUSY (the item is offered to or taken by someone else, or the
+ * agent has a call or another e-mail), EPERM (the agent is logged out). */
+int acd_mail_take(struct acd *a, int64_t now, uint64_t ref, uint32_t agent);
+/* The item goes back to its line (declined offer or put back after taking); it is not
+ * offered to that agent again by the engine, who may still take it from the list. The
+ * agent returns to what they were doing before (ready, or paused). EPERM: waiting. */
+int acd_mail_release(struct acd *a, int64_t now, uint64_t ref);
+/* The item is finished (its case answered): it leaves the engine, whatever its state;
+ * an agent working or offered it returns to what they were doing before. */
+int acd_mail_done(struct acd *a, int64_t now, uint64_t ref);
+
+struct acd_mail_info {
+	uint64_t ref;
+	uint32_t group;
+	uint32_t agent; /* offered to or taken by; 0 when waiting */
+	bool taken;
+	int64_t arrived_ms;
+	int64_t due_ms;
+	int position; /* 1-based in the group's line when waiting, else 0 */
+};
+int acd_mail_info(const struct acd *a, uint64_t ref, struct acd_mail_info *out);
+/* The group's waiting items in line order (due, then arrival), at most max of them in
+ * out; returns how many wait. */
+size_t acd_mail_waiting(const struct acd *a, uint32_t group, struct acd_mail_info *out, size_t max);
+
 /* Run everything due at `now` (max wait, widening, offer timeouts, wrap-up end,
  * callback retries, announcements, opening-hour changes). */
 int acd_timer(struct acd *a, int64_t now);
@@ -176,10 +241,12 @@ enum acd_action_kind {
 	ACD_ACT_CALLBACK_DIAL,  /* dial `number` (the caller) for `agent` */
 	ACD_ACT_CLOSED,         /* play the closed message of `group`, then hang up */
 	ACD_ACT_FORWARD,        /* forward the call to `number` (urgent, external overflow) */
+	ACD_ACT_MAIL_OFFER,     /* show e-mail item `call` (its ref) to `agent` */
+	ACD_ACT_MAIL_CANCEL,    /* the e-mail offer to `agent` is withdrawn */
 };
 /* One past the last kind, for tables indexed by kind (not an enumerator, so switches
  * over the kinds stay complete without it). */
-#define ACD_ACT_KIND_MAX (ACD_ACT_FORWARD + 1)
+#define ACD_ACT_KIND_MAX (ACD_ACT_MAIL_CANCEL + 1)
 
 struct acd_action {
 	enum acd_action_kind kind;
@@ -222,6 +289,13 @@ enum acd_event_kind {
 	ACD_EV_AGENT_READY,
 	ACD_EV_AGENT_PAUSED, /* reason = enum acd_pause_reason */
 	ACD_EV_AGENT_WRAPUP, /* wrap-up started; group of the call */
+	/* E-mail items: `call` is the item's ref. */
+	ACD_EV_MAIL_QUEUED,    /* reason 1: restored after a restart */
+	ACD_EV_MAIL_OFFERED,   /* agent */
+	ACD_EV_MAIL_NO_ANSWER, /* agent did not take the offer in time */
+	ACD_EV_MAIL_TAKEN,     /* agent; wait_ms from arrival; reason 1: taken again */
+	ACD_EV_MAIL_RELEASED,  /* agent put it back or declined the offer */
+	ACD_EV_MAIL_DONE,      /* agent (0: finished while nobody held it); talk_ms */
 	ACD_EV_KIND_MAX
 };
 
@@ -264,8 +338,10 @@ struct acd_group_snapshot {
 	int waiting;             /* callers on the line */
 	int callbacks_waiting;   /* callbacks keeping a place */
 	int64_t longest_wait_ms; /* of those waiting (calls and callbacks) */
-	int64_t ewt_ms;          /* estimate for a caller arriving now */
-	int agents_logged_in;    /* members not logged out */
+	int emails_waiting;      /* e-mail items in the line (not offered, not taken) */
+	int64_t email_longest_wait_ms;
+	int64_t ewt_ms;       /* estimate for a caller arriving now */
+	int agents_logged_in; /* members not logged out */
 	int agents_by_state[ACD_AGENT_PAUSED + 1];
 };
 int acd_group_snapshot(const struct acd *a, int64_t now, uint32_t group,
@@ -306,8 +382,10 @@ struct acd_agent_info {
 	uint32_t agent;
 	enum acd_agent_state state;
 	enum acd_pause_reason pause;
-	int64_t since_ms; /* in this state since */
-	uint64_t call;    /* offered/talking call; 0 when none */
+	int64_t since_ms;  /* in this state since */
+	uint64_t call;     /* offered/talking call; 0 when none */
+	uint64_t mail;     /* ref of the e-mail offered or taken; 0 when none */
+	unsigned channels; /* enum acd_channel bits */
 	int n_groups;
 	struct acd_membership groups[ACD_MAX_MEMBERSHIPS];
 };

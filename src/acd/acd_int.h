@@ -16,6 +16,7 @@
 #define ACD_DEFAULT_CB_RETRY_MS      120000
 #define ACD_DEFAULT_CB_ATTEMPTS      3
 #define ACD_DEFAULT_AHT_MS           180000
+#define ACD_DEFAULT_MAIL_OFFER_MS    60000
 
 /* ---- intrusive circular doubly linked list with a sentinel ------------- */
 
@@ -117,6 +118,9 @@ struct agent {
 	uint64_t t_kick;
 	int n_members;
 	struct member members[ACD_MAX_MEMBERSHIPS];
+	unsigned channels;                       /* enum acd_channel bits; voice by default */
+	enum acd_agent_state mail_prev;          /* state to return to after an e-mail */
+	enum acd_pause_reason mail_prev_why;     /* its pause reason */
 	int n_langs;                             /* entries in langs */
 	char langs[ACD_MAX_LANGS][ACD_LANG_MAX]; /* languages spoken */
 };
@@ -127,6 +131,8 @@ struct group {
 	struct dnode queue; /* struct call.qnode: waiting calls and callbacks in line order */
 	int n_calls;        /* callers on the line in the queue */
 	int n_callbacks;    /* callbacks keeping a place (waiting, retrying, dialling) */
+	struct dnode mailq; /* struct call.qnode of e-mail items: due, then arrival order */
+	int n_mails;        /* e-mail items in mailq */
 	struct dnode ready[ACD_LEVELS];    /* struct member.node per level, longest idle first */
 	int n_state[ACD_AGENT_PAUSED + 1]; /* members per agent state */
 	uint64_t t_kick;                   /* timer token; 0 = none */
@@ -150,6 +156,11 @@ struct call {
 	struct group *group; /* current group */
 	struct agent *agent; /* offered/talking agent, or reserved for a callback dial */
 	enum call_state state;
+	uint8_t channel;              /* ACD_CHANNEL_VOICE or ACD_CHANNEL_EMAIL */
+	uint64_t ref;                 /* e-mail: the host's item id */
+	int64_t due_ms;               /* e-mail: answer due */
+	uint32_t released_by;         /* e-mail: not offered again to this agent */
+	bool taken_before;            /* e-mail: its wait was counted */
 	bool callback;                /* keeping its place as a callback */
 	bool cb_offered;              /* OFFER_CALLBACK already sent (once per call) */
 	bool cb_retrying;             /* callback waiting out callback_retry_ms */
@@ -177,6 +188,7 @@ struct acd {
 	struct u64map groups;    /* id → struct group * (owned) */
 	struct u64map agents;    /* id → struct agent * (owned) */
 	struct u64map calls;     /* id → struct call * (in a slab) */
+	struct u64map mails;     /* e-mail ref → struct call * (also in calls) */
 	struct call_slab *slabs; /* owned */
 	struct call *free_calls;
 	uint64_t next_call_id; /* ids are sequential from 1 and never reused */

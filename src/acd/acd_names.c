@@ -15,6 +15,8 @@ static const char *const action_names[ACD_ACT_KIND_MAX] = {
         [ACD_ACT_CALLBACK_DIAL] = "callback_dial",
         [ACD_ACT_CLOSED] = "closed",
         [ACD_ACT_FORWARD] = "forward",
+        [ACD_ACT_MAIL_OFFER] = "email_offer",
+        [ACD_ACT_MAIL_CANCEL] = "email_offer_cancelled",
 };
 
 static const char *const event_names[ACD_EV_KIND_MAX] = {
@@ -39,6 +41,12 @@ static const char *const event_names[ACD_EV_KIND_MAX] = {
         [ACD_EV_AGENT_READY] = "agent_ready",
         [ACD_EV_AGENT_PAUSED] = "agent_paused",
         [ACD_EV_AGENT_WRAPUP] = "agent_wrapup",
+        [ACD_EV_MAIL_QUEUED] = "email_queued",
+        [ACD_EV_MAIL_OFFERED] = "email_offered",
+        [ACD_EV_MAIL_NO_ANSWER] = "email_no_answer",
+        [ACD_EV_MAIL_TAKEN] = "email_taken",
+        [ACD_EV_MAIL_RELEASED] = "email_released",
+        [ACD_EV_MAIL_DONE] = "email_done",
 };
 
 static const char *const pause_names[ACD_PAUSE_OTHER + 1] = {

@@ -162,7 +162,7 @@ static bool group_row_empty(const struct acd_group_interval *r)
 {
 	return !(r->offered | r->answered | r->abandoned | r->short_abandoned | r->overflowed |
 	         r->closed | r->forwarded | r->callbacks_requested | r->callbacks_answered |
-	         r->callbacks_failed | r->handled) &&
+	         r->callbacks_failed | r->handled | r->emails_queued | r->emails_taken) &&
 	       !(r->wait_answered_ms | r->wait_abandoned_ms | r->talk_ms | r->wrapup_ms);
 }
 
@@ -753,6 +753,39 @@ void acd_stats_add(struct acd_stats *s, const struct acd_event *ev)
 		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_WRAPUP, 0);
 		break;
 
+	case ACD_EV_MAIL_QUEUED:
+		if (ev->reason == 0 && ev->group &&
+		    (g = group_row(s, ev->group, interval_of(ev->t_ms))))
+			g->emails_queued++;
+		break;
+	case ACD_EV_MAIL_OFFERED:
+		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_OFFERED, 0);
+		break;
+	case ACD_EV_MAIL_NO_ANSWER:
+		if (ev->agent) {
+			struct acd_agent_interval *ar =
+			        agent_row(s, ev->agent, interval_of(ev->t_ms));
+
+			if (ar)
+				ar->no_answers++;
+		}
+		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_PAUSED, 0);
+		break;
+	case ACD_EV_MAIL_TAKEN:
+		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_TALKING, 0);
+		if (ev->reason == 0 && ev->group &&
+		    (g = group_row(s, ev->group, interval_of(ev->t_ms)))) {
+			int64_t wait = ev->wait_ms < 0 ? 0 : ev->wait_ms;
+
+			g->emails_taken++;
+			g->email_wait_ms += wait;
+			if (wait > g->email_longest_wait_ms)
+				g->email_longest_wait_ms = wait;
+		}
+		break;
+	case ACD_EV_MAIL_RELEASED:
+	case ACD_EV_MAIL_DONE:
+		/* The agent's next state comes in its own event (ready, paused). */
 	case ACD_EV_CALL_ARRIVED:
 	case ACD_EV_CALLBACK_OFFERED:
 	case ACD_EV_KIND_MAX:
@@ -857,6 +890,11 @@ void acd_totals_add(struct acd_totals *t, const struct acd_group_interval *g)
 	t->talk_ms += g->talk_ms;
 	t->wrapup_ms += g->wrapup_ms;
 	t->handled += g->handled;
+	t->emails_queued += g->emails_queued;
+	t->emails_taken += g->emails_taken;
+	t->email_wait_ms += g->email_wait_ms;
+	if (g->email_longest_wait_ms > t->email_longest_wait_ms)
+		t->email_longest_wait_ms = g->email_longest_wait_ms;
 }
 
 void acd_totals_finish(struct acd_totals *t)

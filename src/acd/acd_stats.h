@@ -12,6 +12,10 @@
  *    denominator), for T = 60 s and 180 s; callbacks count from the original
  *    arrival;
  *  - ASA = answer wait sum ÷ answered; AHT = (talk + wrap-up) ÷ handled;
+ *  - an e-mail item counts as queued in the interval it arrived (not again when it is
+ *    restored after a restart) and as taken, with its wait from arrival, in the
+ *    interval an agent first took it; an agent's time on an offered or taken e-mail
+ *    counts as offered and talk time;
  *  - agent time (logged in, paused, talking, wrap-up, offered) is kept per agent
  *    and interval; a group's occupancy and login rate sum its members' rows. */
 #ifndef LOTSEN_ACD_ACD_STATS_H
@@ -44,6 +48,10 @@ struct acd_group_interval {
 	int handled;               /* calls ended after talk in this group */
 	int64_t talk_ms;           /* of handled calls */
 	int64_t wrapup_ms;         /* of handled calls */
+	int emails_queued;         /* e-mail items that arrived */
+	int emails_taken;          /* first taken by an agent */
+	int64_t email_wait_ms;     /* sum of their waits, arrival → taken */
+	int64_t email_longest_wait_ms;
 };
 
 struct acd_agent_interval {
@@ -99,6 +107,8 @@ struct acd_totals {
 	int overflowed, closed, forwarded, callbacks_requested, callbacks_answered;
 	int64_t wait_answered_ms, longest_wait_ms, talk_ms, wrapup_ms;
 	int handled;
+	int emails_queued, emails_taken;
+	int64_t email_wait_ms, email_longest_wait_ms;
 	double service_level_60; /* answered_60 ÷ offered; 1 when nothing offered */
 	double service_level_180;
 	double asa_s;

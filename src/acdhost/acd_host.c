@@ -14,6 +14,7 @@
 
 #include "acdhost/acd_host_int.h"
 #include "acdhost/acd_store.h"
+#include "acdhost/acd_mail_int.h"
 #include "acd/acd_stats.h"
 #include "base/log.h"
 #include "base/calendar.h"
@@ -334,6 +335,8 @@ int acd_host_reload(struct acd_host *h, int64_t now_ms)
 	if (!err)
 		err = load_agents(h);
 	if (!err)
+		err = acd_mail_host_channels(h);
+	if (!err)
 		err = acd_host_flush(h, now_ms); /* a closed group may now overflow its callers */
 	return err;
 }
@@ -435,8 +438,8 @@ int acd_host_flush(struct acd_host *h, int64_t now_ms)
 	if (own)
 		err = db_begin(h->db);
 	while (acd_next_event(h->engine, &ev)) {
-		if (ev.call)
-			ev.call += (uint64_t)h->call_base;
+		if (ev.call && !acd_mail_event(ev.kind))
+			ev.call += (uint64_t)h->call_base; /* an e-mail item's is its own id */
 		if (!err && acd_store_event(h->db, &ev) != 0)
 			nerr++;
 		acd_stats_add(h->stats, &ev);
@@ -456,6 +459,15 @@ int acd_host_flush(struct acd_host *h, int64_t now_ms)
 	if (err || nerr)
 		log_error("acd.store", "error=\"%s\" events_lost=%d", db_errmsg(h->db), nerr);
 	while (acd_next_action(h->engine, &act)) {
+		if (acd_mail_action(act.kind)) {
+			json_t *j = NULL;
+
+			if (acd_mail_host_item_json(h, (int64_t)act.call, now_ms, &j) == 0)
+				tell(h, ACD_NOTE_MAIL, act.agent, &act, j);
+			json_decref(j);
+			mark(h->dirty_groups, &h->ndirty_groups, act.group);
+			continue;
+		}
 		act.call += (uint64_t)h->call_base; /* listeners see the outside id */
 		tell(h, ACD_NOTE_ACTION, act.agent, &act, NULL);
 		mark(h->dirty_groups, &h->ndirty_groups, act.group);
@@ -506,6 +518,8 @@ int acd_host_store_rollups(struct acd_host *h, int64_t now_ms)
 	acd_stats_flush(h->stats, now_ms);
 	if (!err)
 		err = acd_store_rollups(h->db, h->stats, now_ms - ROLLUP_WINDOW_MS);
+	if (!err)
+		err = acd_mail_store_rollups(h->db, h->stats, now_ms - ROLLUP_WINDOW_MS);
 	if (!err)
 		err = acd_store_state_set(h->db, "rollups_stored_ms", now_ms);
 	if (own) {
@@ -612,6 +626,8 @@ static int rebuild(struct acd_host *h, int64_t now_ms)
 	if (!err)
 		err = acd_store_rollups(h->db, h->stats, from);
 	if (!err)
+		err = acd_mail_store_rollups(h->db, h->stats, from);
+	if (!err)
 		err = acd_store_state_set(h->db, "rollups_stored_ms", now_ms);
 	if (!err)
 		err = db_commit(h->db);
@@ -645,6 +661,8 @@ int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms)
 		err = load_groups(h, now_ms);
 	if (!err)
 		err = load_agents(h);
+	if (!err)
+		err = acd_mail_host_start(h, now_ms);
 	if (err)
 		goto out;
 	tmr_start(&h->roll, (uint64_t)(ACD_INTERVAL_MS - now_ms % ACD_INTERVAL_MS + 1000),
@@ -689,6 +707,11 @@ void acd_host_unlisten(struct acd_host *h, acd_note_h *fn, void *arg)
 	for (int i = 0; i < ACD_HOST_LISTENERS; i++)
 		if (h->listeners[i].fn == fn && h->listeners[i].arg == arg)
 			h->listeners[i].fn = NULL;
+}
+
+struct db *acd_host_db(struct acd_host *h)
+{
+	return h->db;
 }
 
 struct acd *acd_host_engine(struct acd_host *h, int64_t now_ms)
@@ -759,6 +782,15 @@ int acd_host_group_json(struct acd_host *h, int64_t now_ms, uint32_t group, json
 	                              sn.agents_by_state[ACD_AGENT_WRAPUP], "paused",
 	                              sn.agents_by_state[ACD_AGENT_PAUSED]));
 	json_object_set_new(o, "today", acd_totals_json(&t));
+	json_object_set_new(o, "emails_waiting", json_integer(sn.emails_waiting));
+	json_object_set_new(
+	        o, "emails_today",
+	        json_pack("{s:i,s:i,s:f,s:f}", "queued", t.emails_queued, "taken", t.emails_taken,
+	                  "average_wait_s",
+	                  t.emails_taken ? (double)t.email_wait_ms / t.emails_taken / 1000.0 : 0.0,
+	                  "longest_wait_s", (double)t.email_longest_wait_ms / 1000.0));
+	json_object_set_new(o, "email_longest_wait_s",
+	                    json_integer(sn.email_longest_wait_ms / 1000));
 	json_object_set_new(o, "at", acd_ms_time(now_ms));
 	*out = o;
 	return 0;
@@ -786,6 +818,11 @@ int acd_host_agent_json(struct acd_host *h, int64_t now_ms, uint32_t agent, json
 	                            : json_null());
 	json_object_set_new(o, "call_id",
 	                    ai.call ? json_integer(acd_host_call_id(h, ai.call)) : json_null());
+	json_object_set_new(o, "email_item_id",
+	                    ai.mail ? json_integer((json_int_t)ai.mail) : json_null());
+	json_object_set_new(o, "channels",
+	                    json_pack("{s:b,s:b}", "voice", (ai.channels & ACD_CHANNEL_VOICE) != 0,
+	                              "email", (ai.channels & ACD_CHANNEL_EMAIL) != 0));
 	json_object_set_new(o, "seconds_in_state",
 	                    ai.since_ms ? json_integer((now_ms - ai.since_ms) / 1000)
 	                                : json_null());

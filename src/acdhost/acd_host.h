@@ -29,6 +29,8 @@ enum acd_note_kind {
 	ACD_NOTE_ACTION = 1,
 	ACD_NOTE_GROUP,
 	ACD_NOTE_AGENT,
+	ACD_NOTE_MAIL, /* an e-mail offer made or withdrawn (act; id = the agent; json = the item)
+	                */
 };
 /* For ACTION, `act` is the engine's action with `call` the id as seen outside and
  * `json` is NULL: a listener that needs JSON (the event stream) makes it. For GROUP and
@@ -99,6 +101,32 @@ struct acd_host_group_metrics {
 };
 int acd_host_group_metrics(struct acd_host *h, int64_t now_ms, uint32_t group,
                            struct acd_host_group_metrics *out);
+
+/* ---- e-mail items (acd_mail.c) ----
+ * An item is an e-mail case waiting for an agent; its id (acd_mail_items.id) is stable
+ * across restarts. Errors: ENOENT (unknown item), EACCES (the agent is not in the item's
+ * group, or does not hold it), EBUSY (taken by someone else, or the agent has a call or
+ * another e-mail), EALREADY (the case was answered), EPERM (the agent is logged out of
+ * the queue; releasing an item that waits). */
+
+/* mail_intake's observer (arg: the host): a new incoming message was stored on the case:
+ * its e-mail item is queued unless one is open (waiting, or held by an agent, who sees
+ * the new message on the case). */
+void acd_host_mail_stored(int64_t case_id, int64_t message_row, void *arg);
+/* The case was answered: its item is done (an agent working it is free again). */
+int acd_host_mail_answered(struct acd_host *h, int64_t case_id, int64_t now_ms);
+/* Take (or accept the offer of) an item; release (decline, or put back) one. */
+int acd_host_mail_take(struct acd_host *h, int64_t item, uint32_t agent, int64_t now_ms);
+int acd_host_mail_release(struct acd_host *h, int64_t item, uint32_t agent, int64_t now_ms);
+/* {"items":[…]}: the group's waiting items, first due first. ENOENT: unknown group. */
+int acd_host_mail_queue_json(struct acd_host *h, uint32_t group, int64_t now_ms, json_t **out);
+/* One item as the desk shows it (with "state": waiting, offered, taken, done). */
+int acd_host_mail_item_json(struct acd_host *h, int64_t item, int64_t now_ms, json_t **out);
+/* Whether the user is a member of the group (user_groups). */
+bool acd_host_mail_member(struct acd_host *h, int64_t user, int64_t group);
+/* An agent's channels (enum acd_channel bits), stored and given to the engine. EINVAL;
+ * ENOENT: no such user. */
+int acd_host_agent_channels(struct acd_host *h, uint32_t agent, unsigned channels);
 
 /* Write the rollups of the last day to the database (also done every 15 minutes). */
 int acd_host_store_rollups(struct acd_host *h, int64_t now_ms);

@@ -7,6 +7,7 @@
 
 #include "acdhost/acd_store.h"
 #include "acdhost/acd_host_int.h"
+#include "acdhost/acd_mail_int.h"
 #include "acd/acd_stats.h"
 #include "base/calendar.h"
 #include "store/db.h"
@@ -80,7 +81,7 @@ int acd_store_migrate(struct db *db)
 	if (!err)
 		err = db_migrate(db, "acd_lang", lang_migrations,
 		                 sizeof(lang_migrations) / sizeof(lang_migrations[0]));
-	return err;
+	return err ? err : acd_mail_store_migrate(db); /* e-mail in the queue: acd_mail_store.c */
 }
 
 /* ======================================================================

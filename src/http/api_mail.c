@@ -6,6 +6,7 @@
 
 #include <microhttpd.h>
 
+#include "acdhost/acd_host.h"
 #include "http/http_int.h"
 #include "mail/mail.h"
 #include "mail/mail_net.h"
@@ -168,6 +169,8 @@ static int answer(struct req *r)
 	if (err)
 		return mail_error(r, err, "ärende", "case", r->params[0]);
 	mail_net_kick(r->app->mail); /* sent once the request's batch is committed */
+	if (r->app->acd)             /* the case's e-mail item in the queue is done */
+		(void)acd_host_mail_answered(r->app->acd, r->params[0], acd_now_ms());
 	return resp_json(r, 201, row);
 }
 

@@ -71,6 +71,13 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/displays", "Issue a display login (its token shown once)", "Display"},
         {"GET", "/api/v1/displays", "Display logins (never their tokens)", NULL},
         {"DELETE", "/api/v1/displays/{id}", "Revoke a display login", NULL},
+        {"PUT", "/api/v1/acd/agents/{id32}/channels", "An agent's channels (voice, email)", NULL},
+        {"GET", "/api/v1/mail/queue", "A group's e-mail waiting for an agent, first due first",
+         NULL},
+        {"GET", "/api/v1/mail/items/{id}", "An e-mail item of the queue", NULL},
+        {"POST", "/api/v1/mail/items/{id}/take", "Take an e-mail (or accept its offer)", NULL},
+        {"POST", "/api/v1/mail/items/{id}/release", "Put an e-mail back (or decline its offer)",
+         NULL},
 };
 
 /* The schemas named above, as JSON text. */

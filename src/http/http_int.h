@@ -178,6 +178,7 @@ extern const struct route api_desk_routes[];
 extern const struct route api_tel_routes[];
 extern const struct route api_wfm_routes[];
 extern const struct route api_mail_routes[];
+extern const struct route api_mail_acd_routes[];
 extern const struct route api_case_life_routes[];
 
 /* --- the case's version (api_case_life.c) --- */
@@ -280,6 +281,8 @@ int sse_hub_alloc(struct sse_hub **hp);
 void sse_hub_close_all(struct sse_hub *hub);
 void sse_hub_free(struct sse_hub *hub);
 size_t sse_hub_count(const struct sse_hub *hub);
+/* Who runs libmicrohttpd when a stream is woken outside a request (server.c). */
+void sse_hub_set_kick(struct sse_hub *hub, void (*kick)(void *arg), void *arg);
 /* Answer r with a stream that receives the queue's notes meant for r->who. */
 int sse_open(struct req *r, struct sse_hub *hub);
 /* The queue host's listener: fans its notes out to the streams (arg = the hub). */

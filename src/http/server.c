@@ -214,6 +214,15 @@ static void mhd_tmr_h(void *arg)
 	lag_note(arg, t0);
 }
 
+/* An event stream was woken: run libmicrohttpd from a zero timer (never inside run_mhd). */
+static void sse_kick_h(void *arg)
+{
+	struct http *h = arg;
+
+	if (!h->in_run && !h->stopping)
+		tmr_start(&h->tmr, 0, mhd_tmr_h, h);
+}
+
 static void mhd_fd_h(int flags, void *arg)
 {
 	struct lag_mark t0 = lag_start();
@@ -951,6 +960,7 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		free(h);
 		return err;
 	}
+	sse_hub_set_kick(h->sse, sse_kick_h, h);
 	err = workers_alloc(&h->workers, WORKERS);
 	if (!err) {
 		err = workers_alloc(&h->net, NET_WORKERS);

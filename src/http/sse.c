@@ -40,6 +40,8 @@ struct sse_hub {
 	struct sse_stream *head; /* open streams */
 	struct tmr ping;         /* comment lines keep proxies and dead peers honest */
 	size_t count;
+	void (*kick)(void *arg); /* makes the server run libmicrohttpd soon (NULL: none) */
+	void *kick_arg;
 };
 
 static void wake(struct sse_stream *s)
@@ -47,6 +49,10 @@ static void wake(struct sse_stream *s)
 	if (s->suspended) {
 		s->suspended = false;
 		MHD_resume_connection(s->conn);
+		/* With the loop's own epoll a resumed connection is served at the next
+		 * MHD_run: a push from outside a request (a timer, mail intake) asks for one. */
+		if (s->hub && s->hub->kick)
+			s->hub->kick(s->hub->kick_arg);
 	}
 }
 
@@ -175,6 +181,12 @@ void sse_hub_free(struct sse_hub *hub)
 	free(hub);
 }
 
+void sse_hub_set_kick(struct sse_hub *hub, void (*kick)(void *arg), void *arg)
+{
+	hub->kick = kick;
+	hub->kick_arg = arg;
+}
+
 size_t sse_hub_count(const struct sse_hub *hub)
 {
 	return hub ? hub->count : 0;
@@ -261,6 +273,16 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_actio
 				        act); /* once, for the first stream that hears it */
 			if (aj)
 				push_event(s, "action", aj);
+			break;
+		case ACD_NOTE_MAIL:
+			/* The agent offered an e-mail hears it like a call offer; admins
+			 * (test drivers) hear every one. */
+			if ((id && s->who.id == (int64_t)id) || s->who.role == ROLE_ADMIN)
+				push_event(s,
+				           act->kind == ACD_ACT_MAIL_OFFER
+				                   ? "email_offer"
+				                   : "email_offer_cancelled",
+				           json);
 			break;
 		}
 	}

@@ -61,6 +61,14 @@ struct mail_seen_key {
 int mail_intake(struct db *db, int64_t mailbox_id, const char *raw, size_t len, int64_t now,
                 const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row);
 
+/* Told after mail_intake committed a new incoming message (its own commit: a caller's
+ * outer transaction may still be open, and the observer's writes join it): the case and
+ * the message's row. `lotsen serve` sets the queue host here (acd_host_mail_stored); one
+ * per process, NULL for none. */
+typedef void(mail_stored_h)(int64_t case_id, int64_t message_row, void *arg);
+void mail_set_stored_observer(mail_stored_h *h, void *arg);
+void mail_stored_notify(int64_t case_id, int64_t message_row);
+
 /* What mail_intake did, for counts (the import's summary, the fetcher's log). */
 struct mail_intake_info {
 	bool threaded;     /* joined an existing case (else a new case was opened) */

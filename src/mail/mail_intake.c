@@ -456,6 +456,8 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
 	}
 	if (!err)
 		err = db_commit(db);
+	if (!err)
+		mail_stored_notify(*case_id, *message_row);
 out:
 	if (err) {
 		db_rollback(db);

@@ -1860,6 +1860,9 @@ static void act_run(struct tel *t, const struct acd_action *a)
 	case ACD_ACT_FORWARD:
 		tel_call_forward(c, a->number);
 		break;
+	case ACD_ACT_MAIL_OFFER: /* e-mail items are the desk's, never a SIP call */
+	case ACD_ACT_MAIL_CANCEL:
+		break;
 	}
 	mem_deref(c);
 }

@@ -4,6 +4,7 @@
 // the citizen looked up as they are typed, the category's checklist right there), the
 // knowledge base, the switchboard's directory, urgent notices and the agent's own figures.
 import { api, apiKeepalive, requireSession, logout, initLang, applyLang, t, el, seconds, ApiError, roleName } from './api.js';
+import { initMail, mailStream, renderMail } from './agent_mail.js';
 
 const s = requireSession();
 const $ = (id) => document.getElementById(id);
@@ -41,7 +42,9 @@ const REFRESH_MS = 60000; // own figures are polled; notices too, besides the st
 function renderState() {
 	const a = desk.agent;
 	if (!a) return;
-	const name = STATES[a.state] ? t(...STATES[a.state]) : a.state;
+	const MAIL_STATES = { offered: ['E-post erbjuds', 'E-mail offered'], talking: ['Arbetar med e-post', 'Working on an e-mail'] };
+	const name = a.email_item_id && MAIL_STATES[a.state] ? t(...MAIL_STATES[a.state])
+		: STATES[a.state] ? t(...STATES[a.state]) : a.state;
 	const reason = a.state === 'paused' && a.pause_reason && REASONS[a.pause_reason]
 		? ' (' + t(...REASONS[a.pause_reason]) + ')' : '';
 	$('state').textContent = name + reason;
@@ -410,6 +413,7 @@ function connect() {
 	// An urgent notice was published, changed or withdrawn: the event carries only its id,
 	// the notices endpoint decides what this agent sees.
 	es.addEventListener('notice', () => loadNotices());
+	mailStream(es, s.user.id);
 	es.addEventListener('error', () => {
 		// EventSource reconnects by itself; CLOSED means the server refused (token gone).
 		if (es.readyState === EventSource.CLOSED)
@@ -749,6 +753,7 @@ async function start() {
 		renderCall();
 		renderToday();
 		renderChecklist(false);
+		renderMail();
 	});
 	$('sign-out').addEventListener('click', logout);
 	$('btn-login').addEventListener('click', () => setState('logged_in'));
@@ -783,7 +788,7 @@ async function start() {
 		desk.agreements = agreements.items;
 		for (const c of clients.items) desk.clients.set(c.id, c.name);
 		$('f-group').replaceChildren(...desk.me.groups.map((g) => option(g.group_id, g.name)));
-		await Promise.all([loadCategories(), loadNotices(), loadToday()]);
+		await Promise.all([loadCategories(), loadNotices(), loadToday(), initMail(desk.me.groups, desk.agent)]);
 		setInterval(() => {
 			loadNotices();
 			loadToday();
