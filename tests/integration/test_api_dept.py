@@ -302,6 +302,15 @@ class DeptTest(ServerTest):
             ("DELETE", "/api/v1/attachments/987654", None, staff),
             ("POST", f"/api/v1/cases/{h['id']}/attachments?filename=a.txt", None, staff),
             ("GET", "/api/v1/client_units", None, staff),
+            # reports for group leads, legal holds, price classes (issue 15, 18)
+            ("GET", "/api/v1/reports/period?period=bogus", None,
+             {"group_lead", "manager", "admin", "client_viewer"}),
+            ("GET", "/api/v1/holds", None, {"manager", "admin"}),
+            ("POST", f"/api/v1/cases/{c['id']}/hold", {"reason": ""}, {"admin"}),
+            ("DELETE", "/api/v1/cases/987654/hold", None, {"admin"}),
+            ("GET", "/api/v1/price_classes", None, staff),
+            ("POST", "/api/v1/price_classes", {"name": ""}, {"manager", "admin"}),
+            ("PATCH", "/api/v1/price_classes/987654", {"name": ""}, {"manager", "admin"}),
         ]
         for method, path, body, allowed in routes:
             r = self.srv.request(method, path, body)
