@@ -10,7 +10,10 @@
 
 static struct domain_ref hold_ref(struct req *r)
 {
-	return (struct domain_ref){"case", "inget ärende", "case", r->params[0],
+	return (struct domain_ref){"case",
+	                           "inget ärende",
+	                           "case",
+	                           r->params[0],
 	                           "Bara administratörer kan sätta eller häva en bevarandeorder.",
 	                           "Only administrators may set or release a legal hold."};
 }
@@ -61,8 +64,12 @@ static int hold_set(struct req *r)
 /* DELETE /api/v1/cases/{id}/hold: 204; 404 when the case has no hold in force. */
 static int hold_release(struct req *r)
 {
-	struct domain_ref ref = {"legal hold", "ingen bevarandeorder på ärendet",
-	                         "legal hold on case", r->params[0], NULL, NULL};
+	struct domain_ref ref = {"legal hold",
+	                         "ingen bevarandeorder på ärendet",
+	                         "legal hold on case",
+	                         r->params[0],
+	                         NULL,
+	                         NULL};
 	int err = retention_hold_release_case(r->app->db, &r->who, r->params[0], r->now);
 
 	if (err)
