@@ -2,6 +2,7 @@
 legal holds set, listed and released by route (and kept by the retention run), price
 classes created, edited and retired, each route per role."""
 import datetime
+import shutil
 import subprocess
 import urllib.request
 import zoneinfo
@@ -104,7 +105,14 @@ class LeadReportTest(ServerTest):
                 f"&format={fmt}", headers={"Authorization": "Bearer " + self.token("lead.aldre")})
             with urllib.request.urlopen(req, timeout=60) as r:
                 self.assertEqual(r.status, 200, fmt)
-                self.assertTrue(r.read().startswith(head), fmt)
+                body = r.read()
+                self.assertTrue(body.startswith(head), fmt)
+            if fmt == "pdf" and shutil.which("pdftotext"):
+                # the PDF has the category and sub-unit tables, as the CSV and XLSX
+                text = subprocess.run(["pdftotext", "-", "-"], input=body, capture_output=True,
+                                      timeout=60).stdout.decode("utf-8")
+                self.assertIn("Kategori", text)
+                self.assertIn("Förvaltningens underenhet", text)
 
 
 class HoldTest(ServerTest):

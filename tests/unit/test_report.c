@@ -889,6 +889,12 @@ static void test_pdf(void **state)
 	for (p = buf; (p = memmem(p, (size_t)(buf + n - p), "/Type /Page", 11)); p += 11)
 		pages += p[11] != 's';
 	assert_true(pages >= 1);
+	/* tagged: a structure tree with the headings and the breakdown tables (among them the
+	 * category and sub-unit tables) */
+	assert_non_null(memmem(buf, (size_t)n, "/StructTreeRoot", 15));
+	assert_non_null(memmem(buf, (size_t)n, "/Marked true", 12));
+	assert_non_null(memmem(buf, (size_t)n, "/S /Table", 9));
+	assert_non_null(memmem(buf, (size_t)n, "/S /H1", 6));
 	free(buf);
 
 	pdf_busy_hours(f, path);
