@@ -65,6 +65,7 @@ class WebReportsTest(ServerTest):
             "SELECT g.name FROM groups g JOIN user_groups u ON u.group_id = g.id WHERE u.user_id = ?", uid)}
         others = {n for (n,) in self.srv.sql(
             "SELECT name FROM groups WHERE id NOT IN (SELECT group_id FROM user_groups WHERE user_id = ?)", uid)}
+        self.assertTrue(r["leadLink1366"])
         for size in ("lead1366", "lead390"):
             x = r[size]
             self.assertTrue(x["groupRowVisible"], size)

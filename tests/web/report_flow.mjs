@@ -74,6 +74,11 @@ async function leadFlow(browser) {
 			hasTouch: w < 500, acceptDownloads: true });
 		const page = await login(ctx, 'lead.aldre', 'lead');
 		await page.waitForURL((u) => !/\/(index\.html)?$/.test(u.pathname));
+		// a lead finds the reports from the lead view (agent desktop → Ledning → Rapporter)
+		if (w === 1366) {
+			await page.goto(`${base}/lead.html`);
+			result.leadLink1366 = await page.isVisible('a[href="rapporter.html"]');
+		}
 		const shown = await show(page);
 		const extra = await page.evaluate(() => ({
 			groups: [...document.querySelectorAll('#f-groups label')].map((l) => l.textContent.trim()),
