@@ -939,9 +939,8 @@ static int collect_hours_and_months(struct db *db, const struct report_period *p
 	                           " WHERE group_id = ? AND start_ms >= ? AND start_ms < ?"
 	                           " AND offered > 0";
 	static const char q_sat[] =
-	        "SELECT t_ms, answer FROM tel_survey_answers"
-	        " WHERE prompt = ? AND t_ms >= ? AND t_ms < ? AND answer BETWEEN 1 AND 5"
-	        " AND group_id = ?";
+	        "SELECT t_ms, answer, group_id FROM tel_survey_answers"
+	        " WHERE prompt = ? AND t_ms >= ? AND t_ms < ? AND answer BETWEEN 1 AND 5";
 	const struct {
 		struct report_row *v;
 		size_t n;
@@ -987,29 +986,44 @@ static int collect_hours_and_months(struct db *db, const struct report_period *p
 			err = EIO;
 			break;
 		}
-		err = db_prepare(db, &s, q_sat, true);
-		if (err)
-			break;
-		stmt_bind_text(s, 1, REPORT_SATISFACTION_PROMPT);
-		stmt_bind_int(s, 2, p->from * 1000);
-		stmt_bind_int(s, 3, p->to * 1000);
-		stmt_bind_int(s, 4, g.v[i].id);
-		hour = -1;
-		while ((rc = stmt_step(s)) == DB_ROW) {
-			int64_t t = stmt_int(s, 0) / 1000;
-			int64_t at;
+	}
+	/* the answers of the period in one scan (the covering index's time order), kept for
+	 * the report's groups */
+	if (!err) {
+		int64_t hour = -1, last_g = 0;
+		bool last_in = false;
+		struct local_time lt = {0};
+		struct stmt *s;
 
-			if (t / 3600 != hour) {
-				hour = t / 3600;
-				calendar_local_from_utc(t, &lt);
+		err = db_prepare(db, &s, q_sat, true);
+		if (!err) {
+			stmt_bind_text(s, 1, REPORT_SATISFACTION_PROMPT);
+			stmt_bind_int(s, 2, p->from * 1000);
+			stmt_bind_int(s, 3, p->to * 1000);
+			while ((rc = stmt_step(s)) == DB_ROW) {
+				int64_t t = stmt_int(s, 0) / 1000, grp = stmt_int(s, 2), at;
+
+				if (grp != last_g || !last_g) {
+					last_g = grp;
+					last_in = false;
+					for (size_t i = 0; i < g.n && !last_in; i++)
+						last_in = g.v[i].id == grp;
+				}
+				if (!last_in)
+					continue;
+				if (t / 3600 != hour) {
+					hour = t / 3600;
+					calendar_local_from_utc(t, &lt);
+				}
+				at = (int64_t)(lt.date.y - p->first.y) * 12 +
+				     (lt.date.m - p->first.m);
+				if (at >= 0 && (size_t)at < nmonths)
+					months[at].n[stmt_int(s, 1)]++;
 			}
-			at = (int64_t)(lt.date.y - p->first.y) * 12 + (lt.date.m - p->first.m);
-			if (at >= 0 && (size_t)at < nmonths)
-				months[at].n[stmt_int(s, 1)]++;
+			stmt_done(s);
+			if (rc != DB_DONE)
+				err = EIO;
 		}
-		stmt_done(s);
-		if (rc != DB_DONE)
-			err = EIO;
 	}
 	for (int h = 0; h < 24; h++)
 		rep->sl_hours[h].service_level_60 =
