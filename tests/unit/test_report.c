@@ -1202,6 +1202,21 @@ static void test_lead_groups_and_charts(void **state)
 	INT_AT(o, "totals.satisfaction.distribution.3", 2);
 	assert_int_equal(json_array_size(at(o, "group_ids")), 0);
 	json_decref(o);
+	{ /* the same as CSV tables, for Excel and screen readers */
+		char *csv = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&csv, &len);
+
+		assert_non_null(mf);
+		assert_int_equal(report_monthly_csv(rep, mf), 0);
+		fclose(mf);
+		assert_non_null(strstr(csv, "Period;Timme;Erbjudna;Besvarade inom 60 s;"));
+		assert_non_null(strstr(csv, "\r\n2026-T1;10;10;6;60,0\r\n"));
+		assert_non_null(strstr(csv, "\r\n2026-T1;05;0;0;\r\n"));
+		assert_non_null(strstr(csv, "\r\n2026-03;6;1;1;1;1;2;66,7;50,0\r\n"));
+		assert_non_null(strstr(csv, "\r\n2026-01;0;0;0;0;0;0;;\r\n"));
+		free(csv);
+	}
 	report_free(rep);
 
 	/* The lead of group 2 without a filter: group 2's cases 5, 6 and 10, its calls (offered
