@@ -751,6 +751,15 @@ static const struct field category_fields[] = {
         {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
 };
 
+/* Named price classes ("enkel", "komplex"): an agreement prices them under
+ * prices.classes, a category names one (price_class); retired by active false. The table
+ * is the report module's (report_rollup.c, migration 4). */
+static const struct field price_class_fields[] = {
+        {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 1, 60, NULL},
+        {"description", FT_TEXT, 0, NULL, NULL, 0, 400, NULL},
+        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+};
+
 static const struct field agreement_fields[] = {
         {"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
         {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
@@ -887,9 +896,23 @@ static const struct resource r_users = {
         "users",     "users", "användaren", "user",        user_fields, N(user_fields), USERS_READ,
         ADMIN_WRITE, true,    "username",   user_validate, user_write,  user_read,      NULL};
 
+static const struct resource r_price_classes = {"price_classes",
+                                                "price_classes",
+                                                "prisklassen",
+                                                "price class",
+                                                price_class_fields,
+                                                N(price_class_fields),
+                                                ROLES_STAFF,
+                                                ROLE_ADMIN | ROLE_MANAGER,
+                                                false,
+                                                "name",
+                                                NULL,
+                                                NULL,
+                                                NULL,
+                                                NULL};
 const struct resource *const resources[] = {
-        &r_units,      &r_groups,     &r_closures, &r_clients,      &r_contacts, &r_categories,
-        &r_agreements, &r_boundaries, &r_users,    &r_client_units, NULL,
+        &r_units,      &r_groups,     &r_closures, &r_clients,      &r_contacts,      &r_categories,
+        &r_agreements, &r_boundaries, &r_users,    &r_client_units, &r_price_classes, NULL,
 };
 
 const struct resource *resource_find(const char *name)

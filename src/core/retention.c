@@ -541,6 +541,44 @@ int retention_hold_release(struct db *db, const struct principal *who, int64_t h
 	return err;
 }
 
+int retention_hold_case(struct db *db, const struct principal *who, int64_t case_id,
+                        const char *reason, int64_t now, int64_t *id)
+{
+	if (!db || !who || !id || case_id <= 0)
+		return EINVAL;
+	if (who->role != ROLE_ADMIN && who->role != ROLE_MANAGER)
+		return EPERM;
+	if (db_scalar_int(db,
+	                  "SELECT EXISTS(SELECT 1 FROM legal_holds WHERE case_id = ?"
+	                  " AND released_at IS NULL)",
+	                  case_id) == 1)
+		return EEXIST;
+	return retention_hold_set(db, who, case_id, 0, reason, now, id);
+}
+
+int retention_hold_release_case(struct db *db, const struct principal *who, int64_t case_id,
+                                int64_t now)
+{
+	int64_t id;
+	int err = 0, n = 0;
+
+	if (!db || !who)
+		return EINVAL;
+	if (who->role != ROLE_ADMIN && who->role != ROLE_MANAGER)
+		return EPERM;
+	/* one at a time: each release is its own audited transaction */
+	while (!err && (id = db_scalar_int(db,
+	                                   "SELECT COALESCE(MIN(id), 0) FROM legal_holds"
+	                                   " WHERE case_id = ? AND released_at IS NULL",
+	                                   case_id)) > 0) {
+		err = retention_hold_release(db, who, id, now);
+		n++;
+	}
+	if (id < 0 && !err)
+		err = EIO;
+	return err ? err : n ? 0 : ENOENT;
+}
+
 int retention_holds(struct db *db, json_t **items)
 {
 	struct stmt *s;

@@ -65,6 +65,14 @@ int retention_hold_set(struct db *db, const struct principal *who, int64_t case_
 /* Release a hold: ENOENT when there is no such hold in force. Audited. */
 int retention_hold_release(struct db *db, const struct principal *who, int64_t hold_id,
                            int64_t now);
+/* A case's hold over HTTP: EEXIST when the case is held already, else as
+ * retention_hold_set. */
+int retention_hold_case(struct db *db, const struct principal *who, int64_t case_id,
+                        const char *reason, int64_t now, int64_t *id);
+/* Release every hold in force on case `case_id`: ENOENT when the case has none (or there is
+ * no such case), EPERM as retention_hold_release. Audited, one entry per hold. */
+int retention_hold_release_case(struct db *db, const struct principal *who, int64_t case_id,
+                                int64_t now);
 /* The holds in force as [{"id","case_id","citizen_id","reason","set_by","set_at"}]. */
 int retention_holds(struct db *db, json_t **items);
 

@@ -35,7 +35,23 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/kb/articles", "Write a knowledge-base article", "KbArticle"},
         {"GET", "/api/v1/kb/articles/{id}", "A knowledge-base article", "KbArticle"},
         {"PATCH", "/api/v1/kb/articles/{id}", "Change an article (a new version)", "KbArticle"},
-        {"GET", "/api/v1/reports/period", "The period report", NULL},
+        {"GET", "/api/v1/reports/period",
+         "The period report (period, client_id, client_unit_id, category_id, group=ID repeated"
+         " or comma list; a group lead: only groups they lead, theirs when none is named;"
+         " format json|csv|xlsx|pdf)",
+         "PeriodReport"},
+        {"POST", "/api/v1/cases/{id}/hold", "Set a legal hold on a case (admin): {reason}",
+         "LegalHold"},
+        {"DELETE", "/api/v1/cases/{id}/hold", "Release the case's legal hold (admin)", NULL},
+        {"GET", "/api/v1/holds", "The legal holds in force (admin, manager); audited",
+         "LegalHoldList"},
+        {"GET", "/api/v1/price_classes", "Price classes an agreement may price", NULL},
+        {"POST", "/api/v1/price_classes", "Create a price class (admin, manager)", "PriceClass"},
+        {"GET", "/api/v1/price_classes/{id}", "A price class, with its ETag", "PriceClass"},
+        {"PATCH", "/api/v1/price_classes/{id}",
+         "Change or retire (active false) a price class (If-Match: the ETag)", "PriceClass"},
+        {"PUT", "/api/v1/price_classes/{id}", "Change a price class (If-Match: the ETag)",
+         "PriceClass"},
         {"GET", "/api/v1/users", "Users", NULL},
         {"POST", "/api/v1/users", "Create a user", "User"},
         {"GET", "/api/v1/users/{id}", "A user, with its ETag", "User"},
@@ -161,7 +177,41 @@ static const char schemas[] =
         "\"oldest_received_at\":{\"type\":[\"integer\",\"null\"]}}},"
         "\"at\":{\"type\":\"integer\"}}},"
         "\"Client\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"}}}"
+        "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"}}},"
+        "\"PriceClass\":{\"type\":\"object\",\"properties\":{"
+        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+        "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":60},"
+        "\"description\":{\"type\":[\"string\",\"null\"],\"maxLength\":400},"
+        "\"active\":{\"type\":\"boolean\"}},\"required\":[\"name\"]},"
+        "\"LegalHold\":{\"type\":\"object\",\"properties\":{"
+        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+        "\"case_id\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},"
+        "\"citizen_id\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},"
+        "\"reason\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1000},"
+        "\"set_by\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},"
+        "\"set_at\":{\"type\":\"integer\",\"readOnly\":true}},\"required\":[\"reason\"]},"
+        "\"LegalHoldList\":{\"type\":\"object\",\"properties\":{"
+        "\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/LegalHold\"}},"
+        "\"total\":{\"type\":\"integer\"}}},"
+        "\"PeriodReport\":{\"type\":\"object\",\"properties\":{"
+        "\"period\":{\"type\":\"string\"},\"kind\":{\"type\":\"string\"},"
+        "\"group_ids\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},"
+        "\"description\":\"the groups the report is narrowed to (a lead's: theirs)\"},"
+        "\"rows\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+        "\"totals\":{\"type\":\"object\"},\"breakdowns\":{\"type\":\"object\"},"
+        "\"busy_hours\":{\"type\":\"object\",\"properties\":{\"days\":{\"type\":\"integer\"},"
+        "\"offered\":{\"type\":\"array\",\"description\":\"7 weekdays (Monday first) x 24 "
+        "hours\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}}},"
+        "\"service_level_hours\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+        "\"properties\":{\"hour\":{\"type\":\"integer\"},\"offered\":{\"type\":\"integer\"},"
+        "\"answered_60\":{\"type\":\"integer\"},"
+        "\"service_level_60\":{\"type\":[\"number\",\"null\"]}}}},"
+        "\"satisfaction_months\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+        "\"properties\":{\"month\":{\"type\":\"string\"},\"answers\":{\"type\":\"integer\"},"
+        "\"distribution\":{\"type\":\"array\",\"description\":\"answers 1..5\","
+        "\"items\":{\"type\":\"integer\"}},"
+        "\"share_3_5\":{\"type\":[\"number\",\"null\"]},"
+        "\"share_4_5\":{\"type\":[\"number\",\"null\"]}}}}}}"
         "}";
 
 static const struct op_doc *doc_of(const char *method, const char *pattern)

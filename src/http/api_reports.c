@@ -35,6 +35,47 @@ static int csv_of(const struct report *rep, const json_t *invoice, char **buf, s
 	return err;
 }
 
+/* `group=ID`, repeated or a comma list ("group=3&group=7", "group=3,7"): each a positive id,
+ * at most REPORT_MAX_GROUPS, duplicates once. */
+struct group_arg {
+	struct report_filter *f;
+	bool bad;
+};
+
+static enum MHD_Result group_h(void *arg, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+	struct group_arg *g = arg;
+	const char *p = value ? value : "";
+
+	(void)kind;
+	if (strcmp(key, "group") != 0)
+		return MHD_YES;
+	do {
+		char *end;
+		long long v;
+		bool seen = false;
+
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (end == p || errno || v <= 0 || (*end && *end != ',')) {
+			g->bad = true;
+			return MHD_NO;
+		}
+		for (int i = 0; i < g->f->ngroups; i++)
+			seen |= g->f->group_ids[i] == v;
+		if (!seen) {
+			if (g->f->ngroups == REPORT_MAX_GROUPS) {
+				g->bad = true;
+				return MHD_NO;
+			}
+			g->f->group_ids[g->f->ngroups++] = v;
+		}
+		p = *end ? end + 1 : end;
+	} while (*p);
+	return MHD_YES;
+}
+
 /* A report is computed, and its file made in memory, on a read worker: what it needs is
  * copied here from the request. */
 struct report_job {
@@ -108,9 +149,11 @@ static void report_answer_h(struct req *r, void *arg)
 		resp_error(
 		        r, 404, "not-found", L(r, "Finns inte", "Not found"), "%s",
 		        L(r,
-		          "Kategorin eller underenheten (category_id, client_unit_id) finns inte.",
-		          "The category or sub-unit (category_id, client_unit_id) does not "
-		          "exist."));
+		          "Kategorin, underenheten eller svarsgruppen (category_id, "
+		          "client_unit_id, "
+		          "group) finns inte.",
+		          "The category, sub-unit or response group (category_id, client_unit_id, "
+		          "group) does not exist."));
 	} else if (j->err) {
 		resp_store_error(r, j->err, "report");
 	} else if (j->format != FMT_JSON) {
@@ -130,6 +173,10 @@ static void report_answer_h(struct req *r, void *arg)
 
 static int forbidden(struct req *r)
 {
+	if (r->who.role == ROLE_GROUP_LEAD)
+		return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
+		                  L(r, "Du kan bara se rapporter för de svarsgrupper du leder.",
+		                    "You may only see reports for the response groups you lead."));
 	return resp_error(r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
 	                  L(r, "Du kan bara se rapporter för din egen förvaltning.",
 	                    "You may only see reports for your own department."));
@@ -185,6 +232,21 @@ static int report_send(struct req *r, enum report_what what, const char *name)
 	if (what != WHAT_INVOICE && (req_query_int(r, "category_id", &filter.category_id) ||
 	                             req_query_int(r, "client_unit_id", &filter.client_unit_id)))
 		return 0;
+	if (what != WHAT_INVOICE) {
+		struct group_arg g = {&filter, false};
+
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, group_h, &g);
+		if (g.bad)
+			return req_query_bad(
+			        r, "group", "%s",
+			        L(r,
+			          "ska vara svarsgruppers id (heltal > 0), upprepat eller "
+			          "kommaseparerat, högst 64",
+			          "must be response group ids (integers > 0), repeated or "
+			          "comma-separated, at most 64"));
+	} else if (r->who.role == ROLE_GROUP_LEAD) {
+		return forbidden(r);
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return resp_store_error(r, ENOMEM, "report");
@@ -297,7 +359,7 @@ static int reports_invoice(struct req *r)
 const struct route api_report_routes[] = {
         {"GET", "/api/v1/reports/monthly", ROLES_REPORTS, reports_monthly},
         {"GET", "/api/v1/reports/invoice", ROLES_REPORTS, reports_invoice},
-        {"GET", "/api/v1/reports/period", ROLES_REPORTS, reports_period},
+        {"GET", "/api/v1/reports/period", ROLES_REPORTS | ROLE_GROUP_LEAD, reports_period},
         {"GET", "/api/v1/reports/stored", ROLES_REPORTS, reports_stored_list},
         {"GET", "/api/v1/reports/stored/{id}", ROLES_REPORTS, reports_stored_get},
         {NULL, NULL, 0, NULL},

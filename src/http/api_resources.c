@@ -309,10 +309,10 @@ static int res_update(struct req *r)
 	}
 
 const struct route api_resource_routes[] = {
-        RESOURCE_ROUTES("units"),      RESOURCE_ROUTES("groups"),
-        RESOURCE_ROUTES("closures"),   RESOURCE_ROUTES("clients"),
-        RESOURCE_ROUTES("contacts"),   RESOURCE_ROUTES("categories"),
-        RESOURCE_ROUTES("agreements"), RESOURCE_ROUTES("boundaries"),
-        RESOURCE_ROUTES("users"),      RESOURCE_ROUTES("client_units"),
-        {NULL, NULL, 0, NULL},
+        RESOURCE_ROUTES("units"),         RESOURCE_ROUTES("groups"),
+        RESOURCE_ROUTES("closures"),      RESOURCE_ROUTES("clients"),
+        RESOURCE_ROUTES("contacts"),      RESOURCE_ROUTES("categories"),
+        RESOURCE_ROUTES("agreements"),    RESOURCE_ROUTES("boundaries"),
+        RESOURCE_ROUTES("users"),         RESOURCE_ROUTES("client_units"),
+        RESOURCE_ROUTES("price_classes"), {NULL, NULL, 0, NULL},
 };

@@ -172,6 +172,7 @@ extern const struct route api_case_routes[];
 extern const struct route api_acd_routes[];
 extern const struct route api_kb_routes[];
 extern const struct route api_report_routes[];
+extern const struct route api_hold_routes[];
 extern const struct route api_public_routes[];
 extern const struct route api_call_routes[];
 extern const struct route api_desk_routes[];

@@ -8,13 +8,18 @@
 
 #include "http/http_int.h"
 
+/* clang-format off */
 const struct route *const router_tables[] = {
-        api_auth_routes,      api_resource_routes,  api_case_routes,       api_acd_routes,
-        api_kb_routes,        api_report_routes,    api_public_routes,     api_call_routes,
-        api_desk_routes,      api_tel_routes,       api_wfm_routes,        api_mail_routes,
-        api_case_life_routes, api_sso_routes,       api_mail_admin_routes, api_metrics_routes,
-        api_openapi_routes,   api_wallboard_routes, api_mail_acd_routes,   NULL,
+        api_auth_routes,      api_resource_routes, api_case_routes,
+        api_acd_routes,       api_kb_routes,       api_report_routes,
+        api_public_routes,    api_call_routes,     api_desk_routes,
+        api_tel_routes,       api_wfm_routes,      api_mail_routes,
+        api_case_life_routes, api_sso_routes,      api_mail_admin_routes,
+        api_metrics_routes,   api_openapi_routes,  api_hold_routes,
+        api_wallboard_routes, api_mail_acd_routes,
+        NULL,
 };
+/* clang-format on */
 
 /* Match "/api/v1/cases/{id}" against a path, collecting numeric parameters. An id that
  * does not fit its kind matches nothing (404): {id} is 64 bits, {id32} 32 bits. */

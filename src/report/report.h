@@ -80,6 +80,7 @@ struct report_calls {
 /* The satisfaction question's answers (REPORT_SATISFACTION_PROMPT). */
 struct report_sat {
 	int64_t answers;  /* answers 1–5 */
+	int64_t dist[5];  /* dist[a - 1]: answers a (1–5), the distribution */
 	double share_3_5; /* share of answers 3–5; NAN: no answers */
 	double share_4_5; /* share of answers 4–5 */
 	double index;     /* SKR's 0–100 index (1→0 … 5→100), 2 decimals */
@@ -188,9 +189,27 @@ int64_t report_working_seconds(int64_t from, int64_t to);
 /* What a period report may be narrowed to besides the client: one category, one sub-unit
  * of the department (client_units). 0: not narrowed. Cases only: the queue's call figures
  * and the survey answers are per group and stay as they are. */
+#define REPORT_MAX_GROUPS 64 /* response groups a report may be narrowed to */
 struct report_filter {
 	int64_t category_id;
 	int64_t client_unit_id;
+	/* Response groups (a group lead's view): the cases, calls, survey answers and e-mail
+	 * of these groups only. ngroups 0: not narrowed by group. */
+	int64_t group_ids[REPORT_MAX_GROUPS];
+	int ngroups;
+};
+
+/* The satisfaction question's answers in one Stockholm month of the period. */
+struct report_sat_month {
+	char month[12];        /* "YYYY-MM" */
+	struct report_sat sat; /* answers, distribution, shares */
+};
+
+/* Service level by the hour of the day (Stockholm), over the period and the listed
+ * groups' queues: offered, answered within 60 s and their ratio (NAN: nothing offered). */
+struct report_sl_hour {
+	int64_t offered, answered_60;
+	double service_level_60;
 };
 
 struct report {
@@ -203,6 +222,9 @@ struct report {
 	int busy_days;               /* days in the period */
 	int64_t busy_hours[7][24];   /* offered calls per Stockholm weekday (Monday 0) × hour */
 	struct report_mail mail;     /* the period's e-mail answer times */
+	struct report_sl_hour sl_hours[24];  /* service level per hour of the day (interval) */
+	struct report_sat_month *sat_months; /* satisfaction per month of the period, in order */
+	size_t nsat_months;
 };
 
 /* The category kinds' names in the database ("question", …, "fault_report"). */
@@ -214,7 +236,9 @@ int report_build(struct db *db, const struct principal *who, const char *period,
                  struct report **out);
 /* As report_build, narrowed by `f` (NULL: not narrowed). A sub-unit must belong to the
  * client the reader may see: a client viewer naming another department's sub-unit gets
- * EPERM; an unknown category or sub-unit is ENOENT. */
+ * EPERM; an unknown category or sub-unit is ENOENT. A group lead sees the groups they are a
+ * member of: none named means all of those (EPERM when they lead none), a group they are
+ * not a member of is EPERM; an unknown group is ENOENT. */
 int report_build_filtered(struct db *db, const struct principal *who, const char *period,
                           int64_t client_id, const struct report_filter *f, struct report **out);
 void report_free(struct report *rep);

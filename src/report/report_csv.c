@@ -1,5 +1,6 @@
 /* The reports as CSV for Swedish Excel: UTF-8, semicolons, decimal comma. */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -229,6 +230,48 @@ static void busy_hours_table(FILE *f, const struct report *rep, const char *lead
 	fprintf(f, ";%lld\r\n", all);
 }
 
+/* A share as a percentage with one decimal and a decimal comma; empty for NAN. */
+static void put_share(FILE *f, double v)
+{
+	char buf[32];
+
+	if (isnan(v))
+		return;
+	snprintf(buf, sizeof(buf), "%.1f", v * 100.0);
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = ',';
+	fputs(buf, f);
+}
+
+/* Service level per hour of the day, then satisfaction per month (the reports page's
+ * charts as tables). */
+static void chart_tables(FILE *f, const struct report *rep, const char *lead, const char *month)
+{
+	fprintf(f, "\r\n%s;Timme;Erbjudna;Besvarade inom 60 s;Servicenivå 60 s (%%)\r\n", lead);
+	for (int h = 0; h < 24; h++) {
+		fprintf(f, "%s;%02d;%lld;%lld;", month, h, (long long)rep->sl_hours[h].offered,
+		        (long long)rep->sl_hours[h].answered_60);
+		put_share(f, rep->sl_hours[h].service_level_60);
+		fputs("\r\n", f);
+	}
+	fputs("\r\nMånad;Svar (bemötande);Svar 1;Svar 2;Svar 3;Svar 4;Svar 5;Andel 3–5 (%);"
+	      "Andel 4–5 (%)\r\n",
+	      f);
+	for (size_t i = 0; i < rep->nsat_months; i++) {
+		const struct report_sat *st = &rep->sat_months[i].sat;
+
+		fprintf(f, "%s;%lld", rep->sat_months[i].month, (long long)st->answers);
+		for (int k = 0; k < 5; k++)
+			fprintf(f, ";%lld", (long long)st->dist[k]);
+		fputc(';', f);
+		put_share(f, st->share_3_5);
+		fputc(';', f);
+		put_share(f, st->share_4_5);
+		fputs("\r\n", f);
+	}
+}
+
 /* Two tables: cases per group × client, then calls per group; each ends with totals,
  * the previous month's totals and the change. Then a table per breakdown and the busy
  * hours. Tables are separated by an empty line. */
@@ -277,6 +320,7 @@ int report_monthly_csv(const struct report *rep, FILE *f)
 	breakdown_tables(f, rep, lead1[0], month);
 	busy_hours_table(f, rep, lead1[0], month);
 	report_mail_csv(rep, f);
+	chart_tables(f, rep, lead1[0], month);
 	return ferror(f) ? EIO : 0;
 }
 

@@ -93,8 +93,9 @@ void report_period_sv(const char *label, char *buf, size_t n);
 
 /* The e-mail answer times of period [from, to) for a client (0: all) into *out
  * (report_mail.c); no mail tables (a database without the mail module) gives none. */
+/* group_ids/ngroups: only these groups' e-mail (ngroups 0: any group). */
 int report_mail_collect(struct db *db, int64_t from, int64_t to, int64_t client_id,
-                        struct report_mail *out);
+                        const int64_t *group_ids, int ngroups, struct report_mail *out);
 void report_mail_free(struct report_mail *m);
 /* The "mail" object of the report's JSON (a new reference). */
 json_t *report_mail_json(const struct report_mail *m);

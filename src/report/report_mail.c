@@ -198,7 +198,7 @@ static bool have_mail_tables(struct db *db)
 }
 
 int report_mail_collect(struct db *db, int64_t from, int64_t to, int64_t client_id,
-                        struct report_mail *out)
+                        const int64_t *group_ids, int ngroups, struct report_mail *out)
 {
 	static const char q[] =
 	        "SELECT c.group_id, c.client_id, f.first_in,"
@@ -208,7 +208,10 @@ int report_mail_collect(struct db *db, int64_t from, int64_t to, int64_t client_
 	        "  WHERE direction = 'in' AND case_id IS NOT NULL GROUP BY case_id) f"
 	        " JOIN cases c ON c.id = f.case_id"
 	        " WHERE c.channel = 'email' AND f.first_in >= ?1 AND f.first_in < ?2"
-	        " AND (?3 = 0 OR c.client_id = ?3)";
+	        " AND (?3 = 0 OR c.client_id = ?3)"
+	        " AND (?4 = '' OR c.group_id IN (SELECT value FROM json_each(?4)))";
+	char groups[REPORT_MAX_GROUPS * 22 + 4] = "";
+	size_t at = 0;
 	struct accs a[REPORT_MAIL_NTABLES] = {0};
 	struct acc total = {0};
 	struct stmt *s;
@@ -225,6 +228,12 @@ int report_mail_collect(struct db *db, int64_t from, int64_t to, int64_t client_
 	stmt_bind_int(s, 1, from);
 	stmt_bind_int(s, 2, to);
 	stmt_bind_int(s, 3, client_id);
+	for (int i = 0; i < ngroups && at + 24 < sizeof(groups); i++)
+		at += (size_t)snprintf(groups + at, sizeof(groups) - at, "%c%lld", i ? ',' : '[',
+		                       (long long)group_ids[i]);
+	if (ngroups > 0)
+		snprintf(groups + at, sizeof(groups) - at, "]");
+	stmt_bind_text(s, 4, groups);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		int64_t g = stmt_int(s, 0), c = stmt_int(s, 1), first = stmt_int(s, 2);
 		int64_t ans = stmt_is_null(s, 3) ? 0 : stmt_int(s, 3);

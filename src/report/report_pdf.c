@@ -167,7 +167,9 @@ static void heading(struct pdf *p, const char *s)
 {
 	font(p, 13, true);
 	p->y += 16;
+	cairo_tag_begin(p->cr, "H2", NULL);
 	text(p, MARGIN, p->y, 0, 0, s);
+	cairo_tag_end(p->cr, "H2");
 	p->y += 10;
 }
 
@@ -622,10 +624,17 @@ static void bd_head(struct pdf *p, const char *title)
 {
 	font(p, 7.5, true);
 	p->y += 14;
+	cairo_tag_begin(p->cr, "TR", NULL);
+	cairo_tag_begin(p->cr, "TH", NULL);
 	text(p, MARGIN, p->y, BD_NAME - 4, 0, title);
-	for (size_t c = 0; c < BD_COLS; c++)
+	cairo_tag_end(p->cr, "TH");
+	for (size_t c = 0; c < BD_COLS; c++) {
+		cairo_tag_begin(p->cr, "TH", NULL);
 		text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2, 1,
 		     bd_cols[c].title);
+		cairo_tag_end(p->cr, "TH");
+	}
+	cairo_tag_end(p->cr, "TR");
 	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 5, 0.8);
 	p->y += 5;
 	font(p, 8.5, false);
@@ -639,9 +648,13 @@ static void breakdowns(struct pdf *p, const struct report *rep)
 		enum report_table t;
 		const char *title;
 	} dims[] = {
-	        {REPORT_UNITS, "Enhet"},        {REPORT_KINDS, "Ärendetyp"},
-	        {REPORT_CHANNELS, "Kanal"},     {REPORT_CLIENTS, "Förvaltning"},
+	        {REPORT_UNITS, "Enhet"},
+	        {REPORT_KINDS, "Ärendetyp"},
+	        {REPORT_CHANNELS, "Kanal"},
+	        {REPORT_CLIENTS, "Förvaltning"},
 	        {REPORT_AGENTS, "Handläggare"},
+	        {REPORT_CATEGORIES, "Kategori"},
+	        {REPORT_CLIENT_UNITS, "Förvaltningens underenhet"},
 	};
 	const double bottom = PAGE_H - MARGIN - 20;
 	char buf[64];
@@ -660,6 +673,7 @@ static void breakdowns(struct pdf *p, const struct report *rep)
 		if (p->y + 50 > bottom)
 			new_page(p);
 		p->y += 8;
+		cairo_tag_begin(p->cr, "Table", NULL);
 		bd_head(p, dims[d].title);
 		for (size_t i = 0; i < rep->cur.t[dims[d].t].n; i++) {
 			const struct report_row *row = &rows[i];
@@ -672,15 +686,22 @@ static void breakdowns(struct pdf *p, const struct report *rep)
 				bd_head(p, dims[d].title);
 			}
 			p->y += 14;
+			cairo_tag_begin(p->cr, "TR", NULL);
+			cairo_tag_begin(p->cr, "TH", NULL);
 			text(p, MARGIN, p->y, BD_NAME - 4, 0, report_name_sv(name));
+			cairo_tag_end(p->cr, "TH");
 			for (size_t c = 0; c < BD_COLS; c++) {
 				fmt_num(row, bd_cols[c].of, bd_cols[c].fig, bd_cols[c].kind,
 				        bd_cols[c].change, buf, sizeof(buf));
+				cairo_tag_begin(p->cr, "TD", NULL);
 				text(p, MARGIN + BD_NAME + (double)c * BD_NUM_W, p->y, BD_NUM_W - 2,
 				     1, buf);
+				cairo_tag_end(p->cr, "TD");
 			}
+			cairo_tag_end(p->cr, "TR");
 			hline(p, MARGIN, PAGE_W - MARGIN, p->y + 4, 0.3);
 		}
+		cairo_tag_end(p->cr, "Table");
 	}
 }
 
@@ -822,12 +843,19 @@ static int doc_open(struct pdf *p, const char *footer)
 	cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, footer);
 	cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "Lotsen");
 	p->cr = cairo_create(p->surface);
+	/* Tagged (cairo's structure tags): the title, headings and the breakdown tables are
+	 * marked as H1, H2 and Table/TR/TH/TD under Document. cairo 1.16 cannot give the
+	 * document a language (/Lang), a chart its alternative text (/Alt) or mark page footers
+	 * as artifacts, so the PDF is not PDF/UA: docs/api.md points screen-reader users to the
+	 * XLSX and CSV. */
+	cairo_tag_begin(p->cr, "Document", NULL);
 	return 0;
 }
 
 /* Finish the document: *buf (malloc'd) and *n get its bytes unless `err` (then NULL). */
 static int doc_close(struct pdf *p, int err, char **buf, size_t *n)
 {
+	cairo_tag_end(p->cr, "Document");
 	if (!err && cairo_status(p->cr) != CAIRO_STATUS_SUCCESS)
 		err = EIO;
 	cairo_destroy(p->cr);
@@ -858,10 +886,14 @@ static void title_page(struct pdf *p, const char *municipality, const char *titl
 	rgb(p, 0);
 	font(p, 24, true);
 	p->y += 30;
+	cairo_tag_begin(p->cr, "H1", NULL);
 	text(p, MARGIN, p->y, 0, 0, title);
+	cairo_tag_end(p->cr, "H1");
 	font(p, 14, false);
 	p->y += 22;
+	cairo_tag_begin(p->cr, "P", NULL);
 	text(p, MARGIN, p->y, 0, 0, period);
+	cairo_tag_end(p->cr, "P");
 	hline(p, MARGIN, PAGE_W - MARGIN, p->y + 12, 1.2);
 }
 

@@ -355,10 +355,38 @@ static bool narrowed(const struct report_filter *f)
 	return f->category_id || f->client_unit_id;
 }
 
+/* The filter's groups as a JSON array for json_each ("[3,7]"), "" for any group. */
+static void groups_text(const int64_t *ids, int n, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && at + 24 < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%c%lld", i ? ',' : '[',
+		                       (long long)ids[i]);
+	if (n > 0 && at + 2 < len)
+		snprintf(buf + at, len - at, "]");
+}
+
+#define GROUPS_TEXT_LEN (REPORT_MAX_GROUPS * 22 + 4)
+
+/* ?4 category, ?5 sub-unit (0: any), ?6 the groups as JSON ("": any). */
 static void bind_filter(struct stmt *s, const struct report_filter *f)
 {
+	char g[GROUPS_TEXT_LEN];
+
+	groups_text(f->group_ids, f->ngroups, g, sizeof(g));
 	stmt_bind_int(s, 4, f->category_id);
 	stmt_bind_int(s, 5, f->client_unit_id);
+	stmt_bind_text(s, 6, g);
+}
+
+static bool in_groups(const struct report_filter *f, int64_t g)
+{
+	for (int i = 0; i < f->ngroups; i++)
+		if (f->group_ids[i] == g)
+			return true;
+	return false;
 }
 
 /* Per category and per sub-unit, from the detail rollup. */
@@ -370,6 +398,7 @@ static int collect_details(struct db *db, const struct report_period *p, int64_t
 	        " FROM report_detail_days WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = "
 	        "?3)"
 	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0"
+	        " AND (?6 = '' OR group_id IN (SELECT value FROM json_each(?6)))"
 	        " GROUP BY category_id, client_unit_id, kind, channel, outcome";
 	struct stmt *s;
 	int err = rollup_query(db, &s, q, p, client_id);
@@ -400,18 +429,19 @@ static int collect_cases(struct db *db, const struct report_period *p, int64_t c
 {
 	static const char q_all[] =
 	        "SELECT group_id, client_id, kind, channel, outcome, n FROM report_case_days"
-	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3) AND n <> 0";
+	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3) AND n <> 0"
+	        " AND (?6 = '' OR group_id IN (SELECT value FROM json_each(?6)))";
 	static const char q_narrow[] =
 	        "SELECT group_id, client_id, kind, channel, outcome, n FROM report_detail_days"
 	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
-	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0";
+	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0"
+	        " AND (?6 = '' OR group_id IN (SELECT value FROM json_each(?6)))";
 	struct stmt *s;
 	int err = rollup_query(db, &s, narrowed(f) ? q_narrow : q_all, p, client_id);
 
 	if (err)
 		return err;
-	if (narrowed(f))
-		bind_filter(s, f);
+	bind_filter(s, f);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		int64_t g = stmt_int(s, 0), c = stmt_int(s, 1), n = stmt_int(s, 5);
 		int ki = index_of(kinds, NKINDS, stmt_text(s, 2));
@@ -441,20 +471,21 @@ static int collect_cases(struct db *db, const struct report_period *p, int64_t c
 static int collect_agents(struct db *db, const struct report_period *p, int64_t client_id,
                           const struct report_filter *f, struct agg *a)
 {
-	static const char q_all[] = "SELECT agent_id, outcome, n FROM report_agent_days"
-	                            " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
-	                            " AND n <> 0";
+	static const char q_all[] =
+	        "SELECT agent_id, outcome, n FROM report_agent_days"
+	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
+	        " AND n <> 0 AND (?6 = '' OR group_id IN (SELECT value FROM json_each(?6)))";
 	static const char q_narrow[] =
 	        "SELECT agent_id, outcome, n FROM report_detail_days"
 	        " WHERE day >= ? AND day <= ? AND (?3 = 0 OR client_id = ?3)"
-	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0";
+	        " AND (?4 = 0 OR category_id = ?4) AND (?5 = 0 OR client_unit_id = ?5) AND n <> 0"
+	        " AND (?6 = '' OR group_id IN (SELECT value FROM json_each(?6)))";
 	struct stmt *s;
 	int err = rollup_query(db, &s, narrowed(f) ? q_narrow : q_all, p, client_id);
 
 	if (err)
 		return err;
-	if (narrowed(f))
-		bind_filter(s, f);
+	bind_filter(s, f);
 	while ((err = stmt_step(s)) == DB_ROW) {
 		struct entry *e = find(&a->t[T_AGENTS], stmt_int(s, 0), 0, 0);
 
@@ -487,7 +518,7 @@ static void totals_sum(struct acd_totals *all, const struct acd_totals *t)
 /* Calls per group from the queue's 15-minute rollups: every group with cases listed, and
  * for all clients every group whose queue had intervals in the period. */
 static int collect_calls(struct db *db, const struct report_period *p, int64_t client_id,
-                         struct agg *a)
+                         const struct report_filter *f, struct agg *a)
 {
 	static const char q[] =
 	        "SELECT COUNT(*), COALESCE(SUM(offered),0), COALESCE(SUM(answered),0),"
@@ -507,8 +538,10 @@ static int collect_calls(struct db *db, const struct report_period *p, int64_t c
 
 		for (size_t j = 0; j < a->t[T_GROUPS].n; j++)
 			listed |= a->t[T_GROUPS].v[j].id == gid;
-		if (!listed && client_id)
+		/* narrowed to groups: exactly those, with or without cases */
+		if (f->ngroups ? !in_groups(f, gid) : !listed && client_id)
 			continue;
+		listed |= f->ngroups > 0;
 		err = db_prepare(db, &s, q, true);
 		if (err)
 			break;
@@ -612,7 +645,7 @@ static int collect(struct db *db, const struct report_period *p, int64_t client_
 	if (!err)
 		err = collect_details(db, p, client_id, f, a);
 	if (!err)
-		err = collect_calls(db, p, client_id, a);
+		err = collect_calls(db, p, client_id, f, a);
 	if (!err)
 		err = collect_survey(db, p, a);
 	if (err)
@@ -671,6 +704,8 @@ static void sat_set(struct report_sat *o, const struct sat *s)
 	int64_t pts = s->n[2] * 25 + s->n[3] * 50 + s->n[4] * 75 + s->n[5] * 100;
 
 	o->answers = n;
+	for (int i = 0; i < 5; i++)
+		o->dist[i] = s->n[i + 1];
 	o->share_3_5 = ratio(s->n[3] + s->n[4] + s->n[5], n);
 	o->share_4_5 = ratio(s->n[4] + s->n[5], n);
 	o->index = n > 0 ? round((double)pts / (double)n * 100.0) / 100.0 : NAN;
@@ -826,6 +861,7 @@ void report_free(struct report *rep)
 	part_free(&rep->cur);
 	part_free(&rep->prev);
 	report_mail_free(&rep->mail);
+	free(rep->sat_months);
 	free(rep);
 }
 
@@ -861,6 +897,149 @@ int report_busy_add(struct db *db, int64_t group, int64_t from, int64_t to, int6
 	return rc == DB_DONE ? 0 : EIO;
 }
 
+/* A group lead's filter: the groups named, each one they are a member of (EPERM
+ * otherwise), or all of theirs when none is named (EPERM when they are in none). */
+static int lead_groups(struct db *db, const struct principal *who, const struct report_filter *f,
+                       struct report_filter *out)
+{
+	struct stmt *s;
+	int rc, err;
+
+	*out = *f;
+	if (f->ngroups > 0) {
+		for (int i = 0; i < f->ngroups; i++)
+			if (db_scalar_int(
+			            db,
+			            "SELECT EXISTS(SELECT 1 FROM user_groups WHERE user_id = ?"
+			            " AND group_id = ?)",
+			            who->id, f->group_ids[i]) != 1)
+				return EPERM;
+		return 0;
+	}
+	err = db_prepare(db, &s,
+	                 "SELECT group_id FROM user_groups WHERE user_id = ? ORDER BY group_id",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, who->id);
+	while ((rc = stmt_step(s)) == DB_ROW && out->ngroups < REPORT_MAX_GROUPS)
+		out->group_ids[out->ngroups++] = stmt_int(s, 0);
+	stmt_done(s);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return rc;
+	return out->ngroups > 0 ? 0 : EPERM;
+}
+
+/* Service level per hour of the day and satisfaction per month, over the report's groups
+ * (the period's listed groups: those with cases, or named by the filter). */
+static int collect_hours_and_months(struct db *db, const struct report_period *p,
+                                    struct report *rep)
+{
+	static const char q_sl[] = "SELECT start_ms, offered, answered_60 FROM acd_group_intervals"
+	                           " WHERE group_id = ? AND start_ms >= ? AND start_ms < ?"
+	                           " AND offered > 0";
+	static const char q_sat[] =
+	        "SELECT t_ms, answer, group_id FROM tel_survey_answers"
+	        " WHERE prompt = ? AND t_ms >= ? AND t_ms < ? AND answer BETWEEN 1 AND 5";
+	const struct {
+		struct report_row *v;
+		size_t n;
+	} g = {rep->cur.t[REPORT_GROUPS].v, rep->cur.t[REPORT_GROUPS].n};
+	struct sat *months = NULL;
+	size_t nmonths;
+	int err = 0, rc;
+
+	/* months of the period, first to last */
+	nmonths = (size_t)((p->last.y - p->first.y) * 12 + (p->last.m - p->first.m) + 1);
+	months = calloc(nmonths, sizeof(*months));
+	rep->sat_months = calloc(nmonths, sizeof(*rep->sat_months));
+	if (!months || !rep->sat_months) {
+		free(months);
+		return ENOMEM;
+	}
+	rep->nsat_months = nmonths;
+	for (size_t i = 0; i < g.n && !err; i++) {
+		int64_t hour = -1;
+		struct local_time lt = {0};
+		struct stmt *s;
+
+		err = db_prepare(db, &s, q_sl, true);
+		if (err)
+			break;
+		stmt_bind_int(s, 1, g.v[i].id);
+		stmt_bind_int(s, 2, p->from * 1000);
+		stmt_bind_int(s, 3, p->to * 1000);
+		while ((rc = stmt_step(s)) == DB_ROW) {
+			int64_t t = stmt_int(s, 0) / 1000;
+
+			if (t / 3600 != hour) {
+				hour = t / 3600;
+				calendar_local_from_utc(t, &lt);
+			}
+			if (lt.hour >= 0 && lt.hour < 24) {
+				rep->sl_hours[lt.hour].offered += stmt_int(s, 1);
+				rep->sl_hours[lt.hour].answered_60 += stmt_int(s, 2);
+			}
+		}
+		stmt_done(s);
+		if (rc != DB_DONE) {
+			err = EIO;
+			break;
+		}
+	}
+	/* the answers of the period in one scan (the covering index's time order), kept for
+	 * the report's groups */
+	if (!err) {
+		int64_t hour = -1, last_g = 0;
+		bool last_in = false;
+		struct local_time lt = {0};
+		struct stmt *s;
+
+		err = db_prepare(db, &s, q_sat, true);
+		if (!err) {
+			stmt_bind_text(s, 1, REPORT_SATISFACTION_PROMPT);
+			stmt_bind_int(s, 2, p->from * 1000);
+			stmt_bind_int(s, 3, p->to * 1000);
+			while ((rc = stmt_step(s)) == DB_ROW) {
+				int64_t t = stmt_int(s, 0) / 1000, grp = stmt_int(s, 2), at;
+
+				if (grp != last_g || !last_g) {
+					last_g = grp;
+					last_in = false;
+					for (size_t i = 0; i < g.n && !last_in; i++)
+						last_in = g.v[i].id == grp;
+				}
+				if (!last_in)
+					continue;
+				if (t / 3600 != hour) {
+					hour = t / 3600;
+					calendar_local_from_utc(t, &lt);
+				}
+				at = (int64_t)(lt.date.y - p->first.y) * 12 +
+				     (lt.date.m - p->first.m);
+				if (at >= 0 && (size_t)at < nmonths)
+					months[at].n[stmt_int(s, 1)]++;
+			}
+			stmt_done(s);
+			if (rc != DB_DONE)
+				err = EIO;
+		}
+	}
+	for (int h = 0; h < 24; h++)
+		rep->sl_hours[h].service_level_60 =
+		        ratio(rep->sl_hours[h].answered_60, rep->sl_hours[h].offered);
+	for (size_t i = 0; i < nmonths; i++) {
+		int y = p->first.y + (int)((p->first.m - 1 + (int)i) / 12);
+		int m = (p->first.m - 1 + (int)i) % 12 + 1;
+
+		snprintf(rep->sat_months[i].month, sizeof(rep->sat_months[i].month), "%04d-%02d", y,
+		         m);
+		sat_set(&rep->sat_months[i].sat, &months[i]);
+	}
+	free(months);
+	return err;
+}
+
 int report_build(struct db *db, const struct principal *who, const char *period, int64_t client_id,
                  struct report **out)
 {
@@ -873,6 +1052,7 @@ int report_build_filtered(struct db *db, const struct principal *who, const char
 {
 	static const struct report_filter none = {0};
 	const struct report_filter *f = filter ? filter : &none;
+	struct report_filter lf;
 	struct report_period p, pp;
 	struct report *rep;
 	struct agg a, pa;
@@ -881,9 +1061,22 @@ int report_build_filtered(struct db *db, const struct principal *who, const char
 	*out = NULL;
 	if (report_period_parse(period, &p))
 		return EINVAL;
-	err = report_access_check(who, &client_id);
-	if (err)
-		return err;
+	if (f->ngroups < 0 || f->ngroups > REPORT_MAX_GROUPS)
+		return EINVAL;
+	for (int i = 0; i < f->ngroups; i++)
+		if (db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM groups WHERE id = ?)",
+		                  f->group_ids[i]) != 1)
+			return ENOENT;
+	if (who->role == ROLE_GROUP_LEAD) {
+		err = lead_groups(db, who, f, &lf);
+		if (err)
+			return err;
+		f = &lf;
+	} else {
+		err = report_access_check(who, &client_id);
+		if (err)
+			return err;
+	}
 	if (f->category_id &&
 	    db_scalar_int(db, "SELECT EXISTS(SELECT 1 FROM categories WHERE id = ?)",
 	                  f->category_id) != 1)
@@ -903,7 +1096,7 @@ int report_build_filtered(struct db *db, const struct principal *who, const char
 		return ENOMEM;
 	rep->kind = p.kind;
 	rep->client_id = client_id;
-	rep->filter = *f;
+	rep->filter = *f; /* as applied: a lead's groups when none was named */
 	err = collect(db, &p, client_id, f, &a);
 	if (err) {
 		free(rep);
@@ -944,8 +1137,11 @@ int report_build_filtered(struct db *db, const struct principal *who, const char
 		rep->busy = true;
 		rep->busy_days =
 		        (int)(calendar_date_to_days(&p.last) - calendar_date_to_days(&p.first) + 1);
-		err = report_mail_collect(db, p.from, p.to, client_id, &rep->mail);
+		err = report_mail_collect(db, p.from, p.to, client_id, f->group_ids, f->ngroups,
+		                          &rep->mail);
 	}
+	if (!err)
+		err = collect_hours_and_months(db, &p, rep);
 	if (err) {
 		report_free(rep);
 		return err;
@@ -1024,6 +1220,13 @@ static void figures_json(json_t *o, const struct report_row *r, const struct rep
 		json_object_set_new(x, "share_4_5",
 		                    null ? json_null() : real_or_null(s->share_4_5));
 		json_object_set_new(x, "index", null ? json_null() : real_or_null(s->index));
+		if (f == &r->f) { /* the answers 1–5, not for a change */
+			json_t *d = json_array();
+
+			for (int i = 0; i < 5; i++)
+				json_array_append_new(d, json_integer(s->dist[i]));
+			json_object_set_new(x, "distribution", d);
+		}
 		json_object_set_new(o, "satisfaction", x);
 	}
 }
@@ -1167,6 +1370,36 @@ int report_json(const struct report *rep, json_t **out)
 		json_object_set_new(
 		        o, "busy_hours",
 		        json_pack("{s:i,s:o}", "days", rep->busy_days, "offered", rows));
+	}
+	{
+		json_t *hours = json_array(), *months = json_array(), *groups = json_array();
+
+		for (int h = 0; h < 24; h++)
+			json_array_append_new(
+			        hours,
+			        json_pack("{s:i,s:I,s:I,s:o}", "hour", h, "offered",
+			                  (json_int_t)rep->sl_hours[h].offered, "answered_60",
+			                  (json_int_t)rep->sl_hours[h].answered_60,
+			                  "service_level_60",
+			                  real_or_null(rep->sl_hours[h].service_level_60)));
+		json_object_set_new(o, "service_level_hours", hours);
+		for (size_t i = 0; i < rep->nsat_months; i++) {
+			const struct report_sat *st = &rep->sat_months[i].sat;
+			json_t *d = json_array();
+
+			for (int k = 0; k < 5; k++)
+				json_array_append_new(d, json_integer(st->dist[k]));
+			json_array_append_new(months,
+			                      json_pack("{s:s,s:I,s:o,s:o,s:o}", "month",
+			                                rep->sat_months[i].month, "answers",
+			                                (json_int_t)st->answers, "distribution", d,
+			                                "share_3_5", real_or_null(st->share_3_5),
+			                                "share_4_5", real_or_null(st->share_4_5)));
+		}
+		json_object_set_new(o, "satisfaction_months", months);
+		for (int i = 0; i < rep->filter.ngroups; i++)
+			json_array_append_new(groups, json_integer(rep->filter.group_ids[i]));
+		json_object_set_new(o, "group_ids", groups);
 	}
 	json_object_set_new(o, "kind", json_string(kind_names[rep->kind]));
 	json_object_set_new(o, "client_id",

@@ -72,6 +72,20 @@ static const struct migration report_migrations[] = {
          " PRIMARY KEY (day, group_id, client_id, client_unit_id, category_id, kind, channel,"
          " outcome, agent_id)"
          ") STRICT, WITHOUT ROWID;"},
+        /* Prices by complexity (issue 15): the named price classes an agreement may price
+         * and a category may name (categories.price_class holds the name); a retired class
+         * (active 0) is kept for the invoices that used it. The classes categories named
+         * before are listed. */
+        {4, "price classes",
+         "CREATE TABLE price_classes ("
+         " id INTEGER PRIMARY KEY,"
+         " name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 60),"
+         " description TEXT,"
+         " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0,1))"
+         ") STRICT;"
+         "INSERT INTO price_classes(name) SELECT DISTINCT price_class FROM categories"
+         " WHERE price_class IS NOT NULL AND length(price_class) BETWEEN 1 AND 60"
+         " ORDER BY price_class;"},
 };
 
 int report_store_migrate(struct db *db)

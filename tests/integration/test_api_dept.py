@@ -307,6 +307,15 @@ class DeptTest(ServerTest):
             ("POST", "/api/v1/displays", {"name": ""}, {"admin"}),
             ("GET", "/api/v1/displays", None, {"admin"}),
             ("DELETE", "/api/v1/displays/987654", None, {"admin"}),
+            # reports for group leads, legal holds, price classes (issue 15, 18)
+            ("GET", "/api/v1/reports/period?period=bogus", None,
+             {"group_lead", "manager", "admin", "client_viewer"}),
+            ("GET", "/api/v1/holds", None, {"manager", "admin"}),
+            ("POST", f"/api/v1/cases/{c['id']}/hold", {"reason": ""}, {"admin"}),
+            ("DELETE", "/api/v1/cases/987654/hold", None, {"admin"}),
+            ("GET", "/api/v1/price_classes", None, staff),
+            ("POST", "/api/v1/price_classes", {"name": ""}, {"manager", "admin"}),
+            ("PATCH", "/api/v1/price_classes/987654", {"name": ""}, {"manager", "admin"}),
         ]
         # The wallboard role is a wall screen's display login, not a user's.
         display = self.api("POST", "/api/v1/displays", {"name": "Matrisens skärm"})

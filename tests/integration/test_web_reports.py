@@ -31,7 +31,11 @@ class WebReportsTest(ServerTest):
         self.assertTrue(m["heading"].startswith("Rapport för "), m)
         self.assertEqual(m["focused"], "h-result")
         self.assertEqual([c["title"] for c in m["charts"]],
-                         ["Servicenivå 60 s per svarsgrupp", "Kontakter per kanal", "Utfall", "Ärenden per kategori"])
+                         ["Servicenivå 60 s per svarsgrupp", "Kontakter per kanal", "Utfall", "Ärenden per kategori",
+                          "När ringer medborgarna? Erbjudna samtal per veckodag och timme",
+                          "Servicenivå 60 s per timme på dygnet",
+                          "Nöjdhet: svar 1–5 på frågan om bemötande",
+                          "Andel nöjda (svar 4–5) per månad"])
         for c in m["charts"]:
             self.assertTrue(c["desc"], c)  # the numbers as text
         self.assertIn("Per kategori", m["tables"])
@@ -52,6 +56,35 @@ class WebReportsTest(ServerTest):
         self.assertNotIn("Trafikkontoret", r["viewer"]["text"])
         self.assertEqual(r["viewerCsv"]["body"], "OWN")
         self.assertEqual(r["viewerCsv"]["bom"], [0xEF, 0xBB, 0xBF])
+
+    def test_group_lead_sees_their_groups_charts_and_files(self):
+        r = self.result
+        self.assertTrue(r["leadOk"], r.get("leadError"))
+        uid = self.srv.sql("SELECT id FROM users WHERE username = 'lead.aldre'")[0][0]
+        theirs = {n for (n,) in self.srv.sql(
+            "SELECT g.name FROM groups g JOIN user_groups u ON u.group_id = g.id WHERE u.user_id = ?", uid)}
+        others = {n for (n,) in self.srv.sql(
+            "SELECT name FROM groups WHERE id NOT IN (SELECT group_id FROM user_groups WHERE user_id = ?)", uid)}
+        self.assertTrue(r["leadLink1366"])
+        for size in ("lead1366", "lead390"):
+            x = r[size]
+            self.assertTrue(x["groupRowVisible"], size)
+            self.assertFalse(x["clientRowVisible"], size)
+            self.assertEqual(set(x["groups"]), theirs)
+            for row in x["rowGroups"]:
+                self.assertIn(row.split(" – ")[0], theirs)
+                self.assertNotIn(row.split(" – ")[0], others)
+            titles = {c["title"]: c["desc"] for c in x["charts"]}
+            heat = titles["När ringer medborgarna? Erbjudna samtal per veckodag och timme"]
+            self.assertTrue(heat.startswith("Mest samtal:") or heat.startswith("Inga samtal"), heat)
+            self.assertIn("Erbjudna samtal per veckodag och timme (tabell)", x["heatTable"])
+            self.assertTrue(titles["Nöjdhet: svar 1–5 på frågan om bemötande"].startswith("Svar 1:"))
+            self.assertIn("Nöjdhet per månad", x["tables"])
+        self.assertLessEqual(r["lead390"]["overflow"], 0)
+        f = r["leadFiles"]
+        self.assertEqual(f["csv"]["head"][:3], [0xEF, 0xBB, 0xBF])
+        self.assertEqual(f["xlsx"]["head"][:2], [0x50, 0x4B])
+        self.assertEqual(bytes(f["pdf"]["head"]), b"%PDF")
 
     def test_no_serious_accessibility_problems(self):
         r = self.result

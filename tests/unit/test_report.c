@@ -889,6 +889,12 @@ static void test_pdf(void **state)
 	for (p = buf; (p = memmem(p, (size_t)(buf + n - p), "/Type /Page", 11)); p += 11)
 		pages += p[11] != 's';
 	assert_true(pages >= 1);
+	/* tagged: a structure tree with the headings and the breakdown tables (among them the
+	 * category and sub-unit tables) */
+	assert_non_null(memmem(buf, (size_t)n, "/StructTreeRoot", 15));
+	assert_non_null(memmem(buf, (size_t)n, "/Marked true", 12));
+	assert_non_null(memmem(buf, (size_t)n, "/S /Table", 9));
+	assert_non_null(memmem(buf, (size_t)n, "/S /H1", 6));
 	free(buf);
 
 	pdf_busy_hours(f, path);
@@ -1136,6 +1142,113 @@ static void test_period_figures(void **state)
 
 /* The breakdowns of a tertial as CSV, with the survey's answers in the satisfaction
  * columns. */
+/* Issue 15: a group lead's report (their groups only), service level per hour of the day
+ * and satisfaction per month, each hand-computed from the fixture. */
+static void test_lead_groups_and_charts(void **state)
+{
+	struct fixture *f = *state;
+	const struct principal lead = {.id = 9, .role = ROLE_GROUP_LEAD};
+	const struct principal lonely = {.id = 10, .role = ROLE_GROUP_LEAD};
+	struct report_filter g1 = {.group_ids = {1}, .ngroups = 1};
+	struct report_filter g99 = {.group_ids = {99}, .ngroups = 1};
+	struct report *rep;
+	json_t *o;
+
+	assert_int_equal(db_exec(f->db, survey_fixture), 0);
+	assert_int_equal(db_exec(f->db,
+	                         "INSERT INTO users(id, username, display_name, role) VALUES"
+	                         " (9, 'lead', 'Lead', 'group_lead'),"
+	                         " (10, 'lead2', 'Lead 2', 'group_lead');"
+	                         "INSERT INTO user_groups(user_id, group_id) VALUES (9, 2);"),
+	                 0);
+	assert_int_equal(report_rollup_rebuild(f->db, NULL), 0);
+
+	/* Everyone, T1. Service level per Stockholm hour: 09:00Z 10 March = 10 local: offered
+	 * 10, within 60 s 6; 21:45Z 31 March = 23:45 (summer) 2/2 and 22:45Z 28 Feb = 23:45
+	 * (winter) 5/5: hour 23 7/7; 22:00Z 31 March = 00:00 1 April: 5/1; group 2's 10:00Z 20
+	 * March = 11 local: 4/2. */
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-T1", 0, NULL, &rep), 0);
+	assert_int_equal(rep->sl_hours[10].offered, 10);
+	assert_int_equal(rep->sl_hours[10].answered_60, 6);
+	assert_true(fabs(rep->sl_hours[10].service_level_60 - 0.6) < 1e-9);
+	assert_int_equal(rep->sl_hours[23].offered, 7);
+	assert_true(fabs(rep->sl_hours[23].service_level_60 - 1.0) < 1e-9);
+	assert_int_equal(rep->sl_hours[0].offered, 5);
+	assert_true(fabs(rep->sl_hours[0].service_level_60 - 0.2) < 1e-9);
+	assert_true(fabs(rep->sl_hours[11].service_level_60 - 0.5) < 1e-9);
+	assert_true(isnan(rep->sl_hours[5].service_level_60));
+	/* satisfaction per month, January–April: March 5 4 3 2 1 5 (group 1), April 4 */
+	assert_int_equal(rep->nsat_months, 4);
+	assert_string_equal(rep->sat_months[0].month, "2026-01");
+	assert_int_equal(rep->sat_months[0].sat.answers, 0);
+	assert_true(isnan(rep->sat_months[1].sat.share_4_5));
+	assert_string_equal(rep->sat_months[2].month, "2026-03");
+	assert_int_equal(rep->sat_months[2].sat.answers, 6);
+	assert_int_equal(rep->sat_months[2].sat.dist[0], 1); /* one 1 */
+	assert_int_equal(rep->sat_months[2].sat.dist[4], 2); /* two 5s */
+	assert_true(fabs(rep->sat_months[2].sat.share_4_5 - 0.5) < 1e-9);
+	assert_true(fabs(rep->sat_months[2].sat.share_3_5 - 0.6667) < 1e-9);
+	assert_int_equal(rep->sat_months[3].sat.answers, 1);
+	assert_true(fabs(rep->sat_months[3].sat.share_4_5 - 1.0) < 1e-9);
+	/* the distribution of the whole period: 1 1 1 2 2 */
+	assert_int_equal(rep->cur.total.f.sat.dist[3], 2);
+	assert_int_equal(rep->cur.total.f.sat.dist[1], 1);
+	assert_int_equal(report_json(rep, &o), 0);
+	INT_AT(o, "service_level_hours.23.offered", 7);
+	NUM_AT(o, "service_level_hours.10.service_level_60", 0.6);
+	assert_true(json_is_null(at(o, "service_level_hours.5.service_level_60")));
+	STR_AT(o, "satisfaction_months.2.month", "2026-03");
+	INT_AT(o, "satisfaction_months.2.distribution.4", 2);
+	INT_AT(o, "totals.satisfaction.distribution.3", 2);
+	assert_int_equal(json_array_size(at(o, "group_ids")), 0);
+	json_decref(o);
+	{ /* the same as CSV tables, for Excel and screen readers */
+		char *csv = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&csv, &len);
+
+		assert_non_null(mf);
+		assert_int_equal(report_monthly_csv(rep, mf), 0);
+		fclose(mf);
+		assert_non_null(strstr(csv, "Period;Timme;Erbjudna;Besvarade inom 60 s;"));
+		assert_non_null(strstr(csv, "\r\n2026-T1;10;10;6;60,0\r\n"));
+		assert_non_null(strstr(csv, "\r\n2026-T1;05;0;0;\r\n"));
+		assert_non_null(strstr(csv, "\r\n2026-03;6;1;1;1;1;2;66,7;50,0\r\n"));
+		assert_non_null(strstr(csv, "\r\n2026-01;0;0;0;0;0;0;;\r\n"));
+		free(csv);
+	}
+	report_free(rep);
+
+	/* The lead of group 2 without a filter: group 2's cases 5, 6 and 10, its calls (offered
+	 * 4 at 11 local) and its answer in April; nothing of group 1. */
+	assert_int_equal(report_build_filtered(f->db, &lead, "2026-T1", 0, NULL, &rep), 0);
+	assert_int_equal(rep->filter.ngroups, 1);
+	assert_int_equal(rep->filter.group_ids[0], 2);
+	assert_int_equal(rep->cur.total.f.c.cases, 3);
+	assert_int_equal(rep->cur.t[REPORT_GROUPS].n, 1);
+	assert_int_equal(rep->cur.t[REPORT_GROUPS].v[0].id, 2);
+	assert_int_equal(rep->cur.total.f.calls.offered, 4);
+	assert_int_equal(rep->sl_hours[11].offered, 4);
+	assert_int_equal(rep->sl_hours[10].offered, 0);
+	assert_int_equal(rep->cur.total.f.sat.answers, 1);
+	assert_int_equal(rep->sat_months[2].sat.answers, 0);
+	assert_int_equal(rep->cur.t[REPORT_CATEGORIES].n, 2); /* Beröm (5), Ärende (6, 10) */
+	report_free(rep);
+	/* a group they do not lead, an unknown group, a lead of no group */
+	assert_int_equal(report_build_filtered(f->db, &lead, "2026-T1", 0, &g1, &rep), EPERM);
+	assert_null(rep);
+	assert_int_equal(report_build_filtered(f->db, &lead, "2026-T1", 0, &g99, &rep), ENOENT);
+	assert_int_equal(report_build_filtered(f->db, &lonely, "2026-T1", 0, NULL, &rep), EPERM);
+	assert_int_equal(report_build_filtered(f->db, &agent, "2026-T1", 0, NULL, &rep), EPERM);
+
+	/* A manager narrowed to group 1: cases 1 2 3 4 7 8 9, offered 10+2+5+5 = 22 */
+	assert_int_equal(report_build_filtered(f->db, &manager, "2026-T1", 0, &g1, &rep), 0);
+	assert_int_equal(rep->cur.total.f.c.cases, 7);
+	assert_int_equal(rep->cur.total.f.calls.offered, 22);
+	assert_int_equal(rep->cur.t[REPORT_AGENTS].n, 2);
+	report_free(rep);
+}
+
 static void test_csv_period(void **state)
 {
 	struct fixture *f = *state;
@@ -2135,6 +2248,7 @@ int main(void)
 	        cmocka_unit_test(test_period_parse),
 	        cmocka_unit_test_setup_teardown(test_period_figures, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_csv_period, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_lead_groups_and_charts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update_across_month_end, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unhandled_intake, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_prices_by_complexity, setup, teardown),

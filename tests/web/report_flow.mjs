@@ -60,9 +60,50 @@ async function viewerFlow(browser) {
 	await ctx.close();
 }
 
+async function download(page, format) {
+	const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#downloads button[data-format=${format}]`)]);
+	const bytes = readFileSync(await dl.path());
+	return { name: dl.suggestedFilename(), head: [...bytes.subarray(0, 4)] };
+}
+
+// A group lead: the group picker shows the groups they lead, the report is theirs, the heat
+// map and the satisfaction charts have text alternatives, and the three files download.
+async function leadFlow(browser) {
+	for (const [w, h] of [[1366, 768], [390, 844]]) {
+		const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: w, height: h }, isMobile: w < 500,
+			hasTouch: w < 500, acceptDownloads: true });
+		const page = await login(ctx, 'lead.aldre', 'lead');
+		await page.waitForURL((u) => !/\/(index\.html)?$/.test(u.pathname));
+		// a lead finds the reports from the lead view (agent desktop → Ledning → Rapporter)
+		if (w === 1366) {
+			await page.goto(`${base}/lead.html`);
+			result.leadLink1366 = await page.isVisible('a[href="rapporter.html"]');
+		}
+		const shown = await show(page);
+		const extra = await page.evaluate(() => ({
+			groups: [...document.querySelectorAll('#f-groups label')].map((l) => l.textContent.trim()),
+			groupRowVisible: !document.getElementById('group-row').hidden,
+			clientRowVisible: !document.getElementById('client-row').hidden,
+			heatTable: !!document.querySelector('#c-heat-desc') && [...document.querySelectorAll('#charts details table caption')].map((c) => c.textContent),
+			rowGroups: [...document.querySelectorAll('#tables > div:first-child tbody th')].map((x) => x.textContent),
+		}));
+		const key = `lead${w}`;
+		result[key] = { ...shown, ...extra };
+		result.axe[key] = await axeViolations(page);
+		// the charts, where the lead reads their groups at a glance
+		await page.evaluate(() => document.getElementById('c-heat').scrollIntoView());
+		await page.screenshot({ path: join(shots, `reports-lead-${w}x${h}.png`), fullPage: false });
+		if (w === 1366) {
+			result.leadFiles = {};
+			for (const f of ['csv', 'xlsx', 'pdf']) result.leadFiles[f] = await download(page, f);
+		}
+		await ctx.close();
+	}
+}
+
 const browser = await launch();
 try {
-	for (const [name, flow] of [['manager', managerFlow], ['viewer', viewerFlow]]) {
+	for (const [name, flow] of [['manager', managerFlow], ['viewer', viewerFlow], ['lead', leadFlow]]) {
 		try {
 			await flow(browser);
 			result[name + 'Ok'] = true;

@@ -87,7 +87,7 @@ const TYPES = {
 			{ name: 'valid_from', sv: 'Gäller från', en: 'Valid from', type: 'date', required: true },
 			{ name: 'valid_to', sv: 'Gäller till och med', en: 'Valid until', type: 'date', hint: ['Tomt: tills vidare.', 'Empty: until further notice.'] },
 			{ name: 'group_ids', sv: 'Svarsgrupper som avtalet täcker', en: 'Response groups covered', type: 'refs', ref: 'groups' },
-			{ name: 'prices', sv: 'Pris per ärende och kanal (kr)', en: 'Price per case and channel (SEK)', type: 'prices' },
+			{ name: 'prices', sv: 'Pris per ärende: kanal, ärendetyp, prisklass (kr)', en: 'Price per case: channel, kind, price class (SEK)', type: 'prices' },
 			{ name: 'fixed_annual_price', sv: 'Fast årspris (kr)', en: 'Fixed annual price (SEK)', type: 'real',
 				hint: ['Ett avtal har pris per ärende, fast årspris eller båda.', 'An agreement has a price per case, a fixed annual price or both.'] },
 			{ name: 'notes', sv: 'Anteckningar', en: 'Notes', type: 'textarea' },
@@ -142,6 +142,13 @@ let kind = 'groups';
 let refs = {}; // record type → [{id, label}]
 let record = null; // the record in the form (null: a new one)
 let items = [];
+// Prices by complexity: the category kinds and the active price classes an agreement may
+// price besides the channels (prices.kinds, prices.classes).
+const PRICE_KINDS = [['question', 'Fråga', 'Question'], ['matter', 'Ärende', 'Matter'], ['opinion', 'Synpunkt', 'Opinion'],
+	['complaint', 'Klagomål', 'Complaint'], ['praise', 'Beröm', 'Praise'], ['idea', 'Idé', 'Idea'], ['fault_report', 'Felanmälan', 'Fault report']];
+let priceClasses = [];
+// the "Prisklasser" section (prisklasser.js) tells when its list changed
+document.addEventListener('lotsen:price-classes', (ev) => { priceClasses = ev.detail.filter((c) => c.active); });
 
 const lbl = (sv, en, attrs = {}) => el('span', { 'data-en': en, text: sv, ...attrs });
 const pad = (n) => String(n).padStart(2, '0');
@@ -344,13 +351,19 @@ function refsChecks(f, value) {
 
 // Prices per channel: one input each, empty for a channel without a price.
 function pricesTable(f, value) {
-	const rows = CHANNELS.map(([c, sv, en]) => {
-		const v = value && value[c] !== undefined && value[c] !== null ? String(value[c]).replace('.', ',') : '';
-		const input = el('input', { id: `p-${c}`, 'data-channel': c, inputmode: 'decimal', size: 8, 'aria-label': `${sv}, kr per ärende`,
-			'data-en-label': `${en}, SEK per case`, 'aria-describedby': 'err-prices' });
+	const priceRow = (group, key, sv, en, cur) => {
+		const v = cur && cur[key] !== undefined && cur[key] !== null ? String(cur[key]).replace('.', ',') : '';
+		const input = el('input', { id: `p-${group}-${key}`, 'data-group': group, 'data-key': key, inputmode: 'decimal', size: 8,
+			'aria-label': `${sv}, kr per ärende`, 'data-en-label': `${en}, SEK per case`, 'aria-describedby': 'err-prices' });
 		input.value = v;
 		return el('tr', {}, el('th', { scope: 'row', 'data-en': en, text: sv }), el('td', {}, input));
-	});
+	};
+	const sub = (sv, en) => el('tr', {}, el('th', { scope: 'colgroup', colspan: '2', class: 'text', 'data-en': en, text: sv }));
+	const rows = [...CHANNELS.map(([c, sv, en]) => priceRow('channel', c, sv, en, value)),
+		sub('Per ärendetyp (går före kanalen)', 'Per category kind (before the channel)'),
+		...PRICE_KINDS.map(([k, sv, en]) => priceRow('kinds', k, sv, en, value && value.kinds)),
+		...(priceClasses.length ? [sub('Per prisklass (går före ärendetyp och kanal)', 'Per price class (before kind and channel)')] : []),
+		...priceClasses.map((c) => priceRow('classes', c.name, `Prisklass ${c.name}`, `Price class ${c.name}`, value && value.classes))];
 	return el('fieldset', { class: 'field', 'data-field': f.name, id: 'f-prices' },
 		el('legend', { 'data-en': f.en, text: f.sv }),
 		el('p', { class: 'hint', 'data-en': 'Empty: no price per case in that channel. Decimals with a comma or a point.',
@@ -392,7 +405,11 @@ function readValue(f) {
 		return [...document.querySelectorAll(`#f-${f.name} input:checked`)].map((x) => Number(x.dataset.id));
 	if (f.type === 'prices') {
 		const out = {};
-		for (const x of document.querySelectorAll('#f-prices input')) if (x.value.trim()) out[x.dataset.channel] = number(x.value.trim());
+		for (const x of document.querySelectorAll('#f-prices input')) {
+			if (!x.value.trim()) continue;
+			if (x.dataset.group === 'channel') out[x.dataset.key] = number(x.value.trim());
+			else (out[x.dataset.group] ||= {})[x.dataset.key] = number(x.value.trim());
+		}
 		return Object.keys(out).length ? out : null;
 	}
 	const input = $('f-' + f.name);
@@ -514,6 +531,7 @@ function fail(e) {
 async function start() {
 	try {
 		await api('GET', '/users?limit=1'); // staff with access to the administration (403 otherwise)
+		priceClasses = (await api('GET', '/price_classes?limit=500').catch(() => ({ items: [] }))).items.filter((c) => c.active);
 		await loadRefs();
 		renderTypes();
 		const want = new URLSearchParams(location.search).get('type');
