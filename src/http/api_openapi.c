@@ -232,324 +232,431 @@ struct schema_doc {
 	"{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"        \
 	"\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/" item "\"}}}}]}"
 
-static const struct schema_doc schema_docs[] = {
-        {"Problem",
-         "{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
-         "\"properties\":{\"type\":" STR ",\"title\":" STR ",\"status\":" INT ",\"detail\":" STR
-         ",\"errors\":{\"type\":\"array\",\"description\":\"One per field in error\","
-         "\"items\":{\"type\":\"object\",\"required\":[\"field\",\"message\"],"
-         "\"properties\":{\"field\":" STR ",\"message\":" STR "}}}},"
-         "\"required\":[\"title\",\"status\"]}"},
-        {"Object", "{\"type\":\"object\",\"description\":\"A JSON object; see docs/api.md\"}"},
-        {"Page",
-         "{\"type\":\"object\",\"description\":\"A list: items, and when paged total, limit "
-         "and offset (?limit=, ?offset=)\",\"required\":[\"items\"],\"properties\":{"
-         "\"items\":{\"type\":\"array\"},\"total\":" INT ",\"limit\":" INT ",\"offset\":" INT "}}"},
-        {"Health",
-         "{\"type\":\"object\",\"required\":[\"status\",\"database\"],\"properties\":{"
-         "\"status\":{\"enum\":[\"ok\",\"degraded\"]},\"database\":" STR ",\"loop_max_ms\":" NUM
-         ",\"loop_probe_ms\":" NUM ",\"loop_max_cpu_ms\":" NUM "}}"},
-        {"LoginRequest",
-         "{\"type\":\"object\",\"required\":[\"username\",\"password\"],\"properties\":{"
-         "\"username\":" STR ",\"password\":{\"type\":\"string\",\"writeOnly\":true}}}"},
-        {"Login",
-         "{\"type\":\"object\",\"required\":[\"token\",\"user_id\",\"role\"],\"properties\":{"
-         "\"token\":" STR ",\"user_id\":" INT ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},"
-         "\"expires_in\":" INT ",\"client_id\":" INT "}}"},
-        {"Role", "{\"enum\":[\"agent\",\"group_lead\",\"manager\",\"admin\",\"client_viewer\"]}"},
-        {"Me", "{\"type\":\"object\",\"required\":[\"id\",\"username\",\"role\"],\"properties\":{"
-               "\"id\":" INT ",\"username\":" STR ",\"display_name\":" STR
-               ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},\"client_id\":" NULLABLE(
-                       "integer") ",\"unit_id\":" NULLABLE("integer") ",\"groups\":{\"type\":"
-                                                                      "\"array\"}}}"},
-        {"Case",
-         "{\"type\":\"object\",\"required\":[\"id\",\"channel\",\"status\",\"outcome\"],"
-         "\"description\":\"A case (ärende); the ETag header carries its version\","
-         "\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-         "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
-         "\"social\"]},\"group_id\":" INT
-         ",\"group\":" STR ",\"client_id\":" NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"category_id\":" NULLABLE("integer") ",\"category\":" NULLABLE("string") ",\"category_kind\":" NULLABLE(
-                 "string") ",\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_over\","
-                           "\"forwarded_urgent\"]},"
-                           "\"handled\":" BOOL ",\"summary\":" STR ",\"citizen_id\":" NULLABLE(
-                                   "integer") ",\"citizen\":{\"$ref\":\"#/components/schemas/"
-                                              "Citizen\"},"
-                                              "\"received_at\":" TIME ",\"created_at\":" TIME
-                                              ",\"updated_at\":" TIME ",\"agent_id\":" NULLABLE(
-                                                      "integer") ",\"confidential\":" BOOL
-                                                                 ",\"threat\":" BOOL
-                                                                 ",\"call_id\":" NULLABLE(
-                                                                         "integer") ",\"status\":{"
-                                                                                    "\"$ref\":\"#/"
-                                                                                    "components/"
-                                                                                    "schemas/"
-                                                                                    "CaseStatus\"}"
-                                                                                    ",\"status_"
-                                                                                    "changed_"
-                                                                                    "at\":" NTIME
-                                                                                    ",\"status_"
-                                                                                    "changed_"
-                                                                                    "by\""
-                                                                                    ":" NULLABLE(
+static const struct schema_doc schema_docs[] =
+        {
+                {"Problem",
+                 "{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
+                 "\"properties\":{\"type\":" STR ",\"title\":" STR ",\"status\":" INT
+                 ",\"detail\":" STR
+                 ",\"errors\":{\"type\":\"array\",\"description\":\"One per field in error\","
+                 "\"items\":{\"type\":\"object\",\"required\":[\"field\",\"message\"],"
+                 "\"properties\":{\"field\":" STR ",\"message\":" STR "}}}},"
+                 "\"required\":[\"title\",\"status\"]}"},
+                {"Object",
+                 "{\"type\":\"object\",\"description\":\"A JSON object; see docs/api.md\"}"},
+                {"Page",
+                 "{\"type\":\"object\",\"description\":\"A list: items, and when paged total, "
+                 "limit "
+                 "and offset (?limit=, ?offset=)\",\"required\":[\"items\"],\"properties\":{"
+                 "\"items\":{\"type\":\"array\"},\"total\":" INT ",\"limit\":" INT
+                 ",\"offset\":" INT "}}"},
+                {"Health",
+                 "{\"type\":\"object\",\"required\":[\"status\",\"database\"],\"properties\":{"
+                 "\"status\":{\"enum\":[\"ok\",\"degraded\"]},\"database\":" STR
+                 ",\"loop_max_ms\":" NUM ",\"loop_probe_ms\":" NUM ",\"loop_max_cpu_ms\":" NUM
+                 "}}"},
+                {"LoginRequest",
+                 "{\"type\":\"object\",\"required\":[\"username\",\"password\"],\"properties\":{"
+                 "\"username\":" STR ",\"password\":{\"type\":\"string\",\"writeOnly\":true}}}"},
+                {"Login", "{\"type\":\"object\",\"required\":[\"token\",\"user_id\",\"role\"],"
+                          "\"properties\":{"
+                          "\"token\":" STR ",\"user_id\":" INT
+                          ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},"
+                          "\"expires_in\":" INT ",\"client_id\":" INT "}}"},
+                {"Role",
+                 "{\"enum\":[\"agent\",\"group_lead\",\"manager\",\"admin\",\"client_viewer\"]}"},
+                {"Me",
+                 "{\"type\":\"object\",\"required\":[\"id\",\"username\",\"role\"],\"properties\":{"
+                 "\"id\":" INT ",\"username\":" STR ",\"display_name\":" STR
+                 ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},\"client_id\":" NULLABLE(
+                         "integer") ",\"unit_id\":" NULLABLE("integer") ",\"groups\":{\"type\":"
+                                                                        "\"array\"}}}"},
+                {"Case",
+                 "{\"type\":\"object\",\"required\":[\"id\",\"channel\",\"status\",\"outcome\"],"
+                 "\"description\":\"A case (ärende); the ETag header carries its version\","
+                 "\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+                 "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
+                 "\"social\"]},\"group_id\":" INT
+                 ",\"group\":" STR ",\"client_id\":" NULLABLE("integer") ",\"client\":" NULLABLE("s"
+                                                                                                 "t"
+                                                                                                 "r"
+                                                                                                 "i"
+                                                                                                 "n"
+                                                                                                 "g") ",\"category_id\":" NULLABLE("integer") ",\"category\":" NULLABLE("string") ",\"category_kind\":" NULLABLE(
+                         "string") ",\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_"
+                                   "over\","
+                                   "\"forwarded_urgent\"]},"
+                                   "\"handled\":" BOOL ",\"summary\":" STR
+                                   ",\"citizen_id\":" NULLABLE(
+                                           "integer") ",\"citizen\":{\"$ref\":\"#/components/"
+                                                      "schemas/"
+                                                      "Citizen\"},"
+                                                      "\"received_at\":" TIME
+                                                      ",\"created_at\":" TIME
+                                                      ",\"updated_at\":" TIME
+                                                      ",\"agent_id\":" NULLABLE(
+                                                              "integer") ",\"confidential\":" BOOL
+                                                                         ",\"threat\":" BOOL
+                                                                         ",\"call_id\":" NULLABLE(
+                                                                                 "integer") ",\"sta"
+                                                                                            "tus\":"
+                                                                                            "{"
+                                                                                            "\"$"
+                                                                                            "ref\":"
+                                                                                            "\"#/"
+                                                                                            "compon"
+                                                                                            "ents/"
+                                                                                            "schema"
+                                                                                            "s/"
+                                                                                            "CaseSt"
+                                                                                            "atus\""
+                                                                                            "}"
+                                                                                            ",\"sta"
+                                                                                            "tus_"
+                                                                                            "change"
+                                                                                            "d_"
+                                                                                            "at\""
+                                                                                            ":" NTIME
+                                                                                            ",\"sta"
+                                                                                            "tus_"
+                                                                                            "change"
+                                                                                            "d_"
+                                                                                            "by\""
+                                                                                            ":" NULLABLE(
+                                                                                                    "intege"
+                                                                                                    "r") ","
+                                                                                                         "\"closed_at\":" NTIME
+                                                                                                         ","
+                                                                                                         "\"closed_by\":" NULLABLE(
+                                                                                                                 "integer") "}}"},
+                {"CaseStatus", "{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_"
+                               "citizen\",\"closed\"]}"},
+                {"CasePage",
+                 "{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"
+                 "\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Case\"}},"
+                 "\"total_exact\":" BOOL
+                 ",\"next\":{\"type\":[\"string\",\"null\"],\"description\":"
+                 "\"The cursor of the next page (?after=)\"}}}]}"},
+                {"Citizen",
+                 "{\"type\":\"object\",\"description\":\"A citizen (personal data: reads are "
+                 "audited)\",\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"integer\","
+                 "\"readOnly\":true},\"name\":" NULLABLE("string") ",\"phone\":" NULLABLE("string") ",\"email\":" NULLABLE(
+                         "string") ",\"personal_id\":" NULLABLE("string") ",\"created_at\":" INT
+                                                                          "}}"},
+                {"CitizenExport",
+                 "{\"type\":\"object\",\"required\":[\"exported_at\",\"citizen\",\"cases\"],"
+                 "\"properties\":{\"exported_at\":" TIME
+                 ",\"citizen\":{\"$ref\":\"#/components/schemas/"
+                 "Citizen\"},\"cases\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+                 "\"required\":"
+                 "[\"id\",\"channel\",\"status\"],\"properties\":{\"id\":" INT ",\"channel\":" STR
+                 ",\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},\"summary\":" STR
+                 ",\"history\":{\"type\":\"array\"},\"handovers\":{\"type\":\"array\"},"
+                 "\"attachments\":{\"type\":\"array\"},\"emails\":{\"type\":\"array\"},"
+                 "\"calls\":{\"type\":\"array\"},\"survey_answers\":{\"type\":\"array\"}}}},"
+                 "\"legal_holds\":{\"type\":\"array\"},\"audit\":{\"type\":\"array\"}}}"},
+                {"Handover", "{\"type\":\"object\",\"description\":\"A case handed over to a "
+                             "department "
+                             "contact\",\"required\":[\"id\",\"case_id\"],\"properties\":{\"id\":{"
+                             "\"type\":"
+                             "\"integer\",\"readOnly\":true},\"case_id\":" INT
+                             ",\"client_id\":" NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"contact_id\":" NULLABLE("integer") ",\"contact\":" NULLABLE(
+                                     "string") ",\"message\":" STR
+                                               ",\"created_at\":" TIME ",\"due_date\":" NULLABLE("s"
+                                                                                                 "t"
+                                                                                                 "r"
+                                                                                                 "i"
+                                                                                                 "n"
+                                                                                                 "g") ",\"group_id\":" NULLABLE(
+                                                       "integer") ",\"answered_at\":" NTIME
+                                                                  ",\"answer\":" NULLABLE(
+                                                                          "string") ",\"status\""
+                                                                                    ":" STR
+                                                                                    ",\"question\""
+                                                                                    ":" NULLABLE("s"
+                                                                                                 "t"
+                                                                                                 "r"
+                                                                                                 "i"
+                                                                                                 "n"
+                                                                                                 "g") ",\"reply\":" NULLABLE("string") ",\"client_unit_id\":" NULLABLE(
                                                                                             "intege"
                                                                                             "r") ","
-                                                                                                 "\"closed_at\":" NTIME
+                                                                                                 "\""
+                                                                                                 "c"
+                                                                                                 "a"
+                                                                                                 "s"
+                                                                                                 "e"
+                                                                                                 "_"
+                                                                                                 "s"
+                                                                                                 "t"
+                                                                                                 "a"
+                                                                                                 "t"
+                                                                                                 "u"
+                                                                                                 "s"
+                                                                                                 "\":"
+                                                                                                 "{"
+                                                                                                 "\""
+                                                                                                 "$"
+                                                                                                 "r"
+                                                                                                 "e"
+                                                                                                 "f"
+                                                                                                 "\""
+                                                                                                 ":"
+                                                                                                 "\"#"
+                                                                                                 "/"
+                                                                                                 "c"
+                                                                                                 "o"
+                                                                                                 "m"
+                                                                                                 "p"
+                                                                                                 "o"
+                                                                                                 "n"
+                                                                                                 "e"
+                                                                                                 "n"
+                                                                                                 "t"
+                                                                                                 "s"
+                                                                                                 "/"
+                                                                                                 "s"
+                                                                                                 "c"
+                                                                                                 "h"
+                                                                                                 "e"
+                                                                                                 "m"
+                                                                                                 "a"
+                                                                                                 "s"
+                                                                                                 "/"
+                                                                                                 "C"
+                                                                                                 "a"
+                                                                                                 "s"
+                                                                                                 "e"
+                                                                                                 "S"
+                                                                                                 "t"
+                                                                                                 "a"
+                                                                                                 "t"
+                                                                                                 "u"
+                                                                                                 "s"
+                                                                                                 "\""
+                                                                                                 "}"
                                                                                                  ","
-                                                                                                 "\"closed_by\":" NULLABLE(
+                                                                                                 "\"o"
+                                                                                                 "v"
+                                                                                                 "e"
+                                                                                                 "r"
+                                                                                                 "d"
+                                                                                                 "u"
+                                                                                                 "e"
+                                                                                                 "\""
+                                                                                                 ":" BOOL
+                                                                                                 ","
+                                                                                                 "\""
+                                                                                                 "w"
+                                                                                                 "o"
+                                                                                                 "r"
+                                                                                                 "k"
+                                                                                                 "i"
+                                                                                                 "n"
+                                                                                                 "g"
+                                                                                                 "_"
+                                                                                                 "d"
+                                                                                                 "a"
+                                                                                                 "y"
+                                                                                                 "s"
+                                                                                                 "_"
+                                                                                                 "l"
+                                                                                                 "e"
+                                                                                                 "f"
+                                                                                                 "t"
+                                                                                                 "\""
+                                                                                                 ":" NULLABLE(
                                                                                                          "integer") "}}"},
-        {"CaseStatus",
-         "{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_citizen\",\"closed\"]}"},
-        {"CasePage",
-         "{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"
-         "\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Case\"}},"
-         "\"total_exact\":" BOOL ",\"next\":{\"type\":[\"string\",\"null\"],\"description\":"
-         "\"The cursor of the next page (?after=)\"}}}]}"},
-        {"Citizen",
-         "{\"type\":\"object\",\"description\":\"A citizen (personal data: reads are "
-         "audited)\",\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"integer\","
-         "\"readOnly\":true},\"name\":" NULLABLE("string") ",\"phone\":" NULLABLE(
-                 "string") ",\"email\":" NULLABLE("string") ",\"personal_id\":" NULLABLE("string") ",\"created_at\":" INT
-                                                                                                   "}}"},
-        {"CitizenExport",
-         "{\"type\":\"object\",\"required\":[\"exported_at\",\"citizen\",\"cases\"],"
-         "\"properties\":{\"exported_at\":" TIME ",\"citizen\":{\"$ref\":\"#/components/schemas/"
-         "Citizen\"},\"cases\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":"
-         "[\"id\",\"channel\",\"status\"],\"properties\":{\"id\":" INT ",\"channel\":" STR
-         ",\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},\"summary\":" STR
-         ",\"history\":{\"type\":\"array\"},\"handovers\":{\"type\":\"array\"},"
-         "\"attachments\":{\"type\":\"array\"},\"emails\":{\"type\":\"array\"},"
-         "\"calls\":{\"type\":\"array\"},\"survey_answers\":{\"type\":\"array\"}}}},"
-         "\"legal_holds\":{\"type\":\"array\"},\"audit\":{\"type\":\"array\"}}}"},
-        {"Handover", "{\"type\":\"object\",\"description\":\"A case handed over to a department "
-                     "contact\",\"required\":[\"id\",\"case_id\"],\"properties\":{\"id\":{\"type\":"
-                     "\"integer\",\"readOnly\":true},\"case_id\":" INT ",\"client_id\":" NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"contact_id\":" NULLABLE("integer") ",\"contact\":" NULLABLE(
-                             "string") ",\"message\":" STR
-                                       ",\"created_at\":" TIME ",\"due_date\":" NULLABLE("string") ",\"group_id\":" NULLABLE(
-                                               "integer") ",\"answered_at\":" NTIME
-                                                          ",\"answer\":" NULLABLE(
-                                                                  "string") ",\"status\":" STR
-                                                                            ",\"question\""
-                                                                            ":" NULLABLE("string") ",\"reply\":" NULLABLE("string") ",\"client_unit_id\":" NULLABLE(
-                                                                                    "integer") ",\""
-                                                                                               "cas"
-                                                                                               "e_"
-                                                                                               "sta"
-                                                                                               "tus"
-                                                                                               "\":"
-                                                                                               "{\""
-                                                                                               "$re"
-                                                                                               "f\""
-                                                                                               ":"
-                                                                                               "\"#"
-                                                                                               "/co"
-                                                                                               "mpo"
-                                                                                               "nen"
-                                                                                               "ts/"
-                                                                                               "sch"
-                                                                                               "ema"
-                                                                                               "s/"
-                                                                                               "Cas"
-                                                                                               "eSt"
-                                                                                               "atu"
-                                                                                               "s\""
-                                                                                               "},"
-                                                                                               "\"o"
-                                                                                               "ver"
-                                                                                               "due"
-                                                                                               "\""
-                                                                                               ":" BOOL
-                                                                                               ",\""
-                                                                                               "wor"
-                                                                                               "kin"
-                                                                                               "g_"
-                                                                                               "day"
-                                                                                               "s_"
-                                                                                               "lef"
-                                                                                               "t\""
-                                                                                               ":" NULLABLE(
-                                                                                                       "integer") "}}"},
-        {"HandoverPage", PAGE_OF("Handover")},
-        {"KbArticle",
-         "{\"type\":\"object\",\"description\":\"A knowledge-base article (body in "
-         "Markdown)\",\"required\":[\"id\",\"title\",\"kind\"],\"properties\":{\"id\":{"
-         "\"type\":\"integer\",\"readOnly\":true},\"slug\":" STR ",\"kind\":" STR ",\"title\":" STR
-         ",\"body\":{\"type\":\"string\",\"description\":\"Markdown\"},"
-         "\"body_html\":{\"type\":\"string\",\"readOnly\":true},\"status\":" STR
-         ",\"version\":{\"type\":\"integer\",\"readOnly\":true},\"created_at\":" TIME
-         ",\"updated_at\":" TIME ",\"owner_id\":" NULLABLE("integer") ",\"review_date\":" NULLABLE("string") ",\"valid_from\":" NULLABLE(
-                 "string") ",\"valid_to\":" NULLABLE("string") ",\"updated_by\":" NULLABLE("intege"
-                                                                                           "r") ","
-                                                                                                "\""
-                                                                                                "gr"
-                                                                                                "ou"
-                                                                                                "ps"
-                                                                                                "\""
-                                                                                                ":{"
-                                                                                                "\""
-                                                                                                "ty"
-                                                                                                "pe"
-                                                                                                "\""
-                                                                                                ":"
-                                                                                                "\""
-                                                                                                "ar"
-                                                                                                "ra"
-                                                                                                "y"
-                                                                                                "\""
-                                                                                                ","
-                                                                                                "\""
-                                                                                                "it"
-                                                                                                "em"
-                                                                                                "s"
-                                                                                                "\""
-                                                                                                ":" INT
-                                                                                                "},"
-                                                                                                "\""
-                                                                                                "cl"
-                                                                                                "ie"
-                                                                                                "nt"
-                                                                                                "s"
-                                                                                                "\""
-                                                                                                ":{"
-                                                                                                "\""
-                                                                                                "ty"
-                                                                                                "pe"
-                                                                                                "\""
-                                                                                                ":"
-                                                                                                "\""
-                                                                                                "ar"
-                                                                                                "ra"
-                                                                                                "y"
-                                                                                                "\""
-                                                                                                ","
-                                                                                                "\""
-                                                                                                "it"
-                                                                                                "em"
-                                                                                                "s"
-                                                                                                "\""
-                                                                                                ":" INT
-                                                                                                "},"
-                                                                                                "\""
-                                                                                                "ca"
-                                                                                                "te"
-                                                                                                "go"
+                {"HandoverPage", PAGE_OF("Handover")},
+                {"KbArticle", "{\"type\":\"object\",\"description\":\"A knowledge-base article "
+                              "(body in "
+                              "Markdown)\",\"required\":[\"id\",\"title\",\"kind\"],\"properties\":"
+                              "{\"id\":{"
+                              "\"type\":\"integer\",\"readOnly\":true},\"slug\":" STR
+                              ",\"kind\":" STR ",\"title\":" STR
+                              ",\"body\":{\"type\":\"string\",\"description\":\"Markdown\"},"
+                              "\"body_html\":{\"type\":\"string\",\"readOnly\":true},"
+                              "\"status\":" STR ",\"version\":{\"type\":\"integer\",\"readOnly\":"
+                                                "true},\"created_at\":" TIME ",\"updated_at\":" TIME
+                              ",\"owner_id\":" NULLABLE("integer") ",\"review_date\":" NULLABLE("st"
                                                                                                 "ri"
-                                                                                                "es"
-                                                                                                "\""
-                                                                                                ":{"
-                                                                                                "\""
-                                                                                                "ty"
-                                                                                                "pe"
-                                                                                                "\""
-                                                                                                ":"
-                                                                                                "\""
-                                                                                                "ar"
-                                                                                                "ra"
-                                                                                                "y"
-                                                                                                "\""
-                                                                                                ","
-                                                                                                "\""
-                                                                                                "it"
-                                                                                                "em"
-                                                                                                "s"
-                                                                                                "\""
-                                                                                                ":" INT
-                                                                                                "},"
-                                                                                                "\""
-                                                                                                "ta"
-                                                                                                "gs"
-                                                                                                "\""
-                                                                                                ":{"
-                                                                                                "\""
-                                                                                                "ty"
-                                                                                                "pe"
-                                                                                                "\""
-                                                                                                ":"
-                                                                                                "\""
-                                                                                                "ar"
-                                                                                                "ra"
-                                                                                                "y"
-                                                                                                "\""
-                                                                                                ","
-                                                                                                "\""
-                                                                                                "it"
-                                                                                                "em"
-                                                                                                "s"
-                                                                                                "\""
-                                                                                                ":" STR
-                                                                                                "},"
-                                                                                                "\""
-                                                                                                "ca"
-                                                                                                "n_"
-                                                                                                "ed"
-                                                                                                "it"
-                                                                                                "\""
-                                                                                                ":{"
-                                                                                                "\""
-                                                                                                "ty"
-                                                                                                "pe"
-                                                                                                "\""
-                                                                                                ":"
-                                                                                                "\""
-                                                                                                "bo"
-                                                                                                "ol"
-                                                                                                "ea"
                                                                                                 "n"
-                                                                                                "\""
-                                                                                                ","
-                                                                                                "\""
-                                                                                                "re"
-                                                                                                "ad"
-                                                                                                "On"
-                                                                                                "ly"
-                                                                                                "\""
-                                                                                                ":t"
-                                                                                                "ru"
-                                                                                                "e}"
-                                                                                                "}"
-                                                                                                "}"},
-        {"KbArticlePage", PAGE_OF("KbArticle")},
-        {"AcdGroup",
-         "{\"type\":\"object\",\"description\":\"A queue now\",\"required\":[\"group_id\","
-         "\"open\",\"waiting\"],\"properties\":{\"group_id\":" INT ",\"name\":" STR
-         ",\"open\":" BOOL ",\"waiting\":" INT ",\"callbacks_waiting\":" INT
-         ",\"longest_wait_s\":" NUM ",\"ewt_s\":" NUM ",\"agents\":{\"type\":\"object\","
-         "\"additionalProperties\":" INT "},\"today\":{\"type\":\"object\"},\"at\":" TIME "}}"},
-        {"AcdGroupPage", PAGE_OF("AcdGroup")},
-        {"AcdAgent", "{\"type\":\"object\",\"required\":[\"agent_id\",\"state\"],\"properties\":{"
-                     "\"agent_id\":" INT ",\"name\":" STR ",\"state\":" STR
-                     ",\"since\":" NTIME ",\"groups\":{\"type\":\"array\"},\"pause_"
-                                         "reason\":" NULLABLE("string") ",\"call_id\":" NULLABLE(
-                                                 "integer") ",\"seconds_in_state\":" NULLABLE("numb"
-                                                                                              "er") "}}"},
-        {"AcdAgentPage", PAGE_OF("AcdAgent")},
-        {"PublicContact",
-         "{\"type\":\"object\",\"required\":[\"groups\"],\"properties\":{\"groups\":{"
-         "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
-         "\"properties\":{\"id\":" INT ",\"name\":" STR ",\"email\":" NULLABLE(
-                 "string") ",\"numbers\":{\"type\":\"array\",\"items\":" STR "},\"open_now\":" BOOL
-                           ",\"hours\":{\"type\":\"array\"},\"busy\":{\"type\":[\"object\","
-                           "\"null\"]}}}},"
-                           "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
-                           "\"type\":\"array\"},"
-                           "\"kinds\":{\"type\":\"array\",\"items\":" STR "}}},\"today\":" STR
-                           ",\"at\":" TIME "}}"},
-        {"Feedback",
-         "{\"type\":\"object\",\"description\":\"Tyck till: a complaint, praise, idea or fault "
-         "report from a citizen\",\"required\":[\"kind\"],\"properties\":{\"kind\":" STR
-         ",\"client_id\":" INT ",\"text\":" STR ",\"name\":" STR ",\"email\":" STR ",\"phone\":" STR
-         "}}"},
-        {"Telephony",
-         "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
-         "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL
-         ",\"text\":" NULLABLE("string") "}},\"entries\":{\"type\":\"array\"},"
-                                         "\"announcements\":{\"type\":\"array\"},\"policies\":{"
-                                         "\"type\":\"array\"},"
-                                         "\"trunks\":{\"type\":\"array\"},\"running\":" BOOL "}}"},
-        {"WfmTargets",
-         "{\"type\":\"object\",\"description\":\"A group's planning targets\",\"properties\":{"
-         "\"group_id\":{\"type\":\"integer\",\"readOnly\":true},\"target_sl\":" NUM
-         ",\"target_time_s\":" INT ",\"max_occupancy\":" NUM ",\"shrinkage\":" NUM
-         ",\"default\":{\"type\":\"boolean\",\"readOnly\":true}}}"},
+                                                                                                "g") ",\"valid_from\":" NULLABLE("string") ",\"valid_to\":" NULLABLE(
+                                      "string") ",\"updated_by\":" NULLABLE("intege"
+                                                                            "r") ","
+                                                                                 "\""
+                                                                                 "gr"
+                                                                                 "ou"
+                                                                                 "ps"
+                                                                                 "\""
+                                                                                 ":{"
+                                                                                 "\""
+                                                                                 "ty"
+                                                                                 "pe"
+                                                                                 "\""
+                                                                                 ":"
+                                                                                 "\""
+                                                                                 "ar"
+                                                                                 "ra"
+                                                                                 "y"
+                                                                                 "\""
+                                                                                 ","
+                                                                                 "\""
+                                                                                 "it"
+                                                                                 "em"
+                                                                                 "s"
+                                                                                 "\""
+                                                                                 ":" INT "},"
+                                                                                 "\""
+                                                                                 "cl"
+                                                                                 "ie"
+                                                                                 "nt"
+                                                                                 "s"
+                                                                                 "\""
+                                                                                 ":{"
+                                                                                 "\""
+                                                                                 "ty"
+                                                                                 "pe"
+                                                                                 "\""
+                                                                                 ":"
+                                                                                 "\""
+                                                                                 "ar"
+                                                                                 "ra"
+                                                                                 "y"
+                                                                                 "\""
+                                                                                 ","
+                                                                                 "\""
+                                                                                 "it"
+                                                                                 "em"
+                                                                                 "s"
+                                                                                 "\""
+                                                                                 ":" INT "},"
+                                                                                 "\""
+                                                                                 "ca"
+                                                                                 "te"
+                                                                                 "go"
+                                                                                 "ri"
+                                                                                 "es"
+                                                                                 "\""
+                                                                                 ":{"
+                                                                                 "\""
+                                                                                 "ty"
+                                                                                 "pe"
+                                                                                 "\""
+                                                                                 ":"
+                                                                                 "\""
+                                                                                 "ar"
+                                                                                 "ra"
+                                                                                 "y"
+                                                                                 "\""
+                                                                                 ","
+                                                                                 "\""
+                                                                                 "it"
+                                                                                 "em"
+                                                                                 "s"
+                                                                                 "\""
+                                                                                 ":" INT "},"
+                                                                                 "\""
+                                                                                 "ta"
+                                                                                 "gs"
+                                                                                 "\""
+                                                                                 ":{"
+                                                                                 "\""
+                                                                                 "ty"
+                                                                                 "pe"
+                                                                                 "\""
+                                                                                 ":"
+                                                                                 "\""
+                                                                                 "ar"
+                                                                                 "ra"
+                                                                                 "y"
+                                                                                 "\""
+                                                                                 ","
+                                                                                 "\""
+                                                                                 "it"
+                                                                                 "em"
+                                                                                 "s"
+                                                                                 "\""
+                                                                                 ":" STR "},"
+                                                                                 "\""
+                                                                                 "ca"
+                                                                                 "n_"
+                                                                                 "ed"
+                                                                                 "it"
+                                                                                 "\""
+                                                                                 ":{"
+                                                                                 "\""
+                                                                                 "ty"
+                                                                                 "pe"
+                                                                                 "\""
+                                                                                 ":"
+                                                                                 "\""
+                                                                                 "bo"
+                                                                                 "ol"
+                                                                                 "ea"
+                                                                                 "n"
+                                                                                 "\""
+                                                                                 ","
+                                                                                 "\""
+                                                                                 "re"
+                                                                                 "ad"
+                                                                                 "On"
+                                                                                 "ly"
+                                                                                 "\""
+                                                                                 ":t"
+                                                                                 "ru"
+                                                                                 "e}"
+                                                                                 "}"
+                                                                                 "}"},
+                {"KbArticlePage", PAGE_OF("KbArticle")},
+                {"AcdGroup",
+                 "{\"type\":\"object\",\"description\":\"A queue now\",\"required\":[\"group_id\","
+                 "\"open\",\"waiting\"],\"properties\":{\"group_id\":" INT ",\"name\":" STR
+                 ",\"open\":" BOOL ",\"waiting\":" INT ",\"callbacks_waiting\":" INT
+                 ",\"longest_wait_s\":" NUM ",\"ewt_s\":" NUM ",\"agents\":{\"type\":\"object\","
+                 "\"additionalProperties\":" INT "},\"today\":{\"type\":\"object\"},\"at\":" TIME
+                 "}}"},
+                {"AcdGroupPage", PAGE_OF("AcdGroup")},
+                {"AcdAgent",
+                 "{\"type\":\"object\",\"required\":[\"agent_id\",\"state\"],\"properties\":{"
+                 "\"agent_id\":" INT ",\"name\":" STR ",\"state\":" STR ",\"since\":" NTIME
+                 ",\"groups\":{\"type\":\"array\"},\"pause_"
+                 "reason\":" NULLABLE("string") ",\"call_id\":" NULLABLE(
+                         "integer") ",\"seconds_in_state\":" NULLABLE("numb"
+                                                                      "er") "}}"},
+                {"AcdAgentPage", PAGE_OF("AcdAgent")},
+                {"PublicContact",
+                 "{\"type\":\"object\",\"required\":[\"groups\"],\"properties\":{\"groups\":{"
+                 "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
+                 "\"properties\":{\"id\":" INT ",\"name\":" STR ",\"email\":" NULLABLE(
+                         "string") ",\"numbers\":{\"type\":\"array\",\"items\":" STR
+                                   "},\"open_now\":" BOOL
+                                   ",\"hours\":{\"type\":\"array\"},\"busy\":{\"type\":[\"object\","
+                                   "\"null\"]}}}},"
+                                   "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
+                                   "\"type\":\"array\"},"
+                                   "\"kinds\":{\"type\":\"array\",\"items\":" STR
+                                   "}}},\"today\":" STR ",\"at\":" TIME "}}"},
+                {"Feedback",
+                 "{\"type\":\"object\",\"description\":\"Tyck till: a complaint, praise, idea or "
+                 "fault "
+                 "report from a citizen\",\"required\":[\"kind\"],\"properties\":{\"kind\":" STR
+                 ",\"client_id\":" INT ",\"text\":" STR ",\"name\":" STR ",\"email\":" STR
+                 ",\"phone\":" STR "}}"},
+                {"Telephony",
+                 "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
+                 "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL
+                 ",\"text\":" NULLABLE(
+                         "string") "}},\"entries\":{\"type\":\"array\"},"
+                                   "\"announcements\":{\"type\":\"array\"},\"policies\":{"
+                                   "\"type\":\"array\"},"
+                                   "\"trunks\":{\"type\":\"array\"},\"running\":" BOOL "}}"},
+                {"WfmTargets",
+                 "{\"type\":\"object\",\"description\":\"A group's planning "
+                 "targets\",\"properties\":{"
+                 "\"group_id\":{\"type\":\"integer\",\"readOnly\":true},\"target_sl\":" NUM
+                 ",\"target_time_s\":" INT ",\"max_occupancy\":" NUM ",\"shrinkage\":" NUM
+                 ",\"default\":{\"type\":\"boolean\",\"readOnly\":true}}}"},
 };
 static const struct op_doc *doc_of(const char *method, const char *pattern)
 {
