@@ -50,7 +50,7 @@ static const struct op_doc docs[] = {
          "Object", "Object", 0},
         {"POST", "/api/v1/acd/calls/{id}/callback-result", "The outcome of a callback attempt",
          "Object", "Object", 0},
-        {"GET", "/api/v1/acd/intervals", "Queue figures per interval", NULL, "Object", 200},
+        {"GET", "/api/v1/acd/intervals", "Queue figures per interval", NULL, "AcdIntervals", 200},
         {"GET", "/api/v1/acd/events", "The ACD's event log", NULL, "Page", 200},
         {"GET", "/api/v1/acd/stream", "Server-sent events of queue changes", NULL,
          "text/event-stream", 200},
@@ -70,7 +70,7 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/cases/{id}/status", "Change a case's status (If-Match: the ETag)",
          "Object", "Case", 0},
         {"GET", "/api/v1/cases/waiting", "Cases waiting for a department or a citizen", NULL,
-         "Page", 200},
+         "WaitingCasePage", 200},
         {"POST", "/api/v1/handovers/{id}/question", "The department asks a question back", "Object",
          "Object", 0},
         {"POST", "/api/v1/handovers/{id}/reply",
@@ -99,22 +99,23 @@ static const struct op_doc docs[] = {
          200},
         {"GET", "/api/v1/notifications", "The caller's notifications", NULL, "Page", 200},
         {"POST", "/api/v1/notifications/{id}/read", "Mark a notification read", NULL, NULL, 204},
-        {"GET", "/api/v1/audit", "The audit log", NULL, "Page", 200},
+        {"GET", "/api/v1/audit", "The audit log", NULL, "AuditPage", 200},
         {"GET", "/api/v1/directory", "Staff and department directory with presence", NULL, "Object",
          200},
         {"PUT", "/api/v1/directory/me/presence", "Set one's own presence", "Object", "Object", 0},
         {"PUT", "/api/v1/directory/staff/{id}/presence", "Set a colleague's presence", "Object",
          "Object", 0},
-        {"GET", "/api/v1/me/today", "The caller's own figures today", NULL, "Object", 200},
+        {"GET", "/api/v1/me/today", "The caller's own figures today", NULL, "MeToday", 200},
         {"GET", "/api/v1/cases/counts", "Case counts per outcome and channel for a group", NULL,
-         "Object", 200},
+         "CaseCounts", 200},
         {"GET", "/api/v1/kb/articles", "Search the knowledge base", NULL, "KbArticlePage", 200},
         {"POST", "/api/v1/kb/articles", "Write a knowledge-base article", "KbArticle", "KbArticle",
          201},
         {"GET", "/api/v1/kb/articles/{id}", "A knowledge-base article", NULL, "KbArticle", 200},
         {"PATCH", "/api/v1/kb/articles/{id}", "Change an article (a new version)", "KbArticle",
          "KbArticle", 200},
-        {"GET", "/api/v1/kb/articles/{id}/versions", "An article's versions", NULL, "Page", 200},
+        {"GET", "/api/v1/kb/articles/{id}/versions", "An article's versions", NULL, "KbVersionPage",
+         200},
         {"GET", "/api/v1/kb/articles/{id}/diff",
          "The difference between two versions of an article", NULL, "Object", 200},
         {"POST", "/api/v1/kb/articles/{id}/flags", "Flag an article as wrong or out of date",
@@ -128,10 +129,10 @@ static const struct op_doc docs[] = {
          200},
         {"GET", "/api/v1/kb/review-due", "Articles due for review", NULL, "KbArticlePage", 200},
         {"POST", "/api/v1/kb/missing", "Report a missing article", "Object", "Object", 201},
-        {"GET", "/api/v1/kb/stats", "Knowledge-base use", NULL, "Object", 200},
+        {"GET", "/api/v1/kb/stats", "Knowledge-base use", NULL, "KbStats", 200},
         {"POST", "/api/v1/cases/{id}/articles", "Link an article to a case", "Object", "Object",
          201},
-        {"GET", "/api/v1/kb/synonyms", "Search synonyms", NULL, "Page", 200},
+        {"GET", "/api/v1/kb/synonyms", "Search synonyms", NULL, "KbSynonymPage", 200},
         {"POST", "/api/v1/kb/synonyms", "Add a search synonym", "Object", "Object", 201},
         {"DELETE", "/api/v1/kb/synonyms/{id}", "Remove a search synonym", NULL, NULL, 204},
         {"GET", "/api/v1/kb/keywords", "Search keywords", NULL, "Page", 200},
@@ -158,7 +159,7 @@ static const struct op_doc docs[] = {
         {"GET", "/api/v1/mail/outbox", "E-mails waiting to be sent", NULL, "Page", 200},
         {"GET", "/metrics", "Counters in Prometheus' text format (loopback or metrics-token)", NULL,
          "text/plain", 200},
-        {"GET", "/api/v1/openapi.json", "This description", NULL, "Object", 200},
+        {"GET", "/api/v1/openapi.json", "This description", NULL, "OpenApi", 200},
         {"GET", "/api/v1/public/contact",
          "Public: the groups' numbers, hours and queues; the feedback form's choices", NULL,
          "PublicContact", 200},
@@ -168,9 +169,10 @@ static const struct op_doc docs[] = {
          NULL, "Object", 200},
         {"GET", "/api/v1/reports/invoice", "The invoice basis per client", NULL, "Object", 200},
         {"GET", "/api/v1/reports/period", "The period report", NULL, "Object", 200},
-        {"GET", "/api/v1/reports/stored", "Reports stored each month", NULL, "Page", 200},
+        {"GET", "/api/v1/reports/stored", "Reports stored each month", NULL, "StoredReportPage",
+         200},
         {"GET", "/api/v1/reports/stored/{id}", "A stored report", NULL, "Object", 200},
-        {"GET", "/api/v1/sso", "Whether single sign-on is on", NULL, "Object", 200},
+        {"GET", "/api/v1/sso", "Whether single sign-on is on", NULL, "SsoInfo", 200},
         {"GET", "/api/v1/sso/start", "Start an OpenID Connect login (a redirect to the provider)",
          NULL, "redirect", 302},
         {"GET", "/api/v1/sso/callback", "The provider's redirect back (a redirect to the desk)",
@@ -206,7 +208,7 @@ static const struct op_doc docs[] = {
         {"GET", "/api/v1/coverage.xlsx", "Coverage as a spreadsheet", NULL,
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 200},
         {"GET", "/api/v1/wfm/today", "Planning against today's traffic", NULL, "Object", 200},
-        {"GET", "/api/v1/wfm/summary", "The steering board's planning figures", NULL, "Object",
+        {"GET", "/api/v1/wfm/summary", "The steering board's planning figures", NULL, "WfmSummary",
          200},
         {"GET", "/api/v1/groups/{id}/wfm-targets", "A group's planning targets", NULL, "WfmTargets",
          200},
@@ -221,6 +223,8 @@ struct schema_doc {
 	const char *json;
 };
 
+/* The JSON texts are laid out by hand. */
+/* clang-format off */
 #define NULLABLE(t) "{\"type\":[\"" t "\",\"null\"]}"
 #define STR         "{\"type\":\"string\"}"
 #define INT         "{\"type\":\"integer\"}"
@@ -232,432 +236,230 @@ struct schema_doc {
 	"{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"        \
 	"\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/" item "\"}}}}]}"
 
-static const struct schema_doc schema_docs[] =
-        {
-                {"Problem",
-                 "{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
-                 "\"properties\":{\"type\":" STR ",\"title\":" STR ",\"status\":" INT
-                 ",\"detail\":" STR
-                 ",\"errors\":{\"type\":\"array\",\"description\":\"One per field in error\","
-                 "\"items\":{\"type\":\"object\",\"required\":[\"field\",\"message\"],"
-                 "\"properties\":{\"field\":" STR ",\"message\":" STR "}}}},"
-                 "\"required\":[\"title\",\"status\"]}"},
-                {"Object",
-                 "{\"type\":\"object\",\"description\":\"A JSON object; see docs/api.md\"}"},
-                {"Page",
-                 "{\"type\":\"object\",\"description\":\"A list: items, and when paged total, "
-                 "limit "
-                 "and offset (?limit=, ?offset=)\",\"required\":[\"items\"],\"properties\":{"
-                 "\"items\":{\"type\":\"array\"},\"total\":" INT ",\"limit\":" INT
-                 ",\"offset\":" INT "}}"},
-                {"Health",
-                 "{\"type\":\"object\",\"required\":[\"status\",\"database\"],\"properties\":{"
-                 "\"status\":{\"enum\":[\"ok\",\"degraded\"]},\"database\":" STR
-                 ",\"loop_max_ms\":" NUM ",\"loop_probe_ms\":" NUM ",\"loop_max_cpu_ms\":" NUM
-                 "}}"},
-                {"LoginRequest",
-                 "{\"type\":\"object\",\"required\":[\"username\",\"password\"],\"properties\":{"
-                 "\"username\":" STR ",\"password\":{\"type\":\"string\",\"writeOnly\":true}}}"},
-                {"Login", "{\"type\":\"object\",\"required\":[\"token\",\"user_id\",\"role\"],"
-                          "\"properties\":{"
-                          "\"token\":" STR ",\"user_id\":" INT
-                          ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},"
-                          "\"expires_in\":" INT ",\"client_id\":" INT "}}"},
-                {"Role",
-                 "{\"enum\":[\"agent\",\"group_lead\",\"manager\",\"admin\",\"client_viewer\"]}"},
-                {"Me",
-                 "{\"type\":\"object\",\"required\":[\"id\",\"username\",\"role\"],\"properties\":{"
-                 "\"id\":" INT ",\"username\":" STR ",\"display_name\":" STR
-                 ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},\"client_id\":" NULLABLE(
-                         "integer") ",\"unit_id\":" NULLABLE("integer") ",\"groups\":{\"type\":"
-                                                                        "\"array\"}}}"},
-                {"Case",
-                 "{\"type\":\"object\",\"required\":[\"id\",\"channel\",\"status\",\"outcome\"],"
-                 "\"description\":\"A case (ärende); the ETag header carries its version\","
-                 "\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-                 "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
-                 "\"social\"]},\"group_id\":" INT
-                 ",\"group\":" STR ",\"client_id\":" NULLABLE("integer") ",\"client\":" NULLABLE("s"
-                                                                                                 "t"
-                                                                                                 "r"
-                                                                                                 "i"
-                                                                                                 "n"
-                                                                                                 "g") ",\"category_id\":" NULLABLE("integer") ",\"category\":" NULLABLE("string") ",\"category_kind\":" NULLABLE(
-                         "string") ",\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_"
-                                   "over\","
-                                   "\"forwarded_urgent\"]},"
-                                   "\"handled\":" BOOL ",\"summary\":" STR
-                                   ",\"citizen_id\":" NULLABLE(
-                                           "integer") ",\"citizen\":{\"$ref\":\"#/components/"
-                                                      "schemas/"
-                                                      "Citizen\"},"
-                                                      "\"received_at\":" TIME
-                                                      ",\"created_at\":" TIME
-                                                      ",\"updated_at\":" TIME
-                                                      ",\"agent_id\":" NULLABLE(
-                                                              "integer") ",\"confidential\":" BOOL
-                                                                         ",\"threat\":" BOOL
-                                                                         ",\"call_id\":" NULLABLE(
-                                                                                 "integer") ",\"sta"
-                                                                                            "tus\":"
-                                                                                            "{"
-                                                                                            "\"$"
-                                                                                            "ref\":"
-                                                                                            "\"#/"
-                                                                                            "compon"
-                                                                                            "ents/"
-                                                                                            "schema"
-                                                                                            "s/"
-                                                                                            "CaseSt"
-                                                                                            "atus\""
-                                                                                            "}"
-                                                                                            ",\"sta"
-                                                                                            "tus_"
-                                                                                            "change"
-                                                                                            "d_"
-                                                                                            "at\""
-                                                                                            ":" NTIME
-                                                                                            ",\"sta"
-                                                                                            "tus_"
-                                                                                            "change"
-                                                                                            "d_"
-                                                                                            "by\""
-                                                                                            ":" NULLABLE(
-                                                                                                    "intege"
-                                                                                                    "r") ","
-                                                                                                         "\"closed_at\":" NTIME
-                                                                                                         ","
-                                                                                                         "\"closed_by\":" NULLABLE(
-                                                                                                                 "integer") "}}"},
-                {"CaseStatus", "{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_"
-                               "citizen\",\"closed\"]}"},
-                {"CasePage",
-                 "{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"
-                 "\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Case\"}},"
-                 "\"total_exact\":" BOOL
-                 ",\"next\":{\"type\":[\"string\",\"null\"],\"description\":"
-                 "\"The cursor of the next page (?after=)\"}}}]}"},
-                {"Citizen",
-                 "{\"type\":\"object\",\"description\":\"A citizen (personal data: reads are "
-                 "audited)\",\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"integer\","
-                 "\"readOnly\":true},\"name\":" NULLABLE("string") ",\"phone\":" NULLABLE("string") ",\"email\":" NULLABLE(
-                         "string") ",\"personal_id\":" NULLABLE("string") ",\"created_at\":" INT
-                                                                          "}}"},
-                {"CitizenExport",
-                 "{\"type\":\"object\",\"required\":[\"exported_at\",\"citizen\",\"cases\"],"
-                 "\"properties\":{\"exported_at\":" TIME
-                 ",\"citizen\":{\"$ref\":\"#/components/schemas/"
-                 "Citizen\"},\"cases\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-                 "\"required\":"
-                 "[\"id\",\"channel\",\"status\"],\"properties\":{\"id\":" INT ",\"channel\":" STR
-                 ",\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},\"summary\":" STR
-                 ",\"history\":{\"type\":\"array\"},\"handovers\":{\"type\":\"array\"},"
-                 "\"attachments\":{\"type\":\"array\"},\"emails\":{\"type\":\"array\"},"
-                 "\"calls\":{\"type\":\"array\"},\"survey_answers\":{\"type\":\"array\"}}}},"
-                 "\"legal_holds\":{\"type\":\"array\"},\"audit\":{\"type\":\"array\"}}}"},
-                {"Handover", "{\"type\":\"object\",\"description\":\"A case handed over to a "
-                             "department "
-                             "contact\",\"required\":[\"id\",\"case_id\"],\"properties\":{\"id\":{"
-                             "\"type\":"
-                             "\"integer\",\"readOnly\":true},\"case_id\":" INT
-                             ",\"client_id\":" NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"contact_id\":" NULLABLE("integer") ",\"contact\":" NULLABLE(
-                                     "string") ",\"message\":" STR
-                                               ",\"created_at\":" TIME ",\"due_date\":" NULLABLE("s"
-                                                                                                 "t"
-                                                                                                 "r"
-                                                                                                 "i"
-                                                                                                 "n"
-                                                                                                 "g") ",\"group_id\":" NULLABLE(
-                                                       "integer") ",\"answered_at\":" NTIME
-                                                                  ",\"answer\":" NULLABLE(
-                                                                          "string") ",\"status\""
-                                                                                    ":" STR
-                                                                                    ",\"question\""
-                                                                                    ":" NULLABLE("s"
-                                                                                                 "t"
-                                                                                                 "r"
-                                                                                                 "i"
-                                                                                                 "n"
-                                                                                                 "g") ",\"reply\":" NULLABLE("string") ",\"client_unit_id\":" NULLABLE(
-                                                                                            "intege"
-                                                                                            "r") ","
-                                                                                                 "\""
-                                                                                                 "c"
-                                                                                                 "a"
-                                                                                                 "s"
-                                                                                                 "e"
-                                                                                                 "_"
-                                                                                                 "s"
-                                                                                                 "t"
-                                                                                                 "a"
-                                                                                                 "t"
-                                                                                                 "u"
-                                                                                                 "s"
-                                                                                                 "\":"
-                                                                                                 "{"
-                                                                                                 "\""
-                                                                                                 "$"
-                                                                                                 "r"
-                                                                                                 "e"
-                                                                                                 "f"
-                                                                                                 "\""
-                                                                                                 ":"
-                                                                                                 "\"#"
-                                                                                                 "/"
-                                                                                                 "c"
-                                                                                                 "o"
-                                                                                                 "m"
-                                                                                                 "p"
-                                                                                                 "o"
-                                                                                                 "n"
-                                                                                                 "e"
-                                                                                                 "n"
-                                                                                                 "t"
-                                                                                                 "s"
-                                                                                                 "/"
-                                                                                                 "s"
-                                                                                                 "c"
-                                                                                                 "h"
-                                                                                                 "e"
-                                                                                                 "m"
-                                                                                                 "a"
-                                                                                                 "s"
-                                                                                                 "/"
-                                                                                                 "C"
-                                                                                                 "a"
-                                                                                                 "s"
-                                                                                                 "e"
-                                                                                                 "S"
-                                                                                                 "t"
-                                                                                                 "a"
-                                                                                                 "t"
-                                                                                                 "u"
-                                                                                                 "s"
-                                                                                                 "\""
-                                                                                                 "}"
-                                                                                                 ","
-                                                                                                 "\"o"
-                                                                                                 "v"
-                                                                                                 "e"
-                                                                                                 "r"
-                                                                                                 "d"
-                                                                                                 "u"
-                                                                                                 "e"
-                                                                                                 "\""
-                                                                                                 ":" BOOL
-                                                                                                 ","
-                                                                                                 "\""
-                                                                                                 "w"
-                                                                                                 "o"
-                                                                                                 "r"
-                                                                                                 "k"
-                                                                                                 "i"
-                                                                                                 "n"
-                                                                                                 "g"
-                                                                                                 "_"
-                                                                                                 "d"
-                                                                                                 "a"
-                                                                                                 "y"
-                                                                                                 "s"
-                                                                                                 "_"
-                                                                                                 "l"
-                                                                                                 "e"
-                                                                                                 "f"
-                                                                                                 "t"
-                                                                                                 "\""
-                                                                                                 ":" NULLABLE(
-                                                                                                         "integer") "}}"},
-                {"HandoverPage", PAGE_OF("Handover")},
-                {"KbArticle", "{\"type\":\"object\",\"description\":\"A knowledge-base article "
-                              "(body in "
-                              "Markdown)\",\"required\":[\"id\",\"title\",\"kind\"],\"properties\":"
-                              "{\"id\":{"
-                              "\"type\":\"integer\",\"readOnly\":true},\"slug\":" STR
-                              ",\"kind\":" STR ",\"title\":" STR
-                              ",\"body\":{\"type\":\"string\",\"description\":\"Markdown\"},"
-                              "\"body_html\":{\"type\":\"string\",\"readOnly\":true},"
-                              "\"status\":" STR ",\"version\":{\"type\":\"integer\",\"readOnly\":"
-                                                "true},\"created_at\":" TIME ",\"updated_at\":" TIME
-                              ",\"owner_id\":" NULLABLE("integer") ",\"review_date\":" NULLABLE("st"
-                                                                                                "ri"
-                                                                                                "n"
-                                                                                                "g") ",\"valid_from\":" NULLABLE("string") ",\"valid_to\":" NULLABLE(
-                                      "string") ",\"updated_by\":" NULLABLE("intege"
-                                                                            "r") ","
-                                                                                 "\""
-                                                                                 "gr"
-                                                                                 "ou"
-                                                                                 "ps"
-                                                                                 "\""
-                                                                                 ":{"
-                                                                                 "\""
-                                                                                 "ty"
-                                                                                 "pe"
-                                                                                 "\""
-                                                                                 ":"
-                                                                                 "\""
-                                                                                 "ar"
-                                                                                 "ra"
-                                                                                 "y"
-                                                                                 "\""
-                                                                                 ","
-                                                                                 "\""
-                                                                                 "it"
-                                                                                 "em"
-                                                                                 "s"
-                                                                                 "\""
-                                                                                 ":" INT "},"
-                                                                                 "\""
-                                                                                 "cl"
-                                                                                 "ie"
-                                                                                 "nt"
-                                                                                 "s"
-                                                                                 "\""
-                                                                                 ":{"
-                                                                                 "\""
-                                                                                 "ty"
-                                                                                 "pe"
-                                                                                 "\""
-                                                                                 ":"
-                                                                                 "\""
-                                                                                 "ar"
-                                                                                 "ra"
-                                                                                 "y"
-                                                                                 "\""
-                                                                                 ","
-                                                                                 "\""
-                                                                                 "it"
-                                                                                 "em"
-                                                                                 "s"
-                                                                                 "\""
-                                                                                 ":" INT "},"
-                                                                                 "\""
-                                                                                 "ca"
-                                                                                 "te"
-                                                                                 "go"
-                                                                                 "ri"
-                                                                                 "es"
-                                                                                 "\""
-                                                                                 ":{"
-                                                                                 "\""
-                                                                                 "ty"
-                                                                                 "pe"
-                                                                                 "\""
-                                                                                 ":"
-                                                                                 "\""
-                                                                                 "ar"
-                                                                                 "ra"
-                                                                                 "y"
-                                                                                 "\""
-                                                                                 ","
-                                                                                 "\""
-                                                                                 "it"
-                                                                                 "em"
-                                                                                 "s"
-                                                                                 "\""
-                                                                                 ":" INT "},"
-                                                                                 "\""
-                                                                                 "ta"
-                                                                                 "gs"
-                                                                                 "\""
-                                                                                 ":{"
-                                                                                 "\""
-                                                                                 "ty"
-                                                                                 "pe"
-                                                                                 "\""
-                                                                                 ":"
-                                                                                 "\""
-                                                                                 "ar"
-                                                                                 "ra"
-                                                                                 "y"
-                                                                                 "\""
-                                                                                 ","
-                                                                                 "\""
-                                                                                 "it"
-                                                                                 "em"
-                                                                                 "s"
-                                                                                 "\""
-                                                                                 ":" STR "},"
-                                                                                 "\""
-                                                                                 "ca"
-                                                                                 "n_"
-                                                                                 "ed"
-                                                                                 "it"
-                                                                                 "\""
-                                                                                 ":{"
-                                                                                 "\""
-                                                                                 "ty"
-                                                                                 "pe"
-                                                                                 "\""
-                                                                                 ":"
-                                                                                 "\""
-                                                                                 "bo"
-                                                                                 "ol"
-                                                                                 "ea"
-                                                                                 "n"
-                                                                                 "\""
-                                                                                 ","
-                                                                                 "\""
-                                                                                 "re"
-                                                                                 "ad"
-                                                                                 "On"
-                                                                                 "ly"
-                                                                                 "\""
-                                                                                 ":t"
-                                                                                 "ru"
-                                                                                 "e}"
-                                                                                 "}"
-                                                                                 "}"},
-                {"KbArticlePage", PAGE_OF("KbArticle")},
-                {"AcdGroup",
-                 "{\"type\":\"object\",\"description\":\"A queue now\",\"required\":[\"group_id\","
-                 "\"open\",\"waiting\"],\"properties\":{\"group_id\":" INT ",\"name\":" STR
-                 ",\"open\":" BOOL ",\"waiting\":" INT ",\"callbacks_waiting\":" INT
-                 ",\"longest_wait_s\":" NUM ",\"ewt_s\":" NUM ",\"agents\":{\"type\":\"object\","
-                 "\"additionalProperties\":" INT "},\"today\":{\"type\":\"object\"},\"at\":" TIME
-                 "}}"},
-                {"AcdGroupPage", PAGE_OF("AcdGroup")},
-                {"AcdAgent",
-                 "{\"type\":\"object\",\"required\":[\"agent_id\",\"state\"],\"properties\":{"
-                 "\"agent_id\":" INT ",\"name\":" STR ",\"state\":" STR ",\"since\":" NTIME
-                 ",\"groups\":{\"type\":\"array\"},\"pause_"
-                 "reason\":" NULLABLE("string") ",\"call_id\":" NULLABLE(
-                         "integer") ",\"seconds_in_state\":" NULLABLE("numb"
-                                                                      "er") "}}"},
-                {"AcdAgentPage", PAGE_OF("AcdAgent")},
-                {"PublicContact",
-                 "{\"type\":\"object\",\"required\":[\"groups\"],\"properties\":{\"groups\":{"
-                 "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
-                 "\"properties\":{\"id\":" INT ",\"name\":" STR ",\"email\":" NULLABLE(
-                         "string") ",\"numbers\":{\"type\":\"array\",\"items\":" STR
-                                   "},\"open_now\":" BOOL
-                                   ",\"hours\":{\"type\":\"array\"},\"busy\":{\"type\":[\"object\","
-                                   "\"null\"]}}}},"
-                                   "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
-                                   "\"type\":\"array\"},"
-                                   "\"kinds\":{\"type\":\"array\",\"items\":" STR
-                                   "}}},\"today\":" STR ",\"at\":" TIME "}}"},
-                {"Feedback",
-                 "{\"type\":\"object\",\"description\":\"Tyck till: a complaint, praise, idea or "
-                 "fault "
-                 "report from a citizen\",\"required\":[\"kind\"],\"properties\":{\"kind\":" STR
-                 ",\"client_id\":" INT ",\"text\":" STR ",\"name\":" STR ",\"email\":" STR
-                 ",\"phone\":" STR "}}"},
-                {"Telephony",
-                 "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
-                 "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL
-                 ",\"text\":" NULLABLE(
-                         "string") "}},\"entries\":{\"type\":\"array\"},"
-                                   "\"announcements\":{\"type\":\"array\"},\"policies\":{"
-                                   "\"type\":\"array\"},"
-                                   "\"trunks\":{\"type\":\"array\"},\"running\":" BOOL "}}"},
-                {"WfmTargets",
-                 "{\"type\":\"object\",\"description\":\"A group's planning "
-                 "targets\",\"properties\":{"
-                 "\"group_id\":{\"type\":\"integer\",\"readOnly\":true},\"target_sl\":" NUM
-                 ",\"target_time_s\":" INT ",\"max_occupancy\":" NUM ",\"shrinkage\":" NUM
-                 ",\"default\":{\"type\":\"boolean\",\"readOnly\":true}}}"},
+static const struct schema_doc schema_docs[] = {
+        {"Problem",
+         "{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
+         "\"properties\":{\"type\":" STR ",\"title\":" STR ",\"status\":" INT ",\"detail\":"
+         STR ",\"errors\":{\"type\":\"array\",\"description\":\"One per field in error\","
+         "\"items\":{\"type\":\"object\",\"required\":[\"field\",\"message\"],"
+         "\"properties\":{\"field\":" STR ",\"message\":" STR "}}}},"
+         "\"required\":[\"title\",\"status\"]}"},
+        {"Object",
+         "{\"type\":\"object\",\"description\":\"A JSON object; see docs/api.md\"}"},
+        {"Page",
+         "{\"type\":\"object\",\"description\":\"A list: items, and when paged total, "
+         "limit " "and offset (?limit=, ?offset=)\",\"required\":[\"items\"],\"properties\":{"
+         "\"items\":{\"type\":\"array\"},\"total\":" INT ",\"limit\":" INT ",\"offset\":" INT
+         "}}"},
+        {"Health",
+         "{\"type\":\"object\",\"required\":[\"status\",\"database\"],\"properties\":{"
+         "\"status\":{\"enum\":[\"ok\",\"degraded\"]},\"database\":" STR ",\"loop_max_ms\":"
+         NUM ",\"loop_probe_ms\":" NUM ",\"loop_max_cpu_ms\":" NUM "}}"},
+        {"LoginRequest",
+         "{\"type\":\"object\",\"required\":[\"username\",\"password\"],\"properties\":{"
+         "\"username\":" STR ",\"password\":{\"type\":\"string\",\"writeOnly\":true}}}"},
+        {"Login",
+         "{\"type\":\"object\",\"required\":[\"token\",\"user_id\",\"role\"],"
+         "\"properties\":{" "\"token\":" STR ",\"user_id\":" INT
+         ",\"role\":{\"$ref\":\"#/components/schemas/Role\"}," "\"expires_in\":" INT
+         ",\"client_id\":" INT "}}"},
+        {"Role",
+         "{\"enum\":[\"agent\",\"group_lead\",\"manager\",\"admin\",\"client_viewer\"]}"},
+        {"Me",
+         "{\"type\":\"object\",\"required\":[\"id\",\"username\",\"role\"],\"properties\":{"
+         "\"id\":" INT ",\"username\":" STR ",\"display_name\":" STR
+         ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},\"client_id\":"
+         NULLABLE("integer") ",\"unit_id\":" NULLABLE("integer") ",\"groups\":{\"type\":"
+         "\"array\"}}}"},
+        {"Case",
+         "{\"type\":\"object\",\"required\":[\"id\",\"channel\",\"status\",\"outcome\"],"
+         "\"description\":\"A case (ärende); the ETag header carries its version\","
+         "\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+         "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
+         "\"social\"]},\"group_id\":" INT ",\"group\":" STR ",\"client_id\":"
+         NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"category_id\":"
+         NULLABLE("integer") ",\"category\":" NULLABLE("string") ",\"category_kind\":"
+         NULLABLE("string") ",\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_"
+         "over\"," "\"forwarded_urgent\"]}," "\"handled\":" BOOL ",\"summary\":" STR
+         ",\"citizen_id\":" NULLABLE("integer") ",\"citizen\":{\"$ref\":\"#/components/"
+         "schemas/" "Citizen\"}," "\"received_at\":" TIME ",\"created_at\":" TIME
+         ",\"updated_at\":" TIME ",\"agent_id\":" NULLABLE("integer") ",\"confidential\":" BOOL
+         ",\"threat\":" BOOL ",\"call_id\":" NULLABLE("integer") ",\"sta" "tus\":" "{" "\"$"
+         "ref\":" "\"#/" "compon" "ents/" "schema" "s/" "CaseSt" "atus\"" "}" ",\"sta" "tus_"
+         "change" "d_" "at\"" ":" NTIME ",\"sta" "tus_" "change" "d_" "by\"" ":"
+         NULLABLE("integer") "," "\"closed_at\":" NTIME "," "\"closed_by\":"
+         NULLABLE("integer") "}}"},
+        {"CaseStatus",
+         "{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_"
+         "citizen\",\"closed\"]}"},
+        {"CasePage",
+         "{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"
+         "\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Case\"}},"
+         "\"total_exact\":" BOOL ",\"next\":{\"type\":[\"string\",\"null\"],\"description\":"
+         "\"The cursor of the next page (?after=)\"}}}]}"},
+        {"Citizen",
+         "{\"type\":\"object\",\"description\":\"A citizen (personal data: reads are "
+         "audited)\",\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"integer\","
+         "\"readOnly\":true},\"name\":" NULLABLE("string") ",\"phone\":" NULLABLE("string")
+         ",\"email\":" NULLABLE("string") ",\"personal_id\":" NULLABLE("string")
+         ",\"created_at\":" INT "}}"},
+        {"CitizenExport",
+         "{\"type\":\"object\",\"required\":[\"exported_at\",\"citizen\",\"cases\"],"
+         "\"properties\":{\"exported_at\":" TIME
+         ",\"citizen\":{\"$ref\":\"#/components/schemas/"
+         "Citizen\"},\"cases\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+         "\"required\":" "[\"id\",\"channel\",\"status\"],\"properties\":{\"id\":" INT
+         ",\"channel\":" STR
+         ",\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},\"summary\":" STR
+         ",\"history\":{\"type\":\"array\"},\"handovers\":{\"type\":\"array\"},"
+         "\"attachments\":{\"type\":\"array\"},\"emails\":{\"type\":\"array\"},"
+         "\"calls\":{\"type\":\"array\"},\"survey_answers\":{\"type\":\"array\"}}}},"
+         "\"legal_holds\":{\"type\":\"array\"},\"audit\":{\"type\":\"array\"}}}"},
+        {"Handover",
+         "{\"type\":\"object\",\"description\":\"A case handed over to a " "department "
+         "contact\",\"required\":[\"id\",\"case_id\"],\"properties\":{\"id\":{" "\"type\":"
+         "\"integer\",\"readOnly\":true},\"case_id\":" INT ",\"client_id\":"
+         NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"contact_id\":"
+         NULLABLE("integer") ",\"contact\":" NULLABLE("string") ",\"message\":" STR
+         ",\"created_at\":" TIME ",\"due_date\":" NULLABLE("string")
+         ",\"group_id\":" NULLABLE("integer") ",\"answered_at\":" NTIME ",\"answer\":"
+         NULLABLE("string") ",\"status\"" ":" STR ",\"question\"" ":" NULLABLE("string") ",\"reply\":" NULLABLE("string") ",\"client_unit_id\":" NULLABLE("integer") ","
+         "\"" "c" "a" "s" "e" "_" "s" "t" "a" "t" "u" "s" "\":" "{" "\"" "$" "r" "e" "f" "\""
+         ":" "\"#" "/" "c" "o" "m" "p" "o" "n" "e" "n" "t" "s" "/" "s" "c" "h" "e" "m" "a" "s"
+         "/" "C" "a" "s" "e" "S" "t" "a" "t" "u" "s" "\"" "}" "," "\"o" "v" "e" "r" "d" "u" "e"
+         "\"" ":" BOOL "," "\"" "w" "o" "r" "k" "i" "n" "g" "_" "d" "a" "y" "s" "_" "l" "e" "f"
+         "t" "\"" ":" NULLABLE("integer") "}}"},
+        {"HandoverPage", PAGE_OF("Handover")},
+        {"KbArticle",
+         "{\"type\":\"object\",\"description\":\"A knowledge-base article " "(body in "
+         "Markdown)\",\"required\":[\"id\",\"title\",\"kind\"],\"properties\":" "{\"id\":{"
+         "\"type\":\"integer\",\"readOnly\":true},\"slug\":" STR ",\"kind\":" STR ",\"title\":"
+         STR ",\"body\":{\"type\":\"string\",\"description\":\"Markdown\"},"
+         "\"body_html\":{\"type\":\"string\",\"readOnly\":true}," "\"status\":" STR
+         ",\"version\":{\"type\":\"integer\",\"readOnly\":" "true},\"created_at\":" TIME
+         ",\"updated_at\":" TIME ",\"owner_id\":" NULLABLE("integer") ",\"review_date\":"
+         NULLABLE("string") ",\"valid_from\":" NULLABLE("string") ",\"valid_to\":"
+         NULLABLE("string") ",\"updated_by\":" NULLABLE("integer") "," "\"" "gr" "ou" "ps"
+         "\"" ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra" "y" "\"" "," "\"" "it" "em" "s" "\""
+         ":" INT "}," "\"" "cl" "ie" "nt" "s" "\"" ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra"
+         "y" "\"" "," "\"" "it" "em" "s" "\"" ":" INT "}," "\"" "ca" "te" "go" "ri" "es" "\""
+         ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra" "y" "\"" "," "\"" "it" "em" "s" "\"" ":"
+         INT "}," "\"" "ta" "gs" "\"" ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra" "y" "\"" ","
+         "\"" "it" "em" "s" "\"" ":" STR "}," "\"" "ca" "n_" "ed" "it" "\"" ":{" "\"" "ty" "pe"
+         "\"" ":" "\"" "bo" "ol" "ea" "n" "\"" "," "\"" "re" "ad" "On" "ly" "\"" ":t" "ru" "e}"
+         "}" "}"},
+        {"KbArticlePage", PAGE_OF("KbArticle")},
+        {"AcdGroup",
+         "{\"type\":\"object\",\"description\":\"A queue now\",\"required\":[\"group_id\","
+         "\"open\",\"waiting\"],\"properties\":{\"group_id\":" INT ",\"name\":" STR
+         ",\"open\":" BOOL ",\"waiting\":" INT ",\"callbacks_waiting\":" INT
+         ",\"longest_wait_s\":" NUM ",\"ewt_s\":" NUM ",\"agents\":{\"type\":\"object\","
+         "\"additionalProperties\":" INT "},\"today\":{\"type\":\"object\"},\"at\":" TIME "}}"},
+        {"AcdGroupPage", PAGE_OF("AcdGroup")},
+        {"AcdAgent",
+         "{\"type\":\"object\",\"required\":[\"agent_id\",\"state\"],\"properties\":{"
+         "\"agent_id\":" INT ",\"name\":" STR ",\"state\":" STR ",\"since\":" NTIME
+         ",\"groups\":{\"type\":\"array\"},\"pause_" "reason\":" NULLABLE("string")
+         ",\"call_id\":" NULLABLE("integer") ",\"seconds_in_state\":" NULLABLE("number") "}}"},
+        {"AcdAgentPage", PAGE_OF("AcdAgent")},
+        {"PublicContact",
+         "{\"type\":\"object\",\"required\":[\"groups\"],\"properties\":{\"groups\":{"
+         "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
+         "\"properties\":{\"id\":" INT ",\"name\":" STR ",\"email\":" NULLABLE("string")
+         ",\"numbers\":{\"type\":\"array\",\"items\":" STR "},\"open_now\":" BOOL
+         ",\"hours\":{\"type\":\"array\"},\"busy\":{\"type\":[\"object\"," "\"null\"]}}}},"
+         "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
+         "\"type\":\"array\"}," "\"kinds\":{\"type\":\"array\",\"items\":" STR "}}},\"today\":"
+         STR ",\"at\":" TIME "}}"},
+        {"Feedback",
+         "{\"type\":\"object\",\"description\":\"Tyck till: a complaint, praise, idea or "
+         "fault " "report from a citizen\",\"required\":[\"kind\"],\"properties\":{\"kind\":"
+         STR ",\"client_id\":" INT ",\"text\":" STR ",\"name\":" STR ",\"email\":" STR
+         ",\"phone\":" STR "}}"},
+        {"Telephony",
+         "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
+         "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL ",\"text\":"
+         NULLABLE("string") "}},\"entries\":{\"type\":\"array\"},"
+         "\"announcements\":{\"type\":\"array\"},\"policies\":{" "\"type\":\"array\"},"
+         "\"trunks\":{\"type\":\"array\"},\"running\":" BOOL "}}"},
+        {"WfmTargets",
+         "{\"type\":\"object\",\"description\":\"A group's planning "
+         "targets\",\"properties\":{"
+         "\"group_id\":{\"type\":\"integer\",\"readOnly\":true},\"target_sl\":" NUM
+         ",\"target_time_s\":" INT ",\"max_occupancy\":" NUM ",\"shrinkage\":" NUM
+         ",\"default\":{\"type\":\"boolean\",\"readOnly\":true}}}"},
+        {"AuditEntry",
+         "{\"type\":\"object\",\"description\":\"Who did or read what, "
+         "when\",\"required\":[\"id\"," "\"at\",\"action\",\"entity\"],\"properties\":{\"id\":"
+         INT ",\"at\":{\"type\":\"integer\"," "\"description\":\"Unix time\"},\"action\":" STR
+         ",\"entity\":" STR ",\"entity_id\":" NULLABLE("integer") ",\"user_id\":"
+         NULLABLE("integer") ",\"username\":" NULLABLE("string") ",\"detail\":" NULLABLE("string") "}}"},
+        {"AuditPage", PAGE_OF("AuditEntry")},
+        {"SsoInfo",
+         "{\"type\":\"object\",\"required\":[\"enabled\"],\"properties\":{\"enabled\":" BOOL
+         ",\"local_passwords\":" STR "}}"},
+        {"MeToday",
+         "{\"type\":\"object\",\"required\":[\"cases\",\"calls\",\"time\"],\"properties\":{"
+         "\"cases\":{\"type\":\"object\",\"additionalProperties\":" INT
+         "},\"calls\":{\"type\":" "\"object\",\"properties\":{\"answered\":" INT ",\"aht_s\":"
+         NULLABLE("number") "}}," "\"time\":{\"type\":\"object\",\"additionalProperties\":" NUM
+         "},\"no_answers\":" INT ",\"from\":" TIME ",\"at\":" TIME "}}"},
+        {"CaseCounts",
+         "{\"type\":\"object\",\"required\":[\"total\",\"outcomes\",\"channels\"],"
+         "\"properties\":{" "\"group_id\":" NULLABLE("integer") ",\"from\":" STR ",\"to\":" STR
+         ",\"total\":" INT ",\"outcomes\":{\"type\":\"object\"," "\"additionalProperties\":"
+         INT "},\"channels\":{" "\"type\":\"object\",\"additionalProperties\":" INT
+         "},\"threat\":" INT ",\"fcr\":" NULLABLE("number") ",\"fcr_with_guided\":"
+         NULLABLE("number") "}}"},
+        {"AcdIntervals",
+         "{\"type\":\"object\",\"required\":[\"intervals\",\"totals\"],\"properties\":{"
+         "\"intervals\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"totals\":{"
+         "\"type\":" "\"object\",\"additionalProperties\":" NUM
+         "},\"agents\":{\"type\":\"object\"," "\"additionalProperties\":" NULLABLE("number")
+         "}}}"},
+        {"KbStats",
+         "{\"type\":\"object\",\"required\":[\"most_used\",\"missing\",\"open_flags\"],"
+         "\"properties\":{\"most_used\":{\"type\":\"array\"},\"missing\":{\"type\":"
+         "\"array\"}," "\"missed_searches\":{\"type\":\"array\"},\"open_flags\":" INT "}}"},
+        {"KbVersion",
+         "{\"type\":\"object\",\"required\":[\"version\",\"created_at\"],\"properties\":{"
+         "\"version\":" INT ",\"created_at\":" TIME ",\"title\":" STR ",\"author_id\":"
+         NULLABLE("integer") ",\"author\":" NULLABLE("string") ",\"note\":" NULLABLE("string")
+         "}}"},
+        {"KbVersionPage", PAGE_OF("KbVersion")},
+        {"KbSynonym",
+         "{\"type\":\"object\",\"required\":[\"id\",\"word\",\"means\"],\"properties\":{"
+         "\"id\":" "{\"type\":\"integer\",\"readOnly\":true},\"word\":" STR ",\"means\":" STR
+         ",\"created_by\":" NULLABLE("integer") ",\"created_at\":" INT "}}"},
+        {"KbSynonymPage", PAGE_OF("KbSynonym")},
+        {"WfmSummary",
+         "{\"type\":\"object\",\"required\":[\"at\",\"groups\"],\"properties\":{" "\"at\":"
+         TIME ",\"interval_min\":" INT
+         ",\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+         "\"required\":[\"group_id\"],\"properties\":{\"group_id\":" INT
+         ",\"forecast_available\":" BOOL ",\"forecast_day\":" NUM ",\"actual_today\":" INT
+         ",\"needed_now\":" NULLABLE("integer") ",\"scheduled_now\":" NUM ",\"logged_in_now\":"
+         NUM ",\"login_rate\":" NULLABLE("number") "}}}}}"},
+        {"StoredReport",
+         "{\"type\":\"object\",\"required\":[\"id\",\"month\",\"format\"],"
+         "\"properties\":{\"id\":" INT ",\"month\":" STR ",\"client_id\":" NULLABLE("integer")
+         ",\"client_name\":" NULLABLE("string") ",\"format\":" STR ",\"bytes\":" INT
+         ",\"created_at\":" TIME "}}"},
+        {"StoredReportPage", PAGE_OF("StoredReport")},
+        {"WaitingCase",
+         "{\"type\":\"object\",\"required\":[\"id\",\"status\"],\"properties\":{\"id\":" INT
+         ",\"status\":{\"$ref\":\"#/components/schemas/" "CaseStatus\"},\"status_changed_at\":"
+         NTIME ",\"received_at\":" TIME ",\"group\":" STR ",\"client\":" NULLABLE("string")
+         ",\"summary\":" STR ",\"waited_s\":" INT ",\"client_unit\":" NULLABLE("string") "}}"},
+        {"WaitingCasePage", PAGE_OF("WaitingCase")},
+        {"OpenApi",
+         "{\"type\":\"object\",\"description\":\"An OpenAPI 3.1 document\",\"required\":["
+         "\"openapi\",\"info\",\"paths\",\"components\"],\"properties\":{\"openapi\":{"
+         "\"const\":"
+         "\"3.1.0\"},\"info\":{\"type\":\"object\"},\"paths\":{\"type\":\"object\"},"
+         "\"components\":{\"type\":\"object\"}}}"},
 };
+/* clang-format on */
 static const struct op_doc *doc_of(const char *method, const char *pattern)
 {
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
