@@ -265,7 +265,7 @@ class OpenApiAnswersTest(ServerTest):
             checks.append({"op": f"{method} {url} → {status}", "schema": content[media]["schema"],
                            "body": json.loads(raw)})
         self.assertEqual(undocumented, [], "answers with a status the document does not give")
-        self.assertGreater(ok, 90, "too few successful answers to check the success schemas")
+        self.assertGreater(ok, 80, "too few successful answers to check the success schemas")
         base = "https://lotsen.invalid/openapi.json"
         for c in checks:
             if "$ref" in c["schema"]:
