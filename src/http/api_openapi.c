@@ -617,7 +617,7 @@ static json_t *field_schema(const struct field *f)
 	return s;
 }
 
-/* The record as resource_get gives it (FF_REQUIRED: needed on create). */
+/* The record as resource_get gives it; FF_REQUIRED fields are required (on create). */
 static json_t *resource_schema(const struct resource *res)
 {
 	json_t *props = json_object(), *req = json_array();
@@ -632,8 +632,8 @@ static json_t *resource_schema(const struct resource *res)
 			json_array_append_new(req, json_string(f->name));
 	}
 	return json_pack("{s:s,s:s+,s:o,s:o}", "type", "object", "description", res->what_en,
-	                 " (FF_REQUIRED fields are needed on create)", "properties", props,
-	                 "required", req);
+	                 "; the required fields besides id are needed on create", "properties",
+	                 props, "required", req);
 }
 
 /* "/api/v1/groups" or "/api/v1/groups/{id}" of a resource's routes: that resource. */
