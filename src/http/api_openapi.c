@@ -36,9 +36,9 @@ static const struct op_doc docs[] = {
         {"GET", "/api/v1/acd/agents", "Agents' states now", NULL, "AcdAgentPage", 200},
         {"GET", "/api/v1/acd/agents/me", "The caller's own agent state", NULL, "AcdAgent", 200},
         {"GET", "/api/v1/acd/agents/{id32}", "An agent's state", NULL, "AcdAgent", 200},
-        {"POST", "/api/v1/acd/agents/me/state", "The agent's own state", "Object", "Object", 0},
-        {"POST", "/api/v1/acd/agents/{id32}/state", "Set an agent's state (group lead)", "Object",
-         "Object", 0},
+        {"POST", "/api/v1/acd/agents/me/state", "The agent's own state", "AgentState", "Object", 0},
+        {"POST", "/api/v1/acd/agents/{id32}/state", "Set an agent's state (group lead)",
+         "AgentState", "Object", 0},
         {"POST", "/api/v1/acd/calls", "A test call into the queue", "Object", "Object", 201},
         {"GET", "/api/v1/acd/calls/{id}", "A call in the ACD", NULL, "Object", 200},
         {"POST", "/api/v1/acd/calls/{id}/answer", "Answer an offered call", "Object", "Object", 0},
@@ -68,7 +68,7 @@ static const struct op_doc docs[] = {
          0},
         {"GET", "/api/v1/surveys/answers", "Answers to the after-call survey", NULL, "Page", 200},
         {"POST", "/api/v1/cases/{id}/status", "Change a case's status (If-Match: the ETag)",
-         "Object", "Case", 0},
+         "CaseStatusChange", "Case", 200},
         {"GET", "/api/v1/cases/waiting", "Cases waiting for a department or a citizen", NULL,
          "WaitingCasePage", 200},
         {"POST", "/api/v1/handovers/{id}/question", "The department asks a question back", "Object",
@@ -458,6 +458,15 @@ static const struct schema_doc schema_docs[] = {
          "\"const\":"
          "\"3.1.0\"},\"info\":{\"type\":\"object\"},\"paths\":{\"type\":\"object\"},"
          "\"components\":{\"type\":\"object\"}}}"},
+        {"CaseStatusChange",
+         "{\"type\":\"object\",\"required\":[\"status\"],\"additionalProperties\":false,"
+         "\"properties\":{\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},"
+         "\"reason\":{\"type\":\"string\",\"maxLength\":2000,\"description\":\"Why the case "
+         "is closed or waits\"},\"citizen_informed\":" BOOL "}}"},
+        {"AgentState",
+         "{\"type\":\"object\",\"required\":[\"state\"],\"properties\":{\"state\":{\"enum\":["
+         "\"logged_in\",\"ready\",\"paused\",\"logged_out\"]},\"reason\":{\"type\":\"string\","
+         "\"description\":\"A pause's reason (meeting, …)\"}}}"},
 };
 /* clang-format on */
 static const struct op_doc *doc_of(const char *method, const char *pattern)
