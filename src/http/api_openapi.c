@@ -461,8 +461,9 @@ static const struct schema_doc schema_docs[] = {
         {"CaseStatusChange",
          "{\"type\":\"object\",\"required\":[\"status\"],\"additionalProperties\":false,"
          "\"properties\":{\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},"
-         "\"reason\":{\"type\":\"string\",\"maxLength\":2000,\"description\":\"Why the case "
-         "is closed or waits\"},\"citizen_informed\":" BOOL "}}"},
+         "\"reason\":{\"type\":[\"string\",\"null\"],\"maxLength\":2000,\"description\":"
+         "\"Why the case is closed or waits\"},\"citizen_informed\":{\"enum\":[\"phone\","
+         "\"email\",\"letter\",\"visit\",null],\"description\":\"How the citizen was told\"}}}"},
         {"AgentState",
          "{\"type\":\"object\",\"required\":[\"state\"],\"properties\":{\"state\":{\"enum\":["
          "\"logged_in\",\"ready\",\"paused\",\"logged_out\"]},\"reason\":{\"type\":\"string\","
