@@ -50,7 +50,7 @@ test-fast: build
 
 bench: deps build
 	@scripts/install-test-peers.sh
-	@bench/run.sh $(BUILD) $(WHAT)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) bench/run.sh $(BUILD) $(WHAT)
 
 # The program, web files, prompts, systemd unit, sysusers.d user and /etc/lotsen/lotsen.conf
 # (kept when present) under DESTDIR/PREFIX; see docs/operations.md.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|wfm-board|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|wfm-board|fuzz|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -623,8 +623,27 @@ bench_wfm_board() {
 	rm -f "$TMP/pid"
 }
 
+# The mail intake's libFuzzer harness (parse, HTML to text, threading, a case per mail) for
+# FUZZ_SECONDS (60) of wall time at nice 19, as issue 14 asks: a crash fails the bench; its
+# input (FUZZ_BUILD/fuzz/crashes/mail_intake/) becomes a seed in fuzz/corpus/mail_intake/
+# and a test. Needs clang: the harness is built with `make fuzz-build` when missing.
+bench_fuzz() {
+	fb=${FUZZ_BUILD:-build-fuzz}
+	secs=${FUZZ_SECONDS:-60}
+	say "## fuzz: mail intake for $secs s (libFuzzer, ASan + UBSan)"
+	if [ ! -x "$ROOT/$fb/fuzz/fuzz_mail_intake" ]; then
+		(cd "$ROOT" && make -s fuzz-build FUZZ_BUILD="$fb")
+	fi
+	say "\$ scripts/fuzz.sh $fb $secs mail_intake"
+	if ! "$ROOT/scripts/fuzz.sh" "$ROOT/$fb" "$secs" mail_intake; then
+		say "fuzz_mail_intake FAILED: a crash, input in $fb/fuzz/crashes/mail_intake/"
+		exit 1
+	fi
+}
+
 case "$WHAT" in
 api) bench_api ;;
+fuzz) bench_fuzz ;;
 directory) bench_directory ;;
 acd) bench_acd ;;
 kb) bench_kb ;;
@@ -639,5 +658,5 @@ wfm-board) bench_wfm_board ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
 search) bench_search ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_directory ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_directory; bench_fuzz ;;
 esac

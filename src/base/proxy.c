@@ -102,8 +102,10 @@ int proxy_list_parse(struct proxy_list **lp, const char *spec, char *err, size_t
 	*lp = NULL;
 	if (!spec)
 		return 0;
+	/* One entry per separator the loop below splits at, tabs included (a tab-separated
+	 * list once wrote past the end: found by fuzz/fuzz_proxy.c). */
 	for (p = spec; *p; p++)
-		cap += (*p == ',' || *p == ' ') ? 1 : 0;
+		cap += (*p == ',' || *p == ' ' || *p == '\t') ? 1 : 0;
 	cap++;
 	l = calloc(1, sizeof(*l) + cap * sizeof(l->nets[0]));
 	if (!l)

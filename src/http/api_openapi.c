@@ -2,11 +2,13 @@
  * the route tables (method, path, roles as x-roles) so it cannot leave a route out, and
  * the summaries and schemas of the main resources from the table below. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/auth.h"
+#include "core/resource.h"
 #include "http/http_int.h"
 
 /* ======================================================================
@@ -17,203 +19,555 @@ struct op_doc {
 	const char *method;  /* "GET" … */
 	const char *pattern; /* as in the route table */
 	const char *summary;
-	const char *schema; /* request and response body: a name under components.schemas */
+	/* The request body: a name under components.schemas (JSON), a media type (any type,
+	 * "audio/wav": the body is the file), or NULL: none. */
+	const char *request;
+	/* The success body: a name under components.schemas, a media type (a string in that
+	 * type), "redirect" (a Location header, no body) or NULL: none. */
+	const char *response;
+	unsigned status; /* the success status; 0: several (200 or 201, 202 or 204): "2XX" */
 };
 
+/* Every route but the administrative resources (their schemas come from their field
+ * tables, below). A route missing here is still described, with a generic object. */
 static const struct op_doc docs[] = {
+        {"GET", "/api/v1/acd/groups", "Queues now, per response group", NULL, "AcdGroupPage", 200},
+        {"GET", "/api/v1/acd/groups/{id32}", "One queue now", NULL, "AcdGroup", 200},
+        {"GET", "/api/v1/acd/agents", "Agents' states now", NULL, "AcdAgentPage", 200},
+        {"GET", "/api/v1/acd/agents/me", "The caller's own agent state", NULL, "AcdAgent", 200},
+        {"GET", "/api/v1/acd/agents/{id32}", "An agent's state", NULL, "AcdAgent", 200},
+        {"POST", "/api/v1/acd/agents/me/state", "The agent's own state", "AgentState", "Object", 0},
+        {"POST", "/api/v1/acd/agents/{id32}/state", "Set an agent's state (group lead)",
+         "AgentState", "Object", 0},
+        {"POST", "/api/v1/acd/calls", "A test call into the queue", "Object", "Object", 201},
+        {"GET", "/api/v1/acd/calls/{id}", "A call in the ACD", NULL, "Object", 200},
+        {"POST", "/api/v1/acd/calls/{id}/answer", "Answer an offered call", "Object", "Object", 0},
+        {"POST", "/api/v1/acd/calls/{id}/reject", "Refuse an offered call", "Object", "Object", 0},
+        {"POST", "/api/v1/acd/calls/{id}/hangup", "End a call", "Object", "Object", 0},
+        {"POST", "/api/v1/acd/calls/{id}/transfer", "Transfer a call to another group or agent",
+         "Object", "Object", 0},
+        {"POST", "/api/v1/acd/calls/{id}/callback", "Ask for a callback instead of waiting",
+         "Object", "Object", 0},
+        {"POST", "/api/v1/acd/calls/{id}/callback-result", "The outcome of a callback attempt",
+         "Object", "Object", 0},
+        {"GET", "/api/v1/acd/intervals", "Queue figures per interval", NULL, "AcdIntervals", 200},
+        {"GET", "/api/v1/acd/events", "The ACD's event log", NULL, "Page", 200},
+        {"GET", "/api/v1/acd/stream", "Server-sent events of queue changes", NULL,
+         "text/event-stream", 200},
+        {"POST", "/api/v1/acd/reload", "Reload groups, hours and closures into the ACD", NULL,
+         "Object", 0},
+        {"GET", "/healthz", "Health of the database and the loop", NULL, "Health", 200},
         {"POST", "/api/v1/login", "Log in with username and password; returns a bearer token",
-         NULL},
-        {"GET", "/healthz", "Health of the database and the loop", NULL},
-        {"GET", "/metrics", "Counters in Prometheus' text format (loopback or metrics-token)",
-         NULL},
-        {"GET", "/api/v1/openapi.json", "This description", NULL},
-        {"GET", "/api/v1/cases", "Search the case log", NULL},
-        {"POST", "/api/v1/cases", "Log a case", "Case"},
-        {"GET", "/api/v1/cases/{id}", "A case, with its ETag", "Case"},
-        {"GET", "/api/v1/handovers", "Handovers to departments", NULL},
-        {"GET", "/api/v1/kb/articles", "Search the knowledge base", NULL},
-        {"POST", "/api/v1/kb/articles", "Write a knowledge-base article", "KbArticle"},
-        {"GET", "/api/v1/kb/articles/{id}", "A knowledge-base article", "KbArticle"},
-        {"PATCH", "/api/v1/kb/articles/{id}", "Change an article (a new version)", "KbArticle"},
+         "LoginRequest", "Login", 200},
+        {"POST", "/api/v1/logout", "End the session", NULL, NULL, 204},
+        {"GET", "/api/v1/me", "The logged-in user", NULL, "Me", 200},
+        {"POST", "/api/v1/users/{id}/sip-secret", "Set a user's SIP password", "Object", "Object",
+         0},
+        {"GET", "/api/v1/calls", "Calls (recordings, surveys)", NULL, "Page", 200},
+        {"POST", "/api/v1/calls/{id}/record", "Start or stop recording a call", "Object", "Object",
+         0},
+        {"GET", "/api/v1/surveys/answers", "Answers to the after-call survey", NULL, "Page", 200},
+        {"POST", "/api/v1/cases/{id}/status", "Change a case's status (If-Match: the ETag)",
+         "CaseStatusChange", "Case", 200},
+        {"GET", "/api/v1/cases/waiting", "Cases waiting for a department or a citizen", NULL,
+         "WaitingCasePage", 200},
+        {"POST", "/api/v1/handovers/{id}/question", "The department asks a question back", "Object",
+         "Object", 0},
+        {"POST", "/api/v1/handovers/{id}/reply",
+         "The contact center replies to a department's question", "Object", "Object", 0},
+        {"POST", "/api/v1/handovers/{id}/takeover", "The department takes the case over", NULL,
+         "Object", 0},
+        {"POST", "/api/v1/cases/{id}/attachments", "Attach a file to a case (the body is the file)",
+         "*/*", "Object", 0},
+        {"GET", "/api/v1/cases/{id}/attachments", "A case's attachments", NULL, "Page", 200},
+        {"GET", "/api/v1/attachments/{id}", "An attachment's file", NULL, "*/*", 200},
+        {"DELETE", "/api/v1/attachments/{id}", "Remove an attachment", NULL, NULL, 204},
+        {"POST", "/api/v1/cases", "Log a case", "Case", "Case", 201},
+        {"GET", "/api/v1/cases", "Search the case log", NULL, "CasePage", 200},
+        {"GET", "/api/v1/cases/{id}", "A case, with its ETag", NULL, "Case", 200},
+        {"PATCH", "/api/v1/cases/{id}", "Change a case (If-Match: the ETag)", "Case", "Case", 200},
+        {"POST", "/api/v1/cases/{id}/handovers", "Hand a case over to a department", "Object",
+         "Handover", 201},
+        {"GET", "/api/v1/handovers", "Handovers to departments", NULL, "HandoverPage", 200},
+        {"POST", "/api/v1/handovers/{id}/answer", "The department's answer to a handover", "Object",
+         "Object", 0},
+        {"GET", "/api/v1/citizens/{id}", "A citizen (audited)", NULL, "Citizen", 200},
+        {"GET", "/api/v1/citizens/{id}/cases", "A citizen's cases (audited)", NULL, "CasePage",
+         200},
+        {"GET", "/api/v1/citizens/{id}/export",
+         "Everything held about a citizen: the registerutdrag (audited)", NULL, "CitizenExport",
+         200},
+        {"GET", "/api/v1/notifications", "The caller's notifications", NULL, "Page", 200},
+        {"POST", "/api/v1/notifications/{id}/read", "Mark a notification read", NULL, NULL, 204},
+        {"GET", "/api/v1/audit", "The audit log", NULL, "AuditPage", 200},
+        {"GET", "/api/v1/directory", "Staff and department directory with presence", NULL, "Object",
+         200},
+        {"PUT", "/api/v1/directory/me/presence", "Set one's own presence", "Object", "Object", 0},
+        {"PUT", "/api/v1/directory/staff/{id}/presence", "Set a colleague's presence", "Object",
+         "Object", 0},
+        {"GET", "/api/v1/me/today", "The caller's own figures today", NULL, "MeToday", 200},
+        {"GET", "/api/v1/cases/counts", "Case counts per outcome and channel for a group", NULL,
+         "CaseCounts", 200},
+        {"GET", "/api/v1/kb/articles", "Search the knowledge base", NULL, "KbArticlePage", 200},
+        {"POST", "/api/v1/kb/articles", "Write a knowledge-base article", "KbArticle", "KbArticle",
+         201},
+        {"GET", "/api/v1/kb/articles/{id}", "A knowledge-base article", NULL, "KbArticle", 200},
+        {"PATCH", "/api/v1/kb/articles/{id}", "Change an article (a new version)", "KbArticle",
+         "KbArticle", 200},
+        {"GET", "/api/v1/kb/articles/{id}/versions", "An article's versions", NULL, "KbVersionPage",
+         200},
+        {"GET", "/api/v1/kb/articles/{id}/diff",
+         "The difference between two versions of an article", NULL, "Object", 200},
+        {"POST", "/api/v1/kb/articles/{id}/flags", "Flag an article as wrong or out of date",
+         "Object", "Object", 201},
+        {"GET", "/api/v1/kb/flags", "Open flags on articles", NULL, "Page", 200},
+        {"PATCH", "/api/v1/kb/flags/{id}", "Close a flag", "Object", "Object", 0},
+        {"GET", "/api/v1/kb/search", "Full-text search of the knowledge base", NULL, "Object", 200},
+        {"POST", "/api/v1/kb/search/abandon", "Record a search that found nothing useful", "Object",
+         "Object", 200},
+        {"GET", "/api/v1/kb/notices", "Current notices (driftinformation)", NULL, "KbArticlePage",
+         200},
+        {"GET", "/api/v1/kb/review-due", "Articles due for review", NULL, "KbArticlePage", 200},
+        {"POST", "/api/v1/kb/missing", "Report a missing article", "Object", "Object", 201},
+        {"GET", "/api/v1/kb/stats", "Knowledge-base use", NULL, "KbStats", 200},
+        {"POST", "/api/v1/cases/{id}/articles", "Link an article to a case", "Object", "Object",
+         201},
+        {"GET", "/api/v1/kb/synonyms", "Search synonyms", NULL, "KbSynonymPage", 200},
+        {"POST", "/api/v1/kb/synonyms", "Add a search synonym", "Object", "Object", 201},
+        {"DELETE", "/api/v1/kb/synonyms/{id}", "Remove a search synonym", NULL, NULL, 204},
+        {"GET", "/api/v1/kb/keywords", "Search keywords", NULL, "Page", 200},
+        {"POST", "/api/v1/kb/keywords", "Add a search keyword", "Object", "Object", 201},
+        {"DELETE", "/api/v1/kb/keywords/{id}", "Remove a search keyword", NULL, NULL, 204},
+        {"POST", "/api/v1/kb/missing/connect", "Connect missed searches to an article", "Object",
+         "Object", 201},
+        {"POST", "/api/v1/kb/articles/{id}/read", "Confirm having read an article", NULL, "Object",
+         200},
+        {"GET", "/api/v1/kb/reads/mine", "Articles the caller must read", NULL, "Page", 200},
+        {"GET", "/api/v1/kb/reads", "Who has read the articles that must be read", NULL, "Page",
+         200},
+        {"GET", "/api/v1/cases/{id}/mails", "A case's e-mails", NULL, "Page", 200},
+        {"POST", "/api/v1/cases/{id}/mails", "Answer a case by e-mail", "Object", "Object", 201},
+        {"GET", "/api/v1/mails/{id}", "An e-mail", NULL, "Object", 200},
+        {"GET", "/api/v1/mails/{id}/raw", "An e-mail as received (RFC 5322)", NULL,
+         "message/rfc822", 200},
+        {"GET", "/api/v1/mail-attachments/{id}", "An e-mail's attachment", NULL, "*/*", 200},
+        {"GET", "/api/v1/mailboxes", "Mailboxes read by the intake", NULL, "Page", 200},
+        {"POST", "/api/v1/mailboxes", "Add a mailbox", "Object", "Object", 0},
+        {"GET", "/api/v1/mailboxes/{id}", "A mailbox", NULL, "Object", 200},
+        {"PATCH", "/api/v1/mailboxes/{id}", "Change a mailbox", "Object", "Object", 0},
+        {"DELETE", "/api/v1/mailboxes/{id}", "Remove a mailbox", NULL, NULL, 204},
+        {"GET", "/api/v1/mail/outbox", "E-mails waiting to be sent", NULL, "Page", 200},
+        {"GET", "/metrics", "Counters in Prometheus' text format (loopback or metrics-token)", NULL,
+         "text/plain", 200},
+        {"GET", "/api/v1/openapi.json", "This description", NULL, "OpenApi", 200},
+        {"GET", "/api/v1/public/contact",
+         "Public: the groups' numbers, hours and queues; the feedback form's choices", NULL,
+         "PublicContact", 200},
+        {"POST", "/api/v1/public/feedback", "Public: the feedback form (Tyck till)", "Feedback",
+         "Object", 201},
+        {"GET", "/api/v1/reports/monthly", "The monthly report (JSON, CSV, XLSX or PDF by format)",
+         NULL, "Object", 200},
+        {"GET", "/api/v1/reports/invoice", "The invoice basis per client", NULL, "Object", 200},
         {"GET", "/api/v1/reports/period",
          "The period report (period, client_id, client_unit_id, category_id, group=ID repeated"
          " or comma list; a group lead: only groups they lead, theirs when none is named;"
          " format json|csv|xlsx|pdf)",
-         "PeriodReport"},
-        {"POST", "/api/v1/cases/{id}/hold", "Set a legal hold on a case (admin): {reason}",
-         "LegalHold"},
-        {"DELETE", "/api/v1/cases/{id}/hold", "Release the case's legal hold (admin)", NULL},
-        {"GET", "/api/v1/holds", "The legal holds in force (admin, manager); audited",
-         "LegalHoldList"},
-        {"GET", "/api/v1/price_classes", "Price classes an agreement may price", NULL},
-        {"POST", "/api/v1/price_classes", "Create a price class (admin, manager)", "PriceClass"},
-        {"GET", "/api/v1/price_classes/{id}", "A price class, with its ETag", "PriceClass"},
-        {"PATCH", "/api/v1/price_classes/{id}",
-         "Change or retire (active false) a price class (If-Match: the ETag)", "PriceClass"},
-        {"PUT", "/api/v1/price_classes/{id}", "Change a price class (If-Match: the ETag)",
-         "PriceClass"},
-        {"GET", "/api/v1/users", "Users", NULL},
-        {"POST", "/api/v1/users", "Create a user", "User"},
-        {"GET", "/api/v1/users/{id}", "A user, with its ETag", "User"},
-        {"PATCH", "/api/v1/users/{id}", "Change a user (If-Match: the ETag)", "User"},
-        {"PUT", "/api/v1/users/{id}", "Change a user (If-Match: the ETag)", "User"},
-        {"GET", "/api/v1/groups", "Response groups", NULL},
-        {"POST", "/api/v1/groups", "Create a response group", "Group"},
-        {"GET", "/api/v1/groups/{id}", "A response group, with its ETag", "Group"},
-        {"PATCH", "/api/v1/groups/{id}", "Change a response group (If-Match: the ETag)", "Group"},
-        {"PUT", "/api/v1/groups/{id}", "Change a response group (If-Match: the ETag)", "Group"},
-        {"GET", "/api/v1/clients", "Client departments", NULL},
-        {"POST", "/api/v1/clients", "Create a client department", "Client"},
-        {"GET", "/api/v1/clients/{id}", "A client department, with its ETag", "Client"},
-        {"PATCH", "/api/v1/clients/{id}", "Change a client department (If-Match: the ETag)",
-         "Client"},
-        {"PUT", "/api/v1/clients/{id}", "Change a client department (If-Match: the ETag)",
-         "Client"},
-        {"POST", "/api/v1/acd/calls", "A test call into the queue", NULL},
-        {"POST", "/api/v1/acd/agents/me/state", "The agent's own state", NULL},
-        {"GET", "/api/v1/agents/{id32}/languages", "The languages an agent takes calls in",
-         "AgentLanguages"},
+         NULL, "PeriodReport", 200},
+        {"GET", "/api/v1/reports/stored", "Reports stored each month", NULL, "StoredReportPage",
+         200},
+        {"GET", "/api/v1/reports/stored/{id}", "A stored report", NULL, "Object", 200},
+        {"GET", "/api/v1/sso", "Whether single sign-on is on", NULL, "SsoInfo", 200},
+        {"GET", "/api/v1/sso/start", "Start an OpenID Connect login (a redirect to the provider)",
+         NULL, "redirect", 302},
+        {"GET", "/api/v1/sso/callback", "The provider's redirect back (a redirect to the desk)",
+         NULL, "redirect", 302},
+        {"POST", "/api/v1/sso/session", "Exchange a single-sign-on ticket for a token", "Object",
+         "Login", 200},
+        {"GET", "/api/v1/telephony", "Telephony settings", NULL, "Telephony", 200},
+        {"PUT", "/api/v1/telephony/menus", "Replace the voice menus", "Object", "Object", 200},
+        {"PATCH", "/api/v1/telephony/groups/{id32}/policy",
+         "Change a group's recording and survey policy", "Object", "Object", 200},
+        {"PUT", "/api/v1/telephony/groups/{id32}/announcement",
+         "Upload a group's announcement (WAV)", "audio/wav", "Object", 0},
+        {"DELETE", "/api/v1/telephony/groups/{id32}/announcement", "Remove a group's announcement",
+         NULL, NULL, 204},
+        {"PUT", "/api/v1/telephony/crisis", "Turn the crisis message on or off", "Object", "Object",
+         0},
+        {"POST", "/api/v1/calls/{id}/listen", "A group lead listens to or coaches a call", "Object",
+         "Object", 0},
+        {"POST", "/api/v1/calls/{id}/transfer-out", "Transfer a call to an outside number",
+         "Object", "Object", 0},
+        {"GET", "/api/v1/telephony/trunks", "SIP trunks", NULL, "Page", 200},
+        {"POST", "/api/v1/telephony/trunks", "Add a SIP trunk", "Object", "Object", 0},
+        {"PATCH", "/api/v1/telephony/trunks/{id}", "Change a SIP trunk", "Object", "Object", 0},
+        {"DELETE", "/api/v1/telephony/trunks/{id}", "Remove a SIP trunk", NULL, NULL, 204},
+        {"GET", "/api/v1/schedules", "Schedules for a period", NULL, "Object", 200},
+        {"PUT", "/api/v1/schedules", "Replace schedules for a period", "Object", "Object", 200},
+        {"POST", "/api/v1/shifts", "Add a shift", "Object", "Object", 201},
+        {"GET", "/api/v1/shifts/{id}", "A shift", NULL, "Object", 200},
+        {"PATCH", "/api/v1/shifts/{id}", "Change a shift", "Object", "Object", 200},
+        {"DELETE", "/api/v1/shifts/{id}", "Remove a shift", NULL, NULL, 204},
+        {"GET", "/api/v1/coverage", "Staffing against need per interval", NULL, "Object", 200},
+        {"GET", "/api/v1/coverage.csv", "Coverage as CSV", NULL, "text/csv", 200},
+        {"GET", "/api/v1/coverage.xlsx", "Coverage as a spreadsheet", NULL,
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 200},
+        {"GET", "/api/v1/wfm/today", "Planning against today's traffic", NULL, "Object", 200},
+        {"GET", "/api/v1/wfm/summary", "The steering board's planning figures", NULL, "WfmSummary",
+         200},
+        {"GET", "/api/v1/groups/{id}/wfm-targets", "A group's planning targets", NULL, "WfmTargets",
+         200},
+        {"PUT", "/api/v1/groups/{id}/wfm-targets", "Set a group's planning targets", "WfmTargets",
+         "WfmTargets", 200},
+        {"GET", "/api/v1/agents/{id32}/languages", "The languages an agent takes calls in", NULL,
+         "AgentLanguages", 200},
         {"PUT", "/api/v1/agents/{id32}/languages",
          "Set the languages an agent takes calls in (the queue uses them at once)",
-         "AgentLanguages"},
+         "AgentLanguages", "AgentLanguages", 200},
         {"POST", "/api/v1/calls/{id}/consult",
-         "Hold the caller and call an agent or a number (consultative transfer)", "Consult"},
+         "Hold the caller and call an agent or a number (consultative transfer)", "Consult",
+         "Consult", 0},
         {"POST", "/api/v1/calls/{id}/consult/complete",
-         "Hand the caller over to the consulted party; the agent is released", "ConsultState"},
+         "Hand the caller over to the consulted party; the agent is released", NULL, "ConsultState",
+         0},
         {"POST", "/api/v1/calls/{id}/consult/cancel",
-         "End the consultation; caller and agent talk again", "ConsultState"},
+         "End the consultation; caller and agent talk again", NULL, "ConsultState", 0},
         {"GET", "/api/v1/wallboard", "The wallboard's figures: targets, agents per state, e-mail",
-         "Wallboard"},
-        {"POST", "/api/v1/displays", "Issue a display login (its token shown once)", "Display"},
-        {"GET", "/api/v1/displays", "Display logins (never their tokens)", NULL},
-        {"DELETE", "/api/v1/displays/{id}", "Revoke a display login", NULL},
-        {"PUT", "/api/v1/acd/agents/{id32}/channels", "An agent's channels (voice, email)", NULL},
+         NULL, "Wallboard", 200},
+        {"POST", "/api/v1/displays", "Issue a display login (its token shown once)", "Display",
+         "Display", 201},
+        {"GET", "/api/v1/displays", "Display logins (never their tokens)", NULL, "Object", 200},
+        {"DELETE", "/api/v1/displays/{id}", "Revoke a display login", NULL, NULL, 204},
+        {"PUT", "/api/v1/acd/agents/{id32}/channels", "An agent's channels (voice, email)",
+         "Object", "Object", 200},
         {"GET", "/api/v1/mail/queue", "A group's e-mail waiting for an agent, first due first",
-         NULL},
-        {"GET", "/api/v1/mail/items/{id}", "An e-mail item of the queue", NULL},
-        {"POST", "/api/v1/mail/items/{id}/take", "Take an e-mail (or accept its offer)", NULL},
+         NULL, "Object", 200},
+        {"GET", "/api/v1/mail/items/{id}", "An e-mail item of the queue", NULL, "Object", 200},
+        {"POST", "/api/v1/mail/items/{id}/take", "Take an e-mail (or accept its offer)", NULL,
+         "Object", 0},
         {"POST", "/api/v1/mail/items/{id}/release", "Put an e-mail back (or decline its offer)",
-         NULL},
+         NULL, "Object", 0},
+        {"POST", "/api/v1/cases/{id}/hold", "Set a legal hold on a case (admin): {reason}",
+         "LegalHold", "LegalHold", 0},
+        {"DELETE", "/api/v1/cases/{id}/hold", "Release the case's legal hold (admin)", NULL, NULL,
+         0},
+        {"GET", "/api/v1/holds", "The legal holds in force (admin, manager); audited", NULL,
+         "LegalHoldList", 200},
 };
 
-/* The schemas named above, as JSON text. */
-static const char schemas[] =
-        "{"
-        "\"Problem\":{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
-        "\"properties\":{\"type\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
-        "\"status\":{\"type\":\"integer\"},\"detail\":{\"type\":\"string\"},"
-        "\"errors\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-        "\"field\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"}}}}},"
-        "\"required\":[\"title\",\"status\"]},"
-        "\"Case\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-        "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
-        "\"social\"]},"
-        "\"group_id\":{\"type\":\"integer\"},\"client_id\":{\"type\":\"integer\"},"
-        "\"category_id\":{\"type\":\"integer\"},"
-        "\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_over\",\"forwarded_urgent\"]},"
-        "\"status\":{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_citizen\","
-        "\"closed\"]},"
-        "\"summary\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\",\"readOnly\":true}}},"
-        "\"KbArticle\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"title\":{\"type\":\"string\"},"
-        "\"body\":{\"type\":\"string\",\"description\":\"Markdown\"},"
-        "\"kind\":{\"type\":\"string\"}}},"
-        "\"User\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"username\":{\"type\":\"string\"},"
-        "\"display_name\":{\"type\":\"string\"},"
-        "\"role\":{\"enum\":[\"agent\",\"group_lead\",\"manager\",\"admin\",\"client_viewer\"]},"
-        "\"active\":{\"type\":\"boolean\"}}},"
-        "\"Group\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"},"
-        "\"unit_id\":{\"type\":\"integer\"},\"email\":{\"type\":\"string\"},"
-        "\"entry_numbers\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-        "\"max_wait_s\":{\"type\":\"integer\"},\"wrapup_s\":{\"type\":\"integer\"},"
-        "\"language_widen_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,"
-        "\"description\":\"How long a call asking for a language waits for an agent who "
-        "speaks it (null: 60)\"},"
-        "\"opening_hours\":{\"type\":\"object\"},\"active\":{\"type\":\"boolean\"},"
-        "\"target_sl_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":1,\"maximum\":100},"
-        "\"target_sl_s\":{\"enum\":[60,180,null]},"
-        "\"wait_warn_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1},"
-        "\"wait_alarm_s\":{\"type\":[\"integer\",\"null\"],\"minimum\":1},"
-        "\"abandon_warn_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,\"maximum\":100},"
-        "\"abandon_alarm_pct\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,"
-        "\"maximum\":100}}},"
-        "\"AgentLanguages\":{\"type\":\"object\",\"properties\":{"
-        "\"agent_id\":{\"type\":\"integer\",\"readOnly\":true},"
-        "\"languages\":{\"type\":\"array\",\"maxItems\":8,\"items\":{\"type\":\"string\","
-        "\"pattern\":\"^[a-z]{2,3}$\"}}},\"required\":[\"languages\"]},"
-        "\"Consult\":{\"type\":\"object\",\"description\":\"One of agent_id, group_id (its "
-        "member ready longest), number, contact_id\",\"properties\":{"
-        "\"agent_id\":{\"type\":\"integer\"},\"group_id\":{\"type\":\"integer\"},\"number\":{"
-        "\"type\":\"string\"},"
-        "\"contact_id\":{\"type\":\"integer\"},"
-        "\"note\":{\"type\":\"string\",\"maxLength\":511,\"description\":\"Follows the call "
-        "to the target and onto its record\"},"
-        "\"call_id\":{\"type\":\"integer\",\"readOnly\":true},"
-        "\"state\":{\"enum\":[\"consulting\"],\"readOnly\":true}}},"
-        "\"ConsultState\":{\"type\":\"object\",\"properties\":{"
-        "\"call_id\":{\"type\":\"integer\"},"
-        "\"state\":{\"enum\":[\"transferred\",\"talking\"]}}},"
-        "\"Display\":{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-        "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":120},"
-        "\"groups\":{\"type\":[\"array\",\"null\"],\"items\":{\"type\":\"integer\"},"
-        "\"maxItems\":64,\"description\":\"response groups shown; null: all\"},"
-        "\"token\":{\"type\":\"string\",\"readOnly\":true,\"description\":\"only in the "
-        "answer to POST\"},"
-        "\"login_path\":{\"type\":\"string\",\"readOnly\":true,"
-        "\"description\":\"/wallboard.html?kiosk=1#token=…, only in the answer to POST\"}}},"
-        "\"Wallboard\":{\"type\":\"object\",\"readOnly\":true,\"properties\":{"
-        "\"display\":{\"type\":[\"object\",\"null\"],\"properties\":{"
-        "\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"}}},"
-        "\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-        "\"group_id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},"
-        "\"targets\":{\"type\":\"object\"},\"agent_states\":{\"type\":\"object\","
-        "\"additionalProperties\":{\"type\":\"object\",\"properties\":{"
-        "\"count\":{\"type\":\"integer\"},\"longest_s\":{\"type\":\"integer\"}}}}}}},"
-        "\"email\":{\"type\":\"object\",\"properties\":{\"waiting\":{\"type\":\"integer\"},"
-        "\"oldest_received_at\":{\"type\":[\"integer\",\"null\"]}}},"
-        "\"at\":{\"type\":\"integer\"}}},"
-        "\"Client\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},\"name\":{\"type\":\"string\"}}},"
-        "\"PriceClass\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-        "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":60},"
-        "\"description\":{\"type\":[\"string\",\"null\"],\"maxLength\":400},"
-        "\"active\":{\"type\":\"boolean\"}},\"required\":[\"name\"]},"
-        "\"LegalHold\":{\"type\":\"object\",\"properties\":{"
-        "\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-        "\"case_id\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},"
-        "\"citizen_id\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},"
-        "\"reason\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1000},"
-        "\"set_by\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},"
-        "\"set_at\":{\"type\":\"integer\",\"readOnly\":true}},\"required\":[\"reason\"]},"
-        "\"LegalHoldList\":{\"type\":\"object\",\"properties\":{"
-        "\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/LegalHold\"}},"
-        "\"total\":{\"type\":\"integer\"}}},"
-        "\"PeriodReport\":{\"type\":\"object\",\"properties\":{"
-        "\"period\":{\"type\":\"string\"},\"kind\":{\"type\":\"string\"},"
-        "\"group_ids\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},"
-        "\"description\":\"the groups the report is narrowed to (a lead's: theirs)\"},"
-        "\"rows\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
-        "\"totals\":{\"type\":\"object\"},\"breakdowns\":{\"type\":\"object\"},"
-        "\"busy_hours\":{\"type\":\"object\",\"properties\":{\"days\":{\"type\":\"integer\"},"
-        "\"offered\":{\"type\":\"array\",\"description\":\"7 weekdays (Monday first) x 24 "
-        "hours\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}}},"
-        "\"service_level_hours\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-        "\"properties\":{\"hour\":{\"type\":\"integer\"},\"offered\":{\"type\":\"integer\"},"
-        "\"answered_60\":{\"type\":\"integer\"},"
-        "\"service_level_60\":{\"type\":[\"number\",\"null\"]}}}},"
-        "\"satisfaction_months\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-        "\"properties\":{\"month\":{\"type\":\"string\"},\"answers\":{\"type\":\"integer\"},"
-        "\"distribution\":{\"type\":\"array\",\"description\":\"answers 1..5\","
-        "\"items\":{\"type\":\"integer\"}},"
-        "\"share_3_5\":{\"type\":[\"number\",\"null\"]},"
-        "\"share_4_5\":{\"type\":[\"number\",\"null\"]}}}}}}"
-        "}";
+/* Shapes shared by the operations: components.schemas, one JSON text each (each under
+ * the 4095 characters C guarantees for a string literal). */
+struct schema_doc {
+	const char *name;
+	const char *json;
+};
 
+/* The JSON texts are laid out by hand. */
+/* clang-format off */
+#define NULLABLE(t) "{\"type\":[\"" t "\",\"null\"]}"
+#define STR         "{\"type\":\"string\"}"
+#define INT         "{\"type\":\"integer\"}"
+#define NUM         "{\"type\":\"number\"}"
+#define BOOL        "{\"type\":\"boolean\"}"
+#define TIME        "{\"type\":\"string\",\"format\":\"date-time\"}"
+#define NTIME       "{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}"
+#define PAGE_OF(item)                                                                              \
+	"{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"        \
+	"\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/" item "\"}}}}]}"
+
+static const struct schema_doc schema_docs[] = {
+        {"Problem",
+         "{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
+         "\"properties\":{\"type\":" STR ",\"title\":" STR ",\"status\":" INT ",\"detail\":"
+         STR ",\"errors\":{\"type\":\"array\",\"description\":\"One per field in error\","
+         "\"items\":{\"type\":\"object\",\"required\":[\"field\",\"message\"],"
+         "\"properties\":{\"field\":" STR ",\"message\":" STR "}}}},"
+         "\"required\":[\"title\",\"status\"]}"},
+        {"Object",
+         "{\"type\":\"object\",\"description\":\"A JSON object; see docs/api.md\"}"},
+        {"Page",
+         "{\"type\":\"object\",\"description\":\"A list: items, and when paged total, "
+         "limit " "and offset (?limit=, ?offset=)\",\"required\":[\"items\"],\"properties\":{"
+         "\"items\":{\"type\":\"array\"},\"total\":" INT ",\"limit\":" INT ",\"offset\":" INT
+         "}}"},
+        {"Health",
+         "{\"type\":\"object\",\"required\":[\"status\",\"database\"],\"properties\":{"
+         "\"status\":{\"enum\":[\"ok\",\"degraded\"]},\"database\":" STR ",\"loop_max_ms\":"
+         NUM ",\"loop_probe_ms\":" NUM ",\"loop_max_cpu_ms\":" NUM "}}"},
+        {"LoginRequest",
+         "{\"type\":\"object\",\"required\":[\"username\",\"password\"],\"properties\":{"
+         "\"username\":" STR ",\"password\":{\"type\":\"string\",\"writeOnly\":true}}}"},
+        {"Login",
+         "{\"type\":\"object\",\"required\":[\"token\",\"user_id\",\"role\"],"
+         "\"properties\":{" "\"token\":" STR ",\"user_id\":" INT
+         ",\"role\":{\"$ref\":\"#/components/schemas/Role\"}," "\"expires_in\":" INT
+         ",\"client_id\":" INT "}}"},
+        {"Role",
+         "{\"enum\":[\"agent\",\"group_lead\",\"manager\",\"admin\",\"client_viewer\"]}"},
+        {"Me",
+         "{\"type\":\"object\",\"required\":[\"id\",\"username\",\"role\"],\"properties\":{"
+         "\"id\":" INT ",\"username\":" STR ",\"display_name\":" STR
+         ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},\"client_id\":"
+         NULLABLE("integer") ",\"unit_id\":" NULLABLE("integer") ",\"groups\":{\"type\":"
+         "\"array\"}}}"},
+        {"Case",
+         "{\"type\":\"object\",\"required\":[\"id\",\"channel\",\"status\",\"outcome\"],"
+         "\"description\":\"A case (ärende); the ETag header carries its version\","
+         "\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":true},"
+         "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
+         "\"social\"]},\"group_id\":" INT ",\"group\":" STR ",\"client_id\":"
+         NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"category_id\":"
+         NULLABLE("integer") ",\"category\":" NULLABLE("string") ",\"category_kind\":"
+         NULLABLE("string") ",\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_"
+         "over\"," "\"forwarded_urgent\"]}," "\"handled\":" BOOL ",\"summary\":" STR
+         ",\"citizen_id\":" NULLABLE("integer") ",\"citizen\":{\"$ref\":\"#/components/"
+         "schemas/" "Citizen\"}," "\"received_at\":" TIME ",\"created_at\":" TIME
+         ",\"updated_at\":" TIME ",\"agent_id\":" NULLABLE("integer") ",\"confidential\":" BOOL
+         ",\"threat\":" BOOL ",\"call_id\":" NULLABLE("integer") ",\"sta" "tus\":" "{" "\"$"
+         "ref\":" "\"#/" "compon" "ents/" "schema" "s/" "CaseSt" "atus\"" "}" ",\"sta" "tus_"
+         "change" "d_" "at\"" ":" NTIME ",\"sta" "tus_" "change" "d_" "by\"" ":"
+         NULLABLE("integer") "," "\"closed_at\":" NTIME "," "\"closed_by\":"
+         NULLABLE("integer") "}}"},
+        {"CaseStatus",
+         "{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_"
+         "citizen\",\"closed\"]}"},
+        {"CasePage",
+         "{\"allOf\":[{\"$ref\":\"#/components/schemas/Page\"},{\"properties\":{\"items\":{"
+         "\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Case\"}},"
+         "\"total_exact\":" BOOL ",\"next\":{\"type\":[\"string\",\"null\"],\"description\":"
+         "\"The cursor of the next page (?after=)\"}}}]}"},
+        {"Citizen",
+         "{\"type\":\"object\",\"description\":\"A citizen (personal data: reads are "
+         "audited)\",\"required\":[\"id\"],\"properties\":{\"id\":{\"type\":\"integer\","
+         "\"readOnly\":true},\"name\":" NULLABLE("string") ",\"phone\":" NULLABLE("string")
+         ",\"email\":" NULLABLE("string") ",\"personal_id\":" NULLABLE("string")
+         ",\"created_at\":" INT "}}"},
+        {"CitizenExport",
+         "{\"type\":\"object\",\"required\":[\"exported_at\",\"citizen\",\"cases\"],"
+         "\"properties\":{\"exported_at\":" TIME
+         ",\"citizen\":{\"$ref\":\"#/components/schemas/"
+         "Citizen\"},\"cases\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+         "\"required\":" "[\"id\",\"channel\",\"status\"],\"properties\":{\"id\":" INT
+         ",\"channel\":" STR
+         ",\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},\"summary\":" STR
+         ",\"history\":{\"type\":\"array\"},\"handovers\":{\"type\":\"array\"},"
+         "\"attachments\":{\"type\":\"array\"},\"emails\":{\"type\":\"array\"},"
+         "\"calls\":{\"type\":\"array\"},\"survey_answers\":{\"type\":\"array\"}}}},"
+         "\"legal_holds\":{\"type\":\"array\"},\"audit\":{\"type\":\"array\"}}}"},
+        {"Handover",
+         "{\"type\":\"object\",\"description\":\"A case handed over to a " "department "
+         "contact\",\"required\":[\"id\",\"case_id\"],\"properties\":{\"id\":{" "\"type\":"
+         "\"integer\",\"readOnly\":true},\"case_id\":" INT ",\"client_id\":"
+         NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"contact_id\":"
+         NULLABLE("integer") ",\"contact\":" NULLABLE("string") ",\"message\":" STR
+         ",\"created_at\":" TIME ",\"due_date\":" NULLABLE("string")
+         ",\"group_id\":" NULLABLE("integer") ",\"answered_at\":" NTIME ",\"answer\":"
+         NULLABLE("string") ",\"status\"" ":" STR ",\"question\"" ":" NULLABLE("string") ",\"reply\":" NULLABLE("string") ",\"client_unit_id\":" NULLABLE("integer") ","
+         "\"" "c" "a" "s" "e" "_" "s" "t" "a" "t" "u" "s" "\":" "{" "\"" "$" "r" "e" "f" "\""
+         ":" "\"#" "/" "c" "o" "m" "p" "o" "n" "e" "n" "t" "s" "/" "s" "c" "h" "e" "m" "a" "s"
+         "/" "C" "a" "s" "e" "S" "t" "a" "t" "u" "s" "\"" "}" "," "\"o" "v" "e" "r" "d" "u" "e"
+         "\"" ":" BOOL "," "\"" "w" "o" "r" "k" "i" "n" "g" "_" "d" "a" "y" "s" "_" "l" "e" "f"
+         "t" "\"" ":" NULLABLE("integer") "}}"},
+        {"HandoverPage", PAGE_OF("Handover")},
+        {"KbArticle",
+         "{\"type\":\"object\",\"description\":\"A knowledge-base article " "(body in "
+         "Markdown)\",\"required\":[\"id\",\"title\",\"kind\"],\"properties\":" "{\"id\":{"
+         "\"type\":\"integer\",\"readOnly\":true},\"slug\":" STR ",\"kind\":" STR ",\"title\":"
+         STR ",\"body\":{\"type\":\"string\",\"description\":\"Markdown\"},"
+         "\"body_html\":{\"type\":\"string\",\"readOnly\":true}," "\"status\":" STR
+         ",\"version\":{\"type\":\"integer\",\"readOnly\":" "true},\"created_at\":" TIME
+         ",\"updated_at\":" TIME ",\"owner_id\":" NULLABLE("integer") ",\"review_date\":"
+         NULLABLE("string") ",\"valid_from\":" NULLABLE("string") ",\"valid_to\":"
+         NULLABLE("string") ",\"updated_by\":" NULLABLE("integer") "," "\"" "gr" "ou" "ps"
+         "\"" ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra" "y" "\"" "," "\"" "it" "em" "s" "\""
+         ":" INT "}," "\"" "cl" "ie" "nt" "s" "\"" ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra"
+         "y" "\"" "," "\"" "it" "em" "s" "\"" ":" INT "}," "\"" "ca" "te" "go" "ri" "es" "\""
+         ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra" "y" "\"" "," "\"" "it" "em" "s" "\"" ":"
+         INT "}," "\"" "ta" "gs" "\"" ":{" "\"" "ty" "pe" "\"" ":" "\"" "ar" "ra" "y" "\"" ","
+         "\"" "it" "em" "s" "\"" ":" STR "}," "\"" "ca" "n_" "ed" "it" "\"" ":{" "\"" "ty" "pe"
+         "\"" ":" "\"" "bo" "ol" "ea" "n" "\"" "," "\"" "re" "ad" "On" "ly" "\"" ":t" "ru" "e}"
+         "}" "}"},
+        {"KbArticlePage", PAGE_OF("KbArticle")},
+        {"AcdGroup",
+         "{\"type\":\"object\",\"description\":\"A queue now\",\"required\":[\"group_id\","
+         "\"open\",\"waiting\"],\"properties\":{\"group_id\":" INT ",\"name\":" STR
+         ",\"open\":" BOOL ",\"waiting\":" INT ",\"callbacks_waiting\":" INT
+         ",\"longest_wait_s\":" NUM ",\"ewt_s\":" NUM ",\"agents\":{\"type\":\"object\","
+         "\"additionalProperties\":" INT "},\"today\":{\"type\":\"object\"},\"at\":" TIME "}}"},
+        {"AcdGroupPage", PAGE_OF("AcdGroup")},
+        {"AcdAgent",
+         "{\"type\":\"object\",\"required\":[\"agent_id\",\"state\"],\"properties\":{"
+         "\"agent_id\":" INT ",\"name\":" STR ",\"state\":" STR ",\"since\":" NTIME
+         ",\"groups\":{\"type\":\"array\"},\"pause_" "reason\":" NULLABLE("string")
+         ",\"call_id\":" NULLABLE("integer") ",\"seconds_in_state\":" NULLABLE("number") "}}"},
+        {"AcdAgentPage", PAGE_OF("AcdAgent")},
+        {"PublicContact",
+         "{\"type\":\"object\",\"required\":[\"groups\"],\"properties\":{\"groups\":{"
+         "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
+         "\"properties\":{\"id\":" INT ",\"name\":" STR ",\"email\":" NULLABLE("string")
+         ",\"numbers\":{\"type\":\"array\",\"items\":" STR "},\"open_now\":" BOOL
+         ",\"hours\":{\"type\":\"array\"},\"busy\":{\"type\":[\"object\"," "\"null\"]}}}},"
+         "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
+         "\"type\":\"array\"}," "\"kinds\":{\"type\":\"array\",\"items\":" STR "}}},\"today\":"
+         STR ",\"at\":" TIME "}}"},
+        {"Feedback",
+         "{\"type\":\"object\",\"description\":\"Tyck till: a complaint, praise, idea or "
+         "fault " "report from a citizen\",\"required\":[\"kind\"],\"properties\":{\"kind\":"
+         STR ",\"client_id\":" INT ",\"text\":" STR ",\"name\":" STR ",\"email\":" STR
+         ",\"phone\":" STR "}}"},
+        {"Telephony",
+         "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
+         "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL ",\"text\":"
+         NULLABLE("string") "}},\"entries\":{\"type\":\"array\"},"
+         "\"announcements\":{\"type\":\"array\"},\"policies\":{" "\"type\":\"array\"},"
+         "\"trunks\":{\"type\":\"array\"},\"running\":" BOOL "}}"},
+        {"WfmTargets",
+         "{\"type\":\"object\",\"description\":\"A group's planning "
+         "targets\",\"properties\":{"
+         "\"group_id\":{\"type\":\"integer\",\"readOnly\":true},\"target_sl\":" NUM
+         ",\"target_time_s\":" INT ",\"max_occupancy\":" NUM ",\"shrinkage\":" NUM
+         ",\"default\":{\"type\":\"boolean\",\"readOnly\":true}}}"},
+        {"AuditEntry",
+         "{\"type\":\"object\",\"description\":\"Who did or read what, "
+         "when\",\"required\":[\"id\"," "\"at\",\"action\",\"entity\"],\"properties\":{\"id\":"
+         INT ",\"at\":{\"type\":\"integer\"," "\"description\":\"Unix time\"},\"action\":" STR
+         ",\"entity\":" STR ",\"entity_id\":" NULLABLE("integer") ",\"user_id\":"
+         NULLABLE("integer") ",\"username\":" NULLABLE("string") ",\"detail\":" NULLABLE("string") "}}"},
+        {"AuditPage", PAGE_OF("AuditEntry")},
+        {"SsoInfo",
+         "{\"type\":\"object\",\"required\":[\"enabled\"],\"properties\":{\"enabled\":" BOOL
+         ",\"local_passwords\":" STR "}}"},
+        {"MeToday",
+         "{\"type\":\"object\",\"required\":[\"cases\",\"calls\",\"time\"],\"properties\":{"
+         "\"cases\":{\"type\":\"object\",\"additionalProperties\":" INT
+         "},\"calls\":{\"type\":" "\"object\",\"properties\":{\"answered\":" INT ",\"aht_s\":"
+         NULLABLE("number") "}}," "\"time\":{\"type\":\"object\",\"additionalProperties\":" NUM
+         "},\"no_answers\":" INT ",\"from\":" TIME ",\"at\":" TIME "}}"},
+        {"CaseCounts",
+         "{\"type\":\"object\",\"required\":[\"total\",\"outcomes\",\"channels\"],"
+         "\"properties\":{" "\"group_id\":" NULLABLE("integer") ",\"from\":" STR ",\"to\":" STR
+         ",\"total\":" INT ",\"outcomes\":{\"type\":\"object\"," "\"additionalProperties\":"
+         INT "},\"channels\":{" "\"type\":\"object\",\"additionalProperties\":" INT
+         "},\"threat\":" INT ",\"fcr\":" NULLABLE("number") ",\"fcr_with_guided\":"
+         NULLABLE("number") "}}"},
+        {"AcdIntervals",
+         "{\"type\":\"object\",\"required\":[\"intervals\",\"totals\"],\"properties\":{"
+         "\"intervals\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"totals\":{"
+         "\"type\":" "\"object\",\"additionalProperties\":" NUM
+         "},\"agents\":{\"type\":\"object\"," "\"additionalProperties\":" NULLABLE("number")
+         "}}}"},
+        {"KbStats",
+         "{\"type\":\"object\",\"required\":[\"most_used\",\"missing\",\"open_flags\"],"
+         "\"properties\":{\"most_used\":{\"type\":\"array\"},\"missing\":{\"type\":"
+         "\"array\"}," "\"missed_searches\":{\"type\":\"array\"},\"open_flags\":" INT "}}"},
+        {"KbVersion",
+         "{\"type\":\"object\",\"required\":[\"version\",\"created_at\"],\"properties\":{"
+         "\"version\":" INT ",\"created_at\":" TIME ",\"title\":" STR ",\"author_id\":"
+         NULLABLE("integer") ",\"author\":" NULLABLE("string") ",\"note\":" NULLABLE("string")
+         "}}"},
+        {"KbVersionPage", PAGE_OF("KbVersion")},
+        {"KbSynonym",
+         "{\"type\":\"object\",\"required\":[\"id\",\"word\",\"means\"],\"properties\":{"
+         "\"id\":" "{\"type\":\"integer\",\"readOnly\":true},\"word\":" STR ",\"means\":" STR
+         ",\"created_by\":" NULLABLE("integer") ",\"created_at\":" INT "}}"},
+        {"KbSynonymPage", PAGE_OF("KbSynonym")},
+        {"WfmSummary",
+         "{\"type\":\"object\",\"required\":[\"at\",\"groups\"],\"properties\":{" "\"at\":"
+         TIME ",\"interval_min\":" INT
+         ",\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+         "\"required\":[\"group_id\"],\"properties\":{\"group_id\":" INT
+         ",\"forecast_available\":" BOOL ",\"forecast_day\":" NUM ",\"actual_today\":" INT
+         ",\"needed_now\":" NULLABLE("integer") ",\"scheduled_now\":" NUM ",\"logged_in_now\":"
+         NUM ",\"login_rate\":" NULLABLE("number") "}}}}}"},
+        {"StoredReport",
+         "{\"type\":\"object\",\"required\":[\"id\",\"month\",\"format\"],"
+         "\"properties\":{\"id\":" INT ",\"month\":" STR ",\"client_id\":" NULLABLE("integer")
+         ",\"client_name\":" NULLABLE("string") ",\"format\":" STR ",\"bytes\":" INT
+         ",\"created_at\":" TIME "}}"},
+        {"StoredReportPage", PAGE_OF("StoredReport")},
+        {"WaitingCase",
+         "{\"type\":\"object\",\"required\":[\"id\",\"status\"],\"properties\":{\"id\":" INT
+         ",\"status\":{\"$ref\":\"#/components/schemas/" "CaseStatus\"},\"status_changed_at\":"
+         NTIME ",\"received_at\":" TIME ",\"group\":" STR ",\"client\":" NULLABLE("string")
+         ",\"summary\":" STR ",\"waited_s\":" INT ",\"client_unit\":" NULLABLE("string") "}}"},
+        {"WaitingCasePage", PAGE_OF("WaitingCase")},
+        {"OpenApi",
+         "{\"type\":\"object\",\"description\":\"An OpenAPI 3.1 document\",\"required\":["
+         "\"openapi\",\"info\",\"paths\",\"components\"],\"properties\":{\"openapi\":{"
+         "\"const\":"
+         "\"3.1.0\"},\"info\":{\"type\":\"object\"},\"paths\":{\"type\":\"object\"},"
+         "\"components\":{\"type\":\"object\"}}}"},
+        {"CaseStatusChange",
+         "{\"type\":\"object\",\"required\":[\"status\"],\"additionalProperties\":false,"
+         "\"properties\":{\"status\":{\"$ref\":\"#/components/schemas/CaseStatus\"},"
+         "\"reason\":{\"type\":[\"string\",\"null\"],\"maxLength\":2000,\"description\":"
+         "\"Why the case is closed or waits\"},\"citizen_informed\":{\"enum\":[\"phone\","
+         "\"email\",\"letter\",\"visit\",null],\"description\":\"How the citizen was told\"}}}"},
+        {"AgentState",
+         "{\"type\":\"object\",\"required\":[\"state\"],\"properties\":{\"state\":{\"enum\":["
+         "\"logged_in\",\"ready\",\"paused\",\"logged_out\"]},\"reason\":{\"type\":\"string\","
+         "\"description\":\"A pause's reason (meeting, …)\"}}}"},
+        {"AgentLanguages",
+         "{\"type\":\"object\",\"properties\":{\"agent_id\":{\"type\":\"integer\",\"readOn"
+         "ly\":true},\"languages\":{\"type\":\"array\",\"maxItems\":8,\"items\":{\"type\":"
+         "\"string\",\"pattern\":\"^[a-z]{2,3}$\"}}},\"required\":[\"languages\"]}"},
+        {"Consult",
+         "{\"type\":\"object\",\"description\":\"One of agent_id, group_id (its member rea"
+         "dy longest), number, contact_id\",\"properties\":{\"agent_id\":{\"type\":\"integ"
+         "er\"},\"group_id\":{\"type\":\"integer\"},\"number\":{\"type\":\"string\"},\"con"
+         "tact_id\":{\"type\":\"integer\"},\"note\":{\"type\":\"string\",\"maxLength\":511"
+         ",\"description\":\"Follows the call to the target and onto its record\"},\"call_"
+         "id\":{\"type\":\"integer\",\"readOnly\":true},\"state\":{\"enum\":[\"consulting\""
+         "],\"readOnly\":true}}}"},
+        {"ConsultState",
+         "{\"type\":\"object\",\"properties\":{\"call_id\":{\"type\":\"integer\"},\"state\""
+         ":{\"enum\":[\"transferred\",\"talking\"]}}}"},
+        {"Display",
+         "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"id\":{\"type\":\""
+         "integer\",\"readOnly\":true},\"name\":{\"type\":\"string\",\"minLength\":1,\"max"
+         "Length\":120},\"groups\":{\"type\":[\"array\",\"null\"],\"items\":{\"type\":\"in"
+         "teger\"},\"maxItems\":64,\"description\":\"response groups shown; null: all\"},\""
+         "token\":{\"type\":\"string\",\"readOnly\":true,\"description\":\"only in the ans"
+         "wer to POST\"},\"login_path\":{\"type\":\"string\",\"readOnly\":true,\"descripti"
+         "on\":\"/wallboard.html?kiosk=1#token=…, only in the answer to POST\"}}}"},
+        {"Wallboard",
+         "{\"type\":\"object\",\"readOnly\":true,\"properties\":{\"display\":{\"type\":[\""
+         "object\",\"null\"],\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":{\"typ"
+         "e\":\"string\"}}},\"groups\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+         "\"properties\":{\"group_id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\""
+         "},\"targets\":{\"type\":\"object\"},\"agent_states\":{\"type\":\"object\",\"addi"
+         "tionalProperties\":{\"type\":\"object\",\"properties\":{\"count\":{\"type\":\"in"
+         "teger\"},\"longest_s\":{\"type\":\"integer\"}}}}}}},\"email\":{\"type\":\"object"
+         "\",\"properties\":{\"waiting\":{\"type\":\"integer\"},\"oldest_received_at\":{\""
+         "type\":[\"integer\",\"null\"]}}},\"at\":{\"type\":\"integer\"}}}"},
+        {"LegalHold",
+         "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":t"
+         "rue},\"case_id\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},\"citizen_i"
+         "d\":{\"type\":[\"integer\",\"null\"],\"readOnly\":true},\"reason\":{\"type\":\"s"
+         "tring\",\"minLength\":1,\"maxLength\":1000},\"set_by\":{\"type\":[\"integer\",\""
+         "null\"],\"readOnly\":true},\"set_at\":{\"type\":\"integer\",\"readOnly\":true}},"
+         "\"required\":[\"reason\"]}"},
+        {"LegalHoldList",
+         "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\""
+         "$ref\":\"#/components/schemas/LegalHold\"}},\"total\":{\"type\":\"integer\"}}}"},
+        {"PeriodReport",
+         "{\"type\":\"object\",\"properties\":{\"period\":{\"type\":\"string\"},\"kind\":{"
+         "\"type\":\"string\"},\"group_ids\":{\"type\":\"array\",\"items\":{\"type\":\"int"
+         "eger\"},\"description\":\"the groups the report is narrowed to (a lead's: theirs"
+         ")\"},\"rows\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"totals\":{\""
+         "type\":\"object\"},\"breakdowns\":{\"type\":\"object\"},\"busy_hours\":{\"type\""
+         ":\"object\",\"properties\":{\"days\":{\"type\":\"integer\"},\"offered\":{\"type\""
+         ":\"array\",\"description\":\"7 weekdays (Monday first) x 24 hours\",\"items\":{\""
+         "type\":\"array\",\"items\":{\"type\":\"integer\"}}}}},\"service_level_hours\":{\""
+         "type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"hour\":{\"type"
+         "\":\"integer\"},\"offered\":{\"type\":\"integer\"},\"answered_60\":{\"type\":\"i"
+         "nteger\"},\"service_level_60\":{\"type\":[\"number\",\"null\"]}}}},\"satisfactio"
+         "n_months\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\""
+         "month\":{\"type\":\"string\"},\"answers\":{\"type\":\"integer\"},\"distribution\""
+         ":{\"type\":\"array\",\"description\":\"answers 1..5\",\"items\":{\"type\":\"inte"
+         "ger\"}},\"share_3_5\":{\"type\":[\"number\",\"null\"]},\"share_4_5\":{\"type\":["
+         "\"number\",\"null\"]}}}}}}"},
+};
+/* clang-format on */
 static const struct op_doc *doc_of(const char *method, const char *pattern)
 {
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
@@ -273,19 +627,232 @@ static json_t *roles_of(unsigned roles)
 	return a;
 }
 
-static json_t *operation(const struct route *rt, const char *path, char names[][8], size_t nparams)
+/* ======================================================================
+ * The administrative resources: schemas from their field tables
+ * ====================================================================== */
+
+/* "client_units" → "ClientUnit", "categories" → "Category", "users" → "User". */
+static void resource_schema_name(const char *res, char *out, size_t n)
+{
+	size_t o = 0, len = strlen(res);
+	bool up = true;
+
+	if (len > 3 && strcmp(res + len - 3, "ies") == 0)
+		len -= 3;
+	else if (len > 1 && res[len - 1] == 's')
+		len -= 1;
+	for (size_t i = 0; i < len && o + 2 < n; i++) {
+		if (res[i] == '_') {
+			up = true;
+			continue;
+		}
+		out[o++] =
+		        up && res[i] >= 'a' && res[i] <= 'z' ? (char)(res[i] - 'a' + 'A') : res[i];
+		up = false;
+	}
+	if (len < strlen(res) && strcmp(res + len, "ies") == 0 && o + 1 < n)
+		out[o++] = 'y';
+	out[o] = '\0';
+}
+
+static json_t *field_schema(const struct field *f)
+{
+	json_t *s = json_object();
+	bool nullable = !(f->flags & FF_REQUIRED);
+
+	switch (f->type) {
+	case FT_TEXT:
+		json_object_set_new(s, "type",
+		                    nullable ? json_pack("[s,s]", "string", "null")
+		                             : json_string("string"));
+		json_object_set_new(s, "maxLength", json_integer(f->max ? f->max : 200));
+		break;
+	case FT_INT:
+	case FT_REF:
+		json_object_set_new(s, "type",
+		                    nullable ? json_pack("[s,s]", "integer", "null")
+		                             : json_string("integer"));
+		if (f->type == FT_INT && (f->min || f->max)) {
+			json_object_set_new(s, "minimum", json_integer(f->min));
+			json_object_set_new(s, "maximum", json_integer(f->max));
+		}
+		if (f->type == FT_REF)
+			json_object_set_new(s, "description",
+			                    json_sprintf("The id of a row of %s", f->ref));
+		break;
+	case FT_BOOL:
+		json_object_set_new(s, "type", json_string("boolean"));
+		break;
+	case FT_ENUM: {
+		json_t *e = json_array();
+
+		for (const char *const *x = f->values; x && *x; x++)
+			json_array_append_new(e, json_string(*x));
+		if (nullable)
+			json_array_append_new(e, json_null());
+		json_object_set_new(s, "enum", e);
+		break;
+	}
+	case FT_REAL:
+		json_object_set_new(s, "type",
+		                    nullable ? json_pack("[s,s]", "number", "null")
+		                             : json_string("number"));
+		json_object_set_new(s, "minimum", json_integer(0));
+		break;
+	case FT_DATE:
+		json_object_set_new(s, "type",
+		                    nullable ? json_pack("[s,s]", "string", "null")
+		                             : json_string("string"));
+		json_object_set_new(s, "format", json_string("date"));
+		break;
+	case FT_TIME:
+		json_object_set_new(s, "type",
+		                    nullable ? json_pack("[s,s]", "string", "null")
+		                             : json_string("string"));
+		json_object_set_new(s, "format", json_string("date-time"));
+		break;
+	case FT_JSON:
+		json_object_set_new(s, "description", json_string("Structured (see docs/api.md)"));
+		break;
+	case FT_LIST:
+		json_object_set_new(s, "type", json_string("array"));
+		break;
+	}
+	if (f->flags & FF_READONLY)
+		json_object_set_new(s, "readOnly", json_true());
+	if (f->flags & FF_WRITEONLY)
+		json_object_set_new(s, "writeOnly", json_true());
+	return s;
+}
+
+/* The record as resource_get gives it; FF_REQUIRED fields are required (on create). */
+static json_t *resource_schema(const struct resource *res)
+{
+	json_t *props = json_object(), *req = json_array();
+
+	json_object_set_new(props, "id", json_pack("{s:s,s:b}", "type", "integer", "readOnly", 1));
+	json_array_append_new(req, json_string("id"));
+	for (size_t i = 0; i < res->nfields; i++) {
+		const struct field *f = &res->fields[i];
+
+		json_object_set_new(props, f->name, field_schema(f));
+		if (f->flags & FF_REQUIRED)
+			json_array_append_new(req, json_string(f->name));
+	}
+	return json_pack("{s:s,s:s+,s:o,s:o}", "type", "object", "description", res->what_en,
+	                 "; the required fields besides id are needed on create", "properties",
+	                 props, "required", req);
+}
+
+/* "/api/v1/groups" or "/api/v1/groups/{id}" of a resource's routes: that resource. */
+static const struct resource *route_resource(const char *pattern, bool *one)
+{
+	const char *p = pattern, *slash;
+	char name[40];
+	size_t n;
+
+	if (strncmp(p, "/api/v1/", 8) != 0)
+		return NULL;
+	p += 8;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n >= sizeof(name) || (slash && strcmp(slash, "/{id}") != 0))
+		return NULL;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	*one = slash != NULL;
+	return resource_find(name);
+}
+
+/* ======================================================================
+ * Operations
+ * ====================================================================== */
+
+static json_t *json_content(const char *schema)
+{
+	char ref[96];
+
+	snprintf(ref, sizeof(ref), "#/components/schemas/%s", schema);
+	return json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref", ref);
+}
+
+/* A body in another media type: a string of it (binary unless text). */
+static json_t *media_content(const char *type)
+{
+	json_t *sch = strncmp(type, "text/", 5) == 0 || strcmp(type, "message/rfc822") == 0
+	                      ? json_pack("{s:s}", "type", "string")
+	                      : json_pack("{s:s,s:s}", "type", "string", "contentMediaType", type);
+
+	return json_pack("{s:{s:o}}", type, "schema", sch);
+}
+
+static json_t *content_of(const char *what)
+{
+	return strchr(what, '/') ? media_content(what) : json_content(what);
+}
+
+/* The documented shape of one route; for a resource route, made from its fields. */
+struct op_shape {
+	const char *summary;
+	const char *request;  /* as in struct op_doc */
+	const char *response; /* as in struct op_doc */
+	unsigned status;
+	char name[48]; /* a resource's schema name */
+};
+
+static void shape_of(const struct route *rt, struct op_shape *sh)
 {
 	const struct op_doc *d = doc_of(rt->method, rt->pattern);
-	char id[320], m[16];
-	json_t *op = json_object(), *params = json_array(), *resp = json_object();
+	bool one = false;
+	const struct resource *res = route_resource(rt->pattern, &one);
 
+	memset(sh, 0, sizeof(*sh));
+	if (d) {
+		sh->summary = d->summary;
+		sh->request = d->request;
+		sh->response = d->response;
+		sh->status = d->status;
+		return;
+	}
+	if (res) {
+		resource_schema_name(res->name, sh->name, sizeof(sh->name));
+		if (strcmp(rt->method, "GET") == 0) {
+			sh->summary =
+			        one ? "A record, with its ETag" : "List (?limit, ?offset, filters)";
+			if (!one)
+				snprintf(sh->name + strlen(sh->name),
+				         sizeof(sh->name) - strlen(sh->name), "Page");
+			sh->response = sh->name;
+			sh->status = 200;
+		} else {
+			sh->summary = strcmp(rt->method, "POST") == 0 ? "Create a record"
+			              : strcmp(rt->method, "PUT") == 0
+			                      ? "Replace a record (If-Match: the ETag)"
+			                      : "Change a record (If-Match: the ETag)";
+			sh->request = sh->response = sh->name;
+			sh->status = strcmp(rt->method, "POST") == 0 ? 201 : 200;
+		}
+		return;
+	}
+	/* Not in the table (a route added since): a generic description. */
+	sh->summary = rt->roles ? "Staff API" : "Public";
+	sh->request = strcmp(rt->method, "GET") == 0 || strcmp(rt->method, "DELETE") == 0
+	                      ? NULL
+	                      : "Object";
+	sh->response = strcmp(rt->method, "DELETE") == 0 ? NULL : "Object";
+}
+
+static json_t *operation(const struct route *rt, const char *path, char names[][8], size_t nparams)
+{
+	struct op_shape sh;
+	char id[320], m[16], code[16];
+	json_t *op = json_object(), *params = json_array(), *resp = json_object(), *ok;
+
+	shape_of(rt, &sh);
 	lower(rt->method, m, sizeof(m));
 	snprintf(id, sizeof(id), "%s %s", m, path);
 	json_object_set_new(op, "operationId", json_string(id));
-	json_object_set_new(op, "summary",
-	                    json_string(d           ? d->summary
-	                                : rt->roles ? "Staff API"
-	                                            : "Public"));
+	json_object_set_new(op, "summary", json_string(sh.summary));
 	json_object_set_new(op, "x-roles", roles_of(rt->roles));
 	if (rt->roles)
 		json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
@@ -299,38 +866,72 @@ static json_t *operation(const struct route *rt, const char *path, char names[][
 		json_object_set_new(op, "parameters", params);
 	else
 		json_decref(params);
-	if (d && d->schema) {
-		char ref[80];
-
-		snprintf(ref, sizeof(ref), "#/components/schemas/%s", d->schema);
-		if (strcmp(rt->method, "GET") != 0)
-			json_object_set_new(op, "requestBody",
-			                    json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1,
-			                              "content", "application/json", "schema",
-			                              "$ref", ref));
-		json_object_set_new(resp, strcmp(rt->method, "POST") == 0 ? "201" : "200",
-		                    json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "The record",
-		                              "content", "application/json", "schema", "$ref",
-		                              ref));
-	} else {
-		json_object_set_new(resp, "2XX", json_pack("{s:s}", "description", "Success"));
-	}
-	json_object_set_new(resp, "default",
-	                    json_pack("{s:s,s:{s:{s:{s:s}}}}", "description",
-	                              "A problem (RFC 9457)", "content", "application/problem+json",
-	                              "schema", "$ref", "#/components/schemas/Problem"));
+	if (sh.request)
+		json_object_set_new(
+		        op, "requestBody",
+		        json_pack("{s:b,s:o}", "required", 1, "content", content_of(sh.request)));
+	if (sh.status)
+		snprintf(code, sizeof(code), "%u", sh.status);
+	else
+		snprintf(code, sizeof(code), "2XX");
+	if (!sh.response)
+		ok = json_pack("{s:s}", "description", "Done (no body)");
+	else if (strcmp(sh.response, "redirect") == 0)
+		ok = json_pack("{s:s,s:{s:{s:s,s:{s:s}}}}", "description", "A redirect", "headers",
+		               "Location", "description", "Where to go", "schema", "type",
+		               "string");
+	else
+		ok = json_pack("{s:s,s:o}", "description", "Success", "content",
+		               content_of(sh.response));
+	json_object_set_new(resp, code, ok);
+	json_object_set_new(resp, "4XX",
+	                    json_pack("{s:s}", "$ref", "#/components/responses/Problem"));
+	json_object_set_new(resp, "5XX",
+	                    json_pack("{s:s}", "$ref", "#/components/responses/Problem"));
 	json_object_set_new(op, "responses", resp);
 	return op;
+}
+
+static json_t *components(void)
+{
+	json_t *sch = json_object();
+	json_error_t jerr;
+
+	for (size_t i = 0; i < sizeof(schema_docs) / sizeof(schema_docs[0]); i++) {
+		json_t *one = json_loads(schema_docs[i].json, 0, &jerr);
+
+		if (!one) {
+			json_decref(sch);
+			return NULL;
+		}
+		json_object_set_new(sch, schema_docs[i].name, one);
+	}
+	for (size_t i = 0; resources[i]; i++) {
+		char name[48], page[64], ref[96];
+
+		resource_schema_name(resources[i]->name, name, sizeof(name));
+		snprintf(page, sizeof(page), "%sPage", name);
+		snprintf(ref, sizeof(ref), "#/components/schemas/%s", name);
+		json_object_set_new(sch, name, resource_schema(resources[i]));
+		json_object_set_new(sch, page,
+		                    json_pack("{s:[{s:s},{s:{s:{s:s,s:{s:s}}}}]}", "allOf", "$ref",
+		                              "#/components/schemas/Page", "properties", "items",
+		                              "type", "array", "items", "$ref", ref));
+	}
+	return json_pack("{s:o,s:{s:{s:s,s:{s:{s:{s:s}}}}},s:{s:{s:s,s:s}}}", "schemas", sch,
+	                 "responses", "Problem", "description", "A problem (RFC 9457)", "content",
+	                 "application/problem+json", "schema", "$ref",
+	                 "#/components/schemas/Problem", "securitySchemes", "bearer", "type",
+	                 "http", "scheme", "bearer");
 }
 
 int api_openapi_document(json_t **out)
 {
 	json_t *doc, *paths = json_object();
-	json_error_t jerr;
-	json_t *sch = json_loads(schemas, 0, &jerr);
+	json_t *comp = components();
 
-	if (!sch || !paths) {
-		json_decref(sch);
+	if (!comp || !paths) {
+		json_decref(comp);
 		json_decref(paths);
 		return ENOMEM;
 	}
@@ -351,13 +952,12 @@ int api_openapi_document(json_t **out)
 				json_object_set_new(item, m, operation(rt, path, names, np));
 		}
 	}
-	doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:o,s:{s:{s:s,s:s}}}}", "openapi", "3.1.0",
-	                "info", "title", "Lotsen API", "version", "1", "description",
+	doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:o}", "openapi", "3.1.0", "info", "title",
+	                "Lotsen API", "version", "1", "description",
 	                "Lotsen's HTTP API. Paths come from the server's route tables; x-roles "
 	                "lists the roles that may call each (empty: no login). Errors are RFC 9457 "
-	                "problems. See docs/api.md.",
-	                "paths", paths, "components", "schemas", sch, "securitySchemes", "bearer",
-	                "type", "http", "scheme", "bearer");
+	                "problems (application/problem+json). See docs/api.md.",
+	                "paths", paths, "components", comp);
 	if (!doc)
 		return ENOMEM;
 	*out = doc;

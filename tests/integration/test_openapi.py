@@ -1,12 +1,17 @@
 """GET /api/v1/openapi.json: an OpenAPI 3.1 document that a maintained validator
-(@seriousme/openapi-schema-validator, from npm) accepts, and that describes every route of
-the route tables and no route that does not exist."""
+(@seriousme/openapi-schema-validator, from npm) accepts, that describes every route of
+the route tables and no route that does not exist, gives every operation its request body,
+success response and problem responses, and whose schemas the answers of a running Lotsen
+meet (checked with Ajv's JSON Schema 2020-12 validator, from npm)."""
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import unittest
+import urllib.error
+import urllib.request
 
 from harness import ROOT, ServerTest
 
@@ -16,11 +21,11 @@ ROUTE = re.compile(r'\{\s*"(GET|POST|PUT|PATCH|DELETE)",\s*("(?:[^"\\]|\\.)*"(?:
 ROUTE_MACRO = re.compile(r'RESOURCE_ROUTES\("([a-z_]+)"\)')
 
 
-def validator_dir():
+def validator_dir(pkg=PKG, main="index.js"):
     """The package in the repository's node_modules, or under LOTSEN_NODE_MODULES."""
     for base in (os.path.join(ROOT, "node_modules"), os.environ.get("LOTSEN_NODE_MODULES", "")):
-        d = os.path.join(base, PKG)
-        if base and os.path.isfile(os.path.join(d, "index.js")):
+        d = os.path.join(base, pkg)
+        if base and os.path.isfile(os.path.join(d, main)):
             return d
     return None
 
@@ -107,6 +112,198 @@ class OpenApiTest(ServerTest):
         out = p.stdout.decode() + p.stderr.decode()
         self.assertEqual(p.returncode, 0, out[:4000])
         self.assertEqual(json.loads(p.stdout)["version"], "3.1", out)
+
+    def test_every_operation_has_its_bodies_and_problems(self):
+        doc = self.document()
+        schemas = doc["components"]["schemas"]
+        # Operations that take no body (the path says it all).
+        bodyless = {("post", "/api/v1/logout"), ("post", "/api/v1/acd/reload"),
+                    ("post", "/api/v1/notifications/{id}/read"),
+                    ("post", "/api/v1/handovers/{id}/takeover"),
+                    ("post", "/api/v1/kb/articles/{id}/read")}
+        for name in ("Case", "Citizen", "Problem", "Page", "User", "Group", "Handover",
+                     "KbArticle", "CasePage"):
+            self.assertIn(name, schemas)
+        refs = set()
+
+        def walk(v):
+            if isinstance(v, dict):
+                if "$ref" in v:
+                    refs.add(v["$ref"])
+                for x in v.values():
+                    walk(x)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+        walk(doc)
+        for ref in refs:
+            self.assertTrue(ref.startswith("#/components/"), ref)
+            node = doc
+            for part in ref[2:].split("/"):
+                self.assertIn(part, node, f"{ref} does not resolve")
+                node = node[part]
+        ops = 0
+        for path, item in doc["paths"].items():
+            for method, op in item.items():
+                ops += 1
+                where = (method, path)
+                resp = op["responses"]
+                ok = [c for c in resp if c.startswith("2") or c.startswith("3")]
+                self.assertEqual(len(ok), 1, where)
+                success = resp[ok[0]]
+                if method == "delete" or ok[0] in ("204", "302"):
+                    self.assertNotIn("content", success, where)
+                elif not ("2XX" in ok and "content" not in success):
+                    self.assertTrue(success.get("content"), where)
+                    for media in success["content"].values():
+                        self.assertIn("schema", media, where)
+                for problem in ("4XX", "5XX"):
+                    self.assertEqual(resp[problem]["$ref"], "#/components/responses/Problem", where)
+                if method in ("post", "put", "patch") and where not in bodyless:
+                    body = op.get("requestBody", {}).get("content")
+                    self.assertTrue(body, f"{where} has no request body")
+                    for media in body.values():
+                        self.assertIn("schema", media, where)
+        self.assertGreater(ops, 150)
+        self.assertEqual(doc["components"]["responses"]["Problem"]["content"]
+                         ["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem")
+        self.assertEqual(doc["paths"]["/api/v1/groups/{id}"]["get"]["responses"]["200"]["content"]
+                         ["application/json"]["schema"]["$ref"], "#/components/schemas/Group")
+        self.assertEqual(schemas["Group"]["properties"]["max_wait_s"],
+                         {"type": ["integer", "null"], "minimum": 1, "maximum": 3600})
+        self.assertIn("name", schemas["Group"]["required"])
+
+
+class OpenApiAnswersTest(ServerTest):
+    """One representative request per operation against the demo data; each answer must
+    have a documented status and meet its schema (the success one or the problem)."""
+
+    IDS = {"cases": "cases", "citizens": "citizens", "handovers": "handovers",
+           "articles": "kb_articles", "flags": "kb_flags", "synonyms": "kb_synonyms",
+           "keywords": "kb_keywords", "users": "users", "groups": "groups", "units": "units",
+           "clients": "clients", "contacts": "contacts", "categories": "categories",
+           "agreements": "agreements", "boundaries": "boundaries", "closures": "closures",
+           "client_units": "client_units", "attachments": "attachments",
+           "mails": "mail_messages", "mail-attachments": "mail_attachments",
+           "mailboxes": "mailboxes", "shifts": "wfm_entries", "trunks": "tel_trunks",
+           "calls": "tel_calls", "notifications": "notifications", "stored": "report_stored",
+           "staff": "users"}
+    QUERY = {"/api/v1/reports/monthly": "?month=2026-11", "/api/v1/reports/invoice": "?month=2026-11",
+             "/api/v1/reports/period": "?from=2026-11-01&to=2026-11-30",
+             "/api/v1/kb/search": "?q=parkering", "/api/v1/directory": "?q=a",
+             "/api/v1/schedules": "?from=2026-12-07&to=2026-12-13",
+             "/api/v1/coverage": "?group_id=1&date=2026-12-07",
+             "/api/v1/wfm/today": "?group_id=1"}
+    BODY = {("post", "/api/v1/login"): {"username": "admin", "password": "lotsen-demo"},
+            ("post", "/api/v1/cases"): {"channel": "phone", "group_id": 1, "outcome": "resolved",
+                                        "summary": "Frågade om parkeringstillstånd"},
+            ("post", "/api/v1/kb/synonyms"): {"word": "p-tillstånd", "means": "parkeringstillstånd"},
+            ("post", "/api/v1/public/feedback"): {"kind": "idea", "text": "Fler bänkar i parken"}}
+
+    def first_id(self, path):
+        """The id of an existing row for the path's last {…}: the table its segment names."""
+        segs = path.strip("/").split("/")
+        ids = []
+        for i, seg in enumerate(segs):
+            if seg.startswith("{"):
+                table = self.IDS.get(segs[i - 1])
+                row = self.srv.sql(f"SELECT min(id) FROM {table}") if table else [(1,)]
+                ids.append(str(row[0][0] or 1))
+            else:
+                ids.append(seg)
+        return "/" + "/".join(ids)
+
+    def call(self, method, url, body, token):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.srv.port}{url}", method=method.upper(),
+                                     data=None if body is None else json.dumps(body).encode())
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(req, timeout=60) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read()
+
+    @unittest.skipUnless(shutil.which("node"), "node missing")
+    def test_answers_meet_the_schemas(self):
+        ajv = validator_dir("ajv", "dist/2020.js")
+        if not ajv:
+            self.skipTest("ajv not installed (npm ci)")
+        doc = self.srv.request("GET", "/api/v1/openapi.json").json
+        token = self.token("admin")
+        ops = [(m, p, op) for p, item in doc["paths"].items() for m, op in item.items()
+               if not p.endswith("/stream")]
+        # Reads first, then changes; logging out last.
+        ops.sort(key=lambda x: (x[0] != "get", x[1] == "/api/v1/logout", x[1], x[0]))
+        checks, undocumented, ok = [], [], 0
+        for method, path, op in ops:
+            url = self.first_id(path) + (self.QUERY.get(path, "") if method == "get" else "")
+            body = self.BODY.get((method, path), {} if method in ("post", "put", "patch") else None)
+            status, ctype, raw = self.call(method, url, body, token if op["x-roles"] else None)
+            responses = op["responses"]
+            code = str(status)
+            key = code if code in responses else code[0] + "XX"
+            if key not in responses:
+                undocumented.append(f"{method} {url}: {status}")
+                continue
+            res = responses[key]
+            if "$ref" in res:
+                res = doc["components"]["responses"][res["$ref"].rsplit("/", 1)[1]]
+            if status < 300:
+                ok += 1
+            media = ctype.split(";")[0].strip()
+            content = res.get("content")
+            if status == 204:
+                self.assertFalse(raw, f"{method} {url}: 204 with a body")
+                continue
+            if not content:
+                self.assertFalse(raw, f"{method} {url}: a body where none is documented")
+                continue
+            self.assertIn(media, content, f"{method} {url}: {ctype} not documented ({status})")
+            if not media.endswith("json"):
+                continue
+            checks.append({"op": f"{method} {url} → {status}", "schema": content[media]["schema"],
+                           "body": json.loads(raw)})
+        self.assertEqual(undocumented, [], "answers with a status the document does not give")
+        self.assertGreater(ok, 80, "too few successful answers to check the success schemas")
+        base = "https://lotsen.invalid/openapi.json"
+        for c in checks:
+            if "$ref" in c["schema"]:
+                c["schema"] = {"$ref": base + c["schema"]["$ref"]}
+        # A control: a case with a wrong channel must be refused, or nothing was checked.
+        checks.append({"op": "control", "schema": {"$ref": base + "#/components/schemas/Case"},
+                       "body": {"id": 1, "channel": "pigeon", "status": "open", "outcome": "guided"}})
+        path = os.path.join(self.srv.dir, "answers.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"components": {"$id": base, **{"components": doc["components"]}}, "checks": checks}, f)
+        script = (
+            f"const Ajv = require({json.dumps(os.path.join(ajv, 'dist', '2020.js'))});"
+            "const A = Ajv.default || Ajv;"
+            "const ajv = new A({strict: false, validateFormats: false, allErrors: true});"
+            "const input = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));"
+            "ajv.addSchema(input.components);"
+            "const bad = [];"
+            "for (const c of input.checks) {"
+            "  const v = ajv.compile(c.schema);"
+            "  if (!v(c.body)) bad.push({op: c.op, errors: v.errors.slice(0, 3)});"
+            "}"
+            "console.log(JSON.stringify({checked: input.checks.length, bad}));")
+        p = subprocess.run(["node", "-e", script, path], capture_output=True, timeout=120)
+        out = p.stdout.decode() + p.stderr.decode()
+        self.assertEqual(p.returncode, 0, out[:4000])
+        result = json.loads(p.stdout)
+        self.assertEqual([b["op"] for b in result["bad"]], ["control"],
+                         json.dumps(result["bad"], ensure_ascii=False, indent=1)[:6000])
+        self.assertEqual(result["checked"], len(checks))
+        print(f"\n{len(checks) - 1} JSON answers checked, {ok} successful", file=sys.stderr)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
 
 
 if __name__ == "__main__":

@@ -69,6 +69,20 @@ static void test_parse(void **state)
 	assert_null(l);
 }
 
+/* Tabs separate entries as commas and spaces do; a list of them is not read past its end
+ * (ASan caught the overflow through fuzz/fuzz_proxy.c, seed corpus/proxy/crash-tab-list). */
+static void test_tab_separated(void **state)
+{
+	struct proxy_list *l;
+
+	(void)state;
+	l = list("10.0.0.0/8\t10.0.0.9\t\t192.0.2.1");
+	assert_true(proxy_list_has(l, "10.1.2.3"));
+	assert_true(proxy_list_has(l, "192.0.2.1"));
+	assert_false(proxy_list_has(l, "192.0.2.2"));
+	proxy_list_free(l);
+}
+
 static void test_untrusted_peer_ignored(void **state)
 {
 	(void)state;
@@ -171,9 +185,13 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse),        cmocka_unit_test(test_untrusted_peer_ignored),
-	        cmocka_unit_test(test_ipv4),         cmocka_unit_test(test_ipv6),
-	        cmocka_unit_test(test_several_hops), cmocka_unit_test(test_garbage),
+	        cmocka_unit_test(test_parse),
+	        cmocka_unit_test(test_tab_separated),
+	        cmocka_unit_test(test_untrusted_peer_ignored),
+	        cmocka_unit_test(test_ipv4),
+	        cmocka_unit_test(test_ipv6),
+	        cmocka_unit_test(test_several_hops),
+	        cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
