@@ -73,6 +73,7 @@ struct db {
 	void *slot[DB_SLOTS];                /* other modules' per-connection data (owned) */
 	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
 	struct metric_hist commit_hist;      /* durations of the outermost COMMITs */
+	struct db_costs costs;               /* the same and the writer's checkpoints, summed */
 	int write_err;                       /* errno of the last write that failed, 0 after one
 	                                        succeeded */
 	int64_t tx_changes;                  /* total changes when the outer transaction began */
@@ -202,8 +203,16 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 	 * of the thread's; the whole WAL past the hard mark, when the thread cannot keep up
 	 * (as SQLite's own automatic checkpoint would). Either way the next transaction
 	 * starts the WAL over and journal_size_limit shrinks the file. */
-	if (finish || pages >= CKPT_HARD)
+	if (finish || pages >= CKPT_HARD) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		db->costs.ckpts++;
+		db->costs.ckpt_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+		                                (t1.tv_nsec - t0.tv_nsec) / 1000);
+	}
 	return SQLITE_OK;
 }
 
@@ -677,6 +686,9 @@ int db_commit(struct db *db)
 		metric_hist_observe(&db->commit_hist,
 		                    (double)(t1.tv_sec - t0.tv_sec) +
 		                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		db->costs.commits++;
+		db->costs.commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+		                                  (t1.tv_nsec - t0.tv_nsec) / 1000);
 		/* Only a commit that wrote something tells that the disk takes writes. */
 		if (!err && sqlite3_total_changes64(db->h) != db->tx_changes)
 			note_write(db, 0);
@@ -694,6 +706,11 @@ int db_commit_nosync(struct db *db)
 	err = db_commit(db);
 	db->nosync = false;
 	return err;
+}
+
+void db_costs(const struct db *db, struct db_costs *out)
+{
+	*out = db->costs;
 }
 
 void db_metrics(struct db *db, struct metric_hist *commit, struct metric_hist *fsync)
