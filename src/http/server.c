@@ -1144,9 +1144,11 @@ void http_stop(struct http *h)
 		struct db_costs c;
 
 		db_costs(h->app->db, &c);
-		log_info("loop.storage", "commits=%llu commit_ms=%.1f ckpts=%llu ckpt_ms=%.1f",
+		log_info("loop.storage",
+		         "commits=%llu commit_ms=%.1f ckpts=%llu ckpt_ms=%.1f thread_ckpts=%llu",
 		         (unsigned long long)c.commits, (double)c.commit_us / 1000.0,
-		         (unsigned long long)c.ckpts, (double)c.ckpt_us / 1000.0);
+		         (unsigned long long)c.ckpts, (double)c.ckpt_us / 1000.0,
+		         (unsigned long long)c.bg_ckpts);
 	}
 	h->stopping = true; /* requests from here on commit one by one, unheld */
 	/* Streams end cleanly; suspended connections must be resumed before the daemon stops. */

@@ -109,6 +109,7 @@ void db_metrics(struct db *db, struct metric_hist *commit, struct metric_hist *f
 struct db_costs {
 	uint64_t commits, commit_us; /* outermost COMMITs */
 	uint64_t ckpts, ckpt_us;     /* checkpoints the committing thread made itself */
+	uint64_t bg_ckpts;           /* passes of the checkpoint thread */
 };
 void db_costs(const struct db *db, struct db_costs *out);
 
