@@ -130,9 +130,9 @@ static void note_write(struct db *db, int err)
 /* After a pass that copied the whole WAL back: a write transaction of the thread's own
  * that begins while nothing is left to copy starts the WAL over (SQLite does so at the
  * first frame a writer writes then), so the loop's writer never has to catch up itself.
- * It rewrites the header's application id as it is, without an fsync (nothing changes):
- * the loop's writer waits for it at most the few hundred microseconds it holds the write
- * lock, and only when both meet. No-op when a commit came in between. */
+ * It rewrites the header's application id as it is, without an fsync (nothing changes),
+ * holding the write lock well under a millisecond; a loop that begins a batch just then
+ * sleeps in SQLite's busy handler (1 ms, rarely 2). No-op when a commit came in between. */
 static void ckpt_restart(sqlite3 *h, bool full)
 {
 	sqlite3_stmt *st = NULL;
