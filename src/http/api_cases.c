@@ -170,8 +170,8 @@ static int defer_failed(struct req *r, int err, const char *what)
 
 /* The list envelope plus total_exact (false: more than CASE_COUNT_MAX match, total says
  * CASE_COUNT_MAX) and next, the cursor after the page's last case (null after a short
- * page). */
-static int cases_search_answer(struct req *r, json_t *items, struct page *pg)
+ * page). Takes `items`; touches no request, so a read worker can build it. */
+static json_t *cases_search_body(json_t *items, const struct page *pg)
 {
 	size_t n = json_array_size(items);
 	bool exact = pg->total <= CASE_COUNT_MAX;
@@ -182,6 +182,8 @@ static int cases_search_answer(struct req *r, json_t *items, struct page *pg)
 	o = json_pack("{s:o,s:I,s:b,s:I,s:I}", "items", items, "total",
 	              (json_int_t)(exact ? pg->total : CASE_COUNT_MAX), "total_exact", exact,
 	              "limit", (json_int_t)pg->limit, "offset", (json_int_t)pg->offset);
+	if (!o)
+		return NULL;
 	if (last && (int64_t)n == pg->limit &&
 	    calendar_parse_iso8601(json_string_value(json_object_get(last, "received_at")), &at) ==
 	            0 &&
@@ -189,7 +191,7 @@ static int cases_search_answer(struct req *r, json_t *items, struct page *pg)
 		json_object_set_new(o, "next", json_string(cursor));
 	else
 		json_object_set_new(o, "next", json_null());
-	return resp_json(r, 200, o);
+	return o;
 }
 
 /* A search that could not be made: no word to search for, or over its time budget. */
@@ -222,6 +224,7 @@ struct search_job {
 	char *text, *outcome, *channel, *status; /* copies of the query values (owned) */
 	char pnr[13], phone[32];
 	json_t *items; /* the read's page (owned until answered) */
+	char *body;    /* or the whole answer, serialized by the read worker (owned) */
 	int err;       /* the read's result */
 };
 
@@ -234,6 +237,7 @@ static void search_job_free(struct search_job *j)
 	free(j->channel);
 	free(j->status);
 	json_decref(j->items);
+	free(j->body);
 	free(j);
 }
 
@@ -241,7 +245,17 @@ static void search_read_h(struct db *db, void *arg)
 {
 	struct search_job *j = arg;
 
+	json_t *o;
+
 	j->err = case_search(db, &j->who, &j->q, j->now, &j->items, &j->pg.total);
+	if (j->err)
+		return;
+	/* The answer's JSON is made here, not on the loop: a page of 50 cases was most of the
+	 * loop's time per search (docs/benchmarks.md). Without it the loop makes it. */
+	o = cases_search_body(j->items, &j->pg);
+	j->items = NULL;
+	j->body = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(o);
 }
 
 static void search_answer_h(struct req *r, void *arg)
@@ -251,9 +265,14 @@ static void search_answer_h(struct req *r, void *arg)
 	if (j->err) {
 		search_error(r, j->err);
 	} else {
+		/* The audit row joins the turn's group commit; the answer is held until that
+		 * commit is on disk (req_defer_read), so no answer leaves without its row. */
 		case_search_audit(r->app->db, &j->who, &j->q, j->now);
-		cases_search_answer(r, j->items, &j->pg);
-		j->items = NULL;
+		if (j->body)
+			resp_text(r, 200, "application/json; charset=utf-8", j->body,
+			          strlen(j->body));
+		else
+			resp_store_error(r, ENOMEM, "case");
 	}
 	search_job_free(j);
 }
@@ -412,6 +431,7 @@ struct handover_job {
 	int64_t now;
 	struct page pg;
 	json_t *items; /* the read's page (owned until answered) */
+	char *body;    /* or the whole answer, serialized by the read worker (owned) */
 	int err;       /* the read's result */
 };
 
@@ -502,6 +522,7 @@ struct audit_job {
 	char *entity; /* copy of the query value (owned), or NULL */
 	struct page pg;
 	json_t *items; /* the read's page (owned until answered) */
+	char *body;    /* or the whole answer, serialized by the read worker (owned) */
 	int err;       /* the read's result */
 };
 

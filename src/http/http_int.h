@@ -245,6 +245,12 @@ int workers_submit(struct workers *w, work_h *work, work_done_h *done, void *arg
 int workers_submit_ctx(struct workers *w, work_ctx_h *work, work_done_h *done, void *arg);
 /* Jobs submitted whose done has not run yet. */
 unsigned workers_queued(const struct workers *w);
+/* Called on the loop around each wake-up that runs finished jobs' done handlers: `before`
+ * ahead of the first, `after` once the last has run (so what every done handler needs
+ * afterwards, libmicrohttpd's run, is done once per wake-up, not once per job). Either
+ * may be NULL. */
+typedef void(workers_hook_h)(void *arg);
+void workers_set_hooks(struct workers *w, workers_hook_h *before, workers_hook_h *after, void *arg);
 /* Finishes the queued jobs (running their done handlers), then ends the threads. */
 void workers_free(struct workers *w);
 

@@ -83,19 +83,24 @@ struct http {
 	/* How long the loop stays in one callback: the HTTP front's own callbacks are timed,
 	 * and a probe timer's lateness shows any other callback (SIP, the queue) that held
 	 * the loop. */
-	struct tmr lag_probe;          /* every LAG_PROBE_MS */
-	uint64_t probe_due;            /* when the probe should fire, monotonic ms */
-	uint64_t lag_window;           /* the current window's start, monotonic ms */
-	double lag_max;                /* the current window's longest callback, ms */
-	double lag_prev;               /* the last full window's */
-	double cpu_max;                /* the current window's most CPU time in one callback, ms */
-	double cpu_prev;               /* the last full window's */
-	double probe_max;              /* the current window's largest probe lateness, ms */
-	double probe_prev;             /* the last full window's */
-	uint64_t lag_calls;            /* callbacks timed since the last log line */
-	double lag_log_max;            /* the longest callback since the last log line */
-	double probe_log_max;          /* the largest probe lateness since the last log line */
-	uint64_t lag_log_at;           /* when the last log line was due, monotonic ms */
+	struct tmr lag_probe; /* every LAG_PROBE_MS */
+	uint64_t probe_due;   /* when the probe should fire, monotonic ms */
+	uint64_t lag_window;  /* the current window's start, monotonic ms */
+	double lag_max;       /* the current window's longest callback, ms */
+	double lag_prev;      /* the last full window's */
+	double cpu_max;       /* the current window's most CPU time in one callback, ms */
+	double cpu_prev;      /* the last full window's */
+	double probe_max;     /* the current window's largest probe lateness, ms */
+	double probe_prev;    /* the last full window's */
+	uint64_t lag_calls;   /* callbacks timed since the last log line */
+	double lag_log_max;   /* the longest callback since the last log line */
+	double probe_log_max; /* the largest probe lateness since the last log line */
+	uint64_t lag_log_at;  /* when the last log line was due, monotonic ms */
+	double trace_ms;      /* LOTSEN_LOOP_TRACE_MS: every callback longer is logged, or 0 */
+	bool in_done;         /* running a workers' wake-up: its done handlers are timed as one */
+	bool mhd_due;         /* a done handler answered: libmicrohttpd runs after the last one */
+	uint64_t done_wall, done_cpu;  /* when that wake-up began: clock, thread CPU (us) */
+	struct db_costs done_db;       /* and the loop connection's storage costs */
 	struct http_req_count *counts; /* requests by method, route and status (owned) */
 	size_t ncounts, capcounts;
 };
@@ -117,15 +122,19 @@ static uint64_t mono_us(void)
 	return clock_us(CLOCK_MONOTONIC);
 }
 
-/* A callback's start: the wall clock and the loop thread's CPU time. */
+/* A callback's start: the wall clock, the loop thread's CPU time and (for the trace)
+ * what the loop's connection had spent on commits and checkpoints. */
 struct lag_mark {
 	uint64_t wall, cpu;
+	struct db_costs db;
 };
 
-static struct lag_mark lag_start(void)
+static struct lag_mark lag_start_h(const struct http *h)
 {
-	struct lag_mark m = {clock_us(CLOCK_MONOTONIC), clock_us(CLOCK_THREAD_CPUTIME_ID)};
+	struct lag_mark m = {clock_us(CLOCK_MONOTONIC), clock_us(CLOCK_THREAD_CPUTIME_ID), {0}};
 
+	if (h->trace_ms > 0 && h->app && h->app->db)
+		db_costs(h->app->db, &m.db);
 	return m;
 }
 
@@ -158,13 +167,26 @@ static void lag_roll(struct http *h, uint64_t now_ms)
 
 /* The wall time counts what the loop made others wait; the CPU time tells a callback that
  * worked long from one whose thread the machine did not run meanwhile. */
-static void lag_note(struct http *h, struct lag_mark t0)
+static void lag_add(struct http *h, const char *what, uint64_t t1, double ms, double cpu,
+                    const struct db_costs *c0)
 {
-	uint64_t t1 = mono_us();
-	double ms = (double)(t1 - t0.wall) / 1000.0;
-	double cpu = (double)(clock_us(CLOCK_THREAD_CPUTIME_ID) - t0.cpu) / 1000.0;
-
 	lag_roll(h, t1 / 1000);
+	/* The debug trace: which callback, and how much of it was the storage's. */
+	if (h->trace_ms > 0 && ms >= h->trace_ms) {
+		struct db_costs c1 = {0};
+
+		if (c0 && h->app && h->app->db)
+			db_costs(h->app->db, &c1);
+		else if (c0)
+			c1 = *c0;
+		log_info("loop.slow",
+		         "what=%s wall_ms=%.2f cpu_ms=%.2f commits=%llu commit_ms=%.2f ckpts=%llu "
+		         "ckpt_ms=%.2f",
+		         what, ms, cpu, c0 ? (unsigned long long)(c1.commits - c0->commits) : 0ULL,
+		         c0 ? (double)(c1.commit_us - c0->commit_us) / 1000.0 : 0.0,
+		         c0 ? (unsigned long long)(c1.ckpts - c0->ckpts) : 0ULL,
+		         c0 ? (double)(c1.ckpt_us - c0->ckpt_us) / 1000.0 : 0.0);
+	}
 	h->lag_calls++;
 	if (cpu > h->cpu_max)
 		h->cpu_max = cpu;
@@ -172,6 +194,22 @@ static void lag_note(struct http *h, struct lag_mark t0)
 		h->lag_max = ms;
 	if (ms > h->lag_log_max)
 		h->lag_log_max = ms;
+}
+
+static void lag_note_what(struct http *h, const char *what, struct lag_mark t0)
+{
+	uint64_t t1 = mono_us();
+
+	lag_add(h, what, t1, (double)(t1 - t0.wall) / 1000.0,
+	        (double)(clock_us(CLOCK_THREAD_CPUTIME_ID) - t0.cpu) / 1000.0, &t0.db);
+}
+#define lag_note(h, t0) lag_note_what(h, __func__, t0)
+
+/* The group commit's own callbacks (the end of a turn, the fsync's answer), timed by
+ * store/batch.c. */
+static void batch_lag_h(void *arg, const char *what, double wall_ms, double cpu_ms)
+{
+	lag_add(arg, what, mono_us(), wall_ms, cpu_ms, NULL);
 }
 
 static void lag_probe_h(void *arg)
@@ -208,7 +246,7 @@ double http_loop_probe_ms(const struct http *h)
 
 static void mhd_tmr_h(void *arg)
 {
-	struct lag_mark t0 = lag_start();
+	struct lag_mark t0 = lag_start_h(arg);
 
 	run_mhd(arg);
 	lag_note(arg, t0);
@@ -225,7 +263,7 @@ static void sse_kick_h(void *arg)
 
 static void mhd_fd_h(int flags, void *arg)
 {
-	struct lag_mark t0 = lag_start();
+	struct lag_mark t0 = lag_start_h(arg);
 
 	(void)flags;
 	run_mhd(arg);
@@ -573,7 +611,7 @@ static void sweep_h(void *arg)
 {
 	struct http *h = arg;
 	uint64_t now = tmr_jiffies();
-	struct lag_mark t0 = lag_start();
+	struct lag_mark t0 = lag_start_h(h);
 	uint64_t head_ms = h->head_ms;
 	unsigned heads = 0, bodies = 0;
 
@@ -632,7 +670,7 @@ static void deferred_done_h(void *arg)
 	struct http *h = r->http;
 	req_answer_h *answer = r->deferred;
 	int64_t changes;
-	struct lag_mark t0 = lag_start();
+	struct lag_mark t0 = lag_start_h(h);
 
 	if (!h->stopping)
 		(void)db_batch_join(h->batch);
@@ -645,9 +683,41 @@ static void deferred_done_h(void *arg)
 	if (!(db_tx_depth(h->app->db) > 0 && db_total_changes(h->app->db) != changes &&
 	      hold(h, r) == 0))
 		MHD_resume_connection(r->conn);
+	if (h->in_done) { /* one MHD run after the wake-up's last answer (done_after_h) */
+		h->mhd_due = true;
+		return;
+	}
 	if (!h->stopping)
 		run_mhd(h);
 	lag_note(h, t0);
+}
+
+/* Around one wake-up of a workers pool on the loop: its answers and the one MHD run that
+ * sends them count as one callback. */
+static void done_before_h(void *arg)
+{
+	struct http *h = arg;
+
+	h->in_done = true;
+	h->mhd_due = false;
+	{
+		struct lag_mark m = lag_start_h(h);
+
+		h->done_wall = m.wall;
+		h->done_cpu = m.cpu;
+		h->done_db = m.db;
+	}
+}
+
+static void done_after_h(void *arg)
+{
+	struct http *h = arg;
+
+	h->in_done = false;
+	if (h->mhd_due && !h->stopping)
+		run_mhd(h);
+	h->mhd_due = false;
+	lag_note_what(h, "workers_done", (struct lag_mark){h->done_wall, h->done_cpu, h->done_db});
 }
 
 int req_defer(struct req *r, work_h *work, req_answer_h *answer, void *arg)
@@ -1031,6 +1101,19 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 		return err;
 	}
 	tmr_start(&h->sweep, SWEEP_MS, sweep_h, h);
+	db_batch_set_lag(h->batch, batch_lag_h, h);
+	workers_set_hooks(h->readers, done_before_h, done_after_h, h);
+	workers_set_hooks(h->workers, done_before_h, done_after_h, h);
+	workers_set_hooks(h->net, done_before_h, done_after_h, h);
+	{
+		/* A debug aid: every callback of the loop longer than this many ms is logged
+		 * (event=loop.slow) with the commits and checkpoints it made. */
+		const char *t = getenv("LOTSEN_LOOP_TRACE_MS");
+		char *end = NULL;
+		double v = t ? strtod(t, &end) : 0;
+
+		h->trace_ms = end && end != t && v > 0 ? v : 0;
+	}
 	tmr_init(&h->lag_probe);
 	h->lag_window = h->lag_log_at = mono_us() / 1000;
 	h->probe_due = h->lag_window + LAG_PROBE_MS;
@@ -1065,6 +1148,18 @@ void http_stop(struct http *h)
 	/* What is on its way to the disk is answered, the open batch committed. */
 	h->in_run = true; /* the answers go out with the MHD_run below */
 	db_batch_stop(h->batch);
+	db_batch_set_lag(h->batch, NULL, NULL);
+	{
+		/* What the loop's connection spent on commits and on checkpoints of its own. */
+		struct db_costs c;
+
+		db_costs(h->app->db, &c);
+		log_info("loop.storage",
+		         "commits=%llu commit_ms=%.1f ckpts=%llu ckpt_ms=%.1f thread_ckpts=%llu",
+		         (unsigned long long)c.commits, (double)c.commit_us / 1000.0,
+		         (unsigned long long)c.ckpts, (double)c.ckpt_us / 1000.0,
+		         (unsigned long long)c.bg_ckpts);
+	}
 	h->stopping = true; /* requests from here on commit one by one, unheld */
 	/* Streams end cleanly; suspended connections must be resumed before the daemon stops. */
 	if (h->app->acd)

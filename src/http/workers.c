@@ -41,15 +41,17 @@ struct worker {
 struct workers {
 	pthread_t threads[WORKERS_MAX];
 	struct worker each[WORKERS_MAX];
-	unsigned n;            /* threads started */
-	pthread_mutex_t mu;    /* guards todo, finished, queued, stop */
-	pthread_cond_t cv;     /* a job was queued, or stop was set */
-	struct job *todo;      /* waiting for a worker, oldest first */
-	struct job **todo_end; /* where the next job is linked */
-	struct job *finished;  /* worked, waiting for their done on the loop */
-	unsigned queued;       /* jobs submitted whose done has not run */
-	bool stop;             /* workers_free: the threads end once todo is empty */
-	int efd;               /* eventfd: jobs were finished */
+	unsigned n;                     /* threads started */
+	pthread_mutex_t mu;             /* guards todo, finished, queued, stop */
+	pthread_cond_t cv;              /* a job was queued, or stop was set */
+	struct job *todo;               /* waiting for a worker, oldest first */
+	struct job **todo_end;          /* where the next job is linked */
+	struct job *finished;           /* worked, waiting for their done on the loop */
+	unsigned queued;                /* jobs submitted whose done has not run */
+	bool stop;                      /* workers_free: the threads end once todo is empty */
+	int efd;                        /* eventfd: jobs were finished */
+	workers_hook_h *before, *after; /* around a wake-up's done handlers, or NULL */
+	void *hook_arg;                 /* borrowed */
 };
 
 static void *worker_main(void *arg)
@@ -123,7 +125,20 @@ static void efd_h(int flags, void *arg)
 	if (read(w->efd, &n, sizeof(n)) < 0) {
 		/* EAGAIN: another wake-up already drained it */
 	}
+	if (w->before)
+		w->before(w->hook_arg);
 	run_finished(w);
+	if (w->after)
+		w->after(w->hook_arg);
+}
+
+void workers_set_hooks(struct workers *w, workers_hook_h *before, workers_hook_h *after, void *arg)
+{
+	if (!w)
+		return;
+	w->before = before;
+	w->after = after;
+	w->hook_arg = arg;
 }
 
 int workers_alloc(struct workers **wp, unsigned n)

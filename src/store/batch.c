@@ -2,7 +2,9 @@
 #include "store/batch.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <re.h>
 
@@ -27,7 +29,37 @@ struct db_batch {
 	struct tmr turn;        /* ends an open batch once the loop's turn is over */
 	struct waiters held;    /* wrote in the open batch */
 	struct waiters syncing; /* committed, waiting for the fsync on the sync thread */
+	db_batch_lag_h *lag;    /* hears how long turn_h and sync_fd_h took, or NULL */
+	void *lag_arg;          /* borrowed */
 };
+
+static uint64_t now_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct mark {
+	uint64_t wall, cpu;
+};
+
+static struct mark mark_start(const struct db_batch *b)
+{
+	struct mark m = {0, 0};
+
+	if (b->lag)
+		m = (struct mark){now_us(CLOCK_MONOTONIC), now_us(CLOCK_THREAD_CPUTIME_ID)};
+	return m;
+}
+
+static void mark_end(const struct db_batch *b, const char *what, struct mark m)
+{
+	if (b->lag)
+		b->lag(b->lag_arg, what, (double)(now_us(CLOCK_MONOTONIC) - m.wall) / 1000.0,
+		       (double)(now_us(CLOCK_THREAD_CPUTIME_ID) - m.cpu) / 1000.0);
+}
 
 static int push(struct waiters *w, db_batch_done_h *done, void *arg)
 {
@@ -93,7 +125,11 @@ size_t db_batch_end(struct db_batch *b)
 
 static void turn_h(void *arg)
 {
-	db_batch_end(arg);
+	struct db_batch *b = arg;
+	struct mark m = mark_start(b);
+
+	db_batch_end(b);
+	mark_end(b, "batch_turn", m);
 }
 
 /* The fsync of the last batch is done: its waiters hear of it, and the batch that
@@ -110,10 +146,12 @@ static void sync_done(struct db_batch *b, bool wait)
 static void sync_fd_h(int flags, void *arg)
 {
 	struct db_batch *b = arg;
+	struct mark m = mark_start(b);
 
 	(void)flags;
 	sync_done(b, false);
 	db_batch_end(b);
+	mark_end(b, "batch_synced", m);
 }
 
 int db_batch_alloc(struct db_batch **bp, struct db *db)
@@ -176,6 +214,14 @@ void db_batch_stop(struct db_batch *b)
 	db_batch_end(b);
 	b->stopping = true;
 	tmr_cancel(&b->turn);
+}
+
+void db_batch_set_lag(struct db_batch *b, db_batch_lag_h *lag, void *arg)
+{
+	if (!b)
+		return;
+	b->lag = lag;
+	b->lag_arg = arg;
 }
 
 void db_batch_free(struct db_batch *b)

@@ -45,4 +45,10 @@ size_t db_batch_end(struct db_batch *b);
  * every waiter called; later writes commit one by one. */
 void db_batch_stop(struct db_batch *b);
 
+/* Who hears how long the batch's own loop callbacks took (the end of a turn, the fsync's
+ * answer): `what` names the callback; wall and CPU time of the loop thread in ms. NULL:
+ * nobody. */
+typedef void(db_batch_lag_h)(void *arg, const char *what, double wall_ms, double cpu_ms);
+void db_batch_set_lag(struct db_batch *b, db_batch_lag_h *lag, void *arg);
+
 #endif

@@ -17,33 +17,33 @@
 #include "store/wal_sync.h"
 #include "text/text.h"
 
-#define STMT_CACHE  256   /* open-addressed by the SQL text's address */
-#define DYN_CACHE   128   /* statements whose text is built at run time, cached by content */
-#define CKPT_PAGES  4000  /* WAL pages (~16 MB) after which the checkpointer is woken */
-#define CKPT_HARD   16000 /* WAL pages (~64 MB) after which the writer checkpoints itself */
-#define CKPT_FINISH 1000  /* frames the writer copies itself to finish a round of the thread's */
-#define SPACE_MIN   (4u << 20) /* free bytes below which the database counts as not writable */
+#define STMT_CACHE 256        /* open-addressed by the SQL text's address */
+#define DYN_CACHE  128        /* statements whose text is built at run time, cached by content */
+#define CKPT_PAGES 4000       /* WAL pages (~16 MB) after which the checkpointer is woken */
+#define CKPT_HARD  16000      /* WAL pages (~64 MB) past which the writer warns */
+#define SPACE_MIN  (4u << 20) /* free bytes below which the database counts as not writable */
 
 /* Checkpoints run on a thread of their own with its own connection: copying the WAL
  * into the database and its fsync took tens of milliseconds inside a commit, and the
- * loop answered nothing meanwhile. A PASSIVE checkpoint never blocks the writer.
+ * loop answered nothing meanwhile. A PASSIVE checkpoint never blocks the writer, and the
+ * writer only checkpoints itself past CKPT_HARD, when the thread could not catch up.
  *
  * The WAL only starts over when a write transaction begins with every frame already
- * copied back. Under steady writes the thread never gets there on its own (the loop
- * commits while it copies), so once the thread has copied what it saw, the writer
- * copies the few frames committed meanwhile itself, between two transactions, and the
- * next transaction restarts the WAL. The thread is woken once per round, not after
- * every commit (that was a checkpoint and an fsync per commit past the mark). */
+ * copied back. Under steady writes the thread's first pass never gets there (the loop
+ * commits while it copies), so past CKPT_PAGES the writer wakes the thread after every
+ * commit it is not busy with: each further pass copies only the few frames committed
+ * since the last, and after a pass that copied everything the thread starts the WAL over
+ * itself (ckpt_restart), unless a reader still reads an older part of it. */
 struct checkpointer {
 	pthread_t thread;   /* runs ckpt_main */
 	pthread_mutex_t mu; /* guards the fields below */
 	pthread_cond_t cv;  /* signalled by the WAL hook and by db_close */
-	bool wake;          /* the WAL passed CKPT_PAGES: the thread has work */
+	bool wake;          /* the WAL is past CKPT_PAGES: the thread has work */
 	bool busy;          /* woken and not yet finished */
-	int copied;         /* WAL frames the thread's last round copied back, or 0 */
 	bool stop;          /* db_close is waiting for the thread */
 	char *path;         /* the database file (owned) */
 	bool full;          /* synchronous=FULL: fsync the checkpoint too */
+	uint64_t passes;    /* checkpoints the thread made */
 };
 
 struct stmt {
@@ -73,6 +73,8 @@ struct db {
 	void *slot[DB_SLOTS];                /* other modules' per-connection data (owned) */
 	db_slot_free_h *slot_free[DB_SLOTS]; /* how to free each slot */
 	struct metric_hist commit_hist;      /* durations of the outermost COMMITs */
+	struct db_costs costs;               /* the same and the writer's checkpoints, summed */
+	bool wal_warned;                     /* store.wal_large was logged for this WAL */
 	int write_err;                       /* errno of the last write that failed, 0 after one
 	                                        succeeded */
 	int64_t tx_changes;                  /* total changes when the outer transaction began */
@@ -125,6 +127,38 @@ static void note_write(struct db *db, int err)
 		db->write_err = 0;
 }
 
+/* After a pass that copied the whole WAL back: a write transaction of the thread's own
+ * that begins while nothing is left to copy starts the WAL over (SQLite does so at the
+ * first frame a writer writes then), so the loop's writer never has to catch up itself.
+ * It rewrites the header's application id as it is, without an fsync (nothing changes),
+ * holding the write lock well under a millisecond; a loop that begins a batch just then
+ * sleeps in SQLite's busy handler (1 ms, rarely 2). No-op when a commit came in between. */
+static void ckpt_restart(sqlite3 *h, bool full)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[48];
+	int id = 0, rc;
+
+	if (full)
+		sqlite3_exec(h, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	rc = sqlite3_prepare_v2(h, "PRAGMA application_id", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", id);
+	if (rc == SQLITE_OK && sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK)
+		rc = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+	else
+		rc = SQLITE_ERROR;
+	if (rc != SQLITE_OK)
+		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+out:
+	if (full)
+		sqlite3_exec(h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+}
+
 static void *ckpt_main(void *arg)
 {
 	struct checkpointer *c = arg;
@@ -155,11 +189,12 @@ static void *ckpt_main(void *arg)
 			                               &done);
 			if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 				log_error("store.checkpoint", "error=\"%s\"", sqlite3_errmsg(h));
+			if (rc == SQLITE_OK && log > 0 && done == log)
+				ckpt_restart(h, c->full);
 		}
 		pthread_mutex_lock(&c->mu);
 		c->busy = false;
-		/* Everything it saw is copied: the writer finishes the round. */
-		c->copied = (rc == SQLITE_OK && done == log) ? log : 0;
+		c->passes++;
 	}
 	pthread_mutex_unlock(&c->mu);
 	sqlite3_close(h);
@@ -174,7 +209,6 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	struct db *db = arg;
 	struct checkpointer *c = db->ckpt;
-	bool finish = false;
 
 	if (db->sync && db->nosync) {
 		db->unsynced = true;
@@ -186,24 +220,36 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 			return SQLITE_IOERR_FSYNC;
 		}
 	}
-	if (!c || pages < CKPT_PAGES)
+	if (!c || pages < CKPT_PAGES) {
+		db->wal_warned = false;
 		return SQLITE_OK;
+	}
 	pthread_mutex_lock(&c->mu);
-	if (c->copied > 0 && pages - c->copied <= CKPT_FINISH) {
-		finish = true;
-		c->copied = 0;
-	} else if (!c->busy) {
-		c->copied = 0;
+	if (!c->busy) {
 		c->busy = c->wake = true;
 		pthread_cond_signal(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
-	/* The writer copies the rest itself: a few hundred frames when it finishes a round
-	 * of the thread's; the whole WAL past the hard mark, when the thread cannot keep up
-	 * (as SQLite's own automatic checkpoint would). Either way the next transaction
-	 * starts the WAL over and journal_size_limit shrinks the file. */
-	if (finish || pages >= CKPT_HARD)
+	if (pages >= CKPT_HARD) {
+		/* The thread never found a moment between two commits (writes back to back
+		 * without a pause) or readers held the WAL: the writer copies it back itself,
+		 * as SQLite's own automatic checkpoint would, so the WAL stays bounded. Timed
+		 * (db_costs) and told, as it holds the committing thread. */
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		db->costs.ckpts++;
+		db->costs.ckpt_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+		                                (t1.tv_nsec - t0.tv_nsec) / 1000);
+		if (!db->wal_warned)
+			log_warn("store.wal_large", "pages=%d ckpt_ms=%.1f", pages,
+			         (double)((t1.tv_sec - t0.tv_sec) * 1000000 +
+			                  (t1.tv_nsec - t0.tv_nsec) / 1000) /
+			                 1000.0);
+		db->wal_warned = true;
+	}
 	return SQLITE_OK;
 }
 
@@ -677,6 +723,9 @@ int db_commit(struct db *db)
 		metric_hist_observe(&db->commit_hist,
 		                    (double)(t1.tv_sec - t0.tv_sec) +
 		                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		db->costs.commits++;
+		db->costs.commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+		                                  (t1.tv_nsec - t0.tv_nsec) / 1000);
 		/* Only a commit that wrote something tells that the disk takes writes. */
 		if (!err && sqlite3_total_changes64(db->h) != db->tx_changes)
 			note_write(db, 0);
@@ -694,6 +743,16 @@ int db_commit_nosync(struct db *db)
 	err = db_commit(db);
 	db->nosync = false;
 	return err;
+}
+
+void db_costs(const struct db *db, struct db_costs *out)
+{
+	*out = db->costs;
+	if (db->ckpt) {
+		pthread_mutex_lock(&db->ckpt->mu);
+		out->bg_ckpts = db->ckpt->passes;
+		pthread_mutex_unlock(&db->ckpt->mu);
+	}
 }
 
 void db_metrics(struct db *db, struct metric_hist *commit, struct metric_hist *fsync)

@@ -103,6 +103,16 @@ const char *db_errmsg(const struct db *db);
 struct metric_hist;
 void db_metrics(struct db *db, struct metric_hist *commit, struct metric_hist *fsync);
 
+/* What this connection's thread spent, in microseconds of wall time since it opened, on
+ * its outermost COMMITs and, inside them, on WAL checkpoints it made itself. Compared
+ * before and after a loop callback, it tells a callback that waited on the storage. */
+struct db_costs {
+	uint64_t commits, commit_us; /* outermost COMMITs */
+	uint64_t ckpts, ckpt_us;     /* checkpoints the committing thread made itself */
+	uint64_t bg_ckpts;           /* passes of the checkpoint thread */
+};
+void db_costs(const struct db *db, struct db_costs *out);
+
 /* Whether the connection answers a query at all: 0, or the error (the health check). */
 int db_ping(struct db *db);
 
