@@ -63,14 +63,12 @@ static const struct migration acd_migrations[] = {
 
 /* Languages have their own migration module, so the queue's own numbering stays free. */
 static const struct migration lang_migrations[] = {
-        {1, "agents' languages and how long a group's calls wait for one",
+        {1, "agents' languages (a group's language_widen_s is core migration 14)",
          "CREATE TABLE agent_languages ("
          " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
          " lang TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 3 AND lang NOT GLOB '*[^a-z]*'),"
          " PRIMARY KEY (user_id, lang)"
-         ") STRICT;"
-         "ALTER TABLE groups ADD COLUMN language_widen_s INTEGER CHECK (language_widen_s IS NULL"
-         " OR language_widen_s >= 0);"},
+         ") STRICT;"},
 };
 
 int acd_store_migrate(struct db *db)

@@ -502,7 +502,11 @@ static const struct migration core_migrations[] = {
          * is a screen's long-lived login with the `wallboard` role: only a hash of its token
          * is kept; revoked_at ends it; groups (a JSON array of ids, NULL: every group) are
          * the tiles it shows. */
-        {14, "targets of response groups; wallboard displays",
+        {14,
+         "targets of response groups; wallboard displays; how long a call asking for a"
+         " language waits for an agent who speaks it",
+         "ALTER TABLE groups ADD COLUMN language_widen_s INTEGER CHECK (language_widen_s IS NULL"
+         " OR language_widen_s >= 0);"
          "ALTER TABLE groups ADD COLUMN target_sl_pct INTEGER CHECK (target_sl_pct IS NULL OR"
          " target_sl_pct BETWEEN 1 AND 100);"
          "ALTER TABLE groups ADD COLUMN target_sl_s INTEGER CHECK (target_sl_s IS NULL OR"
