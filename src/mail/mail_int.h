@@ -207,6 +207,20 @@ int mail_compose_receipt(struct db *db, const struct mail_box *box, int64_t case
 int mail_compose_notice(struct db *db, const struct mail_box *box, int64_t case_id, const char *to,
                         const char *subject, const char *text, int64_t now);
 
+/* One file attached to a composed message (borrowed). */
+struct mail_file_part {
+	const char *filename;     /* shown to the recipient (UTF-8) */
+	const char *content_type; /* "type/subtype" */
+	const char *charset;      /* for text types, or NULL */
+	const char *data;
+	size_t len;
+};
+/* Queue a message with attachments (Auto-Submitted: auto-generated) from `box` to `to`,
+ * not about a case, in the caller's transaction. EDESTADDRREQ for a broken address. */
+int mail_compose_report(struct db *db, const struct mail_box *box, const char *to,
+                        const char *subject, const char *text, const struct mail_file_part *files,
+                        size_t nfiles, int64_t now);
+
 /* ----------------------------------------------------------------------
  * Notices (mail_notice.c, SQL in mail_store_notice.c)
  * ---------------------------------------------------------------------- */
@@ -244,6 +258,28 @@ int mail_store_overdue(struct db *db, const char *today, struct mail_overdue **l
 /* Record that handover `id` was reminded on `day` (EEXIST: it was already). */
 int mail_store_reminder_put(struct db *db, int64_t id, const char *day, int64_t now,
                             int recipients);
+
+/* An agreement of a client in force during a month, with its report recipients. */
+struct mail_report_agr {
+	int64_t id;
+	int64_t group_id; /* the first group it covers (the mailbox to send from), or 0 */
+	char name[256];   /* the agreement's */
+	char client_name[256];
+	char *recipients; /* JSON array of addresses (owned), NULL when none */
+};
+/* The agreements of `client_id` in force some day of `month` (YYYY-MM) that have report
+ * recipients, by id (malloc'ed; mail_store_report_agrs_free). */
+int mail_store_report_agrs(struct db *db, int64_t client_id, const char *month,
+                           struct mail_report_agr **list, size_t *n);
+void mail_store_report_agrs_free(struct mail_report_agr *list, size_t n);
+/* Record that the month's report of agreement `id` goes out to `recipients` messages:
+ * EEXIST when it was recorded before (nothing written). */
+int mail_store_report_mark(struct db *db, int64_t id, const char *month, int recipients,
+                           int64_t now);
+/* In-app notifications about a report sent: the client's viewers and the users whose
+ * e-mail is among `recipients` (JSON array), in the caller's transaction. */
+int mail_store_report_notify(struct db *db, int64_t client_id, const char *recipients,
+                             const char *message, int64_t now);
 
 /* Whether an overdue reminder is due today: the due date (YYYY-MM-DD) is before `today`,
  * today is a working day, and the last reminder ("" none) was not today. Pure. */
