@@ -614,6 +614,7 @@ static int cmd_serve(int argc, char **argv)
 	        .mail_ca_file = cfg.mail_ca_file,
 	        .poll_s = (unsigned)cfg.mail_poll_s,
 	        .test_crash = cfg.mail_test_crash,
+	        .batch = app.batch,
 	};
 	err = mail_net_start(&app.mail, db, &mail_cfg);
 	if (err) {

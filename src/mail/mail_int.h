@@ -93,6 +93,31 @@ int mail_file_read(const char *files, const char *rel, char **data, size_t *n);
 void mail_file_remove(const char *files, const char *rel);
 
 /* ----------------------------------------------------------------------
+ * Intake in two halves (mail_intake.c): prepare on any thread, store on the loop
+ * ---------------------------------------------------------------------- */
+
+/* A message parsed, digested and its files written, waiting to be stored. */
+struct mail_prepared {
+	struct mail_msg *m;  /* parsed; the attachments' bytes dropped once in files */
+	size_t len;          /* bytes of the raw message */
+	char digest[33];     /* BLAKE2b-128 of the raw message, hex */
+	char files[1024];    /* where the files are ("" none were written) */
+	char raw_rel[96];    /* the raw message's file, relative to files, or "" */
+	char (*att_rel)[96]; /* per attachment of m: its file, or "" (too large) */
+};
+/* Parse `raw` with the limits of `cfg` and write the raw file and the attachments' files
+ * under cfg->files (synced). No database: safe on a fetcher thread after mail_init. */
+int mail_intake_prepare(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                        struct mail_prepared **out);
+/* Free; `remove_files` also removes its files (it was not stored, or EEXIST). */
+void mail_prepared_free(struct mail_prepared *p, bool remove_files);
+/* mail_intake_ex's transaction for a prepared message (same results). On any result but
+ * 0 the files are named by no row: the caller removes them (mail_prepared_free). */
+int mail_intake_store(struct db *db, int64_t mailbox_id, const struct mail_prepared *p, int64_t now,
+                      const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row,
+                      struct mail_intake_info *info);
+
+/* ----------------------------------------------------------------------
  * The store (mail_store.c): all of the module's SQL
  * ---------------------------------------------------------------------- */
 

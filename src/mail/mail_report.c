@@ -13,9 +13,9 @@
 #include "mail/mail_int.h"
 #include "store/db.h"
 
-static const char *const month_names[] = {"januari", "februari", "mars",     "april",
-                                          "maj",     "juni",     "juli",     "augusti",
-                                          "september", "oktober", "november", "december"};
+static const char *const month_names[] = {"januari",   "februari", "mars",     "april",
+                                          "maj",       "juni",     "juli",     "augusti",
+                                          "september", "oktober",  "november", "december"};
 
 /* "november 2026" from "2026-11" (the text itself when it is not a month). */
 static void month_words(const char *month, char *out, size_t n)
@@ -67,11 +67,11 @@ static int send_agreement(struct db *db, const struct mail_report *r,
 	         words, a->client_name, a->name);
 	file_name(pdf_name, sizeof(pdf_name), a->client_name, r->month, "pdf");
 	file_name(csv_name, sizeof(csv_name), a->client_name, r->month, "csv");
-	files[nfiles++] = (struct mail_file_part){pdf_name, "application/pdf", NULL, r->pdf,
-	                                          r->pdf_len};
+	files[nfiles++] =
+	        (struct mail_file_part){pdf_name, "application/pdf", NULL, r->pdf, r->pdf_len};
 	if (r->csv && r->csv_len)
-		files[nfiles++] = (struct mail_file_part){csv_name, "text/csv", "utf-8", r->csv,
-		                                          r->csv_len};
+		files[nfiles++] =
+		        (struct mail_file_part){csv_name, "text/csv", "utf-8", r->csv, r->csv_len};
 	err = mail_store_notice_box(db, a->group_id, &box);
 	if (err == ENOENT) {
 		/* Recorded as sent to none, so a mailbox added later does not send old months. */
