@@ -88,6 +88,12 @@ int64_t mail_subject_token(const char *subject);
  * name ending in `ext`, synced to disk; `rel` gets the path relative to `files`. */
 int mail_file_write(const char *files, int64_t now, const char *ext, const void *data, size_t n,
                     char *rel, size_t reln);
+/* The same without the sync: the caller syncs a batch of them with mail_files_sync
+ * before any row names them. */
+int mail_file_write_nosync(const char *files, int64_t now, const char *ext, const void *data,
+                           size_t n, char *rel, size_t reln);
+/* Sync the file system `files` is on (syncfs): every file written before is on disk. */
+int mail_files_sync(const char *files);
 /* Read a stored file whole (malloc'ed; *n its size). ENOENT, EINVAL for a bad path. */
 int mail_file_read(const char *files, const char *rel, char **data, size_t *n);
 void mail_file_remove(const char *files, const char *rel);
@@ -109,6 +115,10 @@ struct mail_prepared {
  * under cfg->files (synced). No database: safe on a fetcher thread after mail_init. */
 int mail_intake_prepare(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
                         struct mail_prepared **out);
+/* The same; without `sync` the files are not synced: the caller runs mail_files_sync
+ * (once for many messages) before they are stored. */
+int mail_intake_prepare_ex(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                           bool sync, struct mail_prepared **out);
 /* Free; `remove_files` also removes its files (it was not stored, or EEXIST). */
 void mail_prepared_free(struct mail_prepared *p, bool remove_files);
 /* mail_intake_ex's transaction for a prepared message (same results). On any result but

@@ -288,6 +288,14 @@ void mail_prepared_free(struct mail_prepared *p, bool remove_files)
 int mail_intake_prepare(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
                         struct mail_prepared **out)
 {
+	return mail_intake_prepare_ex(cfg, raw, len, now, true, out);
+}
+
+int mail_intake_prepare_ex(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                           bool sync, struct mail_prepared **out)
+{
+	int (*write_file)(const char *, int64_t, const char *, const void *, size_t, char *,
+	                  size_t) = sync ? mail_file_write : mail_file_write_nosync;
 	struct mail_limits lim = {cfg->max_bytes, cfg->max_attachment, cfg->max_parts};
 	unsigned char hash[16];
 	struct mail_prepared *p;
@@ -318,14 +326,13 @@ int mail_intake_prepare(const struct mail_cfg *cfg, const char *raw, size_t len,
 	 * crash in between leaves a file no row names, which is harmless. */
 	if (cfg->files[0]) {
 		snprintf(p->files, sizeof(p->files), "%s", cfg->files);
-		err = mail_file_write(cfg->files, now, ".eml", raw, len, p->raw_rel,
-		                      sizeof(p->raw_rel));
+		err = write_file(cfg->files, now, ".eml", raw, len, p->raw_rel, sizeof(p->raw_rel));
 		for (size_t i = 0; !err && i < p->m->n_atts; i++) {
 			const struct mail_att *a = &p->m->atts[i];
 
 			if (a->data)
-				err = mail_file_write(cfg->files, now, ".bin", a->data, a->size,
-				                      p->att_rel[i], sizeof(p->att_rel[i]));
+				err = write_file(cfg->files, now, ".bin", a->data, a->size,
+				                 p->att_rel[i], sizeof(p->att_rel[i]));
 		}
 		if (err) {
 			mail_prepared_free(p, true);

@@ -93,11 +93,13 @@ void mail_batch_free(struct mail_batch *b)
 void mail_net_prepare(struct mail_net *n, struct mail_batch *b)
 {
 	int64_t now = (int64_t)time(NULL);
+	int err;
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct mail_fetched *it = &b->items[i];
 
-		it->result = mail_intake_prepare(&n->mcfg, it->raw, it->len, now, &it->prep);
+		it->result =
+		        mail_intake_prepare_ex(&n->mcfg, it->raw, it->len, now, false, &it->prep);
 		if (it->result == 0)
 			it->result = EINPROGRESS;
 		else
@@ -106,6 +108,18 @@ void mail_net_prepare(struct mail_net *n, struct mail_batch *b)
 			         strerror(it->result));
 		free(it->raw);
 		it->raw = NULL;
+	}
+	/* The batch's files on disk with one sync, before the loop may store a row naming
+	 * one of them. */
+	err = mail_files_sync(n->mcfg.files);
+	if (err) {
+		log_error("mail.prepare", "mailbox=%lld error=\"sync: %s\"",
+		          (long long)b->mailbox_id, strerror(err));
+		for (size_t i = 0; i < b->n; i++) {
+			mail_prepared_free(b->items[i].prep, true);
+			b->items[i].prep = NULL;
+			b->items[i].result = err;
+		}
 	}
 }
 
