@@ -611,8 +611,10 @@ bench_mail() {
 # end to end and the loop's figures from /healthz meanwhile.
 bench_mailnet() {
 	say "## Mail intake from Dovecot over IMAP"
-	say "\$ python3 bench/mailnet.py $BUILD ${MAILNET_N:-10000}"
-	python3 "$ROOT/bench/mailnet.py" "$BUILD" "${MAILNET_N:-10000}"
+	# MAILNET_BEFORE=DIR: the same messages first through DIR's lotsen (a build of the
+	# commit before a change), then this build's, and their ratio.
+	say "\$ python3 bench/mailnet.py $BUILD ${MAILNET_N:-10000} ${MAILNET_BEFORE:-}"
+	python3 "$ROOT/bench/mailnet.py" "$BUILD" "${MAILNET_N:-10000}" ${MAILNET_BEFORE:+"$MAILNET_BEFORE"}
 }
 
 bench_directory() {

@@ -196,6 +196,15 @@ static int load_demo(struct db *db, bool *loaded)
 	return err;
 }
 
+/* A client's stored monthly report goes on by e-mail to its agreements' recipients. */
+static int report_mail_h(struct db *db, const struct report_stored_set *s, int64_t now)
+{
+	const struct mail_report r = {s->month,   s->client_id, s->pdf,
+	                              s->pdf_len, s->csv,       s->csv_len};
+
+	return mail_report_send(db, &r, now, NULL);
+}
+
 static int open_db(struct db **db, const char *path, const char *durability)
 {
 	struct db_opts o = {.durability = strcmp(durability, "normal") == 0 ? DB_DURABLE_NORMAL
@@ -223,8 +232,10 @@ static int open_db(struct db **db, const char *path, const char *durability)
 		err = sso_store_migrate(*db);
 	/* Every command that opens the database (serve, demo, the reports) keeps the reports'
 	 * day rollups in step with the case log from here on. */
-	if (!err)
+	if (!err) {
 		cases_set_observer(report_rollup_case);
+		report_set_stored_observer(report_mail_h);
+	}
 	if (err) {
 		fprintf(stderr, "lotsen: migrating %s failed: %s\n", path, strerror(err));
 		db_close(*db);
@@ -604,6 +615,7 @@ static int cmd_serve(int argc, char **argv)
 	        .mail_ca_file = cfg.mail_ca_file,
 	        .poll_s = (unsigned)cfg.mail_poll_s,
 	        .test_crash = cfg.mail_test_crash,
+	        .batch = app.batch,
 	};
 	err = mail_net_start(&app.mail, db, &mail_cfg);
 	if (err) {

@@ -46,6 +46,61 @@ static int check_email(const json_t *v, json_t **norm, char *msg, size_t n, bool
 	return 0;
 }
 
+/* An agreement's report recipients: a list of distinct e-mail addresses, kept lower-case. */
+#define RECIPIENTS_MAX 20
+static int check_recipients(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
+{
+	json_t *x, *out;
+	size_t i;
+
+	if (!json_is_array(v)) {
+		snprintf(msg, n, "%s",
+		         en ? "must be a list of e-mail addresses, e.g. [\"namn@kommun.se\"]"
+		            : "ska vara en lista av e-postadresser, t.ex. [\"namn@kommun.se\"]");
+		return EBADMSG;
+	}
+	if (json_array_size(v) > RECIPIENTS_MAX) {
+		snprintf(msg, n, en ? "at most %d addresses" : "högst %d adresser", RECIPIENTS_MAX);
+		return EBADMSG;
+	}
+	out = json_array();
+	json_array_foreach(v, i, x)
+	{
+		const char *s = json_string_value(x);
+		char low[256];
+		size_t k;
+		bool twice = false;
+		json_t *y;
+
+		if (!s) {
+			snprintf(
+			        msg, n,
+			        en ? "item %zu is not text: an e-mail address is written as a "
+			             "string"
+			           : "post %zu är ingen text: en e-postadress skrivs som en sträng",
+			        i + 1);
+			json_decref(out);
+			return EBADMSG;
+		}
+		if (strlen(s) >= sizeof(low) || contact_email_validate(s) != 0) {
+			snprintf(msg, n,
+			         en ? "item %zu: \"%s\" is not an e-mail address (name@example.se)"
+			            : "post %zu: \"%s\" är ingen e-postadress (namn@exempel.se)",
+			         i + 1, s);
+			json_decref(out);
+			return EBADMSG;
+		}
+		for (k = 0; s[k]; k++)
+			low[k] = s[k] >= 'A' && s[k] <= 'Z' ? (char)(s[k] - 'A' + 'a') : s[k];
+		low[k] = '\0';
+		json_array_foreach(out, k, y) twice |= strcmp(json_string_value(y), low) == 0;
+		if (!twice)
+			json_array_append_new(out, json_string(low));
+	}
+	*norm = out;
+	return 0;
+}
+
 static int check_hours(const json_t *v, json_t **norm, char *msg, size_t n, bool en)
 {
 	struct hours *h = NULL;
@@ -768,6 +823,7 @@ static const struct field agreement_fields[] = {
         {"prices", FT_JSON, 0, NULL, NULL, 0, 0, check_prices},
         {"fixed_annual_price", FT_REAL, 0, NULL, NULL, 0, 0, NULL},
         {"notes", FT_TEXT, 0, NULL, NULL, 0, 4000, NULL},
+        {"recipients", FT_JSON, 0, NULL, NULL, 0, 0, check_recipients},
         {"group_ids", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_id_list},
         {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };

@@ -118,6 +118,24 @@ int mail_notice_handover(struct db *db, enum case_notice what, int64_t handover_
  * and recorded at `now`; *sent reminders queued. */
 int mail_notice_reminders(struct db *db, int64_t now, int64_t day_of, int *sent);
 
+/* A client's monthly report just stored (borrowed; the report module's
+ * struct report_stored_set, handed over by `lotsen`'s start-up code). */
+struct mail_report {
+	const char *month; /* "YYYY-MM" */
+	int64_t client_id;
+	const char *pdf;
+	size_t pdf_len;
+	const char *csv;
+	size_t csv_len;
+};
+/* E-mail the report to every recipient of each agreement of the client in force that month
+ * (PDF and CSV attached, "Månadsrapport november 2026 – <kund>"), queued in the outbox
+ * from the mailbox of the agreement's first group (else the first active one), with an
+ * in-app notice, and recorded per agreement and month: an agreement already recorded for
+ * the month gets nothing (exactly once, also across restarts). In the caller's
+ * transaction; *queued (may be NULL) gets the messages queued. */
+int mail_report_send(struct db *db, const struct mail_report *r, int64_t now, int *queued);
+
 /* One queued message for the sender (owned strings; mail_out_reset frees them). */
 struct mail_out {
 	int64_t id;       /* mail_outbox.id */

@@ -338,3 +338,127 @@ int mail_compose_notice(struct db *db, const struct mail_box *box, int64_t case_
 	free(body);
 	return err;
 }
+
+/* ======================================================================
+ * Messages with files (the monthly reports)
+ * ====================================================================== */
+
+static GMimeObject *file_part(const struct mail_file_part *f)
+{
+	const char *slash = strchr(f->content_type, '/');
+	char type[64];
+	GMimePart *part;
+	GMimeStream *st;
+	GMimeDataWrapper *w;
+
+	snprintf(type, sizeof(type), "%.*s", slash ? (int)(slash - f->content_type) : 11,
+	         slash ? f->content_type : "application");
+	part = g_mime_part_new_with_type(type, slash ? slash + 1 : "octet-stream");
+	st = g_mime_stream_mem_new_with_buffer(f->data, f->len);
+	w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, w);
+	if (f->charset)
+		g_mime_object_set_content_type_parameter((GMimeObject *)part, "charset",
+		                                         f->charset);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition((GMimeObject *)part, GMIME_DISPOSITION_ATTACHMENT);
+	g_mime_part_set_filename(part, f->filename);
+	g_object_unref(w);
+	g_object_unref(st);
+	return (GMimeObject *)part;
+}
+
+static int build_mixed(const struct compose *c, const struct mail_file_part *files, size_t n,
+                       char **raw, size_t *len)
+{
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	GDateTime *dt = g_date_time_new_from_unix_utc(c->now);
+	char *s;
+
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, c->from_name, c->from_addr);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, c->to_addr);
+	g_mime_message_set_subject(msg, c->subject, "utf-8");
+	if (dt) {
+		GDateTime *local = g_date_time_to_local(dt);
+		g_mime_message_set_date(msg, local ? local : dt);
+		if (local)
+			g_date_time_unref(local);
+		g_date_time_unref(dt);
+	}
+	g_mime_message_set_message_id(msg, c->message_id);
+	g_mime_object_set_header((GMimeObject *)msg, "Auto-Submitted", c->auto_submitted, NULL);
+	g_mime_object_set_header((GMimeObject *)msg, "X-Auto-Response-Suppress", "All", NULL);
+	g_mime_text_part_set_text(text, c->text);
+	g_mime_text_part_set_charset(text, "utf-8");
+	g_mime_part_set_content_encoding((GMimePart *)text, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_multipart_add(mixed, (GMimeObject *)text);
+	g_object_unref(text);
+	for (size_t i = 0; i < n; i++) {
+		GMimeObject *p = file_part(&files[i]);
+		g_mime_multipart_add(mixed, p);
+		g_object_unref(p);
+	}
+	g_mime_message_set_mime_part(msg, (GMimeObject *)mixed);
+	g_object_unref(mixed);
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	s = g_mime_object_to_string((GMimeObject *)msg, fo);
+	g_mime_format_options_free(fo);
+	g_object_unref(msg);
+	if (!s)
+		return ENOMEM;
+	*len = strlen(s);
+	*raw = strdup(s);
+	g_free(s);
+	return *raw ? 0 : ENOMEM;
+}
+
+int mail_compose_report(struct db *db, const struct mail_box *box, const char *to,
+                        const char *subject, const char *text, const struct mail_file_part *files,
+                        size_t nfiles, int64_t now)
+{
+	struct mail_cfg cfg;
+	struct mail_outrow o = {0};
+	struct compose c = {0};
+	unsigned char rnd[8];
+	char hex[sizeof(rnd) * 2 + 1], mid[512];
+	char *body, *raw = NULL;
+	size_t len = 0;
+	int64_t ob = 0;
+	int err;
+
+	if (!to || contact_email_validate(to) != 0)
+		return EDESTADDRREQ;
+	mail_cfg_get(db, &cfg);
+	body = with_signature(text, box->signature);
+	if (!body)
+		return ENOMEM;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	snprintf(mid, sizeof(mid), "lotsen.report.%s@%s", hex, domain_of(db, &cfg, box));
+	c.from_addr = box->address;
+	c.from_name = box->group_name;
+	c.to_addr = to;
+	c.subject = subject;
+	c.message_id = mid;
+	c.text = body;
+	c.auto_submitted = "auto-generated";
+	c.now = now;
+	err = build_mixed(&c, files, nfiles, &raw, &len);
+	free(body);
+	if (err)
+		return err;
+	o.kind = "report";
+	o.from_addr = box->address;
+	o.to_addr = to;
+	o.subject = subject;
+	o.message_id = mid;
+	o.raw = raw;
+	o.raw_len = len;
+	o.now = now;
+	err = mail_store_outbox_add(db, &o, &ob);
+	free(raw);
+	return err;
+}

@@ -30,8 +30,8 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
-int mail_file_write(const char *files, int64_t now, const char *ext, const void *data, size_t n,
-                    char *rel, size_t reln)
+static int file_write(const char *files, int64_t now, const char *ext, const void *data, size_t n,
+                      char *rel, size_t reln, bool sync)
 {
 	struct local_time lt;
 	unsigned char rnd[12];
@@ -68,13 +68,43 @@ int mail_file_write(const char *files, int64_t now, const char *ext, const void 
 		p += w;
 		n -= (size_t)w;
 	}
-	/* On disk before the database row that names it is committed. */
-	if (!err && fdatasync(fd) != 0)
+	/* On disk before the database row that names it is committed (without `sync`, the
+	 * caller's mail_files_sync does it for many files at once). */
+	if (!err && sync && fdatasync(fd) != 0)
 		err = errno;
 	if (close(fd) != 0 && !err)
 		err = errno;
 	if (err)
 		unlink(path);
+	return err;
+}
+
+int mail_file_write(const char *files, int64_t now, const char *ext, const void *data, size_t n,
+                    char *rel, size_t reln)
+{
+	return file_write(files, now, ext, data, n, rel, reln, true);
+}
+
+int mail_file_write_nosync(const char *files, int64_t now, const char *ext, const void *data,
+                           size_t n, char *rel, size_t reln)
+{
+	return file_write(files, now, ext, data, n, rel, reln, false);
+}
+
+int mail_files_sync(const char *files)
+{
+	int fd, err = 0;
+
+	if (!files || !*files)
+		return 0;
+	fd = open(files, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno;
+	/* One sync of the file system for a batch's files and their directory entries,
+	 * instead of an fdatasync per file. */
+	if (syncfs(fd) != 0)
+		err = errno;
+	close(fd);
 	return err;
 }
 

@@ -346,6 +346,8 @@ static int take_new(struct mail_fetcher *f, mailimap *imap, uint32_t uidvalidity
 			mail_batch_free(b);
 			continue;
 		}
+		/* Parsed and its files written here, so the loop only stores rows. */
+		mail_net_prepare(f->n, b);
 		err = mail_net_push(f->n, b, &f->stop);
 		if (err) {
 			mail_batch_free(b);

@@ -88,9 +88,44 @@ int64_t mail_subject_token(const char *subject);
  * name ending in `ext`, synced to disk; `rel` gets the path relative to `files`. */
 int mail_file_write(const char *files, int64_t now, const char *ext, const void *data, size_t n,
                     char *rel, size_t reln);
+/* The same without the sync: the caller syncs a batch of them with mail_files_sync
+ * before any row names them. */
+int mail_file_write_nosync(const char *files, int64_t now, const char *ext, const void *data,
+                           size_t n, char *rel, size_t reln);
+/* Sync the file system `files` is on (syncfs): every file written before is on disk. */
+int mail_files_sync(const char *files);
 /* Read a stored file whole (malloc'ed; *n its size). ENOENT, EINVAL for a bad path. */
 int mail_file_read(const char *files, const char *rel, char **data, size_t *n);
 void mail_file_remove(const char *files, const char *rel);
+
+/* ----------------------------------------------------------------------
+ * Intake in two halves (mail_intake.c): prepare on any thread, store on the loop
+ * ---------------------------------------------------------------------- */
+
+/* A message parsed, digested and its files written, waiting to be stored. */
+struct mail_prepared {
+	struct mail_msg *m;  /* parsed; the attachments' bytes dropped once in files */
+	size_t len;          /* bytes of the raw message */
+	char digest[33];     /* BLAKE2b-128 of the raw message, hex */
+	char files[1024];    /* where the files are ("" none were written) */
+	char raw_rel[96];    /* the raw message's file, relative to files, or "" */
+	char (*att_rel)[96]; /* per attachment of m: its file, or "" (too large) */
+};
+/* Parse `raw` with the limits of `cfg` and write the raw file and the attachments' files
+ * under cfg->files (synced). No database: safe on a fetcher thread after mail_init. */
+int mail_intake_prepare(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                        struct mail_prepared **out);
+/* The same; without `sync` the files are not synced: the caller runs mail_files_sync
+ * (once for many messages) before they are stored. */
+int mail_intake_prepare_ex(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                           bool sync, struct mail_prepared **out);
+/* Free; `remove_files` also removes its files (it was not stored, or EEXIST). */
+void mail_prepared_free(struct mail_prepared *p, bool remove_files);
+/* mail_intake_ex's transaction for a prepared message (same results). On any result but
+ * 0 the files are named by no row: the caller removes them (mail_prepared_free). */
+int mail_intake_store(struct db *db, int64_t mailbox_id, const struct mail_prepared *p, int64_t now,
+                      const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row,
+                      struct mail_intake_info *info);
 
 /* ----------------------------------------------------------------------
  * The store (mail_store.c): all of the module's SQL
@@ -207,6 +242,20 @@ int mail_compose_receipt(struct db *db, const struct mail_box *box, int64_t case
 int mail_compose_notice(struct db *db, const struct mail_box *box, int64_t case_id, const char *to,
                         const char *subject, const char *text, int64_t now);
 
+/* One file attached to a composed message (borrowed). */
+struct mail_file_part {
+	const char *filename;     /* shown to the recipient (UTF-8) */
+	const char *content_type; /* "type/subtype" */
+	const char *charset;      /* for text types, or NULL */
+	const char *data;
+	size_t len;
+};
+/* Queue a message with attachments (Auto-Submitted: auto-generated) from `box` to `to`,
+ * not about a case, in the caller's transaction. EDESTADDRREQ for a broken address. */
+int mail_compose_report(struct db *db, const struct mail_box *box, const char *to,
+                        const char *subject, const char *text, const struct mail_file_part *files,
+                        size_t nfiles, int64_t now);
+
 /* ----------------------------------------------------------------------
  * Notices (mail_notice.c, SQL in mail_store_notice.c)
  * ---------------------------------------------------------------------- */
@@ -244,6 +293,28 @@ int mail_store_overdue(struct db *db, const char *today, struct mail_overdue **l
 /* Record that handover `id` was reminded on `day` (EEXIST: it was already). */
 int mail_store_reminder_put(struct db *db, int64_t id, const char *day, int64_t now,
                             int recipients);
+
+/* An agreement of a client in force during a month, with its report recipients. */
+struct mail_report_agr {
+	int64_t id;
+	int64_t group_id; /* the first group it covers (the mailbox to send from), or 0 */
+	char name[256];   /* the agreement's */
+	char client_name[256];
+	char *recipients; /* JSON array of addresses (owned), NULL when none */
+};
+/* The agreements of `client_id` in force some day of `month` (YYYY-MM) that have report
+ * recipients, by id (malloc'ed; mail_store_report_agrs_free). */
+int mail_store_report_agrs(struct db *db, int64_t client_id, const char *month,
+                           struct mail_report_agr **list, size_t *n);
+void mail_store_report_agrs_free(struct mail_report_agr *list, size_t n);
+/* Record that the month's report of agreement `id` goes out to `recipients` messages:
+ * EEXIST when it was recorded before (nothing written). */
+int mail_store_report_mark(struct db *db, int64_t id, const char *month, int recipients,
+                           int64_t now);
+/* In-app notifications about a report sent: the client's viewers and the users whose
+ * e-mail is among `recipients` (JSON array), in the caller's transaction. */
+int mail_store_report_notify(struct db *db, int64_t client_id, const char *recipients,
+                             const char *message, int64_t now);
 
 /* Whether an overdue reminder is due today: the due date (YYYY-MM-DD) is before `today`,
  * today is a working day, and the last reminder ("" none) was not today. Pure. */

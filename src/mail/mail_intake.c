@@ -265,41 +265,94 @@ static int64_t thread_case(struct db *db, const struct mail_msg *m, int64_t *cla
 	return 0;
 }
 
-struct written {
-	char paths[64][96];
-	size_t n;
-	bool overflow;
-	char (*more)[96];
-	size_t n_more, cap_more;
-};
+/* ======================================================================
+ * Prepare (any thread): parse, digest, files
+ * ====================================================================== */
 
-static int remember(struct written *w, const char *rel)
+void mail_prepared_free(struct mail_prepared *p, bool remove_files)
 {
-	if (w->n < 64) {
-		snprintf(w->paths[w->n++], sizeof(w->paths[0]), "%s", rel);
-		return 0;
+	if (!p)
+		return;
+	if (remove_files && p->files[0]) {
+		if (p->raw_rel[0])
+			mail_file_remove(p->files, p->raw_rel);
+		for (size_t i = 0; p->att_rel && p->m && i < p->m->n_atts; i++)
+			if (p->att_rel[i][0])
+				mail_file_remove(p->files, p->att_rel[i]);
 	}
-	if (w->n_more == w->cap_more) {
-		size_t cap = w->cap_more ? w->cap_more * 2 : 64;
-		char(*nm)[96] = realloc(w->more, cap * sizeof(*nm));
-		if (!nm)
+	free(p->att_rel);
+	mail_msg_free(p->m);
+	free(p);
+}
+
+int mail_intake_prepare(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                        struct mail_prepared **out)
+{
+	return mail_intake_prepare_ex(cfg, raw, len, now, true, out);
+}
+
+int mail_intake_prepare_ex(const struct mail_cfg *cfg, const char *raw, size_t len, int64_t now,
+                           bool sync, struct mail_prepared **out)
+{
+	int (*write_file)(const char *, int64_t, const char *, const void *, size_t, char *,
+	                  size_t) = sync ? mail_file_write : mail_file_write_nosync;
+	struct mail_limits lim = {cfg->max_bytes, cfg->max_attachment, cfg->max_parts};
+	unsigned char hash[16];
+	struct mail_prepared *p;
+	int err;
+
+	*out = NULL;
+	if (!raw && len)
+		return EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	p->len = len;
+	err = mail_parse(raw ? raw : "", len, &lim, &p->m);
+	if (err) {
+		free(p);
+		return err;
+	}
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)raw, len, NULL, 0);
+	sodium_bin2hex(p->digest, sizeof(p->digest), hash, sizeof(hash));
+	if (p->m->n_atts) {
+		p->att_rel = calloc(p->m->n_atts, sizeof(*p->att_rel));
+		if (!p->att_rel) {
+			mail_prepared_free(p, false);
 			return ENOMEM;
-		w->more = nm;
-		w->cap_more = cap;
+		}
 	}
-	snprintf(w->more[w->n_more++], 96, "%s", rel);
+	/* The files are written (and synced) before the transaction that names them: a
+	 * crash in between leaves a file no row names, which is harmless. */
+	if (cfg->files[0]) {
+		snprintf(p->files, sizeof(p->files), "%s", cfg->files);
+		err = write_file(cfg->files, now, ".eml", raw, len, p->raw_rel, sizeof(p->raw_rel));
+		for (size_t i = 0; !err && i < p->m->n_atts; i++) {
+			const struct mail_att *a = &p->m->atts[i];
+
+			if (a->data)
+				err = write_file(cfg->files, now, ".bin", a->data, a->size,
+				                 p->att_rel[i], sizeof(p->att_rel[i]));
+		}
+		if (err) {
+			mail_prepared_free(p, true);
+			return err;
+		}
+	}
+	/* What the store needs of the attachments is their metadata: the bytes are in
+	 * their files now. */
+	for (size_t i = 0; i < p->m->n_atts; i++)
+		if (p->files[0]) {
+			free(p->m->atts[i].data);
+			p->m->atts[i].data = NULL;
+		}
+	*out = p;
 	return 0;
 }
 
-static void forget(struct written *w, const char *files, bool remove)
-{
-	for (size_t i = 0; remove && i < w->n; i++)
-		mail_file_remove(files, w->paths[i]);
-	for (size_t i = 0; remove && i < w->n_more; i++)
-		mail_file_remove(files, w->more[i]);
-	free(w->more);
-	memset(w, 0, sizeof(*w));
-}
+/* ======================================================================
+ * Store (the loop): one transaction
+ * ====================================================================== */
 
 int mail_intake(struct db *db, int64_t mailbox_id, const char *raw, size_t len, int64_t now,
                 const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row)
@@ -311,16 +364,43 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
                    const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row,
                    struct mail_intake_info *info)
 {
+	struct mail_prepared *p = NULL;
+	struct mail_cfg cfg;
+	struct mail_box box;
+	int err;
+
+	*case_id = 0;
+	*message_row = 0;
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (!raw && len)
+		return EINVAL;
+	/* An unknown or inactive mailbox writes no files. */
+	err = mail_store_box(db, mailbox_id, &box);
+	if (err)
+		return err;
+	if (!box.active)
+		return ENOENT;
+	mail_cfg_get(db, &cfg);
+	err = mail_intake_prepare(&cfg, raw, len, now, &p);
+	if (err)
+		return err;
+	err = mail_intake_store(db, mailbox_id, p, now, seen, case_id, message_row, info);
+	mail_prepared_free(p, err != 0);
+	return err;
+}
+
+int mail_intake_store(struct db *db, int64_t mailbox_id, const struct mail_prepared *p, int64_t now,
+                      const struct mail_seen_key *seen, int64_t *case_id, int64_t *message_row,
+                      struct mail_intake_info *info)
+{
 	struct mail_intake_info dummy;
 	struct mail_cfg cfg;
-	struct mail_limits lim;
 	struct mail_box box;
-	struct mail_msg *m = NULL;
+	const struct mail_msg *m = p->m;
 	struct mail_row row = {0};
-	struct written files = {0};
-	unsigned char hash[16];
-	char digest[sizeof(hash) * 2 + 1], raw_rel[96] = "";
 	int64_t claimed = 0, thread = 0;
+	size_t len = p->len;
 	int err;
 
 	if (!info)
@@ -328,40 +408,33 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
 	memset(info, 0, sizeof(*info));
 	*case_id = 0;
 	*message_row = 0;
-	if (!raw && len)
-		return EINVAL;
 	err = mail_store_box(db, mailbox_id, &box);
 	if (err)
 		return err;
 	if (!box.active)
 		return ENOENT;
 	mail_cfg_get(db, &cfg);
-	lim = (struct mail_limits){cfg.max_bytes, cfg.max_attachment, cfg.max_parts};
-	err = mail_parse(raw ? raw : "", len, &lim, &m);
-	if (err)
-		return err;
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)raw, len, NULL, 0);
-	sodium_bin2hex(digest, sizeof(digest), hash, sizeof(hash));
 
 	err = db_begin(db);
 	if (err)
-		goto out_free;
+		return err;
 	if (seen && mail_store_seen_get(db, mailbox_id, seen, message_row, case_id) == 0) {
 		err = EEXIST;
 		goto out;
 	}
-	if (mail_store_dup_get(db, mailbox_id, m->message_id, len, digest, message_row, case_id) ==
-	    0) {
+	if (mail_store_dup_get(db, mailbox_id, m->message_id, len, p->digest, message_row,
+	                       case_id) == 0) {
 		/* The same message again (an import run twice, a server that lost its UIDs):
 		 * record the new key against the stored one, write nothing else. */
 		err = seen ? mail_store_seen_put(db, mailbox_id, seen, *message_row) : 0;
 		if (!err)
 			err = db_commit(db);
 		if (!err)
-			err = EEXIST;
-		else
-			db_rollback(db);
-		goto out_free;
+			return EEXIST;
+		db_rollback(db);
+		*case_id = 0;
+		*message_row = 0;
+		return err;
 	}
 
 	thread = thread_case(db, m, &claimed);
@@ -376,13 +449,6 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
 	info->parsed = m->parsed;
 	info->needs_review = claimed != 0;
 
-	if (cfg.files[0]) {
-		err = mail_file_write(cfg.files, now, ".eml", raw, len, raw_rel, sizeof(raw_rel));
-		if (!err)
-			err = remember(&files, raw_rel);
-		if (err)
-			goto out;
-	}
 	row.case_id = *case_id;
 	row.mailbox_id = mailbox_id;
 	row.direction = "in";
@@ -400,25 +466,17 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
 	row.auto_submitted = m->auto_submitted && !ieq(m->auto_submitted, "no");
 	row.needs_review = claimed != 0;
 	row.claimed_case_id = claimed;
-	row.raw_path = raw_rel[0] ? raw_rel : NULL;
-	row.digest = digest;
+	row.raw_path = p->raw_rel[0] ? p->raw_rel : NULL;
+	row.digest = p->digest;
 	row.size = (int64_t)len;
 	row.sent_at = m->date;
 	row.received_at = now;
 	row.created_at = now;
 	err = mail_store_message_add(db, &row, message_row);
 	for (size_t i = 0; !err && i < m->n_atts; i++) {
-		const struct mail_att *a = &m->atts[i];
-		char rel[96] = "";
+		const char *rel = p->att_rel && p->att_rel[i][0] ? p->att_rel[i] : NULL;
 
-		if (a->data && cfg.files[0]) {
-			err = mail_file_write(cfg.files, now, ".bin", a->data, a->size, rel,
-			                      sizeof(rel));
-			if (!err)
-				err = remember(&files, rel);
-		}
-		if (!err)
-			err = mail_store_attachment_add(db, *message_row, a, rel[0] ? rel : NULL);
+		err = mail_store_attachment_add(db, *message_row, &m->atts[i], rel);
 	}
 	if (!err && seen)
 		err = mail_store_seen_put(db, mailbox_id, seen, *message_row);
@@ -456,19 +514,18 @@ int mail_intake_ex(struct db *db, int64_t mailbox_id, const char *raw, size_t le
 	}
 	if (!err)
 		err = db_commit(db);
-	if (!err)
+	/* Stored on its own (an import): announced now. Inside the fetcher's group commit the
+	 * message is announced by mail_net.c once that batch is on disk. */
+	if (!err && db_tx_depth(db) == 0)
 		mail_stored_notify(*case_id, *message_row);
 out:
 	if (err) {
 		db_rollback(db);
-		forget(&files, cfg.files, true);
 		if (err != EEXIST) {
 			*case_id = 0;
 			*message_row = 0;
 		}
 	}
-out_free:
-	forget(&files, cfg.files, false);
 	if (!err)
 		log_debug("mail.intake",
 		          "mailbox=%lld case=%lld row=%lld threaded=%s parsed=%s "
@@ -476,6 +533,5 @@ out_free:
 		          (long long)mailbox_id, (long long)*case_id, (long long)*message_row,
 		          info->threaded ? "yes" : "no", m->parsed ? "yes" : "no",
 		          claimed ? "yes" : "no", m->n_atts, len);
-	mail_msg_free(m);
 	return err;
 }

@@ -18,7 +18,9 @@
 #include <re_tmr.h>
 
 #include "base/log.h"
+#include "mail/mail_int.h"
 #include "mail/mail_net_int.h"
+#include "store/batch.h"
 #include "store/db.h"
 
 /* The loop stores fetched mail for at most this long per turn (then lets the other
@@ -53,6 +55,19 @@ struct mail_net {
 	bool sending;               /* the sender has a message */
 	struct tmr send_tmr;        /* the outbox's tick */
 	enum crash_hook crash;      /* test hook */
+	struct mail_cfg mcfg;       /* the loop connection's mail settings at start, read by
+	                               the fetchers to prepare messages (not changed after) */
+	struct turn *turns;         /* stores waiting for their batch's fsync, oldest first */
+};
+
+/* What one turn stored in the group commit's batch, until its fsync is done. */
+struct turn {
+	struct turn *next;
+	struct mail_net *n;          /* NULL: mail_net_stop came first (nothing to do) */
+	struct mail_batch *finished; /* batches whose last message this turn stored */
+	struct mail_fetched **items; /* the messages this turn stored (result 0 or EEXIST) */
+	int64_t *mailbox;            /* … and their mailboxes */
+	size_t n_items;
 };
 
 /* One answer of the sender. */
@@ -67,10 +82,45 @@ void mail_batch_free(struct mail_batch *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		free(b->items[i].raw);
+		mail_prepared_free(b->items[i].prep, b->items[i].result != 0);
+	}
 	free(b->items);
 	free(b);
+}
+
+void mail_net_prepare(struct mail_net *n, struct mail_batch *b)
+{
+	int64_t now = (int64_t)time(NULL);
+	int err;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct mail_fetched *it = &b->items[i];
+
+		it->result =
+		        mail_intake_prepare_ex(&n->mcfg, it->raw, it->len, now, false, &it->prep);
+		if (it->result == 0)
+			it->result = EINPROGRESS;
+		else
+			log_warn("mail.prepare", "mailbox=%lld uid=%lld error=\"%s\"",
+			         (long long)b->mailbox_id, (long long)it->uid,
+			         strerror(it->result));
+		free(it->raw);
+		it->raw = NULL;
+	}
+	/* The batch's files on disk with one sync, before the loop may store a row naming
+	 * one of them. */
+	err = mail_files_sync(n->mcfg.files);
+	if (err) {
+		log_error("mail.prepare", "mailbox=%lld error=\"sync: %s\"",
+		          (long long)b->mailbox_id, strerror(err));
+		for (size_t i = 0; i < b->n; i++) {
+			mail_prepared_free(b->items[i].prep, true);
+			b->items[i].prep = NULL;
+			b->items[i].result = err;
+		}
+	}
 }
 
 unsigned mail_net_poll_s(const struct mail_net *n)
@@ -138,57 +188,172 @@ static void finish(struct mail_net *n, struct mail_batch *b)
 		mail_batch_free(b);
 }
 
-/* Store what is waiting, for at most STORE_BUDGET_MS, in one transaction of its own so
- * that its commit (and fsync) is known before any fetcher is told to move a message. */
+/* The single point where a fetched message is known stored and on disk: whatever else
+ * should happen to a new mail (the queue) starts here, on the loop. */
+static void message_stored(struct mail_net *n, int64_t mailbox_id, const struct mail_fetched *it)
+{
+	(void)n;
+	log_info("mail.intake", "mailbox=%lld uid=%lld case=%lld message=%lld",
+	         (long long)mailbox_id, (long long)it->uid, (long long)it->case_id,
+	         (long long)it->message_row);
+	mail_stored_notify(it->case_id, it->message_row); /* the queue takes it from here */
+}
+
+/* One message into the open transaction. */
+static void store_one(struct mail_net *n, struct mail_batch *b, struct mail_fetched *it,
+                      int64_t now)
+{
+	struct mail_seen_key key = {b->uidvalidity, it->uid};
+
+	if (n->crash == CRASH_BEFORE_STORE) {
+		log_warn("mail.test_crash", "when=before-store mailbox=%lld uid=%lld",
+		         (long long)b->mailbox_id, (long long)it->uid);
+		raise(SIGKILL);
+	}
+	if (!it->prep)
+		return; /* not prepared: its result says why */
+	it->result = mail_intake_store(n->db, b->mailbox_id, it->prep, now, &key, &it->case_id,
+	                               &it->message_row, NULL);
+	if (it->result == EEXIST)
+		log_info("mail.intake",
+		         "mailbox=%lld uidvalidity=%lld uid=%lld stored=before case=%lld",
+		         (long long)b->mailbox_id, (long long)b->uidvalidity, (long long)it->uid,
+		         (long long)it->case_id);
+	else if (it->result)
+		log_warn("mail.intake", "mailbox=%lld uidvalidity=%lld uid=%lld error=\"%s\"",
+		         (long long)b->mailbox_id, (long long)b->uidvalidity, (long long)it->uid,
+		         strerror(it->result));
+}
+
+static void turn_free(struct turn *t)
+{
+	free(t->items);
+	free(t->mailbox);
+	free(t);
+}
+
+/* The turn's writes are on disk (err 0) or not: results for the fetchers, the stored
+ * messages announced, the finished batches handed back. */
+static void turn_end(struct mail_net *n, struct turn *t, int err)
+{
+	struct mail_batch *finished = t->finished;
+
+	for (size_t i = 0; i < t->n_items; i++) {
+		struct mail_fetched *it = t->items[i];
+
+		if (err) {
+			/* Not (known) on disk: no message of it may be moved. The fetchers
+			 * hand them over again in their next round (then EEXIST if it was). */
+			if (it->result == 0 || it->result == EEXIST)
+				it->result = EIO;
+		} else if (it->result == 0) {
+			message_stored(n, t->mailbox[i], it);
+		}
+	}
+	if (err)
+		log_error("mail.store", "messages=%zu error=\"commit: %s\"", t->n_items,
+		          strerror(err));
+	if (n->crash == CRASH_AFTER_STORE && t->n_items > 0 && !err) {
+		log_warn("mail.test_crash", "when=after-store messages=%zu", t->n_items);
+		raise(SIGKILL);
+	}
+	t->finished = NULL;
+	while (finished) {
+		struct mail_batch *b = finished;
+		finished = b->next;
+		b->next = NULL;
+		finish(n, b);
+	}
+}
+
+static void turn_unlink(struct mail_net *n, struct turn *t)
+{
+	for (struct turn **pp = &n->turns; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			return;
+		}
+}
+
+static void batch_done_h(int err, bool committed, void *arg)
+{
+	struct turn *t = arg;
+	struct mail_net *n = t->n;
+
+	(void)committed;
+	if (n) {
+		turn_unlink(n, t);
+		turn_end(n, t, err);
+	}
+	turn_free(t);
+}
+
+static int turn_add(struct turn *t, int64_t mailbox_id, struct mail_fetched *it, size_t *cap)
+{
+	if (t->n_items == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct mail_fetched **v = realloc(t->items, nc * sizeof(*v));
+		int64_t *mb;
+
+		if (!v)
+			return ENOMEM;
+		t->items = v;
+		mb = realloc(t->mailbox, nc * sizeof(*mb));
+		if (!mb)
+			return ENOMEM;
+		t->mailbox = mb;
+		*cap = nc;
+	}
+	t->items[t->n_items] = it;
+	t->mailbox[t->n_items++] = mailbox_id;
+	return 0;
+}
+
+/* Store what is waiting, for at most STORE_BUDGET_MS, in the loop's group commit (or a
+ * transaction of its own without one). A fetcher hears of its batch only when the
+ * commit is on disk, so that nothing is moved on the server that the database might yet
+ * lose. */
 static void store_some(struct mail_net *n)
 {
-	struct mail_batch *finished = NULL, **fin_end = &finished;
 	int64_t now = (int64_t)time(NULL);
 	uint64_t start = tmr_jiffies();
-	size_t stored = 0;
+	struct turn *t;
+	struct mail_batch **fin_end;
+	size_t stored = 0, cap = 0;
+	bool grouped;
 	int err;
 
 	if (!n->todo)
 		return;
-	if (db_tx_depth(n->db) > 0) {
+	grouped = n->cfg.batch && db_batch_join(n->cfg.batch);
+	if (!grouped && db_tx_depth(n->db) > 0) {
 		tmr_start(&n->store_tmr, STORE_RETRY_MS, store_tmr_h, n);
 		return;
 	}
-	err = db_begin(n->db);
-	if (err) {
-		log_error("mail.store", "error=\"begin: %s\"", db_errmsg(n->db));
+	t = calloc(1, sizeof(*t));
+	if (!t) {
 		tmr_start(&n->store_tmr, 1000, store_tmr_h, n);
 		return;
+	}
+	t->n = n;
+	fin_end = &t->finished;
+	if (!grouped) {
+		err = db_begin(n->db);
+		if (err) {
+			log_error("mail.store", "error=\"begin: %s\"", db_errmsg(n->db));
+			turn_free(t);
+			tmr_start(&n->store_tmr, 1000, store_tmr_h, n);
+			return;
+		}
 	}
 	while (n->todo && (stored == 0 || tmr_jiffies() - start < STORE_BUDGET_MS)) {
 		struct mail_batch *b = n->todo;
 		struct mail_fetched *it = &b->items[b->stored];
-		struct mail_seen_key key = {b->uidvalidity, it->uid};
-		int64_t case_id = 0, row = 0;
 
-		if (n->crash == CRASH_BEFORE_STORE) {
-			log_warn("mail.test_crash", "when=before-store mailbox=%lld uid=%lld",
-			         (long long)b->mailbox_id, (long long)it->uid);
-			raise(SIGKILL);
-		}
-		it->result = mail_intake(n->db, b->mailbox_id, it->raw, it->len, now, &key,
-		                         &case_id, &row);
-		if (it->result == 0)
-			log_info("mail.intake",
-			         "mailbox=%lld uidvalidity=%lld uid=%lld case=%lld message=%lld "
-			         "bytes=%zu",
-			         (long long)b->mailbox_id, (long long)b->uidvalidity,
-			         (long long)it->uid, (long long)case_id, (long long)row, it->len);
-		else if (it->result == EEXIST)
-			log_info("mail.intake",
-			         "mailbox=%lld uidvalidity=%lld uid=%lld stored=before case=%lld",
-			         (long long)b->mailbox_id, (long long)b->uidvalidity,
-			         (long long)it->uid, (long long)case_id);
-		else
-			log_warn("mail.intake",
-			         "mailbox=%lld uidvalidity=%lld uid=%lld error=\"%s\"",
-			         (long long)b->mailbox_id, (long long)b->uidvalidity,
-			         (long long)it->uid, strerror(it->result));
+		store_one(n, b, it, now);
+		if ((it->result == 0 || it->result == EEXIST) &&
+		    turn_add(t, b->mailbox_id, it, &cap))
+			it->result = ENOMEM; /* not announced: not moved, fetched again */
 		stored++;
 		if (++b->stored == b->n) {
 			n->todo = b->next;
@@ -199,31 +364,30 @@ static void store_some(struct mail_net *n)
 			fin_end = &b->next;
 		}
 	}
-	err = db_commit(n->db);
-	if (err) {
-		/* Nothing of this round is on disk: no message of it may be moved. The
-		 * fetchers hand them over again in their next round. */
-		log_error("mail.store", "messages=%zu error=\"commit: %s\"", stored,
-		          db_errmsg(n->db));
-		db_rollback(n->db);
-		for (struct mail_batch *b = finished; b; b = b->next)
-			for (size_t i = 0; i < b->n; i++)
-				if (b->items[i].result == 0)
-					b->items[i].result = EIO;
-		if (n->todo)
-			for (size_t i = 0; i < n->todo->stored; i++)
-				if (n->todo->items[i].result == 0)
-					n->todo->items[i].result = EIO;
-	}
-	if (n->crash == CRASH_AFTER_STORE && stored > 0 && !err) {
-		log_warn("mail.test_crash", "when=after-store messages=%zu", stored);
-		raise(SIGKILL);
-	}
-	while (finished) {
-		struct mail_batch *b = finished;
-		finished = b->next;
-		b->next = NULL;
-		finish(n, b);
+	if (grouped) {
+		/* Announced once the batch's fsync is done (in order: batches end one by one). */
+		struct turn **pp = &n->turns;
+
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = t;
+		err = db_batch_wait(n->cfg.batch, batch_done_h, t);
+		if (err) {
+			/* No way to hear of the disk: none of them is moved now; the next round
+			 * finds them stored (EEXIST) and moves them then. */
+			turn_unlink(n, t);
+			db_batch_end(n->cfg.batch);
+			turn_end(n, t, EIO);
+			turn_free(t);
+		}
+	} else {
+		err = db_commit(n->db);
+		if (err) {
+			log_error("mail.store", "error=\"commit: %s\"", db_errmsg(n->db));
+			db_rollback(n->db);
+		}
+		turn_end(n, t, err);
+		turn_free(t);
 	}
 	if (n->todo)
 		tmr_start(&n->store_tmr, 0, store_tmr_h, n);
@@ -463,6 +627,7 @@ int mail_net_start(struct mail_net **np, struct db *db, const struct mail_net_co
 		return ENOMEM;
 	n->db = db;
 	n->cfg = *c;
+	mail_cfg_get(db, &n->mcfg);
 	n->todo_end = &n->todo;
 	n->inbox_end = &n->inbox;
 	n->efd = -1;
@@ -523,6 +688,19 @@ void mail_net_stop(struct mail_net *n)
 	free(n->retired);
 	if (n->sender)
 		mail_sender_stop(n->sender);
+	/* Stores still waiting for their fsync: the batch calls them later (at its stop),
+	 * when there is no one to tell. Every fetcher has ended, so their batches are ours. */
+	while (n->turns) {
+		struct turn *t = n->turns;
+		n->turns = t->next;
+		while (t->finished) {
+			struct mail_batch *b = t->finished;
+			t->finished = b->next;
+			mail_batch_free(b);
+		}
+		t->n = NULL;
+		t->next = NULL;
+	}
 	/* What the loop had not stored yet: every fetcher has given up on it. */
 	while (n->todo) {
 		struct mail_batch *b = n->todo;

@@ -22,6 +22,8 @@ struct db;
 struct mail_net;
 
 /* Settings of `lotsen serve` (borrowed: they must outlive mail_net_stop). */
+struct db_batch;
+
 struct mail_net_config {
 	const char *smtp_url;      /* smtp://host:port or smtps://…; NULL or "": no sending */
 	const char *smtp_user;     /* AUTH user; NULL or "": no AUTH */
@@ -32,6 +34,9 @@ struct mail_net_config {
 	const char *mail_ca_file;  /* the same for the IMAP servers of mailboxes whose
 	                              tls_verify is on (the default) */
 	unsigned poll_s;           /* seconds between polls where the server has no IDLE */
+	struct db_batch *batch;    /* the loop's group commit (borrowed): fetched mail is
+	                              stored in its transaction and a fetcher hears back once
+	                              the batch's fsync is done; NULL: a commit of its own */
 	/* Test hook, honoured only with LOTSEN_TEST_HOOKS=1 in the environment: the process
 	 * kills itself (SIGKILL) "before-store" or "after-store" of the first fetched message.
 	 * NULL or "": off. */

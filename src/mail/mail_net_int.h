@@ -12,6 +12,7 @@
 #include "mail/mail_net.h"
 
 struct db;
+struct mail_prepared;
 
 /* One mailbox's IMAP account, copied out of the database for its fetcher (owned). */
 struct mail_box_net {
@@ -47,9 +48,15 @@ int mail_tls_check(const unsigned char *der, size_t len, const char *host, const
 /* One fetched message. */
 struct mail_fetched {
 	int64_t uid;
-	char *raw;  /* the message as the server has it (owned) */
-	size_t len; /* bytes of raw */
-	int result; /* set by the loop: 0 stored, EEXIST stored before, else not stored */
+	char *raw;                  /* the message as the server has it (owned); freed once
+	                               prepared */
+	size_t len;                 /* bytes of raw */
+	struct mail_prepared *prep; /* parsed and its files written on the fetcher (owned);
+	                               NULL when that failed (result says why) */
+	int result;                 /* EINPROGRESS until the loop has stored it and the commit is on
+	                               disk; then 0 stored, EEXIST stored before, else not stored */
+	int64_t case_id;            /* set by the loop with result 0 or EEXIST */
+	int64_t message_row;        /* the same */
 };
 
 /* Messages of one mailbox handed to the loop at once. Owned by the fetcher until it is
@@ -65,7 +72,12 @@ struct mail_batch {
 	bool done;      /* the loop has stored them all, on disk */
 	bool abandoned; /* the fetcher stopped waiting: the loop frees it */
 };
+/* Frees the batch; the files of a message that was not stored (any result but 0) are
+ * removed. */
 void mail_batch_free(struct mail_batch *b);
+/* On a fetcher thread, after fetching: parse each message and write its files (the
+ * connection's mail settings as the loop had them at start). */
+void mail_net_prepare(struct mail_net *n, struct mail_batch *b);
 
 /* On a fetcher thread: hand `b` to the loop to be stored (0), or ECANCELED when `stop` is
  * set (b is still the caller's). After 0, the caller may fetch more meanwhile but must

@@ -119,6 +119,15 @@ static const struct migration mail_migrations[] = {
         {3, "mailboxes: tls_verify",
          "ALTER TABLE mailboxes ADD COLUMN tls_verify INTEGER NOT NULL DEFAULT 1"
          " CHECK (tls_verify IN (0,1));"},
+        /* A month's report goes to an agreement's recipients once: the sends made. */
+        {4, "monthly reports e-mailed per agreement and month",
+         "CREATE TABLE mail_report_sends ("
+         " agreement_id INTEGER NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,"
+         " month TEXT NOT NULL,"         /* YYYY-MM */
+         " recipients INTEGER NOT NULL," /* messages queued (0: no mailbox to send from) */
+         " created_at INTEGER NOT NULL,"
+         " PRIMARY KEY (agreement_id, month)"
+         ") STRICT;"},
 };
 
 int mail_migrate(struct db *db)

@@ -183,3 +183,127 @@ int mail_store_reminder_put(struct db *db, int64_t id, const char *day, int64_t 
 		return EIO;
 	return db_changes(db) == 1 ? 0 : EEXIST;
 }
+
+/* ======================================================================
+ * Monthly reports to the agreements' recipients
+ * ====================================================================== */
+
+void mail_store_report_agrs_free(struct mail_report_agr *list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		free(list[i].recipients);
+	free(list);
+}
+
+int mail_store_report_agrs(struct db *db, int64_t client_id, const char *month,
+                           struct mail_report_agr **list, size_t *n)
+{
+	char first[16], last[16];
+	struct mail_report_agr *v = NULL;
+	size_t cnt = 0, cap = 0;
+	struct stmt *s;
+	int err;
+
+	*list = NULL;
+	*n = 0;
+	/* "YYYY-MM-31" is after every day of the month in text order */
+	snprintf(first, sizeof(first), "%.7s-01", month);
+	snprintf(last, sizeof(last), "%.7s-31", month);
+	err = db_prepare(db, &s,
+	                 "SELECT a.id, (SELECT min(group_id) FROM agreement_groups g"
+	                 "  WHERE g.agreement_id = a.id), a.name, c.name, a.recipients"
+	                 " FROM agreements a JOIN clients c ON c.id = a.client_id"
+	                 " WHERE a.client_id = ?1 AND a.valid_from <= ?3"
+	                 " AND (a.valid_to IS NULL OR a.valid_to >= ?2)"
+	                 " AND a.recipients IS NOT NULL AND json_array_length(a.recipients) > 0"
+	                 " ORDER BY a.id",
+	                 true);
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, client_id);
+	stmt_bind_text(s, 2, first);
+	stmt_bind_text(s, 3, last);
+	while ((err = stmt_step(s)) == DB_ROW) {
+		struct mail_report_agr *a;
+
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			struct mail_report_agr *p = realloc(v, nc * sizeof(*p));
+
+			if (!p) {
+				err = ENOMEM;
+				break;
+			}
+			v = p;
+			cap = nc;
+		}
+		a = &v[cnt++];
+		memset(a, 0, sizeof(*a));
+		a->id = stmt_int(s, 0);
+		a->group_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
+		snprintf(a->name, sizeof(a->name), "%s", stmt_text(s, 2) ? stmt_text(s, 2) : "");
+		snprintf(a->client_name, sizeof(a->client_name), "%s",
+		         stmt_text(s, 3) ? stmt_text(s, 3) : "");
+		a->recipients = strdup(stmt_text(s, 4) ? stmt_text(s, 4) : "[]");
+		if (!a->recipients) {
+			err = ENOMEM;
+			break;
+		}
+	}
+	stmt_done(s);
+	if (err != DB_DONE) {
+		mail_store_report_agrs_free(v, cnt);
+		return err == DB_ROW ? EIO : err ? err : EIO;
+	}
+	*list = v;
+	*n = cnt;
+	return 0;
+}
+
+int mail_store_report_mark(struct db *db, int64_t id, const char *month, int recipients,
+                           int64_t now)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+	                     "INSERT INTO mail_report_sends(agreement_id, month, recipients,"
+	                     " created_at) VALUES (?,?,?,?)"
+	                     " ON CONFLICT (agreement_id, month) DO NOTHING",
+	                     true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, id);
+	stmt_bind_text(s, 2, month);
+	stmt_bind_int(s, 3, recipients);
+	stmt_bind_int(s, 4, now);
+	err = stmt_step(s);
+	if (err == DB_DONE)
+		err = db_changes(db) > 0 ? 0 : EEXIST;
+	else
+		err = err == DB_ROW ? EIO : err;
+	stmt_done(s);
+	return err;
+}
+
+int mail_store_report_notify(struct db *db, int64_t client_id, const char *recipients,
+                             const char *message, int64_t now)
+{
+	struct stmt *s;
+	int err =
+	        db_prepare(db, &s,
+	                   "INSERT INTO notifications(user_id, kind, case_id, message, created_at)"
+	                   " SELECT id, 'report_sent', NULL, ?3, ?4 FROM users WHERE active = 1"
+	                   " AND ((role = 'client_viewer' AND client_id = ?1)"
+	                   "  OR lower(email) IN (SELECT value FROM json_each(?2)))",
+	                   true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, client_id);
+	stmt_bind_text(s, 2, recipients);
+	stmt_bind_text(s, 3, message);
+	stmt_bind_int(s, 4, now);
+	err = stmt_step(s) == DB_DONE ? 0 : EIO;
+	stmt_done(s);
+	return err;
+}

@@ -381,8 +381,26 @@ int report_deliver_due(struct db *db, int64_t now, const char *municipality, int
 struct report_batch;
 int report_deliver_render(struct db *db, int64_t now, const char *municipality,
                           struct report_batch **out);
-/* ... then store it (a report stored meanwhile by another run is kept as it was). */
+/* ... then store it (a report stored meanwhile by another run is kept as it was). Each
+ * client's formats are stored in one transaction; when its PDF was stored by this call,
+ * the stored-report observer (below) runs in that same transaction, and its error undoes
+ * the client's reports (made again at the next run). */
 int report_deliver_store(struct db *db, const struct report_batch *b, int64_t now, int *made);
+
+/* One client's monthly report, just stored, as it is sent on (borrowed bytes). */
+struct report_stored_set {
+	const char *month; /* "YYYY-MM" */
+	int64_t client_id; /* the client (never 0: the center's own report is not sent) */
+	const char *pdf;   /* the PDF as stored */
+	size_t pdf_len;    /* bytes of pdf */
+	const char *csv;   /* the same report as CSV for Swedish Excel (not stored) */
+	size_t csv_len;    /* bytes of csv */
+};
+/* Called in the transaction that stored the report; 0 or an errno value. */
+typedef int report_stored_h(struct db *db, const struct report_stored_set *s, int64_t now);
+/* Who hears of a stored monthly report (the mail module e-mails it to the agreements'
+ * recipients); NULL: nobody. Set once at start-up, like cases_set_observer. */
+void report_set_stored_observer(report_stored_h *h);
 void report_batch_free(struct report_batch *b);
 /* Stored reports, newest first, without their bytes; a client viewer sees only its own
  * client's. `month` NULL for every month. */

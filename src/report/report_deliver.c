@@ -12,6 +12,14 @@
 
 static const char *const formats[] = {"json", "pdf", "xlsx"};
 
+/* Who hears of a client's stored monthly report (set once at start-up). */
+static report_stored_h *stored_observer;
+
+void report_set_stored_observer(report_stored_h *h)
+{
+	stored_observer = h;
+}
+
 void report_due_month(int64_t now, char out[16])
 {
 	struct local_time lt;
@@ -68,7 +76,7 @@ static int render(const struct report *rep, const char *format, const char *muni
 }
 
 static int store(struct db *db, const char *month, int64_t client, const char *format,
-                 const char *body, size_t n, int64_t now)
+                 const char *body, size_t n, int64_t now, bool *inserted)
 {
 	struct stmt *s;
 	int err =
@@ -85,8 +93,28 @@ static int store(struct db *db, const char *month, int64_t client, const char *f
 	stmt_bind_blob(s, 4, body, n);
 	stmt_bind_int(s, 5, now);
 	err = stmt_step(s);
+	*inserted = err == DB_DONE && db_changes(db) > 0;
 	stmt_done(s);
 	return err == DB_DONE ? 0 : err == DB_ROW ? EIO : err;
+}
+
+/* The report as CSV, for the e-mail only (not stored). */
+static int render_csv(const struct report *rep, char **body, size_t *n)
+{
+	FILE *f = open_memstream(body, n);
+	int err;
+
+	if (!f)
+		return ENOMEM;
+	err = report_monthly_csv(rep, f);
+	if (fclose(f) != 0 && !err)
+		err = EIO;
+	if (err) {
+		free(*body);
+		*body = NULL;
+		*n = 0;
+	}
+	return err;
 }
 
 /* One report made and waiting to be stored. */
@@ -166,6 +194,7 @@ int report_deliver_render(struct db *db, int64_t now, const char *municipality,
 	err = 0;
 	for (size_t c = 0; c < nclients && !err; c++) {
 		struct report *rep = NULL;
+		bool pdf_new = false;
 
 		for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]) && !err; f++) {
 			char *body = NULL;
@@ -181,6 +210,20 @@ int report_deliver_render(struct db *db, int64_t now, const char *municipality,
 				err = batch_add(b, month, clients[c], formats[f], body, n);
 			if (err)
 				free(body);
+			else
+				pdf_new |= strcmp(formats[f], "pdf") == 0;
+		}
+		/* A client's report that is sent on goes as PDF and CSV: the CSV is made here,
+		 * beside the others, and never stored. */
+		if (!err && pdf_new && clients[c] != 0 && stored_observer) {
+			char *body = NULL;
+			size_t n = 0;
+
+			err = render_csv(rep, &body, &n);
+			if (!err)
+				err = batch_add(b, month, clients[c], "csv", body, n);
+			if (err)
+				free(body);
 		}
 		report_free(rep);
 	}
@@ -192,22 +235,69 @@ int report_deliver_render(struct db *db, int64_t now, const char *municipality,
 	return 0;
 }
 
+/* One client's reports of the batch, items [from, to): stored in one transaction with
+ * what the observer does when the PDF was new. */
+static int store_client(struct db *db, const struct report_batch *b, size_t from, size_t to,
+                        int64_t now, int *made)
+{
+	const struct report_made *pdf = NULL, *csv = NULL;
+	int n = 0, err = db_begin(db);
+
+	if (err)
+		return err;
+	for (size_t i = from; i < to && !err; i++) {
+		const struct report_made *m = &b->items[i];
+		bool inserted = false;
+
+		if (strcmp(m->format, "csv") == 0) {
+			csv = m;
+			continue;
+		}
+		err = store(db, m->month, m->client, m->format, m->body, m->n, now, &inserted);
+		if (err)
+			break;
+		n++;
+		if (inserted && strcmp(m->format, "pdf") == 0)
+			pdf = m;
+	}
+	if (!err && pdf && pdf->client != 0 && stored_observer) {
+		struct report_stored_set set = {pdf->month, pdf->client,          pdf->body,
+		                                pdf->n,     csv ? csv->body : "", csv ? csv->n : 0};
+
+		err = stored_observer(db, &set, now);
+	}
+	if (!err)
+		err = db_commit(db);
+	if (err) {
+		db_rollback(db);
+		return err;
+	}
+	for (size_t i = from; i < to; i++) {
+		const struct report_made *m = &b->items[i];
+
+		if (strcmp(m->format, "csv") != 0)
+			log_info("report.stored", "month=%s client=%lld format=%s bytes=%zu",
+			         m->month, (long long)m->client, m->format, m->n);
+	}
+	if (made)
+		*made += n;
+	return 0;
+}
+
 int report_deliver_store(struct db *db, const struct report_batch *b, int64_t now, int *made)
 {
 	int err = 0;
 
 	if (made)
 		*made = 0;
-	for (size_t i = 0; b && i < b->n && !err; i++) {
-		const struct report_made *m = &b->items[i];
+	for (size_t i = 0; b && i < b->n && !err;) {
+		size_t j = i + 1;
 
-		err = store(db, m->month, m->client, m->format, m->body, m->n, now);
-		if (err)
-			break;
-		if (made)
-			(*made)++;
-		log_info("report.stored", "month=%s client=%lld format=%s bytes=%zu", m->month,
-		         (long long)m->client, m->format, m->n);
+		while (j < b->n && b->items[j].client == b->items[i].client &&
+		       strcmp(b->items[j].month, b->items[i].month) == 0)
+			j++;
+		err = store_client(db, b, i, j, now, made);
+		i = j;
 	}
 	return err;
 }

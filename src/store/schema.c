@@ -529,6 +529,8 @@ static const struct migration core_migrations[] = {
          " revoked_at INTEGER,"
          " revoked_by INTEGER REFERENCES users(id)"
          ") STRICT;"},
+        {15, "e-mail recipients of an agreement's monthly report",
+         "ALTER TABLE agreements ADD COLUMN recipients TEXT;"},
 };
 
 int schema_migrate(struct db *db)

@@ -19,6 +19,7 @@
 #include "core/demo.h"
 #include "kb/kb.h"
 #include "mail/mail.h"
+#include "mail/mail_int.h"
 #include "mail/mail_net.h"
 #include "mail/mail_net_int.h"
 #include "report/report.h"
@@ -185,6 +186,74 @@ static void test_outbox_list(void **state)
 	json_decref(rows);
 }
 
+static bool file_there(const char *files, const char *rel)
+{
+	char path[1300];
+
+	snprintf(path, sizeof(path), "%s/%s", files, rel);
+	return access(path, F_OK) == 0;
+}
+
+/* The fetcher's half (parse, files) and the loop's (rows) apart: the files are written
+ * before the store; a message stored before leaves its new files to be removed, and a
+ * batch freed with a message never stored removes that message's files. */
+static void test_prepare_then_store(void **state)
+{
+	static const char raw[] =
+	        "From: Medborgare <p@exempel.se>\r\nTo: kontaktcenter@lotsen.example\r\n"
+	        "Subject: Bilaga\r\nMessage-ID: <prep-1@exempel.se>\r\nMIME-Version: 1.0\r\n"
+	        "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+	        "--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSe bilagan.\r\n"
+	        "--m\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+	        "Content-Disposition: attachment; filename=\"a.pdf\"\r\n"
+	        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--m--\r\n";
+	struct mail_seen_key k = {9, 5};
+	struct mail_prepared *p = NULL, *again = NULL;
+	struct mail_batch *b;
+	struct mail_cfg cfg;
+	char raw_rel[96], att_rel[96];
+	int64_t case_id = 0, row = 0;
+
+	(void)state;
+	mail_cfg_get(db, &cfg);
+	assert_int_equal(mail_intake_prepare(&cfg, raw, sizeof(raw) - 1, NOW, &p), 0);
+	assert_int_equal(p->m->n_atts, 1);
+	assert_true(p->raw_rel[0] && file_there(cfg.files, p->raw_rel));
+	assert_true(p->att_rel[0][0] && file_there(cfg.files, p->att_rel[0]));
+	snprintf(raw_rel, sizeof(raw_rel), "%s", p->raw_rel);
+	snprintf(att_rel, sizeof(att_rel), "%s", p->att_rel[0]);
+	assert_int_equal(mail_intake_store(db, 1, p, NOW, &k, &case_id, &row, NULL), 0);
+	mail_prepared_free(p, false);
+	assert_true(file_there(cfg.files, raw_rel) && file_there(cfg.files, att_rel));
+	assert_int_equal(q1("SELECT count(*) FROM mail_attachments WHERE message_row = ?", row), 1);
+
+	/* fetched again (the move was lost): stored before, its new files go */
+	assert_int_equal(mail_intake_prepare(&cfg, raw, sizeof(raw) - 1, NOW, &again), 0);
+	snprintf(raw_rel, sizeof(raw_rel), "%s", again->raw_rel);
+	assert_int_equal(mail_intake_store(db, 1, again, NOW, &k, &case_id, &row, NULL), EEXIST);
+	mail_prepared_free(again, true);
+	assert_false(file_there(cfg.files, raw_rel));
+	assert_int_equal(
+	        q1("SELECT count(*) FROM mail_messages WHERE message_id = 'prep-1@exempel.se'"
+	           " AND ? > 0",
+	           1),
+	        1);
+
+	/* handed over but never stored (the server stopped first) */
+	b = calloc(1, sizeof(*b));
+	assert_non_null(b);
+	b->items = calloc(1, sizeof(*b->items));
+	assert_non_null(b->items);
+	b->n = 1;
+	assert_int_equal(mail_intake_prepare(&cfg, raw, sizeof(raw) - 1, NOW, &b->items[0].prep),
+	                 0);
+	b->items[0].result = EINPROGRESS;
+	snprintf(raw_rel, sizeof(raw_rel), "%s", b->items[0].prep->raw_rel);
+	assert_true(file_there(cfg.files, raw_rel));
+	mail_batch_free(b);
+	assert_false(file_there(cfg.files, raw_rel));
+}
+
 static void test_settings(void **state)
 {
 	struct config c;
@@ -216,6 +285,7 @@ int main(void)
 	        cmocka_unit_test(test_password_set),
 	        cmocka_unit_test(test_delete),
 	        cmocka_unit_test(test_outbox_list),
+	        cmocka_unit_test(test_prepare_then_store),
 	        cmocka_unit_test(test_settings),
 	};
 
