@@ -327,7 +327,8 @@ static void agent_list(struct agent *ag)
 
 static bool widened(const struct group *g, const struct call *c, int64_t now)
 {
-	return g->cfg.widen_after_ms == 0 || now - c->entered_ms >= g->cfg.widen_after_ms;
+	return c->urgent || g->cfg.widen_after_ms == 0 ||
+	       now - c->entered_ms >= g->cfg.widen_after_ms;
 }
 
 /* The first entry of the queue an agent may take: callbacks being dialled or
@@ -474,7 +475,7 @@ static void take_next(struct acd *a, int64_t now, struct agent *ag)
 			continue;
 		if (!best || m->group->cfg.priority > best->group->cfg.priority ||
 		    (m->group->cfg.priority == best->group->cfg.priority &&
-		     c->arrived_ms < best->arrived_ms))
+		     (c->urgent != best->urgent ? c->urgent : c->arrived_ms < best->arrived_ms)))
 			best = c;
 	}
 	if (best) {
@@ -526,9 +527,17 @@ static void enqueue(struct acd *a, int64_t now, struct call *c, struct group *g)
 	c->group = g;
 	c->state = CALL_QUEUED;
 	c->entered_ms = now;
-	dl_insert_after(g->queue.prev, &c->qnode);
+	if (c->urgent) {
+		/* Behind the urgent calls already waiting, ahead of every other. */
+		struct dnode *at = &g->queue;
+		while (at->next != &g->queue && CALL_OF(at->next)->urgent)
+			at = at->next;
+		dl_insert_after(at, &c->qnode);
+	} else {
+		dl_insert_after(g->queue.prev, &c->qnode);
+	}
 	g->n_calls++;
-	pos = g->n_calls + g->n_callbacks;
+	pos = c->urgent ? call_position(c) : g->n_calls + g->n_callbacks;
 	ewt = group_ewt(g, pos);
 	action(a, ACD_ACT_QUEUED, c, NULL, pos, ewt, NULL);
 	event(a, now, ACD_EV_CALL_QUEUED, c, NULL);
@@ -1099,6 +1108,8 @@ int acd_call_arrive(struct acd *a, int64_t now, const struct acd_call_in *in, ui
 	event_init(&e, now, ACD_EV_CALL_ARRIVED, c, NULL);
 	copy_str(e.text, in->entry, sizeof(e.text));
 	event_push(a, &e);
+	/* Urgent with an on-call number: forwarded there; without one it waits at the front. */
+	c->urgent = in->urgent;
 	if (in->urgent && g->cfg.urgent_number[0])
 		forward(a, now, c, g->cfg.urgent_number);
 	else

@@ -13,7 +13,9 @@
  *  - a call for a closed group (weekly hours, holidays, date exceptions, a
  *    scheduled closure) goes to the group's overflow group if that is open,
  *    following at most ACD_MAX_HOPS groups, else it gets ACD_ACT_CLOSED;
- *  - an urgent call (IVR option) is forwarded to the group's urgent number;
+ *  - an urgent call (IVR option) is forwarded to the group's urgent number; without
+ *    one it waits ahead of every non-urgent call (behind earlier urgent ones) and any
+ *    skill level may take it at once;
  *  - a full queue (max_queue) or a wait beyond max_wait_ms overflows the same way
  *    (or to overflow_number when there is no overflow group);
  *  - a waiting call goes to the longest-idle ready agent among the best skill

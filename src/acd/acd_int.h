@@ -157,6 +157,7 @@ struct call {
 	struct agent *agent; /* offered/talking agent, or reserved for a callback dial */
 	enum call_state state;
 	uint8_t channel;              /* ACD_CHANNEL_VOICE or ACD_CHANNEL_EMAIL */
+	bool urgent;                  /* queued ahead of the non-urgent, any level may take it */
 	uint64_t ref;                 /* e-mail: the host's item id */
 	int64_t due_ms;               /* e-mail: answer due */
 	uint32_t released_by;         /* e-mail: not offered again to this agent */

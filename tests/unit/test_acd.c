@@ -753,6 +753,40 @@ static void test_urgent_forward(void **state)
 	fx_free(f);
 }
 
+/* Without an on-call number an urgent caller waits ahead of the others (behind earlier
+ * urgent ones) and a level-2 agent may take them before the group widens. */
+static void test_urgent_waits_first(void **state)
+{
+	struct fx *f = fx_new();
+	struct acd_group_cfg g = cfg(1);
+	uint64_t c1, c2, u1, u2;
+
+	(void)state;
+	g.widen_after_ms = 60000;
+	set_group(f, &g);
+	c1 = arrive(f, T0, 1);
+	c2 = arrive(f, T0 + 1000, 1);
+	u1 = arrive_as(f, T0 + 2000, 1, "0701112233", true);
+	u2 = arrive_as(f, T0 + 3000, 1, "0702223344", true);
+	assert_int_equal(position(f, u1), 1);
+	assert_int_equal(position(f, u2), 2);
+	assert_int_equal(position(f, c1), 3);
+	assert_int_equal(position(f, c2), 4);
+	assert_int_equal(find_act(f, ACD_ACT_QUEUED, u2, 0)->position, 2);
+	/* A level-2 agent before the widening: the urgent callers, in their order. */
+	agent1(f, T0 + 4000, 7, 1, 2);
+	assert_int_equal(offered_to(f, u1), 7);
+	assert_int_equal(acd_call_answer(f->a, T0 + 4100, u1), 0);
+	assert_int_equal(acd_call_hangup(f->a, T0 + 4200, u1), 0);
+	assert_int_equal(offered_to(f, u2), 7);
+	assert_int_equal(acd_call_answer(f->a, T0 + 4300, u2), 0);
+	assert_int_equal(acd_call_hangup(f->a, T0 + 4400, u2), 0);
+	/* The ordinary callers still wait for the widening. */
+	assert_int_equal(offered_to(f, c1), 0);
+	assert_int_equal(position(f, c1), 1);
+	fx_free(f);
+}
+
 /* ---- callbacks -------------------------------------------------------------- */
 
 static struct acd_group_cfg callback_cfg(uint32_t id)
@@ -1465,6 +1499,7 @@ int main(void)
 	        cmocka_unit_test(test_scheduled_closure),
 	        cmocka_unit_test(test_hours_dst_and_holiday),
 	        cmocka_unit_test(test_urgent_forward),
+	        cmocka_unit_test(test_urgent_waits_first),
 	        cmocka_unit_test(test_callback_keeps_place),
 	        cmocka_unit_test(test_callbacks_never_exceed_ready_agents),
 	        cmocka_unit_test(test_callback_retry_and_failure),
