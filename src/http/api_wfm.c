@@ -928,6 +928,26 @@ static int summary_get(struct req *r)
 		acd_host_store_rollups(r->app->acd, now_ms);
 		n = acd_host_groups(r->app->acd, ids, 512);
 	}
+	if (r->who.display_id) {
+		/* A wall screen sees the groups it was issued for, no others. */
+		int64_t shown[64];
+		size_t nshown = 0, kept = 0;
+		bool all = false;
+
+		err = auth_display_groups(r->app->db, r->who.display_id, shown, 64, &nshown, &all);
+		if (err) {
+			json_decref(list);
+			return resp_store_error(r, err, "summary");
+		}
+		for (size_t k = 0; k < n && !all; k++)
+			for (size_t i = 0; i < nshown; i++)
+				if (shown[i] == (int64_t)ids[k]) {
+					ids[kept++] = ids[k];
+					break;
+				}
+		if (!all)
+			n = kept;
+	}
 	bd = malloc(sizeof(*bd));
 	if (!bd || !list) {
 		free(bd);

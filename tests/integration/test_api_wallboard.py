@@ -51,6 +51,12 @@ class WallboardApiTest(ServerTest):
         self.assertEqual(r.status, 200, r)
         self.assertEqual([g["group_id"] for g in r.json["groups"]], [1, 2])
         self.assertEqual(r.json["display"], {"id": d["id"], "name": "Väggen i Kontaktcenter"})
+        # … and its planning figures only for those groups too, while staff see every group
+        r = self.display(tok, path="/api/v1/wfm/summary")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(sorted(g["group_id"] for g in r.json["groups"]), [1, 2])
+        staff = self.api("GET", "/api/v1/wfm/summary")
+        self.assertGreater(len(staff.json["groups"]), 2)
         names = [x[0] for x in self.srv.sql("SELECT display_name FROM users")]
         for n in names:
             self.assertNotIn(n, r.body)

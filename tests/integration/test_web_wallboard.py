@@ -124,9 +124,11 @@ class WebWallboardTest(ServerTest):
             self.assertEqual(c["role"], "img")
             self.assertEqual(c["labelledby"], f"{c['id']}-title {c['id']}-desc")
             self.assertTrue(c["title"])
-        # the figures as text, per interval (two calls offered to group 2 today)
+        # the figures as text, per interval: the caller who waited past the targets is
+        # offered; the second caller counts only if the screenshots took longer than the
+        # short-abandon limit before the hang-up (a fast machine makes it a short abandon)
         offered = [int(x) for x in re.findall(r"Erbjudna (\d+), Besvarade \d+", r["charts"][0]["desc"])]
-        self.assertEqual(sum(offered), 2, r["charts"][0]["desc"])
+        self.assertIn(sum(offered), (1, 2), r["charts"][0]["desc"])
         self.assertRegex(r["charts"][1]["desc"], r"^\d\d:\d\d: Svar inom 60 s (\d+\u00a0%|–)")
         self.assertGreaterEqual(len(r["intervalTable"]), 1)
 

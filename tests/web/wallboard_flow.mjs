@@ -27,6 +27,7 @@ async function flow(browser) {
 	await admin.check('#d-g-2');
 	await admin.click('#d-issue');
 	await admin.waitForSelector('#d-url', LONG);
+	await admin.waitForSelector('#display-table tbody tr', LONG); // the list is redrawn after the address shows
 	const url = await admin.inputValue('#d-url');
 	result.loginUrlShape = url.replace(/#token=[A-Za-z0-9_-]{43}$/, '#token=…').replace(base, 'BASE');
 	result.listed = await admin.$$eval('#display-table tbody tr', (rs) => rs.map((r) => r.textContent));
