@@ -121,8 +121,13 @@ int acd_mail_store_answer_days(struct db *db, int64_t group)
 	struct stmt *s;
 	int days = 1;
 
-	if (db_prepare(db, &s, "SELECT answer_working_days FROM acd_mail_groups WHERE group_id = ?",
-	               true))
+	/* The group's setting (groups.email_answer_days, set through the groups API), else
+	 * this module's own row, else one working day. */
+	if (db_prepare(
+	            db, &s,
+	            "SELECT COALESCE(g.email_answer_days, m.answer_working_days, 1) FROM groups g"
+	            " LEFT JOIN acd_mail_groups m ON m.group_id = g.id WHERE g.id = ?",
+	            true))
 		return days;
 	stmt_bind_int(s, 1, group);
 	if (stmt_step(s) == DB_ROW)

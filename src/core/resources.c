@@ -744,6 +744,7 @@ static const struct field group_fields[] = {
         {"max_queue", FT_INT, 0, NULL, NULL, 1, 10000, NULL},
         {"widen_after_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
         {"language_widen_s", FT_INT, 0, NULL, NULL, 1, 3600, NULL},
+        {"email_answer_days", FT_INT, 0, NULL, NULL, 0, 20, NULL},
         {"offer_timeout_s", FT_INT, 0, NULL, NULL, 5, 120, NULL},
         {"callback_retry_s", FT_INT, 0, NULL, NULL, 30, 3600, NULL},
         {"callback_attempts", FT_INT, 0, NULL, NULL, 1, 10, NULL},

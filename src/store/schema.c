@@ -503,10 +503,12 @@ static const struct migration core_migrations[] = {
          * is kept; revoked_at ends it; groups (a JSON array of ids, NULL: every group) are
          * the tiles it shows. */
         {14,
-         "targets of response groups; wallboard displays; how long a call asking for a"
-         " language waits for an agent who speaks it",
+         "targets of response groups; wallboard displays; a group's language wait and"
+         " e-mail answer target",
          "ALTER TABLE groups ADD COLUMN language_widen_s INTEGER CHECK (language_widen_s IS NULL"
          " OR language_widen_s >= 0);"
+         "ALTER TABLE groups ADD COLUMN email_answer_days INTEGER CHECK (email_answer_days IS NULL"
+         " OR email_answer_days BETWEEN 0 AND 20);"
          "ALTER TABLE groups ADD COLUMN target_sl_pct INTEGER CHECK (target_sl_pct IS NULL OR"
          " target_sl_pct BETWEEN 1 AND 100);"
          "ALTER TABLE groups ADD COLUMN target_sl_s INTEGER CHECK (target_sl_s IS NULL OR"

@@ -285,6 +285,20 @@ class MailQueueTest(unittest.TestCase):
         # nothing above changed the item
         self.assertEqual(self.api("GET", f"/api/v1/mail/items/{item}").json["state"], "waiting")
 
+    def test_3b_group_answer_target_is_a_group_setting(self):
+        r = self.api("PATCH", f"/api/v1/groups/{FORSKOLA}", {"email_answer_days": 21})
+        self.assertProblem(r, 422)
+        self.assertEqual(r.json["errors"][0]["field"], "email_answer_days")
+        r = self.api("PATCH", f"/api/v1/groups/{FORSKOLA}", {"email_answer_days": "2"})
+        self.assertProblem(r, 422)
+        r = self.api("PATCH", f"/api/v1/groups/{FORSKOLA}", {"email_answer_days": 2})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.api("GET", f"/api/v1/groups/{FORSKOLA}").json["email_answer_days"], 2)
+        self.assertProblem(self.api("PATCH", f"/api/v1/groups/{FORSKOLA}", {"email_answer_days": 3},
+                                    user="lead.forskola"), 403)
+        r = self.api("PATCH", f"/api/v1/groups/{FORSKOLA}", {"email_answer_days": None})
+        self.assertEqual(r.status, 200, r)
+
     def test_4_restart_rebuilds_the_waiting_list(self):
         before = [i["item_id"] for i in self.queue()]
         self.assertEqual(len(before), 2)
