@@ -11,15 +11,19 @@
 #include "acdhost/acd_store.h"
 #include "core/demo.h"
 #include "kb/kb.h"
+#include "mail/mail.h"
 #include "report/report.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "sso/sso.h"
 #include "tel/tel_store.h"
+#include "wfm/wfm_store.h"
 
 /* 2026-11-23 10:00 UTC, a Monday: the harnesses never read the clock. */
 #define FUZZ_NOW 1795428000
 
-/* Opened once per process and kept: libFuzzer runs the harness millions of times. */
+/* Opened once per process and kept: libFuzzer runs the harness millions of times. Every
+ * module's migrations, as `lotsen serve` runs them (the queue's start reads mail tables). */
 static struct db *fuzz_db(bool demo)
 {
 	static struct db *db;
@@ -29,6 +33,7 @@ static struct db *fuzz_db(bool demo)
 		return db;
 	if (db_open(&db, ":memory:", NULL) || schema_migrate(db) || kb_migrate(db) ||
 	    acd_store_migrate(db) || tel_store_migrate(db) || report_store_migrate(db) ||
+	    wfm_store_migrate(db) || mail_migrate(db) || sso_store_migrate(db) ||
 	    (demo && demo_load_if_empty(db, FUZZ_NOW, &loaded))) {
 		fprintf(stderr, "fuzz: the in-memory database did not open\n");
 		abort();
