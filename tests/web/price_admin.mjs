@@ -24,6 +24,8 @@ async function flow(browser) {
 	await page.keyboard.press('Enter');
 	await page.waitForFunction(() => document.getElementById('pc-status').textContent !== '');
 	result.created = await page.textContent('#pc-status');
+	// the list is redrawn after the status shows
+	await page.waitForFunction(() => [...document.querySelectorAll('#pc-list tbody th')].some((e) => e.textContent.includes('Mycket komplex')), null, { timeout: 30000 }).catch(() => {});
 	result.rows = await page.$$eval('#pc-list tbody th', (x) => x.map((e) => e.textContent));
 
 	// the same name again: refused at the name field, which gets the focus
@@ -42,6 +44,7 @@ async function flow(browser) {
 	// retire it
 	await page.click('#pc-list button[aria-label="Avveckla Mycket komplex"]');
 	await page.waitForFunction(() => /avvecklad/.test(document.getElementById('pc-status').textContent));
+	await page.waitForFunction(() => [...document.querySelectorAll('#pc-list tbody tr')].some((r) => r.textContent.includes('Avvecklad')), null, { timeout: 30000 }).catch(() => {});
 	result.retired = await page.$$eval('#pc-list tbody tr', (rows) => rows.map((r) => r.textContent));
 	result.axeAfter = await axeViolations(page);
 	await ctx.close();

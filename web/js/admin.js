@@ -356,7 +356,7 @@ function refsChecks(f, value) {
 function pricesTable(f, value) {
 	const priceRow = (group, key, sv, en, cur) => {
 		const v = cur && cur[key] !== undefined && cur[key] !== null ? String(cur[key]).replace('.', ',') : '';
-		const input = el('input', { id: `p-${group}-${key}`, 'data-group': group, 'data-key': key, inputmode: 'decimal', size: 8,
+		const input = el('input', { id: group === 'channel' ? `p-${key}` : `p-${group}-${key}`, 'data-group': group, 'data-key': key, inputmode: 'decimal', size: 8,
 			'aria-label': `${sv}, kr per ärende`, 'data-en-label': `${en}, SEK per case`, 'aria-describedby': 'err-prices' });
 		input.value = v;
 		return el('tr', {}, el('th', { scope: 'row', 'data-en': en, text: sv }), el('td', {}, input));
