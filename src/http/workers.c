@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <re_types.h>
@@ -21,6 +22,9 @@
 
 #define WORKERS_MAX 8
 #define WORKER_NICE 19 /* the lowest priority */
+/* The done handlers of one wake-up stop after this much of the loop's time; the rest run
+ * on the next wake-up, after the calls' and other requests' events that came meanwhile. */
+#define DONE_BUDGET_NS 2000000
 
 struct job {
 	struct job *next;
@@ -47,6 +51,8 @@ struct workers {
 	struct job *todo;               /* waiting for a worker, oldest first */
 	struct job **todo_end;          /* where the next job is linked */
 	struct job *finished;           /* worked, waiting for their done on the loop */
+	struct job *ready;              /* loop's own: taken from finished, oldest first */
+	struct job **ready_end;         /* where the next ready job is linked */
 	unsigned queued;                /* jobs submitted whose done has not run */
 	bool stop;                      /* workers_free: the threads end once todo is empty */
 	int efd;                        /* eventfd: jobs were finished */
@@ -92,10 +98,20 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* On the loop: the finished jobs' done handlers, oldest first. */
-static void run_finished(struct workers *w)
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* On the loop: the finished jobs' done handlers, oldest first, for at most budget_ns of
+ * the loop's time (0: all of them). What is left waits for the wake-up this asks for. */
+static void run_finished(struct workers *w, uint64_t budget_ns)
 {
 	struct job *list, *rev = NULL;
+	uint64_t start = budget_ns ? now_ns() : 0;
 
 	pthread_mutex_lock(&w->mu);
 	list = w->finished;
@@ -107,12 +123,28 @@ static void run_finished(struct workers *w)
 		j->next = rev;
 		rev = j;
 	}
-	while (rev) {
-		struct job *j = rev;
-		rev = j->next;
+	if (rev) {
+		*w->ready_end = rev;
+		while (*w->ready_end)
+			w->ready_end = &(*w->ready_end)->next;
+	}
+	while (w->ready) {
+		struct job *j = w->ready;
+
+		w->ready = j->next;
+		if (!w->ready)
+			w->ready_end = &w->ready;
 		w->queued--;
 		j->done(j->arg);
 		free(j);
+		if (budget_ns && w->ready && now_ns() - start >= budget_ns) {
+			uint64_t one = 1;
+
+			if (write(w->efd, &one, sizeof(one)) < 0) {
+				/* the counter cannot overflow at our rates */
+			}
+			break;
+		}
 	}
 }
 
@@ -127,7 +159,7 @@ static void efd_h(int flags, void *arg)
 	}
 	if (w->before)
 		w->before(w->hook_arg);
-	run_finished(w);
+	run_finished(w, DONE_BUDGET_NS);
 	if (w->after)
 		w->after(w->hook_arg);
 }
@@ -157,6 +189,7 @@ int workers_alloc_ctx(struct workers **wp, unsigned n, void *const *ctx)
 	if (!w)
 		return ENOMEM;
 	w->todo_end = &w->todo;
+	w->ready_end = &w->ready;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0) {
 		err = errno;
@@ -229,7 +262,7 @@ void workers_free(struct workers *w)
 	pthread_mutex_unlock(&w->mu);
 	for (unsigned i = 0; i < w->n; i++)
 		pthread_join(w->threads[i], NULL);
-	run_finished(w);
+	run_finished(w, 0);
 	fd_close(w->efd);
 	close(w->efd);
 	pthread_cond_destroy(&w->cv);
