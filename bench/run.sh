@@ -310,14 +310,16 @@ bench_sip_rate() {
 	DUR=${SIP_RATE_S:-60}
 	RHOLD=${SIP_RATE_HOLD_MS:-1000}
 	M=$((RATE * DUR))
-	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -r $RATE -m $M -d $RHOLD -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
+	# SIP_TRANSPORT: sipp's -t (u1: UDP, the default; t1: one TCP connection)
+	ST=${SIP_TRANSPORT:-u1}
+	say "\$ sipp -sf bench/sip/caller_hold.xml -s 0850836000 -t $ST -r $RATE -m $M -d $RHOLD -mp MEDIA_PORT 127.0.0.1:SIP_PORT"
 	C0=$(cpu_ticks "$PID")
 	Q0=$(runq_ns "$PID")
 	T0=$(date +%s%N)
 	(
 		cd "$TMP"
 		rc=0
-		sipp -sf "$SCEN" -s 0850836000 -i 127.0.0.1 -p "$(free_port)" -mp 40100 -r "$RATE" \
+		sipp -sf "$SCEN" -s 0850836000 -t "$ST" -i 127.0.0.1 -p "$(free_port)" -mp 40100 -r "$RATE" \
 			-m "$M" -d "$RHOLD" -nostdin -trace_stat -stf rate.csv -fd 1 -trace_err \
 			-error_file rate_err.log "127.0.0.1:$SP" >/dev/null 2>&1 || rc=$?
 		echo $rc >rate.rc
@@ -347,14 +349,15 @@ bench_sip_peer() {
 	RHOLD=${SIP_RATE_HOLD_MS:-1000}
 	M=$((RATE * DUR))
 	UP=$(free_port)
-	say "\$ sipp -sn uas -p UAS_PORT & sipp -sn uac -r $RATE -m $M -d $RHOLD 127.0.0.1:UAS_PORT"
-	(cd "$TMP" && exec sipp -sn uas -i 127.0.0.1 -p "$UP" -nostdin >/dev/null 2>&1) &
+	ST=${SIP_TRANSPORT:-u1}
+	say "\$ sipp -sn uas -t $ST -p UAS_PORT & sipp -sn uac -t $ST -r $RATE -m $M -d $RHOLD 127.0.0.1:UAS_PORT"
+	(cd "$TMP" && exec sipp -sn uas -t "$ST" -i 127.0.0.1 -p "$UP" -nostdin >/dev/null 2>&1) &
 	UASPID=$!
 	sleep 0.5
 	(
 		cd "$TMP"
 		rc=0
-		sipp -sn uac -i 127.0.0.1 -p "$(free_port)" -r "$RATE" -m "$M" -d "$RHOLD" -nostdin \
+		sipp -sn uac -t "$ST" -i 127.0.0.1 -p "$(free_port)" -r "$RATE" -m "$M" -d "$RHOLD" -nostdin \
 			-trace_stat -stf peer.csv -fd 1 "127.0.0.1:$UP" >/dev/null 2>&1 || rc=$?
 		echo $rc >peer.rc
 	)

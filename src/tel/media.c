@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/timerfd.h>
@@ -98,6 +99,42 @@ static void clock_destructor(void *arg)
 		(void)close(c->fd);
 	}
 	list_clear(&c->legs); /* empty: every leg holds a reference */
+}
+
+/* Comfort noise, encoded once: a leg in the tone's silence (most of its wait) copies its
+ * frames from here, starting where its own seed says, instead of encoding 160 samples. */
+#define NOISE_LEN 8000                  /* one second */
+static uint8_t noise_enc[2][NOISE_LEN]; /* [0] µ-law, [1] A-law */
+static pthread_once_t noise_once = PTHREAD_ONCE_INIT;
+
+static void noise_init(void)
+{
+	uint32_t seed = 0x4c6f7473u;
+
+	for (size_t i = 0; i < NOISE_LEN; i++) {
+		int16_t s;
+
+		seed = seed * 1103515245u + 12345u;
+		s = (int16_t)((int)((seed >> 16) % (2 * NOISE_AMPL + 1)) - NOISE_AMPL);
+		noise_enc[0][i] = g711_ulaw_encode(s);
+		noise_enc[1][i] = g711_alaw_encode(s);
+	}
+}
+
+static void noise_frame(struct media *m, uint8_t *enc)
+{
+	const uint8_t *src = noise_enc[m->alaw ? 1 : 0];
+	size_t at = m->seed % NOISE_LEN, n = FRAME_SAMPLES;
+
+	if (at + n > NOISE_LEN) {
+		size_t first = NOISE_LEN - at;
+
+		memcpy(enc, src + at, first);
+		memcpy(enc + first, src, n - first);
+	} else {
+		memcpy(enc, src + at, n);
+	}
+	m->seed = (uint32_t)((at + n) % NOISE_LEN);
 }
 
 static void clock_fd_h(int flags, void *arg);
@@ -237,6 +274,7 @@ int media_alloc(struct media **mp, const struct sa *ip, struct media_clock *cloc
 	m->pt = m->te_pt = -1;
 	m->marker = true;
 	m->seed = (uint32_t)rand_u32();
+	(void)pthread_once(&noise_once, noise_init);
 	m->ts = rand_u32();
 	err = telev_alloc(&m->telev, TELEV_PTIME);
 	if (err)
@@ -353,18 +391,21 @@ static bool frame_send(struct media *m, media_done_h **donehp, void **argp)
 	bool on = m->frame % TONE_CYCLE < TONE_ON;
 
 	*donehp = NULL;
-	for (int i = 0; i < FRAME_SAMPLES; i++) {
-		int16_t s;
-		if (m->cur < m->nplay) {
-			const struct prompt *p = m->play[m->cur];
-			s = m->off < p->n ? p->s[m->off++] : noise(m);
-		} else if (m->beep > 0 || (m->tone_on && on)) {
-			s = tone_sample(m);
-		} else {
-			s = noise(m);
+	if (!playing && !(m->tone_on && on))
+		noise_frame(m, enc);
+	else
+		for (int i = 0; i < FRAME_SAMPLES; i++) {
+			int16_t s;
+			if (m->cur < m->nplay) {
+				const struct prompt *p = m->play[m->cur];
+				s = m->off < p->n ? p->s[m->off++] : noise(m);
+			} else if (m->beep > 0 || (m->tone_on && on)) {
+				s = tone_sample(m);
+			} else {
+				s = noise(m);
+			}
+			enc[i] = m->alaw ? g711_alaw_encode(s) : g711_ulaw_encode(s);
 		}
-		enc[i] = m->alaw ? g711_alaw_encode(s) : g711_ulaw_encode(s);
-	}
 	mb = mbuf_alloc(RTP_HEADER_SIZE + FRAME_SAMPLES);
 	if (mb) {
 		mb->pos = mb->end = RTP_HEADER_SIZE;
