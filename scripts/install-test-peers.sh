@@ -8,12 +8,14 @@
 # configuration in a temp directory; the system-wide services are never started; prometheus
 # for `promtool check metrics` on GET /metrics: only promtool is used, the service is neither
 # needed nor started, node-exporter is left out by --no-install-recommends;
-# @seriousme/openapi-schema-validator from npm validates GET /api/v1/openapi.json).
+# @seriousme/openapi-schema-validator from npm validates GET /api/v1/openapi.json; kamailio
+# as the SIP front of several nodes in test_sip_front.py and bench/front.py, run in the
+# foreground from a temp directory, the system service never started).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl
-dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus"
+dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus kamailio"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
@@ -31,7 +33,7 @@ if [ -n "$missing" ]; then
 		--no-install-recommends $missing
 	# The packages start the system's Dovecot and Postfix where there is an init system; the
 	# tests need neither, so the ones installed just now are stopped and left disabled.
-	for svc in dovecot postfix; do
+	for svc in dovecot postfix kamailio; do
 		case "$missing" in *" $svc"*|*" $svc-core"*)
 			if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 				$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
