@@ -318,24 +318,6 @@ static const struct schema_doc schema_docs[] = {
          ",\"role\":{\"$ref\":\"#/components/schemas/Role\"},\"client_id\":"
          NULLABLE("integer") ",\"unit_id\":" NULLABLE("integer") ",\"groups\":{\"type\":"
          "\"array\"}}}"},
-        {"Case",
-         "{\"type\":\"object\",\"required\":[\"id\",\"channel\",\"status\",\"outcome\"],"
-         "\"description\":\"A case (ärende); the ETag header carries its version\","
-         "\"properties\":{\"id\":{\"type\":\"integer\",\"readOnly\":true},"
-         "\"channel\":{\"enum\":[\"phone\",\"email\",\"letter\",\"fax\",\"visit\",\"web\","
-         "\"social\"]},\"group_id\":" INT ",\"group\":" STR ",\"client_id\":"
-         NULLABLE("integer") ",\"client\":" NULLABLE("string") ",\"category_id\":"
-         NULLABLE("integer") ",\"category\":" NULLABLE("string") ",\"category_kind\":"
-         NULLABLE("string") ",\"outcome\":{\"enum\":[\"resolved\",\"guided\",\"handed_"
-         "over\"," "\"forwarded_urgent\"]}," "\"handled\":" BOOL ",\"summary\":" STR
-         ",\"citizen_id\":" NULLABLE("integer") ",\"citizen\":{\"$ref\":\"#/components/"
-         "schemas/" "Citizen\"}," "\"received_at\":" TIME ",\"created_at\":" TIME
-         ",\"updated_at\":" TIME ",\"agent_id\":" NULLABLE("integer") ",\"confidential\":" BOOL
-         ",\"threat\":" BOOL ",\"call_id\":" NULLABLE("integer") ",\"sta" "tus\":" "{" "\"$"
-         "ref\":" "\"#/" "compon" "ents/" "schema" "s/" "CaseSt" "atus\"" "}" ",\"sta" "tus_"
-         "change" "d_" "at\"" ":" NTIME ",\"sta" "tus_" "change" "d_" "by\"" ":"
-         NULLABLE("integer") "," "\"closed_at\":" NTIME "," "\"closed_by\":"
-         NULLABLE("integer") "}}"},
         {"CaseStatus",
          "{\"enum\":[\"open\",\"waiting_for_department\",\"waiting_for_"
          "citizen\",\"closed\"]}"},
@@ -412,11 +394,6 @@ static const struct schema_doc schema_docs[] = {
          "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
          "\"type\":\"array\"}," "\"kinds\":{\"type\":\"array\",\"items\":" STR "}}},\"today\":"
          STR ",\"at\":" TIME "}}"},
-        {"Feedback",
-         "{\"type\":\"object\",\"description\":\"Tyck till: a complaint, praise, idea or "
-         "fault " "report from a citizen\",\"required\":[\"kind\"],\"properties\":{\"kind\":"
-         STR ",\"client_id\":" INT ",\"text\":" STR ",\"name\":" STR ",\"email\":" STR
-         ",\"phone\":" STR "}}"},
         {"Telephony",
          "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
          "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL ",\"text\":"
@@ -591,6 +568,34 @@ static const struct schema_doc schema_docs[] = {
 #define EMPTY_ "{'type':'object','maxProperties':0,'description':'No fields'}"
 
 static const struct schema_doc sq_docs[] = {
+        /* ---- cases ---- */
+        {"Case", "{'type':'object','additionalProperties':false,'required':['id','channel','status','outcome'],"
+         "'description':'A case (ärende); the ETag header carries its version. One case (GET, PATCH) adds "
+         "citizen, history, attachments, handovers and earlier_cases; the list leaves them out',"
+         "'properties':{'id':{'type':'integer','readOnly':true},"
+         "'channel':{'enum':['phone','email','letter','fax','visit','web','social']},'group_id':" I_
+         ",'group':" S_ ",'client_id':" NI_ ",'client':" NS_ ",'client_unit_id':" NI_ ",'client_unit':" NS_
+         ",'category_id':" NI_ ",'category':" NS_ ",'category_kind':" NS_
+         ",'outcome':{'enum':['resolved','guided','handed_over','forwarded_urgent']},'handled':" B_
+         ",'summary':" S_ ",'citizen_id':" NI_ ",'citizen':{'oneOf':[{'type':'null'}," REF_("Citizen") "]},"
+         "'received_at':" T_ ",'created_at':" T_ ",'updated_at':" T_ ",'agent_id':" NI_
+         ",'confidential':" B_ ",'threat':" B_ ",'call_id':" NI_ ",'status':" REF_("CaseStatus")
+         ",'status_changed_at':" NT_ ",'status_changed_by':" NI_ ",'closed_at':" NT_ ",'closed_by':" NI_
+         ",'closing_reason':" NS_ ",'citizen_informed':{'enum':['phone','email','letter','visit',null]},"
+         "'version':{'type':'integer','readOnly':true},"
+         "'history':{'type':'array','readOnly':true,'items':" FIXED_("'at','user_id','user','field','old','new'",
+         "'at':" T_ ",'user_id':" NI_ ",'user':" NS_ ",'field':" S_ ",'old':{'type':['string','integer','number','boolean','null']},"
+         "'new':{'type':['string','integer','number','boolean','null']}") "},"
+         "'attachments':{'type':'array','readOnly':true,'items':{'type':'object'}},"
+         "'handovers':{'type':'array','readOnly':true,'items':{'type':'object'}},"
+         "'earlier_cases':{'type':'array','readOnly':true,'items':{'type':'object'},'description':"
+         "'The citizen’s earlier cases'}}}"},
+        {"Feedback", "{'type':'object','additionalProperties':false,'description':'Tyck till: a "
+         "complaint, praise, idea, opinion or fault report from a citizen','required':['kind','client_id','message'],"
+         "'properties':{'kind':{'enum':['complaint','praise','idea','opinion','fault_report']},"
+         "'client_id':" I_ ",'message':" S_ ",'name':" S_ ",'email':" S_ ",'phone':" S_ ",'address':" S_
+         ",'latitude':{'type':'number','description':'With longitude: a fault report’s point'},"
+         "'longitude':" N_ "}}"},
         /* ---- the ACD: agents and calls ---- */
         {"AcdAgent", FIXED_("'agent_id','state','since','groups','pause_reason','call_id',"
          "'email_item_id','channels','seconds_in_state'",
