@@ -154,7 +154,8 @@ static const struct op_doc docs[] = {
         {"GET", "/api/v1/kb/reads", "Who has read the articles that must be read", NULL, "Page",
          200},
         {"GET", "/api/v1/cases/{id}/mails", "A case's e-mails", NULL, "Page", 200},
-        {"POST", "/api/v1/cases/{id}/mails", "Answer a case by e-mail", "Object", "Object", 201},
+        {"POST", "/api/v1/cases/{id}/mails", "Answer a case by e-mail", "CaseMailIn", "Object",
+         201},
         {"GET", "/api/v1/mails/{id}", "An e-mail", NULL, "Object", 200},
         {"GET", "/api/v1/mails/{id}/raw", "An e-mail as received (RFC 5322)", NULL,
          "message/rfc822", 200},
@@ -174,8 +175,9 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/public/feedback", "Public: the feedback form (Tyck till)", "Feedback",
          "FeedbackReceived", 201},
         {"GET", "/api/v1/reports/monthly", "The monthly report (JSON, CSV, XLSX or PDF by format)",
-         NULL, "Object", 200},
-        {"GET", "/api/v1/reports/invoice", "The invoice basis per client", NULL, "Object", 200},
+         NULL, "MonthlyReport", 200},
+        {"GET", "/api/v1/reports/invoice", "The invoice basis per client", NULL, "InvoiceReport",
+         200},
         {"GET", "/api/v1/reports/period",
          "The period report (period, client_id, client_unit_id, category_id, group=ID repeated"
          " or comma list; a group lead: only groups they lead, theirs when none is named;"
@@ -183,7 +185,7 @@ static const struct op_doc docs[] = {
          NULL, "PeriodReport", 200},
         {"GET", "/api/v1/reports/stored", "Reports stored each month", NULL, "StoredReportPage",
          200},
-        {"GET", "/api/v1/reports/stored/{id}", "A stored report", NULL, "Object", 200},
+        {"GET", "/api/v1/reports/stored/{id}", "A stored report", NULL, "MonthlyReport", 200},
         {"GET", "/api/v1/sso", "Whether single sign-on is on", NULL, "SsoInfo", 200},
         {"GET", "/api/v1/sso/start", "Start an OpenID Connect login (a redirect to the provider)",
          NULL, "redirect", 302},
@@ -596,6 +598,57 @@ static const struct schema_doc sq_docs[] = {
          "'client_id':" I_ ",'message':" S_ ",'name':" S_ ",'email':" S_ ",'phone':" S_ ",'address':" S_
          ",'latitude':{'type':'number','description':'With longitude: a fault report’s point'},"
          "'longitude':" N_ "}}"},
+        /* ---- reports (src/report/: struct report as JSON) ---- */
+        {"ReportChannels", FIXED_("", "'phone':" I_ ",'email':" I_ ",'letter':" I_ ",'fax':" I_
+         ",'visit':" I_ ",'web':" I_ ",'social':" I_)},
+        {"ReportCalls", FIXED_("", "'offered':" I_ ",'answered':" I_ ",'answered_60':" I_ ",'answered_180':" I_
+         ",'abandoned':" I_ ",'short_abandoned':" I_ ",'handled':" I_ ",'service_level_60':" NN_
+         ",'service_level_180':" NN_ ",'abandon_rate':" NN_ ",'asa_s':" NN_ ",'aht_s':" NN_)},
+        {"ReportSatisfaction", FIXED_("", "'answers':" I_ ",'share_3_5':" NN_ ",'share_4_5':" NN_
+         ",'index':" NN_ ",'distribution':{'type':'array','description':'answers 1..5','items':" I_ "}")},
+        {"ReportRow", "{'type':'object','additionalProperties':false,'description':'Figures of one "
+         "group, client, unit, kind, channel, agent, category or client unit (its id and name), or of "
+         "all (totals); change: this period less the previous one','properties':{"
+         "'group_id':" I_ ",'group_name':" S_ ",'client_id':" NI_ ",'client_name':" NS_ ",'unit_id':" NI_
+         ",'unit_name':" NS_ ",'kind':" S_ ",'channel':" S_ ",'agent_id':" I_ ",'agent_name':" S_
+         ",'category_id':" NI_ ",'category_name':" NS_ ",'client_unit_id':" NI_ ",'client_unit_name':" NS_
+         ",'cases':" I_ ",'resolved':" I_ ",'guided':" I_ ",'handed_over':" I_ ",'forwarded_urgent':" I_
+         ",'fcr':" NN_ ",'fcr_incl_guided':" NN_ ",'channels':" REF_("ReportChannels")
+         ",'complaints':" I_ ",'praise':" I_ ",'calls':" REF_("ReportCalls") ",'satisfaction':"
+         REF_("ReportSatisfaction") ",'change':" REF_("ReportRow") ",'previous':" REF_("ReportRow")
+         ",'vs_target':" FIXED_("", "'fcr':" NN_ ",'service_level_60':" NN_ ",'satisfaction':" NN_) "}}"},
+        {"MonthlyReport", "{'type':'object','additionalProperties':false,'required':['period','from','to','rows','totals'],"
+         "'properties':{'month':" S_ ",'period':" S_ ",'from':" T_ ",'to':" T_ ",'kind':" S_
+         ",'group_ids':" ARR_(I_) ",'client_id':" NI_ ",'category_id':" NI_ ",'client_unit_id':" NI_
+         ",'rows':" ARR_(REF_("ReportRow")) ",'groups':" ARR_(REF_("ReportRow")) ",'totals':" REF_("ReportRow")
+         ",'change':" REF_("ReportRow") ",'targets':" FIXED_("", "'service_level_60':" NN_ ",'fcr':" NN_
+         ",'satisfaction':" NN_) ",'previous':" REF_("MonthlyReport")
+         ",'breakdowns':" FIXED_("", "'groups':" ARR_(REF_("ReportRow")) ",'clients':" ARR_(REF_("ReportRow"))
+         ",'units':" ARR_(REF_("ReportRow")) ",'kinds':" ARR_(REF_("ReportRow")) ",'channels':" ARR_(REF_("ReportRow"))
+         ",'agents':" ARR_(REF_("ReportRow")) ",'categories':" ARR_(REF_("ReportRow")) ",'client_units':" ARR_(REF_("ReportRow")))
+         ",'busy_hours':" FIXED_("'days','offered'", "'days':" I_ ",'offered':{'type':'array','description':"
+         "'7 weekdays (Monday first) x 24 hours','items':" ARR_(I_) "}")
+         ",'service_level_hours':" ARR_(FIXED_("'hour','offered','answered_60','service_level_60'", "'hour':" I_
+         ",'offered':" I_ ",'answered_60':" I_ ",'service_level_60':" NN_))
+         ",'satisfaction_months':" ARR_(FIXED_("'month','answers','distribution','share_3_5','share_4_5'",
+         "'month':" S_ ",'answers':" I_ ",'distribution':" ARR_(I_) ",'share_3_5':" NN_ ",'share_4_5':" NN_))
+         ",'mail':" FIXED_("", "'rows':" ARR_("{'type':'object'}") ",'groups':" ARR_("{'type':'object'}")
+         ",'clients':" ARR_("{'type':'object'}") ",'months':" ARR_("{'type':'object'}") ",'totals':"
+         FIXED_("", "'cases':" I_ ",'answered':" I_ ",'unanswered':" I_ ",'answered_24h':" I_ ",'answered_1wd':" I_
+         ",'answered_2wd':" I_ ",'share_24h':" NN_ ",'share_1wd':" NN_ ",'share_2wd':" NN_ ",'mean_hours':" NN_
+         ",'median_hours':" NN_ ",'mean_working_days':" NN_)) "}}"},
+        {"InvoiceReport", FIXED_("'month','from','to','client_id','agreements','clients','amount'",
+         "'month':" S_ ",'from':" T_ ",'to':" T_ ",'client_id':" NI_ ",'agreements':" ARR_(FIXED_(
+         "'agreement_id','name','client_id','client_name','cases','lines','amount'", "'agreement_id':" I_
+         ",'name':" S_ ",'client_id':" I_ ",'client_name':" S_ ",'valid_from':" D_ ",'valid_to':" ND_
+         ",'cases':" I_ ",'lines':{'type':'array','items':{'oneOf':[" FIXED_("'kind','channel','price_basis',"
+         "'price_key','count','price','amount','case_ids'", "'kind':{'const':'cases'},'channel':" S_
+         ",'price_basis':{'enum':['channel','category_kind','price_class']},'price_key':" S_ ",'count':" I_
+         ",'price':" NN_ ",'amount':" N_ ",'case_ids':" ARR_(I_)) "," FIXED_("'kind','annual_price','days',"
+         "'days_in_year','amount'", "'kind':{'const':'fixed'},'annual_price':" N_ ",'days':" I_
+         ",'days_in_year':" I_ ",'amount':" N_) "]}},'amount':" N_))
+         ",'clients':" ARR_(FIXED_("'client_id','client_name','cases','amount'", "'client_id':" I_
+         ",'client_name':" S_ ",'cases':" I_ ",'amount':" N_)) ",'amount':" N_)},
         /* ---- the ACD: agents and calls ---- */
         {"AcdAgent", FIXED_("'agent_id','state','since','groups','pause_reason','call_id',"
          "'email_item_id','channels','seconds_in_state'",

@@ -92,6 +92,83 @@ class OpenApiTest(ServerTest):
         for name in ("Case", "User", "Group", "Client", "KbArticle", "Problem"):
             self.assertIn(name, doc["components"]["schemas"])
 
+    # JSON bodies still described only as the generic Object, each with why. The test fails
+    # when one is added and when one is described (take it off the list then).
+    GENERIC = {
+        # planning (wfm): schedules, shifts, coverage, today — not yet described
+        ("get", "/api/v1/coverage", "response"): "not yet described",
+        ("get", "/api/v1/schedules", "response"): "not yet described",
+        ("put", "/api/v1/schedules", "request"): "not yet described",
+        ("put", "/api/v1/schedules", "response"): "not yet described",
+        ("get", "/api/v1/shifts/{id}", "response"): "not yet described",
+        ("post", "/api/v1/shifts", "request"): "not yet described",
+        ("post", "/api/v1/shifts", "response"): "not yet described",
+        ("patch", "/api/v1/shifts/{id}", "request"): "not yet described",
+        ("patch", "/api/v1/shifts/{id}", "response"): "not yet described",
+        ("get", "/api/v1/wfm/today", "response"): "not yet described",
+        # telephony settings and SIP call control — not yet described
+        ("patch", "/api/v1/telephony/groups/{id}/policy", "request"): "not yet described",
+        ("patch", "/api/v1/telephony/groups/{id}/policy", "response"): "not yet described",
+        ("post", "/api/v1/telephony/trunks", "request"): "not yet described",
+        ("post", "/api/v1/telephony/trunks", "response"): "not yet described",
+        ("patch", "/api/v1/telephony/trunks/{id}", "request"): "not yet described",
+        ("patch", "/api/v1/telephony/trunks/{id}", "response"): "not yet described",
+        ("put", "/api/v1/telephony/crisis", "request"): "not yet described",
+        ("put", "/api/v1/telephony/crisis", "response"): "not yet described",
+        ("put", "/api/v1/telephony/groups/{id}/announcement", "response"): "not yet described",
+        ("put", "/api/v1/telephony/menus", "request"): "not yet described",
+        ("put", "/api/v1/telephony/menus", "response"): "not yet described",
+        ("post", "/api/v1/calls/{id}/listen", "request"): "not yet described",
+        ("post", "/api/v1/calls/{id}/listen", "response"): "not yet described",
+        ("post", "/api/v1/calls/{id}/transfer-out", "request"): "not yet described",
+        ("post", "/api/v1/calls/{id}/transfer-out", "response"): "not yet described",
+        ("post", "/api/v1/calls/{id}/consult/cancel", "request"): "not yet described",
+        ("post", "/api/v1/calls/{id}/consult/complete", "request"): "not yet described",
+        # e-mail: mailboxes, one e-mail, the sent answer — not yet described
+        ("get", "/api/v1/mailboxes/{id}", "response"): "not yet described",
+        ("post", "/api/v1/mailboxes", "request"): "not yet described",
+        ("post", "/api/v1/mailboxes", "response"): "not yet described",
+        ("patch", "/api/v1/mailboxes/{id}", "request"): "not yet described",
+        ("patch", "/api/v1/mailboxes/{id}", "response"): "not yet described",
+        ("get", "/api/v1/mails/{id}", "response"): "not yet described",
+        ("post", "/api/v1/cases/{id}/mails", "response"): "not yet described",
+        # cases: the stored attachment, a new handover's fields — not yet described
+        ("post", "/api/v1/cases/{id}/attachments", "response"): "not yet described",
+        ("post", "/api/v1/cases/{id}/handovers", "request"): "not yet described",
+    }
+
+    def test_generic_objects_only_where_allowed(self):
+        doc = self.document()
+        generic = set()
+        for path, item in doc["paths"].items():
+            for method, op in item.items():
+                bodies = [("request", op.get("requestBody", {}))]
+                bodies += [("response", r) for c, r in op["responses"].items() if c[0] in "23"]
+                for kind, b in bodies:
+                    schema = b.get("content", {}).get("application/json", {}).get("schema", {})
+                    if schema.get("$ref") == "#/components/schemas/Object":
+                        generic.add((method, path, kind))
+        self.assertEqual(sorted(generic - set(self.GENERIC)), [], "new generic JSON bodies")
+        self.assertEqual(sorted(set(self.GENERIC) - generic), [],
+                         "described now: take them off GENERIC")
+        self.assertLessEqual(len(generic), 36)
+
+    def test_fixed_answers_refuse_fields_they_do_not_name(self):
+        """A field a handler adds and the description does not must fail the answers test:
+        these shapes are closed, and so is every object inside them that has properties."""
+        schemas = self.document()["components"]["schemas"]
+        for name in ("Case", "AcdCall", "AcdCallEnded", "AcdAgent", "AgentChannels", "MailItem",
+                     "MailQueue", "Wallboard", "MonthlyReport", "InvoiceReport", "DirectoryEntry",
+                     "KbHit", "KbSearch"):
+            self.assertIn(name, schemas)
+            self.assertIs(schemas[name].get("additionalProperties"), False, name)
+            for p, sub in schemas[name]["properties"].items():
+                sub = sub.get("items", sub)
+                if isinstance(sub, dict) and "properties" in sub:
+                    self.assertIs(sub.get("additionalProperties"), False, f"{name}.{p}")
+        self.assertEqual(schemas["AcdCallNow"]["oneOf"], [{"$ref": "#/components/schemas/AcdCall"},
+                                                          {"$ref": "#/components/schemas/AcdCallEnded"}])
+
     @unittest.skipUnless(shutil.which("node"), "node missing")
     def test_the_document_is_valid_openapi(self):
         d = validator_dir()
@@ -342,6 +419,65 @@ def ajv_check(test, doc, checks):
                      json.dumps(result["bad"], ensure_ascii=False, indent=1)[:6000])
     test.assertEqual(result["checked"], len(checks))
     return len(checks) - 1
+
+
+ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+          "holidays": "ignore"}
+
+
+class OpenApiQueueFlowTest(ServerTest):
+    """The queue's answers need agents and calls: an agent gets ready, calls come in through
+    the test entry and are answered, transferred, hung up and called back; every answer
+    meets the schema its operation documents."""
+
+    def test_queue_answers_meet_the_schemas(self):
+        doc = self.srv.request("GET", "/api/v1/openapi.json").json
+        for g in (2, 3):
+            self.assertEqual(self.api("PATCH", f"/api/v1/groups/{g}",
+                                      {"opening_hours": ALWAYS, "wrapup_s": 0}).status, 200)
+        anna = {a["name"]: a["agent_id"] for a in
+                self.api("GET", "/api/v1/acd/agents", user="lead.aldre").json["items"]}["Anna Lindqvist"]
+        checks = []
+
+        def step(method, template, url, body=None, user="admin", status=200):
+            r = self.api(method.upper(), url, body, user=user)
+            self.assertEqual(r.status, status, (method, url, r))
+            schema = schema_of(doc, method, template, r.status)
+            self.assertIsNotNone(schema, (method, template, r.status))
+            checks.append({"op": f"{method} {url} → {r.status}", "schema": schema, "body": r.json})
+            return r.json
+
+        step("get", "/api/v1/acd/agents/me", "/api/v1/acd/agents/me", user="anna")
+        step("post", "/api/v1/acd/agents/me/state", "/api/v1/acd/agents/me/state",
+             {"state": "logged_in"}, user="anna")
+        step("post", "/api/v1/acd/agents/{id}/state", f"/api/v1/acd/agents/{anna}/state",
+             {"state": "paused", "reason": "meeting"}, user="lead.aldre")
+        step("put", "/api/v1/acd/agents/{id}/channels", f"/api/v1/acd/agents/{anna}/channels",
+             {"voice": True, "email": True}, user="lead.aldre")
+        a = step("post", "/api/v1/acd/agents/me/state", "/api/v1/acd/agents/me/state",
+                 {"state": "ready"}, user="anna")
+        self.assertEqual(a["state"], "ready", a)
+        c = step("post", "/api/v1/acd/calls", "/api/v1/acd/calls",
+                 {"group_id": 2, "caller": "070-123 45 67", "ivr": "2"}, status=201)
+        self.assertEqual(c.get("agent_id"), anna, c)
+        cid = c["call_id"]
+        step("get", "/api/v1/acd/agents/{id}", f"/api/v1/acd/agents/{anna}", user="lead.aldre")
+        step("get", "/api/v1/acd/calls/{id}", f"/api/v1/acd/calls/{cid}", user="anna")
+        a = step("post", "/api/v1/acd/calls/{id}/answer", f"/api/v1/acd/calls/{cid}/answer", {},
+                 user="anna")
+        self.assertTrue(a["talking"], a)
+        step("post", "/api/v1/acd/calls/{id}/transfer", f"/api/v1/acd/calls/{cid}/transfer",
+             {"group_id": 3, "note": "Vill prata med bygglov"}, user="anna")
+        step("post", "/api/v1/acd/calls/{id}/hangup", f"/api/v1/acd/calls/{cid}/hangup", {})
+        # A caller who waits (no agent is ready in the group) and hangs up
+        c2 = step("post", "/api/v1/acd/calls", "/api/v1/acd/calls", {"group_id": 3}, status=201)
+        step("get", "/api/v1/acd/calls/{id}", f"/api/v1/acd/calls/{c2['call_id']}")
+        step("post", "/api/v1/acd/calls/{id}/hangup", f"/api/v1/acd/calls/{c2['call_id']}/hangup", {})
+        step("get", "/api/v1/mail/queue", "/api/v1/mail/queue?group=2", user="anna")
+        step("get", "/api/v1/wallboard", "/api/v1/wallboard", user="lead.aldre")
+        step("post", "/api/v1/acd/reload", "/api/v1/acd/reload", None)
+        n = ajv_check(self, doc, checks)
+        self.assertEqual(n, len(checks))
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
