@@ -92,6 +92,83 @@ class OpenApiTest(ServerTest):
         for name in ("Case", "User", "Group", "Client", "KbArticle", "Problem"):
             self.assertIn(name, doc["components"]["schemas"])
 
+    # JSON bodies still described only as the generic Object, each with why. The test fails
+    # when one is added and when one is described (take it off the list then).
+    GENERIC = {
+        # planning (wfm): schedules, shifts, coverage, today — not yet described
+        ("get", "/api/v1/coverage", "response"): "not yet described",
+        ("get", "/api/v1/schedules", "response"): "not yet described",
+        ("put", "/api/v1/schedules", "request"): "not yet described",
+        ("put", "/api/v1/schedules", "response"): "not yet described",
+        ("get", "/api/v1/shifts/{id}", "response"): "not yet described",
+        ("post", "/api/v1/shifts", "request"): "not yet described",
+        ("post", "/api/v1/shifts", "response"): "not yet described",
+        ("patch", "/api/v1/shifts/{id}", "request"): "not yet described",
+        ("patch", "/api/v1/shifts/{id}", "response"): "not yet described",
+        ("get", "/api/v1/wfm/today", "response"): "not yet described",
+        # telephony settings and SIP call control — not yet described
+        ("patch", "/api/v1/telephony/groups/{id}/policy", "request"): "not yet described",
+        ("patch", "/api/v1/telephony/groups/{id}/policy", "response"): "not yet described",
+        ("post", "/api/v1/telephony/trunks", "request"): "not yet described",
+        ("post", "/api/v1/telephony/trunks", "response"): "not yet described",
+        ("patch", "/api/v1/telephony/trunks/{id}", "request"): "not yet described",
+        ("patch", "/api/v1/telephony/trunks/{id}", "response"): "not yet described",
+        ("put", "/api/v1/telephony/crisis", "request"): "not yet described",
+        ("put", "/api/v1/telephony/crisis", "response"): "not yet described",
+        ("put", "/api/v1/telephony/groups/{id}/announcement", "response"): "not yet described",
+        ("put", "/api/v1/telephony/menus", "request"): "not yet described",
+        ("put", "/api/v1/telephony/menus", "response"): "not yet described",
+        ("post", "/api/v1/calls/{id}/listen", "request"): "not yet described",
+        ("post", "/api/v1/calls/{id}/listen", "response"): "not yet described",
+        ("post", "/api/v1/calls/{id}/transfer-out", "request"): "not yet described",
+        ("post", "/api/v1/calls/{id}/transfer-out", "response"): "not yet described",
+        ("post", "/api/v1/calls/{id}/consult/cancel", "request"): "not yet described",
+        ("post", "/api/v1/calls/{id}/consult/complete", "request"): "not yet described",
+        # e-mail: mailboxes, one e-mail, the sent answer — not yet described
+        ("get", "/api/v1/mailboxes/{id}", "response"): "not yet described",
+        ("post", "/api/v1/mailboxes", "request"): "not yet described",
+        ("post", "/api/v1/mailboxes", "response"): "not yet described",
+        ("patch", "/api/v1/mailboxes/{id}", "request"): "not yet described",
+        ("patch", "/api/v1/mailboxes/{id}", "response"): "not yet described",
+        ("get", "/api/v1/mails/{id}", "response"): "not yet described",
+        ("post", "/api/v1/cases/{id}/mails", "response"): "not yet described",
+        # cases: the stored attachment, a new handover's fields — not yet described
+        ("post", "/api/v1/cases/{id}/attachments", "response"): "not yet described",
+        ("post", "/api/v1/cases/{id}/handovers", "request"): "not yet described",
+    }
+
+    def test_generic_objects_only_where_allowed(self):
+        doc = self.document()
+        generic = set()
+        for path, item in doc["paths"].items():
+            for method, op in item.items():
+                bodies = [("request", op.get("requestBody", {}))]
+                bodies += [("response", r) for c, r in op["responses"].items() if c[0] in "23"]
+                for kind, b in bodies:
+                    schema = b.get("content", {}).get("application/json", {}).get("schema", {})
+                    if schema.get("$ref") == "#/components/schemas/Object":
+                        generic.add((method, path, kind))
+        self.assertEqual(sorted(generic - set(self.GENERIC)), [], "new generic JSON bodies")
+        self.assertEqual(sorted(set(self.GENERIC) - generic), [],
+                         "described now: take them off GENERIC")
+        self.assertLessEqual(len(generic), 36)
+
+    def test_fixed_answers_refuse_fields_they_do_not_name(self):
+        """A field a handler adds and the description does not must fail the answers test:
+        these shapes are closed, and so is every object inside them that has properties."""
+        schemas = self.document()["components"]["schemas"]
+        for name in ("Case", "AcdCall", "AcdCallEnded", "AcdAgent", "AgentChannels", "MailItem",
+                     "MailQueue", "Wallboard", "MonthlyReport", "InvoiceReport", "DirectoryEntry",
+                     "KbHit", "KbSearch"):
+            self.assertIn(name, schemas)
+            self.assertIs(schemas[name].get("additionalProperties"), False, name)
+            for p, sub in schemas[name]["properties"].items():
+                sub = sub.get("items", sub)
+                if isinstance(sub, dict) and "properties" in sub:
+                    self.assertIs(sub.get("additionalProperties"), False, f"{name}.{p}")
+        self.assertEqual(schemas["AcdCallNow"]["oneOf"], [{"$ref": "#/components/schemas/AcdCall"},
+                                                          {"$ref": "#/components/schemas/AcdCallEnded"}])
+
     @unittest.skipUnless(shutil.which("node"), "node missing")
     def test_the_document_is_valid_openapi(self):
         d = validator_dir()
@@ -193,12 +270,26 @@ class OpenApiAnswersTest(ServerTest):
              "/api/v1/kb/search": "?q=parkering", "/api/v1/directory": "?q=a",
              "/api/v1/schedules": "?from=2026-12-07&to=2026-12-13",
              "/api/v1/coverage": "?group_id=1&date=2026-12-07",
-             "/api/v1/wfm/today": "?group_id=1"}
+             "/api/v1/wfm/today": "?group_id=1", "/api/v1/kb/articles/{id}/diff": "?from=1&to=1",
+             "/api/v1/mail/queue": "?group=1"}
     BODY = {("post", "/api/v1/login"): {"username": "admin", "password": "lotsen-demo"},
             ("post", "/api/v1/cases"): {"channel": "phone", "group_id": 1, "outcome": "resolved",
+                                        "client_id": 6, "category_id": 1,
                                         "summary": "Frågade om parkeringstillstånd"},
             ("post", "/api/v1/kb/synonyms"): {"word": "p-tillstånd", "means": "parkeringstillstånd"},
-            ("post", "/api/v1/public/feedback"): {"kind": "idea", "text": "Fler bänkar i parken"}}
+            ("post", "/api/v1/public/feedback"): {"kind": "idea", "client_id": 1,
+                                                  "message": "Fler bänkar i parken"},
+            ("post", "/api/v1/kb/articles/{id}/flags"): {"kind": "outdated", "message": "Avgiften är ny"},
+            ("patch", "/api/v1/kb/flags/{id}"): {"status": "closed", "note": "Rättad"},
+            ("post", "/api/v1/kb/missing"): {"question": "Hur söker en förening bidrag?"},
+            ("post", "/api/v1/kb/missing/connect"): {"question": "Hur söker en förening bidrag?",
+                                                     "article_id": 1},
+            ("post", "/api/v1/kb/keywords"): {"phrase": "bidrag förening", "article_id": 2},
+            ("post", "/api/v1/kb/search/abandon"): {"q": "parkering"},
+            ("post", "/api/v1/cases/{id}/articles"): {"article_id": 1},
+            ("put", "/api/v1/directory/me/presence"): {"status": "meeting", "until": "2026-12-24T12:00:00Z"},
+            ("put", "/api/v1/directory/staff/{id}/presence"): {"status": "in"},
+            ("post", "/api/v1/users/{id}/sip-secret"): {"secret": "ett-långt-lösenord"}}
 
     def first_id(self, path):
         """The id of an existing row for the path's last {…}: the table its segment names."""
@@ -229,19 +320,18 @@ class OpenApiAnswersTest(ServerTest):
 
     @unittest.skipUnless(shutil.which("node"), "node missing")
     def test_answers_meet_the_schemas(self):
-        ajv = validator_dir("ajv", "dist/2020.js")
-        if not ajv:
-            self.skipTest("ajv not installed (npm ci)")
         doc = self.srv.request("GET", "/api/v1/openapi.json").json
         token = self.token("admin")
         ops = [(m, p, op) for p, item in doc["paths"].items() for m, op in item.items()
                if not p.endswith("/stream")]
         # Reads first, then changes; logging out last.
         ops.sort(key=lambda x: (x[0] != "get", x[1] == "/api/v1/logout", x[1], x[0]))
-        checks, undocumented, ok = [], [], 0
+        checks, undocumented, ok, sent, succeeded = [], [], 0, set(), set()
         for method, path, op in ops:
             url = self.first_id(path) + (self.QUERY.get(path, "") if method == "get" else "")
             body = self.BODY.get((method, path), {} if method in ("post", "put", "patch") else None)
+            if (method, path) in self.BODY:
+                sent.add((method, path))
             status, ctype, raw = self.call(method, url, body, token if op["x-roles"] else None)
             responses = op["responses"]
             code = str(status)
@@ -254,6 +344,7 @@ class OpenApiAnswersTest(ServerTest):
                 res = doc["components"]["responses"][res["$ref"].rsplit("/", 1)[1]]
             if status < 300:
                 ok += 1
+                succeeded.add((method, path))
             media = ctype.split(";")[0].strip()
             content = res.get("content")
             if status == 204:
@@ -268,37 +359,125 @@ class OpenApiAnswersTest(ServerTest):
             checks.append({"op": f"{method} {url} → {status}", "schema": content[media]["schema"],
                            "body": json.loads(raw)})
         self.assertEqual(undocumented, [], "answers with a status the document does not give")
-        self.assertGreater(ok, 80, "too few successful answers to check the success schemas")
-        base = "https://lotsen.invalid/openapi.json"
-        for c in checks:
-            if "$ref" in c["schema"]:
-                c["schema"] = {"$ref": base + c["schema"]["$ref"]}
-        # A control: a case with a wrong channel must be refused, or nothing was checked.
-        checks.append({"op": "control", "schema": {"$ref": base + "#/components/schemas/Case"},
-                       "body": {"id": 1, "channel": "pigeon", "status": "open", "outcome": "guided"}})
-        path = os.path.join(self.srv.dir, "answers.json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"components": {"$id": base, **{"components": doc["components"]}}, "checks": checks}, f)
-        script = (
-            f"const Ajv = require({json.dumps(os.path.join(ajv, 'dist', '2020.js'))});"
-            "const A = Ajv.default || Ajv;"
-            "const ajv = new A({strict: false, validateFormats: false, allErrors: true});"
-            "const input = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));"
-            "ajv.addSchema(input.components);"
-            "const bad = [];"
-            "for (const c of input.checks) {"
-            "  const v = ajv.compile(c.schema);"
-            "  if (!v(c.body)) bad.push({op: c.op, errors: v.errors.slice(0, 3)});"
-            "}"
-            "console.log(JSON.stringify({checked: input.checks.length, bad}));")
-        p = subprocess.run(["node", "-e", script, path], capture_output=True, timeout=120)
-        out = p.stdout.decode() + p.stderr.decode()
-        self.assertEqual(p.returncode, 0, out[:4000])
-        result = json.loads(p.stdout)
-        self.assertEqual([b["op"] for b in result["bad"]], ["control"],
-                         json.dumps(result["bad"], ensure_ascii=False, indent=1)[:6000])
-        self.assertEqual(result["checked"], len(checks))
-        print(f"\n{len(checks) - 1} JSON answers checked, {ok} successful", file=sys.stderr)
+        self.assertGreater(ok, 100, "too few successful answers to check the success schemas")
+        # Every request given a real body must have been accepted, so its answer was checked.
+        self.assertEqual(sorted(sent - succeeded), [], "representative bodies refused")
+        n = ajv_check(self, doc, checks)
+        print(f"\n{n} JSON answers checked, {ok} successful", file=sys.stderr)
+
+
+def schema_of(doc, method, path, status):
+    """The schema of the answer `status` to the operation, or None when it has no JSON."""
+    responses = doc["paths"][path][method]["responses"]
+    code = str(status)
+    res = responses.get(code) or responses.get(code[0] + "XX")
+    if res is None:
+        return None
+    if "$ref" in res:
+        res = doc["components"]["responses"][res["$ref"].rsplit("/", 1)[1]]
+    content = res.get("content") or {}
+    for media in ("application/json", "application/problem+json"):
+        if media in content:
+            return content[media]["schema"]
+    return None
+
+
+def ajv_check(test, doc, checks):
+    """Checks each {op, schema, body} with Ajv (JSON Schema 2020-12) against the document's
+    components, with a control that must fail; returns how many answers were checked."""
+    ajv = validator_dir("ajv", "dist/2020.js")
+    if not ajv:
+        test.skipTest("ajv not installed (npm ci)")
+    base = "https://lotsen.invalid/openapi.json"
+    checks = [dict(c) for c in checks]
+    for c in checks:
+        if "$ref" in c["schema"]:
+            c["schema"] = {"$ref": base + c["schema"]["$ref"]}
+    # A control: a case with a wrong channel must be refused, or nothing was checked.
+    checks.append({"op": "control", "schema": {"$ref": base + "#/components/schemas/Case"},
+                   "body": {"id": 1, "channel": "pigeon", "status": "open", "outcome": "guided"}})
+    path = os.path.join(test.srv.dir, "answers.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"components": {"$id": base, **{"components": doc["components"]}}, "checks": checks}, f)
+    script = (
+        f"const Ajv = require({json.dumps(os.path.join(ajv, 'dist', '2020.js'))});"
+        "const A = Ajv.default || Ajv;"
+        "const ajv = new A({strict: false, validateFormats: false, allErrors: true});"
+        "const input = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));"
+        "ajv.addSchema(input.components);"
+        "const bad = [];"
+        "for (const c of input.checks) {"
+        "  const v = ajv.compile(c.schema);"
+        "  if (!v(c.body)) bad.push({op: c.op, errors: v.errors.slice(0, 3)});"
+        "}"
+        "console.log(JSON.stringify({checked: input.checks.length, bad}));")
+    p = subprocess.run(["node", "-e", script, path], capture_output=True, timeout=120)
+    out = p.stdout.decode() + p.stderr.decode()
+    test.assertEqual(p.returncode, 0, out[:4000])
+    result = json.loads(p.stdout)
+    test.assertEqual([b["op"] for b in result["bad"]], ["control"],
+                     json.dumps(result["bad"], ensure_ascii=False, indent=1)[:6000])
+    test.assertEqual(result["checked"], len(checks))
+    return len(checks) - 1
+
+
+ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+          "holidays": "ignore"}
+
+
+class OpenApiQueueFlowTest(ServerTest):
+    """The queue's answers need agents and calls: an agent gets ready, calls come in through
+    the test entry and are answered, transferred, hung up and called back; every answer
+    meets the schema its operation documents."""
+
+    def test_queue_answers_meet_the_schemas(self):
+        doc = self.srv.request("GET", "/api/v1/openapi.json").json
+        for g in (2, 3):
+            self.assertEqual(self.api("PATCH", f"/api/v1/groups/{g}",
+                                      {"opening_hours": ALWAYS, "wrapup_s": 0}).status, 200)
+        anna = {a["name"]: a["agent_id"] for a in
+                self.api("GET", "/api/v1/acd/agents", user="lead.aldre").json["items"]}["Anna Lindqvist"]
+        checks = []
+
+        def step(method, template, url, body=None, user="admin", status=200):
+            r = self.api(method.upper(), url, body, user=user)
+            self.assertEqual(r.status, status, (method, url, r))
+            schema = schema_of(doc, method, template, r.status)
+            self.assertIsNotNone(schema, (method, template, r.status))
+            checks.append({"op": f"{method} {url} → {r.status}", "schema": schema, "body": r.json})
+            return r.json
+
+        step("get", "/api/v1/acd/agents/me", "/api/v1/acd/agents/me", user="anna")
+        step("post", "/api/v1/acd/agents/me/state", "/api/v1/acd/agents/me/state",
+             {"state": "logged_in"}, user="anna")
+        step("post", "/api/v1/acd/agents/{id}/state", f"/api/v1/acd/agents/{anna}/state",
+             {"state": "paused", "reason": "meeting"}, user="lead.aldre")
+        step("put", "/api/v1/acd/agents/{id}/channels", f"/api/v1/acd/agents/{anna}/channels",
+             {"voice": True, "email": True}, user="lead.aldre")
+        a = step("post", "/api/v1/acd/agents/me/state", "/api/v1/acd/agents/me/state",
+                 {"state": "ready"}, user="anna")
+        self.assertEqual(a["state"], "ready", a)
+        c = step("post", "/api/v1/acd/calls", "/api/v1/acd/calls",
+                 {"group_id": 2, "caller": "070-123 45 67", "ivr": "2"}, status=201)
+        self.assertEqual(c.get("agent_id"), anna, c)
+        cid = c["call_id"]
+        step("get", "/api/v1/acd/agents/{id}", f"/api/v1/acd/agents/{anna}", user="lead.aldre")
+        step("get", "/api/v1/acd/calls/{id}", f"/api/v1/acd/calls/{cid}", user="anna")
+        a = step("post", "/api/v1/acd/calls/{id}/answer", f"/api/v1/acd/calls/{cid}/answer", {},
+                 user="anna")
+        self.assertTrue(a["talking"], a)
+        step("post", "/api/v1/acd/calls/{id}/transfer", f"/api/v1/acd/calls/{cid}/transfer",
+             {"group_id": 3, "note": "Vill prata med bygglov"}, user="anna")
+        step("post", "/api/v1/acd/calls/{id}/hangup", f"/api/v1/acd/calls/{cid}/hangup", {})
+        # A caller who waits (no agent is ready in the group) and hangs up
+        c2 = step("post", "/api/v1/acd/calls", "/api/v1/acd/calls", {"group_id": 3}, status=201)
+        step("get", "/api/v1/acd/calls/{id}", f"/api/v1/acd/calls/{c2['call_id']}")
+        step("post", "/api/v1/acd/calls/{id}/hangup", f"/api/v1/acd/calls/{c2['call_id']}/hangup", {})
+        step("get", "/api/v1/mail/queue", "/api/v1/mail/queue?group=2", user="anna")
+        step("get", "/api/v1/wallboard", "/api/v1/wallboard", user="lead.aldre")
+        step("post", "/api/v1/acd/reload", "/api/v1/acd/reload", None)
+        n = ajv_check(self, doc, checks)
+        self.assertEqual(n, len(checks))
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
