@@ -286,7 +286,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(waiting_caller_not_offered_to_consulted_agent_until_cancel),
-	        cmocka_unit_test(completed_consultation_keeps_the_agent_until_the_call_ends_then_wrapup),
+	        cmocka_unit_test(
+	                completed_consultation_keeps_the_agent_until_the_call_ends_then_wrapup),
 	        cmocka_unit_test(a_paused_agent_consulted_returns_to_the_pause),
 	        cmocka_unit_test(refusals_change_nothing),
 	        cmocka_unit_test(an_e_mail_waits_while_the_agent_is_consulted),
