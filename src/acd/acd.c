@@ -1078,6 +1078,69 @@ int acd_agent_pause(struct acd *a, int64_t now, uint32_t agent, enum acd_pause_r
 	return finish(a);
 }
 
+/* ---- events in: consultation ------------------------------------------------- */
+
+int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent)
+{
+	struct agent *ag;
+	int err;
+
+	if (!a)
+		return EINVAL;
+	if (!(ag = agent_get(a, agent)))
+		return ENOENT;
+	if (ag->state == ACD_AGENT_LOGGED_OUT)
+		return EPERM;
+	if (ag->call || ag->consulted || ag->state == ACD_AGENT_OFFERED ||
+	    ag->state == ACD_AGENT_TALKING)
+		return EBUSY;
+	if ((err = begin(a, now)))
+		return err;
+	if (ag->state == ACD_AGENT_READY)
+		agent_unlist(ag);
+	ag->consult_prev_why = ag->state == ACD_AGENT_PAUSED ? ag->pause : ACD_PAUSE_NONE;
+	timer_clear(a, &ag->t_wrapup);
+	agent_state(ag, ACD_AGENT_TALKING, now);
+	ag->pause = ACD_PAUSE_NONE;
+	ag->consulted = true;
+	event(a, now, ACD_EV_AGENT_CONSULTED, NULL, ag);
+	return finish(a);
+}
+
+int acd_agent_consult_end(struct acd *a, int64_t now, uint32_t agent, uint32_t group)
+{
+	struct agent *ag;
+	struct group *g = NULL;
+	struct acd_event e;
+	int err;
+
+	if (!a)
+		return EINVAL;
+	if (!(ag = agent_get(a, agent)))
+		return ENOENT;
+	if (!ag->consulted)
+		return EPERM;
+	if (group && !(g = group_get(a, group)))
+		return ENOENT;
+	if ((err = begin(a, now)))
+		return err;
+	ag->consulted = false;
+	if (g) {
+		/* The agent took the caller: wrap-up as after a call of that group. */
+		after_call(a, now, ag, g);
+	} else if (ag->consult_prev_why != ACD_PAUSE_NONE) {
+		agent_state(ag, ACD_AGENT_PAUSED, now);
+		ag->pause = ag->consult_prev_why;
+		event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
+		e.reason = ag->pause;
+		event_push(a, &e);
+	} else {
+		agent_to_ready(a, now, ag);
+	}
+	ag->consult_prev_why = ACD_PAUSE_NONE;
+	return finish(a);
+}
+
 /* ---- events in: calls ---------------------------------------------------------- */
 
 int acd_call_arrive(struct acd *a, int64_t now, const struct acd_call_in *in, uint64_t *call)
@@ -1708,7 +1771,7 @@ int acd_mail_take(struct acd *a, int64_t now, uint64_t ref, uint32_t agent)
 			return err;
 		timer_clear(a, &c->t[TIMER_OFFER]);
 	} else {
-		if (c->state != CALL_QUEUED || ag->call)
+		if (c->state != CALL_QUEUED || ag->call || ag->consulted)
 			return EBUSY;
 		if (ag->state == ACD_AGENT_LOGGED_OUT)
 			return EPERM;

@@ -38,7 +38,11 @@
  * level first, longest idle first. Blended agents: an agent offered or talking a call
  * is not ready, so gets no e-mail; an agent offered or working an e-mail is offered no
  * call until the e-mail is released (taken back, put back, declined, timed out) or done.
- * A ready agent with both channels takes a waiting call before a waiting e-mail. */
+ * A ready agent with both channels takes a waiting call before a waiting e-mail.
+ *
+ * Consultation: an agent a colleague calls to consult (acd_agent_consult) is busy
+ * (talking, without a queue call) and offered no call or e-mail until the consultation
+ * ends, or, when the caller was handed over to them, until that call ends. */
 #ifndef LOTSEN_ACD_ACD_H
 #define LOTSEN_ACD_ACD_H
 
@@ -177,6 +181,20 @@ int acd_call_hangup(struct acd *a, int64_t now, uint64_t call);
 /* The agent sends a talking call to another group's queue (blind transfer);
  * the agent goes to wrap-up, the call keeps its path and original arrival. */
 int acd_call_transfer(struct acd *a, int64_t now, uint64_t call, uint32_t group);
+/* Consultation: a colleague talking with a caller calls this agent to consult (the
+ * colleague's own call stays theirs, talking). The consulted agent is busy (talking,
+ * without a queue call) and offered nothing until acd_agent_consult_end. EBUSY: the agent
+ * is offered or talking a call or an e-mail, or consulted already; EPERM: logged out
+ * (nothing to keep from the queue). From wrap-up the wrap-up ends; from a pause the
+ * agent returns to it afterwards. */
+int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent);
+/* The consultation is over for the agent. group 0: without the caller (cancelled,
+ * unanswered, hung up before the transfer): back to ready (last in idle order) or to the
+ * pause they were in, no wrap-up. group nonzero: the consultation was completed, the
+ * agent talked with the caller of that group and that call has now ended: wrap-up per
+ * the group (as after a queue call), or ready. EPERM: the agent is not consulted;
+ * ENOENT: unknown agent (or group). */
+int acd_agent_consult_end(struct acd *a, int64_t now, uint32_t agent, uint32_t group);
 /* The caller accepted the callback offer: the call leaves the line but keeps its place. */
 int acd_callback_accept(struct acd *a, int64_t now, uint64_t call);
 /* Result of an ACD_ACT_CALLBACK_DIAL: the citizen answered (agent and citizen
@@ -292,12 +310,13 @@ enum acd_event_kind {
 	ACD_EV_AGENT_PAUSED, /* reason = enum acd_pause_reason */
 	ACD_EV_AGENT_WRAPUP, /* wrap-up started; group of the call */
 	/* E-mail items: `call` is the item's ref. */
-	ACD_EV_MAIL_QUEUED,    /* reason 1: restored after a restart */
-	ACD_EV_MAIL_OFFERED,   /* agent */
-	ACD_EV_MAIL_NO_ANSWER, /* agent did not take the offer in time */
-	ACD_EV_MAIL_TAKEN,     /* agent; wait_ms from arrival; reason 1: taken again */
-	ACD_EV_MAIL_RELEASED,  /* agent put it back or declined the offer */
-	ACD_EV_MAIL_DONE,      /* agent (0: finished while nobody held it); talk_ms */
+	ACD_EV_MAIL_QUEUED,     /* reason 1: restored after a restart */
+	ACD_EV_MAIL_OFFERED,    /* agent */
+	ACD_EV_MAIL_NO_ANSWER,  /* agent did not take the offer in time */
+	ACD_EV_MAIL_TAKEN,      /* agent; wait_ms from arrival; reason 1: taken again */
+	ACD_EV_MAIL_RELEASED,   /* agent put it back or declined the offer */
+	ACD_EV_MAIL_DONE,       /* agent (0: finished while nobody held it); talk_ms */
+	ACD_EV_AGENT_CONSULTED, /* a colleague called the agent to consult: busy (talking) */
 	ACD_EV_KIND_MAX
 };
 

@@ -121,6 +121,8 @@ struct agent {
 	unsigned channels;                       /* enum acd_channel bits; voice by default */
 	enum acd_agent_state mail_prev;          /* state to return to after an e-mail */
 	enum acd_pause_reason mail_prev_why;     /* its pause reason */
+	bool consulted;                          /* a colleague's consultation holds the agent */
+	enum acd_pause_reason consult_prev_why;  /* paused before it (NONE: was not paused) */
 	int n_langs;                             /* entries in langs */
 	char langs[ACD_MAX_LANGS][ACD_LANG_MAX]; /* languages spoken */
 };

@@ -47,6 +47,7 @@ static const char *const event_names[ACD_EV_KIND_MAX] = {
         [ACD_EV_MAIL_TAKEN] = "email_taken",
         [ACD_EV_MAIL_RELEASED] = "email_released",
         [ACD_EV_MAIL_DONE] = "email_done",
+        [ACD_EV_AGENT_CONSULTED] = "agent_consulted",
 };
 
 static const char *const pause_names[ACD_PAUSE_OTHER + 1] = {

@@ -748,6 +748,9 @@ void acd_stats_add(struct acd_stats *s, const struct acd_event *ev)
 	case ACD_EV_AGENT_PAUSED:
 		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_PAUSED, 0);
 		break;
+	case ACD_EV_AGENT_CONSULTED:
+		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_TALKING, 0);
+		break;
 	case ACD_EV_AGENT_WRAPUP:
 		/* Counts in the group row noted at CALL_ENDED (wrap_pending). */
 		agent_set(s, ev->agent, ev->t_ms, ACD_AGENT_WRAPUP, 0);

@@ -993,6 +993,10 @@ static int consult_error(struct req *r, int err)
 		return resp_error(r, 409, "conflict", L(r, "Konflikt", "Conflict"), "%s",
 		                  L(r, "Ingen konsultation pågår i samtalet.",
 		                    "No consultation runs in the call."));
+	case ECONNREFUSED:
+		return resp_error(r, 409, "conflict", L(r, "Upptagen", "Busy"), "%s",
+		                  L(r, "Handläggaren är upptagen i ett annat samtal.",
+		                    "The agent is busy in another call."));
 	case ENOTSUP:
 		return resp_error(r, 409, "conflict", L(r, "Ingen trunk", "No trunk"), "%s",
 		                  L(r, "Det finns ingen utgående trunk att ringa numret genom.",

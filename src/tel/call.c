@@ -108,9 +108,12 @@ struct tel_call {
 	char consult_number[ACD_NUMBER_MAX]; /* the outside number consulted, "" an agent */
 	int64_t consult_answered_ms;         /* the consulted party answered */
 	bool consult_done;                   /* completed: `agent` is now the consulted party */
+	uint32_t consult_held;  /* the consulted agent the queue keeps busy for this call; 0 none */
+	uint32_t consult_group; /* completed: the group whose wrap-up follows; 0 not completed */
 };
 
 static int feed(struct tel_call *c, int what);
+static void consult_release(struct tel_call *c);
 
 static void call_destructor(void *arg)
 {
@@ -297,6 +300,7 @@ void tel_call_drop(struct tel_call *c)
 		return;
 	tell_watcher(c);
 	survey_after(c);
+	consult_release(c);
 	/* Written when it was transferred out, unless the outside party is the call's own
 	 * (the menu's number, the consulted party). */
 	if (c->phase != PH_OUTSIDE || c->menu_out || c->consult_done)
@@ -1205,8 +1209,31 @@ void tel_call_note(struct tel_call *c, const char *note)
 			c->note[i] = ' ';
 }
 
+/* The queue keeps the consulted agent busy (acd_agent_consult) until this: cancelled or
+ * unanswered (group 0), or the handed-over call ended (its group's wrap-up). */
+static void consult_release(struct tel_call *c)
+{
+	uint32_t agent = c->consult_held;
+	int64_t now;
+	int err;
+
+	if (!agent || !c->tel->app->acd)
+		return;
+	c->consult_held = 0;
+	now = acd_now_ms();
+	err = acd_agent_consult_end(acd_host_engine(host(c), now), now, agent, c->consult_group);
+	if (err == ENOENT && c->consult_group) /* the group is gone: no wrap-up */
+		err = acd_agent_consult_end(acd_host_engine(host(c), now), now, agent, 0);
+	acd_host_flush(host(c), now);
+	if (err)
+		log_info("tel.consult", "call=%lld target_agent=%u release=failed error=\"%s\"",
+		         (long long)c->id, agent, strerror(err));
+}
+
 static void consult_leg_free(struct tel_call *c)
 {
+	if (!c->consult_done)
+		consult_release(c);
 	if (c->consult.media)
 		add_counts(&c->ac, c->consult.media);
 	c->consult.sess = mem_deref(c->consult.sess);
@@ -1298,6 +1325,19 @@ int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, 
 		if (!trunk)
 			return ENOTSUP;
 	}
+	if (target_agent && t->app->acd) {
+		/* The queue offers the consulted agent nothing meanwhile; one already busy
+		 * (ringing, talking, consulted) is not called. Logged out of the queue: rung
+		 * all the same, there is nothing to keep from it. */
+		int64_t now = acd_now_ms();
+		err = acd_agent_consult(acd_host_engine(host(c), now), now, target_agent);
+		acd_host_flush(host(c), now);
+		if (err == EBUSY)
+			return ECONNREFUSED;
+		if (!err)
+			c->consult_held = target_agent;
+		c->consult_group = 0;
+	}
 	tel_call_note(c, note);
 	offer_headers(c, hdrs, sizeof(hdrs));
 	err = media_alloc(&c->consult.media, &t->media_ip, t->clock);
@@ -1349,6 +1389,15 @@ int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete)
 	mem_ref(c);
 	tell_watcher(c);
 	record_pair(c, "consult_transferred");
+	{
+		/* The consulted agent wraps up after the call as after one of its group. */
+		struct acd_call_info info;
+		uint64_t eid;
+		c->consult_group = c->group;
+		if (c->known && acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
+		    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
+			c->consult_group = info.group;
+	}
 	feed(c, FEED_HANGUP); /* the agent to wrap-up; the queue is done with the call */
 	agent_leg_free(c);
 	c->talking = false;

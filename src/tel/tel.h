@@ -94,8 +94,10 @@ bool tel_lang_ok(const char *s);
  * call `target_agent`'s phone, or when 0 `number` (E.164) through the outbound trunk; the
  * note (NULL: none) follows the call to the target's phone and the call's record. ENOENT:
  * no such call on the phone network; EPERM: not this agent's talking call; EBUSY: a
- * consultation runs already; ENOTSUP: no outbound trunk; EHOSTUNREACH: the agent has no
- * phone; EINVAL: the agent itself. */
+ * consultation runs already; ECONNREFUSED: the target agent is busy in the queue (ringing,
+ * talking, consulted by someone else); ENOTSUP: no outbound trunk; EHOSTUNREACH: the agent
+ * has no phone; EINVAL: the agent itself. The queue offers a consulted agent nothing until
+ * the consultation ends (completed: until the call ends, then wrap-up). */
 int tel_consult(struct tel *t, int64_t call_id, uint32_t agent, uint32_t target_agent,
                 const char *number, const char *note);
 /* Complete (caller bridged to the target, the agent released to wrap-up) or cancel (back to

@@ -267,8 +267,11 @@ int tel_call_transfer_out(struct tel_call *c, uint32_t agent, const char *number
 /* Consultative transfer. The talking agent puts the caller on hold (the tone) and calls
  * `target_agent`'s phone or, when 0, `number` through the outbound trunk; the note (may be
  * NULL) goes with the call. EPERM: not this agent's talking call; EBUSY: a consultation
- * runs already; ENOTSUP: no outbound trunk; EHOSTUNREACH: the agent has no phone; EINVAL:
- * the agent consults itself. */
+ * runs already; ECONNREFUSED: the target agent is busy in the queue (ringing, talking,
+ * consulted); ENOTSUP: no outbound trunk; EHOSTUNREACH: the agent has no phone; EINVAL:
+ * the agent consults itself. A consulted agent the queue knows is kept busy there until
+ * the consultation ends or, completed, until the call ends (then wrap-up as after a call
+ * of its group). */
 int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, const char *number,
                      const char *note);
 /* Complete (the caller is bridged to the consulted party, the agent released) or cancel

@@ -287,6 +287,55 @@ class SwitchboardTest(ServerTest):
                              " ORDER BY id", call_id)
         self.assertEqual(audit, [("consult",), ("consult_cancel",)])
 
+    def test_g_a_consulted_agent_is_offered_no_queue_call_until_the_consultation_ends(self):
+        # Erik's phone answers twice: Anna's consultation, then the queue's call.
+        erik_phone = self.sipp("agent_answer.xml", "-rtp_echo", "-m", "2", remote=False)
+        self.phone("erik", erik_phone.port)
+        anna = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        self.phone("anna", anna.port)
+        self.ready("anna")
+        time.sleep(0.3)
+        start = len(self.srv.logs())
+        caller = self.sipp("caller.xml", "-s", ENTRY, "-d", "12000")
+        call_id = self.talking_call(start)
+        self.ready("erik")
+        path = f"/api/v1/calls/{call_id}/consult"
+        r = self.api("POST", path, {"agent_id": self.ids["erik"], "note": NOTE}, user="anna")
+        self.assertEqual((r.status, r.json["agent_id"]), (202, self.ids["erik"]), r)
+        self.wait(rf"event=tel.consult call={call_id} agent={self.ids['anna']} answered=true", start)
+        me = self.api("GET", "/api/v1/acd/agents/me", user="erik").json
+        self.assertEqual((me["state"], me["call_id"]), ("talking", None), me)  # "i samtal"
+        board = self.api("GET", "/api/v1/wallboard", user="anna")
+        g2 = next(g for g in board.json["groups"] if g["group_id"] == 2)
+        self.assertEqual(g2["agent_states"].get("talking", {}).get("count"), 2, g2)  # both busy
+        # A second caller to the group waits: nobody is offered it (Anna talks, Erik is
+        # consulted), and Erik cannot be consulted by anyone else or make himself ready.
+        caller2 = self.sipp("caller.xml", "-s", ENTRY, "-d", "8000")
+        m = self.wait(r"event=tel.invite result=accepted call=(\d+)", start + 1)
+        while int(m.group(1)) == call_id:
+            m = self.wait(r"event=tel.invite result=accepted call=(\d+)", start + m.end())
+        call2 = int(m.group(1))
+        c2 = self.api("GET", f"/api/v1/acd/calls/{call2}")
+        self.assertEqual(c2.status, 200, c2)
+        self.assertEqual((c2.json["agent_id"], c2.json["position"], c2.json["talking"]), (None, 1, False), c2)
+        self.assertProblem(self.api("POST", "/api/v1/acd/agents/me/state", {"state": "ready"}, user="erik"),
+                           409)
+        me = self.api("GET", "/api/v1/acd/agents/me", user="erik").json
+        self.assertEqual(me["state"], "talking", me)
+        # Anna takes her caller back: Erik is free and gets the waiting caller at once.
+        r = self.api("POST", path + "/cancel", None, user="anna")
+        self.assertEqual((r.status, r.json["state"]), (200, "talking"), r)
+        self.wait(rf"event=tel.agent call={call2} agent={self.ids['erik']} answered=true", start)
+        c2 = self.api("GET", f"/api/v1/acd/calls/{call2}").json
+        self.assertEqual((c2["agent_id"], c2["talking"]), (self.ids["erik"], True), c2)
+        self.assertSipp(caller2)
+        self.assertSipp(erik_phone)
+        self.assertSipp(caller)
+        self.assertSipp(anna)
+        self.wait(rf"event=tel.call_end call={call2} ", start)
+        me = self.api("GET", "/api/v1/acd/agents/me", user="erik").json
+        self.assertEqual(me["state"], "ready", me)  # wrap-up 0 in the group
+
     def test_f_a_blind_transfer_carries_its_note_to_the_next_agent(self):
         anna = self.sipp("agent_answer.xml", "-rtp_echo", remote=False)
         erik = self.sipp("agent_answer_note.xml", "-rtp_echo", remote=False)

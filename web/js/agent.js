@@ -34,6 +34,7 @@ const desk = {
 	seenAt: 0,           // when the desk saw the call (ms), to count its waiting time on
 	talkFrom: 0,         // when the desk saw the call answered (ms): the talk timer
 	prefilled: '',       // the phone number the call put in the citizen's phone field
+	consult: null,       // a consultation in the call: {callId, name, since (ms)}
 };
 const REFRESH_MS = 60000; // own figures are polled; notices too, besides the stream's notice events
 
@@ -88,6 +89,8 @@ function renderCall() {
 		$('btn-hangup').disabled = true;
 		$('btn-transfer').disabled = true;
 		showTransfer(false);
+		desk.consult = null;
+		renderConsult();
 		desk.talkFrom = 0;
 		renderDirectory();
 		tick();
@@ -113,6 +116,9 @@ function renderCall() {
 	$('btn-hangup').disabled = !c.talking;
 	$('btn-transfer').disabled = !c.talking;
 	if (!c.talking) showTransfer(false);
+	if (desk.consult && desk.consult.callId !== c.call_id) desk.consult = null;
+	if (c.consulting && !desk.consult) desk.consult = { callId: c.call_id, name: '', since: Date.now() };
+	renderConsult();
 	renderDirectory();
 	tick();
 }
@@ -135,6 +141,7 @@ function tick() {
 	const waited = (c.waited_s || 0) + (c.talking ? 0 : (now - desk.seenAt) / 1000);
 	$('t-wait').textContent = mmss(waited);
 	$('t-talk').textContent = c.talking && desk.talkFrom ? mmss((now - desk.talkFrom) / 1000) : '–';
+	if (desk.consult) $('t-consult').textContent = mmss((now - desk.consult.since) / 1000);
 }
 
 const OUTCOMES = { resolved: ['löst', 'resolved'], guided: ['vägledd', 'guided'], handed_over: ['överlämnat', 'handed over'],
@@ -207,6 +214,83 @@ async function transferToGroup() {
 	}
 }
 
+// ---- consultation: the caller holds (the tone) while the agent talks to the target ------
+
+function renderConsult() {
+	const k = desk.consult;
+	$('consult').hidden = !k;
+	const talking = !!(desk.call && desk.call.talking);
+	for (const id of ['tr-group-consult', 'tr-number-consult']) $(id).disabled = !talking || !!k;
+	if (!k) {
+		$('t-consult').textContent = '';
+		return;
+	}
+	$('consult-text').textContent = k.name ? t(`Rådfrågar ${k.name} …`, `Consulting ${k.name} …`)
+		: t('Rådfrågar …', 'Consulting …');
+	$('btn-consult-complete').disabled = !talking;
+	$('btn-consult-cancel').disabled = !talking;
+	$('t-consult').textContent = mmss((Date.now() - k.since) / 1000);
+}
+
+// target: {agent_id} | {group_id} | {number} | {contact_id}; name: what the call bar says.
+async function consult(target, name) {
+	if (!desk.call || desk.consult) return;
+	$('call-error').textContent = '';
+	$('call-done').textContent = '';
+	const body = Object.assign({}, target);
+	const note = $('tr-note').value.trim();
+	if (note) body.note = note;
+	try {
+		await api('POST', `/calls/${desk.call.call_id}/consult`, body);
+		desk.consult = { callId: desk.call.call_id, name, since: Date.now() };
+		if (note) desk.call.note = note;
+		renderCall();
+		$('btn-consult-cancel').focus();
+	} catch (e) {
+		// The call stays: the agent still talks with the caller.
+		$('call-error').textContent = t(`Kunde inte rådfråga ${name}: `, `Could not consult ${name}: `) + e.message;
+	}
+}
+
+async function consultEnd(complete) {
+	const k = desk.consult;
+	if (!desk.call || !k) return;
+	$('call-error').textContent = '';
+	try {
+		await api('POST', `/calls/${desk.call.call_id}/consult/${complete ? 'complete' : 'cancel'}`);
+		desk.consult = null;
+		const who = k.name || t('den rådfrågade', 'the consulted party');
+		if (complete) {
+			desk.call = null;
+			renderCall();
+			$('tr-note').value = '';
+			$('call-done').textContent = t(`Samtalet är överkopplat till ${who}.`, `The call is handed over to ${who}.`);
+		} else {
+			renderCall();
+			$('call-done').textContent = t(`Du talar med uppringaren igen (${who} släppt).`, `You talk with the caller again (${who} let go).`);
+		}
+	} catch (e) {
+		$('call-error').textContent = (complete ? t('Kunde inte koppla över: ', 'Could not hand over: ')
+			: t('Kunde inte återta samtalet: ', 'Could not take the call back: ')) + e.message;
+	}
+}
+
+function consultGroup() {
+	const sel = $('tr-group');
+	const name = sel.selectedOptions[0] ? sel.selectedOptions[0].textContent : '';
+	consult({ group_id: Number(sel.value) }, t(`gruppen ${name}`, `the group ${name}`));
+}
+
+function consultNumber() {
+	const n = $('tr-number').value.trim();
+	if (!n) {
+		$('call-error').textContent = t('Skriv numret att rådfråga.', 'Enter the number to consult.');
+		$('tr-number').focus();
+		return;
+	}
+	consult({ number: n }, n);
+}
+
 // The directory: department contacts and staff with their phone hours and presence.
 let dirItems = [];
 const PRESENCE = { in: ['inne', 'in'], away: ['borta', 'away'], meeting: ['i möte', 'in a meeting'] };
@@ -238,14 +322,25 @@ function renderDirectory() {
 			el('p', { text: line }),
 			el('p', { text: [d.phone || t('inget nummer', 'no number'), hoursText(d.phone_hours)].filter(Boolean).join(' · ') }),
 			el('p', { class: 'presence presence-' + (d.presence || 'unknown'), text: presenceText(d) }));
+		const actions = el('div', { class: 'dir-actions' });
 		if (d.phone) {
 			const b = el('button', { type: 'button', class: 'dir-transfer', text: t('Koppla', 'Transfer'),
 				'aria-label': t(`Koppla till ${d.name}`, `Transfer to ${d.name}`) });
-			b.disabled = !talking;
+			b.disabled = !talking || !!desk.consult;
 			if (!talking) b.title = t('Koppla när du är i samtal', 'Transfer while talking');
 			b.addEventListener('click', () => transferOut(d));
-			li.append(b);
+			actions.append(b);
 		}
+		// Consult: a colleague on their phone (staff), a contact through the trunk.
+		if (d.phone || d.kind === 'staff') {
+			const b = el('button', { type: 'button', class: 'dir-consult', text: t('Rådfråga', 'Consult'),
+				'aria-label': t(`Rådfråga ${d.name}`, `Consult ${d.name}`) });
+			b.disabled = !talking || !!desk.consult;
+			if (!talking) b.title = t('Rådfråga när du är i samtal', 'Consult while talking');
+			b.addEventListener('click', () => consult(d.kind === 'contact' ? { contact_id: d.id } : { agent_id: d.id }, d.name));
+			actions.append(b);
+		}
+		if (actions.childElementCount) li.append(actions);
 		return li;
 	}));
 }
@@ -281,10 +376,14 @@ async function transferOut(d) {
 
 // ---- keyboard shortcuts (shown on the buttons) ----------------------------------------
 
-const SHORTCUTS = { KeyS: 'btn-answer', KeyL: 'btn-hangup', KeyP: 'btn-hold', KeyK: 'btn-transfer', KeyU: 'btn-callback' };
+const SHORTCUTS = { KeyS: 'btn-answer', KeyL: 'btn-hangup', KeyP: 'btn-hold', KeyK: 'btn-transfer', KeyU: 'btn-callback',
+	KeyR: 'tr-group-consult', KeyO: 'btn-consult-complete', KeyT: 'btn-consult-cancel' };
 
 function shortcut(ev) {
 	if (!ev.altKey || ev.ctrlKey || ev.metaKey) return;
+	// The consultation's keys work only while it is shown; Rådfråga only with the panel open.
+	if ((ev.code === 'KeyO' || ev.code === 'KeyT') && $('consult').hidden) return;
+	if (ev.code === 'KeyR' && $('transfer').hidden) return;
 	if (ev.code === 'KeyD') {
 		ev.preventDefault();
 		$('dir-q').focus();
@@ -347,6 +446,7 @@ async function loadCall(id) {
 		const known = desk.call && desk.call.call_id === id;
 		desk.call = await api('GET', '/acd/calls/' + id);
 		if (!known) {
+			$('call-done').textContent = '';
 			desk.seenAt = Date.now();
 			desk.talkFrom = desk.call.talking ? Date.now() : 0;
 			prefillCaller(desk.call);
@@ -765,6 +865,10 @@ async function start() {
 	$('btn-hangup').addEventListener('click', () => callAction('hangup'));
 	$('btn-transfer').addEventListener('click', () => showTransfer($('transfer').hidden));
 	$('tr-group-go').addEventListener('click', transferToGroup);
+	$('tr-group-consult').addEventListener('click', consultGroup);
+	$('tr-number-consult').addEventListener('click', consultNumber);
+	$('btn-consult-complete').addEventListener('click', () => consultEnd(true));
+	$('btn-consult-cancel').addEventListener('click', () => consultEnd(false));
 	$('dir-form').addEventListener('submit', searchDirectory);
 	document.addEventListener('keydown', shortcut);
 	setInterval(tick, 1000);

@@ -9,6 +9,7 @@
 // the address bar (a fragment is never sent to the server, so it stays out of access logs).
 import { api, requireSession, logout, initLang, t, el, seconds, saveSession, clearSession, ApiError } from './api.js';
 import { judgeGroup, LEVEL_TEXT } from './wallboard-status.js';
+import { pagesOf, pageSeconds } from './wallboard-pages.js';
 
 const fromFragment = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
 if (fromFragment) {
@@ -149,9 +150,45 @@ function render() {
 	const sorted = [...groups.values()].filter((g) => !shown || shown.has(g.snap.group_id))
 		.sort((x, y) => x.snap.group_id - y.snap.group_id);
 	$('board').replaceChildren(...sorted.map((g) => tile(g.snap, g.got)), mailTile());
+	paginate();
 	const now = new Date();
 	$('clock').textContent = now.toLocaleTimeString(t('sv-SE', 'en-GB'), { hour: '2-digit', minute: '2-digit' });
 	if (board && board.display) $('display-name').textContent = board.display.name;
+}
+
+// Kiosk paging: the tiles that fit on the screen, the rest on further pages turned every
+// page_s seconds; groups in alarm on every page (wallboard-pages.js). Measured on the laid
+// out board before the browser paints, so nothing moves but the page turn itself (which is
+// instant: no transition, whatever prefers-reduced-motion says).
+let pageNo = 0;
+function paginate() {
+	const b = $('board'), ind = $('page-indicator');
+	const tiles = [...b.children];
+	if (!kiosk || tiles.length < 2) {
+		ind.hidden = true;
+		delete document.body.dataset.page;
+		return;
+	}
+	ind.hidden = false;
+	const cs = getComputedStyle(b);
+	const cols = Math.max(1, cs.gridTemplateColumns.split(' ').filter(Boolean).length);
+	const gap = parseFloat(cs.rowGap) || 0;
+	const room = window.innerHeight - b.getBoundingClientRect().top - window.scrollY - 8;
+	const tallest = Math.max(...tiles.map((x) => x.getBoundingClientRect().height));
+	const rows = Math.max(1, Math.floor((room + gap) / (tallest + gap)));
+	const key = (x) => x.dataset.group || x.id;
+	const pages = pagesOf(tiles.map((x) => ({ key: key(x), level: x.dataset.level || 'none' })), rows * cols);
+	if (pageNo >= pages.length) pageNo = 0;
+	const byKey = new Map(tiles.map((x) => [key(x), x]));
+	b.replaceChildren(...pages[pageNo].map((k) => byKey.get(k)));
+	ind.textContent = t(`Sida ${pageNo + 1} av ${pages.length}`, `Page ${pageNo + 1} of ${pages.length}`);
+	document.body.dataset.page = `${pageNo + 1}/${pages.length}`;
+	document.body.dataset.pages = String(pages.length);
+}
+
+function turnPage() {
+	pageNo += 1; // wraps in paginate
+	render();
 }
 
 // The login no longer works (a revoked display, an expired session): say so in words a
@@ -231,7 +268,8 @@ function connect() {
 }
 
 // Kiosk mode (wallboard.html?kiosk=1) for a screen on the wall: no navigation, the board
-// across the whole screen, numbers that grow with it; a button asks for full screen (the
+// across the whole screen, numbers that grow with it, pages turned every page_s seconds
+// (?page_s=N, default 15) when the groups do not fit; a button asks for full screen (the
 // browser allows that only after a press, or with its own kiosk flag).
 const kiosk = new URLSearchParams(location.search).get('kiosk') === '1' || display;
 if (kiosk) {
@@ -240,6 +278,8 @@ if (kiosk) {
 	fs.hidden = !document.documentElement.requestFullscreen;
 	fs.addEventListener('click', () => document.documentElement.requestFullscreen().catch(() => {}));
 	document.addEventListener('fullscreenchange', () => { fs.hidden = !!document.fullscreenElement; });
+	setInterval(turnPage, pageSeconds(location.search) * 1000);
+	window.addEventListener('resize', render);
 }
 
 initLang(render);
