@@ -67,10 +67,11 @@ static const struct op_doc docs[] = {
         {"GET", "/api/v1/me", "The logged-in user", NULL, "Me", 200},
         {"POST", "/api/v1/users/{id}/sip-secret", "Set a user's SIP password", "SipSecretIn",
          "SipSecretSet", 0},
-        {"GET", "/api/v1/calls", "Calls (recordings, surveys)", NULL, "Page", 200},
+        {"GET", "/api/v1/calls", "Calls (recordings, surveys)", NULL, "TelCallPage", 200},
         {"POST", "/api/v1/calls/{id}/record", "Start or stop recording a call", "Ignored",
          "Recording", 0},
-        {"GET", "/api/v1/surveys/answers", "Answers to the after-call survey", NULL, "Page", 200},
+        {"GET", "/api/v1/surveys/answers", "Answers to the after-call survey", NULL,
+         "SurveyAnswerPage", 200},
         {"POST", "/api/v1/cases/{id}/status", "Change a case's status (If-Match: the ETag)",
          "CaseStatusChange", "Case", 200},
         {"GET", "/api/v1/cases/waiting", "Cases waiting for a department or a citizen", NULL,
@@ -82,16 +83,17 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/handovers/{id}/takeover", "The department takes the case over",
          "HandoverTakeoverIn", "Case", 0},
         {"POST", "/api/v1/cases/{id}/attachments", "Attach a file to a case (the body is the file)",
-         "*/*", "Object", 0},
-        {"GET", "/api/v1/cases/{id}/attachments", "A case's attachments", NULL, "Page", 200},
+         "*/*", "Attachment", 0},
+        {"GET", "/api/v1/cases/{id}/attachments", "A case's attachments", NULL, "AttachmentList",
+         200},
         {"GET", "/api/v1/attachments/{id}", "An attachment's file", NULL, "*/*", 200},
         {"DELETE", "/api/v1/attachments/{id}", "Remove an attachment", NULL, NULL, 204},
         {"POST", "/api/v1/cases", "Log a case", "Case", "Case", 201},
         {"GET", "/api/v1/cases", "Search the case log", NULL, "CasePage", 200},
         {"GET", "/api/v1/cases/{id}", "A case, with its ETag", NULL, "Case", 200},
         {"PATCH", "/api/v1/cases/{id}", "Change a case (If-Match: the ETag)", "Case", "Case", 200},
-        {"POST", "/api/v1/cases/{id}/handovers", "Hand a case over to a department", "Object",
-         "Handover", 201},
+        {"POST", "/api/v1/cases/{id}/handovers", "Hand a case over to a department", "HandoverIn",
+         "Case", 201},
         {"GET", "/api/v1/handovers", "Handovers to departments", NULL, "HandoverPage", 200},
         {"POST", "/api/v1/handovers/{id}/answer", "The department's answer to a handover",
          "HandoverAnswerIn", "Case", 0},
@@ -101,7 +103,8 @@ static const struct op_doc docs[] = {
         {"GET", "/api/v1/citizens/{id}/export",
          "Everything held about a citizen: the registerutdrag (audited)", NULL, "CitizenExport",
          200},
-        {"GET", "/api/v1/notifications", "The caller's notifications", NULL, "Page", 200},
+        {"GET", "/api/v1/notifications", "The caller's notifications", NULL, "NotificationPage",
+         200},
         {"POST", "/api/v1/notifications/{id}/read", "Mark a notification read", NULL, NULL, 204},
         {"GET", "/api/v1/audit", "The audit log", NULL, "AuditPage", 200},
         {"GET", "/api/v1/directory", "Staff and department directory with presence", NULL,
@@ -124,7 +127,7 @@ static const struct op_doc docs[] = {
          "The difference between two versions of an article", NULL, "KbDiff", 200},
         {"POST", "/api/v1/kb/articles/{id}/flags", "Flag an article as wrong or out of date",
          "KbFlagIn", "KbFlagCreated", 201},
-        {"GET", "/api/v1/kb/flags", "Open flags on articles", NULL, "Page", 200},
+        {"GET", "/api/v1/kb/flags", "Open flags on articles", NULL, "KbFlagPage", 200},
         {"PATCH", "/api/v1/kb/flags/{id}", "Close a flag", "KbFlagClose", "KbFlagClosed", 0},
         {"GET", "/api/v1/kb/search", "Full-text search of the knowledge base", NULL, "KbSearch",
          200},
@@ -142,7 +145,7 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/kb/synonyms", "Add a search synonym", "KbSynonymIn", "KbSynonymCreated",
          201},
         {"DELETE", "/api/v1/kb/synonyms/{id}", "Remove a search synonym", NULL, NULL, 204},
-        {"GET", "/api/v1/kb/keywords", "Search keywords", NULL, "Page", 200},
+        {"GET", "/api/v1/kb/keywords", "Search keywords", NULL, "KbKeywordPage", 200},
         {"POST", "/api/v1/kb/keywords", "Add a search keyword", "KbKeywordIn", "KbKeywordCreated",
          201},
         {"DELETE", "/api/v1/kb/keywords/{id}", "Remove a search keyword", NULL, NULL, 204},
@@ -150,22 +153,22 @@ static const struct op_doc docs[] = {
          "KbMissConnectIn", "KbMissConnected", 201},
         {"POST", "/api/v1/kb/articles/{id}/read", "Confirm having read an article", NULL,
          "KbReadConfirmed", 200},
-        {"GET", "/api/v1/kb/reads/mine", "Articles the caller must read", NULL, "Page", 200},
-        {"GET", "/api/v1/kb/reads", "Who has read the articles that must be read", NULL, "Page",
-         200},
-        {"GET", "/api/v1/cases/{id}/mails", "A case's e-mails", NULL, "Page", 200},
-        {"POST", "/api/v1/cases/{id}/mails", "Answer a case by e-mail", "CaseMailIn", "Object",
+        {"GET", "/api/v1/kb/reads/mine", "Articles the caller must read", NULL, "KbReadsMine", 200},
+        {"GET", "/api/v1/kb/reads", "Who has read the articles that must be read", NULL,
+         "KbReadStatusPage", 200},
+        {"GET", "/api/v1/cases/{id}/mails", "A case's e-mails", NULL, "MailList", 200},
+        {"POST", "/api/v1/cases/{id}/mails", "Answer a case by e-mail", "CaseMailIn", "OutboxMail",
          201},
-        {"GET", "/api/v1/mails/{id}", "An e-mail", NULL, "Object", 200},
+        {"GET", "/api/v1/mails/{id}", "An e-mail", NULL, "Mail", 200},
         {"GET", "/api/v1/mails/{id}/raw", "An e-mail as received (RFC 5322)", NULL,
          "message/rfc822", 200},
         {"GET", "/api/v1/mail-attachments/{id}", "An e-mail's attachment", NULL, "*/*", 200},
-        {"GET", "/api/v1/mailboxes", "Mailboxes read by the intake", NULL, "Page", 200},
-        {"POST", "/api/v1/mailboxes", "Add a mailbox", "Object", "Object", 0},
-        {"GET", "/api/v1/mailboxes/{id}", "A mailbox", NULL, "Object", 200},
-        {"PATCH", "/api/v1/mailboxes/{id}", "Change a mailbox", "Object", "Object", 0},
+        {"GET", "/api/v1/mailboxes", "Mailboxes read by the intake", NULL, "MailboxPage", 200},
+        {"POST", "/api/v1/mailboxes", "Add a mailbox", "MailboxNew", "Mailbox", 201},
+        {"GET", "/api/v1/mailboxes/{id}", "A mailbox", NULL, "Mailbox", 200},
+        {"PATCH", "/api/v1/mailboxes/{id}", "Change a mailbox", "MailboxIn", "Mailbox", 200},
         {"DELETE", "/api/v1/mailboxes/{id}", "Remove a mailbox", NULL, NULL, 204},
-        {"GET", "/api/v1/mail/outbox", "E-mails waiting to be sent", NULL, "Page", 200},
+        {"GET", "/api/v1/mail/outbox", "E-mails waiting to be sent", NULL, "OutboxPage", 200},
         {"GET", "/metrics", "Counters in Prometheus' text format (loopback or metrics-token)", NULL,
          "text/plain", 200},
         {"GET", "/api/v1/openapi.json", "This description", NULL, "OpenApi", 200},
@@ -194,34 +197,37 @@ static const struct op_doc docs[] = {
         {"POST", "/api/v1/sso/session", "Exchange a single-sign-on ticket for a token",
          "SsoSessionIn", "Login", 200},
         {"GET", "/api/v1/telephony", "Telephony settings", NULL, "Telephony", 200},
-        {"PUT", "/api/v1/telephony/menus", "Replace the voice menus", "Object", "Object", 200},
+        {"PUT", "/api/v1/telephony/menus", "Replace the voice menus", "MenuIn", "MenuSet", 200},
         {"PATCH", "/api/v1/telephony/groups/{id32}/policy",
-         "Change a group's recording and survey policy", "Object", "Object", 200},
+         "Change a group's recording and survey policy", "GroupPolicyIn", "GroupPolicy", 200},
         {"PUT", "/api/v1/telephony/groups/{id32}/announcement",
-         "Upload a group's announcement (WAV)", "audio/wav", "Object", 0},
+         "Set a group's announcement (spoken text or a WAV in base64)", "AnnouncementIn",
+         "Telephony", 200},
         {"DELETE", "/api/v1/telephony/groups/{id32}/announcement", "Remove a group's announcement",
          NULL, NULL, 204},
-        {"PUT", "/api/v1/telephony/crisis", "Turn the crisis message on or off", "Object", "Object",
-         0},
-        {"POST", "/api/v1/calls/{id}/listen", "A group lead listens to or coaches a call", "Object",
-         "Object", 0},
+        {"PUT", "/api/v1/telephony/crisis", "Turn the crisis message on or off", "AnnouncementIn",
+         "Telephony", 200},
+        {"POST", "/api/v1/calls/{id}/listen", "A group lead listens to or coaches a call",
+         "ListenIn", "Listening", 202},
         {"POST", "/api/v1/calls/{id}/transfer-out", "Transfer a call to an outside number",
-         "Object", "Object", 0},
-        {"GET", "/api/v1/telephony/trunks", "SIP trunks", NULL, "Page", 200},
-        {"POST", "/api/v1/telephony/trunks", "Add a SIP trunk", "Object", "Object", 0},
-        {"PATCH", "/api/v1/telephony/trunks/{id}", "Change a SIP trunk", "Object", "Object", 0},
+         "TransferOutIn", "TransferredOut", 202},
+        {"GET", "/api/v1/telephony/trunks", "SIP trunks", NULL, "TrunkPage", 200},
+        {"POST", "/api/v1/telephony/trunks", "Add a SIP trunk", "TrunkNew", "Trunk", 201},
+        {"PATCH", "/api/v1/telephony/trunks/{id}", "Change a SIP trunk", "TrunkIn", "Trunk", 200},
         {"DELETE", "/api/v1/telephony/trunks/{id}", "Remove a SIP trunk", NULL, NULL, 204},
-        {"GET", "/api/v1/schedules", "Schedules for a period", NULL, "Object", 200},
-        {"PUT", "/api/v1/schedules", "Replace schedules for a period", "Object", "Object", 200},
-        {"POST", "/api/v1/shifts", "Add a shift", "Object", "Object", 201},
-        {"GET", "/api/v1/shifts/{id}", "A shift", NULL, "Object", 200},
-        {"PATCH", "/api/v1/shifts/{id}", "Change a shift", "Object", "Object", 200},
+        {"GET", "/api/v1/schedules", "A week's schedule (?group_id=, ?week=2026-W50)", NULL,
+         "Schedule", 200},
+        {"PUT", "/api/v1/schedules", "Replace a group's week (?group_id=, ?week=)", "ScheduleIn",
+         "Schedule", 200},
+        {"POST", "/api/v1/shifts", "Add a shift", "WfmEntryNew", "WfmEntry", 201},
+        {"GET", "/api/v1/shifts/{id}", "A shift", NULL, "WfmEntry", 200},
+        {"PATCH", "/api/v1/shifts/{id}", "Change a shift", "WfmEntryIn", "WfmEntry", 200},
         {"DELETE", "/api/v1/shifts/{id}", "Remove a shift", NULL, NULL, 204},
-        {"GET", "/api/v1/coverage", "Staffing against need per interval", NULL, "Object", 200},
+        {"GET", "/api/v1/coverage", "Staffing against need per interval", NULL, "Coverage", 200},
         {"GET", "/api/v1/coverage.csv", "Coverage as CSV", NULL, "text/csv", 200},
         {"GET", "/api/v1/coverage.xlsx", "Coverage as a spreadsheet", NULL,
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 200},
-        {"GET", "/api/v1/wfm/today", "Planning against today's traffic", NULL, "Object", 200},
+        {"GET", "/api/v1/wfm/today", "Planning against today's traffic", NULL, "WfmToday", 200},
         {"GET", "/api/v1/wfm/summary", "The steering board's planning figures", NULL, "WfmSummary",
          200},
         {"GET", "/api/v1/groups/{id}/wfm-targets", "A group's planning targets", NULL, "WfmTargets",
@@ -237,10 +243,10 @@ static const struct op_doc docs[] = {
          "Hold the caller and call an agent or a number (consultative transfer)", "Consult",
          "Consult", 0},
         {"POST", "/api/v1/calls/{id}/consult/complete",
-         "Hand the caller over to the consulted party; the agent is released", "Object",
-         "ConsultState", 0},
+         "Hand the caller over to the consulted party; the agent is released", "Ignored",
+         "ConsultState", 200},
         {"POST", "/api/v1/calls/{id}/consult/cancel",
-         "End the consultation; caller and agent talk again", "Object", "ConsultState", 0},
+         "End the consultation; caller and agent talk again", "Ignored", "ConsultState", 200},
         {"GET", "/api/v1/wallboard", "The wallboard's figures: targets, agents per state, e-mail",
          NULL, "Wallboard", 200},
         {"POST", "/api/v1/displays", "Issue a display login (its token shown once)", "Display",
@@ -380,13 +386,6 @@ static const struct schema_doc schema_docs[] = {
          "\"" ":" "\"" "bo" "ol" "ea" "n" "\"" "," "\"" "re" "ad" "On" "ly" "\"" ":t" "ru" "e}"
          "}" "}"},
         {"KbArticlePage", PAGE_OF("KbArticle")},
-        {"AcdGroup",
-         "{\"type\":\"object\",\"description\":\"A queue now\",\"required\":[\"group_id\","
-         "\"open\",\"waiting\"],\"properties\":{\"group_id\":" INT ",\"name\":" STR
-         ",\"open\":" BOOL ",\"waiting\":" INT ",\"callbacks_waiting\":" INT
-         ",\"longest_wait_s\":" NUM ",\"ewt_s\":" NUM ",\"agents\":{\"type\":\"object\","
-         "\"additionalProperties\":" INT "},\"today\":{\"type\":\"object\"},\"at\":" TIME "}}"},
-        {"AcdGroupPage", PAGE_OF("AcdGroup")},
         {"PublicContact",
          "{\"type\":\"object\",\"required\":[\"groups\"],\"properties\":{\"groups\":{"
          "\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"name\"],"
@@ -396,12 +395,6 @@ static const struct schema_doc schema_docs[] = {
          "\"feedback\":{\"type\":\"object\",\"properties\":{\"clients\":{"
          "\"type\":\"array\"}," "\"kinds\":{\"type\":\"array\",\"items\":" STR "}}},\"today\":"
          STR ",\"at\":" TIME "}}"},
-        {"Telephony",
-         "{\"type\":\"object\",\"required\":[\"crisis\",\"running\"],\"properties\":{"
-         "\"crisis\":{\"type\":\"object\",\"properties\":{\"active\":" BOOL ",\"text\":"
-         NULLABLE("string") "}},\"entries\":{\"type\":\"array\"},"
-         "\"announcements\":{\"type\":\"array\"},\"policies\":{" "\"type\":\"array\"},"
-         "\"trunks\":{\"type\":\"array\"},\"running\":" BOOL "}}"},
         {"WfmTargets",
          "{\"type\":\"object\",\"description\":\"A group's planning "
          "targets\",\"properties\":{"
@@ -500,9 +493,6 @@ static const struct schema_doc schema_docs[] = {
          ",\"description\":\"Follows the call to the target and onto its record\"},\"call_"
          "id\":{\"type\":\"integer\",\"readOnly\":true},\"state\":{\"enum\":[\"consulting\""
          "],\"readOnly\":true}}}"},
-        {"ConsultState",
-         "{\"type\":\"object\",\"properties\":{\"call_id\":{\"type\":\"integer\"},\"state\""
-         ":{\"enum\":[\"transferred\",\"talking\"]}}}"},
         {"Display",
          "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"id\":{\"type\":\""
          "integer\",\"readOnly\":true},\"name\":{\"type\":\"string\",\"minLength\":1,\"max"
@@ -521,23 +511,6 @@ static const struct schema_doc schema_docs[] = {
         {"LegalHoldList",
          "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\""
          "$ref\":\"#/components/schemas/LegalHold\"}},\"total\":{\"type\":\"integer\"}}}"},
-        {"PeriodReport",
-         "{\"type\":\"object\",\"properties\":{\"period\":{\"type\":\"string\"},\"kind\":{"
-         "\"type\":\"string\"},\"group_ids\":{\"type\":\"array\",\"items\":{\"type\":\"int"
-         "eger\"},\"description\":\"the groups the report is narrowed to (a lead's: theirs"
-         ")\"},\"rows\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},\"totals\":{\""
-         "type\":\"object\"},\"breakdowns\":{\"type\":\"object\"},\"busy_hours\":{\"type\""
-         ":\"object\",\"properties\":{\"days\":{\"type\":\"integer\"},\"offered\":{\"type\""
-         ":\"array\",\"description\":\"7 weekdays (Monday first) x 24 hours\",\"items\":{\""
-         "type\":\"array\",\"items\":{\"type\":\"integer\"}}}}},\"service_level_hours\":{\""
-         "type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"hour\":{\"type"
-         "\":\"integer\"},\"offered\":{\"type\":\"integer\"},\"answered_60\":{\"type\":\"i"
-         "nteger\"},\"service_level_60\":{\"type\":[\"number\",\"null\"]}}}},\"satisfactio"
-         "n_months\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\""
-         "month\":{\"type\":\"string\"},\"answers\":{\"type\":\"integer\"},\"distribution\""
-         ":{\"type\":\"array\",\"description\":\"answers 1..5\",\"items\":{\"type\":\"inte"
-         "ger\"}},\"share_3_5\":{\"type\":[\"number\",\"null\"]},\"share_4_5\":{\"type\":["
-         "\"number\",\"null\"]}}}}}}"},
 };
 /* clang-format on */
 /* More shapes, written with ' for " (no ' inside a text: use ’): read like the JSON they
@@ -758,6 +731,213 @@ static const struct schema_doc sq_docs[] = {
         {"HandoverTakeoverIn", OPEN_("'text'", "'text':{'type':'string','minLength':1,'maxLength':4000}")},
         {"HandoverAnswerIn", OPEN_("'answer'", "'answer':{'type':'string','minLength':1,'maxLength':4000}")},
         {"CaseMailIn", CLOSED_("'text'", "'text':{'type':'string','minLength':1,'maxLength':262144}")},
+        /* ---- planning (src/wfm/: wfm_entry_json, api_wfm.c) ---- */
+        {"WfmEntry", FIXED_("'id','kind','user_id','group_id','start','end','breaks','closes_group','closure_id','note'",
+         "'id':" I_ ",'kind':" REF_("WfmKind") ",'user_id':{'type':['integer','null'],'description':'null: a meeting "
+         "of the whole group'},'group_id':" I_ ",'start':" T_ ",'end':" T_ ",'breaks':" ARR_(FIXED_("'start','end'",
+         "'start':" T_ ",'end':" T_)) ",'closes_group':{'type':'boolean','description':'A meeting that closes the "
+         "group’s queue'},'closure_id':" NI_ ",'note':" NS_)},
+        {"WfmKind", "{'enum':['shift','meeting','sick','vacation','training']}"},
+        {"WfmEntryIn", "{'type':'object','description':'A shift, meeting or absence; other fields are ignored. "
+         "On PATCH only what is given changes','properties':{'kind':" REF_("WfmKind") ",'group_id':" I_
+         ",'user_id':{'type':['integer','null'],'description':'A member of the group; null only for a meeting'},"
+         "'start':{'type':'string','description':'ISO 8601 time (YYYY-MM-DDTHH:MM…)'},'end':{'type':'string',"
+         "'description':'After start: at most 16 hours for a shift or meeting, 31 days for absence'},"
+         "'note':{'type':['string','null'],'maxLength':199},'closes_group':" B_ ",'breaks':{'type':'array',"
+         "'maxItems':8,'description':'A shift’s breaks, within it','items':{'type':'object','required':['start','end'],"
+         "'properties':{'start':" S_ ",'end':" S_ "}}}}}"},
+        {"WfmEntryNew", "{'allOf':[" REF_("WfmEntryIn") ",{'required':['group_id','start','end']}]}"},
+        {"ScheduleIn", OPEN_("'shifts'", "'shifts':{'type':'array','maxItems':2000,'description':'The week’s "
+         "entries of the group (?group_id=, ?week=): all replaced, or none','items':" REF_("WfmEntryIn") "}")},
+        {"Schedule", FIXED_("'group_id','week','from','to','shifts'", "'group_id':" NI_ ",'week':{'type':'string',"
+         "'description':'ISO week, 2026-W50'},'from':" T_ ",'to':" T_ ",'agents':{'type':'array','description':"
+         "'GET of a group by a planner: its members','items':" FIXED_("'user_id','display_name','role','skill'",
+         "'user_id':" I_ ",'display_name':" S_ ",'role':{'enum':['agent','group_lead']},'skill':" I_) "},"
+         "'shifts':" ARR_(REF_("WfmEntry")))},
+        {"WfmParams", FIXED_("'aht_s','patience_s','target_sl','target_time_s','shrinkage','max_occupancy'",
+         "'aht_s':" N_ ",'patience_s':" N_ ",'target_sl':" N_ ",'target_time_s':" I_ ",'shrinkage':" N_
+         ",'max_occupancy':" N_)},
+        {"Coverage", FIXED_("'group_id','date','interval_min','forecast_available','open','params','intervals','totals'",
+         "'group_id':" I_ ",'date':" D_ ",'interval_min':" I_ ",'forecast_available':" B_ ",'open':" B_
+         ",'params':" REF_("WfmParams") ",'intervals':" ARR_(FIXED_("'start','forecast','needed','needed_erlang_c',"
+         "'scheduled','gap','status'", "'start':" T_ ",'forecast':" N_ ",'needed':" I_ ",'needed_erlang_c':" I_
+         ",'scheduled':" N_ ",'gap':" N_ ",'status':{'enum':['short','ok','over']}")) ",'totals':"
+         FIXED_("'forecast','needed_hours','scheduled_hours','short_hours'", "'forecast':" N_ ",'needed_hours':" N_
+         ",'scheduled_hours':" N_ ",'short_hours':" N_))},
+        {"WfmToday", FIXED_("'group_id','at','interval_min','forecast_available','params','intervals','totals'",
+         "'group_id':" I_ ",'at':" T_ ",'interval_min':" I_ ",'forecast_available':" B_ ",'params':" REF_("WfmParams")
+         ",'intervals':" ARR_(FIXED_("'start','forecast','reforecast','needed','scheduled','current','actual',"
+         "'logged_in','service_level','login_rate'", "'start':" T_ ",'forecast':" N_ ",'reforecast':" NN_
+         ",'needed':" I_ ",'scheduled':" N_ ",'current':" B_ ",'actual':" NI_ ",'logged_in':" NN_
+         ",'service_level':" NN_ ",'login_rate':" NN_)) ",'totals':" FIXED_("'forecast_day','forecast_so_far',"
+         "'actual_so_far','actual_today','reforecast_factor','reforecast_day','service_level','login_rate'",
+         "'forecast_day':" N_ ",'forecast_so_far':" N_ ",'actual_so_far':" I_ ",'actual_today':" I_
+         ",'reforecast_factor':" N_ ",'reforecast_day':" N_ ",'service_level':" NN_ ",'login_rate':" NN_))},
+        /* ---- telephony settings (api_tel.c, tel/tel_store.c, tel/menu.c) ---- */
+        {"VoiceMenu", FIXED_("'prompt','options'", "'prompt':{'type':'string','description':'A prompt name'},"
+         "'options':{'type':'object','minProperties':1,'propertyNames':{'pattern':'^[0-9*#]$'},"
+         "'additionalProperties':" REF_("VoiceMenuOption") "},'timeout_s':{'type':'integer','minimum':1,'maximum':60},"
+         "'default_group':" I_ ",'invalid_prompt':" S_ ",'max_invalid':{'type':'integer','minimum':1,'maximum':5},"
+         "'no_input_repeats':{'type':'integer','minimum':0,'maximum':3}")},
+        {"VoiceMenuOption", "{'type':'object','additionalProperties':false,'description':'Exactly one of group, "
+         "announcement, menu, repeat, outside; lang and urgent go with group','oneOf':[{'required':['group']},"
+         "{'required':['announcement']},{'required':['menu']},{'required':['repeat']},{'required':['outside']}],"
+         "'properties':{'group':" I_ ",'lang':{'type':'string','pattern':'^[a-z]{2,3}$'},'urgent':" B_
+         ",'announcement':{'type':'string','description':'A prompt name'},'menu':" REF_("VoiceMenu")
+         ",'repeat':{'const':true},'outside':{'type':'string','description':'A phone number'}}}"},
+        {"MenuIn", OPEN_("'number','menu'", "'number':{'type':'string','description':'An entry number of a group'},"
+         "'menu':{'oneOf':[{'type':'null'}," REF_("VoiceMenu") "]},'language':{'type':['string','null'],"
+         "'pattern':'^[a-z]{2,3}$'}")},
+        {"MenuSet", FIXED_("'number','menu','language'", "'number':" S_ ",'menu':{'type':'boolean','description':"
+         "'The number has a menu now'},'language':" NS_)},
+        {"Survey", FIXED_("'questions'", "'active':" B_ ",'questions':{'type':'array','minItems':1,'maxItems':16,"
+         "'items':{'oneOf':[{'type':'string','description':'A prompt name'}," FIXED_("'prompt'", "'prompt':" S_
+         ",'max':{'type':'integer','minimum':1,'maximum':9}") "]}},'max_answers':{'type':['integer','null'],"
+         "'minimum':1,'maximum':1000000}")},
+        {"GroupPolicy", FIXED_("'group_id','record','recording_days','survey','survey_calls'", "'group_id':" I_
+         ",'record':" B_ ",'recording_days':{'type':'integer','description':'0: kept until further notice'},"
+         "'survey':{'oneOf':[{'type':'null'}," REF_("Survey") "]},'survey_calls':" I_ ",'recordings_expired':"
+         "{'type':'integer','description':'In the answer to PATCH: recordings removed by a shorter retention'}")},
+        {"GroupPolicyIn", CLOSED_("", "'record':" B_ ",'recording_days':{'type':'integer','minimum':0,'maximum':3650},"
+         "'survey':{'oneOf':[{'type':'null'}," REF_("Survey") "]},'reset_survey_calls':" B_)},
+        {"AnnouncementIn", "{'type':'object','description':'text (spoken) or wav_base64 (8 kHz mono 16-bit PCM), "
+         "or only active to switch the stored one','properties':{'text':{'type':'string','minLength':1,"
+         "'maxLength':1000},'wav_base64':{'type':'string','contentEncoding':'base64','contentMediaType':"
+         "'audio/wav'},'active':" B_ "},'anyOf':[{'required':['text']},{'required':['wav_base64']},"
+         "{'required':['active']}]}"},
+        {"Announcement", FIXED_("'group_id','text','active','updated_ms','duration_ms','source'", "'group_id':"
+         "{'type':'integer','description':'0: the crisis message'},'text':" NS_ ",'active':" B_ ",'updated_ms':" I_
+         ",'duration_ms':" I_ ",'source':{'enum':['text','wav']}")},
+        {"Trunk", FIXED_("'id','name','sources','username','digest','outbound','proxy','from_number','active',"
+         "'updated_ms'", "'id':" I_ ",'name':" S_ ",'sources':" ARR_(S_) ",'username':" NS_ ",'digest':{'type':"
+         "'boolean','description':'A secret is set for username'},'outbound':" B_ ",'proxy':" NS_ ",'from_number':"
+         NS_ ",'active':" B_ ",'updated_ms':" I_)},
+        {"TrunkPage", PAGED_("Trunk")},
+        {"TrunkIn", CLOSED_("", "'name':{'type':'string','minLength':1,'maxLength':80},'sources':{'type':'array',"
+         "'maxItems':32,'items':{'type':'string','description':'An IP address'}},'username':{'type':['string',"
+         "'null'],'pattern':'^[A-Za-z0-9._-]{1,64}$'},'secret':{'type':'string','minLength':12,'maxLength':200,"
+         "'writeOnly':true},'outbound':" B_ ",'proxy':{'type':['string','null'],'description':'IP:port; needed "
+         "with outbound'},'from_number':" NS_ ",'active':" B_)},
+        {"TrunkNew", "{'allOf':[" REF_("TrunkIn") ",{'required':['name']}]}"},
+        {"ListenIn", OPEN_("", "'uri':{'type':'string','pattern':'^sip:','maxLength':200,'description':'Without "
+         "it: the lead’s own phone'}")},
+        {"Listening", FIXED_("'call_id','listening'", "'call_id':" I_ ",'listening':{'const':true}")},
+        {"TransferOutIn", "{'type':'object','description':'number or contact_id (a contact with a phone number)',"
+         "'oneOf':[{'required':['number']},{'required':['contact_id']}],'properties':{'number':" S_
+         ",'contact_id':" I_ "}}"},
+        {"TransferredOut", FIXED_("'call_id','number'", "'call_id':" I_ ",'number':" S_)},
+        {"Telephony", FIXED_("'crisis','entries','announcements','policies','running'", "'crisis':{'oneOf':["
+         REF_("Announcement") "," FIXED_("'active','text'", "'active':{'const':false},'text':{'type':'null'}") "]},"
+         "'entries':" ARR_(FIXED_("'number','group_id','menu','language'", "'number':" S_ ",'group_id':" I_
+         ",'menu':{'oneOf':[{'type':'null'}," REF_("VoiceMenu") "]},'language':" NS_)) ",'announcements':"
+         ARR_(REF_("Announcement")) ",'policies':" ARR_(REF_("GroupPolicy")) ",'trunks':" ARR_(REF_("Trunk"))
+         ",'running':{'type':'boolean','description':'Telephony (--sip) runs'}")},
+        {"ConsultState", FIXED_("'call_id','state'", "'call_id':" I_ ",'state':{'enum':['transferred','talking']}")},
+        /* ---- e-mail (mail/mail_store.c, api_mail_admin.c) ---- */
+        {"MailAttachmentInfo", FIXED_("'id','filename','content_type','size','stored','inline','content_id'",
+         "'id':" I_ ",'filename':" S_ ",'content_type':" S_ ",'size':" I_ ",'stored':{'type':'boolean','description':"
+         "'false: larger than the limit, recorded only'},'inline':" B_ ",'content_id':" NS_)},
+        {"Mail", FIXED_("'id','case_id','mailbox_id','mailbox','direction','kind','message_id','in_reply_to',"
+         "'from','from_name','to','subject','text','body_was_html','parsed','auto_submitted','needs_review','size',"
+         "'sent_at','received_at','outbox_status','outbox_error','attachments_count'", "'id':" I_ ",'case_id':" NI_
+         ",'mailbox_id':" NI_ ",'mailbox':" NS_ ",'direction':{'enum':['in','out']},'kind':{'enum':['answer',"
+         "'receipt','notice','report',null]},'message_id':" NS_ ",'in_reply_to':" NS_ ",'from':" NS_
+         ",'from_name':" NS_ ",'to':" NS_ ",'subject':" S_ ",'text':" S_ ",'body_was_html':" B_ ",'parsed':" B_
+         ",'auto_submitted':" B_ ",'needs_review':" B_ ",'size':" I_ ",'sent_at':" NUNIX_ ",'received_at':" UNIX_
+         ",'outbox_status':{'enum':['queued','sending','sent','failed',null]},'outbox_error':" NS_
+         ",'attachments_count':" I_ ",'attachments':{'type':'array','description':'One e-mail (GET) only',"
+         "'items':" REF_("MailAttachmentInfo") "}")},
+        {"MailList", FIXED_("'items','total'", "'items':" ARR_(REF_("Mail")) ",'total':" I_)},
+        {"OutboxMail", FIXED_("'id','case_id','kind','from','to','subject','message_id','status','attempts',"
+         "'next_attempt_at','last_error','created_at','sent_at'", "'id':" I_ ",'case_id':" NI_ ",'kind':"
+         REF_("OutboxKind") ",'from':" S_ ",'to':" S_ ",'subject':" NS_ ",'message_id':" NS_ ",'status':"
+         REF_("OutboxStatus") ",'attempts':" I_ ",'next_attempt_at':" UNIX_ ",'last_error':" NS_ ",'created_at':"
+         UNIX_ ",'sent_at':" NUNIX_)},
+        {"OutboxKind", "{'enum':['answer','receipt','notice','report']}"},
+        {"OutboxStatus", "{'enum':['queued','sending','sent','failed']}"},
+        {"OutboxRow", FIXED_("'id','case_id','kind','from_addr','to_addr','subject','message_id','status',"
+         "'attempts','next_attempt_at','last_error','created_at','sent_at'", "'id':" I_ ",'case_id':" NI_
+         ",'kind':" REF_("OutboxKind") ",'from_addr':" S_ ",'to_addr':" S_ ",'subject':" NS_ ",'message_id':" NS_
+         ",'status':" REF_("OutboxStatus") ",'attempts':" I_ ",'next_attempt_at':" UNIX_ ",'last_error':" NS_
+         ",'created_at':" UNIX_ ",'sent_at':" NUNIX_)},
+        {"OutboxPage", PAGED_("OutboxRow")},
+        {"Mailbox", FIXED_("'id','address','group_id','imap_host','imap_port','imap_security','imap_user','folder',"
+         "'processed_folder','signature','receipt_reply','tls_verify','active','created_at','imap_password_set','fetch'",
+         "'id':" I_ ",'address':" S_ ",'group_id':" I_ ",'imap_host':" NS_ ",'imap_port':" NI_ ",'imap_security':"
+         "{'enum':['tls','starttls','none']},'imap_user':" NS_ ",'folder':" S_ ",'processed_folder':{'type':['string',"
+         "'null'],'description':'null: fetched mail is flagged, not moved'},'signature':" NS_ ",'receipt_reply':" B_
+         ",'tls_verify':" B_ ",'active':" B_ ",'created_at':" UNIX_ ",'imap_password_set':" B_ ",'fetch':"
+         FIXED_("'running'", "'running':{'type':'boolean','description':'The fetcher runs for the mailbox; the "
+         "others only then'},'connected':" B_ ",'idle':" B_ ",'fetched':" I_ ",'last_error':" NS_))},
+        {"MailboxPage", PAGED_("Mailbox")},
+        {"MailboxIn", CLOSED_("", "'address':{'type':'string','maxLength':254,'description':'An e-mail address, "
+         "unique'},'group_id':" I_ ",'imap_host':{'type':['string','null'],'maxLength':253,'pattern':"
+         "'^[A-Za-z0-9.:-]*$'},'imap_port':{'type':['integer','null'],'minimum':1,'maximum':65535},"
+         "'imap_security':{'enum':['tls','starttls','none',null]},'imap_user':{'type':['string','null'],"
+         "'maxLength':254},'imap_password':{'type':['string','null'],'maxLength':255,'writeOnly':true},"
+         "'folder':{'type':['string','null'],'maxLength':200},'processed_folder':{'type':['string','null'],"
+         "'maxLength':200},'signature':{'type':['string','null'],'maxLength':2000},'receipt_reply':" B_
+         ",'tls_verify':" B_ ",'active':" B_)},
+        {"MailboxNew", "{'allOf':[" REF_("MailboxIn") ",{'required':['address','group_id']}]}"},
+        /* ---- cases: attachments, a new handover ---- */
+        {"Attachment", FIXED_("'id','case_id','filename','content_type','size','created_at','created_by'",
+         "'id':" I_ ",'case_id':" I_ ",'filename':" S_ ",'content_type':" S_ ",'size':" I_ ",'created_at':" T_
+         ",'created_by':" NI_)},
+        {"AttachmentList", FIXED_("'items'", "'items':" ARR_(REF_("Attachment")))},
+        {"HandoverIn", CLOSED_("'message'", "'message':{'type':'string','minLength':1,'maxLength':4000,"
+         "'description':'What the department is asked to do'},'contact_id':{'type':'integer','description':"
+         "'Who receives it; without it the agreement’s contact'},'client_unit_id':{'type':'integer','minimum':1},"
+         "'due_date':" D_)},
+        /* ---- lists that were a generic page ---- */
+        {"TelCall", FIXED_("'id','call_id','caller_sip_callid','agent_sip_callid','caller','entry','group_id',"
+         "'agent_id','arrived_ms','answered_ms','ended_ms','end_reason','recording_path','recording_ms'",
+         "'id':" I_ ",'call_id':" I_ ",'caller_sip_callid':" NS_ ",'agent_sip_callid':" NS_ ",'caller':" NS_
+         ",'entry':" NS_ ",'group_id':" NI_ ",'agent_id':" NI_ ",'arrived_ms':" NI_ ",'answered_ms':" NI_
+         ",'ended_ms':" I_ ",'end_reason':" S_ ",'recording_path':" NS_ ",'recording_ms':" NI_)},
+        {"TelCallPage", PAGED_("TelCall")},
+        {"SurveyAnswer", FIXED_("'id','call_id','group_id','agent_id','question','prompt','answer','t_ms'",
+         "'id':" I_ ",'call_id':" I_ ",'group_id':" I_ ",'agent_id':" NI_ ",'question':" I_ ",'prompt':" S_
+         ",'answer':" I_ ",'t_ms':" I_)},
+        {"SurveyAnswerPage", PAGED_("SurveyAnswer")},
+        {"Notification", FIXED_("'id','kind','message','created_at','read','case_id'", "'id':" I_ ",'kind':" S_
+         ",'message':" S_ ",'created_at':" UNIX_ ",'read':" B_ ",'case_id':" NI_)},
+        {"NotificationPage", PAGED_("Notification")},
+        {"KbFlag", FIXED_("'id','kind','message','created_at','status','article_id','slug','title','group_id',"
+         "'created_by','created_by_name','owner_id','closed_by','closed_at','note'", "'id':" I_ ",'kind':{'enum':"
+         "['wrong','incomplete','outdated']},'message':" S_ ",'created_at':" T_ ",'status':{'enum':['open','closed']},"
+         "'article_id':" NI_ ",'slug':" NS_ ",'title':" NS_ ",'group_id':" NI_ ",'created_by':" NI_
+         ",'created_by_name':" NS_ ",'owner_id':" NI_ ",'closed_by':" NI_ ",'closed_at':" NT_ ",'note':" NS_)},
+        {"KbFlagPage", PAGED_("KbFlag")},
+        {"KbKeyword", FIXED_("'id','phrase','article_id','slug','title','created_by','created_at'", "'id':" I_
+         ",'phrase':" S_ ",'article_id':" I_ ",'slug':" S_ ",'title':" S_ ",'created_by':" NI_ ",'created_at':" UNIX_)},
+        {"KbKeywordPage", PAGED_("KbKeyword")},
+        {"KbReadsMine", FIXED_("'items','total','limit','offset'", "'items':{'type':'array','description':'The ids "
+         "of the current notices the caller has confirmed (this version)','items':" I_ "},'total':" I_ ",'limit':"
+         I_ ",'offset':" I_)},
+        {"KbReadStatus", FIXED_("'id','slug','title','version','confirmed','unread'", "'id':" I_ ",'slug':" S_
+         ",'title':" S_ ",'version':" I_ ",'confirmed':{'type':'integer','description':'Readers of this version'},"
+         "'unread':" ARR_(FIXED_("'id','display_name'", "'id':" I_ ",'display_name':" S_)))},
+        {"KbReadStatusPage", PAGED_("KbReadStatus")},
+        /* ---- the queue now ---- */
+        {"AcdTotals", FIXED_("'offered','answered','answered_60','answered_180','abandoned','short_abandoned',"
+         "'overflowed','closed','forwarded','callbacks_requested','callbacks_answered','handled','service_level_60',"
+         "'service_level_180','asa_s','aht_s','abandon_rate','longest_wait_s'", "'offered':" I_ ",'answered':" I_
+         ",'answered_60':" I_ ",'answered_180':" I_ ",'abandoned':" I_ ",'short_abandoned':" I_ ",'overflowed':" I_
+         ",'closed':" I_ ",'forwarded':" I_ ",'callbacks_requested':" I_ ",'callbacks_answered':" I_ ",'handled':" I_
+         ",'service_level_60':" N_ ",'service_level_180':" N_ ",'asa_s':" N_ ",'aht_s':" N_ ",'abandon_rate':" N_
+         ",'longest_wait_s':" N_)},
+        {"AcdGroup", FIXED_("'group_id','name','open','waiting','callbacks_waiting','longest_wait_s','ewt_s',"
+         "'agents','today','emails_waiting','emails_today','email_longest_wait_s','at'", "'group_id':" I_
+         ",'name':" S_ ",'open':" B_ ",'waiting':" I_ ",'callbacks_waiting':" I_ ",'longest_wait_s':" I_
+         ",'ewt_s':{'type':'integer','description':'Expected wait of a new caller'},'agents':"
+         FIXED_("'logged_in','ready','offered','talking','wrapup','paused'", "'logged_in':" I_ ",'ready':" I_
+         ",'offered':" I_ ",'talking':" I_ ",'wrapup':" I_ ",'paused':" I_) ",'today':" REF_("AcdTotals")
+         ",'emails_waiting':" I_ ",'emails_today':" FIXED_("'queued','taken','average_wait_s','longest_wait_s'",
+         "'queued':" I_ ",'taken':" I_ ",'average_wait_s':" N_ ",'longest_wait_s':" N_) ",'email_longest_wait_s':"
+         I_ ",'at':" T_)},
+        {"AcdGroupPage", PAGED_("AcdGroup")},
+        {"PeriodReport", "{'$ref':'#/components/schemas/MonthlyReport','description':'The same report as the "
+         "monthly one, over the period asked for'}"},
 };
 /* clang-format on */
 
