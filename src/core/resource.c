@@ -67,7 +67,7 @@ static void check_field(struct db *db, const struct field *f, const json_t *v, j
 	char msg[400];
 
 	if (json_is_null(v)) {
-		if (f->flags & FF_REQUIRED)
+		if (f->flags & (FF_REQUIRED | FF_NOTNULL))
 			valid_add(e, f->name, "%s", VL(e, "får inte vara null", "may not be null"));
 		else if (!(f->flags & FF_VIRTUAL))
 			json_object_set_new(clean, f->name, json_null());

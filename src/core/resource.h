@@ -31,6 +31,7 @@ enum {
 	FF_READONLY = 1 << 1,  /* output only */
 	FF_WRITEONLY = 1 << 2, /* input only (password) */
 	FF_VIRTUAL = 1 << 3,   /* not a column: handled by the hooks */
+	FF_NOTNULL = 1 << 4,   /* may be left out (the column's default), never null */
 };
 
 /* Checks (and may normalize) one value. Returns 0 or EBADMSG with a message. */

@@ -738,8 +738,8 @@ static const struct field group_fields[] = {
         {"opening_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
         {"overflow_group_id", FT_REF, 0, "groups", NULL, 0, 0, NULL},
         {"max_wait_s", FT_INT, 0, NULL, NULL, 1, 3600, NULL},
-        {"wrapup_s", FT_INT, 0, NULL, NULL, 0, 600, NULL},
-        {"priority", FT_INT, 0, NULL, NULL, -100, 100, NULL},
+        {"wrapup_s", FT_INT, FF_NOTNULL, NULL, NULL, 0, 600, NULL},
+        {"priority", FT_INT, FF_NOTNULL, NULL, NULL, -100, 100, NULL},
         {"callback_threshold_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
         {"max_queue", FT_INT, 0, NULL, NULL, 1, 10000, NULL},
         {"widen_after_s", FT_INT, 0, NULL, NULL, 0, 3600, NULL},
@@ -758,7 +758,7 @@ static const struct field group_fields[] = {
         {"wait_alarm_s", FT_INT, 0, NULL, NULL, 1, 86400, NULL},
         {"abandon_warn_pct", FT_INT, 0, NULL, NULL, 0, 100, NULL},
         {"abandon_alarm_pct", FT_INT, 0, NULL, NULL, 0, 100, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
         {"entry_numbers", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_phone_list},
         {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
@@ -774,7 +774,7 @@ static const struct field client_fields[] = {
         {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
         {"short_name", FT_TEXT, 0, NULL, NULL, 0, 40, NULL},
         {"org_number", FT_TEXT, 0, NULL, NULL, 0, 20, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
         {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };
 
@@ -786,7 +786,7 @@ static const struct field contact_fields[] = {
         {"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
         {"phone_hours", FT_JSON, 0, NULL, NULL, 0, 0, check_hours},
         {"client_unit_id", FT_REF, 0, "client_units", NULL, 0, 0, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
 };
 
 /* A department's sub-units (enheter på förvaltningen): a contact, a handover and a case may
@@ -794,7 +794,7 @@ static const struct field contact_fields[] = {
 static const struct field client_unit_fields[] = {
         {"client_id", FT_REF, FF_REQUIRED, "clients", NULL, 0, 0, NULL},
         {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 0, 160, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field category_fields[] = {
@@ -804,7 +804,7 @@ static const struct field category_fields[] = {
         {"client_id", FT_REF, 0, "clients", NULL, 0, 0, NULL},
         {"checklist", FT_JSON, 0, NULL, NULL, 0, 0, check_checklist},
         {"price_class", FT_TEXT, 0, NULL, NULL, 0, 60, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
 };
 
 /* Named price classes ("enkel", "komplex"): an agreement prices them under
@@ -813,7 +813,7 @@ static const struct field category_fields[] = {
 static const struct field price_class_fields[] = {
         {"name", FT_TEXT, FF_REQUIRED, NULL, NULL, 1, 60, NULL},
         {"description", FT_TEXT, 0, NULL, NULL, 0, 400, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
 };
 
 static const struct field agreement_fields[] = {
@@ -835,7 +835,7 @@ static const struct field boundary_fields[] = {
         {"action", FT_ENUM, FF_REQUIRED, NULL, actions, 0, 0, NULL},
         {"contact_id", FT_REF, 0, "contacts", NULL, 0, 0, NULL},
         {"instructions", FT_TEXT, 0, NULL, NULL, 0, 4000, NULL},
-        {"due_working_days", FT_INT, 0, NULL, NULL, 0, 60, NULL},
+        {"due_working_days", FT_INT, FF_NOTNULL, NULL, NULL, 0, 60, NULL},
 };
 
 static const struct field user_fields[] = {
@@ -847,7 +847,7 @@ static const struct field user_fields[] = {
         {"unit_id", FT_REF, 0, "units", NULL, 0, 0, NULL},
         {"email", FT_TEXT, 0, NULL, NULL, 0, 254, check_email},
         {"sip_uri", FT_TEXT, 0, NULL, NULL, 0, 200, NULL},
-        {"active", FT_BOOL, 0, NULL, NULL, 0, 0, NULL},
+        {"active", FT_BOOL, FF_NOTNULL, NULL, NULL, 0, 0, NULL},
         {"groups", FT_LIST, FF_VIRTUAL, NULL, NULL, 0, 0, check_memberships},
         {"created_at", FT_INT, FF_READONLY, NULL, NULL, 0, 0, NULL},
 };

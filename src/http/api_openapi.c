@@ -1031,7 +1031,7 @@ static void resource_schema_name(const char *res, char *out, size_t n)
 static json_t *field_schema(const struct field *f)
 {
 	json_t *s = json_object();
-	bool nullable = !(f->flags & FF_REQUIRED);
+	bool nullable = !(f->flags & (FF_REQUIRED | FF_NOTNULL));
 
 	switch (f->type) {
 	case FT_TEXT:

@@ -127,6 +127,40 @@ class InputTest(ServerTest):
 
     # --- no framing ---
 
+    def test_null_for_a_field_that_cannot_be_empty_is_422_and_changes_nothing(self):
+        """Every administrative record, every field set to null: never a 5xx; a field whose
+        column cannot be empty (a group's wrap-up, an `active` flag, a mailbox's folder) is
+        a 422 naming it, and the record is as it was."""
+        r = self.api("POST", "/api/v1/mailboxes",
+                     {"address": "nulltest@kommun.se", "imap_host": "127.0.0.1", "imap_port": 993,
+                      "imap_user": "u", "imap_password": "p", "group_id": 1})
+        self.assertEqual(r.status, 201, r)
+        mailbox = r.json["id"]
+        self.addCleanup(lambda: self.api("DELETE", f"/api/v1/mailboxes/{mailbox}"))
+        must = {("groups", "wrapup_s"), ("groups", "priority"), ("groups", "active"), ("users", "active"),
+                ("boundaries", "due_working_days"), ("mailboxes", "folder"), ("mailboxes", "active"),
+                ("mailboxes", "tls_verify"), ("mailboxes", "imap_security")}
+        refused = set()
+        for name in ("units", "groups", "clients", "contacts", "categories", "agreements", "boundaries",
+                     "users", "mailboxes"):
+            page = self.api("GET", f"/api/v1/{name}?limit=1")
+            self.assertEqual(page.status, 200, page)
+            item = page.json["items"][0]
+            for field in item:
+                if field == "id":
+                    continue
+                p = self.api("PATCH", f"/api/v1/{name}/{item['id']}", {field: None})
+                self.assertLess(p.status, 500, (name, field, p))
+                if p.status == 422:
+                    refused.add((name, field))
+                    if field == "fetch":  # a mailbox's fetcher state: live, not stored
+                        continue
+                    after = self.api("GET", f"/api/v1/{name}/{item['id']}")
+                    self.assertEqual(after.json.get(field), item.get(field), (name, field))
+        self.assertLessEqual(must, refused)
+        r = self.api("PATCH", "/api/v1/groups/1", {"wrapup_s": None})
+        self.assertProblem(r, 422, "wrapup_s")
+
     def test_every_answer_forbids_framing(self):
         answers = {
             "page": self.srv.request("GET", "/index.html"),
