@@ -315,13 +315,13 @@ enum acd_event_kind {
 	ACD_EV_AGENT_PAUSED, /* reason = enum acd_pause_reason */
 	ACD_EV_AGENT_WRAPUP, /* wrap-up started; group of the call */
 	/* E-mail items: `call` is the item's ref. */
-	ACD_EV_MAIL_QUEUED,     /* reason 1: restored after a restart */
-	ACD_EV_MAIL_OFFERED,    /* agent */
-	ACD_EV_MAIL_NO_ANSWER,  /* agent did not take the offer in time */
-	ACD_EV_MAIL_TAKEN,      /* agent; wait_ms from arrival; reason 1: taken again */
-	ACD_EV_MAIL_RELEASED,   /* agent put it back or declined the offer */
-	ACD_EV_MAIL_DONE,       /* agent (0: finished while nobody held it); talk_ms */
-	ACD_EV_AGENT_CONSULTED, /* a colleague called the agent to consult: busy (talking) */
+	ACD_EV_MAIL_QUEUED,         /* reason 1: restored after a restart */
+	ACD_EV_MAIL_OFFERED,        /* agent */
+	ACD_EV_MAIL_NO_ANSWER,      /* agent did not take the offer in time */
+	ACD_EV_MAIL_TAKEN,          /* agent; wait_ms from arrival; reason 1: taken again */
+	ACD_EV_MAIL_RELEASED,       /* agent put it back or declined the offer */
+	ACD_EV_MAIL_DONE,           /* agent (0: finished while nobody held it); talk_ms */
+	ACD_EV_AGENT_CONSULTED,     /* a colleague called the agent to consult: busy (talking) */
 	ACD_EV_AGENT_CONSULT_TAKEN, /* the consulted agent was handed the caller (still talking) */
 	ACD_EV_KIND_MAX
 };
@@ -409,11 +409,11 @@ struct acd_agent_info {
 	uint32_t agent;
 	enum acd_agent_state state;
 	enum acd_pause_reason pause;
-	int64_t since_ms;  /* in this state since */
-	uint64_t call;     /* offered/talking call; 0 when none */
-	uint64_t mail;     /* ref of the e-mail offered or taken; 0 when none */
-	unsigned channels; /* enum acd_channel bits */
-	uint64_t consult;  /* consulted: the host's id of the call (acd_agent_consult); 0 not */
+	int64_t since_ms;   /* in this state since */
+	uint64_t call;      /* offered/talking call; 0 when none */
+	uint64_t mail;      /* ref of the e-mail offered or taken; 0 when none */
+	unsigned channels;  /* enum acd_channel bits */
+	uint64_t consult;   /* consulted: the host's id of the call (acd_agent_consult); 0 not */
 	bool consult_taken; /* consulted, and that call's caller was handed over to the agent */
 	int n_groups;
 	struct acd_membership groups[ACD_MAX_MEMBERSHIPS];

@@ -1216,6 +1216,19 @@ int tel_call_consulted(const struct tel_call *c, uint32_t agent, uint32_t *by, b
 	return ENOENT;
 }
 
+int tel_call_handed_hangup(struct tel_call *c, uint32_t agent)
+{
+	uint32_t by;
+	bool handed;
+
+	if (tel_call_consulted(c, agent, &by, &handed) != 0 || !handed)
+		return ENOENT;
+	log_info("tel.consult", "call=%lld agent=%u hangup=desk", (long long)c->id, agent);
+	tel_call_end_reason(c, "agent_hangup");
+	tel_call_drop(c);
+	return 0;
+}
+
 int tel_call_handed_json(const struct tel_call *c, uint32_t agent, json_t **out)
 {
 	uint32_t by;
@@ -1445,8 +1458,7 @@ int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete)
 		 * the caller, the entry number, the path. */
 		json_decref(c->handed);
 		c->handed = NULL;
-		if (c->known &&
-		    acd_host_call_json(host(c), acd_now_ms(), c->id, &c->handed) != 0)
+		if (c->known && acd_host_call_json(host(c), acd_now_ms(), c->id, &c->handed) != 0)
 			c->handed = NULL;
 	}
 	c->consult_by = agent;
@@ -1454,11 +1466,12 @@ int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete)
 	if (c->consult_held) {
 		/* The consulted agent's desk learns that the caller is theirs now. */
 		int64_t now = acd_now_ms();
-		int err = acd_agent_consult_take(acd_host_engine(host(c), now), now,
-		                                 c->consult_held);
+		int err =
+		        acd_agent_consult_take(acd_host_engine(host(c), now), now, c->consult_held);
 		acd_host_flush(host(c), now);
 		if (err)
-			log_info("tel.consult", "call=%lld target_agent=%u take=failed error=\"%s\"",
+			log_info("tel.consult",
+			         "call=%lld target_agent=%u take=failed error=\"%s\"",
 			         (long long)c->id, c->consult_held, strerror(err));
 	}
 	agent_leg_free(c);

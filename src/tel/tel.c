@@ -412,6 +412,13 @@ int tel_handed_json(struct tel *t, int64_t call_id, uint32_t agent, json_t **out
 	return c ? tel_call_handed_json(c, agent, out) : ENOENT;
 }
 
+int tel_handed_hangup(struct tel *t, int64_t call_id, uint32_t agent)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	return c ? tel_call_handed_hangup(c, agent) : ENOENT;
+}
+
 int tel_note(struct tel *t, int64_t call_id, const char *note)
 {
 	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;

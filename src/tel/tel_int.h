@@ -284,6 +284,8 @@ int tel_call_consulted(const struct tel_call *c, uint32_t agent, uint32_t *by, b
 /* The call handed over to the agent, as the queue last saw it and talking with the agent
  * now ("handed_over": true). ENOENT: not handed over to this agent. */
 int tel_call_handed_json(const struct tel_call *c, uint32_t agent, json_t **out);
+/* The agent hangs up the call handed over to them (from the desk). ENOENT: not theirs. */
+int tel_call_handed_hangup(struct tel_call *c, uint32_t agent);
 /* What the phone network knows of the call beyond the queue (lang, note, urgent,
  * consulting), added to `o`. */
 void tel_call_describe(const struct tel_call *c, json_t *o);
