@@ -1080,7 +1080,7 @@ int acd_agent_pause(struct acd *a, int64_t now, uint32_t agent, enum acd_pause_r
 
 /* ---- events in: consultation ------------------------------------------------- */
 
-int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent)
+int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent, uint64_t ref)
 {
 	struct agent *ag;
 	int err;
@@ -1103,7 +1103,29 @@ int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent)
 	agent_state(ag, ACD_AGENT_TALKING, now);
 	ag->pause = ACD_PAUSE_NONE;
 	ag->consulted = true;
+	ag->consult_ref = ref;
+	ag->consult_taken = false;
 	event(a, now, ACD_EV_AGENT_CONSULTED, NULL, ag);
+	return finish(a);
+}
+
+int acd_agent_consult_take(struct acd *a, int64_t now, uint32_t agent)
+{
+	struct agent *ag;
+	int err;
+
+	if (!a)
+		return EINVAL;
+	if (!(ag = agent_get(a, agent)))
+		return ENOENT;
+	if (!ag->consulted)
+		return EPERM;
+	if (ag->consult_taken)
+		return EALREADY;
+	if ((err = begin(a, now)))
+		return err;
+	ag->consult_taken = true;
+	event(a, now, ACD_EV_AGENT_CONSULT_TAKEN, NULL, ag);
 	return finish(a);
 }
 
@@ -1125,6 +1147,8 @@ int acd_agent_consult_end(struct acd *a, int64_t now, uint32_t agent, uint32_t g
 	if ((err = begin(a, now)))
 		return err;
 	ag->consulted = false;
+	ag->consult_ref = 0;
+	ag->consult_taken = false;
 	if (g) {
 		/* The agent took the caller: wrap-up as after a call of that group. */
 		after_call(a, now, ag, g);
@@ -1511,6 +1535,8 @@ int acd_agent_info(const struct acd *a, uint32_t agent, struct acd_agent_info *o
 	out->call = ag->call && !is_mail(ag->call) ? ag->call->id : 0;
 	out->mail = ag->call && is_mail(ag->call) ? ag->call->ref : 0;
 	out->channels = ag->channels;
+	out->consult = ag->consulted ? ag->consult_ref : 0;
+	out->consult_taken = ag->consulted && ag->consult_taken;
 	out->n_groups = ag->n_members;
 	for (int i = 0; i < ag->n_members; i++) {
 		out->groups[i].group = ag->members[i].group->cfg.id;

@@ -186,8 +186,13 @@ int acd_call_transfer(struct acd *a, int64_t now, uint64_t call, uint32_t group)
  * without a queue call) and offered nothing until acd_agent_consult_end. EBUSY: the agent
  * is offered or talking a call or an e-mail, or consulted already; EPERM: logged out
  * (nothing to keep from the queue). From wrap-up the wrap-up ends; from a pause the
- * agent returns to it afterwards. */
-int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent);
+ * agent returns to it afterwards. ref: the host's id of the call consulted about (shown
+ * in the agent's info, so that their desk can show whom and what it is about). */
+int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent, uint64_t ref);
+/* The consulting colleague handed the caller over to the consulted agent: the agent
+ * stays busy (talking) and the consultation's ref now names the agent's own caller, until
+ * acd_agent_consult_end. EPERM: not consulted; EALREADY: taken already; ENOENT. */
+int acd_agent_consult_take(struct acd *a, int64_t now, uint32_t agent);
 /* The consultation is over for the agent. group 0: without the caller (cancelled,
  * unanswered, hung up before the transfer): back to ready (last in idle order) or to the
  * pause they were in, no wrap-up. group nonzero: the consultation was completed, the
@@ -310,13 +315,14 @@ enum acd_event_kind {
 	ACD_EV_AGENT_PAUSED, /* reason = enum acd_pause_reason */
 	ACD_EV_AGENT_WRAPUP, /* wrap-up started; group of the call */
 	/* E-mail items: `call` is the item's ref. */
-	ACD_EV_MAIL_QUEUED,     /* reason 1: restored after a restart */
-	ACD_EV_MAIL_OFFERED,    /* agent */
-	ACD_EV_MAIL_NO_ANSWER,  /* agent did not take the offer in time */
-	ACD_EV_MAIL_TAKEN,      /* agent; wait_ms from arrival; reason 1: taken again */
-	ACD_EV_MAIL_RELEASED,   /* agent put it back or declined the offer */
-	ACD_EV_MAIL_DONE,       /* agent (0: finished while nobody held it); talk_ms */
-	ACD_EV_AGENT_CONSULTED, /* a colleague called the agent to consult: busy (talking) */
+	ACD_EV_MAIL_QUEUED,         /* reason 1: restored after a restart */
+	ACD_EV_MAIL_OFFERED,        /* agent */
+	ACD_EV_MAIL_NO_ANSWER,      /* agent did not take the offer in time */
+	ACD_EV_MAIL_TAKEN,          /* agent; wait_ms from arrival; reason 1: taken again */
+	ACD_EV_MAIL_RELEASED,       /* agent put it back or declined the offer */
+	ACD_EV_MAIL_DONE,           /* agent (0: finished while nobody held it); talk_ms */
+	ACD_EV_AGENT_CONSULTED,     /* a colleague called the agent to consult: busy (talking) */
+	ACD_EV_AGENT_CONSULT_TAKEN, /* the consulted agent was handed the caller (still talking) */
 	ACD_EV_KIND_MAX
 };
 
@@ -403,10 +409,12 @@ struct acd_agent_info {
 	uint32_t agent;
 	enum acd_agent_state state;
 	enum acd_pause_reason pause;
-	int64_t since_ms;  /* in this state since */
-	uint64_t call;     /* offered/talking call; 0 when none */
-	uint64_t mail;     /* ref of the e-mail offered or taken; 0 when none */
-	unsigned channels; /* enum acd_channel bits */
+	int64_t since_ms;   /* in this state since */
+	uint64_t call;      /* offered/talking call; 0 when none */
+	uint64_t mail;      /* ref of the e-mail offered or taken; 0 when none */
+	unsigned channels;  /* enum acd_channel bits */
+	uint64_t consult;   /* consulted: the host's id of the call (acd_agent_consult); 0 not */
+	bool consult_taken; /* consulted, and that call's caller was handed over to the agent */
 	int n_groups;
 	struct acd_membership groups[ACD_MAX_MEMBERSHIPS];
 };

@@ -123,6 +123,8 @@ struct agent {
 	enum acd_pause_reason mail_prev_why;     /* its pause reason */
 	bool consulted;                          /* a colleague's consultation holds the agent */
 	enum acd_pause_reason consult_prev_why;  /* paused before it (NONE: was not paused) */
+	uint64_t consult_ref;                    /* the host's id of the call consulted about */
+	bool consult_taken;                      /* the caller was handed over to the agent */
 	int n_langs;                             /* entries in langs */
 	char langs[ACD_MAX_LANGS][ACD_LANG_MAX]; /* languages spoken */
 };

@@ -48,6 +48,7 @@ static const char *const event_names[ACD_EV_KIND_MAX] = {
         [ACD_EV_MAIL_RELEASED] = "email_released",
         [ACD_EV_MAIL_DONE] = "email_done",
         [ACD_EV_AGENT_CONSULTED] = "agent_consulted",
+        [ACD_EV_AGENT_CONSULT_TAKEN] = "agent_consult_taken",
 };
 
 static const char *const pause_names[ACD_PAUSE_OTHER + 1] = {

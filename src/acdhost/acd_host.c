@@ -826,6 +826,10 @@ int acd_host_agent_json(struct acd_host *h, int64_t now_ms, uint32_t agent, json
 	json_object_set_new(o, "seconds_in_state",
 	                    ai.since_ms ? json_integer((now_ms - ai.since_ms) / 1000)
 	                                : json_null());
+	/* Consulted by a colleague: the call it is about (then, handed over, the agent's own). */
+	json_object_set_new(o, "consult_call_id",
+	                    ai.consult ? json_integer((json_int_t)ai.consult) : json_null());
+	json_object_set_new(o, "consult_taken", json_boolean(ai.consult_taken));
 	*out = o;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "acdhost/acd_host.h"
 #include "acdhost/acd_store.h"
 #include "core/audit.h"
+#include "core/auth.h"
 #include "base/calendar.h"
 #include "base/contact.h"
 #include "http/http_int.h"
@@ -397,16 +398,53 @@ static int call_lookup(struct req *r, int64_t now, uint64_t *eid, struct acd_cal
 	return 0;
 }
 
+/* A colleague consults the agent about the call, or handed its caller over to them: the
+ * consulted agent's desk sees the call too, and who consults ("consulted_by"). */
+static int call_get_consulted(struct req *r, int64_t now, uint32_t by, bool handed)
+{
+	json_t *o = NULL, *u = NULL;
+	int err;
+
+	if (handed)
+		err = tel_handed_json(r->app->tel, r->params[0], (uint32_t)r->who.id, &o);
+	else if (!(err = acd_host_call_json(host(r), now, r->params[0], &o)))
+		tel_call_json(r->app->tel, r->params[0], o);
+	if (err)
+		return engine_error(r, err == ENOMEM ? err : ENOENT, "samtal", "call");
+	if (auth_user_json(r->app->db, by, &u) != 0)
+		u = NULL;
+	json_object_set_new(
+	        o, "consulted_by",
+	        json_pack("{s:i,s:s}", "agent_id", (int)by, "name",
+	                  json_string_value(json_object_get(u, "display_name"))
+	                          ? json_string_value(json_object_get(u, "display_name"))
+	                          : ""));
+	json_decref(u);
+	/* The caller's number is personal data, read here as on the offered call. */
+	if (json_is_string(json_object_get(o, "caller")) &&
+	    audit_record(r->app->db, r->now, r->who.id, "read", "call", r->params[0],
+	                 "caller number (consulted)")) {
+		json_decref(o);
+		return resp_store_error(r, EIO, "audit");
+	}
+	return resp_json(r, 200, o);
+}
+
 static int call_get(struct req *r)
 {
 	struct acd_call_info ci;
 	uint64_t eid;
 	int64_t now = acd_now_ms();
+	uint32_t by = 0;
+	bool handed = false;
 	json_t *o;
 	int err;
 
 	if (!host(r))
 		return unavailable(r);
+	if (r->who.role == ROLE_AGENT &&
+	    tel_consulted(r->app->tel, r->params[0], (uint32_t)r->who.id, &by, &handed) == 0)
+		return call_get_consulted(r, now, by, handed);
 	if (call_lookup(r, now, &eid, &ci))
 		return 0;
 	err = acd_host_call_json(host(r), now, r->params[0], &o);
@@ -442,6 +480,12 @@ static int call_op(struct req *r, enum call_op op)
 		        r, 403, "forbidden", L(r, "Ej behörig", "Forbidden"), "%s",
 		        L(r, "Bara testingången (administratör) gör det som uppringaren gör.",
 		          "Only the test entry (an admin) acts for the caller."));
+	if (op == OP_HANGUP && r->who.role == ROLE_AGENT &&
+	    tel_handed_hangup(r->app->tel, r->params[0], (uint32_t)r->who.id) == 0)
+		/* A caller a colleague handed over by consultation: the queue no longer has it. */
+		return resp_json(
+		        r, 200,
+		        json_pack("{s:I,s:b}", "call_id", (json_int_t)r->params[0], "ended", 1));
 	if (call_lookup(r, now, &eid, &ci))
 		return 0;
 	if (op == OP_HANGUP && r->who.role != ROLE_ADMIN && !ci.talking)

@@ -624,13 +624,16 @@ static const struct schema_doc sq_docs[] = {
          ",'client_name':" S_ ",'cases':" I_ ",'amount':" N_)) ",'amount':" N_)},
         /* ---- the ACD: agents and calls ---- */
         {"AcdAgent", FIXED_("'agent_id','state','since','groups','pause_reason','call_id',"
-         "'email_item_id','channels','seconds_in_state'",
+         "'email_item_id','channels','seconds_in_state','consult_call_id','consult_taken'",
          "'agent_id':" I_ ",'name':{'type':'string','description':'In the list only'},"
          "'state':{'enum':['logged_out','ready','offered','talking','wrapup','paused']},"
          "'since':" NT_ ",'groups':" ARR_(FIXED_("'group_id','level'", "'group_id':" I_ ",'level':" I_))
          ",'pause_reason':{'enum':['meeting','training','email','break','no_answer','other',null]},"
          "'call_id':" NI_ ",'email_item_id':" NI_ ",'channels':" REF_("Channels")
-         ",'seconds_in_state':" NI_)},
+         ",'seconds_in_state':" NI_ ",'consult_call_id':{'type':['integer','null'],'description':"
+         "'A colleague consults the agent about this call (GET /acd/calls/{id}); after the hand-over "
+         "it is their own caller'},'consult_taken':{'type':'boolean','description':"
+         "'The consulting colleague handed the caller over to the agent'}")},
         {"AcdAgentPage", PAGED_("AcdAgent")},
         {"Channels", FIXED_("'voice','email'", "'voice':" B_ ",'email':" B_)},
         {"AgentChannels", FIXED_("'agent_id','channels'", "'agent_id':" I_ ",'channels':" REF_("Channels"))},
@@ -644,7 +647,12 @@ static const struct schema_doc sq_docs[] = {
          ",'agent_id':" NI_ ",'caller':" NS_ ",'waited_s':" I_ ",'lang':{'type':'string',"
          "'description':'A SIP call: the language asked for'},'note':{'type':'string','description':"
          "'A SIP call: the transfer note'},'urgent':{'const':true},'consulting':{'type':'boolean',"
-         "'description':'A SIP call: the agent consults someone'}")},
+         "'description':'A SIP call: the agent consults someone'},'consult_agent_id':{'type':'integer',"
+         "'description':'A SIP call: the colleague the agent consults'},'consulted_by':{'type':'object',"
+         "'additionalProperties':false,'required':['agent_id','name'],'description':'To the consulted agent: "
+         "the colleague who consults them (or handed them the caller)','properties':{'agent_id':" I_
+         ",'name':" S_ "}},'handed_over':{'const':true,'description':'To the consulted agent: the "
+         "colleague handed the caller over to them; the queue no longer holds the call'}")},
         {"AcdCallEnded", FIXED_("'call_id','ended'", "'call_id':" I_ ",'ended':{'const':true}")},
         {"AcdCallNow", "{'description':'The call after the act, or that it ended (closed, forwarded, hung up)',"
          "'oneOf':[" REF_("AcdCall") "," REF_("AcdCallEnded") "]}"},

@@ -110,6 +110,8 @@ struct tel_call {
 	bool consult_done;                   /* completed: `agent` is now the consulted party */
 	uint32_t consult_held;  /* the consulted agent the queue keeps busy for this call; 0 none */
 	uint32_t consult_group; /* completed: the group whose wrap-up follows; 0 not completed */
+	uint32_t consult_by;    /* completed: the agent who consulted and handed the caller over */
+	json_t *handed;         /* completed: the queue's view of the call at the hand-over */
 };
 
 static int feed(struct tel_call *c, int what);
@@ -123,6 +125,7 @@ static void call_destructor(void *arg)
 	tmr_cancel(&c->menu_tmr);
 	tmr_cancel(&c->dtmf_tmr);
 	json_decref(c->menu_root);
+	json_decref(c->handed);
 	list_unlink(&c->le);
 	mem_deref(c->consult.sess);
 	mem_deref(c->consult.media);
@@ -1192,6 +1195,59 @@ void tel_call_describe(const struct tel_call *c, json_t *o)
 	if (c->urgent)
 		json_object_set_new(o, "urgent", json_true());
 	json_object_set_new(o, "consulting", json_boolean(c->consult.sess != NULL));
+	if (c->consult.sess && c->consult_agent)
+		json_object_set_new(o, "consult_agent_id", json_integer(c->consult_agent));
+}
+
+int tel_call_consulted(const struct tel_call *c, uint32_t agent, uint32_t *by, bool *handed)
+{
+	if (!agent)
+		return ENOENT;
+	if (c->consult.sess && c->consult_agent == agent && !c->consult_done) {
+		*by = c->agent_id;
+		*handed = false;
+		return 0;
+	}
+	if (c->consult_done && c->agent_id == agent && c->agent.sess) {
+		*by = c->consult_by;
+		*handed = true;
+		return 0;
+	}
+	return ENOENT;
+}
+
+int tel_call_handed_hangup(struct tel_call *c, uint32_t agent)
+{
+	uint32_t by;
+	bool handed;
+
+	if (tel_call_consulted(c, agent, &by, &handed) != 0 || !handed)
+		return ENOENT;
+	log_info("tel.consult", "call=%lld agent=%u hangup=desk", (long long)c->id, agent);
+	tel_call_end_reason(c, "agent_hangup");
+	tel_call_drop(c);
+	return 0;
+}
+
+int tel_call_handed_json(const struct tel_call *c, uint32_t agent, json_t **out)
+{
+	uint32_t by;
+	bool handed;
+	json_t *o;
+
+	if (tel_call_consulted(c, agent, &by, &handed) != 0 || !handed || !c->handed)
+		return ENOENT;
+	o = json_deep_copy(c->handed);
+	if (!o)
+		return ENOMEM;
+	/* The caller talks with the agent now; the queue is done with the call. */
+	json_object_set_new(o, "talking", json_true());
+	json_object_set_new(o, "position", json_integer(0));
+	json_object_set_new(o, "agent_id", json_integer(agent));
+	json_object_set_new(o, "handed_over", json_true());
+	tel_call_describe(c, o);
+	*out = o;
+	return 0;
 }
 
 static void offer_headers(const struct tel_call *c, char *h, size_t n);
@@ -1330,7 +1386,8 @@ int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, 
 		 * (ringing, talking, consulted) is not called. Logged out of the queue: rung
 		 * all the same, there is nothing to keep from it. */
 		int64_t now = acd_now_ms();
-		err = acd_agent_consult(acd_host_engine(host(c), now), now, target_agent);
+		err = acd_agent_consult(acd_host_engine(host(c), now), now, target_agent,
+		                        (uint64_t)c->id);
 		acd_host_flush(host(c), now);
 		if (err == EBUSY)
 			return ECONNREFUSED;
@@ -1397,8 +1454,26 @@ int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete)
 		if (c->known && acd_host_call_engine_id(host(c), c->id, &eid) == 0 &&
 		    acd_call_info(acd_host_engine(host(c), acd_now_ms()), eid, &info) == 0)
 			c->consult_group = info.group;
+		/* What the consulted agent's desk shows of the call once the queue forgets it:
+		 * the caller, the entry number, the path. */
+		json_decref(c->handed);
+		c->handed = NULL;
+		if (c->known && acd_host_call_json(host(c), acd_now_ms(), c->id, &c->handed) != 0)
+			c->handed = NULL;
 	}
+	c->consult_by = agent;
 	feed(c, FEED_HANGUP); /* the agent to wrap-up; the queue is done with the call */
+	if (c->consult_held) {
+		/* The consulted agent's desk learns that the caller is theirs now. */
+		int64_t now = acd_now_ms();
+		int err =
+		        acd_agent_consult_take(acd_host_engine(host(c), now), now, c->consult_held);
+		acd_host_flush(host(c), now);
+		if (err)
+			log_info("tel.consult",
+			         "call=%lld target_agent=%u take=failed error=\"%s\"",
+			         (long long)c->id, c->consult_held, strerror(err));
+	}
 	agent_leg_free(c);
 	c->talking = false;
 	c->phase = PH_OUTSIDE;

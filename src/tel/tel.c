@@ -398,6 +398,27 @@ void tel_call_json(struct tel *t, int64_t call_id, json_t *o)
 		tel_call_describe(c, o);
 }
 
+int tel_consulted(struct tel *t, int64_t call_id, uint32_t agent, uint32_t *by, bool *handed)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	return c ? tel_call_consulted(c, agent, by, handed) : ENOENT;
+}
+
+int tel_handed_json(struct tel *t, int64_t call_id, uint32_t agent, json_t **out)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	return c ? tel_call_handed_json(c, agent, out) : ENOENT;
+}
+
+int tel_handed_hangup(struct tel *t, int64_t call_id, uint32_t agent)
+{
+	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;
+
+	return c ? tel_call_handed_hangup(c, agent) : ENOENT;
+}
+
 int tel_note(struct tel *t, int64_t call_id, const char *note)
 {
 	struct tel_call *c = t ? tel_call_find(t, call_id) : NULL;

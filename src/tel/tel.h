@@ -107,6 +107,17 @@ int tel_consult_end(struct tel *t, int64_t call_id, uint32_t agent, bool complet
 /* Add what the phone network knows of a call to its JSON: "lang" (asked for), "note" (the
  * transfer note), "urgent", "consulting". Nothing when the call is not on the network. */
 void tel_call_json(struct tel *t, int64_t call_id, json_t *o);
+/* The agent is consulted in the call: rung by the colleague who talks with its caller
+ * (*handed false), or handed that caller by the colleague (*handed true); *by is the
+ * colleague. ENOENT: no such call on the network, or the agent is not consulted in it. */
+int tel_consulted(struct tel *t, int64_t call_id, uint32_t agent, uint32_t *by, bool *handed);
+/* A call handed over to the agent by a consultation, which the queue no longer holds: as
+ * the queue saw it at the hand-over (caller, entry number, path), talking with the agent,
+ * "handed_over": true, and what tel_call_json adds. ENOENT: not handed over to agent. */
+int tel_handed_json(struct tel *t, int64_t call_id, uint32_t agent, json_t **out);
+/* The agent hangs up, from the desk, the call a consultation handed over to them: the
+ * caller gets BYE, the agent's phone too, the agent wraps up. ENOENT: not handed to them. */
+int tel_handed_hangup(struct tel *t, int64_t call_id, uint32_t agent);
 /* A note that follows the call from now on (a blind transfer's). ENOENT: no such call on
  * the phone network (a call of the test entry: nothing to carry it). */
 int tel_note(struct tel *t, int64_t call_id, const char *note);

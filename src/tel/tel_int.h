@@ -278,6 +278,14 @@ int tel_call_consult(struct tel_call *c, uint32_t agent, uint32_t target_agent, 
  * (the consulted party's leg ends, caller and agent talk again). EALREADY: no
  * consultation; EPERM: not this agent's; EBUSY (complete): the target has not answered. */
 int tel_call_consult_end(struct tel_call *c, uint32_t agent, bool complete);
+/* The agent is consulted in the call: rung by the colleague talking with its caller
+ * (handed false), or handed that caller (handed true); by: the colleague. ENOENT: not. */
+int tel_call_consulted(const struct tel_call *c, uint32_t agent, uint32_t *by, bool *handed);
+/* The call handed over to the agent, as the queue last saw it and talking with the agent
+ * now ("handed_over": true). ENOENT: not handed over to this agent. */
+int tel_call_handed_json(const struct tel_call *c, uint32_t agent, json_t **out);
+/* The agent hangs up the call handed over to them (from the desk). ENOENT: not theirs. */
+int tel_call_handed_hangup(struct tel_call *c, uint32_t agent);
 /* What the phone network knows of the call beyond the queue (lang, note, urgent,
  * consulting), added to `o`. */
 void tel_call_describe(const struct tel_call *c, json_t *o);

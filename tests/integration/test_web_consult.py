@@ -18,6 +18,7 @@ SCRIPT = os.path.join(ROOT, "tests", "web", "consult_flow.mjs")
 SIP_PORT = free_port()
 ENTRY = "0850836000"  # group 2 "Äldre direkt": Anna, Erik and Sara answer it
 NOTE = "Vill flytta besöket till fredag"
+CALLER = "+46701234567"  # caller.xml's 0701234567, as the desk shows it
 LONG = ("-timeout", "150s")  # the flow's browser steps run while these calls last
 
 
@@ -134,6 +135,47 @@ class WebConsultTest(ServerTest):
         # Every phone passed its scenario: Erik's and Sara's checked the note on the offer.
         self.assertEqual(self.failed, [])
 
+    def test_the_consulted_colleague_sees_who_consults_the_caller_and_the_note(self):
+        for tag, r in self.flows():
+            with self.subTest(tag):
+                e = r["erikConsulted"]
+                self.assertEqual(e["title"], "Anna Lindqvist rådfrågar dig")
+                self.assertEqual(e["caller"], e["annaCaller"])
+                self.assertEqual(e["caller"], CALLER)
+                self.assertEqual(e["note"], NOTE)
+                self.assertTrue(e["path"] and "Äldre direkt" in e["path"][0], e["path"])
+                self.assertTrue(e["hangupDisabled"])  # still Anna's call
+                self.assertTrue(e["answerDisabled"])
+                self.assertTrue(e["consultControlsHidden"])  # Anna's Koppla över is not his
+                self.assertEqual(e["state"], "I samtal")
+        # Erik's desk read the caller's number: audited as the offered call's read is.
+        rows = self.srv.sql("SELECT a.entity_id FROM audit_log a JOIN users u ON u.id = a.user_id"
+                            " WHERE u.username = 'erik' AND a.action = 'read' AND a.entity = 'call'")
+        read = {int(x) for (x,) in rows}
+        for tag, r in self.flows():
+            self.assertIn(r["call1"], read, tag)
+
+    def test_after_the_hand_over_the_call_is_his_and_his_case_is_linked_to_the_caller(self):
+        admin = self.srv.login("admin")
+        for tag, r in self.flows():
+            with self.subTest(tag):
+                e = r["erikTaken"]
+                self.assertEqual(e["title"], "Samtal pågår")
+                self.assertEqual(e["from"], "Anna Lindqvist")
+                self.assertEqual(e["caller"], CALLER)
+                self.assertEqual(e["note"], NOTE)
+                self.assertIn("Anna Lindqvist kopplade över samtalet till dig", e["done"])
+                self.assertRegex(e["talk"], r"^\d+:\d\d$")
+                self.assertTrue(e["hangupEnabled"])
+                self.assertEqual((e["phone"], e["channel"], e["summary"]), (CALLER, "phone", NOTE))
+                self.assertEqual(r["erikCaseError"], "")
+                c = self.srv.request("GET", f"/api/v1/cases/{r['erikCaseId']}", token=admin).json
+                self.assertEqual(c["channel"], "phone")
+                self.assertEqual(c["call_id"], str(r["call1"]))
+                self.assertEqual(c["agent_id"], self.ids["erik"])
+                self.assertEqual(c["summary"], NOTE)
+                self.assertEqual(c["citizen"]["phone"], CALLER)
+
     def test_a_busy_colleague_is_an_error_in_the_call_bar_and_the_call_is_taken_back(self):
         for tag, r in self.flows():
             with self.subTest(tag):
@@ -154,7 +196,7 @@ class WebConsultTest(ServerTest):
     def test_no_horizontal_overflow(self):
         for tag, r in self.flows():
             limit = 1366 if tag == "wide" else 390
-            for k in ("widthConsulting", "widthConsulting2", "widthAfter"):
+            for k in ("widthConsulting", "widthConsulting2", "widthAfter", "widthErikConsulted", "widthErikTaken"):
                 self.assertLessEqual(r[k], limit, (tag, k))
 
     def test_no_serious_or_critical_accessibility_violations(self):

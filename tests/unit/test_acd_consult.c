@@ -125,7 +125,7 @@ static uint64_t anna_consults_erik(struct fx *f, int64_t now)
 
 	assert_int_equal(offers(f, ANNA, c1), 1);
 	assert_int_equal(acd_call_answer(f->a, now + 2 * SEC, c1), 0);
-	assert_int_equal(acd_agent_consult(f->a, now + 10 * SEC, ERIK), 0);
+	assert_int_equal(acd_agent_consult(f->a, now + 10 * SEC, ERIK, 7001), 0);
 	assert_int_equal(events(f, ACD_EV_AGENT_CONSULTED, ERIK), 1);
 	clear(f);
 	return c1;
@@ -143,6 +143,8 @@ static void waiting_caller_not_offered_to_consulted_agent_until_cancel(void **st
 	assert_int_equal(acd_agent_info(f->a, ERIK, &ai), 0);
 	assert_int_equal(ai.state, ACD_AGENT_TALKING); /* "i samtal" on the wallboard */
 	assert_int_equal(ai.call, 0);
+	assert_int_equal(ai.consult, 7001); /* the call it is about, for Erik's desk */
+	assert_false(ai.consult_taken);
 	/* A new caller in their group waits: Anna talks, Erik is consulted. */
 	c2 = arrive(f, T0 + 120 * SEC);
 	assert_int_equal(offers(f, ERIK, 0), 0);
@@ -155,8 +157,8 @@ static void waiting_caller_not_offered_to_consulted_agent_until_cancel(void **st
 	assert_int_equal(acd_agent_ready(f->a, T0 + 122 * SEC, ERIK), EPERM);
 	assert_int_equal(acd_agent_pause(f->a, T0 + 122 * SEC, ERIK, ACD_PAUSE_BREAK), EPERM);
 	assert_int_equal(acd_agent_logout(f->a, T0 + 122 * SEC, ERIK), EPERM);
-	assert_int_equal(acd_agent_consult(f->a, T0 + 122 * SEC, ERIK), EBUSY);
-	assert_int_equal(acd_agent_consult(f->a, T0 + 122 * SEC, ANNA), EBUSY); /* talking */
+	assert_int_equal(acd_agent_consult(f->a, T0 + 122 * SEC, ERIK, 7002), EBUSY);
+	assert_int_equal(acd_agent_consult(f->a, T0 + 122 * SEC, ANNA, 7002), EBUSY); /* talking */
 	assert_int_equal(acd_timer(f->a, T0 + 600 * SEC), 0);
 	assert_int_equal(offers(f, ERIK, 0), 0);
 	/* Anna takes the caller back: Erik is ready again and gets the waiting caller. */
@@ -173,12 +175,21 @@ static void waiting_caller_not_offered_to_consulted_agent_until_cancel(void **st
 static void completed_consultation_keeps_the_agent_until_the_call_ends_then_wrapup(void **state)
 {
 	struct fx *f = fx_new(30 * SEC);
+	struct acd_agent_info ai;
 	uint64_t c1, c2;
 
 	(void)state;
 	c1 = anna_consults_erik(f, T0 + 100 * SEC);
 	/* Anna hands the caller over: the queue is done with her call, she wraps up. */
 	assert_int_equal(acd_call_hangup(f->a, T0 + 130 * SEC, c1), 0);
+	assert_int_equal(acd_agent_consult_take(f->a, T0 + 130 * SEC, ERIK), 0);
+	assert_int_equal(events(f, ACD_EV_AGENT_CONSULT_TAKEN, ERIK), 1); /* his desk hears it */
+	assert_int_equal(acd_agent_consult_take(f->a, T0 + 131 * SEC, ERIK), EALREADY);
+	assert_int_equal(acd_agent_consult_take(f->a, T0 + 131 * SEC, ANNA), EPERM);
+	assert_int_equal(acd_agent_consult_take(f->a, T0 + 131 * SEC, 77), ENOENT);
+	assert_int_equal(acd_agent_info(f->a, ERIK, &ai), 0);
+	assert_int_equal(ai.consult, 7001); /* now the caller he talks with */
+	assert_true(ai.consult_taken);
 	assert_int_equal(state_of(f, ANNA), ACD_AGENT_WRAPUP);
 	assert_int_equal(state_of(f, ERIK), ACD_AGENT_TALKING);
 	c2 = arrive(f, T0 + 140 * SEC);
@@ -196,6 +207,9 @@ static void completed_consultation_keeps_the_agent_until_the_call_ends_then_wrap
 	assert_int_equal(acd_next_deadline(f->a), T0 + 430 * SEC);
 	assert_int_equal(acd_timer(f->a, T0 + 430 * SEC), 0);
 	assert_int_equal(state_of(f, ERIK), ACD_AGENT_READY);
+	assert_int_equal(acd_agent_info(f->a, ERIK, &ai), 0);
+	assert_int_equal(ai.consult, 0); /* over: the desk shows no consultation */
+	assert_false(ai.consult_taken);
 	fx_free(f);
 }
 
@@ -209,7 +223,7 @@ static void a_paused_agent_consulted_returns_to_the_pause(void **state)
 	assert_int_equal(acd_agent_pause(f->a, T0 + 50 * SEC, ERIK, ACD_PAUSE_MEETING), 0);
 	c1 = arrive(f, T0 + 100 * SEC);
 	assert_int_equal(acd_call_answer(f->a, T0 + 101 * SEC, c1), 0);
-	assert_int_equal(acd_agent_consult(f->a, T0 + 110 * SEC, ERIK), 0);
+	assert_int_equal(acd_agent_consult(f->a, T0 + 110 * SEC, ERIK, 7002), 0);
 	c2 = arrive(f, T0 + 111 * SEC);
 	assert_int_equal(acd_agent_consult_end(f->a, T0 + 200 * SEC, ERIK, 0), 0);
 	assert_int_equal(acd_agent_info(f->a, ERIK, &ai), 0);
@@ -226,14 +240,14 @@ static void refusals_change_nothing(void **state)
 	uint64_t c1;
 
 	(void)state;
-	assert_int_equal(acd_agent_consult(f->a, T0 + SEC, 77), ENOENT);
+	assert_int_equal(acd_agent_consult(f->a, T0 + SEC, 77, 7002), ENOENT);
 	assert_int_equal(acd_agent_consult_end(f->a, T0 + SEC, 77, 0), ENOENT);
 	assert_int_equal(acd_agent_consult_end(f->a, T0 + SEC, ERIK, 0), EPERM); /* not consulted */
 	assert_int_equal(acd_agent_set(f->a, 12, &m, 1), 0);
-	assert_int_equal(acd_agent_consult(f->a, T0 + SEC, 12), EPERM); /* logged out */
+	assert_int_equal(acd_agent_consult(f->a, T0 + SEC, 12, 7002), EPERM); /* logged out */
 	c1 = arrive(f, T0 + 2 * SEC);
 	assert_int_equal(offers(f, ANNA, c1), 1);
-	assert_int_equal(acd_agent_consult(f->a, T0 + 3 * SEC, ANNA), EBUSY); /* ringing */
+	assert_int_equal(acd_agent_consult(f->a, T0 + 3 * SEC, ANNA, 7002), EBUSY); /* ringing */
 	assert_int_equal(state_of(f, ANNA), ACD_AGENT_OFFERED);
 	assert_int_equal(state_of(f, ERIK), ACD_AGENT_READY);
 	fx_free(f);
@@ -279,6 +293,7 @@ static void consulted_time_is_talk_time(void **state)
 			talk += ai.talk_ms;
 	assert_int_equal(talk, 60 * SEC);
 	assert_string_equal(acd_event_kind_name(ACD_EV_AGENT_CONSULTED), "agent_consulted");
+	assert_string_equal(acd_event_kind_name(ACD_EV_AGENT_CONSULT_TAKEN), "agent_consult_taken");
 	fx_free(f);
 }
 

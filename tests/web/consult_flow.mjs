@@ -3,7 +3,9 @@
 // says "Rådfrågar Erik Johansson …" with a timer) and hands the caller over; on a second
 // call Erik is busy (the error shows in the call bar, the call stays), she consults Sara
 // and takes the call back. At 1366×768 and 390×844 the consulting desk is no wider than the
-// screen. Usage: node consult_flow.mjs BASE_URL SCREENSHOT_DIR. NEED/RESULT line protocol.
+// screen. Erik's own desk, meanwhile, shows who consults him (Anna), the caller, the path and
+// the note; after the hand-over the call is his (talk timer, Lägg på, the case form
+// prefilled with the caller and the note) and he logs a case linked to the caller. Usage: node consult_flow.mjs BASE_URL SCREENSHOT_DIR. NEED/RESULT line protocol.
 import { join } from 'node:path';
 import { axeViolations, launch, lineProtocol, pages } from './browser.mjs';
 
@@ -31,7 +33,17 @@ async function findInDirectory(page, q, name) {
 	return page.locator('#dir-results li', { has: page.locator('h3', { hasText: name }) }).locator('.dir-consult');
 }
 
+// Erik's desk, open beside Anna's (his queue state is set by the test through the API).
+async function erikDesk(browser, viewport, tag) {
+	const ctx = await browser.newContext({ locale: 'sv-SE', viewport });
+	const page = await login(ctx, 'erik', 'erik-' + tag);
+	await page.waitForURL('**/agent.html');
+	await page.waitForSelector('body[data-ready="true"]');
+	return { ctx, page };
+}
+
 async function flow(browser, viewport, tag) {
+	const erik = await erikDesk(browser, viewport, tag);
 	const ctx = await browser.newContext({ locale: 'sv-SE', viewport });
 	const page = await login(ctx, 'anna', 'desk-' + tag);
 	await page.waitForURL('**/agent.html');
@@ -58,6 +70,22 @@ async function flow(browser, viewport, tag) {
 	r.consultTimer = await text(page, 't-consult');
 	r.noteShown = await page.$eval('#call-note', (e) => e.textContent).catch(() => null);
 	r.erikWhileConsulted = (await need('agent', { user: 'erik' })).state;
+	// Erik's desk: who consults him, the caller, the path, the note; the call is not his yet.
+	const ep = erik.page;
+	await ep.waitForSelector('#call.consulted #call-note', { timeout: 20000 });
+	r.erikConsulted = {
+		title: await text(ep, 'call-title'),
+		caller: await text(ep, 'call-caller'),
+		annaCaller: await text(page, 'call-caller'),
+		note: await text(ep, 'call-note'),
+		path: await ep.$$eval('#call ol.path li', (ls) => ls.map((l) => l.textContent.trim())),
+		hangupDisabled: await ep.$eval('#btn-hangup', (b) => b.disabled),
+		answerDisabled: await ep.$eval('#btn-answer', (b) => b.disabled),
+		consultControlsHidden: await ep.$eval('#consult', (e) => e.hidden),
+		state: await text(ep, 'state'),
+	};
+	r.widthErikConsulted = await width(ep);
+	result.axe['erik-consulted-' + tag] = await axeViolations(ep);
 	r.widthConsulting = await width(page);
 	if (tag === 'wide') {
 		await page.screenshot({ path: join(shots, 'desk-consult-1366.png') });
@@ -69,6 +97,33 @@ async function flow(browser, viewport, tag) {
 	r.done = await text(page, 'call-done');
 	r.consultHiddenAfter = await page.$eval('#consult', (e) => e.hidden);
 	r.erikAfter = (await need('agent', { user: 'erik' })).state;
+	// The call is Erik's now: the call bar, the talk timer, Lägg på, and the case form.
+	await ep.waitForSelector('#call.talking #call-from', { timeout: 20000 });
+	await ep.waitForFunction(() => /^\d+:\d\d$/.test(document.getElementById('t-talk').textContent));
+	r.erikTaken = {
+		title: await text(ep, 'call-title'),
+		from: await text(ep, 'call-from'),
+		caller: await text(ep, 'call-caller'),
+		note: await text(ep, 'call-note'),
+		done: await text(ep, 'call-done'),
+		talk: await text(ep, 't-talk'),
+		hangupEnabled: await ep.$eval('#btn-hangup', (b) => !b.disabled),
+		phone: await ep.inputValue('#f-cphone'),
+		channel: await ep.inputValue('#f-channel'),
+		summary: await ep.inputValue('#f-summary'),
+	};
+	r.widthErikTaken = await width(ep);
+	// He logs the case from his desk: a category, and the form as the call left it.
+	await ep.waitForFunction(() => document.getElementById('f-group').value === '2' // the entry's group
+		&& document.querySelectorAll('#f-category option').length > 1);
+	const cat = await ep.$eval('#f-category', (s) => [...s.options].find((o) => o.value).value);
+	await ep.selectOption('#f-category', cat);
+	await ep.waitForFunction(() => document.getElementById('f-client').value !== '');
+	await ep.click('#case-submit');
+	await ep.waitForSelector('#case-id', { timeout: 20000 });
+	r.erikCaseId = Number(await text(ep, 'case-id'));
+	r.erikCaseError = await text(ep, 'case-error');
+	await erik.ctx.close();
 
 	// 2. A second call: Erik is busy (409, the call stays), Sara is consulted, then the
 	// call is taken back.

@@ -2,7 +2,8 @@
 // demo group on a 1920×1080 and a 1366×768 wall screen, shown a page at a time with "Sida
 // 1 av N"; the page turn is driven by ?page_s=1 and waited for by the indicator's text (no
 // time is measured); no vertical or horizontal overflow on any page; with
-// prefers-reduced-motion nothing on the board animates.
+// prefers-reduced-motion nothing on the board animates. A group in alarm (the test puts one
+// there) is on every page, first: each page's groups and levels are read in board order.
 // Usage: node wallboard_paging.mjs BASE_URL SCREENSHOT_DIR. NEED/RESULT line protocol.
 import { join } from 'node:path';
 import { axeViolations, launch, lineProtocol, pages } from './browser.mjs';
@@ -21,6 +22,8 @@ async function screen(browser, viewport, tag) {
 	await page.waitForSelector('body[data-ready="true"][data-page]', LONG);
 	// Wait for the board's figures (agent states, targets), then walk the pages once.
 	await page.waitForFunction(() => document.querySelectorAll('.tile[data-group]').length > 0, null, LONG);
+	// The test's group in alarm: the board has its figures once the tile says so.
+	await page.waitForSelector('.tile[data-group][data-level="alarm"]', LONG);
 	const r = { pages: [] };
 	const n = Number(await page.evaluate(() => document.body.dataset.pages));
 
@@ -32,6 +35,7 @@ async function screen(browser, viewport, tag) {
 			page: document.body.dataset.page,
 			indicator: document.getElementById('page-indicator').textContent,
 			groups: [...document.querySelectorAll('.tile[data-group]')].map((x) => Number(x.dataset.group)),
+			levels: [...document.querySelectorAll('.tile[data-group]')].map((x) => x.dataset.level),
 			mail: !!document.getElementById('mail-tile'),
 			scrollHeight: document.documentElement.scrollHeight,
 			scrollWidth: document.documentElement.scrollWidth,
@@ -49,6 +53,8 @@ async function screen(browser, viewport, tag) {
 	// And it turns round to the first page again.
 	await page.waitForFunction(() => document.body.dataset.page.startsWith('1/'), null, LONG);
 	r.wrapped = true;
+	r.alarmGroups = r.pages.flatMap((p) => p.groups.filter((g, i) => p.levels[i] === 'alarm'))
+		.filter((g, i, all) => all.indexOf(g) === i);
 	result[tag] = r;
 	await ctx.close();
 }

@@ -35,7 +35,11 @@ const desk = {
 	talkFrom: 0,         // when the desk saw the call answered (ms): the talk timer
 	prefilled: '',       // the phone number the call put in the citizen's phone field
 	consult: null,       // a consultation in the call: {callId, name, since (ms)}
+	notePrefilled: '',   // the consultation's note the hand-over put in the summary
 };
+
+// A colleague consults me about their call (the call JSON has consulted_by); not yet mine.
+const consultedOnly = (c) => !!(c && c.consulted_by && !c.handed_over);
 const REFRESH_MS = 60000; // own figures are polled; notices too, besides the stream's notice events
 
 // ---- status -------------------------------------------------------------------------
@@ -96,11 +100,19 @@ function renderCall() {
 		tick();
 		return;
 	}
-	box.classList.add(c.talking ? 'talking' : 'offered');
+	const consulted = consultedOnly(c);
+	const by = c.consulted_by ? c.consulted_by.name || t('en kollega', 'a colleague') : '';
+	box.classList.add(consulted ? 'consulted' : c.talking ? 'talking' : 'offered');
 	box.append(el('p', { class: 'state', id: 'call-title',
-		text: c.talking ? t('Samtal pågår', 'Call in progress') : t('Inkommande samtal', 'Incoming call') }));
+		text: consulted ? t(`${by} rådfrågar dig`, `${by} is consulting you`)
+			: c.talking ? t('Samtal pågår', 'Call in progress') : t('Inkommande samtal', 'Incoming call') }));
+	if (consulted)
+		box.append(el('p', { class: 'hint', id: 'call-consulted',
+			text: t(`Uppringaren väntar. Kopplar ${by} över blir samtalet ditt.`,
+				`The caller holds. If ${by} hands the call over, it is yours.`) }));
 	const dl = el('dl');
 	const add = (k, v, id) => dl.append(el('dt', { text: k }), el('dd', id ? { id, text: v } : { text: v }));
+	if (c.handed_over) add(t('Överkopplat av', 'Handed over by'), by, 'call-from');
 	add(t('Nummer', 'Number'), c.caller || t('dolt nummer', 'withheld'), 'call-caller');
 	if (c.entry) add(t('Inkommet på', 'Entry number'), c.entry, 'call-entry');
 	add(t('Grupp', 'Group'), groupName(c.group_id));
@@ -112,12 +124,13 @@ function renderCall() {
 	box.append(dl);
 	box.append(el('h3', { text: t('Var är jag? Samtalets väg', 'Where am I? The call\'s path') }));
 	box.append(el('ol', { class: 'path' }, ...(c.path || []).map(pathItem)));
-	$('btn-answer').disabled = c.talking;
-	$('btn-hangup').disabled = !c.talking;
-	$('btn-transfer').disabled = !c.talking;
-	if (!c.talking) showTransfer(false);
+	// Consulted: the call is still the colleague's; the phone is where I talk.
+	$('btn-answer').disabled = c.talking || consulted;
+	$('btn-hangup').disabled = !c.talking || consulted;
+	$('btn-transfer').disabled = !c.talking || consulted || !!c.handed_over;
+	if (!c.talking || consulted) showTransfer(false);
 	if (desk.consult && desk.consult.callId !== c.call_id) desk.consult = null;
-	if (c.consulting && !desk.consult) desk.consult = { callId: c.call_id, name: '', since: Date.now() };
+	if (c.consulting && !desk.consult && !c.consulted_by) desk.consult = { callId: c.call_id, name: '', since: Date.now() };
 	renderConsult();
 	renderDirectory();
 	tick();
@@ -186,6 +199,15 @@ async function loadEarlier(call) {
 
 // The call puts the caller's number in the citizen's phone field, unless the agent typed
 // another; a new call replaces what the previous one put there.
+// The consultation's note, handed over with the caller, starts the case summary (unless
+// the agent wrote one already).
+function prefillNote(call) {
+	const f = $('f-summary');
+	if (!call.note || (f.value && f.value !== desk.notePrefilled)) return;
+	f.value = call.note;
+	desk.notePrefilled = call.note;
+}
+
 function prefillCaller(call) {
 	const f = $('f-cphone');
 	if (!call.caller || (f.value && f.value !== desk.prefilled)) return;
@@ -444,17 +466,30 @@ function groupName(id) {
 async function loadCall(id) {
 	try {
 		const known = desk.call && desk.call.call_id === id;
+		const wasMine = known && !consultedOnly(desk.call);
 		desk.call = await api('GET', '/acd/calls/' + id);
+		const consulted = consultedOnly(desk.call);
 		if (!known) {
 			$('call-done').textContent = '';
 			desk.seenAt = Date.now();
-			desk.talkFrom = desk.call.talking ? Date.now() : 0;
-			prefillCaller(desk.call);
+		}
+		if (!known || (!wasMine && !consulted)) {
+			// A new call, or a consultation's caller handed over to me: the talk starts now
+			// and the case form gets the caller (and the consultation's note).
+			desk.talkFrom = desk.call.talking && !consulted ? Date.now() : 0;
+			if (!consulted) {
+				prefillCaller(desk.call);
+				if (desk.call.handed_over) prefillNote(desk.call);
+			}
 		}
 		desk.lastCallId = id;
 		renderCall();
 		if (!known) loadEarlier(desk.call);
 		if (!desk.call.talking) $('btn-answer').focus();
+		if (known && !wasMine && !consulted) {
+			const by = desk.call.consulted_by ? desk.call.consulted_by.name : '';
+			$('call-done').textContent = t(`${by} kopplade över samtalet till dig.`, `${by} handed the call over to you.`);
+		}
 		if ($('f-group').value !== String(desk.call.group_id)) {
 			$('f-group').value = String(desk.call.group_id);
 			await loadCategories();
@@ -496,7 +531,11 @@ function connect() {
 		desk.agent = a;
 		renderState();
 		if (a.call_id && (!desk.call || desk.call.call_id !== a.call_id)) loadCall(a.call_id);
-		if (!a.call_id && desk.call) {
+		// Consulted by a colleague: their call, then (handed over) mine.
+		const k = a.consult_call_id;
+		if (!a.call_id && k && (!desk.call || desk.call.call_id !== k || (a.consult_taken && consultedOnly(desk.call))))
+			loadCall(k);
+		if (!a.call_id && !k && desk.call) {
 			desk.call = null;
 			renderCall();
 		}
@@ -678,6 +717,7 @@ async function submitCase() {
 		f.confidential.checked = false;
 		for (const id of ['f-cname', 'f-cphone', 'f-cpnr', 'f-cemail', 'f-received']) $(id).value = '';
 		desk.prefilled = '';
+		desk.notePrefilled = '';
 		$('citizen-found').textContent = '';
 		if (!desk.call) desk.earlier = null;
 		renderEarlier();
@@ -897,7 +937,7 @@ async function start() {
 			loadNotices();
 			loadToday();
 		}, REFRESH_MS);
-		if (desk.agent.call_id) loadCall(desk.agent.call_id);
+		if (desk.agent.call_id || desk.agent.consult_call_id) loadCall(desk.agent.call_id || desk.agent.consult_call_id);
 		applyLang();
 		document.body.dataset.ready = 'true';
 		document.body.dataset.readyMs = String(Math.round(performance.now()));
