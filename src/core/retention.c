@@ -132,33 +132,42 @@ struct tables {
 	bool mail, tel;
 };
 
-static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t case_id,
-                          struct files *f, struct retention_stats *st)
+/* Every path that sql (one bound id) selects, in any column, into f (below dir). */
+static int files_add_selected(struct db *db, const char *sql, int64_t id, const char *dir,
+                              struct files *f)
 {
-	const char *dir = o->mail_files ? o->mail_files : o->files_dir;
 	struct stmt *s;
-	int64_t n;
 	int err, rc;
 
-	err = db_prepare(
-	        db, &s,
-	        "SELECT m.raw_path, a.path FROM mail_messages m LEFT JOIN mail_attachments a"
-	        " ON a.message_row = m.id WHERE m.case_id = ?",
-	        true);
+	err = db_prepare(db, &s, sql, true);
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, case_id);
-	while ((rc = stmt_step(s)) == DB_ROW && !err) {
-		if (!stmt_is_null(s, 0))
-			err = files_add(f, dir, stmt_text(s, 0));
-		if (!err && !stmt_is_null(s, 1))
-			err = files_add(f, dir, stmt_text(s, 1));
-	}
+	stmt_bind_int(s, 1, id);
+	while ((rc = stmt_step(s)) == DB_ROW && !err)
+		for (int col = 0; col < stmt_columns(s) && !err; col++)
+			if (!stmt_is_null(s, col))
+				err = files_add(f, dir, stmt_text(s, col));
 	stmt_done(s);
 	if (err)
 		return err;
 	if (rc != DB_DONE && rc != DB_ROW)
 		return rc;
+	return 0;
+}
+
+static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t case_id,
+                          struct files *f, struct retention_stats *st)
+{
+	const char *dir = o->mail_files ? o->mail_files : o->files_dir;
+	int64_t n;
+	int err;
+
+	err = files_add_selected(db,
+	                         "SELECT m.raw_path, a.path FROM mail_messages m LEFT JOIN"
+	                         " mail_attachments a ON a.message_row = m.id WHERE m.case_id = ?",
+	                         case_id, dir, f);
+	if (err)
+		return err;
 	n = exec_count(db,
 	               "DELETE FROM mail_attachments WHERE message_row IN"
 	               " (SELECT id FROM mail_messages WHERE case_id = ?)",
@@ -190,24 +199,15 @@ static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t
 static int anonymize_calls(struct db *db, int64_t call_id, struct files *f,
                            struct retention_stats *st)
 {
-	struct stmt *s;
 	int64_t n;
-	int err, rc;
+	int err;
 
-	err = db_prepare(db, &s,
-	                 "SELECT recording_path FROM tel_calls WHERE call_id = ?"
-	                 " AND recording_path IS NOT NULL",
-	                 true);
+	err = files_add_selected(db,
+	                         "SELECT recording_path FROM tel_calls WHERE call_id = ?"
+	                         " AND recording_path IS NOT NULL",
+	                         call_id, NULL, f);
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, call_id);
-	while ((rc = stmt_step(s)) == DB_ROW && !err)
-		err = files_add(f, NULL, stmt_text(s, 0));
-	stmt_done(s);
-	if (err)
-		return err;
-	if (rc != DB_DONE && rc != DB_ROW)
-		return rc;
 	n = exec_count(db,
 	               "UPDATE tel_calls SET caller = NULL, caller_sip_callid = NULL,"
 	               " recording_path = NULL, recording_ms = NULL WHERE call_id = ?",
