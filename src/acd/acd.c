@@ -659,22 +659,49 @@ static void place(struct acd *a, int64_t now, struct call *c, struct group *g)
 
 /* ---- timer handlers ---------------------------------------------------------- */
 
-static void no_answer(struct acd *a, int64_t now, struct call *c)
+/* An offer was taken back from an agent who did nothing wrong: ready again, at its
+ * old place in idle order, and offered what waits. */
+static void agent_withdrawn_ready(struct acd *a, int64_t now, struct agent *ag)
 {
-	struct agent *ag = c->agent;
-	struct group *g = c->group;
+	agent_state(ag, ACD_AGENT_READY, now);
+	agent_list(ag);
+	event(a, now, ACD_EV_AGENT_READY, NULL, ag);
+	take_next(a, now, ag);
+}
+
+/* The agent is paused for `why`, which the pause event carries. */
+static void agent_pause(struct acd *a, int64_t now, struct agent *ag, enum acd_pause_reason why)
+{
 	struct acd_event e;
 
+	agent_state(ag, ACD_AGENT_PAUSED, now);
+	ag->pause = why;
+	event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
+	e.reason = why;
+	event_push(a, &e);
+}
+
+/* An offer of c (a call or an e-mail item) rang out: the host cancels it with
+ * `cancel`, the lead sees `ev`, and the agent who let it ring is paused. The
+ * caller puts c back in line. */
+static void offer_rang_out(struct acd *a, int64_t now, struct call *c, enum acd_action_kind cancel,
+                           enum acd_event_kind ev)
+{
+	struct agent *ag = c->agent;
+
 	timer_clear(a, &c->t[TIMER_OFFER]);
-	action(a, ACD_ACT_CANCEL_OFFER, c, ag, 0, 0, NULL);
-	event(a, now, ACD_EV_CALL_NO_ANSWER, c, ag);
+	action(a, cancel, c, ag, 0, 0, NULL);
+	event(a, now, ev, c, ag);
 	ag->call = NULL;
 	c->agent = NULL;
-	agent_state(ag, ACD_AGENT_PAUSED, now);
-	ag->pause = ACD_PAUSE_NO_ANSWER;
-	event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
-	e.reason = ACD_PAUSE_NO_ANSWER;
-	event_push(a, &e);
+	agent_pause(a, now, ag, ACD_PAUSE_NO_ANSWER);
+}
+
+static void no_answer(struct acd *a, int64_t now, struct call *c)
+{
+	struct group *g = c->group;
+
+	offer_rang_out(a, now, c, ACD_ACT_CANCEL_OFFER, ACD_EV_CALL_NO_ANSWER);
 
 	/* Back to the front, with the timers of its stay in this group. */
 	c->state = CALL_QUEUED;
@@ -1055,7 +1082,6 @@ int acd_agent_ready(struct acd *a, int64_t now, uint32_t agent)
 int acd_agent_pause(struct acd *a, int64_t now, uint32_t agent, enum acd_pause_reason why)
 {
 	struct agent *ag;
-	struct acd_event e;
 	int err;
 
 	if (!a || (int)why <= ACD_PAUSE_NONE || why > ACD_PAUSE_OTHER)
@@ -1070,11 +1096,7 @@ int acd_agent_pause(struct acd *a, int64_t now, uint32_t agent, enum acd_pause_r
 	if (ag->state == ACD_AGENT_READY)
 		agent_unlist(ag);
 	timer_clear(a, &ag->t_wrapup);
-	agent_state(ag, ACD_AGENT_PAUSED, now);
-	ag->pause = why;
-	event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
-	e.reason = why;
-	event_push(a, &e);
+	agent_pause(a, now, ag, why);
 	return finish(a);
 }
 
@@ -1277,12 +1299,8 @@ int acd_call_hangup(struct acd *a, int64_t now, uint64_t call)
 		e.wait_ms = now - c->arrived_ms;
 		event_push(a, &e);
 		call_free(a, c);
-		/* The agent did nothing wrong: back to its old place in idle order. */
 		ag->call = NULL;
-		agent_state(ag, ACD_AGENT_READY, now);
-		agent_list(ag);
-		event(a, now, ACD_EV_AGENT_READY, NULL, ag);
-		take_next(a, now, ag);
+		agent_withdrawn_ready(a, now, ag);
 		break;
 	case CALL_TALKING: {
 		struct group *g = c->group;
@@ -1681,42 +1699,22 @@ static void route_mail(struct acd *a, int64_t now, struct group *g)
  * they had no part in ending, so they keep their place in idle order. */
 static void mail_agent_back(struct acd *a, int64_t now, struct agent *ag, bool withdrawn)
 {
-	struct acd_event e;
-
 	ag->call = NULL;
 	if (ag->mail_prev == ACD_AGENT_PAUSED) {
-		agent_state(ag, ACD_AGENT_PAUSED, now);
-		ag->pause = ag->mail_prev_why;
-		event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
-		e.reason = ag->pause;
-		event_push(a, &e);
+		agent_pause(a, now, ag, ag->mail_prev_why);
 		return;
 	}
-	if (!withdrawn) {
+	if (!withdrawn)
 		agent_to_ready(a, now, ag);
-		return;
-	}
-	agent_state(ag, ACD_AGENT_READY, now);
-	agent_list(ag);
-	event(a, now, ACD_EV_AGENT_READY, NULL, ag);
-	take_next(a, now, ag);
+	else
+		agent_withdrawn_ready(a, now, ag);
 }
 
 static void mail_no_answer(struct acd *a, int64_t now, struct call *c)
 {
-	struct agent *ag = c->agent;
 	struct group *g = c->group;
-	struct acd_event e;
 
-	timer_clear(a, &c->t[TIMER_OFFER]);
-	action(a, ACD_ACT_MAIL_CANCEL, c, ag, 0, 0, NULL);
-	event(a, now, ACD_EV_MAIL_NO_ANSWER, c, ag);
-	ag->call = NULL;
-	agent_state(ag, ACD_AGENT_PAUSED, now);
-	ag->pause = ACD_PAUSE_NO_ANSWER;
-	event_init(&e, now, ACD_EV_AGENT_PAUSED, NULL, ag);
-	e.reason = ACD_PAUSE_NO_ANSWER;
-	event_push(a, &e);
+	offer_rang_out(a, now, c, ACD_ACT_MAIL_CANCEL, ACD_EV_MAIL_NO_ANSWER);
 	mail_enqueue(g, c);
 	route_mail(a, now, g);
 }

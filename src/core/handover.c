@@ -90,6 +90,13 @@ static const char *req_text(const json_t *in, const char *key, struct verrors *v
 	return json_string_value(x);
 }
 
+/* The input of a step that takes one text: {key: "…"} and nothing else. */
+static const char *only_text(const json_t *in, const char *key, struct verrors *v)
+{
+	known_keys(in, (const char *const[]){key, NULL}, key, v);
+	return req_text(in, key, v);
+}
+
 static bool waiting_for_department(const struct handover_facts *f)
 {
 	return (strcmp(f->status, "open") == 0 || strcmp(f->status, "question") == 0) &&
@@ -157,8 +164,35 @@ static int set_text(struct db *db, const char *sql, const char *text, int64_t no
 	return err;
 }
 
-static int finish(struct db *db, int err)
+/* The opening every step shares: the handover's facts into f; may `who` take the step
+ * (the department's side, or the center's: it writes the case); the input's errors in v;
+ * is the handover in `status` on an unclosed case (NULL: waiting for the department); then
+ * the step's transaction is begun. */
+static int step_begin(struct db *db, const struct principal *who, int64_t id, bool department,
+                      const char *status, const struct verrors *v, struct handover_facts *f)
 {
+	int err = load(db, who, id, f);
+
+	if (err)
+		return err;
+	if (department ? !auth_can_answer_handover(who, &f->a, f->client_id)
+	               : !auth_can_write_case(who, &f->a))
+		return EPERM;
+	if (valid_has_errors(v))
+		return EBADMSG;
+	if (status ? strcmp(f->status, status) != 0 || strcmp(f->case_status, "closed") == 0
+	           : !waiting_for_department(f))
+		return EEXIST;
+	return db_begin(db);
+}
+
+/* The end every step shares: after err 0 the step is audited as `action` and committed;
+ * otherwise, or when that fails, rolled back. */
+static int step_finish(struct db *db, int err, const struct principal *who, int64_t id, int64_t now,
+                       const char *action, const char *detail)
+{
+	if (!err)
+		err = audit_record(db, now, who->id, action, "handover", id, detail);
 	if (!err)
 		err = db_commit(db);
 	if (err)
@@ -215,18 +249,9 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 			            : VL(v, "anges bara när ärendet avslutas (close: true)",
 			                 "is only given when the case is closed (close: true)"));
 	}
-	err = load(db, who, id, &f);
-	if (err)
-		return err;
 	/* The same rule as for the case itself: whoever may not see a confidential case may
 	 * not answer for its department either. */
-	if (!auth_can_answer_handover(who, &f.a, f.client_id))
-		return EPERM;
-	if (valid_has_errors(v))
-		return EBADMSG;
-	if (!waiting_for_department(&f))
-		return EEXIST;
-	err = db_begin(db);
+	err = step_begin(db, who, id, true, NULL, v, &f);
 	if (err)
 		return err;
 	err = handover_set(db, id, close ? "closed" : "answered", answer, via, who->id, now);
@@ -249,10 +274,8 @@ int handover_answer(struct db *db, const struct principal *who, int64_t id, cons
 		err = case_notify_agent(db, f.case_id, "handover_answer", msg, now);
 	if (!err && who->role == ROLE_CLIENT_VIEWER)
 		err = case_notice(db, CASE_NOTICE_ANSWER, id, now);
-	if (!err)
-		err = audit_record(db, now, who->id, close ? "answer_close" : "answer", "handover",
-		                   id, strcmp(via, "phone") == 0 ? "by phone" : NULL);
-	return finish(db, err);
+	return step_finish(db, err, who, id, now, close ? "answer_close" : "answer",
+	                   strcmp(via, "phone") == 0 ? "by phone" : NULL);
 }
 
 int handover_question(struct db *db, const struct principal *who, int64_t id, const json_t *in,
@@ -263,18 +286,8 @@ int handover_question(struct db *db, const struct principal *who, int64_t id, co
 	char msg[200];
 	int err;
 
-	known_keys(in, (const char *const[]){"question", NULL}, "question", v);
-	q = req_text(in, "question", v);
-	err = load(db, who, id, &f);
-	if (err)
-		return err;
-	if (!auth_can_answer_handover(who, &f.a, f.client_id))
-		return EPERM;
-	if (valid_has_errors(v))
-		return EBADMSG;
-	if (strcmp(f.status, "open") != 0 || strcmp(f.case_status, "closed") == 0)
-		return EEXIST;
-	err = db_begin(db);
+	q = only_text(in, "question", v);
+	err = step_begin(db, who, id, true, "open", v, &f);
 	if (err)
 		return err;
 	err = handover_set(db, id, "question", NULL, NULL, who->id, now);
@@ -293,9 +306,7 @@ int handover_question(struct db *db, const struct principal *who, int64_t id, co
 		err = case_notify_agent(db, f.case_id, "handover_question", msg, now);
 	if (!err)
 		err = case_notice(db, CASE_NOTICE_QUESTION, id, now);
-	if (!err)
-		err = audit_record(db, now, who->id, "question", "handover", id, NULL);
-	return finish(db, err);
+	return step_finish(db, err, who, id, now, "question", NULL);
 }
 
 int handover_reply(struct db *db, const struct principal *who, int64_t id, const json_t *in,
@@ -305,18 +316,8 @@ int handover_reply(struct db *db, const struct principal *who, int64_t id, const
 	const char *reply;
 	int err;
 
-	known_keys(in, (const char *const[]){"reply", NULL}, "reply", v);
-	reply = req_text(in, "reply", v);
-	err = load(db, who, id, &f);
-	if (err)
-		return err;
-	if (!auth_can_write_case(who, &f.a))
-		return EPERM;
-	if (valid_has_errors(v))
-		return EBADMSG;
-	if (strcmp(f.status, "question") != 0 || strcmp(f.case_status, "closed") == 0)
-		return EEXIST;
-	err = db_begin(db);
+	reply = only_text(in, "reply", v);
+	err = step_begin(db, who, id, false, "question", v, &f);
 	if (err)
 		return err;
 	err = handover_set(db, id, "open", NULL, NULL, who->id, now);
@@ -329,9 +330,7 @@ int handover_reply(struct db *db, const struct principal *who, int64_t id, const
 	if (!err)
 		err = case_status_write(db, f.case_id, who->id, now, "waiting_for_department", NULL,
 		                        NULL);
-	if (!err)
-		err = audit_record(db, now, who->id, "reply", "handover", id, NULL);
-	return finish(db, err);
+	return step_finish(db, err, who, id, now, "reply", NULL);
 }
 
 int handover_takeover(struct db *db, const struct principal *who, int64_t id, const json_t *in,
@@ -342,18 +341,8 @@ int handover_takeover(struct db *db, const struct principal *who, int64_t id, co
 	char msg[200];
 	int err;
 
-	known_keys(in, (const char *const[]){"text", NULL}, "text", v);
-	text = req_text(in, "text", v);
-	err = load(db, who, id, &f);
-	if (err)
-		return err;
-	if (!auth_can_answer_handover(who, &f.a, f.client_id))
-		return EPERM;
-	if (valid_has_errors(v))
-		return EBADMSG;
-	if (!waiting_for_department(&f))
-		return EEXIST;
-	err = db_begin(db);
+	text = only_text(in, "text", v);
+	err = step_begin(db, who, id, true, NULL, v, &f);
 	if (err)
 		return err;
 	err = handover_set(db, id, "taken_over", text,
@@ -370,7 +359,5 @@ int handover_takeover(struct db *db, const struct principal *who, int64_t id, co
 		err = case_notify_agent(db, f.case_id, "handover_takeover", msg, now);
 	if (!err && who->role == ROLE_CLIENT_VIEWER)
 		err = case_notice(db, CASE_NOTICE_ANSWER, id, now);
-	if (!err)
-		err = audit_record(db, now, who->id, "takeover", "handover", id, NULL);
-	return finish(db, err);
+	return step_finish(db, err, who, id, now, "takeover", NULL);
 }

@@ -132,33 +132,42 @@ struct tables {
 	bool mail, tel;
 };
 
-static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t case_id,
-                          struct files *f, struct retention_stats *st)
+/* Every path that sql (one bound id) selects, in any column, into f (below dir). */
+static int files_add_selected(struct db *db, const char *sql, int64_t id, const char *dir,
+                              struct files *f)
 {
-	const char *dir = o->mail_files ? o->mail_files : o->files_dir;
 	struct stmt *s;
-	int64_t n;
 	int err, rc;
 
-	err = db_prepare(
-	        db, &s,
-	        "SELECT m.raw_path, a.path FROM mail_messages m LEFT JOIN mail_attachments a"
-	        " ON a.message_row = m.id WHERE m.case_id = ?",
-	        true);
+	err = db_prepare(db, &s, sql, true);
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, case_id);
-	while ((rc = stmt_step(s)) == DB_ROW && !err) {
-		if (!stmt_is_null(s, 0))
-			err = files_add(f, dir, stmt_text(s, 0));
-		if (!err && !stmt_is_null(s, 1))
-			err = files_add(f, dir, stmt_text(s, 1));
-	}
+	stmt_bind_int(s, 1, id);
+	while ((rc = stmt_step(s)) == DB_ROW && !err)
+		for (int col = 0; col < stmt_columns(s) && !err; col++)
+			if (!stmt_is_null(s, col))
+				err = files_add(f, dir, stmt_text(s, col));
 	stmt_done(s);
 	if (err)
 		return err;
 	if (rc != DB_DONE && rc != DB_ROW)
 		return rc;
+	return 0;
+}
+
+static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t case_id,
+                          struct files *f, struct retention_stats *st)
+{
+	const char *dir = o->mail_files ? o->mail_files : o->files_dir;
+	int64_t n;
+	int err;
+
+	err = files_add_selected(db,
+	                         "SELECT m.raw_path, a.path FROM mail_messages m LEFT JOIN"
+	                         " mail_attachments a ON a.message_row = m.id WHERE m.case_id = ?",
+	                         case_id, dir, f);
+	if (err)
+		return err;
 	n = exec_count(db,
 	               "DELETE FROM mail_attachments WHERE message_row IN"
 	               " (SELECT id FROM mail_messages WHERE case_id = ?)",
@@ -190,24 +199,15 @@ static int anonymize_mail(struct db *db, const struct retention_opts *o, int64_t
 static int anonymize_calls(struct db *db, int64_t call_id, struct files *f,
                            struct retention_stats *st)
 {
-	struct stmt *s;
 	int64_t n;
-	int err, rc;
+	int err;
 
-	err = db_prepare(db, &s,
-	                 "SELECT recording_path FROM tel_calls WHERE call_id = ?"
-	                 " AND recording_path IS NOT NULL",
-	                 true);
+	err = files_add_selected(db,
+	                         "SELECT recording_path FROM tel_calls WHERE call_id = ?"
+	                         " AND recording_path IS NOT NULL",
+	                         call_id, NULL, f);
 	if (err)
 		return err;
-	stmt_bind_int(s, 1, call_id);
-	while ((rc = stmt_step(s)) == DB_ROW && !err)
-		err = files_add(f, NULL, stmt_text(s, 0));
-	stmt_done(s);
-	if (err)
-		return err;
-	if (rc != DB_DONE && rc != DB_ROW)
-		return rc;
 	n = exec_count(db,
 	               "UPDATE tel_calls SET caller = NULL, caller_sip_callid = NULL,"
 	               " recording_path = NULL, recording_ms = NULL WHERE call_id = ?",
@@ -459,6 +459,27 @@ int retention_run(struct db *db, const struct retention_opts *o, int64_t now,
  * Legal holds
  * ====================================================================== */
 
+/* Holds are set and released by an admin or a manager. */
+static bool may_hold(const struct principal *who)
+{
+	return who->role == ROLE_ADMIN || who->role == ROLE_MANAGER;
+}
+
+/* The end of a hold's change begun with db_begin: after err 0, audited on its case or
+ * person and committed; otherwise, or when that fails, rolled back. */
+static int hold_finish(struct db *db, int err, const struct principal *who, int64_t now,
+                       const char *action, int64_t case_id, int64_t citizen_id, const char *detail)
+{
+	if (!err)
+		err = audit_record(db, now, who->id, action, case_id ? "case" : "citizen",
+		                   case_id ? case_id : citizen_id, detail);
+	if (!err)
+		err = db_commit(db);
+	if (err)
+		db_rollback(db);
+	return err;
+}
+
 int retention_hold_set(struct db *db, const struct principal *who, int64_t case_id,
                        int64_t citizen_id, const char *reason, int64_t now, int64_t *id)
 {
@@ -467,7 +488,7 @@ int retention_hold_set(struct db *db, const struct principal *who, int64_t case_
 
 	if (!db || !who || !id || (case_id > 0) == (citizen_id > 0))
 		return EINVAL;
-	if (who->role != ROLE_ADMIN && who->role != ROLE_MANAGER)
+	if (!may_hold(who))
 		return EPERM;
 	if (!reason || !*reason || strlen(reason) > 1000)
 		return EBADMSG;
@@ -492,16 +513,9 @@ int retention_hold_set(struct db *db, const struct principal *who, int64_t case_
 		stmt_bind_int(s, 5, now);
 		err = step_done(s);
 	}
-	if (!err) {
-		*id = db_last_id(db);
-		err = audit_record(db, now, who->id, "hold", case_id ? "case" : "citizen",
-		                   case_id ? case_id : citizen_id, "legal hold set");
-	}
 	if (!err)
-		err = db_commit(db);
-	if (err)
-		db_rollback(db);
-	return err;
+		*id = db_last_id(db);
+	return hold_finish(db, err, who, now, "hold", case_id, citizen_id, "legal hold set");
 }
 
 int retention_hold_release(struct db *db, const struct principal *who, int64_t hold_id, int64_t now)
@@ -511,7 +525,7 @@ int retention_hold_release(struct db *db, const struct principal *who, int64_t h
 
 	if (!db || !who)
 		return EINVAL;
-	if (who->role != ROLE_ADMIN && who->role != ROLE_MANAGER)
+	if (!may_hold(who))
 		return EPERM;
 	case_id = db_scalar_int(db, "SELECT case_id FROM legal_holds WHERE id = ?", hold_id);
 	citizen_id = db_scalar_int(db, "SELECT citizen_id FROM legal_holds WHERE id = ?", hold_id);
@@ -531,14 +545,8 @@ int retention_hold_release(struct db *db, const struct principal *who, int64_t h
 		               who->id);
 	if (!err && n < 0)
 		err = (int)-n;
-	if (!err)
-		err = audit_record(db, now, who->id, "release", case_id ? "case" : "citizen",
-		                   case_id ? case_id : citizen_id, "legal hold released");
-	if (!err)
-		err = db_commit(db);
-	if (err)
-		db_rollback(db);
-	return err;
+	return hold_finish(db, err, who, now, "release", case_id, citizen_id,
+	                   "legal hold released");
 }
 
 int retention_hold_case(struct db *db, const struct principal *who, int64_t case_id,
@@ -546,7 +554,7 @@ int retention_hold_case(struct db *db, const struct principal *who, int64_t case
 {
 	if (!db || !who || !id || case_id <= 0)
 		return EINVAL;
-	if (who->role != ROLE_ADMIN && who->role != ROLE_MANAGER)
+	if (!may_hold(who))
 		return EPERM;
 	if (db_scalar_int(db,
 	                  "SELECT EXISTS(SELECT 1 FROM legal_holds WHERE case_id = ?"
@@ -564,7 +572,7 @@ int retention_hold_release_case(struct db *db, const struct principal *who, int6
 
 	if (!db || !who)
 		return EINVAL;
-	if (who->role != ROLE_ADMIN && who->role != ROLE_MANAGER)
+	if (!may_hold(who))
 		return EPERM;
 	/* one at a time: each release is its own audited transaction */
 	while (!err && (id = db_scalar_int(db,

@@ -31,6 +31,39 @@ static int one_error(struct req *r, const char *field, const char *msg)
 	return resp_problem(r, &p);
 }
 
+/* Calls, listening in and transfers need the SIP side (serve --sip). */
+static int tel_down(struct req *r)
+{
+	return resp_error(
+	        r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"), "%s",
+	        L(r, "Telefonin är inte igång (--sip).", "Telephony is not running (--sip)."));
+}
+
+/* The phone number of department contact cid (a JSON integer), normalized into number.
+ * Returns 0 with number set; else the request is answered (an unknown contact, one with
+ * no phone number, a store failure), *answer is what the handler returns and the result is
+ * nonzero. */
+static int contact_number(struct req *r, const json_t *cid, char *number, size_t n, int *answer)
+{
+	char phone[128];
+	int err = json_is_integer(cid) ? resource_contact_phone(r->app->db, json_integer_value(cid),
+	                                                        phone, sizeof(phone))
+	                               : ENOENT;
+
+	if (err && err != ENOENT) {
+		*answer = resp_store_error(r, err, "contact");
+		return err;
+	}
+	if (!err && (!phone[0] || contact_phone_normalize(phone, number, n) != 0))
+		err = EINVAL;
+	if (err)
+		*answer = one_error(r, "contact_id",
+		                    err == ENOENT ? L(r, "kontakten finns inte", "no such contact")
+		                                  : L(r, "kontakten har inget telefonnummer",
+		                                      "the contact has no phone number"));
+	return err;
+}
+
 static int audited(struct req *r, const char *action, const char *entity, int64_t id,
                    const char *detail)
 {
@@ -479,10 +512,7 @@ static int listen_post(struct req *r)
 	int err;
 
 	if (!r->app->tel)
-		return resp_error(r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"),
-		                  "%s",
-		                  L(r, "Telefonin är inte igång (--sip).",
-		                    "Telephony is not running (--sip)."));
+		return tel_down(r);
 	if (req_json_object(r, &body))
 		return 0;
 	uri = json_string_value(json_object_get(body, "uri"));
@@ -808,13 +838,10 @@ static int transfer_out(struct req *r)
 	json_t *body, *cid;
 	const char *num;
 	char number[32] = "";
-	int err;
+	int err, answer;
 
 	if (!r->app->tel)
-		return resp_error(r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"),
-		                  "%s",
-		                  L(r, "Telefonin är inte igång (--sip).",
-		                    "Telephony is not running (--sip)."));
+		return tel_down(r);
 	if (req_json_object(r, &body))
 		return 0;
 	num = json_string_value(json_object_get(body, "number"));
@@ -830,26 +857,9 @@ static int transfer_out(struct req *r)
 		return one_error(r, "number",
 		                 L(r, "är inget telefonnummer", "is not a phone number"));
 	}
-	if (cid) {
-		char phone[128];
-
-		err = resource_contact_phone(r->app->db, json_integer_value(cid), phone,
-		                             sizeof(phone));
-		if (err && err != ENOENT) {
-			json_decref(body);
-			return resp_store_error(r, err, "contact");
-		}
-		if (!err &&
-		    (!phone[0] || contact_phone_normalize(phone, number, sizeof(number)) != 0))
-			err = EINVAL;
-		if (err) {
-			json_decref(body);
-			return one_error(r, "contact_id",
-			                 err == ENOENT
-			                         ? L(r, "kontakten finns inte", "no such contact")
-			                         : L(r, "kontakten har inget telefonnummer",
-			                             "the contact has no phone number"));
-		}
+	if (cid && contact_number(r, cid, number, sizeof(number), &answer)) {
+		json_decref(body);
+		return answer;
 	}
 	json_decref(body);
 	err = tel_transfer_out(r->app->tel, r->params[0], (uint32_t)r->who.id, number);
@@ -962,13 +972,6 @@ static int languages_put(struct req *r)
 
 /* ---- consultative transfer --------------------------------------------------- */
 
-static int tel_down(struct req *r)
-{
-	return resp_error(
-	        r, 503, "unavailable", L(r, "Ej tillgängligt", "Unavailable"), "%s",
-	        L(r, "Telefonin är inte igång (--sip).", "Telephony is not running (--sip)."));
-}
-
 /* A consult or its end failed: the problem a desk shows. */
 static int consult_error(struct req *r, int err)
 {
@@ -1021,7 +1024,7 @@ static int consult_post(struct req *r)
 	json_t *body, *aid, *cid, *nt, *gid;
 	const char *num, *note;
 	char number[32] = "";
-	int targets, err;
+	int targets, err, answer;
 	uint32_t target = 0;
 
 	if (!r->app->tel)
@@ -1084,27 +1087,9 @@ static int consult_post(struct req *r)
 			return one_error(r, "number",
 			                 L(r, "är inget telefonnummer", "is not a phone number"));
 		}
-	} else {
-		char phone[128];
-		err = json_is_integer(cid)
-		              ? resource_contact_phone(r->app->db, json_integer_value(cid), phone,
-		                                       sizeof(phone))
-		              : ENOENT;
-		if (err && err != ENOENT) {
-			json_decref(body);
-			return resp_store_error(r, err, "contact");
-		}
-		if (!err &&
-		    (!phone[0] || contact_phone_normalize(phone, number, sizeof(number)) != 0))
-			err = EINVAL;
-		if (err) {
-			json_decref(body);
-			return one_error(r, "contact_id",
-			                 err == ENOENT
-			                         ? L(r, "kontakten finns inte", "no such contact")
-			                         : L(r, "kontakten har inget telefonnummer",
-			                             "the contact has no phone number"));
-		}
+	} else if (contact_number(r, cid, number, sizeof(number), &answer)) {
+		json_decref(body);
+		return answer;
 	}
 	err = tel_consult(r->app->tel, r->params[0], (uint32_t)r->who.id, target, number, note);
 	json_decref(body);

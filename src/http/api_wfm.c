@@ -249,9 +249,10 @@ static void closures_changed(struct req *r)
  * /shifts
  * ====================================================================== */
 
-static int shift_create(struct req *r)
+/* A shift from the request body: created (e zeroed) or updated (e loaded); a closure it
+ * makes, or an update that may end one, reloads the queue's hours. */
+static int shift_save(struct req *r, struct wfm_entry *e, bool create)
 {
-	struct wfm_entry e;
 	struct problem p;
 	json_t *in;
 	int64_t other;
@@ -259,26 +260,32 @@ static int shift_create(struct req *r)
 
 	if (req_json_object(r, &in))
 		return 0;
-	memset(&e, 0, sizeof(e));
 	problem_init(&p);
 	p.status = 422;
-	entry_parse(r, in, &e, &p, "");
+	entry_parse(r, in, e, &p, "");
 	json_decref(in);
 	if (valid_has_errors(&p.errors))
 		return resp_problem(r, &p);
-	problem_init(&p);
-	if (!may_plan(r, e.group))
+	if (!may_plan(r, e->group))
 		return forbidden_group(r);
-	err = wfm_shift_overlapping(r->app->db, &e, &other);
+	err = wfm_shift_overlapping(r->app->db, e, &other);
 	if (!err && other)
 		return overlap_conflict(r, other);
 	if (!err)
-		err = wfm_entry_insert(r->app->db, &e);
+		err = create ? wfm_entry_insert(r->app->db, e) : wfm_entry_update(r->app->db, e);
 	if (err)
 		return resp_store_error(r, err, L(r, "passet", "the shift"));
-	if (e.closure)
+	if (!create || e->closure)
 		closures_changed(r);
-	return resp_json(r, 201, wfm_entry_json(&e));
+	return resp_json(r, create ? 201 : 200, wfm_entry_json(e));
+}
+
+static int shift_create(struct req *r)
+{
+	struct wfm_entry e;
+
+	memset(&e, 0, sizeof(e));
+	return shift_save(r, &e, true);
 }
 
 /* The entry {id} the principal may see (agents: their own or their group's meeting). */
@@ -315,33 +322,10 @@ static int shift_get(struct req *r)
 static int shift_update(struct req *r)
 {
 	struct wfm_entry e;
-	struct problem p;
-	json_t *in;
-	int64_t other;
-	int err;
 
 	if (load_entry(r, &e, true))
 		return 0;
-	if (req_json_object(r, &in))
-		return 0;
-	problem_init(&p);
-	p.status = 422;
-	entry_parse(r, in, &e, &p, "");
-	json_decref(in);
-	if (valid_has_errors(&p.errors))
-		return resp_problem(r, &p);
-	problem_init(&p);
-	if (!may_plan(r, e.group))
-		return forbidden_group(r);
-	err = wfm_shift_overlapping(r->app->db, &e, &other);
-	if (!err && other)
-		return overlap_conflict(r, other);
-	if (!err)
-		err = wfm_entry_update(r->app->db, &e);
-	if (err)
-		return resp_store_error(r, err, L(r, "passet", "the shift"));
-	closures_changed(r);
-	return resp_json(r, 200, wfm_entry_json(&e));
+	return shift_save(r, &e, false);
 }
 
 static int shift_delete(struct req *r)

@@ -764,6 +764,32 @@ static void bind_author(struct stmt *s, int idx, const struct principal *p)
 		stmt_bind_null(s, idx);
 }
 
+/* The end of an article's save begun with db_begin, after err 0 from its row: its links,
+ * version `version` (the note from in) and search index, committed; otherwise rolled back,
+ * a slug already taken named in v. */
+static int save_finish(struct db *db, int err, int64_t id, int version, const json_t *next,
+                       const struct principal *p, int64_t now, const json_t *in, struct verrors *v)
+{
+	if (!err)
+		err = link_rows(db, id, next);
+	if (!err)
+		err = add_version(db, id, version, next, p, now,
+		                  json_string_value(json_object_get(in, "note")));
+	if (!err)
+		err = kb_index_article(db, id);
+	if (!err)
+		err = db_commit(db);
+	if (err) {
+		db_rollback(db);
+		if (err == EEXIST)
+			valid_add(v, "slug",
+			          VL(v, "Det finns redan en artikel med namnet \"%s\".",
+			             "An article named \"%s\" already exists."),
+			          json_string_value(json_object_get(next, "slug")));
+	}
+	return err;
+}
+
 int kb_article_create(struct db *db, const struct principal *p, const json_t *in, int64_t now,
                       int64_t *idp, struct verrors *v)
 {
@@ -815,26 +841,11 @@ int kb_article_create(struct db *db, const struct principal *p, const json_t *in
 		err = err == DB_DONE ? 0 : err;
 		stmt_done(s);
 	}
-	if (!err) {
+	if (!err)
 		*idp = db_last_id(db);
-		err = link_rows(db, *idp, next);
-	}
-	if (!err)
-		err = add_version(db, *idp, 1, next, p, now,
-		                  json_string_value(json_object_get(in, "note")));
-	if (!err)
-		err = kb_index_article(db, *idp);
-	if (!err)
-		err = db_commit(db);
-	if (err) {
-		db_rollback(db);
+	err = save_finish(db, err, *idp, 1, next, p, now, in, v);
+	if (err)
 		*idp = 0;
-		if (err == EEXIST)
-			valid_add(v, "slug",
-			          VL(v, "Det finns redan en artikel med namnet \"%s\".",
-			             "An article named \"%s\" already exists."),
-			          json_string_value(json_object_get(next, "slug")));
-	}
 out:
 	json_decref(next);
 	return err;
@@ -910,23 +921,7 @@ int kb_article_update(struct db *db, const struct principal *p, int64_t id, cons
 		err = err == DB_DONE ? 0 : err;
 		stmt_done(s);
 	}
-	if (!err)
-		err = link_rows(db, id, next);
-	if (!err)
-		err = add_version(db, id, version, next, p, now,
-		                  json_string_value(json_object_get(in, "note")));
-	if (!err)
-		err = kb_index_article(db, id);
-	if (!err)
-		err = db_commit(db);
-	if (err) {
-		db_rollback(db);
-		if (err == EEXIST)
-			valid_add(v, "slug",
-			          VL(v, "Det finns redan en artikel med namnet \"%s\".",
-			             "An article named \"%s\" already exists."),
-			          json_string_value(json_object_get(next, "slug")));
-	}
+	err = save_finish(db, err, id, version, next, p, now, in, v);
 out:
 	json_decref(cur);
 	json_decref(next);

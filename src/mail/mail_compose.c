@@ -40,16 +40,11 @@ static GString *refs_header(const char *refs, const char *last)
 	return g;
 }
 
-static int build(const struct compose *c, char **raw, size_t *len)
+/* A message with c's headers and no body yet; the caller unrefs it. */
+static GMimeMessage *message_new(const struct compose *c)
 {
 	GMimeMessage *msg = g_mime_message_new(TRUE);
-	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
-	GMimeStream *body = g_mime_stream_mem_new_with_buffer(c->text, strlen(c->text));
-	GMimeDataWrapper *w =
-	        g_mime_data_wrapper_new_with_stream(body, GMIME_CONTENT_ENCODING_DEFAULT);
-	GMimeFormatOptions *fo = g_mime_format_options_new();
 	GDateTime *dt = g_date_time_new_from_unix_utc(c->now);
-	char *s;
 
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, c->from_name, c->from_addr);
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, c->to_addr);
@@ -74,24 +69,45 @@ static int build(const struct compose *c, char **raw, size_t *len)
 	if (strcmp(c->auto_submitted, "no") != 0)
 		g_mime_object_set_header((GMimeObject *)msg, "X-Auto-Response-Suppress", "All",
 		                         NULL);
-	g_mime_part_set_content((GMimePart *)part, w);
-	g_mime_object_set_content_type_parameter((GMimeObject *)part, "charset", "utf-8");
-	g_mime_part_set_content_encoding((GMimePart *)part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	g_mime_message_set_mime_part(msg, (GMimeObject *)part);
-	/* SMTP wants CRLF line ends */
+	return msg;
+}
+
+/* The message as SMTP sends it (CRLF line ends); *raw is the caller's to free. */
+static int message_raw(GMimeMessage *msg, char **raw, size_t *len)
+{
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	char *s;
+
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
 	s = g_mime_object_to_string((GMimeObject *)msg, fo);
 	g_mime_format_options_free(fo);
-	g_object_unref(w);
-	g_object_unref(body);
-	g_object_unref(part);
-	g_object_unref(msg);
 	if (!s)
 		return ENOMEM;
 	*len = strlen(s);
 	*raw = strdup(s);
 	g_free(s);
 	return *raw ? 0 : ENOMEM;
+}
+
+static int build(const struct compose *c, char **raw, size_t *len)
+{
+	GMimeMessage *msg = message_new(c);
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	GMimeStream *body = g_mime_stream_mem_new_with_buffer(c->text, strlen(c->text));
+	GMimeDataWrapper *w =
+	        g_mime_data_wrapper_new_with_stream(body, GMIME_CONTENT_ENCODING_DEFAULT);
+	int err;
+
+	g_mime_part_set_content((GMimePart *)part, w);
+	g_mime_object_set_content_type_parameter((GMimeObject *)part, "charset", "utf-8");
+	g_mime_part_set_content_encoding((GMimePart *)part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_message_set_mime_part(msg, (GMimeObject *)part);
+	err = message_raw(msg, raw, len);
+	g_object_unref(w);
+	g_object_unref(body);
+	g_object_unref(part);
+	g_object_unref(msg);
+	return err;
 }
 
 static const char *domain_of(const struct db *db_unused, const struct mail_cfg *cfg,
@@ -158,12 +174,43 @@ static const char *queued_note(const char *kind)
 	return "Mottagningskvitto lagt i kö för att skickas";
 }
 
+/* A message from box to `to`; text is the body with the signature already added. */
+static void compose_init(struct compose *c, const struct mail_box *box, const char *to,
+                         const char *subject, const char *text, const char *auto_submitted,
+                         int64_t now)
+{
+	c->from_addr = box->address;
+	c->from_name = box->group_name;
+	c->to_addr = to;
+	c->subject = subject;
+	c->text = text;
+	c->auto_submitted = auto_submitted;
+	c->now = now;
+}
+
+/* The built message c (raw, len) into the outbox; case_id 0: on no case. */
+static int outbox_add(struct db *db, int64_t case_id, const char *kind, const struct compose *c,
+                      const char *raw, size_t len, int64_t *ob)
+{
+	struct mail_outrow o = {0};
+
+	o.case_id = case_id;
+	o.kind = kind;
+	o.from_addr = c->from_addr;
+	o.to_addr = c->to_addr;
+	o.subject = c->subject;
+	o.message_id = c->message_id;
+	o.raw = raw;
+	o.raw_len = len;
+	o.now = c->now;
+	return mail_store_outbox_add(db, &o, ob);
+}
+
 /* Keep the composed message on the case and in the outbox, one transaction. */
 static int queue(struct db *db, const struct mail_box *box, int64_t case_id, int64_t user_id,
                  const char *kind, struct compose *c, const char *domain, int64_t *outbox_id)
 {
 	struct mail_row row = {0};
-	struct mail_outrow o = {0};
 	char mid[512];
 	char *raw = NULL;
 	size_t len = 0;
@@ -195,16 +242,7 @@ static int queue(struct db *db, const struct mail_box *box, int64_t case_id, int
 	err = build(c, &raw, &len);
 	if (err)
 		goto out;
-	o.case_id = case_id;
-	o.kind = kind;
-	o.from_addr = c->from_addr;
-	o.to_addr = c->to_addr;
-	o.subject = c->subject;
-	o.message_id = mid;
-	o.raw = raw;
-	o.raw_len = len;
-	o.now = c->now;
-	err = mail_store_outbox_add(db, &o, &ob);
+	err = outbox_add(db, case_id, kind, c, raw, len, &ob);
 	if (!err)
 		err = mail_store_message_set_id(db, msg_row, mid, ob);
 	if (!err)
@@ -245,15 +283,9 @@ int mail_compose_receipt(struct db *db, const struct mail_box *box, int64_t case
 	g_string_free(g, TRUE);
 	if (!text)
 		return ENOMEM;
-	c.from_addr = box->address;
-	c.from_name = box->group_name;
-	c.to_addr = to;
-	c.subject = subject;
+	compose_init(&c, box, to, subject, text, "auto-replied", now);
 	c.in_reply_to = m->message_id;
 	c.references = m->references;
-	c.text = text;
-	c.auto_submitted = "auto-replied";
-	c.now = now;
 	err = queue(db, box, case_id, 0, "receipt", &c, domain_of(db, &cfg, box), NULL);
 	free(text);
 	return err;
@@ -296,15 +328,9 @@ int mail_compose_answer(struct db *db, int64_t case_id, int64_t user_id, const c
 		err = ENOMEM;
 		goto out;
 	}
-	c.from_addr = box.address;
-	c.from_name = box.group_name;
-	c.to_addr = to;
-	c.subject = subject;
+	compose_init(&c, &box, to, subject, body, "no", now);
 	c.in_reply_to = src.message_id[0] ? src.message_id : NULL;
 	c.references = src.references;
-	c.text = body;
-	c.auto_submitted = "no";
-	c.now = now;
 	err = queue(db, &box, case_id, user_id, "answer", &c, domain_of(db, &cfg, &box), outbox_id);
 out:
 	free(subject);
@@ -327,13 +353,7 @@ int mail_compose_notice(struct db *db, const struct mail_box *box, int64_t case_
 	body = with_signature(text, box->signature);
 	if (!body)
 		return ENOMEM;
-	c.from_addr = box->address;
-	c.from_name = box->group_name;
-	c.to_addr = to;
-	c.subject = subject;
-	c.text = body;
-	c.auto_submitted = "auto-generated";
-	c.now = now;
+	compose_init(&c, box, to, subject, body, "auto-generated", now);
 	err = queue(db, box, case_id, 0, "notice", &c, domain_of(db, &cfg, box), NULL);
 	free(body);
 	return err;
@@ -371,26 +391,11 @@ static GMimeObject *file_part(const struct mail_file_part *f)
 static int build_mixed(const struct compose *c, const struct mail_file_part *files, size_t n,
                        char **raw, size_t *len)
 {
-	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeMessage *msg = message_new(c);
 	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
 	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
-	GMimeFormatOptions *fo = g_mime_format_options_new();
-	GDateTime *dt = g_date_time_new_from_unix_utc(c->now);
-	char *s;
+	int err;
 
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, c->from_name, c->from_addr);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, c->to_addr);
-	g_mime_message_set_subject(msg, c->subject, "utf-8");
-	if (dt) {
-		GDateTime *local = g_date_time_to_local(dt);
-		g_mime_message_set_date(msg, local ? local : dt);
-		if (local)
-			g_date_time_unref(local);
-		g_date_time_unref(dt);
-	}
-	g_mime_message_set_message_id(msg, c->message_id);
-	g_mime_object_set_header((GMimeObject *)msg, "Auto-Submitted", c->auto_submitted, NULL);
-	g_mime_object_set_header((GMimeObject *)msg, "X-Auto-Response-Suppress", "All", NULL);
 	g_mime_text_part_set_text(text, c->text);
 	g_mime_text_part_set_charset(text, "utf-8");
 	g_mime_part_set_content_encoding((GMimePart *)text, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
@@ -403,16 +408,9 @@ static int build_mixed(const struct compose *c, const struct mail_file_part *fil
 	}
 	g_mime_message_set_mime_part(msg, (GMimeObject *)mixed);
 	g_object_unref(mixed);
-	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	s = g_mime_object_to_string((GMimeObject *)msg, fo);
-	g_mime_format_options_free(fo);
+	err = message_raw(msg, raw, len);
 	g_object_unref(msg);
-	if (!s)
-		return ENOMEM;
-	*len = strlen(s);
-	*raw = strdup(s);
-	g_free(s);
-	return *raw ? 0 : ENOMEM;
+	return err;
 }
 
 int mail_compose_report(struct db *db, const struct mail_box *box, const char *to,
@@ -420,7 +418,6 @@ int mail_compose_report(struct db *db, const struct mail_box *box, const char *t
                         size_t nfiles, int64_t now)
 {
 	struct mail_cfg cfg;
-	struct mail_outrow o = {0};
 	struct compose c = {0};
 	unsigned char rnd[8];
 	char hex[sizeof(rnd) * 2 + 1], mid[512];
@@ -438,27 +435,12 @@ int mail_compose_report(struct db *db, const struct mail_box *box, const char *t
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	snprintf(mid, sizeof(mid), "lotsen.report.%s@%s", hex, domain_of(db, &cfg, box));
-	c.from_addr = box->address;
-	c.from_name = box->group_name;
-	c.to_addr = to;
-	c.subject = subject;
+	compose_init(&c, box, to, subject, body, "auto-generated", now);
 	c.message_id = mid;
-	c.text = body;
-	c.auto_submitted = "auto-generated";
-	c.now = now;
 	err = build_mixed(&c, files, nfiles, &raw, &len);
+	if (!err)
+		err = outbox_add(db, 0, "report", &c, raw, len, &ob);
 	free(body);
-	if (err)
-		return err;
-	o.kind = "report";
-	o.from_addr = box->address;
-	o.to_addr = to;
-	o.subject = subject;
-	o.message_id = mid;
-	o.raw = raw;
-	o.raw_len = len;
-	o.now = now;
-	err = mail_store_outbox_add(db, &o, &ob);
 	free(raw);
 	return err;
 }

@@ -151,6 +151,32 @@ static void copy_text(char *dst, size_t n, struct stmt *s, int col)
 	snprintf(dst, n, "%s", t ? t : "");
 }
 
+/* A nullable integer column; NULL reads as 0 ("none"). */
+static int64_t int_or_0(const struct stmt *s, int col)
+{
+	return stmt_is_null(s, col) ? 0 : stmt_int(s, col);
+}
+
+/* A lookup's step result: 0 for its row, ENOENT for none, else the error. */
+static int row_found(int rc)
+{
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+}
+
+/* The first row's message row id and case (0 for none) of a bound statement s, which is
+ * done after. */
+static int row_case_read(struct stmt *s, int64_t *row, int64_t *case_id)
+{
+	int rc = stmt_step(s);
+
+	if (rc == DB_ROW) {
+		*row = stmt_int(s, 0);
+		*case_id = int_or_0(s, 1);
+	}
+	stmt_done(s);
+	return row_found(rc);
+}
+
 /* ======================================================================
  * Mailboxes
  * ====================================================================== */
@@ -173,7 +199,7 @@ static int box_load(struct stmt *s, struct mail_box *b)
 		b->active = stmt_int(s, 6) != 0;
 	}
 	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_found(rc);
 }
 
 int mail_store_box(struct db *db, int64_t id, struct mail_box *b)
@@ -220,24 +246,18 @@ int mail_store_seen_get(struct db *db, int64_t mailbox_id, const struct mail_see
                         int64_t *row, int64_t *case_id)
 {
 	struct stmt *s;
-	int rc, err = db_prepare(db, &s,
-	                         "SELECT m.id, m.case_id FROM mail_seen x"
-	                         " JOIN mail_messages m ON m.id = x.message_row"
-	                         " WHERE x.mailbox_id = ? AND x.uidvalidity = ? AND x.uid = ?",
-	                         true);
+	int err = db_prepare(db, &s,
+	                     "SELECT m.id, m.case_id FROM mail_seen x"
+	                     " JOIN mail_messages m ON m.id = x.message_row"
+	                     " WHERE x.mailbox_id = ? AND x.uidvalidity = ? AND x.uid = ?",
+	                     true);
 
 	if (err)
 		return err;
 	stmt_bind_int(s, 1, mailbox_id);
 	stmt_bind_int(s, 2, k->uidvalidity);
 	stmt_bind_int(s, 3, k->uid);
-	rc = stmt_step(s);
-	if (rc == DB_ROW) {
-		*row = stmt_int(s, 0);
-		*case_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
-	}
-	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_case_read(s, row, case_id);
 }
 
 int mail_store_seen_put(struct db *db, int64_t mailbox_id, const struct mail_seen_key *k,
@@ -262,7 +282,7 @@ int mail_store_dup_get(struct db *db, int64_t mailbox_id, const char *message_id
                        const char *digest, int64_t *row, int64_t *case_id)
 {
 	struct stmt *s;
-	int rc, err;
+	int err;
 
 	if (!message_id || !digest)
 		return ENOENT;
@@ -277,13 +297,7 @@ int mail_store_dup_get(struct db *db, int64_t mailbox_id, const char *message_id
 	stmt_bind_int(s, 2, mailbox_id);
 	stmt_bind_int(s, 3, (int64_t)size);
 	stmt_bind_text(s, 4, digest);
-	rc = stmt_step(s);
-	if (rc == DB_ROW) {
-		*row = stmt_int(s, 0);
-		*case_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
-	}
-	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_case_read(s, row, case_id);
 }
 
 /* ======================================================================
@@ -378,20 +392,12 @@ int mail_store_case_target(struct db *db, int64_t group_id, const char *day, int
 		*category_id = stmt_int(s, 1);
 	}
 	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_found(rc);
 }
 
 /* ======================================================================
  * Messages and attachments
  * ====================================================================== */
-
-static void bind_id(struct stmt *s, int i, int64_t v)
-{
-	if (v)
-		stmt_bind_int(s, i, v);
-	else
-		stmt_bind_null(s, i);
-}
 
 int mail_store_message_add(struct db *db, const struct mail_row *r, int64_t *row)
 {
@@ -407,8 +413,8 @@ int mail_store_message_add(struct db *db, const struct mail_row *r, int64_t *row
 
 	if (err)
 		return err;
-	bind_id(s, 1, r->case_id);
-	bind_id(s, 2, r->mailbox_id);
+	stmt_bind_id(s, 1, r->case_id);
+	stmt_bind_id(s, 2, r->mailbox_id);
 	stmt_bind_text(s, 3, r->direction);
 	stmt_bind_text(s, 4, r->kind);
 	stmt_bind_text(s, 5, r->message_id);
@@ -424,12 +430,12 @@ int mail_store_message_add(struct db *db, const struct mail_row *r, int64_t *row
 	stmt_bind_int(s, 15, r->parsed);
 	stmt_bind_int(s, 16, r->auto_submitted);
 	stmt_bind_int(s, 17, r->needs_review);
-	bind_id(s, 18, r->claimed_case_id);
-	bind_id(s, 19, r->outbox_id);
+	stmt_bind_id(s, 18, r->claimed_case_id);
+	stmt_bind_id(s, 19, r->outbox_id);
 	stmt_bind_text(s, 20, r->raw_path);
 	stmt_bind_text(s, 21, r->digest);
 	stmt_bind_int(s, 22, r->size);
-	bind_id(s, 23, r->sent_at);
+	stmt_bind_id(s, 23, r->sent_at);
 	stmt_bind_int(s, 24, r->received_at);
 	stmt_bind_int(s, 25, r->created_at);
 	err = step_done(s);
@@ -448,7 +454,7 @@ int mail_store_message_set_id(struct db *db, int64_t row, const char *message_id
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, message_id);
-	bind_id(s, 2, outbox_id);
+	stmt_bind_id(s, 2, outbox_id);
 	stmt_bind_int(s, 3, row);
 	return step_done(s);
 }
@@ -516,7 +522,7 @@ int mail_store_outbox_add(struct db *db, const struct mail_outrow *o, int64_t *i
 
 	if (err)
 		return err;
-	bind_id(s, 1, o->case_id);
+	stmt_bind_id(s, 1, o->case_id);
 	stmt_bind_text(s, 2, o->kind);
 	stmt_bind_text(s, 3, o->from_addr);
 	stmt_bind_text(s, 4, o->to_addr);
@@ -561,7 +567,7 @@ int mail_outbox_next(struct db *db, int64_t now, struct mail_out *out)
 	rc = stmt_step(s);
 	if (rc == DB_ROW) {
 		out->id = stmt_int(s, 0);
-		out->case_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
+		out->case_id = int_or_0(s, 1);
 		snprintf(out->kind, sizeof(out->kind), "%s", stmt_text(s, 2));
 		out->from_addr = strdup(stmt_text(s, 3));
 		out->to_addr = strdup(stmt_text(s, 4));
@@ -671,7 +677,7 @@ int mail_waiting(struct db *db, struct mail_waiting *out)
 		out->outbox_sending = stmt_int(s, 1);
 		out->outbox_failed = stmt_int(s, 2);
 		out->cases_open = stmt_int(s, 3);
-		out->oldest_open_at = stmt_is_null(s, 4) ? 0 : stmt_int(s, 4);
+		out->oldest_open_at = int_or_0(s, 4);
 		err = 0;
 	} else {
 		err = rc == DB_DONE ? ENOENT : rc;
@@ -699,7 +705,7 @@ int mail_store_reply_src(struct db *db, int64_t case_id, struct mail_reply_src *
 	stmt_bind_int(s, 1, case_id);
 	rc = stmt_step(s);
 	if (rc == DB_ROW) {
-		src->citizen_id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		src->citizen_id = int_or_0(s, 0);
 		copy_text(src->citizen_email, sizeof(src->citizen_email), s, 1);
 	}
 	stmt_done(s);
@@ -717,7 +723,7 @@ int mail_store_reply_src(struct db *db, int64_t case_id, struct mail_reply_src *
 	rc = stmt_step(s);
 	if (rc == DB_ROW) {
 		src->row = stmt_int(s, 0);
-		src->mailbox_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
+		src->mailbox_id = int_or_0(s, 1);
 		copy_text(src->message_id, sizeof(src->message_id), s, 2);
 		copy_text(src->references, sizeof(src->references), s, 3);
 		copy_text(src->subject, sizeof(src->subject), s, 4);
@@ -740,7 +746,7 @@ int mail_store_case_note(struct db *db, int64_t case_id, int64_t user_id, int64_
 		return err;
 	stmt_bind_int(s, 1, case_id);
 	stmt_bind_int(s, 2, now);
-	bind_id(s, 3, user_id);
+	stmt_bind_id(s, 3, user_id);
 	stmt_bind_text(s, 4, field);
 	stmt_bind_text(s, 5, value);
 	return step_done(s);
@@ -834,7 +840,7 @@ int mail_store_mail(struct db *db, int64_t row, json_t **out, int64_t *case_id)
 	rc = stmt_step(s);
 	if (rc == DB_ROW) {
 		*out = msg_json(s);
-		*case_id = stmt_is_null(s, 1) ? 0 : stmt_int(s, 1);
+		*case_id = int_or_0(s, 1);
 	}
 	stmt_done(s);
 	if (rc != DB_ROW)
@@ -880,7 +886,7 @@ int mail_store_raw_ref(struct db *db, int64_t row, int64_t *case_id, char *path,
 	stmt_bind_int(s, 1, row);
 	rc = stmt_step(s);
 	if (rc == DB_ROW) {
-		*case_id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		*case_id = int_or_0(s, 0);
 		copy_text(path, pathn, s, 1);
 		if (!stmt_is_null(s, 2)) {
 			size_t n = 0;
@@ -896,7 +902,7 @@ int mail_store_raw_ref(struct db *db, int64_t row, int64_t *case_id, char *path,
 		}
 	}
 	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_found(rc);
 }
 
 int mail_store_attachment_ref(struct db *db, int64_t id, int64_t *case_id, char *path, size_t pathn,
@@ -915,13 +921,13 @@ int mail_store_attachment_ref(struct db *db, int64_t id, int64_t *case_id, char 
 	stmt_bind_int(s, 1, id);
 	rc = stmt_step(s);
 	if (rc == DB_ROW) {
-		*case_id = stmt_is_null(s, 0) ? 0 : stmt_int(s, 0);
+		*case_id = int_or_0(s, 0);
 		copy_text(path, pathn, s, 1);
 		copy_text(filename, fn, s, 2);
 		copy_text(ctype, cn, s, 3);
 	}
 	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_found(rc);
 }
 
 int mail_store_outbox_json(struct db *db, int64_t id, json_t **out)
@@ -957,5 +963,5 @@ int mail_store_outbox_json(struct db *db, int64_t id, json_t **out)
 		*out = o;
 	}
 	stmt_done(s);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? ENOENT : rc;
+	return row_found(rc);
 }
