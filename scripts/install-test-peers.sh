@@ -8,12 +8,14 @@
 # configuration in a temp directory; the system-wide services are never started; prometheus
 # for `promtool check metrics` on GET /metrics: only promtool is used, the service is neither
 # needed nor started, node-exporter is left out by --no-install-recommends;
-# @seriousme/openapi-schema-validator from npm validates GET /api/v1/openapi.json).
+# @seriousme/openapi-schema-validator from npm validates GET /api/v1/openapi.json; the
+# PostgreSQL 15 server for the store on PostgreSQL: tests/pg/start.sh runs initdb and
+# pg_ctl in a temp directory, the system-wide service is never needed).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl
-dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus"
+dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus postgresql-15"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""

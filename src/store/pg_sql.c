@@ -1,0 +1,362 @@
+/* SQLite's SQL as the domain writes it, translated into PostgreSQL's (see db_int.h). */
+#include "store/db_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum tok_kind { T_SPACE, T_WORD, T_STRING, T_QUOTED, T_NUMBER, T_PARAM, T_PUNCT };
+
+struct tok {
+	enum tok_kind kind;
+	const char *p; /* into the source text */
+	size_t n;
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *np;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* One token at `s`; its length in *n. */
+static enum tok_kind lex(const char *s, size_t *n)
+{
+	const char *e = s;
+
+	if (isspace((unsigned char)*s)) {
+		while (isspace((unsigned char)*e))
+			e++;
+	} else if (s[0] == '-' && s[1] == '-') {
+		while (*e && *e != '\n')
+			e++;
+	} else if (s[0] == '/' && s[1] == '*') {
+		const char *end = strstr(s + 2, "*/");
+		e = end ? end + 2 : s + strlen(s);
+	} else if (*s == '\'' || *s == '"' || *s == '`') {
+		char q = *s;
+		for (e = s + 1; *e; e++) {
+			if (*e == q) {
+				if (e[1] == q) {
+					e++;
+					continue;
+				}
+				e++;
+				break;
+			}
+		}
+		*n = (size_t)(e - s);
+		return q == '\'' ? T_STRING : T_QUOTED;
+	} else if (isalpha((unsigned char)*s) || *s == '_' || (unsigned char)*s >= 0x80) {
+		while (isalnum((unsigned char)*e) || *e == '_' || *e == '$' ||
+		       (unsigned char)*e >= 0x80)
+			e++;
+		*n = (size_t)(e - s);
+		return T_WORD;
+	} else if (isdigit((unsigned char)*s) || (*s == '.' && isdigit((unsigned char)s[1]))) {
+		while (isalnum((unsigned char)*e) || *e == '.')
+			e++;
+		*n = (size_t)(e - s);
+		return T_NUMBER;
+	} else if (*s == '?') {
+		e++;
+		while (isdigit((unsigned char)*e))
+			e++;
+		*n = (size_t)(e - s);
+		return T_PARAM;
+	} else {
+		*n = 1;
+		return T_PUNCT;
+	}
+	*n = (size_t)(e - s);
+	return T_SPACE;
+}
+
+static bool is(const struct tok *t, const char *word)
+{
+	return t && t->kind == T_WORD && strlen(word) == t->n && strncasecmp(t->p, word, t->n) == 0;
+}
+
+static bool punct(const struct tok *t, char c)
+{
+	return t && t->kind == T_PUNCT && t->n == 1 && t->p[0] == c;
+}
+
+/* The next token after index i that is not white space or a comment, or NULL. */
+static const struct tok *next(const struct tok *v, size_t n, size_t i, size_t *at)
+{
+	if (at)
+		*at = n;
+	for (i++; i < n; i++)
+		if (v[i].kind != T_SPACE) {
+			if (at)
+				*at = i;
+			return &v[i];
+		}
+	return NULL;
+}
+
+/* max(a, b) is SQLite's scalar maximum, max(a) the aggregate: count the top-level commas
+ * of the parenthesis that opens at index `open`. */
+static bool multi_arg(const struct tok *v, size_t n, size_t open)
+{
+	int depth = 0;
+
+	for (size_t i = open; i < n; i++) {
+		if (punct(&v[i], '('))
+			depth++;
+		else if (punct(&v[i], ')') && --depth == 0)
+			return false;
+		else if (depth == 1 && punct(&v[i], ','))
+			return true;
+	}
+	return false;
+}
+
+void pg_sql_free(struct pg_sql *q)
+{
+	if (q) {
+		free(q->text);
+		q->text = NULL;
+	}
+}
+
+int pg_sql_translate(const char *sql, struct pg_sql *out)
+{
+	struct tok *v = NULL;
+	size_t n = 0, cap = 0, at = 0;
+	struct buf b = {0};
+	int depth = 0, param = 0;
+	bool ignore = false, first = true, returning = false;
+	char num[24];
+
+	if (!sql || !out)
+		return EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (const char *s = sql; *s;) {
+		size_t len;
+		enum tok_kind k = lex(s, &len);
+
+		if (n == cap) {
+			struct tok *nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return ENOMEM;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		v[n++] = (struct tok){k, s, len};
+		s += len;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tok *t = &v[i], *nx = next(v, n, i, &at);
+
+		if (t->kind == T_SPACE) {
+			put(&b, t->p, t->n);
+			continue;
+		}
+		if (first && t->kind == T_WORD) {
+			first = false;
+			out->write = !is(t, "SELECT") && !is(t, "VALUES");
+			out->insert = is(t, "INSERT");
+		}
+		if (punct(t, '('))
+			depth++;
+		else if (punct(t, ')'))
+			depth--;
+		/* The end of a statement: a pending ON CONFLICT goes before it. */
+		if ((punct(t, ';') && depth == 0) || (is(t, "RETURNING") && depth == 0)) {
+			if (is(t, "RETURNING"))
+				returning = true;
+			if (ignore) {
+				/* before the white space that precedes this token */
+				size_t sp = 0;
+				while (sp < b.len && isspace((unsigned char)b.p[b.len - 1 - sp]))
+					sp++;
+				char tail[64];
+				size_t tn = sp < sizeof(tail) ? sp : sizeof(tail) - 1;
+				memcpy(tail, b.p + b.len - tn, tn);
+				b.len -= tn;
+				puts_(&b, " ON CONFLICT DO NOTHING");
+				put(&b, tail, tn);
+				ignore = false;
+			}
+			if (punct(t, ';'))
+				first = true;
+		}
+		switch (t->kind) {
+		case T_PARAM:
+			if (t->n > 1) {
+				int k = (int)strtol(t->p + 1, NULL, 10);
+				if (k > param)
+					param = k;
+				put(&b, "$", 1);
+				put(&b, t->p + 1, t->n - 1);
+			} else {
+				snprintf(num, sizeof(num), "$%d", ++param);
+				puts_(&b, num);
+			}
+			if (param > out->nparams)
+				out->nparams = param;
+			continue;
+		case T_QUOTED:
+			if (t->p[0] == '`') { /* MySQL-style quoting SQLite accepts */
+				put(&b, "\"", 1);
+				put(&b, t->p + 1, t->n >= 2 ? t->n - 2 : 0);
+				put(&b, "\"", 1);
+				continue;
+			}
+			break;
+		case T_WORD:
+			if (is(t, "INSERT") && is(nx, "OR")) {
+				size_t at2 = 0;
+				const struct tok *w = next(v, n, at, &at2);
+				if (is(w, "IGNORE")) {
+					puts_(&b, "INSERT");
+					ignore = true;
+					i = at2;
+					continue;
+				}
+			}
+			if (out->insert && is(t, "INTO") && !out->table[0] && nx && nx->kind == T_WORD &&
+			    nx->n < sizeof(out->table)) {
+				memcpy(out->table, nx->p, nx->n);
+				out->table[nx->n] = '\0';
+			}
+			if (is(t, "IFNULL") && punct(nx, '(')) {
+				puts_(&b, "COALESCE");
+				continue;
+			}
+			if (is(t, "unixepoch") && punct(nx, '(')) {
+				size_t c = 0;
+				if (punct(next(v, n, at, &c), ')')) {
+					puts_(&b, "CAST(floor(extract(epoch from clock_timestamp())) AS bigint)");
+					i = c;
+					continue;
+				}
+			}
+			if (is(t, "strftime") && punct(nx, '(')) {
+				/* strftime('%s','now') exactly */
+				size_t a1 = n, a2 = n, a3 = n, a4 = n;
+				const struct tok *s1 = next(v, n, at, &a1);
+				const struct tok *c1 = next(v, n, a1, &a2);
+				const struct tok *s2 = next(v, n, a2, &a3);
+				const struct tok *cl = next(v, n, a3, &a4);
+				if (s1 && s1->n == 4 && strncmp(s1->p, "'%s'", 4) == 0 && punct(c1, ',') &&
+				    s2 && s2->n == 5 && strncasecmp(s2->p, "'now'", 5) == 0 &&
+				    punct(cl, ')')) {
+					puts_(&b, "CAST(floor(extract(epoch from clock_timestamp())) AS bigint)");
+					i = a4;
+					continue;
+				}
+			}
+			if ((is(t, "max") || is(t, "min")) && punct(nx, '(') && multi_arg(v, n, at)) {
+				puts_(&b, is(t, "max") ? "GREATEST" : "LEAST");
+				continue;
+			}
+			if (is(t, "IS")) {
+				const struct tok *w = nx;
+				bool not = is(w, "NOT");
+				size_t a2 = at;
+				if (not)
+					w = next(v, n, at, &a2);
+				if (!is(w, "NULL") && !is(w, "TRUE") && !is(w, "FALSE") &&
+				    !is(w, "DISTINCT") && w) {
+					puts_(&b, not ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM");
+					if (not)
+						i = at;
+					continue;
+				}
+			}
+			if (is(t, "LIKE")) {
+				puts_(&b, "ILIKE");
+				continue;
+			}
+			if (is(t, "INTEGER")) {
+				size_t a2;
+				if (is(nx, "PRIMARY") && is(next(v, n, at, &a2), "KEY")) {
+					puts_(&b, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+					i = a2;
+					continue;
+				}
+				puts_(&b, "BIGINT");
+				continue;
+			}
+			if (is(t, "REAL")) {
+				puts_(&b, "DOUBLE PRECISION");
+				continue;
+			}
+			if (is(t, "BLOB")) {
+				puts_(&b, "BYTEA");
+				continue;
+			}
+			if (is(t, "AUTOINCREMENT"))
+				continue;
+			if (is(t, "STRICT") && i > 0) {
+				size_t k = i;
+				while (k > 0 && v[k - 1].kind == T_SPACE)
+					k--;
+				if (k > 0 && punct(&v[k - 1], ')'))
+					continue;
+			}
+			if (is(t, "WITHOUT") && is(nx, "ROWID")) {
+				i = at;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		put(&b, t->p, t->n);
+	}
+	if (ignore)
+		puts_(&b, " ON CONFLICT DO NOTHING");
+	free(v);
+	if (b.oom || !b.p) {
+		free(b.p);
+		if (b.oom)
+			return ENOMEM;
+		b.p = calloc(1, 1);
+		if (!b.p)
+			return ENOMEM;
+	}
+	if (returning)
+		out->insert = false;
+	if (!out->insert)
+		out->table[0] = '\0';
+	out->text = b.p;
+	return 0;
+}
