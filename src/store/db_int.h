@@ -38,11 +38,11 @@ struct stmt {
  * What cannot be translated (INSERT OR REPLACE, rowid, FTS5 MATCH, PRAGMA) is written per
  * dialect at the call site (db_dialect). */
 struct pg_sql {
-	char *text;      /* the translated SQL (owned, free with pg_sql_free) */
-	int nparams;     /* highest parameter number */
-	bool write;      /* not a SELECT/VALUES: runs inside a savepoint in a transaction */
-	bool insert;     /* an INSERT without RETURNING: the backend may add one for the id */
-	char table[64];  /* the INSERT's table, "" if none or too long */
+	char *text;     /* the translated SQL (owned, free with pg_sql_free) */
+	int nparams;    /* highest parameter number */
+	bool write;     /* not a SELECT/VALUES: runs inside a savepoint in a transaction */
+	bool insert;    /* an INSERT without RETURNING: the backend may add one for the id */
+	char table[64]; /* the INSERT's table, "" if none or too long */
 };
 int pg_sql_translate(const char *sql, struct pg_sql *out);
 void pg_sql_free(struct pg_sql *q);
@@ -60,8 +60,7 @@ int pg_exec(struct pg *p, const char *sql);
 int pg_prepare(struct pg *p, struct db *db, struct stmt **sp, const char *sql, bool cache);
 void pg_stmt_done(struct stmt *s);
 enum pg_type { PG_NULL = 0, PG_INT, PG_DOUBLE, PG_TEXT, PG_BLOB };
-int pg_bind(struct stmt *s, int idx, enum pg_type t, int64_t i, double d, const void *p,
-            size_t n);
+int pg_bind(struct stmt *s, int idx, enum pg_type t, int64_t i, double d, const void *p, size_t n);
 int pg_step(struct stmt *s);
 int pg_columns(const struct stmt *s);
 const char *pg_column_name(const struct stmt *s, int col);

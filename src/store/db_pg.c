@@ -30,37 +30,37 @@
 
 #include "base/log.h"
 
-#define PG_CACHE 512 /* statements per connection, by SQL address or by text */
-#define OID_BOOL 16
-#define OID_BYTEA 17
-#define OID_INT8 20
-#define OID_INT2 21
-#define OID_INT4 23
-#define OID_TEXT 25
-#define OID_FLOAT4 700
-#define OID_FLOAT8 701
+#define PG_CACHE    512 /* statements per connection, by SQL address or by text */
+#define OID_BOOL    16
+#define OID_BYTEA   17
+#define OID_INT8    20
+#define OID_INT2    21
+#define OID_INT4    23
+#define OID_TEXT    25
+#define OID_FLOAT4  700
+#define OID_FLOAT8  701
 #define OID_NUMERIC 1700
 
 struct pg_stmt {
-	struct stmt base;     /* what db.c hands out; base.pg is true */
-	struct pg *pg;        /* the connection */
-	struct pg_sql q;      /* the translated SQL */
-	char *run;            /* q.text, with the RETURNING added for the id; owned */
-	bool returning_id;    /* `run` returns the new rows' identity: rows are read here */
-	char name[16];        /* the server's name for it, "" until prepared */
-	int nparams;          /* slots below */
-	char **val;           /* bound values (owned), NULL = SQL NULL */
-	int *len;             /* lengths (blobs) */
-	int *fmt;             /* 1 binary (blobs), 0 text */
-	Oid *type;            /* OID_BYTEA for blobs, else 0: the server infers */
-	bool explicit_types;  /* prepared with the bound values' types (see prepare) */
-	PGresult *res;        /* the executed statement's rows, NULL before a step */
-	int row, nrows;       /* the current row, how many */
-	bool done;            /* DB_DONE was returned: the next step runs it again */
-	unsigned char *blob;  /* the last blob decoded (PQunescapeBytea) */
-	const char *addr;     /* cached by this SQL address, else NULL */
-	uint64_t hash;        /* cached by text: FNV-1a of it */
-	bool cached, busy;    /* kept in the connection's cache; handed out now */
+	struct stmt base;    /* what db.c hands out; base.pg is true */
+	struct pg *pg;       /* the connection */
+	struct pg_sql q;     /* the translated SQL */
+	char *run;           /* q.text, with the RETURNING added for the id; owned */
+	bool returning_id;   /* `run` returns the new rows' identity: rows are read here */
+	char name[16];       /* the server's name for it, "" until prepared */
+	int nparams;         /* slots below */
+	char **val;          /* bound values (owned), NULL = SQL NULL */
+	int *len;            /* lengths (blobs) */
+	int *fmt;            /* 1 binary (blobs), 0 text */
+	Oid *type;           /* OID_BYTEA for blobs, else 0: the server infers */
+	bool explicit_types; /* prepared with the bound values' types (see prepare) */
+	PGresult *res;       /* the executed statement's rows, NULL before a step */
+	int row, nrows;      /* the current row, how many */
+	bool done;           /* DB_DONE was returned: the next step runs it again */
+	unsigned char *blob; /* the last blob decoded (PQunescapeBytea) */
+	const char *addr;    /* cached by this SQL address, else NULL */
+	uint64_t hash;       /* cached by text: FNV-1a of it */
+	bool cached, busy;   /* kept in the connection's cache; handed out now */
 };
 
 struct ident {
@@ -69,23 +69,24 @@ struct ident {
 };
 
 struct pg {
-	PGconn *c;                      /* connection */
+	PGconn *c;                       /* connection */
 	struct pg_stmt *cache[PG_CACHE]; /* open-addressed */
-	unsigned next_name;             /* server-side statement names s1, s2, … */
-	struct ident *ident;            /* identity columns seen */
+	unsigned next_name;              /* server-side statement names s1, s2, … */
+	struct ident *ident;             /* identity columns seen */
 	size_t nident;
-	int64_t last_id;    /* the last INSERT's identity value */
-	int changes;        /* rows the last INSERT/UPDATE/DELETE changed */
-	int64_t total;      /* and all since open */
-	int last_err;       /* errno of the last failed statement */
-	char errmsg[256];   /* its message */
+	int64_t last_id;     /* the last INSERT's identity value */
+	int changes;         /* rows the last INSERT/UPDATE/DELETE changed */
+	int64_t total;       /* and all since open */
+	int last_err;        /* errno of the last failed statement */
+	char errmsg[256];    /* its message */
 	int64_t deadline_ns; /* db_budget_set */
-	bool timeout_set;   /* statement_timeout is not 0 on the server */
+	bool timeout_set;    /* statement_timeout is not 0 on the server */
 };
 
 bool pg_is_url(const char *path)
 {
-	return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
+	return path &&
+	       (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
 }
 
 /* SQLSTATE → the errno values SQLite's path gives (db.h: stmt_step). */
@@ -288,11 +289,12 @@ static const char *identity_of(struct pg *p, const char *table)
 	for (size_t i = 0; i < p->nident; i++)
 		if (strcmp(p->ident[i].table, table) == 0)
 			return p->ident[i].col;
-	r = PQexecParams(p->c,
-	                 "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-	                 " WHERE c.relname = lower($1) AND pg_table_is_visible(c.oid)"
-	                 " AND a.attidentity <> '' AND a.attnum > 0",
-	                 1, NULL, params, NULL, NULL, 0);
+	r = PQexecParams(
+	        p->c,
+	        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+	        " WHERE c.relname = lower($1) AND pg_table_is_visible(c.oid)"
+	        " AND a.attidentity <> '' AND a.attnum > 0",
+	        1, NULL, params, NULL, NULL, 0);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
 		return "";
@@ -414,8 +416,7 @@ void pg_stmt_done(struct stmt *st)
 	s->busy = false;
 }
 
-int pg_bind(struct stmt *st, int idx, enum pg_type t, int64_t i, double d, const void *v,
-            size_t n)
+int pg_bind(struct stmt *st, int idx, enum pg_type t, int64_t i, double d, const void *v, size_t n)
 {
 	struct pg_stmt *s = (struct pg_stmt *)st;
 	char num[40];
@@ -571,8 +572,8 @@ int pg_step(struct stmt *st)
 	sp = s->q.write && pg_in_tx(p);
 	if (sp && (err = raw(p, "SAVEPOINT lotsen_stmt")) != 0)
 		return err;
-	r = PQexecPrepared(p->c, s->name, s->nparams, (const char *const *)s->val, s->len,
-	                   s->fmt, 0);
+	r = PQexecPrepared(p->c, s->name, s->nparams, (const char *const *)s->val, s->len, s->fmt,
+	                   0);
 	if (!ok(r)) {
 		err = result_err(p, r);
 		PQclear(r);

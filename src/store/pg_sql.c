@@ -127,6 +127,33 @@ static const struct tok *next(const struct tok *v, size_t n, size_t i, size_t *a
 	return NULL;
 }
 
+/* The token before index i that is not white space or a comment, or NULL. */
+static const struct tok *prev(const struct tok *v, size_t i)
+{
+	while (i > 0) {
+		i--;
+		if (v[i].kind != T_SPACE)
+			return &v[i];
+	}
+	return NULL;
+}
+
+/* Words that are not column names inside an upsert's SET (see pg_sql_translate). */
+static bool keyword(const struct tok *t)
+{
+	static const char *const kw[] = {
+	        "AND",  "OR",     "NOT",   "NULL",      "IS",       "CASE",    "WHEN",   "THEN",
+	        "ELSE", "END",    "WHERE", "IN",        "BETWEEN",  "TRUE",    "FALSE",  "DISTINCT",
+	        "FROM", "LIKE",   "ILIKE", "GLOB",      "SIMILAR",  "TO",      "AS",     "CAST",
+	        "SET",  "UPDATE", "DO",    "RETURNING", "excluded", "COLLATE", "ESCAPE",
+	};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (is(t, kw[i]))
+			return true;
+	return false;
+}
+
 /* max(a, b) is SQLite's scalar maximum, max(a) the aggregate: count the top-level commas
  * of the parenthesis that opens at index `open`. */
 static bool multi_arg(const struct tok *v, size_t n, size_t open)
@@ -158,7 +185,7 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 	size_t n = 0, cap = 0, at = 0;
 	struct buf b = {0};
 	int depth = 0, param = 0;
-	bool ignore = false, first = true, returning = false;
+	bool ignore = false, first = true, returning = false, upsert = false;
 	char num[24];
 
 	if (!sql || !out)
@@ -216,6 +243,42 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 			}
 			if (punct(t, ';'))
 				first = true;
+			upsert = false;
+		}
+		/* INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n: SQLite reads a bare
+		 * column as the table's, PostgreSQL finds it ambiguous; it is qualified. */
+		if (is(t, "SET") && out->table[0]) {
+			const struct tok *p1 = prev(v, i);
+			if (is(p1, "UPDATE") && is(prev(v, (size_t)(p1 - v)), "DO"))
+				upsert = true;
+		}
+		if (upsert && t->kind == T_WORD && !keyword(t) && !punct(nx, '(') &&
+		    !punct(nx, '.') && !punct(nx, '=') && !punct(prev(v, i), '.') &&
+		    !is(prev(v, i), "AS")) {
+			puts_(&b, out->table);
+			put(&b, ".", 1);
+		}
+		/* A CREATE TABLE's options (STRICT, WITHOUT ROWID, in any order, with commas)
+		 * end the statement after its closing parenthesis: they are dropped. */
+		if (punct(t, ')') && depth == 0) {
+			size_t j = i, last = i;
+			bool opt = false;
+			const struct tok *w;
+			while ((w = next(v, n, j, &j)) != NULL) {
+				if (is(w, "STRICT") || is(w, "ROWID") || punct(w, ',')) {
+					opt = opt || !punct(w, ',');
+					last = j;
+				} else if (is(w, "WITHOUT")) {
+					last = j;
+				} else {
+					break;
+				}
+			}
+			if (opt && (!w || punct(w, ';'))) {
+				put(&b, ")", 1);
+				i = last;
+				continue;
+			}
 		}
 		switch (t->kind) {
 		case T_PARAM:
@@ -251,8 +314,8 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 					continue;
 				}
 			}
-			if (out->insert && is(t, "INTO") && !out->table[0] && nx && nx->kind == T_WORD &&
-			    nx->n < sizeof(out->table)) {
+			if (out->insert && is(t, "INTO") && !out->table[0] && nx &&
+			    nx->kind == T_WORD && nx->n < sizeof(out->table)) {
 				memcpy(out->table, nx->p, nx->n);
 				out->table[nx->n] = '\0';
 			}
@@ -263,7 +326,8 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 			if (is(t, "unixepoch") && punct(nx, '(')) {
 				size_t c = 0;
 				if (punct(next(v, n, at, &c), ')')) {
-					puts_(&b, "CAST(floor(extract(epoch from clock_timestamp())) AS bigint)");
+					puts_(&b, "CAST(floor(extract(epoch from "
+					          "clock_timestamp())) AS bigint)");
 					i = c;
 					continue;
 				}
@@ -275,15 +339,17 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 				const struct tok *c1 = next(v, n, a1, &a2);
 				const struct tok *s2 = next(v, n, a2, &a3);
 				const struct tok *cl = next(v, n, a3, &a4);
-				if (s1 && s1->n == 4 && strncmp(s1->p, "'%s'", 4) == 0 && punct(c1, ',') &&
-				    s2 && s2->n == 5 && strncasecmp(s2->p, "'now'", 5) == 0 &&
-				    punct(cl, ')')) {
-					puts_(&b, "CAST(floor(extract(epoch from clock_timestamp())) AS bigint)");
+				if (s1 && s1->n == 4 && strncmp(s1->p, "'%s'", 4) == 0 &&
+				    punct(c1, ',') && s2 && s2->n == 5 &&
+				    strncasecmp(s2->p, "'now'", 5) == 0 && punct(cl, ')')) {
+					puts_(&b, "CAST(floor(extract(epoch from "
+					          "clock_timestamp())) AS bigint)");
 					i = a4;
 					continue;
 				}
 			}
-			if ((is(t, "max") || is(t, "min")) && punct(nx, '(') && multi_arg(v, n, at)) {
+			if ((is(t, "max") || is(t, "min")) && punct(nx, '(') &&
+			    multi_arg(v, n, at)) {
 				puts_(&b, is(t, "max") ? "GREATEST" : "LEAST");
 				continue;
 			}
@@ -291,15 +357,27 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 				const struct tok *w = nx;
 				bool not = is(w, "NOT");
 				size_t a2 = at;
-				if (not)
+				if (not )
 					w = next(v, n, at, &a2);
 				if (!is(w, "NULL") && !is(w, "TRUE") && !is(w, "FALSE") &&
 				    !is(w, "DISTINCT") && w) {
-					puts_(&b, not ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM");
-					if (not)
+					puts_(&b,
+					      not ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM");
+					if (not )
 						i = at;
 					continue;
 				}
+			}
+			if (is(t, "GLOB") && nx && nx->kind == T_STRING) {
+				/* GLOB 'pattern' → SIMILAR TO, with * and ? as % and _ */
+				puts_(&b, "SIMILAR TO '");
+				for (size_t k = 1; k + 1 < nx->n; k++) {
+					char c = nx->p[k];
+					put(&b, c == '*' ? "%" : c == '?' ? "_" : &nx->p[k], 1);
+				}
+				put(&b, "'", 1);
+				i = at;
+				continue;
 			}
 			if (is(t, "LIKE")) {
 				puts_(&b, "ILIKE");
@@ -308,7 +386,8 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 			if (is(t, "INTEGER")) {
 				size_t a2;
 				if (is(nx, "PRIMARY") && is(next(v, n, at, &a2), "KEY")) {
-					puts_(&b, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+					puts_(&b, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY "
+					          "KEY");
 					i = a2;
 					continue;
 				}
@@ -325,17 +404,6 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 			}
 			if (is(t, "AUTOINCREMENT"))
 				continue;
-			if (is(t, "STRICT") && i > 0) {
-				size_t k = i;
-				while (k > 0 && v[k - 1].kind == T_SPACE)
-					k--;
-				if (k > 0 && punct(&v[k - 1], ')'))
-					continue;
-			}
-			if (is(t, "WITHOUT") && is(nx, "ROWID")) {
-				i = at;
-				continue;
-			}
 			break;
 		default:
 			break;
