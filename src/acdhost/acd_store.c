@@ -71,27 +71,14 @@ static const struct migration lang_migrations[] = {
          ") STRICT;"},
 };
 
-/* PostgreSQL has no rowid: the languages' order of entry is a column of that name. */
-static const struct migration_pg lang_migrations_pg[] = {
-        {1, "CREATE TABLE agent_languages ("
-            " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-            " lang TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 3 AND lang NOT GLOB "
-            "'*[^a-z]*'),"
-            " rowid BIGINT GENERATED ALWAYS AS IDENTITY,"
-            " PRIMARY KEY (user_id, lang)"
-            ");"},
-};
-
 int acd_store_migrate(struct db *db)
 {
 	int err = db_migrate(db, "acd", acd_migrations,
 	                     sizeof(acd_migrations) / sizeof(acd_migrations[0]));
 
 	if (!err)
-		err = db_migrate_pg(db, "acd_lang", lang_migrations,
-		                    sizeof(lang_migrations) / sizeof(lang_migrations[0]),
-		                    lang_migrations_pg,
-		                    sizeof(lang_migrations_pg) / sizeof(lang_migrations_pg[0]));
+		err = db_migrate(db, "acd_lang", lang_migrations,
+		                 sizeof(lang_migrations) / sizeof(lang_migrations[0]));
 	return err ? err : acd_mail_store_migrate(db); /* e-mail in the queue: acd_mail_store.c */
 }
 

@@ -53,7 +53,7 @@
 	"CREATE INDEX kb_article_tags_tag ON kb_article_tags(tag);" /* A version is a full         \
 	                                                             * snapshot: title, body and   \
 	                                                             * the metadata as canonical   \
-	                                                             * text, so that any two                                                                                   \
+	                                                             * text, so that any two       \
 	                                                             * versions can be compared    \
 	                                                             * without replaying edits. */ \
 	"CREATE TABLE kb_versions ("                                                               \

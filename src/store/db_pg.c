@@ -158,7 +158,16 @@ static const char shims[] =
         " IMMUTABLE STRICT AS $$ BEGIN PERFORM t::json; RETURN true;"
         " EXCEPTION WHEN others THEN RETURN false; END $$;"
         "CREATE OR REPLACE FUNCTION unixepoch() RETURNS bigint LANGUAGE sql VOLATILE AS"
-        " $$ SELECT floor(extract(epoch FROM clock_timestamp()))::bigint $$;";
+        " $$ SELECT floor(extract(epoch FROM clock_timestamp()))::bigint $$;"
+        /* SQLite's json_each over a text: an array's elements or an object's members */
+        "CREATE OR REPLACE FUNCTION json_each(t text) RETURNS TABLE(key text, value text)"
+        " LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN"
+        " IF json_typeof(t::json) = 'array' THEN RETURN QUERY SELECT (a.o - 1)::text, a.v"
+        " FROM json_array_elements_text(t::json) WITH ORDINALITY AS a(v, o);"
+        " ELSIF json_typeof(t::json) = 'object' THEN RETURN QUERY SELECT e.key, e.value"
+        " FROM json_each_text(t::json) AS e; END IF; END $$;"
+        /* the marker pg_open looks for: raise its number with every change above */
+        "CREATE OR REPLACE FUNCTION lotsen_shims_2() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;";
 
 int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 {
@@ -185,7 +194,8 @@ int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 	if (!err && opts && opts->readonly)
 		err = raw(p, "SET default_transaction_read_only = on");
 	if (!err && !(opts && opts->readonly)) {
-		PGresult *r = PQexec(p->c, "SELECT 1 FROM pg_proc WHERE proname = 'json_valid'");
+		PGresult *r =
+		        PQexec(p->c, "SELECT 1 FROM pg_proc WHERE proname = 'lotsen_shims_2'");
 		bool have = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
 		PQclear(r);
 		if (!have)

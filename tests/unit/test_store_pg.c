@@ -70,6 +70,10 @@ static void test_translate(void **state)
 	           "WHERE a IS NOT DISTINCT FROM $1 AND b IS DISTINCT FROM c AND d IS NULL AND e "
 	           "IS NOT NULL");
 	expect_sql("WHERE name LIKE ?", "WHERE name ILIKE $1");
+	expect_sql("WHERE g.group_id IN (SELECT value FROM json_each(?1)) AND term IN (SELECT "
+	           "value FROM json_each(?2))",
+	           "WHERE g.group_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) AND term "
+	           "IN (SELECT value FROM json_each($2))");
 	expect_sql("CHECK (lang NOT GLOB '*[^a-z]*' AND x GLOB 'a?')",
 	           "CHECK (lang NOT SIMILAR TO '%[^a-z]%' AND x SIMILAR TO 'a_')");
 	expect_sql("SELECT max(a), max(a, b), min(c, 0), MIN(d)",
@@ -84,6 +88,12 @@ static void test_translate(void **state)
 	           "CREATE TABLE k (a TEXT PRIMARY KEY)");
 	expect_sql("CREATE TABLE k (a TEXT PRIMARY KEY) STRICT, WITHOUT ROWID; SELECT 1",
 	           "CREATE TABLE k (a TEXT PRIMARY KEY); SELECT 1");
+	/* a table with a rowid but no INTEGER PRIMARY KEY gets a rowid column */
+	expect_sql("CREATE TABLE g (a INTEGER, b TEXT, PRIMARY KEY (a, b)) STRICT",
+	           "CREATE TABLE g (a BIGINT, b TEXT, PRIMARY KEY (a, b), rowid BIGINT GENERATED "
+	           "ALWAYS AS IDENTITY)");
+	expect_sql("CREATE TABLE g (a TEXT)", "CREATE TABLE g (a TEXT, rowid BIGINT GENERATED "
+	                                      "ALWAYS AS IDENTITY)");
 	expect_sql("SELECT `order` FROM t", "SELECT \"order\" FROM t");
 	/* strict as a column name stays */
 	expect_sql("SELECT strict FROM t", "SELECT strict FROM t");
