@@ -53,7 +53,8 @@ struct pg_stmt {
 	int *len;            /* lengths (blobs) */
 	int *fmt;            /* 1 binary (blobs), 0 text */
 	Oid *type;           /* OID_BYTEA for blobs, else 0: the server infers */
-	bool explicit_types; /* prepared with the bound values' types (see prepare) */
+	unsigned char *kind; /* enum pg_type of each bound value */
+	bool explicit_types; /* some parameters prepared with their values' types (prepare) */
 	PGresult *res;       /* the executed statement's rows, NULL before a step */
 	int row, nrows;      /* the current row, how many */
 	bool done;           /* DB_DONE was returned: the next step runs it again */
@@ -166,8 +167,10 @@ static const char shims[] =
         " FROM json_array_elements_text(t::json) WITH ORDINALITY AS a(v, o);"
         " ELSIF json_typeof(t::json) = 'object' THEN RETURN QUERY SELECT e.key, e.value"
         " FROM json_each_text(t::json) AS e; END IF; END $$;"
+        "CREATE OR REPLACE FUNCTION json_array_length(t text) RETURNS int LANGUAGE sql"
+        " IMMUTABLE STRICT AS $$ SELECT json_array_length(t::json) $$;"
         /* the marker pg_open looks for: raise its number with every change above */
-        "CREATE OR REPLACE FUNCTION lotsen_shims_2() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;";
+        "CREATE OR REPLACE FUNCTION lotsen_shims_3() RETURNS int LANGUAGE sql AS $$ SELECT 3 $$;";
 
 int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 {
@@ -195,7 +198,7 @@ int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 		err = raw(p, "SET default_transaction_read_only = on");
 	if (!err && !(opts && opts->readonly)) {
 		PGresult *r =
-		        PQexec(p->c, "SELECT 1 FROM pg_proc WHERE proname = 'lotsen_shims_2'");
+		        PQexec(p->c, "SELECT 1 FROM pg_proc WHERE proname = 'lotsen_shims_3'");
 		bool have = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
 		PQclear(r);
 		if (!have)
@@ -245,6 +248,7 @@ static void stmt_free(struct pg_stmt *s)
 	free(s->len);
 	free(s->fmt);
 	free(s->type);
+	free(s->kind);
 	free(s->run);
 	if (s->cached && !s->addr)
 		free((char *)s->base.key);
@@ -360,8 +364,10 @@ static int stmt_new(struct pg *p, struct db *db, const char *sql, struct pg_stmt
 		s->len = calloc((size_t)s->nparams, sizeof(*s->len));
 		s->fmt = calloc((size_t)s->nparams, sizeof(*s->fmt));
 		s->type = calloc((size_t)s->nparams, sizeof(*s->type));
+		s->kind = calloc((size_t)s->nparams, sizeof(*s->kind));
 	}
-	if (!s->run || (s->nparams > 0 && (!s->val || !s->len || !s->fmt || !s->type))) {
+	if (!s->run ||
+	    (s->nparams > 0 && (!s->val || !s->len || !s->fmt || !s->type || !s->kind))) {
 		stmt_free(s);
 		return ENOMEM;
 	}
@@ -462,20 +468,34 @@ int pg_bind(struct stmt *st, int idx, enum pg_type t, int64_t i, double d, const
 	s->val[idx - 1] = copy;
 	s->len[idx - 1] = t == PG_BLOB ? (int)n : 0;
 	s->fmt[idx - 1] = t == PG_BLOB ? 1 : 0;
-	if (t == PG_BLOB && !s->explicit_types)
+	s->kind[idx - 1] = (unsigned char)t;
+	if (t == PG_BLOB && !s->name[0])
 		s->type[idx - 1] = OID_BYTEA;
-	else if (s->explicit_types && !s->name[0])
-		s->type[idx - 1] = t == PG_INT      ? OID_INT8
-		                   : t == PG_DOUBLE ? OID_FLOAT8
-		                   : t == PG_BLOB   ? OID_BYTEA
-		                                    : OID_TEXT;
 	return 0;
 }
 
 /* Prepared at the first step: the server infers each parameter's type from where it
  * stands (a bound text may fill an integer column, as SQLite's affinity allows). Where it
  * cannot (`? IS NULL`), the statement is prepared again with the bound values' types. */
+static int prepare_once(struct pg_stmt *s);
+
+/* A statement's first PREPARE inside a transaction runs in a savepoint: one that fails
+ * (a parameter whose type the server cannot infer is tried again with types) must not
+ * abort the caller's transaction. */
 static int prepare(struct pg_stmt *s)
+{
+	bool sp = pg_in_tx(s->pg);
+	int err;
+
+	if (sp && (err = raw(s->pg, "SAVEPOINT lotsen_prep")) != 0)
+		return err;
+	err = prepare_once(s);
+	if (sp)
+		raw(s->pg, "RELEASE SAVEPOINT lotsen_prep");
+	return err;
+}
+
+static int prepare_once(struct pg_stmt *s)
 {
 	struct pg *p = s->pg;
 	PGresult *r;
@@ -488,23 +508,26 @@ static int prepare(struct pg_stmt *s)
 		return 0;
 	}
 	err = result_err(p, r);
-	if (!s->explicit_types && r && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
-	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42P18") == 0) {
-		PQclear(r);
+	/* A failed PREPARE aborts the transaction: undo it up to the savepoint (prepare_sp) */
+	if (pg_in_tx(p))
+		raw(p, "ROLLBACK TO SAVEPOINT lotsen_prep");
+	/* 42P18 indeterminate or 42P08 ambiguous type of a parameter: that one gets the type
+	 * of the value bound to it (NULL: text), the others stay inferred; again. */
+	for (int tries = 0; r && tries < s->nparams && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+	                    (strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42P18") == 0 ||
+	                     strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42P08") == 0);
+	     tries++) {
+		const char *m = strstr(PQresultErrorMessage(r), "parameter $");
+		int k = m ? (int)strtol(m + 11, NULL, 10) : 0;
+
+		if (k < 1 || k > s->nparams || s->type[k - 1])
+			break;
+		s->type[k - 1] = s->kind[k - 1] == PG_INT      ? OID_INT8
+		                 : s->kind[k - 1] == PG_DOUBLE ? OID_FLOAT8
+		                 : s->kind[k - 1] == PG_BLOB   ? OID_BYTEA
+		                                               : OID_TEXT;
 		s->explicit_types = true;
-		for (int i = 0; i < s->nparams; i++) {
-			/* what the value looks like; NULL reads as text */
-			const char *v = s->val[i];
-			char *end = NULL;
-			if (s->fmt[i])
-				s->type[i] = OID_BYTEA;
-			else if (v && *v && (strtoll(v, &end, 10), *end == '\0'))
-				s->type[i] = OID_INT8;
-			else if (v && *v && (strtod(v, &end), *end == '\0'))
-				s->type[i] = OID_FLOAT8;
-			else
-				s->type[i] = OID_TEXT;
-		}
+		PQclear(r);
 		snprintf(s->name, sizeof(s->name), "l%u", ++p->next_name);
 		r = PQprepare(p->c, s->name, s->run, s->nparams, s->type);
 		if (ok(r)) {
@@ -512,6 +535,8 @@ static int prepare(struct pg_stmt *s)
 			return 0;
 		}
 		err = result_err(p, r);
+		if (pg_in_tx(p))
+			raw(p, "ROLLBACK TO SAVEPOINT lotsen_prep");
 	}
 	PQclear(r);
 	log_error("store.prepare", "backend=postgresql sql=\"%.160s\" error=\"%s\"", s->run,

@@ -187,6 +187,8 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 	int depth = 0, param = 0;
 	bool ignore = false, first = true, returning = false, upsert = false;
 	bool create = false, ipk = false; /* in a CREATE TABLE (…); it has an INTEGER PRIMARY KEY */
+	uint64_t subq = 0; /* bit d: the parenthesis at depth d+1 is a subquery in FROM/JOIN */
+	int nsub = 0;
 	char num[24];
 
 	if (!sql || !out)
@@ -223,10 +225,52 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 			out->write = !is(t, "SELECT") && !is(t, "VALUES");
 			out->insert = is(t, "INSERT");
 		}
-		if (punct(t, '('))
+		if (punct(t, '(')) {
 			depth++;
-		else if (punct(t, ')'))
+			if (depth <= 64) {
+				const struct tok *p1 = prev(v, i);
+				if ((is(p1, "FROM") || is(p1, "JOIN")) && is(nx, "SELECT"))
+					subq |= 1ull << (depth - 1);
+				else
+					subq &= ~(1ull << (depth - 1));
+			}
+		} else if (punct(t, ')')) {
+			/* PostgreSQL 15 wants a name for a subquery in FROM; SQLite does not. */
+			if (depth >= 1 && depth <= 64 && (subq >> (depth - 1) & 1)) {
+				subq &= ~(1ull << (depth - 1));
+				if (!(nx && nx->kind == T_WORD && !keyword(nx) &&
+				      !is(nx, "WHERE") && !is(nx, "GROUP") && !is(nx, "ORDER") &&
+				      !is(nx, "LIMIT") && !is(nx, "JOIN") && !is(nx, "LEFT") &&
+				      !is(nx, "CROSS") && !is(nx, "INNER") && !is(nx, "UNION") &&
+				      !is(nx, "ON")) ||
+				    is(nx, "AS")) {
+					if (!is(nx, "AS")) {
+						snprintf(num, sizeof(num), ") AS lotsen_q%d",
+						         ++nsub);
+						depth--;
+						puts_(&b, num);
+						continue;
+					}
+				}
+			}
 			depth--;
+		}
+		/* Unary plus, SQLite's way to keep an index out: PostgreSQL has none for text. */
+		if (punct(t, '+')) {
+			const struct tok *p1 = prev(v, i);
+			if (!p1 || (p1->kind == T_WORD && keyword(p1)) || is(p1, "ON") ||
+			    is(p1, "BY") || is(p1, "SELECT") ||
+			    (p1->kind == T_PUNCT && !punct(p1, ')')))
+				continue;
+		}
+		/* WHERE 1 AND …: SQLite's integers are booleans, PostgreSQL's are not. */
+		if (t->kind == T_NUMBER && t->n == 1 && (t->p[0] == '1' || t->p[0] == '0') &&
+		    is(prev(v, i), "WHERE") &&
+		    (!nx || is(nx, "AND") || is(nx, "OR") || is(nx, "ORDER") || is(nx, "GROUP") ||
+		     is(nx, "LIMIT") || punct(nx, ')') || punct(nx, ';'))) {
+			puts_(&b, t->p[0] == '1' ? "TRUE" : "FALSE");
+			continue;
+		}
 		/* The end of a statement: a pending ON CONFLICT goes before it. */
 		if ((punct(t, ';') && depth == 0) || (is(t, "RETURNING") && depth == 0)) {
 			if (is(t, "RETURNING"))
@@ -346,6 +390,42 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 				    ((w->n == 2 && strncasecmp(w->p, "id", 2) == 0) ||
 				     (w->n > 3 && strncasecmp(w->p + w->n - 3, "_id", 3) == 0))) {
 					puts_(&b, "CAST(value AS BIGINT)");
+					continue;
+				}
+			}
+			/* SQLite's catalog, as far as the domain asks it (does a table exist). */
+			if (is(t, "sqlite_master") || is(t, "sqlite_schema")) {
+				puts_(&b,
+				      "(SELECT 'table' AS type, table_name AS name, table_name AS "
+				      "tbl_name FROM information_schema.tables WHERE table_schema "
+				      "= "
+				      "current_schema())");
+				if (!(nx && nx->kind == T_WORD && !keyword(nx) && !is(nx, "WHERE")))
+					puts_(&b, " AS sqlite_master");
+				continue;
+			}
+			/* LIMIT -1 (or any negative count) is no limit on SQLite, an error here */
+			if (is(t, "LIMIT") && nx && nx->kind == T_PARAM) {
+				int k = nx->n > 1 ? (int)strtol(nx->p + 1, NULL, 10) : ++param;
+				if (k > param)
+					param = k;
+				if (param > out->nparams)
+					out->nparams = param;
+				snprintf(num, sizeof(num), "$%d", k);
+				puts_(&b, "LIMIT CASE WHEN ");
+				puts_(&b, num);
+				puts_(&b, " < 0 THEN NULL ELSE ");
+				puts_(&b, num);
+				puts_(&b, " END");
+				i = at;
+				continue;
+			}
+			if (is(t, "LIMIT") && punct(nx, '-')) {
+				size_t a2 = 0;
+				const struct tok *w = next(v, n, at, &a2);
+				if (w && w->kind == T_NUMBER) {
+					puts_(&b, "LIMIT ALL");
+					i = a2;
 					continue;
 				}
 			}

@@ -70,6 +70,19 @@ static void test_translate(void **state)
 	           "WHERE a IS NOT DISTINCT FROM $1 AND b IS DISTINCT FROM c AND d IS NULL AND e "
 	           "IS NOT NULL");
 	expect_sql("WHERE name LIKE ?", "WHERE name ILIKE $1");
+	expect_sql("SELECT a FROM t WHERE b = ? LIMIT ? OFFSET ?",
+	           "SELECT a FROM t WHERE b = $1 LIMIT CASE WHEN $2 < 0 THEN NULL ELSE $2 END "
+	           "OFFSET $3");
+	expect_sql("SELECT a FROM t LIMIT -1 OFFSET 5", "SELECT a FROM t LIMIT ALL OFFSET 5");
+	expect_sql("SELECT count(*) FROM (SELECT 1 FROM c WHERE 1 AND +c.o = ? LIMIT 5)",
+	           "SELECT count(*) FROM (SELECT 1 FROM c WHERE TRUE AND c.o = $1 LIMIT 5) AS "
+	           "lotsen_q1");
+	expect_sql("SELECT x FROM (SELECT 1 AS x) q WHERE x + 1 > 0",
+	           "SELECT x FROM (SELECT 1 AS x) q WHERE x + 1 > 0");
+	expect_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+	           "SELECT 1 FROM (SELECT 'table' AS type, table_name AS name, table_name AS "
+	           "tbl_name FROM information_schema.tables WHERE table_schema = current_schema()) "
+	           "AS sqlite_master WHERE type = 'table' AND name = $1");
 	expect_sql("WHERE g.group_id IN (SELECT value FROM json_each(?1)) AND term IN (SELECT "
 	           "value FROM json_each(?2))",
 	           "WHERE g.group_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1)) AND term "
@@ -265,6 +278,20 @@ static void test_values_round_trip(void **state)
 	assert_int_equal(stmt_step(s), DB_ROW);
 	assert_int_equal(stmt_int(s, 0), 2);
 	stmt_done(s);
+	/* the same inside a transaction, which the failed first PREPARE must not abort */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_prepare(db, &s,
+	                            "SELECT count(*) FROM v WHERE (?1 = 0 OR id = ?1) AND"
+	                            " (?2 IS NULL OR t = ?2)",
+	                            true),
+	                 0);
+	stmt_bind_int(s, 1, 0);
+	stmt_bind_text(s, 2, "Hemtjänst i Åre, Öland och Ärla");
+	assert_int_equal(stmt_step(s), DB_ROW);
+	assert_int_equal(stmt_int(s, 0), 1);
+	stmt_done(s);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM v"), 2);
+	assert_int_equal(db_commit(db), 0);
 	db_close(db);
 }
 
