@@ -189,7 +189,7 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 	bool create = false, ipk = false; /* in a CREATE TABLE (…); it has an INTEGER PRIMARY KEY */
 	uint64_t subq = 0; /* bit d: the parenthesis at depth d+1 is a subquery in FROM/JOIN */
 	int nsub = 0;
-	char num[24];
+	char num[48];
 
 	if (!sql || !out)
 		return EINVAL;
