@@ -1,8 +1,10 @@
 /* The storage connection: the only door from Lotsen's domain to SQL.
  *
  * Domain code speaks SQL only through this interface, with `?` placeholders and bound
- * values. The SQL it sends is kept portable (no SQLite-only syntax outside store/ and the
- * knowledge base's search) so that a PostgreSQL backend can implement the same functions.
+ * values, in SQLite's dialect. Behind it is a SQLite file (db.c) or a PostgreSQL server
+ * (db_pg.c), where store/ translates the SQL (store/db_int.h lists the forms); what
+ * cannot be translated (FTS5 search, INSERT OR REPLACE, rowid of an INTEGER PRIMARY KEY
+ * table, PRAGMAs) is written per db_dialect() at the call site.
  */
 #ifndef LOTSEN_STORE_DB_H
 #define LOTSEN_STORE_DB_H
