@@ -131,7 +131,10 @@ class Server:
         if self.demo:
             args.append("--demo")
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        # On PostgreSQL the server keeps its files in lotsen.files of its working
+        # directory: the server's own temp directory, not the checkout.
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log,
+                                     cwd=self.dir if self.db.startswith("postgresql://") else None)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
