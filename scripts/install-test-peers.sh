@@ -10,12 +10,14 @@
 # needed nor started, node-exporter is left out by --no-install-recommends;
 # @seriousme/openapi-schema-validator from npm validates GET /api/v1/openapi.json; kamailio
 # as the SIP front of several nodes in test_sip_front.py and bench/front.py, run in the
-# foreground from a temp directory, the system service never started).
+# foreground from a temp directory, the system service never started; the PostgreSQL 15
+# server for the store on PostgreSQL: tests/pg/start.sh runs initdb and pg_ctl in a temp
+# directory, the system-wide service is never needed).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl
-dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus kamailio"
+dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus kamailio postgresql-15"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""

@@ -205,6 +205,18 @@ static int report_mail_h(struct db *db, const struct report_stored_set *s, int64
 	return mail_report_send(db, &r, now, NULL);
 }
 
+/* <db>.files beside a database file (attachments, mail files), as serve uses. A
+ * PostgreSQL database has no file to stand beside: its files go to lotsen.files in the
+ * working directory until nodes share a file store (issue 19). */
+static const char *files_beside(const char *db, char *buf, size_t n)
+{
+	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+		db = "lotsen";
+	if (strcmp(db, ":memory:") == 0 || snprintf(buf, n, "%s.files", db) >= (int)n)
+		return NULL;
+	return buf;
+}
+
 static int open_db(struct db **db, const char *path, const char *durability)
 {
 	struct db_opts o = {.durability = strcmp(durability, "normal") == 0 ? DB_DURABLE_NORMAL
@@ -543,9 +555,7 @@ static int cmd_serve(int argc, char **argv)
 	app.max_body = (size_t)cfg.max_body;
 	app.attachment_max = (size_t)cfg.attachment_max;
 	/* Attachments live beside the database file: backed up and moved with it. */
-	if (strcmp(cfg.db, ":memory:") != 0 &&
-	    snprintf(files_dir, sizeof(files_dir), "%s.files", cfg.db) < (int)sizeof(files_dir))
-		app.files_dir = files_dir;
+	app.files_dir = files_beside(cfg.db, files_dir, sizeof(files_dir));
 	app.municipality = cfg.municipality;
 	app.static_dir = cfg.static_dir;
 	if (cfg.feedback_burst) {
@@ -998,14 +1008,6 @@ static int cmd_report_deliver(int argc, char **argv)
 /* ======================================================================
  * retention, citizen export
  * ====================================================================== */
-
-/* <db>.files beside a database file (attachments, mail files), as serve uses. */
-static const char *files_beside(const char *db, char *buf, size_t n)
-{
-	if (strcmp(db, ":memory:") == 0 || snprintf(buf, n, "%s.files", db) >= (int)n)
-		return NULL;
-	return buf;
-}
 
 static int cmd_retention(int argc, char **argv)
 {

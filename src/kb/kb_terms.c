@@ -395,7 +395,13 @@ int kb_terms_change(struct db *db, int64_t id, const char *const *old, const cha
 	struct kb_conn *c;
 	struct stmt *s;
 	size_t i = 0, j = 0;
-	int err = kb_conn_get(db, &c);
+	int err;
+
+	/* The term dictionary and the postings serve the search on SQLite's FTS5; PostgreSQL
+	 * will search with its own text search (issue 19) and keeps neither. */
+	if (db_dialect(db) == DB_POSTGRES)
+		return 0;
+	err = kb_conn_get(db, &c);
 
 	if (!err && old)
 		err = termset_fill(&a, c->stemmer, old);

@@ -15,6 +15,8 @@
 
 int kb_search_init(struct db *db)
 {
+	if (db_dialect(db) == DB_POSTGRES) /* no FTS5 there: see kb_schema.c */
+		return 0;
 	return text_fts_register(db_native(db));
 }
 

@@ -107,6 +107,11 @@ int db_backup(const char *src, const char *dst, bool force, struct db_backup_inf
 		return EINVAL;
 	memset(info, 0, sizeof(*info));
 	why[0] = '\0';
+	if (strncmp(src, "postgresql://", 13) == 0 || strncmp(src, "postgres://", 11) == 0)
+		return fail(why, whylen, EINVAL,
+		            "%s is copied with PostgreSQL's own tools (pg_dump, pg_basebackup), "
+		            "not by lotsen backup",
+		            "a PostgreSQL database");
 	if (stat(src, &st) != 0 || !S_ISREG(st.st_mode))
 		return fail(why, whylen, ENOENT, "no database file at %s", src);
 	if (!force && access(dst, F_OK) == 0)

@@ -1,5 +1,8 @@
-/* SQLite implementation of the storage connection: WAL, foreign keys, cached statements. */
+/* The storage connection on SQLite (WAL, foreign keys, cached statements), and the
+ * dispatch to the PostgreSQL backend (db_pg.c) for a `postgresql://` URL: transactions'
+ * nesting, the slots, the metrics and the migrations' bookkeeping are shared. */
 #include "store/db.h"
+#include "store/db_int.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -46,12 +49,6 @@ struct checkpointer {
 	uint64_t passes;    /* checkpoints the thread made */
 };
 
-struct stmt {
-	sqlite3_stmt *st; /* the prepared statement */
-	const char *key;  /* SQL text address when cached, else NULL */
-	struct db *db;    /* owner */
-};
-
 /* A statement whose SQL is built at run time (a table name, a savepoint depth): the
  * same text is parsed once per connection instead of once per use. */
 struct dyn {
@@ -62,7 +59,8 @@ struct dyn {
 };
 
 struct db {
-	sqlite3 *h;                          /* connection */
+	sqlite3 *h;                          /* connection (SQLite), else NULL */
+	struct pg *pg;                       /* connection (PostgreSQL), else NULL */
 	struct stmt cache[STMT_CACHE];       /* statements prepared once, reset after use */
 	int tx_depth;                        /* nested begin() calls share one transaction */
 	struct checkpointer *ckpt;           /* NULL for read-only connections */
@@ -311,10 +309,19 @@ int db_open(struct db **dbp, const char *path, const struct db_opts *opts)
 
 	if (!dbp || !path)
 		return EINVAL;
-	pthread_once(&once, sqlite_configure);
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return ENOMEM;
+	if (pg_is_url(path)) {
+		err = pg_open(&db->pg, path, opts);
+		if (err) {
+			free(db);
+			return err;
+		}
+		*dbp = db;
+		return 0;
+	}
+	pthread_once(&once, sqlite_configure);
 	flags = (opts && opts->readonly) ? SQLITE_OPEN_READONLY
 	                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -375,6 +382,7 @@ void db_close(struct db *db)
 	for (int i = 0; i < DB_SLOTS; i++)
 		if (db->slot[i] && db->slot_free[i])
 			db->slot_free[i](db->slot[i]);
+	pg_close(db->pg);
 	for (size_t i = 0; i < STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
 	for (size_t i = 0; db->dyn && i < DYN_CACHE; i++) {
@@ -405,7 +413,11 @@ int db_slot_set(struct db *db, int key, void *p, db_slot_free_h *free_h)
 int db_exec(struct db *db, const char *sql)
 {
 	char *msg = NULL;
-	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	int rc;
+
+	if (db->pg)
+		return pg_exec(db->pg, sql);
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
 		log_error("store.exec", "error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
@@ -488,6 +500,8 @@ int db_prepare(struct db *db, struct stmt **sp, const char *sql, bool cache)
 	size_t slot = 0;
 	int rc;
 
+	if (db->pg)
+		return pg_prepare(db->pg, db, sp, sql, cache);
 	if (cache) {
 		slot = ((uintptr_t)sql >> 3) % STMT_CACHE;
 		for (size_t i = 0; i < STMT_CACHE; i++) {
@@ -531,6 +545,10 @@ void stmt_done(struct stmt *s)
 {
 	if (!s)
 		return;
+	if (s->pg) {
+		pg_stmt_done(s);
+		return;
+	}
 	if (s->key) {
 		sqlite3_reset(s->st);
 		sqlite3_clear_bindings(s->st);
@@ -544,11 +562,15 @@ void stmt_done(struct stmt *s)
 
 int stmt_bind_int(struct stmt *s, int idx, int64_t v)
 {
+	if (s->pg)
+		return pg_bind(s, idx, PG_INT, v, 0, NULL, 0);
 	return map_rc(s->db->h, sqlite3_bind_int64(s->st, idx, v));
 }
 
 int stmt_bind_double(struct stmt *s, int idx, double v)
 {
+	if (s->pg)
+		return pg_bind(s, idx, PG_DOUBLE, 0, v, NULL, 0);
 	return map_rc(s->db->h, sqlite3_bind_double(s->st, idx, v));
 }
 
@@ -556,16 +578,22 @@ int stmt_bind_text(struct stmt *s, int idx, const char *v)
 {
 	if (!v)
 		return stmt_bind_null(s, idx);
+	if (s->pg)
+		return pg_bind(s, idx, PG_TEXT, 0, 0, v, 0);
 	return map_rc(s->db->h, sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT));
 }
 
 int stmt_bind_blob(struct stmt *s, int idx, const void *p, size_t n)
 {
+	if (s->pg)
+		return pg_bind(s, idx, PG_BLOB, 0, 0, p, n);
 	return map_rc(s->db->h, sqlite3_bind_blob(s->st, idx, p, (int)n, SQLITE_TRANSIENT));
 }
 
 int stmt_bind_null(struct stmt *s, int idx)
 {
+	if (s->pg)
+		return pg_bind(s, idx, PG_NULL, 0, 0, NULL, 0);
 	return map_rc(s->db->h, sqlite3_bind_null(s->st, idx));
 }
 
@@ -603,7 +631,18 @@ int db_ping(struct db *db)
 
 int stmt_step(struct stmt *s)
 {
-	int rc = sqlite3_step(s->st);
+	int rc;
+
+	if (s->pg) {
+		rc = pg_step(s);
+		/* The server's disk: full or read-only until a write succeeds again. */
+		if (rc == ENOSPC || rc == EROFS)
+			note_write(s->db, rc);
+		else if (rc == DB_DONE && pg_changes(s->db->pg) > 0 && !pg_in_tx(s->db->pg))
+			note_write(s->db, 0);
+		return rc;
+	}
+	rc = sqlite3_step(s->st);
 
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
@@ -624,47 +663,67 @@ int stmt_step(struct stmt *s)
 
 int stmt_columns(const struct stmt *s)
 {
+	if (s->pg)
+		return pg_columns(s);
 	return sqlite3_column_count(s->st);
 }
 
 const char *stmt_column_name(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_column_name(s, col);
 	return sqlite3_column_name(s->st, col);
 }
 
 bool stmt_is_null(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_is_null(s, col);
 	return sqlite3_column_type(s->st, col) == SQLITE_NULL;
 }
 
 bool stmt_col_is_int(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_col_is_int(s, col);
 	return sqlite3_column_type(s->st, col) == SQLITE_INTEGER;
 }
 
 bool stmt_col_is_real(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_col_is_real(s, col);
 	return sqlite3_column_type(s->st, col) == SQLITE_FLOAT;
 }
 
 int64_t stmt_int(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_int(s, col);
 	return sqlite3_column_int64(s->st, col);
 }
 
 double stmt_double(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_double(s, col);
 	return sqlite3_column_double(s->st, col);
 }
 
 const char *stmt_text(const struct stmt *s, int col)
 {
+	if (s->pg)
+		return pg_text(s, col);
 	return (const char *)sqlite3_column_text(s->st, col);
 }
 
 const void *stmt_blob(const struct stmt *s, int col, size_t *n)
 {
-	const void *p = sqlite3_column_blob(s->st, col);
+	const void *p;
+
+	if (s->pg)
+		return pg_blob(s, col, n);
+	p = sqlite3_column_blob(s->st, col);
 	*n = (size_t)sqlite3_column_bytes(s->st, col);
 	return p;
 }
@@ -675,8 +734,11 @@ const void *stmt_blob(const struct stmt *s, int col, size_t *n)
 static int tx_exec(struct db *db, const char *sql)
 {
 	struct stmt *s;
-	int rc, err = prepare_dyn(db, &s, sql);
+	int rc, err;
 
+	if (db->pg)
+		return pg_exec(db->pg, sql);
+	err = prepare_dyn(db, &s, sql);
 	if (err)
 		return err;
 	rc = sqlite3_step(s->st);
@@ -695,8 +757,8 @@ int db_begin(struct db *db)
 	int err;
 
 	if (db->tx_depth == 0) {
-		err = tx_exec(db, "BEGIN IMMEDIATE");
-		db->tx_changes = sqlite3_total_changes64(db->h);
+		err = tx_exec(db, db->pg ? "BEGIN" : "BEGIN IMMEDIATE");
+		db->tx_changes = db_total_changes(db);
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT s%d", db->tx_depth);
 		err = tx_exec(db, sql);
@@ -727,7 +789,7 @@ int db_commit(struct db *db)
 		db->costs.commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 		                                  (t1.tv_nsec - t0.tv_nsec) / 1000);
 		/* Only a commit that wrote something tells that the disk takes writes. */
-		if (!err && sqlite3_total_changes64(db->h) != db->tx_changes)
+		if (!err && db_total_changes(db) != db->tx_changes)
 			note_write(db, 0);
 		return err;
 	}
@@ -797,18 +859,24 @@ int db_sync_done(struct db *db, bool wait)
 	return err;
 }
 
+/* Whether a transaction is open on the connection, whoever opened it. */
+static bool in_tx(const struct db *db)
+{
+	return db->pg ? pg_in_tx(db->pg) : !sqlite3_get_autocommit(db->h);
+}
+
 void db_rollback(struct db *db)
 {
 	char sql[64];
 
 	if (db->tx_depth == 0) { /* e.g. after a failed COMMIT that left the transaction open */
-		if (!sqlite3_get_autocommit(db->h))
+		if (in_tx(db))
 			db_exec(db, "ROLLBACK");
 		return;
 	}
 	db->tx_depth--;
 	if (db->tx_depth == 0) {
-		if (!sqlite3_get_autocommit(db->h))
+		if (in_tx(db))
 			db_exec(db, "ROLLBACK");
 		return;
 	}
@@ -820,7 +888,7 @@ void db_rollback(struct db *db)
 
 int db_writable(struct db *db, int64_t now)
 {
-	const char *path = sqlite3_db_filename(db->h, "main");
+	const char *path = db->pg ? NULL : sqlite3_db_filename(db->h, "main");
 	struct statvfs sv;
 
 	if (path && *path && now != db->fs_at) {
@@ -840,6 +908,8 @@ int db_writable(struct db *db, int64_t now)
 
 int64_t db_total_changes(const struct db *db)
 {
+	if (db->pg)
+		return pg_total_changes(db->pg);
 	return sqlite3_total_changes64(db->h);
 }
 
@@ -850,16 +920,22 @@ int db_tx_depth(const struct db *db)
 
 int64_t db_last_id(const struct db *db)
 {
+	if (db->pg)
+		return pg_last_id(db->pg);
 	return sqlite3_last_insert_rowid(db->h);
 }
 
 int db_changes(const struct db *db)
 {
+	if (db->pg)
+		return pg_changes(db->pg);
 	return sqlite3_changes(db->h);
 }
 
 const char *db_errmsg(const struct db *db)
 {
+	if (db->pg)
+		return pg_errmsg(db->pg);
 	return sqlite3_errmsg(db->h);
 }
 
@@ -868,14 +944,25 @@ void *db_native(struct db *db)
 	return db->h;
 }
 
+enum db_dialect db_dialect(const struct db *db)
+{
+	return db->pg ? DB_POSTGRES : DB_SQLITE;
+}
+
 const char *db_filename(const struct db *db)
 {
-	const char *f = sqlite3_db_filename(db->h, "main");
+	const char *f = db->pg ? NULL : sqlite3_db_filename(db->h, "main");
 
 	return f ? f : "";
 }
 
 int db_migrate(struct db *db, const char *module, const struct migration *m, size_t n)
+{
+	return db_migrate_pg(db, module, m, n, NULL, 0);
+}
+
+int db_migrate_pg(struct db *db, const char *module, const struct migration *m, size_t n,
+                  const struct migration_pg *pg, size_t npg)
 {
 	struct stmt *s;
 	int64_t have = 0;
@@ -903,7 +990,13 @@ int db_migrate(struct db *db, const char *module, const struct migration *m, siz
 		err = db_begin(db);
 		if (err)
 			return err;
-		err = db_exec(db, m[i].sql);
+		const char *sql = m[i].sql;
+
+		/* PostgreSQL runs the migration's own text for it when its DDL differs. */
+		for (size_t j = 0; db->pg && j < npg; j++)
+			if (pg[j].version == m[i].version)
+				sql = pg[j].sql;
+		err = db_exec(db, sql);
 		if (!err)
 			err = db_prepare(
 			        db, &s,
@@ -951,6 +1044,10 @@ static int budget_h(void *arg)
 
 void db_budget_set(struct db *db, int64_t ms)
 {
+	if (db->pg) {
+		pg_budget(db->pg, ms);
+		return;
+	}
 	if (ms <= 0) {
 		db->deadline_ns = 0;
 		sqlite3_progress_handler(db->h, 0, NULL, NULL);

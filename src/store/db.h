@@ -1,8 +1,10 @@
 /* The storage connection: the only door from Lotsen's domain to SQL.
  *
  * Domain code speaks SQL only through this interface, with `?` placeholders and bound
- * values. The SQL it sends is kept portable (no SQLite-only syntax outside store/ and the
- * knowledge base's search) so that a PostgreSQL backend can implement the same functions.
+ * values, in SQLite's dialect. Behind it is a SQLite file (db.c) or a PostgreSQL server
+ * (db_pg.c), where store/ translates the SQL (store/db_int.h lists the forms); what
+ * cannot be translated (FTS5 search, INSERT OR REPLACE, rowid of an INTEGER PRIMARY KEY
+ * table, PRAGMAs) is written per db_dialect() at the call site.
  */
 #ifndef LOTSEN_STORE_DB_H
 #define LOTSEN_STORE_DB_H
@@ -28,6 +30,9 @@ struct db_opts {
 /* Step results besides errno values. */
 enum { DB_ROW = -1, DB_DONE = -2 };
 
+/* `path`: a SQLite file (":memory:" for a private in-memory database), or a PostgreSQL
+ * URL (postgresql://… or postgres://…, libpq's form), where durability is the server's:
+ * synchronous_commit=on, a COMMIT that returned is on disk. */
 int db_open(struct db **dbp, const char *path, const struct db_opts *opts);
 void db_close(struct db *db);
 
@@ -87,7 +92,10 @@ int db_tx_depth(const struct db *db);
  * may be acknowledged as stored until db_sync_start has been called after it and
  * db_sync_done returned 0. The fsync runs on the storage's sync thread; db_sync_fd
  * becomes readable when it is done. Without a sync thread (durability=normal, read-only
- * or in-memory connections) db_sync_fd is -1 and db_commit_nosync is db_commit. */
+ * or in-memory connections) db_sync_fd is -1 and db_commit_nosync is db_commit. On
+ * PostgreSQL there is none either: its COMMIT returns once the server has flushed its WAL
+ * (synchronous_commit=on), so db_commit_nosync is db_commit, db_sync_fd is -1,
+ * db_sync_busy false and db_sync_start/db_sync_done return EALREADY. */
 int db_commit_nosync(struct db *db);
 int db_sync_fd(const struct db *db);
 bool db_sync_busy(const struct db *db);
@@ -141,8 +149,14 @@ void db_budget_set(struct db *db, int64_t ms);
  * database (mail, attachments) go by default. */
 const char *db_filename(const struct db *db);
 
-/* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only. */
+/* The SQLite handle, for the knowledge base's FTS5 tokenizer registration only; NULL on
+ * PostgreSQL. */
 void *db_native(struct db *db);
+
+/* Which SQL the connection speaks, for the few statements that cannot be written once
+ * (FTS5 search, rowid, INSERT OR REPLACE, PRAGMAs): see docs/architecture.md. */
+enum db_dialect { DB_SQLITE = 0, DB_POSTGRES };
+enum db_dialect db_dialect(const struct db *db);
 
 /* A copy of the database file at `src` into the new file `dst` while the server keeps
  * writing (`lotsen backup`). SQLite's online backup copies the pages in steps from one
@@ -158,12 +172,25 @@ struct db_backup_info {
 int db_backup(const char *src, const char *dst, bool force, struct db_backup_info *info, char *why,
               size_t whylen);
 
-/* Numbered migrations of one module, applied in order inside one transaction each. */
+/* Numbered migrations of one module, applied in order inside one transaction each, and
+ * recorded in schema_migrations (module, version) on either backend. `sql` is SQLite's
+ * text; on PostgreSQL it runs through the translator (db_int.h). */
 struct migration {
 	int version;
 	const char *name;
 	const char *sql;
 };
 int db_migrate(struct db *db, const char *module, const struct migration *m, size_t n);
+
+/* A migration's PostgreSQL text, where its DDL differs beyond what translation covers
+ * (FTS5, triggers, tables named before they exist, writable_schema): it replaces the
+ * migration of the same version there (and is translated too, so it may use INTEGER,
+ * `?`-free SQLite forms). */
+struct migration_pg {
+	int version;
+	const char *sql;
+};
+int db_migrate_pg(struct db *db, const char *module, const struct migration *m, size_t n,
+                  const struct migration_pg *pg, size_t npg);
 
 #endif

@@ -279,8 +279,12 @@ int records_list(struct db *db, const char *table, const char *const *cols, size
 	}
 	if (order_by && !ident_ok(order_by))
 		err = err ? err : EINVAL;
+	/* Ties end in id order: pages never overlap, on PostgreSQL too, whose order among
+	 * equal keys is not its table's. */
 	err = err ? err
-	          : append(sql, sizeof(sql), &off, " ORDER BY %s", order_by ? order_by : "id");
+	      : order_by && strcmp(order_by, "id") != 0
+	              ? append(sql, sizeof(sql), &off, " ORDER BY %s, id", order_by)
+	              : append(sql, sizeof(sql), &off, "%s", " ORDER BY id");
 	err = err ? err : append(sql, sizeof(sql), &off, "%s", " LIMIT ? OFFSET ?");
 	if (err)
 		goto out;

@@ -63,12 +63,62 @@ class Response:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
+# LOTSEN_TEST_DB=pg: every Server without a `db` of its own gets a fresh database on one
+# PostgreSQL this process starts (tests/pg/start.sh: a temp directory, a Unix socket, no
+# TCP port) and stops at exit. Default: a SQLite file per server.
+_pg = {}
+
+
+def pg_database():
+    """The URL of a new, empty database on the test run's PostgreSQL."""
+    import atexit
+    if not _pg:
+        out = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        _pg["url"] = out
+        _pg["dir"] = out.split("host=", 1)[1]
+        _pg["n"] = 0
+        atexit.register(lambda: subprocess.run(
+            [os.path.join(ROOT, "tests", "pg", "stop.sh"), _pg["dir"]], check=False))
+    _pg["n"] += 1
+    name = f"lotsen_{os.getpid()}_{_pg['n']}"
+    subprocess.run(["psql", "-q", "-h", _pg["dir"], "-U", "lotsen", "-d", "lotsen", "-c",
+                    f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return f"postgresql://lotsen@/{name}?host={_pg['dir']}"
+
+
+def pg_sql(url, query, params):
+    """A query through psql with `?` parameters passed as psql variables (quoted by psql)."""
+    out, args, n, quote = [], [], 0, False
+    for ch in query:
+        if ch == "'":
+            quote = not quote
+        if ch == "?" and not quote:
+            n += 1
+            out.append(f":'p{n}'")
+            continue
+        out.append(ch)
+    for i, p in enumerate(params, 1):
+        args += ["-v", f"p{i}={p}"]
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-d", url] + args,
+                       input="".join(out) + ";\n", check=True, capture_output=True, text=True)
+    rows = []
+    for line in r.stdout.splitlines():
+        rows.append(tuple(int(v) if v.lstrip("-").isdigit() else (None if v == "" else v)
+                          for v in line.split("\x1f")))
+    return rows
+
+
+def on_pg():
+    return os.environ.get("LOTSEN_TEST_DB", "") == "pg"
+
+
 class Server:
     """One server process. `extra` adds flags; `db` reuses a database file."""
 
     def __init__(self, demo=True, db=None, extra=()):
         self.dir = tempfile.mkdtemp(prefix="lotsen-test-")
-        self.db = db or os.path.join(self.dir, "lotsen.db")
+        self.db = db or (pg_database() if on_pg() else os.path.join(self.dir, "lotsen.db"))
         self.port = free_port()
         self.demo = demo
         self.extra = list(extra)
@@ -81,7 +131,10 @@ class Server:
         if self.demo:
             args.append("--demo")
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        # On PostgreSQL the server keeps its files in lotsen.files of its working
+        # directory: the server's own temp directory, not the checkout.
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log,
+                                     cwd=self.dir if self.db.startswith("postgresql://") else None)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -140,7 +193,10 @@ class Server:
         return r.json["token"]
 
     def sql(self, query, *params):
-        """Read the database directly, as an operator would with sqlite3."""
+        """Read the database directly, as an operator would with sqlite3 (psql on
+        PostgreSQL: values come back as text, digits as int)."""
+        if self.db.startswith("postgresql://"):
+            return pg_sql(self.db, query, params)
         import sqlite3
         con = sqlite3.connect(self.db)
         try:
