@@ -33,10 +33,10 @@ if [ -n "$missing" ]; then
 	echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q \
 		--no-install-recommends $missing
-	# The packages start the system's Dovecot and Postfix where there is an init system; the
-	# tests need neither, so the ones installed just now are stopped and left disabled.
-	for svc in dovecot postfix kamailio; do
-		case "$missing" in *" $svc"*|*" $svc-core"*)
+	# The packages start the system's Dovecot, Postfix, Kamailio and PostgreSQL where there is
+	# an init system; the tests need none of them, so the ones installed just now are stopped and left disabled.
+	for svc in dovecot postfix kamailio postgresql; do
+		case "$missing" in *" $svc"*|*" $svc-core"*|*" $svc-15"*)
 			if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 				$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 			fi ;;
