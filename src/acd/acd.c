@@ -1039,6 +1039,14 @@ int acd_agent_login(struct acd *a, int64_t now, uint32_t agent)
 	return finish(a);
 }
 
+/* The agent leaves ready or wrap-up: out of the idle order, the wrap-up timer stopped. */
+static void agent_leave_idle(struct acd *a, struct agent *ag)
+{
+	if (ag->state == ACD_AGENT_READY)
+		agent_unlist(ag);
+	timer_clear(a, &ag->t_wrapup);
+}
+
 int acd_agent_logout(struct acd *a, int64_t now, uint32_t agent)
 {
 	struct agent *ag;
@@ -1053,9 +1061,7 @@ int acd_agent_logout(struct acd *a, int64_t now, uint32_t agent)
 		return EPERM;
 	if ((err = begin(a, now)))
 		return err;
-	if (ag->state == ACD_AGENT_READY)
-		agent_unlist(ag);
-	timer_clear(a, &ag->t_wrapup);
+	agent_leave_idle(a, ag);
 	agent_state(ag, ACD_AGENT_LOGGED_OUT, now);
 	ag->pause = ACD_PAUSE_NONE;
 	event(a, now, ACD_EV_AGENT_LOGOUT, NULL, ag);
@@ -1093,9 +1099,7 @@ int acd_agent_pause(struct acd *a, int64_t now, uint32_t agent, enum acd_pause_r
 		return EPERM;
 	if ((err = begin(a, now)))
 		return err;
-	if (ag->state == ACD_AGENT_READY)
-		agent_unlist(ag);
-	timer_clear(a, &ag->t_wrapup);
+	agent_leave_idle(a, ag);
 	agent_pause(a, now, ag, why);
 	return finish(a);
 }
@@ -1118,10 +1122,8 @@ int acd_agent_consult(struct acd *a, int64_t now, uint32_t agent, uint64_t ref)
 		return EBUSY;
 	if ((err = begin(a, now)))
 		return err;
-	if (ag->state == ACD_AGENT_READY)
-		agent_unlist(ag);
 	ag->consult_prev_why = ag->state == ACD_AGENT_PAUSED ? ag->pause : ACD_PAUSE_NONE;
-	timer_clear(a, &ag->t_wrapup);
+	agent_leave_idle(a, ag);
 	agent_state(ag, ACD_AGENT_TALKING, now);
 	ag->pause = ACD_PAUSE_NONE;
 	ag->consulted = true;
