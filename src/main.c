@@ -95,7 +95,7 @@ static void usage(FILE *f)
 	        "[--http-body-min-rate BYTES]\n"
 	        "            [--read-workers N] [--max-body BYTES] [--attachment-max-bytes BYTES]\n"
 	        "            [--mail-max-bytes N] [--mail-max-attachment N]\n"
-	        "            [--mail-files DIR] [--mail-domain DOMAIN]\n"
+	        "            [--mail-files DIR] [--mail-domain DOMAIN] [--files DIR]\n"
 	        "            [--trusted-proxies LIST] [--metrics-token TOKEN]\n"
 	        "  migrate   --db FILE                     create or upgrade the database\n"
 	        "  user add  NAME --role ROLE --password-stdin [--display-name TEXT] [--client-id "
@@ -205,9 +205,9 @@ static int report_mail_h(struct db *db, const struct report_stored_set *s, int64
 	return mail_report_send(db, &r, now, NULL);
 }
 
-/* <db>.files beside a database file (attachments, mail files), as serve uses. A
- * PostgreSQL database has no file to stand beside: its files go to lotsen.files in the
- * working directory until nodes share a file store (issue 19). */
+/* <db>.files beside a database file (attachments, mail files), as serve uses unless
+ * `files` is set. A PostgreSQL database has no file to stand beside: its files go to
+ * lotsen.files in the working directory; several nodes set `files` to a shared mount. */
 static const char *files_beside(const char *db, char *buf, size_t n)
 {
 	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
@@ -418,6 +418,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"mail-max-attachment", required_argument, NULL, 'Q'},
 	        {"mail-files", required_argument, NULL, 'Y'},
 	        {"mail-domain", required_argument, NULL, 'Z'},
+	        {"files", required_argument, NULL, 1100},
 	        {"demo", no_argument, NULL, 'x'},
 	        {"oidc-issuer", required_argument, NULL, 1001},
 	        {"oidc-client-id", required_argument, NULL, 1002},
@@ -554,8 +555,10 @@ static int cmd_serve(int argc, char **argv)
 	app.token_ttl_s = cfg.token_ttl_s;
 	app.max_body = (size_t)cfg.max_body;
 	app.attachment_max = (size_t)cfg.attachment_max;
-	/* Attachments live beside the database file: backed up and moved with it. */
-	app.files_dir = files_beside(cfg.db, files_dir, sizeof(files_dir));
+	/* Attachments live beside the database file: backed up and moved with it. Several
+	 * nodes on one PostgreSQL share one directory (`files`, a mount every node has). */
+	app.files_dir =
+	        cfg.files[0] ? cfg.files : files_beside(cfg.db, files_dir, sizeof(files_dir));
 	app.municipality = cfg.municipality;
 	app.static_dir = cfg.static_dir;
 	if (cfg.feedback_burst) {
@@ -1015,6 +1018,7 @@ static int cmd_retention(int argc, char **argv)
 	const char *nows = flag_value(argc, argv, "--now", NULL);
 	const char *ms = flag_value(argc, argv, "--months", "24");
 	const char *mail = flag_value(argc, argv, "--mail-files", NULL);
+	const char *filesp = flag_value(argc, argv, "--files", NULL);
 	struct retention_opts o = {0};
 	struct retention_stats st = {0};
 	char files[600], *end = NULL;
@@ -1031,13 +1035,13 @@ static int cmd_retention(int argc, char **argv)
 	    months > 1200 || (nows && calendar_parse_iso8601(nows, &now) != 0)) {
 		fprintf(stderr, "usage: lotsen retention run --db FILE [--dry-run] [--now ISO-8601]"
 		                " [--months N (categories without their own period; 0: keep; "
-		                "default 24)] [--mail-files DIR]\n");
+		                "default 24)] [--mail-files DIR] [--files DIR]\n");
 		return 2;
 	}
 	if (open_db(&db, dbp, "full"))
 		return 1;
 	o.default_months = (int)months;
-	o.files_dir = files_beside(dbp, files, sizeof(files));
+	o.files_dir = filesp ? filesp : files_beside(dbp, files, sizeof(files));
 	o.mail_files = mail;
 	err = retention_run(db, &o, now, &st);
 	db_close(db);

@@ -154,6 +154,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_long(&c->mail_max_attachment, value, 1024, 1L << 30, err, errlen, key);
 	if (strcmp(key, "mail-files") == 0 || strcmp(key, "mail_files") == 0)
 		return set_str(c->mail_files, sizeof(c->mail_files), value, err, errlen, key);
+	if (strcmp(key, "files") == 0)
+		return set_str(c->files, sizeof(c->files), value, err, errlen, key);
 	if (strcmp(key, "mail-domain") == 0 || strcmp(key, "mail_domain") == 0)
 		return set_str(c->mail_domain, sizeof(c->mail_domain), value, err, errlen, key);
 	if (strcmp(key, "rtp-timeout") == 0 || strcmp(key, "rtp_timeout") == 0)
@@ -265,7 +267,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "feedback-limit, "
 	         "login-limit, login-address-limit, http-per-address, http-head-timeout, "
 	         "http-body-min-rate, read-workers, rtp-timeout, mail-max-bytes, "
-	         "mail-max-attachment, mail-files, mail-domain, demo, oidc-issuer, "
+	         "mail-max-attachment, mail-files, files, mail-domain, demo, oidc-issuer, "
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
 	         "trusted-proxies, smtp-url, smtp-user, smtp-password, smtp-starttls, "

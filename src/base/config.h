@@ -34,6 +34,8 @@ struct config {
 	long mail_max_bytes;      /* a larger e-mail is kept raw, not parsed */
 	long mail_max_attachment; /* a larger attachment is named, not stored */
 	char mail_files[512];     /* mail files; empty: `<db>.files` */
+	char files[512];          /* attachments (and mail files unless mail_files); empty:
+	                             `<db>.files`, for PostgreSQL `lotsen.files` */
 	char mail_domain[256];    /* right-hand side of our Message-IDs; empty: the mailbox's */
 	/* OpenID Connect login (empty issuer: off); see docs/operations.md */
 	char oidc_issuer[512];        /* the IdP's issuer URL, as its discovery document says */

@@ -2,6 +2,8 @@
 conflicts, If-Match/ETag, the department's acts on a handover, sub-units, attachments with
 their limits, and every new route for every role."""
 import os
+import shutil
+import tempfile
 
 from harness import ServerTest
 
@@ -12,7 +14,10 @@ ROLES = {"agent": "anna", "group_lead": "lead.aldre", "manager": "chef.stod", "a
 
 
 class DeptTest(ServerTest):
-    extra = ("--attachment-max-bytes", "4096")
+    # Attachments in a directory of their own (`--files`), as several nodes sharing one
+    # mount have them, on SQLite and on PostgreSQL alike.
+    FILES = tempfile.mkdtemp(prefix="lotsen-files-")
+    extra = ("--attachment-max-bytes", "4096", "--files", FILES)
 
     @classmethod
     def setUpClass(cls):
@@ -22,7 +27,12 @@ class DeptTest(ServerTest):
         cls.client = s.sql("SELECT id FROM clients WHERE name='Äldreförvaltningen'")[0][0]
         cls.cat_resolve = s.sql("SELECT id FROM categories WHERE name LIKE 'Hemtjänst – ansökan%'")[0][0]
         cls.cat_handover = s.sql("SELECT id FROM categories WHERE name LIKE 'Biståndsbedömning%'")[0][0]
-        cls.files = s.db + ".files"
+        cls.files = cls.FILES
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.FILES, ignore_errors=True)
 
     def create(self, handover=True, user="anna", **kw):
         c = {"group_id": self.group, "client_id": self.client, "channel": "phone",
