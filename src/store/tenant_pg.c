@@ -404,7 +404,8 @@ out:
 	if (err && (made_db || made_role)) {
 		/* Nothing half-made: what was made goes again (the first error is reported). */
 		if (made_db) {
-			snprintf(undo, sizeof(undo), "DROP DATABASE IF EXISTS %s WITH (FORCE)", qid);
+			snprintf(undo, sizeof(undo), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+			         qid);
 			PQclear(PQexec(c, undo));
 		}
 		snprintf(undo, sizeof(undo), "DROP ROLE IF EXISTS %s", qid);

@@ -51,8 +51,7 @@ int tenant_drop(const char *cluster, const char *name, char *msg, size_t msgsz);
 
 /* One tenant in a listing: its name, database and the database's owner (the tenant's role
  * for a database made by tenant_create). */
-typedef void(tenant_list_h)(const char *name, const char *database, const char *owner,
-                            void *arg);
+typedef void(tenant_list_h)(const char *name, const char *database, const char *owner, void *arg);
 
 /* The tenants on `cluster`, by name: every database called lotsen_NAME with a valid NAME. */
 int tenant_list(const char *cluster, tenant_list_h *h, void *arg, char *msg, size_t msgsz);
