@@ -42,6 +42,7 @@
 #include "store/batch.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "store/tenant_pg.h"
 #include "tel/tel.h"
 #include "tel/tel_store.h"
 #include "wfm/erlang.h"
@@ -139,6 +140,9 @@ static void usage(FILE *f)
 	        "  retention hold --db FILE (--case N | --citizen N) --reason TEXT | --release "
 	        "HOLD\n"
 	        "  citizen   export --db FILE --id N --out FILE.json|FILE.pdf   registerutdrag\n"
+	        "  tenant    add NAME --cluster URL [--no-password] | list --cluster URL   "
+	        "municipalities\n"
+	        "            on one PostgreSQL cluster (a database and a role each)\n"
 	        "  version\n",
 	        LOTSEN_VERSION);
 }
@@ -1156,6 +1160,98 @@ static int cmd_citizen_export(int argc, char **argv)
 	return 0;
 }
 
+/* ======================================================================
+ * tenant add, tenant list: municipalities on a shared PostgreSQL cluster
+ * ====================================================================== */
+
+static void tenant_print_h(const char *name, const char *database, const char *owner, void *arg)
+{
+	(void)arg;
+	printf("%-40s %-48s %s\n", name, database, owner);
+}
+
+/* The migrations run as the new role. Its password goes to libpq by PGPASSWORD for that
+ * while rather than in the URL, which open_db's messages show; the administrator's own
+ * PGPASSWORD is put back before the cluster is used again. */
+static int tenant_migrate(const struct tenant_created *t)
+{
+	const char *had = getenv("PGPASSWORD");
+	char *saved = had ? strdup(had) : NULL;
+	struct db *db;
+	int err;
+
+	if (had && !saved)
+		return ENOMEM;
+	if (t->password)
+		setenv("PGPASSWORD", t->password, 1);
+	err = open_db(&db, t->url, "full");
+	if (!err)
+		db_close(db);
+	if (saved) {
+		setenv("PGPASSWORD", saved, 1);
+		explicit_bzero(saved, strlen(saved));
+		free(saved);
+	} else if (t->password) {
+		unsetenv("PGPASSWORD");
+	}
+	return err;
+}
+
+static int cmd_tenant(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	const char *cluster = flag_value(argc, argv, "--cluster", NULL);
+	const char *name = argc > 2 && argv[2][0] != '-' ? argv[2] : NULL;
+	bool add = strcmp(what, "add") == 0, no_password = false;
+	struct tenant_created t = {0};
+	char msg[600], undo[300];
+	int err;
+
+	for (int i = 2; i < argc; i++)
+		no_password |= strcmp(argv[i], "--no-password") == 0;
+	if ((!add && strcmp(what, "list") != 0) || !cluster || (add && !name)) {
+		fprintf(stderr,
+		        "usage: lotsen tenant add NAME --cluster URL [--no-password]\n"
+		        "       lotsen tenant list --cluster URL\n"
+		        "(URL: a PostgreSQL role that may create roles and databases; NAME: 1–%d "
+		        "of a–z, 0–9, _)\n",
+		        TENANT_NAME_MAX);
+		return 2;
+	}
+	if (!add) {
+		err = tenant_list(cluster, tenant_print_h, NULL, msg, sizeof(msg));
+		if (err)
+			fprintf(stderr, "lotsen tenant list: %s\n", msg);
+		return err ? 1 : 0;
+	}
+	err = tenant_create(cluster, name, !no_password, &t, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "lotsen tenant add: %s\n", msg);
+		return err == EINVAL || err == EEXIST ? 2 : 1;
+	}
+	log_set_level(LOG_WARN); /* the migrations' lines; `lotsen migrate` shows them */
+	if (tenant_migrate(&t) != 0) {
+		/* Nothing half-made: the role and database go again. */
+		if (tenant_drop(cluster, name, undo, sizeof(undo)) != 0)
+			fprintf(stderr, "lotsen tenant add: removing it again failed too: %s\n",
+			        undo);
+		fprintf(stderr,
+		        "lotsen tenant add: tenant %s was not created (its migrations "
+		        "failed)\n",
+		        name);
+		tenant_created_free(&t);
+		return 1;
+	}
+	printf("tenant %s created: database lotsen_%s owned by role lotsen_%s\n", name, name, name);
+	if (t.password)
+		printf("password: %s\n(shown only now: put it in ~/.pgpass or PGPASSWORD of %s's "
+		       "nodes)\n",
+		       t.password, name);
+	printf("url: %s\n", t.url);
+	tenant_created_free(&t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1196,6 +1292,8 @@ int main(int argc, char **argv)
 		return cmd_citizen_export(argc - 2, argv + 2);
 	if (strcmp(cmd, "invoice") == 0)
 		return cmd_report(argc - 1, argv + 1, "invoice", "--month", -1);
+	if (strcmp(cmd, "tenant") == 0)
+		return cmd_tenant(argc - 1, argv + 1);
 	if (strcmp(cmd, "kb") == 0)
 		return kb_cli(argc - 1, argv + 1);
 	if (strcmp(cmd, "mail") == 0)
