@@ -182,9 +182,16 @@ int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 	p->c = PQconnectdb(url);
 	if (!p->c || PQstatus(p->c) != CONNECTION_OK) {
 		/* the URL may hold a password: only the server's words are logged */
-		log_error("store.open", "backend=postgresql error=\"%s\"",
-		          p->c ? PQerrorMessage(p->c) : "out of memory");
-		err = EIO;
+		const char *msg = p->c ? PQerrorMessage(p->c) : "out of memory";
+
+		log_error("store.open", "backend=postgresql error=\"%s\"", msg);
+		/* What the operator reads on the command line: a role without the right to this
+		 * database (another municipality's) or a wrong password, a database that does
+		 * not exist, or the server out of reach. */
+		err = strstr(msg, "permission denied") || strstr(msg, "authentication failed")
+		              ? EACCES
+		      : strstr(msg, "does not exist") ? ENOENT
+		                                      : EHOSTUNREACH;
 		goto out;
 	}
 	PQsetNoticeProcessor(p->c, notice_h, NULL);

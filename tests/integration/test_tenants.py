@@ -227,6 +227,7 @@ class TenantTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('permission denied for database "lotsen_b"', r.stderr)
         self.assertIn("cannot open database", r.stderr)
+        self.assertIn("Permission denied", r.stderr.strip().splitlines()[-1])
 
     # ------------------------------------------------------------------ tenant add refusing
 
