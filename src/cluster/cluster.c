@@ -26,8 +26,8 @@
 #define CHANNEL_NOTES  "lotsen_queue"  /* the holder's notes for the standbys */
 #define CHANNEL_RELOAD "lotsen_reload" /* a standby's "reload the groups" for the holder */
 #define OP_MS          400             /* longest a statement of the lease thread may take */
-#define LISTEN_MS      300  /* longest the loop waits to connect its LISTEN (standby) */
-#define RETRY_MS       1000 /* a standby's LISTEN connection lost: tried again after */
+#define LISTEN_MS      300             /* longest the loop waits to connect its LISTEN (standby) */
+#define RETRY_MS       1000            /* a standby's LISTEN connection lost: tried again after */
 #define REPUBLISH_MS   5000 /* every group's snapshot again, for standbys started since */
 #define OUT_MAX        4096 /* notes waiting for the thread; more are dropped and counted */
 #define PAYLOAD_MAX    7999 /* PostgreSQL's limit for a NOTIFY payload, below 8000 bytes */
@@ -35,38 +35,38 @@
 enum { MQ_TAKEOVER = 1, MQ_RELOAD };
 
 struct cluster {
-	char *url;               /* the database (owned) */
-	char ticket[48];         /* this process's claim: node name, pid and a random number */
-	struct lease_holder me;  /* what the lease row shows of this node */
+	char *url;              /* the database (owned) */
+	char ticket[48];        /* this process's claim: its pid and a random number */
+	struct lease_holder me; /* what the lease row shows of this node */
 	/* ---- shared with the lease thread, under mu ---- */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;       /* wakes the thread: notes to send, a reload, stop */
-	bool stop;               /* the thread ends */
-	bool reload_pending;     /* a standby's NOTIFY of CHANNEL_RELOAD to send */
-	char **out;              /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
+	pthread_cond_t cv;   /* wakes the thread: notes to send, a reload, stop */
+	bool stop;           /* the thread ends */
+	bool reload_pending; /* a standby's NOTIFY of CHANNEL_RELOAD to send */
+	char **out;          /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
 	size_t nout;
-	uint64_t dropped;        /* notes dropped: too large, or too many waiting */
+	uint64_t dropped;         /* notes dropped: too large, or too many waiting */
 	_Atomic int64_t deadline; /* monotonic ms by which the holder must have renewed; 0: not
 	                             the holder */
 	/* ---- the lease thread's own ---- */
 	pthread_t thread;
 	bool thread_started;
-	struct lease_conn *lc;   /* the lease's connection (before the thread: cluster_start's) */
-	bool thread_holder;      /* the thread renewed the lease last time */
-	char seen[128];          /* the holder last logged (standby) */
-	bool down_logged;        /* the database's absence is logged once until it is back */
+	struct lease_conn *lc; /* the lease's connection (before the thread: cluster_start's) */
+	bool thread_holder;    /* the thread renewed the lease last time */
+	char seen[128];        /* the holder last logged (standby) */
+	bool down_logged;      /* the database's absence is logged once until it is back */
 	/* ---- the loop's ---- */
-	struct mqueue *mq;                /* thread → loop: takeover, reload */
-	cluster_takeover_h *takeover;     /* this node took the lease */
-	cluster_reload_h *reload;         /* a standby asked for a reload */
-	void *arg;                        /* theirs */
-	bool holder;                      /* the engine runs here */
-	acd_note_h *relay;                /* standby: where the holder's notes go */
+	struct mqueue *mq;            /* thread → loop: takeover, reload */
+	cluster_takeover_h *takeover; /* this node took the lease */
+	cluster_reload_h *reload;     /* a standby asked for a reload */
+	void *arg;                    /* theirs */
+	bool holder;                  /* the engine runs here */
+	acd_note_h *relay;            /* standby: where the holder's notes go */
 	void *relay_arg;
-	struct lease_conn *listen;        /* standby: LISTEN on CHANNEL_NOTES */
-	int listen_fd;                    /* its socket while on the loop, else -1 */
-	struct tmr listen_tmr;            /* reconnects the LISTEN */
-	struct acd_host *host;            /* holder: the engine published (borrowed) */
+	struct lease_conn *listen; /* standby: LISTEN on CHANNEL_NOTES */
+	int listen_fd;             /* its socket while on the loop, else -1 */
+	struct tmr listen_tmr;     /* reconnects the LISTEN */
+	struct acd_host *host;     /* holder: the engine published (borrowed) */
 	struct tmr republish_tmr;
 };
 
@@ -78,8 +78,8 @@ struct cluster {
  * anything more with the engine. */
 static void lost(struct cluster *c, const char *why)
 {
-	log_error("cluster.lease_lost", "node=\"%s\" reason=\"%s\" action=exit code=%d",
-	          c->me.node, why, CLUSTER_EXIT_LOST);
+	log_error("cluster.lease_lost", "node=\"%s\" reason=\"%s\" action=exit code=%d", c->me.node,
+	          why, CLUSTER_EXIT_LOST);
 	_exit(CLUSTER_EXIT_LOST);
 }
 
@@ -206,7 +206,8 @@ static void *lease_main(void *arg)
 		pthread_mutex_lock(&c->mu);
 		while (!c->stop && !c->nout && !c->reload_pending && lease_clock_ms() < next) {
 			int64_t at = next;
-			struct timespec ts = {.tv_sec = at / 1000, .tv_nsec = (at % 1000) * 1000000};
+			struct timespec ts = {.tv_sec = at / 1000,
+			                      .tv_nsec = (at % 1000) * 1000000};
 
 			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 		}
@@ -259,8 +260,8 @@ static void note_in_h(const char *channel, const char *payload, void *arg)
 	if (strcmp(channel, CHANNEL_NOTES) != 0 || !c->relay || c->holder)
 		return;
 	o = json_loads(payload, 0, &e);
-	if (!o || json_unpack(o, "{s:I,s:I}", "k", &kind, "id", &id) != 0 || kind < ACD_NOTE_ACTION ||
-	    kind > ACD_NOTE_MAIL || id < 0 || id > UINT32_MAX) {
+	if (!o || json_unpack(o, "{s:I,s:I}", "k", &kind, "id", &id) != 0 ||
+	    kind < ACD_NOTE_ACTION || kind > ACD_NOTE_MAIL || id < 0 || id > UINT32_MAX) {
 		log_warn("cluster.listen", "note=invalid bytes=%zu", strlen(payload));
 		json_decref(o);
 		return;
@@ -273,8 +274,8 @@ static void note_in_h(const char *channel, const char *payload, void *arg)
 		const char *num = "";
 
 		(void)json_unpack(a, "{s?I,s?I,s?I,s?I,s?i,s?I,s?s}", "kind", &k, "call", &call,
-		                  "agent", &agent, "group", &group, "position", &pos, "ewt_ms", &ewt,
-		                  "number", &num);
+		                  "agent", &agent, "group", &group, "position", &pos, "ewt_ms",
+		                  &ewt, "number", &num);
 		act.kind = (enum acd_action_kind)k;
 		act.call = (uint64_t)call;
 		act.agent = (uint32_t)agent;
@@ -285,7 +286,8 @@ static void note_in_h(const char *channel, const char *payload, void *arg)
 	}
 	/* As the engine's listeners get them: an action with its act, snapshots with their
 	 * JSON, an e-mail offer with both. */
-	if ((kind == ACD_NOTE_ACTION && a) || ((kind == ACD_NOTE_GROUP || kind == ACD_NOTE_AGENT) && j) ||
+	if ((kind == ACD_NOTE_ACTION && a) ||
+	    ((kind == ACD_NOTE_GROUP || kind == ACD_NOTE_AGENT) && j) ||
 	    (kind == ACD_NOTE_MAIL && a && j))
 		c->relay((enum acd_note_kind)kind, (uint32_t)id, a ? &act : NULL, j, c->relay_arg);
 	json_decref(o);
@@ -383,12 +385,12 @@ static void publish_note_h(enum acd_note_kind kind, uint32_t id, const struct ac
 	if (!o)
 		return;
 	if (act)
-		json_object_set_new(o, "a",
-		                    json_pack("{s:i,s:I,s:I,s:I,s:i,s:I,s:s}", "kind", (int)act->kind,
-		                              "call", (json_int_t)act->call, "agent",
-		                              (json_int_t)act->agent, "group", (json_int_t)act->group,
-		                              "position", act->position, "ewt_ms",
-		                              (json_int_t)act->ewt_ms, "number", act->number));
+		json_object_set_new(
+		        o, "a",
+		        json_pack("{s:i,s:I,s:I,s:I,s:i,s:I,s:s}", "kind", (int)act->kind, "call",
+		                  (json_int_t)act->call, "agent", (json_int_t)act->agent, "group",
+		                  (json_int_t)act->group, "position", act->position, "ewt_ms",
+		                  (json_int_t)act->ewt_ms, "number", act->number));
 	if (json)
 		json_object_set(o, "j", (json_t *)json); /* a reference of ours, for the dump */
 	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
@@ -402,8 +404,8 @@ static void publish_note_h(enum acd_note_kind kind, uint32_t id, const struct ac
 		pthread_mutex_lock(&c->mu);
 		c->dropped++;
 		pthread_mutex_unlock(&c->mu);
-		log_warn("cluster.notify", "skipped=1 kind=%d id=%u bytes=%zu max=%d", (int)kind, id,
-		         n, PAYLOAD_MAX);
+		log_warn("cluster.notify", "skipped=1 kind=%d id=%u bytes=%zu max=%d", (int)kind,
+		         id, n, PAYLOAD_MAX);
 		free(s);
 		return;
 	}
@@ -444,8 +446,7 @@ static void fence_h(void *arg)
  * ====================================================================== */
 
 int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
-                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg,
-                  bool *holder)
+                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg, bool *holder)
 {
 	struct cluster *c;
 	pthread_condattr_t ca;
@@ -489,8 +490,8 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 		err = lease_listen(c->lc, CHANNEL_RELOAD, lease_clock_ms() + 3000);
 	sent = lease_clock_ms();
 	if (!err)
-		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS,
-		                 sent + 3000, &held, &who);
+		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS, sent + 3000,
+		                 &held, &who);
 	if (err)
 		goto out;
 	if (held) {

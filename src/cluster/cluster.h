@@ -50,8 +50,7 @@ typedef void(cluster_reload_h)(void *arg);
  * Standbys start listening for the holder's notes at once (cluster_relay sets where
  * they go). EIO, ETIMEDOUT: the database is not there. */
 int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
-                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg,
-                  bool *holder);
+                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg, bool *holder);
 /* Stop the thread; a holder gives the lease up (after its engine stopped) so another node
  * takes it at once. */
 void cluster_stop(struct cluster *c);

@@ -119,14 +119,13 @@ static void quiet_h(void *arg, const char *message)
 	(void)message;
 }
 
-static const char CREATE_SQL[] =
-        "CREATE TABLE IF NOT EXISTS cluster_leases ("
-        " name text PRIMARY KEY,"
-        " node text NOT NULL,"
-        " ticket text NOT NULL,"
-        " sip text NOT NULL DEFAULT '',"
-        " http text NOT NULL DEFAULT '',"
-        " expires_at timestamptz NOT NULL)";
+static const char CREATE_SQL[] = "CREATE TABLE IF NOT EXISTS cluster_leases ("
+                                 " name text PRIMARY KEY,"
+                                 " node text NOT NULL,"
+                                 " ticket text NOT NULL,"
+                                 " sip text NOT NULL DEFAULT '',"
+                                 " http text NOT NULL DEFAULT '',"
+                                 " expires_at timestamptz NOT NULL)";
 
 int lease_open(struct lease_conn **lp, const char *url, bool setup, int64_t deadline)
 {
@@ -213,10 +212,9 @@ int lease_take(struct lease_conn *l, const char *name, const char *ticket,
 	        " sip = EXCLUDED.sip, http = EXCLUDED.http, expires_at = EXCLUDED.expires_at "
 	        "WHERE l.ticket = EXCLUDED.ticket OR l.expires_at <= now() "
 	        "RETURNING node";
-	static const char WHO_SQL[] =
-	        "SELECT node, sip, http,"
-	        " (extract(epoch FROM expires_at - now()) * 1000)::bigint "
-	        "FROM cluster_leases WHERE name = $1";
+	static const char WHO_SQL[] = "SELECT node, sip, http,"
+	                              " (extract(epoch FROM expires_at - now()) * 1000)::bigint "
+	                              "FROM cluster_leases WHERE name = $1";
 	char ttl[16];
 	const char *vals[6];
 	PGresult *r = NULL;
@@ -265,8 +263,8 @@ int lease_release(struct lease_conn *l, const char *name, const char *ticket, in
 	return run(l, RELEASE_SQL, 2, vals, deadline, NULL);
 }
 
-int lease_notify(struct lease_conn *l, const char *channel, const char *const *payloads,
-                 size_t n, int64_t deadline)
+int lease_notify(struct lease_conn *l, const char *channel, const char *const *payloads, size_t n,
+                 int64_t deadline)
 {
 	const char *vals[NOTIFY_BATCH + 1];
 	char sql[NOTIFY_BATCH * 24 + 16];
@@ -284,8 +282,8 @@ int lease_notify(struct lease_conn *l, const char *channel, const char *const *p
 		off = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
 		for (size_t i = 0; i < k; i++) {
 			vals[i + 1] = payloads[i];
-			off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%spg_notify($1, $%zu)",
-			                        i ? ", " : "", i + 2);
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+			                        "%spg_notify($1, $%zu)", i ? ", " : "", i + 2);
 		}
 		err = run(l, sql, (int)k + 1, vals, deadline, NULL);
 		if (err)

@@ -20,9 +20,9 @@ struct lease_conn;
 
 /* Who holds a lease, or who asks for it. */
 struct lease_holder {
-	char node[128]; /* the node's name (--node) */
-	char sip[128];  /* its SIP address, "" without telephony */
-	char http[128]; /* its HTTP address */
+	char node[128];  /* the node's name (--node) */
+	char sip[128];   /* its SIP address, "" without telephony */
+	char http[128];  /* its HTTP address */
 	int64_t left_ms; /* lease_take: how long the holder's lease still runs (≤ 0: expired) */
 };
 
@@ -48,8 +48,8 @@ int lease_release(struct lease_conn *l, const char *name, const char *ticket, in
 
 /* pg_notify(channel, payload) for each payload, in order. Payloads must be below 8000
  * bytes (PostgreSQL's limit): a longer one is EMSGSIZE before anything is sent. */
-int lease_notify(struct lease_conn *l, const char *channel, const char *const *payloads,
-                 size_t n, int64_t deadline);
+int lease_notify(struct lease_conn *l, const char *channel, const char *const *payloads, size_t n,
+                 int64_t deadline);
 /* LISTEN on `channel` ([a-z_]+; EINVAL otherwise). */
 int lease_listen(struct lease_conn *l, const char *channel, int64_t deadline);
 /* The connection's socket, to wait on (-1 when closed). */
