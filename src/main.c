@@ -694,7 +694,7 @@ static int cmd_serve(int argc, char **argv)
 	if (cfg.node[0]) {
 		snprintf(node, sizeof(node), "%s", cfg.node);
 	} else {
-		char host[256] = "localhost";
+		char host[128] = "localhost";
 		const char *port = strrchr(cfg.http, ':');
 
 		(void)gethostname(host, sizeof(host) - 1);
