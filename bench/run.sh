@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|wfm-board|front|pg|fuzz|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|wfm-board|front|cluster|pg|fuzz|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -659,6 +659,14 @@ bench_fuzz() {
 	fi
 }
 
+# Three nodes on one PostgreSQL behind Kamailio: kill -9 of the queue lease's holder to the
+# first new call answered through the front.
+bench_cluster() {
+	say "## Queue failover: three nodes on PostgreSQL behind Kamailio, ${CLUSTER_KILLS:-20} kills"
+	say "\$ bench/cluster.py $BUILD --kills ${CLUSTER_KILLS:-20}"
+	python3 "$ROOT/bench/cluster.py" "$BUILD" --kills "${CLUSTER_KILLS:-20}"
+}
+
 # Two nodes behind Kamailio (dist/kamailio/lotsen.cfg): FRONT_KILLS (20) times kill -9 the
 # node taking the calls and time the first call after it until the other node accepted it,
 # then the restarted node until the front sends it a call again.
@@ -729,6 +737,7 @@ LUA
 case "$WHAT" in
 api) bench_api ;;
 front) bench_front ;;
+cluster) bench_cluster ;;
 pg) bench_pg ;;
 fuzz) bench_fuzz ;;
 directory) bench_directory ;;
@@ -745,5 +754,5 @@ wfm-board) bench_wfm_board ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
 search) bench_search ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_directory; bench_front; bench_fuzz ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_directory; bench_front; bench_cluster; bench_fuzz ;;
 esac

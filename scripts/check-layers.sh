@@ -13,6 +13,7 @@ TABLE='
 base:
 text:
 store: text base
+cluster: acdhost acd store base
 acd: base
 wfm: store base
 core: text store base
@@ -24,7 +25,7 @@ intake: core store base
 sso: core store base
 mail: acdhost acd core store base
 http: sso intake mail acdhost acd kb report tel wfm core text store base
-main: http sso intake mail tel report kb acdhost acd wfm core text store base
+main: cluster http sso intake mail tel report kb acdhost acd wfm core text store base
 '
 
 # Headers only their own folder may include (besides these, every *_int.h).

@@ -21,6 +21,7 @@
 
 #include "acdhost/acd_host.h"
 #include "acdhost/acd_store.h"
+#include "cluster/cluster.h"
 #include "acd/sim.h"
 #include "base/config.h"
 #include "base/log.h"
@@ -86,7 +87,7 @@ static void usage(FILE *f)
 	        "usage: lotsen COMMAND [options]\n"
 	        "\n"
 	        "  serve     --db FILE --http ADDR:PORT [--sip ADDR:PORT] [--prompts DIR] "
-	        "[--recordings DIR] [--demo] "
+	        "[--recordings DIR] [--demo] [--node NAME] "
 	        "[--config FILE]\n"
 	        "            [--static DIR] [--municipality NAME] [--log-level L] [--durability "
 	        "full|normal]\n"
@@ -388,6 +389,108 @@ static void reminders_h(void *arg)
 		mail_net_kick(r->app->mail);
 }
 
+/* ======================================================================
+ * The node running the queue (every node on SQLite; the lease's holder on PostgreSQL)
+ * ====================================================================== */
+
+/* What serve started, for the jobs only the queue's node runs and for a standby's
+ * takeover (cluster.h). */
+static struct serving {
+	struct app *app;
+	struct http *http;
+	struct tel *tel;
+	struct cluster *cluster; /* NULL on SQLite */
+	const struct config *cfg;
+	const struct mail_net_config *mail_cfg;
+	bool jobs;   /* start_jobs ran */
+	bool failed; /* a takeover failed: serve exits 1 */
+} serving;
+
+/* The jobs one node alone may run: the e-mail fetchers and sender, report delivery,
+ * retention, reminders of overdue handovers. */
+static int start_jobs(struct serving *sv)
+{
+	struct app *app = sv->app;
+	int err;
+
+	if (sv->jobs)
+		return 0;
+	err = mail_net_start(&app->mail, app->db, sv->mail_cfg);
+	if (err) {
+		log_error("server.jobs", "error=\"the mail fetchers and sender did not start: %s\"",
+		          strerror(err));
+		return err;
+	}
+	sv->jobs = true;
+	delivery = (struct delivery){.app = app, .http = sv->http};
+	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);
+	retention = (struct retention_job){
+	        .db = app->db,
+	        .opts = {.default_months = (int)sv->cfg->retention_months,
+	                 .files_dir = app->files_dir,
+	                 .mail_files = sv->cfg->mail_files[0] ? sv->cfg->mail_files : NULL,
+	                 .batch = RETENTION_BATCH}};
+	tmr_start(&retention_tmr, RETENTION_FIRST_MS, retention_h, &retention);
+	reminders.app = app;
+	reminders.every_ms = (uint64_t)sv->cfg->notice_every_s * 1000;
+	reminders.fixed_now = 0;
+	if (sv->cfg->notice_test_now[0]) {
+		const char *hooks = getenv("LOTSEN_TEST_HOOKS");
+		if (hooks && strcmp(hooks, "1") == 0 &&
+		    calendar_parse_iso8601(sv->cfg->notice_test_now, &reminders.fixed_now) != 0)
+			reminders.fixed_now = 0;
+	}
+	tmr_start(&reminders.tmr, 0, reminders_h, &reminders);
+	return 0;
+}
+
+/* The queue engine on this node: loaded from the database as at a restart (the open
+ * calls of a node that died are closed in the log as lost). */
+static int start_queue(struct serving *sv)
+{
+	struct app *app = sv->app;
+	int err = acd_host_alloc(&app->acd, app->db, acd_now_ms());
+
+	if (err)
+		return err;
+	acd_host_set_batch(app->acd, app->batch);
+	mail_set_stored_observer(acd_host_mail_stored, app->acd); /* e-mail becomes queue items */
+	if (sv->cluster)
+		err = cluster_publish(sv->cluster, app->acd);
+	return err;
+}
+
+/* A standby has taken the lease: the queue, the streams, the phones, the jobs. */
+static void takeover_h(void *arg)
+{
+	struct serving *sv = arg;
+	int err = start_queue(sv);
+
+	if (!err && sv->http)
+		err = http_queue_attach(sv->http);
+	if (!err && sv->tel)
+		err = tel_queue_attach(sv->tel);
+	if (err) {
+		/* Holding the lease without an engine would leave the queue to nobody: stop,
+		 * give the lease up, and let another node (or this one restarted) take it. */
+		log_error("cluster.takeover", "node=\"%s\" error=\"%s\" action=stop", sv->app->node,
+		          strerror(err));
+		sv->failed = true;
+		re_cancel();
+		return;
+	}
+	(void)start_jobs(sv);
+	log_info("server.queue", "node=\"%s\" role=holder", sv->app->node);
+}
+
+static void reload_h(void *arg)
+{
+	struct serving *sv = arg;
+
+	if (sv->app->acd)
+		acd_host_reload(sv->app->acd, acd_now_ms());
+}
+
 static void signal_h(int sig)
 {
 	log_info("server.signal", "signal=%d action=shutdown", sig);
@@ -435,6 +538,7 @@ static int cmd_serve(int argc, char **argv)
 	        {"local-passwords", required_argument, NULL, 1009},
 	        {"trusted-proxies", required_argument, NULL, 1010},
 	        {"metrics-token", required_argument, NULL, 1011},
+	        {"node", required_argument, NULL, 1012},
 	        {NULL, 0, NULL, 0},
 	};
 	struct config cfg;
@@ -444,8 +548,10 @@ static int cmd_serve(int argc, char **argv)
 	struct db *db = NULL;
 	struct proxy_list *proxies = NULL;
 	struct mail_net_config mail_cfg;
+	struct cluster *cluster = NULL;
+	bool holder = true;
 	enum log_level lvl;
-	char err_msg[300], files_dir[600];
+	char err_msg[300], files_dir[600], node[300];
 	int c, err;
 
 	config_defaults(&cfg);
@@ -591,13 +697,46 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "lotsen: the group commit did not start: %s\n", strerror(err));
 		goto out;
 	}
-	err = acd_host_alloc(&app.acd, db, acd_now_ms());
-	if (err) {
-		fprintf(stderr, "lotsen: the queue engine did not start: %s\n", strerror(err));
-		goto out;
+	/* This node's name: given, or hostname:http-port. */
+	if (cfg.node[0]) {
+		snprintf(node, sizeof(node), "%s", cfg.node);
+	} else {
+		char host[128] = "localhost";
+		const char *port = strrchr(cfg.http, ':');
+
+		(void)gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		snprintf(node, sizeof(node), "%s:%s", host, port ? port + 1 : cfg.http);
 	}
-	acd_host_set_batch(app.acd, app.batch);
-	mail_set_stored_observer(acd_host_mail_stored, app.acd); /* e-mail becomes queue items */
+	app.node = node;
+	serving = (struct serving){.app = &app, .cfg = &cfg, .mail_cfg = &mail_cfg};
+	/* Several nodes on one PostgreSQL: the queue runs where the lease is (cluster.h). */
+	if (db_dialect(db) == DB_POSTGRES) {
+		err = cluster_start(
+		        &cluster,
+		        &(struct cluster_conf){
+		                .url = cfg.db, .node = node, .sip = cfg.sip, .http = cfg.http},
+		        takeover_h, reload_h, &serving, &holder);
+		if (err) {
+			fprintf(stderr, "lotsen: the queue lease could not be reached: %s\n",
+			        strerror(err));
+			goto out;
+		}
+		app.clustered = true;
+		serving.cluster = cluster;
+		if (!holder) {
+			app.queue_reload = cluster_reload_elsewhere;
+			app.queue_reload_arg = cluster;
+		}
+	}
+	if (holder) {
+		err = start_queue(&serving);
+		if (err) {
+			fprintf(stderr, "lotsen: the queue engine did not start: %s\n",
+			        strerror(err));
+			goto out;
+		}
+	}
 	err = http_start(&http, &app, cfg.http);
 	if (err) {
 		fprintf(stderr, "lotsen: cannot listen on %s: %s\n", cfg.http, strerror(err));
@@ -622,6 +761,10 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 	app.tel = tel;
+	serving.http = http;
+	serving.tel = tel;
+	if (cluster && !holder)
+		cluster_relay(cluster, http_queue_relay, http); /* the holder's live events */
 	/* Mail after the loop's other parts: the fetchers hand their messages to the loop. */
 	mail_cfg = (struct mail_net_config){
 	        .smtp_url = cfg.smtp_url,
@@ -634,42 +777,27 @@ static int cmd_serve(int argc, char **argv)
 	        .test_crash = cfg.mail_test_crash,
 	        .batch = app.batch,
 	};
-	err = mail_net_start(&app.mail, db, &mail_cfg);
-	if (err) {
-		fprintf(stderr, "lotsen: the mail fetchers and sender did not start: %s\n",
-		        strerror(err));
-		goto out;
-	}
-	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
-	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
 	tmr_init(&deliver_tmr);
-	delivery = (struct delivery){.app = &app, .http = http};
-	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);
 	tmr_init(&retention_tmr);
-	retention = (struct retention_job){
-	        .db = db,
-	        .opts = {.default_months = (int)cfg.retention_months,
-	                 .files_dir = app.files_dir,
-	                 .mail_files = cfg.mail_files[0] ? cfg.mail_files : NULL,
-	                 .batch = RETENTION_BATCH}};
-	tmr_start(&retention_tmr, RETENTION_FIRST_MS, retention_h, &retention);
-	reminders.app = &app;
-	reminders.every_ms = (uint64_t)cfg.notice_every_s * 1000;
-	reminders.fixed_now = 0;
-	if (cfg.notice_test_now[0]) {
-		const char *hooks = getenv("LOTSEN_TEST_HOOKS");
-		if (hooks && strcmp(hooks, "1") == 0 &&
-		    calendar_parse_iso8601(cfg.notice_test_now, &reminders.fixed_now) != 0)
-			reminders.fixed_now = 0;
-	}
 	tmr_init(&reminders.tmr);
-	tmr_start(&reminders.tmr, 0, reminders_h, &reminders);
+	/* The jobs one node alone runs: here, or on the standby that takes over. */
+	if (holder) {
+		err = start_jobs(&serving);
+		if (err) {
+			fprintf(stderr, "lotsen: the mail fetchers and sender did not start: %s\n",
+			        strerror(err));
+			goto out;
+		}
+	}
+	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s node=\"%s\" queue=%s",
+	         cfg.db, cfg.http, cfg.demo ? "true" : "false", LOTSEN_VERSION, node,
+	         holder ? "holder" : "standby");
 	err = re_main(signal_h);
 	tmr_cancel(&retention_tmr);
 	tmr_cancel(&reminders.tmr);
 	tmr_cancel(&deliver_tmr);
-	log_info("server.stopping", "reason=%s", err ? "error" : "signal");
-	err = 0;
+	log_info("server.stopping", "reason=%s", err || serving.failed ? "error" : "signal");
+	err = serving.failed ? EIO : 0;
 out:
 	/* The mail threads first: they hand work to the loop and its database. */
 	mail_net_stop(app.mail);
@@ -680,6 +808,10 @@ out:
 	db_batch_stop(app.batch);
 	mail_set_stored_observer(NULL, NULL);
 	acd_host_free(app.acd);
+	app.acd = NULL;
+	/* After the engine's last writes: another node may take the queue now. */
+	cluster_stop(cluster);
+	serving = (struct serving){0};
 	db_batch_free(app.batch);
 	ratelimit_free(app.feedback_limit);
 	ratelimit_free(app.login_user_limit);

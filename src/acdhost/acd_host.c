@@ -66,6 +66,8 @@ struct acd_host {
 	struct group_count *counts; /* per group ever seen in an event since start (owned) */
 	size_t ncounts, capcounts;
 	struct db_batch *batch; /* borrowed: the loop's group commit, or NULL */
+	acd_fence_h *fence;     /* checked before events are stored, NULL: none */
+	void *fence_arg;
 };
 
 int64_t acd_now_ms(void)
@@ -422,6 +424,12 @@ void acd_host_set_batch(struct acd_host *h, struct db_batch *b)
 	h->batch = b;
 }
 
+void acd_host_set_fence(struct acd_host *h, acd_fence_h *fn, void *arg)
+{
+	h->fence = fn;
+	h->fence_arg = arg;
+}
+
 int acd_host_flush(struct acd_host *h, int64_t now_ms)
 {
 	struct acd_event ev;
@@ -431,6 +439,8 @@ int acd_host_flush(struct acd_host *h, int64_t now_ms)
 
 	if (h->flushing)
 		return 0; /* the outer flush drains what this one would */
+	if (h->fence)
+		h->fence(h->fence_arg);
 	h->flushing = true;
 	if (db_tx_depth(h->db) == 0)
 		(void)db_batch_join(h->batch);

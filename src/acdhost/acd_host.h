@@ -55,6 +55,12 @@ void acd_host_free(struct acd_host *h);
  * acknowledges (a SIP 200) waits with db_batch_wait. */
 void acd_host_set_batch(struct acd_host *h, struct db_batch *b);
 
+/* Called before the engine's events are stored (NULL: none): where several nodes share a
+ * database, the lease's check (cluster.h), which ends the process when this node may no
+ * longer run the engine, so events of two engines never mix in the log. */
+typedef void(acd_fence_h)(void *arg);
+void acd_host_set_fence(struct acd_host *h, acd_fence_h *fn, void *arg);
+
 /* Reload groups, hours, closures and agents' memberships after an administrator changed them. */
 int acd_host_reload(struct acd_host *h, int64_t now_ms);
 /* The group's member who has been ready longest, other than `except` (a consultation with

@@ -244,6 +244,15 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->mail_test_crash, sizeof(c->mail_test_crash), value, err, errlen,
 		               key);
 	}
+	if (strcmp(key, "node") == 0) {
+		for (const char *p = value; *p; p++)
+			if ((unsigned char)*p < 0x21 || *p == '"' || *p == '\\') {
+				snprintf(err, errlen,
+				         "%s: a name without spaces, quotes or backslashes", key);
+				return EINVAL;
+			}
+		return set_str(c->node, sizeof(c->node), value, err, errlen, key);
+	}
 	if (strcmp(key, "metrics-token") == 0) {
 		/* Compared in full on every scrape; short ones would be guessed. */
 		if (value[0] && strlen(value) < 16) {
@@ -271,7 +280,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	         "oidc-client-id, oidc-client-secret, oidc-redirect, oidc-scopes, "
 	         "oidc-groups-claim, oidc-role-map, oidc-jwks-refresh, local-passwords, "
 	         "trusted-proxies, smtp-url, smtp-user, smtp-password, smtp-starttls, "
-	         "mail-poll-seconds, metrics-token, public-url, notice-check-seconds, "
+	         "mail-poll-seconds, metrics-token, node, public-url, notice-check-seconds, "
 	         "mail-ca-file, smtp-ca-file)",
 	         key);
 	return EINVAL;

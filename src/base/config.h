@@ -9,6 +9,7 @@ struct config {
 	char db[512];               /* SQLite file */
 	char http[128];             /* ADDR:PORT for HTTP */
 	char sip[128];              /* ADDR:PORT for SIP, empty when telephony is off */
+	char node[128];             /* this node's name; "": hostname:http-port */
 	char prompts[512];          /* directory of NAME.wav prompts; empty: the build's */
 	char recordings[512];       /* where call recordings go; empty: recordings/ beside db */
 	char static_dir[512];       /* web files; empty: the installed ones, else web/ */

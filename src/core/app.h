@@ -3,6 +3,7 @@
 #ifndef LOTSEN_CORE_APP_H
 #define LOTSEN_CORE_APP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,11 @@ struct app {
 	const struct proxy_list
 	        *trusted_proxies;  /* peers whose X-Forwarded-For counts, NULL: none */
 	const char *metrics_token; /* bearer token for GET /metrics beyond loopback, NULL: none */
+	const char *node;          /* this node's name (--node): /healthz and the logs */
+	bool clustered; /* several nodes share the database (PostgreSQL): while `acd` is NULL
+	                   another node runs the queue (a standby) */
+	void (*queue_reload)(void *arg); /* standby: ask the queue's node to reload the groups */
+	void *queue_reload_arg;
 };
 
 #endif

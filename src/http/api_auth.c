@@ -39,6 +39,14 @@ static int healthz(struct req *r)
 		json_object_set_new(j, "loop_probe_ms", json_real(probe));
 		json_object_set_new(j, "loop_max_cpu_ms", json_real(cpu));
 	}
+	if (j && r->app->node)
+		json_object_set_new(j, "node", json_string(r->app->node));
+	/* Which node runs the queue engine: "holder" here, "standby" when another does. */
+	if (j)
+		json_object_set_new(j, "queue",
+		                    json_string(r->app->acd         ? "holder"
+		                                : r->app->clustered ? "standby"
+		                                                    : "stopped"));
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every
 		 * hang-up let its call go. */

@@ -136,7 +136,8 @@ static int sip_secret(struct req *r)
 const struct route api_call_routes[] = {
         {"POST", "/api/v1/users/{id}/sip-secret", ROLE_ADMIN, sip_secret},
         {"GET", "/api/v1/calls", ROLES_LEADS, calls_list},
-        {"POST", "/api/v1/calls/{id}/record", ROLE_AGENT | ROLE_GROUP_LEAD, call_record},
+        {"POST", "/api/v1/calls/{id}/record", ROLE_AGENT | ROLE_GROUP_LEAD | ROUTE_QUEUE,
+         call_record},
         {"GET", "/api/v1/surveys/answers", ROLES_LEADS, answers_list},
         {NULL, NULL, 0, NULL},
 };

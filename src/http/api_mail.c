@@ -176,7 +176,7 @@ static int answer(struct req *r)
 
 const struct route api_mail_routes[] = {
         {"GET", "/api/v1/cases/{id}/mails", ROLES_ANY, case_mails},
-        {"POST", "/api/v1/cases/{id}/mails", ROLES_STAFF, answer},
+        {"POST", "/api/v1/cases/{id}/mails", ROLES_STAFF | ROUTE_QUEUE, answer},
         {"GET", "/api/v1/mails/{id}", ROLES_ANY, mail_one},
         {"GET", "/api/v1/mails/{id}/raw", ROLES_STAFF, mail_raw},
         {"GET", "/api/v1/mail-attachments/{id}", ROLES_ANY, attachment},

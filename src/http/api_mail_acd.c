@@ -228,10 +228,10 @@ static int agent_channels(struct req *r)
 }
 
 const struct route api_mail_acd_routes[] = {
-        {"GET", "/api/v1/mail/queue", ROLES_STAFF, queue},
-        {"GET", "/api/v1/mail/items/{id}", ROLES_STAFF, item_get},
-        {"POST", "/api/v1/mail/items/{id}/take", ROLES_PHONES, item_take},
-        {"POST", "/api/v1/mail/items/{id}/release", ROLES_PHONES, item_release},
-        {"PUT", "/api/v1/acd/agents/{id32}/channels", ROLES_LEADS, agent_channels},
+        {"GET", "/api/v1/mail/queue", ROLES_STAFF | ROUTE_QUEUE, queue},
+        {"GET", "/api/v1/mail/items/{id}", ROLES_STAFF | ROUTE_QUEUE, item_get},
+        {"POST", "/api/v1/mail/items/{id}/take", ROLES_PHONES | ROUTE_QUEUE, item_take},
+        {"POST", "/api/v1/mail/items/{id}/release", ROLES_PHONES | ROUTE_QUEUE, item_release},
+        {"PUT", "/api/v1/acd/agents/{id32}/channels", ROLES_LEADS | ROUTE_QUEUE, agent_channels},
         {NULL, NULL, 0, NULL},
 };

@@ -280,10 +280,13 @@ static int res_write(struct req *r, bool create)
 	audit_record(r->app->db, r->now, r->who.id, create ? "create" : "update", res->table, id,
 	             NULL);
 	/* The queue takes new hours, closures, overflow and memberships at once. */
-	if (r->app->acd &&
-	    (strcmp(res->table, "groups") == 0 || strcmp(res->table, "closures") == 0 ||
-	     strcmp(res->table, "users") == 0))
-		acd_host_reload(r->app->acd, acd_now_ms());
+	if (strcmp(res->table, "groups") == 0 || strcmp(res->table, "closures") == 0 ||
+	    strcmp(res->table, "users") == 0) {
+		if (r->app->acd)
+			acd_host_reload(r->app->acd, acd_now_ms());
+		else if (r->app->queue_reload) /* a standby: the queue's node reloads */
+			r->app->queue_reload(r->app->queue_reload_arg);
+	}
 	if (resource_get(r->app->db, res, id, &row))
 		return resp_store_error(r, EIO, res->name);
 	return resp_record(r, create ? 201 : 200, row);

@@ -252,7 +252,7 @@ static int wallboard_get(struct req *r)
 }
 
 const struct route api_wallboard_routes[] = {
-        {"GET", "/api/v1/wallboard", ROLES_STAFF | ROLE_WALLBOARD, wallboard_get},
+        {"GET", "/api/v1/wallboard", ROLES_STAFF | ROLE_WALLBOARD | ROUTE_QUEUE, wallboard_get},
         {"POST", "/api/v1/displays", ROLE_ADMIN, display_create},
         {"GET", "/api/v1/displays", ROLE_ADMIN, display_list},
         {"DELETE", "/api/v1/displays/{id}", ROLE_ADMIN, display_revoke},

@@ -243,6 +243,8 @@ static void closures_changed(struct req *r)
 {
 	if (r->app->acd)
 		acd_host_reload(r->app->acd, acd_now_ms());
+	else if (r->app->queue_reload) /* a standby: the queue's node reloads */
+		r->app->queue_reload(r->app->queue_reload_arg);
 }
 
 /* ======================================================================

@@ -157,6 +157,11 @@ int req_json_object(struct req *r, json_t **out);
 /* --- routes --- */
 typedef int(route_h)(struct req *r);
 
+/* Besides the roles, a route's `roles` may carry ROUTE_QUEUE (a bit no role uses): the
+ * route needs the queue engine, so a standby node (app->clustered, no app->acd) answers
+ * it 503 queue-elsewhere with Retry-After: 1 and the proxy in front tries the next node. */
+#define ROUTE_QUEUE (1u << 30)
+
 struct route {
 	const char *method;  /* "GET" … */
 	const char *pattern; /* "/api/v1/cases/{id}"; {id} matches a positive 64-bit
@@ -298,6 +303,10 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_actio
 /* Tell every stream that urgent notice `id` was published, changed or withdrawn: a
  * `notice` event carrying only the id, so each page refetches what its reader may see. */
 void sse_notice(struct sse_hub *hub, int64_t id);
+/* The same as sse_acd_note_h for notes relayed from another node's engine (a standby):
+ * the last group and agent snapshots are kept for streams opened later. */
+void sse_relay_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                      const json_t *json, void *arg);
 /* End the open streams of display `display_id` (its login was revoked): the browser's
  * reconnection then meets the 401. */
 void sse_close_display(struct sse_hub *hub, int64_t display_id);

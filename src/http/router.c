@@ -193,6 +193,21 @@ size_t router_body_max(struct req *r)
 	return max;
 }
 
+/* A standby node: the queue engine runs on the lease holder (cluster/cluster.h). The
+ * proxy in front takes the 503 as "try the next node"; a client without one retries. */
+static int queue_elsewhere(struct req *r)
+{
+	int err = resp_error(r, 503, "queue-elsewhere",
+	                     L(r, "Kön sköts av en annan nod", "The queue runs on another node"),
+	                     "%s",
+	                     L(r, "Kön sköts av en annan nod just nu; försök igen.",
+	                       "The queue is run by another node just now; try again."));
+
+	if (!err)
+		err = resp_header(r, "Retry-After", "1");
+	return err;
+}
+
 int router_dispatch(struct req *r)
 {
 	bool path_known = false;
@@ -208,6 +223,8 @@ int router_dispatch(struct req *r)
 			r->route = rt->pattern;
 			if (strcmp(rt->method, r->method) != 0)
 				continue;
+			if ((rt->roles & ROUTE_QUEUE) && !r->app->acd && r->app->clustered)
+				return queue_elsewhere(r);
 			if (rt->roles) {
 				if (authenticate(r) != 0)
 					return resp_error(

@@ -1125,6 +1125,38 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	return 0;
 }
 
+int http_queue_attach(struct http *h)
+{
+	uint32_t ids[512];
+	size_t n;
+	int64_t now = acd_now_ms();
+	int err;
+
+	if (!h || !h->app->acd)
+		return EINVAL;
+	err = acd_host_listen(h->app->acd, sse_acd_note_h, h->sse);
+	if (err)
+		return err;
+	/* Streams fed by the old holder's notes start again from this engine's state. */
+	n = acd_host_groups(h->app->acd, ids, 512);
+	for (size_t i = 0; i < n && i < 512; i++) {
+		json_t *j;
+		if (acd_host_group_json(h->app->acd, now, ids[i], &j) == 0) {
+			sse_acd_note_h(ACD_NOTE_GROUP, ids[i], NULL, j, h->sse);
+			json_decref(j);
+		}
+	}
+	return 0;
+}
+
+void http_queue_relay(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                      const json_t *json, void *arg)
+{
+	struct http *h = arg;
+
+	sse_relay_note_h(kind, id, act, json, h->sse);
+}
+
 unsigned http_port(const struct http *h)
 {
 	return h->port;

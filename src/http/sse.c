@@ -42,6 +42,10 @@ struct sse_hub {
 	size_t count;
 	void (*kick)(void *arg); /* makes the server run libmicrohttpd soon (NULL: none) */
 	void *kick_arg;
+	/* A standby node (no engine here): the last snapshots relayed from the node running
+	 * the queue, by id as text, so a stream opened here starts from them (owned). */
+	json_t *relayed_groups;
+	json_t *relayed_agents;
 };
 
 static void wake(struct sse_stream *s)
@@ -175,6 +179,8 @@ void sse_hub_free(struct sse_hub *hub)
 	if (!hub)
 		return;
 	tmr_cancel(&hub->ping);
+	json_decref(hub->relayed_groups);
+	json_decref(hub->relayed_agents);
 	/* Streams still open (the daemon is gone) forget their hub. */
 	for (struct sse_stream *s = hub->head; s; s = s->next)
 		s->hub = NULL;
@@ -290,6 +296,26 @@ void sse_acd_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_actio
 	json_decref(aj);
 }
 
+void sse_relay_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                      const json_t *json, void *arg)
+{
+	struct sse_hub *hub = arg;
+	json_t **cache = kind == ACD_NOTE_GROUP   ? &hub->relayed_groups
+	                 : kind == ACD_NOTE_AGENT ? &hub->relayed_agents
+	                                          : NULL;
+
+	if (cache && json) {
+		char key[16];
+
+		if (!*cache)
+			*cache = json_object();
+		snprintf(key, sizeof(key), "%u", id);
+		if (*cache)
+			json_object_set_new(*cache, key, json_deep_copy(json));
+	}
+	sse_acd_note_h(kind, id, act, json, hub);
+}
+
 void sse_notice(struct sse_hub *hub, int64_t id)
 {
 	json_t *j;
@@ -360,6 +386,21 @@ int sse_open(struct req *r, struct sse_hub *hub)
 			push_event(s, "agent", j);
 			json_decref(j);
 		}
+	} else if (r->app->clustered) {
+		/* A standby: the holder's snapshots as last relayed. */
+		const char *key;
+		json_t *j;
+		char me[16];
+
+		json_object_foreach(hub->relayed_groups, key, j)
+		{
+			if (hears_group(s, (uint32_t)strtoul(key, NULL, 10)))
+				push_event(s, "group", j);
+		}
+		snprintf(me, sizeof(me), "%lld", (long long)r->who.id);
+		j = r->who.id ? json_object_get(hub->relayed_agents, me) : NULL;
+		if (j)
+			push_event(s, "agent", j);
 	}
 	r->status = 200;
 	r->resp = resp;

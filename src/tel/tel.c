@@ -76,6 +76,15 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 
 	if (pl_strcmp(&msg->met, "OPTIONS"))
 		return false;
+	if (!t->app->acd) {
+		/* A standby node (another runs the queue): the front's probes take it out of
+		 * the list, so calls go to the node that can queue them. */
+		(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 503, "Service Unavailable",
+		                  "Retry-After: 1\r\n"
+		                  "Warning: 399 lotsen \"the queue runs on another node\"\r\n"
+		                  "Content-Length: 0\r\n\r\n");
+		return true;
+	}
 	(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 200, "OK",
 	                  "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER\r\n"
 	                  "Accept: application/sdp\r\n"
@@ -130,6 +139,14 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	uint32_t group;
 	int64_t trunk;
 
+	if (!t->app->acd) {
+		log_info("tel.invite", "result=503 reason=standby");
+		(void)sip_treplyf(NULL, NULL, t->sip, msg, false, 503, "Service Unavailable",
+		                  "Retry-After: 1\r\n"
+		                  "Warning: 399 lotsen \"the queue runs on another node\"\r\n"
+		                  "Content-Length: 0\r\n\r\n");
+		return;
+	}
 	if (!pl_isset(&msg->from.auri) || !pl_isset(&msg->from.tag)) {
 		reply_bad(t, msg, "From with a tag is required");
 		return;
@@ -264,7 +281,7 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	struct tel *t;
 	int err, n = 0, expired = 0;
 
-	if (!tp || !app || !app->acd || !app->db || !sip_addr)
+	if (!tp || !app || !app->db || !sip_addr)
 		return EINVAL;
 	t = mem_zalloc(sizeof(*t), tel_destructor);
 	if (!t)
@@ -283,11 +300,14 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 	t->rtp_timeout_ms = (uint64_t)rtp_timeout_s * 1000;
 	(void)re_snprintf(t->rec_dir, sizeof(t->rec_dir), "%s",
 	                  rec_dir && rec_dir[0] ? rec_dir : "recordings");
-	/* Retention: recordings older than their group's recording_days go at start. */
-	err = tel_store_expire_recordings(app->db, acd_now_ms(), &expired);
-	log_info("tel.recordings", "dir=\"%s\" expired=%d error=\"%s\"", t->rec_dir, expired,
-	         err ? strerror(err) : "none");
-	tmr_start(&t->expire_tmr, TEL_EXPIRE_EVERY_MS, expire_h, t);
+	/* Retention: recordings older than their group's recording_days go at start, on the
+	 * node that runs the queue (a standby's turn comes with tel_queue_attach). */
+	if (app->acd) {
+		err = tel_store_expire_recordings(app->db, acd_now_ms(), &expired);
+		log_info("tel.recordings", "dir=\"%s\" expired=%d error=\"%s\"", t->rec_dir,
+		         expired, err ? strerror(err) : "none");
+		tmr_start(&t->expire_tmr, TEL_EXPIRE_EVERY_MS, expire_h, t);
+	}
 	if (!prompts_dir || !prompts_dir[0])
 		prompts_dir = LOTSEN_PROMPTS_DIR;
 	/* Without prompts calls still work: the tone stands in for each (a beep). */
@@ -331,7 +351,7 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 		err = sip_listen(&t->lsnr, t->sip, true, options_h, t);
 	if (!err)
 		err = tel_registrar_listen(t);
-	if (!err)
+	if (!err && app->acd)
 		err = acd_host_listen(app->acd, note_h, t);
 	if (err)
 		goto out;
@@ -351,6 +371,19 @@ out:
 		*tp = t;
 	}
 	return err;
+}
+
+int tel_queue_attach(struct tel *t)
+{
+	int err;
+
+	if (!t || !t->app->acd)
+		return EINVAL;
+	err = acd_host_listen(t->app->acd, note_h, t);
+	if (err)
+		return err;
+	tmr_start(&t->expire_tmr, 0, expire_h, t);
+	return 0;
 }
 
 int tel_record(struct tel *t, int64_t call_id, uint32_t agent)

@@ -8,8 +8,10 @@ struct app;
 struct tel;
 
 /* Listen for SIP on `sip_addr` ("127.0.0.1:5060"; UDP and TCP) and take the calls dialled
- * to the entry numbers into the queue of `app->acd`, which must be running and outlive the
- * module. Agents' phones are where they REGISTERed (digest auth with their SIP secret),
+ * to the entry numbers into the queue of `app->acd`, which must outlive the module. A
+ * standby node (app->acd NULL: another node runs the queue) answers OPTIONS and new
+ * INVITEs 503, so the front in front of the nodes sends calls elsewhere, until
+ * tel_queue_attach. Agents' phones are where they REGISTERed (digest auth with their SIP secret),
  * else the users' sip_uri. Prompts are the NAME.wav files of
  * `prompts_dir` (NULL or "": the ones the build made); none is no error. Recordings are
  * written under `rec_dir` (made when missing). A call whose caller (or agent) leg has sent
@@ -17,6 +19,8 @@ struct tel;
  * EINVAL for a bad address, EADDRINUSE and the like when the port cannot be bound. */
 int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char *prompts_dir,
               const char *rec_dir, uint32_t rtp_timeout_s);
+/* The standby took over the queue (app->acd is set now): calls are taken from here on. */
+int tel_queue_attach(struct tel *t);
 /* Hang up every call (the engine hears of it) and close the sockets. NULL is a no-op. */
 void tel_free(struct tel *t);
 

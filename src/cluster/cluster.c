@@ -1,0 +1,598 @@
+/* Several nodes on one PostgreSQL: the queue lease's thread, the holder's NOTIFY of the
+ * engine's notes and the standbys' LISTEN (cluster.h). */
+#include "cluster/cluster.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <re_types.h>
+#include <re_list.h>
+#include <re_main.h>
+#include <re_mem.h>
+#include <re_mqueue.h>
+#include <re_sys.h>
+#include <re_tmr.h>
+
+#include "base/log.h"
+#include "store/lease.h"
+
+#define LEASE_NAME     "queues"
+#define CHANNEL_NOTES  "lotsen_queue"  /* the holder's notes for the standbys */
+#define CHANNEL_RELOAD "lotsen_reload" /* a standby's "reload the groups" for the holder */
+#define OP_MS          400             /* longest a statement of the lease thread may take */
+#define LISTEN_MS      300             /* longest the loop waits to connect its LISTEN (standby) */
+#define RETRY_MS       1000            /* a standby's LISTEN connection lost: tried again after */
+#define REPUBLISH_MS   5000 /* every group's snapshot again, for standbys started since */
+#define OUT_MAX        4096 /* notes waiting for the thread; more are dropped and counted */
+#define PAYLOAD_MAX    7999 /* PostgreSQL's limit for a NOTIFY payload, below 8000 bytes */
+
+enum { MQ_TAKEOVER = 1, MQ_RELOAD };
+
+struct cluster {
+	char *url;              /* the database (owned) */
+	char ticket[48];        /* this process's claim: its pid and a random number */
+	struct lease_holder me; /* what the lease row shows of this node */
+	/* ---- shared with the lease thread, under mu ---- */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;   /* wakes the thread: notes to send, a reload, stop */
+	bool stop;           /* the thread ends */
+	bool reload_pending; /* a standby's NOTIFY of CHANNEL_RELOAD to send */
+	char **out;          /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
+	size_t nout;
+	uint64_t dropped;         /* notes dropped: too large, or too many waiting */
+	_Atomic int64_t deadline; /* monotonic ms by which the holder must have renewed; 0: not
+	                             the holder */
+	/* ---- the lease thread's own ---- */
+	pthread_t thread;
+	bool thread_started;
+	struct lease_conn *lc; /* the lease's connection (before the thread: cluster_start's) */
+	bool thread_holder;    /* the thread renewed the lease last time */
+	char seen[128];        /* the holder last logged (standby) */
+	bool down_logged;      /* the database's absence is logged once until it is back */
+	/* ---- the loop's ---- */
+	struct mqueue *mq;            /* thread → loop: takeover, reload */
+	cluster_takeover_h *takeover; /* this node took the lease */
+	cluster_reload_h *reload;     /* a standby asked for a reload */
+	void *arg;                    /* theirs */
+	bool holder;                  /* the engine runs here */
+	acd_note_h *relay;            /* standby: where the holder's notes go */
+	void *relay_arg;
+	struct lease_conn *listen; /* standby: LISTEN on CHANNEL_NOTES */
+	int listen_fd;             /* its socket while on the loop, else -1 */
+	struct tmr listen_tmr;     /* reconnects the LISTEN */
+	struct acd_host *host;     /* holder: the engine published (borrowed) */
+	struct tmr republish_tmr;
+};
+
+/* ======================================================================
+ * The lease thread
+ * ====================================================================== */
+
+/* The one way out for a holder that may no longer hold: at once, before the loop does
+ * anything more with the engine. */
+static void lost(struct cluster *c, const char *why)
+{
+	log_error("cluster.lease_lost", "node=\"%s\" reason=\"%s\" action=exit code=%d", c->me.node,
+	          why, CLUSTER_EXIT_LOST);
+	_exit(CLUSTER_EXIT_LOST);
+}
+
+static void check_deadline(struct cluster *c)
+{
+	int64_t d = atomic_load(&c->deadline);
+
+	if (d && lease_clock_ms() >= d)
+		lost(c, "not renewed in time");
+}
+
+static void reload_in_h(const char *channel, const char *payload, void *arg)
+{
+	struct cluster *c = arg;
+
+	(void)payload;
+	if (c->thread_holder && strcmp(channel, CHANNEL_RELOAD) == 0)
+		(void)mqueue_push(c->mq, MQ_RELOAD, NULL);
+}
+
+/* The deadline of one statement: OP_MS, and never past the holder's deadline. */
+static int64_t op_deadline(struct cluster *c)
+{
+	int64_t dl = lease_clock_ms() + OP_MS, d = atomic_load(&c->deadline);
+
+	return d && d < dl ? d : dl;
+}
+
+static int connect_lease(struct cluster *c, bool setup)
+{
+	int err;
+
+	if (c->lc && lease_fd(c->lc) >= 0)
+		return 0;
+	lease_close(c->lc);
+	c->lc = NULL;
+	err = lease_open(&c->lc, c->url, setup, op_deadline(c));
+	/* The holder's reload requests come on the lease's own connection. */
+	if (!err)
+		err = lease_listen(c->lc, CHANNEL_RELOAD, op_deadline(c));
+	if (err) {
+		lease_close(c->lc);
+		c->lc = NULL;
+	}
+	return err;
+}
+
+/* One renewal (or attempt to take the lease). */
+static int renew(struct cluster *c)
+{
+	struct lease_holder who;
+	int64_t sent = lease_clock_ms();
+	bool held = false;
+	int err = connect_lease(c, false);
+
+	if (!err)
+		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS,
+		                 op_deadline(c), &held, &who);
+	if (err) {
+		if (!c->down_logged)
+			log_warn("cluster.renew", "node=\"%s\" holder=%s error=\"%s\"", c->me.node,
+			         c->thread_holder ? "true" : "false", strerror(err));
+		c->down_logged = true;
+		lease_close(c->lc);
+		c->lc = NULL;
+		return err;
+	}
+	c->down_logged = false;
+	if (held) {
+		/* The database set expires_at from its now(), which is at or after `sent`: the
+		 * lease runs at least until sent + TTL by this node's clock. */
+		atomic_store(&c->deadline, sent + CLUSTER_TTL_MS - CLUSTER_MARGIN_MS);
+		if (!c->thread_holder) {
+			c->thread_holder = true;
+			log_info("cluster.lease_taken", "node=\"%s\" lease=%s", c->me.node,
+			         LEASE_NAME);
+			(void)mqueue_push(c->mq, MQ_TAKEOVER, NULL);
+		}
+	} else if (c->thread_holder) {
+		lost(c, "held by another node");
+	} else if (strcmp(c->seen, who.node) != 0) {
+		snprintf(c->seen, sizeof(c->seen), "%s", who.node);
+		log_info("cluster.standby", "node=\"%s\" holder=\"%s\" holder_sip=\"%s\"",
+		         c->me.node, who.node, who.sip);
+	}
+	(void)lease_consume(c->lc, reload_in_h, c);
+	return 0;
+}
+
+static void send_out(struct cluster *c, char **out, size_t n, bool reload)
+{
+	int err = 0;
+
+	if ((n || reload) && connect_lease(c, false) != 0)
+		err = EIO;
+	if (!err && n)
+		err = lease_notify(c->lc, CHANNEL_NOTES, (const char *const *)out, n,
+		                   op_deadline(c));
+	if (!err && reload) {
+		const char *one = "reload";
+		err = lease_notify(c->lc, CHANNEL_RELOAD, &one, 1, op_deadline(c));
+	}
+	if (err) {
+		log_warn("cluster.notify", "node=\"%s\" lost=%zu reload=%s error=\"%s\"",
+		         c->me.node, n, reload ? "true" : "false", strerror(err));
+		lease_close(c->lc);
+		c->lc = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(out[i]);
+	free(out);
+}
+
+static void *lease_main(void *arg)
+{
+	struct cluster *c = arg;
+	int64_t next = lease_clock_ms() + CLUSTER_RENEW_MS;
+
+	for (;;) {
+		char **out = NULL;
+		size_t nout = 0;
+		bool reload;
+
+		pthread_mutex_lock(&c->mu);
+		while (!c->stop && !c->nout && !c->reload_pending && lease_clock_ms() < next) {
+			int64_t at = next;
+			struct timespec ts = {.tv_sec = at / 1000,
+			                      .tv_nsec = (at % 1000) * 1000000};
+
+			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+		}
+		if (c->stop) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		out = c->out;
+		nout = c->nout;
+		c->out = NULL;
+		c->nout = 0;
+		reload = c->reload_pending;
+		c->reload_pending = false;
+		pthread_mutex_unlock(&c->mu);
+
+		check_deadline(c);
+		send_out(c, out, nout, reload);
+		if (lease_clock_ms() >= next) {
+			next = lease_clock_ms() + CLUSTER_RENEW_MS;
+			(void)renew(c);
+		}
+		check_deadline(c);
+	}
+	return NULL;
+}
+
+/* ======================================================================
+ * The loop: takeover, standby's LISTEN, holder's NOTIFY
+ * ====================================================================== */
+
+static void listen_stop(struct cluster *c)
+{
+	if (c->listen_fd >= 0)
+		fd_close(c->listen_fd);
+	c->listen_fd = -1;
+	lease_close(c->listen);
+	c->listen = NULL;
+	tmr_cancel(&c->listen_tmr);
+}
+
+/* A note the holder published: {"k": kind, "id": N, "a": {the action}, "j": snapshot}. */
+static void note_in_h(const char *channel, const char *payload, void *arg)
+{
+	struct cluster *c = arg;
+	struct acd_action act = {0};
+	json_error_t e;
+	json_t *o, *a, *j;
+	json_int_t kind = 0, id = 0;
+
+	if (strcmp(channel, CHANNEL_NOTES) != 0 || !c->relay || c->holder)
+		return;
+	o = json_loads(payload, 0, &e);
+	if (!o || json_unpack(o, "{s:I,s:I}", "k", &kind, "id", &id) != 0 ||
+	    kind < ACD_NOTE_ACTION || kind > ACD_NOTE_MAIL || id < 0 || id > UINT32_MAX) {
+		log_warn("cluster.listen", "note=invalid bytes=%zu", strlen(payload));
+		json_decref(o);
+		return;
+	}
+	a = json_object_get(o, "a");
+	j = json_object_get(o, "j");
+	if (a) {
+		json_int_t k = 0, call = 0, agent = 0, group = 0, ewt = 0;
+		int pos = 0;
+		const char *num = "";
+
+		(void)json_unpack(a, "{s?I,s?I,s?I,s?I,s?i,s?I,s?s}", "kind", &k, "call", &call,
+		                  "agent", &agent, "group", &group, "position", &pos, "ewt_ms",
+		                  &ewt, "number", &num);
+		act.kind = (enum acd_action_kind)k;
+		act.call = (uint64_t)call;
+		act.agent = (uint32_t)agent;
+		act.group = (uint32_t)group;
+		act.position = pos;
+		act.ewt_ms = ewt;
+		snprintf(act.number, sizeof(act.number), "%s", num);
+	}
+	/* As the engine's listeners get them: an action with its act, snapshots with their
+	 * JSON, an e-mail offer with both. */
+	if ((kind == ACD_NOTE_ACTION && a) ||
+	    ((kind == ACD_NOTE_GROUP || kind == ACD_NOTE_AGENT) && j) ||
+	    (kind == ACD_NOTE_MAIL && a && j))
+		c->relay((enum acd_note_kind)kind, (uint32_t)id, a ? &act : NULL, j, c->relay_arg);
+	json_decref(o);
+}
+
+static void listen_start(struct cluster *c);
+
+static void listen_retry_h(void *arg)
+{
+	listen_start(arg);
+}
+
+static void listen_fd_h(int flags, void *arg)
+{
+	struct cluster *c = arg;
+
+	(void)flags;
+	if (lease_consume(c->listen, note_in_h, c) != 0) {
+		listen_stop(c);
+		tmr_start(&c->listen_tmr, RETRY_MS, listen_retry_h, c);
+	}
+}
+
+static void listen_start(struct cluster *c)
+{
+	int64_t dl = lease_clock_ms() + LISTEN_MS;
+	int err;
+
+	if (c->holder)
+		return;
+	listen_stop(c);
+	err = lease_open(&c->listen, c->url, false, dl);
+	if (!err)
+		err = lease_listen(c->listen, CHANNEL_NOTES, dl);
+	if (!err) {
+		c->listen_fd = lease_fd(c->listen);
+		err = fd_listen(c->listen_fd, FD_READ, listen_fd_h, c);
+		if (err)
+			c->listen_fd = -1;
+	}
+	if (err) {
+		listen_stop(c);
+		tmr_start(&c->listen_tmr, RETRY_MS, listen_retry_h, c);
+		return;
+	}
+	log_info("cluster.listen", "node=\"%s\" channel=%s", c->me.node, CHANNEL_NOTES);
+}
+
+static void mq_h(int id, void *data, void *arg)
+{
+	struct cluster *c = arg;
+
+	(void)data;
+	if (id == MQ_TAKEOVER && !c->holder) {
+		c->holder = true;
+		listen_stop(c);
+		log_info("cluster.takeover", "node=\"%s\"", c->me.node);
+		if (c->takeover)
+			c->takeover(c->arg);
+	} else if (id == MQ_RELOAD && c->holder && c->reload) {
+		log_info("cluster.reload", "node=\"%s\" asked_by=standby", c->me.node);
+		c->reload(c->arg);
+	}
+}
+
+static void enqueue(struct cluster *c, char *s)
+{
+	pthread_mutex_lock(&c->mu);
+	if (c->nout >= OUT_MAX) {
+		c->dropped++;
+		free(s);
+	} else {
+		char **p = realloc(c->out, (c->nout + 1) * sizeof(*p));
+		if (p) {
+			c->out = p;
+			c->out[c->nout++] = s;
+		} else {
+			c->dropped++;
+			free(s);
+		}
+	}
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* The engine's listener on the holder: each note as one NOTIFY payload. */
+static void publish_note_h(enum acd_note_kind kind, uint32_t id, const struct acd_action *act,
+                           const json_t *json, void *arg)
+{
+	struct cluster *c = arg;
+	json_t *o = json_pack("{s:i,s:I}", "k", (int)kind, "id", (json_int_t)id);
+	char *s;
+	size_t n;
+
+	if (!o)
+		return;
+	if (act)
+		json_object_set_new(
+		        o, "a",
+		        json_pack("{s:i,s:I,s:I,s:I,s:i,s:I,s:s}", "kind", (int)act->kind, "call",
+		                  (json_int_t)act->call, "agent", (json_int_t)act->agent, "group",
+		                  (json_int_t)act->group, "position", act->position, "ewt_ms",
+		                  (json_int_t)act->ewt_ms, "number", act->number));
+	if (json)
+		json_object_set(o, "j", (json_t *)json); /* a reference of ours, for the dump */
+	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(o);
+	if (!s)
+		return;
+	n = strlen(s);
+	if (n > PAYLOAD_MAX) {
+		/* Standbys miss this one; the next snapshot of the group (at the latest the
+		 * republishing) brings them up to date. */
+		pthread_mutex_lock(&c->mu);
+		c->dropped++;
+		pthread_mutex_unlock(&c->mu);
+		log_warn("cluster.notify", "skipped=1 kind=%d id=%u bytes=%zu max=%d", (int)kind,
+		         id, n, PAYLOAD_MAX);
+		free(s);
+		return;
+	}
+	enqueue(c, s);
+}
+
+static void republish(struct cluster *c)
+{
+	uint32_t ids[512];
+	size_t n = acd_host_groups(c->host, ids, 512);
+	int64_t now = acd_now_ms();
+
+	for (size_t i = 0; i < n && i < 512; i++) {
+		json_t *j;
+		if (acd_host_group_json(c->host, now, ids[i], &j) == 0) {
+			publish_note_h(ACD_NOTE_GROUP, ids[i], NULL, j, c);
+			json_decref(j);
+		}
+	}
+}
+
+static void republish_h(void *arg)
+{
+	struct cluster *c = arg;
+
+	republish(c);
+	tmr_start(&c->republish_tmr, REPUBLISH_MS, republish_h, c);
+}
+
+/* The engine's fence on the holder: checked on the loop before events are stored. */
+static void fence_h(void *arg)
+{
+	check_deadline(arg);
+}
+
+/* ======================================================================
+ * Life cycle
+ * ====================================================================== */
+
+int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
+                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg, bool *holder)
+{
+	struct cluster *c;
+	pthread_condattr_t ca;
+	struct lease_holder who;
+	bool held = false;
+	int64_t sent;
+	int err;
+
+	if (!cp || !conf || !conf->url || !conf->node || !holder)
+		return EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->listen_fd = -1;
+	tmr_init(&c->listen_tmr);
+	tmr_init(&c->republish_tmr);
+	c->takeover = takeover;
+	c->reload = reload;
+	c->arg = arg;
+	c->url = strdup(conf->url);
+	snprintf(c->me.node, sizeof(c->me.node), "%s", conf->node);
+	snprintf(c->me.sip, sizeof(c->me.sip), "%s", conf->sip ? conf->sip : "");
+	snprintf(c->me.http, sizeof(c->me.http), "%s", conf->http ? conf->http : "");
+	snprintf(c->ticket, sizeof(c->ticket), "%ld-%016llx", (long)getpid(),
+	         (unsigned long long)rand_u64());
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!c->url) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = mqueue_alloc(&c->mq, mq_h, c);
+	if (err)
+		goto out;
+	/* The first try on the caller's thread, with time for a slow start. */
+	err = lease_open(&c->lc, c->url, true, lease_clock_ms() + 3000);
+	if (!err)
+		err = lease_listen(c->lc, CHANNEL_RELOAD, lease_clock_ms() + 3000);
+	sent = lease_clock_ms();
+	if (!err)
+		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS, sent + 3000,
+		                 &held, &who);
+	if (err)
+		goto out;
+	if (held) {
+		atomic_store(&c->deadline, sent + CLUSTER_TTL_MS - CLUSTER_MARGIN_MS);
+		c->thread_holder = c->holder = true;
+		log_info("cluster.lease_taken", "node=\"%s\" lease=%s", c->me.node, LEASE_NAME);
+	} else {
+		snprintf(c->seen, sizeof(c->seen), "%s", who.node);
+		log_info("cluster.standby", "node=\"%s\" holder=\"%s\" holder_sip=\"%s\"",
+		         c->me.node, who.node, who.sip);
+		listen_start(c);
+	}
+	err = pthread_create(&c->thread, NULL, lease_main, c);
+	if (err)
+		goto out;
+	c->thread_started = true;
+	*holder = c->holder;
+	*cp = c;
+	return 0;
+out:
+	if (err)
+		log_error("cluster.start", "node=\"%s\" error=\"%s\"", c->me.node, strerror(err));
+	c->thread_holder = false; /* nothing runs yet: no need to give anything up */
+	cluster_stop(c);
+	return err;
+}
+
+void cluster_stop(struct cluster *c)
+{
+	if (!c)
+		return;
+	tmr_cancel(&c->republish_tmr);
+	listen_stop(c);
+	if (c->thread_started) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = true;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->thread, NULL);
+	}
+	if (c->thread_holder) {
+		int64_t dl = lease_clock_ms() + 1000;
+		int err = c->lc ? 0 : lease_open(&c->lc, c->url, false, dl);
+
+		if (!err)
+			err = lease_release(c->lc, LEASE_NAME, c->ticket, dl);
+		log_info("cluster.release", "node=\"%s\" error=\"%s\"", c->me.node,
+		         err ? strerror(err) : "none");
+		atomic_store(&c->deadline, 0);
+	}
+	lease_close(c->lc);
+	for (size_t i = 0; i < c->nout; i++)
+		free(c->out[i]);
+	free(c->out);
+	mem_deref(c->mq);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c->url);
+	free(c);
+}
+
+bool cluster_is_holder(const struct cluster *c)
+{
+	return c && c->holder;
+}
+
+const char *cluster_node(const struct cluster *c)
+{
+	return c ? c->me.node : "";
+}
+
+void cluster_relay(struct cluster *c, acd_note_h *fn, void *arg)
+{
+	c->relay = fn;
+	c->relay_arg = arg;
+}
+
+int cluster_publish(struct cluster *c, struct acd_host *host)
+{
+	int err;
+
+	if (!c || !host)
+		return EINVAL;
+	err = acd_host_listen(host, publish_note_h, c);
+	if (err)
+		return err;
+	acd_host_set_fence(host, fence_h, c);
+	c->host = host;
+	republish(c);
+	tmr_start(&c->republish_tmr, REPUBLISH_MS, republish_h, c);
+	return 0;
+}
+
+void cluster_reload_elsewhere(void *arg)
+{
+	struct cluster *c = arg;
+
+	if (!c || c->holder)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->reload_pending = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}

@@ -1,0 +1,320 @@
+"""Several Lotsen nodes on one PostgreSQL (issue 19): one node holds the queue lease and runs
+the queue engine; the others are standbys that serve the rest of the API, answer the queue's
+endpoints 503 queue-elsewhere (so a proxy tries the next node) and SIP 503 (so Kamailio's
+probes leave them out), and show the holder's live events on their streams. When the
+holder dies (kill -9) a standby takes the lease and the queue; when it cannot renew (its
+process stopped) it exits with code 3 on waking.
+
+This file always uses PostgreSQL (tests/pg/start.sh through the harness), whatever
+LOTSEN_TEST_DB says. Deadlines are generous: the durations are bench/cluster.py's."""
+import http.client
+import json
+import os
+import signal
+import threading
+import time
+import unittest
+
+from harness import Server, free_port, pg_database
+from test_sip import ALWAYS, SIPP, Sipp
+from test_sip_front import ENTRY, KAMAILIO, Front
+
+GROUP = 2  # "Äldre direkt" in the demo, reached on ENTRY
+
+
+def start_node(url, name, demo=False, sip_port=None):
+    extra = ["--node", name]
+    if sip_port:
+        extra += ["--sip", f"127.0.0.1:{sip_port}"]
+    srv = Server(demo=demo, db=url, extra=extra)
+    srv.name = name
+    return srv.start()
+
+
+def role(srv):
+    """"holder" or "standby" from /healthz; None when the node does not answer."""
+    if not srv or not srv.proc:
+        return None
+    try:
+        return srv.request("GET", "/healthz").json.get("queue")
+    except OSError:
+        return None
+
+
+def wait_for(what, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = what()
+        if v:
+            return v
+        time.sleep(0.1)
+    return None
+
+
+class Stream:
+    """GET /api/v1/acd/stream on one node, read on a thread: (monotonic time, event, data)."""
+
+    def __init__(self, srv, token):
+        self.events = []
+        self.conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+        self.conn.request("GET", "/api/v1/acd/stream", headers={"Authorization": "Bearer " + token})
+        self.resp = self.conn.getresponse()
+        assert self.resp.status == 200, self.resp.status
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        ev = None
+        try:
+            while True:
+                line = self.resp.fp.readline()
+                if not line:
+                    return
+                line = line.decode()
+                if line.startswith("event: "):
+                    ev = line[7:].strip()
+                elif line.startswith("data: ") and ev:
+                    self.events.append((time.monotonic(), ev, json.loads(line[6:])))
+        except (OSError, ValueError):
+            return
+
+    def since(self, t, kind):
+        return [d for (at, e, d) in list(self.events) if at >= t and e == kind]
+
+    def close(self):
+        try:
+            self.conn.sock.shutdown(2)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def case_body(srv):
+    group = srv.sql("SELECT id FROM groups WHERE name='Äldre direkt'")[0][0]
+    client = srv.sql("SELECT id FROM clients WHERE name='Äldreförvaltningen'")[0][0]
+    cat = srv.sql("SELECT id FROM categories WHERE name LIKE 'Hemtjänst – ansökan%'")[0][0]
+    return {"group_id": group, "client_id": client, "category_id": cat, "channel": "phone",
+            "outcome": "resolved", "summary": "Frågade om hemtjänstavgift."}
+
+
+class LeaseTest(unittest.TestCase):
+    """Two nodes, no telephony: the lease, the standby's answers, the relayed events."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.url = pg_database()
+        cls.nodes = {"a": start_node(cls.url, "a", demo=True)}
+        assert wait_for(lambda: role(cls.nodes["a"]) == "holder"), cls.nodes["a"].logs()[-3000:]
+        cls.admin = cls.nodes["a"].login("admin")
+        r = cls.nodes["a"].request("PATCH", f"/api/v1/groups/{GROUP}",
+                                   {"opening_hours": ALWAYS, "wrapup_s": 0}, token=cls.admin)
+        assert r.status == 200, r
+        cls.nodes["b"] = start_node(cls.url, "b")
+        assert wait_for(lambda: role(cls.nodes["b"]) == "standby"), cls.nodes["b"].logs()[-3000:]
+
+    @classmethod
+    def tearDownClass(cls):
+        for srv in cls.nodes.values():
+            if srv.proc:
+                srv.stop()
+
+    def test_1_the_standby_serves_cases_and_sends_the_queue_elsewhere(self):
+        a, b = self.nodes["a"], self.nodes["b"]
+        self.assertEqual(b.request("GET", "/healthz").json["node"], "b")
+        r = b.request("GET", "/api/v1/acd/groups", token=self.admin)
+        self.assertEqual(r.status, 503, r)
+        self.assertTrue(r.headers["Content-Type"].startswith("application/problem+json"), r.headers)
+        self.assertEqual(r.json["type"].rsplit("-", 1)[-1], "elsewhere")
+        self.assertIn("annan nod", r.json["detail"])
+        self.assertEqual(r.headers.get("Retry-After"), "1")
+        # the agent's own state, and a state change, go to the holder too
+        anna_b = b.login("anna")
+        self.assertEqual(b.request("POST", "/api/v1/acd/agents/me/state", {"state": "ready"},
+                                   token=anna_b).status, 503)
+        self.assertEqual(a.request("GET", "/api/v1/acd/groups", token=self.admin).status, 200)
+        # everything else works on the standby: a case written there is read on the holder
+        r = b.request("POST", "/api/v1/cases", case_body(b), token=anna_b)
+        self.assertEqual(r.status, 201, r)
+        got = a.request("GET", f"/api/v1/cases/{r.json['id']}", token=a.login("anna"))
+        self.assertEqual(got.status, 200, got)
+
+    def test_2_the_holders_live_events_reach_a_stream_on_the_standby(self):
+        a, b = self.nodes["a"], self.nodes["b"]
+        s = Stream(b, self.admin)
+        try:
+            t0 = time.monotonic()
+            r = a.request("POST", "/api/v1/acd/calls", {"group_id": GROUP}, token=self.admin)
+            self.assertIn(r.status, (200, 201), r)
+            call = r.json["call_id"]
+            self.assertTrue(wait_for(lambda: [g for g in s.since(t0, "group")
+                                              if g["group_id"] == GROUP and g["waiting"] >= 1]),
+                            s.events[-5:])
+            self.assertTrue(wait_for(lambda: [x for x in s.since(t0, "action")
+                                              if x["call_id"] == call]), s.events[-5:])
+            a.request("POST", f"/api/v1/acd/calls/{call}/hangup", token=self.admin)
+        finally:
+            s.close()
+
+    def test_3_a_change_to_a_group_on_the_standby_reaches_the_holders_queue(self):
+        a, b = self.nodes["a"], self.nodes["b"]
+        before = a.logs().count("event=cluster.reload")
+        r = b.request("PATCH", f"/api/v1/groups/{GROUP}", {"wrapup_s": 5}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(wait_for(lambda: a.logs().count("event=cluster.reload") > before),
+                        a.logs()[-2000:])
+        b.request("PATCH", f"/api/v1/groups/{GROUP}", {"wrapup_s": 0}, token=self.admin)
+
+    def test_4_a_killed_holder_is_replaced_and_comes_back_as_a_standby(self):
+        a = self.nodes["a"]
+        a.kill9()
+        self.assertTrue(wait_for(lambda: role(self.nodes["b"]) == "holder"),
+                        self.nodes["b"].logs()[-3000:])
+        self.assertIn("event=cluster.lease_taken", self.nodes["b"].logs())
+        self.assertEqual(self.nodes["b"].request("GET", "/api/v1/acd/groups", token=self.admin).status, 200)
+        self.nodes["a"] = start_node(self.url, "a")
+        self.assertTrue(wait_for(lambda: role(self.nodes["a"]) == "standby"), self.nodes["a"].logs()[-3000:])
+        time.sleep(3)  # longer than the lease: the standby stays one
+        self.assertEqual(role(self.nodes["a"]), "standby")
+        self.assertEqual(role(self.nodes["b"]), "holder")
+
+    def test_5_a_holder_that_could_not_renew_gives_up_on_waking(self):
+        holder = self.nodes["b"]
+        holder.proc.send_signal(signal.SIGSTOP)  # a paused VM, a stalled process
+        try:
+            self.assertTrue(wait_for(lambda: role(self.nodes["a"]) == "holder"),
+                            self.nodes["a"].logs()[-3000:])
+        finally:
+            holder.proc.send_signal(signal.SIGCONT)
+        self.assertEqual(holder.proc.wait(timeout=30), 3)
+        self.assertIn("event=cluster.lease_lost", holder.logs())
+        holder.proc = None
+        holder.log.close()
+        self.assertEqual(role(self.nodes["a"]), "holder")
+        self.nodes["b"] = start_node(self.url, "b")
+        self.assertTrue(wait_for(lambda: role(self.nodes["b"]) == "standby"))
+
+    def test_6_a_clean_stop_hands_the_lease_on(self):
+        holder = self.nodes["a"]
+        self.assertEqual(holder.stop(), 0)
+        self.assertIn("event=cluster.release", holder.logs())
+        self.assertTrue(wait_for(lambda: role(self.nodes["b"]) == "holder"))
+
+
+@unittest.skipUnless(SIPP and KAMAILIO, "sipp or kamailio is missing (scripts/install-test-peers.sh)")
+class FailoverTest(unittest.TestCase):
+    """Three nodes behind Kamailio, API load and calls, kill -9 of the holder."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.url = pg_database()
+        cls.sip = {n: free_port() for n in ("n1", "n2", "n3")}
+        cls.nodes = {"n1": start_node(cls.url, "n1", demo=True, sip_port=cls.sip["n1"])}
+        assert wait_for(lambda: role(cls.nodes["n1"]) == "holder"), cls.nodes["n1"].logs()[-3000:]
+        cls.admin = cls.nodes["n1"].login("admin")
+        r = cls.nodes["n1"].request("PATCH", f"/api/v1/groups/{GROUP}",
+                                    {"opening_hours": ALWAYS, "wrapup_s": 0}, token=cls.admin)
+        assert r.status == 200, r
+        for n in ("n2", "n3"):
+            cls.nodes[n] = start_node(cls.url, n, sip_port=cls.sip[n])
+            assert wait_for(lambda: role(cls.nodes[n]) == "standby"), cls.nodes[n].logs()[-3000:]
+        cls.front = Front([(10, cls.sip[n]) for n in ("n1", "n2", "n3")])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.front.stop()
+        for srv in cls.nodes.values():
+            if srv.proc:
+                srv.stop()
+
+    def call(self, hold_ms=300):
+        p = Sipp("caller_routed.xml", "-s", ENTRY, "-d", str(hold_ms), sip_port=self.front.port)
+        return p
+
+    def answered_call(self, timeout=30):
+        """Calls through the front until one is answered; the time it was."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            p = self.call()
+            if p.wait(timeout=60) == 0:
+                return time.monotonic()
+            time.sleep(0.2)
+        return None
+
+    def holder(self):
+        return next((n for n, s in self.nodes.items() if role(s) == "holder"), None)
+
+    def accepted(self, name):
+        return self.nodes[name].logs().count("event=tel.invite result=accepted")
+
+    def test_failover_under_load(self):
+        self.assertIsNotNone(self.answered_call(), self.front.logs()[-3000:])
+        self.assertEqual(self.holder(), "n1")
+        body = case_body(self.nodes["n1"])
+        token = self.nodes["n1"].login("anna")  # sessions are rows: good on every node
+        acked, stop = [], threading.Event()
+
+        def load():
+            i = 0
+            while not stop.is_set():
+                alive = [s for s in self.nodes.values() if s.proc]
+                srv = alive[i % len(alive)]
+                i += 1
+                try:
+                    r = srv.request("POST", "/api/v1/cases", body, token=token)
+                except OSError:
+                    continue
+                if r.status == 201:
+                    acked.append(r.json["id"])
+
+        loader = threading.Thread(target=load, daemon=True)
+        loader.start()
+        # a caller waiting in the queue on the holder, and a wallboard on a standby
+        waiting = self.call(hold_ms=15000)
+        self.assertTrue(wait_for(lambda: self.nodes["n1"].request("GET", "/healthz").json["sip_calls"] >= 1))
+        stream = Stream(self.nodes["n2"], self.admin)
+        try:
+            time.sleep(1)
+            n_before = len(acked)
+            killed_at = time.monotonic()
+            self.nodes["n1"].kill9()
+
+            # new calls through the front are answered, by the new holder
+            self.assertIsNotNone(self.answered_call(), self.front.logs()[-3000:])
+            new = wait_for(self.holder)
+            self.assertIn(new, ("n2", "n3"))
+            self.assertGreaterEqual(self.accepted(new), 1)
+            # the wallboard on the standby shows group snapshots again (the new holder's)
+            self.assertTrue(wait_for(lambda: [g for g in stream.since(killed_at, "group")
+                                              if g["group_id"] == GROUP]),
+                            stream.events[-3:])
+        finally:
+            stream.close()
+        # the caller who waited on the dead node lost the call: their hang-up got no answer
+        self.assertNotEqual(waiting.wait(timeout=60), 0)
+        self.assertIn("event=acd.lost_call", self.nodes[new].logs())
+
+        time.sleep(1)
+        stop.set()
+        loader.join(timeout=60)
+        self.assertGreater(len(acked), n_before, "the load went on after the kill")
+        # every acknowledged case is there, read on a surviving node
+        reader = self.nodes[new]
+        anna = reader.login("anna")
+        for cid in acked:
+            r = reader.request("GET", f"/api/v1/cases/{cid}", token=anna)
+            self.assertEqual(r.status, 200, (cid, r))
+
+        # the killed node comes back as a standby ...
+        self.nodes["n1"] = start_node(self.url, "n1", sip_port=self.sip["n1"])
+        self.assertTrue(wait_for(lambda: role(self.nodes["n1"]) == "standby"))
+        # ... and takes the queue when the others die
+        for n in ("n2", "n3"):
+            self.nodes[n].kill9()
+        self.assertTrue(wait_for(lambda: role(self.nodes["n1"]) == "holder"), self.nodes["n1"].logs()[-3000:])
+        before = self.accepted("n1")
+        self.assertIsNotNone(self.answered_call(), self.front.logs()[-3000:])
+        self.assertGreater(self.accepted("n1"), before)
+
+
+if __name__ == "__main__":
+    unittest.main()
