@@ -3,7 +3,7 @@ conflicts, If-Match/ETag, the department's acts on a handover, sub-units, attach
 their limits, and every new route for every role."""
 import os
 
-from harness import ServerTest
+from harness import ServerTest, on_pg
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -22,7 +22,8 @@ class DeptTest(ServerTest):
         cls.client = s.sql("SELECT id FROM clients WHERE name='Äldreförvaltningen'")[0][0]
         cls.cat_resolve = s.sql("SELECT id FROM categories WHERE name LIKE 'Hemtjänst – ansökan%'")[0][0]
         cls.cat_handover = s.sql("SELECT id FROM categories WHERE name LIKE 'Biståndsbedömning%'")[0][0]
-        cls.files = s.db + ".files"
+        # On PostgreSQL the files are in lotsen.files of the server's working directory.
+        cls.files = os.path.join(s.dir, "lotsen.files") if on_pg() else s.db + ".files"
 
     def create(self, handover=True, user="anna", **kw):
         c = {"group_id": self.group, "client_id": self.client, "channel": "phone",
@@ -158,11 +159,14 @@ class DeptTest(ServerTest):
         a = self.create()
         late = self.create()
         # a handover due in the past cannot be made through the API (as an operator would)
-        import sqlite3
-        con = sqlite3.connect(self.srv.db)
-        con.execute("UPDATE handovers SET due_date='2020-01-02' WHERE id=?", (late["handovers"][0]["id"],))
-        con.commit()
-        con.close()
+        if on_pg():  # psql commits each statement
+            self.srv.sql("UPDATE handovers SET due_date='2020-01-02' WHERE id=?", late["handovers"][0]["id"])
+        else:
+            import sqlite3
+            con = sqlite3.connect(self.srv.db)
+            con.execute("UPDATE handovers SET due_date='2020-01-02' WHERE id=?", (late["handovers"][0]["id"],))
+            con.commit()
+            con.close()
         items = self.api("GET", "/api/v1/handovers?open=true&limit=1000", user="viewer.aldre").json["items"]
         self.assertEqual(items[0]["id"], late["handovers"][0]["id"])
         self.assertTrue(items[0]["overdue"])
