@@ -233,9 +233,8 @@ static void compare(struct db *lite, struct db *pg, const char *const *queries, 
 			if (strcmp(sx, sy) != 0 || vx != vy)
 				fail_msg("\"%s\" hit %zu: %s %.3f on SQLite, %s %.3f on PostgreSQL",
 				         queries[i], k + 1, sx, vx, sy, vy);
-			assert_string_equal(
-			        json_string_value(json_object_get(x, "snippet")),
-			        json_string_value(json_object_get(y, "snippet")));
+			assert_string_equal(json_string_value(json_object_get(x, "snippet")),
+			                    json_string_value(json_object_get(y, "snippet")));
 		}
 		json_decref(a);
 		json_decref(b);
@@ -247,10 +246,17 @@ static void test_kb_ranks_as_on_sqlite(void **state)
 	/* Words, inflections, compounds and their parts, a typo, a synonym, a rare word
 	 * beside a common one. */
 	static const char *const queries[] = {
-	        "hemtjänst",        "förskoleplats",   "parkeringstillstånd",
-	        "dagisavgiften",    "bygglvo",         "sophämtning soptunna",
-	        "felanmälan gata",  "ekonomiskt bistånd hur ansöker jag",
-	        "snöröjning",       "gatlampa släckt", "överförmyndare god man",
+	        "hemtjänst",
+	        "förskoleplats",
+	        "parkeringstillstånd",
+	        "dagisavgiften",
+	        "bygglvo",
+	        "sophämtning soptunna",
+	        "felanmälan gata",
+	        "ekonomiskt bistånd hur ansöker jag",
+	        "snöröjning",
+	        "gatlampa släckt",
+	        "överförmyndare god man",
 	        "avgift förskola",
 	};
 	struct db *pg = fresh("t_search_kb"), *lite;
