@@ -105,20 +105,27 @@ static int run_set(struct db *db, const char *queries, size_t n, bool verbose)
 	return 0;
 }
 
-/* bench_kb [DIR] [QUERIES…] [-v]: each query set is reported on its own. The first time a
- * word is seen costs the dictionary's analysis; the figures include it. */
+/* bench_kb [--db URL] [DIR] [QUERIES…] [-v]: each query set is reported on its own. The
+ * first time a word is seen costs the dictionary's analysis; the figures include it.
+ * --db: an empty PostgreSQL database (postgresql://…) instead of SQLite in memory. */
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "demo/kb";
+	const char *path = ":memory:";
 	bool verbose = false;
 	struct db *db;
 	struct kb_io_error e = {{0}};
 	size_t n = 0;
 	int sets = 0, rc = 0;
 
+	if (argc > 2 && strcmp(argv[1], "--db") == 0) {
+		path = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	const char *dir = argc > 1 ? argv[1] : "demo/kb";
 	for (int i = 2; i < argc; i++)
 		verbose |= strcmp(argv[i], "-v") == 0;
-	if (db_open(&db, ":memory:", NULL) || schema_migrate(db) || kb_migrate(db) ||
+	if (db_open(&db, path, NULL) || schema_migrate(db) || kb_migrate(db) ||
 	    db_exec(db, fixture)) {
 		fprintf(stderr, "bench_kb: cannot set up the database\n");
 		return 1;

@@ -85,12 +85,48 @@ static int fts_query(const char *q, char *out, size_t cap)
 	" LEFT JOIN directory_presence p ON e.kind = 1 AND p.user_id = e.id / 2"                   \
 	" ORDER BY e.kind, e.name, e.id"
 
+/* On PostgreSQL directory_entries holds the text and its words (store/schema.c, migration
+ * 16): a number is a prefix of a word of `digits`, anything else every word a prefix of a
+ * word of `words` (lotsen_dir_query splits and lower-cases the text as the documents). */
+#define DIRECTORY_PAGE_PG(match)                                                                   \
+	"SELECT CASE e.kind WHEN 0 THEN 'contact' ELSE 'staff' END, e.id / 2, e.name, e.unit,"     \
+	" e.role, c.phone, c.phone_hours, p.status, p.until FROM (SELECT id, kind, name, unit,"    \
+	" role FROM directory_entries WHERE " match                                                \
+	" ORDER BY kind, name, id LIMIT ?2 OFFSET ?3) e"                                           \
+	" LEFT JOIN contacts c ON e.kind = 0 AND c.id = e.id / 2"                                  \
+	" LEFT JOIN directory_presence p ON e.kind = 1 AND p.user_id = e.id / 2"                   \
+	" ORDER BY e.kind, e.name, e.id"
+#define DIRECTORY_NUMBER_PG "digits @@ CAST(?1 AS tsquery)"
+#define DIRECTORY_WORDS_PG  "words @@ lotsen_dir_query(?1)"
+
+/* The PostgreSQL query for fts_query's: a number's digits as a prefix tsquery ('0850':*),
+ * or the text as typed. */
+static void pg_query(const char *q, const char *pat, char *out, size_t cap, bool *number)
+{
+	static const char phone[] = "phone : \"";
+
+	*number = strncmp(pat, phone, sizeof(phone) - 1) == 0;
+	if (*number) {
+		const char *d = pat + sizeof(phone) - 1;
+		snprintf(out, cap, "'%.*s':*", (int)strspn(d, "0123456789"), d);
+	} else {
+		snprintf(out, cap, "%s", q);
+	}
+}
+
 int directory_search(struct db *db, const char *q, int64_t limit, int64_t offset, json_t **items,
                      int64_t *total)
 {
 	static const char sql[] = DIRECTORY_PAGE;
 	static const char count[] =
 	        "SELECT COUNT(*) FROM directory_fts WHERE directory_fts MATCH ?1";
+	static const char sql_pg_number[] = DIRECTORY_PAGE_PG(DIRECTORY_NUMBER_PG);
+	static const char sql_pg_words[] = DIRECTORY_PAGE_PG(DIRECTORY_WORDS_PG);
+	static const char count_pg_number[] =
+	        "SELECT COUNT(*) FROM directory_entries WHERE " DIRECTORY_NUMBER_PG;
+	static const char count_pg_words[] =
+	        "SELECT COUNT(*) FROM directory_entries WHERE " DIRECTORY_WORDS_PG;
+	bool pg = db_dialect(db) == DB_POSTGRES, number = false;
 	char pat[512];
 	struct stmt *s;
 	json_t *a;
@@ -99,7 +135,12 @@ int directory_search(struct db *db, const char *q, int64_t limit, int64_t offset
 	err = fts_query(q, pat, sizeof(pat));
 	if (err)
 		return err;
-	err = db_prepare(db, &s, count, true);
+	if (pg) {
+		char fts[sizeof(pat)];
+		memcpy(fts, pat, sizeof(pat));
+		pg_query(q, fts, pat, sizeof(pat), &number);
+	}
+	err = db_prepare(db, &s, !pg ? count : number ? count_pg_number : count_pg_words, true);
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, pat);
@@ -108,7 +149,7 @@ int directory_search(struct db *db, const char *q, int64_t limit, int64_t offset
 	stmt_done(s);
 	if (err != DB_ROW)
 		return err == DB_DONE ? EIO : err;
-	err = db_prepare(db, &s, sql, true);
+	err = db_prepare(db, &s, !pg ? sql : number ? sql_pg_number : sql_pg_words, true);
 	if (err)
 		return err;
 	stmt_bind_text(s, 1, pat);

@@ -258,11 +258,18 @@ static const struct migration kb_migrations[] = {
          " article_id INTEGER REFERENCES kb_articles(id) ON DELETE SET NULL"
          ") STRICT;"
          "CREATE INDEX kb_search_misses_open ON kb_search_misses(resolved_at, last_at);"},
+        /* PostgreSQL's search index (its migration 5 below); SQLite's is FTS5 since 1. */
+        {5, "search index on PostgreSQL", ""},
 };
 
 /* On PostgreSQL the articles and their words are kept as on SQLite; the search index is
- * a plain table with FTS5's columns (rowid = kb_articles.id) until the search runs on
- * PostgreSQL's own text search (issue 19): searching the knowledge base is SQLite-only. */
+ * a plain table with FTS5's columns (rowid = kb_articles.id) plus, from migration 5, the
+ * row's terms as a tsvector (`tsv`, GIN-indexed) and its tokens per column: the same
+ * terms as lotsen_sv puts in FTS5 (kb_terms.c writes them), each with as many positions
+ * as it has tokens in the title (weight A), the tags (B) and the body (D), up to 256, so
+ * that kb_search ranks with kb_rank's formula (text_rank_score) from the counts. The term
+ * dictionary and the postings are kept as on SQLite; kb_postings_backfill fills all of
+ * it for the articles already there (posted = 0). */
 static const struct migration_pg kb_migrations_pg[] = {
         {1, KB1_TABLES "CREATE TABLE kb_fts (rowid INTEGER PRIMARY KEY, title TEXT, tags TEXT,"
                        " body TEXT);"},
@@ -273,6 +280,14 @@ static const struct migration_pg kb_migrations_pg[] = {
             " docs INTEGER NOT NULL, posted INTEGER NOT NULL);"
             "INSERT INTO kb_meta(id, gen, docs, posted)"
             " SELECT 1, floor(random() * 9007199254740991), count(*), 0 FROM kb_fts;"},
+        {5, "ALTER TABLE kb_fts ADD COLUMN tsv tsvector NOT NULL DEFAULT '',"
+            " ADD COLUMN len_title INTEGER NOT NULL DEFAULT 0,"
+            " ADD COLUMN len_tags INTEGER NOT NULL DEFAULT 0,"
+            " ADD COLUMN len_body INTEGER NOT NULL DEFAULT 0;"
+            "CREATE INDEX kb_fts_tsv ON kb_fts USING gin (tsv);"
+            "DELETE FROM kb_terms;"
+            "DELETE FROM kb_postings;"
+            "UPDATE kb_meta SET docs = 0, posted = 0, gen = floor(random() * 9007199254740991);"},
 };
 
 int kb_migrate(struct db *db)

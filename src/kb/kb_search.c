@@ -754,6 +754,159 @@ out:
 	return 0;
 }
 
+/* ---- PostgreSQL: the same ranking from the index's tsvector ---- */
+
+/* A phrase's weight as kb_rank reads it from its "%.3f" spec. */
+static double spec_weight(double w)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%.3f", w);
+	return strtod(b, NULL);
+}
+
+/* Every visible article holding a term of the plan, ranked as kb_rank ranks on SQLite:
+ * kb_fts.tsv (kb_schema.c, migration 5) finds them through its GIN index, and each
+ * matching term's positions, one per token with its column as the weight, give the
+ * counts text_rank_score needs; the index's size and mean column lengths are read as
+ * FTS5 keeps them. Appends to *hp (capacity *caph). */
+static int search_pg(struct db *db, const struct plan *p, const char *groups, const char *today,
+                     int64_t client, struct hit **hp, size_t *nhp, size_t *caph)
+{
+	const struct kb_dict *v = p->v;
+	struct kb_buf tq = {0}, terms = {0};
+	struct text_rank_phrase *ph = NULL;
+	int(*tf)[3] = NULL;
+	struct stmt *s = NULL;
+	double avg[3] = {1.0, 1.0, 1.0}, len[3] = {0, 0, 0};
+	int64_t nrow = 0, doc = 0;
+	bool own = false, any = false;
+	int ngroups = 0, err, rc;
+
+	err = db_prepare(db, &s,
+	                 "SELECT count(*), coalesce(sum(len_title), 0), coalesce(sum(len_tags), 0),"
+	                 " coalesce(sum(len_body), 0) FROM kb_fts",
+	                 true);
+	if (err)
+		return err;
+	rc = stmt_step(s);
+	if (rc == DB_ROW) {
+		nrow = stmt_int(s, 0);
+		for (int c = 0; c < 3; c++)
+			if (nrow > 0 && stmt_int(s, 1 + c) > 0)
+				avg[c] = (double)stmt_int(s, 1 + c) / (double)nrow;
+	}
+	stmt_done(s);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? EIO : rc;
+
+	ph = calloc(p->n, sizeof(*ph));
+	tf = calloc(p->n, sizeof(*tf));
+	if (!ph || !tf) {
+		err = ENOMEM;
+		goto out;
+	}
+	kb_buf_str(&terms, "{");
+	for (size_t i = 0; i < p->n; i++) {
+		const char *t = v->term[p->ph[i].term];
+		bool seen = false;
+		ph[i].group = p->ph[i].group;
+		ph[i].sub = p->ph[i].sub;
+		ph[i].w = spec_weight(p->ph[i].w) * text_idf(nrow, v->df[p->ph[i].term]);
+		if (p->ph[i].group + 1 > ngroups)
+			ngroups = p->ph[i].group + 1;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = p->ph[k].term == p->ph[i].term;
+		if (seen)
+			continue;
+		/* Terms are letters and digits (the tokenizer splits at everything else). */
+		if (strpbrk(t, "'\"\\{},"))
+			continue;
+		kb_buf_fmt(&tq, "%s'%s'", tq.n ? " | " : "", t);
+		kb_buf_fmt(&terms, "%s\"%s\"", terms.n > 1 ? "," : "", t);
+	}
+	kb_buf_str(&terms, "}");
+	if (tq.oom || terms.oom) {
+		err = ENOMEM;
+		goto out;
+	}
+	if (!tq.n)
+		goto out;
+	err = db_prepare(
+	        db, &s,
+	        "SELECT a.id, f.len_title, f.len_tags, f.len_body,"
+	        " EXISTS (SELECT 1 FROM kb_article_groups g WHERE g.article_id = a.id"
+	        "  AND g.group_id IN (SELECT value FROM json_each(?3))),"
+	        " u.lexeme, array_to_string(u.weights, '')"
+	        " FROM kb_fts f JOIN kb_articles a ON a.id = f.rowid"
+	        " CROSS JOIN LATERAL unnest(f.tsv) AS u"
+	        " WHERE f.tsv @@ CAST(?1 AS tsquery) AND u.lexeme = ANY(CAST(?2 AS text[]))"
+	        " AND a.status = 'published'"
+	        " AND (a.valid_from IS NULL OR a.valid_from <= ?4)"
+	        " AND (a.valid_to IS NULL OR a.valid_to >= ?4)"
+	        " AND (?5 = 0 OR EXISTS (SELECT 1 FROM kb_article_clients c"
+	        "  WHERE c.article_id = a.id AND c.client_id = ?5))"
+	        " ORDER BY a.id",
+	        true);
+	if (err)
+		goto out;
+	stmt_bind_text(s, 1, tq.p);
+	stmt_bind_text(s, 2, terms.p);
+	stmt_bind_text(s, 3, groups);
+	stmt_bind_text(s, 4, today);
+	stmt_bind_int(s, 5, client);
+	for (;;) {
+		rc = stmt_step(s);
+		if ((rc != DB_ROW || stmt_int(s, 0) != doc) && any) {
+			/* The previous article is complete. */
+			if (*nhp == *caph) {
+				size_t cap = *caph ? *caph * 2 : 64;
+				struct hit *x = realloc(*hp, cap * sizeof(*x));
+				if (!x) {
+					err = ENOMEM;
+					break;
+				}
+				*hp = x;
+				*caph = cap;
+			}
+			struct hit *x = &(*hp)[(*nhp)++];
+			x->id = doc;
+			x->score = text_rank_score(ph, (int)p->n, ngroups, (const int(*)[3])tf, len,
+			                           avg);
+			x->own = own;
+			if (own)
+				x->score *= OWN_GROUP_BOOST;
+			memset(tf, 0, p->n * sizeof(*tf));
+			any = false;
+		}
+		if (rc != DB_ROW)
+			break;
+		doc = stmt_int(s, 0);
+		for (int c = 0; c < 3; c++)
+			len[c] = (double)stmt_int(s, 1 + c);
+		own = stmt_int(s, 4) != 0;
+		any = true;
+		long term = vocab_find(v, stmt_text(s, 5), strlen(stmt_text(s, 5)));
+		const char *w = stmt_text(s, 6);
+		int cnt[3] = {0, 0, 0};
+		for (; w && *w; w++)
+			cnt[*w == 'A' ? 0 : *w == 'B' ? 1 : 2]++;
+		for (size_t i = 0; term >= 0 && i < p->n; i++)
+			if (p->ph[i].term == (size_t)term)
+				for (int c = 0; c < 3; c++)
+					tf[i][c] += cnt[c];
+	}
+	stmt_done(s);
+	if (!err && rc != DB_DONE)
+		err = rc;
+out:
+	free(ph);
+	free(tf);
+	free(tq.p);
+	free(terms.p);
+	return err;
+}
+
 /* ---- snippets ---- */
 
 #define SNIPPET_TOKENS 14
@@ -1081,6 +1234,12 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		goto snippets;
 	}
 
+	if (db_dialect(db) == DB_POSTGRES) {
+		err = search_pg(db, p, groups.p, today, client, &h, &nh, &caph);
+		if (err)
+			goto out;
+		goto ranked;
+	}
 	err = db_prepare(db, &s,
 	                 "SELECT a.id, kb_rank(kb_fts, ?2),"
 	                 " EXISTS (SELECT 1 FROM kb_article_groups g WHERE g.article_id = a.id"
@@ -1122,6 +1281,7 @@ int kb_search(struct db *db, const struct kb_query *q, json_t **hits)
 		err = rc;
 	if (err)
 		goto out;
+ranked:
 	if (nh > 1) /* h is NULL when nothing matched */
 		qsort(h, nh, sizeof(*h), cmp_hit);
 	err = keywords_apply(db, p, today, client, &h, &nh);

@@ -128,7 +128,12 @@ static int dict_load(struct db *db, struct kb_dict *d)
 	size_t cap = 0, *off = NULL;
 	int err, rc;
 
-	err = db_prepare(db, &s, "SELECT term, df FROM kb_terms ORDER BY term", true);
+	/* Bytewise: on PostgreSQL the database's collation may be a language's. */
+	err = db_prepare(db, &s,
+	                 db_dialect(db) == DB_POSTGRES
+	                         ? "SELECT term, df FROM kb_terms ORDER BY term COLLATE \"C\""
+	                         : "SELECT term, df FROM kb_terms ORDER BY term",
+	                 true);
 	if (err)
 		return err;
 	while ((rc = stmt_step(s)) == DB_ROW) {
@@ -363,6 +368,14 @@ static int postings_put(struct db *db, int64_t id, const struct termset *ts, boo
 	        "DELETE FROM kb_postings WHERE (term, impact, doc) IN"
 	        " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2"
 	        " FROM json_each(?1))";
+	static const char ins_pg[] =
+	        "INSERT INTO kb_postings(term, impact, doc)"
+	        " SELECT j ->> 0, CAST(j ->> 1 AS bigint), ?2"
+	        " FROM json_array_elements(CAST(?1 AS json)) AS j ON CONFLICT DO NOTHING";
+	static const char del_pg[] = "DELETE FROM kb_postings WHERE (term, impact, doc) IN"
+	                             " (SELECT j ->> 0, CAST(j ->> 1 AS bigint), CAST(?2 AS bigint)"
+	                             " FROM json_array_elements(CAST(?1 AS json)) AS j)";
+	bool pg = db_dialect(db) == DB_POSTGRES;
 	struct kb_buf b = {0};
 	int err;
 
@@ -376,7 +389,50 @@ static int postings_put(struct db *db, int64_t id, const struct termset *ts, boo
 		kb_buf_fmt(&b, ",%lld]", (long long)imp);
 	}
 	kb_buf_str(&b, "]");
-	err = step_json(db, add ? ins : del, &b, id, true);
+	err = step_json(db, add ? (pg ? ins_pg : ins) : (pg ? del_pg : del), &b, id, true);
+	free(b.p);
+	return err;
+}
+
+/* PostgreSQL: the row's terms as a tsvector with one position per token, weighted by
+ * column (title A, tags B, body D), and its tokens per column (kb_schema.c, migration 5).
+ * A term's positions are counted for it alone (1, 2, …, at most 256, PostgreSQL's limit):
+ * they carry how often it occurs where, which is what the ranking reads. */
+static int pg_row_put(struct db *db, int64_t id, const struct termset *ts)
+{
+	static const char sql[] = "UPDATE kb_fts SET tsv = CAST(?1 AS tsvector), len_title = ?2,"
+	                          " len_tags = ?3, len_body = ?4 WHERE rowid = ?5";
+	static const char wt[3] = {'A', 'B', 'D'};
+	struct kb_buf b = {0};
+	struct stmt *s;
+	int err;
+
+	for (size_t i = 0; i < ts->n; i++) {
+		int pos = 0;
+		if (!term_plain(ts->term[i].t) || strchr(ts->term[i].t, '\''))
+			return EBADMSG;
+		kb_buf_fmt(&b, "%s'%s':", i ? " " : "", ts->term[i].t);
+		for (int c = 0; c < 3; c++)
+			for (int k = 0; k < ts->term[i].tf[c] && pos < 256; k++) {
+				pos++;
+				kb_buf_fmt(&b, "%s%d%c", pos > 1 ? "," : "", pos, wt[c]);
+			}
+	}
+	kb_buf_add(&b, "", 1);
+	if (b.oom) {
+		free(b.p);
+		return ENOMEM;
+	}
+	err = db_prepare(db, &s, sql, true);
+	if (!err) {
+		stmt_bind_text(s, 1, b.p);
+		for (int c = 0; c < 3; c++)
+			stmt_bind_int(s, 2 + c, ts->len[c]);
+		stmt_bind_int(s, 5, id);
+		err = stmt_step(s);
+		err = err == DB_DONE ? 0 : err;
+		stmt_done(s);
+	}
 	free(b.p);
 	return err;
 }
@@ -397,10 +453,6 @@ int kb_terms_change(struct db *db, int64_t id, const char *const *old, const cha
 	size_t i = 0, j = 0;
 	int err;
 
-	/* The term dictionary and the postings serve the search on SQLite's FTS5; PostgreSQL
-	 * will search with its own text search (issue 19) and keeps neither. */
-	if (db_dialect(db) == DB_POSTGRES)
-		return 0;
 	err = kb_conn_get(db, &c);
 
 	if (!err && old)
@@ -441,10 +493,17 @@ int kb_terms_change(struct db *db, int64_t id, const char *const *old, const cha
 		err = postings_put(db, id, &a, false);
 	if (!err)
 		err = postings_put(db, id, &b, true);
+	if (!err && cur && db_dialect(db) == DB_POSTGRES)
+		err = pg_row_put(db, id, &b);
+	/* A new random generation (PostgreSQL's random() is a fraction). */
 	if (!err)
-		err = db_prepare(db, &s,
-		                 "UPDATE kb_meta SET gen = random(), docs = docs + ? WHERE id = 1",
-		                 true);
+		err = db_prepare(
+		        db, &s,
+		        db_dialect(db) == DB_POSTGRES
+		                ? "UPDATE kb_meta SET gen = floor(random() * 9007199254740991),"
+		                  " docs = docs + ? WHERE id = 1"
+		                : "UPDATE kb_meta SET gen = random(), docs = docs + ? WHERE id = 1",
+		        true);
 	if (!err) {
 		stmt_bind_int(s, 1, (old ? -1 : 0) + (cur ? 1 : 0));
 		err = stmt_step(s);
@@ -487,6 +546,12 @@ int kb_postings_backfill(struct db *db)
 		}
 		struct termset ts = {0};
 		const char *cols[3] = {stmt_text(s, 1), stmt_text(s, 2), stmt_text(s, 3)};
+		/* PostgreSQL's index has its terms, their dictionary and postings from
+		 * kb_terms_change (kb_schema.c, migration 5). */
+		if (db_dialect(db) == DB_POSTGRES) {
+			err = kb_terms_change(db, stmt_int(s, 0), NULL, cols);
+			continue;
+		}
 		err = termset_fill(&ts, c->stemmer, cols);
 		if (!err)
 			err = postings_put(db, stmt_int(s, 0), &ts, true);

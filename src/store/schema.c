@@ -549,12 +549,200 @@ static const struct migration core_migrations[] = {
          ") STRICT;"},
         {15, "e-mail recipients of an agreement's monthly report",
          "ALTER TABLE agreements ADD COLUMN recipients TEXT;"},
+        /* PostgreSQL's own search indexes for cases and the directory (its migration 16
+         * below); SQLite has had its FTS5 tables since migrations 7 and 13. */
+        {16, "search indexes of cases and the directory on PostgreSQL", ""},
 };
 
+/* ---- Search on PostgreSQL (migration 16) ----
+ * The words of a text as Lotsen's Swedish tokenizer makes them (text/text_fts.c), in SQL,
+ * so that triggers can index what any statement writes: lower case, accents other than
+ * å ä ö folded ("idé" meets "ide"; æ and ø are ä and ö), split at everything but letters
+ * and digits, one-letter words and Lotsen's stop words dropped, the rest stemmed by
+ * PostgreSQL's Swedish Snowball stemmer (swedish_stem, the algorithm libstemmer runs on
+ * SQLite) and then cut as text_stem cuts it (definite -an/-et, a final s after a
+ * consonant Snowball allows). Words with a digit stay whole. The separators are given as
+ * code point ranges, not as [[:alnum:]], so the split does not depend on the database's
+ * locale; Latin-1 capitals are lowered by translate() for the same reason. The stop words
+ * are those text_stopword finds: its list holds "ska" out of order, so bsearch misses it
+ * and "ska" is searched on SQLite, and is here too. */
+#define SV_SEP                                                                                     \
+	"'[^0-9a-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u1fff\\u2070-\\u218f\\u2c00-\\u2fff"     \
+	"\\u3040-\\ufdff\\ufe70-\\ufffc\\ufffe-\\uffff\\U00010000-\\U0010ffff]+'"
+#define SV_FOLD_FROM "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãæçèéêëìíîïðñòóôõøùúûüýþÿ"
+#define SV_FOLD_TO   "aaaaäåäceeeeiiiidnooooööuuuuytsaaaaäceeeeiiiidnooooöuuuuyty"
+#define SV_UPPER     "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ"
+#define SV_LOWER     "àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþ"
+#define SV_STOPWORDS                                                                                 \
+	"alla,allt,att,av,blev,bli,blir,blivit,de,dem,den,denna,deras,dess,dessa,det,detta,dig,"     \
+	"din,dina,ditt,du,där,då,efter,ej,eller,en,er,era,ert,ett,finns,från,får,för,ha,hade,"  \
+	"han,hans,har,hej,henne,hennes,hon,honom,hur,här,i,icke,ingen,inom,inte,jag,ju,kan,"        \
+	"kunde,man,med,mellan,men,mig,min,mina,mitt,mot,mycket,ni,nu,när,någon,något,några,och," \
+	"om,oss,på,samma,sedan,sig,sin,sina,sitta,själv,skall,skulle,som,så,sådan,sådana,"      \
+	"sådant,till,under,undrar,upp,ut,utan,vad,var,vara,varför,varit,varje,vars,vart,vem,vi,"   \
+	"vid,vilka,vilkas,vilken,vilket,vill,vår,våra,vårt,än,är,åt,över"
+#define PG_SV_FUNCTIONS                                                                                         \
+	"CREATE FUNCTION lotsen_sv_stem(w text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"              \
+	" AS $$ SELECT CASE WHEN char_length(s2) >= 5 AND s2 ~ '[bcdfghjklmnoprtvy]s$'"                         \
+	" THEN left(s2, -1) ELSE s2 END FROM (SELECT CASE WHEN char_length(s) >= 5 AND"                         \
+	" right(s, 2) IN ('an', 'et') THEN left(s, -2) ELSE s END AS s2"                                        \
+	" FROM (SELECT coalesce((ts_lexize('swedish_stem', w))[1], w) AS s) a) b $$;"                           \
+	"CREATE FUNCTION lotsen_sv_words(t text) RETURNS text[] LANGUAGE sql IMMUTABLE"                         \
+	" PARALLEL SAFE AS $$ SELECT coalesce(array_agg(CASE WHEN w ~ '[0-9]' THEN w ELSE"                      \
+	" lotsen_sv_stem(w) END), '{}') FROM regexp_split_to_table(translate(lower(t),"                         \
+	" '" SV_FOLD_FROM "', '" SV_FOLD_TO "'), " SV_SEP ") AS w WHERE w <> '' AND"                            \
+	" (w ~ '[0-9]' OR (char_length(w) >= 2 AND NOT (w = ANY ('{" SV_STOPWORDS "}'))))"                      \
+	" $$;" /* A search: every word, each to be a word of the row (text_fts_query's rule:                    \
+	        * one-byte words are not searched). */                                                          \
+	"CREATE FUNCTION lotsen_sv_query(t text) RETURNS tsquery LANGUAGE sql IMMUTABLE"                        \
+	" PARALLEL SAFE AS $$ SELECT CAST(coalesce(string_agg(quote_literal(w), ' & '), '')"                    \
+	" AS tsquery) FROM unnest(lotsen_sv_words(t)) AS w WHERE octet_length(w) >= 2 $$;" /* The               \
+	                                                                                    * directory's       \
+	                                                                                    * words:            \
+	                                                                                    * as                \
+	                                                                                    * FTS5's            \
+	                                                                                    * unicode61         \
+	                                                                                    * with              \
+	                                                                                    * remove_diacritics \
+	                                                                                    * 0                 \
+	                                                                                    * makes             \
+	                                                                                    * them:             \
+	                                                                                    * lower             \
+	                                                                                    * case,             \
+	                                                                                    * split             \
+	                                                                                    * at                \
+	                                                                                    * everything        \
+	                                                                                    * but               \
+	                                                                                    * letters           \
+	                                                                                    * and               \
+	                                                                                    * digits,           \
+	                                                                                    * nothing           \
+	                                                                                    * dropped.          \
+	                                                                                    */                  \
+	"CREATE FUNCTION lotsen_dir_words(t text) RETURNS text[] LANGUAGE sql IMMUTABLE"                        \
+	" PARALLEL SAFE AS $$ SELECT coalesce(array_agg(w), '{}') FROM"                                         \
+	" regexp_split_to_table(translate(lower(t), '" SV_UPPER "', '" SV_LOWER "'), " SV_SEP                   \
+	") AS w WHERE w <> '' $$;" /* What someone types in the directory: every word a prefix of               \
+	                              a word of the row. */                                                     \
+	"CREATE FUNCTION lotsen_dir_query(t text) RETURNS tsquery LANGUAGE sql IMMUTABLE"                       \
+	" PARALLEL SAFE AS $$ SELECT CAST(coalesce(string_agg(quote_literal(w) || ':*', ' & '),"                \
+	" '') AS tsquery) FROM unnest(lotsen_dir_words(t)) AS w $$;"
+
+/* Cases: one row per case in cases_search with the words of its summary and its citizen's
+ * name (what cases_fts holds on SQLite), kept by triggers in the case's own transaction
+ * and searched through a GIN index. A table of its own rather than a column of cases, so
+ * that a citizen's new name does not change the cases' version (their ETag). */
+#define PG_CASES_SEARCH                                                                            \
+	"DROP INDEX cases_fts;"                                                                    \
+	"CREATE TABLE cases_search ("                                                              \
+	" case_id BIGINT PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,"                      \
+	" tsv tsvector NOT NULL);"                                                                 \
+	"CREATE FUNCTION cases_search_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"          \
+	" INSERT INTO cases_search(case_id, tsv) VALUES (new.id, array_to_tsvector("               \
+	" lotsen_sv_words(new.summary || ' ' || coalesce((SELECT name FROM citizens"               \
+	" WHERE id = new.citizen_id), ''))))"                                                      \
+	" ON CONFLICT (case_id) DO UPDATE SET tsv = excluded.tsv; RETURN NULL; END $$;"            \
+	"CREATE TRIGGER cases_search_row AFTER INSERT OR UPDATE OF summary, citizen_id ON cases"   \
+	" FOR EACH ROW EXECUTE FUNCTION cases_search_row();"                                       \
+	"CREATE FUNCTION cases_search_citizen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"      \
+	" UPDATE cases_search s SET tsv = array_to_tsvector(lotsen_sv_words(c.summary || ' ' ||"   \
+	" coalesce(new.name, ''))) FROM cases c WHERE c.citizen_id = new.id AND s.case_id = c.id;" \
+	" RETURN NULL; END $$;"                                                                    \
+	"CREATE TRIGGER cases_search_citizen AFTER UPDATE OF name ON citizens FOR EACH ROW"        \
+	" WHEN (old.name IS NOT new.name) EXECUTE FUNCTION cases_search_citizen();"                \
+	"INSERT INTO cases_search(case_id, tsv) SELECT c.id, array_to_tsvector(lotsen_sv_words("   \
+	"c.summary || ' ' || coalesce(ci.name, ''))) FROM cases c"                                 \
+	" LEFT JOIN citizens ci ON ci.id = c.citizen_id;"                                          \
+	"CREATE INDEX cases_search_tsv ON cases_search USING gin (tsv);"
+
+/* The directory: directory_entries holds on PostgreSQL what directory_fts holds on SQLite
+ * (unit, role, the phone's two forms) and their words (`words`, every column; `digits`,
+ * the phone's), kept by triggers as there. */
+#define PG_DIR_CONTACTS(ids)                                                                       \
+	" DELETE FROM directory_entries WHERE id IN (SELECT 2 * x FROM unnest(" ids ") AS x);"     \
+	" INSERT INTO directory_entries(id, kind, name, unit, role, phone, words, digits)"         \
+	" SELECT 2 * c.id, 0, c.name, COALESCE(cu.name, cl.name), c.role, p.phone,"                \
+	" array_to_tsvector(lotsen_dir_words(concat_ws(' ', c.name, COALESCE(cu.name, cl.name),"   \
+	" c.role, p.phone))), array_to_tsvector(array_remove(string_to_array(coalesce(p.phone,"    \
+	" ''), ' '), ''))"                                                                         \
+	" FROM contacts c JOIN clients cl ON cl.id = c.client_id"                                  \
+	" LEFT JOIN client_units cu ON cu.id = c.client_unit_id"                                   \
+	" CROSS JOIN LATERAL (SELECT " DIR_PHONE(                                                  \
+	        "c.phone") " AS phone) p"                                                          \
+	                   " WHERE c.active = 1 AND c.id = ANY(" ids ");"
+#define PG_DIR_STAFF(ids)                                                                          \
+	" DELETE FROM directory_entries WHERE id IN (SELECT 2 * x + 1 FROM unnest(" ids ") AS x);" \
+	" INSERT INTO directory_entries(id, kind, name, unit, role, phone, words, digits)"         \
+	" SELECT 2 * u.id + 1, 1, u.display_name, un.name, u.role, NULL,"                          \
+	" array_to_tsvector(lotsen_dir_words(concat_ws(' ', u.display_name, un.name, u.role))),"   \
+	" ''"                                                                                      \
+	" FROM users u LEFT JOIN units un ON un.id = u.unit_id"                                    \
+	" WHERE u.active = 1 AND u.role <> 'client_viewer' AND u.id = ANY(" ids ");"
+#define PG_DIRECTORY_SEARCH                                                                        \
+	"ALTER TABLE directory_entries ADD COLUMN unit TEXT, ADD COLUMN role TEXT,"                \
+	" ADD COLUMN phone TEXT, ADD COLUMN words tsvector NOT NULL DEFAULT '',"                   \
+	" ADD COLUMN digits tsvector NOT NULL DEFAULT '';"                                         \
+	"CREATE FUNCTION directory_contacts(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$"     \
+	" BEGIN" PG_DIR_CONTACTS(                                                                  \
+	        "ids") " END $$;"                                                                  \
+	               "CREATE FUNCTION directory_staff(ids bigint[]) RETURNS void LANGUAGE "      \
+	               "plpgsql AS $$"                                                             \
+	               " BEGIN" PG_DIR_STAFF(                                                      \
+	                       "ids") " END $$;"                                                   \
+	                              "CREATE FUNCTION directory_contact_row() RETURNS trigger "   \
+	                              "LANGUAGE plpgsql AS $$ BEGIN"                               \
+	                              " IF TG_OP = 'DELETE' THEN DELETE FROM directory_entries "   \
+	                              "WHERE id = 2 * old.id;"                                     \
+	                              " ELSE PERFORM directory_contacts(ARRAY[new.id]); END IF; "  \
+	                              "RETURN NULL; END $$;"                                       \
+	                              "CREATE TRIGGER directory_contact_row AFTER INSERT OR "      \
+	                              "UPDATE OR DELETE ON contacts"                               \
+	                              " FOR EACH ROW EXECUTE FUNCTION directory_contact_row();"    \
+	                              "CREATE FUNCTION directory_user_row() RETURNS trigger "      \
+	                              "LANGUAGE plpgsql AS $$ BEGIN"                               \
+	                              " IF TG_OP = 'DELETE' THEN DELETE FROM directory_entries "   \
+	                              "WHERE id = 2 * old.id + 1;"                                 \
+	                              " ELSE PERFORM directory_staff(ARRAY[new.id]); END IF; "     \
+	                              "RETURN NULL; END $$;"                                       \
+	                              "CREATE TRIGGER directory_user_row AFTER INSERT OR DELETE "  \
+	                              "OR UPDATE OF display_name, role,"                           \
+	                              " unit_id, active ON users FOR EACH ROW EXECUTE FUNCTION "   \
+	                              "directory_user_row();"                                      \
+	                              "CREATE FUNCTION directory_unit_name() RETURNS trigger "     \
+	                              "LANGUAGE plpgsql AS $$ BEGIN"                               \
+	                              " PERFORM directory_staff(ARRAY(SELECT id FROM users WHERE " \
+	                              "unit_id = new.id));"                                        \
+	                              " RETURN NULL; END $$;"                                      \
+	                              "CREATE TRIGGER directory_unit_name AFTER UPDATE OF name "   \
+	                              "ON units FOR EACH ROW"                                      \
+	                              " EXECUTE FUNCTION directory_unit_name();"                   \
+	                              "CREATE FUNCTION directory_client_name() RETURNS trigger "   \
+	                              "LANGUAGE plpgsql AS $$ BEGIN"                               \
+	                              " PERFORM directory_contacts(ARRAY(SELECT id FROM contacts " \
+	                              "WHERE client_id = new.id));"                                \
+	                              " RETURN NULL; END $$;"                                      \
+	                              "CREATE TRIGGER directory_client_name AFTER UPDATE OF name " \
+	                              "ON clients FOR EACH ROW"                                    \
+	                              " EXECUTE FUNCTION directory_client_name();"                 \
+	                              "CREATE FUNCTION directory_client_unit_name() RETURNS "      \
+	                              "trigger LANGUAGE plpgsql AS $$"                             \
+	                              " BEGIN PERFORM directory_contacts(ARRAY(SELECT id FROM "    \
+	                              "contacts"                                                   \
+	                              " WHERE client_unit_id = new.id)); RETURN NULL; END $$;"     \
+	                              "CREATE TRIGGER directory_client_unit_name AFTER UPDATE OF " \
+	                              "name ON client_units"                                       \
+	                              " FOR EACH ROW EXECUTE FUNCTION "                            \
+	                              "directory_client_unit_name();"                              \
+	                              "SELECT directory_contacts(ARRAY(SELECT id FROM contacts));" \
+	                              "SELECT directory_staff(ARRAY(SELECT id FROM users));"       \
+	                              "CREATE INDEX directory_entries_words ON directory_entries " \
+	                              "USING gin (words);"                                         \
+	                              "CREATE INDEX directory_entries_digits ON "                  \
+	                              "directory_entries USING gin (digits);"
+
 /* The core migrations whose PostgreSQL form differs (the others are translated, see
- * store/db_int.h). Search indexes are PostgreSQL's own (tsvector with the 'swedish'
- * configuration); the case search and the directory's search still read FTS5 and do not
- * run on PostgreSQL yet (docs/operations.md). */
+ * store/db_int.h). Search indexes are PostgreSQL's own: tsvector columns with GIN indexes,
+ * filled by triggers with Lotsen's Swedish words (migration 16). */
 static const struct migration_pg core_migrations_pg[] = {
         /* units and users refer to each other: the unit's manager is added after. */
         {1,
@@ -587,6 +775,8 @@ static const struct migration_pg core_migrations_pg[] = {
              " name TEXT NOT NULL"
              ");"
              "CREATE INDEX directory_entries_order ON directory_entries(kind, name, id);"},
+        /* Search: Lotsen's Swedish words in SQL, case search and the directory's. */
+        {16, PG_SV_FUNCTIONS PG_CASES_SEARCH PG_DIRECTORY_SEARCH},
 };
 
 int schema_migrate(struct db *db)

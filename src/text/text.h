@@ -32,6 +32,21 @@ double text_impact(const int tf[3], const int len[3]);
 /* BM25's inverse document frequency, as kb_rank weighs a term. */
 double text_idf(int64_t docs, int64_t df);
 
+/* kb_rank's score of one document, for a caller that counted the terms itself (the
+ * knowledge base on PostgreSQL): per phrase of the query its word (`group`), the part of
+ * a compound (`sub`, 0 the whole word) and its weight times text_idf; `tf[p]` the
+ * phrase's tokens per column (title, tags, body) in the document, `len` the document's
+ * tokens per column and `avg` the index's mean. BM25F per phrase, each query word counted
+ * once by its best form (or the sum of its parts), hits that cover more words first. */
+#define TEXT_RANK_MAX_GROUPS 32
+#define TEXT_RANK_MAX_SUBS   8
+struct text_rank_phrase {
+	int group, sub;
+	double w;
+};
+double text_rank_score(const struct text_rank_phrase *ph, int n, int ngroups, const int (*tf)[3],
+                       const double len[3], const double avg[3]);
+
 /* Register the "lotsen_sv" FTS5 tokenizer and the "kb_rank" ranking function on a bare
  * SQLite handle (sqlite3 *): store/db.c calls it for every connection it opens, read-only
  * ones included, so any connection can read and write FTS5 tables that use "lotsen_sv".

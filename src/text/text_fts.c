@@ -309,8 +309,6 @@ static int sv_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *tex
  * ================================================================================ */
 
 #define RANK_MAX_PHRASES 512
-#define RANK_MAX_GROUPS  32
-#define RANK_MAX_SUBS    8
 
 static const double col_weight[3] = {4.0, 3.0, 1.0}; /* title, tags, body */
 /* Length normalization per column: titles and tag lists are short by nature, and a
@@ -339,15 +337,57 @@ double text_idf(int64_t docs, int64_t df)
 	return log(1.0 + ((double)docs - (double)df + 0.5) / ((double)df + 0.5));
 }
 
+double text_rank_score(const struct text_rank_phrase *ph, int n, int ngroups, const int (*tf)[3],
+                       const double len[3], const double avg[3])
+{
+	double best[TEXT_RANK_MAX_GROUPS][TEXT_RANK_MAX_SUBS];
+	double total = 0;
+	int matched = 0;
+
+	memset(best, 0, sizeof(best));
+	if (ngroups > TEXT_RANK_MAX_GROUPS)
+		ngroups = TEXT_RANK_MAX_GROUPS;
+	for (int p = 0; p < n; p++) {
+		double tfw = 0, s;
+		int g = ph[p].group, sub = ph[p].sub;
+		if (g < 0 || g >= TEXT_RANK_MAX_GROUPS)
+			g = TEXT_RANK_MAX_GROUPS - 1;
+		if (sub < 0 || sub >= TEXT_RANK_MAX_SUBS)
+			sub = TEXT_RANK_MAX_SUBS - 1;
+		for (int c = 0; c < 3; c++)
+			if (tf[p][c])
+				tfw += col_weight[c] * tf[p][c] /
+				       (1.0 - col_b[c] + col_b[c] * len[c] / avg[c]);
+		if (tfw <= 0)
+			continue;
+		s = ph[p].w * tfw * (k1 + 1.0) / (tfw + k1);
+		if (s > best[g][sub])
+			best[g][sub] = s;
+	}
+	/* A word counts once, by its best form: the word itself (or an inflection, a compound
+	 * containing it, a near spelling) or the sum of the parts it was split into. */
+	for (int g = 0; g < ngroups; g++) {
+		double parts = 0, gs;
+		for (int s = 1; s < TEXT_RANK_MAX_SUBS; s++)
+			parts += best[g][s];
+		gs = best[g][0] > parts ? best[g][0] : parts;
+		if (gs > 0)
+			matched++;
+		total += gs;
+	}
+	/* Hits that cover more of the question's words come first. */
+	if (ngroups > 0)
+		total *= 0.4 + 0.6 * (double)matched / ngroups;
+	return total;
+}
+
 /* Per query: what each phrase stands for, parsed once from kb_rank's second argument
  * "g,s,w,df;…" (query word, part of a compound or 0 for the whole word, weight, number
  * of documents with the term). */
 struct rank_spec {
 	int nphrase;
 	int ngroups;
-	unsigned char group[RANK_MAX_PHRASES];
-	unsigned char sub[RANK_MAX_PHRASES];
-	double w[RANK_MAX_PHRASES];
+	struct text_rank_phrase ph[RANK_MAX_PHRASES];
 	double avg[3];
 	int tf[RANK_MAX_PHRASES][3];
 };
@@ -373,13 +413,13 @@ static struct rank_spec *spec_parse(const Fts5ExtensionApi *api, Fts5Context *ft
 		double df = *end == ',' ? strtod(end + 1, &end) : 1.0;
 		int i = r->nphrase++;
 
-		if (g < 0 || g >= RANK_MAX_GROUPS)
-			g = RANK_MAX_GROUPS - 1;
-		if (sub < 0 || sub >= RANK_MAX_SUBS)
-			sub = RANK_MAX_SUBS - 1;
-		r->group[i] = (unsigned char)g;
-		r->sub[i] = (unsigned char)sub;
-		r->w[i] = w * log(1.0 + ((double)nrow - df + 0.5) / (df + 0.5));
+		if (g < 0 || g >= TEXT_RANK_MAX_GROUPS)
+			g = TEXT_RANK_MAX_GROUPS - 1;
+		if (sub < 0 || sub >= TEXT_RANK_MAX_SUBS)
+			sub = TEXT_RANK_MAX_SUBS - 1;
+		r->ph[i].group = (int)g;
+		r->ph[i].sub = (int)sub;
+		r->ph[i].w = w * text_idf((int64_t)nrow, (int64_t)df);
 		if (g + 1 > r->ngroups)
 			r->ngroups = (int)g + 1;
 		s = strchr(end, ';');
@@ -393,9 +433,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
                     sqlite3_value **vals)
 {
 	struct rank_spec *r = api->xGetAuxdata(fts, 0);
-	double best[RANK_MAX_GROUPS][RANK_MAX_SUBS];
-	double len[3], total = 0;
-	int ninst = 0, matched = 0;
+	double len[3];
+	int ninst = 0;
 
 	if (!r) {
 		r = spec_parse(api, fts,
@@ -411,40 +450,14 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 		len[c] = n;
 	}
 	memset(r->tf, 0, sizeof(r->tf));
-	memset(best, 0, sizeof(best));
 	api->xInstCount(fts, &ninst);
 	for (int i = 0; i < ninst; i++) {
 		int ph, col, off;
 		if (api->xInst(fts, i, &ph, &col, &off) == SQLITE_OK && ph < r->nphrase && col < 3)
 			r->tf[ph][col]++;
 	}
-	for (int p = 0; p < r->nphrase; p++) {
-		double tfw = 0, s;
-		for (int c = 0; c < 3; c++)
-			if (r->tf[p][c])
-				tfw += col_weight[c] * r->tf[p][c] /
-				       (1.0 - col_b[c] + col_b[c] * len[c] / r->avg[c]);
-		if (tfw <= 0)
-			continue;
-		s = r->w[p] * tfw * (k1 + 1.0) / (tfw + k1);
-		if (s > best[r->group[p]][r->sub[p]])
-			best[r->group[p]][r->sub[p]] = s;
-	}
-	/* A word counts once, by its best form: the word itself (or an inflection, a compound
-	 * containing it, a near spelling) or the sum of the parts it was split into. */
-	for (int g = 0; g < r->ngroups; g++) {
-		double parts = 0, gs;
-		for (int s = 1; s < RANK_MAX_SUBS; s++)
-			parts += best[g][s];
-		gs = best[g][0] > parts ? best[g][0] : parts;
-		if (gs > 0)
-			matched++;
-		total += gs;
-	}
-	/* Hits that cover more of the question's words come first. */
-	if (r->ngroups > 0)
-		total *= 0.4 + 0.6 * (double)matched / r->ngroups;
-	sqlite3_result_double(ctx, total);
+	sqlite3_result_double(ctx, text_rank_score(r->ph, r->nphrase, r->ngroups,
+	                                           (const int(*)[3])r->tf, len, r->avg));
 }
 
 /* ================================================================================

@@ -1,7 +1,7 @@
 """The case log over HTTP: logging, validation, boundaries, handovers, citizens, access, audit."""
 import json
 
-from harness import ServerTest
+from harness import ServerTest, on_pg
 
 
 def ids(srv, sql, *p):
@@ -136,12 +136,14 @@ class CaseTest(ServerTest):
         self.assertEqual(h["contact_id"], self.contact)  # from the boundary rule
         self.assertIn("två arbetsdagar", h["instructions"])
         # an overdue one: due date in the past is listed as overdue
-        self.srv.sql  # (read-only helper)
-        import sqlite3
-        con = sqlite3.connect(self.srv.db)
-        con.execute("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", (h["id"],))
-        con.commit()
-        con.close()
+        if on_pg():  # psql commits each statement
+            self.srv.sql("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", h["id"])
+        else:
+            import sqlite3
+            con = sqlite3.connect(self.srv.db)
+            con.execute("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", (h["id"],))
+            con.commit()
+            con.close()
         lst = self.api("GET", "/api/v1/handovers?overdue=true", user="lead.aldre").json["items"]
         self.assertIn(h["id"], [x["id"] for x in lst])
         self.assertTrue(all(x["overdue"] for x in lst))

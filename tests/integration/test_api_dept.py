@@ -5,7 +5,7 @@ import os
 import shutil
 import tempfile
 
-from harness import ServerTest
+from harness import ServerTest, on_pg
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -168,11 +168,14 @@ class DeptTest(ServerTest):
         a = self.create()
         late = self.create()
         # a handover due in the past cannot be made through the API (as an operator would)
-        import sqlite3
-        con = sqlite3.connect(self.srv.db)
-        con.execute("UPDATE handovers SET due_date='2020-01-02' WHERE id=?", (late["handovers"][0]["id"],))
-        con.commit()
-        con.close()
+        if on_pg():  # psql commits each statement
+            self.srv.sql("UPDATE handovers SET due_date='2020-01-02' WHERE id=?", late["handovers"][0]["id"])
+        else:
+            import sqlite3
+            con = sqlite3.connect(self.srv.db)
+            con.execute("UPDATE handovers SET due_date='2020-01-02' WHERE id=?", (late["handovers"][0]["id"],))
+            con.commit()
+            con.close()
         items = self.api("GET", "/api/v1/handovers?open=true&limit=1000", user="viewer.aldre").json["items"]
         self.assertEqual(items[0]["id"], late["handovers"][0]["id"])
         self.assertTrue(items[0]["overdue"])
