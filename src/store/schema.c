@@ -564,8 +564,7 @@ static const struct migration core_migrations[] = {
  * consonant Snowball allows). Words with a digit stay whole. The separators are given as
  * code point ranges, not as [[:alnum:]], so the split does not depend on the database's
  * locale; Latin-1 capitals are lowered by translate() for the same reason. The stop words
- * are those text_stopword finds: its list holds "ska" out of order, so bsearch misses it
- * and "ska" is searched on SQLite, and is here too. */
+ * are text_stopword's. */
 #define SV_SEP                                                                                     \
 	"'[^0-9a-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u1fff\\u2070-\\u218f\\u2c00-\\u2fff"     \
 	"\\u3040-\\ufdff\\ufe70-\\ufffc\\ufffe-\\uffff\\U00010000-\\U0010ffff]+'"
@@ -578,7 +577,7 @@ static const struct migration core_migrations[] = {
 	"din,dina,ditt,du,där,då,efter,ej,eller,en,er,era,ert,ett,finns,från,får,för,ha,hade,"  \
 	"han,hans,har,hej,henne,hennes,hon,honom,hur,här,i,icke,ingen,inom,inte,jag,ju,kan,"        \
 	"kunde,man,med,mellan,men,mig,min,mina,mitt,mot,mycket,ni,nu,när,någon,något,några,och," \
-	"om,oss,på,samma,sedan,sig,sin,sina,sitta,själv,skall,skulle,som,så,sådan,sådana,"      \
+	"om,oss,på,samma,sedan,sig,sin,sina,sitta,själv,ska,skall,skulle,som,så,sådan,sådana,"  \
 	"sådant,till,under,undrar,upp,ut,utan,vad,var,vara,varför,varit,varje,vars,vart,vem,vi,"   \
 	"vid,vilka,vilkas,vilken,vilket,vill,vår,våra,vårt,än,är,åt,över"
 #define PG_SV_FUNCTIONS                                                                                         \

@@ -20,6 +20,8 @@ typedef int(text_token_h)(void *arg, const char *tok, size_t n, size_t start, si
 int text_tokenize(struct sb_stemmer *stemmer, const char *text, size_t len, text_token_h *h,
                   void *arg);
 bool text_stopword(const char *w, size_t n);
+/* The stop words, in byte order (for tests: *n is how many). */
+const char *const *text_stopwords(size_t *n);
 /* Stem the word in place (UTF-8, lower case); returns the stem's length. */
 size_t text_stem(struct sb_stemmer *stemmer, char *w, size_t n);
 struct sb_stemmer *text_stemmer_new(void);

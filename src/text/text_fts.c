@@ -29,13 +29,14 @@ static const char *const stopwords[] = {
         "ju",     "kan",    "kunde",  "man",    "med",    "mellan", "men",   "mig",    "min",
         "mina",   "mitt",   "mot",    "mycket", "ni",     "nu",     "när",   "någon",  "något",
         "några",  "och",    "om",     "oss",    "på",     "samma",  "sedan", "sig",    "sin",
-        "sina",   "sitta",  "själv",  "skall",  "ska",    "skulle", "som",   "så",     "sådan",
+        "sina",   "sitta",  "själv",  "ska",    "skall",  "skulle", "som",   "så",     "sådan",
         "sådana", "sådant", "till",   "under",  "undrar", "upp",    "ut",    "utan",   "vad",
         "var",    "vara",   "varför", "varit",  "varje",  "vars",   "vart",  "vem",    "vi",
         "vid",    "vilka",  "vilkas", "vilken", "vilket", "vill",   "vår",   "våra",   "vårt",
         "än",     "är",     "åt",     "över",
 };
 
+/* The list must stay in byte order for bsearch (test_kb_search checks it). */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -52,6 +53,12 @@ bool text_stopword(const char *w, size_t n)
 	key[n] = '\0';
 	return bsearch(&k, stopwords, sizeof(stopwords) / sizeof(stopwords[0]),
 	               sizeof(stopwords[0]), cmp_str) != NULL;
+}
+
+const char *const *text_stopwords(size_t *n)
+{
+	*n = sizeof(stopwords) / sizeof(stopwords[0]);
+	return stopwords;
 }
 
 struct sb_stemmer *text_stemmer_new(void)

@@ -143,6 +143,23 @@ static void same_stem(struct sb_stemmer *st, const char *a, const char *b)
 		fail_msg("%s → %s but %s → %s", a, x, b, y);
 }
 
+/* Every stop word is found: the list is in byte order, as bsearch needs ("ska" once stood
+ * after "skall" and was searched for). */
+static void test_stop_words_are_all_found(void **state)
+{
+	size_t n;
+	const char *const *w = text_stopwords(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(strcmp(w[i - 1], w[i]) < 0);
+		assert_true(text_stopword(w[i], strlen(w[i])));
+	}
+	assert_true(text_stopword("ska", 3));
+	assert_false(text_stopword("skatt", 5));
+}
+
 static void test_inflections_share_a_stem(void **state)
 {
 	struct sb_stemmer *st = text_stemmer_new();
@@ -409,6 +426,7 @@ static void test_large_index_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_stop_words_are_all_found),
 	        cmocka_unit_test(test_inflections_share_a_stem),
 	        cmocka_unit_test(test_inflected_queries_find_the_article),
 	        cmocka_unit_test(test_compounds_split_and_join),
