@@ -754,9 +754,9 @@ LUA
 	for n in 1 2 3; do
 		port=$(eval echo "\$P$n")
 		wrk -t1 -c6 -d10s -s "$TMP/post.lua" "http://127.0.0.1:$port/api/v1/cases" >"$TMP/wrk$n.txt" &
+		wrks="${wrks:-} $!"
 	done
-	wait $(jobs -p | tail -n 3) 2>/dev/null || true
-	sleep 1
+	wait $wrks 2>/dev/null || true
 	cat "$TMP/wrk1.txt" "$TMP/wrk2.txt" "$TMP/wrk3.txt" | grep -E "Non-2xx" || true
 	say "three_nodes_requests_per_s=$(cat "$TMP/wrk1.txt" "$TMP/wrk2.txt" "$TMP/wrk3.txt" | awk '/Requests\/sec/ {s += $2} END {printf "%.1f", s}')"
 	kill $(cat "$TMP/pids") 2>/dev/null || true

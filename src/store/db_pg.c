@@ -82,7 +82,17 @@ struct pg {
 	char errmsg[256];    /* its message */
 	int64_t deadline_ns; /* db_budget_set */
 	bool timeout_set;    /* statement_timeout is not 0 on the server */
+	bool writer;         /* this transaction holds the writers' lock (WRITERS_LOCK) */
 };
+
+/* Transactions that write take this advisory lock (pg_advisory_xact_lock, per database)
+ * with their first write and hold it until they end. Several nodes on one database batch
+ * many requests in one transaction each (group commit), and their requests touch the same
+ * rollup rows in different orders: without the lock two nodes' batches deadlock, and
+ * PostgreSQL aborts one after deadlock_timeout. With it the nodes' writing batches take
+ * turns (each holds it for the milliseconds of one batch). Alone, a node takes it
+ * uncontended, in the same round trip as its first write. */
+#define WRITERS_LOCK "SELECT pg_advisory_xact_lock(7813586423661735251)"
 
 bool pg_is_url(const char *path)
 {
@@ -283,6 +293,10 @@ int pg_exec(struct pg *p, const char *sql)
 {
 	struct pg_sql q;
 	int err = pg_sql_translate(sql, &q);
+
+	/* A new transaction holds no lock yet; a rollback to a savepoint may have let it go. */
+	if (strncasecmp(sql, "BEGIN", 5) == 0 || strncasecmp(sql, "ROLLBACK", 8) == 0)
+		p->writer = false;
 
 	if (err)
 		return err;
@@ -600,7 +614,8 @@ bool pg_in_tx(const struct pg *p)
 static PGresult *exec_in_savepoint(struct pg *p, struct pg_stmt *s, int *err)
 {
 	PGresult *mine = NULL, *r;
-	bool failed = false;
+	bool failed = false, lock = !p->writer;
+	int n = lock ? 4 : 3, at = lock ? 2 : 1;
 
 	*err = 0;
 	if (!PQenterPipelineMode(p->c)) {
@@ -608,6 +623,7 @@ static PGresult *exec_in_savepoint(struct pg *p, struct pg_stmt *s, int *err)
 		return NULL;
 	}
 	if (!PQsendQueryParams(p->c, "SAVEPOINT lotsen_stmt", 0, NULL, NULL, NULL, NULL, 0) ||
+	    (lock && !PQsendQueryParams(p->c, WRITERS_LOCK, 0, NULL, NULL, NULL, NULL, 0)) ||
 	    !PQsendQueryPrepared(p->c, s->name, s->nparams, (const char *const *)s->val, s->len,
 	                         s->fmt, 0) ||
 	    !PQsendQueryParams(p->c, "RELEASE SAVEPOINT lotsen_stmt", 0, NULL, NULL, NULL, NULL,
@@ -617,8 +633,8 @@ static PGresult *exec_in_savepoint(struct pg *p, struct pg_stmt *s, int *err)
 		PQexitPipelineMode(p->c);
 		return NULL;
 	}
-	/* Three commands, each a result then NULL; then the sync point. */
-	for (int i = 0; i < 3; i++) {
+	/* The commands, each a result then NULL; then the sync point. */
+	for (int i = 0; i < n; i++) {
 		r = PQgetResult(p->c);
 		if (!r) { /* the connection is gone */
 			failed = true;
@@ -626,7 +642,7 @@ static PGresult *exec_in_savepoint(struct pg *p, struct pg_stmt *s, int *err)
 				*err = result_err(p, NULL);
 			break;
 		}
-		if (i == 1) {
+		if (i == at) {
 			mine = r;
 		} else {
 			if (!ok(r) && !*err && PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
@@ -646,7 +662,9 @@ static PGresult *exec_in_savepoint(struct pg *p, struct pg_stmt *s, int *err)
 			break;
 	}
 	PQexitPipelineMode(p->c);
-	if (failed) { /* the savepoint or its release failed, or the connection */
+	if (lock && !failed)
+		p->writer = true;
+	if (failed) { /* the lock, the savepoint or its release failed, or the connection */
 		PQclear(mine);
 		return NULL;
 	}
@@ -683,6 +701,7 @@ int pg_step(struct stmt *st)
 			err = result_err(p, r);
 		PQclear(r);
 		if (sp) {
+			p->writer = false; /* taken in the savepoint: gone with it */
 			raw(p, "ROLLBACK TO SAVEPOINT lotsen_stmt");
 			raw(p, "RELEASE SAVEPOINT lotsen_stmt");
 		}

@@ -138,6 +138,42 @@ class LeaseTest(unittest.TestCase):
         got = a.request("GET", f"/api/v1/cases/{r.json['id']}", token=a.login("anna"))
         self.assertEqual(got.status, 200, got)
 
+    def test_1b_both_nodes_write_cases_at_once_and_none_fails(self):
+        """Each node batches many requests in one transaction (group commit) and the cases'
+        rollup rows and citizens are the same on both: a deadlock between two nodes' batches
+        would make PostgreSQL abort one (a 503 to an agent). The writers' lock (db_pg.c)
+        lets writing batches take turns; this asserts what agents see: every case stored."""
+        a, b = self.nodes["a"], self.nodes["b"]
+        body = case_body(a)
+        tokens = {"a": a.login("anna"), "b": b.login("anna")}
+        results, ids = [], []
+        lock = threading.Lock()
+
+        def writer(srv, token, k):
+            for i in range(25):
+                # the same citizens on both nodes at once, as a busy morning has them
+                c = dict(body, citizen={"phone": f"070-{k % 4:02d}{i:05d}"})
+                try:
+                    r = srv.request("POST", "/api/v1/cases", c, token=token)
+                except OSError as e:
+                    r = e
+                with lock:
+                    results.append(getattr(r, "status", r))
+                    if getattr(r, "status", 0) == 201:
+                        ids.append(r.json["id"])
+
+        threads = [threading.Thread(target=writer, args=(srv, tokens[name], k))
+                   for k, (name, srv) in enumerate([("a", a), ("b", b)] * 8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(len(results), 400)
+        self.assertEqual([r for r in results if r != 201], [])
+        # every acknowledged case is there, once
+        n = a.sql(f"SELECT count(*) FROM cases WHERE id IN ({','.join(map(str, ids))})")[0][0]
+        self.assertEqual(n, 400)
+
     def test_2_the_holders_live_events_reach_a_stream_on_the_standby(self):
         a, b = self.nodes["a"], self.nodes["b"]
         s = Stream(b, self.admin)
