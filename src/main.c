@@ -208,9 +208,31 @@ static int report_mail_h(struct db *db, const struct report_stored_set *s, int64
 /* <db>.files beside a database file (attachments, mail files), as serve uses. A
  * PostgreSQL database has no file to stand beside: its files go to lotsen.files in the
  * working directory until nodes share a file store (issue 19). */
+static bool pg_url(const char *db)
+{
+	return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+}
+
+/* The database as the log shows it: a PostgreSQL URL without a password in it. */
+static const char *db_shown(const char *db, char *buf, size_t n)
+{
+	const char *auth = strstr(db, "://"), *end, *at, *colon;
+
+	if (!pg_url(db) || !auth)
+		return db;
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon)
+		return db;
+	snprintf(buf, n, "%.*s%s", (int)(colon - db), db, at);
+	return buf;
+}
+
 static const char *files_beside(const char *db, char *buf, size_t n)
 {
-	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+	if (pg_url(db))
 		db = "lotsen";
 	if (strcmp(db, ":memory:") == 0 || snprintf(buf, n, "%s.files", db) >= (int)n)
 		return NULL;
@@ -440,7 +462,7 @@ static int cmd_serve(int argc, char **argv)
 	struct proxy_list *proxies = NULL;
 	struct mail_net_config mail_cfg;
 	enum log_level lvl;
-	char err_msg[300], files_dir[600];
+	char err_msg[300], files_dir[600], shown[600];
 	int c, err;
 
 	config_defaults(&cfg);
@@ -600,6 +622,10 @@ static int cmd_serve(int argc, char **argv)
 		char rec_dir[600];
 		if (cfg.recordings[0]) {
 			snprintf(rec_dir, sizeof(rec_dir), "%s", cfg.recordings);
+		} else if (pg_url(cfg.db)) {
+			/* no database file to stand beside: the working directory, as lotsen.files
+			 */
+			snprintf(rec_dir, sizeof(rec_dir), "recordings");
 		} else {
 			/* recordings/ next to the database */
 			const char *slash = strrchr(cfg.db, '/');
@@ -633,8 +659,9 @@ static int cmd_serve(int argc, char **argv)
 		        strerror(err));
 		goto out;
 	}
-	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s", cfg.db, cfg.http,
-	         cfg.demo ? "true" : "false", LOTSEN_VERSION);
+	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s",
+	         db_shown(cfg.db, shown, sizeof(shown)), cfg.http, cfg.demo ? "true" : "false",
+	         LOTSEN_VERSION);
 	tmr_init(&deliver_tmr);
 	delivery = (struct delivery){.app = &app, .http = http};
 	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);

@@ -70,8 +70,10 @@ _pg = {}
 _pg_dirs = {}  # database URL → the working directory of its servers
 
 
-def pg_database():
-    """The URL of a new, empty database on the test run's PostgreSQL."""
+def pg_database(workdir=None):
+    """The URL of a new, empty database on the test run's PostgreSQL; `workdir`: the
+    working directory of its servers (where they keep their files), if not the first
+    server's temp directory."""
     import atexit
     if not _pg:
         out = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
@@ -85,7 +87,10 @@ def pg_database():
     name = f"lotsen_{os.getpid()}_{_pg['n']}"
     subprocess.run(["psql", "-q", "-h", _pg["dir"], "-U", "lotsen", "-d", "lotsen", "-c",
                     f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return f"postgresql://lotsen@/{name}?host={_pg['dir']}"
+    url = f"postgresql://lotsen@/{name}?host={_pg['dir']}"
+    if workdir:
+        _pg_dirs[url] = workdir
+    return url
 
 
 def pg_literal(v):
