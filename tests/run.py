@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -75,6 +76,17 @@ PG_SKIP = {
     "test_web_prices": "a form's focus and aria-invalid in Chromium (the API: test_api_admin)",
 }
 
+# Free-text search on PostgreSQL (cases, knowledge base, directory) is another branch's
+# (feat/pgsearch): these files wait for it. Remove them here when it is merged.
+PG_PENDING = {
+    "test_api_case_search": "the free-text case search works there (feat/pgsearch)",
+    "test_api_kb": "the knowledge base's search works there (feat/pgsearch)",
+    "test_api_directory": "the directory's search works there (feat/pgsearch)",
+    "test_web_consult": "the directory's search works there (feat/pgsearch)",
+    "test_web_desk": "the directory's search works there (feat/pgsearch)",
+    "test_web_kb": "the knowledge base's search works there (feat/pgsearch)",
+}
+
 
 def pg_server():
     """The PostgreSQL server programs tests/pg/start.sh needs, or None."""
@@ -93,14 +105,17 @@ def run_integration_pg(build, env):
         return 0, 1
     for name, why in sorted(PG_SKIP.items()):
         print(f"skip {name} on PostgreSQL: {why}")
+    for name, why in sorted(PG_PENDING.items()):
+        print(f"skip {name} on PostgreSQL until {why}")
     names = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "tests", "integration"))
-                   if f.startswith("test_") and f.endswith(".py") and f[:-3] not in PG_SKIP)
+                   if f.startswith("test_") and f.endswith(".py") and f[:-3] not in PG_SKIP
+                   and f[:-3] not in PG_PENDING)
     penv = dict(env, LOTSEN_TEST_DB="pg", LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
-    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--pg-files"] + names,
-                       env=penv, cwd=os.path.join(ROOT, "tests", "integration"), text=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    sys.stdout.write(p.stdout)
-    m = re.search(r"^pg-result (\d+) (\d+) (\d+)$", p.stdout, re.M)
+    with tempfile.NamedTemporaryFile("r", prefix="lotsen-pg-result-") as res:
+        sys.stdout.flush()
+        p = subprocess.run([sys.executable, os.path.abspath(__file__), "--pg-files", res.name]
+                           + names, env=penv, cwd=os.path.join(ROOT, "tests", "integration"))
+        m = re.match(r"(\d+) (\d+) (\d+)$", res.read().strip())
     if not m:
         print(f"FAIL integration on PostgreSQL ({build}): the run ended without a result "
               f"(exit {p.returncode})")
@@ -111,14 +126,16 @@ def run_integration_pg(build, env):
     return ok, bad
 
 
-def pg_files(names):
-    """In the PostgreSQL pass's own process: run the named files, print `pg-result`."""
+def pg_files(out, names):
+    """In the PostgreSQL pass's own process: run the named files, write `ok bad skipped`
+    to the file `out`."""
     sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     suite = unittest.TestLoader().loadTestsFromNames(names)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=1).run(suite)
     bad = len(result.failures) + len(result.errors)
     ok = result.testsRun - bad - len(result.skipped)
-    print(f"pg-result {ok} {bad} {len(result.skipped)}")
+    with open(out, "w") as f:
+        f.write(f"{ok} {bad} {len(result.skipped)}\n")
     return 0
 
 
@@ -137,8 +154,10 @@ def main():
     ap.add_argument("--unit-only", action="store_true")
     ap.add_argument("--no-pg", action="store_true",
                     help="leave out the integration pass on PostgreSQL")
+    ap.add_argument("--pg-only", action="store_true",
+                    help="only the integration pass on PostgreSQL (of the first build)")
     if len(sys.argv) > 1 and sys.argv[1] == "--pg-files":
-        return pg_files(sys.argv[2:])
+        return pg_files(sys.argv[2], sys.argv[3:])
     args = ap.parse_args()
     pg_done = False
     passed = failed = 0
@@ -149,6 +168,11 @@ def main():
         env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
         env["LOTSEN_BUILD"] = os.path.abspath(build)
         print(f"== {build}")
+        if args.pg_only:
+            p, f = run_integration_pg(build, env)
+            passed += p
+            failed += f
+            break
         p, f = run_unit(build, env)
         passed += p
         failed += f

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -83,6 +84,10 @@ def pg_database(workdir=None):
         _pg["n"] = 0
         atexit.register(lambda: subprocess.run(
             [os.path.join(ROOT, "tests", "pg", "stop.sh"), _pg["dir"]], check=False))
+        # a run stopped with SIGTERM stops its PostgreSQL too (atexit runs on exit only)
+        import signal as sig
+        if sig.getsignal(sig.SIGTERM) == sig.SIG_DFL:
+            sig.signal(sig.SIGTERM, lambda *_: sys.exit(143))
     _pg["n"] += 1
     name = f"lotsen_{os.getpid()}_{_pg['n']}"
     subprocess.run(["psql", "-q", "-h", _pg["dir"], "-U", "lotsen", "-d", "lotsen", "-c",

@@ -1,7 +1,8 @@
 """The case log over HTTP: logging, validation, boundaries, handovers, citizens, access, audit."""
 import json
+import unittest
 
-from harness import ServerTest
+from harness import ServerTest, on_pg
 
 
 def ids(srv, sql, *p):
@@ -195,6 +196,8 @@ class CaseTest(ServerTest):
         self.assertProblem(self.api("PATCH", f"/api/v1/cases/{c['id']}", {"category_id": self.cat_handover},
                                     user="anna"), 422, "outcome")
 
+    # remove with feat/pgsearch (tests/run.py PG_PENDING)
+    @unittest.skipIf(on_pg(), "free-text case search (?q=) on PostgreSQL: feat/pgsearch")
     def test_confidential_only_for_group_and_managers(self):
         c = self.api("POST", "/api/v1/cases", self.base(confidential=True, summary="Skyddad identitet."),
                      user="anna").json
