@@ -623,9 +623,12 @@ static int cmd_serve(int argc, char **argv)
 		if (cfg.recordings[0]) {
 			snprintf(rec_dir, sizeof(rec_dir), "%s", cfg.recordings);
 		} else if (pg_url(cfg.db)) {
-			/* no database file to stand beside: the working directory, as lotsen.files
-			 */
-			snprintf(rec_dir, sizeof(rec_dir), "recordings");
+			/* no database file to stand beside: recordings/ of the working directory,
+			 * as lotsen.files; absolute, since a call's record keeps the file's path */
+			char cwd[512];
+			if (!getcwd(cwd, sizeof(cwd)))
+				snprintf(cwd, sizeof(cwd), ".");
+			snprintf(rec_dir, sizeof(rec_dir), "%s/recordings", cwd);
 		} else {
 			/* recordings/ next to the database */
 			const char *slash = strrchr(cfg.db, '/');

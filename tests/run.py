@@ -85,6 +85,7 @@ PG_PENDING = {
     "test_web_consult": "the directory's search works there (feat/pgsearch)",
     "test_web_desk": "the directory's search works there (feat/pgsearch)",
     "test_web_kb": "the knowledge base's search works there (feat/pgsearch)",
+    "test_web_wallboard": "the directory's search works there (feat/pgsearch)",
 }
 
 
