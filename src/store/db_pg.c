@@ -202,6 +202,11 @@ int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 		err = raw(p, "SET client_encoding = 'UTF8'");
 	if (!err)
 		err = raw(p, "SET client_min_messages = warning");
+	/* A row another connection holds is waited for as long as SQLite's busy timeout,
+	 * then EBUSY (55P03), never for ever: two connections of one process (the loop's
+	 * open batch and a worker's) must not wait on each other without end. */
+	if (!err)
+		err = raw(p, "SET lock_timeout = 5000");
 	if (!err && opts && opts->readonly)
 		err = raw(p, "SET default_transaction_read_only = on");
 	if (!err && !(opts && opts->readonly)) {

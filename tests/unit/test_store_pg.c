@@ -517,6 +517,28 @@ static void test_sqlite_idioms(void **state)
 	db_close(db);
 }
 
+/* A row another connection holds is waited for a while (lock_timeout, as SQLite's busy
+ * timeout), then EBUSY: never a wait without end between two connections. */
+static void test_lock_wait_ends_busy(void **state)
+{
+	char u[600];
+	struct db *a = fresh("t_lock", u, sizeof(u)), *b;
+
+	(void)state;
+	assert_int_equal(db_exec(a, "CREATE TABLE r (id INTEGER PRIMARY KEY, n INTEGER);"
+	                            "INSERT INTO r(id, n) VALUES (1, 0)"),
+	                 0);
+	assert_int_equal(db_open(&b, u, NULL), 0);
+	assert_int_equal(db_begin(a), 0);
+	assert_int_equal(db_exec(a, "UPDATE r SET n = 1 WHERE id = 1"), 0);
+	assert_int_equal(db_exec(b, "UPDATE r SET n = 2 WHERE id = 1"), EBUSY);
+	assert_int_equal(db_commit(a), 0);
+	assert_int_equal(db_exec(b, "UPDATE r SET n = 2 WHERE id = 1"), 0);
+	assert_int_equal(scalar(a, "SELECT n FROM r WHERE id = 1"), 2);
+	db_close(b);
+	db_close(a);
+}
+
 static void test_core_migrations(void **state)
 {
 	char u[600];
@@ -568,6 +590,7 @@ int main(void)
 	        cmocka_unit_test(test_constraints_map_like_sqlite),
 	        cmocka_unit_test(test_statement_reused),
 	        cmocka_unit_test(test_sqlite_idioms),
+	        cmocka_unit_test(test_lock_wait_ends_busy),
 	        cmocka_unit_test(test_core_migrations),
 	};
 	int failed = cmocka_run_group_tests_name("translator", pure, NULL, NULL);
