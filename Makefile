@@ -34,7 +34,8 @@ build-asan: $(ASAN_BUILD)/CMakeCache.txt
 run: deps build
 	$(BUILD)/lotsen serve --db $(DB) --http $(HTTP) --demo
 
-# Every test, in the normal build and again under ASan+UBSan.
+# Every test, in the normal build and again under ASan+UBSan; the normal build's
+# integration files once more on PostgreSQL (tests/run.py, PG_SKIP).
 test: deps build build-asan
 	@scripts/install-test-peers.sh
 	@scripts/check-banned.sh

@@ -213,9 +213,31 @@ static int report_mail_h(struct db *db, const struct report_stored_set *s, int64
 /* <db>.files beside a database file (attachments, mail files), as serve uses unless
  * `files` is set. A PostgreSQL database has no file to stand beside: its files go to
  * lotsen.files in the working directory; several nodes set `files` to a shared mount. */
+static bool pg_url(const char *db)
+{
+	return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+}
+
+/* The database as the log shows it: a PostgreSQL URL without a password in it. */
+static const char *db_shown(const char *db, char *buf, size_t n)
+{
+	const char *auth = strstr(db, "://"), *end, *at, *colon;
+
+	if (!pg_url(db) || !auth)
+		return db;
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon)
+		return db;
+	snprintf(buf, n, "%.*s%s", (int)(colon - db), db, at);
+	return buf;
+}
+
 static const char *files_beside(const char *db, char *buf, size_t n)
 {
-	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+	if (pg_url(db))
 		db = "lotsen";
 	if (strcmp(db, ":memory:") == 0 || snprintf(buf, n, "%s.files", db) >= (int)n)
 		return NULL;
@@ -551,7 +573,7 @@ static int cmd_serve(int argc, char **argv)
 	struct cluster *cluster = NULL;
 	bool holder = true;
 	enum log_level lvl;
-	char err_msg[300], files_dir[600], node[300];
+	char err_msg[300], files_dir[600], node[300], shown[600];
 	int c, err;
 
 	config_defaults(&cfg);
@@ -746,6 +768,13 @@ static int cmd_serve(int argc, char **argv)
 		char rec_dir[600];
 		if (cfg.recordings[0]) {
 			snprintf(rec_dir, sizeof(rec_dir), "%s", cfg.recordings);
+		} else if (pg_url(cfg.db)) {
+			/* no database file to stand beside: recordings/ of the working directory,
+			 * as lotsen.files; absolute, since a call's record keeps the file's path */
+			char cwd[512];
+			if (!getcwd(cwd, sizeof(cwd)))
+				snprintf(cwd, sizeof(cwd), ".");
+			snprintf(rec_dir, sizeof(rec_dir), "%s/recordings", cwd);
 		} else {
 			/* recordings/ next to the database */
 			const char *slash = strrchr(cfg.db, '/');
@@ -790,7 +819,8 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s node=\"%s\" queue=%s",
-	         cfg.db, cfg.http, cfg.demo ? "true" : "false", LOTSEN_VERSION, node,
+	         db_shown(cfg.db, shown, sizeof(shown)), cfg.http, cfg.demo ? "true" : "false",
+	         LOTSEN_VERSION, node,
 	         holder ? "holder" : "standby");
 	err = re_main(signal_h);
 	tmr_cancel(&retention_tmr);

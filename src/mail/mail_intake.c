@@ -29,6 +29,20 @@ static void cfg_free(void *p)
 	free(p);
 }
 
+/* Mail files without --mail-files: beside the database file, as the attachments; a
+ * PostgreSQL database has no file, so they go to lotsen.files in the working directory,
+ * where serve keeps the attachments too (main.c). An in-memory database has none. */
+static void files_default(struct db *db, char *out, size_t n)
+{
+	const char *f = db_filename(db);
+
+	out[0] = '\0';
+	if (*f)
+		snprintf(out, n, "%s.files", f);
+	else if (db_dialect(db) == DB_POSTGRES)
+		snprintf(out, n, "lotsen.files");
+}
+
 int mail_setup(struct db *db, const struct mail_config *c)
 {
 	struct mail_cfg *x = calloc(1, sizeof(*x));
@@ -41,8 +55,8 @@ int mail_setup(struct db *db, const struct mail_config *c)
 	x->max_parts = c && c->max_parts ? c->max_parts : MAIL_MAX_PARTS_DEFAULT;
 	if (c && c->files && *c->files)
 		snprintf(x->files, sizeof(x->files), "%s", c->files);
-	else if (*db_filename(db))
-		snprintf(x->files, sizeof(x->files), "%s.files", db_filename(db));
+	else
+		files_default(db, x->files, sizeof(x->files));
 	if (c && c->domain)
 		snprintf(x->domain, sizeof(x->domain), "%s", c->domain);
 	if (c && c->public_url) {
@@ -67,8 +81,7 @@ void mail_cfg_get(struct db *db, struct mail_cfg *out)
 	out->max_bytes = MAIL_MAX_BYTES_DEFAULT;
 	out->max_attachment = MAIL_MAX_ATTACHMENT_DEFAULT;
 	out->max_parts = MAIL_MAX_PARTS_DEFAULT;
-	if (*db_filename(db))
-		snprintf(out->files, sizeof(out->files), "%s.files", db_filename(db));
+	files_default(db, out->files, sizeof(out->files));
 }
 
 /* ======================================================================

@@ -66,14 +66,14 @@ static int idx_add(int64_t *ids, int *n, int max, int64_t id)
 	return (*n)++;
 }
 
-/* The demo's categories with the group and client their cases carry, and each group's
- * agents. */
+/* The demo's categories with the group and client their cases carry (one group per
+ * category; MIN, not a bare column, for PostgreSQL), and each group's agents. */
 static int load(struct db *db, struct gen *g)
 {
 	struct stmt *s;
 	int err =
 	        db_prepare(db, &s,
-	                   "SELECT k.id, c.group_id, MIN(c.client_id), k.kind FROM cases c"
+	                   "SELECT k.id, MIN(c.group_id), MIN(c.client_id), k.kind FROM cases c"
 	                   " JOIN categories k ON k.id = c.category_id GROUP BY k.id ORDER BY k.id",
 	                   false);
 
@@ -131,12 +131,22 @@ static int step_done(struct stmt *s)
 static int flush_day(struct db *db, struct gen *g, const struct date *d, int64_t day)
 {
 	static const char qi[] =
-	        "INSERT OR REPLACE INTO acd_group_intervals(group_id, start_ms, offered, answered,"
+	        "INSERT INTO acd_group_intervals(group_id, start_ms, offered, answered,"
 	        " answered_60, answered_180, abandoned, short_abandoned, overflowed, closed,"
 	        " forwarded, callbacks_requested, callbacks_answered, callbacks_failed,"
 	        " wait_answered_ms, wait_abandoned_ms, longest_wait_ms, handled, talk_ms, "
 	        "wrapup_ms)"
-	        " VALUES (?,?,?,?,?,?,?,?,0,0,0,0,0,0,?,?,?,?,?,?)";
+	        " VALUES (?,?,?,?,?,?,?,?,0,0,0,0,0,0,?,?,?,?,?,?)"
+	        /* the interval replaced (INSERT OR REPLACE, in the SQL of both backends) */
+	        " ON CONFLICT(group_id, start_ms) DO UPDATE SET offered = excluded.offered,"
+	        " answered = excluded.answered, answered_60 = excluded.answered_60,"
+	        " answered_180 = excluded.answered_180, abandoned = excluded.abandoned,"
+	        " short_abandoned = excluded.short_abandoned, overflowed = 0, closed = 0,"
+	        " forwarded = 0, callbacks_requested = 0, callbacks_answered = 0,"
+	        " callbacks_failed = 0, wait_answered_ms = excluded.wait_answered_ms,"
+	        " wait_abandoned_ms = excluded.wait_abandoned_ms,"
+	        " longest_wait_ms = excluded.longest_wait_ms, handled = excluded.handled,"
+	        " talk_ms = excluded.talk_ms, wrapup_ms = excluded.wrapup_ms";
 	int64_t open_t;
 	int err = 0;
 

@@ -179,8 +179,16 @@ static const char shims[] =
         " FROM json_each_text(t::json) AS e; END IF; END $$;"
         "CREATE OR REPLACE FUNCTION json_array_length(t text) RETURNS int LANGUAGE sql"
         " IMMUTABLE STRICT AS $$ SELECT json_array_length(t::json) $$;"
+        /* SUM(a = b): SQLite's comparisons are integers to add up (NULL over no rows) */
+        "CREATE OR REPLACE FUNCTION lotsen_sum_bool(bigint, boolean) RETURNS bigint"
+        " LANGUAGE sql IMMUTABLE AS"
+        " $$ SELECT CASE WHEN $2 IS NULL THEN $1 ELSE coalesce($1, 0) + $2::int END $$;"
+        "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = lotsen_sum_bool, STYPE = bigint);"
+        /* COLLATE NOCASE: equal regardless of letter case (ICU's level 2: accents count) */
+        "CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2',"
+        " deterministic = false);"
         /* the marker pg_open looks for: raise its number with every change above */
-        "CREATE OR REPLACE FUNCTION lotsen_shims_3() RETURNS int LANGUAGE sql AS $$ SELECT 3 $$;";
+        "CREATE OR REPLACE FUNCTION lotsen_shims_4() RETURNS int LANGUAGE sql AS $$ SELECT 4 $$;";
 
 int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 {
@@ -211,11 +219,16 @@ int pg_open(struct pg **pp, const char *url, const struct db_opts *opts)
 		err = raw(p, "SET client_encoding = 'UTF8'");
 	if (!err)
 		err = raw(p, "SET client_min_messages = warning");
+	/* A row another connection holds is waited for as long as SQLite's busy timeout,
+	 * then EBUSY (55P03), never for ever: two connections of one process (the loop's
+	 * open batch and a worker's) must not wait on each other without end. */
+	if (!err)
+		err = raw(p, "SET lock_timeout = 5000");
 	if (!err && opts && opts->readonly)
 		err = raw(p, "SET default_transaction_read_only = on");
 	if (!err && !(opts && opts->readonly)) {
 		PGresult *r =
-		        PQexec(p->c, "SELECT 1 FROM pg_proc WHERE proname = 'lotsen_shims_3'");
+		        PQexec(p->c, "SELECT 1 FROM pg_proc WHERE proname = 'lotsen_shims_4'");
 		bool have = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
 		PQclear(r);
 		if (!have)
@@ -558,6 +571,30 @@ static int prepare_once(struct pg_stmt *s)
 		err = result_err(p, r);
 		if (pg_in_tx(p))
 			raw(p, "ROLLBACK TO SAVEPOINT lotsen_prep");
+	}
+	/* 42804: a parameter bound to NULL and so typed text stands where an integer must
+	 * (SET agent_id = ?2 … CASE WHEN ?2 IS NULL): such parameters are integers, once. */
+	if (r && s->explicit_types && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42804") == 0) {
+		bool changed = false;
+
+		for (int k = 0; k < s->nparams; k++)
+			if (s->kind[k] == PG_NULL && s->type[k] == OID_TEXT) {
+				s->type[k] = OID_INT8;
+				changed = true;
+			}
+		if (changed) {
+			PQclear(r);
+			snprintf(s->name, sizeof(s->name), "l%u", ++p->next_name);
+			r = PQprepare(p->c, s->name, s->run, s->nparams, s->type);
+			if (ok(r)) {
+				PQclear(r);
+				return 0;
+			}
+			err = result_err(p, r);
+			if (pg_in_tx(p))
+				raw(p, "ROLLBACK TO SAVEPOINT lotsen_prep");
+		}
 	}
 	PQclear(r);
 	log_error("store.prepare", "backend=postgresql sql=\"%.160s\" error=\"%s\"", s->run,

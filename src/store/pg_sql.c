@@ -429,6 +429,15 @@ int pg_sql_translate(const char *sql, struct pg_sql *out)
 					continue;
 				}
 			}
+			/* x'0A1B', SQLite's blob literal: PostgreSQL's bytea from hex */
+			if (t->n == 1 && (t->p[0] == 'x' || t->p[0] == 'X') && i + 1 < n &&
+			    v[i + 1].kind == T_STRING) {
+				puts_(&b, "decode(");
+				put(&b, v[i + 1].p, v[i + 1].n);
+				puts_(&b, ", 'hex')");
+				i++;
+				continue;
+			}
 			if (is(t, "IFNULL") && punct(nx, '(')) {
 				puts_(&b, "COALESCE");
 				continue;

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -67,10 +68,13 @@ class Response:
 # PostgreSQL this process starts (tests/pg/start.sh: a temp directory, a Unix socket, no
 # TCP port) and stops at exit. Default: a SQLite file per server.
 _pg = {}
+_pg_dirs = {}  # database URL → the working directory of its servers
 
 
-def pg_database():
-    """The URL of a new, empty database on the test run's PostgreSQL."""
+def pg_database(workdir=None):
+    """The URL of a new, empty database on the test run's PostgreSQL; `workdir`: the
+    working directory of its servers (where they keep their files), if not the first
+    server's temp directory."""
     import atexit
     if not _pg:
         out = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
@@ -80,33 +84,157 @@ def pg_database():
         _pg["n"] = 0
         atexit.register(lambda: subprocess.run(
             [os.path.join(ROOT, "tests", "pg", "stop.sh"), _pg["dir"]], check=False))
+        # a run stopped with SIGTERM stops its PostgreSQL too (atexit runs on exit only)
+        import signal as sig
+        if sig.getsignal(sig.SIGTERM) == sig.SIG_DFL:
+            sig.signal(sig.SIGTERM, lambda *_: sys.exit(143))
     _pg["n"] += 1
     name = f"lotsen_{os.getpid()}_{_pg['n']}"
     subprocess.run(["psql", "-q", "-h", _pg["dir"], "-U", "lotsen", "-d", "lotsen", "-c",
                     f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return f"postgresql://lotsen@/{name}?host={_pg['dir']}"
+    url = f"postgresql://lotsen@/{name}?host={_pg['dir']}"
+    if workdir:
+        _pg_dirs[url] = workdir
+    return url
+
+
+def pg_literal(v):
+    """A Python value as a PostgreSQL literal (standard_conforming_strings: a quote is
+    doubled, a backslash is itself)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return "'\\x" + bytes(v).hex() + "'::bytea"
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def pg_bind(query, params):
+    """`query` with its `?` parameters replaced by literals (outside quoted text)."""
+    out, quote, it = [], None, iter(params)
+    for ch in query:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append(pg_literal(next(it)))
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _pg_value(v):
+    # bytea comes back from row_to_json as "\\x…": bytes, as sqlite3 gives a BLOB
+    if isinstance(v, str) and v.startswith("\\x") and all(c in "0123456789abcdef" for c in v[2:]):
+        return bytes.fromhex(v[2:])
+    return v
+
+
+def _returns_rows(query):
+    q = query.lstrip().lower()
+    return q.startswith("select") or q.startswith("with") or q.startswith("values") or \
+        " returning " in f" {q.replace(chr(10), ' ')} "
+
+
+def pg_run(url, statements):
+    """Runs [(query, params)] through one psql in one transaction; returns the rows of
+    the last statement, typed as sqlite3 would give them (int, float, str, bytes, None):
+    a query that returns rows is read through row_to_json."""
+    text, last = ["BEGIN;"], len(statements) - 1
+    for i, (query, params) in enumerate(statements):
+        q = pg_bind(query.strip().rstrip(";"), params)
+        if i == last and _returns_rows(query):
+            if q.lstrip().lower().startswith(("insert", "update", "delete")):
+                q = f"WITH lotsen_q AS ({q}) SELECT row_to_json(lotsen_q) FROM lotsen_q"
+            else:
+                q = f"SELECT row_to_json(lotsen_q) FROM ({q}) AS lotsen_q"
+        text.append(q + ";")
+    text.append("COMMIT;")
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url],
+                       input="\n".join(text) + "\n", capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"psql: {r.stderr.strip()}\n{chr(10).join(text)[:2000]}")
+    rows = []
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            rows.append(tuple(_pg_value(v) for v in json.loads(
+                line, object_pairs_hook=lambda pairs: [v for _, v in pairs])))
+    return rows
 
 
 def pg_sql(url, query, params):
-    """A query through psql with `?` parameters passed as psql variables (quoted by psql)."""
-    out, args, n, quote = [], [], 0, False
-    for ch in query:
-        if ch == "'":
-            quote = not quote
-        if ch == "?" and not quote:
-            n += 1
-            out.append(f":'p{n}'")
-            continue
-        out.append(ch)
-    for i, p in enumerate(params, 1):
-        args += ["-v", f"p{i}={p}"]
-    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-d", url] + args,
-                       input="".join(out) + ";\n", check=True, capture_output=True, text=True)
-    rows = []
-    for line in r.stdout.splitlines():
-        rows.append(tuple(int(v) if v.lstrip("-").isdigit() else (None if v == "" else v)
-                          for v in line.split("\x1f")))
-    return rows
+    """One query through psql with `?` parameters; rows as sqlite3 gives them."""
+    return pg_run(url, [(query, params)])
+
+
+class _Rows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchall(self):
+        return self.rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class PgConnection:
+    """What the tests use of a sqlite3 connection, on PostgreSQL: execute() returns rows
+    (fetchall, fetchone); statements that return none are kept and run together, in one
+    transaction, at commit() or before the next query that reads."""
+
+    def __init__(self, url):
+        self.url = url
+        self.pending = []
+
+    def execute(self, query, params=()):
+        if _returns_rows(query):
+            rows = pg_run(self.url, self.pending + [(query, tuple(params))])
+            self.pending = []
+            return _Rows(rows)
+        self.pending.append((query, tuple(params)))
+        return _Rows([])
+
+    def executemany(self, query, seq):
+        for params in seq:
+            self.execute(query, params)
+
+    def commit(self):
+        if self.pending:
+            pg_run(self.url, self.pending)
+        self.pending = []
+
+    def rollback(self):
+        self.pending = []
+
+    def close(self):
+        self.commit()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+
+
+def connect(db, timeout=10):
+    """A connection to a server's database, sqlite3's or (a postgresql:// URL) psql's."""
+    if db.startswith("postgresql://"):
+        return PgConnection(db)
+    import sqlite3
+    return sqlite3.connect(db, timeout=timeout)
 
 
 def on_pg():
@@ -119,6 +247,11 @@ class Server:
     def __init__(self, demo=True, db=None, extra=()):
         self.dir = tempfile.mkdtemp(prefix="lotsen-test-")
         self.db = db or (pg_database() if on_pg() else os.path.join(self.dir, "lotsen.db"))
+        # On PostgreSQL the server keeps its files in lotsen.files of its working
+        # directory: the first server's temp directory for a database, not the checkout.
+        self.cwd = None
+        if self.db.startswith("postgresql://"):
+            self.cwd = _pg_dirs.setdefault(self.db, self.dir)
         self.port = free_port()
         self.demo = demo
         self.extra = list(extra)
@@ -131,10 +264,7 @@ class Server:
         if self.demo:
             args.append("--demo")
         self.log = open(self.log_path, "ab")
-        # On PostgreSQL the server keeps its files in lotsen.files of its working
-        # directory: the server's own temp directory, not the checkout.
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log,
-                                     cwd=self.dir if self.db.startswith("postgresql://") else None)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, cwd=self.cwd)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -193,16 +323,30 @@ class Server:
         return r.json["token"]
 
     def sql(self, query, *params):
-        """Read the database directly, as an operator would with sqlite3 (psql on
-        PostgreSQL: values come back as text, digits as int)."""
+        """Read (or change) the database directly, as an operator would with sqlite3 (psql
+        on PostgreSQL, the values typed as sqlite3 gives them)."""
         if self.db.startswith("postgresql://"):
             return pg_sql(self.db, query, params)
         import sqlite3
-        con = sqlite3.connect(self.db)
+        con = sqlite3.connect(self.db, timeout=10)
         try:
-            return con.execute(query, params).fetchall()
+            rows = con.execute(query, params).fetchall()
+            con.commit()
+            return rows
         finally:
             con.close()
+
+    def connect(self):
+        """A connection to this server's database (see connect())."""
+        return connect(self.db)
+
+    @property
+    def files(self):
+        """Where the server keeps its files (attachments, mail): beside the database file,
+        or on PostgreSQL in lotsen.files of its working directory."""
+        if self.db.startswith("postgresql://"):
+            return os.path.join(self.cwd, "lotsen.files")
+        return self.db + ".files"
 
 
 class ServerTest(unittest.TestCase):

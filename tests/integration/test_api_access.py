@@ -138,7 +138,7 @@ class AccessTest(ServerTest):
         # every confidential or handed-over case, and a slice of the rest
         probe = [r[0] for r in self.srv.sql(
             "SELECT id FROM cases WHERE confidential = 1 OR id IN (SELECT case_id FROM handovers)"
-            " UNION SELECT id FROM (SELECT id FROM cases ORDER BY id LIMIT 30)")]
+            " UNION SELECT id FROM (SELECT id FROM cases ORDER BY id LIMIT 30) AS first_cases")]
         for user in ("lars", "anna", "lead.forskola", "chef.barn", "viewer.aldre", "viewer.trafik"):
             listed, offset = set(), 0
             while True:

@@ -309,8 +309,7 @@ class RestartTest(QueueTest):
         # mikael is still logged in when the server stops, and the rollup table is lost
         # as if the process had died before writing it: the event log rebuilds it.
         self.assertEqual(self.srv.stop(), 0)
-        import sqlite3
-        con = sqlite3.connect(self.srv.db)
+        con = self.srv.connect()
         con.execute("DELETE FROM acd_group_intervals")
         con.execute("DELETE FROM acd_state")
         con.commit()

@@ -1,5 +1,6 @@
 """The case log over HTTP: logging, validation, boundaries, handovers, citizens, access, audit."""
 import json
+import unittest
 
 from harness import ServerTest, on_pg
 
@@ -136,14 +137,7 @@ class CaseTest(ServerTest):
         self.assertEqual(h["contact_id"], self.contact)  # from the boundary rule
         self.assertIn("två arbetsdagar", h["instructions"])
         # an overdue one: due date in the past is listed as overdue
-        if on_pg():  # psql commits each statement
-            self.srv.sql("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", h["id"])
-        else:
-            import sqlite3
-            con = sqlite3.connect(self.srv.db)
-            con.execute("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", (h["id"],))
-            con.commit()
-            con.close()
+        self.srv.sql("UPDATE handovers SET due_date='2026-01-02' WHERE id=?", h["id"])
         lst = self.api("GET", "/api/v1/handovers?overdue=true", user="lead.aldre").json["items"]
         self.assertIn(h["id"], [x["id"] for x in lst])
         self.assertTrue(all(x["overdue"] for x in lst))
@@ -163,7 +157,6 @@ class CaseTest(ServerTest):
 
     def test_due_date_counts_swedish_working_days(self):
         # Maundy Thursday 2026-04-02 + 2 working days skips Good Friday and Easter Monday
-        import sqlite3
         r = self.api("POST", "/api/v1/cases", self.base(category_id=self.cat_handover, outcome="handed_over",
                                                         handover={"message": "Test"}), user="anna")
         hid = r.json["handovers"][0]["id"]

@@ -163,7 +163,8 @@ class HoldTest(ServerTest):
         r = self.api("POST", f"/api/v1/cases/{held}/hold", {"reason": "Tvist i förvaltningsrätten"})
         self.assertEqual(r.status, 201, r)
         p = subprocess.run([BIN, "retention", "run", "--db", self.srv.db, "--now", LATER,
-                            "--months", "12"], capture_output=True, text=True, timeout=600)
+                            "--months", "12"], capture_output=True, text=True, timeout=600,
+                           cwd=self.srv.cwd)
         self.assertEqual(p.returncode, 0, p.stderr)
         r = self.api("GET", f"/api/v1/cases/{held}")
         self.assertEqual(r.status, 200, r)

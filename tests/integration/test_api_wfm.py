@@ -8,7 +8,6 @@ import http.client
 import io
 import json
 import re
-import sqlite3
 import time
 import urllib.request
 import zipfile
@@ -41,7 +40,7 @@ def iso_week(day):
 def add_history(srv, group, calls=6):
     """Twelve weeks of history: `calls` calls per 15 minutes, 08–16 on weekdays."""
     today = dt.datetime.now(STO).date()
-    con = sqlite3.connect(srv.db, timeout=10)
+    con = srv.connect()
     with con:
         for back in range(1, 85):
             d = today - dt.timedelta(days=back)
@@ -49,9 +48,13 @@ def add_history(srv, group, calls=6):
                 continue
             for q in range(32):
                 t = dt.datetime(d.year, d.month, d.day, 8, tzinfo=STO) + dt.timedelta(minutes=15 * q)
-                con.execute("INSERT OR REPLACE INTO acd_group_intervals VALUES"
+                start = int(t.timestamp() * 1000)
+                # replaces the interval's row (in the SQL of both backends)
+                con.execute("DELETE FROM acd_group_intervals WHERE group_id = ? AND start_ms = ?",
+                            (group, start))
+                con.execute("INSERT INTO acd_group_intervals VALUES"
                             " (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 60000, 0, 20000, ?,"
-                            " ?, ?)", (group, int(t.timestamp() * 1000), calls, calls, calls, calls,
+                            " ?, ?)", (group, start, calls, calls, calls, calls,
                                        calls, calls * 180000, calls * 30000))
     con.close()
 

@@ -3,12 +3,16 @@ import os
 import sqlite3
 import subprocess
 import threading
+import unittest
 
-from harness import BIN, ServerTest
+from harness import BIN, ServerTest, on_pg
 
 
 def backup(*args):
     return subprocess.run([BIN, "backup", *args], capture_output=True, text=True, timeout=300)
+
+
+ON_PG = "lotsen backup copies a SQLite file; a PostgreSQL database is copied with pg_dump"
 
 
 class BackupTest(ServerTest):
@@ -24,6 +28,7 @@ class BackupTest(ServerTest):
     def out(self, name):
         return os.path.join(self.srv.dir, name)
 
+    @unittest.skipIf(on_pg(), ON_PG)
     def test_copy_while_cases_are_logged(self):
         token = self.token("anna")
         acked = []  # ids the server answered 201 for, in order
@@ -71,6 +76,7 @@ class BackupTest(ServerTest):
         # No partial file is left beside the copy.
         self.assertFalse(os.path.exists(self.out("copy.db.partial")))
 
+    @unittest.skipIf(on_pg(), ON_PG)
     def test_refuses_to_overwrite_without_force(self):
         dst = self.out("exists.db")
         with open(dst, "w") as f:
@@ -89,6 +95,7 @@ class BackupTest(ServerTest):
         finally:
             con.close()
 
+    @unittest.skipIf(on_pg(), ON_PG)
     def test_clear_errors(self):
         p = backup("--db", self.out("no-such.db"), "--out", self.out("x.db"))
         self.assertEqual(p.returncode, 1)
@@ -112,7 +119,14 @@ class BackupTest(ServerTest):
         self.assertEqual(p.returncode, 1)
         self.assertIn("cannot create the copy", p.stderr)
 
+    @unittest.skipUnless(on_pg(), "on PostgreSQL only")
+    def test_refuses_a_postgresql_url_naming_its_tools(self):
+        p = backup("--db", self.srv.db, "--out", self.out("copy.db"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("pg_dump", p.stderr)
+        self.assertNotIn(self.srv.db, p.stderr)  # the URL may hold a password
+        self.assertFalse(os.path.exists(self.out("copy.db")))
+
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()

@@ -7,13 +7,12 @@ import http.client
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import threading
 import time
 import unittest
 
-from harness import BIN, ROOT, Server
+from harness import BIN, ROOT, Server, connect
 from test_mail_net import DOMAIN, MailNetBase, message
 
 DATA = os.path.join(ROOT, "tests", "data", "mail")
@@ -80,7 +79,7 @@ class MailQueueTest(unittest.TestCase):
     def setUpClass(cls):
         srv = Server(demo=True).start()
         assert srv.stop() == 0
-        con = sqlite3.connect(srv.db)
+        con = connect(srv.db)
         con.execute("INSERT INTO mailboxes(address, group_id) VALUES (?, ?)", (BOX, FORSKOLA))
         con.commit()
         con.close()
@@ -90,7 +89,7 @@ class MailQueueTest(unittest.TestCase):
         for i, name in enumerate(["plain-utf8.eml", "latin1-qp.eml", "alternative.eml"]):
             shutil.copy(os.path.join(DATA, name), os.path.join(maildir, "cur", f"{i}.lotsen:2,S"))
         r = subprocess.run([BIN, "mail", "import", "--mailbox", BOX, "--db", srv.db, maildir],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, cwd=srv.cwd)
         assert r.returncode == 0, r.stderr
         srv.start()
         cls.srv = srv

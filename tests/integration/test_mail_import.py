@@ -7,14 +7,16 @@ import shutil
 import subprocess
 import unittest
 
-from harness import BIN, ROOT, Server
+from harness import BIN, ROOT, Server, connect
 
 DATA = os.path.join(ROOT, "tests", "data", "mail")
 BOX = "kontaktcenter@lotsen.example"
 
 
-def run(*args):
-    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
+def run(*args, srv=None):
+    # the server's working directory: where it keeps its files on PostgreSQL
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300,
+                          cwd=srv.cwd if srv else None)
 
 
 class MailImportTest(unittest.TestCase):
@@ -24,8 +26,7 @@ class MailImportTest(unittest.TestCase):
         assert srv.stop() == 0
         cls.srv = srv
         srv.sql("SELECT 1")
-        import sqlite3
-        con = sqlite3.connect(srv.db)
+        con = connect(srv.db)
         con.execute("INSERT INTO mailboxes(address, group_id, signature) SELECT ?, id, ?"
                     " FROM groups WHERE name = 'Förskola'", (BOX, "Förskolan\nLotsens kommun"))
         con.commit()
@@ -37,8 +38,8 @@ class MailImportTest(unittest.TestCase):
         for i, (sub, name) in enumerate([("cur", "plain-utf8.eml"), ("cur", "attachment-inline.eml"),
                                          ("new", "reply-in-reply-to.eml"), ("new", "8bit-headers.eml")]):
             shutil.copy(os.path.join(DATA, name), os.path.join(cls.maildir, sub, f"{i}.lotsen:2,S"))
-        cls.first = run("mail", "import", "--mailbox", BOX, "--db", srv.db, cls.maildir)
-        cls.again = run("mail", "import", "--mailbox", BOX, "--db", srv.db, cls.maildir)
+        cls.first = run("mail", "import", "--mailbox", BOX, "--db", srv.db, cls.maildir, srv=srv)
+        cls.again = run("mail", "import", "--mailbox", BOX, "--db", srv.db, cls.maildir, srv=srv)
         srv.start()
         cls.tokens = {}
 

@@ -5,11 +5,10 @@ read back from the recipient's mailbox with imaplib."""
 import email
 import email.policy
 import os
-import sqlite3
 import time
 import unittest
 
-from harness import Server
+from harness import Server, connect
 from mailservers import DOMAIN, PASSWORD, MailServers
 
 # Our Message-IDs carry this domain; citizens write from DOMAIN (the test's only mail
@@ -116,7 +115,7 @@ class MailNetBase(unittest.TestCase):
         return r.json
 
     def mail_rows(self, db=None):
-        con = sqlite3.connect(db or self.srv.db)
+        con = connect(db or self.srv.db)
         try:
             return con.execute("SELECT id, case_id, direction, subject, message_id"
                                " FROM mail_messages ORDER BY id").fetchall()
@@ -308,7 +307,7 @@ class SendTest(MailNetBase):
             self.mail.start_postfix()
         # The retry is due later (backoff); the test moves its time forward as an
         # operator would see it pass, instead of waiting a minute.
-        con = sqlite3.connect(self.srv.db, timeout=10)
+        con = connect(self.srv.db)
         with con:
             con.execute("UPDATE mail_outbox SET next_attempt_at = 0 WHERE id = ?", (row["id"],))
         con.close()
@@ -379,7 +378,7 @@ class MailboxAdminTest(MailNetBase):
         r = self.api("PATCH", f"/api/v1/mailboxes/{box['id']}", {"imap_password": None})
         self.assertIn('"imap_password_set":false', r.body)
         self.assertNotIn(PASSWORD, self.srv.logs())
-        audit = sqlite3.connect(self.srv.db).execute("SELECT * FROM audit_log").fetchall()
+        audit = connect(self.srv.db).execute("SELECT * FROM audit_log").fetchall()
         self.assertNotIn(PASSWORD, repr(audit))
 
     def test_bad_settings_are_refused_naming_the_field(self):

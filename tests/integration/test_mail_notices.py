@@ -6,9 +6,9 @@ the case; an overdue handover reminds the contact and the group lead once a work
 import email
 import email.policy
 import re
-import sqlite3
 import time
 
+from harness import connect
 from mailservers import DOMAIN, MailServers
 from test_mail_net import MailNetBase
 
@@ -26,7 +26,7 @@ class NoticeBase(MailNetBase):
 
     def setup_people(self):
         """The department contact, the agent and the group lead get their mailboxes here."""
-        con = sqlite3.connect(self.srv.db)
+        con = connect(self.srv.db)
         try:
             self.group = con.execute("SELECT id FROM groups WHERE name='Äldre direkt'").fetchone()[0]
             self.client = con.execute(
@@ -97,7 +97,7 @@ class OverdueReminderTest(NoticeBase):
         self.setup_people()
         case = self.handover()
         self.inbox("handlaggare", 1)  # the handover's own notice
-        con = sqlite3.connect(self.srv.db, timeout=10)
+        con = connect(self.srv.db)
         try:
             with con:
                 con.execute("UPDATE handovers SET due_date='2026-12-01' WHERE id=?",
@@ -117,7 +117,7 @@ class OverdueReminderTest(NoticeBase):
         time.sleep(3)
         self.assertEqual(len(self.mail.messages("handlaggare")), 2)
         self.assertEqual(len(self.mail.messages("ledare")), 1)
-        con = sqlite3.connect(self.srv.db, timeout=10)
+        con = connect(self.srv.db)
         try:
             self.assertEqual(con.execute("SELECT day, recipients FROM mail_reminders"
                                          " WHERE handover_id=?",
@@ -169,7 +169,7 @@ class TlsCheckedTest(NoticeBase):
         self.add_mailbox()
         self.setup_people()
         self.handover()
-        con = lambda: sqlite3.connect(self.srv.db, timeout=10)
+        con = lambda: connect(self.srv.db)
         row = self.wait_for(lambda: (lambda c: (c.execute(
             "SELECT attempts, last_error FROM mail_outbox WHERE kind='notice'"
             " AND attempts > 0").fetchone(), c.close())[0])(con()),

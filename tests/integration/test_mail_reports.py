@@ -5,10 +5,9 @@ a broken address is refused with a field error; storing again (a restart, a seco
 sends nothing twice."""
 import email
 import email.policy
-import sqlite3
 import subprocess
 
-from harness import BIN
+from harness import BIN, connect
 from mailservers import DOMAIN, MailServers
 from test_mail_net import MailNetBase
 
@@ -25,7 +24,7 @@ class ReportMailTest(MailNetBase):
         cls.mail = MailServers(users=("kontaktcenter", "anna", "ledare")).start()
 
     def db(self):
-        return sqlite3.connect(self.srv.db, timeout=10)
+        return connect(self.srv.db)
 
     def agreements(self):
         c = self.db()
@@ -40,7 +39,7 @@ class ReportMailTest(MailNetBase):
 
     def deliver(self, now):
         out = subprocess.run([BIN, "report", "deliver", "--now", now, "--db", self.srv.db],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300, cwd=self.srv.cwd)
         self.assertEqual(out.returncode, 0, out.stderr.decode())
 
     def test_invalid_recipient_refused_with_field_error(self):
@@ -71,7 +70,7 @@ class ReportMailTest(MailNetBase):
             c.close()
 
     def forget_stored(self, month):
-        c = sqlite3.connect(self.srv.db, timeout=10)
+        c = connect(self.srv.db)
         with c:
             c.execute("DELETE FROM report_stored WHERE month = ?", (month,))
         c.close()
@@ -138,7 +137,7 @@ class ReportMailTest(MailNetBase):
         self.deliver("2027-01-04T11:00")
         self.assertEqual(self.month_rows("december 2026"),
                          [(f"anna@{DOMAIN}",), (f"ledare@{DOMAIN}",)])
-        c = sqlite3.connect(self.srv.db)
+        c = connect(self.srv.db)
         try:
             sends = c.execute("SELECT agreement_id, month, recipients FROM mail_report_sends"
                               " ORDER BY month").fetchall()

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import unittest
@@ -17,7 +16,7 @@ import urllib.error
 import urllib.request
 import wave
 
-from harness import BIN, ROOT, Server, ServerTest
+from harness import BIN, ROOT, Server, ServerTest, connect
 
 PKG = "@seriousme/openapi-schema-validator"
 SRC = os.path.join(ROOT, "src", "http")
@@ -561,7 +560,7 @@ class OpenApiMailFlowTest(unittest.TestCase):
     def setUpClass(cls):
         srv = Server(demo=True).start()
         assert srv.stop() == 0
-        con = sqlite3.connect(srv.db)
+        con = connect(srv.db)
         con.execute("INSERT INTO mailboxes(address, group_id) VALUES (?, ?)", (cls.BOX, cls.FORSKOLA))
         con.commit()
         con.close()
@@ -571,7 +570,7 @@ class OpenApiMailFlowTest(unittest.TestCase):
         shutil.copy(os.path.join(ROOT, "tests", "data", "mail", "alternative.eml"),
                     os.path.join(maildir, "cur", "0.lotsen:2,S"))
         r = subprocess.run([BIN, "mail", "import", "--mailbox", cls.BOX, "--db", srv.db, maildir],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, cwd=srv.cwd)
         assert r.returncode == 0, r.stderr
         cls.srv = srv.start()
         cls.tokens = {}

@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from harness import BIN, Server
+from harness import BIN, Server, on_pg, pg_database
 
 
 def run(*args, input=None):
@@ -165,7 +165,7 @@ class LifecycleTest(unittest.TestCase):
 
     def test_migrate_user_add_and_demo_commands(self):
         d = tempfile.mkdtemp()
-        db = os.path.join(d, "cli.db")
+        db = pg_database(d) if on_pg() else os.path.join(d, "cli.db")
         r = run("migrate", "--db", db)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = run("user", "add", "karin", "--role", "manager", "--password-stdin", "--db", db,
@@ -183,8 +183,17 @@ class LifecycleTest(unittest.TestCase):
         srv = Server(db=db, demo=False).start()
         self.assertTrue(srv.login("karin", "ett-bra-losenord"))
         srv.stop()
-        r = run("demo", "--db", os.path.join(d, "demo.db"))
+        r = run("demo", "--db", pg_database(d) if on_pg() else os.path.join(d, "demo.db"))
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    @unittest.skipUnless(on_pg(), "a PostgreSQL URL")
+    def test_the_log_never_shows_the_databases_password(self):
+        url = pg_database().replace("postgresql://lotsen@", "postgresql://lotsen:hemligt-ord@")
+        srv = Server(db=url).start()
+        self.assertEqual(srv.request("GET", "/healthz").status, 200)
+        self.assertEqual(srv.stop(), 0)
+        self.assertIn('db="postgresql://lotsen@/', srv.logs())
+        self.assertNotIn("hemligt-ord", srv.logs())
 
     def test_unknown_command(self):
         r = run("fly")

@@ -6,13 +6,12 @@ import os
 import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import ServerTest, free_port, ports_free
+from harness import ServerTest, free_port, ports_free, connect
 
 SIPP = shutil.which("sipp")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -103,8 +102,10 @@ class SipTest(ServerTest):
 
     def menu(self, number, menu):
         """Menus are data on the entry number (no API yet): written as an operator would."""
-        con = sqlite3.connect(self.srv.db, timeout=5)
-        con.execute("INSERT OR REPLACE INTO entry_numbers(number, group_id, menu) VALUES (?, 1, ?)",
+        con = connect(self.srv.db)
+        # replaced (SQLite's INSERT OR REPLACE, in the SQL of both backends)
+        con.execute("DELETE FROM entry_numbers WHERE number = ?", (number,))
+        con.execute("INSERT INTO entry_numbers(number, group_id, menu) VALUES (?, 1, ?)",
                     (number, json.dumps(menu)))
         con.commit()
         con.close()
@@ -389,15 +390,16 @@ class SipTest(ServerTest):
         self.assertLess(c["answered_ms"], c["ended_ms"])
         self.assertIsNone(c["recording_path"], c)
         # Caller numbers are personal data: the list read is audited.
-        con = sqlite3.connect(self.srv.db, timeout=5)
+        con = connect(self.srv.db)
         n = con.execute("SELECT count(*) FROM audit_log WHERE entity = 'call' AND action = 'list'").fetchone()[0]
         con.close()
         self.assertGreaterEqual(n, 1)
         self.assertEqual(self.api("GET", "/api/v1/calls", user="anna").status, 403)
 
     def test_q_recording_by_group_policy_is_as_long_as_the_talk(self):
-        con = sqlite3.connect(self.srv.db, timeout=5)
-        con.execute("INSERT OR REPLACE INTO tel_group_policy(group_id, record) VALUES (2, 1)")
+        con = connect(self.srv.db)
+        con.execute("DELETE FROM tel_group_policy WHERE group_id = 2")
+        con.execute("INSERT INTO tel_group_policy(group_id, record) VALUES (2, 1)")
         con.commit()
         try:
             _, call_id, caller, agent = self.answered_call(caller_args=("-d", "3000"))
@@ -449,8 +451,9 @@ class SipTest(ServerTest):
         # No callback offer in the way: "1" is the survey's.
         r = self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": 0})
         self.assertEqual(r.status, 200, r)
-        con = sqlite3.connect(self.srv.db, timeout=5)
-        con.execute("INSERT OR REPLACE INTO tel_group_policy(group_id, survey) VALUES (2, ?)",
+        con = connect(self.srv.db)
+        con.execute("DELETE FROM tel_group_policy WHERE group_id = 2")
+        con.execute("INSERT INTO tel_group_policy(group_id, survey) VALUES (2, ?)",
                     (json.dumps(self.STOCKHOLM_SURVEY),))
         con.commit()
         try:
@@ -505,7 +508,7 @@ class SipTest(ServerTest):
         self.assertEqual(r.status, 404, r)
         r = self.api("POST", f"/api/v1/users/{self.anna}/sip-secret", {"secret": secret})
         self.assertEqual(r.status, 200, r)
-        con = sqlite3.connect(self.srv.db, timeout=5)
+        con = connect(self.srv.db)
         (ha1,) = con.execute("SELECT ha1 FROM tel_sip_secrets WHERE user_id = ?", (self.anna,)).fetchone()
         con.close()
         self.assertEqual(ha1, hashlib.md5(f"anna:lotsen:{secret}".encode()).hexdigest())

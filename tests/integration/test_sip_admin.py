@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ServerTest, free_port
+from harness import ServerTest, free_port, connect
 from test_sip import ALWAYS, SIPP, Sipp
 
 SIP_PORT = free_port()
@@ -173,8 +173,7 @@ class TelAdminTest(ServerTest):
             with open(p, "wb") as f:
                 f.write(wav())
         now = int(time.time() * 1000)
-        import sqlite3
-        con = sqlite3.connect(self.srv.db, timeout=5)
+        con = connect(self.srv.db)
         con.execute("INSERT INTO tel_calls(call_id, group_id, ended_ms, end_reason, recording_path, recording_ms)"
                     " VALUES (9001, 3, ?, 'ended', ?, 500)", (now - 3 * 86400000, old))
         con.execute("INSERT INTO tel_calls(call_id, group_id, ended_ms, end_reason, recording_path, recording_ms)"

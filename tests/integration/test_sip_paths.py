@@ -5,11 +5,10 @@ offered once its max_answers are in (and offered again after a reset); a coach l
 to a bridged call."""
 import os
 import re
-import sqlite3
 import time
 import unittest
 
-from harness import ServerTest, free_port
+from harness import ServerTest, free_port, connect
 from test_sip import ALWAYS, SIPP, Sipp
 
 SIP_PORT = free_port()
@@ -54,7 +53,7 @@ class SipPathsTest(ServerTest):
     def group_sql(self, group, **cols):
         """Values the API keeps above what a quick test can wait (retry ≥ 30 s, announcements
         ≥ 15 s), written as an operator would; a PATCH then makes the engine reload them."""
-        con = sqlite3.connect(self.srv.db, timeout=5)
+        con = connect(self.srv.db)
         for k, v in cols.items():
             con.execute(f"UPDATE groups SET {k} = ? WHERE id = ?", (v, group))
         con.commit()

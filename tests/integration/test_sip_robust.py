@@ -5,14 +5,13 @@ import os
 import re
 import shutil
 import socket
-import sqlite3
 import json
 import threading
 import time
 import unittest
 import uuid
 
-from harness import ServerTest, free_port
+from harness import ServerTest, free_port, connect
 import test_sip  # not its classes by name: the loader would run them here again
 from test_sip import ALWAYS, ENTRY, Sipp
 
@@ -1169,8 +1168,9 @@ class SipRobustTest(ServerTest):
         threshold = self.api("GET", "/api/v1/groups/2").json.get("callback_threshold_s")
         r = self.api("PATCH", "/api/v1/groups/2", {"callback_threshold_s": 0})
         self.assertEqual(r.status, 200, r)
-        con = sqlite3.connect(self.srv.db, timeout=5)
-        con.execute("INSERT OR REPLACE INTO tel_group_policy(group_id, survey) VALUES (2, ?)",
+        con = connect(self.srv.db)
+        con.execute("DELETE FROM tel_group_policy WHERE group_id = 2")
+        con.execute("INSERT INTO tel_group_policy(group_id, survey) VALUES (2, ?)",
                     (json.dumps(survey),))
         con.commit()
         try:

@@ -7,7 +7,7 @@ import re
 import time
 import unittest
 
-from harness import ServerTest, free_port
+from harness import ServerTest, free_port, connect
 from test_sip import ALWAYS, SIPP, Sipp, free_udp_port
 
 SIP_PORT = free_port()
@@ -97,8 +97,7 @@ class TrunkTest(ServerTest):
         self.assertEqual(self.api("PATCH", f"{T}/{op}", {"sources": ["127.0.0.1"]}).status, 200)
         g = self.api("GET", "/api/v1/groups/2").json
         self.assertEqual(self.api("PATCH", "/api/v1/groups/2", {"callback_attempts": 2}).status, 200)
-        import sqlite3
-        con = sqlite3.connect(self.srv.db, timeout=5)
+        con = connect(self.srv.db)
         con.execute("UPDATE groups SET callback_retry_s = 1 WHERE id = 2")
         con.commit()
         con.close()

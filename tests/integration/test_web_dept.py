@@ -4,10 +4,9 @@ the answer and has a notice. axe-core finds nothing serious or critical at 1366�
 390×844. tests/web/dept_flow.mjs drives the browser."""
 import json
 import os
-import sqlite3
 
 from browser import needs_browser, run_flow
-from harness import ROOT, ServerTest
+from harness import ROOT, ServerTest, connect
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "dept_flow.mjs")
 ANSWER = "Biståndshandläggaren ringer medborgaren i morgon."
@@ -32,7 +31,7 @@ class WebDeptTest(ServerTest):
         cls.cases = {"later": handover("Vill ansöka om hemtjänst."), "late": handover("Väntar på beslut om hemtjänst."),
                      "answer": ANSWER}
         # Overdue: a due date in the past is set as an operator would (the API refuses it).
-        con = sqlite3.connect(s.db)
+        con = connect(s.db)
         con.execute("UPDATE handovers SET due_date = '2020-01-02' WHERE id = ?", (cls.cases["late"]["handover"],))
         con.commit()
         con.close()

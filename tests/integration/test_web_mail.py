@@ -6,11 +6,10 @@ serious or critical; the screenshot is desk-email-1366x768.png."""
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 
 from browser import ALWAYS, needs_browser, run_flow
-from harness import BIN, ROOT, ServerTest
+from harness import BIN, ROOT, ServerTest, connect
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "mail_flow.mjs")
 DATA = os.path.join(ROOT, "tests", "data", "mail")
@@ -25,7 +24,7 @@ class WebMailDeskTest(ServerTest):
         super().setUpClass()
         s = cls.srv
         assert s.stop() == 0
-        con = sqlite3.connect(s.db)
+        con = connect(s.db)
         con.execute("INSERT INTO mailboxes(address, group_id) VALUES (?, ?)", (BOX, FORSKOLA))
         con.commit()
         con.close()
@@ -35,7 +34,7 @@ class WebMailDeskTest(ServerTest):
         for i, name in enumerate(["plain-utf8.eml", "latin1-qp.eml", "alternative.eml"]):
             shutil.copy(os.path.join(DATA, name), os.path.join(maildir, "cur", f"{i}.lotsen:2,S"))
         r = subprocess.run([BIN, "mail", "import", "--mailbox", BOX, "--db", s.db, maildir],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, cwd=s.cwd)
         assert r.returncode == 0, r.stderr
         s.start()
         admin = s.login("admin")

@@ -107,6 +107,9 @@ static void test_translate(void **state)
 	           "ALWAYS AS IDENTITY)");
 	expect_sql("CREATE TABLE g (a TEXT)", "CREATE TABLE g (a TEXT, rowid BIGINT GENERATED "
 	                                      "ALWAYS AS IDENTITY)");
+	/* blob literals; x as a name and 'x' as text stay */
+	expect_sql("UPDATE m SET raw = x'', b = X'0aFF' WHERE x = 'x'",
+	           "UPDATE m SET raw = decode('', 'hex'), b = decode('0aFF', 'hex') WHERE x = 'x'");
 	expect_sql("SELECT `order` FROM t", "SELECT \"order\" FROM t");
 	/* strict as a column name stays */
 	expect_sql("SELECT strict FROM t", "SELECT strict FROM t");
@@ -448,6 +451,94 @@ static void test_statement_reused(void **state)
 	db_close(db);
 }
 
+/* How many rows of m have `a` equal to `text` without regard to letter case. */
+static int64_t nocase_count(struct db *db, const char *text)
+{
+	struct stmt *s;
+	int64_t n;
+
+	assert_int_equal(
+	        db_prepare(db, &s, "SELECT count(*) FROM m WHERE a = ? COLLATE NOCASE", true), 0);
+	stmt_bind_text(s, 1, text);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	n = stmt_int(s, 0);
+	stmt_done(s);
+	return n;
+}
+
+/* SQLite's idioms the domain writes that need more than a translation: a blob literal
+ * (decode) and COLLATE NOCASE (a collation defined with the shims). */
+static void test_sqlite_idioms(void **state)
+{
+	char u[600];
+	struct db *db = fresh("t_idioms", u, sizeof(u));
+	struct stmt *s;
+	const void *p;
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(db_exec(db, "CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT, raw BLOB);"
+	                             "INSERT INTO m(a, raw) VALUES ('Anna@Example.SE', x'00ff')"),
+	                 0);
+	assert_int_equal(nocase_count(db, "anna@example.se"), 1);
+	assert_int_equal(nocase_count(db, "anna@example.com"), 0);
+	assert_int_equal(db_prepare(db, &s, "SELECT raw FROM m", false), 0);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	p = stmt_blob(s, 0, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(p, "\x00\xff", 2);
+	stmt_done(s);
+	/* SUM over comparisons counts; over no rows it is NULL (0 here), as on SQLite */
+	assert_int_equal(scalar(db, "SELECT SUM(a = 'Anna@Example.SE') + SUM(id > 5) + "
+	                            "IFNULL(SUM(a <> a), 7) FROM m"),
+	                 1);
+	assert_int_equal(scalar(db, "SELECT SUM(a = 'x') IS NULL FROM m WHERE id < 0"), 1);
+	/* a parameter first bound to NULL where an integer goes (SET x = ?2 … ?2 IS NULL) */
+	assert_int_equal(db_exec(db, "ALTER TABLE m ADD COLUMN agent_id INTEGER"), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+		        db_prepare(db, &s,
+		                   "UPDATE m SET agent_id = ?2, a = CASE WHEN ?2 IS NULL THEN a"
+		                   " ELSE 'taken' END WHERE id = ?1",
+		                   true),
+		        0);
+		stmt_bind_int(s, 1, 1);
+		if (i == 0)
+			stmt_bind_null(s, 2);
+		else
+			stmt_bind_int(s, 2, 42);
+		assert_int_equal(stmt_step(s), DB_DONE);
+		stmt_done(s);
+	}
+	assert_int_equal(scalar(db, "SELECT agent_id FROM m WHERE a = 'taken'"), 42);
+	/* what retention writes over a mail's raw text: an empty blob, not NULL */
+	assert_int_equal(db_exec(db, "UPDATE m SET raw = x''"), 0);
+	assert_int_equal(db_scalar_int(db, "SELECT count(*) FROM m WHERE length(raw) = ?", 0), 1);
+	db_close(db);
+}
+
+/* A row another connection holds is waited for a while (lock_timeout, as SQLite's busy
+ * timeout), then EBUSY: never a wait without end between two connections. */
+static void test_lock_wait_ends_busy(void **state)
+{
+	char u[600];
+	struct db *a = fresh("t_lock", u, sizeof(u)), *b;
+
+	(void)state;
+	assert_int_equal(db_exec(a, "CREATE TABLE r (id INTEGER PRIMARY KEY, n INTEGER);"
+	                            "INSERT INTO r(id, n) VALUES (1, 0)"),
+	                 0);
+	assert_int_equal(db_open(&b, u, NULL), 0);
+	assert_int_equal(db_begin(a), 0);
+	assert_int_equal(db_exec(a, "UPDATE r SET n = 1 WHERE id = 1"), 0);
+	assert_int_equal(db_exec(b, "UPDATE r SET n = 2 WHERE id = 1"), EBUSY);
+	assert_int_equal(db_commit(a), 0);
+	assert_int_equal(db_exec(b, "UPDATE r SET n = 2 WHERE id = 1"), 0);
+	assert_int_equal(scalar(a, "SELECT n FROM r WHERE id = 1"), 2);
+	db_close(b);
+	db_close(a);
+}
+
 static void test_core_migrations(void **state)
 {
 	char u[600];
@@ -498,6 +589,8 @@ int main(void)
 	        cmocka_unit_test(test_transactions_nest),
 	        cmocka_unit_test(test_constraints_map_like_sqlite),
 	        cmocka_unit_test(test_statement_reused),
+	        cmocka_unit_test(test_sqlite_idioms),
+	        cmocka_unit_test(test_lock_wait_ends_busy),
 	        cmocka_unit_test(test_core_migrations),
 	};
 	int failed = cmocka_run_group_tests_name("translator", pure, NULL, NULL);
