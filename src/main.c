@@ -820,8 +820,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s node=\"%s\" queue=%s",
 	         db_shown(cfg.db, shown, sizeof(shown)), cfg.http, cfg.demo ? "true" : "false",
-	         LOTSEN_VERSION, node,
-	         holder ? "holder" : "standby");
+	         LOTSEN_VERSION, node, holder ? "holder" : "standby");
 	err = re_main(signal_h);
 	tmr_cancel(&retention_tmr);
 	tmr_cancel(&reminders.tmr);
