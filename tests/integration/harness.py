@@ -343,7 +343,9 @@ class Server:
     @property
     def files(self):
         """Where the server keeps its files (attachments, mail): beside the database file,
-        or on PostgreSQL in lotsen.files of its working directory."""
+        or on PostgreSQL in lotsen.files of its working directory; `--files DIR` if given."""
+        if "--files" in self.extra:
+            return self.extra[self.extra.index("--files") + 1]
         if self.db.startswith("postgresql://"):
             return os.path.join(self.cwd, "lotsen.files")
         return self.db + ".files"

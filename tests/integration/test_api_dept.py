@@ -27,7 +27,13 @@ class DeptTest(ServerTest):
         cls.client = s.sql("SELECT id FROM clients WHERE name='Äldreförvaltningen'")[0][0]
         cls.cat_resolve = s.sql("SELECT id FROM categories WHERE name LIKE 'Hemtjänst – ansökan%'")[0][0]
         cls.cat_handover = s.sql("SELECT id FROM categories WHERE name LIKE 'Biståndsbedömning%'")[0][0]
-        cls.files = s.files
+        cls.files = s.files  # the --files directory above
+        assert cls.files == cls.FILES
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.FILES, ignore_errors=True)
 
     def create(self, handover=True, user="anna", **kw):
         c = {"group_id": self.group, "client_id": self.client, "channel": "phone",
