@@ -27,7 +27,7 @@
 #include "acdhost/acd_host.h"
 
 #define CLUSTER_RENEW_MS  500
-#define CLUSTER_TTL_MS    2000
+#define CLUSTER_TTL_MS    3000
 #define CLUSTER_MARGIN_MS 300
 #define CLUSTER_EXIT_LOST 3 /* the exit code of a holder that lost its lease */
 

@@ -209,7 +209,7 @@ class LeaseTest(unittest.TestCase):
         self.assertEqual(self.nodes["b"].request("GET", "/api/v1/acd/groups", token=self.admin).status, 200)
         self.nodes["a"] = start_node(self.url, "a")
         self.assertTrue(wait_for(lambda: role(self.nodes["a"]) == "standby"), self.nodes["a"].logs()[-3000:])
-        time.sleep(3)  # longer than the lease: the standby stays one
+        time.sleep(4)  # longer than the lease (3 s): the standby stays one
         self.assertEqual(role(self.nodes["a"]), "standby")
         self.assertEqual(role(self.nodes["b"]), "holder")
 
