@@ -28,8 +28,8 @@
 
 #define CLUSTER_RENEW_MS  500
 #define CLUSTER_TTL_MS    3000
-#define CLUSTER_MARGIN_MS 300
-#define CLUSTER_EXIT_LOST 3 /* the exit code of a holder that lost its lease */
+#define CLUSTER_MARGIN_MS 700 /* > what a database crash may lose of async renewals */
+#define CLUSTER_EXIT_LOST 3   /* the exit code of a holder that lost its lease */
 
 struct cluster;
 
