@@ -76,15 +76,8 @@ PG_SKIP = {
     "test_web_prices": "a form's focus and aria-invalid in Chromium (the API: test_api_admin)",
 }
 
-# Files that wait for a fix on PostgreSQL, each with the reason. The telephony files run
-# long SIP scenarios; on a loaded machine their server's lease renewal timed out and it
-# exited (code 3, cluster.lease_lost). They pass on PostgreSQL alone; the fix comes first.
-PG_PENDING = {
-    "test_sip": "a loaded machine: the queue lease's renewal timed out and the holder exited (issue 19, open)",
-    "test_sip_paths": "a loaded machine: the queue lease's renewal timed out and the holder exited (issue 19, open)",
-    "test_sip_switchboard": "a loaded machine: the queue lease's renewal timed out and the holder exited (issue 19, open)",
-    "test_web_consult": "a loaded machine: the queue lease's renewal timed out and the holder exited (issue 19, open)",
-}
+# Files that wait for a fix on PostgreSQL, each with the reason (none now).
+PG_PENDING = {}
 
 
 def pg_server():

@@ -25,9 +25,10 @@
 #define LEASE_NAME     "queues"
 #define CHANNEL_NOTES  "lotsen_queue"  /* the holder's notes for the standbys */
 #define CHANNEL_RELOAD "lotsen_reload" /* a standby's "reload the groups" for the holder */
-#define OP_MS          400             /* longest a statement of the lease thread may take */
+#define OP_MS          CLUSTER_TTL_MS  /* longest a standby's statement may take */
 #define LISTEN_MS      300             /* longest the loop waits to connect its LISTEN (standby) */
 #define RETRY_MS       1000            /* a standby's LISTEN connection lost: tried again after */
+#define LATE_RETRY_MS  200             /* a late holder tries to renew again after */
 #define REPUBLISH_MS   5000 /* every group's snapshot again, for standbys started since */
 #define OUT_MAX        4096 /* notes waiting for the thread; more are dropped and counted */
 #define PAYLOAD_MAX    7999 /* PostgreSQL's limit for a NOTIFY payload, below 8000 bytes */
@@ -40,7 +41,8 @@ struct cluster {
 	struct lease_holder me; /* what the lease row shows of this node */
 	/* ---- shared with the lease thread, under mu ---- */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;   /* wakes the thread: notes to send, a reload, stop */
+	pthread_cond_t cv;      /* wakes the thread: notes to send, a reload, stop */
+	pthread_cond_t resumed; /* wakes the loop's fence: the late holder renewed */
 	bool stop;           /* the thread ends */
 	bool reload_pending; /* a standby's NOTIFY of CHANNEL_RELOAD to send */
 	char **out;          /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
@@ -55,6 +57,7 @@ struct cluster {
 	bool thread_holder;    /* the thread renewed the lease last time */
 	char seen[128];        /* the holder last logged (standby) */
 	bool down_logged;      /* the database's absence is logged once until it is back */
+	int64_t late_since;    /* the holder's deadline passed unrenewed at (0: it did not) */
 	/* ---- the loop's ---- */
 	struct mqueue *mq;            /* thread → loop: takeover, reload */
 	cluster_takeover_h *takeover; /* this node took the lease */
@@ -74,7 +77,7 @@ struct cluster {
  * The lease thread
  * ====================================================================== */
 
-/* The one way out for a holder that may no longer hold: at once, before the loop does
+/* The one way out for a holder that no longer holds: at once, before the loop does
  * anything more with the engine. */
 static void lost(struct cluster *c, const char *why)
 {
@@ -83,11 +86,19 @@ static void lost(struct cluster *c, const char *why)
 	_exit(CLUSTER_EXIT_LOST);
 }
 
-static void check_deadline(struct cluster *c)
+/* The holder's deadline passed without a renewal: the engine's fence (fence_h) holds the
+ * loop at its next event from now on. Late for longer than CLUSTER_LATE_MAX_MS: exit. */
+static void check_late(struct cluster *c)
 {
-	int64_t d = atomic_load(&c->deadline);
+	int64_t d = atomic_load(&c->deadline), now = lease_clock_ms();
 
-	if (d && lease_clock_ms() >= d)
+	if (!d || now < d)
+		return;
+	if (!c->late_since) {
+		c->late_since = d;
+		log_warn("cluster.lease_late", "node=\"%s\" action=hold_engine", c->me.node);
+	}
+	if (now - c->late_since > CLUSTER_LATE_MAX_MS)
 		lost(c, "not renewed in time");
 }
 
@@ -100,12 +111,15 @@ static void reload_in_h(const char *channel, const char *payload, void *arg)
 		(void)mqueue_push(c->mq, MQ_RELOAD, NULL);
 }
 
-/* The deadline of one statement: OP_MS, and never past the holder's deadline. */
+/* The deadline of one statement. A holder waits for its renewal as long as its lease lets
+ * it: a statement given up leaves a connection nobody may reuse, and a new one costs a
+ * backend's start, slowest exactly when the machine is loaded. A late holder and a standby
+ * wait OP_MS. */
 static int64_t op_deadline(struct cluster *c)
 {
-	int64_t dl = lease_clock_ms() + OP_MS, d = atomic_load(&c->deadline);
+	int64_t d = atomic_load(&c->deadline), now = lease_clock_ms();
 
-	return d && d < dl ? d : dl;
+	return d > now ? d : now + OP_MS;
 }
 
 static int connect_lease(struct cluster *c, bool setup)
@@ -135,23 +149,40 @@ static int renew(struct cluster *c)
 	bool held = false;
 	int err = connect_lease(c, false);
 
-	if (!err)
+	/* A holder only renews its own ticket: if its time ran out and another node took the
+	 * lease meanwhile, even for a moment, this one's queue is not the queue any more. */
+	if (!err && c->thread_holder)
+		err = lease_renew(c->lc, LEASE_NAME, c->ticket, CLUSTER_TTL_MS, op_deadline(c),
+		                  &held);
+	else if (!err)
 		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS,
 		                 op_deadline(c), &held, &who);
 	if (err) {
 		if (!c->down_logged)
-			log_warn("cluster.renew", "node=\"%s\" holder=%s error=\"%s\"", c->me.node,
-			         c->thread_holder ? "true" : "false", strerror(err));
+			log_warn("cluster.renew", "node=\"%s\" holder=%s ms=%lld error=\"%s\"",
+			         c->me.node, c->thread_holder ? "true" : "false",
+			         (long long)(lease_clock_ms() - sent), strerror(err));
 		c->down_logged = true;
 		lease_close(c->lc);
 		c->lc = NULL;
 		return err;
 	}
 	c->down_logged = false;
+	if (lease_clock_ms() - sent > CLUSTER_RENEW_MS)
+		log_warn("cluster.renew_slow", "node=\"%s\" ms=%lld", c->me.node,
+		         (long long)(lease_clock_ms() - sent));
 	if (held) {
 		/* The database set expires_at from its now(), which is at or after `sent`: the
 		 * lease runs at least until sent + TTL by this node's clock. */
 		atomic_store(&c->deadline, sent + CLUSTER_TTL_MS - CLUSTER_MARGIN_MS);
+		if (c->late_since) {
+			log_info("cluster.lease_kept", "node=\"%s\" late_ms=%lld", c->me.node,
+			         (long long)(lease_clock_ms() - c->late_since));
+			c->late_since = 0;
+			pthread_mutex_lock(&c->mu);
+			pthread_cond_broadcast(&c->resumed);
+			pthread_mutex_unlock(&c->mu);
+		}
 		if (!c->thread_holder) {
 			c->thread_holder = true;
 			log_info("cluster.lease_taken", "node=\"%s\" lease=%s", c->me.node,
@@ -223,13 +254,14 @@ static void *lease_main(void *arg)
 		c->reload_pending = false;
 		pthread_mutex_unlock(&c->mu);
 
-		check_deadline(c);
-		send_out(c, out, nout, reload);
+		check_late(c);
+		/* The renewal first: notes waiting behind it cost a holder nothing. */
 		if (lease_clock_ms() >= next) {
-			next = lease_clock_ms() + CLUSTER_RENEW_MS;
+			next = lease_clock_ms() + (c->late_since ? LATE_RETRY_MS : CLUSTER_RENEW_MS);
 			(void)renew(c);
 		}
-		check_deadline(c);
+		send_out(c, out, nout, reload);
+		check_late(c);
 	}
 	return NULL;
 }
@@ -435,10 +467,27 @@ static void republish_h(void *arg)
 	tmr_start(&c->republish_tmr, REPUBLISH_MS, republish_h, c);
 }
 
-/* The engine's fence on the holder: checked on the loop before events are stored. */
+/* The engine's fence on the holder, on the loop before events are stored: past the
+ * deadline the engine waits here until the lease thread renewed (nobody took the lease
+ * meanwhile) or ended the process (somebody did, or it stayed late too long). */
 static void fence_h(void *arg)
 {
-	check_deadline(arg);
+	struct cluster *c = arg;
+	int64_t d = atomic_load(&c->deadline), t0;
+
+	if (!d || lease_clock_ms() < d)
+		return;
+	t0 = lease_clock_ms();
+	pthread_mutex_lock(&c->mu);
+	while ((d = atomic_load(&c->deadline)) != 0 && lease_clock_ms() >= d) {
+		int64_t at = lease_clock_ms() + 100;
+		struct timespec ts = {.tv_sec = at / 1000, .tv_nsec = (at % 1000) * 1000000};
+
+		pthread_cond_timedwait(&c->resumed, &c->mu, &ts);
+	}
+	pthread_mutex_unlock(&c->mu);
+	log_warn("cluster.fence", "node=\"%s\" held_ms=%lld", c->me.node,
+	         (long long)(lease_clock_ms() - t0));
 }
 
 /* ======================================================================
@@ -476,6 +525,7 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
+	pthread_cond_init(&c->resumed, &ca);
 	pthread_condattr_destroy(&ca);
 	if (!c->url) {
 		err = ENOMEM;
@@ -548,6 +598,7 @@ void cluster_stop(struct cluster *c)
 	free(c->out);
 	mem_deref(c->mq);
 	pthread_cond_destroy(&c->cv);
+	pthread_cond_destroy(&c->resumed);
 	pthread_mutex_destroy(&c->mu);
 	free(c->url);
 	free(c);

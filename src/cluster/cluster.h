@@ -9,9 +9,14 @@
  *
  * A holder that has not renewed by CLUSTER_TTL_MS - CLUSTER_MARGIN_MS after it sent its
  * last successful renewal (its own monotonic clock, which runs behind the database's
- * view of the same renewal) logs `event=cluster.lease_lost` and ends the process at once
- * with exit code 3: two engines never run at once, and the service manager restarts it as
- * a standby. A standby that takes the lease hears cluster_takeover_h on the loop.
+ * view of the same renewal) is late: its engine stops at its next event (a fence on the
+ * loop) and the thread tries to renew every 200 ms, on the condition that its own ticket
+ * still holds the lease. If it does (a stalled database, a paused machine: nobody took the
+ * lease meanwhile) the engine goes on where it stopped, `event=cluster.lease_kept`. If
+ * another node holds it, or the holder stays late for CLUSTER_LATE_MAX_MS, it logs
+ * `event=cluster.lease_lost` and ends the process at once with exit code 3: two engines
+ * never run at once, and the service manager restarts it as a standby. A standby that
+ * takes the lease hears cluster_takeover_h on the loop.
  *
  * Live events: the holder publishes what its engine tells listeners (group and agent
  * snapshots, actions for desks, e-mail offers) with NOTIFY; standbys LISTEN on a
@@ -29,6 +34,7 @@
 #define CLUSTER_RENEW_MS  500
 #define CLUSTER_TTL_MS    3000
 #define CLUSTER_MARGIN_MS 700 /* > what a database crash may lose of async renewals */
+#define CLUSTER_LATE_MAX_MS 10000 /* a late holder that cannot renew for this long exits */
 #define CLUSTER_EXIT_LOST 3   /* the exit code of a holder that lost its lease */
 
 struct cluster;

@@ -257,6 +257,29 @@ int lease_take(struct lease_conn *l, const char *name, const char *ticket,
 	return 0;
 }
 
+int lease_renew(struct lease_conn *l, const char *name, const char *ticket, int ttl_ms,
+                int64_t deadline, bool *held)
+{
+	static const char RENEW_SQL[] =
+	        "UPDATE cluster_leases SET expires_at = now() + $3::int * interval '1 millisecond' "
+	        "WHERE name = $1 AND ticket = $2 RETURNING node";
+	char ttl[16];
+	const char *vals[3] = {name, ticket, ttl};
+	PGresult *r = NULL;
+	int err;
+
+	if (!l || !name || !ticket || !held || ttl_ms <= 0)
+		return EINVAL;
+	*held = false;
+	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
+	err = run(l, RENEW_SQL, 3, vals, deadline, &r);
+	if (err)
+		return err;
+	*held = PQntuples(r) == 1;
+	PQclear(r);
+	return 0;
+}
+
 int lease_release(struct lease_conn *l, const char *name, const char *ticket, int64_t deadline)
 {
 	static const char RELEASE_SQL[] =

@@ -42,6 +42,11 @@ void lease_close(struct lease_conn *l);
 int lease_take(struct lease_conn *l, const char *name, const char *ticket,
                const struct lease_holder *me, int ttl_ms, int64_t deadline, bool *held,
                struct lease_holder *holder);
+/* Renew the lease `name` for `ttl_ms` only if `ticket` still holds it, whether or not its
+ * time ran out meanwhile: nobody else can have held it since, so its holder may go on.
+ * *held false: another ticket holds it now (or nobody: it was released). */
+int lease_renew(struct lease_conn *l, const char *name, const char *ticket, int ttl_ms,
+                int64_t deadline, bool *held);
 /* Give the lease up at once when `ticket` holds it (a clean stop): another node need not
  * wait for it to run out. */
 int lease_release(struct lease_conn *l, const char *name, const char *ticket, int64_t deadline);

@@ -2,8 +2,9 @@
 the queue engine; the others are standbys that serve the rest of the API, answer the queue's
 endpoints 503 queue-elsewhere (so a proxy tries the next node) and SIP 503 (so Kamailio's
 probes leave them out), and show the holder's live events on their streams. When the
-holder dies (kill -9) a standby takes the lease and the queue; when it cannot renew (its
-process stopped) it exits with code 3 on waking.
+holder dies (kill -9) a standby takes the lease and the queue; when it could not renew (its
+process stopped) and another node took the lease meanwhile, it exits with code 3 on waking;
+when nobody did (its database stalled), it renews and keeps the queue.
 
 This file always uses PostgreSQL (tests/pg/start.sh through the harness), whatever
 LOTSEN_TEST_DB says. Deadlines are generous: the durations are bench/cluster.py's."""
@@ -11,6 +12,7 @@ import http.client
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 import unittest
@@ -228,6 +230,40 @@ class LeaseTest(unittest.TestCase):
         self.assertEqual(role(self.nodes["a"]), "holder")
         self.nodes["b"] = start_node(self.url, "b")
         self.assertTrue(wait_for(lambda: role(self.nodes["b"]) == "standby"))
+
+    def test_5b_a_holder_whose_database_stalls_past_its_lease_keeps_the_queue(self):
+        """A database stalled longer than the lease (a disk's hiccup, a checkpoint on a busy
+        machine): the holder is late, its engine waits at the fence, and since nobody took
+        the lease meanwhile it renews and goes on. A queue action asked during the stall is
+        done after it, not lost, and the node does not exit."""
+        holder, standby = self.nodes["a"], self.nodes["b"]
+        self.assertEqual(role(holder), "holder")
+        standby.proc.send_signal(signal.SIGSTOP)  # alone: only the stall decides
+        try:
+            stall = subprocess.Popen(
+                ["psql", "-X", "-q", self.url, "-c",
+                 "BEGIN; LOCK TABLE cluster_leases IN ACCESS EXCLUSIVE MODE; "
+                 "SELECT pg_sleep(4.5); COMMIT;"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.assertTrue(wait_for(lambda: "event=cluster.lease_late" in holder.logs(), 15),
+                            holder.logs()[-2000:])
+            r = holder.request("POST", "/api/v1/acd/calls", {"group_id": GROUP}, token=self.admin)
+            self.assertIn(r.status, (200, 201), r)
+            _, err = stall.communicate(timeout=30)
+            self.assertEqual(stall.returncode, 0, err)
+            self.assertTrue(wait_for(lambda: "event=cluster.lease_kept" in holder.logs(), 15),
+                            holder.logs()[-2000:])
+            self.assertIsNone(holder.proc.poll(), holder.logs()[-2000:])
+            self.assertNotIn("event=cluster.lease_lost", holder.logs())
+            self.assertIn("event=cluster.fence", holder.logs())  # the call waited there
+            self.assertEqual(role(holder), "holder")
+            got = holder.request("GET", f"/api/v1/acd/calls/{r.json['call_id']}", token=self.admin)
+            self.assertEqual(got.status, 200, got)
+            holder.request("POST", f"/api/v1/acd/calls/{r.json['call_id']}/hangup", token=self.admin)
+        finally:
+            standby.proc.send_signal(signal.SIGCONT)
+        time.sleep(1)
+        self.assertEqual(role(standby), "standby")
 
     def test_6_a_clean_stop_hands_the_lease_on(self):
         holder = self.nodes["a"]
