@@ -41,19 +41,77 @@ def run_unit(build, env):
     return passed, failed
 
 
+# Integration files run side by side, LOTSEN_TEST_JOBS at a time (default 3): they spend
+# most of their time waiting on servers, sipp scenarios and timers, not on the CPU. Each
+# worker is a process of its own with its own slice of ports (harness.port_slice). These
+# run alone after the others: they measure a failover or a load against a deadline, or
+# install into the system.
+SERIAL = {"test_cluster", "test_install", "test_reads_off_loop", "test_server_lifecycle"}
+FILE_TIMEOUT = 1800  # s; a file that runs longer is stopped and counted as failed
+
+
+def integration_names():
+    d = os.path.join(ROOT, "tests", "integration")
+    return sorted(f[:-3] for f in os.listdir(d) if f.startswith("test_") and f.endswith(".py"))
+
+
+def run_files(names, env, label):
+    """Run the integration files `names`; print a line per file (the whole output of a file
+    that failed); return (passed, failed, skipped)."""
+    idir = os.path.join(ROOT, "tests", "integration")
+    jobs = max(1, int(os.environ.get("LOTSEN_TEST_JOBS", "3") or 3))
+    # the largest files first: they take longest, and the small ones fill in after
+    size = lambda n: os.path.getsize(os.path.join(idir, n + ".py"))
+    waves = [(sorted((n for n in names if n not in SERIAL), key=size, reverse=True), jobs),
+             (sorted(n for n in names if n in SERIAL), 1)]
+    total = [0, 0, 0]
+    for queue, slots in waves:
+        queue = list(queue)
+        running = {}  # slot → (name, process, output, result file, start)
+        while queue or running:
+            for slot in range(slots):
+                if slot in running or not queue:
+                    continue
+                name = queue.pop(0)
+                out = tempfile.TemporaryFile("w+")
+                res = tempfile.NamedTemporaryFile("r", prefix="lotsen-result-")
+                e = dict(env, LOTSEN_TEST_SLOT=str(slot), LOTSEN_TEST_SLOTS=str(slots))
+                p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--files",
+                                      res.name, name], stdout=out, stderr=subprocess.STDOUT,
+                                     env=e, cwd=idir, start_new_session=True)
+                running[slot] = (name, p, out, res, time.time())
+            time.sleep(0.2)
+            for slot, (name, p, out, res, t0) in list(running.items()):
+                late = time.time() - t0 > FILE_TIMEOUT
+                if p.poll() is None and not late:
+                    continue
+                if late:
+                    os.killpg(p.pid, 9)
+                    p.wait()
+                del running[slot]
+                m = re.match(r"(\d+) (\d+) (\d+)$", res.read().strip())
+                res.close()
+                ok, bad, skipped = (int(x) for x in m.groups()) if m else (0, 1, 0)
+                out.seek(0)
+                text = out.read()
+                out.close()
+                for i, v in enumerate((ok, bad, skipped)):
+                    total[i] += v
+                why = " (stopped after %d s)" % FILE_TIMEOUT if late else \
+                      "" if m else f" (ended without a result, exit {p.returncode})"
+                print(f"{'ok' if bad == 0 else 'FAIL':4} {label} {name}: {ok} passed, {bad} failed, "
+                      f"{skipped} skipped ({time.time() - t0:.1f}s){why}", flush=True)
+                if bad:
+                    print(text[-30000:], flush=True)
+    return tuple(total)
+
+
 def run_integration(build, env):
-    os.environ.update(env)
-    os.environ["LOTSEN_BIN"] = os.path.join(os.path.abspath(build), "lotsen")
-    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-    loader = unittest.TestLoader()
-    suite = loader.discover(os.path.join(ROOT, "tests", "integration"), pattern="test_*.py",
-                            top_level_dir=os.path.join(ROOT, "tests", "integration"))
+    env = dict(env, LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
     t0 = time.time()
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=1).run(suite)
-    bad = len(result.failures) + len(result.errors)
-    ok = result.testsRun - bad - len(result.skipped)
+    ok, bad, skipped = run_files(integration_names(), env, f"integration ({build})")
     print(f"{'ok' if bad == 0 else 'FAIL':4} integration ({build}): {ok} passed, {bad} failed, "
-          f"{len(result.skipped)} skipped ({time.time() - t0:.1f}s)")
+          f"{skipped} skipped ({time.time() - t0:.1f}s)")
     return ok, bad
 
 
@@ -88,8 +146,8 @@ def pg_server():
 
 
 def run_integration_pg(build, env):
-    """The integration files again, each server on PostgreSQL, in a process of its own
-    (the harness's PostgreSQL lives as long as that process)."""
+    """The integration files again, every server on PostgreSQL: one PostgreSQL for the
+    pass (tests/pg/start.sh), a database of its own for each server."""
     t0 = time.time()
     if not pg_server():
         print("FAIL integration on PostgreSQL: no PostgreSQL server "
@@ -99,28 +157,24 @@ def run_integration_pg(build, env):
         print(f"skip {name} on PostgreSQL: {why}")
     for name, why in sorted(PG_PENDING.items()):
         print(f"skip {name} on PostgreSQL until {why}")
-    names = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "tests", "integration"))
-                   if f.startswith("test_") and f.endswith(".py") and f[:-3] not in PG_SKIP
-                   and f[:-3] not in PG_PENDING)
-    penv = dict(env, LOTSEN_TEST_DB="pg", LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
-    with tempfile.NamedTemporaryFile("r", prefix="lotsen-pg-result-") as res:
-        sys.stdout.flush()
-        p = subprocess.run([sys.executable, os.path.abspath(__file__), "--pg-files", res.name]
-                           + names, env=penv, cwd=os.path.join(ROOT, "tests", "integration"))
-        m = re.match(r"(\d+) (\d+) (\d+)$", res.read().strip())
-    if not m:
-        print(f"FAIL integration on PostgreSQL ({build}): the run ended without a result "
-              f"(exit {p.returncode})")
-        return 0, 1
-    ok, bad, skipped = (int(x) for x in m.groups())
+    names = [n for n in integration_names() if n not in PG_SKIP and n not in PG_PENDING]
+    url = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    try:
+        penv = dict(env, LOTSEN_TEST_DB="pg", LOTSEN_TEST_PG=url,
+                    LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
+        ok, bad, skipped = run_files(names, penv, "integration on PostgreSQL")
+    finally:
+        subprocess.run([os.path.join(ROOT, "tests", "pg", "stop.sh"), url.split("host=", 1)[1]],
+                       check=False)
     print(f"{'ok' if bad == 0 else 'FAIL':4} integration on PostgreSQL ({build}): {ok} passed, "
           f"{bad} failed, {skipped} skipped ({time.time() - t0:.1f}s)")
     return ok, bad
 
 
-def pg_files(out, names):
-    """In the PostgreSQL pass's own process: run the named files, write `ok bad skipped`
-    to the file `out`."""
+def run_named(out, names):
+    """In a worker's own process: run the named files, write `ok bad skipped` to the file
+    `out`."""
     sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     suite = unittest.TestLoader().loadTestsFromNames(names)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=1).run(suite)
@@ -148,8 +202,8 @@ def main():
                     help="leave out the integration pass on PostgreSQL")
     ap.add_argument("--pg-only", action="store_true",
                     help="only the integration pass on PostgreSQL (of the first build)")
-    if len(sys.argv) > 1 and sys.argv[1] == "--pg-files":
-        return pg_files(sys.argv[2], sys.argv[3:])
+    if len(sys.argv) > 1 and sys.argv[1] == "--files":
+        return run_named(sys.argv[2], sys.argv[3:])
     args = ap.parse_args()
     pg_done = False
     passed = failed = 0

@@ -17,7 +17,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DEMO_PASSWORD = "lotsen-demo"
 
 
-_next_port = [30000 + (os.getpid() % 100) * 27]
+def port_slice(lo, hi):
+    """The part of the ports [lo, hi) this process may pick from, and where it starts: all of
+    it from a point the pid picks, or, when tests/run.py runs files side by side
+    (LOTSEN_TEST_SLOT=k of LOTSEN_TEST_SLOTS=n), the k-th of n slices, so workers never pick
+    the same port."""
+    n = int(os.environ.get("LOTSEN_TEST_SLOTS", "0") or 0)
+    if n > 1:
+        k = int(os.environ.get("LOTSEN_TEST_SLOT", "0"))
+        width = (hi - lo) // n
+        return lo + k * width, lo + (k + 1) * width, lo + k * width
+    return lo, hi, lo + (os.getpid() % 100) * ((hi - lo) // 100)
+
+
+# Ports for servers under test, below the kernel's ephemeral range (32768-).
+_port_lo, _port_hi, _port_first = port_slice(30000, 32700)
+_next_port = [_port_first]
 
 
 def ports_free(base, span, kinds=(socket.SOCK_STREAM, socket.SOCK_DGRAM), host="127.0.0.1"):
@@ -44,10 +59,12 @@ def free_port(span=1):
     server's bind."""
     for _ in range(3000):
         base = _next_port[0]
-        _next_port[0] = base + span if base + span < 32700 else 30000
+        if base + span > _port_hi:
+            base = _port_lo
+        _next_port[0] = base + span
         if ports_free(base, span):
             return base
-    raise RuntimeError("no free port between 30000 and 32700")
+    raise RuntimeError(f"no free port between {_port_lo} and {_port_hi}")
 
 
 class Response:
@@ -66,7 +83,8 @@ class Response:
 
 # LOTSEN_TEST_DB=pg: every Server without a `db` of its own gets a fresh database on one
 # PostgreSQL this process starts (tests/pg/start.sh: a temp directory, a Unix socket, no
-# TCP port) and stops at exit. Default: a SQLite file per server.
+# TCP port) and stops at exit, or on the one LOTSEN_TEST_PG names (tests/run.py starts one
+# for all its workers). Default: a SQLite file per server.
 _pg = {}
 _pg_dirs = {}  # database URL → the working directory of its servers
 
@@ -76,6 +94,10 @@ def pg_database(workdir=None):
     working directory of its servers (where they keep their files), if not the first
     server's temp directory."""
     import atexit
+    if not _pg and os.environ.get("LOTSEN_TEST_PG"):
+        _pg["url"] = os.environ["LOTSEN_TEST_PG"]
+        _pg["dir"] = _pg["url"].split("host=", 1)[1]
+        _pg["n"] = 0
     if not _pg:
         out = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
                              capture_output=True, text=True).stdout.strip()

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ServerTest, free_port, ports_free, connect
+from harness import ServerTest, free_port, ports_free, port_slice, connect
 
 SIPP = shutil.which("sipp")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,7 +27,8 @@ def free_udp_port():
     return free_port()
 
 
-_next_media = [10000 + (os.getpid() % 500) * 32]
+_media_lo, _media_hi, _media_first = port_slice(10000, 30000)
+_next_media = [_media_first - _media_first % 4]
 
 
 def free_media_port():
@@ -36,7 +37,7 @@ def free_media_port():
     in a run, so a port another socket took meanwhile cannot fail a scenario."""
     while True:
         base = _next_media[0]
-        _next_media[0] = base + 4 if base + 4 < 30000 else 10000
+        _next_media[0] = base + 4 if base + 8 <= _media_hi else _media_lo
         if ports_free(base, 4, kinds=(socket.SOCK_DGRAM,), host="0.0.0.0"):
             return base
 
