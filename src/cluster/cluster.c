@@ -58,6 +58,7 @@ struct cluster {
 	char seen[128];        /* the holder last logged (standby) */
 	bool down_logged;      /* the database's absence is logged once until it is back */
 	int64_t late_since;    /* the holder's deadline passed unrenewed at (0: it did not) */
+	int64_t last_renewed;  /* the holder's last renewal of its own ticket came back at */
 	/* ---- the loop's ---- */
 	struct mqueue *mq;            /* thread → loop: takeover, reload */
 	cluster_takeover_h *takeover; /* this node took the lease */
@@ -87,7 +88,10 @@ static void lost(struct cluster *c, const char *why)
 }
 
 /* The holder's deadline passed without a renewal: the engine's fence (fence_h) holds the
- * loop at its next event from now on. Late for longer than CLUSTER_LATE_MAX_MS: exit. */
+ * loop at its next event from now on. Late, and no renewal of its own ticket has come
+ * back for CLUSTER_LATE_MAX_MS (the database is out of reach): exit. Renewals that come
+ * back, only too slowly to move the deadline ahead (an overloaded database), keep the
+ * node up with its engine held: nobody else can take the lease while they do. */
 static void check_late(struct cluster *c)
 {
 	int64_t d = atomic_load(&c->deadline), now = lease_clock_ms();
@@ -98,7 +102,7 @@ static void check_late(struct cluster *c)
 		c->late_since = d;
 		log_warn("cluster.lease_late", "node=\"%s\" action=hold_engine", c->me.node);
 	}
-	if (now - c->late_since > CLUSTER_LATE_MAX_MS)
+	if (now - c->late_since > CLUSTER_LATE_MAX_MS && now - c->last_renewed > CLUSTER_LATE_MAX_MS)
 		lost(c, "not renewed in time");
 }
 
@@ -175,7 +179,8 @@ static int renew(struct cluster *c)
 		/* The database set expires_at from its now(), which is at or after `sent`: the
 		 * lease runs at least until sent + TTL by this node's clock. */
 		atomic_store(&c->deadline, sent + CLUSTER_TTL_MS - CLUSTER_MARGIN_MS);
-		if (c->late_since) {
+		c->last_renewed = lease_clock_ms();
+		if (c->late_since && sent + CLUSTER_TTL_MS - CLUSTER_MARGIN_MS > c->last_renewed) {
 			log_info("cluster.lease_kept", "node=\"%s\" late_ms=%lld", c->me.node,
 			         (long long)(lease_clock_ms() - c->late_since));
 			c->late_since = 0;

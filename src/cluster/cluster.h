@@ -13,7 +13,7 @@
  * loop) and the thread tries to renew every 200 ms, on the condition that its own ticket
  * still holds the lease. If it does (a stalled database, a paused machine: nobody took the
  * lease meanwhile) the engine goes on where it stopped, `event=cluster.lease_kept`. If
- * another node holds it, or the holder stays late for CLUSTER_LATE_MAX_MS, it logs
+ * another node holds it, or no renewal comes back for CLUSTER_LATE_MAX_MS, it logs
  * `event=cluster.lease_lost` and ends the process at once with exit code 3: two engines
  * never run at once, and the service manager restarts it as a standby. A standby that
  * takes the lease hears cluster_takeover_h on the loop.

@@ -78,7 +78,8 @@ class MailQueueTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         srv = Server(demo=True).start()
-        assert srv.stop() == 0
+        code = srv.stop()
+        assert code == 0, (code, srv.logs()[-3000:])
         con = connect(srv.db)
         con.execute("INSERT INTO mailboxes(address, group_id) VALUES (?, ?)", (BOX, FORSKOLA))
         con.commit()
