@@ -91,7 +91,8 @@ static void lost(struct cluster *c, const char *why)
  * loop at its next event from now on. Late, and no renewal of its own ticket has come
  * back for CLUSTER_LATE_MAX_MS (the database is out of reach): exit. Renewals that come
  * back, only too slowly to move the deadline ahead (an overloaded database), keep the
- * node up with its engine held: nobody else can take the lease while they do. */
+ * node up with its engine held (nobody else can take the lease while they do), for up to
+ * three times as long. */
 static void check_late(struct cluster *c)
 {
 	int64_t d = atomic_load(&c->deadline), now = lease_clock_ms();
@@ -104,6 +105,8 @@ static void check_late(struct cluster *c)
 	}
 	if (now - c->late_since > CLUSTER_LATE_MAX_MS && now - c->last_renewed > CLUSTER_LATE_MAX_MS)
 		lost(c, "not renewed in time");
+	if (now - c->late_since > 3 * CLUSTER_LATE_MAX_MS)
+		lost(c, "renewals too slow to run the queue");
 }
 
 static void reload_in_h(const char *channel, const char *payload, void *arg)
