@@ -23,6 +23,28 @@ wait_http() {
 
 # The server's own CPU time (user, system) and bytes written per request over one run:
 # figures that, unlike latency, hold when the machine is shared.
+# The case every case benchmark posts ("#######" becomes the request's number, so each
+# request has a citizen of its own, as real traffic does) in $TMP/case.json, and the wrk
+# script that posts it with TOKEN: case_post_script TOKEN LUA_FILE
+case_post_script() {
+	cat >"$TMP/case.json" <<'JSON'
+{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-#######"}}
+JSON
+	cat >"$2" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $1"
+local f = io.open("$TMP/case.json"); local body = f:read("*a"); f:close()
+local threads = 0
+function setup(thread) thread:set("base", 5000000 + threads * 1000000); threads = threads + 1 end
+function init(args) n = base end
+function request()
+	n = n + 1
+	return wrk.format(nil, nil, nil, (string.gsub(body, "#######", string.format("%07d", n))))
+end
+LUA
+}
+
 server_use_before() {
 	USE0=$(cut -d' ' -f14,15 "/proc/$(cat "$TMP/pid")/stat")
 	WCHAR0=$(awk '/^wchar/ {print $2}' "/proc/$(cat "$TMP/pid")/io")
@@ -61,23 +83,8 @@ bench_api() {
 		-d '{"username":"anna","password":"lotsen-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 	# Every request carries its own citizen ("#######" becomes the request's number), as
 	# real traffic does; the last run repeats one citizen whose history keeps growing.
-	cat >"$TMP/case.json" <<'JSON'
-{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-#######"}}
-JSON
+	case_post_script "$TOKEN" "$TMP/post.lua"
 	sed 's/#######/1234567/' "$TMP/case.json" >"$TMP/case-same.json"
-	cat >"$TMP/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-local f = io.open("$TMP/case.json"); local body = f:read("*a"); f:close()
-local threads = 0
-function setup(thread) thread:set("base", 5000000 + threads * 1000000); threads = threads + 1 end
-function init(args) n = base end
-function request()
-	n = n + 1
-	return wrk.format(nil, nil, nil, (string.gsub(body, "#######", string.format("%07d", n))))
-end
-LUA
 	say "\$ wrk -t2 -c16 -d10s --latency -s post.lua http://127.0.0.1:PORT/api/v1/cases"
 	wrk -t2 -c16 -d10s --latency -s "$TMP/post.lua" "http://127.0.0.1:$PORT/api/v1/cases" |
 		grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
@@ -543,19 +550,7 @@ search_create() { # BIN LABEL [DB to copy instead of a fresh demo]
 	fi
 	search_serve "$1" "$TMP/create-$2.db"
 	tok=$(search_token "$PORT")
-	cat >"$TMP/create.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $tok"
-local body = '{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-#######"}}'
-local threads = 0
-function setup(thread) thread:set("base", 5000000 + threads * 1000000); threads = threads + 1 end
-function init(args) n = base end
-function request()
-	n = n + 1
-	return wrk.format(nil, nil, nil, (string.gsub(body, "#######", string.format("%07d", n))))
-end
-LUA
+	case_post_script "$tok" "$TMP/create.lua"
 	say "$2 \$ wrk -t2 -c16 -d10s --latency -s create.lua http://127.0.0.1:PORT/api/v1/cases ($2 binary, ${3:-fresh demo database})"
 	wrk -t2 -c16 -d10s --latency -s "$TMP/create.lua" "http://127.0.0.1:$PORT/api/v1/cases" |
 		grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" | sed "s/^/$2 /" || true
@@ -705,22 +700,7 @@ SQL
 		wait_http "$PORT"
 		TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/login" \
 			-d '{"username":"anna","password":"lotsen-demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-		cat >"$TMP/case.json" <<'JSON'
-{"group_id":2,"client_id":1,"category_id":3,"channel":"phone","outcome":"resolved","summary":"Frågade om avgift för hemtjänst och maxtaxa.","citizen":{"phone":"070-#######"}}
-JSON
-		cat >"$TMP/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-local f = io.open("$TMP/case.json"); local body = f:read("*a"); f:close()
-local threads = 0
-function setup(thread) thread:set("base", 5000000 + threads * 1000000); threads = threads + 1 end
-function init(args) n = base end
-function request()
-	n = n + 1
-	return wrk.format(nil, nil, nil, (string.gsub(body, "#######", string.format("%07d", n))))
-end
-LUA
+		case_post_script "$TOKEN" "$TMP/post.lua"
 		for c in 1 16; do
 			say "\$ lotsen serve --db $db; wrk -t1 -c$c -d10s --latency -s post.lua http://127.0.0.1:PORT/api/v1/cases"
 			server_use_before
