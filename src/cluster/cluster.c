@@ -43,9 +43,9 @@ struct cluster {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;      /* wakes the thread: notes to send, a reload, stop */
 	pthread_cond_t resumed; /* wakes the loop's fence: the late holder renewed */
-	bool stop;           /* the thread ends */
-	bool reload_pending; /* a standby's NOTIFY of CHANNEL_RELOAD to send */
-	char **out;          /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
+	bool stop;              /* the thread ends */
+	bool reload_pending;    /* a standby's NOTIFY of CHANNEL_RELOAD to send */
+	char **out;             /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
 	size_t nout;
 	uint64_t dropped;         /* notes dropped: too large, or too many waiting */
 	_Atomic int64_t deadline; /* monotonic ms by which the holder must have renewed; 0: not
@@ -103,7 +103,8 @@ static void check_late(struct cluster *c)
 		c->late_since = d;
 		log_warn("cluster.lease_late", "node=\"%s\" action=hold_engine", c->me.node);
 	}
-	if (now - c->late_since > CLUSTER_LATE_MAX_MS && now - c->last_renewed > CLUSTER_LATE_MAX_MS)
+	if (now - c->late_since > CLUSTER_LATE_MAX_MS &&
+	    now - c->last_renewed > CLUSTER_LATE_MAX_MS)
 		lost(c, "not renewed in time");
 	if (now - c->late_since > 3 * CLUSTER_LATE_MAX_MS)
 		lost(c, "renewals too slow to run the queue");
@@ -265,7 +266,8 @@ static void *lease_main(void *arg)
 		check_late(c);
 		/* The renewal first: notes waiting behind it cost a holder nothing. */
 		if (lease_clock_ms() >= next) {
-			next = lease_clock_ms() + (c->late_since ? LATE_RETRY_MS : CLUSTER_RENEW_MS);
+			next = lease_clock_ms() +
+			       (c->late_since ? LATE_RETRY_MS : CLUSTER_RENEW_MS);
 			(void)renew(c);
 		}
 		send_out(c, out, nout, reload);

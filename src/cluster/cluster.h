@@ -31,11 +31,11 @@
 
 #include "acdhost/acd_host.h"
 
-#define CLUSTER_RENEW_MS  500
-#define CLUSTER_TTL_MS    3000
-#define CLUSTER_MARGIN_MS 700 /* > what a database crash may lose of async renewals */
+#define CLUSTER_RENEW_MS    500
+#define CLUSTER_TTL_MS      3000
+#define CLUSTER_MARGIN_MS   700   /* > what a database crash may lose of async renewals */
 #define CLUSTER_LATE_MAX_MS 10000 /* a late holder that cannot renew for this long exits */
-#define CLUSTER_EXIT_LOST 3   /* the exit code of a holder that lost its lease */
+#define CLUSTER_EXIT_LOST   3     /* the exit code of a holder that lost its lease */
 
 struct cluster;
 
