@@ -21,61 +21,13 @@
 #include "store/schema.h"
 #include "text/text.h"
 
-static char url[512];   /* the server's first database */
-static char pgdir[256]; /* the server's directory when this test started it */
-
-static int start_server(void **state)
-{
-	const char *env = getenv("LOTSEN_TEST_PG_URL");
-	FILE *f;
-
-	(void)state;
-	if (env && *env) {
-		snprintf(url, sizeof(url), "%s", env);
-		return 0;
-	}
-	f = popen(LOTSEN_SOURCE_DIR "/tests/pg/start.sh", "r");
-	if (!f)
-		return -1;
-	if (!fgets(url, sizeof(url), f))
-		url[0] = '\0';
-	if (pclose(f) != 0 || strncmp(url, "postgresql://", 13) != 0) {
-		fprintf(stderr, "test_search_pg: tests/pg/start.sh could not start PostgreSQL\n");
-		return -1;
-	}
-	url[strcspn(url, "\n")] = '\0';
-	snprintf(pgdir, sizeof(pgdir), "%s", strstr(url, "host=") + 5);
-	return 0;
-}
-
-static int stop_server(void **state)
-{
-	char cmd[512];
-
-	(void)state;
-	if (!pgdir[0])
-		return 0;
-	snprintf(cmd, sizeof(cmd), LOTSEN_SOURCE_DIR "/tests/pg/stop.sh '%s'", pgdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "pg_fixture.h"
 
 /* A fresh database `name` on the server, migrated. */
 static struct db *fresh(const char *name)
 {
-	struct db *admin, *db;
-	char sql[128], base[512], u[700];
-	const char *q = strchr(url, '?');
+	struct db *db = pg_fixture_fresh(name, NULL, 0);
 
-	assert_int_equal(db_open(&admin, url, NULL), 0);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
-	assert_int_equal(db_exec(admin, sql), 0);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-	assert_int_equal(db_exec(admin, sql), 0);
-	db_close(admin);
-	snprintf(base, sizeof(base), "%.*s", (int)(q ? q - url : (ptrdiff_t)strlen(url)), url);
-	*strrchr(base, '/') = '\0';
-	snprintf(u, sizeof(u), "%s/%s%s", base, name, q ? q : "");
-	assert_int_equal(db_open(&db, u, NULL), 0);
 	assert_int_equal(schema_migrate(db), 0);
 	assert_int_equal(kb_migrate(db), 0);
 	return db;
@@ -286,5 +238,5 @@ int main(void)
 	        cmocka_unit_test(test_words_as_the_tokenizer),
 	        cmocka_unit_test(test_kb_ranks_as_on_sqlite),
 	};
-	return cmocka_run_group_tests(tests, start_server, stop_server);
+	return cmocka_run_group_tests(tests, pg_fixture_start, pg_fixture_stop);
 }

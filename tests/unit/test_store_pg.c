@@ -18,8 +18,7 @@
 #include "store/db_int.h"
 #include "store/schema.h"
 
-static char url[512];   /* the test database */
-static char pgdir[256]; /* the server's directory when this test started it */
+#include "pg_fixture.h"
 
 /* An integer query without parameters (db_scalar_int needs at least one). */
 static int64_t scalar(struct db *db, const char *sql)
@@ -136,69 +135,11 @@ static void test_translate(void **state)
 
 /* ---------------------------------------------------------------- the server */
 
-static int start_server(void **state)
-{
-	const char *env = getenv("LOTSEN_TEST_PG_URL");
-	FILE *f;
-
-	(void)state;
-	if (env && *env) {
-		snprintf(url, sizeof(url), "%s", env);
-		return 0;
-	}
-	f = popen(LOTSEN_SOURCE_DIR "/tests/pg/start.sh", "r");
-	if (!f)
-		return -1;
-	if (!fgets(url, sizeof(url), f))
-		url[0] = '\0';
-	if (pclose(f) != 0 || strncmp(url, "postgresql://", 13) != 0) {
-		fprintf(stderr, "test_store_pg: tests/pg/start.sh could not start PostgreSQL\n");
-		url[0] = '\0';
-		return -1;
-	}
-	url[strcspn(url, "\n")] = '\0';
-	snprintf(pgdir, sizeof(pgdir), "%s", strstr(url, "host=") + 5);
-	return 0;
-}
-
-static int stop_server(void **state)
-{
-	char cmd[512];
-
-	(void)state;
-	if (!pgdir[0])
-		return 0;
-	snprintf(cmd, sizeof(cmd), LOTSEN_SOURCE_DIR "/tests/pg/stop.sh '%s'", pgdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* A fresh database on the server for one test: its URL in `out`. */
-static struct db *fresh(const char *name, char *out, size_t n)
-{
-	struct db *admin, *db;
-	char sql[128];
-	const char *q = strchr(url, '?');
-	char base[512];
-
-	assert_int_equal(db_open(&admin, url, NULL), 0);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
-	assert_int_equal(db_exec(admin, sql), 0);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-	assert_int_equal(db_exec(admin, sql), 0);
-	db_close(admin);
-	/* postgresql://lotsen@/lotsen?host=DIR → …/NAME?host=DIR */
-	snprintf(base, sizeof(base), "%.*s", (int)(q ? q - url : (ptrdiff_t)strlen(url)), url);
-	*strrchr(base, '/') = '\0';
-	snprintf(out, n, "%s/%s%s", base, name, q ? q : "");
-	assert_int_equal(db_open(&db, out, NULL), 0);
-	return db;
-}
-
 static void test_values_round_trip(void **state)
 {
 	const unsigned char blob[] = {0, 1, 0xff, '\\', 'x', 0};
 	char u[600];
-	struct db *db = fresh("t_values", u, sizeof(u));
+	struct db *db = pg_fixture_fresh("t_values", u, sizeof(u));
 	struct stmt *s;
 	const void *p;
 	size_t n;
@@ -301,7 +242,7 @@ static void test_values_round_trip(void **state)
 static void test_transactions_nest(void **state)
 {
 	char u[600];
-	struct db *db = fresh("t_tx", u, sizeof(u)), *other;
+	struct db *db = pg_fixture_fresh("t_tx", u, sizeof(u)), *other;
 	struct stmt *s;
 
 	(void)state;
@@ -370,7 +311,7 @@ static void test_transactions_nest(void **state)
 static void test_constraints_map_like_sqlite(void **state)
 {
 	char u[600];
-	struct db *db = fresh("t_constraints", u, sizeof(u));
+	struct db *db = pg_fixture_fresh("t_constraints", u, sizeof(u));
 	struct stmt *s;
 
 	(void)state;
@@ -416,7 +357,7 @@ static void test_statement_reused(void **state)
 {
 	static const char sql[] = "SELECT ? + 1";
 	char u[600];
-	struct db *db = fresh("t_reuse", u, sizeof(u));
+	struct db *db = pg_fixture_fresh("t_reuse", u, sizeof(u));
 	struct stmt *s, *first;
 
 	(void)state;
@@ -471,7 +412,7 @@ static int64_t nocase_count(struct db *db, const char *text)
 static void test_sqlite_idioms(void **state)
 {
 	char u[600];
-	struct db *db = fresh("t_idioms", u, sizeof(u));
+	struct db *db = pg_fixture_fresh("t_idioms", u, sizeof(u));
 	struct stmt *s;
 	const void *p;
 	size_t n = 99;
@@ -522,7 +463,7 @@ static void test_sqlite_idioms(void **state)
 static void test_lock_wait_ends_busy(void **state)
 {
 	char u[600];
-	struct db *a = fresh("t_lock", u, sizeof(u)), *b;
+	struct db *a = pg_fixture_fresh("t_lock", u, sizeof(u)), *b;
 
 	(void)state;
 	assert_int_equal(db_exec(a, "CREATE TABLE r (id INTEGER PRIMARY KEY, n INTEGER);"
@@ -542,7 +483,7 @@ static void test_lock_wait_ends_busy(void **state)
 static void test_core_migrations(void **state)
 {
 	char u[600];
-	struct db *db = fresh("t_core", u, sizeof(u));
+	struct db *db = pg_fixture_fresh("t_core", u, sizeof(u));
 	int64_t n, changes;
 
 	(void)state;
@@ -596,5 +537,5 @@ int main(void)
 	int failed = cmocka_run_group_tests_name("translator", pure, NULL, NULL);
 
 	return failed +
-	       cmocka_run_group_tests_name("postgresql", server, start_server, stop_server);
+	       cmocka_run_group_tests_name("postgresql", server, pg_fixture_start, pg_fixture_stop);
 }
