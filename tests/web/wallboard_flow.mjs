@@ -47,7 +47,12 @@ async function flow(browser) {
 	result.tiles = await wall.$$eval('.tile[data-group]', (ts) => ts.map((x) => x.dataset.group));
 	result.navVisible = await wall.isVisible('a[href="agent.html"]');
 	result.kiosk = await wall.evaluate(() => document.body.classList.contains('kiosk'));
-	result.numPx = await wall.$eval('[data-group="2"] .num.waiting', (e) => parseFloat(getComputedStyle(e).fontSize));
+	// the tile is drawn again with each live event: read the size of one that is in the page
+	result.numPx = await (await wall.waitForFunction(() => {
+		const e = document.querySelector('[data-group="2"] .num.waiting');
+		const px = e && e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : NaN;
+		return px > 0 ? px : null;
+	}, null, LONG)).jsonValue();
 	result.boardWidth = await wall.$eval('#board', (e) => Math.round(e.getBoundingClientRect().width));
 	result.levelBefore = await wall.getAttribute('[data-group="2"]', 'data-level');
 	result.mailTile = await wall.textContent('#mail-tile');
