@@ -23,7 +23,7 @@ class MailImportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         srv = Server(demo=True).start()
-        assert srv.stop() == 0
+        assert (code := srv.stop()) == 0, (code, srv.logs()[-3000:])
         cls.srv = srv
         srv.sql("SELECT 1")
         con = connect(srv.db)

@@ -559,7 +559,7 @@ class OpenApiMailFlowTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         srv = Server(demo=True).start()
-        assert srv.stop() == 0
+        assert (code := srv.stop()) == 0, (code, srv.logs()[-3000:])
         con = connect(srv.db)
         con.execute("INSERT INTO mailboxes(address, group_id) VALUES (?, ?)", (cls.BOX, cls.FORSKOLA))
         con.commit()

@@ -23,7 +23,7 @@ class WebMailDeskTest(ServerTest):
     def setUpClass(cls):
         super().setUpClass()
         s = cls.srv
-        assert s.stop() == 0
+        assert (code := s.stop()) == 0, (code, s.logs()[-3000:])
         con = connect(s.db)
         con.execute("INSERT INTO mailboxes(address, group_id) VALUES (?, ?)", (BOX, FORSKOLA))
         con.commit()
