@@ -424,8 +424,9 @@ static struct serving {
 	struct cluster *cluster; /* NULL on SQLite */
 	const struct config *cfg;
 	const struct mail_net_config *mail_cfg;
-	bool jobs;   /* start_jobs ran */
-	bool failed; /* a takeover failed: serve exits 1 */
+	bool jobs;               /* the jobs run here (start_jobs ran, stop_jobs did not) */
+	bool failed;             /* a takeover failed: serve exits 1 */
+	struct tmr handover_tmr; /* the jobs wait for a quiet moment to be handed over */
 } serving;
 
 /* The jobs one node alone may run: the e-mail fetchers and sender, report delivery,
@@ -444,7 +445,9 @@ static int start_jobs(struct serving *sv)
 		return err;
 	}
 	sv->jobs = true;
-	delivery = (struct delivery){.app = app, .http = sv->http};
+	/* A delivery still running from the jobs' last time here finishes on its own. */
+	delivery.app = app;
+	delivery.http = sv->http;
 	tmr_start(&deliver_tmr, 0, deliver_h, &delivery);
 	retention = (struct retention_job){
 	        .db = app->db,
@@ -463,7 +466,91 @@ static int start_jobs(struct serving *sv)
 			reminders.fixed_now = 0;
 	}
 	tmr_start(&reminders.tmr, 0, reminders_h, &reminders);
+	log_info("server.jobs", "node=\"%s\" action=start", app->node);
 	return 0;
+}
+
+/* The jobs leave this node (several nodes: cluster.h). The mail threads are joined; what
+ * a fetcher had not yet stored is fetched again by the next node. */
+static void stop_jobs(struct serving *sv, const char *why)
+{
+	tmr_cancel(&sv->handover_tmr);
+	if (!sv->jobs)
+		return;
+	mail_net_stop(sv->app->mail);
+	sv->app->mail = NULL;
+	tmr_cancel(&deliver_tmr);
+	tmr_cancel(&retention_tmr);
+	tmr_cancel(&reminders.tmr);
+	retention.running = false;
+	sv->jobs = false;
+	log_info("server.jobs", "node=\"%s\" action=stop reason=%s", sv->app->node, why);
+}
+
+/* Another node asked for the jobs: handed over between a report delivery's and a
+ * retention run's batches, never in the middle of one. */
+static void handover_h(void *arg)
+{
+	struct serving *sv = arg;
+
+	if (sv->jobs && (delivery.running || retention.running)) {
+		tmr_start(&sv->handover_tmr, 500, handover_h, sv);
+		return;
+	}
+	stop_jobs(sv, "handover");
+	cluster_jobs_released(sv->cluster);
+}
+
+static void jobs_h(enum cluster_jobs_event ev, void *arg)
+{
+	struct serving *sv = arg;
+
+	switch (ev) {
+	case CLUSTER_JOBS_START:
+		if (start_jobs(sv) != 0) {
+			/* Holding the jobs without running them would leave the mail to nobody. */
+			sv->failed = true;
+			re_cancel();
+		}
+		break;
+	case CLUSTER_JOBS_STOP:
+		stop_jobs(sv, "lease");
+		break;
+	case CLUSTER_JOBS_HANDOVER:
+		handover_h(sv);
+		break;
+	case CLUSTER_JOBS_MAILBOXES:
+		mail_net_reload(sv->app->mail);
+		break;
+	}
+}
+
+/* Stored e-mail becomes a queue item: here when the queue runs here, else on the queue's
+ * node (cluster.h). */
+static void mail_stored_here(int64_t case_id, int64_t message_row, void *arg)
+{
+	struct serving *sv = arg;
+
+	if (sv->app->acd)
+		acd_host_mail_stored(case_id, message_row, sv->app->acd);
+	else if (sv->cluster)
+		cluster_mail_elsewhere(sv->cluster, case_id);
+}
+
+/* The queue's node: e-mail the jobs' node stored (0: some may have gone unheard). */
+static void mail_elsewhere_h(int64_t case_id, void *arg)
+{
+	struct serving *sv = arg;
+	int err;
+
+	if (!sv->app->acd)
+		return;
+	if (case_id) {
+		acd_host_mail_stored(case_id, 0, sv->app->acd);
+		return;
+	}
+	err = acd_host_mail_catch_up(sv->app->acd, acd_now_ms());
+	log_info("acd.mail_catch_up", "error=\"%s\"", err ? strerror(err) : "none");
 }
 
 /* The queue engine on this node: loaded from the database as at a restart (the open
@@ -476,7 +563,6 @@ static int start_queue(struct serving *sv)
 	if (err)
 		return err;
 	acd_host_set_batch(app->acd, app->batch);
-	mail_set_stored_observer(acd_host_mail_stored, app->acd); /* e-mail becomes queue items */
 	if (sv->cluster)
 		err = cluster_publish(sv->cluster, app->acd);
 	return err;
@@ -501,7 +587,6 @@ static void takeover_h(void *arg)
 		re_cancel();
 		return;
 	}
-	(void)start_jobs(sv);
 	log_info("server.queue", "node=\"%s\" role=holder", sv->app->node);
 }
 
@@ -571,7 +656,7 @@ static int cmd_serve(int argc, char **argv)
 	struct proxy_list *proxies = NULL;
 	struct mail_net_config mail_cfg;
 	struct cluster *cluster = NULL;
-	bool holder = true;
+	bool holder = true, jobs = true;
 	enum log_level lvl;
 	char err_msg[300], files_dir[600], node[300], shown[600];
 	int c, err;
@@ -738,7 +823,11 @@ static int cmd_serve(int argc, char **argv)
 		        &cluster,
 		        &(struct cluster_conf){
 		                .url = cfg.db, .node = node, .sip = cfg.sip, .http = cfg.http},
-		        takeover_h, reload_h, &serving, &holder);
+		        &(struct cluster_hooks){.takeover = takeover_h,
+		                                .reload = reload_h,
+		                                .jobs = jobs_h,
+		                                .mail = mail_elsewhere_h},
+		        &serving, &holder, &jobs);
 		if (err) {
 			fprintf(stderr, "lotsen: the queue lease could not be reached: %s\n",
 			        strerror(err));
@@ -750,6 +839,8 @@ static int cmd_serve(int argc, char **argv)
 			app.queue_reload = cluster_reload_elsewhere;
 			app.queue_reload_arg = cluster;
 		}
+		app.mailboxes_reload = cluster_mailboxes_elsewhere;
+		app.mailboxes_reload_arg = cluster;
 	}
 	if (holder) {
 		err = start_queue(&serving);
@@ -809,8 +900,10 @@ static int cmd_serve(int argc, char **argv)
 	tmr_init(&deliver_tmr);
 	tmr_init(&retention_tmr);
 	tmr_init(&reminders.tmr);
-	/* The jobs one node alone runs: here, or on the standby that takes over. */
-	if (holder) {
+	tmr_init(&serving.handover_tmr);
+	mail_set_stored_observer(mail_stored_here, &serving); /* e-mail becomes queue items */
+	/* The jobs one node alone runs: here, or where the jobs lease is (cluster.h). */
+	if (jobs) {
 		err = start_jobs(&serving);
 		if (err) {
 			fprintf(stderr, "lotsen: the mail fetchers and sender did not start: %s\n",
@@ -822,6 +915,7 @@ static int cmd_serve(int argc, char **argv)
 	         db_shown(cfg.db, shown, sizeof(shown)), cfg.http, cfg.demo ? "true" : "false",
 	         LOTSEN_VERSION, node, holder ? "holder" : "standby");
 	err = re_main(signal_h);
+	tmr_cancel(&serving.handover_tmr);
 	tmr_cancel(&retention_tmr);
 	tmr_cancel(&reminders.tmr);
 	tmr_cancel(&deliver_tmr);

@@ -119,6 +119,9 @@ int acd_host_group_metrics(struct acd_host *h, int64_t now_ms, uint32_t group,
  * its e-mail item is queued unless one is open (waiting, or held by an agent, who sees
  * the new message on the case). */
 void acd_host_mail_stored(int64_t case_id, int64_t message_row, void *arg);
+/* Every e-mail case that needs an answer and has no item gets one (the observer's news
+ * may have been lost: several nodes, cluster.h). */
+int acd_host_mail_catch_up(struct acd_host *h, int64_t now_ms);
 /* The case was answered: its item is done (an agent working it is free again). */
 int acd_host_mail_answered(struct acd_host *h, int64_t case_id, int64_t now_ms);
 /* Take (or accept the offer of) an item; release (decline, or put back) one. */

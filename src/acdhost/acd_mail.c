@@ -182,6 +182,22 @@ void acd_host_mail_stored(int64_t case_id, int64_t message_row, void *arg)
 	acd_host_flush(h, now);
 }
 
+int acd_host_mail_catch_up(struct acd_host *h, int64_t now_ms)
+{
+	struct db *db = acd_host_db(h);
+	struct pending_ctx pc = {.h = h, .now = now_ms, .restored = false};
+	int err = db_begin(db);
+
+	if (err)
+		return err;
+	err = acd_mail_store_pending_each(db, pending_h, &pc);
+	if (!err)
+		err = db_commit(db);
+	else
+		db_rollback(db);
+	return err ? err : acd_host_flush(h, now_ms);
+}
+
 int acd_host_mail_answered(struct acd_host *h, int64_t case_id, int64_t now_ms)
 {
 	struct db *db = acd_host_db(h);

@@ -20,59 +20,8 @@
 #include <re_tmr.h>
 
 #include "base/log.h"
+#include "cluster/cluster_int.h"
 #include "store/lease.h"
-
-#define LEASE_NAME     "queues"
-#define CHANNEL_NOTES  "lotsen_queue"  /* the holder's notes for the standbys */
-#define CHANNEL_RELOAD "lotsen_reload" /* a standby's "reload the groups" for the holder */
-#define OP_MS          CLUSTER_TTL_MS  /* longest a standby's statement may take */
-#define LISTEN_MS      300             /* longest the loop waits to connect its LISTEN (standby) */
-#define RETRY_MS       1000            /* a standby's LISTEN connection lost: tried again after */
-#define LATE_RETRY_MS  200             /* a late holder tries to renew again after */
-#define REPUBLISH_MS   5000 /* every group's snapshot again, for standbys started since */
-#define OUT_MAX        4096 /* notes waiting for the thread; more are dropped and counted */
-#define PAYLOAD_MAX    7999 /* PostgreSQL's limit for a NOTIFY payload, below 8000 bytes */
-
-enum { MQ_TAKEOVER = 1, MQ_RELOAD };
-
-struct cluster {
-	char *url;              /* the database (owned) */
-	char ticket[48];        /* this process's claim: its pid and a random number */
-	struct lease_holder me; /* what the lease row shows of this node */
-	/* ---- shared with the lease thread, under mu ---- */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;      /* wakes the thread: notes to send, a reload, stop */
-	pthread_cond_t resumed; /* wakes the loop's fence: the late holder renewed */
-	bool stop;              /* the thread ends */
-	bool reload_pending;    /* a standby's NOTIFY of CHANNEL_RELOAD to send */
-	char **out;             /* payloads to NOTIFY on CHANNEL_NOTES (owned) */
-	size_t nout;
-	uint64_t dropped;         /* notes dropped: too large, or too many waiting */
-	_Atomic int64_t deadline; /* monotonic ms by which the holder must have renewed; 0: not
-	                             the holder */
-	/* ---- the lease thread's own ---- */
-	pthread_t thread;
-	bool thread_started;
-	struct lease_conn *lc; /* the lease's connection (before the thread: cluster_start's) */
-	bool thread_holder;    /* the thread renewed the lease last time */
-	char seen[128];        /* the holder last logged (standby) */
-	bool down_logged;      /* the database's absence is logged once until it is back */
-	int64_t late_since;    /* the holder's deadline passed unrenewed at (0: it did not) */
-	int64_t last_renewed;  /* the holder's last renewal of its own ticket came back at */
-	/* ---- the loop's ---- */
-	struct mqueue *mq;            /* thread → loop: takeover, reload */
-	cluster_takeover_h *takeover; /* this node took the lease */
-	cluster_reload_h *reload;     /* a standby asked for a reload */
-	void *arg;                    /* theirs */
-	bool holder;                  /* the engine runs here */
-	acd_note_h *relay;            /* standby: where the holder's notes go */
-	void *relay_arg;
-	struct lease_conn *listen; /* standby: LISTEN on CHANNEL_NOTES */
-	int listen_fd;             /* its socket while on the loop, else -1 */
-	struct tmr listen_tmr;     /* reconnects the LISTEN */
-	struct acd_host *host;     /* holder: the engine published (borrowed) */
-	struct tmr republish_tmr;
-};
 
 /* ======================================================================
  * The lease thread
@@ -114,9 +63,17 @@ static void reload_in_h(const char *channel, const char *payload, void *arg)
 {
 	struct cluster *c = arg;
 
-	(void)payload;
-	if (c->thread_holder && strcmp(channel, CHANNEL_RELOAD) == 0)
+	if (!c->thread_holder)
+		return;
+	if (strcmp(channel, CHANNEL_RELOAD) == 0) {
 		(void)mqueue_push(c->mq, MQ_RELOAD, NULL);
+	} else if (strcmp(channel, CHANNEL_MAIL) == 0) {
+		char *end;
+		long long id = strtoll(payload, &end, 10);
+
+		if (id > 0 && *end == '\0')
+			(void)mqueue_push(c->mq, MQ_MAIL, (void *)(intptr_t)id);
+	}
 }
 
 /* The deadline of one statement. A holder waits for its renewal as long as its lease lets
@@ -130,6 +87,14 @@ static int64_t op_deadline(struct cluster *c)
 	return d > now ? d : now + OP_MS;
 }
 
+/* The holder's reload requests and stored e-mail come on the lease's own connection. */
+static int listen_lease(struct lease_conn *l, int64_t deadline)
+{
+	int err = lease_listen(l, CHANNEL_RELOAD, deadline);
+
+	return err ? err : lease_listen(l, CHANNEL_MAIL, deadline);
+}
+
 static int connect_lease(struct cluster *c, bool setup)
 {
 	int err;
@@ -139,12 +104,14 @@ static int connect_lease(struct cluster *c, bool setup)
 	lease_close(c->lc);
 	c->lc = NULL;
 	err = lease_open(&c->lc, c->url, setup, op_deadline(c));
-	/* The holder's reload requests come on the lease's own connection. */
 	if (!err)
-		err = lease_listen(c->lc, CHANNEL_RELOAD, op_deadline(c));
+		err = listen_lease(c->lc, op_deadline(c));
 	if (err) {
 		lease_close(c->lc);
 		c->lc = NULL;
+	} else if (c->thread_holder) {
+		/* Stored e-mail told while the connection was away was not heard: look. */
+		(void)mqueue_push(c->mq, MQ_MAIL, NULL);
 	}
 	return err;
 }
@@ -161,9 +128,9 @@ static int renew(struct cluster *c)
 	 * lease meanwhile, even for a moment, this one's queue is not the queue any more. */
 	if (!err && c->thread_holder)
 		err = lease_renew(c->lc, LEASE_NAME, c->ticket, CLUSTER_TTL_MS, op_deadline(c),
-		                  &held);
+		                  &held, NULL);
 	else if (!err)
-		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS,
+		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS, 0,
 		                 op_deadline(c), &held, &who);
 	if (err) {
 		if (!c->down_logged)
@@ -194,6 +161,7 @@ static int renew(struct cluster *c)
 		}
 		if (!c->thread_holder) {
 			c->thread_holder = true;
+			atomic_store(&c->queue_held, true);
 			log_info("cluster.lease_taken", "node=\"%s\" lease=%s", c->me.node,
 			         LEASE_NAME);
 			(void)mqueue_push(c->mq, MQ_TAKEOVER, NULL);
@@ -382,16 +350,33 @@ static void mq_h(int id, void *data, void *arg)
 {
 	struct cluster *c = arg;
 
-	(void)data;
+	uint64_t gen = (uint64_t)(uintptr_t)data;
+
 	if (id == MQ_TAKEOVER && !c->holder) {
 		c->holder = true;
 		listen_stop(c);
 		log_info("cluster.takeover", "node=\"%s\"", c->me.node);
-		if (c->takeover)
-			c->takeover(c->arg);
-	} else if (id == MQ_RELOAD && c->holder && c->reload) {
+		if (c->hooks.takeover)
+			c->hooks.takeover(c->arg);
+	} else if (id == MQ_RELOAD && c->holder && c->hooks.reload) {
 		log_info("cluster.reload", "node=\"%s\" asked_by=standby", c->me.node);
-		c->reload(c->arg);
+		c->hooks.reload(c->arg);
+	} else if (id == MQ_MAIL && c->holder && c->hooks.mail) {
+		c->hooks.mail((int64_t)(intptr_t)data, c->arg);
+	} else if (id == MQ_JOBS_ON && gen == atomic_load(&c->jobs_gen) && !c->jobs_running) {
+		c->jobs_running = gen;
+		if (c->hooks.jobs)
+			c->hooks.jobs(CLUSTER_JOBS_START, c->arg);
+	} else if (id == MQ_JOBS_OFF && c->jobs_running) {
+		c->jobs_running = 0;
+		if (c->hooks.jobs)
+			c->hooks.jobs(CLUSTER_JOBS_STOP, c->arg);
+	} else if (id == MQ_JOBS_HANDOVER && c->jobs_running && gen == c->jobs_running) {
+		if (c->hooks.jobs)
+			c->hooks.jobs(CLUSTER_JOBS_HANDOVER, c->arg);
+	} else if (id == MQ_JOBS_MAILBOXES && c->jobs_running && gen == c->jobs_running) {
+		if (c->hooks.jobs)
+			c->hooks.jobs(CLUSTER_JOBS_MAILBOXES, c->arg);
 	}
 }
 
@@ -505,7 +490,7 @@ static void fence_h(void *arg)
  * ====================================================================== */
 
 int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
-                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg, bool *holder)
+                  const struct cluster_hooks *hooks, void *arg, bool *holder, bool *jobs)
 {
 	struct cluster *c;
 	pthread_condattr_t ca;
@@ -514,7 +499,7 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 	int64_t sent;
 	int err;
 
-	if (!cp || !conf || !conf->url || !conf->node || !holder)
+	if (!cp || !conf || !conf->url || !conf->node || !hooks || !holder || !jobs)
 		return EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -522,8 +507,7 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 	c->listen_fd = -1;
 	tmr_init(&c->listen_tmr);
 	tmr_init(&c->republish_tmr);
-	c->takeover = takeover;
-	c->reload = reload;
+	c->hooks = *hooks;
 	c->arg = arg;
 	c->url = strdup(conf->url);
 	snprintf(c->me.node, sizeof(c->me.node), "%s", conf->node);
@@ -536,6 +520,7 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
 	pthread_cond_init(&c->resumed, &ca);
+	pthread_cond_init(&c->jobs_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if (!c->url) {
 		err = ENOMEM;
@@ -547,16 +532,17 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 	/* The first try on the caller's thread, with time for a slow start. */
 	err = lease_open(&c->lc, c->url, true, lease_clock_ms() + 3000);
 	if (!err)
-		err = lease_listen(c->lc, CHANNEL_RELOAD, lease_clock_ms() + 3000);
+		err = listen_lease(c->lc, lease_clock_ms() + 3000);
 	sent = lease_clock_ms();
 	if (!err)
-		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS, sent + 3000,
-		                 &held, &who);
+		err = lease_take(c->lc, LEASE_NAME, c->ticket, &c->me, CLUSTER_TTL_MS, 0,
+		                 sent + 3000, &held, &who);
 	if (err)
 		goto out;
 	if (held) {
 		atomic_store(&c->deadline, sent + CLUSTER_TTL_MS - CLUSTER_MARGIN_MS);
 		c->thread_holder = c->holder = true;
+		atomic_store(&c->queue_held, true);
 		log_info("cluster.lease_taken", "node=\"%s\" lease=%s", c->me.node, LEASE_NAME);
 	} else {
 		snprintf(c->seen, sizeof(c->seen), "%s", who.node);
@@ -564,17 +550,24 @@ int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
 		         c->me.node, who.node, who.sip);
 		listen_start(c);
 	}
+	jobs_first_take(c, held); /* so a lone node starts with everything */
 	err = pthread_create(&c->thread, NULL, lease_main, c);
 	if (err)
 		goto out;
 	c->thread_started = true;
+	err = pthread_create(&c->jobs_thread, NULL, jobs_main, c);
+	if (err)
+		goto out;
+	c->jobs_thread_started = true;
 	*holder = c->holder;
+	*jobs = c->jobs_running != 0;
 	*cp = c;
 	return 0;
 out:
 	if (err)
 		log_error("cluster.start", "node=\"%s\" error=\"%s\"", c->me.node, strerror(err));
 	c->thread_holder = false; /* nothing runs yet: no need to give anything up */
+	c->jobs_held = false;
 	cluster_stop(c);
 	return err;
 }
@@ -585,30 +578,35 @@ void cluster_stop(struct cluster *c)
 		return;
 	tmr_cancel(&c->republish_tmr);
 	listen_stop(c);
-	if (c->thread_started) {
-		pthread_mutex_lock(&c->mu);
-		c->stop = true;
-		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_signal(&c->cv);
+	pthread_cond_signal(&c->jobs_cv);
+	pthread_mutex_unlock(&c->mu);
+	if (c->thread_started)
 		pthread_join(c->thread, NULL);
-	}
+	if (c->jobs_thread_started)
+		pthread_join(c->jobs_thread, NULL);
+	jobs_release_at_stop(c);
 	if (c->thread_holder) {
 		int64_t dl = lease_clock_ms() + 1000;
 		int err = c->lc ? 0 : lease_open(&c->lc, c->url, false, dl);
 
 		if (!err)
 			err = lease_release(c->lc, LEASE_NAME, c->ticket, dl);
-		log_info("cluster.release", "node=\"%s\" error=\"%s\"", c->me.node,
-		         err ? strerror(err) : "none");
+		log_info("cluster.release", "node=\"%s\" lease=%s error=\"%s\"", c->me.node,
+		         LEASE_NAME, err ? strerror(err) : "none");
 		atomic_store(&c->deadline, 0);
 	}
 	lease_close(c->lc);
 	for (size_t i = 0; i < c->nout; i++)
 		free(c->out[i]);
 	free(c->out);
+	free(c->mail_out);
 	mem_deref(c->mq);
 	pthread_cond_destroy(&c->cv);
 	pthread_cond_destroy(&c->resumed);
+	pthread_cond_destroy(&c->jobs_cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c->url);
 	free(c);

@@ -1,11 +1,23 @@
-/* Several Lotsen nodes on one PostgreSQL database: which node runs the queue engine.
+/* Several Lotsen nodes on one PostgreSQL database: which node runs the queue engine, and
+ * which runs the jobs.
  *
- * One lease, "queues", per database (store/lease.h): its holder runs the queue engine for
- * every group, its timers and the other jobs only one node may do (e-mail intake,
- * retention, report delivery, reminders); the other nodes are standbys that serve the
- * rest of the API and the web. A thread of its own renews the lease every
- * CLUSTER_RENEW_MS on a connection of its own, so a busy loop never delays a renewal; the
+ * Two leases per database (store/lease.h). The holder of "queues" runs the queue engine
+ * for every group and its timers, and answers the calls; the other nodes are standbys for
+ * it that serve the rest of the API and the web. The holder of "jobs" runs what one node
+ * alone may do beside the queue: the e-mail fetchers and sender, report delivery,
+ * retention, reminders of overdue handovers. A thread of its own renews each lease every
+ * CLUSTER_RENEW_MS on a connection of its own, so a busy loop never delays a renewal; a
  * lease runs out CLUSTER_TTL_MS after the database's now() at the last renewal.
+ *
+ * The two spread over the nodes and come back together only when one node is left: a
+ * lapsed jobs lease goes to a node without the queue first (the queue's holder waits
+ * JOBS_GRACE_MS longer), and a node that holds neither asks a node that holds both to
+ * hand the jobs over (lease_want). That node stops its jobs at a quiet moment (no report
+ * delivery or retention batch running) and releases the lease, and the asking node takes
+ * it: a node restarted after a failover gets work again. E-mail the jobs' node stores
+ * becomes a queue item on the queue's node through a NOTIFY of its case (the queue's
+ * node also picks such e-mail up whenever it loads); mailbox changes made on any node
+ * reach the jobs' fetchers the same way.
  *
  * A holder that has not renewed by CLUSTER_TTL_MS - CLUSTER_MARGIN_MS after it sent its
  * last successful renewal (its own monotonic clock, which runs behind the database's
@@ -28,6 +40,7 @@
 #define LOTSEN_CLUSTER_CLUSTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "acdhost/acd_host.h"
 
@@ -46,19 +59,35 @@ struct cluster_conf {
 	const char *http; /* its HTTP address */
 };
 
-/* On the loop: this node has just taken the lease (it was a standby). */
-typedef void(cluster_takeover_h)(void *arg);
-/* On the loop (holder): a standby changed what the engine loads; reload it. */
-typedef void(cluster_reload_h)(void *arg);
+enum cluster_jobs_event {
+	CLUSTER_JOBS_START,    /* the jobs lease came to this node: start the jobs */
+	CLUSTER_JOBS_STOP,     /* it left (another node holds it, or it was not renewed in
+	                          time): stop them now */
+	CLUSTER_JOBS_HANDOVER, /* an idle node asked for them: stop them at a quiet moment,
+	                          then cluster_jobs_released */
+	CLUSTER_JOBS_MAILBOXES /* mailboxes changed on another node: reload the fetchers */
+};
 
-/* Connect, try the lease once (so a lone node starts as the holder without waiting),
- * then renew or try again on the lease thread. *holder says which this node is now.
- * Standbys start listening for the holder's notes at once (cluster_relay sets where
- * they go). EIO, ETIMEDOUT: the database is not there. */
+/* What the node does when the leases move, each on the loop. */
+struct cluster_hooks {
+	void (*takeover)(void *arg); /* this node has just taken the queue (it was a standby) */
+	void (*reload)(void *arg);   /* holder: a standby changed what the engine loads */
+	void (*jobs)(enum cluster_jobs_event ev, void *arg);
+	void (*mail)(int64_t case_id, void *arg); /* holder: the jobs' node stored a case's
+	                                             e-mail; it becomes a queue item. 0: the
+	                                             news may have been missed (the lease's
+	                                             connection was away): look at them all */
+};
+
+/* Connect, try each lease once (so a lone node starts with both without waiting), then
+ * renew or try again on the leases' threads. *holder says whether this node runs the
+ * queue now, *jobs whether it runs the jobs (later changes come as hooks). Standbys start
+ * listening for the holder's notes at once (cluster_relay sets where they go). EIO,
+ * ETIMEDOUT: the database is not there. */
 int cluster_start(struct cluster **cp, const struct cluster_conf *conf,
-                  cluster_takeover_h *takeover, cluster_reload_h *reload, void *arg, bool *holder);
-/* Stop the thread; a holder gives the lease up (after its engine stopped) so another node
- * takes it at once. */
+                  const struct cluster_hooks *hooks, void *arg, bool *holder, bool *jobs);
+/* Stop the threads; the leases held are given up (after the engine and the jobs stopped)
+ * so another node takes them at once. */
 void cluster_stop(struct cluster *c);
 
 bool cluster_is_holder(const struct cluster *c);
@@ -72,5 +101,14 @@ void cluster_relay(struct cluster *c, acd_note_h *fn, void *arg);
 int cluster_publish(struct cluster *c, struct acd_host *host);
 /* Standby: ask the holder to reload groups, hours and memberships. */
 void cluster_reload_elsewhere(void *arg);
+
+/* The jobs run on this node now. */
+bool cluster_runs_jobs(const struct cluster *c);
+/* After CLUSTER_JOBS_HANDOVER: the jobs stopped; the lease goes to the node that asked. */
+void cluster_jobs_released(struct cluster *c);
+/* The jobs' node (not the queue's) stored e-mail of case `case_id`: tell the queue's. */
+void cluster_mail_elsewhere(struct cluster *c, int64_t case_id);
+/* A node without the jobs changed the mailboxes: the jobs' node reloads its fetchers. */
+void cluster_mailboxes_elsewhere(void *arg);
 
 #endif

@@ -43,6 +43,9 @@ struct app {
 	                   another node runs the queue (a standby) */
 	void (*queue_reload)(void *arg); /* standby: ask the queue's node to reload the groups */
 	void *queue_reload_arg;
+	void (*mailboxes_reload)(void *arg); /* several nodes: the jobs' node reloads its fetchers
+	                                        (used while `mail` is NULL here) */
+	void *mailboxes_reload_arg;
 };
 
 #endif

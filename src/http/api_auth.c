@@ -47,6 +47,9 @@ static int healthz(struct req *r)
 		                    json_string(r->app->acd         ? "holder"
 		                                : r->app->clustered ? "standby"
 		                                                    : "stopped"));
+	/* Several nodes: whether the e-mail, report delivery and retention run here. */
+	if (j && r->app->clustered)
+		json_object_set_new(j, "jobs", json_string(r->app->mail ? "here" : "elsewhere"));
 	if (j && r->app->tel) {
 		/* Calls on the phone network now: an operator (and the tests) see that every
 		 * hang-up let its call go. */

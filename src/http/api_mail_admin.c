@@ -80,6 +80,16 @@ static int check_folder(const json_t *v, json_t **norm, char *msg, size_t n, boo
 	return 0;
 }
 
+/* The fetchers start over with the mailboxes as stored: here, or on the node that runs
+ * the jobs (several nodes). */
+static void mailboxes_changed(struct req *r)
+{
+	if (r->app->mail)
+		mail_net_reload(r->app->mail);
+	else if (r->app->mailboxes_reload)
+		r->app->mailboxes_reload(r->app->mailboxes_reload_arg);
+}
+
 static const struct resource mailbox_resource;
 
 static const char *const securities[] = {"tls", "starttls", "none", NULL};
@@ -262,7 +272,7 @@ static int mailboxes_write(struct req *r, bool create)
 	/* The audit says what changed, never the password. */
 	audit_record(r->app->db, r->now, r->who.id, create ? "create" : "update", "mailboxes", id,
 	             NULL);
-	mail_net_reload(r->app->mail);
+	mailboxes_changed(r);
 	if (resource_get(r->app->db, &mailbox_resource, id, &row))
 		return resp_store_error(r, EIO, "mailboxes");
 	add_status(r, row);
@@ -295,7 +305,7 @@ static int mailboxes_delete(struct req *r)
 	if (err)
 		return resp_store_error(r, err, "mailboxes");
 	audit_record(r->app->db, r->now, r->who.id, "delete", "mailboxes", r->params[0], NULL);
-	mail_net_reload(r->app->mail);
+	mailboxes_changed(r);
 	return resp_empty(r, 204);
 }
 

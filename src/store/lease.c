@@ -125,7 +125,13 @@ static const char CREATE_SQL[] = "CREATE TABLE IF NOT EXISTS cluster_leases ("
                                  " ticket text NOT NULL,"
                                  " sip text NOT NULL DEFAULT '',"
                                  " http text NOT NULL DEFAULT '',"
-                                 " expires_at timestamptz NOT NULL)";
+                                 " expires_at timestamptz NOT NULL,"
+                                 " wanted_by text NOT NULL DEFAULT '',"
+                                 " wanted_until timestamptz)";
+/* A table from before the hand-over asks (lease_want). */
+static const char ALTER_SQL[] = "ALTER TABLE cluster_leases"
+                                " ADD COLUMN IF NOT EXISTS wanted_by text NOT NULL DEFAULT '',"
+                                " ADD COLUMN IF NOT EXISTS wanted_until timestamptz";
 
 int lease_open(struct lease_conn **lp, const char *url, bool setup, int64_t deadline)
 {
@@ -173,6 +179,8 @@ int lease_open(struct lease_conn **lp, const char *url, bool setup, int64_t dead
 		/* Two nodes starting at once may both create it: the loser's error is a
 		 * unique violation on the catalog, and the table is there for its retry. */
 		err = run(l, CREATE_SQL, 0, NULL, deadline, NULL);
+		if (!err)
+			err = run(l, ALTER_SQL, 0, NULL, deadline, NULL);
 		if (err == EIO) {
 			drop(l);
 			free(l);
@@ -205,38 +213,45 @@ static void copy_text(char *dst, size_t n, const PGresult *r, int col)
 }
 
 int lease_take(struct lease_conn *l, const char *name, const char *ticket,
-               const struct lease_holder *me, int ttl_ms, int64_t deadline, bool *held,
-               struct lease_holder *holder)
+               const struct lease_holder *me, int ttl_ms, int grace_ms, int64_t deadline,
+               bool *held, struct lease_holder *holder)
 {
 	/* now() is the database's clock: the nodes' clocks never decide who holds it. A
 	 * second node racing for an expired lease waits for the first's row lock and then
-	 * finds it held again (the WHERE is evaluated on the row the first wrote). */
+	 * finds it held again (the WHERE is evaluated on the row the first wrote). A new
+	 * holder starts without anybody's ask to hand it over. */
 	static const char TAKE_SQL[] =
 	        "INSERT INTO cluster_leases AS l (name, node, ticket, sip, http, expires_at) "
 	        "VALUES ($1, $2, $3, $4, $5, now() + $6::int * interval '1 millisecond') "
 	        "ON CONFLICT (name) DO UPDATE SET node = EXCLUDED.node, ticket = EXCLUDED.ticket,"
-	        " sip = EXCLUDED.sip, http = EXCLUDED.http, expires_at = EXCLUDED.expires_at "
-	        "WHERE l.ticket = EXCLUDED.ticket OR l.expires_at <= now() "
+	        " sip = EXCLUDED.sip, http = EXCLUDED.http, expires_at = EXCLUDED.expires_at,"
+	        " wanted_by = CASE WHEN l.ticket = EXCLUDED.ticket THEN l.wanted_by ELSE '' END,"
+	        " wanted_until = CASE WHEN l.ticket = EXCLUDED.ticket THEN l.wanted_until END "
+	        "WHERE l.ticket = EXCLUDED.ticket"
+	        " OR l.expires_at <= now() - $7::int * interval '1 millisecond' "
 	        "RETURNING node";
 	static const char WHO_SQL[] = "SELECT node, sip, http,"
-	                              " (extract(epoch FROM expires_at - now()) * 1000)::bigint "
+	                              " (extract(epoch FROM expires_at - now()) * 1000)::bigint,"
+	                              " ticket "
 	                              "FROM cluster_leases WHERE name = $1";
-	char ttl[16];
-	const char *vals[6];
+	char ttl[16], grace[16];
+	const char *vals[7];
 	PGresult *r = NULL;
 	int err;
 
-	if (!l || !name || !ticket || !me || !held || ttl_ms <= 0)
+	if (!l || !name || !ticket || !me || !held || ttl_ms <= 0 || grace_ms < 0)
 		return EINVAL;
 	*held = false;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
+	snprintf(grace, sizeof(grace), "%d", grace_ms);
 	vals[0] = name;
 	vals[1] = me->node;
 	vals[2] = ticket;
 	vals[3] = me->sip;
 	vals[4] = me->http;
 	vals[5] = ttl;
-	err = run(l, TAKE_SQL, 6, vals, deadline, &r);
+	vals[6] = grace;
+	err = run(l, TAKE_SQL, 7, vals, deadline, &r);
 	if (err)
 		return err;
 	*held = PQntuples(r) == 1;
@@ -252,17 +267,19 @@ int lease_take(struct lease_conn *l, const char *name, const char *ticket,
 		copy_text(holder->sip, sizeof(holder->sip), r, 1);
 		copy_text(holder->http, sizeof(holder->http), r, 2);
 		holder->left_ms = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+		copy_text(holder->ticket, sizeof(holder->ticket), r, 4);
 	}
 	PQclear(r);
 	return 0;
 }
 
 int lease_renew(struct lease_conn *l, const char *name, const char *ticket, int ttl_ms,
-                int64_t deadline, bool *held)
+                int64_t deadline, bool *held, bool *wanted)
 {
 	static const char RENEW_SQL[] =
 	        "UPDATE cluster_leases SET expires_at = now() + $3::int * interval '1 millisecond' "
-	        "WHERE name = $1 AND ticket = $2 RETURNING node";
+	        "WHERE name = $1 AND ticket = $2 "
+	        "RETURNING wanted_by <> '' AND wanted_by <> $2 AND wanted_until > now()";
 	char ttl[16];
 	const char *vals[3] = {name, ticket, ttl};
 	PGresult *r = NULL;
@@ -271,11 +288,43 @@ int lease_renew(struct lease_conn *l, const char *name, const char *ticket, int 
 	if (!l || !name || !ticket || !held || ttl_ms <= 0)
 		return EINVAL;
 	*held = false;
+	if (wanted)
+		*wanted = false;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
 	err = run(l, RENEW_SQL, 3, vals, deadline, &r);
 	if (err)
 		return err;
 	*held = PQntuples(r) == 1;
+	if (*held && wanted)
+		*wanted = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return 0;
+}
+
+int lease_want(struct lease_conn *l, const char *name, const char *ticket, const char *with,
+               int ttl_ms, int64_t deadline, bool *asked)
+{
+	/* Only a live holder of both is asked, and never by itself. */
+	static const char WANT_SQL[] =
+	        "UPDATE cluster_leases AS l SET wanted_by = $2,"
+	        " wanted_until = now() + $4::int * interval '1 millisecond' "
+	        "FROM cluster_leases AS w "
+	        "WHERE l.name = $1 AND w.name = $3 AND l.ticket = w.ticket AND l.ticket <> $2"
+	        " AND l.expires_at > now() AND w.expires_at > now() "
+	        "RETURNING l.node";
+	char ttl[16];
+	const char *vals[4] = {name, ticket, with, ttl};
+	PGresult *r = NULL;
+	int err;
+
+	if (!l || !name || !ticket || !with || !asked || ttl_ms <= 0)
+		return EINVAL;
+	*asked = false;
+	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
+	err = run(l, WANT_SQL, 4, vals, deadline, &r);
+	if (err)
+		return err;
+	*asked = PQntuples(r) == 1;
 	PQclear(r);
 	return 0;
 }

@@ -7,8 +7,9 @@
  * milliseconds, lease_clock_ms) and gives up with ETIMEDOUT when it passes; the connection
  * is then closed and the next call opens it again.
  *
- * The leases live in the table cluster_leases (name, node, ticket, sip, http, expires_at),
- * PostgreSQL only: SQLite has one node, which always holds everything. */
+ * The leases live in the table cluster_leases (name, node, ticket, sip, http, expires_at,
+ * and a standby's ask to hand the lease over: wanted_by, wanted_until), PostgreSQL only:
+ * SQLite has one node, which always holds everything. */
 #ifndef LOTSEN_STORE_LEASE_H
 #define LOTSEN_STORE_LEASE_H
 
@@ -24,6 +25,7 @@ struct lease_holder {
 	char sip[128];   /* its SIP address, "" without telephony */
 	char http[128];  /* its HTTP address */
 	int64_t left_ms; /* lease_take: how long the holder's lease still runs (≤ 0: expired) */
+	char ticket[48]; /* lease_take: the holder's ticket */
 };
 
 /* Milliseconds of CLOCK_MONOTONIC: what deadlines are given in. */
@@ -36,17 +38,25 @@ void lease_close(struct lease_conn *l);
 
 /* Take or renew the lease `name` for `me`, identified by `ticket` (unique per process:
  * a node restarted under the same name is a new ticket), for `ttl_ms` from the database's
- * now(). It is taken when nobody holds it, when its holder's time ran out, or renewed
- * when `ticket` holds it. *held tells which; when not held, *holder (may be NULL) is who
- * does. Errors as lease_open; on an error the lease is not known to be held. */
+ * now(). It is taken when nobody holds it, when its holder's time ran out more than
+ * `grace_ms` ago (a node that has other work waits so, and lets an idle node take it
+ * first), or renewed when `ticket` holds it. *held tells which; when not held, *holder
+ * (may be NULL) is who does. Errors as lease_open; on an error the lease is not known to
+ * be held. */
 int lease_take(struct lease_conn *l, const char *name, const char *ticket,
-               const struct lease_holder *me, int ttl_ms, int64_t deadline, bool *held,
-               struct lease_holder *holder);
+               const struct lease_holder *me, int ttl_ms, int grace_ms, int64_t deadline,
+               bool *held, struct lease_holder *holder);
 /* Renew the lease `name` for `ttl_ms` only if `ticket` still holds it, whether or not its
  * time ran out meanwhile: nobody else can have held it since, so its holder may go on.
- * *held false: another ticket holds it now (or nobody: it was released). */
+ * *held false: another ticket holds it now (or nobody: it was released). *wanted (may be
+ * NULL): another node asked for it (lease_want) and its ask still runs. */
 int lease_renew(struct lease_conn *l, const char *name, const char *ticket, int ttl_ms,
-                int64_t deadline, bool *held);
+                int64_t deadline, bool *held, bool *wanted);
+/* Ask the holder of `name` to hand it over to `ticket`, for `ttl_ms`, when that holder
+ * also holds the lease `with` (one node with both, while this one has neither). *asked:
+ * the ask was written (the holder sees it at its next renewal). */
+int lease_want(struct lease_conn *l, const char *name, const char *ticket, const char *with,
+               int ttl_ms, int64_t deadline, bool *asked);
 /* Give the lease up at once when `ticket` holds it (a clean stop): another node need not
  * wait for it to run out. */
 int lease_release(struct lease_conn *l, const char *name, const char *ticket, int64_t deadline);

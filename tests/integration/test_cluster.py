@@ -18,6 +18,8 @@ import time
 import unittest
 
 from harness import Server, free_port, pg_database
+from test_mail_acd import Stream as AgentStream
+from test_mail_net import MailNetBase, message
 from test_sip import ALWAYS, SIPP, Sipp
 from test_sip_front import ENTRY, KAMAILIO, Front
 
@@ -39,6 +41,14 @@ def role(srv):
         return None
     try:
         return srv.request("GET", "/healthz").json.get("queue")
+    except OSError:
+        return None
+
+
+def jobs(srv):
+    """"here" or "elsewhere": where the e-mail, delivery and retention run (/healthz)."""
+    try:
+        return srv.request("GET", "/healthz").json.get("jobs")
     except OSError:
         return None
 
@@ -140,6 +150,21 @@ class LeaseTest(unittest.TestCase):
         got = a.request("GET", f"/api/v1/cases/{r.json['id']}", token=a.login("anna"))
         self.assertEqual(got.status, 200, got)
 
+    def test_1a_the_jobs_went_to_the_node_that_had_nothing(self):
+        """The first node held both leases alone; the second asked for the jobs and the
+        first handed them over: the queue on one node, the e-mail and reports on the
+        other."""
+        a, b = self.nodes["a"], self.nodes["b"]
+        self.assertTrue(wait_for(lambda: jobs(b) == "here"), b.logs()[-3000:])
+        self.assertEqual(jobs(a), "elsewhere")
+        self.assertIn("event=cluster.handover ", a.logs())
+        self.assertIn("event=server.jobs node=\"a\" action=stop reason=handover", a.logs())
+        self.assertIn("event=cluster.want", b.logs())
+        self.assertEqual((role(a), role(b)), ("holder", "standby"))
+        time.sleep(2)  # it stays so: nobody asks back
+        self.assertEqual((jobs(a), jobs(b)), ("elsewhere", "here"))
+        self.assertEqual(a.logs().count("event=cluster.handover "), 1)
+
     def test_1b_both_nodes_write_cases_at_once_and_none_fails(self):
         """Each node batches many requests in one transaction (group commit) and the cases'
         rollup rows and citizens are the same on both: a deadlock between two nodes' batches
@@ -209,11 +234,19 @@ class LeaseTest(unittest.TestCase):
                         self.nodes["b"].logs()[-3000:])
         self.assertIn("event=cluster.lease_taken", self.nodes["b"].logs())
         self.assertEqual(self.nodes["b"].request("GET", "/api/v1/acd/groups", token=self.admin).status, 200)
+        # the survivor runs everything now ...
+        self.assertTrue(wait_for(lambda: jobs(self.nodes["b"]) == "here"))
+        handed = self.nodes["b"].logs().count("event=cluster.handover ")
         self.nodes["a"] = start_node(self.url, "a")
         self.assertTrue(wait_for(lambda: role(self.nodes["a"]) == "standby"), self.nodes["a"].logs()[-3000:])
+        # ... and the restarted node gets the jobs back: the leases are spread again
+        self.assertTrue(wait_for(lambda: jobs(self.nodes["a"]) == "here"), self.nodes["a"].logs()[-3000:])
+        self.assertEqual(jobs(self.nodes["b"]), "elsewhere")
+        self.assertEqual(self.nodes["b"].logs().count("event=cluster.handover "), handed + 1)
         time.sleep(4)  # longer than the lease (3 s): the standby stays one
         self.assertEqual(role(self.nodes["a"]), "standby")
         self.assertEqual(role(self.nodes["b"]), "holder")
+        self.assertEqual((jobs(self.nodes["a"]), jobs(self.nodes["b"])), ("here", "elsewhere"))
 
     def test_5_a_holder_that_could_not_renew_gives_up_on_waking(self):
         holder = self.nodes["b"]
@@ -386,6 +419,49 @@ class FailoverTest(unittest.TestCase):
         before = self.accepted("n1")
         self.assertIsNotNone(self.answered_call(), self.front.logs()[-3000:])
         self.assertGreater(self.accepted("n1"), before)
+
+
+class JobsNodeMailTest(MailNetBase):
+    """E-mail across two nodes: the mailbox is added on the queue's node, the other node
+    runs the jobs (the fetchers), and what it fetches is offered by the queue's engine."""
+
+    def test_mail_fetched_on_the_jobs_node_is_offered_by_the_queue_node(self):
+        url = pg_database()
+        conf = self.conf()
+        a = Server(demo=True, db=url, extra=["--config", conf, "--node", "a"]).start()
+        self.srv = a  # self.api talks to it; tearDown stops it
+        b = Server(db=url, extra=["--config", conf, "--node", "b"]).start()
+        stream = None
+        try:
+            self.assertTrue(wait_for(lambda: jobs(b) == "here"), b.logs()[-3000:])
+            self.assertEqual((role(a), jobs(a)), ("holder", "elsewhere"))
+            box = self.add_mailbox()  # on a, which fetches nothing: b's fetchers start over
+            st = wait_for(lambda: b.request("GET", f"/api/v1/mailboxes/{box['id']}",
+                                            token=b.login("admin")).json["fetch"]["running"])
+            self.assertTrue(st, b.logs()[-3000:])
+            sara = {x["name"]: x["agent_id"] for x in self.api(
+                "GET", "/api/v1/acd/agents", user="lead.aldre").json["items"]}["Sara Ahmed"]
+            r = self.api("PUT", f"/api/v1/acd/agents/{sara}/channels", {"voice": False, "email": True})
+            self.assertEqual(r.status, 200, r)
+            stream = AgentStream(a, a.login("sara"))
+            for state in ("logged_in", "ready"):
+                r = self.api("POST", "/api/v1/acd/agents/me/state", {"state": state}, user="sara")
+                self.assertEqual(r.status, 200, r)
+            self.mail.send("medborgare", "kontaktcenter",
+                           message("medborgare", "Tömning av slamavskiljare", "Hej! När?", "jobs-1"))
+            offer = wait_for(lambda: stream.of("email_offer"))
+            self.assertTrue(offer, (stream.events[-5:], b.logs()[-3000:], a.logs()[-3000:]))
+            self.assertEqual(offer[0]["subject"], "Tömning av slamavskiljare")
+            self.assertIn("event=mail.intake", b.logs())  # fetched and stored on b ...
+            self.assertNotIn("event=mail.intake", a.logs())  # ... offered on a
+            r = self.api("POST", f"/api/v1/mail/items/{offer[0]['item_id']}/take", user="sara")
+            self.assertEqual((r.status, r.json["state"]), (200, "taken"), r)
+        finally:
+            if stream:
+                stream.close()
+            code = b.stop()
+        self.assertEqual(code, 0, b.logs()[-3000:])
+        self.assertIn("event=cluster.release node=\"b\" lease=jobs", b.logs())
 
 
 if __name__ == "__main__":
