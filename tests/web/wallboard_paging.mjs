@@ -30,8 +30,9 @@ async function screen(browser, viewport, tag) {
 	// Start from page 1 so that the walk covers every page in order.
 	await page.waitForFunction(() => document.body.dataset.page.startsWith('1/'), null, LONG);
 	for (let i = 0; i < n; i++) {
-		await page.waitForFunction((want) => document.body.dataset.page === want, `${i + 1}/${n}`, LONG);
-		r.pages.push(await page.evaluate(() => ({
+		// Read in the same turn of the page's script that saw the page: with page_s=1 a busy
+		// machine could otherwise let it turn between the wait and the read.
+		const shown = await page.waitForFunction((want) => document.body.dataset.page === want && ({
 			page: document.body.dataset.page,
 			indicator: document.getElementById('page-indicator').textContent,
 			groups: [...document.querySelectorAll('.tile[data-group]')].map((x) => Number(x.dataset.group)),
@@ -44,7 +45,8 @@ async function screen(browser, viewport, tag) {
 				const cs = getComputedStyle(x);
 				return cs.animationName !== 'none' || parseFloat(cs.transitionDuration) > 0;
 			}).length,
-		})));
+		}), `${i + 1}/${n}`, LONG);
+		r.pages.push(await shown.jsonValue());
 		if (i === 0 && tag === '1920') {
 			await page.screenshot({ path: join(shots, 'wallboard-kiosk-paged-1920x1080.png') });
 			result.axe['kiosk-paged-1920'] = await axeViolations(page);
