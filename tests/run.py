@@ -41,7 +41,7 @@ def run_unit(build, env):
     return passed, failed
 
 
-# Integration files run side by side, LOTSEN_TEST_JOBS at a time (default 3): they spend
+# Integration files run side by side, LOTSEN_TEST_JOBS at a time (default 4): they spend
 # most of their time waiting on servers, sipp scenarios and timers, not on the CPU. Each
 # worker is a process of its own with its own slice of ports (harness.port_slice). These
 # run alone after the others: they measure a failover or a load against a deadline, or
@@ -55,33 +55,37 @@ def integration_names():
     return sorted(f[:-3] for f in os.listdir(d) if f.startswith("test_") and f.endswith(".py"))
 
 
-def run_files(names, env, label):
-    """Run the integration files `names`; print a line per file (the whole output of a file
-    that failed); return (passed, failed, skipped)."""
+def run_tasks(tasks):
+    """Run integration files, each task (label, name, env) in a worker process of its own,
+    LOTSEN_TEST_JOBS at a time, the passes' files mixed in one queue so no pass waits for
+    another's last file; the SERIAL files after, one at a time. Print a line per file (the
+    whole output of a file that failed); return {label: [passed, failed, skipped]}."""
     idir = os.path.join(ROOT, "tests", "integration")
-    jobs = max(1, int(os.environ.get("LOTSEN_TEST_JOBS", "3") or 3))
-    # the largest files first: they take longest, and the small ones fill in after
-    size = lambda n: os.path.getsize(os.path.join(idir, n + ".py"))
-    waves = [(sorted((n for n in names if n not in SERIAL), key=size, reverse=True), jobs),
-             (sorted(n for n in names if n in SERIAL), 1)]
-    total = [0, 0, 0]
+    jobs = max(1, int(os.environ.get("LOTSEN_TEST_JOBS", "4") or 4))
+    # the largest files first (a sanitizer build's count half again): they take longest,
+    # and the small ones fill in after
+    weight = lambda t: os.path.getsize(os.path.join(idir, t[1] + ".py")) * \
+        (1.5 if t[2].get("LOTSEN_SANITIZED") else 1)
+    waves = [(sorted((t for t in tasks if t[1] not in SERIAL), key=weight, reverse=True), jobs),
+             ([t for t in tasks if t[1] in SERIAL], 1)]
+    totals = {label: [0, 0, 0] for label, _, _ in tasks}
     for queue, slots in waves:
         queue = list(queue)
-        running = {}  # slot → (name, process, output, result file, start)
+        running = {}  # slot → (label, name, process, output, result file, start)
         while queue or running:
             for slot in range(slots):
                 if slot in running or not queue:
                     continue
-                name = queue.pop(0)
+                label, name, env = queue.pop(0)
                 out = tempfile.TemporaryFile("w+")
                 res = tempfile.NamedTemporaryFile("r", prefix="lotsen-result-")
                 e = dict(env, LOTSEN_TEST_SLOT=str(slot), LOTSEN_TEST_SLOTS=str(slots))
                 p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--files",
                                       res.name, name], stdout=out, stderr=subprocess.STDOUT,
                                      env=e, cwd=idir, start_new_session=True)
-                running[slot] = (name, p, out, res, time.time())
+                running[slot] = (label, name, p, out, res, time.time())
             time.sleep(0.2)
-            for slot, (name, p, out, res, t0) in list(running.items()):
+            for slot, (label, name, p, out, res, t0) in list(running.items()):
                 late = time.time() - t0 > FILE_TIMEOUT
                 if p.poll() is None and not late:
                     continue
@@ -96,23 +100,23 @@ def run_files(names, env, label):
                 text = out.read()
                 out.close()
                 for i, v in enumerate((ok, bad, skipped)):
-                    total[i] += v
+                    totals[label][i] += v
                 why = " (stopped after %d s)" % FILE_TIMEOUT if late else \
                       "" if m else f" (ended without a result, exit {p.returncode})"
                 print(f"{'ok' if bad == 0 else 'FAIL':4} {label} {name}: {ok} passed, {bad} failed, "
                       f"{skipped} skipped ({time.time() - t0:.1f}s){why}", flush=True)
                 if bad:
                     print(text[-30000:], flush=True)
-    return tuple(total)
+    return totals
 
 
-def run_integration(build, env):
+def integration_tasks(build, env):
+    """The integration files of one build, on SQLite (and whatever a file picks itself)."""
+    label = f"integration ({build})"
     env = dict(env, LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
-    t0 = time.time()
-    ok, bad, skipped = run_files(integration_names(), env, f"integration ({build})")
-    print(f"{'ok' if bad == 0 else 'FAIL':4} integration ({build}): {ok} passed, {bad} failed, "
-          f"{skipped} skipped ({time.time() - t0:.1f}s)")
-    return ok, bad
+    if sanitized(build):
+        env["LOTSEN_SANITIZED"] = "1"
+    return [(label, n, env) for n in integration_names()]
 
 
 # The PostgreSQL pass (LOTSEN_TEST_DB=pg: every server on a fresh database of one
@@ -132,6 +136,7 @@ PG_SKIP = {
     "test_web": "layout and axe-core checks of the pages in Chromium",
     "test_web_wallboard_paging": "the wallboard's page layout on wall screens in Chromium",
     "test_web_prices": "a form's focus and aria-invalid in Chromium (the API: test_api_admin)",
+    "test_cluster": "always on PostgreSQL: it ran in the SQLite pass already",
 }
 
 # Files that wait for a fix on PostgreSQL, each with the reason (none now).
@@ -145,31 +150,17 @@ def pg_server():
     return os.path.dirname(bins[-1]) if bins else None
 
 
-def run_integration_pg(build, env):
-    """The integration files again, every server on PostgreSQL: one PostgreSQL for the
-    pass (tests/pg/start.sh), a database of its own for each server."""
-    t0 = time.time()
-    if not pg_server():
-        print("FAIL integration on PostgreSQL: no PostgreSQL server "
-              "(scripts/install-test-peers.sh installs postgresql-15)")
-        return 0, 1
+def pg_tasks(build, env, url):
+    """The integration files again, every server on PostgreSQL: the run's PostgreSQL
+    (tests/pg/start.sh at `url`), a database of its own for each server."""
     for name, why in sorted(PG_SKIP.items()):
         print(f"skip {name} on PostgreSQL: {why}")
     for name, why in sorted(PG_PENDING.items()):
         print(f"skip {name} on PostgreSQL until {why}")
-    names = [n for n in integration_names() if n not in PG_SKIP and n not in PG_PENDING]
-    url = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    try:
-        penv = dict(env, LOTSEN_TEST_DB="pg", LOTSEN_TEST_PG=url,
-                    LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
-        ok, bad, skipped = run_files(names, penv, "integration on PostgreSQL")
-    finally:
-        subprocess.run([os.path.join(ROOT, "tests", "pg", "stop.sh"), url.split("host=", 1)[1]],
-                       check=False)
-    print(f"{'ok' if bad == 0 else 'FAIL':4} integration on PostgreSQL ({build}): {ok} passed, "
-          f"{bad} failed, {skipped} skipped ({time.time() - t0:.1f}s)")
-    return ok, bad
+    penv = dict(env, LOTSEN_TEST_DB="pg", LOTSEN_TEST_PG=url,
+                LOTSEN_BIN=os.path.join(os.path.abspath(build), "lotsen"))
+    return [(f"integration on PostgreSQL ({build})", n, penv) for n in integration_names()
+            if n not in PG_SKIP and n not in PG_PENDING]
 
 
 def run_named(out, names):
@@ -206,33 +197,55 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--files":
         return run_named(sys.argv[2], sys.argv[3:])
     args = ap.parse_args()
-    pg_done = False
+    t0 = time.time()
     passed = failed = 0
+    tasks, pg_build = [], None
     for build in args.build:
         env = dict(os.environ)
         # Sanitizer builds: leaks fail the run, and a report names the place.
         env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=23"
         env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
         env["LOTSEN_BUILD"] = os.path.abspath(build)
-        print(f"== {build}")
+        # the PostgreSQL pass once, with the release build (not under ASan)
+        if pg_build is None and not args.no_pg and not sanitized(build):
+            pg_build = (build, env)
         if args.pg_only:
-            p, f = run_integration_pg(build, env)
-            passed += p
-            failed += f
             break
+        print(f"== {build}")
         p, f = run_unit(build, env)
         passed += p
         failed += f
         if not args.unit_only:
-            p, f = run_integration(build, env)
-            passed += p
-            failed += f
-            # the same files on PostgreSQL, once, with the release build (not under ASan)
-            if not args.no_pg and not pg_done and not sanitized(build):
-                pg_done = True
-                p, f = run_integration_pg(build, env)
-                passed += p
-                failed += f
+            tasks += integration_tasks(build, env)
+    if args.unit_only:
+        pg_build = None
+    url = None
+    if pg_build and not pg_server():
+        print("FAIL integration on PostgreSQL: no PostgreSQL server "
+              "(scripts/install-test-peers.sh installs postgresql-15)")
+        failed += 1
+        pg_build = None
+    if tasks or pg_build:
+        # One PostgreSQL for the run: the PostgreSQL pass's servers, and the files that
+        # always use it (test_cluster) in the other passes, each on a database of its own.
+        if pg_server():
+            url = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+            tasks = [(label, name, dict(env, LOTSEN_TEST_PG=url)) for label, name, env in tasks]
+        if pg_build:
+            tasks += pg_tasks(pg_build[0], pg_build[1], url)
+        try:
+            totals = run_tasks(tasks)
+        finally:
+            if url:
+                subprocess.run([os.path.join(ROOT, "tests", "pg", "stop.sh"),
+                                url.split("host=", 1)[1]], check=False)
+        for label, (ok, bad, skipped) in totals.items():
+            print(f"{'ok' if bad == 0 else 'FAIL':4} {label}: {ok} passed, {bad} failed, "
+                  f"{skipped} skipped")
+            passed += ok
+            failed += bad
+    print(f"integration and unit tests took {time.time() - t0:.0f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
