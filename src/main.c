@@ -501,6 +501,8 @@ static void handover_h(void *arg)
 	cluster_jobs_released(sv->cluster);
 }
 
+static void mail_elsewhere_h(int64_t case_id, void *arg);
+
 static void jobs_h(enum cluster_jobs_event ev, void *arg)
 {
 	struct serving *sv = arg;
@@ -511,7 +513,14 @@ static void jobs_h(enum cluster_jobs_event ev, void *arg)
 			/* Holding the jobs without running them would leave the mail to nobody. */
 			sv->failed = true;
 			re_cancel();
+			break;
 		}
+		/* The jobs moved: what their last node stored just before (or as it died) may
+		 * not have reached the queue; the queue's node looks. */
+		if (sv->app->acd)
+			mail_elsewhere_h(0, sv);
+		else
+			cluster_mail_elsewhere(sv->cluster, 0);
 		break;
 	case CLUSTER_JOBS_STOP:
 		stop_jobs(sv, "lease");

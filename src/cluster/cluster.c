@@ -71,7 +71,8 @@ static void reload_in_h(const char *channel, const char *payload, void *arg)
 		char *end;
 		long long id = strtoll(payload, &end, 10);
 
-		if (id > 0 && *end == '\0')
+		/* 0: the jobs moved; e-mail stored just before may not have been told */
+		if (id >= 0 && *end == '\0' && end != payload)
 			(void)mqueue_push(c->mq, MQ_MAIL, (void *)(intptr_t)id);
 	}
 }

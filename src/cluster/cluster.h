@@ -106,7 +106,8 @@ void cluster_reload_elsewhere(void *arg);
 bool cluster_runs_jobs(const struct cluster *c);
 /* After CLUSTER_JOBS_HANDOVER: the jobs stopped; the lease goes to the node that asked. */
 void cluster_jobs_released(struct cluster *c);
-/* The jobs' node (not the queue's) stored e-mail of case `case_id`: tell the queue's. */
+/* The jobs' node (not the queue's) stored e-mail of case `case_id`: tell the queue's.
+ * 0: the jobs have just come here; the queue's node looks for e-mail without an item. */
 void cluster_mail_elsewhere(struct cluster *c, int64_t case_id);
 /* A node without the jobs changed the mailboxes: the jobs' node reloads its fetchers. */
 void cluster_mailboxes_elsewhere(void *arg);

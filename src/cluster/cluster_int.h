@@ -23,7 +23,7 @@
 /* The queue's holder takes a lapsed jobs lease this much later than an idle node would,
  * so an idle one takes it first. */
 #define JOBS_GRACE_MS 1500
-#define WANT_MS       2000 /* an idle node's ask for the jobs runs this long unrenewed */
+#define WANT_MS       2000           /* an idle node's ask for the jobs runs this long unrenewed */
 #define OP_MS         CLUSTER_TTL_MS /* longest a standby's statement may take */
 #define LISTEN_MS     300            /* longest the loop waits to connect its LISTEN (standby) */
 #define RETRY_MS      1000           /* a standby's LISTEN connection lost: tried again after */

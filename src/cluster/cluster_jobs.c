@@ -255,7 +255,7 @@ void cluster_jobs_released(struct cluster *c)
 
 void cluster_mail_elsewhere(struct cluster *c, int64_t case_id)
 {
-	if (!c || case_id <= 0)
+	if (!c || case_id < 0)
 		return;
 	pthread_mutex_lock(&c->mu);
 	if (c->nmail_out < MAIL_OUT_MAX) {
