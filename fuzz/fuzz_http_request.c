@@ -113,7 +113,8 @@ static void setup(void)
 	app.max_body = 1 << 20;
 	app.municipality = "Lotsens kommun";
 	app.static_dir = LOTSEN_SOURCE_DIR "/web";
-	if (acd_host_alloc(&app.acd, app.db, (uint64_t)FUZZ_NOW * 1000) || sse_hub_alloc(&hub))
+	if (acd_host_alloc(&app.acd, app.db, (uint64_t)FUZZ_NOW * 1000, false) ||
+	    sse_hub_alloc(&hub))
 		abort();
 	for (int i = 0; i < 4; i++)
 		if (auth_login(app.db, users[i], DEMO_PASSWORD, FUZZ_NOW, app.token_ttl_s,

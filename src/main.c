@@ -563,11 +563,12 @@ static void mail_elsewhere_h(int64_t case_id, void *arg)
 }
 
 /* The queue engine on this node: loaded from the database as at a restart (the open
- * calls of a node that died are closed in the log as lost). */
-static int start_queue(struct serving *sv)
+ * calls of a node that died are closed in the log as lost). `takeover`: the agents keep
+ * their state (acd_host_alloc). */
+static int start_queue(struct serving *sv, bool takeover)
 {
 	struct app *app = sv->app;
-	int err = acd_host_alloc(&app->acd, app->db, acd_now_ms());
+	int err = acd_host_alloc(&app->acd, app->db, acd_now_ms(), takeover);
 
 	if (err)
 		return err;
@@ -581,7 +582,7 @@ static int start_queue(struct serving *sv)
 static void takeover_h(void *arg)
 {
 	struct serving *sv = arg;
-	int err = start_queue(sv);
+	int err = start_queue(sv, true);
 
 	if (!err && sv->http)
 		err = http_queue_attach(sv->http);
@@ -852,7 +853,7 @@ static int cmd_serve(int argc, char **argv)
 		app.mailboxes_reload_arg = cluster;
 	}
 	if (holder) {
-		err = start_queue(&serving);
+		err = start_queue(&serving, false);
 		if (err) {
 			fprintf(stderr, "lotsen: the queue engine did not start: %s\n",
 			        strerror(err));

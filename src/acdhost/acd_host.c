@@ -607,32 +607,41 @@ static int close_lost_calls(struct acd_host *h)
 
 /* Rebuild the rows a previous run may not have stored from the event log, so a
  * restart (or a crash) never changes what the statistics say. */
-static int rebuild(struct acd_host *h, int64_t now_ms)
+static int rebuild(struct acd_host *h, int64_t now_ms, bool keep, struct acd_agent_last **kept,
+                   size_t *nkept)
 {
 	int64_t stored = acd_store_state_get(h->db, "rollups_stored_ms");
 	int64_t from = stored ? stored - ROLLUP_WINDOW_MS : 0;
 	int64_t context = stored ? from - ROLLUP_WINDOW_MS : 0;
-	uint32_t *agents;
+	struct acd_agent_last *agents;
 	size_t n;
 	int err;
 
+	*kept = NULL;
+	*nkept = 0;
 	err = acd_store_fold(h->db, context, h->stats);
 	if (err)
 		return err;
-	/* Agents a stopped run left logged in are logged out now: the engine starts empty. */
+	/* Agents a stopped run left logged in are logged out now, and the engine starts
+	 * empty; after a failover they keep their state. */
 	err = acd_store_logged_in(h->db, &agents, &n);
 	if (err)
 		return err;
 	err = db_begin(h->db);
 	if (!err)
 		err = close_lost_calls(h);
-	for (size_t i = 0; !err && i < n; i++) {
+	for (size_t i = 0; !err && !keep && i < n; i++) {
 		struct acd_event ev = {
-		        .t_ms = now_ms, .kind = ACD_EV_AGENT_LOGOUT, .agent = agents[i]};
+		        .t_ms = now_ms, .kind = ACD_EV_AGENT_LOGOUT, .agent = agents[i].agent};
 		err = acd_store_event(h->db, &ev);
 		acd_stats_add(h->stats, &ev);
 	}
-	free(agents);
+	if (keep) {
+		*kept = agents;
+		*nkept = n;
+	} else {
+		free(agents);
+	}
 	if (!err)
 		err = acd_store_rollups(h->db, h->stats, from);
 	if (!err)
@@ -643,16 +652,48 @@ static int rebuild(struct acd_host *h, int64_t now_ms)
 		err = db_commit(h->db);
 	else
 		db_rollback(h->db);
+	if (err) {
+		free(*kept);
+		*kept = NULL;
+		*nkept = 0;
+	}
 	return err;
+}
+
+/* The agents a failed node's engine had on the phones, in the state they were in: logged
+ * in, ready or paused for the same reason (one who was in a call is ready: that call
+ * ended with the node). An agent no longer in any group is left out. */
+static int restore_agents(struct acd_host *h, const struct acd_agent_last *a, size_t n,
+                          int64_t now_ms)
+{
+	struct acd *e = acd_host_engine(h, now_ms);
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int err = acd_agent_login(e, now_ms, a[i].agent);
+
+		if (err)
+			continue;
+		if (a[i].state == ACD_AGENT_READY)
+			err = acd_agent_ready(e, now_ms, a[i].agent);
+		else if (a[i].reason > ACD_PAUSE_NONE && a[i].reason != ACD_PAUSE_OTHER)
+			err = acd_agent_pause(e, now_ms, a[i].agent,
+			                      (enum acd_pause_reason)a[i].reason);
+		kept += err == 0;
+	}
+	log_info("acd.agents_kept", "agents=%zu of=%zu", kept, n);
+	return acd_host_flush(h, now_ms);
 }
 
 /* ======================================================================
  * Life cycle
  * ====================================================================== */
 
-int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms)
+int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms, bool keep_agents)
 {
 	struct acd_host *h = calloc(1, sizeof(*h));
+	struct acd_agent_last *kept = NULL;
+	size_t nkept = 0;
 	int err;
 
 	if (!h)
@@ -666,11 +707,14 @@ int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms)
 	if (err)
 		goto out;
 	h->call_base = acd_store_max_call(db);
-	err = rebuild(h, now_ms);
+	err = rebuild(h, now_ms, keep_agents, &kept, &nkept);
 	if (!err)
 		err = load_groups(h, now_ms);
 	if (!err)
 		err = load_agents(h);
+	if (!err && kept)
+		err = restore_agents(h, kept, nkept, now_ms);
+	free(kept);
 	if (!err)
 		err = acd_mail_host_start(h, now_ms);
 	if (err)

@@ -44,8 +44,10 @@ int64_t acd_now_ms(void);
 
 /* Start: load groups and agents, rebuild the rollups of the last day from the event
  * log (so statistics agree with it after a restart), log out agents a previous run
- * left logged in. `db` is borrowed for the host's life. */
-int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms);
+ * left logged in — unless `keep_agents` (a failover: another node's engine stopped a
+ * moment ago), when they keep the state they had (ready, or paused for the same reason).
+ * `db` is borrowed for the host's life. */
+int acd_host_alloc(struct acd_host **hp, struct db *db, int64_t now_ms, bool keep_agents);
 /* Stop: store the rollups and free. */
 void acd_host_free(struct acd_host *h);
 

@@ -25,8 +25,14 @@ int64_t acd_store_max_call(struct db *db);
 /* The time of the newest event (0 when none), and when a call first appears. */
 int64_t acd_store_last_t(struct db *db);
 int64_t acd_store_call_arrival(struct db *db, int64_t call);
-/* Agents whose last login/logout event is a login (a run that stopped without logging them out). */
-int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n);
+/* Agents the log shows logged in (a run that stopped without logging them out) and the
+ * state they were last put in: ready, or paused (after a login, or for `reason`). */
+struct acd_agent_last {
+	uint32_t agent;
+	enum acd_agent_state state; /* ACD_AGENT_READY or ACD_AGENT_PAUSED */
+	int reason;                 /* enum acd_pause_reason of a pause, 0 after a login */
+};
+int acd_store_logged_in(struct db *db, struct acd_agent_last **agents, size_t *n);
 json_t *acd_totals_json(const struct acd_totals *t);
 /* A time in ms as the API shows times: ISO 8601 UTC, a new reference. */
 json_t *acd_ms_time(int64_t ms);

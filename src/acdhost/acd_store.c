@@ -402,15 +402,16 @@ int64_t acd_store_call_arrival(struct db *db, int64_t call)
 	return db_scalar_int(db, "SELECT MIN(t_ms) FROM acd_events WHERE call_id = ?", call);
 }
 
-int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
+int acd_store_logged_in(struct db *db, struct acd_agent_last **agents, size_t *n)
 {
 	struct stmt *s;
-	uint32_t *out = NULL;
+	struct acd_agent_last *out = NULL;
 	size_t cnt = 0, cap = 0;
 	int err = db_prepare(db, &s,
-	                     "SELECT e.agent_id, e.kind FROM acd_events e"
+	                     "SELECT e.agent_id, e.kind, e.reason FROM acd_events e"
 	                     " JOIN (SELECT agent_id, MAX(id) AS last FROM acd_events"
-	                     "  WHERE kind IN ('agent_login','agent_logout') GROUP BY agent_id) l"
+	                     "  WHERE kind IN ('agent_login','agent_logout','agent_ready',"
+	                     "  'agent_paused') GROUP BY agent_id) l"
 	                     " ON l.last = e.id",
 	                     true);
 
@@ -419,11 +420,13 @@ int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
 	if (err)
 		return err;
 	while ((err = stmt_step(s)) == DB_ROW) {
-		if (strcmp(stmt_text(s, 1), "agent_login") != 0)
+		const char *kind = stmt_text(s, 1);
+
+		if (strcmp(kind, "agent_logout") == 0)
 			continue;
 		if (cnt == cap) {
 			size_t nc = cap ? cap * 2 : 16;
-			uint32_t *p = realloc(out, nc * sizeof(*p));
+			struct acd_agent_last *p = realloc(out, nc * sizeof(*p));
 			if (!p) {
 				err = ENOMEM;
 				break;
@@ -431,7 +434,11 @@ int acd_store_logged_in(struct db *db, uint32_t **agents, size_t *n)
 			out = p;
 			cap = nc;
 		}
-		out[cnt++] = (uint32_t)stmt_int(s, 0);
+		out[cnt].agent = (uint32_t)stmt_int(s, 0);
+		out[cnt].state =
+		        strcmp(kind, "agent_ready") == 0 ? ACD_AGENT_READY : ACD_AGENT_PAUSED;
+		out[cnt].reason = strcmp(kind, "agent_paused") == 0 ? (int)stmt_int(s, 2) : 0;
+		cnt++;
 	}
 	stmt_done(s);
 	if (err != DB_DONE) {

@@ -2,6 +2,7 @@
  * challenge (realm "lotsen", qop=auth) with their SIP secret, and are then rung at the
  * registered Contact. Bindings live in memory only, one per user, and expire. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,6 +257,8 @@ static bool register_h(const struct sip_msg *msg, void *arg)
 			list_unlink(&b->le);
 			b = mem_deref(b);
 		}
+		if (tel_store_binding_delete(t->app->db, uid) != 0)
+			log_warn("tel.register", "user=\"%s\" stored=false", user);
 		log_info("tel.register", "result=200 user=\"%s\" removed=true", user);
 		register_ok(t, msg, NULL);
 		return true;
@@ -279,10 +282,38 @@ static bool register_h(const struct sip_msg *msg, void *arg)
 	}
 	(void)pl_strcpy(&addr.auri, b->contact, sizeof(b->contact));
 	b->expires_ms = acd_now_ms() + (int64_t)expires * 1000;
+	/* In memory it works now; stored, the next node that runs the queue knows it too. */
+	if (tel_store_binding_put(t->app->db, uid, b->contact, b->expires_ms) != 0)
+		log_warn("tel.register", "user=\"%s\" stored=false", user);
 	log_info("tel.register", "result=200 user=\"%s\" contact=\"%s\" expires=%u", user,
 	         b->contact, expires);
 	register_ok(t, msg, b);
 	return true;
+}
+
+static void load_h(int64_t user, const char *contact, int64_t expires_ms, void *arg)
+{
+	struct tel *t = arg;
+	struct binding *b = binding_find(t, user);
+
+	if (b || strlen(contact) >= sizeof(b->contact))
+		return; /* one registered here meanwhile is newer */
+	b = mem_zalloc(sizeof(*b), NULL);
+	if (!b)
+		return;
+	b->user = user;
+	snprintf(b->contact, sizeof(b->contact), "%s", contact);
+	b->expires_ms = expires_ms;
+	list_append(&t->bindings, &b->le, b);
+}
+
+void tel_registrar_load(struct tel *t)
+{
+	int n = list_count(&t->bindings), err;
+
+	err = tel_store_bindings_each(t->app->db, acd_now_ms(), load_h, t);
+	log_info("tel.register", "loaded=%d error=\"%s\"", (int)list_count(&t->bindings) - n,
+	         err ? strerror(err) : "none");
 }
 
 int tel_registrar_listen(struct tel *t)

@@ -355,6 +355,8 @@ int tel_alloc(struct tel **tp, struct app *app, const char *sip_addr, const char
 		err = acd_host_listen(app->acd, note_h, t);
 	if (err)
 		goto out;
+	if (app->acd)
+		tel_registrar_load(t); /* phones registered before a restart ring at once */
 	{
 		char a[64];
 		(void)re_snprintf(a, sizeof(a), "%J", &t->laddr);
@@ -383,6 +385,7 @@ int tel_queue_attach(struct tel *t)
 	if (err)
 		return err;
 	tmr_start(&t->expire_tmr, 0, expire_h, t);
+	tel_registrar_load(t); /* the phones that registered with the node before */
 	return 0;
 }
 

@@ -71,6 +71,9 @@ void tel_check_close(struct tel *t);
 int tel_registrar_listen(struct tel *t);
 /* Stop answering and forget every binding. */
 void tel_registrar_close(struct tel *t);
+/* The registrations kept in the database that still run (tel_store_binding_put): the
+ * node that runs the queue reaches the phones at once. */
+void tel_registrar_load(struct tel *t);
 /* The Contact an agent's phone registered, while the binding is live; ENOENT otherwise. */
 int tel_binding_uri(struct tel *t, uint32_t agent, char *uri, size_t n);
 /* A trunk's INVITE is challenged like a REGISTER, with 407 and Proxy-Authenticate. */

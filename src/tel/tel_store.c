@@ -81,12 +81,75 @@ static const struct migration tel_migrations[] = {
          "ALTER TABLE tel_calls ADD COLUMN lang TEXT;"
          "ALTER TABLE entry_numbers ADD COLUMN language TEXT CHECK (language IS NULL OR"
          " (length(language) BETWEEN 2 AND 3 AND language NOT GLOB '*[^a-z]*'));"},
+        {5, "the phones' registrations, so a restarted or new queue node reaches them",
+         "CREATE TABLE tel_bindings ("
+         " user_id INTEGER PRIMARY KEY,"
+         " contact TEXT NOT NULL,"
+         " expires_ms INTEGER NOT NULL)"},
 };
 
 int tel_store_migrate(struct db *db)
 {
 	return db_migrate(db, "tel", tel_migrations,
 	                  sizeof(tel_migrations) / sizeof(tel_migrations[0]));
+}
+
+int tel_store_binding_put(struct db *db, int64_t user, const char *contact, int64_t expires_ms)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s,
+	                     "INSERT INTO tel_bindings(user_id, contact, expires_ms) VALUES (?,?,?)"
+	                     " ON CONFLICT(user_id) DO UPDATE SET contact = excluded.contact,"
+	                     " expires_ms = excluded.expires_ms",
+	                     true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user);
+	stmt_bind_text(s, 2, contact);
+	stmt_bind_int(s, 3, expires_ms);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_binding_delete(struct db *db, int64_t user)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "DELETE FROM tel_bindings WHERE user_id = ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, user);
+	err = stmt_step(s);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
+}
+
+int tel_store_bindings_each(struct db *db, int64_t now_ms, tel_binding_h *h, void *arg)
+{
+	struct stmt *s;
+	int err = db_prepare(db, &s, "DELETE FROM tel_bindings WHERE expires_ms <= ?", true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, now_ms); /* lapsed: nobody reaches a phone by them any more */
+	err = stmt_step(s);
+	stmt_done(s);
+	if (err != DB_DONE)
+		return err;
+	err = db_prepare(db, &s,
+	                 "SELECT user_id, contact, expires_ms FROM tel_bindings"
+	                 " WHERE expires_ms > ? ORDER BY user_id",
+	                 true);
+
+	if (err)
+		return err;
+	stmt_bind_int(s, 1, now_ms);
+	while ((err = stmt_step(s)) == DB_ROW)
+		h(stmt_int(s, 0), stmt_text(s, 1), stmt_int(s, 2), arg);
+	stmt_done(s);
+	return err == DB_DONE ? 0 : err;
 }
 
 /* One row deleted by its key: 0, ENOENT when there was none, or a store error. */

@@ -74,6 +74,14 @@ int tel_store_expire_recordings(struct db *db, int64_t now_ms, int *deleted);
 
 /* ---- users and groups as the SIP side reads them ---- */
 
+/* A phone's registration (REGISTER), kept so that the node that runs the queue next (a
+ * restart, a failover) reaches the phone before it registers again. */
+int tel_store_binding_put(struct db *db, int64_t user, const char *contact, int64_t expires_ms);
+int tel_store_binding_delete(struct db *db, int64_t user);
+/* Each registration that runs past now_ms (the lapsed ones are deleted first). */
+typedef void(tel_binding_h)(int64_t user, const char *contact, int64_t expires_ms, void *arg);
+int tel_store_bindings_each(struct db *db, int64_t now_ms, tel_binding_h *h, void *arg);
+
 /* An active user's users.sip_uri into uri (cut to n); ENOENT when inactive, unknown or unset. */
 int tel_store_user_sip_uri(struct db *db, uint32_t user, char *uri, size_t n);
 /* A user's username (*name malloc'ed, free it); ENOENT when there is no such user. */

@@ -227,13 +227,36 @@ class LeaseTest(unittest.TestCase):
                         a.logs()[-2000:])
         b.request("PATCH", f"/api/v1/groups/{GROUP}", {"wrapup_s": 0}, token=self.admin)
 
+    def agents(self, srv):
+        """{name: (state, pause_reason)} of the queue's agents, as the node shows them."""
+        r = srv.request("GET", "/api/v1/acd/agents", token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        return {x["name"]: (x["state"], x.get("pause_reason")) for x in r.json["items"]}
+
     def test_4_a_killed_holder_is_replaced_and_comes_back_as_a_standby(self):
         a = self.nodes["a"]
+        # two agents on the phones: Sara ready, Anna on a break
+        for user, states in (("sara", [{"state": "logged_in"}, {"state": "ready"}]),
+                             ("anna", [{"state": "logged_in"}, {"state": "paused", "reason": "break"}])):
+            token = a.login(user)
+            for body in states:
+                r = a.request("POST", "/api/v1/acd/agents/me/state", body, token=token)
+                self.assertEqual(r.status, 200, r)
+        before = self.agents(a)
+        self.assertEqual(before["Sara Ahmed"][0], "ready")
+        self.assertEqual(before["Anna Lindqvist"], ("paused", "break"))
         a.kill9()
         self.assertTrue(wait_for(lambda: role(self.nodes["b"]) == "holder"),
                         self.nodes["b"].logs()[-3000:])
         self.assertIn("event=cluster.lease_taken", self.nodes["b"].logs())
         self.assertEqual(self.nodes["b"].request("GET", "/api/v1/acd/groups", token=self.admin).status, 200)
+        # the agents did not notice: the same states on the new holder, nobody else on
+        after = self.agents(self.nodes["b"])
+        self.assertEqual(after["Sara Ahmed"][0], "ready")
+        self.assertEqual(after["Anna Lindqvist"], ("paused", "break"))
+        self.assertEqual({n for n, (st, _) in after.items() if st != "logged_out"},
+                         {n for n, (st, _) in before.items() if st != "logged_out"})
+        self.assertIn("event=acd.agents_kept", self.nodes["b"].logs())
         # the survivor runs everything now ...
         self.assertTrue(wait_for(lambda: jobs(self.nodes["b"]) == "here"))
         handed = self.nodes["b"].logs().count("event=cluster.handover ")
@@ -419,6 +442,51 @@ class FailoverTest(unittest.TestCase):
         before = self.accepted("n1")
         self.assertIsNotNone(self.answered_call(), self.front.logs()[-3000:])
         self.assertGreater(self.accepted("n1"), before)
+
+    def test_phones_and_agents_carry_over_a_failover(self):
+        """An agent ready with a registered phone (through the front) when the holder dies:
+        the new holder knows the phone and the agent is still ready, so the next call rings
+        that phone and is answered — without the phone registering again or the agent
+        logging in again."""
+        for n in ("n2", "n3"):  # back after the last test killed them
+            if not self.nodes[n].proc:
+                self.nodes[n] = start_node(self.url, n, sip_port=self.sip[n])
+        holder = wait_for(self.holder)
+        self.assertIsNotNone(holder)
+        srv = self.nodes[holder]
+        admin = srv.login("admin")
+        anna = srv.request("GET", "/api/v1/me", token=srv.login("anna")).json["id"]
+        secret = "anna-telefon-hemlig"
+        r = srv.request("POST", f"/api/v1/users/{anna}/sip-secret", {"secret": secret}, token=admin)
+        self.assertEqual(r.status, 200, r)
+        r = srv.request("PATCH", f"/api/v1/users/{anna}", {"sip_uri": None}, token=admin)
+        self.assertEqual(r.status, 200, r)
+        phone = Sipp("agent_answer.xml", "-rtp_echo", remote=False)
+        reg = Sipp("register.xml", "-s", "anna", "-au", "anna", "-ap", secret, "-key", "contact_port",
+                   str(phone.port), "-key", "expires", "600", sip_port=self.front.port)
+        self.assertEqual(reg.wait(), 0, reg.errors())
+        self.assertIn('event=tel.register result=200 user="anna"', srv.logs())
+        token = srv.login("anna")
+        for state in ("logged_in", "ready"):
+            r = srv.request("POST", "/api/v1/acd/agents/me/state", {"state": state}, token=token)
+            self.assertEqual(r.status, 200, r)
+
+        srv.kill9()
+        new = wait_for(lambda: next((n for n in self.nodes if n != holder and role(self.nodes[n]) == "holder"), None))
+        self.assertIsNotNone(new)
+        self.assertIn("event=tel.register loaded=1", self.nodes[new].logs())
+        caller = None
+        deadline = time.time() + 30
+        while time.time() < deadline:  # until the front sends calls to the new holder
+            caller = self.call(hold_ms=1500)
+            if caller.wait(timeout=60) == 0:
+                break
+            time.sleep(0.2)
+        self.assertEqual(phone.wait(timeout=60), 0, phone.errors() + self.nodes[new].logs()[-3000:])
+        self.assertIn("event=acd.agents_kept", self.nodes[new].logs())
+        states = {x["name"]: x["state"] for x in self.nodes[new].request(
+            "GET", "/api/v1/acd/agents", token=self.nodes[new].login("admin")).json["items"]}
+        self.assertIn(states["Anna Lindqvist"], ("ready", "wrapup"))
 
 
 class JobsNodeMailTest(MailNetBase):

@@ -44,13 +44,18 @@ class Node:
     def __init__(self, script, *args):
         self.proc = subprocess.Popen([NODE, script, *args], cwd=ROOT, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        timer = threading.Timer(30, self.proc.kill)
+        # a loaded machine takes its time to load the provider's modules: wait generously
+        timer = threading.Timer(120, self.proc.kill)
         timer.start()
         line = self.proc.stdout.readline()
+        late = not timer.is_alive()
         timer.cancel()
         if not line.startswith("READY "):
             self.proc.kill()
-            raise RuntimeError(f"{script} did not start: {line}{self.proc.stderr.read()}")
+            self.proc.wait()
+            raise RuntimeError(f"{script} did not start (exit {self.proc.returncode}"
+                               f"{', not ready within 120 s' if late else ''}): "
+                               f"{line}{self.proc.stderr.read()}")
         self.issuer = line.split()[1]
         # drain stderr so the provider never blocks on a full pipe
         self.drain = threading.Thread(target=self.proc.stderr.read, daemon=True)
