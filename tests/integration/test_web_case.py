@@ -77,6 +77,8 @@ class WebCaseTest(ServerTest):
     def test_lead_opens_the_threat_case_from_the_lead_view(self):
         r = self.result
         self.assertTrue(r["leadOk"], r.get("leadError"))
+        # a 503 with Retry-After on one of the page's reads was asked again, not shown
+        self.assertEqual(r["countsAsked"], 2)
         t = self.cases["threat"]
         self.assertEqual(r["caseHeading"], f"Ärende {t}")
         self.assertEqual(r["caseFocused"], "h-case")

@@ -24,8 +24,17 @@ async function leadFlow(browser) {
 	const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1400, height: 1200 } });
 	const page = await login(ctx, 'lead.aldre', 'lead');
 	await page.waitForURL('**/agent.html');
+	// The server is busy once (503 with Retry-After, as when many searches run): the page
+	// asks again and opens as usual.
+	let counts = 0;
+	await page.route('**/api/v1/cases/counts**', (route) => (counts++ === 0
+		? route.fulfill({ status: 503, headers: { 'Retry-After': '1', 'Content-Type': 'application/problem+json' },
+			body: JSON.stringify({ type: 'about:blank', title: 'Upptagen', status: 503 }) })
+		: route.continue()));
 	await page.goto(base + '/lead.html');
 	await page.waitForSelector('body[data-ready="true"]');
+	result.countsAsked = counts;
+	await page.unroute('**/api/v1/cases/counts**');
 	const link = `#threat-${cases.threat} a[href="case.html?id=${cases.threat}"]`;
 	await page.waitForSelector(link);
 	result.handoverLinks = await page.$$eval('#overdue a[href^="case.html?id="]', (as) => as.map((a) => a.getAttribute('href')));

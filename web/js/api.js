@@ -38,16 +38,27 @@ export class ApiError extends Error {
 	}
 }
 
+// A read the server answered 503 with Retry-After (busy with many searches, the queue on
+// another node, the database a moment away) is asked again after that many seconds (at
+// most 5), up to this many times, before the page shows the error.
+const READ_RETRIES = 4;
+
 export async function api(method, path, body) {
 	const headers = { 'Accept-Language': lang() };
 	const s = session();
 	if (s) headers.Authorization = 'Bearer ' + s.token;
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
 	let res;
-	try {
-		res = await fetch('/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-	} catch (e) {
-		throw new ApiError(0, { title: t('Servern svarar inte', 'The server does not answer'), detail: String(e) });
+	for (let attempt = 0; ; attempt++) {
+		try {
+			res = await fetch('/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		} catch (e) {
+			throw new ApiError(0, { title: t('Servern svarar inte', 'The server does not answer'), detail: String(e) });
+		}
+		const after = Number(res.headers.get('Retry-After'));
+		if (method !== 'GET' || res.status !== 503 || !(after > 0) || attempt >= READ_RETRIES) break;
+		// spread out, so a page's reads do not all come back in the same instant
+		await new Promise((done) => setTimeout(done, Math.min(after, 5) * 1000 * (1 + Math.random() / 2)));
 	}
 	const text = await res.text();
 	let data = null;
