@@ -614,6 +614,25 @@ static void signal_h(int sig)
 	re_cancel();
 }
 
+/* A SIGTERM or SIGINT before the loop runs (a service manager stopping a server that is
+ * still starting: its HTTP port may answer already) is kept until then, and the server
+ * stops as it would a moment later, rather than dying half started. re_main sets its
+ * own handlers (signal_h) when it begins. */
+static volatile sig_atomic_t early_signal;
+static struct tmr early_tmr;
+
+static void early_signal_h(int sig)
+{
+	early_signal = sig;
+}
+
+static void early_check_h(void *arg)
+{
+	(void)arg;
+	if (early_signal)
+		signal_h(early_signal);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -747,6 +766,8 @@ static int cmd_serve(int argc, char **argv)
 	}
 	sodium_memzero(cfg.oidc_client_secret, sizeof(cfg.oidc_client_secret));
 
+	(void)signal(SIGTERM, early_signal_h);
+	(void)signal(SIGINT, early_signal_h);
 	err = libre_init();
 	if (err) {
 		fprintf(stderr, "lotsen: libre_init failed: %s\n", strerror(err));
@@ -924,7 +945,10 @@ static int cmd_serve(int argc, char **argv)
 	log_info("server.ready", "db=\"%s\" http=\"%s\" demo=%s version=%s node=\"%s\" queue=%s",
 	         db_shown(cfg.db, shown, sizeof(shown)), cfg.http, cfg.demo ? "true" : "false",
 	         LOTSEN_VERSION, node, holder ? "holder" : "standby");
+	tmr_init(&early_tmr);
+	tmr_start(&early_tmr, 0, early_check_h, NULL);
 	err = re_main(signal_h);
+	tmr_cancel(&early_tmr);
 	tmr_cancel(&serving.handover_tmr);
 	tmr_cancel(&retention_tmr);
 	tmr_cancel(&reminders.tmr);

@@ -338,6 +338,17 @@ class Server:
         except urllib.error.HTTPError as e:
             return Response(e.code, dict(e.headers), e.read().decode("utf-8"))
 
+    def read(self, path, token=None, tries=5):
+        """GET as docs/api.md asks of a client: a 503 with Retry-After (many reads at once,
+        the queue on another node) is asked again after that many seconds (at most 5)."""
+        for i in range(tries):
+            r = self.request("GET", path, token=token)
+            after = r.headers.get("Retry-After")
+            if r.status != 503 or not after or i == tries - 1:
+                return r
+            time.sleep(min(float(after), 5))
+        return r
+
     def login(self, username, password=DEMO_PASSWORD):
         r = self.request("POST", "/api/v1/login", {"username": username, "password": password})
         if r.status != 200:

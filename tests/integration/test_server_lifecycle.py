@@ -15,6 +15,25 @@ def run(*args, input=None):
 
 
 class LifecycleTest(unittest.TestCase):
+    def test_a_sigterm_while_starting_ends_it_cleanly(self):
+        """A service manager (or a test) may stop a server that is still starting — its
+        HTTP port answers before its loop runs. The signal waits for the loop, and the
+        server stops as usual with 0, instead of being killed by it half started."""
+        srv = Server(demo=True)
+        args = [BIN, "serve", "--db", srv.db, "--http", f"127.0.0.1:{srv.port}", "--log-level",
+                "info", "--demo"]
+        with open(srv.log_path, "ab") as log:
+            p = subprocess.Popen(args, stdout=log, stderr=log, cwd=srv.cwd)
+            deadline = time.time() + 60  # the demo is loaded before the server listens
+            while "event=demo.loaded" not in srv.logs() and p.poll() is None and time.time() < deadline:
+                time.sleep(0.01)
+            p.send_signal(signal.SIGTERM)
+            code = p.wait(timeout=60)
+        logs = srv.logs()
+        self.assertEqual(code, 0, logs[-2000:])
+        self.assertIn("event=server.signal signal=15 action=shutdown", logs)
+        self.assertIn("event=server.ready", logs)  # it finished starting first
+
     def test_acknowledged_case_survives_kill_9(self):
         srv = Server().start()
         tok = srv.login("anna")
