@@ -113,30 +113,22 @@ int tel_store_binding_put(struct db *db, int64_t user, const char *contact, int6
 	return err == DB_DONE ? 0 : err;
 }
 
+static int delete_one(struct db *db, const char *sql, int64_t key);
+
 int tel_store_binding_delete(struct db *db, int64_t user)
 {
-	struct stmt *s;
-	int err = db_prepare(db, &s, "DELETE FROM tel_bindings WHERE user_id = ?", true);
+	int err = delete_one(db, "DELETE FROM tel_bindings WHERE user_id = ?", user);
 
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, user);
-	err = stmt_step(s);
-	stmt_done(s);
-	return err == DB_DONE ? 0 : err;
+	return err == ENOENT ? 0 : err;
 }
 
 int tel_store_bindings_each(struct db *db, int64_t now_ms, tel_binding_h *h, void *arg)
 {
 	struct stmt *s;
-	int err = db_prepare(db, &s, "DELETE FROM tel_bindings WHERE expires_ms <= ?", true);
+	/* lapsed: nobody reaches a phone by them any more */
+	int err = delete_one(db, "DELETE FROM tel_bindings WHERE expires_ms <= ?", now_ms);
 
-	if (err)
-		return err;
-	stmt_bind_int(s, 1, now_ms); /* lapsed: nobody reaches a phone by them any more */
-	err = stmt_step(s);
-	stmt_done(s);
-	if (err != DB_DONE)
+	if (err && err != ENOENT)
 		return err;
 	err = db_prepare(db, &s,
 	                 "SELECT user_id, contact, expires_ms FROM tel_bindings"
