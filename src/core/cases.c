@@ -1715,7 +1715,9 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 		goto out;
 	}
 	search_sql_build(q, who, pg, sql);
-	db_budget_set(db, q->budget_ms ? q->budget_ms : CASE_SEARCH_BUDGET_MS);
+	if (q->budget_ms >= 0)
+		db_budget_set(db, q->budget_ms ? q->budget_ms : CASE_SEARCH_WORK_MS,
+		              q->budget_ms ? q->budget_ms * 12 : CASE_SEARCH_WAIT_MS);
 	err = db_prepare(db, &s, sql->count, false);
 	if (err)
 		goto out;
@@ -1745,7 +1747,7 @@ int case_search(struct db *db, const struct principal *who, const struct case_qu
 	*items = arr;
 	arr = NULL;
 out:
-	db_budget_set(db, 0);
+	db_budget_set(db, 0, 0);
 	json_decref(arr);
 	free(match);
 	free(sql);

@@ -194,7 +194,8 @@ static json_t *cases_search_body(json_t *items, const struct page *pg)
 	return o;
 }
 
-/* A search that could not be made: no word to search for, or over its time budget. */
+/* A search that could not be made: no word to search for, or too much work (EAGAIN, not
+ * done in time on a busy server, is resp_store_error's 503). */
 static int search_error(struct req *r, int err)
 {
 	if (err == EBADMSG)

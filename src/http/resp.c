@@ -281,6 +281,16 @@ int resp_store_error(struct req *r, int err, const char *what)
 		return resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
 		                  L(r, "Databasen är upptagen, försök igen.",
 		                    "The database is busy, try again."));
+	case EAGAIN:
+		/* A read over its wall-time budget (db_budget_set): the machine, not the
+		 * question. The pages ask again after Retry-After (web/js/api.js). */
+		resp_error(r, 503, "busy", L(r, "Upptagen", "Busy"), "%s",
+		           L(r,
+		             "Servern är upptagen och hann inte läsa klart. Försök igen om en "
+		             "stund.",
+		             "The server is busy and did not finish reading in time. Try again in "
+		             "a moment."));
+		return resp_header(r, "Retry-After", "2");
 	case ENOSPC:
 	case EIO:
 	case EROFS:

@@ -76,7 +76,9 @@ struct db {
 	int write_err;                       /* errno of the last write that failed, 0 after one
 	                                        succeeded */
 	int64_t tx_changes;                  /* total changes when the outer transaction began */
-	int64_t deadline_ns;                 /* db_budget_set: CLOCK_MONOTONIC end, or 0 */
+	int64_t work_end_ns;                 /* db_budget_set: this thread's CPU time end */
+	int64_t wait_end_ns;                 /* and its CLOCK_MONOTONIC end; 0: no budget */
+	int budget_err;                      /* which ran out: ETIMEDOUT or EAGAIN, else 0 */
 	int64_t fs_at;                       /* when (s) the file system was last looked at */
 	int fs_err;                          /* then: ENOSPC below SPACE_MIN free, EROFS
 	                                        mounted read-only, else 0 */
@@ -654,9 +656,11 @@ int stmt_step(struct stmt *s)
 		return DB_DONE;
 	}
 	rc = map_rc(s->db->h, rc);
+	if (rc == ETIMEDOUT && s->db->budget_err)
+		rc = s->db->budget_err;
 	if (!sqlite3_stmt_readonly(s->st))
 		note_write(s->db, rc);
-	if (rc != EEXIST && rc != ENOENT && rc != EINVAL && rc != ETIMEDOUT)
+	if (rc != EEXIST && rc != ENOENT && rc != EINVAL && rc != ETIMEDOUT && rc != EAGAIN)
 		log_error("store.step", "error=\"%s\"", sqlite3_errmsg(s->db->h));
 	return rc ? rc : EIO;
 }
@@ -1027,33 +1031,45 @@ int db_migrate_pg(struct db *db, const char *module, const struct migration *m, 
  * Time budget
  * ====================================================================== */
 
-static int64_t mono_ns(void)
+static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Called every BUDGET_STEPS virtual machine steps of a statement: the work is this
+ * thread's CPU time, which a busy machine does not stretch (a thread waiting for a core
+ * uses none); the wall time is checked too, for a statement that waits on the disk. */
+#define BUDGET_STEPS 10000
 static int budget_h(void *arg)
 {
-	const struct db *db = arg;
+	struct db *db = arg;
 
-	return db->deadline_ns && mono_ns() > db->deadline_ns;
+	if (!db->wait_end_ns)
+		return 0;
+	if (clock_ns(CLOCK_THREAD_CPUTIME_ID) > db->work_end_ns)
+		db->budget_err = ETIMEDOUT;
+	else if (clock_ns(CLOCK_MONOTONIC) > db->wait_end_ns)
+		db->budget_err = EAGAIN;
+	return db->budget_err != 0;
 }
 
-void db_budget_set(struct db *db, int64_t ms)
+void db_budget_set(struct db *db, int64_t work_ms, int64_t wait_ms)
 {
 	if (db->pg) {
-		pg_budget(db->pg, ms);
+		pg_budget(db->pg, wait_ms);
 		return;
 	}
-	if (ms <= 0) {
-		db->deadline_ns = 0;
+	db->budget_err = 0;
+	if (work_ms <= 0 || wait_ms <= 0) {
+		db->wait_end_ns = 0;
 		sqlite3_progress_handler(db->h, 0, NULL, NULL);
 		return;
 	}
-	db->deadline_ns = mono_ns() + ms * 1000000;
-	/* Some thousand virtual machine steps take well under a millisecond. */
-	sqlite3_progress_handler(db->h, 4000, budget_h, db);
+	db->work_end_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) + work_ms * 1000000;
+	db->wait_end_ns = clock_ns(CLOCK_MONOTONIC) + wait_ms * 1000000;
+	/* Ten thousand virtual machine steps take some tens of microseconds. */
+	sqlite3_progress_handler(db->h, BUDGET_STEPS, budget_h, db);
 }

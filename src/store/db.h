@@ -140,10 +140,17 @@ void *db_slot_get(const struct db *db, int key);
 /* EINVAL for a key out of range (then `p` is not taken). */
 int db_slot_set(struct db *db, int key, void *p, db_slot_free_h *free_h);
 
-/* A time budget for what this connection runs next: once `ms` milliseconds have passed,
- * a running statement stops and stmt_step returns ETIMEDOUT (a read; a write inside a
- * transaction is rolled back by its caller as on any error). 0 removes the budget. */
-void db_budget_set(struct db *db, int64_t ms);
+/* A budget for what this connection runs next, on the thread that runs it, until it is
+ * set again; 0 (either) removes it. A statement over it stops: a read, or a write inside
+ * a transaction that its caller rolls back as on any error.
+ * - `work_ms`: the work a statement may do. On SQLite this thread's CPU time, which a
+ *   busy machine does not stretch; past it stmt_step returns ETIMEDOUT (the statement is
+ *   too much work: ask for less).
+ * - `wait_ms`: the wall time in all; past it stmt_step returns EAGAIN (the machine, its
+ *   disk or the database server is busy: asking again later may succeed). On PostgreSQL,
+ *   where the work is the server's and not measured here, only this applies
+ *   (statement_timeout), so a budget there never ends in ETIMEDOUT. */
+void db_budget_set(struct db *db, int64_t work_ms, int64_t wait_ms);
 
 /* The database file's path ("" for an in-memory database): where files kept beside the
  * database (mail, attachments) go by default. */

@@ -131,6 +131,9 @@ static int result_err(struct pg *p, PGresult *r)
 	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(p->c);
 	int err = map_state(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
 
+	/* A statement_timeout of a budget: the wall time ran out (db.h: db_budget_set). */
+	if (err == ETIMEDOUT && p->deadline_ns)
+		err = EAGAIN;
 	snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg && *msg ? msg : "connection lost");
 	p->errmsg[strcspn(p->errmsg, "\n")] = '\0';
 	p->last_err = err;
@@ -611,7 +614,7 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A time budget becomes the server's statement_timeout for what is left of it. */
+/* A budget's wall time becomes the server's statement_timeout for what is left of it. */
 static int apply_budget(struct pg *p)
 {
 	char sql[64];
@@ -625,7 +628,7 @@ static int apply_budget(struct pg *p)
 	}
 	left = (p->deadline_ns - mono_ns()) / 1000000;
 	if (left < 1)
-		return ETIMEDOUT;
+		return EAGAIN;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %" PRId64, left);
 	p->timeout_set = true;
 	return raw(p, sql);
@@ -742,7 +745,8 @@ int pg_step(struct stmt *st)
 			raw(p, "ROLLBACK TO SAVEPOINT lotsen_stmt");
 			raw(p, "RELEASE SAVEPOINT lotsen_stmt");
 		}
-		if (err != EEXIST && err != ENOENT && err != EINVAL && err != ETIMEDOUT)
+		if (err != EEXIST && err != ENOENT && err != EINVAL && err != ETIMEDOUT &&
+		    err != EAGAIN)
 			log_error("store.step", "backend=postgresql error=\"%s\" sql=\"%.120s\"",
 			          p->errmsg, s->run);
 		return err;

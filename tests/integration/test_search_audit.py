@@ -44,7 +44,7 @@ class SearchAuditTest(unittest.TestCase):
 
         def client(k):
             for p in paths[k::CLIENTS]:
-                r = self.srv.request("GET", p, token=self.token)
+                r = self.srv.read(p, token=self.token)
                 with lock:
                     answers.append((p, r))
 

@@ -257,6 +257,44 @@ static void test_scalar_and_nullable_ids(void **state)
 	remove_tmp(&t);
 }
 
+/* A budget tells a statement that is too much work (ETIMEDOUT: CPU time of the reading
+ * thread, which a busy machine does not stretch) from one the machine kept waiting
+ * (EAGAIN: wall time); without a budget the same statement runs to its end. The work is
+ * a count to ten million, far beyond 1 ms of CPU time and far within 10 minutes. */
+static void test_budget_tells_work_from_waiting(void **state)
+{
+	static const char *count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	                           "WHERE i < 10000000) SELECT count(*) FROM n";
+	struct tmpdb t;
+	struct db *db = open_tmp(&t, DB_DURABLE_NORMAL);
+	struct stmt *s;
+
+	(void)state;
+	assert_int_equal(db_prepare(db, &s, count, false), 0);
+	db_budget_set(db, 1, 600000);
+	assert_int_equal(stmt_step(s), ETIMEDOUT);
+	stmt_done(s);
+	/* All the CPU time it wants, 1 ms of wall time: it cannot finish in that. */
+	assert_int_equal(db_prepare(db, &s, count, false), 0);
+	db_budget_set(db, 600000, 1);
+	assert_int_equal(stmt_step(s), EAGAIN);
+	stmt_done(s);
+	/* A quick statement under a budget, and the long one once the budget is removed. */
+	db_budget_set(db, 1, 600000);
+	assert_int_equal(db_scalar_intv(db, "SELECT 41 + 1", NULL, 0), 42);
+	db_budget_set(db, 0, 0);
+	assert_int_equal(db_prepare(db, &s,
+	                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT "
+	                            "i + 1 FROM n WHERE i < 200000) SELECT count(*) FROM n",
+	                            false),
+	                 0);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	assert_int_equal(stmt_int(s, 0), 200000);
+	stmt_done(s);
+	db_close(db);
+	remove_tmp(&t);
+}
+
 /* A process killed right after the sync thread reported its fsync done: the rows are
  * there when the file is opened again. */
 static void test_synced_batch_survives_a_killed_process(void **state)
@@ -388,6 +426,7 @@ int main(void)
 	        cmocka_unit_test(test_plain_commits_are_synced_at_once),
 	        cmocka_unit_test(test_normal_durability_has_no_sync_thread),
 	        cmocka_unit_test(test_scalar_and_nullable_ids),
+	        cmocka_unit_test(test_budget_tells_work_from_waiting),
 	        cmocka_unit_test(test_synced_batch_survives_a_killed_process),
 	        cmocka_unit_test(test_batch_one_commit_per_turn),
 	};

@@ -480,6 +480,32 @@ static void test_lock_wait_ends_busy(void **state)
 	db_close(a);
 }
 
+/* A budget on PostgreSQL is wall time only (statement_timeout: the work is the server's):
+ * its end is EAGAIN, ask again; without a budget the statement runs to its end. */
+static void test_budget_ends_busy(void **state)
+{
+	char u[600];
+	struct db *db = pg_fixture_fresh("t_budget", u, sizeof(u));
+	struct stmt *s;
+
+	(void)state;
+	db_budget_set(db, 600000, 50);
+	assert_int_equal(db_prepare(db, &s, "SELECT pg_sleep(5)", false), 0);
+	assert_int_equal(stmt_step(s), EAGAIN);
+	stmt_done(s);
+	/* The budget is spent: what follows under it stops before it runs. */
+	assert_int_equal(db_prepare(db, &s, "SELECT 41 + 1", false), 0);
+	assert_int_equal(stmt_step(s), EAGAIN);
+	stmt_done(s);
+	db_budget_set(db, 600000, 60000);
+	assert_int_equal(scalar(db, "SELECT 41 + 1"), 42);
+	db_budget_set(db, 0, 0);
+	assert_int_equal(db_prepare(db, &s, "SELECT pg_sleep(0.2)", false), 0);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	stmt_done(s);
+	db_close(db);
+}
+
 static void test_core_migrations(void **state)
 {
 	char u[600];
@@ -532,6 +558,7 @@ int main(void)
 	        cmocka_unit_test(test_statement_reused),
 	        cmocka_unit_test(test_sqlite_idioms),
 	        cmocka_unit_test(test_lock_wait_ends_busy),
+	        cmocka_unit_test(test_budget_ends_busy),
 	        cmocka_unit_test(test_core_migrations),
 	};
 	int failed = cmocka_run_group_tests_name("translator", pure, NULL, NULL);
