@@ -16,29 +16,24 @@ CMOCKA_PASS = re.compile(r"\[  PASSED  \] (\d+) test")
 CMOCKA_FAIL = re.compile(r"\[  FAILED  \] (\d+) test")
 
 
-def run_unit(build, env):
-    passed = failed = 0
+def unit_tasks(build, env):
+    """The cmocka binaries of one build, as tasks for run_tasks: each a process of its own,
+    counted by cmocka's summary."""
     udir = os.path.join(build, "tests", "unit")
     if not os.path.isdir(udir):
-        return 0, 0
-    for name in sorted(os.listdir(udir)):
-        path = os.path.join(udir, name)
-        if not (name.startswith("test_") and os.access(path, os.X_OK)):
-            continue
-        t0 = time.time()
-        p = subprocess.run([path], capture_output=True, text=True, env=env, timeout=600)
-        out = p.stdout + p.stderr
-        ok = sum(int(m) for m in CMOCKA_PASS.findall(out))
-        bad = sum(int(m) for m in CMOCKA_FAIL.findall(out))
-        if p.returncode != 0 and bad == 0:
-            bad = 1  # crashed, leaked or aborted before cmocka could count
-        passed += ok
-        failed += bad
-        status = "ok" if bad == 0 else "FAIL"
-        print(f"{status:4} unit {name}: {ok} passed, {bad} failed ({time.time() - t0:.1f}s)")
-        if bad:
-            print(out[-6000:])
-    return passed, failed
+        return []
+    return [(f"unit ({build})", "unit:" + os.path.join(os.path.abspath(udir), name), env)
+            for name in sorted(os.listdir(udir))
+            if name.startswith("test_") and os.access(os.path.join(udir, name), os.X_OK)]
+
+
+def unit_counts(text, returncode):
+    """passed, failed of a cmocka binary's output."""
+    ok = sum(int(m) for m in CMOCKA_PASS.findall(text))
+    bad = sum(int(m) for m in CMOCKA_FAIL.findall(text))
+    if returncode != 0 and bad == 0:
+        bad = 1  # crashed, leaked or aborted before cmocka could count
+    return ok, bad
 
 
 # Integration files run side by side, LOTSEN_TEST_JOBS at a time (default 4): they spend
@@ -56,15 +51,17 @@ def integration_names():
 
 
 def run_tasks(tasks):
-    """Run integration files, each task (label, name, env) in a worker process of its own,
-    LOTSEN_TEST_JOBS at a time, the passes' files mixed in one queue so no pass waits for
-    another's last file; the SERIAL files after, one at a time. Print a line per file (the
-    whole output of a file that failed); return {label: [passed, failed, skipped]}."""
+    """Run integration files and unit binaries ("unit:PATH"), each task (label, name, env)
+    in a process of its own, LOTSEN_TEST_JOBS at a time, the passes mixed in one queue so
+    no pass waits for another's last file; the SERIAL files after, one at a time. Print a
+    line per file (the whole output of a file that failed); return {label: [passed,
+    failed, skipped]}."""
     idir = os.path.join(ROOT, "tests", "integration")
     jobs = max(1, int(os.environ.get("LOTSEN_TEST_JOBS", "4") or 4))
     # the largest files first (a sanitizer build's count half again): they take longest,
     # and the small ones fill in after
-    weight = lambda t: os.path.getsize(os.path.join(idir, t[1] + ".py")) * \
+    weight = lambda t: (os.path.getsize(t[1][5:]) / 100 if t[1].startswith("unit:") else
+                        os.path.getsize(os.path.join(idir, t[1] + ".py"))) * \
         (1.5 if t[2].get("LOTSEN_SANITIZED") else 1)
     waves = [(sorted((t for t in tasks if t[1] not in SERIAL), key=weight, reverse=True), jobs),
              ([t for t in tasks if t[1] in SERIAL], 1)]
@@ -80,9 +77,11 @@ def run_tasks(tasks):
                 out = tempfile.TemporaryFile("w+")
                 res = tempfile.NamedTemporaryFile("r", prefix="lotsen-result-")
                 e = dict(env, LOTSEN_TEST_SLOT=str(slot), LOTSEN_TEST_SLOTS=str(slots))
-                p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--files",
-                                      res.name, name], stdout=out, stderr=subprocess.STDOUT,
-                                     env=e, cwd=idir, start_new_session=True)
+                cmd = [name[5:]] if name.startswith("unit:") else \
+                    [sys.executable, os.path.abspath(__file__), "--files", res.name, name]
+                p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=e,
+                                     cwd=ROOT if name.startswith("unit:") else idir,
+                                     start_new_session=True)
                 running[slot] = (label, name, p, out, res, time.time())
             time.sleep(0.2)
             for slot, (label, name, p, out, res, t0) in list(running.items()):
@@ -93,12 +92,17 @@ def run_tasks(tasks):
                     os.killpg(p.pid, 9)
                     p.wait()
                 del running[slot]
-                m = re.match(r"(\d+) (\d+) (\d+)$", res.read().strip())
-                res.close()
-                ok, bad, skipped = (int(x) for x in m.groups()) if m else (0, 1, 0)
                 out.seek(0)
                 text = out.read()
                 out.close()
+                if name.startswith("unit:"):
+                    m = not late
+                    ok, bad = unit_counts(text, p.returncode) if m else (0, 1)
+                    skipped, name = 0, os.path.basename(name)
+                else:
+                    m = re.match(r"(\d+) (\d+) (\d+)$", res.read().strip())
+                    ok, bad, skipped = (int(x) for x in m.groups()) if m else (0, 1, 0)
+                res.close()
                 for i, v in enumerate((ok, bad, skipped)):
                     totals[label][i] += v
                 why = " (stopped after %d s)" % FILE_TIMEOUT if late else \
@@ -211,10 +215,7 @@ def main():
             pg_build = (build, env)
         if args.pg_only:
             break
-        print(f"== {build}")
-        p, f = run_unit(build, env)
-        passed += p
-        failed += f
+        tasks += unit_tasks(build, env)
         if not args.unit_only:
             tasks += integration_tasks(build, env)
     if args.unit_only:
@@ -228,7 +229,7 @@ def main():
     if tasks or pg_build:
         # One PostgreSQL for the run: the PostgreSQL pass's servers, and the files that
         # always use it (test_cluster) in the other passes, each on a database of its own.
-        if pg_server():
+        if pg_server() and (pg_build or any(not n.startswith("unit:") for _, n, _ in tasks)):
             url = subprocess.run([os.path.join(ROOT, "tests", "pg", "start.sh")], check=True,
                                  capture_output=True, text=True).stdout.strip()
             tasks = [(label, name, dict(env, LOTSEN_TEST_PG=url)) for label, name, env in tasks]

@@ -105,7 +105,10 @@ class FrontTest(unittest.TestCase):
 
     def call(self):
         """One citizen through the front: queued, hears the tone, hangs up. sipp's exit."""
-        p = Sipp("caller_routed.xml", "-s", ENTRY, "-d", "300", sip_port=self.front.port)
+        # every message in sipp's trace, for a failure to show which one never came; the
+        # guard against a hang is 50 s (a loaded machine's fsync holds the 200 OK)
+        p = Sipp("caller_routed.xml", "-s", ENTRY, "-d", "300", "-trace_msg", "-timeout", "50s",
+                 sip_port=self.front.port)
         return p, p.wait(timeout=60)
 
     def accepted(self, name):
@@ -123,7 +126,8 @@ class FrontTest(unittest.TestCase):
         a0, b0 = self.accepted("a"), self.accepted("b")
         for _ in range(3):
             p, rc = self.call()
-            self.assertEqual(rc, 0, p.errors() + self.front.logs()[-2000:])
+            self.assertEqual(rc, 0, p.errors() + self.front.logs()[-2000:] +
+                             "\nnode a:\n" + self.nodes["a"].logs()[-4000:])
         self.assertEqual(self.accepted("a") - a0, 3)
         self.assertEqual(self.accepted("b") - b0, 0)
         # the BYEs came along the recorded route (sipp got its 200 for each, above), and

@@ -75,7 +75,9 @@ static void done_h(void *arg)
 	if (!pthread_equal(pthread_self(), run->loop))
 		run->ordered = false;
 	run->done[run->ndone++] = it->i;
-	if (it->i == 0) /* the first answer: a timer falls due at once */
+	/* the first answer (whichever job it is: the two workers finish in any order): a
+	 * timer falls due at once */
+	if (run->ndone == 1)
 		tmr_start(&run->tmr, 0, timer_h, run);
 	spin_us(100); /* each answer costs the loop a tenth of a millisecond */
 	free(it);
