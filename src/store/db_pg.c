@@ -532,12 +532,52 @@ static int prepare(struct pg_stmt *s)
 	return err;
 }
 
+/* The type a parameter gets from its bound value (NULL: text). */
+static Oid bound_type(const struct pg_stmt *s, int k)
+{
+	return s->kind[k] == PG_INT      ? OID_INT8
+	       : s->kind[k] == PG_DOUBLE ? OID_FLOAT8
+	       : s->kind[k] == PG_BLOB   ? OID_BYTEA
+	                                 : OID_TEXT;
+}
+
+/* Parameters the server cannot type from where they stand, typed before the first
+ * PREPARE from their values, as the retries below would after a failed PREPARE each (an
+ * ERROR line in the server's log and a round trip, at every connection's first search):
+ * one the text does not use (a filter left out), and one first met as `$k IS NULL` or
+ * `$k IS NOT NULL` — the server leaves that use untyped, and a later typed use of the
+ * same parameter does not reach back to it. */
+static bool untyped_first(const char *sql, int k)
+{
+	char tag[16];
+	size_t n = (size_t)snprintf(tag, sizeof(tag), "$%d", k);
+
+	for (const char *at = sql; (at = strstr(at, tag)) != NULL; at += n) {
+		if (at[n] >= '0' && at[n] <= '9')
+			continue; /* $1 in $12 */
+		return strncmp(at + n, " IS NULL", 8) == 0 ||
+		       strncmp(at + n, " IS NOT NULL", 12) == 0;
+	}
+	return true; /* not used */
+}
+
+static void pretype(struct pg_stmt *s)
+{
+	for (int k = 0; k < s->nparams; k++) {
+		if (s->type[k] || !untyped_first(s->run, k + 1))
+			continue;
+		s->type[k] = bound_type(s, k);
+		s->explicit_types = true;
+	}
+}
+
 static int prepare_once(struct pg_stmt *s)
 {
 	struct pg *p = s->pg;
 	PGresult *r;
 	int err;
 
+	pretype(s);
 	snprintf(s->name, sizeof(s->name), "l%u", ++p->next_name);
 	r = PQprepare(p->c, s->name, s->run, s->nparams, s->type);
 	if (ok(r)) {
@@ -559,10 +599,7 @@ static int prepare_once(struct pg_stmt *s)
 
 		if (k < 1 || k > s->nparams || s->type[k - 1])
 			break;
-		s->type[k - 1] = s->kind[k - 1] == PG_INT      ? OID_INT8
-		                 : s->kind[k - 1] == PG_DOUBLE ? OID_FLOAT8
-		                 : s->kind[k - 1] == PG_BLOB   ? OID_BYTEA
-		                                               : OID_TEXT;
+		s->type[k - 1] = bound_type(s, k - 1);
 		s->explicit_types = true;
 		PQclear(r);
 		snprintf(s->name, sizeof(s->name), "l%u", ++p->next_name);

@@ -506,6 +506,66 @@ static void test_budget_ends_busy(void **state)
 	db_close(db);
 }
 
+/* What the server's log (tests/pg/start.sh: server.log beside its socket) holds past
+ * `from`, or NULL. */
+static char *server_log_from(long from)
+{
+	const char *host = strstr(pg_fixture_url, "host=");
+	char path[600];
+	char *buf = NULL;
+	long n;
+	FILE *f;
+
+	if (!host)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/server.log", host + 5);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= from && fseek(f, from, SEEK_SET) == 0 &&
+	    (buf = calloc(1, (size_t)(n - from) + 1)) != NULL)
+		(void)fread(buf, 1, (size_t)(n - from), f);
+	fclose(f);
+	return buf;
+}
+
+/* A parameter a statement leaves out (a filter not asked for) or only tests for NULL is
+ * typed from its value before the first PREPARE: the answer is right, and the server's
+ * log gets no "could not determine data type" ERROR for it (each was a failed PREPARE and
+ * a round trip at every connection's first search). */
+static void test_unused_parameters_prepare_at_once(void **state)
+{
+	char u[600], *before, *after;
+	struct db *db = pg_fixture_fresh("t_unused", u, sizeof(u));
+	struct stmt *s;
+	long from;
+
+	(void)state;
+	assert_int_equal(db_exec(db, "CREATE TABLE r (id INTEGER PRIMARY KEY, g INTEGER);"
+	                             "INSERT INTO r(id, g) VALUES (1, 5), (2, 6)"),
+	                 0);
+	before = server_log_from(0);
+	from = before ? (long)strlen(before) : 0;
+	free(before);
+	assert_int_equal(db_prepare(db, &s,
+	                            "SELECT count(*) FROM r WHERE g = ?3 AND ?2 IS NULL AND "
+	                            "(?4 IS NOT NULL OR ?4 IS NULL)",
+	                            false),
+	                 0);
+	stmt_bind_text(s, 1, "left out");
+	stmt_bind_null(s, 2);
+	stmt_bind_int(s, 3, 6);
+	stmt_bind_int(s, 4, 9);
+	assert_int_equal(stmt_step(s), DB_ROW);
+	assert_int_equal(stmt_int(s, 0), 1);
+	stmt_done(s);
+	after = server_log_from(from);
+	if (after)
+		assert_null(strstr(after, "could not determine data type"));
+	free(after);
+	db_close(db);
+}
+
 static void test_core_migrations(void **state)
 {
 	char u[600];
@@ -559,6 +619,7 @@ int main(void)
 	        cmocka_unit_test(test_sqlite_idioms),
 	        cmocka_unit_test(test_lock_wait_ends_busy),
 	        cmocka_unit_test(test_budget_ends_busy),
+	        cmocka_unit_test(test_unused_parameters_prepare_at_once),
 	        cmocka_unit_test(test_core_migrations),
 	};
 	int failed = cmocka_run_group_tests_name("translator", pure, NULL, NULL);
