@@ -1,6 +1,6 @@
 #!/bin/sh
 # Lotsen's benchmarks. Prints each figure with the command that produced it; copy the lines
-# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|mail|mailnet|directory|wfm-board|front|cluster|pg|fuzz|all]
+# into docs/benchmarks.md. Usage: bench/run.sh BUILD_DIR [api|kb|acd|web|report|sip|sip-peer|forecast|dos|reads|search|budget|mail|mailnet|directory|wfm-board|front|cluster|pg|fuzz|all]
 set -eu
 BUILD=${1:-build}
 WHAT=${2:-all}
@@ -615,6 +615,14 @@ bench_mailnet() {
 	python3 "$ROOT/bench/mailnet.py" "$BUILD" "${MAILNET_N:-10000}" ${MAILNET_BEFORE:+"$MAILNET_BEFORE"}
 }
 
+# The read budget's cost (db_budget_set): its clocks and one long statement's CPU time with
+# and without it, in one process.
+bench_budget() {
+	say "## read budget: clocks and a 3 M-row statement's CPU time with and without it"
+	say "\$ $BUILD/bench/bench_budget 9"
+	"$ROOT/$BUILD/bench/bench_budget" 9
+}
+
 bench_directory() {
 	say "## switchboard directory: GET /api/v1/directory's query at 20 000 entries (goal p99 < 50 ms)"
 	say "\$ $BUILD/bench/bench_directory $TMP/directory.db 20000"
@@ -763,5 +771,6 @@ wfm-board) bench_wfm_board ;;
 dos) bench_dos ;;
 reads) bench_reads ;;
 search) bench_search ;;
-*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_directory; bench_front; bench_cluster; bench_fuzz ;;
+budget) bench_budget ;;
+*) bench_api; bench_kb; bench_acd; bench_web; bench_report; bench_sip; bench_forecast; bench_reads; bench_budget; bench_directory; bench_front; bench_cluster; bench_fuzz ;;
 esac
