@@ -269,6 +269,56 @@ def on_pg():
 _TEMPLATES = os.path.join(tempfile.gettempdir(), f"lotsen-test-templates-{os.getuid()}")
 
 
+def _template_key(binary):
+    """The binary and the hour a template is made for, or None when there is no binary."""
+    try:
+        st = os.stat(binary)
+    except OSError:
+        return None
+    return "%s-%d-%s" % (hashlib.sha1(os.path.abspath(binary).encode()).hexdigest()[:12],
+                         int(st.st_mtime), time.strftime("%Y%m%d%H", time.gmtime()))
+
+
+def _psql(dbname, sql):
+    return subprocess.run(["psql", "-qAt", "-h", _pg["dir"], "-U", "lotsen", "-d", dbname, "-c", sql],
+                          capture_output=True, text=True)
+
+
+def pg_from_template(binary, url):
+    """Make the empty database at `url` (pg_database's) a copy of a template database with
+    the demo municipality as a first start leaves it, made once per binary, hour and
+    PostgreSQL server as demo_template makes its file. False when it cannot be made (the
+    database is left as it was)."""
+    key = _template_key(binary)
+    if os.environ.get("LOTSEN_TEST_FRESH_DEMO") == "1" or not key or not _pg:
+        return False
+    name = url.split("/", 3)[3].split("?", 1)[0]
+    tpl = "lotsen_tpl_" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    os.makedirs(_TEMPLATES, exist_ok=True)
+    lock_path = os.path.join(_TEMPLATES, hashlib.sha1(_pg["dir"].encode()).hexdigest()[:12] + ".pglock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _psql("lotsen", f"SELECT 1 FROM pg_database WHERE datname = '{tpl}'").stdout.strip() != "1":
+            work = tpl + "_make"
+            _psql("lotsen", f"DROP DATABASE IF EXISTS {work}")
+            if _psql("lotsen", f"CREATE DATABASE {work}").returncode != 0:
+                return False
+            wurl = f"postgresql://lotsen@/{work}?host={_pg['dir']}"
+            for cmd in (["demo"], ["report", "deliver"]):
+                p = subprocess.run([binary] + cmd + ["--db", wurl], capture_output=True,
+                                   timeout=600, cwd=tempfile.gettempdir())
+                if p.returncode != 0:
+                    return False
+            if _psql("lotsen", f"ALTER DATABASE {work} RENAME TO {tpl}").returncode != 0:
+                return False
+        if _psql("lotsen", f"DROP DATABASE {name}").returncode != 0:
+            return False
+        if _psql("lotsen", f"CREATE DATABASE {name} TEMPLATE {tpl}").returncode != 0:
+            _psql("lotsen", f"CREATE DATABASE {name}")
+            return False
+    return True
+
+
 def demo_template(binary):
     """A SQLite file with the demo municipality as a first start leaves it (`lotsen demo`,
     then `lotsen report deliver`: last month's reports stored), made once per binary and
@@ -276,14 +326,9 @@ def demo_template(binary):
     of it starts in a fraction of the time and CPU that loading the demo takes (several
     seconds under ASan, hundreds of times in a run). Within the hour the demo's dates are
     the same as a fresh load's. LOTSEN_TEST_FRESH_DEMO=1 loads the demo at every start."""
-    if os.environ.get("LOTSEN_TEST_FRESH_DEMO") == "1":
+    key = _template_key(binary)
+    if os.environ.get("LOTSEN_TEST_FRESH_DEMO") == "1" or not key:
         return None
-    try:
-        st = os.stat(binary)
-    except OSError:
-        return None
-    key = "%s-%d-%s" % (hashlib.sha1(os.path.abspath(binary).encode()).hexdigest()[:12],
-                        int(st.st_mtime), time.strftime("%Y%m%d%H", time.gmtime()))
     path = os.path.join(_TEMPLATES, key + ".db")
     if os.path.exists(path):
         return path
@@ -318,16 +363,20 @@ class Server:
         if self.db.startswith("postgresql://"):
             self.cwd = _pg_dirs.setdefault(self.db, self.dir)
         self.port = free_port()
+        self.fresh = db is None  # a database of its own, not started yet
         self.demo = demo
         self.extra = list(extra)
         self.proc = None
         self.log_path = os.path.join(self.dir, "server.log")
 
     def start(self):
-        if self.demo and not self.db.startswith("postgresql://") and not os.path.exists(self.db):
+        if self.demo and self.fresh and self.db.startswith("postgresql://"):
+            pg_from_template(BIN, self.db)
+        elif self.demo and not self.db.startswith("postgresql://") and not os.path.exists(self.db):
             template = demo_template(BIN)
             if template:
                 shutil.copyfile(template, self.db)
+        self.fresh = False
         args = [BIN, "serve", "--db", self.db, "--http", f"127.0.0.1:{self.port}",
                 "--static", os.path.join(ROOT, "web"), "--log-level", "info"] + self.extra
         if self.demo:
