@@ -11,7 +11,7 @@
 #include "store/db.h"
 
 #define COUNT_SQL                                                                                  \
-	"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "      \
+	"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "       \
 	"SELECT count(*) FROM n"
 
 static double clock_s(clockid_t id)
@@ -66,15 +66,20 @@ static double run_ms(struct db *db, int budget)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 7;
-	double *off = calloc((size_t)rounds, sizeof(double));
-	double *on = calloc((size_t)rounds, sizeof(double));
+	long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 7;
+	double *off, *on;
 	sqlite3 *raw;
 	sqlite3_stmt *st;
 	struct db *db;
 	double t0, cpu_ms;
 
-	if (!off || !on || rounds < 1 || db_open(&db, ":memory:", NULL) != 0)
+	if (rounds < 1 || rounds > 1000) {
+		fprintf(stderr, "usage: bench_budget [ROUNDS 1-1000]\n");
+		return 2;
+	}
+	off = calloc((size_t)rounds, sizeof(double));
+	on = calloc((size_t)rounds, sizeof(double));
+	if (!off || !on || db_open(&db, ":memory:", NULL) != 0)
 		return 1;
 	printf("clock_thread_cputime_ns=%.0f clock_monotonic_ns=%.0f\n",
 	       ns_per_read(CLOCK_THREAD_CPUTIME_ID), ns_per_read(CLOCK_MONOTONIC));
@@ -91,7 +96,7 @@ int main(int argc, char **argv)
 	sqlite3_close(raw);
 	printf("vm_steps_per_cpu_ms=%.0f\n", (double)steps_calls * 1000 / cpu_ms);
 
-	for (int r = 0; r < rounds; r++) { /* which goes first alternates */
+	for (long r = 0; r < rounds; r++) { /* which goes first alternates */
 		if (r % 2) {
 			on[r] = run_ms(db, 1);
 			off[r] = run_ms(db, 0);
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
 	}
 	qsort(off, (size_t)rounds, sizeof(double), cmp_d);
 	qsort(on, (size_t)rounds, sizeof(double), cmp_d);
-	printf("count_3m_cpu_ms_median no_budget=%.1f budget=%.1f ratio=%.3f (rounds=%d)\n",
+	printf("count_3m_cpu_ms_median no_budget=%.1f budget=%.1f ratio=%.3f (rounds=%ld)\n",
 	       off[rounds / 2], on[rounds / 2], on[rounds / 2] / off[rounds / 2], rounds);
 	db_close(db);
 	free(off);
