@@ -86,11 +86,16 @@ def run_tasks(tasks):
             time.sleep(0.2)
             for slot, (label, name, p, out, res, t0) in list(running.items()):
                 late = time.time() - t0 > FILE_TIMEOUT
-                if p.poll() is None and not late:
+                # wait4: the CPU time of the file and of every process it waited for (its
+                # servers; not a PostgreSQL started by pg_ctl), beside the wall time
+                pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+                if pid == 0 and not late:
                     continue
-                if late:
+                if pid == 0:
                     os.killpg(p.pid, 9)
-                    p.wait()
+                    pid, status, usage = os.wait4(p.pid, 0)
+                p.returncode = os.waitstatus_to_exitcode(status)
+                cpu = usage.ru_utime + usage.ru_stime
                 del running[slot]
                 out.seek(0)
                 text = out.read()
@@ -108,7 +113,7 @@ def run_tasks(tasks):
                 why = " (stopped after %d s)" % FILE_TIMEOUT if late else \
                       "" if m else f" (ended without a result, exit {p.returncode})"
                 print(f"{'ok' if bad == 0 else 'FAIL':4} {label} {name}: {ok} passed, {bad} failed, "
-                      f"{skipped} skipped ({time.time() - t0:.1f}s){why}", flush=True)
+                      f"{skipped} skipped ({time.time() - t0:.1f}s, cpu {cpu:.1f}s){why}", flush=True)
                 if bad:
                     print(text[-30000:], flush=True)
     return totals
@@ -190,6 +195,19 @@ def sanitized(build):
         return False
 
 
+def pg_cpu(url):
+    """The CPU time of the run's PostgreSQL: its postmaster's and its backends' (which the
+    postmaster waits for), from /proc; 0 when it cannot be read."""
+    try:
+        with open(os.path.join(url.split("host=", 1)[1], "data", "postmaster.pid")) as f:
+            pid = int(f.readline())
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", action="append", required=True)
@@ -239,6 +257,7 @@ def main():
             totals = run_tasks(tasks)
         finally:
             if url:
+                print(f"PostgreSQL's own CPU time: {pg_cpu(url):.0f} s", flush=True)
                 subprocess.run([os.path.join(ROOT, "tests", "pg", "stop.sh"),
                                 url.split("host=", 1)[1]], check=False)
         for label, (ok, bad, skipped) in totals.items():
