@@ -1,11 +1,15 @@
 """Starts a real `lotsen serve` on loopback with its own SQLite file and speaks HTTP to it."""
+import ctypes
+import ctypes.util
 import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -275,8 +279,42 @@ def _template_key(binary):
         st = os.stat(binary)
     except OSError:
         return None
-    return "%s-%d-%s" % (hashlib.sha1(os.path.abspath(binary).encode()).hexdigest()[:12],
-                         int(st.st_mtime), time.strftime("%Y%m%d%H", time.gmtime()))
+    return "%s-%d-%s-h1" % (hashlib.sha1(os.path.abspath(binary).encode()).hexdigest()[:12],
+                            int(st.st_mtime), time.strftime("%Y%m%d%H", time.gmtime()))
+
+
+_light_hash = []
+
+
+def light_demo_hash():
+    """The demo password as argon2id at libsodium's least cost (one pass over 8 KiB), or
+    None without libsodium. The test templates' demo users get it instead of Lotsen's own
+    interactive cost (64 MiB, ~180 ms of CPU a login): a run logs in thousands of times,
+    and those logins were a quarter of all the CPU Lotsen spent in a run. The check is
+    the same (libsodium verifies whatever cost the hash names); a password Lotsen sets
+    itself still gets the interactive cost (test_api_auth, test_auth)."""
+    if not _light_hash:
+        _light_hash.append(None)
+        name = ctypes.util.find_library("sodium")
+        if name:
+            lib = ctypes.CDLL(name)
+            lib.crypto_pwhash_str.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulonglong,
+                                              ctypes.c_ulonglong, ctypes.c_size_t]
+            out = ctypes.create_string_buffer(128)
+            pw = DEMO_PASSWORD.encode()
+            if lib.sodium_init() >= 0 and lib.crypto_pwhash_str(out, pw, len(pw), 1, 8192) == 0:
+                h = out.value.decode()
+                # inlined in SQL below: only the encoding's own characters
+                if re.fullmatch(r"\$argon2id\$[A-Za-z0-9$=,+/]+", h):
+                    _light_hash[0] = h
+    return _light_hash[0]
+
+
+def _lighten_demo_users_sql():
+    """The UPDATE that gives the demo users (they share one hash: admin's) the light hash."""
+    h = light_demo_hash()
+    return h and ("UPDATE users SET password_hash = '%s' WHERE password_hash ="
+                  " (SELECT password_hash FROM users WHERE username = 'admin')" % h)
 
 
 def _psql(dbname, sql):
@@ -309,6 +347,9 @@ def pg_from_template(binary, url):
                                    timeout=600, cwd=tempfile.gettempdir())
                 if p.returncode != 0:
                     return False
+            light = _lighten_demo_users_sql()
+            if light and _psql(work, light).returncode != 0:
+                return False
             if _psql("lotsen", f"ALTER DATABASE {work} RENAME TO {tpl}").returncode != 0:
                 return False
         if _psql("lotsen", f"DROP DATABASE {name}").returncode != 0:
@@ -345,6 +386,12 @@ def demo_template(binary):
             p = subprocess.run([binary] + cmd + ["--db", tmp], capture_output=True, timeout=600)
             if p.returncode != 0:
                 return None  # the server's own start shows why
+        light = _lighten_demo_users_sql()
+        if light:
+            con = sqlite3.connect(tmp)
+            with con:
+                con.execute(light)
+            con.close()
         if os.path.exists(tmp + "-wal"):
             return None
         os.rename(tmp, path)

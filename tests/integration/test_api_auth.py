@@ -87,6 +87,13 @@ class AuthTest(ServerTest):
     def test_password_is_stored_as_argon2id_and_never_returned(self):
         rows = self.srv.sql("SELECT password_hash FROM users WHERE username='admin'")
         self.assertTrue(rows[0][0].startswith("$argon2id$"))
+        # a password Lotsen sets gets the interactive cost: 64 MiB, two passes (the demo
+        # users of the test templates have a lighter one, harness.light_demo_hash)
+        r = self.api("POST", "/api/v1/users", {"username": "kostnad", "display_name": "Kostnad",
+                                               "role": "agent", "password": "langt-losenord"})
+        self.assertEqual(r.status, 201, r)
+        rows = self.srv.sql("SELECT password_hash FROM users WHERE username='kostnad'")
+        self.assertTrue(rows[0][0].startswith("$argon2id$v=19$m=65536,t=2,p=1$"), rows[0][0])
         r = self.api("GET", "/api/v1/users?limit=5")
         self.assertEqual(r.status, 200)
         for u in r.json["items"]:
