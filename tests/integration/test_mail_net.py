@@ -42,15 +42,12 @@ def wait_for(pred, what, timeout=DEADLINE):
 
 
 class MailNetBase(unittest.TestCase):
-    """Mail servers for the class; a Lotsen server per test (some tests kill it)."""
+    """The file's mail servers (MailServers.shared); a Lotsen server per test (some tests
+    kill it)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.mail = MailServers().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.mail.stop()
+        cls.mail = MailServers.shared()
 
     def setUp(self):
         self.srv = None

@@ -22,7 +22,7 @@ def parsed(raw):
 class NoticeBase(MailNetBase):
     @classmethod
     def setUpClass(cls):
-        cls.mail = MailServers(users=("kontaktcenter", "handlaggare", "anna", "ledare")).start()
+        cls.mail = MailServers.shared(users=("kontaktcenter", "handlaggare", "anna", "ledare"))
 
     def setup_people(self):
         """The department contact, the agent and the group lead get their mailboxes here."""

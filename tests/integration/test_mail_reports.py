@@ -21,7 +21,7 @@ def parsed(raw):
 class ReportMailTest(MailNetBase):
     @classmethod
     def setUpClass(cls):
-        cls.mail = MailServers(users=("kontaktcenter", "anna", "ledare")).start()
+        cls.mail = MailServers.shared(users=("kontaktcenter", "anna", "ledare"))
 
     def db(self):
         return connect(self.srv.db)
