@@ -25,6 +25,7 @@ from harness import free_port
 
 DOMAIN = "lotsen.test"
 PASSWORD = "hemligt-losen-1"
+USERS = ("kontaktcenter", "forskola", "medborgare", "handlaggare")  # local parts of DOMAIN
 
 
 def _wait_port(port, proc=None, timeout=20.0):
@@ -54,7 +55,7 @@ class MailServers:
     """Dovecot + Postfix on loopback. `users` are local parts of DOMAIN; all share PASSWORD."""
 
     @classmethod
-    def shared(cls, users=("kontaktcenter", "forskola", "medborgare", "handlaggare")):
+    def shared(cls, users=USERS):
         """The file's servers for `users`: started at the first call, stopped when the
         process ends. A class that uses them empties its users' folders before each test
         (MailNetBase.setUp) and restarts any server it stops."""
@@ -64,8 +65,7 @@ class MailServers:
             atexit.register(_shared[key].stop)
         return _shared[key]
 
-    def __init__(self, users=("kontaktcenter", "forskola", "medborgare", "handlaggare"),
-                 postfix=True):
+    def __init__(self, users=USERS, postfix=True):
         self.dir = tempfile.mkdtemp(prefix="lotsen-mail-")
         os.chmod(self.dir, 0o755)
         self.users = list(users)
