@@ -5,6 +5,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -551,6 +553,36 @@ size_t http_req_counts(const struct http *h, const struct http_req_count **out)
 	return h->ncounts;
 }
 
+/* libmicrohttpd's own messages as Lotsen's log lines (event http.mhd), not raw text on
+ * stderr. A client that leaves (a closed tab ends its live stream, a reset connection) is
+ * everyday life: debug. The rest (a full connection table, a request it refused) is worth an
+ * operator's look: warn. */
+static void mhd_log_h(void *cls, const char *fmt, va_list ap)
+{
+	static const char *const everyday[] = {"no longer available", "reset by peer", "closed",
+	                                       "timed out", "Broken pipe"};
+	enum log_level lvl = LOG_WARN;
+	char msg[256];
+	size_t i, n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (i = 0, n = 0; msg[i]; i++) {
+		char c = msg[i] == '"' ? '\'' : msg[i];
+
+		if ((unsigned char)c < 0x20)
+			c = ' ';
+		msg[n++] = c;
+	}
+	while (n && msg[n - 1] == ' ')
+		n--;
+	msg[n] = '\0';
+	for (i = 0; i < sizeof(everyday) / sizeof(everyday[0]); i++)
+		if (strstr(msg, everyday[i]))
+			lvl = LOG_DEBUG;
+	log_event(lvl, "http.mhd", "message=\"%s\"", msg);
+}
+
 static void completed_h(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
@@ -1073,9 +1105,9 @@ int http_start(struct http **hp, struct app *app, const char *addr)
 	        flags, 0, NULL, NULL, access_h, h, MHD_OPTION_SOCK_ADDR, &ss,
 	        MHD_OPTION_NOTIFY_COMPLETED, completed_h, h, MHD_OPTION_UNESCAPE_CALLBACK,
 	        router_unescape_h, NULL, MHD_OPTION_NOTIFY_CONNECTION, notify_conn_h, h,
-	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
-	        CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, app->http_per_address,
-	        MHD_OPTION_END);
+	        MHD_OPTION_EXTERNAL_LOGGER, mhd_log_h, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, app->http_per_address, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http.start", "addr=\"%s\" error=\"cannot listen\"", addr);
 		readers_stop(h);

@@ -114,6 +114,27 @@ class ProtocolErrorsTest(ServerTest):
                         b"Content-Length: 17000000\r\n\r\n" + b"x" * 65536, 413, "body-too-large")
         self.assertIn("1048576", p["detail"])
 
+    def test_a_client_leaving_its_stream_is_no_raw_line_in_the_log(self):
+        # An agent closes the tab: the live stream's socket goes while the server writes to
+        # it. The operator's log stays one structured line per event (ts=… level=… event=…).
+        admin = self.srv.login("admin")
+        agent = self.srv.sql("SELECT MIN(u.id) FROM users u JOIN user_groups g ON g.user_id = u.id"
+                             " WHERE u.role = 'agent' AND u.active = 1")[0][0]
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
+            s.sendall(f"GET /api/v1/acd/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}"
+                      "\r\n\r\n".encode())
+            self.assertIn(b" 200 ", s.recv(4096).split(b"\r\n", 1)[0])
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()  # a reset, as a killed tab's
+            # events for every stream: an agent logs in and out
+            for state in ("logged_in", "logged_out"):
+                r = self.srv.request("POST", f"/api/v1/acd/agents/{agent}/state", {"state": state}, token=admin)
+                self.assertEqual(r.status, 200, r)
+        time.sleep(1)
+        raw_lines = [ln for ln in self.srv.logs().splitlines() if ln.strip() and not ln.startswith("ts=")]
+        self.assertEqual(raw_lines, [])
+
     def test_server_still_answers_after_all_that(self):
         r = self.srv.request("GET", "/healthz")
         self.assertEqual(r.status, 200)
