@@ -42,6 +42,10 @@ def unit_counts(text, returncode):
 # run alone after the others: they measure a failover or a load against a deadline, or
 # install into the system.
 SERIAL = {"test_cluster", "test_install", "test_reads_off_loop", "test_server_lifecycle"}
+# Except that the builds' test_cluster files run two at a time: they mostly wait on
+# failovers (20–30 s of CPU in 75 s), their deadlines are generous (bench/cluster.py
+# measures the failover), and each has its own nodes, Kamailio and databases.
+PAIRED = {"test_cluster"}
 FILE_TIMEOUT = 1800  # s; a file that runs longer is stopped and counted as failed
 
 
@@ -53,7 +57,8 @@ def integration_names():
 def run_tasks(tasks):
     """Run integration files and unit binaries ("unit:PATH"), each task (label, name, env)
     in a process of its own, LOTSEN_TEST_JOBS at a time, the passes mixed in one queue so
-    no pass waits for another's last file; the SERIAL files after, one at a time. Print a
+    no pass waits for another's last file; the SERIAL files after, one at a time (PAIRED
+    ones two at a time). Print a
     line per file (the whole output of a file that failed); return {label: [passed,
     failed, skipped]}."""
     idir = os.path.join(ROOT, "tests", "integration")
@@ -64,7 +69,8 @@ def run_tasks(tasks):
                         os.path.getsize(os.path.join(idir, t[1] + ".py"))) * \
         (1.5 if t[2].get("LOTSEN_SANITIZED") else 1)
     waves = [(sorted((t for t in tasks if t[1] not in SERIAL), key=weight, reverse=True), jobs),
-             ([t for t in tasks if t[1] in SERIAL], 1)]
+             ([t for t in tasks if t[1] in PAIRED], min(2, jobs)),
+             ([t for t in tasks if t[1] in SERIAL - PAIRED], 1)]
     totals = {label: [0, 0, 0] for label, _, _ in tasks}
     for queue, slots in waves:
         queue = list(queue)
@@ -222,6 +228,8 @@ def main():
     t0 = time.time()
     passed = failed = 0
     tasks, pg_build = [], None
+    # axe-core checks the pages in the first integration pass only (tests/integration/browser.py)
+    axe = os.environ.get("LOTSEN_AXE", "1") != "0"
     for build in args.build:
         env = dict(os.environ)
         # Sanitizer builds: leaks fail the run, and a report names the place.
@@ -235,7 +243,8 @@ def main():
             break
         tasks += unit_tasks(build, env)
         if not args.unit_only:
-            tasks += integration_tasks(build, env)
+            tasks += integration_tasks(build, dict(env, LOTSEN_AXE="1" if axe else "0"))
+            axe = False
     if args.unit_only:
         pg_build = None
     url = None
@@ -252,7 +261,7 @@ def main():
                                  capture_output=True, text=True).stdout.strip()
             tasks = [(label, name, dict(env, LOTSEN_TEST_PG=url)) for label, name, env in tasks]
         if pg_build:
-            tasks += pg_tasks(pg_build[0], pg_build[1], url)
+            tasks += pg_tasks(pg_build[0], dict(pg_build[1], LOTSEN_AXE="1" if axe else "0"), url)
         try:
             totals = run_tasks(tasks)
         finally:

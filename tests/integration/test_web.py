@@ -8,7 +8,7 @@ import sys
 import time
 import unittest
 
-from browser import ALWAYS, needs_browser, run_flow
+from browser import ALWAYS, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "agent_flow.mjs")
@@ -133,6 +133,7 @@ class WebTest(ServerTest):
         # The English switch changes the page's language and the texts written by script.
         self.assertEqual(r["wallboardEnglish"], {"lang": "en", "heading": "Lotsen – wallboard", "label": "waiting"})
 
+    @needs_axe
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
         self.assertEqual(sorted(r["axe"]), ["admin", "admin-agreement", "admin-boundary", "agent", "agent-case", "index",

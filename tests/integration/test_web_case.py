@@ -8,7 +8,7 @@ import os
 import time
 import unittest
 
-from browser import ALWAYS, needs_browser, run_flow
+from browser import ALWAYS, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "case_flow.mjs")
@@ -149,6 +149,7 @@ class WebCaseTest(ServerTest):
         self.assertIn("Driftstörning i e-tjänsten för bygglov", r["noticeLive"])
         self.assertEqual(r["noticeReloads"], 0)
 
+    @needs_axe
     def test_no_serious_or_critical_accessibility_violations(self):
         r = self.result
         self.assertEqual(sorted(r["axe"]), ["case", "case-en", "case-refused", "desk-earlier"], r["axe"])

@@ -10,7 +10,7 @@ import os
 import re
 import time
 
-from browser import ALWAYS, needs_browser, run_flow
+from browser import ALWAYS, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest, free_port
 from test_sip import SIPP, Sipp
 
@@ -199,6 +199,7 @@ class WebConsultTest(ServerTest):
             for k in ("widthConsulting", "widthConsulting2", "widthAfter", "widthErikConsulted", "widthErikTaken"):
                 self.assertLessEqual(r[k], limit, (tag, k))
 
+    @needs_axe
     def test_no_serious_or_critical_accessibility_violations(self):
         self.assertTrue(self.result["axe"], self.result)
         for name, vs in self.result["axe"].items():

@@ -7,7 +7,7 @@ nothing serious or critical."""
 import json
 import os
 
-from browser import ALWAYS, needs_browser, run_flow
+from browser import ALWAYS, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "desk_flow.mjs")
@@ -98,6 +98,7 @@ class WebDeskTest(ServerTest):
         for page, width in r["narrow"].items():
             self.assertLessEqual(width, 390, (page, r["narrow"]))
 
+    @needs_axe
     def test_no_serious_or_critical_accessibility_violations(self):
         for name, vs in self.result["axe"].items():
             bad = [v for v in vs if v["impact"] in ("serious", "critical")]

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 
-from browser import ALWAYS, needs_browser, run_flow
+from browser import ALWAYS, needs_axe, needs_browser, run_flow
 from harness import BIN, ROOT, ServerTest, connect
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "mail_flow.mjs")
@@ -87,6 +87,7 @@ class WebMailDeskTest(ServerTest):
         self.assertTrue(r["offerTakenTitle"])
         self.assertLessEqual(r["deskWidth"], 1366)
 
+    @needs_axe
     def test_no_serious_or_critical_accessibility_violations(self):
         for name, vs in self.result["axe"].items():
             bad = [v for v in vs if v["impact"] in ("serious", "critical")]

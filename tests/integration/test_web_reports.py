@@ -6,7 +6,7 @@ the browser and takes docs/screenshots/rapporter.png and rapporter-mobil.png."""
 import json
 import os
 
-from browser import needs_browser, run_flow
+from browser import needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "report_flow.mjs")
@@ -86,10 +86,12 @@ class WebReportsTest(ServerTest):
         self.assertEqual(f["xlsx"]["head"][:2], [0x50, 0x4B])
         self.assertEqual(bytes(f["pdf"]["head"]), b"%PDF")
 
+    @needs_axe
     def test_no_serious_accessibility_problems(self):
-        r = self.result
-        for name, violations in r["axe"].items():
+        for name, violations in self.result["axe"].items():
             bad = [v for v in violations if v["impact"] in ("serious", "critical")]
             self.assertEqual(bad, [], name)
-        self.assertEqual(r["pageErrors"], [])
-        self.assertEqual(r["consoleErrors"], [])
+
+    def test_pages_raise_no_script_errors(self):
+        self.assertEqual(self.result["pageErrors"], [])
+        self.assertEqual(self.result["consoleErrors"], [])
