@@ -9,6 +9,9 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# Debian's Python, which sees the Debian packages the tests read with (python3-psycopg2)
+# when another python3 comes first in PATH.
+PYTHON     ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 .PHONY: all deps build build-asan run test test-fast test-asan bench format format-check clean \
 	install fuzz fuzz-build fuzz-replay
@@ -42,12 +45,12 @@ test: deps build build-asan
 	@scripts/check-layers.sh
 	@$(MAKE) --no-print-directory format-check
 	@sh -n bench/run.sh
-	@python3 tests/run.py --build $(BUILD) --build $(ASAN_BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD) --build $(ASAN_BUILD)
 
 # Only the normal build (quicker while developing).
 test-fast: build
 	@scripts/install-test-peers.sh
-	@python3 tests/run.py --build $(BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD)
 
 bench: deps build
 	@scripts/install-test-peers.sh

@@ -12,12 +12,14 @@
 # as the SIP front of several nodes in test_sip_front.py and bench/front.py, run in the
 # foreground from a temp directory, the system service never started; the PostgreSQL 15
 # server for the store on PostgreSQL: tests/pg/start.sh runs initdb and pg_ctl in a temp
-# directory, the system-wide service is never needed).
+# directory, the system-wide service is never needed; python3-psycopg2, libpq for the tests'
+# own reads and writes of a server's database on PostgreSQL, tests/integration/harness.py).
 # Idempotent: installs only what is missing, so `make test` may call it every time.
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="wrk sip-tester baresip chromium unzip poppler-utils systemd nginx-light openssl
-dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus kamailio postgresql-15"
+dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd postfix prometheus kamailio postgresql-15
+python3-psycopg2"
 # npm comes with some Node.js builds; Debian's package only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
@@ -28,7 +30,7 @@ if [ -n "$missing" ]; then
 	echo "install-test-peers: installing$missing"
 	SUDO=""
 	[ "$(id -u)" -ne 0 ] && SUDO=sudo
-	$SUDO apt-get update -q
+	$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
 	# Postfix asks how to configure the system's mail: not at all (the tests bring their own).
 	echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q \

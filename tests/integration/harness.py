@@ -119,8 +119,8 @@ def pg_database(workdir=None):
             sig.signal(sig.SIGTERM, lambda *_: sys.exit(143))
     _pg["n"] += 1
     name = f"lotsen_{os.getpid()}_{_pg['n']}"
-    subprocess.run(["psql", "-q", "-h", _pg["dir"], "-U", "lotsen", "-d", "lotsen", "-c",
-                    f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    if _pg_admin(f"CREATE DATABASE {name}") is None:
+        raise RuntimeError(f"PostgreSQL at {_pg['dir']}: CREATE DATABASE {name} failed")
     url = f"postgresql://lotsen@/{name}?host={_pg['dir']}"
     if workdir:
         _pg_dirs[url] = workdir
@@ -158,11 +158,39 @@ def pg_bind(query, params):
     return "".join(out)
 
 
+_pg_conns = {}  # database URL → this process's connection to it (the last two)
+
+
+def _pg_connect(url):
+    """A connection to `url` through libpq (python3-psycopg2), typed as sqlite3 types its
+    values: numeric (SUM, AVG) as int or float, json as its text, a timestamp as the ISO
+    text PostgreSQL's own JSON gives; bytea comes back as memoryview (bytes in pg_run)."""
+    try:
+        import psycopg2
+        import psycopg2.extensions as ext
+        import psycopg2.extras
+    except ImportError:
+        raise RuntimeError("no psycopg2 in this Python: scripts/install-test-peers.sh installs"
+                           " python3-psycopg2 for Debian's /usr/bin/python3") from None
+    if not _pg_conns:
+        num = lambda v, cur: None if v is None else int(v) if re.fullmatch(r"-?[0-9]+", v) else float(v)
+        ext.register_type(ext.new_type((1700,), "LOTSEN_NUMERIC", num))
+        iso = lambda v, cur: None if v is None else v.replace(" ", "T", 1)
+        ext.register_type(ext.new_type((1114, 1184), "LOTSEN_TIMESTAMP", iso))
+        ext.register_type(ext.new_type((1082, 1083, 1266), "LOTSEN_DATE", lambda v, cur: v))
+        psycopg2.extras.register_default_json(loads=lambda v: v, globally=True)
+        psycopg2.extras.register_default_jsonb(loads=lambda v: v, globally=True)
+    con = _pg_conns.pop(url, None)
+    if con is None or con.closed:
+        if len(_pg_conns) >= 2:  # a test file goes through many databases: keep the last two
+            _pg_conns.pop(next(iter(_pg_conns))).close()
+        con = psycopg2.connect(url)
+    _pg_conns[url] = con  # the newest last
+    return con
+
+
 def _pg_value(v):
-    # bytea comes back from row_to_json as "\\x…": bytes, as sqlite3 gives a BLOB
-    if isinstance(v, str) and v.startswith("\\x") and all(c in "0123456789abcdef" for c in v[2:]):
-        return bytes.fromhex(v[2:])
-    return v
+    return bytes(v) if isinstance(v, memoryview) else v
 
 
 def _returns_rows(query):
@@ -172,33 +200,35 @@ def _returns_rows(query):
 
 
 def pg_run(url, statements):
-    """Runs [(query, params)] through one psql in one transaction; returns the rows of
-    the last statement, typed as sqlite3 would give them (int, float, str, bytes, None):
-    a query that returns rows is read through row_to_json."""
-    text, last = ["BEGIN;"], len(statements) - 1
-    for i, (query, params) in enumerate(statements):
-        q = pg_bind(query.strip().rstrip(";"), params)
-        if i == last and _returns_rows(query):
-            if q.lstrip().lower().startswith(("insert", "update", "delete")):
-                q = f"WITH lotsen_q AS ({q}) SELECT row_to_json(lotsen_q) FROM lotsen_q"
-            else:
-                q = f"SELECT row_to_json(lotsen_q) FROM ({q}) AS lotsen_q"
-        text.append(q + ";")
-    text.append("COMMIT;")
-    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url],
-                       input="\n".join(text) + "\n", capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"psql: {r.stderr.strip()}\n{chr(10).join(text)[:2000]}")
-    rows = []
-    for line in r.stdout.splitlines():
-        if line.startswith("{"):
-            rows.append(tuple(_pg_value(v) for v in json.loads(
-                line, object_pairs_hook=lambda pairs: [v for _, v in pairs])))
-    return rows
+    """Runs [(query, params)] in one transaction on this process's connection to `url`;
+    returns the rows of the last statement, typed as sqlite3 would give them (int, float,
+    str, bytes, None). A statement that fails rolls the whole back and raises RuntimeError."""
+    import psycopg2
+    for attempt in (0, 1):
+        con = _pg_connect(url)
+        try:
+            with con.cursor() as cur:
+                for query, params in statements:
+                    # the values inlined as literals: no placeholder for psycopg2 to expand
+                    cur.execute(pg_bind(query.strip().rstrip(";"), params))
+                rows = [tuple(_pg_value(v) for v in row) for row in cur.fetchall()] \
+                    if cur.description else []
+            con.commit()
+            return rows
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as e:
+            # a connection the server closed (a restart, a dropped database): once more, anew
+            _pg_conns.pop(url, None)
+            con.close()
+            if attempt:
+                raise RuntimeError(f"PostgreSQL: {e}") from None
+        except psycopg2.Error as e:
+            con.rollback()
+            text = "\n".join(pg_bind(q, p) for q, p in statements)
+            raise RuntimeError(f"PostgreSQL: {str(e).strip()}\n{text[:2000]}") from None
 
 
 def pg_sql(url, query, params):
-    """One query through psql with `?` parameters; rows as sqlite3 gives them."""
+    """One query with `?` parameters; rows as sqlite3 gives them."""
     return pg_run(url, [(query, params)])
 
 
@@ -259,7 +289,7 @@ class PgConnection:
 
 
 def connect(db, timeout=10):
-    """A connection to a server's database, sqlite3's or (a postgresql:// URL) psql's."""
+    """A connection to a server's database, sqlite3's or (a postgresql:// URL) PgConnection."""
     if db.startswith("postgresql://"):
         return PgConnection(db)
     import sqlite3
@@ -317,9 +347,22 @@ def _lighten_demo_users_sql():
                   " (SELECT password_hash FROM users WHERE username = 'admin')" % h)
 
 
-def _psql(dbname, sql):
-    return subprocess.run(["psql", "-qAt", "-h", _pg["dir"], "-U", "lotsen", "-d", dbname, "-c", sql],
-                          capture_output=True, text=True)
+_admin = []
+
+
+def _pg_admin(sql):
+    """Runs one statement (CREATE DATABASE and the like: outside a transaction) on the run's
+    PostgreSQL as its owner; its rows, or None when it failed."""
+    import psycopg2
+    if not _admin or _admin[0].closed:
+        _admin[:] = [psycopg2.connect(f"postgresql://lotsen@/lotsen?host={_pg['dir']}")]
+        _admin[0].autocommit = True
+    try:
+        with _admin[0].cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else []
+    except psycopg2.Error:
+        return None
 
 
 def pg_from_template(binary, url):
@@ -336,10 +379,10 @@ def pg_from_template(binary, url):
     lock_path = os.path.join(_TEMPLATES, hashlib.sha1(_pg["dir"].encode()).hexdigest()[:12] + ".pglock")
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if _psql("lotsen", f"SELECT 1 FROM pg_database WHERE datname = '{tpl}'").stdout.strip() != "1":
+        if not _pg_admin(f"SELECT 1 FROM pg_database WHERE datname = '{tpl}'"):
             work = tpl + "_make"
-            _psql("lotsen", f"DROP DATABASE IF EXISTS {work}")
-            if _psql("lotsen", f"CREATE DATABASE {work}").returncode != 0:
+            _pg_admin(f"DROP DATABASE IF EXISTS {work}")
+            if _pg_admin(f"CREATE DATABASE {work}") is None:
                 return False
             wurl = f"postgresql://lotsen@/{work}?host={_pg['dir']}"
             for cmd in (["demo"], ["report", "deliver"]):
@@ -348,14 +391,21 @@ def pg_from_template(binary, url):
                 if p.returncode != 0:
                     return False
             light = _lighten_demo_users_sql()
-            if light and _psql(work, light).returncode != 0:
+            if light:
+                try:
+                    pg_run(wurl, [(light, ())])
+                except RuntimeError:
+                    return False
+                finally:  # no connection may stay on a database that becomes a template
+                    con = _pg_conns.pop(wurl, None)
+                    if con:
+                        con.close()
+            if _pg_admin(f"ALTER DATABASE {work} RENAME TO {tpl}") is None:
                 return False
-            if _psql("lotsen", f"ALTER DATABASE {work} RENAME TO {tpl}").returncode != 0:
-                return False
-        if _psql("lotsen", f"DROP DATABASE {name}").returncode != 0:
+        if _pg_admin(f"DROP DATABASE {name}") is None:
             return False
-        if _psql("lotsen", f"CREATE DATABASE {name} TEMPLATE {tpl}").returncode != 0:
-            _psql("lotsen", f"CREATE DATABASE {name}")
+        if _pg_admin(f"CREATE DATABASE {name} TEMPLATE {tpl}") is None:
+            _pg_admin(f"CREATE DATABASE {name}")
             return False
     return True
 
@@ -499,7 +549,7 @@ class Server:
         return r.json["token"]
 
     def sql(self, query, *params):
-        """Read (or change) the database directly, as an operator would with sqlite3 (psql
+        """Read (or change) the database directly, as an operator would with sqlite3 (libpq
         on PostgreSQL, the values typed as sqlite3 gives them)."""
         if self.db.startswith("postgresql://"):
             return pg_sql(self.db, query, params)

@@ -22,7 +22,7 @@ $as "$PGBIN/initdb" -D "$dir/data" -U lotsen -A trust -E UTF8 --locale=C.UTF-8 >
 # commit path. Small buffers: several helpers share the machine. Lock waits and statements
 # slower than a second go to server.log (LOTSEN_PG_KEEP=1 keeps it: tests/pg/stop.sh).
 $as "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	-o "-c listen_addresses='' -c unix_socket_directories='$dir' -c shared_buffers=16MB -c max_connections=40 -c synchronous_commit=on -c fsync=on -c log_lock_waits=on -c deadlock_timeout=500ms -c log_min_duration_statement=1000" \
+	-o "-c listen_addresses='' -c unix_socket_directories='$dir' -c shared_buffers=16MB -c max_connections=100 -c synchronous_commit=on -c fsync=on -c log_lock_waits=on -c deadlock_timeout=500ms -c log_min_duration_statement=1000" \
 	start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 "$PGBIN/createdb" -h "$dir" -U lotsen lotsen
 echo "postgresql://lotsen@/lotsen?host=$dir"
