@@ -28,6 +28,17 @@ ALWAYS = {"weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu
           "holidays": "ignore"}
 
 
+def browser_once(covered_by):
+    """For a browser test's setUpClass: under a sanitizer build, skip the class. What the
+    flow checks is the page in the browser, and the server side of every request it makes
+    runs under the sanitizers in `covered_by` (the API or SIP files named); a browser flow
+    costs several seconds of Chromium's CPU per page, three passes over. test_web and
+    test_sso keep one browser-driven run of the server under the sanitizers."""
+    if os.environ.get("LOTSEN_SANITIZED") == "1" or os.environ.get("LOTSEN_BUILD", "").rstrip("/").endswith("asan"):
+        raise unittest.SkipTest(f"the page's server side runs under the sanitizers in {covered_by};"
+                                " the browser once is enough")
+
+
 def _missing():
     if not os.path.exists(CHROMIUM):
         return f"no {CHROMIUM}; {PEERS}"

@@ -8,7 +8,7 @@ import os
 import time
 import unittest
 
-from browser import ALWAYS, needs_axe, needs_browser, run_flow
+from browser import ALWAYS, browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "case_flow.mjs")
@@ -18,6 +18,7 @@ SCRIPT = os.path.join(ROOT, "tests", "web", "case_flow.mjs")
 class WebCaseTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_cases")
         super().setUpClass()
         s = cls.srv
         admin = s.login("admin")

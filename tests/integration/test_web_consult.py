@@ -10,7 +10,7 @@ import os
 import re
 import time
 
-from browser import ALWAYS, needs_axe, needs_browser, run_flow
+from browser import ALWAYS, browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest, free_port
 from test_sip import SIPP, Sipp
 
@@ -28,6 +28,7 @@ class WebConsultTest(ServerTest):
 
     @classmethod
     def setUpClass(cls):
+        browser_once("test_sip_switchboard")
         super().setUpClass()
         if not SIPP:
             cls.result, cls.stderr = None, "sipp is not installed (scripts/install-test-peers.sh)"

@@ -5,7 +5,7 @@ the answer and has a notice. axe-core finds nothing serious or critical at 1366�
 import json
 import os
 
-from browser import needs_axe, needs_browser, run_flow
+from browser import browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest, connect
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "dept_flow.mjs")
@@ -16,6 +16,7 @@ ANSWER = "Biståndshandläggaren ringer medborgaren i morgon."
 class WebDeptTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_dept")
         super().setUpClass()
         s = cls.srv
         anna = s.login("anna")

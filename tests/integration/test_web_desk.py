@@ -7,7 +7,7 @@ nothing serious or critical."""
 import json
 import os
 
-from browser import ALWAYS, needs_axe, needs_browser, run_flow
+from browser import ALWAYS, browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "desk_flow.mjs")
@@ -18,6 +18,7 @@ CALLER = "070-555 12 34"
 class WebDeskTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_acd, test_api_cases and test_api_directory")
         super().setUpClass()
         s = cls.srv
         admin = s.login("admin")

@@ -5,7 +5,7 @@ question, and a search that found nothing, to its article in one step. tests/web
 import json
 import os
 
-from browser import needs_axe, needs_browser, run_flow
+from browser import browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "kb_flow.mjs")
@@ -17,6 +17,7 @@ SYNPUNKT = "Lämna synpunkt, klagomål eller beröm (Tyck till)"
 class WebKnowledgeBaseTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_kb")
         super().setUpClass()
         s = cls.srv
         anna = s.login("anna")

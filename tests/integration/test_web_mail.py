@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 
-from browser import ALWAYS, needs_axe, needs_browser, run_flow
+from browser import ALWAYS, browser_once, needs_axe, needs_browser, run_flow
 from harness import BIN, ROOT, ServerTest, connect
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "mail_flow.mjs")
@@ -21,6 +21,7 @@ FORSKOLA = 4
 class WebMailDeskTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_mail_acd")
         super().setUpClass()
         s = cls.srv
         assert (code := s.stop()) == 0, (code, s.logs()[-3000:])

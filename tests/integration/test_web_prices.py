@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from browser import NODE, needs_axe, needs_browser
+from browser import NODE, browser_once, needs_axe, needs_browser
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "price_admin.mjs")
@@ -16,6 +16,7 @@ SCRIPT = os.path.join(ROOT, "tests", "web", "price_admin.mjs")
 class WebPricesTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_admin and test_api_dept")
         super().setUpClass()
         p = subprocess.run([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", cls.srv.dir], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)

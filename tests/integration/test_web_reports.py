@@ -6,7 +6,7 @@ the browser and takes docs/screenshots/rapporter.png and rapporter-mobil.png."""
 import json
 import os
 
-from browser import needs_axe, needs_browser, run_flow
+from browser import browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "report_flow.mjs")
@@ -16,6 +16,7 @@ SCRIPT = os.path.join(ROOT, "tests", "web", "report_flow.mjs")
 class WebReportsTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_reports and test_api_reports_lead")
         super().setUpClass()
         cls.result, cls.stderr = run_flow(cls.srv, SCRIPT, [], lambda what, arg: {}, timeout=180)
         with open(os.path.join(cls.srv.dir, "result.json"), "w") as f:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import unittest
 
-from browser import NODE, SHOTS, needs_axe, needs_browser
+from browser import NODE, SHOTS, browser_once, needs_axe, needs_browser
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "tel_admin.mjs")
@@ -17,10 +17,7 @@ SCRIPT = os.path.join(ROOT, "tests", "web", "tel_admin.mjs")
 class WebTelTest(ServerTest):
     @classmethod
     def setUpClass(cls):
-        # Checked when the class runs (tests/run.py imports the modules once for both builds).
-        if os.environ.get("LOTSEN_BUILD", "").rstrip("/").endswith("asan"):
-            raise unittest.SkipTest("the page's server side runs under ASan in test_sip_admin; "
-                                    "the browser once is enough")
+        browser_once("test_sip_admin")
         super().setUpClass()
         shots = os.path.join(ROOT, SHOTS) if SHOTS else cls.srv.dir
         p = subprocess.run([NODE, SCRIPT, f"http://127.0.0.1:{cls.srv.port}", shots], cwd=ROOT,

@@ -8,7 +8,7 @@ on the board animates; axe-core finds nothing serious or critical."""
 import json
 import os
 
-from browser import ALWAYS, needs_axe, needs_browser, run_flow
+from browser import ALWAYS, browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 
 SCRIPT = os.path.join(ROOT, "tests", "web", "wallboard_paging.mjs")
@@ -18,6 +18,7 @@ SCRIPT = os.path.join(ROOT, "tests", "web", "wallboard_paging.mjs")
 class WebWallboardPagingTest(ServerTest):
     @classmethod
     def setUpClass(cls):
+        browser_once("test_api_wallboard")
         super().setUpClass()
         s = cls.srv
         cls.groups = [g for (g,) in s.sql("SELECT id FROM groups WHERE active = 1 ORDER BY id")]

@@ -10,7 +10,7 @@ import os
 import unittest
 import zoneinfo
 
-from browser import ALWAYS, needs_axe, needs_browser, run_flow
+from browser import ALWAYS, browser_once, needs_axe, needs_browser, run_flow
 from harness import ROOT, ServerTest
 from test_api_wfm import add_history
 
@@ -22,9 +22,7 @@ STO = zoneinfo.ZoneInfo("Europe/Stockholm")
 class WebWfmTest(ServerTest):
     @classmethod
     def setUpClass(cls):
-        if os.environ.get("LOTSEN_BUILD", "").rstrip("/").endswith("asan"):
-            raise unittest.SkipTest("the page's server side runs under ASan in test_api_wfm; "
-                                    "the browser once is enough")
+        browser_once("test_api_wfm")
         super().setUpClass()
         s = cls.srv
         admin = s.login("admin")
