@@ -27,6 +27,15 @@ def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def ident(item):
+    """Which item it is: its id, or a live snapshot's group or agent. Two requests a moment
+    apart may differ in the live figures and in the snapshot's time (`at`) of the same item."""
+    for k in ("id", "group_id", "agent_id", "user_id"):
+        if k in item:
+            return k, item[k]
+    return item
+
+
 class EnvelopeTest(ServerTest):
     def test_every_list_answers_items_total_limit_offset(self):
         for path, user in LISTS:
@@ -51,7 +60,7 @@ class EnvelopeTest(ServerTest):
                 self.assertEqual(one.json["total"], whole["total"], one)
                 self.assertEqual(len(one.json["items"]), 1 if whole["total"] > 1 else 0, one)
                 if len(whole["items"]) > 1:
-                    self.assertEqual(one.json["items"][0], whole["items"][1], path)
+                    self.assertEqual(ident(one.json["items"][0]), ident(whole["items"][1]), path)
                 self.assertProblem(self.api("GET", f"{path}{sep}limit=x", user=user), 400)
                 self.assertProblem(self.api("GET", f"{path}{sep}offset=-1", user=user), 400)
 
