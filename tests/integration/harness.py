@@ -159,6 +159,7 @@ def pg_bind(query, params):
 
 
 _pg_conns = {}  # database URL → this process's connection to it (the last two)
+_pg_typed = []  # psycopg2's casts registered (once a process)
 
 
 def _pg_connect(url):
@@ -172,7 +173,8 @@ def _pg_connect(url):
     except ImportError:
         raise RuntimeError("no psycopg2 in this Python: scripts/install-test-peers.sh installs"
                            " python3-psycopg2 for Debian's /usr/bin/python3") from None
-    if not _pg_conns:
+    if not _pg_typed:
+        _pg_typed.append(True)
         num = lambda v, cur: None if v is None else int(v) if re.fullmatch(r"-?[0-9]+", v) else float(v)
         ext.register_type(ext.new_type((1700,), "LOTSEN_NUMERIC", num))
         iso = lambda v, cur: None if v is None else v.replace(" ", "T", 1)
